@@ -1,0 +1,133 @@
+"""Core sub-commands: operators, config, bench."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("operators", help="manage operators (badge + PIN, role)")
+    osub = p.add_subparsers(dest="op_command", metavar="ACTION", required=True)
+    a = osub.add_parser("add", help="add or update an operator (PIN asked on the terminal if not given)")
+    a.add_argument("--badge", required=True)
+    a.add_argument("--name", required=True)
+    a.add_argument("--role", required=True, choices=["picker", "packer", "supervisor"])
+    a.add_argument("--pin", help="PIN digits (prefer the prompt: command lines are visible to others)")
+    a.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    a.set_defaults(func=_operators_add)
+    ls = osub.add_parser("list", help="list operators")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=_operators_list)
+    d = osub.add_parser("deactivate", help="block an operator's badge")
+    d.add_argument("--badge", required=True)
+    d.set_defaults(func=_operators_deactivate)
+
+    c = sub.add_parser("config", help="check or write the station configuration")
+    csub = c.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    chk = csub.add_parser("check", help="validate the configuration and print it")
+    chk.set_defaults(func=_config_check)
+    ini = csub.add_parser("init", help="write a configuration file with every default")
+    ini.add_argument("path")
+    ini.set_defaults(func=_config_init)
+
+    b = sub.add_parser("bench", help="run the benchmarks and print their figures")
+    b.add_argument("--json", action="store_true", help="one JSON object of figures on stdout")
+    b.add_argument("--only", help="comma-separated figure names")
+    b.add_argument("--list", action="store_true", help="list the figure names")
+    b.set_defaults(func=_bench)
+
+
+def _core(args):
+    from app.core import load_settings, open_core
+
+    return open_core(load_settings(args))
+
+
+def _operators_add(args) -> int:
+    from app.operators import hash_pin
+
+    pin = args.pin
+    if args.pin_stdin:
+        pin = sys.stdin.readline().strip()
+    elif not pin:
+        pin = getpass.getpass("PIN: ")
+        if getpass.getpass("PIN again: ") != pin:
+            print("packstation: the two PINs differ", file=sys.stderr)
+            return 2
+    try:
+        hash_pin(pin)  # validate before touching the store
+    except ValueError as exc:
+        print(f"packstation: {exc}", file=sys.stderr)
+        return 2
+    core = _core(args)
+    op = core.operators.add(badge=args.badge, name=args.name, role=args.role, pin=pin)
+    print(f"operator {op.badge} ({op.name}, {op.role.value}) saved in {core.store.path}")
+    return 0
+
+
+def _operators_list(args) -> int:
+    core = _core(args)
+    ops = core.operators.all()
+    if args.json:
+        print(json.dumps([{"id": o.id, "badge": o.badge, "name": o.name, "role": o.role.value,
+                           "active": o.active, "source": o.source} for o in ops], ensure_ascii=False))
+    else:
+        for o in ops:
+            print(f"{o.badge:16} {o.role.value:10} {'active' if o.active else 'blocked':8} {o.name}")
+    return 0
+
+
+def _operators_deactivate(args) -> int:
+    core = _core(args)
+    if not core.operators.deactivate(args.badge):
+        print(f"packstation: no operator with badge {args.badge}", file=sys.stderr)
+        return 1
+    print(f"operator {args.badge} blocked")
+    return 0
+
+
+def _config_check(args) -> int:
+    from app.config import to_dict
+    from app.core import load_settings
+
+    s = load_settings(args)
+    print(f"config OK ({s.source})")
+    print(json.dumps(to_dict(s), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _config_init(args) -> int:
+    from pathlib import Path
+
+    import tomli_w
+
+    from app.config import Settings, to_dict
+
+    p = Path(args.path)
+    if p.exists():
+        print(f"packstation: {p} exists; not overwritten", file=sys.stderr)
+        return 1
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(tomli_w.dumps(to_dict(Settings())), encoding="utf-8")
+    print(f"wrote {p}")
+    return 0
+
+
+def _bench(args) -> int:
+    from app.bench import all_figures, run
+
+    if args.list:
+        for name in all_figures():
+            print(name)
+        return 0
+    only = [x.strip() for x in args.only.split(",")] if args.only else None
+    figures = run(only, progress=None if args.json else sys.stderr)
+    if args.json:
+        print(json.dumps(figures, sort_keys=True))
+    else:
+        for k, v in sorted(figures.items()):
+            print(f"{k:36} {v}")
+    return 0

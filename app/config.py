@@ -1,0 +1,259 @@
+"""Station configuration: one TOML file, typed settings declared once with their defaults.
+
+Every setting is a dataclass field below; the TOML file mirrors the dataclass tree
+(`[station]`, `[oms]`, `[devices.scanner]`, ...). Loading validates every key and type and
+raises `ConfigError` whose message names the bad key in one line, e.g.
+``config /etc/packstation.toml: devices.scale.kind: expected one of simulated, serial, none; got 'usb'``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import platformdirs
+
+APP_NAME = "packstation"
+CONFIG_ENV = "PACKSTATION_CONFIG"
+
+
+class ConfigError(ValueError):
+    """A configuration problem, with a one-line message naming the key."""
+
+
+@dataclass
+class StationSettings:
+    id: str = "ST-01"
+    name: str = "Pack station 1"
+    warehouse_tz: str = "Asia/Shanghai"  # day boundaries for "today" and reports; storage is always UTC
+    language: Literal["en", "zh_CN"] = "en"
+    kiosk: bool = False
+    data_dir: str = ""  # empty: the platform's user data dir
+
+
+@dataclass
+class OmsSettings:
+    url: str = "http://127.0.0.1:8765"
+    token_file: str = ""  # file with the bearer token, must be mode 0600; empty: no token / keyring
+    ca_bundle: str = ""  # custom CA bundle for TLS; empty: system defaults (verification stays on)
+    connect_timeout_s: float = 3.0
+    read_timeout_s: float = 10.0
+    poll_interval_s: float = 60.0
+    intercept_timeout_s: float = 2.0
+    batch_size: int = 200
+
+
+@dataclass
+class ScannerSettings:
+    kind: Literal["wedge", "evdev", "serial", "simulated", "none"] = "wedge"
+    device: str = ""  # evdev name/path or serial port
+    baudrate: int = 9600
+    prefix: str = ""
+    suffix: str = ""
+    max_key_gap_ms: float = 35.0  # scanners type a key every 2-15 ms; people rarely under 50 ms
+    min_length: int = 4
+
+
+@dataclass
+class CameraSettings:
+    kind: Literal["opencv", "files", "none"] = "none"
+    device: str = "0"  # camera index, video file or folder of images
+    backend: Literal["zxing", "pyzbar"] = "zxing"
+    width: int = 1280
+    height: int = 720
+
+
+@dataclass
+class ScaleSettings:
+    kind: Literal["serial", "simulated", "none"] = "simulated"
+    device: str = ""
+    baudrate: int = 9600
+    protocol: Literal["continuous", "sics"] = "continuous"
+    stable_readings: int = 3
+
+
+@dataclass
+class PrinterSettings:
+    # tcp://HOST:PORT, usb://VID:PID, serial:///dev/ttyX, file:PATH, cups://QUEUE, simulated:, none:
+    uri: str = "simulated:"
+    profile: str = "default"  # python-escpos capability profile
+    dots: int = 576  # printable width in dots: most Chinese 80 mm printers are 576, TM-T88V 512
+    chinese: Literal["gb18030", "image"] = "gb18030"
+    kind: Literal["receipt", "label"] = "receipt"
+
+
+@dataclass
+class DeviceSettings:
+    scanner: ScannerSettings = field(default_factory=ScannerSettings)
+    camera: CameraSettings = field(default_factory=CameraSettings)
+    scale: ScaleSettings = field(default_factory=ScaleSettings)
+    label_printer: PrinterSettings = field(default_factory=PrinterSettings)
+    slip_printer: PrinterSettings = field(default_factory=lambda: PrinterSettings(kind="receipt"))
+
+
+@dataclass
+class SlaSettings:
+    """Per-step targets in minutes (one brand's 48-hour promise, broken down)."""
+
+    pick_min: float = 120.0
+    verify_min: float = 30.0
+    pack_min: float = 30.0
+    weigh_min: float = 5.0
+    label_min: float = 3.0
+
+
+@dataclass
+class WorkflowSettings:
+    steps: list[str] = field(default_factory=lambda: ["pick", "verify", "pack", "weigh", "label"])
+    weight_tolerance_pct: float = 5.0
+    weight_tolerance_min_g: float = 20.0
+
+
+@dataclass
+class Settings:
+    station: StationSettings = field(default_factory=StationSettings)
+    oms: OmsSettings = field(default_factory=OmsSettings)
+    devices: DeviceSettings = field(default_factory=DeviceSettings)
+    sla: SlaSettings = field(default_factory=SlaSettings)
+    workflow: WorkflowSettings = field(default_factory=WorkflowSettings)
+    source: str = ""  # where it was loaded from (not a TOML key)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.station.data_dir or platformdirs.user_data_dir(APP_NAME))
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "station.sqlite3"
+
+
+STEP_NAMES = ("pick", "verify", "pack", "weigh", "label")
+
+
+def default_config_path() -> Path:
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "station.toml"
+
+
+def load(path: str | Path | None = None) -> Settings:
+    """Load settings from `path` (or the default location). A missing default file gives defaults;
+    a missing explicitly named file is an error."""
+    explicit = path is not None
+    p = Path(path) if path is not None else default_config_path()
+    if not p.exists():
+        if explicit:
+            raise ConfigError(f"config {p}: file not found")
+        return Settings(source="(defaults)")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config {p}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config {p}: cannot read: {exc}") from None
+    settings = from_dict(data, where=str(p))
+    settings.source = str(p)
+    return settings
+
+
+def from_dict(data: dict[str, Any], where: str = "config") -> Settings:
+    try:
+        settings = _build(Settings, data, prefix="")
+    except ConfigError as exc:
+        raise ConfigError(f"config {where}: {exc}") from None
+    _validate(settings, where)
+    return settings
+
+
+def to_dict(settings: Settings) -> dict[str, Any]:
+    d = dataclasses.asdict(settings)
+    d.pop("source", None)
+    return d
+
+
+def _build(cls: type, data: Any, prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{prefix.rstrip('.') or '(top)'}: expected a table")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in fields:
+            raise ConfigError(f"{prefix}{key}: unknown setting (known: {', '.join(sorted(fields))})")
+        kwargs[key] = _coerce(hints[key], value, f"{prefix}{key}")
+    return cls(**kwargs)
+
+
+def _coerce(tp: Any, value: Any, key: str) -> Any:
+    origin = get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, prefix=key + ".")
+    if origin is Literal:
+        allowed = get_args(tp)
+        if value not in allowed:
+            raise ConfigError(f"{key}: expected one of {', '.join(map(str, allowed))}; got {value!r}")
+        return value
+    if origin is list:
+        (item_tp,) = get_args(tp)
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}: expected a list; got {type(value).__name__}")
+        return [_coerce(item_tp, v, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin in (types.UnionType, typing.Union):
+        raise ConfigError(f"{key}: unsupported type")  # not used by any setting
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: expected true or false; got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected a whole number; got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key}: expected a number; got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string; got {value!r}")
+        return value
+    raise ConfigError(f"{key}: unsupported type {tp}")
+
+
+def _validate(s: Settings, where: str) -> None:
+    def bad(key: str, msg: str) -> ConfigError:
+        return ConfigError(f"config {where}: {key}: {msg}")
+
+    if not s.station.id.strip():
+        raise bad("station.id", "must not be empty")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(s.station.warehouse_tz)
+    except Exception:
+        raise bad("station.warehouse_tz", f"unknown time zone {s.station.warehouse_tz!r}") from None
+    if not s.oms.url.startswith(("http://", "https://")):
+        raise bad("oms.url", f"expected an http:// or https:// URL; got {s.oms.url!r}")
+    for name in ("connect_timeout_s", "read_timeout_s", "poll_interval_s", "intercept_timeout_s"):
+        if getattr(s.oms, name) <= 0:
+            raise bad(f"oms.{name}", "must be greater than 0")
+    if s.oms.batch_size < 1:
+        raise bad("oms.batch_size", "must be at least 1")
+    unknown = [st for st in s.workflow.steps if st not in STEP_NAMES]
+    if unknown:
+        raise bad("workflow.steps", f"unknown step {unknown[0]!r} (known: {', '.join(STEP_NAMES)})")
+    for pr in ("label_printer", "slip_printer"):
+        p: PrinterSettings = getattr(s.devices, pr)
+        if p.dots < 128 or p.dots > 2048:
+            raise bad(f"devices.{pr}.dots", f"expected 128..2048 dots; got {p.dots}")
+        if not any(p.uri.startswith(x) for x in ("tcp://", "usb://", "serial://", "file:", "cups://", "simulated:", "none:")):
+            raise bad(f"devices.{pr}.uri", f"unsupported printer URI {p.uri!r}")
+    for name in ("pick_min", "verify_min", "pack_min", "weigh_min", "label_min"):
+        if getattr(s.sla, name) <= 0:
+            raise bad(f"sla.{name}", "must be greater than 0")

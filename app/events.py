@@ -1,0 +1,216 @@
+"""The event log: every fact the station learns or does, committed before the screen reports it.
+
+An event has an id (UUIDv7, made here: no network, no lock service), the station id, a per-station
+sequence number (gap-free, survives restarts: it is assigned inside the committing transaction and
+only advanced after the commit succeeded), the operator, UTC time in milliseconds, a monotonic
+clock reading, a type and a JSON payload. `EventLog.append` is the only way to record a step.
+
+The events table is also the outbox: `sync/` reads pending events in sequence order and marks them
+sent or rejected; nothing else is ever updated and nothing is deleted.
+
+Event types and their payloads (all ids are strings; quantities integers; weights grams):
+
+  login / logout            {badge, role}
+  picklist_claimed          {order_id, provisional: bool}
+  picklist_released         {order_id, reason}
+  step_started              {order_id, step}                       step in pick|verify|pack|weigh|label
+  step_completed            {order_id, step}
+  step_suspended/resumed    {order_id, step}
+  scan                      {order_id, step, raw, source, symbology, code, verdict: {kind, ...ScanVerdict.to_dict()}}
+  undo                      {order_id, undone_seq, line_id, qty}   compensating event, never a deletion
+  short_pick                {order_id, line_id, sku, qty_required, qty_found, reason}
+                            reason in insufficient_stock|wrong_item_in_location|damaged|not_found
+  gift_confirmed            {order_id, line_id, sku, how: scanned|confirmed}
+  carton_chosen             {order_id, carton}
+  weight_recorded           {order_id, grams, expected_g, tolerance_g, ok}
+  override                  {order_id, supervisor_id, what, reason}       e.g. what=weight_mismatch|force_line
+  order_intercepted         {order_id, status, reason}
+  label_printed / slip_printed {order_id, job_id}
+  reprint                   {order_id, job_id, reprint_of, reason}
+  printer_fault             {printer, state, detail, job_id}
+  order_completed           {order_id, complexity: single_item|single_sku_multi|mixed, lines, units}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import uuid6
+from sqlalchemy import Connection, func, insert, select
+
+from app import schema
+from app.store import Store
+
+log = logging.getLogger(__name__)
+
+# Built once: constructing the statement per append costs more than the INSERT itself.
+_INSERT = insert(schema.events)
+
+
+class EventType:
+    LOGIN = "login"
+    LOGOUT = "logout"
+    PICKLIST_CLAIMED = "picklist_claimed"
+    PICKLIST_RELEASED = "picklist_released"
+    STEP_STARTED = "step_started"
+    STEP_COMPLETED = "step_completed"
+    STEP_SUSPENDED = "step_suspended"
+    STEP_RESUMED = "step_resumed"
+    SCAN = "scan"
+    UNDO = "undo"
+    SHORT_PICK = "short_pick"
+    GIFT_CONFIRMED = "gift_confirmed"
+    CARTON_CHOSEN = "carton_chosen"
+    WEIGHT_RECORDED = "weight_recorded"
+    OVERRIDE = "override"
+    ORDER_INTERCEPTED = "order_intercepted"
+    LABEL_PRINTED = "label_printed"
+    SLIP_PRINTED = "slip_printed"
+    REPRINT = "reprint"
+    PRINTER_FAULT = "printer_fault"
+    ORDER_COMPLETED = "order_completed"
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    id: str
+    station_id: str
+    operator_id: str | None
+    ts_utc_ms: int
+    mono_ns: int
+    type: str
+    order_id: str | None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The event as the OMS contract sends it."""
+        return {
+            "id": self.id,
+            "station_id": self.station_id,
+            "seq": self.seq,
+            "operator_id": self.operator_id,
+            "ts_utc_ms": self.ts_utc_ms,
+            "mono_ns": self.mono_ns,
+            "type": self.type,
+            "order_id": self.order_id,
+            "payload": self.payload,
+        }
+
+
+def row_to_event(row: Any) -> Event:
+    m = row._mapping
+    return Event(
+        seq=m["seq"],
+        id=m["id"],
+        station_id=m["station_id"],
+        operator_id=m["operator_id"],
+        ts_utc_ms=m["ts_utc_ms"],
+        mono_ns=m["mono_ns"],
+        type=m["type"],
+        order_id=m["order_id"],
+        payload=json.loads(m["payload"]),
+    )
+
+
+class EventLog:
+    """Append-only, durable, gap-free per station. Thread-safe (one writer)."""
+
+    def __init__(self, store: Store, station_id: str, clock_ms=None, mono_ns=None) -> None:
+        self.store = store
+        self.station_id = station_id
+        self._clock_ms = clock_ms or (lambda: time.time_ns() // 1_000_000)
+        self._mono_ns = mono_ns or time.monotonic_ns
+        self._lock = threading.Lock()
+        self._next_seq: int | None = None
+        self._listeners: list[Any] = []
+
+    def subscribe(self, fn) -> None:
+        """fn(event) is called after each committed append, on the appending thread."""
+        self._listeners.append(fn)
+
+    def _load_next_seq(self, conn: Connection) -> int:
+        last = conn.execute(select(func.max(schema.events.c.seq))).scalar()
+        return (last or 0) + 1
+
+    def append(
+        self,
+        type: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        operator_id: str | None = None,
+        order_id: str | None = None,
+    ) -> Event:
+        """Commit one event and return it. When this returns, the event is on disk (synchronous=FULL)."""
+        payload = payload or {}
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+        with self._lock:
+            with self.store.write() as conn:
+                if self._next_seq is None:
+                    self._next_seq = self._load_next_seq(conn)
+                ev = Event(
+                    seq=self._next_seq,
+                    id=str(uuid6.uuid7()),
+                    station_id=self.station_id,
+                    operator_id=operator_id,
+                    ts_utc_ms=self._clock_ms(),
+                    mono_ns=self._mono_ns(),
+                    type=type,
+                    order_id=order_id,
+                    payload=payload,
+                )
+                conn.execute(
+                    _INSERT,
+                    {
+                        "seq": ev.seq, "id": ev.id, "station_id": ev.station_id, "operator_id": ev.operator_id,
+                        "ts_utc_ms": ev.ts_utc_ms, "mono_ns": ev.mono_ns, "type": ev.type,
+                        "order_id": ev.order_id, "payload": body,
+                    },
+                )
+            # Only reached after COMMIT succeeded: the sequence never skips a number.
+            self._next_seq = ev.seq + 1
+        for fn in list(self._listeners):
+            try:
+                fn(ev)
+            except Exception:  # a listener's bug must not undo a committed fact
+                log.exception("event listener failed for %s #%s", ev.type, ev.seq)
+        return ev
+
+    def reset_cache(self) -> None:
+        """Forget the cached next sequence (after a failed commit the next append re-reads it)."""
+        self._next_seq = None
+
+    def events(
+        self,
+        *,
+        order_id: str | None = None,
+        types: list[str] | None = None,
+        since_seq: int = 0,
+        limit: int | None = None,
+    ) -> list[Event]:
+        q = select(schema.events).where(schema.events.c.seq > since_seq).order_by(schema.events.c.seq)
+        if order_id is not None:
+            q = q.where(schema.events.c.order_id == order_id)
+        if types:
+            q = q.where(schema.events.c.type.in_(types))
+        if limit:
+            q = q.limit(limit)
+        with self.store.read() as c:
+            return [row_to_event(r) for r in c.execute(q)]
+
+    def last(self, type: str | None = None) -> Event | None:
+        q = select(schema.events).order_by(schema.events.c.seq.desc()).limit(1)
+        if type:
+            q = q.where(schema.events.c.type == type)
+        with self.store.read() as c:
+            row = c.execute(q).first()
+        return row_to_event(row) if row else None
+
+    def count(self) -> int:
+        with self.store.read() as c:
+            return c.execute(select(func.count()).select_from(schema.events)).scalar() or 0

@@ -1,0 +1,66 @@
+"""The answer to one scan. A verdict is data: the UI paints it, the event log stores it, the
+statistics count it. The verifier never raises; garbage gets UNREADABLE/UNKNOWN with a message."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class VerdictKind(StrEnum):
+    ACCEPTED = "accepted"
+    WRONG_ITEM = "wrong_item"
+    SIBLING_VARIANT = "sibling_variant"  # same style, other colour/size than the order wants
+    OTHER_ORDER = "other_order"  # belongs to another open order on this station
+    OVER_SCAN = "over_scan"
+    WRONG_LOT = "wrong_lot"
+    EXPIRED_LOT = "expired_lot"
+    UNKNOWN = "unknown"  # well-formed but matches nothing we know
+    UNREADABLE = "unreadable"  # garbage: control bytes, bad check digit, empty
+    ACTION = "action"  # an action barcode (complete step, short pick, reprint, log out, undo)
+    BIN_CONFIRMED = "bin_confirmed"
+    WRONG_BIN = "wrong_bin"
+    ORDER_SELECTED = "order_selected"  # the order's own barcode (slip/order number) opened it
+    INTERCEPTED = "intercepted"  # order cancelled/held: stop
+    NO_ORDER = "no_order"  # an item scanned while no order is open
+
+
+GOOD_KINDS = frozenset({VerdictKind.ACCEPTED, VerdictKind.ACTION, VerdictKind.BIN_CONFIRMED,
+                        VerdictKind.ORDER_SELECTED})
+
+# Error kinds as the supervisor statistics name them.
+ERROR_KINDS = frozenset(VerdictKind) - GOOD_KINDS
+
+
+@dataclass(frozen=True)
+class ScanVerdict:
+    kind: VerdictKind
+    message_en: str
+    message_zh: str
+    code: str = ""  # the normalised code that was scanned
+    line_id: str | None = None
+    sku: str | None = None  # the SKU that the code belongs to (if known)
+    qty_added: int = 0
+    line_complete: bool = False
+    order_complete: bool = False
+    expected_sku: str | None = None  # what the order wants at this point
+    scanned_variant: str = ""  # "RED / M"
+    wanted_variant: str = ""  # "BLUE / M"
+    other_order_id: str | None = None
+    action: str | None = None  # complete_step|short_pick|reprint|logout|undo
+    lot: str | None = None
+    expiry: str | None = None  # ISO date
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.kind in GOOD_KINDS
+
+    def message(self, language: str) -> str:
+        return self.message_zh if language.startswith("zh") else self.message_en
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["kind"] = self.kind.value
+        return {k: v for k, v in d.items() if v not in (None, "", {}, False) or k in ("kind", "qty_added")}

@@ -1,0 +1,27 @@
+"""The one entry point."""
+
+from tests.conftest import run_cli
+
+
+def test_help_lists_the_subcommands():
+    r = run_cli("--help")
+    assert r.returncode == 0
+    for cmd in ("operators", "config", "bench", "run", "demo"):
+        assert cmd in r.stdout
+
+
+def test_bench_lists_its_figures():
+    r = run_cli("bench", "--list")
+    assert r.returncode == 0
+    names = r.stdout.split()
+    for n in ("event_append_per_s", "sqlite_raw_commit_per_s", "cold_start_s"):
+        assert n in names
+
+
+def test_station_window_starts_offscreen_and_quits(tmp_path):
+    cfg = tmp_path / "st.toml"
+    cfg.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    r = run_cli("--config", str(cfg), "run", "--exit-when-shown", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 0, r.stderr
+    assert "shown" in r.stdout
+    assert (tmp_path / "data" / "station.sqlite3").exists()

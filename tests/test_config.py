@@ -1,0 +1,75 @@
+"""Configuration: typed, defaulted, and a bad key is one clear line, not a traceback."""
+
+import pytest
+
+from app import config
+from app.config import ConfigError
+from tests.conftest import run_cli
+
+
+def test_missing_default_file_gives_defaults(tmp_path, monkeypatch):
+    monkeypatch.setenv(config.CONFIG_ENV, str(tmp_path / "nope.toml"))
+    s = config.load()
+    assert s.station.id == "ST-01"
+    assert s.devices.label_printer.dots == 576
+    assert s.sla.label_min == 3.0
+
+
+def test_values_from_file_are_typed(tmp_path):
+    p = tmp_path / "st.toml"
+    p.write_text('[station]\nid = "PK-07"\nlanguage = "zh_CN"\n[sla]\npick_min = 90\n'
+                 '[devices.scale]\nkind = "serial"\ndevice = "/dev/ttyUSB0"\n', encoding="utf-8")
+    s = config.load(p)
+    assert s.station.id == "PK-07"
+    assert s.station.language == "zh_CN"
+    assert s.sla.pick_min == 90.0 and isinstance(s.sla.pick_min, float)
+    assert s.devices.scale.kind == "serial"
+    assert s.devices.scanner.kind == "wedge"  # untouched default
+
+
+@pytest.mark.parametrize(
+    "toml, key",
+    [
+        ('[station]\nidd = "x"\n', "station.idd"),
+        ('[devices.scale]\nkind = "usb"\n', "devices.scale.kind"),
+        ('[oms]\nread_timeout_s = "fast"\n', "oms.read_timeout_s"),
+        ('[oms]\nurl = "ftp://oms"\n', "oms.url"),
+        ('[station]\nwarehouse_tz = "Mars/Olympus"\n', "station.warehouse_tz"),
+        ('[workflow]\nsteps = ["pick", "dance"]\n', "workflow.steps"),
+        ('[devices.label_printer]\ndots = 12\n', "devices.label_printer.dots"),
+        ('[station]\nkiosk = "yes"\n', "station.kiosk"),
+    ],
+)
+def test_bad_setting_names_the_key(tmp_path, toml, key):
+    p = tmp_path / "st.toml"
+    p.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        config.load(p)
+    assert key in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_bad_config_on_the_command_line_is_one_line_not_a_traceback(tmp_path):
+    p = tmp_path / "st.toml"
+    p.write_text('[devices.scale]\nkind = "usb"\n', encoding="utf-8")
+    r = run_cli("--config", str(p), "config", "check")
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert "devices.scale.kind" in lines[0]
+    assert "Traceback" not in r.stderr
+
+
+def test_broken_toml_is_reported(tmp_path):
+    p = tmp_path / "st.toml"
+    p.write_text("[station\nid=", encoding="utf-8")
+    r = run_cli("--config", str(p), "config", "check")
+    assert r.returncode == 2 and "not valid TOML" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_config_init_writes_a_file_that_loads_back(tmp_path):
+    p = tmp_path / "new.toml"
+    r = run_cli("config", "init", str(p))
+    assert r.returncode == 0, r.stderr
+    s = config.load(p)
+    assert s.station.id == "ST-01" and s.workflow.steps == ["pick", "verify", "pack", "weigh", "label"]

@@ -1,0 +1,28 @@
+"""GUI sub-commands: the station and the demo."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("run", help="start the station (configured devices and OMS)")
+    r.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)
+    r.set_defaults(func=_run)
+    d = sub.add_parser("demo", help="start a demo station: reference OMS + simulated devices, no hardware")
+    d.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)
+    d.add_argument("--data-dir", help="where the demo keeps its files (default: a fresh temporary folder)")
+    d.set_defaults(func=_demo)
+
+
+def _run(args) -> int:
+    from app.core import load_settings
+    from ui.shell import run_station
+
+    return run_station(load_settings(args), exit_when_shown=args.exit_when_shown, verbose=args.verbose)
+
+
+def _demo(args) -> int:
+    from ui.shell import run_demo
+
+    return run_demo(data_dir=args.data_dir, exit_when_shown=args.exit_when_shown, verbose=args.verbose)
