@@ -12,7 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-BENCH_MODULES = ("app.benchmarks", "sync.benchmarks", "hardware.benchmarks", "ui.benchmarks")
+BENCH_MODULES = (
+    "app.benchmarks",
+    "app.stats_benchmarks",
+    "sync.benchmarks",
+    "hardware.benchmarks",
+    "hardware.printing.benchmarks",
+    "ui.benchmarks",
+)
 
 
 def all_figures() -> dict[str, Callable[[Path], Any]]:

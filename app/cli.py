@@ -12,7 +12,14 @@ import sys
 from app import __version__
 from app.config import ConfigError
 
-COMMAND_MODULES = ("app.commands", "sync.commands", "hardware.commands", "ui.commands")
+COMMAND_MODULES = (
+    "app.commands",
+    "app.stats_commands",
+    "sync.commands",
+    "hardware.commands",
+    "hardware.printing.commands",
+    "ui.commands",
+)
 
 log = logging.getLogger("packstation")
 
