@@ -37,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             mod = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+            if exc.name is None or not (name == exc.name or name.startswith(exc.name + ".")):
+                raise  # a real import error inside an existing module
             continue
         mod.register(sub)
     return parser
