@@ -87,6 +87,7 @@ class Event:
     type: str
     order_id: str | None
     payload: dict[str, Any] = field(default_factory=dict)
+    kind: str | None = None  # sub-kind for statistics: verdict kind, short-pick reason, override what
 
     def to_wire(self) -> dict[str, Any]:
         """The event as the OMS contract sends it."""
@@ -98,6 +99,7 @@ class Event:
             "ts_utc_ms": self.ts_utc_ms,
             "mono_ns": self.mono_ns,
             "type": self.type,
+            "kind": self.kind,
             "order_id": self.order_id,
             "payload": self.payload,
         }
@@ -115,6 +117,7 @@ def row_to_event(row: Any) -> Event:
         type=m["type"],
         order_id=m["order_id"],
         payload=json.loads(m["payload"]),
+        kind=m["kind"],
     )
 
 
@@ -145,6 +148,7 @@ class EventLog:
         *,
         operator_id: str | None = None,
         order_id: str | None = None,
+        kind: str | None = None,
     ) -> Event:
         """Commit one event and return it. When this returns, the event is on disk (synchronous=FULL)."""
         payload = payload or {}
@@ -163,12 +167,13 @@ class EventLog:
                     type=type,
                     order_id=order_id,
                     payload=payload,
+                    kind=kind,
                 )
                 conn.execute(
                     _INSERT,
                     {
                         "seq": ev.seq, "id": ev.id, "station_id": ev.station_id, "operator_id": ev.operator_id,
-                        "ts_utc_ms": ev.ts_utc_ms, "mono_ns": ev.mono_ns, "type": ev.type,
+                        "ts_utc_ms": ev.ts_utc_ms, "mono_ns": ev.mono_ns, "type": ev.type, "kind": ev.kind,
                         "order_id": ev.order_id, "payload": body,
                     },
                 )

@@ -35,6 +35,10 @@ events = Table(
     Column("ts_utc_ms", Integer, nullable=False),
     Column("mono_ns", Integer, nullable=False),
     Column("type", String(64), nullable=False),
+    # The sub-kind that statistics group by, copied from the payload at append time (a scan's verdict
+    # kind, a short pick's reason, an override's what): lets SQL aggregate a million events without
+    # parsing JSON. Derived from the same append, so it cannot drift from the payload.
+    Column("kind", String(64)),
     Column("order_id", String(64)),
     Column("payload", Text, nullable=False),  # JSON
     Column("sync_state", String(16), nullable=False, server_default="pending"),  # pending|sent|rejected
@@ -43,6 +47,7 @@ events = Table(
     Index("ix_events_sync", "sync_state", "seq"),
     Index("ix_events_type", "type"),
     Index("ix_events_order", "order_id"),
+    Index("ix_events_ts", "ts_utc_ms"),
 )
 
 operators = Table(

@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("ts_utc_ms", sa.Integer, nullable=False),
         sa.Column("mono_ns", sa.Integer, nullable=False),
         sa.Column("type", sa.String(64), nullable=False),
+        sa.Column("kind", sa.String(64)),
         sa.Column("order_id", sa.String(64)),
         sa.Column("payload", sa.Text, nullable=False),
         sa.Column("sync_state", sa.String(16), nullable=False, server_default="pending"),
@@ -32,6 +33,7 @@ def upgrade() -> None:
     op.create_index("ix_events_sync", "events", ["sync_state", "seq"])
     op.create_index("ix_events_type", "events", ["type"])
     op.create_index("ix_events_order", "events", ["order_id"])
+    op.create_index("ix_events_ts", "events", ["ts_utc_ms"])
     op.create_table(
         "operators",
         sa.Column("id", sa.String(64), primary_key=True),
