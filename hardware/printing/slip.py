@@ -129,10 +129,18 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
             s += "…"
         for f, t in runs(s):
             fname = "Helvetica-Bold" if (bold and f == "Helvetica") else f
-            c.setFont(fname, size)
-            c.drawString(x, y, t)
-            if bold and f != "Helvetica":  # no bold CJK face: draw again shifted a hair
-                c.drawString(x + 0.25, y, t)
+            if bold and f != "Helvetica":  # no bold CJK face: fill + a thin stroke (text stays one run)
+                c.saveState()
+                c.setLineWidth(size / 30)
+                to = c.beginText(x, y)
+                to.setTextRenderMode(2)
+                to.setFont(fname, size)
+                to.textOut(t)
+                c.drawText(to)
+                c.restoreState()
+            else:
+                c.setFont(fname, size)
+                c.drawString(x, y, t)
             x += c.stringWidth(t, fname, size)
 
     qsize = 20 * mm if page != "a6" else 18 * mm
