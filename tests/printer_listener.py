@@ -78,7 +78,7 @@ class PrinterListener:
         while not self._stopped and self._srv is srv:
             try:
                 conn, _ = srv.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -96,7 +96,7 @@ class PrinterListener:
         while not self._stopped:
             try:
                 chunk = conn.recv(65536)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return

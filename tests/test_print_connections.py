@@ -130,3 +130,44 @@ def test_bad_uris_are_clear_errors():
         make_printer("usb://nothex")
     with pytest.raises(ValueError, match="unsupported printer URI"):
         make_printer("lpt1:")
+
+
+def _fake_cups_client(bin_dir, spool_dir, queue_state="idle"):
+    bin_dir.mkdir()
+    (bin_dir / "lp").write_text(f'#!/bin/sh\necho "$@" > "{spool_dir}/args"\n/bin/cat > "{spool_dir}/data"\n'
+                                'echo "request id is q-1 (1 file(s))"\n')
+    (bin_dir / "lpstat").write_text(f'#!/bin/sh\necho "printer $2 is {queue_state}.  enabled since today"\n')
+    for f in bin_dir.iterdir():
+        f.chmod(0o755)
+
+
+def test_cups_queue_through_lp_sends_escpos_raw_and_pdf_as_document(tmp_path, monkeypatch):
+    from hardware.printing.connections import CupsPrinter
+
+    out = tmp_path / "cups"
+    out.mkdir()
+    _fake_cups_client(tmp_path / "bin", out)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.setattr(CupsPrinter, "_pycups", staticmethod(lambda: False))
+    p = make_printer("cups://Labels")
+    assert p.status().state == "unknown" and p.status().ok
+    p.send(b"\x1b@raw", "escpos", job_name="label-1")
+    assert (out / "data").read_bytes() == b"\x1b@raw"
+    assert (out / "args").read_text().split() == ["-d", "Labels", "-t", "label-1", "-o", "raw"]
+    p.send(b"%PDF-1.4 x", "pdf", job_name="slip-1")
+    assert (out / "args").read_text().split() == ["-d", "Labels", "-t", "slip-1"]
+
+
+def test_cups_disabled_queue_or_missing_client_is_offline_with_a_clear_message(tmp_path, monkeypatch):
+    from hardware.printing.connections import CupsPrinter
+
+    monkeypatch.setattr(CupsPrinter, "_pycups", staticmethod(lambda: False))
+    _fake_cups_client(tmp_path / "bin", tmp_path, queue_state="disabled")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    assert make_printer("cups://Labels").status().state == "offline"
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    p = make_printer("cups://Labels")
+    st = p.status()
+    assert st.state == "offline" and "cups-client" in st.detail_en
+    with pytest.raises(PrintError, match="cups-client"):
+        p.send(b"x")

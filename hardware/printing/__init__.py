@@ -12,7 +12,7 @@ Heavy imports (escpos, reportlab, Pillow) happen inside the functions that need 
 
 from __future__ import annotations
 
-from hardware.printing.connections import PrintError, Printer, make_printer
+from hardware.printing.connections import Printer, PrintError, make_printer
 from hardware.printing.status import PrinterStatus
 
 

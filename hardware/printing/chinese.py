@@ -104,7 +104,8 @@ def render_text_image(text: str, width: int, size: int = 24, bold: bool = False,
 
     font = _pil_font(size, bold)
     lines = wrap_pixels(text, font, width)
-    line_h = int(size * 1.25)
+    ascent, descent = font.getmetrics()
+    line_h = ascent + descent  # Noto CJK's metrics include room for descenders
     img = Image.new("1", (width, line_h * len(lines)), 1)
     d = ImageDraw.Draw(img)
     for i, ln in enumerate(lines):

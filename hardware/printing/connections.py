@@ -233,7 +233,7 @@ class TcpPrinter(StreamPrinter):
         self._sock.settimeout(timeout_s)
         try:
             b = self._sock.recv(1)
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             return b""
         if b == b"":
             raise _Closed()

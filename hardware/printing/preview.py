@@ -167,10 +167,22 @@ def render_png(data: bytes, dots: int = 576):
         from PIL import ImageFont
 
         font = ImageFont.load_default()
+    pending = ""
+
+    def flush() -> None:
+        nonlocal pending
+        if pending:
+            body = pending[:-1] if pending.endswith("\n") else pending
+            parts.extend(("text", ln) for ln in body.split("\n"))
+            pending = ""
+
     for op in ops:
         if op.kind == "text":
-            for ln in op.data.split("\n")[:-1] if op.data.endswith("\n") else op.data.split("\n"):
-                parts.append(("text", ln))
+            pending += op.data  # runs in and out of Chinese mode make one printed line
+            continue
+        flush()
+        if op.kind == "text":
+            pass
         elif op.kind == "image":
             parts.append(("img", raster_to_image(op)))
         elif op.kind == "barcode":
@@ -195,6 +207,7 @@ def render_png(data: bytes, dots: int = 576):
             parts.append(("img", q.make_image().get_image()))
         elif op.kind in ("cut", "feed_label"):
             parts.append(("cut", None))
+    flush()
     line_h = 28
     height = 10
     for kind, v in parts:
