@@ -55,3 +55,25 @@ def test_print_test_unknown_order_and_bad_uri_are_clear(cfg):
     assert r.returncode == 1 and "NOPE-1" in r.stdout
     r = run_cli("--config", cfg, "print-test", "--printer", "usb://zz")
     assert r.returncode == 2 and "usb://VID:PID" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_print_test_prints_a_cached_pick_list(cfg, tmp_path, listener):
+    import json
+
+    from sqlalchemy import insert
+
+    from app import schema
+    from app.store import now_ms, open_store
+    from hardware.printing.demo_order import DEMO_DOC
+
+    doc = dict(DEMO_DOC, id="PL-77", order_no="SO-77")
+    st = open_store(tmp_path / "data" / "station.sqlite3")
+    with st.write() as c:
+        c.execute(insert(schema.picklists).values(id="PL-77", order_no="SO-77", status="open",
+                                                  fetched_at_ms=now_ms(), doc=json.dumps(doc)))
+    st.close()
+    r = run_cli("--config", cfg, "print-test", "--printer", listener.uri, "--order", "SO-77", "--only", "label")
+    assert r.returncode == 0, r.stdout + r.stderr
+    ops = preview.parse(listener.wait_jobs(1))
+    assert [o.data for o in ops if o.kind == "barcode"] == [b"{BSO-77"]
+    assert not any(ln.startswith("slip:") for ln in r.stdout.splitlines())

@@ -171,3 +171,56 @@ def test_cups_disabled_queue_or_missing_client_is_offline_with_a_clear_message(t
     assert st.state == "offline" and "cups-client" in st.detail_en
     with pytest.raises(PrintError, match="cups-client"):
         p.send(b"x")
+
+
+def test_serial_printer_over_a_pseudo_terminal():
+    import os
+    import threading
+    import tty
+
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    name = os.ttyname(slave)
+    received = bytearray()
+    stop = threading.Event()
+
+    def printer():  # answers DLE EOT like a printer with paper near its end
+        replies = {1: 0x16, 2: 0x12, 4: 0x1E}
+        buf = bytearray()
+        while not stop.is_set():
+            import select
+
+            r, _, _ = select.select([master], [], [], 0.05)
+            if not r:
+                continue
+            buf += os.read(master, 4096)
+            while b"\x10\x04" in buf:
+                i = buf.index(b"\x10\x04")
+                if len(buf) < i + 3:
+                    break
+                received.extend(buf[:i])
+                os.write(master, bytes((replies[buf[i + 2]],)))
+                del buf[:i + 3]
+            if b"\x10\x04" not in buf:
+                received.extend(buf)
+                buf.clear()
+
+    t = threading.Thread(target=printer, daemon=True)
+    t.start()
+    p = make_printer(f"serial://{name}?baud=19200")
+    try:
+        assert p.baudrate == 19200
+        st = p.status(timeout_s=1.0)
+        assert st.state == "paper_near_end" and st.ok and st.paper == "near_end"
+        p.send(b"\x1b@serial job\n")
+        for _ in range(100):
+            if bytes(received).endswith(b"serial job\n"):
+                break
+            stop.wait(0.02)
+        assert bytes(received) == b"\x1b@serial job\n"
+    finally:
+        stop.set()
+        t.join(2)
+        p.close()
+        os.close(master)
+        os.close(slave)

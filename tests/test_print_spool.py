@@ -236,3 +236,23 @@ def test_printer_dying_while_a_large_job_streams_fails_it(core, listener, spool_
     job = wait_for(lambda: (j := spool.job(jid))["state"] == "failed" and j)
     assert job["error_state"] == "offline" and job["message_en"] and job["message_zh"]
     assert not _events(core, EventType.SLIP_PRINTED)
+
+
+def test_jobs_behind_a_held_job_are_held_in_order_and_resume_in_order(core, listener, spool_for):
+    listener.mode = "paper_out"
+    spool, rec = spool_for(listener.uri, poll_interval_s=30)
+    pl = demo_picklist()
+    ids = [spool.submit_label(pl, "op-1") for _ in range(3)]
+    spool.start()
+    wait_for(lambda: all(spool.job(j)["state"] == "held" for j in ids))
+    held = [spool.job(j) for j in ids]
+    assert len({j["updated_at_ms"] for j in held}) == 1  # held together, by one status round
+    assert all(j["error_state"] == "paper_out" for j in held)
+    faults = [e for e in _events(core, EventType.PRINTER_FAULT)
+              if e.payload["state"] == "paper_out" and e.payload["printer"] == "label_printer"]
+    assert len(faults) == 1 and faults[0].payload["job_id"] == ids[0]
+    listener.mode = "online"
+    spool.check_now()
+    wait_for(lambda: all(spool.job(j)["state"] == "done" for j in ids))
+    done = [e.payload["job_id"] for e in _events(core, EventType.LABEL_PRINTED)]
+    assert done == ids

@@ -315,16 +315,16 @@ class PrintSpool:
             log.info("printer %s ready again: job %s resumed", printer, jid)
             self._notify(jid)
 
-    def _check(self, name: str, p: Printer, job_id: str | None) -> PrinterStatus:
+    def _check(self, name: str, p: Printer, job_id: str | None, quiet: bool = False) -> PrinterStatus:
         try:
             st = p.status(self.status_timeout_s)
         except Exception as exc:  # a driver bug is a fault, not a crash
             log.exception("status of %s failed", name)
             st = make_status("offline", extra_en=str(exc), extra_zh=str(exc))
-        self._record_status(name, st, job_id)
+        self._record_status(name, st, job_id, log_fault=not (quiet and not st.ok))
         return st
 
-    def _record_status(self, name: str, st: PrinterStatus, job_id: str | None) -> None:
+    def _record_status(self, name: str, st: PrinterStatus, job_id: str | None, log_fault: bool = True) -> None:
         prev = self._status.get(name)
         self._status[name] = st
         if prev is None or prev.state != st.state or prev.detail_en != st.detail_en:
@@ -336,7 +336,7 @@ class PrintSpool:
                 except Exception:
                     log.exception("print spool on_status callback failed")
         bad = not st.ok or st.state == "paper_near_end"
-        if bad and (self._fault_logged.get(name) != st.state or job_id is not None):
+        if bad and log_fault and (self._fault_logged.get(name) != st.state or job_id is not None):
             self._fault(name, st.state, st.detail_en, job_id)
         if not bad:
             self._fault_logged.pop(name, None)
@@ -356,10 +356,19 @@ class PrintSpool:
             en, zh = MSG["no_printer"]
             self._set(jid, state="held", last_error=_err("not_configured", en.format(name=name), zh.format(name=name)))
             return
-        st = self._check(name, p, job_id=None)
+        st = self._check(name, p, job_id=None, quiet=True)
         if not st.ok:
-            self._set(jid, state="held", last_error=_err(st.state, st.detail_en, st.detail_zh))
+            # hold this job and every job queued behind it for the same printer: order is kept, and
+            # a silent printer costs one status timeout, not one per job
+            err = _err(st.state, st.detail_en, st.detail_zh)
+            with self.store.write() as c:
+                ids = c.execute(select(T.c.job_id).where(T.c.state == "queued", T.c.printer == name)
+                                .order_by(T.c.id)).scalars().all()
+                c.execute(update(T).where(T.c.job_id.in_(ids)).values(state="held", last_error=err,
+                                                                        updated_at_ms=now_ms()))
             self._fault(name, st.state, st.detail_en, jid, job["order_id"])
+            for other in ids:
+                self._notify(other)
             return
         answered_before = p.answers_status
         self._set(jid, state="sending", attempts=job["attempts"] + 1)
