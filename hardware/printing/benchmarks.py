@@ -49,4 +49,31 @@ def slip_pdf_10_images_ms(workdir: Path) -> float:
     return _median_ms(lambda: build_slip_pdf(pl, paths.get, page="a4", station="ST-01", operator="bench"), 5)
 
 
-FIGURES = {"label_bytes_ms": label_bytes_ms, "slip_pdf_10_images_ms": slip_pdf_10_images_ms}
+def label_image_mode_ms(workdir: Path) -> float:
+    """The same label with Chinese rendered as images (PrinterSettings.chinese = "image")."""
+    from app.config import PrinterSettings
+    from hardware.printing.demo_order import demo_picklist
+    from hardware.printing.label import build_label
+
+    pl = demo_picklist()
+    ps = PrinterSettings(chinese="image")
+    return _median_ms(lambda: build_label(pl, ps, station="ST-01", operator="bench"), 10)
+
+
+def label_4in_raster_ms(workdir: Path) -> float:
+    """A 100x150 mm label rendered as one raster image for an 832-dot label printer."""
+    from app.config import PrinterSettings
+    from hardware.printing.demo_order import demo_picklist
+    from hardware.printing.label import build_label
+
+    pl = demo_picklist()
+    ps = PrinterSettings(kind="label", dots=832)
+    return _median_ms(lambda: build_label(pl, ps, station="ST-01", operator="bench"), 10)
+
+
+FIGURES = {
+    "label_bytes_ms": label_bytes_ms,
+    "slip_pdf_10_images_ms": slip_pdf_10_images_ms,
+    "label_image_mode_ms": label_image_mode_ms,
+    "label_4in_raster_ms": label_4in_raster_ms,
+}

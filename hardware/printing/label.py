@@ -33,7 +33,8 @@ def code128_data(order_no: str) -> str:
     in the data is written ``{{``."""
     s = sanitize(order_no, 80)
     if not s or not all(32 <= ord(c) < 127 for c in s):
-        raise LabelError(f"order number {order_no!r} cannot be a CODE128 (code set B: printable ASCII)")
+        raise LabelError(f"order number {order_no!r} cannot be a CODE128 (code set B: printable ASCII) / "
+                         f"订单号 {order_no!r} 无法生成 CODE128 条码")
     return "{B" + s.replace("{", "{{")
 
 

@@ -386,7 +386,10 @@ class PrintSpool:
             self._set(jid, state="failed", last_error=_err("error", str(exc), str(exc)))
             self._fault(name, "error", str(exc), jid, job["order_id"])
             return
-        after = p.after_job(max(self.status_timeout_s, 1.5))
+        # a printer answers DLE EOT only once the job has drained into its buffer: allow for the
+        # print time of big raster jobs (~100 kB/s on an 80 mm printer) before calling it lost
+        confirm_s = min(30.0, max(self.status_timeout_s, 1.5) + len(job["payload"]) / 50_000)
+        after = p.after_job(confirm_s)
         self._record_status(name, after, None)
         if after.state in ("no_answer", "offline") and answered_before:
             en, zh = MSG["lost"]
