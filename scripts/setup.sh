@@ -16,6 +16,7 @@ APT_PACKAGES=(
   libzbar0             # pyzbar, the second barcode backend
   libusb-1.0-0         # USB printers
   fonts-noto-cjk       # Chinese text on screen, slips and labels
+  fonts-droid-fallback # TrueType CJK font embedded in PDF slips (reportlab cannot embed the CFF Noto CJK)
   # a real window under Xvfb (demo on a machine without a screen, screenshots)
   xvfb xauth libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxcb-xkb1 libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0

@@ -1,0 +1,141 @@
+"""Text for ESC/POS printers: sanitising OMS strings, and Chinese printed correctly.
+
+python-escpos 3.1 sends GB18030 bytes without switching the printer into Chinese mode and turns
+strings without a Han character (``，。：￥``, full-width digits) into ``?`` (its issues #190, #678).
+We do not let it encode text at all. Each printer chooses (``PrinterSettings.chinese``):
+
+* ``"gb18030"``: a line with any non-ASCII character is sent as ``FS &`` + GB18030 bytes + ``FS .``
+  (the printer's own Chinese mode; GB18030 is a superset of GBK, so GBK-only printers print every
+  GBK character). A line with a character outside GBK (emoji, rare Han) is rendered as an image.
+* ``"image"``: a line with any non-ASCII character is rendered with a CJK font (Noto Sans CJK from
+  fonts-noto-cjk) to a 1-bit image at the printer's dot width.
+
+ASCII lines are sent as plain bytes in both modes.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+FS_KANJI_ON = b"\x1c\x26"  # FS &
+FS_KANJI_OFF = b"\x1c\x2e"  # FS .
+
+_CJK_CANDIDATES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+)
+
+
+class NoCjkFont(RuntimeError):
+    pass
+
+
+def sanitize(value: object, max_len: int = 200) -> str:
+    """OMS text made safe for a printer: control characters (C0, DEL, C1), format characters (bidi
+    overrides, zero-width) and unassigned code points become spaces or vanish, so an ESC/GS sequence in
+    a product name is printed as text, never executed. Whitespace runs collapse; long text is cut."""
+    s = unicodedata.normalize("NFC", str(value if value is not None else ""))
+    out = []
+    for ch in s:
+        cat = unicodedata.category(ch)
+        if cat == "Cc":  # C0 (incl. ESC 0x1b, GS 0x1d, FS 0x1c, DLE 0x10), DEL, C1
+            out.append(" ")
+        elif cat in ("Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            out.append(" " if cat in ("Zl", "Zp") else "")
+        else:
+            out.append(ch)
+    s = " ".join("".join(out).split())
+    if len(s) > max_len:
+        s = s[: max_len - 1] + "…"
+    return s
+
+
+def is_ascii(s: str) -> bool:
+    return s.isascii()
+
+
+@functools.lru_cache(maxsize=1)
+def find_cjk_font() -> Path | None:
+    """A font file with Chinese glyphs (fc-match first, then known paths)."""
+    if shutil.which("fc-match"):
+        try:
+            r = subprocess.run(["fc-match", "-f", "%{file}", "sans-serif:lang=zh-cn"],
+                               capture_output=True, text=True, timeout=5)
+            p = Path(r.stdout.strip())
+            if r.returncode == 0 and p.is_file() and ("CJK" in p.name or "Fallback" in p.name or "wqy" in p.name):
+                return p
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    for c in _CJK_CANDIDATES:
+        if Path(c).is_file():
+            return Path(c)
+    return None
+
+
+@functools.lru_cache(maxsize=8)
+def _pil_font(size: int, bold: bool = False):
+    from PIL import ImageFont
+
+    path = find_cjk_font()
+    if path is None:
+        raise NoCjkFont("no CJK font found: install fonts-noto-cjk (apt-get install fonts-noto-cjk)")
+    if bold:
+        b = path.with_name(path.name.replace("Regular", "Bold"))
+        if b.is_file():
+            path = b
+    # index 2 in the Noto CJK collection is Simplified Chinese (SC)
+    index = 2 if path.suffix == ".ttc" and "NotoSansCJK" in path.name else 0
+    return ImageFont.truetype(str(path), size, index=index)
+
+
+def render_text_image(text: str, width: int, size: int = 24, bold: bool = False, align: str = "left"):
+    """A 1-bit PIL image of `text` (wrapped to `width` dots) in a CJK font."""
+    from PIL import Image, ImageDraw
+
+    font = _pil_font(size, bold)
+    lines = wrap_pixels(text, font, width)
+    ascent, descent = font.getmetrics()
+    line_h = ascent + descent  # Noto CJK's metrics include room for descenders
+    img = Image.new("1", (width, line_h * len(lines)), 1)
+    d = ImageDraw.Draw(img)
+    for i, ln in enumerate(lines):
+        w = d.textlength(ln, font=font)
+        x = 0 if align == "left" else int((width - w) / 2) if align == "center" else int(width - w)
+        d.text((x, i * line_h), ln, font=font, fill=0)
+    return img
+
+
+def wrap_pixels(text: str, font, width: int) -> list[str]:
+    lines: list[str] = []
+    cur = ""
+    for ch in text:
+        if font.getlength(cur + ch) > width and cur:
+            lines.append(cur)
+            cur = ch.lstrip()
+        else:
+            cur += ch
+    lines.append(cur)
+    return lines
+
+
+def gb18030_line(text: str) -> bytes:
+    """FS & + GB18030 bytes + FS . — the printer's Chinese mode, encoded by us (never `?`)."""
+    return FS_KANJI_ON + text.encode("gb18030") + FS_KANJI_OFF
+
+
+def fits_gbk(text: str) -> bool:
+    try:
+        text.encode("gbk")
+        return True
+    except UnicodeEncodeError:
+        return False

@@ -1,0 +1,128 @@
+"""`packstation print-test`: what a technician runs when a station is set up — the printer's status
+first, then a test label and a test slip (a built-in demo order, or a cached pick list)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("print-test", help="show the printer status, then print a test label and packing slip")
+    p.add_argument("--printer", metavar="URI",
+                   help="tcp://HOST:PORT, usb://VID:PID, serial:///dev/ttyX, file:PATH, cups://QUEUE, simulated:DIR "
+                        "(default: the configured label and slip printers)")
+    p.add_argument("--order", metavar="ID", help="a cached pick list (id or order number) instead of the demo order")
+    p.add_argument("--only", choices=["label", "slip"], help="print only the label or only the slip")
+    p.add_argument("--chinese", choices=["gb18030", "image"], help="override the printer's Chinese mode")
+    p.add_argument("--dots", type=int, help="override the printable width in dots (576, 512, 832...)")
+    p.add_argument("--kind", choices=["receipt", "label"], help="override the printer kind")
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for the jobs (default 20)")
+    p.set_defaults(func=_print_test)
+
+
+def _say(en: str, zh: str = "") -> None:
+    print(en + (f" / {zh}" if zh else ""))
+
+
+def _load_order(core, key: str):
+    import json
+
+    from sqlalchemy import or_, select
+
+    from app import schema
+    from app.picklist import PickList, PickListError
+
+    with core.store.read() as c:
+        row = c.execute(select(schema.picklists.c.doc).where(
+            or_(schema.picklists.c.id == key, schema.picklists.c.order_no == key))).first()
+    if row is None:
+        return None
+    try:
+        return PickList.from_dict(json.loads(row[0]))
+    except (ValueError, PickListError) as exc:
+        print(f"packstation: cached pick list {key} is not readable: {exc}", file=sys.stderr)
+        return None
+
+
+def _print_test(args) -> int:
+    import dataclasses
+    import logging
+
+    from app.core import load_settings, open_core
+    from hardware.printing.connections import make_printer
+    from hardware.printing.demo_order import demo_picklist
+    from hardware.printing.label import build_label
+    from hardware.printing.slip import build_slip_pdf, pdf_to_escpos
+    from hardware.printing.spool import PrintSpool
+
+    log = logging.getLogger("packstation.print-test")
+    settings = load_settings(args)
+    core = open_core(settings)
+    try:
+        printers = {}
+        for name in ("label_printer", "slip_printer"):
+            ps = dataclasses.replace(getattr(settings.devices, name))
+            if args.printer:
+                ps.uri = args.printer
+            if args.chinese:
+                ps.chinese = args.chinese
+            if args.dots:
+                ps.dots = args.dots
+            if args.kind:
+                ps.kind = args.kind
+            try:
+                printers[name] = make_printer(ps, data_dir=settings.data_dir)
+            except ValueError as exc:
+                print(f"packstation: {exc}", file=sys.stderr)
+                return 2
+        if args.printer:  # one printer for both jobs
+            printers["slip_printer"] = printers["label_printer"]
+        order = demo_picklist()
+        if args.order:
+            order = _load_order(core, args.order)
+            if order is None:
+                _say(f"No cached pick list {args.order!r}", f"本地没有拣货单 {args.order!r}")
+                return 1
+        healthy = True
+        seen = set()
+        for name, p in printers.items():
+            if id(p) in seen:
+                continue
+            seen.add(id(p))
+            st = p.status(timeout_s=1.5)
+            _say(f"{name} {p.uri}: {st.state} — {st.detail_en}", st.detail_zh)
+            healthy = healthy and st.ok
+        if not healthy:
+            _say("Printer not ready: fix it and run print-test again", "打印机未就绪：排除故障后重新运行 print-test")
+            return 1
+        station = settings.station.id
+        tz = settings.station.warehouse_tz
+        spool = PrintSpool(core, printers, poll_interval_s=3600)
+        jobs = []
+        if args.only != "slip":
+            lp = printers["label_printer"]
+            data = build_label(order, lp.settings, station=station, operator="print-test", tz=tz)
+            jobs.append(("label", spool.submit_raw("label_printer", "test", data, "escpos", order_id=None)))
+        if args.only != "label":
+            sp = printers["slip_printer"]
+            pdf = build_slip_pdf(order, None, page="80mm", station=station, operator="print-test", tz=tz)
+            payload, ctype = (pdf, "pdf") if sp.accepts_pdf else (pdf_to_escpos(pdf, sp.settings), "escpos")
+            jobs.append(("slip", spool.submit_raw("slip_printer", "test", payload, ctype, order_id=None)))
+        spool.start()
+        spool.wait_idle(args.timeout)
+        spool.stop()
+        ok = True
+        for what, jid in jobs:
+            j = spool.job(jid)
+            if j["state"] in ("queued", "held"):
+                spool.cancel(jid, "print-test ended")  # a test job must not print later by surprise
+            if j["state"] == "done":
+                _say(f"{what}: printed ({j['size']} bytes, job {jid})", f"{'标签' if what == 'label' else '装箱单'}：已打印")
+            else:
+                ok = False
+                _say(f"{what}: {j['state']} — {j['message_en']}", j["message_zh"] or "")
+                log.error("print-test %s job %s %s: %s", what, jid, j["state"], j["message_en"])
+        return 0 if ok else 1
+    finally:
+        core.close()

@@ -1,0 +1,273 @@
+"""Shipping/pack labels as ESC/POS bytes, built with python-escpos (a `Dummy` printer with the
+configured capability profile) — never sent by it: connections.py sends them.
+
+Receipt printers (``kind="receipt"``) get text + a native CODE128 of the order number + a native QR.
+4-inch label printers (``kind="label"``) get the whole 100x150 mm label as one raster image at the
+configured dot width, then ``GS FF`` (feed to the next label's print start) and a cut.
+
+Every string from the OMS passes `chinese.sanitize()` first: no control byte reaches the printer.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from app.config import PrinterSettings
+from app.picklist import PickList
+from hardware.printing import chinese
+from hardware.printing.chinese import sanitize
+
+GS_FF = b"\x1d\x0c"  # feed the label to the print start position of the next label
+MAX_SUMMARY_LINES = 8
+
+
+class LabelError(ValueError):
+    pass
+
+
+def code128_data(order_no: str) -> str:
+    """Data for GS k 73 as python-escpos wants it: code set B selected with ``{B``; a literal ``{``
+    in the data is written ``{{``."""
+    s = sanitize(order_no, 80)
+    if not s or not all(32 <= ord(c) < 127 for c in s):
+        raise LabelError(f"order number {order_no!r} cannot be a CODE128 (code set B: printable ASCII) / "
+                         f"订单号 {order_no!r} 无法生成 CODE128 条码")
+    return "{B" + s.replace("{", "{{")
+
+
+def qr_payload(picklist: PickList, station: str = "") -> str:
+    return json.dumps({"o": picklist.order_no, "id": picklist.id, "st": station},
+                      separators=(",", ":"), ensure_ascii=True)
+
+
+def local_time(when_utc: datetime | None, tz: str) -> str:
+    when_utc = when_utc or datetime.now(UTC)
+    if when_utc.tzinfo is None:
+        when_utc = when_utc.replace(tzinfo=UTC)
+    t = when_utc.astimezone(ZoneInfo(tz))
+    return t.strftime("%Y-%m-%d %H:%M ") + (t.tzname() or tz)
+
+
+def display_width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def wrap_columns(s: str, cols: int) -> list[str]:
+    out, cur, w = [], "", 0
+    for ch in s:
+        cw = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if w + cw > cols and cur:
+            out.append(cur.rstrip())
+            cur, w = ("", 0) if ch == " " else (ch, cw)
+        else:
+            cur += ch
+            w += cw
+    if cur or not out:
+        out.append(cur.rstrip())
+    return out
+
+
+class EscposWriter:
+    """python-escpos `Dummy` with our text path (sanitised; Chinese per printer setting)."""
+
+    def __init__(self, settings: PrinterSettings) -> None:
+        from escpos.printer import Dummy
+
+        self.settings = settings
+        self.dots = settings.dots
+        self.p = Dummy(profile=settings.profile)
+        # a per-instance copy of the profile data with the configured width (the class data is shared)
+        prof = self.p.profile
+        data = dict(prof.profile_data)
+        media = dict(data.get("media", {}))
+        media["width"] = dict(media.get("width", {}), pixels=settings.dots)
+        data["media"] = media
+        prof.profile_data = data
+        self.cols = settings.dots // 12  # font A is 12 dots wide
+        self.mode = settings.chinese
+        self._scale = 1
+
+    def init(self) -> None:
+        self.p.hw("INIT")
+
+    def style(self, *, align: str = "left", bold: bool = False, double: bool = False,
+              invert: bool = False) -> None:
+        self.p.set(align=align, bold=bold, invert=invert, normal_textsize=not double,
+                   double_width=double, double_height=double)
+        self._scale = 2 if double else 1
+        self._align = align
+
+    def line(self, text: object, max_len: int = 400) -> None:
+        s = sanitize(text, max_len)
+        cols = self.cols // self._scale
+        for part in wrap_columns(s, cols):
+            self._emit(part)
+
+    def _emit(self, s: str) -> None:
+        if s.isascii():
+            self.p._raw(s.encode("ascii") + b"\n")
+            return
+        if self.mode == "gb18030" and chinese.fits_gbk(s):
+            self.p._raw(chinese.gb18030_line(s) + b"\n")
+            return
+        try:
+            img = chinese.render_text_image(s, self.dots, size=24 * self._scale,
+                                            align=getattr(self, "_align", "left"))
+        except chinese.NoCjkFont as exc:
+            # a clear message once, and the printer's own Chinese mode as the fallback
+            import logging
+
+            logging.getLogger(__name__).error("%s; printing in the printer's Chinese mode instead", exc)
+            self.p._raw(chinese.gb18030_line(s) + b"\n")
+            return
+        self.p.image(img, impl="bitImageRaster", center=False)
+
+    def rule(self) -> None:
+        self.p._raw(b"-" * self.cols + b"\n")
+
+    def output(self) -> bytes:
+        return self.p.output
+
+
+def _ship_to_lines(pl: PickList) -> list[str]:
+    st = pl.ship_to
+    out = [x for x in (st.name, st.phone) if x]
+    out += list(st.address_lines)
+    tail = " ".join(x for x in (st.postcode, st.city, st.region) if x)
+    if tail:
+        out.append(tail)
+    if st.country:
+        out.append(st.country)
+    return out
+
+
+def _summary_lines(pl: PickList) -> list[str]:
+    out = []
+    for ln in pl.lines[:MAX_SUMMARY_LINES]:
+        v = f" ({ln.variant})" if ln.variant else ""
+        marks = (" [GIFT 礼品]" if ln.gift else "") + (" [FRAGILE 易碎]" if ln.fragile else "")
+        out.append(f"{ln.qty:>3} x {ln.sku} {ln.name}{v}{marks}")
+    if len(pl.lines) > MAX_SUMMARY_LINES:
+        n = len(pl.lines) - MAX_SUMMARY_LINES
+        out.append(f"  + {n} more lines / 另有 {n} 行")
+    out.append(f"{pl.units} units / 共 {pl.units} 件")
+    return out
+
+
+def marks(pl: PickList) -> list[str]:
+    m = []
+    if any(ln.gift for ln in pl.lines):
+        m.append("GIFT 礼品")
+    if any(ln.fragile for ln in pl.lines):
+        m.append("FRAGILE 易碎")
+    return m
+
+
+def build_label(picklist: PickList, settings: PrinterSettings | None = None, *, station: str = "",
+                operator: str = "", tz: str = "Asia/Shanghai", when: datetime | None = None) -> bytes:
+    """The label for `picklist` as ESC/POS bytes for the printer described by `settings`."""
+    settings = settings or PrinterSettings()
+    if settings.kind == "label":
+        return _build_raster_label(picklist, settings, station=station, operator=operator, tz=tz, when=when)
+    w = EscposWriter(settings)
+    w.init()
+    w.style(align="center", bold=True, double=True)
+    w.line(" ".join(x for x in (picklist.carrier, picklist.service) if x) or "-")
+    w.style(align="center", bold=True)
+    w.line(f"ORDER {picklist.order_no}")
+    # native CODE128 (python-escpos' _hw_barcode: its barcode() wrapper print()s to stdout)
+    w.p._hw_barcode(code128_data(picklist.order_no), "CODE128", height=80, width=2 if settings.dots < 560 else 3,
+                    pos="BELOW", font="A", align_ct=True, function_type="B", check=True)
+    w.p._raw(b"\n")
+    for m in marks(picklist):
+        w.style(align="center", bold=True, double=True, invert=True)
+        w.line(f" {m} ")
+    w.style(align="left", bold=True)
+    w.line("SHIP TO 收货人:")
+    w.style(align="left")
+    for s in _ship_to_lines(picklist):
+        w.line(s)
+    w.rule()
+    for s in _summary_lines(picklist):
+        w.line(s)
+    w.rule()
+    w.style(align="center")
+    w.p.qr(qr_payload(picklist, station), size=6, native=True)
+    w.style(align="left")
+    w.line(f"{station} / {operator} / {local_time(when, tz)}")
+    w.p.cut(feed=True)
+    return w.output()
+
+
+def render_label_image(picklist: PickList, settings: PrinterSettings, *, station: str = "", operator: str = "",
+                       tz: str = "Asia/Shanghai", when: datetime | None = None):
+    """The 100x150 mm label as a 1-bit PIL image, `settings.dots` wide."""
+    import barcode
+    import qrcode
+    from barcode.writer import ImageWriter
+    from PIL import Image, ImageDraw
+
+    W = settings.dots
+    H = int(W * 1.5)
+    img = Image.new("L", (W, H), 255)
+    d = ImageDraw.Draw(img)
+    scale = W / 800
+    m = int(20 * scale)
+    y = m
+
+    def text(s: str, size: int, bold: bool = False, center: bool = False) -> None:
+        nonlocal y
+        px = max(12, int(size * scale))
+        font = chinese._pil_font(px, bold)
+        for ln in chinese.wrap_pixels(sanitize(s, 400), font, W - 2 * m):
+            x = m if not center else int((W - d.textlength(ln, font=font)) / 2)
+            d.text((x, y), ln, font=font, fill=0)
+            y += int(px * 1.25)
+
+    text(" ".join(x for x in (picklist.carrier, picklist.service) if x) or "-", 56, bold=True, center=True)
+    bc = barcode.Code128(sanitize(picklist.order_no, 80), writer=ImageWriter())
+    bimg = bc.render({"module_height": 18.0 * scale, "module_width": 0.4 * scale, "quiet_zone": 4,
+                      "font_size": 0, "write_text": False, "dpi": 203})
+    bimg = bimg.convert("L")
+    if bimg.width > W - 2 * m:
+        bimg = bimg.resize((W - 2 * m, bimg.height))
+    img.paste(bimg, ((W - bimg.width) // 2, y))
+    y += bimg.height + int(4 * scale)
+    text(picklist.order_no, 36, bold=True, center=True)
+    for mk in marks(picklist):
+        text(f"[ {mk} ]", 48, bold=True, center=True)
+    y += int(10 * scale)
+    d.line((m, y, W - m, y), fill=0, width=3)
+    y += int(10 * scale)
+    text("SHIP TO 收货人:", 28, bold=True)
+    for s in _ship_to_lines(picklist):
+        text(s, 34)
+    y += int(10 * scale)
+    d.line((m, y, W - m, y), fill=0, width=3)
+    y += int(10 * scale)
+    for s in _summary_lines(picklist):
+        text(s, 24)
+    q = qrcode.QRCode(box_size=max(2, int(6 * scale)), border=2)
+    q.add_data(qr_payload(picklist, station))
+    q.make(fit=True)
+    qimg = q.make_image().get_image().convert("L")
+    qy = H - qimg.height - int(60 * scale)
+    y = max(y, qy)
+    img.paste(qimg, (W - m - qimg.width, min(y, H - qimg.height)))
+    foot = int(40 * scale)
+    d.text((m, H - foot - m), sanitize(f"{station} / {operator} / {local_time(when, tz)}"),
+           font=chinese._pil_font(max(12, int(22 * scale))), fill=0)
+    return img.point(lambda v: 0 if v < 128 else 255, mode="1")
+
+
+def _build_raster_label(picklist: PickList, settings: PrinterSettings, **kw) -> bytes:
+    w = EscposWriter(settings)
+    w.init()
+    img = render_label_image(picklist, settings, **kw)
+    w.p.image(img, impl="bitImageRaster", fragment_height=960)
+    w.p._raw(GS_FF)
+    w.p.cut(feed=False)
+    return w.output()

@@ -1,0 +1,78 @@
+"""The simulated printer (``simulated:DIR``): each job is written to DIR as ``NNNN-<job>.bin`` (ESC/POS)
+or ``.pdf``, with a ``.png`` preview next to it, so the demo shows printed labels and slips on screen.
+`run_out_of_paper()` / `load_paper()` / `set_state()` make it fail like a real printer (for the demo
+and tests); a file named ``PAPER_OUT`` in DIR does the same from outside the process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from app.config import PrinterSettings
+from hardware.printing.connections import Printer, PrintError
+from hardware.printing.status import PrinterStatus, make_status
+
+log = logging.getLogger(__name__)
+
+
+class SimulatedPrinter(Printer):
+    accepts_pdf = True
+    can_query = True
+
+    def __init__(self, uri: str, settings: PrinterSettings | None, folder: Path) -> None:
+        super().__init__(uri, settings)
+        self.folder = Path(folder)
+        self._state = "ready"
+        self._count = 0
+        self._lock2 = threading.Lock()
+        self.answers_status = True
+        self.printed: list[Path] = []
+
+    def set_state(self, state: str) -> None:
+        """ready | paper_near_end | paper_out | cover_open | offline"""
+        self._state = state
+
+    def run_out_of_paper(self) -> None:
+        self.set_state("paper_out")
+
+    def load_paper(self) -> None:
+        self.set_state("ready")
+        (self.folder / "PAPER_OUT").unlink(missing_ok=True)
+
+    def status(self, timeout_s: float = 1.0) -> PrinterStatus:
+        state = "paper_out" if (self.folder / "PAPER_OUT").exists() else self._state
+        paper = {"paper_out": "out", "paper_near_end": "near_end"}.get(state, "ok")
+        if state == "offline":
+            return make_status("offline", online=False, extra_en="simulated", extra_zh="模拟")
+        return make_status(state, paper=paper, cover_open=state == "cover_open")
+
+    def send(self, data: bytes, content_type: str = "escpos", *, job_name: str = "job",
+             timeout_s: float = 10.0) -> None:
+        st = self.status()
+        if not st.ok:
+            raise PrintError(st.state, st.detail_en, st.detail_zh)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with self._lock2:
+            self._count = max(self._count, len(list(self.folder.glob("*.png")))) + 1
+            stem = self.folder / f"{self._count:04d}-{_safe(job_name)}"
+        ext = ".bin" if content_type == "escpos" else ".pdf"
+        out = stem.with_suffix(ext)
+        out.write_bytes(data)
+        try:
+            if content_type == "escpos":
+                from hardware.printing.preview import render_png
+
+                render_png(data, self.settings.dots).save(stem.with_suffix(".png"))
+            else:
+                from hardware.printing.slip import pdf_first_page_png
+
+                pdf_first_page_png(data, stem.with_suffix(".png"))
+        except Exception:  # a preview is a nicety: the job itself is written
+            log.exception("simulated printer: no preview for %s", out)
+        self.printed.append(out)
+
+
+def _safe(s: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in s)[:60]

@@ -1,0 +1,265 @@
+"""Packing slips: a reportlab PDF (A4, A6 or 80 mm wide roll) with the order's Code128 and a QR, and
+for each line the product image, name, colour/size, quantity and gift/insert marks.
+
+Images come from the caller's `image_for(url) -> Path | None` (the local image cache: works
+offline); a missing or unreadable image gets a drawn placeholder, never a failure. Chinese text uses a
+CJK font embedded in the PDF (a TrueType CJK font if one is installed, else reportlab's built-in
+STSong-Light CID font).
+
+`pdf_to_escpos()` rasterises a slip at a receipt printer's dot width (pdftoppm) and wraps it as
+ESC/POS raster images; `pdf_first_page_png()` is the preview.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import subprocess
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from app.config import PrinterSettings
+from app.picklist import PickList
+from hardware.printing.chinese import sanitize
+from hardware.printing.label import local_time, qr_payload
+
+log = logging.getLogger(__name__)
+
+ImageFor = Callable[[str], "Path | None"]
+
+_TTF_CANDIDATES = (
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font_name() -> str:
+    """Register and return the name of a font with Chinese glyphs for reportlab."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    for c in _TTF_CANDIDATES:
+        if Path(c).is_file():
+            try:
+                pdfmetrics.registerFont(TTFont("PS-CJK", c))
+                return "PS-CJK"
+            except Exception as exc:  # a CFF-flavoured or broken file
+                log.info("cannot use %s for PDFs: %s", c, exc)
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    log.warning("no TrueType CJK font found; slips use the non-embedded STSong-Light CID font")
+    return "STSong-Light"
+
+
+PAGE_SIZES = {"a4": (210, 297), "a6": (105, 148), "80mm": (80, None)}
+
+
+def _prepared_image(path: Path | None, box_pt: float):
+    """A reportlab ImageReader for a product image, downscaled for the slip; None if unusable."""
+    if path is None:
+        return None
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
+    try:
+        with Image.open(path) as im:
+            im.draft("RGB", (int(box_pt * 3), int(box_pt * 3)))  # fast JPEG decode at reduced size
+            im = im.convert("RGB")
+            im.thumbnail((int(box_pt * 2), int(box_pt * 2)))
+            return ImageReader(im)
+    except Exception as exc:
+        log.warning("product image %s unusable: %s", path, exc)
+        return None
+
+
+def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, page: str = "80mm",
+                   station: str = "", operator: str = "", tz: str = "Asia/Shanghai",
+                   when: datetime | None = None) -> bytes:
+    """The packing slip as PDF bytes. `page` is "a4", "a6" or "80mm" (a roll: height fits the content)."""
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode import code128, qr
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
+    if page not in PAGE_SIZES:
+        raise ValueError(f"slip page {page!r}: expected one of {', '.join(PAGE_SIZES)}")
+    font = cjk_font_name()
+    w_mm, h_mm = PAGE_SIZES[page]
+    W = w_mm * mm
+    margin = 4 * mm if page != "a4" else 12 * mm
+    img_box = 16 * mm if page != "a4" else 22 * mm
+    row_h = img_box + 3 * mm
+    header_h = 64 * mm
+    if h_mm is None:
+        H = header_h + row_h * len(picklist.lines) + 16 * mm
+    else:
+        H = h_mm * mm
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(W, H), pageCompression=1)
+    c.setTitle(f"Packing slip {sanitize(picklist.order_no)}")
+    c.setAuthor("packstation")
+
+    def runs(s: str) -> list[tuple[str, str]]:
+        """Latin text in Helvetica, everything else in the CJK font (CJK fallback fonts lack Latin)."""
+        out: list[tuple[str, str]] = []
+        for ch in s:
+            f = "Helvetica" if ord(ch) < 0x250 or ch in "…–—‘’“”•€" else font
+            if out and out[-1][0] == f:
+                out[-1] = (f, out[-1][1] + ch)
+            else:
+                out.append((f, ch))
+        return out
+
+    def width(s: str, size: float) -> float:
+        return sum(c.stringWidth(t, f, size) for f, t in runs(s))
+
+    def text(x: float, y: float, s: str, size: float = 8, bold: bool = False, maxw: float | None = None) -> None:
+        s = sanitize(s, 300)
+        maxw = maxw or (W - x - margin)
+        if width(s, size) > maxw:
+            while s and width(s + "…", size) > maxw:
+                s = s[:-1]
+            s += "…"
+        for f, t in runs(s):
+            fname = "Helvetica-Bold" if (bold and f == "Helvetica") else f
+            if bold and f != "Helvetica":  # no bold CJK face: fill + a thin stroke (text stays one run)
+                c.saveState()
+                c.setLineWidth(size / 30)
+                to = c.beginText(x, y)
+                to.setTextRenderMode(2)
+                to.setFont(fname, size)
+                to.textOut(t)
+                c.drawText(to)
+                c.restoreState()
+            else:
+                c.setFont(fname, size)
+                c.drawString(x, y, t)
+            x += c.stringWidth(t, fname, size)
+
+    qsize = 20 * mm if page != "a6" else 18 * mm
+    q = qr.QrCodeWidget(qr_payload(picklist, station))
+    b = q.getBounds()
+    dr = Drawing(qsize, qsize, transform=[qsize / (b[2] - b[0]), 0, 0, qsize / (b[3] - b[1]), 0, 0])
+    dr.add(q)
+    renderPDF.draw(dr, c, W - margin - qsize, H - margin - qsize)
+    tw = W - 2 * margin - qsize - 2 * mm
+    y = H - margin - 10
+    text(margin, y, "PACKING SLIP 装箱单", 11, bold=True, maxw=tw)
+    y -= 13
+    text(margin, y, f"Order 订单 {picklist.order_no}", 9, bold=True, maxw=tw)
+    y -= 11
+    text(margin, y, " ".join(x for x in (picklist.carrier, picklist.service) if x), 8, maxw=tw)
+    y -= 10
+    st = picklist.ship_to
+    text(margin, y, f"{st.name} {st.phone}".strip(), 8, maxw=tw)
+    y -= 10
+    text(margin, y, " ".join(st.address_lines), 7, maxw=tw)
+    y -= 9
+    text(margin, y, " ".join(x for x in (st.postcode, st.city, st.region, st.country) if x), 7, maxw=tw)
+    y -= 4
+    # the order number as Code128 (reportlab picks the code sets), full width under the header
+    bar_w = 0.33 * mm
+    bc = code128.Code128(sanitize(picklist.order_no, 80), barHeight=11 * mm, barWidth=bar_w,
+                         humanReadable=True, fontName="Helvetica")
+    if bc.width > W - 2 * margin:
+        bc = code128.Code128(sanitize(picklist.order_no, 80), barHeight=11 * mm,
+                             barWidth=bar_w * (W - 2 * margin) / bc.width, humanReadable=True, fontName="Helvetica")
+    y -= 11 * mm + 10
+    bc.drawOn(c, (W - bc.width) / 2, y)
+    y -= 6 * mm
+    c.setLineWidth(0.6)
+    c.line(margin, y, W - margin, y)
+    y -= 3 * mm
+    for ln in picklist.lines:
+        if y - row_h < margin + 10 * mm:
+            c.showPage()
+            y = H - margin
+        top = y
+        path = image_for(ln.image_url) if (image_for and ln.image_url) else None
+        reader = _prepared_image(path, img_box)
+        ix, iy = margin, top - img_box
+        if reader is not None:
+            c.drawImage(reader, ix, iy, img_box, img_box, preserveAspectRatio=True, anchor="c")
+        else:  # placeholder: a crossed box with "no image"
+            c.setLineWidth(0.5)
+            c.rect(ix, iy, img_box, img_box)
+            c.line(ix, iy, ix + img_box, iy + img_box)
+            c.line(ix, iy + img_box, ix + img_box, iy)
+            text(ix + 1, iy + 1, "无图 no image", 4.5)
+        tx = margin + img_box + 3 * mm
+        qty_w = 12 * mm
+        text(tx, top - 8, ln.name or ln.sku, 8, bold=True, maxw=W - tx - margin - qty_w)
+        text(tx, top - 17, f"{ln.sku}  {ln.variant}", 7, maxw=W - tx - margin - qty_w)
+        marks = []
+        if ln.gift:
+            marks.append("GIFT/INSERT 赠品")
+        if ln.fragile:
+            marks.append("FRAGILE 易碎")
+        if marks:
+            text(tx, top - 26, "  ".join(marks), 7, bold=True, maxw=W - tx - margin - qty_w)
+        c.setFont("Helvetica-Bold", 12)
+        c.drawRightString(W - margin, top - 12, f"x{ln.qty}")
+        y = top - row_h
+    c.line(margin, y, W - margin, y)
+    y -= 10
+    text(margin, y, f"{picklist.units} units 件   {len(picklist.lines)} lines 行", 8)
+    y -= 10
+    text(margin, y, f"{station} / {operator} / {local_time(when, tz)}", 7)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _pdftoppm(pdf: bytes, args: list[str], timeout_s: float = 60) -> list[Path]:
+    d = Path(tempfile.mkdtemp(prefix="slip-"))
+    src = d / "in.pdf"
+    src.write_bytes(pdf)
+    r = subprocess.run(["pdftoppm", *args, str(src), str(d / "page")], capture_output=True, timeout=timeout_s)
+    if r.returncode != 0:
+        raise RuntimeError(f"pdftoppm failed: {r.stderr.decode(errors='replace').strip()}")
+    return sorted(d.glob("page*.p*"))
+
+
+def pdf_pages(pdf: bytes, *, width_px: int | None = None, dpi: int | None = None, first_only: bool = False):
+    """PIL images of the PDF's pages (pdftoppm, from poppler-utils)."""
+    import shutil
+
+    from PIL import Image
+
+    args = ["-gray"]
+    if width_px:
+        args += ["-scale-to-x", str(width_px), "-scale-to-y", "-1"]
+    else:
+        args += ["-r", str(dpi or 150)]
+    if first_only:
+        args += ["-f", "1", "-l", "1"]
+    files = _pdftoppm(pdf, args)
+    try:
+        return [Image.open(f).copy() for f in files]
+    finally:
+        if files:
+            shutil.rmtree(files[0].parent, ignore_errors=True)
+
+
+def pdf_first_page_png(pdf: bytes, path: Path, dpi: int = 110) -> None:
+    pdf_pages(pdf, dpi=dpi, first_only=True)[0].save(path)
+
+
+def pdf_to_escpos(pdf: bytes, settings: PrinterSettings) -> bytes:
+    """Rasterise `pdf` at the printer's dot width and wrap it as ESC/POS raster images + cut."""
+    from hardware.printing.label import EscposWriter
+
+    w = EscposWriter(settings)
+    w.init()
+    for page in pdf_pages(pdf, width_px=settings.dots):
+        bw = page.convert("L").point(lambda v: 0 if v < 160 else 255, mode="1")
+        w.p.image(bw, impl="bitImageRaster", fragment_height=960)
+        w.p.cut(feed=True)
+    return w.output()

@@ -1,0 +1,435 @@
+"""The durable print spool: every job is a `print_jobs` row (written through `Store.write()`) before
+a byte goes to a printer, and nothing leaves the spool silently.
+
+States: queued -> sending -> done, or
+  held    the printer was not ready before sending (paper out, cover open, offline, no answer):
+          nothing was sent; the job resumes by itself when the printer is ready again (status is
+          polled on a timer) or at once with `retry_held()`.
+  failed  sending broke or the printer did not confirm afterwards (powered off mid-job, paper ran
+          out during the job, connection lost, station crashed while sending): the label may be
+          incomplete, so it is never resent blindly; it is offered for reprint (`reprint_offers()`),
+          and a reprint is an explicit audited `reprint` event naming who and why.
+
+Every fault appends a `printer_fault` event and reaches the UI through `on_update(job_dict)` (job
+changes) and `on_status(printer_name, PrinterStatus)` (health changes). Both run on the spool's
+worker thread: keep them cheap (ui/ re-emits them as Qt signals). The worker thread does all printer
+I/O: the caller's thread only writes rows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import uuid6
+from sqlalchemy import insert, select, update
+
+from app import schema
+from app.events import EventType
+from app.picklist import PickList
+from app.store import now_ms
+from hardware.printing.connections import Printer, PrintError
+from hardware.printing.status import PrinterStatus, make_status
+
+log = logging.getLogger(__name__)
+
+JobCallback = Callable[[dict[str, Any]], None]
+StatusCallback = Callable[[str, PrinterStatus], None]
+T = schema.print_jobs
+
+MSG = {
+    "crashed": ("The station stopped while this job was being sent: check the printout and reprint if needed",
+                "发送打印任务时工作站中断：请检查打印结果，必要时重打"),
+    "lost": ("The printer stopped answering during the job (powered off or unplugged?): check it and reprint",
+             "打印过程中打印机无响应（断电或断开？）：请检查后重打"),
+    "after": ("The printer reported a problem right after the job: {detail}. Check the printout and reprint",
+              "打印后打印机报告故障：{detail_zh}。请检查打印结果并重打"),
+    "no_printer": ("No printer named {name} is configured", "未配置打印机 {name}"),
+}
+
+
+class PrintSpool:
+    def __init__(self, core, printers: Mapping[str, Printer], on_update: JobCallback | None = None,
+                 on_status: StatusCallback | None = None, *, poll_interval_s: float = 15.0,
+                 status_timeout_s: float = 1.0, send_timeout_s: float = 20.0,
+                 image_for: Callable[[str], Path | None] | None = None) -> None:
+        self.core = core
+        self.store = core.store
+        self.events = core.events
+        self.printers = dict(printers)
+        self.on_update = on_update
+        self.on_status = on_status
+        self.poll_interval_s = poll_interval_s
+        self.status_timeout_s = status_timeout_s
+        self.send_timeout_s = send_timeout_s
+        self.image_for = image_for
+        self._cond = threading.Condition()
+        self._stop = False
+        self._poll_requested = True
+        self._thread: threading.Thread | None = None
+        self._status: dict[str, PrinterStatus] = {}
+        self._fault_logged: dict[str, str] = {}
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Recover after a crash (jobs caught in `sending` become `failed`), then start the worker."""
+        if self._thread is not None:
+            return
+        with self.store.write() as c:
+            rows = c.execute(select(T.c.job_id).where(T.c.state == "sending")).scalars().all()
+            for jid in rows:
+                en, zh = MSG["crashed"]
+                c.execute(update(T).where(T.c.job_id == jid).values(
+                    state="failed", last_error=_err("crashed", en, zh), updated_at_ms=now_ms()))
+        for jid in rows:
+            log.warning("print job %s was being sent when the station stopped: marked failed", jid)
+            self._notify(jid)
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="print-spool", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+        for p in self.printers.values():
+            p.close()
+
+    # -- submitting ----------------------------------------------------------------------------------
+    def submit_label(self, picklist: PickList, operator_id: str | None) -> str:
+        from hardware.printing.label import build_label
+
+        name = "label_printer"
+        p = self._printer(name)
+        data = build_label(picklist, p.settings, station=self.core.settings.station.id,
+                           operator=operator_id or "", tz=self.core.settings.station.warehouse_tz)
+        return self._insert(order_id=picklist.id, kind="label", printer=name, content_type="escpos",
+                            payload=data, operator_id=operator_id)
+
+    def submit_slip(self, picklist: PickList, operator_id: str | None,
+                    images: Callable[[str], Path | None] | Mapping[str, Path] | None = None) -> str:
+        from hardware.printing.slip import build_slip_pdf, pdf_to_escpos
+
+        name = "slip_printer"
+        p = self._printer(name)
+        image_for = images if callable(images) else (
+            (lambda u: images.get(u)) if isinstance(images, Mapping) else self.image_for)  # type: ignore[union-attr]
+        page = _uri_option(p.uri, "page", "80mm")
+        pdf = build_slip_pdf(picklist, image_for, page=page, station=self.core.settings.station.id,
+                             operator=operator_id or "", tz=self.core.settings.station.warehouse_tz)
+        if p.accepts_pdf:
+            payload, ctype = pdf, "pdf"
+        else:
+            payload, ctype = pdf_to_escpos(pdf, p.settings), "escpos"
+        return self._insert(order_id=picklist.id, kind="slip", printer=name, content_type=ctype,
+                            payload=payload, operator_id=operator_id)
+
+    def submit_raw(self, printer: str, kind: str, payload: bytes, content_type: str = "escpos",
+                   operator_id: str | None = None, order_id: str | None = None) -> str:
+        """A prepared job (e.g. `print-test`)."""
+        self._printer(printer)
+        return self._insert(order_id=order_id, kind=kind, printer=printer, content_type=content_type,
+                            payload=payload, operator_id=operator_id)
+
+    def reprint(self, job_id: str, operator_id: str, reason: str) -> str:
+        """Queue a copy of a done or failed job: an explicit, audited `reprint` event (who, why)."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValueError("a reprint needs a reason / 重打需要填写原因")
+        if not operator_id:
+            raise ValueError("a reprint needs the operator / 重打需要操作员")
+        orig = self._row(job_id)
+        if orig is None:
+            raise KeyError(job_id)
+        if orig["state"] in ("queued", "sending", "held"):
+            raise ValueError(f"job {job_id} is still {orig['state']}: it prints when the printer is ready")
+        new_id = self._insert(order_id=orig["order_id"], kind=orig["kind"], printer=orig["printer"],
+                              content_type=orig["content_type"], payload=orig["payload"],
+                              operator_id=operator_id, reprint_of=job_id, wake=False)
+        self.events.append(EventType.REPRINT, {"order_id": orig["order_id"], "job_id": new_id,
+                                               "reprint_of": job_id, "reason": reason},
+                           operator_id=operator_id, order_id=orig["order_id"])
+        self._wake()
+        return new_id
+
+    def retry_held(self) -> int:
+        """Send held jobs again now (each is checked against the printer's status first)."""
+        with self.store.write() as c:
+            ids = c.execute(select(T.c.job_id).where(T.c.state == "held")).scalars().all()
+            if ids:
+                c.execute(update(T).where(T.c.job_id.in_(ids)).values(state="queued", updated_at_ms=now_ms()))
+        for jid in ids:
+            self._notify(jid)
+        self._wake()
+        return len(ids)
+
+    def cancel(self, job_id: str, reason: str) -> None:
+        """Take a queued or held job out of the queue (state failed, with the reason)."""
+        row = self._row(job_id)
+        if row is None or row["state"] not in ("queued", "held"):
+            return
+        self._set(job_id, state="failed", last_error=_err("cancelled", f"Cancelled: {reason}", f"已取消：{reason}"))
+
+    # -- reading -------------------------------------------------------------------------------------
+    def jobs(self, state: str | None = None, order_id: str | None = None) -> list[dict[str, Any]]:
+        q = select(T).order_by(T.c.id)
+        if state:
+            q = q.where(T.c.state == state)
+        if order_id:
+            q = q.where(T.c.order_id == order_id)
+        with self.store.read() as c:
+            rows = c.execute(q).mappings().all()
+            reprinted = set(c.execute(select(T.c.reprint_of).where(T.c.reprint_of.is_not(None))).scalars())
+        return [_job_dict(r, r["job_id"] in reprinted) for r in rows]
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        with self.store.read() as c:
+            r = c.execute(select(T).where(T.c.job_id == job_id)).mappings().first()
+            if r is None:
+                return None
+            reprinted = c.execute(select(T.c.id).where(T.c.reprint_of == job_id).limit(1)).first() is not None
+        return _job_dict(r, reprinted)
+
+    def reprint_offers(self) -> list[dict[str, Any]]:
+        """Failed jobs not yet reprinted: what the UI offers the operator to reprint."""
+        return [j for j in self.jobs(state="failed") if not j["reprinted"]]
+
+    def printer_status(self, name: str) -> PrinterStatus | None:
+        return self._status.get(name)
+
+    def check_now(self) -> None:
+        """Ask the worker to poll every printer's status now."""
+        with self._cond:
+            self._poll_requested = True
+            self._cond.notify_all()
+
+    def wait_idle(self, timeout_s: float = 10.0) -> bool:
+        """Wait until no job is queued or sending (tests, print-test)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self.store.read() as c:
+                n = c.execute(select(T.c.id).where(T.c.state.in_(("queued", "sending"))).limit(1)).first()
+            if n is None:
+                return True
+            time.sleep(0.02)
+        return False
+
+    # -- internals -----------------------------------------------------------------------------------
+    def _printer(self, name: str) -> Printer:
+        if name not in self.printers:
+            en, zh = MSG["no_printer"]
+            raise PrintError("not_configured", en.format(name=name), zh.format(name=name))
+        return self.printers[name]
+
+    def _insert(self, *, order_id, kind, printer, content_type, payload, operator_id, reprint_of=None,
+                wake: bool = True) -> str:
+        jid = str(uuid6.uuid7())
+        t = now_ms()
+        with self.store.write() as c:
+            c.execute(insert(T).values(job_id=jid, order_id=order_id, kind=kind, printer=printer,
+                                       content_type=content_type, payload=payload, state="queued", attempts=0,
+                                       operator_id=operator_id, reprint_of=reprint_of, created_at_ms=t,
+                                       updated_at_ms=t))
+        self._notify(jid)
+        if wake:
+            self._wake()
+        return jid
+
+    def _row(self, job_id: str) -> dict[str, Any] | None:
+        with self.store.read() as c:
+            r = c.execute(select(T).where(T.c.job_id == job_id)).mappings().first()
+        return dict(r) if r else None
+
+    def _set(self, job_id: str, **values) -> None:
+        values["updated_at_ms"] = now_ms()
+        with self.store.write() as c:
+            c.execute(update(T).where(T.c.job_id == job_id).values(**values))
+        self._notify(job_id)
+
+    def _notify(self, job_id: str) -> None:
+        if not self.on_update:
+            return
+        j = self.job(job_id)
+        if j is None:
+            return
+        try:
+            self.on_update(j)
+        except Exception:
+            log.exception("print spool on_update callback failed")
+
+    def _wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def _next_job(self) -> dict[str, Any] | None:
+        with self.store.read() as c:
+            r = c.execute(select(T).where(T.c.state == "queued").order_by(T.c.id).limit(1)).mappings().first()
+        return dict(r) if r else None
+
+    def _run(self) -> None:
+        next_poll = 0.0
+        while True:
+            with self._cond:
+                if self._stop:
+                    return
+            try:
+                job = self._next_job()
+                if job is not None:
+                    self._process(job)
+                    continue
+                now = time.monotonic()
+                if self._poll_requested or now >= next_poll:
+                    self._poll_requested = False
+                    self._poll()
+                    next_poll = time.monotonic() + self.poll_interval_s
+                    continue
+                with self._cond:
+                    if not self._stop and not self._poll_requested and self._next_job() is None:
+                        self._cond.wait(timeout=max(0.01, next_poll - time.monotonic()))
+            except Exception:  # the worker must survive anything (a DB hiccup, a driver bug)
+                log.exception("print spool worker error")
+                with self._cond:
+                    self._cond.wait(timeout=1.0)
+
+    def _poll(self) -> None:
+        for name, p in self.printers.items():
+            st = self._check(name, p, job_id=None)
+            if st.ok:
+                self._resume_held(name)
+
+    def _resume_held(self, printer: str) -> None:
+        with self.store.write() as c:
+            ids = c.execute(select(T.c.job_id).where(T.c.state == "held", T.c.printer == printer)).scalars().all()
+            if ids:
+                c.execute(update(T).where(T.c.job_id.in_(ids)).values(state="queued", updated_at_ms=now_ms()))
+        for jid in ids:
+            log.info("printer %s ready again: job %s resumed", printer, jid)
+            self._notify(jid)
+
+    def _check(self, name: str, p: Printer, job_id: str | None, quiet: bool = False) -> PrinterStatus:
+        try:
+            st = p.status(self.status_timeout_s)
+        except Exception as exc:  # a driver bug is a fault, not a crash
+            log.exception("status of %s failed", name)
+            st = make_status("offline", extra_en=str(exc), extra_zh=str(exc))
+        self._record_status(name, st, job_id, log_fault=not (quiet and not st.ok))
+        return st
+
+    def _record_status(self, name: str, st: PrinterStatus, job_id: str | None, log_fault: bool = True) -> None:
+        prev = self._status.get(name)
+        self._status[name] = st
+        if prev is None or prev.state != st.state or prev.detail_en != st.detail_en:
+            if not st.ok or st.warning:
+                log.warning("printer %s: %s", name, st.detail_en)
+            if self.on_status:
+                try:
+                    self.on_status(name, st)
+                except Exception:
+                    log.exception("print spool on_status callback failed")
+        bad = not st.ok or st.state == "paper_near_end"
+        if bad and log_fault and (self._fault_logged.get(name) != st.state or job_id is not None):
+            self._fault(name, st.state, st.detail_en, job_id)
+        if not bad:
+            self._fault_logged.pop(name, None)
+
+    def _fault(self, printer: str, state: str, detail: str, job_id: str | None, order_id: str | None = None) -> None:
+        self._fault_logged[printer] = state
+        try:
+            self.events.append(EventType.PRINTER_FAULT, {"printer": printer, "state": state, "detail": detail,
+                                                         "job_id": job_id}, order_id=order_id, kind=state)
+        except Exception:
+            log.exception("could not record printer_fault event")
+
+    def _process(self, job: dict[str, Any]) -> None:
+        jid, name = job["job_id"], job["printer"]
+        p = self.printers.get(name)
+        if p is None:
+            en, zh = MSG["no_printer"]
+            self._set(jid, state="held", last_error=_err("not_configured", en.format(name=name), zh.format(name=name)))
+            return
+        st = self._check(name, p, job_id=None, quiet=True)
+        if not st.ok:
+            # hold this job and every job queued behind it for the same printer: order is kept, and
+            # a silent printer costs one status timeout, not one per job
+            err = _err(st.state, st.detail_en, st.detail_zh)
+            with self.store.write() as c:
+                ids = c.execute(select(T.c.job_id).where(T.c.state == "queued", T.c.printer == name)
+                                .order_by(T.c.id)).scalars().all()
+                c.execute(update(T).where(T.c.job_id.in_(ids)).values(state="held", last_error=err,
+                                                                        updated_at_ms=now_ms()))
+            self._fault(name, st.state, st.detail_en, jid, job["order_id"])
+            for other in ids:
+                self._notify(other)
+            return
+        answered_before = p.answers_status
+        self._set(jid, state="sending", attempts=job["attempts"] + 1)
+        try:
+            p.send(job["payload"], job["content_type"], job_name=f"{job['kind']}-{job['order_id'] or jid}",
+                   timeout_s=self.send_timeout_s)
+        except PrintError as exc:
+            log.error("print job %s to %s failed: %s", jid, name, exc.detail_en)
+            self._set(jid, state="failed", last_error=_err(exc.state, exc.detail_en, exc.detail_zh))
+            self._fault(name, exc.state, exc.detail_en, jid, job["order_id"])
+            self._check(name, p, job_id=None)
+            return
+        except Exception as exc:
+            log.exception("print job %s to %s failed", jid, name)
+            self._set(jid, state="failed", last_error=_err("error", str(exc), str(exc)))
+            self._fault(name, "error", str(exc), jid, job["order_id"])
+            return
+        # a printer answers DLE EOT only once the job has drained into its buffer: allow for the
+        # print time of big raster jobs (~100 kB/s on an 80 mm printer) before calling it lost
+        confirm_s = min(30.0, max(self.status_timeout_s, 1.5) + len(job["payload"]) / 50_000)
+        after = p.after_job(confirm_s)
+        self._record_status(name, after, None)
+        if after.state in ("no_answer", "offline") and answered_before:
+            en, zh = MSG["lost"]
+            self._set(jid, state="failed", last_error=_err(after.state, f"{en} ({after.detail_en})",
+                                                            f"{zh}（{after.detail_zh}）"))
+            self._fault(name, after.state, en, jid, job["order_id"])
+            return
+        if after.state in ("paper_out", "cover_open", "error"):
+            en, zh = MSG["after"]
+            self._set(jid, state="failed", last_error=_err(after.state, en.format(detail=after.detail_en),
+                                                            zh.format(detail_zh=after.detail_zh)))
+            self._fault(name, after.state, after.detail_en, jid, job["order_id"])
+            return
+        self._set(jid, state="done", last_error=None)
+        ev = {"label": EventType.LABEL_PRINTED, "slip": EventType.SLIP_PRINTED}.get(job["kind"])
+        if ev:
+            self.events.append(ev, {"order_id": job["order_id"], "job_id": jid},
+                               operator_id=job["operator_id"], order_id=job["order_id"])
+
+
+def _err(state: str, en: str, zh: str) -> str:
+    return json.dumps({"state": state, "en": en, "zh": zh}, ensure_ascii=False)
+
+
+def _job_dict(r: Mapping[str, Any], reprinted: bool) -> dict[str, Any]:
+    d = {k: v for k, v in r.items() if k != "payload"}
+    d["size"] = len(r["payload"] or b"")
+    d["reprinted"] = reprinted
+    err = r["last_error"]
+    d["error_state"] = d["message_en"] = d["message_zh"] = None
+    if err:
+        try:
+            e = json.loads(err)
+            d["error_state"], d["message_en"], d["message_zh"] = e["state"], e["en"], e["zh"]
+        except (ValueError, KeyError, TypeError):
+            d["message_en"] = d["message_zh"] = err
+    d["last_error"] = d["message_en"]
+    return d
+
+
+def _uri_option(uri: str, key: str, default: str) -> str:
+    _, _, q = uri.partition("?")
+    return parse_qs(q).get(key, [default])[-1]

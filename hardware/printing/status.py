@@ -1,0 +1,103 @@
+"""Printer health: `PrinterStatus` and the decoding of ESC/POS real-time status replies (DLE EOT n).
+
+DLE EOT n (0x10 0x04 n) is answered by one status byte, even when the printer is offline:
+
+  n=1 printer status   bit 3: offline
+  n=2 offline cause    bit 2: cover open, bit 5: stopped by paper end, bit 6: error
+  n=4 paper sensor     bits 2+3: roll near end, bits 5+6: paper out
+
+Every valid reply has bit 1 and bit 4 set and bits 0 and 7 clear, so ``b & 0x93 == 0x12``. A byte
+that does not match is not a status reply (a stale byte, an ASB packet, line noise) and is never
+read as "paper OK". No reply is "no_answer" (not ready), never "ok".
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+DLE_EOT = b"\x10\x04"
+QUERIES = (1, 2, 4)
+
+# states a job may be sent in
+PRINTABLE_STATES = ("ready", "paper_near_end", "unknown")
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    online: bool
+    paper: str = "unknown"  # ok | near_end | out | unknown
+    cover_open: bool | None = None
+    state: str = "unknown"  # ready|paper_near_end|paper_out|cover_open|error|offline|no_answer|unknown|not_configured
+    detail_en: str = ""
+    detail_zh: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when a job may be sent now (paper near end still prints, with a warning)."""
+        return self.state in PRINTABLE_STATES
+
+    @property
+    def warning(self) -> bool:
+        return self.state in ("paper_near_end", "unknown")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["ok"] = self.ok
+        return d
+
+
+MESSAGES = {
+    "ready": ("Printer ready", "打印机就绪"),
+    "paper_near_end": ("Paper nearly used up: load a new roll soon", "纸张即将用完，请尽快更换纸卷"),
+    "paper_out": ("Printer is out of paper: load paper", "打印机缺纸，请装纸"),
+    "cover_open": ("Printer cover is open: close it", "打印机盖未关闭，请关好"),
+    "error": ("Printer reports an error: check it and press its feed button", "打印机报错，请检查打印机"),
+    "offline": ("Printer is offline", "打印机离线"),
+    "no_answer": ("Printer does not answer status queries: check power and cable",
+                  "打印机无响应，请检查电源和连接线"),
+    "unknown": ("Printer status cannot be read on this connection", "此连接无法读取打印机状态"),
+    "not_configured": ("No printer configured", "未配置打印机"),
+}
+
+
+def make_status(state: str, *, online: bool | None = None, paper: str = "unknown",
+                cover_open: bool | None = None, extra_en: str = "", extra_zh: str = "") -> PrinterStatus:
+    en, zh = MESSAGES[state]
+    if extra_en:
+        en = f"{en} ({extra_en})"
+    if extra_zh or extra_en:
+        zh = f"{zh}（{extra_zh or extra_en}）"
+    if online is None:
+        online = state in ("ready", "paper_near_end", "paper_out", "cover_open", "error", "unknown")
+    return PrinterStatus(online=online, paper=paper, cover_open=cover_open, state=state, detail_en=en, detail_zh=zh)
+
+
+def valid_reply(b: int) -> bool:
+    return (b & 0x93) == 0x12
+
+
+def decode(replies: dict[int, int]) -> PrinterStatus:
+    """Status from the three DLE EOT replies {1: byte, 2: byte, 4: byte} (all validated)."""
+    offline = bool(replies[1] & 0x08)
+    cover = bool(replies[2] & 0x04)
+    paper_stop = bool(replies[2] & 0x20)
+    error = bool(replies[2] & 0x40)
+    p4 = replies[4]
+    if p4 & 0x60 or paper_stop:
+        paper = "out"
+    elif p4 & 0x0C:
+        paper = "near_end"
+    else:
+        paper = "ok"
+    if cover:
+        return make_status("cover_open", online=not offline, paper=paper, cover_open=True)
+    if paper == "out":
+        return make_status("paper_out", online=not offline, paper=paper, cover_open=False)
+    if error:
+        return make_status("error", online=not offline, paper=paper, cover_open=False)
+    if offline:
+        return make_status("offline", online=False, paper=paper, cover_open=False)
+    if paper == "near_end":
+        return make_status("paper_near_end", online=True, paper=paper, cover_open=False)
+    return make_status("ready", online=True, paper="ok", cover_open=False)

@@ -1,0 +1,97 @@
+"""Packing slips: the PDF rasterised with pdftoppm and its barcodes decoded with zxing-cpp; product
+images, placeholders, Chinese text; the ESC/POS raster form at the printer's dot width."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from app.config import PrinterSettings
+from app.picklist import PickList
+from hardware.printing import build_slip_pdf, preview
+from hardware.printing.demo_order import DEMO_DOC, demo_picklist
+from hardware.printing.slip import pdf_pages, pdf_to_escpos
+
+
+def _decode(img) -> set[tuple[str, str]]:
+    return {(r.format.name, r.text) for r in zxingcpp.read_barcodes(img.convert("L"))}
+
+
+@pytest.fixture
+def images(tmp_path):
+    paths = {}
+    for i, colour in enumerate([(200, 30, 30), (30, 30, 200)]):
+        p = tmp_path / f"p{i}.jpg"
+        Image.new("RGB", (400, 300), colour).save(p)
+        paths[DEMO_DOC["lines"][i]["image_url"]] = p
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"not a jpeg")
+    paths[DEMO_DOC["lines"][2]["image_url"]] = bad  # unreadable: placeholder, not a failure
+    return paths
+
+
+@pytest.mark.parametrize("page", ["80mm", "a6", "a4"])
+def test_slip_barcodes_decode_after_rasterising(page, images):
+    pdf = build_slip_pdf(demo_picklist(), images.get, page=page, station="ST-07")
+    assert pdf.startswith(b"%PDF")
+    img = pdf_pages(pdf, dpi=200, first_only=True)[0]
+    found = _decode(img)
+    assert ("Code128", "SO-2026-000123") in found
+    qr = [t for f, t in found if f == "QRCode"]
+    assert qr and json.loads(qr[0]) == {"o": "SO-2026-000123", "id": "DEMO-0001", "st": "ST-07"}
+
+
+def test_slip_has_each_line_with_image_name_variant_qty_and_marks(images, tmp_path):
+    pdf = build_slip_pdf(demo_picklist(), images.get, page="a4")
+    src = tmp_path / "slip.pdf"
+    src.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(src), "-"], capture_output=True, text=True,
+                          timeout=30).stdout
+    for expected in ("棉质T恤 Cotton T-shirt", "红色 Red / M", "x2", "Ceramic mug 陶瓷杯", "FRAGILE 易碎",
+                     "感谢卡：谢谢惠顾！￥０", "GIFT/INSERT 赠品", "Order 订单 SO-2026-000123", "no image"):
+        assert expected in text, expected
+    listing = subprocess.run(["pdfimages", "-list", str(src)], capture_output=True, text=True, timeout=30).stdout
+    image_rows = [ln for ln in listing.splitlines()[2:] if ln.strip()]
+    assert len(image_rows) == 2  # two readable product images; the broken one is a drawn placeholder
+
+
+def test_missing_images_and_no_image_source_still_give_a_slip():
+    pl = demo_picklist()
+    pdf = build_slip_pdf(pl, None)
+    assert ("Code128", "SO-2026-000123") in _decode(pdf_pages(pdf, dpi=200)[0])
+    pdf2 = build_slip_pdf(pl, lambda url: None)
+    assert pdf2.startswith(b"%PDF")
+
+
+def test_long_order_spans_pages_on_a6():
+    doc = json.loads(json.dumps(DEMO_DOC))
+    doc["lines"] = [dict(DEMO_DOC["lines"][0], id=str(i), sku=f"SKU-{i}") for i in range(14)]
+    pdf = build_slip_pdf(PickList.from_dict(doc), None, page="a6")
+    assert len(pdf_pages(pdf, dpi=40)) >= 2
+
+
+@pytest.mark.parametrize("dots", [576, 512])
+def test_slip_as_escpos_raster_at_dot_width_still_scans(dots):
+    pdf = build_slip_pdf(demo_picklist(), None, page="80mm")
+    data = pdf_to_escpos(pdf, PrinterSettings(dots=dots))
+    ops = preview.parse(data)
+    images = [o for o in ops if o.kind == "image"]
+    assert images and {o.args["width_bytes"] * 8 for o in images} == {dots}
+    assert ops[-1].kind == "cut"
+    parts = [preview.raster_to_image(o) for o in images]
+    full = Image.new("1", (dots, sum(p.height for p in parts)), 1)
+    y = 0
+    for p in parts:
+        full.paste(p, (0, y))
+        y += p.height
+    found = _decode(full)
+    assert ("Code128", "SO-2026-000123") in found
+
+
+def test_bad_page_size_is_rejected():
+    with pytest.raises(ValueError, match="a4"):
+        build_slip_pdf(demo_picklist(), None, page="letter")

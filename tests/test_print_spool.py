@@ -1,0 +1,258 @@
+"""The durable print spool against a real loopback printer and a real SQLite store: every job is a
+row before it is sent, every fault leaves the job in the spool with the operator told, reprints are
+audited events."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import insert
+
+from app import schema
+from app.events import EventType
+from app.store import now_ms
+from hardware.printing import PrintSpool, make_printer, preview
+from hardware.printing.demo_order import demo_picklist
+from tests.printer_listener import PrinterListener
+
+
+def wait_for(pred, timeout=8.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+class Recorder:
+    def __init__(self):
+        self.updates: list[dict] = []
+        self.statuses: list[tuple[str, object]] = []
+        self.lock = threading.Lock()
+
+    def on_update(self, job):
+        with self.lock:
+            self.updates.append(job)
+
+    def on_status(self, name, st):
+        with self.lock:
+            self.statuses.append((name, st))
+
+    def states(self, job_id):
+        with self.lock:
+            return [u["state"] for u in self.updates if u["job_id"] == job_id]
+
+
+@pytest.fixture
+def listener():
+    lst = PrinterListener()
+    yield lst
+    lst.close()
+
+
+@pytest.fixture
+def spool_for(core):
+    made = []
+
+    def make(printer_uri, **kw):
+        rec = Recorder()
+        p = make_printer(printer_uri, data_dir=core.settings.data_dir)
+        sp = PrintSpool(core, {"label_printer": p, "slip_printer": p}, on_update=rec.on_update,
+                        on_status=rec.on_status, poll_interval_s=kw.pop("poll_interval_s", 0.2),
+                        status_timeout_s=kw.pop("status_timeout_s", 0.5), **kw)
+        made.append(sp)
+        return sp, rec
+
+    yield make
+    for sp in made:
+        sp.stop()
+
+
+def _events(core, type_):
+    return core.events.events(types=[type_])
+
+
+def test_label_and_slip_print_and_are_recorded(core, listener, spool_for):
+    spool, rec = spool_for(listener.uri)
+    pl = demo_picklist()
+    label_id = spool.submit_label(pl, "op-1")
+    assert spool.job(label_id)["state"] == "queued"  # a row before anything is sent
+    slip_id = spool.submit_slip(pl, "op-1", images={})
+    spool.start()
+    wait_for(lambda: spool.job(slip_id)["state"] == "done" and spool.job(label_id)["state"] == "done")
+    assert rec.states(label_id) == ["queued", "sending", "done"]
+    sent = listener.wait_jobs(1)
+    ops = preview.parse(sent)
+    assert [o.data for o in ops if o.kind == "barcode"] == [b"{BSO-2026-000123"]
+    assert sum(1 for o in ops if o.kind == "image") >= 1  # the slip, rasterised at the dot width
+    assert [o.kind for o in ops].count("cut") >= 2
+    printed = _events(core, EventType.LABEL_PRINTED)
+    assert [(e.payload["job_id"], e.operator_id, e.order_id) for e in printed] == [(label_id, "op-1", "DEMO-0001")]
+    assert _events(core, EventType.SLIP_PRINTED)[0].payload["job_id"] == slip_id
+    assert spool.job(label_id)["attempts"] == 1
+
+
+def test_paper_out_holds_the_job_tells_the_operator_and_resumes(core, listener, spool_for):
+    listener.mode = "paper_out"
+    spool, rec = spool_for(listener.uri)
+    spool.start()
+    jid = spool.submit_label(demo_picklist(), "op-1")
+    job = wait_for(lambda: (j := spool.job(jid))["state"] == "held" and j)
+    assert job["error_state"] == "paper_out"
+    assert "out of paper" in job["message_en"] and "缺纸" in job["message_zh"]
+    assert any(u["state"] == "held" and "out of paper" in u["message_en"] for u in rec.updates)
+    assert any(name == "label_printer" and st.state == "paper_out" for name, st in rec.statuses)
+    faults = _events(core, EventType.PRINTER_FAULT)
+    assert any(e.payload["state"] == "paper_out" and e.payload["job_id"] == jid for e in faults)
+    assert listener.jobs == b""  # nothing was sent to a printer without paper
+    listener.mode = "online"  # paper loaded
+    wait_for(lambda: spool.job(jid)["state"] == "done")
+    assert preview.parse(listener.wait_jobs(1))[-1].kind == "cut"
+    assert len(_events(core, EventType.LABEL_PRINTED)) == 1
+
+
+@pytest.mark.parametrize("mode,state", [("no_reply", "no_answer"), ("cover_open", "cover_open"),
+                                        ("close", "offline")])
+def test_printer_not_ready_holds_the_job(core, listener, spool_for, mode, state):
+    listener.mode = mode
+    spool, rec = spool_for(listener.uri, poll_interval_s=30)
+    spool.start()
+    jid = spool.submit_label(demo_picklist(), "op-1")
+    job = wait_for(lambda: (j := spool.job(jid))["state"] == "held" and j)
+    assert job["error_state"] == state and job["message_en"] and job["message_zh"]
+    assert listener.jobs == b""
+    listener.mode = "online"
+    assert spool.retry_held() == 1
+    wait_for(lambda: spool.job(jid)["state"] == "done")
+
+
+def test_printer_powered_off_mid_job_fails_the_job_and_offers_a_reprint(core, listener, spool_for):
+    listener.power_off_after_bytes = 100
+    spool, rec = spool_for(listener.uri, poll_interval_s=30)
+    spool.start()
+    jid = spool.submit_label(demo_picklist(), "op-1")
+    job = wait_for(lambda: (j := spool.job(jid))["state"] == "failed" and j)
+    assert job["attempts"] == 1
+    assert "stopped answering" in job["message_en"], job["message_en"]
+    assert job["message_zh"]
+    assert [j["job_id"] for j in spool.reprint_offers()] == [jid]
+    assert any(e.payload["job_id"] == jid for e in _events(core, EventType.PRINTER_FAULT))
+    assert not _events(core, EventType.LABEL_PRINTED)
+    # power back on, the operator reprints: an audited event with who and why
+    listener.power_off_after_bytes = None
+    listener.jobs.clear()
+    listener.power_on()
+    with pytest.raises(ValueError):
+        spool.reprint(jid, "op-2", "  ")
+    new_id = spool.reprint(jid, "op-2", "printer lost power")
+    wait_for(lambda: spool.job(new_id)["state"] == "done")
+    ev = _events(core, EventType.REPRINT)
+    assert [(e.payload["job_id"], e.payload["reprint_of"], e.payload["reason"], e.operator_id) for e in ev] == [
+        (new_id, jid, "printer lost power", "op-2")]
+    assert spool.job(new_id)["reprint_of"] == jid
+    assert spool.reprint_offers() == []
+    assert preview.parse(listener.wait_jobs(1))[-1].kind == "cut"
+
+
+def test_paper_running_out_during_the_job_fails_it(core, listener, spool_for):
+    listener.mode_after_job = "paper_out"
+    spool, rec = spool_for(listener.uri, poll_interval_s=30)
+    spool.start()
+    jid = spool.submit_label(demo_picklist(), "op-1")
+    job = wait_for(lambda: (j := spool.job(jid))["state"] == "failed" and j)
+    assert job["error_state"] == "paper_out" and "reprint" in job["message_en"]
+
+
+def test_crash_recovery_resumes_queued_and_fails_interrupted_jobs(core, listener, spool_for):
+    t = now_ms()
+    with core.store.write() as c:
+        for jid, state in (("job-interrupted", "sending"), ("job-waiting", "queued")):
+            c.execute(insert(schema.print_jobs).values(
+                job_id=jid, order_id="DEMO-0001", kind="label", printer="label_printer", content_type="escpos",
+                payload=b"\x1b@" + jid.encode() + b"\n\x1dVA\x03", state=state, attempts=1 if state == "sending" else 0,
+                created_at_ms=t, updated_at_ms=t))
+    spool, rec = spool_for(listener.uri)
+    spool.start()
+    wait_for(lambda: spool.job("job-waiting")["state"] == "done")
+    interrupted = spool.job("job-interrupted")
+    assert interrupted["state"] == "failed" and "stopped while" in interrupted["message_en"]
+    assert listener.wait_jobs(1) == b"\x1b@job-waiting\n\x1dVA\x03"  # the interrupted one is not resent blindly
+    assert [j["job_id"] for j in spool.reprint_offers()] == ["job-interrupted"]
+
+
+def test_jobs_survive_a_restart_of_the_spool(core, listener, spool_for):
+    listener.mode = "paper_out"
+    spool, _ = spool_for(listener.uri, poll_interval_s=30)
+    spool.start()
+    jid = spool.submit_label(demo_picklist(), "op-1")
+    wait_for(lambda: spool.job(jid)["state"] == "held")
+    spool.stop()
+    listener.mode = "online"
+    spool2, _ = spool_for(listener.uri)
+    spool2.start()
+    wait_for(lambda: spool2.job(jid)["state"] == "done")
+
+
+def test_reprint_rules(core, listener, spool_for):
+    spool, _ = spool_for(listener.uri)
+    with pytest.raises(KeyError):
+        spool.reprint("nope", "op-1", "why")
+    jid = spool.submit_label(demo_picklist(), "op-1")
+    with pytest.raises(ValueError, match="still queued"):
+        spool.reprint(jid, "op-1", "why")
+
+
+def test_simulated_printer_writes_jobs_and_previews_and_runs_out_of_paper(core, tmp_path, spool_for):
+    out = tmp_path / "printed"
+    spool, rec = spool_for(f"simulated:{out}")
+    p = spool.printers["label_printer"]
+    spool.start()
+    a = spool.submit_label(demo_picklist(), "op-1")
+    b = spool.submit_slip(demo_picklist(), "op-1")
+    wait_for(lambda: spool.job(a)["state"] == "done" and spool.job(b)["state"] == "done")
+    assert len(list(out.glob("*.bin"))) == 1 and len(list(out.glob("*.pdf"))) == 1
+    pngs = sorted(out.glob("*.png"))
+    assert len(pngs) == 2
+    from PIL import Image
+
+    assert Image.open(pngs[0]).width == 576
+    p.run_out_of_paper()
+    c = spool.submit_label(demo_picklist(), "op-1")
+    wait_for(lambda: spool.job(c)["state"] == "held")
+    p.load_paper()
+    wait_for(lambda: spool.job(c)["state"] == "done")
+    assert len(list(out.glob("*.bin"))) == 2
+
+
+def test_printer_dying_while_a_large_job_streams_fails_it(core, listener, spool_for):
+    listener.power_off_after_bytes = 2000
+    spool, _ = spool_for(listener.uri, poll_interval_s=30)
+    spool.start()
+    jid = spool.submit_slip(demo_picklist(), "op-1", images={})  # ~70 kB of raster on an ESC/POS printer
+    job = wait_for(lambda: (j := spool.job(jid))["state"] == "failed" and j)
+    assert job["error_state"] == "offline" and job["message_en"] and job["message_zh"]
+    assert not _events(core, EventType.SLIP_PRINTED)
+
+
+def test_jobs_behind_a_held_job_are_held_in_order_and_resume_in_order(core, listener, spool_for):
+    listener.mode = "paper_out"
+    spool, rec = spool_for(listener.uri, poll_interval_s=30)
+    pl = demo_picklist()
+    ids = [spool.submit_label(pl, "op-1") for _ in range(3)]
+    spool.start()
+    wait_for(lambda: all(spool.job(j)["state"] == "held" for j in ids))
+    held = [spool.job(j) for j in ids]
+    assert len({j["updated_at_ms"] for j in held}) == 1  # held together, by one status round
+    assert all(j["error_state"] == "paper_out" for j in held)
+    faults = [e for e in _events(core, EventType.PRINTER_FAULT)
+              if e.payload["state"] == "paper_out" and e.payload["printer"] == "label_printer"]
+    assert len(faults) == 1 and faults[0].payload["job_id"] == ids[0]
+    listener.mode = "online"
+    spool.check_now()
+    wait_for(lambda: all(spool.job(j)["state"] == "done" for j in ids))
+    done = [e.payload["job_id"] for e in _events(core, EventType.LABEL_PRINTED)]
+    assert done == ids
