@@ -93,7 +93,10 @@ def _verify(nc, session, others, catalog, find_order, today) -> ScanVerdict:
         action = ACTIONS.get(nc.text.upper())
         if action is None:
             return verdict(VerdictKind.UNKNOWN, "action_unknown", nc)
-        return verdict(VerdictKind.ACTION, "action_" + action.split("_")[0], nc, action=action)
+        # An intercepted order takes no more work: only log out / acknowledge still act.
+        if not (session is not None and session.intercepted and action not in ("logout", "ack")):
+            key = "action_undo_nothing" if action == "undo" else "action_" + action.split("_")[0]
+            return verdict(VerdictKind.ACTION, key, nc, action=action)
     for s in (session, *others):
         if s is not None and nc.text in s.index.order_codes:
             return verdict(VerdictKind.ORDER_SELECTED, "order_selected", nc, order=s.picklist.order_no,

@@ -179,10 +179,13 @@ class OrderSession:
         return p.complete if p else True
 
     def gift_ok(self, line_id: str) -> bool:
-        """A gift/insert line is satisfied when confirmed or fully scanned in some counting step."""
+        """A gift/insert line is satisfied when confirmed, forced by a supervisor, or scanned in some
+        counting step (all of it, or what was found after a short pick). A short pick of the whole
+        gift is not enough: missing gifts are the floor's most common error, so pack asks for it."""
         for d in self._progress.values():
             lp = d[line_id]
-            if lp.gift_confirmed or lp.forced or lp.scanned + lp.short_qty >= lp.required:
+            if lp.gift_confirmed or lp.forced or lp.scanned >= lp.required or (
+                    lp.scanned > 0 and lp.scanned + lp.short_qty >= lp.required):
                 return True
         return self._gift_flag.get(line_id, False)
 
