@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -387,8 +387,9 @@ class OrderSession:
                 self.suspended = False
             elif t == EventType.SHORT_PICK:
                 short = max(0, int(p["qty_required"]) - int(p["qty_found"]))
+                reason = p.get("reason")
 
-                def f(lp, short=short, reason=p.get("reason")):
+                def f(lp: LineProgress) -> None:
                     lp.short_qty, lp.short_reason = short, reason
                 self._mutate(self.counting_steps, p["line_id"], f)
             elif t == EventType.GIFT_CONFIRMED:

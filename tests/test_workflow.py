@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from test_verifier import BLUE_M, CASE_BLUE_M, GIFT, SERUM, TODAY, order
 
 from app.core import open_core
 from app.operators import Role
@@ -10,8 +11,6 @@ from app.picklist import PickList
 from app.scans import RawScan, ScanSource
 from app.verdicts import VerdictKind
 from app.workflow import Station, Step, StepBlocked
-
-from test_verifier import BLUE_M, CASE_BLUE_M, GIFT, SERUM, TODAY, order
 
 
 def scan(s, text, sym=None):
