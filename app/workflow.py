@@ -120,6 +120,8 @@ class OrderSession:
         self.index = OrderIndex(picklist)
         self.picklist_lines: dict[str, PickLine] = {ln.id: ln for ln in picklist.lines}
         self._walk = picklist.walking_order()
+        self._walk_pos = {ln.id: i for i, ln in enumerate(self._walk)}
+        self._cursor: dict[Step, int] = {}
         self.counting_steps = [s for s in steps if s in (Step.PICK, Step.VERIFY)] or (
             [Step.PACK] if Step.PACK in steps else [])
         self._progress: dict[Step, dict[str, LineProgress]] = {
@@ -191,9 +193,14 @@ class OrderSession:
 
     def current_line(self) -> PickLine | None:
         """The next line to work: walking order while counting; the next unconfirmed gift in pack."""
-        if self.counting_step is not None:
-            prog = self._progress[self.counting_step]
-            return next((ln for ln in self._walk if not prog[ln.id].complete), None)
+        step = self.counting_step
+        if step is not None:
+            # amortised O(1): the cursor only moves back when a line becomes incomplete again (undo)
+            prog, i = self._progress[step], self._cursor.get(step, 0)
+            while i < len(self._walk) and prog[self._walk[i].id].complete:
+                i += 1
+            self._cursor[step] = i
+            return self._walk[i] if i < len(self._walk) else None
         if self.step == Step.PACK:
             return next((ln for ln in self._walk if ln.gift and not self.gift_ok(ln.id)), None)
         return None
@@ -438,6 +445,8 @@ class OrderSession:
             after = lp.complete
             if before != after:
                 self._incomplete[s] += -1 if after else 1
+                if not after:
+                    self._cursor[s] = min(self._cursor.get(s, 0), self._walk_pos[line_id])
 
 
 def _pos(step: Step) -> int:

@@ -228,3 +228,16 @@ def test_supervisor_force_line_counts_a_line_complete(packer):
         o.complete_step()
     o.override(packer.operators.by_badge("S1"), "force_line", "label torn off", line_id="A")
     assert o.complete_step() == Step.DONE
+
+
+def test_current_line_walks_the_bins_and_comes_back_after_an_undo(core):
+    s = Station(core, steps=["pick"], today=TODAY)
+    pl = PickList.from_dict({"id": "W", "lines": [
+        {"id": "far", "sku": "B", "qty": 1, "bin": "Z-9", "bin_order": 9, "barcodes": ["5012345678900"]},
+        {"id": "near", "sku": "A", "qty": 1, "bin": "A-1", "bin_order": 1, "barcodes": [BLUE_M]}]})
+    o = s.open_order(pl)
+    assert o.current_line().id == "near"
+    scan(s, BLUE_M)
+    assert o.current_line().id == "far"
+    scan(s, "@@UNDO")
+    assert o.current_line().id == "near"
