@@ -50,11 +50,13 @@ def verdict(kind: VerdictKind, key: str, nc: NormalisedCode | None = None, /, **
             fields["lot"] = nc.lot
         if nc.expiry and "expiry" not in fields:
             fields["expiry"] = nc.expiry.isoformat()
+        if nc.serial and "serial" not in fields:
+            fields["serial"] = nc.serial
     return ScanVerdict(kind=kind, message_en=en, message_zh=zh, **fields)
 
 
 _VERDICT_FIELDS = {"code", "line_id", "sku", "qty_added", "line_complete", "order_complete", "expected_sku",
-                   "scanned_variant", "wanted_variant", "other_order_id", "action", "lot", "expiry", "details"}
+                   "scanned_variant", "wanted_variant", "other_order_id", "action", "lot", "expiry", "serial", "details"}
 
 
 def unreadable(nc: NormalisedCode) -> ScanVerdict:
@@ -182,6 +184,11 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
         if nc.expiry < today + dt.timedelta(days=min_days):
             return verdict(VerdictKind.EXPIRED_LOT, "expired_lot", nc, lot=nc.lot or "-",
                            expiry=nc.expiry.isoformat(), **base)
+    if line.serial_required and not nc.serial:
+        return verdict(VerdictKind.SERIAL_REQUIRED, "serial_required", nc, **base)
+    if nc.serial and step is not None and (step.value, nc.serial) in session.serials:
+        return verdict(VerdictKind.OVER_SCAN, "duplicate_serial", nc, serial=nc.serial,
+                       details={"duplicate_serial": nc.serial}, **base)
     qty = ref.qty_per_scan * (nc.count if nc.count and nc.count > 0 and ref.kind == "unit" and nc.gs1 else 1)
     if step is None:
         # Pack/weigh/label: a gift or insert scanned into the carton is its confirmation.

@@ -136,7 +136,9 @@ class OrderSession:
         self.weight_overridden = False
         self.overrides: list[dict] = []
         self._intercept: tuple[str, str] | None = None
-        self._undo: list[tuple[int, Step, str, int]] = []  # (scan seq, step, line id, qty)
+        self._undo: list[tuple[int, Step, str, int, str | None]] = []  # (scan seq, step, line, qty, serial)
+        # serial numbers counted per step -> scan seq: one unit is counted once per step
+        self.serials: dict[tuple[str, str], int] = {}
         self.suspended = False
         self.last_seq = 0
         self._gift_flag: dict[str, bool] = {}  # gift confirmations when no step counts
@@ -331,7 +333,7 @@ class OrderSession:
         step = self.counting_step
         if self.intercepted or step is None or not self._undo or self._undo[-1][1] != step:
             return None
-        seq, _step, line_id, qty = self._undo[-1]
+        seq, _step, line_id, qty, _serial = self._undo[-1]
         line = self.picklist_lines[line_id]
         self._append(EventType.UNDO, {"undone_seq": seq, "line_id": line_id, "qty": qty, "step": step.value})
         return verdict(VerdictKind.ACTION, "action_undo", None, action="undo", line_id=line_id, sku=line.sku,
@@ -375,7 +377,8 @@ class OrderSession:
                 seq = p.get("undone_seq")
                 for i in range(len(self._undo) - 1, -1, -1):
                     if self._undo[i][0] == seq:
-                        _s, st, lid, qty = self._undo.pop(i)
+                        _s, st, lid, qty, serial = self._undo.pop(i)
+                        self.serials.pop((st.value, serial or ""), None)
                         self._mutate([st], lid, lambda lp, q=qty: setattr(lp, "scanned", max(0, lp.scanned - q)))
                         break
             elif t == EventType.STEP_STARTED:
@@ -430,7 +433,10 @@ class OrderSession:
                 return
             qty = int(v["qty_added"])
             self._mutate([step], lid, lambda lp: setattr(lp, "scanned", lp.scanned + qty))
-            self._undo.append((ev.seq, step, lid, qty))
+            serial = v.get("serial")
+            if serial:
+                self.serials[(step.value, serial)] = ev.seq
+            self._undo.append((ev.seq, step, lid, qty, serial))
         elif kind == VerdictKind.BIN_CONFIRMED.value:
             self._mutate(self.counting_steps, lid, lambda lp: setattr(lp, "bin_confirmed", True))
 

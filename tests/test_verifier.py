@@ -204,3 +204,19 @@ def _shared_station(core) -> Station:
         st_.open_order(order())
         _STATIONS[id(core)] = st_
     return _STATIONS[id(core)]
+
+
+def test_serial_required_and_the_same_unit_counted_once_per_step(core):
+    s = station(core, steps=["pick", "verify"])
+    o = s.open_order(PickList.from_dict({"id": "SN", "lines": [
+        {"id": "P", "sku": "PHONE", "name": "Phone", "qty": 2, "serial_required": True, "barcodes": [SERUM]}]}))
+    v = scan(s, SERUM, "]E0")
+    assert v.kind == VerdictKind.SERIAL_REQUIRED and "serial" in v.message_en and "序列号" in v.message_zh
+    unit1 = "(01)" + SERUM + "(21)SN001"
+    assert scan(s, unit1).kind == VerdictKind.ACCEPTED
+    again = scan(s, unit1)
+    assert again.kind == VerdictKind.OVER_SCAN and again.details["duplicate_serial"] == "SN001"
+    assert o.progress["P"].scanned == 1
+    scan(s, "(01)" + SERUM + "(21)SN002")
+    o.complete_step()
+    assert scan(s, unit1).kind == VerdictKind.ACCEPTED  # verify re-scans the same units
