@@ -220,3 +220,25 @@ def test_serial_required_and_the_same_unit_counted_once_per_step(core):
     scan(s, "(01)" + SERUM + "(21)SN002")
     o.complete_step()
     assert scan(s, unit1).kind == VerdictKind.ACCEPTED  # verify re-scans the same units
+
+
+def test_catalogue_variant_of_a_wanted_style_is_named_even_without_pick_list_siblings(core):
+    doc = {"sku": "TEE-GREEN-M", "name": "T-shirt", "style": "TEE", "color": "GREEN", "size": "M",
+           "barcodes": [{"code": "4012345678901", "qty_per_scan": 1, "kind": "unit"}]}
+    with core.store.write() as c:
+        c.execute(schema.products.insert().values(sku=doc["sku"], name="T-shirt", doc=json.dumps(doc),
+                                                  updated_at_ms=now_ms()))
+    s = station(core)
+    s.open_order(order())
+    v = scan(s, "4012345678901")
+    assert v.kind == VerdictKind.SIBLING_VARIANT and v.scanned_variant == "GREEN / M"
+    assert v.wanted_variant == "BLUE / M" and "GREEN / M" in v.message_zh
+
+
+def test_upce_scan_matches_a_line_stored_as_upca(core):
+    s = station(core)
+    o = s.open_order(PickList.from_dict({"id": "U", "lines": [
+        {"id": "A", "sku": "GUM", "qty": 2, "barcodes": ["042100005264"]}]}))
+    assert scan(s, "04252614", "]E0").kind == VerdictKind.ACCEPTED
+    assert scan(s, "]E00042100005264").kind == VerdictKind.ACCEPTED
+    assert o.progress["A"].complete
