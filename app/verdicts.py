@@ -24,6 +24,7 @@ class VerdictKind(StrEnum):
     ORDER_SELECTED = "order_selected"  # the order's own barcode (slip/order number) opened it
     INTERCEPTED = "intercepted"  # order cancelled/held: stop
     NO_ORDER = "no_order"  # an item scanned while no order is open
+    SERIAL_REQUIRED = "serial_required"  # the line needs a serial number (GS1 AI 21) and the scan had none
 
 
 GOOD_KINDS = frozenset({VerdictKind.ACCEPTED, VerdictKind.ACTION, VerdictKind.BIN_CONFIRMED,
@@ -51,6 +52,7 @@ class ScanVerdict:
     action: str | None = None  # complete_step|short_pick|reprint|logout|undo
     lot: str | None = None
     expiry: str | None = None  # ISO date
+    serial: str | None = None  # GS1 AI 21 of the scanned unit
     details: dict[str, Any] = field(default_factory=dict)
 
     @property

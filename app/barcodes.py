@@ -1,0 +1,211 @@
+"""Barcode normalisation: raw scanner text -> one comparable code.
+
+`normalise(raw, prefix=, suffix=)` never raises. It:
+
+1. strips the configured scanner prefix/suffix and surrounding whitespace;
+2. takes the AIM symbology identifier from `raw.symbology`, or from the text itself when the
+   scanner sends it as a prefix (``]E04006381333931``);
+3. drops control characters, except GS (``\\x1d``, what scanners send for FNC1), which separates
+   GS1 element strings;
+4. decides whether the text is GS1: only if the symbology says so (``]C1`` GS1-128, ``]e0`` DataBar,
+   ``]d2`` GS1 DataMatrix, ``]Q3`` GS1 QR, ``]J1`` DotCode), or the text carries a GS/FNC1, or it is
+   written human-readable ``(01)...(10)...``. A plain Code128 ``10D9T`` is the text ``10D9T``, never AI 10;
+5. parses GS1 element strings with `biip` into GTIN (AI 01/02), lot (10), expiry (17, else 15),
+   serial (21) and count (30/37);
+6. turns GTIN-8/12/13/14 and UPC-E into one key, the GTIN-14, after validating the check digit
+   (biip). An 8-digit code without a symbology is ambiguous (EAN-8 or UPC-E): the other reading goes
+   to `alternates`. A numeric code of GTIN length with a bad check digit is `error="check_digit"`
+   unless the symbology says it is not EAN/UPC (then it is plain text, e.g. an internal Code128).
+
+The result's `code` is the match key: GTIN-14 for anything carrying a GTIN, else the cleaned text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from biip import ParseError
+from biip.gs1_messages import GS1Message
+from biip.gtin import Gtin
+from biip.upc import Upc
+
+from app.scans import RawScan, ScanSource
+
+log = logging.getLogger(__name__)
+
+GS = "\x1d"
+GS1_SYMBOLOGIES = frozenset({"]C1", "]e0", "]e1", "]e2", "]d2", "]Q3", "]J1"})
+EAN_SYMBOLOGIES = frozenset({"]E0", "]E3", "]E4"})
+# Symbologies that can carry a GTIN as plain digits (EAN/UPC, ITF-14, GS1 ones)
+GTIN_SYMBOLOGIES = EAN_SYMBOLOGIES | {"]I1"} | GS1_SYMBOLOGIES
+_AIM_RE = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+_HRI_RE = re.compile(r"^\(\d{2,4}\)")
+_WS = " \t\r\n\x00"
+MAX_LEN = 512  # a scan longer than this is not a barcode we handle
+
+
+@dataclass(frozen=True)
+class NormalisedCode:
+    """One scan, cleaned. `code` is the match key (GTIN-14 for GTINs); `error` is None or one of
+    empty | check_digit | gs1 | too_long | internal (then `error_detail` says more, in English)."""
+
+    text: str  # cleaned text: prefix/suffix, AIM id and control characters removed (GS kept)
+    code: str  # match key
+    symbology: str | None = None
+    gs1: bool = False
+    gtin: str | None = None  # GTIN-14
+    alternates: tuple[str, ...] = ()  # other keys this scan may mean (8 digits: EAN-8 or UPC-E)
+    lot: str | None = None
+    expiry: dt.date | None = None
+    serial: str | None = None
+    count: int | None = None
+    error: str | None = None
+    error_detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def keys(self) -> tuple[str, ...]:
+        """Every key to try in a lookup, best first (the cleaned text last, so that an internal
+        code that merely looks like a bad GTIN still matches a catalogue entry stored as text)."""
+        out = [self.code] if self.code else []
+        out += [a for a in self.alternates if a not in out]
+        if self.text and self.text not in out and GS not in self.text:
+            out.append(self.text)
+        return tuple(out)
+
+
+def normalise(raw: RawScan | str, *, prefix: str = "", suffix: str = "") -> NormalisedCode:
+    """Raw scan -> NormalisedCode. Never raises: anything unexpected becomes error='internal'."""
+    if isinstance(raw, str):
+        raw = RawScan(raw, ScanSource.SIMULATED)
+    try:
+        text = raw.text if isinstance(raw.text, str) else str(raw.text)
+        return _normalise_cached(text, raw.symbology if isinstance(raw.symbology, str) else None,
+                                 prefix, suffix)
+    except Exception as exc:  # a bug here must not reach the operator as a traceback
+        log.exception("normalise failed for %r", getattr(raw, "text", raw))
+        return NormalisedCode(text="", code="", error="internal", error_detail=f"{type(exc).__name__}: {exc}")
+
+
+@lru_cache(maxsize=8192)
+def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str) -> NormalisedCode:
+    if len(text) > MAX_LEN * 4:
+        return NormalisedCode(text="", code="", error="too_long", error_detail=f"{len(text)} characters")
+    t = text.strip(_WS)
+    if prefix and t.startswith(prefix):
+        t = t[len(prefix):]
+    if suffix and t.endswith(suffix):
+        t = t[: -len(suffix)]
+    t = t.strip(_WS)  # not str.strip(): Python counts GS (\x1d) as whitespace
+    sym = symbology.strip() if symbology else None
+    if sym and not _AIM_RE.match(sym):
+        sym = None
+    m = _AIM_RE.match(t)
+    if m:  # the scanner sent its AIM id as a text prefix
+        sym = sym or m.group(0)
+        t = t[3:]
+    fnc1 = t.startswith(GS)  # FNC1 in first position = GS1
+    t = _clean(t).strip(" ")
+    if not t:
+        return NormalisedCode(text="", code="", symbology=sym, error="empty", error_detail="nothing readable")
+    if len(t) > MAX_LEN:
+        return NormalisedCode(text=t[:MAX_LEN], code="", symbology=sym, error="too_long",
+                              error_detail=f"{len(t)} characters")
+    if _HRI_RE.match(t):
+        return _gs1(t, sym, hri=True)
+    if sym in GS1_SYMBOLOGIES or fnc1 or GS in t:
+        # ]e0 / ]d2 etc. carrying just 14 digits without AI is not a thing; 16+ digits starting 01 are
+        return _gs1(t.strip(GS), sym, hri=False)
+    if t.isdecimal() and t.isascii():
+        return _digits(t, sym)
+    return NormalisedCode(text=t, code=t, symbology=sym)
+
+
+def _clean(t: str) -> str:
+    """Drop control and invisible format characters, keep GS."""
+    return "".join(c for c in t if c == GS or (c.isprintable() and c not in "\u200b\ufeff"))
+
+
+def _digits(t: str, sym: str | None) -> NormalisedCode:
+    n = len(t)
+    not_ean = sym is not None and sym not in GTIN_SYMBOLOGIES
+    if n == 8 and sym is None:
+        ean8 = _gtin14(t)
+        upce = _upce14(t)
+        keys = [k for k in (ean8, upce) if k]
+        if keys:
+            return NormalisedCode(text=t, code=keys[0], symbology=sym, gtin=keys[0], alternates=tuple(keys[1:]))
+        return _bad_check(t, sym)
+    if sym == "]E0" and n in (6, 7, 8):  # UPC-E from an EAN/UPC scanner
+        k = _upce14(t)
+        return NormalisedCode(text=t, code=k, symbology=sym, gtin=k) if k else _bad_check(t, sym)
+    if n in (8, 12, 13, 14):
+        k = _gtin14(t)
+        if k:
+            return NormalisedCode(text=t, code=k, symbology=sym, gtin=k)
+        if not_ean:  # an internal numeric Code128/Code39/QR code: just text
+            return NormalisedCode(text=t, code=t, symbology=sym)
+        return _bad_check(t, sym)
+    return NormalisedCode(text=t, code=t, symbology=sym)
+
+
+def _bad_check(t: str, sym: str | None) -> NormalisedCode:
+    return NormalisedCode(text=t, code=t, symbology=sym, error="check_digit",
+                          error_detail=f"{t}: check digit does not match")
+
+
+def _gtin14(t: str) -> str | None:
+    try:
+        return Gtin.parse(t).as_gtin_14()
+    except (ParseError, ValueError):
+        return None
+
+
+def _upce14(t: str) -> str | None:
+    try:
+        return Upc.parse(t).as_gtin_14()
+    except (ParseError, ValueError, Exception):  # biip raises EncodeError for some UPC-E forms
+        return None
+
+
+def gtin_key(code: str) -> tuple[str, ...]:
+    """Keys a stored catalogue code matches under (GTIN-14 first, then alternates, then itself)."""
+    return normalise(RawScan(code, ScanSource.SIMULATED)).keys()
+
+
+def _gs1(t: str, sym: str | None, *, hri: bool) -> NormalisedCode:
+    try:
+        msg = GS1Message.parse_hri(t) if hri else GS1Message.parse(t)
+    except (ParseError, ValueError) as exc:
+        return NormalisedCode(text=t, code=t, symbology=sym, gs1=True, error="gs1", error_detail=str(exc))
+    es = msg.element_strings
+    gtin_el = es.get(ai="01") or es.get(ai="02")
+    gtin = None
+    if gtin_el is not None:
+        if gtin_el.gtin is None:
+            return NormalisedCode(text=t, code=t, symbology=sym, gs1=True, error="check_digit",
+                                  error_detail=gtin_el.gtin_error or f"{gtin_el.value}: check digit does not match")
+        gtin = gtin_el.gtin.as_gtin_14()
+    lot = es.get(ai="10")
+    exp = es.get(ai="17") or es.get(ai="15")
+    ser = es.get(ai="21")
+    cnt = es.get(ai="30") or es.get(ai="37")
+    sscc = es.get(ai="00")
+    code = gtin or (sscc.value if sscc else "") or t
+    count = None
+    if cnt is not None:
+        try:
+            count = int(cnt.value)
+        except ValueError:
+            count = None
+    return NormalisedCode(
+        text=t, code=code, symbology=sym, gs1=True, gtin=gtin,
+        lot=lot.value if lot else None, expiry=exp.date if exp else None,
+        serial=ser.value if ser else None, count=count,
+    )

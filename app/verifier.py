@@ -1,0 +1,212 @@
+"""The scan verifier: given the active order and a normalised scan, one verdict. Never raises.
+
+Decision order (first match wins):
+  unreadable (empty / bad check digit / broken GS1, unless the raw text is a known code) ->
+  action barcode (@@...) -> an open order's own barcode (ORDER_SELECTED) -> no order open (NO_ORDER) ->
+  order intercepted (INTERCEPTED) -> bin barcode of the order (BIN_CONFIRMED / WRONG_BIN) ->
+  a line's barcode (lot/expiry checks, then ACCEPTED or OVER_SCAN) -> another open order's item
+  (OTHER_ORDER) -> a sibling variant of a wanted style (SIBLING_VARIANT) -> a known product (WRONG_ITEM)
+  -> a cached pick list's id/order number (ORDER_SELECTED) -> UNKNOWN.
+
+All lookups are dict lookups on indexes built when the order was opened (`app.catalog`), and the
+progress numbers are kept incrementally by the session, so a scan costs the same on a 1-line and a
+1,000-line order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from app.barcodes import NormalisedCode
+from app.catalog import Catalog, ProductRef
+from app.messages import text
+from app.verdicts import ScanVerdict, VerdictKind
+
+if TYPE_CHECKING:
+    from app.workflow import OrderSession
+
+log = logging.getLogger(__name__)
+
+ACTIONS = {
+    "@@COMPLETE": "complete_step",
+    "@@SHORT": "short_pick",
+    "@@REPRINT": "reprint",
+    "@@LOGOUT": "logout",
+    "@@UNDO": "undo",
+    "@@ACK": "ack",
+}
+
+
+def verdict(kind: VerdictKind, key: str, nc: NormalisedCode | None = None, /, **kw) -> ScanVerdict:
+    """A verdict with its en/zh message from `app.messages` (message fields from kw)."""
+    fields = {k: kw.pop(k) for k in list(kw) if k in _VERDICT_FIELDS}
+    en, zh = text(key, **{"code": nc.text if nc else "", **fields, **kw})
+    if nc is not None:
+        fields.setdefault("code", nc.code)
+        if nc.lot and "lot" not in fields:
+            fields["lot"] = nc.lot
+        if nc.expiry and "expiry" not in fields:
+            fields["expiry"] = nc.expiry.isoformat()
+        if nc.serial and "serial" not in fields:
+            fields["serial"] = nc.serial
+    return ScanVerdict(kind=kind, message_en=en, message_zh=zh, **fields)
+
+
+_VERDICT_FIELDS = {"code", "line_id", "sku", "qty_added", "line_complete", "order_complete", "expected_sku",
+                   "scanned_variant", "wanted_variant", "other_order_id", "action", "lot", "expiry", "serial", "details"}
+
+
+def unreadable(nc: NormalisedCode) -> ScanVerdict:
+    key = {"empty": "unreadable_empty", "check_digit": "unreadable_check", "gs1": "unreadable_gs1",
+           "too_long": "unreadable_long"}.get(nc.error or "", "unreadable_internal")
+    return verdict(VerdictKind.UNREADABLE, key, nc, detail=nc.error_detail,
+                   details={"error": nc.error or "", "detail": nc.error_detail})
+
+
+def verify(
+    nc: NormalisedCode,
+    session: OrderSession | None,
+    *,
+    others: Iterable[OrderSession] = (),
+    catalog: Catalog | None = None,
+    find_order: Callable[[str], str | None] | None = None,
+    today: dt.date | None = None,
+) -> ScanVerdict:
+    """Pure decision (no event is written here; the Station appends the scan event)."""
+    try:
+        return _verify(nc, session, others, catalog, find_order, today or dt.date.today())
+    except Exception as exc:  # the floor never sees a traceback
+        log.exception("verifier failed on %r", nc)
+        return verdict(VerdictKind.UNREADABLE, "unreadable_internal", nc,
+                       details={"error": "internal", "detail": f"{type(exc).__name__}: {exc}"})
+
+
+def _verify(nc, session, others, catalog, find_order, today) -> ScanVerdict:
+    keys = nc.keys()
+    if not nc.ok:
+        # A code that only looks like a bad GTIN may still be a known internal code: let it through.
+        known = session is not None and (session.index.lines(keys) or session.index.sibling(keys))
+        if not known and not (catalog and catalog.lookup(keys)):
+            return unreadable(nc)
+    if nc.text.startswith("@@"):
+        action = ACTIONS.get(nc.text.upper())
+        if action is None:
+            return verdict(VerdictKind.UNKNOWN, "action_unknown", nc)
+        # An intercepted order takes no more work: only log out / acknowledge still act.
+        if not (session is not None and session.intercepted and action not in ("logout", "ack")):
+            key = "action_undo_nothing" if action == "undo" else "action_" + action.split("_")[0]
+            return verdict(VerdictKind.ACTION, key, nc, action=action)
+    for s in (session, *others):
+        if s is not None and nc.text in s.index.order_codes:
+            return verdict(VerdictKind.ORDER_SELECTED, "order_selected", nc, order=s.picklist.order_no,
+                           other_order_id=s.picklist.id, details={"order_id": s.picklist.id})
+    if session is None:
+        oid = find_order(nc.text) if find_order else None
+        if oid:
+            return verdict(VerdictKind.ORDER_SELECTED, "order_selected", nc, order=nc.text,
+                           other_order_id=oid, details={"order_id": oid})
+        return verdict(VerdictKind.NO_ORDER, "no_order", nc)
+    pl = session.picklist
+    if session.intercepted:
+        status, reason = session.intercepted
+        return verdict(VerdictKind.INTERCEPTED, "intercepted", nc, order=pl.order_no, status=status,
+                       reason=reason, details={"status": status, "reason": reason})
+    bin_lines = session.index.bins.get(nc.text)
+    if bin_lines:
+        cur = session.current_line()
+        if cur is None or cur.id in bin_lines or not cur.bin_barcode:
+            lid = cur.id if cur is not None and cur.id in bin_lines else bin_lines[0]
+            return verdict(VerdictKind.BIN_CONFIRMED, "bin_confirmed", nc, bin=pl.line(lid).bin or nc.text,
+                           line_id=lid)
+        return verdict(VerdictKind.WRONG_BIN, "wrong_bin", nc, bin=pl.line(bin_lines[0]).bin or nc.text,
+                       wanted=cur.bin or cur.bin_barcode, line_id=cur.id, expected_sku=cur.sku)
+    refs = session.index.lines(keys)
+    if refs:
+        return _line_scan(nc, session, refs, today)
+    for o in others:
+        if o is not session and o.index.lines(keys):
+            ref = o.index.lines(keys)[0]
+            return verdict(VerdictKind.OTHER_ORDER, "other_order", nc, other=o.picklist.order_no,
+                           other_order_id=o.picklist.id, sku=ref.sku)
+    sib = session.index.sibling(keys)
+    prod = catalog.lookup(keys) if catalog else None
+    if sib is None and prod is not None and prod.style and prod.style in session.index.styles:
+        sib = prod
+    if sib is not None:
+        wanted = _wanted_sibling(session, sib)
+        if wanted is not None:
+            return verdict(VerdictKind.SIBLING_VARIANT, "sibling_variant", nc, sku=sib.sku,
+                           expected_sku=wanted.sku, scanned_variant=sib.variant or sib.sku,
+                           wanted_variant=wanted.variant or wanted.sku, name=wanted.name or wanted.sku,
+                           line_id=wanted.id)
+        prod = prod or sib
+    if prod is not None:
+        cur = session.current_line()
+        return verdict(VerdictKind.WRONG_ITEM, "wrong_item", nc, sku=prod.sku, name=prod.name,
+                       expected_sku=cur.sku if cur else None, scanned_variant=prod.variant)
+    oid = find_order(nc.text) if find_order else None
+    if oid:
+        return verdict(VerdictKind.ORDER_SELECTED, "order_selected", nc, order=nc.text,
+                       other_order_id=oid, details={"order_id": oid})
+    return verdict(VerdictKind.UNKNOWN, "unknown", nc)
+
+
+def _wanted_sibling(session: OrderSession, sib: ProductRef):
+    """The order's line of the same style the packer most likely meant (an unfinished one first)."""
+    ids = session.index.styles.get(sib.style) if sib.style else None
+    if not ids:
+        return None
+    lines = [session.picklist_lines[i] for i in ids]
+    for ln in lines:
+        if not session.line_done(ln.id):
+            return ln
+    return lines[0]
+
+
+def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef], today: dt.date) -> ScanVerdict:
+    step = session.counting_step
+    # Several lines may share a code (the same SKU split over bins): the first one still open.
+    ref = next((r for r in refs if not session.line_done(r.line_id)), refs[0])
+    line = session.picklist_lines[ref.line_id]
+    name = line.name or line.sku
+    base = {"line_id": line.id, "sku": line.sku, "name": name, "variant": line.variant}
+    # lot / expiry
+    rule = line.lot
+    if rule.required and not nc.lot:
+        return verdict(VerdictKind.WRONG_LOT, "lot_required", nc, **base)
+    if nc.lot and rule.allowed and nc.lot not in rule.allowed:
+        return verdict(VerdictKind.WRONG_LOT, "wrong_lot", nc, lot=nc.lot, allowed=", ".join(rule.allowed), **base)
+    if nc.expiry is not None:
+        min_days = rule.min_days_to_expiry if rule.min_days_to_expiry is not None else 0
+        if nc.expiry < today + dt.timedelta(days=min_days):
+            return verdict(VerdictKind.EXPIRED_LOT, "expired_lot", nc, lot=nc.lot or "-",
+                           expiry=nc.expiry.isoformat(), **base)
+    if line.serial_required and not nc.serial:
+        return verdict(VerdictKind.SERIAL_REQUIRED, "serial_required", nc, **base)
+    if nc.serial and step is not None and (step.value, nc.serial) in session.serials:
+        return verdict(VerdictKind.OVER_SCAN, "duplicate_serial", nc, serial=nc.serial,
+                       details={"duplicate_serial": nc.serial}, **base)
+    qty = ref.qty_per_scan * (nc.count if nc.count and nc.count > 0 and ref.kind == "unit" and nc.gs1 else 1)
+    if step is None:
+        # Pack/weigh/label: a gift or insert scanned into the carton is its confirmation.
+        if line.gift and not session.gift_ok(line.id):
+            return verdict(VerdictKind.ACCEPTED, "gift_scanned", nc, qty_added=0, line_complete=True,
+                           details={"gift": True}, **{k: v for k, v in base.items() if k != "variant"})
+        lp = session.progress.get(line.id)
+        return verdict(VerdictKind.OVER_SCAN, "over_scan_pack", nc, required=lp.required if lp else line.qty,
+                       scanned=lp.scanned if lp else 0, details={"step": session.step.value}, **base)
+    lp = session.step_progress(step)[line.id]
+    required = max(0, line.qty - lp.short_qty)
+    if lp.scanned + qty > required:
+        return verdict(VerdictKind.OVER_SCAN, "over_scan", nc, required=required, scanned=lp.scanned,
+                       details={"qty_per_scan": qty}, **base)
+    scanned = lp.scanned + qty
+    line_complete = scanned >= required
+    order_complete = session.incomplete(step) - (1 if line_complete and not lp.complete else 0) <= 0
+    key = "accepted_order_done" if order_complete else "accepted_line_done" if line_complete else "accepted"
+    return verdict(VerdictKind.ACCEPTED, key, nc, qty=qty, scanned=scanned, required=required,
+                   qty_added=qty, line_complete=line_complete, order_complete=order_complete,
+                   details={"step": step.value, "barcode_kind": ref.kind}, **base)

@@ -1,0 +1,665 @@
+"""The pick -> verify -> pack -> weigh -> label workflow of one station (Qt-free).
+
+`Station` is the facade the UI holds (one per process); `OrderSession` is one open order.
+
+State is a fold over the event log. Every change is an `EventLog.append`; the Station listens to
+the log (`EventLog.subscribe`) and applies each committed event of an open order to its session, so
+the in-memory numbers can never say something the log does not. Opening an order replays its
+events once (that is how a restart mid-pack resumes at the same counts); a scan never replays.
+
+Steps come from `settings.workflow.steps` (or `Station(steps=...)`), in pick/verify/pack/weigh/label
+order, then DONE. Counting: scans add to the line counts in PICK and VERIFY (VERIFY is a full
+re-scan at the pack station; a short pick carries over). When neither is configured, PACK counts.
+In the other steps an item scan only confirms a gift/insert line.
+
+Blockers of `complete_step()` (raises `StepBlocked(reasons)`; `blockers()` lists them in English):
+  any step: order intercepted (cancelled/held) — also every scan gets INTERCEPTED;
+  counting step: every line scanned + short >= required (or gift confirmed, or supervisor force_line);
+  pack: a carton chosen, every gift/insert line scanned or confirmed;
+  weigh: a weight recorded and within expected +- tolerance, or a supervisor `weight_mismatch` override
+         after that weight. Expected: pick list's expected_weight_g, else the sum of line weights (found
+         quantities); tolerance: pick list's weight_tolerance_g, else max(pct% of expected, min_g).
+  label: nothing (printing appends label_printed itself; `label_allowed` tells the UI whether to print).
+
+Events written here (payloads as in app.events): login, logout, step_started, step_completed,
+step_suspended, step_resumed, scan, undo, short_pick, gift_confirmed, carton_chosen,
+weight_recorded, override, order_intercepted, order_completed.
+
+Action barcodes: @@COMPLETE (completes the step, or says why not), @@UNDO (undoes the last counted
+scan of this step) are performed here; @@SHORT, @@REPRINT, @@LOGOUT, @@ACK come back as ACTION verdicts
+with `verdict.action` set for the UI to handle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+
+from app import schema
+from app.barcodes import normalise
+from app.catalog import Catalog, OrderIndex
+from app.core import StationCore
+from app.events import Event, EventType
+from app.messages import text
+from app.operators import Operator
+from app.picklist import SHORT_REASONS, PickLine, PickList
+from app.scans import RawScan
+from app.verdicts import ScanVerdict, VerdictKind
+from app.verifier import unreadable, verdict, verify
+
+log = logging.getLogger(__name__)
+
+
+class Step(StrEnum):
+    PICK = "pick"
+    VERIFY = "verify"
+    PACK = "pack"
+    WEIGH = "weigh"
+    LABEL = "label"
+    DONE = "done"
+
+
+STEP_ORDER = (Step.PICK, Step.VERIFY, Step.PACK, Step.WEIGH, Step.LABEL)
+OVERRIDES = ("weight_mismatch", "force_line")
+
+
+class StepBlocked(Exception):
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass
+class LineProgress:
+    """Per pick line and counting step, derived from the event log."""
+
+    line_id: str
+    required: int
+    scanned: int = 0
+    short_qty: int = 0
+    short_reason: str | None = None
+    gift_confirmed: bool = False
+    bin_confirmed: bool = False
+    gift: bool = False
+    forced: bool = False  # a supervisor's force_line override
+
+    @property
+    def complete(self) -> bool:
+        return self.forced or self.scanned + self.short_qty >= self.required or (self.gift and self.gift_confirmed)
+
+
+@dataclass(frozen=True)
+class WeightCheck:
+    ok: bool
+    grams: float
+    expected_g: float | None
+    tolerance_g: float | None
+
+
+@dataclass
+class StepTimes:
+    started_ms: int | None = None
+    completed_ms: int | None = None
+    started_by: str | None = None
+    completed_by: str | None = None
+
+
+class OrderSession:
+    """One open order. Read `step`, `progress`, `blockers()`; act through the methods."""
+
+    def __init__(self, station: Station, picklist: PickList, steps: list[Step]) -> None:
+        self.station = station
+        self.picklist = picklist
+        self.steps = steps  # configured steps, without DONE
+        self.index = OrderIndex(picklist)
+        self.picklist_lines: dict[str, PickLine] = {ln.id: ln for ln in picklist.lines}
+        self._walk = picklist.walking_order()
+        self._walk_pos = {ln.id: i for i, ln in enumerate(self._walk)}
+        self._cursor: dict[Step, int] = {}
+        self.counting_steps = [s for s in steps if s in (Step.PICK, Step.VERIFY)] or (
+            [Step.PACK] if Step.PACK in steps else [])
+        self._progress: dict[Step, dict[str, LineProgress]] = {
+            s: {ln.id: LineProgress(ln.id, ln.qty, gift=ln.gift) for ln in picklist.lines}
+            for s in self.counting_steps}
+        self._incomplete: dict[Step, int] = {
+            s: sum(1 for lp in d.values() if not lp.complete) for s, d in self._progress.items()}
+        self.step: Step | None = None
+        self.times: dict[Step, StepTimes] = {}
+        self.carton: str | None = None
+        self.weight: WeightCheck | None = None
+        self.weight_overridden = False
+        self.overrides: list[dict] = []
+        self._intercept: tuple[str, str] | None = None
+        self._undo: list[tuple[int, Step, str, int, str | None]] = []  # (scan seq, step, line, qty, serial)
+        # serial numbers counted per step -> scan seq: one unit is counted once per step
+        self.serials: dict[tuple[str, str], int] = {}
+        self.suspended = False
+        self.last_seq = 0
+        self._gift_flag: dict[str, bool] = {}  # gift confirmations when no step counts
+
+    # -- reading state -------------------------------------------------------------------------
+    @property
+    def order_id(self) -> str:
+        return self.picklist.id
+
+    @property
+    def intercepted(self) -> tuple[str, str] | None:
+        if self._intercept:
+            return self._intercept
+        if self.picklist.status in ("cancelled", "held"):
+            return (self.picklist.status, "OMS status")
+        return None
+
+    @property
+    def counting_step(self) -> Step | None:
+        return self.step if self.step in self._progress else None
+
+    @property
+    def progress(self) -> dict[str, LineProgress]:
+        """Line progress of the current counting step (or the last one before the current step)."""
+        if self.step in self._progress:
+            return self._progress[self.step]  # type: ignore[index]
+        view = None
+        for s in self.counting_steps:
+            if self.step is None or STEP_ORDER.index(s) <= _pos(self.step):
+                view = s
+        view = view or (self.counting_steps[0] if self.counting_steps else None)
+        return self._progress[view] if view else {}
+
+    def step_progress(self, step: Step) -> dict[str, LineProgress]:
+        return self._progress[step]
+
+    def incomplete(self, step: Step) -> int:
+        return self._incomplete.get(step, 0)
+
+    def line_done(self, line_id: str) -> bool:
+        p = self.progress.get(line_id)
+        return p.complete if p else True
+
+    def gift_ok(self, line_id: str) -> bool:
+        """A gift/insert line is satisfied when confirmed, forced by a supervisor, or scanned in some
+        counting step (all of it, or what was found after a short pick). A short pick of the whole
+        gift is not enough: missing gifts are the floor's most common error, so pack asks for it."""
+        for d in self._progress.values():
+            lp = d[line_id]
+            if lp.gift_confirmed or lp.forced or lp.scanned >= lp.required or (
+                    lp.scanned > 0 and lp.scanned + lp.short_qty >= lp.required):
+                return True
+        return self._gift_flag.get(line_id, False)
+
+    def current_line(self) -> PickLine | None:
+        """The next line to work: walking order while counting; the next unconfirmed gift in pack."""
+        step = self.counting_step
+        if step is not None:
+            # amortised O(1): the cursor only moves back when a line becomes incomplete again (undo)
+            prog, i = self._progress[step], self._cursor.get(step, 0)
+            while i < len(self._walk) and prog[self._walk[i].id].complete:
+                i += 1
+            self._cursor[step] = i
+            return self._walk[i] if i < len(self._walk) else None
+        if self.step == Step.PACK:
+            return next((ln for ln in self._walk if ln.gift and not self.gift_ok(ln.id)), None)
+        return None
+
+    @property
+    def expected_weight(self) -> tuple[float | None, float | None]:
+        exp = self.picklist.expected_weight_g
+        if exp is None and self.picklist.lines and all(ln.weight_g is not None for ln in self.picklist.lines):
+            prog = self.progress
+            exp = sum(ln.weight_g * max(0, ln.qty - (prog[ln.id].short_qty if ln.id in prog else 0))  # type: ignore[operator]
+                      for ln in self.picklist.lines)
+        if exp is None:
+            return None, None
+        wf = self.station.core.settings.workflow
+        tol = self.picklist.weight_tolerance_g
+        if tol is None:
+            tol = max(exp * wf.weight_tolerance_pct / 100.0, wf.weight_tolerance_min_g)
+        return exp, tol
+
+    @property
+    def label_allowed(self) -> bool:
+        if self.intercepted:
+            return False
+        if Step.WEIGH not in self.steps:
+            return True
+        return self.weight is not None and (self.weight.ok or self.weight_overridden)
+
+    def blockers(self) -> list[str]:
+        if self.intercepted:
+            st, reason = self.intercepted
+            return [f"order intercepted ({st}): {reason}"]
+        if self.step is None or self.step == Step.DONE:
+            return ["order is done"] if self.step == Step.DONE else ["order not started"]
+        out: list[str] = []
+        if self.step in self._progress:
+            prog = self._progress[self.step]
+            missing = [ln for ln in self._walk if not prog[ln.id].complete]
+            for ln in missing[:5]:
+                p = prog[ln.id]
+                out.append(f"{ln.sku} {ln.name} {ln.variant}: {p.scanned}/{p.required - p.short_qty}".replace("  ", " "))
+            if len(missing) > 5:
+                out.append(f"... and {len(missing) - 5} more lines")
+        if self.step == Step.PACK:
+            if not self.carton:
+                out.append("choose a carton")
+            for ln in self._walk:
+                if ln.gift and not self.gift_ok(ln.id):
+                    out.append(f"gift/insert {ln.sku} {ln.name}: scan or confirm it")
+        if self.step == Step.WEIGH:
+            if self.weight is None:
+                out.append("weigh the parcel")
+            elif not self.weight.ok and not self.weight_overridden:
+                w = self.weight
+                out.append(f"weight {w.grams:.0f} g is outside {w.expected_g:.0f} ± {w.tolerance_g:.0f} g: "
+                           "re-check the parcel or ask a supervisor to override")
+        return out
+
+    def step_times(self) -> dict[str, StepTimes]:
+        return {s.value: t for s, t in self.times.items()}
+
+    # -- acting --------------------------------------------------------------------------------
+    def scan(self, raw: RawScan) -> ScanVerdict:
+        return self.station._scan(raw, self)
+
+    def _append(self, type_: str, payload: dict, kind: str | None = None, operator: Operator | None = None) -> Event:
+        op = operator or self.station.operator
+        return self.station.core.events.append(type_, {"order_id": self.order_id, **payload},
+                                               operator_id=op.id if op else None, order_id=self.order_id, kind=kind)
+
+    def _check_open(self) -> None:
+        b = self.blockers() if self.intercepted else []
+        if b:
+            raise StepBlocked(b)
+
+    def short_pick(self, line_id: str, reason: str, qty_found: int | None = None) -> None:
+        """End a line with what was found. qty_found defaults to what was scanned in this step."""
+        self._check_open()
+        if reason not in SHORT_REASONS:
+            raise ValueError(f"unknown short-pick reason {reason!r} (known: {', '.join(SHORT_REASONS)})")
+        line = self.picklist_lines[line_id]
+        prog = self.progress.get(line_id)
+        found = prog.scanned if qty_found is None and prog else (qty_found or 0)
+        if found < 0 or found > line.qty:
+            raise ValueError(f"qty_found must be 0..{line.qty}")
+        self._append(EventType.SHORT_PICK, {"line_id": line_id, "sku": line.sku, "qty_required": line.qty,
+                                            "qty_found": found, "reason": reason}, kind=reason)
+
+    def confirm_gift(self, line_id: str) -> None:
+        self._check_open()
+        line = self.picklist_lines[line_id]
+        self._append(EventType.GIFT_CONFIRMED, {"line_id": line_id, "sku": line.sku, "how": "confirmed"},
+                     kind="confirmed")
+
+    def choose_carton(self, carton: str) -> None:
+        self._check_open()
+        carton = carton.strip()
+        if not carton:
+            raise ValueError("carton must not be empty")
+        self._append(EventType.CARTON_CHOSEN, {"carton": carton})
+
+    def record_weight(self, grams: float) -> WeightCheck:
+        self._check_open()
+        grams = float(grams)
+        exp, tol = self.expected_weight
+        ok = exp is None or abs(grams - exp) <= (tol or 0)
+        self._append(EventType.WEIGHT_RECORDED, {"grams": grams, "expected_g": exp, "tolerance_g": tol, "ok": ok},
+                     kind="ok" if ok else "mismatch")
+        return WeightCheck(ok, grams, exp, tol)
+
+    def override(self, supervisor: Operator, what: str, reason: str, *, line_id: str | None = None) -> None:
+        """A supervisor's override (an event): weight_mismatch lets the label through after a
+        mismatched weight; force_line (with line_id) counts a line as complete."""
+        if supervisor is None or not supervisor.is_supervisor or not supervisor.active:
+            raise PermissionError("only an active supervisor can override")
+        if what not in OVERRIDES:
+            raise ValueError(f"unknown override {what!r} (known: {', '.join(OVERRIDES)})")
+        if not reason.strip():
+            raise ValueError("an override needs a reason")
+        payload = {"supervisor_id": supervisor.id, "what": what, "reason": reason}
+        if what == "force_line":
+            if line_id not in self.picklist_lines:
+                raise ValueError("force_line needs the line_id of a line of this order")
+            payload["line_id"] = line_id
+        self._append(EventType.OVERRIDE, payload, kind=what, operator=supervisor)
+
+    def undo_last(self) -> ScanVerdict | None:
+        """Undo the last counted scan of this step with a compensating `undo` event."""
+        step = self.counting_step
+        if self.intercepted or step is None or not self._undo or self._undo[-1][1] != step:
+            return None
+        seq, _step, line_id, qty, _serial = self._undo[-1]
+        line = self.picklist_lines[line_id]
+        self._append(EventType.UNDO, {"undone_seq": seq, "line_id": line_id, "qty": qty, "step": step.value})
+        return verdict(VerdictKind.ACTION, "action_undo", None, action="undo", line_id=line_id, sku=line.sku,
+                       qty_added=-qty, name=line.name or line.sku, qty=qty, details={"undone_seq": seq})
+
+    def complete_step(self) -> Step:
+        reasons = self.blockers()
+        if reasons:
+            raise StepBlocked(reasons)
+        cur = self.step
+        assert cur is not None
+        self._append(EventType.STEP_COMPLETED, {"step": cur.value}, kind=cur.value)
+        nxt = self.next_step(cur)
+        if nxt == Step.DONE:
+            pl = self.picklist
+            self._append(EventType.ORDER_COMPLETED, {"complexity": pl.complexity, "lines": len(pl.lines),
+                                                     "units": pl.units}, kind=pl.complexity)
+        else:
+            self._append(EventType.STEP_STARTED, {"step": nxt.value}, kind=nxt.value)
+        return nxt
+
+    def next_step(self, cur: Step) -> Step:
+        later = [s for s in self.steps if _pos(s) > _pos(cur)]
+        return later[0] if later else Step.DONE
+
+    def mark_intercepted(self, status: str, reason: str) -> None:
+        self._append(EventType.ORDER_INTERCEPTED, {"status": status, "reason": reason}, kind=status)
+
+    def start(self, step: Step) -> None:
+        self._append(EventType.STEP_STARTED, {"step": step.value}, kind=step.value)
+
+    # -- applying committed events ---------------------------------------------------------------
+    def apply(self, ev: Event) -> None:
+        self.last_seq = ev.seq
+        p = ev.payload
+        t = ev.type
+        try:
+            if t == EventType.SCAN:
+                self._apply_scan(ev)
+            elif t == EventType.UNDO:
+                seq = p.get("undone_seq")
+                for i in range(len(self._undo) - 1, -1, -1):
+                    if self._undo[i][0] == seq:
+                        _s, st, lid, qty, serial = self._undo.pop(i)
+                        self.serials.pop((st.value, serial or ""), None)
+                        self._mutate([st], lid, lambda lp, q=qty: setattr(lp, "scanned", max(0, lp.scanned - q)))
+                        break
+            elif t == EventType.STEP_STARTED:
+                self.step = Step(p["step"])
+                self.times.setdefault(self.step, StepTimes()).started_ms = ev.ts_utc_ms
+                self.times[self.step].started_by = ev.operator_id
+                self.suspended = False
+            elif t == EventType.STEP_COMPLETED:
+                st = self.times.setdefault(Step(p["step"]), StepTimes())
+                st.completed_ms, st.completed_by = ev.ts_utc_ms, ev.operator_id
+            elif t == EventType.ORDER_COMPLETED:
+                self.step = Step.DONE
+            elif t == EventType.STEP_SUSPENDED:
+                self.suspended = True
+            elif t == EventType.STEP_RESUMED:
+                self.suspended = False
+            elif t == EventType.SHORT_PICK:
+                short = max(0, int(p["qty_required"]) - int(p["qty_found"]))
+                reason = p.get("reason")
+
+                def f(lp: LineProgress) -> None:
+                    lp.short_qty, lp.short_reason = short, reason
+                self._mutate(self.counting_steps, p["line_id"], f)
+            elif t == EventType.GIFT_CONFIRMED:
+                self._mutate(self.counting_steps, p["line_id"], lambda lp: setattr(lp, "gift_confirmed", True))
+                self._gift_flag[p["line_id"]] = True
+            elif t == EventType.CARTON_CHOSEN:
+                self.carton = p.get("carton")
+            elif t == EventType.WEIGHT_RECORDED:
+                self.weight = WeightCheck(bool(p["ok"]), float(p["grams"]), p.get("expected_g"), p.get("tolerance_g"))
+                self.weight_overridden = False
+            elif t == EventType.OVERRIDE:
+                self.overrides.append(dict(p, seq=ev.seq))
+                if p.get("what") == "weight_mismatch":
+                    self.weight_overridden = True
+                elif p.get("what") == "force_line" and p.get("line_id") in self.picklist_lines:
+                    self._mutate(self.counting_steps, p["line_id"], lambda lp: setattr(lp, "forced", True))
+            elif t == EventType.ORDER_INTERCEPTED:
+                self._intercept = (str(p.get("status", "intercepted")), str(p.get("reason", "")))
+        except (KeyError, ValueError, TypeError):
+            log.exception("order %s: cannot apply event #%s %s", self.order_id, ev.seq, ev.type)
+
+    def _apply_scan(self, ev: Event) -> None:
+        v = ev.payload.get("verdict") or {}
+        kind = v.get("kind")
+        lid = v.get("line_id")
+        if lid not in self.picklist_lines:
+            return
+        if kind == VerdictKind.ACCEPTED.value and int(v.get("qty_added") or 0) > 0:
+            step = Step(ev.payload.get("step"))
+            if step not in self._progress:
+                return
+            qty = int(v["qty_added"])
+            self._mutate([step], lid, lambda lp: setattr(lp, "scanned", lp.scanned + qty))
+            serial = v.get("serial")
+            if serial:
+                self.serials[(step.value, serial)] = ev.seq
+            self._undo.append((ev.seq, step, lid, qty, serial))
+        elif kind == VerdictKind.BIN_CONFIRMED.value:
+            self._mutate(self.counting_steps, lid, lambda lp: setattr(lp, "bin_confirmed", True))
+
+    def _mutate(self, steps: list[Step], line_id: str, fn: Callable[[LineProgress], None]) -> None:
+        """Change one line's progress in the given steps, keeping the incomplete-line counters."""
+        for s in steps:
+            lp = self._progress[s].get(line_id)
+            if lp is None:
+                continue
+            before = lp.complete
+            fn(lp)
+            after = lp.complete
+            if before != after:
+                self._incomplete[s] += -1 if after else 1
+                if not after:
+                    self._cursor[s] = min(self._cursor.get(s, 0), self._walk_pos[line_id])
+
+
+def _pos(step: Step) -> int:
+    return len(STEP_ORDER) if step == Step.DONE else STEP_ORDER.index(step)
+
+
+class Station:
+    """The station's core facade: one per process. Holds the open orders (several can be open: a
+    scan of an item of another open order gets OTHER_ORDER), the logged-in operator and the
+    product catalogue index."""
+
+    def __init__(self, core: StationCore, *, steps: list[str] | None = None,
+                 today: dt.date | Callable[[], dt.date] | None = None, catalog: Catalog | None = None) -> None:
+        self.core = core
+        names = steps if steps is not None else core.settings.workflow.steps
+        self.steps = [s for s in STEP_ORDER if s.value in set(names)]
+        self._today = today
+        self.operator: Operator | None = None
+        self.sessions: dict[str, OrderSession] = {}
+        self.active: OrderSession | None = None
+        self.catalog = catalog if catalog is not None else Catalog.from_store(core.store)
+        sc = core.settings.devices.scanner
+        self._prefix, self._suffix = sc.prefix, sc.suffix
+        core.events.subscribe(self._on_event)
+
+    # -- time, catalogue -----------------------------------------------------------------------
+    def today(self) -> dt.date:
+        if callable(self._today):
+            return self._today()
+        if isinstance(self._today, dt.date):
+            return self._today
+        try:
+            return dt.datetime.now(ZoneInfo(self.core.settings.station.warehouse_tz)).date()
+        except Exception:
+            return dt.datetime.now(dt.UTC).date()
+
+    def refresh_catalog(self) -> None:
+        """Rebuild the product index (after the sync helper refreshed the products table)."""
+        self.catalog = Catalog.from_store(self.core.store)
+
+    # -- operators -----------------------------------------------------------------------------
+    def login(self, badge: str, pin: str) -> Operator | None:
+        op = self.core.operators.authenticate(badge, pin)
+        if op is None:
+            log.warning("login refused for badge %r", badge)
+            return None
+        self.core.events.append(EventType.LOGIN, {"badge": op.badge, "role": op.role.value}, operator_id=op.id)
+        self.operator = op
+        return op
+
+    def logout(self) -> None:
+        op = self.operator
+        if op is None:
+            return
+        self.core.events.append(EventType.LOGOUT, {"badge": op.badge, "role": op.role.value}, operator_id=op.id)
+        self.operator = None
+
+    # -- orders --------------------------------------------------------------------------------
+    def open_order(self, picklist: PickList, step: Step | None = None) -> OrderSession:
+        """Open (or resume) an order; it becomes the active one. Its events are replayed once."""
+        s = self.sessions.get(picklist.id)
+        if s is None:
+            s = OrderSession(self, picklist, self.steps)
+            for ev in self.core.events.events(order_id=picklist.id):
+                s.apply(ev)
+            self.sessions[picklist.id] = s
+            if s.step is None:
+                first = Step(step) if step is not None else (self.steps[0] if self.steps else Step.DONE)
+                if first != Step.DONE:
+                    s.start(first)
+            elif s.suspended and s.step != Step.DONE:
+                s._append(EventType.STEP_RESUMED, {"step": s.step.value}, kind=s.step.value)
+        self.active = s
+        return s
+
+    def activate(self, order_id: str) -> OrderSession:
+        self.active = self.sessions[order_id]
+        return self.active
+
+    def close_order(self, order_id: str) -> None:
+        """Put an order aside (suspended if not done); it can be opened again later."""
+        s = self.sessions.get(order_id)
+        if s is None:
+            return
+        if s.step not in (None, Step.DONE):
+            s._append(EventType.STEP_SUSPENDED, {"step": s.step.value}, kind=s.step.value)
+        del self.sessions[order_id]
+        if self.active is s:
+            self.active = next(reversed(self.sessions.values()), None) if self.sessions else None
+
+    def resume_open_orders(self, picklists: dict[str, PickList]) -> list[OrderSession]:
+        """After a restart: open every order of `picklists` that was begun here, not finished,
+        not released and not suspended on purpose."""
+        life = (EventType.STEP_STARTED, EventType.ORDER_COMPLETED, EventType.PICKLIST_RELEASED,
+                EventType.STEP_SUSPENDED, EventType.STEP_RESUMED)
+        last: dict[str, str] = {}
+        for ev in self.core.events.events(types=list(life)):
+            if ev.order_id:
+                last[ev.order_id] = ev.type
+        out = []
+        for oid, t in last.items():
+            if t in (EventType.STEP_STARTED, EventType.STEP_RESUMED) and oid in picklists:
+                out.append(self.open_order(picklists[oid]))
+        return out
+
+    def cached_picklist(self, code: str) -> PickList | None:
+        """A cached pick list by id or order number (for ORDER_SELECTED)."""
+        with self.core.store.read() as c:
+            row = c.execute(select(schema.picklists.c.doc).where(
+                or_(schema.picklists.c.id == code, schema.picklists.c.order_no == code)).limit(1)).first()
+        if row is None:
+            return None
+        import json
+
+        try:
+            return PickList.from_dict(json.loads(row.doc))
+        except Exception:
+            log.exception("cached pick list %s is malformed", code)
+            return None
+
+    def _find_order(self, code: str) -> str | None:
+        if not code or len(code) > 64:
+            return None
+        try:
+            with self.core.store.read() as c:
+                row = c.execute(select(schema.picklists.c.id).where(
+                    or_(schema.picklists.c.id == code, schema.picklists.c.order_no == code)).limit(1)).first()
+        except Exception:
+            log.exception("pick list lookup failed")
+            return None
+        return row.id if row else None
+
+    # -- scanning ------------------------------------------------------------------------------
+    def scan(self, raw: RawScan) -> ScanVerdict:
+        """Normalise + verify + durable event, for the active order. Never raises."""
+        return self._scan(raw, self.active)
+
+    def _scan(self, raw: RawScan, session: OrderSession | None) -> ScanVerdict:
+        if session is not None and session.order_id in self.sessions:
+            self.active = session
+        nc = None
+        try:
+            nc = normalise(raw, prefix=self._prefix, suffix=self._suffix)
+            others = [s for s in self.sessions.values() if s is not session]
+            v = verify(nc, session, others=others, catalog=self.catalog, find_order=self._find_order,
+                       today=self.today())
+            if v.kind == VerdictKind.ACTION and session is not None:
+                v = self._perform(v, session)
+        except Exception as exc:
+            log.exception("scan failed: %r", raw)
+            v = verdict(VerdictKind.UNREADABLE, "unreadable_internal", None,
+                        details={"error": "internal", "detail": f"{type(exc).__name__}: {exc}"})
+        try:
+            self._record(raw, nc, v, session)
+        except Exception as exc:
+            log.exception("scan event could not be recorded: %r", raw)
+            en, zh = text("unreadable_internal")
+            return ScanVerdict(VerdictKind.UNREADABLE, en, zh, code=nc.code if nc else "",
+                               details={"error": "not_recorded", "detail": f"{type(exc).__name__}: {exc}"})
+        if session is not None and v.kind == VerdictKind.ACCEPTED and v.details.get("gift") and v.line_id:
+            try:
+                session._append(EventType.GIFT_CONFIRMED, {"line_id": v.line_id, "sku": v.sku, "how": "scanned"},
+                                kind="scanned")
+            except Exception:
+                log.exception("gift confirmation not recorded")
+        return v
+
+    def _perform(self, v: ScanVerdict, session: OrderSession) -> ScanVerdict:
+        if v.action == "undo":
+            done = session.undo_last()
+            if done is None:
+                en, zh = text("action_undo_nothing")
+                return ScanVerdict(VerdictKind.ACTION, en, zh, code=v.code, action="undo")
+            return done
+        if v.action == "complete_step":
+            cur = session.step.value if session.step else "-"
+            try:
+                nxt = session.complete_step()
+            except StepBlocked as b:
+                en, zh = text("action_blocked", step=cur, reasons="; ".join(b.reasons))
+                return ScanVerdict(VerdictKind.ACTION, en, zh, code=v.code, action="complete_step",
+                                   details={"blocked": b.reasons})
+            en, zh = text("action_complete", step=cur, next=nxt.value)
+            return ScanVerdict(VerdictKind.ACTION, en, zh, code=v.code, action="complete_step",
+                               order_complete=nxt == Step.DONE, details={"step": nxt.value})
+        return v
+
+    def _record(self, raw: RawScan, nc, v: ScanVerdict, session: OrderSession | None) -> None:
+        op = self.operator
+        oid = session.order_id if session is not None else None
+        payload = {
+            "order_id": oid,
+            "step": session.step.value if session is not None and session.step else None,
+            "raw": raw.text if isinstance(raw.text, str) else repr(raw.text),
+            "source": str(raw.source),
+            "symbology": raw.symbology,
+            "code": nc.code if nc is not None else "",
+            "verdict": v.to_dict(),
+        }
+        self.core.events.append(EventType.SCAN, payload, operator_id=op.id if op else None, order_id=oid,
+                                kind=v.kind.value)
+
+    def _on_event(self, ev: Event) -> None:
+        s = self.sessions.get(ev.order_id) if ev.order_id else None
+        if s is not None and ev.seq > s.last_seq:
+            s.apply(ev)
+
+
+__all__ = ["Station", "OrderSession", "Step", "LineProgress", "StepBlocked", "WeightCheck", "StepTimes",
+           "unreadable"]

@@ -1,0 +1,111 @@
+"""Barcode normalisation as the floor meets it: scanners with and without AIM ids, GTIN lengths,
+GS1 labels, lot labels that look like AIs, garbage."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+from conftest import CORPUS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.barcodes import normalise
+from app.scans import RawScan, ScanSource
+
+
+def n(text, sym=None, **kw):
+    return normalise(RawScan(text, ScanSource.HID, sym), **kw)
+
+
+def test_ean13_and_gtin14_with_leading_zero_are_the_same_code():
+    assert n("4006381333931").code == n("04006381333931").code == "04006381333931"
+    assert n("]E04006381333931").code == "04006381333931"
+
+
+def test_upca_upce_and_gtin14_all_match_on_gtin14():
+    upca = n("042100005264", "]E0")
+    upce = n("04252614", "]E0")
+    assert upca.code == upce.code == "00042100005264"
+
+
+def test_ean8_without_symbology_keeps_the_upce_reading_as_alternate():
+    code = n("96385074")  # valid EAN-8
+    assert code.code == "00000096385074"
+    assert code.ok
+
+
+def test_bad_check_digit_is_an_error_naming_the_code():
+    c = n("4006381333932")
+    assert c.error == "check_digit"
+    assert "4006381333932" in c.error_detail
+
+
+def test_numeric_code128_with_gtin_length_but_bad_check_is_plain_text():
+    c = n("12345678", "]C0")
+    assert c.ok and c.code == "12345678"
+
+
+def test_plain_code128_lot_label_10D9T_is_text_not_ai_10():
+    c = n("10D9T", "]C0")
+    assert c.ok and not c.gs1 and c.code == "10D9T" and c.lot is None
+    c2 = n("10D9T")  # no symbology at all: still text
+    assert not c2.gs1 and c2.lot is None and c2.code == "10D9T"
+
+
+def test_gs1_128_with_fnc1_separator_gives_gtin_lot_expiry_serial_count():
+    c = n("]C1010950600013435210LOT42\x1d17261231" + "21SER9\x1d3012")
+    assert c.gs1 and c.code == "09506000134352"
+    assert c.lot == "LOT42" and c.expiry == dt.date(2026, 12, 31) and c.serial == "SER9" and c.count == 12
+
+
+def test_gs1_from_symbology_field_and_from_leading_gs():
+    a = n("010950600013435210ABC", "]d2")
+    b = n("\x1d010950600013435210ABC")
+    assert a.gtin == b.gtin == "09506000134352" and a.lot == b.lot == "ABC"
+
+
+def test_human_readable_gs1():
+    c = n("(01)09506000134352(10)D9T(17)270101")
+    assert c.code == "09506000134352" and c.lot == "D9T" and c.expiry == dt.date(2027, 1, 1)
+
+
+def test_gs1_with_bad_gtin_check_digit_is_unreadable():
+    assert n("]C10109506000134353").error == "check_digit"
+
+
+def test_prefix_suffix_and_control_characters_are_stripped():
+    c = n("STX4006381333931\x00\r\n", prefix="STX")
+    assert c.code == "04006381333931" and c.text == "4006381333931"
+    assert n("40063\x0781333931").code == "04006381333931"
+
+
+def test_empty_and_whitespace_scans_are_errors_not_exceptions():
+    assert n("").error == "empty"
+    assert n(" \x00\x01\r\n").error == "empty"
+
+
+def test_corpus_ean_upc_texts_normalise_to_valid_gtins():
+    rows = list(csv.DictReader((CORPUS / "manifest.csv").open(encoding="utf-8")))
+    checked = 0
+    for r in rows:
+        if r["format"] in ("EAN13", "EAN8", "UPCA") and r["expected_text"].isdigit():
+            c = n(r["expected_text"], r["symbology_id"] or None)
+            assert c.ok and c.gtin and len(c.gtin) == 14, r
+            checked += 1
+    assert checked > 100
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(), st.one_of(st.none(), st.text(max_size=4)), st.text(max_size=3), st.text(max_size=3))
+def test_normalise_never_raises(text, sym, prefix, suffix):
+    c = normalise(RawScan(text, ScanSource.HID, sym), prefix=prefix, suffix=suffix)
+    assert isinstance(c.code, str)
+    assert c.ok or c.error
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=60))
+def test_bytes_ish_scanner_noise_never_raises(b):
+    c = normalise(RawScan(b.decode("latin-1"), ScanSource.SERIAL))
+    assert all(ch.isprintable() or ch == "\x1d" for ch in c.text)

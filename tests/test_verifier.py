@@ -1,0 +1,244 @@
+"""The verifier at the pack bench: every scan gets one verdict at once, with a message in en + zh,
+and is in the event log before the verdict comes back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app import schema
+from app.picklist import PickList
+from app.scans import RawScan, ScanSource
+from app.store import now_ms
+from app.verdicts import ScanVerdict, VerdictKind
+from app.workflow import Station
+
+TODAY = dt.date(2026, 11, 23)
+BLUE_M = "4006381333931"
+RED_M = "5901234123457"
+CASE_BLUE_M = "14006381333938"  # GTIN-14 of the case of 12
+GIFT = "96385074"
+SERUM = "09506000134352"
+
+
+def order(pid="SO-1", **extra) -> PickList:
+    d = {
+        "id": pid, "order_no": "NO-" + pid, "carrier": "SF",
+        "lines": [
+            {"id": "L1", "sku": "TEE-BLUE-M", "name": "T-shirt", "qty": 24, "style": "TEE", "color": "BLUE",
+             "size": "M", "bin": "A-01", "bin_barcode": "BIN-A01", "bin_order": 1,
+             "barcodes": [{"code": BLUE_M}, {"code": CASE_BLUE_M, "qty_per_scan": 12, "kind": "case"}]},
+            {"id": "L2", "sku": "SERUM", "name": "Serum", "qty": 1, "bin": "B-02", "bin_barcode": "BIN-B02",
+             "bin_order": 2, "barcodes": [SERUM], "lot": {"required": True, "allowed": ["D9T", "10D9T"],
+                                                          "min_days_to_expiry": 30}},
+            {"id": "L3", "sku": "GIFT-CARD", "name": "Thank-you card", "qty": 1, "gift": True, "bin_order": 3,
+             "barcodes": [GIFT]},
+        ],
+        "siblings": [{"code": RED_M, "sku": "TEE-RED-M", "style": "TEE", "color": "RED", "size": "M",
+                      "name": "T-shirt"}],
+    }
+    d.update(extra)
+    return PickList.from_dict(d)
+
+
+def station(core, **kw) -> Station:
+    return Station(core, today=TODAY, **kw)
+
+
+def scan(st_or_s, text, sym=None) -> ScanVerdict:
+    return st_or_s.scan(RawScan(text, ScanSource.HID, sym))
+
+
+def test_wrong_colour_is_named_in_both_languages_and_the_line_is_unchanged(core):
+    s = station(core)
+    o = s.open_order(order())
+    v = scan(s, RED_M, "]E0")
+    assert v.kind == VerdictKind.SIBLING_VARIANT
+    assert "RED / M" in v.message_en and "BLUE / M" in v.message_en
+    assert "RED / M" in v.message_zh and "BLUE / M" in v.message_zh
+    assert v.expected_sku == "TEE-BLUE-M" and v.sku == "TEE-RED-M"
+    assert o.progress["L1"].scanned == 0
+
+
+def test_case_barcode_adds_twelve(core):
+    s = station(core)
+    o = s.open_order(order())
+    v = scan(s, CASE_BLUE_M)
+    assert v.kind == VerdictKind.ACCEPTED and v.qty_added == 12 and v.line_id == "L1"
+    assert o.progress["L1"].scanned == 12
+
+
+def test_gtin14_with_leading_zero_matches_stored_ean13(core):
+    s = station(core)
+    o = s.open_order(order())
+    v = scan(s, "0" + BLUE_M)
+    assert v.kind == VerdictKind.ACCEPTED and o.progress["L1"].scanned == 1
+
+
+def test_over_scan_is_rejected_and_the_line_stays_as_it_was(core):
+    s = station(core)
+    o = s.open_order(order())
+    scan(s, CASE_BLUE_M)
+    scan(s, CASE_BLUE_M)
+    assert o.progress["L1"].complete
+    v = scan(s, BLUE_M)
+    assert v.kind == VerdictKind.OVER_SCAN and "24" in v.message_en
+    assert o.progress["L1"].scanned == 24
+
+
+def test_lot_label_10D9T_in_plain_code128_is_not_read_as_ai_10(core):
+    s = station(core)
+    s.open_order(order())
+    v = scan(s, "10D9T", "]C0")
+    assert v.kind == VerdictKind.UNKNOWN and v.code == "10D9T" and v.lot is None
+    # the same characters behind a GS1-128 symbology id are AI 10 + lot D9T, on the GTIN's scan
+    v2 = scan(s, "01" + SERUM + "10D9T\x1d17271231", "]C1")
+    assert v2.kind == VerdictKind.ACCEPTED and v2.lot == "D9T" and v2.line_id == "L2"
+
+
+def test_lot_rules_required_wrong_and_short_dated(core):
+    s = station(core)
+    o = s.open_order(order())
+    assert scan(s, SERUM, "]E0").kind == VerdictKind.WRONG_LOT  # no lot on a plain EAN
+    assert scan(s, "(01)" + SERUM + "(10)X1(17)271231").kind == VerdictKind.WRONG_LOT
+    v = scan(s, "(01)" + SERUM + "(10)D9T(17)261201")  # 8 days left, rule wants 30
+    assert v.kind == VerdictKind.EXPIRED_LOT and "2026-12-01" in v.message_en
+    assert o.progress["L2"].scanned == 0
+
+
+def test_unknown_barcode_is_never_silent(core):
+    s = station(core)
+    s.open_order(order())
+    v = scan(s, "ZZ-NOT-A-THING")
+    assert v.kind == VerdictKind.UNKNOWN and "ZZ-NOT-A-THING" in v.message_en and v.message_zh
+    ev = core.events.last("scan")
+    assert ev.kind == "unknown" and ev.payload["raw"] == "ZZ-NOT-A-THING"
+
+
+def test_bad_check_digit_is_unreadable_with_a_message(core):
+    s = station(core)
+    s.open_order(order())
+    v = scan(s, "4006381333932")
+    assert v.kind == VerdictKind.UNREADABLE and "check digit" in v.message_en and "校验位" in v.message_zh
+
+
+def test_known_product_not_on_the_order_is_wrong_item_not_unknown(core):
+    doc = {"sku": "MUG", "name": "Mug", "style": "MUG", "barcodes": [{"code": "4012345678901"}]}
+    with core.store.write() as c:
+        c.execute(schema.products.insert().values(sku="MUG", name="Mug", doc=json.dumps(doc),
+                                                  updated_at_ms=now_ms()))
+    s = station(core)
+    s.open_order(order())
+    v = scan(s, "4012345678901")
+    assert v.kind == VerdictKind.WRONG_ITEM and v.sku == "MUG" and "MUG" in v.message_en
+
+
+def test_item_of_another_open_order_says_which(core):
+    s = station(core)
+    s.open_order(order("SO-2"))
+    s.open_order(PickList.from_dict({"id": "SO-3", "lines": [{"id": "X", "sku": "CAP", "qty": 1,
+                                                               "barcodes": ["5012345678900"]}]}))
+    v = scan(s, BLUE_M)
+    assert v.kind == VerdictKind.OTHER_ORDER and v.other_order_id == "SO-2"
+
+
+def test_bins_confirmed_and_wrong_bin(core):
+    s = station(core)
+    o = s.open_order(order())
+    assert scan(s, "BIN-B02").kind == VerdictKind.WRONG_BIN
+    v = scan(s, "BIN-A01")
+    assert v.kind == VerdictKind.BIN_CONFIRMED and o.progress["L1"].bin_confirmed
+
+
+def test_no_order_open_and_order_barcode_selects(core):
+    s = station(core)
+    assert scan(s, BLUE_M).kind == VerdictKind.NO_ORDER
+    pl = order("SO-9")
+    with core.store.write() as c:
+        c.execute(schema.picklists.insert().values(id="SO-9", order_no="NO-SO-9", status="open",
+                                                   fetched_at_ms=now_ms(), doc=json.dumps(pl.to_dict())))
+    v = scan(s, "NO-SO-9")
+    assert v.kind == VerdictKind.ORDER_SELECTED and v.other_order_id == "SO-9"
+    assert s.cached_picklist("NO-SO-9").id == "SO-9"
+
+
+def test_intercepted_order_blocks_every_scan(core):
+    s = station(core)
+    o = s.open_order(order())
+    o.mark_intercepted("cancelled", "customer cancelled")
+    v = scan(s, BLUE_M)
+    assert v.kind == VerdictKind.INTERCEPTED and "cancelled" in v.message_en and "取消" in v.message_zh
+    assert o.progress["L1"].scanned == 0
+
+
+def test_every_scan_is_an_event_before_the_verdict_returns(core):
+    s = station(core)
+    s.open_order(order())
+    seen = []
+    core.events.subscribe(lambda ev: seen.append(ev) if ev.type == "scan" else None)
+    for text in (BLUE_M, RED_M, "junk\x00", "", "@@ACK"):
+        n_before = len(seen)
+        v = scan(s, text)
+        assert len(seen) == n_before + 1
+        assert seen[-1].payload["verdict"]["kind"] == v.kind.value == seen[-1].kind
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=80), sym=st.one_of(st.none(), st.sampled_from(["]C0", "]C1", "]E0", "]d2", "]Q3", "x"])))
+def test_arbitrary_scanner_text_always_gets_a_verdict(core, text, sym):
+    s = _shared_station(core)
+    v = scan(s, text, sym)
+    assert isinstance(v, ScanVerdict) and v.kind in VerdictKind and v.message_en and v.message_zh
+
+
+_STATIONS: dict[int, Station] = {}
+
+
+def _shared_station(core) -> Station:
+    if id(core) not in _STATIONS:
+        _STATIONS.clear()
+        st_ = station(core)
+        st_.open_order(order())
+        _STATIONS[id(core)] = st_
+    return _STATIONS[id(core)]
+
+
+def test_serial_required_and_the_same_unit_counted_once_per_step(core):
+    s = station(core, steps=["pick", "verify"])
+    o = s.open_order(PickList.from_dict({"id": "SN", "lines": [
+        {"id": "P", "sku": "PHONE", "name": "Phone", "qty": 2, "serial_required": True, "barcodes": [SERUM]}]}))
+    v = scan(s, SERUM, "]E0")
+    assert v.kind == VerdictKind.SERIAL_REQUIRED and "serial" in v.message_en and "序列号" in v.message_zh
+    unit1 = "(01)" + SERUM + "(21)SN001"
+    assert scan(s, unit1).kind == VerdictKind.ACCEPTED
+    again = scan(s, unit1)
+    assert again.kind == VerdictKind.OVER_SCAN and again.details["duplicate_serial"] == "SN001"
+    assert o.progress["P"].scanned == 1
+    scan(s, "(01)" + SERUM + "(21)SN002")
+    o.complete_step()
+    assert scan(s, unit1).kind == VerdictKind.ACCEPTED  # verify re-scans the same units
+
+
+def test_catalogue_variant_of_a_wanted_style_is_named_even_without_pick_list_siblings(core):
+    doc = {"sku": "TEE-GREEN-M", "name": "T-shirt", "style": "TEE", "color": "GREEN", "size": "M",
+           "barcodes": [{"code": "4012345678901", "qty_per_scan": 1, "kind": "unit"}]}
+    with core.store.write() as c:
+        c.execute(schema.products.insert().values(sku=doc["sku"], name="T-shirt", doc=json.dumps(doc),
+                                                  updated_at_ms=now_ms()))
+    s = station(core)
+    s.open_order(order())
+    v = scan(s, "4012345678901")
+    assert v.kind == VerdictKind.SIBLING_VARIANT and v.scanned_variant == "GREEN / M"
+    assert v.wanted_variant == "BLUE / M" and "GREEN / M" in v.message_zh
+
+
+def test_upce_scan_matches_a_line_stored_as_upca(core):
+    s = station(core)
+    o = s.open_order(PickList.from_dict({"id": "U", "lines": [
+        {"id": "A", "sku": "GUM", "qty": 2, "barcodes": ["042100005264"]}]}))
+    assert scan(s, "04252614", "]E0").kind == VerdictKind.ACCEPTED
+    assert scan(s, "]E00042100005264").kind == VerdictKind.ACCEPTED
+    assert o.progress["A"].complete

@@ -1,0 +1,243 @@
+"""The pick -> verify -> pack -> weigh -> label workflow, as the floor works it."""
+
+from __future__ import annotations
+
+import pytest
+from test_verifier import BLUE_M, CASE_BLUE_M, GIFT, SERUM, TODAY, order
+
+from app.core import open_core
+from app.operators import Role
+from app.picklist import PickList
+from app.scans import RawScan, ScanSource
+from app.verdicts import VerdictKind
+from app.workflow import Station, Step, StepBlocked
+
+
+def scan(s, text, sym=None):
+    return s.scan(RawScan(text, ScanSource.HID, sym))
+
+
+def serum_ok():
+    return "(01)" + SERUM + "(10)D9T(17)271231"
+
+
+@pytest.fixture
+def packer(core):
+    core.operators.add(badge="P1", name="Li Na", role=Role.PACKER, pin="1234")
+    core.operators.add(badge="S1", name="Wang Wei", role=Role.SUPERVISOR, pin="9999")
+    return core
+
+
+def test_restart_mid_pack_resumes_at_the_same_counts(settings):
+    pl = order()
+    core = open_core(settings)
+    s = Station(core, today=TODAY)
+    o = s.open_order(pl)
+    for _ in range(5):
+        scan(s, BLUE_M)
+    scan(s, CASE_BLUE_M)
+    scan(s, "@@UNDO")  # takes the case back off: 5 left
+    o.short_pick("L2", "damaged", qty_found=0)
+    before = {k: (p.scanned, p.short_qty, p.short_reason) for k, p in o.progress.items()}
+    step_before = o.step
+    core.close()  # the station is switched off
+
+    core2 = open_core(settings)  # same SQLite file
+    try:
+        s2 = Station(core2, today=TODAY)
+        (o2,) = s2.resume_open_orders({pl.id: pl})
+        assert o2.step == step_before == Step.PICK
+        assert {k: (p.scanned, p.short_qty, p.short_reason) for k, p in o2.progress.items()} == before
+        assert before["L1"][0] == 5
+        # and the next scan carries on from there
+        assert scan(s2, BLUE_M).kind == VerdictKind.ACCEPTED
+        assert o2.progress["L1"].scanned == 6
+    finally:
+        core2.close()
+
+
+def test_full_order_through_every_step_stamps_who_and_when(packer):
+    s = Station(packer, today=TODAY)
+    assert s.login("P1", "1234") is not None
+    assert s.login("P1", "0000") is None
+    o = s.open_order(order(expected_weight_g=2000.0))
+    assert o.step == Step.PICK and o.current_line().id == "L1"
+    for _ in range(2):
+        scan(s, CASE_BLUE_M)
+    scan(s, serum_ok())
+    v = scan(s, GIFT)
+    assert v.order_complete
+    assert o.complete_step() == Step.VERIFY
+    assert o.progress["L1"].scanned == 0  # verify is a full re-scan
+    for t in (CASE_BLUE_M, CASE_BLUE_M, serum_ok(), GIFT):
+        assert scan(s, t).kind == VerdictKind.ACCEPTED
+    assert o.complete_step() == Step.PACK
+    with pytest.raises(StepBlocked) as exc:
+        o.complete_step()
+    assert "choose a carton" in exc.value.reasons
+    o.choose_carton("B3")
+    assert o.complete_step() == Step.WEIGH
+    w = o.record_weight(1000)
+    assert w.ok is False and w.expected_g == 2000
+    assert o.blockers() and not o.label_allowed
+    assert o.record_weight(o.expected_weight[0] + 1).ok
+    assert o.complete_step() == Step.LABEL
+    assert o.complete_step() == Step.DONE
+    times = o.step_times()
+    assert set(times) == {"pick", "verify", "pack", "weigh", "label"}
+    assert all(t.started_ms and t.completed_ms and t.started_by == "P1" for t in times.values())
+    done = packer.events.last("order_completed")
+    assert done.order_id == "SO-1" and done.payload["complexity"] == "mixed"
+
+
+def test_short_pick_ends_the_pick_with_what_was_found_and_tells_the_oms(core):
+    s = Station(core, today=TODAY)
+    o = s.open_order(order())
+    scan(s, CASE_BLUE_M)  # 12 of 24 found
+    with pytest.raises(ValueError):
+        o.short_pick("L1", "lazy")
+    o.short_pick("L1", "insufficient_stock")
+    ev = core.events.last("short_pick")
+    assert ev.payload == {"order_id": "SO-1", "line_id": "L1", "sku": "TEE-BLUE-M", "qty_required": 24,
+                          "qty_found": 12, "reason": "insufficient_stock"}
+    assert ev.kind == "insufficient_stock"
+    assert o.progress["L1"].complete
+    scan(s, serum_ok())
+    scan(s, GIFT)
+    o.complete_step()
+    # verify only wants the 12 that were found
+    assert scan(s, CASE_BLUE_M).kind == VerdictKind.ACCEPTED
+    assert scan(s, BLUE_M).kind == VerdictKind.OVER_SCAN
+
+
+def test_gift_must_be_scanned_or_confirmed_before_pack_completes(core):
+    s = Station(core, steps=["pack", "label"], today=TODAY)
+    o = s.open_order(order())
+    assert o.step == Step.PACK  # pack counts when there is no pick/verify step here
+    scan(s, CASE_BLUE_M)
+    scan(s, CASE_BLUE_M)
+    scan(s, serum_ok())
+    o.choose_carton("B2")
+    with pytest.raises(StepBlocked) as exc:
+        o.complete_step()
+    assert any("GIFT-CARD" in r for r in exc.value.reasons)
+    o.confirm_gift("L3")
+    assert core.events.last("gift_confirmed").payload["how"] == "confirmed"
+    assert o.complete_step() == Step.LABEL
+
+
+def test_gift_scanned_into_the_carton_in_pack_counts_as_confirmed(core):
+    s = Station(core, steps=["pick", "pack"], today=TODAY)
+    o = s.open_order(order(lines=[{"id": "A", "sku": "CAP", "qty": 1, "barcodes": [BLUE_M]},
+                                  {"id": "G", "sku": "CARD", "qty": 1, "gift": True, "barcodes": [GIFT]}]))
+    scan(s, BLUE_M)
+    o.short_pick("G", "not_found", qty_found=0)  # the picker found no card in the bin
+    o.complete_step()
+    assert o.step == Step.PACK
+    o.choose_carton("A1")
+    with pytest.raises(StepBlocked) as exc:
+        o.complete_step()
+    assert any("CARD" in r for r in exc.value.reasons)
+    assert o.current_line().id == "G"
+    v = scan(s, GIFT)  # the packer takes a card from the bench and scans it into the carton
+    assert v.kind == VerdictKind.ACCEPTED and v.qty_added == 0
+    assert core.events.last("gift_confirmed").payload["how"] == "scanned"
+    assert scan(s, BLUE_M).kind == VerdictKind.OVER_SCAN  # main items are not counted again in pack
+    assert o.complete_step() == Step.DONE
+
+
+def test_weight_mismatch_blocks_the_label_until_a_supervisor_overrides(packer):
+    s = Station(packer, steps=["weigh", "label"], today=TODAY)
+    o = s.open_order(order(expected_weight_g=1500.0))
+    # default tolerance: max(5 % of 1500, 20 g) = 75 g
+    w = o.record_weight(1600)
+    assert not w.ok and w.expected_g == 1500 and w.tolerance_g == 75
+    with pytest.raises(StepBlocked):
+        o.complete_step()
+    packer_op = packer.operators.by_badge("P1")
+    with pytest.raises(PermissionError):
+        o.override(packer_op, "weight_mismatch", "looks fine")
+    sup = packer.operators.by_badge("S1")
+    o.override(sup, "weight_mismatch", "carton heavier than master data")
+    ev = packer.events.last("override")
+    assert ev.operator_id == "S1" and ev.payload["supervisor_id"] == "S1" and ev.kind == "weight_mismatch"
+    assert o.label_allowed
+    assert o.complete_step() == Step.LABEL
+
+
+def test_pick_list_tolerance_wins_over_the_station_default(core):
+    s = Station(core, steps=["weigh"], today=TODAY)
+    o = s.open_order(order(expected_weight_g=1000.0, weight_tolerance_g=10.0))
+    assert not o.record_weight(1015).ok
+    assert o.record_weight(1009).ok
+
+
+def test_undo_is_a_compensating_event_never_a_deletion(core):
+    s = Station(core, today=TODAY)
+    o = s.open_order(order())
+    scan(s, BLUE_M)
+    first = core.events.last("scan")
+    scan(s, CASE_BLUE_M)
+    v = scan(s, "@@UNDO")
+    assert v.kind == VerdictKind.ACTION and v.action == "undo" and v.qty_added == -12
+    assert o.progress["L1"].scanned == 1
+    und = core.events.last("undo")
+    assert und.payload["qty"] == 12 and und.payload["line_id"] == "L1"
+    assert core.events.events(types=["scan"])[0].seq == first.seq  # the original scans stay
+    assert o.undo_last() is not None and o.progress["L1"].scanned == 0
+    assert o.undo_last() is None
+
+
+def test_complete_barcode_says_what_is_missing(core):
+    s = Station(core, today=TODAY)
+    o = s.open_order(order())
+    v = scan(s, "@@COMPLETE")
+    assert v.kind == VerdictKind.ACTION and v.details["blocked"] and "TEE-BLUE-M" in v.message_en
+    assert o.step == Step.PICK
+    for t in ("@@REPRINT", "@@LOGOUT", "@@SHORT", "@@ACK"):
+        assert scan(s, t).action in ("reprint", "logout", "short_pick", "ack")
+
+
+def test_station_without_scale_skips_weigh(core):
+    s = Station(core, steps=["verify", "pack", "label"], today=TODAY)
+    o = s.open_order(order(lines=[{"id": "A", "sku": "CAP", "qty": 1, "barcodes": [BLUE_M]}]))
+    assert o.step == Step.VERIFY
+    scan(s, BLUE_M)
+    o.complete_step()
+    o.choose_carton("S")
+    assert o.complete_step() == Step.LABEL
+    assert o.label_allowed
+
+
+def test_intercepted_order_cannot_complete_any_step(core):
+    s = Station(core, today=TODAY)
+    o = s.open_order(order(lines=[{"id": "A", "sku": "CAP", "qty": 1, "barcodes": [BLUE_M]}]))
+    scan(s, BLUE_M)
+    o.mark_intercepted("cancelled", "refund requested")
+    with pytest.raises(StepBlocked) as exc:
+        o.complete_step()
+    assert "intercepted" in exc.value.reasons[0]
+    assert scan(s, "@@UNDO").kind == VerdictKind.INTERCEPTED
+    assert o.progress["A"].scanned == 1
+
+
+def test_supervisor_force_line_counts_a_line_complete(packer):
+    s = Station(packer, steps=["pick"], today=TODAY)
+    o = s.open_order(PickList.from_dict({"id": "F", "lines": [{"id": "A", "sku": "CAP", "qty": 1}]}))
+    with pytest.raises(StepBlocked):
+        o.complete_step()
+    o.override(packer.operators.by_badge("S1"), "force_line", "label torn off", line_id="A")
+    assert o.complete_step() == Step.DONE
+
+
+def test_current_line_walks_the_bins_and_comes_back_after_an_undo(core):
+    s = Station(core, steps=["pick"], today=TODAY)
+    pl = PickList.from_dict({"id": "W", "lines": [
+        {"id": "far", "sku": "B", "qty": 1, "bin": "Z-9", "bin_order": 9, "barcodes": ["5012345678900"]},
+        {"id": "near", "sku": "A", "qty": 1, "bin": "A-1", "bin_order": 1, "barcodes": [BLUE_M]}]})
+    o = s.open_order(pl)
+    assert o.current_line().id == "near"
+    scan(s, BLUE_M)
+    assert o.current_line().id == "far"
+    scan(s, "@@UNDO")
+    assert o.current_line().id == "near"
