@@ -29,8 +29,8 @@ import zxingcpp
 log = logging.getLogger(__name__)
 
 _F = zxingcpp.BarcodeFormat
-WAREHOUSE_FORMATS = (_F.EAN13 | _F.EAN8 | _F.UPCA | _F.UPCE | _F.Code128 | _F.Code39 | _F.ITF | _F.QRCode
-                     | _F.DataMatrix | _F.DataBar | _F.DataBarExp | _F.DataBarLtd)
+WAREHOUSE_FORMATS = (_F.EAN13, _F.EAN8, _F.UPCA, _F.UPCE, _F.Code128, _F.Code39, _F.ITF, _F.QRCode,
+                     _F.DataMatrix, _F.DataBar, _F.DataBarExp, _F.DataBarLtd)
 
 # zxing-cpp format -> our format name (stable strings for JSON / events)
 _FORMAT_NAMES = {
@@ -152,7 +152,9 @@ _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
 
 def _ladder(gray: np.ndarray):
     """Yield (name, image, binarizer, to_original) variants; to_original maps outline points back to the input."""
-    ident = (lambda pts: pts)
+    def ident(pts):
+        return pts
+
     yield "global-histogram", gray, zxingcpp.Binarizer.GlobalHistogram, ident
     yield "fixed-threshold", gray, zxingcpp.Binarizer.FixedThreshold, ident
     yield "clahe", _CLAHE.apply(gray), _LA, ident

@@ -125,3 +125,39 @@ def test_layout_helpers():
     assert layout_suspicion("'àà-(_&(((ç(&") is not None
     assert qwertz_suspicion("ABZ-1", "ABY-1")
     assert not qwertz_suspicion("ABY-1", "ABY-1")
+
+
+def test_evdev_falls_back_to_key_filter_with_a_clear_status():
+    from hardware.evdev_scanner import EvdevScanner
+    from hardware.scanners import make_scanner
+
+    sc = make_scanner(ScannerSettings(kind="evdev", device="Honeywell Scanner Keyboard"))
+    assert isinstance(sc, EvdevScanner)
+    statuses = []
+    sc.start(lambda s: None, statuses.append)
+    assert statuses[-1].state == "fallback" and not statuses[-1].ok
+    assert "key filter" in statuses[-1].detail_en and "键盘" in statuses[-1].detail_zh
+    sc.stop()
+
+
+def test_evdev_key_assembler_us_layout_with_shift():
+    from hardware.evdev_scanner import KeyAssembler
+
+    asm = KeyAssembler()
+    out = []
+    for name, down in [("KEY_LEFTSHIFT", True), ("KEY_A", True), ("KEY_A", False), ("KEY_LEFTSHIFT", False),
+                       ("KEY_B", True), ("KEY_MINUS", True), ("KEY_1", True), ("KEY_KP2", True), ("KEY_ENTER", True)]:
+        out.append(asm.key(name, down))
+    assert out[-1] == "Ab-12" and out[:-1] == [None] * 8
+
+
+def test_wedge_scanner_device_relays_filter_scans():
+    from app.scans import RawScan
+    from hardware.scanners import WedgeScanner, make_scanner
+
+    sc = make_scanner(ScannerSettings(kind="wedge"))
+    assert isinstance(sc, WedgeScanner)
+    got, st = [], []
+    sc.start(got.append, st.append)
+    sc.deliver(RawScan("ABC123"))
+    assert [s.text for s in got] == ["ABC123"] and st[-1].ok
