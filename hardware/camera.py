@@ -81,7 +81,7 @@ class CameraScanner:
     def __init__(self, device: str = "0", kind: str = "opencv", backend: str = "zxing", *, width: int = 1280,
                  height: int = 720, confirm_frames: int = 2, gone_frames: int = 3, frames_per_image: int = 3,
                  loop: bool = False, fps: float = 0.0, retry_s: float = 2.0, preview_fps: float = 10.0,
-                 budget_ms: float = 25.0):
+                 budget_ms: float = 40.0):
         self.device, self.kind, self.backend = str(device), kind, backend
         self.name = f"camera:{device}"
         self.width, self.height = width, height
