@@ -124,8 +124,11 @@ def _pyzbar(gray: np.ndarray, *, retail_only: bool) -> list[Decoded]:
     except Exception as exc:  # libzbar0 missing
         log.warning("pyzbar unavailable: %s", exc)
         return []
+    from pyzbar.pyzbar import ZBarSymbol
+
+    wanted = ["EAN13", "EAN8", "UPCA", "UPCE"] if retail_only else list(_PYZBAR_FORMATS)
     out = []
-    for sym in pyzbar.decode(gray):
+    for sym in pyzbar.decode(gray, symbols=[ZBarSymbol[n] for n in wanted]):
         fmt = _PYZBAR_FORMATS.get(sym.type)
         if fmt is None or (retail_only and fmt not in RETAIL):
             continue
