@@ -74,6 +74,7 @@ def open_source(device: str, kind: str, width: int = 1280, height: int = 720, fr
     if kind == "opencv" and device.isdigit():
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # decode the newest frame, not a queue of stale ones
     return cap
 
 

@@ -223,6 +223,8 @@ def decode_image(image: np.ndarray, *, backend: str = "zxing", budget_ms: float 
 def load_image(path: str | Path) -> np.ndarray | None:
     """Read any image OpenCV or Pillow can (webp, png, jpg, gif...); None if unreadable."""
     p = str(path)
+    if not Path(p).is_file():
+        return None
     img = cv2.imread(p, cv2.IMREAD_COLOR)
     if img is not None:
         return img
@@ -236,9 +238,11 @@ def load_image(path: str | Path) -> np.ndarray | None:
 
 
 def decode_file(path: str | Path, **kw) -> list[Decoded]:
+    if not Path(path).is_file():
+        raise ValueError(f"no such file: {path}")
     img = load_image(path)
     if img is None:
-        raise ValueError(f"cannot read image {path}")
+        raise ValueError(f"not an image (or unsupported format): {path}")
     return decode_image(img, **kw)
 
 

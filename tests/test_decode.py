@@ -90,5 +90,6 @@ def test_decode_command_prints_one_json_line_per_image(tmp_path):
     assert {"text", "format", "gs1"} <= set(lines[0]["results"][0])
     assert hit(ean["expected_text"], [(x["text"], x["format"]) for x in lines[0]["results"]])
     assert lines[1]["results"] == []
-    assert lines[2]["results"] == [] and "cannot read" in lines[2]["error"]
+    assert lines[2]["results"] == [] and "not an image" in lines[2]["error"]
+    assert p.returncode == 1
     assert "Traceback" not in p.stderr
