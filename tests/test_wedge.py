@@ -161,3 +161,47 @@ def test_wedge_scanner_device_relays_filter_scans():
     sc.start(got.append, st.append)
     sc.deliver(RawScan("ABC123"))
     assert [s.text for s in got] == ["ABC123"] and st[-1].ok
+
+
+def test_person_typing_then_scanner_burst(rig):
+    clock, wf, edit, scans, _ = rig
+    type_keys(edit, clock, "ab", gap_ms=150, terminator=None)
+    clock.ms += 400
+    type_keys(edit, clock, "X1234567", gap_ms=4)
+    assert edit.text() == "ab"
+    assert [s.text for s in scans] == ["X1234567"]
+
+
+def test_burst_detector_never_loses_or_reorders_keys():
+    """Property: whatever the timing, every key ends up exactly once, in order, either replayed or inside a scan."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    keys = st.lists(st.tuples(st.sampled_from(list("ab1-\r\t")), st.sampled_from([2.0, 10.0, 40.0, 200.0])),
+                    max_size=40)
+
+    @settings(max_examples=300, deadline=None)
+    @given(keys)
+    def check(seq):
+        d = BurstDetector(max_key_gap_ms=35, min_length=3)
+        t, out, fed = 0.0, [], []
+        for i, (ch, gap) in enumerate(seq):
+            t += gap
+            fed.append((i, ch))
+            r = d.feed(ch, t, (i, ch))
+            if r.action is Action.REPLAY:
+                out.extend(r.replay)
+            elif r.action is Action.SCAN:
+                assert len(r.text) >= 3 and "\r" not in r.text and "\t" not in r.text
+                n = len(r.text)
+                out.extend(("scan", c) for c in r.text)
+                out.append(("term", ch))
+                assert n
+        r = d.flush(t + 1000)
+        if r is not None:
+            out.extend(r.replay)
+        assert "".join(c for _i, c in out) == "".join(ch for ch, _g in seq)
+        replayed_ids = [k[0] for k in out if isinstance(k[0], int)]
+        assert replayed_ids == sorted(replayed_ids)
+
+    check()
