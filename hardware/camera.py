@@ -1,0 +1,203 @@
+"""Webcam scanner on a worker thread (plain threading), with files standing in for a camera.
+
+    cam = CameraScanner.from_settings(settings.devices.camera)   # kind "opencv" (index or URL) / "files"
+    cam.start(on_scan, on_status, on_preview=fn(frame_rgb, outlines))
+    cam.stop()
+
+- Frames come from cv2.VideoCapture (camera index, video file, stream URL) or a folder of images (each image is
+  shown for `frames_per_image` frames, as if a label were held in front of the lens).
+- Each frame goes through hardware.decode.decode_image (the same pipeline as `packstation decode`).
+- A read is accepted when the same (text, format) is decoded in `confirm_frames` consecutive frames (check digits
+  are verified by the decoder); it is not emitted again while it stays in view (until it has been absent for
+  `gone_frames` frames).
+- on_preview gets an RGB frame and the outlines (4 corner points) of the symbols found, at most `preview_fps` a
+  second.
+- "No camera" is reported at once by start() (isOpened() false): status "no_device"; a camera that stops
+  delivering frames mid-shift is reported ("disconnected") and reopened every `retry_s` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import cv2
+
+from app.scans import RawScan, ScanSource
+from hardware.decode import decode_image, load_image
+from hardware.devices import CallbackSink, DeviceStatus, status
+
+log = logging.getLogger(__name__)
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".pgm"}
+
+
+class FolderSource:
+    """A folder (or list) of images as a camera: read() -> (ok, frame); ends when the images are exhausted."""
+
+    def __init__(self, paths, frames_per_image: int = 3, loop: bool = False):
+        self.paths = list(paths)
+        self.frames_per_image = max(1, frames_per_image)
+        self.loop = loop
+        self._i = 0
+        self._frame = None
+
+    def isOpened(self) -> bool:  # noqa: N802 (cv2 API)
+        return bool(self.paths)
+
+    def read(self):
+        n = len(self.paths) * self.frames_per_image
+        if self._i >= n:
+            if not self.loop or not n:
+                return False, None
+            self._i = 0
+        idx, sub = divmod(self._i, self.frames_per_image)
+        if sub == 0:
+            self._frame = load_image(self.paths[idx])
+        self._i += 1
+        return self._frame is not None, self._frame
+
+    def release(self) -> None:
+        pass
+
+
+def open_source(device: str, kind: str, width: int = 1280, height: int = 720, frames_per_image: int = 3,
+                loop: bool = False):
+    p = Path(device)
+    if kind == "files" and p.is_dir():
+        files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+        return FolderSource(files, frames_per_image, loop)
+    if kind == "files" and p.suffix.lower() in IMAGE_SUFFIXES:
+        return FolderSource([p], frames_per_image, loop)
+    cap = cv2.VideoCapture(int(device) if device.isdigit() else device)
+    if kind == "opencv" and device.isdigit():
+        cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # decode the newest frame, not a queue of stale ones
+    return cap
+
+
+class CameraScanner:
+    def __init__(self, device: str = "0", kind: str = "opencv", backend: str = "zxing", *, width: int = 1280,
+                 height: int = 720, confirm_frames: int = 2, gone_frames: int = 3, frames_per_image: int = 3,
+                 loop: bool = False, fps: float = 0.0, retry_s: float = 2.0, preview_fps: float = 10.0,
+                 budget_ms: float = 40.0):
+        self.device, self.kind, self.backend = str(device), kind, backend
+        self.name = f"camera:{device}"
+        self.width, self.height = width, height
+        self.confirm_frames, self.gone_frames = max(1, confirm_frames), max(1, gone_frames)
+        self.frames_per_image, self.loop, self.fps = frames_per_image, loop, fps
+        self.retry_s, self.preview_fps, self.budget_ms = retry_s, preview_fps, budget_ms
+        self._sink = CallbackSink()
+        self._on_preview = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._cap = None
+        self.finished = threading.Event()  # a file source has been played to the end
+        self.frames = 0
+
+    @classmethod
+    def from_settings(cls, s, **kw) -> CameraScanner:
+        return cls(s.device, s.kind, s.backend, width=s.width, height=s.height, **kw)
+
+    def status(self) -> DeviceStatus:
+        return self._sink.current
+
+    def start(self, on_scan, on_status, on_preview=None) -> None:
+        self._sink.on_value, self._sink.on_status, self._on_preview = on_scan, on_status, on_preview
+        self._cap = self._open()
+        if self._cap is None:
+            self._sink.set_status(status(False, "no_device", f"No camera at {self.device!r}",
+                                         f"未找到摄像头（{self.device}）"))
+            return
+        self._sink.set_status(status(True, "ready", f"Camera ready ({self.device})", f"摄像头就绪（{self.device}）"))
+        self._stop.clear()
+        self.finished.clear()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+        self._sink.set_status(DeviceStatus(False, "stopped", "Camera stopped", "摄像头已停止"))
+
+    def _open(self):
+        try:
+            cap = open_source(self.device, self.kind, self.width, self.height, self.frames_per_image, self.loop)
+        except Exception as exc:
+            log.warning("camera %s: %s", self.device, exc)
+            return None
+        if not cap.isOpened():
+            cap.release()
+            return None
+        return cap
+
+    def _run(self) -> None:
+        streak: dict[tuple[str, str], int] = {}
+        in_view: dict[tuple[str, str], int] = {}  # key -> frames since last seen
+        last_preview = 0.0
+        period = 1.0 / self.fps if self.fps > 0 else 0.0
+        while not self._stop.is_set():
+            t0 = time.monotonic()
+            ok, frame = self._cap.read()
+            if not ok or frame is None:
+                if isinstance(self._cap, FolderSource) or self.kind == "files":
+                    self._sink.set_status(status(True, "finished", "Camera stand-in files finished",
+                                                 "模拟摄像头文件已播放完毕"))
+                    self.finished.set()
+                    return
+                self._reconnect()
+                continue
+            self.frames += 1
+            try:
+                results = decode_image(frame, backend=self.backend, budget_ms=self.budget_ms)
+            except Exception:
+                log.exception("decode failed on a frame")
+                results = []
+            seen = set()
+            for r in results:
+                key = (r.text, r.format)
+                seen.add(key)
+                streak[key] = streak.get(key, 0) + 1
+                if streak[key] >= self.confirm_frames and key not in in_view:
+                    self._sink.value(RawScan(r.text, source=ScanSource.CAMERA, symbology=r.symbology))
+                if streak[key] >= self.confirm_frames:
+                    in_view[key] = 0
+            for key in list(streak):
+                if key not in seen:
+                    del streak[key]
+            for key in list(in_view):
+                if key not in seen:
+                    in_view[key] += 1
+                    if in_view[key] >= self.gone_frames:
+                        del in_view[key]
+            if self._on_preview is not None and time.monotonic() - last_preview >= 1.0 / self.preview_fps:
+                last_preview = time.monotonic()
+                try:
+                    self._on_preview(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), [r.outline for r in results])
+                except Exception:
+                    log.exception("preview callback failed")
+            if period:
+                self._stop.wait(max(0.0, period - (time.monotonic() - t0)))
+
+    def _reconnect(self) -> None:
+        self._sink.set_status(status(False, "disconnected", f"Camera {self.device!r} stopped sending frames; retrying",
+                                     f"摄像头（{self.device}）无画面，正在重试"))
+        if self._cap is not None:
+            self._cap.release()
+        self._cap = None
+        while not self._stop.is_set():
+            self._stop.wait(self.retry_s)
+            if self._stop.is_set():
+                return
+            cap = self._open()
+            if cap is not None:
+                self._cap = cap
+                self._sink.set_status(status(True, "ready", f"Camera ready again ({self.device})",
+                                             f"摄像头已恢复（{self.device}）"))
+                return

@@ -1,0 +1,55 @@
+"""Shared device vocabulary: DeviceStatus and bilingual status messages.
+
+Every driver reports its state through `on_status(DeviceStatus)` callbacks (called on the device thread) and
+`status()`; messages exist in English and Simplified Chinese so the UI can show them to operators as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    ok: bool
+    state: str  # "stopped", "ready", "no_device", "disconnected", "reconnecting", "fallback", "error", "garbage"
+    detail_en: str = ""
+    detail_zh: str = ""
+
+
+STOPPED = DeviceStatus(False, "stopped", "Device stopped", "设备已停止")
+
+
+def status(ok: bool, state: str, en: str, zh: str) -> DeviceStatus:
+    """Build a status and log it once (operators see the message, technicians the log line)."""
+    st = DeviceStatus(ok, state, en, zh)
+    (log.info if ok else log.warning)("device %s: %s", state, en)
+    return st
+
+
+class CallbackSink:
+    """Holds the callbacks a driver was started with; a callback raising never kills the device thread."""
+
+    def __init__(self) -> None:
+        self.on_value = None
+        self.on_status = None
+        self.current: DeviceStatus = STOPPED
+
+    def value(self, v) -> None:
+        if self.on_value is not None:
+            try:
+                self.on_value(v)
+            except Exception:
+                log.exception("device callback failed")
+
+    def set_status(self, st: DeviceStatus) -> None:
+        changed = st != self.current
+        self.current = st
+        if changed and self.on_status is not None:
+            try:
+                self.on_status(st)
+            except Exception:
+                log.exception("status callback failed")

@@ -1,0 +1,253 @@
+"""Serial scales: continuous ASCII streams and Mettler-Toledo SICS, stable-weight detection, units, tare.
+
+    scale = make_scale(settings.devices.scale)   # ScaleSettings(kind="serial", device="/dev/ttyUSB0",
+                                                 #               protocol="continuous"|"sics", stable_readings=3)
+    scale.start(on_reading, on_status)   # WeightReading(grams, stable, unit, raw) on the reader thread
+    scale.tare(); scale.stop()
+
+Protocols (parse_line):
+- continuous: `ST,GS,+0001.234kg` / `US,GS,...` / `ST,NT,...` / `OL,GS,...` (ST stable, US unstable, OL overload;
+  GS gross, NT net), as sent continuously by many Chinese/A&D/Ohaus-style indicators;
+- sics: Mettler-Toledo MT-SICS `S S     1.234 kg` (stable), `S D     1.230 kg` (dynamic), `S I` (busy),
+  `S +`/`S -` (over/underload); the driver polls with `SI` (immediate weight) and tares with `T`.
+A reading is reported `stable` when the scale says so AND the last `stable_readings` values agree within 1 g
+(or 0.1 % above 1 kg). Units kg, g, lb, oz are converted to grams. Tare: SICS sends `T`; continuous scales
+(which usually have no tare command) get a software tare: the current gross is subtracted from later readings.
+Errors: the port missing or unplugged -> status "disconnected" (retried every second); lines that parse as
+nothing for 2 s -> status "garbage" (wrong baud rate or protocol), both with bilingual messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass
+
+from hardware.devices import CallbackSink, DeviceStatus, status
+
+log = logging.getLogger(__name__)
+
+UNIT_GRAMS = {"kg": 1000.0, "g": 1.0, "lb": 453.59237, "lbs": 453.59237, "oz": 28.349523125}
+
+_CONT = re.compile(r"^\s*(ST|US|OL),\s*(GS|NT|TR|G|N)\s*,\s*([+-]?\s*[\d.]+)\s*([a-zA-Z]+)\s*$")
+_SICS = re.compile(r"^\s*S\s+([SD])\s+([+-]?\s*[\d.]+)\s*([a-zA-Z]+)\s*$")
+_SICS_STATE = re.compile(r"^\s*(S|T|TA|Z)\s+([I+\-L])\s*$")
+
+
+@dataclass(frozen=True)
+class WeightReading:
+    grams: float
+    stable: bool
+    unit: str
+    raw: str
+
+
+class ScaleError(ValueError):
+    pass
+
+
+def parse_line(line: str, protocol: str) -> WeightReading | None:
+    """One line -> a reading (scale's own stability flag, not yet the driver's), None for a known non-weight reply
+    (e.g. a tare acknowledgement). Raises ScaleError for garbage or an over/underload."""
+    line = line.strip()
+    if not line:
+        return None
+    if protocol == "continuous":
+        m = _CONT.match(line)
+        if not m:
+            raise ScaleError(f"unrecognised scale line {line!r}")
+        state, _kind, value, unit = m.groups()
+        if state == "OL":
+            raise ScaleError("overload")
+        return WeightReading(_grams(value, unit, line), state == "ST", unit.lower(), line)
+    if protocol == "sics":
+        m = _SICS.match(line)
+        if m:
+            flag, value, unit = m.groups()
+            return WeightReading(_grams(value, unit, line), flag == "S", unit.lower(), line)
+        m = _SICS_STATE.match(line)
+        if m:
+            if m.group(2) in "+-":
+                raise ScaleError("overload" if m.group(2) == "+" else "underload")
+            return None  # busy (I) or a command acknowledgement (T A ...)
+        if line.startswith(("T S", "T A", "Z A", "I4")):
+            return None
+        raise ScaleError(f"unrecognised SICS reply {line!r}")
+    raise ScaleError(f"unknown scale protocol {protocol!r}")
+
+
+def _grams(value: str, unit: str, line: str) -> float:
+    factor = UNIT_GRAMS.get(unit.lower())
+    if factor is None:
+        raise ScaleError(f"unknown unit {unit!r} in {line!r}")
+    try:
+        return round(float(value.replace(" ", "")) * factor, 3)
+    except ValueError:
+        raise ScaleError(f"bad number in {line!r}") from None
+
+
+class StableFilter:
+    """A reading is stable when the scale flags it and the last n values agree within tolerance."""
+
+    def __init__(self, n: int = 3):
+        self.n = max(1, n)
+        self._last: list[float] = []
+
+    def feed(self, r: WeightReading) -> bool:
+        if not r.stable:
+            self._last.clear()
+            return False
+        self._last = (self._last + [r.grams])[-self.n:]
+        if len(self._last) < self.n:
+            return False
+        tol = max(1.0, abs(r.grams) * 0.001)
+        return max(self._last) - min(self._last) <= tol
+
+
+class ScaleDevice:
+    name = "scale"
+
+    def start(self, on_reading, on_status) -> None: ...
+    def stop(self) -> None: ...
+    def tare(self) -> None: ...
+    def status(self) -> DeviceStatus: ...
+
+
+class SerialScale(ScaleDevice):
+    POLL_S = 0.2
+    RETRY_S = 1.0
+    GARBAGE_S = 2.0
+
+    def __init__(self, port: str, baudrate: int = 9600, protocol: str = "continuous", stable_readings: int = 3):
+        self.port, self.baudrate, self.protocol = port, baudrate, protocol
+        self.name = f"scale:{protocol}:{port}"
+        self._sink = CallbackSink()
+        self._filter = StableFilter(stable_readings)
+        self._tare_g = 0.0
+        self._last_gross: float | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._ser = None
+        self._lock = threading.Lock()
+
+    def start(self, on_reading, on_status) -> None:
+        self._sink.on_value, self._sink.on_status = on_reading, on_status
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=3)
+        self._close()
+        self._sink.set_status(DeviceStatus(False, "stopped", "Scale stopped", "电子秤已停止"))
+
+    def status(self) -> DeviceStatus:
+        return self._sink.current
+
+    def tare(self) -> None:
+        if self.protocol == "sics":
+            self._write(b"T\r\n")
+        with self._lock:
+            self._tare_g = self._last_gross or 0.0
+        self._filter._last.clear()
+        log.info("scale tare: %.1f g", self._tare_g)
+
+    def _write(self, data: bytes) -> None:
+        ser = self._ser
+        if ser is not None:
+            try:
+                ser.write(data)
+            except Exception as exc:
+                log.warning("scale write failed: %s", exc)
+
+    def _close(self) -> None:
+        ser, self._ser = self._ser, None
+        if ser is not None:
+            try:
+                ser.close()
+            except Exception:
+                pass
+
+    def _open(self):
+        import serial
+
+        return serial.Serial(self.port, self.baudrate, timeout=self.POLL_S)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._ser = self._open()
+            except Exception as exc:
+                self._sink.set_status(status(False, "disconnected", f"Scale not connected ({self.port}): {exc}",
+                                             f"电子秤未连接（{self.port}）"))
+                self._stop.wait(self.RETRY_S)
+                continue
+            self._sink.set_status(status(True, "ready", f"Scale ready ({self.port})", f"电子秤就绪（{self.port}）"))
+            try:
+                self._read_loop()
+            except Exception as exc:  # unplugged: read raises SerialException / OSError
+                log.warning("scale %s lost: %s", self.port, exc)
+                self._sink.set_status(status(False, "disconnected", f"Scale disconnected ({self.port}): {exc}",
+                                             f"电子秤已断开（{self.port}），正在重试"))
+            self._close()
+            self._stop.wait(self.RETRY_S)
+
+    def _read_loop(self) -> None:
+        buf = b""
+        last_good = time.monotonic()
+        last_poll = 0.0
+        while not self._stop.is_set():
+            if self.protocol == "sics" and time.monotonic() - last_poll >= self.POLL_S:
+                self._ser.write(b"SI\r\n")
+                last_poll = time.monotonic()
+            chunk = self._ser.read(256)
+            if chunk:
+                buf += chunk
+            *lines, buf = re.split(rb"\r\n|\r|\n", buf)
+            if len(buf) > 4096:
+                buf = b""
+            for raw in lines:
+                line = raw.decode("ascii", "replace")
+                try:
+                    r = parse_line(line, self.protocol)
+                except ScaleError as exc:
+                    log.debug("scale: %s", exc)
+                    if str(exc) in ("overload", "underload"):
+                        last_good = time.monotonic()
+                        self._sink.set_status(status(False, "overload", f"Scale {exc}", "电子秤超载或欠载"))
+                    continue
+                if r is None:
+                    continue
+                last_good = time.monotonic()
+                if self._sink.current.state != "ready":
+                    self._sink.set_status(status(True, "ready", f"Scale ready ({self.port})",
+                                                 f"电子秤就绪（{self.port}）"))
+                self._deliver(r)
+            if time.monotonic() - last_good > self.GARBAGE_S and self._sink.current.state != "garbage":
+                self._sink.set_status(status(
+                    False, "garbage",
+                    f"Scale sends nothing readable on {self.port}: check baud rate ({self.baudrate}) and protocol "
+                    f"({self.protocol})",
+                    f"电子秤（{self.port}）数据无法识别：请检查波特率（{self.baudrate}）和协议（{self.protocol}）"))
+
+    def _deliver(self, r: WeightReading) -> None:
+        with self._lock:
+            self._last_gross = r.grams
+            net = r.grams - (self._tare_g if self.protocol != "sics" else 0.0)
+        stable = self._filter.feed(r)
+        self._sink.value(WeightReading(round(net, 3), stable, r.unit, r.raw))
+
+
+def make_scale(settings) -> ScaleDevice | None:
+    kind = getattr(settings, "kind", "none")
+    if kind == "serial":
+        return SerialScale(settings.device, settings.baudrate, settings.protocol, settings.stable_readings)
+    if kind == "simulated":
+        from hardware.simulated import SimulatedScale
+
+        return SimulatedScale(stable_readings=settings.stable_readings)
+    return None

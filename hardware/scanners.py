@@ -1,0 +1,71 @@
+"""make_scanner(settings.devices.scanner) -> ScannerDevice (wedge, evdev, serial, simulated).
+
+Every scanner: `name`, `start(on_scan(RawScan), on_status(DeviceStatus))`, `stop()`, `status()`.
+The keyboard wedge's key filter is Qt and lives in ui/wedge_filter.py; the `WedgeScanner` here is its device-side
+face: the UI connects `WedgeFilter.scanned` to `WedgeScanner.deliver` (or uses the filter directly).
+For kind "evdev" the UI should keep the key filter installed too: when the grab fails the status says "fallback"
+and the filter carries on.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from app.scans import RawScan
+from hardware.devices import CallbackSink, DeviceStatus
+
+
+class ScannerDevice(Protocol):
+    name: str
+
+    def start(self, on_scan, on_status) -> None: ...
+    def stop(self) -> None: ...
+    def status(self) -> DeviceStatus: ...
+
+
+class WedgeScanner:
+    name = "wedge"
+
+    def __init__(self) -> None:
+        self._sink = CallbackSink()
+
+    def start(self, on_scan, on_status) -> None:
+        self._sink.on_value, self._sink.on_status = on_scan, on_status
+        self._sink.set_status(DeviceStatus(True, "ready", "Keyboard scanner ready (key filter)",
+                                           "键盘式扫描枪就绪"))
+
+    def deliver(self, scan: RawScan) -> None:
+        self._sink.value(scan)
+
+    def stop(self) -> None:
+        self._sink.set_status(DeviceStatus(False, "stopped", "Scanner stopped", "扫描枪已停止"))
+
+    def status(self) -> DeviceStatus:
+        return self._sink.current
+
+
+class NoScanner(WedgeScanner):
+    name = "none"
+
+    def start(self, on_scan, on_status) -> None:
+        self._sink.on_status = on_status
+        self._sink.set_status(DeviceStatus(False, "no_device", "No scanner configured", "未配置扫描枪"))
+
+
+def make_scanner(settings) -> ScannerDevice:
+    kind = getattr(settings, "kind", "wedge")
+    if kind == "wedge":
+        return WedgeScanner()
+    if kind == "evdev":
+        from hardware.evdev_scanner import EvdevScanner
+
+        return EvdevScanner(settings.device, settings.prefix, settings.suffix)
+    if kind == "serial":
+        from hardware.serial_scanner import SerialScanner
+
+        return SerialScanner(settings.device, settings.baudrate, settings.prefix, settings.suffix)
+    if kind == "simulated":
+        from hardware.simulated import SimulatedScanner
+
+        return SimulatedScanner()
+    return NoScanner()

@@ -1,0 +1,104 @@
+"""Barcode scanners that speak serial (RS-232 or USB-CDC/VCP, e.g. /dev/ttyACM0): one code per line.
+
+Lines end with CR, LF or CRLF. An optional AIM symbology identifier at the start (']C1', ']E0', ']d2', ...: most
+scanners can be configured to send it, and GS1 needs it) is split off into RawScan.symbology. The port missing or
+unplugged mid-shift is reported (status "disconnected") and reopened every second.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+from app.scans import RawScan, ScanSource
+from hardware.devices import CallbackSink, DeviceStatus, status
+
+log = logging.getLogger(__name__)
+_AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+
+
+def split_aim(line: str) -> tuple[str, str | None]:
+    if _AIM.match(line):
+        return line[3:], line[:3]
+    return line, None
+
+
+class SerialScanner:
+    RETRY_S = 1.0
+
+    def __init__(self, port: str, baudrate: int = 9600, prefix: str = "", suffix: str = ""):
+        self.port, self.baudrate, self.prefix, self.suffix = port, baudrate, prefix, suffix
+        self.name = f"serial:{port}"
+        self._sink = CallbackSink()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._ser = None
+
+    def start(self, on_scan, on_status) -> None:
+        self._sink.on_value, self._sink.on_status = on_scan, on_status
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=3)
+        self._close()
+        self._sink.set_status(DeviceStatus(False, "stopped", "Scanner stopped", "扫描枪已停止"))
+
+    def status(self) -> DeviceStatus:
+        return self._sink.current
+
+    def _close(self) -> None:
+        ser, self._ser = self._ser, None
+        if ser is not None:
+            try:
+                ser.close()
+            except Exception:
+                pass
+
+    def _run(self) -> None:
+        import serial
+
+        while not self._stop.is_set():
+            try:
+                self._ser = serial.Serial(self.port, self.baudrate, timeout=0.2)
+            except Exception as exc:
+                self._sink.set_status(status(False, "disconnected", f"Scanner not connected ({self.port}): {exc}",
+                                             f"扫描枪未连接（{self.port}）"))
+                self._stop.wait(self.RETRY_S)
+                continue
+            self._sink.set_status(status(True, "ready", f"Serial scanner ready ({self.port})",
+                                         f"串口扫描枪就绪（{self.port}）"))
+            try:
+                buf = b""
+                while not self._stop.is_set():
+                    chunk = self._ser.read(256)
+                    if not chunk:
+                        continue
+                    buf += chunk
+                    *lines, buf = re.split(rb"\r\n|\r|\n", buf)
+                    for raw in lines:
+                        self._line(raw)
+            except Exception as exc:
+                self._sink.set_status(status(False, "disconnected", f"Scanner disconnected ({self.port}): {exc}",
+                                             f"扫描枪已断开（{self.port}），正在重试"))
+            self._close()
+            self._stop.wait(self.RETRY_S)
+
+    def _line(self, raw: bytes) -> None:
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            line = raw.decode("latin-1")
+            log.warning("serial scanner: non-UTF-8 bytes %r", raw[:40])
+        if self.prefix and line.startswith(self.prefix):
+            line = line[len(self.prefix):]
+        if self.suffix and line.endswith(self.suffix):
+            line = line[: -len(self.suffix)]
+        if not line.strip():
+            return
+        text, aim = split_aim(line)
+        self._sink.value(RawScan(text, source=ScanSource.SERIAL, symbology=aim))

@@ -1,0 +1,184 @@
+"""Scale drivers through a pseudo-terminal pair (the test plays the scale on the master side), plus the parser and
+the simulated scale."""
+
+from __future__ import annotations
+
+import os
+import pty
+import queue
+import threading
+import time
+import tty
+
+import pytest
+
+from app.config import ScaleSettings
+from hardware.scale import ScaleError, SerialScale, StableFilter, make_scale, parse_line
+from hardware.simulated import SimulatedScale
+
+
+@pytest.fixture
+def pty_pair():
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    tty.setraw(master)
+    name = os.ttyname(slave)
+    yield master, name
+    for fd in (master, slave):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def wait_for(q, pred, timeout=5.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            item = q.get(timeout=max(0.01, end - time.monotonic()))
+        except queue.Empty:
+            break
+        if pred(item):
+            return item
+    raise AssertionError("timed out")
+
+
+def test_parse_both_protocols_and_units():
+    r = parse_line("ST,GS,+0001.234kg", "continuous")
+    assert (r.grams, r.stable, r.unit) == (1234.0, True, "kg")
+    assert parse_line("US,GS,+0001.230kg", "continuous").stable is False
+    assert parse_line("ST,NT,+  2.000lb", "continuous").grams == pytest.approx(907.185, abs=0.01)
+    assert parse_line("ST,GS,  0350.5 g", "continuous").grams == 350.5
+    r = parse_line("S S     1.234 kg", "sics")
+    assert (r.grams, r.stable) == (1234.0, True)
+    assert parse_line("S D     1.230 kg", "sics").stable is False
+    assert parse_line("S I", "sics") is None
+    with pytest.raises(ScaleError, match="overload"):
+        parse_line("S +", "sics")
+    with pytest.raises(ScaleError):
+        parse_line("\x00\xff garbage", "continuous")
+    with pytest.raises(ScaleError, match="unit"):
+        parse_line("ST,GS,+0001.234zz", "continuous")
+
+
+def test_stable_filter_needs_agreeing_readings():
+    from hardware.scale import WeightReading as W
+
+    f = StableFilter(3)
+    assert not f.feed(W(100, True, "g", ""))
+    assert not f.feed(W(100, True, "g", ""))
+    assert f.feed(W(100.5, True, "g", ""))
+    assert not f.feed(W(100.5, False, "g", ""))
+
+
+def test_continuous_scale_through_pty_stable_weight_and_software_tare(pty_pair):
+    master, name = pty_pair
+    sc = make_scale(ScaleSettings(kind="serial", device=name, protocol="continuous", stable_readings=3))
+    readings, statuses = queue.Queue(), queue.Queue()
+    sc.start(readings.put, statuses.put)
+    try:
+        wait_for(statuses, lambda s: s.state == "ready")
+        os.write(master, b"US,GS,+0000.800kg\r\nUS,GS,+0001.240kg\r\n" + b"ST,GS,+0001.234kg\r\n" * 3)
+        r = wait_for(readings, lambda r: r.stable)
+        assert r.grams == 1234.0 and r.unit == "kg"
+        sc.tare()
+        os.write(master, b"ST,GS,+0001.734kg\r\n" * 3)
+        r = wait_for(readings, lambda r: r.stable)
+        assert r.grams == 500.0
+    finally:
+        sc.stop()
+
+
+def test_sics_scale_is_polled_with_SI_and_tared_with_T(pty_pair):  # noqa: N802
+    master, name = pty_pair
+    sc = SerialScale(name, protocol="sics", stable_readings=2)
+    readings, statuses = queue.Queue(), queue.Queue()
+    received = bytearray()
+    stop = threading.Event()
+    tared = threading.Event()
+
+    def scale_side():  # a Mettler-Toledo answering SI with dynamic then stable weights, T with "T S"
+        n = 0
+        while not stop.is_set():
+            try:
+                data = os.read(master, 64)
+            except OSError:
+                return
+            received.extend(data)
+            for cmd in data.decode().split("\r\n"):
+                if cmd == "SI":
+                    n += 1
+                    value = 0.0 if tared.is_set() else 2.5
+                    flag = "D" if n < 3 else "S"
+                    os.write(master, f"S {flag}     {value:.3f} kg\r\n".encode())
+                elif cmd == "T":
+                    tared.set()
+                    os.write(master, b"T S      2.500 kg\r\n")
+
+    t = threading.Thread(target=scale_side, daemon=True)
+    t.start()
+    sc.start(readings.put, statuses.put)
+    try:
+        r = wait_for(readings, lambda r: r.stable)
+        assert r.grams == 2500.0
+        sc.tare()
+        r = wait_for(readings, lambda r: r.stable and r.grams == 0.0)
+        assert b"SI\r\n" in received and b"T\r\n" in received
+    finally:
+        stop.set()
+        sc.stop()
+
+
+def test_garbage_on_the_line_gives_a_clear_status(pty_pair, monkeypatch):
+    master, name = pty_pair
+    monkeypatch.setattr(SerialScale, "GARBAGE_S", 0.3)
+    sc = SerialScale(name, protocol="continuous", baudrate=9600)
+    statuses = queue.Queue()
+    sc.start(lambda r: None, statuses.put)
+    try:
+        wait_for(statuses, lambda s: s.state == "ready")
+        for _ in range(8):
+            os.write(master, b"\x8f\x13 ?? x\r\n")
+            time.sleep(0.06)
+        st = wait_for(statuses, lambda s: s.state == "garbage")
+        assert "baud" in st.detail_en and "波特率" in st.detail_zh
+    finally:
+        sc.stop()
+
+
+def test_disconnected_scale_is_reported_and_retried(tmp_path):
+    sc = SerialScale(str(tmp_path / "ttyGONE"))
+    statuses = queue.Queue()
+    sc.start(lambda r: None, statuses.put)
+    try:
+        st = wait_for(statuses, lambda s: s.state == "disconnected")
+        assert "ttyGONE" in st.detail_en and "电子秤" in st.detail_zh
+    finally:
+        sc.stop()
+
+
+def test_scale_unplugged_mid_shift(pty_pair):
+    master, name = pty_pair
+    sc = SerialScale(name, protocol="continuous")
+    statuses = queue.Queue()
+    sc.start(lambda r: None, statuses.put)
+    try:
+        wait_for(statuses, lambda s: s.state == "ready")
+        os.close(master)  # the other end goes away: reads fail
+        st = wait_for(statuses, lambda s: s.state == "disconnected")
+        assert not st.ok
+    finally:
+        sc.stop()
+
+
+def test_simulated_scale_settles():
+    sim = SimulatedScale(stable_readings=3, interval_s=0)
+    got = []
+    sim.start(got.append, lambda s: None)
+    sim.settle_to(1500.0)
+    assert not got[0].stable and got[-1].stable and got[-1].grams == 1500.0
+    assert sum(r.stable for r in got) >= 1 and not any(r.stable for r in got[:4])
+    sim.tare()
+    sim.settle_to(1800.0)
+    assert got[-1].stable and got[-1].grams == 300.0
+    sim.stop()

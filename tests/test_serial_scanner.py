@@ -1,0 +1,90 @@
+"""Serial scanner driven through a pseudo-terminal pair: bytes written on the master reach the real driver."""
+
+from __future__ import annotations
+
+import os
+import pty
+import queue
+import tty
+
+import pytest
+
+from app.config import ScannerSettings
+from app.scans import ScanSource
+from hardware.scanners import make_scanner
+from hardware.serial_scanner import SerialScanner
+
+
+@pytest.fixture
+def pty_pair():
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    name = os.ttyname(slave)
+    yield master, name
+    for fd in (master, slave):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def wait_for(q, pred, timeout=5.0):
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            item = q.get(timeout=max(0.01, end - time.monotonic()))
+        except queue.Empty:
+            break
+        if pred(item):
+            return item
+    raise AssertionError("timed out")
+
+
+def test_serial_scanner_reads_lines_and_aim_identifiers(pty_pair):
+    master, name = pty_pair
+    sc = make_scanner(ScannerSettings(kind="serial", device=name, baudrate=9600))
+    assert isinstance(sc, SerialScanner)
+    scans, statuses = queue.Queue(), queue.Queue()
+    sc.start(scans.put, statuses.put)
+    try:
+        wait_for(statuses, lambda s: s.state == "ready")
+        os.write(master, b"4006381333931\r\n]C1010950400005910121ABC\x1d10LOT7\r")
+        os.write(master, b"\n\n]Q1http://ex")
+        os.write(master, b"ample.com/\n")
+        a = wait_for(scans, lambda s: True)
+        b = wait_for(scans, lambda s: True)
+        c = wait_for(scans, lambda s: True)
+        assert (a.text, a.source, a.symbology) == ("4006381333931", ScanSource.SERIAL, None)
+        assert (b.text, b.symbology) == ("010950400005910121ABC\x1d10LOT7", "]C1")
+        assert (c.text, c.symbology) == ("http://example.com/", "]Q1")
+    finally:
+        sc.stop()
+    assert sc.status().state == "stopped"
+
+
+def test_missing_port_is_reported_not_raised(tmp_path):
+    sc = SerialScanner(str(tmp_path / "ttyNOPE"))
+    statuses = queue.Queue()
+    sc.start(lambda s: None, statuses.put)
+    try:
+        st = wait_for(statuses, lambda s: s.state == "disconnected")
+        assert not st.ok and "ttyNOPE" in st.detail_en and st.detail_zh
+    finally:
+        sc.stop()
+
+
+def test_simulated_scanner_emits_on_request():
+    from hardware.simulated import SimulatedScanner
+
+    sc = make_scanner(ScannerSettings(kind="simulated"))
+    assert isinstance(sc, SimulatedScanner)
+    got, st = [], []
+    sc.start(got.append, st.append)
+    sc.emit("4006381333931", symbology="]E0")
+    assert [(s.text, s.source, s.symbology) for s in got] == [("4006381333931", ScanSource.SIMULATED, "]E0")]
+    assert st[-1].ok
+    sc.stop()
+    sc.emit("x")
+    assert len(got) == 1

@@ -1,0 +1,207 @@
+"""Keyboard-wedge scanner: real QKeyEvents through the real application filter into a real focused QLineEdit.
+Timing is made deterministic with an injected clock: each key advances it by a chosen gap."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit
+
+from app.config import ScannerSettings
+from app.scans import ScanSource
+from hardware.wedge import Action, BurstDetector, layout_suspicion, qwertz_suspicion
+from ui.wedge_filter import WedgeFilter
+
+
+class FakeClock:
+    def __init__(self):
+        self.ms = 1_000_000.0
+
+    def __call__(self):
+        return self.ms
+
+
+@pytest.fixture
+def rig(qtbot):
+    clock = FakeClock()
+    wf = WedgeFilter(ScannerSettings(max_key_gap_ms=35, min_length=4), clock=clock)
+    app = QApplication.instance()
+    app.installEventFilter(wf)
+    edit = QLineEdit()
+    qtbot.addWidget(edit)
+    edit.show()
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    scans, warnings = [], []
+    wf.scanned.connect(scans.append)
+    wf.suspicious.connect(warnings.append)
+    yield clock, wf, edit, scans, warnings
+    app.removeEventFilter(wf)
+
+
+def send_char(edit, ch):
+    if ch.isascii():
+        QTest.keyClicks(edit, ch)
+    else:  # QTest only maps ASCII; a Latin-1 key event is what an AZERTY keymap produces for é, è, ç, à, §
+        for t in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(edit, QKeyEvent(t, ord(ch.upper()), Qt.KeyboardModifier.NoModifier, ch))
+
+
+def type_keys(edit, clock, text, gap_ms, terminator=Qt.Key.Key_Return):
+    for ch in text:
+        clock.ms += gap_ms
+        send_char(edit, ch)
+    if terminator is not None:
+        clock.ms += gap_ms
+        QTest.keyClick(edit, terminator)
+
+
+def test_scanner_burst_is_one_scan_and_never_reaches_the_line_edit(rig):
+    clock, wf, edit, scans, _ = rig
+    edit.setText("qty:")
+    type_keys(edit, clock, "4006381333931", gap_ms=4)
+    assert edit.text() == "qty:"
+    assert [s.text for s in scans] == ["4006381333931"]
+    assert scans[0].source is ScanSource.HID
+
+
+def test_uppercase_code128_with_shift_is_delivered_whole(rig):
+    clock, wf, edit, scans, _ = rig
+    type_keys(edit, clock, "ABC-123/x", gap_ms=3, terminator=Qt.Key.Key_Tab)
+    assert edit.text() == ""
+    assert [s.text for s in scans] == ["ABC-123/x"]
+
+
+def test_person_typing_slowly_reaches_the_widget_untouched(rig, qtbot):
+    clock, wf, edit, scans, _ = rig
+    type_keys(edit, clock, "12 box", gap_ms=180, terminator=None)
+    clock.ms += 180
+    wf.flush()  # what the timer does; the last key is given back once the gap shows it is human
+    assert edit.text() == "12 box"
+    assert scans == []
+
+
+def test_short_fast_burst_below_min_length_is_given_back(rig):
+    clock, wf, edit, scans, _ = rig
+    type_keys(edit, clock, "ab", gap_ms=5)
+    assert edit.text() == "ab"
+    assert scans == []
+
+
+def test_timer_gives_back_a_held_key_without_a_next_key(rig, qtbot):
+    clock, wf, edit, scans, _ = rig
+    clock.ms += 200
+    QTest.keyClicks(edit, "7")
+    assert edit.text() == ""  # held: it could be the start of a burst
+    clock.ms += 200
+    qtbot.waitUntil(lambda: edit.text() == "7", timeout=2000)
+
+
+def test_azerty_layout_symptom_is_reported(rig):
+    clock, wf, edit, scans, warnings = rig
+    # "4006381333931" typed by a US-layout scanner on a French keymap
+    type_keys(edit, clock, "'àà-(_&(((ç(&", gap_ms=4)
+    assert len(scans) == 1 and edit.text() == ""
+    assert warnings and "AZERTY" in warnings[0] and "扫描枪" in warnings[0]
+
+
+def test_burst_detector_prefix_and_suffix():
+    d = BurstDetector(max_key_gap_ms=30, min_length=4, prefix="]C", suffix="#")
+    t = 0.0
+    for ch in "]C1234#":
+        t += 5
+        assert d.feed(ch, t).action is Action.HOLD
+    res = d.feed("\r", t + 5)
+    assert res.action is Action.SCAN and res.text == "1234"
+    # keys that diverge from the prefix are given back at once
+    res = d.feed("x", t + 500)
+    assert res.action is Action.REPLAY and res.replay == ["x"]
+
+
+def test_layout_helpers():
+    assert layout_suspicion("4006381333931") is None
+    assert layout_suspicion("'àà-(_&(((ç(&") is not None
+    assert qwertz_suspicion("ABZ-1", "ABY-1")
+    assert not qwertz_suspicion("ABY-1", "ABY-1")
+
+
+def test_evdev_falls_back_to_key_filter_with_a_clear_status():
+    from hardware.evdev_scanner import EvdevScanner
+    from hardware.scanners import make_scanner
+
+    sc = make_scanner(ScannerSettings(kind="evdev", device="Honeywell Scanner Keyboard"))
+    assert isinstance(sc, EvdevScanner)
+    statuses = []
+    sc.start(lambda s: None, statuses.append)
+    assert statuses[-1].state == "fallback" and not statuses[-1].ok
+    assert "key filter" in statuses[-1].detail_en and "键盘" in statuses[-1].detail_zh
+    sc.stop()
+
+
+def test_evdev_key_assembler_us_layout_with_shift():
+    from hardware.evdev_scanner import KeyAssembler
+
+    asm = KeyAssembler()
+    out = []
+    for name, down in [("KEY_LEFTSHIFT", True), ("KEY_A", True), ("KEY_A", False), ("KEY_LEFTSHIFT", False),
+                       ("KEY_B", True), ("KEY_MINUS", True), ("KEY_1", True), ("KEY_KP2", True), ("KEY_ENTER", True)]:
+        out.append(asm.key(name, down))
+    assert out[-1] == "Ab-12" and out[:-1] == [None] * 8
+
+
+def test_wedge_scanner_device_relays_filter_scans():
+    from app.scans import RawScan
+    from hardware.scanners import WedgeScanner, make_scanner
+
+    sc = make_scanner(ScannerSettings(kind="wedge"))
+    assert isinstance(sc, WedgeScanner)
+    got, st = [], []
+    sc.start(got.append, st.append)
+    sc.deliver(RawScan("ABC123"))
+    assert [s.text for s in got] == ["ABC123"] and st[-1].ok
+
+
+def test_person_typing_then_scanner_burst(rig):
+    clock, wf, edit, scans, _ = rig
+    type_keys(edit, clock, "ab", gap_ms=150, terminator=None)
+    clock.ms += 400
+    type_keys(edit, clock, "X1234567", gap_ms=4)
+    assert edit.text() == "ab"
+    assert [s.text for s in scans] == ["X1234567"]
+
+
+def test_burst_detector_never_loses_or_reorders_keys():
+    """Property: whatever the timing, every key ends up exactly once, in order, either replayed or inside a scan."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    keys = st.lists(st.tuples(st.sampled_from(list("ab1-\r\t")), st.sampled_from([2.0, 10.0, 40.0, 200.0])),
+                    max_size=40)
+
+    @settings(max_examples=300, deadline=None)
+    @given(keys)
+    def check(seq):
+        d = BurstDetector(max_key_gap_ms=35, min_length=3)
+        t, out, fed = 0.0, [], []
+        for i, (ch, gap) in enumerate(seq):
+            t += gap
+            fed.append((i, ch))
+            r = d.feed(ch, t, (i, ch))
+            if r.action is Action.REPLAY:
+                out.extend(r.replay)
+            elif r.action is Action.SCAN:
+                assert len(r.text) >= 3 and "\r" not in r.text and "\t" not in r.text
+                n = len(r.text)
+                out.extend(("scan", c) for c in r.text)
+                out.append(("term", ch))
+                assert n
+        r = d.flush(t + 1000)
+        if r is not None:
+            out.extend(r.replay)
+        assert "".join(c for _i, c in out) == "".join(ch for ch, _g in seq)
+        replayed_ids = [k[0] for k in out if isinstance(k[0], int)]
+        assert replayed_ids == sorted(replayed_ids)
+
+    check()

@@ -1,0 +1,114 @@
+"""Application-level key event filter for USB-HID keyboard-wedge scanners.
+
+    wf = WedgeFilter(settings.devices.scanner)
+    QApplication.instance().installEventFilter(wf)
+    wf.scanned.connect(on_scan)        # RawScan(text, source=HID), once per barcode, whatever widget has focus
+    wf.suspicious.connect(show_banner) # keyboard-layout mismatch symptom, bilingual message "english\\nchinese"
+
+Key presses are held back while they may be the start of a scanner burst (see hardware.wedge.BurstDetector);
+a scanner burst never reaches the focused widget; keys typed by a person are replayed to the widget they were aimed
+at, in order, as soon as the gap shows they are human (next key or a short timer). `clock` (ms) is injectable so
+tests can drive scanner-speed and human-speed typing deterministically.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+
+from app.scans import RawScan, ScanSource
+from hardware.wedge import Action, BurstDetector, layout_suspicion
+
+log = logging.getLogger(__name__)
+
+_TERMINATOR_KEYS = {Qt.Key.Key_Return: "\r", Qt.Key.Key_Enter: "\r", Qt.Key.Key_Tab: "\t"}
+_IGNORED_KEYS = {Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta, Qt.Key.Key_AltGr,
+                 Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock}
+
+
+def _monotonic_ms() -> float:
+    return time.monotonic() * 1000.0
+
+
+class WedgeFilter(QObject):
+    scanned = Signal(object)  # RawScan
+    suspicious = Signal(str)  # "english\nchinese"
+
+    def __init__(self, settings=None, clock: Callable[[], float] | None = None, parent: QObject | None = None,
+                 enabled: bool = True):
+        super().__init__(parent)
+        gap = getattr(settings, "max_key_gap_ms", 35.0)
+        self.detector = BurstDetector(max_key_gap_ms=gap, min_length=getattr(settings, "min_length", 4),
+                                      prefix=getattr(settings, "prefix", ""), suffix=getattr(settings, "suffix", ""))
+        self.clock = clock or _monotonic_ms
+        self.enabled = enabled
+        self._replaying = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(int(gap) + 10)
+        self._timer.timeout.connect(self.flush)
+
+    # -- Qt -------------------------------------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if not self.enabled or self._replaying or event.type() != QEvent.Type.KeyPress or not obj.isWidgetType():
+            return False
+        key = event.key()
+        if key in _IGNORED_KEYS:
+            return False
+        mods = event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+        text = _TERMINATOR_KEYS.get(key)
+        if text is None:
+            text = event.text()
+            if len(text) != 1 or not text.isprintable() or mods != Qt.KeyboardModifier.NoModifier:
+                # navigation keys, shortcuts...: whatever was held is a person's, give it back first
+                self._do_replay(self.detector._release())
+                return False
+        held = (obj, QKeyEvent(event.type(), key, event.modifiers(), event.text(),
+                                         event.isAutoRepeat(), event.count()))
+        d = self.detector.feed(text, self.clock(), held)
+        if d.action is Action.HOLD:
+            self._timer.start()
+            return True
+        if d.action is Action.SCAN:
+            self._timer.stop()
+            self._emit_scan(d.text)
+            return True
+        # REPLAY: if the current key is among the released ones it goes through now (last), others are re-sent
+        current_released = bool(d.replay) and d.replay[-1] is held
+        self._do_replay(d.replay[:-1] if current_released else d.replay)
+        if self.detector.holding:
+            self._timer.start()
+        return not current_released
+
+    # -- helpers ----------------------------------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Replay keys held longer than the gap (a person typing). Called by the timer; tests may call it."""
+        d = self.detector.flush(self.clock())
+        if d is not None:
+            self._do_replay(d.replay)
+        elif self.detector.holding:
+            self._timer.start()
+
+    def _do_replay(self, items) -> None:
+        if not items:
+            return
+        self._replaying = True
+        try:
+            for target, ev in items:
+                if target is not None and shiboken6.isValid(target):
+                    QCoreApplication.sendEvent(target, ev)
+        finally:
+            self._replaying = False
+
+    def _emit_scan(self, text: str) -> None:
+        log.info("wedge scan: %d characters", len(text))
+        self.scanned.emit(RawScan(text, source=ScanSource.HID))
+        sus = layout_suspicion(text)
+        if sus is not None:
+            log.warning("wedge: keyboard layout mismatch suspected: %r", text[:40])
+            self.suspicious.emit(f"{sus[0]}\n{sus[1]}")
