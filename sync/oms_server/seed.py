@@ -69,6 +69,9 @@ def _products() -> list[tuple[dict, str, tuple[int, int, int]]]:
     for c in ("GREEN", "WHITE"):
         for s in ("M", "L", "XL"):
             add(f"POLO-{c}-{s}", f"Polo shirt {c} {s}", "POLO", c, s, 230, "tee", COLORS[c])
+    for c in ("BLACK", "GREEN"):
+        for s in ("M", "L"):
+            add(f"HOOD-{c}-{s}", f"Hoodie 连帽衫 {c} {s}", "HOODIE", c, s, 520, "tee", COLORS[c])
     for c in ("WHITE", "BLACK", "BLUE"):
         add(f"MUG-{c}", f"Ceramic mug 陶瓷杯 {c}", "MUG-350", c, "", 340, "mug", COLORS[c])
     for model in ("X12", "X13", "Y5"):
