@@ -20,8 +20,9 @@ T = schema.picklists
 
 
 class PickListCache:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, station_id: str | None = None) -> None:
         self.store = store
+        self.station_id = station_id  # when set, orders claimed by other stations are not "open" here
 
     def _parse(self, doc: str) -> PickList | None:
         try:
@@ -32,7 +33,10 @@ class PickListCache:
 
     def open_picklists(self) -> list[PickList]:
         with self.store.read() as c:
-            rows = c.execute(select(T.c.doc).where(T.c.status.in_(ACTIVE)).order_by(T.c.id)).all()
+            q = select(T.c.doc).where(T.c.status.in_(ACTIVE)).order_by(T.c.id)
+            if self.station_id:
+                q = q.where(T.c.claimed_by.is_(None) | (T.c.claimed_by == self.station_id))
+            rows = c.execute(q).all()
         return [p for p in (self._parse(r.doc) for r in rows) if p]
 
     def get(self, order_id: str) -> PickList | None:

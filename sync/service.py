@@ -83,7 +83,7 @@ class SyncService:
         self.store = core.store
         self.station_id = self.settings.station.id
         self.client = client or OmsClient.from_settings(self.settings)
-        self.cache = PickListCache(self.store)
+        self.cache = PickListCache(self.store, self.station_id)
         self.products = ProductCache(self.store)
         self.images = ImageCache(self.store, self.settings.data_dir)
         self._listeners: list[Callable[[str, dict], None]] = []

@@ -330,7 +330,7 @@ def create_app(db_path: str | Path) -> FastAPI:
             q = q.where(m.orders.c.updated_ms > updated_since)
         else:  # first full pull: only what a station may work
             q = q.where(m.orders.c.status.in_(["open", "claimed", "in_progress", "held"]))
-        if station_id:
+        if station_id and updated_since is None:  # changes (incl. claims by others) always reach a station
             q = q.where((m.orders.c.claimed_by.is_(None)) | (m.orders.c.claimed_by == station_id)
                         | (m.orders.c.status.in_(["cancelled", "done"])))
         if cur:
