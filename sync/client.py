@@ -4,7 +4,6 @@ retries with exponential backoff + full jitter honouring Retry-After, every repl
 from __future__ import annotations
 
 import logging
-import os
 import random
 import stat
 import threading
@@ -334,4 +333,3 @@ class OmsClient:
         return self._json(self.request("GET", f"{API}/_stats"), "stats")
 
 
-_ = os  # kept for callers patching environment

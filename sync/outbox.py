@@ -7,7 +7,6 @@ exactly once). Rejected events stay in the log with their reason (sync_state='re
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -102,4 +101,3 @@ def drain(client, store: Store, station_id: str, *, batch_size: int = 200, max_b
     return res
 
 
-_ = json

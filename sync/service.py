@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 from app.events import EventType
 from app.operators import Operator, Role
@@ -236,7 +237,11 @@ class SyncService:
                 break
             items = page["items"]
             before = {pid: self.cache.row(pid) for pid in [p.id for p, _, _ in items]} if since is not None else {}
+            provisional = set(self.cache.provisional())
             self.cache.upsert([(p, cb) for p, _, cb in items])
+            for p, _, cb in items:  # an offline claim survives a refresh until reconcile_claims settles it
+                if p.id in provisional and cb is None and p.status == "open":
+                    self.cache.mark_claimed(p.id, self.station_id, provisional=True)
             for p, _, cb in items:
                 total += 1
                 changed.append(p.id)

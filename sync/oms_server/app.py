@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi import FastAPI, Header, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import create_engine, event, func, select, update
@@ -501,4 +501,3 @@ def create_app(db_path: str | Path) -> FastAPI:
     return app
 
 
-_ = Request  # re-exported for type checkers of handlers added later
