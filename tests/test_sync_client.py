@@ -150,3 +150,20 @@ def test_tls_verification_stays_on(tmp_path):
     assert c.s.verify is True
     c2 = OmsClient("https://127.0.0.1:1", ca_bundle=str(tmp_path / "ca.pem"))
     assert c2.s.verify == str(tmp_path / "ca.pem")
+
+
+def test_partial_batch_answer_leaves_the_rest_pending(scripted, store):
+    from app.events import EventLog
+    from sync.outbox import drain, queue_stats
+
+    log = EventLog(store, "S1")
+    evs = [log.append("scan", {"i": i}) for i in range(3)]
+    srv = scripted([(200, {}, {"results": [{"id": evs[0].id, "status": "accepted"},
+                                           {"id": evs[1].id, "status": "duplicate"}],
+                               "server_time_ms": 10**12 * 2})])
+    c = OmsClient(srv.url, max_retries=0)
+    res = drain(c, store, "S1", batch_size=10, max_batches=1)
+    assert res.sent == 2 and res.duplicates == 1
+    n, _, _ = queue_stats(store)
+    assert n == 1  # the unanswered event is still queued, never assumed sent
+    assert res.clock_offset_ms > 0 and store.get_kv("sync.clock_offset_ms") == res.clock_offset_ms
