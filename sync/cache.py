@@ -1,0 +1,127 @@
+"""Pick-list and product cache in the station store: readable offline, without a SyncService."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.sqlite import insert
+
+from app import schema
+from app.picklist import PickList, PickListError
+from app.store import Store, now_ms
+
+log = logging.getLogger(__name__)
+
+ACTIVE = ("open", "claimed", "in_progress", "held")
+T = schema.picklists
+
+
+class PickListCache:
+    def __init__(self, store: Store, station_id: str | None = None) -> None:
+        self.store = store
+        self.station_id = station_id  # when set, orders claimed by other stations are not "open" here
+
+    def _parse(self, doc: str) -> PickList | None:
+        try:
+            return PickList.from_dict(json.loads(doc))
+        except (PickListError, ValueError) as e:  # cannot happen for what we wrote; never crash a screen
+            log.error("cached pick list unreadable: %s", e)
+            return None
+
+    def open_picklists(self) -> list[PickList]:
+        with self.store.read() as c:
+            q = select(T.c.doc).where(T.c.status.in_(ACTIVE)).order_by(T.c.id)
+            if self.station_id:
+                q = q.where(T.c.claimed_by.is_(None) | (T.c.claimed_by == self.station_id))
+            rows = c.execute(q).all()
+        return [p for p in (self._parse(r.doc) for r in rows) if p]
+
+    def get(self, order_id: str) -> PickList | None:
+        with self.store.read() as c:
+            row = c.execute(select(T.c.doc).where(T.c.id == order_id)).first()
+        return self._parse(row.doc) if row else None
+
+    def row(self, order_id: str) -> dict[str, Any] | None:
+        with self.store.read() as c:
+            row = c.execute(select(T).where(T.c.id == order_id)).first()
+        return dict(row._mapping) if row else None
+
+    def find_by_code(self, code: str) -> PickList | None:
+        code = code.strip()
+        with self.store.read() as c:
+            row = c.execute(select(T.c.doc).where((T.c.id == code) | (T.c.order_no == code)
+                                                  | (T.c.order_no == "#" + code))).first()
+        return self._parse(row.doc) if row else None
+
+    def upsert(self, items: list[tuple[PickList, str | None]], conn=None) -> None:
+        """items: (PickList, claimed_by). Keeps a local provisional claim and a review flag."""
+        if not items:
+            return
+        t = now_ms()
+        rows = [{"id": p.id, "order_no": p.order_no, "status": p.status, "claimed_by": cb, "provisional": False,
+                 "server_updated_at": p.updated_at, "fetched_at_ms": t,
+                 "doc": json.dumps(p.to_dict(), ensure_ascii=False, separators=(",", ":"))} for p, cb in items]
+        stmt = insert(T)
+        stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={
+            k: stmt.excluded[k] for k in ("order_no", "status", "claimed_by", "server_updated_at", "fetched_at_ms",
+                                          "doc")})
+        if conn is not None:
+            conn.execute(stmt, rows)
+        else:
+            with self.store.write() as c:
+                c.execute(stmt, rows)
+
+    def mark_claimed(self, order_id: str, station_id: str, *, provisional: bool) -> None:
+        with self.store.write() as c:
+            c.execute(update(T).where(T.c.id == order_id).values(claimed_by=station_id, provisional=provisional,
+                                                                 status="claimed"))
+
+    def set_status(self, order_id: str, status: str, *, claimed_by: str | None = None,
+                   provisional: bool = False) -> None:
+        with self.store.write() as c:
+            c.execute(update(T).where(T.c.id == order_id).values(status=status, claimed_by=claimed_by,
+                                                                 provisional=provisional))
+
+    def provisional(self) -> list[str]:
+        with self.store.read() as c:
+            return list(c.execute(select(T.c.id).where(T.c.provisional.is_(True))).scalars())
+
+    def set_review_flag(self, order_id: str, text: str) -> None:
+        with self.store.write() as c:
+            c.execute(update(T).where(T.c.id == order_id).values(review_flag=text))
+
+    def review_flag(self, order_id: str) -> str | None:
+        r = self.row(order_id)
+        return r["review_flag"] if r else None
+
+
+class ProductCache:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def upsert(self, products: list[dict]) -> None:
+        if not products:
+            return
+        t = now_ms()
+        rows = []
+        for p in products:
+            w = p.get("weight_g")
+            rows.append({"sku": p["sku"], "name": p["name"], "style": p.get("style") or "",
+                         "color": p.get("color") or "", "size": p.get("size") or "",
+                         "image_url": p.get("image_url") or "",
+                         "weight_g": float(w) if isinstance(w, int | float) and not isinstance(w, bool) else None,
+                         "doc": json.dumps(p, ensure_ascii=False), "updated_at_ms": t})
+        stmt = insert(schema.products)
+        stmt = stmt.on_conflict_do_update(index_elements=["sku"], set_={
+            k: stmt.excluded[k] for k in ("name", "style", "color", "size", "image_url", "weight_g", "doc",
+                                          "updated_at_ms")})
+        with self.store.write() as c:
+            c.execute(stmt, rows)
+
+    def get(self, sku: str) -> dict | None:
+        with self.store.read() as c:
+            row = c.execute(select(schema.products.c.doc).where(schema.products.c.sku == sku)).first()
+        return json.loads(row.doc) if row and row.doc else None

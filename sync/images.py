@@ -1,0 +1,66 @@
+"""Product image cache: files under <data_dir>/images, indexed in the station's images table."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.dialects.sqlite import insert
+
+from app import schema
+from app.store import Store, now_ms
+
+log = logging.getLogger(__name__)
+
+EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
+
+
+class ImageCache:
+    def __init__(self, store: Store, data_dir: str | Path) -> None:
+        self.store = store
+        self.dir = Path(data_dir) / "images"
+
+    def path_for(self, url: str) -> Path | None:
+        if not url:
+            return None
+        with self.store.read() as c:
+            row = c.execute(select(schema.images.c.path).where(schema.images.c.url == url)).first()
+        if not row:
+            return None
+        p = self.dir / row.path
+        return p if p.is_file() else None
+
+    def put(self, url: str, data: bytes, content_type: str) -> Path:
+        ct = content_type.split(";")[0].strip().lower()
+        if ct not in EXT:
+            raise ValueError(f"image {url}: unexpected content type {ct!r}")
+        digest = hashlib.sha256(data).hexdigest()
+        name = digest[:32] + EXT[ct]
+        self.dir.mkdir(parents=True, exist_ok=True)
+        p = self.dir / name
+        if not p.exists():
+            tmp = p.with_suffix(".part")
+            tmp.write_bytes(data)
+            tmp.replace(p)
+        stmt = insert(schema.images).values(url=url, path=name, content_type=ct, sha256=digest,
+                                            fetched_at_ms=now_ms())
+        stmt = stmt.on_conflict_do_update(index_elements=["url"], set_={
+            k: stmt.excluded[k] for k in ("path", "content_type", "sha256", "fetched_at_ms")})
+        with self.store.write() as c:
+            c.execute(stmt)
+        return p
+
+    def fetch_missing(self, client, urls) -> int:
+        n = 0
+        for url in sorted({u for u in urls if u}):
+            if self.path_for(url):
+                continue
+            try:
+                data, ct = client.image(url)
+                self.put(url, data, ct)
+                n += 1
+            except Exception as e:  # one bad image never stops the pull
+                log.warning("image %s not cached: %s", url, e)
+        return n

@@ -1,0 +1,188 @@
+"""Deterministic demo catalogue for the reference OMS (`--seed demo`). See docs/sync.md."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import delete, select
+
+from sync.oms_server import models as m
+
+COLORS = {"RED": (200, 40, 40), "BLUE": (40, 80, 200), "BLACK": (30, 30, 30), "GREEN": (40, 150, 70),
+          "WHITE": (235, 235, 235)}
+
+OPERATORS = [("OP-P1", "P-001", "Li Wei 李伟", "picker", "1111"),
+             ("OP-K1", "K-001", "Zhang Min 张敏", "packer", "2222"),
+             ("OP-S1", "S-001", "Wang Fang 王芳", "supervisor", "9999")]
+
+# Orders cancelled while being worked: the OMS cancels them this many ms after a station claims them.
+CANCEL_AFTER_CLAIM = {"SO-1005": 3_000, "SO-1013": 3_000}
+
+
+def ean13(base12: str) -> str:
+    s = sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(base12))
+    return base12 + str((10 - s % 10) % 10)
+
+
+def _image(kind: str, color: tuple[int, int, int], label: str) -> bytes:
+    img = Image.new("RGB", (240, 240), (248, 248, 246))
+    d = ImageDraw.Draw(img)
+    if kind == "tee":
+        d.polygon([(60, 50), (100, 40), (140, 40), (180, 50), (215, 90), (185, 110), (170, 95), (170, 200),
+                   (70, 200), (70, 95), (55, 110), (25, 90)], fill=color, outline=(0, 0, 0))
+    elif kind == "mug":
+        d.rectangle([60, 60, 160, 190], fill=color, outline=(0, 0, 0))
+        d.ellipse([140, 90, 200, 160], outline=color, width=12)
+    elif kind == "case":
+        d.rounded_rectangle([80, 30, 160, 210], radius=18, fill=color, outline=(0, 0, 0))
+        d.ellipse([95, 45, 120, 70], fill=(20, 20, 20))
+    else:  # bottle / box
+        d.rectangle([95, 40, 145, 70], fill=(120, 120, 120))
+        d.rounded_rectangle([70, 70, 170, 205], radius=14, fill=color, outline=(0, 0, 0))
+    font = ImageFont.load_default()
+    d.text((8, 215), label[:34], fill=(0, 0, 0), font=font)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _products() -> list[tuple[dict, str, tuple[int, int, int]]]:
+    out = []
+    n = 0
+
+    def add(sku, name, style, color, size, weight, kind, rgb, extra=None):
+        nonlocal n
+        n += 1
+        barcodes = [{"code": ean13(f"69{n:010d}"), "qty_per_scan": 1, "kind": "unit"}]
+        if extra:
+            barcodes.append(extra)
+        doc = {"sku": sku, "name": name, "style": style, "color": color, "size": size,
+               "image_url": f"/api/v1/images/{sku}.png", "weight_g": weight, "barcodes": barcodes}
+        out.append((doc, kind, rgb))
+
+    for c in ("RED", "BLUE", "BLACK"):
+        for s in ("S", "M", "L"):
+            add(f"TEE-{c}-{s}", f"Cotton T-shirt 纯棉T恤 {c} {s}", "TEE-CLASSIC", c, s, 180, "tee", COLORS[c])
+    for c in ("GREEN", "WHITE"):
+        for s in ("M", "L", "XL"):
+            add(f"POLO-{c}-{s}", f"Polo shirt {c} {s}", "POLO", c, s, 230, "tee", COLORS[c])
+    for c in ("BLACK", "GREEN"):
+        for s in ("M", "L"):
+            add(f"HOOD-{c}-{s}", f"Hoodie 连帽衫 {c} {s}", "HOODIE", c, s, 520, "tee", COLORS[c])
+    for c in ("WHITE", "BLACK", "BLUE"):
+        add(f"MUG-{c}", f"Ceramic mug 陶瓷杯 {c}", "MUG-350", c, "", 340, "mug", COLORS[c])
+    for model in ("X12", "X13", "Y5"):
+        for c in ("BLACK", "BLUE"):
+            add(f"CASE-{model}-{c}", f"Phone case {model} {c}", f"CASE-{model}", c, "", 40, "case", COLORS[c])
+    # case-pack items: a carton barcode (ITF-14 style 14 digits) worth 12 units
+    for i, nm in enumerate(("Tea bags 100pk 茶包", "Socks 3-pack", "Pens 10-pack", "Batteries AA 4pk")):
+        sku = f"PACK-{i + 1:02d}"
+        add(sku, nm, sku, "", "", 120, "box", (120, 90 + 20 * i, 60),
+            {"code": "1" + ean13(f"69{900 + i:010d}"), "qty_per_scan": 12, "kind": "case"})
+    # GS1 items with lots/expiry
+    for i, nm in enumerate(("Vitamin C tablets 维生素C", "Baby formula 婴儿奶粉", "Hand cream", "Face serum",
+                            "Protein bars")):
+        add(f"GS1-{i + 1:02d}", nm, f"GS1-{i + 1:02d}", "", "", 250, "box", (200, 160, 60 + 30 * i))
+    # fragile
+    for i, nm in enumerate(("Glass vase 玻璃花瓶", "Wine glass set", "Perfume 50ml")):
+        add(f"FRG-{i + 1:02d}", nm, f"FRG-{i + 1:02d}", "", "", 600, "box", (150, 200, 220))
+    # gifts / inserts
+    add("GIFT-CARD", "Thank-you card 感谢卡", "GIFT-CARD", "", "", 10, "box", (240, 200, 210))
+    add("GIFT-SAMPLE", "Free sample 赠品", "GIFT-SAMPLE", "", "", 20, "box", (210, 240, 200))
+    return out
+
+
+ADDRESSES = [
+    {"name": "陈静", "phone": "13800138000", "address_lines": ["浦东新区世纪大道100号", "20楼"], "city": "上海市",
+     "region": "上海", "postcode": "200120", "country": "CN"},
+    {"name": "刘洋", "phone": "13900139000", "address_lines": ["朝阳区建国路88号"], "city": "北京市", "region": "北京",
+     "postcode": "100022", "country": "CN"},
+    {"name": "Anna Schmidt", "phone": "+49 30 1234567", "address_lines": ["Hauptstr. 5"], "city": "Berlin",
+     "region": "BE", "postcode": "10115", "country": "DE"},
+    {"name": "John Miller", "phone": "+1 555 0100", "address_lines": ["12 Main St", "Apt 4"], "city": "Austin",
+     "region": "TX", "postcode": "78701", "country": "US"},
+]
+
+
+def build_orders(products: list[dict], n_orders: int = 20, seed: int = 4) -> list[dict]:
+    rnd = random.Random(seed)
+    by_sku = {p["sku"]: p for p in products}
+    bins = {p["sku"]: (f"A{(i // 10) + 1:02d}-{(i % 10) + 1:02d}", i) for i, p in enumerate(products)}
+    regular = [p for p in products if not p["sku"].startswith("GIFT")]
+    orders = []
+    for k in range(n_orders):
+        oid = f"SO-{1001 + k}"
+        n_lines = 1 if k % 5 == 0 else rnd.randint(2, 5)
+        chosen = rnd.sample(regular, n_lines)
+        if k % 4 == 1:
+            chosen.append(by_sku["GIFT-CARD" if k % 8 == 1 else "GIFT-SAMPLE"])
+        lines = []
+        for j, p in enumerate(chosen):
+            sku = p["sku"]
+            qty = 12 if sku.startswith("PACK") and k % 2 else (1 if k % 5 == 0 else rnd.randint(1, 3))
+            b, order = bins[sku]
+            lot = {"required": False, "allowed": [], "min_days_to_expiry": None}
+            if sku.startswith("GS1"):
+                lot = {"required": True, "allowed": [f"L{sku[-2:]}A", f"L{sku[-2:]}B"], "min_days_to_expiry": 30}
+            lines.append({
+                "id": f"{oid}-{j + 1}", "sku": sku, "name": p["name"], "style": p["style"], "color": p["color"],
+                "size": p["size"], "image_url": p["image_url"], "qty": qty, "unit": "pcs", "bin": b,
+                "bin_barcode": f"BIN-{b}", "bin_order": order, "barcodes": p["barcodes"], "lot": lot,
+                "gift": sku.startswith("GIFT"), "fragile": sku.startswith("FRG"), "serial_required": False,
+                "weight_g": p["weight_g"]})
+        styles = {ln["style"] for ln in lines}
+        on_order = {ln["sku"] for ln in lines}
+        siblings = [{"code": bc["code"], "sku": p["sku"], "style": p["style"], "color": p["color"],
+                     "size": p["size"], "name": p["name"]}
+                    for p in products if p["style"] in styles and p["sku"] not in on_order for bc in p["barcodes"]]
+        weight = sum(ln["qty"] * ln["weight_g"] for ln in lines) + 150
+        orders.append({
+            "id": oid, "order_no": f"#{50001 + k}", "status": "open",
+            "carrier": ["SF Express", "DHL", "UPS", "ZTO"][k % 4], "service": "standard",
+            "ship_to": ADDRESSES[k % len(ADDRESSES)], "expected_weight_g": weight,
+            "weight_tolerance_g": max(30.0, round(weight * 0.05)), "priority": 1 if k % 7 == 0 else 0,
+            "notes": "", "lines": lines, "siblings": siblings})
+    return orders
+
+
+def seed_demo(engine, t_ms: int = 1_767_225_600_000) -> None:
+    """Load the demo catalogue (idempotent: skipped when orders exist). t_ms fixes updated_ms (deterministic)."""
+    from app.operators import hash_pin
+
+    with engine.begin() as conn:
+        if conn.execute(select(m.orders.c.id).limit(1)).first():
+            return
+        for t in (m.products, m.images, m.operators):
+            conn.execute(delete(t))
+        prods = _products()
+        docs = [p for p, _, _ in prods]
+        conn.execute(m.products.insert(), [{"sku": p["sku"], "doc": json.dumps(p, ensure_ascii=False),
+                                            "updated_ms": t_ms} for p in docs])
+        conn.execute(m.images.insert(), [{"name": f"{p['sku']}.png", "content_type": "image/png",
+                                          "data": _image(kind, rgb, p["name"].encode("ascii", "ignore").decode())}
+                                         for p, kind, rgb in prods])
+        orders = build_orders(docs)
+        conn.execute(m.orders.insert(), [{
+            "id": o["id"], "order_no": o["order_no"], "status": "open",
+            "cancel_after_claim_ms": CANCEL_AFTER_CLAIM.get(o["id"]), "doc": json.dumps(o, ensure_ascii=False),
+            "updated_ms": t_ms} for o in orders])
+        conn.execute(m.operators.insert(), [{"id": i, "badge": b, "name": n, "role": r, "pin_hash": hash_pin(p),
+                                             "active": 1} for i, b, n, r, p in OPERATORS])
+
+
+def add_bulk_orders(engine, n_orders: int, lines_per_order: int, t_ms: int = 1_767_225_600_000) -> None:
+    """Synthetic load for the benchmark: n_orders x lines_per_order open pick lines."""
+    rows = []
+    for k in range(n_orders):
+        oid = f"BULK-{k:06d}"
+        lines = [{"id": f"{oid}-{j}", "sku": f"SKU-{(k * 7 + j) % 5000:05d}", "name": f"Item {j}", "qty": 1 + j % 3,
+                  "bin": f"B{j:03d}", "bin_order": j,
+                  "barcodes": [{"code": ean13(f"20{(k * lines_per_order + j):010d}"), "qty_per_scan": 1,
+                                "kind": "unit"}]} for j in range(lines_per_order)]
+        doc = {"id": oid, "order_no": f"#{k}", "status": "open", "lines": lines, "carrier": "DHL"}
+        rows.append({"id": oid, "order_no": f"#{k}", "status": "open", "doc": json.dumps(doc), "updated_ms": t_ms})
+    with engine.begin() as conn:
+        conn.execute(m.orders.insert(), rows)

@@ -1,0 +1,374 @@
+"""SyncService: the background pick-list poller and outbox worker, health, claims, order intercept."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from app.events import EventType
+from app.operators import Operator, Role
+from app.store import now_ms
+from sync.cache import PickListCache, ProductCache
+from sync.client import MalformedReply, OmsClient, OmsError, OmsUnavailable
+from sync.images import ImageCache
+from sync.outbox import drain, queue_stats
+
+log = logging.getLogger(__name__)
+
+KV_SINCE = "sync.picklists.since"
+KV_ETAG = "sync.picklists.etag"
+KV_PROD_SINCE = "sync.products.since"
+KV_HEALTH = "sync.health"
+KV_OFFSET = "sync.clock_offset_ms"
+KV_PRINTED_OFFLINE = "sync.printed_offline"
+
+
+@dataclass(frozen=True)
+class SyncHealth:
+    online: bool
+    last_success_ms: int | None
+    queue_depth: int
+    oldest_pending_age_s: float | None
+    consecutive_failures: int
+    last_error: str | None
+    clock_offset_ms: int | None
+    rejected_count: int
+    consecutive_successes: int = 0
+    avg_duration_ms: float | None = None
+    last_run_ms: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    ok: bool
+    provisional: bool
+    message_en: str
+    message_zh: str
+
+
+@dataclass(frozen=True)
+class Shippable:
+    ok: bool
+    status: str
+    reason: str | None
+    offline: bool
+    message_en: str = ""
+    message_zh: str = ""
+
+
+def health_from_store(store, *, online: bool | None = None) -> SyncHealth:
+    """Health readable from another process (`packstation sync-status`)."""
+    h = store.get_kv(KV_HEALTH, {}) or {}
+    n, oldest, rej = queue_stats(store)
+    return SyncHealth(
+        online=bool(h.get("online", False)) if online is None else online,
+        last_success_ms=h.get("last_success_ms"), queue_depth=n,
+        oldest_pending_age_s=None if oldest is None else max(0.0, (now_ms() - oldest) / 1000),
+        consecutive_failures=int(h.get("consecutive_failures", 0)), last_error=h.get("last_error"),
+        clock_offset_ms=store.get_kv(KV_OFFSET), rejected_count=rej,
+        consecutive_successes=int(h.get("consecutive_successes", 0)), avg_duration_ms=h.get("avg_duration_ms"),
+        last_run_ms=h.get("last_run_ms"))
+
+
+class SyncService:
+    def __init__(self, core, settings=None, *, client: OmsClient | None = None) -> None:
+        self.core = core
+        self.settings = settings or core.settings
+        self.store = core.store
+        self.station_id = self.settings.station.id
+        self.client = client or OmsClient.from_settings(self.settings)
+        self.cache = PickListCache(self.store, self.station_id)
+        self.products = ProductCache(self.store)
+        self.images = ImageCache(self.store, self.settings.data_dir)
+        self._listeners: list[Callable[[str, dict], None]] = []
+        self._stop = threading.Event()
+        self._wake_out = threading.Event()
+        self._wake_pull = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._hlock = threading.Lock()
+        h = self.store.get_kv(KV_HEALTH, {}) or {}
+        self._online = False
+        self._last_success_ms = h.get("last_success_ms")
+        self._fails = 0
+        self._succ = 0
+        self._last_error: str | None = h.get("last_error")
+        self._durations: list[float] = []
+        self._last_run_ms: int | None = None
+        core.events.subscribe(lambda ev: self._wake_out.set())
+
+    # -- listeners ---------------------------------------------------------------------------------
+    def add_listener(self, fn: Callable[[str, dict], None]) -> None:
+        self._listeners.append(fn)
+
+    def _notify(self, kind: str, data: dict) -> None:
+        for fn in list(self._listeners):
+            try:
+                fn(kind, data)
+            except Exception:
+                log.exception("sync listener failed for %s", kind)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._threads:
+            return
+        self._stop.clear()
+        for name, fn in (("sync-outbox", self._outbox_loop), ("sync-pull", self._pull_loop)):
+            t = threading.Thread(target=fn, name=name, daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake_out.set()
+        self._wake_pull.set()
+        for t in self._threads:
+            t.join(timeout)
+        self._threads = []
+        self.client.close()
+
+    def sync_now(self) -> None:
+        self._wake_out.set()
+        self._wake_pull.set()
+
+    # -- health ------------------------------------------------------------------------------------
+    def _record(self, ok: bool, t0: float, err: str | None = None) -> None:
+        with self._hlock:
+            self._last_run_ms = now_ms()
+            self._durations = (self._durations + [(time.monotonic() - t0) * 1000])[-50:]
+            if ok:
+                self._online, self._succ, self._fails = True, self._succ + 1, 0
+                self._last_success_ms = now_ms()
+            else:
+                self._online, self._fails, self._succ = False, self._fails + 1, 0
+                self._last_error = err
+            h = {"online": self._online, "last_success_ms": self._last_success_ms,
+                 "consecutive_failures": self._fails, "consecutive_successes": self._succ,
+                 "last_error": self._last_error, "last_run_ms": self._last_run_ms,
+                 "avg_duration_ms": round(sum(self._durations) / len(self._durations), 1)}
+        try:
+            self.store.set_kv(KV_HEALTH, h)
+        except Exception:
+            log.exception("could not record sync health")
+        self._notify("health", self.health().to_dict())
+
+    def health(self) -> SyncHealth:
+        return health_from_store(self.store, online=self._online)
+
+    # -- workers -----------------------------------------------------------------------------------
+    def _outbox_loop(self) -> None:
+        backoff = 1.0
+        while not self._stop.is_set():
+            n, _, _ = queue_stats(self.store)
+            wait = 30.0
+            if n:
+                t0 = time.monotonic()
+                try:
+                    self.outbox_once()
+                    self._record(True, t0)
+                    backoff = 1.0
+                    wait = 0.0 if queue_stats(self.store)[0] else 30.0
+                except OmsError as e:
+                    log.warning("outbox: %s", e)
+                    self._record(False, t0, str(e))
+                    wait, backoff = backoff, min(backoff * 2, 60.0)
+                except Exception as e:  # a bug must not kill the worker thread
+                    log.exception("outbox worker error")
+                    self._record(False, t0, f"{type(e).__name__}: {e}")
+                    wait, backoff = backoff, min(backoff * 2, 60.0)
+            if wait:
+                self._wake_out.wait(wait)
+            self._wake_out.clear()
+
+    def outbox_once(self) -> int:
+        res = drain(self.client, self.store, self.station_id, batch_size=self.settings.oms.batch_size,
+                    clock_offset_ms=self.store.get_kv(KV_OFFSET))
+        if res.rejected:
+            self._notify("events_rejected", {"events": res.rejected})
+        return res.sent
+
+    def _pull_loop(self) -> None:
+        while not self._stop.is_set():
+            t0 = time.monotonic()
+            try:
+                self.pull_once()
+                self._record(True, t0)
+            except OmsError as e:
+                log.warning("pick-list pull: %s", e)
+                self._record(False, t0, str(e))
+            except Exception as e:
+                log.exception("pick-list poller error")
+                self._record(False, t0, f"{type(e).__name__}: {e}")
+            interval = self.settings.oms.poll_interval_s if self._online else min(
+                self.settings.oms.poll_interval_s, 5.0 * (2 ** min(self._fails, 4)))
+            self._wake_pull.wait(interval)
+            self._wake_pull.clear()
+
+    def pull_once(self) -> int:
+        """One incremental pull of pick lists, products, operators and missing images; reconcile claims."""
+        t0 = now_ms()
+        _, srv, t1 = self.client.server_time()
+        from sync.outbox import estimate_offset
+        self.store.set_kv(KV_OFFSET, estimate_offset(t0, srv, t1))
+        n = self.pull_picklists()
+        self.pull_products()
+        self.pull_operators()
+        self.reconcile_claims()
+        urls = [ln.image_url for p in self.cache.open_picklists() for ln in p.lines]
+        self.images.fetch_missing(self.client, urls)
+        return n
+
+    def pull_picklists(self) -> int:
+        since = self.store.get_kv(KV_SINCE)
+        etag = self.store.get_kv(KV_ETAG) if since is None else None
+        cursor = None
+        total, max_upd = 0, since or 0
+        changed: list[str] = []
+        while True:
+            page, et = self.client.list_picklists(self.station_id, updated_since=since, cursor=cursor,
+                                                  etag=etag if cursor is None else None, limit=500)
+            if page is None:
+                break
+            items = page["items"]
+            before = {pid: self.cache.row(pid) for pid in [p.id for p, _, _ in items]} if since is not None else {}
+            provisional = set(self.cache.provisional())
+            self.cache.upsert([(p, cb) for p, _, cb in items])
+            for p, _, cb in items:  # an offline claim survives a refresh until reconcile_claims settles it
+                if p.id in provisional and cb is None and p.status == "open":
+                    self.cache.mark_claimed(p.id, self.station_id, provisional=True)
+            for p, _, cb in items:
+                total += 1
+                changed.append(p.id)
+                try:
+                    max_upd = max(max_upd, int(p.updated_at))
+                except ValueError:
+                    pass
+                old = before.get(p.id)
+                if old and p.status == "cancelled" and old["status"] != "cancelled":
+                    self._order_cancelled(p.id, old)
+                elif old and old["claimed_by"] == self.station_id and cb and cb != self.station_id:
+                    self.cache.set_status(p.id, p.status, claimed_by=cb)
+                    self._notify("claim_lost", {"order_id": p.id, "claimed_by": cb})
+            cursor = page["next_cursor"]
+            if cursor is None:
+                if since is None and et:
+                    self.store.set_kv(KV_ETAG, et)
+                break
+        if max_upd:
+            self.store.set_kv(KV_SINCE, max_upd)
+        if changed:
+            self._notify("picklists_changed", {"ids": changed})
+        return total
+
+    def _order_cancelled(self, order_id: str, old: dict) -> None:
+        printed = order_id in (self.store.get_kv(KV_PRINTED_OFFLINE, []) or [])
+        if printed:
+            self.cache.set_review_flag(order_id, "cancelled by the OMS after its label was printed offline")
+        self.cache.set_status(order_id, "cancelled")
+        self._notify("order_cancelled", {"order_id": order_id, "printed_offline": printed,
+                                         "message_en": f"Order {order_id} was cancelled. Stop and put items back.",
+                                         "message_zh": f"订单 {order_id} 已取消，请停止并将商品放回。"})
+
+    def pull_products(self) -> int:
+        """Incremental by the OMS's own clock: next time ask for what changed since this pull started
+        (minus a second of overlap; re-reading a product is harmless)."""
+        since = self.store.get_kv(KV_PROD_SINCE)
+        cursor, n, started = None, 0, None
+        while True:
+            page, _ = self.client.list_products(updated_since=since, cursor=cursor)
+            if page is None:
+                break
+            started = started or page["server_time_ms"]
+            self.products.upsert(page["items"])
+            n += len(page["items"])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        if started:
+            self.store.set_kv(KV_PROD_SINCE, max(0, started - 1000))
+        return n
+
+    def pull_operators(self) -> int:
+        ops = self.client.operators()
+        for o in ops:
+            self.core.operators.upsert_hashed(
+                Operator(id=o["id"], badge=o["badge"], name=o["name"], role=Role(o["role"]),
+                         active=bool(o.get("active", True)), source="oms"), o["pin_hash"])
+        return len(ops)
+
+    def reconcile_claims(self) -> None:
+        for pid in self.cache.provisional():
+            ok, d = self.client.claim(pid, self.station_id, provisional=True)
+            if ok:
+                self.cache.mark_claimed(pid, self.station_id, provisional=False)
+            elif d.get("status") == "cancelled":
+                self.cache.set_status(pid, "cancelled")
+                self._notify("order_cancelled", {"order_id": pid, "printed_offline": False,
+                                                 "message_en": f"Order {pid} was cancelled.",
+                                                 "message_zh": f"订单 {pid} 已取消。"})
+            else:
+                self.cache.set_status(pid, d.get("status") or "claimed", claimed_by=d.get("claimed_by"))
+                self._notify("claim_lost", {"order_id": pid, "claimed_by": d.get("claimed_by"),
+                                            "message_en": f"Order {pid} was given to another station.",
+                                            "message_zh": f"订单 {pid} 已分配给其他工作站。"})
+
+    # -- station actions ---------------------------------------------------------------------------
+    def claim(self, order_id: str, operator_id: str | None = None) -> ClaimResult:
+        if self.cache.row(order_id) is None:
+            return ClaimResult(False, False, f"Order {order_id} is not in the local list.",
+                               f"本地列表中没有订单 {order_id}。")
+        try:
+            ok, d = self.client.claim(order_id, self.station_id, claimed_at_ms=now_ms(),
+                                      timeout=(self.settings.oms.connect_timeout_s,
+                                               self.settings.oms.intercept_timeout_s))
+        except (OmsUnavailable, MalformedReply) as e:
+            log.info("claim %s offline (%s): provisional", order_id, e)
+            self.cache.mark_claimed(order_id, self.station_id, provisional=True)
+            self.core.events.append(EventType.PICKLIST_CLAIMED, {"order_id": order_id, "provisional": True},
+                                    operator_id=operator_id, order_id=order_id)
+            return ClaimResult(True, True, "OMS offline: claimed provisionally, will be confirmed later.",
+                               "OMS 离线：已临时领取，联网后确认。")
+        if not ok:
+            who = d.get("claimed_by")
+            st = d.get("status")
+            if st in ("cancelled", "held", "done") and not who:
+                self.cache.set_status(order_id, st)
+            if who and who != self.station_id:
+                return ClaimResult(False, False, f"Order {order_id} is already taken by station {who}.",
+                                   f"订单 {order_id} 已被工作站 {who} 领取。")
+            return ClaimResult(False, False, f"Order {order_id} cannot be worked (status: {st}).",
+                               f"订单 {order_id} 无法作业（状态：{st}）。")
+        self.cache.mark_claimed(order_id, self.station_id, provisional=False)
+        self.core.events.append(EventType.PICKLIST_CLAIMED, {"order_id": order_id, "provisional": False},
+                                operator_id=operator_id, order_id=order_id)
+        return ClaimResult(True, False, f"Order {order_id} claimed.", f"已领取订单 {order_id}。")
+
+    def check_shippable(self, order_id: str) -> Shippable:
+        try:
+            d = self.client.order_status(order_id, timeout=self.settings.oms.intercept_timeout_s)
+        except OmsError as e:
+            log.info("order intercept for %s offline: %s", order_id, e)
+            printed = list(self.store.get_kv(KV_PRINTED_OFFLINE, []) or [])
+            if order_id not in printed:
+                self.store.set_kv(KV_PRINTED_OFFLINE, (printed + [order_id])[-5000:])
+            return Shippable(True, "unknown", None, True, "OMS offline: label allowed; the order will be checked later.",
+                             "OMS 离线：允许打印面单，订单稍后核对。")
+        if d is None:
+            return Shippable(False, "unknown", "not_found", False, f"Order {order_id} is unknown to the OMS.",
+                             f"OMS 中找不到订单 {order_id}。")
+        st, reason = d["status"], d.get("reason")
+        if st in ("cancelled", "held"):
+            self.cache.set_status(order_id, st, claimed_by=self.station_id)
+            self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": st,
+                                                                  "reason": reason or ""}, order_id=order_id)
+            word_zh = "已取消" if st == "cancelled" else "被暂停"
+            return Shippable(False, st, reason, False,
+                             f"STOP: order {order_id} is {st}{': ' + reason if reason else ''}. Do not ship.",
+                             f"停止：订单 {order_id} {word_zh}，请勿发货。")
+        return Shippable(True, st, reason, False)

@@ -1,0 +1,156 @@
+"""The reference OMS on loopback: demo seed, claims, de-duplication, ETags, cancellation while worked."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from app.operators import verify_pin
+from app.picklist import PickList
+
+
+@pytest.fixture
+def oms(tmp_path):
+    from sync.oms_server import serve_in_thread
+
+    srv = serve_in_thread(tmp_path / "oms.sqlite3", port=0, seed="demo")
+    yield srv
+    srv.stop()
+
+
+def _ean_ok(code: str) -> bool:
+    digits = [int(c) for c in code]
+    s = sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits[:12]))
+    return (10 - s % 10) % 10 == digits[12]
+
+
+def test_demo_seed_catalogue(oms):
+    prods = requests.get(oms.url + "/api/v1/products", params={"limit": 1000}, timeout=5).json()["items"]
+    assert len(prods) >= 40
+    units = [b["code"] for p in prods for b in p["barcodes"] if b["kind"] == "unit"]
+    assert units and all(len(c) == 13 and _ean_ok(c) for c in units)
+    assert any(b["kind"] == "case" and b["qty_per_scan"] == 12 for p in prods for b in p["barcodes"])
+    styles: dict[str, set] = {}
+    for p in prods:
+        styles.setdefault(p["style"], set()).add((p["color"], p["size"]))
+    assert max(len(v) for v in styles.values()) >= 9  # TEE in 3 colours x 3 sizes
+    assert any("\u4e00" <= ch <= "\u9fff" for p in prods for ch in p["name"])
+    img = requests.get(oms.url + prods[0]["image_url"], timeout=5)
+    assert img.status_code == 200 and img.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+    page = requests.get(oms.url + "/api/v1/picklists", timeout=5).json()
+    pls = [PickList.from_dict(x) for x in page["items"]]
+    assert len(pls) == 20
+    lines = [ln for p in pls for ln in p.lines]
+    assert any(ln.gift for ln in lines) and any(ln.fragile for ln in lines)
+    assert any(ln.lot.required and ln.lot.allowed for ln in lines)
+    assert any(len(p.lines) > 1 for p in pls) and any(p.siblings for p in pls)
+    assert any(p.ship_to.city == "上海市" for p in pls)
+    assert all(ln.bin_barcode and ln.bin for ln in lines)
+
+
+def test_demo_operators_have_known_pins(oms):
+    ops = {o["badge"]: o for o in requests.get(oms.url + "/api/v1/operators", timeout=5).json()["items"]}
+    assert verify_pin("1111", ops["P-001"]["pin_hash"]) and ops["P-001"]["role"] == "picker"
+    assert verify_pin("2222", ops["K-001"]["pin_hash"])
+    assert verify_pin("9999", ops["S-001"]["pin_hash"]) and ops["S-001"]["role"] == "supervisor"
+    assert not verify_pin("0000", ops["S-001"]["pin_hash"])
+
+
+def test_two_stations_never_claim_the_same_order(oms):
+    u = oms.url + "/api/v1/picklists/SO-1002/claim"
+    a = requests.post(u, json={"station_id": "A"}, timeout=5)
+    b = requests.post(u, json={"station_id": "B"}, timeout=5)
+    again = requests.post(u, json={"station_id": "A"}, timeout=5)
+    assert a.status_code == 200 and again.status_code == 200
+    assert b.status_code == 409 and b.json()["claimed_by"] == "A"
+    r = requests.post(oms.url + "/api/v1/picklists/SO-1002/release", json={"station_id": "A"}, timeout=5)
+    assert r.json()["status"] == "open"
+    assert requests.post(u, json={"station_id": "B"}, timeout=5).status_code == 200
+
+
+def _ev(i, sid="ST-X"):
+    return {"id": f"ev-{sid}-{i}", "station_id": sid, "seq": i, "ts_utc_ms": 1, "type": "scan", "payload": {"i": i}}
+
+
+def test_events_deduplicated_by_id_and_stats(oms):
+    u = oms.url + "/api/v1/events/batch"
+    r1 = requests.post(u, json={"station_id": "ST-X", "sent_at_ms": 1, "clock_offset_ms": 42,
+                                "events": [_ev(1), _ev(2)]}, timeout=5).json()
+    r2 = requests.post(u, json={"station_id": "ST-X", "sent_at_ms": 2, "clock_offset_ms": 40,
+                                "events": [_ev(2), _ev(3), _ev(0), _ev(4, "OTHER")]}, timeout=5).json()
+    assert [x["status"] for x in r1["results"]] == ["accepted", "accepted"]
+    assert [x["status"] for x in r2["results"]] == ["duplicate", "accepted", "rejected", "rejected"]
+    assert r2["results"][2]["reason"]
+    st = requests.get(oms.url + "/api/v1/_stats", timeout=5).json()
+    assert st["events_unique"] == 3 and st["duplicates"] == 1 and st["events_received"] == 6
+    assert st["per_station"]["ST-X"]["last_clock_offset_ms"] == 40
+
+
+def test_etag_and_incremental_listing(oms):
+    u = oms.url + "/api/v1/picklists"
+    r = requests.get(u, timeout=5)
+    et = r.headers["ETag"]
+    assert requests.get(u, headers={"If-None-Match": et}, timeout=5).status_code == 304
+    since = max(int(x["updated_at"]) for x in r.json()["items"])
+    assert requests.get(u, params={"updated_since": since}, timeout=5).json()["items"] == []
+    requests.post(u + "/SO-1003/claim", json={"station_id": "A"}, timeout=5)
+    assert requests.get(u, headers={"If-None-Match": et}, timeout=5).status_code == 200
+    changed = requests.get(u, params={"updated_since": since}, timeout=5).json()["items"]
+    assert [x["id"] for x in changed] == ["SO-1003"] and changed[0]["claimed_by"] == "A"
+    # paging by cursor returns every order exactly once
+    seen, cur = [], None
+    while True:
+        page = requests.get(u, params={"limit": 7, **({"cursor": cur} if cur else {})}, timeout=5).json()
+        seen += [x["id"] for x in page["items"]]
+        cur = page["next_cursor"]
+        if not cur:
+            break
+    assert sorted(seen) == sorted(set(seen)) and len(seen) == 20
+
+
+def test_order_cancelled_shortly_after_claim(oms, monkeypatch):
+    from sync.oms_server import seed
+
+    assert "SO-1005" in seed.CANCEL_AFTER_CLAIM
+    requests.post(oms.url + "/api/v1/picklists/SO-1005/claim", json={"station_id": "A"}, timeout=5)
+    st = requests.get(oms.url + "/api/v1/orders/SO-1005/status", timeout=5).json()
+    assert st["status"] == "claimed"
+    # advance the server's clock rather than sleeping
+    from sync.oms_server import app as appmod
+
+    real = appmod.now_ms
+    monkeypatch.setattr(appmod, "now_ms", lambda: real() + seed.CANCEL_AFTER_CLAIM["SO-1005"] + 1)
+    st = requests.get(oms.url + "/api/v1/orders/SO-1005/status", timeout=5).json()
+    assert st["status"] == "cancelled" and st["reason"]
+    assert requests.get(oms.url + "/api/v1/orders/NOPE/status", timeout=5).status_code == 404
+
+
+def test_cli_oms_server_serves(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    p = subprocess.Popen([sys.executable, "-m", "app", "oms-server", "--db", str(tmp_path / "o.db"), "--port",
+                          str(port), "--seed", "demo"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = requests.get(f"http://127.0.0.1:{port}/api/v1/time", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and p.poll() is None, p.stderr.read() if p.poll() else ""
+                time.sleep(0.1)
+        assert isinstance(r.json()["server_time_ms"], int)
+    finally:
+        p.terminate()
+        p.wait(10)

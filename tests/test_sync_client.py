@@ -1,0 +1,169 @@
+"""OmsClient against real loopback servers: token file rules, retries honouring Retry-After, validation."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from sync.client import MalformedReply, OmsClient, OmsUnavailable, TokenFileError, backoff_s, read_token
+
+
+class Scripted:
+    """A loopback HTTP server answering a scripted list of (status, headers, body); records requests."""
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.seen: list[dict] = []
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            def _go(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                if n:
+                    self.rfile.read(n)
+                outer.seen.append({"path": self.path, "auth": self.headers.get("Authorization"),
+                                   "inm": self.headers.get("If-None-Match")})
+                status, headers, body = outer.script.pop(0) if outer.script else (500, {}, b"{}")
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _go
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.t = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.t.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def scripted():
+    made = []
+
+    def make(script):
+        s = Scripted(script)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()
+
+
+def test_token_file_must_be_private(tmp_path):
+    f = tmp_path / "token"
+    f.write_text("s3cr3t-token\n")
+    f.chmod(0o644)
+    with pytest.raises(TokenFileError, match="chmod 600"):
+        read_token(str(f))
+    f.chmod(0o600)
+    assert read_token(str(f)) == "s3cr3t-token"
+    with pytest.raises(TokenFileError):
+        read_token(str(tmp_path / "missing"))
+
+
+def test_token_sent_as_bearer_and_never_logged(scripted, caplog):
+    srv = scripted([(503, {"Retry-After": "0"}, {}), (200, {}, {"server_time_ms": 5})])
+    c = OmsClient(srv.url, token="s3cr3t-token", backoff_base_s=0.001, seed=1)
+    with caplog.at_level(logging.DEBUG):
+        assert c.server_time()[1] == 5
+    assert [s["auth"] for s in srv.seen] == ["Bearer s3cr3t-token"] * 2
+    assert "s3cr3t" not in caplog.text and "s3cr3t" not in repr(c)
+    c.close()
+
+
+def test_retry_after_is_honoured_and_retries_bounded(scripted, monkeypatch):
+    import sync.client as mod
+
+    waits: list[float] = []
+    monkeypatch.setattr(mod.time, "sleep", waits.append)
+    srv = scripted([(429, {"Retry-After": "7"}, {}), (503, {"Retry-After": "3"}, {}),
+                    (200, {}, {"server_time_ms": 9})])
+    c = OmsClient(srv.url, backoff_base_s=0.01, backoff_cap_s=30, seed=2)
+    assert c.server_time()[1] == 9
+    assert waits[0] >= 7 and waits[1] >= 3
+    srv2 = scripted([(500, {}, {})] * 3)
+    c2 = OmsClient(srv2.url, max_retries=2, backoff_base_s=0.01, seed=3)
+    with pytest.raises(OmsUnavailable, match="HTTP 500"):
+        c2.server_time()
+    assert len(srv2.seen) == 3 and c2.counters.failures == 1
+
+
+def test_full_jitter_backoff_bounds():
+    import random
+
+    r = random.Random(0)
+    vals = [backoff_s(5, 0.5, 4.0, r) for _ in range(200)]
+    assert all(0 <= v <= 4.0 for v in vals) and max(vals) > 2.0 and min(vals) < 1.0
+
+
+def test_malformed_replies_are_clear_errors_counted_and_logged(scripted, caplog):
+    srv = scripted([(200, {}, b"<html>proxy login</html>"),
+                    (200, {}, {"items": "nope", "server_time_ms": 1}),
+                    (200, {}, {"items": [{"id": "A", "lines": [{"id": "1", "sku": "X", "qty": "two"}]},
+                                         {"id": "B", "lines": [{"id": "1", "sku": "Y", "qty": 2}]}],
+                               "next_cursor": None, "server_time_ms": 1}),
+                    (200, {}, {"results": [{"id": "x", "status": "maybe"}], "server_time_ms": 1})])
+    c = OmsClient(srv.url, max_retries=0)
+    with caplog.at_level(logging.ERROR):
+        with pytest.raises(MalformedReply, match="not JSON"):
+            c.server_time()
+        with pytest.raises(MalformedReply, match="items"):
+            c.list_picklists("S1")
+        page, _ = c.list_picklists("S1")
+        assert [p.id for p, _, _ in page["items"]] == ["B"]  # the bad one skipped, the good one kept
+        with pytest.raises(MalformedReply, match="results"):
+            c.send_batch("S1", [], None)
+    assert c.counters.malformed == 4
+    assert "qty" in caplog.text
+
+
+def test_connection_refused_is_unavailable():
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    c = OmsClient(f"http://127.0.0.1:{port}", max_retries=1, backoff_base_s=0.001, connect_timeout_s=0.5)
+    with pytest.raises(OmsUnavailable):
+        c.server_time()
+
+
+def test_tls_verification_stays_on(tmp_path):
+    c = OmsClient("https://127.0.0.1:1", ca_bundle="")
+    assert c.s.verify is True
+    c2 = OmsClient("https://127.0.0.1:1", ca_bundle=str(tmp_path / "ca.pem"))
+    assert c2.s.verify == str(tmp_path / "ca.pem")
+
+
+def test_partial_batch_answer_leaves_the_rest_pending(scripted, store):
+    from app.events import EventLog
+    from sync.outbox import drain, queue_stats
+
+    log = EventLog(store, "S1")
+    evs = [log.append("scan", {"i": i}) for i in range(3)]
+    srv = scripted([(200, {}, {"results": [{"id": evs[0].id, "status": "accepted"},
+                                           {"id": evs[1].id, "status": "duplicate"}],
+                               "server_time_ms": 10**12 * 2})])
+    c = OmsClient(srv.url, max_retries=0)
+    res = drain(c, store, "S1", batch_size=10, max_batches=1)
+    assert res.sent == 2 and res.duplicates == 1
+    n, _, _ = queue_stats(store)
+    assert n == 1  # the unanswered event is still queued, never assumed sent
+    assert res.clock_offset_ms > 0 and store.get_kv("sync.clock_offset_ms") == res.clock_offset_ms

@@ -1,0 +1,173 @@
+"""SyncService end to end against the reference OMS on loopback, with a FaultProxy to cut the network."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+import requests
+
+from sync.client import OmsClient
+from sync.proxy import FaultProxy
+
+
+@pytest.fixture
+def env(tmp_path, settings):
+    from app.core import open_core
+    from sync.oms_server import serve_in_thread
+    from sync.service import SyncService
+
+    srv = serve_in_thread(tmp_path / "oms.sqlite3", seed="demo")
+    proxy = FaultProxy(srv.port).start()
+    settings.station.id = "ST-T"
+    settings.oms.url = proxy.url
+    settings.oms.intercept_timeout_s = 0.5
+    settings.oms.connect_timeout_s = 0.5
+    settings.oms.read_timeout_s = 2
+    core = open_core(settings)
+    svc = SyncService(core, settings, client=OmsClient(proxy.url, max_retries=1, backoff_base_s=0.01,
+                                                       connect_timeout_s=0.5, read_timeout_s=2))
+    got: list[tuple[str, dict]] = []
+    svc.add_listener(lambda k, d: got.append((k, d)))
+    yield srv, proxy, core, svc, got
+    svc.stop()
+    core.close()
+    proxy.stop()
+    srv.stop()
+
+
+def test_pull_caches_everything_and_works_offline(env):
+    srv, proxy, core, svc, got = env
+    assert svc.pull_once() == 20
+    proxy.set_mode("down")
+    assert len(svc.cache.open_picklists()) == 20
+    pl = svc.cache.get("SO-1001")
+    assert pl is not None and svc.cache.find_by_code(pl.order_no).id == "SO-1001"
+    assert svc.cache.find_by_code("50001").id == "SO-1001"
+    p = svc.images.path_for(pl.lines[0].image_url)
+    assert p is not None and p.read_bytes()[:4] == b"\x89PNG"
+    assert svc.products.get("TEE-RED-M")["style"] == "TEE-CLASSIC"
+    assert core.operators.authenticate("K-001", "2222").role.value == "packer"  # offline login
+    assert any(k == "picklists_changed" and len(d["ids"]) == 20 for k, d in got)
+    from sync.client import OmsUnavailable
+
+    with pytest.raises(OmsUnavailable):
+        svc.pull_once()
+
+
+def test_second_pull_is_incremental_and_conditional(env):
+    srv, proxy, core, svc, got = env
+    assert svc.pull_picklists() == 20
+    assert svc.pull_picklists() == 0
+    requests.post(srv.url + "/api/v1/picklists/SO-1004/claim", json={"station_id": "OTHER"}, timeout=5)
+    assert svc.pull_picklists() == 1
+    assert svc.cache.row("SO-1004")["claimed_by"] == "OTHER"
+
+
+def test_outbox_drains_in_order_and_keeps_rejected(env):
+    srv, proxy, core, svc, got = env
+    for i in range(450):
+        core.events.append("scan", {"i": i}, order_id="SO-1001")
+    # an event with a foreign station id is rejected by the OMS: kept, shown, never dropped
+    from app import schema
+
+    with core.store.write() as c:
+        c.execute(schema.events.update().where(schema.events.c.seq == 7).values(station_id="FORGED"))
+    assert svc.outbox_once() == 449
+    h = svc.health()
+    assert h.queue_depth == 0 and h.rejected_count == 1 and h.clock_offset_ms is not None
+    assert any(k == "events_rejected" and d["events"][0]["seq"] == 7 for k, d in got)
+    st = requests.get(srv.url + "/api/v1/_stats", timeout=5).json()
+    assert st["per_station"]["ST-T"]["unique"] == 449
+    with core.store.read() as c:
+        row = c.execute(schema.events.select().where(schema.events.c.seq == 7)).first()
+    assert row.sync_state == "rejected" and "station" in row.reject_reason
+    received = sorted(json.loads(r)["seq"] for r in _server_docs(srv))
+    assert received == [s for s in range(1, 451) if s != 7]
+
+
+def _server_docs(srv):
+    from sqlalchemy import select
+
+    from sync.oms_server import models as m
+
+    with srv.app.state.engine.connect() as c:
+        return list(c.execute(select(m.events.c.doc)).scalars())
+
+
+def test_claims_online_conflict_and_offline_reconcile(env):
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    r = svc.claim("SO-1001")
+    assert r.ok and not r.provisional
+    requests.post(srv.url + "/api/v1/picklists/SO-1002/claim", json={"station_id": "OTHER"}, timeout=5)
+    r = svc.claim("SO-1002")
+    assert not r.ok and "OTHER" in r.message_en and "OTHER" in r.message_zh
+    proxy.set_mode("down")
+    r = svc.claim("SO-1003")
+    assert r.ok and r.provisional and svc.cache.row("SO-1003")["provisional"]
+    # meanwhile the OMS gives SO-1003 to another station
+    requests.post(srv.url + "/api/v1/picklists/SO-1003/claim", json={"station_id": "OTHER"}, timeout=5)
+    r = svc.claim("SO-1006")
+    assert r.provisional
+    proxy.set_mode("pass")
+    requests.post(srv.url + "/api/v1/picklists/SO-1006/release", json={"station_id": "X"}, timeout=5)  # touched
+    svc.pull_picklists()
+    assert svc.cache.row("SO-1006")["provisional"]  # a refresh does not forget the offline claim
+    svc.reconcile_claims()
+    assert any(k == "claim_lost" and d["order_id"] == "SO-1003" and d["claimed_by"] == "OTHER" for k, d in got)
+    assert svc.cache.row("SO-1006")["provisional"] is False or svc.cache.row("SO-1006")["provisional"] == 0
+    ev = [e.payload for e in core.events.events(types=["picklist_claimed"])]
+    assert {"order_id": "SO-1003", "provisional": True} in ev
+
+
+def test_intercept_stops_cancelled_and_flags_offline_labels(env, monkeypatch):
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    assert svc.check_shippable("SO-1001").ok
+    assert svc.claim("SO-1005").ok
+    from sync.oms_server import app as appmod
+
+    real = appmod.now_ms
+    monkeypatch.setattr(appmod, "now_ms", lambda: real() + 10_000)  # the demo cancels SO-1005 3 s after claim
+    s = svc.check_shippable("SO-1005")
+    assert not s.ok and s.status == "cancelled" and "STOP" in s.message_en and s.message_zh
+    assert core.events.last("order_intercepted").payload["order_id"] == "SO-1005"
+    # offline: the label may print, and the order is flagged when the OMS later reports it cancelled
+    assert svc.claim("SO-1013").ok
+    proxy.set_mode("drop")
+    s = svc.check_shippable("SO-1013")
+    assert s.ok and s.offline
+    proxy.set_mode("pass")
+    monkeypatch.setattr(appmod, "now_ms", lambda: real() + 20_000)  # 10 s after the claim of SO-1013
+    svc.pull_picklists()
+    assert svc.cache.review_flag("SO-1013")
+    assert any(k == "order_cancelled" and d["order_id"] == "SO-1013" and d["printed_offline"] for k, d in got)
+
+
+def test_background_service_and_health_cli(env, tmp_path):
+    from conftest import run_cli
+
+    srv, proxy, core, svc, got = env
+    proxy.set_mode("down")
+    for i in range(5):
+        core.events.append("scan", {"i": i})
+    done = threading.Event()
+    svc.add_listener(lambda k, d: done.set() if k == "health" and not d["online"] else None)
+    svc.start()
+    assert done.wait(10)
+    h = svc.health()
+    assert not h.online and h.consecutive_failures >= 1 and h.last_error and h.queue_depth == 5
+    back = threading.Event()
+    svc.add_listener(lambda k, d: back.set() if k == "health" and d["queue_depth"] == 0 else None)
+    proxy.set_mode("pass")
+    svc.sync_now()
+    assert back.wait(15)
+    assert svc.health().last_success_ms
+    cfg = tmp_path / "station.toml"
+    cfg.write_text(f'[station]\nid = "ST-T"\ndata_dir = "{core.settings.station.data_dir}"\n')
+    r = run_cli("--config", str(cfg), "sync-status", "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["queue_depth"] == 0 and d["last_success_ms"] and "clock_offset_ms" in d
