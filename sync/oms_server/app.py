@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Header, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
@@ -16,6 +16,10 @@ from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from sync.oms_server import models as m
+
+# SQLite stores 64-bit integers: anything larger from a client is a 422, not an OverflowError (500).
+I64_MAX = 2**63 - 1
+I64 = Annotated[int, Field(ge=-I64_MAX, le=I64_MAX)]
 
 API = "/api/v1"
 
@@ -149,7 +153,7 @@ class ServerTime(BaseModel):
 class ClaimRequest(BaseModel):
     station_id: str = Field(min_length=1, max_length=64)
     provisional: bool = False
-    claimed_at_ms: int | None = None
+    claimed_at_ms: I64 | None = None
 
 
 class ReleaseRequest(BaseModel):
@@ -172,10 +176,10 @@ class ErrorReply(BaseModel):
 class WireEvent(BaseModel):
     id: str = Field(min_length=1, max_length=64)
     station_id: str = Field(min_length=1, max_length=64)
-    seq: int
+    seq: I64
     operator_id: str | None = None
-    ts_utc_ms: int
-    mono_ns: int = 0
+    ts_utc_ms: I64
+    mono_ns: I64 = 0
     type: str = Field(min_length=1, max_length=64)
     kind: str | None = None
     order_id: str | None = None
@@ -184,8 +188,8 @@ class WireEvent(BaseModel):
 
 class EventBatch(BaseModel):
     station_id: str = Field(min_length=1, max_length=64)
-    sent_at_ms: int
-    clock_offset_ms: int | None = None
+    sent_at_ms: I64
+    clock_offset_ms: I64 | None = None
     events: list[WireEvent] = Field(max_length=5000)
 
 
@@ -267,7 +271,7 @@ def _dec_cursor(cursor: str | None) -> tuple[int, str] | None:
     if not cursor:
         return None
     ms, sep, key = cursor.partition(":")
-    if not sep or not ms.isdigit():
+    if not sep or not ms.isdigit() or int(ms) > I64_MAX:
         raise HTTPException(400, "bad cursor")
     return int(ms), key
 
@@ -317,7 +321,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     @app.get(f"{API}/picklists", response_model=PickListPage, responses={304: {"description": "Not modified"}})
     def list_picklists(
         station_id: str | None = Query(None, max_length=64),
-        updated_since: int | None = Query(None, ge=0),
+        updated_since: int | None = Query(None, ge=0, le=I64_MAX),
         cursor: str | None = Query(None, max_length=200),
         limit: int = Query(200, ge=1, le=MAX_LIMIT),
         if_none_match: str | None = Header(None),
@@ -458,7 +462,7 @@ def create_app(db_path: str | Path) -> FastAPI:
 
     @app.get(f"{API}/products", response_model=ProductPage, responses={304: {"description": "Not modified"}})
     def list_products(
-        updated_since: int | None = Query(None, ge=0),
+        updated_since: int | None = Query(None, ge=0, le=I64_MAX),
         cursor: str | None = Query(None, max_length=200),
         limit: int = Query(500, ge=1, le=MAX_LIMIT),
         if_none_match: str | None = Header(None),
