@@ -5,8 +5,10 @@ screen, the CSV and the PDF all render the `Figures` it returns. `load_rows(stor
 the rows it needs from a station store (the `kind` column and `ts_utc_ms` index mean no JSON parsing
 for counts; only step/complexity are pulled with json_extract).
 
-A row is a tuple (station_id, operator_id, ts_utc_ms, type, kind, order_id, extra) where extra is
-the step for step_started/step_completed and the complexity for order_completed, else None.
+A row is a tuple (station_id, operator_id, ts_utc_ms, type, kind, order_id, extra[, n]) where extra
+is the step for step_started/step_completed and the complexity for order_completed, else None, and
+the optional n (default 1) is how many identical events the row stands for: the loader folds the
+good scans (the bulk of a log) into one row per station/operator/kind with GROUP BY.
 Days and hours are in the warehouse time zone; late-arriving events count at their own ts_utc_ms.
 """
 
@@ -112,11 +114,13 @@ def compute(rows: Iterable[tuple], *, tz: str, start: int, end: int, sla: SlaSet
     starts: dict[tuple, int] = {}
     durations: dict[str, list[float]] = defaultdict(list)
     thr: dict[str, Counter] = defaultdict(Counter)
-    for sid, oid, ts, etype, kind, order, extra in rows:
+    for row in rows:
+        sid, oid, ts, etype, kind, order, extra = row[:7]
+        n = row[7] if len(row) > 7 else 1
         if ts < start or ts >= end or (station and sid != station) or (operator and oid != operator):
             continue
         if etype == "scan":
-            f.scans += 1
+            f.scans += n
         elif etype == "order_completed":
             f.orders += 1
             thr[extra or "unknown"][f"{datetime.fromtimestamp(ts / 1000, z).hour:02d}"] += 1
@@ -131,12 +135,12 @@ def compute(rows: Iterable[tuple], *, tz: str, start: int, end: int, sla: SlaSet
         et = _error_type(etype, kind)
         if et is None:
             continue
-        by_type[et] += 1
-        st[sid] += 1
-        op[oid or "-"] += 1
+        by_type[et] += n
+        st[sid] += n
+        op[oid or "-"] += n
         local = datetime.fromtimestamp(ts / 1000, z)
-        hours[local.hour] += 1
-        day[local.date().isoformat()] += 1
+        hours[local.hour] += n
+        day[local.date().isoformat()] += n
     f.errors = sum(by_type.values())
     f.by_type = dict(sorted(by_type.items()))
     f.per_1000_scans = {k: round(v * 1000 / f.scans, 3) for k, v in f.by_type.items()} if f.scans else {}
@@ -155,18 +159,24 @@ def compute(rows: Iterable[tuple], *, tz: str, start: int, end: int, sla: SlaSet
     return f
 
 
+_GOOD = "('accepted','action','bin_confirmed','order_selected')"
 _SQL = text(
     "SELECT station_id, operator_id, ts_utc_ms, type, kind, order_id, "
     "CASE type WHEN 'step_started' THEN json_extract(payload, '$.step') "
     "WHEN 'step_completed' THEN json_extract(payload, '$.step') "
-    "WHEN 'order_completed' THEN json_extract(payload, '$.complexity') END "
-    "FROM events WHERE ts_utc_ms >= :a AND ts_utc_ms < :b ORDER BY ts_utc_ms, seq"
+    "WHEN 'order_completed' THEN json_extract(payload, '$.complexity') END, 1 "
+    "FROM events WHERE ts_utc_ms >= :a AND ts_utc_ms < :b "
+    f"AND NOT (type = 'scan' AND kind IN {_GOOD}) "
+    "UNION ALL SELECT station_id, operator_id, MIN(ts_utc_ms), type, kind, NULL, NULL, COUNT(*) "
+    "FROM events WHERE ts_utc_ms >= :a AND ts_utc_ms < :b "
+    f"AND type = 'scan' AND kind IN {_GOOD} GROUP BY station_id, operator_id, kind "
+    "ORDER BY 3"
 )
 
 
 def load_rows(store, start: int, end: int) -> list[tuple]:
     with store.read() as conn:
-        return [tuple(r) for r in conn.execute(_SQL, {"a": start, "b": end})]
+        return conn.execute(_SQL, {"a": start, "b": end}).fetchall()
 
 
 def figures_from_store(store, *, tz: str, start: int, end: int, sla: SlaSettings,
