@@ -114,6 +114,16 @@ def compute(rows: Iterable[tuple], *, tz: str, start: int, end: int, sla: SlaSet
     starts: dict[tuple, int] = {}
     durations: dict[str, list[float]] = defaultdict(list)
     thr: dict[str, Counter] = defaultdict(Counter)
+    # every real zone offset is a multiple of 15 minutes: local hour/day are constant per quarter hour
+    cache: dict[int, tuple[int, str]] = {}
+
+    def local(ts: int) -> tuple[int, str]:
+        q = ts // 900_000
+        hit = cache.get(q)
+        if hit is None:
+            d = datetime.fromtimestamp(q * 900, z)
+            hit = cache[q] = (d.hour, d.date().isoformat())
+        return hit
     for row in rows:
         sid, oid, ts, etype, kind, order, extra = row[:7]
         n = row[7] if len(row) > 7 else 1
@@ -122,8 +132,8 @@ def compute(rows: Iterable[tuple], *, tz: str, start: int, end: int, sla: SlaSet
         if etype == "scan":
             f.scans += n
         elif etype == "order_completed":
-            f.orders += 1
-            thr[extra or "unknown"][f"{datetime.fromtimestamp(ts / 1000, z).hour:02d}"] += 1
+            f.orders += n
+            thr[extra or "unknown"][f"{local(ts)[0]:02d}"] += n
         elif etype == "step_started":
             starts[(sid, order, extra)] = ts
             continue
@@ -138,9 +148,9 @@ def compute(rows: Iterable[tuple], *, tz: str, start: int, end: int, sla: SlaSet
         by_type[et] += n
         st[sid] += n
         op[oid or "-"] += n
-        local = datetime.fromtimestamp(ts / 1000, z)
-        hours[local.hour] += n
-        day[local.date().isoformat()] += n
+        hour, dkey = local(ts)
+        hours[hour] += n
+        day[dkey] += n
     f.errors = sum(by_type.values())
     f.by_type = dict(sorted(by_type.items()))
     f.per_1000_scans = {k: round(v * 1000 / f.scans, 3) for k, v in f.by_type.items()} if f.scans else {}
