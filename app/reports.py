@@ -53,7 +53,7 @@ def write_pdf(f: Figures, out: Path) -> Path:
     h = ss["Heading1"].clone("h", fontName="STSong-Light")
     body = ss["Normal"].clone("b", fontName="STSong-Light")
     story = [Paragraph("错误模式报告 / Error-pattern report", h),
-             Paragraph(f"{f.start} – {f.end} ({f.tz}) · scans {f.scans} · orders {f.orders} · "
+             Paragraph(f"{f.start} - {f.end} ({f.tz}) | scans {f.scans} | orders {f.orders} | "
                        f"errors {f.errors}", body), Spacer(1, 8)]
 
     def bars(title: str, labels: list[str], values: list[int]) -> Drawing:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -104,8 +105,8 @@ def compute(rows: Iterable[tuple], *, tz: str, start: int, end: int, sla: SlaSet
             station: str | None = None, operator: str | None = None) -> Figures:
     """start/end are UTC ms, [start, end)."""
     z = ZoneInfo(tz)
-    f = Figures(start=datetime.fromtimestamp(start / 1000, timezone.utc).isoformat(),
-                end=datetime.fromtimestamp(end / 1000, timezone.utc).isoformat(), tz=tz)
+    f = Figures(start=datetime.fromtimestamp(start / 1000, UTC).isoformat(),
+                end=datetime.fromtimestamp(end / 1000, UTC).isoformat(), tz=tz)
     by_type: Counter = Counter()
     st: Counter = Counter()
     op: Counter = Counter()

@@ -1,7 +1,7 @@
 """Statistics on a generated shift with known answers, a UTC+8 day boundary and late events."""
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.config import SlaSettings
 from app.events import EventLog
@@ -11,7 +11,7 @@ TZ = "Asia/Shanghai"
 
 
 def utc_ms(*a):
-    return int(datetime(*a, tzinfo=timezone.utc).timestamp() * 1000)
+    return int(datetime(*a, tzinfo=UTC).timestamp() * 1000)
 
 
 def test_shift_counts_rates_day_boundary_and_late_events(store):
