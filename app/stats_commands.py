@@ -1,0 +1,46 @@
+"""`packstation report --from DATE --to DATE --format pdf|csv [--out PATH] [--station S] [--operator O]`."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="weekly error-pattern report (PDF or CSV) from this station's event log")
+    p.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD, warehouse time zone")
+    p.add_argument("--to", dest="date_to", required=True, help="last day (inclusive), YYYY-MM-DD")
+    p.add_argument("--format", choices=["pdf", "csv"], default="pdf")
+    p.add_argument("--out")
+    p.add_argument("--station")
+    p.add_argument("--operator")
+    p.set_defaults(func=_report)
+
+
+def _report(args) -> int:
+    import logging
+    import sys
+    from pathlib import Path
+
+    from app.core import load_settings
+    from app.reports import write_csv, write_pdf
+    from app.stats import day_bounds_ms, figures_from_store
+    from app.store import open_store
+
+    log = logging.getLogger(__name__)
+    s = load_settings(args)
+    try:
+        a, b = day_bounds_ms(args.date_from, args.date_to, s.station.warehouse_tz)
+    except ValueError as e:
+        log.warning("bad report dates: %s", e)
+        print(f"bad date (use YYYY-MM-DD) / 日期格式错误: {e}", file=sys.stderr)
+        return 2
+    store = open_store(s.db_path)
+    try:
+        f = figures_from_store(store, tz=s.station.warehouse_tz, start=a, end=b, sla=s.sla,
+                               station=args.station, operator=args.operator)
+    finally:
+        store.close()
+    out = Path(args.out or f"report_{args.date_from}_{args.date_to}.{args.format}")
+    (write_pdf if args.format == "pdf" else write_csv)(f, out)
+    print(out)
+    return 0

@@ -1,0 +1,71 @@
+"""Statistics on a generated shift with known answers, a UTC+8 day boundary and late events."""
+
+import random
+from datetime import UTC, datetime
+
+from app.config import SlaSettings
+from app.events import EventLog
+from app.stats import day_bounds_ms, figures_from_store
+
+TZ = "Asia/Shanghai"
+
+
+def utc_ms(*a):
+    return int(datetime(*a, tzinfo=UTC).timestamp() * 1000)
+
+
+def test_shift_counts_rates_day_boundary_and_late_events(store):
+    now = {"t": 0}
+    log = EventLog(store, "ST1", clock_ms=lambda: now["t"])
+
+    def at(ts, type, payload=None, *, op="op1", order=None, kind=None):
+        now["t"] = ts
+        log.append(type, payload or {}, operator_id=op, order_id=order, kind=kind)
+
+    rng = random.Random(8)
+    base = utc_ms(2026, 11, 16, 1, 0)  # 09:00 Shanghai, Monday 16th
+    expected_wrong = 0
+    scans = 0
+    for i in range(50):
+        t = base + i * 60_000
+        kind = rng.choice(["accepted", "accepted", "wrong_item"])
+        expected_wrong += kind == "wrong_item"
+        scans += 1
+        at(t, "scan", {"verdict": {"kind": kind}}, order=f"SO{i}", kind=kind)
+    # 10 orders, each with a pick step of 100 s, 2 of them late vs a 1-minute SLA
+    for i in range(10):
+        t = base + i * 10_000
+        at(t, "step_started", {"step": "pick"}, order=f"SO{i}")
+        at(t + (100_000 if i < 2 else 30_000), "step_completed", {"step": "pick"}, order=f"SO{i}")
+        at(t + 200_000, "order_completed", {"complexity": "mixed" if i % 2 else "single_item"}, order=f"SO{i}")
+    # day boundary: 15:59 UTC = 23:59 Shanghai on the 16th, 16:01 UTC = 00:01 on the 17th
+    at(utc_ms(2026, 11, 16, 15, 59), "reprint", {}, order="SOx")
+    at(utc_ms(2026, 11, 16, 16, 1), "reprint", {}, order="SOy")
+    # late arrival from an offline period: appended last, old timestamp on the 16th at 10:30 Shanghai
+    at(utc_ms(2026, 11, 16, 2, 30), "short_pick", {"reason": "damaged"}, op="op2", order="SO3",
+       kind="damaged")
+
+    sla = SlaSettings(pick_min=1.0)
+    a, b = day_bounds_ms("2026-11-16", "2026-11-17", TZ)
+    f = figures_from_store(store, tz=TZ, start=a, end=b, sla=sla)
+    assert f.scans == scans == 50
+    assert f.orders == 10
+    assert f.by_type["wrong_item"] == expected_wrong
+    assert f.per_1000_scans["wrong_item"] == round(expected_wrong * 1000 / 50, 3)
+    assert f.per_1000_orders["reprint"] == 200.0
+    assert f.by_day == {"2026-11-16": expected_wrong + 2, "2026-11-17": 1}
+    assert f.by_hour[23] == 1 and f.by_hour[0] == 1 and f.by_hour[10] == 1
+    assert f.by_operator["op2"] == 1
+    assert f.by_type["short_pick_damaged"] == 1
+    assert f.steps["pick"].n == 10 and f.steps["pick"].late_share == 0.2
+    assert f.steps["pick"].median_s == 30.0 and f.steps["pick"].p90_s == 100.0
+    assert f.throughput == {"mixed": {"09": 5}, "single_item": {"09": 5}}
+
+    # only the 16th (Shanghai): the 00:01 reprint is excluded although it is still the 16th in UTC
+    a1, b1 = day_bounds_ms("2026-11-16", "2026-11-16", TZ)
+    f1 = figures_from_store(store, tz=TZ, start=a1, end=b1, sla=sla)
+    assert f1.by_type["reprint"] == 1
+    assert f1.by_day == {"2026-11-16": expected_wrong + 2}
+    # operator filter
+    f2 = figures_from_store(store, tz=TZ, start=a, end=b, sla=sla, operator="op2")
+    assert f2.errors == 1 and f2.scans == 0
