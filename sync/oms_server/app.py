@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from sync.oms_server import models as m
+from sync.oms_stats import make_router
 
 # SQLite stores 64-bit integers: anything larger from a client is a 422, not an OverflowError (500).
 I64_MAX = 2**63 - 1
@@ -502,6 +503,28 @@ def create_app(db_path: str | Path) -> FastAPI:
                 "duplicates": sum(p["duplicates"] for p in per.values()),
                 "rejected": sum(p["rejected"] for p in per.values()), "per_station": per}
 
+    def stats_rows(start_ms: int, end_ms: int) -> list[tuple]:
+        """The received events as app.stats rows, so the OMS's all-station figures are computed by the
+        very function each station uses for its own (they agree by construction)."""
+        with engine.connect() as conn:
+            docs = conn.execute(select(m.events.c.doc)).scalars().all()
+        out = []
+        for doc in docs:
+            e = json.loads(doc)
+            ts = e.get("ts_utc_ms")
+            if not isinstance(ts, int) or not start_ms <= ts < end_ms:
+                continue
+            payload = e.get("payload") or {}
+            extra = None
+            if e["type"] in ("step_started", "step_completed"):
+                extra = payload.get("step")
+            elif e["type"] == "order_completed":
+                extra = payload.get("complexity")
+            out.append((e["station_id"], e.get("operator_id"), ts, e["type"], e.get("kind"), e.get("order_id"), extra))
+        out.sort(key=lambda r: r[2])
+        return out
+
+    app.include_router(make_router(stats_rows))
     return app
 
 
