@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("reject_reason", sa.Text),
     )
     op.create_index("ix_events_sync", "events", ["sync_state", "seq"])
-    op.create_index("ix_events_type", "events", ["type"])
+    op.create_index("ix_events_type_kind", "events", ["type", "kind", "station_id", "operator_id", "ts_utc_ms"])
     op.create_index("ix_events_order", "events", ["order_id"])
     op.create_index("ix_events_ts", "events", ["ts_utc_ms"])
     op.create_table(
