@@ -1,4 +1,4 @@
-"""GUI sub-commands: the station and the demo."""
+"""GUI sub-commands: the station, the demo, screenshots."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     d = sub.add_parser("demo", help="start a demo station: reference OMS + simulated devices, no hardware")
     d.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)
     d.add_argument("--data-dir", help="where the demo keeps its files (default: a fresh temporary folder)")
+    d.add_argument("--lang", choices=["en", "zh_CN"], help="language (default: English)")
     d.set_defaults(func=_demo)
+    s = sub.add_parser("screenshots", help="render every screen (English and Chinese) to PNG files, offscreen")
+    s.add_argument("--out", default="docs/screenshots")
+    s.set_defaults(func=_screenshots)
 
 
 def _run(args) -> int:
@@ -25,4 +29,11 @@ def _run(args) -> int:
 def _demo(args) -> int:
     from ui.shell import run_demo
 
-    return run_demo(data_dir=args.data_dir, exit_when_shown=args.exit_when_shown, verbose=args.verbose)
+    return run_demo(data_dir=args.data_dir, exit_when_shown=args.exit_when_shown, verbose=args.verbose,
+                    language=args.lang)
+
+
+def _screenshots(args) -> int:
+    from ui.screenshots import main
+
+    return main(args.out)

@@ -1,42 +1,104 @@
-"""Application shell: QApplication, the main window, start-up. (Screens arrive in ui/screens/.)"""
+"""Application shell: QApplication, translations, the wedge filter, one exception handler, start-up."""
 
 from __future__ import annotations
 
+import logging
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from app.config import Settings
-from app.core import open_core
 from app.logsetup import setup_logging
 from ui.qt_env import ensure_platform
 
+log = logging.getLogger(__name__)
+STYLE = Path(__file__).resolve().parent.parent / "resources" / "style.qss"
 
-def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: bool = False) -> int:
+
+def install_exception_handler(window) -> None:
+    """Every uncaught exception, thread ones too: logged, a plain message on screen, the station runs on."""
+
+    def show(msg: str) -> None:
+        try:
+            window.work.panel.show_message(
+                window.tr("Something went wrong and was logged; the station keeps running: {0}").replace("{0}", msg),
+                error=True)
+        except Exception:
+            pass
+
+    def hook(exc_type, exc, tb) -> None:
+        log.error("uncaught exception", exc_info=(exc_type, exc, tb))
+        show(f"{exc_type.__name__}: {exc}")
+
+    def thread_hook(args) -> None:
+        log.error("uncaught exception in thread %s", args.thread, exc_info=(args.exc_type, args.exc_value,
+                                                                              args.exc_traceback))
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
+
+
+def make_app(language: str):
     ensure_platform()
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+    from PySide6.QtWidgets import QApplication
 
-    setup_logging(settings.data_dir / "logs", verbose)
-    core = open_core(settings)
+    from ui.translations import install
+
     app = QApplication.instance() or QApplication(sys.argv)
-    win = QMainWindow()
-    win.setWindowTitle(f"packstation — {settings.station.name}")
-    win.setCentralWidget(QLabel(f"{settings.station.name} ({settings.station.id})"))
-    win.resize(1280, 800)
-    win.show()
+    if STYLE.exists():
+        app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+    install(app, language)
+    return app
+
+
+def build_window(settings: Settings, *, demo: bool = False):
+    """Services + main window + wedge filter, started. Returns (app, window, services)."""
+    app = make_app(settings.station.language)
+    from ui.main_window import MainWindow
+    from ui.services import build_services
+    from ui.wedge_filter import WedgeFilter
+
+    services = build_services(settings, demo=demo)
+    win = MainWindow(services, language=settings.station.language, demo=demo)
+    wedge = WedgeFilter(settings.devices.scanner, parent=win)
+    app.installEventFilter(wedge)
+    wedge.scanned.connect(win.bridge.scan)
+    wedge.suspicious.connect(lambda m: win.work.panel.show_message(m, error=True))
+    win.wedge = wedge
+    services.start(win.bridge)
+    install_exception_handler(win)
+    return app, win, services
+
+
+def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: bool = False,
+                demo: bool = False) -> int:
+    setup_logging(settings.data_dir / "logs", verbose)
+    app, win, services = build_window(settings, demo=demo)
+    if settings.station.kiosk:
+        win.showFullScreen()
+    else:
+        win.resize(1440 if demo else 1280, 860)
+        win.show()
     if exit_when_shown:
+        from PySide6.QtCore import QTimer
+
         app.processEvents()
         print("shown", flush=True)
-        QTimer.singleShot(0, app.quit)
+        win._allow_close = True
+        QTimer.singleShot(0, win.close)
     rc = app.exec()
-    core.close()
+    services.close()
     return rc
 
 
-def run_demo(*, data_dir: str | None = None, exit_when_shown: bool = False, verbose: bool = False) -> int:
+def run_demo(*, data_dir: str | None = None, exit_when_shown: bool = False, verbose: bool = False,
+             language: str | None = None) -> int:
+    from ui.services import demo_settings
+
     d = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="packstation-demo-"))
-    s = Settings()
-    s.station.data_dir = str(d)
-    s.station.name = "Demo station"
-    return run_station(s, exit_when_shown=exit_when_shown, verbose=verbose)
+    s = demo_settings(d)
+    if language:
+        s.station.language = language
+    print(f"demo data in {d}; badges/PINs: K-001/2222 packer, P-001/1111 picker, S-001/9999 supervisor", flush=True)
+    return run_station(s, exit_when_shown=exit_when_shown, verbose=verbose, demo=True)

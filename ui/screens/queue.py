@@ -1,0 +1,89 @@
+"""Order queue: the open pick lists from the local cache (works offline). Scan an order's barcode or
+pick a row and press Enter."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
+
+
+class PickListModel(QAbstractTableModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.items: list = []
+        self.headers = [self.tr("Order"), self.tr("Lines"), self.tr("Units"), self.tr("Carrier"),
+                        self.tr("Ship to"), self.tr("Status")]
+
+    def set_items(self, items) -> None:
+        self.beginResetModel()
+        self.items = list(items)
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return len(self.headers)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
+            return None
+        pl = self.items[index.row()]
+        return [pl.order_no, len(pl.lines), pl.units, f"{pl.carrier} {pl.service}".strip(),
+                f"{pl.ship_to.name}, {pl.ship_to.city}", pl.status][index.column()]
+
+
+class QueueScreen(QWidget):
+    open_requested = Signal(object)  # PickList
+
+    def __init__(self, services, tasks, parent=None) -> None:
+        super().__init__(parent)
+        self.services, self.tasks = services, tasks
+        lay = QVBoxLayout(self)
+        title = QLabel(self.tr("Open orders — scan an order barcode or choose one"))
+        title.setObjectName("title")
+        lay.addWidget(title)
+        self.model = PickListModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.view.verticalHeader().setDefaultSectionSize(48)
+        self.view.doubleClicked.connect(self._open_selected)
+        lay.addWidget(self.view)
+        self.open_btn = QPushButton(self.tr("Open order"))
+        self.open_btn.setObjectName("primary")
+        self.open_btn.clicked.connect(self._open_selected)
+        self.message = QLabel("")
+        lay.addWidget(self.message)
+        lay.addWidget(self.open_btn)
+
+    def refresh(self) -> None:
+        if self.services.sync is None:
+            return
+        self.tasks.run(self.services.sync.cache.open_picklists, self._loaded)
+
+    def _loaded(self, items) -> None:
+        if isinstance(items, Exception):
+            self.message.setText(str(items))
+            return
+        self.model.set_items(sorted(items, key=lambda p: (-p.priority, p.order_no)))
+        if self.model.rowCount() and not self.view.selectionModel().hasSelection():
+            self.view.selectRow(0)
+
+    def keyPressEvent(self, e) -> None:  # noqa: N802
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._open_selected()
+            return
+        super().keyPressEvent(e)
+
+    def _open_selected(self, *_a) -> None:
+        rows = self.view.selectionModel().selectedRows()
+        if rows:
+            self.open_requested.emit(self.model.items[rows[0].row()])

@@ -1,0 +1,71 @@
+"""The status bar, always visible: operator and role, station, online/offline, events waiting and
+the age of the oldest, last successful sync, printer state, clock offset warning."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel
+
+CLOCK_WARN_MS = 120_000
+
+
+class StatusBar(QFrame):
+    def __init__(self, services, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statusbar")
+        self.services = services
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        self.labels = {k: QLabel("") for k in ("operator", "station", "online", "queue", "last_sync", "printer",
+                                               "clock")}
+        for lab in self.labels.values():
+            lay.addWidget(lab)
+        lay.addStretch(1)
+        self.printers: dict[str, object] = {}
+        self.labels["station"].setText(f"{services.settings.station.name} ({services.settings.station.id})")
+        self.set_operator(None)
+
+    def set_operator(self, op) -> None:
+        if op is None:
+            self.labels["operator"].setText(self.tr("not logged in"))
+        else:
+            role = {"picker": self.tr("picker"), "packer": self.tr("packer"),
+                    "supervisor": self.tr("supervisor")}.get(op.role.value, op.role.value)
+            self.labels["operator"].setText(f"{op.name} · {role}")
+
+    def set_printer(self, name: str, status) -> None:
+        self.printers[name] = status
+        bad = [(n, s) for n, s in self.printers.items() if s is not None and not s.ok]
+        lab = self.labels["printer"]
+        if bad:
+            n, s = bad[0]
+            lab.setText(self.tr("PRINTER: {0}").replace("{0}", s.detail_en or s.state))
+            lab.setStyleSheet("background: #c62828; font-weight: bold;")
+        else:
+            lab.setText(self.tr("printers OK"))
+            lab.setStyleSheet("")
+
+    def set_health(self, h) -> None:
+        """h: sync.service.SyncHealth (computed off the GUI thread)."""
+        if h is None or isinstance(h, Exception):
+            self.labels["online"].setText(self.tr("sync: not available"))
+            return
+        on = self.labels["online"]
+        on.setText(self.tr("ONLINE") if h.online else self.tr("OFFLINE — working from cache"))
+        on.setStyleSheet("" if h.online else "background: #ef6c00; font-weight: bold;")
+        age = "" if h.oldest_pending_age_s is None else f" ({self.tr('oldest')} {int(h.oldest_pending_age_s)} s)"
+        self.labels["queue"].setText(self.tr("to sync: {0}").replace("{0}", str(h.queue_depth)) + age)
+        if h.last_success_ms:
+            ago = int(time.time() - h.last_success_ms / 1000)
+            self.labels["last_sync"].setText(self.tr("last sync {0} s ago").replace("{0}", str(max(ago, 0))))
+        else:
+            self.labels["last_sync"].setText(self.tr("never synced"))
+        off = h.clock_offset_ms
+        clock = self.labels["clock"]
+        if off is not None and abs(off) > CLOCK_WARN_MS:
+            clock.setText(self.tr("CLOCK OFF BY {0} s").replace("{0}", str(int(off / 1000))))
+            clock.setStyleSheet("background: #c62828; font-weight: bold;")
+        else:
+            clock.setText("")
+            clock.setStyleSheet("")
