@@ -68,21 +68,23 @@ class DemoPanel(QWidget):
             w = self.codes_box.takeAt(0).widget()
             if w is not None:
                 w.deleteLater()
+        t_order, t_bin = self.tr("order"), self.tr("bin")
+        t_wrong, t_unknown = self.tr("wrong colour/size"), self.tr("unknown barcode")
         if session is None:
             for pl in list(open_orders)[:12]:
-                self._button(f"{self.tr('order')} {pl.order_no}", pl.order_no)
+                self._button(f"{t_order} {pl.order_no}", pl.order_no)
             return
         pl = session.picklist
         for ln in pl.walking_order():
             if ln.bin_barcode:
-                self._button(f"[{self.tr('bin')}] {ln.bin}", ln.bin_barcode)
+                self._button(f"[{t_bin}] {ln.bin}", ln.bin_barcode)
             for bc in ln.barcodes:
                 tag = f" ×{bc.qty_per_scan}" if bc.qty_per_scan > 1 else ""
                 self._button(f"{ln.name} {ln.variant}{tag}", bc.code)
         for sib in pl.siblings[:4]:
-            self._button(f"✗ {self.tr('wrong colour/size')}: {sib.get('name', '')} {sib.get('color', '')} "
+            self._button(f"✗ {t_wrong}: {sib.get('name', '')} {sib.get('color', '')} "
                          f"{sib.get('size', '')}", sib["code"])
-        self._button(f"✗ {self.tr('unknown barcode')}", "4006381333931")
+        self._button(f"✗ {t_unknown}", "4006381333931")
         for action in ("@@COMPLETE", "@@UNDO", "@@SHORT"):
             self._button(f"{action}", action)
 

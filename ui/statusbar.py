@@ -54,7 +54,8 @@ class StatusBar(QFrame):
         on = self.labels["online"]
         on.setText(self.tr("ONLINE") if h.online else self.tr("OFFLINE — working from cache"))
         on.setStyleSheet("" if h.online else "background: #ef6c00; font-weight: bold;")
-        age = "" if h.oldest_pending_age_s is None else f" ({self.tr('oldest')} {int(h.oldest_pending_age_s)} s)"
+        oldest = self.tr("oldest")
+        age = "" if h.oldest_pending_age_s is None else f" ({oldest} {int(h.oldest_pending_age_s)} s)"
         self.labels["queue"].setText(self.tr("to sync: {0}").replace("{0}", str(h.queue_depth)) + age)
         if h.last_success_ms:
             ago = int(time.time() - h.last_success_ms / 1000)

@@ -8,8 +8,18 @@ import logging
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPixmap, QShortcut
-from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-                               QPushButton, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.workflow import Step, StepBlocked
 from ui.dialogs import ShortPickDialog, authorise_supervisor
@@ -37,10 +47,10 @@ class LinesModel(QAbstractTableModel):
         if self.lines:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.lines) - 1, len(self.headers) - 1))
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.lines)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
         return len(self.headers)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
@@ -168,10 +178,12 @@ class WorkScreen(QWidget):
         if s is None:
             return
         pl = s.picklist
-        self.order_label.setText(f"{self.tr('Order')} {pl.order_no}   {pl.carrier} {pl.service}")
+        t_order = self.tr("Order")
+        self.order_label.setText(f"{t_order} {pl.order_no}   {pl.carrier} {pl.service}")
         self.step_label.setText(self._step_name(s.step))
         st = pl.ship_to
-        ship = f"{self.tr('Ship to')}: {st.name}  {' '.join(st.address_lines)} {st.city} {st.postcode} {st.country}"
+        t_ship = self.tr("Ship to")
+        ship = f"{t_ship}: {st.name}  {' '.join(st.address_lines)} {st.city} {st.postcode} {st.country}"
         if st.warnings:
             ship += "   ⚠ " + "; ".join(st.warnings)
         self.ship_label.setText(ship)
@@ -185,7 +197,8 @@ class WorkScreen(QWidget):
         if cur is not None:
             self.cur_name.setText(cur.name)
             self.cur_variant.setText(cur.variant)
-            self.cur_bin.setText(f"{self.tr('Bin')} {cur.bin}")
+            t_bin = self.tr("Bin")
+            self.cur_bin.setText(f"{t_bin} {cur.bin}")
             path = self.services.image_for(cur.image_url)
             pix = QPixmap(str(path)) if path else QPixmap()
             if pix.isNull():
@@ -281,8 +294,9 @@ class WorkScreen(QWidget):
         exp, tol = self.session.expected_weight
         w = self.last_weight
         txt = f"{w.grams / 1000:.3f} kg {'✓' if w.stable else '…'}" if w else self.tr("scale: no reading")
+        t_exp = self.tr("expected")
         if exp:
-            txt += f"   ({self.tr('expected')} {exp / 1000:.3f} ± {(tol or 0) / 1000:.3f} kg)"
+            txt += f"   ({t_exp} {exp / 1000:.3f} ± {(tol or 0) / 1000:.3f} kg)"
         self.weight_label.setText(txt)
 
     def record_weight(self) -> None:

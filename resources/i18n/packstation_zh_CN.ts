@@ -1,0 +1,621 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>CheckScreen</name>
+    <message>
+        <location filename="../../ui/screens/check.py" line="17" />
+        <source>Station check</source>
+        <translation>工位检查</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="24" />
+        <source>Label printer</source>
+        <translation>面单打印机</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="24" />
+        <source>Slip printer</source>
+        <translation>装箱单打印机</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="25" />
+        <source>Scanner</source>
+        <translation>扫描枪</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="25" />
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="25" />
+        <source>Scale</source>
+        <translation>电子秤</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="26" />
+        <source>OMS connection</source>
+        <translation>OMS 连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="38" />
+        <source>Check again</source>
+        <translation>重新检查</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="39" />
+        <source>Start work</source>
+        <translation>开始工作</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="53" />
+        <source>checking…</source>
+        <translation>检查中…</translation>
+    </message>
+</context>
+<context>
+    <name>DemoPanel</name>
+    <message>
+        <location filename="../../ui/demo_panel.py" line="22" />
+        <source>Demo: virtual scanner</source>
+        <translation>演示：虚拟扫描枪</translation>
+    </message>
+    <message>
+        <location filename="../../ui/demo_panel.py" line="25" />
+        <source>Badges / PINs: {0}</source>
+        <translation>工牌 / 密码：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/demo_panel.py" line="28" />
+        <location filename="../../ui/demo_panel.py" line="95" />
+        <source>Cut the network (go offline)</source>
+        <translation>断开网络（离线）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/demo_panel.py" line="31" />
+        <source>Label printer: take the paper out</source>
+        <translation>面单打印机：取出纸张</translation>
+    </message>
+    <message>
+        <location filename="../../ui/demo_panel.py" line="34" />
+        <source>Put the parcel on the scale</source>
+        <translation>把包裹放到秤上</translation>
+    </message>
+    <message>
+        <location filename="../../ui/demo_panel.py" line="46" />
+        <source>printed labels appear here</source>
+        <translation>打印的面单显示在这里</translation>
+    </message>
+    <message>
+        <location filename="../../ui/demo_panel.py" line="71" />
+        <source>order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/demo_panel.py" line="71" />
+        <source>bin</source>
+        <translation>库位</translation>
+    </message>
+    <message>
+        <location filename="../../ui/demo_panel.py" line="72" />
+        <source>wrong colour/size</source>
+        <translation>错误颜色/尺码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/demo_panel.py" line="72" />
+        <source>unknown barcode</source>
+        <translation>未知条码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/demo_panel.py" line="94" />
+        <source>Network is CUT — click to restore</source>
+        <translation>网络已断开 — 点击恢复</translation>
+    </message>
+</context>
+<context>
+    <name>LinesModel</name>
+    <message>
+        <location filename="../../ui/screens/work.py" line="27" />
+        <source>Bin</source>
+        <translation>库位</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="27" />
+        <source>SKU</source>
+        <translation>SKU</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="27" />
+        <source>Item</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="27" />
+        <source>Colour / size</source>
+        <translation>颜色 / 尺码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="28" />
+        <source>Qty</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="28" />
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="59" />
+        <source>GIFT</source>
+        <translation>赠品</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="61" />
+        <source>FRAGILE</source>
+        <translation>易碎</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="63" />
+        <source>SHORT</source>
+        <translation>缺货</translation>
+    </message>
+</context>
+<context>
+    <name>LoginScreen</name>
+    <message>
+        <location filename="../../ui/screens/login.py" line="17" />
+        <source>Scan your badge, then type your PIN</source>
+        <translation>请扫描工牌，然后输入密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/login.py" line="20" />
+        <source>Badge</source>
+        <translation>工牌</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/login.py" line="22" />
+        <source>PIN</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/login.py" line="24" />
+        <source>Log in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/login.py" line="50" />
+        <source>Badge and PIN are both needed.</source>
+        <translation>需要工牌和密码。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/login.py" line="55" />
+        <source>Badge or PIN not recognised.</source>
+        <translation>工牌或密码不正确。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../ui/main_window.py" line="123" />
+        <source>Order {0} done.</source>
+        <translation>订单 {0} 已完成。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="151" />
+        <source>No open order with barcode {0}</source>
+        <translation>没有条码为 {0} 的待处理订单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="180" />
+        <source>Leave the station application</source>
+        <translation>退出工位程序</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="182" />
+        <source>Only a supervisor can leave the station.</source>
+        <translation>只有主管可以退出工位程序。</translation>
+    </message>
+</context>
+<context>
+    <name>PickListModel</name>
+    <message>
+        <location filename="../../ui/screens/queue.py" line="14" />
+        <source>Order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/queue.py" line="14" />
+        <source>Lines</source>
+        <translation>行数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/queue.py" line="14" />
+        <source>Units</source>
+        <translation>件数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/queue.py" line="14" />
+        <source>Carrier</source>
+        <translation>承运商</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/queue.py" line="15" />
+        <source>Ship to</source>
+        <translation>收货人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/queue.py" line="15" />
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+</context>
+<context>
+    <name>QueueScreen</name>
+    <message>
+        <location filename="../../ui/screens/queue.py" line="48" />
+        <source>Open orders — scan an order barcode or choose one</source>
+        <translation>待处理订单 — 扫描订单条码或选择一个</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/queue.py" line="60" />
+        <source>Open order</source>
+        <translation>打开订单</translation>
+    </message>
+</context>
+<context>
+    <name>ShortPickDialog</name>
+    <message>
+        <location filename="../../ui/dialogs.py" line="23" />
+        <source>Short pick</source>
+        <translation>缺货拣货</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="32" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="33" />
+        <source>Quantity found</source>
+        <translation>找到的数量</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message>
+        <location filename="../../ui/statusbar.py" line="31" />
+        <source>not logged in</source>
+        <translation>未登录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/statusbar.py" line="33" />
+        <source>picker</source>
+        <translation>拣货员</translation>
+    </message>
+    <message>
+        <location filename="../../ui/statusbar.py" line="33" />
+        <source>packer</source>
+        <translation>打包员</translation>
+    </message>
+    <message>
+        <location filename="../../ui/statusbar.py" line="34" />
+        <source>supervisor</source>
+        <translation>主管</translation>
+    </message>
+    <message>
+        <location filename="../../ui/statusbar.py" line="43" />
+        <source>PRINTER: {0}</source>
+        <translation>打印机：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/statusbar.py" line="46" />
+        <source>printers OK</source>
+        <translation>打印机正常</translation>
+    </message>
+    <message>
+        <location filename="../../ui/statusbar.py" line="52" />
+        <source>sync: not available</source>
+        <translation>同步：不可用</translation>
+    </message>
+    <message>
+        <location filename="../../ui/statusbar.py" line="55" />
+        <source>ONLINE</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <location filename="../../ui/statusbar.py" line="55" />
+        <source>OFFLINE — working from cache</source>
+        <translation>离线 — 使用本地缓存工作</translation>
+    </message>
+    <message>
+        <location filename="../../ui/statusbar.py" line="57" />
+        <source>oldest</source>
+        <translation>最早</translation>
+    </message>
+    <message>
+        <location filename="../../ui/statusbar.py" line="59" />
+        <source>to sync: {0}</source>
+        <translation>待同步：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/statusbar.py" line="62" />
+        <source>last sync {0} s ago</source>
+        <translation>上次同步 {0} 秒前</translation>
+    </message>
+    <message>
+        <location filename="../../ui/statusbar.py" line="64" />
+        <source>never synced</source>
+        <translation>从未同步</translation>
+    </message>
+    <message>
+        <location filename="../../ui/statusbar.py" line="68" />
+        <source>CLOCK OFF BY {0} s</source>
+        <translation>时钟偏差 {0} 秒</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorDialog</name>
+    <message>
+        <location filename="../../ui/dialogs.py" line="51" />
+        <source>Supervisor approval</source>
+        <translation>主管审批</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="58" />
+        <source>Supervisor badge</source>
+        <translation>主管工牌</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="59" />
+        <source>PIN</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="60" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>VerdictPanel</name>
+    <message>
+        <location filename="../../ui/verdict_panel.py" line="22" />
+        <source>ACKNOWLEDGE (or scan again)</source>
+        <translation>确认（或再扫一次）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/verdict_panel.py" line="73" />
+        <source>Acknowledged — carry on.</source>
+        <translation>已确认 — 继续。</translation>
+    </message>
+</context>
+<context>
+    <name>WorkScreen</name>
+    <message>
+        <location filename="../../ui/screens/work.py" line="123" />
+        <source>— choose carton —</source>
+        <translation>— 选择箱型 —</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="139" />
+        <source>Short pick [F2]</source>
+        <translation>缺货 [F2]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="140" />
+        <source>Confirm gift [F3]</source>
+        <translation>确认赠品 [F3]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="141" />
+        <source>Undo last scan [F4]</source>
+        <translation>撤销上次扫描 [F4]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="142" />
+        <source>Record weight [F8]</source>
+        <translation>记录重量 [F8]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="143" />
+        <source>Print label + slip [F9]</source>
+        <translation>打印面单和装箱单 [F9]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="144" />
+        <source>Complete step [F10]</source>
+        <translation>完成步骤 [F10]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="145" />
+        <source>Supervisor [F11]</source>
+        <translation>主管 [F11]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="146" />
+        <source>Reprint [F12]</source>
+        <translation>重打 [F12]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="171" />
+        <source>Order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="175" />
+        <source>Ship to</source>
+        <translation>收货人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="183" />
+        <source>ORDER STOPPED by the OMS ({0}): {1} — do not ship.</source>
+        <translation>订单已被 OMS 拦截（{0}）：{1} — 不要发货。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="190" />
+        <source>Bin</source>
+        <translation>库位</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="195" />
+        <source>no image</source>
+        <translation>无图片</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="200" />
+        <source>All lines done: complete the step [F10]</source>
+        <translation>全部行已完成：完成此步骤 [F10]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="209" />
+        <source>PICK</source>
+        <translation>拣货</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="209" />
+        <source>VERIFY</source>
+        <translation>复核</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="209" />
+        <source>PACK</source>
+        <translation>打包</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="210" />
+        <source>WEIGH</source>
+        <translation>称重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="210" />
+        <source>LABEL</source>
+        <translation>贴面单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="210" />
+        <source>DONE</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="249" />
+        <source>Short pick recorded: {0}</source>
+        <translation>已记录缺货：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="259" />
+        <source>Gift/insert confirmed: {0}</source>
+        <translation>赠品/附件已确认：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="286" />
+        <source>scale: no reading</source>
+        <translation>电子秤：无读数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="287" />
+        <source>expected</source>
+        <translation>应为</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="297" />
+        <source>Wait for a stable weight on the scale.</source>
+        <translation>请等待秤上重量稳定。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="301" />
+        <source>Weight OK</source>
+        <translation>重量正确</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="303" />
+        <source>Weight {0} g is outside {1} ± {2} g: check the parcel or ask a supervisor.</source>
+        <translation>重量 {0} 克超出 {1} ± {2} 克：请检查包裹或找主管。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="326" />
+        <source>Override weight mismatch / force line</source>
+        <translation>放行重量不符 / 强制完成行</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="328" />
+        <source>Not a supervisor badge/PIN: nothing overridden.</source>
+        <translation>不是主管工牌/密码：未放行。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="336" />
+        <source>Supervisor override recorded.</source>
+        <translation>主管放行已记录。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="344" />
+        <source>Labels print at the LABEL step.</source>
+        <translation>面单在贴面单步骤打印。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="347" />
+        <source>Label blocked</source>
+        <translation>面单被阻止</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="367" />
+        <source>Printing failed: {0}</source>
+        <translation>打印失败：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="379" />
+        <source>Label and slip sent to the printers.</source>
+        <translation>面单和装箱单已发送到打印机。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="388" />
+        <source>Nothing printed yet for this order.</source>
+        <translation>此订单尚未打印。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="390" />
+        <source>Reprint</source>
+        <translation>重打</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="390" />
+        <source>Why reprint? (recorded)</source>
+        <translation>为什么重打？（会被记录）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="395" />
+        <source>Reprint queued (audited).</source>
+        <translation>重打已排队（已记录审计）。</translation>
+    </message>
+</context>
+<context>
+    <name>widget</name>
+    <message>
+        <location filename="../../ui/dialogs.py" line="13" />
+        <source>Insufficient stock</source>
+        <translation>库存不足</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="14" />
+        <source>Wrong item in location</source>
+        <translation>库位商品错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="15" />
+        <source>Damaged</source>
+        <translation>破损</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="16" />
+        <source>Not found</source>
+        <translation>找不到</translation>
+    </message>
+</context>
+<context>
+    <name>window</name>
+    <message>
+        <location filename="../../ui/shell.py" line="25" />
+        <source>Something went wrong and was logged; the station keeps running: {0}</source>
+        <translation>出现错误，已记录日志；工位继续运行：{0}</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,73 @@
+"""Maintainer tool: fills the Simplified Chinese translations into resources/i18n/packstation_zh_CN.ts after
+`pyside6-lupdate ui/*.py ui/screens/*.py -ts resources/i18n/packstation_zh_CN.ts`. Run: python -m ui.zh_fill.
+A test fails if a visible string has no translation."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from ui.translations import I18N
+
+ZH = {
+    "ACKNOWLEDGE (or scan again)": "确认（或再扫一次）", "Acknowledged — carry on.": "已确认 — 继续。",
+    "All lines done: complete the step [F10]": "全部行已完成：完成此步骤 [F10]", "Badge": "工牌",
+    "Badge and PIN are both needed.": "需要工牌和密码。", "Badge or PIN not recognised.": "工牌或密码不正确。",
+    "Badges / PINs: {0}": "工牌 / 密码：{0}", "Bin": "库位", "CLOCK OFF BY {0} s": "时钟偏差 {0} 秒",
+    "Camera": "摄像头", "Carrier": "承运商", "Check again": "重新检查", "Colour / size": "颜色 / 尺码",
+    "Complete step [F10]": "完成步骤 [F10]", "Confirm gift [F3]": "确认赠品 [F3]",
+    "Cut the network (go offline)": "断开网络（离线）", "DONE": "完成", "Damaged": "破损",
+    "Demo: virtual scanner": "演示：虚拟扫描枪", "FRAGILE": "易碎", "GIFT": "赠品",
+    "Gift/insert confirmed: {0}": "赠品/附件已确认：{0}", "Insufficient stock": "库存不足", "Item": "商品",
+    "LABEL": "贴面单", "Label and slip sent to the printers.": "面单和装箱单已发送到打印机。",
+    "Label blocked": "面单被阻止", "Label printer": "面单打印机", "Label printer: take the paper out": "面单打印机：取出纸张",
+    "Labels print at the LABEL step.": "面单在贴面单步骤打印。", "Leave the station application": "退出工位程序",
+    "Lines": "行数", "Log in": "登录", "Network is CUT — click to restore": "网络已断开 — 点击恢复",
+    "No open order with barcode {0}": "没有条码为 {0} 的待处理订单",
+    "Not a supervisor badge/PIN: nothing overridden.": "不是主管工牌/密码：未放行。", "Not found": "找不到",
+    "Notes": "备注", "Nothing printed yet for this order.": "此订单尚未打印。",
+    "OFFLINE — working from cache": "离线 — 使用本地缓存工作", "OMS connection": "OMS 连接", "ONLINE": "在线",
+    "ORDER STOPPED by the OMS ({0}): {1} — do not ship.": "订单已被 OMS 拦截（{0}）：{1} — 不要发货。",
+    "Only a supervisor can leave the station.": "只有主管可以退出工位程序。", "Open order": "打开订单",
+    "Open orders — scan an order barcode or choose one": "待处理订单 — 扫描订单条码或选择一个", "Order": "订单",
+    "Order {0} done.": "订单 {0} 已完成。", "Override weight mismatch / force line": "放行重量不符 / 强制完成行",
+    "PACK": "打包", "PICK": "拣货", "PIN": "密码", "PRINTER: {0}": "打印机：{0}",
+    "Print label + slip [F9]": "打印面单和装箱单 [F9]", "Printing failed: {0}": "打印失败：{0}",
+    "Put the parcel on the scale": "把包裹放到秤上", "Qty": "数量", "Quantity found": "找到的数量", "Reason": "原因",
+    "Record weight [F8]": "记录重量 [F8]", "Reprint": "重打", "Reprint [F12]": "重打 [F12]",
+    "Reprint queued (audited).": "重打已排队（已记录审计）。", "SHORT": "缺货", "SKU": "SKU", "Scale": "电子秤",
+    "Scan your badge, then type your PIN": "请扫描工牌，然后输入密码", "Scanner": "扫描枪", "Ship to": "收货人",
+    "Short pick": "缺货拣货", "Short pick [F2]": "缺货 [F2]", "Short pick recorded: {0}": "已记录缺货：{0}",
+    "Slip printer": "装箱单打印机",
+    "Something went wrong and was logged; the station keeps running: {0}": "出现错误，已记录日志；工位继续运行：{0}",
+    "Start work": "开始工作", "Station check": "工位检查", "Status": "状态", "Supervisor [F11]": "主管 [F11]",
+    "Supervisor approval": "主管审批", "Supervisor badge": "主管工牌", "Supervisor override recorded.": "主管放行已记录。",
+    "Undo last scan [F4]": "撤销上次扫描 [F4]", "Units": "件数", "VERIFY": "复核", "WEIGH": "称重",
+    "Wait for a stable weight on the scale.": "请等待秤上重量稳定。", "Weight OK": "重量正确",
+    "Weight {0} g is outside {1} ± {2} g: check the parcel or ask a supervisor.": "重量 {0} 克超出 {1} ± {2} 克：请检查包裹或找主管。",
+    "Why reprint? (recorded)": "为什么重打？（会被记录）", "Wrong item in location": "库位商品错误",
+    "checking…": "检查中…", "last sync {0} s ago": "上次同步 {0} 秒前", "never synced": "从未同步", "no image": "无图片",
+    "not logged in": "未登录", "packer": "打包员", "picker": "拣货员", "printed labels appear here": "打印的面单显示在这里",
+    "printers OK": "打印机正常", "scale: no reading": "电子秤：无读数", "supervisor": "主管",
+    "sync: not available": "同步：不可用", "to sync: {0}": "待同步：{0}", "— choose carton —": "— 选择箱型 —",
+    "order": "订单", "bin": "库位", "wrong colour/size": "错误颜色/尺码", "unknown barcode": "未知条码",
+    "expected": "应为", "oldest": "最早",
+}
+
+
+def fill(path=I18N / "packstation_zh_CN.ts") -> list[str]:
+    tree = ET.parse(path)
+    missing = []
+    for msg in tree.iter("message"):
+        src = msg.findtext("source")
+        tr = msg.find("translation")
+        if src in ZH:
+            tr.text = ZH[src]
+            tr.attrib.pop("type", None)
+        else:
+            missing.append(src)
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+    return missing
+
+
+if __name__ == "__main__":
+    print("missing:", fill())
