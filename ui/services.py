@@ -79,6 +79,7 @@ def build_services(settings: Settings, *, demo: bool = False) -> Services:
         from sync.oms_server import serve_in_thread
         from sync.proxy import FaultProxy
 
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
         oms = serve_in_thread(settings.data_dir / "oms.sqlite3", seed="demo")
         proxy = FaultProxy(oms.port).start()
         settings.oms.url = proxy.url

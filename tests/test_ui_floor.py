@@ -1,0 +1,222 @@
+"""Floor scenarios through the real screens: a demo station (reference OMS on loopback behind a fault
+proxy, simulated scale and printers), scans delivered as key bursts through the real wedge filter."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from app.events import EventType
+from app.workflow import Step
+
+
+class FakeClock:
+    def __init__(self):
+        self.ms = 1_000_000.0
+
+    def __call__(self):
+        return self.ms
+
+
+def _target():
+    return QApplication.focusWidget() or QApplication.activeWindow()
+
+
+def burst(win, code: str) -> None:
+    """A scanner: every key 4 ms apart, then Enter — through the application's key filter."""
+    clock = win.wedge.clock
+    w = _target() or win
+    for ch in code:
+        clock.ms += 4
+        QTest.keyClicks(w, ch)
+    clock.ms += 4
+    QTest.keyClick(w, Qt.Key.Key_Return)
+
+
+def type_slowly(qtbot, win, widget, text: str) -> None:
+    """A person: 180 ms between keys."""
+    widget.setFocus()
+    for ch in text:
+        win.wedge.clock.ms += 180
+        QTest.keyClicks(widget, ch)
+    win.wedge.clock.ms += 180
+    qtbot.wait(120)  # the filter's release timer hands held keys back to the widget
+
+
+def press(win, key) -> None:
+    QTest.keyClick(win.work, key)
+
+
+@pytest.fixture
+def station(qtbot, tmp_path):
+    from ui.services import demo_settings
+    from ui.shell import build_window
+
+    hooks = sys.excepthook
+
+    def start(data_dir=tmp_path / "station"):
+        s = demo_settings(data_dir)
+        app, win, svc = build_window(s, demo=True)
+        win.wedge.clock = FakeClock()
+        win.resize(1440, 860)
+        win.show()
+        win.activateWindow()
+        qtbot.waitUntil(lambda: svc.core.operators.by_badge("K-001") is not None, timeout=15000)
+        started.append((win, svc))
+        return win, svc
+
+    started: list = []
+    yield start
+    for win, svc in started:
+        win._allow_close = True
+        win.close()
+        QApplication.instance().removeEventFilter(win.wedge)
+        svc.close()
+    sys.excepthook = hooks
+
+
+def login(qtbot, win, badge="K-001", pin="2222"):
+    win.login.badge.setFocus()
+    burst(win, badge)
+    assert win.login.badge.text() == badge, "the badge scan was not delivered whole"
+    type_slowly(qtbot, win, win.login.pin, pin)
+    assert win.login.pin.text() == pin
+    QTest.keyClick(win.login.pin, Qt.Key.Key_Return)
+    assert win.station.operator is not None and win.station.operator.badge == badge
+
+
+def open_order(qtbot, win, svc, want=lambda pl: True):
+    if win.stack.currentWidget() is win.check:
+        qtbot.waitUntil(lambda: len(win.check.results) == 6, timeout=10000)
+        win.check.start.click()
+    qtbot.waitUntil(lambda: win.queue.model.rowCount() > 0, timeout=10000)
+    pl = next(p for p in win.queue.model.items if want(p))
+    win.queue.view.setFocus()
+    burst(win, pl.id)  # the order's slip barcode
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.work, timeout=10000)
+    return win.work.session
+
+
+def unit_code(line):
+    return next(b.code for b in line.barcodes if b.qty_per_scan == 1)
+
+
+def work_counting_step(win, session):
+    for ln in session.picklist.walking_order():
+        lp = session.progress[ln.id]
+        if session.step == Step.PICK and ln.bin_barcode:
+            burst(win, ln.bin_barcode)
+        for _ in range(ln.qty - lp.scanned - lp.short_qty):
+            burst(win, unit_code(ln))
+            assert not win.work.panel.locked, win.work.panel.text.text()
+
+
+def test_packer_works_an_order_from_login_to_label_with_a_wrong_colour_on_the_way(qtbot, station):
+    win, svc = station()
+    login(qtbot, win)
+    assert win.stack.currentWidget() is win.check
+    s = open_order(qtbot, win, svc, want=lambda p: p.siblings and not any(ln.lot.required for ln in p.lines))
+    line = s.current_line()
+    before = s.progress[line.id].scanned
+    if line.bin_barcode:
+        burst(win, line.bin_barcode)
+    sib = s.picklist.siblings[0]
+    burst(win, sib["code"])  # the wrong colour/size of the same style
+    assert win.work.panel.locked
+    text = win.work.panel.text.text()
+    assert "scanned" in text and "wants" in text, text
+    assert "error" in win.sounds.played
+    assert s.progress[line.id].scanned == before  # line unchanged
+    last = svc.core.events.last(EventType.SCAN)
+    assert last.kind in ("sibling_variant", "wrong_item") and last.payload["code"]
+    burst(win, unit_code(line))  # scanning again acknowledges the error; it is not counted
+    assert not win.work.panel.locked and s.progress[line.id].scanned == before
+    while s.step in (Step.PICK, Step.VERIFY):
+        work_counting_step(win, s)
+        press(win, Qt.Key.Key_F10)
+    assert s.step == Step.PACK
+    for ln in s.picklist.lines:
+        if ln.gift and not s.gift_ok(ln.id):
+            press(win, Qt.Key.Key_F3)
+    win.work.carton.setCurrentIndex(2)
+    win.work.carton.activated.emit(2)
+    press(win, Qt.Key.Key_F10)
+    assert s.step == Step.WEIGH, s.blockers()
+    exp, _ = s.expected_weight
+    svc.scale.settle_to(exp or 500)
+    qtbot.waitUntil(lambda: win.work.last_weight is not None and win.work.last_weight.stable, timeout=5000)
+    press(win, Qt.Key.Key_F8)
+    press(win, Qt.Key.Key_F10)
+    assert s.step == Step.LABEL, s.blockers()
+    press(win, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=15000)
+    assert s.step == Step.DONE
+    qtbot.waitUntil(lambda: any(j["state"] == "done" for j in svc.spool.jobs(order_id=s.order_id)), timeout=15000)
+    printed = list((svc.settings.data_dir / "printed").glob("*"))
+    assert printed, "the simulated label printer wrote nothing"
+    types = [e.type for e in svc.core.events.events(order_id=s.order_id)]
+    for t in ("step_started", "step_completed", "scan", "weight_recorded"):
+        assert t in types
+
+
+def test_short_pick_offline_then_the_queue_drains_when_the_network_returns(qtbot, station):
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc)
+    qtbot.waitUntil(lambda: svc.sync.health().queue_depth == 0, timeout=15000)
+    win.demo_panel.offline.click()  # cut the OMS
+    line = s.current_line()
+    from ui.dialogs import ShortPickDialog
+
+    def answer():
+        dlg = QApplication.activeModalWidget()
+        assert isinstance(dlg, ShortPickDialog)
+        dlg.reason.setCurrentIndex(dlg.reason.findData("not_found"))
+        dlg.qty.setValue(0)
+        dlg.accept()
+
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(100, answer)
+    press(win, Qt.Key.Key_F2)
+    assert s.progress[line.id].short_reason == "not_found"
+    ev = svc.core.events.last(EventType.SHORT_PICK)
+    assert ev.payload["reason"] == "not_found"
+    svc.sync.sync_now()
+    qtbot.waitUntil(lambda: not svc.sync.health().online, timeout=15000)
+    assert svc.sync.health().queue_depth >= 1
+    qtbot.waitUntil(lambda: "OFFLINE" in win.status.labels["online"].text(), timeout=5000)
+    win.demo_panel.offline.click()  # network back
+    qtbot.waitUntil(lambda: svc.sync.health().queue_depth == 0, timeout=20000)
+    import requests
+
+    stats = requests.get(f"{svc.oms.url}/api/v1/_stats", timeout=5).json()
+    assert stats["events_unique"] == svc.core.events.count()
+
+
+def test_restart_mid_order_resumes_the_same_counts(qtbot, station, tmp_path):
+    win, svc = station(tmp_path / "st")
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=lambda p: any(ln.qty >= 2 for ln in p.lines))
+    line = next(ln for ln in s.picklist.walking_order() if ln.qty >= 2)
+    if line.bin_barcode:
+        burst(win, line.bin_barcode)
+    burst(win, unit_code(line))
+    counts = {k: v.scanned for k, v in s.progress.items()}
+    assert counts[line.id] == 1
+    order_id = s.order_id
+    win._allow_close = True
+    win.close()
+    QApplication.instance().removeEventFilter(win.wedge)
+    svc.close()
+    station_list = []  # noqa: F841
+    win2, svc2 = station(tmp_path / "st")
+    login(qtbot, win2)
+    assert win2.stack.currentWidget() is win2.work
+    s2 = win2.work.session
+    assert s2.order_id == order_id
+    assert {k: v.scanned for k, v in s2.progress.items()} == counts
