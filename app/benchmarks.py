@@ -50,22 +50,16 @@ def _gtin13(n: int) -> str:
     return payload + str(gs1_standard_check_digit(payload))
 
 
-def verdict_p99_ms(workdir: Path) -> dict[str, float]:
-    """p99 of normalise + verify + durable scan-event append (Station.scan) on a 1,000-line order
-    with 5,000 barcodes, over 3,000 scans: 60 % good, 20 % wrong/sibling, 20 % unknown or misread."""
+def bench_order(n_lines: int = 1000, n_scans: int = 3000):
+    """A 1,000-line order with 5,000 barcodes (+1,000 sibling variants) and a seeded scan mix:
+    60 % good, 20 % wrong/sibling, 20 % unknown or misread. Shared by the verdict and screen figures."""
     import random
 
-    from app.config import Settings
-    from app.core import open_core
     from app.picklist import PickList
     from app.scans import RawScan, ScanSource
-    from app.workflow import Station
 
-    settings = Settings()
-    settings.station.data_dir = str(workdir)
-    core = open_core(settings)
     lines, siblings = [], []
-    for i in range(1000):
+    for i in range(n_lines):
         codes = [{"code": _gtin13(i * 5 + k), "qty_per_scan": 1 if k < 4 else 6, "kind": "unit" if k < 4 else "inner"}
                  for k in range(5)]
         lines.append({"id": f"L{i}", "sku": f"SKU-{i}", "name": f"Item {i}", "qty": 10_000, "style": f"ST{i}",
@@ -73,21 +67,34 @@ def verdict_p99_ms(workdir: Path) -> dict[str, float]:
         siblings.append({"code": _gtin13(900_000 + i), "sku": f"SKU-{i}-RED", "style": f"ST{i}", "color": "RED",
                          "size": "M", "name": f"Item {i}"})
     pl = PickList.from_dict({"id": "BENCH-1", "lines": lines, "siblings": siblings})
-    st = Station(core, steps=["pick"])
-    st.open_order(pl)
     rnd = random.Random(42)
     scans: list[RawScan] = []
-    for j in range(3000):
+    for j in range(n_scans):
         r = rnd.random()
         if r < 0.6:
-            text = _gtin13(rnd.randrange(5000))
+            text = _gtin13(rnd.randrange(n_lines * 5))
         elif r < 0.8:
-            text = _gtin13(900_000 + rnd.randrange(1000))
+            text = _gtin13(900_000 + rnd.randrange(n_lines))
         elif r < 0.9:
             text = _gtin13(500_000 + j)  # well-formed, unknown
         else:
             text = rnd.choice(["10D9T", "4006381333932", "\x00\x1b[A", "ZZ-" + str(j)])
         scans.append(RawScan(text, ScanSource.HID, "]E0" if r < 0.3 else None))
+    return pl, scans
+
+
+def verdict_p99_ms(workdir: Path) -> dict[str, float]:
+    """p99 of normalise + verify + durable scan-event append (Station.scan) on bench_order()."""
+    from app.config import Settings
+    from app.core import open_core
+    from app.workflow import Station
+
+    settings = Settings()
+    settings.station.data_dir = str(workdir)
+    core = open_core(settings)
+    pl, scans = bench_order()
+    st = Station(core, steps=["pick"])
+    st.open_order(pl)
     for raw in scans[:50]:  # warm-up
         st.scan(raw)
     times = []
