@@ -17,7 +17,7 @@ class DemoPanel(QWidget):
     def __init__(self, services, parent=None) -> None:
         super().__init__(parent)
         self.services = services
-        self.setFixedWidth(380)
+        self.setFixedWidth(340)
         lay = QVBoxLayout(self)
         t = QLabel(self.tr("Demo: virtual scanner"))
         t.setObjectName("big")

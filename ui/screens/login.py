@@ -27,6 +27,7 @@ class LoginScreen(QWidget):
         self.message.setStyleSheet("color: #c62828; font-size: 22px;")
         for w in (title, self.badge, self.pin, self.button, self.message):
             w.setMinimumWidth(520)
+            w.setMaximumWidth(760)
             lay.addWidget(w)
         self.badge.returnPressed.connect(self.pin.setFocus)
         self.pin.returnPressed.connect(self.try_login)

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -117,7 +118,7 @@ class WorkScreen(QWidget):
         body.addWidget(self.table, 3)
         side = QVBoxLayout()
         self.image = QLabel()
-        self.image.setFixedSize(280, 280)
+        self.image.setFixedSize(220, 220)
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.setStyleSheet("background: white; border: 1px solid #b0bec5;")
         self.cur_name = QLabel("")
@@ -137,15 +138,19 @@ class WorkScreen(QWidget):
         for w in (self.image, self.cur_name, self.cur_variant, self.cur_bin, self.weight_label, self.carton):
             side.addWidget(w)
         side.addStretch(1)
-        body.addLayout(side, 2)
+        self.weight_label.setWordWrap(True)
+        side_box = QWidget()
+        side_box.setLayout(side)
+        side_box.setMaximumWidth(420)
+        body.addWidget(side_box, 2)
         root.addLayout(body, 1)
         self.blockers = QLabel("")
         self.blockers.setStyleSheet("color: #c62828; font-size: 20px;")
         self.blockers.setWordWrap(True)
         root.addWidget(self.blockers)
-        btns = QHBoxLayout()
+        btns = QGridLayout()
         self.buttons = {}
-        for key, text, shortcut, slot in (
+        for i, (key, text, shortcut, slot) in enumerate((
             ("short", self.tr("Short pick [F2]"), "F2", self.short_pick),
             ("gift", self.tr("Confirm gift [F3]"), "F3", self.confirm_gift),
             ("undo", self.tr("Undo last scan [F4]"), "F4", self.undo),
@@ -154,12 +159,12 @@ class WorkScreen(QWidget):
             ("complete", self.tr("Complete step [F10]"), "F10", self.complete_step),
             ("override", self.tr("Supervisor [F11]"), "F11", self.supervisor_override),
             ("reprint", self.tr("Reprint [F12]"), "F12", self.reprint),
-        ):
+        )):
             b = QPushButton(text)
             b.clicked.connect(slot)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             QShortcut(QKeySequence(shortcut), self, activated=slot)
-            btns.addWidget(b)
+            btns.addWidget(b, i // 4, i % 4)
             self.buttons[key] = b
         self.buttons["print"].setObjectName("primary")
         root.addLayout(btns)
@@ -204,7 +209,7 @@ class WorkScreen(QWidget):
             if pix.isNull():
                 self.image.setText(self.tr("no image"))
             else:
-                self.image.setPixmap(pix.scaled(270, 270, Qt.AspectRatioMode.KeepAspectRatio,
+                self.image.setPixmap(pix.scaled(210, 210, Qt.AspectRatioMode.KeepAspectRatio,
                                                 Qt.TransformationMode.SmoothTransformation))
         else:
             self.cur_name.setText(self.tr("All lines done: complete the step [F10]") if s.step != Step.DONE else "")
