@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.login.logged_in.connect(self._logged_in)
         self.check.start_work.connect(self.show_queue)
         self.queue.open_requested.connect(self.open_order)
+        self.queue.supervisor_requested.connect(self.show_supervisor)
         self.work.order_finished.connect(self._order_finished)
         self.work.back_to_queue.connect(self.show_queue)
         self.work.logout_requested.connect(self.logout)
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
     # -- screens --------------------------------------------------------------------------------
     def _logged_in(self, op) -> None:
         self.status.set_operator(op)
+        self.queue.supervisor_btn.setVisible(op.is_supervisor)
         cache = self.services.sync.cache if self.services.sync else None
         pls = {p.id: p for p in cache.open_picklists()} if cache else {}
         resumed = self.station.resume_open_orders(pls) if pls else []
@@ -132,6 +134,9 @@ class MainWindow(QMainWindow):
     def show_supervisor(self) -> None:
         from ui.screens.supervisor import SupervisorScreen
 
+        op = self.station.operator
+        if op is None or not op.is_supervisor:
+            return
         if self.supervisor is None:
             self.supervisor = SupervisorScreen(self.services.core)
             self.stack.addWidget(self.supervisor)

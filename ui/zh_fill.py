@@ -50,7 +50,7 @@ ZH = {
     "printers OK": "打印机正常", "scale: no reading": "电子秤：无读数", "supervisor": "主管",
     "sync: not available": "同步：不可用", "to sync: {0}": "待同步：{0}", "— choose carton —": "— 选择箱型 —",
     "order": "订单", "bin": "库位", "wrong colour/size": "错误颜色/尺码", "unknown barcode": "未知条码",
-    "expected": "应为", "oldest": "最早",
+    "expected": "应为", "oldest": "最早", "Supervisor figures": "主管统计",
 }
 
 

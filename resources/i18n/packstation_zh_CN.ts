@@ -115,47 +115,47 @@
 <context>
     <name>LinesModel</name>
     <message>
-        <location filename="../../ui/screens/work.py" line="27" />
+        <location filename="../../ui/screens/work.py" line="38" />
         <source>Bin</source>
         <translation>库位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="27" />
+        <location filename="../../ui/screens/work.py" line="38" />
         <source>SKU</source>
         <translation>SKU</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="27" />
+        <location filename="../../ui/screens/work.py" line="38" />
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="27" />
+        <location filename="../../ui/screens/work.py" line="38" />
         <source>Colour / size</source>
         <translation>颜色 / 尺码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="28" />
+        <location filename="../../ui/screens/work.py" line="39" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="28" />
+        <location filename="../../ui/screens/work.py" line="39" />
         <source>Notes</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="59" />
+        <location filename="../../ui/screens/work.py" line="70" />
         <source>GIFT</source>
         <translation>赠品</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="61" />
+        <location filename="../../ui/screens/work.py" line="72" />
         <source>FRAGILE</source>
         <translation>易碎</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="63" />
+        <location filename="../../ui/screens/work.py" line="74" />
         <source>SHORT</source>
         <translation>缺货</translation>
     </message>
@@ -183,12 +183,12 @@
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/login.py" line="50" />
+        <location filename="../../ui/screens/login.py" line="51" />
         <source>Badge and PIN are both needed.</source>
         <translation>需要工牌和密码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/login.py" line="55" />
+        <location filename="../../ui/screens/login.py" line="56" />
         <source>Badge or PIN not recognised.</source>
         <translation>工牌或密码不正确。</translation>
     </message>
@@ -196,22 +196,22 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="123" />
+        <location filename="../../ui/main_window.py" line="125" />
         <source>Order {0} done.</source>
         <translation>订单 {0} 已完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="151" />
+        <location filename="../../ui/main_window.py" line="156" />
         <source>No open order with barcode {0}</source>
         <translation>没有条码为 {0} 的待处理订单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="180" />
+        <location filename="../../ui/main_window.py" line="185" />
         <source>Leave the station application</source>
         <translation>退出工位程序</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="182" />
+        <location filename="../../ui/main_window.py" line="187" />
         <source>Only a supervisor can leave the station.</source>
         <translation>只有主管可以退出工位程序。</translation>
     </message>
@@ -219,32 +219,32 @@
 <context>
     <name>PickListModel</name>
     <message>
-        <location filename="../../ui/screens/queue.py" line="14" />
+        <location filename="../../ui/screens/queue.py" line="22" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="14" />
+        <location filename="../../ui/screens/queue.py" line="22" />
         <source>Lines</source>
         <translation>行数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="14" />
+        <location filename="../../ui/screens/queue.py" line="22" />
         <source>Units</source>
         <translation>件数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="14" />
+        <location filename="../../ui/screens/queue.py" line="22" />
         <source>Carrier</source>
         <translation>承运商</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="15" />
+        <location filename="../../ui/screens/queue.py" line="23" />
         <source>Ship to</source>
         <translation>收货人</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="15" />
+        <location filename="../../ui/screens/queue.py" line="23" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
@@ -252,30 +252,35 @@
 <context>
     <name>QueueScreen</name>
     <message>
-        <location filename="../../ui/screens/queue.py" line="48" />
+        <location filename="../../ui/screens/queue.py" line="57" />
         <source>Open orders — scan an order barcode or choose one</source>
         <translation>待处理订单 — 扫描订单条码或选择一个</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="60" />
+        <location filename="../../ui/screens/queue.py" line="69" />
         <source>Open order</source>
         <translation>打开订单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/queue.py" line="75" />
+        <source>Supervisor figures</source>
+        <translation>主管统计</translation>
     </message>
 </context>
 <context>
     <name>ShortPickDialog</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="23" />
+        <location filename="../../ui/dialogs.py" line="22" />
         <source>Short pick</source>
         <translation>缺货拣货</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="32" />
+        <location filename="../../ui/dialogs.py" line="31" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="33" />
+        <location filename="../../ui/dialogs.py" line="32" />
         <source>Quantity found</source>
         <translation>找到的数量</translation>
     </message>
@@ -356,22 +361,22 @@
 <context>
     <name>SupervisorDialog</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="51" />
+        <location filename="../../ui/dialogs.py" line="50" />
         <source>Supervisor approval</source>
         <translation>主管审批</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="58" />
+        <location filename="../../ui/dialogs.py" line="57" />
         <source>Supervisor badge</source>
         <translation>主管工牌</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="59" />
+        <location filename="../../ui/dialogs.py" line="58" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="60" />
+        <location filename="../../ui/dialogs.py" line="59" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -392,197 +397,197 @@
 <context>
     <name>WorkScreen</name>
     <message>
-        <location filename="../../ui/screens/work.py" line="123" />
+        <location filename="../../ui/screens/work.py" line="134" />
         <source>— choose carton —</source>
         <translation>— 选择箱型 —</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="139" />
+        <location filename="../../ui/screens/work.py" line="154" />
         <source>Short pick [F2]</source>
         <translation>缺货 [F2]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="140" />
+        <location filename="../../ui/screens/work.py" line="155" />
         <source>Confirm gift [F3]</source>
         <translation>确认赠品 [F3]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="141" />
+        <location filename="../../ui/screens/work.py" line="156" />
         <source>Undo last scan [F4]</source>
         <translation>撤销上次扫描 [F4]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="142" />
+        <location filename="../../ui/screens/work.py" line="157" />
         <source>Record weight [F8]</source>
         <translation>记录重量 [F8]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="143" />
+        <location filename="../../ui/screens/work.py" line="158" />
         <source>Print label + slip [F9]</source>
         <translation>打印面单和装箱单 [F9]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="144" />
+        <location filename="../../ui/screens/work.py" line="159" />
         <source>Complete step [F10]</source>
         <translation>完成步骤 [F10]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="145" />
+        <location filename="../../ui/screens/work.py" line="160" />
         <source>Supervisor [F11]</source>
         <translation>主管 [F11]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="146" />
+        <location filename="../../ui/screens/work.py" line="161" />
         <source>Reprint [F12]</source>
         <translation>重打 [F12]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="171" />
+        <location filename="../../ui/screens/work.py" line="186" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="175" />
+        <location filename="../../ui/screens/work.py" line="190" />
         <source>Ship to</source>
         <translation>收货人</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="183" />
+        <location filename="../../ui/screens/work.py" line="198" />
         <source>ORDER STOPPED by the OMS ({0}): {1} — do not ship.</source>
         <translation>订单已被 OMS 拦截（{0}）：{1} — 不要发货。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="190" />
+        <location filename="../../ui/screens/work.py" line="205" />
         <source>Bin</source>
         <translation>库位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="195" />
+        <location filename="../../ui/screens/work.py" line="210" />
         <source>no image</source>
         <translation>无图片</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="200" />
+        <location filename="../../ui/screens/work.py" line="215" />
         <source>All lines done: complete the step [F10]</source>
         <translation>全部行已完成：完成此步骤 [F10]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="209" />
+        <location filename="../../ui/screens/work.py" line="224" />
         <source>PICK</source>
         <translation>拣货</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="209" />
+        <location filename="../../ui/screens/work.py" line="224" />
         <source>VERIFY</source>
         <translation>复核</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="209" />
+        <location filename="../../ui/screens/work.py" line="224" />
         <source>PACK</source>
         <translation>打包</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="210" />
+        <location filename="../../ui/screens/work.py" line="225" />
         <source>WEIGH</source>
         <translation>称重</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="210" />
+        <location filename="../../ui/screens/work.py" line="225" />
         <source>LABEL</source>
         <translation>贴面单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="210" />
+        <location filename="../../ui/screens/work.py" line="225" />
         <source>DONE</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="249" />
+        <location filename="../../ui/screens/work.py" line="264" />
         <source>Short pick recorded: {0}</source>
         <translation>已记录缺货：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="259" />
+        <location filename="../../ui/screens/work.py" line="274" />
         <source>Gift/insert confirmed: {0}</source>
         <translation>赠品/附件已确认：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="286" />
+        <location filename="../../ui/screens/work.py" line="301" />
         <source>scale: no reading</source>
         <translation>电子秤：无读数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="287" />
+        <location filename="../../ui/screens/work.py" line="302" />
         <source>expected</source>
         <translation>应为</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="297" />
+        <location filename="../../ui/screens/work.py" line="312" />
         <source>Wait for a stable weight on the scale.</source>
         <translation>请等待秤上重量稳定。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="301" />
+        <location filename="../../ui/screens/work.py" line="316" />
         <source>Weight OK</source>
         <translation>重量正确</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="303" />
+        <location filename="../../ui/screens/work.py" line="318" />
         <source>Weight {0} g is outside {1} ± {2} g: check the parcel or ask a supervisor.</source>
         <translation>重量 {0} 克超出 {1} ± {2} 克：请检查包裹或找主管。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="326" />
+        <location filename="../../ui/screens/work.py" line="341" />
         <source>Override weight mismatch / force line</source>
         <translation>放行重量不符 / 强制完成行</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="328" />
+        <location filename="../../ui/screens/work.py" line="343" />
         <source>Not a supervisor badge/PIN: nothing overridden.</source>
         <translation>不是主管工牌/密码：未放行。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="336" />
+        <location filename="../../ui/screens/work.py" line="351" />
         <source>Supervisor override recorded.</source>
         <translation>主管放行已记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="344" />
+        <location filename="../../ui/screens/work.py" line="359" />
         <source>Labels print at the LABEL step.</source>
         <translation>面单在贴面单步骤打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="347" />
+        <location filename="../../ui/screens/work.py" line="362" />
         <source>Label blocked</source>
         <translation>面单被阻止</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="367" />
+        <location filename="../../ui/screens/work.py" line="382" />
         <source>Printing failed: {0}</source>
         <translation>打印失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="379" />
+        <location filename="../../ui/screens/work.py" line="394" />
         <source>Label and slip sent to the printers.</source>
         <translation>面单和装箱单已发送到打印机。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="388" />
+        <location filename="../../ui/screens/work.py" line="403" />
         <source>Nothing printed yet for this order.</source>
         <translation>此订单尚未打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="390" />
+        <location filename="../../ui/screens/work.py" line="405" />
         <source>Reprint</source>
         <translation>重打</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="390" />
+        <location filename="../../ui/screens/work.py" line="405" />
         <source>Why reprint? (recorded)</source>
         <translation>为什么重打？（会被记录）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="395" />
+        <location filename="../../ui/screens/work.py" line="410" />
         <source>Reprint queued (audited).</source>
         <translation>重打已排队（已记录审计）。</translation>
     </message>
@@ -590,22 +595,22 @@
 <context>
     <name>widget</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="13" />
+        <location filename="../../ui/dialogs.py" line="12" />
         <source>Insufficient stock</source>
         <translation>库存不足</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="14" />
+        <location filename="../../ui/dialogs.py" line="13" />
         <source>Wrong item in location</source>
         <translation>库位商品错误</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="15" />
+        <location filename="../../ui/dialogs.py" line="14" />
         <source>Damaged</source>
         <translation>破损</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="16" />
+        <location filename="../../ui/dialogs.py" line="15" />
         <source>Not found</source>
         <translation>找不到</translation>
     </message>

@@ -48,6 +48,7 @@ class PickListModel(QAbstractTableModel):
 
 class QueueScreen(QWidget):
     open_requested = Signal(object)  # PickList
+    supervisor_requested = Signal()
 
     def __init__(self, services, tasks, parent=None) -> None:
         super().__init__(parent)
@@ -71,6 +72,10 @@ class QueueScreen(QWidget):
         self.message = QLabel("")
         lay.addWidget(self.message)
         lay.addWidget(self.open_btn)
+        self.supervisor_btn = QPushButton(self.tr("Supervisor figures"))
+        self.supervisor_btn.clicked.connect(self.supervisor_requested.emit)
+        self.supervisor_btn.hide()  # shown to supervisors only
+        lay.addWidget(self.supervisor_btn)
 
     def refresh(self) -> None:
         if self.services.sync is None:
