@@ -162,6 +162,22 @@ def test_packer_works_an_order_from_login_to_label_with_a_wrong_colour_on_the_wa
     for t in ("step_started", "step_completed", "scan", "weight_recorded"):
         assert t in types
 
+    # the label came out crumpled: an audited reprint (who, why)
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QInputDialog
+
+    def answer():
+        dlg = QApplication.activeModalWidget()
+        assert isinstance(dlg, QInputDialog)
+        dlg.setTextValue("label crumpled")
+        dlg.accept()
+
+    win.work.session = s  # the finished order is still the one on the work screen's record
+    QTimer.singleShot(100, answer)
+    win.work.reprint()
+    ev = svc.core.events.last(EventType.REPRINT)
+    assert ev is not None and ev.payload.get("reason") == "label crumpled" and ev.operator_id
+
 
 def test_short_pick_offline_then_the_queue_drains_when_the_network_returns(qtbot, station):
     win, svc = station()
