@@ -138,9 +138,23 @@ class MainWindow(QMainWindow):
         if op is None or not op.is_supervisor:
             return
         if self.supervisor is None:
-            self.supervisor = SupervisorScreen(self.services.core)
+            self.supervisor = SupervisorScreen(self.services.core, remote=self._remote_stats, tasks=self.tasks,
+                                               operator=op)
             self.stack.addWidget(self.supervisor)
+        else:
+            self.supervisor.set_operator(op)
         self.stack.setCurrentWidget(self.supervisor)
+
+    def _remote_stats(self, d_from, d_to, station, operator) -> dict:
+        """All stations' figures from the OMS (runs on a worker thread)."""
+        if self.services.sync is None:
+            raise RuntimeError("no OMS configured")
+        params = {"from": d_from, "to": d_to}
+        if station:
+            params["station_id"] = station
+        if operator:
+            params["operator_id"] = operator
+        return self.services.sync.client.request("GET", "/api/v1/stats", retries=0, params=params).json()
 
     # -- scans and background news --------------------------------------------------------------
     def on_scan(self, raw) -> None:

@@ -41,7 +41,9 @@ class TaskRunner(QObject):
 
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[Exception], None] | None = None) -> None:
-        self.pool.start(_Job(fn, self._relay, on_done, on_error))
+        """Run fn on a worker; on_done(result) on the GUI thread. Without on_error, a failure is handed to
+        on_done as the exception object, so no failure is ever dropped silently."""
+        self.pool.start(_Job(fn, self._relay, on_done, on_error or on_done))
 
     @Slot(object, object, object)
     def _deliver(self, callback, result, error) -> None:

@@ -51,6 +51,17 @@ ZH = {
     "sync: not available": "同步：不可用", "to sync: {0}": "待同步：{0}", "— choose carton —": "— 选择箱型 —",
     "order": "订单", "bin": "库位", "wrong colour/size": "错误颜色/尺码", "unknown barcode": "未知条码",
     "expected": "应为", "oldest": "最早", "Supervisor figures": "主管统计",
+    "Time": "时间", "Station": "工位", "Operator": "操作员", "Error": "错误", "Scanned": "扫描到", "Expected": "应为",
+    "station": "工位", "operator": "操作员", "This station": "本工位", "All stations (OMS)": "全部工位（OMS）",
+    "Refresh": "刷新", "Report (PDF + CSV)": "报告（PDF + CSV）",
+    "Supervisors only: log in with a supervisor badge to see the figures.": "仅限主管：请用主管工牌登录查看统计。",
+    "loading all stations' figures from the OMS…": "正在从 OMS 读取全部工位统计…",
+    "This station's own log (works offline).": "本工位自己的日志（离线可用）。",
+    "OMS unreachable — showing this station only.": "无法连接 OMS — 仅显示本工位。",
+    "All stations, from the OMS.": "全部工位，来自 OMS。", "scans {0} · orders {1} · errors {2}": "扫描 {0} · 订单 {1} · 错误 {2}",
+    "Errors by hour": "按小时错误", "Error types": "错误类型", "Step time, minutes (median, p90, SLA)": "步骤用时（分钟：中位数、P90、SLA）",
+    "median": "中位数", "p90": "P90", "SLA": "SLA", "writing the report…": "正在生成报告…",
+    "Report failed: {0}": "报告失败：{0}", "Report written: {0}": "报告已生成：{0}",
 }
 
 

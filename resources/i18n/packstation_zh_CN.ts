@@ -113,6 +113,44 @@
     </message>
 </context>
 <context>
+    <name>LatestErrorsModel</name>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="31" />
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="31" />
+        <source>Station</source>
+        <translation>工位</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="31" />
+        <source>Operator</source>
+        <translation>操作员</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="31" />
+        <source>Order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="32" />
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="32" />
+        <source>Scanned</source>
+        <translation>扫描到</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="32" />
+        <source>Expected</source>
+        <translation>应为</translation>
+    </message>
+</context>
+<context>
     <name>LinesModel</name>
     <message>
         <location filename="../../ui/screens/work.py" line="38" />
@@ -201,17 +239,17 @@
         <translation>订单 {0} 已完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="156" />
+        <location filename="../../ui/main_window.py" line="170" />
         <source>No open order with barcode {0}</source>
         <translation>没有条码为 {0} 的待处理订单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="185" />
+        <location filename="../../ui/main_window.py" line="199" />
         <source>Leave the station application</source>
         <translation>退出工位程序</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="187" />
+        <location filename="../../ui/main_window.py" line="201" />
         <source>Only a supervisor can leave the station.</source>
         <translation>只有主管可以退出工位程序。</translation>
     </message>
@@ -379,6 +417,114 @@
         <location filename="../../ui/dialogs.py" line="59" />
         <source>Reason</source>
         <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorScreen</name>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="101" />
+        <source>station</source>
+        <translation>工位</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="102" />
+        <source>operator</source>
+        <translation>操作员</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="104" />
+        <source>This station</source>
+        <translation>本工位</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="105" />
+        <source>All stations (OMS)</source>
+        <translation>全部工位（OMS）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="108" />
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="110" />
+        <source>Report (PDF + CSV)</source>
+        <translation>报告（PDF + CSV）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="131" />
+        <source>Supervisors only: log in with a supervisor badge to see the figures.</source>
+        <translation>仅限主管：请用主管工牌登录查看统计。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="167" />
+        <source>loading all stations' figures from the OMS…</source>
+        <translation>正在从 OMS 读取全部工位统计…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="172" />
+        <source>This station's own log (works offline).</source>
+        <translation>本工位自己的日志（离线可用）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="178" />
+        <source>OMS unreachable — showing this station only.</source>
+        <translation>无法连接 OMS — 仅显示本工位。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="181" />
+        <source>All stations, from the OMS.</source>
+        <translation>全部工位，来自 OMS。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="185" />
+        <source>scans {0} · orders {1} · errors {2}</source>
+        <translation>扫描 {0} · 订单 {1} · 错误 {2}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="187" />
+        <source>Errors by hour</source>
+        <translation>按小时错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="189" />
+        <source>Error types</source>
+        <translation>错误类型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="192" />
+        <source>Step time, minutes (median, p90, SLA)</source>
+        <translation>步骤用时（分钟：中位数、P90、SLA）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="193" />
+        <source>median</source>
+        <translation>中位数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="193" />
+        <source>p90</source>
+        <translation>P90</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="194" />
+        <source>SLA</source>
+        <translation>SLA</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="239" />
+        <source>writing the report…</source>
+        <translation>正在生成报告…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="245" />
+        <source>Report failed: {0}</source>
+        <translation>报告失败：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="248" />
+        <source>Report written: {0}</source>
+        <translation>报告已生成：{0}</translation>
     </message>
 </context>
 <context>
