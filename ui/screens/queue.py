@@ -3,7 +3,7 @@ pick a row and press Enter."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -14,34 +14,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.table_model import RowsModel
 
-class PickListModel(QAbstractTableModel):
+
+class PickListModel(RowsModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.items: list = []
         self.headers = [self.tr("Order"), self.tr("Lines"), self.tr("Units"), self.tr("Carrier"),
                         self.tr("Ship to"), self.tr("Status")]
 
+    @property
+    def items(self) -> list:
+        return self.rows
+
     def set_items(self, items) -> None:
-        self.beginResetModel()
-        self.items = list(items)
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
-        return len(self.headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.headers[section]
-        return None
+        self.set_rows(items)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
             return None
-        pl = self.items[index.row()]
+        pl = self.rows[index.row()]
         return [pl.order_no, len(pl.lines), pl.units, f"{pl.carrier} {pl.service}".strip(),
                 f"{pl.ship_to.name}, {pl.ship_to.city}", pl.status][index.column()]
 

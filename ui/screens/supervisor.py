@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -31,32 +31,16 @@ from sqlalchemy import select
 from app import schema
 from app.stats import STEPS, Figures, StepFigure, day_bounds_ms, figures_from_store
 from app.verdicts import ERROR_KINDS
+from ui.table_model import RowsModel
 
 LATEST = 200
 
 
-class LatestErrorsModel(QAbstractTableModel):
+class LatestErrorsModel(RowsModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.rows: list[tuple] = []
         self.headers = [self.tr("Time"), self.tr("Station"), self.tr("Operator"), self.tr("Order"),
                         self.tr("Error"), self.tr("Scanned"), self.tr("Expected")]
-
-    def set_rows(self, rows) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
-        return len(self.headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.headers[section]
-        return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and index.isValid():

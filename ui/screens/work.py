@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,45 +24,32 @@ from PySide6.QtWidgets import (
 
 from app.workflow import Step, StepBlocked
 from ui.dialogs import ShortPickDialog, authorise_supervisor
+from ui.table_model import RowsModel
 from ui.verdict_panel import VerdictPanel
 
 log = logging.getLogger(__name__)
 CARTONS = ("S (20×15×10)", "M (30×20×15)", "L (40×30×20)", "XL (60×40×30)", "BAG")
 
 
-class LinesModel(QAbstractTableModel):
+class LinesModel(RowsModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.session = None
-        self.lines: list = []
         self.headers = [self.tr("Bin"), self.tr("SKU"), self.tr("Item"), self.tr("Colour / size"),
                         self.tr("Qty"), self.tr("Notes")]
 
     def set_session(self, session) -> None:
-        self.beginResetModel()
         self.session = session
-        self.lines = session.picklist.walking_order() if session else []
-        self.endResetModel()
+        self.set_rows(session.picklist.walking_order() if session else [])
 
     def refresh(self) -> None:
-        if self.lines:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.lines) - 1, len(self.headers) - 1))
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.lines)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
-        return len(self.headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.headers[section]
-        return None
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.headers) - 1))
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or self.session is None:
             return None
-        ln = self.lines[index.row()]
+        ln = self.rows[index.row()]
         lp = self.session.progress.get(ln.id)
         if role == Qt.ItemDataRole.DisplayRole:
             notes = []
