@@ -236,3 +236,18 @@ def test_restart_mid_order_resumes_the_same_counts(qtbot, station, tmp_path):
     s2 = win2.work.session
     assert s2.order_id == order_id
     assert {k: v.scanned for k, v in s2.progress.items()} == counts
+
+
+def test_an_order_cancelled_by_the_oms_is_stopped_before_its_label(qtbot, station):
+    """SO-1005 is cancelled by the demo OMS 3 s after a station claims it."""
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=lambda p: p.id == "SO-1005")
+    qtbot.waitUntil(lambda: s.intercepted is not None, timeout=20000)
+    assert win.work.panel.locked  # the red panel: do not ship
+    line = s.current_line() or s.picklist.lines[0]
+    burst(win, "@@ACK")
+    burst(win, unit_code(line))
+    assert svc.core.events.last(EventType.SCAN).kind == "intercepted"
+    n = len([e for e in svc.core.events.events(order_id=s.order_id) if e.type == EventType.ORDER_INTERCEPTED])
+    assert n == 1

@@ -370,8 +370,13 @@ class WorkScreen(QWidget):
             return
         kind, obj = result
         if kind == "stopped":
-            s.mark_intercepted(obj.status, obj.reason or "")
+            # check_shippable already recorded order_intercepted; the session hears it through the log
+            if s.intercepted is None:
+                s.mark_intercepted(obj.status, obj.reason or "")
+            msg = obj.message_zh if self.language.startswith("zh") else obj.message_en
             self.refresh()
+            if msg:
+                self.panel.show_message(msg, error=True)
             return
         self.last_label_job = obj
         try:
