@@ -230,12 +230,18 @@ class OrderSession:
             return True
         return self.weight is not None and (self.weight.ok or self.weight_overridden)
 
-    def blockers(self) -> list[str]:
+    def blockers(self, language: str = "en") -> list[str]:
+        """Human reasons the current step cannot complete, in English or Simplified Chinese."""
+        zh = language.startswith("zh")
+
+        def t(en: str, cn: str) -> str:
+            return cn if zh else en
+
         if self.intercepted:
             st, reason = self.intercepted
-            return [f"order intercepted ({st}): {reason}"]
+            return [t(f"order intercepted ({st}): {reason}", f"订单已拦截（{st}）：{reason}")]
         if self.step is None or self.step == Step.DONE:
-            return ["order is done"] if self.step == Step.DONE else ["order not started"]
+            return [t("order is done", "订单已完成")] if self.step == Step.DONE else [t("order not started", "订单未开始")]
         out: list[str] = []
         if self.step in self._progress:
             prog = self._progress[self.step]
@@ -244,20 +250,22 @@ class OrderSession:
                 p = prog[ln.id]
                 out.append(f"{ln.sku} {ln.name} {ln.variant}: {p.scanned}/{p.required - p.short_qty}".replace("  ", " "))
             if len(missing) > 5:
-                out.append(f"... and {len(missing) - 5} more lines")
+                out.append(t(f"... and {len(missing) - 5} more lines", f"……还有 {len(missing) - 5} 行"))
         if self.step == Step.PACK:
             if not self.carton:
-                out.append("choose a carton")
+                out.append(t("choose a carton", "请选择箱型"))
             for ln in self._walk:
                 if ln.gift and not self.gift_ok(ln.id):
-                    out.append(f"gift/insert {ln.sku} {ln.name}: scan or confirm it")
+                    out.append(t(f"gift/insert {ln.sku} {ln.name}: scan or confirm it",
+                                 f"赠品/附件 {ln.sku} {ln.name}：请扫描或确认"))
         if self.step == Step.WEIGH:
             if self.weight is None:
-                out.append("weigh the parcel")
+                out.append(t("weigh the parcel", "请称重包裹"))
             elif not self.weight.ok and not self.weight_overridden:
                 w = self.weight
-                out.append(f"weight {w.grams:.0f} g is outside {w.expected_g:.0f} ± {w.tolerance_g:.0f} g: "
-                           "re-check the parcel or ask a supervisor to override")
+                out.append(t(f"weight {w.grams:.0f} g is outside {w.expected_g:.0f} ± {w.tolerance_g:.0f} g: "
+                             "re-check the parcel or ask a supervisor to override",
+                             f"重量 {w.grams:.0f} 克超出 {w.expected_g:.0f} ± {w.tolerance_g:.0f} 克：请复查包裹或找主管放行"))
         return out
 
     def step_times(self) -> dict[str, StepTimes]:

@@ -241,3 +241,16 @@ def test_current_line_walks_the_bins_and_comes_back_after_an_undo(core):
     assert o.current_line().id == "far"
     scan(s, "@@UNDO")
     assert o.current_line().id == "near"
+
+
+def test_blockers_speak_the_stations_language(core):
+    from app.picklist import PickList
+    from app.workflow import Station, Step
+
+    pl = PickList.from_dict({"id": "SO-ZH", "lines": [{"id": "1", "sku": "GIFT-1", "name": "Card", "qty": 1,
+                                                      "gift": True, "barcodes": ["6900000000012"]}]})
+    st = Station(core, steps=["pack"])
+    s = st.open_order(pl, Step.PACK)
+    en, zh = s.blockers("en"), s.blockers("zh_CN")
+    assert "choose a carton" in en and "请选择箱型" in zh
+    assert any("扫描或确认" in b for b in zh) and len(en) == len(zh)

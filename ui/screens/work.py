@@ -204,7 +204,7 @@ class WorkScreen(QWidget):
             self.cur_bin.setText("")
             self.image.clear()
         self._show_weight()
-        self.blockers.setText("  •  ".join(s.blockers()) if s.step != Step.DONE else "")
+        self.blockers.setText("  •  ".join(s.blockers(self.language)) if s.step != Step.DONE else "")
 
     def _step_name(self, step) -> str:
         return {
@@ -317,7 +317,7 @@ class WorkScreen(QWidget):
         try:
             s.complete_step()
         except StepBlocked as exc:
-            self.panel.show_message("; ".join(getattr(exc, "reasons", []) or [str(exc)]), error=True)
+            self.panel.show_message("; ".join(s.blockers(self.language)) or str(exc), error=True)
         self.refresh()
         self._maybe_finished()
 
@@ -346,7 +346,7 @@ class WorkScreen(QWidget):
             self.panel.show_message(self.tr("Labels print at the LABEL step."), error=True)
             return
         if not s.label_allowed:
-            self.panel.show_message("; ".join(s.blockers()) or self.tr("Label blocked"), error=True)
+            self.panel.show_message("; ".join(s.blockers(self.language)) or self.tr("Label blocked"), error=True)
             return
         pl, op = s.picklist, self.station.operator
         sync, spool = self.services.sync, self.services.spool
