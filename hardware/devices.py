@@ -7,6 +7,7 @@ Every driver reports its state through `on_status(DeviceStatus)` callbacks (call
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -53,3 +54,34 @@ class CallbackSink:
                 self.on_status(st)
             except Exception:
                 log.exception("status callback failed")
+
+
+class SerialDeviceThread:
+    """start/stop/status for a serial device read by its own thread (scale, serial scanner).
+    Subclasses set name, STOPPED, _sink, _stop, _thread, _ser and implement _run."""
+
+    STOPPED: DeviceStatus
+
+    def start(self, on_value, on_status) -> None:
+        self._sink.on_value, self._sink.on_status = on_value, on_status
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=3)
+        self._close()
+        self._sink.set_status(self.STOPPED)
+
+    def status(self) -> DeviceStatus:
+        return self._sink.current
+
+    def _close(self) -> None:
+        ser, self._ser = self._ser, None
+        if ser is not None:
+            try:
+                ser.close()
+            except Exception:
+                pass

@@ -25,7 +25,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from hardware.devices import CallbackSink, DeviceStatus, status
+from hardware.devices import CallbackSink, DeviceStatus, SerialDeviceThread, status
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,8 @@ class ScaleDevice:
     def status(self) -> DeviceStatus: ...
 
 
-class SerialScale(ScaleDevice):
+class SerialScale(SerialDeviceThread, ScaleDevice):
+    STOPPED = DeviceStatus(False, "stopped", "Scale stopped", "电子秤已停止")
     POLL_S = 0.2
     RETRY_S = 1.0
     GARBAGE_S = 2.0
@@ -132,22 +133,6 @@ class SerialScale(ScaleDevice):
         self._ser = None
         self._lock = threading.Lock()
 
-    def start(self, on_reading, on_status) -> None:
-        self._sink.on_value, self._sink.on_status = on_reading, on_status
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=3)
-        self._close()
-        self._sink.set_status(DeviceStatus(False, "stopped", "Scale stopped", "电子秤已停止"))
-
-    def status(self) -> DeviceStatus:
-        return self._sink.current
-
     def tare(self) -> None:
         if self.protocol == "sics":
             self._write(b"T\r\n")
@@ -163,14 +148,6 @@ class SerialScale(ScaleDevice):
                 ser.write(data)
             except Exception as exc:
                 log.warning("scale write failed: %s", exc)
-
-    def _close(self) -> None:
-        ser, self._ser = self._ser, None
-        if ser is not None:
-            try:
-                ser.close()
-            except Exception:
-                pass
 
     def _open(self):
         import serial

@@ -12,7 +12,7 @@ import re
 import threading
 
 from app.scans import RawScan, ScanSource
-from hardware.devices import CallbackSink, DeviceStatus, status
+from hardware.devices import CallbackSink, DeviceStatus, SerialDeviceThread, status
 
 log = logging.getLogger(__name__)
 _AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
@@ -24,7 +24,9 @@ def split_aim(line: str) -> tuple[str, str | None]:
     return line, None
 
 
-class SerialScanner:
+class SerialScanner(SerialDeviceThread):
+    STOPPED = DeviceStatus(False, "stopped", "Scanner stopped", "扫描枪已停止")
+
     RETRY_S = 1.0
 
     def __init__(self, port: str, baudrate: int = 9600, prefix: str = "", suffix: str = ""):
@@ -35,29 +37,7 @@ class SerialScanner:
         self._thread: threading.Thread | None = None
         self._ser = None
 
-    def start(self, on_scan, on_status) -> None:
-        self._sink.on_value, self._sink.on_status = on_scan, on_status
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-        self._thread.start()
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=3)
-        self._close()
-        self._sink.set_status(DeviceStatus(False, "stopped", "Scanner stopped", "扫描枪已停止"))
-
-    def status(self) -> DeviceStatus:
-        return self._sink.current
-
-    def _close(self) -> None:
-        ser, self._ser = self._ser, None
-        if ser is not None:
-            try:
-                ser.close()
-            except Exception:
-                pass
 
     def _run(self) -> None:
         import serial
