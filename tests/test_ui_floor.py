@@ -229,7 +229,6 @@ def test_restart_mid_order_resumes_the_same_counts(qtbot, station, tmp_path):
     win.close()
     QApplication.instance().removeEventFilter(win.wedge)
     svc.close()
-    station_list = []  # noqa: F841
     win2, svc2 = station(tmp_path / "st")
     login(qtbot, win2)
     assert win2.stack.currentWidget() is win2.work
