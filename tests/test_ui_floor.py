@@ -72,11 +72,21 @@ def station(qtbot, tmp_path):
     started: list = []
     yield start
     for win, svc in started:
-        win._allow_close = True
-        win.close()
-        QApplication.instance().removeEventFilter(win.wedge)
-        svc.close()
+        close(win, svc)
     sys.excepthook = hooks
+
+
+def close(win, svc) -> None:
+    """Close a station window and destroy its Qt objects now, not in a later garbage collection."""
+    if getattr(win, "_closed_for_test", False):
+        return
+    win._closed_for_test = True
+    win._allow_close = True
+    win.close()
+    QApplication.instance().removeEventFilter(win.wedge)
+    svc.close()
+    win.deleteLater()
+    QApplication.processEvents()
 
 
 def login(qtbot, win, badge="K-001", pin="2222"):
@@ -225,10 +235,7 @@ def test_restart_mid_order_resumes_the_same_counts(qtbot, station, tmp_path):
     counts = {k: v.scanned for k, v in s.progress.items()}
     assert counts[line.id] == 1
     order_id = s.order_id
-    win._allow_close = True
-    win.close()
-    QApplication.instance().removeEventFilter(win.wedge)
-    svc.close()
+    close(win, svc)
     win2, svc2 = station(tmp_path / "st")
     login(qtbot, win2)
     assert win2.stack.currentWidget() is win2.work
