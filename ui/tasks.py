@@ -1,34 +1,49 @@
 """One way to run work off the GUI thread: a small task runner over QThreadPool whose success and
-failure callbacks land back on the GUI thread (the pattern of Anki's taskman and Picard's thread pools)."""
+failure callbacks land back on the GUI thread (the pattern of Anki's taskman and Picard's thread pools).
+
+Results cross threads through a queue.Queue, not as Python objects inside queued signals: the worker
+only emits an argument-less `ready` signal, and the GUI thread drains the queue. That keeps every
+Python object's lifetime on the Python side, away from PySide's cross-thread argument wrapping."""
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
 
-class _Relay(QObject):
-    done = Signal(object, object, object, object)  # job, callback, result, error
+class MainThreadQueue(QObject):
+    """Call functions on the GUI thread from any thread: post(fn, *args)."""
 
+    ready = Signal()
 
-class _Job(QRunnable):
-    def __init__(self, fn, relay: _Relay, on_done, on_error) -> None:
-        super().__init__()
-        self.fn, self.relay, self.on_done, self.on_error = fn, relay, on_done, on_error
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._q: queue.SimpleQueue = queue.SimpleQueue()
+        self.ready.connect(self.drain)
 
-    def run(self) -> None:
-        try:
-            result = self.fn()
-        except Exception as exc:  # reported to the GUI thread, never lost
-            log.exception("background task failed")
-            self.relay.done.emit(self, self.on_error, None, exc)
-            return
-        self.relay.done.emit(self, self.on_done, result, None)
+    def post(self, fn: Callable, *args: Any) -> None:
+        self._q.put((fn, args))
+        self.ready.emit()  # queued to the GUI thread when emitted elsewhere
+
+    @Slot()
+    def drain(self) -> None:
+        while True:
+            try:
+                fn, args = self._q.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("GUI callback failed")
+                raise
 
 
 class TaskRunner(QObject):
@@ -36,27 +51,26 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
-        self._relay = _Relay(self)  # lives on the GUI thread: its queued signal lands there
-        self._relay.done.connect(self._deliver)
-        # Python owns every job until its result is delivered: a Python-subclassed QRunnable that Qt
-        # auto-deletes after run() can leave a dangling wrapper for the garbage collector to crash on.
-        self._jobs: set[_Job] = set()
+        self._main = MainThreadQueue(self)  # lives on the GUI thread
+        self._pending = 0
+        self._lock = threading.Lock()
 
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[Exception], None] | None = None) -> None:
         """Run fn on a worker; on_done(result) on the GUI thread. Without on_error, a failure is handed to
         on_done as the exception object, so no failure is ever dropped silently."""
-        job = _Job(fn, self._relay, on_done, on_error or on_done)
-        job.setAutoDelete(False)
-        self._jobs.add(job)
-        self.pool.start(job)
+        on_error = on_error or on_done
 
-    @Slot(object, object, object, object)
-    def _deliver(self, job, callback, result, error) -> None:
-        self._jobs.discard(job)
-        if callback is None:
-            return
-        callback(error if error is not None else result)
+        def job() -> None:
+            try:
+                result, cb = fn(), on_done
+            except Exception as exc:  # reported to the GUI thread, never lost
+                log.exception("background task failed")
+                result, cb = exc, on_error
+            if cb is not None:
+                self._main.post(cb, result)
+
+        self.pool.start(job)
 
     def wait(self, ms: int = 10000) -> bool:
         return self.pool.waitForDone(ms)
