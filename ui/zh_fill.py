@@ -58,7 +58,7 @@ ZH = {
     "loading all stations' figures from the OMS…": "正在从 OMS 读取全部工位统计…",
     "This station's own log (works offline).": "本工位自己的日志（离线可用）。",
     "OMS unreachable — showing this station only.": "无法连接 OMS — 仅显示本工位。",
-    "All stations, from the OMS.": "全部工位，来自 OMS。", "scans {0} · orders {1} · errors {2}": "扫描 {0} · 订单 {1} · 错误 {2}",
+    "All stations, from the OMS. The latest-errors table shows this station only.": "全部工位，来自 OMS。最新错误表仅显示本工位。", "scans {0} · orders {1} · errors {2}": "扫描 {0} · 订单 {1} · 错误 {2}",
     "Errors by hour": "按小时错误", "Error types": "错误类型", "Step time, minutes (median, p90, SLA)": "步骤用时（分钟：中位数、P90、SLA）",
     "median": "中位数", "p90": "P90", "SLA": "SLA", "writing the report…": "正在生成报告…",
     "Report failed: {0}": "报告失败：{0}", "Report written: {0}": "报告已生成：{0}",

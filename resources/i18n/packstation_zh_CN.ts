@@ -115,37 +115,37 @@
 <context>
     <name>LatestErrorsModel</name>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="31" />
+        <location filename="../../ui/screens/supervisor.py" line="42" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="31" />
+        <location filename="../../ui/screens/supervisor.py" line="42" />
         <source>Station</source>
         <translation>工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="31" />
+        <location filename="../../ui/screens/supervisor.py" line="42" />
         <source>Operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="31" />
+        <location filename="../../ui/screens/supervisor.py" line="42" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="32" />
+        <location filename="../../ui/screens/supervisor.py" line="43" />
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="32" />
+        <location filename="../../ui/screens/supervisor.py" line="43" />
         <source>Scanned</source>
         <translation>扫描到</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="32" />
+        <location filename="../../ui/screens/supervisor.py" line="43" />
         <source>Expected</source>
         <translation>应为</translation>
     </message>
@@ -183,17 +183,17 @@
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="70" />
+        <location filename="../../ui/screens/work.py" line="57" />
         <source>GIFT</source>
         <translation>赠品</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="72" />
+        <location filename="../../ui/screens/work.py" line="59" />
         <source>FRAGILE</source>
         <translation>易碎</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="74" />
+        <location filename="../../ui/screens/work.py" line="61" />
         <source>SHORT</source>
         <translation>缺货</translation>
     </message>
@@ -257,32 +257,32 @@
 <context>
     <name>PickListModel</name>
     <message>
-        <location filename="../../ui/screens/queue.py" line="22" />
+        <location filename="../../ui/screens/queue.py" line="23" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="22" />
+        <location filename="../../ui/screens/queue.py" line="23" />
         <source>Lines</source>
         <translation>行数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="22" />
+        <location filename="../../ui/screens/queue.py" line="23" />
         <source>Units</source>
         <translation>件数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="22" />
+        <location filename="../../ui/screens/queue.py" line="23" />
         <source>Carrier</source>
         <translation>承运商</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="23" />
+        <location filename="../../ui/screens/queue.py" line="24" />
         <source>Ship to</source>
         <translation>收货人</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="23" />
+        <location filename="../../ui/screens/queue.py" line="24" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
@@ -290,17 +290,17 @@
 <context>
     <name>QueueScreen</name>
     <message>
-        <location filename="../../ui/screens/queue.py" line="57" />
+        <location filename="../../ui/screens/queue.py" line="49" />
         <source>Open orders — scan an order barcode or choose one</source>
         <translation>待处理订单 — 扫描订单条码或选择一个</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="69" />
+        <location filename="../../ui/screens/queue.py" line="61" />
         <source>Open order</source>
         <translation>打开订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="75" />
+        <location filename="../../ui/screens/queue.py" line="67" />
         <source>Supervisor figures</source>
         <translation>主管统计</translation>
     </message>
@@ -422,107 +422,107 @@
 <context>
     <name>SupervisorScreen</name>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="101" />
+        <location filename="../../ui/screens/supervisor.py" line="96" />
         <source>station</source>
         <translation>工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="102" />
+        <location filename="../../ui/screens/supervisor.py" line="97" />
         <source>operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="104" />
+        <location filename="../../ui/screens/supervisor.py" line="99" />
         <source>This station</source>
         <translation>本工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="105" />
+        <location filename="../../ui/screens/supervisor.py" line="100" />
         <source>All stations (OMS)</source>
         <translation>全部工位（OMS）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="108" />
+        <location filename="../../ui/screens/supervisor.py" line="103" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="110" />
+        <location filename="../../ui/screens/supervisor.py" line="105" />
         <source>Report (PDF + CSV)</source>
         <translation>报告（PDF + CSV）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="131" />
+        <location filename="../../ui/screens/supervisor.py" line="126" />
         <source>Supervisors only: log in with a supervisor badge to see the figures.</source>
         <translation>仅限主管：请用主管工牌登录查看统计。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="167" />
+        <location filename="../../ui/screens/supervisor.py" line="162" />
         <source>loading all stations' figures from the OMS…</source>
         <translation>正在从 OMS 读取全部工位统计…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="172" />
+        <location filename="../../ui/screens/supervisor.py" line="167" />
         <source>This station's own log (works offline).</source>
         <translation>本工位自己的日志（离线可用）。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="178" />
+        <location filename="../../ui/screens/supervisor.py" line="173" />
         <source>OMS unreachable — showing this station only.</source>
         <translation>无法连接 OMS — 仅显示本工位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="181" />
-        <source>All stations, from the OMS.</source>
-        <translation>全部工位，来自 OMS。</translation>
+        <location filename="../../ui/screens/supervisor.py" line="176" />
+        <source>All stations, from the OMS. The latest-errors table shows this station only.</source>
+        <translation>全部工位，来自 OMS。最新错误表仅显示本工位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="185" />
+        <location filename="../../ui/screens/supervisor.py" line="180" />
         <source>scans {0} · orders {1} · errors {2}</source>
         <translation>扫描 {0} · 订单 {1} · 错误 {2}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="187" />
+        <location filename="../../ui/screens/supervisor.py" line="182" />
         <source>Errors by hour</source>
         <translation>按小时错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="189" />
+        <location filename="../../ui/screens/supervisor.py" line="184" />
         <source>Error types</source>
         <translation>错误类型</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="192" />
+        <location filename="../../ui/screens/supervisor.py" line="187" />
         <source>Step time, minutes (median, p90, SLA)</source>
         <translation>步骤用时（分钟：中位数、P90、SLA）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="193" />
+        <location filename="../../ui/screens/supervisor.py" line="188" />
         <source>median</source>
         <translation>中位数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="193" />
+        <location filename="../../ui/screens/supervisor.py" line="188" />
         <source>p90</source>
         <translation>P90</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="194" />
+        <location filename="../../ui/screens/supervisor.py" line="189" />
         <source>SLA</source>
         <translation>SLA</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="239" />
+        <location filename="../../ui/screens/supervisor.py" line="234" />
         <source>writing the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="245" />
+        <location filename="../../ui/screens/supervisor.py" line="240" />
         <source>Report failed: {0}</source>
         <translation>报告失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="248" />
+        <location filename="../../ui/screens/supervisor.py" line="243" />
         <source>Report written: {0}</source>
         <translation>报告已生成：{0}</translation>
     </message>
@@ -543,197 +543,197 @@
 <context>
     <name>WorkScreen</name>
     <message>
-        <location filename="../../ui/screens/work.py" line="134" />
+        <location filename="../../ui/screens/work.py" line="121" />
         <source>— choose carton —</source>
         <translation>— 选择箱型 —</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="154" />
+        <location filename="../../ui/screens/work.py" line="141" />
         <source>Short pick [F2]</source>
         <translation>缺货 [F2]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="155" />
+        <location filename="../../ui/screens/work.py" line="142" />
         <source>Confirm gift [F3]</source>
         <translation>确认赠品 [F3]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="156" />
+        <location filename="../../ui/screens/work.py" line="143" />
         <source>Undo last scan [F4]</source>
         <translation>撤销上次扫描 [F4]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="157" />
+        <location filename="../../ui/screens/work.py" line="144" />
         <source>Record weight [F8]</source>
         <translation>记录重量 [F8]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="158" />
+        <location filename="../../ui/screens/work.py" line="145" />
         <source>Print label + slip [F9]</source>
         <translation>打印面单和装箱单 [F9]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="159" />
+        <location filename="../../ui/screens/work.py" line="146" />
         <source>Complete step [F10]</source>
         <translation>完成步骤 [F10]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="160" />
+        <location filename="../../ui/screens/work.py" line="147" />
         <source>Supervisor [F11]</source>
         <translation>主管 [F11]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="161" />
+        <location filename="../../ui/screens/work.py" line="148" />
         <source>Reprint [F12]</source>
         <translation>重打 [F12]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="186" />
+        <location filename="../../ui/screens/work.py" line="173" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="190" />
+        <location filename="../../ui/screens/work.py" line="177" />
         <source>Ship to</source>
         <translation>收货人</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="198" />
+        <location filename="../../ui/screens/work.py" line="185" />
         <source>ORDER STOPPED by the OMS ({0}): {1} — do not ship.</source>
         <translation>订单已被 OMS 拦截（{0}）：{1} — 不要发货。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="205" />
+        <location filename="../../ui/screens/work.py" line="192" />
         <source>Bin</source>
         <translation>库位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="210" />
+        <location filename="../../ui/screens/work.py" line="197" />
         <source>no image</source>
         <translation>无图片</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="215" />
+        <location filename="../../ui/screens/work.py" line="202" />
         <source>All lines done: complete the step [F10]</source>
         <translation>全部行已完成：完成此步骤 [F10]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="224" />
+        <location filename="../../ui/screens/work.py" line="211" />
         <source>PICK</source>
         <translation>拣货</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="224" />
+        <location filename="../../ui/screens/work.py" line="211" />
         <source>VERIFY</source>
         <translation>复核</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="224" />
+        <location filename="../../ui/screens/work.py" line="211" />
         <source>PACK</source>
         <translation>打包</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="225" />
+        <location filename="../../ui/screens/work.py" line="212" />
         <source>WEIGH</source>
         <translation>称重</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="225" />
+        <location filename="../../ui/screens/work.py" line="212" />
         <source>LABEL</source>
         <translation>贴面单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="225" />
+        <location filename="../../ui/screens/work.py" line="212" />
         <source>DONE</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="264" />
+        <location filename="../../ui/screens/work.py" line="251" />
         <source>Short pick recorded: {0}</source>
         <translation>已记录缺货：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="274" />
+        <location filename="../../ui/screens/work.py" line="261" />
         <source>Gift/insert confirmed: {0}</source>
         <translation>赠品/附件已确认：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="301" />
+        <location filename="../../ui/screens/work.py" line="288" />
         <source>scale: no reading</source>
         <translation>电子秤：无读数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="302" />
+        <location filename="../../ui/screens/work.py" line="289" />
         <source>expected</source>
         <translation>应为</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="312" />
+        <location filename="../../ui/screens/work.py" line="299" />
         <source>Wait for a stable weight on the scale.</source>
         <translation>请等待秤上重量稳定。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="316" />
+        <location filename="../../ui/screens/work.py" line="303" />
         <source>Weight OK</source>
         <translation>重量正确</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="318" />
+        <location filename="../../ui/screens/work.py" line="305" />
         <source>Weight {0} g is outside {1} ± {2} g: check the parcel or ask a supervisor.</source>
         <translation>重量 {0} 克超出 {1} ± {2} 克：请检查包裹或找主管。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="341" />
+        <location filename="../../ui/screens/work.py" line="328" />
         <source>Override weight mismatch / force line</source>
         <translation>放行重量不符 / 强制完成行</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="343" />
+        <location filename="../../ui/screens/work.py" line="330" />
         <source>Not a supervisor badge/PIN: nothing overridden.</source>
         <translation>不是主管工牌/密码：未放行。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="351" />
+        <location filename="../../ui/screens/work.py" line="338" />
         <source>Supervisor override recorded.</source>
         <translation>主管放行已记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="359" />
+        <location filename="../../ui/screens/work.py" line="346" />
         <source>Labels print at the LABEL step.</source>
         <translation>面单在贴面单步骤打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="362" />
+        <location filename="../../ui/screens/work.py" line="349" />
         <source>Label blocked</source>
         <translation>面单被阻止</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="382" />
+        <location filename="../../ui/screens/work.py" line="369" />
         <source>Printing failed: {0}</source>
         <translation>打印失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="394" />
+        <location filename="../../ui/screens/work.py" line="386" />
         <source>Label and slip sent to the printers.</source>
         <translation>面单和装箱单已发送到打印机。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="403" />
+        <location filename="../../ui/screens/work.py" line="395" />
         <source>Nothing printed yet for this order.</source>
         <translation>此订单尚未打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="405" />
+        <location filename="../../ui/screens/work.py" line="397" />
         <source>Reprint</source>
         <translation>重打</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="405" />
+        <location filename="../../ui/screens/work.py" line="397" />
         <source>Why reprint? (recorded)</source>
         <translation>为什么重打？（会被记录）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="410" />
+        <location filename="../../ui/screens/work.py" line="402" />
         <source>Reprint queued (audited).</source>
         <translation>重打已排队（已记录审计）。</translation>
     </message>

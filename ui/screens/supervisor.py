@@ -173,7 +173,7 @@ class SupervisorScreen(QWidget):
             self.message.setText(self.tr("OMS unreachable — showing this station only."))
             return
         self.show_figures(figures_from_dict(result))
-        self.message.setText(self.tr("All stations, from the OMS."))
+        self.message.setText(self.tr("All stations, from the OMS. The latest-errors table shows this station only."))
 
     def show_figures(self, f: Figures) -> None:
         self.figures = f
