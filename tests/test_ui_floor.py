@@ -3,7 +3,6 @@ proxy, simulated scale and printers), scans delivered as key bursts through the 
 
 from __future__ import annotations
 
-import gc
 import sys
 
 import pytest
@@ -58,11 +57,6 @@ def station(qtbot, tmp_path):
     from ui.shell import build_window
 
     hooks = sys.excepthook
-    # A cyclic garbage collection that runs inside the Qt event loop while a station's worker threads
-    # are live has crashed PySide6 6.12 (segfault in "Garbage-collecting", only in the full suite on a
-    # fresh checkout). Until that is understood, the collector waits until the windows are destroyed.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
 
     def start(data_dir=tmp_path / "station"):
         s = demo_settings(data_dir)
@@ -80,8 +74,6 @@ def station(qtbot, tmp_path):
     for win, svc in started:
         close(win, svc)
     sys.excepthook = hooks
-    if gc_was_enabled:
-        gc.enable()
 
 
 def close(win, svc) -> None:

@@ -19,18 +19,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(func=_screenshots)
 
 
+def _refusing_broken_binding(start) -> int:
+    """Start a window, or say in one line why the Qt binding cannot be trusted (exit 3)."""
+    import sys
+
+    from ui.binding_check import BrokenBinding
+
+    try:
+        return start()
+    except BrokenBinding as exc:
+        print(f"packstation: {exc}", file=sys.stderr)
+        return 3
+
+
 def _run(args) -> int:
     from app.core import load_settings
     from ui.shell import run_station
 
-    return run_station(load_settings(args), exit_when_shown=args.exit_when_shown, verbose=args.verbose)
+    return _refusing_broken_binding(
+        lambda: run_station(load_settings(args), exit_when_shown=args.exit_when_shown, verbose=args.verbose))
 
 
 def _demo(args) -> int:
     from ui.shell import run_demo
 
-    return run_demo(data_dir=args.data_dir, exit_when_shown=args.exit_when_shown, verbose=args.verbose,
-                    language=args.lang)
+    return _refusing_broken_binding(
+        lambda: run_demo(data_dir=args.data_dir, exit_when_shown=args.exit_when_shown, verbose=args.verbose,
+                         language=args.lang))
 
 
 def _screenshots(args) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from app.config import Settings
 from app.logsetup import setup_logging
+from ui.binding_check import check_binding
 from ui.qt_env import ensure_platform
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def install_exception_handler(window) -> None:
 
 def make_app(language: str):
     ensure_platform()
+    check_binding()  # before any window: a miscounting binding aborts the process hours later
     from PySide6.QtWidgets import QApplication
 
     from ui.translations import install
