@@ -53,6 +53,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action_logout": ("Logging out", "正在退出登录"),
     "action_ack": ("Error acknowledged", "错误已确认"),
     "action_unknown": ("Unknown action barcode {code}", "未知操作条码 {code}"),
+    "action_gift": ("Confirm the gift/insert", "确认赠品/附件"),
+    "action_record": ("Record the weight", "记录重量"),
+    "action_print": ("Print label and slip", "打印面单和装箱单"),
+    "action_override": ("Supervisor override: scan a supervisor badge", "主管授权：请扫描主管工牌"),
+    "action_back": ("Back", "返回"),
+    "action_cancel": ("Cancelled", "已取消"),
+    "action_carton": ("Carton chosen", "已选择纸箱"),
     "step_not_scanning": ("Scans are not counted in step {step}", "当前步骤 {step} 不计扫描数量"),
 }
 

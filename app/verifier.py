@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from app.barcodes import NormalisedCode
 from app.catalog import Catalog, ProductRef
+from app.actions import parse_action
 from app.messages import text
 from app.verdicts import ScanVerdict, VerdictKind
 
@@ -30,14 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ACTIONS = {
-    "@@COMPLETE": "complete_step",
-    "@@SHORT": "short_pick",
-    "@@REPRINT": "reprint",
-    "@@LOGOUT": "logout",
-    "@@UNDO": "undo",
-    "@@ACK": "ack",
-}
 
 
 def verdict(kind: VerdictKind, key: str, nc: NormalisedCode | None = None, /, **kw) -> ScanVerdict:
@@ -92,9 +85,10 @@ def _verify(nc, session, others, catalog, find_order, today) -> ScanVerdict:
         if not known and not (catalog and catalog.lookup(keys)):
             return unreadable(nc)
     if nc.text.startswith("@@"):
-        action = ACTIONS.get(nc.text.upper())
-        if action is None:
+        parsed = parse_action(nc.text)
+        if parsed is None:
             return verdict(VerdictKind.UNKNOWN, "action_unknown", nc)
+        action = parsed.name
         # An intercepted order takes no more work: only log out / acknowledge still act.
         if not (session is not None and session.intercepted and action not in ("logout", "ack")):
             key = "action_undo_nothing" if action == "undo" else "action_" + action.split("_")[0]
