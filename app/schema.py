@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_HEAD = "0001_initial"
+SCHEMA_HEAD = "0002_outbox_quarantine"
 
 metadata = MetaData()
 
@@ -132,4 +132,20 @@ kv = Table(
     Column("key", String(128), primary_key=True),
     Column("value", Text, nullable=False),
     Column("updated_at_ms", Integer, nullable=False),
+)
+
+# Events taken out of the outbox for good (their events row is sync_state='rejected' with the same
+# reason): refused by the OMS for the event itself (source 'oms', e.g. HTTP 422 naming the event, or a
+# per-event 'rejected' result) or refused by the station before sending (source 'station': not valid
+# JSON for the contract, e.g. NaN written by an older release). Kept apart from the events table so the
+# hot outbox query and its counts are not touched.
+outbox_quarantine = Table(
+    "outbox_quarantine",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),  # events.seq
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("source", String(16), nullable=False),  # oms|station
+    Column("http_status", Integer),
+    Column("reason", Text, nullable=False),
+    Column("quarantined_at_ms", Integer, nullable=False),
 )

@@ -4,7 +4,9 @@ One `Store` per process. All writes go through `Store.write()` — one writer pa
 lock — so the GUI, the outbox worker and the print spool never interleave half transactions.
 Readers use `Store.read()`; WAL lets them run while a write is in progress.
 Migrations (Alembic) run in `open_store()` before anything else touches the file, so a station
-upgraded in the field keeps the events it had queued.
+upgraded in the field keeps the events it had queued. The whole upgrade is ONE SQLite transaction
+(`BEGIN IMMEDIATE` ... `COMMIT`, DDL included): a station killed or powered off mid-migration finds
+the file exactly as it was before, and the next start simply runs the upgrade again.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, select
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from app import schema
 
@@ -59,12 +61,35 @@ class Store:
         self.engine = engine
         self.path = path
         self._write_lock = threading.RLock()
+        self._after_commit: dict[Connection, list[Callable[[], None]]] = {}
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """The one writer path: a transaction committed when the block exits without error."""
-        with self._write_lock, self.engine.begin() as conn:
-            yield conn
+        """The one writer path: a transaction committed when the block exits without error.
+        Callbacks registered with `after_commit(conn, fn)` run once the COMMIT succeeded."""
+        hooks: list[Callable[[], None]] = []
+        with self._write_lock:
+            with self.engine.begin() as conn:
+                self._after_commit[conn] = hooks
+                try:
+                    yield conn
+                finally:
+                    del self._after_commit[conn]
+        for fn in hooks:
+            try:
+                fn()
+            except Exception:  # a listener's bug must not undo a committed fact
+                log.exception("after-commit callback failed")
+
+    def after_commit(self, conn: Connection, fn: Callable[[], None]) -> None:
+        """Run fn after the `write()` transaction of `conn` committed (never if it rolls back)."""
+        try:
+            self._after_commit[conn].append(fn)
+        except KeyError:
+            raise ValueError("not a connection of an open Store.write() transaction") from None
+
+    def holds_write(self, conn: Connection) -> bool:
+        return conn in self._after_commit
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -107,8 +132,52 @@ def current_revision(path: Path) -> str | None:
         con.close()
 
 
+def migration_engine(url: str) -> Engine:
+    """An engine whose transactions really contain DDL. Python's sqlite3 (3.11) commits implicitly
+    before CREATE/DROP/ALTER; with its own transaction handling off and an explicit `BEGIN IMMEDIATE`
+    (the write lock up front: a second process starting at the same moment waits, then finds the
+    schema current) every statement of the upgrade, and the alembic_version row, commit together."""
+    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_tx(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute("PRAGMA busy_timeout=30000")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+# Tables a half-built schema can hold: a station migrated by a release without atomic migrations and
+# killed during its first start has some of these and no alembic_version row.
+_INITIAL_TABLES = ("events", "operators", "products", "picklists", "images", "print_jobs", "kv")
+
+
+def _clear_half_built_schema(conn: Connection) -> None:
+    """A file without alembic_version but with some of our tables was left by an interrupted first
+    start of an older release: if those tables are empty, drop them so the upgrade runs from scratch.
+    Data in them is never dropped: that is a file we do not understand, and the start stops."""
+    names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "alembic_version" in names:
+        if conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar():
+            return
+    found = [t for t in _INITIAL_TABLES if t in names]
+    if not found:
+        return
+    full = [t for t in found if conn.exec_driver_sql(f'SELECT 1 FROM "{t}" LIMIT 1').first() is not None]
+    if full:
+        raise RuntimeError(f"{conn.engine.url.database}: tables {', '.join(full)} hold data but the file has no "
+                           "schema version; not touching it (restore the station database from a backup)")
+    log.warning("dropping a half-built schema left by an interrupted first start: %s", ", ".join(found))
+    for t in found:
+        conn.exec_driver_sql(f'DROP TABLE "{t}"')
+
+
 def migrate(path: Path) -> None:
-    """Bring the database at `path` to the newest schema with Alembic."""
+    """Bring the database at `path` to the newest schema with Alembic, all in one transaction."""
     from alembic import command
     from alembic.config import Config
 
@@ -116,7 +185,31 @@ def migrate(path: Path) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", f"sqlite+pysqlite:///{path}")
     cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "head")
+    engine = migration_engine(f"sqlite+pysqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            _clear_half_built_schema(conn)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    finally:
+        engine.dispose()
+
+
+def upgrade_to(path: Path, revision: str) -> None:
+    """Upgrade to a given revision (tests of upgrades from older releases)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["configure_logger"] = False
+    engine = migration_engine(f"sqlite+pysqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    finally:
+        engine.dispose()
 
 
 def open_store(path: str | Path) -> Store:
