@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +49,42 @@ log = logging.getLogger(__name__)
 
 # Built once: constructing the statement per append costs more than the INSERT itself.
 _INSERT = insert(schema.events)
+
+
+class EventPayloadError(ValueError):
+    """An event payload that is not strict JSON: refused before it reaches the log (and the outbox)."""
+
+
+def encode_payload(type: str, payload: dict[str, Any]) -> str:
+    """The payload as stored and sent: strict JSON (RFC 8259 has no NaN or Infinity), valid UTF-8."""
+    try:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str, allow_nan=False)
+        body.encode("utf-8")
+    except ValueError as e:  # NaN/Infinity (ValueError) or a lone surrogate (UnicodeEncodeError)
+        bad = _first_bad(payload)
+        raise EventPayloadError(f"event {type}: payload field {bad or '?'} is not valid JSON "
+                                f"({'NaN/Infinity' if not isinstance(e, UnicodeError) else 'invalid text'}); "
+                                "refused so it cannot block the outbox") from None
+    return body
+
+
+def _first_bad(v: Any, path: str = "") -> str | None:
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        return path or "(value)"
+    if isinstance(v, str):
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "(value)"
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if (r := _first_bad(x, f"{path}.{k}" if path else str(k))) is not None:
+                return r
+    if isinstance(v, list | tuple):
+        for i, x in enumerate(v):
+            if (r := _first_bad(x, f"{path}[{i}]")) is not None:
+                return r
+    return None
 
 
 class EventType:
@@ -129,7 +164,6 @@ class EventLog:
         self.station_id = station_id
         self._clock_ms = clock_ms or (lambda: time.time_ns() // 1_000_000)
         self._mono_ns = mono_ns or time.monotonic_ns
-        self._lock = threading.Lock()
         self._next_seq: int | None = None
         self._listeners: list[Any] = []
 
@@ -149,42 +183,71 @@ class EventLog:
         operator_id: str | None = None,
         order_id: str | None = None,
         kind: str | None = None,
+        conn: Connection | None = None,
     ) -> Event:
-        """Commit one event and return it. When this returns, the event is on disk (synchronous=FULL)."""
+        """Commit one event and return it. When this returns, the event is on disk (synchronous=FULL).
+
+        With `conn` (a connection of an open `Store.write()` block) the event joins that transaction
+        instead: it commits, or rolls back, together with the row it describes (a print job marked
+        done and its label_printed event), and listeners hear of it only after that COMMIT.
+        Raises EventPayloadError for a payload that is not strict JSON (NaN, Infinity, a lone
+        surrogate): such an event could never be sent and would block the outbox."""
         payload = payload or {}
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
-        with self._lock:
+        body = encode_payload(type, payload)
+        if conn is not None:
+            return self._append_in(conn, type, payload, body, operator_id, order_id, kind)
+        # The store's write lock (re-entrant) is held across the COMMIT and the cache update: every
+        # append, joined or not, is serialised by that one lock, so lock order cannot invert.
+        with self.store.write_lock:
             with self.store.write() as conn:
                 if self._next_seq is None:
                     self._next_seq = self._load_next_seq(conn)
-                ev = Event(
-                    seq=self._next_seq,
-                    id=str(uuid6.uuid7()),
-                    station_id=self.station_id,
-                    operator_id=operator_id,
-                    ts_utc_ms=self._clock_ms(),
-                    mono_ns=self._mono_ns(),
-                    type=type,
-                    order_id=order_id,
-                    payload=payload,
-                    kind=kind,
-                )
-                conn.execute(
-                    _INSERT,
-                    {
-                        "seq": ev.seq, "id": ev.id, "station_id": ev.station_id, "operator_id": ev.operator_id,
-                        "ts_utc_ms": ev.ts_utc_ms, "mono_ns": ev.mono_ns, "type": ev.type, "kind": ev.kind,
-                        "order_id": ev.order_id, "payload": body,
-                    },
-                )
+                ev = self._insert(conn, self._next_seq, type, payload, body, operator_id, order_id, kind)
             # Only reached after COMMIT succeeded: the sequence never skips a number.
             self._next_seq = ev.seq + 1
+        self._tell(ev)
+        return ev
+
+    def _append_in(self, conn: Connection, type, payload, body, operator_id, order_id, kind) -> Event:
+        if not self.store.holds_write(conn):
+            raise ValueError("EventLog.append(conn=...) needs the connection of an open Store.write() block")
+        # The caller holds the store's write lock, so no other append can run until its COMMIT; the
+        # sequence comes from the transaction itself and the cache is dropped (re-read after the
+        # commit or the rollback, whichever happens).
+        self._next_seq = None
+        ev = self._insert(conn, self._load_next_seq(conn), type, payload, body, operator_id, order_id, kind)
+        self.store.after_commit(conn, lambda: self._tell(ev))
+        return ev
+
+    def _insert(self, conn: Connection, seq: int, type, payload, body, operator_id, order_id, kind) -> Event:
+        ev = Event(
+            seq=seq,
+            id=str(uuid6.uuid7()),
+            station_id=self.station_id,
+            operator_id=operator_id,
+            ts_utc_ms=self._clock_ms(),
+            mono_ns=self._mono_ns(),
+            type=type,
+            order_id=order_id,
+            payload=payload,
+            kind=kind,
+        )
+        conn.execute(
+            _INSERT,
+            {
+                "seq": ev.seq, "id": ev.id, "station_id": ev.station_id, "operator_id": ev.operator_id,
+                "ts_utc_ms": ev.ts_utc_ms, "mono_ns": ev.mono_ns, "type": ev.type, "kind": ev.kind,
+                "order_id": ev.order_id, "payload": body,
+            },
+        )
+        return ev
+
+    def _tell(self, ev: Event) -> None:
         for fn in list(self._listeners):
             try:
                 fn(ev)
             except Exception:  # a listener's bug must not undo a committed fact
                 log.exception("event listener failed for %s #%s", ev.type, ev.seq)
-        return ev
 
     def reset_cache(self) -> None:
         """Forget the cached next sequence (after a failed commit the next append re-reads it)."""

@@ -81,6 +81,11 @@ class Store:
             except Exception:  # a listener's bug must not undo a committed fact
                 log.exception("after-commit callback failed")
 
+    @property
+    def write_lock(self) -> threading.RLock:
+        """The writer lock (re-entrant), for a caller that must keep writes out across its COMMIT."""
+        return self._write_lock
+
     def after_commit(self, conn: Connection, fn: Callable[[], None]) -> None:
         """Run fn after the `write()` transaction of `conn` committed (never if it rolls back)."""
         try:

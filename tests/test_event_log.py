@@ -128,3 +128,63 @@ def test_payload_is_stored_as_json_text(store):
     with store.read() as c:
         raw = c.exec_driver_sql("SELECT payload FROM events").scalar()
     assert json.loads(raw) == {"raw": "A\tB"}
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf"), "\ud800"])
+def test_a_payload_that_is_not_strict_json_is_refused_at_append(store, bad):
+    from app.events import EventPayloadError
+
+    log = EventLog(store, "ST")
+    with pytest.raises(EventPayloadError, match=r"expected_g.*not valid JSON"):
+        log.append("weight_recorded", {"order_id": "SO-1", "grams": 812, "expected_g": bad})
+    assert log.count() == 0
+    assert log.append("scan", {"ok": 1.5}).seq == 1  # nothing half-written; the next one gets seq 1
+
+
+def test_an_event_joins_the_callers_transaction_and_commits_or_rolls_back_with_its_row(store):
+    from app import schema
+
+    log = EventLog(store, "ST")
+    heard = []
+    log.subscribe(heard.append)
+    log.append("a")
+    with store.write() as c:
+        store.set_kv("job", "done", conn=c)
+        ev = log.append("label_printed", {"job_id": "j1"}, conn=c)
+        assert heard == [log.events()[0]]  # not told before the COMMIT
+    assert [e.seq for e in heard] == [1, 2] and heard[1] == ev
+    with pytest.raises(RuntimeError):
+        with store.write() as c:
+            store.set_kv("job", "other", conn=c)
+            log.append("label_printed", {"job_id": "j2"}, conn=c)
+            raise RuntimeError("crash between the row and the event")
+    assert store.get_kv("job") == "done"
+    assert [e.seq for e in log.events()] == [1, 2] and len(heard) == 2  # neither row nor event
+    assert log.append("b").seq == 3  # gap-free after the rollback
+    with pytest.raises(ValueError):
+        with store.read() as c:
+            log.append("x", conn=c)
+    with store.read() as c:
+        assert c.execute(schema.events.select()).all()[-1].seq == 3
+
+
+def test_joined_and_plain_appends_from_many_threads_never_deadlock_or_collide(store):
+    log = EventLog(store, "ST")
+
+    def joined():
+        for i in range(100):
+            with store.write() as c:
+                store.set_kv(f"k{i}", i, conn=c)
+                log.append("joined", conn=c)
+
+    def plain():
+        for _ in range(100):
+            log.append("plain")
+
+    ts = [threading.Thread(target=f) for f in (joined, plain, joined, plain)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(60)
+        assert not t.is_alive()
+    assert [e.seq for e in log.events()] == list(range(1, 401))

@@ -152,12 +152,15 @@ class PrintSpool:
             raise KeyError(job_id)
         if orig["state"] in ("queued", "sending", "held"):
             raise ValueError(f"job {job_id} is still {orig['state']}: it prints when the printer is ready")
-        new_id = self._insert(order_id=orig["order_id"], kind=orig["kind"], printer=orig["printer"],
-                              content_type=orig["content_type"], payload=orig["payload"],
-                              operator_id=operator_id, reprint_of=job_id, wake=False)
-        self.events.append(EventType.REPRINT, {"order_id": orig["order_id"], "job_id": new_id,
-                                               "reprint_of": job_id, "reason": reason},
-                           operator_id=operator_id, order_id=orig["order_id"])
+        # the copy and its audit event commit together: no reprint without its who-and-why
+        with self.store.write() as c:
+            new_id = self._insert(order_id=orig["order_id"], kind=orig["kind"], printer=orig["printer"],
+                                  content_type=orig["content_type"], payload=orig["payload"],
+                                  operator_id=operator_id, reprint_of=job_id, conn=c)
+            self.events.append(EventType.REPRINT, {"order_id": orig["order_id"], "job_id": new_id,
+                                                   "reprint_of": job_id, "reason": reason},
+                               operator_id=operator_id, order_id=orig["order_id"], conn=c)
+        self._notify(new_id)
         self._wake()
         return new_id
 
@@ -231,14 +234,17 @@ class PrintSpool:
         return self.printers[name]
 
     def _insert(self, *, order_id, kind, printer, content_type, payload, operator_id, reprint_of=None,
-                wake: bool = True) -> str:
+                wake: bool = True, conn=None) -> str:
         jid = str(uuid6.uuid7())
         t = now_ms()
+        row = insert(T).values(job_id=jid, order_id=order_id, kind=kind, printer=printer,
+                               content_type=content_type, payload=payload, state="queued", attempts=0,
+                               operator_id=operator_id, reprint_of=reprint_of, created_at_ms=t, updated_at_ms=t)
+        if conn is not None:  # the caller commits (and notifies)
+            conn.execute(row)
+            return jid
         with self.store.write() as c:
-            c.execute(insert(T).values(job_id=jid, order_id=order_id, kind=kind, printer=printer,
-                                       content_type=content_type, payload=payload, state="queued", attempts=0,
-                                       operator_id=operator_id, reprint_of=reprint_of, created_at_ms=t,
-                                       updated_at_ms=t))
+            c.execute(row)
         self._notify(jid)
         if wake:
             self._wake()
@@ -403,11 +409,16 @@ class PrintSpool:
                                                             zh.format(detail_zh=after.detail_zh)))
             self._fault(name, after.state, after.detail_en, jid, job["order_id"])
             return
-        self._set(jid, state="done", last_error=None)
+        # the job row and the event that tells the OMS commit together: a crash cannot leave a done
+        # label the OMS never hears of (nor an event for a label still marked sending)
         ev = {"label": EventType.LABEL_PRINTED, "slip": EventType.SLIP_PRINTED}.get(job["kind"])
-        if ev:
-            self.events.append(ev, {"order_id": job["order_id"], "job_id": jid},
-                               operator_id=job["operator_id"], order_id=job["order_id"])
+        with self.store.write() as c:
+            c.execute(update(T).where(T.c.job_id == jid).values(state="done", last_error=None,
+                                                                updated_at_ms=now_ms()))
+            if ev:
+                self.events.append(ev, {"order_id": job["order_id"], "job_id": jid},
+                                   operator_id=job["operator_id"], order_id=job["order_id"], conn=c)
+        self._notify(jid)
 
 
 def _err(state: str, en: str, zh: str) -> str:
