@@ -1,7 +1,7 @@
 """The durable print spool: every job is a `print_jobs` row (written through `Store.write()`) before
 a byte goes to a printer, and nothing leaves the spool silently.
 
-States: queued -> sending -> done, or
+States: queued -> sending -> sent -> done, or
   held    the printer was not ready before sending (paper out, cover open, offline, no answer):
           nothing was sent; the job resumes by itself when the printer is ready again (status is
           polled on a timer) or at once with `retry_held()`.
@@ -9,6 +9,12 @@ States: queued -> sending -> done, or
           out during the job, connection lost, station crashed while sending): the label may be
           incomplete, so it is never resent blindly; it is offered for reprint (`reprint_offers()`),
           and a reprint is an explicit audited `reprint` event naming who and why.
+  sent    every byte was handed to the printer connection; waiting for the printer to confirm.
+  unconfirmed  the station stopped after the job was sent in full (state `sent` at the restart).
+          Such a job has almost always printed in full, so it is NOT offered for reprint: after the
+          restart the printer is asked for its status, and the job's message (en + zh) says what is
+          known ("printer ready, no fault: it most likely printed, look for it before reprinting", or
+          the fault it reports); `reprint_advice()` gives that to the screen before a reprint.
 
 Every fault appends a `printer_fault` event and reaches the UI through `on_update(job_dict)` (job
 changes) and `on_status(printer_name, PrinterStatus)` (health changes). Both run on the spool's
@@ -44,8 +50,20 @@ StatusCallback = Callable[[str, PrinterStatus], None]
 T = schema.print_jobs
 
 MSG = {
-    "crashed": ("The station stopped while this job was being sent: check the printout and reprint if needed",
-                "发送打印任务时工作站中断：请检查打印结果，必要时重打"),
+    "crashed": ("The station stopped before all of this job reached the printer: it is probably incomplete. "
+                "Check the printout and reprint it",
+                "打印任务尚未完整发送到打印机时工作站中断：打印结果可能不完整。请检查后重打"),
+    "checking": ("The station stopped just after sending this job in full: asking the printer",
+                 "打印任务完整发送后工作站中断：正在询问打印机"),
+    "sent_ok": ("The station stopped just after sending this job in full; the printer is ready and reports no "
+                "fault, so it most likely printed. Look for it at the printer before reprinting",
+                "打印任务完整发送后工作站中断；打印机就绪且无故障，很可能已打印。重打前请先到打印机处查看"),
+    "sent_fault": ("The station stopped just after sending this job in full, and the printer now reports: "
+                   "{detail}. The printout may be incomplete: check it and reprint if needed",
+                   "打印任务完整发送后工作站中断，打印机报告：{detail_zh}。打印结果可能不完整：请检查，必要时重打"),
+    "sent_unknown": ("The station stopped just after sending this job in full; the printer cannot tell whether "
+                     "it printed ({detail}). Look for it at the printer before reprinting",
+                     "打印任务完整发送后工作站中断；无法从打印机得知是否已打印（{detail_zh}）。重打前请先到打印机处查看"),
     "lost": ("The printer stopped answering during the job (powered off or unplugged?): check it and reprint",
              "打印过程中打印机无响应（断电或断开？）：请检查后重打"),
     "after": ("The printer reported a problem right after the job: {detail}. Check the printout and reprint",
@@ -75,6 +93,7 @@ class PrintSpool:
         self._thread: threading.Thread | None = None
         self._status: dict[str, PrinterStatus] = {}
         self._fault_logged: dict[str, str] = {}
+        self._to_verify: set[str] = set()
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -83,13 +102,20 @@ class PrintSpool:
             return
         with self.store.write() as c:
             rows = c.execute(select(T.c.job_id).where(T.c.state == "sending")).scalars().all()
-            for jid in rows:
-                en, zh = MSG["crashed"]
-                c.execute(update(T).where(T.c.job_id == jid).values(
-                    state="failed", last_error=_err("crashed", en, zh), updated_at_ms=now_ms()))
+            en, zh = MSG["crashed"]
+            c.execute(update(T).where(T.c.job_id.in_(rows)).values(
+                state="failed", last_error=_err("crashed", en, zh), updated_at_ms=now_ms()))
+            sent = c.execute(select(T.c.job_id).where(T.c.state == "sent")).scalars().all()
+            en, zh = MSG["checking"]
+            c.execute(update(T).where(T.c.job_id.in_(sent)).values(
+                state="unconfirmed", last_error=_err("checking", en, zh), updated_at_ms=now_ms()))
         for jid in rows:
             log.warning("print job %s was being sent when the station stopped: marked failed", jid)
             self._notify(jid)
+        for jid in sent:
+            log.warning("print job %s was sent in full just before the station stopped: asking the printer", jid)
+            self._notify(jid)
+        self._to_verify = set(sent)
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="print-spool", daemon=True)
         self._thread.start()
@@ -150,7 +176,7 @@ class PrintSpool:
         orig = self._row(job_id)
         if orig is None:
             raise KeyError(job_id)
-        if orig["state"] in ("queued", "sending", "held"):
+        if orig["state"] in ("queued", "sending", "sent", "held"):
             raise ValueError(f"job {job_id} is still {orig['state']}: it prints when the printer is ready")
         # the copy and its audit event commit together: no reprint without its who-and-why
         with self.store.write() as c:
@@ -203,8 +229,27 @@ class PrintSpool:
         return _job_dict(r, reprinted)
 
     def reprint_offers(self) -> list[dict[str, Any]]:
-        """Failed jobs not yet reprinted: what the UI offers the operator to reprint."""
+        """Failed jobs not yet reprinted: what the UI offers the operator to reprint. Jobs sent in full
+        just before a crash (`unconfirmed`) are not offered: they have almost always printed."""
         return [j for j in self.jobs(state="failed") if not j["reprinted"]]
+
+    def unconfirmed(self) -> list[dict[str, Any]]:
+        """Jobs sent in full just before the station stopped, with what the printer told since."""
+        return [j for j in self.jobs(state="unconfirmed") if not j["reprinted"]]
+
+    def reprint_advice(self, job_id: str) -> dict[str, Any]:
+        """What is known about a job, to show the packer before a reprint: state, whether it most likely
+        printed already, and a message in English and Chinese."""
+        j = self.job(job_id)
+        if j is None:
+            raise KeyError(job_id)
+        likely = j["state"] == "done" or j["error_state"] in ("sent_ok", "sent_unknown", "checking")
+        en = j["message_en"] or ("This job printed and the printer confirmed it" if j["state"] == "done" else "")
+        zh = j["message_zh"] or ("此任务已打印，打印机已确认" if j["state"] == "done" else "")
+        if j["reprinted"]:
+            en, zh = f"Already reprinted once. {en}".strip(), f"已重打过一次。{zh}"
+        return {"job_id": job_id, "state": j["state"], "error_state": j["error_state"], "likely_printed": likely,
+                "reprinted": j["reprinted"], "message_en": en, "message_zh": zh}
 
     def printer_status(self, name: str) -> PrinterStatus | None:
         return self._status.get(name)
@@ -220,7 +265,7 @@ class PrintSpool:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             with self.store.read() as c:
-                n = c.execute(select(T.c.id).where(T.c.state.in_(("queued", "sending"))).limit(1)).first()
+                n = c.execute(select(T.c.id).where(T.c.state.in_(("queued", "sending", "sent"))).limit(1)).first()
             if n is None:
                 return True
             time.sleep(0.02)
@@ -288,6 +333,9 @@ class PrintSpool:
                 if self._stop:
                     return
             try:
+                if self._to_verify:
+                    self._verify_unconfirmed()
+                    continue
                 job = self._next_job()
                 if job is not None:
                     self._process(job)
@@ -305,6 +353,28 @@ class PrintSpool:
                 log.exception("print spool worker error")
                 with self._cond:
                     self._cond.wait(timeout=1.0)
+
+    def _verify_unconfirmed(self) -> None:
+        """After a restart: ask each printer that had a job sent in full just before the crash what it
+        can tell. A printer that is ready with no fault has printed such a job in all but rare cases."""
+        ids, self._to_verify = sorted(self._to_verify), set()
+        for jid in ids:
+            row = self._row(jid)
+            if row is None or row["state"] != "unconfirmed":
+                continue
+            p = self.printers.get(row["printer"])
+            st = self._check(row["printer"], p, job_id=None) if p is not None else make_status("not_configured")
+            if st.state in ("ready", "paper_near_end"):
+                key, state = "sent_ok", "unconfirmed"
+            elif st.state in ("paper_out", "cover_open", "error"):
+                key, state = "sent_fault", "failed"  # the printer says something went wrong: offer the reprint
+            else:
+                key, state = "sent_unknown", "unconfirmed"
+            en, zh = MSG[key]
+            self._set(jid, state=state, last_error=_err(key, en.format(detail=st.detail_en),
+                                                        zh.format(detail_zh=st.detail_zh)))
+            log.info("print job %s sent before the crash: printer %s says %s -> %s", jid, row["printer"],
+                     st.state, key)
 
     def _poll(self) -> None:
         for name, p in self.printers.items():
@@ -347,13 +417,27 @@ class PrintSpool:
         if not bad:
             self._fault_logged.pop(name, None)
 
-    def _fault(self, printer: str, state: str, detail: str, job_id: str | None, order_id: str | None = None) -> None:
+    def _fault(self, printer: str, state: str, detail: str, job_id: str | None, order_id: str | None = None,
+               conn=None) -> None:
+        """Append a printer_fault event (in the caller's transaction with `conn`: with the job row it explains)."""
         self._fault_logged[printer] = state
+        payload = {"printer": printer, "state": state, "detail": detail, "job_id": job_id}
+        if conn is not None:
+            self.events.append(EventType.PRINTER_FAULT, payload, order_id=order_id, kind=state, conn=conn)
+            return
         try:
-            self.events.append(EventType.PRINTER_FAULT, {"printer": printer, "state": state, "detail": detail,
-                                                         "job_id": job_id}, order_id=order_id, kind=state)
+            self.events.append(EventType.PRINTER_FAULT, payload, order_id=order_id, kind=state)
         except Exception:
             log.exception("could not record printer_fault event")
+
+    def _set_with_fault(self, job_id: str, printer: str, fault_state: str, detail: str, order_id: str | None,
+                        **values) -> None:
+        """A job's new state and the printer_fault event that explains it, in one transaction."""
+        values["updated_at_ms"] = now_ms()
+        with self.store.write() as c:
+            c.execute(update(T).where(T.c.job_id == job_id).values(**values))
+            self._fault(printer, fault_state, detail, job_id, order_id, conn=c)
+        self._notify(job_id)
 
     def _process(self, job: dict[str, Any]) -> None:
         jid, name = job["job_id"], job["printer"]
@@ -372,7 +456,7 @@ class PrintSpool:
                                 .order_by(T.c.id)).scalars().all()
                 c.execute(update(T).where(T.c.job_id.in_(ids)).values(state="held", last_error=err,
                                                                         updated_at_ms=now_ms()))
-            self._fault(name, st.state, st.detail_en, jid, job["order_id"])
+                self._fault(name, st.state, st.detail_en, jid, job["order_id"], conn=c)
             for other in ids:
                 self._notify(other)
             return
@@ -382,16 +466,18 @@ class PrintSpool:
             p.send(job["payload"], job["content_type"], job_name=f"{job['kind']}-{job['order_id'] or jid}",
                    timeout_s=self.send_timeout_s)
         except PrintError as exc:
-            log.error("print job %s to %s failed: %s", jid, name, exc.detail_en)
-            self._set(jid, state="failed", last_error=_err(exc.state, exc.detail_en, exc.detail_zh))
-            self._fault(name, exc.state, exc.detail_en, jid, job["order_id"])
+            log.warning("print job %s to %s failed: %s", jid, name, exc.detail_en)  # expected: one line
+            self._set_with_fault(jid, name, exc.state, exc.detail_en, job["order_id"], state="failed",
+                                 last_error=_err(exc.state, exc.detail_en, exc.detail_zh))
             self._check(name, p, job_id=None)
             return
         except Exception as exc:
             log.exception("print job %s to %s failed", jid, name)
-            self._set(jid, state="failed", last_error=_err("error", str(exc), str(exc)))
-            self._fault(name, "error", str(exc), jid, job["order_id"])
+            self._set_with_fault(jid, name, "error", str(exc), job["order_id"], state="failed",
+                                 last_error=_err("error", str(exc), str(exc)))
             return
+        # every byte is with the printer now: a crash from here on leaves a job that most likely printed
+        self._set(jid, state="sent")
         # a printer answers DLE EOT only once the job has drained into its buffer: allow for the
         # print time of big raster jobs (~100 kB/s on an 80 mm printer) before calling it lost
         confirm_s = min(30.0, max(self.status_timeout_s, 1.5) + len(job["payload"]) / 50_000)
@@ -399,15 +485,14 @@ class PrintSpool:
         self._record_status(name, after, None)
         if after.state in ("no_answer", "offline") and answered_before:
             en, zh = MSG["lost"]
-            self._set(jid, state="failed", last_error=_err(after.state, f"{en} ({after.detail_en})",
-                                                            f"{zh}（{after.detail_zh}）"))
-            self._fault(name, after.state, en, jid, job["order_id"])
+            self._set_with_fault(jid, name, after.state, en, job["order_id"], state="failed",
+                                 last_error=_err(after.state, f"{en} ({after.detail_en})", f"{zh}（{after.detail_zh}）"))
             return
         if after.state in ("paper_out", "cover_open", "error"):
             en, zh = MSG["after"]
-            self._set(jid, state="failed", last_error=_err(after.state, en.format(detail=after.detail_en),
-                                                            zh.format(detail_zh=after.detail_zh)))
-            self._fault(name, after.state, after.detail_en, jid, job["order_id"])
+            self._set_with_fault(jid, name, after.state, after.detail_en, job["order_id"], state="failed",
+                                 last_error=_err(after.state, en.format(detail=after.detail_en),
+                                                 zh.format(detail_zh=after.detail_zh)))
             return
         # the job row and the event that tells the OMS commit together: a crash cannot leave a done
         # label the OMS never hears of (nor an event for a label still marked sending)
