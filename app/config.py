@@ -23,6 +23,10 @@ APP_NAME = "packstation"
 CONFIG_ENV = "PACKSTATION_CONFIG"
 
 
+STATION_ID_MAX = 64  # the OMS contract's limit for station_id
+OMS_BATCH_MAX = 5000  # the OMS contract's limit for events in one batch
+
+
 class ConfigError(ValueError):
     """A configuration problem, with a one-line message naming the key."""
 
@@ -232,6 +236,13 @@ def _validate(s: Settings, where: str) -> None:
 
     if not s.station.id.strip():
         raise bad("station.id", "must not be empty")
+    # what the OMS contract accepts (resources/openapi.yaml: station_id 1..64 characters); a longer id
+    # would pass here and then have every event batch refused
+    if len(s.station.id) > STATION_ID_MAX:
+        raise bad("station.id", f"at most {STATION_ID_MAX} characters (the OMS refuses longer ids); "
+                                f"got {len(s.station.id)}")
+    if s.station.id != s.station.id.strip() or not s.station.id.isprintable():
+        raise bad("station.id", f"no spaces around it and no control characters; got {s.station.id!r}")
     try:
         from zoneinfo import ZoneInfo
 
@@ -243,8 +254,9 @@ def _validate(s: Settings, where: str) -> None:
     for name in ("connect_timeout_s", "read_timeout_s", "poll_interval_s", "intercept_timeout_s"):
         if getattr(s.oms, name) <= 0:
             raise bad(f"oms.{name}", "must be greater than 0")
-    if s.oms.batch_size < 1:
-        raise bad("oms.batch_size", "must be at least 1")
+    if not 1 <= s.oms.batch_size <= OMS_BATCH_MAX:
+        raise bad("oms.batch_size", f"must be 1..{OMS_BATCH_MAX} (the OMS takes at most {OMS_BATCH_MAX} events "
+                                    f"a batch); got {s.oms.batch_size}")
     unknown = [st for st in s.workflow.steps if st not in STEP_NAMES]
     if unknown:
         raise bad("workflow.steps", f"unknown step {unknown[0]!r} (known: {', '.join(STEP_NAMES)})")

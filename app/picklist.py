@@ -10,6 +10,8 @@ chosen by the OMS (printed, never chosen at the station), the ship-to and the ex
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -199,8 +201,8 @@ def _parse_picklist(d: Any) -> PickList:
         carrier=_opt(d, "carrier", str, "", where),
         service=_opt(d, "service", str, "", where),
         ship_to=ship_to,
-        expected_weight_g=_num_or_none(_opt(d, "expected_weight_g", (int, float), None, where)),
-        weight_tolerance_g=_num_or_none(_opt(d, "weight_tolerance_g", (int, float), None, where)),
+        expected_weight_g=_grams(d, "expected_weight_g", where),
+        weight_tolerance_g=_grams(d, "weight_tolerance_g", where),
         priority=_opt(d, "priority", int, 0, where),
         notes=_opt(d, "notes", str, "", where),
         updated_at=str(_opt(d, "updated_at", (str, int), "", where)),
@@ -208,8 +210,23 @@ def _parse_picklist(d: Any) -> PickList:
     )
 
 
-def _num_or_none(v: Any) -> float | None:
-    return None if v is None else float(v)
+MAX_GRAMS = 1_000_000.0  # a tonne: nothing a packing station weighs is heavier
+
+
+def _grams(d: dict, key: str, where: str) -> float | None:
+    """A weight in grams: a finite number from 0 to a tonne, or absent. JSON from the OMS may carry
+    NaN or Infinity (Python's parser accepts them); such a value would end up in a weight_recorded
+    event that no strict JSON parser accepts, and block the outbox: refused here, where it enters."""
+    v = d.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, int | float) or isinstance(v, bool):
+        raise PickListError(f"{where}.{key}: expected a number, got {type(v).__name__}")
+    if not math.isfinite(v):
+        raise PickListError(f"{where}.{key}: {v} is not a weight (NaN/Infinity refused)")
+    if not 0 <= v <= MAX_GRAMS:
+        raise PickListError(f"{where}.{key}: {v} g is outside 0..{MAX_GRAMS:.0f} g")
+    return float(v)
 
 
 def _parse_line(d: Any, where: str) -> PickLine:
@@ -241,9 +258,7 @@ def _parse_line(d: Any, where: str) -> PickLine:
         allowed=_str_list(lot_d, "allowed", f"{where}.lot"),
         min_days_to_expiry=_opt(lot_d, "min_days_to_expiry", int, None, f"{where}.lot"),
     )
-    w = d.get("weight_g")
-    if w is not None and (not isinstance(w, int | float) or isinstance(w, bool)):
-        raise PickListError(f"{where}.weight_g: expected a number")
+    w = _grams(d, "weight_g", where)
     return PickLine(
         id=str(_req(d, "id", (str, int), where)),
         sku=_req(d, "sku", str, where),
@@ -262,5 +277,5 @@ def _parse_line(d: Any, where: str) -> PickLine:
         gift=bool(_opt(d, "gift", bool, False, where)),
         fragile=bool(_opt(d, "fragile", bool, False, where)),
         serial_required=bool(_opt(d, "serial_required", bool, False, where)),
-        weight_g=None if w is None else float(w),
+        weight_g=w,
     )

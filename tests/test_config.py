@@ -1,5 +1,7 @@
 """Configuration: typed, defaulted, and a bad key is one clear line, not a traceback."""
 
+import json
+
 import pytest
 
 from app import config
@@ -73,3 +75,24 @@ def test_config_init_writes_a_file_that_loads_back(tmp_path):
     assert r.returncode == 0, r.stderr
     s = config.load(p)
     assert s.station.id == "ST-01" and s.workflow.steps == ["pick", "verify", "pack", "weigh", "label"]
+
+
+@pytest.mark.parametrize("sid, ok", [("S" * 64, True), ("S" * 65, False), ("站" * 65, False), (" ST-1", False),
+                                     ("ST\x07-1", False), ("包装台-1", True)])
+def test_config_check_refuses_a_station_id_the_oms_would_refuse(tmp_path, sid, ok):
+    # a 65-character id used to pass here, and then the OMS refused every event batch of the station
+    p = tmp_path / "st.toml"
+    p.write_text(f"[station]\nid = {json.dumps(sid)}\n", encoding="utf-8")
+    r = run_cli("--config", str(p), "config", "check")
+    if ok:
+        assert r.returncode == 0, r.stderr
+        return
+    assert r.returncode == 2
+    assert "station.id" in r.stderr and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_config_check_refuses_a_batch_size_the_oms_would_refuse(tmp_path):
+    p = tmp_path / "st.toml"
+    p.write_text("[oms]\nbatch_size = 5001\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="oms.batch_size"):
+        config.load(p)
