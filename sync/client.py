@@ -35,6 +35,15 @@ class MalformedReply(OmsError):
     """The OMS answered something that does not follow the contract."""
 
 
+class BatchRefused(OmsError):
+    """The OMS refused an event batch for good (HTTP 400/413/422): retrying it as it is cannot help."""
+
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"event batch refused: HTTP {status}")
+        self.status = status
+        self.body = body
+
+
 class TokenFileError(OmsError):
     pass
 
@@ -291,6 +300,8 @@ class OmsClient:
         body = {"station_id": station_id, "sent_at_ms": time.time_ns() // 1_000_000,
                 "clock_offset_ms": clock_offset_ms, "events": events}
         r = self.request("POST", f"{API}/events/batch", json=body, expect=(200,))
+        if r.status_code in (400, 413, 422):
+            raise BatchRefused(r.status_code, r.text[:2000])
         if r.status_code != 200:
             raise OmsError(f"event batch refused: HTTP {r.status_code}")
         d = self._json(r, "events batch")

@@ -51,7 +51,11 @@ def _sync_status(args) -> int:
         print(json.dumps(h, ensure_ascii=False))
     else:
         for k, v in h.items():
-            print(f"{k:24} {v}")
+            if k != "quarantined":
+                print(f"{k:24} {v}")
+        for q in h.get("quarantined") or []:  # why each quarantined event will never be sent
+            print(f"quarantined #{q['seq']:<10} {q['type']} order {q['order_id'] or '-'} "
+                  f"({q['source']}): {q['reason']}")
     return 0
 
 

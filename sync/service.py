@@ -13,9 +13,18 @@ from app.events import EventType
 from app.operators import Operator, Role
 from app.store import now_ms
 from sync.cache import PickListCache, ProductCache
-from sync.client import MalformedReply, OmsClient, OmsError, OmsUnavailable
+from sync.client import BatchRefused, MalformedReply, OmsClient, OmsError, OmsUnavailable
 from sync.images import ImageCache
 from sync.outbox import drain, queue_stats
+from sync.quarantine import (
+    GuardedClient,
+    PoisonEvents,
+    isolate_refused_batch,
+    plausible_offset,
+    plausible_server_time,
+    quarantine,
+    quarantined_events,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +49,8 @@ class SyncHealth:
     consecutive_successes: int = 0
     avg_duration_ms: float | None = None
     last_run_ms: int | None = None
+    # the newest events taken out of the queue for good: [{seq, id, type, order_id, reason, source, ...}]
+    quarantined: tuple[dict, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,7 +85,7 @@ def health_from_store(store, *, online: bool | None = None) -> SyncHealth:
         consecutive_failures=int(h.get("consecutive_failures", 0)), last_error=h.get("last_error"),
         clock_offset_ms=store.get_kv(KV_OFFSET), rejected_count=rej,
         consecutive_successes=int(h.get("consecutive_successes", 0)), avg_duration_ms=h.get("avg_duration_ms"),
-        last_run_ms=h.get("last_run_ms"))
+        last_run_ms=h.get("last_run_ms"), quarantined=tuple(quarantined_events(store, limit=5)) if rej else ())
 
 
 class SyncService:
@@ -187,11 +198,39 @@ class SyncService:
             self._wake_out.clear()
 
     def outbox_once(self) -> int:
-        res = drain(self.client, self.store, self.station_id, batch_size=self.settings.oms.batch_size,
-                    clock_offset_ms=self.store.get_kv(KV_OFFSET))
-        if res.rejected:
-            self._notify("events_rejected", {"events": res.rejected})
-        return res.sent
+        """Drain the outbox. An event that can never be sent (refused by the station's own contract
+        check, or by the OMS for good) is quarantined with its reason and the drain goes on."""
+        guarded = GuardedClient(self.client)
+        size = self.settings.oms.batch_size
+        sent = 0
+        for _ in range(self.MAX_QUARANTINE_ROUNDS):
+            offset = self.store.get_kv(KV_OFFSET)
+            if offset is not None and not plausible_offset(offset):
+                log.warning("stored clock offset %r is not plausible: dropped", offset)
+                self.store.set_kv(KV_OFFSET, None)
+                offset = None
+            try:
+                res = drain(guarded, self.store, self.station_id, batch_size=size, clock_offset_ms=offset)
+            except PoisonEvents as e:
+                quarantine(self.store, e.items, source="station")
+                self._quarantined([ev for ev, _ in e.items])
+                continue
+            except BatchRefused as e:
+                n = isolate_refused_batch(guarded, self.store, self.station_id, size, offset, e)
+                if n:
+                    self._quarantined([])
+                continue
+            sent += res.sent
+            if res.rejected:
+                self._notify("events_rejected", {"events": res.rejected})
+            return sent
+        return sent
+
+    MAX_QUARANTINE_ROUNDS = 100  # each round sends or quarantines something; the loop comes back later
+
+    def _quarantined(self, events: list[dict]) -> None:
+        self._notify("events_rejected", {"events": [{"seq": e["seq"], "id": e["id"], "type": e["type"]}
+                                                    for e in events]})
 
     def _pull_loop(self) -> None:
         while not self._stop.is_set():
@@ -215,7 +254,10 @@ class SyncService:
         t0 = now_ms()
         _, srv, t1 = self.client.server_time()
         from sync.outbox import estimate_offset
-        self.store.set_kv(KV_OFFSET, estimate_offset(t0, srv, t1))
+        if plausible_server_time(srv):
+            self.store.set_kv(KV_OFFSET, estimate_offset(t0, srv, t1))
+        else:  # one absurd reply must not poison every batch until the next pull
+            log.warning("OMS /time answered %r ms, not a plausible time: clock offset estimate kept", srv)
         n = self.pull_picklists()
         self.pull_products()
         self.pull_operators()

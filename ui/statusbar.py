@@ -17,8 +17,8 @@ class StatusBar(QFrame):
         self.services = services
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
-        self.labels = {k: QLabel("") for k in ("operator", "station", "online", "queue", "last_sync", "printer",
-                                               "clock")}
+        self.labels = {k: QLabel("") for k in ("operator", "station", "online", "queue", "quarantine",
+                                               "last_sync", "printer", "clock")}
         for lab in self.labels.values():
             lay.addWidget(lab)
         lay.addStretch(1)
@@ -62,6 +62,7 @@ class StatusBar(QFrame):
             self.labels["last_sync"].setText(self.tr("last sync {0} s ago").replace("{0}", str(max(ago, 0))))
         else:
             self.labels["last_sync"].setText(self.tr("never synced"))
+        self._show_quarantine(h)
         off = h.clock_offset_ms
         clock = self.labels["clock"]
         if off is not None and abs(off) > CLOCK_WARN_MS:
@@ -70,3 +71,19 @@ class StatusBar(QFrame):
         else:
             clock.setText("")
             clock.setStyleSheet("")
+
+    def _show_quarantine(self, h) -> None:
+        """Events the OMS refuses for good are out of the queue (the rest keeps flowing): say so, with the
+        newest reason as tooltip, until a technician has looked (`packstation sync-status`)."""
+        lab = self.labels["quarantine"]
+        n = getattr(h, "rejected_count", 0) or 0
+        if not n:
+            lab.setText("")
+            lab.setToolTip("")
+            lab.setStyleSheet("")
+            return
+        zh = str(self.services.settings.station.language).startswith("zh")
+        lab.setText(f"{n} 个事件被隔离（OMS 拒收）" if zh else f"{n} event(s) quarantined (refused by the OMS)")
+        q = list(getattr(h, "quarantined", ()) or ())
+        lab.setToolTip("\n".join(f"#{e['seq']} {e['type']}: {e['reason']}" for e in q))
+        lab.setStyleSheet("background: #c62828; font-weight: bold;")

@@ -1,0 +1,175 @@
+"""Poison at the boundaries: NaN/Infinity from the OMS, an absurd /time reply, an event the OMS refuses
+for good, a station id the OMS refuses. Each is refused where it enters or quarantined with its reason,
+and the events behind it keep flowing (reference OMS and scripted servers on loopback, real SQLite)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+import requests
+
+from app import schema
+from app.picklist import PickList, PickListError
+from sync.client import BatchRefused, OmsClient, OmsError
+from sync.outbox import drain
+from sync.quarantine import isolate_refused_batch
+from tests.test_sync_client import Scripted
+
+
+@pytest.fixture
+def env(tmp_path, settings):
+    from app.core import open_core
+    from sync.oms_server import serve_in_thread
+    from sync.service import SyncService
+
+    srv = serve_in_thread(tmp_path / "oms.sqlite3", seed="demo")
+    settings.station.id = "ST-Q"
+    settings.oms.url = srv.url
+    settings.oms.batch_size = 50
+    core = open_core(settings)
+    svc = SyncService(core, settings, client=OmsClient(srv.url, max_retries=0, read_timeout_s=5))
+    got: list[tuple[str, dict]] = []
+    svc.add_listener(lambda k, d: got.append((k, d)))
+    yield srv, core, svc, got
+    svc.stop()
+    core.close()
+    srv.stop()
+
+
+def _received(srv) -> list[int]:
+    from sqlalchemy import select
+
+    from sync.oms_server import models as m
+
+    with srv.app.state.engine.connect() as c:
+        return sorted(json.loads(d)["seq"] for d in c.execute(select(m.events.c.doc)).scalars())
+
+
+LINE = {"id": "1", "sku": "TEE-RED-M", "qty": 1, "barcodes": ["6900000000014"]}
+
+
+@pytest.mark.parametrize("where, value", [("expected_weight_g", "NaN"), ("expected_weight_g", "Infinity"),
+                                          ("weight_tolerance_g", "-Infinity"), ("line", "NaN")])
+def test_a_nan_or_infinite_weight_from_the_oms_is_refused_with_the_pick_list_and_the_others_are_kept(
+        where, value):
+    bad = {"id": "SO-BAD", "lines": [dict(LINE)], "expected_weight_g": 500}
+    body = json.dumps({"items": [bad, {"id": "SO-GOOD", "lines": [dict(LINE)], "expected_weight_g": 500}],
+                       "next_cursor": None, "server_time_ms": 1_780_000_000_000})
+    # Python's own parser (and so requests' .json()) happily reads NaN and Infinity
+    if where == "line":
+        body = body.replace('"qty": 1,', f'"qty": 1, "weight_g": {value},', 1)
+    else:
+        body = body.replace(f'"expected_weight_g": 500', f'"{where}": {value}', 1)
+    srv = Scripted([(200, {"Content-Type": "application/json"}, body.encode())])
+    try:
+        client = OmsClient(srv.url, max_retries=0)
+        page, _ = client.list_picklists("ST-Q")
+    finally:
+        srv.close()
+    assert [p.id for p, _, _ in page["items"]] == ["SO-GOOD"]
+    assert client.counters.malformed == 1
+    with pytest.raises(PickListError, match="NaN/Infinity refused"):
+        PickList.from_dict(json.loads(body)["items"][0])
+
+
+def test_a_poison_event_already_in_the_log_is_quarantined_and_later_events_drain(env, tmp_path):
+    srv, core, svc, got = env
+    for i in range(30):
+        core.events.append("scan", {"i": i}, order_id="SO-1001")
+    # what an older release could write: a weight_recorded with NaN (not JSON; requests cannot even send it)
+    with core.store.write() as c:
+        c.execute(schema.events.update().where(schema.events.c.seq == 12)
+                  .values(type="weight_recorded", payload='{"grams":812,"expected_g":NaN}'))
+    for i in range(30, 40):
+        core.events.append("scan", {"i": i}, order_id="SO-1001")
+    assert svc.outbox_once() == 39
+    h = svc.health()
+    assert h.queue_depth == 0 and h.rejected_count == 1
+    (q,) = h.quarantined
+    assert q["seq"] == 12 and q["source"] == "station" and "expected_g" in q["reason"] and "NaN" in q["reason"]
+    assert _received(srv) == [s for s in range(1, 41) if s != 12]
+    assert any(k == "events_rejected" and d["events"][0]["seq"] == 12 for k, d in got)
+    # and a technician sees it in sync-status
+    from tests.conftest import run_cli
+
+    cfg = tmp_path / "st.toml"
+    cfg.write_text(f'[station]\nid = "ST-Q"\ndata_dir = {json.dumps(str(core.settings.data_dir))}\n')
+    r = run_cli("--config", str(cfg), "sync-status")
+    assert r.returncode == 0, r.stderr
+    assert "quarantined #12" in r.stdout and "expected_g" in r.stdout
+    r = run_cli("--config", str(cfg), "sync-status", "--json")
+    assert json.loads(r.stdout)["quarantined"][0]["seq"] == 12
+
+
+def test_an_event_the_oms_refuses_for_good_is_isolated_and_quarantined_with_the_oms_reason(env):
+    srv, core, svc, got = env
+    for i in range(40):
+        # the OMS contract takes types of at most 64 characters: it answers 422 for the whole batch
+        core.events.append("scan" if i != 22 else "x" * 70, {"i": i}, order_id="SO-1001")
+    client = OmsClient(srv.url, max_retries=0)  # no station-side guard: the OMS's refusal is what is tested
+    rounds = 0
+    while True:
+        rounds += 1
+        assert rounds < 50
+        try:
+            drain(client, core.store, "ST-Q", batch_size=16)
+            break
+        except BatchRefused as e:
+            assert e.status == 422
+            isolate_refused_batch(client, core.store, "ST-Q", 16, None, e)
+    assert _received(srv) == [s for s in range(1, 41) if s != 23]
+    (q,) = svc.health().quarantined
+    assert q["seq"] == 23 and q["source"] == "oms" and q["http_status"] == 422 and "type" in q["reason"]
+
+
+def test_a_refusal_of_the_batch_itself_quarantines_nothing(env):
+    srv, core, svc, got = env
+    for i in range(5):
+        core.events.append("scan", {"i": i})
+    client = OmsClient(srv.url, max_retries=0)
+    with pytest.raises(BatchRefused) as e:
+        drain(client, core.store, "S" * 65, batch_size=5)
+    with pytest.raises(OmsError, match="station_id"):
+        isolate_refused_batch(client, core.store, "S" * 65, 5, None, e.value)
+    assert svc.health().rejected_count == 0 and svc.health().queue_depth == 5
+
+
+def test_a_station_id_the_oms_refuses_is_never_sent_and_nothing_is_quarantined(env):
+    srv, core, svc, got = env
+    core.events.append("scan", {"i": 1})
+    svc.station_id = "S" * 65
+    with pytest.raises(OmsError, match="station.id"):
+        svc.outbox_once()
+    assert svc.health().rejected_count == 0 and svc.health().queue_depth == 1
+
+
+def test_an_absurd_time_reply_is_ignored_and_never_poisons_a_batch(env, caplog):
+    srv, core, svc, got = env
+    from sync.service import KV_OFFSET, SyncService
+
+    client = OmsClient(srv.url, max_retries=0)
+    core.events.append("scan", {"i": 0})
+    with pytest.raises(BatchRefused):  # what an absurd offset does to a batch at the OMS
+        drain(client, core.store, "ST-Q", clock_offset_ms=10**30)
+    core.store.set_kv(KV_OFFSET, 1234)
+    absurd = Scripted([(200, {}, {"server_time_ms": 10**30})])  # then HTTP 500 for the rest of the pull
+    try:
+        svc2 = SyncService(core, core.settings, client=OmsClient(absurd.url, max_retries=0))
+        with caplog.at_level(logging.WARNING, logger="sync.service"), pytest.raises(OmsError):
+            svc2.pull_once()
+    finally:
+        absurd.close()
+    assert core.store.get_kv(KV_OFFSET) == 1234
+    assert any("not a plausible time" in r.getMessage() and r.exc_info is None for r in caplog.records)
+    # an absurd offset stored by an older release is dropped before it reaches a batch
+    core.store.set_kv(KV_OFFSET, -(10**25))
+    for i in range(1, 10):
+        core.events.append("scan", {"i": i})
+    assert svc.outbox_once() == 10
+    assert svc.health().queue_depth == 0 and svc.health().rejected_count == 0
+    off = core.store.get_kv(KV_OFFSET)
+    assert off is not None and abs(off) < 60_000
+    st = requests.get(srv.url + "/api/v1/_stats", timeout=5).json()
+    assert st["per_station"]["ST-Q"]["unique"] == 10
