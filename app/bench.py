@@ -1,6 +1,7 @@
 """`packstation bench`: figures, not tests. Each layer lists its figures in its `benchmarks`
-module as FIGURES = {name: fn(workdir: Path) -> float}. A figure that fails is reported as
-{"name_error": "..."} rather than hiding the others."""
+module as FIGURES = {name: fn(workdir: Path) -> float}; figures that take many minutes (the soak) are
+in FULL_FIGURES and run only with `packstation bench --full` (or when named with --only). A figure
+that fails is reported as {"name_error": "..."} rather than hiding the others."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ BENCH_MODULES = (
     "hardware.benchmarks",
     "hardware.printing.benchmarks",
     "ui.benchmarks",
+    "ui.soak_benchmarks",
 )
 
 
-def all_figures() -> dict[str, Callable[[Path], Any]]:
+def all_figures(full: bool = False) -> dict[str, Callable[[Path], Any]]:
     out: dict[str, Callable[[Path], Any]] = {}
     for name in BENCH_MODULES:
         try:
@@ -31,12 +33,14 @@ def all_figures() -> dict[str, Callable[[Path], Any]]:
             if exc.name is None or not (name == exc.name or name.startswith(exc.name + ".")):
                 raise  # a real import error inside an existing module
             continue
-        out.update(mod.FIGURES)
+        out.update(getattr(mod, "FIGURES", {}))
+        if full:
+            out.update(getattr(mod, "FULL_FIGURES", {}))
     return out
 
 
-def run(only: list[str] | None = None, progress=None) -> dict[str, Any]:
-    figs = all_figures()
+def run(only: list[str] | None = None, progress=None, full: bool = False) -> dict[str, Any]:
+    figs = all_figures(full=full or bool(only))
     if only:
         unknown = [n for n in only if n not in figs]
         if unknown:
