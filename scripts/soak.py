@@ -428,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         return station_child(argv[1], argv[2], time.monotonic() + float(argv[3]), argv[4])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=float, default=30.0, help="how long to drive the station (default 30)")
-    ap.add_argument("--orders", type=int, default=3000, help="orders seeded in the OMS for the run")
+    ap.add_argument("--orders", type=int, default=800, help="orders seeded in the OMS for the run")
     ap.add_argument("--workdir", help="keep the station and OMS files here (default: a temporary folder)")
     ap.add_argument("--json", help="also write the figures to this file")
     a = ap.parse_args(argv)
