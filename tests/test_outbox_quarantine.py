@@ -173,3 +173,31 @@ def test_an_absurd_time_reply_is_ignored_and_never_poisons_a_batch(env, caplog):
     assert off is not None and abs(off) < 60_000
     st = requests.get(srv.url + "/api/v1/_stats", timeout=5).json()
     assert st["per_station"]["ST-Q"]["unique"] == 10
+
+
+def test_expected_offline_failures_are_one_line_without_a_traceback(tmp_path, settings, caplog):
+    from app.core import open_core
+    from sync.service import SyncService
+
+    core = open_core(settings)
+    core.events.append("scan", {"i": 1})
+    busy = Scripted([(503, {"Retry-After": "0"}, {}), (429, {"Retry-After": "0"}, {})] * 10)
+    try:
+        with caplog.at_level(logging.INFO):
+            for url in ("http://127.0.0.1:9", busy.url):  # connection refused, then 503/429
+                svc = SyncService(core, settings, client=OmsClient(url, max_retries=1, backoff_base_s=0.01))
+                svc.start()
+                import time
+
+                deadline = time.monotonic() + 10
+                while svc.health().consecutive_failures < 2 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                svc.stop()
+                assert svc.health().consecutive_failures >= 2
+    finally:
+        busy.close()
+        core.close()
+    mine = [r for r in caplog.records if r.name.startswith(("sync.", "app.", "hardware."))]
+    assert any(r.levelno == logging.WARNING and "outbox" in r.getMessage() for r in mine)
+    assert not [r for r in mine if r.exc_info or r.levelno >= logging.ERROR], \
+        [(r.name, r.getMessage()) for r in mine if r.exc_info or r.levelno >= logging.ERROR]

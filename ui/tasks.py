@@ -65,7 +65,10 @@ class TaskRunner(QObject):
             try:
                 result, cb = fn(), on_done
             except Exception as exc:  # reported to the GUI thread, never lost
-                log.exception("background task failed")
+                if _expected(exc):  # the OMS or a device is offline: one line, no traceback
+                    log.warning("background task: %s", exc)
+                else:
+                    log.exception("background task failed")
                 result, cb = exc, on_error
             if cb is not None:
                 self._main.post(cb, result)
@@ -74,3 +77,11 @@ class TaskRunner(QObject):
 
     def wait(self, ms: int = 10000) -> bool:
         return self.pool.waitForDone(ms)
+
+
+def _expected(exc: BaseException) -> bool:
+    """Failures a station meets every day (OMS unreachable, printer offline): not bugs."""
+    from hardware.printing.connections import PrintError
+    from sync.client import OmsUnavailable
+
+    return isinstance(exc, OmsUnavailable | PrintError | ConnectionError | TimeoutError)

@@ -156,7 +156,8 @@ class StreamPrinter(Printer):
                     self._write(DLE_EOT + bytes((n,)), max(0.05, deadline - time.monotonic()))
                     b = self._read1(max(0.0, deadline - time.monotonic()))
                     if not b:
-                        log.warning("%s: no reply to DLE EOT %d within %.1f s", self.uri, n, timeout_s)
+                        # expected when a printer is off: the spool logs the state change once
+                        log.info("%s: no reply to DLE EOT %d within %.1f s", self.uri, n, timeout_s)
                         return make_status("no_answer", extra_en=f"no reply within {timeout_s:.1f} s",
                                            extra_zh=f"{timeout_s:.1f} 秒内无应答")
                     if not valid_reply(b[0]):
