@@ -147,3 +147,13 @@ def test_bad_order_number_is_a_clear_error():
 
     with pytest.raises(LabelError, match="CODE128"):
         _label(PickList.from_dict(_doc(order_no="订单1")))
+
+
+@pytest.mark.parametrize("order_no", ["订单1", "SO-1001é", "#５０００１"])
+def test_a_non_ascii_order_number_on_a_raster_label_is_a_clear_error_in_both_languages(order_no):
+    from hardware.printing.label import LabelError, build_label
+
+    raster = PrinterSettings(uri="none:", kind="label", dots=800)
+    with pytest.raises(LabelError) as e:  # not python-barcode's IllegalCharacterError
+        build_label(PickList.from_dict(_doc(order_no=order_no)), raster)
+    assert "CODE128" in str(e.value) and "条码" in str(e.value)

@@ -25,17 +25,23 @@ MAX_SUMMARY_LINES = 8
 
 
 class LabelError(ValueError):
-    pass
+    """A label that cannot be made from this pick list; the message is for the operator (en / zh)."""
+
+
+def code128_text(order_no: str) -> str:
+    """The order number as a CODE128 barcode carries it (code set B: printable ASCII), or LabelError."""
+    s = sanitize(order_no, 80)
+    if not s or not all(32 <= ord(c) < 127 for c in s):
+        raise LabelError(f"order number {order_no!r} cannot be a CODE128 barcode (only printable ASCII); "
+                         f"ask the OMS for an ASCII order number / "
+                         f"订单号 {order_no!r} 含非 ASCII 字符，无法生成 CODE128 条码，请联系 OMS 更正订单号")
+    return s
 
 
 def code128_data(order_no: str) -> str:
     """Data for GS k 73 as python-escpos wants it: code set B selected with ``{B``; a literal ``{``
     in the data is written ``{{``."""
-    s = sanitize(order_no, 80)
-    if not s or not all(32 <= ord(c) < 127 for c in s):
-        raise LabelError(f"order number {order_no!r} cannot be a CODE128 (code set B: printable ASCII) / "
-                         f"订单号 {order_no!r} 无法生成 CODE128 条码")
-    return "{B" + s.replace("{", "{{")
+    return "{B" + code128_text(order_no).replace("{", "{{")
 
 
 def qr_payload(picklist: PickList, station: str = "") -> str:
@@ -228,7 +234,8 @@ def render_label_image(picklist: PickList, settings: PrinterSettings, *, station
             y += int(px * 1.25)
 
     text(" ".join(x for x in (picklist.carrier, picklist.service) if x) or "-", 56, bold=True, center=True)
-    bc = barcode.Code128(sanitize(picklist.order_no, 80), writer=ImageWriter())
+    # python-barcode raises its IllegalCharacterError deep inside for non-ASCII: check first, say it plainly
+    bc = barcode.Code128(code128_text(picklist.order_no), writer=ImageWriter())
     bimg = bc.render({"module_height": 18.0 * scale, "module_width": 0.4 * scale, "quiet_zone": 4,
                       "font_size": 0, "write_text": False, "dpi": 203})
     bimg = bimg.convert("L")
