@@ -121,7 +121,7 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
     win.activateWindow()
     station = svc.station
     m = {"orders": 0, "scans": 0, "stalls": 0, "max_stall_ms": 0.0, "fallbacks": {}, "rss": [],
-         "stuck": 0, "t0": time.monotonic()}
+         "stuck": 0, "rescans": 0, "t0": time.monotonic()}
 
     # event-loop stalls: a 20 ms timer whose callbacks arrive more than 100 ms late
     clock = QElapsedTimer()
@@ -214,12 +214,16 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
                 continue
             oid = open_ids[0]
             done_ids.add(oid)
+            def opened():
+                return station.active is not None and station.active.order_id == oid
+
             burst(oid)  # the order's slip barcode
-            for _ in range(100):
-                if station.active is not None and station.active.order_id == oid:
-                    break
-                yield 0.05
-            else:
+            ok = yield from wait_for(opened, 5)
+            if not ok:  # a packer scans the slip again when the screen did not follow
+                m["rescans"] += 1
+                burst(oid)
+                ok = yield from wait_for(opened, 5)
+            if not ok:
                 m["stuck"] += 1
                 continue
             yield from work_order(station.active)
@@ -288,6 +292,7 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
         if sess.step == Step.DONE:
             m["orders"] += 1
             yield from wait_for(lambda: station.active is None or station.active.order_id != oid, 3)
+            yield 0.5  # the packer takes the parcel off; the screen goes back to the queue
         else:
             m["stuck"] += 1
             burst("@@ACK")
@@ -405,6 +410,7 @@ def soak(minutes: float, workdir: Path, orders: int) -> dict:
         "orders": sum(p.get("orders", 0) for p in parts),
         "scans": sum(p.get("scans", 0) for p in parts),
         "stuck_orders": sum(p.get("stuck", 0) for p in parts),
+        "order_rescans": sum(p.get("rescans", 0) for p in parts),
         "fallbacks": {k: sum(p.get("fallbacks", {}).get(k, 0) for p in parts)
                       for k in {k for p in parts for k in p.get("fallbacks", {})}},
         "rss_start_mb": round(samples[0][1], 1) if samples else None,
