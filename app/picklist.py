@@ -11,7 +11,6 @@ chosen by the OMS (printed, never chosen at the station), the ship-to and the ex
 from __future__ import annotations
 
 import math
-
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 

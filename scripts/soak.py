@@ -214,7 +214,8 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
                 continue
             oid = open_ids[0]
             done_ids.add(oid)
-            def opened():
+
+            def opened(oid=oid):
                 return station.active is not None and station.active.order_id == oid
 
             burst(oid)  # the order's slip barcode
@@ -253,7 +254,7 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
                     burst(code)
                     yield 0.01
             burst("@@COMPLETE")
-            ok = yield from wait_for(lambda: sess.step != step, 2)
+            ok = yield from wait_for(lambda step=step: sess.step != step, 2)
             if not ok:
                 m["stuck"] += 1
                 return

@@ -61,7 +61,7 @@ def test_a_nan_or_infinite_weight_from_the_oms_is_refused_with_the_pick_list_and
     if where == "line":
         body = body.replace('"qty": 1,', f'"qty": 1, "weight_g": {value},', 1)
     else:
-        body = body.replace(f'"expected_weight_g": 500', f'"{where}": {value}', 1)
+        body = body.replace('"expected_weight_g": 500', f'"{where}": {value}', 1)
     srv = Scripted([(200, {"Content-Type": "application/json"}, body.encode())])
     try:
         client = OmsClient(srv.url, max_retries=0)

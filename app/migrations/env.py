@@ -1,6 +1,7 @@
 """Alembic environment for the station store (run programmatically from app.store.migrate)."""
 
 from alembic import context
+
 from app.schema import metadata
 from app.store import migration_engine
 
