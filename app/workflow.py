@@ -500,6 +500,7 @@ class Station:
     def refresh_catalog(self) -> None:
         """Rebuild the product index (after the sync helper refreshed the products table)."""
         self.catalog = Catalog.from_store(self.core.store)
+        self.catalog.warm_up()
 
     # -- operators -----------------------------------------------------------------------------
     def login(self, badge: str, pin: str) -> Operator | None:
@@ -509,6 +510,7 @@ class Station:
             return None
         self.core.events.append(EventType.LOGIN, {"badge": op.badge, "role": op.role.value}, operator_id=op.id)
         self.operator = op
+        self.catalog.warm_up()  # index the products in the background while the operator gets going
         return op
 
     def logout(self) -> None:
