@@ -559,9 +559,12 @@ class Station:
         life = (EventType.STEP_STARTED, EventType.ORDER_COMPLETED, EventType.PICKLIST_RELEASED,
                 EventType.STEP_SUSPENDED, EventType.STEP_RESUMED)
         last: dict[str, str] = {}
-        for ev in self.core.events.events(types=list(life)):
-            if ev.order_id:
-                last[ev.order_id] = ev.type
+        with self.core.store.read() as c:  # order ids and types only: no payload parsed
+            for oid, typ in c.execute(select(schema.events.c.order_id, schema.events.c.type)
+                                      .where(schema.events.c.type.in_(list(life)),
+                                             schema.events.c.order_id.is_not(None))
+                                      .order_by(schema.events.c.seq)):
+                last[oid] = typ
         out = []
         for oid, t in last.items():
             if t in (EventType.STEP_STARTED, EventType.STEP_RESUMED) and oid in picklists:

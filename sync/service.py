@@ -25,6 +25,10 @@ KV_PROD_SINCE = "sync.products.since"
 KV_HEALTH = "sync.health"
 KV_OFFSET = "sync.clock_offset_ms"
 KV_PRINTED_OFFLINE = "sync.printed_offline"
+# Longest pause between two outbox attempts while the OMS is unreachable. A failed attempt costs one
+# 200-event read and a refused connection (or a connect timeout), so a short cap costs little, and an
+# idle station's queue starts draining within seconds of the OMS coming back (it waited up to 60 s).
+OUTBOX_RETRY_MAX_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,7 @@ class SyncService:
         self._last_error: str | None = h.get("last_error")
         self._durations: list[float] = []
         self._last_run_ms: int | None = None
+        self._images_incomplete = True  # check the open pick lists' images once after start
         core.events.subscribe(lambda ev: self._wake_out.set())
 
     # -- listeners ---------------------------------------------------------------------------------
@@ -143,6 +148,8 @@ class SyncService:
             self._last_run_ms = now_ms()
             self._durations = (self._durations + [(time.monotonic() - t0) * 1000])[-50:]
             if ok:
+                if not self._online:  # the OMS is back: the outbox need not sit out its back-off
+                    self._wake_out.set()
                 self._online, self._succ, self._fails = True, self._succ + 1, 0
                 self._last_success_ms = now_ms()
             else:
@@ -177,11 +184,11 @@ class SyncService:
                 except OmsError as e:
                     log.warning("outbox: %s", e)
                     self._record(False, t0, str(e))
-                    wait, backoff = backoff, min(backoff * 2, 60.0)
+                    wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
                 except Exception as e:  # a bug must not kill the worker thread
                     log.exception("outbox worker error")
                     self._record(False, t0, f"{type(e).__name__}: {e}")
-                    wait, backoff = backoff, min(backoff * 2, 60.0)
+                    wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
             if wait:
                 self._wake_out.wait(wait)
             self._wake_out.clear()
@@ -220,8 +227,10 @@ class SyncService:
         self.pull_products()
         self.pull_operators()
         self.reconcile_claims()
-        urls = [ln.image_url for p in self.cache.open_picklists() for ln in p.lines]
-        self.images.fetch_missing(self.client, urls)
+        if n or self._images_incomplete:  # an unchanged poll parses and checks nothing
+            urls = self.cache.open_image_urls()
+            self.images.fetch_missing(self.client, urls)
+            self._images_incomplete = self.images.last_failures > 0
         return n
 
     def pull_picklists(self) -> int:
