@@ -137,6 +137,100 @@ def picklist_cache_10k_lines_s(workdir: Path) -> float:
         srv.stop()
 
 
+def health_check_ms_1m_pending(workdir: Path) -> float:
+    """The once-a-second health check (`SyncService.health()`: `health_from_store`) with 1,000,000 events
+    pending in the outbox: median of 21 calls, ms."""
+    import statistics
+
+    from app.bench_data import copy_to, events_db
+    from app.store import open_store
+    from sync.service import health_from_store
+
+    store = open_store(copy_to(events_db(1_000_000, sync_state="pending"), workdir / "station.sqlite3"))
+    try:
+        h = health_from_store(store)
+        assert h.queue_depth == 1_000_000, h.queue_depth
+        times = []
+        for _ in range(21):
+            t = time.perf_counter()
+            health_from_store(store)
+            times.append((time.perf_counter() - t) * 1000)
+        return statistics.median(times)
+    finally:
+        store.close()
+
+
+def poll_unchanged_100k_lines_ms(workdir: Path) -> float:
+    """One OMS poll (`SyncService.pull_once()`: time, pick lists, products, operators, claims, images)
+    when nothing changed, with 10,000 open pick lists of 10 lines cached; OMS in its own process;
+    median of 5 polls, ms."""
+    import statistics
+
+    from sync.client import OmsClient
+    from sync.oms_server import build_app
+    from sync.oms_server.seed import add_bulk_orders
+    from sync.service import SyncService
+
+    app = build_app(workdir / "oms.sqlite3", None)
+    add_bulk_orders(app.state.engine, 10_000, 10)
+    app.state.engine.dispose()
+    core = _core(workdir)
+    try:
+        with oms_process(workdir) as url:
+            svc = SyncService(core, client=OmsClient(url))
+            svc.pull_once()  # the first poll caches everything
+            assert svc.cache.open_lazy().__len__() == 10_000
+            times = []
+            for _ in range(5):
+                t = time.perf_counter()
+                n = svc.pull_once()
+                times.append((time.perf_counter() - t) * 1000)
+                assert n == 0
+            svc.client.close()
+        return statistics.median(times)
+    finally:
+        core.close()
+
+
+OUTAGE_S = 20.0
+
+
+def sync_resume_after_outage_s(workdir: Path) -> float:
+    """An idle station whose OMS was down for OUTAGE_S s with 100 events queued: from the moment the
+    restarted OMS (own process, same port) answers, to the moment the outbox's first batch is accepted
+    (the station's queue depth drops). The station runs its real SyncService threads."""
+    from sync.client import OmsClient
+    from sync.outbox import queue_stats
+    from sync.service import SyncService
+
+    port = _free_port()
+    core = _core(workdir)
+    svc = SyncService(core, client=OmsClient(f"http://127.0.0.1:{port}"))
+    try:
+        with oms_process(workdir, port):
+            svc.start()
+            core.events.append("bench_start", {})
+            deadline = time.monotonic() + 30
+            while queue_stats(core.store)[0] and time.monotonic() < deadline:
+                time.sleep(0.05)
+        for i in range(100):  # the OMS is down: the station keeps working
+            core.events.append("scan", {"raw": "6900000000014", "i": i}, operator_id="OP", order_id="SO-1")
+        time.sleep(OUTAGE_S)
+        with oms_process(workdir, port):
+            t0 = time.perf_counter()
+            while queue_stats(core.store)[0] >= 100:
+                if time.perf_counter() - t0 > 120:
+                    raise RuntimeError("outbox did not resume within 120 s")
+                time.sleep(0.02)
+            return time.perf_counter() - t0
+    finally:
+        svc.stop()
+        core.close()
+
+
 FIGURES = {"sync_drain_10k_s": sync_drain_10k_s, "sync_drain_100k_s": sync_drain_100k_s,
-           "picklist_cache_10k_lines_s": picklist_cache_10k_lines_s}
-FULL_ONLY = {"sync_drain_100k_s"}
+           "picklist_cache_10k_lines_s": picklist_cache_10k_lines_s,
+           "health_check_ms_1m_pending": health_check_ms_1m_pending,
+           "poll_unchanged_100k_lines_ms": poll_unchanged_100k_lines_ms,
+           "sync_resume_after_outage_s": sync_resume_after_outage_s}
+FULL_ONLY = {"sync_drain_100k_s", "sync_resume_after_outage_s"}

@@ -29,6 +29,7 @@ KV_PRINTED_OFFLINE = "sync.printed_offline"
 # 200-event read and a refused connection (or a connect timeout), so a short cap costs little, and an
 # idle station's queue starts draining within seconds of the OMS coming back (it waited up to 60 s).
 OUTBOX_RETRY_MAX_S = 3.0
+OFFSET_WRITE_MIN_MS = 20  # the clock offset is stored again when it moved by this much
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,10 @@ class SyncService:
         t0 = now_ms()
         _, srv, t1 = self.client.server_time()
         from sync.outbox import estimate_offset
-        self.store.set_kv(KV_OFFSET, estimate_offset(t0, srv, t1))
+        off = estimate_offset(t0, srv, t1)
+        old = self.store.get_kv(KV_OFFSET)
+        if not isinstance(old, int) or abs(off - old) >= OFFSET_WRITE_MIN_MS:  # a commit (fsync) only on news
+            self.store.set_kv(KV_OFFSET, off)
         n = self.pull_picklists()
         self.pull_products()
         self.pull_operators()
@@ -269,7 +273,7 @@ class SyncService:
                 if since is None and et:
                     self.store.set_kv(KV_ETAG, et)
                 break
-        if max_upd:
+        if max_upd and max_upd != since:
             self.store.set_kv(KV_SINCE, max_upd)
         if changed:
             self._notify("picklists_changed", {"ids": changed})
@@ -299,7 +303,7 @@ class SyncService:
             cursor = page["next_cursor"]
             if cursor is None:
                 break
-        if started:
+        if started and n:  # nothing changed: the old mark still asks for everything since
             self.store.set_kv(KV_PROD_SINCE, max(0, started - 1000))
         return n
 
