@@ -51,6 +51,12 @@ class ImageCache:
             k: stmt.excluded[k] for k in ("path", "content_type", "sha256", "fetched_at_ms")})
         with self.store.write() as c:
             c.execute(stmt)
+        try:  # the packing slip's thumbnails, made here on the sync thread rather than when a slip prints
+            from hardware.printing.slip import prepare_image
+
+            prepare_image(p)
+        except Exception as exc:
+            log.info("slip thumbnails of %s not made now (made when first printed): %s", url, exc)
         return p
 
     def fetch_missing(self, client, urls) -> int:
