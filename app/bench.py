@@ -1,5 +1,6 @@
 """`packstation bench`: figures, not tests. Each layer lists its figures in its `benchmarks`
-module as FIGURES = {name: fn(workdir: Path) -> float}. A figure that fails is reported as
+module as FIGURES = {name: fn(workdir: Path) -> float}, and the long ones in FULL_ONLY = {name, ...}:
+those run only with `--full` (or when named with `--only`). A figure that fails is reported as
 {"name_error": "..."} rather than hiding the others."""
 
 from __future__ import annotations
@@ -22,6 +23,16 @@ BENCH_MODULES = (
 )
 
 
+def full_only() -> set[str]:
+    out: set[str] = set()
+    for name in BENCH_MODULES:
+        try:
+            out |= set(getattr(importlib.import_module(name), "FULL_ONLY", ()))
+        except ModuleNotFoundError:
+            continue
+    return out
+
+
 def all_figures() -> dict[str, Callable[[Path], Any]]:
     out: dict[str, Callable[[Path], Any]] = {}
     for name in BENCH_MODULES:
@@ -35,13 +46,16 @@ def all_figures() -> dict[str, Callable[[Path], Any]]:
     return out
 
 
-def run(only: list[str] | None = None, progress=None) -> dict[str, Any]:
+def run(only: list[str] | None = None, progress=None, *, full: bool = False) -> dict[str, Any]:
     figs = all_figures()
     if only:
         unknown = [n for n in only if n not in figs]
         if unknown:
             raise SystemExit(f"packstation bench: unknown figure(s): {', '.join(unknown)}")
         figs = {n: figs[n] for n in only}
+    elif not full:
+        long = full_only()
+        figs = {n: f for n, f in figs.items() if n not in long}
     results: dict[str, Any] = {}
     for name, fn in figs.items():
         t0 = time.perf_counter()
