@@ -122,7 +122,7 @@ def event_rows(n: int, *, station: str = "ST1", sync_state: str = "sent", first_
             typ, kind, payload = "order_completed", None, '{"complexity":"mixed"}'
         else:
             kind = rng.choice(_KINDS)
-            typ, payload = "scan", '{"raw":"6900000000014","verdict":{"kind":"%s"}}' % kind
+            typ, payload = "scan", '{"raw":"6900000000014","verdict":{"kind":"' + kind + '"}}'
         yield (i + 1, str(uuid.UUID(int=i + 1)), station, f"op{i % 7}", T0_MS + i * EVENT_STEP_MS, i, typ, kind,
                order, payload, sync_state)
 

@@ -1,9 +1,12 @@
 """Supervisor statistics computed from the event log only (no counters that can drift).
 
-`compute(rows, tz=, start=, end=, sla=, station=, operator=)` is the single source of truth: the
-screen, the CSV and the PDF all render the `Figures` it returns. `load_rows(store, start, end)` reads
-the rows it needs from a station store (the `kind` column and `ts_utc_ms` index mean no JSON parsing
-for counts; only step/complexity are pulled with json_extract).
+`Aggregate` holds the one definition of every statistic: events folded into counts per (station,
+operator, quarter hour) and step start/end pairs. `compute(rows, tz=, start=, end=, sla=, station=,
+operator=)` folds the rows it is given (the OMS's all-station endpoint, tests); `figures_from_store`
+(the screen, the CSV and the PDF) reads the station's own aggregate, which folds only the events
+appended since it was last asked and is kept in kv across restarts. `load_rows(store, start, end)`
+reads the rows for one range from a station store (the `kind` column and `ts_utc_ms` index mean no
+JSON parsing for counts; only step/complexity are pulled with json_extract).
 
 A row is a tuple (station_id, operator_id, ts_utc_ms, type, kind, order_id, extra[, n]) where extra
 is the step for step_started/step_completed and the complexity for order_completed, else None, and

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
-
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from sqlalchemy import func, select, true, update
 from sqlalchemy.dialects.sqlite import insert
