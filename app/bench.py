@@ -1,7 +1,7 @@
 """`packstation bench`: figures, not tests. Each layer lists its figures in its `benchmarks`
-module as FIGURES = {name: fn(workdir: Path) -> float}; figures that take many minutes (the soak) are
-in FULL_FIGURES and run only with `packstation bench --full` (or when named with --only). A figure
-that fails is reported as {"name_error": "..."} rather than hiding the others."""
+module as FIGURES = {name: fn(workdir: Path) -> float}, and the long ones in FULL_ONLY = {name, ...}:
+those run only with `--full` (or when named with `--only`). A figure that fails is reported as
+{"name_error": "..."} rather than hiding the others."""
 
 from __future__ import annotations
 
@@ -24,7 +24,18 @@ BENCH_MODULES = (
 )
 
 
-def all_figures(full: bool = False) -> dict[str, Callable[[Path], Any]]:
+def full_only() -> set[str]:
+    out: set[str] = set()
+    for name in BENCH_MODULES:
+        try:
+            mod = importlib.import_module(name)
+            out |= set(getattr(mod, "FULL_ONLY", ())) | set(getattr(mod, "FULL_FIGURES", {}))
+        except ModuleNotFoundError:
+            continue
+    return out
+
+
+def all_figures() -> dict[str, Callable[[Path], Any]]:
     out: dict[str, Callable[[Path], Any]] = {}
     for name in BENCH_MODULES:
         try:
@@ -34,18 +45,20 @@ def all_figures(full: bool = False) -> dict[str, Callable[[Path], Any]]:
                 raise  # a real import error inside an existing module
             continue
         out.update(getattr(mod, "FIGURES", {}))
-        if full:
-            out.update(getattr(mod, "FULL_FIGURES", {}))
+        out.update(getattr(mod, "FULL_FIGURES", {}))
     return out
 
 
-def run(only: list[str] | None = None, progress=None, full: bool = False) -> dict[str, Any]:
-    figs = all_figures(full=full or bool(only))
+def run(only: list[str] | None = None, progress=None, *, full: bool = False) -> dict[str, Any]:
+    figs = all_figures()
     if only:
         unknown = [n for n in only if n not in figs]
         if unknown:
             raise SystemExit(f"packstation bench: unknown figure(s): {', '.join(unknown)}")
         figs = {n: figs[n] for n in only}
+    elif not full:
+        long = full_only()
+        figs = {n: f for n, f in figs.items() if n not in long}
     results: dict[str, Any] = {}
     for name, fn in figs.items():
         t0 = time.perf_counter()

@@ -11,9 +11,13 @@ stored EAN-13 matches a scanned GTIN-14 with a leading 0):
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import logging
-from collections.abc import Iterable
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -24,6 +28,27 @@ from app.picklist import PickList
 from app.store import Store
 
 log = logging.getLogger(__name__)
+
+
+def _gs1_check_ok(c: str) -> bool:
+    """GS1 mod-10 check digit of an all-ASCII-digit string (weights 3,1,3,... from the right),
+    summed over the ASCII bytes (48 is "0") so that the loop runs in C."""
+    b = c.encode("ascii")
+    odd, even = b[-2::-2], b[-3::-2]
+    s = 3 * (sum(odd) - 48 * len(odd)) + sum(even) - 48 * len(even)
+    return (10 - s % 10) % 10 == b[-1] - 48
+
+
+def code_keys(code: str) -> tuple[str, ...]:
+    """The keys a stored code matches under: the same answer as `app.barcodes.gtin_key`, but a plain
+    GTIN-12/13/14 with a valid check digit (nearly every catalogue code) is keyed here in a few
+    microseconds instead of going through biip; anything else (8 digits: EAN-8 or UPC-E, bad check
+    digits, GS1 element strings, text) goes through `normalise` as before."""
+    c = code.strip(" \t\r\n\x00")  # what normalise strips (not str.strip(): that drops GS too)
+    if len(c) in (12, 13, 14) and c.isascii() and c.isdigit() and _gs1_check_ok(c):
+        k = c.zfill(14)
+        return (k,) if k == c else (k, c)
+    return gtin_key(code)
 
 
 @dataclass(frozen=True)
@@ -44,20 +69,87 @@ class ProductRef:
         return " / ".join(x for x in (self.color, self.size) if x)
 
 
+class CodeIndex:
+    """Values by barcode, matched exactly as if every stored code had been keyed with `code_keys`,
+    but built without computing keys for the plain GTIN-12/13/14 digit strings that nearly every code
+    is: those are kept as they are, and a lookup key (a GTIN-14) also tries itself without its leading
+    zeros. A code maps to the position of its value (a plain int, which the cyclic garbage collector
+    does not track: a 50,000-code order used to spend more time in collections than in indexing);
+    anything else (8 digits, GS1 element strings, text) is keyed with `code_keys` when added."""
+
+    def __init__(self) -> None:
+        self.values: list = []
+        self.raw: dict[str, int] = {}  # 12/13/14-digit code as stored -> position of its first value
+        self.more: dict[str, list[int]] = {}  # the same code stored again (another line) -> positions
+        self.keyed: dict[str, list[int]] = {}  # code_keys key -> positions
+
+    def add(self, code: str, value: object) -> None:
+        pos = len(self.values)
+        self.values.append(value)
+        c = code.strip(" \t\r\n\x00")
+        if len(c) in (12, 13, 14) and c.isascii() and c.isdigit():
+            if self.raw.setdefault(c, pos) != pos:
+                self.more.setdefault(c, []).append(pos)
+        else:
+            for k in code_keys(code):
+                self.keyed.setdefault(k, []).append(pos)
+
+    def get(self, key: str) -> list:
+        """Values stored under codes whose keys include `key`, in the order they were added."""
+        found = list(self.keyed.get(key, ()))
+        codes = [key]
+        # a valid GTIN-14 key is also the key of the same digits stored as GTIN-13 or GTIN-12 (a stored
+        # code with a bad check digit is keyed only as itself: its zero-padded form is never valid)
+        if len(key) == 14 and key[0] == "0" and key.isascii() and key.isdigit() and _gs1_check_ok(key):
+            codes.append(key[1:])
+            if key[1] == "0":
+                codes.append(key[2:])
+        for c in codes:
+            p = self.raw.get(c)
+            if p is not None:
+                found.append(p)
+                found += self.more.get(c, ())
+        if len(found) > 1:
+            found.sort()
+        return [self.values[p] for p in found]
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a big index is built: the objects it allocates are all kept,
+    so the collections it would trigger only walk the heap for nothing (half of a 10,000-line order's
+    indexing time). Collection resumes, as it was, when the block ends."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 class OrderIndex:
-    """One pick list's codes. lines_by_key: key -> [(line_id, qty_per_scan, kind)] in walking order."""
+    """One pick list's codes: line refs (with qty_per_scan) by code in walking order, bins, siblings."""
 
     def __init__(self, picklist: PickList) -> None:
+        with gc_paused():
+            self._build(picklist)
+
+    def _build(self, picklist: PickList) -> None:
         self.picklist = picklist
-        self.lines_by_key: dict[str, list[ProductRef]] = {}
+        self._lines = CodeIndex()
         self.bins: dict[str, list[str]] = {}  # bin barcode -> line ids
-        self.siblings: dict[str, ProductRef] = {}
+        self._siblings = CodeIndex()
         self.styles: dict[str, list[str]] = {}  # style -> line ids
+        add = self._lines.add
         for ln in picklist.walking_order():
+            refs: dict[tuple[int, str], ProductRef] = {}
             for bc in ln.barcodes:
-                ref = ProductRef(ln.sku, ln.name, ln.style, ln.color, ln.size, bc.qty_per_scan, bc.kind, ln.id)
-                for k in gtin_key(bc.code):
-                    self.lines_by_key.setdefault(k, []).append(ref)
+                ref = refs.get((bc.qty_per_scan, bc.kind))
+                if ref is None:
+                    ref = refs[(bc.qty_per_scan, bc.kind)] = ProductRef(
+                        ln.sku, ln.name, ln.style, ln.color, ln.size, bc.qty_per_scan, bc.kind, ln.id)
+                add(bc.code, ref)
             if ln.bin_barcode:
                 self.bins.setdefault(ln.bin_barcode.strip(), []).append(ln.id)
             if ln.style:
@@ -65,33 +157,71 @@ class OrderIndex:
         for s in picklist.siblings:
             ref = ProductRef(s.get("sku", ""), s.get("name", ""), s.get("style", ""), s.get("color", ""),
                              s.get("size", ""))
-            for k in gtin_key(s.get("code", "")):
-                self.siblings.setdefault(k, ref)
+            self._siblings.add(s.get("code", ""), ref)
         self.order_codes = {picklist.id, picklist.order_no}
 
     def lines(self, keys: Iterable[str]) -> list[ProductRef]:
         for k in keys:
-            hit = self.lines_by_key.get(k)
+            hit = self._lines.get(k)
             if hit:
                 return hit
         return []
 
     def sibling(self, keys: Iterable[str]) -> ProductRef | None:
         for k in keys:
-            hit = self.siblings.get(k)
+            hit = self._siblings.get(k)
             if hit:
-                return hit
+                return hit[0]
         return None
 
 
 class Catalog:
-    """Every known product's codes. Build with `Catalog.from_store(store)` or `Catalog(docs)`."""
+    """Every known product's codes. `Catalog(docs)` indexes at once; `Catalog.from_store(store)` indexes
+    the products table when the index is first needed (a lookup, `by_key`, `count`) or in the background
+    after `warm_up()` — so a station with 50,000 products shows its login window without waiting for the
+    index (the station warms it at login; a scan that needs it earlier waits for it)."""
 
     def __init__(self, products: Iterable[dict] = ()) -> None:
-        self.by_key: dict[str, ProductRef] = {}
-        self.count = 0
+        self._by_key: dict[str, ProductRef] = {}
+        self._count = 0
+        self._store: Store | None = None  # set: the index is still to be built from this store
+        self._lock = threading.Lock()
         for doc in products:
             self.add(doc)
+
+    @property
+    def by_key(self) -> dict[str, ProductRef]:
+        self._ensure()
+        return self._by_key
+
+    @property
+    def count(self) -> int:
+        self._ensure()
+        return self._count
+
+    def warm_up(self) -> None:
+        """Build the index on a background thread now (no-op when it is built or being built)."""
+        if self._store is not None and not self._lock.locked():
+            threading.Thread(target=self._ensure, name="catalog-index", daemon=True).start()
+
+    @property
+    def ready(self) -> bool:
+        return self._store is None
+
+    def _ensure(self) -> None:
+        if self._store is None:
+            return
+        with self._lock:  # a second caller waits for the build in progress
+            store = self._store
+            if store is None:
+                return
+            try:
+                self._index_store(store)
+            except Exception:  # e.g. the store closed under a background build: an empty index, logged
+                log.exception("catalogue index could not be built")
+            finally:
+                self._store = None
+            log.info("catalogue: %d products, %d codes", self._count, len(self._by_key))
 
     def add(self, doc: dict) -> None:
         if not isinstance(doc, dict) or not isinstance(doc.get("sku"), str):
@@ -99,7 +229,7 @@ class Catalog:
             return
         ref = ProductRef(doc["sku"], str(doc.get("name") or ""), str(doc.get("style") or ""),
                          str(doc.get("color") or ""), str(doc.get("size") or ""))
-        self.count += 1
+        self._count += 1
         for bc in doc.get("barcodes") or ():
             code = bc.get("code") if isinstance(bc, dict) else bc
             if not isinstance(code, str) or not code.strip():
@@ -108,8 +238,8 @@ class Catalog:
             kind = bc.get("kind", "unit") if isinstance(bc, dict) else "unit"
             r = ProductRef(ref.sku, ref.name, ref.style, ref.color, ref.size,
                            qps if isinstance(qps, int) and qps > 0 else 1, str(kind))
-            for k in gtin_key(code.strip()):
-                self.by_key.setdefault(k, r)
+            for k in code_keys(code):
+                self._by_key.setdefault(k, r)
 
     def lookup(self, keys: Iterable[str]) -> ProductRef | None:
         for k in keys:
@@ -120,6 +250,46 @@ class Catalog:
 
     @classmethod
     def from_store(cls, store: Store) -> Catalog:
+        """The index of the `products` table, built when first needed (see the class)."""
+        cat = cls()
+        cat._store = store
+        return cat
+
+    def _index_store(self, store: Store) -> None:
+        """SQLite's JSON functions pull each product's barcodes out of its stored doc (one row per
+        barcode), so 50,000 products are indexed without parsing their documents in Python; the keys
+        come from `code_keys` (see there). A malformed doc (never written by the product cache) makes
+        SQLite refuse the query: then the docs are read one by one."""
+        try:
+            with store.read() as c:
+                self._index_rows(c.connection.dbapi_connection.execute(_SQL_CODES))
+        except sqlite3.OperationalError as exc:
+            log.warning("catalogue: %s; indexing the product docs one by one", exc)
+            self._by_key, self._count = {}, 0
+            for doc in self._docs(store):
+                self.add(doc)
+
+    def _index_rows(self, rows) -> None:
+        by_key = self._by_key
+        prev = base = None
+        n = 0
+        for rowid, sku, name, style, color, size, code, qps, kind in rows:
+            if rowid != prev:
+                prev, n = rowid, n + 1
+                base = ProductRef(sku, str(name or ""), str(style or ""), str(color or ""), str(size or ""))
+            if not isinstance(code, str) or not code.strip():
+                continue
+            qps = qps if isinstance(qps, int) and qps > 0 else 1
+            kind = "unit" if kind is None else str(kind)
+            r = base if qps == 1 and kind == "unit" else ProductRef(
+                sku, base.name, base.style, base.color, base.size, qps, kind)
+            for k in code_keys(code):
+                if k not in by_key:
+                    by_key[k] = r
+        self._count = n
+
+    @staticmethod
+    def _docs(store: Store) -> list[dict]:
         docs = []
         with store.read() as c:
             for row in c.execute(select(schema.products.c.sku, schema.products.c.doc)):
@@ -130,6 +300,21 @@ class Catalog:
                     continue
                 if doc is not None:
                     docs.append(doc)
-        cat = cls(docs)
-        log.info("catalogue: %d products, %d codes", cat.count, len(cat.by_key))
-        return cat
+        return docs
+
+
+# One row per barcode (a product without barcodes: one row with a NULL code), products in table order.
+# sku/name/style/colour/size are the products table's own columns, written from the same doc by the
+# product cache (a row written otherwise, with NULL columns, has them read from its doc); only the
+# barcodes array is read from the JSON (SQLite 3.40 re-parses a doc for every JSON function call).
+_SQL_CODES = (
+    "SELECT p.rowid, p.sku, p.name, "
+    "CASE WHEN p.style IS NULL THEN json_extract(p.doc, '$.style') ELSE p.style END, "
+    "CASE WHEN p.color IS NULL THEN json_extract(p.doc, '$.color') ELSE p.color END, "
+    "CASE WHEN p.size IS NULL THEN json_extract(p.doc, '$.size') ELSE p.size END, "
+    "CASE b.type WHEN 'object' THEN json_extract(b.value, '$.code') WHEN 'text' THEN b.value END, "
+    "CASE b.type WHEN 'object' THEN json_extract(b.value, '$.qty_per_scan') END, "
+    "CASE b.type WHEN 'object' THEN json_extract(b.value, '$.kind') END "
+    "FROM products p LEFT JOIN json_each(p.doc, '$.barcodes') b ON typeof(b.key) = 'integer' "
+    "WHERE p.doc IS NOT NULL"
+)

@@ -1,9 +1,12 @@
 """Supervisor statistics computed from the event log only (no counters that can drift).
 
-`compute(rows, tz=, start=, end=, sla=, station=, operator=)` is the single source of truth: the
-screen, the CSV and the PDF all render the `Figures` it returns. `load_rows(store, start, end)` reads
-the rows it needs from a station store (the `kind` column and `ts_utc_ms` index mean no JSON parsing
-for counts; only step/complexity are pulled with json_extract).
+`Aggregate` holds the one definition of every statistic: events folded into counts per (station,
+operator, quarter hour) and step start/end pairs. `compute(rows, tz=, start=, end=, sla=, station=,
+operator=)` folds the rows it is given (the OMS's all-station endpoint, tests); `figures_from_store`
+(the screen, the CSV and the PDF) reads the station's own aggregate, which folds only the events
+appended since it was last asked and is kept in kv across restarts. `load_rows(store, start, end)`
+reads the rows for one range from a station store (the `kind` column and `ts_utc_ms` index mean no
+JSON parsing for counts; only step/complexity are pulled with json_extract).
 
 A row is a tuple (station_id, operator_id, ts_utc_ms, type, kind, order_id, extra[, n]) where extra
 is the step for step_started/step_completed and the complexity for order_completed, else None, and
@@ -14,7 +17,11 @@ Days and hours are in the warehouse time zone; late-arriving events count at the
 
 from __future__ import annotations
 
+import base64
+import logging
 import statistics
+import threading
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -23,6 +30,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.config import SlaSettings
+
+log = logging.getLogger(__name__)
 
 STEPS = ("pick", "verify", "pack", "weigh", "label")
 
@@ -99,73 +108,163 @@ def day_bounds_ms(d_from: str, d_to: str, tz: str) -> tuple[int, int]:
     return int(a.timestamp() * 1000), int(b.timestamp() * 1000)
 
 
+QUARTER_MS = 900_000  # every real zone offset is a multiple of 15 minutes: local hour/day are constant per quarter
+
+
+class Aggregate:
+    """Events folded into counts per (station, operator, quarter hour) and step durations: the one
+    definition of every statistic. `compute()` folds the rows it is given; the station keeps an
+    aggregate of its own log that it extends by the events appended since (see `figures_from_store`).
+
+    Fold-time filters (start/end/station/operator) drop rows before anything else, exactly as the
+    figures are defined (a step whose start falls outside them has no duration)."""
+
+    def __init__(self, *, start: int | None = None, end: int | None = None, station: str | None = None,
+                 operator: str | None = None) -> None:
+        self.filters = (start, end, station, operator)
+        self.scans: Counter = Counter()  # (sid, oid, q) -> n
+        self.orders: Counter = Counter()  # (sid, oid, q, complexity) -> n
+        self.errors: Counter = Counter()  # (error type, sid, oid, q) -> n
+        self.starts: dict[tuple, int] = {}  # (sid, order, step) -> ts of the open step start
+        self.pairs: dict[tuple[str, str], tuple[array, array]] = {}  # (step, sid) -> (start ts, end ts)
+        self.last_seq = 0  # the station's aggregate: every event up to this seq is folded in
+        self.last_id: str | None = None  # ...and this is that event's id (tells a different log apart)
+
+    def fold(self, rows: Iterable[tuple]) -> Aggregate:
+        start, end, station, operator = self.filters
+        scans, orders, errors, starts, pairs = self.scans, self.orders, self.errors, self.starts, self.pairs
+        for row in rows:
+            sid, oid, ts, etype, kind, order, extra = row[:7]
+            n = row[7] if len(row) > 7 else 1
+            if (start is not None and ts < start) or (end is not None and ts >= end) or (
+                    station and sid != station) or (operator and oid != operator):
+                continue
+            q = ts // QUARTER_MS
+            if etype == "scan":
+                scans[(sid, oid, q)] += n
+            elif etype == "order_completed":
+                orders[(sid, oid, q, extra or "unknown")] += n
+            elif etype == "step_started":
+                starts[(sid, order, extra)] = ts
+                continue
+            elif etype == "step_completed":
+                t0 = starts.pop((sid, order, extra), None)
+                if t0 is not None and extra in STEPS:
+                    p = pairs.get((extra, sid))
+                    if p is None:
+                        p = pairs[(extra, sid)] = (array("q"), array("q"))
+                    p[0].append(t0)
+                    p[1].append(ts)
+                continue
+            et = _error_type(etype, kind)
+            if et is not None:
+                errors[(et, sid, oid or "-", q)] += n
+        return self
+
+    def figures(self, *, tz: str, start: int, end: int, sla: SlaSettings, station: str | None = None,
+                window: bool = False) -> Figures:
+        """Figures of what was folded; `window`: only quarters in [start, end) and steps wholly in it
+        (start and end on quarter hours), and only `station` (the station's whole-log aggregate)."""
+        z = ZoneInfo(tz)
+        f = Figures(start=datetime.fromtimestamp(start / 1000, UTC).isoformat(),
+                    end=datetime.fromtimestamp(end / 1000, UTC).isoformat(), tz=tz)
+        qa, qb = (start // QUARTER_MS, end // QUARTER_MS) if window else (None, None)
+        cache: dict[int, tuple[int, str]] = {}
+
+        def local(q: int) -> tuple[int, str]:
+            hit = cache.get(q)
+            if hit is None:
+                d = datetime.fromtimestamp(q * 900, z)
+                hit = cache[q] = (d.hour, d.date().isoformat())
+            return hit
+
+        def keep(sid: str, q: int) -> bool:
+            return not window or (qa <= q < qb and (not station or sid == station))
+
+        f.scans = sum(n for (sid, _, q), n in self.scans.items() if keep(sid, q))
+        thr: dict[str, Counter] = defaultdict(Counter)
+        for (sid, _, q, cx), n in self.orders.items():
+            if keep(sid, q):
+                f.orders += n
+                thr[cx][f"{local(q)[0]:02d}"] += n
+        by_type: Counter = Counter()
+        st: Counter = Counter()
+        op: Counter = Counter()
+        day: Counter = Counter()
+        hours = [0] * 24
+        for (et, sid, oid, q), n in self.errors.items():
+            if not keep(sid, q):
+                continue
+            by_type[et] += n
+            st[sid] += n
+            op[oid] += n
+            hour, dkey = local(q)
+            hours[hour] += n
+            day[dkey] += n
+        f.errors = sum(by_type.values())
+        f.by_type = dict(sorted(by_type.items()))
+        f.per_1000_scans = {k: round(v * 1000 / f.scans, 3) for k, v in f.by_type.items()} if f.scans else {}
+        f.per_1000_orders = {k: round(v * 1000 / f.orders, 3) for k, v in f.by_type.items()} if f.orders else {}
+        f.by_station, f.by_operator = dict(sorted(st.items())), dict(sorted(op.items()))
+        f.by_hour, f.by_day = hours, dict(sorted(day.items()))
+        for s in STEPS:
+            sla_s = getattr(sla, f"{s}_min") * 60
+            vals: list[float] = []
+            for (step, sid), (t0s, t1s) in self.pairs.items():
+                if step != s or (window and station and sid != station):
+                    continue
+                if window:
+                    vals += [(b - a) / 1000 for a, b in zip(t0s, t1s, strict=True) if a >= start and b < end]
+                else:
+                    vals += [(b - a) / 1000 for a, b in zip(t0s, t1s, strict=True)]
+            vals.sort()
+            if vals:
+                f.steps[s] = StepFigure(len(vals), statistics.median(vals), _quantile(vals, 0.9), sla_s,
+                                        round(sum(v > sla_s for v in vals) / len(vals), 4))
+            else:
+                f.steps[s] = StepFigure(sla_s=sla_s)
+        f.throughput = {k: dict(sorted(v.items())) for k, v in sorted(thr.items())}
+        return f
+
+    # -- the station's snapshot (kv), so a restart does not fold a million events again ----------
+    def to_json(self) -> dict:
+        return {"v": 1, "last_seq": self.last_seq, "last_id": self.last_id,
+                "scans": [[*k, n] for k, n in self.scans.items()],
+                "orders": [[*k, n] for k, n in self.orders.items()],
+                "errors": [[*k, n] for k, n in self.errors.items()],
+                "starts": [[*k, t] for k, t in self.starts.items()],
+                "pairs": [[step, sid, _b64(a), _b64(b)] for (step, sid), (a, b) in self.pairs.items()]}
+
+    @classmethod
+    def from_json(cls, d: dict) -> Aggregate:
+        if not isinstance(d, dict) or d.get("v") != 1:
+            raise ValueError("not a version-1 statistics snapshot")
+        g = cls()
+        g.last_seq = int(d["last_seq"])
+        g.last_id = d.get("last_id")
+        g.scans = Counter({(a, b, c): n for a, b, c, n in d["scans"]})
+        g.orders = Counter({(a, b, c, e): n for a, b, c, e, n in d["orders"]})
+        g.errors = Counter({(a, b, c, e): n for a, b, c, e, n in d["errors"]})
+        g.starts = {(a, b, c): t for a, b, c, t in d["starts"]}
+        g.pairs = {(step, sid): (_unb64(a), _unb64(b)) for step, sid, a, b in d["pairs"]}
+        return g
+
+
+def _b64(a: array) -> str:
+    return base64.b64encode(a.tobytes()).decode("ascii")  # 8-byte native ints: the snapshot stays on this machine
+
+
+def _unb64(s: str) -> array:
+    a = array("q")
+    a.frombytes(base64.b64decode(s))
+    return a
+
+
 def compute(rows: Iterable[tuple], *, tz: str, start: int, end: int, sla: SlaSettings,
             station: str | None = None, operator: str | None = None) -> Figures:
-    """start/end are UTC ms, [start, end)."""
-    z = ZoneInfo(tz)
-    f = Figures(start=datetime.fromtimestamp(start / 1000, UTC).isoformat(),
-                end=datetime.fromtimestamp(end / 1000, UTC).isoformat(), tz=tz)
-    by_type: Counter = Counter()
-    st: Counter = Counter()
-    op: Counter = Counter()
-    day: Counter = Counter()
-    hours = [0] * 24
-    starts: dict[tuple, int] = {}
-    durations: dict[str, list[float]] = defaultdict(list)
-    thr: dict[str, Counter] = defaultdict(Counter)
-    # every real zone offset is a multiple of 15 minutes: local hour/day are constant per quarter hour
-    cache: dict[int, tuple[int, str]] = {}
-
-    def local(ts: int) -> tuple[int, str]:
-        q = ts // 900_000
-        hit = cache.get(q)
-        if hit is None:
-            d = datetime.fromtimestamp(q * 900, z)
-            hit = cache[q] = (d.hour, d.date().isoformat())
-        return hit
-    for row in rows:
-        sid, oid, ts, etype, kind, order, extra = row[:7]
-        n = row[7] if len(row) > 7 else 1
-        if ts < start or ts >= end or (station and sid != station) or (operator and oid != operator):
-            continue
-        if etype == "scan":
-            f.scans += n
-        elif etype == "order_completed":
-            f.orders += n
-            thr[extra or "unknown"][f"{local(ts)[0]:02d}"] += n
-        elif etype == "step_started":
-            starts[(sid, order, extra)] = ts
-            continue
-        elif etype == "step_completed":
-            t0 = starts.pop((sid, order, extra), None)
-            if t0 is not None and extra in STEPS:
-                durations[extra].append((ts - t0) / 1000)
-            continue
-        et = _error_type(etype, kind)
-        if et is None:
-            continue
-        by_type[et] += n
-        st[sid] += n
-        op[oid or "-"] += n
-        hour, dkey = local(ts)
-        hours[hour] += n
-        day[dkey] += n
-    f.errors = sum(by_type.values())
-    f.by_type = dict(sorted(by_type.items()))
-    f.per_1000_scans = {k: round(v * 1000 / f.scans, 3) for k, v in f.by_type.items()} if f.scans else {}
-    f.per_1000_orders = {k: round(v * 1000 / f.orders, 3) for k, v in f.by_type.items()} if f.orders else {}
-    f.by_station, f.by_operator = dict(sorted(st.items())), dict(sorted(op.items()))
-    f.by_hour, f.by_day = hours, dict(sorted(day.items()))
-    for s in STEPS:
-        sla_s = getattr(sla, f"{s}_min") * 60
-        vals = sorted(durations.get(s, []))
-        if vals:
-            f.steps[s] = StepFigure(len(vals), statistics.median(vals), _quantile(vals, 0.9), sla_s,
-                                    round(sum(v > sla_s for v in vals) / len(vals), 4))
-        else:
-            f.steps[s] = StepFigure(sla_s=sla_s)
-    f.throughput = {k: dict(sorted(v.items())) for k, v in sorted(thr.items())}
-    return f
+    """start/end are UTC ms, [start, end). Rows in time order (see the module doc)."""
+    return Aggregate(start=start, end=end, station=station, operator=operator).fold(rows).figures(
+        tz=tz, start=start, end=end, sla=sla)
 
 
 _GOOD = "('accepted','action','bin_confirmed','order_selected')"
@@ -198,5 +297,91 @@ def load_rows(store, start: int, end: int) -> list[tuple]:
 
 def figures_from_store(store, *, tz: str, start: int, end: int, sla: SlaSettings,
                        station: str | None = None, operator: str | None = None) -> Figures:
+    """The station's figures. Day ranges (quarter-hour bounds) without an operator filter — what the
+    supervisor screen and the report ask — come from the station's aggregate of its whole log, which
+    only folds in the events appended since it was last asked (a refresh over a million events costs
+    what the new events cost); any other request folds the rows it needs, as `compute` does."""
+    if operator is None and start % QUARTER_MS == 0 and end % QUARTER_MS == 0:
+        with _AGG_LOCK:
+            g = station_aggregate(store)
+            return g.figures(tz=tz, start=start, end=end, sla=sla, station=station, window=True)
     return compute(load_rows(store, start, end), tz=tz, start=start, end=end, sla=sla,
                    station=station, operator=operator)
+
+
+KV_SNAPSHOT = "stats.aggregate"
+SNAPSHOT_AFTER = 20_000  # events folded since the stored snapshot before it is stored again
+FOLD_CHUNK = 250_000  # events per read while folding: bounded memory however long the log
+_AGG_LOCK = threading.RLock()
+_AGGS: dict[str, tuple[Aggregate, int]] = {}  # store path -> (aggregate, last_seq of its stored snapshot)
+
+_GOOD_ROWS = "type = 'scan' AND kind IN " + _GOOD
+_SQL_FOLD_ROWS = (
+    "SELECT station_id, operator_id, ts_utc_ms, type, kind, order_id, "
+    "CASE type WHEN 'step_started' THEN json_extract(payload, '$.step') "
+    "WHEN 'step_completed' THEN json_extract(payload, '$.step') "
+    "WHEN 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq "
+    f"FROM events WHERE seq > ? AND seq <= ? AND NOT ({_GOOD_ROWS})"
+)
+_SQL_FOLD_GOOD = (
+    "SELECT station_id, operator_id, MIN(ts_utc_ms), type, kind, NULL, NULL, COUNT(*), 0 "
+    f"FROM events WHERE seq > ? AND seq <= ? AND {_GOOD_ROWS} "
+    f"GROUP BY station_id, operator_id, kind, ts_utc_ms / {QUARTER_MS}"
+)
+
+
+def station_aggregate(store) -> Aggregate:
+    """The aggregate of the store's whole log, brought up to its last event: from memory, else from the
+    snapshot in kv, else from scratch; the events after it are folded in chunks of FOLD_CHUNK, each in
+    time order. The snapshot is stored again once SNAPSHOT_AFTER more events were folded."""
+    with _AGG_LOCK:
+        key = str(store.path)
+        g, saved = _AGGS.get(key, (None, 0))
+        with store.read() as c:
+            raw = c.connection.dbapi_connection
+            if g is not None and not _same_log(raw, g):
+                g = None  # another database at the same path (tests, a restored backup)
+            if g is None:
+                g = _load_snapshot(store)
+                if not _same_log(raw, g):
+                    g = Aggregate()
+                saved = g.last_seq
+            last = raw.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
+            while g.last_seq < last:
+                upto = min(last, g.last_seq + FOLD_CHUNK)
+                rows = raw.execute(_SQL_FOLD_ROWS, (g.last_seq, upto)).fetchall()
+                rows += raw.execute(_SQL_FOLD_GOOD, (g.last_seq, upto)).fetchall()
+                rows.sort(key=lambda r: (r[2], r[8]))
+                g.fold(rows)
+                del rows
+                g.last_seq = upto
+                g.last_id = _id_at(raw, upto)
+        if g.last_seq - saved >= SNAPSHOT_AFTER:
+            try:
+                store.set_kv(KV_SNAPSHOT, g.to_json())
+                saved = g.last_seq
+            except Exception:  # a snapshot is an optimisation: never fail the figures for it
+                log.exception("statistics snapshot not stored")
+        _AGGS[key] = (g, saved)
+        return g
+
+
+def _same_log(raw, g: Aggregate) -> bool:
+    """Is `g` a fold of this log? (its last folded event is here, under the same id)"""
+    return g.last_seq == 0 or _id_at(raw, g.last_seq) == g.last_id
+
+
+def _id_at(raw, seq: int) -> str | None:
+    """The id of the last event at or before seq."""
+    row = raw.execute("SELECT id FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT 1", (seq,)).fetchone()
+    return row[0] if row else None
+
+
+def _load_snapshot(store) -> Aggregate:
+    try:
+        d = store.get_kv(KV_SNAPSHOT)
+        if d is not None:
+            return Aggregate.from_json(d)
+    except Exception:
+        log.exception("statistics snapshot unreadable; folding the log again")
+    return Aggregate()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -16,26 +19,99 @@ def _core(workdir: Path, station: str = "BENCH"):
     return open_core(s, workdir / "station.sqlite3")
 
 
-def sync_drain_10k_s(workdir: Path) -> float:
+def _entry() -> str:
+    """The command-line package (`python -m app`, or `packstation` where the project has one)."""
+    import importlib.util
+
+    return "packstation" if importlib.util.find_spec("packstation") else "app"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def oms_process(workdir: Path, port: int | None = None):
+    """The reference OMS in its own process (`python -m app oms-server`) on a loopback port; yields its URL."""
+    import requests
+
+    port = port or _free_port()
+    log = open(workdir / f"oms-{port}.log", "wb")
+    p = subprocess.Popen([sys.executable, "-m", _entry(), "oms-server", "--db", str(workdir / "oms.sqlite3"),
+                          "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if p.poll() is not None:
+                raise RuntimeError(f"reference OMS exited {p.returncode} (see {log.name})")
+            try:
+                if requests.get(url + "/api/v1/time", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("reference OMS did not start within 60 s")
+            time.sleep(0.05)
+        yield url
+    finally:
+        p.terminate()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        log.close()
+
+
+def _queue_events(core, n: int) -> None:
+    """n pending events in the station's outbox (a shift's mix), inserted in big transactions."""
+    import sqlite3
+
+    from app.bench_data import event_rows, insert_events
+
+    con = sqlite3.connect(core.store.path)
+    insert_events(con, event_rows(n, station=core.settings.station.id, sync_state="pending"))
+    con.close()
+
+
+def _drain_s(workdir: Path, n: int) -> float:
+    """Outbox of n pending events -> all sent, as the station's outbox worker sends them (the configured
+    batch size, 200 by default), to the reference OMS in its own process."""
     from sync.client import OmsClient
-    from sync.oms_server import serve_in_thread
     from sync.outbox import drain, queue_stats
 
-    srv = serve_in_thread(workdir / "oms.sqlite3", seed=None)
     core = _core(workdir)
+    _queue_events(core, n)
     try:
-        for i in range(10_000):
-            core.events.append("scan", {"raw": "6900000000014", "i": i}, operator_id="OP", order_id=f"SO-{i // 20}")
-        client = OmsClient(srv.url)
-        t0 = time.perf_counter()
-        drain(client, core.store, "BENCH", batch_size=500)
-        dt = time.perf_counter() - t0
-        assert queue_stats(core.store)[0] == 0
-        client.close()
+        with oms_process(workdir) as url:
+            client = OmsClient(url)
+            t0 = time.perf_counter()
+            res = drain(client, core.store, core.settings.station.id, batch_size=core.settings.oms.batch_size)
+            dt = time.perf_counter() - t0
+            client.close()
+        assert res.sent == n and queue_stats(core.store)[0] == 0, (res.sent, queue_stats(core.store))
         return dt
     finally:
         core.close()
-        srv.stop()
+
+
+def sync_drain_10k_s(workdir: Path) -> float:
+    return _drain_s(workdir, 10_000)
+
+
+def sync_drain_100k_s(workdir: Path) -> dict[str, float]:
+    """Also the rate at 100k over the rate at 10k (1.0: linear; the goal is within 20 %), same run."""
+    (workdir / "10k").mkdir()
+    (workdir / "100k").mkdir()
+    t10 = _drain_s(workdir / "10k", 10_000)
+    t100 = _drain_s(workdir / "100k", 100_000)
+    return {"sync_drain_100k_s": round(t100, 3), "sync_drain_10k_s": round(t10, 3),
+            "sync_drain_rate_100k_over_10k": round((100_000 / t100) / (10_000 / t10), 3)}
 
 
 def picklist_cache_10k_lines_s(workdir: Path) -> float:
@@ -61,4 +137,100 @@ def picklist_cache_10k_lines_s(workdir: Path) -> float:
         srv.stop()
 
 
-FIGURES = {"sync_drain_10k_s": sync_drain_10k_s, "picklist_cache_10k_lines_s": picklist_cache_10k_lines_s}
+def health_check_ms_1m_pending(workdir: Path) -> float:
+    """The once-a-second health check (`SyncService.health()`: `health_from_store`) with 1,000,000 events
+    pending in the outbox: median of 21 calls, ms."""
+    import statistics
+
+    from app.bench_data import copy_to, events_db
+    from app.store import open_store
+    from sync.service import health_from_store
+
+    store = open_store(copy_to(events_db(1_000_000, sync_state="pending"), workdir / "station.sqlite3"))
+    try:
+        h = health_from_store(store)
+        assert h.queue_depth == 1_000_000, h.queue_depth
+        times = []
+        for _ in range(21):
+            t = time.perf_counter()
+            health_from_store(store)
+            times.append((time.perf_counter() - t) * 1000)
+        return statistics.median(times)
+    finally:
+        store.close()
+
+
+def poll_unchanged_100k_lines_ms(workdir: Path) -> float:
+    """One OMS poll (`SyncService.pull_once()`: time, pick lists, products, operators, claims, images)
+    when nothing changed, with 10,000 open pick lists of 10 lines cached; OMS in its own process;
+    median of 5 polls, ms."""
+    import statistics
+
+    from sync.client import OmsClient
+    from sync.oms_server import build_app
+    from sync.oms_server.seed import add_bulk_orders
+    from sync.service import SyncService
+
+    app = build_app(workdir / "oms.sqlite3", None)
+    add_bulk_orders(app.state.engine, 10_000, 10)
+    app.state.engine.dispose()
+    core = _core(workdir)
+    try:
+        with oms_process(workdir) as url:
+            svc = SyncService(core, client=OmsClient(url))
+            svc.pull_once()  # the first poll caches everything
+            assert svc.cache.open_lazy().__len__() == 10_000
+            times = []
+            for _ in range(5):
+                t = time.perf_counter()
+                n = svc.pull_once()
+                times.append((time.perf_counter() - t) * 1000)
+                assert n == 0
+            svc.client.close()
+        return statistics.median(times)
+    finally:
+        core.close()
+
+
+OUTAGE_S = 20.0
+
+
+def sync_resume_after_outage_s(workdir: Path) -> float:
+    """An idle station whose OMS was down for OUTAGE_S s with 100 events queued: from the moment the
+    restarted OMS (own process, same port) answers, to the moment the outbox's first batch is accepted
+    (the station's queue depth drops). The station runs its real SyncService threads."""
+    from sync.client import OmsClient
+    from sync.outbox import queue_stats
+    from sync.service import SyncService
+
+    port = _free_port()
+    core = _core(workdir)
+    svc = SyncService(core, client=OmsClient(f"http://127.0.0.1:{port}"))
+    try:
+        with oms_process(workdir, port):
+            svc.start()
+            core.events.append("bench_start", {})
+            deadline = time.monotonic() + 30
+            while queue_stats(core.store)[0] and time.monotonic() < deadline:
+                time.sleep(0.05)
+        for i in range(100):  # the OMS is down: the station keeps working
+            core.events.append("scan", {"raw": "6900000000014", "i": i}, operator_id="OP", order_id="SO-1")
+        time.sleep(OUTAGE_S)
+        with oms_process(workdir, port):
+            t0 = time.perf_counter()
+            while queue_stats(core.store)[0] >= 100:
+                if time.perf_counter() - t0 > 120:
+                    raise RuntimeError("outbox did not resume within 120 s")
+                time.sleep(0.02)
+            return time.perf_counter() - t0
+    finally:
+        svc.stop()
+        core.close()
+
+
+FIGURES = {"sync_drain_10k_s": sync_drain_10k_s, "sync_drain_100k_s": sync_drain_100k_s,
+           "picklist_cache_10k_lines_s": picklist_cache_10k_lines_s,
+           "health_check_ms_1m_pending": health_check_ms_1m_pending,
+           "poll_unchanged_100k_lines_ms": poll_unchanged_100k_lines_ms,
+           "sync_resume_after_outage_s": sync_resume_after_outage_s}
+FULL_ONLY = {"sync_drain_100k_s", "sync_resume_after_outage_s"}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.dialects.sqlite import insert
 
 from app import schema
@@ -38,6 +39,26 @@ class PickListCache:
                 q = q.where(T.c.claimed_by.is_(None) | (T.c.claimed_by == self.station_id))
             rows = c.execute(q).all()
         return [p for p in (self._parse(r.doc) for r in rows) if p]
+
+    def _active(self, q):
+        q = q.where(T.c.status.in_(ACTIVE))
+        if self.station_id:
+            q = q.where(T.c.claimed_by.is_(None) | (T.c.claimed_by == self.station_id))
+        return q
+
+    def open_lazy(self) -> OpenPickLists:
+        """The open pick lists as a mapping id -> PickList that parses a pick list only when it is
+        looked up (login asks which open orders to resume: it needs the ids, and one or two lists)."""
+        with self.store.read() as c:
+            ids = list(c.execute(self._active(select(T.c.id)).order_by(T.c.id)).scalars())
+        return OpenPickLists(self, ids)
+
+    def open_image_urls(self) -> set[str]:
+        """Image URLs of the open pick lists' lines, read by SQLite's JSON functions (nothing parsed here)."""
+        j = func.json_each(T.c.doc, "$.lines").table_valued("value").alias("ln")
+        q = self._active(select(func.json_extract(j.c.value, "$.image_url")).select_from(T).join(j, true()))
+        with self.store.read() as c:
+            return {u for u in c.execute(q.distinct()).scalars() if isinstance(u, str) and u}
 
     def get(self, order_id: str) -> PickList | None:
         with self.store.read() as c:
@@ -96,6 +117,34 @@ class PickListCache:
     def review_flag(self, order_id: str) -> str | None:
         r = self.row(order_id)
         return r["review_flag"] if r else None
+
+
+class OpenPickLists(Mapping):
+    """Open pick list ids, each parsed from the cache on first lookup (see PickListCache.open_lazy)."""
+
+    def __init__(self, cache: PickListCache, ids: list[str]) -> None:
+        self._cache, self._ids, self._set = cache, ids, set(ids)
+        self._parsed: dict[str, PickList] = {}
+
+    def __getitem__(self, order_id: str) -> PickList:
+        if order_id not in self._set:
+            raise KeyError(order_id)
+        pl = self._parsed.get(order_id)
+        if pl is None:
+            pl = self._cache.get(order_id)
+            if pl is None:
+                raise KeyError(order_id)
+            self._parsed[order_id] = pl
+        return pl
+
+    def __contains__(self, order_id: object) -> bool:
+        return order_id in self._set
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 class ProductCache:

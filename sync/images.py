@@ -21,6 +21,7 @@ class ImageCache:
     def __init__(self, store: Store, data_dir: str | Path) -> None:
         self.store = store
         self.dir = Path(data_dir) / "images"
+        self.last_failures = 0  # images the last fetch_missing could not cache (retried on the next poll)
 
     def path_for(self, url: str) -> Path | None:
         if not url:
@@ -50,10 +51,16 @@ class ImageCache:
             k: stmt.excluded[k] for k in ("path", "content_type", "sha256", "fetched_at_ms")})
         with self.store.write() as c:
             c.execute(stmt)
+        try:  # the packing slip's thumbnails, made here on the sync thread rather than when a slip prints
+            from hardware.printing.slip import prepare_image
+
+            prepare_image(p)
+        except Exception as exc:
+            log.info("slip thumbnails of %s not made now (made when first printed): %s", url, exc)
         return p
 
     def fetch_missing(self, client, urls) -> int:
-        n = 0
+        n = failures = 0
         for url in sorted({u for u in urls if u}):
             if self.path_for(url):
                 continue
@@ -62,5 +69,7 @@ class ImageCache:
                 self.put(url, data, ct)
                 n += 1
             except Exception as e:  # one bad image never stops the pull
+                failures += 1
                 log.warning("image %s not cached: %s", url, e)
+        self.last_failures = failures
         return n

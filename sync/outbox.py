@@ -7,14 +7,15 @@ exactly once). Rejected events stay in the log with their reason (sync_state='re
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, text, update
 
 from app import schema
-from app.events import row_to_event
 from app.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,43 @@ def estimate_offset(t0_ms: int, server_ms: int, t1_ms: int) -> int:
 
 
 def queue_stats(store: Store) -> tuple[int, int | None, int]:
-    """(pending count, oldest pending ts_utc_ms, rejected count)."""
+    """(pending count, oldest pending ts_utc_ms, rejected count), without counting the queue: the
+    health check runs every second and a station offline for a shift has a million events pending.
+
+    The outbox is sent in seq order and seq is gap-free, so every event after the highest seq that
+    left the queue (sent, rejected, or any other state but pending) is still pending: the count is
+    max(seq) - that high-water mark, plus the few pending events below it (a batch the OMS answered
+    only in part). Every step is an index seek on the primary key or ix_events_sync(sync_state, seq);
+    only the rejected events are counted one by one (there are few, and each one needs a person)."""
     with store.read() as c:
-        n, oldest = c.execute(select(func.count(), func.min(E.c.ts_utc_ms)).where(E.c.sync_state == "pending")).one()
-        rej = c.execute(select(func.count()).where(E.c.sync_state == "rejected")).scalar() or 0
-    return n or 0, oldest, rej
+        raw = c.connection.dbapi_connection
+        return _queue_stats(raw)
+
+
+def _queue_stats(raw) -> tuple[int, int | None, int]:
+    last = raw.execute("SELECT max(seq) FROM events").fetchone()[0]
+    if last is None:
+        return 0, None, 0
+    hwm = 0
+    for state in _states(raw):
+        if state != "pending":
+            hwm = max(hwm, raw.execute("SELECT max(seq) FROM events WHERE sync_state = ?", (state,)).fetchone()[0])
+    below = raw.execute("SELECT count(*) FROM events WHERE sync_state = 'pending' AND seq < ?", (hwm,)).fetchone()[0]
+    oldest = raw.execute("SELECT ts_utc_ms FROM events WHERE sync_state = 'pending' ORDER BY sync_state, seq "
+                         "LIMIT 1").fetchone()
+    rej = raw.execute("SELECT count(*) FROM events WHERE sync_state = 'rejected'").fetchone()[0]
+    return (last - hwm) + below, oldest[0] if oldest else None, rej
+
+
+def _states(raw) -> list[str]:
+    """The distinct sync states, by skipping through ix_events_sync (one seek per state, no scan)."""
+    out: list[str] = []
+    cur = raw.execute("SELECT sync_state FROM events ORDER BY sync_state LIMIT 1").fetchone()
+    while cur is not None:
+        out.append(cur[0])
+        cur = raw.execute("SELECT sync_state FROM events WHERE sync_state > ? ORDER BY sync_state LIMIT 1",
+                          (cur[0],)).fetchone()
+    return out
 
 
 def rejected_events(store: Store) -> list[dict]:
@@ -56,48 +89,126 @@ def rejected_events(store: Store) -> list[dict]:
 
 def drain(client, store: Store, station_id: str, *, batch_size: int = 200, max_batches: int | None = None,
           clock_offset_ms: int | None = None) -> DrainResult:
-    """Send until the queue is empty (or max_batches). Raises OmsError when the OMS is unreachable."""
+    """Send until the queue is empty (or max_batches). Raises OmsError when the OMS is unreachable.
+
+    One batch is on the wire while the station reads the next one and records the previous answer
+    (a worker thread waits for the HTTP reply), so a backlog drains at the pace of the slower side."""
     res = DrainResult(clock_offset_ms=clock_offset_ms)
-    while max_batches is None or res.batches < max_batches:
-        with store.read() as c:
-            rows = c.execute(select(E).where(E.c.sync_state == "pending").order_by(E.c.seq).limit(batch_size)).all()
-        if not rows:
-            break
-        wire = [row_to_event(r).to_wire() for r in rows]
-        t0 = now_ms()
-        results, server_ms = client.send_batch(station_id, wire, res.clock_offset_ms)
-        t1 = now_ms()
-        res.clock_offset_ms = estimate_offset(t0, server_ms, t1)
-        by_id = {r["id"]: r for r in results}
-        sent_ids, rejected = [], []
-        for ev in wire:
-            r = by_id.get(ev["id"])
-            if r is None:
-                continue  # partial answer: stays pending, sent again next time
-            if r["status"] == "rejected":
-                rejected.append((ev, str(r.get("reason") or "rejected by OMS")))
-            else:
-                sent_ids.append(ev["id"])
-                if r["status"] == "duplicate":
-                    res.duplicates += 1
-        with store.write() as c:
-            if sent_ids:
-                for i in range(0, len(sent_ids), 500):
-                    c.execute(update(E).where(E.c.id.in_(sent_ids[i:i + 500]), E.c.sync_state == "pending")
-                              .values(sync_state="sent", sent_at_ms=t1))
-            for ev, reason in rejected:
-                c.execute(update(E).where(E.c.id == ev["id"]).values(sync_state="rejected", reject_reason=reason,
-                                                                     sent_at_ms=t1))
-            store.set_kv("sync.clock_offset_ms", res.clock_offset_ms, conn=c)
-        res.sent += len(sent_ids)
-        res.rejected += [{"seq": ev["seq"], "id": ev["id"], "type": ev["type"], "reason": reason}
-                         for ev, reason in rejected]
-        for ev, reason in rejected:
-            log.warning("OMS rejected event #%s %s (%s): %s", ev["seq"], ev["type"], ev["id"], reason)
-        res.batches += 1
-        if not sent_ids and not rejected:
-            log.error("OMS answered a batch without results for any of its events; will retry later")
-            break
+    marks = SentMarks(store)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send") as pool:
+        try:
+            wire = pending_batch(store, batch_size)
+            while wire and (max_batches is None or res.batches < max_batches):
+                t0 = now_ms()
+                reply = pool.submit(client.send_batch, station_id, wire, res.clock_offset_ms)
+                # batches follow each other by seq: an event left pending in this drain waits for the next
+                last = max_batches is not None and res.batches + 1 >= max_batches
+                nxt = [] if last else pending_batch(store, batch_size, wire[-1]["seq"])
+                results, server_ms = reply.result()
+                t1 = now_ms()
+                res.clock_offset_ms = estimate_offset(t0, server_ms, t1)
+                if not _record_answer(res, marks, store, wire, results, t1):
+                    log.error("OMS answered a batch without results for any of its events; will retry later")
+                    break
+                res.batches += 1
+                wire = nxt
+        finally:
+            marks.flush_now()
     return res
 
 
+def _record_answer(res: DrainResult, marks: SentMarks, store: Store, wire: list[dict], results: list[dict],
+                   t1: int) -> bool:
+    """Book one batch's answer; False if the OMS answered for none of its events."""
+    by_id = {r["id"]: r for r in results}
+    sent_seqs, rejected = [], []
+    for ev in wire:
+        r = by_id.get(ev["id"])
+        if r is None:
+            continue  # partial answer: stays pending, sent again next time
+        if r["status"] == "rejected":
+            rejected.append((ev, str(r.get("reason") or "rejected by OMS")))
+        else:
+            sent_seqs.append(ev["seq"])
+            if r["status"] == "duplicate":
+                res.duplicates += 1
+    marks.add(sent_seqs, t1, res.clock_offset_ms)
+    if rejected:
+        with store.write() as c:
+            marks.flush(c)
+            for ev, reason in rejected:
+                c.execute(update(E).where(E.c.id == ev["id"]).values(sync_state="rejected", reject_reason=reason,
+                                                                     sent_at_ms=t1))
+    else:
+        marks.flush_if_due()
+    res.sent += len(sent_seqs)
+    res.rejected += [{"seq": ev["seq"], "id": ev["id"], "type": ev["type"], "reason": reason}
+                     for ev, reason in rejected]
+    for ev, reason in rejected:
+        log.warning("OMS rejected event #%s %s (%s): %s", ev["seq"], ev["type"], ev["id"], reason)
+    return bool(sent_seqs or rejected)
+
+
+_SQL_BATCH = ("SELECT seq, id, station_id, operator_id, ts_utc_ms, mono_ns, type, kind, order_id, payload "
+              "FROM events WHERE sync_state = 'pending' AND seq > ? ORDER BY seq LIMIT ?")
+
+
+def pending_batch(store: Store, batch_size: int, after: int = 0) -> list[dict]:
+    """The next batch as the OMS contract sends it (`Event.to_wire()`): the oldest pending events after
+    seq `after`, in seq order (a seek on ix_events_sync)."""
+    with store.read() as c:
+        rows = c.connection.dbapi_connection.execute(_SQL_BATCH, (after, batch_size)).fetchall()
+    return [{"id": i, "station_id": st, "seq": seq, "operator_id": op, "ts_utc_ms": ts, "mono_ns": mono,
+             "type": typ, "kind": kind, "order_id": order, "payload": json.loads(payload)}
+            for seq, i, st, op, ts, mono, typ, kind, order, payload in rows]
+
+
+# By primary key: with `id IN (...) AND sync_state = 'pending'` SQLite planned the UPDATE on
+# ix_events_sync and walked every pending row for each batch (a quadratic drain). The unary + keeps
+# sync_state out of index selection; the state test still applies to each row found by seq.
+MARK_SENT_SQL = ("UPDATE events SET sync_state = 'sent', sent_at_ms = :t WHERE seq = :seq "
+                 "AND +sync_state = 'pending'")
+
+
+def mark_sent(conn, seqs: list[int], t_ms: int) -> None:
+    """Mark the events the OMS accepted (or already had) as sent, one primary-key update each."""
+    if seqs:
+        conn.execute(text(MARK_SENT_SQL), [{"t": t_ms, "seq": s} for s in seqs])
+
+
+class SentMarks:
+    """Sent marks of a drain, committed together every FLUSH_EVERY_S (and at the end of the drain, and
+    before a rejection is written) instead of one synchronous commit per batch: a mark lost in a crash
+    only means the event is sent again and the OMS answers `duplicate` (at least once, exactly-once
+    effect), while a commit per 200 events spent most of a backlog drain waiting for fsync."""
+
+    FLUSH_EVERY_S = 0.5
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.seqs: list[tuple[int, int]] = []  # (t_ms, seq)
+        self.offset: int | None = None
+        self.dirty = False
+        self.last = time.monotonic()
+
+    def add(self, seqs: list[int], t_ms: int, clock_offset_ms: int | None) -> None:
+        self.seqs += [(t_ms, s) for s in seqs]
+        self.offset = clock_offset_ms
+        self.dirty = True
+
+    def flush(self, conn) -> None:
+        """Write the marks in the caller's transaction."""
+        if self.seqs:  # the DB-API cursor inside the caller's transaction: no per-row parameter compiling
+            conn.connection.dbapi_connection.executemany(MARK_SENT_SQL, [{"t": t, "seq": s} for t, s in self.seqs])
+        if self.dirty:
+            self.store.set_kv("sync.clock_offset_ms", self.offset, conn=conn)
+        self.seqs, self.dirty, self.last = [], False, time.monotonic()
+
+    def flush_now(self) -> None:
+        if self.dirty:
+            with self.store.write() as c:
+                self.flush(c)
+
+    def flush_if_due(self) -> None:
+        if time.monotonic() - self.last >= self.FLUSH_EVERY_S:
+            self.flush_now()

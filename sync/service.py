@@ -34,6 +34,11 @@ KV_PROD_SINCE = "sync.products.since"
 KV_HEALTH = "sync.health"
 KV_OFFSET = "sync.clock_offset_ms"
 KV_PRINTED_OFFLINE = "sync.printed_offline"
+# Longest pause between two outbox attempts while the OMS is unreachable. A failed attempt costs one
+# 200-event read and a refused connection (or a connect timeout), so a short cap costs little, and an
+# idle station's queue starts draining within seconds of the OMS coming back (it waited up to 60 s).
+OUTBOX_RETRY_MAX_S = 3.0
+OFFSET_WRITE_MIN_MS = 20  # the clock offset is stored again when it moved by this much
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ class SyncService:
         self._last_error: str | None = h.get("last_error")
         self._durations: list[float] = []
         self._last_run_ms: int | None = None
+        self._images_incomplete = True  # check the open pick lists' images once after start
         core.events.subscribe(lambda ev: self._wake_out.set())
 
     # -- listeners ---------------------------------------------------------------------------------
@@ -154,6 +160,8 @@ class SyncService:
             self._last_run_ms = now_ms()
             self._durations = (self._durations + [(time.monotonic() - t0) * 1000])[-50:]
             if ok:
+                if not self._online:  # the OMS is back: the outbox need not sit out its back-off
+                    self._wake_out.set()
                 self._online, self._succ, self._fails = True, self._succ + 1, 0
                 self._last_success_ms = now_ms()
             else:
@@ -188,11 +196,11 @@ class SyncService:
                 except OmsError as e:
                     log.warning("outbox: %s", e)
                     self._record(False, t0, str(e))
-                    wait, backoff = backoff, min(backoff * 2, 60.0)
+                    wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
                 except Exception as e:  # a bug must not kill the worker thread
                     log.exception("outbox worker error")
                     self._record(False, t0, f"{type(e).__name__}: {e}")
-                    wait, backoff = backoff, min(backoff * 2, 60.0)
+                    wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
             if wait:
                 self._wake_out.wait(wait)
             self._wake_out.clear()
@@ -255,15 +263,20 @@ class SyncService:
         _, srv, t1 = self.client.server_time()
         from sync.outbox import estimate_offset
         if plausible_server_time(srv):
-            self.store.set_kv(KV_OFFSET, estimate_offset(t0, srv, t1))
+            off = estimate_offset(t0, srv, t1)
+            old = self.store.get_kv(KV_OFFSET)
+            if not isinstance(old, int) or abs(off - old) >= OFFSET_WRITE_MIN_MS:  # a commit (fsync) only on news
+                self.store.set_kv(KV_OFFSET, off)
         else:  # one absurd reply must not poison every batch until the next pull
             log.warning("OMS /time answered %r ms, not a plausible time: clock offset estimate kept", srv)
         n = self.pull_picklists()
         self.pull_products()
         self.pull_operators()
         self.reconcile_claims()
-        urls = [ln.image_url for p in self.cache.open_picklists() for ln in p.lines]
-        self.images.fetch_missing(self.client, urls)
+        if n or self._images_incomplete:  # an unchanged poll parses and checks nothing
+            urls = self.cache.open_image_urls()
+            self.images.fetch_missing(self.client, urls)
+            self._images_incomplete = self.images.last_failures > 0
         return n
 
     def pull_picklists(self) -> int:
@@ -302,7 +315,7 @@ class SyncService:
                 if since is None and et:
                     self.store.set_kv(KV_ETAG, et)
                 break
-        if max_upd:
+        if max_upd and max_upd != since:
             self.store.set_kv(KV_SINCE, max_upd)
         if changed:
             self._notify("picklists_changed", {"ids": changed})
@@ -332,7 +345,7 @@ class SyncService:
             cursor = page["next_cursor"]
             if cursor is None:
                 break
-        if started:
+        if started and n:  # nothing changed: the old mark still asks for everything since
             self.store.set_kv(KV_PROD_SINCE, max(0, started - 1000))
         return n
 

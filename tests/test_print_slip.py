@@ -95,3 +95,29 @@ def test_slip_as_escpos_raster_at_dot_width_still_scans(dots):
 def test_bad_page_size_is_rejected():
     with pytest.raises(ValueError, match="a4"):
         build_slip_pdf(demo_picklist(), None, page="letter")
+
+
+def test_product_photos_are_thumbnailed_once_when_cached_and_embedded_as_jpeg(tmp_path, store):
+    """The image cache makes the slip thumbnails when it stores a photo; a slip embeds them as they are
+    (DCTDecode), so printing decodes no photo, and the picture still shows (its colour on the page)."""
+    import io
+
+    from sync.images import ImageCache
+
+    cache = ImageCache(store, tmp_path / "data")
+    buf = io.BytesIO()
+    Image.new("RGB", (800, 600), (200, 30, 30)).save(buf, "JPEG")
+    url = DEMO_DOC["lines"][0]["image_url"]
+    stored = cache.put(url, buf.getvalue(), "image/jpeg")
+    thumbs = sorted((stored.parent / ".slip-thumbs").glob("*.jpg"))
+    assert len(thumbs) == 2  # A4 and the smaller pages
+    stamps = [t.stat().st_mtime_ns for t in thumbs]
+    pdf = build_slip_pdf(demo_picklist(), cache.path_for, page="a4")
+    assert b"/DCTDecode" in pdf
+    assert [t.stat().st_mtime_ns for t in thumbs] == stamps  # used, not made again
+    from hardware.printing.slip import _pdftoppm
+
+    page = Image.open(_pdftoppm(pdf, ["-r", "60", "-f", "1", "-l", "1"])[0]).convert("RGB")
+    assert any(r > 150 and g < 90 and b < 90 for r, g, b in page.getdata())  # the red photo is on the page
+    stored.write_bytes(b"not a jpeg any more")  # a replaced file is thumbnailed again: unreadable -> placeholder
+    assert b"/DCTDecode" not in build_slip_pdf(demo_picklist(), cache.path_for, page="a4")

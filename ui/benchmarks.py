@@ -1,5 +1,5 @@
-"""UI figures: start-up times (process start to window / login screen shown, offscreen) and
-scan-to-screen latency (last key of a scanner burst delivered -> verdict painted) on a 1,000-line order."""
+"""UI figures: start-up times (process start to the login screen shown, offscreen; empty and warehouse-
+sized databases) and scan-to-screen latency (last key of a scanner burst delivered -> verdict painted) on a 1,000-line order."""
 
 from __future__ import annotations
 
@@ -10,21 +10,25 @@ import time
 from pathlib import Path
 
 
-def _time_until_shown(args: list[str]) -> float:
+def _time_until_shown(args: list[str], runs: int = 3) -> float:
+    """Median over `runs` of: process start -> the main window (login screen) shown, offscreen."""
+    import statistics
+
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    best = float("inf")
-    for _ in range(3):
+    times = []
+    for _ in range(runs):
         t0 = time.perf_counter()
-        p = subprocess.Popen([sys.executable, "-m", "app", *args], stdout=subprocess.PIPE, env=env, text=True)
+        p = subprocess.Popen([sys.executable, "-m", "app", *args], stdout=subprocess.PIPE, env=env, text=True,
+                             stderr=subprocess.DEVNULL)
         assert p.stdout is not None
         for line in p.stdout:
             if line.strip() == "shown":
-                best = min(best, time.perf_counter() - t0)
+                times.append(time.perf_counter() - t0)
                 break
         p.wait(timeout=60)
         if p.returncode:
             raise RuntimeError(f"packstation {' '.join(args)} exited {p.returncode}")
-    return best
+    return statistics.median(times)
 
 
 def _station_config(workdir: Path) -> Path:
@@ -35,12 +39,18 @@ def _station_config(workdir: Path) -> Path:
 
 
 def cold_start_s(workdir: Path) -> float:
-    """Process start to main window shown (the login screen is the first screen)."""
+    """Process start to the login screen shown, on an empty database, with the OMS unreachable
+    (start-up never waits on it)."""
     return _time_until_shown(["--config", str(_station_config(workdir)), "run", "--exit-when-shown"])
 
 
-def startup_to_login_s(workdir: Path) -> float:
-    """Process start to the login screen shown, with the OMS unreachable (start-up never waits on it)."""
+def cold_start_50k_products_s(workdir: Path) -> float:
+    """Process start to the login screen shown, on a station database holding 50,000 products, 10,000
+    cached pick lists (50,000 lines) and 1,000,000 events (app.bench_data.warehouse_db); OMS unreachable."""
+    from app.bench_data import copy_to, warehouse_db
+
+    (workdir / "data").mkdir()
+    copy_to(warehouse_db(), workdir / "data" / "station.sqlite3")
     return _time_until_shown(["--config", str(_station_config(workdir)), "run", "--exit-when-shown"])
 
 
@@ -102,6 +112,6 @@ def scan_to_screen_p99_ms(workdir: Path) -> dict[str, float]:
 
 FIGURES = {
     "cold_start_s": cold_start_s,
-    "startup_to_login_s": startup_to_login_s,
+    "cold_start_50k_products_s": cold_start_50k_products_s,
     "scan_to_screen_p99_ms": scan_to_screen_p99_ms,
 }

@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
         self.status.set_operator(op)
         self.queue.supervisor_btn.setVisible(op.is_supervisor)
         cache = self.services.sync.cache if self.services.sync else None
-        pls = {p.id: p for p in cache.open_picklists()} if cache else {}
+        pls = cache.open_lazy() if cache else {}  # parses only the pick lists it resumes
         resumed = self.station.resume_open_orders(pls) if pls else []
         if resumed:  # a restart mid-order: straight back to the same order at the same counts
             self._show_work(resumed[0])

@@ -13,10 +13,13 @@ ESC/POS raster images; `pdf_first_page_png()` is the preview.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import logging
 import subprocess
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -60,41 +63,110 @@ def cjk_font_name() -> str:
 PAGE_SIZES = {"a4": (210, 297), "a6": (105, 148), "80mm": (80, None)}
 
 
-def _prepared_image(path: Path | None, box_pt: float):
-    """A reportlab ImageReader for a product image, downscaled for the slip; None if unusable."""
+THUMB_DIR = ".slip-thumbs"  # next to the product images: one small JPEG per image and slip size
+
+
+def _prepared_image(path: Path | None, box_pt: float) -> str | None:
+    """A product image for the slip: the file name of a JPEG thumbnail (2x the box, in dots), made once
+    per image file and size and kept beside it. reportlab embeds a JPEG file as it is (no decoding, no
+    recompression), so a slip costs no image work once its products have been printed; None if unusable."""
     if path is None:
         return None
-    from PIL import Image
-    from reportlab.lib.utils import ImageReader
-
+    px = int(box_pt * 2)
     try:
-        with Image.open(path) as im:
-            im.draft("RGB", (int(box_pt * 3), int(box_pt * 3)))  # fast JPEG decode at reduced size
-            im = im.convert("RGB")
-            im.thumbnail((int(box_pt * 2), int(box_pt * 2)))
-            return ImageReader(im)
+        st = Path(path).stat()
+        key = hashlib.sha1(f"{Path(path).resolve()}|{st.st_mtime_ns}|{st.st_size}|{px}".encode()).hexdigest()[:24]
+        thumb = _thumb_dir(Path(path)) / f"{key}.jpg"
+        if not thumb.is_file():
+            _make_thumb(Path(path), thumb, px, box_pt)
+        return str(thumb)
     except Exception as exc:
         log.warning("product image %s unusable: %s", path, exc)
         return None
+
+
+def _thumb_dir(src: Path) -> Path:
+    d = src.parent / THUMB_DIR
+    try:
+        d.mkdir(exist_ok=True)
+        return d
+    except OSError:  # a read-only image folder: thumbnails in the temp dir
+        d = Path(tempfile.gettempdir()) / "packstation-slip-thumbs"
+        d.mkdir(exist_ok=True)
+        return d
+
+
+def _make_thumb(src: Path, thumb: Path, px: int, box_pt: float) -> None:
+    from PIL import Image
+
+    with Image.open(src) as im:
+        im.draft("RGB", (int(box_pt * 3), int(box_pt * 3)))  # fast JPEG decode at reduced size
+        im = im.convert("RGB")
+        im.thumbnail((px, px))
+        tmp = thumb.with_suffix(f".{threading.get_ident()}.part")
+        im.save(tmp, "JPEG", quality=88)
+    tmp.replace(thumb)  # atomic: a concurrent slip sees the whole file or none
+
+
+def image_box_pt(page: str) -> float:
+    from reportlab.lib.units import mm
+
+    return 16 * mm if page != "a4" else 22 * mm
+
+
+def prepare_image(path: Path) -> None:
+    """Make the slip thumbnails of a product image now (the image cache calls it when it stores an
+    image, on the sync thread), so that printing a slip never decodes a product photo."""
+    for page in ("a4", "80mm"):
+        _prepared_image(path, image_box_pt(page))
+
+
+_warm = threading.Event()
+
+
+def warm_up() -> None:
+    """Pay the first slip's one-off costs now: reportlab's modules, the CJK font (parsing the TrueType
+    file is most of it), the QR and Code128 code paths. The print spool runs it on its own thread a few
+    seconds after start, so the first slip of a shift costs what any slip costs."""
+    if _warm.is_set():
+        return
+    from hardware.printing.demo_order import demo_picklist
+
+    build_slip_pdf(demo_picklist(), None, page="80mm", station="warm-up")
+    _warm.set()
+
+
+def warm_up_later(delay_s: float = 5.0) -> None:
+    """warm_up() on a daemon thread after delay_s (not while the station's window is being built)."""
+    def run() -> None:
+        time.sleep(delay_s)
+        try:
+            warm_up()
+        except Exception:  # a failed warm-up only means a slower first slip
+            log.exception("slip warm-up failed")
+    if not _warm.is_set():
+        threading.Thread(target=run, name="slip-warm-up", daemon=True).start()
 
 
 def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, page: str = "80mm",
                    station: str = "", operator: str = "", tz: str = "Asia/Shanghai",
                    when: datetime | None = None) -> bytes:
     """The packing slip as PDF bytes. `page` is "a4", "a6" or "80mm" (a roll: height fits the content)."""
+    from reportlab import rl_config
     from reportlab.graphics import renderPDF
     from reportlab.graphics.barcode import code128, qr
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
 
+    rl_config.shapeChecking = 0  # reportlab's per-attribute checks of drawing shapes (the QR): a third of a slip
     if page not in PAGE_SIZES:
         raise ValueError(f"slip page {page!r}: expected one of {', '.join(PAGE_SIZES)}")
     font = cjk_font_name()
     w_mm, h_mm = PAGE_SIZES[page]
     W = w_mm * mm
     margin = 4 * mm if page != "a4" else 12 * mm
-    img_box = 16 * mm if page != "a4" else 22 * mm
+    img_box = image_box_pt(page)
     row_h = img_box + 3 * mm
     header_h = 64 * mm
     if h_mm is None:
@@ -183,10 +255,10 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
             y = H - margin
         top = y
         path = image_for(ln.image_url) if (image_for and ln.image_url) else None
-        reader = _prepared_image(path, img_box)
+        thumb = _prepared_image(path, img_box)
         ix, iy = margin, top - img_box
-        if reader is not None:
-            c.drawImage(reader, ix, iy, img_box, img_box, preserveAspectRatio=True, anchor="c")
+        if thumb is not None:
+            c.drawImage(thumb, ix, iy, img_box, img_box, preserveAspectRatio=True, anchor="c")
         else:  # placeholder: a crossed box with "no image"
             c.setLineWidth(0.5)
             c.rect(ix, iy, img_box, img_box)

@@ -119,6 +119,9 @@ class PrintSpool:
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="print-spool", daemon=True)
         self._thread.start()
+        from hardware.printing.slip import warm_up_later
+
+        warm_up_later()  # the first slip of a shift costs what any slip costs
 
     def stop(self, timeout_s: float = 5.0) -> None:
         with self._cond:
