@@ -14,7 +14,27 @@ import re
 import time
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "barcodes" / "zxing"
+
+
+def _find_corpus() -> Path:
+    """`../shared/corpus/barcodes/zxing` beside the checkout; from a git worktree, beside the main checkout;
+    $PACKSTATION_CORPUS overrides."""
+    import os
+
+    if os.environ.get("PACKSTATION_CORPUS"):
+        return Path(os.environ["PACKSTATION_CORPUS"])
+    root = Path(__file__).resolve().parent.parent
+    rel = Path("shared") / "corpus" / "barcodes" / "zxing"
+    cand = root.parent / rel
+    dotgit = root / ".git"
+    if not cand.exists() and dotgit.is_file():  # a worktree: .git says "gitdir: <main>/.git/worktrees/<name>"
+        gitdir = Path(dotgit.read_text(encoding="utf-8").split("gitdir:", 1)[-1].strip())
+        if gitdir.parent.name == "worktrees":
+            cand = gitdir.parent.parent.parent.parent / rel
+    return cand
+
+
+CORPUS = _find_corpus()
 RETAIL = {"EAN13", "EAN8", "UPCA", "UPCE"}
 _ASCII_CTRL = ["NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR", "SO", "SI",
                "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US"]

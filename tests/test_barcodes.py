@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
-from conftest import CORPUS
+from hardware.benchmarks import CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

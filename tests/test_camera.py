@@ -13,7 +13,7 @@ import zxingcpp
 from app.config import CameraSettings
 from app.scans import ScanSource
 from hardware.camera import CameraScanner
-from tests.conftest import CORPUS
+from hardware.benchmarks import CORPUS
 
 
 def frame_with(text: str | None, fmt=zxingcpp.BarcodeFormat.EAN13) -> np.ndarray:
