@@ -156,29 +156,37 @@ _LA = zxingcpp.Binarizer.LocalAverage
 _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
 
 # --- 1. the cheap "anything barcode-like here?" test --------------------------------------------------------------
-PRECHECK_SIDE = 320  # the frame is looked at ~320 px wide: 16x fewer pixels than 720p
-EDGE_MIN = 24  # Sobel |gx|+|gy| (halved) a bar edge reaches on the small image; blurred sensor noise stays < 10
-DENSITY_MIN = 0.3  # share of edge pixels in a 7x7 window (~28x28 px of 720p) for a bar/module texture
-AREA_MIN = 12  # small-image pixels of such texture: a 1 cm code at arm's length covers several times this
+PRECHECK_SIDE = 640  # the frame is looked at ~640 px wide: a 2 px module stays visible, 4x fewer pixels at 720p
+EDGE_MIN = 24  # Sobel max(|gx|,|gy|)/2 a bar edge reaches on the small image; blurred sensor noise stays < 10
+WINDOW = 9  # px of the small image (18 px of 720p)
+DENSITY_MIN = 0.45  # share of edge pixels in the window: bars/modules give many edges, one carton edge < 0.35
+AREA_MIN = 40  # small-image pixels of such texture (a 13-digit EAN at 2 px a module covers thousands)
 
 
 def candidate_regions(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Boxes (x, y, w, h, in `gray` pixels) where something with a bar/module texture is: many strong edges close
-    together. Empty list = nothing barcode-like, the frame is not decoded at all. Deterministic and ~1 ms at 720p."""
+    together. Empty list = nothing barcode-like, the frame is not decoded at all. Deterministic, ~1-2 ms at 720p.
+    Looked at twice: ~640 px wide, then 3x coarser for symbols with big modules (a QR filling the view)."""
     h, w = gray.shape[:2]
     s = max(1, int(round(max(h, w) / PRECHECK_SIDE)))
+    return _regions(gray, s) or _regions(gray, s * 3)
+
+
+def _regions(gray: np.ndarray, s: int) -> list[tuple[int, int, int, int]]:
+    h, w = gray.shape[:2]
     small = cv2.resize(gray, (max(1, w // s), max(1, h // s)), interpolation=cv2.INTER_AREA) if s > 1 else gray
     gx = cv2.convertScaleAbs(cv2.Sobel(small, cv2.CV_16S, 1, 0, ksize=3), alpha=0.5)
     gy = cv2.convertScaleAbs(cv2.Sobel(small, cv2.CV_16S, 0, 1, ksize=3), alpha=0.5)
     edges = (cv2.max(gx, gy) >= EDGE_MIN).astype(np.float32)
-    density = cv2.boxFilter(edges, -1, (7, 7))
+    density = cv2.boxFilter(edges, -1, (WINDOW, WINDOW))
     mask = (density >= DENSITY_MIN).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
     n, _labels, stats, _c = cv2.connectedComponentsWithStats(mask, connectivity=8)
     out = []
+    area_min = min(AREA_MIN, max(1, small.shape[0] * small.shape[1] // 50))  # tiny crops (line scans) too
     for i in range(1, n):
         x, y, bw, bh, area = (int(v) for v in stats[i])
-        if area >= AREA_MIN:
+        if area >= area_min:
             out.append((x * s, y * s, bw * s, bh * s))
     return out
 
@@ -199,7 +207,7 @@ def _roi(gray: np.ndarray, boxes) -> tuple[np.ndarray, int, int]:
 
 # --- 2. the retry ladder: a fixed sequence, no clock ---------------------------------------------------------------
 MILD_STEPS = ("first", "global-histogram", "fixed-threshold", "clahe")  # same pixels, another threshold
-LADDER = ("global-histogram", "fixed-threshold", "clahe", "up2", "clahe-up2", "up1.5", "sharpen", "rot+22.5",
+LADDER = ("global-histogram", "fixed-threshold", "clahe", "up2", "clahe-up2", "clahe-up3", "up1.5", "sharpen", "rot+22.5",
           "rot-22.5", "rot+10", "rot-10", "down2", "pyzbar")
 
 
@@ -226,6 +234,11 @@ def _ladder_step(name: str, gray: np.ndarray):
             return None
         return _CLAHE.apply(cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)), _LA, \
             (lambda pts: tuple((x // 2, y // 2) for x, y in pts))
+    if name == "clahe-up3":  # the same idea at another scale: an independent second read of a small code
+        if max(h, w) >= 1000:
+            return None
+        return _CLAHE.apply(cv2.resize(gray, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)), _LA, \
+            (lambda pts: tuple((x // 3, y // 3) for x, y in pts))
     if name == "up1.5":  # module sizes that fall between the first pass and up2 (small DataMatrix)
         if max(h, w) >= 1600:
             return None
@@ -251,15 +264,18 @@ def _ladder_step(name: str, gray: np.ndarray):
 
 
 # --- 3. confirmation: no wrong reads ------------------------------------------------------------------------------
-# Formats whose only protection is a weak check digit (or none): EAN/UPC, ITF, Code39. Their misreads come from one
-# damaged scan line (a line through the printed digits, a crease): zxing then reports an outline one or two pixels
-# thick, and the same line often misreads the same way after a rotation or from pyzbar. So a text of these formats
-# counts only with *support*: a step that read it over at least THICK_MIN px across the bars (several agreeing scan
-# lines), and more support than any other text read at the same place. pyzbar's texts (the second backend) need
-# the same text from zbar on at least two of four perturbed copies of the frame. Code128 (mod-103 + structure),
-# QR/DataMatrix (Reed-Solomon) and DataBar protect themselves and count at once.
+# Formats whose only protection is a weak check digit (or none): EAN/UPC, ITF, Code39. Their misreads come from a
+# few damaged scan lines (through the printed digits, a crease, glare): zxing then reports an outline only a few
+# pixels thick, and the same lines often misread the same way after a contrast change, a rotation, or in pyzbar.
+# So a text of these formats counts only with *support*: the number of distinct steps that read it over at least
+# THICK_MIN px across the bars (several agreeing scan lines). It counts with support from two steps, or from one
+# same-pixels step (first pass, other binarizer, CLAHE) whose read covers REL_THICK of the symbol's length - and
+# always only with more support than any other text read at the same place. pyzbar's texts (the second backend) need
+# zbar to repeat them on two of four perturbed copies of the image. Code128 (mod-103 + structure), QR/DataMatrix
+# (Reed-Solomon) and DataBar protect themselves and count at once.
 WEAK_FORMATS = RETAIL | {"ITF", "Code39"}
 THICK_MIN = 5.0  # px (in the input image) across the bars covered by the agreeing scan lines (capped by the image)
+REL_THICK = 0.1  # of the symbol's length: a read this thick from the unmodified pixels counts alone
 
 
 def _thickness(outline) -> float:
@@ -267,6 +283,13 @@ def _thickness(outline) -> float:
         return 0.0
     o = np.float64(outline)
     return float(min(np.hypot(*(o[3] - o[0])), np.hypot(*(o[2] - o[1]))))
+
+
+def _length(outline) -> float:
+    if len(outline) != 4:
+        return 0.0
+    o = np.float64(outline)
+    return float(max(np.hypot(*(o[1] - o[0])), np.hypot(*(o[2] - o[3]))))
 
 
 def _box(outline):
@@ -279,35 +302,45 @@ def _box(outline):
 
 
 def _overlap(a, b) -> bool:
+    if not a or not b:
+        return True
     ax0, ay0, ax1, ay1 = _box(a)
     bx0, by0, bx1, by1 = _box(b)
     return ax0 <= bx1 and bx0 <= ax1 and ay0 <= by1 and by0 <= ay1
 
 
 class _Support:
-    """Weak-format candidates seen so far (outlines in input coordinates) and their support."""
+    """Weak-format candidates seen so far (outlines in input coordinates), by step, and their support."""
 
     def __init__(self, shape: tuple[int, ...]) -> None:
-        self.cands: list[tuple[Decoded, bool]] = []  # (result, thick)
+        self.cands: list[tuple[Decoded, str, bool, bool]] = []  # (result, step, thick, alone)
         # an image only a few px tall (a line-scan crop) cannot give more: then all of it must have agreed
         self.thick_min = min(THICK_MIN, max(0, min(shape[:2]) - 1))
 
-    def add(self, results: list[Decoded]) -> None:
+    def add(self, results: list[Decoded], step: str) -> None:
         for r in results:
-            self.cands.append((r, _thickness(r.outline) >= self.thick_min))
+            t = _thickness(r.outline)
+            thick = t >= self.thick_min
+            alone = thick and step in MILD_STEPS and (t >= REL_THICK * _length(r.outline) or self.thick_min < THICK_MIN)
+            self.cands.append((r, step, thick, alone))
 
     def accepted(self) -> list[Decoded]:
-        support: dict[tuple[str, str], int] = {}
-        for r, thick in self.cands:
-            support[(r.text, r.format)] = support.get((r.text, r.format), 0) + int(thick)
-        out = []
-        for r, thick in self.cands:
-            k = (r.text, r.format)
-            if not thick or support[k] < 1 or any(o.text == r.text for o in out):
+        steps: dict[str, set[str]] = {}
+        alone: set[str] = set()
+        for r, step, thick, al in self.cands:
+            if thick:
+                steps.setdefault(r.text, set()).add(step)
+            if al:
+                alone.add(r.text)
+        support = {t: len(v) for t, v in steps.items()}
+        out: list[Decoded] = []
+        for r, _step, thick, _al in self.cands:
+            n = support.get(r.text, 0)
+            if not thick or any(o.text == r.text for o in out) or not (n >= 2 or r.text in alone):
                 continue
-            rivals = [support[(o.text, o.format)] for o, _t in self.cands
+            rivals = [support.get(o.text, 0) for o, _s, _t, _a in self.cands
                       if o.text != r.text and _overlap(o.outline, r.outline)]
-            if all(support[k] > v for v in rivals):
+            if all(n > v for v in rivals):
                 out.append(r)
         return out
 
@@ -361,10 +394,10 @@ def _shift(results: list[Decoded], dx: int, dy: int) -> list[Decoded]:
             for r in results]
 
 
-def _settle(results: list[Decoded], support: _Support) -> list[Decoded]:
+def _settle(results: list[Decoded], support: _Support, step: str) -> list[Decoded]:
     """Strong-format results count at once; weak ones join `support`; the confirmed set so far."""
     strong = [r for r in results if r.format not in WEAK_FORMATS]
-    support.add([r for r in results if r.format in WEAK_FORMATS])
+    support.add([r for r in results if r.format in WEAK_FORMATS], step)
     weak = support.accepted()
     return strong + [w for w in weak if all(w.text != s.text for s in strong)]
 
@@ -384,7 +417,7 @@ def decode_image(image: np.ndarray, *, backend: str = "zxing", fast: bool = Fals
         if out:
             return out
     else:
-        out = _settle(_run_step(gray, "first", fast=fast), support)
+        out = _settle(_run_step(gray, "first", fast=fast), support, "first")
         if out:
             return out
     roi, dx, dy = _roi(gray, boxes)
@@ -394,7 +427,7 @@ def decode_image(image: np.ndarray, *, backend: str = "zxing", fast: bool = Fals
         if step == "pyzbar":
             out = _run_step(roi, step)
         else:
-            out = _settle(_shift(_run_step(roi, step), dx, dy), support)
+            out = _settle(_shift(_run_step(roi, step), dx, dy), support, step)
         if out:
             return _shift(out, dx, dy) if step == "pyzbar" else out
     return []
@@ -419,26 +452,26 @@ class FrameDecoder:
             return []
         step = LADDER[self._n % len(LADDER)]
         self._n += 1
+        roi, dx, dy = _roi(gray, boxes)
         if self.backend == "pyzbar":
-            first = _run_step(gray, "pyzbar")
+            first = _shift(_run_step(roi, "pyzbar"), dx, dy)
             if first:
                 return first
         else:
-            first = _run_step(gray, "first")
-        roi, dx, dy = _roi(gray, boxes)
-        got = first
-        if not any(r.format not in WEAK_FORMATS or _thickness(r.outline) >= _Support(gray.shape).thick_min
-                   for r in first):
-            got = first + _shift(_run_step(roi, step), dx, dy) if step != "pyzbar" or self.backend != "pyzbar" \
-                else first
+            first = _shift(_run_step(roi, "first"), dx, dy)
+        done = _settle(first, _Support(gray.shape), "first")
+        got = [("first", first)]
+        if not done and not (step == "pyzbar" and self.backend == "pyzbar"):
+            got.append((step, _shift(_run_step(roi, step), dx, dy)))
         self._recent = (self._recent + [got])[-len(LADDER):]
         support = _Support(gray.shape)
         strong: list[Decoded] = []
         for frame in self._recent:
-            strong += [r for r in frame if r.format not in WEAK_FORMATS and r.text not in {s.text for s in strong}]
-            support.add([r for r in frame if r.format in WEAK_FORMATS])
-        now = {r.text for r in got}
-        # only what this frame saw is reported; the pooled support decides whether a weak text counts
+            for st, results in frame:
+                strong += [r for r in results if r.format not in WEAK_FORMATS and r.text not in {x.text for x in strong}]
+                support.add([r for r in results if r.format in WEAK_FORMATS], st)
+        now = {r.text for _st, results in got for r in results}
+        # only what this frame saw is reported; the support pooled over recent frames decides whether a weak text counts
         return [r for r in strong if r.text in now] + [w for w in support.accepted() if w.text in now]
 
 
