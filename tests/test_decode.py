@@ -181,3 +181,16 @@ def test_frame_decoder_spreads_the_ladder_and_is_deterministic():
     # never a misread on any frame
     flat = {t for frame in a for t, _f in frame}
     assert "9074932437075" not in flat and "7034759003930" not in flat
+
+
+@pytest.mark.parametrize("angle", [-35, 20, 55])
+def test_tilted_gs1_128_with_2px_modules_is_read_by_files_and_camera(angle):
+    from hardware.benchmarks import make_tilted_gs1_128_frame
+    from hardware.decode import LADDER, FrameDecoder
+
+    img = make_tilted_gs1_128_frame("(01)09506000134352(10)LOT123(17)271231", 2, angle)
+    want = ("0109506000134352" "10LOT123\x1d17271231", "Code128", True)
+    assert [(d.text, d.format, d.gs1) for d in decode_image(img)] == [want]
+    dec = FrameDecoder()
+    seen = {(d.text, d.format, d.gs1) for _ in range(len(LADDER)) for d in dec.decode(img)}
+    assert seen == {want}
