@@ -20,9 +20,9 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from app.actions import parse_action
 from app.barcodes import NormalisedCode
 from app.catalog import Catalog, ProductRef
-from app.actions import parse_action
 from app.messages import text
 from app.verdicts import ScanVerdict, VerdictKind
 

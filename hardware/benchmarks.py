@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 
-
 def _find_corpus() -> Path:
     """`../shared/corpus/barcodes/zxing` beside the checkout; from a git worktree, beside the main checkout;
     $PACKSTATION_CORPUS overrides."""

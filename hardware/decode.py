@@ -4,14 +4,16 @@ decode_image(image) -> list[Decoded]
   Texts are the symbol's raw content (zxing-cpp TextMode.Plain): GS1 element strings with FNC1 as \x1d, ISO 15434
   envelopes with \x1e/\x1d/\x04, exactly what a wedge scanner would type, so downstream parsing (biip) is the same
   for every source.
+  0. a cheap pre-check (`candidate_regions`): nothing with a bar/module texture -> no decoding at all;
   1. zxing-cpp restricted to the warehouse formats (EAN-13/8, UPC-A/E, Code128, Code39, ITF, QR, DataMatrix,
      GS1 DataBar), on the grey frame;
-  2. when nothing was found, a retry ladder inside a time budget: global-histogram and fixed-threshold binarizers,
-     CLAHE contrast, unsharp-mask sharpening, 2x upscale,
-     small rotations (+-10 deg, +-22.5 deg), 0.5x downscale; the first step that reads wins. A step starts only
-     while the frame budget (`budget_ms`, default 40 ms = a 25 fps camera) is not spent;
-  3. still nothing and budget left: pyzbar as a second pass for EAN/UPC only (it reads some blurred retail codes
-     zxing misses; reading it first costs more correct reads than it rescues on the corpus).
+  2. a fixed retry ladder (`LADDER`) on the region the pre-check found: other binarizers, CLAHE, deskew, upscales,
+     sharpening, rotations, 0.5x, then pyzbar (EAN/UPC only) - until a step leaves a confirmed result. No clock:
+     the same image gives the same results under any CPU load. `FrameDecoder` (the live camera) runs one ladder
+     step a frame, in turn, so every frame costs about the same;
+  3. confirmation (see `_Support`): EAN/UPC/ITF/Code39 texts need several agreeing scan lines in two steps (or one
+     thick read from unmodified pixels) and more support than any rival text at the same place; pyzbar's texts
+     need zbar to repeat them on perturbed copies. No wrong read on the public corpus.
 Every result must pass its check digit (EAN/UPC via GS1 mod-10, ITF-14 likewise) or it is dropped.
 GS1 is flagged from the AIM symbology identifier (]C1 GS1-128, ]d2 GS1 DataMatrix, ]Q3 GS1 QR, ]J1) and for
 GS1 DataBar (]e0), which is GS1 by definition. EAN/UPC (]E0, ]E4) are GTINs but not flagged GS1.
@@ -21,7 +23,6 @@ The `backend="pyzbar"` variant runs pyzbar first and zxing-cpp as the ladder.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -8,9 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from hardware.benchmarks import hit, make_720p_frame, normalise
+from hardware.benchmarks import CORPUS, hit, make_720p_frame, normalise
 from hardware.decode import check_digit_ok, decode_file, decode_image, upce_to_upca
-from hardware.benchmarks import CORPUS
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.skipif(not (CORPUS / "manifest.csv").exists(), reason="barcode corpus not present")
