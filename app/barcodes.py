@@ -166,8 +166,10 @@ def _code39_check(t: str, sym: str) -> NormalisedCode:
         if check != want:
             return NormalisedCode(text=t, code=t, symbology=sym, error="check_digit",
                                   error_detail=f"{t}: Code 39 check character {check!r}, expected {want!r}")
-    # full ASCII (]A5) text cannot be re-checked from the decoded characters: the scanner validated it
-    return NormalisedCode(text=body, code=body, symbology=sym)
+    # full ASCII (]A5) text cannot be re-checked from the decoded characters: the scanner validated it.
+    # A decoder reports ]A1 whenever the last character happens to fit (1 in 43 for codes printed without one):
+    # the whole text stays a lookup key, so such a code still matches a catalogue entry stored in full.
+    return NormalisedCode(text=body, code=body, symbology=sym, alternates=(t,))
 
 
 def _split_addon(digits: str, original: str) -> tuple[str, str | None]:

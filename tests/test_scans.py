@@ -236,6 +236,8 @@ def test_code39_check_character_validated_and_stripped(core, st):
     assert v.kind == VerdictKind.BIN_CONFIRMED  # the bin label, once its check character is gone
     v, ev = one(core, st, RawScan("]A1" + body + ("X" if check != "X" else "Y"), ScanSource.HID))
     assert v.kind == VerdictKind.UNREADABLE and ev.payload["verdict"]["details"]["error"] == "check_digit"
+    # a code printed without check character whose last character happens to fit keeps its full text as a key
+    assert normalise(RawScan("]A1" + body + check)).keys()[:2] == (body, body + check)
     # ]A3: the scanner validated and removed it already; ]A0: no check character at all
     assert normalise(RawScan(body, symbology="]A3")).code == body
     assert normalise(RawScan(body + check, symbology="]A0")).code == body + check
