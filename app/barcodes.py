@@ -2,9 +2,16 @@
 
 `normalise(raw, prefix=, suffix=)` never raises. It:
 
+0. escapes lone surrogates (``\\udcXX``) so that every scan can be stored, and folds full-width digits/letters
+   from a Chinese input method (``６９０１…``) to ASCII (Unicode NFKC); `folded` then says so;
 1. strips the configured scanner prefix/suffix and surrounding whitespace;
 2. takes the AIM symbology identifier from `raw.symbology`, or from the text itself when the
-   scanner sends it as a prefix (``]E04006381333931``);
+   scanner sends it as a prefix (``]E04006381333931``), and applies its modifier (ISO/IEC 15424):
+   ``]A1``/``]A5`` Code 39 whose last character is its mod-43 check character (validated, then removed; a
+   mismatch is ``check_digit``), ``]A3``/``]A7`` check already validated and removed by the scanner;
+   ``]I1`` ITF with its mod-10 check digit (validated, kept: ITF-14 is a GTIN); ``]E3`` EAN-13/UPC-A/UPC-E
+   followed by a 2- or 5-digit add-on (concatenated or after a space; also a space-separated add-on without
+   AIM id): the code is the base item's, the add-on goes to `addon`;
 3. drops control characters, except GS (``\\x1d``, what scanners send for FNC1), which separates
    GS1 element strings;
 4. decides whether the text is GS1: only if the symbology says so (``]C1`` GS1-128, ``]e0`` DataBar,
@@ -22,9 +29,11 @@ The result's `code` is the match key: GTIN-14 for anything carrying a GTIN, else
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -33,18 +42,21 @@ from biip.gs1_messages import GS1Message
 from biip.gtin import Gtin
 from biip.upc import Upc
 
-from app.scans import RawScan, ScanSource
+from app.scans import RawScan, ScanSource, safe_text
 
 log = logging.getLogger(__name__)
 
 GS = "\x1d"
-GS1_SYMBOLOGIES = frozenset({"]C1", "]e0", "]e1", "]e2", "]d2", "]Q3", "]J1"})
+# FNC1 in first position: GS1-128, DataBar, GS1 DataMatrix (d2, d5 with ECI), GS1 QR (Q3, Q4 with ECI), DotCode
+GS1_SYMBOLOGIES = frozenset({"]C1", "]e0", "]e1", "]e2", "]d2", "]d5", "]Q3", "]Q4", "]J1"})
 EAN_SYMBOLOGIES = frozenset({"]E0", "]E3", "]E4"})
 # Symbologies that can carry a GTIN as plain digits (EAN/UPC, ITF-14, GS1 ones)
 GTIN_SYMBOLOGIES = EAN_SYMBOLOGIES | {"]I1"} | GS1_SYMBOLOGIES
 _AIM_RE = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 _HRI_RE = re.compile(r"^\(\d{2,4}\)")
 _WS = " \t\r\n\x00"
+CODE39_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"
+_ADDON_SPACED = re.compile(r"^(\d{8}|\d{12}|\d{13}) (\d{2}|\d{5})$")
 MAX_LEN = 512  # a scan longer than this is not a barcode we handle
 
 
@@ -59,6 +71,8 @@ class NormalisedCode:
     gs1: bool = False
     gtin: str | None = None  # GTIN-14
     alternates: tuple[str, ...] = ()  # other keys this scan may mean (8 digits: EAN-8 or UPC-E)
+    addon: str | None = None  # EAN/UPC 2- or 5-digit add-on (issue number, price), not part of the match key
+    folded: bool = False  # full-width/compatibility characters were folded (an input method was on)
     lot: str | None = None
     expiry: dt.date | None = None
     serial: str | None = None
@@ -85,9 +99,15 @@ def normalise(raw: RawScan | str, *, prefix: str = "", suffix: str = "") -> Norm
     if isinstance(raw, str):
         raw = RawScan(raw, ScanSource.SIMULATED)
     try:
-        text = raw.text if isinstance(raw.text, str) else str(raw.text)
-        return _normalise_cached(text, raw.symbology if isinstance(raw.symbology, str) else None,
-                                 prefix, suffix)
+        text = safe_text(raw.text)
+        sym = safe_text(raw.symbology) if isinstance(raw.symbology, str) else None
+        if len(text) > MAX_LEN * 4:  # before any work on it (and not cached)
+            return NormalisedCode(text="", code="", error="too_long", error_detail=f"{len(text)} characters")
+        folded = unicodedata.normalize("NFKC", text)
+        nc = _normalise_cached(folded, sym, prefix, suffix)
+        if folded != text and nc.text:
+            nc = dataclasses.replace(nc, folded=True)
+        return nc
     except Exception as exc:  # a bug here must not reach the operator as a traceback
         log.exception("normalise failed for %r", getattr(raw, "text", raw))
         return NormalisedCode(text="", code="", error="internal", error_detail=f"{type(exc).__name__}: {exc}")
@@ -110,6 +130,14 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
     if m:  # the scanner sent its AIM id as a text prefix
         sym = sym or m.group(0)
         t = t[3:]
+    if sym and sym[:2] == "]A" and sym[2] in "15":  # Code 39, its check character transmitted last
+        return _code39_check(_clean(t).strip(" "), sym)
+    addon = None
+    if sym == "]E3" or (sym in (None, "]E0") and _ADDON_SPACED.match(t)):
+        base, addon = _split_addon(t.replace(" ", ""), t)
+        if addon is not None:
+            nc = _digits(base, "]E0" if sym == "]E3" and len(base) == 8 else None)  # ]E3 + 8 digits: UPC-E
+            return dataclasses.replace(nc, symbology=sym, addon=addon)
     fnc1 = t.startswith(GS)  # FNC1 in first position = GS1
     t = _clean(t).strip(" ")
     if not t:
@@ -125,6 +153,43 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
     if t.isdecimal() and t.isascii():
         return _digits(t, sym)
     return NormalisedCode(text=t, code=t, symbology=sym)
+
+
+def _code39_check(t: str, sym: str) -> NormalisedCode:
+    """]A1/]A5: the last character is the mod-43 check character of the others: validate, then drop it."""
+    if len(t) < 2:
+        return NormalisedCode(text=t, code=t, symbology=sym, error="empty" if not t else "check_digit",
+                              error_detail=f"{t!r}: no Code 39 check character")
+    body, check = t[:-1], t[-1]
+    if all(c in CODE39_ALPHABET for c in body):
+        want = CODE39_ALPHABET[sum(CODE39_ALPHABET.index(c) for c in body) % 43]
+        if check != want:
+            return NormalisedCode(text=t, code=t, symbology=sym, error="check_digit",
+                                  error_detail=f"{t}: Code 39 check character {check!r}, expected {want!r}")
+    # full ASCII (]A5) text cannot be re-checked from the decoded characters: the scanner validated it.
+    # A decoder reports ]A1 whenever the last character happens to fit (1 in 43 for codes printed without one):
+    # the whole text stays a lookup key, so such a code still matches a catalogue entry stored in full.
+    return NormalisedCode(text=body, code=body, symbology=sym, alternates=(t,))
+
+
+def _split_addon(digits: str, original: str) -> tuple[str, str | None]:
+    """EAN-13 (13) / UPC-A (12) / UPC-E (8) followed by a 2- or 5-digit add-on -> (base, add-on)."""
+    if " " in original.strip():
+        base, _sp, add = original.strip().partition(" ")
+        base, add = base.strip(), add.strip()
+        if base.isdecimal() and add.isdecimal() and len(add) in (2, 5):
+            return base, add
+        return original, None
+    if not digits.isdecimal() or not digits.isascii():
+        return original, None
+    for base_len in (13, 12, 8):
+        for add_len in (5, 2):
+            if len(digits) == base_len + add_len:
+                base = digits[:base_len]
+                ok = _upce14(base) if base_len == 8 else _gtin14(base)
+                if ok:
+                    return base, digits[base_len:]
+    return original, None
 
 
 def _clean(t: str) -> str:

@@ -62,6 +62,11 @@ class ScannerSettings:
     suffix: str = ""
     max_key_gap_ms: float = 35.0  # scanners type a key every 2-15 ms; people rarely under 50 ms
     min_length: int = 4
+    # what the scanner types for the GS1 separator (FNC1): "ctrl+]" (ASCII GS, always understood), a function key
+    # ("f8") or one character the scanner is set to send instead (e.g. "~"); each becomes GS inside a scan
+    gs_key: str = "ctrl+]"
+    no_terminator_min_length: int = 6  # a burst without Enter/Tab this long is a scan ended by timeout; 0 = never
+    double_read_ms: float = 150.0  # the same code again from this scanner within this time is one scan read twice
 
 
 @dataclass
@@ -266,6 +271,12 @@ def _validate(s: Settings, where: str) -> None:
             raise bad(f"devices.{pr}.dots", f"expected 128..2048 dots; got {p.dots}")
         if not any(p.uri.startswith(x) for x in ("tcp://", "usb://", "serial://", "file:", "cups://", "simulated:", "none:")):
             raise bad(f"devices.{pr}.uri", f"unsupported printer URI {p.uri!r}")
+    gk = s.devices.scanner.gs_key.strip().lower()
+    if not (gk == "ctrl+]" or (len(gk) == 1 and gk.isprintable() and not gk.isspace())
+            or (gk[:1] == "f" and gk[1:].isdigit() and 1 <= int(gk[1:]) <= 12)):
+        raise bad("devices.scanner.gs_key", f"expected ctrl+], f1..f12 or one character; got {s.devices.scanner.gs_key!r}")
+    if s.devices.scanner.double_read_ms < 0 or s.devices.scanner.double_read_ms > 2000:
+        raise bad("devices.scanner.double_read_ms", "expected 0..2000 ms")
     for name in ("pick_min", "verify_min", "pack_min", "weigh_min", "label_min"):
         if getattr(s.sla, name) <= 0:
             raise bad(f"sla.{name}", "must be greater than 0")

@@ -1,10 +1,22 @@
-"""A scan as it arrives from any device, before normalisation."""
+"""A scan as it arrives from any device, before normalisation; what of it goes into the scan event; double reads.
+
+- `RawScan`: the text a device read, its source and AIM symbology identifier when known.
+- `safe_text(s)`: `s` with lone surrogates (from a broken decoder or a fuzzer) written as ``\\udcXX`` escapes, so it
+  can be stored as UTF-8 (SQLite, JSON to the OMS). Every scan thus still gets its one event.
+- `bounded_raw(text)`: the raw text as the scan event keeps it: the first `RAW_KEEP` characters (escaped), the full
+  length and the SHA-256 of the full text. A 6 MB "scan" is one small event, and the hash still tells two apart.
+- `DoubleReadFilter`: one physical scan read twice within a few ms by the same device counts once.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+RAW_KEEP = 1024  # characters of the raw text kept in the scan event
 
 
 class ScanSource(StrEnum):
@@ -18,9 +30,79 @@ class ScanSource(StrEnum):
 @dataclass(frozen=True)
 class RawScan:
     """What a device read. `symbology` is the AIM symbology identifier when known (']C1' = GS1-128,
-    ']E0' = EAN-13, ']d2' = GS1 DataMatrix, ']Q3' = GS1 QR ...); None when the device did not say."""
+    ']E0' = EAN-13, ']d2' = GS1 DataMatrix, ']Q3' = GS1 QR ...); None when the device did not say.
+    `ended_by` says how a wedge burst ended: "terminator" (Enter/Tab) or "timeout" (a scanner set up without one)."""
 
     text: str
     source: ScanSource = ScanSource.HID
     symbology: str | None = None
     mono_ns: int = field(default_factory=time.monotonic_ns)
+    ended_by: str | None = None
+
+
+def safe_text(s: Any) -> str:
+    """Any value as a str that encodes to UTF-8: lone surrogates become backslash escapes, bytes are decoded."""
+    if isinstance(s, bytes | bytearray):
+        s = bytes(s).decode("utf-8", "backslashreplace")
+    elif not isinstance(s, str):
+        s = repr(s)
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def bounded_raw(text: Any, keep: int = RAW_KEEP) -> dict[str, Any]:
+    """{"raw": first `keep` characters (escaped), "raw_len": characters in the whole text, "raw_sha256": hex digest
+    of its UTF-8 bytes (surrogates escaped)}. `raw_truncated` is present and true when the text was cut."""
+    s = safe_text(text)
+    full_len = len(text) if isinstance(text, str) else len(s)
+    out: dict[str, Any] = {"raw": s[:keep], "raw_len": full_len,
+                           "raw_sha256": hashlib.sha256(s.encode("utf-8")).hexdigest()}
+    if len(s) > keep:
+        out["raw_truncated"] = True
+    return out
+
+
+def scan_payload(raw: RawScan) -> dict[str, Any]:
+    """The raw part of a scan event's payload: bounded text, source, symbology, how a wedge burst ended."""
+    out = bounded_raw(raw.text)
+    out["source"] = safe_text(str(raw.source))
+    out["symbology"] = safe_text(raw.symbology)[:8] if raw.symbology is not None else None
+    if raw.ended_by:
+        out["ended_by"] = raw.ended_by
+    return out
+
+
+# One physical scan read twice: scanners in continuous/presentation mode, a trigger bounce, or a wedge whose USB
+# report is repeated deliver the same text 10-20 ms apart. A person cannot present the same item twice in under
+# ~300 ms (lift it out of the beam and back), and scanners' own "same code delay" defaults are 300-1000 ms.
+# 150 ms is far above the double reads (10-20 ms, 40 ms seen on a loaded USB hub) and far below a deliberate rescan.
+DOUBLE_READ_MS = {ScanSource.HID: 150.0, ScanSource.SERIAL: 150.0, ScanSource.SIMULATED: 0.0,
+                  ScanSource.KEYBOARD: 0.0, ScanSource.CAMERA: 0.0}  # the camera has its own in-view rule
+
+
+class DoubleReadFilter:
+    """`accept(scan)` is False for the second read of one physical scan: the same text from the same source within
+    that source's window of the previous read of it. Windows in ms per source; 0 = no filtering. Uses the scan's
+    own monotonic timestamp, so the decision does not depend on when it is processed."""
+
+    def __init__(self, windows_ms: dict | float | None = None) -> None:
+        if windows_ms is None:
+            windows_ms = DOUBLE_READ_MS
+        if isinstance(windows_ms, int | float):
+            windows_ms = {s: float(windows_ms) for s in ScanSource}
+        self.windows = {ScanSource(k): float(v) for k, v in windows_ms.items()}
+        self._last: dict[ScanSource, tuple[str, int]] = {}
+        self.dropped = 0
+
+    def accept(self, scan: RawScan) -> bool:
+        src = ScanSource(scan.source)
+        window_ns = self.windows.get(src, 0.0) * 1_000_000
+        prev = self._last.get(src)
+        self._last[src] = (scan.text, scan.mono_ns)
+        if window_ns > 0 and prev is not None and prev[0] == scan.text and 0 <= scan.mono_ns - prev[1] <= window_ns:
+            self.dropped += 1
+            return False
+        return True

@@ -45,6 +45,13 @@ def verdict(kind: VerdictKind, key: str, nc: NormalisedCode | None = None, /, **
             fields["expiry"] = nc.expiry.isoformat()
         if nc.serial and "serial" not in fields:
             fields["serial"] = nc.serial
+        extra = {}
+        if nc.addon:
+            extra["addon"] = nc.addon  # EAN/UPC add-on: not part of the match, kept in the scan event
+        if nc.folded:
+            extra["fullwidth"] = True  # full-width characters folded: an input method was on
+        if extra:
+            fields["details"] = {**extra, **(fields.get("details") or {})}
     return ScanVerdict(kind=kind, message_en=en, message_zh=zh, **fields)
 
 

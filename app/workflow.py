@@ -49,7 +49,7 @@ from app.events import Event, EventType
 from app.messages import text
 from app.operators import Operator
 from app.picklist import SHORT_REASONS, PickLine, PickList
-from app.scans import RawScan
+from app.scans import RawScan, safe_text, scan_payload
 from app.verdicts import ScanVerdict, VerdictKind
 from app.verifier import unreadable, verdict, verify
 
@@ -660,10 +660,8 @@ class Station:
         payload = {
             "order_id": oid,
             "step": session.step.value if session is not None and session.step else None,
-            "raw": raw.text if isinstance(raw.text, str) else repr(raw.text),
-            "source": str(raw.source),
-            "symbology": raw.symbology,
-            "code": nc.code if nc is not None else "",
+            **scan_payload(raw),  # raw text bounded (first 1 KB, length, sha256) and surrogate-safe
+            "code": safe_text(nc.code) if nc is not None else "",
             "verdict": v.to_dict(),
         }
         self.core.events.append(EventType.SCAN, payload, operator_id=op.id if op else None, order_id=oid,

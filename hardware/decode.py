@@ -4,14 +4,16 @@ decode_image(image) -> list[Decoded]
   Texts are the symbol's raw content (zxing-cpp TextMode.Plain): GS1 element strings with FNC1 as \x1d, ISO 15434
   envelopes with \x1e/\x1d/\x04, exactly what a wedge scanner would type, so downstream parsing (biip) is the same
   for every source.
+  0. a cheap pre-check (`candidate_regions`): nothing with a bar/module texture -> no decoding at all;
   1. zxing-cpp restricted to the warehouse formats (EAN-13/8, UPC-A/E, Code128, Code39, ITF, QR, DataMatrix,
      GS1 DataBar), on the grey frame;
-  2. when nothing was found, a retry ladder inside a time budget: global-histogram and fixed-threshold binarizers,
-     CLAHE contrast, unsharp-mask sharpening, 2x upscale,
-     small rotations (+-10 deg, +-22.5 deg), 0.5x downscale; the first step that reads wins. A step starts only
-     while the frame budget (`budget_ms`, default 40 ms = a 25 fps camera) is not spent;
-  3. still nothing and budget left: pyzbar as a second pass for EAN/UPC only (it reads some blurred retail codes
-     zxing misses; reading it first costs more correct reads than it rescues on the corpus).
+  2. a fixed retry ladder (`LADDER`) on the region the pre-check found: other binarizers, CLAHE, deskew, upscales,
+     sharpening, rotations, 0.5x, then pyzbar (EAN/UPC only) - until a step leaves a confirmed result. No clock:
+     the same image gives the same results under any CPU load. `FrameDecoder` (the live camera) runs one ladder
+     step a frame, in turn, so every frame costs about the same;
+  3. confirmation (see `_Support`): EAN/UPC/ITF/Code39 texts need several agreeing scan lines in two steps (or one
+     thick read from unmodified pixels) and more support than any rival text at the same place; pyzbar's texts
+     need zbar to repeat them on perturbed copies. No wrong read on the public corpus.
 Every result must pass its check digit (EAN/UPC via GS1 mod-10, ITF-14 likewise) or it is dropped.
 GS1 is flagged from the AIM symbology identifier (]C1 GS1-128, ]d2 GS1 DataMatrix, ]Q3 GS1 QR, ]J1) and for
 GS1 DataBar (]e0), which is GS1 by definition. EAN/UPC (]E0, ]E4) are GTINs but not flagged GS1.
@@ -21,7 +23,6 @@ The `backend="pyzbar"` variant runs pyzbar first and zxing-cpp as the ladder.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,45 +143,240 @@ def _pyzbar(gray: np.ndarray, *, retail_only: bool) -> list[Decoded]:
     return out
 
 
-def _rotate(gray: np.ndarray, deg: float) -> tuple[np.ndarray, np.ndarray]:
+def _rotate(gray: np.ndarray, deg: float, interp: int = cv2.INTER_LINEAR) -> tuple[np.ndarray, np.ndarray]:
     h, w = gray.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, 1.0)
     cos, sin = abs(m[0, 0]), abs(m[0, 1])
     nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
     m[0, 2] += nw / 2 - w / 2
     m[1, 2] += nh / 2 - h / 2
-    return cv2.warpAffine(gray, m, (nw, nh), borderValue=255), m
+    return cv2.warpAffine(gray, m, (nw, nh), flags=interp, borderValue=255), m
 
 
 _LA = zxingcpp.Binarizer.LocalAverage
 _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
 
+# --- 1. the cheap "anything barcode-like here?" test --------------------------------------------------------------
+PRECHECK_SIDE = 640  # the frame is looked at ~640 px wide: a 2 px module stays visible, 4x fewer pixels at 720p
+EDGE_MIN = 24  # Sobel max(|gx|,|gy|)/2 a bar edge reaches on the small image; blurred sensor noise stays < 10
+WINDOW = 9  # px of the small image (18 px of 720p)
+DENSITY_MIN = 0.45  # share of edge pixels in the window: bars/modules give many edges, one carton edge < 0.35
+AREA_MIN = 40  # small-image pixels of such texture (a 13-digit EAN at 2 px a module covers thousands)
 
-def _ladder(gray: np.ndarray):
-    """Yield (name, image, binarizer, to_original) variants; to_original maps outline points back to the input."""
+
+def candidate_regions(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h, in `gray` pixels) where something with a bar/module texture is: many strong edges close
+    together. Empty list = nothing barcode-like, the frame is not decoded at all. Deterministic, ~1-2 ms at 720p.
+    Looked at twice: ~640 px wide, then 3x coarser for symbols with big modules (a QR filling the view)."""
+    h, w = gray.shape[:2]
+    s = max(1, int(round(max(h, w) / PRECHECK_SIDE)))
+    return _regions(gray, s) or _regions(gray, s * 3)
+
+
+def _regions(gray: np.ndarray, s: int) -> list[tuple[int, int, int, int]]:
+    h, w = gray.shape[:2]
+    small = cv2.resize(gray, (max(1, w // s), max(1, h // s)), interpolation=cv2.INTER_AREA) if s > 1 else gray
+    gx = cv2.convertScaleAbs(cv2.Sobel(small, cv2.CV_16S, 1, 0, ksize=3), alpha=0.5)
+    gy = cv2.convertScaleAbs(cv2.Sobel(small, cv2.CV_16S, 0, 1, ksize=3), alpha=0.5)
+    edges = (cv2.max(gx, gy) >= EDGE_MIN).astype(np.float32)
+    density = cv2.boxFilter(edges, -1, (WINDOW, WINDOW))
+    mask = (density >= DENSITY_MIN).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    n, _labels, stats, _c = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    area_min = min(AREA_MIN, max(1, small.shape[0] * small.shape[1] // 50))  # tiny crops (line scans) too
+    for i in range(1, n):
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        if area >= area_min:
+            out.append((x * s, y * s, bw * s, bh * s))
+    return out
+
+
+def _roi(gray: np.ndarray, boxes) -> tuple[np.ndarray, int, int]:
+    """The part of the frame holding every candidate box (padded), with its offset."""
+    h, w = gray.shape[:2]
+    if not boxes:
+        return gray, 0, 0
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    pad = 16 + (max(x1 - x0, y1 - y0)) // 10
+    x0, y0, x1, y1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
+    return gray[y0:y1, x0:x1], x0, y0
+
+
+# --- 2. the retry ladder: a fixed sequence, no clock ---------------------------------------------------------------
+MILD_STEPS = ("first", "global-histogram", "fixed-threshold", "clahe")  # same pixels, another threshold
+LADDER = ("global-histogram", "fixed-threshold", "clahe", "deskew", "up2", "deskew-up2", "clahe-up2", "clahe-up3",
+          "up1.5", "sharpen", "rot+22.5", "rot-22.5", "rot+10", "rot-10", "down2", "pyzbar")
+
+
+def bar_angle(gray: np.ndarray) -> float:
+    """Dominant edge direction (degrees) of the strong edges in `gray`, from the gradient structure tensor: 0 when
+    bars are vertical. A tilted Code128/GS1-128 is turned upright in one step instead of trying many angles."""
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    mag2 = gx * gx + gy * gy
+    strong = mag2 > np.percentile(mag2, 90)
+    if not strong.any():
+        return 0.0
+    jxx, jyy, jxy = float((gx * gx)[strong].sum()), float((gy * gy)[strong].sum()), float((gx * gy)[strong].sum())
+    return float(np.degrees(0.5 * np.arctan2(2 * jxy, jxx - jyy)))
+
+
+def _rotated(gray: np.ndarray, deg: float, pre: float = 1.0):
+    """`gray` (optionally scaled by `pre`) rotated by `deg` (cubic: 2-3 px modules survive), and the map from its
+    points back to `gray`. Upscaled, it is sharpened after the rotation (the two interpolations blur thin bars)."""
+    src = gray if pre == 1.0 else cv2.resize(gray, None, fx=pre, fy=pre, interpolation=cv2.INTER_CUBIC)
+    img, m = _rotate(src, deg, cv2.INTER_CUBIC)
+    if pre != 1.0:
+        img = cv2.addWeighted(img, 1.8, cv2.GaussianBlur(img, (0, 0), 2), -0.8, 0)
+    inv = cv2.invertAffineTransform(m)
+
+    def back(pts, inv=inv):
+        return tuple((int((inv[0, 0] * x + inv[0, 1] * y + inv[0, 2]) / pre),
+                      int((inv[1, 0] * x + inv[1, 1] * y + inv[1, 2]) / pre)) for x, y in pts)
+    return img, _LA, back
+
+
+def _ladder_step(name: str, gray: np.ndarray):
+    """(image, binarizer, to_original) for one ladder step, or None when the step does not apply to this size;
+    to_original maps outline points of the step's image back to `gray`."""
     def ident(pts):
         return pts
 
-    yield "global-histogram", gray, zxingcpp.Binarizer.GlobalHistogram, ident
-    yield "fixed-threshold", gray, zxingcpp.Binarizer.FixedThreshold, ident
-    yield "clahe", _CLAHE.apply(gray), _LA, ident
     h, w = gray.shape[:2]
-    if max(h, w) < 1600:
-        yield "up2", cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), _LA, \
+    if name == "global-histogram":
+        return gray, zxingcpp.Binarizer.GlobalHistogram, ident
+    if name == "fixed-threshold":
+        return gray, zxingcpp.Binarizer.FixedThreshold, ident
+    if name == "clahe":
+        return _CLAHE.apply(gray), _LA, ident
+    if name == "up2":
+        if max(h, w) >= 1600:
+            return None
+        return cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), _LA, \
             (lambda pts: tuple((x // 2, y // 2) for x, y in pts))
-    blur = cv2.GaussianBlur(gray, (0, 0), 2)
-    yield "sharpen", cv2.addWeighted(gray, 1.8, blur, -0.8, 0), _LA, ident
-    for deg in (22.5, -22.5, 10, -10):
-        img, m = _rotate(gray, deg)
+    if name == "clahe-up2":  # small, low-contrast retail codes: contrast first, then more pixels per module
+        if max(h, w) >= 1600:
+            return None
+        return _CLAHE.apply(cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)), _LA, \
+            (lambda pts: tuple((x // 2, y // 2) for x, y in pts))
+    if name == "clahe-up3":  # the same idea at another scale: an independent second read of a small code
+        if max(h, w) >= 1000:
+            return None
+        return _CLAHE.apply(cv2.resize(gray, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)), _LA, \
+            (lambda pts: tuple((x // 3, y // 3) for x, y in pts))
+    if name == "up1.5":  # module sizes that fall between the first pass and up2 (small DataMatrix)
+        if max(h, w) >= 1600:
+            return None
+        return cv2.resize(gray, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC), _LA, \
+            (lambda pts: tuple((int(x / 1.5), int(y / 1.5)) for x, y in pts))
+    if name == "sharpen":
+        blur = cv2.GaussianBlur(gray, (0, 0), 2)
+        return cv2.addWeighted(gray, 1.8, blur, -0.8, 0), _LA, ident
+    if name in ("deskew", "deskew-up2"):
+        ang = bar_angle(gray)
+        if abs(ang) < 4 or (name == "deskew-up2" and max(h, w) >= 1600):
+            return None  # upright already: the first pass saw it as it is
+        return _rotated(gray, ang, 2.0 if name == "deskew-up2" else 1.0)
+    if name.startswith("rot"):
+        img, m = _rotate(gray, float(name[3:]))
         inv = cv2.invertAffineTransform(m)
 
         def back(pts, inv=inv):
-            return tuple((int(inv[0, 0] * x + inv[0, 1] * y + inv[0, 2]), int(inv[1, 0] * x + inv[1, 1] * y
-                                                                                 + inv[1, 2])) for x, y in pts)
-        yield f"rot{deg:+g}", img, _LA, back
-    if max(h, w) > 800:
-        yield "down2", cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA), _LA, \
+            return tuple((int(inv[0, 0] * x + inv[0, 1] * y + inv[0, 2]),
+                          int(inv[1, 0] * x + inv[1, 1] * y + inv[1, 2])) for x, y in pts)
+        return img, _LA, back
+    if name == "down2":
+        if max(h, w) <= 800:
+            return None
+        return cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA), _LA, \
             (lambda pts: tuple((x * 2, y * 2) for x, y in pts))
+    return None
+
+
+# --- 3. confirmation: no wrong reads ------------------------------------------------------------------------------
+# Formats whose only protection is a weak check digit (or none): EAN/UPC, ITF, Code39. Their misreads come from a
+# few damaged scan lines (through the printed digits, a crease, glare): zxing then reports an outline only a few
+# pixels thick, and the same lines often misread the same way after a contrast change, a rotation, or in pyzbar.
+# So a text of these formats counts only with *support*: the number of distinct steps that read it over at least
+# THICK_MIN px across the bars (several agreeing scan lines). It counts with support from two steps, or from one
+# same-pixels step (first pass, other binarizer, CLAHE) whose read covers REL_THICK of the symbol's length - and
+# always only with more support than any other text read at the same place. pyzbar's texts (the second backend) need
+# zbar to repeat them on two of four perturbed copies of the image. Code128 (mod-103 + structure), QR/DataMatrix
+# (Reed-Solomon) and DataBar protect themselves and count at once.
+WEAK_FORMATS = RETAIL | {"ITF", "Code39"}
+THICK_MIN = 5.0  # px (in the input image) across the bars covered by the agreeing scan lines (capped by the image)
+REL_THICK = 0.1  # of the symbol's length: a read this thick from the unmodified pixels counts alone
+
+
+def _thickness(outline) -> float:
+    if len(outline) != 4:
+        return 0.0
+    o = np.float64(outline)
+    return float(min(np.hypot(*(o[3] - o[0])), np.hypot(*(o[2] - o[1]))))
+
+
+def _length(outline) -> float:
+    if len(outline) != 4:
+        return 0.0
+    o = np.float64(outline)
+    return float(max(np.hypot(*(o[1] - o[0])), np.hypot(*(o[2] - o[3]))))
+
+
+def _box(outline):
+    """Bounding box grown by 40% of its long side: two lines read across one linear symbol can be as far apart as
+    its bars are tall (an EAN's bars are ~70% of its width)."""
+    xs = [x for x, _y in outline]
+    ys = [y for _x, y in outline]
+    slack = 8 + 0.4 * max(max(xs) - min(xs), max(ys) - min(ys))
+    return min(xs) - slack, min(ys) - slack, max(xs) + slack, max(ys) + slack
+
+
+def _overlap(a, b) -> bool:
+    if not a or not b:
+        return True
+    ax0, ay0, ax1, ay1 = _box(a)
+    bx0, by0, bx1, by1 = _box(b)
+    return ax0 <= bx1 and bx0 <= ax1 and ay0 <= by1 and by0 <= ay1
+
+
+class _Support:
+    """Weak-format candidates seen so far (outlines in input coordinates), by step, and their support."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.cands: list[tuple[Decoded, str, bool, bool]] = []  # (result, step, thick, alone)
+        # an image only a few px tall (a line-scan crop) cannot give more: then all of it must have agreed
+        self.thick_min = min(THICK_MIN, max(0, min(shape[:2]) - 1))
+
+    def add(self, results: list[Decoded], step: str) -> None:
+        for r in results:
+            t = _thickness(r.outline)
+            thick = t >= self.thick_min
+            alone = thick and step in MILD_STEPS and (t >= REL_THICK * _length(r.outline) or self.thick_min < THICK_MIN)
+            self.cands.append((r, step, thick, alone))
+
+    def accepted(self) -> list[Decoded]:
+        steps: dict[str, set[str]] = {}
+        alone: set[str] = set()
+        for r, step, thick, al in self.cands:
+            if thick:
+                steps.setdefault(r.text, set()).add(step)
+            if al:
+                alone.add(r.text)
+        support = {t: len(v) for t, v in steps.items()}
+        out: list[Decoded] = []
+        for r, _step, thick, _al in self.cands:
+            n = support.get(r.text, 0)
+            if not thick or any(o.text == r.text for o in out) or not (n >= 2 or r.text in alone):
+                continue
+            rivals = [support.get(o.text, 0) for o, _s, _t, _a in self.cands
+                      if o.text != r.text and _overlap(o.outline, r.outline)]
+            if all(n > v for v in rivals):
+                out.append(r)
+        return out
 
 
 def _checked(results: list[Decoded]) -> list[Decoded]:
@@ -196,28 +392,121 @@ def _checked(results: list[Decoded]) -> list[Decoded]:
     return out
 
 
-def decode_image(image: np.ndarray, *, backend: str = "zxing", budget_ms: float = 40.0,
-                 fast: bool = False) -> list[Decoded]:
-    """Decode one frame (BGR, BGRA or grey numpy array). `budget_ms` bounds the retry ladder (the first pass and
-    at least one ladder step always run); `fast` skips rotation/inversion search in the first pass (live 720p)."""
-    gray = _gray(image)
-    t0 = time.perf_counter()
-    first = _pyzbar(gray, retail_only=False) if backend == "pyzbar" else _zxing(gray, fast=fast)
-    res = _checked(first)
-    if res:
-        return res
-    def elapsed_ms() -> float:
-        return (time.perf_counter() - t0) * 1000
+def _run_step(gray: np.ndarray, step: str, *, fast: bool = False) -> list[Decoded]:
+    """One step on `gray`: check-digit-valid results, outlines in `gray` coordinates (not yet confirmed)."""
+    if step == "first":
+        return _checked(_zxing(gray, fast=fast))
+    if step == "pyzbar":
+        return _checked(_pyzbar_confirmed(gray))
+    made = _ladder_step(step, gray)
+    if made is None:
+        return []
+    img, binarizer, back = made
+    return [Decoded(r.text, r.format, r.gs1, r.symbology, back(r.outline))
+            for r in _checked(_zxing(img, binarizer=binarizer))]
 
-    for i, (_name, img, binarizer, back) in enumerate(_ladder(gray)):
-        if i and elapsed_ms() > budget_ms:
-            break
-        found = _checked(_zxing(img, binarizer=binarizer))
-        if found:
-            return [Decoded(r.text, r.format, r.gs1, r.symbology, back(r.outline)) for r in found]
-    if backend != "pyzbar" and elapsed_ms() <= budget_ms:
-        return _checked(_pyzbar(gray, retail_only=True))
+
+def _pyzbar_texts(gray: np.ndarray) -> set[str]:
+    return {d.text for d in _pyzbar(gray, retail_only=True)}
+
+
+def _pyzbar_confirmed(gray: np.ndarray) -> list[Decoded]:
+    """pyzbar's retail reads that zbar repeats on at least two of: 0.8x, +-4 deg, a slight blur."""
+    found = [d for d in _pyzbar(gray, retail_only=True) if check_digit_ok(d.text, d.format)]
+    if not found:
+        return []
+    again = [_pyzbar_texts(cv2.resize(gray, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA)),
+             _pyzbar_texts(_rotate(gray, 4)[0]), _pyzbar_texts(_rotate(gray, -4)[0]),
+             _pyzbar_texts(cv2.GaussianBlur(gray, (3, 3), 0))]
+    return [d for d in found if sum(d.text in t for t in again) >= 2]
+
+
+def _shift(results: list[Decoded], dx: int, dy: int) -> list[Decoded]:
+    if not dx and not dy:
+        return results
+    return [Decoded(r.text, r.format, r.gs1, r.symbology, tuple((x + dx, y + dy) for x, y in r.outline))
+            for r in results]
+
+
+def _settle(results: list[Decoded], support: _Support, step: str) -> list[Decoded]:
+    """Strong-format results count at once; weak ones join `support`; the confirmed set so far."""
+    strong = [r for r in results if r.format not in WEAK_FORMATS]
+    support.add([r for r in results if r.format in WEAK_FORMATS], step)
+    weak = support.accepted()
+    return strong + [w for w in weak if all(w.text != s.text for s in strong)]
+
+
+def decode_image(image: np.ndarray, *, backend: str = "zxing", fast: bool = False,
+                 budget_ms: float | None = None) -> list[Decoded]:
+    """Decode one image (BGR, BGRA or grey numpy array): the pre-check, the first pass, then the fixed ladder until a
+    step leaves a confirmed result. Same input, same output, whatever the machine's load (`budget_ms` is accepted
+    for compatibility and ignored: there is no clock in the pipeline)."""
+    gray = _gray(image)
+    boxes = candidate_regions(gray)
+    if not boxes:
+        return []
+    support = _Support(gray.shape)
+    if backend == "pyzbar":
+        out = _run_step(gray, "pyzbar")
+        if out:
+            return out
+    else:
+        out = _settle(_run_step(gray, "first", fast=fast), support, "first")
+        if out:
+            return out
+    roi, dx, dy = _roi(gray, boxes)
+    for step in LADDER:
+        if backend == "pyzbar" and step == "pyzbar":
+            continue
+        if step == "pyzbar":
+            out = _run_step(roi, step)
+        else:
+            out = _settle(_shift(_run_step(roi, step), dx, dy), support, step)
+        if out:
+            return _shift(out, dx, dy) if step == "pyzbar" else out
     return []
+
+
+class FrameDecoder:
+    """The live camera's decoder: the same steps as decode_image, spread over consecutive frames so that every frame
+    costs at most the pre-check, the first pass and ONE ladder step (frame n runs step n mod len(LADDER)); support
+    for weak-format texts is pooled over the last len(LADDER) frames. Nothing depends on the clock: a recorded frame
+    sequence decodes the same under any load."""
+
+    def __init__(self, backend: str = "zxing") -> None:
+        self.backend = backend
+        self._n = 0
+        self._recent: list[list[Decoded]] = []
+
+    def decode(self, image: np.ndarray) -> list[Decoded]:
+        gray = _gray(image)
+        boxes = candidate_regions(gray)
+        if not boxes:
+            self._recent.clear()
+            return []
+        step = LADDER[self._n % len(LADDER)]
+        self._n += 1
+        roi, dx, dy = _roi(gray, boxes)
+        if self.backend == "pyzbar":
+            first = _shift(_run_step(roi, "pyzbar"), dx, dy)
+            if first:
+                return first
+        else:
+            first = _shift(_run_step(roi, "first"), dx, dy)
+        done = _settle(first, _Support(gray.shape), "first")
+        got = [("first", first)]
+        if not done and not (step == "pyzbar" and self.backend == "pyzbar"):
+            got.append((step, _shift(_run_step(roi, step), dx, dy)))
+        self._recent = (self._recent + [got])[-len(LADDER):]
+        support = _Support(gray.shape)
+        strong: list[Decoded] = []
+        for frame in self._recent:
+            for st, results in frame:
+                strong += [r for r in results if r.format not in WEAK_FORMATS and r.text not in {x.text for x in strong}]
+                support.add([r for r in results if r.format in WEAK_FORMATS], st)
+        now = {r.text for _st, results in got for r in results}
+        # only what this frame saw is reported; the support pooled over recent frames decides whether a weak text counts
+        return [r for r in strong if r.text in now] + [w for w in support.accepted() if w.text in now]
 
 
 def load_image(path: str | Path) -> np.ndarray | None:

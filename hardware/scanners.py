@@ -63,7 +63,8 @@ def make_scanner(settings) -> ScannerDevice:
     if kind == "serial":
         from hardware.serial_scanner import SerialScanner
 
-        return SerialScanner(settings.device, settings.baudrate, settings.prefix, settings.suffix)
+        return SerialScanner(settings.device, settings.baudrate, settings.prefix, settings.suffix,
+                             double_read_ms=getattr(settings, "double_read_ms", 150.0))
     if kind == "simulated":
         from hardware.simulated import SimulatedScanner
 

@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 
-from app.scans import RawScan, ScanSource
+from app.scans import DoubleReadFilter, RawScan, ScanSource
 from hardware.devices import CallbackSink, DeviceStatus, SerialDeviceThread, status
 
 log = logging.getLogger(__name__)
@@ -29,8 +29,10 @@ class SerialScanner(SerialDeviceThread):
 
     RETRY_S = 1.0
 
-    def __init__(self, port: str, baudrate: int = 9600, prefix: str = "", suffix: str = ""):
+    def __init__(self, port: str, baudrate: int = 9600, prefix: str = "", suffix: str = "",
+                 double_read_ms: float = 150.0):
         self.port, self.baudrate, self.prefix, self.suffix = port, baudrate, prefix, suffix
+        self._doubles = DoubleReadFilter({ScanSource.SERIAL: double_read_ms})  # one scan read twice counts once
         self.name = f"serial:{port}"
         self._sink = CallbackSink()
         self._stop = threading.Event()
@@ -81,4 +83,8 @@ class SerialScanner(SerialDeviceThread):
         if not line.strip():
             return
         text, aim = split_aim(line)
-        self._sink.value(RawScan(text, source=ScanSource.SERIAL, symbology=aim))
+        scan = RawScan(text, source=ScanSource.SERIAL, symbology=aim)
+        if not self._doubles.accept(scan):
+            log.info("serial scanner: double read dropped (%d characters)", len(text))
+            return
+        self._sink.value(scan)

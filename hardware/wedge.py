@@ -13,7 +13,14 @@ the new key starts a fresh candidate); a terminator ends a burst that has at lea
 the prefix) into a SCAN, otherwise the held keys are replayed followed by the terminator. A configured prefix must
 match the start of the burst (keys that diverge from it are replayed); the configured suffix is stripped when
 present. `flush(now_ms)` is called by a timer: a held burst older than the gap without terminator is replayed (a
-very fast person, or a scanner configured without terminator: see `suffix`/docs).
+very fast person) - unless it has at least `no_terminator_min_length` characters: then it is a scanner set up
+without Enter/Tab and the burst is a SCAN ended by the timeout (`Decision.ended_by == "timeout"`). No person
+types 6 keys each within 35 ms of the last (key rollover of a fast typist gives 2-4), so the default 6 keeps
+typing safe and still takes every retail/logistics code.
+
+GS1 separators: scanners send the GS (FNC1) as Ctrl+] (ASCII 0x1D), or, when set up so, as a function key (F8) or a
+chosen character. The UI filter turns whichever arrives into "\x1d" and feeds it like any key of the burst, so the
+whole element string (GS included) is one scan.
 
 Keyboard-layout pitfall: a scanner that "types" US key positions on a station whose keyboard map is French (AZERTY)
 or German (QWERTZ) produces `&é"'(-è_çà` instead of `1234567890` and swaps y/z. `layout_suspicion(text)` recognises
@@ -26,6 +33,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 TERMINATORS = {"\r", "\n", "\t"}
+GS = "\x1d"
 
 # Digits as they arrive when a US-layout scanner types on an AZERTY (French/Belgian) map.
 AZERTY_DIGITS = '&é"\'(-è_çà'
@@ -43,12 +51,16 @@ class Decision:
     action: Action
     text: str = ""  # SCAN: the code; REPLAY: the keys to give back (may include the current key)
     replay: list = field(default_factory=list)  # REPLAY: the opaque key objects fed with feed(), in order
+    ended_by: str = "terminator"  # SCAN: "terminator" (Enter/Tab) or "timeout" (scanner without terminator)
 
 
 class BurstDetector:
-    def __init__(self, max_key_gap_ms: float = 35.0, min_length: int = 4, prefix: str = "", suffix: str = ""):
+    def __init__(self, max_key_gap_ms: float = 35.0, min_length: int = 4, prefix: str = "", suffix: str = "",
+                 no_terminator_min_length: int = 6):
         self.max_gap = float(max_key_gap_ms)
         self.min_length = max(1, int(min_length))
+        # 0 = a burst without terminator is always given back (the old behaviour)
+        self.no_term_min = max(self.min_length, int(no_terminator_min_length)) if no_terminator_min_length else 0
         self.prefix = prefix
         self.suffix = suffix
         self._held: list[tuple[str, object]] = []
@@ -90,19 +102,25 @@ class BurstDetector:
         return Decision(Action.HOLD)
 
     def flush(self, now_ms: float) -> Decision | None:
-        """Called periodically: held keys older than the gap with no terminator are a person's; replay them."""
+        """Called periodically: held keys older than the gap with no terminator end there. A long enough burst is
+        a scan from a scanner set up without terminator (SCAN, ended_by "timeout"); anything shorter is a person's
+        keys, replayed."""
         if self._held and self._last_ms is not None and now_ms - self._last_ms > self.max_gap:
+            body = "".join(t for t, _k in self._held)
+            if self.no_term_min and self._is_scan(body, self.no_term_min):
+                self._held = []
+                return Decision(Action.SCAN, self._strip(body), ended_by="timeout")
             return Decision(Action.REPLAY, "", self._release())
         return None
 
-    def _is_scan(self, body: str) -> bool:
+    def _is_scan(self, body: str, min_length: int | None = None) -> bool:
         if self.prefix:
             if not body.startswith(self.prefix):
                 return False
             body = body[len(self.prefix):]
         if self.suffix and body.endswith(self.suffix):
             body = body[: -len(self.suffix)]
-        return len(body) >= self.min_length
+        return len(body) >= (min_length or self.min_length)
 
     def _strip(self, body: str) -> str:
         if self.prefix and body.startswith(self.prefix):
@@ -123,6 +141,21 @@ def layout_suspicion(text: str) -> tuple[str, str] | None:
                 "扫描枪似乎使用美式键盘布局，而本机为法语(AZERTY)布局：数字变成了符号。请将扫描枪的键盘语言设置为与本机一致，"
                 "或将本机键盘切换为美式布局。")
     return None
+
+
+FULLWIDTH = {chr(c) for c in range(0xFF01, 0xFF5F)} | {"\u3000"}
+
+
+def ime_suspicion(text: str) -> tuple[str, str] | None:
+    """(english, chinese) message when a scan arrived in full-width characters: a Chinese input method is on (its
+    full-width mode turns the scanner's 6901234567892 into ６９０１２３４５６７８９２), else None."""
+    if not any(c in FULLWIDTH for c in text):
+        return None
+    return ("A Chinese input method seems to be on (the scan arrived in full-width characters). The scan was "
+            "understood, but switch the input method to English (Shift or Ctrl+Space) so that scans and typing stay "
+            "reliable.",
+            "输入法似乎处于中文/全角状态（扫描内容为全角字符）。本次扫描已识别，但请切换到英文输入（按 Shift 或 Ctrl+空格），"
+            "以免扫描和输入出错。")
 
 
 def qwertz_suspicion(text: str, expected: str) -> bool:

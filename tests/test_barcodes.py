@@ -6,12 +6,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
-from conftest import CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.barcodes import normalise
 from app.scans import RawScan, ScanSource
+from hardware.benchmarks import CORPUS
 
 
 def n(text, sym=None, **kw):

@@ -12,8 +12,8 @@ import zxingcpp
 
 from app.config import CameraSettings
 from app.scans import ScanSource
+from hardware.benchmarks import CORPUS
 from hardware.camera import CameraScanner
-from tests.conftest import CORPUS
 
 
 def frame_with(text: str | None, fmt=zxingcpp.BarcodeFormat.EAN13) -> np.ndarray:

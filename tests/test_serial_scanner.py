@@ -88,3 +88,22 @@ def test_simulated_scanner_emits_on_request():
     sc.stop()
     sc.emit("x")
     assert len(got) == 1
+
+
+def test_serial_double_read_counts_once_a_rescan_counts_again(pty_pair):
+    import time
+
+    master, name = pty_pair
+    sc = make_scanner(ScannerSettings(kind="serial", device=name, double_read_ms=150))
+    scans, statuses = queue.Queue(), queue.Queue()
+    sc.start(scans.put, statuses.put)
+    try:
+        wait_for(statuses, lambda s: s.state == "ready")
+        os.write(master, b"4006381333931\r\n4006381333931\r\n")  # one trigger pull, sent twice back to back
+        time.sleep(0.4)  # the packer takes the next unit (a monotonic gap of at least 400 ms, whatever the load)
+        os.write(master, b"4006381333931\r\nEND\r\n")
+        got = [wait_for(scans, lambda s: True).text for _ in range(3)]
+        assert got == ["4006381333931", "4006381333931", "END"]
+        assert scans.empty()
+    finally:
+        sc.stop()

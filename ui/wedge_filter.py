@@ -9,6 +9,15 @@ Key presses are held back while they may be the start of a scanner burst (see ha
 a scanner burst never reaches the focused widget; keys typed by a person are replayed to the widget they were aimed
 at, in order, as soon as the gap shows they are human (next key or a short timer). `clock` (ms) is injectable so
 tests can drive scanner-speed and human-speed typing deterministically.
+
+- GS1 separator (FNC1): Ctrl+] (ASCII GS, key text "\x1d") is always a GS inside a scan; `gs_key` "f8" makes F8
+  a GS while a burst is being held (an F8 pressed on its own still reaches the screen: it records the weight);
+  a one-character `gs_key` (e.g. "~") is turned into GS in the scanned text.
+- A burst without Enter/Tab ends by the timer and is a scan (logged "ended by timeout").
+- Double reads: the same text again within `double_read_ms` (one physical scan read twice) is dropped and logged.
+- Full-width characters in a scan (a Chinese input method left on) are reported through `suspicious`, and so is
+  an input-method commit of full-width characters that never came through as keys.
+- Auto-repeated keys (a key held down) are a person's: they and whatever was held go through.
 """
 
 from __future__ import annotations
@@ -21,8 +30,8 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 
-from app.scans import RawScan, ScanSource
-from hardware.wedge import Action, BurstDetector, layout_suspicion
+from app.scans import DoubleReadFilter, RawScan, ScanSource
+from hardware.wedge import GS, Action, BurstDetector, ime_suspicion, layout_suspicion
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +53,16 @@ class WedgeFilter(QObject):
         super().__init__(parent)
         gap = getattr(settings, "max_key_gap_ms", 35.0)
         self.detector = BurstDetector(max_key_gap_ms=gap, min_length=getattr(settings, "min_length", 4),
-                                      prefix=getattr(settings, "prefix", ""), suffix=getattr(settings, "suffix", ""))
+                                      prefix=getattr(settings, "prefix", ""), suffix=getattr(settings, "suffix", ""),
+                                      no_terminator_min_length=getattr(settings, "no_terminator_min_length", 6))
+        gs_key = str(getattr(settings, "gs_key", "ctrl+]")).strip()
+        self._gs_fkey = None  # a function key standing for GS inside a burst
+        self._gs_char = None  # a character standing for GS
+        if gs_key.lower()[:1] == "f" and gs_key[1:].isdigit():
+            self._gs_fkey = getattr(Qt.Key, f"Key_F{int(gs_key[1:])}", None)
+        elif len(gs_key) == 1:
+            self._gs_char = gs_key
+        self.doubles = DoubleReadFilter({ScanSource.HID: float(getattr(settings, "double_read_ms", 150.0))})
         self.clock = clock or _monotonic_ms
         self.enabled = enabled
         self._replaying = False
@@ -55,13 +73,23 @@ class WedgeFilter(QObject):
 
     # -- Qt -------------------------------------------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if not self.enabled or self._replaying or event.type() != QEvent.Type.KeyPress or not obj.isWidgetType():
+        if not self.enabled or self._replaying or not obj.isWidgetType():
+            return False
+        if event.type() == QEvent.Type.InputMethod:
+            self._check_ime(event.commitString())
+            return False
+        if event.type() != QEvent.Type.KeyPress:
             return False
         key = event.key()
         if key in _IGNORED_KEYS:
             return False
+        if event.isAutoRepeat():  # a key held down: a person
+            self._do_replay(self.detector._release())
+            return False
         mods = event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
         text = _TERMINATOR_KEYS.get(key)
+        if text is None and self._is_gs(event, key, mods):
+            text = GS
         if text is None:
             text = event.text()
             if len(text) != 1 or not text.isprintable() or mods != Qt.KeyboardModifier.NoModifier:
@@ -76,7 +104,7 @@ class WedgeFilter(QObject):
             return True
         if d.action is Action.SCAN:
             self._timer.stop()
-            self._emit_scan(d.text)
+            self._emit_scan(d.text, d.ended_by)
             return True
         # REPLAY: if the current key is among the released ones it goes through now (last), others are re-sent
         current_released = bool(d.replay) and d.replay[-1] is held
@@ -89,7 +117,9 @@ class WedgeFilter(QObject):
     def flush(self) -> None:
         """Replay keys held longer than the gap (a person typing). Called by the timer; tests may call it."""
         d = self.detector.flush(self.clock())
-        if d is not None:
+        if d is not None and d.action is Action.SCAN:
+            self._emit_scan(d.text, d.ended_by)
+        elif d is not None:
             self._do_replay(d.replay)
         elif self.detector.holding:
             self._timer.start()
@@ -105,10 +135,35 @@ class WedgeFilter(QObject):
         finally:
             self._replaying = False
 
-    def _emit_scan(self, text: str) -> None:
-        log.info("wedge scan: %d characters", len(text))
-        self.scanned.emit(RawScan(text, source=ScanSource.HID))
-        sus = layout_suspicion(text)
+    def _is_gs(self, event: QKeyEvent, key, mods) -> bool:
+        """Ctrl+] (or a key whose text is GS) always; the configured function key only inside a held burst."""
+        if event.text() == GS:
+            return True
+        ctrl = mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier)
+        if key == Qt.Key.Key_BracketRight and ctrl:
+            return True
+        return self._gs_fkey is not None and key == self._gs_fkey and self.detector.holding
+
+    def _check_ime(self, commit: str) -> None:
+        sus = ime_suspicion(commit or "")
         if sus is not None:
-            log.warning("wedge: keyboard layout mismatch suspected: %r", text[:40])
+            log.warning("wedge: input method committed full-width text (%d characters)", len(commit))
             self.suspicious.emit(f"{sus[0]}\n{sus[1]}")
+
+    def _emit_scan(self, text: str, ended_by: str = "terminator") -> None:
+        if self._gs_char:
+            text = text.replace(self._gs_char, GS)
+        scan = RawScan(text, source=ScanSource.HID, mono_ns=int(self.clock() * 1_000_000), ended_by=ended_by)
+        if not self.doubles.accept(scan):
+            log.info("wedge: double read dropped (%d characters, same code within %.0f ms)", len(text),
+                     self.doubles.windows[ScanSource.HID])
+            return
+        if ended_by == "timeout":
+            log.info("wedge scan: %d characters, no terminator (ended by timeout)", len(text))
+        else:
+            log.info("wedge scan: %d characters", len(text))
+        self.scanned.emit(scan)
+        for sus in (layout_suspicion(text), ime_suspicion(text)):
+            if sus is not None:
+                log.warning("wedge: keyboard layout / input method suspected: %r", text[:40])
+                self.suspicious.emit(f"{sus[0]}\n{sus[1]}")
