@@ -47,7 +47,7 @@ def _core(args):
 
 
 def _operators_add(args) -> int:
-    from app.operators import hash_pin
+    from app.operators import MIN_PIN, MIN_SUPERVISOR_PIN, hash_pin
 
     pin = args.pin
     if args.pin_stdin:
@@ -58,7 +58,7 @@ def _operators_add(args) -> int:
             print("packstation: the two PINs differ", file=sys.stderr)
             return 2
     try:
-        hash_pin(pin)  # validate before touching the store
+        hash_pin(pin, min_len=MIN_SUPERVISOR_PIN if args.role == "supervisor" else MIN_PIN)  # validate first
     except ValueError as exc:
         print(f"packstation: {exc}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from app.operators import hash_is_acceptable
 from app.picklist import PickList, PickListError
 from sync import contract as c
 
@@ -352,6 +353,8 @@ class OmsClient:
         for o in env.items:
             try:
                 c.parse_reply(c.OperatorM, o, "operator")
+                if not hash_is_acceptable(o["pin_hash"]):  # parameters below the floor or above the ceiling
+                    raise c.ContractError(f"operator {o['id']}: PIN hash parameters refused")
             except c.ContractError as e:
                 self.counters.inc("malformed")
                 log.error("malformed operator from OMS skipped: %s", e)
