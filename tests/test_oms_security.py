@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from oms_fixtures are parameters here)
 """The OMS side for a real warehouse: every endpoint needs a station token, a station can act only as itself,
 PIN hashes only over TLS or loopback, the client keeps its token off plain http, hostile input gets 4xx.
 Server tests run on SQLite (one process) and PostgreSQL (two worker processes)."""

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from oms_fixtures are parameters here)
 """The reference OMS on loopback: demo seed, claims, de-duplication, ETags, cancellation while worked —
 each test on SQLite (one process) and on PostgreSQL (two worker processes)."""
 
@@ -7,7 +8,6 @@ import time
 
 import pytest
 import requests
-
 from oms_fixtures import bearer, oms, oms_backend, oms_factory, pg_cluster  # noqa: F401
 
 from app.operators import verify_pin

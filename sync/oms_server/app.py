@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -182,25 +183,41 @@ def _finite(x: Any) -> bool:
 
 
 class BodyGuard:
-    """ASGI middleware: bodies over `max_bytes` get 413 (declared or streamed); JSON bodies must be strict
-    JSON (no NaN/Infinity literals or overflowing floats, no lone surrogates, valid UTF-8) or get 400."""
+    """ASGI middleware in front of every endpoint, in this order: a valid station token (else 401; the
+    station goes to scope["state"]["oms_station"]), a body within `max_bytes` (else 413, declared or
+    streamed), and for JSON bodies strict JSON (no NaN/Infinity literals or overflowing floats, no lone
+    surrogates, valid UTF-8; else 400)."""
 
-    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app, check_token, max_bytes: int = MAX_BODY_BYTES) -> None:
         self.app = app
+        self.check_token = check_token
         self.max_bytes = max_bytes
 
     @staticmethod
-    async def _reply(send, status: int, error: str) -> None:
-        body = json.dumps({"error": error}).encode()
+    async def _reply(send, status: int, error: str, extra: list | None = None) -> None:
+        body = json.dumps({"error": error, "detail": error}).encode()
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+                                *(extra or [])]})
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if not scope["path"].startswith(API + "/"):  # /docs, /openapi.json: public, no data
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
+        authz = headers.get(b"authorization", b"")
+        scheme, _, token = authz.partition(b" ")
+        sid = None
+        if scheme.lower() == b"bearer" and 0 < len(token) <= 200:
+            sid = await anyio.to_thread.run_sync(self.check_token, token.decode("latin-1").strip())
+        if sid is None:
+            return await self._reply(send, 401, "a valid station token is required",
+                                     [(b"www-authenticate", b"Bearer")])
+        scope.setdefault("state", {})["oms_station"] = sid
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            return await self.app(scope, receive, send)
         declared = headers.get(b"content-length")
         if declared is not None:
             try:
@@ -208,7 +225,8 @@ class BodyGuard:
             except ValueError:
                 return await self._reply(send, 400, "bad Content-Length")
             if too_big:
-                return await self._reply(send, 413, f"request body over {self.max_bytes} bytes")
+                return await self._reply(send, 413, f"request body over {self.max_bytes} bytes",
+                                         [(b"connection", b"close")])
         chunks, size, more = [], 0, True
         while more:
             msg = await receive()
@@ -217,7 +235,8 @@ class BodyGuard:
             chunk = msg.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                return await self._reply(send, 413, f"request body over {self.max_bytes} bytes")
+                return await self._reply(send, 413, f"request body over {self.max_bytes} bytes",
+                                         [(b"connection", b"close")])
             chunks.append(chunk)
             more = msg.get("more_body", False)
         body = b"".join(chunks)
@@ -283,19 +302,20 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastA
     write_lock = threading.Lock() if sqlite else contextlib.nullcontext()
     app = FastAPI(title="packstation OMS contract", version="2.0.0", description=DESCRIPTION)
     app.state.engine = engine
-    app.add_middleware(BodyGuard, max_bytes=max_body_bytes)
+    def check_token(token: str) -> str | None:
+        """The station of an issued, unrevoked token, else None."""
+        with engine.connect() as c:
+            return c.execute(select(m.station_tokens.c.station_id).where(
+                m.station_tokens.c.token_hash == _token_hash(token), m.station_tokens.c.revoked_ms.is_(None))).scalar()
+
+    app.add_middleware(BodyGuard, check_token=check_token, max_bytes=max_body_bytes)
     bearer = HTTPBearer(auto_error=False, description="a station's token: `packstation oms-server token issue`")
 
-    def station(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
-        """The calling station, from its bearer token (401 without a valid, unrevoked one)."""
-        if creds is None or not creds.credentials or len(creds.credentials) > 200:
-            raise HTTPException(401, "a station token is required", headers={"WWW-Authenticate": "Bearer"})
-        with engine.connect() as c:
-            sid = c.execute(select(m.station_tokens.c.station_id).where(
-                m.station_tokens.c.token_hash == _token_hash(creds.credentials),
-                m.station_tokens.c.revoked_ms.is_(None))).scalar()
-        if sid is None:
-            raise HTTPException(401, "unknown or revoked station token", headers={"WWW-Authenticate": "Bearer"})
+    def station(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:  # noqa: B008
+        """The calling station, from its bearer token (checked by BodyGuard before anything else)."""
+        sid = getattr(request.state, "oms_station", None)
+        if not sid:
+            raise HTTPException(401, "a valid station token is required", headers={"WWW-Authenticate": "Bearer"})
         return sid
 
     def _same_station(body_station: str | None, sid: str) -> None:
