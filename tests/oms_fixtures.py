@@ -17,6 +17,10 @@ def pg_cluster():
     from sync.oms_server.pgcluster import PostgresUnavailable, PrivateCluster
 
     try:
+        try:
+            import psycopg  # noqa: F401  (the `oms` extra)
+        except ImportError:
+            raise PostgresUnavailable("psycopg not installed (pip install -e '.[oms]')") from None
         c = PrivateCluster().start()
     except PostgresUnavailable as e:
         if os.environ.get("PACKSTATION_REQUIRE_PG") == "1":
