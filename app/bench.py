@@ -22,7 +22,8 @@ BENCH_MODULES = (
 )
 
 
-def all_figures() -> dict[str, Callable[[Path], Any]]:
+def all_figures(full: bool = False) -> dict[str, Callable[[Path], Any]]:
+    """Every module's FIGURES; with full also its FULL_FIGURES (long runs: `packstation bench --full`)."""
     out: dict[str, Callable[[Path], Any]] = {}
     for name in BENCH_MODULES:
         try:
@@ -32,11 +33,13 @@ def all_figures() -> dict[str, Callable[[Path], Any]]:
                 raise  # a real import error inside an existing module
             continue
         out.update(mod.FIGURES)
+        if full:
+            out.update(getattr(mod, "FULL_FIGURES", {}))
     return out
 
 
-def run(only: list[str] | None = None, progress=None) -> dict[str, Any]:
-    figs = all_figures()
+def run(only: list[str] | None = None, progress=None, full: bool = False) -> dict[str, Any]:
+    figs = all_figures(full=full or bool(only))  # a long figure named with --only runs too
     if only:
         unknown = [n for n in only if n not in figs]
         if unknown:

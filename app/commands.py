@@ -37,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--json", action="store_true", help="one JSON object of figures on stdout")
     b.add_argument("--only", help="comma-separated figure names")
     b.add_argument("--list", action="store_true", help="list the figure names")
+    b.add_argument("--full", action="store_true", help="also the long figures (e.g. 300 OMS stations, ~1 min)")
     b.set_defaults(func=_bench)
 
 
@@ -120,11 +121,11 @@ def _bench(args) -> int:
     from app.bench import all_figures, run
 
     if args.list:
-        for name in all_figures():
+        for name in all_figures(full=args.full):
             print(name)
         return 0
     only = [x.strip() for x in args.only.split(",")] if args.only else None
-    figures = run(only, progress=None if args.json else sys.stderr)
+    figures = run(only, progress=None if args.json else sys.stderr, full=args.full)
     if args.json:
         print(json.dumps(figures, sort_keys=True))
     else:

@@ -26,7 +26,7 @@ def sync_drain_10k_s(workdir: Path) -> float:
     try:
         for i in range(10_000):
             core.events.append("scan", {"raw": "6900000000014", "i": i}, operator_id="OP", order_id=f"SO-{i // 20}")
-        client = OmsClient(srv.url)
+        client = OmsClient(srv.url, token=srv.issue_token("BENCH"))
         t0 = time.perf_counter()
         drain(client, core.store, "BENCH", batch_size=500)
         dt = time.perf_counter() - t0
@@ -48,7 +48,7 @@ def picklist_cache_10k_lines_s(workdir: Path) -> float:
     add_bulk_orders(srv.app.state.engine, 1000, 10)
     core = _core(workdir)
     try:
-        svc = SyncService(core, client=OmsClient(srv.url))
+        svc = SyncService(core, client=OmsClient(srv.url, token=srv.issue_token("BENCH")))
         t0 = time.perf_counter()
         n = svc.pull_picklists()
         dt = time.perf_counter() - t0
@@ -61,4 +61,14 @@ def picklist_cache_10k_lines_s(workdir: Path) -> float:
         srv.stop()
 
 
+def oms_300_stations(workdir: Path) -> dict:
+    """300 simulated stations at ~2 scans/s each (600 events/s) posting the batches a station sends, for 20 s,
+    against the reference OMS on PostgreSQL (private cluster) with 2 worker processes: p99 batch latency,
+    errors, lost and duplicated events (sync/oms_server/loadtest.py)."""
+    from sync.oms_server.loadtest import oms_load_figures
+
+    return oms_load_figures(workdir, stations=300, rate=2.0, duration_s=20.0, workers=2)
+
+
 FIGURES = {"sync_drain_10k_s": sync_drain_10k_s, "picklist_cache_10k_lines_s": picklist_cache_10k_lines_s}
+FULL_FIGURES = {"oms_300_stations_p99_ms": oms_300_stations}  # `packstation bench --full`: about a minute

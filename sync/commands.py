@@ -56,7 +56,9 @@ def _oms_server(args) -> int:
     shown = args.db.split("@")[-1] if is_postgres_url(args.db) else args.db  # never a password
     print(f"reference OMS on {scheme}://{args.host}:{args.port}/api/v1 (db {shown}, {args.workers} worker(s))",
           flush=True)
-    common = dict(host=args.host, port=args.port, log_level="warning", access_log=False, **tls)
+    # keep-alive longer than a station's quietest minute between batches (uvicorn's default is 5 s)
+    common = dict(host=args.host, port=args.port, log_level="warning", access_log=False, timeout_keep_alive=75,
+                  **tls)
     if args.workers > 1:
         app.state.engine.dispose()
         os.environ["PACKSTATION_OMS_DB"] = args.db
