@@ -34,8 +34,6 @@ def test_every_endpoint_refuses_a_request_without_a_valid_token(oms):
     ops = list(_operations())
     assert len(ops) >= 12  # every operation of the contract, /stats included
     tok = oms.issue_token("S1")
-    from sync.oms_server.app import revoke_tokens
-
     for method, path in ops:
         for headers in ({}, bearer("pst_not-a-token"), {"Authorization": "Basic czE6eA=="}, bearer("")):
             r = requests.request(method, oms.url + path, headers=headers, json={}, timeout=10,
@@ -46,8 +44,18 @@ def test_every_endpoint_refuses_a_request_without_a_valid_token(oms):
                               params={"from": "2026-01-01", "to": "2026-01-01"},
                               json={"sent_at_ms": 1, "events": []} if path.endswith("batch") else {})
         assert ok.status_code in (200, 304), (method, path, ok.status_code, ok.text)
-    assert revoke_tokens(oms.app.state.engine, "S1") == 1
-    assert requests.get(oms.url + "/api/v1/time", headers=bearer(tok), timeout=5).status_code == 401
+
+
+def test_a_revoked_token_is_refused(oms_factory, monkeypatch):
+    from sync.oms_server.app import revoke_tokens
+
+    monkeypatch.setenv("PACKSTATION_OMS_TOKEN_CACHE_S", "0")  # else trusted for up to 2 s after revocation
+    srv = oms_factory(None)
+    tok, other = srv.issue_token("S1"), srv.issue_token("S2")
+    assert requests.get(srv.url + "/api/v1/time", headers=bearer(tok), timeout=5).status_code == 200
+    assert revoke_tokens(srv.app.state.engine, "S1") == 1
+    assert requests.get(srv.url + "/api/v1/time", headers=bearer(tok), timeout=5).status_code == 401
+    assert requests.get(srv.url + "/api/v1/time", headers=bearer(other), timeout=5).status_code == 200
 
 
 def test_station_b_cannot_post_events_as_a(oms):

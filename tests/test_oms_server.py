@@ -167,8 +167,12 @@ def test_cli_oms_server_serves(tmp_path):
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
+    import os
+
+    env = dict(os.environ, PACKSTATION_OMS_TOKEN_CACHE_S="0")  # a revocation counts at once
     p = subprocess.Popen([sys.executable, "-m", "app", "oms-server", "--db", str(tmp_path / "o.db"), "--port",
-                          str(port), "--seed", "demo"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                          str(port), "--seed", "demo"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env)
     try:
         deadline = time.monotonic() + 30
         while True:
