@@ -26,11 +26,12 @@ class StationCore:
 
 def open_core(settings: Settings, db_path: Path | None = None) -> StationCore:
     store = open_store(db_path or settings.db_path)
+    events = EventLog(store, settings.station.id)
     return StationCore(
         settings=settings,
         store=store,
-        events=EventLog(store, settings.station.id),
-        operators=OperatorDirectory(store),
+        events=events,
+        operators=OperatorDirectory(store, events),  # failed logins and lockouts are events
     )
 
 

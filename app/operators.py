@@ -1,13 +1,24 @@
 """Operators: badge + PIN, with a role. PINs are hashed with scrypt (stdlib) and never stored or
 logged in clear. The list can come from the OMS (source='oms') for offline login, and a local admin
-is created with `packstation operators add`."""
+is created with `packstation operators add`.
+
+A hash from elsewhere (the OMS) is checked before use: scrypt parameters below a floor (cheap to brute
+force) or above a ceiling (a login that freezes the station) are refused. Wrong PINs are limited: after
+MAX_FAILED_ATTEMPTS within FAIL_WINDOW_MS a badge is locked for LOCKOUT_MS; every failed login and every
+lockout is an event (`login_failed`, `operator_locked`). Supervisor PINs have at least 6 digits.
+See docs/security.md for what a stolen station database still exposes."""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
+import logging
 import os
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -24,27 +35,80 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
 
 
+log = logging.getLogger(__name__)
+
 # scrypt cost: n=2**14, r=8 -> ~16 MiB, ~50 ms: slow for a brute-forcer, quick enough at a badge reader.
 _N, _R, _P = 2**14, 8, 1
+# What verify_pin accepts from a stored hash (it may come from the OMS). Below the floor a hash is cheap to
+# brute force; above the ceiling one login costs seconds of CPU or more memory than a station should spend.
+N_MIN, N_MAX = 2**14, 2**17
+R_MIN, R_MAX = 8, 16
+P_MIN, P_MAX = 1, 2
+WORK_MAX = 2**17 * 8 * 1  # n * r * p: at most ~128 MiB and well under a second
+SALT_MIN, DK_MIN, DK_MAX = 16, 32, 64
+MIN_PIN, MIN_SUPERVISOR_PIN, MAX_PIN = 4, 6, 12
+
+# Wrong-PIN limit per badge
+MAX_FAILED_ATTEMPTS = 5
+FAIL_WINDOW_MS = 15 * 60_000
+LOCKOUT_MS = 5 * 60_000
+LOGIN_FAILED = "login_failed"
+OPERATOR_LOCKED = "operator_locked"
 
 
-def hash_pin(pin: str, *, n: int = _N) -> str:
-    if not pin or not pin.isdigit() or not 4 <= len(pin) <= 12:
-        raise ValueError("a PIN is 4 to 12 digits")
+class UnsafeHashParameters(ValueError):
+    """A stored PIN hash whose scrypt parameters are outside the floor/ceiling."""
+
+
+def hash_pin(pin: str, *, n: int = _N, min_len: int = MIN_PIN) -> str:
+    if not pin or not pin.isdigit() or not min_len <= len(pin) <= MAX_PIN:
+        raise ValueError(f"a PIN is {min_len} to {MAX_PIN} digits")
+    if not N_MIN <= n <= N_MAX:
+        raise ValueError(f"scrypt n must be between {N_MIN} and {N_MAX}")
     salt = os.urandom(16)
     dk = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=_R, p=_P, dklen=32)
     return f"scrypt${n}${_R}${_P}${base64.b64encode(salt).decode()}${base64.b64encode(dk).decode()}"
 
 
-def verify_pin(pin: str, stored: str) -> bool:
+def parse_hash(stored: str) -> tuple[int, int, int, bytes, bytes]:
+    """(n, r, p, salt, dk) of a stored hash; UnsafeHashParameters when outside the floor/ceiling,
+    ValueError when not a scrypt hash at all."""
+    algo, n_s, r_s, p_s, salt_b64, dk_b64 = stored.split("$")
+    if algo != "scrypt" or not (n_s.isdigit() and r_s.isdigit() and p_s.isdigit()):
+        raise ValueError("not a scrypt PIN hash")
+    if max(len(n_s), len(r_s), len(p_s)) > 9:
+        raise UnsafeHashParameters("scrypt parameters out of range")
+    n, r, p = int(n_s), int(r_s), int(p_s)
+    salt = base64.b64decode(salt_b64, validate=True)
+    dk = base64.b64decode(dk_b64, validate=True)
+    if (n & (n - 1) or not N_MIN <= n <= N_MAX or not R_MIN <= r <= R_MAX or not P_MIN <= p <= P_MAX
+            or n * r * p > WORK_MAX or len(salt) < SALT_MIN or not DK_MIN <= len(dk) <= DK_MAX):
+        raise UnsafeHashParameters(f"scrypt n={n} r={r} p={p} salt={len(salt)}B dk={len(dk)}B outside "
+                                   f"n {N_MIN}..{N_MAX}, r {R_MIN}..{R_MAX}, p {P_MIN}..{P_MAX}")
+    return n, r, p, salt, dk
+
+
+def hash_is_acceptable(stored: str) -> bool:
     try:
-        algo, n, r, p, salt_b64, dk_b64 = stored.split("$")
-        if algo != "scrypt":
-            return False
-        salt = base64.b64decode(salt_b64)
-        want = base64.b64decode(dk_b64)
-        got = hashlib.scrypt(pin.encode(), salt=salt, n=int(n), r=int(r), p=int(p), dklen=len(want))
-    except (ValueError, TypeError):
+        parse_hash(stored)
+    except (ValueError, TypeError, binascii.Error):
+        return False
+    return True
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    """True when pin matches stored. A hash with parameters outside the floor/ceiling is refused (False,
+    logged) without running scrypt on it."""
+    try:
+        n, r, p, salt, want = parse_hash(stored)
+    except UnsafeHashParameters as e:
+        log.error("PIN hash refused: %s", e)
+        return False
+    except (ValueError, TypeError, binascii.Error):
+        return False
+    try:
+        got = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, dklen=len(want), maxmem=256 * 1024 * 1024)
+    except (ValueError, MemoryError):
         return False
     return hmac.compare_digest(got, want)
 
@@ -67,8 +131,14 @@ class Operator:
 
 
 class OperatorDirectory:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, events=None, *, clock_ms: Callable[[], int] | None = None) -> None:
+        """events: the station's EventLog (failed logins and lockouts are recorded there when given)."""
         self.store = store
+        self.events = events
+        self._clock = clock_ms or (lambda: time.time_ns() // 1_000_000)
+        self._fails: dict[str, list[int]] = {}  # badge -> recent failure times (ms)
+        self._locked_until: dict[str, int] = {}
+        self._lock = threading.Lock()
 
     def add(self, *, badge: str, name: str, role: Role | str, pin: str, op_id: str | None = None,
             source: str = "local") -> Operator:
@@ -76,6 +146,8 @@ class OperatorDirectory:
         if not badge:
             raise ValueError("a badge code is required")
         role = Role(role)
+        if role is Role.SUPERVISOR and (len(pin) < MIN_SUPERVISOR_PIN):
+            raise ValueError(f"a supervisor PIN has at least {MIN_SUPERVISOR_PIN} digits")
         op = Operator(id=op_id or badge, badge=badge, name=name.strip() or badge, role=role, source=source)
         self.upsert_hashed(op, hash_pin(pin))
         return op
@@ -102,17 +174,58 @@ class OperatorDirectory:
             row = c.execute(select(schema.operators).where(schema.operators.c.badge == badge.strip())).first()
         return self._row_to_op(row._mapping) if row else None
 
+    def locked_for_ms(self, badge: str) -> int:
+        """How long this badge stays locked after too many wrong PINs (0: not locked)."""
+        with self._lock:
+            return max(0, self._locked_until.get(badge.strip(), 0) - self._clock())
+
+    def _record_failure(self, badge: str, op_id: str | None, reason: str) -> None:
+        now = self._clock()
+        locked = False
+        with self._lock:
+            fails = [t for t in self._fails.get(badge, []) if now - t < FAIL_WINDOW_MS] + [now]
+            self._fails[badge] = fails
+            if reason != "locked" and len(fails) >= MAX_FAILED_ATTEMPTS:
+                self._locked_until[badge] = now + LOCKOUT_MS
+                self._fails[badge] = []
+                locked = True
+            if len(self._fails) > 10_000:  # badge probing must not grow memory without bound
+                self._fails = {b: f for b, f in self._fails.items() if f and now - f[-1] < FAIL_WINDOW_MS}
+        log.warning("login failed for badge %r (%s)", badge, reason)
+        if self.events is not None:
+            self.events.append(LOGIN_FAILED, {"badge": badge, "reason": reason}, operator_id=op_id, kind=reason)
+            if locked:
+                self.events.append(OPERATOR_LOCKED, {"badge": badge, "attempts": MAX_FAILED_ATTEMPTS,
+                                                     "locked_ms": LOCKOUT_MS}, operator_id=op_id)
+        if locked:
+            log.warning("badge %r locked for %d s after %d wrong PINs", badge, LOCKOUT_MS // 1000,
+                        MAX_FAILED_ATTEMPTS)
+
     def authenticate(self, badge: str, pin: str) -> Operator | None:
-        """The operator if badge and PIN match an active operator, else None (no hint which was wrong)."""
+        """The operator if badge and PIN match an active operator, else None (no hint which was wrong).
+        A badge locked after too many wrong PINs is refused even with the right PIN (see locked_for_ms)."""
+        badge = badge.strip()
         with self.store.read() as c:
-            row = c.execute(select(schema.operators).where(schema.operators.c.badge == badge.strip())).first()
+            row = c.execute(select(schema.operators).where(schema.operators.c.badge == badge)).first()
+        op_id = row._mapping["id"] if row is not None else None
+        if self.locked_for_ms(badge):
+            self._record_failure(badge, op_id, "locked")
+            return None
         if row is None:
             # spend the same time as a real check so badge probing is not cheaper than PIN guessing
             verify_pin(pin, _DUMMY_HASH)
+            self._record_failure(badge, None, "unknown_badge")
             return None
         m = row._mapping
-        if not m["active"] or not verify_pin(pin, m["pin_hash"]):
+        if not m["active"]:
+            verify_pin(pin, _DUMMY_HASH)
+            self._record_failure(badge, op_id, "inactive")
             return None
+        if not verify_pin(pin, m["pin_hash"]):
+            self._record_failure(badge, op_id, "wrong_pin" if hash_is_acceptable(m["pin_hash"]) else "unsafe_hash")
+            return None
+        with self._lock:
+            self._fails.pop(badge, None)
         return self._row_to_op(m)
 
     def all(self) -> list[Operator]:

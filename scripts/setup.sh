@@ -23,6 +23,16 @@ APT_PACKAGES=(
   poppler-utils        # pdftoppm: slips rendered to images in tests
 )
 
+# --- oms (issue 16): PostgreSQL for the reference OMS tests -----------------------------------------
+# `test` also installs the PostgreSQL server binaries (no service is needed: the tests start a private
+# cluster in a temp dir, see sync/oms_server/pgcluster.py) and the `oms` extra (psycopg). With
+# PACKSTATION_REQUIRE_PG=1 a missing PostgreSQL fails the OMS tests instead of skipping them.
+if [ "$MODE" = "test" ]; then
+  APT_PACKAGES+=(postgresql)
+  export PACKSTATION_REQUIRE_PG=1
+fi
+# --- end oms -----------------------------------------------------------------------------------------
+
 missing=()
 if command -v dpkg-query >/dev/null; then
   for p in "${APT_PACKAGES[@]}"; do
@@ -51,7 +61,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 EXTRAS=""
-[ "$MODE" = "test" ] && EXTRAS="[test]"
+[ "$MODE" = "test" ] && EXTRAS="[test,oms]"  # oms: psycopg for the PostgreSQL OMS tests (issue 16)
 echo ">> installing packstation$EXTRAS into .venv"
 .venv/bin/python -m pip install -q -e ".$EXTRAS"
 .venv/bin/python -m ui.translations --compile 2>/dev/null || true

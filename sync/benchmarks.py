@@ -35,10 +35,16 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def oms_process(workdir: Path, port: int | None = None):
-    """The reference OMS in its own process (`python -m app oms-server`) on a loopback port; yields its URL."""
+def oms_process(workdir: Path, port: int | None = None, station: str = "BENCH"):
+    """The reference OMS in its own process (`oms-server`) on a loopback port, with a token issued for
+    `station`; yields (url, token)."""
     import requests
 
+    from sync.oms_server.app import issue_token, make_engine
+
+    eng = make_engine(workdir / "oms.sqlite3")
+    token = issue_token(eng, station)
+    eng.dispose()
     port = port or _free_port()
     log = open(workdir / f"oms-{port}.log", "wb")
     p = subprocess.Popen([sys.executable, "-m", _entry(), "oms-server", "--db", str(workdir / "oms.sqlite3"),
@@ -50,14 +56,15 @@ def oms_process(workdir: Path, port: int | None = None):
             if p.poll() is not None:
                 raise RuntimeError(f"reference OMS exited {p.returncode} (see {log.name})")
             try:
-                if requests.get(url + "/api/v1/time", timeout=1).ok:
+                if requests.get(url + "/api/v1/time", timeout=1,
+                                headers={"Authorization": f"Bearer {token}"}).ok:
                     break
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("reference OMS did not start within 60 s")
             time.sleep(0.05)
-        yield url
+        yield url, token
     finally:
         p.terminate()
         try:
@@ -88,8 +95,8 @@ def _drain_s(workdir: Path, n: int) -> float:
     core = _core(workdir)
     _queue_events(core, n)
     try:
-        with oms_process(workdir) as url:
-            client = OmsClient(url)
+        with oms_process(workdir) as (url, token):
+            client = OmsClient(url, token=token)
             t0 = time.perf_counter()
             res = drain(client, core.store, core.settings.station.id, batch_size=core.settings.oms.batch_size)
             dt = time.perf_counter() - t0
@@ -124,7 +131,7 @@ def picklist_cache_10k_lines_s(workdir: Path) -> float:
     add_bulk_orders(srv.app.state.engine, 1000, 10)
     core = _core(workdir)
     try:
-        svc = SyncService(core, client=OmsClient(srv.url))
+        svc = SyncService(core, client=OmsClient(srv.url, token=srv.issue_token("BENCH")))
         t0 = time.perf_counter()
         n = svc.pull_picklists()
         dt = time.perf_counter() - t0
@@ -176,8 +183,8 @@ def poll_unchanged_100k_lines_ms(workdir: Path) -> float:
     app.state.engine.dispose()
     core = _core(workdir)
     try:
-        with oms_process(workdir) as url:
-            svc = SyncService(core, client=OmsClient(url))
+        with oms_process(workdir) as (url, token):
+            svc = SyncService(core, client=OmsClient(url, token=token))
             svc.pull_once()  # the first poll caches everything
             assert svc.cache.open_lazy().__len__() == 10_000
             times = []
@@ -205,9 +212,10 @@ def sync_resume_after_outage_s(workdir: Path) -> float:
 
     port = _free_port()
     core = _core(workdir)
-    svc = SyncService(core, client=OmsClient(f"http://127.0.0.1:{port}"))
+    svc = None
     try:
-        with oms_process(workdir, port):
+        with oms_process(workdir, port) as (url, token):
+            svc = SyncService(core, client=OmsClient(url, token=token))
             svc.start()
             core.events.append("bench_start", {})
             deadline = time.monotonic() + 30
@@ -224,7 +232,8 @@ def sync_resume_after_outage_s(workdir: Path) -> float:
                 time.sleep(0.02)
             return time.perf_counter() - t0
     finally:
-        svc.stop()
+        if svc is not None:
+            svc.stop()
         core.close()
 
 
@@ -234,3 +243,15 @@ FIGURES = {"sync_drain_10k_s": sync_drain_10k_s, "sync_drain_100k_s": sync_drain
            "poll_unchanged_100k_lines_ms": poll_unchanged_100k_lines_ms,
            "sync_resume_after_outage_s": sync_resume_after_outage_s}
 FULL_ONLY = {"sync_drain_100k_s", "sync_resume_after_outage_s"}
+
+
+def oms_300_stations(workdir: Path) -> dict:
+    """300 simulated stations at ~2 scans/s each (600 events/s) posting the batches a station sends, for 20 s,
+    against the reference OMS on PostgreSQL (private cluster) with 2 worker processes: p99 batch latency,
+    errors, lost and duplicated events (sync/oms_server/loadtest.py)."""
+    from sync.oms_server.loadtest import oms_load_figures
+
+    return oms_load_figures(workdir, stations=300, rate=2.0, duration_s=20.0, workers=2)
+
+
+FULL_FIGURES = {"oms_300_stations_p99_ms": oms_300_stations}  # about a minute

@@ -1,8 +1,10 @@
-"""The OMS HTTP client: timeouts, TLS verification, bearer token (0600 file or keyring, never logged),
-retries with exponential backoff + full jitter honouring Retry-After, every reply validated."""
+"""The OMS HTTP client: timeouts, TLS verification, bearer token (0600 file or keyring, never logged, never
+sent over plain http except to loopback), retries with exponential backoff + full jitter honouring Retry-After,
+every reply validated against the shared contract (sync/contract.py)."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import random
 import stat
@@ -12,10 +14,13 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
+from app.operators import hash_is_acceptable
 from app.picklist import PickList, PickListError
+from sync import contract as c
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,36 @@ class BatchRefused(OmsError):
 
 class TokenFileError(OmsError):
     pass
+
+
+class InsecureTransport(OmsError):
+    """A token would go over plain http to a machine other than this one."""
+
+
+class OmsAuthError(OmsError):
+    """The OMS refused this station's token (401) or the request (403)."""
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(url: str, has_token: bool) -> None:
+    """Refuse a bearer token over plain http unless the OMS is on this machine (127.0.0.0/8, ::1, localhost)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise OmsError(f"OMS URL must start with https:// (got {parts.scheme or 'no scheme'}://)")
+    if has_token and parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise InsecureTransport(
+            f"refusing to send the station token over plain http to {parts.hostname}: "
+            f"use https:// for the OMS URL (plain http is only allowed to this machine, e.g. http://127.0.0.1)")
 
 
 def read_token(token_file: str, *, keyring_service: str = "packstation-oms") -> str | None:
@@ -110,6 +145,7 @@ class OmsClient:
     def __init__(self, url: str, *, token: str | None = None, connect_timeout_s: float = 3.0,
                  read_timeout_s: float = 10.0, ca_bundle: str = "", max_retries: int = 3,
                  backoff_base_s: float = 0.2, backoff_cap_s: float = 30.0, seed: int | None = None) -> None:
+        check_transport(url, bool(token))
         self.base = url.rstrip("/")
         self.timeout = (connect_timeout_s, read_timeout_s)
         self.max_retries = max_retries
@@ -158,6 +194,9 @@ class OmsClient:
             else:
                 if resp.status_code in expect or resp.status_code == 304:
                     return resp
+                if resp.status_code in (401, 403):
+                    self.counters.inc("failures")
+                    raise OmsAuthError(self._auth_message(resp, path))
                 if resp.status_code in RETRY_STATUSES or resp.status_code >= 500:
                     last = f"HTTP {resp.status_code} from {path}"
                 else:
@@ -173,6 +212,22 @@ class OmsClient:
         self.counters.inc("failures")
         raise OmsUnavailable(last)
 
+    def _auth_message(self, resp: requests.Response, path: str) -> str:
+        try:
+            detail = resp.json().get("detail") or resp.json().get("error")
+        except (ValueError, AttributeError):
+            detail = None
+        if resp.status_code == 401:
+            return ("the OMS refused this station's token (HTTP 401): ask the OMS administrator for one "
+                    "(`packstation oms-server token issue --station ID`) and set oms.token_file")
+        return f"the OMS refused {path} (HTTP 403){': ' + str(detail)[:200] if detail else ''}"
+
+    def _valid(self, model, data: Any, what: str):
+        try:
+            return c.parse_reply(model, data, what)
+        except c.ContractError as e:
+            self._malformed(str(e))
+
     def _json(self, resp: requests.Response, what: str) -> Any:
         try:
             return resp.json()
@@ -184,18 +239,13 @@ class OmsClient:
         log.error("malformed OMS reply: %s", msg)
         raise MalformedReply(msg)
 
-    def _int(self, d: Any, key: str, what: str) -> int:
-        if not isinstance(d, dict) or not isinstance(d.get(key), int) or isinstance(d.get(key), bool):
-            self._malformed(f"{what}: {key} missing or not an integer")
-        return d[key]
-
     # -- calls -------------------------------------------------------------------------------------
     def server_time(self) -> tuple[int, int, int]:
         """(t0_ms, server_ms, t1_ms) with local UTC ms before/after: for the NTP-style midpoint."""
         t0 = time.time_ns() // 1_000_000
         r = self.request("GET", f"{API}/time")
         t1 = time.time_ns() // 1_000_000
-        return t0, self._int(self._json(r, "time"), "server_time_ms", "time"), t1
+        return t0, self._valid(c.ServerTime, self._json(r, "time"), "time").server_time_ms, t1
 
     def _page(self, path: str, params: dict, etag: str | None, what: str):
         headers = {"If-None-Match": etag} if etag else {}
@@ -203,19 +253,15 @@ class OmsClient:
         if r.status_code == 304:
             return None, etag
         d = self._json(r, what)
-        if not isinstance(d, dict) or not isinstance(d.get("items"), list):
-            self._malformed(f"{what}: items missing")
-        nc = d.get("next_cursor")
-        if nc is not None and not isinstance(nc, str):
-            self._malformed(f"{what}: next_cursor not a string")
-        self._int(d, "server_time_ms", what)
-        return d, r.headers.get("ETag")
+        env = self._valid(c.PageEnvelope, d, what)
+        return {"items": env.items, "next_cursor": env.next_cursor, "server_time_ms": env.server_time_ms}, \
+            r.headers.get("ETag")
 
     def list_picklists(self, station_id: str, *, updated_since: int | None = None, cursor: str | None = None,
                        limit: int = 500, etag: str | None = None):
         """-> (page dict with items as (PickList, raw, claimed_by) | None if 304, etag). Bad items are skipped,
         logged and counted; they never stop the good ones."""
-        params: dict[str, Any] = {"station_id": station_id, "limit": limit}
+        params: dict[str, Any] = {"limit": limit}  # the OMS knows the station from its token
         if updated_since is not None:
             params["updated_since"] = updated_since
         if cursor:
@@ -226,8 +272,9 @@ class OmsClient:
         items = []
         for raw in d["items"]:
             try:
+                c.parse_reply(c.PickList, raw, "pick list")
                 pl = PickList.from_dict(raw)
-            except PickListError as e:
+            except (PickListError, c.ContractError) as e:
                 self.counters.inc("malformed")
                 log.error("malformed pick list from OMS skipped: %s", e)
                 continue
@@ -256,15 +303,11 @@ class OmsClient:
             return None, et
         good = []
         for p in d["items"]:
-            if not isinstance(p, dict) or not isinstance(p.get("sku"), str) or not isinstance(p.get("name"), str):
+            try:
+                c.parse_reply(c.Product, p, "product")
+            except c.ContractError as e:
                 self.counters.inc("malformed")
-                log.error("malformed product from OMS skipped")
-                continue
-            bcs = p.get("barcodes", [])
-            if not isinstance(bcs, list) or not all(isinstance(b, dict) and isinstance(b.get("code"), str)
-                                                    for b in bcs):
-                self.counters.inc("malformed")
-                log.error("product %s: malformed barcodes, skipped", p["sku"])
+                log.error("malformed product from OMS skipped: %s", e)
                 continue
             good.append(p)
         d["items"] = good
@@ -272,13 +315,18 @@ class OmsClient:
 
     def claim(self, picklist_id: str, station_id: str, *, provisional: bool = False,
               claimed_at_ms: int | None = None, timeout=None) -> tuple[bool, dict]:
+        """(True, reply) only for a 200 whose reply names this order, this station and a claimed status."""
         r = self.request("POST", f"{API}/picklists/{picklist_id}/claim", expect=(200, 404, 409), timeout=timeout,
                          json={"station_id": station_id, "provisional": provisional, "claimed_at_ms": claimed_at_ms},
                          retries=1)
         d = self._json(r, "claim")
-        if not isinstance(d, dict):
-            self._malformed("claim: not an object")
-        return r.status_code == 200, d
+        if r.status_code == 200:
+            rep = self._valid(c.ClaimReply, d, "claim")
+            if rep.id != picklist_id or rep.claimed_by != station_id or rep.status not in ("claimed", "in_progress"):
+                self._malformed(f"claim: reply does not confirm {picklist_id} for {station_id}")
+            return True, d
+        self._valid(c.ErrorReply, d, "claim refusal")
+        return False, d
 
     def release(self, picklist_id: str, station_id: str, reason: str = "") -> bool:
         r = self.request("POST", f"{API}/picklists/{picklist_id}/release", expect=(200, 404, 409),
@@ -292,8 +340,7 @@ class OmsClient:
         if r.status_code == 404:
             return None
         d = self._json(r, "order status")
-        if not isinstance(d, dict) or not isinstance(d.get("status"), str):
-            self._malformed("order status: status missing")
+        self._valid(c.OrderStatus, d, "order status")
         return d
 
     def send_batch(self, station_id: str, events: list[dict], clock_offset_ms: int | None) -> tuple[list[dict], int]:
@@ -305,28 +352,25 @@ class OmsClient:
         if r.status_code != 200:
             raise OmsError(f"event batch refused: HTTP {r.status_code}")
         d = self._json(r, "events batch")
-        st = self._int(d, "server_time_ms", "events batch")
-        res = d.get("results")
-        if not isinstance(res, list) or not all(
-                isinstance(x, dict) and isinstance(x.get("id"), str)
-                and x.get("status") in ("accepted", "duplicate", "rejected") for x in res):
-            self._malformed("events batch: results malformed")
-        return res, st
+        rep = self._valid(c.BatchReply, d, "events batch")
+        return [x.model_dump() for x in rep.results], rep.server_time_ms
 
     def operators(self) -> list[dict]:
         r = self.request("GET", f"{API}/operators")
         d = self._json(r, "operators")
-        if not isinstance(d, dict) or not isinstance(d.get("items"), list):
-            self._malformed("operators: items missing")
+        env = self._valid(c.PageEnvelope, {"next_cursor": None, "server_time_ms": 0, **d}
+                          if isinstance(d, dict) else d, "operators")
         out = []
-        for o in d["items"]:
-            if (isinstance(o, dict) and all(isinstance(o.get(k), str) for k in ("id", "badge", "name", "role",
-                                                                                  "pin_hash"))
-                    and o["role"] in ("picker", "packer", "supervisor") and o["pin_hash"].startswith("scrypt$")):
-                out.append(o)
-            else:
+        for o in env.items:
+            try:
+                c.parse_reply(c.OperatorM, o, "operator")
+                if not hash_is_acceptable(o["pin_hash"]):  # parameters below the floor or above the ceiling
+                    raise c.ContractError(f"operator {o['id']}: PIN hash parameters refused")
+            except c.ContractError as e:
                 self.counters.inc("malformed")
-                log.error("malformed operator from OMS skipped")
+                log.error("malformed operator from OMS skipped: %s", e)
+                continue
+            out.append(o)
         return out
 
     def image(self, url: str) -> tuple[bytes, str]:

@@ -8,12 +8,22 @@ import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("oms-server", help="run the reference OMS server (demo and tests)")
-    p.add_argument("--db", required=True, help="SQLite file of the reference OMS (created if missing)")
+    p = sub.add_parser("oms-server", help="run the reference OMS server; `oms-server token ...` manages station tokens")
+    p.add_argument("--db", help="SQLite file (created if missing) or postgresql://user@host/dbname")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--seed", choices=["demo"], help="load the deterministic demo catalogue")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only; SQLite: 1)")
+    p.add_argument("--tls-cert", default="", help="serve HTTPS with this certificate (PEM)")
+    p.add_argument("--tls-key", default="", help="private key of --tls-cert (PEM)")
     p.set_defaults(func=_oms_server)
+    tsub = p.add_subparsers(dest="oms_cmd")
+    t = tsub.add_parser("token", help="issue, revoke or list station tokens (admin)")
+    t.add_argument("action", choices=["issue", "revoke", "list"])
+    t.add_argument("--station", help="station id (issue, revoke)")
+    t.add_argument("--out", help="issue: write the token to this file, mode 0600 (default: print it)")
+    t.add_argument("--db", dest="token_db", help="as oms-server --db")
+    t.set_defaults(func=_oms_token)
 
     s = sub.add_parser("sync-status", help="show OMS sync health (queue depth, last success, failures...)")
     s.add_argument("--json", action="store_true")
@@ -26,15 +36,75 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _oms_server(args) -> int:
     import logging
+    import os
 
     import uvicorn
 
     from sync.oms_server import build_app
+    from sync.oms_server.app import is_postgres_url
 
+    if not args.db:
+        print("packstation oms-server: --db is required", file=sys.stderr)
+        return 2
+    if args.workers > 1 and not is_postgres_url(args.db):
+        print("packstation oms-server: several --workers need PostgreSQL (SQLite has one writer)", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO)
     app = build_app(args.db, args.seed)
-    print(f"reference OMS on http://{args.host}:{args.port}/api/v1 (db {args.db})", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    tls = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key} if args.tls_cert else {}
+    scheme = "https" if tls else "http"
+    shown = args.db.split("@")[-1] if is_postgres_url(args.db) else args.db  # never a password
+    print(f"reference OMS on {scheme}://{args.host}:{args.port}/api/v1 (db {shown}, {args.workers} worker(s))",
+          flush=True)
+    # keep-alive longer than a station's quietest minute between batches (uvicorn's default is 5 s)
+    common = dict(host=args.host, port=args.port, log_level="warning", access_log=False, timeout_keep_alive=75,
+                  **tls)
+    if args.workers > 1:
+        app.state.engine.dispose()
+        os.environ["PACKSTATION_OMS_DB"] = args.db
+        uvicorn.run("sync.oms_server.asgi:create", factory=True, workers=args.workers, **common)
+    else:
+        uvicorn.run(app, **common)
+    return 0
+
+
+def _oms_token(args) -> int:
+    import os
+
+    from sync.oms_server.app import issue_token, list_tokens, make_engine, revoke_tokens
+
+    db = args.token_db or args.db
+    if not db:
+        print("packstation oms-server token: --db is required", file=sys.stderr)
+        return 2
+    if args.action != "list" and not args.station:
+        print(f"packstation oms-server token {args.action}: --station is required", file=sys.stderr)
+        return 2
+    eng = make_engine(db)
+    try:
+        if args.action == "issue":
+            try:
+                tok = issue_token(eng, args.station)
+            except ValueError as e:
+                print(f"packstation oms-server token: {e}", file=sys.stderr)
+                return 2
+            if args.out:
+                fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    os.fchmod(f.fileno(), 0o600)
+                    f.write(tok + "\n")
+                print(f"token for station {args.station} written to {args.out} (mode 0600)")
+            else:
+                print(tok)
+        elif args.action == "revoke":
+            n = revoke_tokens(eng, args.station)
+            print(f"revoked {n} token(s) of station {args.station}")
+        else:
+            for t in list_tokens(eng):
+                state = "revoked" if t["revoked_ms"] else "active"
+                print(f"{t['station_id']:20} {t['fingerprint']}  {state}")
+    finally:
+        eng.dispose()
     return 0
 
 

@@ -22,10 +22,15 @@ def make_router(rows_fn: Callable[[int, int], list[tuple]], *, tz: str = "Asia/S
     @r.get("/api/v1/stats")
     def stats(date_from: str = Query(..., alias="from"), date_to: str = Query(..., alias="to"),
               station_id: str | None = None, operator_id: str | None = None) -> dict:
-        try:
-            a, b = day_bounds_ms(date_from, date_to, tz)
-        except ValueError as e:
-            raise HTTPException(422, f"from/to must be YYYY-MM-DD: {e}") from None
+        import re
+
+        ok = all(re.fullmatch(r"(19[7-9][0-9]|2[0-9]{3})-[0-9]{2}-[0-9]{2}", d) for d in (date_from, date_to))
+        try:  # dates near year 1 or 9999 overflow the epoch arithmetic: refused (422), never a 500
+            a, b = day_bounds_ms(date_from, date_to, tz) if ok else (0, -1)
+        except (ValueError, OverflowError) as e:
+            raise HTTPException(422, f"from/to must be YYYY-MM-DD between 1970 and 2999: {e}") from None
+        if not ok or b <= a:
+            raise HTTPException(422, "from/to must be YYYY-MM-DD between 1970 and 2999, from <= to")
         return compute(rows_fn(a, b), tz=tz, start=a, end=b, sla=sla or SlaSettings(),
                        station=station_id, operator=operator_id).to_dict()
 

@@ -1,4 +1,5 @@
-"""The contract file and the reference server agree, and fuzzing the server from the file finds no 500s."""
+"""One contract: the pydantic models of sync/contract.py validate on both sides, the contract file is generated
+from them, and fuzzing the server from the file (positive, negative and stateful, bounded) finds no 5xx."""
 
 from __future__ import annotations
 
@@ -47,32 +48,98 @@ def test_contract_requires_every_required_path():
         assert m in paths[p], (p, m)
 
 
-def test_schemathesis_fuzzing_finds_no_server_errors(tmp_path):
-    """Every operation of the contract file, fuzzed against the reference server on loopback: no 5xx."""
-    import schemathesis
-    from hypothesis import HealthCheck, given, settings
+def test_server_and_client_validate_with_the_same_models():
+    import inspect
 
+    from sync import client, contract
+    from sync.oms_server import app as server
+
+    for name in ("EventBatch", "ClaimRequest", "ReleaseRequest", "ClaimReply", "BatchReply", "PickListPage",
+                 "OperatorList", "Stats", "ServerTime", "OrderStatus"):
+        assert getattr(server, name) is getattr(contract, name), name
+    src = inspect.getsource(client)
+    for name in ("ServerTime", "PageEnvelope", "PickList", "Product", "ClaimReply", "ErrorReply", "OrderStatus",
+                 "BatchReply", "OperatorM"):
+        assert f"c.{name}" in src, name  # the client's validation is the contract's, not hand-written checks
+
+
+def test_client_validation_is_strict_where_the_server_is_lenient():
+    import pytest
+
+    from sync.contract import BatchReply, ContractError, ServerTime, parse_reply
+
+    assert parse_reply(ServerTime, {"server_time_ms": 5}, "t").server_time_ms == 5
+    for bad in ({"server_time_ms": "5"}, {"server_time_ms": True}, {"server_time_ms": 5.5}, {}, [], None):
+        with pytest.raises(ContractError, match="server_time_ms|body|valid"):
+            parse_reply(ServerTime, bad, "t")
+    with pytest.raises(ContractError, match="results.0.status"):
+        parse_reply(BatchReply, {"results": [{"id": "x", "status": "maybe"}], "server_time_ms": 1}, "b")
+
+
+def _fuzz_target(tmp_path):
     from sync.oms_server import serve_in_thread
 
     srv = serve_in_thread(tmp_path / "fuzz.sqlite3", seed="demo")
+    return srv, {"Authorization": f"Bearer {srv.issue_token('FUZZ')}"}
+
+
+def test_schemathesis_fuzzing_finds_no_server_errors(tmp_path):
+    """Every operation of the contract file, fuzzed against the reference server on loopback with a station's
+    token, with data that fits the contract and data that does not (negative): no 5xx."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis import GenerationMode
+
+    srv, auth = _fuzz_target(tmp_path)
     failures: list[str] = []
     try:
         schema = schemathesis.openapi.from_dict(_spec())
         ops = [op.ok() for op in schema.get_all_operations()]
-        assert len(ops) >= 11
+        assert len(ops) >= 12
 
-        def fuzz(operation):
-            @settings(max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-            @given(operation.as_strategy())
+        def fuzz(operation, mode):
+            @settings(max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+            @given(operation.as_strategy(generation_mode=mode))
             def run(case):
-                resp = case.call(base_url=srv.url + "", timeout=10)
-                if resp.status_code >= 500:
-                    failures.append(f"{case.method} {case.formatted_path}: {resp.status_code}")
+                for headers in (auth, None):
+                    resp = case.call(base_url=srv.url, headers=headers, timeout=10)
+                    if resp.status_code >= 500:
+                        failures.append(f"{mode} {case.method} {case.formatted_path}: {resp.status_code}")
+                    if headers is None and resp.status_code != 401:
+                        failures.append(f"no token, {case.method} {case.formatted_path}: {resp.status_code}")
 
             run()
 
         for op in ops:
-            fuzz(op)
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                fuzz(op, mode)
     finally:
         srv.stop()
     assert failures == []
+
+
+def test_schemathesis_stateful_sequences_find_no_server_errors(tmp_path):
+    """Sequences that follow the contract's links (list -> claim -> release / status), bounded."""
+    import schemathesis
+    from hypothesis import HealthCheck, settings
+
+    srv, auth = _fuzz_target(tmp_path)
+    seen: list[tuple[str, str, int]] = []
+    try:
+        schema = schemathesis.openapi.from_dict(_spec())
+        Machine = schema.as_state_machine()
+
+        class Station(Machine):
+            def get_call_kwargs(self, case):
+                return {"base_url": srv.url, "headers": auth, "timeout": 10}
+
+            def validate_response(self, response, case, additional_checks=None, **kwargs):
+                seen.append((case.method, case.path, response.status_code))
+                assert response.status_code < 500, (case.method, case.formatted_path, response.status_code)
+
+        Station.run(settings=settings(max_examples=12, stateful_step_count=5, deadline=None, database=None,
+                                      suppress_health_check=list(HealthCheck)))
+    finally:
+        srv.stop()
+    assert seen and all(code < 500 for _, _, code in seen)
+    assert any(p.endswith("/claim") for _, p, _ in seen)  # the links were followed

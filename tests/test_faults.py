@@ -28,12 +28,12 @@ from sync.client import OmsClient, OmsError
 from sync.outbox import queue_stats
 from sync.service import SyncService
 
-db, url, target, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+db, url, target, seed, token = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 s = Settings(); s.station.id = "ST-KILL"
 from pathlib import Path
 s.station.data_dir = str(Path(db).parent / "data")
 core = open_core(s, db)
-client = OmsClient(url, max_retries=2, backoff_base_s=0.01, backoff_cap_s=0.2, connect_timeout_s=0.3,
+client = OmsClient(url, token=token, max_retries=2, backoff_base_s=0.01, backoff_cap_s=0.2, connect_timeout_s=0.3,
                    read_timeout_s=0.6, seed=seed)
 svc = SyncService(core, s, client=client)
 rnd = random.Random(seed)
@@ -101,6 +101,15 @@ class OmsProcess:
                 time.sleep(0.1)
         raise AssertionError("the OMS did not start")
 
+    def issue_token(self, station_id: str) -> str:
+        from sync.oms_server.app import issue_token, make_engine
+
+        eng = make_engine(self.db)
+        try:
+            return issue_token(eng, station_id)
+        finally:
+            eng.dispose()
+
     def kill(self):
         self.p.send_signal(signal.SIGKILL)
         self.p.wait(10)
@@ -118,9 +127,9 @@ def oms(tmp_path):
     srv.stop()
 
 
-def _spawn(db, url, seed):
+def _spawn(db, url, seed, token):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-c", STATION, str(db), url, str(TARGET), str(seed)], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-c", STATION, str(db), url, str(TARGET), str(seed), token], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
@@ -134,10 +143,11 @@ def test_sigkill_and_flaky_network_lose_nothing_and_duplicate_nothing(tmp_path, 
     db = tmp_path / "station.sqlite3"
     proxy = FaultProxy(oms.port, mode="flaky", seed=7, delay_s=0.3, retry_after_s=0).start()
     rnd = random.Random(1234)
+    token = oms.issue_token("ST-KILL")
     kills = oms_kills = 0
     try:
         for i in range(KILLS):
-            p = _spawn(db, proxy.url, i)
+            p = _spawn(db, proxy.url, i, token)
             try:
                 line = p.stdout.readline()
                 assert line.strip() == "ready", p.stderr.read()
@@ -154,7 +164,7 @@ def test_sigkill_and_flaky_network_lose_nothing_and_duplicate_nothing(tmp_path, 
                 p.wait(10)
         faults_seen = {k: v for k, v in proxy.counts.items() if k != "pass"}
         proxy.set_mode("pass")
-        p = _spawn(db, proxy.url, 999)
+        p = _spawn(db, proxy.url, 999, token)
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0 and "done" in out, err
     finally:
@@ -163,7 +173,7 @@ def test_sigkill_and_flaky_network_lose_nothing_and_duplicate_nothing(tmp_path, 
     assert len(faults_seen) >= 4, faults_seen  # the flaky proxy really dropped/reset/delayed/answered errors
     print("faults injected:", faults_seen)
 
-    st = requests.get(oms.url + "/api/v1/_stats", timeout=5).json()
+    st = requests.get(oms.url + "/api/v1/_stats", headers={"Authorization": f"Bearer {token}"}, timeout=5).json()
     store = open_store(db)
     try:
         assert queue_stats(store)[0] == 0  # drained

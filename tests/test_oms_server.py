@@ -1,4 +1,6 @@
-"""The reference OMS on loopback: demo seed, claims, de-duplication, ETags, cancellation while worked."""
+# ruff: noqa: F811  (pytest fixtures imported from oms_fixtures are parameters here)
+"""The reference OMS on loopback: demo seed, claims, de-duplication, ETags, cancellation while worked —
+each test on SQLite (one process) and on PostgreSQL (two worker processes)."""
 
 from __future__ import annotations
 
@@ -6,18 +8,20 @@ import time
 
 import pytest
 import requests
+from oms_fixtures import bearer, oms, oms_backend, oms_factory, pg_cluster  # noqa: F401
 
 from app.operators import verify_pin
 from app.picklist import PickList
 
 
 @pytest.fixture
-def oms(tmp_path):
-    from sync.oms_server import serve_in_thread
+def A(oms):
+    return bearer(oms.issue_token("A"))
 
-    srv = serve_in_thread(tmp_path / "oms.sqlite3", port=0, seed="demo")
-    yield srv
-    srv.stop()
+
+@pytest.fixture
+def B(oms):
+    return bearer(oms.issue_token("B"))
 
 
 def _ean_ok(code: str) -> bool:
@@ -26,8 +30,8 @@ def _ean_ok(code: str) -> bool:
     return (10 - s % 10) % 10 == digits[12]
 
 
-def test_demo_seed_catalogue(oms):
-    prods = requests.get(oms.url + "/api/v1/products", params={"limit": 1000}, timeout=5).json()["items"]
+def test_demo_seed_catalogue(oms, A):
+    prods = requests.get(oms.url + "/api/v1/products", params={"limit": 1000}, headers=A, timeout=5).json()["items"]
     assert len(prods) >= 40
     units = [b["code"] for p in prods for b in p["barcodes"] if b["kind"] == "unit"]
     assert units and all(len(c) == 13 and _ean_ok(c) for c in units)
@@ -37,10 +41,10 @@ def test_demo_seed_catalogue(oms):
         styles.setdefault(p["style"], set()).add((p["color"], p["size"]))
     assert max(len(v) for v in styles.values()) >= 9  # TEE in 3 colours x 3 sizes
     assert any("\u4e00" <= ch <= "\u9fff" for p in prods for ch in p["name"])
-    img = requests.get(oms.url + prods[0]["image_url"], timeout=5)
+    img = requests.get(oms.url + prods[0]["image_url"], headers=A, timeout=5)
     assert img.status_code == 200 and img.content[:8] == b"\x89PNG\r\n\x1a\n"
 
-    page = requests.get(oms.url + "/api/v1/picklists", timeout=5).json()
+    page = requests.get(oms.url + "/api/v1/picklists", headers=A, timeout=5).json()
     pls = [PickList.from_dict(x) for x in page["items"]]
     assert len(pls) == 20
     lines = [ln for p in pls for ln in p.lines]
@@ -51,24 +55,44 @@ def test_demo_seed_catalogue(oms):
     assert all(ln.bin_barcode and ln.bin for ln in lines)
 
 
-def test_demo_operators_have_known_pins(oms):
-    ops = {o["badge"]: o for o in requests.get(oms.url + "/api/v1/operators", timeout=5).json()["items"]}
+def test_demo_operators_have_known_pins(oms, A):
+    ops = {o["badge"]: o for o in requests.get(oms.url + "/api/v1/operators", headers=A, timeout=5).json()["items"]}
     assert verify_pin("1111", ops["P-001"]["pin_hash"]) and ops["P-001"]["role"] == "picker"
     assert verify_pin("2222", ops["K-001"]["pin_hash"])
-    assert verify_pin("9999", ops["S-001"]["pin_hash"]) and ops["S-001"]["role"] == "supervisor"
-    assert not verify_pin("0000", ops["S-001"]["pin_hash"])
+    assert verify_pin("999999", ops["S-001"]["pin_hash"]) and ops["S-001"]["role"] == "supervisor"
+    assert not verify_pin("000000", ops["S-001"]["pin_hash"])
 
 
-def test_two_stations_never_claim_the_same_order(oms):
+def test_two_stations_never_claim_the_same_order(oms, A, B):
     u = oms.url + "/api/v1/picklists/SO-1002/claim"
-    a = requests.post(u, json={"station_id": "A"}, timeout=5)
-    b = requests.post(u, json={"station_id": "B"}, timeout=5)
-    again = requests.post(u, json={"station_id": "A"}, timeout=5)
-    assert a.status_code == 200 and again.status_code == 200
+    a = requests.post(u, json={"station_id": "A"}, headers=A, timeout=5)
+    b = requests.post(u, json={}, headers=B, timeout=5)
+    again = requests.post(u, json={}, headers=A, timeout=5)
+    assert a.status_code == 200 and again.status_code == 200 and a.json()["claimed_by"] == "A"
     assert b.status_code == 409 and b.json()["claimed_by"] == "A"
-    r = requests.post(oms.url + "/api/v1/picklists/SO-1002/release", json={"station_id": "A"}, timeout=5)
+    r = requests.post(oms.url + "/api/v1/picklists/SO-1002/release", json={}, headers=A, timeout=5)
     assert r.json()["status"] == "open"
-    assert requests.post(u, json={"station_id": "B"}, timeout=5).status_code == 200
+    assert requests.post(u, json={}, headers=B, timeout=5).status_code == 200
+
+
+def test_concurrent_claims_of_one_order_have_one_winner(oms):
+    """Many stations race for the same orders (on PostgreSQL across worker processes): one winner each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stations = {f"R{i}": bearer(oms.issue_token(f"R{i}")) for i in range(8)}
+
+    def go(args):
+        sid, order = args
+        r = requests.post(f"{oms.url}/api/v1/picklists/{order}/claim", json={}, headers=stations[sid], timeout=10)
+        return sid, order, r.status_code, r.json().get("claimed_by")
+
+    jobs = [(sid, order) for order in ("SO-1007", "SO-1008", "SO-1009") for sid in stations]
+    with ThreadPoolExecutor(8) as ex:
+        out = list(ex.map(go, jobs))
+    for order in ("SO-1007", "SO-1008", "SO-1009"):
+        wins = [sid for sid, o, code, _ in out if o == order and code == 200]
+        assert len(wins) == 1, (order, out)
+        assert all(cb == wins[0] for _, o, code, cb in out if o == order)
 
 
 def _ev(i, sid="ST-X"):
@@ -77,55 +101,59 @@ def _ev(i, sid="ST-X"):
 
 def test_events_deduplicated_by_id_and_stats(oms):
     u = oms.url + "/api/v1/events/batch"
+    X = bearer(oms.issue_token("ST-X"))
     r1 = requests.post(u, json={"station_id": "ST-X", "sent_at_ms": 1, "clock_offset_ms": 42,
-                                "events": [_ev(1), _ev(2)]}, timeout=5).json()
-    r2 = requests.post(u, json={"station_id": "ST-X", "sent_at_ms": 2, "clock_offset_ms": 40,
-                                "events": [_ev(2), _ev(3), _ev(0), _ev(4, "OTHER")]}, timeout=5).json()
+                                "events": [_ev(1), _ev(2)]}, headers=X, timeout=5).json()
+    r2 = requests.post(u, json={"sent_at_ms": 2, "clock_offset_ms": 40,
+                                "events": [_ev(2), _ev(3), _ev(0), _ev(4, "OTHER")]}, headers=X, timeout=5).json()
     assert [x["status"] for x in r1["results"]] == ["accepted", "accepted"]
     assert [x["status"] for x in r2["results"]] == ["duplicate", "accepted", "rejected", "rejected"]
     assert r2["results"][2]["reason"]
-    st = requests.get(oms.url + "/api/v1/_stats", timeout=5).json()
+    st = requests.get(oms.url + "/api/v1/_stats", headers=X, timeout=5).json()
     assert st["events_unique"] == 3 and st["duplicates"] == 1 and st["events_received"] == 6
     assert st["per_station"]["ST-X"]["last_clock_offset_ms"] == 40
 
 
-def test_etag_and_incremental_listing(oms):
+def test_etag_and_incremental_listing(oms, A, B):
     u = oms.url + "/api/v1/picklists"
-    r = requests.get(u, timeout=5)
+    r = requests.get(u, headers=B, timeout=5)
     et = r.headers["ETag"]
-    assert requests.get(u, headers={"If-None-Match": et}, timeout=5).status_code == 304
+    assert requests.get(u, headers={"If-None-Match": et, **B}, timeout=5).status_code == 304
     since = max(int(x["updated_at"]) for x in r.json()["items"])
-    assert requests.get(u, params={"updated_since": since}, timeout=5).json()["items"] == []
-    requests.post(u + "/SO-1003/claim", json={"station_id": "A"}, timeout=5)
-    assert requests.get(u, headers={"If-None-Match": et}, timeout=5).status_code == 200
-    changed = requests.get(u, params={"updated_since": since}, timeout=5).json()["items"]
+    assert requests.get(u, params={"updated_since": since}, headers=B, timeout=5).json()["items"] == []
+    requests.post(u + "/SO-1003/claim", json={}, headers=A, timeout=5)
+    assert requests.get(u, headers={"If-None-Match": et, **B}, timeout=5).status_code == 200
+    changed = requests.get(u, params={"updated_since": since}, headers=B, timeout=5).json()["items"]
     assert [x["id"] for x in changed] == ["SO-1003"] and changed[0]["claimed_by"] == "A"
     # paging by cursor returns every order exactly once
     seen, cur = [], None
     while True:
-        page = requests.get(u, params={"limit": 7, **({"cursor": cur} if cur else {})}, timeout=5).json()
+        page = requests.get(u, params={"limit": 7, **({"cursor": cur} if cur else {})}, headers=A, timeout=5).json()
         seen += [x["id"] for x in page["items"]]
         cur = page["next_cursor"]
         if not cur:
             break
-    assert sorted(seen) == sorted(set(seen)) and len(seen) == 20
+    assert sorted(seen) == sorted(set(seen)) and len(seen) == 20  # A sees its own claimed SO-1003 too
 
 
-def test_order_cancelled_shortly_after_claim(oms, monkeypatch):
+def test_order_cancelled_shortly_after_claim(oms, A):
+    from sqlalchemy import update
+
+    from sync.oms_server import models as m
     from sync.oms_server import seed
 
     assert "SO-1005" in seed.CANCEL_AFTER_CLAIM
-    requests.post(oms.url + "/api/v1/picklists/SO-1005/claim", json={"station_id": "A"}, timeout=5)
-    st = requests.get(oms.url + "/api/v1/orders/SO-1005/status", timeout=5).json()
+    requests.post(oms.url + "/api/v1/picklists/SO-1005/claim", json={}, headers=A, timeout=5)
+    st = requests.get(oms.url + "/api/v1/orders/SO-1005/status", headers=A, timeout=5).json()
     assert st["status"] == "claimed"
-    # advance the server's clock rather than sleeping
-    from sync.oms_server import app as appmod
-
-    real = appmod.now_ms
-    monkeypatch.setattr(appmod, "now_ms", lambda: real() + seed.CANCEL_AFTER_CLAIM["SO-1005"] + 1)
-    st = requests.get(oms.url + "/api/v1/orders/SO-1005/status", timeout=5).json()
+    # the claim happened longer ago than the demo's cancel delay (moved back in the OMS's table, no sleeping;
+    # this also reaches the worker processes on PostgreSQL)
+    with oms.app.state.engine.begin() as c:
+        c.execute(update(m.orders).where(m.orders.c.id == "SO-1005")
+                  .values(claimed_at_ms=m.orders.c.claimed_at_ms - seed.CANCEL_AFTER_CLAIM["SO-1005"] - 1))
+    st = requests.get(oms.url + "/api/v1/orders/SO-1005/status", headers=A, timeout=5).json()
     assert st["status"] == "cancelled" and st["reason"]
-    assert requests.get(oms.url + "/api/v1/orders/NOPE/status", timeout=5).status_code == 404
+    assert requests.get(oms.url + "/api/v1/orders/NOPE/status", headers=A, timeout=5).status_code == 404
 
 
 def test_cli_oms_server_serves(tmp_path):
@@ -133,24 +161,38 @@ def test_cli_oms_server_serves(tmp_path):
     import subprocess
     import sys
 
-    from conftest import ROOT
+    from conftest import ROOT, run_cli
 
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
+    import os
+
+    env = dict(os.environ, PACKSTATION_OMS_TOKEN_CACHE_S="0")  # a revocation counts at once
     p = subprocess.Popen([sys.executable, "-m", "app", "oms-server", "--db", str(tmp_path / "o.db"), "--port",
-                          str(port), "--seed", "demo"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                          str(port), "--seed", "demo"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env)
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
                 r = requests.get(f"http://127.0.0.1:{port}/api/v1/time", timeout=1)
+                assert r.status_code == 401  # no token: refused
                 break
             except requests.ConnectionError:
                 assert time.monotonic() < deadline and p.poll() is None, p.stderr.read() if p.poll() else ""
                 time.sleep(0.1)
+        tok = run_cli("oms-server", "token", "issue", "--station", "S1", "--out", str(tmp_path / "tok"),
+                      "--db", str(tmp_path / "o.db"))
+        assert tok.returncode == 0 and (tmp_path / "tok").stat().st_mode & 0o777 == 0o600, tok.stderr
+        h = bearer((tmp_path / "tok").read_text().strip())
+        r = requests.get(f"http://127.0.0.1:{port}/api/v1/time", headers=h, timeout=5)
         assert isinstance(r.json()["server_time_ms"], int)
+        assert "S1" in run_cli("oms-server", "token", "list", "--db", str(tmp_path / "o.db")).stdout
+        rv = run_cli("oms-server", "token", "revoke", "--station", "S1", "--db", str(tmp_path / "o.db"))
+        assert rv.returncode == 0 and "revoked 1" in rv.stdout
+        assert requests.get(f"http://127.0.0.1:{port}/api/v1/time", headers=h, timeout=5).status_code == 401
     finally:
         p.terminate()
         p.wait(10)

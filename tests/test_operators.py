@@ -7,7 +7,7 @@ from tests.conftest import run_cli
 
 
 def test_pin_is_hashed_and_verifies():
-    h = hash_pin("4821", n=2**10)
+    h = hash_pin("4821")
     assert "4821" not in h and h.startswith("scrypt$")
     assert verify_pin("4821", h)
     assert not verify_pin("4822", h)
@@ -23,12 +23,12 @@ def test_bad_pins_are_refused(bad):
 def test_authenticate_by_badge_and_pin(store):
     d = OperatorDirectory(store)
     d.add(badge="B-100", name="Li Na", role="packer", pin="2468")
-    d.add(badge="B-900", name="Wang Wei", role=Role.SUPERVISOR, pin="1357")
+    d.add(badge="B-900", name="Wang Wei", role=Role.SUPERVISOR, pin="135791")
     op = d.authenticate("B-100", "2468")
     assert op is not None and op.name == "Li Na" and op.role is Role.PACKER and not op.is_supervisor
-    assert d.authenticate("B-100", "1357") is None
+    assert d.authenticate("B-100", "135791") is None
     assert d.authenticate("B-404", "2468") is None
-    assert d.authenticate("B-900", "1357").is_supervisor
+    assert d.authenticate("B-900", "135791").is_supervisor
     d.deactivate("B-100")
     assert d.authenticate("B-100", "2468") is None
 
@@ -48,11 +48,104 @@ def test_operators_add_from_the_command_line(tmp_path):
     cfg = tmp_path / "st.toml"
     cfg.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
     r = run_cli("--config", str(cfg), "operators", "add", "--badge", "ADMIN", "--name", "Admin",
-                "--role", "supervisor", "--pin-stdin", input="8642\n")
+                "--role", "supervisor", "--pin-stdin", input="864209\n")
     assert r.returncode == 0, r.stderr
-    assert "8642" not in r.stdout + r.stderr
+    assert "864209" not in r.stdout + r.stderr
     r = run_cli("--config", str(cfg), "operators", "list", "--json")
     assert '"badge": "ADMIN"' in r.stdout and '"role": "supervisor"' in r.stdout
     r = run_cli("--config", str(cfg), "operators", "add", "--badge", "X", "--name", "X",
                 "--role", "picker", "--pin-stdin", input="12\n")
     assert r.returncode == 2 and "PIN" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_supervisor_pin_has_at_least_six_digits(store, tmp_path):
+    d = OperatorDirectory(store)
+    with pytest.raises(ValueError, match="6"):
+        d.add(badge="S-9", name="Sup", role=Role.SUPERVISOR, pin="12345")
+    assert d.by_badge("S-9") is None
+    d.add(badge="S-9", name="Sup", role=Role.SUPERVISOR, pin="123456")
+    d.add(badge="P-9", name="Pick", role=Role.PICKER, pin="1234")  # other roles: 4 digits still allowed
+    cfg = tmp_path / "st.toml"
+    cfg.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    r = run_cli("--config", str(cfg), "operators", "add", "--badge", "S-8", "--name", "S",
+                "--role", "supervisor", "--pin-stdin", input="8642\n")
+    assert r.returncode == 2 and "6 to 12 digits" in r.stderr and "Traceback" not in r.stderr
+
+
+def _forge(n, r, p, pin="4821", salt=b"s" * 16):
+    import base64
+    import hashlib
+
+    if n * r * p <= 2**14 * 8:  # cheap enough: the real hash of the PIN
+        dk = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
+    else:  # a dear one is refused before any computing, so its digest does not matter
+        dk = b"d" * 32
+    return f"scrypt${n}${r}${p}${base64.b64encode(salt).decode()}${base64.b64encode(dk).decode()}"
+
+
+@pytest.mark.parametrize("n,r,p", [(2, 8, 1), (2**10, 8, 1), (2**14, 1, 1), (2**14, 8, 64)])
+def test_hash_parameters_below_floor_or_above_ceiling_are_refused(n, r, p, caplog):
+    """A correct PIN against a hash the OMS made too cheap (n=2) or too dear (p=64) is refused."""
+    from app.operators import hash_is_acceptable
+
+    h = _forge(n, r, p)
+    assert not hash_is_acceptable(h)
+    assert verify_pin("4821", h) is False
+    assert "PIN hash refused" in caplog.text
+
+
+def test_huge_hash_parameters_are_refused_without_running_scrypt():
+    import time
+
+    from app.operators import hash_is_acceptable
+
+    base = _forge(2**14, 8, 1)
+    parts = base.split("$")
+    for n, r, p in [(2**30, 8, 1), (2**14, 8, 10**12), (2**14, 10**6, 1), (3 * 2**14, 8, 1)]:
+        forged = "$".join([parts[0], str(n), str(r), str(p), *parts[4:]])
+        t0 = time.perf_counter()
+        assert verify_pin("4821", forged) is False and not hash_is_acceptable(forged)
+        assert time.perf_counter() - t0 < 5  # refused up front, never run (a real n=2**30 would take minutes)
+    assert verify_pin("4821", base) and hash_is_acceptable(base)  # the default parameters pass
+
+
+def test_lockout_after_repeated_wrong_pins_with_events(core):
+    from app import operators as opmod
+
+    clock = {"t": 1_000_000}
+    d = OperatorDirectory(core.store, core.events, clock_ms=lambda: clock["t"])
+    d.add(badge="K-7", name="Pat", role="packer", pin="2580")
+    for _ in range(opmod.MAX_FAILED_ATTEMPTS - 1):
+        assert d.authenticate("K-7", "0000") is None
+    assert d.locked_for_ms("K-7") == 0
+    assert d.authenticate("K-7", "2580") is not None  # a success before the limit clears the count
+    for _ in range(opmod.MAX_FAILED_ATTEMPTS):
+        assert d.authenticate("K-7", "1111") is None
+    assert d.locked_for_ms("K-7") == opmod.LOCKOUT_MS
+    assert d.authenticate("K-7", "2580") is None  # locked: the right PIN is refused too
+    fails = core.events.events(types=[opmod.LOGIN_FAILED])
+    locks = core.events.events(types=[opmod.OPERATOR_LOCKED])
+    assert len(fails) == 2 * opmod.MAX_FAILED_ATTEMPTS - 1 + 1
+    assert [e.kind for e in fails][-1] == "locked" and fails[0].kind == "wrong_pin"
+    assert all(e.payload["badge"] == "K-7" and "2580" not in str(e.payload) and "1111" not in str(e.payload)
+               for e in fails)
+    assert len(locks) == 1 and locks[0].payload["badge"] == "K-7" and locks[0].operator_id == "K-7"
+    clock["t"] += opmod.LOCKOUT_MS
+    assert d.locked_for_ms("K-7") == 0
+    assert d.authenticate("K-7", "2580") is not None
+
+
+def test_unknown_badges_are_failed_logins_and_lock_too(core):
+    from app import operators as opmod
+
+    d = OperatorDirectory(core.store, core.events)
+    for _ in range(opmod.MAX_FAILED_ATTEMPTS):
+        assert d.authenticate("NOBODY", "1234") is None
+    assert d.locked_for_ms("NOBODY") > 0
+    assert {e.kind for e in core.events.events(types=[opmod.LOGIN_FAILED])} == {"unknown_badge"}
+
+
+def test_station_core_records_failed_logins(core):
+    core.operators.add(badge="P-5", name="P", role="picker", pin="1357")
+    assert core.operators.authenticate("P-5", "9753") is None
+    assert core.events.last("login_failed").payload == {"badge": "P-5", "reason": "wrong_pin"}

@@ -40,20 +40,21 @@ def test_oms_figures_equal_the_station_figures_for_the_same_events(store, tmp_pa
 
     srv = serve_in_thread(tmp_path / "oms.sqlite3", seed=None)
     try:
-        client = OmsClient(srv.url)
+        client = OmsClient(srv.url, token=srv.issue_token("ST-7"))
+        auth = {"Authorization": f"Bearer {srv.issue_token('SUPERVISOR-DESK')}"}
         result = drain(client, store, "ST-7")
         assert result is not None
         for d_from, d_to in (("2026-11-16", "2026-11-16"), ("2026-11-17", "2026-11-17"), ("2026-11-16", "2026-11-17")):
             a, b = day_bounds_ms(d_from, d_to, "Asia/Shanghai")
             local = figures_from_store(store, tz="Asia/Shanghai", start=a, end=b, sla=SlaSettings()).to_dict()
-            remote = requests.get(f"{srv.url}/api/v1/stats", params={"from": d_from, "to": d_to}, timeout=10).json()
+            remote = requests.get(f"{srv.url}/api/v1/stats", params={"from": d_from, "to": d_to}, headers=auth, timeout=10).json()
             assert remote["by_type"] == local["by_type"]
             assert remote["by_day"] == local["by_day"]
             assert remote["by_hour"] == local["by_hour"]
             assert remote["by_operator"] == local["by_operator"]
             assert remote["scans"] == local["scans"] and remote["orders"] == local["orders"]
-        both = requests.get(f"{srv.url}/api/v1/stats", params={"from": "2026-11-16", "to": "2026-11-17"}, timeout=10).json()
-        first = requests.get(f"{srv.url}/api/v1/stats", params={"from": "2026-11-16", "to": "2026-11-16"}, timeout=10).json()
+        both = requests.get(f"{srv.url}/api/v1/stats", params={"from": "2026-11-16", "to": "2026-11-17"}, headers=auth, timeout=10).json()
+        first = requests.get(f"{srv.url}/api/v1/stats", params={"from": "2026-11-16", "to": "2026-11-16"}, headers=auth, timeout=10).json()
         assert 0 < first["scans"] < both["scans"]  # the shift really crossed the local day boundary
         client.close()
     finally:

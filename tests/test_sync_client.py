@@ -116,7 +116,8 @@ def test_malformed_replies_are_clear_errors_counted_and_logged(scripted, caplog)
     srv = scripted([(200, {}, b"<html>proxy login</html>"),
                     (200, {}, {"items": "nope", "server_time_ms": 1}),
                     (200, {}, {"items": [{"id": "A", "lines": [{"id": "1", "sku": "X", "qty": "two"}]},
-                                         {"id": "B", "lines": [{"id": "1", "sku": "Y", "qty": 2}]}],
+                                         {"id": "B", "order_no": "#2", "status": "open",
+                                          "lines": [{"id": "1", "sku": "Y", "qty": 2}]}],
                                "next_cursor": None, "server_time_ms": 1}),
                     (200, {}, {"results": [{"id": "x", "status": "maybe"}], "server_time_ms": 1})])
     c = OmsClient(srv.url, max_retries=0)

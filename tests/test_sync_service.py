@@ -26,8 +26,10 @@ def env(tmp_path, settings):
     settings.oms.connect_timeout_s = 0.5
     settings.oms.read_timeout_s = 2
     core = open_core(settings)
-    svc = SyncService(core, settings, client=OmsClient(proxy.url, max_retries=1, backoff_base_s=0.01,
+    svc = SyncService(core, settings, client=OmsClient(proxy.url, token=srv.issue_token("ST-T"), max_retries=1,
+                                                       backoff_base_s=0.01,
                                                        connect_timeout_s=0.5, read_timeout_s=2))
+    srv.other = {"Authorization": f"Bearer {srv.issue_token('OTHER')}"}  # another station, its own token
     got: list[tuple[str, dict]] = []
     svc.add_listener(lambda k, d: got.append((k, d)))
     yield srv, proxy, core, svc, got
@@ -60,7 +62,7 @@ def test_second_pull_is_incremental_and_conditional(env):
     srv, proxy, core, svc, got = env
     assert svc.pull_picklists() == 20
     assert svc.pull_picklists() == 0
-    requests.post(srv.url + "/api/v1/picklists/SO-1004/claim", json={"station_id": "OTHER"}, timeout=5)
+    requests.post(srv.url + "/api/v1/picklists/SO-1004/claim", json={}, headers=srv.other, timeout=5)
     assert svc.pull_picklists() == 1
     assert svc.cache.row("SO-1004")["claimed_by"] == "OTHER"
 
@@ -78,7 +80,7 @@ def test_outbox_drains_in_order_and_keeps_rejected(env):
     h = svc.health()
     assert h.queue_depth == 0 and h.rejected_count == 1 and h.clock_offset_ms is not None
     assert any(k == "events_rejected" and d["events"][0]["seq"] == 7 for k, d in got)
-    st = requests.get(srv.url + "/api/v1/_stats", timeout=5).json()
+    st = requests.get(srv.url + "/api/v1/_stats", headers=srv.other, timeout=5).json()
     assert st["per_station"]["ST-T"]["unique"] == 449
     with core.store.read() as c:
         row = c.execute(schema.events.select().where(schema.events.c.seq == 7)).first()
@@ -101,18 +103,19 @@ def test_claims_online_conflict_and_offline_reconcile(env):
     svc.pull_once()
     r = svc.claim("SO-1001")
     assert r.ok and not r.provisional
-    requests.post(srv.url + "/api/v1/picklists/SO-1002/claim", json={"station_id": "OTHER"}, timeout=5)
+    requests.post(srv.url + "/api/v1/picklists/SO-1002/claim", json={}, headers=srv.other, timeout=5)
     r = svc.claim("SO-1002")
     assert not r.ok and "OTHER" in r.message_en and "OTHER" in r.message_zh
     proxy.set_mode("down")
     r = svc.claim("SO-1003")
     assert r.ok and r.provisional and svc.cache.row("SO-1003")["provisional"]
     # meanwhile the OMS gives SO-1003 to another station
-    requests.post(srv.url + "/api/v1/picklists/SO-1003/claim", json={"station_id": "OTHER"}, timeout=5)
+    requests.post(srv.url + "/api/v1/picklists/SO-1003/claim", json={}, headers=srv.other, timeout=5)
     r = svc.claim("SO-1006")
     assert r.provisional
     proxy.set_mode("pass")
-    requests.post(srv.url + "/api/v1/picklists/SO-1006/release", json={"station_id": "X"}, timeout=5)  # touched
+    for op in ("claim", "release"):  # another station touches SO-1006 (claims and lets go)
+        requests.post(srv.url + f"/api/v1/picklists/SO-1006/{op}", json={}, headers=srv.other, timeout=5)
     svc.pull_picklists()
     assert svc.cache.row("SO-1006")["provisional"]  # a refresh does not forget the offline claim
     svc.reconcile_claims()

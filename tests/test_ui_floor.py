@@ -221,7 +221,11 @@ def test_short_pick_offline_then_the_queue_drains_when_the_network_returns(qtbot
     qtbot.waitUntil(lambda: svc.sync.health().queue_depth == 0, timeout=20000)
     import requests
 
-    stats = requests.get(f"{svc.oms.url}/api/v1/_stats", timeout=5).json()
+    from pathlib import Path
+
+    token = Path(svc.settings.oms.token_file).read_text().strip()  # the demo issued this station's token
+    stats = requests.get(f"{svc.oms.url}/api/v1/_stats", headers={"Authorization": f"Bearer {token}"},
+                         timeout=5).json()
     assert stats["events_unique"] == svc.core.events.count()
 
 

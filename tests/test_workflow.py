@@ -24,7 +24,7 @@ def serum_ok():
 @pytest.fixture
 def packer(core):
     core.operators.add(badge="P1", name="Li Na", role=Role.PACKER, pin="1234")
-    core.operators.add(badge="S1", name="Wang Wei", role=Role.SUPERVISOR, pin="9999")
+    core.operators.add(badge="S1", name="Wang Wei", role=Role.SUPERVISOR, pin="999999")
     return core
 
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
-DEMO_BADGES = "K-001 / 2222 (packer)   P-001 / 1111 (picker)   S-001 / 9999 (supervisor)"
+DEMO_BADGES = "K-001 / 2222 (packer)   P-001 / 1111 (picker)   S-001 / 999999 (supervisor)"
 
 
 class DemoPanel(QWidget):

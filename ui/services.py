@@ -83,6 +83,8 @@ def build_services(settings: Settings, *, demo: bool = False) -> Services:
         oms = serve_in_thread(settings.data_dir / "oms.sqlite3", seed="demo")
         proxy = FaultProxy(oms.port).start()
         settings.oms.url = proxy.url
+        # the demo OMS issues this station's own credential (0600 file), as an OMS administrator would
+        settings.oms.token_file = str(oms.write_token_file(settings.station.id, settings.data_dir / "oms-token"))
     core = open_core(settings)
     station = Station(core)
     sync = spool = scale = scanner = None

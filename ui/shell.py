@@ -102,5 +102,5 @@ def run_demo(*, data_dir: str | None = None, exit_when_shown: bool = False, verb
     s = demo_settings(d)
     if language:
         s.station.language = language
-    print(f"demo data in {d}; badges/PINs: K-001/2222 packer, P-001/1111 picker, S-001/9999 supervisor", flush=True)
+    print(f"demo data in {d}; badges/PINs: K-001/2222 packer, P-001/1111 picker, S-001/999999 supervisor", flush=True)
     return run_station(s, exit_when_shown=exit_when_shown, verbose=verbose, demo=True)

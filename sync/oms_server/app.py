@@ -1,28 +1,60 @@
-"""The reference OMS: FastAPI app implementing resources/openapi.yaml over its own SQLite DB."""
+"""The reference OMS: FastAPI app implementing resources/openapi.yaml (models in sync/contract.py) over
+SQLite (one process, the demo and tests) or PostgreSQL (several worker processes).
+
+Every endpoint needs a station's bearer token (`packstation oms-server token issue --station S1`); the
+station id of a request is the token's, never the body's. Request bodies are limited in size and must be
+strict JSON (no NaN/Infinity, no lone surrogates) before any endpoint sees them.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import ipaddress
 import json
+import logging
+import os
+import re
+import secrets
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import FastAPI, Header, HTTPException, Query, Response
+import anyio
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
-from sqlalchemy import create_engine, event, func, select, update
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
+from pydantic_core import from_json
+from sqlalchemy import create_engine, event, func, inspect, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from sync.contract import (
+    I64_MAX,
+    BatchReply,
+    ClaimReply,
+    ClaimRequest,
+    ErrorReply,
+    EventBatch,
+    OperatorList,
+    OrderStatus,
+    PickList,
+    PickListPage,
+    ProductPage,
+    ReleaseRequest,
+    ServerTime,
+    Stats,
+)
 from sync.oms_server import models as m
 from sync.oms_stats import make_router
 
-# SQLite stores 64-bit integers: anything larger from a client is a 422, not an OverflowError (500).
-I64_MAX = 2**63 - 1
-I64 = Annotated[int, Field(ge=-I64_MAX, le=I64_MAX)]
+log = logging.getLogger(__name__)
 
 API = "/api/v1"
+MAX_BODY_BYTES = 8 * 1024 * 1024  # a 5,000-event batch of ordinary events is ~2 MB
 
 DESCRIPTION = """\
 Contract between packstation stations and an order management system (OMS). All times are UTC
@@ -53,197 +85,11 @@ per-station gap-free `seq`). Lists support `updated_since` (ms) + opaque `cursor
 """
 
 
-# -- schemas (documentation + validation of what stations send) -----------------------------------
-
-class BarcodeM(BaseModel):
-    code: str
-    qty_per_scan: int = 1
-    kind: Literal["unit", "inner", "case"] = "unit"
-
-
-class LotRuleM(BaseModel):
-    required: bool = False
-    allowed: list[str] = []
-    min_days_to_expiry: int | None = None
-
-
-class ShipToM(BaseModel):
-    name: str = ""
-    phone: str = ""
-    address_lines: list[str] = []
-    city: str = ""
-    region: str = ""
-    postcode: str = ""
-    country: str = ""
-    warnings: list[str] = []
-
-
-class PickLineM(BaseModel):
-    id: str
-    sku: str
-    name: str = ""
-    style: str = ""
-    color: str = ""
-    size: str = ""
-    image_url: str = ""
-    qty: int
-    unit: str = "pcs"
-    bin: str = ""
-    bin_barcode: str = ""
-    bin_order: int = 0
-    barcodes: list[BarcodeM] = []
-    lot: LotRuleM = LotRuleM()
-    gift: bool = False
-    fragile: bool = False
-    serial_required: bool = False
-    weight_g: float | None = None
-
-
-class SiblingM(BaseModel):
-    code: str
-    sku: str
-    style: str = ""
-    color: str = ""
-    size: str = ""
-    name: str = ""
-
-
-class PickList(BaseModel):
-    id: str
-    order_no: str
-    status: Literal["open", "claimed", "in_progress", "done", "cancelled", "held"]
-    carrier: str = ""
-    service: str = ""
-    ship_to: ShipToM = ShipToM()
-    expected_weight_g: float | None = None
-    weight_tolerance_g: float | None = None
-    priority: int = 0
-    notes: str = ""
-    lines: list[PickLineM]
-    siblings: list[SiblingM] = []
-    updated_at: str = ""
-
-
-class PickListPage(BaseModel):
-    items: list[PickList]
-    next_cursor: str | None
-    server_time_ms: int
-
-
-class Product(BaseModel):
-    sku: str
-    name: str
-    style: str = ""
-    color: str = ""
-    size: str = ""
-    image_url: str = ""
-    weight_g: float | None = None
-    barcodes: list[BarcodeM] = []
-
-
-class ProductPage(BaseModel):
-    items: list[Product]
-    next_cursor: str | None
-    server_time_ms: int
-
-
-class ServerTime(BaseModel):
-    server_time_ms: int
-
-
-class ClaimRequest(BaseModel):
-    station_id: str = Field(min_length=1, max_length=64)
-    provisional: bool = False
-    claimed_at_ms: I64 | None = None
-
-
-class ReleaseRequest(BaseModel):
-    station_id: str = Field(min_length=1, max_length=64)
-    reason: str = ""
-
-
-class ClaimReply(BaseModel):
-    id: str
-    claimed_by: str | None
-    status: str
-
-
-class ErrorReply(BaseModel):
-    error: str
-    claimed_by: str | None = None
-    status: str | None = None
-
-
-class WireEvent(BaseModel):
-    id: str = Field(min_length=1, max_length=64)
-    station_id: str = Field(min_length=1, max_length=64)
-    seq: I64
-    operator_id: str | None = None
-    ts_utc_ms: I64
-    mono_ns: I64 = 0
-    type: str = Field(min_length=1, max_length=64)
-    kind: str | None = None
-    order_id: str | None = None
-    payload: dict[str, Any] = {}
-
-
-class EventBatch(BaseModel):
-    station_id: str = Field(min_length=1, max_length=64)
-    sent_at_ms: I64
-    clock_offset_ms: I64 | None = None
-    events: list[WireEvent] = Field(max_length=5000)
-
-
-class EventResult(BaseModel):
-    id: str
-    status: Literal["accepted", "duplicate", "rejected"]
-    reason: str | None = None
-
-
-class BatchReply(BaseModel):
-    results: list[EventResult]
-    server_time_ms: int
-
-
-class OrderStatus(BaseModel):
-    id: str
-    status: Literal["open", "claimed", "in_progress", "done", "cancelled", "held"]
-    reason: str | None = None
-
-
-class OperatorM(BaseModel):
-    id: str
-    badge: str
-    name: str
-    role: Literal["picker", "packer", "supervisor"]
-    pin_hash: str
-    active: bool
-
-
-class OperatorList(BaseModel):
-    items: list[OperatorM]
-
-
-class StationStats(BaseModel):
-    received: int
-    unique: int
-    duplicates: int
-    rejected: int
-    batches: int
-    last_clock_offset_ms: int | None = None
-
-
-class Stats(BaseModel):
-    events_received: int
-    events_unique: int
-    duplicates: int
-    rejected: int
-    per_station: dict[str, StationStats]
-
-
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
+
+# -- database ----------------------------------------------------------------------------------------
 
 def _on_connect(dbapi_conn, _rec) -> None:
     cur = dbapi_conn.cursor()
@@ -253,15 +99,226 @@ def _on_connect(dbapi_conn, _rec) -> None:
     cur.close()
 
 
-def make_engine(db_path: str | Path):
-    eng = create_engine(f"sqlite+pysqlite:///{db_path}", connect_args={"check_same_thread": False, "timeout": 10})
-    event.listen(eng, "connect", _on_connect)
-    m.metadata.create_all(eng)
+def is_postgres_url(db: str | Path) -> bool:
+    return str(db).startswith(("postgresql:", "postgresql+", "postgres:"))
+
+
+def make_engine(db: str | Path, *, create: bool = True):
+    """`db` is a SQLite file path or a PostgreSQL URL (postgresql://user@host/db; driver psycopg 3)."""
+    if is_postgres_url(db):
+        url = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", str(db))
+        # as many pooled connections as a worker's request threads may use at once: connections made and
+        # dropped per request (pool overflow) cost more than the requests themselves
+        eng = create_engine(url, pool_size=20, max_overflow=0, pool_timeout=30, pool_recycle=600)
+    else:
+        eng = create_engine(f"sqlite+pysqlite:///{db}", connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(eng, "connect", _on_connect)
+    if create:
+        _upgrade_old_sqlite(eng)
+        m.metadata.create_all(eng)
     return eng
 
 
-KNOWN_EVENT_TYPES_MAX = 64
+def _upgrade_old_sqlite(eng) -> None:
+    """A demo OMS file from before event ids were scoped by station: its events table is rebuilt (demo data)."""
+    if eng.dialect.name != "sqlite":
+        return
+    insp = inspect(eng)
+    if "events" in insp.get_table_names() and insp.get_pk_constraint("events")["constrained_columns"] != [
+            "station_id", "id"]:
+        log.warning("reference OMS: events table from an older version dropped (event ids are now per station)")
+        with eng.begin() as c:
+            c.exec_driver_sql("DROP TABLE events")
+            c.exec_driver_sql("DELETE FROM station_stats")
+
+
+def _insert(engine):
+    return pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+
+
+# -- station credentials -------------------------------------------------------------------------------
+
+STATION_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def issue_token(engine, station_id: str) -> str:
+    """A new bearer token for a station (shown once; the OMS keeps only its SHA-256)."""
+    if not STATION_ID_RE.match(station_id):
+        raise ValueError("a station id is 1-64 letters, digits, '_', '.', ':' or '-'")
+    token = "pst_" + secrets.token_urlsafe(32)
+    with engine.begin() as c:
+        c.execute(m.station_tokens.insert().values(token_hash=_token_hash(token), station_id=station_id,
+                                                   created_ms=now_ms()))
+    return token
+
+
+def revoke_tokens(engine, station_id: str) -> int:
+    with engine.begin() as c:
+        res = c.execute(update(m.station_tokens).where(m.station_tokens.c.station_id == station_id,
+                                                       m.station_tokens.c.revoked_ms.is_(None))
+                        .values(revoked_ms=now_ms()))
+    return res.rowcount
+
+
+def list_tokens(engine) -> list[dict[str, Any]]:
+    with engine.connect() as c:
+        rows = c.execute(select(m.station_tokens.c.station_id, m.station_tokens.c.created_ms,
+                                m.station_tokens.c.revoked_ms, m.station_tokens.c.token_hash)
+                         .order_by(m.station_tokens.c.station_id, m.station_tokens.c.created_ms)).all()
+    return [{"station_id": r.station_id, "created_ms": r.created_ms, "revoked_ms": r.revoked_ms,
+             "fingerprint": r.token_hash[:12]} for r in rows]
+
+
+# -- hostile input ---------------------------------------------------------------------------------------
+
+def _finite(x: Any) -> bool:
+    """No inf (1e400 parses to inf) anywhere in a decoded JSON document."""
+    if isinstance(x, float):
+        return x == x and x not in (float("inf"), float("-inf"))
+    if isinstance(x, dict):
+        return all(_finite(v) for v in x.values())
+    if isinstance(x, list):
+        return all(_finite(v) for v in x)
+    return True
+
+
+class BodyGuard:
+    """ASGI middleware in front of every endpoint, in this order: a valid station token (else 401; the
+    station goes to scope["state"]["oms_station"]), a body within `max_bytes` (else 413, declared or
+    streamed), and for JSON bodies strict JSON (no NaN/Infinity literals or overflowing floats, no lone
+    surrogates, valid UTF-8; else 400)."""
+
+    def __init__(self, app, check_token, max_bytes: int = MAX_BODY_BYTES, fast: dict | None = None) -> None:
+        self.app = app
+        self.check_token = check_token
+        self.max_bytes = max_bytes
+        self.fast = fast if fast is not None else {}
+
+    async def _fast_batch(self, sid: str, doc: Any, send) -> None:
+        """POST /events/batch without the framework around it (the hot path of hundreds of stations): the
+        contract's EventBatch model (on the document already decoded strictly above) and store_batch,
+        the same as the route; errors in the route's shapes (422 detail list, 403 detail)."""
+        try:
+            batch = EventBatch.model_validate(doc)
+        except ValidationError as exc:
+            errs = [{"loc": ["body", *[str(x) for x in e.get("loc", ())]], "msg": str(e.get("msg", ""))[:200]}
+                    for e in exc.errors()[:20]]
+            return await self._send_json(send, 422, {"error": "invalid_request", "detail": errs})
+        if batch.station_id is not None and batch.station_id != sid:
+            return await self._send_json(send, 403, {"detail": f"this token belongs to station {sid}, "
+                                                               f"not {batch.station_id}"})
+        reply = await anyio.to_thread.run_sync(self.fast["batch"], sid, batch)
+        return await self._send_json(send, 200, reply)
+
+    @staticmethod
+    async def _send_json(send, status: int, doc: Any) -> None:
+        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    @staticmethod
+    async def _reply(send, status: int, error: str, extra: list | None = None) -> None:
+        body = json.dumps({"error": error, "detail": error}).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                *(extra or [])]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if not scope["path"].startswith(API + "/"):  # /docs, /openapi.json: public, no data
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        authz = headers.get(b"authorization", b"")
+        scheme, _, token = authz.partition(b" ")
+        sid = None
+        if scheme.lower() == b"bearer" and 0 < len(token) <= 200:
+            tok = token.decode("latin-1").strip()
+            sid = self.check_token(tok, cached_only=True)  # a recently checked token: no thread, no query
+            if sid is None:
+                sid = await anyio.to_thread.run_sync(self.check_token, tok)
+        if sid is None:
+            return await self._reply(send, 401, "a valid station token is required",
+                                     [(b"www-authenticate", b"Bearer")])
+        scope.setdefault("state", {})["oms_station"] = sid
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            return await self.app(scope, receive, send)
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.max_bytes
+            except ValueError:
+                return await self._reply(send, 400, "bad Content-Length")
+            if too_big:
+                return await self._reply(send, 413, f"request body over {self.max_bytes} bytes",
+                                         [(b"connection", b"close")])
+        chunks, size, more = [], 0, True
+        while more:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return
+            chunk = msg.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return await self._reply(send, 413, f"request body over {self.max_bytes} bytes",
+                                         [(b"connection", b"close")])
+            chunks.append(chunk)
+            more = msg.get("more_body", False)
+        body = b"".join(chunks)
+        if body:
+            ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            if ctype == b"application/json" or ctype.endswith(b"+json"):
+                try:
+                    doc = from_json(body, allow_inf_nan=False)
+                except ValueError as e:
+                    return await self._reply(send, 400, f"body is not strict JSON: {str(e)[:120]}")
+                if not _finite(doc):
+                    return await self._reply(send, 400, "body is not strict JSON: number out of range")
+                if scope["path"] == API + "/events/batch" and scope["method"] == "POST" and "batch" in self.fast:
+                    return await self._fast_batch(sid, doc, send)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return await self.app(scope, replay, send)
+
+
+_PG_BATCH_SQL = text("""
+WITH new AS (
+    INSERT INTO events (station_id, id, seq, "type", doc, received_ms, clock_offset_ms)
+    SELECT :sid, u.id, u.seq, u.typ, u.doc, :t, CAST(:off AS bigint)
+    FROM unnest(CAST(:ids AS text[]), CAST(:seqs AS bigint[]), CAST(:types AS text[]), CAST(:docs AS text[]))
+         AS u(id, seq, typ, doc)
+    ON CONFLICT (station_id, id) DO NOTHING
+    RETURNING id
+), counters AS (
+    INSERT INTO station_stats AS s (station_id, received, unique_, duplicates, rejected, batches, last_clock_offset_ms)
+    VALUES (:sid, :rec, (SELECT count(*) FROM new), :dup + :ncand - (SELECT count(*) FROM new), :rej, 1,
+            CAST(:off AS bigint))
+    ON CONFLICT (station_id) DO UPDATE SET
+        received = s.received + EXCLUDED.received, unique_ = s.unique_ + EXCLUDED.unique_,
+        duplicates = s.duplicates + EXCLUDED.duplicates, rejected = s.rejected + EXCLUDED.rejected,
+        batches = s.batches + 1, last_clock_offset_ms = EXCLUDED.last_clock_offset_ms
+)
+SELECT id FROM new
+""")
+
+
+# -- cursors ---------------------------------------------------------------------------------------------
+
 MAX_LIMIT = 1000
+_CURSOR_RE = re.compile(r"^([0-9]{1,19}):(.{0,180})$", re.ASCII | re.DOTALL)
 
 
 def _enc_cursor(ms: int, key: str) -> str:
@@ -271,17 +328,85 @@ def _enc_cursor(ms: int, key: str) -> str:
 def _dec_cursor(cursor: str | None) -> tuple[int, str] | None:
     if not cursor:
         return None
-    ms, sep, key = cursor.partition(":")
-    if not sep or not ms.isdigit() or int(ms) > I64_MAX:
+    mt = _CURSOR_RE.match(cursor)
+    if not mt or int(mt.group(1)) > I64_MAX:
         raise HTTPException(400, "bad cursor")
-    return int(ms), key
+    return int(mt.group(1)), mt.group(2)
 
 
-def create_app(db_path: str | Path) -> FastAPI:
-    engine = make_engine(db_path)
-    lock = threading.Lock()  # one writer
-    app = FastAPI(title="packstation OMS contract", version="1.0.0", description=DESCRIPTION)
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# -- the app ---------------------------------------------------------------------------------------------
+
+TOKEN_CACHE_S = 2.0
+
+
+def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_cache_s: float | None = None) -> FastAPI:
+    """token_cache_s: how long a checked token is trusted without a look-up (default: env
+    PACKSTATION_OMS_TOKEN_CACHE_S or TOKEN_CACHE_S); revocations take effect within it."""
+    if token_cache_s is None:
+        token_cache_s = float(os.environ.get("PACKSTATION_OMS_TOKEN_CACHE_S", TOKEN_CACHE_S))
+    engine = make_engine(db)
+    sqlite = engine.dialect.name == "sqlite"
+    ins = _insert(engine)
+    # SQLite has one writer: serialise writes in this (single) process. PostgreSQL runs several worker
+    # processes; there row locks (SELECT ... FOR UPDATE) and INSERT ... ON CONFLICT keep claims and de-dup right.
+    write_lock = threading.Lock() if sqlite else contextlib.nullcontext()
+    app = FastAPI(title="packstation OMS contract", version="2.0.0", description=DESCRIPTION)
     app.state.engine = engine
+    token_cache: dict[str, tuple[str, float]] = {}
+
+    def check_token(token: str, cached_only: bool = False) -> str | None:
+        """The station of an issued, unrevoked token, else None. A valid token is remembered for
+        token_cache_s (a revocation takes effect within that time; 0: looked up on every request)."""
+        h = _token_hash(token)
+        now = time.monotonic()
+        hit = token_cache.get(h)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        if cached_only:
+            return None
+        with engine.connect() as c:
+            sid = c.execute(select(m.station_tokens.c.station_id).where(
+                m.station_tokens.c.token_hash == h, m.station_tokens.c.revoked_ms.is_(None))).scalar()
+        if sid is not None and token_cache_s > 0:
+            if len(token_cache) > 10_000:
+                token_cache.clear()
+            token_cache[h] = (sid, now + token_cache_s)
+        else:
+            token_cache.pop(h, None)
+        return sid
+
+    fast: dict[str, Any] = {}  # store_batch, defined with the routes below
+    app.add_middleware(BodyGuard, check_token=check_token, max_bytes=max_body_bytes, fast=fast)
+    bearer = HTTPBearer(auto_error=False, description="a station's token: `packstation oms-server token issue`")
+
+    def station(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:  # noqa: B008
+        """The calling station, from its bearer token (checked by BodyGuard before anything else)."""
+        sid = getattr(request.state, "oms_station", None)
+        if not sid:
+            raise HTTPException(401, "a valid station token is required", headers={"WWW-Authenticate": "Bearer"})
+        return sid
+
+    def _same_station(body_station: str | None, sid: str) -> None:
+        if body_station is not None and body_station != sid:
+            raise HTTPException(403, f"this token belongs to station {sid}, not {body_station}")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # the errors without the offending input (it may be huge or unprintable)
+        errs = [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))[:200]}
+                for e in exc.errors()[:20]]
+        return JSONResponse({"error": "invalid_request", "detail": errs}, status_code=422)
 
     def _expire_cancellations(conn) -> None:
         """Demo rule: an order with cancel_after_claim_ms is cancelled that long after its claim."""
@@ -293,6 +418,10 @@ def create_app(db_path: str | Path) -> FastAPI:
                    m.orders.c.claimed_at_ms + m.orders.c.cancel_after_claim_ms <= t)
             .values(status="cancelled", reason="cancelled by customer", updated_ms=t)
         )
+
+    def _expire() -> None:
+        with write_lock, engine.begin() as conn:
+            _expire_cancellations(conn)
 
     def _order_doc(row) -> dict[str, Any]:
         d = json.loads(row.doc)
@@ -315,29 +444,30 @@ def create_app(db_path: str | Path) -> FastAPI:
             return Response(status_code=304, headers={"ETag": etag})
         return JSONResponse(body, headers={"ETag": etag})
 
-    @app.get(f"{API}/time", response_model=ServerTime, tags=["time"])
-    def get_time() -> dict[str, int]:
+    auth = {401: {"model": ErrorReply, "description": "no valid station token"}}
+    auth403 = {**auth, 403: {"model": ErrorReply, "description": "station_id in the body is not the token's"}}
+
+    @app.get(f"{API}/time", response_model=ServerTime, tags=["time"], responses=auth)
+    def get_time(sid: str = Depends(station)) -> dict[str, int]:
         return {"server_time_ms": now_ms()}
 
-    @app.get(f"{API}/picklists", response_model=PickListPage, responses={304: {"description": "Not modified"}})
+    @app.get(f"{API}/picklists", response_model=PickListPage,
+             responses={304: {"description": "Not modified"}, 400: {"model": ErrorReply}, **auth})
     def list_picklists(
-        station_id: str | None = Query(None, max_length=64),
         updated_since: int | None = Query(None, ge=0, le=I64_MAX),
         cursor: str | None = Query(None, max_length=200),
         limit: int = Query(200, ge=1, le=MAX_LIMIT),
         if_none_match: str | None = Header(None),
+        sid: str = Depends(station),
     ) -> Response:
         cur = _dec_cursor(cursor)
-        with lock, engine.begin() as conn:
-            _expire_cancellations(conn)
+        _expire()
         q = select(m.orders).order_by(m.orders.c.updated_ms, m.orders.c.id).limit(limit + 1)
         if updated_since is not None:
             q = q.where(m.orders.c.updated_ms > updated_since)
-        else:  # first full pull: only what a station may work
+        else:  # first full pull: only what this station may work (changes incl. claims by others always reach it)
             q = q.where(m.orders.c.status.in_(["open", "claimed", "in_progress", "held"]))
-        if station_id and updated_since is None:  # changes (incl. claims by others) always reach a station
-            q = q.where((m.orders.c.claimed_by.is_(None)) | (m.orders.c.claimed_by == station_id)
-                        | (m.orders.c.status.in_(["cancelled", "done"])))
+            q = q.where((m.orders.c.claimed_by.is_(None)) | (m.orders.c.claimed_by == sid))
         if cur:
             q = q.where((m.orders.c.updated_ms > cur[0]) | ((m.orders.c.updated_ms == cur[0]) & (m.orders.c.id > cur[1])))
         with engine.connect() as conn:
@@ -350,44 +480,52 @@ def create_app(db_path: str | Path) -> FastAPI:
             items.append(d)
         return _etag_reply({"items": items, "next_cursor": nxt, "server_time_ms": now_ms()}, if_none_match)
 
-    @app.get(f"{API}/picklists/{{picklist_id}}", response_model=PickList, responses={404: {"model": ErrorReply}})
-    def get_picklist(picklist_id: str) -> Response:
-        with lock, engine.begin() as conn:
-            _expire_cancellations(conn)
+    @app.get(f"{API}/picklists/{{picklist_id}}", response_model=PickList,
+             responses={404: {"model": ErrorReply}, **auth})
+    def get_picklist(picklist_id: str, sid: str = Depends(station)) -> Response:
+        _expire()
         with engine.connect() as conn:
             row = conn.execute(select(m.orders).where(m.orders.c.id == picklist_id)).first()
         if row is None:
             return JSONResponse({"error": "not_found"}, status_code=404)
-        return JSONResponse(_order_doc(row))
+        d = _order_doc(row)
+        d["claimed_by"] = row.claimed_by
+        return JSONResponse(d)
 
     @app.post(f"{API}/picklists/{{picklist_id}}/claim", response_model=ClaimReply,
-              responses={404: {"model": ErrorReply}, 409: {"model": ErrorReply}})
-    def claim(picklist_id: str, body: ClaimRequest) -> Response:
+              responses={404: {"model": ErrorReply}, 409: {"model": ErrorReply}, **auth403})
+    def claim(picklist_id: str, body: ClaimRequest, sid: str = Depends(station)) -> Response:
+        _same_station(body.station_id, sid)
         t = now_ms()
-        with lock, engine.begin() as conn:
+        with write_lock, engine.begin() as conn:
             _expire_cancellations(conn)
-            row = conn.execute(select(m.orders).where(m.orders.c.id == picklist_id)).first()
+            row = conn.execute(select(m.orders).where(m.orders.c.id == picklist_id).with_for_update()).first()
             if row is None:
                 return JSONResponse({"error": "not_found"}, status_code=404)
             if row.status in ("cancelled", "held", "done"):
                 return JSONResponse({"error": "not_claimable", "status": row.status}, status_code=409)
-            if row.claimed_by and row.claimed_by != body.station_id:
+            if row.claimed_by and row.claimed_by != sid:
                 return JSONResponse({"error": "claimed_by_other", "claimed_by": row.claimed_by,
                                      "status": row.status}, status_code=409)
-            if row.claimed_by != body.station_id:
+            status = row.status
+            if row.claimed_by != sid:
+                status = "claimed"
                 conn.execute(update(m.orders).where(m.orders.c.id == picklist_id)
-                             .values(claimed_by=body.station_id, claimed_at_ms=t, status="claimed", updated_ms=t))
-        return JSONResponse({"id": picklist_id, "claimed_by": body.station_id, "status": "claimed"})
+                             .values(claimed_by=sid, claimed_at_ms=t, status=status, updated_ms=t))
+        return JSONResponse({"id": picklist_id, "claimed_by": sid, "status": status})
 
     @app.post(f"{API}/picklists/{{picklist_id}}/release", response_model=ClaimReply,
-              responses={404: {"model": ErrorReply}, 409: {"model": ErrorReply}})
-    def release(picklist_id: str, body: ReleaseRequest) -> Response:
+              responses={404: {"model": ErrorReply}, 409: {"model": ErrorReply}, **auth403})
+    def release(picklist_id: str, body: ReleaseRequest, sid: str = Depends(station)) -> Response:
+        _same_station(body.station_id, sid)
         t = now_ms()
-        with lock, engine.begin() as conn:
-            row = conn.execute(select(m.orders).where(m.orders.c.id == picklist_id)).first()
+        with write_lock, engine.begin() as conn:
+            row = conn.execute(select(m.orders).where(m.orders.c.id == picklist_id).with_for_update()).first()
             if row is None:
                 return JSONResponse({"error": "not_found"}, status_code=404)
-            if row.claimed_by and row.claimed_by != body.station_id:
+            if row.claimed_by is None:  # nothing to release (a retried release lands here): no change
+                return JSONResponse({"id": picklist_id, "claimed_by": None, "status": row.status})
+            if row.claimed_by != sid:  # only the claiming station releases
                 return JSONResponse({"error": "claimed_by_other", "claimed_by": row.claimed_by,
                                      "status": row.status}, status_code=409)
             status = row.status if row.status in ("cancelled", "held", "done") else "open"
@@ -395,58 +533,84 @@ def create_app(db_path: str | Path) -> FastAPI:
                          .values(claimed_by=None, claimed_at_ms=None, status=status, updated_ms=t))
         return JSONResponse({"id": picklist_id, "claimed_by": None, "status": status})
 
-    @app.post(f"{API}/events/batch", response_model=BatchReply)
-    def events_batch(batch: EventBatch) -> dict[str, Any]:
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    def _pg_store_batch(sid: str, t: int, offset: int | None, candidates: dict[str, dict[str, Any]], rec: int,
+                        dup: int, rej: int) -> set[str]:
+        """PostgreSQL: the events and the station's counters in one statement, one round trip (a data-modifying
+        CTE is atomic); ON CONFLICT keeps concurrent retries of the same batch from storing anything twice."""
+        rows = list(candidates.values())
+        with autocommit.connect() as conn:
+            got = conn.execute(_PG_BATCH_SQL, {
+                "sid": sid, "t": t, "off": offset, "rec": rec, "dup": dup, "rej": rej, "ncand": len(rows),
+                "ids": [r["id"] for r in rows], "seqs": [r["seq"] for r in rows], "types": [r["type"] for r in rows],
+                "docs": [r["doc"] for r in rows]}).scalars()
+            return set(got)
+
+    def store_batch(sid: str, batch: EventBatch) -> dict[str, Any]:
+        """Store a station's batch; the reply. Event ids are unique per station: one station can never squat
+        another's ids. Used by the route below and by BodyGuard's fast path (same model, same code)."""
         t = now_ms()
         results: list[dict[str, Any]] = []
-        ids = [e.id for e in batch.events]
-        with lock, engine.begin() as conn:
-            existing = set()
-            for i in range(0, len(ids), 500):
-                existing.update(conn.execute(select(m.events.c.id).where(m.events.c.id.in_(ids[i:i + 500]))).scalars())
-            rows = []
-            seen: set[str] = set()
-            per: dict[str, list[int]] = {}
-            for e in batch.events:
-                st = per.setdefault(e.station_id, [0, 0, 0, 0])
-                st[0] += 1
-                if e.id in existing or e.id in seen:
-                    results.append({"id": e.id, "status": "duplicate"})
-                    st[2] += 1
-                    continue
-                if e.station_id != batch.station_id:
-                    results.append({"id": e.id, "status": "rejected", "reason": "station_id differs from the batch"})
-                    st[3] += 1
-                    continue
-                if e.seq < 1:
-                    results.append({"id": e.id, "status": "rejected", "reason": "seq must be >= 1"})
-                    st[3] += 1
-                    continue
-                seen.add(e.id)
-                st[1] += 1
-                rows.append({"id": e.id, "station_id": e.station_id, "seq": e.seq, "type": e.type,
-                             "doc": json.dumps(e.model_dump(), ensure_ascii=False), "received_ms": t,
-                             "clock_offset_ms": batch.clock_offset_ms})
-                results.append({"id": e.id, "status": "accepted"})
-            if rows:
-                conn.execute(m.events.insert(), rows)
-            per.setdefault(batch.station_id, [0, 0, 0, 0])
-            for sid, (rec, uni, dup, rej) in per.items():
-                stmt = sqlite_insert(m.station_stats).values(
-                    station_id=sid, received=rec, unique_=uni, duplicates=dup, rejected=rej,
-                    batches=1 if sid == batch.station_id else 0, last_clock_offset_ms=batch.clock_offset_ms)
-                stmt = stmt.on_conflict_do_update(index_elements=["station_id"], set_={
-                    "received": m.station_stats.c.received + rec, "unique_": m.station_stats.c.unique_ + uni,
-                    "duplicates": m.station_stats.c.duplicates + dup, "rejected": m.station_stats.c.rejected + rej,
-                    "batches": m.station_stats.c.batches + (1 if sid == batch.station_id else 0),
-                    "last_clock_offset_ms": batch.clock_offset_ms})
-                conn.execute(stmt)
+        candidates: dict[str, dict[str, Any]] = {}
+        rec, dup, rej = len(batch.events), 0, 0
+        for e in batch.events:
+            if e.id in candidates:
+                results.append({"id": e.id, "status": "duplicate", "reason": None})
+                dup += 1
+            elif e.station_id != sid:
+                results.append({"id": e.id, "status": "rejected",
+                                "reason": f"station_id {e.station_id!r} is not the token's station"})
+                rej += 1
+            elif e.seq < 1:
+                results.append({"id": e.id, "status": "rejected", "reason": "seq must be >= 1"})
+                rej += 1
+            else:
+                candidates[e.id] = {"id": e.id, "station_id": sid, "seq": e.seq, "type": e.type,
+                                    "doc": json.dumps(e.model_dump(), ensure_ascii=False), "received_ms": t,
+                                    "clock_offset_ms": batch.clock_offset_ms}
+                results.append({"id": e.id, "status": None})
+        if not sqlite:
+            inserted = _pg_store_batch(sid, t, batch.clock_offset_ms, candidates, rec, dup, rej)
+            for r in results:
+                if r["status"] is None:
+                    r["status"], r["reason"] = ("accepted" if r["id"] in inserted else "duplicate"), None
+            return {"results": results, "server_time_ms": now_ms()}
+        inserted = set()
+        with write_lock, engine.begin() as conn:
+            rows = list(candidates.values())
+            for i in range(0, len(rows), 500):
+                stmt = (ins(m.events).values(rows[i:i + 500])
+                        .on_conflict_do_nothing(index_elements=["station_id", "id"]).returning(m.events.c.id))
+                inserted.update(conn.execute(stmt).scalars())
+            for r in results:
+                if r["status"] is None:
+                    r["status"], r["reason"] = ("accepted" if r["id"] in inserted else "duplicate"), None
+            uni = len(inserted)
+            dup += len(candidates) - uni
+            stmt = ins(m.station_stats).values(
+                station_id=sid, received=rec, unique_=uni, duplicates=dup, rejected=rej, batches=1,
+                last_clock_offset_ms=batch.clock_offset_ms)
+            stmt = stmt.on_conflict_do_update(index_elements=["station_id"], set_={
+                "received": m.station_stats.c.received + rec, "unique_": m.station_stats.c.unique_ + uni,
+                "duplicates": m.station_stats.c.duplicates + dup, "rejected": m.station_stats.c.rejected + rej,
+                "batches": m.station_stats.c.batches + 1, "last_clock_offset_ms": batch.clock_offset_ms})
+            conn.execute(stmt)
         return {"results": results, "server_time_ms": now_ms()}
 
-    @app.get(f"{API}/orders/{{order_id}}/status", response_model=OrderStatus, responses={404: {"model": ErrorReply}})
-    def order_status(order_id: str) -> Response:
-        with lock, engine.begin() as conn:
-            _expire_cancellations(conn)
+    fast["batch"] = store_batch
+
+    @app.post(f"{API}/events/batch", response_model=BatchReply, responses=auth403)
+    def events_batch(batch: EventBatch, sid: str = Depends(station)) -> Any:
+        """Event ids are unique per station: one station can never squat another's ids. (Ordinary JSON
+        requests are answered by BodyGuard's fast path with the same model and store_batch.)"""
+        _same_station(batch.station_id, sid)
+        return JSONResponse(store_batch(sid, batch))
+
+    @app.get(f"{API}/orders/{{order_id}}/status", response_model=OrderStatus,
+             responses={404: {"model": ErrorReply}, **auth})
+    def order_status(order_id: str, sid: str = Depends(station)) -> Response:
+        _expire()
         with engine.connect() as conn:
             row = conn.execute(select(m.orders.c.id, m.orders.c.status, m.orders.c.reason)
                                .where(m.orders.c.id == order_id)).first()
@@ -454,19 +618,25 @@ def create_app(db_path: str | Path) -> FastAPI:
             return JSONResponse({"error": "not_found"}, status_code=404)
         return JSONResponse({"id": row.id, "status": row.status, "reason": row.reason})
 
-    @app.get(f"{API}/operators", response_model=OperatorList)
-    def list_operators() -> dict[str, Any]:
+    @app.get(f"{API}/operators", response_model=OperatorList,
+             responses={**auth, 403: {"model": ErrorReply, "description": "PIN hashes only over TLS or loopback"}})
+    def list_operators(request: Request, sid: str = Depends(station)) -> dict[str, Any]:
+        """PIN hashes go only to an authenticated station, and only over TLS (or on the same machine)."""
+        if request.url.scheme != "https" and not _is_loopback(request.client.host if request.client else None):
+            raise HTTPException(403, "operator PIN hashes are only served over TLS")
         with engine.connect() as conn:
             rows = conn.execute(select(m.operators).order_by(m.operators.c.id)).all()
         return {"items": [{"id": r.id, "badge": r.badge, "name": r.name, "role": r.role, "pin_hash": r.pin_hash,
                            "active": bool(r.active)} for r in rows]}
 
-    @app.get(f"{API}/products", response_model=ProductPage, responses={304: {"description": "Not modified"}})
+    @app.get(f"{API}/products", response_model=ProductPage,
+             responses={304: {"description": "Not modified"}, 400: {"model": ErrorReply}, **auth})
     def list_products(
         updated_since: int | None = Query(None, ge=0, le=I64_MAX),
         cursor: str | None = Query(None, max_length=200),
         limit: int = Query(500, ge=1, le=MAX_LIMIT),
         if_none_match: str | None = Header(None),
+        sid: str = Depends(station),
     ) -> Response:
         cur = _dec_cursor(cursor)
         q = select(m.products).order_by(m.products.c.updated_ms, m.products.c.sku).limit(limit + 1)
@@ -482,8 +652,8 @@ def create_app(db_path: str | Path) -> FastAPI:
         return _etag_reply({"items": items, "next_cursor": nxt, "server_time_ms": now_ms()}, if_none_match)
 
     @app.get(f"{API}/images/{{name}}", response_class=Response,
-             responses={200: {"content": {"image/png": {}}}, 404: {"model": ErrorReply}})
-    def get_image(name: str) -> Response:
+             responses={200: {"content": {"image/png": {}}}, 404: {"model": ErrorReply}, **auth})
+    def get_image(name: str, sid: str = Depends(station)) -> Response:
         with engine.connect() as conn:
             row = conn.execute(select(m.images).where(m.images.c.name == name)).first()
         if row is None:
@@ -491,8 +661,8 @@ def create_app(db_path: str | Path) -> FastAPI:
         etag = '"' + hashlib.sha1(row.data).hexdigest() + '"'
         return Response(row.data, media_type=row.content_type, headers={"ETag": etag, "Cache-Control": "max-age=86400"})
 
-    @app.get(f"{API}/_stats", response_model=Stats)
-    def stats() -> dict[str, Any]:
+    @app.get(f"{API}/_stats", response_model=Stats, responses=auth)
+    def stats(sid: str = Depends(station)) -> dict[str, Any]:
         with engine.connect() as conn:
             rows = conn.execute(select(m.station_stats)).all()
             unique_total = conn.execute(select(func.count()).select_from(m.events)).scalar() or 0
@@ -524,7 +694,5 @@ def create_app(db_path: str | Path) -> FastAPI:
         out.sort(key=lambda r: r[2])
         return out
 
-    app.include_router(make_router(stats_rows))
+    app.include_router(make_router(stats_rows), dependencies=[Depends(station)], responses=auth)
     return app
-
-

@@ -1,8 +1,9 @@
-"""The reference OMS's own tables (SQLAlchemy Core) — not the station schema."""
+"""The reference OMS's own tables (SQLAlchemy Core) — not the station schema. Portable between SQLite and
+PostgreSQL: times in ms and sequence numbers are BIGINT (PostgreSQL's INTEGER is 32-bit)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -10,7 +11,7 @@ products = Table(
     "products", metadata,
     Column("sku", String(128), primary_key=True),
     Column("doc", Text, nullable=False),
-    Column("updated_ms", Integer, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
     Index("ix_products_updated", "updated_ms", "sku"),
 )
 
@@ -21,34 +22,35 @@ orders = Table(
     Column("status", String(32), nullable=False),
     Column("reason", Text),
     Column("claimed_by", String(64)),
-    Column("claimed_at_ms", Integer),
+    Column("claimed_at_ms", BigInteger),
     # demo: the customer cancels this many ms after a station claims the order (None: never)
-    Column("cancel_after_claim_ms", Integer),
+    Column("cancel_after_claim_ms", BigInteger),
     Column("doc", Text, nullable=False),
-    Column("updated_ms", Integer, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
     Index("ix_orders_updated", "updated_ms", "id"),
 )
 
 events = Table(
     "events", metadata,
+    # event ids are unique per station: station B cannot squat station A's ids
+    Column("station_id", String(64), primary_key=True),
     Column("id", String(64), primary_key=True),
-    Column("station_id", String(64), nullable=False),
-    Column("seq", Integer),
+    Column("seq", BigInteger),
     Column("type", String(64)),
     Column("doc", Text, nullable=False),
-    Column("received_ms", Integer, nullable=False),
-    Column("clock_offset_ms", Integer),
+    Column("received_ms", BigInteger, nullable=False),
+    Column("clock_offset_ms", BigInteger),
 )
 
 station_stats = Table(
     "station_stats", metadata,
     Column("station_id", String(64), primary_key=True),
-    Column("received", Integer, nullable=False, default=0),
-    Column("unique_", Integer, nullable=False, default=0),
-    Column("duplicates", Integer, nullable=False, default=0),
-    Column("rejected", Integer, nullable=False, default=0),
-    Column("batches", Integer, nullable=False, default=0),
-    Column("last_clock_offset_ms", Integer),
+    Column("received", BigInteger, nullable=False, default=0),
+    Column("unique_", BigInteger, nullable=False, default=0),
+    Column("duplicates", BigInteger, nullable=False, default=0),
+    Column("rejected", BigInteger, nullable=False, default=0),
+    Column("batches", BigInteger, nullable=False, default=0),
+    Column("last_clock_offset_ms", BigInteger),
 )
 
 operators = Table(
@@ -66,4 +68,12 @@ images = Table(
     Column("name", String(200), primary_key=True),
     Column("content_type", String(64), nullable=False),
     Column("data", LargeBinary, nullable=False),
+)
+
+station_tokens = Table(
+    "station_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 of the bearer token; the token is never kept
+    Column("station_id", String(64), nullable=False, index=True),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("revoked_ms", BigInteger),
 )

@@ -16,7 +16,7 @@ COLORS = {"RED": (200, 40, 40), "BLUE": (40, 80, 200), "BLACK": (30, 30, 30), "G
 
 OPERATORS = [("OP-P1", "P-001", "Li Wei 李伟", "picker", "1111"),
              ("OP-K1", "K-001", "Zhang Min 张敏", "packer", "2222"),
-             ("OP-S1", "S-001", "Wang Fang 王芳", "supervisor", "9999")]
+             ("OP-S1", "S-001", "Wang Fang 王芳", "supervisor", "999999")]
 
 # Orders cancelled while being worked: the OMS cancels them this many ms after a station claims them.
 CANCEL_AFTER_CLAIM = {"SO-1005": 3_000, "SO-1013": 3_000}
