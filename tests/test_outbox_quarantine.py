@@ -25,11 +25,12 @@ def env(tmp_path, settings):
     from sync.service import SyncService
 
     srv = serve_in_thread(tmp_path / "oms.sqlite3", seed="demo")
+    srv.token = srv.issue_token("ST-Q")
     settings.station.id = "ST-Q"
     settings.oms.url = srv.url
     settings.oms.batch_size = 50
     core = open_core(settings)
-    svc = SyncService(core, settings, client=OmsClient(srv.url, max_retries=0, read_timeout_s=5))
+    svc = SyncService(core, settings, client=OmsClient(srv.url, token=srv.token, max_retries=0, read_timeout_s=5))
     got: list[tuple[str, dict]] = []
     svc.add_listener(lambda k, d: got.append((k, d)))
     yield srv, core, svc, got
@@ -47,15 +48,16 @@ def _received(srv) -> list[int]:
         return sorted(json.loads(d)["seq"] for d in c.execute(select(m.events.c.doc)).scalars())
 
 
-LINE = {"id": "1", "sku": "TEE-RED-M", "qty": 1, "barcodes": ["6900000000014"]}
+LINE = {"id": "1", "sku": "TEE-RED-M", "qty": 1, "barcodes": [{"code": "6900000000014"}]}
 
 
 @pytest.mark.parametrize("where, value", [("expected_weight_g", "NaN"), ("expected_weight_g", "Infinity"),
                                           ("weight_tolerance_g", "-Infinity"), ("line", "NaN")])
 def test_a_nan_or_infinite_weight_from_the_oms_is_refused_with_the_pick_list_and_the_others_are_kept(
         where, value):
-    bad = {"id": "SO-BAD", "lines": [dict(LINE)], "expected_weight_g": 500}
-    body = json.dumps({"items": [bad, {"id": "SO-GOOD", "lines": [dict(LINE)], "expected_weight_g": 500}],
+    bad = {"id": "SO-BAD", "order_no": "SO-BAD", "status": "open", "lines": [dict(LINE)], "expected_weight_g": 500}
+    good = {"id": "SO-GOOD", "order_no": "SO-GOOD", "status": "open", "lines": [dict(LINE)], "expected_weight_g": 500}
+    body = json.dumps({"items": [bad, good],
                        "next_cursor": None, "server_time_ms": 1_780_000_000_000})
     # Python's own parser (and so requests' .json()) happily reads NaN and Infinity
     if where == "line":
@@ -108,7 +110,7 @@ def test_an_event_the_oms_refuses_for_good_is_isolated_and_quarantined_with_the_
     for i in range(40):
         # the OMS contract takes types of at most 64 characters: it answers 422 for the whole batch
         core.events.append("scan" if i != 22 else "x" * 70, {"i": i}, order_id="SO-1001")
-    client = OmsClient(srv.url, max_retries=0)  # no station-side guard: the OMS's refusal is what is tested
+    client = OmsClient(srv.url, token=srv.token, max_retries=0)  # no station-side guard: the OMS's refusal is what is tested
     rounds = 0
     while True:
         rounds += 1
@@ -128,7 +130,7 @@ def test_a_refusal_of_the_batch_itself_quarantines_nothing(env):
     srv, core, svc, got = env
     for i in range(5):
         core.events.append("scan", {"i": i})
-    client = OmsClient(srv.url, max_retries=0)
+    client = OmsClient(srv.url, token=srv.token, max_retries=0)
     with pytest.raises(BatchRefused) as e:
         drain(client, core.store, "S" * 65, batch_size=5)
     with pytest.raises(OmsError, match="station_id"):
@@ -149,7 +151,7 @@ def test_an_absurd_time_reply_is_ignored_and_never_poisons_a_batch(env, caplog):
     srv, core, svc, got = env
     from sync.service import KV_OFFSET, SyncService
 
-    client = OmsClient(srv.url, max_retries=0)
+    client = OmsClient(srv.url, token=srv.token, max_retries=0)
     core.events.append("scan", {"i": 0})
     with pytest.raises(BatchRefused):  # what an absurd offset does to a batch at the OMS
         drain(client, core.store, "ST-Q", clock_offset_ms=10**30)
@@ -171,7 +173,7 @@ def test_an_absurd_time_reply_is_ignored_and_never_poisons_a_batch(env, caplog):
     assert svc.health().queue_depth == 0 and svc.health().rejected_count == 0
     off = core.store.get_kv(KV_OFFSET)
     assert off is not None and abs(off) < 60_000
-    st = requests.get(srv.url + "/api/v1/_stats", timeout=5).json()
+    st = requests.get(srv.url + "/api/v1/_stats", headers={"Authorization": f"Bearer {srv.token}"}, timeout=5).json()
     assert st["per_station"]["ST-Q"]["unique"] == 10
 
 

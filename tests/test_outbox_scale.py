@@ -106,7 +106,7 @@ def polling(tmp_path, settings):
     srv = serve_in_thread(tmp_path / "oms.sqlite3", seed="demo")
     settings.station.id = "ST-P"
     core = open_core(settings)
-    svc = SyncService(core, settings, client=OmsClient(srv.url))
+    svc = SyncService(core, settings, client=OmsClient(srv.url, token=srv.issue_token(settings.station.id)))
     yield srv, svc
     svc.client.close()
     core.close()
