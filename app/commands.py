@@ -122,7 +122,7 @@ def _bench(args) -> int:
     from app.bench import all_figures, run
 
     if args.list:
-        for name in all_figures(full=args.full):
+        for name in all_figures():
             print(name)
         return 0
     only = [x.strip() for x in args.only.split(",")] if args.only else None

@@ -126,7 +126,7 @@ def _moments(n_runs: int, statements: int, duration_s: float) -> list[tuple[str,
     for i in range(n_runs):
         frac = (i // 2 + 0.5) / ((n_runs + 1) // 2)
         if i % 2 == 0:
-            out.append(("at", str(max(1, round(frac * (statements + 1))))))
+            out.append(("at", str(min(statements, max(1, round(frac * (statements + 1)))))))
         else:
             out.append(("after", f"{frac * duration_s * 1.1:.4f}"))
     return out
@@ -142,22 +142,26 @@ def test_sigkill_during_first_start_and_upgrade_migrations_never_bricks_the_stat
         n_up, t_up = z.measure(str(tmp_path / "measure-up.sqlite3"))
         assert n_first > 20 and n_up > 3, (n_first, n_up)  # every CREATE counted: the kill points are real
 
-        outcomes = []
+        outcomes = []  # (mode, outcome)
         for i, (mode, arg) in enumerate(_moments(FIRST_STARTS, n_first, t_first)):
             db = tmp_path / f"first-{i}.sqlite3"
-            outcomes.append(z.start(str(db), mode, arg))
+            outcomes.append((mode, z.start(str(db), mode, arg)))
             assert _station_starts_with_the_full_schema(db) == 0, (mode, arg)
         for i, (mode, arg) in enumerate(_moments(UPGRADES, n_up, t_up)):
             db = tmp_path / f"up-{i}.sqlite3"
             shutil.copy(old, db)
-            outcomes.append(z.start(str(db), mode, arg))
+            outcomes.append((mode, z.start(str(db), mode, arg)))
             assert _station_starts_with_the_full_schema(db) == 300, (mode, arg)  # queued events kept
     finally:
         z.close()
-    # the kills really happened (the last moments may land after the child finished)
-    assert outcomes.count("killed") >= 0.8 * (FIRST_STARTS + UPGRADES), outcomes
+    # the kills really happened: every kill at a statement count (deterministic); the kills after a delay
+    # depend on the machine's load (a late one lands after the child finished), so only some are required
+    at = [o for m, o in outcomes if m == "at"]
+    after = [o for m, o in outcomes if m == "after"]
+    assert at.count("killed") == len(at), outcomes
+    assert after.count("killed") >= 1, outcomes
     print(f"first start: {n_first} statements in {t_first * 1000:.0f} ms; upgrade: {n_up} in {t_up * 1000:.0f} ms; "
-          f"killed {outcomes.count('killed')} of {len(outcomes)}")
+          f"killed {at.count('killed') + after.count('killed')} of {len(outcomes)}")
 
 
 def test_a_half_built_schema_from_an_older_release_is_rebuilt(tmp_path):
