@@ -11,19 +11,18 @@ stored EAN-13 matches a scanned GTIN-14 with a leading 0):
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from app import schema
 from app.barcodes import gtin_key
+from app.gcpause import gc_paused
 from app.picklist import PickList
 from app.store import Store
 
@@ -112,20 +111,6 @@ class CodeIndex:
         if len(found) > 1:
             found.sort()
         return [self.values[p] for p in found]
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a big index is built: the objects it allocates are all kept,
-    so the collections it would trigger only walk the heap for nothing (half of a 10,000-line order's
-    indexing time). Collection resumes, as it was, when the block ends."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 class OrderIndex:

@@ -43,9 +43,10 @@ from sqlalchemy import or_, select
 
 from app import schema
 from app.barcodes import normalise
-from app.catalog import Catalog, OrderIndex, gc_paused
+from app.catalog import Catalog, OrderIndex
 from app.core import StationCore
 from app.events import Event, EventType
+from app.gcpause import gc_paused
 from app.messages import text
 from app.operators import Operator
 from app.picklist import SHORT_REASONS, PickLine, PickList

@@ -121,7 +121,8 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
     win.activateWindow()
     station = svc.station
     m = {"orders": 0, "scans": 0, "stalls": 0, "max_stall_ms": 0.0, "fallbacks": {}, "rss": [],
-         "stuck": 0, "rescans": 0, "t0": time.monotonic()}
+         "stuck": 0, "rescans": 0, "retries": 0,
+         "t0": time.monotonic()}
 
     # event-loop stalls: a 20 ms timer whose callbacks arrive more than 100 ms late
     clock = QElapsedTimer()
@@ -238,26 +239,47 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
             yield 0.05
         return False
 
+    def give_up(sess):
+        """Leave an order the driver could not finish (a scan split by a stall cascades): back to the queue."""
+        m["stuck"] += 1
+        burst("@@ACK")
+        burst("@@BACK")
+        yield 0.3
+        if station.active is sess:
+            fallback("back_escape")
+            key(Qt.Key.Key_Escape)
+            yield 0.3
+
+    def count_step(sess, step):
+        for ln in sess.picklist.walking_order():
+            lp = sess.progress[ln.id]
+            left = ln.qty - lp.scanned - lp.short_qty
+            if left <= 0:
+                continue
+            code = next(b.code for b in ln.barcodes if b.qty_per_scan == 1)
+            if step == Step.PICK and ln.bin_barcode:
+                burst(ln.bin_barcode)
+                yield 0.01
+            for _ in range(left):
+                burst(code)
+                yield 0.01
+
     def work_order(sess):
         oid = sess.order_id
-        for _ in range(4):  # PICK then VERIFY
+        for _ in range(6):  # PICK then VERIFY, with retries after an error (acknowledged, then rescanned)
             if sess.step not in (Step.PICK, Step.VERIFY):
                 break
             step = sess.step
-            for ln in sess.picklist.walking_order():
-                lp = sess.progress[ln.id]
-                code = next(b.code for b in ln.barcodes if b.qty_per_scan == 1)
-                if step == Step.PICK and ln.bin_barcode:
-                    burst(ln.bin_barcode)
-                    yield 0.01
-                for _ in range(ln.qty - lp.scanned - lp.short_qty):
-                    burst(code)
-                    yield 0.01
+            yield from count_step(sess, step)
             burst("@@COMPLETE")
             ok = yield from wait_for(lambda step=step: sess.step != step, 2)
             if not ok:
-                m["stuck"] += 1
-                return
+                m["retries"] += 1
+                burst("@@ACK")
+                yield 0.1
+        if sess.step in (Step.PICK, Step.VERIFY):
+            yield from give_up(sess)
+            return
         if sess.step == Step.PACK:
             for ln in sess.picklist.lines:
                 if ln.gift and not sess.gift_ok(ln.id):
@@ -295,8 +317,7 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
             yield from wait_for(lambda: station.active is None or station.active.order_id != oid, 3)
             yield 0.5  # the packer takes the parcel off; the screen goes back to the queue
         else:
-            m["stuck"] += 1
-            burst("@@ACK")
+            yield from give_up(sess)
 
     gen = driver()
 
@@ -412,6 +433,7 @@ def soak(minutes: float, workdir: Path, orders: int) -> dict:
         "scans": sum(p.get("scans", 0) for p in parts),
         "stuck_orders": sum(p.get("stuck", 0) for p in parts),
         "order_rescans": sum(p.get("rescans", 0) for p in parts),
+        "step_retries": sum(p.get("retries", 0) for p in parts),
         "fallbacks": {k: sum(p.get("fallbacks", {}).get(k, 0) for p in parts)
                       for k in {k for p in parts for k in p.get("fallbacks", {})}},
         "rss_start_mb": round(samples[0][1], 1) if samples else None,

@@ -14,6 +14,8 @@ import socket
 import threading
 import time
 
+CUT_QUERY = b"\x1dg2\x00\xb2\x00"  # GS g 2: transmit the cumulative autocutter counter
+
 REPLIES = {
     "online": {1: 0x16, 2: 0x12, 4: 0x12},
     "near_end": {1: 0x16, 2: 0x12, 4: 0x1E},
@@ -32,6 +34,9 @@ class PrinterListener:
         self.mode_after_job: str | None = None
         self.jobs = bytearray()  # everything that was not a status query
         self.queries: list[int] = []
+        self.counts_cuts = False  # answer GS g 2 with the number of cuts (GS V) received in jobs
+        self.cuts = 0
+        self.cut_queries = 0
         self._lock = threading.Lock()
         self._conns: list[socket.socket] = []
         self._srv: socket.socket | None = None
@@ -104,11 +109,16 @@ class PrinterListener:
                 conn.close()
                 return
             pending += chunk
+            cut_query = self.counts_cuts and pending.endswith(CUT_QUERY)
+            if cut_query:
+                del pending[-len(CUT_QUERY):]
+                self.cut_queries += 1
             queries = []
             while len(pending) >= 3 and pending[-3:-1] == b"\x10\x04" and pending[-1] in (1, 2, 4):
                 queries.insert(0, pending[-1])
                 del pending[-3:]
             if pending:
+                self._count_cuts(pending)
                 with self._lock:
                     self.jobs += pending
                     n = len(self.jobs)
@@ -118,6 +128,11 @@ class PrinterListener:
                     return
                 if self.mode_after_job:
                     self.mode = self.mode_after_job
+            if cut_query:  # answered after the data before it was processed, as a printer does
+                try:
+                    conn.sendall(b"_" + str(self.cuts).encode() + b"\x00")
+                except OSError:
+                    return
             for q in queries:
                 self.queries.append(q)
                 if self.mode == "no_reply":
@@ -132,6 +147,11 @@ class PrinterListener:
                         self.stale_sent.set()
                 except OSError:
                     return
+
+    def _count_cuts(self, data: bytearray) -> None:
+        # a test job ends with GS V; the cut happens when the printer processes it (immediately here)
+        if self.counts_cuts and self.power_off_after_bytes is None:
+            self.cuts += data.count(b"\x1dV")
 
     def wait_jobs(self, nbytes: int = 1, timeout: float = 5.0) -> bytes:
         deadline = time.monotonic() + timeout

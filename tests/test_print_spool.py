@@ -305,3 +305,38 @@ def test_the_spool_marks_a_job_sent_before_waiting_for_the_printer(core, listene
     jid = spool.submit_label(demo_picklist(), "op-1")
     wait_for(lambda: spool.job(jid)["state"] == "done")
     assert rec.states(jid) == ["queued", "sending", "sent", "done"]
+
+
+@pytest.mark.parametrize("cut, state, key", [(True, "done", "cut_seen"), (False, "failed", "cut_missing")])
+def test_after_a_crash_the_printers_cut_counter_tells_whether_the_label_printed(core, listener, spool_for, cut,
+                                                                              state, key):
+    # a printer answering GS g 2: the count read before the job, against the count after the restart
+    listener.counts_cuts = True
+    listener.cuts = 41
+    for jid, st in (("job-sending", "sending"), ("job-sent", "sent")):
+        _job_row(core, jid, st)
+        core.store.set_kv("print.cuts_before." + jid, 40 if cut else 41)
+    spool, rec = spool_for(listener.uri + "?counter=cuts", poll_interval_s=30)
+    spool.start()
+    for jid in ("job-sending", "job-sent"):
+        job = wait_for(lambda jid=jid: (j := spool.job(jid))["state"] in ("done", "failed") and j)
+        assert (job["state"], job["error_state"]) == (state, key) and job["message_zh"]
+    printed = {e.payload["job_id"] for e in _events(core, EventType.LABEL_PRINTED)}
+    offered = {j["job_id"] for j in spool.reprint_offers()}
+    if cut:  # printed in full: the OMS hears of it, the packer is not asked to reprint
+        assert printed == {"job-sending", "job-sent"} and offered == set()
+        assert spool.reprint_advice("job-sent")["likely_printed"] is True
+    else:
+        assert printed == set() and offered == {"job-sending", "job-sent"}
+    assert b"job-sent" not in bytes(listener.jobs)  # nothing resent by itself
+
+
+def test_a_counting_printer_is_asked_before_each_job_and_the_mark_is_cleared(core, listener, spool_for):
+    listener.counts_cuts = True
+    spool, rec = spool_for(listener.uri + "?counter=cuts")
+    spool.start()
+    jid = spool.submit_raw("label_printer", "label", b"\x1b@hello\n\x1dVA\x03", order_id="SO-1")
+    wait_for(lambda: spool.job(jid)["state"] == "done")
+    assert listener.cuts == 1 and listener.cut_queries >= 1  # asked before the job
+    assert b"\x1dg2" not in bytes(listener.jobs)  # the query is not part of the printout
+    assert core.store.get_kv("print.cuts_before." + jid) is None

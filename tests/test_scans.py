@@ -264,3 +264,21 @@ def test_a_64_kb_scan_is_one_bounded_event(core, st):
 def test_bounded_raw_keeps_short_texts_whole():
     b = bounded_raw("4006381333931")
     assert b["raw"] == "4006381333931" and b["raw_len"] == 13 and "raw_truncated" not in b
+
+
+def test_fuzzed_scans_with_surrogates_each_give_exactly_one_event(core, st):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as hs
+
+    chars = hs.one_of(hs.integers(0xD800, 0xDFFF), hs.integers(0, 0x7F), hs.integers(0xFF01, 0xFF5E),
+                      hs.integers(0x80, 0x2FFF)).map(chr)
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(text=hs.lists(chars, max_size=60).map("".join),
+           sym=hs.one_of(hs.none(), hs.sampled_from(["]C1", "]E3", "]A1", "]d2", "\udc80"])))
+    def check(text, sym):
+        v, ev = one(core, st, RawScan(text, ScanSource.HID, sym))
+        assert v.message_en and v.message_zh
+        assert ev.payload["raw_len"] == len(text)
+
+    check()

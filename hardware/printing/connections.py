@@ -9,6 +9,11 @@
   none:                  no printer: status "not_configured", every job is held
 
 Any URI takes ``?status=off`` for printers that do not implement DLE EOT (status then "unknown").
+A stream printer (tcp, usb, serial) takes ``?counter=cuts`` when it implements Epson's maintenance
+counter query GS g 2 (cumulative autocutter operations, counter 178; TM-series and most clones): the
+spool then reads the counter before each job and, after a crash, tells from it whether the job's final
+cut happened -- a label cut is a label printed in full. Off by default: a printer that does not know
+the command may print its bytes.
 
 The traps of python-escpos 3.1 this layer exists for (its Network printer blocks 60 s; `is_online()`
 / `paper_status()` raise TimeoutError on a silent printer or read a stale byte or an empty reply as
@@ -37,6 +42,8 @@ from hardware.printing.status import DLE_EOT, QUERIES, PrinterStatus, decode, ma
 
 log = logging.getLogger(__name__)
 
+CUT_COUNTER_QUERY = b"\x1dg2\x00\xb2\x00"  # GS g 2 m=0 nL=178 nH=0: cumulative autocutter operations
+
 
 class PrintError(Exception):
     """A job could not be delivered; `state` is a PrinterStatus state, messages in both languages."""
@@ -62,6 +69,7 @@ class Printer:
 
     accepts_pdf = False  # True: slips are sent as PDF documents (CUPS, simulated)
     can_query = False
+    counts_cuts = False  # answers GS g 2 (the autocutter counter): see cut_count()
 
     def __init__(self, uri: str, settings: PrinterSettings | None = None) -> None:
         self.uri = uri
@@ -86,6 +94,10 @@ class Printer:
         st = self.status(timeout_s)
         return st
 
+    def cut_count(self, timeout_s: float = 1.0) -> int | None:
+        """The printer's cumulative autocutter count, or None when it cannot tell."""
+        return None
+
     def close(self) -> None:
         pass
 
@@ -101,6 +113,7 @@ class StreamPrinter(Printer):
     def __init__(self, uri: str, settings: PrinterSettings | None = None, query: bool = True) -> None:
         super().__init__(uri, settings)
         self.can_query = query
+        self.counts_cuts = _split_query(uri)[1].get("counter", "").lower() == "cuts"
 
     # -- transport, implemented by subclasses ------------------------------------------------------
     def _open(self, timeout_s: float) -> None:
@@ -175,6 +188,34 @@ class StreamPrinter(Printer):
                 return make_status("offline", extra_en=_why(exc), extra_zh=_why(exc))
             self.answers_status = True
             return decode(replies)
+
+    def cut_count(self, timeout_s: float = 1.0) -> int | None:
+        """GS g 2 m=0 n=178: reply 0x5F, the count in ASCII digits, NUL. The printer answers once the data
+        before the query is processed, so the count includes every job already cut."""
+        if not self.counts_cuts:
+            return None
+        with self._lock:
+            try:
+                self._ensure_open(timeout_s)
+                self._drain()
+                self._write(CUT_COUNTER_QUERY, timeout_s)
+                deadline = time.monotonic() + timeout_s
+                reply = b""
+                while len(reply) < 12:
+                    b = self._read1(max(0.0, deadline - time.monotonic()))
+                    if not b:
+                        break
+                    reply += b
+                    if b == b"\x00":
+                        break
+            except (OSError, _Closed) as exc:
+                self.close()
+                log.info("%s: cut counter not read: %s", self.uri, _why(exc))
+                return None
+        if len(reply) >= 3 and reply[:1] == b"_" and reply[-1:] == b"\x00" and reply[1:-1].isdigit():
+            return int(reply[1:-1])
+        log.info("%s: no valid cut counter reply (%r)", self.uri, reply[:12])
+        return None
 
     def send(self, data: bytes, content_type: str = "escpos", *, job_name: str = "job",
              timeout_s: float = 10.0) -> None:

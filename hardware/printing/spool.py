@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import uuid6
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from app import schema
 from app.events import EventType
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 JobCallback = Callable[[dict[str, Any]], None]
 StatusCallback = Callable[[str, PrinterStatus], None]
 T = schema.print_jobs
+CUTS_KEY = "print.cuts_before."  # kv: the printer's cut counter read just before a job was sent
 
 MSG = {
     "crashed": ("The station stopped before all of this job reached the printer: it is probably incomplete. "
@@ -61,6 +62,12 @@ MSG = {
     "sent_fault": ("The station stopped just after sending this job in full, and the printer now reports: "
                    "{detail}. The printout may be incomplete: check it and reprint if needed",
                    "打印任务完整发送后工作站中断，打印机报告：{detail_zh}。打印结果可能不完整：请检查，必要时重打"),
+    "cut_seen": ("The station stopped during this job; the printer's cut counter shows the label was cut, "
+                 "so it printed in full. No reprint needed",
+                 "打印时工作站中断；打印机切刀计数显示已切纸，即已完整打印，无需重打"),
+    "cut_missing": ("The station stopped during this job and the printer's cut counter shows it was never cut: "
+                    "the label is incomplete or missing. Reprint it",
+                    "打印时工作站中断，打印机切刀计数显示未切纸：面单不完整或未打印，请重打"),
     "sent_unknown": ("The station stopped just after sending this job in full; the printer cannot tell whether "
                      "it printed ({detail}). Look for it at the printer before reprinting",
                      "打印任务完整发送后工作站中断；无法从打印机得知是否已打印（{detail_zh}）。重打前请先到打印机处查看"),
@@ -101,7 +108,11 @@ class PrintSpool:
         if self._thread is not None:
             return
         with self.store.write() as c:
-            rows = c.execute(select(T.c.job_id).where(T.c.state == "sending")).scalars().all()
+            sending = c.execute(select(T.c.job_id).where(T.c.state == "sending")).scalars().all()
+            counted = {k.removeprefix(CUTS_KEY) for k in c.execute(select(schema.kv.c.key).where(
+                schema.kv.c.key.in_([CUTS_KEY + j for j in sending]))).scalars()}
+            rows = [j for j in sending if j not in counted]  # no counter: cut off mid-send, incomplete
+            c.execute(update(T).where(T.c.job_id.in_(counted)).values(state="sent"))  # the printer can tell
             en, zh = MSG["crashed"]
             c.execute(update(T).where(T.c.job_id.in_(rows)).values(
                 state="failed", last_error=_err("crashed", en, zh), updated_at_ms=now_ms()))
@@ -366,6 +377,18 @@ class PrintSpool:
             if row is None or row["state"] != "unconfirmed":
                 continue
             p = self.printers.get(row["printer"])
+            before = self.store.get_kv(CUTS_KEY + jid)
+            now = p.cut_count(self.status_timeout_s) if p is not None and before is not None else None
+            if now is not None and now > before:  # its final cut happened: printed in full
+                en, zh = MSG["cut_seen"]
+                self._done(jid, row, _err("cut_seen", en, zh))
+                log.info("print job %s: the printer's cut counter moved (%s -> %s): printed", jid, before, now)
+                continue
+            if now is not None:
+                en, zh = MSG["cut_missing"]
+                self._set(jid, state="failed", last_error=_err("cut_missing", en, zh))
+                log.info("print job %s: the printer's cut counter did not move (%s): not printed", jid, now)
+                continue
             st = self._check(row["printer"], p, job_id=None) if p is not None else make_status("not_configured")
             if st.state in ("ready", "paper_near_end"):
                 key, state = "sent_ok", "unconfirmed"
@@ -464,7 +487,13 @@ class PrintSpool:
                 self._notify(other)
             return
         answered_before = p.answers_status
-        self._set(jid, state="sending", attempts=job["attempts"] + 1)
+        cuts = p.cut_count(self.status_timeout_s) if p.counts_cuts else None
+        with self.store.write() as c:
+            c.execute(update(T).where(T.c.job_id == jid).values(state="sending", attempts=job["attempts"] + 1,
+                                                                updated_at_ms=now_ms()))
+            if cuts is not None:  # after a crash, a higher count says this job's final cut happened
+                self.store.set_kv(CUTS_KEY + jid, cuts, conn=c)
+        self._notify(jid)
         try:
             p.send(job["payload"], job["content_type"], job_name=f"{job['kind']}-{job['order_id'] or jid}",
                    timeout_s=self.send_timeout_s)
@@ -499,10 +528,14 @@ class PrintSpool:
             return
         # the job row and the event that tells the OMS commit together: a crash cannot leave a done
         # label the OMS never hears of (nor an event for a label still marked sending)
+        self._done(jid, job, None)
+
+    def _done(self, jid: str, job: dict[str, Any], last_error: str | None) -> None:
         ev = {"label": EventType.LABEL_PRINTED, "slip": EventType.SLIP_PRINTED}.get(job["kind"])
         with self.store.write() as c:
-            c.execute(update(T).where(T.c.job_id == jid).values(state="done", last_error=None,
+            c.execute(update(T).where(T.c.job_id == jid).values(state="done", last_error=last_error,
                                                                 updated_at_ms=now_ms()))
+            c.execute(delete(schema.kv).where(schema.kv.c.key == CUTS_KEY + jid))
             if ev:
                 self.events.append(ev, {"order_id": job["order_id"], "job_id": jid},
                                    operator_id=job["operator_id"], order_id=job["order_id"], conn=c)
