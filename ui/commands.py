@@ -17,6 +17,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("screenshots", help="render every screen (English and Chinese) to PNG files, offscreen")
     s.add_argument("--out", default="docs/screenshots")
     s.set_defaults(func=_screenshots)
+    sh = sub.add_parser("station-sheet", help="write the printable station sheet (A4 PDF): every action, reason "
+                                              "and carton as a barcode, in English and Chinese")
+    sh.add_argument("--out", default="station-sheet.pdf", help="PDF file to write (default station-sheet.pdf)")
+    sh.set_defaults(func=_station_sheet)
 
 
 def _refusing_broken_binding(start) -> int:
@@ -52,3 +56,12 @@ def _screenshots(args) -> int:
     from ui.screenshots import main
 
     return main(args.out)
+
+
+def _station_sheet(args) -> int:
+    from pathlib import Path
+
+    from ui.station_sheet import write_station_sheet
+
+    print(write_station_sheet(Path(args.out)))
+    return 0

@@ -115,37 +115,37 @@
 <context>
     <name>LatestErrorsModel</name>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="42" />
+        <location filename="../../ui/screens/supervisor.py" line="64" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="42" />
+        <location filename="../../ui/screens/supervisor.py" line="64" />
         <source>Station</source>
         <translation>工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="42" />
+        <location filename="../../ui/screens/supervisor.py" line="64" />
         <source>Operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="42" />
+        <location filename="../../ui/screens/supervisor.py" line="64" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="43" />
+        <location filename="../../ui/screens/supervisor.py" line="65" />
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="43" />
+        <location filename="../../ui/screens/supervisor.py" line="65" />
         <source>Scanned</source>
         <translation>扫描到</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="43" />
+        <location filename="../../ui/screens/supervisor.py" line="65" />
         <source>Expected</source>
         <translation>应为</translation>
     </message>
@@ -324,6 +324,139 @@
     </message>
 </context>
 <context>
+    <name>StationSheet</name>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="19" />
+        <source>Complete the step</source>
+        <translation>完成此步骤</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="20" />
+        <source>Short pick</source>
+        <translation>缺货拣货</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="21" />
+        <source>Reprint the label</source>
+        <translation>重打面单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="22" />
+        <source>Log out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="23" />
+        <source>Undo the last scan</source>
+        <translation>撤销上次扫描</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="24" />
+        <source>Acknowledge the error</source>
+        <translation>确认错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="25" />
+        <source>Confirm the gift/insert</source>
+        <translation>确认赠品/附件</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="26" />
+        <source>Record the weight</source>
+        <translation>记录重量</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="27" />
+        <source>Print label and slip</source>
+        <translation>打印面单和装箱单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="28" />
+        <source>Supervisor override</source>
+        <translation>主管放行</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="29" />
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="30" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="33" />
+        <source>Short: insufficient stock</source>
+        <translation>缺货：库存不足</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="34" />
+        <source>Short: wrong item in the bin</source>
+        <translation>缺货：库位商品错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="35" />
+        <source>Short: damaged</source>
+        <translation>缺货：破损</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="36" />
+        <source>Short: not found</source>
+        <translation>缺货：找不到</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="39" />
+        <source>Reprint: label damaged</source>
+        <translation>重打：面单破损</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="40" />
+        <source>Reprint: label unreadable</source>
+        <translation>重打：面单无法扫描</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="41" />
+        <source>Reprint: label lost</source>
+        <translation>重打：面单丢失</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="42" />
+        <source>Reprint: wrong printer</source>
+        <translation>重打：打印机错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="44" />
+        <source>Carton {0}</source>
+        <translation>箱型 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="46" />
+        <source>Station sheet</source>
+        <translation>工位操作条码表</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="47" />
+        <source>Actions</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="48" />
+        <source>Cartons</source>
+        <translation>箱型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="49" />
+        <source>Short-pick reasons</source>
+        <translation>缺货原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="50" />
+        <source>Reprint reasons</source>
+        <translation>重打原因</translation>
+    </message>
+</context>
+<context>
     <name>StatusBar</name>
     <message>
         <location filename="../../ui/statusbar.py" line="31" />
@@ -422,107 +555,278 @@
 <context>
     <name>SupervisorScreen</name>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="96" />
+        <location filename="../../ui/screens/supervisor.py" line="126" />
         <source>station</source>
         <translation>工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="97" />
+        <location filename="../../ui/screens/supervisor.py" line="127" />
         <source>operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="99" />
+        <location filename="../../ui/screens/supervisor.py" line="129" />
         <source>This station</source>
         <translation>本工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="100" />
+        <location filename="../../ui/screens/supervisor.py" line="130" />
         <source>All stations (OMS)</source>
         <translation>全部工位（OMS）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="103" />
+        <location filename="../../ui/screens/supervisor.py" line="133" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="105" />
+        <location filename="../../ui/screens/supervisor.py" line="135" />
         <source>Report (PDF + CSV)</source>
         <translation>报告（PDF + CSV）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="126" />
+        <location filename="../../ui/screens/supervisor.py" line="156" />
         <source>Supervisors only: log in with a supervisor badge to see the figures.</source>
         <translation>仅限主管：请用主管工牌登录查看统计。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="162" />
+        <location filename="../../ui/screens/supervisor.py" line="195" />
+        <source>updating…</source>
+        <translation>正在更新…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="199" />
         <source>loading all stations' figures from the OMS…</source>
         <translation>正在从 OMS 读取全部工位统计…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="167" />
+        <location filename="../../ui/screens/supervisor.py" line="223" />
+        <source>The figures could not be computed: {0}</source>
+        <translation>无法计算统计：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="235" />
         <source>This station's own log (works offline).</source>
         <translation>本工位自己的日志（离线可用）。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="173" />
+        <location filename="../../ui/screens/supervisor.py" line="233" />
         <source>OMS unreachable — showing this station only.</source>
         <translation>无法连接 OMS — 仅显示本工位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="176" />
+        <location filename="../../ui/screens/supervisor.py" line="229" />
         <source>All stations, from the OMS. The latest-errors table shows this station only.</source>
         <translation>全部工位，来自 OMS。最新错误表仅显示本工位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="180" />
+        <location filename="../../ui/screens/supervisor.py" line="240" />
+        <source>Wrong item</source>
+        <translation>错误商品</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="240" />
+        <source>Wrong colour/size</source>
+        <translation>颜色/尺码错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="241" />
+        <source>Other order's item</source>
+        <translation>其他订单的商品</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="241" />
+        <source>Too many</source>
+        <translation>数量超出</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="242" />
+        <source>Unknown barcode</source>
+        <translation>未知条码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="243" />
+        <source>Unreadable</source>
+        <translation>无法识别</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="243" />
+        <source>Wrong bin</source>
+        <translation>库位错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="244" />
+        <source>Wrong lot</source>
+        <translation>批号错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="244" />
+        <source>Expired lot</source>
+        <translation>批号过期</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="245" />
+        <source>No order open</source>
+        <translation>未打开订单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="245" />
+        <source>Lot missing</source>
+        <translation>缺少批号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="246" />
+        <source>Serial missing</source>
+        <translation>缺少序列号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="246" />
+        <source>Serial twice</source>
+        <translation>序列号重复</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="247" />
+        <location filename="../../ui/screens/supervisor.py" line="251" />
+        <source>Stopped order</source>
+        <translation>被拦截订单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="247" />
+        <source>Action barcode</source>
+        <translation>操作条码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="248" />
+        <source>Short: no stock</source>
+        <translation>缺货：库存不足</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="249" />
+        <source>Short: wrong item in bin</source>
+        <translation>缺货：库位商品错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="250" />
+        <source>Short: damaged</source>
+        <translation>缺货：破损</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="250" />
+        <source>Short: not found</source>
+        <translation>缺货：找不到</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="251" />
+        <source>Weight override</source>
+        <translation>重量放行</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="252" />
+        <source>Reprint</source>
+        <translation>重打</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="252" />
+        <source>Printer fault</source>
+        <translation>打印机故障</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="257" />
+        <source>Pick</source>
+        <translation>拣货</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="257" />
+        <source>Verify</source>
+        <translation>复核</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="257" />
+        <source>Pack</source>
+        <translation>打包</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="258" />
+        <source>Weigh</source>
+        <translation>称重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="258" />
+        <source>Label</source>
+        <translation>贴面单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="262" />
         <source>scans {0} · orders {1} · errors {2}</source>
         <translation>扫描 {0} · 订单 {1} · 错误 {2}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="182" />
+        <location filename="../../ui/screens/supervisor.py" line="291" />
         <source>Errors by hour</source>
         <translation>按小时错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="184" />
+        <location filename="../../ui/screens/supervisor.py" line="293" />
+        <location filename="../../ui/screens/supervisor.py" line="319" />
+        <source>errors</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="304" />
+        <source>hour</source>
+        <translation>小时</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="315" />
         <source>Error types</source>
         <translation>错误类型</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="187" />
+        <location filename="../../ui/screens/supervisor.py" line="324" />
+        <source>no errors</source>
+        <translation>无错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="340" />
+        <source>Step time, minutes (median, p90; SLA line)</source>
+        <translation>步骤用时（分钟；中位数、P90；红线为 SLA）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="341" />
+        <source>Step time, seconds (median, p90; SLA line)</source>
+        <translation>步骤用时（秒；中位数、P90；红线为 SLA）</translation>
+    </message>
+    <message>
         <source>Step time, minutes (median, p90, SLA)</source>
         <translation>步骤用时（分钟：中位数、P90、SLA）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="188" />
+        <location filename="../../ui/screens/supervisor.py" line="344" />
         <source>median</source>
         <translation>中位数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="188" />
+        <location filename="../../ui/screens/supervisor.py" line="344" />
         <source>p90</source>
         <translation>P90</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="189" />
+        <location filename="../../ui/screens/supervisor.py" line="370" />
         <source>SLA</source>
         <translation>SLA</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="234" />
+        <location filename="../../ui/screens/supervisor.py" line="406" />
         <source>writing the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="240" />
+        <location filename="../../ui/screens/supervisor.py" line="412" />
         <source>Report failed: {0}</source>
         <translation>报告失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="243" />
+        <location filename="../../ui/screens/supervisor.py" line="415" />
         <source>Report written: {0}</source>
         <translation>报告已生成：{0}</translation>
     </message>
@@ -764,7 +1068,7 @@
 <context>
     <name>window</name>
     <message>
-        <location filename="../../ui/shell.py" line="25" />
+        <location filename="../../ui/shell.py" line="26" />
         <source>Something went wrong and was logged; the station keeps running: {0}</source>
         <translation>出现错误，已记录日志；工位继续运行：{0}</translation>
     </message>
