@@ -4,6 +4,7 @@ switch for the label printer, and a preview of the last printed label/slip."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -33,7 +34,10 @@ class DemoPanel(QWidget):
         self.paper.toggled.connect(self._toggle_paper)
         self.scale_btn = QPushButton(self.tr("Put the parcel on the scale"))
         self.scale_btn.clicked.connect(self._weigh)
-        for b in (self.offline, self.paper, self.scale_btn):
+        self.camera_btn = QPushButton(self.tr("Show the item to the camera"))
+        self.camera_btn.clicked.connect(self.show_to_camera)
+        self.camera_btn.setVisible(services.camera is not None)
+        for b in (self.offline, self.paper, self.scale_btn, self.camera_btn):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             lay.addWidget(b)
         self.codes_box = QVBoxLayout()
@@ -105,6 +109,27 @@ class DemoPanel(QWidget):
         spool.check_now()
         if not out:
             spool.retry_held()
+
+    def show_to_camera(self) -> threading.Thread | None:
+        """The demo's camera is a video file: write one with the current item's barcode under the lens and play
+        it through the real camera pipeline (decode, outline, scan path). Off the GUI thread."""
+        svc = self.services
+        if svc.camera is None:
+            return None
+        from ui.services import DEMO_CODE, demo_camera_video
+
+        line = self.session.current_line() if self.session is not None else None
+        codes = [b.code for b in line.barcodes if b.qty_per_scan == 1] if line is not None else []
+        code = codes[0] if codes else DEMO_CODE
+
+        def play() -> None:
+            svc.camera.stop()
+            demo_camera_video(svc.settings, code)
+            svc.start_camera()
+
+        t = threading.Thread(target=play, name="demo-camera", daemon=True)
+        t.start()
+        return t
 
     def _weigh(self) -> None:
         scale = self.services.scale

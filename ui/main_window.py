@@ -70,6 +70,9 @@ class MainWindow(QMainWindow):
         self._health.setInterval(1000)
         self._health.timeout.connect(self._poll_health)
         self._health.start()
+        from ui.camera_view import attach_camera_view  # kiosk hook: live camera preview on the work screen
+
+        self.camera_view = attach_camera_view(self)
         self._allow_close = not services.settings.station.kiosk
         self.stack.setCurrentWidget(self.login)
         self.login.reset()

@@ -1,113 +1,162 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>CameraView</name>
+    <message>
+        <location filename="../../ui/camera_view.py" line="70" />
+        <source>Camera: waiting for a picture…</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
     <name>CheckScreen</name>
     <message>
-        <location filename="../../ui/screens/check.py" line="17" />
+        <location filename="../../ui/screens/check.py" line="22" />
         <source>Station check</source>
         <translation>工位检查</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="24" />
+        <location filename="../../ui/screens/check.py" line="29" />
         <source>Label printer</source>
         <translation>面单打印机</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="24" />
+        <location filename="../../ui/screens/check.py" line="29" />
         <source>Slip printer</source>
         <translation>装箱单打印机</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="25" />
+        <location filename="../../ui/screens/check.py" line="30" />
         <source>Scanner</source>
         <translation>扫描枪</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="25" />
+        <location filename="../../ui/screens/check.py" line="30" />
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="25" />
+        <location filename="../../ui/screens/check.py" line="30" />
         <source>Scale</source>
         <translation>电子秤</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="26" />
+        <location filename="../../ui/screens/check.py" line="31" />
         <source>OMS connection</source>
         <translation>OMS 连接</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="38" />
+        <location filename="../../ui/screens/check.py" line="31" />
+        <source>Speaker</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="43" />
         <source>Check again</source>
         <translation>重新检查</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="39" />
+        <location filename="../../ui/screens/check.py" line="44" />
         <source>Start work</source>
         <translation>开始工作</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="53" />
+        <location filename="../../ui/screens/check.py" line="58" />
         <source>checking…</source>
         <translation>检查中…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="99" />
+        <source>no audio output device: the OK and error sounds cannot be heard</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="100" />
+        <source>sounds play on: {0}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="110" />
+        <source>camera {0} could not be set up (see the log)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="116" />
+        <location filename="../../ui/screens/check.py" line="129" />
+        <source>camera {0} delivers pictures</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="117" />
+        <source>camera {0} is open but sends no pictures</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="131" />
+        <source>camera {0} sends no pictures</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
     <name>DemoPanel</name>
     <message>
-        <location filename="../../ui/demo_panel.py" line="22" />
+        <location filename="../../ui/demo_panel.py" line="23" />
         <source>Demo: virtual scanner</source>
         <translation>演示：虚拟扫描枪</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="25" />
+        <location filename="../../ui/demo_panel.py" line="26" />
         <source>Badges / PINs: {0}</source>
         <translation>工牌 / 密码：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="28" />
-        <location filename="../../ui/demo_panel.py" line="95" />
+        <location filename="../../ui/demo_panel.py" line="29" />
+        <location filename="../../ui/demo_panel.py" line="99" />
         <source>Cut the network (go offline)</source>
         <translation>断开网络（离线）</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="31" />
+        <location filename="../../ui/demo_panel.py" line="32" />
         <source>Label printer: take the paper out</source>
         <translation>面单打印机：取出纸张</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="34" />
+        <location filename="../../ui/demo_panel.py" line="35" />
         <source>Put the parcel on the scale</source>
         <translation>把包裹放到秤上</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="46" />
+        <location filename="../../ui/demo_panel.py" line="37" />
+        <source>Show the item to the camera</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../ui/demo_panel.py" line="50" />
         <source>printed labels appear here</source>
         <translation>打印的面单显示在这里</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="71" />
+        <location filename="../../ui/demo_panel.py" line="75" />
         <source>order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="71" />
+        <location filename="../../ui/demo_panel.py" line="75" />
         <source>bin</source>
         <translation>库位</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="72" />
+        <location filename="../../ui/demo_panel.py" line="76" />
         <source>wrong colour/size</source>
         <translation>错误颜色/尺码</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="72" />
+        <location filename="../../ui/demo_panel.py" line="76" />
         <source>unknown barcode</source>
         <translation>未知条码</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="94" />
+        <location filename="../../ui/demo_panel.py" line="98" />
         <source>Network is CUT — click to restore</source>
         <translation>网络已断开 — 点击恢复</translation>
     </message>
@@ -234,22 +283,22 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="125" />
+        <location filename="../../ui/main_window.py" line="128" />
         <source>Order {0} done.</source>
         <translation>订单 {0} 已完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="170" />
+        <location filename="../../ui/main_window.py" line="173" />
         <source>No open order with barcode {0}</source>
         <translation>没有条码为 {0} 的待处理订单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="199" />
+        <location filename="../../ui/main_window.py" line="202" />
         <source>Leave the station application</source>
         <translation>退出工位程序</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="201" />
+        <location filename="../../ui/main_window.py" line="204" />
         <source>Only a supervisor can leave the station.</source>
         <translation>只有主管可以退出工位程序。</translation>
     </message>
