@@ -85,6 +85,11 @@ ZH.update({
     "Reprint: label unreadable": "重打：面单无法扫描", "Reprint: label lost": "重打：面单丢失",
     "Reprint: wrong printer": "重打：打印机错误", "Carton {0}": "箱型 {0}", "Station sheet": "工位操作条码表",
     "Actions": "操作", "Cartons": "箱型", "Short-pick reasons": "缺货原因", "Reprint reasons": "重打原因",
+    "Camera: waiting for a picture…": "摄像头：等待画面…", "Speaker": "扬声器",
+    "no audio output device: the OK and error sounds cannot be heard": "没有音频输出设备：听不到正确和错误提示音",
+    "sounds play on: {0}": "提示音播放设备：{0}", "camera {0} could not be set up (see the log)": "摄像头 {0} 无法设置（见日志）",
+    "camera {0} delivers pictures": "摄像头 {0} 画面正常", "camera {0} is open but sends no pictures": "摄像头 {0} 已打开但没有画面",
+    "camera {0} sends no pictures": "摄像头 {0} 没有画面", "Show the item to the camera": "把商品放到摄像头下",
 })
 
 

@@ -5,7 +5,7 @@
     <message>
         <location filename="../../ui/camera_view.py" line="70" />
         <source>Camera: waiting for a picture…</source>
-        <translation type="unfinished" />
+        <translation>摄像头：等待画面…</translation>
     </message>
 </context>
 <context>
@@ -48,7 +48,7 @@
     <message>
         <location filename="../../ui/screens/check.py" line="31" />
         <source>Speaker</source>
-        <translation type="unfinished" />
+        <translation>扬声器</translation>
     </message>
     <message>
         <location filename="../../ui/screens/check.py" line="43" />
@@ -68,33 +68,33 @@
     <message>
         <location filename="../../ui/screens/check.py" line="99" />
         <source>no audio output device: the OK and error sounds cannot be heard</source>
-        <translation type="unfinished" />
+        <translation>没有音频输出设备：听不到正确和错误提示音</translation>
     </message>
     <message>
         <location filename="../../ui/screens/check.py" line="100" />
         <source>sounds play on: {0}</source>
-        <translation type="unfinished" />
+        <translation>提示音播放设备：{0}</translation>
     </message>
     <message>
         <location filename="../../ui/screens/check.py" line="110" />
         <source>camera {0} could not be set up (see the log)</source>
-        <translation type="unfinished" />
+        <translation>摄像头 {0} 无法设置（见日志）</translation>
     </message>
     <message>
         <location filename="../../ui/screens/check.py" line="116" />
         <location filename="../../ui/screens/check.py" line="129" />
         <source>camera {0} delivers pictures</source>
-        <translation type="unfinished" />
+        <translation>摄像头 {0} 画面正常</translation>
     </message>
     <message>
         <location filename="../../ui/screens/check.py" line="117" />
         <source>camera {0} is open but sends no pictures</source>
-        <translation type="unfinished" />
+        <translation>摄像头 {0} 已打开但没有画面</translation>
     </message>
     <message>
         <location filename="../../ui/screens/check.py" line="131" />
         <source>camera {0} sends no pictures</source>
-        <translation type="unfinished" />
+        <translation>摄像头 {0} 没有画面</translation>
     </message>
 </context>
 <context>
@@ -128,7 +128,7 @@
     <message>
         <location filename="../../ui/demo_panel.py" line="37" />
         <source>Show the item to the camera</source>
-        <translation type="unfinished" />
+        <translation>把商品放到摄像头下</translation>
     </message>
     <message>
         <location filename="../../ui/demo_panel.py" line="50" />
