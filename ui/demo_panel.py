@@ -7,23 +7,48 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-DEMO_BADGES = "K-001 / 2222 (packer)   P-001 / 1111 (picker)   S-001 / 9999 (supervisor)"
+
+def demo_badges(w) -> str:
+    """The demo's operators, with their roles in the station's language."""
+    return "   ".join(f"{badge} / {pin} ({role})" for badge, pin, role in (
+        ("K-001", "2222", w.tr("packer")), ("P-001", "1111", w.tr("picker")), ("S-001", "9999", w.tr("supervisor"))))
 
 
 class DemoPanel(QWidget):
+    WIDTH, COLLAPSED = 280, 52
+    DOCK_FROM = 1360  # narrower windows get the panel as a drawer over the station's right edge
+
     def __init__(self, services, parent=None) -> None:
         super().__init__(parent)
+        self.setObjectName("demo_panel")
         self.services = services
-        self.setFixedWidth(340)
-        lay = QVBoxLayout(self)
+        self.expanded: bool | None = None  # None: expanded when docked, collapsed as a drawer, until toggled
+        self._host = None
+        self.setFixedWidth(self.WIDTH)
+        self._outer = QVBoxLayout(self)
+        self._outer.setContentsMargins(4, 4, 4, 4)
+        self.toggle = QPushButton("»")
+        self.toggle.setObjectName("demo_toggle")
+        self.toggle.setFixedSize(44, 44)
+        self.toggle.setToolTip(self.tr("Hide or show the demo panel"))
+        self.toggle.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.toggle.clicked.connect(lambda: self.set_collapsed(self.is_open()))
+        self._outer.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignRight)
+        self._outer.addStretch(1)
+        self.body = QFrame(self)
+        self.body.setObjectName("demo_body")
+        self._outer.insertWidget(1, self.body, 1)
+        lay = QVBoxLayout(self.body)
+        lay.setContentsMargins(0, 0, 0, 0)
         t = QLabel(self.tr("Demo: virtual scanner"))
         t.setObjectName("big")
+        t.setWordWrap(True)
         lay.addWidget(t)
-        hint = QLabel(self.tr("Badges / PINs: {0}").replace("{0}", DEMO_BADGES))
+        hint = QLabel(self.tr("Badges / PINs: {0}").replace("{0}", demo_badges(self)))
         hint.setWordWrap(True)
         lay.addWidget(hint)
         self.offline = QPushButton(self.tr("Cut the network (go offline)"))
@@ -39,26 +64,76 @@ class DemoPanel(QWidget):
         self.camera_btn.setVisible(services.camera is not None)
         for b in (self.offline, self.paper, self.scale_btn, self.camera_btn):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # never wider than the panel
             lay.addWidget(b)
         self.codes_box = QVBoxLayout()
         inner = QWidget()
         inner.setLayout(self.codes_box)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
+        scroll.setMinimumHeight(80)
         lay.addWidget(scroll, 1)
         self.preview = QLabel(self.tr("printed labels appear here"))
-        self.preview.setFixedHeight(260)
+        self.preview.setWordWrap(True)
+        self.preview.setFixedHeight(150)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setStyleSheet("background: white; border: 1px solid #b0bec5;")
         lay.addWidget(self.preview)
         self.session = None
         self.set_session(None)
 
+    def is_open(self) -> bool:
+        return self.body.isVisible()
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        """On a wide window the panel is docked beside the station; on a narrow one (1024, 1280 wide) it is a strip
+        with one button that opens it as a drawer over the station's right edge: the window never grows."""
+        self.expanded = not collapsed
+        self._apply()
+
+    def showEvent(self, e) -> None:  # noqa: N802
+        super().showEvent(e)
+        host = self.parentWidget()
+        if host is not None and host is not self._host:
+            self._host = host
+            host.installEventFilter(self)
+        self._apply()
+
+    def eventFilter(self, obj, e) -> bool:  # noqa: N802
+        if obj is self._host and e.type() == QEvent.Type.Resize:
+            self._apply()
+        return False
+
+    def _apply(self) -> None:
+        host = self._host
+        docked = host is None or host.width() >= self.DOCK_FROM
+        expanded = docked if self.expanded is None else self.expanded
+        if docked:
+            if self.body.parentWidget() is not self:
+                self.body.setParent(self)
+                self._outer.insertWidget(1, self.body, 1)
+            self.body.setVisible(expanded)
+            self.setFixedWidth(self.WIDTH if expanded else self.COLLAPSED)
+        else:
+            self.setFixedWidth(self.COLLAPSED)
+            if expanded:
+                if self.body.parentWidget() is not host:
+                    self._outer.removeWidget(self.body)
+                    self.body.setParent(host)
+                self.body.setGeometry(host.width() - self.COLLAPSED - self.WIDTH, 0, self.WIDTH, host.height())
+                self.body.show()
+                self.body.raise_()
+            else:
+                self.body.hide()
+        self.toggle.setText("»" if expanded else "«")
+
     def _button(self, text: str, code: str) -> None:
         b = QPushButton(text)
         b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         b.setStyleSheet("text-align: left; min-height: 40px; font-size: 15px;")
+        b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         b.clicked.connect(lambda _=False, c=code: self.scan(c))
         self.codes_box.addWidget(b)
 
@@ -144,5 +219,6 @@ class DemoPanel(QWidget):
         if pngs:
             pix = QPixmap(str(pngs[-1]))
             if not pix.isNull():
-                self.preview.setPixmap(pix.scaled(360, 250, Qt.AspectRatioMode.KeepAspectRatio,
+                self.preview.setPixmap(pix.scaled(self.preview.width() - 4, self.preview.height() - 4,
+                                                  Qt.AspectRatioMode.KeepAspectRatio,
                                                   Qt.TransformationMode.SmoothTransformation))

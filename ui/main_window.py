@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from app.workflow import Step
 from ui.bridge import DeviceBridge
 from ui.dialogs import authorise_supervisor
+from ui.pages import CurrentPageStack
 from ui.screens.check import CheckScreen
 from ui.screens.login import LoginScreen
 from ui.screens.queue import QueueScreen
@@ -30,7 +31,7 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.sounds = Sounds(self)
         self.bridge = DeviceBridge(self)
-        self.stack = QStackedWidget()
+        self.stack = CurrentPageStack()  # kiosk: sized by the screen shown, not the largest one
         self.login = LoginScreen(self.station)
         self.check = CheckScreen(services, self.tasks, language)
         self.queue = QueueScreen(services, self.tasks)

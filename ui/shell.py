@@ -73,15 +73,26 @@ def build_window(settings: Settings, *, demo: bool = False):
     return app, win, services
 
 
+def place_window(win, *, kiosk: bool, screen=None) -> None:
+    """Kiosk: the whole screen, also on a bare X server with no window manager (where showFullScreen alone
+    leaves the window at its size hint, e.g. 1009×777 on a 1920×1080 screen). Else the screen's available area
+    (desktop panels excluded), maximised. Never a fixed size: the screens fit 1024×768 and up."""
+    from PySide6.QtWidgets import QApplication
+
+    screen = screen or win.screen() or QApplication.primaryScreen()
+    if kiosk:
+        win.setGeometry(screen.geometry())
+        win.showFullScreen()
+    else:
+        win.setGeometry(screen.availableGeometry())
+        win.showMaximized()
+
+
 def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: bool = False,
                 demo: bool = False) -> int:
     setup_logging(settings.data_dir / "logs", verbose)
     app, win, services = build_window(settings, demo=demo)
-    if settings.station.kiosk:
-        win.showFullScreen()
-    else:
-        win.resize(1440 if demo else 1280, 860)
-        win.show()
+    place_window(win, kiosk=settings.station.kiosk)
     if exit_when_shown:
         from PySide6.QtCore import QTimer
 

@@ -90,6 +90,7 @@ ZH.update({
     "sounds play on: {0}": "提示音播放设备：{0}", "camera {0} could not be set up (see the log)": "摄像头 {0} 无法设置（见日志）",
     "camera {0} delivers pictures": "摄像头 {0} 画面正常", "camera {0} is open but sends no pictures": "摄像头 {0} 已打开但没有画面",
     "camera {0} sends no pictures": "摄像头 {0} 没有画面", "Show the item to the camera": "把商品放到摄像头下",
+    "Hide or show the demo panel": "隐藏或显示演示面板",
 })
 
 

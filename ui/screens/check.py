@@ -7,7 +7,7 @@ import threading
 import time
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from ui.sounds import audio_outputs
 
@@ -24,6 +24,7 @@ class CheckScreen(QWidget):
         lay.addWidget(title)
         self.grid = QGridLayout()
         lay.addLayout(self.grid)
+        self.grid.setColumnStretch(1, 1)
         self.rows: dict[str, tuple[QLabel, QLabel]] = {}
         names = {
             "label_printer": self.tr("Label printer"), "slip_printer": self.tr("Slip printer"),
@@ -33,7 +34,7 @@ class CheckScreen(QWidget):
         for i, (key, name) in enumerate(names.items()):
             n, state = QLabel(name), QLabel("…")
             n.setObjectName("big")
-            state.setMinimumWidth(700)
+            state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # wraps, never widens
             state.setWordWrap(True)
             self.grid.addWidget(n, i, 0)
             self.grid.addWidget(state, i, 1)

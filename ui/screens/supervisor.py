@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QGridLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -138,9 +137,14 @@ class SupervisorScreen(QWidget):
         self.summary.setObjectName("big")
         self.message = QLabel()
         self.message.setWordWrap(True)
-        top = QHBoxLayout()
-        for w in (self.date_from, self.date_to, self.station, self.operator, self.source, refresh, self.report_btn):
-            top.addWidget(w)
+        top = QGridLayout()  # two rows: fits a 1024-wide screen with the large kiosk fonts
+        for i, w in enumerate((self.date_from, self.date_to, self.station, self.operator)):
+            top.addWidget(w, 0, i)
+        top.addWidget(self.source, 1, 0, 1, 2)
+        top.addWidget(refresh, 1, 2)
+        top.addWidget(self.report_btn, 1, 3)
+        for w in (self.station, self.operator, self.source):
+            w.setMinimumWidth(120)
         self.hour_chart, self.type_chart, self.step_chart = QChart(), QChart(), QChart()
         self.errors_model = LatestErrorsModel(self)
         table = QTableView()
@@ -336,6 +340,7 @@ class SupervisorScreen(QWidget):
         steps = [s for s in STEPS if s in f.steps]
         measured = [getattr(f.steps[s], a) or 0 for s in steps for a in ("median_s", "p90_s")]
         minutes = max(measured, default=0) >= 120
+        measured_any = max(measured, default=0) > 0
         unit = 60.0 if minutes else 1.0
         title = self.tr("Step time, minutes (median, p90; SLA line)") if minutes else \
             self.tr("Step time, seconds (median, p90; SLA line)")
@@ -349,7 +354,11 @@ class SupervisorScreen(QWidget):
         top = max(measured, default=0) / unit * 1.25 or 1.0
         x = QBarCategoryAxis()
         # a step whose SLA lies above the axis gets an arrow: its marker is pinned at the top
-        x.append([self.step_name(s) + (" ↑" if f.steps[s].sla_s / unit > top else "") for s in steps] or ["-"])
+        x.append([self.step_name(s) + (" ↑" if measured_any and f.steps[s].sla_s / unit > top else "")
+                  for s in steps] or ["-"])
+        small = x.labelsFont()
+        small.setPixelSize(12)
+        x.setLabelsFont(small)
         y = QValueAxis()
         y.setRange(0, top)
         y.setTickType(QValueAxis.TickType.TicksDynamic)
