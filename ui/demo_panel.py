@@ -7,15 +7,20 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+
+from app.actions import barcode
+from ui import names
+from ui.station_sheet import ACTION_LABELS
 
 
 def demo_badges(w) -> str:
     """The demo's operators, with their roles in the station's language."""
     return "   ".join(f"{badge} / {pin} ({role})" for badge, pin, role in (
-        ("K-001", "2222", w.tr("packer")), ("P-001", "1111", w.tr("picker")), ("S-001", "9999", w.tr("supervisor"))))
+        ("K-001", "2222", names.role("packer")), ("P-001", "1111", names.role("picker")),
+        ("S-001", "9999", names.role("supervisor"))))
 
 
 class DemoPanel(QWidget):
@@ -164,8 +169,8 @@ class DemoPanel(QWidget):
             self._button(f"✗ {t_wrong}: {sib.get('name', '')} {sib.get('color', '')} "
                          f"{sib.get('size', '')}", sib["code"])
         self._button(f"✗ {t_unknown}", "4006381333931")
-        for action in ("@@COMPLETE", "@@UNDO", "@@SHORT"):
-            self._button(f"{action}", action)
+        for action in ("complete_step", "undo", "short_pick"):  # action barcodes, named as on the station sheet
+            self._button(QCoreApplication.translate("StationSheet", ACTION_LABELS[action]), barcode(action))
 
     def _toggle_offline(self, on: bool) -> None:
         if self.services.proxy is not None:

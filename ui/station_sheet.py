@@ -11,7 +11,6 @@ from pathlib import Path
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QTranslator
 
 from app.actions import ACTIONS, ARG_ACTIONS, CARTONS, barcode
-from hardware.printing.station_sheet import SheetEntry, SheetSection, build_station_sheet_pdf
 
 CTX = "StationSheet"
 
@@ -61,8 +60,14 @@ def chinese() -> QTranslator | None:
     return t if t.load(str(qm)) else None
 
 
-def sections(translator: QTranslator | None = None) -> tuple[list[SheetSection], tuple[str, str]]:
-    """The sheet's sections and its title, each text in (English, Chinese)."""
+def sections(translator: QTranslator | None = None) -> tuple[list, tuple[str, str]]:
+    """The sheet's sections (hardware.printing.station_sheet.SheetSection) and its title, each text in (English,
+    Chinese)."""
+    from hardware.printing.station_sheet import (  # the PDF side only when a sheet is made
+        SheetEntry,
+        SheetSection,
+    )
+
     tr = translator if translator is not None else chinese()
 
     def both(en: str, *args: str) -> tuple[str, str]:
@@ -86,6 +91,8 @@ def sections(translator: QTranslator | None = None) -> tuple[list[SheetSection],
 
 
 def write_station_sheet(out: Path, station: str = "") -> Path:
+    from hardware.printing.station_sheet import build_station_sheet_pdf
+
     secs, (title_en, title_zh) = sections()
     pdf = build_station_sheet_pdf(secs, title_en=title_en, title_zh=title_zh, subtitle=station)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,8 @@ import time
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy
 
+from ui import names
+
 CLOCK_WARN_MS = 120_000
 
 
@@ -83,8 +85,7 @@ class StatusBar(QFrame):
         if op is None:
             self.labels["operator"].setText(self.tr("not logged in"))
         else:
-            role = {"picker": self.tr("picker"), "packer": self.tr("packer"),
-                    "supervisor": self.tr("supervisor")}.get(op.role.value, op.role.value)
+            role = names.role(op.role.value)
             self.labels["operator"].setText(f"{op.name} · {role}")
 
     def set_printer(self, name: str, status) -> None:

@@ -91,6 +91,9 @@ ZH.update({
     "camera {0} delivers pictures": "摄像头 {0} 画面正常", "camera {0} is open but sends no pictures": "摄像头 {0} 已打开但没有画面",
     "camera {0} sends no pictures": "摄像头 {0} 没有画面", "Show the item to the camera": "把商品放到摄像头下",
     "Hide or show the demo panel": "隐藏或显示演示面板",
+    "open": "待处理", "claimed": "已领取", "in progress": "处理中", "done": "已完成", "cancelled": "已取消",
+    "held": "已暂停", "standard": "标准", "express": "加急", "economy": "经济", "same day": "当日达",
+    "label damaged": "面单破损", "label unreadable": "面单无法扫描", "label lost": "面单丢失", "wrong printer": "打印机错误",
 })
 
 

@@ -100,68 +100,68 @@
 <context>
     <name>DemoPanel</name>
     <message>
-        <location filename="../../ui/demo_panel.py" line="37" />
+        <location filename="../../ui/demo_panel.py" line="42" />
         <source>Hide or show the demo panel</source>
         <translation>隐藏或显示演示面板</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="47" />
+        <location filename="../../ui/demo_panel.py" line="52" />
         <source>Demo: virtual scanner</source>
         <translation>演示：虚拟扫描枪</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="51" />
+        <location filename="../../ui/demo_panel.py" line="56" />
         <source>Badges / PINs: {0}</source>
         <translation>工牌 / 密码：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="54" />
-        <location filename="../../ui/demo_panel.py" line="174" />
+        <location filename="../../ui/demo_panel.py" line="59" />
+        <location filename="../../ui/demo_panel.py" line="179" />
         <source>Cut the network (go offline)</source>
         <translation>断开网络（离线）</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="57" />
+        <location filename="../../ui/demo_panel.py" line="62" />
         <source>Label printer: take the paper out</source>
         <translation>面单打印机：取出纸张</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="60" />
+        <location filename="../../ui/demo_panel.py" line="65" />
         <source>Put the parcel on the scale</source>
         <translation>把包裹放到秤上</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="62" />
+        <location filename="../../ui/demo_panel.py" line="67" />
         <source>Show the item to the camera</source>
         <translation>把商品放到摄像头下</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="78" />
+        <location filename="../../ui/demo_panel.py" line="83" />
         <source>printed labels appear here</source>
         <translation>打印的面单显示在这里</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="150" />
+        <location filename="../../ui/demo_panel.py" line="155" />
         <source>order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="150" />
+        <location filename="../../ui/demo_panel.py" line="155" />
         <source>bin</source>
         <translation>库位</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="151" />
+        <location filename="../../ui/demo_panel.py" line="156" />
         <source>wrong colour/size</source>
         <translation>错误颜色/尺码</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="151" />
+        <location filename="../../ui/demo_panel.py" line="156" />
         <source>unknown barcode</source>
         <translation>未知条码</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="173" />
+        <location filename="../../ui/demo_panel.py" line="178" />
         <source>Network is CUT — click to restore</source>
         <translation>网络已断开 — 点击恢复</translation>
     </message>
@@ -309,6 +309,114 @@
     </message>
 </context>
 <context>
+    <name>Names</name>
+    <message>
+        <location filename="../../ui/names.py" line="10" />
+        <source>open</source>
+        <translation>待处理</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="11" />
+        <source>claimed</source>
+        <translation>已领取</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="12" />
+        <source>in progress</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="13" />
+        <source>done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="14" />
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="15" />
+        <source>held</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="18" />
+        <source>standard</source>
+        <translation>标准</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="19" />
+        <source>express</source>
+        <translation>加急</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="20" />
+        <source>economy</source>
+        <translation>经济</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="21" />
+        <source>same day</source>
+        <translation>当日达</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="24" />
+        <source>picker</source>
+        <translation>拣货员</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="25" />
+        <source>packer</source>
+        <translation>打包员</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="26" />
+        <source>supervisor</source>
+        <translation>主管</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="29" />
+        <source>Insufficient stock</source>
+        <translation>库存不足</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="30" />
+        <source>Wrong item in location</source>
+        <translation>库位商品错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="31" />
+        <source>Damaged</source>
+        <translation>破损</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="32" />
+        <source>Not found</source>
+        <translation>找不到</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="35" />
+        <source>label damaged</source>
+        <translation>面单破损</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="36" />
+        <source>label unreadable</source>
+        <translation>面单无法扫描</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="37" />
+        <source>label lost</source>
+        <translation>面单丢失</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="38" />
+        <source>wrong printer</source>
+        <translation>打印机错误</translation>
+    </message>
+</context>
+<context>
     <name>PickListModel</name>
     <message>
         <location filename="../../ui/screens/queue.py" line="23" />
@@ -380,132 +488,132 @@
 <context>
     <name>StationSheet</name>
     <message>
-        <location filename="../../ui/station_sheet.py" line="19" />
+        <location filename="../../ui/station_sheet.py" line="18" />
         <source>Complete the step</source>
         <translation>完成此步骤</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="20" />
+        <location filename="../../ui/station_sheet.py" line="19" />
         <source>Short pick</source>
         <translation>缺货拣货</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="21" />
+        <location filename="../../ui/station_sheet.py" line="20" />
         <source>Reprint the label</source>
         <translation>重打面单</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="22" />
+        <location filename="../../ui/station_sheet.py" line="21" />
         <source>Log out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="23" />
+        <location filename="../../ui/station_sheet.py" line="22" />
         <source>Undo the last scan</source>
         <translation>撤销上次扫描</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="24" />
+        <location filename="../../ui/station_sheet.py" line="23" />
         <source>Acknowledge the error</source>
         <translation>确认错误</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="25" />
+        <location filename="../../ui/station_sheet.py" line="24" />
         <source>Confirm the gift/insert</source>
         <translation>确认赠品/附件</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="26" />
+        <location filename="../../ui/station_sheet.py" line="25" />
         <source>Record the weight</source>
         <translation>记录重量</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="27" />
+        <location filename="../../ui/station_sheet.py" line="26" />
         <source>Print label and slip</source>
         <translation>打印面单和装箱单</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="28" />
+        <location filename="../../ui/station_sheet.py" line="27" />
         <source>Supervisor override</source>
         <translation>主管放行</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="29" />
+        <location filename="../../ui/station_sheet.py" line="28" />
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="30" />
+        <location filename="../../ui/station_sheet.py" line="29" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="33" />
+        <location filename="../../ui/station_sheet.py" line="32" />
         <source>Short: insufficient stock</source>
         <translation>缺货：库存不足</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="34" />
+        <location filename="../../ui/station_sheet.py" line="33" />
         <source>Short: wrong item in the bin</source>
         <translation>缺货：库位商品错误</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="35" />
+        <location filename="../../ui/station_sheet.py" line="34" />
         <source>Short: damaged</source>
         <translation>缺货：破损</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="36" />
+        <location filename="../../ui/station_sheet.py" line="35" />
         <source>Short: not found</source>
         <translation>缺货：找不到</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="39" />
+        <location filename="../../ui/station_sheet.py" line="38" />
         <source>Reprint: label damaged</source>
         <translation>重打：面单破损</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="40" />
+        <location filename="../../ui/station_sheet.py" line="39" />
         <source>Reprint: label unreadable</source>
         <translation>重打：面单无法扫描</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="41" />
+        <location filename="../../ui/station_sheet.py" line="40" />
         <source>Reprint: label lost</source>
         <translation>重打：面单丢失</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="42" />
+        <location filename="../../ui/station_sheet.py" line="41" />
         <source>Reprint: wrong printer</source>
         <translation>重打：打印机错误</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="44" />
+        <location filename="../../ui/station_sheet.py" line="43" />
         <source>Carton {0}</source>
         <translation>箱型 {0}</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="46" />
+        <location filename="../../ui/station_sheet.py" line="45" />
         <source>Station sheet</source>
         <translation>工位操作条码表</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="47" />
+        <location filename="../../ui/station_sheet.py" line="46" />
         <source>Actions</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="48" />
+        <location filename="../../ui/station_sheet.py" line="47" />
         <source>Cartons</source>
         <translation>箱型</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="49" />
+        <location filename="../../ui/station_sheet.py" line="48" />
         <source>Short-pick reasons</source>
         <translation>缺货原因</translation>
     </message>
     <message>
-        <location filename="../../ui/station_sheet.py" line="50" />
+        <location filename="../../ui/station_sheet.py" line="49" />
         <source>Reprint reasons</source>
         <translation>重打原因</translation>
     </message>
@@ -513,72 +621,69 @@
 <context>
     <name>StatusBar</name>
     <message>
-        <location filename="../../ui/statusbar.py" line="84" />
+        <location filename="../../ui/statusbar.py" line="86" />
         <source>not logged in</source>
         <translation>未登录</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="86" />
         <source>picker</source>
         <translation>拣货员</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="86" />
         <source>packer</source>
         <translation>打包员</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="87" />
         <source>supervisor</source>
         <translation>主管</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="96" />
+        <location filename="../../ui/statusbar.py" line="97" />
         <source>PRINTER: {0}</source>
         <translation>打印机：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="99" />
+        <location filename="../../ui/statusbar.py" line="100" />
         <source>printers OK</source>
         <translation>打印机正常</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="105" />
+        <location filename="../../ui/statusbar.py" line="106" />
         <source>sync: not available</source>
         <translation>同步：不可用</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="108" />
+        <location filename="../../ui/statusbar.py" line="109" />
         <source>ONLINE</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="108" />
+        <location filename="../../ui/statusbar.py" line="109" />
         <source>OFFLINE — working from cache</source>
         <translation>离线 — 使用本地缓存工作</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="110" />
+        <location filename="../../ui/statusbar.py" line="111" />
         <source>oldest</source>
         <translation>最早</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="112" />
+        <location filename="../../ui/statusbar.py" line="113" />
         <source>to sync: {0}</source>
         <translation>待同步：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="115" />
+        <location filename="../../ui/statusbar.py" line="116" />
         <source>last sync {0} s ago</source>
         <translation>上次同步 {0} 秒前</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="117" />
+        <location filename="../../ui/statusbar.py" line="118" />
         <source>never synced</source>
         <translation>从未同步</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="121" />
+        <location filename="../../ui/statusbar.py" line="122" />
         <source>CLOCK OFF BY {0} s</source>
         <translation>时钟偏差 {0} 秒</translation>
     </message>
@@ -1099,17 +1204,14 @@
 <context>
     <name>w</name>
     <message>
-        <location filename="../../ui/demo_panel.py" line="18" />
         <source>packer</source>
         <translation>打包员</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="18" />
         <source>picker</source>
         <translation>拣货员</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="18" />
         <source>supervisor</source>
         <translation>主管</translation>
     </message>
