@@ -32,6 +32,14 @@ def _in_scroll_viewport(w: QWidget) -> bool:
     return False
 
 
+def _text(w) -> str:
+    t = getattr(w, "text", None)  # QLabel/QAbstractButton.text(); some screens name a child widget "text"
+    try:
+        return t() if callable(t) and isinstance(t(), str) else ""
+    except TypeError:
+        return ""
+
+
 def misfits(win, size: tuple[int, int]) -> list[str]:
     W, H = size
     screen = QRect(0, 0, W, H)
@@ -42,7 +50,7 @@ def misfits(win, size: tuple[int, int]) -> list[str]:
         if not w.isVisible() or w.isWindow() or _in_scroll_viewport(w):
             continue
         r = QRect(w.mapTo(win, QPoint(0, 0)), w.size())
-        name = f"{type(w).__name__}({w.objectName() or getattr(w, 'text', lambda: '')() or ''})"[:80]
+        name = f"{type(w).__name__}({w.objectName() or _text(w)})"[:80]
         if not screen.contains(r):
             out.append(f"{name} at {r.x()},{r.y()} {r.width()}×{r.height()} is off a {W}×{H} screen")
             continue

@@ -21,8 +21,10 @@ class CameraView(QWidget):
     def __init__(self, services=None, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("camera_view")
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(160, 120)
+        # the preview takes the room the screen has to spare and never asks for more: it must not make the
+        # work screen taller or wider than a 1024×768 display
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setMinimumSize(0, 0)
         self._lock = threading.Lock()
         self._pending = None  # (frame, outlines) waiting for the GUI thread
         self._image: QImage | None = None
@@ -35,6 +37,9 @@ class CameraView(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(320, 240)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(0, 0)
 
     # camera thread
     def on_preview(self, frame, outlines) -> None:
@@ -97,7 +102,7 @@ def attach_camera_view(window) -> CameraView | None:
     if getattr(services, "camera", None) is None:
         return None
     view = CameraView(services)
-    view.setMaximumHeight(240)
+    view.setMaximumSize(420, 240)
     work = window.work
     side = getattr(getattr(work, "image", None), "parentWidget", lambda: None)()
     if hasattr(work, "add_side_widget"):

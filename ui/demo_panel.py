@@ -43,7 +43,7 @@ class DemoPanel(QWidget):
         self.toggle.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.toggle.clicked.connect(lambda: self.set_collapsed(self.is_open()))
         self._outer.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignRight)
-        self._outer.addStretch(1)
+        self._outer.addStretch(0)  # the body (stretch 1) takes the height; this only holds the toggle up when collapsed
         self.body = QFrame(self)
         self.body.setObjectName("demo_body")
         self._outer.insertWidget(1, self.body, 1)
