@@ -67,3 +67,30 @@ def test_the_station_check_gets_a_picture_from_a_video_camera(qtbot, tmp_path):
     qtbot.addWidget(w)
     ok, text = w._probe_camera()
     assert ok is True and "delivers pictures" in text
+
+
+def test_an_image_folder_as_the_camera_delivers_its_barcode_through_the_scan_path(qtbot, tmp_path):
+    import cv2
+
+    from ui.bridge import DeviceBridge
+    from ui.demo_video import barcode_image
+    from ui.services import make_camera
+
+    folder = tmp_path / "camera"
+    folder.mkdir()
+    img = cv2.copyMakeBorder(barcode_image("6900000000014"), 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=255)
+    cv2.imwrite(str(folder / "item.png"), img)
+    s = Settings()
+    s.devices.camera.kind, s.devices.camera.device = "files", str(folder)
+    cam, autostart = make_camera(s)
+    assert autostart  # outside the demo a configured camera runs from the start
+    bridge = DeviceBridge()
+    got = []
+    bridge.scan.connect(got.append)  # the signal the main window's on_scan listens to
+    try:
+        cam.start(bridge.on_scan, lambda st: None)
+        qtbot.waitUntil(lambda: bool(got), timeout=10000)
+    finally:
+        cam.stop()
+        bridge.deleteLater()
+    assert got[0].text == "6900000000014" and str(got[0].source).lower().endswith("camera")

@@ -13,6 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)
     d.add_argument("--data-dir", help="where the demo keeps its files (default: a fresh temporary folder)")
     d.add_argument("--lang", choices=["en", "zh_CN"], help="language (default: English)")
+    d.add_argument("--camera", metavar="PATH", help="a video file or a folder of images as the demo's camera "
+                                                     "(default: a generated video of the current item's barcode)")
     d.set_defaults(func=_demo)
     s = sub.add_parser("screenshots", help="render every screen (English and Chinese) to PNG files, offscreen")
     s.add_argument("--out", default="docs/screenshots")
@@ -49,7 +51,7 @@ def _demo(args) -> int:
 
     return _refusing_broken_binding(
         lambda: run_demo(data_dir=args.data_dir, exit_when_shown=args.exit_when_shown, verbose=args.verbose,
-                         language=args.lang))
+                         language=args.lang, camera=args.camera))
 
 
 def _screenshots(args) -> int:

@@ -191,20 +191,24 @@ class DemoPanel(QWidget):
             spool.retry_held()
 
     def show_to_camera(self) -> threading.Thread | None:
-        """The demo's camera is a video file: write one with the current item's barcode under the lens and play
-        it through the real camera pipeline (decode, outline, scan path). Off the GUI thread."""
+        """Play the demo's camera through the real camera pipeline (decode, outline, scan path), off the GUI
+        thread: its own video is rewritten with the current item's barcode; a video or folder given with
+        `packstation demo --camera PATH` plays as it is."""
         svc = self.services
         if svc.camera is None:
             return None
-        from ui.services import DEMO_CODE, demo_camera_video
+        from ui.services import DEMO_CODE, DEMO_VIDEO, demo_camera_video
 
         line = self.session.current_line() if self.session is not None else None
         codes = [b.code for b in line.barcodes if b.qty_per_scan == 1] if line is not None else []
         code = codes[0] if codes else DEMO_CODE
 
+        generated = svc.settings.devices.camera.device.endswith(DEMO_VIDEO)
+
         def play() -> None:
             svc.camera.stop()
-            demo_camera_video(svc.settings, code)
+            if generated:  # the demo's own video: the current item's barcode; a given video/folder plays as it is
+                demo_camera_video(svc.settings, code)
             svc.start_camera()
 
         t = threading.Thread(target=play, name="demo-camera", daemon=True)

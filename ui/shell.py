@@ -106,12 +106,14 @@ def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: b
 
 
 def run_demo(*, data_dir: str | None = None, exit_when_shown: bool = False, verbose: bool = False,
-             language: str | None = None) -> int:
+             language: str | None = None, camera: str | None = None) -> int:
     from ui.services import demo_settings
 
     d = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="packstation-demo-"))
     s = demo_settings(d)
     if language:
         s.station.language = language
+    if camera:  # a video file or an image folder, played by the demo panel's "show the item to the camera"
+        s.devices.camera.kind, s.devices.camera.device = "files", str(Path(camera).resolve())
     print(f"demo data in {d}; badges/PINs: K-001/2222 packer, P-001/1111 picker, S-001/9999 supervisor", flush=True)
     return run_station(s, exit_when_shown=exit_when_shown, verbose=verbose, demo=True)
