@@ -17,7 +17,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 SOUND_DIR = Path(__file__).resolve().parent.parent / "resources" / "sounds"
-RATE = 22050
+RATE = 48000  # stereo 16-bit at 48 kHz: a format every output device takes (QSoundEffect does not resample)
 
 
 def _envelope(n: int, fade: int) -> np.ndarray:
@@ -50,9 +50,10 @@ def render(name: str) -> np.ndarray:
 
 
 def write_wav(path: Path, samples: np.ndarray) -> None:
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+    mono = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+    pcm = np.repeat(mono, 2)  # left = right
     with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
+        w.setnchannels(2)
         w.setsampwidth(2)
         w.setframerate(RATE)
         w.writeframes(pcm.tobytes())
