@@ -50,3 +50,56 @@ def test_kiosk_mode_takes_the_whole_screen_without_a_window_manager(qtbot):
     place_window(w, kiosk=True)
     screen = QApplication.primaryScreen()
     assert w.geometry() == screen.geometry() and w.isFullScreen()
+
+
+KIOSK_SCRIPT = r"""
+import sys
+from app.config import Settings
+from ui.shell import build_window, place_window
+s = Settings()
+s.station.data_dir = sys.argv[1]
+s.station.kiosk = True
+s.oms.url = "http://127.0.0.1:9"
+app, win, svc = build_window(s)
+place_window(win, kiosk=True)
+for _ in range(50):
+    app.processEvents()
+g, scr = win.geometry(), win.screen().geometry()
+print(f"{g.x()} {g.y()} {g.width()} {g.height()} {scr.width()} {scr.height()}", flush=True)
+win._allow_close = True
+win.close()
+svc.close()
+"""
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)], ids=["1024x768", "1920x1080"])
+def test_kiosk_window_covers_a_bare_x_screen_with_no_window_manager(tmp_path, size):
+    """Xvfb with no window manager and the xcb platform: showFullScreen alone left a 1009×777 window on a
+    1920×1080 screen; the kiosk window must cover the screen exactly."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (scripts/setup.sh installs it)")
+    w, h = size
+    rfd, wfd = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(wfd), "-screen", "0", f"{w}x{h}x24", "-nolisten", "tcp"],
+                            pass_fds=(wfd,), stderr=subprocess.DEVNULL)
+    os.close(wfd)
+    try:
+        display = os.read(rfd, 16).decode().strip()
+        env = dict(os.environ, DISPLAY=f":{display}", QT_QPA_PLATFORM="xcb")
+        r = subprocess.run([sys.executable, "-c", KIOSK_SCRIPT, str(tmp_path / "data")], capture_output=True,
+                           text=True, env=env, cwd=ROOT, timeout=120)
+    finally:
+        os.close(rfd)
+        xvfb.terminate()
+        xvfb.wait(10)
+    assert r.returncode == 0, r.stderr[-2000:]
+    x, y, gw, gh, sw, sh = map(int, r.stdout.split()[-6:])
+    assert (sw, sh) == (w, h)
+    assert (x, y, gw, gh) == (0, 0, w, h), r.stdout
