@@ -15,7 +15,9 @@ def test_every_screen_fits_the_display_and_the_window_does_not_grow(qtbot, stati
     win, svc = station()
     set_display(win, size)
     assert_fits(win, size)  # login
-    login(qtbot, win, "S-001", "9999")
+    from sync.oms_server.seed import OPERATORS
+
+    login(qtbot, win, "S-001", next(pin for _i, badge, _n, _r, pin in OPERATORS if badge == "S-001"))
     if win.stack.currentWidget() is win.check:
         qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=15000)
     win.stack.setCurrentWidget(win.check)

@@ -16,11 +16,11 @@ from ui import names
 from ui.station_sheet import ACTION_LABELS
 
 
-def demo_badges(w) -> str:
-    """The demo's operators, with their roles in the station's language."""
-    return "   ".join(f"{badge} / {pin} ({role})" for badge, pin, role in (
-        ("K-001", "2222", names.role("packer")), ("P-001", "1111", names.role("picker")),
-        ("S-001", "9999", names.role("supervisor"))))
+def demo_badges() -> str:
+    """The demo OMS's operators (badge / PIN), with their roles in the station's language."""
+    from sync.oms_server.seed import OPERATORS
+
+    return "   ".join(f"{badge} / {pin} ({names.role(role)})" for _id, badge, _name, role, pin in OPERATORS)
 
 
 class DemoPanel(QWidget):
@@ -53,7 +53,7 @@ class DemoPanel(QWidget):
         t.setObjectName("big")
         t.setWordWrap(True)
         lay.addWidget(t)
-        hint = QLabel(self.tr("Badges / PINs: {0}").replace("{0}", demo_badges(self)))
+        hint = QLabel(self.tr("Badges / PINs: {0}").replace("{0}", demo_badges()))
         hint.setWordWrap(True)
         lay.addWidget(hint)
         self.offline = QPushButton(self.tr("Cut the network (go offline)"))
