@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
@@ -105,17 +106,18 @@ class CheckScreen(QWidget):
         watched for new frames; one that is not running is opened briefly on its own (then closed again)."""
         s = self.services
         cam = s.settings.devices.camera
+        name = cam.device if cam.device.isdigit() or "://" in cam.device else Path(cam.device).name  # not a long path
         if cam.kind == "none":
             return None, self._msg("not used at this station", "本工位未使用")
         if s.camera is None:
-            return False, self.tr("camera {0} could not be set up (see the log)").replace("{0}", cam.device)
+            return False, self.tr("camera {0} could not be set up (see the log)").replace("{0}", name)
         if s.camera_running():
             n0, t_end = s.camera_frames, time.monotonic() + wait_s
             while s.camera_frames == n0 and time.monotonic() < t_end:
                 time.sleep(0.05)
             if s.camera_frames > n0:
-                return True, self.tr("camera {0} delivers pictures").replace("{0}", cam.device)
-            return False, self.tr("camera {0} is open but sends no pictures").replace("{0}", cam.device)
+                return True, self.tr("camera {0} delivers pictures").replace("{0}", name)
+            return False, self.tr("camera {0} is open but sends no pictures").replace("{0}", name)
         from hardware.camera import CameraScanner
 
         got = threading.Event()
@@ -127,9 +129,9 @@ class CheckScreen(QWidget):
         finally:
             probe.stop()
         if ok:
-            return True, self.tr("camera {0} delivers pictures").replace("{0}", cam.device)
+            return True, self.tr("camera {0} delivers pictures").replace("{0}", name)
         detail = self._msg(st.detail_en, st.detail_zh) if st is not None and not st.ok else ""
-        return False, detail or self.tr("camera {0} sends no pictures").replace("{0}", cam.device)
+        return False, detail or self.tr("camera {0} sends no pictures").replace("{0}", name)
 
     def _show(self, results) -> None:
         if isinstance(results, Exception):
