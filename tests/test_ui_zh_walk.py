@@ -109,7 +109,9 @@ def test_station_check_status_bar_and_demo_panel_speak_chinese(qtbot, chinese, d
     from ui.statusbar import StatusBar
     from ui.tasks import TaskRunner
 
-    data = [demo.settings.station.name, demo.settings.station.id]
+    from pathlib import Path
+
+    data = [demo.settings.station.name, demo.settings.station.id, Path(demo.settings.devices.camera.device).name]
     check = CheckScreen(demo, TaskRunner(), "zh_CN")
     qtbot.addWidget(check)
     check.show()

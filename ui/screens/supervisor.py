@@ -175,7 +175,9 @@ class SupervisorScreen(QWidget):
         self.errors_model = LatestErrorsModel(self)
         table = QTableView()
         table.setModel(self.errors_model)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # columns as wide as their contents (never "…"), the last one takes the rest; a narrow screen scrolls
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
         self.errors_view = table
         grid = QGridLayout()
         grid.addWidget(QChartView(self.hour_chart), 0, 0)
@@ -366,8 +368,10 @@ class SupervisorScreen(QWidget):
         chart = self.step_chart
         steps = [s for s in STEPS if s in f.steps]
         measured = [getattr(f.steps[s], a) or 0 for s in steps for a in ("median_s", "p90_s")]
-        minutes = max(measured, default=0) >= 120
         measured_any = max(measured, default=0) > 0
+        # the axis is scaled to the measured times; with nothing measured yet, to the targets themselves
+        basis = measured if measured_any else [f.steps[s].sla_s for s in steps]
+        minutes = max(basis, default=0) >= 120
         unit = 60.0 if minutes else 1.0
         title = self.tr("Step time, minutes (median, p90; SLA line)") if minutes else \
             self.tr("Step time, seconds (median, p90; SLA line)")
@@ -378,7 +382,7 @@ class SupervisorScreen(QWidget):
             bs.append([round((getattr(f.steps[s], attr) or 0) / unit, 1) for s in steps])
             series.append(bs)
         chart.addSeries(series)
-        top = max(measured, default=0) / unit * 1.25 or 1.0
+        top = max(basis, default=0) / unit * 1.25 or 1.0
         x = QBarCategoryAxis()
         # a step whose SLA lies above the axis gets an arrow: its marker is pinned at the top
         x.append([self.step_name(s) + (" ↑" if measured_any and f.steps[s].sla_s / unit > top else "")
