@@ -1,5 +1,7 @@
 from datetime import UTC, datetime
 
+from PySide6.QtCore import Qt
+
 from app.events import EventLog
 
 
@@ -17,6 +19,7 @@ def test_screen_charts_match_figures(qtbot, core, tmp_path):
     w.date_from.setDate(QDate(2026, 11, 16))
     w.date_to.setDate(QDate(2026, 11, 16))
     w.refresh()
+    qtbot.waitUntil(lambda: not w.updating, timeout=10000)
     assert w.figures.errors == 2 and w.figures.scans == 3
     assert w.hour_values() == w.figures.by_hour and w.hour_values()[11] == 2
     w.grab().save(str(tmp_path / "s.png"))
@@ -48,6 +51,7 @@ def _screen(qtbot, core, **kw):
     w.date_from.setDate(QDate(2026, 11, 16))
     w.date_to.setDate(QDate(2026, 11, 16))
     w.refresh()
+    qtbot.waitUntil(lambda: not w.updating, timeout=10000)
     return w
 
 
@@ -57,7 +61,7 @@ def test_latest_errors_show_what_was_scanned_against_what_was_wanted(qtbot, core
     m = w.errors_model
     assert m.rowCount() == 1
     row = [m.data(m.index(0, c)) for c in range(m.columnCount())]
-    assert row[4] == "sibling_variant" and "RED / M" in row[5] and "BLUE / M" in row[6] and "TEE-BLUE-M" in row[6]
+    assert row[4] == "Wrong colour/size" and "RED / M" in row[5] and "BLUE / M" in row[6] and "TEE-BLUE-M" in row[6]
     assert row[0].startswith("11-16 11:00")  # shown in warehouse time (UTC+8)
     assert w.figures.steps["pick"].median_s == 600
 
@@ -104,3 +108,67 @@ def test_a_picker_is_refused(qtbot, core):
     qtbot.addWidget(w)
     w.show()
     assert w.denied.isVisible() and not w.body.isVisible()
+
+
+def test_figures_are_computed_off_the_gui_thread_shown_as_updating_and_stale_results_dropped(qtbot, core):
+    import threading
+
+    from PySide6.QtCore import QDate
+
+    import ui.screens.supervisor as sup
+
+    _shift(core)
+    w = _screen(qtbot, core)
+    gui = threading.get_ident()
+    threads, gate = [], threading.Event()
+    real = sup.load_rows
+
+    def slow(store, a, b):
+        threads.append(threading.get_ident())
+        if len(threads) == 1:
+            gate.wait(10)  # the first refresh is still computing when the second one is asked for
+        return real(store, a, b)
+
+    sup.load_rows = slow
+    try:
+        w.refresh()  # 16 Nov: one error
+        assert w.updating and "updating" in w.summary.text()
+        w.date_from.setDate(QDate(2026, 11, 17))
+        w.date_to.setDate(QDate(2026, 11, 17))
+        w.refresh()  # 17 Nov: nothing
+        qtbot.waitUntil(lambda: not w.updating, timeout=10000)
+        assert w.figures.scans == 0
+        gate.set()  # the overtaken result arrives late and is dropped
+        w.tasks.wait(10000)
+        qtbot.wait(50)
+        assert w.figures.scans == 0 and w.errors_model.rowCount() == 0
+    finally:
+        sup.load_rows = real
+    assert threads and gui not in threads
+
+
+def test_charts_are_readable_hours_translated_error_names_whole_counts_and_an_sla_marker(qtbot, core):
+    from PySide6.QtCharts import QBarCategoryAxis, QValueAxis
+
+    _shift(core)
+    w = _screen(qtbot, core)
+    x = next(a for a in w.hour_chart.axes() if a.orientation() == Qt.Orientation.Horizontal)
+    assert isinstance(x, QValueAxis) and x.labelFormat() == "%02d" and x.tickInterval() == 3  # 00 03 06 … 21
+    cats = next(a for a in w.type_chart.axes() if isinstance(a, QBarCategoryAxis)).categories()
+    assert cats == ["Wrong colour/size"]
+    for chart in (w.hour_chart, w.type_chart):
+        counts = next(a for a in chart.axes() if isinstance(a, QValueAxis) and a.labelFormat() == "%d")
+        assert counts.tickInterval() == int(counts.tickInterval()) >= 1 and counts.min() == 0
+        assert counts.max() == int(counts.max())
+    # the pick step took 10 min against an SLA of several minutes: the axis is scaled to the measured time
+    y = next(a for a in w.step_chart.axes() if a.orientation() == Qt.Orientation.Vertical)
+    med = w.figures.steps["pick"].median_s / 60
+    assert y.max() <= med * 1.3 and y.max() >= med
+    step, level = w.sla_marks[0]
+    assert step == "pick" and level == min(w.figures.steps["pick"].sla_s / 60, y.max()) > 0
+
+
+def test_nice_count_steps():
+    from ui.screens.supervisor import nice_step
+
+    assert [nice_step(t) for t in (0, 1, 6, 7, 13, 31, 61, 1000)] == [1, 1, 1, 2, 5, 10, 20, 200]

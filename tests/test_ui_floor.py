@@ -102,7 +102,7 @@ def login(qtbot, win, badge="K-001", pin="2222"):
 
 def open_order(qtbot, win, svc, want=lambda pl: True):
     if win.stack.currentWidget() is win.check:
-        qtbot.waitUntil(lambda: len(win.check.results) == 6, timeout=10000)
+        qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
         win.check.start.click()
     qtbot.waitUntil(lambda: win.queue.model.rowCount() > 0, timeout=10000)
     pl = next(p for p in win.queue.model.items if want(p))

@@ -24,7 +24,7 @@ def test_every_string_in_the_screens_is_translated(tmp_path):
 def test_the_login_screen_speaks_chinese_when_configured(qtbot):
     from PySide6.QtWidgets import QApplication
 
-    from ui.translations import install
+    from ui.translations import install, uninstall
 
     app = QApplication.instance()
     tr = install(app, "zh_CN")
@@ -38,4 +38,4 @@ def test_the_login_screen_speaks_chinese_when_configured(qtbot):
         assert w.button.text() == "登录"
         assert w.badge.placeholderText() == "工牌"
     finally:
-        app.removeTranslator(tr)
+        uninstall(app)  # the station's and Qt's own translators

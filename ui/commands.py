@@ -13,10 +13,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)
     d.add_argument("--data-dir", help="where the demo keeps its files (default: a fresh temporary folder)")
     d.add_argument("--lang", choices=["en", "zh_CN"], help="language (default: English)")
+    d.add_argument("--camera", metavar="PATH", help="a video file or a folder of images as the demo's camera "
+                                                     "(default: a generated video of the current item's barcode)")
     d.set_defaults(func=_demo)
     s = sub.add_parser("screenshots", help="render every screen (English and Chinese) to PNG files, offscreen")
     s.add_argument("--out", default="docs/screenshots")
     s.set_defaults(func=_screenshots)
+    sh = sub.add_parser("station-sheet", help="write the printable station sheet (A4 PDF): every action, reason "
+                                              "and carton as a barcode, in English and Chinese")
+    sh.add_argument("--out", default="station-sheet.pdf", help="PDF file to write (default station-sheet.pdf)")
+    sh.set_defaults(func=_station_sheet)
 
 
 def _refusing_broken_binding(start) -> int:
@@ -45,10 +51,19 @@ def _demo(args) -> int:
 
     return _refusing_broken_binding(
         lambda: run_demo(data_dir=args.data_dir, exit_when_shown=args.exit_when_shown, verbose=args.verbose,
-                         language=args.lang))
+                         language=args.lang, camera=args.camera))
 
 
 def _screenshots(args) -> int:
     from ui.screenshots import main
 
     return main(args.out)
+
+
+def _station_sheet(args) -> int:
+    from pathlib import Path
+
+    from ui.station_sheet import write_station_sheet
+
+    print(write_station_sheet(Path(args.out)))
+    return 0

@@ -4,25 +4,56 @@ switch for the label printer, and a preview of the last printed label/slip."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-DEMO_BADGES = "K-001 / 2222 (packer)   P-001 / 1111 (picker)   S-001 / 999999 (supervisor)"
+from app.actions import barcode
+from ui import names
+from ui.station_sheet import ACTION_LABELS
+
+
+def demo_badges() -> str:
+    """The demo OMS's operators (badge / PIN), with their roles in the station's language."""
+    from sync.oms_server.seed import OPERATORS
+
+    return "   ".join(f"{badge} / {pin} ({names.role(role)})" for _id, badge, _name, role, pin in OPERATORS)
 
 
 class DemoPanel(QWidget):
+    WIDTH, COLLAPSED = 280, 52
+    DOCK_FROM = 1360  # narrower windows get the panel as a drawer over the station's right edge
+
     def __init__(self, services, parent=None) -> None:
         super().__init__(parent)
+        self.setObjectName("demo_panel")
         self.services = services
-        self.setFixedWidth(340)
-        lay = QVBoxLayout(self)
+        self.expanded: bool | None = None  # None: expanded when docked, collapsed as a drawer, until toggled
+        self._host = None
+        self.setFixedWidth(self.WIDTH)
+        self._outer = QVBoxLayout(self)
+        self._outer.setContentsMargins(4, 4, 4, 4)
+        self.toggle = QPushButton("»")
+        self.toggle.setObjectName("demo_toggle")
+        self.toggle.setFixedSize(44, 44)
+        self.toggle.setToolTip(self.tr("Hide or show the demo panel"))
+        self.toggle.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.toggle.clicked.connect(lambda: self.set_collapsed(self.is_open()))
+        self._outer.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignRight)
+        self._outer.addStretch(0)  # the body (stretch 1) takes the height; this only holds the toggle up when collapsed
+        self.body = QFrame(self)
+        self.body.setObjectName("demo_body")
+        self._outer.insertWidget(1, self.body, 1)
+        lay = QVBoxLayout(self.body)
+        lay.setContentsMargins(0, 0, 0, 0)
         t = QLabel(self.tr("Demo: virtual scanner"))
         t.setObjectName("big")
+        t.setWordWrap(True)
         lay.addWidget(t)
-        hint = QLabel(self.tr("Badges / PINs: {0}").replace("{0}", DEMO_BADGES))
+        hint = QLabel(self.tr("Badges / PINs: {0}").replace("{0}", demo_badges()))
         hint.setWordWrap(True)
         lay.addWidget(hint)
         self.offline = QPushButton(self.tr("Cut the network (go offline)"))
@@ -33,28 +64,81 @@ class DemoPanel(QWidget):
         self.paper.toggled.connect(self._toggle_paper)
         self.scale_btn = QPushButton(self.tr("Put the parcel on the scale"))
         self.scale_btn.clicked.connect(self._weigh)
-        for b in (self.offline, self.paper, self.scale_btn):
+        self.camera_btn = QPushButton(self.tr("Show the item to the camera"))
+        self.camera_btn.clicked.connect(self.show_to_camera)
+        self.camera_btn.setVisible(services.camera is not None)
+        for b in (self.offline, self.paper, self.scale_btn, self.camera_btn):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # never wider than the panel
             lay.addWidget(b)
         self.codes_box = QVBoxLayout()
         inner = QWidget()
         inner.setLayout(self.codes_box)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
+        scroll.setMinimumHeight(80)
         lay.addWidget(scroll, 1)
         self.preview = QLabel(self.tr("printed labels appear here"))
-        self.preview.setFixedHeight(260)
+        self.preview.setWordWrap(True)
+        self.preview.setFixedHeight(150)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setStyleSheet("background: white; border: 1px solid #b0bec5;")
         lay.addWidget(self.preview)
         self.session = None
         self.set_session(None)
 
+    def is_open(self) -> bool:
+        return self.body.isVisible()
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        """On a wide window the panel is docked beside the station; on a narrow one (1024, 1280 wide) it is a strip
+        with one button that opens it as a drawer over the station's right edge: the window never grows."""
+        self.expanded = not collapsed
+        self._apply()
+
+    def showEvent(self, e) -> None:  # noqa: N802
+        super().showEvent(e)
+        host = self.parentWidget()
+        if host is not None and host is not self._host:
+            self._host = host
+            host.installEventFilter(self)
+        self._apply()
+
+    def eventFilter(self, obj, e) -> bool:  # noqa: N802
+        if obj is self._host and e.type() == QEvent.Type.Resize:
+            self._apply()
+        return False
+
+    def _apply(self) -> None:
+        host = self._host
+        docked = host is None or host.width() >= self.DOCK_FROM
+        expanded = docked if self.expanded is None else self.expanded
+        if docked:
+            if self.body.parentWidget() is not self:
+                self.body.setParent(self)
+                self._outer.insertWidget(1, self.body, 1)
+            self.body.setVisible(expanded)
+            self.setFixedWidth(self.WIDTH if expanded else self.COLLAPSED)
+        else:
+            self.setFixedWidth(self.COLLAPSED)
+            if expanded:
+                if self.body.parentWidget() is not host:
+                    self._outer.removeWidget(self.body)
+                    self.body.setParent(host)
+                self.body.setGeometry(host.width() - self.COLLAPSED - self.WIDTH, 0, self.WIDTH, host.height())
+                self.body.show()
+                self.body.raise_()
+            else:
+                self.body.hide()
+        self.toggle.setText("»" if expanded else "«")
+
     def _button(self, text: str, code: str) -> None:
         b = QPushButton(text)
         b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         b.setStyleSheet("text-align: left; min-height: 40px; font-size: 15px;")
+        b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         b.clicked.connect(lambda _=False, c=code: self.scan(c))
         self.codes_box.addWidget(b)
 
@@ -85,8 +169,8 @@ class DemoPanel(QWidget):
             self._button(f"✗ {t_wrong}: {sib.get('name', '')} {sib.get('color', '')} "
                          f"{sib.get('size', '')}", sib["code"])
         self._button(f"✗ {t_unknown}", "4006381333931")
-        for action in ("@@COMPLETE", "@@UNDO", "@@SHORT"):
-            self._button(f"{action}", action)
+        for action in ("complete_step", "undo", "short_pick"):  # action barcodes, named as on the station sheet
+            self._button(QCoreApplication.translate("StationSheet", ACTION_LABELS[action]), barcode(action))
 
     def _toggle_offline(self, on: bool) -> None:
         if self.services.proxy is not None:
@@ -106,6 +190,31 @@ class DemoPanel(QWidget):
         if not out:
             spool.retry_held()
 
+    def show_to_camera(self) -> threading.Thread | None:
+        """Play the demo's camera through the real camera pipeline (decode, outline, scan path), off the GUI
+        thread: its own video is rewritten with the current item's barcode; a video or folder given with
+        `packstation demo --camera PATH` plays as it is."""
+        svc = self.services
+        if svc.camera is None:
+            return None
+        from ui.services import DEMO_CODE, DEMO_VIDEO, demo_camera_video
+
+        line = self.session.current_line() if self.session is not None else None
+        codes = [b.code for b in line.barcodes if b.qty_per_scan == 1] if line is not None else []
+        code = codes[0] if codes else DEMO_CODE
+
+        generated = svc.settings.devices.camera.device.endswith(DEMO_VIDEO)
+
+        def play() -> None:
+            svc.camera.stop()
+            if generated:  # the demo's own video: the current item's barcode; a given video/folder plays as it is
+                demo_camera_video(svc.settings, code)
+            svc.start_camera()
+
+        t = threading.Thread(target=play, name="demo-camera", daemon=True)
+        t.start()
+        return t
+
     def _weigh(self) -> None:
         scale = self.services.scale
         if scale is None or not hasattr(scale, "settle_to") or self.session is None:
@@ -119,5 +228,6 @@ class DemoPanel(QWidget):
         if pngs:
             pix = QPixmap(str(pngs[-1]))
             if not pix.isNull():
-                self.preview.setPixmap(pix.scaled(360, 250, Qt.AspectRatioMode.KeepAspectRatio,
+                self.preview.setPixmap(pix.scaled(self.preview.width() - 4, self.preview.height() - 4,
+                                                  Qt.AspectRatioMode.KeepAspectRatio,
                                                   Qt.TransformationMode.SmoothTransformation))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from app.workflow import Step
 from ui.bridge import DeviceBridge
 from ui.dialogs import authorise_supervisor
+from ui.pages import CurrentPageStack
 from ui.screens.check import CheckScreen
 from ui.screens.login import LoginScreen
 from ui.screens.queue import QueueScreen
@@ -30,7 +31,7 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.sounds = Sounds(self)
         self.bridge = DeviceBridge(self)
-        self.stack = QStackedWidget()
+        self.stack = CurrentPageStack()  # kiosk: sized by the screen shown, not the largest one
         self.login = LoginScreen(self.station)
         self.check = CheckScreen(services, self.tasks, language)
         self.queue = QueueScreen(services, self.tasks)
@@ -70,6 +71,9 @@ class MainWindow(QMainWindow):
         self._health.setInterval(1000)
         self._health.timeout.connect(self._poll_health)
         self._health.start()
+        from ui.camera_view import attach_camera_view  # kiosk hook: live camera preview on the work screen
+
+        self.camera_view = attach_camera_view(self)
         self._allow_close = not services.settings.station.kiosk
         self.stack.setCurrentWidget(self.login)
         self.login.reset()

@@ -26,9 +26,30 @@ class Services:
     scale: Any = None
     scanner: Any = None
     sim_scanner: Any = None  # demo: the virtual scanner panel's device
+    camera: Any = None  # hardware.camera.CameraScanner (configured kind != "none")
+    camera_autostart: bool = True  # False: a file stand-in played on demand (the demo's "show to camera")
     oms: Any = None  # demo: reference OMS handle
     proxy: Any = None  # demo: FaultProxy between station and OMS
     extras: dict = field(default_factory=dict)
+    preview_sinks: list = field(default_factory=list)  # fn(frame_rgb, outlines), called on the camera's thread
+    camera_frames: int = 0  # frames the running camera has delivered (the station check's proof of life)
+    _bridge: Any = None
+
+    def _on_camera_frame(self, frame, outlines) -> None:
+        self.camera_frames += 1
+        for sink in list(self.preview_sinks):
+            sink(frame, outlines)
+
+    def start_camera(self) -> None:
+        """(Re)start the camera: its scans take the wedge's path (bridge.scan → the window's on_scan)."""
+        if self.camera is None or self._bridge is None:
+            return
+        self.camera.stop()
+        self.camera.start(self._bridge.on_scan, lambda st: None, self._on_camera_frame)
+
+    def camera_running(self) -> bool:
+        st = self.camera.status() if self.camera is not None else None
+        return st is not None and st.ok and st.state in ("ready",)
 
     def image_for(self, url: str) -> Path | None:
         if not url or self.sync is None:
@@ -40,6 +61,9 @@ class Services:
 
     def start(self, bridge) -> None:
         """Start the worker threads; their callbacks go through the bridge to the GUI thread."""
+        self._bridge = bridge
+        if self.camera is not None and self.camera_autostart:
+            self.start_camera()
         if self.sync is not None:
             self.sync.add_listener(bridge.on_sync)
             self.sync.start()
@@ -55,7 +79,7 @@ class Services:
             self.scale.start(bridge.on_weight, bridge.on_scale_status)
 
     def close(self) -> None:
-        for name in ("scale", "scanner", "sim_scanner"):
+        for name in ("scale", "scanner", "sim_scanner", "camera"):
             dev = getattr(self, name)
             if dev is not None:
                 try:
@@ -85,6 +109,8 @@ def build_services(settings: Settings, *, demo: bool = False) -> Services:
         settings.oms.url = proxy.url
         # the demo OMS issues this station's own credential (0600 file), as an OMS administrator would
         settings.oms.token_file = str(oms.write_token_file(settings.station.id, settings.data_dir / "oms-token"))
+        if settings.devices.camera.kind == "files" and settings.devices.camera.device.endswith(DEMO_VIDEO):
+            demo_camera_video(settings)
     core = open_core(settings)
     station = Station(core)
     sync = spool = scale = scanner = None
@@ -109,7 +135,24 @@ def build_services(settings: Settings, *, demo: bool = False) -> Services:
 
         sim_scanner = SimulatedScanner()
     svc.spool, svc.scale, svc.scanner, svc.sim_scanner = spool, scale, scanner, sim_scanner
+    svc.camera, svc.camera_autostart = make_camera(settings, demo=demo)
     return svc
+
+
+def make_camera(settings: Settings, *, demo: bool = False):
+    """The configured camera, or None. A video file or image folder plays at its own pace (10 frames a second),
+    a live camera as fast as frames are decoded. In the demo a file camera plays when the panel asks."""
+    cam = settings.devices.camera
+    if cam.kind == "none":
+        return None, False
+    from hardware.camera import CameraScanner
+
+    is_file = cam.kind == "files" or not cam.device.isdigit() and Path(cam.device).exists()
+    try:
+        return CameraScanner.from_settings(cam, fps=10.0 if is_file else 0.0), not (demo and is_file)
+    except Exception as exc:  # a bad setting: the station check says so, the station runs on the wedge
+        log.error("camera unavailable: %s", exc)
+        return None, False
 
 
 def demo_settings(data_dir: Path) -> Settings:
@@ -121,4 +164,17 @@ def demo_settings(data_dir: Path) -> Settings:
     s.devices.scale.kind = "simulated"
     s.devices.label_printer.uri = f"simulated:{data_dir / 'printed'}"
     s.devices.slip_printer.uri = f"simulated:{data_dir / 'printed'}"
+    s.devices.camera.kind = "files"  # a short video stands in for the camera (demo panel: "show to the camera")
+    s.devices.camera.device = str(Path(data_dir) / "camera" / DEMO_VIDEO)
     return s
+
+
+DEMO_VIDEO = "demo-camera.avi"
+DEMO_CODE = "4006381333931"  # a barcode the demo's catalogue does not know, until an item is shown
+
+
+def demo_camera_video(settings: Settings, code: str = DEMO_CODE) -> Path:
+    """(Re)write the demo camera's video with `code` held under the lens."""
+    from ui.demo_video import make_barcode_video
+
+    return make_barcode_video(Path(settings.devices.camera.device), code)

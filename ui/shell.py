@@ -73,15 +73,26 @@ def build_window(settings: Settings, *, demo: bool = False):
     return app, win, services
 
 
+def place_window(win, *, kiosk: bool, screen=None) -> None:
+    """Kiosk: the whole screen, also on a bare X server with no window manager (where showFullScreen alone
+    leaves the window at its size hint, e.g. 1009×777 on a 1920×1080 screen). Else the screen's available area
+    (desktop panels excluded), maximised. Never a fixed size: the screens fit 1024×768 and up."""
+    from PySide6.QtWidgets import QApplication
+
+    screen = screen or win.screen() or QApplication.primaryScreen()
+    if kiosk:
+        win.setGeometry(screen.geometry())
+        win.showFullScreen()
+    else:
+        win.setGeometry(screen.availableGeometry())
+        win.showMaximized()
+
+
 def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: bool = False,
                 demo: bool = False) -> int:
     setup_logging(settings.data_dir / "logs", verbose)
     app, win, services = build_window(settings, demo=demo)
-    if settings.station.kiosk:
-        win.showFullScreen()
-    else:
-        win.resize(1440 if demo else 1280, 860)
-        win.show()
+    place_window(win, kiosk=settings.station.kiosk)
     if exit_when_shown:
         from PySide6.QtCore import QTimer
 
@@ -95,12 +106,14 @@ def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: b
 
 
 def run_demo(*, data_dir: str | None = None, exit_when_shown: bool = False, verbose: bool = False,
-             language: str | None = None) -> int:
+             language: str | None = None, camera: str | None = None) -> int:
     from ui.services import demo_settings
 
     d = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="packstation-demo-"))
     s = demo_settings(d)
     if language:
         s.station.language = language
+    if camera:  # a video file or an image folder, played by the demo panel's "show the item to the camera"
+        s.devices.camera.kind, s.devices.camera.device = "files", str(Path(camera).resolve())
     print(f"demo data in {d}; badges/PINs: K-001/2222 packer, P-001/1111 picker, S-001/999999 supervisor", flush=True)
     return run_station(s, exit_when_shown=exit_when_shown, verbose=verbose, demo=True)

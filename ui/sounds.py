@@ -1,39 +1,91 @@
-"""Good / error sounds with QSoundEffect. The WAV tones are generated once (no binary assets to
-maintain): a short high beep for OK, a long low double buzz for an error that must be heard."""
+"""Good / error sounds with QSoundEffect. The WAV tones are rendered deterministically with numpy (no binary
+assets to maintain by hand; resources/sounds holds the rendered files):
+
+- OK: a short bright rising chime (1320 → 1760 Hz, 0.18 s) — a pleasant "yes" that does not tire over a shift;
+- error: three harsh buzzes (440 Hz, odd harmonics, 0.75 s in all) — heard over a warehouse, and in the range small
+  station speakers reproduce (a 200 Hz buzz is barely audible on them).
+
+Both are normalised to the same loudness (RMS); they differ in pitch, timbre and length."""
 
 from __future__ import annotations
 
 import logging
-import math
-import struct
 import wave
 from pathlib import Path
 
+import numpy as np
+
 log = logging.getLogger(__name__)
 SOUND_DIR = Path(__file__).resolve().parent.parent / "resources" / "sounds"
+RATE = 48000  # stereo 16-bit at 48 kHz: a format every output device takes (QSoundEffect does not resample)
 
 
-def _tone(path: Path, parts: list[tuple[float, float]], rate: int = 22050) -> None:
-    frames = bytearray()
-    for freq, secs in parts:
-        for i in range(int(rate * secs)):
-            v = 0.0 if freq == 0 else 0.5 * math.copysign(1, math.sin(2 * math.pi * freq * i / rate))
-            frames += struct.pack("<h", int(v * 32767 * 0.6))
+def _envelope(n: int, fade: int) -> np.ndarray:
+    """Soft 5 ms edges: no click at the start or end of a tone."""
+    env = np.ones(n)
+    ramp = np.linspace(0.0, 1.0, min(fade, n // 2))
+    env[: len(ramp)] = ramp
+    env[n - len(ramp):] = ramp[::-1]
+    return env
+
+
+def _tone(freq: float, secs: float, harmonics: tuple[float, ...] = (1.0,)) -> np.ndarray:
+    t = np.arange(int(RATE * secs)) / RATE
+    wave_ = sum(a * np.sin(2 * np.pi * freq * (2 * k + 1) * t) for k, a in enumerate(harmonics))
+    return wave_ * _envelope(len(t), int(RATE * 0.005))
+
+
+def render(name: str) -> np.ndarray:
+    """The sound as float samples in [-1, 1] at RATE (deterministic)."""
+    if name == "good":
+        parts = [_tone(1320, 0.07, (1.0, 0.15)), _tone(1760, 0.11, (1.0, 0.15))]
+    elif name == "error":
+        buzz = _tone(440, 0.19, (1.0, 0.5, 0.33, 0.25, 0.2))  # odd harmonics: a square-ish buzz
+        gap = np.zeros(int(RATE * 0.09))
+        parts = [buzz, gap, buzz, gap, buzz]
+    else:
+        raise KeyError(name)
+    x = np.concatenate(parts)
+    return x * (0.25 / np.sqrt(np.mean(x ** 2)))  # same loudness (RMS -12 dBFS) for both
+
+
+def write_wav(path: Path, samples: np.ndarray) -> None:
+    mono = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+    pcm = np.repeat(mono, 2)  # left = right
     with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
+        w.setnchannels(2)
         w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(bytes(frames))
+        w.setframerate(RATE)
+        w.writeframes(pcm.tobytes())
+
+
+def read_wav(path: Path) -> tuple[int, np.ndarray]:
+    with wave.open(str(path), "rb") as w:
+        rate = w.getframerate()
+        data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(float) / 32768
+        if w.getnchannels() > 1:
+            data = data.reshape(-1, w.getnchannels()).mean(axis=1)
+    return rate, data
 
 
 def ensure_sounds(directory: Path = SOUND_DIR) -> dict[str, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     files = {"good": directory / "good.wav", "error": directory / "error.wav"}
-    if not files["good"].exists():
-        _tone(files["good"], [(1760, 0.08)])
-    if not files["error"].exists():
-        _tone(files["error"], [(220, 0.25), (0, 0.08), (180, 0.35)])
+    for name, path in files.items():
+        if not path.exists():
+            write_wav(path, render(name))
     return files
+
+
+def audio_outputs() -> list[str]:
+    """The names of the audio output devices Qt sees (empty: nobody will hear a sound)."""
+    try:
+        from PySide6.QtMultimedia import QMediaDevices
+
+        return [d.description() for d in QMediaDevices.audioOutputs()]
+    except Exception as exc:
+        log.warning("audio devices unavailable: %s", exc)
+        return []
 
 
 class Sounds:

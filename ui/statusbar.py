@@ -5,9 +5,64 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy
+
+from ui import names
 
 CLOCK_WARN_MS = 120_000
+
+
+class ElidedLabel(QLabel):
+    """A status text that never widens the window: shown whole when there is room, else cut with "…" (the whole
+    text in its tooltip). text() is always the whole text. One long text (a printer fault) asks for at most
+    MAX_HINT px, so the others (online, events waiting) keep theirs."""
+
+    MAX_HINT = 460
+
+    def __init__(self, text: str = "", parent=None) -> None:
+        super().__init__(parent)
+        self._full, self._eliding = "", False
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
+        self._full = text or ""
+        self.setToolTip(self._full)
+        self.updateGeometry()
+        self._elide()
+
+    def text(self) -> str:
+        return self._full
+
+    def shown_text(self) -> str:
+        return super().text()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        m = self.contentsMargins()
+        fm = self.fontMetrics()
+        extra = m.left() + m.right() + 2 * self.margin() + 24  # room for the style sheet's padding
+        want = min(fm.horizontalAdvance(self._full) + extra, self.MAX_HINT) if self._full else 0
+        return QSize(want, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(min(self.sizeHint().width(), 48), super().minimumSizeHint().height())
+
+    def resizeEvent(self, e) -> None:  # noqa: N802
+        super().resizeEvent(e)
+        self._elide()
+
+    def _elide(self) -> None:
+        if self._eliding:  # setting the shown text may resize the label again: once is enough
+            return
+        self._eliding = True
+        try:
+            width = self.contentsRect().width() - 2 * self.margin()
+            shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(width, 0))
+            if shown != super().text():
+                super().setText(shown)
+        finally:
+            self._eliding = False
 
 
 class StatusBar(QFrame):
@@ -17,8 +72,8 @@ class StatusBar(QFrame):
         self.services = services
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
-        self.labels = {k: QLabel("") for k in ("operator", "station", "online", "queue", "quarantine",
-                                               "last_sync", "printer", "clock")}
+        self.labels = {k: ElidedLabel("") for k in ("operator", "station", "online", "queue", "quarantine",
+                                                    "last_sync", "printer", "clock")}
         for lab in self.labels.values():
             lay.addWidget(lab)
         lay.addStretch(1)
@@ -30,8 +85,7 @@ class StatusBar(QFrame):
         if op is None:
             self.labels["operator"].setText(self.tr("not logged in"))
         else:
-            role = {"picker": self.tr("picker"), "packer": self.tr("packer"),
-                    "supervisor": self.tr("supervisor")}.get(op.role.value, op.role.value)
+            role = names.role(op.role.value)
             self.labels["operator"].setText(f"{op.name} · {role}")
 
     def set_printer(self, name: str, status) -> None:

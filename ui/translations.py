@@ -30,10 +30,12 @@ def compile_all() -> list[Path]:
 
 
 def install(app, language: str):
-    """Load the translator for `language` (compiling the .qm if missing). Returns it or None for English."""
+    """Load the translators for `language` (compiling the .qm if missing): the station's own strings, and Qt's
+    (qtbase: OK/Cancel/Yes/No of standard buttons and dialogs). Returns the station's translator, or None for
+    English. Every translator installed is kept in `installed` so that it can be removed again (tests)."""
     if not language or language.startswith("en"):
         return None
-    from PySide6.QtCore import QTranslator
+    from PySide6.QtCore import QLibraryInfo, QTranslator
 
     qm = I18N / f"packstation_{language}.qm"
     if not qm.exists():
@@ -41,11 +43,27 @@ def install(app, language: str):
             compile_all()
         except Exception:
             return None
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name in ("qtbase", "qtmultimedia"):
+        qt_tr = QTranslator(app)
+        if qt_tr.load(f"{name}_{language}", qt_dir):
+            app.installTranslator(qt_tr)
+            installed.append(qt_tr)
     tr = QTranslator(app)
     if tr.load(str(qm)):
         app.installTranslator(tr)
+        installed.append(tr)
         return tr
     return None
+
+
+installed: list = []
+
+
+def uninstall(app) -> None:
+    """Remove every translator install() put in (back to English)."""
+    while installed:
+        app.removeTranslator(installed.pop())
 
 
 if __name__ == "__main__":

@@ -64,6 +64,38 @@ ZH = {
     "Report failed: {0}": "报告失败：{0}", "Report written: {0}": "报告已生成：{0}",
 }
 
+# kiosk (issue 13): supervisor charts, station sheet, sound, camera, layout
+ZH.update({
+    "updating…": "正在更新…", "The figures could not be computed: {0}": "无法计算统计：{0}",
+    "Wrong item": "错误商品", "Wrong colour/size": "颜色/尺码错误", "Other order's item": "其他订单的商品",
+    "Too many": "数量超出", "Unknown barcode": "未知条码", "Unreadable": "无法识别", "Wrong bin": "库位错误",
+    "Wrong lot": "批号错误", "Expired lot": "批号过期", "No order open": "未打开订单", "Lot missing": "缺少批号",
+    "Serial missing": "缺少序列号", "Serial twice": "序列号重复", "Stopped order": "被拦截订单",
+    "Action barcode": "操作条码", "Short: no stock": "缺货：库存不足", "Short: wrong item in bin": "缺货：库位商品错误",
+    "Short: damaged": "缺货：破损", "Short: not found": "缺货：找不到", "Weight override": "重量放行",
+    "Printer fault": "打印机故障", "Pick": "拣货", "Verify": "复核", "Pack": "打包", "Weigh": "称重", "Label": "贴面单",
+    "errors": "错误", "hour": "小时", "no errors": "无错误",
+    "Step time, minutes (median, p90; SLA line)": "步骤用时（分钟；中位数、P90；红线为 SLA）",
+    "Step time, seconds (median, p90; SLA line)": "步骤用时（秒；中位数、P90；红线为 SLA）",
+    "Complete the step": "完成此步骤", "Reprint the label": "重打面单", "Log out": "退出登录",
+    "Undo the last scan": "撤销上次扫描", "Acknowledge the error": "确认错误", "Confirm the gift/insert": "确认赠品/附件",
+    "Record the weight": "记录重量", "Print label and slip": "打印面单和装箱单", "Supervisor override": "主管放行",
+    "Back": "返回", "Cancel": "取消", "Short: insufficient stock": "缺货：库存不足",
+    "Short: wrong item in the bin": "缺货：库位商品错误", "Reprint: label damaged": "重打：面单破损",
+    "Reprint: label unreadable": "重打：面单无法扫描", "Reprint: label lost": "重打：面单丢失",
+    "Reprint: wrong printer": "重打：打印机错误", "Carton {0}": "箱型 {0}", "Station sheet": "工位操作条码表",
+    "Actions": "操作", "Cartons": "箱型", "Short-pick reasons": "缺货原因", "Reprint reasons": "重打原因",
+    "Camera: waiting for a picture…": "摄像头：等待画面…", "Speaker": "扬声器",
+    "no audio output device: the OK and error sounds cannot be heard": "没有音频输出设备：听不到正确和错误提示音",
+    "sounds play on: {0}": "提示音播放设备：{0}", "camera {0} could not be set up (see the log)": "摄像头 {0} 无法设置（见日志）",
+    "camera {0} delivers pictures": "摄像头 {0} 画面正常", "camera {0} is open but sends no pictures": "摄像头 {0} 已打开但没有画面",
+    "camera {0} sends no pictures": "摄像头 {0} 没有画面", "Show the item to the camera": "把商品放到摄像头下",
+    "Hide or show the demo panel": "隐藏或显示演示面板",
+    "open": "待处理", "claimed": "已领取", "in progress": "处理中", "done": "已完成", "cancelled": "已取消",
+    "held": "已暂停", "standard": "标准", "express": "加急", "economy": "经济", "same day": "当日达",
+    "label damaged": "面单破损", "label unreadable": "面单无法扫描", "label lost": "面单丢失", "wrong printer": "打印机错误",
+})
+
 
 def fill(path=I18N / "packstation_zh_CN.ts") -> list[str]:
     tree = ET.parse(path)

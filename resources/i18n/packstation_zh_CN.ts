@@ -1,113 +1,167 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>CameraView</name>
+    <message>
+        <location filename="../../ui/camera_view.py" line="70" />
+        <source>Camera: waiting for a picture…</source>
+        <translation>摄像头：等待画面…</translation>
+    </message>
+</context>
+<context>
     <name>CheckScreen</name>
     <message>
-        <location filename="../../ui/screens/check.py" line="17" />
+        <location filename="../../ui/screens/check.py" line="22" />
         <source>Station check</source>
         <translation>工位检查</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="24" />
+        <location filename="../../ui/screens/check.py" line="30" />
         <source>Label printer</source>
         <translation>面单打印机</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="24" />
+        <location filename="../../ui/screens/check.py" line="30" />
         <source>Slip printer</source>
         <translation>装箱单打印机</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="25" />
+        <location filename="../../ui/screens/check.py" line="31" />
         <source>Scanner</source>
         <translation>扫描枪</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="25" />
+        <location filename="../../ui/screens/check.py" line="31" />
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="25" />
+        <location filename="../../ui/screens/check.py" line="31" />
         <source>Scale</source>
         <translation>电子秤</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="26" />
+        <location filename="../../ui/screens/check.py" line="32" />
         <source>OMS connection</source>
         <translation>OMS 连接</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="38" />
+        <location filename="../../ui/screens/check.py" line="32" />
+        <source>Speaker</source>
+        <translation>扬声器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="44" />
         <source>Check again</source>
         <translation>重新检查</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="39" />
+        <location filename="../../ui/screens/check.py" line="45" />
         <source>Start work</source>
         <translation>开始工作</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="53" />
+        <location filename="../../ui/screens/check.py" line="59" />
         <source>checking…</source>
         <translation>检查中…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="100" />
+        <source>no audio output device: the OK and error sounds cannot be heard</source>
+        <translation>没有音频输出设备：听不到正确和错误提示音</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="101" />
+        <source>sounds play on: {0}</source>
+        <translation>提示音播放设备：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="111" />
+        <source>camera {0} could not be set up (see the log)</source>
+        <translation>摄像头 {0} 无法设置（见日志）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="117" />
+        <location filename="../../ui/screens/check.py" line="130" />
+        <source>camera {0} delivers pictures</source>
+        <translation>摄像头 {0} 画面正常</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="118" />
+        <source>camera {0} is open but sends no pictures</source>
+        <translation>摄像头 {0} 已打开但没有画面</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/check.py" line="132" />
+        <source>camera {0} sends no pictures</source>
+        <translation>摄像头 {0} 没有画面</translation>
     </message>
 </context>
 <context>
     <name>DemoPanel</name>
     <message>
-        <location filename="../../ui/demo_panel.py" line="22" />
+        <location filename="../../ui/demo_panel.py" line="42" />
+        <source>Hide or show the demo panel</source>
+        <translation>隐藏或显示演示面板</translation>
+    </message>
+    <message>
+        <location filename="../../ui/demo_panel.py" line="52" />
         <source>Demo: virtual scanner</source>
         <translation>演示：虚拟扫描枪</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="25" />
+        <location filename="../../ui/demo_panel.py" line="56" />
         <source>Badges / PINs: {0}</source>
         <translation>工牌 / 密码：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="28" />
-        <location filename="../../ui/demo_panel.py" line="95" />
+        <location filename="../../ui/demo_panel.py" line="59" />
+        <location filename="../../ui/demo_panel.py" line="179" />
         <source>Cut the network (go offline)</source>
         <translation>断开网络（离线）</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="31" />
+        <location filename="../../ui/demo_panel.py" line="62" />
         <source>Label printer: take the paper out</source>
         <translation>面单打印机：取出纸张</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="34" />
+        <location filename="../../ui/demo_panel.py" line="65" />
         <source>Put the parcel on the scale</source>
         <translation>把包裹放到秤上</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="46" />
+        <location filename="../../ui/demo_panel.py" line="67" />
+        <source>Show the item to the camera</source>
+        <translation>把商品放到摄像头下</translation>
+    </message>
+    <message>
+        <location filename="../../ui/demo_panel.py" line="83" />
         <source>printed labels appear here</source>
         <translation>打印的面单显示在这里</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="71" />
+        <location filename="../../ui/demo_panel.py" line="155" />
         <source>order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="71" />
+        <location filename="../../ui/demo_panel.py" line="155" />
         <source>bin</source>
         <translation>库位</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="72" />
+        <location filename="../../ui/demo_panel.py" line="156" />
         <source>wrong colour/size</source>
         <translation>错误颜色/尺码</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="72" />
+        <location filename="../../ui/demo_panel.py" line="156" />
         <source>unknown barcode</source>
         <translation>未知条码</translation>
     </message>
     <message>
-        <location filename="../../ui/demo_panel.py" line="94" />
+        <location filename="../../ui/demo_panel.py" line="178" />
         <source>Network is CUT — click to restore</source>
         <translation>网络已断开 — 点击恢复</translation>
     </message>
@@ -115,37 +169,37 @@
 <context>
     <name>LatestErrorsModel</name>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="42" />
+        <location filename="../../ui/screens/supervisor.py" line="63" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="42" />
+        <location filename="../../ui/screens/supervisor.py" line="63" />
         <source>Station</source>
         <translation>工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="42" />
+        <location filename="../../ui/screens/supervisor.py" line="63" />
         <source>Operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="42" />
+        <location filename="../../ui/screens/supervisor.py" line="63" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="43" />
+        <location filename="../../ui/screens/supervisor.py" line="64" />
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="43" />
+        <location filename="../../ui/screens/supervisor.py" line="64" />
         <source>Scanned</source>
         <translation>扫描到</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="43" />
+        <location filename="../../ui/screens/supervisor.py" line="64" />
         <source>Expected</source>
         <translation>应为</translation>
     </message>
@@ -234,24 +288,132 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="125" />
+        <location filename="../../ui/main_window.py" line="129" />
         <source>Order {0} done.</source>
         <translation>订单 {0} 已完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="170" />
+        <location filename="../../ui/main_window.py" line="174" />
         <source>No open order with barcode {0}</source>
         <translation>没有条码为 {0} 的待处理订单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="199" />
+        <location filename="../../ui/main_window.py" line="203" />
         <source>Leave the station application</source>
         <translation>退出工位程序</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="201" />
+        <location filename="../../ui/main_window.py" line="205" />
         <source>Only a supervisor can leave the station.</source>
         <translation>只有主管可以退出工位程序。</translation>
+    </message>
+</context>
+<context>
+    <name>Names</name>
+    <message>
+        <location filename="../../ui/names.py" line="10" />
+        <source>open</source>
+        <translation>待处理</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="11" />
+        <source>claimed</source>
+        <translation>已领取</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="12" />
+        <source>in progress</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="13" />
+        <source>done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="14" />
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="15" />
+        <source>held</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="18" />
+        <source>standard</source>
+        <translation>标准</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="19" />
+        <source>express</source>
+        <translation>加急</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="20" />
+        <source>economy</source>
+        <translation>经济</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="21" />
+        <source>same day</source>
+        <translation>当日达</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="24" />
+        <source>picker</source>
+        <translation>拣货员</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="25" />
+        <source>packer</source>
+        <translation>打包员</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="26" />
+        <source>supervisor</source>
+        <translation>主管</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="29" />
+        <source>Insufficient stock</source>
+        <translation>库存不足</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="30" />
+        <source>Wrong item in location</source>
+        <translation>库位商品错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="31" />
+        <source>Damaged</source>
+        <translation>破损</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="32" />
+        <source>Not found</source>
+        <translation>找不到</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="35" />
+        <source>label damaged</source>
+        <translation>面单破损</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="36" />
+        <source>label unreadable</source>
+        <translation>面单无法扫描</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="37" />
+        <source>label lost</source>
+        <translation>面单丢失</translation>
+    </message>
+    <message>
+        <location filename="../../ui/names.py" line="38" />
+        <source>wrong printer</source>
+        <translation>打印机错误</translation>
     </message>
 </context>
 <context>
@@ -324,74 +486,204 @@
     </message>
 </context>
 <context>
+    <name>StationSheet</name>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="18" />
+        <source>Complete the step</source>
+        <translation>完成此步骤</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="19" />
+        <source>Short pick</source>
+        <translation>缺货拣货</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="20" />
+        <source>Reprint the label</source>
+        <translation>重打面单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="21" />
+        <source>Log out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="22" />
+        <source>Undo the last scan</source>
+        <translation>撤销上次扫描</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="23" />
+        <source>Acknowledge the error</source>
+        <translation>确认错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="24" />
+        <source>Confirm the gift/insert</source>
+        <translation>确认赠品/附件</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="25" />
+        <source>Record the weight</source>
+        <translation>记录重量</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="26" />
+        <source>Print label and slip</source>
+        <translation>打印面单和装箱单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="27" />
+        <source>Supervisor override</source>
+        <translation>主管放行</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="28" />
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="29" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="32" />
+        <source>Short: insufficient stock</source>
+        <translation>缺货：库存不足</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="33" />
+        <source>Short: wrong item in the bin</source>
+        <translation>缺货：库位商品错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="34" />
+        <source>Short: damaged</source>
+        <translation>缺货：破损</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="35" />
+        <source>Short: not found</source>
+        <translation>缺货：找不到</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="38" />
+        <source>Reprint: label damaged</source>
+        <translation>重打：面单破损</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="39" />
+        <source>Reprint: label unreadable</source>
+        <translation>重打：面单无法扫描</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="40" />
+        <source>Reprint: label lost</source>
+        <translation>重打：面单丢失</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="41" />
+        <source>Reprint: wrong printer</source>
+        <translation>重打：打印机错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="43" />
+        <source>Carton {0}</source>
+        <translation>箱型 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="45" />
+        <source>Station sheet</source>
+        <translation>工位操作条码表</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="46" />
+        <source>Actions</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="47" />
+        <source>Cartons</source>
+        <translation>箱型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="48" />
+        <source>Short-pick reasons</source>
+        <translation>缺货原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/station_sheet.py" line="49" />
+        <source>Reprint reasons</source>
+        <translation>重打原因</translation>
+    </message>
+</context>
+<context>
     <name>StatusBar</name>
     <message>
-        <location filename="../../ui/statusbar.py" line="31" />
+        <location filename="../../ui/statusbar.py" line="86" />
         <source>not logged in</source>
         <translation>未登录</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="33" />
         <source>picker</source>
         <translation>拣货员</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="33" />
         <source>packer</source>
         <translation>打包员</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="34" />
         <source>supervisor</source>
         <translation>主管</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="43" />
+        <location filename="../../ui/statusbar.py" line="97" />
         <source>PRINTER: {0}</source>
         <translation>打印机：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="46" />
+        <location filename="../../ui/statusbar.py" line="100" />
         <source>printers OK</source>
         <translation>打印机正常</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="52" />
+        <location filename="../../ui/statusbar.py" line="106" />
         <source>sync: not available</source>
         <translation>同步：不可用</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="55" />
+        <location filename="../../ui/statusbar.py" line="109" />
         <source>ONLINE</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="55" />
+        <location filename="../../ui/statusbar.py" line="109" />
         <source>OFFLINE — working from cache</source>
         <translation>离线 — 使用本地缓存工作</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="57" />
+        <location filename="../../ui/statusbar.py" line="111" />
         <source>oldest</source>
         <translation>最早</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="59" />
+        <location filename="../../ui/statusbar.py" line="113" />
         <source>to sync: {0}</source>
         <translation>待同步：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="62" />
+        <location filename="../../ui/statusbar.py" line="116" />
         <source>last sync {0} s ago</source>
         <translation>上次同步 {0} 秒前</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="64" />
+        <location filename="../../ui/statusbar.py" line="118" />
         <source>never synced</source>
         <translation>从未同步</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="68" />
+        <location filename="../../ui/statusbar.py" line="122" />
         <source>CLOCK OFF BY {0} s</source>
         <translation>时钟偏差 {0} 秒</translation>
     </message>
@@ -422,107 +714,278 @@
 <context>
     <name>SupervisorScreen</name>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="96" />
+        <location filename="../../ui/screens/supervisor.py" line="125" />
         <source>station</source>
         <translation>工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="97" />
+        <location filename="../../ui/screens/supervisor.py" line="126" />
         <source>operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="99" />
+        <location filename="../../ui/screens/supervisor.py" line="128" />
         <source>This station</source>
         <translation>本工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="100" />
+        <location filename="../../ui/screens/supervisor.py" line="129" />
         <source>All stations (OMS)</source>
         <translation>全部工位（OMS）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="103" />
+        <location filename="../../ui/screens/supervisor.py" line="132" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="105" />
+        <location filename="../../ui/screens/supervisor.py" line="134" />
         <source>Report (PDF + CSV)</source>
         <translation>报告（PDF + CSV）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="126" />
+        <location filename="../../ui/screens/supervisor.py" line="160" />
         <source>Supervisors only: log in with a supervisor badge to see the figures.</source>
         <translation>仅限主管：请用主管工牌登录查看统计。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="162" />
+        <location filename="../../ui/screens/supervisor.py" line="199" />
+        <source>updating…</source>
+        <translation>正在更新…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="203" />
         <source>loading all stations' figures from the OMS…</source>
         <translation>正在从 OMS 读取全部工位统计…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="167" />
+        <location filename="../../ui/screens/supervisor.py" line="227" />
+        <source>The figures could not be computed: {0}</source>
+        <translation>无法计算统计：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="239" />
         <source>This station's own log (works offline).</source>
         <translation>本工位自己的日志（离线可用）。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="173" />
+        <location filename="../../ui/screens/supervisor.py" line="237" />
         <source>OMS unreachable — showing this station only.</source>
         <translation>无法连接 OMS — 仅显示本工位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="176" />
+        <location filename="../../ui/screens/supervisor.py" line="233" />
         <source>All stations, from the OMS. The latest-errors table shows this station only.</source>
         <translation>全部工位，来自 OMS。最新错误表仅显示本工位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="180" />
+        <location filename="../../ui/screens/supervisor.py" line="244" />
+        <source>Wrong item</source>
+        <translation>错误商品</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="244" />
+        <source>Wrong colour/size</source>
+        <translation>颜色/尺码错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="245" />
+        <source>Other order's item</source>
+        <translation>其他订单的商品</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="245" />
+        <source>Too many</source>
+        <translation>数量超出</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="246" />
+        <source>Unknown barcode</source>
+        <translation>未知条码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="247" />
+        <source>Unreadable</source>
+        <translation>无法识别</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="247" />
+        <source>Wrong bin</source>
+        <translation>库位错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="248" />
+        <source>Wrong lot</source>
+        <translation>批号错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="248" />
+        <source>Expired lot</source>
+        <translation>批号过期</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="249" />
+        <source>No order open</source>
+        <translation>未打开订单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="249" />
+        <source>Lot missing</source>
+        <translation>缺少批号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="250" />
+        <source>Serial missing</source>
+        <translation>缺少序列号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="250" />
+        <source>Serial twice</source>
+        <translation>序列号重复</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="251" />
+        <location filename="../../ui/screens/supervisor.py" line="255" />
+        <source>Stopped order</source>
+        <translation>被拦截订单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="251" />
+        <source>Action barcode</source>
+        <translation>操作条码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="252" />
+        <source>Short: no stock</source>
+        <translation>缺货：库存不足</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="253" />
+        <source>Short: wrong item in bin</source>
+        <translation>缺货：库位商品错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="254" />
+        <source>Short: damaged</source>
+        <translation>缺货：破损</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="254" />
+        <source>Short: not found</source>
+        <translation>缺货：找不到</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="255" />
+        <source>Weight override</source>
+        <translation>重量放行</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="256" />
+        <source>Reprint</source>
+        <translation>重打</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="256" />
+        <source>Printer fault</source>
+        <translation>打印机故障</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="261" />
+        <source>Pick</source>
+        <translation>拣货</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="261" />
+        <source>Verify</source>
+        <translation>复核</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="261" />
+        <source>Pack</source>
+        <translation>打包</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="262" />
+        <source>Weigh</source>
+        <translation>称重</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="262" />
+        <source>Label</source>
+        <translation>贴面单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="266" />
         <source>scans {0} · orders {1} · errors {2}</source>
         <translation>扫描 {0} · 订单 {1} · 错误 {2}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="182" />
+        <location filename="../../ui/screens/supervisor.py" line="295" />
         <source>Errors by hour</source>
         <translation>按小时错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="184" />
+        <location filename="../../ui/screens/supervisor.py" line="297" />
+        <location filename="../../ui/screens/supervisor.py" line="323" />
+        <source>errors</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="308" />
+        <source>hour</source>
+        <translation>小时</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="319" />
         <source>Error types</source>
         <translation>错误类型</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="187" />
+        <location filename="../../ui/screens/supervisor.py" line="328" />
+        <source>no errors</source>
+        <translation>无错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="345" />
+        <source>Step time, minutes (median, p90; SLA line)</source>
+        <translation>步骤用时（分钟；中位数、P90；红线为 SLA）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="346" />
+        <source>Step time, seconds (median, p90; SLA line)</source>
+        <translation>步骤用时（秒；中位数、P90；红线为 SLA）</translation>
+    </message>
+    <message>
         <source>Step time, minutes (median, p90, SLA)</source>
         <translation>步骤用时（分钟：中位数、P90、SLA）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="188" />
+        <location filename="../../ui/screens/supervisor.py" line="349" />
         <source>median</source>
         <translation>中位数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="188" />
+        <location filename="../../ui/screens/supervisor.py" line="349" />
         <source>p90</source>
         <translation>P90</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="189" />
+        <location filename="../../ui/screens/supervisor.py" line="379" />
         <source>SLA</source>
         <translation>SLA</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="234" />
+        <location filename="../../ui/screens/supervisor.py" line="415" />
         <source>writing the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="240" />
+        <location filename="../../ui/screens/supervisor.py" line="421" />
         <source>Report failed: {0}</source>
         <translation>报告失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="243" />
+        <location filename="../../ui/screens/supervisor.py" line="424" />
         <source>Report written: {0}</source>
         <translation>报告已生成：{0}</translation>
     </message>
@@ -739,6 +1202,21 @@
     </message>
 </context>
 <context>
+    <name>w</name>
+    <message>
+        <source>packer</source>
+        <translation>打包员</translation>
+    </message>
+    <message>
+        <source>picker</source>
+        <translation>拣货员</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>主管</translation>
+    </message>
+</context>
+<context>
     <name>widget</name>
     <message>
         <location filename="../../ui/dialogs.py" line="12" />
@@ -764,7 +1242,7 @@
 <context>
     <name>window</name>
     <message>
-        <location filename="../../ui/shell.py" line="25" />
+        <location filename="../../ui/shell.py" line="26" />
         <source>Something went wrong and was logged; the station keeps running: {0}</source>
         <translation>出现错误，已记录日志；工位继续运行：{0}</translation>
     </message>

@@ -3,8 +3,14 @@ missing printer is never discovered when a label fails to come out."""
 
 from __future__ import annotations
 
+import threading
+import time
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from ui.sounds import audio_outputs
 
 
 class CheckScreen(QWidget):
@@ -19,16 +25,17 @@ class CheckScreen(QWidget):
         lay.addWidget(title)
         self.grid = QGridLayout()
         lay.addLayout(self.grid)
+        self.grid.setColumnStretch(1, 1)
         self.rows: dict[str, tuple[QLabel, QLabel]] = {}
         names = {
             "label_printer": self.tr("Label printer"), "slip_printer": self.tr("Slip printer"),
             "scanner": self.tr("Scanner"), "camera": self.tr("Camera"), "scale": self.tr("Scale"),
-            "oms": self.tr("OMS connection"),
+            "oms": self.tr("OMS connection"), "speaker": self.tr("Speaker"),
         }
         for i, (key, name) in enumerate(names.items()):
             n, state = QLabel(name), QLabel("…")
             n.setObjectName("big")
-            state.setMinimumWidth(700)
+            state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # wraps, never widens
             state.setWordWrap(True)
             self.grid.addWidget(n, i, 0)
             self.grid.addWidget(state, i, 1)
@@ -75,9 +82,7 @@ class CheckScreen(QWidget):
                 continue
             st = dev.status()
             out[name] = (st.ok, self._msg(st.detail_en or st.state, st.detail_zh))
-        cam = s.settings.devices.camera.kind
-        out["camera"] = (None, self._msg("not used at this station", "本工位未使用")) if cam == "none" else (
-            True, cam)
+        out["camera"] = self._probe_camera()
         if s.sync is None:
             out["oms"] = (False, self._msg("sync not configured", "未配置同步"))
         else:
@@ -89,9 +94,49 @@ class CheckScreen(QWidget):
                                                f"离线 — 使用本地缓存继续工作 ({exc})"))
         return out
 
+    def speaker(self) -> tuple[bool, str]:
+        """GUI thread: is there an audio output to hear the OK and error sounds on?"""
+        outs = audio_outputs()
+        if not outs:
+            return False, self.tr("no audio output device: the OK and error sounds cannot be heard")
+        return True, self.tr("sounds play on: {0}").replace("{0}", outs[0])
+
+    def _probe_camera(self, wait_s: float = 3.0) -> tuple[bool | None, str]:
+        """Worker thread: the camera is opened for real and must deliver a picture. A running station camera is
+        watched for new frames; one that is not running is opened briefly on its own (then closed again)."""
+        s = self.services
+        cam = s.settings.devices.camera
+        name = cam.device if cam.device.isdigit() or "://" in cam.device else Path(cam.device).name  # not a long path
+        if cam.kind == "none":
+            return None, self._msg("not used at this station", "本工位未使用")
+        if s.camera is None:
+            return False, self.tr("camera {0} could not be set up (see the log)").replace("{0}", name)
+        if s.camera_running():
+            n0, t_end = s.camera_frames, time.monotonic() + wait_s
+            while s.camera_frames == n0 and time.monotonic() < t_end:
+                time.sleep(0.05)
+            if s.camera_frames > n0:
+                return True, self.tr("camera {0} delivers pictures").replace("{0}", name)
+            return False, self.tr("camera {0} is open but sends no pictures").replace("{0}", name)
+        from hardware.camera import CameraScanner
+
+        got = threading.Event()
+        probe = CameraScanner.from_settings(cam)
+        try:
+            probe.start(lambda _raw: None, lambda _st: None, lambda _frame, _outlines: got.set())
+            ok = got.wait(wait_s)
+            st = probe.status()
+        finally:
+            probe.stop()
+        if ok:
+            return True, self.tr("camera {0} delivers pictures").replace("{0}", name)
+        detail = self._msg(st.detail_en, st.detail_zh) if st is not None and not st.ok else ""
+        return False, detail or self.tr("camera {0} sends no pictures").replace("{0}", name)
+
     def _show(self, results) -> None:
         if isinstance(results, Exception):
-            results = {k: (False, str(results)) for k in self.rows}
+            results = {k: (False, str(results)) for k in self.rows if k != "speaker"}
+        results = dict(results, speaker=self.speaker())
         self.results = results
         for key, (ok, text) in results.items():
             st = self.rows[key][1]

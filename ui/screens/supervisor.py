@@ -7,17 +7,29 @@ CSV and PDF render, so the screen and the reports agree by construction. Supervi
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
+import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QHorizontalBarSeries,
+    QLineSeries,
+    QValueAxis,
+)
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QGridLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -29,11 +41,23 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from app import schema
-from app.stats import STEPS, Figures, StepFigure, day_bounds_ms, figures_from_store
+from app.stats import STEPS, Figures, StepFigure, compute, day_bounds_ms, load_rows
 from app.verdicts import ERROR_KINDS
 from ui.table_model import RowsModel
 
 LATEST = 200
+TOP_TYPES = 8
+
+
+def nice_step(top: float) -> int:
+    """A whole-number tick interval (1, 2, 5, 10, 20, 50…) giving at most about 6 ticks up to `top`."""
+    step = 1
+    while top / step > 6:
+        for m in (2, 5 / 2, 2):  # 1 -> 2 -> 5 -> 10 -> 20 -> 50 …
+            step = int(step * m)
+            if top / step <= 6:
+                break
+    return step
 
 
 class LatestErrorsModel(RowsModel):
@@ -72,6 +96,36 @@ def latest_errors(store, tz: str, start: int, end: int, station=None, operator=N
     return out
 
 
+_gc_lock = threading.Lock()
+_gc_state = {"pausers": 0, "was_enabled": True}
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """No cyclic garbage collection while a worker builds and drops a million rows: a full collection walks every
+    one of them holding the GIL (40-130 ms measured), a stall of the GUI thread. Reference counting still frees
+    them (the rows hold no cycles). Overlapping refreshes keep it paused until the last one is done."""
+    with _gc_lock:
+        if _gc_state["pausers"] == 0:
+            _gc_state["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _gc_state["pausers"] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_state["pausers"] -= 1
+            if _gc_state["pausers"] == 0 and _gc_state["was_enabled"]:
+                gc.enable()
+
+
+def release_in_slices(items: list, size: int = 20_000) -> None:
+    """Free a big list a slice at a time: freeing a million rows at once holds the GIL for ~100 ms, a stall the
+    GUI thread would feel; between slices it gets its turn."""
+    while items:
+        del items[-size:]
+
+
 def figures_from_dict(d: dict) -> Figures:
     f = Figures(**{k: v for k, v in d.items() if k in Figures.__dataclass_fields__ and k != "steps"})
     f.steps = {k: StepFigure(**v) for k, v in (d.get("steps") or {}).items()}
@@ -82,6 +136,7 @@ class SupervisorScreen(QWidget):
     def __init__(self, core, remote=None, parent=None, tasks=None, operator=None):
         super().__init__(parent)
         self.core, self.remote, self.figures = core, remote, None
+        self._generation, self.updating = 0, False
         if tasks is None:
             from ui.tasks import TaskRunner
 
@@ -108,14 +163,21 @@ class SupervisorScreen(QWidget):
         self.summary.setObjectName("big")
         self.message = QLabel()
         self.message.setWordWrap(True)
-        top = QHBoxLayout()
-        for w in (self.date_from, self.date_to, self.station, self.operator, self.source, refresh, self.report_btn):
-            top.addWidget(w)
+        top = QGridLayout()  # two rows: fits a 1024-wide screen with the large kiosk fonts
+        for i, w in enumerate((self.date_from, self.date_to, self.station, self.operator)):
+            top.addWidget(w, 0, i)
+        top.addWidget(self.source, 1, 0, 1, 2)
+        top.addWidget(refresh, 1, 2)
+        top.addWidget(self.report_btn, 1, 3)
+        for w in (self.station, self.operator, self.source):
+            w.setMinimumWidth(120)
         self.hour_chart, self.type_chart, self.step_chart = QChart(), QChart(), QChart()
         self.errors_model = LatestErrorsModel(self)
         table = QTableView()
         table.setModel(self.errors_model)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # columns as wide as their contents (never "…"), the last one takes the rest; a narrow screen scrolls
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
         self.errors_view = table
         grid = QGridLayout()
         grid.addWidget(QChartView(self.hour_chart), 0, 0)
@@ -154,62 +216,212 @@ class SupervisorScreen(QWidget):
         return d_from, d_to, a, b
 
     def refresh(self) -> None:
+        """Figures and the latest errors are computed on a worker (1M events take seconds); the screen says
+        "updating…" meanwhile, and a result that a newer refresh has overtaken is dropped."""
         s = self.core.settings
         d_from, d_to, a, b = self._range()
         st, op = self.station.text().strip() or None, self.operator.text().strip() or None
-        self.errors_model.set_rows(latest_errors(self.core.store, s.station.warehouse_tz, a, b, st, op))
-        if self.source.currentData() == "remote" and self.remote is not None:
+        self._generation += 1
+        gen = self._generation
+        self.updating = True
+        self.summary.setText(self.tr("updating…"))
+        store, tz, sla = self.core.store, s.station.warehouse_tz, s.sla
+        remote = self.remote if self.source.currentData() == "remote" and self.remote is not None else None
+        if remote is not None:
             self.message.setText(self.tr("loading all stations' figures from the OMS…"))
-            self.tasks.run(lambda: self.remote(d_from, d_to, st, op), self._remote_done)
-            return
-        self.show_figures(figures_from_store(self.core.store, tz=s.station.warehouse_tz, start=a, end=b,
-                                             sla=s.sla, station=st, operator=op))
-        self.message.setText(self.tr("This station's own log (works offline)."))
 
-    def _remote_done(self, result) -> None:
-        if isinstance(result, Exception) or not isinstance(result, dict):
-            self.source.setCurrentIndex(0)
-            self.refresh()
-            self.message.setText(self.tr("OMS unreachable — showing this station only."))
+        def work():
+            rows = latest_errors(store, tz, a, b, st, op)
+            if remote is not None:
+                try:
+                    result = remote(d_from, d_to, st, op)
+                except Exception as exc:  # shown as a fallback, not a failure
+                    result = exc
+                if isinstance(result, dict):
+                    return "remote", figures_from_dict(result), rows
+            with gc_paused():
+                events = load_rows(store, a, b)
+                f = compute(events, tz=tz, start=a, end=b, sla=sla, station=st, operator=op)
+                release_in_slices(events)
+            return ("fallback" if remote is not None else "local"), f, rows
+
+        self.tasks.run(work, lambda res: self._figures_done(gen, res))
+
+    def _figures_done(self, gen: int, result) -> None:
+        if gen != self._generation:
+            return  # overtaken by a newer refresh: stale
+        self.updating = False
+        if isinstance(result, Exception):
+            self.summary.setText("")
+            self.message.setText(self.tr("The figures could not be computed: {0}").replace("{0}", str(result)))
             return
-        self.show_figures(figures_from_dict(result))
-        self.message.setText(self.tr("All stations, from the OMS. The latest-errors table shows this station only."))
+        source, figures, rows = result
+        self.errors_model.set_rows([r[:4] + (self.error_name(r[4]),) + r[5:] for r in rows])
+        self.show_figures(figures)
+        if source == "remote":
+            self.message.setText(self.tr("All stations, from the OMS. The latest-errors table shows this station "
+                                         "only."))
+        elif source == "fallback":
+            self.source.setCurrentIndex(0)
+            self.message.setText(self.tr("OMS unreachable — showing this station only."))
+        else:
+            self.message.setText(self.tr("This station's own log (works offline)."))
+
+    def error_name(self, key: str) -> str:
+        """An error type (stats key or verdict kind) in the operator's language."""
+        names = {
+            "wrong_item": self.tr("Wrong item"), "sibling_variant": self.tr("Wrong colour/size"),
+            "other_order": self.tr("Other order's item"), "over_scan": self.tr("Too many"),
+            "unknown_barcode": self.tr("Unknown barcode"), "unknown": self.tr("Unknown barcode"),
+            "unreadable": self.tr("Unreadable"), "wrong_bin": self.tr("Wrong bin"),
+            "wrong_lot": self.tr("Wrong lot"), "expired_lot": self.tr("Expired lot"),
+            "no_order": self.tr("No order open"), "lot_required": self.tr("Lot missing"),
+            "serial_required": self.tr("Serial missing"), "duplicate_serial": self.tr("Serial twice"),
+            "intercepted": self.tr("Stopped order"), "action": self.tr("Action barcode"),
+            "short_pick_insufficient_stock": self.tr("Short: no stock"),
+            "short_pick_wrong_item_in_location": self.tr("Short: wrong item in bin"),
+            "short_pick_damaged": self.tr("Short: damaged"), "short_pick_not_found": self.tr("Short: not found"),
+            "weight_mismatch": self.tr("Weight override"), "intercepted_order": self.tr("Stopped order"),
+            "reprint": self.tr("Reprint"), "printer_fault": self.tr("Printer fault"),
+        }
+        return names.get(key, key)
+
+    def step_name(self, step: str) -> str:
+        return {"pick": self.tr("Pick"), "verify": self.tr("Verify"), "pack": self.tr("Pack"),
+                "weigh": self.tr("Weigh"), "label": self.tr("Label")}.get(step, step)
 
     def show_figures(self, f: Figures) -> None:
         self.figures = f
         self.summary.setText(self.tr("scans {0} · orders {1} · errors {2}").replace("{0}", str(f.scans))
                              .replace("{1}", str(f.orders)).replace("{2}", str(f.errors)))
-        self._bars(self.hour_chart, self.tr("Errors by hour"), [f"{h:02d}" for h in range(24)],
-                   [("errors", f.by_hour)])
-        self._bars(self.type_chart, self.tr("Error types"), list(f.by_type), [("errors", list(f.by_type.values()))])
-        steps = [s for s in STEPS if s in f.steps]
-        minutes = lambda attr: [round((getattr(f.steps[s], attr) or 0) / 60, 1) for s in steps]  # noqa: E731
-        self._bars(self.step_chart, self.tr("Step time, minutes (median, p90, SLA)"), steps,
-                   [(self.tr("median"), minutes("median_s")), (self.tr("p90"), minutes("p90_s")),
-                    (self.tr("SLA"), minutes("sla_s"))])
+        self._hour_chart(f)
+        self._type_chart(f)
+        self._step_chart(f)
 
     @staticmethod
-    def _bars(chart, title, labels, sets):
+    def _clear(chart, title: str) -> None:
         chart.removeAllSeries()
         for ax in chart.axes():
             chart.removeAxis(ax)
         chart.setTitle(title)
+
+    @staticmethod
+    def _count_axis(top: float) -> QValueAxis:
+        """A count axis with whole-number ticks only (0, 1, 2… or 0, 5, 10…)."""
+        step = nice_step(top)
+        ax = QValueAxis()
+        ax.setLabelFormat("%d")
+        ax.setRange(0, step * max(1, -(-int(top) // step)))
+        ax.setTickType(QValueAxis.TickType.TicksDynamic)
+        ax.setTickAnchor(0)
+        ax.setTickInterval(step)
+        ax.setMinorTickCount(0)
+        return ax
+
+    def _hour_chart(self, f: Figures) -> None:
+        """Bars at x = 0..23 on a value axis labelled every 3 hours: never elided to "…"."""
+        chart = self.hour_chart
+        self._clear(chart, self.tr("Errors by hour"))
         series = QBarSeries()
-        top = 0.0
-        for name, values in sets:
-            bs = QBarSet(name)
-            bs.append([float(v) for v in values])
-            series.append(bs)
-            top = max([top, *[float(v) for v in values]])
+        bs = QBarSet(self.tr("errors"))
+        bs.append([float(v) for v in f.by_hour])
+        series.append(bs)
+        series.setBarWidth(0.8)
         chart.addSeries(series)
-        x, y = QBarCategoryAxis(), QValueAxis()
-        x.append(labels)
-        y.setRange(0, top or 1)
+        x = QValueAxis()
+        x.setRange(-0.5, 23.5)
+        x.setLabelFormat("%02d")
+        x.setTickType(QValueAxis.TickType.TicksDynamic)
+        x.setTickAnchor(0)
+        x.setTickInterval(3)
+        x.setTitleText(self.tr("hour"))
+        y = self._count_axis(max(f.by_hour, default=0))
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(x)
         series.attachAxis(y)
-        chart.legend().setVisible(len(sets) > 1)
+        chart.legend().setVisible(False)
+
+    def _type_chart(self, f: Figures) -> None:
+        """Horizontal bars, the most frequent error type on top, each named in the operator's language."""
+        chart = self.type_chart
+        self._clear(chart, self.tr("Error types"))
+        items = sorted(((n, k) for k, n in f.by_type.items() if n), reverse=True)[:TOP_TYPES]
+        items.reverse()  # a horizontal bar chart draws its first category at the bottom
+        series = QHorizontalBarSeries()
+        bs = QBarSet(self.tr("errors"))
+        bs.append([float(n) for n, _ in items])
+        series.append(bs)
+        chart.addSeries(series)
+        y = QBarCategoryAxis()
+        y.append([self.error_name(k) for _, k in items] or [self.tr("no errors")])
+        x = self._count_axis(max((n for n, _ in items), default=0))
+        chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+        chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
+        series.attachAxis(y)
+        series.attachAxis(x)
+        chart.legend().setVisible(False)
+
+    def _step_chart(self, f: Figures) -> None:
+        """Median and p90 as bars; the SLA as a short line over each step's bars. The axis is scaled to the
+        measured times: an SLA far above them is pinned at the top and its step's label gets an arrow."""
+        chart = self.step_chart
+        steps = [s for s in STEPS if s in f.steps]
+        measured = [getattr(f.steps[s], a) or 0 for s in steps for a in ("median_s", "p90_s")]
+        measured_any = max(measured, default=0) > 0
+        # the axis is scaled to the measured times; with nothing measured yet, to the targets themselves
+        basis = measured if measured_any else [f.steps[s].sla_s for s in steps]
+        minutes = max(basis, default=0) >= 120
+        unit = 60.0 if minutes else 1.0
+        title = self.tr("Step time, minutes (median, p90; SLA line)") if minutes else \
+            self.tr("Step time, seconds (median, p90; SLA line)")
+        self._clear(chart, title)
+        series = QBarSeries()
+        for name, attr in ((self.tr("median"), "median_s"), (self.tr("p90"), "p90_s")):
+            bs = QBarSet(name)
+            bs.append([round((getattr(f.steps[s], attr) or 0) / unit, 1) for s in steps])
+            series.append(bs)
+        chart.addSeries(series)
+        top = max(basis, default=0) / unit * 1.25 or 1.0
+        x = QBarCategoryAxis()
+        # a step whose SLA lies above the axis gets an arrow: its marker is pinned at the top
+        x.append([self.step_name(s) + (" ↑" if measured_any and f.steps[s].sla_s / unit > top else "")
+                  for s in steps] or ["-"])
+        small = x.labelsFont()
+        small.setPixelSize(12)
+        x.setLabelsFont(small)
+        y = QValueAxis()
+        y.setRange(0, top)
+        y.setTickType(QValueAxis.TickType.TicksDynamic)
+        y.setTickAnchor(0)  # ticks on round values: every label is the exact value of its grid line
+        if top >= 6:
+            y.setLabelFormat("%d")
+            y.setTickInterval(nice_step(top))
+        else:
+            y.setLabelFormat("%.1f")
+            y.setTickInterval(1.0 if top >= 3 else 0.5 if top >= 1 else 0.2)
+        chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(x)
+        series.attachAxis(y)
+        self.sla_marks = []
+        for i, s in enumerate(steps):
+            mark = QLineSeries()
+            mark.setName(self.tr("SLA"))
+            level = min(f.steps[s].sla_s / unit, top)
+            mark.append(i - 0.4, level)
+            mark.append(i + 0.4, level)
+            pen = QPen(QColor("#c62828"))
+            pen.setWidth(4)
+            mark.setPen(pen)
+            chart.addSeries(mark)
+            mark.attachAxis(x)
+            mark.attachAxis(y)
+            self.sla_marks.append((s, level))
+            if i:
+                for m in chart.legend().markers(mark):
+                    m.setVisible(False)
+        chart.legend().setVisible(True)
 
     def hour_values(self):
         bs = self.hour_chart.series()[0].barSets()[0]

@@ -1,0 +1,168 @@
+"""In Simplified Chinese, the station check, the supervisor screen, the status bar and the demo panel show no
+English except data (product names and codes, the station's configured name, paths and URLs, operator names) and a
+few terms kept on purpose (OMS, SLA, P90, PIN, PDF, CSV, SKU). Qt's own standard buttons (OK/Cancel) are Chinese."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from PySide6.QtCharts import QBarCategoryAxis, QChartView
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QWidget,
+)
+
+KEPT = {"OMS", "SLA", "P90", "PIN", "PDF", "CSV", "SKU"}
+WORD = re.compile(r"[A-Za-z]{2,}")
+PATHS_URLS = re.compile(r"\S*(?:/|\\|://)\S*")
+
+
+def visible_texts(root: QWidget) -> list[str]:
+    out = []
+    for w in [root, *root.findChildren(QWidget)]:
+        if not w.isVisibleTo(root) and w is not root:
+            continue
+        if isinstance(w, QLabel):
+            out.append(w.text())
+        elif isinstance(w, QAbstractButton):
+            out += [w.text(), w.toolTip()]
+        elif isinstance(w, QLineEdit):
+            out.append(w.placeholderText())
+        elif isinstance(w, QComboBox):
+            out += [w.itemText(i) for i in range(w.count())]
+        elif isinstance(w, QAbstractItemView) and w.model() is not None:
+            m = w.model()
+            out += [str(m.headerData(c, Qt.Orientation.Horizontal)) for c in range(m.columnCount())]
+        elif isinstance(w, QChartView):
+            ch = w.chart()
+            out.append(ch.title())
+            for ax in ch.axes():
+                out.append(ax.titleText())
+                if isinstance(ax, QBarCategoryAxis):
+                    out += ax.categories()
+            for s in ch.series():
+                out.append(s.name())
+                out += [b.label() for b in getattr(s, "barSets", lambda: [])()]
+    return [t for t in out if t]
+
+
+def english(texts: list[str], data: list[str]) -> list[str]:
+    bad = []
+    for t in texts:
+        rest = t
+        for d in sorted((d for d in data if d), key=len, reverse=True):
+            rest = rest.replace(d, " ")
+        rest = PATHS_URLS.sub(" ", rest)
+        words = [w for w in WORD.findall(rest) if w not in KEPT]
+        if words:
+            bad.append(f"{t!r}: {words}")
+    return bad
+
+
+@pytest.fixture
+def chinese():
+    from ui.translations import install, uninstall
+
+    app = QApplication.instance()
+    assert install(app, "zh_CN") is not None
+    yield
+    uninstall(app)
+
+
+@pytest.fixture
+def demo(qtbot, tmp_path):
+    from ui.bridge import DeviceBridge
+    from ui.services import build_services, demo_settings
+
+    s = demo_settings(tmp_path / "demo")
+    s.station.language = "zh_CN"
+    svc = build_services(s, demo=True)
+    bridge = DeviceBridge()
+    svc.start(bridge)
+    qtbot.waitUntil(lambda: svc.core.operators.by_badge("K-001") is not None, timeout=15000)
+    qtbot.waitUntil(lambda: bool(svc.sync.cache.open_picklists()), timeout=15000)
+    yield svc
+    svc.close()
+    bridge.deleteLater()
+
+
+def test_qt_standard_buttons_are_chinese(qtbot, chinese):
+    box = QMessageBox(QMessageBox.Icon.Question, "packstation", "?",
+                      QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
+    qtbot.addWidget(box)
+    assert box.button(QMessageBox.StandardButton.Ok).text().replace("&", "") .startswith("确定")
+    assert box.button(QMessageBox.StandardButton.Cancel).text().replace("&", "").startswith("取消")
+
+
+def test_station_check_status_bar_and_demo_panel_speak_chinese(qtbot, chinese, demo):
+    from ui.demo_panel import DemoPanel
+    from ui.screens.check import CheckScreen
+    from ui.statusbar import StatusBar
+    from ui.tasks import TaskRunner
+
+    from pathlib import Path
+
+    data = [demo.settings.station.name, demo.settings.station.id, Path(demo.settings.devices.camera.device).name]
+    check = CheckScreen(demo, TaskRunner(), "zh_CN")
+    qtbot.addWidget(check)
+    check.show()
+    check.refresh()
+    qtbot.waitUntil(lambda: len(check.results) == len(check.rows), timeout=20000)
+    bar = StatusBar(demo)
+    qtbot.addWidget(bar)
+    op = demo.core.operators.by_badge("K-001")
+    bar.set_operator(op)
+    bar.set_health(demo.sync.health())
+    bar.show()
+    data.append(op.name)
+    panel = DemoPanel(demo)
+    qtbot.addWidget(panel)
+    panel.show()
+    pls = demo.sync.cache.open_picklists()
+    assert pls
+    panel.set_session(None, pls)
+    for pl in pls:
+        data.append(pl.order_no)
+    session = demo.station.open_order(pls[0])
+    panel.set_session(session)
+    for ln in session.picklist.lines:
+        data += [ln.name, ln.variant, ln.bin or "", ln.sku]
+    for sib in session.picklist.siblings:
+        data += [str(sib.get(k, "")) for k in ("name", "color", "size")]
+    texts = visible_texts(check) + visible_texts(bar) + visible_texts(panel)
+    assert any("打印机" in t for t in texts) and any("扬声器" in t for t in texts)
+    assert not english(texts, data), english(texts, data)
+
+
+def test_supervisor_screen_speaks_chinese(qtbot, chinese, core):
+    from app.events import EventLog
+    from ui.screens.supervisor import SupervisorScreen
+
+    t = {"t": int(datetime(2026, 11, 16, 3, 0, tzinfo=UTC).timestamp() * 1000)}
+    log = EventLog(core.store, "ST1", clock_ms=lambda: t["t"])
+    for kind in ("wrong_item", "sibling_variant", "unknown", "over_scan", "accepted"):
+        log.append("scan", {"code": "6900000000012"}, operator_id="op1", order_id="SO1", kind=kind)
+    log.append("step_started", {"step": "pick"}, operator_id="op1", order_id="SO1", kind="pick")
+    t["t"] += 90_000
+    log.append("step_completed", {"step": "pick"}, operator_id="op1", order_id="SO1", kind="pick")
+    w = SupervisorScreen(core)
+    qtbot.addWidget(w)
+    w.show()
+    w.date_from.setDate(QDate(2026, 11, 16))
+    w.date_to.setDate(QDate(2026, 11, 16))
+    w.refresh()
+    qtbot.waitUntil(lambda: not w.updating, timeout=10000)
+    texts = visible_texts(w)
+    m = w.errors_model
+    texts += [m.data(m.index(r, 4)) for r in range(m.rowCount())]  # the error column is named, not data
+    assert "错误类型" in texts and "颜色/尺码错误" in texts
+    assert not english(texts, ["ST1", "op1", "SO1"]), english(texts, ["ST1", "op1", "SO1"])
