@@ -137,14 +137,17 @@ def run_load(url: str, tokens: dict[str, str], *, rate: float = 2.0, duration_s:
 
     u = urlsplit(url)
     items = sorted(tokens.items())
-    groups = [items[i::processes] for i in range(processes)]
+    groups = [items[i::max(1, processes)] for i in range(max(1, processes))]
     start_at = time.time() + 1.0
-    ctx = mp.get_context("fork")  # not spawn: `python -m app` has no __main__ guard to re-import safely
-    with ctx.Pool(processes) as pool:
-        t0 = time.perf_counter()
-        out = pool.map(_worker, [(u.hostname, u.port, g, rate, duration_s, start_at, seed + i)
-                                 for i, g in enumerate(groups)])
-        wall = time.perf_counter() - t0 - 1.0
+    jobs = [(u.hostname, u.port, g, rate, duration_s, start_at, seed + i) for i, g in enumerate(groups)]
+    t0 = time.perf_counter()
+    if processes <= 1:  # in this process (tests: no fork next to a server thread)
+        out = [_worker(j) for j in jobs]
+    else:
+        ctx = mp.get_context("fork")  # not spawn: `python -m app` has no __main__ guard to re-import safely
+        with ctx.Pool(processes) as pool:
+            out = pool.map(_worker, jobs)
+    wall = time.perf_counter() - t0 - 1.0
     lat = sorted(x for o in out for x in o[0])
     errs = [x for o in out for x in o[1]]
     _last_errors[:] = errs
