@@ -219,9 +219,9 @@ def test_short_pick_offline_then_the_queue_drains_when_the_network_returns(qtbot
     qtbot.waitUntil(lambda: "OFFLINE" in win.status.labels["online"].text(), timeout=5000)
     win.demo_panel.offline.click()  # network back
     qtbot.waitUntil(lambda: svc.sync.health().queue_depth == 0, timeout=20000)
-    import requests
-
     from pathlib import Path
+
+    import requests
 
     token = Path(svc.settings.oms.token_file).read_text().strip()  # the demo issued this station's token
     stats = requests.get(f"{svc.oms.url}/api/v1/_stats", headers={"Authorization": f"Bearer {token}"},

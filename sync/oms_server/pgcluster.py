@@ -39,7 +39,8 @@ class PrivateCluster:
             raise PostgresUnavailable("PostgreSQL server binaries not found (apt-get install postgresql)")
         self.bindir = bindir
         self.root = os.geteuid() == 0
-        self.dir = Path(tempfile.mkdtemp(prefix="packstation-pg-"))
+        # as root the cluster belongs to `postgres`, which must reach the directory: /tmp, not a private TMPDIR
+        self.dir = Path(tempfile.mkdtemp(prefix="packstation-pg-", dir="/tmp" if self.root else None))
         self.data = self.dir / "data"
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
