@@ -139,7 +139,7 @@ def test_cli_oms_server_serves(tmp_path):
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    p = subprocess.Popen([sys.executable, "-m", "app", "oms-server", "--db", str(tmp_path / "o.db"), "--port",
+    p = subprocess.Popen([sys.executable, "-m", "packstation", "oms-server", "--db", str(tmp_path / "o.db"), "--port",
                           str(port), "--seed", "demo"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30

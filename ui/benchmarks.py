@@ -15,7 +15,7 @@ def _time_until_shown(args: list[str]) -> float:
     best = float("inf")
     for _ in range(3):
         t0 = time.perf_counter()
-        p = subprocess.Popen([sys.executable, "-m", "app", *args], stdout=subprocess.PIPE, env=env, text=True)
+        p = subprocess.Popen([sys.executable, "-m", "packstation", *args], stdout=subprocess.PIPE, env=env, text=True)
         assert p.stdout is not None
         for line in p.stdout:
             if line.strip() == "shown":
