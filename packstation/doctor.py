@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import stat
-import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path

@@ -47,7 +47,6 @@ def core(settings):
 def run_cli(*args: str, input: str | None = None, env: dict | None = None, timeout: float = 60):
     """Run `python -m packstation ...` in a subprocess, as an operator would run `packstation ...`."""
     import subprocess
-
     import tempfile
 
     e = dict(os.environ)
