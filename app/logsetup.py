@@ -24,6 +24,8 @@ BACKUPS = 5
 FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
 DATEFMT = "%Y-%m-%d %H:%M:%S %z"
 _DEFAULT = object()
+# `log.error(..., extra=FILE_ONLY)`: for the log file only, when the command prints its own one-line message
+FILE_ONLY = {"file_only": True}
 
 
 class OneLine(logging.Formatter):
@@ -57,6 +59,7 @@ def setup_logging(log_dir: Path | None | object = _DEFAULT, verbose: bool = Fals
     err = logging.StreamHandler()
     err.setLevel(logging.DEBUG if verbose else logging.WARNING)
     err.setFormatter(logging.Formatter(FORMAT, DATEFMT) if verbose else OneLine())
+    err.addFilter(lambda r: not getattr(r, "file_only", False))
     err._packstation_stderr = True  # type: ignore[attr-defined]
     root.addHandler(err)
     path = None

@@ -15,7 +15,7 @@ from types import ModuleType
 
 from app import __version__
 from app.config import ConfigError
-from app.logsetup import setup_logging
+from app.logsetup import FILE_ONLY, setup_logging
 
 log = logging.getLogger("packstation")
 
@@ -123,14 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rc = int(args.func(args) or 0)
     except ConfigError as exc:
-        log.error("configuration problem: %s", exc)
+        log.error("configuration problem: %s", exc, extra=FILE_ONLY)
         print(f"packstation: {exc}", file=sys.stderr)
         rc = 2
     except ModuleNotFoundError as exc:
         extra = optional_missing(exc)
         if extra is None:
             raise
-        log.error("%s needs the %r extra (module %s is not installed)", args.command, extra, exc.name)
+        log.error("%s needs the %r extra (module %s is not installed)", args.command, extra, exc.name,
+                  extra=FILE_ONLY)
         print(f"packstation {args.command}: this station install has no {exc.name}; install the {extra!r} "
               f"extra: pip install 'packstation[{extra}]' (or: bash scripts/setup.sh "
               f"{'demo' if extra == 'oms' else 'install'})", file=sys.stderr)
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         rc = 130
     except Exception as exc:  # never a traceback in an operator's face: the whole story goes to the log
-        log.critical("%s failed", args.command, exc_info=True)
+        log.critical("%s failed", args.command, exc_info=True, extra=FILE_ONLY)
         where = f"; details in {logfile}" if logfile else ""
         print(f"packstation {args.command}: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
         rc = 1
