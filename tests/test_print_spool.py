@@ -84,6 +84,8 @@ def test_label_and_slip_print_and_are_recorded(core, listener, spool_for):
     slip_id = spool.submit_slip(pl, "op-1", images={})
     spool.start()
     wait_for(lambda: spool.job(slip_id)["state"] == "done" and spool.job(label_id)["state"] == "done")
+    # the last update reaches listeners just after "done" is committed: wait for it, then check the sequence
+    wait_for(lambda: rec.states(label_id)[-1:] == ["done"])
     assert rec.states(label_id) == ["queued", "sending", "done"]
     sent = listener.wait_jobs(1)
     ops = preview.parse(sent)
@@ -104,7 +106,8 @@ def test_paper_out_holds_the_job_tells_the_operator_and_resumes(core, listener, 
     job = wait_for(lambda: (j := spool.job(jid))["state"] == "held" and j)
     assert job["error_state"] == "paper_out"
     assert "out of paper" in job["message_en"] and "缺纸" in job["message_zh"]
-    assert any(u["state"] == "held" and "out of paper" in u["message_en"] for u in rec.updates)
+    # the operator is told right after the held state is committed (on the spool's thread): wait for it
+    wait_for(lambda: any(u["state"] == "held" and "out of paper" in u["message_en"] for u in rec.updates))
     assert any(name == "label_printer" and st.state == "paper_out" for name, st in rec.statuses)
     faults = _events(core, EventType.PRINTER_FAULT)
     assert any(e.payload["state"] == "paper_out" and e.payload["job_id"] == jid for e in faults)
