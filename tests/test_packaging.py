@@ -156,6 +156,8 @@ def test_a_command_that_needs_an_extra_names_it(tmp_path):
     r = _without_server_stack(tmp_path, "oms-server", "--db", str(tmp_path / "o.db"), "--port", "0")
     assert r.returncode == 3
     assert "pip install 'packstation[oms]'" in r.stderr and "Traceback" not in r.stderr
+    r = _without_server_stack(tmp_path, "demo", "--exit-when-shown", "--data-dir", str(tmp_path / "demo"))
+    assert r.returncode == 3 and "bash scripts/setup.sh demo" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_version_license_changelog():
