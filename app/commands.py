@@ -1,4 +1,4 @@
-"""Core sub-commands: operators, config, bench."""
+"""Core sub-commands: operators, config (`bench` is the composition root's: packstation/bench.py)."""
 
 from __future__ import annotations
 
@@ -32,14 +32,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     ini = csub.add_parser("init", help="write a configuration file with every default")
     ini.add_argument("path")
     ini.set_defaults(func=_config_init)
-
-    b = sub.add_parser("bench", help="run the benchmarks and print their figures")
-    b.add_argument("--json", action="store_true", help="one JSON object of figures on stdout")
-    b.add_argument("--only", help="comma-separated figure names")
-    b.add_argument("--list", action="store_true", help="list the figure names")
-    b.add_argument("--full", action="store_true",
-                   help="also the long warehouse-scale figures (5M events, 100k drain, outage; ~15 min on 2 cores) the 300-station OMS load and the 30-minute soak")
-    b.set_defaults(func=_bench)
 
 
 def _core(args):
@@ -116,26 +108,3 @@ def _config_init(args) -> int:
     p.write_text(tomli_w.dumps(to_dict(Settings())), encoding="utf-8")
     print(f"wrote {p}")
     return 0
-
-
-def _bench(args) -> int:
-    from app.bench import all_figures, run
-
-    if args.list:
-        for name in all_figures():
-            print(name)
-        return 0
-    only = [x.strip() for x in args.only.split(",")] if args.only else None
-    figures = run(only, progress=None if args.json else sys.stderr, full=args.full)
-    if args.json:
-        print(json.dumps(figures, sort_keys=True))
-    else:
-        for k, v in sorted(figures.items()):
-            print(f"{k:36} {v}")
-    # The UI figures leave Qt objects behind whose destruction order at interpreter shutdown can crash
-    # PySide6; every figure has already closed its own files and servers, so leave without finalising.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    import os
-
-    os._exit(0)

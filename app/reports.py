@@ -1,12 +1,91 @@
-"""Weekly error-pattern report as CSV and PDF, both rendered from one `Figures` object."""
+"""Weekly error-pattern report as CSV and PDF, both rendered from one `Figures` object.
+
+The PDF embeds every font it uses (subsets): Latin text in a TrueType sans (DejaVu Sans), Chinese in a
+TrueType CJK font (Droid Sans Fallback, as the packing slips). A non-embedded font (reportlab's
+STSong-Light CID font, Helvetica) reads only where the viewer happens to have it: on Debian without
+poppler-data the tables render blank and `pdftotext` finds none of their text.
+"""
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import logging
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from app.stats import Figures
+
+log = logging.getLogger(__name__)
+
+# Debian: fonts-dejavu-core, fonts-droid-fallback (scripts/setup.sh installs both).
+LATIN_TTF = (
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    ("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+     "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf"),
+    ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
+)
+CJK_TTF = (  # the slips' list (hardware/printing/slip.py); reportlab cannot embed the CFF Noto CJK
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+
+
+class FontMissing(RuntimeError):
+    """No embeddable TrueType font for the report (message names the package to install)."""
+
+
+@functools.lru_cache(maxsize=1)
+def report_fonts() -> tuple[str, str, str, frozenset[int]]:
+    """Register and return (latin, latin_bold, cjk, latin code points) — all TrueType, embedded as subsets."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    def first(names: tuple[str, ...], as_name: str) -> TTFont | None:
+        for path in names:
+            if Path(path).is_file():
+                try:
+                    f = TTFont(as_name, path)
+                except Exception as exc:  # a CFF-flavoured or broken file
+                    log.info("cannot embed %s in the report: %s", path, exc)
+                    continue
+                pdfmetrics.registerFont(f)
+                return f
+        return None
+
+    latin = bold = None
+    for regular, heavy in LATIN_TTF:
+        latin = first((regular,), "PS-Report-Sans")
+        if latin is not None:
+            bold = first((heavy,), "PS-Report-Sans-Bold") or latin
+            break
+    cjk = first(CJK_TTF, "PS-Report-CJK")
+    if latin is None or cjk is None:
+        raise FontMissing("the PDF report needs TrueType fonts to embed: install fonts-dejavu-core and "
+                          "fonts-droid-fallback (bash scripts/setup.sh does)")
+    return latin.fontName, bold.fontName, cjk.fontName, frozenset(latin.face.charToGlyph)
+
+
+def mixed(text: object, latin: str | None = None) -> str:
+    """Paragraph markup: runs the Latin font lacks (Chinese) switch to the CJK font."""
+    lat, _bold, cjk, cmap = report_fonts()
+    out: list[str] = []
+    cur = None
+    for ch in str(text):
+        want = lat if (ord(ch) in cmap or ch.isspace()) else cjk
+        if want != cur:
+            if cur == cjk:
+                out.append("</font>")
+            if want == cjk:
+                out.append(f'<font face="{cjk}">')
+            cur = want
+        out.append(escape(ch))
+    if cur == cjk:
+        out.append("</font>")
+    return "".join(out)
 
 
 def figures_rows(f: Figures) -> list[list]:
@@ -44,31 +123,32 @@ def write_pdf(f: Figures, out: Path) -> Path:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    latin, bold, _cjk, _ = report_fonts()
     ss = getSampleStyleSheet()
-    h = ss["Heading1"].clone("h", fontName="STSong-Light")
-    body = ss["Normal"].clone("b", fontName="STSong-Light")
-    story = [Paragraph("错误模式报告 / Error-pattern report", h),
-             Paragraph(f"{f.start} - {f.end} ({f.tz}) | scans {f.scans} | orders {f.orders} | "
-                       f"errors {f.errors}", body), Spacer(1, 8)]
+    h = ss["Heading1"].clone("h", fontName=bold)
+    body = ss["Normal"].clone("b", fontName=latin)
+    cell = ss["Normal"].clone("c", fontName=latin, fontSize=8, leading=10)
+    story = [Paragraph(mixed("错误模式报告 / Error-pattern report"), h),
+             Paragraph(mixed(f"{f.start} - {f.end} ({f.tz}) | scans {f.scans} | orders {f.orders} | "
+                             f"errors {f.errors}"), body), Spacer(1, 8)]
 
     def bars(title: str, labels: list[str], values: list[int]) -> Drawing:
-        d = Drawing(480, 170)
+        d = Drawing(480, 170, initialFontName=latin)
         c = VerticalBarChart()
         c.x, c.y, c.width, c.height = 40, 40, 420, 110
         c.data = [values or [0]]
         c.categoryAxis.categoryNames = labels or [""]
         c.categoryAxis.labels.fontSize = 6
+        c.categoryAxis.labels.fontName = latin
+        c.valueAxis.labels.fontName = latin
         c.categoryAxis.labels.angle = 30 if len(labels) < 24 else 0
         c.categoryAxis.labels.boxAnchor = "ne" if len(labels) < 24 else "n"
         c.valueAxis.valueMin = 0
         c.bars[0].fillColor = colors.HexColor("#c0392b")
         d.add(c)
-        story.append(Paragraph(title, body))
+        story.append(Paragraph(mixed(title), body))
         return d
 
     story.append(bars("按类型 / By error type", list(f.by_type), list(f.by_type.values())))
@@ -78,10 +158,12 @@ def write_pdf(f: Figures, out: Path) -> Path:
     tbl += [["operator", "errors", "", ""]] + [[k, v, "", ""] for k, v in f.by_operator.items()]
     tbl += [["step", "median s / p90 s", "SLA s", "late share"]] + [
         [s, f"{sf.median_s} / {sf.p90_s}", sf.sla_s, sf.late_share] for s, sf in f.steps.items()]
-    t = Table(tbl, repeatRows=1)
-    t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), "STSong-Light"), ("FONTSIZE", (0, 0), (-1, -1), 8),
+    t = Table([[Paragraph(mixed(v), cell) for v in row] for row in tbl], repeatRows=1)
+    t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), latin), ("FONTSIZE", (0, 0), (-1, -1), 8),
                            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                            ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)]))
     story.append(t)
-    SimpleDocTemplate(str(out), pagesize=A4, title="packstation error-pattern report").build(story)
+    # initialFontName: else every page starts in (non-embedded) Helvetica
+    SimpleDocTemplate(str(out), pagesize=A4, title="packstation error-pattern report",
+                      initialFontName=latin).build(story)
     return Path(out)

@@ -1,41 +1,69 @@
 #!/usr/bin/env bash
-# packstation set-up on Debian/Ubuntu: system packages (apt, only those missing), a .venv, the project.
-#   bash scripts/setup.sh demo     set up, then start the demo station (reference OMS + simulated devices)
-#   bash scripts/setup.sh test     set up with the test extras, then run the whole test suite
-#   bash scripts/setup.sh install  set up only
+# packstation set-up on Debian 12 / Ubuntu: system packages (apt, only those missing), a .venv, the project.
+#   bash scripts/setup.sh install  a station: no extras (no OMS server stack), versions from constraints/station.txt
+#   bash scripts/setup.sh demo     + the `demo` extra (reference OMS + fault proxy), then start the demo station
+#   bash scripts/setup.sh test     + the `test` and `demo` extras and the test tools, then run the whole test suite
+# Extra arguments go to the demo (e.g. --lang zh_CN) or to pytest (e.g. -x tests/test_cli.py).
+# Kiosk deployment (systemd user unit, autostart, udev rules): docs/deploy.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-install}
 shift || true
 
-APT_PACKAGES=(
-  python3 python3-venv python3-pip
-  # Qt offscreen / xcb on Debian 12
+case "$MODE" in
+  install) EXTRAS="" ;;
+  demo)    EXTRAS="demo" ;;
+  test)    EXTRAS="test,demo" ;;
+  *) echo "usage: bash scripts/setup.sh [install|demo|test] [ARGS...]" >&2; exit 2 ;;
+esac
+
+# --- system packages ---------------------------------------------------------------------------------
+# What a fresh Debian 12 lacks. Checked against this project's needs, not against a developer machine:
+# every shared library the wheels load (ldd) and every program the code runs, resolved to its package.
+APT_STATION=(
+  python3 python3-venv python3-pip ca-certificates
+  tzdata               # zoneinfo: the warehouse time zone (day boundaries, reports)
+  # Qt (PySide6) on Debian 12
   libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3
-  libpulse0            # QtMultimedia import
+  libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xkb1
+  libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0
+  libpulse0            # QtMultimedia (sounds)
   libzbar0             # pyzbar, the second barcode backend
-  libusb-1.0-0         # USB printers
-  fonts-noto-cjk       # Chinese text on screen, slips and labels
-  fonts-droid-fallback # TrueType CJK font embedded in PDF slips (reportlab cannot embed the CFF Noto CJK)
-  # a real window under Xvfb (demo on a machine without a screen, screenshots)
-  xvfb xauth libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
-  libxcb-xkb1 libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0
-  poppler-utils        # pdftoppm: slips rendered to images in tests
+  libusb-1.0-0         # USB printers (python-escpos through libusb)
+  fontconfig           # fc-match: the CJK font for printer-side Chinese (hardware/printing/chinese.py)
+  fonts-noto-cjk       # Chinese text on screen
+  fonts-droid-fallback # TrueType CJK embedded in slips and reports (reportlab cannot embed the CFF Noto CJK)
+  fonts-dejavu-core    # TrueType Latin embedded in reports (no non-embedded Helvetica)
+  poppler-utils        # pdftoppm: slips rasterised for receipt printers
 )
+APT_DEMO=(
+  xvfb xauth           # the demo on a machine without a screen (virtual screen)
+)
+APT_TEST=(
+  systemd              # systemd-analyze verify: the kiosk's user unit (tests/test_deploy.py)
+  desktop-file-utils   # desktop-file-validate: the autostart entry
+)
+# (other helpers' blocks, e.g. a database server for the OMS tests, go here as APT_<NAME> arrays)
+
+packages=("${APT_STATION[@]}")
+case "$MODE" in
+  demo) packages+=("${APT_DEMO[@]}") ;;
+  test) packages+=("${APT_DEMO[@]}" "${APT_TEST[@]}") ;;
+esac
 
 # --- oms (issue 16): PostgreSQL for the reference OMS tests -----------------------------------------
 # `test` also installs the PostgreSQL server binaries (no service is needed: the tests start a private
-# cluster in a temp dir, see sync/oms_server/pgcluster.py) and the `oms` extra (psycopg). With
-# PACKSTATION_REQUIRE_PG=1 a missing PostgreSQL fails the OMS tests instead of skipping them.
+# cluster in a temp dir, see sync/oms_server/pgcluster.py); psycopg comes with the `oms` extra (in `demo`).
+# With PACKSTATION_REQUIRE_PG=1 a missing PostgreSQL fails the OMS tests instead of skipping them.
 if [ "$MODE" = "test" ]; then
-  APT_PACKAGES+=(postgresql)
+  packages+=(postgresql)
   export PACKSTATION_REQUIRE_PG=1
 fi
 # --- end oms -----------------------------------------------------------------------------------------
 
 missing=()
 if command -v dpkg-query >/dev/null; then
-  for p in "${APT_PACKAGES[@]}"; do
+  for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
 fi
@@ -47,6 +75,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# --- Python ------------------------------------------------------------------------------------------
 PY=""
 for c in python3.13 python3.12 python3.11 python3; do
   if command -v "$c" >/dev/null && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
@@ -60,12 +89,13 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-EXTRAS=""
-[ "$MODE" = "test" ] && EXTRAS="[test,oms]"  # oms: psycopg for the PostgreSQL OMS tests (issue 16)
-echo ">> installing packstation$EXTRAS into .venv"
-.venv/bin/python -m pip install -q -e ".$EXTRAS"
+# constraints/station.txt: the versions a station runs (pip freeze of a no-extras install); the extras'
+# own packages are not in it and resolve freely.
+echo ">> installing packstation${EXTRAS:+[$EXTRAS]} into .venv"
+.venv/bin/python -m pip install -q -c constraints/station.txt -e ".${EXTRAS:+[$EXTRAS]}"
 .venv/bin/python -m ui.translations --compile 2>/dev/null || true
 
+# --- run ---------------------------------------------------------------------------------------------
 case "$MODE" in
   demo)
     if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
@@ -78,9 +108,6 @@ case "$MODE" in
     exec .venv/bin/python -m pytest "$@"
     ;;
   install)
-    echo ">> ready: .venv/bin/packstation --help"
-    ;;
-  *)
-    echo "usage: bash scripts/setup.sh [demo|test|install]" >&2; exit 2
+    echo ">> ready: .venv/bin/packstation doctor, then docs/deploy.md to run it as a kiosk"
     ;;
 esac

@@ -19,13 +19,6 @@ def _core(workdir: Path, station: str = "BENCH"):
     return open_core(s, workdir / "station.sqlite3")
 
 
-def _entry() -> str:
-    """The command-line package (`python -m app`, or `packstation` where the project has one)."""
-    import importlib.util
-
-    return "packstation" if importlib.util.find_spec("packstation") else "app"
-
-
 def _free_port() -> int:
     import socket
 
@@ -47,7 +40,7 @@ def oms_process(workdir: Path, port: int | None = None, station: str = "BENCH"):
     eng.dispose()
     port = port or _free_port()
     log = open(workdir / f"oms-{port}.log", "wb")
-    p = subprocess.Popen([sys.executable, "-m", _entry(), "oms-server", "--db", str(workdir / "oms.sqlite3"),
+    p = subprocess.Popen([sys.executable, "-m", "packstation", "oms-server", "--db", str(workdir / "oms.sqlite3"),
                           "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -45,12 +45,15 @@ def core(settings):
 
 
 def run_cli(*args: str, input: str | None = None, env: dict | None = None, timeout: float = 60):
-    """Run `python -m app ...` in a subprocess, as an operator would run `packstation ...`."""
+    """Run `python -m packstation ...` in a subprocess, as an operator would run `packstation ...`."""
     import subprocess
+    import tempfile
 
     e = dict(os.environ)
     e.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # every command logs (app/logsetup.py): into a temp folder, not the developer's ~/.local/state
+    e.setdefault("PACKSTATION_LOG_DIR", str(Path(tempfile.gettempdir()) / "packstation-test-logs"))
     if env:
         e.update(env)
-    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "packstation", *args], capture_output=True, text=True,
                           input=input, env=e, timeout=timeout, cwd=ROOT)

@@ -49,7 +49,7 @@ def test_a_miscounting_binding_is_refused_with_one_line(tmp_path):
         "import ui.binding_check as b\n"
         "b.refcount_drift = lambda: (-64, -64)\n"
         "b.immortal_singletons = lambda: False\n"
-        "from app.cli import main\n"
+        "from packstation.cli import main\n"
         f"raise SystemExit(main(['demo', '--exit-when-shown', '--data-dir', {str(tmp_path)!r}]))\n"
     )
     import os

@@ -88,7 +88,7 @@ class OmsProcess:
 
     def start(self):
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        self.p = subprocess.Popen([sys.executable, "-m", "app", "oms-server", "--db", str(self.db), "--port",
+        self.p = subprocess.Popen([sys.executable, "-m", "packstation", "oms-server", "--db", str(self.db), "--port",
                                    str(self.port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30

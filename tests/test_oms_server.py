@@ -170,7 +170,7 @@ def test_cli_oms_server_serves(tmp_path):
     import os
 
     env = dict(os.environ, PACKSTATION_OMS_TOKEN_CACHE_S="0")  # a revocation counts at once
-    p = subprocess.Popen([sys.executable, "-m", "app", "oms-server", "--db", str(tmp_path / "o.db"), "--port",
+    p = subprocess.Popen([sys.executable, "-m", "packstation", "oms-server", "--db", str(tmp_path / "o.db"), "--port",
                           str(port), "--seed", "demo"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env=env)
     try:

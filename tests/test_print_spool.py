@@ -76,6 +76,12 @@ def _events(core, type_):
     return core.events.events(types=[type_])
 
 
+def _events_soon(core, type_, pred=bool):
+    """The spool commits a job's state first and appends its event (printed, fault) just after, on its own
+    thread: wait for the event rather than race it."""
+    return wait_for(lambda: (ev := _events(core, type_)) and pred(ev) and ev)
+
+
 def test_label_and_slip_print_and_are_recorded(core, listener, spool_for):
     spool, rec = spool_for(listener.uri)
     pl = demo_picklist()
@@ -84,13 +90,16 @@ def test_label_and_slip_print_and_are_recorded(core, listener, spool_for):
     slip_id = spool.submit_slip(pl, "op-1", images={})
     spool.start()
     wait_for(lambda: spool.job(slip_id)["state"] == "done" and spool.job(label_id)["state"] == "done")
+    # the last update reaches listeners just after "done" is committed: wait for it, then check the sequence
+    wait_for(lambda: rec.states(label_id)[-1:] == ["done"])
     assert rec.states(label_id) == ["queued", "sending", "sent", "done"]
     sent = listener.wait_jobs(1)
     ops = preview.parse(sent)
     assert [o.data for o in ops if o.kind == "barcode"] == [b"{BSO-2026-000123"]
     assert sum(1 for o in ops if o.kind == "image") >= 1  # the slip, rasterised at the dot width
     assert [o.kind for o in ops].count("cut") >= 2
-    printed = _events(core, EventType.LABEL_PRINTED)
+    printed = _events_soon(core, EventType.LABEL_PRINTED)
+    _events_soon(core, EventType.SLIP_PRINTED)
     assert [(e.payload["job_id"], e.operator_id, e.order_id) for e in printed] == [(label_id, "op-1", "DEMO-0001")]
     assert _events(core, EventType.SLIP_PRINTED)[0].payload["job_id"] == slip_id
     assert spool.job(label_id)["attempts"] == 1
@@ -107,13 +116,13 @@ def test_paper_out_holds_the_job_tells_the_operator_and_resumes(core, listener, 
     # the screen hears of it through on_update, right after the row committed
     wait_for(lambda: any(u["state"] == "held" and "out of paper" in u["message_en"] for u in list(rec.updates)))
     assert any(name == "label_printer" and st.state == "paper_out" for name, st in rec.statuses)
-    faults = _events(core, EventType.PRINTER_FAULT)
-    assert any(e.payload["state"] == "paper_out" and e.payload["job_id"] == jid for e in faults)
+    _events_soon(core, EventType.PRINTER_FAULT,
+                 lambda faults: any(e.payload["state"] == "paper_out" and e.payload["job_id"] == jid for e in faults))
     assert listener.jobs == b""  # nothing was sent to a printer without paper
     listener.mode = "online"  # paper loaded
     wait_for(lambda: spool.job(jid)["state"] == "done")
     assert preview.parse(listener.wait_jobs(1))[-1].kind == "cut"
-    assert len(_events(core, EventType.LABEL_PRINTED)) == 1
+    assert len(_events_soon(core, EventType.LABEL_PRINTED)) == 1
 
 
 @pytest.mark.parametrize("mode,state", [("no_reply", "no_answer"), ("cover_open", "cover_open"),
@@ -141,7 +150,7 @@ def test_printer_powered_off_mid_job_fails_the_job_and_offers_a_reprint(core, li
     assert "stopped answering" in job["message_en"], job["message_en"]
     assert job["message_zh"]
     assert [j["job_id"] for j in spool.reprint_offers()] == [jid]
-    assert any(e.payload["job_id"] == jid for e in _events(core, EventType.PRINTER_FAULT))
+    _events_soon(core, EventType.PRINTER_FAULT, lambda faults: any(e.payload["job_id"] == jid for e in faults))
     assert not _events(core, EventType.LABEL_PRINTED)
     # power back on, the operator reprints: an audited event with who and why
     listener.power_off_after_bytes = None
@@ -249,13 +258,13 @@ def test_jobs_behind_a_held_job_are_held_in_order_and_resume_in_order(core, list
     held = [spool.job(j) for j in ids]
     assert len({j["updated_at_ms"] for j in held}) == 1  # held together, by one status round
     assert all(j["error_state"] == "paper_out" for j in held)
-    faults = [e for e in _events(core, EventType.PRINTER_FAULT)
+    faults = [e for e in _events_soon(core, EventType.PRINTER_FAULT)
               if e.payload["state"] == "paper_out" and e.payload["printer"] == "label_printer"]
     assert len(faults) == 1 and faults[0].payload["job_id"] == ids[0]
     listener.mode = "online"
     spool.check_now()
     wait_for(lambda: all(spool.job(j)["state"] == "done" for j in ids))
-    done = [e.payload["job_id"] for e in _events(core, EventType.LABEL_PRINTED)]
+    done = [e.payload["job_id"] for e in _events_soon(core, EventType.LABEL_PRINTED, lambda ev: len(ev) == len(ids))]
     assert done == ids
 
 

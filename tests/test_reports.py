@@ -42,6 +42,46 @@ def test_pdf_renders_with_the_same_counts(store, tmp_path):
     txt = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, timeout=30).stdout
     assert "wrong_item" in txt and "over_scan" in txt
     assert "errors 3" in txt
+    assert "错误模式报告" in txt and "按小时" in txt  # the Chinese runs are real text, not pictures
+
+
+def test_pdf_embeds_every_font(store, tmp_path):
+    """A report must read on any viewer and printer: no font left for the reader's machine to supply."""
+    out = write_pdf(_figs(store), tmp_path / "r.pdf")
+    r = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    rows = r.stdout.splitlines()[2:]  # name type encoding emb sub uni object ID
+    assert len(rows) >= 2, r.stdout  # Latin + CJK at least
+    for row in rows:
+        emb, sub = row.split()[-5], row.split()[-4]
+        assert (emb, sub) == ("yes", "yes"), r.stdout
+    assert "STSong" not in r.stdout and "Helvetica" not in r.stdout
+
+
+def test_pdf_table_text_is_drawn_on_the_rendered_page(store, tmp_path):
+    """pdftoppm paints ink where pdftotext finds the table's words (blank tables were the failure)."""
+    import re
+
+    from PIL import Image
+
+    out = write_pdf(_figs(store), tmp_path / "r.pdf")
+    dpi = 72  # 1 pixel = 1 PDF point, the unit of the -bbox output
+    html = subprocess.run(["pdftotext", "-bbox", str(out), "-"], capture_output=True, text=True, timeout=30).stdout
+    pages = html.count("<page ")
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(out), str(tmp_path / "p")], check=True, timeout=60)
+    pngs = sorted(tmp_path.glob("p-*.png"))
+    assert len(pngs) == pages >= 1
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)</word>',
+                       html.split("<page ")[1])
+    checked = 0
+    page1 = Image.open(pngs[0]).convert("L")
+    for x0, y0, x1, y1, w in words:
+        if w in ("wrong_item", "over_scan", "operator", "错误模式报告"):
+            box = page1.crop((int(float(x0)), int(float(y0)), int(float(x1)) + 1, int(float(y1)) + 1))
+            dark = sum(1 for px in box.tobytes() if px < 128)
+            assert dark > 5, f"{w!r} is text in the PDF but nothing is drawn there"
+            checked += 1
+    assert checked >= 4, words
 
 
 def test_cli_report_bad_date_is_a_message():

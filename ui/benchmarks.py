@@ -19,7 +19,7 @@ def _time_until_shown(args: list[str], runs: int = 3) -> float:
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        p = subprocess.Popen([sys.executable, "-m", "app", *args], stdout=subprocess.PIPE, env=env, text=True,
+        p = subprocess.Popen([sys.executable, "-m", "packstation", *args], stdout=subprocess.PIPE, env=env, text=True,
                              stderr=subprocess.DEVNULL)
         assert p.stdout is not None
         for line in p.stdout:

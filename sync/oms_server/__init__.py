@@ -136,7 +136,7 @@ def serve_workers(db: str, *, workers: int = 2, port: int = 0, seed: str | None 
     import tempfile
 
     errlog = tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-m", "app", "oms-server", "--db", db, "--host", host, "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "packstation", "oms-server", "--db", db, "--host", host, "--port", str(port),
                              "--workers", str(workers)], cwd=root, env=env,
                             stdout=subprocess.DEVNULL, stderr=errlog)
     url = f"http://{host}:{port}"

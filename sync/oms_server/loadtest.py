@@ -152,7 +152,7 @@ def run_load(url: str, tokens: dict[str, str], *, rate: float = 2.0, duration_s:
     if processes <= 1:  # in this process (tests: no fork next to a server thread)
         out = [_worker(j) for j in jobs]
     else:
-        ctx = mp.get_context("fork")  # not spawn: `python -m app` has no __main__ guard to re-import safely
+        ctx = mp.get_context("fork")  # not spawn: `python -m packstation` has no __main__ guard to re-import safely
         with ctx.Pool(processes) as pool:
             out = pool.map(_worker, jobs)
     wall = time.perf_counter() - t0 - 1.0  # events over the whole run (warm-up included)

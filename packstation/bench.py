@@ -1,0 +1,132 @@
+"""`packstation bench`: figures, not tests. Each layer lists its figures in its `benchmarks`
+module as FIGURES = {name: fn(workdir: Path) -> float}; the long ones are named in FULL_ONLY = {name, ...}
+or kept in FULL_FIGURES = {name: fn}, and run only with `--full` (or when named with `--only`). A figure that
+fails is reported as {"name_error": "..."} rather than hiding the others."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+
+def _core() -> list[ModuleType]:
+    from app import benchmarks, stats_benchmarks
+
+    return [benchmarks, stats_benchmarks]
+
+
+def _sync() -> list[ModuleType]:
+    from sync import benchmarks
+
+    return [benchmarks]
+
+
+def _devices() -> list[ModuleType]:
+    from hardware import benchmarks
+    from hardware.printing import benchmarks as printing_benchmarks
+
+    return [benchmarks, printing_benchmarks]
+
+
+def _ui() -> list[ModuleType]:
+    from ui import benchmarks, soak_benchmarks
+
+    return [benchmarks, soak_benchmarks]
+
+
+BENCH_SOURCES = (_core, _sync, _devices, _ui)
+
+
+def _modules() -> list[ModuleType]:
+    from packstation.cli import load_optional
+
+    out: list[ModuleType] = []
+    for source in BENCH_SOURCES:
+        out.extend(load_optional(source, f"{source.__name__.strip('_')} benchmarks"))
+    return out
+
+
+def full_only() -> set[str]:
+    """The long figures: run with --full, or when named with --only."""
+    out: set[str] = set()
+    for mod in _modules():
+        out |= set(getattr(mod, "FULL_ONLY", ())) | set(getattr(mod, "FULL_FIGURES", {}))
+    return out
+
+
+def all_figures() -> dict[str, Callable[[Path], Any]]:
+    out: dict[str, Callable[[Path], Any]] = {}
+    for mod in _modules():
+        out.update(getattr(mod, "FIGURES", {}))
+        out.update(getattr(mod, "FULL_FIGURES", {}))
+    return out
+
+
+def run(only: list[str] | None = None, progress=None, *, full: bool = False) -> dict[str, Any]:
+    figs = all_figures()
+    if only:
+        unknown = [n for n in only if n not in figs]
+        if unknown:
+            raise SystemExit(f"packstation bench: unknown figure(s): {', '.join(unknown)}")
+        figs = {n: figs[n] for n in only}
+    elif not full:
+        long = full_only()
+        figs = {n: f for n, f in figs.items() if n not in long}
+    results: dict[str, Any] = {}
+    for name, fn in figs.items():
+        t0 = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as d:
+            try:
+                value = fn(Path(d))
+            except Exception as exc:  # report, don't hide the other figures
+                results[f"{name}_error"] = f"{type(exc).__name__}: {exc}"
+                if progress:
+                    traceback.print_exc(file=progress)
+                continue
+        if isinstance(value, dict):
+            results.update(value)
+        else:
+            results[name] = round(float(value), 4)
+        if progress:
+            print(f"  {name}: {results.get(name, value)} ({time.perf_counter() - t0:.1f} s)", file=progress)
+    return results
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    b = sub.add_parser("bench", help="run the benchmarks and print their figures")
+    b.add_argument("--json", action="store_true", help="one JSON object of figures on stdout")
+    b.add_argument("--only", help="comma-separated figure names")
+    b.add_argument("--list", action="store_true", help="list the figure names")
+    b.add_argument("--full", action="store_true",
+                   help="also the long figures: 5M events, 100k drain, outage, the 300-station OMS load and the "
+                        "30-minute soak (PACKSTATION_SOAK_MINUTES)")
+    b.set_defaults(func=_bench)
+
+
+def _bench(args) -> int:
+    if args.list:
+        for name in all_figures():
+            print(name)
+        return 0
+    only = [x.strip() for x in args.only.split(",")] if args.only else None
+    figures = run(only, progress=None if args.json else sys.stderr, full=args.full)
+    if args.json:
+        print(json.dumps(figures, sort_keys=True))
+    else:
+        for k, v in sorted(figures.items()):
+            print(f"{k:36} {v}")
+    # The UI figures leave Qt objects behind whose destruction order at interpreter shutdown can crash
+    # PySide6; every figure has already closed its own files and servers, so leave without finalising.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    import os
+
+    os._exit(0)

@@ -1,0 +1,230 @@
+"""`packstation doctor` against the demo set-up (reference OMS on loopback, simulated scale, a network
+printer answering on loopback) and against broken ones: the printer unplugged, the OMS down, the clock
+wrong, bad credentials. Each problem is named with its fix, and the exit code says whether to act."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.printer_listener import PrinterListener
+
+
+@pytest.fixture(scope="module")
+def oms(tmp_path_factory):
+    from sync.oms_server import serve_in_thread
+
+    srv = serve_in_thread(tmp_path_factory.mktemp("oms") / "oms.sqlite3", seed="demo")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def printer():
+    lst = PrinterListener()
+    yield lst
+    lst.close()
+
+
+class StubOms:
+    """A real HTTP server on loopback speaking the two calls doctor makes: GET /time (with a clock
+    `offset_ms` off) and GET /picklists (401 unless the bearer token is `token`)."""
+
+    def __init__(self, *, offset_ms: int = 0, token: str | None = None) -> None:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                now = time.time_ns() // 1_000_000
+                if self.path.startswith("/api/v1/time"):
+                    return self._reply(200, {"server_time_ms": now + stub.offset_ms})
+                if self.path.startswith("/api/v1/picklists"):
+                    if stub.token and self.headers.get("Authorization") != f"Bearer {stub.token}":
+                        return self._reply(401, {"error": "unauthorized"})
+                    return self._reply(200, {"items": [], "next_cursor": None, "server_time_ms": now})
+                return self._reply(404, {"error": "not found"})
+
+            def _reply(self, status, body):
+                raw = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, *a):
+                pass
+
+        self.offset_ms = offset_ms
+        self.token = token
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _config(tmp_path, *, oms_url: str, label: str, slip: str = "", token_file: str = "") -> str:
+    cfg = tmp_path / "station.toml"
+    cfg.write_text(
+        f'[station]\nid = "ST-01"\ndata_dir = "{tmp_path / "data"}"\n'
+        f'[oms]\nurl = "{oms_url}"\ntoken_file = "{token_file}"\nconnect_timeout_s = 1.0\nread_timeout_s = 2.0\n'
+        f'[devices.scale]\nkind = "simulated"\n'
+        f'[devices.label_printer]\nuri = "{label}"\n'
+        f'[devices.slip_printer]\nuri = "{slip or "simulated:" + str(tmp_path / "printed")}"\n',
+        encoding="utf-8")
+    return str(cfg)
+
+
+def _checks(cfg, monkeypatch, tmp_path):
+    from packstation.doctor import run_checks
+
+    monkeypatch.setenv("PACKSTATION_LOG_DIR", str(tmp_path / "logs"))
+    return {f.check: f for f in run_checks(cfg, timeout_s=2.0)}
+
+
+def test_demo_setup_is_ready(tmp_path, oms, printer):
+    cfg = _config(tmp_path, oms_url=oms.url, label=printer.uri)
+    r = run_cli("--config", cfg, "doctor", env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = {ln.split()[1]: ln.split()[0] for ln in r.stdout.splitlines() if ln[:4] in ("OK  ", "WARN", "FAIL")}
+    assert lines["config"] == lines["oms"] == lines["clock"] == lines["label_printer"] == lines["data_dir"] == "OK"
+    assert lines["scale"] == "WARN"  # simulated: fine for the demo, said for a real station
+    assert "FAIL" not in r.stdout and "station ready" in r.stdout
+    assert (tmp_path / "logs" / "packstation.log").read_text(encoding="utf-8").count("doctor") >= 2
+
+
+def test_printer_unplugged_is_named_with_its_fix(tmp_path, oms, printer, monkeypatch):
+    printer.power_off()  # nothing listens on its port any more
+    cfg = _config(tmp_path, oms_url=oms.url, label=printer.uri)
+    r = run_cli("--config", cfg, "doctor", env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
+    assert r.returncode == 1
+    out = r.stdout.splitlines()
+    i = next(i for i, ln in enumerate(out) if ln.startswith("FAIL label_printer"))
+    assert printer.uri in out[i]
+    assert "fix:" in out[i + 1] and "switch the printer on" in out[i + 1] and f"127.0.0.1:{printer.port}" in out[i + 1]
+    assert "Traceback" not in r.stderr
+
+
+def test_printer_out_of_paper_says_load_paper(tmp_path, oms, printer, monkeypatch):
+    printer.mode = "paper_out"
+    f = _checks(_config(tmp_path, oms_url=oms.url, label=printer.uri), monkeypatch, tmp_path)
+    assert f["label_printer"].level == "fail" and "load paper" in f["label_printer"].fix
+
+
+def test_oms_down_is_named_with_its_fix(tmp_path, printer, monkeypatch):
+    url = f"http://127.0.0.1:{_closed_port()}"
+    f = _checks(_config(tmp_path, oms_url=url, label=printer.uri), monkeypatch, tmp_path)
+    assert f["oms"].level == "fail" and url in f["oms"].what
+    assert "oms.url" in f["oms"].fix and f"curl {url}/api/v1/time" in f["oms"].fix
+    assert f["label_printer"].level == "ok"  # the rest is still checked
+
+
+def test_wrong_clock_is_named_with_its_fix(tmp_path, printer, monkeypatch):
+    stub = StubOms(offset_ms=3_600_000)  # the OMS is an hour ahead: our clock is behind
+    try:
+        f = _checks(_config(tmp_path, oms_url=stub.url, label=printer.uri), monkeypatch, tmp_path)
+    finally:
+        stub.close()
+    assert f["oms"].level == "ok"
+    assert f["clock"].level == "fail" and "3600." in f["clock"].what and "behind" in f["clock"].what
+    assert "timedatectl set-ntp true" in f["clock"].fix
+
+
+def test_clock_within_limits_passes(tmp_path, printer, monkeypatch):
+    stub = StubOms(offset_ms=800)
+    try:
+        f = _checks(_config(tmp_path, oms_url=stub.url, label=printer.uri), monkeypatch, tmp_path)
+    finally:
+        stub.close()
+    assert f["clock"].level == "ok"
+
+
+def _token_file(tmp_path, text: str, mode: int = 0o600):
+    p = tmp_path / "oms.token"
+    p.write_text(text + "\n", encoding="utf-8")
+    p.chmod(mode)
+    return p
+
+
+def test_good_token_is_accepted(tmp_path, printer, monkeypatch):
+    stub = StubOms(token="s3cret-ST-01")
+    tok = _token_file(tmp_path, "s3cret-ST-01")
+    try:
+        f = _checks(_config(tmp_path, oms_url=stub.url, label=printer.uri, token_file=str(tok)), monkeypatch, tmp_path)
+    finally:
+        stub.close()
+    assert f["credentials"].level == "ok" and str(tok) in f["credentials"].what
+
+
+def test_bad_credentials_are_named_with_their_fix(tmp_path, printer, monkeypatch):
+    stub = StubOms(token="s3cret-ST-01")
+    tok = _token_file(tmp_path, "an-old-token")
+    try:
+        cfg = _config(tmp_path, oms_url=stub.url, label=printer.uri, token_file=str(tok))
+        r = run_cli("--config", cfg, "doctor", "--json", env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
+    finally:
+        stub.close()
+    assert r.returncode == 1, r.stdout + r.stderr
+    doc = json.loads(r.stdout)
+    cred = next(f for f in doc["findings"] if f["check"] == "credentials")
+    assert cred["level"] == "fail" and "HTTP 401" in cred["what"]
+    assert f"write it to {tok}" in cred["fix"] and "ST-01" in cred["fix"]
+    assert "an-old-token" not in r.stdout + r.stderr  # never the token itself
+    assert not doc["ok"]
+
+
+def test_no_token_where_the_oms_wants_one(tmp_path, printer, monkeypatch):
+    stub = StubOms(token="s3cret-ST-01")
+    try:
+        f = _checks(_config(tmp_path, oms_url=stub.url, label=printer.uri), monkeypatch, tmp_path)
+    finally:
+        stub.close()
+    assert f["credentials"].level == "fail" and "oms.token_file" in f["credentials"].fix
+
+
+def test_token_file_readable_by_others_or_missing(tmp_path, printer, monkeypatch):
+    stub = StubOms(token="s3cret-ST-01")
+    tok = _token_file(tmp_path, "s3cret-ST-01", mode=0o644)
+    try:
+        f = _checks(_config(tmp_path, oms_url=stub.url, label=printer.uri, token_file=str(tok)), monkeypatch, tmp_path)
+        assert f["credentials"].level == "fail" and f["credentials"].fix == f"chmod 600 {tok}"
+        gone = tmp_path / "missing.token"
+        f = _checks(_config(tmp_path, oms_url=stub.url, label=printer.uri, token_file=str(gone)), monkeypatch, tmp_path)
+        assert f["credentials"].level == "fail" and f"chmod 600 {gone}" in f["credentials"].fix
+    finally:
+        stub.close()
+
+
+def test_bad_configuration_is_named_with_its_key(tmp_path):
+    cfg = tmp_path / "station.toml"
+    cfg.write_text('[devices.scale]\nkind = "usb"\n', encoding="utf-8")
+    r = run_cli("--config", str(cfg), "doctor", env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
+    assert r.returncode == 1
+    assert r.stdout.startswith("FAIL config") and "devices.scale.kind" in r.stdout and "fix:" in r.stdout
+
+
+def test_serial_scale_that_is_not_there(tmp_path, oms, printer, monkeypatch):
+    cfg = _config(tmp_path, oms_url=oms.url, label=printer.uri)
+    # the same station, now with a real scale configured on a port that does not exist
+    text = open(cfg, encoding="utf-8").read().replace('[devices.scale]\nkind = "simulated"',
+                                                       f'[devices.scale]\nkind = "serial"\ndevice = "{tmp_path}/ttyUSB9"')
+    open(cfg, "w", encoding="utf-8").write(text)
+    f = _checks(cfg, monkeypatch, tmp_path)
+    assert f["scale"].level == "fail" and "not there" in f["scale"].what and "devices.scale.device" in f["scale"].fix
