@@ -99,6 +99,14 @@ def day_bounds_ms(d_from: str, d_to: str, tz: str) -> tuple[int, int]:
     return int(a.timestamp() * 1000), int(b.timestamp() * 1000)
 
 
+def step_duration_s(t0_ms: int, t1_ms: int, mono0_ns: int | None = None, mono1_ns: int | None = None) -> float:
+    """A step's duration: by the monotonic readings stored beside UTC when both exist and run forward
+    (a wall-clock jump changes nothing), else by UTC (readings from different boots, or none)."""
+    if mono0_ns is not None and mono1_ns is not None and mono1_ns >= mono0_ns:
+        return (mono1_ns - mono0_ns) / 1e9
+    return (t1_ms - t0_ms) / 1000
+
+
 def compute(rows: Iterable[tuple], *, tz: str, start: int, end: int, sla: SlaSettings,
             station: str | None = None, operator: str | None = None) -> Figures:
     """start/end are UTC ms, [start, end)."""
@@ -110,7 +118,8 @@ def compute(rows: Iterable[tuple], *, tz: str, start: int, end: int, sla: SlaSet
     op: Counter = Counter()
     day: Counter = Counter()
     hours = [0] * 24
-    starts: dict[tuple, int] = {}
+    starts: dict[tuple, tuple] = {}
+    ends: dict[tuple, tuple] = {}
     durations: dict[str, list[float]] = defaultdict(list)
     thr: dict[str, Counter] = defaultdict(Counter)
     # every real zone offset is a multiple of 15 minutes: local hour/day are constant per quarter hour
@@ -133,13 +142,17 @@ def compute(rows: Iterable[tuple], *, tz: str, start: int, end: int, sla: SlaSet
         elif etype == "order_completed":
             f.orders += n
             thr[extra or "unknown"][f"{local(ts)[0]:02d}"] += n
-        elif etype == "step_started":
-            starts[(sid, order, extra)] = ts
-            continue
-        elif etype == "step_completed":
-            t0 = starts.pop((sid, order, extra), None)
-            if t0 is not None and extra in STEPS:
-                durations[extra].append((ts - t0) / 1000)
+        elif etype == "step_started" or etype == "step_completed":
+            # paired whichever comes first in time order: a wall clock set back sorts the end first
+            mono = row[9] if len(row) > 9 else None
+            key = (sid, order, extra)
+            mine, other = (starts, ends) if etype == "step_started" else (ends, starts)
+            hit = other.pop(key, None)
+            if hit is None:
+                mine[key] = (ts, mono)
+            elif extra in STEPS:
+                (t0, m0), (t1, m1) = (((ts, mono), hit) if etype == "step_started" else (hit, (ts, mono)))
+                durations[extra].append(step_duration_s(t0, t1, m0, m1))
             continue
         et = _error_type(etype, kind)
         if et is None:
@@ -174,13 +187,13 @@ _SQL_ROWS = (
     "SELECT station_id, operator_id, ts_utc_ms, type, kind, order_id, "
     "CASE type WHEN 'step_started' THEN json_extract(payload, '$.step') "
     "WHEN 'step_completed' THEN json_extract(payload, '$.step') "
-    "WHEN 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq "
+    "WHEN 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq, mono_ns "
     "FROM events WHERE ts_utc_ms >= ? AND ts_utc_ms < ? "
     f"AND NOT (type = 'scan' AND kind IN {_GOOD})"
 )
 # ...and good scans counted per station/operator/kind from the covering index ix_events_type_kind.
 _SQL_GOOD = (
-    "SELECT station_id, operator_id, MIN(ts_utc_ms), type, kind, NULL, NULL, COUNT(*), 0 "
+    "SELECT station_id, operator_id, MIN(ts_utc_ms), type, kind, NULL, NULL, COUNT(*), 0, NULL "
     "FROM events WHERE type = 'scan' AND kind IN " + _GOOD + " AND ts_utc_ms >= ? AND ts_utc_ms < ? "
     "GROUP BY station_id, operator_id, kind"
 )
