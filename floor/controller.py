@@ -416,6 +416,9 @@ class StationController:
                 return self._refuse("Log in first: scan your badge, then type your PIN.",
                                     "请先登录：扫描工牌并输入密码。")
             return self.badge_scanned(text)
+        if self.prompt is not None and self.prompt.kind == "override" and not text.startswith("@@"):
+            self.pending_badge = text  # the supervisor's badge for the open override prompt (a credential)
+            return self._done(Outcome.ASKED, Change.PROMPT, False)
         if self.screen == Screen.WORK and self.session is not None:
             return self._work_scan(raw)
         return self._other_scan(raw, text)
