@@ -115,37 +115,37 @@
 <context>
     <name>LatestErrorsModel</name>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="42" />
+        <location filename="../../ui/screens/supervisor.py" line="43" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="42" />
+        <location filename="../../ui/screens/supervisor.py" line="43" />
         <source>Station</source>
         <translation>工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="42" />
+        <location filename="../../ui/screens/supervisor.py" line="43" />
         <source>Operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="42" />
+        <location filename="../../ui/screens/supervisor.py" line="43" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="43" />
+        <location filename="../../ui/screens/supervisor.py" line="44" />
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="43" />
+        <location filename="../../ui/screens/supervisor.py" line="44" />
         <source>Scanned</source>
         <translation>扫描到</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="43" />
+        <location filename="../../ui/screens/supervisor.py" line="44" />
         <source>Expected</source>
         <translation>应为</translation>
     </message>
@@ -153,47 +153,47 @@
 <context>
     <name>LinesModel</name>
     <message>
-        <location filename="../../ui/screens/work.py" line="38" />
+        <location filename="../../ui/screens/work.py" line="41" />
         <source>Bin</source>
         <translation>库位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="38" />
+        <location filename="../../ui/screens/work.py" line="41" />
         <source>SKU</source>
         <translation>SKU</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="38" />
+        <location filename="../../ui/screens/work.py" line="41" />
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="38" />
+        <location filename="../../ui/screens/work.py" line="41" />
         <source>Colour / size</source>
         <translation>颜色 / 尺码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="39" />
+        <location filename="../../ui/screens/work.py" line="42" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="39" />
+        <location filename="../../ui/screens/work.py" line="42" />
         <source>Notes</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="57" />
+        <location filename="../../ui/screens/work.py" line="60" />
         <source>GIFT</source>
         <translation>赠品</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="59" />
+        <location filename="../../ui/screens/work.py" line="62" />
         <source>FRAGILE</source>
         <translation>易碎</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="61" />
+        <location filename="../../ui/screens/work.py" line="64" />
         <source>SHORT</source>
         <translation>缺货</translation>
     </message>
@@ -201,32 +201,30 @@
 <context>
     <name>LoginScreen</name>
     <message>
-        <location filename="../../ui/screens/login.py" line="17" />
+        <location filename="../../ui/screens/login.py" line="16" />
         <source>Scan your badge, then type your PIN</source>
         <translation>请扫描工牌，然后输入密码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/login.py" line="20" />
+        <location filename="../../ui/screens/login.py" line="19" />
         <source>Badge</source>
         <translation>工牌</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/login.py" line="22" />
+        <location filename="../../ui/screens/login.py" line="21" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/login.py" line="24" />
+        <location filename="../../ui/screens/login.py" line="23" />
         <source>Log in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/login.py" line="51" />
         <source>Badge and PIN are both needed.</source>
         <translation>需要工牌和密码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/login.py" line="56" />
         <source>Badge or PIN not recognised.</source>
         <translation>工牌或密码不正确。</translation>
     </message>
@@ -234,22 +232,20 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="125" />
         <source>Order {0} done.</source>
         <translation>订单 {0} 已完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="170" />
         <source>No open order with barcode {0}</source>
         <translation>没有条码为 {0} 的待处理订单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="199" />
+        <location filename="../../ui/main_window.py" line="185" />
         <source>Leave the station application</source>
         <translation>退出工位程序</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="201" />
+        <location filename="../../ui/main_window.py" line="187" />
         <source>Only a supervisor can leave the station.</source>
         <translation>只有主管可以退出工位程序。</translation>
     </message>
@@ -257,68 +253,118 @@
 <context>
     <name>PickListModel</name>
     <message>
-        <location filename="../../ui/screens/queue.py" line="23" />
+        <location filename="../../ui/screens/queue.py" line="25" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="23" />
+        <location filename="../../ui/screens/queue.py" line="25" />
         <source>Lines</source>
         <translation>行数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="23" />
+        <location filename="../../ui/screens/queue.py" line="25" />
         <source>Units</source>
         <translation>件数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="23" />
+        <location filename="../../ui/screens/queue.py" line="25" />
         <source>Carrier</source>
         <translation>承运商</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="24" />
+        <location filename="../../ui/screens/queue.py" line="26" />
         <source>Ship to</source>
         <translation>收货人</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="24" />
+        <location filename="../../ui/screens/queue.py" line="26" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
 </context>
 <context>
+    <name>PromptPanel</name>
+    <message>
+        <location filename="../../ui/dialogs.py" line="71" />
+        <source>Quantity found</source>
+        <translation>找到的数量</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="100" />
+        <source>Supervisor badge</source>
+        <translation>主管工牌</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="101" />
+        <source>PIN</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="102" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="103" />
+        <source>Accept</source>
+        <translation>放行</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="111" />
+        <source>Cancel [Esc]</source>
+        <translation>取消 [Esc]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="135" />
+        <source>Short pick</source>
+        <translation>缺货拣货</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="138" />
+        <source>Reprint: why? (recorded)</source>
+        <translation>重打：原因？（会被记录）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="140" />
+        <source>Supervisor approval</source>
+        <translation>主管审批</translation>
+    </message>
+</context>
+<context>
     <name>QueueScreen</name>
     <message>
-        <location filename="../../ui/screens/queue.py" line="49" />
+        <location filename="../../ui/screens/queue.py" line="50" />
         <source>Open orders — scan an order barcode or choose one</source>
         <translation>待处理订单 — 扫描订单条码或选择一个</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="61" />
+        <location filename="../../ui/screens/queue.py" line="62" />
         <source>Open order</source>
         <translation>打开订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="67" />
+        <location filename="../../ui/screens/queue.py" line="69" />
         <source>Supervisor figures</source>
         <translation>主管统计</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/queue.py" line="73" />
+        <source>Log out [Ctrl+L]</source>
+        <translation>退出登录 [Ctrl+L]</translation>
     </message>
 </context>
 <context>
     <name>ShortPickDialog</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="22" />
         <source>Short pick</source>
         <translation>缺货拣货</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="31" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="32" />
         <source>Quantity found</source>
         <translation>找到的数量</translation>
     </message>
@@ -399,22 +445,22 @@
 <context>
     <name>SupervisorDialog</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="50" />
+        <location filename="../../ui/dialogs.py" line="158" />
         <source>Supervisor approval</source>
         <translation>主管审批</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="57" />
+        <location filename="../../ui/dialogs.py" line="165" />
         <source>Supervisor badge</source>
         <translation>主管工牌</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="58" />
+        <location filename="../../ui/dialogs.py" line="166" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="59" />
+        <location filename="../../ui/dialogs.py" line="167" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -422,107 +468,117 @@
 <context>
     <name>SupervisorScreen</name>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="96" />
+        <location filename="../../ui/screens/supervisor.py" line="88" />
+        <source>Back to queue [Esc]</source>
+        <translation>返回订单列表 [Esc]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="89" />
+        <source>Log out [Ctrl+L]</source>
+        <translation>退出登录 [Ctrl+L]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="112" />
         <source>station</source>
         <translation>工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="97" />
+        <location filename="../../ui/screens/supervisor.py" line="113" />
         <source>operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="99" />
+        <location filename="../../ui/screens/supervisor.py" line="115" />
         <source>This station</source>
         <translation>本工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="100" />
+        <location filename="../../ui/screens/supervisor.py" line="116" />
         <source>All stations (OMS)</source>
         <translation>全部工位（OMS）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="103" />
+        <location filename="../../ui/screens/supervisor.py" line="119" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="105" />
+        <location filename="../../ui/screens/supervisor.py" line="121" />
         <source>Report (PDF + CSV)</source>
         <translation>报告（PDF + CSV）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="126" />
+        <location filename="../../ui/screens/supervisor.py" line="143" />
         <source>Supervisors only: log in with a supervisor badge to see the figures.</source>
         <translation>仅限主管：请用主管工牌登录查看统计。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="162" />
+        <location filename="../../ui/screens/supervisor.py" line="179" />
         <source>loading all stations' figures from the OMS…</source>
         <translation>正在从 OMS 读取全部工位统计…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="167" />
+        <location filename="../../ui/screens/supervisor.py" line="184" />
         <source>This station's own log (works offline).</source>
         <translation>本工位自己的日志（离线可用）。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="173" />
+        <location filename="../../ui/screens/supervisor.py" line="190" />
         <source>OMS unreachable — showing this station only.</source>
         <translation>无法连接 OMS — 仅显示本工位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="176" />
+        <location filename="../../ui/screens/supervisor.py" line="193" />
         <source>All stations, from the OMS. The latest-errors table shows this station only.</source>
         <translation>全部工位，来自 OMS。最新错误表仅显示本工位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="180" />
+        <location filename="../../ui/screens/supervisor.py" line="197" />
         <source>scans {0} · orders {1} · errors {2}</source>
         <translation>扫描 {0} · 订单 {1} · 错误 {2}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="182" />
+        <location filename="../../ui/screens/supervisor.py" line="199" />
         <source>Errors by hour</source>
         <translation>按小时错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="184" />
+        <location filename="../../ui/screens/supervisor.py" line="201" />
         <source>Error types</source>
         <translation>错误类型</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="187" />
+        <location filename="../../ui/screens/supervisor.py" line="204" />
         <source>Step time, minutes (median, p90, SLA)</source>
         <translation>步骤用时（分钟：中位数、P90、SLA）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="188" />
+        <location filename="../../ui/screens/supervisor.py" line="205" />
         <source>median</source>
         <translation>中位数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="188" />
+        <location filename="../../ui/screens/supervisor.py" line="205" />
         <source>p90</source>
         <translation>P90</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="189" />
+        <location filename="../../ui/screens/supervisor.py" line="206" />
         <source>SLA</source>
         <translation>SLA</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="234" />
+        <location filename="../../ui/screens/supervisor.py" line="251" />
         <source>writing the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="240" />
+        <location filename="../../ui/screens/supervisor.py" line="257" />
         <source>Report failed: {0}</source>
         <translation>报告失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="243" />
+        <location filename="../../ui/screens/supervisor.py" line="260" />
         <source>Report written: {0}</source>
         <translation>报告已生成：{0}</translation>
     </message>
@@ -543,197 +599,187 @@
 <context>
     <name>WorkScreen</name>
     <message>
-        <location filename="../../ui/screens/work.py" line="121" />
+        <location filename="../../ui/screens/work.py" line="133" />
         <source>— choose carton —</source>
         <translation>— 选择箱型 —</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="141" />
+        <location filename="../../ui/screens/work.py" line="153" />
         <source>Short pick [F2]</source>
         <translation>缺货 [F2]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="142" />
+        <location filename="../../ui/screens/work.py" line="154" />
         <source>Confirm gift [F3]</source>
         <translation>确认赠品 [F3]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="143" />
+        <location filename="../../ui/screens/work.py" line="155" />
         <source>Undo last scan [F4]</source>
         <translation>撤销上次扫描 [F4]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="144" />
+        <location filename="../../ui/screens/work.py" line="156" />
         <source>Record weight [F8]</source>
         <translation>记录重量 [F8]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="145" />
+        <location filename="../../ui/screens/work.py" line="157" />
         <source>Print label + slip [F9]</source>
         <translation>打印面单和装箱单 [F9]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="146" />
+        <location filename="../../ui/screens/work.py" line="158" />
         <source>Complete step [F10]</source>
         <translation>完成步骤 [F10]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="147" />
+        <location filename="../../ui/screens/work.py" line="159" />
         <source>Supervisor [F11]</source>
         <translation>主管 [F11]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="148" />
+        <location filename="../../ui/screens/work.py" line="160" />
         <source>Reprint [F12]</source>
         <translation>重打 [F12]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="173" />
+        <location filename="../../ui/screens/work.py" line="161" />
+        <source>Back to queue [Esc]</source>
+        <translation>返回订单列表 [Esc]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="162" />
+        <source>Log out [Ctrl+L]</source>
+        <translation>退出登录 [Ctrl+L]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="271" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="177" />
+        <location filename="../../ui/screens/work.py" line="275" />
         <source>Ship to</source>
         <translation>收货人</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="185" />
+        <location filename="../../ui/screens/work.py" line="312" />
+        <source>Put the parcel on the scale</source>
+        <translation>把包裹放到秤上</translation>
+    </message>
+    <message>
         <source>ORDER STOPPED by the OMS ({0}): {1} — do not ship.</source>
         <translation>订单已被 OMS 拦截（{0}）：{1} — 不要发货。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="192" />
+        <location filename="../../ui/screens/work.py" line="288" />
         <source>Bin</source>
         <translation>库位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="197" />
+        <location filename="../../ui/screens/work.py" line="293" />
         <source>no image</source>
         <translation>无图片</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="202" />
         <source>All lines done: complete the step [F10]</source>
         <translation>全部行已完成：完成此步骤 [F10]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="211" />
         <source>PICK</source>
         <translation>拣货</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="211" />
         <source>VERIFY</source>
         <translation>复核</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="211" />
         <source>PACK</source>
         <translation>打包</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="212" />
         <source>WEIGH</source>
         <translation>称重</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="212" />
         <source>LABEL</source>
         <translation>贴面单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="212" />
         <source>DONE</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="251" />
         <source>Short pick recorded: {0}</source>
         <translation>已记录缺货：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="261" />
         <source>Gift/insert confirmed: {0}</source>
         <translation>赠品/附件已确认：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="288" />
         <source>scale: no reading</source>
         <translation>电子秤：无读数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="289" />
+        <location filename="../../ui/screens/work.py" line="318" />
         <source>expected</source>
         <translation>应为</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="299" />
         <source>Wait for a stable weight on the scale.</source>
         <translation>请等待秤上重量稳定。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="303" />
         <source>Weight OK</source>
         <translation>重量正确</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="305" />
         <source>Weight {0} g is outside {1} ± {2} g: check the parcel or ask a supervisor.</source>
         <translation>重量 {0} 克超出 {1} ± {2} 克：请检查包裹或找主管。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="328" />
         <source>Override weight mismatch / force line</source>
         <translation>放行重量不符 / 强制完成行</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="330" />
         <source>Not a supervisor badge/PIN: nothing overridden.</source>
         <translation>不是主管工牌/密码：未放行。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="338" />
         <source>Supervisor override recorded.</source>
         <translation>主管放行已记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="346" />
         <source>Labels print at the LABEL step.</source>
         <translation>面单在贴面单步骤打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="349" />
         <source>Label blocked</source>
         <translation>面单被阻止</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="369" />
         <source>Printing failed: {0}</source>
         <translation>打印失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="386" />
         <source>Label and slip sent to the printers.</source>
         <translation>面单和装箱单已发送到打印机。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="395" />
         <source>Nothing printed yet for this order.</source>
         <translation>此订单尚未打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="397" />
         <source>Reprint</source>
         <translation>重打</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="397" />
         <source>Why reprint? (recorded)</source>
         <translation>为什么重打？（会被记录）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="402" />
         <source>Reprint queued (audited).</source>
         <translation>重打已排队（已记录审计）。</translation>
     </message>
@@ -741,30 +787,50 @@
 <context>
     <name>widget</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="12" />
+        <location filename="../../ui/dialogs.py" line="28" />
         <source>Insufficient stock</source>
         <translation>库存不足</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="13" />
+        <location filename="../../ui/dialogs.py" line="29" />
         <source>Wrong item in location</source>
         <translation>库位商品错误</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="14" />
+        <location filename="../../ui/dialogs.py" line="30" />
         <source>Damaged</source>
         <translation>破损</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="15" />
+        <location filename="../../ui/dialogs.py" line="31" />
         <source>Not found</source>
         <translation>找不到</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="37" />
+        <source>Label damaged</source>
+        <translation>面单损坏</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="38" />
+        <source>Label unreadable</source>
+        <translation>面单无法识别</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="39" />
+        <source>Label lost</source>
+        <translation>面单丢失</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="40" />
+        <source>Wrong printer</source>
+        <translation>打印机错误</translation>
     </message>
 </context>
 <context>
     <name>window</name>
     <message>
-        <location filename="../../ui/shell.py" line="25" />
+        <location filename="../../ui/shell.py" line="26" />
         <source>Something went wrong and was logged; the station keeps running: {0}</source>
         <translation>出现错误，已记录日志；工位继续运行：{0}</translation>
     </message>
