@@ -4,7 +4,7 @@ trouble, then checked from the event log alone."""
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from floor_kit import Floor, line, make_order
 
@@ -40,6 +40,7 @@ class Shift:
         self.orders = shift_orders(rng)
         self.f = Floor(settings, self.orders)
         self.scans = 0
+        self.seen: Counter = Counter()
 
     @property
     def ctl(self):
@@ -111,6 +112,7 @@ class Shift:
 
     def work(self, pl) -> None:
         trouble = {t for t in TROUBLE if self.rng.random() < 0.15}
+        self.seen.update(trouble)
         self.f.oms.online = "offline" not in trouble
         r = self.scan(pl.id)
         assert self.ctl.screen == Screen.WORK, r
@@ -211,4 +213,15 @@ def test_a_shift_of_210_orders_checked_from_the_event_log(settings):
             printed = f.spool.printed[jid]
             assert {ln.id: ln.qty for ln in printed.lines} == want
     assert papers == len(finished)
+
+    # and the trouble really happened, many times over
+    kinds = Counter(ev.kind for ev in scans)
+    for k in ("wrong_item", "sibling_variant", "over_scan", "unknown", "intercepted"):
+        assert kinds[k] >= 5, (k, kinds)
+    types = Counter(ev.type for ev in events)
+    assert types[EventType.SHORT_PICK] >= 5 and types[EventType.OVERRIDE] >= 5
+    assert types[EventType.ORDER_INTERCEPTED] >= 5 and types[EventType.PICKLIST_RELEASED] >= 5
+    assert sum(1 for ev in events if ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") == "logout") >= 5
+    assert sum(1 for ev in events if ev.type == EventType.PICKLIST_CLAIMED and ev.payload["provisional"]) >= 5
+    assert sh.seen["restart"] >= 5 and sh.seen["paper_out"] >= 5
     f.close()
