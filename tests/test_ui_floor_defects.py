@@ -3,23 +3,17 @@ bursts through the real wedge filter, keys pressed on the screens."""
 
 from __future__ import annotations
 
+import test_ui_floor
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from test_ui_floor import (  # noqa: F401 - station is a fixture
-    burst,
-    login,
-    open_order,
-    press,
-    press_digit,
-    station,
-    unit_code,
-    work_counting_step,
-)
+from test_ui_floor import burst, login, open_order, press, press_digit, unit_code, work_counting_step
 
 from app.events import EventType
 from app.workflow import Step
 from floor import Screen
 from floor.controller import PAPERWORK
+
+station = test_ui_floor.station  # the demo-station fixture
 
 
 def simple(p) -> bool:
@@ -211,3 +205,26 @@ def test_11_12_13_enter_starts_work_cancelled_orders_never_open_another_order_sw
     burst(win, a.id)
     qtbot.waitUntil(lambda: win.controller.session.order_id == a.id, timeout=10000)
     assert win.controller.screen == Screen.WORK
+
+
+def test_the_readme_try_it_names_only_keys_the_screens_have(qtbot, station):
+    import re
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    try_it = text[text.index("### Try it"):text.index("| | |")]
+    win, _svc = station()
+    labels = " ".join(b.text() for b in win.work.buttons.values())
+    labels += " " + " ".join(b.text() for b in (win.queue.logout_btn, win.queue.open_btn))
+    for key in set(re.findall(r"\bF\d+\b", try_it)):
+        assert f"[{key}]" in labels, key
+    assert "Ctrl+L" in try_it and "[Ctrl+L]" in labels
+    assert "[Esc]" in labels
+    for carton in range(1, 6):  # "1–5 chooses the carton"
+        assert win.work.carton.itemText(carton).startswith(f"[{carton}]")
+    assert [b.text()[:3] for b in win.work.prompt.short_buttons] == ["[1]", "[2]", "[3]", "[4]"]
+    assert [b.text()[:3] for b in win.work.prompt.reprint_buttons] == ["[1]", "[2]", "[3]", "[4]"]
+    for name in re.findall(r"\*([A-Z][^*]+)\*", try_it):  # buttons named in italics exist on some screen
+        if name in ("Start work",):
+            assert win.check.start.text() == name
