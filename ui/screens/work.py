@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -171,6 +171,17 @@ class WorkScreen(QWidget):
         self.buttons["print"].setObjectName("primary")
         root.addLayout(btns)
         self.controller.subscribe(self.render)
+        self._clock = QTimer(self)  # time on step, from the monotonic clock (a wall-clock jump changes nothing)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._show_step)
+        self._clock.start()
+
+    def _show_step(self) -> None:
+        if self.controller.session is None:
+            return
+        t = self.controller.time_on_step_s()
+        name = self.controller.step_name()
+        self.step_label.setText(f"{name}  {int(t // 60)}:{int(t % 60):02d}" if t is not None else name)
 
     # -- compatibility with callers that hold a session (benchmarks, screenshots) ---------------------
     @property
@@ -270,7 +281,7 @@ class WorkScreen(QWidget):
         pl = s.picklist
         t_order = self.tr("Order")
         self.order_label.setText(f"{t_order} {pl.order_no}   {pl.carrier} {pl.service}")
-        self.step_label.setText(self.controller.step_name())
+        self._show_step()
         st = pl.ship_to
         t_ship = self.tr("Ship to")
         ship = f"{t_ship}: {st.name}  {' '.join(st.address_lines)} {st.city} {st.postcode} {st.country}"
