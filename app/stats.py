@@ -102,7 +102,7 @@ def day_bounds_ms(d_from: str, d_to: str, tz: str) -> tuple[int, int]:
 def step_duration_s(t0_ms: int, t1_ms: int, mono0_ns: int | None = None, mono1_ns: int | None = None) -> float:
     """A step's duration: by the monotonic readings stored beside UTC when both exist and run forward
     (a wall-clock jump changes nothing), else by UTC (readings from different boots, or none)."""
-    if mono0_ns is not None and mono1_ns is not None and mono1_ns >= mono0_ns:
+    if mono0_ns and mono1_ns and mono1_ns >= mono0_ns:  # 0: no reading (an OMS default)
         return (mono1_ns - mono0_ns) / 1e9
     return (t1_ms - t0_ms) / 1000
 

@@ -520,7 +520,8 @@ def create_app(db_path: str | Path) -> FastAPI:
                 extra = payload.get("step")
             elif e["type"] == "order_completed":
                 extra = payload.get("complexity")
-            out.append((e["station_id"], e.get("operator_id"), ts, e["type"], e.get("kind"), e.get("order_id"), extra))
+            out.append((e["station_id"], e.get("operator_id"), ts, e["type"], e.get("kind"), e.get("order_id"), extra,
+                        1, e.get("seq", 0), e.get("mono_ns")))  # the monotonic reading: step durations
         out.sort(key=lambda r: r[2])
         return out
 
