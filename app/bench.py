@@ -19,6 +19,7 @@ BENCH_MODULES = (
     "hardware.benchmarks",
     "hardware.printing.benchmarks",
     "ui.benchmarks",
+    "floor.benchmarks",
 )
 
 
