@@ -348,3 +348,31 @@ def test_every_use_case_tells_subscribers_what_changed(floor):
     floor.changes.clear()
     floor.ctl.scan("ITEM-001")
     assert floor.changes and Change.LINES in floor.changes[-1]
+
+
+def test_a_supervisor_badge_scanned_into_the_override_prompt_is_a_credential_not_a_scan(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.WEIGH)
+    floor.weigh(900)
+    floor.ctl.key("F8")
+    n = len(floor.core.events.events(types=[EventType.SCAN]))
+    assert floor.ctl.scan("@@OVERRIDE").outcome == Outcome.ASKED and floor.ctl.prompt.kind == "override"
+    r = floor.ctl.scan("S-001")
+    assert r.outcome == Outcome.ASKED and floor.ctl.pending_badge == "S-001"
+    assert len(floor.core.events.events(types=[EventType.SCAN])) == n + 1  # only the @@OVERRIDE scan
+    assert floor.ctl.override(floor.ctl.pending_badge, "9999", "ok").what == "weight_mismatch"
+    assert floor.ctl.prompt is None
+
+
+def test_escape_closes_a_prompt_before_it_leaves_the_order(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.key("F2")
+    floor.ctl.key("Escape")
+    assert floor.ctl.prompt is None and floor.ctl.screen == Screen.WORK
+    floor.ctl.key("Escape")
+    assert floor.ctl.screen == Screen.QUEUE
+    assert floor.core.events.last(EventType.STEP_SUSPENDED).payload["reason"] == "left"
+    floor.ctl.scan("SO-1001")  # reopened at the same step
+    assert floor.ctl.session.step == Step.PICK and floor.ctl.feedback is None
