@@ -157,7 +157,7 @@ class Floor:
         if self.core.operators.by_badge("K-001") is None:
             self.core.operators.add(badge="K-001", name="Packer", role=Role.PACKER, pin="2222", op_id="op-k1")
             self.core.operators.add(badge="P-001", name="Picker", role=Role.PICKER, pin="1111", op_id="op-p1")
-            self.core.operators.add(badge="S-001", name="Boss", role=Role.SUPERVISOR, pin="9999", op_id="op-s1")
+            self.core.operators.add(badge="S-001", name="Boss", role=Role.SUPERVISOR, pin="999999", op_id="op-s1")
         self.cache = PickListCache(self.core.store, settings.station.id)
         if orders:
             self.cache.upsert([(p, None) for p in orders])

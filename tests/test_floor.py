@@ -51,7 +51,7 @@ def test_1b_logout_mid_order_keeps_it_for_the_same_operator_only(floor):
     assert floor.ctl.screen == Screen.LOGIN and not floor.station.sessions
     sus = floor.core.events.last(EventType.STEP_SUSPENDED)
     assert sus.payload["reason"] == "logout" and sus.operator_id == "op-k1"
-    floor.login("S-001", "9999")  # another operator: not dropped into someone else's order
+    floor.login("S-001", "999999")  # another operator: not dropped into someone else's order
     assert floor.ctl.screen == Screen.CHECK
     floor.ctl.logout()
     floor.login()
@@ -60,7 +60,7 @@ def test_1b_logout_mid_order_keeps_it_for_the_same_operator_only(floor):
 
 
 def test_2_supervisor_screen_has_a_way_back(floor):
-    floor.login("S-001", "9999")
+    floor.login("S-001", "999999")
     floor.ctl.key("Enter")
     assert floor.ctl.show_supervisor().outcome == Outcome.DONE
     floor.ctl.key("Escape")
@@ -301,7 +301,7 @@ def test_override_and_audited_reprint_are_use_cases_with_typed_results(floor):
     assert floor.ctl.key("F11").outcome == Outcome.ASKED
     bad = floor.ctl.override("K-001", "2222", "fine")
     assert bad.outcome == Outcome.REFUSED and bad.what is None
-    ok = floor.ctl.override("S-001", "9999", "box is heavier")
+    ok = floor.ctl.override("S-001", "999999", "box is heavier")
     assert ok.outcome == Outcome.DONE and ok.what == "weight_mismatch" and ok.supervisor_id == "op-s1"
     floor.ctl.key("F9")
     assert floor.ctl.screen == Screen.QUEUE
@@ -361,7 +361,7 @@ def test_a_supervisor_badge_scanned_into_the_override_prompt_is_a_credential_not
     r = floor.ctl.scan("S-001")
     assert r.outcome == Outcome.ASKED and floor.ctl.pending_badge == "S-001"
     assert len(floor.core.events.events(types=[EventType.SCAN])) == n + 1  # only the @@OVERRIDE scan
-    assert floor.ctl.override(floor.ctl.pending_badge, "9999", "ok").what == "weight_mismatch"
+    assert floor.ctl.override(floor.ctl.pending_badge, "999999", "ok").what == "weight_mismatch"
     assert floor.ctl.prompt is None
 
 

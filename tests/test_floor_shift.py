@@ -138,7 +138,7 @@ class Shift:
             self.f.weigh(exp + 500)
             self.ctl.key("F8")
             self.ctl.key("F11")
-            assert self.ctl.override("S-001", "9999", "heavier carton").outcome == Outcome.DONE
+            assert self.ctl.override("S-001", "999999", "heavier carton").outcome == Outcome.DONE
         else:
             self.f.weigh(exp)
         if "paper_out" in trouble:

@@ -12,8 +12,10 @@ from app.events import EventType
 from app.workflow import Step
 from floor import Screen
 from floor.controller import PAPERWORK
+from sync.oms_server.seed import OPERATORS
 
 station = test_ui_floor.station  # the demo-station fixture
+SUPERVISOR_PIN = next(op[4] for op in OPERATORS if op[1] == "S-001")  # the demo OMS's seed
 
 
 def simple(p) -> bool:
@@ -90,7 +92,7 @@ def test_1_5_7_14_finished_order_leaves_the_queue_logout_is_clean_and_actions_an
 
 def test_2_supervisor_screen_has_back_esc_and_logout(qtbot, station):
     win, svc = station()
-    login(qtbot, win, "S-001", "9999")
+    login(qtbot, win, "S-001", SUPERVISOR_PIN)
     qtbot.waitUntil(lambda: len(win.check.results) == 6, timeout=10000)
     QTest.keyClick(win.check.start, Qt.Key.Key_Return)
     assert win.stack.currentWidget() is win.queue
