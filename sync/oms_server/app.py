@@ -522,7 +522,7 @@ def create_app(db_path: str | Path) -> FastAPI:
                 extra = payload.get("complexity")
             out.append((e["station_id"], e.get("operator_id"), ts, e["type"], e.get("kind"), e.get("order_id"), extra,
                         1, e.get("seq", 0), e.get("mono_ns")))  # the monotonic reading: step durations
-        out.sort(key=lambda r: r[2])
+        out.sort(key=lambda r: (r[0], r[8]))  # per station in append order: a clock set back pairs steps too
         return out
 
     app.include_router(make_router(stats_rows))
