@@ -93,7 +93,7 @@ def test_1_5_7_14_finished_order_leaves_the_queue_logout_is_clean_and_actions_an
 def test_2_supervisor_screen_has_back_esc_and_logout(qtbot, station):
     win, svc = station()
     login(qtbot, win, "S-001", SUPERVISOR_PIN)
-    qtbot.waitUntil(lambda: len(win.check.results) == 6, timeout=10000)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
     QTest.keyClick(win.check.start, Qt.Key.Key_Return)
     assert win.stack.currentWidget() is win.queue
     win.queue.supervisor_btn.click()
@@ -188,7 +188,7 @@ def test_9_cancelled_while_worked_says_what_to_put_back_where(qtbot, station):
 def test_11_12_13_enter_starts_work_cancelled_orders_never_open_another_order_switches(qtbot, station):
     win, svc = station()
     login(qtbot, win)
-    qtbot.waitUntil(lambda: len(win.check.results) == 6, timeout=10000)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
     QTest.keyClick(win.check.start, Qt.Key.Key_Return)  # (11)
     assert win.stack.currentWidget() is win.queue
     qtbot.waitUntil(lambda: win.queue.model.rowCount() > 2, timeout=10000)
