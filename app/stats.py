@@ -109,6 +109,14 @@ def day_bounds_ms(d_from: str, d_to: str, tz: str) -> tuple[int, int]:
     return int(a.timestamp() * 1000), int(b.timestamp() * 1000)
 
 
+def step_duration_s(t0_ms: int, t1_ms: int, mono0_ns: int | None = None, mono1_ns: int | None = None) -> float:
+    """A step's duration: by the monotonic readings stored beside UTC when both exist and run forward
+    (a wall-clock jump changes nothing), else by UTC (readings from different boots, or none)."""
+    if mono0_ns and mono1_ns and mono1_ns >= mono0_ns:  # 0: no reading (an OMS default)
+        return (mono1_ns - mono0_ns) / 1e9
+    return (t1_ms - t0_ms) / 1000
+
+
 QUARTER_MS = 900_000  # every real zone offset is a multiple of 15 minutes: local hour/day are constant per quarter
 
 
@@ -146,16 +154,17 @@ class Aggregate:
             elif etype == "order_completed":
                 orders[(sid, oid, q, extra or "unknown")] += n
             elif etype == "step_started":
-                starts[(sid, order, extra)] = ts
+                starts[(sid, order, extra)] = (ts, row[9] if len(row) > 9 else None)
                 continue
             elif etype == "step_completed":
-                t0 = starts.pop((sid, order, extra), None)
-                if t0 is not None and extra in STEPS:
+                st = starts.pop((sid, order, extra), None)
+                if st is not None and extra in STEPS:
+                    t0, m0 = st if isinstance(st, tuple | list) else (st, None)
                     p = pairs.get((extra, sid))
                     if p is None:
                         p = pairs[(extra, sid)] = (array("q"), array("q"))
-                    p[0].append(t0)
-                    p[1].append(ts)
+                    p[0].append(t0)  # the end as start + the monotonic duration: a clock jump changes nothing
+                    p[1].append(t0 + round(1000 * step_duration_s(t0, ts, m0, row[9] if len(row) > 9 else None)))
                 continue
             et = _error_type(etype, kind)
             if et is not None:
@@ -274,13 +283,13 @@ _SQL_ROWS = (
     "SELECT station_id, operator_id, ts_utc_ms, type, kind, order_id, "
     "CASE type WHEN 'step_started' THEN json_extract(payload, '$.step') "
     "WHEN 'step_completed' THEN json_extract(payload, '$.step') "
-    "WHEN 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq "
+    "WHEN 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq, mono_ns "
     "FROM events WHERE ts_utc_ms >= ? AND ts_utc_ms < ? "
     f"AND NOT (type = 'scan' AND kind IN {_GOOD})"
 )
 # ...and good scans counted per station/operator/kind from the covering index ix_events_type_kind.
 _SQL_GOOD = (
-    "SELECT station_id, operator_id, MIN(ts_utc_ms), type, kind, NULL, NULL, COUNT(*), 0 "
+    "SELECT station_id, operator_id, MIN(ts_utc_ms), type, kind, NULL, NULL, COUNT(*), 0, NULL "
     "FROM events WHERE type = 'scan' AND kind IN " + _GOOD + " AND ts_utc_ms >= ? AND ts_utc_ms < ? "
     "GROUP BY station_id, operator_id, kind"
 )
@@ -292,7 +301,7 @@ def load_rows(store, start: int, end: int) -> list[tuple]:
         raw = conn.connection.dbapi_connection  # plain tuples: ~2x faster than Row objects at 1M events
         rows = raw.execute(_SQL_ROWS, (start, end)).fetchall()
         rows += raw.execute(_SQL_GOOD, (start, end)).fetchall()
-    rows.sort(key=lambda r: (r[2], r[8]))
+    rows.sort(key=lambda r: r[8])  # append order: a wall clock set back never puts a step's end before its start
     return rows
 
 
@@ -321,11 +330,11 @@ _SQL_FOLD_ROWS = (
     "SELECT station_id, operator_id, ts_utc_ms, type, kind, order_id, "
     "CASE type WHEN 'step_started' THEN json_extract(payload, '$.step') "
     "WHEN 'step_completed' THEN json_extract(payload, '$.step') "
-    "WHEN 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq "
+    "WHEN 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq, mono_ns "
     f"FROM events WHERE seq > ? AND seq <= ? AND NOT ({_GOOD_ROWS})"
 )
 _SQL_FOLD_GOOD = (
-    "SELECT station_id, operator_id, MIN(ts_utc_ms), type, kind, NULL, NULL, COUNT(*), 0 "
+    "SELECT station_id, operator_id, MIN(ts_utc_ms), type, kind, NULL, NULL, COUNT(*), 0, NULL "
     f"FROM events WHERE seq > ? AND seq <= ? AND {_GOOD_ROWS} "
     f"GROUP BY station_id, operator_id, kind, ts_utc_ms / {QUARTER_MS}"
 )
@@ -352,7 +361,7 @@ def station_aggregate(store) -> Aggregate:
                 upto = min(last, g.last_seq + FOLD_CHUNK)
                 rows = raw.execute(_SQL_FOLD_ROWS, (g.last_seq, upto)).fetchall()
                 rows += raw.execute(_SQL_FOLD_GOOD, (g.last_seq, upto)).fetchall()
-                rows.sort(key=lambda r: (r[2], r[8]))
+                rows.sort(key=lambda r: r[8])  # append order (a clock set back never ends a step before it began)
                 g.fold(rows)
                 del rows
                 g.last_seq = upto

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -109,6 +111,18 @@ class StepTimes:
     completed_ms: int | None = None
     started_by: str | None = None
     completed_by: str | None = None
+    started_mono_ns: int | None = None  # durations come from the monotonic clock, never from UTC
+    completed_mono_ns: int | None = None
+
+    def duration_s(self, now_mono_ns: int | None = None) -> float | None:
+        """Time on the step by the monotonic clock (a wall-clock jump changes nothing); UTC only as a
+        fallback when the readings come from different boots (monotonic went backwards)."""
+        end_mono = self.completed_mono_ns if self.completed_mono_ns is not None else now_mono_ns
+        if self.started_mono_ns is not None and end_mono is not None and end_mono >= self.started_mono_ns:
+            return (end_mono - self.started_mono_ns) / 1e9
+        if self.started_ms is not None and self.completed_ms is not None:
+            return (self.completed_ms - self.started_ms) / 1000
+        return None
 
 
 class OrderSession:
@@ -142,6 +156,7 @@ class OrderSession:
         self.serials: dict[tuple[str, str], int] = {}
         self.suspended = False
         self.last_seq = 0
+        self.label_printed = False  # a label job of this order came out of the printer
         self._gift_flag: dict[str, bool] = {}  # gift confirmations when no step counts
 
     # -- reading state -------------------------------------------------------------------------
@@ -267,6 +282,8 @@ class OrderSession:
                 out.append(t(f"weight {w.grams:.0f} g is outside {w.expected_g:.0f} ± {w.tolerance_g:.0f} g: "
                              "re-check the parcel or ask a supervisor to override",
                              f"重量 {w.grams:.0f} 克超出 {w.expected_g:.0f} ± {w.tolerance_g:.0f} 克：请复查包裹或找主管放行"))
+        if self.step == Step.LABEL and self.station.label_needs_print and not self.label_printed:
+            out.append(t("print the label and slip", "请打印面单和装箱单"))
         return out
 
     def step_times(self) -> dict[str, StepTimes]:
@@ -394,10 +411,12 @@ class OrderSession:
                 self.step = Step(p["step"])
                 self.times.setdefault(self.step, StepTimes()).started_ms = ev.ts_utc_ms
                 self.times[self.step].started_by = ev.operator_id
+                self.times[self.step].started_mono_ns = ev.mono_ns
                 self.suspended = False
             elif t == EventType.STEP_COMPLETED:
                 st = self.times.setdefault(Step(p["step"]), StepTimes())
                 st.completed_ms, st.completed_by = ev.ts_utc_ms, ev.operator_id
+                st.completed_mono_ns = ev.mono_ns
             elif t == EventType.ORDER_COMPLETED:
                 self.step = Step.DONE
             elif t == EventType.STEP_SUSPENDED:
@@ -425,6 +444,8 @@ class OrderSession:
                     self.weight_overridden = True
                 elif p.get("what") == "force_line" and p.get("line_id") in self.picklist_lines:
                     self._mutate(self.counting_steps, p["line_id"], lambda lp: setattr(lp, "forced", True))
+            elif t == EventType.LABEL_PRINTED:
+                self.label_printed = True
             elif t == EventType.ORDER_INTERCEPTED:
                 self._intercept = (str(p.get("status", "intercepted")), str(p.get("reason", "")))
         except (KeyError, ValueError, TypeError):
@@ -480,11 +501,17 @@ class Station:
         self.steps = [s for s in STEP_ORDER if s.value in set(names)]
         self._today = today
         self.operator: Operator | None = None
+        # set by a station controller that prints: the label step completes only once the label came out
+        self.label_needs_print = False
         self.sessions: dict[str, OrderSession] = {}
         self.active: OrderSession | None = None
         self.catalog = catalog if catalog is not None else Catalog.from_store(core.store)
         sc = core.settings.devices.scanner
         self._prefix, self._suffix = sc.prefix, sc.suffix
+        # One thread applies state: events committed on another thread (sync, printing) wait in the
+        # inbox until the owner thread calls drain().
+        self._owner = threading.get_ident()
+        self.inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
         core.events.subscribe(self._on_event)
 
     # -- time, catalogue -----------------------------------------------------------------------
@@ -544,13 +571,14 @@ class Station:
         self.active = self.sessions[order_id]
         return self.active
 
-    def close_order(self, order_id: str) -> None:
+    def close_order(self, order_id: str, reason: str | None = None) -> None:
         """Put an order aside (suspended if not done); it can be opened again later."""
         s = self.sessions.get(order_id)
         if s is None:
             return
         if s.step not in (None, Step.DONE):
-            s._append(EventType.STEP_SUSPENDED, {"step": s.step.value}, kind=s.step.value)
+            extra = {"reason": reason} if reason else {}
+            s._append(EventType.STEP_SUSPENDED, {"step": s.step.value, **extra}, kind=s.step.value)
         del self.sessions[order_id]
         if self.active is s:
             self.active = next(reversed(self.sessions.values()), None) if self.sessions else None
@@ -669,9 +697,26 @@ class Station:
                                 kind=v.kind.value)
 
     def _on_event(self, ev: Event) -> None:
+        if threading.get_ident() != self._owner:
+            self.inbox.put(ev)
+            return
+        self._apply(ev)
+
+    def _apply(self, ev: Event) -> None:
         s = self.sessions.get(ev.order_id) if ev.order_id else None
         if s is not None and ev.seq > s.last_seq:
             s.apply(ev)
+
+    def drain(self) -> list[Event]:
+        """Apply the events other threads committed (call on the owner thread); returns them."""
+        out = []
+        while True:
+            try:
+                ev = self.inbox.get_nowait()
+            except queue.Empty:
+                return out
+            self._apply(ev)
+            out.append(ev)
 
 
 __all__ = ["Station", "OrderSession", "Step", "LineProgress", "StepBlocked", "WeightCheck", "StepTimes",

@@ -36,13 +36,19 @@ def _devices() -> list[ModuleType]:
     return [benchmarks, printing_benchmarks]
 
 
+def _floor() -> list[ModuleType]:
+    from floor import benchmarks
+
+    return [benchmarks]
+
+
 def _ui() -> list[ModuleType]:
     from ui import benchmarks, soak_benchmarks
 
     return [benchmarks, soak_benchmarks]
 
 
-BENCH_SOURCES = (_core, _sync, _devices, _ui)
+BENCH_SOURCES = (_core, _sync, _devices, _floor, _ui)
 
 
 def _modules() -> list[ModuleType]:

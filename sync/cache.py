@@ -103,8 +103,10 @@ class PickListCache:
     def set_status(self, order_id: str, status: str, *, claimed_by: str | None = None,
                    provisional: bool = False) -> None:
         with self.store.write() as c:
+            # the stored document says the same as the row: a cancelled order never opens as "open"
             c.execute(update(T).where(T.c.id == order_id).values(status=status, claimed_by=claimed_by,
-                                                                 provisional=provisional))
+                                                                 provisional=provisional,
+                                                                 doc=func.json_set(T.c.doc, "$.status", status)))
 
     def provisional(self) -> list[str]:
         with self.store.read() as c:

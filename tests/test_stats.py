@@ -16,7 +16,7 @@ def utc_ms(*a):
 
 def test_shift_counts_rates_day_boundary_and_late_events(store):
     now = {"t": 0}
-    log = EventLog(store, "ST1", clock_ms=lambda: now["t"])
+    log = EventLog(store, "ST1", clock_ms=lambda: now["t"], mono_ns=lambda: now["t"] * 1_000_000)
 
     def at(ts, type, payload=None, *, op="op1", order=None, kind=None):
         now["t"] = ts

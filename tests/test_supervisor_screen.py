@@ -11,7 +11,7 @@ def test_screen_charts_match_figures(qtbot, core, tmp_path):
     from ui.screens.supervisor import SupervisorScreen
 
     now = {"t": int(datetime(2026, 11, 16, 3, 0, tzinfo=UTC).timestamp() * 1000)}
-    log = EventLog(core.store, "ST1", clock_ms=lambda: now["t"])
+    log = EventLog(core.store, "ST1", clock_ms=lambda: now["t"], mono_ns=lambda: now["t"] * 1_000_000)
     for kind in ("wrong_item", "over_scan", "accepted"):
         log.append("scan", {}, operator_id="op1", order_id="SO1", kind=kind)
     w = SupervisorScreen(core)
@@ -29,7 +29,7 @@ def _shift(core):
     from app.events import EventLog
 
     t = {"t": int(datetime(2026, 11, 16, 3, 0, tzinfo=UTC).timestamp() * 1000)}
-    log = EventLog(core.store, "ST1", clock_ms=lambda: t["t"])
+    log = EventLog(core.store, "ST1", clock_ms=lambda: t["t"], mono_ns=lambda: t["t"] * 1_000_000)
     log.append("scan", {"code": "6900000000012", "verdict": {"kind": "sibling_variant", "scanned_variant": "RED / M",
                                                              "wanted_variant": "BLUE / M", "expected_sku": "TEE-BLUE-M"}},
                operator_id="op1", order_id="SO1", kind="sibling_variant")

@@ -52,6 +52,14 @@ def press(win, key) -> None:
     QTest.keyClick(win.work, key)
 
 
+def press_digit(qtbot, win, widget, key) -> None:
+    """A person presses one number key: the wedge filter holds it briefly, then hands it on."""
+    win.wedge.clock.ms += 180
+    QTest.keyClick(widget, key)
+    win.wedge.clock.ms += 180
+    qtbot.wait(150)
+
+
 @pytest.fixture
 def station(qtbot, tmp_path):
     from ui.services import demo_settings
@@ -144,8 +152,8 @@ def test_packer_works_an_order_from_login_to_label_with_a_wrong_colour_on_the_wa
     assert s.progress[line.id].scanned == before  # line unchanged
     last = svc.core.events.last(EventType.SCAN)
     assert last.kind in ("sibling_variant", "wrong_item") and last.payload["code"]
-    burst(win, unit_code(line))  # scanning again acknowledges the error; it is not counted
-    assert not win.work.panel.locked and s.progress[line.id].scanned == before
+    burst(win, unit_code(line))  # scanning again acknowledges the error and is counted
+    assert not win.work.panel.locked and s.progress[line.id].scanned == before + 1
     while s.step in (Step.PICK, Step.VERIFY):
         work_counting_step(win, s)
         press(win, Qt.Key.Key_F10)
@@ -159,7 +167,7 @@ def test_packer_works_an_order_from_login_to_label_with_a_wrong_colour_on_the_wa
     assert s.step == Step.WEIGH, s.blockers()
     exp, _ = s.expected_weight
     svc.scale.settle_to(exp or 500)
-    qtbot.waitUntil(lambda: win.work.last_weight is not None and win.work.last_weight.stable, timeout=5000)
+    qtbot.waitUntil(lambda: win.controller.weight_view().usable, timeout=5000)
     press(win, Qt.Key.Key_F8)
     press(win, Qt.Key.Key_F10)
     assert s.step == Step.LABEL, s.blockers()
@@ -173,21 +181,12 @@ def test_packer_works_an_order_from_login_to_label_with_a_wrong_colour_on_the_wa
     for t in ("step_started", "step_completed", "scan", "weight_recorded"):
         assert t in types
 
-    # the label came out crumpled: an audited reprint (who, why)
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QInputDialog
-
-    def answer():
-        dlg = QApplication.activeModalWidget()
-        assert isinstance(dlg, QInputDialog)
-        dlg.setTextValue("label crumpled")
-        dlg.accept()
-
-    win.work.session = s  # the finished order is still the one on the work screen's record
-    QTimer.singleShot(100, answer)
-    win.work.reprint()
+    # the label came out crumpled: an audited reprint (who, why), from the queue, by key
+    QTest.keyClick(win.queue.view, Qt.Key.Key_F12)
+    assert win.controller.prompt is not None and "Reprint" in win.queue.message.text()
+    press_digit(qtbot, win, win.queue.view, Qt.Key.Key_1)  # reason 1: label damaged
     ev = svc.core.events.last(EventType.REPRINT)
-    assert ev is not None and ev.payload.get("reason") == "label crumpled" and ev.operator_id
+    assert ev is not None and ev.payload.get("reason") == "damaged" and ev.operator_id
 
 
 def test_short_pick_offline_then_the_queue_drains_when_the_network_returns(qtbot, station):
@@ -197,19 +196,11 @@ def test_short_pick_offline_then_the_queue_drains_when_the_network_returns(qtbot
     qtbot.waitUntil(lambda: svc.sync.health().queue_depth == 0, timeout=15000)
     win.demo_panel.offline.click()  # cut the OMS
     line = s.current_line()
-    from ui.dialogs import ShortPickDialog
-
-    def answer():
-        dlg = QApplication.activeModalWidget()
-        assert isinstance(dlg, ShortPickDialog)
-        dlg.reason.setCurrentIndex(dlg.reason.findData("not_found"))
-        dlg.qty.setValue(0)
-        dlg.accept()
-
-    from PySide6.QtCore import QTimer
-
-    QTimer.singleShot(100, answer)
-    press(win, Qt.Key.Key_F2)
+    press(win, Qt.Key.Key_F2)  # the short-pick panel opens inline, focus stays at the station
+    assert win.work.prompt.isVisible() and win.work.prompt.short_box.isVisible()
+    press(win, Qt.Key.Key_Down)  # found: 0
+    press_digit(qtbot, win, win.work, Qt.Key.Key_4)  # reason 4: not found
+    assert not win.work.prompt.isVisible()
     assert s.progress[line.id].short_reason == "not_found"
     ev = svc.core.events.last(EventType.SHORT_PICK)
     assert ev.payload["reason"] == "not_found"

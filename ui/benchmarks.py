@@ -76,6 +76,8 @@ def scan_to_screen_p99_ms(workdir: Path) -> dict[str, float]:
     s.station.data_dir = str(workdir)
     core = open_core(s)
     station = Station(core, steps=["pick"])
+    core.operators.add(badge="BENCH", name="Bench", role="packer", pin="1111")
+    station.login("BENCH", "1111")  # the station controller takes no order without an operator
     pl, scans = bench_order(n_scans=1200)
     work = WorkScreen(Services(settings=s, core=core, station=station), TaskRunner(), Sounds(), "en")
     work.resize(1280, 800)

@@ -1,9 +1,25 @@
-"""Exception dialogs: short pick with a reason code, supervisor override (badge + PIN), reason prompt."""
+"""Prompts of the work screen, inline (no modal dialogs): short pick (reason + quantity found), audited
+reprint (reason), supervisor override (badge, PIN, reason). Each only renders the controller's prompt and
+hands the answer back; keyboard focus returns to the station when it closes. `authorise_supervisor` (a
+dialog) stays for leaving the kiosk."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QSpinBox
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from app.actions import REPRINT_REASONS
 from app.picklist import SHORT_REASONS
 
 
@@ -16,34 +32,126 @@ def reason_names(widget) -> dict[str, str]:
     }
 
 
-class ShortPickDialog(QDialog):
-    def __init__(self, line, found: int, parent=None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Short pick"))
-        form = QFormLayout(self)
-        form.addRow(QLabel(f"{line.sku}  {line.name}  {line.variant}"))
-        self.reason = QComboBox()
-        for key, name in reason_names(self).items():
-            self.reason.addItem(name, key)
-        self.qty = QSpinBox()
-        self.qty.setRange(0, line.qty)
-        self.qty.setValue(found)
-        form.addRow(self.tr("Reason"), self.reason)
-        form.addRow(self.tr("Quantity found"), self.qty)
-        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        bb.accepted.connect(self.accept)
-        bb.rejected.connect(self.reject)
-        form.addRow(bb)
+def reprint_names(widget) -> dict[str, str]:
+    return {
+        "damaged": widget.tr("Label damaged"),
+        "unreadable": widget.tr("Label unreadable"),
+        "lost": widget.tr("Label lost"),
+        "wrong_printer": widget.tr("Wrong printer"),
+    }
 
-    @property
-    def reason_code(self) -> str:
-        code = self.reason.currentData()
-        assert code in SHORT_REASONS
-        return code
+
+class PromptPanel(QFrame):
+    """The controller's open prompt, inline above the lines table."""
+
+    short_reason = Signal(str)
+    reprint_reason = Signal(str)
+    found_delta = Signal(int)
+    override = Signal(str, str, str)  # badge, pin, reason
+    cancelled = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("prompt")
+        self.setStyleSheet("#prompt { background: #fff8e1; border: 2px solid #f9a825; border-radius: 8px; }")
+        lay = QVBoxLayout(self)
+        self.title = QLabel("")
+        self.title.setObjectName("big")
+        self.title.setWordWrap(True)
+        lay.addWidget(self.title)
+        # short pick
+        self.short_box = QWidget()
+        sl = QVBoxLayout(self.short_box)
+        row = QHBoxLayout()
+        self.found = QLabel("")
+        self.found.setObjectName("big")
+        minus, plus = QPushButton("−  [↓]"), QPushButton("+  [↑]")
+        minus.clicked.connect(lambda: self.found_delta.emit(-1))
+        plus.clicked.connect(lambda: self.found_delta.emit(1))
+        row.addWidget(QLabel(self.tr("Quantity found")))
+        for w in (minus, self.found, plus):
+            row.addWidget(w)
+        row.addStretch(1)
+        sl.addLayout(row)
+        reasons = QHBoxLayout()
+        self.short_buttons = []
+        for i, (code, name) in enumerate(reason_names(self).items()):
+            b = QPushButton(f"[{i + 1}] {name}")
+            b.clicked.connect(lambda _=False, c=code: self.short_reason.emit(c))
+            reasons.addWidget(b)
+            self.short_buttons.append(b)
+        sl.addLayout(reasons)
+        lay.addWidget(self.short_box)
+        # reprint
+        self.reprint_box = QWidget()
+        rl = QHBoxLayout(self.reprint_box)
+        self.reprint_buttons = []
+        for i, (code, name) in enumerate(reprint_names(self).items()):
+            b = QPushButton(f"[{i + 1}] {name}")
+            b.clicked.connect(lambda _=False, c=code: self.reprint_reason.emit(c))
+            rl.addWidget(b)
+            self.reprint_buttons.append(b)
+        lay.addWidget(self.reprint_box)
+        # supervisor override
+        self.override_box = QWidget()
+        ol = QFormLayout(self.override_box)
+        self.badge, self.pin, self.reason = QLineEdit(), QLineEdit(), QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        ol.addRow(self.tr("Supervisor badge"), self.badge)
+        ol.addRow(self.tr("PIN"), self.pin)
+        ol.addRow(self.tr("Reason"), self.reason)
+        self.ok = QPushButton(self.tr("Accept"))
+        self.ok.setObjectName("primary")
+        self.ok.clicked.connect(self._override)
+        self.badge.returnPressed.connect(self.pin.setFocus)
+        self.pin.returnPressed.connect(self.reason.setFocus)
+        self.reason.returnPressed.connect(self._override)
+        ol.addRow(self.ok)
+        lay.addWidget(self.override_box)
+        cancel = QPushButton(self.tr("Cancel [Esc]"))
+        cancel.clicked.connect(self.cancelled.emit)
+        lay.addWidget(cancel)
+        for b in (*self.short_buttons, *self.reprint_buttons, minus, plus, cancel, self.ok):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.kind = None
+        self.hide()
+
+    def _override(self) -> None:
+        self.override.emit(self.badge.text(), self.pin.text(), self.reason.text())
+
+    def render(self, prompt, session, badge: str | None = None) -> None:
+        """Show the controller's prompt (None hides the panel)."""
+        kind = prompt.kind if prompt is not None else None
+        opened = kind != self.kind
+        self.kind = kind
+        if prompt is None:
+            self.hide()
+            return
+        self.short_box.setVisible(kind == "short_pick")
+        self.reprint_box.setVisible(kind == "reprint")
+        self.override_box.setVisible(kind == "override")
+        if kind == "short_pick" and session is not None and prompt.line_id:
+            ln = session.picklist_lines[prompt.line_id]
+            self.title.setText(self.tr("Short pick") + f": {ln.sku} {ln.name} {ln.variant}")
+            self.found.setText(f"{prompt.found} / {prompt.max_qty}")
+        elif kind == "reprint":
+            self.title.setText(self.tr("Reprint: why? (recorded)"))
+        elif kind == "override":
+            self.title.setText(self.tr("Supervisor approval"))
+            if opened:
+                for w in (self.badge, self.pin, self.reason):
+                    w.clear()
+            if badge:
+                self.badge.setText(badge)
+            (self.pin if self.badge.text() else self.badge).setFocus()
+        self.show()
+
+
+assert len(SHORT_REASONS) == 4 and len(REPRINT_REASONS) == 4  # keys 1-4
 
 
 class SupervisorDialog(QDialog):
-    """A supervisor authorises with badge + PIN and gives a reason (audited as an event)."""
+    """A supervisor authorises with badge + PIN and gives a reason (leaving the kiosk)."""
 
     def __init__(self, what: str, parent=None) -> None:
         super().__init__(parent)

@@ -1,13 +1,15 @@
-"""The main window only switches screens and routes scans; each screen is its own module."""
+"""The main window only shows the screen the station controller names and routes scans, keys and device
+news to it; each screen is its own module and renders the controller (`floor.StationController`)."""
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
-from app.workflow import Step
+from floor import Change, Level, Screen, StationController
 from ui.bridge import DeviceBridge
 from ui.dialogs import authorise_supervisor
 from ui.pages import CurrentPageStack
@@ -31,11 +33,13 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.sounds = Sounds(self)
         self.bridge = DeviceBridge(self)
+        self.controller = StationController(services.station, sync=services.sync, spool=services.spool,
+                                            run_io=self.tasks.run, language=language)
         self.stack = CurrentPageStack()  # kiosk: sized by the screen shown, not the largest one
-        self.login = LoginScreen(self.station)
+        self.login = LoginScreen(self.station, controller=self.controller)
         self.check = CheckScreen(services, self.tasks, language)
-        self.queue = QueueScreen(services, self.tasks)
-        self.work = WorkScreen(services, self.tasks, self.sounds, language)
+        self.queue = QueueScreen(services, self.tasks, controller=self.controller)
+        self.work = WorkScreen(services, self.tasks, self.sounds, language, controller=self.controller)
         self.supervisor = None
         for w in (self.login, self.check, self.queue, self.work):
             self.stack.addWidget(w)
@@ -54,16 +58,17 @@ class MainWindow(QMainWindow):
             self.demo_panel = DemoPanel(services)
             outer.addWidget(self.demo_panel)
         self.setCentralWidget(central)
-        # wiring: screens emit, the window switches
-        self.login.logged_in.connect(self._logged_in)
-        self.check.start_work.connect(self.show_queue)
-        self.queue.open_requested.connect(self.open_order)
-        self.queue.supervisor_requested.connect(self.show_supervisor)
-        self.work.order_finished.connect(self._order_finished)
-        self.work.back_to_queue.connect(self.show_queue)
-        self.work.logout_requested.connect(self.logout)
+        # wiring: screens forward intent to the controller; the controller says which screen shows
+        self.controller.subscribe(self._on_changes)
+        self.check.start_work.connect(self.controller.start_work)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.check, activated=lambda: self.controller.key("Enter"),
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.check, activated=lambda: self.controller.key("Enter"),
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Ctrl+L"), self, activated=lambda: self.controller.key("Logout"))
+        self.queue.supervisor_requested.connect(self.controller.show_supervisor)
         self.bridge.scan.connect(self.on_scan)
-        self.bridge.weight.connect(self.work.on_weight)
+        self.bridge.weight.connect(lambda r: self.controller.on_weight(r.grams, r.stable))
         self.bridge.printer_status.connect(self.status.set_printer)
         self.bridge.sync_event.connect(self._on_sync)
         self.bridge.print_update.connect(self._on_print)
@@ -74,80 +79,82 @@ class MainWindow(QMainWindow):
         from ui.camera_view import attach_camera_view  # kiosk hook: live camera preview on the work screen
 
         self.camera_view = attach_camera_view(self)
+        self._pump = QTimer(self)  # events other threads appended are applied here, on the GUI thread
+        self._pump.setInterval(200)
+        self._pump.timeout.connect(self.controller.pump)
+        self._pump.start()
         self._allow_close = not services.settings.station.kiosk
+        self._shown = Screen.LOGIN
         self.stack.setCurrentWidget(self.login)
         self.login.reset()
 
     # -- screens --------------------------------------------------------------------------------
-    def _logged_in(self, op) -> None:
-        self.status.set_operator(op)
-        self.queue.supervisor_btn.setVisible(op.is_supervisor)
-        cache = self.services.sync.cache if self.services.sync else None
-        pls = cache.open_lazy() if cache else {}  # parses only the pick lists it resumes
-        resumed = self.station.resume_open_orders(pls) if pls else []
-        if resumed:  # a restart mid-order: straight back to the same order at the same counts
-            self._show_work(resumed[0])
-            return
-        self.check.refresh()
-        self.stack.setCurrentWidget(self.check)
+    def _on_changes(self, changes: Change) -> None:
+        c = self.controller
+        if changes & Change.SESSION:
+            self.status.set_operator(c.operator)
+        if changes & Change.FEEDBACK and c.feedback is not None and c.screen != Screen.WORK:
+            if c.feedback.level in (Level.ERROR, Level.STOP):
+                self.sounds.play("error")
+        if c.screen == Screen.LOGIN:
+            self.login.render(changes)
+        if c.screen != self._shown or changes & Change.SCREEN:
+            self._show(c.screen)
+        if self.demo_panel is not None and changes & (Change.ORDER | Change.QUEUE | Change.SCREEN):
+            if c.screen == Screen.WORK:
+                self.demo_panel.set_session(c.session)
+            elif c.screen == Screen.QUEUE:
+                self.demo_panel.set_session(None, c.queue_items())
 
-    def show_queue(self) -> None:
-        self.queue.refresh()
-        self.stack.setCurrentWidget(self.queue)
-        self.queue.view.setFocus()
-        if self.demo_panel is not None:
-            self.tasks.run(lambda: self.services.sync.cache.open_picklists() if self.services.sync else [],
-                           lambda items: self.demo_panel.set_session(None, [] if isinstance(items, Exception) else items))
+    def _show(self, screen: Screen) -> None:
+        prev, self._shown = self._shown, screen
+        if screen == Screen.LOGIN:
+            if prev != Screen.LOGIN:
+                self.login.reset()
+            self.stack.setCurrentWidget(self.login)
+        elif screen == Screen.CHECK:
+            self.stack.setCurrentWidget(self.check)
+            if prev != Screen.CHECK:
+                self.check.refresh()
+            self.check.start.setFocus()
+        elif screen == Screen.QUEUE:
+            self.stack.setCurrentWidget(self.queue)
+            self.queue.render(Change.ALL)
+            self.queue.view.setFocus()
+        elif screen == Screen.WORK:
+            self.stack.setCurrentWidget(self.work)
+            self.work.render(Change.ALL & ~Change.FEEDBACK)  # feedback reached it as a subscriber
+            self.work.setFocus()
+        elif screen == Screen.SUPERVISOR:
+            self._show_supervisor()
 
-    def open_order(self, pl) -> None:
-        sync = self.services.sync
-        if sync is None:
-            self._opened(pl, None)
-            return
-        op = self.station.operator
-        self.tasks.run(lambda: sync.claim(pl.id, op.id if op else None), lambda res: self._opened(pl, res))
-
-    def _opened(self, pl, claim) -> None:
-        if isinstance(claim, Exception):
-            self.queue.message.setText(str(claim))
-            return
-        if claim is not None and not claim.ok:
-            self.queue.message.setText(claim.message_zh if self.language.startswith("zh") else claim.message_en)
-            self.queue.refresh()
-            return
-        first = Step.PICK if self.station.steps and self.station.steps[0] == Step.PICK else None
-        session = self.station.open_order(pl, first)
-        self._show_work(session)
-
-    def _show_work(self, session) -> None:
-        self.work.set_session(session)
-        self.stack.setCurrentWidget(self.work)
-        if self.demo_panel is not None:
-            self.demo_panel.set_session(session)
-
-    def _order_finished(self, order_id: str) -> None:
-        self.work.panel.show_message(self.tr("Order {0} done.").replace("{0}", order_id))
-        self.show_queue()
-
-    def logout(self) -> None:
-        self.station.logout()
-        self.status.set_operator(None)
-        self.login.reset()
-        self.stack.setCurrentWidget(self.login)
-
-    def show_supervisor(self) -> None:
+    def _show_supervisor(self) -> None:
         from ui.screens.supervisor import SupervisorScreen
 
-        op = self.station.operator
-        if op is None or not op.is_supervisor:
-            return
+        op = self.controller.operator
         if self.supervisor is None:
             self.supervisor = SupervisorScreen(self.services.core, remote=self._remote_stats, tasks=self.tasks,
                                                operator=op)
+            self.supervisor.back_requested.connect(lambda: self.controller.key("Escape"))
+            self.supervisor.logout_requested.connect(self.controller.logout)
             self.stack.addWidget(self.supervisor)
         else:
             self.supervisor.set_operator(op)
         self.stack.setCurrentWidget(self.supervisor)
+        self.supervisor.setFocus()
+
+    # thin entry points kept for the screenshot tool and scripts
+    def show_queue(self) -> None:
+        self.controller.show_queue()
+
+    def open_order(self, pl) -> None:
+        self.controller.open_order(pl.id)
+
+    def show_supervisor(self) -> None:
+        self.controller.show_supervisor()
+
+    def logout(self) -> None:
+        self.controller.logout()
 
     def _remote_stats(self, d_from, d_to, station, operator) -> dict:
         """All stations' figures from the OMS (runs on a worker thread)."""
@@ -162,36 +169,15 @@ class MainWindow(QMainWindow):
 
     # -- scans and background news --------------------------------------------------------------
     def on_scan(self, raw) -> None:
-        cur = self.stack.currentWidget()
-        if cur is self.login:
-            self.login.on_scan(raw)
-        elif cur is self.work:
-            self.work.on_scan(raw)
-        elif cur is self.queue:
-            pl = self.station.cached_picklist(raw.text.strip())
-            if pl is None:
-                self.sounds.play("error")
-                self.queue.message.setText(self.tr("No open order with barcode {0}").replace("{0}", raw.text.strip()))
-            else:
-                self.open_order(pl)
+        self.controller.scan(raw)
 
     def _on_sync(self, kind: str, data) -> None:
-        if kind == "picklists_changed" and self.stack.currentWidget() is self.queue:
-            self.queue.refresh()
-        elif kind in ("order_cancelled", "claim_lost"):
-            s = self.station.sessions.get((data or {}).get("order_id", ""))
-            if s is not None and s.intercepted is None:
-                s.mark_intercepted("cancelled" if kind == "order_cancelled" else "claimed_elsewhere",
-                                   (data or {}).get("reason", "") or kind)
-            if self.stack.currentWidget() is self.work:
-                self.work.refresh()
+        self.controller.on_sync(kind, data)
 
     def _on_print(self, job) -> None:
         if self.demo_panel is not None:
             self.demo_panel.show_printed(job)
-        if job and job.get("state") in ("held", "failed"):
-            msg = job.get("message_zh") if self.language.startswith("zh") else job.get("message_en")
-            self.work.panel.show_message(msg or str(job.get("last_error")), error=True)
+        self.controller.on_print_update(job)
 
     def _poll_health(self) -> None:
         if self.services.sync is not None:
@@ -206,5 +192,6 @@ class MainWindow(QMainWindow):
                 e.ignore()
                 return
         self._health.stop()
+        self._pump.stop()
         self.tasks.wait(5000)
         e.accept()

@@ -3,7 +3,7 @@
 <context>
     <name>CameraView</name>
     <message>
-        <location filename="../../ui/camera_view.py" line="70" />
+        <location filename="../../ui/camera_view.py" line="75" />
         <source>Camera: waiting for a picture…</source>
         <translation>摄像头：等待画面…</translation>
     </message>
@@ -11,88 +11,88 @@
 <context>
     <name>CheckScreen</name>
     <message>
-        <location filename="../../ui/screens/check.py" line="22" />
+        <location filename="../../ui/screens/check.py" line="23" />
         <source>Station check</source>
         <translation>工位检查</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="30" />
+        <location filename="../../ui/screens/check.py" line="31" />
         <source>Label printer</source>
         <translation>面单打印机</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="30" />
+        <location filename="../../ui/screens/check.py" line="31" />
         <source>Slip printer</source>
         <translation>装箱单打印机</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="31" />
+        <location filename="../../ui/screens/check.py" line="32" />
         <source>Scanner</source>
         <translation>扫描枪</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="31" />
+        <location filename="../../ui/screens/check.py" line="32" />
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="31" />
+        <location filename="../../ui/screens/check.py" line="32" />
         <source>Scale</source>
         <translation>电子秤</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="32" />
+        <location filename="../../ui/screens/check.py" line="33" />
         <source>OMS connection</source>
         <translation>OMS 连接</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="32" />
+        <location filename="../../ui/screens/check.py" line="33" />
         <source>Speaker</source>
         <translation>扬声器</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="44" />
+        <location filename="../../ui/screens/check.py" line="45" />
         <source>Check again</source>
         <translation>重新检查</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="45" />
+        <location filename="../../ui/screens/check.py" line="46" />
         <source>Start work</source>
         <translation>开始工作</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="59" />
+        <location filename="../../ui/screens/check.py" line="60" />
         <source>checking…</source>
         <translation>检查中…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="100" />
+        <location filename="../../ui/screens/check.py" line="101" />
         <source>no audio output device: the OK and error sounds cannot be heard</source>
         <translation>没有音频输出设备：听不到正确和错误提示音</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="101" />
+        <location filename="../../ui/screens/check.py" line="102" />
         <source>sounds play on: {0}</source>
         <translation>提示音播放设备：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="111" />
+        <location filename="../../ui/screens/check.py" line="113" />
         <source>camera {0} could not be set up (see the log)</source>
         <translation>摄像头 {0} 无法设置（见日志）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="117" />
-        <location filename="../../ui/screens/check.py" line="130" />
+        <location filename="../../ui/screens/check.py" line="119" />
+        <location filename="../../ui/screens/check.py" line="132" />
         <source>camera {0} delivers pictures</source>
         <translation>摄像头 {0} 画面正常</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="118" />
+        <location filename="../../ui/screens/check.py" line="120" />
         <source>camera {0} is open but sends no pictures</source>
         <translation>摄像头 {0} 已打开但没有画面</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/check.py" line="132" />
+        <location filename="../../ui/screens/check.py" line="134" />
         <source>camera {0} sends no pictures</source>
         <translation>摄像头 {0} 没有画面</translation>
     </message>
@@ -169,37 +169,37 @@
 <context>
     <name>LatestErrorsModel</name>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="63" />
+        <location filename="../../ui/screens/supervisor.py" line="67" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="63" />
+        <location filename="../../ui/screens/supervisor.py" line="67" />
         <source>Station</source>
         <translation>工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="63" />
+        <location filename="../../ui/screens/supervisor.py" line="67" />
         <source>Operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="63" />
+        <location filename="../../ui/screens/supervisor.py" line="67" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="64" />
+        <location filename="../../ui/screens/supervisor.py" line="68" />
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="64" />
+        <location filename="../../ui/screens/supervisor.py" line="68" />
         <source>Scanned</source>
         <translation>扫描到</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="64" />
+        <location filename="../../ui/screens/supervisor.py" line="68" />
         <source>Expected</source>
         <translation>应为</translation>
     </message>
@@ -207,47 +207,47 @@
 <context>
     <name>LinesModel</name>
     <message>
-        <location filename="../../ui/screens/work.py" line="38" />
+        <location filename="../../ui/screens/work.py" line="41" />
         <source>Bin</source>
         <translation>库位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="38" />
+        <location filename="../../ui/screens/work.py" line="41" />
         <source>SKU</source>
         <translation>SKU</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="38" />
+        <location filename="../../ui/screens/work.py" line="41" />
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="38" />
+        <location filename="../../ui/screens/work.py" line="41" />
         <source>Colour / size</source>
         <translation>颜色 / 尺码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="39" />
+        <location filename="../../ui/screens/work.py" line="42" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="39" />
+        <location filename="../../ui/screens/work.py" line="42" />
         <source>Notes</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="57" />
+        <location filename="../../ui/screens/work.py" line="60" />
         <source>GIFT</source>
         <translation>赠品</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="59" />
+        <location filename="../../ui/screens/work.py" line="62" />
         <source>FRAGILE</source>
         <translation>易碎</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="61" />
+        <location filename="../../ui/screens/work.py" line="64" />
         <source>SHORT</source>
         <translation>缺货</translation>
     </message>
@@ -255,32 +255,30 @@
 <context>
     <name>LoginScreen</name>
     <message>
-        <location filename="../../ui/screens/login.py" line="17" />
+        <location filename="../../ui/screens/login.py" line="16" />
         <source>Scan your badge, then type your PIN</source>
         <translation>请扫描工牌，然后输入密码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/login.py" line="20" />
+        <location filename="../../ui/screens/login.py" line="19" />
         <source>Badge</source>
         <translation>工牌</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/login.py" line="22" />
+        <location filename="../../ui/screens/login.py" line="21" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/login.py" line="24" />
+        <location filename="../../ui/screens/login.py" line="23" />
         <source>Log in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/login.py" line="51" />
         <source>Badge and PIN are both needed.</source>
         <translation>需要工牌和密码。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/login.py" line="56" />
         <source>Badge or PIN not recognised.</source>
         <translation>工牌或密码不正确。</translation>
     </message>
@@ -288,22 +286,20 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="129" />
         <source>Order {0} done.</source>
         <translation>订单 {0} 已完成。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="174" />
         <source>No open order with barcode {0}</source>
         <translation>没有条码为 {0} 的待处理订单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="203" />
+        <location filename="../../ui/main_window.py" line="189" />
         <source>Leave the station application</source>
         <translation>退出工位程序</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="205" />
+        <location filename="../../ui/main_window.py" line="191" />
         <source>Only a supervisor can leave the station.</source>
         <translation>只有主管可以退出工位程序。</translation>
     </message>
@@ -419,68 +415,118 @@
 <context>
     <name>PickListModel</name>
     <message>
-        <location filename="../../ui/screens/queue.py" line="23" />
+        <location filename="../../ui/screens/queue.py" line="25" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="23" />
+        <location filename="../../ui/screens/queue.py" line="25" />
         <source>Lines</source>
         <translation>行数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="23" />
+        <location filename="../../ui/screens/queue.py" line="25" />
         <source>Units</source>
         <translation>件数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="23" />
+        <location filename="../../ui/screens/queue.py" line="25" />
         <source>Carrier</source>
         <translation>承运商</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="24" />
+        <location filename="../../ui/screens/queue.py" line="26" />
         <source>Ship to</source>
         <translation>收货人</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="24" />
+        <location filename="../../ui/screens/queue.py" line="26" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
 </context>
 <context>
+    <name>PromptPanel</name>
+    <message>
+        <location filename="../../ui/dialogs.py" line="71" />
+        <source>Quantity found</source>
+        <translation>找到的数量</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="100" />
+        <source>Supervisor badge</source>
+        <translation>主管工牌</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="101" />
+        <source>PIN</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="102" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="103" />
+        <source>Accept</source>
+        <translation>放行</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="111" />
+        <source>Cancel [Esc]</source>
+        <translation>取消 [Esc]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="135" />
+        <source>Short pick</source>
+        <translation>缺货拣货</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="138" />
+        <source>Reprint: why? (recorded)</source>
+        <translation>重打：原因？（会被记录）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="140" />
+        <source>Supervisor approval</source>
+        <translation>主管审批</translation>
+    </message>
+</context>
+<context>
     <name>QueueScreen</name>
     <message>
-        <location filename="../../ui/screens/queue.py" line="49" />
+        <location filename="../../ui/screens/queue.py" line="50" />
         <source>Open orders — scan an order barcode or choose one</source>
         <translation>待处理订单 — 扫描订单条码或选择一个</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="61" />
+        <location filename="../../ui/screens/queue.py" line="62" />
         <source>Open order</source>
         <translation>打开订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="67" />
+        <location filename="../../ui/screens/queue.py" line="69" />
         <source>Supervisor figures</source>
         <translation>主管统计</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/queue.py" line="73" />
+        <source>Log out [Ctrl+L]</source>
+        <translation>退出登录 [Ctrl+L]</translation>
     </message>
 </context>
 <context>
     <name>ShortPickDialog</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="22" />
         <source>Short pick</source>
         <translation>缺货拣货</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="31" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="32" />
         <source>Quantity found</source>
         <translation>找到的数量</translation>
     </message>
@@ -683,7 +729,7 @@
         <translation>从未同步</translation>
     </message>
     <message>
-        <location filename="../../ui/statusbar.py" line="122" />
+        <location filename="../../ui/statusbar.py" line="123" />
         <source>CLOCK OFF BY {0} s</source>
         <translation>时钟偏差 {0} 秒</translation>
     </message>
@@ -691,22 +737,22 @@
 <context>
     <name>SupervisorDialog</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="50" />
+        <location filename="../../ui/dialogs.py" line="158" />
         <source>Supervisor approval</source>
         <translation>主管审批</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="57" />
+        <location filename="../../ui/dialogs.py" line="165" />
         <source>Supervisor badge</source>
         <translation>主管工牌</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="58" />
+        <location filename="../../ui/dialogs.py" line="166" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="59" />
+        <location filename="../../ui/dialogs.py" line="167" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -714,244 +760,254 @@
 <context>
     <name>SupervisorScreen</name>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="125" />
+        <location filename="../../ui/screens/supervisor.py" line="167" />
         <source>station</source>
         <translation>工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="126" />
+        <location filename="../../ui/screens/supervisor.py" line="168" />
         <source>operator</source>
         <translation>操作员</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="128" />
+        <location filename="../../ui/screens/supervisor.py" line="170" />
         <source>This station</source>
         <translation>本工位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="129" />
+        <location filename="../../ui/screens/supervisor.py" line="171" />
         <source>All stations (OMS)</source>
         <translation>全部工位（OMS）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="132" />
+        <location filename="../../ui/screens/supervisor.py" line="174" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="134" />
+        <location filename="../../ui/screens/supervisor.py" line="176" />
         <source>Report (PDF + CSV)</source>
         <translation>报告（PDF + CSV）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="160" />
+        <location filename="../../ui/screens/supervisor.py" line="205" />
         <source>Supervisors only: log in with a supervisor badge to see the figures.</source>
         <translation>仅限主管：请用主管工牌登录查看统计。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="199" />
+        <location filename="../../ui/screens/supervisor.py" line="244" />
         <source>updating…</source>
         <translation>正在更新…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="203" />
+        <location filename="../../ui/screens/supervisor.py" line="248" />
         <source>loading all stations' figures from the OMS…</source>
         <translation>正在从 OMS 读取全部工位统计…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="227" />
+        <location filename="../../ui/screens/supervisor.py" line="273" />
         <source>The figures could not be computed: {0}</source>
         <translation>无法计算统计：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="239" />
+        <location filename="../../ui/screens/supervisor.py" line="285" />
         <source>This station's own log (works offline).</source>
         <translation>本工位自己的日志（离线可用）。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="237" />
+        <location filename="../../ui/screens/supervisor.py" line="283" />
         <source>OMS unreachable — showing this station only.</source>
         <translation>无法连接 OMS — 仅显示本工位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="233" />
+        <location filename="../../ui/screens/supervisor.py" line="142" />
+        <source>Back to queue [Esc]</source>
+        <translation>返回订单列表 [Esc]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="143" />
+        <source>Log out [Ctrl+L]</source>
+        <translation>退出登录 [Ctrl+L]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/supervisor.py" line="279" />
         <source>All stations, from the OMS. The latest-errors table shows this station only.</source>
         <translation>全部工位，来自 OMS。最新错误表仅显示本工位。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="244" />
+        <location filename="../../ui/screens/supervisor.py" line="290" />
         <source>Wrong item</source>
         <translation>错误商品</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="244" />
+        <location filename="../../ui/screens/supervisor.py" line="290" />
         <source>Wrong colour/size</source>
         <translation>颜色/尺码错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="245" />
+        <location filename="../../ui/screens/supervisor.py" line="291" />
         <source>Other order's item</source>
         <translation>其他订单的商品</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="245" />
+        <location filename="../../ui/screens/supervisor.py" line="291" />
         <source>Too many</source>
         <translation>数量超出</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="246" />
+        <location filename="../../ui/screens/supervisor.py" line="292" />
         <source>Unknown barcode</source>
         <translation>未知条码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="247" />
+        <location filename="../../ui/screens/supervisor.py" line="293" />
         <source>Unreadable</source>
         <translation>无法识别</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="247" />
+        <location filename="../../ui/screens/supervisor.py" line="293" />
         <source>Wrong bin</source>
         <translation>库位错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="248" />
+        <location filename="../../ui/screens/supervisor.py" line="294" />
         <source>Wrong lot</source>
         <translation>批号错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="248" />
+        <location filename="../../ui/screens/supervisor.py" line="294" />
         <source>Expired lot</source>
         <translation>批号过期</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="249" />
+        <location filename="../../ui/screens/supervisor.py" line="295" />
         <source>No order open</source>
         <translation>未打开订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="249" />
+        <location filename="../../ui/screens/supervisor.py" line="295" />
         <source>Lot missing</source>
         <translation>缺少批号</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="250" />
+        <location filename="../../ui/screens/supervisor.py" line="296" />
         <source>Serial missing</source>
         <translation>缺少序列号</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="250" />
+        <location filename="../../ui/screens/supervisor.py" line="296" />
         <source>Serial twice</source>
         <translation>序列号重复</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="251" />
-        <location filename="../../ui/screens/supervisor.py" line="255" />
+        <location filename="../../ui/screens/supervisor.py" line="297" />
+        <location filename="../../ui/screens/supervisor.py" line="301" />
         <source>Stopped order</source>
         <translation>被拦截订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="251" />
+        <location filename="../../ui/screens/supervisor.py" line="297" />
         <source>Action barcode</source>
         <translation>操作条码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="252" />
+        <location filename="../../ui/screens/supervisor.py" line="298" />
         <source>Short: no stock</source>
         <translation>缺货：库存不足</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="253" />
+        <location filename="../../ui/screens/supervisor.py" line="299" />
         <source>Short: wrong item in bin</source>
         <translation>缺货：库位商品错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="254" />
+        <location filename="../../ui/screens/supervisor.py" line="300" />
         <source>Short: damaged</source>
         <translation>缺货：破损</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="254" />
+        <location filename="../../ui/screens/supervisor.py" line="300" />
         <source>Short: not found</source>
         <translation>缺货：找不到</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="255" />
+        <location filename="../../ui/screens/supervisor.py" line="301" />
         <source>Weight override</source>
         <translation>重量放行</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="256" />
+        <location filename="../../ui/screens/supervisor.py" line="302" />
         <source>Reprint</source>
         <translation>重打</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="256" />
+        <location filename="../../ui/screens/supervisor.py" line="302" />
         <source>Printer fault</source>
         <translation>打印机故障</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="261" />
+        <location filename="../../ui/screens/supervisor.py" line="307" />
         <source>Pick</source>
         <translation>拣货</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="261" />
+        <location filename="../../ui/screens/supervisor.py" line="307" />
         <source>Verify</source>
         <translation>复核</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="261" />
+        <location filename="../../ui/screens/supervisor.py" line="307" />
         <source>Pack</source>
         <translation>打包</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="262" />
+        <location filename="../../ui/screens/supervisor.py" line="308" />
         <source>Weigh</source>
         <translation>称重</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="262" />
+        <location filename="../../ui/screens/supervisor.py" line="308" />
         <source>Label</source>
         <translation>贴面单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="266" />
+        <location filename="../../ui/screens/supervisor.py" line="312" />
         <source>scans {0} · orders {1} · errors {2}</source>
         <translation>扫描 {0} · 订单 {1} · 错误 {2}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="295" />
+        <location filename="../../ui/screens/supervisor.py" line="341" />
         <source>Errors by hour</source>
         <translation>按小时错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="297" />
-        <location filename="../../ui/screens/supervisor.py" line="323" />
+        <location filename="../../ui/screens/supervisor.py" line="343" />
+        <location filename="../../ui/screens/supervisor.py" line="369" />
         <source>errors</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="308" />
+        <location filename="../../ui/screens/supervisor.py" line="354" />
         <source>hour</source>
         <translation>小时</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="319" />
+        <location filename="../../ui/screens/supervisor.py" line="365" />
         <source>Error types</source>
         <translation>错误类型</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="328" />
+        <location filename="../../ui/screens/supervisor.py" line="374" />
         <source>no errors</source>
         <translation>无错误</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="345" />
+        <location filename="../../ui/screens/supervisor.py" line="393" />
         <source>Step time, minutes (median, p90; SLA line)</source>
         <translation>步骤用时（分钟；中位数、P90；红线为 SLA）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="346" />
+        <location filename="../../ui/screens/supervisor.py" line="394" />
         <source>Step time, seconds (median, p90; SLA line)</source>
         <translation>步骤用时（秒；中位数、P90；红线为 SLA）</translation>
     </message>
@@ -960,32 +1016,32 @@
         <translation>步骤用时（分钟：中位数、P90、SLA）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="349" />
+        <location filename="../../ui/screens/supervisor.py" line="397" />
         <source>median</source>
         <translation>中位数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="349" />
+        <location filename="../../ui/screens/supervisor.py" line="397" />
         <source>p90</source>
         <translation>P90</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="379" />
+        <location filename="../../ui/screens/supervisor.py" line="427" />
         <source>SLA</source>
         <translation>SLA</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="415" />
+        <location filename="../../ui/screens/supervisor.py" line="463" />
         <source>writing the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="421" />
+        <location filename="../../ui/screens/supervisor.py" line="469" />
         <source>Report failed: {0}</source>
         <translation>报告失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/supervisor.py" line="424" />
+        <location filename="../../ui/screens/supervisor.py" line="472" />
         <source>Report written: {0}</source>
         <translation>报告已生成：{0}</translation>
     </message>
@@ -1006,197 +1062,187 @@
 <context>
     <name>WorkScreen</name>
     <message>
-        <location filename="../../ui/screens/work.py" line="121" />
+        <location filename="../../ui/screens/work.py" line="133" />
         <source>— choose carton —</source>
         <translation>— 选择箱型 —</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="141" />
+        <location filename="../../ui/screens/work.py" line="153" />
         <source>Short pick [F2]</source>
         <translation>缺货 [F2]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="142" />
+        <location filename="../../ui/screens/work.py" line="154" />
         <source>Confirm gift [F3]</source>
         <translation>确认赠品 [F3]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="143" />
+        <location filename="../../ui/screens/work.py" line="155" />
         <source>Undo last scan [F4]</source>
         <translation>撤销上次扫描 [F4]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="144" />
+        <location filename="../../ui/screens/work.py" line="156" />
         <source>Record weight [F8]</source>
         <translation>记录重量 [F8]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="145" />
+        <location filename="../../ui/screens/work.py" line="157" />
         <source>Print label + slip [F9]</source>
         <translation>打印面单和装箱单 [F9]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="146" />
+        <location filename="../../ui/screens/work.py" line="158" />
         <source>Complete step [F10]</source>
         <translation>完成步骤 [F10]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="147" />
+        <location filename="../../ui/screens/work.py" line="159" />
         <source>Supervisor [F11]</source>
         <translation>主管 [F11]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="148" />
+        <location filename="../../ui/screens/work.py" line="160" />
         <source>Reprint [F12]</source>
         <translation>重打 [F12]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="173" />
+        <location filename="../../ui/screens/work.py" line="161" />
+        <source>Back to queue [Esc]</source>
+        <translation>返回订单列表 [Esc]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="162" />
+        <source>Log out [Ctrl+L]</source>
+        <translation>退出登录 [Ctrl+L]</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screens/work.py" line="282" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="177" />
+        <location filename="../../ui/screens/work.py" line="286" />
         <source>Ship to</source>
         <translation>收货人</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="185" />
+        <location filename="../../ui/screens/work.py" line="323" />
+        <source>Put the parcel on the scale</source>
+        <translation>把包裹放到秤上</translation>
+    </message>
+    <message>
         <source>ORDER STOPPED by the OMS ({0}): {1} — do not ship.</source>
         <translation>订单已被 OMS 拦截（{0}）：{1} — 不要发货。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="192" />
+        <location filename="../../ui/screens/work.py" line="299" />
         <source>Bin</source>
         <translation>库位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="197" />
+        <location filename="../../ui/screens/work.py" line="304" />
         <source>no image</source>
         <translation>无图片</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="202" />
         <source>All lines done: complete the step [F10]</source>
         <translation>全部行已完成：完成此步骤 [F10]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="211" />
         <source>PICK</source>
         <translation>拣货</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="211" />
         <source>VERIFY</source>
         <translation>复核</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="211" />
         <source>PACK</source>
         <translation>打包</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="212" />
         <source>WEIGH</source>
         <translation>称重</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="212" />
         <source>LABEL</source>
         <translation>贴面单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="212" />
         <source>DONE</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="251" />
         <source>Short pick recorded: {0}</source>
         <translation>已记录缺货：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="261" />
         <source>Gift/insert confirmed: {0}</source>
         <translation>赠品/附件已确认：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="288" />
         <source>scale: no reading</source>
         <translation>电子秤：无读数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="289" />
+        <location filename="../../ui/screens/work.py" line="329" />
         <source>expected</source>
         <translation>应为</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="299" />
         <source>Wait for a stable weight on the scale.</source>
         <translation>请等待秤上重量稳定。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="303" />
         <source>Weight OK</source>
         <translation>重量正确</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="305" />
         <source>Weight {0} g is outside {1} ± {2} g: check the parcel or ask a supervisor.</source>
         <translation>重量 {0} 克超出 {1} ± {2} 克：请检查包裹或找主管。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="328" />
         <source>Override weight mismatch / force line</source>
         <translation>放行重量不符 / 强制完成行</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="330" />
         <source>Not a supervisor badge/PIN: nothing overridden.</source>
         <translation>不是主管工牌/密码：未放行。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="338" />
         <source>Supervisor override recorded.</source>
         <translation>主管放行已记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="346" />
         <source>Labels print at the LABEL step.</source>
         <translation>面单在贴面单步骤打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="349" />
         <source>Label blocked</source>
         <translation>面单被阻止</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="369" />
         <source>Printing failed: {0}</source>
         <translation>打印失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="386" />
         <source>Label and slip sent to the printers.</source>
         <translation>面单和装箱单已发送到打印机。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="395" />
         <source>Nothing printed yet for this order.</source>
         <translation>此订单尚未打印。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="397" />
         <source>Reprint</source>
         <translation>重打</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="397" />
         <source>Why reprint? (recorded)</source>
         <translation>为什么重打？（会被记录）</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="402" />
         <source>Reprint queued (audited).</source>
         <translation>重打已排队（已记录审计）。</translation>
     </message>
@@ -1219,24 +1265,44 @@
 <context>
     <name>widget</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="12" />
+        <location filename="../../ui/dialogs.py" line="28" />
         <source>Insufficient stock</source>
         <translation>库存不足</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="13" />
+        <location filename="../../ui/dialogs.py" line="29" />
         <source>Wrong item in location</source>
         <translation>库位商品错误</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="14" />
+        <location filename="../../ui/dialogs.py" line="30" />
         <source>Damaged</source>
         <translation>破损</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="15" />
+        <location filename="../../ui/dialogs.py" line="31" />
         <source>Not found</source>
         <translation>找不到</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="37" />
+        <source>Label damaged</source>
+        <translation>面单损坏</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="38" />
+        <source>Label unreadable</source>
+        <translation>面单无法识别</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="39" />
+        <source>Label lost</source>
+        <translation>面单丢失</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="40" />
+        <source>Wrong printer</source>
+        <translation>打印机错误</translation>
     </message>
 </context>
 <context>

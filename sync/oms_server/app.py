@@ -690,8 +690,9 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
                 extra = payload.get("step")
             elif e["type"] == "order_completed":
                 extra = payload.get("complexity")
-            out.append((e["station_id"], e.get("operator_id"), ts, e["type"], e.get("kind"), e.get("order_id"), extra))
-        out.sort(key=lambda r: r[2])
+            out.append((e["station_id"], e.get("operator_id"), ts, e["type"], e.get("kind"), e.get("order_id"), extra,
+                        1, e.get("seq", 0), e.get("mono_ns")))  # the monotonic reading: step durations
+        out.sort(key=lambda r: (r[0], r[8]))  # per station in append order: a clock set back pairs steps too
         return out
 
     app.include_router(make_router(stats_rows), dependencies=[Depends(station)], responses=auth)

@@ -1,17 +1,16 @@
-"""Shift start: badge (scanned or typed) + PIN."""
+"""Shift start: badge (scanned or typed) + PIN. Takes badges only: the station controller refuses any
+order action while nobody is logged in."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 
 class LoginScreen(QWidget):
-    logged_in = Signal(object)  # Operator
-
-    def __init__(self, station, parent=None) -> None:
+    def __init__(self, station=None, parent=None, controller=None) -> None:
         super().__init__(parent)
-        self.station = station
+        self.station, self.controller = station, controller
         lay = QVBoxLayout(self)
         lay.setAlignment(Qt.AlignmentFlag.AlignCenter)
         title = QLabel(self.tr("Scan your badge, then type your PIN"))
@@ -24,6 +23,7 @@ class LoginScreen(QWidget):
         self.button = QPushButton(self.tr("Log in"))
         self.button.setObjectName("primary")
         self.message = QLabel("")
+        self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c62828; font-size: 22px;")
         for w in (title, self.badge, self.pin, self.button, self.message):
             w.setMinimumWidth(520)
@@ -39,22 +39,19 @@ class LoginScreen(QWidget):
         self.message.clear()
         self.badge.setFocus()
 
-    def on_scan(self, raw) -> None:
-        """A badge scanned with the wedge/serial scanner."""
-        self.badge.setText(raw.text.strip())
-        self.pin.clear()
-        self.pin.setFocus()
+    def render(self, _changes=None) -> None:
+        c = self.controller
+        if c.pending_badge and c.operator is None:  # a badge scanned with the wedge/serial scanner
+            self.badge.setText(c.pending_badge)
+            c.pending_badge = None
+            self.pin.clear()
+            self.pin.setFocus()
+        fb = c.feedback
+        self.message.setText(fb.text(c.language) if fb else "")
 
     def try_login(self) -> None:
         badge, pin = self.badge.text().strip(), self.pin.text()
-        if not badge or not pin:
-            self.message.setText(self.tr("Badge and PIN are both needed."))
-            return
-        op = self.station.login(badge, pin)
         self.pin.clear()
-        if op is None:
-            self.message.setText(self.tr("Badge or PIN not recognised."))
-            self.pin.setFocus()
-            return
-        self.message.clear()
-        self.logged_in.emit(op)
+        res = self.controller.login(badge, pin)
+        if not res.ok:
+            (self.pin if badge else self.badge).setFocus()

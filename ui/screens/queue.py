@@ -1,9 +1,10 @@
-"""Order queue: the open pick lists from the local cache (works offline). Scan an order's barcode or
-pick a row and press Enter."""
+"""Order queue: the open pick lists the station controller lists from the local cache (works offline).
+Scan an order's barcode, or pick a row and press Enter. Renders the controller; decides nothing."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from floor import Change, Level, Screen
 from ui.table_model import RowsModel
 
 
@@ -39,12 +41,11 @@ class PickListModel(RowsModel):
 
 
 class QueueScreen(QWidget):
-    open_requested = Signal(object)  # PickList
     supervisor_requested = Signal()
 
-    def __init__(self, services, tasks, parent=None) -> None:
+    def __init__(self, services, tasks, parent=None, controller=None) -> None:
         super().__init__(parent)
-        self.services, self.tasks = services, tasks
+        self.services, self.tasks, self.controller = services, tasks, controller
         lay = QVBoxLayout(self)
         title = QLabel(self.tr("Open orders — scan an order barcode or choose one"))
         title.setObjectName("title")
@@ -62,25 +63,55 @@ class QueueScreen(QWidget):
         self.open_btn.setObjectName("primary")
         self.open_btn.clicked.connect(self._open_selected)
         self.message = QLabel("")
+        self.message.setWordWrap(True)
         lay.addWidget(self.message)
         lay.addWidget(self.open_btn)
         self.supervisor_btn = QPushButton(self.tr("Supervisor figures"))
         self.supervisor_btn.clicked.connect(self.supervisor_requested.emit)
         self.supervisor_btn.hide()  # shown to supervisors only
         lay.addWidget(self.supervisor_btn)
+        self.logout_btn = QPushButton(self.tr("Log out [Ctrl+L]"))
+        self.logout_btn.clicked.connect(lambda: self.controller.logout())
+        lay.addWidget(self.logout_btn)
+        for b in (self.open_btn, self.supervisor_btn, self.logout_btn):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        QShortcut(QKeySequence("F12"), self, activated=lambda: self.controller.key("F12"))  # reprint the last order
+        self.view.installEventFilter(self)  # its reason by number (no digit shortcuts: they would catch scans)
+        if controller is not None:
+            controller.subscribe(self.render)
 
     def refresh(self) -> None:
-        if self.services.sync is None:
-            return
-        self.tasks.run(self.services.sync.cache.open_picklists, self._loaded)
+        if self.controller is not None:
+            self.controller.refresh_queue()
 
-    def _loaded(self, items) -> None:
-        if isinstance(items, Exception):
-            self.message.setText(str(items))
-            return
-        self.model.set_items(sorted(items, key=lambda p: (-p.priority, p.order_no)))
-        if self.model.rowCount() and not self.view.selectionModel().hasSelection():
-            self.view.selectRow(0)
+    def render(self, changes: Change) -> None:
+        c = self.controller
+        if changes & Change.QUEUE:
+            keep = self._selected_id()
+            self.model.set_items(c.queue_items())
+            ids = [p.id for p in self.model.items]
+            if ids:
+                self.view.selectRow(ids.index(keep) if keep in ids else 0)
+        if changes & (Change.FEEDBACK | Change.SCREEN) and c.screen == Screen.QUEUE:
+            fb = c.feedback
+            self.message.setText(fb.text(c.language) if fb else "")
+            color = {Level.ERROR: "#c62828", Level.STOP: "#c62828", Level.OK: "#2e7d32"}.get(
+                fb.level if fb else None, "#37474f")
+            self.message.setStyleSheet(f"color: {color}; font-size: 22px;")
+        if changes & Change.SESSION:
+            op = c.operator
+            self.supervisor_btn.setVisible(bool(op and op.is_supervisor))
+
+    def _selected_id(self) -> str | None:
+        rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
+        return self.model.items[rows[0].row()].id if rows and rows[0].row() < len(self.model.items) else None
+
+    def eventFilter(self, obj, e) -> bool:  # noqa: N802
+        if (obj is self.view and e.type() == QEvent.Type.KeyPress and e.text() in ("1", "2", "3", "4")
+                and self.controller is not None and self.controller.prompt is not None):
+            self.controller.key(e.text())
+            return True
+        return super().eventFilter(obj, e)
 
     def keyPressEvent(self, e) -> None:  # noqa: N802
         if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -89,6 +120,6 @@ class QueueScreen(QWidget):
         super().keyPressEvent(e)
 
     def _open_selected(self, *_a) -> None:
-        rows = self.view.selectionModel().selectedRows()
-        if rows:
-            self.open_requested.emit(self.model.items[rows[0].row()])
+        oid = self._selected_id()
+        if oid is not None:
+            self.controller.open_order(oid)

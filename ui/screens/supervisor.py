@@ -24,12 +24,13 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QColor, QKeySequence, QPen, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -133,6 +134,21 @@ def figures_from_dict(d: dict) -> Figures:
 
 
 class SupervisorScreen(QWidget):
+    back_requested = Signal()  # Back button / Esc (@@BACK and @@LOGOUT reach the station controller as scans)
+    logout_requested = Signal()
+
+    def _navigation(self) -> QHBoxLayout:
+        nav = QHBoxLayout()
+        self.back_btn = QPushButton(self.tr("Back to queue [Esc]"))
+        self.logout_btn = QPushButton(self.tr("Log out [Ctrl+L]"))
+        self.back_btn.clicked.connect(self.back_requested.emit)
+        self.logout_btn.clicked.connect(self.logout_requested.emit)
+        QShortcut(QKeySequence("Escape"), self, activated=self.back_requested.emit)
+        nav.addWidget(self.back_btn)
+        nav.addWidget(self.logout_btn)
+        nav.addStretch(1)
+        return nav
+
     def __init__(self, core, remote=None, parent=None, tasks=None, operator=None):
         super().__init__(parent)
         self.core, self.remote, self.figures = core, remote, None
@@ -185,6 +201,7 @@ class SupervisorScreen(QWidget):
         grid.addWidget(QChartView(self.step_chart), 1, 0)
         grid.addWidget(table, 1, 1)
         lay = QVBoxLayout(self)
+        lay.addLayout(self._navigation())
         self.denied = QLabel(self.tr("Supervisors only: log in with a supervisor badge to see the figures."))
         self.denied.setObjectName("title")
         self.denied.hide()

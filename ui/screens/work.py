@@ -1,20 +1,21 @@
 """The work screen for one order: pick (walking order, bin then item), verify (re-scan every item),
 pack (gifts/inserts, carton), weigh (live weight vs expected), label (intercept check, label + slip).
-Everything can be done with the scanner and the keyboard; the mouse is optional."""
+
+It renders the station controller (`floor.StationController`) and hands it key presses; it decides nothing.
+What to redraw comes from the controller's `Change` flags. Everything can be done with the scanner and the
+keyboard; the mouse is optional."""
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QPushButton,
     QTableView,
@@ -22,13 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.workflow import Step, StepBlocked
-from ui.dialogs import ShortPickDialog, authorise_supervisor
+from app.actions import CARTONS
+from app.workflow import Step
+from floor import Change, Level, Screen, StationController
+from ui.dialogs import PromptPanel
 from ui.table_model import RowsModel
 from ui.verdict_panel import VerdictPanel
 
 log = logging.getLogger(__name__)
-CARTONS = ("S (20×15×10)", "M (30×20×15)", "L (40×30×20)", "XL (60×40×30)", "BAG")
+KEYS = ("F2", "F3", "F4", "F8", "F9", "F10", "F11", "F12")
 
 
 class LinesModel(RowsModel):
@@ -71,18 +74,19 @@ class LinesModel(RowsModel):
 
 
 class WorkScreen(QWidget):
-    order_finished = Signal(str)
-    back_to_queue = Signal()
-    logout_requested = Signal()
-
-    def __init__(self, services, tasks, sounds, language: str, parent=None) -> None:
+    def __init__(self, services, tasks, sounds, language: str, parent=None,
+                 controller: StationController | None = None) -> None:
         super().__init__(parent)
         self.services, self.tasks, self.sounds, self.language = services, tasks, sounds, language
         self.station = services.station
-        self.session = None
-        self.last_weight = None
+        if controller is None:  # a work screen on its own (benchmarks): its own controller
+            controller = StationController(services.station, sync=services.sync, spool=services.spool,
+                                           run_io=tasks.run, language=language)
+        self.controller = controller
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         root = QVBoxLayout(self)
         self.panel = VerdictPanel(language, sounds)
+        self.panel.acknowledged.connect(self._acknowledged)
         root.addWidget(self.panel)
         head = QHBoxLayout()
         self.order_label = QLabel("")
@@ -95,6 +99,13 @@ class WorkScreen(QWidget):
         self.ship_label = QLabel("")
         self.ship_label.setWordWrap(True)
         root.addWidget(self.ship_label)
+        self.prompt = PromptPanel()
+        self.prompt.short_reason.connect(lambda r: self.controller.short_pick(r))
+        self.prompt.reprint_reason.connect(lambda r: self.controller.reprint(r))
+        self.prompt.found_delta.connect(lambda d: self.controller.adjust_found(d))
+        self.prompt.override.connect(lambda b, p, r: self.controller.override(b, p, r))
+        self.prompt.cancelled.connect(lambda: self.controller.cancel_prompt())
+        root.addWidget(self.prompt)
         body = QHBoxLayout()
         self.model = LinesModel(self)
         self.table = QTableView()
@@ -118,9 +129,10 @@ class WorkScreen(QWidget):
         self.weight_label = QLabel("")
         self.weight_label.setObjectName("big")
         self.carton = QComboBox()
+        self.carton.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.carton.addItem(self.tr("— choose carton —"), "")
-        for c in CARTONS:
-            self.carton.addItem(c, c)
+        for i, c in enumerate(CARTONS):
+            self.carton.addItem(f"[{i + 1}] {c.label}", c.code)
         self.carton.activated.connect(self._carton_chosen)
         for w in (self.image, self.cur_name, self.cur_variant, self.cur_bin, self.weight_label, self.carton):
             side.addWidget(w)
@@ -132,47 +144,144 @@ class WorkScreen(QWidget):
         body.addWidget(side_box, 2)
         root.addLayout(body, 1)
         self.blockers = QLabel("")
-        self.blockers.setStyleSheet("color: #c62828; font-size: 20px;")
+        self.blockers.setStyleSheet("color: #6d4c41; font-size: 20px;")
         self.blockers.setWordWrap(True)
         root.addWidget(self.blockers)
         btns = QGridLayout()
         self.buttons = {}
-        for i, (key, text, shortcut, slot) in enumerate((
-            ("short", self.tr("Short pick [F2]"), "F2", self.short_pick),
-            ("gift", self.tr("Confirm gift [F3]"), "F3", self.confirm_gift),
-            ("undo", self.tr("Undo last scan [F4]"), "F4", self.undo),
-            ("weigh", self.tr("Record weight [F8]"), "F8", self.record_weight),
-            ("print", self.tr("Print label + slip [F9]"), "F9", self.print_label),
-            ("complete", self.tr("Complete step [F10]"), "F10", self.complete_step),
-            ("override", self.tr("Supervisor [F11]"), "F11", self.supervisor_override),
-            ("reprint", self.tr("Reprint [F12]"), "F12", self.reprint),
+        for i, (key, text, shortcut) in enumerate((
+            ("short", self.tr("Short pick [F2]"), "F2"),
+            ("gift", self.tr("Confirm gift [F3]"), "F3"),
+            ("undo", self.tr("Undo last scan [F4]"), "F4"),
+            ("weigh", self.tr("Record weight [F8]"), "F8"),
+            ("print", self.tr("Print label + slip [F9]"), "F9"),
+            ("complete", self.tr("Complete step [F10]"), "F10"),
+            ("override", self.tr("Supervisor [F11]"), "F11"),
+            ("reprint", self.tr("Reprint [F12]"), "F12"),
+            ("back", self.tr("Back to queue [Esc]"), "Escape"),
+            ("logout", self.tr("Log out [Ctrl+L]"), None),
         )):
             b = QPushButton(text)
-            b.clicked.connect(slot)
+            b.clicked.connect(lambda _=False, k=shortcut or "Logout": self.press(k))
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            QShortcut(QKeySequence(shortcut), self, activated=slot)
-            btns.addWidget(b, i // 4, i % 4)
+            if shortcut:
+                QShortcut(QKeySequence(shortcut), self, activated=lambda k=shortcut: self.press(k))
+            btns.addWidget(b, i // 5, i % 5)
             self.buttons[key] = b
         self.buttons["print"].setObjectName("primary")
         root.addLayout(btns)
-        QShortcut(QKeySequence("Escape"), self, activated=self.back_to_queue.emit)
-        self.last_label_job: str | None = None
+        self.controller.subscribe(self.render)
+        self._clock = QTimer(self)  # time on step, from the monotonic clock (a wall-clock jump changes nothing)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._show_step)
+        self._clock.start()
 
-    # -- order ----------------------------------------------------------------------------------
+    def _show_step(self) -> None:
+        if self.controller.session is None:
+            return
+        t = self.controller.time_on_step_s()
+        name = self.controller.step_name()
+        self.step_label.setText(f"{name}  {int(t // 60)}:{int(t % 60):02d}" if t is not None else name)
+
+    # -- compatibility with callers that hold a session (benchmarks, screenshots) ---------------------
+    @property
+    def session(self):
+        return self.controller.session
+
     def set_session(self, session) -> None:
-        self.session = session
-        self.model.set_session(session)
-        self.carton.setCurrentIndex(0)
-        self.refresh()
+        if session is not None:
+            self.controller.open_order(session.order_id)
+        self.render(Change.ALL)
+
+    @property
+    def last_weight(self):
+        return self.controller.weight_view()
+
+    def on_scan(self, raw) -> None:
+        self.controller.scan(raw)
 
     def refresh(self) -> None:
-        s = self.session
+        self.render(Change.ALL & ~Change.FEEDBACK)
+
+    # -- input ----------------------------------------------------------------------------------------
+    def press(self, key: str) -> None:
+        self.controller.key(key)
+        self._refocus()
+
+    def keyPressEvent(self, e) -> None:  # noqa: N802 - digits choose a carton/reason, arrows the quantity found
+        names = {Qt.Key.Key_Up: "Up", Qt.Key.Key_Down: "Down", Qt.Key.Key_Return: "Enter", Qt.Key.Key_Enter: "Enter"}
+        name = names.get(e.key()) or (e.text() if e.text() in ("1", "2", "3", "4", "5") else None)
+        if name is not None:
+            self.controller.key(name)
+            return
+        super().keyPressEvent(e)
+
+    def _carton_chosen(self, _i) -> None:
+        code = self.carton.currentData()
+        if code:
+            self.controller.choose_carton(code)
+        self._refocus()
+
+    def _acknowledged(self) -> None:
+        self.controller.acknowledge()
+        self._refocus()
+
+    def _refocus(self) -> None:
+        """Keyboard focus back to the station after a prompt or a click (not inside the override form)."""
+        if self.controller.prompt is None or self.controller.prompt.kind != "override":
+            if self.isVisible():
+                self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- rendering ------------------------------------------------------------------------------------
+    def render(self, changes: Change) -> None:
+        c = self.controller
+        if c.screen != Screen.WORK and not (changes & Change.FEEDBACK):
+            return
+        s = c.session
+        if changes & Change.ORDER:
+            self.model.set_session(s)
+        if changes & Change.FEEDBACK and c.screen == Screen.WORK:
+            self._show_feedback(c.feedback)
+        if changes & Change.PROMPT:
+            self.prompt.render(c.prompt, s, c.pending_badge)
+            self._refocus()
         if s is None:
             return
+        if changes & (Change.ORDER | Change.STEP | Change.LINES):
+            self._show_order(s)
+        if changes & (Change.ORDER | Change.STEP | Change.LINES | Change.WEIGHT):
+            self._show_weight()
+            self.blockers.setText("  •  ".join(c.blockers()))
+
+    def _show_feedback(self, fb) -> None:
+        p = self.panel
+        if fb is None:
+            p.locked = False
+            p.verdict = None
+            p.text.setText("")
+            p._idle()
+            return
+        text = fb.text(self.language)
+        if fb.verdict is not None and fb.level in (Level.OK, Level.ERROR):
+            p.show_verdict(fb.verdict)
+            p.text.setText(text)
+        elif fb.level in (Level.ERROR, Level.STOP):
+            p.show_message(text, error=True)
+        else:
+            p.locked = False
+            p.show_message(text)
+            if fb.level == Level.HINT:  # what to do next: amber, no alarm
+                p.setStyleSheet("VerdictPanel { background: #f9a825; border-radius: 8px; }")
+            elif fb.level == Level.OK:
+                p.setStyleSheet("VerdictPanel { background: #2e7d32; border-radius: 8px; }")
+                self.sounds.play("good")
+        p.repaint()
+
+    def _show_order(self, s) -> None:
         pl = s.picklist
         t_order = self.tr("Order")
         self.order_label.setText(f"{t_order} {pl.order_no}   {pl.carrier} {pl.service}")
-        self.step_label.setText(self._step_name(s.step))
+        self._show_step()
         st = pl.ship_to
         t_ship = self.tr("Ship to")
         ship = f"{t_ship}: {st.name}  {' '.join(st.address_lines)} {st.city} {st.postcode} {st.country}"
@@ -180,13 +289,11 @@ class WorkScreen(QWidget):
             ship += "   ⚠ " + "; ".join(st.warnings)
         self.ship_label.setText(ship)
         self.ship_label.setStyleSheet("color: #c62828; font-weight: bold;" if st.warnings else "")
-        if s.intercepted:
-            status, reason = s.intercepted
-            self.panel.show_message(self.tr("ORDER STOPPED by the OMS ({0}): {1} — do not ship.")
-                                    .replace("{0}", status).replace("{1}", reason or ""), error=True)
         self.model.refresh()
+        idx = self.carton.findData(s.carton or "")
+        self.carton.setCurrentIndex(max(0, idx))
         cur = s.current_line()
-        if cur is not None:
+        if cur is not None and not s.intercepted:
             self.cur_name.setText(cur.name)
             self.cur_variant.setText(cur.variant)
             t_bin = self.tr("Bin")
@@ -199,204 +306,26 @@ class WorkScreen(QWidget):
                 self.image.setPixmap(pix.scaled(210, 210, Qt.AspectRatioMode.KeepAspectRatio,
                                                 Qt.TransformationMode.SmoothTransformation))
         else:
-            self.cur_name.setText(self.tr("All lines done: complete the step [F10]") if s.step != Step.DONE else "")
+            self.cur_name.setText("")
             self.cur_variant.setText("")
             self.cur_bin.setText("")
             self.image.clear()
-        self._show_weight()
-        self.blockers.setText("  •  ".join(s.blockers(self.language)) if s.step != Step.DONE else "")
-
-    def _step_name(self, step) -> str:
-        return {
-            Step.PICK: self.tr("PICK"), Step.VERIFY: self.tr("VERIFY"), Step.PACK: self.tr("PACK"),
-            Step.WEIGH: self.tr("WEIGH"), Step.LABEL: self.tr("LABEL"), Step.DONE: self.tr("DONE"),
-        }.get(step, str(step))
-
-    # -- scans ----------------------------------------------------------------------------------
-    def on_scan(self, raw) -> None:
-        if self.panel.locked:  # the error must be seen: this scan acknowledges it, nothing else
-            self.panel.acknowledge()
-            return
-        v = self.station.scan(raw)  # durable event committed before we paint anything
-        self.panel.show_verdict(v)
-        if v.action == "short":
-            self.short_pick()
-        elif v.action == "reprint":
-            self.reprint()
-        elif v.action == "logout":
-            self.logout_requested.emit()
-        elif v.action == "ack":
-            self.panel.acknowledge()
-        if self.station.active is not None and self.station.active is not self.session:
-            self.set_session(self.station.active)
-        self.refresh()
-        self._maybe_finished()
-
-    def _maybe_finished(self) -> None:
-        if self.session is not None and self.session.step == Step.DONE:
-            oid = self.session.order_id
-            self.station.close_order(oid)
-            self.order_finished.emit(oid)
-
-    # -- actions --------------------------------------------------------------------------------
-    def short_pick(self) -> None:
-        s = self.session
-        cur = s.current_line() if s else None
-        if cur is None:
-            return
-        lp = s.progress.get(cur.id)
-        dlg = ShortPickDialog(cur, lp.scanned if lp else 0, self)
-        if dlg.exec() == QDialog.DialogCode.Accepted:
-            s.short_pick(cur.id, dlg.reason_code, dlg.qty.value())
-            self.panel.show_message(self.tr("Short pick recorded: {0}").replace("{0}", cur.sku))
-            self.refresh()
-
-    def confirm_gift(self) -> None:
-        s = self.session
-        if s is None:
-            return
-        for ln in s.picklist.lines:
-            if ln.gift and not s.gift_ok(ln.id):
-                s.confirm_gift(ln.id)
-                self.panel.show_message(self.tr("Gift/insert confirmed: {0}").replace("{0}", ln.name))
-                break
-        self.refresh()
-
-    def undo(self) -> None:
-        if self.session is None:
-            return
-        v = self.session.undo_last()
-        if v is not None:
-            self.panel.show_verdict(v)
-        self.refresh()
-
-    def _carton_chosen(self, _i) -> None:
-        c = self.carton.currentData()
-        if c and self.session is not None:
-            self.session.choose_carton(c)
-            self.refresh()
-
-    def on_weight(self, reading) -> None:
-        self.last_weight = reading
-        self._show_weight()
 
     def _show_weight(self) -> None:
-        if self.session is None:
+        w = self.controller.weight_view()
+        s = self.controller.session
+        if s is None or s.step not in (Step.WEIGH, Step.LABEL):
+            self.weight_label.setText("")
             return
-        exp, tol = self.session.expected_weight
-        w = self.last_weight
-        txt = f"{w.grams / 1000:.3f} kg {'✓' if w.stable else '…'}" if w else self.tr("scale: no reading")
-        t_exp = self.tr("expected")
-        if exp:
-            txt += f"   ({t_exp} {exp / 1000:.3f} ± {(tol or 0) / 1000:.3f} kg)"
+        if w.recorded_g is not None:
+            txt = f"{w.recorded_g / 1000:.3f} kg " + ("✓" if s.weight and (s.weight.ok or s.weight_overridden) else "✗")
+        elif w.grams is None or not w.usable:
+            txt = self.tr("Put the parcel on the scale")
+            if w.grams is not None:
+                txt += f"  ({w.grams / 1000:.3f} kg {'…' if not w.stable else ''})"
+        else:
+            txt = f"{w.grams / 1000:.3f} kg {'✓' if w.in_tolerance else '✗'}"
+        if w.expected_g:
+            t_exp = self.tr("expected")
+            txt += f"   ({t_exp} {w.expected_g / 1000:.3f} ± {(w.tolerance_g or 0) / 1000:.3f} kg)"
         self.weight_label.setText(txt)
-
-    def record_weight(self) -> None:
-        s, w = self.session, self.last_weight
-        if s is None:
-            return
-        if w is None or not w.stable:
-            self.panel.show_message(self.tr("Wait for a stable weight on the scale."), error=True)
-            return
-        chk = s.record_weight(w.grams)
-        if chk.ok:
-            self.panel.show_message(self.tr("Weight OK"))
-        else:
-            self.panel.show_message(self.tr("Weight {0} g is outside {1} ± {2} g: check the parcel or ask a supervisor.")
-                                    .replace("{0}", f"{chk.grams:.0f}").replace("{1}", f"{chk.expected_g or 0:.0f}")
-                                    .replace("{2}", f"{chk.tolerance_g or 0:.0f}"), error=True)
-        self.refresh()
-
-    def complete_step(self) -> None:
-        s = self.session
-        if s is None:
-            return
-        if s.step == Step.LABEL:
-            self.print_label()
-            return
-        try:
-            s.complete_step()
-        except StepBlocked as exc:
-            self.panel.show_message("; ".join(s.blockers(self.language)) or str(exc), error=True)
-        self.refresh()
-        self._maybe_finished()
-
-    def supervisor_override(self) -> None:
-        s = self.session
-        if s is None:
-            return
-        got = authorise_supervisor(self, self.services.core.operators, self.tr("Override weight mismatch / force line"))
-        if got is None:
-            self.panel.show_message(self.tr("Not a supervisor badge/PIN: nothing overridden."), error=True)
-            return
-        sup, reason = got
-        if s.step == Step.WEIGH or not s.label_allowed:
-            s.override(sup, "weight_mismatch", reason)
-        else:
-            cur = s.current_line()
-            s.override(sup, "force_line", reason, line_id=cur.id if cur else None)
-        self.panel.show_message(self.tr("Supervisor override recorded."))
-        self.refresh()
-
-    def print_label(self) -> None:
-        s = self.session
-        if s is None:
-            return
-        if s.step != Step.LABEL:
-            self.panel.show_message(self.tr("Labels print at the LABEL step."), error=True)
-            return
-        if not s.label_allowed:
-            self.panel.show_message("; ".join(s.blockers(self.language)) or self.tr("Label blocked"), error=True)
-            return
-        pl, op = s.picklist, self.station.operator
-        sync, spool = self.services.sync, self.services.spool
-
-        def work():  # network + printing: never on the GUI thread
-            ship = sync.check_shippable(pl.id) if sync is not None else None
-            if ship is not None and not ship.ok:
-                return ("stopped", ship)
-            job = spool.submit_label(pl, op.id if op else None)
-            spool.submit_slip(pl, op.id if op else None)
-            return ("queued", job)
-
-        self.buttons["print"].setEnabled(False)
-        self.tasks.run(work, self._printed)
-
-    def _printed(self, result) -> None:
-        self.buttons["print"].setEnabled(True)
-        s = self.session
-        if isinstance(result, Exception):
-            self.panel.show_message(self.tr("Printing failed: {0}").replace("{0}", str(result)), error=True)
-            return
-        kind, obj = result
-        if kind == "stopped":
-            # check_shippable already recorded order_intercepted; the session hears it through the log
-            if s.intercepted is None:
-                s.mark_intercepted(obj.status, obj.reason or "")
-            msg = obj.message_zh if self.language.startswith("zh") else obj.message_en
-            self.refresh()
-            if msg:
-                self.panel.show_message(msg, error=True)
-            return
-        self.last_label_job = obj
-        try:
-            s.complete_step()
-        except StepBlocked as exc:
-            self.panel.show_message(str(exc), error=True)
-        self.panel.show_message(self.tr("Label and slip sent to the printers."))
-        self.refresh()
-        self._maybe_finished()
-
-    def reprint(self) -> None:
-        spool = self.services.spool
-        jobs = spool.jobs(order_id=self.session.order_id) if (spool and self.session) else []
-        labels = [j for j in jobs if j.get("kind") == "label"]
-        if not labels:
-            self.panel.show_message(self.tr("Nothing printed yet for this order."), error=True)
-            return
-        reason, ok = QInputDialog.getText(self, self.tr("Reprint"), self.tr("Why reprint? (recorded)"))
-        if not ok or not reason.strip():
-            return
-        op = self.station.operator
-        spool.reprint(labels[-1]["job_id"], op.id if op else "-", reason.strip())
-        self.panel.show_message(self.tr("Reprint queued (audited)."))

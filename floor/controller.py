@@ -1,0 +1,1014 @@
+"""The station controller: the whole floor flow, Qt-free.
+
+It owns who is logged in, which screen the station shows, which order is open (through the
+`app.workflow.Station` step machine), the weight of the parcel on the scale, the label and slip of the
+order, the inline prompt and the message on screen. Screens render it and forward key presses
+(`key("F10")`) and scans (`scan(raw)`); each use case returns one typed `Result` naming what changed, and
+the same `Change` flags go to every subscriber.
+
+Threads: every method runs on the controller's thread. Network and printing run through `run_io(work,
+done)` (synchronous by default; the Qt window passes its TaskRunner so `done` lands back on the GUI
+thread). Events appended on other threads wait in `Station.inbox` until `pump()` applies them here.
+
+Decisions (docs/floor.md): logging out suspends the open orders and keeps them claimed by this station;
+the same operator's next login resumes them at the same counts; another operator sees them in the queue.
+A finished order leaves the queue at once (it is marked done in the cache and remembered from the log).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.actions import CARTONS, REPRINT_REASONS, parse_action
+from app.events import EventType
+from app.operators import Operator
+from app.picklist import SHORT_REASONS, PickList
+from app.scans import RawScan, ScanSource
+from app.verdicts import ScanVerdict, VerdictKind
+from app.workflow import OrderSession, Station, Step, StepBlocked
+from floor import words
+from floor.changes import (
+    Change,
+    Feedback,
+    GiftResult,
+    InterceptResult,
+    Level,
+    Outcome,
+    OverrideResult,
+    PrintResult,
+    Prompt,
+    ReprintResult,
+    Result,
+    Screen,
+    ShortPickResult,
+)
+from floor.paperwork import content, packed_picklist
+from floor.words import say
+
+log = logging.getLogger(__name__)
+
+PAPERWORK = "paperwork"  # event: the label and slip content submitted for an order (packed quantities)
+EMPTY_SCALE_G = 5.0  # at or below this the scale is empty
+
+
+def _sync_io(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    try:
+        res = work()
+    except Exception as exc:  # noqa: BLE001 - handed to done like the Qt TaskRunner does
+        res = exc
+    done(res)
+
+
+@dataclass(frozen=True)
+class WeightView:
+    """What the weight area shows: the live reading for this parcel and whether it may be recorded."""
+
+    grams: float | None
+    stable: bool
+    usable: bool  # a fresh stable reading taken after this parcel was placed
+    in_tolerance: bool  # show the tick
+    expected_g: float | None
+    tolerance_g: float | None
+    recorded_g: float | None
+
+
+class StationController:
+    def __init__(self, station: Station, *, cache=None, sync=None, spool=None,
+                 run_io: Callable[[Callable[[], Any], Callable[[Any], None]], None] | None = None,
+                 mono_ns: Callable[[], int] = time.monotonic_ns, language: str = "en") -> None:
+        self.station = station
+        self.core = station.core
+        self.sync = sync
+        self.cache = cache if cache is not None else (getattr(sync, "cache", None) if sync is not None else None)
+        self.spool = spool
+        self.run_io = run_io or _sync_io
+        self.mono_ns = mono_ns
+        self.language = language
+        station.label_needs_print = True
+        self.screen = Screen.LOGIN
+        self.feedback: Feedback | None = None
+        self.prompt: Prompt | None = None
+        self.queue: list[PickList] = []
+        self.pending_badge: str | None = None
+        self.last_order_id: str | None = None  # for a reprint after the order left the screen
+        self._listeners: list[Callable[[Change], None]] = []
+        self._finished: set[str] = {e.order_id for e in self.core.events.events(types=[EventType.ORDER_COMPLETED])
+                                    if e.order_id}
+        self._opening: str | None = None
+        self._jobs: dict[str, tuple[str, str | None]] = {}  # order -> (label job, slip job)
+        self._printing: str | None = None  # order whose paperwork is being checked/submitted
+        # the scale, per parcel
+        self._reading: tuple[float, bool, int] | None = None  # grams, stable, mono ns
+        self._epoch = 0  # mono ns when this parcel's weighing began
+        self._placed_at: int | None = None  # a change seen on the scale after the epoch (parcel placed)
+
+    # == reading state ===================================================================================
+    @property
+    def operator(self) -> Operator | None:
+        return self.station.operator
+
+    @property
+    def session(self) -> OrderSession | None:
+        return self.station.active
+
+    def subscribe(self, fn: Callable[[Change], None]) -> None:
+        self._listeners.append(fn)
+
+    def blockers(self) -> list[str]:
+        s = self.session
+        return words.blockers(s, self.language) if s is not None else []
+
+    def step_name(self) -> str:
+        s = self.session
+        return words.step_name(s.step, self.language) if s is not None else ""
+
+    def time_on_step_s(self) -> float | None:
+        s = self.session
+        if s is None or s.step is None or s.step not in s.times:
+            return None
+        return s.times[s.step].duration_s(self.mono_ns())
+
+    def weight_view(self) -> WeightView:
+        s = self.session
+        exp, tol = s.expected_weight if s is not None else (None, None)
+        usable = self._usable_weight()
+        r = self._reading
+        rec = s.weight.grams if s is not None and s.weight is not None else None
+        inside = usable is not None and (exp is None or abs(usable - exp) <= (tol or 0))
+        return WeightView(r[0] if r else None, bool(r and r[1]), usable is not None, inside, exp, tol, rec)
+
+    def queue_items(self) -> list[PickList]:
+        return list(self.queue)
+
+    # == notifications ===================================================================================
+    def _done(self, outcome: Outcome, changes: Change, feedback: Feedback | None | bool = False, *,
+              cls: type[Result] = Result, verdict: ScanVerdict | None = None, **kw: Any) -> Result:
+        """Finish a use case: set the feedback (False: leave it), tell the subscribers, return the result."""
+        if feedback is not False:
+            self.feedback = feedback  # type: ignore[assignment]
+            changes |= Change.FEEDBACK
+        res = cls(outcome=outcome, changes=changes, feedback=self.feedback, verdict=verdict, **kw)
+        self._emit(changes)
+        return res
+
+    def _emit(self, changes: Change) -> None:
+        if not changes:
+            return
+        for fn in list(self._listeners):
+            try:
+                fn(changes)
+            except Exception:
+                log.exception("controller listener failed")
+
+    def _refuse(self, en: str, zh: str, level: Level = Level.HINT, changes: Change = Change.NONE,
+                cls: type[Result] = Result, **kw: Any) -> Result:
+        return self._done(Outcome.REFUSED, changes, say(level, en, zh), cls=cls, **kw)
+
+    def _state(self) -> tuple[str | None, Step | None]:
+        s = self.session
+        return (s.order_id if s else None, s.step if s else None)
+
+    def _after(self, before: tuple[str | None, Step | None]) -> Change:
+        """Changes implied by a move of order or step; a new parcel context clears the scale."""
+        now = self._state()
+        ch = Change.NONE
+        if now[0] != before[0]:
+            ch |= Change.ORDER | Change.STEP | Change.LINES | Change.WEIGHT
+            self._new_parcel()
+        elif now[1] != before[1]:
+            ch |= Change.STEP | Change.LINES
+            if now[1] == Step.WEIGH:
+                self._new_parcel()
+                ch |= Change.WEIGHT
+        return ch
+
+    # == session =========================================================================================
+    def badge_scanned(self, code: str) -> Result:
+        self.pending_badge = code.strip()
+        return self._done(Outcome.ASKED, Change.SESSION, None)
+
+    def login(self, badge: str, pin: str) -> Result:
+        badge = (badge or "").strip()
+        if self.operator is not None:
+            self.logout()
+        if not badge or not pin:
+            return self._refuse("Badge and PIN are both needed.", "工牌和密码都需要。", Level.ERROR)
+        op = self.station.login(badge, pin)
+        self.pending_badge = None
+        if op is None:
+            return self._refuse("Badge or PIN not recognised.", "工牌或密码不正确。", Level.ERROR)
+        self.prompt = None
+        before = self._state()
+        resumed = self._resume_for(op)
+        self.screen = Screen.WORK if resumed else Screen.CHECK
+        ch = Change.SESSION | Change.SCREEN | Change.PROMPT | self._after(before)
+        return self._done(Outcome.DONE, ch, None)
+
+    def _resume_for(self, op: Operator) -> list[OrderSession]:
+        """Orders this operator left open: interrupted by a restart, or suspended by their own logout."""
+        life = [EventType.STEP_STARTED, EventType.STEP_RESUMED, EventType.STEP_SUSPENDED,
+                EventType.ORDER_COMPLETED, EventType.PICKLIST_RELEASED]
+        last: dict[str, Any] = {}
+        for ev in self.core.events.events(types=life):
+            if ev.order_id:
+                last[ev.order_id] = ev
+        out = []
+        for oid, ev in last.items():
+            if ev.operator_id != op.id or oid in self._finished:
+                continue
+            if ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
+                    ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") == "logout"):
+                pl = self._picklist(oid)
+                if pl is not None and pl.status not in ("cancelled", "done"):
+                    out.append(self.station.open_order(pl))
+        return out
+
+    def logout(self) -> Result:
+        if self.operator is None and self.screen == Screen.LOGIN:
+            return self._done(Outcome.REFUSED, Change.NONE, None)
+        for oid in list(self.station.sessions):
+            s = self.station.sessions[oid]
+            self.station.close_order(oid, reason="logout" if not s.intercepted else "intercepted")
+        self.station.logout()
+        self.screen = Screen.LOGIN
+        self.prompt = None
+        self.pending_badge = None
+        self._printing = None
+        self._new_parcel()
+        return self._done(Outcome.DONE, Change.ALL, None)
+
+    def start_work(self) -> Result:
+        if self.operator is None:
+            return self._refuse("Log in first: scan your badge, then type your PIN.", "请先登录：扫描工牌并输入密码。")
+        return self.show_queue()
+
+    def show_queue(self) -> Result:
+        if self.operator is None:
+            return self._refuse("Log in first: scan your badge, then type your PIN.", "请先登录：扫描工牌并输入密码。")
+        self.screen = Screen.QUEUE
+        self.prompt = None
+        self.refresh_queue()
+        return self._done(Outcome.DONE, Change.SCREEN | Change.PROMPT | Change.QUEUE, False)
+
+    def show_supervisor(self) -> Result:
+        op = self.operator
+        if op is None or not op.is_supervisor:
+            return self._refuse("Supervisors only: the figures need a supervisor badge.", "仅限主管：需要主管工牌。")
+        self.screen = Screen.SUPERVISOR
+        return self._done(Outcome.DONE, Change.SCREEN, None)
+
+    def back(self) -> Result:
+        """Esc / @@BACK: close a prompt, leave an order, or go from the supervisor figures to the queue."""
+        if self.prompt is not None:
+            return self.cancel_prompt()
+        if self.screen == Screen.WORK:
+            return self.leave_order()
+        if self.screen == Screen.SUPERVISOR:
+            return self.show_queue()
+        return self._refuse("Nothing to go back to here.", "这里没有可返回的内容。")
+
+    # == queue and orders ================================================================================
+    def refresh_queue(self) -> None:
+        if self.cache is None:
+            return
+
+        def done(items: Any) -> None:
+            if isinstance(items, Exception):
+                log.error("queue not readable: %s", items)
+                return
+            self._set_queue(items)
+
+        self.run_io(self.cache.open_picklists, done)
+
+    def _set_queue(self, items: list[PickList]) -> None:
+        self.queue = sorted((p for p in items if p.id not in self._finished and p.status not in ("cancelled", "done")),
+                            key=lambda p: (-p.priority, p.order_no))
+        self._emit(Change.QUEUE)
+
+    def _picklist(self, code: str) -> PickList | None:
+        if self.cache is not None:
+            try:
+                pl = self.cache.find_by_code(code) if hasattr(self.cache, "find_by_code") else self.cache.get(code)
+            except Exception:
+                log.exception("cache lookup of %r failed", code)
+                pl = None
+            if pl is not None:
+                return pl
+        return self.station.cached_picklist(code)
+
+    def open_order(self, code: str) -> Result:
+        """Open the order with this id / order number (queue Enter, an order barcode): claim, then work."""
+        if self.operator is None:
+            return self._refuse("Log in first: scan your badge, then type your PIN.", "请先登录：扫描工牌并输入密码。")
+        code = (code or "").strip()
+        s = self.session
+        if s is not None and self.screen == Screen.WORK and code in (s.order_id, s.picklist.order_no):
+            return self._refuse(f"Order {s.picklist.order_no} is already open.", f"订单 {s.picklist.order_no} 已打开。")
+        if code in self.station.sessions:  # open on this station: switch to it
+            return self._activate(self.station.sessions[code])
+        pl = self._picklist(code)
+        if pl is None:
+            return self._refuse(f"No open order with barcode {code}.", f"没有条码为 {code} 的待处理订单。", Level.ERROR)
+        if pl.id in self.station.sessions:
+            return self._activate(self.station.sessions[pl.id])
+        if pl.id in self._finished or pl.status == "done":
+            return self._refuse(f"Order {pl.order_no} is already packed.", f"订单 {pl.order_no} 已包装完成。",
+                                Level.ERROR, Change.QUEUE)
+        if pl.status in ("cancelled", "held"):
+            en, zh = words.status_words(pl.status)
+            self._set_queue([p for p in self.queue if p.id != pl.id])
+            return self._refuse(f"Order {pl.order_no} was {en} by the OMS: do not pick it.",
+                                f"订单 {pl.order_no} {zh}：请勿拣货。", Level.ERROR, Change.QUEUE)
+        if self._opening is not None:
+            return self._refuse("An order is being opened: one moment.", "正在打开订单，请稍候。")
+        if self.sync is None:
+            return self._opened(pl, None)
+        op = self.operator
+        self._opening = pl.id
+        self.run_io(lambda: self.sync.claim(pl.id, op.id), lambda res: self._claimed(pl, op, res))
+        if self._opening is None:  # the claim answered synchronously
+            return Result(outcome=Outcome.DONE, changes=Change.ORDER, feedback=self.feedback)
+        return Result(outcome=Outcome.PENDING, changes=Change.NONE, feedback=self.feedback)
+
+    def _claimed(self, pl: PickList, op: Operator, res: Any) -> None:
+        self._opening = None
+        if self.operator is None or self.operator.id != op.id:
+            return  # logged out meanwhile: nothing opens without its operator
+        if isinstance(res, Exception):
+            self._refuse(f"The order could not be claimed: {res}", f"无法领取订单：{res}", Level.ERROR)
+            return
+        if not res.ok:
+            self.refresh_queue()
+            self._done(Outcome.REFUSED, Change.QUEUE,
+                       say(Level.ERROR, res.message_en, res.message_zh))
+            return
+        self._opened(pl, res)
+
+    def _opened(self, pl: PickList, claim: Any) -> Result:
+        before = self._state()
+        first = Step.PICK if self.station.steps and self.station.steps[0] == Step.PICK else None
+        self.station.open_order(pl, first)
+        self.screen = Screen.WORK
+        self.prompt = None
+        fb = say(Level.INFO, claim.message_en, claim.message_zh) if claim is not None and claim.provisional else None
+        ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
+        return self._done(Outcome.DONE, ch, fb)
+
+    def _activate(self, s: OrderSession) -> Result:
+        before = self._state()
+        self.station.activate(s.order_id)
+        self.screen = Screen.WORK
+        self.prompt = None
+        ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
+        return self._done(Outcome.DONE, ch, say(Level.INFO, f"Switched to order {s.picklist.order_no}.",
+                                                 f"已切换到订单 {s.picklist.order_no}。"))
+
+    def leave_order(self) -> Result:
+        s = self.session
+        if s is None:
+            return self._refuse("No order is open.", "没有打开的订单。")
+        if s.intercepted:
+            self.station.close_order(s.order_id, reason="intercepted")
+            s._append(EventType.PICKLIST_RELEASED, {"reason": "intercepted"})
+            self._finished.add(s.order_id)  # never back in the queue
+        else:
+            self.station.close_order(s.order_id, reason="left")
+        self.last_order_id = s.order_id
+        self._printing = None
+        self.screen = Screen.QUEUE
+        self.prompt = None
+        self._new_parcel()
+        self.refresh_queue()
+        return self._done(Outcome.DONE, Change.SCREEN | Change.ORDER | Change.PROMPT | Change.QUEUE, None)
+
+    def _finish(self, s: OrderSession) -> Change:
+        oid = s.order_id
+        self._finished.add(oid)
+        self.station.close_order(oid)
+        self.last_order_id = oid
+        self._printing = None
+        if self.cache is not None:
+            try:
+                self.cache.set_status(oid, "done", claimed_by=self.core.settings.station.id)
+            except Exception:
+                log.exception("cache: order %s not marked done", oid)
+        self._set_queue([p for p in self.queue if p.id != oid])
+        self.refresh_queue()
+        self.screen = Screen.QUEUE
+        self.prompt = None
+        self._new_parcel()
+        self.feedback = say(Level.OK, f"Order {s.picklist.order_no} is packed. Scan the next order.",
+                            f"订单 {s.picklist.order_no} 已完成。请扫描下一个订单。")
+        return Change.SCREEN | Change.ORDER | Change.STEP | Change.QUEUE | Change.FEEDBACK | Change.PROMPT
+
+    # == scans ===========================================================================================
+    def scan(self, raw: RawScan | str) -> Result:
+        """Every scan is evaluated, also while an error is shown (the scan acknowledges it)."""
+        if not isinstance(raw, RawScan):
+            raw = RawScan(str(raw), ScanSource.HID, None)
+        text = raw.text.strip() if isinstance(raw.text, str) else ""
+        if self.screen == Screen.LOGIN or self.operator is None:
+            if text.startswith("@@"):
+                return self._refuse("Log in first: scan your badge, then type your PIN.",
+                                    "请先登录：扫描工牌并输入密码。")
+            return self.badge_scanned(text)
+        if self.prompt is not None and self.prompt.kind == "override" and not text.startswith("@@"):
+            self.pending_badge = text  # the supervisor's badge for the open override prompt (a credential)
+            return self._done(Outcome.ASKED, Change.PROMPT, False)
+        if self.screen == Screen.WORK and self.session is not None:
+            return self._work_scan(raw)
+        return self._other_scan(raw, text)
+
+    def _other_scan(self, raw: RawScan, text: str) -> Result:
+        """Check, queue and supervisor screens: order barcodes open, action barcodes act or answer."""
+        v = self.station._scan(raw, None)  # one scan, one event, one verdict
+        if v.kind == VerdictKind.ACTION or text.startswith("@@"):
+            act = parse_action(text)
+            name = act.name if act else ""
+            if name == "logout":
+                return self.logout()
+            if name == "back":
+                return self.back()
+            if name == "ack":
+                return self.acknowledge()
+            if name in ("reprint", "reprint_reason") and self.screen == Screen.QUEUE:
+                return self.reprint(act.arg) if act.arg else self.open_prompt("reprint")
+            where = {Screen.CHECK: ("Start work first (Enter).", "请先开始工作（回车）。"),
+                     Screen.SUPERVISOR: ("Back to the queue first (Esc).", "请先返回订单列表（Esc）。")}.get(
+                self.screen, ("No order is open: scan an order's barcode first.", "没有打开的订单：请先扫描订单条码。"))
+            return self._done(Outcome.REFUSED, Change.NONE, say(Level.HINT, *where), verdict=v)
+        if v.kind == VerdictKind.ORDER_SELECTED:
+            oid = v.other_order_id or v.details.get("order_id") or text
+            return self.open_order(oid)
+        if v.kind == VerdictKind.NO_ORDER or v.kind == VerdictKind.OTHER_ORDER:
+            return self._done(Outcome.REFUSED, Change.NONE,
+                              say(Level.ERROR, f"No order is open: scan an order's barcode first ({text}).",
+                                  f"没有打开的订单：请先扫描订单条码（{text}）。"), verdict=v)
+        return self._done(Outcome.REFUSED, Change.NONE, Feedback(Level.ERROR, v.message_en, v.message_zh, v),
+                          verdict=v)
+
+    def _work_scan(self, raw: RawScan) -> Result:
+        s = self.session
+        assert s is not None
+        before = self._state()
+        v = self.station.scan(raw)  # durable event committed before anything is shown
+        if v.kind == VerdictKind.ACTION:
+            return self._work_action(v, before)
+        if v.kind == VerdictKind.ORDER_SELECTED:
+            oid = v.other_order_id or v.details.get("order_id")
+            if oid == s.order_id:
+                return self._done(Outcome.REFUSED, Change.NONE,
+                                  say(Level.HINT, f"Order {s.picklist.order_no} is already open.",
+                                      f"订单 {s.picklist.order_no} 已打开。"), verdict=v)
+            return self.open_order(oid or "")
+        if v.kind == VerdictKind.INTERCEPTED:
+            act = parse_action(v.code or "")
+            if act is not None and act.name in ("back", "cancel"):  # leaving a stopped order is allowed
+                return self.back()
+            return self._done(Outcome.REFUSED, Change.ORDER, words.stop_message(s), verdict=v)
+        ch = Change.LINES | self._after(before)
+        level = Level.OK if v.ok else Level.ERROR
+        return self._done(Outcome.DONE if v.ok else Outcome.REFUSED, ch, Feedback(level, v.message_en,
+                                                                                  v.message_zh, v), verdict=v)
+
+    def _work_action(self, v: ScanVerdict, before: tuple[str | None, Step | None]) -> Result:
+        s = self.session
+        assert s is not None
+        a = v.action
+        act = parse_action(v.code) if v.code else None
+        arg = act.arg if act else None
+        if a == "complete_step":
+            if v.details.get("blocked"):
+                if s.step == Step.LABEL or (s.step == Step.WEIGH and self._weigh_then_print_possible()):
+                    return self.print_paperwork()
+                return self._blocked(v)
+            return self._stepped(before, v)
+        if a == "undo":
+            return self._done(Outcome.DONE, Change.LINES, Feedback(Level.INFO, v.message_en, v.message_zh, v),
+                              verdict=v)
+        handlers: dict[str, Callable[[], Result]] = {
+            "short_pick": lambda: self.open_prompt("short_pick"),
+            "short_reason": lambda: self._short_by_code(arg),
+            "carton": lambda: self.choose_carton(arg or ""),
+            "reprint": lambda: self.open_prompt("reprint"),
+            "reprint_reason": lambda: self.reprint(arg),
+            "gift_confirm": self.confirm_gift,
+            "record_weight": self.record_weight,
+            "print": self.print_paperwork,
+            "override": lambda: self.open_prompt("override"),
+            "back": self.back,
+            "cancel": self.cancel_prompt,
+            "logout": self.logout,
+            "ack": self.acknowledge,
+        }
+        fn = handlers.get(a or "")
+        if fn is None:
+            return self._refuse("That barcode does nothing here.", "此条码在这里无效。")
+        return fn()
+
+    def _blocked(self, v: ScanVerdict | None = None) -> Result:
+        s = self.session
+        assert s is not None
+        b = words.blockers(s, "en")
+        bz = words.blockers(s, "zh")
+        name_en, name_zh = words.step_name(s.step, "en"), words.step_name(s.step, "zh")
+        return self._done(Outcome.BLOCKED, Change.NONE,
+                          say(Level.HINT, f"{name_en} is not finished: " + "; ".join(b),
+                              f"{name_zh} 尚未完成：" + "；".join(bz)), verdict=v)
+
+    def _stepped(self, before: tuple[str | None, Step | None], v: ScanVerdict | None = None) -> Result:
+        s = self.session
+        assert s is not None
+        ch = Change.STEP | Change.LINES | self._after(before)
+        if s.step == Step.DONE:
+            ch |= self._finish(s)
+            return self._done(Outcome.DONE, ch, False, verdict=v)
+        if s.step == Step.LABEL and self._printing is None and not s.label_printed:
+            hint = say(Level.INFO, "Weight done. Now: Label — press F9 to print the label and slip.",
+                       "称重完成。下一步：面单——按 F9 打印面单和装箱单。") if before[1] == Step.WEIGH else None
+            if hint is not None:
+                return self._done(Outcome.DONE, ch, hint, verdict=v)
+        prev = words.step_name(before[1], "en"), words.step_name(before[1], "zh")
+        nxt = words.step_name(s.step, "en"), words.step_name(s.step, "zh")
+        return self._done(Outcome.DONE, ch, say(Level.OK, f"{prev[0]} done. Now: {nxt[0]}.",
+                                                f"{prev[1]}完成。下一步：{nxt[1]}。"), verdict=v)
+
+    # == keys ============================================================================================
+    def key(self, name: str) -> Result:
+        """A key press on the station (F2…F12, Enter, Escape, 1…5, Up, Down)."""
+        if name == "Logout":
+            return self.logout()
+        if self.operator is None:
+            return self._done(Outcome.REFUSED, Change.NONE, False)
+        if name == "Escape":
+            return self.back()
+        if self.screen == Screen.CHECK and name == "Enter":
+            return self.start_work()
+        if self.prompt is not None and self.prompt.kind == "short_pick":
+            if name in ("1", "2", "3", "4"):
+                return self.short_pick(SHORT_REASONS[int(name) - 1])
+            if name in ("Up", "Down"):
+                return self.adjust_found(1 if name == "Up" else -1)
+        if self.prompt is not None and self.prompt.kind == "reprint" and name in ("1", "2", "3", "4"):
+            return self.reprint(REPRINT_REASONS[int(name) - 1])
+        if self.screen == Screen.QUEUE and name == "F12":
+            return self.open_prompt("reprint")
+        if self.screen != Screen.WORK or self.session is None:
+            return self._done(Outcome.REFUSED, Change.NONE, False)
+        if name in ("1", "2", "3", "4", "5"):
+            return self.choose_carton(CARTONS[int(name) - 1].code)
+        keys: dict[str, Callable[[], Result]] = {
+            "F2": lambda: self.open_prompt("short_pick"),
+            "F3": self.confirm_gift,
+            "F4": self.undo,
+            "F8": self.record_weight,
+            "F9": self.print_paperwork,
+            "F10": self.complete_step,
+            "F11": lambda: self.open_prompt("override"),
+            "F12": lambda: self.open_prompt("reprint"),
+        }
+        fn = keys.get(name)
+        return fn() if fn else self._done(Outcome.REFUSED, Change.NONE, False)
+
+    # == steps and exceptions ============================================================================
+    def _need_work(self) -> Result | None:
+        if self.operator is None:
+            return self._refuse("Log in first.", "请先登录。")
+        s = self.session
+        if s is None or self.screen != Screen.WORK:
+            return self._refuse("No order is open: scan an order's barcode first.", "没有打开的订单：请先扫描订单条码。")
+        if s.intercepted:
+            return self._done(Outcome.STOPPED, Change.NONE, words.stop_message(s))
+        return None
+
+    def complete_step(self) -> Result:
+        if (r := self._need_work()) is not None:
+            return r
+        s = self.session
+        assert s is not None
+        if s.step == Step.LABEL:
+            return self.print_paperwork()
+        before = self._state()
+        try:
+            s.complete_step()
+        except StepBlocked:
+            return self._blocked()
+        return self._stepped(before)
+
+    def undo(self) -> Result:
+        if (r := self._need_work()) is not None:
+            return r
+        s = self.session
+        assert s is not None
+        v = s.undo_last()
+        if v is None:
+            return self._refuse("Nothing to undo in this step.", "本步骤没有可撤销的扫描。")
+        return self._done(Outcome.DONE, Change.LINES, Feedback(Level.INFO, v.message_en, v.message_zh, v), verdict=v)
+
+    def open_prompt(self, kind: str) -> Result:
+        if kind == "reprint":
+            oid = self._reprint_order()
+            if oid is None:
+                return self._refuse("Nothing printed yet for this order.", "该订单尚未打印。", cls=ReprintResult)
+            self.prompt = Prompt("reprint")
+            return self._done(Outcome.ASKED, Change.PROMPT,
+                              say(Level.HINT, "Reprint: why? Press 1–4 or scan a reprint reason barcode (recorded).",
+                                  "重打：原因？按 1–4 或扫描重打原因条码（将记录）。"))
+        if (r := self._need_work()) is not None:
+            return r
+        s = self.session
+        assert s is not None
+        if kind == "short_pick":
+            cur = s.current_line() if s.counting_step is not None else None
+            if cur is None:
+                return self._refuse("Short picks are for lines still being picked.", "缺货只适用于正在拣货的行。",
+                                    cls=ShortPickResult)
+            found = s.progress[cur.id].scanned
+            self.prompt = Prompt("short_pick", cur.id, cur.qty, found)
+            return self._done(Outcome.ASKED, Change.PROMPT,
+                              say(Level.HINT, f"Short pick {cur.sku}: found {found} of {cur.qty}. Reason? Press 1–4 "
+                                  "or scan a reason barcode.",
+                                  f"缺货 {cur.sku}：找到 {found}/{cur.qty}。原因？按 1–4 或扫描原因条码。"),
+                              cls=ShortPickResult, line_id=cur.id)
+        if kind == "override":
+            self.prompt = Prompt("override")
+            return self._done(Outcome.ASKED, Change.PROMPT,
+                              say(Level.HINT, "Supervisor: badge, PIN and reason.", "主管：工牌、密码和原因。"),
+                              cls=OverrideResult)
+        return self._refuse("Nothing to ask here.", "这里无需输入。")
+
+    def cancel_prompt(self) -> Result:
+        if self.prompt is None:
+            return self._refuse("Nothing to cancel.", "没有可取消的内容。")
+        self.prompt = None
+        return self._done(Outcome.DONE, Change.PROMPT, None)
+
+    def adjust_found(self, delta: int) -> Result:
+        p = self.prompt
+        if p is None or p.kind != "short_pick":
+            return self._done(Outcome.REFUSED, Change.NONE, False)
+        self.prompt = Prompt(p.kind, p.line_id, p.max_qty, max(0, min(p.max_qty, p.found + delta)))
+        return self._done(Outcome.ASKED, Change.PROMPT, False)
+
+    def _short_by_code(self, reason: str | None) -> Result:
+        if self.prompt is None or self.prompt.kind != "short_pick":
+            return self._refuse("Press F2 (or scan @@SHORT) first, then the reason.", "请先按 F2（或扫描 @@SHORT），再扫原因。",
+                                cls=ShortPickResult)
+        return self.short_pick(reason or "")
+
+    def short_pick(self, reason: str, qty_found: int | None = None) -> ShortPickResult:
+        if (r := self._need_work()) is not None:
+            return r  # type: ignore[return-value]
+        s = self.session
+        assert s is not None
+        p = self.prompt if self.prompt is not None and self.prompt.kind == "short_pick" else None
+        line_id = p.line_id if p else None
+        if line_id is None:
+            cur = s.current_line() if s.counting_step is not None else None
+            line_id = cur.id if cur else None
+        if line_id is None:
+            return self._refuse("Short picks are for lines still being picked.", "缺货只适用于正在拣货的行。",
+                                cls=ShortPickResult)  # type: ignore[return-value]
+        if reason not in SHORT_REASONS:
+            return self._refuse("Choose a reason: 1–4 or a reason barcode.", "请选择原因：1–4 或原因条码。",
+                                cls=ShortPickResult)  # type: ignore[return-value]
+        found = qty_found if qty_found is not None else (p.found if p else s.progress[line_id].scanned)
+        try:
+            s.short_pick(line_id, reason, found)
+        except (ValueError, StepBlocked) as exc:
+            return self._refuse(f"Short pick not recorded: {exc}", f"缺货未记录：{exc}", Level.ERROR,
+                                cls=ShortPickResult)  # type: ignore[return-value]
+        self.prompt = None
+        ln = s.picklist_lines[line_id]
+        rn = words.SHORT_REASON_NAMES[reason]
+        return self._done(Outcome.DONE, Change.LINES | Change.PROMPT | Change.WEIGHT,
+                          say(Level.INFO, f"Short pick recorded: {ln.sku} found {found} of {ln.qty} ({rn[0]}).",
+                              f"已记录缺货：{ln.sku} 找到 {found}/{ln.qty}（{rn[1]}）。"),
+                          cls=ShortPickResult, line_id=line_id, qty_found=found, reason=reason)  # type: ignore[return-value]
+
+    def confirm_gift(self) -> GiftResult:
+        if (r := self._need_work()) is not None:
+            return r  # type: ignore[return-value]
+        s = self.session
+        assert s is not None
+        ln = next((x for x in s.picklist.walking_order() if x.gift and not s.gift_ok(x.id)), None)
+        if ln is None:
+            return self._refuse("No gift or insert is waiting.", "没有待确认的赠品/附件。", cls=GiftResult)  # type: ignore[return-value]
+        s.confirm_gift(ln.id)
+        return self._done(Outcome.DONE, Change.LINES, say(Level.OK, f"Gift/insert confirmed: {ln.name or ln.sku}",
+                                                          f"已确认赠品/附件：{ln.name or ln.sku}"),
+                          cls=GiftResult, line_id=ln.id)  # type: ignore[return-value]
+
+    def choose_carton(self, code: str) -> Result:
+        if (r := self._need_work()) is not None:
+            return r
+        s = self.session
+        assert s is not None
+        carton = next((c for c in CARTONS if c.code == code), None)
+        if carton is None:
+            return self._refuse("Unknown carton.", "未知纸箱。")
+        if s.step != Step.PACK:
+            return self._refuse(f"Cartons are chosen at the Pack step (now: {words.step_name(s.step)}).",
+                                f"纸箱在包装步骤选择（当前：{words.step_name(s.step, 'zh')}）。")
+        s.choose_carton(carton.code)
+        return self._done(Outcome.DONE, Change.LINES, say(Level.OK, f"Carton {carton.label}", f"纸箱 {carton.label}"))
+
+    # -- weighing --------------------------------------------------------------------------------------
+    def _new_parcel(self) -> None:
+        """A new parcel context (order opened/switched/left, weigh step entered): old readings never count."""
+        self._reading = None
+        self._epoch = self.mono_ns()
+        self._placed_at = None
+
+    def on_weight(self, grams: float, stable: bool) -> Result:
+        t = self.mono_ns()
+        prev = self._reading
+        if self._placed_at is None and t >= self._epoch and (
+                not stable or grams <= EMPTY_SCALE_G or (prev is not None and abs(prev[0] - grams) > 1.0)):
+            self._placed_at = t  # the scale moved after this parcel's weighing began: it was placed
+        self._reading = (float(grams), bool(stable), t)
+        return self._done(Outcome.DONE, Change.WEIGHT, False)
+
+    def _usable_weight(self) -> float | None:
+        r = self._reading
+        if r is None or self._placed_at is None:
+            return None
+        grams, stable, t = r
+        if not stable or grams <= EMPTY_SCALE_G or t < self._placed_at:
+            return None
+        return grams
+
+    def _weigh_then_print_possible(self) -> bool:
+        s = self.session
+        return s is not None and s.step == Step.WEIGH and (
+            (s.weight is not None and (s.weight.ok or s.weight_overridden)) or self._usable_weight() is not None)
+
+    def record_weight(self) -> Result:
+        if (r := self._need_work()) is not None:
+            return r
+        s = self.session
+        assert s is not None
+        if s.step != Step.WEIGH:
+            return self._refuse(f"The parcel is weighed at the Weigh step (now: {words.step_name(s.step)}).",
+                                f"包裹在称重步骤称重（当前：{words.step_name(s.step, 'zh')}）。")
+        g = self._usable_weight()
+        if g is None:
+            return self._refuse("Put the parcel on the scale and wait for a steady weight.",
+                                "请将包裹放上秤，等待读数稳定。", changes=Change.WEIGHT)
+        chk = s.record_weight(g)
+        if chk.ok:
+            return self._done(Outcome.DONE, Change.WEIGHT, say(
+                Level.OK, f"Weight OK: {g:.0f} g. F9 prints the label (F10 goes on).",
+                f"重量正确：{g:.0f} 克。按 F9 打印面单（F10 继续）。"))
+        return self._done(Outcome.REFUSED, Change.WEIGHT, say(
+            Level.ERROR, f"Weight {g:.0f} g is outside {chk.expected_g or 0:.0f} ± {chk.tolerance_g or 0:.0f} g: "
+            "check the parcel, or a supervisor accepts it (F11).",
+            f"重量 {g:.0f} 克超出 {chk.expected_g or 0:.0f} ± {chk.tolerance_g or 0:.0f} 克：请检查包裹，或由主管放行（F11）。"))
+
+    def override(self, badge: str, pin: str, reason: str) -> OverrideResult:
+        if (r := self._need_work()) is not None:
+            return r  # type: ignore[return-value]
+        s = self.session
+        assert s is not None
+        sup = self.core.operators.authenticate((badge or "").strip(), pin or "")
+        if sup is None or not sup.is_supervisor:
+            return self._refuse("Not a supervisor badge/PIN: nothing overridden.", "不是主管工牌/密码：未放行。",
+                                Level.ERROR, cls=OverrideResult)  # type: ignore[return-value]
+        reason = (reason or "").strip() or "-"
+        if s.step == Step.WEIGH:
+            if s.weight is None:
+                return self._refuse("Record the weight first (F8): the override accepts a recorded weight.",
+                                    "请先记录重量（F8）：放行针对已记录的重量。", cls=OverrideResult)  # type: ignore[return-value]
+            what, line_id = "weight_mismatch", None
+        elif s.counting_step is not None and s.current_line() is not None:
+            what, line_id = "force_line", s.current_line().id  # type: ignore[union-attr]
+        else:
+            return self._refuse("Nothing to override at this step.", "本步骤无需放行。", cls=OverrideResult)  # type: ignore[return-value]
+        s.override(sup, what, reason, line_id=line_id)
+        self.prompt = None
+        return self._done(Outcome.DONE, Change.LINES | Change.WEIGHT | Change.PROMPT,
+                          say(Level.OK, f"Supervisor {sup.name} accepted it ({reason}).",
+                              f"主管 {sup.name} 已放行（{reason}）。"),
+                          cls=OverrideResult, what=what, supervisor_id=sup.id)  # type: ignore[return-value]
+
+    # -- paperwork -------------------------------------------------------------------------------------
+    def print_paperwork(self) -> PrintResult:
+        """F9: the label and slip from packed quantities, after the OMS said the order still ships.
+        At the Weigh step it records a steady weight and completes the step first."""
+        if (r := self._need_work()) is not None:
+            return r  # type: ignore[return-value]
+        s = self.session
+        assert s is not None
+        before = self._state()
+        if s.step == Step.WEIGH:
+            if s.weight is None and self._usable_weight() is not None:
+                rec = self.record_weight()
+                if rec.outcome != Outcome.DONE:
+                    return rec  # type: ignore[return-value]
+            if s.blockers():
+                return self._blocked()  # type: ignore[return-value]
+            s.complete_step()
+            self._emit(self._after(before))
+        if s.step != Step.LABEL:
+            b = words.blockers(s, "en")
+            return self._refuse(f"Labels print at the Label step; first: {'; '.join(b)}",
+                                f"面单在面单步骤打印；请先：{'；'.join(words.blockers(s, 'zh'))}",
+                                cls=PrintResult)  # type: ignore[return-value]
+        if self._printing == s.order_id:
+            return self._refuse("Printing… the label comes out in a moment.", "正在打印……面单马上出来。",
+                                cls=PrintResult)  # type: ignore[return-value]
+        if not s.label_allowed:
+            return self._blocked()  # type: ignore[return-value]
+        if s.order_id in self._jobs:  # already submitted: the spool owns it now
+            return self._job_state(s, self._jobs[s.order_id][0])  # type: ignore[return-value]
+        packed = packed_picklist(s)
+        op = self.operator
+        sync, spool = self.sync, self.spool
+        self._printing = s.order_id
+
+        def work() -> tuple:
+            ship = sync.check_shippable(packed.id) if sync is not None else None
+            if ship is not None and not ship.ok:
+                return ("stopped", ship)
+            if spool is None:
+                return ("queued", None, None)
+            label = spool.submit_label(packed, op.id if op else None)
+            slip = spool.submit_slip(packed, op.id if op else None)
+            return ("queued", label, slip)
+
+        result: list[PrintResult] = []
+        self.run_io(work, lambda res: result.append(self._submitted(s, packed, res)))
+        if result:
+            return result[0]
+        return self._done(Outcome.PENDING, Change.PRINTING,
+                          say(Level.INFO, "Checking the order with the OMS, then printing…",
+                              "正在向 OMS 核对订单，然后打印……"), cls=PrintResult)  # type: ignore[return-value]
+
+    def _submitted(self, s: OrderSession, packed: PickList, res: Any) -> PrintResult:
+        self._printing = None
+        self.pump()
+        if self.station.sessions.get(s.order_id) is not s:
+            return PrintResult(outcome=Outcome.REFUSED, changes=Change.NONE)  # the order was left meanwhile
+        if isinstance(res, Exception):
+            return self._refuse(f"Printing failed: {res}. Press F9 to try again.",
+                                f"打印失败：{res}。按 F9 重试。", Level.ERROR, cls=PrintResult)  # type: ignore[return-value]
+        if res[0] == "stopped":
+            ship = res[1]
+            if s.intercepted is None:
+                s.mark_intercepted(ship.status, ship.reason or "")
+            return self.intercepted(s.order_id)  # type: ignore[return-value]
+        _, label, slip = res
+        s._append(PAPERWORK, {"label_job": label, "slip_job": slip, "lines": content(packed),
+                              "units": packed.units})
+        if label is None:  # no printers at this station: the step ends here
+            s.label_printed = True
+            return self._complete_label(s, None, None)  # type: ignore[return-value]
+        self._jobs[s.order_id] = (label, slip)
+        return self._job_state(s, label)  # type: ignore[return-value]
+
+    def _job_state(self, s: OrderSession, label_job: str) -> Result:
+        job = self.spool.job(label_job) if self.spool is not None else None
+        return self.on_print_update(job) if job else self._done(Outcome.PENDING, Change.PRINTING, False,
+                                                                cls=PrintResult)
+
+    def on_print_update(self, job: dict | None) -> Result:
+        """A print job changed state (spool callback, delivered on this thread)."""
+        self.pump()
+        if not job:
+            return Result(outcome=Outcome.DONE, changes=Change.NONE)
+        oid = job.get("order_id")
+        s = self.station.sessions.get(oid) if oid else None
+        jobs = self._jobs.get(oid or "")
+        if s is None or jobs is None or job.get("job_id") != jobs[0]:
+            if job.get("state") in ("held", "failed") and self.screen == Screen.WORK:
+                msg = (job.get("message_en") or "The printer needs attention.",
+                       job.get("message_zh") or "打印机需要处理。")
+                return self._done(Outcome.HELD, Change.PRINTING, say(Level.ERROR, *msg))
+            return Result(outcome=Outcome.DONE, changes=Change.NONE)
+        state = job.get("state")
+        if state == "done":
+            s.label_printed = True  # the spool's label_printed event follows this notification
+            return self._complete_label(s, jobs[0], jobs[1])
+        if state in ("held", "failed"):
+            en = job.get("message_en") or "The label printer needs attention."
+            zh = job.get("message_zh") or "面单打印机需要处理。"
+            if state == "held":
+                en += " The label prints by itself when the printer is ready: stay with this parcel."
+                zh += " 打印机就绪后面单会自动打印：请留在此包裹旁。"
+            else:
+                self._jobs.pop(s.order_id, None)  # F9 submits it again
+                en += " Press F9 to print again."
+                zh += " 按 F9 重新打印。"
+            return self._done(Outcome.HELD, Change.PRINTING, say(Level.ERROR, en, zh), cls=PrintResult,
+                              label_job=jobs[0], slip_job=jobs[1])
+        return self._done(Outcome.PENDING, Change.PRINTING, say(Level.INFO, "Printing the label and slip…",
+                                                                "正在打印面单和装箱单……"),
+                          cls=PrintResult, label_job=jobs[0], slip_job=jobs[1])
+
+    def _complete_label(self, s: OrderSession, label: str | None, slip: str | None) -> PrintResult:
+        before = (s.order_id, s.step)
+        if self.session is not s:
+            self.station.activate(s.order_id)
+        try:
+            s.complete_step()
+        except StepBlocked:
+            return self._blocked()  # type: ignore[return-value]
+        self._jobs.pop(s.order_id, None)
+        res = self._stepped(before)
+        return PrintResult(outcome=res.outcome, changes=res.changes, feedback=res.feedback, label_job=label,
+                           slip_job=slip)
+
+    def _reprint_order(self) -> str | None:
+        oid = self.session.order_id if self.session is not None and self.screen == Screen.WORK else self.last_order_id
+        if oid is None or self.spool is None:
+            return None
+        labels = [j for j in self.spool.jobs(order_id=oid) if j.get("kind") == "label"]
+        return oid if labels else None
+
+    def reprint(self, reason: str | None) -> ReprintResult:
+        """An audited reprint of the order's last label (who, why); a held job answers plainly."""
+        if self.operator is None:
+            return self._refuse("Log in first.", "请先登录。", cls=ReprintResult)  # type: ignore[return-value]
+        oid = self._reprint_order()
+        if oid is None:
+            return self._refuse("Nothing printed yet for this order.", "该订单尚未打印。",
+                                cls=ReprintResult)  # type: ignore[return-value]
+        reason = (reason or "").strip()
+        if not reason:
+            return self._refuse("A reprint needs a reason (1–4 or a reason barcode).", "重打需要原因（1–4 或原因条码）。",
+                                cls=ReprintResult)  # type: ignore[return-value]
+        label = [j for j in self.spool.jobs(order_id=oid) if j.get("kind") == "label"][-1]  # type: ignore[union-attr]
+        self.prompt = None
+        if label.get("state") in ("queued", "sending", "held"):
+            return self._refuse("The label has not come out yet: it prints by itself when the printer is ready "
+                                "(paper, cover). No reprint needed.",
+                                "面单尚未打印：打印机就绪（纸张、盖子）后会自动打印，无需重打。",
+                                Level.HINT, Change.PROMPT, cls=ReprintResult)  # type: ignore[return-value]
+        try:
+            new = self.spool.reprint(label["job_id"], self.operator.id, reason)  # type: ignore[union-attr]
+        except (ValueError, KeyError) as exc:
+            log.info("reprint refused: %s", exc)
+            return self._refuse("The label cannot be reprinted right now: it prints when the printer is ready.",
+                                "面单现在无法重打：打印机就绪后会打印。", Level.HINT, Change.PROMPT,
+                                cls=ReprintResult)  # type: ignore[return-value]
+        return self._done(Outcome.DONE, Change.PROMPT | Change.PRINTING,
+                          say(Level.OK, "Reprint queued (recorded with your name and reason).",
+                              "已加入重打队列（已记录操作员和原因）。"), cls=ReprintResult, job_id=new)  # type: ignore[return-value]
+
+    # -- news from other threads -----------------------------------------------------------------------
+    def pump(self) -> Change:
+        """Apply events other threads committed (sync, printing); stop an order the OMS intercepted."""
+        evs = self.station.drain()
+        ch = Change.NONE
+        s = self.session
+        for ev in evs:
+            if s is not None and ev.order_id == s.order_id:
+                ch |= Change.LINES | Change.ORDER
+                if ev.type == EventType.ORDER_INTERCEPTED:
+                    self.feedback = words.stop_message(s)
+                    self.prompt = None
+                    ch |= Change.FEEDBACK | Change.PROMPT
+        self._emit(ch)
+        return ch
+
+    def intercepted(self, order_id: str, status: str = "cancelled", reason: str = "") -> InterceptResult:
+        """The OMS cancelled or held an order (or gave it to another station)."""
+        self.pump()
+        s = self.station.sessions.get(order_id)
+        if s is None:
+            self._set_queue([p for p in self.queue if p.id != order_id])
+            self.refresh_queue()
+            return InterceptResult(outcome=Outcome.DONE, changes=Change.QUEUE, order_id=order_id, status=status)
+        if s.intercepted is None:
+            s.mark_intercepted(status, reason or status)
+        self.prompt = None
+        self._printing = None
+        fb = words.stop_message(s) if self.session is s else self.feedback
+        return self._done(Outcome.STOPPED, Change.ORDER | Change.LINES | Change.PROMPT | Change.QUEUE, fb,
+                          cls=InterceptResult, order_id=order_id, status=s.intercepted[0] if s.intercepted else status,
+                          put_back=words.put_back_list(s))  # type: ignore[return-value]
+
+    def on_sync(self, kind: str, data: dict | None) -> Result:
+        data = data or {}
+        if kind == "picklists_changed":
+            if self.screen == Screen.QUEUE:
+                self.refresh_queue()
+            return Result(outcome=Outcome.DONE, changes=Change.QUEUE)
+        if kind in ("order_cancelled", "claim_lost"):
+            return self.intercepted(data.get("order_id", ""),
+                                    "cancelled" if kind == "order_cancelled" else "claimed_elsewhere",
+                                    "cancelled by the OMS" if kind == "order_cancelled" else "claimed elsewhere")
+        return Result(outcome=Outcome.DONE, changes=Change.NONE)
+
+    def acknowledge(self) -> Result:
+        fb = self.feedback
+        if fb is None or not fb.locked:
+            return self._done(Outcome.DONE, Change.NONE, False)
+        s = self.session
+        if fb.level == Level.STOP and s is not None and s.intercepted:
+            return self._done(Outcome.DONE, Change.FEEDBACK, False)  # a stopped order stays stopped on screen
+        return self._done(Outcome.DONE, Change.FEEDBACK, None)

@@ -1,0 +1,378 @@
+"""The station flow on the controller, without Qt: each defect seen in the demo (issue 12) as a floor
+scenario, driven through the same use cases the screens call."""
+
+from __future__ import annotations
+
+import pytest
+from floor_kit import Floor, simple_order
+
+from app.events import EventType
+from app.workflow import Step
+from floor import Change, Level, Outcome, Screen
+from floor.controller import PAPERWORK
+
+
+@pytest.fixture
+def floor(settings):
+    f = Floor(settings, [simple_order(1001), simple_order(1002, gift=True), simple_order(1003, (1,))])
+    yield f
+    f.close()
+
+
+def at_queue(f: Floor, badge="K-001", pin="2222"):
+    f.login(badge, pin)
+    f.ctl.key("Enter")
+    assert f.ctl.screen == Screen.QUEUE
+
+
+def test_1_logout_on_a_finished_order_lands_on_login_and_nothing_opens_without_an_operator(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    assert floor.ctl.screen == Screen.QUEUE
+    floor.ctl.scan("@@LOGOUT")
+    assert floor.ctl.screen == Screen.LOGIN and floor.ctl.operator is None
+    n = floor.core.events.count()
+    r = floor.ctl.scan("SO-1001")  # an order barcode at the login screen is only a badge candidate
+    assert r.outcome == Outcome.ASKED and floor.ctl.session is None
+    assert floor.ctl.open_order("SO-1001").outcome == Outcome.REFUSED
+    assert floor.ctl.key("F10").outcome == Outcome.REFUSED
+    assert floor.core.events.count() == n and floor.oms.claims == ["SO-1003"]
+    floor.login()
+    assert floor.ctl.screen == Screen.CHECK  # not straight into an order
+
+
+def test_1b_logout_mid_order_keeps_it_for_the_same_operator_only(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("ITEM-001")
+    floor.ctl.key("Logout")
+    assert floor.ctl.screen == Screen.LOGIN and not floor.station.sessions
+    sus = floor.core.events.last(EventType.STEP_SUSPENDED)
+    assert sus.payload["reason"] == "logout" and sus.operator_id == "op-k1"
+    floor.login("S-001", "999999")  # another operator: not dropped into someone else's order
+    assert floor.ctl.screen == Screen.CHECK
+    floor.ctl.logout()
+    floor.login()
+    assert floor.ctl.screen == Screen.WORK and floor.ctl.session.order_id == "SO-1001"
+    assert floor.ctl.session.progress["L1"].scanned == 1
+
+
+def test_2_supervisor_screen_has_a_way_back(floor):
+    floor.login("S-001", "999999")
+    floor.ctl.key("Enter")
+    assert floor.ctl.show_supervisor().outcome == Outcome.DONE
+    floor.ctl.key("Escape")
+    assert floor.ctl.screen == Screen.QUEUE
+    floor.ctl.show_supervisor()
+    floor.ctl.scan("@@BACK")
+    assert floor.ctl.screen == Screen.QUEUE
+    floor.ctl.show_supervisor()
+    floor.ctl.scan("@@LOGOUT")
+    assert floor.ctl.screen == Screen.LOGIN
+
+
+def test_2b_packers_do_not_see_the_supervisor_figures(floor):
+    at_queue(floor)
+    assert floor.ctl.show_supervisor().outcome == Outcome.REFUSED and floor.ctl.screen == Screen.QUEUE
+
+
+def test_3_a_line_short_picked_to_0_is_not_printed_as_shipped(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")  # L1 x2, L2 x1
+    floor.ctl.scan("ITEM-001")
+    floor.ctl.scan("ITEM-001")
+    assert floor.ctl.key("F2").outcome == Outcome.ASKED
+    floor.ctl.key("Down")  # found 0 (already 0)
+    r = floor.ctl.scan("@@REASON:NOT_FOUND")
+    assert r.outcome == Outcome.DONE and r.qty_found == 0 and r.reason == "not_found"
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    label = next(j for j in floor.spool.jobs_ if j["kind"] == "label")
+    printed = floor.spool.printed[label["job_id"]]
+    assert [(ln.sku, ln.qty) for ln in printed.lines] == [("SKU-001", 2)]
+    assert printed.units == 2
+    from hardware.printing.label import build_label
+
+    text = build_label(printed).decode("latin-1")
+    assert "SKU-002" not in text and "2 units" in text
+    ev = floor.core.events.last(PAPERWORK)
+    assert ev.payload["lines"] == [{"line_id": "L1", "sku": "SKU-001", "qty": 2}] and ev.payload["units"] == 2
+
+
+def test_4_the_right_item_scanned_while_the_red_panel_is_up_is_counted(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    r = floor.ctl.scan("SIB-001")
+    assert r.feedback.level == Level.ERROR and r.verdict.kind == "sibling_variant"
+    r = floor.ctl.scan("ITEM-001")
+    assert r.verdict.kind == "accepted" and floor.ctl.session.progress["L1"].scanned == 1
+    assert not floor.ctl.feedback.locked
+
+
+def test_5_nothing_of_a_previous_order_or_operator_is_shown(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    assert "packed" in floor.ctl.feedback.en  # on the queue
+    floor.ctl.scan("SO-1001")
+    assert floor.ctl.feedback is None  # the next order starts clean
+    floor.ctl.scan("@@LOGOUT")
+    assert floor.ctl.feedback is None
+    floor.login()
+    assert floor.ctl.feedback is None
+
+
+def test_6_the_previous_parcels_weight_never_counts_for_the_next(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    floor.ctl.scan("SO-1001")
+    floor.to_step(Step.PACK)
+    floor.ctl.key("1")
+    floor.ctl.on_weight(300, True)  # the old parcel still on the scale, stable
+    floor.ctl.key("F10")
+    assert floor.ctl.session.step == Step.WEIGH
+    floor.ctl.on_weight(300, True)
+    wv = floor.ctl.weight_view()
+    assert not wv.usable and not wv.in_tolerance
+    assert floor.ctl.key("F8").outcome == Outcome.REFUSED and floor.ctl.session.weight is None
+    floor.ctl.on_weight(0, True)  # taken off, the new parcel placed
+    floor.ctl.on_weight(290, False)
+    assert not floor.ctl.weight_view().usable
+    floor.ctl.on_weight(301, True)
+    assert floor.ctl.weight_view().in_tolerance
+    assert floor.ctl.key("F8").outcome == Outcome.DONE and floor.ctl.session.weight.grams == 301
+
+
+def test_6b_the_tick_shows_only_inside_tolerance(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.to_step(Step.WEIGH)
+    floor.weigh(900)  # expected 300 ± 20
+    wv = floor.ctl.weight_view()
+    assert wv.usable and not wv.in_tolerance
+
+
+def test_7_a_finished_order_leaves_the_queue_at_once_online_or_offline(floor):
+    at_queue(floor)
+    for oid, online in (("SO-1003", True), ("SO-1001", False)):
+        floor.oms.online = online
+        floor.ctl.scan(oid)
+        floor.to_step(Step.LABEL)
+        floor.ctl.key("F9")
+        assert floor.ctl.screen == Screen.QUEUE
+        assert oid not in [p.id for p in floor.ctl.queue]
+        r = floor.ctl.open_order(oid)  # Enter on it (were it still listed) does not reopen it
+        assert r.outcome == Outcome.REFUSED and floor.ctl.screen == Screen.QUEUE
+    # the OMS list refresh says "claimed" again before the events reached it: still not in the queue
+    pl = floor.cache.get("SO-1003")
+    import dataclasses
+
+    floor.cache.upsert([(dataclasses.replace(pl, status="claimed"), None)])
+    floor.ctl.refresh_queue()
+    assert "SO-1003" not in [p.id for p in floor.ctl.queue]
+
+
+def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.spool.paper = False
+    r = floor.ctl.key("F9")
+    assert r.outcome == Outcome.HELD and floor.ctl.screen == Screen.WORK
+    assert "paper out" in r.feedback.en and floor.ctl.session.step == Step.LABEL
+    assert floor.ctl.scan("@@COMPLETE").outcome != Outcome.DONE or floor.ctl.session.step == Step.LABEL
+    r = floor.ctl.key("F12")  # reprint while held: a plain answer, no exception
+    assert r.outcome == Outcome.ASKED
+    r = floor.ctl.scan("@@REPRINT:DAMAGED")
+    assert r.outcome == Outcome.REFUSED and "prints by itself" in r.feedback.en
+    for job in floor.spool.load_paper():
+        floor.ctl.on_print_update(job)
+    assert floor.ctl.screen == Screen.QUEUE and floor.core.events.last(EventType.ORDER_COMPLETED)
+
+
+def test_9_a_cancelled_order_says_stop_and_what_to_put_back_where(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("ITEM-001")
+    r = floor.ctl.on_sync("order_cancelled", {"order_id": "SO-1001", "reason": "order_cancelled"})
+    assert r.outcome == Outcome.STOPPED and r.put_back[0].qty == 1 and r.put_back[0].bin == "A-01"
+    fb = floor.ctl.feedback
+    assert fb.level == Level.STOP and "1 × SKU-001" in fb.en and "bin A-01" in fb.en
+    assert "order_cancelled" not in fb.en and "order_cancelled" not in " ".join(floor.ctl.blockers())
+    r = floor.ctl.scan("ITEM-001")
+    assert r.verdict.kind == "intercepted" and floor.ctl.feedback.level == Level.STOP
+    floor.ctl.key("Escape")
+    assert floor.ctl.screen == Screen.QUEUE and "SO-1001" not in [p.id for p in floor.ctl.queue]
+
+
+def test_9b_cancelled_at_the_label_check_is_stopped_before_printing(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.oms.cancelled.add("SO-1003")
+    r = floor.ctl.key("F9")
+    assert r.outcome == Outcome.STOPPED and not floor.spool.jobs_
+    assert len(floor.core.events.events(order_id="SO-1003", types=[EventType.ORDER_INTERCEPTED])) == 1
+
+
+def test_10_f8_then_f9_prints_without_an_alarm(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.WEIGH)
+    floor.weigh(100)
+    assert floor.ctl.key("F8").feedback.level == Level.OK
+    r = floor.ctl.key("F9")
+    assert r.feedback.level not in (Level.ERROR, Level.STOP)
+    assert floor.ctl.screen == Screen.QUEUE and floor.core.events.last(EventType.ORDER_COMPLETED)
+
+
+def test_10b_a_blocked_step_is_a_hint_not_an_alarm(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    r = floor.ctl.key("F10")
+    assert r.outcome == Outcome.BLOCKED and r.feedback.level == Level.HINT
+    assert "scan 2 more × SKU-001" in r.feedback.en
+
+
+def test_11_enter_on_the_station_check_starts_work(floor):
+    floor.login()
+    assert floor.ctl.screen == Screen.CHECK
+    r = floor.ctl.key("Enter")
+    assert r.outcome == Outcome.DONE and floor.ctl.screen == Screen.QUEUE and Change.SCREEN in r.changes
+
+
+def test_12_an_order_cancelled_in_the_cache_never_opens(floor):
+    floor.cache.set_status("SO-1002", "cancelled")
+    assert floor.cache.get("SO-1002").status == "cancelled"  # the stored document says so too
+    at_queue(floor)
+    assert "SO-1002" not in [p.id for p in floor.ctl.queue]
+    r = floor.ctl.scan("SO-1002")
+    assert r.outcome == Outcome.REFUSED and floor.ctl.session is None and "cancelled" in r.feedback.en
+    assert "SO-1002" not in floor.oms.claims
+
+
+def test_13_another_open_orders_barcode_switches_to_it(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("ITEM-001")
+    r = floor.ctl.scan("SO-1003")
+    assert r.outcome == Outcome.DONE and floor.ctl.session.order_id == "SO-1003"
+    r = floor.ctl.scan("SO-1001")  # and back, at the same counts
+    assert floor.ctl.session.order_id == "SO-1001" and floor.ctl.session.progress["L1"].scanned == 1
+    assert "Switched" in r.feedback.en
+
+
+def test_14_complete_with_no_order_answers_plainly(floor):
+    at_queue(floor)
+    r = floor.ctl.scan("@@COMPLETE")
+    assert r.outcome == Outcome.REFUSED and "No order is open" in r.feedback.en
+    assert "action_" not in r.feedback.en and "action_" not in r.feedback.zh
+    assert floor.core.events.last(EventType.SCAN).payload["code"] == "@@COMPLETE"
+
+
+def test_action_barcodes_carton_gift_weigh_print_by_scanner_alone(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1002")
+    r = floor.ctl.scan("@@CARTON:M")
+    assert r.outcome == Outcome.REFUSED and "Pack step" in r.feedback.en  # plain answer at the pick step
+    floor.to_step(Step.PACK)
+    floor.ctl.scan("@@CARTON:M")
+    floor.ctl.scan("@@GIFT")
+    assert floor.ctl.session.carton == "M"
+    floor.ctl.scan("@@COMPLETE")
+    assert floor.ctl.session.step == Step.WEIGH
+    floor.weigh(400)
+    floor.ctl.scan("@@WEIGH")
+    floor.ctl.scan("@@PRINT")
+    assert floor.ctl.screen == Screen.QUEUE and floor.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1002"
+
+
+def test_override_and_audited_reprint_are_use_cases_with_typed_results(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.WEIGH)
+    floor.weigh(900)
+    assert floor.ctl.key("F8").feedback.level == Level.ERROR
+    assert floor.ctl.key("F11").outcome == Outcome.ASKED
+    bad = floor.ctl.override("K-001", "2222", "fine")
+    assert bad.outcome == Outcome.REFUSED and bad.what is None
+    ok = floor.ctl.override("S-001", "999999", "box is heavier")
+    assert ok.outcome == Outcome.DONE and ok.what == "weight_mismatch" and ok.supervisor_id == "op-s1"
+    floor.ctl.key("F9")
+    assert floor.ctl.screen == Screen.QUEUE
+    floor.ctl.key("F12")
+    r = floor.ctl.key("2")  # reason 2: unreadable
+    assert r.outcome == Outcome.DONE and r.job_id
+    ev = floor.core.events.last(EventType.REPRINT)
+    assert ev.payload["reason"] == "unreadable" and ev.operator_id == "op-k1"
+
+
+def test_restart_mid_order_resumes_for_its_operator(floor, settings):
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("ITEM-001")
+    f2 = floor.restart()
+    try:
+        f2.login()
+        assert f2.ctl.screen == Screen.WORK and f2.ctl.session.progress["L1"].scanned == 1
+    finally:
+        f2.close()
+
+
+def test_events_from_another_thread_are_applied_on_the_controllers_thread(floor):
+    import threading
+
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    s = floor.ctl.session
+    t = threading.Thread(target=lambda: floor.core.events.append(
+        EventType.ORDER_INTERCEPTED, {"order_id": "SO-1001", "status": "cancelled", "reason": "x"},
+        order_id="SO-1001"))
+    t.start()
+    t.join()
+    assert s.intercepted is None  # not applied on the sync thread
+    ch = floor.ctl.pump()
+    assert s.intercepted is not None and Change.FEEDBACK in ch and floor.ctl.feedback.level == Level.STOP
+
+
+def test_every_use_case_tells_subscribers_what_changed(floor):
+    at_queue(floor)
+    floor.changes.clear()
+    floor.ctl.scan("SO-1001")
+    assert any(Change.ORDER in c for c in floor.changes)
+    floor.changes.clear()
+    floor.ctl.scan("ITEM-001")
+    assert floor.changes and Change.LINES in floor.changes[-1]
+
+
+def test_a_supervisor_badge_scanned_into_the_override_prompt_is_a_credential_not_a_scan(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.WEIGH)
+    floor.weigh(900)
+    floor.ctl.key("F8")
+    n = len(floor.core.events.events(types=[EventType.SCAN]))
+    assert floor.ctl.scan("@@OVERRIDE").outcome == Outcome.ASKED and floor.ctl.prompt.kind == "override"
+    r = floor.ctl.scan("S-001")
+    assert r.outcome == Outcome.ASKED and floor.ctl.pending_badge == "S-001"
+    assert len(floor.core.events.events(types=[EventType.SCAN])) == n + 1  # only the @@OVERRIDE scan
+    assert floor.ctl.override(floor.ctl.pending_badge, "999999", "ok").what == "weight_mismatch"
+    assert floor.ctl.prompt is None
+
+
+def test_escape_closes_a_prompt_before_it_leaves_the_order(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.key("F2")
+    floor.ctl.key("Escape")
+    assert floor.ctl.prompt is None and floor.ctl.screen == Screen.WORK
+    floor.ctl.key("Escape")
+    assert floor.ctl.screen == Screen.QUEUE
+    assert floor.core.events.last(EventType.STEP_SUSPENDED).payload["reason"] == "left"
+    floor.ctl.scan("SO-1001")  # reopened at the same step
+    assert floor.ctl.session.step == Step.PICK and floor.ctl.feedback is None

@@ -1,0 +1,52 @@
+"""A station whose wall clock jumps a day forward or back during an open step: the step's duration and
+the supervisor's step-time figures come from the monotonic clock stored beside UTC."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from floor_kit import Floor, simple_order
+
+from app.stats import figures_from_store
+from app.workflow import Step
+
+DAY_NS = 86_400 * 10**9
+
+
+@pytest.mark.parametrize("jump_ns", [DAY_NS, -DAY_NS])
+def test_a_wall_clock_jump_during_an_open_step_changes_no_duration(settings, monkeypatch, jump_ns):
+    f = Floor(settings, [simple_order(1001)])
+    try:
+        f.login()
+        f.ctl.key("Enter")
+        before_start = time.monotonic_ns()
+        f.ctl.scan("SO-1001")
+        after_start = time.monotonic_ns()
+        s = f.ctl.session
+        assert s.step == Step.PICK
+        f.ctl.scan("ITEM-001")
+        real = time.time_ns
+        monkeypatch.setattr(time, "time_ns", lambda: real() + jump_ns)  # the wall clock is set a day off
+        f.ctl.scan("ITEM-001")
+        f.ctl.scan("ITEM-002")
+        assert abs(f.ctl.time_on_step_s()) < 5
+        before_end = time.monotonic_ns()
+        f.ctl.key("F10")
+        after_end = time.monotonic_ns()
+        assert s.step == Step.VERIFY
+        lo, hi = (before_end - after_start) / 1e9, (after_end - before_start) / 1e9
+        d = s.times[Step.PICK].duration_s()
+        assert lo - 1 <= d <= hi + 1
+        wall = (s.times[Step.PICK].completed_ms - s.times[Step.PICK].started_ms) / 1000
+        assert abs(wall) > 80_000  # UTC alone would have said a day
+
+        day_ms = 86_400_000
+        today = real() // 10**6 // day_ms * day_ms
+        for a, b in ((today - 3 * day_ms, today + 3 * day_ms),  # whole days (the supervisor screen's ranges)
+                     (today - 3 * day_ms + 1, today + 3 * day_ms - 1)):  # any other range
+            fig = figures_from_store(f.core.store, tz="UTC", start=a, end=b, sla=f.settings.sla)
+            pick = fig.steps["pick"]
+            assert pick.n == 1 and lo - 1 <= pick.median_s <= hi + 1, (a, b, pick)
+    finally:
+        f.close()

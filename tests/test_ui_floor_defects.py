@@ -1,0 +1,232 @@
+"""The defects seen in the demo (issue 12), each through the real window: a demo station, scans as key
+bursts through the real wedge filter, keys pressed on the screens."""
+
+from __future__ import annotations
+
+import test_ui_floor
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from test_ui_floor import burst, login, open_order, press, press_digit, unit_code, work_counting_step
+
+from app.events import EventType
+from app.workflow import Step
+from floor import Screen
+from floor.controller import PAPERWORK
+from sync.oms_server.seed import OPERATORS
+
+station = test_ui_floor.station  # the demo-station fixture
+SUPERVISOR_PIN = next(op[4] for op in OPERATORS if op[1] == "S-001")  # the demo OMS's seed
+
+
+def simple(p) -> bool:
+    return p.id not in ("SO-1005", "SO-1013") and not any(ln.lot.required or ln.serial_required for ln in p.lines)
+
+
+def to_weigh(qtbot, win) -> None:
+    s = win.controller.session
+    while s.step in (Step.PICK, Step.VERIFY):
+        work_counting_step(win, s)
+        press(win, Qt.Key.Key_F10)
+    assert s.step == Step.PACK, win.controller.blockers()
+    while win.controller.confirm_gift().outcome.value == "done":
+        pass
+    press_digit(qtbot, win, win.work, Qt.Key.Key_2)  # carton M
+    assert s.carton == "M"
+    press(win, Qt.Key.Key_F10)
+    assert s.step == Step.WEIGH, win.controller.blockers()
+
+
+def weigh(qtbot, win, svc, grams) -> None:
+    svc.scale.settle_to(0)
+    qtbot.waitUntil(lambda: (win.controller.weight_view().grams or 0) < 5, timeout=5000)
+    svc.scale.settle_to(grams)
+    qtbot.waitUntil(lambda: win.controller.weight_view().usable
+                    and abs(win.controller.weight_view().grams - grams) < 1, timeout=8000)
+
+
+def finish(qtbot, win, svc) -> str:
+    s = win.controller.session
+    to_weigh(qtbot, win)
+    weigh(qtbot, win, svc, s.expected_weight[0] or 500)
+    press(win, Qt.Key.Key_F8)
+    press(win, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=15000)
+    assert s.step == Step.DONE
+    return s.order_id
+
+
+def test_1_5_7_14_finished_order_leaves_the_queue_logout_is_clean_and_actions_answer_plainly(qtbot, station):
+    win, svc = station()
+    login(qtbot, win)
+    open_order(qtbot, win, svc, want=simple)
+    done = finish(qtbot, win, svc)
+    # (7) the finished order left the queue at once; Enter opens another order, never the finished one
+    qtbot.waitUntil(lambda: win.queue.model.rowCount() > 0, timeout=5000)
+    assert done not in [p.id for p in win.queue.model.items]
+    assert "packed" in win.queue.message.text()
+    # (14) @@COMPLETE with no order: a plain answer, no raw code
+    burst(win, "@@COMPLETE")
+    assert "No order is open" in win.queue.message.text() and "action_" not in win.queue.message.text()
+    QTest.keyClick(win.queue.view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.work, timeout=10000)
+    assert win.controller.session.order_id != done
+    # (5) nothing of the previous order on the next one
+    assert "packed" not in win.work.panel.text.text() and not win.work.panel.locked
+    # (1) logout mid-order lands on login; an order scanned then opens nothing and claims nothing
+    QTest.keyClick(win.work, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert win.stack.currentWidget() is win.login and win.controller.operator is None
+    claims = len(svc.core.events.events(types=[EventType.PICKLIST_CLAIMED]))
+    other = next(p for p in svc.sync.cache.open_picklists() if simple(p) and p.id != done)
+    win.login.badge.setFocus()
+    burst(win, other.id)
+    assert win.controller.session is None and win.stack.currentWidget() is win.login
+    assert len(svc.core.events.events(types=[EventType.PICKLIST_CLAIMED])) == claims
+    # (5) no "Logging out" after the next login; (1) the same packer gets the order they left back
+    login(qtbot, win)
+    assert "Logging out" not in win.login.message.text() and "Logging out" not in win.work.panel.text.text()
+    assert win.stack.currentWidget() is win.work
+    QTest.keyClick(win.work, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    login(qtbot, win, "P-001", "1111")  # another operator: the station check, not someone else's order
+    assert win.stack.currentWidget() is win.check
+
+
+def test_2_supervisor_screen_has_back_esc_and_logout(qtbot, station):
+    win, svc = station()
+    login(qtbot, win, "S-001", SUPERVISOR_PIN)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
+    QTest.keyClick(win.check.start, Qt.Key.Key_Return)
+    assert win.stack.currentWidget() is win.queue
+    win.queue.supervisor_btn.click()
+    assert win.stack.currentWidget() is win.supervisor
+    assert win.supervisor.back_btn.isVisible() and win.supervisor.logout_btn.isVisible()
+    QTest.keyClick(win.supervisor, Qt.Key.Key_Escape)
+    assert win.stack.currentWidget() is win.queue
+    win.queue.supervisor_btn.click()
+    win.supervisor.back_btn.click()
+    assert win.stack.currentWidget() is win.queue
+    win.queue.supervisor_btn.click()
+    burst(win, "@@LOGOUT")
+    assert win.stack.currentWidget() is win.login and win.controller.operator is None
+
+
+def test_3_a_line_short_picked_to_0_is_not_on_the_label_or_slip(qtbot, station):
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=lambda p: simple(p) and len(p.lines) >= 2)
+    first = s.current_line()
+    press(win, Qt.Key.Key_F2)
+    press_digit(qtbot, win, win.work, Qt.Key.Key_4)  # not found, 0 found
+    assert s.progress[first.id].short_qty == first.qty
+    finish(qtbot, win, svc)
+    paper = svc.core.events.last(PAPERWORK)
+    assert first.id not in [x["line_id"] for x in paper.payload["lines"]]
+    assert paper.payload["units"] == s.picklist.units - first.qty
+    label = svc.spool._row(paper.payload["label_job"])["payload"].decode("gb18030", "replace")
+    assert first.sku not in label and f"{paper.payload['units']} units" in label
+
+
+def test_6_10_weight_of_the_previous_parcel_never_counts_and_f8_f9_prints_without_alarm(qtbot, station):
+    win, svc = station()
+    login(qtbot, win)
+    open_order(qtbot, win, svc, want=simple)
+    finish(qtbot, win, svc)  # its parcel stays on the scale
+    qtbot.waitUntil(lambda: win.queue.model.rowCount() > 0, timeout=5000)
+    s = open_order(qtbot, win, svc, want=simple)
+    to_weigh(qtbot, win)
+    qtbot.wait(300)  # the old parcel's steady reading keeps arriving
+    assert "✓" not in win.work.weight_label.text()
+    press(win, Qt.Key.Key_F8)
+    assert s.weight is None
+    weigh(qtbot, win, svc, s.expected_weight[0] or 500)
+    qtbot.waitUntil(lambda: "✓" in win.work.weight_label.text(), timeout=3000)
+    press(win, Qt.Key.Key_F8)
+    assert s.weight is not None and s.weight.ok and not win.work.panel.locked
+    press(win, Qt.Key.Key_F9)  # (10) no alarm for a missing F10: F9 completes the weigh step and prints
+    assert not win.work.panel.locked
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=15000)
+    assert s.step == Step.DONE
+
+
+def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(qtbot, station):
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=simple)
+    to_weigh(qtbot, win)
+    weigh(qtbot, win, svc, s.expected_weight[0] or 500)
+    press(win, Qt.Key.Key_F8)
+    svc.spool.printers["label_printer"].run_out_of_paper()
+    press(win, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: win.work.panel.locked, timeout=15000)
+    assert win.stack.currentWidget() is win.work and s.step == Step.LABEL
+    assert "paper" in win.work.panel.text.text().lower()
+    press(win, Qt.Key.Key_F12)  # a reprint while the job is held: answered plainly
+    press_digit(qtbot, win, win.work, Qt.Key.Key_1)
+    assert "prints by itself" in win.work.panel.text.text()
+    svc.spool.printers["label_printer"].load_paper()
+    svc.spool.retry_held()
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=15000)
+    assert s.step == Step.DONE
+
+
+def test_9_cancelled_while_worked_says_what_to_put_back_where(qtbot, station):
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=lambda p: p.id == "SO-1005")
+    line = s.current_line()
+    if line.bin_barcode:
+        burst(win, line.bin_barcode)
+    burst(win, unit_code(line))
+    qtbot.waitUntil(lambda: s.intercepted is not None and win.work.panel.locked, timeout=20000)
+    text = win.work.panel.text.text()
+    assert "order_cancelled" not in text and "Put back" in text and line.sku in text and line.bin in text
+    QTest.keyClick(win.work, Qt.Key.Key_Escape)
+    assert win.stack.currentWidget() is win.queue
+    qtbot.wait(300)
+    assert "SO-1005" not in [p.id for p in win.queue.model.items]
+
+
+def test_11_12_13_enter_starts_work_cancelled_orders_never_open_another_order_switches(qtbot, station):
+    win, svc = station()
+    login(qtbot, win)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
+    QTest.keyClick(win.check.start, Qt.Key.Key_Return)  # (11)
+    assert win.stack.currentWidget() is win.queue
+    qtbot.waitUntil(lambda: win.queue.model.rowCount() > 2, timeout=10000)
+    a, b, c = [p for p in win.queue.model.items if simple(p)][:3]
+    svc.sync.cache.set_status(c.id, "cancelled")  # (12)
+    win.queue.view.setFocus()
+    burst(win, c.id)
+    qtbot.wait(300)
+    assert win.stack.currentWidget() is win.queue and "cancelled" in win.queue.message.text()
+    assert svc.sync.cache.get(c.id).status == "cancelled"
+    burst(win, a.id)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.work, timeout=10000)
+    burst(win, b.id)  # (13) another open order's barcode switches to it
+    qtbot.waitUntil(lambda: win.controller.session.order_id == b.id, timeout=10000)
+    assert b.order_no in win.work.order_label.text()
+    burst(win, a.id)
+    qtbot.waitUntil(lambda: win.controller.session.order_id == a.id, timeout=10000)
+    assert win.controller.screen == Screen.WORK
+
+
+def test_the_readme_try_it_names_only_keys_the_screens_have(qtbot, station):
+    import re
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    try_it = text[text.index("### Try it"):text.index("| | |")]
+    win, _svc = station()
+    labels = " ".join(b.text() for b in win.work.buttons.values())
+    labels += " " + " ".join(b.text() for b in (win.queue.logout_btn, win.queue.open_btn))
+    for key in set(re.findall(r"\bF\d+\b", try_it)):
+        assert f"[{key}]" in labels, key
+    assert "Ctrl+L" in try_it and "[Ctrl+L]" in labels
+    assert "[Esc]" in labels
+    for carton in range(1, 6):  # "1–5 chooses the carton"
+        assert win.work.carton.itemText(carton).startswith(f"[{carton}]")
+    assert [b.text()[:3] for b in win.work.prompt.short_buttons] == ["[1]", "[2]", "[3]", "[4]"]
+    assert [b.text()[:3] for b in win.work.prompt.reprint_buttons] == ["[1]", "[2]", "[3]", "[4]"]
+    for name in re.findall(r"\*([A-Z][^*]+)\*", try_it):  # buttons named in italics exist on some screen
+        if name in ("Start work",):
+            assert win.check.start.text() == name
