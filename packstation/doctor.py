@@ -204,7 +204,7 @@ def _printer_fix(uri: str, st) -> str:
 
 # -- OMS ---------------------------------------------------------------------------------------------
 def _oms(s, timeout_s: float) -> list[Finding]:
-    from sync.client import API, OmsClient, OmsError
+    from sync.client import API, OmsAuthError, OmsClient, OmsError
     from sync.outbox import estimate_offset
 
     o = s.oms
@@ -215,6 +215,16 @@ def _oms(s, timeout_s: float) -> list[Finding]:
     try:
         try:
             t0, srv, t1 = client.server_time()
+        except OmsAuthError as exc:  # the OMS is there, and it wants this station's own token
+            where = cred.what if cred is not None else "no token"
+            fix = (f"ask the OMS administrator for this station's token ({s.station.id}): packstation oms-server "
+                   f"token issue --station {s.station.id} --out {o.token_file or 'FILE'}; chmod 600 it"
+                   + ("" if o.token_file else " and set oms.token_file to that file"))
+            out.append(Finding("oms", "ok", f"OMS at {o.url} answers"))
+            out.append(Finding("credentials", "fail", f"OMS refused the station ({where}): {exc}", fix))
+            out.append(Finding("clock", "warn", "clock offset not checked: the OMS answers only a known station",
+                               "fix the credentials, then run packstation doctor again"))
+            return out
         except OmsError as exc:
             out.append(Finding("oms", "fail", f"OMS at {o.url} does not answer: {exc}",
                                f"check the network and oms.url; curl {o.url}{API}/time must answer; "

@@ -100,7 +100,8 @@ def _checks(cfg, monkeypatch, tmp_path):
 
 
 def test_demo_setup_is_ready(tmp_path, oms, printer):
-    cfg = _config(tmp_path, oms_url=oms.url, label=printer.uri)
+    token = oms.write_token_file("ST-01", tmp_path / "oms-token")  # as the demo does for its own station
+    cfg = _config(tmp_path, oms_url=oms.url, label=printer.uri, token_file=str(token))
     r = run_cli("--config", cfg, "doctor", env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
     assert r.returncode == 0, r.stdout + r.stderr
     lines = {ln.split()[1]: ln.split()[0] for ln in r.stdout.splitlines() if ln[:4] in ("OK  ", "WARN", "FAIL")}
@@ -228,3 +229,11 @@ def test_serial_scale_that_is_not_there(tmp_path, oms, printer, monkeypatch):
     open(cfg, "w", encoding="utf-8").write(text)
     f = _checks(cfg, monkeypatch, tmp_path)
     assert f["scale"].level == "fail" and "not there" in f["scale"].what and "devices.scale.device" in f["scale"].fix
+
+
+def test_the_reference_oms_without_this_stations_token_is_a_credentials_fix(tmp_path, oms, printer, monkeypatch):
+    # the reference OMS answers nothing, not even its time, to an unknown station: doctor names the token
+    f = _checks(_config(tmp_path, oms_url=oms.url, label=printer.uri), monkeypatch, tmp_path)
+    assert f["oms"].level == "ok"
+    assert f["credentials"].level == "fail" and "token issue --station ST-01" in f["credentials"].fix
+    assert f["clock"].level == "warn"
