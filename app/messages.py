@@ -53,6 +53,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action_logout": ("Logging out", "正在退出登录"),
     "action_ack": ("Error acknowledged", "错误已确认"),
     "action_unknown": ("Unknown action barcode {code}", "未知操作条码 {code}"),
+    "action_complete_request": ("Complete the step", "完成本步骤"),
     "action_gift": ("Confirm the gift/insert", "确认赠品/附件"),
     "action_record": ("Record the weight", "记录重量"),
     "action_print": ("Print label and slip", "打印面单和装箱单"),

@@ -98,7 +98,9 @@ def _verify(nc, session, others, catalog, find_order, today) -> ScanVerdict:
         action = parsed.name
         # An intercepted order takes no more work: only log out / acknowledge still act.
         if not (session is not None and session.intercepted and action not in ("logout", "ack")):
-            key = "action_undo_nothing" if action == "undo" else "action_" + action.split("_")[0]
+            # the request's own words; "action_complete" (with step and next) is said once the step completes
+            key = {"undo": "action_undo_nothing", "complete_step": "action_complete_request"}.get(
+                action, "action_" + action.split("_")[0])
             return verdict(VerdictKind.ACTION, key, nc, action=action)
     for s in (session, *others):
         if s is not None and nc.text in s.index.order_codes:

@@ -26,3 +26,20 @@ def test_case_and_unknown_names():
 def test_never_raises(text):
     parse_action(text)
     parse_action("@@" + text)
+
+
+def test_every_action_barcode_has_its_own_words_without_an_error_in_the_log(caplog):
+    """Each action's verdict message formats on its own (no "cannot format" line for a missing field)."""
+    import logging
+
+    from app.barcodes import normalise
+    from app.scans import RawScan
+    from app.verdicts import VerdictKind
+    from app.verifier import verify
+
+    for action in ACTIONS.values():
+        with caplog.at_level(logging.ERROR, logger="app.messages"):
+            v = verify(normalise(RawScan(barcode(action), source="test")), None)
+        assert v.kind == VerdictKind.ACTION and v.action == action
+        assert "action_" not in v.message_en and "action_" not in v.message_zh
+    assert not [r for r in caplog.records if "cannot format" in r.getMessage()]
