@@ -10,6 +10,13 @@ import time
 from pathlib import Path
 
 
+def _entry() -> str:
+    """The command-line package (`python -m app`, or `packstation` where the project has one)."""
+    import importlib.util
+
+    return "packstation" if importlib.util.find_spec("packstation") else "app"
+
+
 def _time_until_shown(args: list[str], runs: int = 3) -> float:
     """Median over `runs` of: process start -> the main window (login screen) shown, offscreen."""
     import statistics
@@ -18,7 +25,7 @@ def _time_until_shown(args: list[str], runs: int = 3) -> float:
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        p = subprocess.Popen([sys.executable, "-m", "app", *args], stdout=subprocess.PIPE, env=env, text=True,
+        p = subprocess.Popen([sys.executable, "-m", _entry(), *args], stdout=subprocess.PIPE, env=env, text=True,
                              stderr=subprocess.DEVNULL)
         assert p.stdout is not None
         for line in p.stdout:
