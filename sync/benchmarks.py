@@ -20,10 +20,9 @@ def _core(workdir: Path, station: str = "BENCH"):
 
 
 def _entry() -> str:
-    """The command-line package (`python -m app`, or `packstation` where the project has one)."""
-    import importlib.util
-
-    return "packstation" if importlib.util.find_spec("packstation") else "app"
+    """The command-line package of this source tree: `packstation` where the tree has one, else `app`
+    (not whatever `packstation` the virtualenv finds: that may be another checkout's)."""
+    return "packstation" if (Path(__file__).resolve().parents[1] / "packstation" / "__main__.py").is_file() else "app"
 
 
 def _free_port() -> int:
