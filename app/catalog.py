@@ -127,36 +127,49 @@ class OrderIndex:
         self._siblings = CodeIndex()
         self.styles: dict[str, list[str]] = {}  # style -> line ids
         add = self._lines.add
-        for ln in picklist.walking_order():
-            refs: dict[tuple[int, str], ProductRef] = {}
-            for bc in ln.barcodes:
-                ref = refs.get((bc.qty_per_scan, bc.kind))
-                if ref is None:
-                    ref = refs[(bc.qty_per_scan, bc.kind)] = ProductRef(
-                        ln.sku, ln.name, ln.style, ln.color, ln.size, bc.qty_per_scan, bc.kind, ln.id)
-                add(bc.code, ref)
+        # values are ints (line in walking order, barcode of the line): nothing for the cyclic GC to walk;
+        # the ProductRef is made on the first lookup that finds it, one per line and pack size
+        self._walk = picklist.walking_order()
+        self._refs: dict[tuple[str, int, str], ProductRef] = {}
+        for li, ln in enumerate(self._walk):
+            for bi, bc in enumerate(ln.barcodes):
+                add(bc.code, (li << 16) | bi)
             if ln.bin_barcode:
                 self.bins.setdefault(ln.bin_barcode.strip(), []).append(ln.id)
             if ln.style:
                 self.styles.setdefault(ln.style, []).append(ln.id)
-        for s in picklist.siblings:
-            ref = ProductRef(s.get("sku", ""), s.get("name", ""), s.get("style", ""), s.get("color", ""),
-                             s.get("size", ""))
-            self._siblings.add(s.get("code", ""), ref)
+        for i, s in enumerate(picklist.siblings):
+            self._siblings.add(s.get("code", ""), i)
+        self._sib_refs: dict[int, ProductRef] = {}
         self.order_codes = {picklist.id, picklist.order_no}
 
     def lines(self, keys: Iterable[str]) -> list[ProductRef]:
         for k in keys:
             hit = self._lines.get(k)
             if hit:
-                return hit
+                return [self._ref(v) for v in hit]
         return []
+
+    def _ref(self, v: int) -> ProductRef:
+        ln = self._walk[v >> 16]
+        bc = ln.barcodes[v & 0xFFFF]
+        key = (ln.id, bc.qty_per_scan, bc.kind)
+        ref = self._refs.get(key)
+        if ref is None:
+            ref = self._refs[key] = ProductRef(ln.sku, ln.name, ln.style, ln.color, ln.size, bc.qty_per_scan,
+                                               bc.kind, ln.id)
+        return ref
 
     def sibling(self, keys: Iterable[str]) -> ProductRef | None:
         for k in keys:
             hit = self._siblings.get(k)
             if hit:
-                return hit[0]
+                ref = self._sib_refs.get(hit[0])
+                if ref is None:
+                    s = self.picklist.siblings[hit[0]]
+                    ref = self._sib_refs[hit[0]] = ProductRef(s.get("sku", ""), s.get("name", ""), s.get("style", ""),
+                                                              s.get("color", ""), s.get("size", ""))
+                return ref
         return None
 
 

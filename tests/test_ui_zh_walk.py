@@ -105,12 +105,12 @@ def test_qt_standard_buttons_are_chinese(qtbot, chinese):
 
 
 def test_station_check_status_bar_and_demo_panel_speak_chinese(qtbot, chinese, demo):
+    from pathlib import Path
+
     from ui.demo_panel import DemoPanel
     from ui.screens.check import CheckScreen
     from ui.statusbar import StatusBar
     from ui.tasks import TaskRunner
-
-    from pathlib import Path
 
     data = [demo.settings.station.name, demo.settings.station.id, Path(demo.settings.devices.camera.device).name]
     check = CheckScreen(demo, TaskRunner(), "zh_CN")

@@ -122,18 +122,21 @@ def prepare_image(path: Path) -> None:
 
 
 _warm = threading.Event()
+_warm_lock = threading.Lock()
+_warm_started = threading.Event()
 
 
 def warm_up() -> None:
     """Pay the first slip's one-off costs now: reportlab's modules, the CJK font (parsing the TrueType
     file is most of it), the QR and Code128 code paths. The print spool runs it on its own thread a few
     seconds after start, so the first slip of a shift costs what any slip costs."""
-    if _warm.is_set():
-        return
-    from hardware.printing.demo_order import demo_picklist
+    with _warm_lock:  # one warm-up per process, however many spools start
+        if _warm.is_set():
+            return
+        from hardware.printing.demo_order import demo_picklist
 
-    build_slip_pdf(demo_picklist(), None, page="80mm", station="warm-up")
-    _warm.set()
+        build_slip_pdf(demo_picklist(), None, page="80mm", station="warm-up")
+        _warm.set()
 
 
 def warm_up_later(delay_s: float = 5.0) -> None:
@@ -144,7 +147,8 @@ def warm_up_later(delay_s: float = 5.0) -> None:
             warm_up()
         except Exception:  # a failed warm-up only means a slower first slip
             log.exception("slip warm-up failed")
-    if not _warm.is_set():
+    if not _warm_started.is_set():
+        _warm_started.set()
         threading.Thread(target=run, name="slip-warm-up", daemon=True).start()
 
 
