@@ -202,6 +202,10 @@ class Catalog:
         if self._store is not None and not self._lock.locked():
             threading.Thread(target=self._ensure, name="catalog-index", daemon=True).start()
 
+    def build(self) -> None:
+        """Build the index on this thread now (a worker that is already off the GUI thread)."""
+        self._ensure()
+
     @property
     def ready(self) -> bool:
         return self._store is None

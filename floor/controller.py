@@ -998,11 +998,27 @@ class StationController:
             if self.screen == Screen.QUEUE:
                 self.refresh_queue()
             return Result(outcome=Outcome.DONE, changes=Change.QUEUE)
+        if kind == "products_changed":  # new or changed products: a new index, built off this thread
+            self.run_io(self._build_catalog, self._catalog_built)
+            return Result(outcome=Outcome.DONE, changes=Change.NONE)
         if kind in ("order_cancelled", "claim_lost"):
             return self.intercepted(data.get("order_id", ""),
                                     "cancelled" if kind == "order_cancelled" else "claimed_elsewhere",
                                     "cancelled by the OMS" if kind == "order_cancelled" else "claimed elsewhere")
         return Result(outcome=Outcome.DONE, changes=Change.NONE)
+
+    def _build_catalog(self):
+        from app.catalog import Catalog
+
+        cat = Catalog.from_store(self.core.store)
+        cat.build()
+        return cat
+
+    def _catalog_built(self, cat) -> None:
+        if isinstance(cat, Exception):
+            log.warning("product index not rebuilt: %s", cat)
+            return
+        self.station.catalog = cat
 
     def acknowledge(self) -> Result:
         fb = self.feedback

@@ -347,6 +347,7 @@ class SyncService:
                 break
         if started and n:  # nothing changed: the old mark still asks for everything since
             self.store.set_kv(KV_PROD_SINCE, max(0, started - 1000))
+            self._notify("products_changed", {"count": n})  # the station rebuilds its product index
         return n
 
     def pull_operators(self) -> int:

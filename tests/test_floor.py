@@ -376,3 +376,15 @@ def test_escape_closes_a_prompt_before_it_leaves_the_order(floor):
     assert floor.core.events.last(EventType.STEP_SUSPENDED).payload["reason"] == "left"
     floor.ctl.scan("SO-1001")  # reopened at the same step
     assert floor.ctl.session.step == Step.PICK and floor.ctl.feedback is None
+
+
+def test_products_pulled_after_start_are_known_without_a_restart(floor):
+    """The OMS adds a product while the station runs: once the sync says so, its barcode is in the index."""
+    from sync.cache import ProductCache
+
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    assert floor.ctl.scan("NEW-0001").verdict.kind.value == "unknown"
+    ProductCache(floor.core.store).upsert([{"sku": "NEW-1", "name": "New kettle", "barcodes": ["NEW-0001"]}])
+    floor.ctl.on_sync("products_changed", {"count": 1})  # the controller's run_io is synchronous here
+    assert floor.ctl.scan("NEW-0001").verdict.kind.value == "wrong_item"  # known now: a product, not this order's
