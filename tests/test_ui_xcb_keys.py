@@ -153,7 +153,7 @@ def _walk(stn: Station) -> None:
             stn.wait("the short-pick prompt", lambda s: s["prompt"] == "short_pick")
             stn.key("4")
             stn.wait("the short pick recorded",
-                     lambda s, lid=ln["id"]: s["prompt"] is None and line(s, lid)["short"] == ln["qty"])
+                     lambda s, lid=ln["id"], q=ln["qty"]: s["prompt"] is None and line(s, lid)["short"] == q)
             continue
         if ln["bin"]:  # every key after a prompt still reaches the station: the scans count
             stn.scan(ln["bin"])
