@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from floor import Change, Level, Screen
+from ui import names
 from ui.table_model import RowsModel
 
 
@@ -36,8 +37,8 @@ class PickListModel(RowsModel):
         if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
             return None
         pl = self.rows[index.row()]
-        return [pl.order_no, len(pl.lines), pl.units, f"{pl.carrier} {pl.service}".strip(),
-                f"{pl.ship_to.name}, {pl.ship_to.city}", pl.status][index.column()]
+        return [pl.order_no, len(pl.lines), pl.units, f"{pl.carrier} {names.service(pl.service)}".strip(),
+                f"{pl.ship_to.name}, {pl.ship_to.city}", names.status(pl.status)][index.column()]
 
 
 class QueueScreen(QWidget):

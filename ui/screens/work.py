@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.actions import CARTONS
 from app.workflow import Step
 from floor import Change, Level, Screen, StationController
+from ui import names
 from ui.dialogs import PromptPanel
 from ui.table_model import RowsModel
 from ui.verdict_panel import FitLabel, VerdictPanel
@@ -207,7 +208,7 @@ class WorkScreen(QWidget):
         self.carton.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.carton.addItem(self.tr("— choose carton —"), "")
         for i, c in enumerate(CARTONS):
-            self.carton.addItem(f"[{i + 1}] {c.label}", c.code)
+            self.carton.addItem(f"[{i + 1}] {names.carton(c.code, c.label)}", c.code)
         self.carton.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.carton.setMinimumContentsLength(8)
         self.carton.activated.connect(self._carton_chosen)
@@ -374,7 +375,7 @@ class WorkScreen(QWidget):
     def _show_order(self, s) -> None:
         pl = s.picklist
         t_order = self.tr("Order")
-        self.order_label.setText(f"{t_order} {pl.order_no}   {pl.carrier} {pl.service}")
+        self.order_label.setText(f"{t_order} {pl.order_no}   {pl.carrier} {names.service(pl.service)}")
         self._show_step()
         st = pl.ship_to
         t_ship = self.tr("Ship to")
