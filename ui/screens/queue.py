@@ -67,8 +67,9 @@ class QueueScreen(QWidget):
         self.message.setWordWrap(True)
         lay.addWidget(self.message)
         lay.addWidget(self.open_btn)
-        self.supervisor_btn = QPushButton(self.tr("Supervisor figures"))
+        self.supervisor_btn = QPushButton(self.tr("Supervisor figures") + "  [F7]")
         self.supervisor_btn.clicked.connect(self.supervisor_requested.emit)
+        QShortcut(QKeySequence("F7"), self, activated=self._supervisor_key)  # keyboard only: the figures
         self.supervisor_btn.hide()  # shown to supervisors only
         lay.addWidget(self.supervisor_btn)
         self.logout_btn = QPushButton(self.tr("Log out [Ctrl+L]"))
@@ -80,6 +81,10 @@ class QueueScreen(QWidget):
         self.view.installEventFilter(self)  # its reason by number (no digit shortcuts: they would catch scans)
         if controller is not None:
             controller.subscribe(self.render)
+
+    def _supervisor_key(self) -> None:
+        if self.supervisor_btn.isVisible():
+            self.supervisor_requested.emit()
 
     def refresh(self) -> None:
         if self.controller is not None:
