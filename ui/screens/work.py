@@ -116,10 +116,10 @@ class ProductImage(QLabel):
 
 class LinesTable(QTableView):
     """Every column as wide as its header and cells (headers read whole); the item name takes the room left, at
-    least ITEM_MIN px, elided in the middle beyond; when that is too wide for the screen the table scrolls."""
+    least ITEM_MIN px (elided in the middle); when that is too wide for the screen the table scrolls."""
 
     ITEM = 2
-    ITEM_MIN = 180
+    ITEM_MIN = 120
 
     def __init__(self) -> None:
         super().__init__()
@@ -192,7 +192,7 @@ class WorkScreen(QWidget):
         self.left = QStackedWidget()  # the lines table, or the open prompt in its place
         self.left.addWidget(self.table)
         self.left.addWidget(self.prompt)
-        body.addWidget(self.left, 3)
+        body.addWidget(self.left, 2)
         side = QVBoxLayout()
         side.setContentsMargins(0, 0, 0, 0)
         self.side = side
@@ -223,7 +223,7 @@ class WorkScreen(QWidget):
         side_box.setMaximumWidth(420)
         side_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.side_box = side_box
-        body.addWidget(side_box, 2)
+        body.addWidget(side_box, 1)
         root.addLayout(body, 1)
         self.blockers = FitLabel("", largest=20, smallest=12, bold=False, color="#6d4c41")
         self.blockers.setFixedHeight(44)
