@@ -2,7 +2,7 @@
 # Screenshots for the README from a REAL window: the demo on Xvfb (xcb platform, no window manager), worked with
 # real X key events (xdotool: badge at scanner speed, PIN typed, F-keys), grabbed with ImageMagick's
 # `import -window root`. Sizes 1024×768 and 1920×1080, English and Simplified Chinese: login, queue, the work
-# screen with a wrong-colour red panel, the supervisor figures.
+# screen with a wrong-colour red panel, the supervisor figures. pngquant (if installed) keeps the files small.
 #   bash scripts/screenshots_xvfb.sh [OUT_DIR]        (default docs/screenshots; needs xvfb xdotool imagemagick)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,7 @@ done
 mkdir -p "$OUT"
 exec "$PY" - "$OUT" <<'PYEOF'
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,7 +53,9 @@ def shoot(size: str, lang: str) -> None:
     def grab(name):
         time.sleep(1.0)
         path = out / f"{name}_{lang}_{size}.png"
-        subprocess.run(["import", "-window", "root", "-colors", "256", str(path)], env=env, check=True)
+        subprocess.run(["import", "-window", "root", str(path)], env=env, check=True)
+        if shutil.which("pngquant"):  # 256 colours: a few hundred KB at most per screenshot
+            subprocess.run(["pngquant", "--force", "--ext", ".png", "--speed", "1", "256", str(path)], check=True)
         print(path, flush=True)
 
     try:
