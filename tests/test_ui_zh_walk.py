@@ -211,6 +211,7 @@ def test_every_screen_and_prompt_of_a_whole_order_speaks_chinese(qtbot, chinese,
     (short pick, override, reprint) and an order cancelled while worked: no English but product data."""
     import sys
 
+    from tests.layout import misfits, set_display
     from tests.test_ui_floor import FakeClock, burst, close, press, type_slowly, unit_code
     from ui.services import demo_settings
     from ui.shell import build_window
@@ -220,13 +221,14 @@ def test_every_screen_and_prompt_of_a_whole_order_speaks_chinese(qtbot, chinese,
     s.station.language = "zh_CN"
     _app, win, svc = build_window(s, demo=True)
     win.wedge.clock = FakeClock()
-    win.resize(1280, 800)
     win.show()
+    set_display(win, (1024, 768))  # the smallest display: the Chinese texts fit it too
     seen: dict[str, list[str]] = {}
 
     def look(where: str) -> None:
         qtbot.wait(30)
         seen[where] = english(window_texts(win), product_data(svc, win))
+        assert not misfits(win, (1024, 768)), (where, misfits(win, (1024, 768))[:8])
 
     try:
         qtbot.waitUntil(lambda: svc.core.operators.by_badge("K-001") is not None, timeout=15000)
