@@ -42,6 +42,8 @@ APT_DEMO=(
 APT_TEST=(
   systemd              # systemd-analyze verify: the kiosk's user unit (tests/test_deploy.py)
   desktop-file-utils   # desktop-file-validate: the autostart entry
+  xdotool              # real X key events into the kiosk on Xvfb (tests/test_ui_xcb_keys.py, screenshots)
+  imagemagick pngquant # import -window root: screenshots of the real window (scripts/screenshots_xvfb.sh), small PNGs
 )
 # (other helpers' blocks, e.g. a database server for the OMS tests, go here as APT_<NAME> arrays)
 

@@ -218,7 +218,7 @@ def test_the_readme_try_it_names_only_keys_the_screens_have(qtbot, station):
     try_it = text[text.index("### Try it"):text.index("| | |")]
     win, _svc = station()
     labels = " ".join(b.text() for b in win.work.buttons.values())
-    labels += " " + " ".join(b.text() for b in (win.queue.logout_btn, win.queue.open_btn))
+    labels += " " + " ".join(b.text() for b in (win.queue.logout_btn, win.queue.open_btn, win.queue.supervisor_btn))
     for key in set(re.findall(r"\bF\d+\b", try_it)):
         assert f"[{key}]" in labels, key
     assert "Ctrl+L" in try_it and "[Ctrl+L]" in labels

@@ -1,13 +1,19 @@
 """The station on the four common displays (1024×768, 1280×800, 1366×768, 1920×1080): on the login, station check,
-order queue and supervisor screens every visible widget lies inside the screen and the window keeps its size.
+order queue, work and supervisor screens every visible widget lies inside the screen and the window keeps its size;
+the work screen through a whole order with errors, every inline prompt and the camera preview, its texts whole
+(a fixed box sets a long text smaller), its parts never covering each other and its table headers readable.
 The demo station is used, with its side panel, as in the README's "Try it"."""
 
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
 
-from tests.layout import SIZES, assert_fits, set_display
-from tests.test_ui_floor import login, station  # noqa: F401 (fixture)
+from app.workflow import Step
+from tests.layout import SIZES, assert_fits, misfits, set_display
+from tests.test_ui_floor import burst, login, open_order, press, press_digit, station  # noqa: F401 (fixture)
+from tests.test_ui_floor_defects import simple, to_weigh, weigh
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
@@ -105,3 +111,112 @@ def test_kiosk_window_covers_a_bare_x_screen_with_no_window_manager(tmp_path, si
     x, y, gw, gh, sw, sh = map(int, r.stdout.split()[-6:])
     assert (sw, sh) == (w, h)
     assert (x, y, gw, gh) == (0, 0, w, h), r.stdout
+
+
+def headers_readable(win) -> list[str]:
+    """Every column header of the lines table is shown whole (no "olour / siz")."""
+    t = win.work.table
+    h = t.horizontalHeader()
+    fm = h.fontMetrics()
+    m = t.model()
+    bad = []
+    for c in range(m.columnCount()):
+        text = m.headerData(c, Qt.Orientation.Horizontal)
+        if h.sectionSize(c) < fm.horizontalAdvance(text) + 12:
+            bad.append(f"{text!r}: {h.sectionSize(c)} px for {fm.horizontalAdvance(text)} px of text")
+    return bad
+
+
+def labels_unclipped(win) -> list[str]:
+    """Every visible text label of the work screen shows its whole text: a fixed-height box sets it small enough
+    to fit, a wrapping label has the height its lines need, any other label the width and height of its text."""
+    from ui.verdict_panel import FitLabel
+
+    bad = []
+    for w in win.work.findChildren(QLabel):
+        if not w.isVisible() or not w.text():
+            continue
+        fm = w.fontMetrics()
+        if isinstance(w, FitLabel):
+            ok, need = w.fits(), "a smaller font"
+        elif w.wordWrap():
+            need = w.heightForWidth(w.width())
+            ok = need <= w.height() + 2
+        else:
+            need = (fm.horizontalAdvance(w.text()), fm.height())
+            ok = need[0] <= w.width() and need[1] <= w.height()
+        if not ok:
+            bad.append(f"{type(w).__name__} {w.text()[:60]!r}: {w.width()}×{w.height()} px, needs {need}")
+    return bad
+
+
+def overlaps(win) -> list[str]:
+    """No two visible parts of the work screen (or of its side column) cover each other."""
+    bad = []
+    for parent in (win.work, win.work.side_box):
+        kids = [w for w in parent.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+                if w.isVisible() and not w.isWindow()]
+        for i, a in enumerate(kids):
+            for b in kids[i + 1:]:
+                if a.geometry().intersects(b.geometry()):
+                    bad.append(f"{type(a).__name__} {a.geometry()} overlaps {type(b).__name__} {b.geometry()}")
+    return bad
+
+
+def fits(win, size, where: str) -> None:
+    problems = misfits(win, size)
+    assert not problems, (where, problems[:12])
+    assert not overlaps(win), (where, overlaps(win))
+    assert not labels_unclipped(win), (where, labels_unclipped(win))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_work_screen_fits_through_a_whole_order_with_errors_and_prompts(qtbot, station, size):  # noqa: F811
+    win, svc = station()
+    set_display(win, size)
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=lambda p: simple(p) and p.siblings and any(ln.gift for ln in p.lines))
+    assert win.camera_view is not None and win.camera_view.isVisible()  # the demo's camera preview
+    fits(win, size, "order open")
+    assert not headers_readable(win), headers_readable(win)
+    line = s.current_line()
+    if line.bin_barcode:
+        burst(win, line.bin_barcode)
+    burst(win, s.picklist.siblings[0]["code"])  # the wrong colour: the red panel with its long message
+    assert win.work.panel.locked
+    fits(win, size, "red panel")
+    press(win, Qt.Key.Key_F2)  # short pick, inline
+    assert win.work.prompt.short_box.isVisible()
+    fits(win, size, "short pick prompt")
+    press(win, Qt.Key.Key_Escape)
+    press(win, Qt.Key.Key_F11)  # supervisor override, inline
+    assert win.work.prompt.override_box.isVisible()
+    fits(win, size, "override prompt")
+    press(win, Qt.Key.Key_Escape)
+    assert not win.work.prompt.isVisible()
+    to_weigh(qtbot, win)
+    weigh(qtbot, win, svc, (s.expected_weight[0] or 500) * 3)  # far off: the ✗ and the expected range
+    qtbot.waitUntil(lambda: "✗" in win.work.weight_label.text(), timeout=3000)
+    fits(win, size, "weigh, weight off")
+    win.controller.key("F12")  # reprint before any label: answered plainly
+    fits(win, size, "reprint answer")
+    assert win.controller.prompt is None and win.stack.currentWidget() is win.work
+    weigh(qtbot, win, svc, s.expected_weight[0] or 500)
+    press(win, Qt.Key.Key_F8)
+    svc.spool.printers["label_printer"].run_out_of_paper()
+    press(win, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: win.work.panel.locked, timeout=15000)  # paper out: the printer's words, in red
+    fits(win, size, "paper out")
+    press(win, Qt.Key.Key_F12)  # reprint prompt, inline
+    assert win.work.prompt.reprint_box.isVisible() and s.step == Step.LABEL
+    fits(win, size, "reprint prompt")
+    press_digit(qtbot, win, win.work, Qt.Key.Key_1)
+    win.status.labels["printer"].setText("PRINTER: label printer — paper out, the job is held until reloaded " * 3)
+    win.demo_panel.set_collapsed(False)
+    qtbot.wait(20)
+    fits(win, size, "demo panel open")
+    svc.spool.printers["label_printer"].load_paper()
+    svc.spool.retry_held()
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=15000)
+    assert s.step == Step.DONE
+    assert_fits(win, size)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.actions import REPRINT_REASONS
 from app.picklist import SHORT_REASONS
+from ui.verdict_panel import FitLabel
 
 
 def reason_names(widget) -> dict[str, str]:
@@ -53,15 +55,18 @@ class PromptPanel(QFrame):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("prompt")
-        self.setStyleSheet("#prompt { background: #fff8e1; border: 2px solid #f9a825; border-radius: 8px; }")
+        # compact: it takes the lines table's place on the work screen and must fit a 1024×768 display
+        self.setStyleSheet("#prompt { background: #fff8e1; border: 2px solid #f9a825; border-radius: 8px; }"
+                           "#prompt QPushButton { min-height: 40px; padding: 2px 8px; font-size: 18px; }"
+                           "#prompt QLineEdit { min-height: 36px; font-size: 22px; }")
         lay = QVBoxLayout(self)
-        self.title = QLabel("")
-        self.title.setObjectName("big")
-        self.title.setWordWrap(True)
+        self.title = FitLabel("", largest=24, smallest=14, color="#37474f")
+        self.title.setFixedHeight(48)
         lay.addWidget(self.title)
-        # short pick
+        # short pick: the quantity found, then the reason by number
         self.short_box = QWidget()
         sl = QVBoxLayout(self.short_box)
+        sl.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
         self.found = QLabel("")
         self.found.setObjectName("big")
@@ -73,47 +78,54 @@ class PromptPanel(QFrame):
             row.addWidget(w)
         row.addStretch(1)
         sl.addLayout(row)
-        reasons = QHBoxLayout()
+        reasons = QGridLayout()
         self.short_buttons = []
         for i, (code, name) in enumerate(reason_names(self).items()):
             b = QPushButton(f"[{i + 1}] {name}")
             b.clicked.connect(lambda _=False, c=code: self.short_reason.emit(c))
-            reasons.addWidget(b)
+            reasons.addWidget(b, i // 2, i % 2)
             self.short_buttons.append(b)
         sl.addLayout(reasons)
         lay.addWidget(self.short_box)
-        # reprint
+        # reprint: the reason by number
         self.reprint_box = QWidget()
-        rl = QHBoxLayout(self.reprint_box)
+        rl = QGridLayout(self.reprint_box)
+        rl.setContentsMargins(0, 0, 0, 0)
         self.reprint_buttons = []
         for i, (code, name) in enumerate(reprint_names(self).items()):
             b = QPushButton(f"[{i + 1}] {name}")
             b.clicked.connect(lambda _=False, c=code: self.reprint_reason.emit(c))
-            rl.addWidget(b)
+            rl.addWidget(b, i // 2, i % 2)
             self.reprint_buttons.append(b)
         lay.addWidget(self.reprint_box)
-        # supervisor override
+        # supervisor override: badge (scanned), PIN, reason
         self.override_box = QWidget()
         ol = QFormLayout(self.override_box)
+        ol.setContentsMargins(0, 0, 0, 0)
         self.badge, self.pin, self.reason = QLineEdit(), QLineEdit(), QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         ol.addRow(self.tr("Supervisor badge"), self.badge)
         ol.addRow(self.tr("PIN"), self.pin)
         ol.addRow(self.tr("Reason"), self.reason)
-        self.ok = QPushButton(self.tr("Accept"))
-        self.ok.setObjectName("primary")
-        self.ok.clicked.connect(self._override)
         self.badge.returnPressed.connect(self.pin.setFocus)
         self.pin.returnPressed.connect(self.reason.setFocus)
         self.reason.returnPressed.connect(self._override)
-        ol.addRow(self.ok)
         lay.addWidget(self.override_box)
+        lay.addStretch(1)
+        bottom = QHBoxLayout()
+        self.ok = QPushButton(self.tr("Accept"))
+        self.ok.setObjectName("primary")
+        self.ok.clicked.connect(self._override)
         cancel = QPushButton(self.tr("Cancel [Esc]"))
         cancel.clicked.connect(self.cancelled.emit)
-        lay.addWidget(cancel)
+        bottom.addWidget(self.ok)
+        bottom.addWidget(cancel)
+        lay.addLayout(bottom)
         for b in (*self.short_buttons, *self.reprint_buttons, minus, plus, cancel, self.ok):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.kind = None
+        for box in (self.short_box, self.reprint_box, self.override_box):
+            box.hide()  # only the open prompt's part counts in the screen's size
         self.hide()
 
     def _override(self) -> None:
@@ -130,6 +142,7 @@ class PromptPanel(QFrame):
         self.short_box.setVisible(kind == "short_pick")
         self.reprint_box.setVisible(kind == "reprint")
         self.override_box.setVisible(kind == "override")
+        self.ok.setVisible(kind == "override")
         if kind == "short_pick" and session is not None and prompt.line_id:
             ln = session.picklist_lines[prompt.line_id]
             self.title.setText(self.tr("Short pick") + f": {ln.sku} {ln.name} {ln.variant}")

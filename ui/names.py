@@ -38,6 +38,10 @@ REPRINT_REASON = {
     "wrong_printer": QT_TRANSLATE_NOOP("Names", "wrong printer"),
 }
 
+CARTON = {  # S/M/L/XL are sizes printed on the cartons; the bag is named
+    "BAG": QT_TRANSLATE_NOOP("Names", "bag"),
+}
+
 
 def _name(table: dict[str, str], code: str) -> str:
     src = table.get(code)
@@ -62,3 +66,8 @@ def short_reason(code: str) -> str:
 
 def reprint_reason(code: str) -> str:
     return _name(REPRINT_REASON, code)
+
+
+def carton(code: str, label: str) -> str:
+    src = CARTON.get(code)
+    return QCoreApplication.translate("Names", src) if src else label

@@ -86,6 +86,10 @@ def place_window(win, *, kiosk: bool, screen=None) -> None:
     else:
         win.setGeometry(screen.availableGeometry())
         win.showMaximized()
+    # the keyboard to the station from the first key: with no window manager nobody else gives the window the X
+    # input focus, and Qt's shortcuts (F-keys, Enter on the station check) answer only in the active window
+    win.raise_()
+    win.activateWindow()
 
 
 def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: bool = False,

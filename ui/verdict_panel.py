@@ -1,29 +1,102 @@
 """Verdict feedback: a short green flash for good scans; a full-width red panel for errors that names
-what was scanned and what was expected, and stays until the operator acknowledges (scan or button)."""
+what was scanned and what was expected, and stays until the operator acknowledges (scan or button).
+
+The panel has one fixed height whatever it says (the screen below never jumps and the window never grows): the
+text wraps, and a message too long for the box at the largest size is set smaller until it fits whole."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy
+
+
+class FitLabel(QLabel):
+    """A word-wrapped text inside a box it never resizes: painted at the largest size from `largest` down to
+    `smallest` px at which it fits the box whole. It asks for no width or height (the layout gives it its box), and
+    changing the text never changes a size or a style sheet (so the screen never jumps)."""
+
+    def __init__(self, text: str = "", largest: int = 30, smallest: int = 12, bold: bool = True,
+                 color: str = "white", parent=None) -> None:
+        super().__init__(text, parent)
+        self.largest, self.smallest, self.bold, self.color = largest, smallest, bold, color
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.px = largest
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(0, 0)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(0, 0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - its box is fixed: the text adapts, not the window
+        return False
+
+    def set_color(self, color: str, bold: bool | None = None) -> None:
+        self.color = color
+        if bold is not None:
+            self.bold = bold
+        self.update()
+
+    def _font(self, px: int):
+        f = self.font()
+        f.setPixelSize(px)
+        f.setBold(self.bold)
+        return f
+
+    def _needs(self, px: int) -> int:
+        flags = int(Qt.TextFlag.TextWordWrap)
+        return QFontMetrics(self._font(px)).boundingRect(0, 0, max(1, self.width() - 4), 100000, flags,
+                                                         self.text()).height()
+
+    def fitted_px(self) -> int:
+        px = self.largest
+        while px > self.smallest and self._needs(px) > self.height():
+            px -= 1
+        return px
+
+    def fits(self) -> bool:
+        """The text, at the size chosen, lies whole inside the box."""
+        return not self.text() or self._needs(self.fitted_px()) <= self.height()
+
+    def paintEvent(self, _e) -> None:  # noqa: N802
+        from PySide6.QtGui import QColor, QPainter
+
+        if not self.text():
+            return
+        self.px = self.fitted_px()
+        p = QPainter(self)
+        p.setFont(self._font(self.px))
+        p.setPen(QColor(self.color))
+        p.drawText(self.rect().adjusted(2, 0, -2, 0),
+                   int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap),
+                   self.text())
+        p.end()
 
 
 class VerdictPanel(QFrame):
     acknowledged = Signal()
+    HEIGHT = 108  # fixed: idle, green, blue and red alike
 
     def __init__(self, language: str, sounds, parent=None) -> None:
         super().__init__(parent)
         self.language, self.sounds = language, sounds
         self.locked = False
         self.verdict = None
-        lay = QVBoxLayout(self)
-        self.text = QLabel("")
-        self.text.setWordWrap(True)
-        self.text.setStyleSheet("font-size: 30px; font-weight: bold; color: white;")
-        self.ack = QPushButton(self.tr("ACKNOWLEDGE (or scan again)"))
+        self.setFixedHeight(self.HEIGHT)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(10, 6, 10, 6)
+        self.text = FitLabel("", largest=30, smallest=12)
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # the panel's height
+        self.ack = QPushButton(self.tr("ACKNOWLEDGE (or scan again)").replace(" (", "\n("))
         self.ack.setObjectName("danger")
-        self.ack.setMinimumHeight(72)
+        self.ack.setFixedHeight(self.HEIGHT - 16)
+        self.ack.setMaximumWidth(260)
+        self.ack.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.ack.clicked.connect(self.acknowledge)
-        lay.addWidget(self.text)
+        lay.addWidget(self.text, 1)
         lay.addWidget(self.ack)
         self._flash = QTimer(self)
         self._flash.setSingleShot(True)

@@ -63,7 +63,7 @@ ZH = {
     "median": "中位数", "p90": "P90", "SLA": "SLA", "writing the report…": "正在生成报告…",
     "Report failed: {0}": "报告失败：{0}", "Report written: {0}": "报告已生成：{0}",
     # station controller screens (floor/)
-    "Accept": "放行", "Back to queue [Esc]": "返回订单列表 [Esc]", "Cancel [Esc]": "取消 [Esc]",
+    "bag": "袋子", "Accept": "放行", "Back to queue [Esc]": "返回订单列表 [Esc]", "Cancel [Esc]": "取消 [Esc]",
     "Label damaged": "面单损坏", "Label lost": "面单丢失", "Label unreadable": "面单无法识别",
     "Log out [Ctrl+L]": "退出登录 [Ctrl+L]", "Reprint: why? (recorded)": "重打：原因？（会被记录）",
     "Wrong printer": "打印机错误",

@@ -207,47 +207,47 @@
 <context>
     <name>LinesModel</name>
     <message>
-        <location filename="../../ui/screens/work.py" line="41" />
+        <location filename="../../ui/screens/work.py" line="44" />
         <source>Bin</source>
         <translation>库位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="41" />
+        <location filename="../../ui/screens/work.py" line="44" />
         <source>SKU</source>
         <translation>SKU</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="41" />
+        <location filename="../../ui/screens/work.py" line="44" />
         <source>Item</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="41" />
+        <location filename="../../ui/screens/work.py" line="44" />
         <source>Colour / size</source>
         <translation>颜色 / 尺码</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="42" />
+        <location filename="../../ui/screens/work.py" line="45" />
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="42" />
+        <location filename="../../ui/screens/work.py" line="45" />
         <source>Notes</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="60" />
+        <location filename="../../ui/screens/work.py" line="63" />
         <source>GIFT</source>
         <translation>赠品</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="62" />
+        <location filename="../../ui/screens/work.py" line="65" />
         <source>FRAGILE</source>
         <translation>易碎</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="64" />
+        <location filename="../../ui/screens/work.py" line="67" />
         <source>SHORT</source>
         <translation>缺货</translation>
     </message>
@@ -411,36 +411,41 @@
         <source>wrong printer</source>
         <translation>打印机错误</translation>
     </message>
+    <message>
+        <location filename="../../ui/names.py" line="42" />
+        <source>bag</source>
+        <translation>袋子</translation>
+    </message>
 </context>
 <context>
     <name>PickListModel</name>
     <message>
-        <location filename="../../ui/screens/queue.py" line="25" />
+        <location filename="../../ui/screens/queue.py" line="26" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="25" />
+        <location filename="../../ui/screens/queue.py" line="26" />
         <source>Lines</source>
         <translation>行数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="25" />
+        <location filename="../../ui/screens/queue.py" line="26" />
         <source>Units</source>
         <translation>件数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="25" />
+        <location filename="../../ui/screens/queue.py" line="26" />
         <source>Carrier</source>
         <translation>承运商</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="26" />
+        <location filename="../../ui/screens/queue.py" line="27" />
         <source>Ship to</source>
         <translation>收货人</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="26" />
+        <location filename="../../ui/screens/queue.py" line="27" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
@@ -448,47 +453,47 @@
 <context>
     <name>PromptPanel</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="71" />
+        <location filename="../../ui/dialogs.py" line="76" />
         <source>Quantity found</source>
         <translation>找到的数量</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="100" />
+        <location filename="../../ui/dialogs.py" line="107" />
         <source>Supervisor badge</source>
         <translation>主管工牌</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="101" />
+        <location filename="../../ui/dialogs.py" line="108" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="102" />
+        <location filename="../../ui/dialogs.py" line="109" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="103" />
+        <location filename="../../ui/dialogs.py" line="116" />
         <source>Accept</source>
         <translation>放行</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="111" />
+        <location filename="../../ui/dialogs.py" line="119" />
         <source>Cancel [Esc]</source>
         <translation>取消 [Esc]</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="135" />
+        <location filename="../../ui/dialogs.py" line="148" />
         <source>Short pick</source>
         <translation>缺货拣货</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="138" />
+        <location filename="../../ui/dialogs.py" line="151" />
         <source>Reprint: why? (recorded)</source>
         <translation>重打：原因？（会被记录）</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="140" />
+        <location filename="../../ui/dialogs.py" line="153" />
         <source>Supervisor approval</source>
         <translation>主管审批</translation>
     </message>
@@ -496,22 +501,22 @@
 <context>
     <name>QueueScreen</name>
     <message>
-        <location filename="../../ui/screens/queue.py" line="50" />
+        <location filename="../../ui/screens/queue.py" line="51" />
         <source>Open orders — scan an order barcode or choose one</source>
         <translation>待处理订单 — 扫描订单条码或选择一个</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="62" />
+        <location filename="../../ui/screens/queue.py" line="63" />
         <source>Open order</source>
         <translation>打开订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="69" />
+        <location filename="../../ui/screens/queue.py" line="70" />
         <source>Supervisor figures</source>
         <translation>主管统计</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/queue.py" line="73" />
+        <location filename="../../ui/screens/queue.py" line="74" />
         <source>Log out [Ctrl+L]</source>
         <translation>退出登录 [Ctrl+L]</translation>
     </message>
@@ -737,22 +742,22 @@
 <context>
     <name>SupervisorDialog</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="158" />
+        <location filename="../../ui/dialogs.py" line="171" />
         <source>Supervisor approval</source>
         <translation>主管审批</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="165" />
+        <location filename="../../ui/dialogs.py" line="178" />
         <source>Supervisor badge</source>
         <translation>主管工牌</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="166" />
+        <location filename="../../ui/dialogs.py" line="179" />
         <source>PIN</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="167" />
+        <location filename="../../ui/dialogs.py" line="180" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -1049,12 +1054,12 @@
 <context>
     <name>VerdictPanel</name>
     <message>
-        <location filename="../../ui/verdict_panel.py" line="22" />
+        <location filename="../../ui/verdict_panel.py" line="93" />
         <source>ACKNOWLEDGE (or scan again)</source>
         <translation>确认（或再扫一次）</translation>
     </message>
     <message>
-        <location filename="../../ui/verdict_panel.py" line="73" />
+        <location filename="../../ui/verdict_panel.py" line="146" />
         <source>Acknowledged — carry on.</source>
         <translation>已确认 — 继续。</translation>
     </message>
@@ -1062,72 +1067,72 @@
 <context>
     <name>WorkScreen</name>
     <message>
-        <location filename="../../ui/screens/work.py" line="133" />
+        <location filename="../../ui/screens/work.py" line="209" />
         <source>— choose carton —</source>
         <translation>— 选择箱型 —</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="153" />
+        <location filename="../../ui/screens/work.py" line="234" />
         <source>Short pick [F2]</source>
         <translation>缺货 [F2]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="154" />
+        <location filename="../../ui/screens/work.py" line="235" />
         <source>Confirm gift [F3]</source>
         <translation>确认赠品 [F3]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="155" />
+        <location filename="../../ui/screens/work.py" line="236" />
         <source>Undo last scan [F4]</source>
         <translation>撤销上次扫描 [F4]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="156" />
+        <location filename="../../ui/screens/work.py" line="237" />
         <source>Record weight [F8]</source>
         <translation>记录重量 [F8]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="157" />
+        <location filename="../../ui/screens/work.py" line="238" />
         <source>Print label + slip [F9]</source>
         <translation>打印面单和装箱单 [F9]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="158" />
+        <location filename="../../ui/screens/work.py" line="239" />
         <source>Complete step [F10]</source>
         <translation>完成步骤 [F10]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="159" />
+        <location filename="../../ui/screens/work.py" line="240" />
         <source>Supervisor [F11]</source>
         <translation>主管 [F11]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="160" />
+        <location filename="../../ui/screens/work.py" line="241" />
         <source>Reprint [F12]</source>
         <translation>重打 [F12]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="161" />
+        <location filename="../../ui/screens/work.py" line="242" />
         <source>Back to queue [Esc]</source>
         <translation>返回订单列表 [Esc]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="162" />
+        <location filename="../../ui/screens/work.py" line="243" />
         <source>Log out [Ctrl+L]</source>
         <translation>退出登录 [Ctrl+L]</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="282" />
+        <location filename="../../ui/screens/work.py" line="377" />
         <source>Order</source>
         <translation>订单</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="286" />
+        <location filename="../../ui/screens/work.py" line="381" />
         <source>Ship to</source>
         <translation>收货人</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="323" />
+        <location filename="../../ui/screens/work.py" line="418" />
         <source>Put the parcel on the scale</source>
         <translation>把包裹放到秤上</translation>
     </message>
@@ -1136,12 +1141,12 @@
         <translation>订单已被 OMS 拦截（{0}）：{1} — 不要发货。</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="299" />
+        <location filename="../../ui/screens/work.py" line="394" />
         <source>Bin</source>
         <translation>库位</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="304" />
+        <location filename="../../ui/screens/work.py" line="400" />
         <source>no image</source>
         <translation>无图片</translation>
     </message>
@@ -1186,7 +1191,7 @@
         <translation>电子秤：无读数</translation>
     </message>
     <message>
-        <location filename="../../ui/screens/work.py" line="329" />
+        <location filename="../../ui/screens/work.py" line="424" />
         <source>expected</source>
         <translation>应为</translation>
     </message>
@@ -1265,42 +1270,42 @@
 <context>
     <name>widget</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="28" />
+        <location filename="../../ui/dialogs.py" line="30" />
         <source>Insufficient stock</source>
         <translation>库存不足</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="29" />
+        <location filename="../../ui/dialogs.py" line="31" />
         <source>Wrong item in location</source>
         <translation>库位商品错误</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="30" />
+        <location filename="../../ui/dialogs.py" line="32" />
         <source>Damaged</source>
         <translation>破损</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="31" />
+        <location filename="../../ui/dialogs.py" line="33" />
         <source>Not found</source>
         <translation>找不到</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="37" />
+        <location filename="../../ui/dialogs.py" line="39" />
         <source>Label damaged</source>
         <translation>面单损坏</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="38" />
+        <location filename="../../ui/dialogs.py" line="40" />
         <source>Label unreadable</source>
         <translation>面单无法识别</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="39" />
+        <location filename="../../ui/dialogs.py" line="41" />
         <source>Label lost</source>
         <translation>面单丢失</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="40" />
+        <location filename="../../ui/dialogs.py" line="42" />
         <source>Wrong printer</source>
         <translation>打印机错误</translation>
     </message>

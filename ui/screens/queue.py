@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from floor import Change, Level, Screen
+from ui import names
 from ui.table_model import RowsModel
 
 
@@ -36,8 +37,8 @@ class PickListModel(RowsModel):
         if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
             return None
         pl = self.rows[index.row()]
-        return [pl.order_no, len(pl.lines), pl.units, f"{pl.carrier} {pl.service}".strip(),
-                f"{pl.ship_to.name}, {pl.ship_to.city}", pl.status][index.column()]
+        return [pl.order_no, len(pl.lines), pl.units, f"{pl.carrier} {names.service(pl.service)}".strip(),
+                f"{pl.ship_to.name}, {pl.ship_to.city}", names.status(pl.status)][index.column()]
 
 
 class QueueScreen(QWidget):
@@ -66,8 +67,9 @@ class QueueScreen(QWidget):
         self.message.setWordWrap(True)
         lay.addWidget(self.message)
         lay.addWidget(self.open_btn)
-        self.supervisor_btn = QPushButton(self.tr("Supervisor figures"))
+        self.supervisor_btn = QPushButton(self.tr("Supervisor figures") + "  [F7]")
         self.supervisor_btn.clicked.connect(self.supervisor_requested.emit)
+        QShortcut(QKeySequence("F7"), self, activated=self._supervisor_key)  # keyboard only: the figures
         self.supervisor_btn.hide()  # shown to supervisors only
         lay.addWidget(self.supervisor_btn)
         self.logout_btn = QPushButton(self.tr("Log out [Ctrl+L]"))
@@ -79,6 +81,10 @@ class QueueScreen(QWidget):
         self.view.installEventFilter(self)  # its reason by number (no digit shortcuts: they would catch scans)
         if controller is not None:
             controller.subscribe(self.render)
+
+    def _supervisor_key(self) -> None:
+        if self.supervisor_btn.isVisible():
+            self.supervisor_requested.emit()
 
     def refresh(self) -> None:
         if self.controller is not None:

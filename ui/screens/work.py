@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -26,9 +28,10 @@ from PySide6.QtWidgets import (
 from app.actions import CARTONS
 from app.workflow import Step
 from floor import Change, Level, Screen, StationController
+from ui import names
 from ui.dialogs import PromptPanel
 from ui.table_model import RowsModel
-from ui.verdict_panel import VerdictPanel
+from ui.verdict_panel import FitLabel, VerdictPanel
 
 log = logging.getLogger(__name__)
 KEYS = ("F2", "F3", "F4", "F8", "F9", "F10", "F11", "F12")
@@ -73,6 +76,78 @@ class LinesModel(RowsModel):
         return None
 
 
+class ProductImage(QLabel):
+    """The current item's picture, scaled to the room the side column has (220 px at most, 72 at least)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pix = QPixmap()
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet("background: white; border: 1px solid #b0bec5;")
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(72, 72)
+        self.setMaximumSize(220, 220)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(220, 220)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(72, 72)
+
+    def set_image(self, pix: QPixmap) -> None:
+        self._pix = pix
+        self._scale()
+
+    def clear(self) -> None:
+        self._pix = QPixmap()
+        super().clear()
+
+    def resizeEvent(self, e) -> None:  # noqa: N802
+        super().resizeEvent(e)
+        self._scale()
+
+    def _scale(self) -> None:
+        if self._pix.isNull():
+            return
+        side = max(8, min(self.width(), self.height()) - 10)
+        self.setPixmap(self._pix.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                        Qt.TransformationMode.SmoothTransformation))
+
+
+class LinesTable(QTableView):
+    """Every column as wide as its header and cells (headers read whole); the item name takes the room left, at
+    least ITEM_MIN px (elided in the middle); when that is too wide for the screen the table scrolls."""
+
+    ITEM = 2
+    ITEM_MIN = 120
+
+    def __init__(self) -> None:
+        super().__init__()
+        hh = self.horizontalHeader()
+        hh.setStretchLastSection(False)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+
+    def setModel(self, model) -> None:  # noqa: N802
+        super().setModel(model)
+        model.modelReset.connect(self.fit_columns)
+        model.dataChanged.connect(lambda *_a: self.fit_columns())
+
+    def fit_columns(self) -> None:
+        m, hh = self.model(), self.horizontalHeader()
+        if m is None:
+            return
+        for col in range(m.columnCount()):
+            if col != self.ITEM:
+                self.resizeColumnToContents(col)
+        others = sum(hh.sectionSize(c) for c in range(m.columnCount()) if c != self.ITEM)
+        self.setColumnWidth(self.ITEM, max(self.ITEM_MIN, self.viewport().width() - others))
+
+    def resizeEvent(self, e) -> None:  # noqa: N802
+        super().resizeEvent(e)
+        self.fit_columns()
+
+
 class WorkScreen(QWidget):
     def __init__(self, services, tasks, sounds, language: str, parent=None,
                  controller: StationController | None = None) -> None:
@@ -89,63 +164,69 @@ class WorkScreen(QWidget):
         self.panel.acknowledged.connect(self._acknowledged)
         root.addWidget(self.panel)
         head = QHBoxLayout()
-        self.order_label = QLabel("")
+        self.order_label = FitLabel("", largest=30, smallest=16, color="#263238")
         self.order_label.setObjectName("title")
-        self.step_label = QLabel("")
+        self.step_label = FitLabel("", largest=24, smallest=14, color="#263238")
         self.step_label.setObjectName("big")
+        for w in (self.order_label, self.step_label):
+            w.setFixedHeight(44)
         head.addWidget(self.order_label, 2)
         head.addWidget(self.step_label, 1)
         root.addLayout(head)
-        self.ship_label = QLabel("")
-        self.ship_label.setWordWrap(True)
+        self.ship_label = FitLabel("", largest=18, smallest=11, bold=False, color="#263238")
+        self.ship_label.setFixedHeight(28)
         root.addWidget(self.ship_label)
-        self.prompt = PromptPanel()
+        self.prompt = PromptPanel()  # in the lines table's place while it is open
         self.prompt.short_reason.connect(lambda r: self.controller.short_pick(r))
         self.prompt.reprint_reason.connect(lambda r: self.controller.reprint(r))
         self.prompt.found_delta.connect(lambda d: self.controller.adjust_found(d))
         self.prompt.override.connect(lambda b, p, r: self.controller.override(b, p, r))
         self.prompt.cancelled.connect(lambda: self.controller.cancel_prompt())
-        root.addWidget(self.prompt)
         body = QHBoxLayout()
         self.model = LinesModel(self)
-        self.table = QTableView()
+        self.table = LinesTable()
         self.table.setModel(self.model)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(44)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        body.addWidget(self.table, 3)
+        self.table.setMinimumSize(200, 120)
+        self.left = QStackedWidget()  # the lines table, or the open prompt in its place
+        self.left.addWidget(self.table)
+        self.left.addWidget(self.prompt)
+        body.addWidget(self.left, 2)
         side = QVBoxLayout()
-        self.image = QLabel()
-        self.image.setFixedSize(220, 220)
-        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.image.setStyleSheet("background: white; border: 1px solid #b0bec5;")
-        self.cur_name = QLabel("")
-        self.cur_name.setObjectName("big")
-        self.cur_name.setWordWrap(True)
-        self.cur_variant = QLabel("")
-        self.cur_variant.setObjectName("variant")
-        self.cur_bin = QLabel("")
-        self.cur_bin.setObjectName("big")
-        self.weight_label = QLabel("")
-        self.weight_label.setObjectName("big")
+        side.setContentsMargins(0, 0, 0, 0)
+        self.side = side
+        self.image = ProductImage()
+        # fixed boxes whose text is set smaller when it is long: never clipped, never pushing the window
+        self.cur_name = FitLabel("", largest=24, smallest=12, color="#263238")
+        self.cur_variant = FitLabel("", largest=34, smallest=14, color="#0d47a1")
+        self.cur_bin = FitLabel("", largest=24, smallest=12, color="#263238")
+        self.weight_label = FitLabel("", largest=22, smallest=12, color="#263238")
+        for w, h in ((self.cur_name, 52), (self.cur_variant, 42), (self.cur_bin, 32), (self.weight_label, 50)):
+            w.setFixedHeight(h)
         self.carton = QComboBox()
         self.carton.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.carton.addItem(self.tr("— choose carton —"), "")
         for i, c in enumerate(CARTONS):
-            self.carton.addItem(f"[{i + 1}] {c.label}", c.code)
+            self.carton.addItem(f"[{i + 1}] {names.carton(c.code, c.label)}", c.code)
+        self.carton.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.carton.setMinimumContentsLength(8)
         self.carton.activated.connect(self._carton_chosen)
-        for w in (self.image, self.cur_name, self.cur_variant, self.cur_bin, self.weight_label, self.carton):
+        side.addWidget(self.image, 3, Qt.AlignmentFlag.AlignHCenter)
+        for w in (self.cur_name, self.cur_variant, self.cur_bin, self.weight_label, self.carton):
             side.addWidget(w)
-        side.addStretch(1)
-        self.weight_label.setWordWrap(True)
+        self._side_end = side.count()
+        side.addStretch(1)  # taken by the camera preview when there is one
         side_box = QWidget()
         side_box.setLayout(side)
+        side_box.setMinimumWidth(220)
         side_box.setMaximumWidth(420)
-        body.addWidget(side_box, 2)
+        side_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.side_box = side_box
+        body.addWidget(side_box, 1)
         root.addLayout(body, 1)
-        self.blockers = QLabel("")
-        self.blockers.setStyleSheet("color: #6d4c41; font-size: 20px;")
-        self.blockers.setWordWrap(True)
+        self.blockers = FitLabel("", largest=20, smallest=12, bold=False, color="#6d4c41")
+        self.blockers.setFixedHeight(44)
         root.addWidget(self.blockers)
         btns = QGridLayout()
         self.buttons = {}
@@ -161,7 +242,9 @@ class WorkScreen(QWidget):
             ("back", self.tr("Back to queue [Esc]"), "Escape"),
             ("logout", self.tr("Log out [Ctrl+L]"), None),
         )):
-            b = QPushButton(text)
+            b = QPushButton(text.replace(" [", "\n["))  # the key under the name: five buttons fit 1024 px
+            b.setMinimumWidth(1)
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             b.clicked.connect(lambda _=False, k=shortcut or "Logout": self.press(k))
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             if shortcut:
@@ -169,6 +252,8 @@ class WorkScreen(QWidget):
             btns.addWidget(b, i // 5, i % 5)
             self.buttons[key] = b
         self.buttons["print"].setObjectName("primary")
+        self.setStyleSheet("WorkScreen QPushButton { min-height: 46px; max-height: 56px; padding: 2px 4px;"
+                           " font-size: 17px; }")
         root.addLayout(btns)
         self.controller.subscribe(self.render)
         self._clock = QTimer(self)  # time on step, from the monotonic clock (a wall-clock jump changes nothing)
@@ -182,6 +267,13 @@ class WorkScreen(QWidget):
         t = self.controller.time_on_step_s()
         name = self.controller.step_name()
         self.step_label.setText(f"{name}  {int(t // 60)}:{int(t % 60):02d}" if t is not None else name)
+
+    def add_side_widget(self, w) -> None:
+        """The camera preview (ui/camera_view.py): in the side column under the item, taking the room left."""
+        w.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.side.insertWidget(self._side_end, w, 4)
+        self._side_end += 1
+        self.side.setStretch(self.side.count() - 1, 0)
 
     # -- compatibility with callers that hold a session (benchmarks, screenshots) ---------------------
     @property
@@ -244,6 +336,9 @@ class WorkScreen(QWidget):
             self._show_feedback(c.feedback)
         if changes & Change.PROMPT:
             self.prompt.render(c.prompt, s, c.pending_badge)
+            shown = self.table if c.prompt is None else self.prompt
+            self.left.setCurrentWidget(shown)
+            shown.setGeometry(self.left.rect())  # QStackedLayout sizes a page only at the next layout pass
             self._refocus()
         if s is None:
             return
@@ -280,7 +375,7 @@ class WorkScreen(QWidget):
     def _show_order(self, s) -> None:
         pl = s.picklist
         t_order = self.tr("Order")
-        self.order_label.setText(f"{t_order} {pl.order_no}   {pl.carrier} {pl.service}")
+        self.order_label.setText(f"{t_order} {pl.order_no}   {pl.carrier} {names.service(pl.service)}")
         self._show_step()
         st = pl.ship_to
         t_ship = self.tr("Ship to")
@@ -288,7 +383,7 @@ class WorkScreen(QWidget):
         if st.warnings:
             ship += "   ⚠ " + "; ".join(st.warnings)
         self.ship_label.setText(ship)
-        self.ship_label.setStyleSheet("color: #c62828; font-weight: bold;" if st.warnings else "")
+        self.ship_label.set_color("#c62828" if st.warnings else "#263238", bold=bool(st.warnings))
         self.model.refresh()
         idx = self.carton.findData(s.carton or "")
         self.carton.setCurrentIndex(max(0, idx))
@@ -301,10 +396,10 @@ class WorkScreen(QWidget):
             path = self.services.image_for(cur.image_url)
             pix = QPixmap(str(path)) if path else QPixmap()
             if pix.isNull():
+                self.image.clear()
                 self.image.setText(self.tr("no image"))
             else:
-                self.image.setPixmap(pix.scaled(210, 210, Qt.AspectRatioMode.KeepAspectRatio,
-                                                Qt.TransformationMode.SmoothTransformation))
+                self.image.set_image(pix)
         else:
             self.cur_name.setText("")
             self.cur_variant.setText("")
