@@ -111,7 +111,7 @@ def login(qtbot, win, badge="K-001", pin="2222"):
 def open_order(qtbot, win, svc, want=lambda pl: True):
     if win.stack.currentWidget() is win.check:
         qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
-        win.check.start.click()
+        QTest.keyClick(win.check.start, Qt.Key.Key_Return)  # "Start work" by key: no mouse on the floor
     qtbot.waitUntil(lambda: win.queue.model.rowCount() > 0, timeout=10000)
     pl = next(p for p in win.queue.model.items if want(p))
     win.queue.view.setFocus()
@@ -161,8 +161,8 @@ def test_packer_works_an_order_from_login_to_label_with_a_wrong_colour_on_the_wa
     for ln in s.picklist.lines:
         if ln.gift and not s.gift_ok(ln.id):
             press(win, Qt.Key.Key_F3)
-    win.work.carton.setCurrentIndex(2)
-    win.work.carton.activated.emit(2)
+    press_digit(qtbot, win, win.work, Qt.Key.Key_2)  # carton 2 (M) by its number key
+    assert s.carton == "M", s.blockers()
     press(win, Qt.Key.Key_F10)
     assert s.step == Step.WEIGH, s.blockers()
     exp, _ = s.expected_weight
