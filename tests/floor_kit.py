@@ -14,6 +14,7 @@ from app.picklist import PickList
 from app.workflow import Station
 from floor import StationController
 from sync.cache import PickListCache
+from sync.service import Shippable as Ship  # the real answer type of check_shippable
 
 
 def make_order(n: int, lines: list[dict], **extra) -> PickList:
@@ -44,16 +45,6 @@ class Claim:
     ok: bool
     provisional: bool
     message_en: str
-    message_zh: str = ""
-
-
-@dataclass
-class Ship:
-    ok: bool
-    status: str
-    reason: str | None
-    offline: bool
-    message_en: str = ""
     message_zh: str = ""
 
 
