@@ -136,7 +136,11 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
     clock.start()
     last = [clock.elapsed()]
 
+    stall_sampler = StallSampler() if trace else None
+
     def tick():
+        if stall_sampler is not None:
+            stall_sampler.beat()
         now = clock.elapsed()
         late = now - last[0] - TICK_MS
         last[0] = now
@@ -155,7 +159,7 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
         m["rss"].append((time.monotonic() - m["t0"], rss_mb()))
         write_report(False)
         if tracer is not None:
-            tracer.tick()
+            tracer.tick(stall_sampler)
 
     sampler = QTimer()
     sampler.setInterval(15_000)
@@ -361,7 +365,9 @@ class Tracer:
         import tracemalloc
 
         self.path, self.app, self.start_s, self.every_s = path, app, start_s, every_s
-        tracemalloc.start(12)
+        self.mem = os.environ.get("SOAK_TRACE_MEM", "1") != "0"  # 0: stall stacks only (tracemalloc is slow)
+        if self.mem:
+            tracemalloc.start(12)
         self.t0 = time.monotonic()
         self.base = None
         self.next_s = start_s
@@ -388,13 +394,18 @@ class Tracer:
             c["app/" + type(ch).__name__] += 1
         return dict(c)
 
-    def tick(self) -> None:
+    def tick(self, stalls: StallSampler | None = None) -> None:
         import tracemalloc
 
         el = time.monotonic() - self.t0
         if el < self.next_s:
             return
         self.next_s = el + self.every_s
+        if not self.mem:
+            if stalls is not None:
+                with open(self.path, "a", encoding="utf-8") as f:
+                    f.write(f"== {el:.0f}s\n" + "\n".join(stalls.report()) + "\n\n")
+            return
         snap = tracemalloc.take_snapshot().filter_traces(
             [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, "<frozen importlib._bootstrap>")])
         now = (snap, self.py_types(), self.qt_types(), rss_mb())
@@ -412,8 +423,50 @@ class Tracer:
             lines.append(f"-- {name} by type, growth")
             diff = sorted(((cur.get(k, 0) - old.get(k, 0), k) for k in set(cur) | set(old)), reverse=True)
             lines.extend(f"{d:+d} {k} (now {cur.get(k, 0)})" for d, k in diff[:30] if d)
+        if stalls is not None:
+            lines.extend(stalls.report())
         with open(self.path, "a", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n\n")
+
+
+class StallSampler:
+    """A watchdog thread: while the GUI thread's 20 ms ticker is more than `after_ms` late, it samples the
+    GUI thread's Python stack every 20 ms; `report()` gives the most frequent stacks (innermost frames)."""
+
+    def __init__(self, after_ms: float = 150.0) -> None:
+        import threading
+        from collections import Counter
+
+        self.after_s = after_ms / 1000
+        self.main = threading.main_thread().ident
+        self.last = time.monotonic()
+        self.stacks: Counter = Counter()
+        self.samples = 0
+        threading.Thread(target=self._run, name="soak-stall-sampler", daemon=True).start()
+
+    def beat(self) -> None:
+        self.last = time.monotonic()
+
+    def _run(self) -> None:
+        import traceback
+
+        while True:
+            time.sleep(0.02)
+            if time.monotonic() - self.last < self.after_s:
+                continue
+            fr = sys._current_frames().get(self.main)
+            if fr is None:
+                continue
+            st = traceback.extract_stack(fr)[-14:]
+            self.stacks["\n".join(f"    {f.filename.replace(str(ROOT) + '/', '')}:{f.lineno} {f.name}"
+                                   for f in st)] += 1
+            self.samples += 1
+
+    def report(self, n: int = 8) -> list[str]:
+        out = [f"-- GUI thread stacks while stalled > {self.after_s * 1000:.0f} ms ({self.samples} samples of 20 ms)"]
+        for st, k in self.stacks.most_common(n):
+            out.append(f"{k} samples:\n{st}")
+        return out
 
 
 # -- the orchestrator ------------------------------------------------------------------------------------
