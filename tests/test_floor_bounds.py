@@ -70,3 +70,41 @@ def test_an_unchanged_queue_is_not_parsed_again(floor):
     floor.cache.set_status("SO-2004", "done")
     assert [p.id for p in floor.cache.open_picklists()] == [p.id for p in first if p.id != "SO-2004"]
     assert "SO-2004" not in floor.cache._parsed and len(parsed) == 1
+
+
+def test_the_outbox_sends_every_drain_on_one_kept_thread(store):
+    """A station drains after nearly every scan: the HTTP sender is one thread kept by the caller, not a new
+    thread per drain."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from test_sync_client import Scripted
+
+    from app.events import EventLog
+    from sync.client import OmsClient
+    from sync.outbox import drain, queue_stats
+
+    srv = Scripted([])
+    log = EventLog(store, "S1")
+    client = OmsClient(srv.url, max_retries=0)
+    senders: set[str] = set()
+    real = client.send_batch
+
+    def send_batch(*a, **kw):
+        senders.add(threading.current_thread().name)
+        return real(*a, **kw)
+
+    client.send_batch = send_batch
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kept-sender")
+    try:
+        for i in range(4):
+            ev = log.append("scan", {"i": i})
+            srv.script.append((200, {}, {"results": [{"id": ev.id, "status": "accepted"}],
+                                         "server_time_ms": 10**12 * 2}))
+            assert drain(client, store, "S1", batch_size=10, pool=pool).sent == 1
+        assert queue_stats(store)[0] == 0
+        assert senders == {"kept-sender_0"}
+    finally:
+        pool.shutdown()
+        client.close()
+        srv.close()
