@@ -4,10 +4,10 @@
 Three processes: this one (the orchestrator, no Qt), the reference OMS (its own process, seeded with the
 demo catalogue and enough orders for the run), and the station: the real Qt main window (offscreen is
 fine), simulated scale and printers, every scan a key burst through the real wedge filter. The packer
-works with the scanner alone: order barcode, bin and item barcodes, action barcodes (@@COMPLETE,
-@@CARTON:M, @@WEIGH, @@PRINT from app/actions.py). Where a station build does not know an action
-barcode yet, the same step is done with its function key (F8 weigh, F9 print) or, for the carton, the
-core use case -- never by reaching into a screen's widgets, so the soak outlives a UI rewrite.
+works with the scanner alone: badge, order barcode, bin and item barcodes, action barcodes (@@COMPLETE,
+@@CARTON:M, @@WEIGH, @@PRINT, @@ACK, @@BACK from app/actions.py, run by floor.StationController) -- never
+by reaching into a screen's widgets or the core, so the soak outlives a UI rewrite. An action barcode that
+does nothing is counted (action_misses), acknowledged and scanned once more, as a packer would.
 
 A station process that dies is a crash: it is counted and the station restarted on the same data.
 
@@ -38,16 +38,18 @@ if str(ROOT) not in sys.path:
 STALL_MS = 100.0
 TICK_MS = 20
 WARMUP_S = 120.0
+STATION_ID = "SOAK-01"
 
 
 # -- the reference OMS, in its own process -------------------------------------------------------------
 
-def oms_child(db: str, port: int, orders: int) -> int:
+def oms_child(db: str, port: int, orders: int, token_file: str) -> int:
     import uvicorn
     from sqlalchemy import select
 
     from sync.oms_server import build_app
     from sync.oms_server import models as m
+    from sync.oms_server.app import issue_token
     from sync.oms_server.seed import build_orders, seed_demo
 
     app = build_app(db, "demo")
@@ -70,6 +72,10 @@ def oms_child(db: str, port: int, orders: int) -> int:
         # the demo's own orders stay out of the soak (two of them are cancelled on claim by design)
         c.execute(m.orders.update().where(m.orders.c.id.like("SO-%")).values(status="done", updated_ms=now))
     del seed_demo
+    # the station's own credential (0600 file), as an OMS administrator issues it
+    fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(issue_token(eng, STATION_ID) + "\n")
     print("oms ready", flush=True)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     return 0
@@ -87,7 +93,7 @@ def rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: str) -> int:
+def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: str, trace: str = "") -> int:
     import logging
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -96,12 +102,14 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
     from PySide6.QtWidgets import QApplication
 
     from app.workflow import Step
+    from floor import Screen
     from ui.services import demo_settings
     from ui.shell import build_window
 
     s = demo_settings(Path(data_dir))
-    s.station.id = "SOAK-01"
+    s.station.id = STATION_ID
     s.oms.url = oms_url
+    s.oms.token_file = str(Path(data_dir).parent / "oms-token")
     s.oms.poll_interval_s = 20.0
     from app.logsetup import setup_logging
 
@@ -119,8 +127,7 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
     win.resize(1440, 860)
     win.show()
     win.activateWindow()
-    station = svc.station
-    m = {"orders": 0, "scans": 0, "stalls": 0, "max_stall_ms": 0.0, "fallbacks": {}, "rss": [],
+    m = {"orders": 0, "scans": 0, "stalls": 0, "max_stall_ms": 0.0, "action_misses": {}, "rss": [],
          "stuck": 0, "rescans": 0, "retries": 0,
          "t0": time.monotonic()}
 
@@ -129,7 +136,11 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
     clock.start()
     last = [clock.elapsed()]
 
+    stall_sampler = StallSampler() if trace else None
+
     def tick():
+        if stall_sampler is not None:
+            stall_sampler.beat()
         now = clock.elapsed()
         late = now - last[0] - TICK_MS
         last[0] = now
@@ -142,9 +153,13 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
     ticker.timeout.connect(tick)
     ticker.start()
 
+    tracer = Tracer(trace, app) if trace else None
+
     def sample():
         m["rss"].append((time.monotonic() - m["t0"], rss_mb()))
         write_report(False)
+        if tracer is not None:
+            tracer.tick(stall_sampler)
 
     sampler = QTimer()
     sampler.setInterval(15_000)
@@ -173,11 +188,13 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
     def key(k) -> None:
         QTest.keyClick(target(), k)
 
-    def fallback(name):
-        m["fallbacks"][name] = m["fallbacks"].get(name, 0) + 1
+    def miss(code):
+        m["action_misses"][code] = m["action_misses"].get(code, 0) + 1
 
     def events_of(order_id, type_):
         return [e for e in svc.core.events.events(order_id=order_id, types=[type_])]
+
+    ctl = win.controller
 
     def driver():
         """A generator: yields the seconds to wait (the event loop runs meanwhile)."""
@@ -187,29 +204,24 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
             if time.monotonic() > deadline:
                 raise RuntimeError("operators never arrived from the OMS")
             yield 0.2
-        win.login.badge.setFocus()
-        burst("K-001")
-        yield 0.1
-        win.login.pin.setFocus()
+        burst("K-001")  # the badge, scanned; the login screen then asks for the PIN
+        yield 0.3
         for ch in "2222":  # a person types the PIN: slowly, so the wedge filter hands the keys over
-            QTest.keyClick(win.login.pin, ch)
+            QTest.keyClick(target(), ch)
             yield 0.2
         yield 0.3
-        QTest.keyClick(win.login.pin, Qt.Key.Key_Return)
+        QTest.keyClick(target(), Qt.Key.Key_Return)
         yield 0.5
-        if station.operator is None:
+        if ctl.operator is None:
             raise RuntimeError("login failed")
-        if win.stack.currentWidget() is win.check:
-            key(Qt.Key.Key_Return)
-            yield 1.0
-            if win.stack.currentWidget() is win.check:
-                fallback("start_work_click")
-                win.check.start.click()
-                yield 0.5
+        if ctl.screen == Screen.CHECK:
+            key(Qt.Key.Key_Return)  # start work
+            ok = yield from wait_for(lambda: ctl.screen != Screen.CHECK, 2)
+            if not ok:
+                raise RuntimeError("start work (Enter) did not leave the station check")
         done_ids = set()
         while time.monotonic() < deadline_mono_s:
-            open_ids = [p.id for p in svc.sync.cache.open_picklists() if p.id.startswith("SK-")
-                        and p.id not in done_ids] if svc.sync else []
+            open_ids = [p.id for p in ctl.queue_items() if p.id.startswith("SK-") and p.id not in done_ids]
             if not open_ids:
                 yield 1.0
                 continue
@@ -217,7 +229,7 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
             done_ids.add(oid)
 
             def opened(oid=oid):
-                return station.active is not None and station.active.order_id == oid
+                return ctl.session is not None and ctl.session.order_id == oid
 
             burst(oid)  # the order's slip barcode
             ok = yield from wait_for(opened, 5)
@@ -228,7 +240,7 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
             if not ok:
                 m["stuck"] += 1
                 continue
-            yield from work_order(station.active)
+            yield from work_order(ctl.session)
         write_report(True)
 
     def wait_for(pred, timeout):
@@ -239,16 +251,25 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
             yield 0.05
         return False
 
+    def act(code, pred, timeout):
+        """Scan an action barcode and wait for its effect; a packer whose scan did nothing acknowledges
+        and scans it once more (a burst split by a stall reads as garbage)."""
+        burst(code)
+        ok = yield from wait_for(pred, timeout)
+        if not ok:
+            miss(code)
+            burst("@@ACK")
+            yield 0.1
+            if not pred():
+                burst(code)
+                ok = yield from wait_for(pred, timeout)
+        return ok
+
     def give_up(sess):
         """Leave an order the driver could not finish (a scan split by a stall cascades): back to the queue."""
         m["stuck"] += 1
         burst("@@ACK")
-        burst("@@BACK")
-        yield 0.3
-        if station.active is sess:
-            fallback("back_escape")
-            key(Qt.Key.Key_Escape)
-            yield 0.3
+        yield from act("@@BACK", lambda: ctl.session is not sess, 1)
 
     def count_step(sess, step):
         for ln in sess.picklist.walking_order():
@@ -260,9 +281,11 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
             if step == Step.PICK and ln.bin_barcode:
                 burst(ln.bin_barcode)
                 yield 0.01
-            for _ in range(left):
+            for i in range(left):
                 burst(code)
-                yield 0.01
+                # the same code again within double_read_ms (150) is one physical scan read twice: a packer
+                # takes the next unit to the beam
+                yield 0.01 if i == left - 1 else 0.25
 
     def work_order(sess):
         oid = sess.order_id
@@ -285,37 +308,22 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
                 if ln.gift and not sess.gift_ok(ln.id):
                     burst(next(b.code for b in ln.barcodes if b.qty_per_scan == 1))
                     yield 0.01
-            burst("@@CARTON:M")
-            ok = yield from wait_for(lambda: events_of(oid, "carton_chosen"), 1)
-            if not ok:
-                fallback("carton_core")
-                sess.choose_carton("M")
-            burst("@@COMPLETE")
-            yield from wait_for(lambda: sess.step != Step.PACK, 2)
+            yield from act("@@CARTON:M", lambda: events_of(oid, "carton_chosen"), 1)
+            yield from act("@@COMPLETE", lambda: sess.step != Step.PACK, 2)
         if sess.step == Step.WEIGH:
             exp, _ = sess.expected_weight
-            svc.scale.settle_to(exp or 500)
+            svc.scale.settle_to(exp or 500)  # the parcel goes on the scale
             yield 1.2  # the scale settles (simulated: a few wobbling readings, then stable)
             n = len(events_of(oid, "weight_recorded"))
-            burst("@@WEIGH")
-            ok = yield from wait_for(lambda: len(events_of(oid, "weight_recorded")) > n, 1)
-            if not ok:
-                fallback("weigh_f8")
-                key(Qt.Key.Key_F8)
-                yield 0.2
-            burst("@@COMPLETE")
-            yield from wait_for(lambda: sess.step != Step.WEIGH, 2)
+            yield from act("@@WEIGH", lambda: len(events_of(oid, "weight_recorded")) > n, 1)
+            yield from act("@@COMPLETE", lambda: sess.step != Step.WEIGH, 2)
         if sess.step == Step.LABEL:
-            burst("@@PRINT")
-            ok = yield from wait_for(lambda: sess.step == Step.DONE, 2)
-            if not ok:
-                fallback("print_f9")
-                key(Qt.Key.Key_F9)
-                ok = yield from wait_for(lambda: sess.step == Step.DONE, 5)
+            yield from act("@@PRINT", lambda: sess.step == Step.DONE, 5)
         if sess.step == Step.DONE:
             m["orders"] += 1
-            yield from wait_for(lambda: station.active is None or station.active.order_id != oid, 3)
-            yield 0.5  # the packer takes the parcel off; the screen goes back to the queue
+            svc.scale.settle_to(0)  # the packer takes the parcel off; the screen goes back to the queue
+            yield from wait_for(lambda: ctl.session is None or ctl.session.order_id != oid, 3)
+            yield 0.5
         else:
             yield from give_up(sess)
 
@@ -347,6 +355,120 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
     return 0
 
 
+# -- where the memory goes (--trace): tracemalloc and object counts, in the station process -------------
+
+class Tracer:
+    """Takes a baseline at `start_s` (after the warm-up), then every `every_s` writes to `path` what grew
+    since: tracemalloc's top growth by traceback, Python objects by type (gc), Qt objects by class."""
+
+    def __init__(self, path: str, app, start_s: float = WARMUP_S, every_s: float = 120.0) -> None:
+        import tracemalloc
+
+        self.path, self.app, self.start_s, self.every_s = path, app, start_s, every_s
+        self.mem = os.environ.get("SOAK_TRACE_MEM", "1") != "0"  # 0: stall stacks only (tracemalloc is slow)
+        if self.mem:
+            tracemalloc.start(12)
+        self.t0 = time.monotonic()
+        self.base = None
+        self.next_s = start_s
+
+    @staticmethod
+    def py_types() -> dict[str, int]:
+        import gc
+        from collections import Counter
+
+        gc.collect()
+        return dict(Counter(type(o).__qualname__ for o in gc.get_objects()))
+
+    def qt_types(self) -> dict[str, int]:
+        from collections import Counter
+
+        from PySide6.QtCore import QObject
+
+        c: Counter = Counter()
+        for w in self.app.topLevelWidgets():
+            c[type(w).__name__] += 1
+            for ch in w.findChildren(QObject):
+                c[type(ch).__name__] += 1
+        for ch in self.app.findChildren(QObject):
+            c["app/" + type(ch).__name__] += 1
+        return dict(c)
+
+    def tick(self, stalls: StallSampler | None = None) -> None:
+        import tracemalloc
+
+        el = time.monotonic() - self.t0
+        if el < self.next_s:
+            return
+        self.next_s = el + self.every_s
+        if not self.mem:
+            if stalls is not None:
+                with open(self.path, "a", encoding="utf-8") as f:
+                    f.write(f"== {el:.0f}s\n" + "\n".join(stalls.report()) + "\n\n")
+            return
+        snap = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, "<frozen importlib._bootstrap>")])
+        now = (snap, self.py_types(), self.qt_types(), rss_mb())
+        if self.base is None:
+            self.base = (el, *now)
+            return
+        b_el, b_snap, b_py, b_qt, b_rss = self.base
+        lines = [f"== {b_el:.0f}s -> {el:.0f}s: rss {b_rss:.1f} -> {now[3]:.1f} MB; traced "
+                 f"{sum(t.size for t in b_snap.traces) / 1e6:.1f} -> {sum(t.size for t in snap.traces) / 1e6:.1f} MB"]
+        lines.append("-- tracemalloc, top growth by traceback")
+        for st in snap.compare_to(b_snap, "traceback")[:25]:
+            lines.append(f"{st.size_diff / 1024:+.1f} KiB {st.count_diff:+d} blocks (now {st.size / 1024:.1f} KiB)")
+            lines.extend("    " + ln for ln in st.traceback.format()[-12:])
+        for name, cur, old in (("python objects", now[1], b_py), ("qt objects", now[2], b_qt)):
+            lines.append(f"-- {name} by type, growth")
+            diff = sorted(((cur.get(k, 0) - old.get(k, 0), k) for k in set(cur) | set(old)), reverse=True)
+            lines.extend(f"{d:+d} {k} (now {cur.get(k, 0)})" for d, k in diff[:30] if d)
+        if stalls is not None:
+            lines.extend(stalls.report())
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n\n")
+
+
+class StallSampler:
+    """A watchdog thread: while the GUI thread's 20 ms ticker is more than `after_ms` late, it samples the
+    GUI thread's Python stack every 20 ms; `report()` gives the most frequent stacks (innermost frames)."""
+
+    def __init__(self, after_ms: float = 150.0) -> None:
+        import threading
+        from collections import Counter
+
+        self.after_s = after_ms / 1000
+        self.main = threading.main_thread().ident
+        self.last = time.monotonic()
+        self.stacks: Counter = Counter()
+        self.samples = 0
+        threading.Thread(target=self._run, name="soak-stall-sampler", daemon=True).start()
+
+    def beat(self) -> None:
+        self.last = time.monotonic()
+
+    def _run(self) -> None:
+        import traceback
+
+        while True:
+            time.sleep(0.02)
+            if time.monotonic() - self.last < self.after_s:
+                continue
+            fr = sys._current_frames().get(self.main)
+            if fr is None:
+                continue
+            st = traceback.extract_stack(fr)[-14:]
+            self.stacks["\n".join(f"    {f.filename.replace(str(ROOT) + '/', '')}:{f.lineno} {f.name}"
+                                   for f in st)] += 1
+            self.samples += 1
+
+    def report(self, n: int = 8) -> list[str]:
+        out = [f"-- GUI thread stacks while stalled > {self.after_s * 1000:.0f} ms ({self.samples} samples of 20 ms)"]
+        for st, k in self.stacks.most_common(n):
+            out.append(f"{k} samples:\n{st}")
+        return out
+
+
 # -- the orchestrator ------------------------------------------------------------------------------------
 
 def free_port() -> int:
@@ -368,11 +490,12 @@ def growth_per_h(samples: list[tuple[float, float]]) -> float | None:
     return sum((t - mt) * (r - mr) for t, r in pts) / var * 3600
 
 
-def soak(minutes: float, workdir: Path, orders: int) -> dict:
+def soak(minutes: float, workdir: Path, orders: int, trace: str = "") -> dict:
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     me = [sys.executable, str(Path(__file__).resolve())]
-    oms = subprocess.Popen(me + ["--oms-child", str(workdir / "oms.sqlite3"), str(port), str(orders)], env=env,
+    oms = subprocess.Popen(me + ["--oms-child", str(workdir / "oms.sqlite3"), str(port), str(orders),
+                                 str(workdir / "oms-token")], env=env,
                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert oms.stdout is not None
     if oms.stdout.readline().strip() != "oms ready":
@@ -394,7 +517,7 @@ def soak(minutes: float, workdir: Path, orders: int) -> dict:
             report = workdir / f"station-{runs}.json"
             # the child gets the deadline as seconds from now (its own monotonic clock)
             st = subprocess.Popen(me + ["--station-child", str(workdir / "station"), url,
-                                        str(t_end - time.monotonic()), str(report)], env=env, cwd=ROOT,
+                                        str(t_end - time.monotonic()), str(report), trace], env=env, cwd=ROOT,
                                   stdout=subprocess.DEVNULL, stderr=open(workdir / f"station-{runs}.err", "w"))
             rc = st.wait()
             part = json.loads(report.read_text()) if report.exists() else {}
@@ -434,8 +557,9 @@ def soak(minutes: float, workdir: Path, orders: int) -> dict:
         "stuck_orders": sum(p.get("stuck", 0) for p in parts),
         "order_rescans": sum(p.get("rescans", 0) for p in parts),
         "step_retries": sum(p.get("retries", 0) for p in parts),
-        "fallbacks": {k: sum(p.get("fallbacks", {}).get(k, 0) for p in parts)
-                      for k in {k for p in parts for k in p.get("fallbacks", {})}},
+        # action barcodes that did nothing on the first scan (acknowledged and scanned again)
+        "action_misses": {k: sum(p.get("action_misses", {}).get(k, 0) for p in parts)
+                          for k in {k for p in parts for k in p.get("action_misses", {})}},
         "rss_start_mb": round(samples[0][1], 1) if samples else None,
         "rss_end_mb": round(samples[-1][1], 1) if samples else None,
         "soak_rss_growth_mb_per_h": (round(g, 2) if (g := growth_per_h(samples)) is not None else None),
@@ -452,22 +576,26 @@ def soak(minutes: float, workdir: Path, orders: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--oms-child":
-        return oms_child(argv[1], int(argv[2]), int(argv[3]))
+        return oms_child(argv[1], int(argv[2]), int(argv[3]), argv[4])
     if argv and argv[0] == "--station-child":
-        return station_child(argv[1], argv[2], time.monotonic() + float(argv[3]), argv[4])
+        return station_child(argv[1], argv[2], time.monotonic() + float(argv[3]), argv[4],
+                             argv[5] if len(argv) > 5 else "")
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=float, default=30.0, help="how long to drive the station (default 30)")
     ap.add_argument("--orders", type=int, default=800, help="orders seeded in the OMS for the run")
     ap.add_argument("--workdir", help="keep the station and OMS files here (default: a temporary folder)")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--trace", default="", help="diagnosis: the station runs under tracemalloc and appends what "
+                    "grew since the warm-up (by traceback, Python and Qt objects by type) to this file every 2 "
+                    "minutes (slows the station; its figures are then not the soak's)")
     a = ap.parse_args(argv)
     if a.workdir:
         wd = Path(a.workdir)
         wd.mkdir(parents=True, exist_ok=True)
-        res = soak(a.minutes, wd, a.orders)
+        res = soak(a.minutes, wd, a.orders, str(Path(a.trace).resolve()) if a.trace else "")
     else:
         with tempfile.TemporaryDirectory(prefix="packstation-soak-") as d:
-            res = soak(a.minutes, Path(d), a.orders)
+            res = soak(a.minutes, Path(d), a.orders, str(Path(a.trace).resolve()) if a.trace else "")
     text = json.dumps(res, ensure_ascii=False)
     print(text)
     if a.json:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, text, update
@@ -88,14 +89,17 @@ def rejected_events(store: Store) -> list[dict]:
 
 
 def drain(client, store: Store, station_id: str, *, batch_size: int = 200, max_batches: int | None = None,
-          clock_offset_ms: int | None = None) -> DrainResult:
+          clock_offset_ms: int | None = None, pool: Executor | None = None) -> DrainResult:
     """Send until the queue is empty (or max_batches). Raises OmsError when the OMS is unreachable.
 
     One batch is on the wire while the station reads the next one and records the previous answer
-    (a worker thread waits for the HTTP reply), so a backlog drains at the pace of the slower side."""
+    (a worker thread waits for the HTTP reply), so a backlog drains at the pace of the slower side.
+    `pool`: the caller's one-worker executor for that thread, kept across drains (a station drains after
+    nearly every scan: a new thread each time is churn over a shift); without it, one for this drain."""
     res = DrainResult(clock_offset_ms=clock_offset_ms)
     marks = SentMarks(store)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send") as pool:
+    own = pool is None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send") if own else nullcontext(pool) as pool:
         try:
             wire = pending_batch(store, batch_size)
             while wire and (max_batches is None or res.batches < max_batches):

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -118,6 +119,7 @@ class SyncService:
         self._durations: list[float] = []
         self._last_run_ms: int | None = None
         self._images_incomplete = True  # check the open pick lists' images once after start
+        self._send_pool: ThreadPoolExecutor | None = None  # the outbox's HTTP sender, one thread for the service
         core.events.subscribe(lambda ev: self._wake_out.set())
 
     # -- listeners ---------------------------------------------------------------------------------
@@ -148,6 +150,9 @@ class SyncService:
         for t in self._threads:
             t.join(timeout)
         self._threads = []
+        if self._send_pool is not None:
+            self._send_pool.shutdown(wait=False)
+            self._send_pool = None
         self.client.close()
 
     def sync_now(self) -> None:
@@ -218,7 +223,10 @@ class SyncService:
                 self.store.set_kv(KV_OFFSET, None)
                 offset = None
             try:
-                res = drain(guarded, self.store, self.station_id, batch_size=size, clock_offset_ms=offset)
+                if self._send_pool is None:
+                    self._send_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send")
+                res = drain(guarded, self.store, self.station_id, batch_size=size, clock_offset_ms=offset,
+                            pool=self._send_pool)
             except PoisonEvents as e:
                 quarantine(self.store, e.items, source="station")
                 self._quarantined([ev for ev, _ in e.items])

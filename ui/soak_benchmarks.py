@@ -34,6 +34,8 @@ def soak(workdir: Path) -> dict:
         "soak_event_loop_max_stall_ms": r["event_loop_max_stall_ms"],
         "soak_errors_logged": r["errors_logged"],
         "soak_queue_left": r["queue_left"],
+        "soak_stuck_orders": r["stuck_orders"],
+        "soak_action_misses": sum(r["action_misses"].values()),  # action barcodes that needed a second scan
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import wave
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -102,7 +103,8 @@ class Sounds:
                 self._effects[name] = eff
         except Exception as exc:  # no audio stack: the screen still says it loudly
             log.warning("sounds unavailable: %s", exc)
-        self.played: list[str] = []  # what was asked to play (the screen shows the same verdict)
+        # what was asked to play lately (the screen shows the same verdict); bounded: one entry per scan
+        self.played: deque[str] = deque(maxlen=100)
 
     def play(self, name: str) -> None:
         self.played.append(name)

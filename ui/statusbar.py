@@ -13,6 +13,13 @@ from ui import names
 CLOCK_WARN_MS = 120_000
 
 
+
+def restyle(widget, css: str) -> None:
+    """setStyleSheet only when the sheet changes: every call re-polishes the widget (the status bar is
+    refreshed every second, the work screen after every scan)."""
+    if widget.styleSheet() != css:
+        widget.setStyleSheet(css)
+
 class ElidedLabel(QLabel):
     """A status text that never widens the window: shown whole when there is room, else cut with "…" (the whole
     text in its tooltip). text() is always the whole text. One long text (a printer fault) asks for at most
@@ -95,10 +102,10 @@ class StatusBar(QFrame):
         if bad:
             n, s = bad[0]
             lab.setText(self.tr("PRINTER: {0}").replace("{0}", s.detail_en or s.state))
-            lab.setStyleSheet("background: #c62828; font-weight: bold;")
+            restyle(lab, "background: #c62828; font-weight: bold;")
         else:
             lab.setText(self.tr("printers OK"))
-            lab.setStyleSheet("")
+            restyle(lab, "")
 
     def set_health(self, h) -> None:
         """h: sync.service.SyncHealth (computed off the GUI thread)."""
@@ -107,7 +114,7 @@ class StatusBar(QFrame):
             return
         on = self.labels["online"]
         on.setText(self.tr("ONLINE") if h.online else self.tr("OFFLINE — working from cache"))
-        on.setStyleSheet("" if h.online else "background: #ef6c00; font-weight: bold;")
+        restyle(on, "" if h.online else "background: #ef6c00; font-weight: bold;")
         oldest = self.tr("oldest")
         age = "" if h.oldest_pending_age_s is None else f" ({oldest} {int(h.oldest_pending_age_s)} s)"
         self.labels["queue"].setText(self.tr("to sync: {0}").replace("{0}", str(h.queue_depth)) + age)
@@ -121,10 +128,10 @@ class StatusBar(QFrame):
         clock = self.labels["clock"]
         if off is not None and abs(off) > CLOCK_WARN_MS:
             clock.setText(self.tr("CLOCK OFF BY {0} s").replace("{0}", str(int(off / 1000))))
-            clock.setStyleSheet("background: #c62828; font-weight: bold;")
+            restyle(clock, "background: #c62828; font-weight: bold;")
         else:
             clock.setText("")
-            clock.setStyleSheet("")
+            restyle(clock, "")
 
     def _show_quarantine(self, h) -> None:
         """Events the OMS refuses for good are out of the queue (the rest keeps flowing): say so, with the
@@ -134,10 +141,10 @@ class StatusBar(QFrame):
         if not n:
             lab.setText("")
             lab.setToolTip("")
-            lab.setStyleSheet("")
+            restyle(lab, "")
             return
         zh = str(self.services.settings.station.language).startswith("zh")
         lab.setText(f"{n} 个事件被隔离（OMS 拒收）" if zh else f"{n} event(s) quarantined (refused by the OMS)")
         q = list(getattr(h, "quarantined", ()) or ())
         lab.setToolTip("\n".join(f"#{e['seq']} {e['type']}: {e['reason']}" for e in q))
-        lab.setStyleSheet("background: #c62828; font-weight: bold;")
+        restyle(lab, "background: #c62828; font-weight: bold;")

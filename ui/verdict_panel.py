@@ -104,7 +104,11 @@ class VerdictPanel(QFrame):
         self._idle()
 
     def _paint(self, color: str) -> None:
-        self.setStyleSheet(f"VerdictPanel {{ background: {color}; border-radius: 8px; }}")
+        """A new style sheet re-polishes the panel and its children: only when the colour changes (a run of
+        good scans paints the same green)."""
+        if color != getattr(self, "_color", None):
+            self._color = color
+            self.setStyleSheet(f"VerdictPanel {{ background: {color}; border-radius: 8px; }}")
 
     def _idle(self) -> None:
         if self.locked:

@@ -366,9 +366,9 @@ class WorkScreen(QWidget):
             p.locked = False
             p.show_message(text)
             if fb.level == Level.HINT:  # what to do next: amber, no alarm
-                p.setStyleSheet("VerdictPanel { background: #f9a825; border-radius: 8px; }")
+                p._paint("#f9a825")
             elif fb.level == Level.OK:
-                p.setStyleSheet("VerdictPanel { background: #2e7d32; border-radius: 8px; }")
+                p._paint("#2e7d32")
                 self.sounds.play("good")
         p.repaint()
 
@@ -393,18 +393,28 @@ class WorkScreen(QWidget):
             self.cur_variant.setText(cur.variant)
             t_bin = self.tr("Bin")
             self.cur_bin.setText(f"{t_bin} {cur.bin}")
-            path = self.services.image_for(cur.image_url)
-            pix = QPixmap(str(path)) if path else QPixmap()
-            if pix.isNull():
-                self.image.clear()
-                self.image.setText(self.tr("no image"))
-            else:
-                self.image.set_image(pix)
+            self._show_image(cur.image_url)
         else:
             self.cur_name.setText("")
             self.cur_variant.setText("")
             self.cur_bin.setText("")
             self.image.clear()
+            self._image_url = None
+
+    def _show_image(self, url: str) -> None:
+        """The current line's picture. Redrawn after every scan: the same picture already shown is not looked
+        up, loaded and scaled again on the GUI thread (a store read, a file and a smooth scale per scan)."""
+        if url and url == getattr(self, "_image_url", None):
+            return
+        path = self.services.image_for(url)
+        pix = QPixmap(str(path)) if path else QPixmap()
+        if pix.isNull():
+            self.image.clear()
+            self.image.setText(self.tr("no image"))
+            self._image_url = None  # looked up again next time: the picture may have arrived meanwhile
+        else:
+            self.image.set_image(pix)  # the widget scales it to the room it has
+            self._image_url = url
 
     def _show_weight(self) -> None:
         w = self.controller.weight_view()
