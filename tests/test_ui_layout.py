@@ -61,7 +61,7 @@ def test_kiosk_mode_takes_the_whole_screen_without_a_window_manager(qtbot):
 
 
 KIOSK_SCRIPT = r"""
-import sys
+import sys, time
 from app.config import Settings
 from ui.shell import build_window, place_window
 s = Settings()
@@ -70,7 +70,15 @@ s.station.kiosk = True
 s.oms.url = "http://127.0.0.1:9"
 app, win, svc = build_window(s)
 place_window(win, kiosk=True)
-for _ in range(50):
+# the X server configures the window asynchronously: wait (bounded) until it settles, however busy the machine
+deadline = time.monotonic() + 15
+while True:
+    app.processEvents()
+    g, scr = win.geometry(), win.screen().geometry()
+    if g == scr or time.monotonic() > deadline:
+        break
+    time.sleep(0.02)
+for _ in range(20):  # and stays so: no later resize
     app.processEvents()
 g, scr = win.geometry(), win.screen().geometry()
 print(f"{g.x()} {g.y()} {g.width()} {g.height()} {scr.width()} {scr.height()}", flush=True)
