@@ -127,8 +127,11 @@ def test_an_order_from_login_to_label_with_x_key_events_only_on_a_bare_x_server(
 def _walk(stn: Station) -> None:
     stn.wait("the login screen, OMS data in", lambda s: s.get("ready") and s["screen"] == "login", 40)
     stn.wait("the kiosk window active with the keyboard focus", lambda s: s["active"] and s["focus_in_window"])
-    stn.scan("K-001")  # badge, then the PIN typed
+    stn.scan("K-001")  # badge, then the PIN typed once the screen shows it took the badge (as a person looks)
+    stn.wait("the badge taken, the PIN field focused",
+             lambda s: s["login"][0] == "K-001" and s["focus_log"][-1:] == ["QLineEdit:PIN"])
     stn.typed("2222")
+    stn.wait("the PIN typed", lambda s: s["login"][1] == 4)
     stn.key("Return")
     stn.wait("the station check", lambda s: s["screen"] == "check" and s["check_done"])
     stn.key("Return")  # Start work
