@@ -22,7 +22,6 @@ from sqlalchemy import select
 
 from app import schema
 from app.barcodes import gtin_key
-from app.gcpause import gc_paused
 from app.picklist import PickList
 from app.store import Store
 
@@ -117,8 +116,7 @@ class OrderIndex:
     """One pick list's codes: line refs (with qty_per_scan) by code in walking order, bins, siblings."""
 
     def __init__(self, picklist: PickList) -> None:
-        with gc_paused():
-            self._build(picklist)
+        self._build(picklist)
 
     def _build(self, picklist: PickList) -> None:
         self.picklist = picklist

@@ -30,7 +30,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.config import SlaSettings
-from app.gcpause import gc_paused
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +311,7 @@ def figures_from_store(store, *, tz: str, start: int, end: int, sla: SlaSettings
     only folds in the events appended since it was last asked (a refresh over a million events costs
     what the new events cost); any other request folds the rows it needs, as `compute` does."""
     if operator is None and start % QUARTER_MS == 0 and end % QUARTER_MS == 0:
-        with _AGG_LOCK, gc_paused():
+        with _AGG_LOCK:
             g = station_aggregate(store)
             return g.figures(tz=tz, start=start, end=end, sla=sla, station=station, window=True)
     return compute(load_rows(store, start, end), tz=tz, start=start, end=end, sla=sla,

@@ -48,7 +48,6 @@ from app.barcodes import normalise
 from app.catalog import Catalog, OrderIndex
 from app.core import StationCore
 from app.events import Event, EventType
-from app.gcpause import gc_paused
 from app.messages import text
 from app.operators import Operator
 from app.picklist import SHORT_REASONS, PickLine, PickList
@@ -553,8 +552,7 @@ class Station:
         """Open (or resume) an order; it becomes the active one. Its events are replayed once."""
         s = self.sessions.get(picklist.id)
         if s is None:
-            with gc_paused():  # a 10,000-line order allocates ~100,000 objects that all stay
-                s = OrderSession(self, picklist, self.steps)
+            s = OrderSession(self, picklist, self.steps)
             for ev in self.core.events.events(order_id=picklist.id):
                 s.apply(ev)
             self.sessions[picklist.id] = s

@@ -7,10 +7,7 @@ CSV and PDF render, so the screen and the reports agree by construction. Supervi
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
-import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -95,29 +92,6 @@ def latest_errors(store, tz: str, start: int, end: int, station=None, operator=N
             local = datetime.fromtimestamp(ts / 1000, z).strftime("%m-%d %H:%M:%S")
             out.append((local, st, op or "-", order or "-", kind, scanned, expected))
     return out
-
-
-_gc_lock = threading.Lock()
-_gc_state = {"pausers": 0, "was_enabled": True}
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """No cyclic garbage collection while a worker builds and drops a million rows: a full collection walks every
-    one of them holding the GIL (40-130 ms measured), a stall of the GUI thread. Reference counting still frees
-    them (the rows hold no cycles). Overlapping refreshes keep it paused until the last one is done."""
-    with _gc_lock:
-        if _gc_state["pausers"] == 0:
-            _gc_state["was_enabled"] = gc.isenabled()
-            gc.disable()
-        _gc_state["pausers"] += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_state["pausers"] -= 1
-            if _gc_state["pausers"] == 0 and _gc_state["was_enabled"]:
-                gc.enable()
 
 
 def release_in_slices(items: list, size: int = 20_000) -> None:
@@ -256,10 +230,9 @@ class SupervisorScreen(QWidget):
                     result = exc
                 if isinstance(result, dict):
                     return "remote", figures_from_dict(result), rows
-            with gc_paused():
-                events = load_rows(store, a, b)
-                f = compute(events, tz=tz, start=a, end=b, sla=sla, station=st, operator=op)
-                release_in_slices(events)
+            events = load_rows(store, a, b)
+            f = compute(events, tz=tz, start=a, end=b, sla=sla, station=st, operator=op)
+            release_in_slices(events)
             return ("fallback" if remote is not None else "local"), f, rows
 
         self.tasks.run(work, lambda res: self._figures_done(gen, res))
