@@ -1,0 +1,127 @@
+"""One translation system (app/i18n.py): the code yields message ids with parameters, the gettext catalogs in
+resources/locale translate them at the edge. These tests read the real catalogs and the real source tree."""
+
+from __future__ import annotations
+
+import re
+import string
+import tokenize
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from app import i18n
+from app.i18n import Joined, Msg, Translator, translate
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("app", "floor", "hardware", "sync", "ui", "packstation")
+KEYWORDS = {"Msg": (1,), "N_": None, "_": None}
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+# Files whose Chinese text is data, not a user interface: demo/benchmark product data and order contents, and
+# the CJK sample the printer's font check renders.
+DATA_FILES = {
+    "sync/oms_server/seed.py",
+    "app/bench_data.py",
+    "hardware/printing/demo_order.py",
+    "hardware/printing/chinese.py",
+}
+
+
+def extracted() -> dict[str, list[str]]:
+    """Every marked message id in the product's code → where it is."""
+    out: dict[str, list[str]] = {}
+    for pkg in PACKAGES:
+        for fname, lineno, message, _comments, _ctx in extract_from_dir(
+                ROOT / pkg, keywords=KEYWORDS, method_map=[("**.py", "python")], comment_tags=()):
+            if isinstance(message, tuple):
+                message = message[0]
+            if message:
+                out.setdefault(message, []).append(f"{pkg}/{fname}:{lineno}")
+    return out
+
+
+def fields(s: str) -> set[str]:
+    return {f for _lit, f, _spec, _conv in string.Formatter().parse(s) if f is not None}
+
+
+def test_every_marked_message_has_a_simplified_chinese_translation():
+    table = i18n.load("zh_CN")
+    found = extracted()
+    assert len(found) > 100, "the extractor found almost nothing: are the markers still Msg/N_/_?"
+    missing = {m: where[0] for m, where in found.items() if not table.get(m) and CJK.search(m) is None
+               and re.search(r"[A-Za-z]", m)}
+    assert not missing, f"{len(missing)} messages without a zh_CN translation, e.g. {list(missing.items())[:8]}"
+
+
+def test_translations_keep_every_field_of_their_message():
+    """A translation that drops or renames a {field} would show a hole or a raw brace to the packer."""
+    bad = []
+    for po in sorted((i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as f:
+            for m in read_po(f):
+                if m.id and m.string and fields(m.id) != fields(m.string):
+                    bad.append((po.name, m.id, m.string))
+    assert not bad, bad[:5]
+
+
+def test_no_second_translation_system_in_the_code():
+    """Chinese lives in the catalogs only: a Chinese string literal in the code is a second system (en/zh pairs)."""
+    offenders = []
+    for pkg in PACKAGES:
+        for py in sorted((ROOT / pkg).rglob("*.py")):
+            rel = py.relative_to(ROOT).as_posix()
+            if rel in DATA_FILES:
+                continue
+            with py.open("rb") as f:
+                for tok in tokenize.tokenize(f.readline):
+                    if tok.type == tokenize.STRING and CJK.search(tok.string):
+                        offenders.append(f"{rel}:{tok.start[0]}: {tok.string[:60]}")
+    assert not offenders, f"{len(offenders)} Chinese literals outside the catalogs:\n" + "\n".join(offenders[:30])
+
+
+def test_no_qt_linguist_catalog_beside_gettext():
+    assert not list((ROOT / "resources").rglob("*.ts")), "Qt .ts files are a second translation system"
+
+
+def test_a_message_renders_in_both_languages_with_its_parameters():
+    m = Msg("Wrong item: {sku} {name} is not on this order", sku="TEE-RED-M", name="T-shirt")
+    assert m.text("en") == "Wrong item: TEE-RED-M T-shirt is not on this order"
+    zh = m.text("zh_CN")
+    assert "TEE-RED-M" in zh and "T-shirt" in zh and CJK.search(zh) and "Wrong" not in zh
+    assert m.text("zh-CN") == zh == translate(m, "zh")
+
+
+def test_nested_messages_and_lists_are_rendered_in_the_same_language():
+    inner = Msg("Pick")
+    outer = Msg("Step {step} complete, next: {next}", step=inner, next=Msg("Check"))
+    assert outer.text("en") == "Step Pick complete, next: Check"
+    zh = outer.text("zh_CN")
+    assert "Pick" not in zh and "拣货" in zh and "复核" in zh
+    j = Joined([Msg("Damaged"), "ABC"])
+    assert j.text("en") == "Damaged; ABC"
+    assert j.text("zh_CN") == "破损；ABC"
+
+
+def test_a_message_survives_json_and_unknown_or_broken_input_never_raises():
+    m = Msg("Step {step} complete, next: {next}", step=Msg("Pick"), next="Label")
+    back = Msg.from_json(m.to_json())
+    assert back == m and back.text("zh_CN") == m.text("zh_CN")
+    assert Msg.from_json('{"en": "old row", "zh": "旧"}').text("en") == "old row"
+    assert Msg.from_json("not json").text("en") == "not json"
+    assert Msg("Bin {bin} confirmed").text("zh_CN").count("{bin}") == 1  # a missing field stays visible
+    assert Msg("Bin {bin} confirmed", bin="A-01").text("xx") == "Bin A-01 confirmed"
+
+
+def test_translator_formats_plain_strings_and_messages():
+    _ = Translator("zh_CN")
+    assert _("Log in") == "登录"
+    assert _("not in any catalog") == "not in any catalog"
+    assert Translator("en")(Msg("Order {order} selected", order="SO-1")) == "Order SO-1 selected"
+
+
+@pytest.mark.parametrize("lang,expected", [("zh", "zh_CN"), ("zh_CN.UTF-8", "zh_CN"), ("en_US", "en"),
+                                           (None, "en"), ("fr", "en")])
+def test_language_names_are_normalised(lang, expected):
+    assert i18n.normalise(lang) == expected
