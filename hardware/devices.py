@@ -20,6 +20,10 @@ class DeviceStatus:
     detail_en: str = ""
     detail_zh: str = ""
 
+    def text(self, language: str) -> str:
+        """What the operator reads, in `language` (the screens call only this)."""
+        return self.detail_zh if language.startswith("zh") and self.detail_zh else (self.detail_en or self.state)
+
 
 STOPPED = DeviceStatus(False, "stopped", "Device stopped", "设备已停止")
 

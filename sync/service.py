@@ -69,6 +69,9 @@ class ClaimResult:
     message_en: str
     message_zh: str
 
+    def text(self, language: str) -> str:
+        return self.message_zh if language.startswith("zh") else self.message_en
+
 
 @dataclass(frozen=True)
 class Shippable:

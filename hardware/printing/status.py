@@ -32,6 +32,10 @@ class PrinterStatus:
     detail_en: str = ""
     detail_zh: str = ""
 
+    def text(self, language: str) -> str:
+        """What the operator reads, in `language` (the screens call only this)."""
+        return self.detail_zh if language.startswith("zh") and self.detail_zh else (self.detail_en or self.state)
+
     @property
     def ok(self) -> bool:
         """True when a job may be sent now (paper near end still prints, with a warning)."""
