@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import string
 
-from app.i18n import Msg, N_
+from app.i18n import N_, Msg
 
 log = logging.getLogger(__name__)
 

@@ -281,8 +281,8 @@ class OrderSession:
             elif not self.weight.ok and not self.weight_overridden:
                 w = self.weight
                 out.append(Msg("weight {grams} g is outside {expected} ± {tolerance} g: re-check the parcel or ask a "
-                               "supervisor to override", grams=f"{w.grams:.0f}", expected=f"{w.expected_g:.0f}",
-                               tolerance=f"{w.tolerance_g:.0f}"))
+                               "supervisor to override", grams=round(w.grams), expected=round(w.expected_g or 0),
+                               tolerance=round(w.tolerance_g or 0)))
         if self.step == Step.LABEL and self.station.label_needs_print and not self.label_printed:
             out.append(Msg("print the label and slip"))
         return out

@@ -203,7 +203,7 @@ def test_9_a_cancelled_order_says_stop_and_what_to_put_back_where(floor):
     assert r.outcome == Outcome.STOPPED and r.put_back[0].qty == 1 and r.put_back[0].bin == "A-01"
     fb = floor.ctl.feedback
     assert fb.level == Level.STOP and "1 × SKU-001" in fb.en and "bin A-01" in fb.en
-    assert "order_cancelled" not in fb.en and "order_cancelled" not in " ".join(floor.ctl.blockers())
+    assert "order_cancelled" not in fb.en and "order_cancelled" not in " ".join(b.text("en") for b in floor.ctl.blockers())
     r = floor.ctl.scan("ITEM-001")
     assert r.verdict.kind == "intercepted" and floor.ctl.feedback.level == Level.STOP
     floor.ctl.key("Escape")
@@ -271,7 +271,7 @@ def test_14_complete_with_no_order_answers_plainly(floor):
     at_queue(floor)
     r = floor.ctl.scan("@@COMPLETE")
     assert r.outcome == Outcome.REFUSED and "No order is open" in r.feedback.en
-    assert "action_" not in r.feedback.en and "action_" not in r.feedback.zh
+    assert "action_" not in r.feedback.en and "action_" not in r.feedback.text("zh_CN")
     assert floor.core.events.last(EventType.SCAN).payload["code"] == "@@COMPLETE"
 
 
