@@ -105,7 +105,7 @@ def test_claims_online_conflict_and_offline_reconcile(env):
     assert r.ok and not r.provisional
     requests.post(srv.url + "/api/v1/picklists/SO-1002/claim", json={}, headers=srv.other, timeout=5)
     r = svc.claim("SO-1002")
-    assert not r.ok and "OTHER" in r.message_en and "OTHER" in r.message_zh
+    assert not r.ok and "OTHER" in r.text("en") and "OTHER" in r.text("zh_CN") and r.text("zh_CN") != r.text("en")
     proxy.set_mode("down")
     r = svc.claim("SO-1003")
     assert r.ok and r.provisional and svc.cache.row("SO-1003")["provisional"]
@@ -135,7 +135,7 @@ def test_intercept_stops_cancelled_and_flags_offline_labels(env, monkeypatch):
     real = appmod.now_ms
     monkeypatch.setattr(appmod, "now_ms", lambda: real() + 10_000)  # the demo cancels SO-1005 3 s after claim
     s = svc.check_shippable("SO-1005")
-    assert not s.ok and s.status == "cancelled" and "STOP" in s.message_en and s.message_zh
+    assert not s.ok and s.status == "cancelled" and "STOP" in s.text("en") and "停止" in s.text("zh_CN")
     assert core.events.last("order_intercepted").payload["order_id"] == "SO-1005"
     # offline: the label may print, and the order is flagged when the OMS later reports it cancelled
     assert svc.claim("SO-1013").ok
