@@ -96,7 +96,7 @@ BY_HOUR = N_("By hour of day")
 
 
 def both(message_id: str) -> str:
-    """'中文 / English' for a heading: the Simplified Chinese from the catalog, then the English id."""
+    """'<Chinese> / <English>' for a heading: the Simplified Chinese from the catalog, then the English id."""
     m = Msg(message_id)
     zh = m.text("zh_CN")
     return m.en if zh == m.en else f"{zh} / {m.en}"
