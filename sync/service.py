@@ -333,7 +333,9 @@ class SyncService:
                     self._order_cancelled(p.id, old)
                 elif old and old["claimed_by"] == self.station_id and cb and cb != self.station_id:
                     self.cache.set_status(p.id, p.status, claimed_by=cb)
-                    self._notify("claim_lost", {"order_id": p.id, "claimed_by": cb})
+                    self._notify("claim_lost", {"order_id": p.id, "claimed_by": cb,
+                                                "message": Msg("Order {order} was given to another station.",
+                                                               order=p.id)})
             cursor = page["next_cursor"]
             if cursor is None:
                 if since is None and et:

@@ -119,7 +119,10 @@ def test_claims_online_conflict_and_offline_reconcile(env):
     svc.pull_picklists()
     assert svc.cache.row("SO-1006")["provisional"]  # a refresh does not forget the offline claim
     svc.reconcile_claims()
-    assert any(k == "claim_lost" and d["order_id"] == "SO-1003" and d["claimed_by"] == "OTHER" for k, d in got)
+    lost = [d for k, d in got if k == "claim_lost" and d["order_id"] == "SO-1003"]
+    assert lost and lost[0]["claimed_by"] == "OTHER" and "message_en" not in lost[0]
+    assert lost[0]["message"].text("en") == "Order SO-1003 was given to another station."
+    assert lost[0]["message"].text("zh_CN") == "订单 SO-1003 已分配给其他工作站。"
     assert svc.cache.row("SO-1006")["provisional"] is False or svc.cache.row("SO-1006")["provisional"] == 0
     ev = [e.payload for e in core.events.events(types=["picklist_claimed"])]
     assert {"order_id": "SO-1003", "provisional": True} in ev

@@ -171,7 +171,25 @@ def test_intercepted_order_blocks_every_scan(core):
     o.mark_intercepted("cancelled", "customer cancelled")
     v = scan(s, BLUE_M)
     assert v.kind == VerdictKind.INTERCEPTED and "cancelled" in v.message("en") and "取消" in v.message("zh_CN")
+    assert "已已" not in v.message("zh_CN")  # the status word brings its own 已
     assert o.progress["L1"].scanned == 0
+
+
+def test_a_verdict_is_one_message_and_its_stored_form_keeps_the_english_text(core):
+    """`v.message` is a Msg (id + fields, no language); the scan event keeps "message_en" as every row before it
+    did (the OMS receives the payload as it is) and adds the message itself, so it can be shown in Chinese later."""
+    from app.i18n import Msg
+
+    s = station(core)
+    s.open_order(order())
+    v = scan(s, RED_M, "]E0")
+    assert isinstance(v.message, Msg) and v.message.id.startswith("Wrong variant")
+    assert v.message.params == {"scanned_variant": "RED / M", "wanted_variant": "BLUE / M", "name": v.message.params["name"]}
+    assert v.message("en") == v.message.text("en") == v.message.en and "RED / M" in v.message.text("zh_CN")
+    stored = core.events.last("scan").payload["verdict"]
+    assert stored["message_en"] == v.message("en") and "message_zh" not in stored
+    again = Msg.from_dict(stored["message"])
+    assert again == v.message and again.text("zh_CN") == v.message("zh_CN") != v.message("en")
 
 
 def test_every_scan_is_an_event_before_the_verdict_returns(core):
