@@ -7,20 +7,21 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from app.actions import barcode
 from ui import names
 from ui.station_sheet import ACTION_LABELS
+from ui.translations import _
 
 
 def demo_badges() -> str:
     """The demo OMS's operators (badge / PIN), with their roles in the station's language."""
     from sync.oms_server.seed import OPERATORS
 
-    return "   ".join(f"{badge} / {pin} ({names.role(role)})" for _id, badge, _name, role, pin in OPERATORS)
+    return " · ".join(f"{badge} / {pin} ({names.role(role)})" for _id, badge, _name, role, pin in OPERATORS)
 
 
 class DemoPanel(QWidget):
@@ -39,7 +40,7 @@ class DemoPanel(QWidget):
         self.toggle = QPushButton("»")
         self.toggle.setObjectName("demo_toggle")
         self.toggle.setFixedSize(44, 44)
-        self.toggle.setToolTip(self.tr("Hide or show the demo panel"))
+        self.toggle.setToolTip(_("Hide or show the demo panel"))
         self.toggle.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.toggle.clicked.connect(lambda: self.set_collapsed(self.is_open()))
         self._outer.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignRight)
@@ -49,22 +50,22 @@ class DemoPanel(QWidget):
         self._outer.insertWidget(1, self.body, 1)
         lay = QVBoxLayout(self.body)
         lay.setContentsMargins(0, 0, 0, 0)
-        t = QLabel(self.tr("Demo: virtual scanner"))
+        t = QLabel(_("Demo: virtual scanner"))
         t.setObjectName("big")
         t.setWordWrap(True)
         lay.addWidget(t)
-        hint = QLabel(self.tr("Badges / PINs: {0}").replace("{0}", demo_badges()))
+        hint = QLabel(_("Badges / PINs: {badges}", badges=demo_badges()))
         hint.setWordWrap(True)
         lay.addWidget(hint)
-        self.offline = QPushButton(self.tr("Cut the network (go offline)"))
+        self.offline = QPushButton(_("Cut the network (go offline)"))
         self.offline.setCheckable(True)
         self.offline.toggled.connect(self._toggle_offline)
-        self.paper = QPushButton(self.tr("Label printer: take the paper out"))
+        self.paper = QPushButton(_("Label printer: take the paper out"))
         self.paper.setCheckable(True)
         self.paper.toggled.connect(self._toggle_paper)
-        self.scale_btn = QPushButton(self.tr("Put the parcel on the scale"))
+        self.scale_btn = QPushButton(_("Put the parcel on the scale"))
         self.scale_btn.clicked.connect(self._weigh)
-        self.camera_btn = QPushButton(self.tr("Show the item to the camera"))
+        self.camera_btn = QPushButton(_("Show the item to the camera"))
         self.camera_btn.clicked.connect(self.show_to_camera)
         self.camera_btn.setVisible(services.camera is not None)
         for b in (self.offline, self.paper, self.scale_btn, self.camera_btn):
@@ -80,7 +81,7 @@ class DemoPanel(QWidget):
         scroll.setWidget(inner)
         scroll.setMinimumHeight(80)
         lay.addWidget(scroll, 1)
-        self.preview = QLabel(self.tr("printed labels appear here"))
+        self.preview = QLabel(_("printed labels appear here"))
         self.preview.setWordWrap(True)
         self.preview.setFixedHeight(150)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -152,8 +153,8 @@ class DemoPanel(QWidget):
             w = self.codes_box.takeAt(0).widget()
             if w is not None:
                 w.deleteLater()
-        t_order, t_bin = self.tr("order"), self.tr("bin")
-        t_wrong, t_unknown = self.tr("wrong colour/size"), self.tr("unknown barcode")
+        t_order, t_bin = _("order"), _("bin")
+        t_wrong, t_unknown = _("wrong colour/size"), _("unknown barcode")
         if session is None:
             for pl in list(open_orders)[:12]:
                 self._button(f"{t_order} {pl.order_no}", pl.order_no)
@@ -170,13 +171,13 @@ class DemoPanel(QWidget):
                          f"{sib.get('size', '')}", sib["code"])
         self._button(f"✗ {t_unknown}", "4006381333931")
         for action in ("complete_step", "undo", "short_pick"):  # action barcodes, named as on the station sheet
-            self._button(QCoreApplication.translate("StationSheet", ACTION_LABELS[action]), barcode(action))
+            self._button(_(ACTION_LABELS[action]), barcode(action))
 
     def _toggle_offline(self, on: bool) -> None:
         if self.services.proxy is not None:
             self.services.proxy.set_mode("down" if on else "pass")
-        self.offline.setText(self.tr("Network is CUT — click to restore") if on else
-                             self.tr("Cut the network (go offline)"))
+        self.offline.setText(_("Network is CUT — click to restore") if on else
+                             _("Cut the network (go offline)"))
         if not on and self.services.sync is not None:
             self.services.sync.sync_now()
 

@@ -31,6 +31,8 @@ from floor import Change, Level, Screen, StationController
 from ui import names
 from ui.dialogs import PromptPanel
 from ui.table_model import RowsModel
+from ui.translations import _
+from ui.translations import language as ui_language
 from ui.verdict_panel import FitLabel, VerdictPanel
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,8 @@ class LinesModel(RowsModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.session = None
-        self.headers = [self.tr("Bin"), self.tr("SKU"), self.tr("Item"), self.tr("Colour / size"),
-                        self.tr("Qty"), self.tr("Notes")]
+        self.headers = [_("Bin"), _("SKU"), _("Item"), _("Colour / size"),
+                        _("Qty"), _("Notes")]
 
     def set_session(self, session) -> None:
         self.session = session
@@ -60,11 +62,11 @@ class LinesModel(RowsModel):
         if role == Qt.ItemDataRole.DisplayRole:
             notes = []
             if ln.gift:
-                notes.append(self.tr("GIFT"))
+                notes.append(_("GIFT"))
             if ln.fragile:
-                notes.append(self.tr("FRAGILE"))
+                notes.append(_("FRAGILE"))
             if lp and lp.short_qty:
-                notes.append(self.tr("SHORT"))
+                notes.append(_("SHORT"))
             done = f"{lp.scanned if lp else 0} / {ln.qty}"
             return [ln.bin, ln.sku, ln.name, ln.variant, done, " ".join(notes)][index.column()]
         if role == Qt.ItemDataRole.BackgroundRole:
@@ -149,14 +151,14 @@ class LinesTable(QTableView):
 
 
 class WorkScreen(QWidget):
-    def __init__(self, services, tasks, sounds, language: str, parent=None,
+    def __init__(self, services, tasks, sounds, language: str | None = None, parent=None,
                  controller: StationController | None = None) -> None:
         super().__init__(parent)
-        self.services, self.tasks, self.sounds, self.language = services, tasks, sounds, language
+        self.services, self.tasks, self.sounds = services, tasks, sounds  # the language: ui.translations
         self.station = services.station
         if controller is None:  # a work screen on its own (benchmarks): its own controller
             controller = StationController(services.station, sync=services.sync, spool=services.spool,
-                                           run_io=tasks.run, language=language)
+                                           run_io=tasks.run, language=language or ui_language())
         self.controller = controller
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         root = QVBoxLayout(self)
@@ -206,7 +208,7 @@ class WorkScreen(QWidget):
             w.setFixedHeight(h)
         self.carton = QComboBox()
         self.carton.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.carton.addItem(self.tr("— choose carton —"), "")
+        self.carton.addItem(_("— choose carton —"), "")
         for i, c in enumerate(CARTONS):
             self.carton.addItem(f"[{i + 1}] {names.carton(c.code, c.label)}", c.code)
         self.carton.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -231,16 +233,16 @@ class WorkScreen(QWidget):
         btns = QGridLayout()
         self.buttons = {}
         for i, (key, text, shortcut) in enumerate((
-            ("short", self.tr("Short pick [F2]"), "F2"),
-            ("gift", self.tr("Confirm gift [F3]"), "F3"),
-            ("undo", self.tr("Undo last scan [F4]"), "F4"),
-            ("weigh", self.tr("Record weight [F8]"), "F8"),
-            ("print", self.tr("Print label + slip [F9]"), "F9"),
-            ("complete", self.tr("Complete step [F10]"), "F10"),
-            ("override", self.tr("Supervisor [F11]"), "F11"),
-            ("reprint", self.tr("Reprint [F12]"), "F12"),
-            ("back", self.tr("Back to queue [Esc]"), "Escape"),
-            ("logout", self.tr("Log out [Ctrl+L]"), None),
+            ("short", _("Short pick [F2]"), "F2"),
+            ("gift", _("Confirm gift [F3]"), "F3"),
+            ("undo", _("Undo last scan [F4]"), "F4"),
+            ("weigh", _("Record weight [F8]"), "F8"),
+            ("print", _("Print label + slip [F9]"), "F9"),
+            ("complete", _("Complete step [F10]"), "F10"),
+            ("override", _("Supervisor [F11]"), "F11"),
+            ("reprint", _("Reprint [F12]"), "F12"),
+            ("back", _("Back to queue [Esc]"), "Escape"),
+            ("logout", _("Log out [Ctrl+L]"), None),
         )):
             b = QPushButton(text.replace(" [", "\n["))  # the key under the name: five buttons fit 1024 px
             b.setMinimumWidth(1)
@@ -265,7 +267,7 @@ class WorkScreen(QWidget):
         if self.controller.session is None:
             return
         t = self.controller.time_on_step_s()
-        name = self.controller.step_name()
+        name = _(self.controller.step_name())
         self.step_label.setText(f"{name}  {int(t // 60)}:{int(t % 60):02d}" if t is not None else name)
 
     def add_side_widget(self, w) -> None:
@@ -346,7 +348,7 @@ class WorkScreen(QWidget):
             self._show_order(s)
         if changes & (Change.ORDER | Change.STEP | Change.LINES | Change.WEIGHT):
             self._show_weight()
-            self.blockers.setText("  •  ".join(c.blockers()))
+            self.blockers.setText("  •  ".join(_(b) for b in c.blockers()))
 
     def _show_feedback(self, fb) -> None:
         p = self.panel
@@ -356,7 +358,7 @@ class WorkScreen(QWidget):
             p.text.setText("")
             p._idle()
             return
-        text = fb.text(self.language)
+        text = _(fb)
         if fb.verdict is not None and fb.level in (Level.OK, Level.ERROR):
             p.show_verdict(fb.verdict)
             p.text.setText(text)
@@ -374,11 +376,11 @@ class WorkScreen(QWidget):
 
     def _show_order(self, s) -> None:
         pl = s.picklist
-        t_order = self.tr("Order")
+        t_order = _("Order")
         self.order_label.setText(f"{t_order} {pl.order_no}   {pl.carrier} {names.service(pl.service)}")
         self._show_step()
         st = pl.ship_to
-        t_ship = self.tr("Ship to")
+        t_ship = _("Ship to")
         ship = f"{t_ship}: {st.name}  {' '.join(st.address_lines)} {st.city} {st.postcode} {st.country}"
         if st.warnings:
             ship += "   ⚠ " + "; ".join(st.warnings)
@@ -391,7 +393,7 @@ class WorkScreen(QWidget):
         if cur is not None and not s.intercepted:
             self.cur_name.setText(cur.name)
             self.cur_variant.setText(cur.variant)
-            t_bin = self.tr("Bin")
+            t_bin = _("Bin")
             self.cur_bin.setText(f"{t_bin} {cur.bin}")
             self._show_image(cur.image_url)
         else:
@@ -410,7 +412,7 @@ class WorkScreen(QWidget):
         pix = QPixmap(str(path)) if path else QPixmap()
         if pix.isNull():
             self.image.clear()
-            self.image.setText(self.tr("no image"))
+            self.image.setText(_("no image"))
             self._image_url = None  # looked up again next time: the picture may have arrived meanwhile
         else:
             self.image.set_image(pix)  # the widget scales it to the room it has
@@ -425,12 +427,12 @@ class WorkScreen(QWidget):
         if w.recorded_g is not None:
             txt = f"{w.recorded_g / 1000:.3f} kg " + ("✓" if s.weight and (s.weight.ok or s.weight_overridden) else "✗")
         elif w.grams is None or not w.usable:
-            txt = self.tr("Put the parcel on the scale")
+            txt = _("Put the parcel on the scale")
             if w.grams is not None:
                 txt += f"  ({w.grams / 1000:.3f} kg {'…' if not w.stable else ''})"
         else:
             txt = f"{w.grams / 1000:.3f} kg {'✓' if w.in_tolerance else '✗'}"
         if w.expected_g:
-            t_exp = self.tr("expected")
+            t_exp = _("expected")
             txt += f"   ({t_exp} {w.expected_g / 1000:.3f} ± {(w.tolerance_g or 0) / 1000:.3f} kg)"
         self.weight_label.setText(txt)
