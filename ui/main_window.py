@@ -106,6 +106,8 @@ class MainWindow(QMainWindow):
                 self.demo_panel.set_session(c.session)
             elif c.screen == Screen.QUEUE:
                 self.demo_panel.set_session(None, c.queue_items())
+        if self.demo_panel is not None and changes & (Change.ORDER | Change.STEP | Change.SCREEN):
+            self.demo_panel.follow(c.session if c.screen == Screen.WORK else None)  # the parcel on the scale
 
     def _show(self, screen: Screen) -> None:
         prev, self._shown = self._shown, screen

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -79,11 +79,12 @@ class LinesModel(RowsModel):
 
 
 class ProductImage(QLabel):
-    """The current item's picture, scaled to the room the side column has (220 px at most, 72 at least)."""
+    """The current item's picture, scaled to the room the side column has (220 px at most, 72 at least); several
+    pictures (what goes into the parcel) side by side in as many rows as make them largest."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._pix = QPixmap()
+        self._pixes: list[QPixmap] = []
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setStyleSheet("background: white; border: 1px solid #b0bec5;")
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
@@ -97,11 +98,19 @@ class ProductImage(QLabel):
         return QSize(72, 72)
 
     def set_image(self, pix: QPixmap) -> None:
-        self._pix = pix
+        self.set_images([pix])
+
+    def set_images(self, pixes: list[QPixmap]) -> None:
+        self._pixes = [p for p in pixes if not p.isNull()]
         self._scale()
 
+    def shown(self) -> int:
+        """How many pictures the box shows (0: blank or "no image")."""
+        pm = self.pixmap()
+        return len(self._pixes) if pm is not None and not pm.isNull() else 0
+
     def clear(self) -> None:
-        self._pix = QPixmap()
+        self._pixes = []
         super().clear()
 
     def resizeEvent(self, e) -> None:  # noqa: N802
@@ -109,11 +118,34 @@ class ProductImage(QLabel):
         self._scale()
 
     def _scale(self) -> None:
-        if self._pix.isNull():
+        if not self._pixes:
             return
-        side = max(8, min(self.width(), self.height()) - 10)
-        self.setPixmap(self._pix.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
-                                        Qt.TransformationMode.SmoothTransformation))
+        w, h = max(8, self.width() - 10), max(8, self.height() - 10)
+        if len(self._pixes) == 1:
+            side = min(w, h)
+            self.setPixmap(self._pixes[0].scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                                 Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.setPixmap(contact_sheet(self._pixes, w, h))
+
+
+def contact_sheet(pixes: list[QPixmap], width: int, height: int) -> QPixmap:
+    """Several pictures in a grid of equal square cells inside width × height, with as many columns as make the
+    cells largest (one row in a wide, low box; 3 × 3 in a square one for nine)."""
+    n = len(pixes)
+    cols = max(range(1, n + 1), key=lambda c: min(width // c, height // -(-n // c)))
+    rows = -(-n // cols)
+    cell = max(4, min(width // cols, height // rows))
+    sheet = QPixmap(cols * cell, rows * cell)
+    sheet.fill(QColor("white"))
+    p = QPainter(sheet)
+    for i, pix in enumerate(pixes):
+        small = pix.scaled(cell - 4, cell - 4, Qt.AspectRatioMode.KeepAspectRatio,
+                           Qt.TransformationMode.SmoothTransformation)
+        p.drawPixmap((i % cols) * cell + (cell - small.width()) // 2, (i // cols) * cell + (cell - small.height()) // 2,
+                     small)
+    p.end()
+    return sheet
 
 
 class LinesTable(QTableView):
@@ -199,6 +231,13 @@ class WorkScreen(QWidget):
         side.setContentsMargins(0, 0, 0, 0)
         self.side = side
         self.image = ProductImage()
+        self._image_key: tuple[str, ...] | None = None  # the pictures shown
+        self._image_wanted: tuple[str, ...] = ()  # the pictures asked for, and how often looked up
+        self._image_tries = 0
+        self._image_retry = QTimer(self)
+        self._image_retry.setSingleShot(True)
+        self._image_retry.setInterval(1500)
+        self._image_retry.timeout.connect(self._retry_images)
         # fixed boxes whose text is set smaller when it is long: never clipped, never pushing the window
         self.cur_name = FitLabel("", largest=24, smallest=12, color="#263238")
         self.cur_variant = FitLabel("", largest=34, smallest=14, color="#0d47a1")
@@ -390,33 +429,67 @@ class WorkScreen(QWidget):
         idx = self.carton.findData(s.carton or "")
         self.carton.setCurrentIndex(max(0, idx))
         cur = s.current_line()
-        if cur is not None and not s.intercepted:
-            self.cur_name.setText(cur.name)
-            self.cur_variant.setText(cur.variant)
-            t_bin = _("Bin")
-            self.cur_bin.setText(f"{t_bin} {cur.bin}")
-            self._show_image(cur.image_url)
-        else:
-            self.cur_name.setText("")
-            self.cur_variant.setText("")
-            self.cur_bin.setText("")
+        if s.intercepted:  # stopped by the OMS: nothing goes into a parcel
+            self._show_item("", "", "")
             self.image.clear()
-            self._image_url = None
+            self._image_key, self._image_wanted = None, ()
+            self._image_retry.stop()
+        elif cur is not None:
+            self._show_item(cur.name, cur.variant, f"{_('Bin')} {cur.bin}")
+            self._show_images([cur.image_url])
+        else:
+            # No line to work: every line counted, the pack step without a gift to confirm, weigh and label. The
+            # box showed nothing from here to the end of the order; it shows what goes into the parcel instead.
+            lines = [ln for ln in s.picklist.walking_order() if ln.qty - self._short(s, ln.id) > 0]
+            units = sum(ln.qty - self._short(s, ln.id) for ln in lines)
+            self._show_item(_("In the parcel"), _("{units} units", units=units) if lines else "", "")
+            self._show_images([ln.image_url for ln in lines])
 
-    def _show_image(self, url: str) -> None:
-        """The current line's picture. Redrawn after every scan: the same picture already shown is not looked
-        up, loaded and scaled again on the GUI thread (a store read, a file and a smooth scale per scan)."""
-        if url and url == getattr(self, "_image_url", None):
+    @staticmethod
+    def _short(s, line_id: str) -> int:
+        lp = s.progress.get(line_id)
+        return lp.short_qty if lp is not None else 0
+
+    def _show_item(self, name: str, variant: str, where: str) -> None:
+        self.cur_name.setText(name)
+        self.cur_variant.setText(variant)
+        self.cur_bin.setText(where)
+
+    MAX_PICTURES = 9  # the parcel's items, at most 3 × 3 in the box
+
+    def _show_images(self, urls: list[str]) -> None:
+        """The current line's picture, or the parcel's items side by side. Redrawn after every scan: the same
+        pictures already shown are not looked up, loaded and scaled again on the GUI thread (a store read, a file
+        and a smooth scale per scan)."""
+        urls = list(dict.fromkeys(u for u in urls if u))[:self.MAX_PICTURES]
+        key = tuple(urls)
+        if key and key == self._image_key:
             return
-        path = self.services.image_for(url)
-        pix = QPixmap(str(path)) if path else QPixmap()
-        if pix.isNull():
+        if key != self._image_wanted:
+            self._image_wanted, self._image_tries = key, 0
+        pixes = [pix for pix in (self._load(u) for u in urls) if not pix.isNull()]
+        whole = len(pixes) == len(urls)
+        if pixes:
+            self.image.set_images(pixes)  # scaled to the room it has
+        else:
             self.image.clear()
             self.image.setText(_("no image"))
-            self._image_url = None  # looked up again next time: the picture may have arrived meanwhile
-        else:
-            self.image.set_image(pix)  # the widget scales it to the room it has
-            self._image_url = url
+        self._image_key = key if whole and urls else None  # a picture missing: looked up again
+        if urls and not whole and self._image_tries < self.IMAGE_TRIES:
+            self._image_tries += 1
+            self._image_retry.start()
+
+    IMAGE_TRIES = 20  # 30 s: the OMS sends the pictures after the pick lists
+
+    def _load(self, url: str) -> QPixmap:
+        path = self.services.image_for(url)
+        return QPixmap(str(path)) if path else QPixmap()
+
+    def _retry_images(self) -> None:
+        """A picture not yet in the cache when the line came up: looked up again a moment later, not only at the
+        next scan."""
+        if self.controller.session is not None and self._image_key is None and self._image_wanted:
+            self._show_images(list(self._image_wanted))
 
     def _show_weight(self) -> None:
         w = self.controller.weight_view()
