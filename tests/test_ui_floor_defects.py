@@ -228,6 +228,10 @@ def test_the_readme_try_it_names_only_keys_the_screens_have(qtbot, station):
         assert win.work.carton.itemText(carton).startswith(f"[{carton}]")
     assert [b.text()[:3] for b in win.work.prompt.short_buttons] == ["[1]", "[2]", "[3]", "[4]"]
     assert [b.text()[:3] for b in win.work.prompt.reprint_buttons] == ["[1]", "[2]", "[3]", "[4]"]
+    panel = win.demo_panel  # the demo's scale cases, named as the panel names them
+    assert "*wrong weight*" in try_it and "wrong weight" in panel.wrong_btn.text()
+    assert "*unsteady*" in try_it and "unsteady" in panel.unsteady_btn.text()
+    assert "Put the parcel on the scale" not in try_it  # the demo puts it down by itself: no mouse needed
     for name in re.findall(r"\*([A-Z][^*]+)\*", try_it):  # buttons named in italics exist on some screen
         if name in ("Start work",):
             assert win.check.start.text() == name
