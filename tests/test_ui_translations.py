@@ -102,3 +102,18 @@ def test_the_catalogs_ship_in_the_wheel():
     assert pos
     unshipped = [p for p in pos if not any(fnmatch.fnmatch(p, pat) for pat in data.get("resources", []))]
     assert not unshipped, unshipped
+
+
+def test_the_wedge_warning_is_said_in_the_stations_language():
+    """hardware/wedge.py's keyboard-layout / input-method warning: a message rendered in the station's language (an
+    older (english, chinese) pair is shown whole)."""
+    from ui.translations import set_language
+    from ui.wedge_filter import _said
+
+    assert _said(("Layout?", "键盘布局？")) == "Layout?\n键盘布局？"
+    try:
+        set_language("zh_CN")
+        assert _said(Msg("Damaged")) == "破损"
+    finally:
+        set_language("en")
+    assert _said(Msg("Damaged")) == "Damaged"
