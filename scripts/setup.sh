@@ -95,7 +95,6 @@ fi
 # own packages are not in it and resolve freely.
 echo ">> installing packstation${EXTRAS:+[$EXTRAS]} into .venv"
 .venv/bin/python -m pip install -q -c constraints/station.txt -e ".${EXTRAS:+[$EXTRAS]}"
-.venv/bin/python -m ui.translations --compile 2>/dev/null || true
 
 # --- run ---------------------------------------------------------------------------------------------
 case "$MODE" in

@@ -124,6 +124,15 @@ def unit_code(line):
     return next(b.code for b in line.barcodes if b.qty_per_scan == 1)
 
 
+def work_line(win, session, ln):
+    lp = session.progress[ln.id]
+    if session.step == Step.PICK and ln.bin_barcode:
+        burst(win, ln.bin_barcode)
+    for _ in range(ln.qty - lp.scanned - lp.short_qty):
+        burst(win, unit_code(ln))
+        assert not win.work.panel.locked, win.work.panel.text.text()
+
+
 def work_counting_step(win, session):
     for ln in session.picklist.walking_order():
         lp = session.progress[ln.id]
@@ -134,11 +143,40 @@ def work_counting_step(win, session):
             assert not win.work.panel.locked, win.work.panel.text.text()
 
 
+def type_here(qtbot, win, text: str) -> None:
+    """A person types into whatever has the keyboard focus (no widget is chosen for them): 180 ms between keys."""
+    for ch in text:
+        win.wedge.clock.ms += 180
+        QTest.keyClicks(QApplication.focusWidget(), ch)
+    win.wedge.clock.ms += 180
+    qtbot.wait(120)  # the filter's release timer hands held keys back to the widget
+
+
+def enter_here(qtbot, win) -> None:
+    win.wedge.clock.ms += 180
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.wait(30)
+
+
+SUPERVISOR = ("S-001", "999999")  # the demo OMS's supervisor badge and PIN
+
+
+def keys_only_order(p) -> bool:
+    """An order with a wrong colour to scan, a gift to short pick (and take from the gift shelf at pack), and a line
+    besides the first for a supervisor to force (the demo OMS cancels SO-1005 and SO-1013 after a claim)."""
+    return (bool(p.siblings) and any(ln.gift for ln in p.lines) and sum(not ln.gift for ln in p.lines) >= 2
+            and not any(ln.lot.required or ln.serial_required for ln in p.lines)
+            and p.id not in ("SO-1005", "SO-1013"))
+
+
 def test_packer_works_an_order_from_login_to_label_with_a_wrong_colour_on_the_way(qtbot, station):
+    """Key events only, no mouse, and nobody touching the scale: a wrong colour, a short pick (the gift), a supervisor
+    forcing a line, the gift confirmed at pack, the demo's parcel weighed at the weigh step, the label, and an
+    audited reprint."""
     win, svc = station()
     login(qtbot, win)
     assert win.stack.currentWidget() is win.check
-    s = open_order(qtbot, win, svc, want=lambda p: p.siblings and not any(ln.lot.required for ln in p.lines))
+    s = open_order(qtbot, win, svc, want=keys_only_order)
     line = s.current_line()
     before = s.progress[line.id].scanned
     if line.bin_barcode:
@@ -154,20 +192,65 @@ def test_packer_works_an_order_from_login_to_label_with_a_wrong_colour_on_the_wa
     assert last.kind in ("sibling_variant", "wrong_item") and last.payload["code"]
     burst(win, unit_code(line))  # scanning again acknowledges the error and is counted
     assert not win.work.panel.locked and s.progress[line.id].scanned == before + 1
+    for _ in range(line.qty - before - 1):
+        burst(win, unit_code(line))
+    assert s.current_line().id != line.id
+
+    shorted = forced = None
+    while s.step == Step.PICK and (shorted is None or forced is None):
+        cur = s.current_line()
+        if (shorted if cur.gift else forced) is not None:
+            work_line(win, s, cur)
+            continue
+        if cur.bin_barcode:
+            burst(win, cur.bin_barcode)
+        if cur.gift:  # the gift is not in its bin: short picked, inline, keys only (pack asks for it again)
+            shorted = cur
+            press(win, Qt.Key.Key_F2)
+            assert win.controller.prompt is not None and win.controller.prompt.kind == "short_pick"
+            assert win.work.prompt.isVisible() and win.work.prompt.short_box.isVisible()
+            while win.controller.prompt.found > 0:
+                press(win, Qt.Key.Key_Down)
+            press_digit(qtbot, win, win.work, Qt.Key.Key_4)  # reason 4: not found
+            assert win.controller.prompt is None and not win.work.prompt.isVisible()
+            assert s.progress[cur.id].short_reason == "not_found" and s.progress[cur.id].short_qty == cur.qty
+            assert svc.core.events.last(EventType.SHORT_PICK).payload["reason"] == "not_found"
+        else:  # its barcode will not scan: a supervisor forces the line, badge scanned into the prompt, PIN typed
+            forced = cur
+            press(win, Qt.Key.Key_F11)
+            assert win.controller.prompt is not None and win.controller.prompt.kind == "override"
+            burst(win, SUPERVISOR[0])
+            assert win.work.prompt.badge.text() == SUPERVISOR[0], "the badge landed behind the prompt"
+            assert QApplication.focusWidget() is win.work.prompt.pin
+            type_here(qtbot, win, SUPERVISOR[1])
+            enter_here(qtbot, win)
+            assert QApplication.focusWidget() is win.work.prompt.reason
+            type_here(qtbot, win, "barcode torn")
+            enter_here(qtbot, win)
+            assert win.controller.prompt is None and not win.work.panel.locked, win.work.panel.text.text()
+            assert s.progress[cur.id].complete
+            ev = svc.core.events.last(EventType.OVERRIDE)
+            assert ev is not None and "barcode torn" in str(ev.payload)
+            assert QApplication.focusWidget() is win.work  # the keyboard back at the station
+    assert shorted is not None and forced is not None
     while s.step in (Step.PICK, Step.VERIFY):
         work_counting_step(win, s)
         press(win, Qt.Key.Key_F10)
-    assert s.step == Step.PACK
+    assert s.step == Step.PACK, s.blockers()
+    assert not s.gift_ok(shorted.id)  # short picked whole: the packer takes one from the gift shelf
     for ln in s.picklist.lines:
         if ln.gift and not s.gift_ok(ln.id):
             press(win, Qt.Key.Key_F3)
+    assert all(s.gift_ok(ln.id) for ln in s.picklist.lines if ln.gift)
     press_digit(qtbot, win, win.work, Qt.Key.Key_2)  # carton 2 (M) by its number key
     assert s.carton == "M", s.blockers()
     press(win, Qt.Key.Key_F10)
     assert s.step == Step.WEIGH, s.blockers()
-    exp, _ = s.expected_weight
-    svc.scale.settle_to(exp or 500)
+    # nobody touches the scale: the demo puts the parcel down at the weight the order expects
+    exp, _tol = s.expected_weight
     qtbot.waitUntil(lambda: win.controller.weight_view().usable, timeout=5000)
+    assert abs(win.controller.weight_view().grams - (exp or 500)) < 1
+    qtbot.waitUntil(lambda: "✓" in win.work.weight_label.text(), timeout=3000)
     press(win, Qt.Key.Key_F8)
     press(win, Qt.Key.Key_F10)
     assert s.step == Step.LABEL, s.blockers()
@@ -178,8 +261,9 @@ def test_packer_works_an_order_from_login_to_label_with_a_wrong_colour_on_the_wa
     printed = list((svc.settings.data_dir / "printed").glob("*"))
     assert printed, "the simulated label printer wrote nothing"
     types = [e.type for e in svc.core.events.events(order_id=s.order_id)]
-    for t in ("step_started", "step_completed", "scan", "weight_recorded"):
-        assert t in types
+    for t in ("step_started", "step_completed", "scan", "weight_recorded", "short_pick", "override",
+              "gift_confirmed"):
+        assert t in types, t
 
     # the label came out crumpled: an audited reprint (who, why), from the queue, by key
     QTest.keyClick(win.queue.view, Qt.Key.Key_F12)

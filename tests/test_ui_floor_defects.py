@@ -127,6 +127,7 @@ def test_3_a_line_short_picked_to_0_is_not_on_the_label_or_slip(qtbot, station):
 
 def test_6_10_weight_of_the_previous_parcel_never_counts_and_f8_f9_prints_without_alarm(qtbot, station):
     win, svc = station()
+    win.demo_panel.place_parcels = False  # a real scale: nobody puts the next parcel down, the old one stays on it
     login(qtbot, win)
     open_order(qtbot, win, svc, want=simple)
     finish(qtbot, win, svc)  # its parcel stays on the scale
@@ -227,6 +228,77 @@ def test_the_readme_try_it_names_only_keys_the_screens_have(qtbot, station):
         assert win.work.carton.itemText(carton).startswith(f"[{carton}]")
     assert [b.text()[:3] for b in win.work.prompt.short_buttons] == ["[1]", "[2]", "[3]", "[4]"]
     assert [b.text()[:3] for b in win.work.prompt.reprint_buttons] == ["[1]", "[2]", "[3]", "[4]"]
+    panel = win.demo_panel  # the demo's scale cases, named as the panel names them
+    assert "*wrong weight*" in try_it and "wrong weight" in panel.wrong_btn.text()
+    assert "*unsteady*" in try_it and "unsteady" in panel.unsteady_btn.text()
+    assert "Put the parcel on the scale" not in try_it  # the demo puts it down by itself: no mouse needed
     for name in re.findall(r"\*([A-Z][^*]+)\*", try_it):  # buttons named in italics exist on some screen
         if name in ("Start work",):
             assert win.check.start.text() == name
+
+
+def test_the_demo_puts_the_parcel_on_the_scale_and_its_panel_plays_a_wrong_and_an_unsteady_weight(qtbot, station):
+    """README "Try it" with the keyboard and the virtual scanner alone: at the weigh step the demo's scale shows the
+    order's expected weight by itself (the demo has no parcel to put down); the panel's buttons give the other
+    cases."""
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=simple)
+    to_weigh(qtbot, win)
+    exp, tol = s.expected_weight
+    view = win.controller.weight_view
+    qtbot.waitUntil(lambda: view().usable and abs(view().grams - exp) < 1, timeout=5000)
+    qtbot.waitUntil(lambda: "✓" in win.work.weight_label.text(), timeout=3000)
+    panel = win.demo_panel
+    panel.wrong_btn.click()  # something extra in the parcel
+    qtbot.waitUntil(lambda: view().usable and view().grams > exp + tol, timeout=5000)
+    qtbot.waitUntil(lambda: "✗" in win.work.weight_label.text(), timeout=3000)
+    panel.unsteady_btn.click()  # the parcel still moving: no steady weight for a while, F8 records nothing
+    qtbot.waitUntil(lambda: not view().usable, timeout=3000)
+    press(win, Qt.Key.Key_F8)
+    assert s.weight is None
+    qtbot.waitUntil(lambda: view().usable and abs(view().grams - exp) < 1, timeout=10000)  # then it settles
+    press(win, Qt.Key.Key_F8)
+    assert s.weight is not None and s.weight.ok
+    press(win, Qt.Key.Key_Escape)  # back to the queue and in again: a new parcel context, the parcel put down again
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=5000)
+    assert not view().usable
+    burst(win, s.order_id)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.work and s.step == Step.WEIGH, timeout=5000)
+    qtbot.waitUntil(lambda: view().usable and abs(view().grams - exp) < 1, timeout=5000)
+
+
+def test_the_picture_box_shows_what_goes_into_the_parcel_once_no_line_is_left_to_count(qtbot, station):
+    """The product picture went blank after the counting steps (pack, weigh, label), because it showed only the
+    current line and there is none left: it shows the parcel's items instead (not a line short picked to 0)."""
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=lambda p: simple(p) and len(p.lines) >= 3)
+    img = win.work.image
+    qtbot.waitUntil(lambda: img.shown() == 1, timeout=5000)  # the first line's picture (once the OMS sent it)
+    last = s.picklist.walking_order()[-1]
+    while s.current_line() is not None and s.current_line().id != last.id:
+        ln = s.current_line()
+        if ln.bin_barcode:
+            burst(win, ln.bin_barcode)
+        for _ in range(ln.qty):
+            burst(win, unit_code(ln))
+        assert img.shown() == 1, ln.id
+    press(win, Qt.Key.Key_F2)  # the last line is not in its bin: short picked to 0
+    while win.controller.prompt.found > 0:
+        press(win, Qt.Key.Key_Down)
+    press_digit(qtbot, win, win.work, Qt.Key.Key_4)
+    assert s.current_line() is None
+    in_parcel = len({ln.image_url for ln in s.picklist.lines if ln.id != last.id})
+    qtbot.waitUntil(lambda: img.shown() == in_parcel, timeout=5000)
+    to_weigh(qtbot, win)
+    for step in (Step.WEIGH, Step.LABEL):
+        assert s.step == step
+        assert img.shown() == in_parcel, step
+        assert win.work.cur_name.text() == "In the parcel"
+        units = sum(ln.qty for ln in s.picklist.lines if ln.id != last.id)
+        assert win.work.cur_variant.text() == f"{units} units"
+        if step == Step.WEIGH:
+            qtbot.waitUntil(lambda: win.controller.weight_view().usable, timeout=5000)
+            press(win, Qt.Key.Key_F8)
+            press(win, Qt.Key.Key_F10)

@@ -75,7 +75,7 @@ def chinese():
     from ui.translations import install, uninstall
 
     app = QApplication.instance()
-    assert install(app, "zh_CN") is not None
+    assert install(app, "zh_CN") == "zh_CN"
     yield
     uninstall(app)
 

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ui.tasks import MainThreadQueue
+from ui.translations import _
 
 
 class CameraView(QWidget):
@@ -72,7 +73,7 @@ class CameraView(QWidget):
         if img is None:
             p.setPen(QColor("white"))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                       self.tr("Camera: waiting for a picture…"))
+                       _("Camera: waiting for a picture…"))
             return
         scale = min(self.width() / img.width(), self.height() / img.height())
         dw, dh = img.width() * scale, img.height() * scale

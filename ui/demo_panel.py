@@ -1,26 +1,33 @@
 """The demo's side panel: a virtual scanner (click a product to scan its barcode through the same
-path a real scan takes), a scale to put the parcel on, an offline toggle that cuts the OMS, a paper-out
-switch for the label printer, and a preview of the last printed label/slip."""
+path a real scan takes), an offline toggle that cuts the OMS, a paper-out switch for the label printer, the
+scale's other cases (a wrong weight, a parcel that will not keep still), and a preview of the last printed
+label/slip.
+
+The demo has no parcel: when an order reaches the weigh step, the panel puts it on the simulated scale at the weight
+the order expects (as a packer puts the parcel down), so that the demo can be worked with the keyboard and the
+virtual scanner alone."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from app.actions import barcode
+from app.workflow import Step
 from ui import names
 from ui.station_sheet import ACTION_LABELS
+from ui.translations import _
 
 
 def demo_badges() -> str:
     """The demo OMS's operators (badge / PIN), with their roles in the station's language."""
     from sync.oms_server.seed import OPERATORS
 
-    return "   ".join(f"{badge} / {pin} ({names.role(role)})" for _id, badge, _name, role, pin in OPERATORS)
+    return " · ".join(f"{badge} / {pin} ({names.role(role)})" for _id, badge, _name, role, pin in OPERATORS)
 
 
 class DemoPanel(QWidget):
@@ -39,7 +46,7 @@ class DemoPanel(QWidget):
         self.toggle = QPushButton("»")
         self.toggle.setObjectName("demo_toggle")
         self.toggle.setFixedSize(44, 44)
-        self.toggle.setToolTip(self.tr("Hide or show the demo panel"))
+        self.toggle.setToolTip(_("Hide or show the demo panel"))
         self.toggle.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.toggle.clicked.connect(lambda: self.set_collapsed(self.is_open()))
         self._outer.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignRight)
@@ -49,25 +56,29 @@ class DemoPanel(QWidget):
         self._outer.insertWidget(1, self.body, 1)
         lay = QVBoxLayout(self.body)
         lay.setContentsMargins(0, 0, 0, 0)
-        t = QLabel(self.tr("Demo: virtual scanner"))
+        t = QLabel(_("Demo: virtual scanner"))
         t.setObjectName("big")
         t.setWordWrap(True)
         lay.addWidget(t)
-        hint = QLabel(self.tr("Badges / PINs: {0}").replace("{0}", demo_badges()))
+        hint = QLabel(_("Badges / PINs: {badges}", badges=demo_badges()))
         hint.setWordWrap(True)
         lay.addWidget(hint)
-        self.offline = QPushButton(self.tr("Cut the network (go offline)"))
+        self.offline = QPushButton(_("Cut the network (go offline)"))
         self.offline.setCheckable(True)
         self.offline.toggled.connect(self._toggle_offline)
-        self.paper = QPushButton(self.tr("Label printer: take the paper out"))
+        self.paper = QPushButton(_("Label printer: take the paper out"))
         self.paper.setCheckable(True)
         self.paper.toggled.connect(self._toggle_paper)
-        self.scale_btn = QPushButton(self.tr("Put the parcel on the scale"))
-        self.scale_btn.clicked.connect(self._weigh)
-        self.camera_btn = QPushButton(self.tr("Show the item to the camera"))
+        self.scale_btn = QPushButton(_("Put the parcel on the scale"))
+        self.scale_btn.clicked.connect(self.put_parcel)
+        self.wrong_btn = QPushButton(_("Scale: a wrong weight"))
+        self.wrong_btn.clicked.connect(self.wrong_weight)
+        self.unsteady_btn = QPushButton(_("Scale: the parcel moves (unsteady)"))
+        self.unsteady_btn.clicked.connect(self.unsteady_weight)
+        self.camera_btn = QPushButton(_("Show the item to the camera"))
         self.camera_btn.clicked.connect(self.show_to_camera)
         self.camera_btn.setVisible(services.camera is not None)
-        for b in (self.offline, self.paper, self.scale_btn, self.camera_btn):
+        for b in (self.offline, self.paper, self.scale_btn, self.wrong_btn, self.unsteady_btn, self.camera_btn):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # never wider than the panel
             lay.addWidget(b)
@@ -80,13 +91,14 @@ class DemoPanel(QWidget):
         scroll.setWidget(inner)
         scroll.setMinimumHeight(80)
         lay.addWidget(scroll, 1)
-        self.preview = QLabel(self.tr("printed labels appear here"))
+        self.preview = QLabel(_("printed labels appear here"))
         self.preview.setWordWrap(True)
         self.preview.setFixedHeight(150)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setStyleSheet("background: white; border: 1px solid #b0bec5;")
         lay.addWidget(self.preview)
         self.session = None
+        self._weighing: str | None = None  # the order whose parcel the panel put on the scale at this weigh step
         self.set_session(None)
 
     def is_open(self) -> bool:
@@ -147,13 +159,15 @@ class DemoPanel(QWidget):
             self.services.sim_scanner.emit(code)
 
     def set_session(self, session, open_orders=()) -> None:
+        if session is None or self._weighing != session.order_id:
+            self._weighing = None  # (re)opened: a new parcel context, put down again at the weigh step
         self.session = session
         while self.codes_box.count():
             w = self.codes_box.takeAt(0).widget()
             if w is not None:
                 w.deleteLater()
-        t_order, t_bin = self.tr("order"), self.tr("bin")
-        t_wrong, t_unknown = self.tr("wrong colour/size"), self.tr("unknown barcode")
+        t_order, t_bin = _("order"), _("bin")
+        t_wrong, t_unknown = _("wrong colour/size"), _("unknown barcode")
         if session is None:
             for pl in list(open_orders)[:12]:
                 self._button(f"{t_order} {pl.order_no}", pl.order_no)
@@ -170,13 +184,13 @@ class DemoPanel(QWidget):
                          f"{sib.get('size', '')}", sib["code"])
         self._button(f"✗ {t_unknown}", "4006381333931")
         for action in ("complete_step", "undo", "short_pick"):  # action barcodes, named as on the station sheet
-            self._button(QCoreApplication.translate("StationSheet", ACTION_LABELS[action]), barcode(action))
+            self._button(_(ACTION_LABELS[action]), barcode(action))
 
     def _toggle_offline(self, on: bool) -> None:
         if self.services.proxy is not None:
             self.services.proxy.set_mode("down" if on else "pass")
-        self.offline.setText(self.tr("Network is CUT — click to restore") if on else
-                             self.tr("Cut the network (go offline)"))
+        self.offline.setText(_("Network is CUT — click to restore") if on else
+                             _("Cut the network (go offline)"))
         if not on and self.services.sync is not None:
             self.services.sync.sync_now()
 
@@ -215,12 +229,57 @@ class DemoPanel(QWidget):
         t.start()
         return t
 
-    def _weigh(self) -> None:
+    # -- the scale ----------------------------------------------------------------------------------
+    place_parcels = True  # False: somebody else plays the scale (floor tests that weigh on their own)
+
+    def follow(self, session) -> None:
+        """The order's step changed (main window): at the weigh step the parcel goes on the scale, once."""
+        weighing = session is not None and session.step == Step.WEIGH
+        if not weighing:
+            self._weighing = None
+            return
+        if self._weighing == session.order_id:
+            return
+        self._weighing = session.order_id
+        self.session = session
+        if self.place_parcels:
+            self.put_parcel()
+
+    def _scale(self):
         scale = self.services.scale
         if scale is None or not hasattr(scale, "settle_to") or self.session is None:
+            return None, None, None
+        exp, tol = self.session.expected_weight
+        return scale, exp or 500.0, tol or 50.0
+
+    def put_parcel(self) -> None:
+        """The parcel on the scale: the weight the order expects, steady after a moment."""
+        scale, exp, _tol = self._scale()
+        if scale is not None:
+            scale.settle_to(exp)
+
+    def wrong_weight(self) -> None:
+        """Something missing or extra in the parcel: steady, but well outside the tolerance."""
+        scale, exp, tol = self._scale()
+        if scale is not None:
+            scale.settle_to(exp + 2 * tol + 100.0)
+
+    def unsteady_weight(self, seconds: float = 4.0) -> None:
+        """The parcel is still moving: the reading wobbles for a few seconds before it settles at the right weight
+        (F8 meanwhile says to wait for a steady weight)."""
+        scale, exp, _tol = self._scale()
+        if scale is None:
             return
-        exp, _tol = self.session.expected_weight
-        scale.settle_to(exp or 500.0)
+        steps = getattr(scale, "unstable_steps", None)
+        interval = getattr(scale, "interval_s", 0) or 0.05
+        if steps is None:
+            scale.settle_to(exp)
+            return
+        scale.unstable_steps = max(steps, int(seconds / interval))  # the wobble is planned when settle_to starts
+        try:
+            scale.settle_to(exp)
+        finally:
+            scale.unstable_steps = steps
 
     def show_printed(self, job) -> None:
         folder = Path(self.services.settings.data_dir) / "printed"

@@ -22,24 +22,25 @@ from PySide6.QtWidgets import (
 
 from app.actions import REPRINT_REASONS
 from app.picklist import SHORT_REASONS
+from ui.translations import _
 from ui.verdict_panel import FitLabel
 
 
-def reason_names(widget) -> dict[str, str]:
+def reason_names() -> dict[str, str]:
     return {
-        "insufficient_stock": widget.tr("Insufficient stock"),
-        "wrong_item_in_location": widget.tr("Wrong item in location"),
-        "damaged": widget.tr("Damaged"),
-        "not_found": widget.tr("Not found"),
+        "insufficient_stock": _("Insufficient stock"),
+        "wrong_item_in_location": _("Wrong item in location"),
+        "damaged": _("Damaged"),
+        "not_found": _("Not found"),
     }
 
 
-def reprint_names(widget) -> dict[str, str]:
+def reprint_names() -> dict[str, str]:
     return {
-        "damaged": widget.tr("Label damaged"),
-        "unreadable": widget.tr("Label unreadable"),
-        "lost": widget.tr("Label lost"),
-        "wrong_printer": widget.tr("Wrong printer"),
+        "damaged": _("Label damaged"),
+        "unreadable": _("Label unreadable"),
+        "lost": _("Label lost"),
+        "wrong_printer": _("Wrong printer"),
     }
 
 
@@ -73,14 +74,14 @@ class PromptPanel(QFrame):
         minus, plus = QPushButton("−  [↓]"), QPushButton("+  [↑]")
         minus.clicked.connect(lambda: self.found_delta.emit(-1))
         plus.clicked.connect(lambda: self.found_delta.emit(1))
-        row.addWidget(QLabel(self.tr("Quantity found")))
+        row.addWidget(QLabel(_("Quantity found")))
         for w in (minus, self.found, plus):
             row.addWidget(w)
         row.addStretch(1)
         sl.addLayout(row)
         reasons = QGridLayout()
         self.short_buttons = []
-        for i, (code, name) in enumerate(reason_names(self).items()):
+        for i, (code, name) in enumerate(reason_names().items()):
             b = QPushButton(f"[{i + 1}] {name}")
             b.clicked.connect(lambda _=False, c=code: self.short_reason.emit(c))
             reasons.addWidget(b, i // 2, i % 2)
@@ -92,7 +93,7 @@ class PromptPanel(QFrame):
         rl = QGridLayout(self.reprint_box)
         rl.setContentsMargins(0, 0, 0, 0)
         self.reprint_buttons = []
-        for i, (code, name) in enumerate(reprint_names(self).items()):
+        for i, (code, name) in enumerate(reprint_names().items()):
             b = QPushButton(f"[{i + 1}] {name}")
             b.clicked.connect(lambda _=False, c=code: self.reprint_reason.emit(c))
             rl.addWidget(b, i // 2, i % 2)
@@ -104,19 +105,19 @@ class PromptPanel(QFrame):
         ol.setContentsMargins(0, 0, 0, 0)
         self.badge, self.pin, self.reason = QLineEdit(), QLineEdit(), QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        ol.addRow(self.tr("Supervisor badge"), self.badge)
-        ol.addRow(self.tr("PIN"), self.pin)
-        ol.addRow(self.tr("Reason"), self.reason)
+        ol.addRow(_("Supervisor badge"), self.badge)
+        ol.addRow(_("PIN"), self.pin)
+        ol.addRow(_("Reason"), self.reason)
         self.badge.returnPressed.connect(self.pin.setFocus)
         self.pin.returnPressed.connect(self.reason.setFocus)
         self.reason.returnPressed.connect(self._override)
         lay.addWidget(self.override_box)
         lay.addStretch(1)
         bottom = QHBoxLayout()
-        self.ok = QPushButton(self.tr("Accept"))
+        self.ok = QPushButton(_("Accept"))
         self.ok.setObjectName("primary")
         self.ok.clicked.connect(self._override)
-        cancel = QPushButton(self.tr("Cancel [Esc]"))
+        cancel = QPushButton(_("Cancel [Esc]"))
         cancel.clicked.connect(self.cancelled.emit)
         bottom.addWidget(self.ok)
         bottom.addWidget(cancel)
@@ -145,12 +146,12 @@ class PromptPanel(QFrame):
         self.ok.setVisible(kind == "override")
         if kind == "short_pick" and session is not None and prompt.line_id:
             ln = session.picklist_lines[prompt.line_id]
-            self.title.setText(self.tr("Short pick") + f": {ln.sku} {ln.name} {ln.variant}")
+            self.title.setText(_("Short pick: {sku} {name} {variant}", sku=ln.sku, name=ln.name, variant=ln.variant))
             self.found.setText(f"{prompt.found} / {prompt.max_qty}")
         elif kind == "reprint":
-            self.title.setText(self.tr("Reprint: why? (recorded)"))
+            self.title.setText(_("Reprint: why? (recorded)"))
         elif kind == "override":
-            self.title.setText(self.tr("Supervisor approval"))
+            self.title.setText(_("Supervisor approval"))
             if opened:
                 for w in (self.badge, self.pin, self.reason):
                     w.clear()
@@ -168,16 +169,16 @@ class SupervisorDialog(QDialog):
 
     def __init__(self, what: str, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Supervisor approval"))
+        self.setWindowTitle(_("Supervisor approval"))
         form = QFormLayout(self)
         form.addRow(QLabel(what))
         self.badge = QLineEdit()
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.reason = QLineEdit()
-        form.addRow(self.tr("Supervisor badge"), self.badge)
-        form.addRow(self.tr("PIN"), self.pin)
-        form.addRow(self.tr("Reason"), self.reason)
+        form.addRow(_("Supervisor badge"), self.badge)
+        form.addRow(_("PIN"), self.pin)
+        form.addRow(_("Reason"), self.reason)
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         bb.accepted.connect(self.accept)
         bb.rejected.connect(self.reject)

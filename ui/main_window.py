@@ -20,6 +20,7 @@ from ui.screens.work import WorkScreen
 from ui.sounds import Sounds
 from ui.statusbar import StatusBar
 from ui.tasks import TaskRunner
+from ui.translations import _
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,8 @@ class MainWindow(QMainWindow):
                 self.demo_panel.set_session(c.session)
             elif c.screen == Screen.QUEUE:
                 self.demo_panel.set_session(None, c.queue_items())
+        if self.demo_panel is not None and changes & (Change.ORDER | Change.STEP | Change.SCREEN):
+            self.demo_panel.follow(c.session if c.screen == Screen.WORK else None)  # the parcel on the scale
 
     def _show(self, screen: Screen) -> None:
         prev, self._shown = self._shown, screen
@@ -186,9 +189,9 @@ class MainWindow(QMainWindow):
     # -- kiosk ----------------------------------------------------------------------------------
     def closeEvent(self, e) -> None:  # noqa: N802
         if not self._allow_close:
-            got = authorise_supervisor(self, self.services.core.operators, self.tr("Leave the station application"))
+            got = authorise_supervisor(self, self.services.core.operators, _("Leave the station application"))
             if got is None:
-                QMessageBox.warning(self, "packstation", self.tr("Only a supervisor can leave the station."))
+                QMessageBox.warning(self, "packstation", _("Only a supervisor can leave the station."))
                 e.ignore()
                 return
         self._health.stop()

@@ -1,51 +1,51 @@
-"""Names of the core's codes in the operator's language (Qt Linguist, context "Names"): order statuses, carrier
-service levels, roles, short-pick and reprint reasons. Codes the table does not know are shown as they are (they
-are data, e.g. a carrier's own service name)."""
+"""Names of the core's codes in the operator's language: order statuses, carrier service levels, roles, short-pick
+and reprint reasons. Codes the table does not know are shown as they are (they are data, e.g. a carrier's own
+service name)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from ui.translations import N_, _
 
 STATUS = {
-    "open": QT_TRANSLATE_NOOP("Names", "open"),
-    "claimed": QT_TRANSLATE_NOOP("Names", "claimed"),
-    "in_progress": QT_TRANSLATE_NOOP("Names", "in progress"),
-    "done": QT_TRANSLATE_NOOP("Names", "done"),
-    "cancelled": QT_TRANSLATE_NOOP("Names", "cancelled"),
-    "held": QT_TRANSLATE_NOOP("Names", "held"),
+    "open": N_("open"),
+    "claimed": N_("claimed"),
+    "in_progress": N_("in progress"),
+    "done": N_("done"),
+    "cancelled": N_("cancelled"),
+    "held": N_("held"),
 }
 SERVICE = {
-    "standard": QT_TRANSLATE_NOOP("Names", "standard"),
-    "express": QT_TRANSLATE_NOOP("Names", "express"),
-    "economy": QT_TRANSLATE_NOOP("Names", "economy"),
-    "same_day": QT_TRANSLATE_NOOP("Names", "same day"),
+    "standard": N_("standard"),
+    "express": N_("express"),
+    "economy": N_("economy"),
+    "same_day": N_("same day"),
 }
 ROLE = {
-    "picker": QT_TRANSLATE_NOOP("Names", "picker"),
-    "packer": QT_TRANSLATE_NOOP("Names", "packer"),
-    "supervisor": QT_TRANSLATE_NOOP("Names", "supervisor"),
+    "picker": N_("picker"),
+    "packer": N_("packer"),
+    "supervisor": N_("supervisor"),
 }
 SHORT_REASON = {
-    "insufficient_stock": QT_TRANSLATE_NOOP("Names", "Insufficient stock"),
-    "wrong_item_in_location": QT_TRANSLATE_NOOP("Names", "Wrong item in location"),
-    "damaged": QT_TRANSLATE_NOOP("Names", "Damaged"),
-    "not_found": QT_TRANSLATE_NOOP("Names", "Not found"),
+    "insufficient_stock": N_("Insufficient stock"),
+    "wrong_item_in_location": N_("Wrong item in location"),
+    "damaged": N_("Damaged"),
+    "not_found": N_("Not found"),
 }
 REPRINT_REASON = {
-    "damaged": QT_TRANSLATE_NOOP("Names", "label damaged"),
-    "unreadable": QT_TRANSLATE_NOOP("Names", "label unreadable"),
-    "lost": QT_TRANSLATE_NOOP("Names", "label lost"),
-    "wrong_printer": QT_TRANSLATE_NOOP("Names", "wrong printer"),
+    "damaged": N_("label damaged"),
+    "unreadable": N_("label unreadable"),
+    "lost": N_("label lost"),
+    "wrong_printer": N_("wrong printer"),
 }
 
 CARTON = {  # S/M/L/XL are sizes printed on the cartons; the bag is named
-    "BAG": QT_TRANSLATE_NOOP("Names", "bag"),
+    "BAG": N_("bag"),
 }
 
 
 def _name(table: dict[str, str], code: str) -> str:
     src = table.get(code)
-    return QCoreApplication.translate("Names", src) if src else code
+    return _(src) if src else code
 
 
 def status(code: str) -> str:
@@ -70,4 +70,4 @@ def reprint_reason(code: str) -> str:
 
 def carton(code: str, label: str) -> str:
     src = CARTON.get(code)
-    return QCoreApplication.translate("Names", src) if src else label
+    return _(src) if src else label

@@ -1,4 +1,4 @@
-"""Application shell: QApplication, translations, the wedge filter, one exception handler, start-up."""
+"""Application shell: QApplication, the station's language, the wedge filter, one exception handler, start-up."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from app.config import Settings
 from app.logsetup import setup_logging
 from ui.binding_check import check_binding
 from ui.qt_env import ensure_platform
+from ui.translations import _
 
 log = logging.getLogger(__name__)
 STYLE = Path(__file__).resolve().parent.parent / "resources" / "style.qss"
@@ -23,8 +24,7 @@ def install_exception_handler(window) -> None:
     def show(msg: str) -> None:
         try:
             window.work.panel.show_message(
-                window.tr("Something went wrong and was logged; the station keeps running: {0}").replace("{0}", msg),
-                error=True)
+                _("Something went wrong and was logged; the station keeps running: {error}", error=msg), error=True)
         except Exception:
             pass
 
@@ -41,6 +41,7 @@ def install_exception_handler(window) -> None:
 
 
 def make_app(language: str):
+    """The QApplication, styled, and the station's one language bound for every screen (ui/translations.py)."""
     ensure_platform()
     check_binding()  # before any window: a miscounting binding aborts the process hours later
     from PySide6.QtWidgets import QApplication

@@ -1,66 +1,55 @@
 """The station sheet's content: every action barcode of app/actions.py with its label in English and Chinese.
 
-Labels are Qt Linguist strings (context "StationSheet", in resources/i18n/packstation_zh_CN.ts like every other
-visible string); the Chinese is read from the compiled .qm with a QTranslator, so no QApplication is needed.
+Labels are message ids of the screens' catalog (resources/locale/zh_CN/LC_MESSAGES/ui.po, like every other visible
+string); the sheet shows both languages whatever the station's, so each is rendered in both with app/i18n.py.
 `packstation station-sheet --out FILE` writes the PDF (hardware/printing/station_sheet.py lays it out)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QTranslator
-
 from app.actions import ACTIONS, ARG_ACTIONS, CARTONS, barcode
+from app.i18n import N_, Msg, translate
 
-CTX = "StationSheet"
+SHEET_LANGUAGES = ("en", "zh_CN")
 
 ACTION_LABELS = {
-    "complete_step": QT_TRANSLATE_NOOP("StationSheet", "Complete the step"),
-    "short_pick": QT_TRANSLATE_NOOP("StationSheet", "Short pick"),
-    "reprint": QT_TRANSLATE_NOOP("StationSheet", "Reprint the label"),
-    "logout": QT_TRANSLATE_NOOP("StationSheet", "Log out"),
-    "undo": QT_TRANSLATE_NOOP("StationSheet", "Undo the last scan"),
-    "ack": QT_TRANSLATE_NOOP("StationSheet", "Acknowledge the error"),
-    "gift_confirm": QT_TRANSLATE_NOOP("StationSheet", "Confirm the gift/insert"),
-    "record_weight": QT_TRANSLATE_NOOP("StationSheet", "Record the weight"),
-    "print": QT_TRANSLATE_NOOP("StationSheet", "Print label and slip"),
-    "override": QT_TRANSLATE_NOOP("StationSheet", "Supervisor override"),
-    "back": QT_TRANSLATE_NOOP("StationSheet", "Back"),
-    "cancel": QT_TRANSLATE_NOOP("StationSheet", "Cancel"),
+    "complete_step": N_("Complete the step"),
+    "short_pick": N_("Short pick"),
+    "reprint": N_("Reprint the label"),
+    "logout": N_("Log out"),
+    "undo": N_("Undo the last scan"),
+    "ack": N_("Acknowledge the error"),
+    "gift_confirm": N_("Confirm the gift/insert"),
+    "record_weight": N_("Record the weight"),
+    "print": N_("Print label and slip"),
+    "override": N_("Supervisor override"),
+    "back": N_("Back"),
+    "cancel": N_("Cancel"),
 }
 SHORT_REASON_LABELS = {
-    "insufficient_stock": QT_TRANSLATE_NOOP("StationSheet", "Short: insufficient stock"),
-    "wrong_item_in_location": QT_TRANSLATE_NOOP("StationSheet", "Short: wrong item in the bin"),
-    "damaged": QT_TRANSLATE_NOOP("StationSheet", "Short: damaged"),
-    "not_found": QT_TRANSLATE_NOOP("StationSheet", "Short: not found"),
+    "insufficient_stock": N_("Short: insufficient stock"),
+    "wrong_item_in_location": N_("Short: wrong item in the bin"),
+    "damaged": N_("Short: damaged"),
+    "not_found": N_("Short: not found"),
 }
 REPRINT_REASON_LABELS = {
-    "damaged": QT_TRANSLATE_NOOP("StationSheet", "Reprint: label damaged"),
-    "unreadable": QT_TRANSLATE_NOOP("StationSheet", "Reprint: label unreadable"),
-    "lost": QT_TRANSLATE_NOOP("StationSheet", "Reprint: label lost"),
-    "wrong_printer": QT_TRANSLATE_NOOP("StationSheet", "Reprint: wrong printer"),
+    "damaged": N_("Reprint: label damaged"),
+    "unreadable": N_("Reprint: label unreadable"),
+    "lost": N_("Reprint: label lost"),
+    "wrong_printer": N_("Reprint: wrong printer"),
 }
-CARTON_WORD = QT_TRANSLATE_NOOP("StationSheet", "Carton {0}")
+CARTON_WORD = N_("Carton {carton}")
 TITLES = {
-    "sheet": QT_TRANSLATE_NOOP("StationSheet", "Station sheet"),
-    "actions": QT_TRANSLATE_NOOP("StationSheet", "Actions"),
-    "cartons": QT_TRANSLATE_NOOP("StationSheet", "Cartons"),
-    "short": QT_TRANSLATE_NOOP("StationSheet", "Short-pick reasons"),
-    "reprint": QT_TRANSLATE_NOOP("StationSheet", "Reprint reasons"),
+    "sheet": N_("Station sheet"),
+    "actions": N_("Actions"),
+    "cartons": N_("Cartons"),
+    "short": N_("Short-pick reasons"),
+    "reprint": N_("Reprint reasons"),
 }
 
 
-def chinese() -> QTranslator | None:
-    from ui.translations import I18N, compile_all
-
-    qm = I18N / "packstation_zh_CN.qm"
-    if not qm.exists():
-        compile_all()
-    t = QTranslator()
-    return t if t.load(str(qm)) else None
-
-
-def sections(translator: QTranslator | None = None) -> tuple[list, tuple[str, str]]:
+def sections() -> tuple[list, tuple[str, str]]:
     """The sheet's sections (hardware.printing.station_sheet.SheetSection) and its title, each text in (English,
     Chinese)."""
     from hardware.printing.station_sheet import (  # the PDF side only when a sheet is made
@@ -68,19 +57,16 @@ def sections(translator: QTranslator | None = None) -> tuple[list, tuple[str, st
         SheetSection,
     )
 
-    tr = translator if translator is not None else chinese()
-
-    def both(en: str, *args: str) -> tuple[str, str]:
-        zh = (tr.translate(CTX, en) if tr is not None else "") or en
-        for i, a in enumerate(args):
-            en, zh = en.replace(f"{{{i}}}", a), zh.replace(f"{{{i}}}", a)
+    def both(message_id: str, **params: str) -> tuple[str, str]:
+        msg = Msg(message_id, **params)
+        en, zh = (translate(msg, lang) for lang in SHEET_LANGUAGES)
         return en, zh
 
-    def entry(code: str, en: str, *args: str) -> SheetEntry:
-        return SheetEntry(code, *both(en, *args))
+    def entry(code: str, message_id: str, **params: str) -> SheetEntry:
+        return SheetEntry(code, *both(message_id, **params))
 
     actions = [entry(barcode(a), ACTION_LABELS[a]) for a in ACTIONS.values()]
-    cartons = [entry(barcode("carton", c.code), CARTON_WORD, c.label) for c in CARTONS]
+    cartons = [entry(barcode("carton", c.code), CARTON_WORD, carton=c.label) for c in CARTONS]
     short = [entry(barcode("short_reason", r), SHORT_REASON_LABELS[r]) for r in ARG_ACTIONS["REASON"][1]]
     reprint = [entry(barcode("reprint_reason", r), REPRINT_REASON_LABELS[r]) for r in ARG_ACTIONS["REPRINT"][1]]
     out = []

@@ -9,6 +9,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy
 
 from ui import names
+from ui.translations import _
 
 CLOCK_WARN_MS = 120_000
 
@@ -90,7 +91,7 @@ class StatusBar(QFrame):
 
     def set_operator(self, op) -> None:
         if op is None:
-            self.labels["operator"].setText(self.tr("not logged in"))
+            self.labels["operator"].setText(_("not logged in"))
         else:
             role = names.role(op.role.value)
             self.labels["operator"].setText(f"{op.name} · {role}")
@@ -101,33 +102,35 @@ class StatusBar(QFrame):
         lab = self.labels["printer"]
         if bad:
             n, s = bad[0]
-            lab.setText(self.tr("PRINTER: {0}").replace("{0}", s.detail_en or s.state))
+            lab.setText(_("PRINTER: {problem}", problem=_(s)))
             restyle(lab, "background: #c62828; font-weight: bold;")
         else:
-            lab.setText(self.tr("printers OK"))
+            lab.setText(_("printers OK"))
             restyle(lab, "")
 
     def set_health(self, h) -> None:
         """h: sync.service.SyncHealth (computed off the GUI thread)."""
         if h is None or isinstance(h, Exception):
-            self.labels["online"].setText(self.tr("sync: not available"))
+            self.labels["online"].setText(_("sync: not available"))
             return
         on = self.labels["online"]
-        on.setText(self.tr("ONLINE") if h.online else self.tr("OFFLINE — working from cache"))
+        on.setText(_("ONLINE") if h.online else _("OFFLINE — working from cache"))
         restyle(on, "" if h.online else "background: #ef6c00; font-weight: bold;")
-        oldest = self.tr("oldest")
-        age = "" if h.oldest_pending_age_s is None else f" ({oldest} {int(h.oldest_pending_age_s)} s)"
-        self.labels["queue"].setText(self.tr("to sync: {0}").replace("{0}", str(h.queue_depth)) + age)
+        if h.oldest_pending_age_s is None:
+            self.labels["queue"].setText(_("to sync: {count}", count=h.queue_depth))
+        else:
+            self.labels["queue"].setText(_("to sync: {count} (oldest {age} s)", count=h.queue_depth,
+                                           age=int(h.oldest_pending_age_s)))
         if h.last_success_ms:
             ago = int(time.time() - h.last_success_ms / 1000)
-            self.labels["last_sync"].setText(self.tr("last sync {0} s ago").replace("{0}", str(max(ago, 0))))
+            self.labels["last_sync"].setText(_("last sync {age} s ago", age=max(ago, 0)))
         else:
-            self.labels["last_sync"].setText(self.tr("never synced"))
+            self.labels["last_sync"].setText(_("never synced"))
         self._show_quarantine(h)
         off = h.clock_offset_ms
         clock = self.labels["clock"]
         if off is not None and abs(off) > CLOCK_WARN_MS:
-            clock.setText(self.tr("CLOCK OFF BY {0} s").replace("{0}", str(int(off / 1000))))
+            clock.setText(_("CLOCK OFF BY {seconds} s", seconds=int(off / 1000)))
             restyle(clock, "background: #c62828; font-weight: bold;")
         else:
             clock.setText("")
@@ -143,8 +146,7 @@ class StatusBar(QFrame):
             lab.setToolTip("")
             restyle(lab, "")
             return
-        zh = str(self.services.settings.station.language).startswith("zh")
-        lab.setText(f"{n} 个事件被隔离（OMS 拒收）" if zh else f"{n} event(s) quarantined (refused by the OMS)")
+        lab.setText(_("{count} event(s) quarantined (refused by the OMS)", count=n))
         q = list(getattr(h, "quarantined", ()) or ())
         lab.setToolTip("\n".join(f"#{e['seq']} {e['type']}: {e['reason']}" for e in q))
         restyle(lab, "background: #c62828; font-weight: bold;")

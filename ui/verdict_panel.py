@@ -10,6 +10,8 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy
 
+from ui.translations import _
+
 
 class FitLabel(QLabel):
     """A word-wrapped text inside a box it never resizes: painted at the largest size from `largest` down to
@@ -79,9 +81,9 @@ class VerdictPanel(QFrame):
     acknowledged = Signal()
     HEIGHT = 108  # fixed: idle, green, blue and red alike
 
-    def __init__(self, language: str, sounds, parent=None) -> None:
+    def __init__(self, language: str | None, sounds, parent=None) -> None:
         super().__init__(parent)
-        self.language, self.sounds = language, sounds
+        self.sounds = sounds  # (the language is the station's: ui.translations)
         self.locked = False
         self.verdict = None
         self.setFixedHeight(self.HEIGHT)
@@ -90,7 +92,7 @@ class VerdictPanel(QFrame):
         lay.setContentsMargins(10, 6, 10, 6)
         self.text = FitLabel("", largest=30, smallest=12)
         self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # the panel's height
-        self.ack = QPushButton(self.tr("ACKNOWLEDGE (or scan again)").replace(" (", "\n("))
+        self.ack = QPushButton(_("ACKNOWLEDGE (or scan again)").replace(" (", "\n("))
         self.ack.setObjectName("danger")
         self.ack.setFixedHeight(self.HEIGHT - 16)
         self.ack.setMaximumWidth(260)
@@ -118,7 +120,7 @@ class VerdictPanel(QFrame):
 
     def show_verdict(self, verdict) -> None:
         self.verdict = verdict
-        self.text.setText(verdict.message(self.language))
+        self.text.setText(_(verdict))
         if verdict.ok:
             self.locked = False
             self.ack.hide()
@@ -147,6 +149,6 @@ class VerdictPanel(QFrame):
         if not self.locked:
             return
         self.locked = False
-        self.text.setText(self.tr("Acknowledged — carry on."))
+        self.text.setText(_("Acknowledged — carry on."))
         self._idle()
         self.acknowledged.emit()

@@ -3,7 +3,7 @@
     wf = WedgeFilter(settings.devices.scanner)
     QApplication.instance().installEventFilter(wf)
     wf.scanned.connect(on_scan)        # RawScan(text, source=HID), once per barcode, whatever widget has focus
-    wf.suspicious.connect(show_banner) # keyboard-layout mismatch symptom, bilingual message "english\\nchinese"
+    wf.suspicious.connect(show_banner) # keyboard-layout mismatch symptom, in the station's language
 
 Key presses are held back while they may be the start of a scanner burst (see hardware.wedge.BurstDetector);
 a scanner burst never reaches the focused widget; keys typed by a person are replayed to the widget they were aimed
@@ -32,6 +32,7 @@ from PySide6.QtGui import QKeyEvent
 
 from app.scans import DoubleReadFilter, RawScan, ScanSource
 from hardware.wedge import GS, Action, BurstDetector, ime_suspicion, layout_suspicion
+from ui.translations import _
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +41,21 @@ _IGNORED_KEYS = {Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Ke
                  Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock}
 
 
+def _said(sus) -> str:
+    """What hardware.wedge says (a message), in the station's language; an older (english, chinese) pair is shown
+    whole, both lines."""
+    if isinstance(sus, tuple):
+        return "\n".join(str(x) for x in sus if x)
+    return _(sus)
+
+
 def _monotonic_ms() -> float:
     return time.monotonic() * 1000.0
 
 
 class WedgeFilter(QObject):
     scanned = Signal(object)  # RawScan
-    suspicious = Signal(str)  # "english\nchinese"
+    suspicious = Signal(str)  # what to tell the packer, in the station's language
 
     def __init__(self, settings=None, clock: Callable[[], float] | None = None, parent: QObject | None = None,
                  enabled: bool = True):
@@ -148,7 +157,7 @@ class WedgeFilter(QObject):
         sus = ime_suspicion(commit or "")
         if sus is not None:
             log.warning("wedge: input method committed full-width text (%d characters)", len(commit))
-            self.suspicious.emit(f"{sus[0]}\n{sus[1]}")
+            self.suspicious.emit(_said(sus))
 
     def _emit_scan(self, text: str, ended_by: str = "terminator") -> None:
         if self._gs_char:
@@ -166,4 +175,4 @@ class WedgeFilter(QObject):
         for sus in (layout_suspicion(text), ime_suspicion(text)):
             if sus is not None:
                 log.warning("wedge: keyboard layout / input method suspected: %r", text[:40])
-                self.suspicious.emit(f"{sus[0]}\n{sus[1]}")
+                self.suspicious.emit(_said(sus))

@@ -11,16 +11,17 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from ui.sounds import audio_outputs
+from ui.translations import _
 
 
 class CheckScreen(QWidget):
     start_work = Signal()
 
-    def __init__(self, services, tasks, language: str, parent=None) -> None:
+    def __init__(self, services, tasks, language: str | None = None, parent=None) -> None:
         super().__init__(parent)
-        self.services, self.tasks, self.language = services, tasks, language
+        self.services, self.tasks = services, tasks  # (the language is the station's: ui.translations)
         lay = QVBoxLayout(self)
-        title = QLabel(self.tr("Station check"))
+        title = QLabel(_("Station check"))
         title.setObjectName("title")
         lay.addWidget(title)
         self.grid = QGridLayout()
@@ -28,9 +29,9 @@ class CheckScreen(QWidget):
         self.grid.setColumnStretch(1, 1)
         self.rows: dict[str, tuple[QLabel, QLabel]] = {}
         names = {
-            "label_printer": self.tr("Label printer"), "slip_printer": self.tr("Slip printer"),
-            "scanner": self.tr("Scanner"), "camera": self.tr("Camera"), "scale": self.tr("Scale"),
-            "oms": self.tr("OMS connection"), "speaker": self.tr("Speaker"),
+            "label_printer": _("Label printer"), "slip_printer": _("Slip printer"),
+            "scanner": _("Scanner"), "camera": _("Camera"), "scale": _("Scale"),
+            "oms": _("OMS connection"), "speaker": _("Speaker"),
         }
         for i, (key, name) in enumerate(names.items()):
             n, state = QLabel(name), QLabel("…")
@@ -42,8 +43,8 @@ class CheckScreen(QWidget):
             self.rows[key] = (n, state)
         self.results: dict[str, tuple[bool | None, str]] = {}
         btns = QVBoxLayout()
-        self.recheck = QPushButton(self.tr("Check again"))
-        self.start = QPushButton(self.tr("Start work"))
+        self.recheck = QPushButton(_("Check again"))
+        self.start = QPushButton(_("Start work"))
         self.start.setObjectName("primary")
         btns.addWidget(self.recheck)
         btns.addWidget(self.start)
@@ -52,12 +53,9 @@ class CheckScreen(QWidget):
         self.recheck.clicked.connect(self.refresh)
         self.start.clicked.connect(self.start_work.emit)
 
-    def _msg(self, en: str, zh: str) -> str:
-        return zh if self.language.startswith("zh") and zh else en
-
     def refresh(self) -> None:
-        for _, st in self.rows.values():
-            st.setText(self.tr("checking…"))
+        for _name, st in self.rows.values():
+            st.setText(_("checking…"))
             st.setStyleSheet("")
         self.tasks.run(self._probe, self._show)
 
@@ -68,38 +66,37 @@ class CheckScreen(QWidget):
         for name in ("label_printer", "slip_printer"):
             p = s.spool.printers.get(name) if s.spool else None
             if p is None:
-                out[name] = (False, self._msg("not configured", "未配置"))
+                out[name] = (False, _("not configured"))
                 continue
             try:
                 st = p.status(timeout_s=1.0)
-                out[name] = (st.ok, self._msg(st.detail_en or st.state, st.detail_zh))
+                out[name] = (st.ok, _(st))
             except Exception as exc:
                 out[name] = (False, str(exc))
         for name in ("scanner", "scale"):
             dev = getattr(s, name)
             if dev is None:
-                out[name] = (None, self._msg("not used at this station", "本工位未使用"))
+                out[name] = (None, _("not used at this station"))
                 continue
             st = dev.status()
-            out[name] = (st.ok, self._msg(st.detail_en or st.state, st.detail_zh))
+            out[name] = (st.ok, _(st))
         out["camera"] = self._probe_camera()
         if s.sync is None:
-            out["oms"] = (False, self._msg("sync not configured", "未配置同步"))
+            out["oms"] = (False, _("sync not configured"))
         else:
             try:
                 s.sync.client.server_time()
-                out["oms"] = (True, self._msg(f"online ({s.settings.oms.url})", f"在线 ({s.settings.oms.url})"))
+                out["oms"] = (True, _("online ({url})", url=s.settings.oms.url))
             except Exception as exc:
-                out["oms"] = (False, self._msg(f"offline — work continues from the cache ({exc})",
-                                               f"离线 — 使用本地缓存继续工作 ({exc})"))
+                out["oms"] = (False, _("offline — work continues from the cache ({error})", error=str(exc)))
         return out
 
     def speaker(self) -> tuple[bool, str]:
         """GUI thread: is there an audio output to hear the OK and error sounds on?"""
         outs = audio_outputs()
         if not outs:
-            return False, self.tr("no audio output device: the OK and error sounds cannot be heard")
-        return True, self.tr("sounds play on: {0}").replace("{0}", outs[0])
+            return False, _("no audio output device: the OK and error sounds cannot be heard")
+        return True, _("sounds play on: {device}", device=outs[0])
 
     def _probe_camera(self, wait_s: float = 3.0) -> tuple[bool | None, str]:
         """Worker thread: the camera is opened for real and must deliver a picture. A running station camera is
@@ -108,16 +105,16 @@ class CheckScreen(QWidget):
         cam = s.settings.devices.camera
         name = cam.device if cam.device.isdigit() or "://" in cam.device else Path(cam.device).name  # not a long path
         if cam.kind == "none":
-            return None, self._msg("not used at this station", "本工位未使用")
+            return None, _("not used at this station")
         if s.camera is None:
-            return False, self.tr("camera {0} could not be set up (see the log)").replace("{0}", name)
+            return False, _("camera {camera} could not be set up (see the log)", camera=name)
         if s.camera_running():
             n0, t_end = s.camera_frames, time.monotonic() + wait_s
             while s.camera_frames == n0 and time.monotonic() < t_end:
                 time.sleep(0.05)
             if s.camera_frames > n0:
-                return True, self.tr("camera {0} delivers pictures").replace("{0}", name)
-            return False, self.tr("camera {0} is open but sends no pictures").replace("{0}", name)
+                return True, _("camera {camera} delivers pictures", camera=name)
+            return False, _("camera {camera} is open but sends no pictures", camera=name)
         from hardware.camera import CameraScanner
 
         got = threading.Event()
@@ -129,9 +126,9 @@ class CheckScreen(QWidget):
         finally:
             probe.stop()
         if ok:
-            return True, self.tr("camera {0} delivers pictures").replace("{0}", name)
-        detail = self._msg(st.detail_en, st.detail_zh) if st is not None and not st.ok else ""
-        return False, detail or self.tr("camera {0} sends no pictures").replace("{0}", name)
+            return True, _("camera {camera} delivers pictures", camera=name)
+        detail = _(st) if st is not None and not st.ok else ""
+        return False, detail or _("camera {camera} sends no pictures", camera=name)
 
     def _show(self, results) -> None:
         if isinstance(results, Exception):

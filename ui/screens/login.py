@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from ui.translations import _
+
 
 class LoginScreen(QWidget):
     def __init__(self, station=None, parent=None, controller=None) -> None:
@@ -13,14 +15,14 @@ class LoginScreen(QWidget):
         self.station, self.controller = station, controller
         lay = QVBoxLayout(self)
         lay.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title = QLabel(self.tr("Scan your badge, then type your PIN"))
+        title = QLabel(_("Scan your badge, then type your PIN"))
         title.setObjectName("title")
         self.badge = QLineEdit()
-        self.badge.setPlaceholderText(self.tr("Badge"))
+        self.badge.setPlaceholderText(_("Badge"))
         self.pin = QLineEdit()
-        self.pin.setPlaceholderText(self.tr("PIN"))
+        self.pin.setPlaceholderText(_("PIN"))
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.button = QPushButton(self.tr("Log in"))
+        self.button = QPushButton(_("Log in"))
         self.button.setObjectName("primary")
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -47,7 +49,7 @@ class LoginScreen(QWidget):
             self.pin.clear()
             self.pin.setFocus()
         fb = c.feedback
-        self.message.setText(fb.text(c.language) if fb else "")
+        self.message.setText(_(fb))
 
     def try_login(self) -> None:
         badge, pin = self.badge.text().strip(), self.pin.text()

@@ -18,13 +18,14 @@ from PySide6.QtWidgets import (
 from floor import Change, Level, Screen
 from ui import names
 from ui.table_model import RowsModel
+from ui.translations import _
 
 
 class PickListModel(RowsModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.headers = [self.tr("Order"), self.tr("Lines"), self.tr("Units"), self.tr("Carrier"),
-                        self.tr("Ship to"), self.tr("Status")]
+        self.headers = [_("Order"), _("Lines"), _("Units"), _("Carrier"),
+                        _("Ship to"), _("Status")]
 
     @property
     def items(self) -> list:
@@ -48,7 +49,7 @@ class QueueScreen(QWidget):
         super().__init__(parent)
         self.services, self.tasks, self.controller = services, tasks, controller
         lay = QVBoxLayout(self)
-        title = QLabel(self.tr("Open orders — scan an order barcode or choose one"))
+        title = QLabel(_("Open orders — scan an order barcode or choose one"))
         title.setObjectName("title")
         lay.addWidget(title)
         self.model = PickListModel(self)
@@ -60,19 +61,19 @@ class QueueScreen(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(48)
         self.view.doubleClicked.connect(self._open_selected)
         lay.addWidget(self.view)
-        self.open_btn = QPushButton(self.tr("Open order"))
+        self.open_btn = QPushButton(_("Open order"))
         self.open_btn.setObjectName("primary")
         self.open_btn.clicked.connect(self._open_selected)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         lay.addWidget(self.message)
         lay.addWidget(self.open_btn)
-        self.supervisor_btn = QPushButton(self.tr("Supervisor figures") + "  [F7]")
+        self.supervisor_btn = QPushButton(_("Supervisor figures") + "  [F7]")
         self.supervisor_btn.clicked.connect(self.supervisor_requested.emit)
         QShortcut(QKeySequence("F7"), self, activated=self._supervisor_key)  # keyboard only: the figures
         self.supervisor_btn.hide()  # shown to supervisors only
         lay.addWidget(self.supervisor_btn)
-        self.logout_btn = QPushButton(self.tr("Log out [Ctrl+L]"))
+        self.logout_btn = QPushButton(_("Log out [Ctrl+L]"))
         self.logout_btn.clicked.connect(lambda: self.controller.logout())
         lay.addWidget(self.logout_btn)
         for b in (self.open_btn, self.supervisor_btn, self.logout_btn):
@@ -100,7 +101,7 @@ class QueueScreen(QWidget):
                 self.view.selectRow(ids.index(keep) if keep in ids else 0)
         if changes & (Change.FEEDBACK | Change.SCREEN) and c.screen == Screen.QUEUE:
             fb = c.feedback
-            self.message.setText(fb.text(c.language) if fb else "")
+            self.message.setText(_(fb))
             color = {Level.ERROR: "#c62828", Level.STOP: "#c62828", Level.OK: "#2e7d32"}.get(
                 fb.level if fb else None, "#37474f")
             self.message.setStyleSheet(f"color: {color}; font-size: 22px;")

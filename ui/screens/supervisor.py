@@ -42,6 +42,7 @@ from app import schema
 from app.stats import STEPS, Figures, StepFigure, compute, day_bounds_ms, load_rows
 from app.verdicts import ERROR_KINDS
 from ui.table_model import RowsModel
+from ui.translations import _
 
 LATEST = 200
 TOP_TYPES = 8
@@ -61,8 +62,8 @@ def nice_step(top: float) -> int:
 class LatestErrorsModel(RowsModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.headers = [self.tr("Time"), self.tr("Station"), self.tr("Operator"), self.tr("Order"),
-                        self.tr("Error"), self.tr("Scanned"), self.tr("Expected")]
+        self.headers = [_("Time"), _("Station"), _("Operator"), _("Order"),
+                        _("Error"), _("Scanned"), _("Expected")]
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and index.isValid():
@@ -113,8 +114,8 @@ class SupervisorScreen(QWidget):
 
     def _navigation(self) -> QHBoxLayout:
         nav = QHBoxLayout()
-        self.back_btn = QPushButton(self.tr("Back to queue [Esc]"))
-        self.logout_btn = QPushButton(self.tr("Log out [Ctrl+L]"))
+        self.back_btn = QPushButton(_("Back to queue [Esc]"))
+        self.logout_btn = QPushButton(_("Log out [Ctrl+L]"))
         self.back_btn.clicked.connect(self.back_requested.emit)
         self.logout_btn.clicked.connect(self.logout_requested.emit)
         QShortcut(QKeySequence("Escape"), self, activated=self.back_requested.emit)
@@ -138,16 +139,16 @@ class SupervisorScreen(QWidget):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")
         self.station, self.operator = QLineEdit(), QLineEdit()
-        self.station.setPlaceholderText(self.tr("station"))
-        self.operator.setPlaceholderText(self.tr("operator"))
+        self.station.setPlaceholderText(_("station"))
+        self.operator.setPlaceholderText(_("operator"))
         self.source = QComboBox()
-        self.source.addItem(self.tr("This station"), "local")
-        self.source.addItem(self.tr("All stations (OMS)"), "remote")
+        self.source.addItem(_("This station"), "local")
+        self.source.addItem(_("All stations (OMS)"), "remote")
         if remote is None:
             self.source.model().item(1).setEnabled(False)
-        refresh = QPushButton(self.tr("Refresh"))
+        refresh = QPushButton(_("Refresh"))
         refresh.clicked.connect(self.refresh)
-        self.report_btn = QPushButton(self.tr("Report (PDF + CSV)"))
+        self.report_btn = QPushButton(_("Report (PDF + CSV)"))
         self.report_btn.clicked.connect(self.write_report)
         self.summary = QLabel()
         self.summary.setObjectName("big")
@@ -176,7 +177,7 @@ class SupervisorScreen(QWidget):
         grid.addWidget(table, 1, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(self._navigation())
-        self.denied = QLabel(self.tr("Supervisors only: log in with a supervisor badge to see the figures."))
+        self.denied = QLabel(_("Supervisors only: log in with a supervisor badge to see the figures."))
         self.denied.setObjectName("title")
         self.denied.hide()
         lay.addWidget(self.denied)
@@ -215,11 +216,11 @@ class SupervisorScreen(QWidget):
         self._generation += 1
         gen = self._generation
         self.updating = True
-        self.summary.setText(self.tr("updating…"))
+        self.summary.setText(_("updating…"))
         store, tz, sla = self.core.store, s.station.warehouse_tz, s.sla
         remote = self.remote if self.source.currentData() == "remote" and self.remote is not None else None
         if remote is not None:
-            self.message.setText(self.tr("loading all stations' figures from the OMS…"))
+            self.message.setText(_("loading all stations' figures from the OMS…"))
 
         def work():
             rows = latest_errors(store, tz, a, b, st, op)
@@ -243,47 +244,47 @@ class SupervisorScreen(QWidget):
         self.updating = False
         if isinstance(result, Exception):
             self.summary.setText("")
-            self.message.setText(self.tr("The figures could not be computed: {0}").replace("{0}", str(result)))
+            self.message.setText(_("The figures could not be computed: {error}", error=str(result)))
             return
         source, figures, rows = result
         self.errors_model.set_rows([r[:4] + (self.error_name(r[4]),) + r[5:] for r in rows])
         self.show_figures(figures)
         if source == "remote":
-            self.message.setText(self.tr("All stations, from the OMS. The latest-errors table shows this station "
+            self.message.setText(_("All stations, from the OMS. The latest-errors table shows this station "
                                          "only."))
         elif source == "fallback":
             self.source.setCurrentIndex(0)
-            self.message.setText(self.tr("OMS unreachable — showing this station only."))
+            self.message.setText(_("OMS unreachable — showing this station only."))
         else:
-            self.message.setText(self.tr("This station's own log (works offline)."))
+            self.message.setText(_("This station's own log (works offline)."))
 
     def error_name(self, key: str) -> str:
         """An error type (stats key or verdict kind) in the operator's language."""
         names = {
-            "wrong_item": self.tr("Wrong item"), "sibling_variant": self.tr("Wrong colour/size"),
-            "other_order": self.tr("Other order's item"), "over_scan": self.tr("Too many"),
-            "unknown_barcode": self.tr("Unknown barcode"), "unknown": self.tr("Unknown barcode"),
-            "unreadable": self.tr("Unreadable"), "wrong_bin": self.tr("Wrong bin"),
-            "wrong_lot": self.tr("Wrong lot"), "expired_lot": self.tr("Expired lot"),
-            "no_order": self.tr("No order open"), "lot_required": self.tr("Lot missing"),
-            "serial_required": self.tr("Serial missing"), "duplicate_serial": self.tr("Serial twice"),
-            "intercepted": self.tr("Stopped order"), "action": self.tr("Action barcode"),
-            "short_pick_insufficient_stock": self.tr("Short: no stock"),
-            "short_pick_wrong_item_in_location": self.tr("Short: wrong item in bin"),
-            "short_pick_damaged": self.tr("Short: damaged"), "short_pick_not_found": self.tr("Short: not found"),
-            "weight_mismatch": self.tr("Weight override"), "intercepted_order": self.tr("Stopped order"),
-            "reprint": self.tr("Reprint"), "printer_fault": self.tr("Printer fault"),
+            "wrong_item": _("Wrong item"), "sibling_variant": _("Wrong colour/size"),
+            "other_order": _("Other order's item"), "over_scan": _("Too many"),
+            "unknown_barcode": _("Unknown barcode"), "unknown": _("Unknown barcode"),
+            "unreadable": _("Unreadable"), "wrong_bin": _("Wrong bin"),
+            "wrong_lot": _("Wrong lot"), "expired_lot": _("Expired lot"),
+            "no_order": _("No order open"), "lot_required": _("Lot missing"),
+            "serial_required": _("Serial missing"), "duplicate_serial": _("Serial twice"),
+            "intercepted": _("Stopped order"), "action": _("Action barcode"),
+            "short_pick_insufficient_stock": _("Short: no stock"),
+            "short_pick_wrong_item_in_location": _("Short: wrong item in bin"),
+            "short_pick_damaged": _("Short: damaged"), "short_pick_not_found": _("Short: not found"),
+            "weight_mismatch": _("Weight override"), "intercepted_order": _("Stopped order"),
+            "reprint": _("Reprint"), "printer_fault": _("Printer fault"),
         }
         return names.get(key, key)
 
     def step_name(self, step: str) -> str:
-        return {"pick": self.tr("Pick"), "verify": self.tr("Verify"), "pack": self.tr("Pack"),
-                "weigh": self.tr("Weigh"), "label": self.tr("Label")}.get(step, step)
+        return {"pick": _("Pick"), "verify": _("Verify"), "pack": _("Pack"),
+                "weigh": _("Weigh"), "label": _("Label")}.get(step, step)
 
     def show_figures(self, f: Figures) -> None:
         self.figures = f
-        self.summary.setText(self.tr("scans {0} · orders {1} · errors {2}").replace("{0}", str(f.scans))
-                             .replace("{1}", str(f.orders)).replace("{2}", str(f.errors)))
+        self.summary.setText(_("scans {scans} · orders {orders} · errors {errors}", scans=f.scans, orders=f.orders,
+                               errors=f.errors))
         self._hour_chart(f)
         self._type_chart(f)
         self._step_chart(f)
@@ -311,9 +312,9 @@ class SupervisorScreen(QWidget):
     def _hour_chart(self, f: Figures) -> None:
         """Bars at x = 0..23 on a value axis labelled every 3 hours: never elided to "…"."""
         chart = self.hour_chart
-        self._clear(chart, self.tr("Errors by hour"))
+        self._clear(chart, _("Errors by hour"))
         series = QBarSeries()
-        bs = QBarSet(self.tr("errors"))
+        bs = QBarSet(_("errors"))
         bs.append([float(v) for v in f.by_hour])
         series.append(bs)
         series.setBarWidth(0.8)
@@ -324,7 +325,7 @@ class SupervisorScreen(QWidget):
         x.setTickType(QValueAxis.TickType.TicksDynamic)
         x.setTickAnchor(0)
         x.setTickInterval(3)
-        x.setTitleText(self.tr("hour"))
+        x.setTitleText(_("hour"))
         y = self._count_axis(max(f.by_hour, default=0))
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
@@ -335,17 +336,17 @@ class SupervisorScreen(QWidget):
     def _type_chart(self, f: Figures) -> None:
         """Horizontal bars, the most frequent error type on top, each named in the operator's language."""
         chart = self.type_chart
-        self._clear(chart, self.tr("Error types"))
+        self._clear(chart, _("Error types"))
         items = sorted(((n, k) for k, n in f.by_type.items() if n), reverse=True)[:TOP_TYPES]
         items.reverse()  # a horizontal bar chart draws its first category at the bottom
         series = QHorizontalBarSeries()
-        bs = QBarSet(self.tr("errors"))
-        bs.append([float(n) for n, _ in items])
+        bs = QBarSet(_("errors"))
+        bs.append([float(n) for n, _k in items])
         series.append(bs)
         chart.addSeries(series)
         y = QBarCategoryAxis()
-        y.append([self.error_name(k) for _, k in items] or [self.tr("no errors")])
-        x = self._count_axis(max((n for n, _ in items), default=0))
+        y.append([self.error_name(k) for _n, k in items] or [_("no errors")])
+        x = self._count_axis(max((n for n, _k in items), default=0))
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(y)
@@ -363,11 +364,11 @@ class SupervisorScreen(QWidget):
         basis = measured if measured_any else [f.steps[s].sla_s for s in steps]
         minutes = max(basis, default=0) >= 120
         unit = 60.0 if minutes else 1.0
-        title = self.tr("Step time, minutes (median, p90; SLA line)") if minutes else \
-            self.tr("Step time, seconds (median, p90; SLA line)")
+        title = _("Step time, minutes (median, p90; SLA line)") if minutes else \
+            _("Step time, seconds (median, p90; SLA line)")
         self._clear(chart, title)
         series = QBarSeries()
-        for name, attr in ((self.tr("median"), "median_s"), (self.tr("p90"), "p90_s")):
+        for name, attr in ((_("median"), "median_s"), (_("p90"), "p90_s")):
             bs = QBarSet(name)
             bs.append([round((getattr(f.steps[s], attr) or 0) / unit, 1) for s in steps])
             series.append(bs)
@@ -397,7 +398,7 @@ class SupervisorScreen(QWidget):
         self.sla_marks = []
         for i, s in enumerate(steps):
             mark = QLineSeries()
-            mark.setName(self.tr("SLA"))
+            mark.setName(_("SLA"))
             level = min(f.steps[s].sla_s / unit, top)
             mark.append(i - 0.4, level)
             mark.append(i + 0.4, level)
@@ -433,13 +434,13 @@ class SupervisorScreen(QWidget):
             return write_pdf(f, out / f"{stem}.pdf"), write_csv(f, out / f"{stem}.csv")
 
         self.report_btn.setEnabled(False)
-        self.message.setText(self.tr("writing the report…"))
+        self.message.setText(_("writing the report…"))
         self.tasks.run(work, self._report_done)
 
     def _report_done(self, result) -> None:
         self.report_btn.setEnabled(True)
         if isinstance(result, Exception):
-            self.message.setText(self.tr("Report failed: {0}").replace("{0}", str(result)))
+            self.message.setText(_("Report failed: {error}", error=str(result)))
             return
         self.last_report = result
-        self.message.setText(self.tr("Report written: {0}").replace("{0}", "  ".join(str(p) for p in result)))
+        self.message.setText(_("Report written: {files}", files="  ".join(str(p) for p in result)))

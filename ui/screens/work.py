@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,6 +31,8 @@ from floor import Change, Level, Screen, StationController
 from ui import names
 from ui.dialogs import PromptPanel
 from ui.table_model import RowsModel
+from ui.translations import _
+from ui.translations import language as ui_language
 from ui.verdict_panel import FitLabel, VerdictPanel
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,8 @@ class LinesModel(RowsModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.session = None
-        self.headers = [self.tr("Bin"), self.tr("SKU"), self.tr("Item"), self.tr("Colour / size"),
-                        self.tr("Qty"), self.tr("Notes")]
+        self.headers = [_("Bin"), _("SKU"), _("Item"), _("Colour / size"),
+                        _("Qty"), _("Notes")]
 
     def set_session(self, session) -> None:
         self.session = session
@@ -60,11 +62,11 @@ class LinesModel(RowsModel):
         if role == Qt.ItemDataRole.DisplayRole:
             notes = []
             if ln.gift:
-                notes.append(self.tr("GIFT"))
+                notes.append(_("GIFT"))
             if ln.fragile:
-                notes.append(self.tr("FRAGILE"))
+                notes.append(_("FRAGILE"))
             if lp and lp.short_qty:
-                notes.append(self.tr("SHORT"))
+                notes.append(_("SHORT"))
             done = f"{lp.scanned if lp else 0} / {ln.qty}"
             return [ln.bin, ln.sku, ln.name, ln.variant, done, " ".join(notes)][index.column()]
         if role == Qt.ItemDataRole.BackgroundRole:
@@ -77,11 +79,12 @@ class LinesModel(RowsModel):
 
 
 class ProductImage(QLabel):
-    """The current item's picture, scaled to the room the side column has (220 px at most, 72 at least)."""
+    """The current item's picture, scaled to the room the side column has (220 px at most, 72 at least); several
+    pictures (what goes into the parcel) side by side in as many rows as make them largest."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._pix = QPixmap()
+        self._pixes: list[QPixmap] = []
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setStyleSheet("background: white; border: 1px solid #b0bec5;")
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
@@ -95,11 +98,19 @@ class ProductImage(QLabel):
         return QSize(72, 72)
 
     def set_image(self, pix: QPixmap) -> None:
-        self._pix = pix
+        self.set_images([pix])
+
+    def set_images(self, pixes: list[QPixmap]) -> None:
+        self._pixes = [p for p in pixes if not p.isNull()]
         self._scale()
 
+    def shown(self) -> int:
+        """How many pictures the box shows (0: blank or "no image")."""
+        pm = self.pixmap()
+        return len(self._pixes) if pm is not None and not pm.isNull() else 0
+
     def clear(self) -> None:
-        self._pix = QPixmap()
+        self._pixes = []
         super().clear()
 
     def resizeEvent(self, e) -> None:  # noqa: N802
@@ -107,11 +118,34 @@ class ProductImage(QLabel):
         self._scale()
 
     def _scale(self) -> None:
-        if self._pix.isNull():
+        if not self._pixes:
             return
-        side = max(8, min(self.width(), self.height()) - 10)
-        self.setPixmap(self._pix.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
-                                        Qt.TransformationMode.SmoothTransformation))
+        w, h = max(8, self.width() - 10), max(8, self.height() - 10)
+        if len(self._pixes) == 1:
+            side = min(w, h)
+            self.setPixmap(self._pixes[0].scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                                 Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.setPixmap(contact_sheet(self._pixes, w, h))
+
+
+def contact_sheet(pixes: list[QPixmap], width: int, height: int) -> QPixmap:
+    """Several pictures in a grid of equal square cells inside width × height, with as many columns as make the
+    cells largest (one row in a wide, low box; 3 × 3 in a square one for nine)."""
+    n = len(pixes)
+    cols = max(range(1, n + 1), key=lambda c: min(width // c, height // -(-n // c)))
+    rows = -(-n // cols)
+    cell = max(4, min(width // cols, height // rows))
+    sheet = QPixmap(cols * cell, rows * cell)
+    sheet.fill(QColor("white"))
+    p = QPainter(sheet)
+    for i, pix in enumerate(pixes):
+        small = pix.scaled(cell - 4, cell - 4, Qt.AspectRatioMode.KeepAspectRatio,
+                           Qt.TransformationMode.SmoothTransformation)
+        p.drawPixmap((i % cols) * cell + (cell - small.width()) // 2, (i // cols) * cell + (cell - small.height()) // 2,
+                     small)
+    p.end()
+    return sheet
 
 
 class LinesTable(QTableView):
@@ -149,14 +183,14 @@ class LinesTable(QTableView):
 
 
 class WorkScreen(QWidget):
-    def __init__(self, services, tasks, sounds, language: str, parent=None,
+    def __init__(self, services, tasks, sounds, language: str | None = None, parent=None,
                  controller: StationController | None = None) -> None:
         super().__init__(parent)
-        self.services, self.tasks, self.sounds, self.language = services, tasks, sounds, language
+        self.services, self.tasks, self.sounds = services, tasks, sounds  # the language: ui.translations
         self.station = services.station
         if controller is None:  # a work screen on its own (benchmarks): its own controller
             controller = StationController(services.station, sync=services.sync, spool=services.spool,
-                                           run_io=tasks.run, language=language)
+                                           run_io=tasks.run, language=language or ui_language())
         self.controller = controller
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         root = QVBoxLayout(self)
@@ -197,6 +231,13 @@ class WorkScreen(QWidget):
         side.setContentsMargins(0, 0, 0, 0)
         self.side = side
         self.image = ProductImage()
+        self._image_key: tuple[str, ...] | None = None  # the pictures shown
+        self._image_wanted: tuple[str, ...] = ()  # the pictures asked for, and how often looked up
+        self._image_tries = 0
+        self._image_retry = QTimer(self)
+        self._image_retry.setSingleShot(True)
+        self._image_retry.setInterval(1500)
+        self._image_retry.timeout.connect(self._retry_images)
         # fixed boxes whose text is set smaller when it is long: never clipped, never pushing the window
         self.cur_name = FitLabel("", largest=24, smallest=12, color="#263238")
         self.cur_variant = FitLabel("", largest=34, smallest=14, color="#0d47a1")
@@ -206,7 +247,7 @@ class WorkScreen(QWidget):
             w.setFixedHeight(h)
         self.carton = QComboBox()
         self.carton.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.carton.addItem(self.tr("— choose carton —"), "")
+        self.carton.addItem(_("— choose carton —"), "")
         for i, c in enumerate(CARTONS):
             self.carton.addItem(f"[{i + 1}] {names.carton(c.code, c.label)}", c.code)
         self.carton.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -231,16 +272,16 @@ class WorkScreen(QWidget):
         btns = QGridLayout()
         self.buttons = {}
         for i, (key, text, shortcut) in enumerate((
-            ("short", self.tr("Short pick [F2]"), "F2"),
-            ("gift", self.tr("Confirm gift [F3]"), "F3"),
-            ("undo", self.tr("Undo last scan [F4]"), "F4"),
-            ("weigh", self.tr("Record weight [F8]"), "F8"),
-            ("print", self.tr("Print label + slip [F9]"), "F9"),
-            ("complete", self.tr("Complete step [F10]"), "F10"),
-            ("override", self.tr("Supervisor [F11]"), "F11"),
-            ("reprint", self.tr("Reprint [F12]"), "F12"),
-            ("back", self.tr("Back to queue [Esc]"), "Escape"),
-            ("logout", self.tr("Log out [Ctrl+L]"), None),
+            ("short", _("Short pick [F2]"), "F2"),
+            ("gift", _("Confirm gift [F3]"), "F3"),
+            ("undo", _("Undo last scan [F4]"), "F4"),
+            ("weigh", _("Record weight [F8]"), "F8"),
+            ("print", _("Print label + slip [F9]"), "F9"),
+            ("complete", _("Complete step [F10]"), "F10"),
+            ("override", _("Supervisor [F11]"), "F11"),
+            ("reprint", _("Reprint [F12]"), "F12"),
+            ("back", _("Back to queue [Esc]"), "Escape"),
+            ("logout", _("Log out [Ctrl+L]"), None),
         )):
             b = QPushButton(text.replace(" [", "\n["))  # the key under the name: five buttons fit 1024 px
             b.setMinimumWidth(1)
@@ -265,7 +306,7 @@ class WorkScreen(QWidget):
         if self.controller.session is None:
             return
         t = self.controller.time_on_step_s()
-        name = self.controller.step_name()
+        name = _(self.controller.step_name())
         self.step_label.setText(f"{name}  {int(t // 60)}:{int(t % 60):02d}" if t is not None else name)
 
     def add_side_widget(self, w) -> None:
@@ -346,7 +387,7 @@ class WorkScreen(QWidget):
             self._show_order(s)
         if changes & (Change.ORDER | Change.STEP | Change.LINES | Change.WEIGHT):
             self._show_weight()
-            self.blockers.setText("  •  ".join(c.blockers()))
+            self.blockers.setText("  •  ".join(_(b) for b in c.blockers()))
 
     def _show_feedback(self, fb) -> None:
         p = self.panel
@@ -356,7 +397,7 @@ class WorkScreen(QWidget):
             p.text.setText("")
             p._idle()
             return
-        text = fb.text(self.language)
+        text = _(fb)
         if fb.verdict is not None and fb.level in (Level.OK, Level.ERROR):
             p.show_verdict(fb.verdict)
             p.text.setText(text)
@@ -374,11 +415,11 @@ class WorkScreen(QWidget):
 
     def _show_order(self, s) -> None:
         pl = s.picklist
-        t_order = self.tr("Order")
+        t_order = _("Order")
         self.order_label.setText(f"{t_order} {pl.order_no}   {pl.carrier} {names.service(pl.service)}")
         self._show_step()
         st = pl.ship_to
-        t_ship = self.tr("Ship to")
+        t_ship = _("Ship to")
         ship = f"{t_ship}: {st.name}  {' '.join(st.address_lines)} {st.city} {st.postcode} {st.country}"
         if st.warnings:
             ship += "   ⚠ " + "; ".join(st.warnings)
@@ -388,33 +429,67 @@ class WorkScreen(QWidget):
         idx = self.carton.findData(s.carton or "")
         self.carton.setCurrentIndex(max(0, idx))
         cur = s.current_line()
-        if cur is not None and not s.intercepted:
-            self.cur_name.setText(cur.name)
-            self.cur_variant.setText(cur.variant)
-            t_bin = self.tr("Bin")
-            self.cur_bin.setText(f"{t_bin} {cur.bin}")
-            self._show_image(cur.image_url)
-        else:
-            self.cur_name.setText("")
-            self.cur_variant.setText("")
-            self.cur_bin.setText("")
+        if s.intercepted:  # stopped by the OMS: nothing goes into a parcel
+            self._show_item("", "", "")
             self.image.clear()
-            self._image_url = None
+            self._image_key, self._image_wanted = None, ()
+            self._image_retry.stop()
+        elif cur is not None:
+            self._show_item(cur.name, cur.variant, f"{_('Bin')} {cur.bin}")
+            self._show_images([cur.image_url])
+        else:
+            # No line to work: every line counted, the pack step without a gift to confirm, weigh and label. The
+            # box showed nothing from here to the end of the order; it shows what goes into the parcel instead.
+            lines = [ln for ln in s.picklist.walking_order() if ln.qty - self._short(s, ln.id) > 0]
+            units = sum(ln.qty - self._short(s, ln.id) for ln in lines)
+            self._show_item(_("In the parcel"), _("{units} units", units=units) if lines else "", "")
+            self._show_images([ln.image_url for ln in lines])
 
-    def _show_image(self, url: str) -> None:
-        """The current line's picture. Redrawn after every scan: the same picture already shown is not looked
-        up, loaded and scaled again on the GUI thread (a store read, a file and a smooth scale per scan)."""
-        if url and url == getattr(self, "_image_url", None):
+    @staticmethod
+    def _short(s, line_id: str) -> int:
+        lp = s.progress.get(line_id)
+        return lp.short_qty if lp is not None else 0
+
+    def _show_item(self, name: str, variant: str, where: str) -> None:
+        self.cur_name.setText(name)
+        self.cur_variant.setText(variant)
+        self.cur_bin.setText(where)
+
+    MAX_PICTURES = 9  # the parcel's items, at most 3 × 3 in the box
+
+    def _show_images(self, urls: list[str]) -> None:
+        """The current line's picture, or the parcel's items side by side. Redrawn after every scan: the same
+        pictures already shown are not looked up, loaded and scaled again on the GUI thread (a store read, a file
+        and a smooth scale per scan)."""
+        urls = list(dict.fromkeys(u for u in urls if u))[:self.MAX_PICTURES]
+        key = tuple(urls)
+        if key and key == self._image_key:
             return
-        path = self.services.image_for(url)
-        pix = QPixmap(str(path)) if path else QPixmap()
-        if pix.isNull():
-            self.image.clear()
-            self.image.setText(self.tr("no image"))
-            self._image_url = None  # looked up again next time: the picture may have arrived meanwhile
+        if key != self._image_wanted:
+            self._image_wanted, self._image_tries = key, 0
+        pixes = [pix for pix in (self._load(u) for u in urls) if not pix.isNull()]
+        whole = len(pixes) == len(urls)
+        if pixes:
+            self.image.set_images(pixes)  # scaled to the room it has
         else:
-            self.image.set_image(pix)  # the widget scales it to the room it has
-            self._image_url = url
+            self.image.clear()
+            self.image.setText(_("no image"))
+        self._image_key = key if whole and urls else None  # a picture missing: looked up again
+        if urls and not whole and self._image_tries < self.IMAGE_TRIES:
+            self._image_tries += 1
+            self._image_retry.start()
+
+    IMAGE_TRIES = 20  # 30 s: the OMS sends the pictures after the pick lists
+
+    def _load(self, url: str) -> QPixmap:
+        path = self.services.image_for(url)
+        return QPixmap(str(path)) if path else QPixmap()
+
+    def _retry_images(self) -> None:
+        """A picture not yet in the cache when the line came up: looked up again a moment later, not only at the
+        next scan."""
+        if self.controller.session is not None and self._image_key is None and self._image_wanted:
+            self._show_images(list(self._image_wanted))
 
     def _show_weight(self) -> None:
         w = self.controller.weight_view()
@@ -425,12 +500,12 @@ class WorkScreen(QWidget):
         if w.recorded_g is not None:
             txt = f"{w.recorded_g / 1000:.3f} kg " + ("✓" if s.weight and (s.weight.ok or s.weight_overridden) else "✗")
         elif w.grams is None or not w.usable:
-            txt = self.tr("Put the parcel on the scale")
+            txt = _("Put the parcel on the scale")
             if w.grams is not None:
                 txt += f"  ({w.grams / 1000:.3f} kg {'…' if not w.stable else ''})"
         else:
             txt = f"{w.grams / 1000:.3f} kg {'✓' if w.in_tolerance else '✗'}"
         if w.expected_g:
-            t_exp = self.tr("expected")
+            t_exp = _("expected")
             txt += f"   ({t_exp} {w.expected_g / 1000:.3f} ± {(w.tolerance_g or 0) / 1000:.3f} kg)"
         self.weight_label.setText(txt)
