@@ -122,7 +122,9 @@ def test_burst_detector_prefix_and_suffix():
 
 def test_layout_helpers():
     assert layout_suspicion("4006381333931") is None
-    assert layout_suspicion("'àà-(_&(((ç(&") is not None
+    msg = layout_suspicion("'àà-(_&(((ç(&")
+    assert msg is not None and "AZERTY" in msg.en and "àà" in msg.en
+    assert "扫描枪" in msg.text("zh_CN") and "àà" in msg.text("zh_CN")  # the sample is in both languages
     assert qwertz_suspicion("ABZ-1", "ABY-1")
     assert not qwertz_suspicion("ABY-1", "ABY-1")
 
@@ -136,7 +138,7 @@ def test_evdev_falls_back_to_key_filter_with_a_clear_status():
     statuses = []
     sc.start(lambda s: None, statuses.append)
     assert statuses[-1].state == "fallback" and not statuses[-1].ok
-    assert "key filter" in statuses[-1].detail_en and "键盘" in statuses[-1].detail_zh
+    assert "key filter" in statuses[-1].en and "键盘" in statuses[-1].text("zh_CN")
     sc.stop()
 
 
