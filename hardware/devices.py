@@ -16,11 +16,14 @@ from app.i18n import Msg
 log = logging.getLogger(__name__)
 
 
+NO_DETAIL = Msg.from_dict(None)  # the empty message: nothing more to say (Msg("") would be gettext's header)
+
+
 @dataclass(frozen=True)
 class DeviceStatus:
     ok: bool
     state: str  # "stopped", "ready", "no_device", "disconnected", "reconnecting", "fallback", "error", "garbage"
-    detail: Msg = Msg("")
+    detail: Msg = NO_DETAIL
 
     def text(self, language: str | None) -> str:
         """What the operator reads, in `language` (the screens call only this)."""

@@ -3,7 +3,9 @@ configuration, the data and log folders, each device, each printer, the OMS (rea
 clock offset) and prints every problem with what to do about it. Exit 0: nothing to fix; 1: problems.
 
 Each check gives a `Finding` (ok / warn / fail, what was seen, the fix). Warnings (a simulated device,
-no configuration file yet) do not fail the run; failures do.
+no configuration file yet) do not fail the run; failures do. Findings are for the technician and stay in English
+(commands, paths and keys to set); the closing verdict is said in English and in the station's language (Chinese
+when the station is English), both from the same message (app.i18n, devices.po).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import stat
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from app.i18n import Msg
 
 CLOCK_LIMIT_MS = 5_000  # a station further off than this stamps steps at the wrong time of day
 UDEV_FIX = ("install the udev rules: sudo cp deploy/udev/70-packstation.rules /etc/udev/rules.d/ && "
@@ -50,11 +54,21 @@ def _doctor(args) -> int:
             print(f"{marks[f.level]} {f.check:13} {f.what}")
             if f.fix and f.level != "ok":
                 print(f"     {'':13} fix: {f.fix}")
-        if failed:
-            print(f"{len(failed)} problem(s) to fix / 发现 {len(failed)} 个问题，请按提示处理")
-        else:
-            print("station ready / 工作站就绪")
+        verdict = (Msg("{count} problem(s) to fix", count=len(failed)) if failed else Msg("station ready"))
+        other = verdict.text(_second_language(getattr(args, "config", None)))
+        print(verdict.en + (f" / {other}" if other != verdict.en else ""))
     return 1 if failed else 0
+
+
+def _second_language(config_path: str | None) -> str:
+    """The station's language for the verdict line; Chinese beside English on an English (or unreadable) station."""
+    from app.config import ConfigError, load
+
+    try:
+        lang = load(config_path).station.language or "en"
+    except (ConfigError, OSError):
+        lang = "en"
+    return "zh_CN" if lang.startswith("en") else lang
 
 
 def run_checks(config_path: str | None, *, timeout_s: float = 3.0) -> list[Finding]:
@@ -176,10 +190,10 @@ def _printers(s, timeout_s: float) -> list[Finding]:
         if st is not None and st.ok:
             level = "warn" if uri.startswith("simulated:") or st.state != "ready" else "ok"
             fix = "set a real printer URI for a station" if uri.startswith("simulated:") else (
-                "" if st.state == "ready" else st.detail_en)
-            out.append(Finding(name, level, f"{uri}: {st.state} ({st.detail_en})", fix))
+                "" if st.state == "ready" else st.en)
+            out.append(Finding(name, level, f"{uri}: {st.state} ({st.en})", fix))
             continue
-        detail = st.detail_en if st is not None else why
+        detail = st.en if st is not None else why
         out.append(Finding(name, "fail", f"{uri}: {st.state if st else 'error'} ({detail})", _printer_fix(uri, st)))
     return out
 

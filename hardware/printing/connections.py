@@ -178,12 +178,13 @@ class StreamPrinter(Printer):
                     if not b:
                         # expected when a printer is off: the spool logs the state change once
                         log.info("%s: no reply to DLE EOT %d within %.1f s", self.uri, n, timeout_s)
-                        return make_status("no_answer", extra=Msg("no reply within {seconds} s",
-                                                                  seconds=f"{timeout_s:.1f}"))
+                        seconds = f"{timeout_s:.1f}"
+                        return make_status("no_answer", extra=Msg("no reply within {seconds} s", seconds=seconds))
                     if not valid_reply(b[0]):
                         log.warning("%s: reply 0x%02x to DLE EOT %d is not a status byte", self.uri, b[0], n)
                         self._drain()
-                        return make_status("no_answer", extra=Msg("garbled reply {byte}", byte=f"0x{b[0]:02x}"))
+                        byte = f"0x{b[0]:02x}"
+                        return make_status("no_answer", extra=Msg("garbled reply {byte}", byte=byte))
                     replies[n] = b[0]
             except _Closed:
                 self.close()

@@ -30,7 +30,7 @@ PRINT_LANGUAGE = "zh_CN"  # the second language of the printed paperwork, beside
 
 
 def both(msg: Msg | str, sep: str = " ") -> str:
-    """A printed text in English and Chinese, both from the catalog: "GIFT 赠品"."""
+    """A printed text in English and Chinese, both from the catalog: "GIFT" and its Chinese, one space apart."""
     m = msg if isinstance(msg, Msg) else Msg(msg)
     en, zh = m.en, m.text(PRINT_LANGUAGE)
     return en if zh == en else f"{en}{sep}{zh}"

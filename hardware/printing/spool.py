@@ -41,6 +41,7 @@ from app.events import EventType
 from app.i18n import N_, Msg
 from app.picklist import PickList
 from app.store import now_ms
+from hardware.devices import NO_DETAIL
 from hardware.printing.connections import Printer, PrintError
 from hardware.printing.status import PrinterStatus, make_status
 
@@ -250,7 +251,7 @@ class PrintSpool:
             raise KeyError(job_id)
         likely = j["state"] == "done" or j["error_state"] in ("sent_ok", "sent_unknown", "checking")
         msg = j["message"] or (Msg("This job printed and the printer confirmed it") if j["state"] == "done"
-                               else Msg(""))
+                               else NO_DETAIL)
         if j["reprinted"]:
             msg = Msg("Already reprinted once. {message}", message=msg)
         return {"job_id": job_id, "state": j["state"], "error_state": j["error_state"], "likely_printed": likely,

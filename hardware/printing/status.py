@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.i18n import N_, Msg
+from hardware.devices import NO_DETAIL
 
 DLE_EOT = b"\x10\x04"
 QUERIES = (1, 2, 4)
@@ -31,7 +32,7 @@ class PrinterStatus:
     paper: str = "unknown"  # ok | near_end | out | unknown
     cover_open: bool | None = None
     state: str = "unknown"  # ready|paper_near_end|paper_out|cover_open|error|offline|no_answer|unknown|not_configured
-    detail: Msg = Msg("")  # what the operator reads (app.i18n message, translated in devices.po)
+    detail: Msg = NO_DETAIL  # what the operator reads (app.i18n message, translated in devices.po)
 
     def text(self, language: str | None) -> str:
         """What the operator reads, in `language` (the screens call only this)."""
