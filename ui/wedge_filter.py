@@ -148,7 +148,7 @@ class WedgeFilter(QObject):
         sus = ime_suspicion(commit or "")
         if sus is not None:
             log.warning("wedge: input method committed full-width text (%d characters)", len(commit))
-            self.suspicious.emit(f"{sus.en}\n{sus.text('zh_CN')}")  # hardware.wedge gives a Msg
+            self.suspicious.emit(f"{sus[0]}\n{sus[1]}")
 
     def _emit_scan(self, text: str, ended_by: str = "terminator") -> None:
         if self._gs_char:
@@ -166,4 +166,4 @@ class WedgeFilter(QObject):
         for sus in (layout_suspicion(text), ime_suspicion(text)):
             if sus is not None:
                 log.warning("wedge: keyboard layout / input method suspected: %r", text[:40])
-                self.suspicious.emit(f"{sus.en}\n{sus.text('zh_CN')}")  # hardware.wedge gives a Msg
+                self.suspicious.emit(f"{sus[0]}\n{sus[1]}")
