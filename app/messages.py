@@ -1,83 +1,111 @@
-"""Operator messages, English and Simplified Chinese. One key per situation; `text(key, **kw)`
-returns (en, zh). Keep them short: they are read at arm's length on a pack-station screen."""
+"""Operator messages of the scan core. One key per situation; `text(key, **kw)` returns an `app.i18n.Msg` (the
+English template, marked for the catalogs, and the fields it uses), rendered in the reader's language at the
+edge; the Chinese lives in resources/locale/zh_CN/LC_MESSAGES/core.po. Keep them short: they are read at arm's
+length on a pack-station screen."""
 
 from __future__ import annotations
 
 import logging
+import string
+
+from app.i18n import N_, Msg
 
 log = logging.getLogger(__name__)
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    "accepted": ("{name} {variant} +{qty} ({scanned}/{required})", "{name} {variant} +{qty}（{scanned}/{required}）"),
-    "accepted_line_done": ("{name} {variant}: line complete ({scanned}/{required})",
-                           "{name} {variant}：本行已完成（{scanned}/{required}）"),
-    "accepted_order_done": ("{name}: all lines complete — finish the step",
-                            "{name}：全部商品已完成，请完成本步骤"),
-    "gift_scanned": ("Gift/insert {name} confirmed", "赠品/附件 {name} 已确认"),
-    "over_scan": ("Too many: {name} needs {required}, already {scanned}. Put this one back.",
-                  "数量超出：{name} 需要 {required} 件，已扫 {scanned} 件。请放回这一件。"),
-    "over_scan_pack": ("{name} is already fully counted", "{name} 已全部核对"),
-    "wrong_item": ("Wrong item: {sku} {name} is not on this order", "错误商品：{sku} {name} 不在本订单中"),
-    "sibling_variant": ("Wrong variant: you scanned {scanned_variant}, the order wants {wanted_variant} ({name})",
-                        "款式颜色/尺码错误：您扫描的是 {scanned_variant}，订单需要 {wanted_variant}（{name}）"),
-    "other_order": ("This item belongs to another open order: {other}", "该商品属于另一个已打开的订单：{other}"),
-    "unknown": ("Unknown barcode {code}: not in this order or the catalogue", "未知条码 {code}：不在本订单或商品库中"),
-    "unreadable_empty": ("Nothing readable was scanned — scan again", "扫描内容无法识别，请重新扫描"),
-    "unreadable_check": ("Barcode {code} is misread (check digit wrong) — scan again",
-                         "条码 {code} 读取错误（校验位不符），请重新扫描"),
-    "unreadable_gs1": ("GS1 barcode could not be read: {detail}", "GS1 条码无法解析：{detail}"),
-    "unreadable_long": ("Scan too long to be a barcode — scan again", "扫描内容过长，不是有效条码，请重新扫描"),
-    "unreadable_internal": ("This scan could not be checked — scan again or call a supervisor",
-                            "无法校验此次扫描，请重新扫描或联系主管"),
-    "lot_required": ("{name} needs its lot: scan the GS1 barcode with the lot number",
-                     "{name} 需要批号：请扫描带批号的 GS1 条码"),
-    "wrong_lot": ("Wrong lot {lot} for {name} (allowed: {allowed})", "{name} 批号 {lot} 错误（允许：{allowed}）"),
-    "expired_lot": ("Lot {lot} of {name} expires {expiry}: too short-dated, take another",
-                    "{name} 批号 {lot} 有效期至 {expiry}：效期不足，请换一件"),
-    "serial_required": ("{name} needs its serial number: scan the barcode with the serial (S/N)",
-                        "{name} 需要序列号：请扫描带序列号（S/N）的条码"),
-    "duplicate_serial": ("Serial {serial} of {name} was already scanned: this is the same unit",
-                         "{name} 序列号 {serial} 已扫描过：这是同一件商品"),
-    "no_order": ("No order is open — scan the order barcode first", "没有打开的订单，请先扫描订单条码"),
-    "intercepted": ("STOP: order {order} is {status}: {reason}. Do not ship.",
-                    "停止：订单 {order} 已{status_zh}：{reason}。请勿发货。"),
-    "order_selected": ("Order {order} selected", "已选择订单 {order}"),
-    "bin_confirmed": ("Bin {bin} confirmed", "库位 {bin} 已确认"),
-    "wrong_bin": ("Wrong bin {bin}: go to {wanted}", "库位 {bin} 错误：请前往 {wanted}"),
-    "action_undo": ("Undone: {name} -{qty}", "已撤销：{name} -{qty}"),
-    "action_undo_nothing": ("Nothing to undo", "没有可撤销的扫描"),
-    "action_complete": ("Step {step} complete, next: {next}", "{step} 步骤已完成，下一步：{next}"),
-    "action_blocked": ("Cannot complete {step}: {reasons}", "无法完成 {step}：{reasons}"),
-    "action_short": ("Short pick: choose a reason", "缺货拣货：请选择原因"),
-    "action_reprint": ("Reprint requested", "已请求重新打印"),
-    "action_logout": ("Logging out", "正在退出登录"),
-    "action_ack": ("Error acknowledged", "错误已确认"),
-    "action_unknown": ("Unknown action barcode {code}", "未知操作条码 {code}"),
-    "action_complete_request": ("Complete the step", "完成本步骤"),
-    "action_gift": ("Confirm the gift/insert", "确认赠品/附件"),
-    "action_record": ("Record the weight", "记录重量"),
-    "action_print": ("Print label and slip", "打印面单和装箱单"),
-    "action_override": ("Supervisor override: scan a supervisor badge", "主管授权：请扫描主管工牌"),
-    "action_back": ("Back", "返回"),
-    "action_cancel": ("Cancelled", "已取消"),
-    "action_carton": ("Carton chosen", "已选择纸箱"),
-    "step_not_scanning": ("Scans are not counted in step {step}", "当前步骤 {step} 不计扫描数量"),
+MESSAGES: dict[str, str] = {
+    "accepted": N_("{name} {variant} +{qty} ({scanned}/{required})"),
+    "accepted_line_done": N_("{name} {variant}: line complete ({scanned}/{required})"),
+    "accepted_order_done": N_("{name}: all lines complete — finish the step"),
+    "gift_scanned": N_("Gift/insert {name} confirmed"),
+    "over_scan": N_("Too many: {name} needs {required}, already {scanned}. Put this one back."),
+    "over_scan_pack": N_("{name} is already fully counted"),
+    "wrong_item": N_("Wrong item: {sku} {name} is not on this order"),
+    "sibling_variant": N_("Wrong variant: you scanned {scanned_variant}, the order wants {wanted_variant} ({name})"),
+    "other_order": N_("This item belongs to another open order: {other}"),
+    "unknown": N_("Unknown barcode {code}: not in this order or the catalogue"),
+    "unreadable_empty": N_("Nothing readable was scanned — scan again"),
+    "unreadable_check": N_("Barcode {code} is misread (check digit wrong) — scan again"),
+    "unreadable_gs1": N_("GS1 barcode could not be read: {detail}"),
+    "unreadable_long": N_("Scan too long to be a barcode — scan again"),
+    "unreadable_internal": N_("This scan could not be checked — scan again or call a supervisor"),
+    "lot_required": N_("{name} needs its lot: scan the GS1 barcode with the lot number"),
+    "wrong_lot": N_("Wrong lot {lot} for {name} (allowed: {allowed})"),
+    "expired_lot": N_("Lot {lot} of {name} expires {expiry}: too short-dated, take another"),
+    "serial_required": N_("{name} needs its serial number: scan the barcode with the serial (S/N)"),
+    "duplicate_serial": N_("Serial {serial} of {name} was already scanned: this is the same unit"),
+    "no_order": N_("No order is open — scan the order barcode first"),
+    "intercepted": N_("STOP: order {order} is {status}: {reason}. Do not ship."),
+    "order_selected": N_("Order {order} selected"),
+    "bin_confirmed": N_("Bin {bin} confirmed"),
+    "wrong_bin": N_("Wrong bin {bin}: go to {wanted}"),
+    "action_undo": N_("Undone: {name} -{qty}"),
+    "action_undo_nothing": N_("Nothing to undo"),
+    "action_complete": N_("Step {step} complete, next: {next}"),
+    "action_blocked": N_("Cannot complete {step}: {reasons}"),
+    "action_short": N_("Short pick: choose a reason"),
+    "action_reprint": N_("Reprint requested"),
+    "action_logout": N_("Logging out"),
+    "action_ack": N_("Error acknowledged"),
+    "action_unknown": N_("Unknown action barcode {code}"),
+    "action_complete_request": N_("Complete the step"),
+    "action_gift": N_("Confirm the gift/insert"),
+    "action_record": N_("Record the weight"),
+    "action_print": N_("Print label and slip"),
+    "action_override": N_("Supervisor override: scan a supervisor badge"),
+    "action_back": N_("Back"),
+    "action_cancel": N_("Cancelled"),
+    "action_carton": N_("Carton chosen"),
+    "step_not_scanning": N_("Scans are not counted in step {step}"),
+
 }
 
-STATUS_ZH = {"cancelled": "取消", "held": "暂停/拦截", "intercepted": "拦截"}
+#: an order's OMS status as the packer reads it (nested into "STOP: order {order} is {status}…")
+STATUS_WORDS: dict[str, str] = {
+    "cancelled": N_("cancelled"),
+    "held": N_("held"),
+    "intercepted": N_("intercepted"),
+}
+
+#: the steps' names (app.workflow.Step values) as the packer reads them
+STEP_NAMES: dict[str, str] = {
+    "pick": N_("Pick"),
+    "verify": N_("Check"),
+    "pack": N_("Pack"),
+    "weigh": N_("Weigh"),
+    "label": N_("Label"),
+    "done": N_("Done"),
+}
 
 
-def text(key: str, **kw: object) -> tuple[str, str]:
-    """(en, zh) for `key` filled with `kw`. A missing key or field never raises: it logs and
-    falls back to the bare key so the operator still sees something."""
-    en, zh = MESSAGES.get(key, (key, key))
-    kw.setdefault("status_zh", STATUS_ZH.get(str(kw.get("status", "")), str(kw.get("status", ""))))
-    try:
-        return _squash(en.format(**kw)), _squash(zh.format(**kw))
-    except (KeyError, IndexError, ValueError) as exc:
-        log.error("message %s: cannot format with %s: %s", key, sorted(kw), exc)
-        return key, key
+def status_word(status: object) -> Msg | str:
+    """An OMS status as a message ("cancelled"); an unknown status stays as it came."""
+    st = "" if status is None else str(status)
+    return Msg(STATUS_WORDS[st]) if st in STATUS_WORDS else st
 
 
-def _squash(s: str) -> str:
-    return " ".join(s.split())
+def step_word(step: object) -> Msg | str:
+    """A step (a `Step` or its value) by its name ("Pick", "Check", …); an unknown step stays as it came."""
+    value = getattr(step, "value", step)
+    value = "" if value is None else str(value)
+    return Msg(STEP_NAMES[value]) if value in STEP_NAMES else value
+
+
+def _fields(template: str) -> frozenset[str]:
+    return frozenset(f for _lit, f, _spec, _conv in string.Formatter().parse(template) if f)
+
+
+_FIELDS = {key: _fields(t) for key, t in MESSAGES.items()}
+
+
+def text(key: str, **kw: object) -> Msg:
+    """The message for `key` with the fields its template uses (others are dropped: a verdict's message keeps
+    only what it says). A status is said in words. A missing key or field never raises: an unknown key is shown
+    as itself and logged; a missing field stays visible as {field} (logged when rendered)."""
+    template = MESSAGES.get(key)
+    if template is None:
+        log.error("message %s: no such message", key)
+        return Msg(key)
+    params = {k: v for k, v in kw.items() if k in _FIELDS[key]}
+    if "status" in params and isinstance(params["status"], str):
+        params["status"] = status_word(params["status"])
+    return Msg(template, **params)

@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from app.i18n import N_, Msg
 from app.stats import Figures
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,19 @@ def mixed(text: object, latin: str | None = None) -> str:
     return "".join(out)
 
 
+# The report's headings, in both languages (Chinese first, as the warehouse reads it): ids in the catalog.
+TITLE = N_("Error-pattern report")
+BY_TYPE = N_("By error type")
+BY_HOUR = N_("By hour of day")
+
+
+def both(message_id: str) -> str:
+    """'<Chinese> / <English>' for a heading: the Simplified Chinese from the catalog, then the English id."""
+    m = Msg(message_id)
+    zh = m.text("zh_CN")
+    return m.en if zh == m.en else f"{zh} / {m.en}"
+
+
 def figures_rows(f: Figures) -> list[list]:
     """The flat (section, key, value) rows that the CSV holds and the PDF tables show."""
     rows: list[list] = [["total", "scans", f.scans], ["total", "orders", f.orders], ["total", "errors", f.errors]]
@@ -130,7 +144,7 @@ def write_pdf(f: Figures, out: Path) -> Path:
     h = ss["Heading1"].clone("h", fontName=bold)
     body = ss["Normal"].clone("b", fontName=latin)
     cell = ss["Normal"].clone("c", fontName=latin, fontSize=8, leading=10)
-    story = [Paragraph(mixed("错误模式报告 / Error-pattern report"), h),
+    story = [Paragraph(mixed(both(TITLE)), h),
              Paragraph(mixed(f"{f.start} - {f.end} ({f.tz}) | scans {f.scans} | orders {f.orders} | "
                              f"errors {f.errors}"), body), Spacer(1, 8)]
 
@@ -151,8 +165,8 @@ def write_pdf(f: Figures, out: Path) -> Path:
         story.append(Paragraph(mixed(title), body))
         return d
 
-    story.append(bars("按类型 / By error type", list(f.by_type), list(f.by_type.values())))
-    story.append(bars("按小时 / By hour of day", [f"{i:02d}" for i in range(24)], f.by_hour))
+    story.append(bars(both(BY_TYPE), list(f.by_type), list(f.by_type.values())))
+    story.append(bars(both(BY_HOUR), [f"{i:02d}" for i in range(24)], f.by_hour))
     tbl = [["type", "count", "/1000 scans", "/1000 orders"]] + [
         [k, v, f.per_1000_scans.get(k, ""), f.per_1000_orders.get(k, "")] for k, v in f.by_type.items()]
     tbl += [["operator", "errors", "", ""]] + [[k, v, "", ""] for k, v in f.by_operator.items()]

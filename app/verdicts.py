@@ -3,9 +3,11 @@ statistics count it. The verifier never raises; garbage gets UNREADABLE/UNKNOWN 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
+
+from app.i18n import Msg
 
 
 class VerdictKind(StrEnum):
@@ -34,11 +36,26 @@ GOOD_KINDS = frozenset({VerdictKind.ACCEPTED, VerdictKind.ACTION, VerdictKind.BI
 ERROR_KINDS = frozenset(VerdictKind) - GOOD_KINDS
 
 
+class VerdictMessage(Msg):
+    """A verdict's message: a `Msg` that is also called with a language, so that `verdict.message` is the
+    message and `verdict.message(language)` its text."""
+
+    __slots__ = ()
+
+    def __call__(self, language: str | None = "en") -> str:
+        return self.text(language)
+
+    @classmethod
+    def of(cls, m: Msg | str | None) -> VerdictMessage:
+        if isinstance(m, Msg):
+            return cls(m.id, **m.params)
+        return cls("" if m is None else str(m))
+
+
 @dataclass(frozen=True)
 class ScanVerdict:
     kind: VerdictKind
-    message_en: str
-    message_zh: str
+    message: Msg  # what the packer reads: `v.message` is the Msg, `v.message(language)` its text
     code: str = ""  # the normalised code that was scanned
     line_id: str | None = None
     sku: str | None = None  # the SKU that the code belongs to (if known)
@@ -59,10 +76,18 @@ class ScanVerdict:
     def ok(self) -> bool:
         return self.kind in GOOD_KINDS
 
-    def message(self, language: str) -> str:
-        return self.message_zh if language.startswith("zh") else self.message_en
+    def __post_init__(self) -> None:
+        m = self.message
+        if not isinstance(m, VerdictMessage):
+            object.__setattr__(self, "message", VerdictMessage.of(m))
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        """The stored form (scan events, uploaded to the OMS as they are): the English text under
+        "message_en" as always, and the message id with its parameters under "message"."""
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "message"}
         d["kind"] = self.kind.value
-        return {k: v for k, v in d.items() if v not in (None, "", {}, False) or k in ("kind", "qty_added")}
+        d["details"] = dict(self.details)
+        out = {k: v for k, v in d.items() if v not in (None, "", {}, False) or k in ("kind", "qty_added")}
+        out["message_en"] = self.message.en
+        out["message"] = self.message.to_dict()
+        return out

@@ -34,9 +34,9 @@ log = logging.getLogger(__name__)
 
 
 def verdict(kind: VerdictKind, key: str, nc: NormalisedCode | None = None, /, **kw) -> ScanVerdict:
-    """A verdict with its en/zh message from `app.messages` (message fields from kw)."""
+    """A verdict with its message from `app.messages` (a `Msg`; message fields from kw)."""
     fields = {k: kw.pop(k) for k in list(kw) if k in _VERDICT_FIELDS}
-    en, zh = text(key, **{"code": nc.text if nc else "", **fields, **kw})
+    message = text(key, **{"code": nc.text if nc else "", **fields, **kw})
     if nc is not None:
         fields.setdefault("code", nc.code)
         if nc.lot and "lot" not in fields:
@@ -52,7 +52,7 @@ def verdict(kind: VerdictKind, key: str, nc: NormalisedCode | None = None, /, **
             extra["fullwidth"] = True  # full-width characters folded: an input method was on
         if extra:
             fields["details"] = {**extra, **(fields.get("details") or {})}
-    return ScanVerdict(kind=kind, message_en=en, message_zh=zh, **fields)
+    return ScanVerdict(kind=kind, message=message, **fields)
 
 
 _VERDICT_FIELDS = {"code", "line_id", "sku", "qty_added", "line_complete", "order_complete", "expected_sku",

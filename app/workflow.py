@@ -12,7 +12,7 @@ order, then DONE. Counting: scans add to the line counts in PICK and VERIFY (VER
 re-scan at the pack station; a short pick carries over). When neither is configured, PACK counts.
 In the other steps an item scan only confirms a gift/insert line.
 
-Blockers of `complete_step()` (raises `StepBlocked(reasons)`; `blockers()` lists them in English):
+Blockers of `complete_step()` (raises `StepBlocked(reasons)`; `blockers()` lists them as `Msg`s):
   any step: order intercepted (cancelled/held) — also every scan gets INTERCEPTED;
   counting step: every line scanned + short >= required (or gift confirmed, or supervisor force_line);
   pack: a carton chosen, every gift/insert line scanned or confirmed;
@@ -48,7 +48,8 @@ from app.barcodes import normalise
 from app.catalog import Catalog, OrderIndex
 from app.core import StationCore
 from app.events import Event, EventType
-from app.messages import text
+from app.i18n import Joined, Msg
+from app.messages import status_word, step_word, text
 from app.operators import Operator
 from app.picklist import SHORT_REASONS, PickLine, PickList
 from app.scans import RawScan, safe_text, scan_payload
@@ -72,9 +73,15 @@ OVERRIDES = ("weight_mismatch", "force_line")
 
 
 class StepBlocked(Exception):
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__("; ".join(reasons))
+    """The step cannot complete; `reasons` are messages (`str(exc)` is their English text, for logs)."""
+
+    def __init__(self, reasons: list[Msg]) -> None:
+        super().__init__("; ".join(str(r) for r in reasons))
         self.reasons = reasons
+
+    @property
+    def message(self) -> Joined:
+        return Joined(self.reasons)
 
 
 @dataclass
@@ -245,44 +252,39 @@ class OrderSession:
             return True
         return self.weight is not None and (self.weight.ok or self.weight_overridden)
 
-    def blockers(self, language: str = "en") -> list[str]:
-        """Human reasons the current step cannot complete, in English or Simplified Chinese."""
-        zh = language.startswith("zh")
-
-        def t(en: str, cn: str) -> str:
-            return cn if zh else en
-
+    def blockers(self) -> list[Msg]:
+        """The reasons the current step cannot complete, as messages (rendered in the reader's language)."""
         if self.intercepted:
             st, reason = self.intercepted
-            return [t(f"order intercepted ({st}): {reason}", f"订单已拦截（{st}）：{reason}")]
+            return [Msg("order intercepted ({status}): {reason}", status=status_word(st), reason=reason)]
         if self.step is None or self.step == Step.DONE:
-            return [t("order is done", "订单已完成")] if self.step == Step.DONE else [t("order not started", "订单未开始")]
-        out: list[str] = []
+            return [Msg("order is done")] if self.step == Step.DONE else [Msg("order not started")]
+        out: list[Msg] = []
         if self.step in self._progress:
             prog = self._progress[self.step]
             missing = [ln for ln in self._walk if not prog[ln.id].complete]
             for ln in missing[:5]:
                 p = prog[ln.id]
-                out.append(f"{ln.sku} {ln.name} {ln.variant}: {p.scanned}/{p.required - p.short_qty}".replace("  ", " "))
+                out.append(Msg("{sku} {name} {variant}: {scanned}/{required}", sku=ln.sku, name=ln.name,
+                               variant=ln.variant, scanned=p.scanned, required=p.required - p.short_qty))
             if len(missing) > 5:
-                out.append(t(f"... and {len(missing) - 5} more lines", f"……还有 {len(missing) - 5} 行"))
+                out.append(Msg("... and {count} more lines", count=len(missing) - 5))
         if self.step == Step.PACK:
             if not self.carton:
-                out.append(t("choose a carton", "请选择箱型"))
+                out.append(Msg("choose a carton"))
             for ln in self._walk:
                 if ln.gift and not self.gift_ok(ln.id):
-                    out.append(t(f"gift/insert {ln.sku} {ln.name}: scan or confirm it",
-                                 f"赠品/附件 {ln.sku} {ln.name}：请扫描或确认"))
+                    out.append(Msg("gift/insert {sku} {name}: scan or confirm it", sku=ln.sku, name=ln.name))
         if self.step == Step.WEIGH:
             if self.weight is None:
-                out.append(t("weigh the parcel", "请称重包裹"))
+                out.append(Msg("weigh the parcel"))
             elif not self.weight.ok and not self.weight_overridden:
                 w = self.weight
-                out.append(t(f"weight {w.grams:.0f} g is outside {w.expected_g:.0f} ± {w.tolerance_g:.0f} g: "
-                             "re-check the parcel or ask a supervisor to override",
-                             f"重量 {w.grams:.0f} 克超出 {w.expected_g:.0f} ± {w.tolerance_g:.0f} 克：请复查包裹或找主管放行"))
+                out.append(Msg("weight {grams} g is outside {expected} ± {tolerance} g: re-check the parcel or ask a "
+                               "supervisor to override", grams=round(w.grams), expected=round(w.expected_g or 0),
+                               tolerance=round(w.tolerance_g or 0)))
         if self.step == Step.LABEL and self.station.label_needs_print and not self.label_printed:
-            out.append(t("print the label and slip", "请打印面单和装箱单"))
+            out.append(Msg("print the label and slip"))
         return out
 
     def step_times(self) -> dict[str, StepTimes]:
@@ -650,8 +652,7 @@ class Station:
             self._record(raw, nc, v, session)
         except Exception as exc:
             log.exception("scan event could not be recorded: %r", raw)
-            en, zh = text("unreadable_internal")
-            return ScanVerdict(VerdictKind.UNREADABLE, en, zh, code=nc.code if nc else "",
+            return ScanVerdict(VerdictKind.UNREADABLE, text("unreadable_internal"), code=nc.code if nc else "",
                                details={"error": "not_recorded", "detail": f"{type(exc).__name__}: {exc}"})
         if session is not None and v.kind == VerdictKind.ACCEPTED and v.details.get("gift") and v.line_id:
             try:
@@ -665,19 +666,17 @@ class Station:
         if v.action == "undo":
             done = session.undo_last()
             if done is None:
-                en, zh = text("action_undo_nothing")
-                return ScanVerdict(VerdictKind.ACTION, en, zh, code=v.code, action="undo")
+                return ScanVerdict(VerdictKind.ACTION, text("action_undo_nothing"), code=v.code, action="undo")
             return done
         if v.action == "complete_step":
-            cur = session.step.value if session.step else "-"
+            cur = step_word(session.step) if session.step else "-"
             try:
                 nxt = session.complete_step()
             except StepBlocked as b:
-                en, zh = text("action_blocked", step=cur, reasons="; ".join(b.reasons))
-                return ScanVerdict(VerdictKind.ACTION, en, zh, code=v.code, action="complete_step",
-                                   details={"blocked": b.reasons})
-            en, zh = text("action_complete", step=cur, next=nxt.value)
-            return ScanVerdict(VerdictKind.ACTION, en, zh, code=v.code, action="complete_step",
+                return ScanVerdict(VerdictKind.ACTION, text("action_blocked", step=cur, reasons=b.message),
+                                   code=v.code, action="complete_step", details={"blocked": [str(r) for r in b.reasons]})
+            return ScanVerdict(VerdictKind.ACTION, text("action_complete", step=cur, next=step_word(nxt)),
+                               code=v.code, action="complete_step",
                                order_complete=nxt == Step.DONE, details={"step": nxt.value})
         return v
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Flag, StrEnum, auto
 
+from app.i18n import Joined, Msg
 from app.verdicts import ScanVerdict
 
 
@@ -53,17 +54,23 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Feedback:
+    """What the station says: a message (in no language yet) and how loud; the screen renders `text(language)`."""
+
     level: Level
-    en: str
-    zh: str = ""
+    message: Msg | Joined
     verdict: ScanVerdict | None = None
 
     @property
     def locked(self) -> bool:
         return self.level in (Level.ERROR, Level.STOP)
 
-    def text(self, language: str) -> str:
-        return self.zh if language.startswith("zh") and self.zh else self.en
+    def text(self, language: str | None = "en") -> str:
+        return self.message.text(language)
+
+    @property
+    def en(self) -> str:
+        """The English text (logs, tests)."""
+        return self.message.text("en")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from typing import Any
 
 from app.actions import CARTONS, REPRINT_REASONS, parse_action
 from app.events import EventType
+from app.i18n import Joined, Msg
 from app.operators import Operator
 from app.picklist import SHORT_REASONS, PickList
 from app.scans import RawScan, ScanSource
@@ -53,6 +54,16 @@ log = logging.getLogger(__name__)
 
 PAPERWORK = "paperwork"  # event: the label and slip content submitted for an order (packed quantities)
 EMPTY_SCALE_G = 5.0  # at or below this the scale is empty
+
+
+def _job_message(job: dict) -> Msg | None:
+    """A print job's own message (the spool's "message": a `Msg`, or its persisted dict), if it has one."""
+    m = job.get("message")
+    if isinstance(m, Msg):
+        return m
+    if isinstance(m, dict) and isinstance(m.get("id"), str) and m["id"]:
+        return Msg.from_dict(m)
+    return None
 
 
 def _sync_io(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
@@ -87,6 +98,8 @@ class StationController:
         self.spool = spool
         self.run_io = run_io or _sync_io
         self.mono_ns = mono_ns
+        # The controller speaks in messages (`app.i18n.Msg`) and never picks a language: the screens render what
+        # it says. `language` is still accepted and kept for the screens that read it from here (ui/), unused.
         self.language = language
         station.label_needs_print = True
         self.screen = Screen.LOGIN
@@ -118,13 +131,15 @@ class StationController:
     def subscribe(self, fn: Callable[[Change], None]) -> None:
         self._listeners.append(fn)
 
-    def blockers(self) -> list[str]:
+    def blockers(self) -> list[Msg]:
+        """What the current step still needs, as messages (the screen renders them)."""
         s = self.session
-        return words.blockers(s, self.language) if s is not None else []
+        return words.blockers(s) if s is not None else []
 
-    def step_name(self) -> str:
+    def step_name(self) -> Msg:
+        """The current step's name, a message (empty when no order is open)."""
         s = self.session
-        return words.step_name(s.step, self.language) if s is not None else ""
+        return words.step_name(s.step if s is not None else None)
 
     def time_on_step_s(self) -> float | None:
         s = self.session
@@ -164,9 +179,9 @@ class StationController:
             except Exception:
                 log.exception("controller listener failed")
 
-    def _refuse(self, en: str, zh: str, level: Level = Level.HINT, changes: Change = Change.NONE,
+    def _refuse(self, message: Msg | Joined, level: Level = Level.HINT, changes: Change = Change.NONE,
                 cls: type[Result] = Result, **kw: Any) -> Result:
-        return self._done(Outcome.REFUSED, changes, say(level, en, zh), cls=cls, **kw)
+        return self._done(Outcome.REFUSED, changes, say(level, message), cls=cls, **kw)
 
     def _state(self) -> tuple[str | None, Step | None]:
         s = self.session
@@ -196,11 +211,11 @@ class StationController:
         if self.operator is not None:
             self.logout()
         if not badge or not pin:
-            return self._refuse("Badge and PIN are both needed.", "工牌和密码都需要。", Level.ERROR)
+            return self._refuse(Msg("Badge and PIN are both needed."), Level.ERROR)
         op = self.station.login(badge, pin)
         self.pending_badge = None
         if op is None:
-            return self._refuse("Badge or PIN not recognised.", "工牌或密码不正确。", Level.ERROR)
+            return self._refuse(Msg("Badge or PIN not recognised."), Level.ERROR)
         self.prompt = None
         before = self._state()
         resumed = self._resume_for(op)
@@ -243,12 +258,12 @@ class StationController:
 
     def start_work(self) -> Result:
         if self.operator is None:
-            return self._refuse("Log in first: scan your badge, then type your PIN.", "请先登录：扫描工牌并输入密码。")
+            return self._refuse(Msg("Log in first: scan your badge, then type your PIN."))
         return self.show_queue()
 
     def show_queue(self) -> Result:
         if self.operator is None:
-            return self._refuse("Log in first: scan your badge, then type your PIN.", "请先登录：扫描工牌并输入密码。")
+            return self._refuse(Msg("Log in first: scan your badge, then type your PIN."))
         self.screen = Screen.QUEUE
         self.prompt = None
         self.refresh_queue()
@@ -257,7 +272,7 @@ class StationController:
     def show_supervisor(self) -> Result:
         op = self.operator
         if op is None or not op.is_supervisor:
-            return self._refuse("Supervisors only: the figures need a supervisor badge.", "仅限主管：需要主管工牌。")
+            return self._refuse(Msg("Supervisors only: the figures need a supervisor badge."))
         self.screen = Screen.SUPERVISOR
         return self._done(Outcome.DONE, Change.SCREEN, None)
 
@@ -269,7 +284,7 @@ class StationController:
             return self.leave_order()
         if self.screen == Screen.SUPERVISOR:
             return self.show_queue()
-        return self._refuse("Nothing to go back to here.", "这里没有可返回的内容。")
+        return self._refuse(Msg("Nothing to go back to here."))
 
     # == queue and orders ================================================================================
     def refresh_queue(self) -> None:
@@ -303,28 +318,26 @@ class StationController:
     def open_order(self, code: str) -> Result:
         """Open the order with this id / order number (queue Enter, an order barcode): claim, then work."""
         if self.operator is None:
-            return self._refuse("Log in first: scan your badge, then type your PIN.", "请先登录：扫描工牌并输入密码。")
+            return self._refuse(Msg("Log in first: scan your badge, then type your PIN."))
         code = (code or "").strip()
         s = self.session
         if s is not None and self.screen == Screen.WORK and code in (s.order_id, s.picklist.order_no):
-            return self._refuse(f"Order {s.picklist.order_no} is already open.", f"订单 {s.picklist.order_no} 已打开。")
+            return self._refuse(Msg("Order {order} is already open.", order=s.picklist.order_no))
         if code in self.station.sessions:  # open on this station: switch to it
             return self._activate(self.station.sessions[code])
         pl = self._picklist(code)
         if pl is None:
-            return self._refuse(f"No open order with barcode {code}.", f"没有条码为 {code} 的待处理订单。", Level.ERROR)
+            return self._refuse(Msg("No open order with barcode {code}.", code=code), Level.ERROR)
         if pl.id in self.station.sessions:
             return self._activate(self.station.sessions[pl.id])
         if pl.id in self._finished or pl.status == "done":
-            return self._refuse(f"Order {pl.order_no} is already packed.", f"订单 {pl.order_no} 已包装完成。",
-                                Level.ERROR, Change.QUEUE)
+            return self._refuse(Msg("Order {order} is already packed.", order=pl.order_no), Level.ERROR, Change.QUEUE)
         if pl.status in ("cancelled", "held"):
-            en, zh = words.status_words(pl.status)
             self._set_queue([p for p in self.queue if p.id != pl.id])
-            return self._refuse(f"Order {pl.order_no} was {en} by the OMS: do not pick it.",
-                                f"订单 {pl.order_no} {zh}：请勿拣货。", Level.ERROR, Change.QUEUE)
+            return self._refuse(Msg("Order {order} was {status} by the OMS: do not pick it.", order=pl.order_no,
+                                    status=words.status_words(pl.status)), Level.ERROR, Change.QUEUE)
         if self._opening is not None:
-            return self._refuse("An order is being opened: one moment.", "正在打开订单，请稍候。")
+            return self._refuse(Msg("An order is being opened: one moment."))
         if self.sync is None:
             return self._opened(pl, None)
         op = self.operator
@@ -339,12 +352,12 @@ class StationController:
         if self.operator is None or self.operator.id != op.id:
             return  # logged out meanwhile: nothing opens without its operator
         if isinstance(res, Exception):
-            self._refuse(f"The order could not be claimed: {res}", f"无法领取订单：{res}", Level.ERROR)
+            self._refuse(Msg("The order could not be claimed: {error}", error=str(res)), Level.ERROR)
             return
         if not res.ok:
             self.refresh_queue()
             self._done(Outcome.REFUSED, Change.QUEUE,
-                       say(Level.ERROR, res.message_en, res.message_zh))
+                       say(Level.ERROR, res.message))
             return
         self._opened(pl, res)
 
@@ -354,7 +367,7 @@ class StationController:
         self.station.open_order(pl, first)
         self.screen = Screen.WORK
         self.prompt = None
-        fb = say(Level.INFO, claim.message_en, claim.message_zh) if claim is not None and claim.provisional else None
+        fb = say(Level.INFO, claim.message) if claim is not None and claim.provisional else None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         return self._done(Outcome.DONE, ch, fb)
 
@@ -364,13 +377,13 @@ class StationController:
         self.screen = Screen.WORK
         self.prompt = None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
-        return self._done(Outcome.DONE, ch, say(Level.INFO, f"Switched to order {s.picklist.order_no}.",
-                                                 f"已切换到订单 {s.picklist.order_no}。"))
+        return self._done(Outcome.DONE, ch, say(Level.INFO, Msg("Switched to order {order}.",
+                                                                order=s.picklist.order_no)))
 
     def leave_order(self) -> Result:
         s = self.session
         if s is None:
-            return self._refuse("No order is open.", "没有打开的订单。")
+            return self._refuse(Msg("No order is open."))
         if s.intercepted:
             self.station.close_order(s.order_id, reason="intercepted")
             s._append(EventType.PICKLIST_RELEASED, {"reason": "intercepted"})
@@ -401,8 +414,7 @@ class StationController:
         self.screen = Screen.QUEUE
         self.prompt = None
         self._new_parcel()
-        self.feedback = say(Level.OK, f"Order {s.picklist.order_no} is packed. Scan the next order.",
-                            f"订单 {s.picklist.order_no} 已完成。请扫描下一个订单。")
+        self.feedback = say(Level.OK, Msg("Order {order} is packed. Scan the next order.", order=s.picklist.order_no))
         return Change.SCREEN | Change.ORDER | Change.STEP | Change.QUEUE | Change.FEEDBACK | Change.PROMPT
 
     # == scans ===========================================================================================
@@ -413,8 +425,7 @@ class StationController:
         text = raw.text.strip() if isinstance(raw.text, str) else ""
         if self.screen == Screen.LOGIN or self.operator is None:
             if text.startswith("@@"):
-                return self._refuse("Log in first: scan your badge, then type your PIN.",
-                                    "请先登录：扫描工牌并输入密码。")
+                return self._refuse(Msg("Log in first: scan your badge, then type your PIN."))
             return self.badge_scanned(text)
         if self.prompt is not None and self.prompt.kind == "override" and not text.startswith("@@"):
             self.pending_badge = text  # the supervisor's badge for the open override prompt (a credential)
@@ -437,19 +448,18 @@ class StationController:
                 return self.acknowledge()
             if name in ("reprint", "reprint_reason") and self.screen == Screen.QUEUE:
                 return self.reprint(act.arg) if act.arg else self.open_prompt("reprint")
-            where = {Screen.CHECK: ("Start work first (Enter).", "请先开始工作（回车）。"),
-                     Screen.SUPERVISOR: ("Back to the queue first (Esc).", "请先返回订单列表（Esc）。")}.get(
-                self.screen, ("No order is open: scan an order's barcode first.", "没有打开的订单：请先扫描订单条码。"))
-            return self._done(Outcome.REFUSED, Change.NONE, say(Level.HINT, *where), verdict=v)
+            where = {Screen.CHECK: Msg("Start work first (Enter)."),
+                     Screen.SUPERVISOR: Msg("Back to the queue first (Esc).")}.get(
+                self.screen, Msg("No order is open: scan an order's barcode first."))
+            return self._done(Outcome.REFUSED, Change.NONE, say(Level.HINT, where), verdict=v)
         if v.kind == VerdictKind.ORDER_SELECTED:
             oid = v.other_order_id or v.details.get("order_id") or text
             return self.open_order(oid)
         if v.kind == VerdictKind.NO_ORDER or v.kind == VerdictKind.OTHER_ORDER:
             return self._done(Outcome.REFUSED, Change.NONE,
-                              say(Level.ERROR, f"No order is open: scan an order's barcode first ({text}).",
-                                  f"没有打开的订单：请先扫描订单条码（{text}）。"), verdict=v)
-        return self._done(Outcome.REFUSED, Change.NONE, Feedback(Level.ERROR, v.message_en, v.message_zh, v),
-                          verdict=v)
+                              say(Level.ERROR, Msg("No order is open: scan an order's barcode first ({code}).",
+                                                   code=text)), verdict=v)
+        return self._done(Outcome.REFUSED, Change.NONE, Feedback(Level.ERROR, v.message, v), verdict=v)
 
     def _work_scan(self, raw: RawScan) -> Result:
         s = self.session
@@ -462,8 +472,8 @@ class StationController:
             oid = v.other_order_id or v.details.get("order_id")
             if oid == s.order_id:
                 return self._done(Outcome.REFUSED, Change.NONE,
-                                  say(Level.HINT, f"Order {s.picklist.order_no} is already open.",
-                                      f"订单 {s.picklist.order_no} 已打开。"), verdict=v)
+                                  say(Level.HINT, Msg("Order {order} is already open.", order=s.picklist.order_no)),
+                                  verdict=v)
             return self.open_order(oid or "")
         if v.kind == VerdictKind.INTERCEPTED:
             act = parse_action(v.code or "")
@@ -472,8 +482,7 @@ class StationController:
             return self._done(Outcome.REFUSED, Change.ORDER, words.stop_message(s), verdict=v)
         ch = Change.LINES | self._after(before)
         level = Level.OK if v.ok else Level.ERROR
-        return self._done(Outcome.DONE if v.ok else Outcome.REFUSED, ch, Feedback(level, v.message_en,
-                                                                                  v.message_zh, v), verdict=v)
+        return self._done(Outcome.DONE if v.ok else Outcome.REFUSED, ch, Feedback(level, v.message, v), verdict=v)
 
     def _work_action(self, v: ScanVerdict, before: tuple[str | None, Step | None]) -> Result:
         s = self.session
@@ -488,8 +497,7 @@ class StationController:
                 return self._blocked(v)
             return self._stepped(before, v)
         if a == "undo":
-            return self._done(Outcome.DONE, Change.LINES, Feedback(Level.INFO, v.message_en, v.message_zh, v),
-                              verdict=v)
+            return self._done(Outcome.DONE, Change.LINES, Feedback(Level.INFO, v.message, v), verdict=v)
         handlers: dict[str, Callable[[], Result]] = {
             "short_pick": lambda: self.open_prompt("short_pick"),
             "short_reason": lambda: self._short_by_code(arg),
@@ -507,18 +515,15 @@ class StationController:
         }
         fn = handlers.get(a or "")
         if fn is None:
-            return self._refuse("That barcode does nothing here.", "此条码在这里无效。")
+            return self._refuse(Msg("That barcode does nothing here."))
         return fn()
 
     def _blocked(self, v: ScanVerdict | None = None) -> Result:
         s = self.session
         assert s is not None
-        b = words.blockers(s, "en")
-        bz = words.blockers(s, "zh")
-        name_en, name_zh = words.step_name(s.step, "en"), words.step_name(s.step, "zh")
         return self._done(Outcome.BLOCKED, Change.NONE,
-                          say(Level.HINT, f"{name_en} is not finished: " + "; ".join(b),
-                              f"{name_zh} 尚未完成：" + "；".join(bz)), verdict=v)
+                          say(Level.HINT, Msg("{step} is not finished: {blockers}", step=words.step_name(s.step),
+                                              blockers=Joined(words.blockers(s)))), verdict=v)
 
     def _stepped(self, before: tuple[str | None, Step | None], v: ScanVerdict | None = None) -> Result:
         s = self.session
@@ -528,14 +533,12 @@ class StationController:
             ch |= self._finish(s)
             return self._done(Outcome.DONE, ch, False, verdict=v)
         if s.step == Step.LABEL and self._printing is None and not s.label_printed:
-            hint = say(Level.INFO, "Weight done. Now: Label — press F9 to print the label and slip.",
-                       "称重完成。下一步：面单——按 F9 打印面单和装箱单。") if before[1] == Step.WEIGH else None
+            hint = say(Level.INFO, Msg("Weight done. Now: Label — press F9 to print the label and slip.")) \
+                if before[1] == Step.WEIGH else None
             if hint is not None:
                 return self._done(Outcome.DONE, ch, hint, verdict=v)
-        prev = words.step_name(before[1], "en"), words.step_name(before[1], "zh")
-        nxt = words.step_name(s.step, "en"), words.step_name(s.step, "zh")
-        return self._done(Outcome.DONE, ch, say(Level.OK, f"{prev[0]} done. Now: {nxt[0]}.",
-                                                f"{prev[1]}完成。下一步：{nxt[1]}。"), verdict=v)
+        return self._done(Outcome.DONE, ch, say(Level.OK, Msg("{step} done. Now: {next}.", step=words.step_name(before[1]),
+                                                              next=words.step_name(s.step))), verdict=v)
 
     # == keys ============================================================================================
     def key(self, name: str) -> Result:
@@ -577,10 +580,10 @@ class StationController:
     # == steps and exceptions ============================================================================
     def _need_work(self) -> Result | None:
         if self.operator is None:
-            return self._refuse("Log in first.", "请先登录。")
+            return self._refuse(Msg("Log in first."))
         s = self.session
         if s is None or self.screen != Screen.WORK:
-            return self._refuse("No order is open: scan an order's barcode first.", "没有打开的订单：请先扫描订单条码。")
+            return self._refuse(Msg("No order is open: scan an order's barcode first."))
         if s.intercepted:
             return self._done(Outcome.STOPPED, Change.NONE, words.stop_message(s))
         return None
@@ -606,18 +609,18 @@ class StationController:
         assert s is not None
         v = s.undo_last()
         if v is None:
-            return self._refuse("Nothing to undo in this step.", "本步骤没有可撤销的扫描。")
-        return self._done(Outcome.DONE, Change.LINES, Feedback(Level.INFO, v.message_en, v.message_zh, v), verdict=v)
+            return self._refuse(Msg("Nothing to undo in this step."))
+        return self._done(Outcome.DONE, Change.LINES, Feedback(Level.INFO, v.message, v), verdict=v)
 
     def open_prompt(self, kind: str) -> Result:
         if kind == "reprint":
             oid = self._reprint_order()
             if oid is None:
-                return self._refuse("Nothing printed yet for this order.", "该订单尚未打印。", cls=ReprintResult)
+                return self._refuse(Msg("Nothing printed yet for this order."), cls=ReprintResult)
             self.prompt = Prompt("reprint")
             return self._done(Outcome.ASKED, Change.PROMPT,
-                              say(Level.HINT, "Reprint: why? Press 1–4 or scan a reprint reason barcode (recorded).",
-                                  "重打：原因？按 1–4 或扫描重打原因条码（将记录）。"))
+                              say(Level.HINT, Msg("Reprint: why? Press 1–4 or scan a reprint reason barcode "
+                                                  "(recorded).")))
         if (r := self._need_work()) is not None:
             return r
         s = self.session
@@ -625,25 +628,24 @@ class StationController:
         if kind == "short_pick":
             cur = s.current_line() if s.counting_step is not None else None
             if cur is None:
-                return self._refuse("Short picks are for lines still being picked.", "缺货只适用于正在拣货的行。",
+                return self._refuse(Msg("Short picks are for lines still being picked."),
                                     cls=ShortPickResult)
             found = s.progress[cur.id].scanned
             self.prompt = Prompt("short_pick", cur.id, cur.qty, found)
             return self._done(Outcome.ASKED, Change.PROMPT,
-                              say(Level.HINT, f"Short pick {cur.sku}: found {found} of {cur.qty}. Reason? Press 1–4 "
-                                  "or scan a reason barcode.",
-                                  f"缺货 {cur.sku}：找到 {found}/{cur.qty}。原因？按 1–4 或扫描原因条码。"),
+                              say(Level.HINT, Msg("Short pick {sku}: found {found} of {qty}. Reason? Press 1–4 or "
+                                                  "scan a reason barcode.", sku=cur.sku, found=found, qty=cur.qty)),
                               cls=ShortPickResult, line_id=cur.id)
         if kind == "override":
             self.prompt = Prompt("override")
             return self._done(Outcome.ASKED, Change.PROMPT,
-                              say(Level.HINT, "Supervisor: badge, PIN and reason.", "主管：工牌、密码和原因。"),
+                              say(Level.HINT, Msg("Supervisor: badge, PIN and reason.")),
                               cls=OverrideResult)
-        return self._refuse("Nothing to ask here.", "这里无需输入。")
+        return self._refuse(Msg("Nothing to ask here."))
 
     def cancel_prompt(self) -> Result:
         if self.prompt is None:
-            return self._refuse("Nothing to cancel.", "没有可取消的内容。")
+            return self._refuse(Msg("Nothing to cancel."))
         self.prompt = None
         return self._done(Outcome.DONE, Change.PROMPT, None)
 
@@ -656,7 +658,7 @@ class StationController:
 
     def _short_by_code(self, reason: str | None) -> Result:
         if self.prompt is None or self.prompt.kind != "short_pick":
-            return self._refuse("Press F2 (or scan @@SHORT) first, then the reason.", "请先按 F2（或扫描 @@SHORT），再扫原因。",
+            return self._refuse(Msg("Press F2 (or scan @@SHORT) first, then the reason."),
                                 cls=ShortPickResult)
         return self.short_pick(reason or "")
 
@@ -671,23 +673,24 @@ class StationController:
             cur = s.current_line() if s.counting_step is not None else None
             line_id = cur.id if cur else None
         if line_id is None:
-            return self._refuse("Short picks are for lines still being picked.", "缺货只适用于正在拣货的行。",
+            return self._refuse(Msg("Short picks are for lines still being picked."),
                                 cls=ShortPickResult)  # type: ignore[return-value]
         if reason not in SHORT_REASONS:
-            return self._refuse("Choose a reason: 1–4 or a reason barcode.", "请选择原因：1–4 或原因条码。",
+            return self._refuse(Msg("Choose a reason: 1–4 or a reason barcode."),
                                 cls=ShortPickResult)  # type: ignore[return-value]
         found = qty_found if qty_found is not None else (p.found if p else s.progress[line_id].scanned)
         try:
             s.short_pick(line_id, reason, found)
         except (ValueError, StepBlocked) as exc:
-            return self._refuse(f"Short pick not recorded: {exc}", f"缺货未记录：{exc}", Level.ERROR,
+            why = exc.message if isinstance(exc, StepBlocked) else str(exc)
+            return self._refuse(Msg("Short pick not recorded: {error}", error=why), Level.ERROR,
                                 cls=ShortPickResult)  # type: ignore[return-value]
         self.prompt = None
         ln = s.picklist_lines[line_id]
-        rn = words.SHORT_REASON_NAMES[reason]
         return self._done(Outcome.DONE, Change.LINES | Change.PROMPT | Change.WEIGHT,
-                          say(Level.INFO, f"Short pick recorded: {ln.sku} found {found} of {ln.qty} ({rn[0]}).",
-                              f"已记录缺货：{ln.sku} 找到 {found}/{ln.qty}（{rn[1]}）。"),
+                          say(Level.INFO, Msg("Short pick recorded: {sku} found {found} of {qty} ({reason}).",
+                                              sku=ln.sku, found=found, qty=ln.qty,
+                                              reason=words.short_reason_name(reason))),
                           cls=ShortPickResult, line_id=line_id, qty_found=found, reason=reason)  # type: ignore[return-value]
 
     def confirm_gift(self) -> GiftResult:
@@ -697,10 +700,10 @@ class StationController:
         assert s is not None
         ln = next((x for x in s.picklist.walking_order() if x.gift and not s.gift_ok(x.id)), None)
         if ln is None:
-            return self._refuse("No gift or insert is waiting.", "没有待确认的赠品/附件。", cls=GiftResult)  # type: ignore[return-value]
+            return self._refuse(Msg("No gift or insert is waiting."), cls=GiftResult)  # type: ignore[return-value]
         s.confirm_gift(ln.id)
-        return self._done(Outcome.DONE, Change.LINES, say(Level.OK, f"Gift/insert confirmed: {ln.name or ln.sku}",
-                                                          f"已确认赠品/附件：{ln.name or ln.sku}"),
+        return self._done(Outcome.DONE, Change.LINES,
+                          say(Level.OK, Msg("Gift/insert confirmed: {name}", name=ln.name or ln.sku)),
                           cls=GiftResult, line_id=ln.id)  # type: ignore[return-value]
 
     def choose_carton(self, code: str) -> Result:
@@ -710,12 +713,12 @@ class StationController:
         assert s is not None
         carton = next((c for c in CARTONS if c.code == code), None)
         if carton is None:
-            return self._refuse("Unknown carton.", "未知纸箱。")
+            return self._refuse(Msg("Unknown carton."))
         if s.step != Step.PACK:
-            return self._refuse(f"Cartons are chosen at the Pack step (now: {words.step_name(s.step)}).",
-                                f"纸箱在包装步骤选择（当前：{words.step_name(s.step, 'zh')}）。")
+            return self._refuse(Msg("Cartons are chosen at the Pack step (now: {step}).",
+                                    step=words.step_name(s.step)))
         s.choose_carton(carton.code)
-        return self._done(Outcome.DONE, Change.LINES, say(Level.OK, f"Carton {carton.label}", f"纸箱 {carton.label}"))
+        return self._done(Outcome.DONE, Change.LINES, say(Level.OK, Msg("Carton {carton}", carton=carton.label)))
 
     # -- weighing --------------------------------------------------------------------------------------
     def _new_parcel(self) -> None:
@@ -753,21 +756,20 @@ class StationController:
         s = self.session
         assert s is not None
         if s.step != Step.WEIGH:
-            return self._refuse(f"The parcel is weighed at the Weigh step (now: {words.step_name(s.step)}).",
-                                f"包裹在称重步骤称重（当前：{words.step_name(s.step, 'zh')}）。")
+            return self._refuse(Msg("The parcel is weighed at the Weigh step (now: {step}).",
+                                    step=words.step_name(s.step)))
         g = self._usable_weight()
         if g is None:
-            return self._refuse("Put the parcel on the scale and wait for a steady weight.",
-                                "请将包裹放上秤，等待读数稳定。", changes=Change.WEIGHT)
+            return self._refuse(Msg("Put the parcel on the scale and wait for a steady weight."),
+                                changes=Change.WEIGHT)
         chk = s.record_weight(g)
         if chk.ok:
             return self._done(Outcome.DONE, Change.WEIGHT, say(
-                Level.OK, f"Weight OK: {g:.0f} g. F9 prints the label (F10 goes on).",
-                f"重量正确：{g:.0f} 克。按 F9 打印面单（F10 继续）。"))
+                Level.OK, Msg("Weight OK: {grams} g. F9 prints the label (F10 goes on).", grams=round(g))))
         return self._done(Outcome.REFUSED, Change.WEIGHT, say(
-            Level.ERROR, f"Weight {g:.0f} g is outside {chk.expected_g or 0:.0f} ± {chk.tolerance_g or 0:.0f} g: "
-            "check the parcel, or a supervisor accepts it (F11).",
-            f"重量 {g:.0f} 克超出 {chk.expected_g or 0:.0f} ± {chk.tolerance_g or 0:.0f} 克：请检查包裹，或由主管放行（F11）。"))
+            Level.ERROR, Msg("Weight {grams} g is outside {expected} ± {tolerance} g: check the parcel, or a supervisor "
+                             "accepts it (F11).", grams=round(g), expected=round(chk.expected_g or 0),
+                             tolerance=round(chk.tolerance_g or 0))))
 
     def override(self, badge: str, pin: str, reason: str) -> OverrideResult:
         if (r := self._need_work()) is not None:
@@ -776,23 +778,22 @@ class StationController:
         assert s is not None
         sup = self.core.operators.authenticate((badge or "").strip(), pin or "")
         if sup is None or not sup.is_supervisor:
-            return self._refuse("Not a supervisor badge/PIN: nothing overridden.", "不是主管工牌/密码：未放行。",
+            return self._refuse(Msg("Not a supervisor badge/PIN: nothing overridden."),
                                 Level.ERROR, cls=OverrideResult)  # type: ignore[return-value]
         reason = (reason or "").strip() or "-"
         if s.step == Step.WEIGH:
             if s.weight is None:
-                return self._refuse("Record the weight first (F8): the override accepts a recorded weight.",
-                                    "请先记录重量（F8）：放行针对已记录的重量。", cls=OverrideResult)  # type: ignore[return-value]
+                return self._refuse(Msg("Record the weight first (F8): the override accepts a recorded weight."),
+                                    cls=OverrideResult)  # type: ignore[return-value]
             what, line_id = "weight_mismatch", None
         elif s.counting_step is not None and s.current_line() is not None:
             what, line_id = "force_line", s.current_line().id  # type: ignore[union-attr]
         else:
-            return self._refuse("Nothing to override at this step.", "本步骤无需放行。", cls=OverrideResult)  # type: ignore[return-value]
+            return self._refuse(Msg("Nothing to override at this step."), cls=OverrideResult)  # type: ignore[return-value]
         s.override(sup, what, reason, line_id=line_id)
         self.prompt = None
         return self._done(Outcome.DONE, Change.LINES | Change.WEIGHT | Change.PROMPT,
-                          say(Level.OK, f"Supervisor {sup.name} accepted it ({reason}).",
-                              f"主管 {sup.name} 已放行（{reason}）。"),
+                          say(Level.OK, Msg("Supervisor {name} accepted it ({reason}).", name=sup.name, reason=reason)),
                           cls=OverrideResult, what=what, supervisor_id=sup.id)  # type: ignore[return-value]
 
     # -- paperwork -------------------------------------------------------------------------------------
@@ -814,12 +815,10 @@ class StationController:
             s.complete_step()
             self._emit(self._after(before))
         if s.step != Step.LABEL:
-            b = words.blockers(s, "en")
-            return self._refuse(f"Labels print at the Label step; first: {'; '.join(b)}",
-                                f"面单在面单步骤打印；请先：{'；'.join(words.blockers(s, 'zh'))}",
-                                cls=PrintResult)  # type: ignore[return-value]
+            return self._refuse(Msg("Labels print at the Label step; first: {blockers}",
+                                    blockers=Joined(words.blockers(s))), cls=PrintResult)  # type: ignore[return-value]
         if self._printing == s.order_id:
-            return self._refuse("Printing… the label comes out in a moment.", "正在打印……面单马上出来。",
+            return self._refuse(Msg("Printing… the label comes out in a moment."),
                                 cls=PrintResult)  # type: ignore[return-value]
         if not s.label_allowed:
             return self._blocked()  # type: ignore[return-value]
@@ -845,8 +844,7 @@ class StationController:
         if result:
             return result[0]
         return self._done(Outcome.PENDING, Change.PRINTING,
-                          say(Level.INFO, "Checking the order with the OMS, then printing…",
-                              "正在向 OMS 核对订单，然后打印……"), cls=PrintResult)  # type: ignore[return-value]
+                          say(Level.INFO, Msg("Checking the order with the OMS, then printing…")), cls=PrintResult)  # type: ignore[return-value]
 
     def _submitted(self, s: OrderSession, packed: PickList, res: Any) -> PrintResult:
         self._printing = None
@@ -854,8 +852,8 @@ class StationController:
         if self.station.sessions.get(s.order_id) is not s:
             return PrintResult(outcome=Outcome.REFUSED, changes=Change.NONE)  # the order was left meanwhile
         if isinstance(res, Exception):
-            return self._refuse(f"Printing failed: {res}. Press F9 to try again.",
-                                f"打印失败：{res}。按 F9 重试。", Level.ERROR, cls=PrintResult)  # type: ignore[return-value]
+            return self._refuse(Msg("Printing failed: {error}. Press F9 to try again.", error=str(res)), Level.ERROR,
+                                cls=PrintResult)  # type: ignore[return-value]
         if res[0] == "stopped":
             ship = res[1]
             if s.intercepted is None:
@@ -885,28 +883,24 @@ class StationController:
         jobs = self._jobs.get(oid or "")
         if s is None or jobs is None or job.get("job_id") != jobs[0]:
             if job.get("state") in ("held", "failed") and self.screen == Screen.WORK:
-                msg = (job.get("message_en") or "The printer needs attention.",
-                       job.get("message_zh") or "打印机需要处理。")
-                return self._done(Outcome.HELD, Change.PRINTING, say(Level.ERROR, *msg))
+                msg = _job_message(job) or Msg("The printer needs attention.")
+                return self._done(Outcome.HELD, Change.PRINTING, say(Level.ERROR, msg))
             return Result(outcome=Outcome.DONE, changes=Change.NONE)
         state = job.get("state")
         if state == "done":
             s.label_printed = True  # the spool's label_printed event follows this notification
             return self._complete_label(s, jobs[0], jobs[1])
         if state in ("held", "failed"):
-            en = job.get("message_en") or "The label printer needs attention."
-            zh = job.get("message_zh") or "面单打印机需要处理。"
+            problem = _job_message(job) or Msg("The label printer needs attention.")
             if state == "held":
-                en += " The label prints by itself when the printer is ready: stay with this parcel."
-                zh += " 打印机就绪后面单会自动打印：请留在此包裹旁。"
+                msg = Msg("{problem} The label prints by itself when the printer is ready: stay with this parcel.",
+                          problem=problem)
             else:
                 self._jobs.pop(s.order_id, None)  # F9 submits it again
-                en += " Press F9 to print again."
-                zh += " 按 F9 重新打印。"
-            return self._done(Outcome.HELD, Change.PRINTING, say(Level.ERROR, en, zh), cls=PrintResult,
+                msg = Msg("{problem} Press F9 to print again.", problem=problem)
+            return self._done(Outcome.HELD, Change.PRINTING, say(Level.ERROR, msg), cls=PrintResult,
                               label_job=jobs[0], slip_job=jobs[1])
-        return self._done(Outcome.PENDING, Change.PRINTING, say(Level.INFO, "Printing the label and slip…",
-                                                                "正在打印面单和装箱单……"),
+        return self._done(Outcome.PENDING, Change.PRINTING, say(Level.INFO, Msg("Printing the label and slip…")),
                           cls=PrintResult, label_job=jobs[0], slip_job=jobs[1])
 
     def _complete_label(self, s: OrderSession, label: str | None, slip: str | None) -> PrintResult:
@@ -932,32 +926,30 @@ class StationController:
     def reprint(self, reason: str | None) -> ReprintResult:
         """An audited reprint of the order's last label (who, why); a held job answers plainly."""
         if self.operator is None:
-            return self._refuse("Log in first.", "请先登录。", cls=ReprintResult)  # type: ignore[return-value]
+            return self._refuse(Msg("Log in first."), cls=ReprintResult)  # type: ignore[return-value]
         oid = self._reprint_order()
         if oid is None:
-            return self._refuse("Nothing printed yet for this order.", "该订单尚未打印。",
+            return self._refuse(Msg("Nothing printed yet for this order."),
                                 cls=ReprintResult)  # type: ignore[return-value]
         reason = (reason or "").strip()
         if not reason:
-            return self._refuse("A reprint needs a reason (1–4 or a reason barcode).", "重打需要原因（1–4 或原因条码）。",
+            return self._refuse(Msg("A reprint needs a reason (1–4 or a reason barcode)."),
                                 cls=ReprintResult)  # type: ignore[return-value]
         label = [j for j in self.spool.jobs(order_id=oid) if j.get("kind") == "label"][-1]  # type: ignore[union-attr]
         self.prompt = None
         if label.get("state") in ("queued", "sending", "held"):
-            return self._refuse("The label has not come out yet: it prints by itself when the printer is ready "
-                                "(paper, cover). No reprint needed.",
-                                "面单尚未打印：打印机就绪（纸张、盖子）后会自动打印，无需重打。",
+            return self._refuse(Msg("The label has not come out yet: it prints by itself when the printer is ready "
+                                    "(paper, cover). No reprint needed."),
                                 Level.HINT, Change.PROMPT, cls=ReprintResult)  # type: ignore[return-value]
         try:
             new = self.spool.reprint(label["job_id"], self.operator.id, reason)  # type: ignore[union-attr]
         except (ValueError, KeyError) as exc:
             log.info("reprint refused: %s", exc)
-            return self._refuse("The label cannot be reprinted right now: it prints when the printer is ready.",
-                                "面单现在无法重打：打印机就绪后会打印。", Level.HINT, Change.PROMPT,
+            return self._refuse(Msg("The label cannot be reprinted right now: it prints when the printer is ready."),
+                                Level.HINT, Change.PROMPT,
                                 cls=ReprintResult)  # type: ignore[return-value]
         return self._done(Outcome.DONE, Change.PROMPT | Change.PRINTING,
-                          say(Level.OK, "Reprint queued (recorded with your name and reason).",
-                              "已加入重打队列（已记录操作员和原因）。"), cls=ReprintResult, job_id=new)  # type: ignore[return-value]
+                          say(Level.OK, Msg("Reprint queued (recorded with your name and reason).")), cls=ReprintResult, job_id=new)  # type: ignore[return-value]
 
     # -- news from other threads -----------------------------------------------------------------------
     def pump(self) -> Change:

@@ -1,53 +1,56 @@
-"""What the station says, in the packer's words (English and Simplified Chinese). Never a raw code."""
+"""What the station says, in the packer's words: messages (`app.i18n.Msg`), never a raw code. The Chinese lives in
+resources/locale/zh_CN/LC_MESSAGES/floor.po (and core.po for the step names, which the scan core says too)."""
 
 from __future__ import annotations
 
+from app import messages
+from app.i18n import N_, Joined, Msg
 from app.workflow import OrderSession, Step
 from floor.changes import Feedback, Level, PutBack
 
-STEP_NAMES: dict[Step, tuple[str, str]] = {
-    Step.PICK: ("Pick", "拣货"),
-    Step.VERIFY: ("Check", "复核"),
-    Step.PACK: ("Pack", "包装"),
-    Step.WEIGH: ("Weigh", "称重"),
-    Step.LABEL: ("Label", "面单"),
-    Step.DONE: ("Done", "完成"),
+STEP_NAMES: dict[Step, str] = {step: messages.STEP_NAMES[step.value] for step in Step}
+
+SHORT_REASON_NAMES: dict[str, str] = {
+    "insufficient_stock": N_("Insufficient stock"),
+    "wrong_item_in_location": N_("Wrong item in location"),
+    "damaged": N_("Damaged"),
+    "not_found": N_("Not found"),
 }
 
-SHORT_REASON_NAMES: dict[str, tuple[str, str]] = {
-    "insufficient_stock": ("Insufficient stock", "库存不足"),
-    "wrong_item_in_location": ("Wrong item in location", "库位商品错误"),
-    "damaged": ("Damaged", "破损"),
-    "not_found": ("Not found", "未找到"),
+REPRINT_REASON_NAMES: dict[str, str] = {
+    "damaged": N_("Label damaged"),
+    "unreadable": N_("Label unreadable"),
+    "lost": N_("Label lost"),
+    "wrong_printer": N_("Printed on the wrong printer"),
 }
 
-REPRINT_REASON_NAMES: dict[str, tuple[str, str]] = {
-    "damaged": ("Label damaged", "面单损坏"),
-    "unreadable": ("Label unreadable", "面单无法识别"),
-    "lost": ("Label lost", "面单丢失"),
-    "wrong_printer": ("Printed on the wrong printer", "打印到错误的打印机"),
-}
-
-STATUS_WORDS: dict[str, tuple[str, str]] = {
-    "cancelled": ("cancelled", "已取消"),
-    "held": ("put on hold", "被暂停"),
-    "claimed_elsewhere": ("given to another station", "已分配给其他工作站"),
+STATUS_WORDS: dict[str, str] = {
+    "cancelled": N_("cancelled"),
+    "held": N_("put on hold"),
+    "claimed_elsewhere": N_("given to another station"),
 }
 
 
-def say(level: Level, en: str, zh: str) -> Feedback:
-    return Feedback(level, en, zh)
+def say(level: Level, message: Msg | Joined) -> Feedback:
+    return Feedback(level, message)
 
 
-def step_name(step: Step | None, language: str = "en") -> str:
-    if step is None:
-        return ""
-    en, zh = STEP_NAMES.get(step, (str(step), str(step)))
-    return zh if language.startswith("zh") else en
+def step_name(step: Step | None) -> Msg:
+    """The step's name as a message (an empty message for no step)."""
+    name = STEP_NAMES.get(step, str(step)) if step is not None else ""
+    return Msg(name)
 
 
-def status_words(status: str) -> tuple[str, str]:
-    return STATUS_WORDS.get(status, ("stopped", "已停止"))
+def status_words(status: str) -> Msg:
+    return Msg(STATUS_WORDS.get(status, N_("stopped")))
+
+
+def short_reason_name(reason: str) -> Msg:
+    return Msg(SHORT_REASON_NAMES.get(reason, reason))
+
+
+def reprint_reason_name(reason: str) -> Msg:
+    return Msg(REPRINT_REASON_NAMES.get(reason, reason))
 
 
 def put_back_list(session: OrderSession) -> tuple[PutBack, ...]:
@@ -62,60 +65,52 @@ def put_back_list(session: OrderSession) -> tuple[PutBack, ...]:
 
 def stop_message(session: OrderSession) -> Feedback:
     status = session.intercepted[0] if session.intercepted else "cancelled"
-    en_st, zh_st = status_words(status)
+    word = status_words(status)
     no = session.picklist.order_no
     back = put_back_list(session)
     if back:
-        en_items = "; ".join(f"{p.qty} × {p.sku} {p.name} {p.variant} → bin {p.bin}".replace("  ", " ") for p in back)
-        zh_items = "；".join(f"{p.qty} × {p.sku} {p.name} {p.variant} → 库位 {p.bin}".replace("  ", " ") for p in back)
-        en = f"STOP: order {no} was {en_st}. Do not pack it. Put back: {en_items}. Then press Esc."
-        zh = f"停止：订单 {no} {zh_st}，请勿包装。请放回：{zh_items}。然后按 Esc。"
+        items = Joined([Msg("{qty} × {sku} {name} {variant} → bin {bin}", qty=p.qty, sku=p.sku, name=p.name,
+                            variant=p.variant, bin=p.bin) for p in back])
+        msg = Msg("STOP: order {order} was {status}. Do not pack it. Put back: {items}. Then press Esc.",
+                  order=no, status=word, items=items)
     else:
-        en = f"STOP: order {no} was {en_st}. Nothing was taken yet: put the pick list aside and press Esc."
-        zh = f"停止：订单 {no} {zh_st}。尚未拣取商品：请把拣货单放到一边，然后按 Esc。"
-    return Feedback(Level.STOP, en, zh)
+        msg = Msg("STOP: order {order} was {status}. Nothing was taken yet: put the pick list aside and press Esc.",
+                  order=no, status=word)
+    return Feedback(Level.STOP, msg)
 
 
-def blockers(session: OrderSession, language: str = "en") -> list[str]:
+def blockers(session: OrderSession) -> list[Msg]:
     """What the current step still needs, as a packer reads it."""
-    zh = language.startswith("zh")
-
-    def t(en: str, cn: str) -> str:
-        return cn if zh else en
-
     if session.intercepted:
-        return [stop_message(session).text(language)]
+        return [stop_message(session).message]  # type: ignore[list-item]
     step = session.step
     if step is None or step == Step.DONE:
         return []
-    out: list[str] = []
+    out: list[Msg] = []
     if step in session.counting_steps:
         prog = session.step_progress(step)
         missing = [ln for ln in session.picklist.walking_order() if not prog[ln.id].complete]
         for ln in missing[:5]:
             p = prog[ln.id]
             left = p.required - p.short_qty - p.scanned
-            name = f"{ln.sku} {ln.name} {ln.variant}".strip().replace("  ", " ")
-            out.append(t(f"scan {left} more × {name}", f"还需扫描 {left} × {name}"))
+            out.append(Msg("scan {left} more × {sku} {name} {variant}", left=left, sku=ln.sku, name=ln.name,
+                           variant=ln.variant))
         if len(missing) > 5:
-            out.append(t(f"… and {len(missing) - 5} more lines", f"……还有 {len(missing) - 5} 行"))
+            out.append(Msg("… and {count} more lines", count=len(missing) - 5))
     if step == Step.PACK:
         if not session.carton:
-            out.append(t("choose a carton (keys 1–5 or a carton barcode)", "请选择纸箱（按 1–5 或扫描纸箱条码）"))
+            out.append(Msg("choose a carton (keys 1–5 or a carton barcode)"))
         for ln in session.picklist.walking_order():
             if ln.gift and not session.gift_ok(ln.id):
-                out.append(t(f"put in the gift/insert {ln.name or ln.sku}: scan it or press F3",
-                             f"放入赠品/附件 {ln.name or ln.sku}：扫描或按 F3"))
+                out.append(Msg("put in the gift/insert {name}: scan it or press F3", name=ln.name or ln.sku))
     if step == Step.WEIGH:
         w = session.weight
         if w is None:
-            out.append(t("put the parcel on the scale, wait for a steady weight, press F8",
-                         "将包裹放上秤，等待读数稳定后按 F8"))
+            out.append(Msg("put the parcel on the scale, wait for a steady weight, press F8"))
         elif not w.ok and not session.weight_overridden:
-            out.append(t(f"the weight {w.grams:.0f} g is outside {w.expected_g or 0:.0f} ± {w.tolerance_g or 0:.0f} g: "
-                         "check the parcel, or a supervisor accepts it (F11)",
-                         f"重量 {w.grams:.0f} 克超出 {w.expected_g or 0:.0f} ± {w.tolerance_g or 0:.0f} 克："
-                         "请检查包裹，或由主管放行（F11）"))
+            out.append(Msg("the weight {grams} g is outside {expected} ± {tolerance} g: check the parcel, or a "
+                           "supervisor accepts it (F11)", grams=round(w.grams), expected=round(w.expected_g or 0),
+                           tolerance=round(w.tolerance_g or 0)))
     if step == Step.LABEL and not session.label_printed:
-        out.append(t("print the label and the slip (F9)", "打印面单和装箱单（F9）"))
+        out.append(Msg("print the label and the slip (F9)"))
     return out

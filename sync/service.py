@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app.events import EventType
+from app.i18n import N_, Msg
 from app.operators import Operator, Role
 from app.store import now_ms
 from sync.cache import PickListCache, ProductCache
@@ -62,15 +63,17 @@ class SyncHealth:
         return asdict(self)
 
 
+_NOTHING = ""
+
+
 @dataclass(frozen=True)
 class ClaimResult:
     ok: bool
     provisional: bool
-    message_en: str
-    message_zh: str
+    message: Msg  # what the packer reads, rendered by the screen: `text(language)`
 
-    def text(self, language: str) -> str:
-        return self.message_zh if language.startswith("zh") else self.message_en
+    def text(self, language: str | None = "en") -> str:
+        return self.message.text(language)
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,18 @@ class Shippable:
     status: str
     reason: str | None
     offline: bool
-    message_en: str = ""
-    message_zh: str = ""
+    message: Msg = Msg(_NOTHING)  # nothing to say when the order simply ships
+
+    def text(self, language: str | None = "en") -> str:
+        return self.message.text(language)
+
+
+#: an order's OMS status as the packer reads it in a STOP message
+STATUS_WORDS: dict[str, str] = {"cancelled": N_("cancelled"), "held": N_("held")}
+
+
+def status_word(status: str) -> Msg | str:
+    return Msg(STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
 def health_from_store(store, *, online: bool | None = None) -> SyncHealth:
@@ -320,7 +333,9 @@ class SyncService:
                     self._order_cancelled(p.id, old)
                 elif old and old["claimed_by"] == self.station_id and cb and cb != self.station_id:
                     self.cache.set_status(p.id, p.status, claimed_by=cb)
-                    self._notify("claim_lost", {"order_id": p.id, "claimed_by": cb})
+                    self._notify("claim_lost", {"order_id": p.id, "claimed_by": cb,
+                                                "message": Msg("Order {order} was given to another station.",
+                                                               order=p.id)})
             cursor = page["next_cursor"]
             if cursor is None:
                 if since is None and et:
@@ -338,8 +353,8 @@ class SyncService:
             self.cache.set_review_flag(order_id, "cancelled by the OMS after its label was printed offline")
         self.cache.set_status(order_id, "cancelled")
         self._notify("order_cancelled", {"order_id": order_id, "printed_offline": printed,
-                                         "message_en": f"Order {order_id} was cancelled. Stop and put items back.",
-                                         "message_zh": f"订单 {order_id} 已取消，请停止并将商品放回。"})
+                                         "message": Msg("Order {order} was cancelled. Stop and put items back.",
+                                                        order=order_id)})
 
     def pull_products(self) -> int:
         """Incremental by the OMS's own clock: next time ask for what changed since this pull started
@@ -377,19 +392,16 @@ class SyncService:
             elif d.get("status") == "cancelled":
                 self.cache.set_status(pid, "cancelled")
                 self._notify("order_cancelled", {"order_id": pid, "printed_offline": False,
-                                                 "message_en": f"Order {pid} was cancelled.",
-                                                 "message_zh": f"订单 {pid} 已取消。"})
+                                                 "message": Msg("Order {order} was cancelled.", order=pid)})
             else:
                 self.cache.set_status(pid, d.get("status") or "claimed", claimed_by=d.get("claimed_by"))
                 self._notify("claim_lost", {"order_id": pid, "claimed_by": d.get("claimed_by"),
-                                            "message_en": f"Order {pid} was given to another station.",
-                                            "message_zh": f"订单 {pid} 已分配给其他工作站。"})
+                                            "message": Msg("Order {order} was given to another station.", order=pid)})
 
     # -- station actions ---------------------------------------------------------------------------
     def claim(self, order_id: str, operator_id: str | None = None) -> ClaimResult:
         if self.cache.row(order_id) is None:
-            return ClaimResult(False, False, f"Order {order_id} is not in the local list.",
-                               f"本地列表中没有订单 {order_id}。")
+            return ClaimResult(False, False, Msg("Order {order} is not in the local list.", order=order_id))
         try:
             ok, d = self.client.claim(order_id, self.station_id, claimed_at_ms=now_ms(),
                                       timeout=(self.settings.oms.connect_timeout_s,
@@ -399,22 +411,21 @@ class SyncService:
             self.cache.mark_claimed(order_id, self.station_id, provisional=True)
             self.core.events.append(EventType.PICKLIST_CLAIMED, {"order_id": order_id, "provisional": True},
                                     operator_id=operator_id, order_id=order_id)
-            return ClaimResult(True, True, "OMS offline: claimed provisionally, will be confirmed later.",
-                               "OMS 离线：已临时领取，联网后确认。")
+            return ClaimResult(True, True, Msg("OMS offline: claimed provisionally, will be confirmed later."))
         if not ok:
             who = d.get("claimed_by")
             st = d.get("status")
             if st in ("cancelled", "held", "done") and not who:
                 self.cache.set_status(order_id, st)
             if who and who != self.station_id:
-                return ClaimResult(False, False, f"Order {order_id} is already taken by station {who}.",
-                                   f"订单 {order_id} 已被工作站 {who} 领取。")
-            return ClaimResult(False, False, f"Order {order_id} cannot be worked (status: {st}).",
-                               f"订单 {order_id} 无法作业（状态：{st}）。")
+                return ClaimResult(False, False, Msg("Order {order} is already taken by station {station}.",
+                                                     order=order_id, station=who))
+            return ClaimResult(False, False, Msg("Order {order} cannot be worked (status: {status}).", order=order_id,
+                                                 status=st))
         self.cache.mark_claimed(order_id, self.station_id, provisional=False)
         self.core.events.append(EventType.PICKLIST_CLAIMED, {"order_id": order_id, "provisional": False},
                                 operator_id=operator_id, order_id=order_id)
-        return ClaimResult(True, False, f"Order {order_id} claimed.", f"已领取订单 {order_id}。")
+        return ClaimResult(True, False, Msg("Order {order} claimed.", order=order_id))
 
     def check_shippable(self, order_id: str) -> Shippable:
         try:
@@ -424,18 +435,20 @@ class SyncService:
             printed = list(self.store.get_kv(KV_PRINTED_OFFLINE, []) or [])
             if order_id not in printed:
                 self.store.set_kv(KV_PRINTED_OFFLINE, (printed + [order_id])[-5000:])
-            return Shippable(True, "unknown", None, True, "OMS offline: label allowed; the order will be checked later.",
-                             "OMS 离线：允许打印面单，订单稍后核对。")
+            return Shippable(True, "unknown", None, True,
+                             Msg("OMS offline: label allowed; the order will be checked later."))
         if d is None:
-            return Shippable(False, "unknown", "not_found", False, f"Order {order_id} is unknown to the OMS.",
-                             f"OMS 中找不到订单 {order_id}。")
+            return Shippable(False, "unknown", "not_found", False,
+                             Msg("Order {order} is unknown to the OMS.", order=order_id))
         st, reason = d["status"], d.get("reason")
         if st in ("cancelled", "held"):
             self.cache.set_status(order_id, st, claimed_by=self.station_id)
             self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": st,
                                                                   "reason": reason or ""}, order_id=order_id)
-            word_zh = "已取消" if st == "cancelled" else "被暂停"
-            return Shippable(False, st, reason, False,
-                             f"STOP: order {order_id} is {st}{': ' + reason if reason else ''}. Do not ship.",
-                             f"停止：订单 {order_id} {word_zh}，请勿发货。")
+            if reason:
+                msg = Msg("STOP: order {order} is {status}: {reason}. Do not ship.", order=order_id,
+                          status=status_word(st), reason=reason)
+            else:
+                msg = Msg("STOP: order {order} is {status}. Do not ship.", order=order_id, status=status_word(st))
+            return Shippable(False, st, reason, False, msg)
         return Shippable(True, st, reason, False)

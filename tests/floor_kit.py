@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from app.catalog import Catalog
 from app.core import open_core
+from app.i18n import Msg
 from app.operators import Role
 from app.picklist import PickList
 from app.workflow import Station
@@ -44,8 +45,10 @@ def simple_order(n: int, qtys=(2, 1), gift: bool = False, **extra) -> PickList:
 class Claim:
     ok: bool
     provisional: bool
-    message_en: str
-    message_zh: str = ""
+    message: Msg
+
+    def text(self, language: str) -> str:
+        return self.message.text(language)
 
 
 class OmsStandIn:
@@ -60,12 +63,13 @@ class OmsStandIn:
     def claim(self, order_id: str, operator_id=None) -> Claim:
         if order_id in self.cancelled:
             self.cache.set_status(order_id, "cancelled")
-            return Claim(False, False, f"Order {order_id} cannot be worked (cancelled).")
+            return Claim(False, False, Msg("Order {order} cannot be worked (status: {status}).", order=order_id,
+                                                 status="cancelled"))
         self.claims.append(order_id)
         self.cache.mark_claimed(order_id, self.core.settings.station.id, provisional=not self.online)
         self.core.events.append("picklist_claimed", {"order_id": order_id, "provisional": not self.online},
                                 operator_id=operator_id, order_id=order_id)
-        return Claim(True, not self.online, "claimed")
+        return Claim(True, not self.online, Msg("Order {order} claimed.", order=order_id))
 
     def check_shippable(self, order_id: str) -> Ship:
         if not self.online:
@@ -108,7 +112,7 @@ class SpoolStandIn:
 
     def _run(self, j) -> None:
         if not self.paper:
-            j.update(state="held", message_en="Label printer: paper out.", message_zh="面单打印机缺纸。")
+            j.update(state="held", message=Msg("Label printer: paper out."))  # the spool's job dicts carry a Msg
             return
         j["state"] = "done"
         ev = {"label": "label_printed", "slip": "slip_printed"}[j["kind"]]

@@ -203,7 +203,10 @@ def test_9_a_cancelled_order_says_stop_and_what_to_put_back_where(floor):
     assert r.outcome == Outcome.STOPPED and r.put_back[0].qty == 1 and r.put_back[0].bin == "A-01"
     fb = floor.ctl.feedback
     assert fb.level == Level.STOP and "1 × SKU-001" in fb.en and "bin A-01" in fb.en
-    assert "order_cancelled" not in fb.en and "order_cancelled" not in " ".join(floor.ctl.blockers())
+    assert "order_cancelled" not in fb.en
+    assert "order_cancelled" not in " ".join(b.text("en") for b in floor.ctl.blockers())
+    zh = fb.text("zh_CN")
+    assert "已取消" in zh and "库位 A-01" in zh and "SKU-001" in zh and "Put back" not in zh and "{" not in zh
     r = floor.ctl.scan("ITEM-001")
     assert r.verdict.kind == "intercepted" and floor.ctl.feedback.level == Level.STOP
     floor.ctl.key("Escape")
@@ -271,7 +274,7 @@ def test_14_complete_with_no_order_answers_plainly(floor):
     at_queue(floor)
     r = floor.ctl.scan("@@COMPLETE")
     assert r.outcome == Outcome.REFUSED and "No order is open" in r.feedback.en
-    assert "action_" not in r.feedback.en and "action_" not in r.feedback.zh
+    assert "action_" not in r.feedback.en and "action_" not in r.feedback.text("zh_CN")
     assert floor.core.events.last(EventType.SCAN).payload["code"] == "@@COMPLETE"
 
 
@@ -388,3 +391,42 @@ def test_products_pulled_after_start_are_known_without_a_restart(floor):
     ProductCache(floor.core.store).upsert([{"sku": "NEW-1", "name": "New kettle", "barcodes": ["NEW-0001"]}])
     floor.ctl.on_sync("products_changed", {"count": 1})  # the controller's run_io is synchronous here
     assert floor.ctl.scan("NEW-0001").verdict.kind.value == "wrong_item"  # known now: a product, not this order's
+
+
+def test_the_controller_speaks_in_messages_the_screen_renders_in_either_language(floor):
+    """No language in the controller: what it says is a Msg, rendered by whoever shows it."""
+    from app.i18n import Joined, Msg, translate
+
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    assert floor.ctl.step_name() == Msg("Pick") and translate(floor.ctl.step_name(), "zh_CN") == "拣货"
+    blockers = floor.ctl.blockers()
+    assert blockers and all(isinstance(b, Msg) for b in blockers)
+    assert [b.text("en") for b in blockers][0] == "scan 2 more × SKU-001 Item 1 BLUE / M"
+    assert blockers[0].text("zh_CN") == "还需扫描 2 × SKU-001 Item 1 BLUE / M"
+    r = floor.ctl.key("F10")
+    assert r.outcome == Outcome.BLOCKED and isinstance(r.feedback.message, (Msg, Joined))
+    en, zh = r.feedback.text("en"), r.feedback.text("zh_CN")
+    assert en.startswith("Pick is not finished: scan 2 more × SKU-001") and "; " in en
+    assert zh.startswith("拣货 尚未完成：还需扫描 2 × SKU-001") and "；" in zh and "scan" not in zh
+    r = floor.ctl.scan("ITEM-001")  # a verdict's message is the feedback's message
+    assert r.feedback.message == r.verdict.message and r.feedback.text("zh_CN") == r.verdict.message("zh_CN")
+
+
+def test_a_print_job_says_its_own_message_or_a_plain_one(floor):
+    """The spool's job dicts carry "message" (a Msg, or its stored dict); without one the station says a generic
+    message. (The real spool sends Msgs after its own change; floor_kit's stand-in already does.)"""
+    from app.i18n import Msg
+    from floor.controller import _job_message
+
+    own = Msg("Label printer: paper out.")
+    assert _job_message({"message": own}) == own
+    assert _job_message({"message": own.to_dict()}) == own
+    assert _job_message({"message_en": "old", "message_zh": "旧"}) is None and _job_message({"message": ""}) is None
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    r = floor.ctl.on_print_update({"job_id": "J-X", "order_id": "SO-OTHER", "state": "failed"})
+    assert r.outcome == Outcome.HELD and r.feedback.en == "The printer needs attention."
+    assert r.feedback.text("zh_CN") == "打印机需要处理。"
+    r = floor.ctl.on_print_update({"job_id": "J-X", "order_id": "SO-OTHER", "state": "held", "message": own})
+    assert r.feedback.message == own

@@ -246,7 +246,7 @@ def test_code39_check_character_validated_and_stripped(core, st):
 @pytest.mark.parametrize("text", ["\udc80", "4006381333931\ud800", "ab\udfffcd\x1d\ud83d", "]C1\udc9f0104006381"])
 def test_lone_surrogates_still_give_one_verdict_and_one_event(core, st, text):
     v, ev = one(core, st, RawScan(text, ScanSource.HID))
-    assert v.message_en and v.message_zh
+    assert v.message("en") and v.message("zh_CN")
     assert "\\u" in ev.payload["raw"] or "\\x" in ev.payload["raw"]
     ev.payload["raw"].encode("utf-8")  # storable
 
@@ -278,7 +278,7 @@ def test_fuzzed_scans_with_surrogates_each_give_exactly_one_event(core, st):
            sym=hs.one_of(hs.none(), hs.sampled_from(["]C1", "]E3", "]A1", "]d2", "\udc80"])))
     def check(text, sym):
         v, ev = one(core, st, RawScan(text, ScanSource.HID, sym))
-        assert v.message_en and v.message_zh
+        assert v.message("en") and v.message("zh_CN")
         assert ev.payload["raw_len"] == len(text)
 
     check()

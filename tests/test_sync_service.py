@@ -105,7 +105,7 @@ def test_claims_online_conflict_and_offline_reconcile(env):
     assert r.ok and not r.provisional
     requests.post(srv.url + "/api/v1/picklists/SO-1002/claim", json={}, headers=srv.other, timeout=5)
     r = svc.claim("SO-1002")
-    assert not r.ok and "OTHER" in r.message_en and "OTHER" in r.message_zh
+    assert not r.ok and "OTHER" in r.text("en") and "OTHER" in r.text("zh_CN") and r.text("zh_CN") != r.text("en")
     proxy.set_mode("down")
     r = svc.claim("SO-1003")
     assert r.ok and r.provisional and svc.cache.row("SO-1003")["provisional"]
@@ -119,7 +119,10 @@ def test_claims_online_conflict_and_offline_reconcile(env):
     svc.pull_picklists()
     assert svc.cache.row("SO-1006")["provisional"]  # a refresh does not forget the offline claim
     svc.reconcile_claims()
-    assert any(k == "claim_lost" and d["order_id"] == "SO-1003" and d["claimed_by"] == "OTHER" for k, d in got)
+    lost = [d for k, d in got if k == "claim_lost" and d["order_id"] == "SO-1003"]
+    assert lost and lost[0]["claimed_by"] == "OTHER" and "message_en" not in lost[0]
+    assert lost[0]["message"].text("en") == "Order SO-1003 was given to another station."
+    assert lost[0]["message"].text("zh_CN") == "订单 SO-1003 已分配给其他工作站。"
     assert svc.cache.row("SO-1006")["provisional"] is False or svc.cache.row("SO-1006")["provisional"] == 0
     ev = [e.payload for e in core.events.events(types=["picklist_claimed"])]
     assert {"order_id": "SO-1003", "provisional": True} in ev
@@ -135,7 +138,7 @@ def test_intercept_stops_cancelled_and_flags_offline_labels(env, monkeypatch):
     real = appmod.now_ms
     monkeypatch.setattr(appmod, "now_ms", lambda: real() + 10_000)  # the demo cancels SO-1005 3 s after claim
     s = svc.check_shippable("SO-1005")
-    assert not s.ok and s.status == "cancelled" and "STOP" in s.message_en and s.message_zh
+    assert not s.ok and s.status == "cancelled" and "STOP" in s.text("en") and "停止" in s.text("zh_CN")
     assert core.events.last("order_intercepted").payload["order_id"] == "SO-1005"
     # offline: the label may print, and the order is flagged when the OMS later reports it cancelled
     assert svc.claim("SO-1013").ok

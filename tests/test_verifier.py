@@ -57,8 +57,8 @@ def test_wrong_colour_is_named_in_both_languages_and_the_line_is_unchanged(core)
     o = s.open_order(order())
     v = scan(s, RED_M, "]E0")
     assert v.kind == VerdictKind.SIBLING_VARIANT
-    assert "RED / M" in v.message_en and "BLUE / M" in v.message_en
-    assert "RED / M" in v.message_zh and "BLUE / M" in v.message_zh
+    assert "RED / M" in v.message("en") and "BLUE / M" in v.message("en")
+    assert "RED / M" in v.message("zh_CN") and "BLUE / M" in v.message("zh_CN")
     assert v.expected_sku == "TEE-BLUE-M" and v.sku == "TEE-RED-M"
     assert o.progress["L1"].scanned == 0
 
@@ -85,7 +85,7 @@ def test_over_scan_is_rejected_and_the_line_stays_as_it_was(core):
     scan(s, CASE_BLUE_M)
     assert o.progress["L1"].complete
     v = scan(s, BLUE_M)
-    assert v.kind == VerdictKind.OVER_SCAN and "24" in v.message_en
+    assert v.kind == VerdictKind.OVER_SCAN and "24" in v.message("en")
     assert o.progress["L1"].scanned == 24
 
 
@@ -105,7 +105,7 @@ def test_lot_rules_required_wrong_and_short_dated(core):
     assert scan(s, SERUM, "]E0").kind == VerdictKind.WRONG_LOT  # no lot on a plain EAN
     assert scan(s, "(01)" + SERUM + "(10)X1(17)271231").kind == VerdictKind.WRONG_LOT
     v = scan(s, "(01)" + SERUM + "(10)D9T(17)261201")  # 8 days left, rule wants 30
-    assert v.kind == VerdictKind.EXPIRED_LOT and "2026-12-01" in v.message_en
+    assert v.kind == VerdictKind.EXPIRED_LOT and "2026-12-01" in v.message("en")
     assert o.progress["L2"].scanned == 0
 
 
@@ -113,7 +113,7 @@ def test_unknown_barcode_is_never_silent(core):
     s = station(core)
     s.open_order(order())
     v = scan(s, "ZZ-NOT-A-THING")
-    assert v.kind == VerdictKind.UNKNOWN and "ZZ-NOT-A-THING" in v.message_en and v.message_zh
+    assert v.kind == VerdictKind.UNKNOWN and "ZZ-NOT-A-THING" in v.message("en") and v.message("zh_CN")
     ev = core.events.last("scan")
     assert ev.kind == "unknown" and ev.payload["raw"] == "ZZ-NOT-A-THING"
 
@@ -122,7 +122,7 @@ def test_bad_check_digit_is_unreadable_with_a_message(core):
     s = station(core)
     s.open_order(order())
     v = scan(s, "4006381333932")
-    assert v.kind == VerdictKind.UNREADABLE and "check digit" in v.message_en and "校验位" in v.message_zh
+    assert v.kind == VerdictKind.UNREADABLE and "check digit" in v.message("en") and "校验位" in v.message("zh_CN")
 
 
 def test_known_product_not_on_the_order_is_wrong_item_not_unknown(core):
@@ -133,7 +133,7 @@ def test_known_product_not_on_the_order_is_wrong_item_not_unknown(core):
     s = station(core)
     s.open_order(order())
     v = scan(s, "4012345678901")
-    assert v.kind == VerdictKind.WRONG_ITEM and v.sku == "MUG" and "MUG" in v.message_en
+    assert v.kind == VerdictKind.WRONG_ITEM and v.sku == "MUG" and "MUG" in v.message("en")
 
 
 def test_item_of_another_open_order_says_which(core):
@@ -170,8 +170,26 @@ def test_intercepted_order_blocks_every_scan(core):
     o = s.open_order(order())
     o.mark_intercepted("cancelled", "customer cancelled")
     v = scan(s, BLUE_M)
-    assert v.kind == VerdictKind.INTERCEPTED and "cancelled" in v.message_en and "取消" in v.message_zh
+    assert v.kind == VerdictKind.INTERCEPTED and "cancelled" in v.message("en") and "取消" in v.message("zh_CN")
+    assert "已已" not in v.message("zh_CN")  # the status word brings its own 已
     assert o.progress["L1"].scanned == 0
+
+
+def test_a_verdict_is_one_message_and_its_stored_form_keeps_the_english_text(core):
+    """`v.message` is a Msg (id + fields, no language); the scan event keeps "message_en" as every row before it
+    did (the OMS receives the payload as it is) and adds the message itself, so it can be shown in Chinese later."""
+    from app.i18n import Msg
+
+    s = station(core)
+    s.open_order(order())
+    v = scan(s, RED_M, "]E0")
+    assert isinstance(v.message, Msg) and v.message.id.startswith("Wrong variant")
+    assert v.message.params == {"scanned_variant": "RED / M", "wanted_variant": "BLUE / M", "name": v.message.params["name"]}
+    assert v.message("en") == v.message.text("en") == v.message.en and "RED / M" in v.message.text("zh_CN")
+    stored = core.events.last("scan").payload["verdict"]
+    assert stored["message_en"] == v.message("en") and "message_zh" not in stored
+    again = Msg.from_dict(stored["message"])
+    assert again == v.message and again.text("zh_CN") == v.message("zh_CN") != v.message("en")
 
 
 def test_every_scan_is_an_event_before_the_verdict_returns(core):
@@ -191,7 +209,7 @@ def test_every_scan_is_an_event_before_the_verdict_returns(core):
 def test_arbitrary_scanner_text_always_gets_a_verdict(core, text, sym):
     s = _shared_station(core)
     v = scan(s, text, sym)
-    assert isinstance(v, ScanVerdict) and v.kind in VerdictKind and v.message_en and v.message_zh
+    assert isinstance(v, ScanVerdict) and v.kind in VerdictKind and v.message("en") and v.message("zh_CN")
 
 
 _STATIONS: dict[int, Station] = {}
@@ -211,7 +229,7 @@ def test_serial_required_and_the_same_unit_counted_once_per_step(core):
     o = s.open_order(PickList.from_dict({"id": "SN", "lines": [
         {"id": "P", "sku": "PHONE", "name": "Phone", "qty": 2, "serial_required": True, "barcodes": [SERUM]}]}))
     v = scan(s, SERUM, "]E0")
-    assert v.kind == VerdictKind.SERIAL_REQUIRED and "serial" in v.message_en and "序列号" in v.message_zh
+    assert v.kind == VerdictKind.SERIAL_REQUIRED and "serial" in v.message("en") and "序列号" in v.message("zh_CN")
     unit1 = "(01)" + SERUM + "(21)SN001"
     assert scan(s, unit1).kind == VerdictKind.ACCEPTED
     again = scan(s, unit1)
@@ -232,7 +250,7 @@ def test_catalogue_variant_of_a_wanted_style_is_named_even_without_pick_list_sib
     s.open_order(order())
     v = scan(s, "4012345678901")
     assert v.kind == VerdictKind.SIBLING_VARIANT and v.scanned_variant == "GREEN / M"
-    assert v.wanted_variant == "BLUE / M" and "GREEN / M" in v.message_zh
+    assert v.wanted_variant == "BLUE / M" and "GREEN / M" in v.message("zh_CN")
 
 
 def test_upce_scan_matches_a_line_stored_as_upca(core):
