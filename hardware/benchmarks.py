@@ -257,7 +257,8 @@ CORPUS_ERRATA = {
     "ean13-2/23.webp": {"9784872348880"},
     "ean13-2/28.webp": {"9784872348880"},
     # a "double QR": a QR code inside another; the label names the inner one, the outer one is read too
-    "qrcode-2/16.webp": {"[外側QRコード]\r\n \r\n*ﾀﾞﾌﾞﾙQR*\r\nhttp://d-qr.net/ex/"},
+    # (the outer code's text, escaped: corpus data, not a user interface)
+    "qrcode-2/16.webp": {"[\u5916\u5074QR\u30b3\u30fc\u30c9]\r\n \r\n*\uff80\uff9e\uff8c\uff9e\uff99QR*\r\nhttp://d-qr.net/ex/"},
 }
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import cv2
 
+from app.i18n import Msg
 from app.scans import RawScan, ScanSource
 from hardware.decode import FrameDecoder, load_image
 from hardware.devices import CallbackSink, DeviceStatus, status
@@ -110,10 +111,9 @@ class CameraScanner:
         self._sink.on_value, self._sink.on_status, self._on_preview = on_scan, on_status, on_preview
         self._cap = self._open()
         if self._cap is None:
-            self._sink.set_status(status(False, "no_device", f"No camera at {self.device!r}",
-                                         f"未找到摄像头（{self.device}）"))
+            self._sink.set_status(status(False, "no_device", Msg("No camera at {device}", device=repr(self.device))))
             return
-        self._sink.set_status(status(True, "ready", f"Camera ready ({self.device})", f"摄像头就绪（{self.device}）"))
+        self._sink.set_status(status(True, "ready", Msg("Camera ready ({device})", device=self.device)))
         self._stop.clear()
         self.finished.clear()
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
@@ -126,7 +126,7 @@ class CameraScanner:
         if self._cap is not None:
             self._cap.release()
             self._cap = None
-        self._sink.set_status(DeviceStatus(False, "stopped", "Camera stopped", "摄像头已停止"))
+        self._sink.set_status(DeviceStatus(False, "stopped", Msg("Camera stopped")))
 
     def _open(self):
         try:
@@ -150,8 +150,7 @@ class CameraScanner:
             ok, frame = self._cap.read()
             if not ok or frame is None:
                 if isinstance(self._cap, FolderSource) or self.kind == "files":
-                    self._sink.set_status(status(True, "finished", "Camera stand-in files finished",
-                                                 "模拟摄像头文件已播放完毕"))
+                    self._sink.set_status(status(True, "finished", Msg("Camera stand-in files finished")))
                     self.finished.set()
                     return
                 self._reconnect()
@@ -189,8 +188,8 @@ class CameraScanner:
                 self._stop.wait(max(0.0, period - (time.monotonic() - t0)))
 
     def _reconnect(self) -> None:
-        self._sink.set_status(status(False, "disconnected", f"Camera {self.device!r} stopped sending frames; retrying",
-                                     f"摄像头（{self.device}）无画面，正在重试"))
+        self._sink.set_status(status(False, "disconnected", Msg(
+            "Camera {device} stopped sending frames; retrying", device=repr(self.device))))
         if self._cap is not None:
             self._cap.release()
         self._cap = None
@@ -201,6 +200,5 @@ class CameraScanner:
             cap = self._open()
             if cap is not None:
                 self._cap = cap
-                self._sink.set_status(status(True, "ready", f"Camera ready again ({self.device})",
-                                             f"摄像头已恢复（{self.device}）"))
+                self._sink.set_status(status(True, "ready", Msg("Camera ready again ({device})", device=self.device)))
                 return

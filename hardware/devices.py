@@ -1,7 +1,8 @@
-"""Shared device vocabulary: DeviceStatus and bilingual status messages.
+"""Shared device vocabulary: DeviceStatus and its message.
 
 Every driver reports its state through `on_status(DeviceStatus)` callbacks (called on the device thread) and
-`status()`; messages exist in English and Simplified Chinese so the UI can show them to operators as they are.
+`status()`. The status carries a message (`app.i18n.Msg`, translated in resources/locale/*/devices.po), not a
+language: the screen renders it with `status.text(language)`, the log gets `status.en`.
 """
 
 from __future__ import annotations
@@ -10,28 +11,37 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from app.i18n import Msg
+
 log = logging.getLogger(__name__)
+
+
+NO_DETAIL = Msg.from_dict(None)  # the empty message: nothing more to say (Msg("") would be gettext's header)
 
 
 @dataclass(frozen=True)
 class DeviceStatus:
     ok: bool
     state: str  # "stopped", "ready", "no_device", "disconnected", "reconnecting", "fallback", "error", "garbage"
-    detail_en: str = ""
-    detail_zh: str = ""
+    detail: Msg = NO_DETAIL
 
-    def text(self, language: str) -> str:
+    def text(self, language: str | None) -> str:
         """What the operator reads, in `language` (the screens call only this)."""
-        return self.detail_zh if language.startswith("zh") and self.detail_zh else (self.detail_en or self.state)
+        return self.detail.text(language) if self.detail else self.state
+
+    @property
+    def en(self) -> str:
+        """The English text (logs, technicians)."""
+        return self.text("en")
 
 
-STOPPED = DeviceStatus(False, "stopped", "Device stopped", "设备已停止")
+STOPPED = DeviceStatus(False, "stopped", Msg("Device stopped"))
 
 
-def status(ok: bool, state: str, en: str, zh: str) -> DeviceStatus:
-    """Build a status and log it once (operators see the message, technicians the log line)."""
-    st = DeviceStatus(ok, state, en, zh)
-    (log.info if ok else log.warning)("device %s: %s", state, en)
+def status(ok: bool, state: str, msg: Msg) -> DeviceStatus:
+    """Build a status and log it once, in English (operators see the message, technicians the log line)."""
+    st = DeviceStatus(ok, state, msg)
+    (log.info if ok else log.warning)("device %s: %s", state, st.en)
     return st
 
 

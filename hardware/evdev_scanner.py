@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from app.i18n import Msg
 from app.scans import RawScan, ScanSource
 from hardware.devices import CallbackSink, DeviceStatus, status
 
@@ -73,16 +74,14 @@ class EvdevScanner:
         try:
             self._dev = self._open()
         except Exception as exc:
-            self._sink.set_status(status(
-                False, "fallback",
-                f"Cannot read scanner {self.device!r} directly ({exc}); using the keyboard key filter instead",
-                f"无法直接读取扫描枪 {self.device!r}（{exc}），改用键盘过滤方式"))
+            self._sink.set_status(status(False, "fallback", Msg(
+                "Cannot read scanner {device} directly ({error}); using the keyboard key filter instead",
+                device=repr(self.device), error=str(exc))))
             return
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
-        self._sink.set_status(status(True, "ready", f"Scanner {self.device!r} grabbed exclusively",
-                                     f"扫描枪 {self.device!r} 已独占读取"))
+        self._sink.set_status(status(True, "ready", Msg("Scanner {device} grabbed exclusively", device=repr(self.device))))
 
     def _open(self):
         try:
@@ -116,8 +115,8 @@ class EvdevScanner:
                     self._sink.value(RawScan(code, source=ScanSource.HID))
         except OSError as exc:
             if not self._stop.is_set():
-                self._sink.set_status(status(False, "disconnected", f"Scanner {self.device!r} unplugged: {exc}",
-                                             f"扫描枪 {self.device!r} 已拔出"))
+                self._sink.set_status(status(False, "disconnected", Msg(
+                    "Scanner {device} unplugged: {error}", device=repr(self.device), error=str(exc))))
 
     def stop(self) -> None:
         self._stop.set()
@@ -128,7 +127,7 @@ class EvdevScanner:
             except Exception:
                 pass
             dev.close()
-        self._sink.set_status(DeviceStatus(False, "stopped", "Scanner stopped", "扫描枪已停止"))
+        self._sink.set_status(DeviceStatus(False, "stopped", Msg("Scanner stopped")))
 
     def status(self) -> DeviceStatus:
         return self._sink.current

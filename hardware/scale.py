@@ -14,7 +14,7 @@ A reading is reported `stable` when the scale says so AND the last `stable_readi
 (or 0.1 % above 1 kg). Units kg, g, lb, oz are converted to grams. Tare: SICS sends `T`; continuous scales
 (which usually have no tare command) get a software tare: the current gross is subtracted from later readings.
 Errors: the port missing or unplugged -> status "disconnected" (retried every second); lines that parse as
-nothing for 2 s -> status "garbage" (wrong baud rate or protocol), both with bilingual messages.
+nothing for 2 s -> status "garbage" (wrong baud rate or protocol), both with a message for the operator (app.i18n.Msg).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from app.i18n import Msg
 from hardware.devices import CallbackSink, DeviceStatus, SerialDeviceThread, status
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ class ScaleDevice:
 
 
 class SerialScale(SerialDeviceThread, ScaleDevice):
-    STOPPED = DeviceStatus(False, "stopped", "Scale stopped", "电子秤已停止")
+    STOPPED = DeviceStatus(False, "stopped", Msg("Scale stopped"))
     POLL_S = 0.2
     RETRY_S = 1.0
     GARBAGE_S = 2.0
@@ -159,17 +160,17 @@ class SerialScale(SerialDeviceThread, ScaleDevice):
             try:
                 self._ser = self._open()
             except Exception as exc:
-                self._sink.set_status(status(False, "disconnected", f"Scale not connected ({self.port}): {exc}",
-                                             f"电子秤未连接（{self.port}）"))
+                self._sink.set_status(status(False, "disconnected", Msg(
+                    "Scale not connected ({port}): {error}", port=self.port, error=str(exc))))
                 self._stop.wait(self.RETRY_S)
                 continue
-            self._sink.set_status(status(True, "ready", f"Scale ready ({self.port})", f"电子秤就绪（{self.port}）"))
+            self._sink.set_status(status(True, "ready", Msg("Scale ready ({port})", port=self.port)))
             try:
                 self._read_loop()
             except Exception as exc:  # unplugged: read raises SerialException / OSError
                 log.warning("scale %s lost: %s", self.port, exc)
-                self._sink.set_status(status(False, "disconnected", f"Scale disconnected ({self.port}): {exc}",
-                                             f"电子秤已断开（{self.port}），正在重试"))
+                self._sink.set_status(status(False, "disconnected", Msg(
+                    "Scale disconnected ({port}): {error}", port=self.port, error=str(exc))))
             self._close()
             self._stop.wait(self.RETRY_S)
 
@@ -195,21 +196,19 @@ class SerialScale(SerialDeviceThread, ScaleDevice):
                     log.debug("scale: %s", exc)
                     if str(exc) in ("overload", "underload"):
                         last_good = time.monotonic()
-                        self._sink.set_status(status(False, "overload", f"Scale {exc}", "电子秤超载或欠载"))
+                        self._sink.set_status(status(False, "overload", Msg("Scale overload") if str(exc) == "overload"
+                                                     else Msg("Scale underload")))
                     continue
                 if r is None:
                     continue
                 last_good = time.monotonic()
                 if self._sink.current.state != "ready":
-                    self._sink.set_status(status(True, "ready", f"Scale ready ({self.port})",
-                                                 f"电子秤就绪（{self.port}）"))
+                    self._sink.set_status(status(True, "ready", Msg("Scale ready ({port})", port=self.port)))
                 self._deliver(r)
             if time.monotonic() - last_good > self.GARBAGE_S and self._sink.current.state != "garbage":
-                self._sink.set_status(status(
-                    False, "garbage",
-                    f"Scale sends nothing readable on {self.port}: check baud rate ({self.baudrate}) and protocol "
-                    f"({self.protocol})",
-                    f"电子秤（{self.port}）数据无法识别：请检查波特率（{self.baudrate}）和协议（{self.protocol}）"))
+                self._sink.set_status(status(False, "garbage", Msg(
+                    "Scale sends nothing readable on {port}: check baud rate ({baudrate}) and protocol ({protocol})",
+                    port=self.port, baudrate=self.baudrate, protocol=self.protocol)))
 
     def _deliver(self, r: WeightReading) -> None:
         with self._lock:

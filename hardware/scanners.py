@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from app.i18n import Msg
 from app.scans import RawScan
 from hardware.devices import CallbackSink, DeviceStatus
 
@@ -31,14 +32,13 @@ class WedgeScanner:
 
     def start(self, on_scan, on_status) -> None:
         self._sink.on_value, self._sink.on_status = on_scan, on_status
-        self._sink.set_status(DeviceStatus(True, "ready", "Keyboard scanner ready (key filter)",
-                                           "键盘式扫描枪就绪"))
+        self._sink.set_status(DeviceStatus(True, "ready", Msg("Keyboard scanner ready (key filter)")))
 
     def deliver(self, scan: RawScan) -> None:
         self._sink.value(scan)
 
     def stop(self) -> None:
-        self._sink.set_status(DeviceStatus(False, "stopped", "Scanner stopped", "扫描枪已停止"))
+        self._sink.set_status(DeviceStatus(False, "stopped", Msg("Scanner stopped")))
 
     def status(self) -> DeviceStatus:
         return self._sink.current
@@ -49,7 +49,7 @@ class NoScanner(WedgeScanner):
 
     def start(self, on_scan, on_status) -> None:
         self._sink.on_status = on_status
-        self._sink.set_status(DeviceStatus(False, "no_device", "No scanner configured", "未配置扫描枪"))
+        self._sink.set_status(DeviceStatus(False, "no_device", Msg("No scanner configured")))
 
 
 def make_scanner(settings) -> ScannerDevice:

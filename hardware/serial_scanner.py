@@ -11,6 +11,7 @@ import logging
 import re
 import threading
 
+from app.i18n import Msg
 from app.scans import DoubleReadFilter, RawScan, ScanSource
 from hardware.devices import CallbackSink, DeviceStatus, SerialDeviceThread, status
 
@@ -25,7 +26,7 @@ def split_aim(line: str) -> tuple[str, str | None]:
 
 
 class SerialScanner(SerialDeviceThread):
-    STOPPED = DeviceStatus(False, "stopped", "Scanner stopped", "扫描枪已停止")
+    STOPPED = DeviceStatus(False, "stopped", Msg("Scanner stopped"))
 
     RETRY_S = 1.0
 
@@ -48,12 +49,11 @@ class SerialScanner(SerialDeviceThread):
             try:
                 self._ser = serial.Serial(self.port, self.baudrate, timeout=0.2)
             except Exception as exc:
-                self._sink.set_status(status(False, "disconnected", f"Scanner not connected ({self.port}): {exc}",
-                                             f"扫描枪未连接（{self.port}）"))
+                self._sink.set_status(status(False, "disconnected", Msg(
+                    "Scanner not connected ({port}): {error}", port=self.port, error=str(exc))))
                 self._stop.wait(self.RETRY_S)
                 continue
-            self._sink.set_status(status(True, "ready", f"Serial scanner ready ({self.port})",
-                                         f"串口扫描枪就绪（{self.port}）"))
+            self._sink.set_status(status(True, "ready", Msg("Serial scanner ready ({port})", port=self.port)))
             try:
                 buf = b""
                 while not self._stop.is_set():
@@ -65,8 +65,8 @@ class SerialScanner(SerialDeviceThread):
                     for raw in lines:
                         self._line(raw)
             except Exception as exc:
-                self._sink.set_status(status(False, "disconnected", f"Scanner disconnected ({self.port}): {exc}",
-                                             f"扫描枪已断开（{self.port}），正在重试"))
+                self._sink.set_status(status(False, "disconnected", Msg(
+                    "Scanner disconnected ({port}): {error}", port=self.port, error=str(exc))))
             self._close()
             self._stop.wait(self.RETRY_S)
 

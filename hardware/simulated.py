@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 
+from app.i18n import Msg
 from app.scans import RawScan, ScanSource
 from hardware.devices import CallbackSink, DeviceStatus
 from hardware.scale import ScaleDevice, StableFilter, WeightReading
@@ -22,10 +23,10 @@ class SimulatedScanner:
 
     def start(self, on_scan, on_status) -> None:
         self._sink.on_value, self._sink.on_status = on_scan, on_status
-        self._sink.set_status(DeviceStatus(True, "ready", "Simulated scanner ready", "模拟扫描枪就绪"))
+        self._sink.set_status(DeviceStatus(True, "ready", Msg("Simulated scanner ready")))
 
     def stop(self) -> None:
-        self._sink.set_status(DeviceStatus(False, "stopped", "Simulated scanner stopped", "模拟扫描枪已停止"))
+        self._sink.set_status(DeviceStatus(False, "stopped", Msg("Simulated scanner stopped")))
         self._sink.on_value = None
 
     def status(self) -> DeviceStatus:
@@ -57,13 +58,13 @@ class SimulatedScale(ScaleDevice):
     def start(self, on_reading, on_status) -> None:
         self._sink.on_value, self._sink.on_status = on_reading, on_status
         self._stop.clear()
-        self._sink.set_status(DeviceStatus(True, "ready", "Simulated scale ready", "模拟电子秤就绪"))
+        self._sink.set_status(DeviceStatus(True, "ready", Msg("Simulated scale ready")))
 
     def stop(self) -> None:
         self._stop.set()
         if self._thread:
             self._thread.join(timeout=2)
-        self._sink.set_status(DeviceStatus(False, "stopped", "Simulated scale stopped", "模拟电子秤已停止"))
+        self._sink.set_status(DeviceStatus(False, "stopped", Msg("Simulated scale stopped")))
 
     def status(self) -> DeviceStatus:
         return self._sink.current

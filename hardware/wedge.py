@@ -24,13 +24,15 @@ whole element string (GS included) is one scan.
 
 Keyboard-layout pitfall: a scanner that "types" US key positions on a station whose keyboard map is French (AZERTY)
 or German (QWERTZ) produces `&é"'(-è_çà` instead of `1234567890` and swaps y/z. `layout_suspicion(text)` recognises
-these symptoms and returns a bilingual message; the filter emits it as `suspicious`.
+these symptoms and returns a message (`app.i18n.Msg`); the filter emits it as `suspicious`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+
+from app.i18n import Msg
 
 TERMINATORS = {"\r", "\n", "\t"}
 GS = "\x1d"
@@ -130,32 +132,29 @@ class BurstDetector:
         return body
 
 
-def layout_suspicion(text: str) -> tuple[str, str] | None:
-    """(english, chinese) message when a scanned code shows the keyboard-layout mismatch symptom, else None."""
+def layout_suspicion(text: str) -> Msg | None:
+    """The message for the operator when a scanned code shows the keyboard-layout mismatch symptom, else None."""
     az = sum(text.count(c) for c in set(AZERTY_DIGITS + AZERTY_BE_DIGITS))
     digits = sum(c.isdigit() for c in text)
     if az >= 3 and az > digits:
-        return ("The scanner seems to type with a US layout on a French/Belgian (AZERTY) keyboard map: digits arrive "
-                f"as symbols ({text[:20]!r}). Set the scanner's keyboard language to match the station, or switch "
-                "the station keyboard to US.",
-                "扫描枪似乎使用美式键盘布局，而本机为法语(AZERTY)布局：数字变成了符号。请将扫描枪的键盘语言设置为与本机一致，"
-                "或将本机键盘切换为美式布局。")
+        return Msg("The scanner seems to type with a US layout on a French/Belgian (AZERTY) keyboard map: digits "
+                   "arrive as symbols ({sample}). Set the scanner's keyboard language to match the station, or switch "
+                   "the station keyboard to US.", sample=repr(text[:20]))
     return None
 
 
 FULLWIDTH = {chr(c) for c in range(0xFF01, 0xFF5F)} | {"\u3000"}
 
 
-def ime_suspicion(text: str) -> tuple[str, str] | None:
-    """(english, chinese) message when a scan arrived in full-width characters: a Chinese input method is on (its
-    full-width mode turns the scanner's 6901234567892 into ６９０１２３４５６７８９２), else None."""
+def ime_suspicion(text: str) -> Msg | None:
+    """The message for the operator when a scan arrived in full-width characters: a Chinese input method is on (its
+    full-width mode turns the scanner's 6901234567892 into the full-width digits U+FF16 U+FF19 U+FF10 ...), else
+    None."""
     if not any(c in FULLWIDTH for c in text):
         return None
-    return ("A Chinese input method seems to be on (the scan arrived in full-width characters). The scan was "
-            "understood, but switch the input method to English (Shift or Ctrl+Space) so that scans and typing stay "
-            "reliable.",
-            "输入法似乎处于中文/全角状态（扫描内容为全角字符）。本次扫描已识别，但请切换到英文输入（按 Shift 或 Ctrl+空格），"
-            "以免扫描和输入出错。")
+    return Msg("A Chinese input method seems to be on (the scan arrived in full-width characters). The scan was "
+               "understood, but switch the input method to English (Shift or Ctrl+Space) so that scans and typing "
+               "stay reliable.")
 
 
 def qwertz_suspicion(text: str, expected: str) -> bool:

@@ -2,8 +2,11 @@
 configuration, the data and log folders, each device, each printer, the OMS (reachable, credentials,
 clock offset) and prints every problem with what to do about it. Exit 0: nothing to fix; 1: problems.
 
-Each check gives a `Finding` (ok / warn / fail, what was seen, the fix). Warnings (a simulated device,
-no configuration file yet) do not fail the run; failures do.
+Each check gives a `Finding` (ok / warn / fail, what was seen, the fix), both messages (app.i18n, devices.po):
+the lines are printed in the station's language (settings.station.language), the closing verdict in English and
+that language (Chinese beside an English station), and `--json` gives the English texts. Commands, paths and
+configuration keys are the same in every language. Warnings (a simulated device, no configuration file yet) do
+not fail the run; failures do.
 """
 
 from __future__ import annotations
@@ -13,21 +16,41 @@ import json
 import os
 import stat
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from app.i18n import N_, Msg, translate
 
 CLOCK_LIMIT_MS = 5_000  # a station further off than this stamps steps at the wrong time of day
-UDEV_FIX = ("install the udev rules: sudo cp deploy/udev/70-packstation.rules /etc/udev/rules.d/ && "
-            "sudo udevadm control --reload && sudo udevadm trigger (then unplug and replug the device), "
-            "or add the station user to the group that owns it")
+UDEV_FIX = Msg("install the udev rules: sudo cp deploy/udev/70-packstation.rules /etc/udev/rules.d/ && "
+               "sudo udevadm control --reload && sudo udevadm trigger (then unplug and replug the device), "
+               "or add the station user to the group that owns it")
 
 
 @dataclass
 class Finding:
     check: str  # config, data_dir, log_dir, scanner, scale, camera, label_printer, slip_printer, oms, credentials, clock
     level: str  # ok | warn | fail
-    what: str
-    fix: str = ""
+    message: Msg | str  # what was seen (a plain str: an error text as the system gave it, a command)
+    fix_message: Msg | str = ""
+
+    @property
+    def what(self) -> str:
+        return translate(self.message, "en")
+
+    @property
+    def fix(self) -> str:
+        return translate(self.fix_message, "en") if self.fix_message else ""
+
+    def text(self, language: str | None) -> str:
+        return translate(self.message, language)
+
+    def fix_text(self, language: str | None) -> str:
+        return translate(self.fix_message, language) if self.fix_message else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "level": self.level, "what": self.what, "fix": self.fix}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,18 +66,29 @@ def _doctor(args) -> int:
     findings = run_checks(getattr(args, "config", None), timeout_s=args.timeout)
     failed = [f for f in findings if f.level == "fail"]
     if args.json:
-        print(json.dumps({"ok": not failed, "findings": [asdict(f) for f in findings]}, ensure_ascii=False))
+        print(json.dumps({"ok": not failed, "findings": [f.to_dict() for f in findings]}, ensure_ascii=False))
     else:
+        lang = _station_language(getattr(args, "config", None))
         marks = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
         for f in findings:
-            print(f"{marks[f.level]} {f.check:13} {f.what}")
-            if f.fix and f.level != "ok":
-                print(f"     {'':13} fix: {f.fix}")
-        if failed:
-            print(f"{len(failed)} problem(s) to fix / 发现 {len(failed)} 个问题，请按提示处理")
-        else:
-            print("station ready / 工作站就绪")
+            print(f"{marks[f.level]} {f.check:13} {f.text(lang)}")
+            if f.fix_message and f.level != "ok":
+                fix = Msg("fix: {fix}", fix=f.fix_message)
+                print(f"     {'':13} {fix.text(lang)}")
+        verdict = (Msg("{count} problem(s) to fix", count=len(failed)) if failed else Msg("station ready"))
+        other = verdict.text("zh_CN" if lang.startswith("en") else lang)
+        print(verdict.en + (f" / {other}" if other != verdict.en else ""))
     return 1 if failed else 0
+
+
+def _station_language(config_path: str | None) -> str:
+    """The station's language (English when the configuration cannot be read)."""
+    from app.config import ConfigError, load
+
+    try:
+        return load(config_path).station.language or "en"
+    except (ConfigError, OSError):
+        return "en"
 
 
 def run_checks(config_path: str | None, *, timeout_s: float = 3.0) -> list[Finding]:
@@ -65,16 +99,18 @@ def run_checks(config_path: str | None, *, timeout_s: float = 3.0) -> list[Findi
         settings = load(config_path)
     except ConfigError as exc:
         out.append(Finding("config", "fail", str(exc),
-                           "correct that key in the file (packstation config init NEW.toml writes every key with "
-                           "its default), then run packstation doctor again"))
+                           Msg("correct that key in the file (packstation config init NEW.toml writes every key "
+                               "with its default), then run packstation doctor again")))
         return out  # every other check reads the configuration
     if settings.source == "(defaults)":
-        out.append(Finding("config", "warn", f"no configuration file at {default_config_path()}; using the defaults",
-                           f"packstation config init {default_config_path()} and set the station id, OMS URL, "
-                           "devices and printers"))
+        path = str(default_config_path())
+        out.append(Finding("config", "warn", Msg("no configuration file at {path}; using the defaults", path=path),
+                           Msg("packstation config init {path} and set the station id, OMS URL, devices and "
+                               "printers", path=path)))
     else:
-        out.append(Finding("config", "ok", f"{settings.source} (station {settings.station.id})"))
-    out.append(_writable("data_dir", settings.data_dir, "station database, print spool and caches"))
+        out.append(Finding("config", "ok", Msg("{source} (station {station})", source=str(settings.source),
+                                               station=settings.station.id)))
+    out.append(_writable("data_dir", settings.data_dir, Msg("station database, print spool and caches")))
     from app.logsetup import default_log_dir
 
     out.append(_writable("log_dir", default_log_dir(), "packstation.log"))
@@ -85,29 +121,38 @@ def run_checks(config_path: str | None, *, timeout_s: float = 3.0) -> list[Findi
 
 
 # -- folders -----------------------------------------------------------------------------------------
-def _writable(check: str, d: Path, what: str) -> Finding:
+def _writable(check: str, d: Path, what: Msg | str) -> Finding:
     try:
         d.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=d, prefix=".doctor-"):
             pass
     except OSError as exc:
-        return Finding(check, "fail", f"{d} cannot be written ({exc.strerror or exc})",
-                       f"give the station user write access: sudo chown -R $(id -un) {d}")
-    return Finding(check, "ok", f"{d} is writable ({what})")
+        return Finding(check, "fail", Msg("{path} cannot be written ({error})", path=str(d),
+                                          error=exc.strerror or str(exc)),
+                       Msg("give the station user write access: sudo chown -R $(id -un) {path}", path=str(d)))
+    return Finding(check, "ok", Msg("{path} is writable ({what})", path=str(d), what=what))
 
 
 # -- devices -----------------------------------------------------------------------------------------
-def _device_node(check: str, path: str, what: str, *, write: bool = True) -> Finding:
+DEVICE_NAMES = {"evdev": N_("evdev scanner"), "serial": N_("serial scanner"), "scale": N_("serial scale"),
+                "camera": N_("camera")}
+
+
+def _device_node(check: str, path: str, what: Msg, *, write: bool = True) -> Finding:
     if not path:
-        return Finding(check, "fail", f"{what}: no device configured", f"set devices.{check}.device in the configuration")
+        return Finding(check, "fail", Msg("{what}: no device configured", what=what),
+                       Msg("set devices.{check}.device in the configuration", check=check))
     p = Path(path)
     if not p.exists():
-        return Finding(check, "fail", f"{what} {path} is not there (unplugged, or another name)",
-                       f"plug it in; ls /dev/serial/by-id /dev/input/by-id shows the names; set devices.{check}.device")
+        return Finding(check, "fail", Msg("{what} {path} is not there (unplugged, or another name)", what=what,
+                                          path=path),
+                       Msg("plug it in; ls /dev/serial/by-id /dev/input/by-id shows the names; set "
+                           "devices.{check}.device", check=check))
     mode = os.R_OK | (os.W_OK if write else 0)
     if not os.access(p, mode):
-        return Finding(check, "fail", f"{what} {path} is there but this user may not open it", UDEV_FIX)
-    return Finding(check, "ok", f"{what} {path} can be opened")
+        return Finding(check, "fail", Msg("{what} {path} is there but this user may not open it", what=what,
+                                          path=path), UDEV_FIX)
+    return Finding(check, "ok", Msg("{what} {path} can be opened", what=what, path=path))
 
 
 def _devices(s) -> list[Finding]:
@@ -115,30 +160,34 @@ def _devices(s) -> list[Finding]:
     out = []
     sc = d.scanner
     if sc.kind == "wedge":
-        out.append(Finding("scanner", "ok", "keyboard-wedge scanner: scan into the login field to test it"))
+        out.append(Finding("scanner", "ok", Msg("keyboard-wedge scanner: scan into the login field to test it")))
     elif sc.kind == "evdev":
-        out.append(_device_node("scanner", sc.device, "evdev scanner", write=False))
+        out.append(_device_node("scanner", sc.device, Msg(DEVICE_NAMES["evdev"]), write=False))
     elif sc.kind == "serial":
-        out.append(_device_node("scanner", sc.device, "serial scanner"))
+        out.append(_device_node("scanner", sc.device, Msg(DEVICE_NAMES["serial"])))
     elif sc.kind == "simulated":
-        out.append(Finding("scanner", "warn", "simulated scanner (demo only)", "set devices.scanner.kind for a real station"))
+        out.append(Finding("scanner", "warn", Msg("simulated scanner (demo only)"),
+                           Msg("set devices.scanner.kind for a real station")))
     else:
-        out.append(Finding("scanner", "warn", "no scanner configured", "set devices.scanner.kind (wedge, evdev, serial)"))
+        out.append(Finding("scanner", "warn", Msg("no scanner configured"),
+                           Msg("set devices.scanner.kind (wedge, evdev, serial)")))
     sl = d.scale
     if sl.kind == "serial":
-        out.append(_device_node("scale", sl.device, "serial scale"))
+        out.append(_device_node("scale", sl.device, Msg(DEVICE_NAMES["scale"])))
     elif sl.kind == "simulated":
-        out.append(Finding("scale", "warn", "simulated scale (demo only)", "set devices.scale.kind = \"serial\" and its device"))
+        out.append(Finding("scale", "warn", Msg("simulated scale (demo only)"),
+                           Msg('set devices.scale.kind = "serial" and its device')))
     else:
-        out.append(Finding("scale", "warn", "no scale: parcels are not weighed", "set devices.scale if the workflow weighs"))
+        out.append(Finding("scale", "warn", Msg("no scale: parcels are not weighed"),
+                           Msg("set devices.scale if the workflow weighs")))
     cam = d.camera
     if cam.kind == "opencv":
         dev = f"/dev/video{cam.device}" if cam.device.isdigit() else cam.device
-        out.append(_device_node("camera", dev, "camera"))
+        out.append(_device_node("camera", dev, Msg(DEVICE_NAMES["camera"])))
     elif cam.kind == "files":
         ok = Path(cam.device).exists()
-        out.append(Finding("camera", "ok" if ok else "fail", f"camera images from {cam.device}",
-                           "" if ok else "set devices.camera.device to an existing folder or video file"))
+        out.append(Finding("camera", "ok" if ok else "fail", Msg("camera images from {path}", path=cam.device),
+                           "" if ok else Msg("set devices.camera.device to an existing folder or video file")))
     return out
 
 
@@ -152,16 +201,17 @@ def _printers(s, timeout_s: float) -> list[Finding]:
         ps = getattr(s.devices, name)
         uri = ps.uri
         if uri in seen and not uri.startswith(("none:", "simulated:")):
-            out.append(Finding(name, "ok", f"{uri}: same printer as the {seen[uri]}"))
+            out.append(Finding(name, "ok", Msg("{uri}: same printer as the {other}", uri=uri, other=seen[uri])))
             continue
         seen[uri] = name
         if uri.startswith("none:"):
-            out.append(Finding(name, "warn", "no printer configured", f"set devices.{name}.uri"))
+            out.append(Finding(name, "warn", Msg("no printer configured"), Msg("set devices.{name}.uri", name=name)))
             continue
         try:
             p = make_printer(ps, data_dir=s.data_dir)
         except ValueError as exc:
-            out.append(Finding(name, "fail", str(exc), f"set devices.{name}.uri to tcp://, usb://, serial://, cups://..."))
+            out.append(Finding(name, "fail", str(exc),
+                               Msg("set devices.{name}.uri to tcp://, usb://, serial://, cups://...", name=name)))
             continue
         try:
             st = p.status(timeout_s=min(timeout_s, 3.0))
@@ -175,31 +225,33 @@ def _printers(s, timeout_s: float) -> list[Finding]:
                 pass
         if st is not None and st.ok:
             level = "warn" if uri.startswith("simulated:") or st.state != "ready" else "ok"
-            fix = "set a real printer URI for a station" if uri.startswith("simulated:") else (
-                "" if st.state == "ready" else st.detail_en)
-            out.append(Finding(name, level, f"{uri}: {st.state} ({st.detail_en})", fix))
+            fix = Msg("set a real printer URI for a station") if uri.startswith("simulated:") else (
+                "" if st.state == "ready" else st.detail)
+            out.append(Finding(name, level, Msg("{uri}: {state} ({detail})", uri=uri, state=st.state,
+                                                detail=st.detail), fix))
             continue
-        detail = st.detail_en if st is not None else why
-        out.append(Finding(name, "fail", f"{uri}: {st.state if st else 'error'} ({detail})", _printer_fix(uri, st)))
+        detail = st.detail if st is not None else why
+        out.append(Finding(name, "fail", Msg("{uri}: {state} ({detail})", uri=uri, state=st.state if st else "error",
+                                             detail=detail), _printer_fix(uri, st)))
     return out
 
 
-def _printer_fix(uri: str, st) -> str:
+def _printer_fix(uri: str, st) -> Msg:
     state = getattr(st, "state", "")
     if state == "paper_out":
-        return "load paper, then packstation print-test"
+        return Msg("load paper, then packstation print-test")
     if state == "cover_open":
-        return "close the printer cover, then packstation print-test"
+        return Msg("close the printer cover, then packstation print-test")
     if uri.startswith("tcp://"):
-        return (f"switch the printer on and check its network cable; it must answer at {uri[6:]} "
-                "(printer self-test page shows its IP); then packstation print-test")
+        return Msg("switch the printer on and check its network cable; it must answer at {address} (printer "
+                   "self-test page shows its IP); then packstation print-test", address=uri[6:])
     if uri.startswith("usb://"):
-        return "plug the printer in and switch it on; if it is on: " + UDEV_FIX
+        return Msg("plug the printer in and switch it on; if it is on: {udev}", udev=UDEV_FIX)
     if uri.startswith("serial://"):
-        return "check the cable and power; if it is on: " + UDEV_FIX
+        return Msg("check the cable and power; if it is on: {udev}", udev=UDEV_FIX)
     if uri.startswith("cups://"):
-        return "check the queue with lpstat -p; enable it with cupsenable QUEUE"
-    return "check the printer, then packstation print-test"
+        return Msg("check the queue with lpstat -p; enable it with cupsenable QUEUE")
+    return Msg("check the printer, then packstation print-test")
 
 
 # -- OMS ---------------------------------------------------------------------------------------------
@@ -210,38 +262,45 @@ def _oms(s, timeout_s: float) -> list[Finding]:
     o = s.oms
     out: list[Finding] = []
     token, cred = _token(o.token_file)
+    where = cred.message if cred is not None else Msg("no token")
     client = OmsClient(o.url, token=token, connect_timeout_s=min(o.connect_timeout_s, timeout_s),
                        read_timeout_s=min(o.read_timeout_s, timeout_s), ca_bundle=o.ca_bundle, max_retries=0)
     try:
         try:
             t0, srv, t1 = client.server_time()
         except OmsAuthError as exc:  # the OMS is there, and it wants this station's own token
-            where = cred.what if cred is not None else "no token"
-            fix = (f"ask the OMS administrator for this station's token ({s.station.id}): packstation oms-server "
-                   f"token issue --station {s.station.id} --out {o.token_file or 'FILE'}; chmod 600 it"
-                   + ("" if o.token_file else " and set oms.token_file to that file"))
-            out.append(Finding("oms", "ok", f"OMS at {o.url} answers"))
-            out.append(Finding("credentials", "fail", f"OMS refused the station ({where}): {exc}", fix))
-            out.append(Finding("clock", "warn", "clock offset not checked: the OMS answers only a known station",
-                               "fix the credentials, then run packstation doctor again"))
+            issue = (Msg("ask the OMS administrator for this station's token ({station}): packstation oms-server "
+                         "token issue --station {station} --out {file}; chmod 600 it", station=s.station.id,
+                         file=o.token_file) if o.token_file else
+                     Msg("ask the OMS administrator for this station's token ({station}): packstation oms-server "
+                         "token issue --station {station} --out FILE; chmod 600 it and set oms.token_file to that "
+                         "file", station=s.station.id))
+            out.append(Finding("oms", "ok", Msg("OMS at {url} answers", url=o.url)))
+            out.append(Finding("credentials", "fail", Msg("OMS refused the station ({where}): {error}", where=where,
+                                                          error=str(exc)), issue))
+            out.append(Finding("clock", "warn", Msg("clock offset not checked: the OMS answers only a known station"),
+                               Msg("fix the credentials, then run packstation doctor again")))
             return out
         except OmsError as exc:
-            out.append(Finding("oms", "fail", f"OMS at {o.url} does not answer: {exc}",
-                               f"check the network and oms.url; curl {o.url}{API}/time must answer; "
-                               "the station keeps working offline meanwhile"))
+            probe = f"{o.url}{API}/time"
+            out.append(Finding("oms", "fail", Msg("OMS at {url} does not answer: {error}", url=o.url, error=str(exc)),
+                               Msg("check the network and oms.url; curl {probe} must answer; the station keeps "
+                                   "working offline meanwhile", probe=probe)))
             if cred is not None:
                 out.append(cred)
             return out
         rtt = t1 - t0
-        out.append(Finding("oms", "ok", f"OMS at {o.url} answers ({rtt} ms)"))
+        out.append(Finding("oms", "ok", Msg("OMS at {url} answers ({ms} ms)", url=o.url, ms=rtt)))
         off = estimate_offset(t0, srv, t1)
         if abs(off) > CLOCK_LIMIT_MS:
-            side = "behind" if off > 0 else "ahead of"
-            out.append(Finding("clock", "fail", f"station clock is {abs(off) / 1000:.1f} s {side} the OMS",
-                               "turn on time sync: sudo timedatectl set-ntp true (check: timedatectl status); "
-                               "if the OMS clock is the wrong one, tell its administrator"))
+            seconds = f"{abs(off) / 1000:.1f}"
+            what = (Msg("station clock is {seconds} s behind the OMS", seconds=seconds) if off > 0 else
+                    Msg("station clock is {seconds} s ahead of the OMS", seconds=seconds))
+            out.append(Finding("clock", "fail", what,
+                               Msg("turn on time sync: sudo timedatectl set-ntp true (check: timedatectl status); "
+                                   "if the OMS clock is the wrong one, tell its administrator")))
         else:
-            out.append(Finding("clock", "ok", f"station clock within {abs(off)} ms of the OMS"))
+            out.append(Finding("clock", "ok", Msg("station clock within {ms} ms of the OMS", ms=abs(off))))
         if cred is not None and cred.level == "fail":
             out.append(cred)
             return out
@@ -249,17 +308,18 @@ def _oms(s, timeout_s: float) -> list[Finding]:
             r = client.request("GET", f"{API}/picklists", params={"station_id": s.station.id, "limit": 1},
                                expect=(200, 401, 403))
         except OmsError as exc:
-            out.append(Finding("credentials", "fail", f"cannot ask the OMS with this station's token: {exc}",
-                               "run packstation doctor again when the OMS answers"))
+            out.append(Finding("credentials", "fail",
+                               Msg("cannot ask the OMS with this station's token: {error}", error=str(exc)),
+                               Msg("run packstation doctor again when the OMS answers")))
             return out
-        where = cred.what if cred is not None else "no token"
         if r.status_code in (401, 403):
-            fix = (f"ask the OMS administrator for this station's token ({s.station.id}), write it to "
-                   f"{o.token_file} and chmod 600 {o.token_file}" if o.token_file else
-                   "the OMS wants a token: write it to a file, chmod 600 it, set oms.token_file to that file")
-            out.append(Finding("credentials", "fail", f"OMS refused the station ({where}): HTTP {r.status_code}", fix))
+            fix = (Msg("ask the OMS administrator for this station's token ({station}), write it to {file} and "
+                       "chmod 600 {file}", station=s.station.id, file=o.token_file) if o.token_file else
+                   Msg("the OMS wants a token: write it to a file, chmod 600 it, set oms.token_file to that file"))
+            out.append(Finding("credentials", "fail", Msg("OMS refused the station ({where}): HTTP {status}",
+                                                          where=where, status=r.status_code), fix))
         else:
-            out.append(Finding("credentials", "ok", f"OMS accepts the station ({where})"))
+            out.append(Finding("credentials", "ok", Msg("OMS accepts the station ({where})", where=where)))
     finally:
         client.close()
     return out
@@ -274,25 +334,24 @@ def _token(token_file: str) -> tuple[str | None, Finding | None]:
             tok = read_token("")
         except Exception:
             tok = None
-        return tok, (Finding("credentials", "ok", "token from the OS keyring") if tok else None)
+        return tok, (Finding("credentials", "ok", Msg("token from the OS keyring")) if tok else None)
     p = Path(token_file).expanduser()
+    write_it = Msg("write the station token to {path} and run: chmod 600 {path}", path=str(p))
     try:
         st = p.stat()
     except OSError as exc:
-        return None, Finding("credentials", "fail", f"token file {p} cannot be read ({exc.strerror})",
-                             f"write the station token to {p} and run: chmod 600 {p}")
+        return None, Finding("credentials", "fail", Msg("token file {path} cannot be read ({error})", path=str(p),
+                                                        error=exc.strerror or str(exc)), write_it)
     if stat.S_IMODE(st.st_mode) & (stat.S_IRWXG | stat.S_IRWXO):
+        mode = format(stat.S_IMODE(st.st_mode), "o")
         return None, Finding("credentials", "fail",
-                             f"token file {p} is readable by other users (mode {stat.S_IMODE(st.st_mode):o})",
-                             f"chmod 600 {p}")
+                             Msg("token file {path} is readable by other users (mode {mode})", path=str(p), mode=mode),
+                             f"chmod 600 {p}")  # a command: the same in every language
     try:
         tok = p.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        return None, Finding("credentials", "fail", f"token file {p} cannot be read ({exc})",
-                             f"write the station token to {p} and run: chmod 600 {p}")
+        return None, Finding("credentials", "fail", Msg("token file {path} cannot be read ({error})", path=str(p),
+                                                        error=str(exc)), write_it)
     if not tok:
-        return None, Finding("credentials", "fail", f"token file {p} is empty",
-                             f"write the station token to {p} and run: chmod 600 {p}")
-    return tok, Finding("credentials", "ok", f"token file {p} (mode 600)")
-
-
+        return None, Finding("credentials", "fail", Msg("token file {path} is empty", path=str(p)), write_it)
+    return tok, Finding("credentials", "ok", Msg("token file {path} (mode 600)", path=str(p)))

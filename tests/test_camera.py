@@ -81,7 +81,7 @@ def test_no_camera_is_reported_at_once(tmp_path):
     cam = CameraScanner(str(tmp_path / "no-such-camera.avi"), "opencv")
     cam.start(lambda s: None, statuses.append)
     assert statuses and statuses[-1].state == "no_device" and not statuses[-1].ok
-    assert "摄像头" in statuses[-1].detail_zh
+    assert "摄像头" in statuses[-1].text("zh_CN") and "No camera" in statuses[-1].en
     cam.stop()
 
 

@@ -123,6 +123,26 @@ def test_printer_unplugged_is_named_with_its_fix(tmp_path, oms, printer, monkeyp
     assert "Traceback" not in r.stderr
 
 
+def test_a_chinese_station_reads_the_findings_in_chinese_and_json_stays_english(tmp_path, oms, printer):
+    printer.mode = "paper_out"
+    cfg = _config(tmp_path, oms_url=oms.url, label=printer.uri)
+    text = open(cfg, encoding="utf-8").read().replace('id = "ST-01"', 'id = "ST-01"\nlanguage = "zh_CN"')
+    open(cfg, "w", encoding="utf-8").write(text)
+    env = {"PACKSTATION_LOG_DIR": str(tmp_path / "logs")}
+    r = run_cli("--config", cfg, "doctor", env=env)
+    assert r.returncode == 1, r.stdout + r.stderr
+    out = r.stdout.splitlines()
+    i = next(i for i, ln in enumerate(out) if ln.startswith("FAIL label_printer"))
+    # the printer's own status and the fix in the station's language; URIs and commands as they are
+    assert printer.uri in out[i] and "打印机缺纸" in out[i] and "paper_out" in out[i]
+    assert "处理：" in out[i + 1] and "装纸" in out[i + 1] and "packstation print-test" in out[i + 1]
+    assert any(ln.startswith("WARN scale") and "模拟电子秤" in ln for ln in out)
+    assert "problem(s) to fix" in out[-1] and "个问题" in out[-1]  # the verdict in both
+    doc = json.loads(run_cli("--config", cfg, "doctor", "--json", env=env).stdout)
+    lp = next(f for f in doc["findings"] if f["check"] == "label_printer")
+    assert "out of paper" in lp["what"] and lp["fix"] == "load paper, then packstation print-test"
+
+
 def test_printer_out_of_paper_says_load_paper(tmp_path, oms, printer, monkeypatch):
     printer.mode = "paper_out"
     f = _checks(_config(tmp_path, oms_url=oms.url, label=printer.uri), monkeypatch, tmp_path)

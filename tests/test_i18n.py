@@ -19,13 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("app", "floor", "hardware", "sync", "ui", "packstation")
 KEYWORDS = {"Msg": (1,), "N_": None, "_": None}
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
-# Files whose Chinese text is data, not a user interface: demo/benchmark product data and order contents, and
-# the CJK sample the printer's font check renders.
+# Files whose Chinese text is data, not a user interface: demo/benchmark product data and order contents.
 DATA_FILES = {
     "sync/oms_server/seed.py",
     "app/bench_data.py",
     "hardware/printing/demo_order.py",
-    "hardware/printing/chinese.py",
 }
 
 

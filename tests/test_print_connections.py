@@ -32,7 +32,7 @@ def test_status_replies_are_decoded(listener, mode, state, paper, cover, ok):
         p.close()
     assert (st.state, st.paper, st.cover_open, st.ok) == (state, paper, cover, ok)
     assert listener.queries == [1, 2, 4]
-    assert st.detail_en and st.detail_zh
+    assert st.en and st.text("zh_CN") != st.en
 
 
 def test_silent_printer_is_no_answer_never_paper_ok(listener):
@@ -42,7 +42,7 @@ def test_silent_printer_is_no_answer_never_paper_ok(listener):
     p.close()
     assert st.state == "no_answer" and not st.ok and not st.online
     assert st.paper == "unknown"
-    assert "no reply" in st.detail_en
+    assert "no reply" in st.en and "无应答" in st.text("zh_CN")
 
 
 def test_printer_closing_the_connection_is_offline(listener):
@@ -50,7 +50,7 @@ def test_printer_closing_the_connection_is_offline(listener):
     p = make_printer(listener.uri)
     st = p.status(timeout_s=1.0)
     assert st.state == "offline" and not st.ok
-    assert "closed the connection" in st.detail_en
+    assert "closed the connection" in st.en
     # the next query reconnects instead of using the dead socket
     listener.mode = "online"
     assert p.status(timeout_s=1.0).state == "ready"
@@ -62,7 +62,7 @@ def test_nothing_listening_is_offline(listener):
     listener.power_off()
     st = make_printer(uri).status(timeout_s=0.5)
     assert st.state == "offline" and not st.online
-    assert "cannot connect" in st.detail_en
+    assert "cannot connect" in st.en and "无法连接" in st.text("zh_CN")
 
 
 def test_stale_bytes_are_drained_before_the_query(listener):
@@ -168,7 +168,7 @@ def test_cups_disabled_queue_or_missing_client_is_offline_with_a_clear_message(t
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     p = make_printer("cups://Labels")
     st = p.status()
-    assert st.state == "offline" and "cups-client" in st.detail_en
+    assert st.state == "offline" and "cups-client" in st.en and "客户端" in st.text("zh_CN")
     with pytest.raises(PrintError, match="cups-client"):
         p.send(b"x")
 

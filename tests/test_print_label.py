@@ -44,7 +44,7 @@ def test_label_structure_code128_and_qr_are_parsed_back():
     assert [o.kind for o in ops].count("cut") == 1 and ops[-1].kind == "cut"
     text = preview.texts(ops)
     for expected in ("SF Express 顺丰", "ORDER SO-2026-000123", "SHIP TO", "王小明 Wang Xiaoming",
-                     "Room 801", "2 x TS-RED-M", "GIFT 礼品", "FRAGILE 易碎", "4 units",
+                     "Room 801", "2 x TS-RED-M", "GIFT 赠品", "FRAGILE 易碎", "4 units / 共 4 件", "SHIP TO 收货人:",
                      "ST-07 / op-9 / 2026-01-02 00:05 CST"):  # warehouse time, not UTC
         assert expected in text, expected
 
@@ -59,7 +59,7 @@ def test_chinese_mode_sends_fs_and_gb18030_byte_for_byte():
     data = _label(chinese="gb18030")
     addr = "上海市浦东新区世纪大道１００号，８楼。"
     assert FS_KANJI_ON + addr.encode("gb18030") + FS_KANJI_OFF in data
-    card = "1 x GIFT-CARD 感谢卡：谢谢惠顾！￥０ [GIFT 礼品]"
+    card = "1 x GIFT-CARD 感谢卡：谢谢惠顾！￥０ [GIFT 赠品]"  # the mark's Chinese from the catalog, as on screen
     assert FS_KANJI_ON + card.encode("gb18030") + FS_KANJI_OFF in data
     assert b"?" not in data.replace(b'"', b"")  # nothing was replaced by a question mark
     # every Chinese run is inside FS & ... FS . and decodes back exactly
@@ -156,4 +156,5 @@ def test_a_non_ascii_order_number_on_a_raster_label_is_a_clear_error_in_both_lan
     raster = PrinterSettings(uri="none:", kind="label", dots=800)
     with pytest.raises(LabelError) as e:  # not python-barcode's IllegalCharacterError
         build_label(PickList.from_dict(_doc(order_no=order_no)), raster)
-    assert "CODE128" in str(e.value) and "条码" in str(e.value)
+    assert "CODE128" in str(e.value) and "CODE128" in e.value.text("en")
+    assert "条码" in e.value.text("zh_CN") and repr(order_no) in e.value.text("zh_CN")

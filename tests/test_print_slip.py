@@ -52,7 +52,8 @@ def test_slip_has_each_line_with_image_name_variant_qty_and_marks(images, tmp_pa
     text = subprocess.run(["pdftotext", "-layout", str(src), "-"], capture_output=True, text=True,
                           timeout=30).stdout
     for expected in ("棉质T恤 Cotton T-shirt", "红色 Red / M", "x2", "Ceramic mug 陶瓷杯", "FRAGILE 易碎",
-                     "感谢卡：谢谢惠顾！￥０", "GIFT/INSERT 赠品", "Order 订单 SO-2026-000123", "no image"):
+                     "感谢卡：谢谢惠顾！￥０", "GIFT/INSERT 赠品", "Order 订单 SO-2026-000123", "no image",
+                     "PACKING SLIP 装箱单", "4 units 件"):
         assert expected in text, expected
     listing = subprocess.run(["pdfimages", "-list", str(src)], capture_output=True, text=True, timeout=30).stdout
     image_rows = [ln for ln in listing.splitlines()[2:] if ln.strip()]

@@ -4,14 +4,16 @@ audited events."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from app import schema
 from app.events import EventType
+from app.i18n import Msg
 from app.store import now_ms
 from hardware.printing import PrintSpool, make_printer, preview
 from hardware.printing.demo_order import demo_picklist
@@ -26,6 +28,16 @@ def wait_for(pred, timeout=8.0):
             return v
         time.sleep(0.02)
     raise AssertionError("condition not met in time")
+
+
+def _both(msg) -> bool:
+    """A job message the packer can read in both languages (the Chinese from the catalog)."""
+    return isinstance(msg, Msg) and bool(msg.en) and msg.text("zh_CN") != msg.en
+
+
+def _row(core, jid):
+    with core.store.read() as c:
+        return dict(c.execute(select(schema.print_jobs).where(schema.print_jobs.c.job_id == jid)).mappings().one())
 
 
 class Recorder:
@@ -112,9 +124,10 @@ def test_paper_out_holds_the_job_tells_the_operator_and_resumes(core, listener, 
     jid = spool.submit_label(demo_picklist(), "op-1")
     job = wait_for(lambda: (j := spool.job(jid))["state"] == "held" and j)
     assert job["error_state"] == "paper_out"
-    assert "out of paper" in job["message_en"] and "缺纸" in job["message_zh"]
+    assert "out of paper" in job["message"].en and "缺纸" in job["message"].text("zh_CN")
+    assert json.loads(_row(core, jid)["last_error"]) == {"state": "paper_out", "message": job["message"].to_dict()}
     # the screen hears of it through on_update, right after the row committed
-    wait_for(lambda: any(u["state"] == "held" and "out of paper" in u["message_en"] for u in list(rec.updates)))
+    wait_for(lambda: any(u["state"] == "held" and "out of paper" in u["message"].en for u in list(rec.updates)))
     assert any(name == "label_printer" and st.state == "paper_out" for name, st in rec.statuses)
     _events_soon(core, EventType.PRINTER_FAULT,
                  lambda faults: any(e.payload["state"] == "paper_out" and e.payload["job_id"] == jid for e in faults))
@@ -133,7 +146,7 @@ def test_printer_not_ready_holds_the_job(core, listener, spool_for, mode, state)
     spool.start()
     jid = spool.submit_label(demo_picklist(), "op-1")
     job = wait_for(lambda: (j := spool.job(jid))["state"] == "held" and j)
-    assert job["error_state"] == state and job["message_en"] and job["message_zh"]
+    assert job["error_state"] == state and _both(job["message"])
     assert listener.jobs == b""
     listener.mode = "online"
     assert spool.retry_held() == 1
@@ -147,8 +160,8 @@ def test_printer_powered_off_mid_job_fails_the_job_and_offers_a_reprint(core, li
     jid = spool.submit_label(demo_picklist(), "op-1")
     job = wait_for(lambda: (j := spool.job(jid))["state"] == "failed" and j)
     assert job["attempts"] == 1
-    assert "stopped answering" in job["message_en"], job["message_en"]
-    assert job["message_zh"]
+    assert "stopped answering" in job["message"].en, job["message"]
+    assert _both(job["message"]) and job["last_error"] == job["message"].en
     assert [j["job_id"] for j in spool.reprint_offers()] == [jid]
     _events_soon(core, EventType.PRINTER_FAULT, lambda faults: any(e.payload["job_id"] == jid for e in faults))
     assert not _events(core, EventType.LABEL_PRINTED)
@@ -174,7 +187,7 @@ def test_paper_running_out_during_the_job_fails_it(core, listener, spool_for):
     spool.start()
     jid = spool.submit_label(demo_picklist(), "op-1")
     job = wait_for(lambda: (j := spool.job(jid))["state"] == "failed" and j)
-    assert job["error_state"] == "paper_out" and "reprint" in job["message_en"]
+    assert job["error_state"] == "paper_out" and "reprint" in job["message"].en
 
 
 def test_crash_recovery_resumes_queued_and_fails_interrupted_jobs(core, listener, spool_for):
@@ -189,7 +202,7 @@ def test_crash_recovery_resumes_queued_and_fails_interrupted_jobs(core, listener
     spool.start()
     wait_for(lambda: spool.job("job-waiting")["state"] == "done")
     interrupted = spool.job("job-interrupted")
-    assert interrupted["state"] == "failed" and "stopped before all" in interrupted["message_en"]
+    assert interrupted["state"] == "failed" and "stopped before all" in interrupted["message"].en
     assert listener.wait_jobs(1) == b"\x1b@job-waiting\n\x1dVA\x03"  # the interrupted one is not resent blindly
     assert [j["job_id"] for j in spool.reprint_offers()] == ["job-interrupted"]
 
@@ -244,7 +257,7 @@ def test_printer_dying_while_a_large_job_streams_fails_it(core, listener, spool_
     spool.start()
     jid = spool.submit_slip(demo_picklist(), "op-1", images={})  # ~70 kB of raster on an ESC/POS printer
     job = wait_for(lambda: (j := spool.job(jid))["state"] == "failed" and j)
-    assert job["error_state"] == "offline" and job["message_en"] and job["message_zh"]
+    assert job["error_state"] == "offline" and _both(job["message"])
     assert not _events(core, EventType.SLIP_PRINTED)
 
 
@@ -290,14 +303,14 @@ def test_a_job_sent_in_full_before_a_crash_is_not_offered_again_blindly(core, li
     spool, rec = spool_for(listener.uri, poll_interval_s=30)
     spool.start()
     job = wait_for(lambda: (j := spool.job("job-sent"))["error_state"] == key and j)
-    assert job["state"] == state and job["message_en"] and job["message_zh"]
+    assert job["state"] == state and _both(job["message"])
     advice = spool.reprint_advice("job-sent")
-    assert advice["likely_printed"] is likely and advice["message_zh"] == job["message_zh"]
+    assert advice["likely_printed"] is likely and advice["message"] == job["message"]
     offered = [j["job_id"] for j in spool.reprint_offers()]
     assert "job-half" in offered  # cut off mid-send: incomplete, offered
     assert ("job-sent" in offered) is (not likely)
     if likely:
-        assert "most likely printed" in job["message_en"] or "cannot tell" in job["message_en"]
+        assert "most likely printed" in job["message"].en or "cannot tell" in job["message"].en
         assert [j["job_id"] for j in spool.unconfirmed()] == ["job-sent"]
         new = spool.reprint("job-sent", "op-2", "label not found at the printer")  # still possible, audited
         listener.mode = "online"
@@ -329,7 +342,7 @@ def test_after_a_crash_the_printers_cut_counter_tells_whether_the_label_printed(
     spool.start()
     for jid in ("job-sending", "job-sent"):
         job = wait_for(lambda jid=jid: (j := spool.job(jid))["state"] in ("done", "failed") and j)
-        assert (job["state"], job["error_state"]) == (state, key) and job["message_zh"]
+        assert (job["state"], job["error_state"]) == (state, key) and _both(job["message"])
     printed = {e.payload["job_id"] for e in _events(core, EventType.LABEL_PRINTED)}
     offered = {j["job_id"] for j in spool.reprint_offers()}
     if cut:  # printed in full: the OMS hears of it, the packer is not asked to reprint
@@ -349,3 +362,26 @@ def test_a_counting_printer_is_asked_before_each_job_and_the_mark_is_cleared(cor
     assert listener.cuts == 1 and listener.cut_queries >= 1  # asked before the job
     assert b"\x1dg2" not in bytes(listener.jobs)  # the query is not part of the printout
     assert core.store.get_kv("print.cuts_before." + jid) is None
+
+
+def test_a_job_message_written_by_the_previous_release_still_reads(core, spool_for):
+    # rows written before one translation system: {"state", "en", "zh"}; they read as their English text
+    _job_row(core, "job-old", "failed")
+    old = json.dumps({"state": "paper_out", "en": "Printer is out of paper: load paper", "zh": "打印机缺纸，请装纸"},
+                     ensure_ascii=False)
+    with core.store.write() as c:
+        c.execute(schema.print_jobs.update().where(schema.print_jobs.c.job_id == "job-old").values(last_error=old))
+    spool, _ = spool_for("none:")
+    job = spool.job("job-old")
+    assert job["error_state"] == "paper_out" and job["message"].en == "Printer is out of paper: load paper"
+    assert job["message"].text("zh_CN") == "打印机缺纸，请装纸"  # the id is the English text: the catalog has it
+    assert job["last_error"] == "Printer is out of paper: load paper"
+    advice = spool.reprint_advice("job-old")
+    assert advice["message"] == job["message"] and not advice["likely_printed"]
+    # a message with parameters round-trips through the row, nested messages included
+    spool.cancel("job-x", "nothing")  # unknown job: nothing happens
+    _job_row(core, "job-q", "queued")
+    spool.cancel("job-q", "print-test ended")
+    q = spool.job("job-q")
+    assert q["message"] == Msg("Cancelled: {reason}", reason="print-test ended")
+    assert q["message"].text("zh_CN") == "已取消：print-test ended"

@@ -141,7 +141,7 @@ def test_garbage_on_the_line_gives_a_clear_status(pty_pair, monkeypatch):
             os.write(master, b"\x8f\x13 ?? x\r\n")
             time.sleep(0.06)
         st = wait_for(statuses, lambda s: s.state == "garbage")
-        assert "baud" in st.detail_en and "波特率" in st.detail_zh
+        assert "baud" in st.en and "波特率" in st.text("zh_CN")
     finally:
         sc.stop()
 
@@ -152,7 +152,7 @@ def test_disconnected_scale_is_reported_and_retried(tmp_path):
     sc.start(lambda r: None, statuses.put)
     try:
         st = wait_for(statuses, lambda s: s.state == "disconnected")
-        assert "ttyGONE" in st.detail_en and "电子秤" in st.detail_zh
+        assert "ttyGONE" in st.en and "电子秤" in st.text("zh_CN") and "ttyGONE" in st.text("zh_CN")
     finally:
         sc.stop()
 

@@ -174,7 +174,7 @@ def test_full_width_digits_from_an_ime_are_understood_and_the_packer_is_told(flo
     assert verdicts[0].details.get("fullwidth") is True
     evs = scan_events(core)
     assert len(evs) == 1 and evs[0].payload["raw"] == fullwidth
-    assert warnings and "input method" in warnings[0] and "输入法" in warnings[0]
+    assert warnings and "input method" in warnings[0]  # in the station's language (English here)
 
 
 def test_ime_commit_of_full_width_text_is_reported(floor):
@@ -184,7 +184,7 @@ def test_ime_commit_of_full_width_text_is_reported(floor):
     ev = QInputMethodEvent("", [])
     ev.setCommitString("６９０１２３")
     QApplication.sendEvent(edit, ev)
-    assert warnings and "输入法" in warnings[-1]
+    assert warnings and "input method" in warnings[-1]
 
 
 # -- the same rules straight into the station (serial scanners and the camera arrive here too) ---------------------

@@ -70,7 +70,7 @@ def test_missing_port_is_reported_not_raised(tmp_path):
     sc.start(lambda s: None, statuses.put)
     try:
         st = wait_for(statuses, lambda s: s.state == "disconnected")
-        assert not st.ok and "ttyNOPE" in st.detail_en and st.detail_zh
+        assert not st.ok and "ttyNOPE" in st.en and "扫描枪" in st.text("zh_CN")
     finally:
         sc.stop()
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 
 from app.config import ScannerSettings
 from app.scans import ScanSource
-from hardware.wedge import Action, BurstDetector, layout_suspicion, qwertz_suspicion
+from hardware.wedge import Action, BurstDetector, ime_suspicion, layout_suspicion, qwertz_suspicion
 from ui.wedge_filter import WedgeFilter
 
 
@@ -104,7 +104,7 @@ def test_azerty_layout_symptom_is_reported(rig):
     # "4006381333931" typed by a US-layout scanner on a French keymap
     type_keys(edit, clock, "'àà-(_&(((ç(&", gap_ms=4)
     assert len(scans) == 1 and edit.text() == ""
-    assert warnings and "AZERTY" in warnings[0] and "扫描枪" in warnings[0]
+    assert warnings and "AZERTY" in warnings[0]  # in the station's language (English here)
 
 
 def test_burst_detector_prefix_and_suffix():
@@ -122,7 +122,12 @@ def test_burst_detector_prefix_and_suffix():
 
 def test_layout_helpers():
     assert layout_suspicion("4006381333931") is None
-    assert layout_suspicion("'àà-(_&(((ç(&") is not None
+    msg = layout_suspicion("'àà-(_&(((ç(&")
+    assert msg is not None and "AZERTY" in msg.en and "àà" in msg.en
+    assert "扫描枪" in msg.text("zh_CN") and "àà" in msg.text("zh_CN")  # the sample is in both languages
+    ime = ime_suspicion("６９０１２３")
+    assert ime is not None and "input method" in ime.en and "输入法" in ime.text("zh_CN")
+    assert ime_suspicion("690123") is None
     assert qwertz_suspicion("ABZ-1", "ABY-1")
     assert not qwertz_suspicion("ABY-1", "ABY-1")
 
@@ -136,7 +141,7 @@ def test_evdev_falls_back_to_key_filter_with_a_clear_status():
     statuses = []
     sc.start(lambda s: None, statuses.append)
     assert statuses[-1].state == "fallback" and not statuses[-1].ok
-    assert "key filter" in statuses[-1].detail_en and "键盘" in statuses[-1].detail_zh
+    assert "key filter" in statuses[-1].en and "键盘" in statuses[-1].text("zh_CN")
     sc.stop()
 
 

@@ -2,7 +2,7 @@
 
     from hardware.printing import make_printer, PrinterStatus, PrintSpool, build_label, build_slip_pdf
     p = make_printer(settings.devices.label_printer)      # tcp://, usb://, serial://, file:, cups://, simulated:DIR
-    p.status(timeout_s=1.0) -> PrinterStatus              # online, paper ok|near_end|out|unknown, cover_open, detail_en/zh
+    p.status(timeout_s=1.0) -> PrinterStatus              # online, paper ok|near_end|out|unknown, cover_open, .text(lang)
     spool = PrintSpool(core, printers={"label_printer": p1, "slip_printer": p2}, on_update=fn, on_status=fn2)
     spool.start(); spool.submit_label(picklist, operator_id); spool.submit_slip(picklist, operator_id, image_for)
     spool.reprint(job_id, operator_id, reason); spool.jobs(state=None); spool.retry_held(); spool.stop()

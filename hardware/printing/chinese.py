@@ -1,7 +1,8 @@
 """Text for ESC/POS printers: sanitising OMS strings, and Chinese printed correctly.
 
 python-escpos 3.1 sends GB18030 bytes without switching the printer into Chinese mode and turns
-strings without a Han character (``，。：￥``, full-width digits) into ``?`` (its issues #190, #678).
+strings without a Han character (full-width punctuation such as U+FF0C U+3002 U+FF1A U+FFE5, full-width
+digits) into ``?`` (its issues #190, #678).
 We do not let it encode text at all. Each printer chooses (``PrinterSettings.chinese``):
 
 * ``"gb18030"``: a line with any non-ASCII character is sent as ``FS &`` + GB18030 bytes + ``FS .``

@@ -1,10 +1,17 @@
 """`packstation print-test`: what a technician runs when a station is set up — the printer's status
-first, then a test label and a test slip (a built-in demo order, or a cached pick list)."""
+first, then a test label and a test slip (a built-in demo order, or a cached pick list).
+
+Each line is said in English and in the station's language (settings.station.language; Chinese when the station
+is English), both rendered from the same message (app.i18n, devices.po): the technician and the packer beside
+them read the same line."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+from app.i18n import N_, Msg
+from hardware.devices import NO_DETAIL
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,8 +28,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_print_test)
 
 
-def _say(en: str, zh: str = "") -> None:
-    print(en + (f" / {zh}" if zh else ""))
+def _second_language(settings) -> str:
+    lang = getattr(getattr(settings, "station", None), "language", "en") or "en"
+    return "zh_CN" if lang.startswith("en") else lang
+
+
+def _say(msg: Msg, language: str, prefix: str = "") -> None:
+    """One line: `prefix` (technical: names, URIs, states) and the message in English / the second language."""
+    en, other = msg.en, msg.text(language)
+    print(prefix + en + (f" / {other}" if other and other != en else ""))
+
+
+WHAT = {"label": N_("label"), "slip": N_("slip")}
 
 
 def _load_order(core, key: str):
@@ -79,10 +96,11 @@ def _print_test(args) -> int:
         if args.printer:  # one printer for both jobs
             printers["slip_printer"] = printers["label_printer"]
         order = demo_picklist()
+        lang = _second_language(settings)
         if args.order:
             order = _load_order(core, args.order)
             if order is None:
-                _say(f"No cached pick list {args.order!r}", f"本地没有拣货单 {args.order!r}")
+                _say(Msg("No cached pick list {order}", order=repr(args.order)), lang)
                 return 1
         healthy = True
         seen = set()
@@ -91,10 +109,10 @@ def _print_test(args) -> int:
                 continue
             seen.add(id(p))
             st = p.status(timeout_s=1.5)
-            _say(f"{name} {p.uri}: {st.state} — {st.detail_en}", st.detail_zh)
+            _say(st.detail, lang, prefix=f"{name} {p.uri}: {st.state} — ")
             healthy = healthy and st.ok
         if not healthy:
-            _say("Printer not ready: fix it and run print-test again", "打印机未就绪：排除故障后重新运行 print-test")
+            _say(Msg("Printer not ready: fix it and run print-test again"), lang)
             return 1
         station = settings.station.id
         tz = settings.station.warehouse_tz
@@ -118,11 +136,12 @@ def _print_test(args) -> int:
             if j["state"] in ("queued", "held"):
                 spool.cancel(jid, "print-test ended")  # a test job must not print later by surprise
             if j["state"] == "done":
-                _say(f"{what}: printed ({j['size']} bytes, job {jid})", f"{'标签' if what == 'label' else '装箱单'}：已打印")
+                _say(Msg("{what}: printed ({size} bytes, job {job})", what=Msg(WHAT[what]), size=j["size"], job=jid),
+                     lang)
             else:
                 ok = False
-                _say(f"{what}: {j['state']} — {j['message_en']}", j["message_zh"] or "")
-                log.error("print-test %s job %s %s: %s", what, jid, j["state"], j["message_en"])
+                _say(j["message"] or NO_DETAIL, lang, prefix=f"{what}: {j['state']} — ")
+                log.error("print-test %s job %s %s: %s", what, jid, j["state"], j["last_error"])
         return 0 if ok else 1
     finally:
         core.close()

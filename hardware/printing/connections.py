@@ -38,6 +38,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from app.config import PrinterSettings
+from app.i18n import Msg
 from hardware.printing.status import DLE_EOT, QUERIES, PrinterStatus, decode, make_status, valid_reply
 
 log = logging.getLogger(__name__)
@@ -46,13 +47,20 @@ CUT_COUNTER_QUERY = b"\x1dg2\x00\xb2\x00"  # GS g 2 m=0 nL=178 nH=0: cumulative 
 
 
 class PrintError(Exception):
-    """A job could not be delivered; `state` is a PrinterStatus state, messages in both languages."""
+    """A job could not be delivered; `state` is a PrinterStatus state, `message` what the operator reads
+    (`text(language)`); str(error) is the English text."""
 
-    def __init__(self, state: str, detail_en: str, detail_zh: str = "") -> None:
-        super().__init__(detail_en)
+    def __init__(self, state: str, message: Msg) -> None:
+        super().__init__(message.en)
         self.state = state
-        self.detail_en = detail_en
-        self.detail_zh = detail_zh or detail_en
+        self.message = message
+
+    def text(self, language: str | None) -> str:
+        return self.message.text(language)
+
+    @property
+    def en(self) -> str:
+        return self.message.en
 
 
 class _Closed(Exception):
@@ -154,11 +162,10 @@ class StreamPrinter(Printer):
                 self._ensure_open(timeout_s)
             except OSError as exc:
                 self.close()
-                return make_status("offline", extra_en=f"cannot connect to {self.uri}: {_why(exc)}",
-                                   extra_zh=f"无法连接 {self.uri}：{_why(exc)}")
+                return make_status("offline", extra=Msg("cannot connect to {uri}: {error}", uri=self.uri,
+                                                        error=_why(exc)))
             if not self.can_query:
-                return make_status("unknown", extra_en="status queries are off for this printer",
-                                   extra_zh="此打印机已关闭状态查询")
+                return make_status("unknown", extra=Msg("status queries are off for this printer"))
             deadline = time.monotonic() + timeout_s
             try:
                 dropped = self._drain()
@@ -171,21 +178,20 @@ class StreamPrinter(Printer):
                     if not b:
                         # expected when a printer is off: the spool logs the state change once
                         log.info("%s: no reply to DLE EOT %d within %.1f s", self.uri, n, timeout_s)
-                        return make_status("no_answer", extra_en=f"no reply within {timeout_s:.1f} s",
-                                           extra_zh=f"{timeout_s:.1f} 秒内无应答")
+                        seconds = f"{timeout_s:.1f}"
+                        return make_status("no_answer", extra=Msg("no reply within {seconds} s", seconds=seconds))
                     if not valid_reply(b[0]):
                         log.warning("%s: reply 0x%02x to DLE EOT %d is not a status byte", self.uri, b[0], n)
                         self._drain()
-                        return make_status("no_answer", extra_en=f"garbled reply 0x{b[0]:02x}",
-                                           extra_zh=f"应答无效 0x{b[0]:02x}")
+                        byte = f"0x{b[0]:02x}"
+                        return make_status("no_answer", extra=Msg("garbled reply {byte}", byte=byte))
                     replies[n] = b[0]
             except _Closed:
                 self.close()
-                return make_status("offline", extra_en="the printer closed the connection",
-                                   extra_zh="打印机断开了连接")
+                return make_status("offline", extra=Msg("the printer closed the connection"))
             except OSError as exc:
                 self.close()
-                return make_status("offline", extra_en=_why(exc), extra_zh=_why(exc))
+                return make_status("offline", extra=_why(exc))
             self.answers_status = True
             return decode(replies)
 
@@ -220,20 +226,20 @@ class StreamPrinter(Printer):
     def send(self, data: bytes, content_type: str = "escpos", *, job_name: str = "job",
              timeout_s: float = 10.0) -> None:
         if content_type != "escpos":
-            raise PrintError("error", f"{self.uri} takes ESC/POS bytes, not {content_type}",
-                             f"{self.uri} 只接受 ESC/POS 数据")
+            raise PrintError("error", Msg("{uri} takes ESC/POS bytes, not {content_type}", uri=self.uri,
+                                          content_type=content_type))
         with self._lock:
             try:
                 self._ensure_open(min(timeout_s, 3.0))
                 self._write(data, timeout_s)
             except (OSError, _Closed) as exc:
                 self.close()
-                raise PrintError("offline", f"sending to {self.uri} failed: {_why(exc)}",
-                                 f"发送到 {self.uri} 失败：{_why(exc)}") from exc
+                raise PrintError("offline", Msg("sending to {uri} failed: {error}", uri=self.uri,
+                                                error=_why(exc))) from exc
 
     def after_job(self, timeout_s: float = 1.5) -> PrinterStatus:
         if not self.can_query:
-            return make_status("unknown", extra_en="job sent; delivery not confirmed", extra_zh="已发送，未确认")
+            return make_status("unknown", extra=Msg("job sent; delivery not confirmed"))
         return self.status(timeout_s)
 
 
@@ -419,11 +425,10 @@ class FilePrinter(Printer):
 
     def status(self, timeout_s: float = 1.0) -> PrinterStatus:
         if str(self.path).startswith("/dev/") and not self.path.exists():
-            return make_status("offline", extra_en=f"{self.path} does not exist", extra_zh=f"{self.path} 不存在")
+            return make_status("offline", extra=Msg("{path} does not exist", path=str(self.path)))
         if not self.path.parent.is_dir():
-            return make_status("offline", extra_en=f"folder {self.path.parent} does not exist",
-                               extra_zh=f"目录 {self.path.parent} 不存在")
-        return make_status("unknown", extra_en="file connection", extra_zh="文件连接")
+            return make_status("offline", extra=Msg("folder {path} does not exist", path=str(self.path.parent)))
+        return make_status("unknown", extra=Msg("file connection"))
 
     def send(self, data: bytes, content_type: str = "escpos", *, job_name: str = "job",
              timeout_s: float = 10.0) -> None:
@@ -435,8 +440,8 @@ class FilePrinter(Printer):
                     if self.path.is_file():
                         os.fsync(f.fileno())
             except OSError as exc:
-                raise PrintError("offline", f"writing to {self.path} failed: {_why(exc)}",
-                                 f"写入 {self.path} 失败：{_why(exc)}") from exc
+                raise PrintError("offline", Msg("writing to {path} failed: {error}", path=str(self.path),
+                                                error=_why(exc))) from exc
 
 
 class CupsPrinter(Printer):
@@ -466,26 +471,22 @@ class CupsPrinter(Printer):
                 conn = cups.Connection()
                 attrs = conn.getPrinters().get(self.queue)
             except Exception as exc:
-                return make_status("offline", extra_en=f"CUPS: {exc}", extra_zh=f"CUPS：{exc}")
+                return make_status("offline", extra=f"CUPS: {exc}")
             if attrs is None:
-                return make_status("offline", extra_en=f"no CUPS queue {self.queue!r}",
-                                   extra_zh=f"没有 CUPS 队列 {self.queue!r}")
+                return make_status("offline", extra=Msg("no CUPS queue {queue}", queue=repr(self.queue)))
             if attrs.get("printer-state") == 5:
-                return make_status("offline", extra_en=f"CUPS queue {self.queue} is stopped",
-                                   extra_zh=f"CUPS 队列 {self.queue} 已停止")
-            return make_status("unknown", extra_en="CUPS queue accepting jobs", extra_zh="CUPS 队列可用")
+                return make_status("offline", extra=Msg("CUPS queue {queue} is stopped", queue=self.queue))
+            return make_status("unknown", extra=Msg("CUPS queue accepting jobs"))
         if not shutil.which("lpstat"):
-            return make_status("offline", extra_en="CUPS client not installed (apt-get install cups-client)",
-                               extra_zh="未安装 CUPS 客户端（apt-get install cups-client）")
+            return make_status("offline", extra=Msg("CUPS client not installed (apt-get install cups-client)"))
         try:
             r = subprocess.run(["lpstat", "-p", self.queue], capture_output=True, text=True, timeout=timeout_s + 2)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            return make_status("offline", extra_en=f"lpstat: {exc}", extra_zh=f"lpstat：{exc}")
+            return make_status("offline", extra=f"lpstat: {exc}")
         out = (r.stdout + r.stderr).strip()
         if r.returncode != 0 or "disabled" in out:
-            return make_status("offline", extra_en=out or f"CUPS queue {self.queue} unavailable",
-                               extra_zh=out or f"CUPS 队列 {self.queue} 不可用")
-        return make_status("unknown", extra_en="CUPS queue accepting jobs", extra_zh="CUPS 队列可用")
+            return make_status("offline", extra=out or Msg("CUPS queue {queue} unavailable", queue=self.queue))
+        return make_status("unknown", extra=Msg("CUPS queue accepting jobs"))
 
     def send(self, data: bytes, content_type: str = "escpos", *, job_name: str = "job",
              timeout_s: float = 10.0) -> None:
@@ -513,22 +514,21 @@ class CupsPrinter(Printer):
                     f.flush()
                     cups.Connection().printFile(self.queue, f.name, job_name, {})
         except Exception as exc:
-            raise PrintError("offline", f"CUPS {self.queue}: {exc}", f"CUPS {self.queue}：{exc}") from exc
+            raise PrintError("offline", Msg("CUPS {queue}: {error}", queue=self.queue, error=str(exc))) from exc
 
     def _send_lp(self, data: bytes, content_type: str, job_name: str, timeout_s: float) -> None:
         if not shutil.which("lp"):
-            raise PrintError("offline", "CUPS client not installed (apt-get install cups-client)",
-                             "未安装 CUPS 客户端（apt-get install cups-client）")
+            raise PrintError("offline", Msg("CUPS client not installed (apt-get install cups-client)"))
         cmd = ["lp", "-d", self.queue, "-t", job_name]
         if content_type == "escpos":
             cmd += ["-o", "raw"]
         try:
             r = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout_s + 5)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise PrintError("offline", f"lp: {exc}", f"lp：{exc}") from exc
+            raise PrintError("offline", Msg("lp: {error}", error=str(exc))) from exc
         if r.returncode != 0:
             msg = r.stderr.decode(errors="replace").strip()
-            raise PrintError("offline", f"lp: {msg}", f"lp：{msg}")
+            raise PrintError("offline", Msg("lp: {error}", error=msg))
 
 
 class NullPrinter(Printer):
@@ -537,7 +537,7 @@ class NullPrinter(Printer):
 
     def send(self, data: bytes, content_type: str = "escpos", *, job_name: str = "job",
              timeout_s: float = 10.0) -> None:
-        raise PrintError("not_configured", "No printer configured", "未配置打印机")
+        raise PrintError("not_configured", Msg("No printer configured"))
 
 
 def make_printer(settings: PrinterSettings | str, *, data_dir: Path | None = None) -> Printer:

@@ -6,6 +6,7 @@ Receipt printers (``kind="receipt"``) get text + a native CODE128 of the order n
 configured dot width, then ``GS FF`` (feed to the next label's print start) and a cut.
 
 Every string from the OMS passes `chinese.sanitize()` first: no control byte reaches the printer.
+The label's own words are printed in English and Chinese, both from the catalog (`app.i18n`, devices.po).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from app.config import PrinterSettings
+from app.i18n import N_, Msg
 from app.picklist import PickList
 from hardware.printing import chinese
 from hardware.printing.chinese import sanitize
@@ -24,17 +26,34 @@ GS_FF = b"\x1d\x0c"  # feed the label to the print start position of the next la
 MAX_SUMMARY_LINES = 8
 
 
+PRINT_LANGUAGE = "zh_CN"  # the second language of the printed paperwork, beside English
+
+
+def both(msg: Msg | str, sep: str = " ") -> str:
+    """A printed text in English and Chinese, both from the catalog: "GIFT" and its Chinese, one space apart."""
+    m = msg if isinstance(msg, Msg) else Msg(msg)
+    en, zh = m.en, m.text(PRINT_LANGUAGE)
+    return en if zh == en else f"{en}{sep}{zh}"
+
+
 class LabelError(ValueError):
-    """A label that cannot be made from this pick list; the message is for the operator (en / zh)."""
+    """A label that cannot be made from this pick list: `message` is for the operator (`text(language)`),
+    str(error) is the English text."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(message.en)
+        self.message = message
+
+    def text(self, language: str | None) -> str:
+        return self.message.text(language)
 
 
 def code128_text(order_no: str) -> str:
     """The order number as a CODE128 barcode carries it (code set B: printable ASCII), or LabelError."""
     s = sanitize(order_no, 80)
     if not s or not all(32 <= ord(c) < 127 for c in s):
-        raise LabelError(f"order number {order_no!r} cannot be a CODE128 barcode (only printable ASCII); "
-                         f"ask the OMS for an ASCII order number / "
-                         f"订单号 {order_no!r} 含非 ASCII 字符，无法生成 CODE128 条码，请联系 OMS 更正订单号")
+        raise LabelError(Msg("order number {order} cannot be a CODE128 barcode (only printable ASCII); ask the OMS "
+                             "for an ASCII order number", order=repr(order_no)))
     return s
 
 
@@ -150,25 +169,28 @@ def _ship_to_lines(pl: PickList) -> list[str]:
     return out
 
 
+GIFT, FRAGILE, SHIP_TO = N_("GIFT"), N_("FRAGILE"), N_("SHIP TO")
+
+
 def _summary_lines(pl: PickList) -> list[str]:
     out = []
     for ln in pl.lines[:MAX_SUMMARY_LINES]:
         v = f" ({ln.variant})" if ln.variant else ""
-        marks = (" [GIFT 礼品]" if ln.gift else "") + (" [FRAGILE 易碎]" if ln.fragile else "")
+        marks = (f" [{both(GIFT)}]" if ln.gift else "") + (f" [{both(FRAGILE)}]" if ln.fragile else "")
         out.append(f"{ln.qty:>3} x {ln.sku} {ln.name}{v}{marks}")
     if len(pl.lines) > MAX_SUMMARY_LINES:
         n = len(pl.lines) - MAX_SUMMARY_LINES
-        out.append(f"  + {n} more lines / 另有 {n} 行")
-    out.append(f"{pl.units} units / 共 {pl.units} 件")
+        out.append("  " + both(Msg("+ {n} more lines", n=n), " / "))
+    out.append(both(Msg("{n} units", n=pl.units), " / "))
     return out
 
 
 def marks(pl: PickList) -> list[str]:
     m = []
     if any(ln.gift for ln in pl.lines):
-        m.append("GIFT 礼品")
+        m.append(both(GIFT))
     if any(ln.fragile for ln in pl.lines):
-        m.append("FRAGILE 易碎")
+        m.append(both(FRAGILE))
     return m
 
 
@@ -192,7 +214,7 @@ def build_label(picklist: PickList, settings: PrinterSettings | None = None, *, 
         w.style(align="center", bold=True, double=True, invert=True)
         w.line(f" {m} ")
     w.style(align="left", bold=True)
-    w.line("SHIP TO 收货人:")
+    w.line(both(SHIP_TO) + ":")
     w.style(align="left")
     for s in _ship_to_lines(picklist):
         w.line(s)
@@ -249,7 +271,7 @@ def render_label_image(picklist: PickList, settings: PrinterSettings, *, station
     y += int(10 * scale)
     d.line((m, y, W - m, y), fill=0, width=3)
     y += int(10 * scale)
-    text("SHIP TO 收货人:", 28, bold=True)
+    text(both(SHIP_TO) + ":", 28, bold=True)
     for s in _ship_to_lines(picklist):
         text(s, 34)
     y += int(10 * scale)

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from app.config import PrinterSettings
+from app.i18n import Msg
 from hardware.printing.connections import Printer, PrintError
 from hardware.printing.status import PrinterStatus, make_status
 
@@ -45,14 +46,14 @@ class SimulatedPrinter(Printer):
         state = "paper_out" if (self.folder / "PAPER_OUT").exists() else self._state
         paper = {"paper_out": "out", "paper_near_end": "near_end"}.get(state, "ok")
         if state == "offline":
-            return make_status("offline", online=False, extra_en="simulated", extra_zh="模拟")
+            return make_status("offline", online=False, extra=Msg("simulated"))
         return make_status(state, paper=paper, cover_open=state == "cover_open")
 
     def send(self, data: bytes, content_type: str = "escpos", *, job_name: str = "job",
              timeout_s: float = 10.0) -> None:
         st = self.status()
         if not st.ok:
-            raise PrintError(st.state, st.detail_en, st.detail_zh)
+            raise PrintError(st.state, st.detail)
         self.folder.mkdir(parents=True, exist_ok=True)
         with self._lock2:
             self._count = max(self._count, len(list(self.folder.glob("*.png")))) + 1

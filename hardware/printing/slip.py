@@ -25,11 +25,16 @@ from datetime import datetime
 from pathlib import Path
 
 from app.config import PrinterSettings
+from app.i18n import N_, Msg
 from app.picklist import PickList
 from hardware.printing.chinese import sanitize
-from hardware.printing.label import local_time, qr_payload
+from hardware.printing.label import FRAGILE, PRINT_LANGUAGE, both, local_time, qr_payload
 
 log = logging.getLogger(__name__)
+# the slip's own words, printed in English and Chinese from the catalog (devices.po)
+PACKING_SLIP, ORDER, GIFT_INSERT = N_("PACKING SLIP"), N_("Order"), N_("GIFT/INSERT")
+UNITS, LINES = N_("units"), N_("lines")
+NO_IMAGE = Msg("no image")
 
 ImageFor = Callable[[str], "Path | None"]
 
@@ -227,9 +232,9 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
     renderPDF.draw(dr, c, W - margin - qsize, H - margin - qsize)
     tw = W - 2 * margin - qsize - 2 * mm
     y = H - margin - 10
-    text(margin, y, "PACKING SLIP 装箱单", 11, bold=True, maxw=tw)
+    text(margin, y, both(PACKING_SLIP), 11, bold=True, maxw=tw)
     y -= 13
-    text(margin, y, f"Order 订单 {picklist.order_no}", 9, bold=True, maxw=tw)
+    text(margin, y, f"{both(ORDER)} {picklist.order_no}", 9, bold=True, maxw=tw)
     y -= 11
     text(margin, y, " ".join(x for x in (picklist.carrier, picklist.service) if x), 8, maxw=tw)
     y -= 10
@@ -268,16 +273,16 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
             c.rect(ix, iy, img_box, img_box)
             c.line(ix, iy, ix + img_box, iy + img_box)
             c.line(ix, iy + img_box, ix + img_box, iy)
-            text(ix + 1, iy + 1, "无图 no image", 4.5)
+            text(ix + 1, iy + 1, f"{NO_IMAGE.text(PRINT_LANGUAGE)} {NO_IMAGE.en}", 4.5)
         tx = margin + img_box + 3 * mm
         qty_w = 12 * mm
         text(tx, top - 8, ln.name or ln.sku, 8, bold=True, maxw=W - tx - margin - qty_w)
         text(tx, top - 17, f"{ln.sku}  {ln.variant}", 7, maxw=W - tx - margin - qty_w)
         marks = []
         if ln.gift:
-            marks.append("GIFT/INSERT 赠品")
+            marks.append(both(GIFT_INSERT))
         if ln.fragile:
-            marks.append("FRAGILE 易碎")
+            marks.append(both(FRAGILE))
         if marks:
             text(tx, top - 26, "  ".join(marks), 7, bold=True, maxw=W - tx - margin - qty_w)
         c.setFont("Helvetica-Bold", 12)
@@ -285,7 +290,7 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
         y = top - row_h
     c.line(margin, y, W - margin, y)
     y -= 10
-    text(margin, y, f"{picklist.units} units 件   {len(picklist.lines)} lines 行", 8)
+    text(margin, y, f"{picklist.units} {both(UNITS)}   {len(picklist.lines)} {both(LINES)}", 8)
     y -= 10
     text(margin, y, f"{station} / {operator} / {local_time(when, tz)}", 7)
     c.showPage()

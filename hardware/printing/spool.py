@@ -12,7 +12,7 @@ States: queued -> sending -> sent -> done, or
   sent    every byte was handed to the printer connection; waiting for the printer to confirm.
   unconfirmed  the station stopped after the job was sent in full (state `sent` at the restart).
           Such a job has almost always printed in full, so it is NOT offered for reprint: after the
-          restart the printer is asked for its status, and the job's message (en + zh) says what is
+          restart the printer is asked for its status, and the job's message (an app.i18n Msg) says what is
           known ("printer ready, no fault: it most likely printed, look for it before reprinting", or
           the fault it reports); `reprint_advice()` gives that to the screen before a reprint.
 
@@ -38,8 +38,10 @@ from sqlalchemy import delete, insert, select, update
 
 from app import schema
 from app.events import EventType
+from app.i18n import N_, Msg
 from app.picklist import PickList
 from app.store import now_ms
+from hardware.devices import NO_DETAIL
 from hardware.printing.connections import Printer, PrintError
 from hardware.printing.status import PrinterStatus, make_status
 
@@ -50,32 +52,24 @@ StatusCallback = Callable[[str, PrinterStatus], None]
 T = schema.print_jobs
 CUTS_KEY = "print.cuts_before."  # kv: the printer's cut counter read just before a job was sent
 
-MSG = {
-    "crashed": ("The station stopped before all of this job reached the printer: it is probably incomplete. "
-                "Check the printout and reprint it",
-                "打印任务尚未完整发送到打印机时工作站中断：打印结果可能不完整。请检查后重打"),
-    "checking": ("The station stopped just after sending this job in full: asking the printer",
-                 "打印任务完整发送后工作站中断：正在询问打印机"),
-    "sent_ok": ("The station stopped just after sending this job in full; the printer is ready and reports no "
-                "fault, so it most likely printed. Look for it at the printer before reprinting",
-                "打印任务完整发送后工作站中断；打印机就绪且无故障，很可能已打印。重打前请先到打印机处查看"),
-    "sent_fault": ("The station stopped just after sending this job in full, and the printer now reports: "
-                   "{detail}. The printout may be incomplete: check it and reprint if needed",
-                   "打印任务完整发送后工作站中断，打印机报告：{detail_zh}。打印结果可能不完整：请检查，必要时重打"),
-    "cut_seen": ("The station stopped during this job; the printer's cut counter shows the label was cut, "
-                 "so it printed in full. No reprint needed",
-                 "打印时工作站中断；打印机切刀计数显示已切纸，即已完整打印，无需重打"),
-    "cut_missing": ("The station stopped during this job and the printer's cut counter shows it was never cut: "
-                    "the label is incomplete or missing. Reprint it",
-                    "打印时工作站中断，打印机切刀计数显示未切纸：面单不完整或未打印，请重打"),
-    "sent_unknown": ("The station stopped just after sending this job in full; the printer cannot tell whether "
-                     "it printed ({detail}). Look for it at the printer before reprinting",
-                     "打印任务完整发送后工作站中断；无法从打印机得知是否已打印（{detail_zh}）。重打前请先到打印机处查看"),
-    "lost": ("The printer stopped answering during the job (powered off or unplugged?): check it and reprint",
-             "打印过程中打印机无响应（断电或断开？）：请检查后重打"),
-    "after": ("The printer reported a problem right after the job: {detail}. Check the printout and reprint",
-              "打印后打印机报告故障：{detail_zh}。请检查打印结果并重打"),
-    "no_printer": ("No printer named {name} is configured", "未配置打印机 {name}"),
+MSG = {  # what a job's message says (app.i18n ids, translated in devices.po)
+    "crashed": N_("The station stopped before all of this job reached the printer: it is probably incomplete. "
+                  "Check the printout and reprint it"),
+    "checking": N_("The station stopped just after sending this job in full: asking the printer"),
+    "sent_ok": N_("The station stopped just after sending this job in full; the printer is ready and reports no "
+                  "fault, so it most likely printed. Look for it at the printer before reprinting"),
+    "sent_fault": N_("The station stopped just after sending this job in full, and the printer now reports: "
+                     "{detail}. The printout may be incomplete: check it and reprint if needed"),
+    "cut_seen": N_("The station stopped during this job; the printer's cut counter shows the label was cut, "
+                   "so it printed in full. No reprint needed"),
+    "cut_missing": N_("The station stopped during this job and the printer's cut counter shows it was never cut: "
+                      "the label is incomplete or missing. Reprint it"),
+    "sent_unknown": N_("The station stopped just after sending this job in full; the printer cannot tell whether "
+                       "it printed ({detail}). Look for it at the printer before reprinting"),
+    "lost": N_("The printer stopped answering during the job (powered off or unplugged?): check it and reprint "
+               "({detail})"),
+    "after": N_("The printer reported a problem right after the job: {detail}. Check the printout and reprint"),
+    "no_printer": N_("No printer named {name} is configured"),
 }
 
 
@@ -113,13 +107,11 @@ class PrintSpool:
                 schema.kv.c.key.in_([CUTS_KEY + j for j in sending]))).scalars()}
             rows = [j for j in sending if j not in counted]  # no counter: cut off mid-send, incomplete
             c.execute(update(T).where(T.c.job_id.in_(counted)).values(state="sent"))  # the printer can tell
-            en, zh = MSG["crashed"]
             c.execute(update(T).where(T.c.job_id.in_(rows)).values(
-                state="failed", last_error=_err("crashed", en, zh), updated_at_ms=now_ms()))
+                state="failed", last_error=_err("crashed", Msg(MSG["crashed"])), updated_at_ms=now_ms()))
             sent = c.execute(select(T.c.job_id).where(T.c.state == "sent")).scalars().all()
-            en, zh = MSG["checking"]
             c.execute(update(T).where(T.c.job_id.in_(sent)).values(
-                state="unconfirmed", last_error=_err("checking", en, zh), updated_at_ms=now_ms()))
+                state="unconfirmed", last_error=_err("checking", Msg(MSG["checking"])), updated_at_ms=now_ms()))
         for jid in rows:
             log.warning("print job %s was being sent when the station stopped: marked failed", jid)
             self._notify(jid)
@@ -184,9 +176,9 @@ class PrintSpool:
         """Queue a copy of a done or failed job: an explicit, audited `reprint` event (who, why)."""
         reason = (reason or "").strip()
         if not reason:
-            raise ValueError("a reprint needs a reason / 重打需要填写原因")
+            raise ValueError("a reprint needs a reason")
         if not operator_id:
-            raise ValueError("a reprint needs the operator / 重打需要操作员")
+            raise ValueError("a reprint needs the operator")
         orig = self._row(job_id)
         if orig is None:
             raise KeyError(job_id)
@@ -220,7 +212,7 @@ class PrintSpool:
         row = self._row(job_id)
         if row is None or row["state"] not in ("queued", "held"):
             return
-        self._set(job_id, state="failed", last_error=_err("cancelled", f"Cancelled: {reason}", f"已取消：{reason}"))
+        self._set(job_id, state="failed", last_error=_err("cancelled", Msg("Cancelled: {reason}", reason=reason)))
 
     # -- reading -------------------------------------------------------------------------------------
     def jobs(self, state: str | None = None, order_id: str | None = None) -> list[dict[str, Any]]:
@@ -253,17 +245,17 @@ class PrintSpool:
 
     def reprint_advice(self, job_id: str) -> dict[str, Any]:
         """What is known about a job, to show the packer before a reprint: state, whether it most likely
-        printed already, and a message in English and Chinese."""
+        printed already, and a "message" (an app.i18n Msg: the screen renders it with .text(language))."""
         j = self.job(job_id)
         if j is None:
             raise KeyError(job_id)
         likely = j["state"] == "done" or j["error_state"] in ("sent_ok", "sent_unknown", "checking")
-        en = j["message_en"] or ("This job printed and the printer confirmed it" if j["state"] == "done" else "")
-        zh = j["message_zh"] or ("此任务已打印，打印机已确认" if j["state"] == "done" else "")
+        msg = j["message"] or (Msg("This job printed and the printer confirmed it") if j["state"] == "done"
+                               else NO_DETAIL)
         if j["reprinted"]:
-            en, zh = f"Already reprinted once. {en}".strip(), f"已重打过一次。{zh}"
+            msg = Msg("Already reprinted once. {message}", message=msg)
         return {"job_id": job_id, "state": j["state"], "error_state": j["error_state"], "likely_printed": likely,
-                "reprinted": j["reprinted"], "message_en": en, "message_zh": zh}
+                "reprinted": j["reprinted"], "message": msg}
 
     def printer_status(self, name: str) -> PrinterStatus | None:
         return self._status.get(name)
@@ -288,8 +280,7 @@ class PrintSpool:
     # -- internals -----------------------------------------------------------------------------------
     def _printer(self, name: str) -> Printer:
         if name not in self.printers:
-            en, zh = MSG["no_printer"]
-            raise PrintError("not_configured", en.format(name=name), zh.format(name=name))
+            raise PrintError("not_configured", Msg(MSG["no_printer"], name=name))
         return self.printers[name]
 
     def _insert(self, *, order_id, kind, printer, content_type, payload, operator_id, reprint_of=None,
@@ -380,13 +371,11 @@ class PrintSpool:
             before = self.store.get_kv(CUTS_KEY + jid)
             now = p.cut_count(self.status_timeout_s) if p is not None and before is not None else None
             if now is not None and now > before:  # its final cut happened: printed in full
-                en, zh = MSG["cut_seen"]
-                self._done(jid, row, _err("cut_seen", en, zh))
+                self._done(jid, row, _err("cut_seen", Msg(MSG["cut_seen"])))
                 log.info("print job %s: the printer's cut counter moved (%s -> %s): printed", jid, before, now)
                 continue
             if now is not None:
-                en, zh = MSG["cut_missing"]
-                self._set(jid, state="failed", last_error=_err("cut_missing", en, zh))
+                self._set(jid, state="failed", last_error=_err("cut_missing", Msg(MSG["cut_missing"])))
                 log.info("print job %s: the printer's cut counter did not move (%s): not printed", jid, now)
                 continue
             st = self._check(row["printer"], p, job_id=None) if p is not None else make_status("not_configured")
@@ -396,9 +385,7 @@ class PrintSpool:
                 key, state = "sent_fault", "failed"  # the printer says something went wrong: offer the reprint
             else:
                 key, state = "sent_unknown", "unconfirmed"
-            en, zh = MSG[key]
-            self._set(jid, state=state, last_error=_err(key, en.format(detail=st.detail_en),
-                                                        zh.format(detail_zh=st.detail_zh)))
+            self._set(jid, state=state, last_error=_err(key, Msg(MSG[key], detail=st.detail)))
             log.info("print job %s sent before the crash: printer %s says %s -> %s", jid, row["printer"],
                      st.state, key)
 
@@ -422,16 +409,16 @@ class PrintSpool:
             st = p.status(self.status_timeout_s)
         except Exception as exc:  # a driver bug is a fault, not a crash
             log.exception("status of %s failed", name)
-            st = make_status("offline", extra_en=str(exc), extra_zh=str(exc))
+            st = make_status("offline", extra=str(exc))
         self._record_status(name, st, job_id, log_fault=not (quiet and not st.ok))
         return st
 
     def _record_status(self, name: str, st: PrinterStatus, job_id: str | None, log_fault: bool = True) -> None:
         prev = self._status.get(name)
         self._status[name] = st
-        if prev is None or prev.state != st.state or prev.detail_en != st.detail_en:
+        if prev is None or prev.state != st.state or prev.detail != st.detail:
             if not st.ok or st.warning:
-                log.warning("printer %s: %s", name, st.detail_en)
+                log.warning("printer %s: %s", name, st.en)
             if self.on_status:
                 try:
                     self.on_status(name, st)
@@ -439,7 +426,7 @@ class PrintSpool:
                     log.exception("print spool on_status callback failed")
         bad = not st.ok or st.state == "paper_near_end"
         if bad and log_fault and (self._fault_logged.get(name) != st.state or job_id is not None):
-            self._fault(name, st.state, st.detail_en, job_id)
+            self._fault(name, st.state, st.en, job_id)
         if not bad:
             self._fault_logged.pop(name, None)
 
@@ -469,20 +456,19 @@ class PrintSpool:
         jid, name = job["job_id"], job["printer"]
         p = self.printers.get(name)
         if p is None:
-            en, zh = MSG["no_printer"]
-            self._set(jid, state="held", last_error=_err("not_configured", en.format(name=name), zh.format(name=name)))
+            self._set(jid, state="held", last_error=_err("not_configured", Msg(MSG["no_printer"], name=name)))
             return
         st = self._check(name, p, job_id=None, quiet=True)
         if not st.ok:
             # hold this job and every job queued behind it for the same printer: order is kept, and
             # a silent printer costs one status timeout, not one per job
-            err = _err(st.state, st.detail_en, st.detail_zh)
+            err = _err(st.state, st.detail)
             with self.store.write() as c:
                 ids = c.execute(select(T.c.job_id).where(T.c.state == "queued", T.c.printer == name)
                                 .order_by(T.c.id)).scalars().all()
                 c.execute(update(T).where(T.c.job_id.in_(ids)).values(state="held", last_error=err,
                                                                         updated_at_ms=now_ms()))
-                self._fault(name, st.state, st.detail_en, jid, job["order_id"], conn=c)
+                self._fault(name, st.state, st.en, jid, job["order_id"], conn=c)
             for other in ids:
                 self._notify(other)
             return
@@ -498,15 +484,15 @@ class PrintSpool:
             p.send(job["payload"], job["content_type"], job_name=f"{job['kind']}-{job['order_id'] or jid}",
                    timeout_s=self.send_timeout_s)
         except PrintError as exc:
-            log.warning("print job %s to %s failed: %s", jid, name, exc.detail_en)  # expected: one line
-            self._set_with_fault(jid, name, exc.state, exc.detail_en, job["order_id"], state="failed",
-                                 last_error=_err(exc.state, exc.detail_en, exc.detail_zh))
+            log.warning("print job %s to %s failed: %s", jid, name, exc.en)  # expected: one line
+            self._set_with_fault(jid, name, exc.state, exc.en, job["order_id"], state="failed",
+                                 last_error=_err(exc.state, exc.message))
             self._check(name, p, job_id=None)
             return
         except Exception as exc:
             log.exception("print job %s to %s failed", jid, name)
             self._set_with_fault(jid, name, "error", str(exc), job["order_id"], state="failed",
-                                 last_error=_err("error", str(exc), str(exc)))
+                                 last_error=_err("error", Msg("Printing failed: {error}", error=str(exc))))
             return
         # every byte is with the printer now: a crash from here on leaves a job that most likely printed
         self._set(jid, state="sent")
@@ -516,15 +502,13 @@ class PrintSpool:
         after = p.after_job(confirm_s)
         self._record_status(name, after, None)
         if after.state in ("no_answer", "offline") and answered_before:
-            en, zh = MSG["lost"]
-            self._set_with_fault(jid, name, after.state, en, job["order_id"], state="failed",
-                                 last_error=_err(after.state, f"{en} ({after.detail_en})", f"{zh}（{after.detail_zh}）"))
+            lost = Msg(MSG["lost"], detail=after.detail)
+            self._set_with_fault(jid, name, after.state, lost.en, job["order_id"], state="failed",
+                                 last_error=_err(after.state, lost))
             return
         if after.state in ("paper_out", "cover_open", "error"):
-            en, zh = MSG["after"]
-            self._set_with_fault(jid, name, after.state, after.detail_en, job["order_id"], state="failed",
-                                 last_error=_err(after.state, en.format(detail=after.detail_en),
-                                                 zh.format(detail_zh=after.detail_zh)))
+            self._set_with_fault(jid, name, after.state, after.en, job["order_id"], state="failed",
+                                 last_error=_err(after.state, Msg(MSG["after"], detail=after.detail)))
             return
         # the job row and the event that tells the OMS commit together: a crash cannot leave a done
         # label the OMS never hears of (nor an event for a label still marked sending)
@@ -542,23 +526,34 @@ class PrintSpool:
         self._notify(jid)
 
 
-def _err(state: str, en: str, zh: str) -> str:
-    return json.dumps({"state": state, "en": en, "zh": zh}, ensure_ascii=False)
+def _err(state: str, message: Msg) -> str:
+    """The persisted `last_error`: the state and the message (Msg.to_dict(): id and parameters, no language)."""
+    return json.dumps({"state": state, "message": message.to_dict()}, ensure_ascii=False)
+
+
+def read_error(err: str | None) -> tuple[str | None, Msg | None]:
+    """(error state, message) from a `last_error` column. Rows of the previous release ({"state", "en", "zh"})
+    still read: their message is the English text (Msg.from_dict falls back to it)."""
+    if not err:
+        return None, None
+    try:
+        e = json.loads(err)
+    except (ValueError, TypeError):
+        return None, Msg(str(err))
+    if not isinstance(e, dict):
+        return None, Msg(str(err))
+    state = e.get("state") if isinstance(e.get("state"), str) else None
+    return state, Msg.from_dict(e["message"] if "message" in e else e)
 
 
 def _job_dict(r: Mapping[str, Any], reprinted: bool) -> dict[str, Any]:
+    """A job as callers see it: the row without its payload, plus size, reprinted, error_state, and "message"
+    (an app.i18n Msg, or None: render it with .text(language)); last_error is the message in English (logs)."""
     d = {k: v for k, v in r.items() if k != "payload"}
     d["size"] = len(r["payload"] or b"")
     d["reprinted"] = reprinted
-    err = r["last_error"]
-    d["error_state"] = d["message_en"] = d["message_zh"] = None
-    if err:
-        try:
-            e = json.loads(err)
-            d["error_state"], d["message_en"], d["message_zh"] = e["state"], e["en"], e["zh"]
-        except (ValueError, KeyError, TypeError):
-            d["message_en"] = d["message_zh"] = err
-    d["last_error"] = d["message_en"]
+    d["error_state"], d["message"] = read_error(r["last_error"])
+    d["last_error"] = d["message"].en if d["message"] else None
     return d
 
 

@@ -13,8 +13,11 @@ read as "paper OK". No reply is "no_answer" (not ready), never "ok".
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
+
+from app.i18n import N_, Msg
+from hardware.devices import NO_DETAIL
 
 DLE_EOT = b"\x10\x04"
 QUERIES = (1, 2, 4)
@@ -29,12 +32,16 @@ class PrinterStatus:
     paper: str = "unknown"  # ok | near_end | out | unknown
     cover_open: bool | None = None
     state: str = "unknown"  # ready|paper_near_end|paper_out|cover_open|error|offline|no_answer|unknown|not_configured
-    detail_en: str = ""
-    detail_zh: str = ""
+    detail: Msg = NO_DETAIL  # what the operator reads (app.i18n message, translated in devices.po)
 
-    def text(self, language: str) -> str:
+    def text(self, language: str | None) -> str:
         """What the operator reads, in `language` (the screens call only this)."""
-        return self.detail_zh if language.startswith("zh") and self.detail_zh else (self.detail_en or self.state)
+        return self.detail.text(language) if self.detail else self.state
+
+    @property
+    def en(self) -> str:
+        """The English text (logs, printer_fault events, technicians)."""
+        return self.text("en")
 
     @property
     def ok(self) -> bool:
@@ -46,35 +53,32 @@ class PrinterStatus:
         return self.state in ("paper_near_end", "unknown")
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["ok"] = self.ok
-        return d
+        return {"online": self.online, "paper": self.paper, "cover_open": self.cover_open, "state": self.state,
+                "detail": self.detail.to_dict(), "ok": self.ok}
 
 
-MESSAGES = {
-    "ready": ("Printer ready", "打印机就绪"),
-    "paper_near_end": ("Paper nearly used up: load a new roll soon", "纸张即将用完，请尽快更换纸卷"),
-    "paper_out": ("Printer is out of paper: load paper", "打印机缺纸，请装纸"),
-    "cover_open": ("Printer cover is open: close it", "打印机盖未关闭，请关好"),
-    "error": ("Printer reports an error: check it and press its feed button", "打印机报错，请检查打印机"),
-    "offline": ("Printer is offline", "打印机离线"),
-    "no_answer": ("Printer does not answer status queries: check power and cable",
-                  "打印机无响应，请检查电源和连接线"),
-    "unknown": ("Printer status cannot be read on this connection", "此连接无法读取打印机状态"),
-    "not_configured": ("No printer configured", "未配置打印机"),
+MESSAGES = {  # state -> message id
+    "ready": N_("Printer ready"),
+    "paper_near_end": N_("Paper nearly used up: load a new roll soon"),
+    "paper_out": N_("Printer is out of paper: load paper"),
+    "cover_open": N_("Printer cover is open: close it"),
+    "error": N_("Printer reports an error: check it and press its feed button"),
+    "offline": N_("Printer is offline"),
+    "no_answer": N_("Printer does not answer status queries: check power and cable"),
+    "unknown": N_("Printer status cannot be read on this connection"),
+    "not_configured": N_("No printer configured"),
 }
 
 
 def make_status(state: str, *, online: bool | None = None, paper: str = "unknown",
-                cover_open: bool | None = None, extra_en: str = "", extra_zh: str = "") -> PrinterStatus:
-    en, zh = MESSAGES[state]
-    if extra_en:
-        en = f"{en} ({extra_en})"
-    if extra_zh or extra_en:
-        zh = f"{zh}（{extra_zh or extra_en}）"
+                cover_open: bool | None = None, extra: Msg | str | None = None) -> PrinterStatus:
+    """The status for `state`; `extra` (a message, or a plain text such as an OS error) says more, in brackets."""
+    detail = Msg(MESSAGES[state])
+    if extra:
+        detail = Msg("{status} ({detail})", status=detail, detail=extra)
     if online is None:
         online = state in ("ready", "paper_near_end", "paper_out", "cover_open", "error", "unknown")
-    return PrinterStatus(online=online, paper=paper, cover_open=cover_open, state=state, detail_en=en, detail_zh=zh)
+    return PrinterStatus(online=online, paper=paper, cover_open=cover_open, state=state, detail=detail)
 
 
 def valid_reply(b: int) -> bool:
