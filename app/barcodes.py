@@ -3,7 +3,7 @@
 `normalise(raw, prefix=, suffix=)` never raises. It:
 
 0. escapes lone surrogates (``\\udcXX``) so that every scan can be stored, and folds full-width digits/letters
-   from a Chinese input method (``６９０１…``) to ASCII (Unicode NFKC); `folded` then says so;
+   from a Chinese input method (U+FF10–U+FF19, U+FF21–…) to ASCII (Unicode NFKC); `folded` then says so;
 1. strips the configured scanner prefix/suffix and surrounding whitespace;
 2. takes the AIM symbology identifier from `raw.symbology`, or from the text itself when the
    scanner sends it as a prefix (``]E04006381333931``), and applies its modifier (ISO/IEC 15424):

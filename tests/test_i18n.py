@@ -123,3 +123,16 @@ def test_translator_formats_plain_strings_and_messages():
                                            (None, "en"), ("fr", "en")])
 def test_language_names_are_normalised(lang, expected):
     assert i18n.normalise(lang) == expected
+
+
+def test_every_message_id_lives_in_one_catalog_only():
+    """The domains are merged into one table: an id in two catalogs would be translated by whichever loads last
+    (the screen's step name and the verdict's step name came out different)."""
+    where: dict[str, list[str]] = {}
+    for po in sorted((i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as f:
+            for m in read_po(f):
+                if m.id:
+                    where.setdefault(m.id, []).append(po.stem)
+    twice = {k: v for k, v in where.items() if len(v) > 1}
+    assert not twice, list(twice.items())[:8]
