@@ -352,7 +352,7 @@ class StationController:
         if self.operator is None or self.operator.id != op.id:
             return  # logged out meanwhile: nothing opens without its operator
         if isinstance(res, Exception):
-            self._refuse(Msg("The order could not be claimed: {error}", error=str(res)), Level.ERROR)
+            self._refuse(Msg("The order could not be claimed: {error}", error=_said(res)), Level.ERROR)
             return
         if not res.ok:
             self.refresh_queue()
@@ -852,7 +852,7 @@ class StationController:
         if self.station.sessions.get(s.order_id) is not s:
             return PrintResult(outcome=Outcome.REFUSED, changes=Change.NONE)  # the order was left meanwhile
         if isinstance(res, Exception):
-            return self._refuse(Msg("Printing failed: {error}. Press F9 to try again.", error=str(res)), Level.ERROR,
+            return self._refuse(Msg("Printing failed: {error}. Press F9 to try again.", error=_said(res)), Level.ERROR,
                                 cls=PrintResult)  # type: ignore[return-value]
         if res[0] == "stopped":
             ship = res[1]
@@ -1020,3 +1020,10 @@ class StationController:
         if fb.level == Level.STOP and s is not None and s.intercepted:
             return self._done(Outcome.DONE, Change.FEEDBACK, False)  # a stopped order stays stopped on screen
         return self._done(Outcome.DONE, Change.FEEDBACK, None)
+
+
+def _said(exc: BaseException) -> Msg | str:
+    """What an error says, in the reader's language when it carries a message (PrintError, LabelError), else its
+    own text (an OS error, a library's exception: English, as the technician's log has it)."""
+    msg = getattr(exc, "message", None)
+    return msg if isinstance(msg, Msg) else str(exc)

@@ -430,3 +430,24 @@ def test_a_print_job_says_its_own_message_or_a_plain_one(floor):
     assert r.feedback.text("zh_CN") == "打印机需要处理。"
     r = floor.ctl.on_print_update({"job_id": "J-X", "order_id": "SO-OTHER", "state": "held", "message": own})
     assert r.feedback.message == own
+
+
+def test_a_printer_error_is_said_in_the_packers_language(floor):
+    """A PrintError raised while submitting carries its own message: the packer reads it in Chinese, not the
+    exception's English text."""
+    from app.i18n import Msg
+    from hardware.printing.connections import PrintError
+
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+
+    def refuse(pl, op):
+        raise PrintError("offline", Msg("Printer is offline"))
+
+    floor.spool.submit_label = refuse
+    r = floor.ctl.key("F9")
+    assert r.outcome == Outcome.REFUSED and floor.ctl.session.step == Step.LABEL
+    assert r.feedback.en.startswith("Printing failed: Printer is offline")
+    zh = r.feedback.text("zh_CN")
+    assert "打印机离线" in zh and "Printer" not in zh and "Printing" not in zh
