@@ -32,7 +32,7 @@ def test_the_station_sheet_scans_back_into_every_action_in_both_languages(tmp_pa
     assert all(parse_action(t) is not None for t in decoded)
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
     for en, zh in (("Complete the step", "完成此步骤"), ("Short: damaged", "缺货：破损"),
-                   ("Reprint: label lost", "重打：面单丢失"), ("Carton M (30×20×15)", "箱型 M (30×20×15)"),
+                   ("Reprint: label lost", "重打：面单丢失"), ("Carton M (30×20×15)", "纸箱 M (30×20×15)"),
                    ("Station sheet", "工位操作条码表")):
         assert en in text and zh in text, (en, zh)
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]

@@ -209,11 +209,23 @@ def product_data(svc, win) -> list[str]:
 
 def test_every_screen_and_prompt_of_a_whole_order_speaks_chinese(qtbot, chinese, tmp_path):
     """Login, station check, queue (statuses, services), the work screen with a wrong colour, every inline prompt
-    (short pick, override, reprint) and an order cancelled while worked: no English but product data."""
+    (short pick, override, reprint), every step of the order to its label (pack with its carton and gift, weigh,
+    label, the queue after it) and an order cancelled while worked: no English but product data."""
     import sys
 
+    from app.workflow import Step
     from tests.layout import misfits, set_display
-    from tests.test_ui_floor import FakeClock, burst, close, press, type_slowly, unit_code
+    from tests.test_ui_floor import (
+        FakeClock,
+        burst,
+        close,
+        keys_only_order,
+        press,
+        press_digit,
+        type_slowly,
+        unit_code,
+        work_counting_step,
+    )
     from ui.services import demo_settings
     from ui.shell import build_window
 
@@ -244,7 +256,7 @@ def test_every_screen_and_prompt_of_a_whole_order_speaks_chinese(qtbot, chinese,
         QTest.keyClick(win.check.start, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: win.queue.model.rowCount() > 0, timeout=10000)
         look("queue")
-        pl = next(p for p in win.queue.model.items if p.siblings and p.id != "SO-1005")
+        pl = next(p for p in win.queue.model.items if keys_only_order(p))  # a wrong colour, a gift, several lines
         win.queue.view.setFocus()
         burst(win, pl.id)
         qtbot.waitUntil(lambda: win.stack.currentWidget() is win.work, timeout=10000)
@@ -256,19 +268,46 @@ def test_every_screen_and_prompt_of_a_whole_order_speaks_chinese(qtbot, chinese,
         burst(win, pl.siblings[0]["code"])
         assert win.work.panel.locked
         look("work, wrong colour")
-        burst(win, unit_code(line))
-        press(win, Qt.Key.Key_F2)
-        look("short-pick prompt")
-        press(win, Qt.Key.Key_Escape)
-        press(win, Qt.Key.Key_F11)
-        look("override prompt")
-        press(win, Qt.Key.Key_Escape)
-        press(win, Qt.Key.Key_F12)
-        look("reprint")
-        press(win, Qt.Key.Key_Escape)
-        press(win, Qt.Key.Key_Escape)  # back to the queue
-        qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=10000)
-        look("queue, an order claimed")
+        burst(win, unit_code(line))  # scanning the right one acknowledges the error and counts
+        cur = sess.current_line()
+        if cur.id != line.id and cur.bin_barcode:
+            burst(win, cur.bin_barcode)
+        for key, kind in ((Qt.Key.Key_F2, "short_pick"), (Qt.Key.Key_F11, "override")):
+            press(win, key)
+            assert win.controller.prompt is not None and win.controller.prompt.kind == kind, win.controller.feedback
+            look(f"{kind} prompt")
+            press(win, Qt.Key.Key_Escape)
+            assert win.controller.prompt is None and win.stack.currentWidget() is win.work
+        for _ in range(3):  # the rest of the order, step by step, keys only
+            if sess.step not in (Step.PICK, Step.VERIFY):
+                break
+            work_counting_step(win, sess)
+            press(win, Qt.Key.Key_F10)
+            look(f"work, {sess.step}")
+        assert sess.step == Step.PACK, sess.blockers()
+        for ln in sess.picklist.lines:
+            if ln.gift and not sess.gift_ok(ln.id):
+                press(win, Qt.Key.Key_F3)
+        press_digit(qtbot, win, win.work, Qt.Key.Key_2)
+        look("pack, carton chosen")
+        press(win, Qt.Key.Key_F10)
+        assert sess.step == Step.WEIGH, sess.blockers()
+        look("weigh, before the parcel")
+        qtbot.waitUntil(lambda: win.controller.weight_view().usable, timeout=5000)
+        qtbot.wait(300)
+        look("weigh, a steady weight")
+        press(win, Qt.Key.Key_F8)
+        press(win, Qt.Key.Key_F10)
+        assert sess.step == Step.LABEL, sess.blockers()
+        look("label")
+        press(win, Qt.Key.Key_F9)
+        qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=15000)
+        look("queue, an order done")
+        QTest.keyClick(win.queue.view, Qt.Key.Key_F12)  # the label came out crumpled: the reprint prompt
+        assert win.controller.prompt is not None and win.controller.prompt.kind == "reprint"
+        look("reprint prompt")
+        QTest.keyClick(win.queue.view, Qt.Key.Key_Escape)
+        assert win.controller.prompt is None
         win.queue.view.setFocus()
         burst(win, "SO-1005")  # cancelled by the demo OMS 3 s after a station claims it
         qtbot.waitUntil(lambda: win.stack.currentWidget() is win.work, timeout=10000)

@@ -114,10 +114,14 @@ class QueueScreen(QWidget):
         return self.model.items[rows[0].row()].id if rows and rows[0].row() < len(self.model.items) else None
 
     def eventFilter(self, obj, e) -> bool:  # noqa: N802
-        if (obj is self.view and e.type() == QEvent.Type.KeyPress and e.text() in ("1", "2", "3", "4")
-                and self.controller is not None and self.controller.prompt is not None):
-            self.controller.key(e.text())
-            return True
+        if (obj is self.view and e.type() == QEvent.Type.KeyPress and self.controller is not None
+                and self.controller.prompt is not None):
+            if e.text() in ("1", "2", "3", "4"):  # the reprint reason
+                self.controller.key(e.text())
+                return True
+            if e.key() == Qt.Key.Key_Escape:  # no reprint after all
+                self.controller.key("Escape")
+                return True
         return super().eventFilter(obj, e)
 
     def keyPressEvent(self, e) -> None:  # noqa: N802
