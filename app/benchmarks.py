@@ -24,26 +24,32 @@ def event_append_per_s(workdir: Path) -> float:
     return N_APPENDS / dt
 
 
-def sqlite_raw_commit_per_s(workdir: Path) -> dict[str, float]:
-    """2,000 raw commits of one scan-sized row (WAL, synchronous=FULL) on the same disk as the store:
-    commits per second, and the p99 of one commit (`sqlite_raw_p99_ms`, what verdict_p99_ms is held to)."""
-    con = sqlite3.connect(workdir / "raw.sqlite3", isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=FULL")
-    con.execute("CREATE TABLE t (seq INTEGER PRIMARY KEY, id TEXT, payload TEXT)")
-    times = []
+def sqlite_raw_commit_per_s(workdir: Path) -> float:
+    """2,000 raw commits of one scan-sized row (WAL, synchronous=FULL) on the same disk as the store, per
+    second. (The raw commit's p99, what verdict_p99_ms is held to, is measured in verdict_p99_ms's own loop.)"""
+    con = _raw_connection(workdir / "raw.sqlite3")
     t0 = time.perf_counter()
     for i in range(N_APPENDS):
-        t = time.perf_counter_ns()
-        con.execute("BEGIN")
-        con.execute("INSERT INTO t VALUES (?, ?, ?)", (i, f"id{i}", '{"raw":"4006381333931"}'))
-        con.execute("COMMIT")
-        times.append((time.perf_counter_ns() - t) / 1e6)
+        _raw_commit(con, i)
     dt = time.perf_counter() - t0
     con.close()
-    times.sort()
-    return {"sqlite_raw_commit_per_s": round(N_APPENDS / dt, 4),
-            "sqlite_raw_p99_ms": round(times[min(len(times) - 1, int(0.99 * len(times)))], 3)}
+    return N_APPENDS / dt
+
+
+def _raw_connection(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    con.execute("PRAGMA busy_timeout=10000")
+    con.execute("CREATE TABLE IF NOT EXISTS bench_raw_commit (seq INTEGER PRIMARY KEY, id TEXT, payload TEXT)")
+    return con
+
+
+def _raw_commit(con: sqlite3.Connection, i: int) -> None:
+    """One durable commit of one scan-sized row: the least a durable scan event can cost."""
+    con.execute("BEGIN")
+    con.execute("INSERT INTO bench_raw_commit VALUES (?, ?, ?)", (i, f"id{i}", '{"raw":"4006381333931"}'))
+    con.execute("COMMIT")
 
 
 # -- scan verification (issue 3) -------------------------------------------------------------------
@@ -89,7 +95,11 @@ def bench_order(n_lines: int = 1000, n_scans: int = 3000):
 
 
 def verdict_p99_ms(workdir: Path) -> dict[str, float]:
-    """p99 of normalise + verify + durable scan-event append (Station.scan) on bench_order()."""
+    """p99/p50 of normalise + verify + durable scan-event append (Station.scan) on bench_order(), and in the
+    same loop, on the same database file (same WAL, same fsyncs), one raw durable commit of a scan-sized row
+    after each scan (`sqlite_raw_p99_ms`/`_p50_ms`, what verdict_p99_ms is held to): the disk's fsync tail,
+    which scatters 2-13 ms on a shared machine, falls on both alike instead of on whichever ran during a
+    noisy minute. Which of the two goes first alternates. Also `verdict_p99_over_raw_p99` (goal <= 2)."""
     from app.config import Settings
     from app.core import open_core
     from app.workflow import Station
@@ -97,20 +107,33 @@ def verdict_p99_ms(workdir: Path) -> dict[str, float]:
     settings = Settings()
     settings.station.data_dir = str(workdir)
     core = open_core(settings)
+    raw_con = _raw_connection(Path(core.store.path))
     pl, scans = bench_order()
     st = Station(core, steps=["pick"])
     st.open_order(pl)
-    for raw in scans[:50]:  # warm-up
+    for i, raw in enumerate(scans[:50]):  # warm-up
         st.scan(raw)
-    times = []
-    for raw in scans:
-        t0 = time.perf_counter_ns()
-        st.scan(raw)
-        times.append((time.perf_counter_ns() - t0) / 1e6)
+        _raw_commit(raw_con, -1 - i)
+    times, raw_times = [], []
+    for i, raw in enumerate(scans):
+        for which in ((0, 1) if i % 2 else (1, 0)):
+            t0 = time.perf_counter_ns()
+            if which == 0:
+                st.scan(raw)
+                times.append((time.perf_counter_ns() - t0) / 1e6)
+            else:
+                _raw_commit(raw_con, i)
+                raw_times.append((time.perf_counter_ns() - t0) / 1e6)
+    raw_con.close()
     core.close()
-    times.sort()
-    p = lambda q: times[min(len(times) - 1, int(q * len(times)))]  # noqa: E731
-    return {"verdict_p99_ms": round(p(0.99), 3), "verdict_p50_ms": round(p(0.50), 3)}
+
+    def p(xs: list[float], q: float) -> float:
+        xs = sorted(xs)
+        return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+    return {"verdict_p99_ms": round(p(times, 0.99), 3), "verdict_p50_ms": round(p(times, 0.50), 3),
+            "sqlite_raw_p99_ms": round(p(raw_times, 0.99), 3), "sqlite_raw_p50_ms": round(p(raw_times, 0.50), 3),
+            "verdict_p99_over_raw_p99": round(p(times, 0.99) / p(raw_times, 0.99), 3)}
 
 
 def order_open_10k_lines_ms(workdir: Path) -> dict[str, float]:
@@ -154,8 +177,9 @@ def order_open_10k_lines_ms(workdir: Path) -> dict[str, float]:
 
 
 FIGURES = {
-    "sqlite_raw_commit_per_s": sqlite_raw_commit_per_s,  # also sqlite_raw_p99_ms
+    "sqlite_raw_commit_per_s": sqlite_raw_commit_per_s,
     "event_append_per_s": event_append_per_s,
-    "verdict_p99_ms": verdict_p99_ms,  # also reports verdict_p50_ms
+    # also verdict_p50_ms, sqlite_raw_p99_ms / _p50_ms (interleaved, same file), verdict_p99_over_raw_p99
+    "verdict_p99_ms": verdict_p99_ms,
     "order_open_10k_lines_ms": order_open_10k_lines_ms,  # also order_load_10k_lines_ms
 }

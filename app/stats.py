@@ -18,9 +18,11 @@ Days and hours are in the warehouse time zone; late-arriving events count at the
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import statistics
 import threading
+import time
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -237,23 +239,51 @@ class Aggregate:
 
     # -- the station's snapshot (kv), so a restart does not fold a million events again ----------
     def to_json(self) -> dict:
-        return {"v": 1, "last_seq": self.last_seq, "last_id": self.last_id,
-                "scans": [[*k, n] for k, n in self.scans.items()],
-                "orders": [[*k, n] for k, n in self.orders.items()],
-                "errors": [[*k, n] for k, n in self.errors.items()],
+        """The snapshot, version 2: the counters as columns of ints (b64) over one table of names, so
+        storing it makes a handful of Python objects instead of one list per counter (tens of thousands:
+        they set off full garbage collections, and json.dumps of them held the GIL ~50 ms on the
+        supervisor screen's worker). Version 1 snapshots are still read."""
+        names: dict[str | None, int] = {}
+
+        def col(counter: Counter, text_at: tuple[int, ...]) -> str:
+            flat = array("q")
+            for k, n in counter.items():
+                for i, v in enumerate(k):
+                    flat.append(names.setdefault(v, len(names)) if i in text_at else v)
+                flat.append(n)
+            return _b64(flat)
+
+        scans = col(self.scans, (0, 1))  # (sid, oid, q) -> n
+        orders = col(self.orders, (0, 1, 3))  # (sid, oid, q, complexity) -> n
+        errors = col(self.errors, (0, 1, 2))  # (error type, sid, oid, q) -> n
+        return {"v": 2, "last_seq": self.last_seq, "last_id": self.last_id, "names": list(names),
+                "scans": scans, "orders": orders, "errors": errors,
                 "starts": [[*k, t] for k, t in self.starts.items()],
                 "pairs": [[step, sid, _b64(a), _b64(b)] for (step, sid), (a, b) in self.pairs.items()]}
 
     @classmethod
     def from_json(cls, d: dict) -> Aggregate:
-        if not isinstance(d, dict) or d.get("v") != 1:
-            raise ValueError("not a version-1 statistics snapshot")
+        if not isinstance(d, dict) or d.get("v") not in (1, 2):
+            raise ValueError("not a version-1 or -2 statistics snapshot")
         g = cls()
         g.last_seq = int(d["last_seq"])
         g.last_id = d.get("last_id")
-        g.scans = Counter({(a, b, c): n for a, b, c, n in d["scans"]})
-        g.orders = Counter({(a, b, c, e): n for a, b, c, e, n in d["orders"]})
-        g.errors = Counter({(a, b, c, e): n for a, b, c, e, n in d["errors"]})
+        if d["v"] == 1:
+            g.scans = Counter({(a, b, c): n for a, b, c, n in d["scans"]})
+            g.orders = Counter({(a, b, c, e): n for a, b, c, e, n in d["orders"]})
+            g.errors = Counter({(a, b, c, e): n for a, b, c, e, n in d["errors"]})
+        else:
+            names = d["names"]
+
+            def rows(s: str, width: int, text_at: tuple[int, ...]):
+                flat = _unb64(s)
+                for j in range(0, len(flat), width + 1):
+                    yield tuple(names[flat[j + i]] if i in text_at else flat[j + i] for i in range(width)), \
+                        flat[j + width]
+
+            g.scans = Counter(dict(rows(d["scans"], 3, (0, 1))))
+            g.orders = Counter(dict(rows(d["orders"], 4, (0, 1, 3))))
+            g.errors = Counter(dict(rows(d["errors"], 4, (0, 1, 2))))
         g.starts = {(a, b, c): t for a, b, c, t in d["starts"]}
         g.pairs = {(step, sid): (_unb64(a), _unb64(b)) for step, sid, a, b in d["pairs"]}
         return g
@@ -295,13 +325,22 @@ _SQL_GOOD = (
 
 
 def load_rows(store, start: int, end: int) -> list[tuple]:
-    """Rows for compute(), in time order (seq breaks ties so a step's start sorts before its end)."""
+    """Rows for compute(), in append order (seq; a wall clock set back never puts a step's end before its
+    start): the good scans' counts first (their seq is 0), then every other event ordered by SQLite. The
+    sort runs inside SQLite, which lets go of the GIL while it works; a Python sort of a million rows held
+    it for tens of milliseconds, a stall of the GUI thread while the supervisor screen refreshed."""
     with store.read() as conn:
         raw = conn.connection.dbapi_connection  # plain tuples: ~2x faster than Row objects at 1M events
-        rows = raw.execute(_SQL_ROWS, (start, end)).fetchall()
-        rows += raw.execute(_SQL_GOOD, (start, end)).fetchall()
-    rows.sort(key=lambda r: r[8])  # append order: a wall clock set back never puts a step's end before its start
+        rows = raw.execute(_SQL_GOOD, (start, end)).fetchall()
+        rows += raw.execute(_SQL_ROWS + " ORDER BY seq", (start, end)).fetchall()
     return rows
+
+
+def release_in_slices(items: list, size: int = 20_000) -> None:
+    """Free a big list a slice at a time: freeing a million rows at once holds the GIL for ~100 ms, a stall
+    the GUI thread would feel; between slices it gets its turn."""
+    while items:
+        del items[-size:]
 
 
 def figures_from_store(store, *, tz: str, start: int, end: int, sla: SlaSettings,
@@ -314,8 +353,10 @@ def figures_from_store(store, *, tz: str, start: int, end: int, sla: SlaSettings
         with _AGG_LOCK:
             g = station_aggregate(store)
             return g.figures(tz=tz, start=start, end=end, sla=sla, station=station, window=True)
-    return compute(load_rows(store, start, end), tz=tz, start=start, end=end, sla=sla,
-                   station=station, operator=operator)
+    rows = load_rows(store, start, end)
+    f = compute(rows, tz=tz, start=start, end=end, sla=sla, station=station, operator=operator)
+    release_in_slices(rows)
+    return f
 
 
 KV_SNAPSHOT = "stats.aggregate"
@@ -358,21 +399,47 @@ def station_aggregate(store) -> Aggregate:
             last = raw.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
             while g.last_seq < last:
                 upto = min(last, g.last_seq + FOLD_CHUNK)
-                rows = raw.execute(_SQL_FOLD_ROWS, (g.last_seq, upto)).fetchall()
-                rows += raw.execute(_SQL_FOLD_GOOD, (g.last_seq, upto)).fetchall()
-                rows.sort(key=lambda r: r[8])  # append order (a clock set back never ends a step before it began)
+                # append order (a clock set back never ends a step before it began): good-scan counts (seq 0)
+                # first, the rest along the primary key (no sort, in Python or in SQLite)
+                rows = raw.execute(_SQL_FOLD_GOOD, (g.last_seq, upto)).fetchall()
+                rows += raw.execute(_SQL_FOLD_ROWS + " ORDER BY seq", (g.last_seq, upto)).fetchall()
                 g.fold(rows)
-                del rows
+                release_in_slices(rows)
                 g.last_seq = upto
                 g.last_id = _id_at(raw, upto)
         if g.last_seq - saved >= SNAPSHOT_AFTER:
             try:
-                store.set_kv(KV_SNAPSHOT, g.to_json())
+                _store_snapshot(store, g)
                 saved = g.last_seq
             except Exception:  # a snapshot is an optimisation: never fail the figures for it
                 log.exception("statistics snapshot not stored")
         _AGGS[key] = (g, saved)
         return g
+
+
+def snapshot_text(d: dict) -> str:
+    """The JSON text of a snapshot (`Aggregate.to_json()`) with its base64 columns spliced in as they are
+    (base64 needs no escaping): json.dumps escaping megabytes of them held the GIL ~75 ms at 1M events."""
+    cols = ("scans", "orders", "errors")
+    rest = {k: v for k, v in d.items() if k not in cols and k != "pairs"}
+    parts = [json.dumps(rest)[:-1]]
+    for k in cols:
+        parts += [f', "{k}": "', d[k], '"']
+    parts.append(', "pairs": [')
+    parts.append(", ".join(f'[{json.dumps(step)}, {json.dumps(sid)}, "{a}", "{b}"]' for step, sid, a, b in d["pairs"]))
+    parts.append("]}")
+    return "".join(parts)
+
+
+_SQL_PUT_SNAPSHOT = ("INSERT INTO kv (key, value, updated_at_ms) VALUES (?, ?, ?) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at_ms = excluded.updated_at_ms")
+
+
+def _store_snapshot(store, g: Aggregate) -> None:
+    """The snapshot into kv as `Store.set_kv` stores a value (JSON text; `get_kv` reads it)."""
+    text = snapshot_text(g.to_json())
+    with store.write() as c:
+        c.connection.dbapi_connection.execute(_SQL_PUT_SNAPSHOT, (KV_SNAPSHOT, text, time.time_ns() // 1_000_000))
 
 
 def _same_log(raw, g: Aggregate) -> bool:

@@ -109,8 +109,10 @@ class StationController:
         self.pending_badge: str | None = None
         self.last_order_id: str | None = None  # for a reprint after the order left the screen
         self._listeners: list[Callable[[Change], None]] = []
-        self._finished: set[str] = {e.order_id for e in self.core.events.events(types=[EventType.ORDER_COMPLETED])
-                                    if e.order_id}
+        # the ids alone: whole events of a warehouse log's 100,000 completed orders took 2 s of every start-up
+        with self.core.store.read() as c:
+            self._finished: set[str] = {r[0] for r in c.connection.dbapi_connection.execute(
+                "SELECT order_id FROM events WHERE type = ? AND order_id IS NOT NULL", (EventType.ORDER_COMPLETED,))}
         self._opening: str | None = None
         self._jobs: dict[str, tuple[str, str | None]] = {}  # order -> (label job, slip job)
         self._printing: str | None = None  # order whose paperwork is being checked/submitted

@@ -234,6 +234,7 @@ def test_hostile_requests_never_get_a_5xx(oms):
         "Infinity in payload": '{"sent_at_ms": 1, "events": [' + ev.replace('"i": 1', '"w": Infinity') + "]}",
         "-Infinity": '{"sent_at_ms": 1, "clock_offset_ms": -Infinity, "events": []}',
         "1e400": '{"sent_at_ms": 1, "events": [' + ev.replace('"i": 1', '"w": 1e400') + "]}",
+        "long mantissa, 2-digit exponent": '{"sent_at_ms": 1, "events": [' + ev.replace('"i": 1', '"w": 1' + "0" * 250 + '.5e60') + "]}",
         "huge int": '{"sent_at_ms": 1' + "0" * 40 + ', "events": []}',
         "huge seq": '{"sent_at_ms": 1, "events": [' + ev.replace('"seq": 1', '"seq": ' + "9" * 30) + "]}",
         "4301-digit int": '{"sent_at_ms": ' + "9" * 4301 + ', "events": []}',

@@ -121,15 +121,15 @@ def test_figures_are_computed_off_the_gui_thread_shown_as_updating_and_stale_res
     w = _screen(qtbot, core)
     gui = threading.get_ident()
     threads, gate = [], threading.Event()
-    real = sup.load_rows
+    real = sup.figures_from_store
 
-    def slow(store, a, b):
+    def slow(store, **kw):
         threads.append(threading.get_ident())
         if len(threads) == 1:
             gate.wait(10)  # the first refresh is still computing when the second one is asked for
-        return real(store, a, b)
+        return real(store, **kw)
 
-    sup.load_rows = slow
+    sup.figures_from_store = slow
     try:
         w.refresh()  # 16 Nov: one error
         assert w.updating and "updating" in w.summary.text()
@@ -143,7 +143,7 @@ def test_figures_are_computed_off_the_gui_thread_shown_as_updating_and_stale_res
         qtbot.wait(50)
         assert w.figures.scans == 0 and w.errors_model.rowCount() == 0
     finally:
-        sup.load_rows = real
+        sup.figures_from_store = real
     assert threads and gui not in threads
 
 

@@ -30,6 +30,13 @@ orders = Table(
     Index("ix_orders_updated", "updated_ms", "id"),
 )
 
+# The demo rule "cancelled this long after its claim" is checked before every pick-list read: a small partial
+# index on the moment an order falls due (only orders with the demo column set are in it), so the check is a
+# seek, not a scan of every order.
+Index("ix_orders_cancel_due", orders.c.claimed_at_ms + orders.c.cancel_after_claim_ms,
+      sqlite_where=orders.c.cancel_after_claim_ms.is_not(None),
+      postgresql_where=orders.c.cancel_after_claim_ms.is_not(None))
+
 events = Table(
     "events", metadata,
     # event ids are unique per station: station B cannot squat station A's ids

@@ -21,7 +21,7 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPen, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -39,7 +40,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from app import schema
-from app.stats import STEPS, Figures, StepFigure, compute, day_bounds_ms, load_rows
+from app.stats import STEPS, Figures, StepFigure, day_bounds_ms, figures_from_store
 from app.verdicts import ERROR_KINDS
 from ui.table_model import RowsModel
 from ui.translations import _
@@ -93,13 +94,6 @@ def latest_errors(store, tz: str, start: int, end: int, station=None, operator=N
             local = datetime.fromtimestamp(ts / 1000, z).strftime("%m-%d %H:%M:%S")
             out.append((local, st, op or "-", order or "-", kind, scanned, expected))
     return out
-
-
-def release_in_slices(items: list, size: int = 20_000) -> None:
-    """Free a big list a slice at a time: freeing a million rows at once holds the GIL for ~100 ms, a stall the
-    GUI thread would feel; between slices it gets its turn."""
-    while items:
-        del items[-size:]
 
 
 def figures_from_dict(d: dict) -> Figures:
@@ -166,8 +160,9 @@ class SupervisorScreen(QWidget):
         self.errors_model = LatestErrorsModel(self)
         table = QTableView()
         table.setModel(self.errors_model)
-        # columns as wide as their contents (never "…"), the last one takes the rest; a narrow screen scrolls
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # columns as wide as their contents (never "…", see _fit_columns), the last one takes the rest; a narrow
+        # screen scrolls
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         table.horizontalHeader().setStretchLastSection(True)
         self.errors_view = table
         grid = QGridLayout()
@@ -231,9 +226,8 @@ class SupervisorScreen(QWidget):
                     result = exc
                 if isinstance(result, dict):
                     return "remote", figures_from_dict(result), rows
-            events = load_rows(store, a, b)
-            f = compute(events, tz=tz, start=a, end=b, sla=sla, station=st, operator=op)
-            release_in_slices(events)
+            # the station's aggregate, extended by the events since the last refresh (app.stats)
+            f = figures_from_store(store, tz=tz, start=a, end=b, sla=sla, station=st, operator=op)
             return ("fallback" if remote is not None else "local"), f, rows
 
         self.tasks.run(work, lambda res: self._figures_done(gen, res))
@@ -241,14 +235,15 @@ class SupervisorScreen(QWidget):
     def _figures_done(self, gen: int, result) -> None:
         if gen != self._generation:
             return  # overtaken by a newer refresh: stale
-        self.updating = False
+        self.updating = not isinstance(result, Exception)  # until the charts are shown (_show_charts)
         if isinstance(result, Exception):
             self.summary.setText("")
             self.message.setText(_("The figures could not be computed: {error}", error=str(result)))
             return
         source, figures, rows = result
         self.errors_model.set_rows([r[:4] + (self.error_name(r[4]),) + r[5:] for r in rows])
-        self.show_figures(figures)
+        self._fit_columns()
+        QTimer.singleShot(0, lambda: self._show_charts(gen, figures))
         if source == "remote":
             self.message.setText(_("All stations, from the OMS. The latest-errors table shows this station "
                                          "only."))
@@ -257,6 +252,25 @@ class SupervisorScreen(QWidget):
             self.message.setText(_("OMS unreachable — showing this station only."))
         else:
             self.message.setText(_("This station's own log (works offline)."))
+
+    def _show_charts(self, gen: int, figures: Figures) -> None:
+        """The charts a turn of the event loop after the table: the table's first paint and the charts' build
+        and paint together kept the GUI thread ~70 ms; apart, each is a short stall."""
+        if gen != self._generation:
+            return  # a newer refresh was asked meanwhile
+        self.show_figures(figures)
+        self.updating = False
+
+    def _fit_columns(self) -> None:
+        """Each latest-errors column as wide as its widest text over all rows, measured with the font's
+        metrics (a few ms). The header's ResizeToContents asked the model for every cell's size hint through
+        Python: ~100 ms of GUI thread for 200 rows at the first paint after a refresh."""
+        view, head = self.errors_view, self.errors_view.horizontalHeader()
+        fm = view.fontMetrics()
+        pad = 2 * (view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1) + 2
+        for c in range(self.errors_model.columnCount()):
+            text = max((fm.horizontalAdvance(str(r[c])) for r in self.errors_model.rows), default=0)
+            head.resizeSection(c, max(head.sectionSizeHint(c), text + pad))
 
     def error_name(self, key: str) -> str:
         """An error type (stats key or verdict kind) in the operator's language."""

@@ -1,0 +1,66 @@
+"""The statistics snapshot (kv `stats.aggregate`) round-trips exactly, is stored as a handful of objects
+(columns of ints), and a version-1 snapshot written by an older station is still read; the rows for the
+figures come back from SQLite already in append order (no sort in Python, which held the GIL)."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime
+
+from app import stats
+from app.stats import Aggregate, load_rows, station_aggregate
+from test_stats_aggregate import _shift
+
+
+def _aggregate(store) -> Aggregate:
+    t0 = int(datetime(2026, 11, 16, 13, 0, tzinfo=UTC).timestamp() * 1000)
+    _shift(store, "ST-1", random.Random(3), t0, 40)
+    return station_aggregate(store)
+
+
+def _state(g: Aggregate):
+    return (g.last_seq, g.last_id, dict(g.scans), dict(g.orders), dict(g.errors),
+            {k: tuple(v) if isinstance(v, list | tuple) else v for k, v in g.starts.items()},
+            {k: (list(a), list(b)) for k, (a, b) in g.pairs.items()})
+
+
+def test_snapshot_round_trips_and_is_a_few_objects(store):
+    g = _aggregate(store)
+    assert g.errors and g.scans and g.orders and g.pairs
+    d = json.loads(json.dumps(g.to_json()))  # as stored in kv
+    assert d["v"] == 2 and all(isinstance(d[k], str) for k in ("scans", "orders", "errors"))
+    assert _state(Aggregate.from_json(d)) == _state(g)
+
+
+def test_a_version_1_snapshot_is_still_read(store):
+    g = _aggregate(store)
+    v1 = {"v": 1, "last_seq": g.last_seq, "last_id": g.last_id,
+          "scans": [[*k, n] for k, n in g.scans.items()], "orders": [[*k, n] for k, n in g.orders.items()],
+          "errors": [[*k, n] for k, n in g.errors.items()], "starts": [[*k, t] for k, t in g.starts.items()],
+          "pairs": [[step, sid, stats._b64(a), stats._b64(b)] for (step, sid), (a, b) in g.pairs.items()]}
+    assert _state(Aggregate.from_json(json.loads(json.dumps(v1)))) == _state(g)
+
+
+def test_rows_come_in_append_order_good_scan_counts_first(store):
+    _aggregate(store)
+    rows = load_rows(store, 0, 2**62)
+    seqs = [r[8] for r in rows]
+    good = [s for s in seqs if s == 0]
+    assert good and seqs[:len(good)] == good  # the grouped good scans (seq 0) first
+    assert seqs[len(good):] == sorted(seqs[len(good):]) and len(set(seqs[len(good):])) == len(seqs) - len(good)
+    with store.read() as c:
+        raw = c.connection.dbapi_connection
+        plan = " ".join(r[3] for r in raw.execute("EXPLAIN QUERY PLAN " + stats._SQL_FOLD_ROWS + " ORDER BY seq",
+                                                  (0, 10)))
+    assert "INTEGER PRIMARY KEY" in plan and "TEMP B-TREE" not in plan  # the fold reads along the key
+
+
+def test_the_stored_snapshot_is_what_get_kv_reads(store, monkeypatch):
+    monkeypatch.setattr(stats, "SNAPSHOT_AFTER", 10)
+    stats._AGGS.clear()
+    g = _aggregate(store)
+    d = store.get_kv(stats.KV_SNAPSHOT)
+    assert d is not None and d["v"] == 2 and d["last_seq"] == g.last_seq
+    assert _state(Aggregate.from_json(d)) == _state(g)
+    assert json.loads(stats.snapshot_text(g.to_json())) == json.loads(json.dumps(g.to_json()))
