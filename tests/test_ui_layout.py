@@ -135,6 +135,20 @@ def headers_readable(win) -> list[str]:
     return bad
 
 
+def cells_readable(win) -> list[str]:
+    """Every cell of the lines table but the item name (elided in the middle on purpose) is shown whole: counts
+    as they grow ("10 / 10"), notes as they appear ("SHORT"). Widths are set once per order, never per scan."""
+    t = win.work.table
+    h, fm, m = t.horizontalHeader(), t.fontMetrics(), t.model()
+    bad = []
+    for r in range(m.rowCount()):
+        for c in range(m.columnCount()):
+            text = m.data(m.index(r, c))
+            if c != t.ITEM and text and h.sectionSize(c) < fm.horizontalAdvance(str(text)) + 8:
+                bad.append(f"{text!r}: {h.sectionSize(c)} px for {fm.horizontalAdvance(str(text))} px")
+    return bad
+
+
 def labels_unclipped(win) -> list[str]:
     """Every visible text label of the work screen shows its whole text: a fixed-height box sets it small enough
     to fit, a wrapping label has the height its lines need, any other label the width and height of its text."""
@@ -187,6 +201,7 @@ def test_the_work_screen_fits_through_a_whole_order_with_errors_and_prompts(qtbo
     assert win.camera_view is not None and win.camera_view.isVisible()  # the demo's camera preview
     fits(win, size, "order open")
     assert not headers_readable(win), headers_readable(win)
+    assert not cells_readable(win), cells_readable(win)
     line = s.current_line()
     if line.bin_barcode:
         burst(win, line.bin_barcode)
@@ -206,6 +221,7 @@ def test_the_work_screen_fits_through_a_whole_order_with_errors_and_prompts(qtbo
     weigh(qtbot, win, svc, (s.expected_weight[0] or 500) * 3)  # far off: the ✗ and the expected range
     qtbot.waitUntil(lambda: "✗" in win.work.weight_label.text(), timeout=3000)
     fits(win, size, "weigh, weight off")
+    assert not cells_readable(win), cells_readable(win)  # every count at its full width, no column resized
     win.controller.key("F12")  # reprint before any label: answered plainly
     fits(win, size, "reprint answer")
     assert win.controller.prompt is None and win.stack.currentWidget() is win.work
