@@ -89,6 +89,19 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.login)
         self.login.reset()
 
+    def warm_up(self) -> None:
+        """Once the login screen shows: what start-up left for later, on a worker thread, so that no first use
+        (the queue, the first sync, the supervisor screen) freezes a screen."""
+        controller, sync = self.controller, self.services.sync
+
+        def job() -> None:
+            controller.warm_up()  # the completed orders' ids
+            if sync is not None and hasattr(sync, "warm_up"):
+                sync.warm_up()
+            import ui.screens.supervisor  # noqa: F401  (QtCharts: imported, no widget made off the GUI thread)
+
+        self.tasks.run(job)
+
     # -- screens --------------------------------------------------------------------------------
     def _on_changes(self, changes: Change) -> None:
         c = self.controller
