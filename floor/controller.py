@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.actions import CARTONS, REPRINT_REASONS, parse_action
+from app.barcodes import load_parsers
 from app.events import EventType
 from app.i18n import Joined, Msg
 from app.operators import Operator
@@ -137,8 +138,9 @@ class StationController:
         return ids
 
     def warm_up(self) -> None:
-        """What start-up leaves for later, done now (any thread): the completed orders' ids."""
+        """What start-up leaves for later, done now (any thread): the completed orders' ids, the GS1 parser."""
         self._finished  # noqa: B018
+        load_parsers()
 
     # == reading state ===================================================================================
     @property
