@@ -8,7 +8,7 @@ import sys
 
 from tests.conftest import ROOT
 
-DEFERRED = ("alembic", "requests", "pydantic", "sync.contract", "numpy", "biip", "ui.screens.supervisor")
+DEFERRED = ("alembic", "requests", "pydantic", "sync.contract", "numpy", "biip", "PySide6.QtMultimedia", "ui.screens.supervisor")
 
 _STATION = """
 import os, sys
@@ -24,9 +24,11 @@ place_window(win, kiosk=False)
 app.processEvents()
 deferred = {DEFERRED!r}
 loaded = lambda: sorted(d for d in deferred if d in sys.modules)
-print("shown", loaded(), win.controller._finished_ids is None)
+print("shown", loaded(), win.controller._finished_ids is None, win.sounds._effects is None)
 win.warm_up()
 assert win.tasks.wait(60000)
+app.processEvents()  # the warm-up's callback on the GUI thread: the sound effects made
+print("sounds", win.sounds._effects is not None)
 print("warm", loaded(), sorted(win.controller._finished_ids))
 win._allow_close = True
 win.close()
@@ -49,8 +51,9 @@ def test_login_window_shows_before_the_heavy_parts_load_and_the_warm_up_loads_th
     r = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
                        timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
-    lines = {ln.split(" ", 1)[0]: ln for ln in r.stdout.splitlines() if ln.startswith(("shown", "warm"))}
-    assert lines["shown"] == "shown [] True", r.stdout  # nothing deferred was loaded, no order ids read
+    lines = {ln.split(" ", 1)[0]: ln for ln in r.stdout.splitlines() if ln.startswith(("shown", "warm", "sounds"))}
+    assert lines["sounds"] == "sounds True", r.stdout
+    assert lines["shown"] == "shown [] True True", r.stdout  # nothing deferred was loaded, no order ids read
     warm = lines["warm"]
     for name in DEFERRED:
         if name in ("alembic", "numpy"):  # never needed: a database at head; no camera, the tones rendered

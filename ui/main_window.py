@@ -32,7 +32,7 @@ class MainWindow(QMainWindow):
         self.station = services.station
         self.setWindowTitle(f"packstation — {services.settings.station.name}")
         self.tasks = TaskRunner(self)
-        self.sounds = Sounds(self)
+        self.sounds = Sounds(self, load=False)  # loaded by warm_up() once the window shows
         self.bridge = DeviceBridge(self)
         self.controller = StationController(services.station, sync=services.sync, spool=services.spool,
                                             run_io=self.tasks.run, language=language)
@@ -98,9 +98,11 @@ class MainWindow(QMainWindow):
             controller.warm_up()  # the completed orders' ids
             if sync is not None and hasattr(sync, "warm_up"):
                 sync.warm_up()
+            import PySide6.QtMultimedia  # noqa: F401  (the sounds' library; the effects are made on the GUI thread)
+
             import ui.screens.supervisor  # noqa: F401  (QtCharts: imported, no widget made off the GUI thread)
 
-        self.tasks.run(job)
+        self.tasks.run(job, lambda _result: self.sounds.load())
 
     # -- screens --------------------------------------------------------------------------------
     def _on_changes(self, changes: Change) -> None:

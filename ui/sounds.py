@@ -102,24 +102,37 @@ def audio_outputs() -> list[str]:
 
 
 class Sounds:
-    def __init__(self, parent=None) -> None:
+    """`load=False`: the sound effects are made by `load()` (GUI thread), e.g. once the window shows -- Qt's
+    multimedia stack took 50 ms of start-up -- or by the first `play()` at the latest."""
+
+    def __init__(self, parent=None, *, load: bool = True) -> None:
+        self._parent = parent
+        self._effects: dict | None = None
+        # what was asked to play lately (the screen shows the same verdict); bounded: one entry per scan
+        self.played: deque[str] = deque(maxlen=100)
+        if load:
+            self.load()
+
+    def load(self) -> None:
+        if self._effects is not None:
+            return
         self._effects = {}
         try:
             from PySide6.QtCore import QUrl
             from PySide6.QtMultimedia import QSoundEffect
 
             for name, path in ensure_sounds().items():
-                eff = QSoundEffect(parent)
+                eff = QSoundEffect(self._parent)
                 eff.setSource(QUrl.fromLocalFile(str(path)))
                 eff.setVolume(1.0)
                 self._effects[name] = eff
         except Exception as exc:  # no audio stack: the screen still says it loudly
             log.warning("sounds unavailable: %s", exc)
-        # what was asked to play lately (the screen shows the same verdict); bounded: one entry per scan
-        self.played: deque[str] = deque(maxlen=100)
 
     def play(self, name: str) -> None:
         self.played.append(name)
+        if self._effects is None:
+            self.load()
         eff = self._effects.get(name)
         if eff is not None:
             eff.play()
