@@ -13,11 +13,8 @@ decremented to zero, so a miscount cannot abort the process there and the check 
 from __future__ import annotations
 
 import ctypes
-import gc
-import logging
 import sys
 
-log = logging.getLogger(__name__)
 PROBE_CALLS = 64
 
 
@@ -35,24 +32,14 @@ def refcount_drift() -> tuple[int, int]:
         fired = Signal(bool)
 
     probe = _Probe()
-    probe.setObjectName("probe")  # first calls outside the count: whatever they set up once is not a drift
-    probe.fired.emit(True)
-    # No garbage collection inside the probe: a collection that frees objects holding None or True lowers the
-    # count as a miscount would (a sound binding was refused once in a while under load, exit 3 at start-up).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        before = sys.getrefcount(None)
-        for _ in range(PROBE_CALLS):
-            probe.setObjectName("probe")  # a void method: returns None through the binding
-        none_drift = sys.getrefcount(None) - before
-        before = sys.getrefcount(True)
-        for _ in range(PROBE_CALLS):
-            probe.fired.emit(True)  # emit() returns True through the binding
-        true_drift = sys.getrefcount(True) - before
-    finally:
-        if collecting:
-            gc.enable()
+    before = sys.getrefcount(None)
+    for _ in range(PROBE_CALLS):
+        probe.setObjectName("probe")  # a void method: returns None through the binding
+    none_drift = sys.getrefcount(None) - before
+    before = sys.getrefcount(True)
+    for _ in range(PROBE_CALLS):
+        probe.fired.emit(True)  # emit() returns True through the binding
+    true_drift = sys.getrefcount(True) - before
     # Give back what a broken binding took (a reference nobody owns, as the binding took one nobody gave),
     # so the probe itself never brings the process closer to an abort, not even at interpreter exit.
     for obj, drift in ((None, none_drift), (True, true_drift)):
@@ -72,12 +59,6 @@ def check_binding() -> None:
     if immortal_singletons():
         return
     none_drift, true_drift = refcount_drift()
-    if none_drift < 0 or true_drift < 0:
-        # once more before refusing: a broken binding miscounts on every call, while a reference to None freed
-        # elsewhere during the probe (seen as None -1 about once in 20 starts under load) does not come back
-        log.info("binding probe: None %+d, True %+d over %d calls; probing again", none_drift, true_drift,
-                    PROBE_CALLS)
-        none_drift, true_drift = refcount_drift()
     if none_drift < 0 or true_drift < 0:
         import PySide6
 
