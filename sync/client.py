@@ -13,14 +13,27 @@ import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import requests
 
 from app.operators import hash_is_acceptable
 from app.picklist import PickList, PickListError
-from sync import contract as c
+
+if TYPE_CHECKING:
+    import requests
+
+
+class _Contract:
+    """sync.contract on first use: `requests` and the contract's pydantic models took 0.2 s of every start-up,
+    before the login screen, that never talks to the OMS (the window warms them up on a worker once shown)."""
+
+    def __getattr__(self, name: str) -> Any:
+        from sync import contract
+
+        return getattr(contract, name)
+
+
+c = _Contract()
 
 log = logging.getLogger(__name__)
 
@@ -152,12 +165,10 @@ class OmsClient:
         self.backoff_base_s = backoff_base_s
         self.backoff_cap_s = backoff_cap_s
         self._rnd = random.Random(seed)
-        self.s = requests.Session()
-        self.s.verify = ca_bundle if ca_bundle else True  # verification is never switched off
-        self.s.headers["User-Agent"] = "packstation-sync/1"
-        self.s.headers["Accept"] = "application/json"
-        if token:
-            self.s.headers["Authorization"] = f"Bearer {token}"
+        self._verify: str | bool = ca_bundle if ca_bundle else True  # verification is never switched off
+        self._token = token
+        self._session: requests.Session | None = None  # made on first use (importing requests costs 70 ms)
+        self._session_lock = threading.Lock()
         self.counters = Counters()
         self.last_rtt_ms: float | None = None
 
@@ -170,12 +181,37 @@ class OmsClient:
     def __repr__(self) -> str:  # never the token
         return f"OmsClient({self.base!r})"
 
+    @property
+    def s(self) -> requests.Session:
+        """The HTTP session (keep-alive, TLS verification, bearer token), made on first use."""
+        if self._session is None:
+            with self._session_lock:
+                if self._session is None:
+                    import requests
+
+                    s = requests.Session()
+                    s.verify = self._verify
+                    s.headers["User-Agent"] = "packstation-sync/1"
+                    s.headers["Accept"] = "application/json"
+                    if self._token:
+                        s.headers["Authorization"] = f"Bearer {self._token}"
+                    self._session = s
+        return self._session
+
+    def warm_up(self) -> None:
+        """Load now (any thread) what the first request would: the session and the contract's models."""
+        self.s  # noqa: B018
+        c.ContractError  # noqa: B018
+
     def close(self) -> None:
-        self.s.close()
+        if self._session is not None:
+            self._session.close()
 
     # -- transport ---------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, retries: int | None = None, timeout=None,
                 expect=(200,), **kw) -> requests.Response:
+        import requests
+
         retries = self.max_retries if retries is None else retries
         url = self.base + path
         last: str = ""

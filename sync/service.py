@@ -171,6 +171,11 @@ class SyncService:
             self._send_pool = None
         self.client.close()
 
+    def warm_up(self) -> None:
+        """Load what the first exchange with the OMS needs (HTTP session, contract models), e.g. on a worker
+        thread once the login screen shows, so the first sync does not pay for it."""
+        self.client.warm_up()
+
     def sync_now(self) -> None:
         self._wake_out.set()
         self._wake_pull.set()

@@ -8,14 +8,17 @@ slow repaint never queues up stale frames and no frame object crosses threads in
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ui.tasks import MainThreadQueue
 from ui.translations import _
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class CameraView(QWidget):
@@ -58,6 +61,8 @@ class CameraView(QWidget):
             self.show_frame(*item)
 
     def show_frame(self, frame: np.ndarray, outlines) -> None:
+        import numpy as np  # loaded by the camera stack already; not by a station start-up without a camera
+
         frame = np.ascontiguousarray(frame)
         h, w = frame.shape[:2]
         fmt = QImage.Format.Format_RGB888 if frame.ndim == 3 else QImage.Format.Format_Grayscale8

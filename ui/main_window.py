@@ -32,7 +32,7 @@ class MainWindow(QMainWindow):
         self.station = services.station
         self.setWindowTitle(f"packstation — {services.settings.station.name}")
         self.tasks = TaskRunner(self)
-        self.sounds = Sounds(self)
+        self.sounds = Sounds(self, load=False)  # loaded by warm_up() once the window shows
         self.bridge = DeviceBridge(self)
         self.controller = StationController(services.station, sync=services.sync, spool=services.spool,
                                             run_io=self.tasks.run, language=language)
@@ -88,6 +88,21 @@ class MainWindow(QMainWindow):
         self._shown = Screen.LOGIN
         self.stack.setCurrentWidget(self.login)
         self.login.reset()
+
+    def warm_up(self) -> None:
+        """Once the login screen shows: what start-up left for later, on a worker thread, so that no first use
+        (the queue, the first sync, the supervisor screen) freezes a screen."""
+        controller, sync = self.controller, self.services.sync
+
+        def job() -> None:
+            controller.warm_up()  # the completed orders' ids
+            if sync is not None and hasattr(sync, "warm_up"):
+                sync.warm_up()
+            import PySide6.QtMultimedia  # noqa: F401  (the sounds' library; the effects are made on the GUI thread)
+
+            import ui.screens.supervisor  # noqa: F401  (QtCharts: imported, no widget made off the GUI thread)
+
+        self.tasks.run(job, lambda _result: self.sounds.load())
 
     # -- screens --------------------------------------------------------------------------------
     def _on_changes(self, changes: Change) -> None:

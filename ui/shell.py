@@ -55,8 +55,9 @@ def make_app(language: str):
     return app
 
 
-def build_window(settings: Settings, *, demo: bool = False):
-    """Services + main window + wedge filter, started. Returns (app, window, services)."""
+def build_window(settings: Settings, *, demo: bool = False, start: bool = True):
+    """Services + main window + wedge filter, started (`start=False`: the caller starts them, e.g. once the
+    window shows). Returns (app, window, services)."""
     app = make_app(settings.station.language)
     from ui.main_window import MainWindow
     from ui.services import build_services
@@ -69,7 +70,8 @@ def build_window(settings: Settings, *, demo: bool = False):
     wedge.scanned.connect(win.bridge.scan)
     wedge.suspicious.connect(lambda m: win.work.panel.show_message(m, error=True))
     win.wedge = wedge
-    services.start(win.bridge)
+    if start:
+        services.start(win.bridge)
     install_exception_handler(win)
     return app, win, services
 
@@ -96,13 +98,16 @@ def place_window(win, *, kiosk: bool, screen=None) -> None:
 def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: bool = False,
                 demo: bool = False) -> int:
     setup_logging(settings.data_dir / "logs", verbose)
-    app, win, services = build_window(settings, demo=demo)
+    app, win, services = build_window(settings, demo=demo, start=False)
     place_window(win, kiosk=settings.station.kiosk)
+    app.processEvents()  # the login screen painted first; then the workers start and the rest warms up
+    if exit_when_shown:
+        print("shown", flush=True)
+    services.start(win.bridge)
+    win.warm_up()
     if exit_when_shown:
         from PySide6.QtCore import QTimer
 
-        app.processEvents()
-        print("shown", flush=True)
         win._allow_close = True
         QTimer.singleShot(0, win.close)
     rc = app.exec()

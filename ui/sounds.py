@@ -13,8 +13,10 @@ import logging
 import wave
 from collections import deque
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 SOUND_DIR = Path(__file__).resolve().parent.parent / "resources" / "sounds"
@@ -23,6 +25,8 @@ RATE = 48000  # stereo 16-bit at 48 kHz: a format every output device takes (QSo
 
 def _envelope(n: int, fade: int) -> np.ndarray:
     """Soft 5 ms edges: no click at the start or end of a tone."""
+    import numpy as np  # only to render the tones: the station starts without it (files exist)
+
     env = np.ones(n)
     ramp = np.linspace(0.0, 1.0, min(fade, n // 2))
     env[: len(ramp)] = ramp
@@ -31,6 +35,8 @@ def _envelope(n: int, fade: int) -> np.ndarray:
 
 
 def _tone(freq: float, secs: float, harmonics: tuple[float, ...] = (1.0,)) -> np.ndarray:
+    import numpy as np
+
     t = np.arange(int(RATE * secs)) / RATE
     wave_ = sum(a * np.sin(2 * np.pi * freq * (2 * k + 1) * t) for k, a in enumerate(harmonics))
     return wave_ * _envelope(len(t), int(RATE * 0.005))
@@ -38,6 +44,8 @@ def _tone(freq: float, secs: float, harmonics: tuple[float, ...] = (1.0,)) -> np
 
 def render(name: str) -> np.ndarray:
     """The sound as float samples in [-1, 1] at RATE (deterministic)."""
+    import numpy as np
+
     if name == "good":
         parts = [_tone(1320, 0.07, (1.0, 0.15)), _tone(1760, 0.11, (1.0, 0.15))]
     elif name == "error":
@@ -51,6 +59,8 @@ def render(name: str) -> np.ndarray:
 
 
 def write_wav(path: Path, samples: np.ndarray) -> None:
+    import numpy as np
+
     mono = (np.clip(samples, -1, 1) * 32767).astype("<i2")
     pcm = np.repeat(mono, 2)  # left = right
     with wave.open(str(path), "wb") as w:
@@ -61,6 +71,8 @@ def write_wav(path: Path, samples: np.ndarray) -> None:
 
 
 def read_wav(path: Path) -> tuple[int, np.ndarray]:
+    import numpy as np
+
     with wave.open(str(path), "rb") as w:
         rate = w.getframerate()
         data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(float) / 32768
@@ -90,24 +102,37 @@ def audio_outputs() -> list[str]:
 
 
 class Sounds:
-    def __init__(self, parent=None) -> None:
+    """`load=False`: the sound effects are made by `load()` (GUI thread), e.g. once the window shows -- Qt's
+    multimedia stack took 50 ms of start-up -- or by the first `play()` at the latest."""
+
+    def __init__(self, parent=None, *, load: bool = True) -> None:
+        self._parent = parent
+        self._effects: dict | None = None
+        # what was asked to play lately (the screen shows the same verdict); bounded: one entry per scan
+        self.played: deque[str] = deque(maxlen=100)
+        if load:
+            self.load()
+
+    def load(self) -> None:
+        if self._effects is not None:
+            return
         self._effects = {}
         try:
             from PySide6.QtCore import QUrl
             from PySide6.QtMultimedia import QSoundEffect
 
             for name, path in ensure_sounds().items():
-                eff = QSoundEffect(parent)
+                eff = QSoundEffect(self._parent)
                 eff.setSource(QUrl.fromLocalFile(str(path)))
                 eff.setVolume(1.0)
                 self._effects[name] = eff
         except Exception as exc:  # no audio stack: the screen still says it loudly
             log.warning("sounds unavailable: %s", exc)
-        # what was asked to play lately (the screen shows the same verdict); bounded: one entry per scan
-        self.played: deque[str] = deque(maxlen=100)
 
     def play(self, name: str) -> None:
         self.played.append(name)
+        if self._effects is None:
+            self.load()
         eff = self._effects.get(name)
         if eff is not None:
             eff.play()
