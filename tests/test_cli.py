@@ -25,3 +25,14 @@ def test_station_window_starts_offscreen_and_quits(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "shown" in r.stdout
     assert (tmp_path / "data" / "station.sqlite3").exists()
+
+
+def test_bench_runs_each_figure_in_a_fresh_process_and_merges_their_figures():
+    """Figures, not assertions on time: only that both come back as numbers from their own processes."""
+    import json
+
+    r = run_cli("bench", "--json", "--only", "label_bytes_ms,sqlite_raw_commit_per_s")
+    assert r.returncode == 0, r.stderr
+    figures = json.loads(r.stdout.strip().splitlines()[-1])
+    assert isinstance(figures["label_bytes_ms"], float) and isinstance(figures["sqlite_raw_commit_per_s"], float)
+    assert not [k for k in figures if k.endswith("_error")]
