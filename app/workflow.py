@@ -619,14 +619,13 @@ class Station:
     def _find_order(self, code: str) -> str | None:
         if not code or len(code) > 64:
             return None
-        try:
-            with self.core.store.read() as c:
-                row = c.execute(select(schema.picklists.c.id).where(
-                    or_(schema.picklists.c.id == code, schema.picklists.c.order_no == code)).limit(1)).first()
+        try:  # on every unknown scan: a point read (both columns indexed), not a pooled transaction
+            row = self.core.store.point_read(
+                "SELECT id FROM picklists WHERE id = ? OR order_no = ? LIMIT 1", (code, code))
         except Exception:
             log.exception("pick list lookup failed")
             return None
-        return row.id if row else None
+        return row[0] if row else None
 
     # -- scanning ------------------------------------------------------------------------------
     def scan(self, raw: RawScan) -> ScanVerdict:

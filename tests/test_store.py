@@ -50,3 +50,30 @@ def test_a_station_db_from_before_migrations_is_upgraded_in_place(tmp_path):
         names = {r[0] for r in c.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"events", "operators", "picklists", "print_jobs", "kv"} <= names
     st.close()
+
+
+def test_a_point_read_sees_what_was_committed_after_its_connection_opened(store):
+    """The scan path's look-up keeps its connection open; each read still sees the latest commit (a pick list the
+    OMS sent a moment ago is found by its barcode), it cannot write, and close() closes it."""
+    import threading
+
+    import pytest
+
+    sql = "SELECT id FROM picklists WHERE id = ? OR order_no = ? LIMIT 1"
+    assert store.point_read(sql, ("50042", "50042")) is None  # opens this thread's connection
+    with store.write() as c:
+        c.execute(schema.picklists.insert().values(id="SO-42", order_no="50042", status="open", fetched_at_ms=1,
+                                                   doc="{}"))
+    assert store.point_read(sql, ("50042", "50042")) == ("SO-42",)
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(store.point_read(sql, ("SO-42", "SO-42"))))
+    t.start()
+    t.join()
+    assert seen == [("SO-42",)]  # another thread, its own connection
+    with pytest.raises(sqlite3.OperationalError):
+        store.point_read("DELETE FROM picklists")
+    cons = list(store._point_cons)
+    assert len(cons) == 2
+    store.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        cons[0].execute("SELECT 1")
