@@ -78,7 +78,9 @@ class WedgeFilter(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(gap) + 10)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self._timed_out)
+        self._offset: float | None = None  # local clock − the window system's key timestamps (least delay seen)
+        self._last_ts = 0
 
     # -- Qt -------------------------------------------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
@@ -107,7 +109,7 @@ class WedgeFilter(QObject):
                 return False
         held = (obj, QKeyEvent(event.type(), key, event.modifiers(), event.text(),
                                          event.isAutoRepeat(), event.count()))
-        d = self.detector.feed(text, self.clock(), held)
+        d = self.detector.feed(text, self._key_time(event), held)
         if d.action is Action.HOLD:
             self._timer.start()
             return True
@@ -123,6 +125,28 @@ class WedgeFilter(QObject):
         return not current_released
 
     # -- helpers ----------------------------------------------------------------------------------------------------
+    def _key_time(self, event: QKeyEvent) -> float:
+        """When the key was pressed, on the filter's clock. A busy GUI thread (a commit, a repaint) handles the keys
+        of one burst late and some of them together: judged by when they were *handled*, a 50 ms stall in the middle
+        of a burst split one barcode into two keys for the screen and an "unknown barcode" (seen on a loaded 2-core
+        machine). The window system stamps each key when it is pressed (X server time, ms): that stamp, moved onto
+        the filter's clock by the smallest offset seen, is the key's time. Events without a stamp (0: synthesised,
+        e.g. by QTest) are timed when handled."""
+        now = self.clock()
+        ts = event.timestamp()
+        if not ts:
+            return now
+        off = now - ts
+        if self._offset is None or ts < self._last_ts or off < self._offset or off - self._offset > 10_000:
+            self._offset = off  # first key, the X clock wrapped or restarted, less delay than before, or a jump
+        self._last_ts = ts
+        return ts + self._offset
+
+    def _timed_out(self) -> None:
+        """The hold timer fired: let keys already queued behind a busy GUI thread in first (one turn of the event
+        loop), then judge the held keys."""
+        QTimer.singleShot(0, self.flush)
+
     def flush(self) -> None:
         """Replay keys held longer than the gap (a person typing). Called by the timer; tests may call it."""
         d = self.detector.flush(self.clock())
