@@ -197,6 +197,23 @@ def gettext(message_id: str, language: str | None = DEFAULT) -> str:
     return catalog(language).get(message_id) or message_id
 
 
+def second_language(language: str | None) -> str:
+    """The language printed beside English on bilingual output (the station's own, or Chinese on an English one)."""
+    lang = normalise(language)
+    return "zh_CN" if lang == DEFAULT else lang
+
+
+def bilingual(msg: Msg | Joined | str, other: str | None = "zh_CN", sep: str = " / ", other_first: bool = False) -> str:
+    """One text in English and `other`, both from the catalogs ("station ready / " and its Chinese); English alone where
+    the two read the same. For what English and Chinese readers share: printed paperwork, CLI lines, report
+    headings."""
+    m = msg if isinstance(msg, (Msg, Joined)) else Msg(msg)
+    en, tr = translate(m, DEFAULT), translate(m, other)
+    if not tr or tr == en:
+        return en
+    return f"{tr}{sep}{en}" if other_first else f"{en}{sep}{tr}"
+
+
 class Translator:
     """The edge's shortcut: `_ = Translator("zh_CN")`, then `_("Log in")` or `_("Order {0} done.").format(no)`
     (a plain string), or `_(msg)` for a message from the core."""

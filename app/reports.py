@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from app.i18n import N_, Msg
+from app.i18n import N_, Msg, bilingual
 from app.stats import Figures
 
 log = logging.getLogger(__name__)
@@ -97,9 +97,7 @@ BY_HOUR = N_("By hour of day")
 
 def both(message_id: str) -> str:
     """'<Chinese> / <English>' for a heading: the Simplified Chinese from the catalog, then the English id."""
-    m = Msg(message_id)
-    zh = m.text("zh_CN")
-    return m.en if zh == m.en else f"{zh} / {m.en}"
+    return bilingual(Msg(message_id), other_first=True)
 
 
 def figures_rows(f: Figures) -> list[list]:

@@ -22,7 +22,7 @@ def _report(args) -> int:
     from pathlib import Path
 
     from app.core import load_settings
-    from app.i18n import Msg
+    from app.i18n import Msg, bilingual
     from app.reports import write_csv, write_pdf
     from app.stats import day_bounds_ms, figures_from_store
     from app.store import open_store
@@ -34,7 +34,7 @@ def _report(args) -> int:
     except ValueError as e:
         log.warning("bad report dates: %s", e)
         bad = Msg("bad date (use YYYY-MM-DD)")
-        print(f"{bad.en} / {bad.text('zh_CN')}: {e}", file=sys.stderr)  # read by English and Chinese operators
+        print(f"{bilingual(bad)}: {e}", file=sys.stderr)  # read by English and Chinese operators
         return 2
     store = open_store(s.db_path)
     try:

@@ -8,8 +8,6 @@ from app.i18n import N_, Joined, Msg
 from app.workflow import OrderSession, Step
 from floor.changes import Feedback, Level, PutBack
 
-STEP_NAMES: dict[Step, str] = {step: messages.STEP_NAMES[step.value] for step in Step}
-
 SHORT_REASON_NAMES: dict[str, str] = {
     "insufficient_stock": N_("Insufficient stock"),
     "wrong_item_in_location": N_("Wrong item in location"),
@@ -21,7 +19,7 @@ REPRINT_REASON_NAMES: dict[str, str] = {
     "damaged": N_("Label damaged"),
     "unreadable": N_("Label unreadable"),
     "lost": N_("Label lost"),
-    "wrong_printer": N_("Printed on the wrong printer"),
+    "wrong_printer": N_("Wrong printer"),
 }
 
 STATUS_WORDS: dict[str, str] = {
@@ -37,8 +35,8 @@ def say(level: Level, message: Msg | Joined) -> Feedback:
 
 def step_name(step: Step | None) -> Msg:
     """The step's name as a message (an empty message for no step)."""
-    name = STEP_NAMES.get(step, str(step)) if step is not None else ""
-    return Msg(name)
+    name = messages.step_word(step) if step is not None else ""
+    return name if isinstance(name, Msg) else Msg(name)
 
 
 def status_words(status: str) -> Msg:
@@ -48,9 +46,6 @@ def status_words(status: str) -> Msg:
 def short_reason_name(reason: str) -> Msg:
     return Msg(SHORT_REASON_NAMES.get(reason, reason))
 
-
-def reprint_reason_name(reason: str) -> Msg:
-    return Msg(REPRINT_REASON_NAMES.get(reason, reason))
 
 
 def put_back_list(session: OrderSession) -> tuple[PutBack, ...]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.i18n import N_, Msg, translate
+from app.i18n import N_, Msg, bilingual, second_language, translate
 
 CLOCK_LIMIT_MS = 5_000  # a station further off than this stamps steps at the wrong time of day
 UDEV_FIX = Msg("install the udev rules: sudo cp deploy/udev/70-packstation.rules /etc/udev/rules.d/ && "
@@ -76,8 +76,7 @@ def _doctor(args) -> int:
                 fix = Msg("fix: {fix}", fix=f.fix_message)
                 print(f"     {'':13} {fix.text(lang)}")
         verdict = (Msg("{count} problem(s) to fix", count=len(failed)) if failed else Msg("station ready"))
-        other = verdict.text("zh_CN" if lang.startswith("en") else lang)
-        print(verdict.en + (f" / {other}" if other != verdict.en else ""))
+        print(bilingual(verdict, second_language(lang)))
     return 1 if failed else 0
 
 

@@ -8,9 +8,10 @@ import json
 import random
 from datetime import UTC, datetime
 
+from test_stats_aggregate import _shift
+
 from app import stats
 from app.stats import Aggregate, load_rows, station_aggregate
-from test_stats_aggregate import _shift
 
 
 def _aggregate(store) -> Aggregate:

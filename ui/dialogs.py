@@ -22,26 +22,17 @@ from PySide6.QtWidgets import (
 
 from app.actions import REPRINT_REASONS
 from app.picklist import SHORT_REASONS
+from floor import words
 from ui.translations import _
 from ui.verdict_panel import FitLabel
 
 
 def reason_names() -> dict[str, str]:
-    return {
-        "insufficient_stock": _("Insufficient stock"),
-        "wrong_item_in_location": _("Wrong item in location"),
-        "damaged": _("Damaged"),
-        "not_found": _("Not found"),
-    }
+    return {code: _(name) for code, name in words.SHORT_REASON_NAMES.items()}
 
 
 def reprint_names() -> dict[str, str]:
-    return {
-        "damaged": _("Label damaged"),
-        "unreadable": _("Label unreadable"),
-        "lost": _("Label lost"),
-        "wrong_printer": _("Wrong printer"),
-    }
+    return {code: _(name) for code, name in words.REPRINT_REASON_NAMES.items()}
 
 
 class PromptPanel(QFrame):

@@ -1,6 +1,6 @@
-"""Names of the core's codes in the operator's language: order statuses, carrier service levels, roles, short-pick
-and reprint reasons. Codes the table does not know are shown as they are (they are data, e.g. a carrier's own
-service name)."""
+"""Names of the core's codes in the operator's language: order statuses, carrier service levels, roles, carton
+names (the short-pick and reprint reasons are floor/words.py's). Codes the table does not know are shown as they
+are (they are data, e.g. a carrier's own service name)."""
 
 from __future__ import annotations
 
@@ -25,19 +25,6 @@ ROLE = {
     "packer": N_("packer"),
     "supervisor": N_("supervisor"),
 }
-SHORT_REASON = {
-    "insufficient_stock": N_("Insufficient stock"),
-    "wrong_item_in_location": N_("Wrong item in location"),
-    "damaged": N_("Damaged"),
-    "not_found": N_("Not found"),
-}
-REPRINT_REASON = {
-    "damaged": N_("label damaged"),
-    "unreadable": N_("label unreadable"),
-    "lost": N_("label lost"),
-    "wrong_printer": N_("wrong printer"),
-}
-
 CARTON = {  # S/M/L/XL are sizes printed on the cartons; the bag is named
     "BAG": N_("bag"),
 }
@@ -58,14 +45,6 @@ def service(code: str) -> str:
 
 def role(code: str) -> str:
     return _name(ROLE, code)
-
-
-def short_reason(code: str) -> str:
-    return _name(SHORT_REASON, code)
-
-
-def reprint_reason(code: str) -> str:
-    return _name(REPRINT_REASON, code)
 
 
 def carton(code: str, label: str) -> str:

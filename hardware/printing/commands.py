@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.i18n import N_, Msg
+from app.i18n import N_, Msg, bilingual, second_language
 from hardware.devices import NO_DETAIL
 
 
@@ -29,14 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _second_language(settings) -> str:
-    lang = getattr(getattr(settings, "station", None), "language", "en") or "en"
-    return "zh_CN" if lang.startswith("en") else lang
+    return second_language(getattr(getattr(settings, "station", None), "language", None))
 
 
 def _say(msg: Msg, language: str, prefix: str = "") -> None:
     """One line: `prefix` (technical: names, URIs, states) and the message in English / the second language."""
-    en, other = msg.en, msg.text(language)
-    print(prefix + en + (f" / {other}" if other and other != en else ""))
+    print(prefix + bilingual(msg, language))
 
 
 WHAT = {"label": N_("label"), "slip": N_("slip")}

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from app.config import PrinterSettings
-from app.i18n import N_, Msg
+from app.i18n import N_, Msg, bilingual
 from app.picklist import PickList
 from hardware.printing import chinese
 from hardware.printing.chinese import sanitize
@@ -31,9 +31,7 @@ PRINT_LANGUAGE = "zh_CN"  # the second language of the printed paperwork, beside
 
 def both(msg: Msg | str, sep: str = " ") -> str:
     """A printed text in English and Chinese, both from the catalog: "GIFT" and its Chinese, one space apart."""
-    m = msg if isinstance(msg, Msg) else Msg(msg)
-    en, zh = m.en, m.text(PRINT_LANGUAGE)
-    return en if zh == en else f"{en}{sep}{zh}"
+    return bilingual(msg, PRINT_LANGUAGE, sep=sep)
 
 
 class LabelError(ValueError):

@@ -61,9 +61,12 @@ class LinesModel(RowsModel):
         if col == self.QTY:
             return [f"{ln.qty} / {ln.qty}" for ln in self.rows]
         if col == self.NOTES:
-            return [" ".join(n for n, on in ((_("GIFT"), ln.gift), (_("FRAGILE"), ln.fragile), (_("SHORT"), True))
-                             if on) for ln in self.rows]
+            return [self.notes(ln, short=True) for ln in self.rows]
         return [str(v) for v in ((ln.bin, ln.sku, ln.name, ln.variant)[col] for ln in self.rows)]
+
+    @staticmethod
+    def notes(ln, short: bool) -> str:
+        return " ".join(n for n, on in ((_("GIFT"), ln.gift), (_("FRAGILE"), ln.fragile), (_("SHORT"), short)) if on)
 
     def refresh(self) -> None:
         if self.rows:
@@ -75,15 +78,9 @@ class LinesModel(RowsModel):
         ln = self.rows[index.row()]
         lp = self.session.progress.get(ln.id)
         if role == Qt.ItemDataRole.DisplayRole:
-            notes = []
-            if ln.gift:
-                notes.append(_("GIFT"))
-            if ln.fragile:
-                notes.append(_("FRAGILE"))
-            if lp and lp.short_qty:
-                notes.append(_("SHORT"))
             done = f"{lp.scanned if lp else 0} / {ln.qty}"
-            return [ln.bin, ln.sku, ln.name, ln.variant, done, " ".join(notes)][index.column()]
+            return [ln.bin, ln.sku, ln.name, ln.variant, done,
+                    self.notes(ln, bool(lp and lp.short_qty))][index.column()]
         if role == Qt.ItemDataRole.BackgroundRole:
             cur = self.session.current_line()
             if lp and lp.complete:
