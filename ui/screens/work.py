@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QFontMetrics, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -186,10 +186,9 @@ class LinesTable(QTableView):
         if m is None:
             return
         self.ensurePolished()  # the style sheet's font, also before the first show
-        bold = QFont(self.font())
-        bold.setBold(True)
-        fm = QFontMetrics(bold)  # the wider of the two faces a cell may use
-        pad = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1) + 12
+        fm = QFontMetrics(self.font())
+        # what the item delegate adds around a text (as resizeColumnToContents measures it), and the grid line
+        pad = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1) + 4
         self._widths = {c: max((fm.horizontalAdvance(t) for t in m.widest_texts(c)), default=0) + pad
                         for c in range(m.columnCount()) if c != self.ITEM}
         self._apply_widths()
