@@ -15,7 +15,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -175,10 +175,15 @@ class Catalog:
     """Every known product's codes. `Catalog(docs)` indexes at once; `Catalog.from_store(store)` indexes
     the products table when the index is first needed (a lookup, `by_key`, `count`) or in the background
     after `warm_up()` — so a station with 50,000 products shows its login window without waiting for the
-    index (the station warms it at login; a scan that needs it earlier waits for it)."""
+    index (the station warms it at login; a scan that needs it earlier waits for it).
+
+    The index keeps each variant as a plain tuple of strings and ints, made a `ProductRef` when a
+    lookup finds it: the cyclic garbage collector stops tracking such a tuple (not a dataclass, not
+    even a named tuple), so 100,000 catalogue entries add nothing to a full collection, which
+    otherwise walked them for 100-250 ms in the middle of opening a large order."""
 
     def __init__(self, products: Iterable[dict] = ()) -> None:
-        self._by_key: dict[str, ProductRef] = {}
+        self._by_key: dict[str, tuple] = {}  # key -> ProductRef's fields
         self._count = 0
         self._store: Store | None = None  # set: the index is still to be built from this store
         self._lock = threading.Lock()
@@ -187,18 +192,20 @@ class Catalog:
 
     @property
     def by_key(self) -> dict[str, ProductRef]:
+        """The whole index as ProductRefs (a copy: for tests and tools, not for scans)."""
         self._ensure()
-        return self._by_key
+        return {k: ProductRef(*t) for k, t in self._by_key.items()}
 
     @property
     def count(self) -> int:
         self._ensure()
         return self._count
 
-    def warm_up(self) -> None:
-        """Build the index on a background thread now (no-op when it is built or being built)."""
+    def warm_up(self, then: Callable[[], None] | None = None) -> None:
+        """Build the index on a background thread now (no-op when it is built or being built); `then` runs
+        on that thread after the build, before a caller waiting for the index goes on."""
         if self._store is not None and not self._lock.locked():
-            threading.Thread(target=self._ensure, name="catalog-index", daemon=True).start()
+            threading.Thread(target=self._ensure, args=(then,), name="catalog-index", daemon=True).start()
 
     def build(self) -> None:
         """Build the index on this thread now (a worker that is already off the GUI thread)."""
@@ -208,7 +215,7 @@ class Catalog:
     def ready(self) -> bool:
         return self._store is None
 
-    def _ensure(self) -> None:
+    def _ensure(self, then: Callable[[], None] | None = None) -> None:
         if self._store is None:
             return
         with self._lock:  # a second caller waits for the build in progress
@@ -222,13 +229,15 @@ class Catalog:
             finally:
                 self._store = None
             log.info("catalogue: %d products, %d codes", self._count, len(self._by_key))
+            if then is not None:
+                then()
 
     def add(self, doc: dict) -> None:
         if not isinstance(doc, dict) or not isinstance(doc.get("sku"), str):
             log.warning("catalogue: product without sku ignored: %.120r", doc)
             return
-        ref = ProductRef(doc["sku"], str(doc.get("name") or ""), str(doc.get("style") or ""),
-                         str(doc.get("color") or ""), str(doc.get("size") or ""))
+        base = (doc["sku"], str(doc.get("name") or ""), str(doc.get("style") or ""),
+                str(doc.get("color") or ""), str(doc.get("size") or ""))
         self._count += 1
         for bc in doc.get("barcodes") or ():
             code = bc.get("code") if isinstance(bc, dict) else bc
@@ -236,16 +245,16 @@ class Catalog:
                 continue
             qps = bc.get("qty_per_scan", 1) if isinstance(bc, dict) else 1
             kind = bc.get("kind", "unit") if isinstance(bc, dict) else "unit"
-            r = ProductRef(ref.sku, ref.name, ref.style, ref.color, ref.size,
-                           qps if isinstance(qps, int) and qps > 0 else 1, str(kind))
+            r = base + (qps if isinstance(qps, int) and qps > 0 else 1, str(kind))
             for k in code_keys(code):
                 self._by_key.setdefault(k, r)
 
     def lookup(self, keys: Iterable[str]) -> ProductRef | None:
+        self._ensure()
         for k in keys:
-            hit = self.by_key.get(k)
+            hit = self._by_key.get(k)
             if hit:
-                return hit
+                return ProductRef(*hit)
         return None
 
     @classmethod
@@ -276,13 +285,12 @@ class Catalog:
         for rowid, sku, name, style, color, size, code, qps, kind in rows:
             if rowid != prev:
                 prev, n = rowid, n + 1
-                base = ProductRef(sku, str(name or ""), str(style or ""), str(color or ""), str(size or ""))
+                base = (sku, str(name or ""), str(style or ""), str(color or ""), str(size or ""))
             if not isinstance(code, str) or not code.strip():
                 continue
             qps = qps if isinstance(qps, int) and qps > 0 else 1
             kind = "unit" if kind is None else str(kind)
-            r = base if qps == 1 and kind == "unit" else ProductRef(
-                sku, base.name, base.style, base.color, base.size, qps, kind)
+            r = base if qps == 1 and kind == "unit" else base + (qps, kind)
             for k in code_keys(code):
                 if k not in by_key:
                     by_key[k] = r

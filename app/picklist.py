@@ -38,6 +38,9 @@ class LotRule:
     min_days_to_expiry: int | None = None  # reject lots expiring sooner than this (0: reject expired)
 
 
+NO_LOT_RULE = LotRule()
+
+
 @dataclass(frozen=True)
 class ShipTo:
     name: str = ""
@@ -257,6 +260,8 @@ def _parse_line(d: Any, where: str) -> PickLine:
         allowed=_str_list(lot_d, "allowed", f"{where}.lot"),
         min_days_to_expiry=_opt(lot_d, "min_days_to_expiry", int, None, f"{where}.lot"),
     )
+    if lot == NO_LOT_RULE:  # most lines: one shared rule, not one object per line for the GC to walk
+        lot = NO_LOT_RULE
     w = _grams(d, "weight_g", where)
     return PickLine(
         id=str(_req(d, "id", (str, int), where)),

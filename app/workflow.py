@@ -507,6 +507,9 @@ class Station:
         self.sessions: dict[str, OrderSession] = {}
         self.active: OrderSession | None = None
         self.catalog = catalog if catalog is not None else Catalog.from_store(core.store)
+        # run on the index thread once the products are indexed; the station's entry point sets it to
+        # app.heap.settle (a process-wide choice, so not made here: a test process keeps its collector)
+        self.when_indexed: Callable[[], None] | None = None
         sc = core.settings.devices.scanner
         self._prefix, self._suffix = sc.prefix, sc.suffix
         # One thread applies state: events committed on another thread (sync, printing) wait in the
@@ -531,6 +534,10 @@ class Station:
         self.catalog = Catalog.from_store(self.core.store)
         self.catalog.warm_up()
 
+    def warm_up(self) -> None:
+        """Index the products on a background thread (no-op once done); then `when_indexed`, on that thread."""
+        self.catalog.warm_up(then=self.when_indexed)
+
     # -- operators -----------------------------------------------------------------------------
     def login(self, badge: str, pin: str) -> Operator | None:
         op = self.core.operators.authenticate(badge, pin)
@@ -539,7 +546,7 @@ class Station:
             return None
         self.core.events.append(EventType.LOGIN, {"badge": op.badge, "role": op.role.value}, operator_id=op.id)
         self.operator = op
-        self.catalog.warm_up()  # index the products in the background while the operator gets going
+        self.warm_up()  # index the products in the background while the operator gets going
         return op
 
     def logout(self) -> None:

@@ -8,6 +8,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from app import heap
 from app.config import Settings
 from app.logsetup import setup_logging
 from ui.binding_check import check_binding
@@ -104,6 +105,7 @@ def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: b
     if exit_when_shown:
         print("shown", flush=True)
     services.start(win.bridge)
+    services.station.when_indexed = heap.settle  # the long-lived heap frozen once the products are indexed
     win.warm_up()
     if exit_when_shown:
         from PySide6.QtCore import QTimer
