@@ -21,20 +21,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app import schema
-from app.barcodes import gtin_key
+from app.barcodes import gs1_check_ok, gtin_key
 from app.picklist import PickList
 from app.store import Store
 
 log = logging.getLogger(__name__)
-
-
-def _gs1_check_ok(c: str) -> bool:
-    """GS1 mod-10 check digit of an all-ASCII-digit string (weights 3,1,3,... from the right),
-    summed over the ASCII bytes (48 is "0") so that the loop runs in C."""
-    b = c.encode("ascii")
-    odd, even = b[-2::-2], b[-3::-2]
-    s = 3 * (sum(odd) - 48 * len(odd)) + sum(even) - 48 * len(even)
-    return (10 - s % 10) % 10 == b[-1] - 48
 
 
 def code_keys(code: str) -> tuple[str, ...]:
@@ -43,7 +34,7 @@ def code_keys(code: str) -> tuple[str, ...]:
     microseconds instead of going through biip; anything else (8 digits: EAN-8 or UPC-E, bad check
     digits, GS1 element strings, text) goes through `normalise` as before."""
     c = code.strip(" \t\r\n\x00")  # what normalise strips (not str.strip(): that drops GS too)
-    if len(c) in (12, 13, 14) and c.isascii() and c.isdigit() and _gs1_check_ok(c):
+    if len(c) in (12, 13, 14) and c.isascii() and c.isdigit() and gs1_check_ok(c):
         k = c.zfill(14)
         return (k,) if k == c else (k, c)
     return gtin_key(code)
@@ -98,7 +89,7 @@ class CodeIndex:
         codes = [key]
         # a valid GTIN-14 key is also the key of the same digits stored as GTIN-13 or GTIN-12 (a stored
         # code with a bad check digit is keyed only as itself: its zero-padded form is never valid)
-        if len(key) == 14 and key[0] == "0" and key.isascii() and key.isdigit() and _gs1_check_ok(key):
+        if len(key) == 14 and key[0] == "0" and key.isascii() and key.isdigit() and gs1_check_ok(key):
             codes.append(key[1:])
             if key[1] == "0":
                 codes.append(key[2:])

@@ -77,3 +77,31 @@ def test_a_point_read_sees_what_was_committed_after_its_connection_opened(store)
     store.close()
     with pytest.raises(sqlite3.ProgrammingError):
         cons[0].execute("SELECT 1")
+
+
+def test_writes_share_one_kept_connection_that_outlives_a_failed_transaction(store):
+    from sqlalchemy import text
+
+    with store.write() as c:
+        first = c
+        c.execute(text("INSERT INTO kv (key, value, updated_at_ms) VALUES ('a', '1', 0)"))
+    try:
+        with store.write() as c:
+            assert c is first  # no pool check-out per write
+            c.execute(text("INSERT INTO kv (key, value, updated_at_ms) VALUES ('b', '2', 0)"))
+            raise ValueError("the caller fails mid-transaction")
+    except ValueError:
+        pass
+    with store.write() as c:
+        assert c is first
+        c.execute(text("INSERT INTO kv (key, value, updated_at_ms) VALUES ('c', '3', 0)"))
+    assert [k for (k,) in sqlite3.connect(store.path).execute("SELECT key FROM kv ORDER BY key")] == ["a", "c"]
+
+
+def test_a_write_inside_a_write_on_the_same_thread_fails_at_once_instead_of_waiting_on_itself(store):
+    import pytest
+
+    with store.write():
+        with pytest.raises(RuntimeError, match="inside Store.write"):
+            with store.write():
+                pass
