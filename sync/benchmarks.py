@@ -80,21 +80,23 @@ def _queue_events(core, n: int) -> None:
 
 
 def _drain_s(workdir: Path, n: int) -> float:
-    """Outbox of n pending events -> all sent, as the station's outbox worker sends them (the configured
-    batch size, 200 by default), to the reference OMS in its own process."""
+    """Outbox of n pending events -> all sent, as the station's outbox worker sends them
+    (`SyncService.outbox_once`: the contract guard, the configured batch size, 200 by default), to the
+    reference OMS in its own process."""
     from sync.client import OmsClient
-    from sync.outbox import drain, queue_stats
+    from sync.outbox import queue_stats
+    from sync.service import SyncService
 
     core = _core(workdir)
     _queue_events(core, n)
     try:
         with oms_process(workdir) as (url, token):
-            client = OmsClient(url, token=token)
+            svc = SyncService(core, client=OmsClient(url, token=token))
             t0 = time.perf_counter()
-            res = drain(client, core.store, core.settings.station.id, batch_size=core.settings.oms.batch_size)
+            sent = svc.outbox_once()
             dt = time.perf_counter() - t0
-            client.close()
-        assert res.sent == n and queue_stats(core.store)[0] == 0, (res.sent, queue_stats(core.store))
+            svc.stop()
+        assert sent == n and queue_stats(core.store)[0] == 0, (sent, queue_stats(core.store))
         return dt
     finally:
         core.close()

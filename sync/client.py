@@ -5,6 +5,7 @@ every reply validated against the shared contract (sync/contract.py)."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import random
 import stat
@@ -38,6 +39,7 @@ c = _Contract()
 log = logging.getLogger(__name__)
 
 API = "/api/v1"
+_JSON = {"Content-Type": "application/json"}
 RETRY_STATUSES = {429, 502, 503, 504}
 
 
@@ -380,9 +382,13 @@ class OmsClient:
         return d
 
     def send_batch(self, station_id: str, events: list[dict], clock_offset_ms: int | None) -> tuple[list[dict], int]:
-        body = {"station_id": station_id, "sent_at_ms": time.time_ns() // 1_000_000,
-                "clock_offset_ms": clock_offset_ms, "events": events}
-        r = self.request("POST", f"{API}/events/batch", json=body, expect=(200,))
+        """POST one batch. The body is encoded here, once, as strict JSON (no NaN/Infinity, valid UTF-8,
+        compact): ValueError (UnicodeEncodeError is one) for an event that can never be sent, before
+        anything leaves (`GuardedClient` then names the event)."""
+        body = json.dumps({"station_id": station_id, "sent_at_ms": time.time_ns() // 1_000_000,
+                           "clock_offset_ms": clock_offset_ms, "events": events},
+                          allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        r = self.request("POST", f"{API}/events/batch", data=body, headers=_JSON, expect=(200,))
         if r.status_code in (400, 413, 422):
             raise BatchRefused(r.status_code, r.text[:2000])
         if r.status_code != 200:

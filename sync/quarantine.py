@@ -1,8 +1,9 @@
 """Outbox quarantine: one event the OMS refuses for good must not stop the events behind it.
 
 Three guards around the outbox worker (`sync.outbox.drain`, which is left as it is):
-* `GuardedClient` checks each event of a batch against the OMS contract before it is sent (strict
-  JSON: no NaN/Infinity, which `requests` cannot even encode; lengths; 64-bit integers) and never sends
+* `GuardedClient` checks each event of a batch against the OMS contract before it is sent (lengths;
+  64-bit integers; strict JSON -- no NaN/Infinity, no lone surrogate -- found when the client encodes the
+  whole batch once, and only then looked for event by event) and never sends
   an implausible clock offset (an absurd `/time` reply would have every batch refused with 422).
   Unsendable events raise `PoisonEvents`; the service quarantines them (source 'station').
 * When the OMS refuses a whole batch for good (HTTP 400/413/422), `isolate_refused_batch` halves the
@@ -60,8 +61,10 @@ def plausible_offset(offset: Any) -> bool:
     return isinstance(offset, int) and not isinstance(offset, bool) and abs(offset) <= SERVER_TIME_MAX_MS
 
 
-def event_problem(ev: dict[str, Any]) -> str | None:
-    """Why the OMS contract would refuse this wire event, or None."""
+def event_problem(ev: dict[str, Any], *, encoding: bool = True) -> str | None:
+    """Why the OMS contract would refuse this wire event, or None. `encoding=False` leaves out the strict
+    JSON encoding of the event (NaN, Infinity, lone surrogates), which the client's encoding of the whole
+    batch finds."""
     for key, limit in (("id", ID_MAX), ("station_id", STATION_ID_MAX), ("type", ID_MAX)):
         v = ev.get(key)
         if not isinstance(v, str) or not 1 <= len(v) <= limit:
@@ -72,6 +75,8 @@ def event_problem(ev: dict[str, Any]) -> str | None:
             return f"{key} must be a 64-bit integer"
     if not isinstance(ev.get("payload"), dict):
         return "payload must be an object"
+    if not encoding:
+        return None
     try:
         json.dumps(ev, allow_nan=False, ensure_ascii=False).encode("utf-8")
     except ValueError as e:
@@ -101,13 +106,19 @@ class GuardedClient:
         if not 1 <= len(station_id) <= STATION_ID_MAX:
             raise OmsError(f"station.id is {len(station_id)} characters; the OMS takes 1..{STATION_ID_MAX} "
                            "(fix the configuration: packstation config check)")
-        bad = [(ev, why) for ev in events if (why := event_problem(ev)) is not None]
+        bad = [(ev, why) for ev in events if (why := event_problem(ev, encoding=False)) is not None]
         if bad:
             raise PoisonEvents(bad)
         if clock_offset_ms is not None and not plausible_offset(clock_offset_ms):
             log.warning("clock offset %r is not plausible: sent without it", clock_offset_ms)
             clock_offset_ms = None
-        results, server_ms = self.client.send_batch(station_id, events, clock_offset_ms)
+        try:  # the client encodes the batch strictly, once; only a batch it refuses is checked event by event
+            results, server_ms = self.client.send_batch(station_id, events, clock_offset_ms)
+        except ValueError:
+            bad = [(ev, why) for ev in events if (why := event_problem(ev)) is not None]
+            if bad:
+                raise PoisonEvents(bad) from None
+            raise
         if not plausible_server_time(server_ms):
             log.warning("OMS batch reply carries server time %r, not a plausible time: ignored", server_ms)
         return results, server_ms

@@ -76,6 +76,21 @@ def test_a_nan_or_infinite_weight_from_the_oms_is_refused_with_the_pick_list_and
         PickList.from_dict(json.loads(body)["items"][0])
 
 
+def test_a_lone_surrogate_already_in_the_log_is_quarantined_without_stopping_the_batch_behind_it(env):
+    """The batch is encoded once, strictly: a payload that decodes to a lone surrogate (valid JSON text,
+    not encodable as UTF-8) makes that encoding fail, and only then is each event checked, to name it."""
+    srv, core, svc, got = env
+    for i in range(20):
+        core.events.append("scan", {"i": i}, order_id="SO-1001")
+    with core.store.write() as c:
+        c.execute(schema.events.update().where(schema.events.c.seq == 7)
+                  .values(payload='{"raw":"\\ud83d half an emoji"}'))
+    assert svc.outbox_once() == 19
+    (q,) = svc.health().quarantined
+    assert q["seq"] == 7 and q["source"] == "station" and "JSON" in q["reason"]
+    assert _received(srv) == [s for s in range(1, 21) if s != 7]
+
+
 def test_a_poison_event_already_in_the_log_is_quarantined_and_later_events_drain(env, tmp_path):
     srv, core, svc, got = env
     for i in range(30):
