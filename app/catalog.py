@@ -221,7 +221,10 @@ class Catalog:
                 self._store = None
             log.info("catalogue: %d products, %d codes", self._count, len(self._by_key))
             if then is not None:
-                then()
+                try:
+                    then()
+                except Exception:  # the index is built and stays usable whatever the hook does
+                    log.exception("after-index hook failed")
 
     def add(self, doc: dict) -> None:
         if not isinstance(doc, dict) or not isinstance(doc.get("sku"), str):
