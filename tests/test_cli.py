@@ -18,6 +18,16 @@ def test_bench_lists_its_figures():
         assert n in names
 
 
+def test_full_runs_the_long_figures_but_not_the_half_hour_soak_which_has_its_own_switch():
+    from packstation.bench import selected
+
+    short, full, soak = selected(), selected(full=True), selected(full=True, soak=True)
+    assert "verdict_p99_ms" in short and "sync_drain_100k_s" not in short and "soak" not in short
+    assert "sync_drain_100k_s" in full and "stats_5m_events_s" in full and "soak" not in full
+    assert "soak" in soak and set(full) <= set(soak)
+    assert list(selected(["soak"])) == ["soak"]
+
+
 def test_station_window_starts_offscreen_and_quits(tmp_path):
     cfg = tmp_path / "st.toml"
     cfg.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Long UI figures, run by `packstation bench --full`: the soak (scripts/soak.py) -- a station driven at
+"""The soak, run by `packstation bench --soak` (or `--only soak`; scripts/soak.py): a station driven at
 scanner speed with normal garbage collection for PACKSTATION_SOAK_MINUTES (default 30), the reference
 OMS in its own process. Figures: crashes, RSS at start and end, RSS growth per hour after a warm-up,
 event-loop stalls over 100 ms (count, max ms), orders and scans done, events left unsent."""
@@ -40,4 +40,4 @@ def soak(workdir: Path) -> dict:
 
 
 FIGURES: dict = {}
-FULL_FIGURES = {"soak": soak}
+SOAK_FIGURES = {"soak": soak}
