@@ -6,6 +6,8 @@ The demo station is used, with its side panel, as in the README's "Try it"."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
@@ -46,6 +48,31 @@ def test_every_screen_fits_the_display_and_the_window_does_not_grow(qtbot, stati
     qtbot.wait(20)
     assert_fits(win, size)
     win.grab().save(str(tmp_path / f"supervisor_{size[0]}x{size[1]}.png"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_offline_and_the_events_waiting_stay_readable_beside_a_long_name_and_a_printer_fault(
+        qtbot, station, size):  # noqa: F811
+    """The status bar is short of room at 1024x768: the operator's name and the station's are cut first, never
+    OFFLINE or the count of events waiting (what everyone needs during an outage)."""
+    import time
+
+    from sync.service import SyncHealth
+
+    win, svc = station()
+    set_display(win, size)
+    op = svc.core.operators.by_badge("S-001")
+    win.status.set_operator(dataclasses.replace(op, name="Wang Xiaoming-Fitzgerald (night shift lead, aisle C)"))
+    win.status.labels["printer"].setText("PRINTER: label printer — paper out, the job is held until it is reloaded")
+    win.status.set_health(SyncHealth(online=False, last_success_ms=int(time.time() * 1000) - 3_600_000,
+                                     queue_depth=12_345, oldest_pending_age_s=3599.0, consecutive_failures=40,
+                                     last_error="connection refused", clock_offset_ms=None, rejected_count=0))
+    qtbot.wait(20)
+    assert_fits(win, size)
+    for key in ("online", "queue"):
+        lab = win.status.labels[key]
+        assert lab.shown_text() == lab.text(), (key, lab.shown_text(), lab.width(), lab.sizeHint(), lab.minimumSizeHint(), win.status.width(), {k: (v.width(), v.sizeHint().width()) for k, v in win.status.labels.items()}, win.width(), win.isVisible())
+    assert win.status.labels["printer"].shown_text().startswith("PRINTER: label printer")
 
 
 def test_kiosk_mode_takes_the_whole_screen_without_a_window_manager(qtbot):

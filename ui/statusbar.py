@@ -12,7 +12,11 @@ from ui import names
 from ui.translations import _
 
 CLOCK_WARN_MS = 120_000
-
+# Who gets the status bar's width first when it is short of room (1024x768, a long operator name, a printer
+# fault): what a packer must read at a glance keeps its whole text, the operator's name and the station are cut
+# first; a printer fault and quarantined events keep at least FLOOR px (their start says what is wrong).
+PRIORITY = ("online", "queue", "clock", "printer", "quarantine", "operator", "last_sync", "station")
+FLOOR = {"printer": 180, "quarantine": 140}
 
 
 def restyle(widget, css: str) -> None:
@@ -20,6 +24,7 @@ def restyle(widget, css: str) -> None:
     refreshed every second, the work screen after every scan)."""
     if widget.styleSheet() != css:
         widget.setStyleSheet(css)
+
 
 class ElidedLabel(QLabel):
     """A status text that never widens the window: shown whole when there is room, else cut with "…" (the whole
@@ -89,12 +94,36 @@ class StatusBar(QFrame):
         self.labels["station"].setText(f"{services.settings.station.name} ({services.settings.station.id})")
         self.set_operator(None)
 
+    def resizeEvent(self, e) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(e)
+        self._allot()
+
+    def _allot(self) -> None:
+        """Share the bar's width in PRIORITY order: each text gets its whole width if the texts after it can
+        still have their FLOOR (32 px unless said), else what is left above those floors; a label never gets
+        more than its cap (Qt's layout would otherwise cut every text alike)."""
+        lay = self.layout()
+        shown = [k for k in PRIORITY if self.labels[k].text()]
+        m = lay.contentsMargins()
+        room = self.width() - m.left() - m.right() - lay.spacing() * max(len(shown) - 1, 0)
+        caps: dict[str, int] = {}
+        for i, k in enumerate(shown):
+            want = self.labels[k].sizeHint().width()
+            reserve = sum(FLOOR.get(r, 32) for r in shown[i + 1:])
+            caps[k] = max(min(want, room - reserve), min(want, FLOOR.get(k, 32)))
+            room -= caps[k]
+        for k, lab in self.labels.items():
+            cap = max(caps.get(k, 0), 24)
+            if lab.maximumWidth() != cap:
+                lab.setMaximumWidth(cap)
+
     def set_operator(self, op) -> None:
         if op is None:
             self.labels["operator"].setText(_("not logged in"))
         else:
             role = names.role(op.role.value)
             self.labels["operator"].setText(f"{op.name} · {role}")
+        self._allot()
 
     def set_printer(self, name: str, status) -> None:
         self.printers[name] = status
@@ -107,11 +136,13 @@ class StatusBar(QFrame):
         else:
             lab.setText(_("printers OK"))
             restyle(lab, "")
+        self._allot()
 
     def set_health(self, h) -> None:
         """h: sync.service.SyncHealth (computed off the GUI thread)."""
         if h is None or isinstance(h, Exception):
             self.labels["online"].setText(_("sync: not available"))
+            self._allot()
             return
         on = self.labels["online"]
         on.setText(_("ONLINE") if h.online else _("OFFLINE — working from cache"))
@@ -135,6 +166,7 @@ class StatusBar(QFrame):
         else:
             clock.setText("")
             restyle(clock, "")
+        self._allot()
 
     def _show_quarantine(self, h) -> None:
         """Events the OMS refuses for good are out of the queue (the rest keeps flowing): say so, with the
