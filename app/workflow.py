@@ -507,9 +507,11 @@ class Station:
         self.sessions: dict[str, OrderSession] = {}
         self.active: OrderSession | None = None
         self.catalog = catalog if catalog is not None else Catalog.from_store(core.store)
-        # run on the index thread once the products are indexed; the station's entry point sets it to
-        # app.heap.settle (a process-wide choice, so not made here: a test process keeps its collector)
+        # run once, when a product index is first in place (on the thread that built it); the station's entry
+        # point sets it to app.heap.settle (a process-wide choice, so not made here: a test process keeps its
+        # collector)
         self.when_indexed: Callable[[], None] | None = None
+        self._indexed_told = False
         sc = core.settings.devices.scanner
         self._prefix, self._suffix = sc.prefix, sc.suffix
         # One thread applies state: events committed on another thread (sync, printing) wait in the
@@ -536,7 +538,20 @@ class Station:
 
     def warm_up(self) -> None:
         """Index the products on a background thread (no-op once done); then `when_indexed`, on that thread."""
-        self.catalog.warm_up(then=self.when_indexed)
+        self.catalog.warm_up(then=self._indexed)
+        if self.catalog.ready:  # already built, e.g. by the station controller after the first pull
+            self._indexed()
+
+    def use_catalog(self, catalog: Catalog) -> None:
+        """A product index built elsewhere (the controller rebuilds it off the GUI thread when products change)."""
+        self.catalog = catalog
+        self._indexed()
+
+    def _indexed(self) -> None:
+        if self._indexed_told or self.when_indexed is None:
+            return
+        self._indexed_told = True  # two threads may both get here: the hook is harmless twice, never needed twice
+        self.when_indexed()
 
     # -- operators -----------------------------------------------------------------------------
     def login(self, badge: str, pin: str) -> Operator | None:

@@ -1033,7 +1033,7 @@ class StationController:
         if isinstance(cat, Exception):
             log.warning("product index not rebuilt: %s", cat)
             return
-        self.station.catalog = cat
+        self.station.use_catalog(cat)
 
     def acknowledge(self) -> Result:
         fb = self.feedback

@@ -189,3 +189,21 @@ def test_settle_freezes_the_heap_alive_now():
         assert gc.get_freeze_count() > 1000
     finally:
         gc.unfreeze()
+
+
+def test_when_indexed_also_runs_once_for_an_index_the_controller_built_after_a_pull(core):
+    """The first pull of a station often brings products before anyone logs in: the controller builds that
+    index and hands it over; the hook runs then, and not again at login."""
+    from app.workflow import Station
+
+    ProductCache(core.store).upsert([{"sku": "P1", "name": "Product 1", "barcodes": [_check("690000000001")]}])
+    st = Station(core)
+    seen = []
+    st.when_indexed = lambda: seen.append(threading.current_thread().name)
+    built = Catalog.from_store(core.store)
+    built.build()
+    st.use_catalog(built)
+    assert seen == [threading.current_thread().name] and st.catalog is built
+    st.warm_up()  # login
+    st.use_catalog(Catalog.from_store(core.store))  # products changed again later
+    assert len(seen) == 1

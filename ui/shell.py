@@ -104,8 +104,8 @@ def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: b
     app.processEvents()  # the login screen painted first; then the workers start and the rest warms up
     if exit_when_shown:
         print("shown", flush=True)
-    services.start(win.bridge)
     services.station.when_indexed = heap.settle  # the long-lived heap frozen once the products are indexed
+    services.start(win.bridge)
     win.warm_up()
     if exit_when_shown:
         from PySide6.QtCore import QTimer
