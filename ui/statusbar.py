@@ -58,6 +58,14 @@ class ElidedLabel(QLabel):
         want = min(fm.horizontalAdvance(self._full) + extra, self.MAX_HINT) if self._full else 0
         return QSize(want, super().sizeHint().height())
 
+    def tight_width(self) -> int:
+        """The least width that shows the whole text (the size hint keeps 24 px to spare)."""
+        if not self._full:
+            return 0
+        m = self.contentsMargins()
+        need = self.fontMetrics().horizontalAdvance(self._full) + m.left() + m.right() + 2 * self.margin() + 2
+        return min(need, self.MAX_HINT)
+
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(min(self.sizeHint().width(), 48), super().minimumSizeHint().height())
 
@@ -99,23 +107,32 @@ class StatusBar(QFrame):
         self._allot()
 
     def _allot(self) -> None:
-        """Share the bar's width in PRIORITY order: each text gets its whole width if the texts after it can
-        still have their FLOOR (32 px unless said), else what is left above those floors; a label never gets
-        more than its cap (Qt's layout would otherwise cut every text alike)."""
+        """Cap each label's width: its size hint when they all fit; else (`_share`) the texts in PRIORITY order,
+        each whole if the texts after it can still have their FLOOR (32 px unless said), else what is left above
+        those floors. Qt's layout alone would cut every text alike, OFFLINE as soon as the operator's name."""
         lay = self.layout()
         shown = [k for k in PRIORITY if self.labels[k].text()]
         m = lay.contentsMargins()
-        room = self.width() - m.left() - m.right() - lay.spacing() * max(len(shown) - 1, 0)
-        caps: dict[str, int] = {}
-        for i, k in enumerate(shown):
-            want = self.labels[k].sizeHint().width()
-            reserve = sum(FLOOR.get(r, 32) for r in shown[i + 1:])
-            caps[k] = max(min(want, room - reserve), min(want, FLOOR.get(k, 32)))
-            room -= caps[k]
+        # the shown labels and the stretch after them: one spacing each; an empty label is hidden (no room at all)
+        room = self.width() - m.left() - m.right() - lay.spacing() * len(shown)
+        caps = {k: self.labels[k].sizeHint().width() for k in shown}
+        if sum(caps.values()) > room:  # short of room: the slack goes first, then the texts in PRIORITY order
+            caps = self._share(shown, room)
         for k, lab in self.labels.items():
+            if lab.isHidden() == (k in caps):
+                lab.setVisible(k in caps)
             cap = max(caps.get(k, 0), 24)
             if lab.maximumWidth() != cap:
                 lab.setMaximumWidth(cap)
+
+    def _share(self, shown: list[str], room: int) -> dict[str, int]:
+        caps: dict[str, int] = {}
+        for i, k in enumerate(shown):
+            want = self.labels[k].tight_width()
+            reserve = sum(FLOOR.get(r, 32) for r in shown[i + 1:])
+            caps[k] = max(min(want, room - reserve), min(want, FLOOR.get(k, 32)))
+            room -= caps[k]
+        return caps
 
     def set_operator(self, op) -> None:
         if op is None:
