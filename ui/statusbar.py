@@ -59,11 +59,12 @@ class ElidedLabel(QLabel):
         return QSize(want, super().sizeHint().height())
 
     def tight_width(self) -> int:
-        """The least width that shows the whole text (the size hint keeps 24 px to spare)."""
+        """A width that shows the whole text with 10 px to spare (the size hint keeps 24; with 2, glyphs were cut
+        at their right edge on X)."""
         if not self._full:
             return 0
         m = self.contentsMargins()
-        need = self.fontMetrics().horizontalAdvance(self._full) + m.left() + m.right() + 2 * self.margin() + 2
+        need = self.fontMetrics().horizontalAdvance(self._full) + m.left() + m.right() + 2 * self.margin() + 10
         return min(need, self.MAX_HINT)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
