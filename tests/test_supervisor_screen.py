@@ -122,11 +122,14 @@ def test_figures_are_computed_off_the_gui_thread_shown_as_updating_and_stale_res
     gui = threading.get_ident()
     threads, gate = [], threading.Event()
     real = sup.figures_from_store
+    first_start = w._range()[2]  # 16 Nov
 
     def slow(store, **kw):
         threads.append(threading.get_ident())
-        if len(threads) == 1:
-            gate.wait(10)  # the first refresh is still computing when the second one is asked for
+        # the first refresh (16 Nov) is still computing when the second one is asked for; told apart by its
+        # range, not by which worker gets here first (the second one sometimes did, and was the one held)
+        if kw["start"] == first_start:
+            gate.wait(10)
         return real(store, **kw)
 
     sup.figures_from_store = slow
