@@ -110,6 +110,7 @@ def verdict_p99_ms(workdir: Path) -> dict[str, float]:
 
     from app.config import Settings
     from app.core import open_core
+    from app.events import INSERT_COLUMNS
     from app.workflow import Station
 
     settings = Settings()
@@ -124,7 +125,7 @@ def verdict_p99_ms(workdir: Path) -> dict[str, float]:
     for i, raw in enumerate(scans[:50]):  # warm-up
         st.scan(raw)
         _raw_commit(raw_con, -1 - i)
-    cols = ("seq", "id", "station_id", "operator_id", "ts_utc_ms", "mono_ns", "type", "kind", "order_id", "payload")
+    cols = INSERT_COLUMNS
     row = raw_con.execute(f"SELECT {', '.join(cols)} FROM events WHERE type = 'scan' ORDER BY seq DESC").fetchone()
     insert_row = f"INSERT INTO bench_event_rows ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
 

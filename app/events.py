@@ -51,10 +51,11 @@ log = logging.getLogger(__name__)
 
 # Sent straight to the driver, on the writer transaction's own connection: SQLAlchemy's execution
 # context around one INSERT cost more than the INSERT (a tenth of a millisecond on every scan).
-_COLUMNS = ("seq", "id", "station_id", "operator_id", "ts_utc_ms", "mono_ns", "type", "kind", "order_id", "payload")
-_INSERT_SQL = (f"INSERT INTO {schema.events.name} ({', '.join(_COLUMNS)}) "
-               f"VALUES ({', '.join('?' * len(_COLUMNS))})")
-assert set(_COLUMNS) <= set(schema.events.c.keys()), "the event INSERT names a column the schema lacks"
+INSERT_COLUMNS = ("seq", "id", "station_id", "operator_id", "ts_utc_ms", "mono_ns", "type", "kind", "order_id",
+                  "payload")  # what an append writes, in this order (the rest of a row are the outbox's columns)
+_INSERT_SQL = (f"INSERT INTO {schema.events.name} ({', '.join(INSERT_COLUMNS)}) "
+               f"VALUES ({', '.join('?' * len(INSERT_COLUMNS))})")
+assert set(INSERT_COLUMNS) <= set(schema.events.c.keys()), "the event INSERT names a column the schema lacks"
 
 
 class EventPayloadError(ValueError):

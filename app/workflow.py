@@ -531,11 +531,6 @@ class Station:
         except Exception:
             return dt.datetime.now(dt.UTC).date()
 
-    def refresh_catalog(self) -> None:
-        """Rebuild the product index (after the sync helper refreshed the products table)."""
-        self.catalog = Catalog.from_store(self.core.store)
-        self.catalog.warm_up()
-
     def warm_up(self) -> None:
         """Index the products on a background thread (no-op once done); then `when_indexed`, on that thread."""
         self.catalog.warm_up(then=self._indexed)

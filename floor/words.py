@@ -35,7 +35,7 @@ def say(level: Level, message: Msg | Joined) -> Feedback:
 
 def step_name(step: Step | None) -> Msg:
     """The step's name as a message (an empty message for no step)."""
-    name = messages.step_word(step) if step is not None else ""
+    name = messages.step_word(step)
     return name if isinstance(name, Msg) else Msg(name)
 
 
@@ -45,7 +45,6 @@ def status_words(status: str) -> Msg:
 
 def short_reason_name(reason: str) -> Msg:
     return Msg(SHORT_REASON_NAMES.get(reason, reason))
-
 
 
 def put_back_list(session: OrderSession) -> tuple[PutBack, ...]:

@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
 
         def job() -> None:
             controller.warm_up()  # the completed orders' ids
-            if sync is not None and hasattr(sync, "warm_up"):
+            if sync is not None:
                 sync.warm_up()
             import PySide6.QtMultimedia  # noqa: F401  (the sounds' library; the effects are made on the GUI thread)
 

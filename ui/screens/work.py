@@ -169,6 +169,7 @@ class LinesTable(QTableView):
 
     def __init__(self) -> None:
         super().__init__()
+        self._widths: dict[int, int] = {}  # column -> width for its widest text (fit_columns, once per order)
         hh = self.horizontalHeader()
         hh.setStretchLastSection(False)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -197,7 +198,7 @@ class LinesTable(QTableView):
         m, hh = self.model(), self.horizontalHeader()
         if m is None:
             return
-        for c, w in getattr(self, "_widths", {}).items():
+        for c, w in self._widths.items():
             hh.resizeSection(c, max(hh.sectionSizeHint(c), w))
         others = sum(hh.sectionSize(c) for c in range(m.columnCount()) if c != self.ITEM)
         self.setColumnWidth(self.ITEM, max(self.ITEM_MIN, self.viewport().width() - others))
