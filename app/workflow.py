@@ -231,10 +231,14 @@ class OrderSession:
 
     @property
     def expected_weight(self) -> tuple[float | None, float | None]:
+        prog = self.progress
+        short = {ln.id: prog[ln.id].short_qty for ln in self.picklist.lines if ln.id in prog}
         exp = self.picklist.expected_weight_g
-        if exp is None and self.picklist.lines and all(ln.weight_g is not None for ln in self.picklist.lines):
-            prog = self.progress
-            exp = sum(ln.weight_g * max(0, ln.qty - (prog[ln.id].short_qty if ln.id in prog else 0))  # type: ignore[operator]
+        if exp is not None:  # the OMS's weight of the whole order, less the short units whose weight is known
+            exp = max(0.0, exp - sum(ln.weight_g * short.get(ln.id, 0) for ln in self.picklist.lines
+                                     if ln.weight_g is not None))
+        elif self.picklist.lines and all(ln.weight_g is not None for ln in self.picklist.lines):
+            exp = sum(ln.weight_g * max(0, ln.qty - short.get(ln.id, 0))  # type: ignore[operator]
                       for ln in self.picklist.lines)
         if exp is None:
             return None, None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from test_verifier import BLUE_M, CASE_BLUE_M, GIFT, SERUM, TODAY, order
 
@@ -108,6 +110,19 @@ def test_short_pick_ends_the_pick_with_what_was_found_and_tells_the_oms(core):
     # verify only wants the 12 that were found
     assert scan(s, CASE_BLUE_M).kind == VerdictKind.ACCEPTED
     assert scan(s, BLUE_M).kind == VerdictKind.OVER_SCAN
+
+
+def test_a_short_pick_takes_the_missing_units_off_the_omss_expected_weight(core):
+    """The OMS weighs the whole order; a parcel packed short must not be held to that weight (found in the demo:
+    one of two gift cards short still expected the full 2,060 g)."""
+    lines = json.loads(json.dumps(order().to_dict()))["lines"]
+    lines[0]["weight_g"] = 150.0  # the T-shirt; the other lines' weights are not known
+    s = Station(core, today=TODAY)
+    o = s.open_order(order(lines=lines, expected_weight_g=4000.0))
+    assert o.expected_weight[0] == 4000.0
+    scan(s, CASE_BLUE_M)  # 12 of 24 found
+    o.short_pick("L1", "insufficient_stock")
+    assert o.expected_weight[0] == 4000.0 - 12 * 150.0
 
 
 def test_gift_must_be_scanned_or_confirmed_before_pack_completes(core):
