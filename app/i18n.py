@@ -22,6 +22,7 @@ import json
 import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -165,12 +166,38 @@ class _Fields(dict):
     def __missing__(self, key: str) -> Any:
         if key in self._params:
             v = self._params[key]
-            return _render(v, self._language) if isinstance(v, (Msg, Joined)) or v is None else v
+            return _Text(_render(v, self._language), self._language) if isinstance(v, (Msg, Joined)) or v is None else v
         log.error("message %r has no field %r (given: %s)", self._id, key, sorted(self._params))
         return "{" + key + "}"
 
 
 _SPACES = re.compile(r"\s+")
+_CLOSING = ("FULL STOP", "QUESTION MARK", "EXCLAMATION MARK", "ELLIPSIS")  # by Unicode name: any script's
+N_(".")  # the full stop a phrase gets when a sentence follows it (Chinese: the ideographic one)
+
+
+def sentence(text: str, language: str | None = DEFAULT) -> str:
+    """`text` ending as a sentence in `language`: the language's full stop added where it has no closing
+    punctuation. For a message that puts another message before its own sentence ("{problem:sentence} Press F9…"):
+    the device texts are phrases ("Printer is out of paper: load paper"), also shown alone (the status bar)."""
+    text = text.rstrip()
+    if not text or unicodedata.name(text[-1], "").endswith(_CLOSING):
+        return text
+    return text + gettext(".", language)
+
+
+class _Text(str):
+    """A rendered message field; the format spec `sentence` (`{problem:sentence}`) makes it end as a sentence."""
+
+    def __new__(cls, text: str, language: str | None) -> _Text:
+        self = super().__new__(cls, text)
+        self.language = language
+        return self
+
+    def __format__(self, spec: str) -> str:
+        if spec == "sentence":
+            return sentence(str(self), self.language)
+        return format(str(self), spec)
 
 
 def translate(msg: Msg | Joined | str, language: str | None = DEFAULT) -> str:

@@ -916,11 +916,11 @@ class StationController:
         if state in ("held", "failed"):
             problem = _job_message(job) or Msg("The label printer needs attention.")
             if state == "held":
-                msg = Msg("{problem} The label prints by itself when the printer is ready: stay with this parcel.",
+                msg = Msg("{problem:sentence} The label prints by itself when the printer is ready: stay with this parcel.",
                           problem=problem)
             else:
                 self._jobs.pop(s.order_id, None)  # F9 submits it again
-                msg = Msg("{problem} Press F9 to print again.", problem=problem)
+                msg = Msg("{problem:sentence} Press F9 to print again.", problem=problem)
             return self._done(Outcome.HELD, Change.PRINTING, say(Level.ERROR, msg), cls=PrintResult,
                               label_job=jobs[0], slip_job=jobs[1])
         return self._done(Outcome.PENDING, Change.PRINTING, say(Level.INFO, Msg("Printing the label and slip…")),

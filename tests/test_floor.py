@@ -185,6 +185,7 @@ def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(floor):
     r = floor.ctl.key("F9")
     assert r.outcome == Outcome.HELD and floor.ctl.screen == Screen.WORK
     assert "paper out" in r.feedback.en and floor.ctl.session.step == Step.LABEL
+    assert r.feedback.en.startswith("Label printer: paper out. The label prints by itself")  # two sentences
     assert floor.ctl.scan("@@COMPLETE").outcome != Outcome.DONE or floor.ctl.session.step == Step.LABEL
     r = floor.ctl.key("F12")  # reprint while held: a plain answer, no exception
     assert r.outcome == Outcome.ASKED

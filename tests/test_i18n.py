@@ -136,3 +136,18 @@ def test_every_message_id_lives_in_one_catalog_only():
                     where.setdefault(m.id, []).append(po.stem)
     twice = {k: v for k, v in where.items() if len(v) > 1}
     assert not twice, list(twice.items())[:8]
+
+
+@pytest.mark.parametrize("problem,en,zh", [
+    ("Printer is out of paper: load paper", "Printer is out of paper: load paper. Press F9 to print again.",
+     "打印机缺纸，请装纸。按 F9 重新打印。"),
+    ("The label printer needs attention.", "The label printer needs attention. Press F9 to print again.", None),
+])
+def test_a_device_phrase_before_a_sentence_ends_as_a_sentence_in_each_language(problem, en, zh):
+    """The printer's problem is a phrase (shown alone in the status bar); put before "Press F9…" it must end as a
+    sentence — in the reader's language, and without doubling a full stop it already has."""
+    m = Msg("{problem:sentence} Press F9 to print again.", problem=Msg(problem))
+    assert m.text("en") == en
+    zh_text = m.text("zh_CN")
+    assert zh_text == zh if zh else zh_text.endswith("按 F9 重新打印。") and "。。" not in zh_text and ".。" not in zh_text
+    assert Msg("PRINTER: {problem}", problem=Msg(problem)).text("en") == f"PRINTER: {problem}"  # alone: as it is
