@@ -27,7 +27,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -100,6 +100,13 @@ def _quantile(sorted_vals: list[float], q: float) -> float:
     # nearest-rank on sorted values
     idx = max(0, min(len(sorted_vals) - 1, int(-(-q * len(sorted_vals) // 1)) - 1))
     return sorted_vals[idx]
+
+
+def warehouse_today(tz: str, now_ms: int | None = None) -> date:
+    """The date in the warehouse zone now (or at UTC ms `now_ms`): "today" for the figures. Not the machine's own
+    date: a kiosk image running on UTC is still in yesterday until 08:00 in a UTC+8 warehouse."""
+    t = datetime.now(UTC) if now_ms is None else datetime.fromtimestamp(now_ms / 1000, UTC)
+    return t.astimezone(ZoneInfo(tz)).date()
 
 
 def day_bounds_ms(d_from: str, d_to: str, tz: str) -> tuple[int, int]:

@@ -175,3 +175,45 @@ def test_nice_count_steps():
     from ui.screens.supervisor import nice_step
 
     assert [nice_step(t) for t in (0, 1, 6, 7, 13, 31, 61, 1000)] == [1, 1, 1, 2, 5, 10, 20, 200]
+
+
+def test_the_default_range_ends_today_in_the_warehouse_zone_not_the_machines(qtbot, core):
+    """UTC+14 and UTC-12 are always on different dates, so one of them differs from the machine's own: a screen
+    taking the machine's date would leave a UTC+8 warehouse's morning out of "today" (the field's 1,500 orders)."""
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from ui.screens.supervisor import SupervisorScreen
+
+    for tz in ("Pacific/Kiritimati", "Etc/GMT+12"):
+        core.settings.station.warehouse_tz = tz
+        before = datetime.now(ZoneInfo(tz)).date()
+        w = SupervisorScreen(core)
+        qtbot.addWidget(w)
+        after = datetime.now(ZoneInfo(tz)).date()
+        shown = date.fromisoformat(w.date_to.date().toString("yyyy-MM-dd"))
+        assert shown in (before, after), (tz, shown, before)
+        assert w.date_from.date().daysTo(w.date_to.date()) == 6
+        qtbot.waitUntil(lambda w=w: not w.updating, timeout=10000)
+
+
+def test_the_default_range_moves_on_after_midnight_unless_someone_chose_dates(qtbot, core, monkeypatch):
+    from datetime import date
+
+    from PySide6.QtCore import QDate
+
+    import ui.screens.supervisor as sup
+
+    today = {"d": date(2026, 12, 2)}
+    monkeypatch.setattr(sup, "warehouse_today", lambda tz: today["d"])
+    w = sup.SupervisorScreen(core)
+    qtbot.addWidget(w)
+    assert (w.date_from.date(), w.date_to.date()) == (QDate(2026, 11, 26), QDate(2026, 12, 2))
+    today["d"] = date(2026, 12, 3)  # a night shift: the screen is shown again after midnight
+    w.set_operator(None)
+    assert (w.date_from.date(), w.date_to.date()) == (QDate(2026, 11, 27), QDate(2026, 12, 3))
+    w.date_from.setDate(QDate(2026, 11, 1))  # a supervisor's own range stays
+    today["d"] = date(2026, 12, 4)
+    w.set_operator(None)
+    assert (w.date_from.date(), w.date_to.date()) == (QDate(2026, 11, 1), QDate(2026, 12, 3))
+    qtbot.waitUntil(lambda: not w.updating, timeout=10000)

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from app import schema
-from app.stats import STEPS, Figures, StepFigure, day_bounds_ms, figures_from_store
+from app.stats import STEPS, Figures, StepFigure, day_bounds_ms, figures_from_store, warehouse_today
 from app.verdicts import ERROR_KINDS
 from ui.table_model import RowsModel
 from ui.translations import _
@@ -127,8 +127,9 @@ class SupervisorScreen(QWidget):
 
             tasks = TaskRunner(self)
         self.tasks = tasks
-        today = QDate.currentDate()
-        self.date_from, self.date_to = QDateEdit(today.addDays(-6)), QDateEdit(today)
+        self.date_from, self.date_to = QDateEdit(), QDateEdit()
+        self._default_range: tuple[QDate, QDate] | None = None
+        self._follow_today()
         for d in (self.date_from, self.date_to):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")
@@ -185,10 +186,22 @@ class SupervisorScreen(QWidget):
         lay.addWidget(self.body, 1)
         self.set_operator(operator)
 
+    def _follow_today(self) -> None:
+        """The last seven days up to today in the warehouse zone (not the machine's date: a kiosk on UTC in a UTC+8
+        warehouse would leave out everything since midnight), moved on when the screen is shown again after
+        midnight — unless someone chose other dates."""
+        d = warehouse_today(self.core.settings.station.warehouse_tz)
+        today = QDate(d.year, d.month, d.day)
+        if self._default_range is None or self._default_range == (self.date_from.date(), self.date_to.date()):
+            self._default_range = (today.addDays(-6), today)
+            self.date_from.setDate(self._default_range[0])
+            self.date_to.setDate(self._default_range[1])
+
     # -- access ---------------------------------------------------------------------------------
     def set_operator(self, op) -> None:
         """None = opened from code/tests by a trusted caller; an operator who is not a supervisor is refused."""
         allowed = op is None or op.is_supervisor
+        self._follow_today()
         self.denied.setVisible(not allowed)
         self.body.setVisible(allowed)
         if allowed:
