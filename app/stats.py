@@ -102,6 +102,70 @@ def _quantile(sorted_vals: list[float], q: float) -> float:
     return sorted_vals[idx]
 
 
+def _error_terms() -> list[str]:
+    """ERROR_TYPES as SQL, one term per event type: what the figures count as an error is what the latest-errors
+    list shows."""
+    kinds: dict[str, list[str] | None] = {}
+    for etype, kind in ERROR_TYPES.values():
+        if kind is None or kinds.get(etype, []) is None:
+            kinds[etype] = None
+        else:
+            kinds.setdefault(etype, []).append(kind)  # type: ignore[union-attr]
+    return [f"type = '{t}'" if ks is None else f"type = '{t}' AND kind IN ({','.join(repr(k) for k in ks)})"
+            for t, ks in sorted(kinds.items())]
+
+
+# One query per event type, each a seek on ix_events_type_kind and its own newest-first top N, merged in Python:
+# one statement with all the terms OR-ed (a multi-index OR) took 0.48 s instead of 0.06 over a million events.
+_SQL_LATEST_ERRORS = ("SELECT seq, ts_utc_ms, station_id, operator_id, order_id, type, kind, payload FROM events "
+                      "WHERE {term} AND ts_utc_ms >= ? AND ts_utc_ms < ? {where}ORDER BY seq DESC LIMIT ?")
+
+
+def _error_detail(etype: str, p: dict) -> tuple[str, str]:
+    """(what happened, what was expected) of one error event, from its payload (the OMS contract's fields)."""
+    if etype == "scan":
+        v = p.get("verdict") if isinstance(p.get("verdict"), dict) else {}
+        what = (str(p.get("code") or p.get("raw") or ""), str(v.get("scanned_variant") or ""))
+        return " ".join(x for x in what if x), " ".join(str(v.get(k) or "") for k in ("expected_sku", "wanted_variant")
+                                                        if v.get(k))
+    if etype == "short_pick":
+        return f"{p.get('sku', '')} {p.get('qty_found', '?')}/{p.get('qty_required', '?')}", ""
+    if etype == "printer_fault":
+        return f"{p.get('printer', '')}: {p.get('detail') or p.get('state') or ''}", ""
+    if etype == "order_intercepted":
+        return " ".join(str(p.get(k) or "") for k in ("status", "reason") if p.get(k)), ""
+    return str(p.get("reason") or ""), ""  # an override, a reprint: the reason given
+
+
+def latest_errors(store, tz: str, start: int, end: int, station: str | None = None, operator: str | None = None,
+                  limit: int = 200) -> list[tuple]:
+    """Newest errors first, every type the figures count (ERROR_TYPES): (warehouse-local time, station, operator,
+    order, error type, what happened, what was expected) — a wrong scan with what was scanned against what the
+    order wanted, a short pick with its counts, a printer fault with the printer's words."""
+    where, params = "", [start, end]
+    for col, val in (("station_id", station), ("operator_id", operator)):
+        if val:
+            where += f"AND {col} = ? "
+            params.append(val)
+    z = ZoneInfo(tz)
+    out = []
+    with store.read() as conn:
+        raw = conn.connection.dbapi_connection
+        found = [r for term in _error_terms()
+                 for r in raw.execute(_SQL_LATEST_ERRORS.format(term=term, where=where), (*params, limit))]
+    found.sort(reverse=True)
+    for _seq, ts, st, op, order, etype, kind, payload in found[:limit]:
+        try:
+            p = json.loads(payload)
+        except ValueError:
+            p = {}
+        what, expected = _error_detail(etype, p if isinstance(p, dict) else {})
+        local = datetime.fromtimestamp(ts / 1000, z).strftime("%m-%d %H:%M:%S")
+        out.append((local, st, op or "-", order or "-", _LOOKUP.get((etype, kind)) or _LOOKUP.get((etype, None))
+                    or kind or etype, what, expected))
+    return out
+
+
 def warehouse_today(tz: str, now_ms: int | None = None) -> date:
     """The date in the warehouse zone now (or at UTC ms `now_ms`): "today" for the figures. Not the machine's own
     date: a kiosk image running on UTC is still in yesterday until 08:00 in a UTC+8 warehouse."""

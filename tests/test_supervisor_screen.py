@@ -217,3 +217,30 @@ def test_the_default_range_moves_on_after_midnight_unless_someone_chose_dates(qt
     w.set_operator(None)
     assert (w.date_from.date(), w.date_to.date()) == (QDate(2026, 11, 1), QDate(2026, 12, 3))
     qtbot.waitUntil(lambda: not w.updating, timeout=10000)
+
+
+def test_the_latest_errors_list_every_error_the_figures_count(qtbot, core):
+    """A supervisor who reads "errors 5" finds five rows saying what happened — a short pick's counts, the
+    printer's words — not only the wrong scans (the demo showed "errors 2", two printer faults, and an empty list)."""
+    _shift(core)  # one wrong colour/size scan, one good scan
+    t = {"t": int(datetime(2026, 11, 16, 5, 0, tzinfo=UTC).timestamp() * 1000)}
+    log = EventLog(core.store, "ST1", clock_ms=lambda: t["t"], mono_ns=lambda: t["t"] * 1_000_000)
+    log.append("short_pick", {"line_id": "L1", "sku": "GIFT-CARD", "qty_required": 2, "qty_found": 1,
+                              "reason": "not_found"}, operator_id="op1", order_id="SO1", kind="not_found")
+    log.append("printer_fault", {"printer": "label", "state": "paper_out",
+                                 "detail": "Printer is out of paper: load paper", "job_id": "J1"},
+               order_id="SO1", kind="paper_out")
+    log.append("reprint", {"order_id": "SO1", "job_id": "J2", "reprint_of": "J1", "reason": "damaged"},
+               operator_id="op1", order_id="SO1")
+    log.append("override", {"supervisor_id": "sup", "what": "weight_mismatch", "reason": "scale drift"},
+               operator_id="sup", order_id="SO1", kind="weight_mismatch")
+    log.append("carton_chosen", {"carton": "M"}, operator_id="op1", order_id="SO1")  # not an error
+    w = _screen(qtbot, core)
+    m = w.errors_model
+    rows = [[m.data(m.index(r, c)) for c in range(m.columnCount())] for r in range(m.rowCount())]
+    assert m.rowCount() == w.figures.errors == 5
+    by_error = {r[4]: r for r in rows}
+    assert by_error["Short: not found"][5] == "GIFT-CARD 1/2"
+    assert by_error["Printer fault"][5] == "label: Printer is out of paper: load paper"
+    assert by_error["Reprint"][5] == "damaged" and by_error["Weight override"][5] == "scale drift"
+    assert rows[-1][4] == "Wrong colour/size" and rows[0][4] == "Weight override"  # newest first

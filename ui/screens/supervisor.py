@@ -7,10 +7,6 @@ CSV and PDF render, so the screen and the reports agree by construction. Supervi
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSeries,
@@ -37,11 +33,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
-from app import schema
-from app.stats import STEPS, Figures, StepFigure, day_bounds_ms, figures_from_store, warehouse_today
-from app.verdicts import ERROR_KINDS
+from app.stats import (
+    STEPS,
+    Figures,
+    StepFigure,
+    day_bounds_ms,
+    figures_from_store,
+    latest_errors,
+    warehouse_today,
+)
 from ui.table_model import RowsModel
 from ui.translations import _
 
@@ -64,36 +65,12 @@ class LatestErrorsModel(RowsModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.headers = [_("Time"), _("Station"), _("Operator"), _("Order"),
-                        _("Error"), _("Scanned"), _("Expected")]
+                        _("Error"), _("Scanned / what happened"), _("Expected")]
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and index.isValid():
             return self.rows[index.row()][index.column()]
         return None
-
-
-def latest_errors(store, tz: str, start: int, end: int, station=None, operator=None, limit: int = LATEST):
-    """Newest error scans first: (local time, station, operator, order, kind, scanned, expected)."""
-    ev = schema.events
-    q = (select(ev.c.ts_utc_ms, ev.c.station_id, ev.c.operator_id, ev.c.order_id, ev.c.kind, ev.c.payload)
-         .where(ev.c.type == "scan", ev.c.kind.in_([k.value for k in ERROR_KINDS]),
-                ev.c.ts_utc_ms >= start, ev.c.ts_utc_ms < end)
-         .order_by(ev.c.seq.desc()).limit(limit))
-    if station:
-        q = q.where(ev.c.station_id == station)
-    if operator:
-        q = q.where(ev.c.operator_id == operator)
-    z = ZoneInfo(tz)
-    out = []
-    with store.read() as c:
-        for ts, st, op, order, kind, payload in c.execute(q):
-            p = json.loads(payload)
-            v = p.get("verdict") or {}
-            scanned = " ".join(x for x in (str(p.get("code") or p.get("raw") or ""), v.get("scanned_variant", "")) if x)
-            expected = " ".join(x for x in (v.get("expected_sku") or "", v.get("wanted_variant", "")) if x)
-            local = datetime.fromtimestamp(ts / 1000, z).strftime("%m-%d %H:%M:%S")
-            out.append((local, st, op or "-", order or "-", kind, scanned, expected))
-    return out
 
 
 def figures_from_dict(d: dict) -> Figures:
