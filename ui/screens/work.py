@@ -44,14 +44,15 @@ class LinesModel(RowsModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.session = None
-        self.headers = [_("Bin"), _("SKU"), _("Item"), _("Colour / size"),
-                        _("Qty"), _("Notes")]
+        # the item name last: it takes the room left and gives way on a narrow screen (it is also shown whole,
+        # large, beside the table); the notes (GIFT, FRAGILE) stay in view
+        self.headers = [_("Bin"), _("SKU"), _("Colour / size"), _("Qty"), _("Notes"), _("Item")]
 
     def set_session(self, session) -> None:
         self.session = session
         self.set_rows(session.picklist.walking_order() if session else [])
 
-    QTY, NOTES = 4, 5
+    QTY, NOTES, ITEM = 3, 4, 5
 
     def widest_texts(self, col: int) -> list[str]:
         """Every text column `col` can show while this order is worked: the counts and notes at their widest
@@ -62,7 +63,7 @@ class LinesModel(RowsModel):
             return [f"{ln.qty} / {ln.qty}" for ln in self.rows]
         if col == self.NOTES:
             return [self.notes(ln, short=True) for ln in self.rows]
-        return [str(v) for v in ((ln.bin, ln.sku, ln.name, ln.variant)[col] for ln in self.rows)]
+        return [str(v) for v in ((ln.bin, ln.sku, ln.variant)[col] if col < self.QTY else ln.name for ln in self.rows)]
 
     @staticmethod
     def notes(ln, short: bool) -> str:
@@ -79,8 +80,8 @@ class LinesModel(RowsModel):
         lp = self.session.progress.get(ln.id)
         if role == Qt.ItemDataRole.DisplayRole:
             done = f"{lp.scanned if lp else 0} / {ln.qty}"
-            return [ln.bin, ln.sku, ln.name, ln.variant, done,
-                    self.notes(ln, bool(lp and lp.short_qty))][index.column()]
+            return [ln.bin, ln.sku, ln.variant, done, self.notes(ln, bool(lp and lp.short_qty)),
+                    ln.name][index.column()]
         if role == Qt.ItemDataRole.BackgroundRole:
             cur = self.session.current_line()
             if lp and lp.complete:
@@ -161,10 +162,12 @@ def contact_sheet(pixes: list[QPixmap], width: int, height: int) -> QPixmap:
 
 
 class LinesTable(QTableView):
-    """Every column as wide as its header and cells (headers read whole); the item name takes the room left, at
-    least ITEM_MIN px (elided in the middle); when that is too wide for the screen the table scrolls."""
+    """Every column as wide as its header and cells (headers read whole); the item name, last, takes the room left
+    (elided in the middle), and where less than ITEM_MIN px is left it is not shown at all rather than as a sliver
+    behind a scroll bar nobody can reach without a mouse: the current item's name is shown whole beside the table,
+    and every open line's in the "scan N more ×" hint below it."""
 
-    ITEM = 2
+    ITEM = LinesModel.ITEM
     ITEM_MIN = 120
 
     def __init__(self) -> None:
@@ -201,7 +204,10 @@ class LinesTable(QTableView):
         for c, w in self._widths.items():
             hh.resizeSection(c, max(hh.sectionSizeHint(c), w))
         others = sum(hh.sectionSize(c) for c in range(m.columnCount()) if c != self.ITEM)
-        self.setColumnWidth(self.ITEM, max(self.ITEM_MIN, self.viewport().width() - others))
+        room = self.viewport().width() - others
+        self.setColumnHidden(self.ITEM, room < self.ITEM_MIN)
+        if room >= self.ITEM_MIN:
+            self.setColumnWidth(self.ITEM, room)
 
     def resizeEvent(self, e) -> None:  # noqa: N802
         super().resizeEvent(e)
