@@ -118,7 +118,9 @@ def test_5_nothing_of_a_previous_order_or_operator_is_shown(floor):
     floor.ctl.key("F9")
     assert "packed" in floor.ctl.feedback.en  # on the queue
     floor.ctl.scan("SO-1001")
-    assert floor.ctl.feedback is None  # the next order starts clean
+    fb = floor.ctl.feedback.en  # the next order starts clean: where to begin it, nothing of the last one
+    assert fb.startswith(f"Order {floor.ctl.session.picklist.order_no} is open: Pick.") and "packed" not in fb
+    assert fb.endswith(f"Start at bin {floor.ctl.session.current_line().bin}.")
     floor.ctl.scan("@@LOGOUT")
     assert floor.ctl.feedback is None
     floor.login()
@@ -378,8 +380,8 @@ def test_escape_closes_a_prompt_before_it_leaves_the_order(floor):
     floor.ctl.key("Escape")
     assert floor.ctl.screen == Screen.QUEUE
     assert floor.core.events.last(EventType.STEP_SUSPENDED).payload["reason"] == "left"
-    floor.ctl.scan("SO-1001")  # reopened at the same step
-    assert floor.ctl.session.step == Step.PICK and floor.ctl.feedback is None
+    floor.ctl.scan("SO-1001")  # reopened at the same step, the prompt's words gone
+    assert floor.ctl.session.step == Step.PICK and floor.ctl.feedback.en.startswith("Order 1001 is open: Pick.")
 
 
 def test_products_pulled_after_start_are_known_without_a_restart(floor):
