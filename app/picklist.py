@@ -53,6 +53,13 @@ class ShipTo:
     warnings: tuple[str, ...] = ()  # OMS address warnings ("address changed after payment", ...)
 
 
+def variant_beyond(name: str, variant: str) -> str:
+    """The parts of `variant` ('BLACK / M') that `name` does not already hold as words: item names often carry their
+    colour and size ('Phone case Y5 BLACK'), and "{name} {variant}" read "Phone case Y5 BLACK BLACK +1"."""
+    words = set(name.casefold().split())
+    return " / ".join(p for p in (x.strip() for x in variant.split("/")) if p and p.casefold() not in words)
+
+
 @dataclass(frozen=True)
 class PickLine:
     id: str
@@ -78,6 +85,11 @@ class PickLine:
     def variant(self) -> str:
         """'RED / M' — how the floor names a variant."""
         return " / ".join(x for x in (self.color, self.size) if x)
+
+    @property
+    def variant_beyond_name(self) -> str:
+        """The variant as far as the name does not already say it, for a message that puts the two side by side."""
+        return variant_beyond(self.name, self.variant)
 
 
 @dataclass(frozen=True)

@@ -175,7 +175,7 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
     ref = next((r for r in refs if not session.line_done(r.line_id)), refs[0])
     line = session.picklist_lines[ref.line_id]
     name = line.name or line.sku
-    base = {"line_id": line.id, "sku": line.sku, "name": name, "variant": line.variant}
+    base = {"line_id": line.id, "sku": line.sku, "name": name, "variant": line.variant_beyond_name}
     # lot / expiry
     rule = line.lot
     if rule.required and not nc.lot:

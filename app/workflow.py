@@ -270,7 +270,7 @@ class OrderSession:
             for ln in missing[:5]:
                 p = prog[ln.id]
                 out.append(Msg("{sku} {name} {variant}: {scanned}/{required}", sku=ln.sku, name=ln.name,
-                               variant=ln.variant, scanned=p.scanned, required=p.required - p.short_qty))
+                               variant=ln.variant_beyond_name, scanned=p.scanned, required=p.required - p.short_qty))
             if len(missing) > 5:
                 out.append(Msg("... and {count} more lines", count=len(missing) - 5))
         if self.step == Step.PACK:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app import messages
 from app.i18n import N_, Joined, Msg
+from app.picklist import variant_beyond
 from app.workflow import OrderSession, Step
 from floor.changes import Feedback, Level, PutBack
 
@@ -64,7 +65,7 @@ def stop_message(session: OrderSession) -> Feedback:
     back = put_back_list(session)
     if back:
         items = Joined([Msg("{qty} × {sku} {name} {variant} → bin {bin}", qty=p.qty, sku=p.sku, name=p.name,
-                            variant=p.variant, bin=p.bin) for p in back])
+                            variant=variant_beyond(p.name, p.variant), bin=p.bin) for p in back])
         msg = Msg("STOP: order {order} was {status}. Do not pack it. Put back: {items}. Then press Esc.",
                   order=no, status=word, items=items)
     else:
@@ -88,7 +89,7 @@ def blockers(session: OrderSession) -> list[Msg]:
             p = prog[ln.id]
             left = p.required - p.short_qty - p.scanned
             out.append(Msg("scan {left} more × {sku} {name} {variant}", left=left, sku=ln.sku, name=ln.name,
-                           variant=ln.variant))
+                           variant=ln.variant_beyond_name))
         if len(missing) > 5:
             out.append(Msg("… and {count} more lines", count=len(missing) - 5))
     if step == Step.PACK:

@@ -120,6 +120,6 @@ def test_product_photos_are_thumbnailed_once_when_cached_and_embedded_as_jpeg(tm
 
     page = Image.open(_pdftoppm(pdf, ["-r", "60", "-f", "1", "-l", "1"])[0]).convert("RGB")
     px = page.tobytes()  # RGB triples (getdata() is deprecated in Pillow 12)
-    assert any(r > 150 and g < 90 and b < 90 for r, g, b in zip(px[::3], px[1::3], px[2::3]))  # the red photo
+    assert any(r > 150 and g < 90 and b < 90 for r, g, b in zip(px[::3], px[1::3], px[2::3], strict=True))  # the red photo
     stored.write_bytes(b"not a jpeg any more")  # a replaced file is thumbnailed again: unreadable -> placeholder
     assert b"/DCTDecode" not in build_slip_pdf(demo_picklist(), cache.path_for, page="a4")

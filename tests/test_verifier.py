@@ -260,3 +260,23 @@ def test_upce_scan_matches_a_line_stored_as_upca(core):
     assert scan(s, "04252614", "]E0").kind == VerdictKind.ACCEPTED
     assert scan(s, "]E00042100005264").kind == VerdictKind.ACCEPTED
     assert o.progress["A"].complete
+
+
+def test_a_name_that_already_says_its_colour_and_size_is_not_followed_by_them_again(core):
+    """Item names often carry their variant ('Phone case Y5 BLACK'): the green panel read "Phone case Y5 BLACK BLACK
+    +1 (1/2)" in the demo. The variant follows the name only where the name does not say it."""
+    from app.picklist import variant_beyond
+
+    assert variant_beyond("Phone case Y5 BLACK", "BLACK") == ""
+    assert variant_beyond("Cotton T-shirt 纯棉T恤 BLACK S", "BLACK / S") == ""
+    assert variant_beyond("Hoodie black", "BLACK / M") == "M"
+    assert variant_beyond("T-shirt", "BLUE / M") == "BLUE / M"
+    assert variant_beyond("Blackberry jam", "BLACK") == "BLACK"  # whole words only
+    s = station(core)
+    s.open_order(order())
+    assert scan(s, BLUE_M).message("en") == "T-shirt BLUE / M +1 (1/24)"
+    s2 = station(core)
+    d = json.loads(json.dumps(order("SO-2").to_dict()))
+    d["lines"][0]["name"] = "T-shirt BLUE M"
+    s2.open_order(PickList.from_dict(d))
+    assert scan(s2, BLUE_M).message("en") == "T-shirt BLUE M +1 (1/24)"
