@@ -178,7 +178,7 @@ class DemoPanel(QWidget):
                 self._button(f"[{t_bin}] {ln.bin}", ln.bin_barcode)
             for bc in ln.barcodes:
                 tag = f" ×{bc.qty_per_scan}" if bc.qty_per_scan > 1 else ""
-                self._button(f"{ln.name} {ln.variant}{tag}", bc.code)
+                self._button(f"{ln.name} {ln.variant_beyond_name}{tag}", bc.code)
         for sib in pl.siblings[:4]:
             self._button(f"✗ {t_wrong}: {sib.get('name', '')} {sib.get('color', '')} "
                          f"{sib.get('size', '')}", sib["code"])

@@ -137,7 +137,7 @@ class PromptPanel(QFrame):
         self.ok.setVisible(kind == "override")
         if kind == "short_pick" and session is not None and prompt.line_id:
             ln = session.picklist_lines[prompt.line_id]
-            self.title.setText(_("Short pick: {sku} {name} {variant}", sku=ln.sku, name=ln.name, variant=ln.variant))
+            self.title.setText(_("Short pick: {sku} {name} {variant}", sku=ln.sku, name=ln.name, variant=ln.variant_beyond_name))
             self.found.setText(f"{prompt.found} / {prompt.max_qty}")
         elif kind == "reprint":
             self.title.setText(_("Reprint: why? (recorded)"))
