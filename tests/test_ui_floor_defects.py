@@ -302,3 +302,25 @@ def test_the_picture_box_shows_what_goes_into_the_parcel_once_no_line_is_left_to
             qtbot.waitUntil(lambda: win.controller.weight_view().usable, timeout=5000)
             press(win, Qt.Key.Key_F8)
             press(win, Qt.Key.Key_F10)
+
+
+def test_after_a_short_pick_the_table_counts_to_what_was_found(qtbot, station):
+    """1 of 2 found: the check step's table says "0 / 1", the count the packer has to reach (it said "0 / 2", and a
+    second scan would be an over-scan)."""
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=lambda p: simple(p) and p.walking_order()[0].qty >= 2)
+    first = s.current_line()
+    if first.bin_barcode:
+        burst(win, first.bin_barcode)
+    burst(win, unit_code(first))
+    press(win, Qt.Key.Key_F2)
+    press_digit(qtbot, win, win.work, Qt.Key.Key_4)  # not found: 1 of qty found
+    assert s.progress[first.id].short_qty == first.qty - 1
+    work_counting_step(win, s)
+    press(win, Qt.Key.Key_F10)
+    assert s.step == Step.VERIFY
+    m, row = win.work.model, s.picklist.walking_order().index(first)
+    assert m.data(m.index(row, m.QTY)) == "0 / 1" and "SHORT" in m.data(m.index(row, m.NOTES))
+    burst(win, unit_code(first))
+    assert not win.work.panel.locked and m.data(m.index(row, m.QTY)) == "1 / 1"

@@ -79,7 +79,8 @@ class LinesModel(RowsModel):
         ln = self.rows[index.row()]
         lp = self.session.progress.get(ln.id)
         if role == Qt.ItemDataRole.DisplayRole:
-            done = f"{lp.scanned if lp else 0} / {ln.qty}"
+            # after a short pick the count to reach is what was found (the verify step checks 1 of a short 2, not 2)
+            done = f"{lp.scanned} / {lp.required - lp.short_qty}" if lp else f"0 / {ln.qty}"
             return [ln.bin, ln.sku, ln.variant, done, self.notes(ln, bool(lp and lp.short_qty)),
                     ln.name][index.column()]
         if role == Qt.ItemDataRole.BackgroundRole:
