@@ -254,6 +254,7 @@ def test_the_work_screen_fits_through_a_whole_order_with_errors_and_prompts(qtbo
     fits(win, size, "red panel")
     press(win, Qt.Key.Key_F2)  # short pick, inline
     assert win.work.prompt.short_box.isVisible()
+    assert not win.work.panel.ack.isVisible()  # the amber question has no red panel's ACKNOWLEDGE left over
     fits(win, size, "short pick prompt")
     press(win, Qt.Key.Key_Escape)
     press(win, Qt.Key.Key_F11)  # supervisor override, inline

@@ -141,7 +141,8 @@ class VerdictPanel(QFrame):
             self._paint("#c62828")
             self.ack.show()
             self.sounds.play("error")
-        else:
+        else:  # not an alarm: no acknowledge button left over from a red panel before it
+            self.ack.hide()
             self._paint("#1565c0")
             self._flash.start(1500)
 
