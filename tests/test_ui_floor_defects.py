@@ -324,3 +324,25 @@ def test_after_a_short_pick_the_table_counts_to_what_was_found(qtbot, station):
     assert m.data(m.index(row, m.QTY)) == "0 / 1" and "SHORT" in m.data(m.index(row, m.NOTES))
     burst(win, unit_code(first))
     assert not win.work.panel.locked and m.data(m.index(row, m.QTY)) == "1 / 1"
+
+
+def test_a_weight_a_supervisor_accepted_says_so_beside_the_tick(qtbot, station):
+    """Outside the tolerance and accepted by a supervisor: the weight reads "✓ accepted by a supervisor", not a bare
+    tick that says the parcel weighed what it should (the demo showed "1.722 kg ✓ (expected 1.470 ± 0.076 kg)")."""
+    from test_ui_floor import enter_here, type_here
+
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=simple)
+    to_weigh(qtbot, win)
+    weigh(qtbot, win, svc, (s.expected_weight[0] or 500) * 2)
+    press(win, Qt.Key.Key_F8)
+    assert win.work.panel.locked and "✗" in win.work.weight_label.text()
+    press(win, Qt.Key.Key_F11)
+    burst(win, "S-001")
+    type_here(qtbot, win, SUPERVISOR_PIN)
+    enter_here(qtbot, win)
+    type_here(qtbot, win, "scale drift")
+    enter_here(qtbot, win)
+    assert s.weight_overridden, win.work.panel.text.text()
+    assert win.work.weight_label.text().split("   (")[0].endswith("kg ✓ accepted by a supervisor")

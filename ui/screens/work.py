@@ -531,7 +531,10 @@ class WorkScreen(QWidget):
             self.weight_label.setText("")
             return
         if w.recorded_g is not None:
-            txt = f"{w.recorded_g / 1000:.3f} kg " + ("✓" if s.weight and (s.weight.ok or s.weight_overridden) else "✗")
+            ok, overridden = bool(s.weight and s.weight.ok), bool(s.weight and s.weight_overridden)
+            # a supervisor's acceptance is not a weight inside the tolerance: the tick says who let it through
+            mark = "✓" if ok else _("✓ accepted by a supervisor") if overridden else "✗"
+            txt = f"{w.recorded_g / 1000:.3f} kg {mark}"
         elif w.grams is None or not w.usable:
             txt = _("Put the parcel on the scale")
             if w.grams is not None:
