@@ -61,7 +61,7 @@ def test_latest_errors_show_what_was_scanned_against_what_was_wanted(qtbot, core
     m = w.errors_model
     assert m.rowCount() == 1
     row = [m.data(m.index(0, c)) for c in range(m.columnCount())]
-    assert row[4] == "Wrong colour/size" and "RED / M" in row[5] and "BLUE / M" in row[6] and "TEE-BLUE-M" in row[6]
+    assert row[1] == "Wrong colour/size" and "RED / M" in row[2] and "BLUE / M" in row[3] and "TEE-BLUE-M" in row[3]
     assert row[0].startswith("11-16 11:00")  # shown in warehouse time (UTC+8)
     assert w.figures.steps["pick"].median_s == 600
 
@@ -239,8 +239,9 @@ def test_the_latest_errors_list_every_error_the_figures_count(qtbot, core):
     m = w.errors_model
     rows = [[m.data(m.index(r, c)) for c in range(m.columnCount())] for r in range(m.rowCount())]
     assert m.rowCount() == w.figures.errors == 5
-    by_error = {r[4]: r for r in rows}
-    assert by_error["Short: not found"][5] == "GIFT-CARD 1/2"
-    assert by_error["Printer fault"][5] == "label: Printer is out of paper: load paper"
-    assert by_error["Reprint"][5] == "damaged" and by_error["Weight override"][5] == "scale drift"
-    assert rows[-1][4] == "Wrong colour/size" and rows[0][4] == "Weight override"  # newest first
+    by_error = {r[1]: r for r in rows}
+    assert by_error["Short: not found"][2] == "GIFT-CARD 1/2"
+    assert by_error["Printer fault"][2] == "label: Printer is out of paper: load paper"
+    assert by_error["Reprint"][2] == "damaged" and by_error["Weight override"][2] == "scale drift"
+    assert rows[-1][1] == "Wrong colour/size" and rows[0][1] == "Weight override"  # newest first
+    assert m.headerData(1, Qt.Orientation.Horizontal) == "Error"  # what went wrong before where and who

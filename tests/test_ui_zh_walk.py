@@ -165,7 +165,7 @@ def test_supervisor_screen_speaks_chinese(qtbot, chinese, core):
     qtbot.waitUntil(lambda: not w.updating, timeout=10000)
     texts = visible_texts(w)
     m = w.errors_model
-    texts += [m.data(m.index(r, 4)) for r in range(m.rowCount())]  # the error column is named, not data
+    texts += [m.data(m.index(r, 1)) for r in range(m.rowCount())]  # the error column is named, not data
     assert "错误类型" in texts and "颜色/尺码错误" in texts
     assert not english(texts, ["ST1", "op1", "SO1"]), english(texts, ["ST1", "op1", "SO1"])
 

@@ -64,8 +64,8 @@ def nice_step(top: float) -> int:
 class LatestErrorsModel(RowsModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.headers = [_("Time"), _("Station"), _("Operator"), _("Order"),
-                        _("Error"), _("Scanned / what happened"), _("Expected")]
+        self.headers = [_("Time"), _("Error"), _("Scanned / what happened"), _("Expected"),
+                        _("Order"), _("Operator"), _("Station")]
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and index.isValid():
@@ -231,7 +231,10 @@ class SupervisorScreen(QWidget):
             self.message.setText(_("The figures could not be computed: {error}", error=str(result)))
             return
         source, figures, rows = result
-        self.errors_model.set_rows([r[:4] + (self.error_name(r[4]),) + r[5:] for r in rows])
+        # what went wrong first (time, error, what, expected), then where and who: on a 1024-wide screen the table
+        # shows about four columns without scrolling
+        self.errors_model.set_rows([(t, self.error_name(e), what, exp, order, op, st)
+                                    for t, st, op, order, e, what, exp in rows])
         self._fit_columns()
         QTimer.singleShot(0, lambda: self._show_charts(gen, figures))
         if source == "remote":
