@@ -468,7 +468,8 @@ class PrintSpool:
                                 .order_by(T.c.id)).scalars().all()
                 c.execute(update(T).where(T.c.job_id.in_(ids)).values(state="held", last_error=err,
                                                                         updated_at_ms=now_ms()))
-                self._fault(name, st.state, st.en, jid, job["order_id"], conn=c)
+                if self._fault_logged.get(name) != st.state:  # one event per incident: the poll may have seen it
+                    self._fault(name, st.state, st.en, jid, job["order_id"], conn=c)
             for other in ids:
                 self._notify(other)
             return
