@@ -46,7 +46,6 @@ from app.stats import (
 from ui.table_model import RowsModel
 from ui.translations import _
 
-LATEST = 200
 TOP_TYPES = 8
 
 
