@@ -105,13 +105,10 @@ def _quantile(sorted_vals: list[float], q: float) -> float:
 def _error_terms() -> list[str]:
     """ERROR_TYPES as SQL, one term per event type: what the figures count as an error is what the latest-errors
     list shows."""
-    kinds: dict[str, list[str] | None] = {}
+    kinds: dict[str, list[str | None]] = defaultdict(list)
     for etype, kind in ERROR_TYPES.values():
-        if kind is None or kinds.get(etype, []) is None:
-            kinds[etype] = None
-        else:
-            kinds.setdefault(etype, []).append(kind)  # type: ignore[union-attr]
-    return [f"type = '{t}'" if ks is None else f"type = '{t}' AND kind IN ({','.join(repr(k) for k in ks)})"
+        kinds[etype].append(kind)
+    return [f"type = '{t}'" if None in ks else f"type = '{t}' AND kind IN ({','.join(repr(k) for k in ks)})"
             for t, ks in sorted(kinds.items())]
 
 
@@ -162,8 +159,7 @@ def latest_errors(store, tz: str, start: int, end: int, station: str | None = No
             p = {}
         what, expected = _error_detail(etype, p if isinstance(p, dict) else {})
         local = datetime.fromtimestamp(ts / 1000, z).strftime("%m-%d %H:%M:%S")
-        out.append((local, st, op or "-", order or "-", _LOOKUP.get((etype, kind)) or _LOOKUP.get((etype, None))
-                    or kind or etype, what, expected))
+        out.append((local, st, op or "-", order or "-", _error_type(etype, kind), what, expected))
     return out
 
 

@@ -387,18 +387,16 @@ class StationController:
     def _opened(self, pl: PickList, claim: Any) -> Result:
         before = self._state()
         first = Step.PICK if self.station.steps and self.station.steps[0] == Step.PICK else None
-        self.station.open_order(pl, first)
+        s = self.station.open_order(pl, first)
         self.screen = Screen.WORK
         self.prompt = None
         if claim is not None and claim.provisional:
             fb = say(Level.INFO, claim.message)
         else:  # where to start, instead of an empty panel above the lines
-            s, order = self.session, pl.order_no or pl.id
-            line = s.current_line() if s is not None and s.step == Step.PICK else None
-            step = words.step_name(s.step) if s is not None else ""
-            fb = say(Level.INFO, Msg("Order {order} is open: {step}. Start at bin {bin}.", order=order, step=step,
-                                     bin=line.bin) if line is not None and line.bin else
-                     Msg("Order {order} is open: {step}.", order=order, step=step))
+            line = s.current_line() if s.step == Step.PICK else None
+            where = dict(order=pl.order_no or pl.id, step=words.step_name(s.step))
+            fb = say(Level.INFO, Msg("Order {order} is open: {step}. Start at bin {bin}.", bin=line.bin, **where)
+                     if line is not None and line.bin else Msg("Order {order} is open: {step}.", **where))
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         return self._done(Outcome.DONE, ch, fb)
 
