@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 
 PAPERWORK = "paperwork"  # event: the label and slip content submitted for an order (packed quantities)
 EMPTY_SCALE_G = 5.0  # at or below this the scale is empty
+WORK_KEYS = ("F2", "F3", "F4", "F8", "F9", "F10", "F11")  # an open order's keys (F12 reprints from the queue too)
 
 
 def _job_message(job: dict) -> Msg | None:
@@ -589,6 +590,8 @@ class StationController:
             return self.reprint(REPRINT_REASONS[int(name) - 1])
         if self.screen == Screen.QUEUE and name == "F12":
             return self.open_prompt("reprint")
+        if self.screen == Screen.QUEUE and name in WORK_KEYS:  # an order's key with no order open: say so
+            return self._refuse(Msg("No order is open: scan an order's barcode first."))
         if self.screen != Screen.WORK or self.session is None:
             return self._done(Outcome.REFUSED, Change.NONE, False)
         if name in ("1", "2", "3", "4", "5"):

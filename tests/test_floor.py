@@ -281,6 +281,16 @@ def test_14_complete_with_no_order_answers_plainly(floor):
     assert floor.core.events.last(EventType.SCAN).payload["code"] == "@@COMPLETE"
 
 
+@pytest.mark.parametrize("key", ["F2", "F3", "F4", "F8", "F9", "F10", "F11"])
+def test_14b_an_orders_key_on_the_queue_answers_plainly(floor, key):
+    """F9 (print) or F11 (supervisor) pressed on the queue used to do nothing at all: no order, no word."""
+    at_queue(floor)
+    r = floor.ctl.key(key)
+    assert r.outcome == Outcome.REFUSED and r.changes & Change.FEEDBACK
+    assert "No order is open" in r.feedback.en and floor.ctl.feedback is r.feedback
+    assert floor.ctl.screen == Screen.QUEUE and floor.ctl.prompt is None
+
+
 def test_action_barcodes_carton_gift_weigh_print_by_scanner_alone(floor):
     at_queue(floor)
     floor.ctl.scan("SO-1002")

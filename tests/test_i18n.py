@@ -150,4 +150,5 @@ def test_a_device_phrase_before_a_sentence_ends_as_a_sentence_in_each_language(p
     assert m.text("en") == en
     zh_text = m.text("zh_CN")
     assert zh_text == zh if zh else zh_text.endswith("按 F9 重新打印。") and "。。" not in zh_text and ".。" not in zh_text
-    assert Msg("PRINTER: {problem}", problem=Msg(problem)).text("en") == f"PRINTER: {problem}"  # alone: as it is
+    assert Msg("{printer}: {problem}", printer="Label printer", problem=Msg(problem)).text("en") == \
+        f"Label printer: {problem}"  # not before a sentence: as it is

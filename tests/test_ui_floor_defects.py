@@ -160,6 +160,8 @@ def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(qtbot, sta
     qtbot.waitUntil(lambda: win.work.panel.locked, timeout=15000)
     assert win.stack.currentWidget() is win.work and s.step == Step.LABEL
     assert "paper" in win.work.panel.text.text().lower()
+    # the status bar names the printer once, and its state in a few words (the panel says what to do)
+    qtbot.waitUntil(lambda: win.status.labels["printer"].text() == "Label printer: out of paper", timeout=15000)
     press(win, Qt.Key.Key_F12)  # a reprint while the job is held: answered plainly
     press_digit(qtbot, win, win.work, Qt.Key.Key_1)
     assert "prints by itself" in win.work.panel.text.text()
@@ -167,6 +169,20 @@ def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(qtbot, sta
     svc.spool.retry_held()
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=15000)
     assert s.step == Step.DONE
+
+
+def test_an_orders_keys_and_f7_on_the_queue_are_answered_not_swallowed(qtbot, station):
+    win, svc = station()
+    login(qtbot, win)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
+    QTest.keyClick(win.check.start, Qt.Key.Key_Return)
+    assert win.stack.currentWidget() is win.queue and win.controller.session is None
+    for key in (Qt.Key.Key_F9, Qt.Key.Key_F11, Qt.Key.Key_F2):
+        win.queue.message.setText("")
+        QTest.keyClick(win.queue.view, key)
+        assert "No order is open" in win.queue.message.text(), key
+    QTest.keyClick(win.queue.view, Qt.Key.Key_F7)  # a packer asks for the supervisor's figures
+    assert "Supervisors only" in win.queue.message.text() and win.stack.currentWidget() is win.queue
 
 
 def test_9_cancelled_while_worked_says_what_to_put_back_where(qtbot, station):

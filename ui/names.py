@@ -25,6 +25,15 @@ ROLE = {
     "packer": N_("packer"),
     "supervisor": N_("supervisor"),
 }
+DEVICE = {  # the station's devices (ui.services names them so)
+    "label_printer": N_("Label printer"),
+    "slip_printer": N_("Slip printer"),
+    "scanner": N_("Scanner"),
+    "camera": N_("Camera"),
+    "scale": N_("Scale"),
+    "oms": N_("OMS connection"),
+    "speaker": N_("Speaker"),
+}
 CARTON = {  # S/M/L/XL are sizes printed on the cartons; the bag is named
     "BAG": N_("bag"),
 }
@@ -50,3 +59,7 @@ def role(code: str) -> str:
 def carton(code: str, label: str) -> str:
     src = CARTON.get(code)
     return _(src) if src else label
+
+
+def device(code: str) -> str:
+    return _name(DEVICE, code)

@@ -149,7 +149,7 @@ class StatusBar(QFrame):
         lab = self.labels["printer"]
         if bad:
             n, s = bad[0]
-            lab.setText(_("PRINTER: {problem}", problem=_(s)))
+            lab.setText(_("{printer}: {problem}", printer=names.device(n), problem=_(s.brief)))
             restyle(lab, "background: #c62828; font-weight: bold;")
         else:
             lab.setText(_("printers OK"))

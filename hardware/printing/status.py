@@ -39,6 +39,12 @@ class PrinterStatus:
         return self.detail.text(language) if self.detail else self.state
 
     @property
+    def brief(self) -> Msg:
+        """The state in a few words, after the printer's name ("Label printer: out of paper"): the status bar's
+        room; the whole sentence, with what to do, is `detail`."""
+        return Msg(BRIEF.get(self.state, self.state))
+
+    @property
     def en(self) -> str:
         """The English text (logs, printer_fault events, technicians)."""
         return self.text("en")
@@ -67,6 +73,19 @@ MESSAGES = {  # state -> message id
     "no_answer": N_("Printer does not answer status queries: check power and cable"),
     "unknown": N_("Printer status cannot be read on this connection"),
     "not_configured": N_("No printer configured"),
+}
+
+
+BRIEF = {  # state -> a few words, after the printer's name
+    "ready": N_("ready"),
+    "paper_near_end": N_("paper nearly used up"),
+    "paper_out": N_("out of paper"),
+    "cover_open": N_("cover open"),
+    "error": N_("error"),
+    "offline": N_("offline"),
+    "no_answer": N_("not answering"),
+    "unknown": N_("status unknown"),
+    "not_configured": N_("not configured"),
 }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from ui import names
 from ui.sounds import audio_outputs
 from ui.translations import _
 
@@ -28,13 +29,8 @@ class CheckScreen(QWidget):
         lay.addLayout(self.grid)
         self.grid.setColumnStretch(1, 1)
         self.rows: dict[str, tuple[QLabel, QLabel]] = {}
-        names = {
-            "label_printer": _("Label printer"), "slip_printer": _("Slip printer"),
-            "scanner": _("Scanner"), "camera": _("Camera"), "scale": _("Scale"),
-            "oms": _("OMS connection"), "speaker": _("Speaker"),
-        }
-        for i, (key, name) in enumerate(names.items()):
-            n, state = QLabel(name), QLabel("…")
+        for i, key in enumerate(names.DEVICE):
+            n, state = QLabel(names.device(key)), QLabel("…")
             n.setObjectName("big")
             state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # wraps, never widens
             state.setWordWrap(True)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from floor import Change, Level, Screen
+from floor.controller import WORK_KEYS
 from ui import names
 from ui.table_model import RowsModel
 from ui.translations import _
@@ -79,13 +80,14 @@ class QueueScreen(QWidget):
         for b in (self.open_btn, self.supervisor_btn, self.logout_btn):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         QShortcut(QKeySequence("F12"), self, activated=lambda: self.controller.key("F12"))  # reprint the last order
+        for k in WORK_KEYS:  # an order's keys pressed here are answered ("No order is open…"), not swallowed
+            QShortcut(QKeySequence(k), self, activated=lambda k=k: self.controller.key(k))
         self.view.installEventFilter(self)  # its reason by number (no digit shortcuts: they would catch scans)
         if controller is not None:
             controller.subscribe(self.render)
 
     def _supervisor_key(self) -> None:
-        if self.supervisor_btn.isVisible():
-            self.supervisor_requested.emit()
+        self.supervisor_requested.emit()  # the controller refuses a picker or packer, and says why
 
     def refresh(self) -> None:
         if self.controller is not None:

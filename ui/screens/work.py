@@ -37,7 +37,6 @@ from ui.translations import language as ui_language
 from ui.verdict_panel import FitLabel, VerdictPanel
 
 log = logging.getLogger(__name__)
-KEYS = ("F2", "F3", "F4", "F8", "F9", "F10", "F11", "F12")
 
 
 class LinesModel(RowsModel):
