@@ -135,32 +135,86 @@ def _error_detail(etype: str, p: dict) -> tuple[str, str]:
     return str(p.get("reason") or ""), ""  # an override, a reprint: the reason given
 
 
+ERROR_EVENT_TYPES = tuple(sorted({t for t, _k in ERROR_TYPES.values()}))  # the event types an error can be
+
+
+def error_entry(ts: int, station: str, operator: str | None, order: str | None, etype: str, kind: str | None,
+                payload: Any, seq: int | None = None) -> dict[str, Any] | None:
+    """One event as the latest-errors list shows it, or None when the figures do not count it as an error — the
+    one definition the station (its own log) and the OMS (every station's, `latest_errors` in /api/v1/stats)
+    share: {ts_utc_ms, station_id, operator_id, order_id, error, what, expected, seq}."""
+    err = _error_type(etype, kind)
+    if err is None:
+        return None
+    what, expected = _error_detail(etype, payload if isinstance(payload, dict) else {})
+    return {"ts_utc_ms": ts, "station_id": station, "operator_id": operator, "order_id": order, "error": err,
+            "what": what, "expected": expected, "seq": seq}
+
+
+def latest_error_entries(events: Iterable[tuple], start: int, end: int, station: str | None = None,
+                         operator: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Newest first over (ts_utc_ms, station, operator, order, type, kind, payload, seq) tuples from any number of
+    stations (the OMS): the errors in [start, end), for one station/operator when given. Events of one
+    millisecond are in the order their station appended them."""
+    found = []
+    for ts, st, op, order, etype, kind, payload, seq in events:
+        if not (isinstance(ts, int) and start <= ts < end) or (station and st != station) \
+                or (operator and op != operator):
+            continue
+        e = error_entry(ts, st, op, order, etype, kind, payload, seq if isinstance(seq, int) else 0)
+        if e is not None:
+            found.append(e)
+    found.sort(key=lambda e: (e["ts_utc_ms"], e["seq"]), reverse=True)
+    return found[:limit]
+
+
+def error_rows(entries: Iterable[Any], tz: str, limit: int = 200) -> list[tuple]:
+    """Entries (`error_entry`, ours or an OMS reply's) as the screen's rows: (warehouse-local time, station,
+    operator, order, error type, what happened, what was expected). An entry that is not one (a malformed or
+    hostile reply) is left out; texts are cut at 200 characters."""
+    z = ZoneInfo(tz)
+    out = []
+    for e in entries:
+        if len(out) >= limit:
+            break
+        if not isinstance(e, dict):
+            continue
+        ts = e.get("ts_utc_ms")
+        texts = [e.get(k) for k in ("station_id", "operator_id", "order_id", "error", "what", "expected")]
+        if not isinstance(ts, int) or isinstance(ts, bool) or not all(t is None or isinstance(t, str) for t in texts):
+            continue
+        try:
+            local = datetime.fromtimestamp(ts / 1000, z).strftime("%m-%d %H:%M:%S")
+        except (ValueError, OverflowError, OSError):
+            continue
+        st, op, order, err, what, expected = ((t or "")[:200] for t in texts)
+        out.append((local, st, op or "-", order or "-", err, what, expected))
+    return out
+
+
 def latest_errors(store, tz: str, start: int, end: int, station: str | None = None, operator: str | None = None,
                   limit: int = 200) -> list[tuple]:
-    """Newest errors first, every type the figures count (ERROR_TYPES): (warehouse-local time, station, operator,
-    order, error type, what happened, what was expected) — a wrong scan with what was scanned against what the
-    order wanted, a short pick with its counts, a printer fault with the printer's words."""
+    """Newest errors first, every type the figures count (ERROR_TYPES), as `error_rows` — a wrong scan with what
+    was scanned against what the order wanted, a short pick with its counts, a printer fault with the printer's
+    words."""
     where, params = "", [start, end]
     for col, val in (("station_id", station), ("operator_id", operator)):
         if val:
             where += f"AND {col} = ? "
             params.append(val)
-    z = ZoneInfo(tz)
-    out = []
     with store.read() as conn:
         raw = conn.connection.dbapi_connection
         found = [r for term in _ERROR_TERMS
                  for r in raw.execute(_SQL_LATEST_ERRORS.format(term=term, where=where), (*params, limit))]
     found.sort(reverse=True)
-    for _seq, ts, st, op, order, etype, kind, payload in found[:limit]:
+    entries = []
+    for seq, ts, st, op, order, etype, kind, payload in found[:limit]:
         try:
             p = json.loads(payload)
         except ValueError:
             p = {}
-        what, expected = _error_detail(etype, p if isinstance(p, dict) else {})
-        local = datetime.fromtimestamp(ts / 1000, z).strftime("%m-%d %H:%M:%S")
-        out.append((local, st, op or "-", order or "-", _error_type(etype, kind), what, expected))
-    return out
+        entries.append(error_entry(ts, st, op, order, etype, kind, p, seq))
+    return error_rows(entries, tz, limit)
 
 
 def warehouse_today(tz: str) -> date:

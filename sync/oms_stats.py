@@ -2,7 +2,9 @@
 
 Include in the reference OMS server with `app.include_router(make_router(rows_fn, tz=..., sla=...))`, where
 rows_fn(start_ms, end_ms) returns the received events as stats rows
-(station_id, operator_id, ts_utc_ms, type, kind, order_id, extra[, n]) — see app/stats.py.
+(station_id, operator_id, ts_utc_ms, type, kind, order_id, extra[, n]) — see app/stats.py. With
+`errors_fn(start_ms, end_ms, station_id, operator_id)` the reply also carries `latest_errors`: every station's
+newest errors as `app.stats.error_entry` dicts (the supervisor screen's latest-errors table), newest first.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from app.stats import compute, day_bounds_ms
 
 
 def make_router(rows_fn: Callable[[int, int], list[tuple]], *, tz: str = "Asia/Shanghai",
-                sla: SlaSettings | None = None) -> APIRouter:
+                sla: SlaSettings | None = None,
+                errors_fn: Callable[[int, int, str | None, str | None], list[dict]] | None = None) -> APIRouter:
     r = APIRouter()
 
     @r.get("/api/v1/stats")
@@ -31,7 +34,10 @@ def make_router(rows_fn: Callable[[int, int], list[tuple]], *, tz: str = "Asia/S
             raise HTTPException(422, f"from/to must be YYYY-MM-DD between 1970 and 2999: {e}") from None
         if not ok or b <= a:
             raise HTTPException(422, "from/to must be YYYY-MM-DD between 1970 and 2999, from <= to")
-        return compute(rows_fn(a, b), tz=tz, start=a, end=b, sla=sla or SlaSettings(),
-                       station=station_id, operator=operator_id).to_dict()
+        reply = compute(rows_fn(a, b), tz=tz, start=a, end=b, sla=sla or SlaSettings(),
+                        station=station_id, operator=operator_id).to_dict()
+        if errors_fn is not None:
+            reply["latest_errors"] = errors_fn(a, b, station_id, operator_id)
+        return reply
 
     return r

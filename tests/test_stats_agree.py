@@ -8,7 +8,8 @@ import requests
 
 from app.config import SlaSettings
 from app.events import EventLog
-from app.stats import day_bounds_ms, figures_from_store
+from app.stats import day_bounds_ms, error_rows, figures_from_store, latest_errors
+from app.store import open_store
 from sync.client import OmsClient
 from sync.oms_server import serve_in_thread
 from sync.outbox import drain
@@ -56,6 +57,38 @@ def test_oms_figures_equal_the_station_figures_for_the_same_events(store, tmp_pa
         both = requests.get(f"{srv.url}/api/v1/stats", params={"from": "2026-11-16", "to": "2026-11-17"}, headers=auth, timeout=10).json()
         first = requests.get(f"{srv.url}/api/v1/stats", params={"from": "2026-11-16", "to": "2026-11-16"}, headers=auth, timeout=10).json()
         assert 0 < first["scans"] < both["scans"]  # the shift really crossed the local day boundary
+        # the latest errors too: the OMS lists the station's errors exactly as the station does
+        a, b = day_bounds_ms("2026-11-16", "2026-11-17", "Asia/Shanghai")
+        mine = latest_errors(store, "Asia/Shanghai", a, b)
+        assert len(mine) > 5 and error_rows(both["latest_errors"], "Asia/Shanghai") == mine
         client.close()
+    finally:
+        srv.stop()
+
+
+def test_the_oms_lists_every_stations_latest_errors_newest_first(tmp_path):
+    """The supervisor's "all stations" view: the latest-errors table of the OMS holds each station's errors (it
+    showed the asking station's only), newest first across stations, one station when asked."""
+    t0 = _utc_ms(2026, 11, 16, 3, 0)
+    srv = serve_in_thread(tmp_path / "oms.sqlite3", seed=None)
+    try:
+        for i, (sid, kind) in enumerate((("ST-1", "wrong_item"), ("ST-2", "sibling_variant"))):
+            store = open_store(tmp_path / f"{sid}.sqlite3")
+            log = EventLog(store, sid, clock_ms=lambda i=i: t0 + i * 60_000)
+            log.append("scan", {"code": f"690000000001{i}", "verdict": {"kind": kind}}, operator_id=f"op{i}",
+                       order_id=f"SO-{i}", kind=kind)
+            log.append("scan", {"verdict": {"kind": "accepted"}}, operator_id=f"op{i}", order_id=f"SO-{i}",
+                       kind="accepted")
+            client = OmsClient(srv.url, token=srv.issue_token(sid))
+            assert drain(client, store, sid) is not None
+            client.close()
+            store.close()
+        auth = {"Authorization": f"Bearer {srv.issue_token('SUPERVISOR-DESK')}"}
+        url, day = f"{srv.url}/api/v1/stats", {"from": "2026-11-16", "to": "2026-11-16"}
+        every = requests.get(url, params=day, headers=auth, timeout=10).json()["latest_errors"]
+        assert [(e["station_id"], e["error"], e["what"]) for e in every] == [
+            ("ST-2", "sibling_variant", "6900000000011"), ("ST-1", "wrong_item", "6900000000010")]
+        one = requests.get(url, params={**day, "station_id": "ST-1"}, headers=auth, timeout=10).json()
+        assert [e["station_id"] for e in one["latest_errors"]] == ["ST-1"]
     finally:
         srv.stop()

@@ -100,6 +100,29 @@ def test_all_stations_from_the_oms_and_a_clear_fallback_when_it_is_unreachable(q
     assert w2.source.currentIndex() == 0 and w2.figures is not None
 
 
+def test_all_stations_show_every_stations_latest_errors_and_a_hostile_list_is_left_out(qtbot, core):
+    _shift(core)  # this station's own error: ST1
+    ts = int(datetime(2026, 11, 16, 4, 0, tzinfo=UTC).timestamp() * 1000)
+    theirs = [{"ts_utc_ms": ts, "station_id": "ST9", "operator_id": "op9", "order_id": "SO9", "error": "wrong_item",
+               "what": "6900000000999", "expected": "TEE-RED-S"},
+              "nonsense", {"ts_utc_ms": "noon", "station_id": "ST9"}, {"ts_utc_ms": True},
+              {"ts_utc_ms": ts, "station_id": ["x"], "error": "wrong_item"}, {"ts_utc_ms": 10 ** 30}]
+    remote_fig = {"start": "a", "end": "b", "tz": "Asia/Shanghai", "scans": 500, "orders": 40, "errors": 7,
+                  "by_type": {"wrong_item": 7}, "by_hour": [0] * 24, "steps": {}, "latest_errors": theirs}
+    w = _screen(qtbot, core, remote=lambda *a: remote_fig)
+    w.source.setCurrentIndex(1)
+    w.refresh()
+    qtbot.waitUntil(lambda: w.figures is not None and w.figures.scans == 500, timeout=5000)
+    m = w.errors_model
+    rows = [[m.data(m.index(r, c)) for c in range(m.columnCount())] for r in range(m.rowCount())]
+    assert rows == [["11-16 12:00:00", "Wrong item", "6900000000999", "TEE-RED-S", "SO9", "op9", "ST9"]]
+    assert w.message.text() == "All stations, from the OMS."
+    remote_fig.pop("latest_errors")  # an OMS that sends figures only: this station's list, and says so
+    w.refresh()
+    qtbot.waitUntil(lambda: not w.updating, timeout=5000)
+    assert m.rowCount() == 1 and m.data(m.index(0, 6)) == "ST1" and "this station only" in w.message.text()
+
+
 def test_a_picker_is_refused(qtbot, core):
     from app.operators import Operator, Role
     from ui.screens.supervisor import SupervisorScreen

@@ -31,6 +31,7 @@ from pydantic_core import from_json
 from sqlalchemy import create_engine, event, func, inspect, select, text, tuple_, update
 from sqlalchemy.schema import CreateIndex
 
+from app.stats import ERROR_EVENT_TYPES, latest_error_entries
 from sync.contract import (
     I64_MAX,
     BatchReply,
@@ -738,5 +739,17 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
         out.sort(key=lambda r: (r[0], r[8]))  # per station in append order: a clock set back pairs steps too
         return out
 
-    app.include_router(make_router(stats_rows), dependencies=[Depends(station)], responses=auth)
+    def error_entries(start_ms: int, end_ms: int, station_id: str | None, operator_id: str | None) -> list[dict]:
+        """Every station's newest errors, by the station's own definition (app.stats.error_entry)."""
+        q = select(m.events.c.doc).where(m.events.c.type.in_(ERROR_EVENT_TYPES))
+        if station_id:
+            q = q.where(m.events.c.station_id == station_id)
+        with engine.connect() as conn:
+            docs = conn.execute(q).scalars().all()
+        events = ((e.get("ts_utc_ms"), e.get("station_id"), e.get("operator_id"), e.get("order_id"), e.get("type"),
+                   e.get("kind"), e.get("payload"), e.get("seq")) for e in map(json.loads, docs))
+        return latest_error_entries(events, start_ms, end_ms, station_id, operator_id)
+
+    app.include_router(make_router(stats_rows, errors_fn=error_entries), dependencies=[Depends(station)],
+                       responses=auth)
     return app

@@ -39,6 +39,7 @@ from app.stats import (
     Figures,
     StepFigure,
     day_bounds_ms,
+    error_rows,
     figures_from_store,
     latest_errors,
     warehouse_today,
@@ -214,7 +215,10 @@ class SupervisorScreen(QWidget):
                 except Exception as exc:  # shown as a fallback, not a failure
                     result = exc
                 if isinstance(result, dict):
-                    return "remote", figures_from_dict(result), rows
+                    theirs = result.get("latest_errors")
+                    if isinstance(theirs, list):  # every station's (an OMS that does not send them: ours)
+                        return "remote", figures_from_dict(result), error_rows(theirs, tz)
+                    return "remote_figures", figures_from_dict(result), rows
             # the station's aggregate, extended by the events since the last refresh (app.stats)
             f = figures_from_store(store, tz=tz, start=a, end=b, sla=sla, station=st, operator=op)
             return ("fallback" if remote is not None else "local"), f, rows
@@ -237,6 +241,8 @@ class SupervisorScreen(QWidget):
         self._fit_columns()
         QTimer.singleShot(0, lambda: self._show_charts(gen, figures))
         if source == "remote":
+            self.message.setText(_("All stations, from the OMS."))
+        elif source == "remote_figures":
             self.message.setText(_("All stations, from the OMS. The latest-errors table shows this station "
                                          "only."))
         elif source == "fallback":
