@@ -123,6 +123,30 @@ def test_all_stations_show_every_stations_latest_errors_and_a_hostile_list_is_le
     assert m.rowCount() == 1 and m.data(m.index(0, 6)) == "ST1" and "this station only" in w.message.text()
 
 
+def test_an_oms_reply_that_is_not_figures_falls_back_to_this_station_and_says_so(qtbot, core):
+    import json
+
+    import pytest
+
+    _shift(core)  # 2 scans here
+    good = {"start": "a", "end": "b", "tz": "Asia/Shanghai", "scans": 500, "by_hour": [0] * 24}
+
+    def bad_json(*a):
+        return json.loads("<html>502 Bad Gateway</html>")
+
+    for reply in (["not", "figures"], {**good, "by_hour": "every hour"}, {**good, "by_hour": [1, 2, 3]},
+                  {**good, "scans": "many"}, {**good, "steps": {"pick": {"median_s": "slow"}}}, {"scans": 5}, bad_json):
+        w = _screen(qtbot, core, remote=reply if callable(reply) else lambda *a, r=reply: r)
+        w.source.setCurrentIndex(1)
+        w.refresh()
+        qtbot.waitUntil(lambda w=w: "cannot read" in w.message.text(), timeout=5000)
+        qtbot.waitUntil(lambda w=w: not w.updating, timeout=5000)
+        assert w.source.currentIndex() == 0 and w.figures.scans == 2, reply
+        with pytest.raises(ValueError):
+            from ui.screens.supervisor import figures_from_dict
+            figures_from_dict(reply if not callable(reply) else None)
+
+
 def test_a_picker_is_refused(qtbot, core):
     from app.operators import Operator, Role
     from ui.screens.supervisor import SupervisorScreen

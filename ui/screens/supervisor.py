@@ -7,6 +7,10 @@ CSV and PDF render, so the screen and the reports agree by construction. Supervi
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from pydantic import TypeAdapter
 from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSeries,
@@ -37,7 +41,6 @@ from PySide6.QtWidgets import (
 from app.stats import (
     STEPS,
     Figures,
-    StepFigure,
     day_bounds_ms,
     error_rows,
     figures_from_store,
@@ -46,6 +49,8 @@ from app.stats import (
 )
 from ui.table_model import RowsModel
 from ui.translations import _
+
+log = logging.getLogger(__name__)
 
 TOP_TYPES = 8
 
@@ -73,9 +78,17 @@ class LatestErrorsModel(RowsModel):
         return None
 
 
-def figures_from_dict(d: dict) -> Figures:
-    f = Figures(**{k: v for k, v in d.items() if k in Figures.__dataclass_fields__ and k != "steps"})
-    f.steps = {k: StepFigure(**v) for k, v in (d.get("steps") or {}).items()}
+_FIGURES = TypeAdapter(Figures)
+
+
+def figures_from_dict(d: Any) -> Figures:
+    """The OMS's reply as Figures, every field checked (a chart must never meet a text where a count belongs);
+    ValueError for a reply that is not one."""
+    if not isinstance(d, dict):
+        raise ValueError("the reply is not a JSON object")
+    f = _FIGURES.validate_python({k: v for k, v in d.items() if k in Figures.__dataclass_fields__})
+    if len(f.by_hour) != 24:
+        raise ValueError(f"by_hour has {len(f.by_hour)} hours, not 24")
     return f
 
 
@@ -212,16 +225,20 @@ class SupervisorScreen(QWidget):
             if remote is not None:
                 try:
                     result = remote(d_from, d_to, st, op)
+                    theirs = figures_from_dict(result)
                 except Exception as exc:  # shown as a fallback, not a failure
-                    result = exc
-                if isinstance(result, dict):
-                    theirs = result.get("latest_errors")
-                    if isinstance(theirs, list):  # every station's (an OMS that does not send them: ours)
-                        return "remote", figures_from_dict(result), error_rows(theirs, tz)
-                    return "remote_figures", figures_from_dict(result), rows
+                    log.warning("all stations' figures not shown: %s: %s", type(exc).__name__, exc)
+                    source = "unreadable" if isinstance(exc, ValueError) else "fallback"  # bad JSON is one too
+                else:
+                    their_rows = result.get("latest_errors")
+                    if isinstance(their_rows, list):  # every station's (an OMS that does not send them: ours)
+                        return "remote", theirs, error_rows(their_rows, tz)
+                    return "remote_figures", theirs, rows
+            else:
+                source = "local"
             # the station's aggregate, extended by the events since the last refresh (app.stats)
             f = figures_from_store(store, tz=tz, start=a, end=b, sla=sla, station=st, operator=op)
-            return ("fallback" if remote is not None else "local"), f, rows
+            return source, f, rows
 
         self.tasks.run(work, lambda res: self._figures_done(gen, res))
 
@@ -248,6 +265,9 @@ class SupervisorScreen(QWidget):
         elif source == "fallback":
             self.source.setCurrentIndex(0)
             self.message.setText(_("OMS unreachable — showing this station only."))
+        elif source == "unreadable":
+            self.source.setCurrentIndex(0)
+            self.message.setText(_("The OMS sent figures this station cannot read — showing this station only."))
         else:
             self.message.setText(_("This station's own log (works offline)."))
 
