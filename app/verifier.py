@@ -73,11 +73,12 @@ def verify(
     others: Iterable[OrderSession] = (),
     catalog: Catalog | None = None,
     find_order: Callable[[str], str | None] | None = None,
-    today: dt.date | None = None,
+    today: dt.date,
 ) -> ScanVerdict:
-    """Pure decision (no event is written here; the Station appends the scan event)."""
+    """Pure decision (no event is written here; the Station appends the scan event). `today` is the warehouse's
+    date (a lot's expiry is checked against it), never the machine's: no default that could be the wrong one."""
     try:
-        return _verify(nc, session, others, catalog, find_order, today or dt.date.today())
+        return _verify(nc, session, others, catalog, find_order, today)
     except Exception as exc:  # the floor never sees a traceback
         log.exception("verifier failed on %r", nc)
         return verdict(VerdictKind.UNREADABLE, "unreadable_internal", nc,
