@@ -135,7 +135,9 @@ def test_an_oms_reply_that_is_not_figures_falls_back_to_this_station_and_says_so
         return json.loads("<html>502 Bad Gateway</html>")
 
     for reply in (["not", "figures"], {**good, "by_hour": "every hour"}, {**good, "by_hour": [1, 2, 3]},
-                  {**good, "scans": "many"}, {**good, "steps": {"pick": {"median_s": "slow"}}}, {"scans": 5}, bad_json):
+                  {**good, "scans": "many"}, {**good, "steps": {"pick": {"median_s": "slow"}}}, {"scans": 5}, bad_json,
+                  {**good, "per_1000_scans": {"wrong_item": float("nan")}},
+                  {**good, "steps": {"pick": {"median_s": float("inf")}}}):
         w = _screen(qtbot, core, remote=reply if callable(reply) else lambda *a, r=reply: r)
         w.source.setCurrentIndex(1)
         w.refresh()

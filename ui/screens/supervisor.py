@@ -8,6 +8,7 @@ CSV and PDF render, so the screen and the reports agree by construction. Supervi
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -89,6 +90,10 @@ def figures_from_dict(d: Any) -> Figures:
     f = _FIGURES.validate_python({k: v for k, v in d.items() if k in Figures.__dataclass_fields__})
     if len(f.by_hour) != 24:
         raise ValueError(f"by_hour has {len(f.by_hour)} hours, not 24")
+    rates = [*f.per_1000_scans.values(), *f.per_1000_orders.values(),
+             *(x for sf in f.steps.values() for x in (sf.median_s, sf.p90_s, sf.sla_s, sf.late_share) if x is not None)]
+    if not all(math.isfinite(x) for x in rates):
+        raise ValueError("a figure is NaN or infinite")
     return f
 
 
