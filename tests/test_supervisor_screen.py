@@ -149,6 +149,38 @@ def test_an_oms_reply_that_is_not_figures_falls_back_to_this_station_and_says_so
             figures_from_dict(reply if not callable(reply) else None)
 
 
+def test_by_keyboard_alone_another_source_a_filter_and_f5_refresh_the_figures(qtbot, core):
+    from PySide6.QtTest import QTest
+
+    _shift(core)
+    asked = []
+
+    def remote(d_from, d_to, st, op):
+        asked.append(st)
+        return {"start": d_from, "end": d_to, "tz": "Asia/Shanghai", "scans": 500 + len(asked), "latest_errors": []}
+
+    w = _screen(qtbot, core, remote=remote)
+    w.show()
+    w.source.setFocus()
+    QTest.keyClick(w.source, Qt.Key.Key_Down)  # "All stations (OMS)", no button pressed
+    qtbot.waitUntil(lambda: w.figures.scans == 501 and not w.updating, timeout=5000)
+    QTest.keyClicks(w.station, "ST9")
+    QTest.keyClick(w.station, Qt.Key.Key_Return)  # the filter applies on Enter
+    qtbot.waitUntil(lambda: w.figures.scans == 502 and not w.updating, timeout=5000)
+    assert asked == [None, "ST9"]
+    QTest.keyClick(w, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: w.figures.scans == 503 and not w.updating, timeout=5000)
+
+    def down(*a):
+        raise ConnectionError("refused")
+
+    w.remote = down  # the OMS goes away: back on this station, said once (no second refresh overwrites it)
+    QTest.keyClick(w, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: "unreachable" in w.message.text() and not w.updating, timeout=5000)
+    qtbot.wait(200)
+    assert w.source.currentIndex() == 0 and "unreachable" in w.message.text()
+
+
 def test_a_picker_is_refused(qtbot, core):
     from app.operators import Operator, Role
     from ui.screens.supervisor import SupervisorScreen

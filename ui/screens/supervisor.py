@@ -136,8 +136,13 @@ class SupervisorScreen(QWidget):
         self.source.addItem(_("All stations (OMS)"), "remote")
         if remote is None:
             self.source.model().item(1).setEnabled(False)
-        refresh = QPushButton(_("Refresh"))
+        refresh = QPushButton(_("Refresh") + "  [F5]")
         refresh.clicked.connect(self.refresh)
+        # by keyboard alone: F5, Enter in a filter, or another source chosen (arrow keys on the list) refreshes
+        QShortcut(QKeySequence("F5"), self, activated=self.refresh)
+        for line in (self.station, self.operator):
+            line.returnPressed.connect(self.refresh)
+        self.source.currentIndexChanged.connect(lambda _i: self.refresh())
         self.report_btn = QPushButton(_("Report (PDF + CSV)"))
         self.report_btn.clicked.connect(self.write_report)
         self.summary = QLabel()
@@ -268,13 +273,19 @@ class SupervisorScreen(QWidget):
             self.message.setText(_("All stations, from the OMS. The latest-errors table shows this station "
                                          "only."))
         elif source == "fallback":
-            self.source.setCurrentIndex(0)
+            self._show_source_local()
             self.message.setText(_("OMS unreachable — showing this station only."))
         elif source == "unreadable":
-            self.source.setCurrentIndex(0)
+            self._show_source_local()
             self.message.setText(_("The OMS sent figures this station cannot read — showing this station only."))
         else:
             self.message.setText(_("This station's own log (works offline)."))
+
+    def _show_source_local(self) -> None:
+        """The source list back on "This station" after a fallback, without the refresh a choice starts."""
+        self.source.blockSignals(True)
+        self.source.setCurrentIndex(0)
+        self.source.blockSignals(False)
 
     def _show_charts(self, gen: int, figures: Figures) -> None:
         """The charts a turn of the event loop after the table: the table's first paint and the charts' build
