@@ -236,6 +236,11 @@ def test_the_readme_try_it_names_only_keys_the_screens_have(qtbot, station):
     win, _svc = station()
     labels = " ".join(b.text() for b in win.work.buttons.values())
     labels += " " + " ".join(b.text() for b in (win.queue.logout_btn, win.queue.open_btn, win.queue.supervisor_btn))
+    from ui.screens.supervisor import SupervisorScreen
+
+    supervisor = SupervisorScreen(_svc.core)
+    qtbot.addWidget(supervisor)
+    labels += " " + supervisor.refresh_btn.text()
     for key in set(re.findall(r"\bF\d+\b", try_it)):
         assert f"[{key}]" in labels, key
     assert "Ctrl+L" in try_it and "[Ctrl+L]" in labels

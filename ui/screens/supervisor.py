@@ -136,7 +136,7 @@ class SupervisorScreen(QWidget):
         self.source.addItem(_("All stations (OMS)"), "remote")
         if remote is None:
             self.source.model().item(1).setEnabled(False)
-        refresh = QPushButton(_("Refresh") + "  [F5]")
+        self.refresh_btn = refresh = QPushButton(_("Refresh") + "  [F5]")
         refresh.clicked.connect(self.refresh)
         # by keyboard alone: F5, Enter in a filter, or another source chosen (arrow keys on the list) refreshes
         QShortcut(QKeySequence("F5"), self, activated=self.refresh)
