@@ -161,7 +161,9 @@ def test_by_keyboard_alone_another_source_a_filter_and_f5_refresh_the_figures(qt
 
     w = _screen(qtbot, core, remote=remote)
     w.show()
-    w.source.setFocus()
+    w.activateWindow()
+    w.setFocus()  # as the main window does when it shows the screen: the source list takes it
+    qtbot.waitUntil(lambda: w.source.hasFocus(), timeout=3000)
     QTest.keyClick(w.source, Qt.Key.Key_Down)  # "All stations (OMS)", no button pressed
     qtbot.waitUntil(lambda: w.figures.scans == 501 and not w.updating, timeout=5000)
     QTest.keyClicks(w.station, "ST9")

@@ -7,6 +7,7 @@ CSV and PDF render, so the screen and the reports agree by construction. Supervi
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from typing import Any
@@ -184,6 +185,12 @@ class SupervisorScreen(QWidget):
         body.addWidget(self.message)
         body.addLayout(grid, 1)
         lay.addWidget(self.body, 1)
+        # the screen opens with the source list in focus (Down: all stations), then Tab: the filters, the dates
+        # (Tab also walks a date's year, month and day), Refresh and Report
+        self.setFocusProxy(self.source)
+        chain = (self.source, self.station, self.operator, self.date_from, self.date_to, refresh, self.report_btn)
+        for a, b in itertools.pairwise(chain):
+            QWidget.setTabOrder(a, b)
         self.set_operator(operator)
 
     def _follow_today(self) -> None:
