@@ -581,6 +581,8 @@ class StationController:
             return self.back()
         if self.screen == Screen.CHECK and name == "Enter":
             return self.start_work()
+        if self.screen == Screen.CHECK and name in (*WORK_KEYS, "F12"):
+            return self._refuse(Msg("Start work first (Enter)."))
         if self.prompt is not None and self.prompt.kind == "short_pick":
             if name in ("1", "2", "3", "4"):
                 return self.short_pick(SHORT_REASONS[int(name) - 1])

@@ -185,6 +185,29 @@ def test_an_orders_keys_and_f7_on_the_queue_are_answered_not_swallowed(qtbot, st
     assert "Supervisors only" in win.queue.message.text() and win.stack.currentWidget() is win.queue
 
 
+def test_an_order_barcode_scanned_on_the_station_check_opens_it_and_nothing_there_is_silent(qtbot, station):
+    """The check screen's Enter was a QShortcut, which fires before the wedge filter sees the key: a scanner's Enter
+    started work and the order barcode it ended was lost (no scan event, no order, no word). And what the station
+    said to a scan or key there was shown nowhere."""
+    win, svc = station()
+    login(qtbot, win)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
+    assert win.controller.screen == Screen.CHECK
+    burst(win, "@@PRINT")  # an action barcode before work started: answered on this screen
+    assert win.controller.screen == Screen.CHECK and "Start work first" in win.check.message.text()
+    QTest.keyClick(win.check.start, Qt.Key.Key_F9)  # a key of an order: the same answer
+    assert win.controller.screen == Screen.CHECK and "Start work first" in win.check.message.text()
+    scans = len(svc.core.events.events(types=[EventType.SCAN]))
+    burst(win, unit_code(next(p for p in svc.sync.cache.open_picklists() if simple(p)).lines[0]))  # an item
+    assert win.controller.screen == Screen.CHECK and "No order is open" in win.check.message.text()
+    pl = next(p for p in svc.sync.cache.open_picklists() if simple(p))
+    burst(win, pl.id)  # the order's barcode, first thing after the check: the order opens
+    qtbot.waitUntil(lambda: win.controller.session is not None and win.controller.session.order_id == pl.id,
+                    timeout=10000)
+    assert len(svc.core.events.events(types=[EventType.SCAN])) == scans + 2  # every scan recorded
+    assert win.stack.currentWidget() is win.work
+
+
 def test_9_cancelled_while_worked_says_what_to_put_back_where(qtbot, station):
     win, svc = station()
     login(qtbot, win)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
@@ -62,10 +62,9 @@ class MainWindow(QMainWindow):
         # wiring: screens forward intent to the controller; the controller says which screen shows
         self.controller.subscribe(self._on_changes)
         self.check.start_work.connect(self.controller.start_work)
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.check, activated=lambda: self.controller.key("Enter"),
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.check, activated=lambda: self.controller.key("Enter"),
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # Enter on the check screen is its keyPressEvent, never a QShortcut: a shortcut fires before the wedge filter
+        # sees the key, so a scanner's Enter started work and the order barcode it ended was lost
+        self.check.key_pressed.connect(self.controller.key)
         QShortcut(QKeySequence("Ctrl+L"), self, activated=lambda: self.controller.key("Logout"))
         self.queue.supervisor_requested.connect(self.controller.show_supervisor)
         self.bridge.scan.connect(self.on_scan)
@@ -114,6 +113,8 @@ class MainWindow(QMainWindow):
                 self.sounds.play("error")
         if c.screen == Screen.LOGIN:
             self.login.render(changes)
+        if c.screen == Screen.CHECK and changes & (Change.FEEDBACK | Change.SCREEN):
+            self.check.show_feedback(c.feedback)
         if c.screen != self._shown or changes & Change.SCREEN:
             self._show(c.screen)
         if self.demo_panel is not None and changes & (Change.ORDER | Change.QUEUE | Change.SCREEN):

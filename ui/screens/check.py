@@ -8,8 +8,11 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from floor import Level
+from floor.controller import WORK_KEYS
 from ui import names
 from ui.sounds import audio_outputs
 from ui.translations import _
@@ -17,6 +20,7 @@ from ui.translations import _
 
 class CheckScreen(QWidget):
     start_work = Signal()
+    key_pressed = Signal(str)  # Enter (start work), or an order's key (answered: "Start work first (Enter).")
 
     def __init__(self, services, tasks, language: str | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -45,9 +49,27 @@ class CheckScreen(QWidget):
         btns.addWidget(self.recheck)
         btns.addWidget(self.start)
         lay.addLayout(btns)
+        self.message = QLabel("")  # what the station says to a scan or key here
+        self.message.setWordWrap(True)
+        lay.addWidget(self.message)
         lay.addStretch(1)
         self.recheck.clicked.connect(self.refresh)
         self.start.clicked.connect(self.start_work.emit)
+        for k in (*WORK_KEYS, "F12"):  # F-keys never come from a scanner: shortcuts are safe for them
+            QShortcut(QKeySequence(k), self, activated=lambda k=k: self.key_pressed.emit(k))
+
+    def keyPressEvent(self, e) -> None:  # noqa: N802
+        """A person's Enter (the wedge filter keeps a scanner's Enter, which ends a scan, from reaching here)."""
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.key_pressed.emit("Enter")
+            return
+        super().keyPressEvent(e)
+
+    def show_feedback(self, fb) -> None:
+        self.message.setText(_(fb))
+        color = {Level.ERROR: "#c62828", Level.STOP: "#c62828", Level.OK: "#2e7d32"}.get(
+            fb.level if fb else None, "#37474f")
+        self.message.setStyleSheet(f"color: {color}; font-size: 22px;")
 
     def refresh(self) -> None:
         for _name, st in self.rows.values():
