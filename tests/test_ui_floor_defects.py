@@ -105,6 +105,10 @@ def test_2_supervisor_screen_has_back_esc_and_logout(qtbot, station):
     win.supervisor.back_btn.click()
     assert win.stack.currentWidget() is win.queue
     win.queue.supervisor_btn.click()
+    burst(win, "@@PRINT")  # an action scanned on the figures: answered there, not in silence
+    assert "Back to the queue first" in win.supervisor.message.text()
+    burst(win, "6900000000076")  # an item
+    assert "No order is open" in win.supervisor.message.text()
     burst(win, "@@LOGOUT")
     assert win.stack.currentWidget() is win.login and win.controller.operator is None
 

@@ -115,6 +115,9 @@ class MainWindow(QMainWindow):
             self.login.render(changes)
         if c.screen == Screen.CHECK and changes & (Change.FEEDBACK | Change.SCREEN):
             self.check.show_feedback(c.feedback)
+        if c.screen == Screen.SUPERVISOR and changes & Change.FEEDBACK and c.feedback is not None \
+                and self.supervisor is not None:
+            self.supervisor.message.setText(_(c.feedback))  # a scan there: "Back to the queue first (Esc)."
         if c.screen != self._shown or changes & Change.SCREEN:
             self._show(c.screen)
         if self.demo_panel is not None and changes & (Change.ORDER | Change.QUEUE | Change.SCREEN):
