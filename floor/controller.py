@@ -464,6 +464,12 @@ class StationController:
             return self._work_scan(raw)
         return self._other_scan(raw, text)
 
+    def _not_here(self) -> Msg:
+        """What an order's action (a barcode or a key) gets on a screen with no order at work."""
+        return {Screen.CHECK: Msg("Start work first (Enter)."),
+                Screen.SUPERVISOR: Msg("Back to the queue first (Esc).")}.get(
+            self.screen, Msg("No order is open: scan an order's barcode first."))
+
     def _other_scan(self, raw: RawScan, text: str) -> Result:
         """Check, queue and supervisor screens: order barcodes open, action barcodes act or answer."""
         v = self.station._scan(raw, None)  # one scan, one event, one verdict
@@ -478,10 +484,7 @@ class StationController:
                 return self.acknowledge()
             if name in ("reprint", "reprint_reason") and self.screen == Screen.QUEUE:
                 return self.reprint(act.arg) if act.arg else self.open_prompt("reprint")
-            where = {Screen.CHECK: Msg("Start work first (Enter)."),
-                     Screen.SUPERVISOR: Msg("Back to the queue first (Esc).")}.get(
-                self.screen, Msg("No order is open: scan an order's barcode first."))
-            return self._done(Outcome.REFUSED, Change.NONE, say(Level.HINT, where), verdict=v)
+            return self._done(Outcome.REFUSED, Change.NONE, say(Level.HINT, self._not_here()), verdict=v)
         if v.kind == VerdictKind.ORDER_SELECTED:
             oid = v.other_order_id or v.details.get("order_id") or text
             return self.open_order(oid)
@@ -581,8 +584,6 @@ class StationController:
             return self.back()
         if self.screen == Screen.CHECK and name == "Enter":
             return self.start_work()
-        if self.screen == Screen.CHECK and name in (*WORK_KEYS, "F12"):
-            return self._refuse(Msg("Start work first (Enter)."))
         if self.prompt is not None and self.prompt.kind == "short_pick":
             if name in ("1", "2", "3", "4"):
                 return self.short_pick(SHORT_REASONS[int(name) - 1])
@@ -592,9 +593,9 @@ class StationController:
             return self.reprint(REPRINT_REASONS[int(name) - 1])
         if self.screen == Screen.QUEUE and name == "F12":
             return self.open_prompt("reprint")
-        if self.screen == Screen.QUEUE and name in WORK_KEYS:  # an order's key with no order open: say so
-            return self._refuse(Msg("No order is open: scan an order's barcode first."))
         if self.screen != Screen.WORK or self.session is None:
+            if name in (*WORK_KEYS, "F12"):  # an order's key with no order at work: said as its barcode would be
+                return self._refuse(self._not_here())
             return self._done(Outcome.REFUSED, Change.NONE, False)
         if name in ("1", "2", "3", "4", "5"):
             return self.choose_carton(CARTONS[int(name) - 1].code)

@@ -128,6 +128,8 @@ def test_an_oms_reply_that_is_not_figures_falls_back_to_this_station_and_says_so
 
     import pytest
 
+    from ui.screens.supervisor import figures_from_dict
+
     _shift(core)  # 2 scans here
     good = {"start": "a", "end": "b", "tz": "Asia/Shanghai", "scans": 500, "by_hour": [0] * 24}
 
@@ -145,7 +147,6 @@ def test_an_oms_reply_that_is_not_figures_falls_back_to_this_station_and_says_so
         qtbot.waitUntil(lambda w=w: not w.updating, timeout=5000)
         assert w.source.currentIndex() == 0 and w.figures.scans == 2, reply
         with pytest.raises(ValueError):
-            from ui.screens.supervisor import figures_from_dict
             figures_from_dict(reply if not callable(reply) else None)
 
 

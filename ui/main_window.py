@@ -13,6 +13,7 @@ from floor import Change, Level, Screen, StationController
 from ui.bridge import DeviceBridge
 from ui.dialogs import authorise_supervisor
 from ui.pages import CurrentPageStack
+from ui.screens import show_feedback
 from ui.screens.check import CheckScreen
 from ui.screens.login import LoginScreen
 from ui.screens.queue import QueueScreen
@@ -114,7 +115,7 @@ class MainWindow(QMainWindow):
         if c.screen == Screen.LOGIN:
             self.login.render(changes)
         if c.screen == Screen.CHECK and changes & (Change.FEEDBACK | Change.SCREEN):
-            self.check.show_feedback(c.feedback)
+            show_feedback(self.check.message, c.feedback)
         if c.screen == Screen.SUPERVISOR and changes & Change.FEEDBACK and c.feedback is not None \
                 and self.supervisor is not None:
             self.supervisor.message.setText(_(c.feedback))  # a scan there: "Back to the queue first (Esc)."

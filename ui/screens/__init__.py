@@ -1,0 +1,14 @@
+"""The station's screens. `show_feedback` is how the screens without a verdict panel (station check, queue) show
+what the station controller said: the text in the reader's language, red for an error or a stop, green for OK."""
+
+from __future__ import annotations
+
+from floor import Feedback, Level
+from ui.translations import _
+
+_COLOURS = {Level.ERROR: "#c62828", Level.STOP: "#c62828", Level.OK: "#2e7d32"}
+
+
+def show_feedback(label, fb: Feedback | None) -> None:
+    label.setText(_(fb))
+    label.setStyleSheet(f"color: {_COLOURS.get(fb.level if fb else None, '#37474f')}; font-size: 22px;")

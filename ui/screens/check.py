@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from floor import Level
 from floor.controller import WORK_KEYS
 from ui import names
 from ui.sounds import audio_outputs
@@ -64,12 +63,6 @@ class CheckScreen(QWidget):
             self.key_pressed.emit("Enter")
             return
         super().keyPressEvent(e)
-
-    def show_feedback(self, fb) -> None:
-        self.message.setText(_(fb))
-        color = {Level.ERROR: "#c62828", Level.STOP: "#c62828", Level.OK: "#2e7d32"}.get(
-            fb.level if fb else None, "#37474f")
-        self.message.setStyleSheet(f"color: {color}; font-size: 22px;")
 
     def refresh(self) -> None:
         for _name, st in self.rows.values():

@@ -15,9 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from floor import Change, Level, Screen
+from floor import Change, Screen
 from floor.controller import WORK_KEYS
 from ui import names
+from ui.screens import show_feedback
 from ui.table_model import RowsModel
 from ui.translations import _
 
@@ -102,11 +103,7 @@ class QueueScreen(QWidget):
             if ids:
                 self.view.selectRow(ids.index(keep) if keep in ids else 0)
         if changes & (Change.FEEDBACK | Change.SCREEN) and c.screen == Screen.QUEUE:
-            fb = c.feedback
-            self.message.setText(_(fb))
-            color = {Level.ERROR: "#c62828", Level.STOP: "#c62828", Level.OK: "#2e7d32"}.get(
-                fb.level if fb else None, "#37474f")
-            self.message.setStyleSheet(f"color: {color}; font-size: 22px;")
+            show_feedback(self.message, c.feedback)
         if changes & Change.SESSION:
             op = c.operator
             self.supervisor_btn.setVisible(bool(op and op.is_supervisor))

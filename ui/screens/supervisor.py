@@ -238,7 +238,9 @@ class SupervisorScreen(QWidget):
             self.message.setText(_("loading all stations' figures from the OMS…"))
 
         def work():
-            rows = latest_errors(store, tz, a, b, st, op)
+            def ours():  # this station's latest errors: read only when the table shows them
+                return latest_errors(store, tz, a, b, st, op)
+
             if remote is not None:
                 try:
                     result = remote(d_from, d_to, st, op)
@@ -250,12 +252,12 @@ class SupervisorScreen(QWidget):
                     their_rows = result.get("latest_errors")
                     if isinstance(their_rows, list):  # every station's (an OMS that does not send them: ours)
                         return "remote", theirs, error_rows(their_rows, tz)
-                    return "remote_figures", theirs, rows
+                    return "remote_figures", theirs, ours()
             else:
                 source = "local"
             # the station's aggregate, extended by the events since the last refresh (app.stats)
             f = figures_from_store(store, tz=tz, start=a, end=b, sla=sla, station=st, operator=op)
-            return source, f, rows
+            return source, f, ours()
 
         self.tasks.run(work, lambda res: self._figures_done(gen, res))
 
