@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-VERSION = 1
+VERSION = 2  # 2: the log's orders are the cached pick lists' ids (SO-000000, ...)
 T0_MS = 1_763_251_200_000  # 2025-11-16 00:00 UTC
 EVENT_STEP_MS = 600  # one event every 0.6 s: 1M events span ~7 days
 _KINDS = ["accepted"] * 17 + ["wrong_item", "sibling_variant", "over_scan", "unknown", "wrong_bin"]
@@ -113,7 +113,7 @@ def event_rows(n: int, *, station: str = "ST1", sync_state: str = "sent", first_
     rng = random.Random(seed)
     for i in range(first_seq - 1, first_seq - 1 + n):
         r = i % 10
-        order = f"SO{i // 10}"
+        order = f"SO-{i // 10:06d}"  # the ids of warehouse_db's cached pick lists
         if r == 0:
             typ, kind, payload = "step_started", "pick", '{"step":"pick"}'
         elif r == 1:

@@ -604,22 +604,21 @@ class Station:
         if self.active is s:
             self.active = next(reversed(self.sessions.values()), None) if self.sessions else None
 
-    def resume_open_orders(self, picklists: dict[str, PickList]) -> list[OrderSession]:
-        """After a restart: open every order of `picklists` that was begun here, not finished,
-        not released and not suspended on purpose."""
-        life = (EventType.STEP_STARTED, EventType.ORDER_COMPLETED, EventType.PICKLIST_RELEASED,
-                EventType.STEP_SUSPENDED, EventType.STEP_RESUMED)
-        last: dict[str, str] = {}
-        with self.core.store.read() as c:  # order ids and types only: no payload parsed
-            for oid, typ in c.execute(select(schema.events.c.order_id, schema.events.c.type)
-                                      .where(schema.events.c.type.in_(list(life)),
-                                             schema.events.c.order_id.is_not(None))
-                                      .order_by(schema.events.c.seq)):
-                last[oid] = typ
+    def resume_open_orders(self, operator_id: str | None,
+                           picklist: Callable[[str], PickList | None]) -> list[OrderSession]:
+        """After a restart or at a login: open again every order this operator left open here — begun and
+        not finished, released or cancelled, and not put aside on purpose (suspended for any reason but
+        their own logout). `picklist(order_id)` finds the cached pick list (None: leave the order be).
+        Read per unfinished pick list through the order index, never along the whole history."""
+        life = [EventType.STEP_STARTED, EventType.STEP_RESUMED, EventType.STEP_SUSPENDED,
+                EventType.ORDER_COMPLETED, EventType.PICKLIST_RELEASED]
         out = []
-        for oid, t in last.items():
-            if t in (EventType.STEP_STARTED, EventType.STEP_RESUMED) and oid in picklists:
-                out.append(self.open_order(picklists[oid]))
+        for ev in self.core.events.last_of_unfinished_orders(life, operator_id):
+            if ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
+                    ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") == "logout"):
+                pl = picklist(ev.order_id)
+                if pl is not None and pl.status not in ("cancelled", "done"):
+                    out.append(self.open_order(pl))
         return out
 
     def cached_picklist(self, code: str) -> PickList | None:

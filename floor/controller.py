@@ -245,26 +245,18 @@ class StationController:
         resumed = self._resume_for(op)
         self.screen = Screen.WORK if resumed else Screen.CHECK
         ch = Change.SESSION | Change.SCREEN | Change.PROMPT | self._after(before)
-        return self._done(Outcome.DONE, ch, None)
+        fb = None
+        if self.session is not None:  # an order left open (a restart, a logout): say which and where it stands
+            others = [o.picklist.order_no or o.order_id for o in resumed if o is not self.session]
+            where = self._where(self.session, resumed=True)
+            fb = say(Level.INFO, Joined([where, Msg("Also open: {orders}.", orders=", ".join(others))], " ")
+                     if others else where)
+        return self._done(Outcome.DONE, ch, fb)
 
     def _resume_for(self, op: Operator) -> list[OrderSession]:
         """Orders this operator left open: interrupted by a restart, or suspended by their own logout."""
-        life = [EventType.STEP_STARTED, EventType.STEP_RESUMED, EventType.STEP_SUSPENDED,
-                EventType.ORDER_COMPLETED, EventType.PICKLIST_RELEASED]
-        last: dict[str, Any] = {}
-        for ev in self.core.events.events(types=life):
-            if ev.order_id:
-                last[ev.order_id] = ev
-        out = []
-        for oid, ev in last.items():
-            if ev.operator_id != op.id or oid in self._finished:
-                continue
-            if ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
-                    ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") == "logout"):
-                pl = self._picklist(oid)
-                if pl is not None and pl.status not in ("cancelled", "done"):
-                    out.append(self.station.open_order(pl))
-        return out
+        return self.station.resume_open_orders(
+            op.id, lambda oid: None if oid in self._finished else self._picklist(oid))
 
     def logout(self) -> Result:
         if self.operator is None and self.screen == Screen.LOGIN:
@@ -394,12 +386,20 @@ class StationController:
         if claim is not None and claim.provisional:
             fb = say(Level.INFO, claim.message)
         else:  # where to start, instead of an empty panel above the lines
-            line = s.current_line() if s.step == Step.PICK else None
-            where = dict(order=pl.order_no or pl.id, step=words.step_name(s.step))
-            fb = say(Level.INFO, Msg("Order {order} is open: {step}. Start at bin {bin}.", bin=line.bin, **where)
-                     if line is not None and line.bin else Msg("Order {order} is open: {step}.", **where))
+            fb = say(Level.INFO, self._where(s, resumed=False))
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         return self._done(Outcome.DONE, ch, fb)
+
+    @staticmethod
+    def _where(s: OrderSession, *, resumed: bool) -> Msg:
+        """Which order is at work, its step and, while picking, the bin to go to."""
+        line = s.current_line() if s.step == Step.PICK else None
+        where = dict(order=s.picklist.order_no or s.order_id, step=words.step_name(s.step))
+        if line is not None and line.bin:
+            return (Msg("Order {order} resumed where it was left: {step}. Next bin {bin}.", bin=line.bin, **where)
+                    if resumed else Msg("Order {order} is open: {step}. Start at bin {bin}.", bin=line.bin, **where))
+        return (Msg("Order {order} resumed where it was left: {step}.", **where) if resumed
+                else Msg("Order {order} is open: {step}.", **where))
 
     def _activate(self, s: OrderSession) -> Result:
         before = self._state()

@@ -123,8 +123,9 @@ def test_5_nothing_of_a_previous_order_or_operator_is_shown(floor):
     assert fb.endswith(f"Start at bin {floor.ctl.session.current_line().bin}.")
     floor.ctl.scan("@@LOGOUT")
     assert floor.ctl.feedback is None
-    floor.login()
-    assert floor.ctl.feedback is None
+    floor.login()  # the order left open by the logout comes back, said as such; nothing of the packed one
+    fb = floor.ctl.feedback.en
+    assert fb.startswith(f"Order {floor.ctl.session.picklist.order_no} resumed where it was left") and "packed" not in fb
 
 
 def test_6_the_previous_parcels_weight_never_counts_for_the_next(floor):
@@ -336,8 +337,24 @@ def test_restart_mid_order_resumes_for_its_operator(floor, settings):
     try:
         f2.login()
         assert f2.ctl.screen == Screen.WORK and f2.ctl.session.progress["L1"].scanned == 1
+        # the packer is told which order came back and where it stands (the panel was empty)
+        s = f2.ctl.session
+        en, zh = f2.ctl.feedback.text("en"), f2.ctl.feedback.text("zh_CN")
+        assert en.startswith(f"Order {s.picklist.order_no} resumed where it was left: Pick.")
+        assert s.picklist.order_no in zh and "继续" in zh
     finally:
         f2.close()
+
+
+def test_two_orders_left_open_both_come_back_and_the_packer_is_told_of_the_other(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("SO-1003")
+    floor.ctl.logout()
+    floor.login()
+    assert floor.ctl.screen == Screen.WORK and set(floor.ctl.station.sessions) == {"SO-1001", "SO-1003"}
+    other = next(s for s in floor.ctl.station.sessions.values() if s is not floor.ctl.session)
+    assert f"Also open: {other.picklist.order_no}." in floor.ctl.feedback.text("en")
 
 
 def test_events_from_another_thread_are_applied_on_the_controllers_thread(floor):

@@ -13,6 +13,7 @@ from app.picklist import PickList
 from app.scans import RawScan, ScanSource
 from app.verdicts import VerdictKind
 from app.workflow import Station, Step, StepBlocked
+from sync.cache import PickListCache
 
 
 def scan(s, text, sym=None):
@@ -33,6 +34,7 @@ def packer(core):
 def test_restart_mid_pack_resumes_at_the_same_counts(settings):
     pl = order()
     core = open_core(settings)
+    PickListCache(core.store, "ST").upsert([(pl, None)])  # an order is opened from the cached pick lists
     s = Station(core, today=TODAY)
     o = s.open_order(pl)
     for _ in range(5):
@@ -47,7 +49,7 @@ def test_restart_mid_pack_resumes_at_the_same_counts(settings):
     core2 = open_core(settings)  # same SQLite file
     try:
         s2 = Station(core2, today=TODAY)
-        (o2,) = s2.resume_open_orders({pl.id: pl})
+        (o2,) = s2.resume_open_orders(None, {pl.id: pl}.get)
         assert o2.step == step_before == Step.PICK
         assert {k: (p.scanned, p.short_qty, p.short_reason) for k, p in o2.progress.items()} == before
         assert before["L1"][0] == 5
