@@ -49,7 +49,7 @@ from floor.changes import (
     Screen,
     ShortPickResult,
 )
-from floor.paperwork import content, packed_picklist
+from floor.paperwork import content, missing_content, missing_lines, packed_picklist
 from floor.words import say
 
 log = logging.getLogger(__name__)
@@ -859,7 +859,7 @@ class StationController:
             return self._blocked()  # type: ignore[return-value]
         if s.order_id in self._jobs:  # already submitted: the spool owns it now
             return self._job_state(s, self._jobs[s.order_id][0])  # type: ignore[return-value]
-        packed = packed_picklist(s)
+        packed, missing = packed_picklist(s), missing_lines(s)
         op = self.operator
         sync, spool = self.sync, self.spool
         self._printing = s.order_id
@@ -871,17 +871,17 @@ class StationController:
             if spool is None:
                 return ("queued", None, None)
             label = spool.submit_label(packed, op.id if op else None)
-            slip = spool.submit_slip(packed, op.id if op else None)
+            slip = spool.submit_slip(packed, op.id if op else None, missing=missing)
             return ("queued", label, slip)
 
         result: list[PrintResult] = []
-        self.run_io(work, lambda res: result.append(self._submitted(s, packed, res)))
+        self.run_io(work, lambda res: result.append(self._submitted(s, packed, missing, res)))
         if result:
             return result[0]
         return self._done(Outcome.PENDING, Change.PRINTING,
                           say(Level.INFO, Msg("Checking the order with the OMS, then printing…")), cls=PrintResult)  # type: ignore[return-value]
 
-    def _submitted(self, s: OrderSession, packed: PickList, res: Any) -> PrintResult:
+    def _submitted(self, s: OrderSession, packed: PickList, missing: list, res: Any) -> PrintResult:
         self._printing = None
         self.pump()
         if self.station.sessions.get(s.order_id) is not s:
@@ -896,7 +896,7 @@ class StationController:
             return self.intercepted(s.order_id)  # type: ignore[return-value]
         _, label, slip = res
         s._append(PAPERWORK, {"label_job": label, "slip_job": slip, "lines": content(packed),
-                              "units": packed.units})
+                              "units": packed.units, "not_in_parcel": missing_content(missing)})
         if label is None:  # no printers at this station: the step ends here
             s.label_printed = True
             return self._complete_label(s, None, None)  # type: ignore[return-value]

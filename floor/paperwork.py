@@ -2,14 +2,15 @@
 
 `packed_picklist(session)` is the pick list as it leaves the station: each line's quantity is what went
 into the parcel (ordered minus short-picked, or what was scanned if the line is still open), lines packed
-at 0 are left out, so the label's and slip's totals are packed totals. The printers' builders take it
+at 0 are left out, so the label's and slip's totals are packed totals; `missing_lines(session)` is the rest
+(ordered, not in the parcel), which the slip lists as "not in this parcel". The printers' builders take it
 unchanged (hardware/printing/label.py and slip.py print what they are given)."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from app.picklist import PickList
+from app.picklist import PickLine, PickList
 from app.workflow import OrderSession
 
 
@@ -35,6 +36,22 @@ def packed_picklist(session: OrderSession) -> PickList:
     return dataclasses.replace(pl, lines=tuple(lines))
 
 
+def missing_lines(session: OrderSession) -> list[tuple[PickLine, int]]:
+    """What was ordered but is not in the parcel (a short pick), per line: the slip lists it as
+    "not in this parcel" and the paperwork event records it."""
+    out = []
+    for ln in session.picklist.lines:
+        q = ln.qty - packed_qty(session, ln.id)
+        if q > 0:
+            out.append((ln, q))
+    return out
+
+
 def content(picklist: PickList) -> list[dict]:
     """What a label/slip says per line (recorded in the paperwork event)."""
     return [{"line_id": ln.id, "sku": ln.sku, "qty": ln.qty} for ln in picklist.lines]
+
+
+def missing_content(missing: list[tuple[PickLine, int]]) -> list[dict]:
+    """What the slip lists as not in the parcel (recorded in the paperwork event)."""
+    return [{"line_id": ln.id, "sku": ln.sku, "qty": q} for ln, q in missing]

@@ -90,6 +90,7 @@ class SpoolStandIn:
     paper: bool = True
     jobs_: list[dict] = field(default_factory=list)
     printed: dict[str, PickList] = field(default_factory=dict)  # job id -> what the builders were given
+    missing: dict[str, list] = field(default_factory=dict)  # slip job id -> [(sku, qty)] not in the parcel
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def _submit(self, kind: str, pl: PickList, op) -> str:
@@ -101,8 +102,10 @@ class SpoolStandIn:
     def submit_label(self, pl, op):
         return self._submit("label", pl, op)
 
-    def submit_slip(self, pl, op):
-        return self._submit("slip", pl, op)
+    def submit_slip(self, pl, op, missing=()):
+        jid = self._submit("slip", pl, op)
+        self.missing[jid] = [(ln.sku, q) for ln, q in missing]
+        return jid
 
     def job(self, jid):
         j = next((j for j in self.jobs_ if j["job_id"] == jid), None)

@@ -99,6 +99,10 @@ def test_3_a_line_short_picked_to_0_is_not_printed_as_shipped(floor):
     assert "SKU-002" not in text and "2 units" in text
     ev = floor.core.events.last(PAPERWORK)
     assert ev.payload["lines"] == [{"line_id": "L1", "sku": "SKU-001", "qty": 2}] and ev.payload["units"] == 2
+    # what is missing is said, not just left out: on the slip, and in the event the OMS receives
+    slip = next(j for j in floor.spool.jobs_ if j["kind"] == "slip")
+    assert floor.spool.missing[slip["job_id"]] == [("SKU-002", 1)]
+    assert ev.payload["not_in_parcel"] == [{"line_id": "L2", "sku": "SKU-002", "qty": 1}]
 
 
 def test_4_the_right_item_scanned_while_the_red_panel_is_up_is_counted(floor):

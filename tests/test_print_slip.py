@@ -60,6 +60,22 @@ def test_slip_has_each_line_with_image_name_variant_qty_and_marks(images, tmp_pa
     assert len(image_rows) == 2  # two readable product images; the broken one is a drawn placeholder
 
 
+def test_what_is_not_in_the_parcel_is_listed_under_the_lines(tmp_path):
+    pl = demo_picklist()
+    short = pl.lines[0]
+    src = tmp_path / "slip.pdf"
+    for page in ("80mm", "a4"):
+        src.write_bytes(build_slip_pdf(pl, None, page=page, missing=[(short, 2), (pl.lines[1], 0)]))
+        text = subprocess.run(["pdftotext", "-layout", str(src), "-"], capture_output=True, text=True,
+                              timeout=30).stdout
+        assert "NOT IN THIS PARCEL 未在本包裹中" in text, page
+        after = text.split("NOT IN THIS PARCEL", 1)[1]
+        assert short.sku in after and "x2" in after and pl.lines[1].sku not in after.split("units")[0], page
+    src.write_bytes(build_slip_pdf(pl, None, page="a4"))  # nothing missing: no such heading
+    text = subprocess.run(["pdftotext", str(src), "-"], capture_output=True, text=True, timeout=30).stdout
+    assert "NOT IN THIS PARCEL" not in text
+
+
 def test_missing_images_and_no_image_source_still_give_a_slip():
     pl = demo_picklist()
     pdf = build_slip_pdf(pl, None)

@@ -20,13 +20,13 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from app.config import PrinterSettings
 from app.i18n import N_, Msg
-from app.picklist import PickList
+from app.picklist import PickLine, PickList
 from hardware.printing.chinese import sanitize
 from hardware.printing.label import FRAGILE, PRINT_LANGUAGE, both, local_time, qr_payload
 
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # the slip's own words, printed in English and Chinese from the catalog (devices.po)
 PACKING_SLIP, ORDER, GIFT_INSERT = N_("PACKING SLIP"), N_("Order"), N_("GIFT/INSERT")
 UNITS, LINES = N_("units"), N_("lines")
+NOT_IN_PARCEL = N_("NOT IN THIS PARCEL")
 NO_IMAGE = Msg("no image")
 
 ImageFor = Callable[[str], "Path | None"]
@@ -159,8 +160,10 @@ def warm_up_later(delay_s: float = 5.0) -> None:
 
 def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, page: str = "80mm",
                    station: str = "", operator: str = "", tz: str = "Asia/Shanghai",
-                   when: datetime | None = None) -> bytes:
-    """The packing slip as PDF bytes. `page` is "a4", "a6" or "80mm" (a roll: height fits the content)."""
+                   when: datetime | None = None, missing: Sequence[tuple[PickLine, int]] = ()) -> bytes:
+    """The packing slip as PDF bytes. `page` is "a4", "a6" or "80mm" (a roll: height fits the content).
+    `missing`: what was ordered but is not in this parcel (a short pick), listed under the lines with its
+    count, so the customer reads what is missing instead of wondering."""
     from reportlab import rl_config
     from reportlab.graphics import renderPDF
     from reportlab.graphics.barcode import code128, qr
@@ -178,8 +181,10 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
     img_box = image_box_pt(page)
     row_h = img_box + 3 * mm
     header_h = 64 * mm
+    missing = [(ln, int(q)) for ln, q in missing if q > 0]
+    missing_h = (7 * mm + 4 * mm * len(missing)) if missing else 0
     if h_mm is None:
-        H = header_h + row_h * len(picklist.lines) + 16 * mm
+        H = header_h + row_h * len(picklist.lines) + missing_h + 16 * mm
     else:
         H = h_mm * mm
     buf = io.BytesIO()
@@ -289,6 +294,19 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
         c.drawRightString(W - margin, top - 12, f"x{ln.qty}")
         y = top - row_h
     c.line(margin, y, W - margin, y)
+    if missing:
+        if y - missing_h < margin + 10 * mm:
+            c.showPage()
+            y = H - margin
+        y -= 4 * mm
+        text(margin, y, both(NOT_IN_PARCEL), 8, bold=True)
+        for ln, q in missing:
+            y -= 4 * mm
+            text(margin, y, f"{ln.sku}  {ln.name}", 7, maxw=W - 2 * margin - 12 * mm)
+            c.setFont("Helvetica-Bold", 9)
+            c.drawRightString(W - margin, y, f"x{q}")
+        y -= 3 * mm
+        c.line(margin, y, W - margin, y)
     y -= 10
     text(margin, y, f"{picklist.units} {both(UNITS)}   {len(picklist.lines)} {both(LINES)}", 8)
     y -= 10

@@ -28,7 +28,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -39,7 +39,7 @@ from sqlalchemy import delete, insert, select, update
 from app import schema
 from app.events import EventType
 from app.i18n import N_, Msg
-from app.picklist import PickList
+from app.picklist import PickLine, PickList
 from app.store import now_ms
 from hardware.devices import NO_DETAIL
 from hardware.printing.connections import Printer, PrintError
@@ -148,7 +148,8 @@ class PrintSpool:
                             payload=data, operator_id=operator_id)
 
     def submit_slip(self, picklist: PickList, operator_id: str | None,
-                    images: Callable[[str], Path | None] | Mapping[str, Path] | None = None) -> str:
+                    images: Callable[[str], Path | None] | Mapping[str, Path] | None = None,
+                    missing: Sequence[tuple[PickLine, int]] = ()) -> str:
         from hardware.printing.slip import build_slip_pdf, pdf_to_escpos
 
         name = "slip_printer"
@@ -157,7 +158,8 @@ class PrintSpool:
             (lambda u: images.get(u)) if isinstance(images, Mapping) else self.image_for)  # type: ignore[union-attr]
         page = _uri_option(p.uri, "page", "80mm")
         pdf = build_slip_pdf(picklist, image_for, page=page, station=self.core.settings.station.id,
-                             operator=operator_id or "", tz=self.core.settings.station.warehouse_tz)
+                             operator=operator_id or "", tz=self.core.settings.station.warehouse_tz,
+                             missing=missing)
         if p.accepts_pdf:
             payload, ctype = pdf, "pdf"
         else:
