@@ -201,6 +201,10 @@ def test_an_order_barcode_scanned_on_the_station_check_opens_it_and_nothing_ther
     assert win.controller.screen == Screen.CHECK and "Start work first" in win.check.message.text()
     QTest.keyClick(win.check.start, Qt.Key.Key_F9)  # a key of an order: the same answer
     assert win.controller.screen == Screen.CHECK and "Start work first" in win.check.message.text()
+    before = win.check.results
+    QTest.keyClick(win.check.start, Qt.Key.Key_F5)  # checks again, by key (the button says [F5])
+    assert "[F5]" in win.check.recheck.text()
+    qtbot.waitUntil(lambda: win.check.results is not before, timeout=10000)  # a new probe answered
     scans = len(svc.core.events.events(types=[EventType.SCAN]))
     burst(win, unit_code(next(p for p in svc.sync.cache.open_picklists() if simple(p)).lines[0]))  # an item
     assert win.controller.screen == Screen.CHECK and "No order is open" in win.check.message.text()
@@ -282,7 +286,7 @@ def test_the_readme_try_it_names_only_keys_the_screens_have(qtbot, station):
     assert "Put the parcel on the scale" not in try_it  # the demo puts it down by itself: no mouse needed
     for name in re.findall(r"\*([A-Z][^*]+)\*", try_it):  # buttons named in italics exist on some screen
         if name in ("Start work",):
-            assert win.check.start.text() == name
+            assert win.check.start.text() == name + "  [Enter]"
 
 
 def test_the_demo_puts_the_parcel_on_the_scale_and_its_panel_plays_a_wrong_and_an_unsteady_weight(qtbot, station):

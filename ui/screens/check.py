@@ -42,8 +42,8 @@ class CheckScreen(QWidget):
             self.rows[key] = (n, state)
         self.results: dict[str, tuple[bool | None, str]] = {}
         btns = QVBoxLayout()
-        self.recheck = QPushButton(_("Check again"))
-        self.start = QPushButton(_("Start work"))
+        self.recheck = QPushButton(_("Check again") + "  [F5]")  # every button says its key: no mouse here
+        self.start = QPushButton(_("Start work") + "  [Enter]")
         self.start.setObjectName("primary")
         btns.addWidget(self.recheck)
         btns.addWidget(self.start)
@@ -54,6 +54,7 @@ class CheckScreen(QWidget):
         lay.addStretch(1)
         self.recheck.clicked.connect(self.refresh)
         self.start.clicked.connect(self.start_work.emit)
+        QShortcut(QKeySequence("F5"), self, activated=self.refresh)
         for k in (*WORK_KEYS, "F12"):  # F-keys never come from a scanner: shortcuts are safe for them
             QShortcut(QKeySequence(k), self, activated=lambda k=k: self.key_pressed.emit(k))
 

@@ -63,7 +63,7 @@ class QueueScreen(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(48)
         self.view.doubleClicked.connect(self._open_selected)
         lay.addWidget(self.view)
-        self.open_btn = QPushButton(_("Open order"))
+        self.open_btn = QPushButton(_("Open order") + "  [Enter]")
         self.open_btn.setObjectName("primary")
         self.open_btn.clicked.connect(self._open_selected)
         self.message = QLabel("")
