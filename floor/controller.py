@@ -18,6 +18,7 @@ A finished order leaves the queue at once (it is marked done in the cache and re
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -763,6 +764,16 @@ class StationController:
         self._placed_at = None
 
     def on_weight(self, grams: float, stable: bool) -> Result:
+        try:
+            grams = float(grams)
+        except (TypeError, ValueError):
+            grams = math.nan
+        if not math.isfinite(grams):  # NaN/infinite from a driver: no weight at all, never recorded
+            if self._reading is not None:
+                log.warning("scale reading %r is not a weight: ignored", grams)
+                self._reading = None
+                return self._done(Outcome.REFUSED, Change.WEIGHT, False)
+            return self._done(Outcome.REFUSED, Change.NONE, False)
         t = self.mono_ns()
         prev = self._reading
         if self._placed_at is None and t >= self._epoch and (

@@ -155,6 +155,25 @@ def test_6_the_previous_parcels_weight_never_counts_for_the_next(floor):
     assert floor.ctl.key("F8").outcome == Outcome.DONE and floor.ctl.session.weight.grams == 301
 
 
+def test_6c_a_reading_that_is_not_a_number_is_no_weight_and_never_recorded(floor):
+    """NaN or infinity from a scale driver: F8 said nothing useful and the weight event raised (it cannot be
+    JSON); now the reading counts as no weight at all."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.to_step(Step.WEIGH)
+    floor.weigh(300)
+    assert floor.ctl.weight_view().usable
+    for bad in (float("nan"), float("inf"), float("-inf"), "12 kg"):
+        floor.ctl.on_weight(bad, True)
+        wv = floor.ctl.weight_view()
+        assert wv.grams is None and not wv.usable
+        r = floor.ctl.key("F8")
+        assert r.outcome == Outcome.REFUSED and "steady weight" in r.feedback.en
+    assert floor.ctl.session.weight is None and floor.core.events.last(EventType.WEIGHT_RECORDED) is None
+    floor.weigh(301)  # a real reading again
+    assert floor.ctl.key("F8").outcome == Outcome.DONE and floor.ctl.session.weight.grams == 301
+
+
 def test_6b_the_tick_shows_only_inside_tolerance(floor):
     at_queue(floor)
     floor.ctl.scan("SO-1001")
