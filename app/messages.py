@@ -59,11 +59,13 @@ MESSAGES: dict[str, str] = {
 
 }
 
-#: an order's OMS status as the packer reads it (nested into "STOP: order {order} is {status}…")
+#: an order's OMS status as the packer reads it, the one table of the station (nested into "STOP: order {order}
+#: is {status}…" by sync/, "…order {order} was {status}…" by floor/)
 STATUS_WORDS: dict[str, str] = {
     "cancelled": N_("cancelled"),
     "held": N_("held"),
     "intercepted": N_("intercepted"),
+    "claimed_elsewhere": N_("given to another station"),
 }
 
 #: the steps' names (app.workflow.Step values) as the packer reads them

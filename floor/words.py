@@ -23,13 +23,6 @@ REPRINT_REASON_NAMES: dict[str, str] = {
     "wrong_printer": N_("Wrong printer"),
 }
 
-STATUS_WORDS: dict[str, str] = {
-    "cancelled": N_("cancelled"),
-    "held": N_("put on hold"),
-    "claimed_elsewhere": N_("given to another station"),
-}
-
-
 def say(level: Level, message: Msg | Joined) -> Feedback:
     return Feedback(level, message)
 
@@ -41,7 +34,9 @@ def step_name(step: Step | None) -> Msg:
 
 
 def status_words(status: str) -> Msg:
-    return Msg(STATUS_WORDS.get(status, N_("stopped")))
+    """The status's word (app.messages.STATUS_WORDS); one the station does not know reads "stopped"."""
+    word = messages.status_word(status)
+    return word if isinstance(word, Msg) else Msg(N_("stopped"))
 
 
 def short_reason_name(reason: str) -> Msg:

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app.events import EventType
-from app.i18n import N_, Msg
+from app.i18n import Msg
+from app.messages import status_word
 from app.operators import Operator, Role
 from app.store import now_ms
 from sync.cache import PickListCache, ProductCache
@@ -86,14 +87,6 @@ class Shippable:
 
     def text(self, language: str | None = "en") -> str:
         return self.message.text(language)
-
-
-#: an order's OMS status as the packer reads it in a STOP message
-STATUS_WORDS: dict[str, str] = {"cancelled": N_("cancelled"), "held": N_("held")}
-
-
-def status_word(status: str) -> Msg | str:
-    return Msg(STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
 def health_from_store(store, *, online: bool | None = None) -> SyncHealth:
