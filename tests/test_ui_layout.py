@@ -51,6 +51,21 @@ def test_every_screen_fits_the_display_and_the_window_does_not_grow(qtbot, stati
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_on_a_normal_day_every_status_text_is_whole(qtbot, station, size):  # noqa: F811
+    """Online, printers OK, the demo's supervisor logged in: at 1024x768 the station's name was cut
+    ("Demo station (DE…") while the bar's room went to the labels' padding."""
+    win, svc = station()
+    set_display(win, size)
+    win.status.set_operator(svc.core.operators.by_badge("S-001"))  # the demo's longest name and role
+    win.status.set_printer("label_printer", None)
+    qtbot.waitUntil(lambda: win.status.labels["online"].text() != "", timeout=10000)
+    qtbot.wait(20)
+    for key, lab in win.status.labels.items():
+        if lab.isVisible():
+            assert lab.shown_text() == lab.text(), (key, lab.shown_text())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_offline_and_the_events_waiting_stay_readable_beside_a_long_name_and_a_printer_fault(
         qtbot, station, size):  # noqa: F811
     """The status bar is short of room at 1024x768: the operator's name and the station's are cut first, never
