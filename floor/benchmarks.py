@@ -73,8 +73,9 @@ def controller_orders_per_s(workdir: Path) -> float:
 
 def login_resume_1m_events_ms(workdir: Path) -> float:
     """A packer's login on the warehouse-scale store (app.bench_data.warehouse_db: 10,000 cached pick lists
-    with their history among 1,000,000 events), one order of theirs left open (by a crash, then by a logout): from the PIN's
-    Enter to the order back on screen (the controller's login; it runs on the GUI thread). Median of 5."""
+    with their history among 1,000,000 events), one order of theirs left open (by a crash, then by a
+    logout): from the PIN's Enter to the order back on screen (the controller's login; it runs on the GUI
+    thread). Median of 5."""
     import statistics
 
     from app.bench_data import copy_to, picklist_doc, warehouse_db

@@ -23,6 +23,7 @@ REPRINT_REASON_NAMES: dict[str, str] = {
     "wrong_printer": N_("Wrong printer"),
 }
 
+
 def say(level: Level, message: Msg | Joined) -> Feedback:
     return Feedback(level, message)
 
