@@ -249,9 +249,8 @@ class StationController:
         fb = None
         if self.session is not None:  # an order left open (a restart, a logout): say which and where it stands
             others = [o.picklist.order_no or o.order_id for o in resumed if o is not self.session]
-            where = self._where(self.session, resumed=True)
-            fb = say(Level.INFO, Joined([where, Msg("Also open: {orders}.", orders=", ".join(others))], " ")
-                     if others else where)
+            fb = self._where(self.session, resumed=True,
+                             more=[Msg("Also open: {orders}.", orders=", ".join(others))] if others else [])
         return self._done(Outcome.DONE, ch, fb)
 
     def _resume_for(self, op: Operator) -> list[OrderSession]:
@@ -387,20 +386,27 @@ class StationController:
         if claim is not None and claim.provisional:
             fb = say(Level.INFO, claim.message)
         else:  # where to start, instead of an empty panel above the lines
-            fb = say(Level.INFO, self._where(s, resumed=False))
+            fb = self._where(s, resumed=False)
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         return self._done(Outcome.DONE, ch, fb)
 
     @staticmethod
-    def _where(s: OrderSession, *, resumed: bool) -> Msg:
-        """Which order is at work, its step and, while picking, the bin to go to."""
+    def _where(s: OrderSession, *, resumed: bool, more: list[Msg] | None = None) -> Feedback:
+        """Which order is at work, its step and, while picking, the bin to go to; an OMS warning on the
+        address comes with it (amber: the packer checks the address before the label goes on)."""
         line = s.current_line() if s.step == Step.PICK else None
         where = dict(order=s.picklist.order_no or s.order_id, step=words.step_name(s.step))
         if line is not None and line.bin:
-            return (Msg("Order {order} resumed where it was left: {step}. Next bin {bin}.", bin=line.bin, **where)
-                    if resumed else Msg("Order {order} is open: {step}. Start at bin {bin}.", bin=line.bin, **where))
-        return (Msg("Order {order} resumed where it was left: {step}.", **where) if resumed
-                else Msg("Order {order} is open: {step}.", **where))
+            msg = (Msg("Order {order} resumed where it was left: {step}. Next bin {bin}.", bin=line.bin, **where)
+                   if resumed else Msg("Order {order} is open: {step}. Start at bin {bin}.", bin=line.bin, **where))
+        else:
+            msg = (Msg("Order {order} resumed where it was left: {step}.", **where) if resumed
+                   else Msg("Order {order} is open: {step}.", **where))
+        parts = [msg, *(more or [])]
+        warnings = s.picklist.ship_to.warnings
+        if warnings:
+            parts.append(Msg("Check the address: {warning}.", warning="; ".join(warnings)))
+        return say(Level.HINT if warnings else Level.INFO, Joined(parts, " ") if len(parts) > 1 else msg)
 
     def _activate(self, s: OrderSession) -> Result:
         before = self._state()

@@ -10,7 +10,7 @@ from test_ui_floor import burst, login, open_order, press, press_digit, unit_cod
 
 from app.events import EventType
 from app.workflow import Step
-from floor import Screen
+from floor import Level, Screen
 from floor.controller import PAPERWORK
 from sync.oms_server.seed import OPERATORS
 
@@ -398,3 +398,19 @@ def test_a_weight_a_supervisor_accepted_says_so_beside_the_tick(qtbot, station):
     enter_here(qtbot, win)
     assert s.weight_overridden, win.work.panel.text.text()
     assert win.work.weight_label.text().split("   (")[0].endswith("kg ✓ accepted by a supervisor")
+
+
+def test_an_oms_address_warning_is_shown_in_red_beside_the_address(qtbot, station):
+    """Wrong address is the third error of the field (2.1 per thousand): the OMS's warning on an order's
+    address must be in front of the packer, not in a field nobody reads. The demo's SO-1004 carries one."""
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=lambda p: p.id == "SO-1004")
+    assert s.picklist.ship_to.warnings
+    text = win.work.ship_label.text()
+    assert "⚠" in text and "address changed after payment" in text
+    panel = win.controller.feedback  # and the panel above the lines says it as the order opens
+    assert panel.level == Level.HINT and "Check the address: 付款后地址已修改 address changed after payment." in panel.en
+    press(win, Qt.Key.Key_Escape)  # an order without a warning: the address is shown plain
+    s2 = open_order(qtbot, win, svc, want=lambda p: not p.ship_to.warnings and p.id != "SO-1004")
+    assert s2 is not None and "⚠" not in win.work.ship_label.text()

@@ -58,7 +58,7 @@ def test_on_a_normal_day_every_status_text_is_whole(qtbot, station, size):  # no
     set_display(win, size)
     win.status.set_operator(svc.core.operators.by_badge("S-001"))  # the demo's longest name and role
     win.status.set_printer("label_printer", None)
-    qtbot.waitUntil(lambda: win.status.labels["online"].text() != "", timeout=10000)
+    qtbot.waitUntil(lambda: win.status.labels["online"].text() == "ONLINE", timeout=15000)  # the OMS answered
     qtbot.wait(20)
     for key, lab in win.status.labels.items():
         if lab.isVisible():

@@ -107,6 +107,15 @@ ADDRESSES = [
 ]
 
 
+def ship_to(k: int) -> dict:
+    """The k-th demo order's address; one order (SO-1004) carries an OMS address warning, which the work
+    screen shows in red beside the address (field notes: wrong address, 2.1 per thousand orders)."""
+    st = dict(ADDRESSES[k % len(ADDRESSES)])
+    if k == 3:
+        st["warnings"] = ["付款后地址已修改 address changed after payment"]
+    return st
+
+
 def build_orders(products: list[dict], n_orders: int = 20, seed: int = 4) -> list[dict]:
     rnd = random.Random(seed)
     by_sku = {p["sku"]: p for p in products}
@@ -142,7 +151,7 @@ def build_orders(products: list[dict], n_orders: int = 20, seed: int = 4) -> lis
         orders.append({
             "id": oid, "order_no": f"#{50001 + k}", "status": "open",
             "carrier": ["SF Express", "DHL", "UPS", "ZTO"][k % 4], "service": "standard",
-            "ship_to": ADDRESSES[k % len(ADDRESSES)], "expected_weight_g": weight,
+            "ship_to": ship_to(k), "expected_weight_g": weight,
             "weight_tolerance_g": max(30.0, round(weight * 0.05)), "priority": 1 if k % 7 == 0 else 0,
             "notes": "", "lines": lines, "siblings": siblings})
     return orders
