@@ -134,7 +134,9 @@ class VerdictPanel(QFrame):
             self.sounds.play("error")
         self.repaint()  # painted now, not at the next idle pass: feedback within one frame
 
-    def show_message(self, text: str, error: bool = False) -> None:
+    def show_message(self, text: str, error: bool = False, hint: bool = False) -> None:
+        """error: red, the error sound, stays until acknowledged; hint (what to do next, e.g. check the address):
+        amber, no sound, stays until the next message; else blue for a moment, then the panel's resting colour."""
         self.text.setText(text)
         if error:
             self.locked = True
@@ -143,8 +145,12 @@ class VerdictPanel(QFrame):
             self.sounds.play("error")
         else:  # not an alarm: no acknowledge button left over from a red panel before it
             self.ack.hide()
-            self._paint("#1565c0")
-            self._flash.start(1500)
+            if hint:
+                self._flash.stop()  # the flash's end would turn it back to the resting colour
+                self._paint("#f9a825")
+            else:
+                self._paint("#1565c0")
+                self._flash.start(1500)
 
     def acknowledge(self) -> None:
         if not self.locked:

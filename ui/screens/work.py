@@ -437,10 +437,8 @@ class WorkScreen(QWidget):
             p.show_message(text, error=True)
         else:
             p.locked = False
-            p.show_message(text)
-            if fb.level == Level.HINT:  # what to do next: amber, no alarm
-                p._paint("#f9a825")
-            elif fb.level == Level.OK:
+            p.show_message(text, hint=fb.level == Level.HINT)  # a hint (what to do next) stays amber, no alarm
+            if fb.level == Level.OK:
                 p._paint("#2e7d32")
                 self.sounds.play("good")
         p.repaint()
