@@ -383,10 +383,9 @@ class StationController:
         s = self.station.open_order(pl, first)
         self.screen = Screen.WORK
         self.prompt = None
-        if claim is not None and claim.provisional:
-            fb = say(Level.INFO, claim.message)
-        else:  # where to start, instead of an empty panel above the lines
-            fb = self._where(s, resumed=False)
+        # where to start, instead of an empty panel above the lines; offline, that the claim is provisional too
+        fb = self._where(s, resumed=False,
+                         more=[claim.message] if claim is not None and claim.provisional else None)
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         return self._done(Outcome.DONE, ch, fb)
 

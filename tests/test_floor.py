@@ -183,6 +183,15 @@ def test_6b_the_tick_shows_only_inside_tolerance(floor):
     assert wv.usable and not wv.in_tolerance
 
 
+def test_7b_offline_the_order_opens_with_where_to_start_and_that_the_claim_is_provisional(floor):
+    at_queue(floor)
+    floor.oms.online = False
+    floor.ctl.scan("SO-1001")
+    en = floor.ctl.feedback.en
+    assert en.startswith(f"Order {floor.ctl.session.picklist.order_no} is open: Pick. Start at bin ")
+    assert en.endswith("claimed.")  # the stand-in OMS's word for a provisional claim follows
+
+
 def test_7_a_finished_order_leaves_the_queue_at_once_online_or_offline(floor):
     at_queue(floor)
     for oid, online in (("SO-1003", True), ("SO-1001", False)):

@@ -73,7 +73,7 @@ class DemoPanel(QWidget):
         self.scale_btn.clicked.connect(self.put_parcel)
         self.wrong_btn = QPushButton(_("Scale: a wrong weight"))
         self.wrong_btn.clicked.connect(self.wrong_weight)
-        self.unsteady_btn = QPushButton(_("Scale: the parcel moves (unsteady)"))
+        self.unsteady_btn = QPushButton(_("Scale: unsteady"))
         self.unsteady_btn.clicked.connect(self.unsteady_weight)
         self.camera_btn = QPushButton(_("Show the item to the camera"))
         self.camera_btn.clicked.connect(self.show_to_camera)
