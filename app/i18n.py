@@ -119,6 +119,11 @@ def _param_from_json(v: Any) -> Any:
     return v
 
 
+def _ends_wide_punctuation(text: str) -> bool:
+    """Ends with a full-width or wide punctuation mark (a CJK full stop, comma, colon…): no space after it."""
+    return bool(text) and unicodedata.category(text[-1]) == "Po" and unicodedata.east_asian_width(text[-1]) in "FW"
+
+
 class Joined:
     """Several messages (or plain texts) shown as one, joined with the language's list separator."""
 
@@ -130,7 +135,14 @@ class Joined:
 
     def text(self, language: str | None = DEFAULT) -> str:
         sep = gettext(self.sep, language) if self.sep.strip() else self.sep
-        return sep.join(_render(p, language) for p in self.parts)
+        texts = [_render(p, language) for p in self.parts]
+        if sep != " ":
+            return sep.join(texts)
+        # sentences joined by a space: none after a full-width stop ("…A01-02。请核对地址…", not "。 请")
+        out = texts[0] if texts else ""
+        for t in texts[1:]:
+            out += t if _ends_wide_punctuation(out) else " " + t
+        return out
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Joined) and other.parts == self.parts and other.sep == self.sep

@@ -152,3 +152,14 @@ def test_a_device_phrase_before_a_sentence_ends_as_a_sentence_in_each_language(p
     assert zh_text == zh if zh else zh_text.endswith("按 F9 重新打印。") and "。。" not in zh_text and ".。" not in zh_text
     assert Msg("{printer}: {problem}", printer="Label printer", problem=Msg(problem)).text("en") == \
         f"Label printer: {problem}"  # not before a sentence: as it is
+
+
+def test_sentences_joined_by_a_space_have_none_after_a_full_width_stop():
+    """An order that comes back with an address warning is two sentences: in English a space between them, in
+    Chinese none after '。' (it read '…A01-02。 请核对地址…')."""
+    j = Joined([Msg("Order {order} is open: {step}.", order="#1", step=Msg("Pick")),
+                Msg("Check the address: {warning}.", warning="x")], " ")
+    assert j.text("en") == "Order #1 is open: Pick. Check the address: x."
+    zh = j.text("zh_CN")
+    assert "。请核对地址" in zh and "。 " not in zh
+    assert Joined(["a.", "b"], " ").text("zh_CN") == "a. b"  # after a Latin stop the space stays
