@@ -50,13 +50,20 @@ def test_every_screen_fits_the_display_and_the_window_does_not_grow(qtbot, stati
     win.grab().save(str(tmp_path / f"supervisor_{size[0]}x{size[1]}.png"))
 
 
+def supervisor(qtbot, svc):
+    """The demo's supervisor, once the station has pulled the operators from the OMS (it does so after start: read
+    at once, the operator was sometimes not there yet)."""
+    qtbot.waitUntil(lambda: svc.core.operators.by_badge("S-001") is not None, timeout=15000)
+    return svc.core.operators.by_badge("S-001")
+
+
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_on_a_normal_day_every_status_text_is_whole(qtbot, station, size):  # noqa: F811
     """Online, printers OK, the demo's supervisor logged in: at 1024x768 the station's name was cut
     ("Demo station (DE…") while the bar's room went to the labels' padding."""
     win, svc = station()
     set_display(win, size)
-    win.status.set_operator(svc.core.operators.by_badge("S-001"))  # the demo's longest name and role
+    win.status.set_operator(supervisor(qtbot, svc))  # the demo's longest name and role
     win.status.set_printer("label_printer", None)
     qtbot.waitUntil(lambda: win.status.labels["online"].text() == "ONLINE", timeout=15000)  # the OMS answered
     qtbot.wait(20)
@@ -76,7 +83,7 @@ def test_offline_and_the_events_waiting_stay_readable_beside_a_long_name_and_a_p
 
     win, svc = station()
     set_display(win, size)
-    op = svc.core.operators.by_badge("S-001")
+    op = supervisor(qtbot, svc)
     win.status.set_operator(dataclasses.replace(op, name="Wang Xiaoming-Fitzgerald (night shift lead, aisle C)"))
     win.status.labels["printer"].setText("PRINTER: label printer — paper out, the job is held until it is reloaded")
     win.status.set_health(SyncHealth(online=False, last_success_ms=int(time.time() * 1000) - 3_600_000,
