@@ -50,7 +50,7 @@ from floor.changes import (
     Screen,
     ShortPickResult,
 )
-from floor.paperwork import content, missing_content, missing_lines, packed_picklist
+from floor.paperwork import content, packed_picklist
 from floor.words import say
 
 log = logging.getLogger(__name__)
@@ -255,8 +255,7 @@ class StationController:
 
     def _resume_for(self, op: Operator) -> list[OrderSession]:
         """Orders this operator left open: interrupted by a restart, or suspended by their own logout."""
-        return self.station.resume_open_orders(
-            op.id, lambda oid: None if oid in self._finished else self._picklist(oid))
+        return self.station.resume_open_orders(op.id, self._picklist)  # a finished order's last event ends it
 
     def logout(self) -> Result:
         if self.operator is None and self.screen == Screen.LOGIN:
@@ -393,19 +392,17 @@ class StationController:
     def _where(s: OrderSession, *, resumed: bool, more: list[Msg] | None = None) -> Feedback:
         """Which order is at work, its step and, while picking, the bin to go to; an OMS warning on the
         address comes with it (amber: the packer checks the address before the label goes on)."""
-        line = s.current_line() if s.step == Step.PICK else None
         where = dict(order=s.picklist.order_no or s.order_id, step=words.step_name(s.step))
+        parts = [Msg("Order {order} resumed where it was left: {step}.", **where) if resumed
+                 else Msg("Order {order} is open: {step}.", **where)]
+        line = s.current_line() if s.step == Step.PICK else None
         if line is not None and line.bin:
-            msg = (Msg("Order {order} resumed where it was left: {step}. Next bin {bin}.", bin=line.bin, **where)
-                   if resumed else Msg("Order {order} is open: {step}. Start at bin {bin}.", bin=line.bin, **where))
-        else:
-            msg = (Msg("Order {order} resumed where it was left: {step}.", **where) if resumed
-                   else Msg("Order {order} is open: {step}.", **where))
-        parts = [msg, *(more or [])]
+            parts.append(Msg("Next bin {bin}.", bin=line.bin) if resumed else Msg("Start at bin {bin}.", bin=line.bin))
+        parts += more or []
         warnings = s.picklist.ship_to.warnings
         if warnings:
             parts.append(Msg("Check the address: {warning}.", warning="; ".join(warnings)))
-        return say(Level.HINT if warnings else Level.INFO, Joined(parts, " ") if len(parts) > 1 else msg)
+        return say(Level.HINT if warnings else Level.INFO, Joined(parts, " ") if len(parts) > 1 else parts[0])
 
     def _activate(self, s: OrderSession) -> Result:
         before = self._state()
@@ -875,7 +872,7 @@ class StationController:
             return self._blocked()  # type: ignore[return-value]
         if s.order_id in self._jobs:  # already submitted: the spool owns it now
             return self._job_state(s, self._jobs[s.order_id][0])  # type: ignore[return-value]
-        packed, missing = packed_picklist(s), missing_lines(s)
+        packed, missing = packed_picklist(s)
         op = self.operator
         sync, spool = self.sync, self.spool
         self._printing = s.order_id
@@ -897,7 +894,7 @@ class StationController:
         return self._done(Outcome.PENDING, Change.PRINTING,
                           say(Level.INFO, Msg("Checking the order with the OMS, then printing…")), cls=PrintResult)  # type: ignore[return-value]
 
-    def _submitted(self, s: OrderSession, packed: PickList, missing: list, res: Any) -> PrintResult:
+    def _submitted(self, s: OrderSession, packed: PickList, missing: tuple, res: Any) -> PrintResult:
         self._printing = None
         self.pump()
         if self.station.sessions.get(s.order_id) is not s:
@@ -911,8 +908,8 @@ class StationController:
                 s.mark_intercepted(ship.status, ship.reason or "")
             return self.intercepted(s.order_id)  # type: ignore[return-value]
         _, label, slip = res
-        s._append(PAPERWORK, {"label_job": label, "slip_job": slip, "lines": content(packed),
-                              "units": packed.units, "not_in_parcel": missing_content(missing)})
+        s._append(PAPERWORK, {"label_job": label, "slip_job": slip, "lines": content(packed.lines),
+                              "units": packed.units, "not_in_parcel": content(missing)})
         if label is None:  # no printers at this station: the step ends here
             s.label_printed = True
             return self._complete_label(s, None, None)  # type: ignore[return-value]

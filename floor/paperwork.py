@@ -2,13 +2,14 @@
 
 `packed_picklist(session)` is the pick list as it leaves the station: each line's quantity is what went
 into the parcel (ordered minus short-picked, or what was scanned if the line is still open), lines packed
-at 0 are left out, so the label's and slip's totals are packed totals; `missing_lines(session)` is the rest
-(ordered, not in the parcel), which the slip lists as "not in this parcel". The printers' builders take it
+at 0 are left out, so the label's and slip's totals are packed totals; it comes with the rest (ordered, not in
+the parcel), which the slip lists as "not in this parcel". The printers' builders take it
 unchanged (hardware/printing/label.py and slip.py print what they are given)."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 from app.picklist import PickLine, PickList
 from app.workflow import OrderSession
@@ -26,32 +27,20 @@ def packed_qty(session: OrderSession, line_id: str) -> int:
     return min(line.qty, lp.scanned)
 
 
-def packed_picklist(session: OrderSession) -> PickList:
+def packed_picklist(session: OrderSession) -> tuple[PickList, tuple[PickLine, ...]]:
+    """(packed, missing): the pick list as it leaves the station (each line at its packed quantity, lines packed
+    at 0 left out), and the lines ordered but not wholly in the parcel, each at the quantity it lacks."""
     pl = session.picklist
-    lines = []
+    packed, missing = [], []
     for ln in pl.lines:
         q = packed_qty(session, ln.id)
         if q > 0:
-            lines.append(dataclasses.replace(ln, qty=q))
-    return dataclasses.replace(pl, lines=tuple(lines))
+            packed.append(dataclasses.replace(ln, qty=q))
+        if q < ln.qty:
+            missing.append(dataclasses.replace(ln, qty=ln.qty - q))
+    return dataclasses.replace(pl, lines=tuple(packed)), tuple(missing)
 
 
-def missing_lines(session: OrderSession) -> list[tuple[PickLine, int]]:
-    """What was ordered but is not in the parcel (a short pick), per line: the slip lists it as
-    "not in this parcel" and the paperwork event records it."""
-    out = []
-    for ln in session.picklist.lines:
-        q = ln.qty - packed_qty(session, ln.id)
-        if q > 0:
-            out.append((ln, q))
-    return out
-
-
-def content(picklist: PickList) -> list[dict]:
+def content(lines: Iterable[PickLine]) -> list[dict]:
     """What a label/slip says per line (recorded in the paperwork event)."""
-    return [{"line_id": ln.id, "sku": ln.sku, "qty": ln.qty} for ln in picklist.lines]
-
-
-def missing_content(missing: list[tuple[PickLine, int]]) -> list[dict]:
-    """What the slip lists as not in the parcel (recorded in the paperwork event)."""
-    return [{"line_id": ln.id, "sku": ln.sku, "qty": q} for ln, q in missing]
+    return [{"line_id": ln.id, "sku": ln.sku, "qty": ln.qty} for ln in lines]

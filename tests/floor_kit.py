@@ -104,7 +104,7 @@ class SpoolStandIn:
 
     def submit_slip(self, pl, op, missing=()):
         jid = self._submit("slip", pl, op)
-        self.missing[jid] = [(ln.sku, q) for ln, q in missing]
+        self.missing[jid] = [(ln.sku, ln.qty) for ln in missing]
         return jid
 
     def job(self, jid):

@@ -3,6 +3,7 @@ images, placeholders, Chinese text; the ESC/POS raster form at the printer's dot
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 
@@ -65,7 +66,8 @@ def test_what_is_not_in_the_parcel_is_listed_under_the_lines(tmp_path):
     short = pl.lines[0]
     src = tmp_path / "slip.pdf"
     for page in ("80mm", "a4"):
-        src.write_bytes(build_slip_pdf(pl, None, page=page, missing=[(short, 2), (pl.lines[1], 0)]))
+        src.write_bytes(build_slip_pdf(pl, None, page=page, missing=[dataclasses.replace(short, qty=2),
+                                                                    dataclasses.replace(pl.lines[1], qty=0)]))
         text = subprocess.run(["pdftotext", "-layout", str(src), "-"], capture_output=True, text=True,
                               timeout=30).stdout
         assert "NOT IN THIS PARCEL 未在本包裹中" in text, page

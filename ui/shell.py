@@ -24,8 +24,10 @@ def install_exception_handler(window) -> None:
 
     def show(msg: str) -> None:
         try:
+            from floor import Level
+
             window.work.panel.show_message(
-                _("Something went wrong and was logged; the station keeps running: {error}", error=msg), error=True)
+                _("Something went wrong and was logged; the station keeps running: {error}", error=msg), Level.ERROR)
         except Exception:
             pass
 
@@ -60,6 +62,7 @@ def build_window(settings: Settings, *, demo: bool = False, start: bool = True):
     """Services + main window + wedge filter, started (`start=False`: the caller starts them, e.g. once the
     window shows). Returns (app, window, services)."""
     app = make_app(settings.station.language)
+    from floor import Level
     from ui.main_window import MainWindow
     from ui.services import build_services
     from ui.wedge_filter import WedgeFilter
@@ -69,7 +72,7 @@ def build_window(settings: Settings, *, demo: bool = False, start: bool = True):
     wedge = WedgeFilter(settings.devices.scanner, parent=win)
     app.installEventFilter(wedge)
     wedge.scanned.connect(win.bridge.scan)
-    wedge.suspicious.connect(lambda m: win.work.panel.show_message(m, error=True))
+    wedge.suspicious.connect(lambda m: win.work.panel.show_message(m, Level.ERROR))
     win.wedge = wedge
     if start:
         services.start(win.bridge)

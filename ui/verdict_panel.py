@@ -10,6 +10,7 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy
 
+from floor import Level
 from ui.translations import _
 
 
@@ -134,23 +135,27 @@ class VerdictPanel(QFrame):
             self.sounds.play("error")
         self.repaint()  # painted now, not at the next idle pass: feedback within one frame
 
-    def show_message(self, text: str, error: bool = False, hint: bool = False) -> None:
-        """error: red, the error sound, stays until acknowledged; hint (what to do next, e.g. check the address):
-        amber, no sound, stays until the next message; else blue for a moment, then the panel's resting colour."""
+    def show_message(self, text: str, level: Level = Level.INFO) -> None:
+        """A message of the station in its level's colour. ERROR/STOP: red, the error sound, stays until
+        acknowledged. HINT (what to do next, e.g. check the address): amber, no sound, stays until the next
+        message. OK: green and the good sound, INFO: blue — each for a moment, then the resting colour."""
         self.text.setText(text)
-        if error:
+        if level in (Level.ERROR, Level.STOP):
             self.locked = True
             self._paint("#c62828")
             self.ack.show()
             self.sounds.play("error")
-        else:  # not an alarm: no acknowledge button left over from a red panel before it
-            self.ack.hide()
-            if hint:
-                self._flash.stop()  # the flash's end would turn it back to the resting colour
-                self._paint("#f9a825")
-            else:
-                self._paint("#1565c0")
-                self._flash.start(1500)
+            return
+        self.locked = False
+        self.ack.hide()  # not an alarm: no acknowledge button left over from a red panel before it
+        if level == Level.HINT:
+            self._flash.stop()  # the flash's end would turn it back to the resting colour
+            self._paint("#f9a825")
+            return
+        self._paint("#2e7d32" if level == Level.OK else "#1565c0")
+        if level == Level.OK:
+            self.sounds.play("good")
+        self._flash.start(1500)
 
     def acknowledge(self) -> None:
         if not self.locked:

@@ -160,10 +160,10 @@ def warm_up_later(delay_s: float = 5.0) -> None:
 
 def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, page: str = "80mm",
                    station: str = "", operator: str = "", tz: str = "Asia/Shanghai",
-                   when: datetime | None = None, missing: Sequence[tuple[PickLine, int]] = ()) -> bytes:
+                   when: datetime | None = None, missing: Sequence[PickLine] = ()) -> bytes:
     """The packing slip as PDF bytes. `page` is "a4", "a6" or "80mm" (a roll: height fits the content).
-    `missing`: what was ordered but is not in this parcel (a short pick), listed under the lines with its
-    count, so the customer reads what is missing instead of wondering."""
+    `missing`: lines ordered but not in this parcel (a short pick), each at the quantity it lacks, listed
+    under the lines so the customer reads what is missing instead of wondering."""
     from reportlab import rl_config
     from reportlab.graphics import renderPDF
     from reportlab.graphics.barcode import code128, qr
@@ -181,7 +181,7 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
     img_box = image_box_pt(page)
     row_h = img_box + 3 * mm
     header_h = 64 * mm
-    missing = [(ln, int(q)) for ln, q in missing if q > 0]
+    missing = [ln for ln in missing if ln.qty > 0]
     missing_h = (7 * mm + 4 * mm * len(missing)) if missing else 0
     if h_mm is None:
         H = header_h + row_h * len(picklist.lines) + missing_h + 16 * mm
@@ -300,11 +300,11 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
             y = H - margin
         y -= 4 * mm
         text(margin, y, both(NOT_IN_PARCEL), 8, bold=True)
-        for ln, q in missing:
+        for ln in missing:
             y -= 4 * mm
             text(margin, y, f"{ln.sku}  {ln.name}", 7, maxw=W - 2 * margin - 12 * mm)
             c.setFont("Helvetica-Bold", 9)
-            c.drawRightString(W - margin, y, f"x{q}")
+            c.drawRightString(W - margin, y, f"x{ln.qty}")
         y -= 3 * mm
         c.line(margin, y, W - margin, y)
     y -= 10

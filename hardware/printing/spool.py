@@ -149,7 +149,7 @@ class PrintSpool:
 
     def submit_slip(self, picklist: PickList, operator_id: str | None,
                     images: Callable[[str], Path | None] | Mapping[str, Path] | None = None,
-                    missing: Sequence[tuple[PickLine, int]] = ()) -> str:
+                    missing: Sequence[PickLine] = ()) -> str:
         from hardware.printing.slip import build_slip_pdf, pdf_to_escpos
 
         name = "slip_printer"

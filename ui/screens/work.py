@@ -433,14 +433,8 @@ class WorkScreen(QWidget):
         if fb.verdict is not None and fb.level in (Level.OK, Level.ERROR):
             p.show_verdict(fb.verdict)
             p.text.setText(text)
-        elif fb.level in (Level.ERROR, Level.STOP):
-            p.show_message(text, error=True)
         else:
-            p.locked = False
-            p.show_message(text, hint=fb.level == Level.HINT)  # a hint (what to do next) stays amber, no alarm
-            if fb.level == Level.OK:
-                p._paint("#2e7d32")
-                self.sounds.play("good")
+            p.show_message(text, fb.level)
         p.repaint()
 
     def _show_order(self, s) -> None:
