@@ -58,6 +58,39 @@ def test_a_revoked_token_is_refused(oms_factory, monkeypatch):
     assert requests.get(srv.url + "/api/v1/time", headers=bearer(other), timeout=5).status_code == 200
 
 
+def test_tokens_are_read_in_one_query_per_ttl_and_a_revocation_counts_once_it_is_over(tmp_path):
+    """300 stations' requests within the ttl cost one read of the token table (not a look-up per station);
+    a token issued after that read is looked up alone; a revoked one is refused once the read is ttl old."""
+    from sqlalchemy import event
+
+    from sync.oms_server.app import TokenTable, issue_token, make_engine, revoke_tokens
+
+    engine = make_engine(tmp_path / "oms.sqlite3")
+    toks = {f"S{i}": issue_token(engine, f"S{i}") for i in range(300)}
+    reads: list[str] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda conn, cur, sql, *a: reads.append(sql) if sql.startswith("SELECT") and "station_tokens" in sql else None)
+    now = [1000.0]
+    table = TokenTable(engine, ttl=2.0, clock=lambda: now[0])
+    assert table.station(toks["S0"], cached_only=True) is None  # nothing read yet: the event loop never queries
+    assert reads == []
+    for _ in range(3):
+        for sid, tok in toks.items():
+            assert table.station(tok) == sid and table.station(tok, cached_only=True) == sid
+    assert len(reads) == 1
+    late = issue_token(engine, "S-NEW")
+    assert table.station(late) == "S-NEW" and len(reads) == 2  # issued since the read: looked up alone
+    assert table.station("pst_wrong") is None and len(reads) == 3
+    assert revoke_tokens(engine, "S1") == 1
+    now[0] += 1.9
+    assert table.station(toks["S1"]) == "S1"  # within the ttl of the read
+    now[0] += 0.2
+    assert table.station(toks["S1"], cached_only=True) is None  # the read is stale: not on the event loop
+    assert table.station(toks["S1"]) is None and table.station(toks["S2"]) == "S2"
+    assert table.station("pst_wrong") is None
+    assert table.station(late, cached_only=True) == "S-NEW"  # in the new read
+
+
 def test_station_b_cannot_post_events_as_a(oms):
     A, B = bearer(oms.issue_token("A")), bearer(oms.issue_token("B"))
     u = oms.url + "/api/v1/events/batch"

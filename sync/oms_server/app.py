@@ -173,6 +173,52 @@ def revoke_tokens(engine, station_id: str) -> int:
     return res.rowcount
 
 
+class TokenTable:
+    """The station of a bearer token, on every request, without a query per request. All unrevoked tokens
+    are read in one query, again once the last read is `ttl` seconds old (a revocation takes effect within
+    ttl; 0: every request looks its token up). A token issued since the last read, and a wrong one, is looked
+    up alone. (A look-up per token per ttl was 150 queries a second per worker at 300 stations, and the
+    batch p99 behind them 88-605 ms against 62-143 with this table: oms_300_stations_p99_ms.)"""
+
+    def __init__(self, engine, ttl: float, clock=time.monotonic) -> None:
+        self.engine = engine
+        self.ttl = ttl
+        self._clock = clock
+        self._valid: dict[str, str] = {}  # token hash -> station id, as read at _read_at
+        self._read_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def _fresh(self) -> bool:
+        return self.ttl > 0 and self._clock() - self._read_at < self.ttl
+
+    def station(self, token: str, cached_only: bool = False) -> str | None:
+        """The station of an issued, unrevoked token, else None. cached_only (on the event loop): None
+        unless the table read within ttl holds it, never a query."""
+        h = _token_hash(token)
+        if not self._fresh():
+            if cached_only:
+                return None
+            if self.ttl > 0:
+                self._read()
+        sid = self._valid.get(h) if self._fresh() else None
+        if sid is not None or cached_only:
+            return sid
+        with self.engine.connect() as c:
+            return c.execute(select(m.station_tokens.c.station_id).where(
+                m.station_tokens.c.token_hash == h, m.station_tokens.c.revoked_ms.is_(None))).scalar()
+
+    def _read(self) -> None:
+        with self._lock:
+            if self._fresh():  # another thread read it while this one waited
+                return
+            t = self._clock()  # before the query: a revocation committed during it counts from t
+            with self.engine.connect() as c:
+                rows = c.execute(select(m.station_tokens.c.token_hash, m.station_tokens.c.station_id)
+                                 .where(m.station_tokens.c.revoked_ms.is_(None))).all()
+            self._valid = dict(rows)
+            self._read_at = t
+
+
 def list_tokens(engine) -> list[dict[str, Any]]:
     with engine.connect() as c:
         rows = c.execute(select(m.station_tokens.c.station_id, m.station_tokens.c.created_ms,
@@ -404,7 +450,7 @@ TOKEN_CACHE_S = 2.0
 
 
 def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_cache_s: float | None = None) -> FastAPI:
-    """token_cache_s: how long a checked token is trusted without a look-up (default: env
+    """token_cache_s: how old the station's table of valid tokens may be (TokenTable; default: env
     PACKSTATION_OMS_TOKEN_CACHE_S or TOKEN_CACHE_S); revocations take effect within it."""
     if token_cache_s is None:
         token_cache_s = float(os.environ.get("PACKSTATION_OMS_TOKEN_CACHE_S", TOKEN_CACHE_S))
@@ -415,28 +461,8 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
     write_lock = threading.Lock() if sqlite else contextlib.nullcontext()
     app = FastAPI(title="packstation OMS contract", version="2.0.0", description=DESCRIPTION)
     app.state.engine = engine
-    token_cache: dict[str, tuple[str, float]] = {}
 
-    def check_token(token: str, cached_only: bool = False) -> str | None:
-        """The station of an issued, unrevoked token, else None. A valid token is remembered for
-        token_cache_s (a revocation takes effect within that time; 0: looked up on every request)."""
-        h = _token_hash(token)
-        now = time.monotonic()
-        hit = token_cache.get(h)
-        if hit is not None and hit[1] > now:
-            return hit[0]
-        if cached_only:
-            return None
-        with engine.connect() as c:
-            sid = c.execute(select(m.station_tokens.c.station_id).where(
-                m.station_tokens.c.token_hash == h, m.station_tokens.c.revoked_ms.is_(None))).scalar()
-        if sid is not None and token_cache_s > 0:
-            if len(token_cache) > 10_000:
-                token_cache.clear()
-            token_cache[h] = (sid, now + token_cache_s)
-        else:
-            token_cache.pop(h, None)
-        return sid
+    check_token = TokenTable(engine, token_cache_s).station
 
     fast: dict[str, Any] = {}  # store_batch, defined with the routes below
     app.add_middleware(BodyGuard, check_token=check_token, max_bytes=max_body_bytes, fast=fast)
