@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 MESSAGES: dict[str, str] = {
     "accepted": N_("{name} {variant} +{qty} ({scanned}/{required})"),
     "accepted_line_done": N_("{name} {variant}: line complete ({scanned}/{required})"),
-    "accepted_order_done": N_("{name}: all lines complete — finish the step"),
+    "accepted_order_done": N_("{name}: all lines complete — finish the step (F10)"),
     "gift_scanned": N_("Gift/insert {name} confirmed"),
     "over_scan": N_("Too many: {name} needs {required}, already {scanned}. Put this one back."),
     "over_scan_pack": N_("{name} is already fully counted"),

@@ -161,6 +161,27 @@ class StationController:
         s = self.session
         return words.blockers(s) if s is not None else []
 
+    def next_key(self) -> str | None:
+        """The key that does what the open order needs next, for the screen to mark: F10 once the step's
+        lines (and carton, gifts) are done; F9 at the Label step, and at the Weigh step once a weight within
+        tolerance is recorded or steady on the scale (F9 records it, completes the step and prints; F8 when
+        a weight out of tolerance was recorded before). None while the order needs scans, a carton, a steady
+        weight or a look at a parcel whose weight is out of tolerance (checked before anyone reaches for
+        F11), and with no order at work."""
+        s = self.session
+        if s is None or self.screen != Screen.WORK or s.intercepted or s.step in (None, Step.DONE):
+            return None
+        if s.step == Step.LABEL:
+            return None if s.label_printed else "F9"
+        if s.step == Step.WEIGH:
+            w = s.weight
+            if w is not None and (w.ok or s.weight_overridden):
+                return "F9"
+            if self.weight_view().in_tolerance:  # F9 records a weight only when none is recorded yet
+                return "F9" if w is None else "F8"
+            return None
+        return None if s.blockers() else "F10"
+
     def step_name(self) -> Msg:
         """The current step's name, a message (empty when no order is open)."""
         s = self.session

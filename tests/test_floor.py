@@ -513,3 +513,42 @@ def test_a_printer_error_is_said_in_the_packers_language(floor):
     assert r.feedback.en.startswith("Printing failed: Printer is offline")
     zh = r.feedback.text("zh_CN")
     assert "打印机离线" in zh and "Printer" not in zh and "Printing" not in zh
+
+
+def test_14_the_key_of_what_the_order_needs_next(floor):
+    """The screen marks the key that moves the order on: none while it needs scans, a carton or a steady
+    weight; F10 once a step's lines are done; F9 on a steady weight (records, completes, prints) and at the
+    Label step; none on a weight out of tolerance (the parcel is checked before a supervisor is called)."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1002")
+    s = floor.ctl.session
+    assert floor.ctl.next_key() is None
+    floor.work_counting()
+    assert floor.ctl.next_key() == "F10"
+    while s.step != Step.PACK:
+        floor.ctl.key("F10")
+        if s.step != Step.PACK:
+            assert floor.ctl.next_key() is None
+            floor.work_counting()
+            assert floor.ctl.next_key() == "F10"
+    assert floor.ctl.next_key() is None  # a carton first
+    floor.ctl.key("2")
+    assert floor.ctl.next_key() == "F10"  # the gift was scanned with the lines
+    floor.ctl.key("F10")
+    assert s.step == Step.WEIGH and floor.ctl.next_key() is None
+    floor.weigh(s.expected_weight[0] * 5)
+    assert floor.ctl.next_key() is None  # out of tolerance: check the parcel
+    floor.ctl.key("F8")
+    assert floor.ctl.next_key() is None
+    floor.weigh(s.expected_weight[0])
+    assert floor.ctl.next_key() == "F8"  # the parcel put right: its weight recorded again
+    floor.ctl.key("F8")
+    assert floor.ctl.next_key() == "F9"
+    floor.ctl.key("F10")
+    assert s.step == Step.LABEL and floor.ctl.next_key() == "F9"
+    floor.ctl.key("Escape")
+    assert floor.ctl.next_key() is None  # no order at work
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.WEIGH)
+    floor.weigh(floor.ctl.session.expected_weight[0])
+    assert floor.ctl.next_key() == "F9"  # nothing recorded yet: F9 records, completes and prints

@@ -48,6 +48,13 @@ def type_slowly(qtbot, win, widget, text: str) -> None:
     qtbot.waitUntil(lambda: not win.wedge.detector.holding, timeout=5000)  # the filter's timer hands them back
 
 
+def marked(win) -> str | None:
+    """The work screen's button drawn in the primary colour (the key of what the order needs next)."""
+    names = [k for k, b in win.work.buttons.items() if b.objectName() == "primary"]
+    assert len(names) <= 1, names
+    return names[0] if names else None
+
+
 def press(win, key) -> None:
     QTest.keyClick(win.work, key)
 
@@ -231,7 +238,9 @@ def test_packer_works_an_order_from_login_to_label_with_a_wrong_colour_on_the_wa
             assert QApplication.focusWidget() is win.work  # the keyboard back at the station
     assert shorted is not None and forced is not None
     while s.step in (Step.PICK, Step.VERIFY):
+        assert marked(win) == (None if s.blockers() else "complete")  # nothing marked while lines wait
         work_counting_step(win, s)
+        assert marked(win) == "complete"  # the step's lines done: F10 is the key
         press(win, Qt.Key.Key_F10)
     assert s.step == Step.PACK, s.blockers()
     assert not s.gift_ok(shorted.id)  # short picked whole: the packer takes one from the gift shelf
@@ -248,9 +257,11 @@ def test_packer_works_an_order_from_login_to_label_with_a_wrong_colour_on_the_wa
     qtbot.waitUntil(lambda: win.controller.weight_view().usable, timeout=5000)
     assert abs(win.controller.weight_view().grams - (exp or 500)) < 1
     qtbot.waitUntil(lambda: "✓" in win.work.weight_label.text(), timeout=3000)
+    assert marked(win) == "print"  # a steady weight in tolerance: F9 records it, goes on and prints
     press(win, Qt.Key.Key_F8)
     press(win, Qt.Key.Key_F10)
     assert s.step == Step.LABEL, s.blockers()
+    assert marked(win) == "print"
     press(win, Qt.Key.Key_F9)
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=15000)
     assert s.step == Step.DONE

@@ -303,6 +303,7 @@ class WorkScreen(QWidget):
         root.addWidget(self.blockers)
         btns = QGridLayout()
         self.buttons = {}
+        self._by_key: dict[str, QPushButton] = {}  # shortcut -> its button (the next key is marked)
         for i, (key, text, shortcut) in enumerate((
             ("short", _("Short pick [F2]"), "F2"),
             ("gift", _("Confirm gift [F3]"), "F3"),
@@ -322,9 +323,9 @@ class WorkScreen(QWidget):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             if shortcut:
                 QShortcut(QKeySequence(shortcut), self, activated=lambda k=shortcut: self.press(k))
+                self._by_key[shortcut] = b
             btns.addWidget(b, i // 5, i % 5)
             self.buttons[key] = b
-        self.buttons["print"].setObjectName("primary")
         self.setStyleSheet("WorkScreen QPushButton { min-height: 46px; max-height: 56px; padding: 2px 4px;"
                            " font-size: 17px; }")
         root.addLayout(btns)
@@ -420,6 +421,16 @@ class WorkScreen(QWidget):
         if changes & (Change.ORDER | Change.STEP | Change.LINES | Change.WEIGHT):
             self._show_weight()
             self.blockers.setText("  •  ".join(_(b) for b in c.blockers()))
+            self._mark_next(c.next_key())
+
+    def _mark_next(self, key: str | None) -> None:
+        """The button of what the order needs next in the primary colour (none while it needs scans)."""
+        for k, b in self._by_key.items():
+            name = "primary" if k == key else ""
+            if b.objectName() != name:
+                b.setObjectName(name)
+                b.style().unpolish(b)
+                b.style().polish(b)
 
     def _show_feedback(self, fb) -> None:
         p = self.panel
