@@ -184,6 +184,8 @@ class _Fields(dict):
 
 
 _SPACES = re.compile(r"\s+")
+# a field left empty ("{name} {variant}: …" without a variant) leaves a space before the punctuation
+_SPACE_BEFORE_STOP = re.compile(r"\s+(?=[:;,.!?)\]\uff1a\uff1b\uff0c\u3002\uff01\uff1f\uff09\u3001])")  # and full-width
 _CLOSING = ("FULL STOP", "QUESTION MARK", "EXCLAMATION MARK", "ELLIPSIS")  # by Unicode name: any script's
 N_(".")  # the full stop a phrase gets when a sentence follows it (Chinese: the ideographic one)
 
@@ -220,13 +222,18 @@ def translate(msg: Msg | Joined | str, language: str | None = DEFAULT) -> str:
         return gettext(str(msg), language)
     template = gettext(msg.id, language)
     if not msg.params:
-        return _SPACES.sub(" ", template).strip()
+        return _tidy(template)
     try:
         out = template.format_map(_Fields(msg.params, language, msg.id))
     except (ValueError, IndexError, AttributeError, TypeError) as exc:
         log.error("message %r: cannot format with %s: %s", msg.id, sorted(msg.params), exc)
         out = template
-    return _SPACES.sub(" ", out).strip()
+    return _tidy(out)
+
+
+def _tidy(text: str) -> str:
+    """One space between words, none before punctuation (a field left empty), none at the ends."""
+    return _SPACE_BEFORE_STOP.sub("", _SPACES.sub(" ", text)).strip()
 
 
 def gettext(message_id: str, language: str | None = DEFAULT) -> str:

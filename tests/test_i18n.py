@@ -163,3 +163,14 @@ def test_sentences_joined_by_a_space_have_none_after_a_full_width_stop():
     zh = j.text("zh_CN")
     assert "。请核对地址" in zh and "。 " not in zh
     assert Joined(["a.", "b"], " ").text("zh_CN") == "a. b"  # after a Latin stop the space stays
+
+
+def test_a_field_left_empty_leaves_no_space_before_the_punctuation():
+    """A line without a variant beyond its name read 'Cotton T-shirt BLACK S : line complete' (and '… S ：…')."""
+    m = Msg("{name} {variant}: line complete ({scanned}/{required})", name="Cotton T-shirt BLACK S", variant="",
+            scanned=1, required=1)
+    assert translate(m, "en") == "Cotton T-shirt BLACK S: line complete (1/1)"
+    assert translate(m, "zh_CN") == "Cotton T-shirt BLACK S：本行已完成（1/1）"
+    with_variant = Msg("{name} {variant}: line complete ({scanned}/{required})", name="Tee", variant="RED / M",
+                       scanned=2, required=3)
+    assert translate(with_variant, "en") == "Tee RED / M: line complete (2/3)"
