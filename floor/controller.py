@@ -159,7 +159,10 @@ class StationController:
     def blockers(self) -> list[Msg]:
         """What the current step still needs, as messages (the screen renders them)."""
         s = self.session
-        return words.blockers(s) if s is not None else []
+        if s is None:
+            return []
+        wv = self.weight_view()
+        return words.blockers(s, wv.grams if wv.usable else None, wv.in_tolerance)
 
     def next_key(self) -> str | None:
         """The key that does what the open order needs next, for the screen to mark: F10 once the step's

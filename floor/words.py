@@ -70,8 +70,9 @@ def stop_message(session: OrderSession) -> Feedback:
     return Feedback(Level.STOP, msg)
 
 
-def blockers(session: OrderSession) -> list[Msg]:
-    """What the current step still needs, as a packer reads it."""
+def blockers(session: OrderSession, steady: float | None = None, inside: bool = False) -> list[Msg]:
+    """What the current step still needs, as a packer reads it. `steady`: the scale's steady reading of this
+    parcel (grams) and whether it is `inside` the tolerance, for the Weigh step's words."""
     if session.intercepted:
         return [stop_message(session).message]  # type: ignore[list-item]
     step = session.step
@@ -96,7 +97,14 @@ def blockers(session: OrderSession) -> list[Msg]:
                 out.append(Msg("put in the gift/insert {name}: scan it or press F3", name=ln.name or ln.sku))
     if step == Step.WEIGH:
         w = session.weight
-        if w is None:
+        if w is None and steady is not None and inside:
+            out.append(Msg("the scale reads {grams} g: F9 records it and prints the label (F8 records it only)",
+                           grams=round(steady)))
+        elif w is None and steady is not None:
+            out.append(Msg("the scale reads {grams} g, outside {expected} ± {tolerance} g: check the parcel",
+                           grams=round(steady), expected=round(session.expected_weight[0] or 0),
+                           tolerance=round(session.expected_weight[1] or 0)))
+        elif w is None:
             out.append(Msg("put the parcel on the scale, wait for a steady weight, press F8"))
         elif not w.ok and not session.weight_overridden:
             out.append(Msg("the weight {grams} g is outside {expected} ± {tolerance} g: check the parcel, or a "

@@ -536,8 +536,10 @@ def test_14_the_key_of_what_the_order_needs_next(floor):
     assert floor.ctl.next_key() == "F10"  # the gift was scanned with the lines
     floor.ctl.key("F10")
     assert s.step == Step.WEIGH and floor.ctl.next_key() is None
+    assert "put the parcel on the scale" in floor.ctl.blockers()[0].text("en")
     floor.weigh(s.expected_weight[0] * 5)
     assert floor.ctl.next_key() is None  # out of tolerance: check the parcel
+    assert "outside" in floor.ctl.blockers()[0].text("en") and "check the parcel" in floor.ctl.blockers()[0].text("en")
     floor.ctl.key("F8")
     assert floor.ctl.next_key() is None
     floor.weigh(s.expected_weight[0])
@@ -552,3 +554,4 @@ def test_14_the_key_of_what_the_order_needs_next(floor):
     floor.to_step(Step.WEIGH)
     floor.weigh(floor.ctl.session.expected_weight[0])
     assert floor.ctl.next_key() == "F9"  # nothing recorded yet: F9 records, completes and prints
+    assert floor.ctl.blockers()[0].text("en").endswith(": F9 records it and prints the label (F8 records it only)")
