@@ -183,6 +183,8 @@ class StationController:
             if self.weight_view().in_tolerance:  # F9 records a weight only when none is recorded yet
                 return "F9" if w is None else "F8"
             return None
+        if s.step in s.counting_steps and s.incomplete(s.step):  # mid-step, on every scan: no walk of the lines
+            return None
         return None if s.blockers() else "F10"
 
     def step_name(self) -> Msg:
