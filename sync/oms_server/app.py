@@ -178,7 +178,7 @@ class TokenTable:
     are read in one query, again once the last read is `ttl` seconds old (a revocation takes effect within
     ttl; 0: every request looks its token up). A token issued since the last read, and a wrong one, is looked
     up alone. (A look-up per token per ttl was 150 queries a second per worker at 300 stations, and the
-    batch p99 behind them 88-605 ms against 62-143 with this table: oms_300_stations_p99_ms.)"""
+    batch p99 behind them 88-621 ms against 19-143 with this table: oms_300_stations_p99_ms.)"""
 
     def __init__(self, engine, ttl: float, clock=time.monotonic) -> None:
         self.engine = engine
