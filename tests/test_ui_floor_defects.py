@@ -328,6 +328,9 @@ def test_the_picture_box_shows_what_goes_into_the_parcel_once_no_line_is_left_to
     s = open_order(qtbot, win, svc, want=lambda p: simple(p) and len(p.lines) >= 3)
     img = win.work.image
     qtbot.waitUntil(lambda: img.shown() == 1, timeout=5000)  # the first line's picture (once the OMS sent it)
+    # every line's picture downloaded before the lines are worked: the OMS sends them one by one after the pick
+    # lists, and a line whose picture is still on its way shows it at the screen's next look (1.5 s), not at once
+    qtbot.waitUntil(lambda: all(svc.image_for(ln.image_url) for ln in s.picklist.lines), timeout=15000)
     last = s.picklist.walking_order()[-1]
     while s.current_line() is not None and s.current_line().id != last.id:
         ln = s.current_line()
