@@ -106,6 +106,10 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
                            tolerance=round(session.expected_weight[1] or 0)))
         elif w is None:
             out.append(Msg("put the parcel on the scale, wait for a steady weight, press F8"))
+        elif not w.ok and not session.weight_overridden and steady is not None and inside:
+            out.append(Msg("the scale now reads {grams} g, within {expected} ± {tolerance} g: F8 records it (the "
+                           "{recorded} g recorded before was outside)", grams=round(steady), recorded=round(w.grams),
+                           expected=round(w.expected_g or 0), tolerance=round(w.tolerance_g or 0)))
         elif not w.ok and not session.weight_overridden:
             out.append(Msg("the weight {grams} g is outside {expected} ± {tolerance} g: check the parcel, or a "
                            "supervisor accepts it (F11)", grams=round(w.grams), expected=round(w.expected_g or 0),

@@ -544,6 +544,11 @@ def test_14_the_key_of_what_the_order_needs_next(floor):
     assert floor.ctl.next_key() is None
     floor.weigh(s.expected_weight[0])
     assert floor.ctl.next_key() == "F8"  # the parcel put right: its weight recorded again
+    said = floor.ctl.blockers()[0]  # and the words say why F8, not the old weight alone
+    assert said.text("en").startswith(f"the scale now reads {round(s.expected_weight[0])} g, within"), said.text("en")
+    bad = round(s.expected_weight[0] * 5)
+    assert said.text("en").endswith(f"F8 records it (the {bad} g recorded before was outside)")
+    assert "按 F8 记录" in said.text("zh_CN")
     floor.ctl.key("F8")
     assert floor.ctl.next_key() == "F9"
     floor.ctl.key("F10")
