@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from pathlib import Path
 
 from sqlalchemy import select
@@ -22,6 +23,20 @@ class ImageCache:
         self.store = store
         self.dir = Path(data_dir) / "images"
         self.last_failures = 0  # images the last fetch_missing could not cache (retried on the next poll)
+        self._wanted: list[str] = []  # the pictures of an order a packer just took, fetched before any other
+        self._wlock = threading.Lock()
+
+    def want(self, urls) -> None:
+        """Fetch these next (the order claimed at this station), ahead of the rest of a fetch under way."""
+        with self._wlock:
+            self._wanted.extend(u for u in urls if u and u not in self._wanted)
+
+    def has_wanted(self) -> bool:
+        return bool(self._wanted)
+
+    def _next_wanted(self) -> str | None:
+        with self._wlock:
+            return self._wanted.pop(0) if self._wanted else None
 
     def path_for(self, url: str) -> Path | None:
         if not url:
@@ -60,8 +75,12 @@ class ImageCache:
         return p
 
     def fetch_missing(self, client, urls) -> int:
+        """Download the pictures of `urls` not cached yet, one at a time, those asked for with `want()` first
+        (also when asked while this runs); one that fails is counted in `last_failures` and tried again later."""
         n = failures = 0
-        for url in sorted({u for u in urls if u}):
+        rest = sorted({u for u in urls if u}, reverse=True)
+        while (url := self._next_wanted()) is not None or rest:
+            url = url or rest.pop()
             if self.path_for(url):
                 continue
             try:

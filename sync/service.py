@@ -128,6 +128,7 @@ class SyncService:
         self._durations: list[float] = []
         self._last_run_ms: int | None = None
         self._images_incomplete = True  # check the open pick lists' images once after start
+        self._pull_asked = False  # sync_now(): poll at once (the pull thread is also woken for wanted pictures)
         self._send_pool: ThreadPoolExecutor | None = None  # the outbox's HTTP sender, one thread for the service
         core.events.subscribe(lambda ev: self._wake_out.set())
 
@@ -171,7 +172,17 @@ class SyncService:
 
     def sync_now(self) -> None:
         self._wake_out.set()
+        self._pull_asked = True
         self._wake_pull.set()
+
+    def _want_pictures(self, order_id: str) -> None:
+        """The pictures of an order just claimed here, downloaded before any other (a station started moments
+        ago may still be fetching the others), without waiting for the next poll and without polling early."""
+        pl = self.cache.get(order_id)
+        urls = [ln.image_url for ln in pl.lines if ln.image_url and not self.images.path_for(ln.image_url)] if pl else []
+        if urls:
+            self.images.want(urls)
+            self._wake_pull.set()
 
     # -- health ------------------------------------------------------------------------------------
     def _record(self, ok: bool, t0: float, err: str | None = None) -> None:
@@ -276,8 +287,19 @@ class SyncService:
                 self._record(False, t0, f"{type(e).__name__}: {e}")
             interval = self.settings.oms.poll_interval_s if self._online else min(
                 self.settings.oms.poll_interval_s, 5.0 * (2 ** min(self._fails, 4)))
-            self._wake_pull.wait(interval)
-            self._wake_pull.clear()
+            next_poll = time.monotonic() + interval
+            while not self._stop.is_set():
+                woken = self._wake_pull.wait(max(0.0, next_poll - time.monotonic()))
+                self._wake_pull.clear()
+                if not woken or self._pull_asked:
+                    self._pull_asked = False
+                    break
+                if self.images.has_wanted():  # an order's pictures: fetched now, the poll keeps its time
+                    try:
+                        self.images.fetch_missing(self.client, ())
+                        self._images_incomplete = self._images_incomplete or self.images.last_failures > 0
+                    except Exception:
+                        log.exception("picture download failed")
 
     def pull_once(self) -> int:
         """One incremental pull of pick lists, products, operators and missing images; reconcile claims."""
@@ -423,6 +445,7 @@ class SyncService:
         self.cache.mark_claimed(order_id, self.station_id, provisional=False)
         self.core.events.append(EventType.PICKLIST_CLAIMED, {"order_id": order_id, "provisional": False},
                                 operator_id=operator_id, order_id=order_id)
+        self._want_pictures(order_id)
         return ClaimResult(True, False, Msg("Order {order} claimed.", order=order_id))
 
     def check_shippable(self, order_id: str) -> Shippable:

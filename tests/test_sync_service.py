@@ -177,3 +177,59 @@ def test_background_service_and_health_cli(env, tmp_path):
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["queue_depth"] == 0 and d["last_success_ms"] and "clock_offset_ms" in d
+
+
+def _last_picture_order(svc):
+    """The open order whose pictures come last in URL order: fetched last when nobody asks."""
+    pls = svc.cache.open_picklists()
+    return max(pls, key=lambda pl: min(ln.image_url for ln in pl.lines if ln.image_url))
+
+
+def _fetch_order(core):
+    from sqlalchemy import text
+
+    with core.store.read() as c:  # the images table's rowids count up as pictures are stored
+        return list(c.execute(text("SELECT url FROM images ORDER BY rowid")).scalars())
+
+
+def test_the_pictures_of_an_order_claimed_here_come_before_the_others(env):
+    srv, proxy, core, svc, got = env
+    assert svc.pull_picklists() == 20
+    pl = _last_picture_order(svc)
+    assert svc.claim(pl.id).ok
+    svc.images.fetch_missing(svc.client, svc.cache.open_image_urls())
+    mine = {ln.image_url for ln in pl.lines if ln.image_url}
+    fetched = _fetch_order(core)
+    assert set(fetched[:len(mine)]) == mine, (fetched, mine)
+    assert set(fetched) == svc.cache.open_image_urls()  # and then every other one, each once
+    assert len(fetched) == len(set(fetched))
+
+
+def test_a_claim_fetches_the_order_s_pictures_at_once_without_polling_early(env):
+    srv, proxy, core, svc, got = env
+    from sqlalchemy import text
+
+    svc.settings.oms.poll_interval_s = 600
+    polls = []
+    pull_once = svc.pull_once
+    svc.pull_once = lambda: polls.append(1) or pull_once()
+    first = threading.Event()
+    svc.add_listener(lambda k, d: first.set() if k == "health" and d.get("online") else None)
+    svc.start()
+    assert first.wait(15)
+    pl = _last_picture_order(svc)
+    url = next(ln.image_url for ln in pl.lines if ln.image_url)
+    for _ in range(150):  # the first pull's pictures are all in
+        if svc.images.path_for(url):
+            break
+        threading.Event().wait(0.1)
+    with core.store.write() as c:  # as if this order's picture had not come yet
+        c.execute(text("DELETE FROM images WHERE url = :u"), {"u": url})
+    assert svc.images.path_for(url) is None
+    assert svc.claim(pl.id).ok
+    for _ in range(100):
+        if svc.images.path_for(url):
+            break
+        threading.Event().wait(0.1)
+    assert svc.images.path_for(url) is not None, "the claimed order's picture was not fetched"
+    assert len(polls) == 1  # fetched by itself: the next poll keeps its time (no early request for pick lists)
