@@ -329,3 +329,27 @@ def test_the_latest_errors_list_every_error_the_figures_count(qtbot, core):
     assert by_error["Reprint"][2] == "damaged" and by_error["Weight override"][2] == "scale drift"
     assert rows[-1][1] == "Wrong colour/size" and rows[0][1] == "Weight override"  # newest first
     assert m.headerData(1, Qt.Orientation.Horizontal) == "Error"  # what went wrong before where and who
+
+
+def test_every_tick_of_a_chart_s_vertical_axis_has_room_for_its_label_on_a_short_screen(qtbot, core):
+    """QtCharts silently drops axis labels that would overlap: at 1024×768 the step chart read 150, 50, 0."""
+    from PySide6.QtCharts import QValueAxis
+
+    from ui.screens.supervisor import LABEL_PX
+
+    _shift(core)
+    w = _screen(qtbot, core)
+    seen = {}
+    for size in ((1024, 560), (1920, 1080)):
+        w.resize(*size)
+        w.show()
+        qtbot.waitExposed(w)
+        qtbot.wait(100)  # the charts' layout, then their plotAreaChanged
+        for name in ("hour_chart", "step_chart"):
+            chart = getattr(w, name)
+            y = next(a for a in chart.axes(Qt.Orientation.Vertical) if isinstance(a, QValueAxis))
+            intervals = round((y.max() - y.min()) / y.tickInterval(), 6)
+            room = chart.plotArea().height() // LABEL_PX
+            assert intervals <= max(1, room), (name, size, intervals, chart.plotArea().height())
+            seen[name, size[1]] = intervals
+    assert seen["step_chart", 1080] > seen["step_chart", 560]  # a tall screen keeps its finer ticks

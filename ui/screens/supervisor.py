@@ -57,15 +57,26 @@ log = logging.getLogger(__name__)
 TOP_TYPES = 8
 
 
-def nice_step(top: float) -> int:
-    """A whole-number tick interval (1, 2, 5, 10, 20, 50…) giving at most about 6 ticks up to `top`."""
+def nice_step(top: float, most: int = 6) -> int:
+    """A whole-number tick interval (1, 2, 5, 10, 20, 50…) giving at most about `most` ticks up to `top`."""
+    most = max(1, most)
     step = 1
-    while top / step > 6:
+    while top / step > most:
         for m in (2, 5 / 2, 2):  # 1 -> 2 -> 5 -> 10 -> 20 -> 50 …
             step = int(step * m)
-            if top / step <= 6:
+            if top / step <= most:
                 break
     return step
+
+
+LABEL_PX = 22  # a value axis label's height and a little air: QtCharts hides labels that would overlap
+
+
+def ticks_that_fit(chart) -> int:
+    """How many tick intervals the chart's plot is tall enough to label, all of them (at 1024×768 a chart's plot is
+    ~50 px tall: six intervals there made QtCharts drop labels, e.g. 150, 50, 0 without the 100)."""
+    h = chart.plotArea().height()
+    return 6 if h <= 0 else max(1, min(6, int(h // LABEL_PX)))
 
 
 class LatestErrorsModel(RowsModel):
@@ -159,6 +170,9 @@ class SupervisorScreen(QWidget):
         for w in (self.station, self.operator, self.source):
             w.setMinimumWidth(120)
         self.hour_chart, self.type_chart, self.step_chart = QChart(), QChart(), QChart()
+        self._value_tops: dict[int, tuple[float, bool]] = {}  # chart -> its vertical axis's data top, count axis?
+        for chart in (self.hour_chart, self.step_chart):  # ticks re-spaced when the plot's height changes
+            chart.plotAreaChanged.connect(lambda _r, c=chart: self._fit_ticks(c))
         self.errors_model = LatestErrorsModel(self)
         table = QTableView()
         table.setModel(self.errors_model)
@@ -353,10 +367,24 @@ class SupervisorScreen(QWidget):
             chart.removeAxis(ax)
         chart.setTitle(title)
 
+    def _fit_ticks(self, chart) -> None:
+        """Space the vertical value axis's ticks so that the plot's height labels every one of them (called when
+        the plot's area changes: the first layout, a resize, another screen)."""
+        kept = self._value_tops.get(id(chart))
+        y = next((a for a in chart.axes(Qt.Orientation.Vertical) if isinstance(a, QValueAxis)), None)
+        if kept is None or y is None:
+            return
+        top, count = kept
+        step = nice_step(top, ticks_that_fit(chart))
+        if count and y.max() != step * max(1, -(-int(top) // step)):
+            y.setRange(0, step * max(1, -(-int(top) // step)))
+        if y.tickInterval() != step:
+            y.setTickInterval(step)
+
     @staticmethod
-    def _count_axis(top: float) -> QValueAxis:
-        """A count axis with whole-number ticks only (0, 1, 2… or 0, 5, 10…)."""
-        step = nice_step(top)
+    def _count_axis(top: float, most: int = 6) -> QValueAxis:
+        """A count axis with whole-number ticks only (0, 1, 2… or 0, 5, 10…), at most about `most` of them."""
+        step = nice_step(top, most)
         ax = QValueAxis()
         ax.setLabelFormat("%d")
         ax.setRange(0, step * max(1, -(-int(top) // step)))
@@ -383,7 +411,8 @@ class SupervisorScreen(QWidget):
         x.setTickAnchor(0)
         x.setTickInterval(3)
         x.setTitleText(_("hour"))
-        y = self._count_axis(max(f.by_hour, default=0))
+        y = self._count_axis(max(f.by_hour, default=0), ticks_that_fit(chart))
+        self._value_tops[id(chart)] = (max(f.by_hour, default=0), True)
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(x)
@@ -444,8 +473,10 @@ class SupervisorScreen(QWidget):
         y.setTickAnchor(0)  # ticks on round values: every label is the exact value of its grid line
         if top >= 6:
             y.setLabelFormat("%d")
-            y.setTickInterval(nice_step(top))
+            y.setTickInterval(nice_step(top, ticks_that_fit(chart)))
+            self._value_tops[id(chart)] = (top, False)
         else:
+            self._value_tops.pop(id(chart), None)
             y.setLabelFormat("%.1f")
             y.setTickInterval(1.0 if top >= 3 else 0.5 if top >= 1 else 0.2)
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
