@@ -179,8 +179,8 @@ class SyncService:
         """The pictures of an order just claimed here, downloaded before any other (a station started moments
         ago may still be fetching the others), without waiting for the next poll and without polling early."""
         pl = self.cache.get(order_id)
-        urls = [ln.image_url for ln in pl.lines if ln.image_url and not self.images.path_for(ln.image_url)] if pl else []
-        if urls:
+        urls = [ln.image_url for ln in pl.lines if ln.image_url] if pl else []
+        if urls:  # the pull thread skips those already cached (one look each, there)
             self.images.want(urls)
             self._wake_pull.set()
 

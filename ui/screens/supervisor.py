@@ -72,6 +72,11 @@ def nice_step(top: float, most: int = 6) -> int:
 LABEL_PX = 22  # a value axis label's height and a little air: QtCharts hides labels that would overlap
 
 
+def count_axis_top(top: float, step: int) -> int:
+    """A count axis's end: the first multiple of `step` at or above `top` (at least one step)."""
+    return step * max(1, -(-int(top) // step))
+
+
 def ticks_that_fit(chart) -> int:
     """How many tick intervals the chart's plot is tall enough to label, all of them (at 1024×768 a chart's plot is
     ~50 px tall: six intervals there made QtCharts drop labels, e.g. 150, 50, 0 without the 100)."""
@@ -368,26 +373,26 @@ class SupervisorScreen(QWidget):
         chart.setTitle(title)
 
     def _fit_ticks(self, chart) -> None:
-        """Space the vertical value axis's ticks so that the plot's height labels every one of them (called when
-        the plot's area changes: the first layout, a resize, another screen)."""
+        """Space the vertical value axis's ticks so that the plot's height labels every one of them: once the chart
+        is built, and whenever the plot's area changes (the first layout, a resize, another screen)."""
         kept = self._value_tops.get(id(chart))
         y = next((a for a in chart.axes(Qt.Orientation.Vertical) if isinstance(a, QValueAxis)), None)
         if kept is None or y is None:
             return
         top, count = kept
         step = nice_step(top, ticks_that_fit(chart))
-        if count and y.max() != step * max(1, -(-int(top) // step)):
-            y.setRange(0, step * max(1, -(-int(top) // step)))
+        if count and y.max() != count_axis_top(top, step):
+            y.setRange(0, count_axis_top(top, step))
         if y.tickInterval() != step:
             y.setTickInterval(step)
 
     @staticmethod
-    def _count_axis(top: float, most: int = 6) -> QValueAxis:
-        """A count axis with whole-number ticks only (0, 1, 2… or 0, 5, 10…), at most about `most` of them."""
-        step = nice_step(top, most)
+    def _count_axis(top: float) -> QValueAxis:
+        """A count axis with whole-number ticks only (0, 1, 2… or 0, 5, 10…)."""
+        step = nice_step(top)
         ax = QValueAxis()
         ax.setLabelFormat("%d")
-        ax.setRange(0, step * max(1, -(-int(top) // step)))
+        ax.setRange(0, count_axis_top(top, step))
         ax.setTickType(QValueAxis.TickType.TicksDynamic)
         ax.setTickAnchor(0)
         ax.setTickInterval(step)
@@ -411,10 +416,12 @@ class SupervisorScreen(QWidget):
         x.setTickAnchor(0)
         x.setTickInterval(3)
         x.setTitleText(_("hour"))
-        y = self._count_axis(max(f.by_hour, default=0), ticks_that_fit(chart))
-        self._value_tops[id(chart)] = (max(f.by_hour, default=0), True)
+        most = max(f.by_hour, default=0)
+        y = self._count_axis(most)
+        self._value_tops[id(chart)] = (most, True)
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+        self._fit_ticks(chart)
         series.attachAxis(x)
         series.attachAxis(y)
         chart.legend().setVisible(False)
@@ -473,7 +480,7 @@ class SupervisorScreen(QWidget):
         y.setTickAnchor(0)  # ticks on round values: every label is the exact value of its grid line
         if top >= 6:
             y.setLabelFormat("%d")
-            y.setTickInterval(nice_step(top, ticks_that_fit(chart)))
+            y.setTickInterval(nice_step(top))
             self._value_tops[id(chart)] = (top, False)
         else:
             self._value_tops.pop(id(chart), None)
@@ -481,6 +488,7 @@ class SupervisorScreen(QWidget):
             y.setTickInterval(1.0 if top >= 3 else 0.5 if top >= 1 else 0.2)
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+        self._fit_ticks(chart)
         series.attachAxis(x)
         series.attachAxis(y)
         self.sla_marks = []
