@@ -219,10 +219,10 @@ class EventLog:
         # The store's write lock (re-entrant) is held across the COMMIT and the cache update: every
         # append, joined or not, is serialised by that one lock, so lock order cannot invert.
         with self.store.write_lock:
-            with self.store.write() as conn:
+            with self.store.write_dbapi() as con:
                 if self._next_seq is None:
-                    self._next_seq = self._load_next_seq(conn)
-                ev = self._insert(conn, self._next_seq, type, payload, body, operator_id, order_id, kind)
+                    self._next_seq = (con.execute("SELECT max(seq) FROM events").fetchone()[0] or 0) + 1
+                ev = self._insert(con, self._next_seq, type, payload, body, operator_id, order_id, kind)
             # Only reached after COMMIT succeeded: the sequence never skips a number.
             self._next_seq = ev.seq + 1
         self._tell(ev)
@@ -235,11 +235,12 @@ class EventLog:
         # sequence comes from the transaction itself and the cache is dropped (re-read after the
         # commit or the rollback, whichever happens).
         self._next_seq = None
-        ev = self._insert(conn, self._load_next_seq(conn), type, payload, body, operator_id, order_id, kind)
+        ev = self._insert(conn.connection.driver_connection, self._load_next_seq(conn), type, payload, body,
+                          operator_id, order_id, kind)
         self.store.after_commit(conn, lambda: self._tell(ev))
         return ev
 
-    def _insert(self, conn: Connection, seq: int, type, payload, body, operator_id, order_id, kind) -> Event:
+    def _insert(self, con: sqlite3.Connection, seq: int, type, payload, body, operator_id, order_id, kind) -> Event:
         ev = Event(
             seq=seq,
             id=str(uuid6.uuid7()),
@@ -255,7 +256,7 @@ class EventLog:
         params = (ev.seq, ev.id, ev.station_id, ev.operator_id, ev.ts_utc_ms, ev.mono_ns, ev.type, ev.kind,
                   ev.order_id, body)
         try:
-            conn.connection.driver_connection.execute(_INSERT_SQL, params)
+            con.execute(_INSERT_SQL, params)
         except sqlite3.Error as exc:  # raised as SQLAlchemy raises it everywhere else (IntegrityError, ...)
             raise DBAPIError.instance(_INSERT_SQL, params, exc, sqlite3.Error) from exc
         return ev

@@ -84,10 +84,15 @@ class ScanVerdict:
     def to_dict(self) -> dict[str, Any]:
         """The stored form (scan events, uploaded to the OMS as they are): the English text under
         "message_en" as always, and the message id with its parameters under "message"."""
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "message"}
-        d["kind"] = self.kind.value
-        d["details"] = dict(self.details)
-        out = {k: v for k, v in d.items() if v not in (None, "", {}, False) or k in ("kind", "qty_added")}
+        out: dict[str, Any] = {"kind": self.kind.value}
+        for name in _STORED_FIELDS:  # the fields in their order; empty ones (None, "", False, {}) left out
+            v = getattr(self, name)
+            if name == "qty_added" or v not in (None, "", {}, False):
+                out[name] = dict(v) if name == "details" else v
         out["message_en"] = self.message.en
         out["message"] = self.message.to_dict()
         return out
+
+
+# ScanVerdict's fields as to_dict stores them (kind first, message apart), listed once: it runs on every scan.
+_STORED_FIELDS = tuple(f.name for f in fields(ScanVerdict) if f.name not in ("kind", "message"))

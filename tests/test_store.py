@@ -105,3 +105,61 @@ def test_a_write_inside_a_write_on_the_same_thread_fails_at_once_instead_of_wait
         with pytest.raises(RuntimeError, match="inside Store.write"):
             with store.write():
                 pass
+
+
+def _wal_salt(path) -> bytes:
+    """Salt-1 of the WAL header: SQLite changes it each time the log starts over from its beginning."""
+    with open(f"{path}-wal", "rb") as f:
+        return f.read(32)[16:20]
+
+
+def test_commits_leave_the_checkpoint_to_the_stores_own_thread(store):
+    """A commit (a scan's, on the GUI thread) does not copy the log back into the database file: SQLite's
+    auto-checkpoint is only a far backstop, and the store's checkpointer thread copies it after a run of commits
+    (64 commits of ~8 pages: SQLite's own 1,000-page auto-checkpoint would not have run yet)."""
+    import time
+
+    from app.events import EventLog
+    from app.store import WalCheckpointer
+
+    with store.engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == WalCheckpointer.BACKSTOP_PAGES
+    log = EventLog(store, "ST-1")
+    log.append("bench_warmup", {})
+    size = store.path.stat().st_size
+    for i in range(WalCheckpointer.AFTER_COMMITS):
+        log.append("scan", {"i": i, "text": "x" * 2000})
+    deadline = time.monotonic() + 30
+    while store.path.stat().st_size == size and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert store.checkpointer.checkpoints >= 1
+    assert store.path.stat().st_size > size  # the events' pages are in the database file itself now
+    assert store.checkpointer._thread.is_alive()
+    store.close()
+    assert not store.checkpointer._thread.is_alive()
+
+
+def test_a_long_log_is_started_over_unless_another_write_is_in_progress(store, monkeypatch):
+    """Writes without a pause never let SQLite start the log over (it does when a write finds all of it copied):
+    past RESTART_PAGES the checkpointer restarts it, holding this process's writers on the store's lock; a write
+    of another connection in progress makes it wait for nothing and try again next round."""
+    from app.events import EventLog
+    from app.store import WalCheckpointer
+
+    monkeypatch.setattr(WalCheckpointer, "RESTART_PAGES", 1)
+    log = EventLog(store, "ST-1")
+    for i in range(20):
+        log.append("scan", {"i": i})
+    ck, con = store.checkpointer, sqlite3.connect(store.path, isolation_level=None)
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing
+    ck.checkpoint(con)
+    assert ck.restarts == 0
+    other.execute("ROLLBACK")
+    salt = _wal_salt(store.path)
+    ck.checkpoint(con)
+    assert ck.restarts == 1
+    log.append("scan", {"i": 20})
+    assert _wal_salt(store.path) != salt  # the next write started the log from its beginning
+    con.close()
+    other.close()
