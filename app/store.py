@@ -4,7 +4,9 @@ One `Store` per process. All writes go through `Store.write()` — one writer pa
 lock — so the GUI, the outbox worker and the print spool never interleave half transactions. The
 writer path keeps one connection for the store's life (writes never run side by side, so a pool
 check-out, its reset ROLLBACK and check-in per write bought nothing but a tenth of a millisecond on
-every scan). Readers use `Store.read()` (pooled); WAL lets them run while a write is in progress.
+every scan); `Store.write_dbapi()` is the same path on that connection's sqlite3 object, for the
+event append. The WAL is checkpointed by the store's own thread (`WalCheckpointer`), not inside a
+write. Readers use `Store.read()` (pooled); WAL lets them run while a write is in progress.
 Migrations (Alembic) run in `open_store()` before anything else touches the file, so a station
 upgraded in the field keeps the events it had queued. The whole upgrade is ONE SQLite transaction
 (`BEGIN IMMEDIATE` ... `COMMIT`, DDL included): a station killed or powered off mid-migration finds
