@@ -191,9 +191,9 @@ class EventLog:
         """fn(event) is called after each committed append, on the appending thread."""
         self._listeners.append(fn)
 
-    def _load_next_seq(self, conn: Connection) -> int:
-        last = conn.execute(select(func.max(schema.events.c.seq))).scalar()
-        return (last or 0) + 1
+    @staticmethod
+    def _load_next_seq(con: sqlite3.Connection) -> int:
+        return (con.execute("SELECT max(seq) FROM events").fetchone()[0] or 0) + 1
 
     def append(
         self,
@@ -221,7 +221,7 @@ class EventLog:
         with self.store.write_lock:
             with self.store.write_dbapi() as con:
                 if self._next_seq is None:
-                    self._next_seq = (con.execute("SELECT max(seq) FROM events").fetchone()[0] or 0) + 1
+                    self._next_seq = self._load_next_seq(con)
                 ev = self._insert(con, self._next_seq, type, payload, body, operator_id, order_id, kind)
             # Only reached after COMMIT succeeded: the sequence never skips a number.
             self._next_seq = ev.seq + 1
@@ -235,8 +235,8 @@ class EventLog:
         # sequence comes from the transaction itself and the cache is dropped (re-read after the
         # commit or the rollback, whichever happens).
         self._next_seq = None
-        ev = self._insert(conn.connection.driver_connection, self._load_next_seq(conn), type, payload, body,
-                          operator_id, order_id, kind)
+        con = conn.connection.driver_connection
+        ev = self._insert(con, self._load_next_seq(con), type, payload, body, operator_id, order_id, kind)
         self.store.after_commit(conn, lambda: self._tell(ev))
         return ev
 

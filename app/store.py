@@ -70,11 +70,12 @@ class WalCheckpointer:
     on a good disk (the slowest scans of a 3,000-scan loop were those) and more on a slow one.
 
     Here the checkpoint runs after `AFTER_COMMITS` commits, or once the writes have paused for `IDLE_S`.
-    It is PASSIVE (never waits for, nor blocks, a writer or a reader); a log that writes without a pause never
-    let shrink (SQLite starts the log over only when a write finds every page of it copied) is restarted
-    at `RESTART_PAGES`, which briefly holds the writers back. If this thread is gone, the store's
-    connections still checkpoint themselves at `BACKSTOP_PAGES`. Checkpoints do not touch durability: a
-    committed transaction is in the log, fsynced (synchronous=FULL), before its COMMIT returns."""
+    It is PASSIVE: it neither waits for nor blocks a writer or a reader. SQLite starts the log over only when
+    a write finds all of it copied, which writes without a pause never allow; such a log is restarted at
+    `RESTART_PAGES`, holding this process's writers back for that moment. If this thread is gone, the
+    store's connections still checkpoint themselves at `BACKSTOP_PAGES`. Checkpoints do not touch
+    durability: a committed transaction is in the log, fsynced (synchronous=FULL), before its COMMIT returns.
+    (`_commits` is counted without a lock: a count lost to a race only delays a checkpoint.)"""
 
     AFTER_COMMITS = 64
     IDLE_S = 2.0
