@@ -353,3 +353,38 @@ def test_every_tick_of_a_chart_s_vertical_axis_has_room_for_its_label_on_a_short
             assert intervals <= max(1, room), (name, size, intervals, chart.plotArea().height())
             seen[name, size[1]] = intervals
     assert seen["step_chart", 1080] > seen["step_chart", 560]  # a tall screen keeps its finer ticks
+
+
+def test_a_step_whose_sla_is_above_the_axis_keeps_its_whole_name_and_its_arrow_on_a_kiosk_screen(qtbot, core):
+    """Steps of seconds against SLAs of minutes: every SLA marker is pinned at the top and its step's label says so
+    with an arrow. In the supervisor screen of a 1024x768 kiosk (966 px beside the demo's drawer button) QtCharts
+    drew "Verify..." and "Weig...", the arrow lost with the rest. Every label is now drawn whole, and each is
+    narrower than its category, so none runs into the next."""
+    from PySide6.QtCharts import QBarCategoryAxis
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QGraphicsTextItem
+    from shiboken6 import getCppPointer, wrapInstance
+
+    from app.events import EventLog
+
+    t = {"t": int(datetime(2026, 11, 16, 3, 0, tzinfo=UTC).timestamp() * 1000)}
+    log = EventLog(core.store, "ST1", clock_ms=lambda: t["t"], mono_ns=lambda: t["t"] * 1_000_000)
+    for step, seconds in (("pick", 19), ("verify", 13), ("pack", 2), ("weigh", 3), ("label", 1)):
+        log.append("step_started", {"step": step}, operator_id="op1", order_id="SO1", kind=step)
+        t["t"] += seconds * 1000
+        log.append("step_completed", {"step": step}, operator_id="op1", order_id="SO1", kind=step)
+    w = _screen(qtbot, core)
+    w.resize(966, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.wait(100)
+    x = next(a for a in w.step_chart.axes() if isinstance(a, QBarCategoryAxis))
+    cats = x.categories()
+    assert len(cats) == 5 and all(c.endswith(" ↑") for c in cats)
+    # what QtCharts drew: its text items (PySide knows them only as QGraphicsItem: cast through the pointer)
+    drawn = [wrapInstance(getCppPointer(i.toGraphicsObject())[0], QGraphicsTextItem).toPlainText()
+             for i in w.step_chart.scene().items() if i.type() == 8]  # QGraphicsTextItem::Type
+    assert set(cats) <= set(drawn), drawn
+    room = w.step_chart.plotArea().width() / len(cats)
+    fm = QFontMetrics(x.labelsFont())
+    assert all(fm.horizontalAdvance(c) < room for c in cats), (room, [fm.horizontalAdvance(c) for c in cats])

@@ -474,6 +474,10 @@ class SupervisorScreen(QWidget):
         small = x.labelsFont()
         small.setPixelSize(12)
         x.setLabelsFont(small)
+        # QtCharts cuts a label well short of its category's width: at 1024x768 "Verify ↑" (48 px) became
+        # "Verify..." in a 75-px category. Five steps' names with their arrow fit whole (the widest, "Weigh ↑",
+        # 51 px; a test checks each against its category)
+        x.setTruncateLabels(False)
         y = QValueAxis()
         y.setRange(0, top)
         y.setTickType(QValueAxis.TickType.TicksDynamic)
