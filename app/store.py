@@ -183,8 +183,8 @@ class Store:
     def write_dbapi(self) -> Iterator[sqlite3.Connection]:
         """The same writer path (lock, connection, COMMIT) without SQLAlchemy: the writer's own sqlite3
         connection, one transaction committed when the block exits without error, rolled back otherwise. For
-        the event append on the scan path, where SQLAlchemy's transaction bookkeeping cost ~20 us of every
-        scan's Python; it has no after-commit hooks."""
+        the event append on the scan path, where SQLAlchemy's transaction bookkeeping cost ~8 us of each
+        append's ~50 (tmpfs, median of 10 x 500 appends); it has no after-commit hooks."""
         with self._write_lock:
             dbapi = self._writer_connection().connection.driver_connection
             try:

@@ -79,8 +79,12 @@ class ImageCache:
         (also when asked while this runs); one that fails is counted in `last_failures` and tried again later."""
         n = failures = 0
         rest = sorted({u for u in urls if u}, reverse=True)
+        seen: set[str] = set()  # a wanted picture is often in `rest` too: looked up once
         while (url := self._next_wanted()) is not None or rest:
             url = url or rest.pop()
+            if url in seen:
+                continue
+            seen.add(url)
             if self.path_for(url):
                 continue
             try:
