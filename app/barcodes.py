@@ -189,6 +189,8 @@ def _split_addon(digits: str, original: str) -> tuple[str, str | None]:
 
 def _clean(t: str) -> str:
     """Drop control and invisible format characters, keep GS."""
+    if t.isprintable():  # nearly every scan: nothing to drop (GS, ZWSP and BOM are not printable)
+        return t
     return "".join(c for c in t if c == GS or (c.isprintable() and c not in "\u200b\ufeff"))
 
 

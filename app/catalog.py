@@ -11,6 +11,7 @@ stored EAN-13 matches a scanned GTIN-14 with a leading 0):
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sqlite3
@@ -86,14 +87,7 @@ class CodeIndex:
     def get(self, key: str) -> list:
         """Values stored under codes whose keys include `key`, in the order they were added."""
         found = list(self.keyed.get(key, ()))
-        codes = [key]
-        # a valid GTIN-14 key is also the key of the same digits stored as GTIN-13 or GTIN-12 (a stored
-        # code with a bad check digit is keyed only as itself: its zero-padded form is never valid)
-        if len(key) == 14 and key[0] == "0" and key.isascii() and key.isdigit() and gs1_check_ok(key):
-            codes.append(key[1:])
-            if key[1] == "0":
-                codes.append(key[2:])
-        for c in codes:
+        for c in _stored_forms(key):
             p = self.raw.get(c)
             if p is not None:
                 found.append(p)
@@ -101,6 +95,15 @@ class CodeIndex:
         if len(found) > 1:
             found.sort()
         return [self.values[p] for p in found]
+
+
+@functools.lru_cache(maxsize=4096)  # one scan looks its key up in the order, its siblings and the catalogue
+def _stored_forms(key: str) -> tuple[str, ...]:
+    """`key` and, for a valid GTIN-14 key, the same digits as stored as GTIN-13 or GTIN-12 (a stored code with a
+    bad check digit is keyed only as itself: its zero-padded form is never valid)."""
+    if len(key) == 14 and key[0] == "0" and key.isascii() and key.isdigit() and gs1_check_ok(key):
+        return (key, key[1:], key[2:]) if key[1] == "0" else (key, key[1:])
+    return (key,)
 
 
 class OrderIndex:

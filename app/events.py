@@ -62,10 +62,14 @@ class EventPayloadError(ValueError):
     """An event payload that is not strict JSON: refused before it reaches the log (and the outbox)."""
 
 
+# One encoder for every payload (json.dumps with these options builds a new one per call: ~1 us a scan).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str, allow_nan=False)
+
+
 def encode_payload(type: str, payload: dict[str, Any]) -> str:
     """The payload as stored and sent: strict JSON (RFC 8259 has no NaN or Infinity), valid UTF-8."""
     try:
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str, allow_nan=False)
+        body = _ENCODER.encode(payload)
         body.encode("utf-8")
     except ValueError as e:  # NaN/Infinity (ValueError) or a lone surrogate (UnicodeEncodeError)
         bad = _first_bad(payload)

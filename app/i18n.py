@@ -102,6 +102,8 @@ class Msg:
 
 
 def _param_to_json(v: Any) -> Any:
+    if v is None or type(v) in _JSON_PLAIN:  # most parameters: a code, a name, a count
+        return v
     if isinstance(v, Msg):
         return {"$msg": v.to_dict()}
     if isinstance(v, (list, tuple)):
@@ -109,6 +111,9 @@ def _param_to_json(v: Any) -> Any:
     if v is None or isinstance(v, (str, int, float, bool)):
         return v
     return str(v)
+
+
+_JSON_PLAIN = frozenset({str, int, float, bool})
 
 
 def _param_from_json(v: Any) -> Any:
@@ -221,10 +226,16 @@ def translate(msg: Msg | Joined | str, language: str | None = DEFAULT) -> str:
     if not isinstance(msg, Msg):
         return gettext(str(msg), language)
     template = gettext(msg.id, language)
-    if not msg.params:
+    params = msg.params
+    if not params:
         return _tidy(template)
+    if all(type(v) in _JSON_PLAIN for v in params.values()):  # no message inside: said as they are
+        try:
+            return _tidy(template.format_map(params))
+        except (KeyError, ValueError, IndexError, AttributeError, TypeError):
+            pass  # said again below, where a missing field is logged and stays visible
     try:
-        out = template.format_map(_Fields(msg.params, language, msg.id))
+        out = template.format_map(_Fields(params, language, msg.id))
     except (ValueError, IndexError, AttributeError, TypeError) as exc:
         log.error("message %r: cannot format with %s: %s", msg.id, sorted(msg.params), exc)
         out = template

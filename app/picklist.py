@@ -10,6 +10,7 @@ chosen by the OMS (printed, never chosen at the station), the ship-to and the ex
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -86,7 +87,7 @@ class PickLine:
         """'RED / M' — how the floor names a variant."""
         return " / ".join(x for x in (self.color, self.size) if x)
 
-    @property
+    @functools.cached_property  # said on every accepted scan; a line never changes (frozen)
     def variant_beyond_name(self) -> str:
         """The variant as far as the name does not already say it, for a message that puts the two side by side."""
         return variant_beyond(self.name, self.variant)

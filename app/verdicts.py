@@ -47,8 +47,11 @@ class VerdictMessage(Msg):
 
     @classmethod
     def of(cls, m: Msg | str | None) -> VerdictMessage:
-        if isinstance(m, Msg):
-            return cls(m.id, **m.params)
+        if isinstance(m, Msg):  # the same id and parameters (a Msg's are never changed: shared, not copied)
+            out = object.__new__(cls)
+            object.__setattr__(out, "id", m.id)
+            object.__setattr__(out, "params", m.params)
+            return out
         return cls("" if m is None else str(m))
 
 
@@ -87,7 +90,7 @@ class ScanVerdict:
         out: dict[str, Any] = {"kind": self.kind.value}
         for name in _STORED_FIELDS:  # the fields in their order; empty ones (None, "", False, {}) left out
             v = getattr(self, name)
-            if name == "qty_added" or v not in (None, "", {}, False):
+            if v or name == "qty_added":  # (str | None, bool, a dict; qty_added is kept even when 0)
                 out[name] = dict(v) if name == "details" else v
         out["message_en"] = self.message.en
         out["message"] = self.message.to_dict()
