@@ -37,7 +37,9 @@ def with_check_digit(body: str) -> str:
 
 
 def _cached(name: str, build: Callable[[Path], None]) -> Path:
-    path = cache_dir() / f"{name}-v{VERSION}.sqlite3"
+    from app.schema import SCHEMA_HEAD
+
+    path = cache_dir() / f"{name}-v{VERSION}-{SCHEMA_HEAD}.sqlite3"  # built again for a new schema (not migrated)
     if not path.exists():
         tmp = path.with_suffix(f".building-{os.getpid()}")
         tmp.unlink(missing_ok=True)

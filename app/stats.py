@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app import schema
 from app.config import SlaSettings
 
 log = logging.getLogger(__name__)
@@ -427,7 +428,7 @@ def compute(rows: Iterable[tuple], *, tz: str, start: int, end: int, sla: SlaSet
         tz=tz, start=start, end=end, sla=sla)
 
 
-_GOOD = "('accepted','action','bin_confirmed','order_selected')"
+_GOOD_ROWS = schema.GOOD_SCAN_SQL  # kinds: app.verdicts.GOOD_KINDS
 # Everything but good scans, row by row (kind carries a step's name, so JSON is read only for complexity)...
 _SQL_ROWS = (
     "SELECT station_id, operator_id, ts_utc_ms, type, kind, order_id, "
@@ -435,12 +436,12 @@ _SQL_ROWS = (
     "WHEN 'step_completed' THEN json_extract(payload, '$.step') "
     "WHEN 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq, mono_ns "
     "FROM events WHERE ts_utc_ms >= ? AND ts_utc_ms < ? "
-    f"AND NOT (type = 'scan' AND kind IN {_GOOD})"
+    f"AND NOT ({_GOOD_ROWS})"  # word for word as ix_events_ts leaves good scans out (see app.schema)
 )
 # ...and good scans counted per station/operator/kind from the covering index ix_events_type_kind.
 _SQL_GOOD = (
     "SELECT station_id, operator_id, MIN(ts_utc_ms), type, kind, NULL, NULL, COUNT(*), 0, NULL "
-    "FROM events WHERE type = 'scan' AND kind IN " + _GOOD + " AND ts_utc_ms >= ? AND ts_utc_ms < ? "
+    f"FROM events WHERE {_GOOD_ROWS} AND ts_utc_ms >= ? AND ts_utc_ms < ? "
     "GROUP BY station_id, operator_id, kind"
 )
 
@@ -486,7 +487,6 @@ FOLD_CHUNK = 250_000  # events per read while folding: bounded memory however lo
 _AGG_LOCK = threading.RLock()
 _AGGS: dict[str, tuple[Aggregate, int]] = {}  # store path -> (aggregate, last_seq of its stored snapshot)
 
-_GOOD_ROWS = "type = 'scan' AND kind IN " + _GOOD
 _SQL_FOLD_ROWS = (
     "SELECT station_id, operator_id, ts_utc_ms, type, kind, order_id, "
     "CASE type WHEN 'step_started' THEN json_extract(payload, '$.step') "

@@ -69,3 +69,69 @@ def test_shift_counts_rates_day_boundary_and_late_events(store):
     # operator filter
     f2 = figures_from_store(store, tz=TZ, start=a, end=b, sla=sla, operator="op2")
     assert f2.errors == 1 and f2.scans == 0
+
+
+def _wal_frames(store) -> int:
+    wal = store.path.with_name(store.path.name + "-wal")
+    return wal.stat().st_size // (4096 + 24) if wal.exists() else 0
+
+
+def test_a_good_scan_commits_one_page_fewer_than_an_error_and_statistics_still_read_the_time_index(store):
+    """ix_events_ts leaves good scans out: statistics count them from ix_events_type_kind and never look them up by
+    time, so each good scan (nearly every scan of a shift) writes one B-tree page fewer. The statistics' row query
+    says the index's condition word for word, or SQLite could not use the index and would walk the whole log."""
+    import re
+
+    from app import schema, stats
+    from app.verdicts import GOOD_KINDS
+
+    assert set(re.findall(r"'(\w+)'", schema.GOOD_SCAN_SQL.split(" IN ")[1])) == {k.value for k in GOOD_KINDS}
+    log = EventLog(store, "ST1")
+    log.append("step_started", {"step": "pick"}, order_id="SO1", kind="pick")  # the file's pages exist
+    log.append("scan", {"verdict": {"kind": "wrong_item"}}, order_id="SO1", kind="wrong_item")
+    frames = {}
+    for kind in ("accepted", "wrong_item", "bin_confirmed", "unknown"):
+        before = _wal_frames(store)
+        log.append("scan", {"verdict": {"kind": kind}}, order_id="SO1", kind=kind)
+        frames[kind] = _wal_frames(store) - before
+    assert frames["accepted"] == frames["bin_confirmed"] == frames["wrong_item"] - 1 == frames["unknown"] - 1, frames
+    with store.read() as c:
+        raw = c.connection.dbapi_connection
+        plan = " ".join(r[3] for r in raw.execute("EXPLAIN QUERY PLAN " + stats._SQL_ROWS + " ORDER BY seq", (0, 1)))
+        assert "USING INDEX ix_events_ts" in plan, plan
+        in_index = raw.execute("SELECT count(*) FROM events INDEXED BY ix_events_ts WHERE ts_utc_ms >= 0 "
+                               f"AND NOT ({schema.GOOD_SCAN_SQL})").fetchone()[0]
+    assert in_index == 4  # step_started and three error scans: not the two good ones
+
+
+def test_a_station_upgraded_to_the_partial_time_index_keeps_its_events_and_figures(tmp_path):
+    """A station of the previous release (every event in ix_events_ts) upgraded in place: same events, same
+    figures, and the time index now without good scans."""
+    import sqlite3
+
+    from app.store import open_store, upgrade_to
+
+    p = tmp_path / "old.sqlite3"
+    upgrade_to(p, "0002_outbox_quarantine")
+    con = sqlite3.connect(p)
+    base = utc_ms(2026, 11, 16, 1, 0)
+    kinds = ["accepted", "wrong_item", "accepted", "sibling_variant", "action", "unknown"] * 20
+    with con:
+        con.executemany("INSERT INTO events(seq, id, station_id, operator_id, ts_utc_ms, mono_ns, type, kind, "
+                        "order_id, payload) VALUES (?, ?, 'ST1', 'op1', ?, 0, 'scan', ?, 'SO1', '{}')",
+                        [(i + 1, f"ev-{i}", base + i * 60_000, k) for i, k in enumerate(kinds)])
+    assert "WHERE" not in con.execute("SELECT sql FROM sqlite_master WHERE name = 'ix_events_ts'").fetchone()[0]
+    con.close()
+    a, b = day_bounds_ms("2026-11-16", "2026-11-17", TZ)
+    store = open_store(p)
+    try:
+        f = figures_from_store(store, tz=TZ, start=a, end=b + 1, sla=SlaSettings())  # not a day range: from rows
+        with store.read() as c:
+            raw = c.connection.dbapi_connection
+            assert raw.execute("SELECT count(*) FROM events").fetchone()[0] == len(kinds)
+            sql = raw.execute("SELECT sql FROM sqlite_master WHERE name = 'ix_events_ts'").fetchone()[0]
+    finally:
+        store.close()
+    assert "WHERE NOT (type = 'scan'" in sql
+    assert f.scans == len(kinds) and f.by_type["wrong_item"] == 20 and f.by_type["unknown_barcode"] == 20
+    assert f.by_type["sibling_variant"] == 20
