@@ -103,6 +103,10 @@ def run(only: list[str] | None = None, progress=None, *, full: bool = False, soa
     cache — must not slow or speed up the next (a supervisor stall of 163 ms after the others had run, 21 ms
     alone; a cold start of 1.07 s beside a leftover thread, 0.76 s alone)."""
     figs = selected(only, full=full, soak=soak)
+    once: dict[Callable, str] = {}  # a function that measures several figures (named by each) runs once
+    for name, fn in figs.items():
+        once.setdefault(fn, name)
+    figs = {name: fn for fn, name in once.items()}
     if not in_process:
         return _run_isolated(list(figs), progress)
     results: dict[str, Any] = {}

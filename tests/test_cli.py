@@ -46,3 +46,19 @@ def test_bench_runs_each_figure_in_a_fresh_process_and_merges_their_figures():
     figures = json.loads(r.stdout.strip().splitlines()[-1])
     assert isinstance(figures["label_bytes_ms"], float) and isinstance(figures["sqlite_raw_commit_per_s"], float)
     assert not [k for k in figures if k.endswith("_error")]
+
+
+def test_figures_measured_by_one_function_come_from_one_run_of_it(monkeypatch):
+    """event_append_per_s and sqlite_raw_commit_per_s are measured side by side in one loop: named together, the loop
+    runs once and both figures come from it."""
+    from packstation import bench
+
+    calls = []
+
+    def side_by_side(_workdir):
+        calls.append(1)
+        return {"a_per_s": 1.0, "b_per_s": 2.0}
+
+    monkeypatch.setattr(bench, "all_figures", lambda: {"a_per_s": side_by_side, "b_per_s": side_by_side})
+    assert bench.run(["a_per_s", "b_per_s"], in_process=True) == {"a_per_s": 1.0, "b_per_s": 2.0}
+    assert calls == [1]
