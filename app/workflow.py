@@ -272,7 +272,9 @@ class OrderSession:
                 out.append(Msg("{sku} {name} {variant}: {scanned}/{required}", sku=ln.sku, name=ln.name,
                                variant=ln.variant_beyond_name, scanned=p.scanned, required=p.required - p.short_qty))
             if len(missing) > 5:
-                out.append(Msg("... and {count} more lines", count=len(missing) - 5))
+                more = len(missing) - 5
+                out.append(Msg("... and {count} more line", count=more) if more == 1
+                           else Msg("... and {count} more lines", count=more))
         if self.step == Step.PACK:
             if not self.carton:
                 out.append(Msg("choose a carton"))

@@ -88,7 +88,9 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
             out.append(Msg("scan {left} more × {sku} {name} {variant}", left=left, sku=ln.sku, name=ln.name,
                            variant=ln.variant_beyond_name))
         if len(missing) > 5:
-            out.append(Msg("… and {count} more lines", count=len(missing) - 5))
+            more = len(missing) - 5
+            out.append(Msg("… and {count} more line", count=more) if more == 1
+                       else Msg("… and {count} more lines", count=more))
     if step == Step.PACK:
         if not session.carton:
             out.append(Msg("choose a carton (keys 1–5 or a carton barcode)"))

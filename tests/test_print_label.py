@@ -158,3 +158,12 @@ def test_a_non_ascii_order_number_on_a_raster_label_is_a_clear_error_in_both_lan
         build_label(PickList.from_dict(_doc(order_no=order_no)), raster)
     assert "CODE128" in str(e.value) and "CODE128" in e.value.text("en")
     assert "条码" in e.value.text("zh_CN") and repr(order_no) in e.value.text("zh_CN")
+
+
+def test_one_unit_is_said_in_the_singular():
+    """A single-item order, the most common parcel: "1 unit / 共 1 件", never "1 units"."""
+    doc = _doc()
+    doc["lines"] = [dict(doc["lines"][0], qty=1)]
+    text = preview.texts(preview.parse(_label(PickList.from_dict(doc))))
+    assert "1 unit / 共 1 件" in text and "1 units" not in text
+    assert "4 units / 共 4 件" in preview.texts(preview.parse(_label()))

@@ -141,3 +141,12 @@ def test_product_photos_are_thumbnailed_once_when_cached_and_embedded_as_jpeg(tm
     assert any(r > 150 and g < 90 and b < 90 for r, g, b in zip(px[::3], px[1::3], px[2::3], strict=True))  # the red photo
     stored.write_bytes(b"not a jpeg any more")  # a replaced file is thumbnailed again: unreadable -> placeholder
     assert b"/DCTDecode" not in build_slip_pdf(demo_picklist(), cache.path_for, page="a4")
+
+
+def test_one_unit_on_one_line_is_said_in_the_singular(tmp_path):
+    doc = json.loads(json.dumps(DEMO_DOC))
+    doc["lines"] = [dict(doc["lines"][0], qty=1)]
+    src = tmp_path / "slip.pdf"
+    src.write_bytes(build_slip_pdf(PickList.from_dict(doc), lambda _url: None, page="a4"))
+    text = subprocess.run(["pdftotext", "-layout", str(src), "-"], capture_output=True, text=True, timeout=30).stdout
+    assert "1 unit 件" in text and "1 line 行" in text and "1 units" not in text and "1 lines" not in text

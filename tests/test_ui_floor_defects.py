@@ -126,7 +126,8 @@ def test_3_a_line_short_picked_to_0_is_not_on_the_label_or_slip(qtbot, station):
     assert first.id not in [x["line_id"] for x in paper.payload["lines"]]
     assert paper.payload["units"] == s.picklist.units - first.qty
     label = svc.spool._row(paper.payload["label_job"])["payload"].decode("gb18030", "replace")
-    assert first.sku not in label and f"{paper.payload['units']} units" in label
+    n = paper.payload["units"]
+    assert first.sku not in label and f"{n} {'unit' if n == 1 else 'units'} /" in label
 
 
 def test_6_10_weight_of_the_previous_parcel_never_counts_and_f8_f9_prints_without_alarm(qtbot, station):
@@ -352,7 +353,7 @@ def test_the_picture_box_shows_what_goes_into_the_parcel_once_no_line_is_left_to
         assert img.shown() == in_parcel, step
         assert win.work.cur_name.text() == "In the parcel"
         units = sum(ln.qty for ln in s.picklist.lines if ln.id != last.id)
-        assert win.work.cur_variant.text() == f"{units} units"
+        assert win.work.cur_variant.text() == f"{units} {'unit' if units == 1 else 'units'}"
         if step == Step.WEIGH:
             qtbot.waitUntil(lambda: win.controller.weight_view().usable, timeout=5000)
             press(win, Qt.Key.Key_F8)
@@ -419,3 +420,12 @@ def test_an_oms_address_warning_is_shown_in_red_beside_the_address(qtbot, statio
     press(win, Qt.Key.Key_Escape)  # an order without a warning: the address is shown plain
     s2 = open_order(qtbot, win, svc, want=lambda p: not p.ship_to.warnings and p.id != "SO-1004")
     assert s2 is not None and "⚠" not in win.work.ship_label.text()
+
+
+def test_a_one_unit_parcel_is_said_in_the_singular(qtbot, station):
+    """The picture box at the weigh step of a single-item order (the most common parcel) read "1 units"."""
+    win, svc = station()
+    login(qtbot, win)
+    open_order(qtbot, win, svc, want=lambda p: simple(p) and p.units == 1)
+    to_weigh(qtbot, win)
+    assert win.work.cur_name.text() == "In the parcel" and win.work.cur_variant.text() == "1 unit"

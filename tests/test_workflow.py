@@ -271,3 +271,16 @@ def test_blockers_speak_the_stations_language(core):
     en, zh = [b.text("en") for b in s.blockers()], [b.text("zh_CN") for b in s.blockers()]
     assert "choose a carton" in en and "请选择箱型" in zh
     assert any("扫描或确认" in b for b in zh) and len(en) == len(zh)
+
+
+@pytest.mark.parametrize("n_lines, tail", [(6, "1 more line"), (7, "2 more lines")])
+def test_the_lines_left_after_the_first_five_are_counted_in_the_right_number(core, n_lines, tail):
+    """The blockers name five missing lines and count the rest: "… and 1 more line", not "1 more lines"."""
+    from floor_kit import simple_order
+
+    from floor.words import blockers
+
+    o = Station(core, today=TODAY).open_order(simple_order(1, qtys=(1,) * n_lines))
+    for said in (o.blockers()[-1], blockers(o)[-1]):
+        assert said.text("en").endswith(tail), said.text("en")
+        assert said.text("zh_CN").endswith(f"{n_lines - 5} 行"), said.text("zh_CN")

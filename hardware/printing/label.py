@@ -178,8 +178,8 @@ def _summary_lines(pl: PickList) -> list[str]:
         out.append(f"{ln.qty:>3} x {ln.sku} {ln.name}{v}{marks}")
     if len(pl.lines) > MAX_SUMMARY_LINES:
         n = len(pl.lines) - MAX_SUMMARY_LINES
-        out.append("  " + both(Msg("+ {n} more lines", n=n), " / "))
-    out.append(both(Msg("{n} units", n=pl.units), " / "))
+        out.append("  " + both(Msg("+ {n} more line", n=n) if n == 1 else Msg("+ {n} more lines", n=n), " / "))
+    out.append(both(Msg("{n} unit", n=1) if pl.units == 1 else Msg("{n} units", n=pl.units), " / "))
     return out
 
 

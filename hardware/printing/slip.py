@@ -33,7 +33,7 @@ from hardware.printing.label import FRAGILE, PRINT_LANGUAGE, both, local_time, q
 log = logging.getLogger(__name__)
 # the slip's own words, printed in English and Chinese from the catalog (devices.po)
 PACKING_SLIP, ORDER, GIFT_INSERT = N_("PACKING SLIP"), N_("Order"), N_("GIFT/INSERT")
-UNITS, LINES = N_("units"), N_("lines")
+UNIT, UNITS, LINE, LINES = N_("unit"), N_("units"), N_("line"), N_("lines")  # "1 unit", "2 units"
 NOT_IN_PARCEL = N_("NOT IN THIS PARCEL")
 NO_IMAGE = Msg("no image")
 
@@ -308,7 +308,8 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
         y -= 3 * mm
         c.line(margin, y, W - margin, y)
     y -= 10
-    text(margin, y, f"{picklist.units} {both(UNITS)}   {len(picklist.lines)} {both(LINES)}", 8)
+    units, lines = picklist.units, len(picklist.lines)
+    text(margin, y, f"{units} {both(UNIT if units == 1 else UNITS)}   {lines} {both(LINE if lines == 1 else LINES)}", 8)
     y -= 10
     text(margin, y, f"{station} / {operator} / {local_time(when, tz)}", 7)
     c.showPage()

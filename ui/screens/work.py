@@ -477,7 +477,8 @@ class WorkScreen(QWidget):
             # box showed nothing from here to the end of the order; it shows what goes into the parcel instead.
             lines = [ln for ln in s.picklist.walking_order() if ln.qty - self._short(s, ln.id) > 0]
             units = sum(ln.qty - self._short(s, ln.id) for ln in lines)
-            self._show_item(_("In the parcel"), _("{units} units", units=units) if lines else "", "")
+            n = (_("{units} unit", units=units) if units == 1 else _("{units} units", units=units)) if lines else ""
+            self._show_item(_("In the parcel"), n, "")
             self._show_images([ln.image_url for ln in lines])
 
     @staticmethod
