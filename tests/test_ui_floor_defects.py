@@ -429,3 +429,18 @@ def test_a_one_unit_parcel_is_said_in_the_singular(qtbot, station):
     open_order(qtbot, win, svc, want=lambda p: simple(p) and p.units == 1)
     to_weigh(qtbot, win)
     assert win.work.cur_name.text() == "In the parcel" and win.work.cur_variant.text() == "1 unit"
+
+
+def test_a_weight_and_its_unit_never_wrap_apart(qtbot, station):
+    """At 1024×768 in Chinese the weight read "0.670 kg ✓ (应为 0.670 ± 0.034" with "kg)" alone on the next line:
+    every number is bound to its unit and the ± to both numbers (no-break spaces), so the line breaks between words."""
+    import re
+
+    win, svc = station()
+    login(qtbot, win)
+    open_order(qtbot, win, svc, want=simple)
+    to_weigh(qtbot, win)
+    qtbot.waitUntil(lambda: "✓" in win.work.weight_label.text(), timeout=5000)
+    text = win.work.weight_label.text()
+    assert re.search(r"\d\u00a0kg .*\d\u00a0±\u00a0\d+\.\d+\u00a0kg\)$", text), repr(text)
+    assert not re.search(r"\d[ \t]+(kg|±)|±[ \t]", text), repr(text)

@@ -39,6 +39,14 @@ from ui.verdict_panel import FitLabel, VerdictPanel
 log = logging.getLogger(__name__)
 
 
+
+NBSP = "\u00a0"  # a number and its unit wrap as one ("0.034 kg)", never "0.034" / "kg)" on a short screen)
+
+
+def _kg(grams: float) -> str:
+    return f"{grams / 1000:.3f}{NBSP}kg"
+
+
 class LinesModel(RowsModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -537,14 +545,14 @@ class WorkScreen(QWidget):
             ok, overridden = bool(s.weight and s.weight.ok), bool(s.weight and s.weight_overridden)
             # a supervisor's acceptance is not a weight inside the tolerance: the tick says who let it through
             mark = "✓" if ok else _("✓ accepted by a supervisor") if overridden else "✗"
-            txt = f"{w.recorded_g / 1000:.3f} kg {mark}"
+            txt = f"{_kg(w.recorded_g)} {mark}"
         elif w.grams is None or not w.usable:
             txt = _("Put the parcel on the scale")
             if w.grams is not None:
-                txt += f"  ({w.grams / 1000:.3f} kg {'…' if not w.stable else ''})"
+                txt += f"  ({_kg(w.grams)} {'…' if not w.stable else ''})"
         else:
-            txt = f"{w.grams / 1000:.3f} kg {'✓' if w.in_tolerance else '✗'}"
+            txt = f"{_kg(w.grams)} {'✓' if w.in_tolerance else '✗'}"
         if w.expected_g:
             t_exp = _("expected")
-            txt += f"   ({t_exp} {w.expected_g / 1000:.3f} ± {(w.tolerance_g or 0) / 1000:.3f} kg)"
+            txt += f"   ({t_exp} {w.expected_g / 1000:.3f}{NBSP}±{NBSP}{_kg(w.tolerance_g or 0)})"
         self.weight_label.setText(txt)
