@@ -38,6 +38,12 @@ def N_(message_id: str) -> str:
     return message_id
 
 
+def plural(n: int, one: str, other: str, /, **params: Any) -> Msg:
+    """The message for `n` things: `one` when n is 1 ("{n} unit"), `other` for any other count ("{n} units"). Each
+    is a message id of its own with its own translation (Chinese says both alike); extracted as a pair."""
+    return Msg(one if n == 1 else other, **params)
+
+
 class Msg:
     """A message id and its parameters: what the core says, in no language yet. Immutable, hashable, JSON-able."""
 
@@ -177,7 +183,9 @@ class _Fields(dict):
     """format_map fields: messages rendered in the reader's language; a missing field logs and stays visible."""
 
     def __init__(self, params: Mapping[str, Any], language: str | None, message_id: str) -> None:
-        super().__init__()
+        # plain values (a code, a name, a count: nearly every field) are looked up as they are; only a message, a
+        # None and a missing field go through __missing__
+        super().__init__({k: v for k, v in params.items() if type(v) in _JSON_PLAIN})
         self._params, self._language, self._id = params, language, message_id
 
     def __missing__(self, key: str) -> Any:
@@ -226,16 +234,10 @@ def translate(msg: Msg | Joined | str, language: str | None = DEFAULT) -> str:
     if not isinstance(msg, Msg):
         return gettext(str(msg), language)
     template = gettext(msg.id, language)
-    params = msg.params
-    if not params:
+    if not msg.params:
         return _tidy(template)
-    if all(type(v) in _JSON_PLAIN for v in params.values()):  # no message inside: said as they are
-        try:
-            return _tidy(template.format_map(params))
-        except (KeyError, ValueError, IndexError, AttributeError, TypeError):
-            pass  # said again below, where a missing field is logged and stays visible
     try:
-        out = template.format_map(_Fields(params, language, msg.id))
+        out = template.format_map(_Fields(msg.params, language, msg.id))
     except (ValueError, IndexError, AttributeError, TypeError) as exc:
         log.error("message %r: cannot format with %s: %s", msg.id, sorted(msg.params), exc)
         out = template

@@ -428,7 +428,7 @@ def compute(rows: Iterable[tuple], *, tz: str, start: int, end: int, sla: SlaSet
         tz=tz, start=start, end=end, sla=sla)
 
 
-_GOOD_ROWS = schema.GOOD_SCAN_SQL  # kinds: app.verdicts.GOOD_KINDS
+_GOOD_ROWS = schema.GOOD_SCAN_SQL
 # Everything but good scans, row by row (kind carries a step's name, so JSON is read only for complexity)...
 _SQL_ROWS = (
     "SELECT station_id, operator_id, ts_utc_ms, type, kind, order_id, "

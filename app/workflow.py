@@ -48,7 +48,7 @@ from app.barcodes import normalise
 from app.catalog import Catalog, OrderIndex
 from app.core import StationCore
 from app.events import Event, EventType
-from app.i18n import Joined, Msg
+from app.i18n import Joined, Msg, plural
 from app.messages import status_word, step_word, text
 from app.operators import Operator
 from app.picklist import SHORT_REASONS, PickLine, PickList
@@ -273,8 +273,7 @@ class OrderSession:
                                variant=ln.variant_beyond_name, scanned=p.scanned, required=p.required - p.short_qty))
             if len(missing) > 5:
                 more = len(missing) - 5
-                out.append(Msg("... and {count} more line", count=more) if more == 1
-                           else Msg("... and {count} more lines", count=more))
+                out.append(plural(more, "... and {count} more line", "... and {count} more lines", count=more))
         if self.step == Step.PACK:
             if not self.carton:
                 out.append(Msg("choose a carton"))

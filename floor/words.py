@@ -4,7 +4,7 @@ resources/locale/zh_CN/LC_MESSAGES/floor.po (and core.po for the step names, whi
 from __future__ import annotations
 
 from app import messages
-from app.i18n import N_, Joined, Msg
+from app.i18n import N_, Joined, Msg, plural
 from app.picklist import variant_beyond
 from app.workflow import OrderSession, Step
 from floor.changes import Feedback, Level, PutBack
@@ -89,8 +89,7 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
                            variant=ln.variant_beyond_name))
         if len(missing) > 5:
             more = len(missing) - 5
-            out.append(Msg("… and {count} more line", count=more) if more == 1
-                       else Msg("… and {count} more lines", count=more))
+            out.append(plural(more, "… and {count} more line", "… and {count} more lines", count=more))
     if step == Step.PACK:
         if not session.carton:
             out.append(Msg("choose a carton (keys 1–5 or a carton barcode)"))

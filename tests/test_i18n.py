@@ -17,7 +17,7 @@ from app.i18n import Joined, Msg, Translator, translate
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("app", "floor", "hardware", "sync", "ui", "packstation")
-KEYWORDS = {"Msg": (1,), "N_": None, "_": None}
+KEYWORDS = {"Msg": (1,), "N_": None, "_": None, "plural": (2, 3)}
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 # Files whose Chinese text is data, not a user interface: demo/benchmark product data and order contents.
 DATA_FILES = {
@@ -33,10 +33,9 @@ def extracted() -> dict[str, list[str]]:
     for pkg in PACKAGES:
         for fname, lineno, message, _comments, _ctx in extract_from_dir(
                 ROOT / pkg, keywords=KEYWORDS, method_map=[("**.py", "python")], comment_tags=()):
-            if isinstance(message, tuple):
-                message = message[0]
-            if message:
-                out.setdefault(message, []).append(f"{pkg}/{fname}:{lineno}")
+            for m in message if isinstance(message, tuple) else (message,):  # plural(): both forms
+                if m:
+                    out.setdefault(m, []).append(f"{pkg}/{fname}:{lineno}")
     return out
 
 

@@ -84,12 +84,11 @@ def test_a_good_scan_commits_one_page_fewer_than_an_error_and_statistics_still_r
     """ix_events_ts leaves good scans out: statistics count them from ix_events_type_kind and never look them up by
     time, so each good scan (nearly every scan of a shift) writes one B-tree page fewer. The statistics' row query
     says the index's condition word for word, or SQLite could not use the index and would walk the whole log."""
-    import re
-
     from app import schema, stats
-    from app.verdicts import GOOD_KINDS
 
-    assert set(re.findall(r"'(\w+)'", schema.GOOD_SCAN_SQL.split(" IN ")[1])) == {k.value for k in GOOD_KINDS}
+    with store.read() as c:  # the index the migrations built says what the schema and the queries say
+        index_sql = c.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'ix_events_ts'").scalar()
+    assert index_sql.endswith(f"WHERE NOT ({schema.GOOD_SCAN_SQL})"), index_sql
     store.checkpointer.close()  # no checkpoint may start the log over while its frames are counted
     log = EventLog(store, "ST1")
     log.append("step_started", {"step": "pick"}, order_id="SO1", kind="pick")  # the file's pages exist
@@ -103,10 +102,7 @@ def test_a_good_scan_commits_one_page_fewer_than_an_error_and_statistics_still_r
     with store.read() as c:
         raw = c.connection.dbapi_connection
         plan = " ".join(r[3] for r in raw.execute("EXPLAIN QUERY PLAN " + stats._SQL_ROWS + " ORDER BY seq", (0, 1)))
-        assert "USING INDEX ix_events_ts" in plan, plan
-        in_index = raw.execute("SELECT count(*) FROM events INDEXED BY ix_events_ts WHERE ts_utc_ms >= 0 "
-                               f"AND NOT ({schema.GOOD_SCAN_SQL})").fetchone()[0]
-    assert in_index == 4  # step_started and three error scans: not the two good ones
+    assert "USING INDEX ix_events_ts" in plan, plan
 
 
 def test_a_station_upgraded_to_the_partial_time_index_keeps_its_events_and_figures(tmp_path):

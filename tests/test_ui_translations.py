@@ -15,12 +15,12 @@ QT_LINGUIST = re.compile(r"\.tr\(|QCoreApplication\.translate|QT_TR_NOOP|QT_TRAN
 
 def test_every_string_the_screens_mark_is_translated():
     found = {}
-    for fname, lineno, message, _c, _x in extract_from_dir(ROOT / "ui", keywords={"Msg": (1,), "N_": None, "_": None},
+    keywords = {"Msg": (1,), "N_": None, "_": None, "plural": (2, 3)}
+    for fname, lineno, message, _c, _x in extract_from_dir(ROOT / "ui", keywords=keywords,
                                                             method_map=[("**.py", "python")], comment_tags=()):
-        if isinstance(message, tuple):
-            message = message[0]
-        if message:
-            found.setdefault(message, f"ui/{fname}:{lineno}")
+        for m in message if isinstance(message, tuple) else (message,):  # plural(): both forms
+            if m:
+                found.setdefault(m, f"ui/{fname}:{lineno}")
     assert len(found) > 150, "the extractor found almost nothing in ui/: are the screens still marked with _()?"
     table = i18n.load("zh_CN")
     missing = {m: w for m, w in found.items() if not table.get(m)}

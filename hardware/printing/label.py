@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from app.config import PrinterSettings
-from app.i18n import N_, Msg, bilingual
+from app.i18n import N_, Msg, bilingual, plural
 from app.picklist import PickList
 from hardware.printing import chinese
 from hardware.printing.chinese import sanitize
@@ -178,8 +178,8 @@ def _summary_lines(pl: PickList) -> list[str]:
         out.append(f"{ln.qty:>3} x {ln.sku} {ln.name}{v}{marks}")
     if len(pl.lines) > MAX_SUMMARY_LINES:
         n = len(pl.lines) - MAX_SUMMARY_LINES
-        out.append("  " + both(Msg("+ {n} more line", n=n) if n == 1 else Msg("+ {n} more lines", n=n), " / "))
-    out.append(both(Msg("{n} unit", n=1) if pl.units == 1 else Msg("{n} units", n=pl.units), " / "))
+        out.append("  " + both(plural(n, "+ {n} more line", "+ {n} more lines", n=n), " / "))
+    out.append(both(plural(pl.units, "{n} unit", "{n} units", n=pl.units), " / "))
     return out
 
 

@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app.config import PrinterSettings
-from app.i18n import N_, Msg
+from app.i18n import N_, Msg, plural
 from app.picklist import PickLine, PickList
 from hardware.printing.chinese import sanitize
 from hardware.printing.label import FRAGILE, PRINT_LANGUAGE, both, local_time, qr_payload
@@ -33,7 +33,6 @@ from hardware.printing.label import FRAGILE, PRINT_LANGUAGE, both, local_time, q
 log = logging.getLogger(__name__)
 # the slip's own words, printed in English and Chinese from the catalog (devices.po)
 PACKING_SLIP, ORDER, GIFT_INSERT = N_("PACKING SLIP"), N_("Order"), N_("GIFT/INSERT")
-UNIT, UNITS, LINE, LINES = N_("unit"), N_("units"), N_("line"), N_("lines")  # "1 unit", "2 units"
 NOT_IN_PARCEL = N_("NOT IN THIS PARCEL")
 NO_IMAGE = Msg("no image")
 
@@ -309,7 +308,8 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
         c.line(margin, y, W - margin, y)
     y -= 10
     units, lines = picklist.units, len(picklist.lines)
-    text(margin, y, f"{units} {both(UNIT if units == 1 else UNITS)}   {lines} {both(LINE if lines == 1 else LINES)}", 8)
+    unit_word, line_word = both(plural(units, "unit", "units")), both(plural(lines, "line", "lines"))
+    text(margin, y, f"{units} {unit_word}   {lines} {line_word}", 8)
     y -= 10
     text(margin, y, f"{station} / {operator} / {local_time(when, tz)}", 7)
     c.showPage()

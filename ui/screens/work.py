@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.actions import CARTONS
+from app.i18n import plural
 from app.workflow import Step
 from floor import Change, Level, Screen, StationController
 from ui import names
@@ -37,8 +38,6 @@ from ui.translations import language as ui_language
 from ui.verdict_panel import FitLabel, VerdictPanel
 
 log = logging.getLogger(__name__)
-
-
 
 NBSP = "\u00a0"  # a number and its unit wrap as one ("0.034 kg)", never "0.034" / "kg)" on a short screen)
 
@@ -485,8 +484,8 @@ class WorkScreen(QWidget):
             # box showed nothing from here to the end of the order; it shows what goes into the parcel instead.
             lines = [ln for ln in s.picklist.walking_order() if ln.qty - self._short(s, ln.id) > 0]
             units = sum(ln.qty - self._short(s, ln.id) for ln in lines)
-            n = (_("{units} unit", units=units) if units == 1 else _("{units} units", units=units)) if lines else ""
-            self._show_item(_("In the parcel"), n, "")
+            in_parcel = _(plural(units, "{units} unit", "{units} units", units=units)) if lines else ""
+            self._show_item(_("In the parcel"), in_parcel, "")
             self._show_images([ln.image_url for ln in lines])
 
     @staticmethod
