@@ -404,6 +404,28 @@ def test_a_weight_a_supervisor_accepted_says_so_beside_the_tick(qtbot, station):
     assert win.work.weight_label.text().split("   (")[0].endswith("kg ✓ accepted by a supervisor")
 
 
+def test_a_recorded_wrong_weight_and_a_right_reading_now_are_both_shown(qtbot, station):
+    """After a wrong weight was recorded (✗) and the parcel put right, the panel said only "2.100 kg ✗" while the
+    scale read the expected weight: the ✗ read as the parcel on the scale. It shows both ("1.340 kg ✗ → now 0.670 kg ✓") until F8 records
+    again."""
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=simple)
+    to_weigh(qtbot, win)
+    exp = s.expected_weight[0] or 500
+    weigh(qtbot, win, svc, exp * 2)
+    press(win, Qt.Key.Key_F8)
+    assert win.work.weight_label.text().split("   (")[0].endswith("kg ✗"), win.work.weight_label.text()
+    weigh(qtbot, win, svc, exp)
+    qtbot.waitUntil(lambda: "now" in win.work.weight_label.text(), timeout=5000)
+    text = win.work.weight_label.text()
+    assert text.startswith(f"{exp * 2 / 1000:.3f}\u00a0kg ✗ → now {exp / 1000:.3f}\u00a0kg ✓"), text
+    press(win, Qt.Key.Key_F8)
+    assert s.weight.ok
+    text = win.work.weight_label.text()
+    assert text.startswith(f"{exp / 1000:.3f}\u00a0kg ✓") and "now" not in text, text
+
+
 def test_an_oms_address_warning_is_shown_in_red_beside_the_address(qtbot, station):
     """Wrong address is the third error of the field (2.1 per thousand): the OMS's warning on an order's
     address must be in front of the packer, not in a field nobody reads. The demo's SO-1004 carries one."""

@@ -545,6 +545,12 @@ class WorkScreen(QWidget):
             # a supervisor's acceptance is not a weight inside the tolerance: the tick says who let it through
             mark = "✓" if ok else _("✓ accepted by a supervisor") if overridden else "✗"
             txt = f"{_kg(w.recorded_g)} {mark}"
+            if not ok and not overridden and w.usable and w.grams is not None and abs(w.grams - w.recorded_g) >= 1:
+                # the parcel was put right (an item added, the carton changed): what the scale reads now, beside
+                # what was recorded, so the ✗ is not read as the parcel on the scale
+                now = f"{_kg(w.grams)} {'✓' if w.in_tolerance else '✗'}"
+                # (filled in here: a message's fields have their spaces tidied, the weights' no-break ones too)
+                txt += " → " + _("now {weight}").format(weight=now)
         elif w.grams is None or not w.usable:
             txt = _("Put the parcel on the scale")
             if w.grams is not None:
