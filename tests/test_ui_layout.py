@@ -311,3 +311,49 @@ def test_the_work_screen_fits_through_a_whole_order_with_errors_and_prompts(qtbo
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=15000)
     assert s.step == Step.DONE
     assert_fits(win, size)
+
+
+def _lines(text: str, width: int, px: int) -> list[str]:
+    """`text` broken into lines as Qt wraps it at `width` px (bold, `px` px high)."""
+    from PySide6.QtGui import QFont, QTextLayout, QTextOption
+
+    font = QFont()
+    font.setPixelSize(px)
+    font.setBold(True)
+    lay = QTextLayout(text, font)
+    opt = QTextOption()
+    opt.setWrapMode(QTextOption.WrapMode.WordWrap)
+    lay.setTextOption(opt)
+    lay.beginLayout()
+    out = []
+    while (line := lay.createLine()).isValid():
+        line.setLineWidth(width)
+        out.append(text[line.textStart():line.textStart() + line.textLength()])
+    lay.endLayout()
+    return out
+
+
+@pytest.mark.parametrize("text", ["Hoodie 连帽衫 BLACK M：全部商品已完成，请完成本步骤（F10）",
+                                  "Hoodie: all lines complete — finish the step (F10)"])
+def test_a_key_hint_never_wraps_onto_a_line_of_its_own(qtbot, monkeypatch, text):
+    """The Chinese banner at 1024×768 read "…请完成本步骤" with "（F10）" alone on its second line. The panel paints a
+    key in brackets glued to the word before it: at every width where the plain text leaves the key alone, the
+    painted text does not, and the panel paints it so."""
+    from PySide6.QtGui import QImage
+
+    import ui.verdict_panel as vp
+
+    hint = text[-5:]
+    alone = [w for w in range(200, 1000, 5) if _lines(text, w, 30)[-1].strip() == hint]
+    assert alone, "no width wraps the key alone: the test says nothing"
+    for w in alone:
+        assert _lines(vp.bind_key_hints(text), w, 30)[-1].strip(" \u00a0\u2060") != hint, w
+
+    def painted() -> QImage:
+        label = vp.FitLabel(text, largest=30, smallest=30, color="black")
+        label.resize(alone[0] + 4, 200)
+        return label.grab().toImage()
+
+    glued = painted()
+    monkeypatch.setattr(vp, "bind_key_hints", lambda t: t)
+    assert painted() != glued

@@ -6,12 +6,23 @@ text wraps, and a message too long for the box at the largest size is set smalle
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy
 
 from floor import Level
 from ui.translations import _
+
+# A key named in brackets at the end of a phrase ("finish the step (F10)", "请完成本步骤（F10）"): never a line of its own.
+_KEY_HINT = re.compile(r"([ \t]*)([(（\[](?:F\d{1,2}|Esc|Enter|Tab|Ctrl\+[A-Za-z]+)[)）\]])")
+
+
+def bind_key_hints(text: str) -> str:
+    """`text` as painted: a bracketed key glued to the word before it (a no-break space where there was a space, a
+    word joiner where there was none, as in Chinese), so that a wrap never leaves "(F10)" alone on the last line."""
+    return _KEY_HINT.sub(lambda m: ("\u00a0" if m.group(1) else "\u2060") + m.group(2), text)
 
 
 class FitLabel(QLabel):
@@ -51,7 +62,7 @@ class FitLabel(QLabel):
     def _needs(self, px: int) -> int:
         flags = int(Qt.TextFlag.TextWordWrap)
         return QFontMetrics(self._font(px)).boundingRect(0, 0, max(1, self.width() - 4), 100000, flags,
-                                                         self.text()).height()
+                                                         bind_key_hints(self.text())).height()
 
     def fitted_px(self) -> int:
         px = self.largest
@@ -74,7 +85,7 @@ class FitLabel(QLabel):
         p.setPen(QColor(self.color))
         p.drawText(self.rect().adjusted(2, 0, -2, 0),
                    int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap),
-                   self.text())
+                   bind_key_hints(self.text()))
         p.end()
 
 
