@@ -16,7 +16,7 @@ from floor import Level
 from ui.translations import _
 
 # A key named in brackets at the end of a phrase ("finish the step (F10)", "请完成本步骤（F10）"): never a line of its own.
-_KEY_HINT = re.compile(r"([ \t]*)([(（\[](?:F\d{1,2}|Esc|Enter|Tab|Ctrl\+[A-Za-z]+)[)）\]])")
+_KEY_HINT = re.compile(r"([ \t]*)([(\uff08\[](?:F\d{1,2}|Esc|Enter|Tab|Ctrl\+[A-Za-z]+)[)\uff09\]])")
 
 
 def bind_key_hints(text: str) -> str:
