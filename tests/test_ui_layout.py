@@ -347,7 +347,7 @@ def test_a_key_hint_never_wraps_onto_a_line_of_its_own(qtbot, monkeypatch, text)
     alone = [w for w in range(200, 1000, 5) if _lines(text, w, 30)[-1].strip() == hint]
     assert alone, "no width wraps the key alone: the test says nothing"
     for w in alone:
-        assert _lines(vp.bind_key_hints(text), w, 30)[-1].strip(" \u00a0\u2060") != hint, w
+        assert _lines(vp.keep_together(text), w, 30)[-1].strip(" \u00a0\u2060") != hint, w
 
     def painted() -> QImage:
         label = vp.FitLabel(text, largest=30, smallest=30, color="black")
@@ -355,5 +355,32 @@ def test_a_key_hint_never_wraps_onto_a_line_of_its_own(qtbot, monkeypatch, text)
         return label.grab().toImage()
 
     glued = painted()
-    monkeypatch.setattr(vp, "bind_key_hints", lambda t: t)
+    monkeypatch.setattr(vp, "keep_together", lambda t: t)
     assert painted() != glued
+
+
+def test_a_count_and_the_code_it_counts_never_wrap_apart(qapp):
+    """The blockers line at 1024×768 broke "还需扫描 2 ×" / "FRG-02 Wine glass set": at every width, no line of the
+    painted text ends between "2 ×" and the code."""
+    import re
+
+    from ui.verdict_panel import keep_together
+
+    text = ("还需扫描 2 × CASE-Y5-BLACK Phone case Y5 BLACK  •  还需扫描 2 × CASE-Y5-BLUE Phone case Y5 BLUE  •  "
+            "还需扫描 12 × FRG-02 Wine glass set")
+    glued = keep_together(text)
+    assert len(glued) == len(text)
+    pieces = [(m.start(), m.end()) for m in re.finditer(r"\d+ × ", text)]  # a line ending in here splits the count
+    split_plain = 0
+    for w in range(150, 1000, 5):
+        for t in (text, glued):
+            ends, pos = [], 0
+            for line in _lines(t, w, 20)[:-1]:
+                pos += len(line)
+                ends.append(pos)
+            inside = [e for e in ends for a, b in pieces if a < e <= b]
+            if t is text:
+                split_plain += bool(inside)
+            else:
+                assert not inside, (w, _lines(t, w, 20))
+    assert split_plain, "no width splits the plain text: the test says nothing"

@@ -17,12 +17,16 @@ from ui.translations import _
 
 # A key named in brackets at the end of a phrase ("finish the step (F10)", "请完成本步骤（F10）"): never a line of its own.
 _KEY_HINT = re.compile(r"([ \t]*)([(\uff08\[](?:F\d{1,2}|Esc|Enter|Tab|Ctrl\+[A-Za-z]+)[)\uff09\]])")
+# A count and what it counts ("2 × FRG-02"): one piece.
+_TIMES = re.compile(r"(\d) × (?=\S)")
 
 
-def bind_key_hints(text: str) -> str:
+def keep_together(text: str) -> str:
     """`text` as painted: a bracketed key glued to the word before it (a no-break space where there was a space, a
-    word joiner where there was none, as in Chinese), so that a wrap never leaves "(F10)" alone on the last line."""
-    return _KEY_HINT.sub(lambda m: ("\u00a0" if m.group(1) else "\u2060") + m.group(2), text)
+    word joiner where there was none, as in Chinese), so that a wrap never leaves "(F10)" alone on the last line;
+    and a count to the code it counts ("2 × FRG-02"), never "2 ×" at a line's end and the code on the next."""
+    text = _KEY_HINT.sub(lambda m: ("\u00a0" if m.group(1) else "\u2060") + m.group(2), text)
+    return _TIMES.sub("\\1\u00a0×\u00a0", text)
 
 
 class FitLabel(QLabel):
@@ -62,7 +66,7 @@ class FitLabel(QLabel):
     def _needs(self, px: int) -> int:
         flags = int(Qt.TextFlag.TextWordWrap)
         return QFontMetrics(self._font(px)).boundingRect(0, 0, max(1, self.width() - 4), 100000, flags,
-                                                         bind_key_hints(self.text())).height()
+                                                         keep_together(self.text())).height()
 
     def fitted_px(self) -> int:
         px = self.largest
@@ -85,7 +89,7 @@ class FitLabel(QLabel):
         p.setPen(QColor(self.color))
         p.drawText(self.rect().adjusted(2, 0, -2, 0),
                    int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap),
-                   bind_key_hints(self.text()))
+                   keep_together(self.text()))
         p.end()
 
 
