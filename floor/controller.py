@@ -314,6 +314,9 @@ class StationController:
         op = self.operator
         if op is None or not op.is_supervisor:
             return self._refuse(Msg("Supervisors only: the figures need a supervisor badge."))
+        if self.screen == Screen.WORK and self.session is not None:  # F7 at an open order: said, not swallowed
+            return self._refuse(Msg("The figures open from the order list: Esc leaves this order (its work is kept), "
+                                    "then F7."))
         self.screen = Screen.SUPERVISOR
         return self._done(Outcome.DONE, Change.SCREEN, None)
 

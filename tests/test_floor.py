@@ -73,6 +73,19 @@ def test_2_supervisor_screen_has_a_way_back(floor):
     assert floor.ctl.screen == Screen.LOGIN
 
 
+def test_2a_f7_at_an_open_order_says_where_the_figures_open(floor):
+    """A supervisor at an order pressed F7 (the queue's key for the figures) and nothing happened."""
+    floor.login("S-001", "999999")
+    floor.ctl.key("Enter")
+    floor.ctl.scan("SO-1001")
+    r = floor.ctl.show_supervisor()
+    assert r.outcome == Outcome.REFUSED and floor.ctl.screen == Screen.WORK
+    assert r.feedback.text("en").startswith("The figures open from the order list: Esc")
+    assert "Esc" in r.feedback.text("zh_CN") and "F7" in r.feedback.text("zh_CN") and "figures" not in r.feedback.text("zh_CN")
+    floor.ctl.key("Escape")
+    assert floor.ctl.show_supervisor().outcome == Outcome.DONE
+
+
 def test_2b_packers_do_not_see_the_supervisor_figures(floor):
     at_queue(floor)
     assert floor.ctl.show_supervisor().outcome == Outcome.REFUSED and floor.ctl.screen == Screen.QUEUE

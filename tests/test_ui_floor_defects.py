@@ -426,6 +426,19 @@ def test_a_recorded_wrong_weight_and_a_right_reading_now_are_both_shown(qtbot, s
     assert text.startswith(f"{exp / 1000:.3f}\u00a0kg ✓") and "now" not in text, text
 
 
+def test_f7_at_an_order_is_answered_with_where_the_figures_open(qtbot, station):
+    """A supervisor at an order pressed F7 (the order list's key for the figures): silence. Now the panel says it."""
+    win, svc = station()
+    login(qtbot, win, "S-001", SUPERVISOR_PIN)
+    open_order(qtbot, win, svc, want=simple)
+    press(win, Qt.Key.Key_F7)
+    assert win.stack.currentWidget() is win.work
+    assert win.work.panel.text.text().startswith("The figures open from the order list: Esc"), win.work.panel.text.text()
+    press(win, Qt.Key.Key_Escape)
+    press(win, Qt.Key.Key_F7)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.supervisor, timeout=5000)
+
+
 def test_an_oms_address_warning_is_shown_in_red_beside_the_address(qtbot, station):
     """Wrong address is the third error of the field (2.1 per thousand): the OMS's warning on an order's
     address must be in front of the packer, not in a field nobody reads. The demo's SO-1004 carries one."""

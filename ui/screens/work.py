@@ -333,6 +333,8 @@ class WorkScreen(QWidget):
                 self._by_key[shortcut] = b
             btns.addWidget(b, i // 5, i % 5)
             self.buttons[key] = b
+        # the queue's key for the supervisor figures, pressed at an order: answered (where the figures open)
+        QShortcut(QKeySequence("F7"), self, activated=lambda: (self.controller.show_supervisor(), self._refocus()))
         self.setStyleSheet("WorkScreen QPushButton { min-height: 46px; max-height: 56px; padding: 2px 4px;"
                            " font-size: 17px; }")
         root.addLayout(btns)
