@@ -1,7 +1,7 @@
 """Weekly error-pattern report as CSV and PDF, both rendered from one `Figures` object.
 
-The PDF embeds every font it uses (subsets): Latin text in a TrueType sans (DejaVu Sans), Chinese in a
-TrueType CJK font (Droid Sans Fallback, as the packing slips). A non-embedded font (reportlab's
+The PDF embeds every font it uses (subsets, app.pdf_fonts): Latin text in a TrueType sans (DejaVu Sans), Chinese in
+a TrueType CJK font (Droid Sans Fallback), as the packing slips and the station sheet. A non-embedded font (reportlab's
 STSong-Light CID font, Helvetica) reads only where the viewer happens to have it: on Debian without
 poppler-data the tables render blank and `pdftotext` finds none of their text.
 """
@@ -9,74 +9,37 @@ poppler-data the tables render blank and `pdftotext` finds none of their text.
 from __future__ import annotations
 
 import csv
-import functools
 import io
-import logging
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from app.i18n import N_, Msg, bilingual
+from app.pdf_fonts import pdf_fonts
 from app.stats import Figures
-
-log = logging.getLogger(__name__)
-
-# Debian: fonts-dejavu-core, fonts-droid-fallback (scripts/setup.sh installs both).
-LATIN_TTF = (
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
-     "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
-)
-CJK_TTF = (  # the slips' list (hardware/printing/slip.py); reportlab cannot embed the CFF Noto CJK
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-)
 
 
 class FontMissing(RuntimeError):
     """No embeddable TrueType font for the report (message names the package to install)."""
 
 
-@functools.lru_cache(maxsize=1)
 def report_fonts() -> tuple[str, str, str, frozenset[int]]:
-    """Register and return (latin, latin_bold, cjk, latin code points) — all TrueType, embedded as subsets."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    def first(names: tuple[str, ...], as_name: str) -> TTFont | None:
-        for path in names:
-            if Path(path).is_file():
-                try:
-                    f = TTFont(as_name, path)
-                except Exception as exc:  # a CFF-flavoured or broken file
-                    log.info("cannot embed %s in the report: %s", path, exc)
-                    continue
-                pdfmetrics.registerFont(f)
-                return f
-        return None
-
-    latin = bold = None
-    for regular, heavy in LATIN_TTF:
-        latin = first((regular,), "PS-Report-Sans")
-        if latin is not None:
-            bold = first((heavy,), "PS-Report-Sans-Bold") or latin
-            break
-    cjk = first(CJK_TTF, "PS-Report-CJK")
-    if latin is None or cjk is None:
+    """(latin, latin_bold, cjk, latin code points): the station's PDF fonts (app.pdf_fonts), which a report needs
+    embedded."""
+    f = pdf_fonts()
+    if not f.embedded:
         raise FontMissing("the PDF report needs TrueType fonts to embed: install fonts-dejavu-core and "
                           "fonts-droid-fallback (bash scripts/setup.sh does)")
-    return latin.fontName, bold.fontName, cjk.fontName, frozenset(latin.face.charToGlyph)
+    return f.latin, f.latin_bold, f.cjk, f.latin_chars
 
 
 def mixed(text: object, latin: str | None = None) -> str:
     """Paragraph markup: runs the Latin font lacks (Chinese) switch to the CJK font."""
-    lat, _bold, cjk, cmap = report_fonts()
+    _lat, _bold, cjk, _cmap = report_fonts()  # embedded, or FontMissing
+    fonts = pdf_fonts()
     out: list[str] = []
     cur = None
     for ch in str(text):
-        want = lat if (ord(ch) in cmap or ch.isspace()) else cjk
+        want = fonts.font_for(ch)
         if want != cur:
             if cur == cjk:
                 out.append("</font>")

@@ -2,9 +2,9 @@
 for each line the product image, name, colour/size, quantity and gift/insert marks.
 
 Images come from the caller's `image_for(url) -> Path | None` (the local image cache: works
-offline); a missing or unreadable image gets a drawn placeholder, never a failure. Chinese text uses a
-CJK font embedded in the PDF (a TrueType CJK font if one is installed, else reportlab's built-in
-STSong-Light CID font).
+offline); a missing or unreadable image gets a drawn placeholder, never a failure. Every font is embedded
+(app.pdf_fonts: a TrueType sans for Latin, a TrueType CJK font for Chinese), so a slip rasterised for a roll
+printer reads as it does on screen.
 
 `pdf_to_escpos()` rasterises a slip at a receipt printer's dot width (pdftoppm) and wraps it as
 ESC/POS raster images; `pdf_first_page_png()` is the preview.
@@ -12,7 +12,6 @@ ESC/POS raster images; `pdf_first_page_png()` is the preview.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import logging
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from app.config import PrinterSettings
 from app.i18n import N_, Msg, plural
+from app.pdf_fonts import pdf_fonts
 from app.picklist import PickLine, PickList
 from hardware.printing.chinese import sanitize
 from hardware.printing.label import FRAGILE, PRINT_LANGUAGE, both, local_time, qr_payload
@@ -37,33 +37,6 @@ NOT_IN_PARCEL = N_("NOT IN THIS PARCEL")
 NO_IMAGE = Msg("no image")
 
 ImageFor = Callable[[str], "Path | None"]
-
-_TTF_CANDIDATES = (
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-)
-
-
-@functools.lru_cache(maxsize=1)
-def cjk_font_name() -> str:
-    """Register and return the name of a font with Chinese glyphs for reportlab."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    for c in _TTF_CANDIDATES:
-        if Path(c).is_file():
-            try:
-                pdfmetrics.registerFont(TTFont("PS-CJK", c))
-                return "PS-CJK"
-            except Exception as exc:  # a CFF-flavoured or broken file
-                log.info("cannot use %s for PDFs: %s", c, exc)
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    log.warning("no TrueType CJK font found; slips use the non-embedded STSong-Light CID font")
-    return "STSong-Light"
-
 
 PAGE_SIZES = {"a4": (210, 297), "a6": (105, 148), "80mm": (80, None)}
 
@@ -173,7 +146,7 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
     rl_config.shapeChecking = 0  # reportlab's per-attribute checks of drawing shapes (the QR): a third of a slip
     if page not in PAGE_SIZES:
         raise ValueError(f"slip page {page!r}: expected one of {', '.join(PAGE_SIZES)}")
-    font = cjk_font_name()
+    fonts = pdf_fonts()  # embedded: the slip reads the same on paper, on screen and rasterised for a roll printer
     w_mm, h_mm = PAGE_SIZES[page]
     W = w_mm * mm
     margin = 4 * mm if page != "a4" else 12 * mm
@@ -187,34 +160,26 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
     else:
         H = h_mm * mm
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=(W, H), pageCompression=1)
+    c = canvas.Canvas(buf, pagesize=(W, H), pageCompression=1, initialFontName=fonts.latin)
     c.setTitle(f"Packing slip {sanitize(picklist.order_no)}")
     c.setAuthor("packstation")
 
-    def runs(s: str) -> list[tuple[str, str]]:
-        """Latin text in Helvetica, everything else in the CJK font (CJK fallback fonts lack Latin)."""
-        out: list[tuple[str, str]] = []
-        for ch in s:
-            f = "Helvetica" if ord(ch) < 0x250 or ch in "…–—‘’“”•€" else font
-            if out and out[-1][0] == f:
-                out[-1] = (f, out[-1][1] + ch)
-            else:
-                out.append((f, ch))
-        return out
-
     def width(s: str, size: float) -> float:
-        return sum(c.stringWidth(t, f, size) for f, t in runs(s))
+        return sum(c.stringWidth(t, f, size) for f, t in fonts.runs(s))
 
     def text(x: float, y: float, s: str, size: float = 8, bold: bool = False, maxw: float | None = None) -> None:
         s = sanitize(s, 300)
         maxw = maxw or (W - x - margin)
+        floor = size * 0.8  # a line too long is first set up to a fifth smaller (a phone number whole), then cut
+        while width(s, size) > maxw and size > floor:
+            size = max(floor, size - 0.25)
         if width(s, size) > maxw:
             while s and width(s + "…", size) > maxw:
                 s = s[:-1]
             s += "…"
-        for f, t in runs(s):
-            fname = "Helvetica-Bold" if (bold and f == "Helvetica") else f
-            if bold and f != "Helvetica":  # no bold CJK face: fill + a thin stroke (text stays one run)
+        for f, t in fonts.runs(s):
+            fname = fonts.latin_bold if (bold and f == fonts.latin) else f
+            if bold and f != fonts.latin:  # no bold CJK face: fill + a thin stroke (text stays one run)
                 c.saveState()
                 c.setLineWidth(size / 30)
                 to = c.beginText(x, y)
@@ -231,7 +196,8 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
     qsize = 20 * mm if page != "a6" else 18 * mm
     q = qr.QrCodeWidget(qr_payload(picklist, station))
     b = q.getBounds()
-    dr = Drawing(qsize, qsize, transform=[qsize / (b[2] - b[0]), 0, 0, qsize / (b[3] - b[1]), 0, 0])
+    dr = Drawing(qsize, qsize, transform=[qsize / (b[2] - b[0]), 0, 0, qsize / (b[3] - b[1]), 0, 0],
+                 initialFontName=fonts.latin)  # (its default state names Helvetica, which would be left unembedded)
     dr.add(q)
     renderPDF.draw(dr, c, W - margin - qsize, H - margin - qsize)
     tw = W - 2 * margin - qsize - 2 * mm
@@ -251,13 +217,15 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
     y -= 4
     # the order number as Code128 (reportlab picks the code sets), full width under the header
     bar_w = 0.33 * mm
-    bc = code128.Code128(sanitize(picklist.order_no, 80), barHeight=11 * mm, barWidth=bar_w,
-                         humanReadable=True, fontName="Helvetica")
+    bc = code128.Code128(sanitize(picklist.order_no, 80), barHeight=11 * mm, barWidth=bar_w, humanReadable=False)
     if bc.width > W - 2 * margin:
         bc = code128.Code128(sanitize(picklist.order_no, 80), barHeight=11 * mm,
-                             barWidth=bar_w * (W - 2 * margin) / bc.width, humanReadable=True, fontName="Helvetica")
+                             barWidth=bar_w * (W - 2 * margin) / bc.width, humanReadable=False)
     y -= 11 * mm + 10
     bc.drawOn(c, (W - bc.width) / 2, y)
+    # its number under the bars, 1.5 mm clear of them (reportlab's own sets the digits' tops against the bars)
+    number, size = sanitize(picklist.order_no, 80), 9
+    text(max(margin, (W - width(number, size)) / 2), y - 1.5 * mm - 0.72 * size, number, size, maxw=W - 2 * margin)
     y -= 6 * mm
     c.setLineWidth(0.6)
     c.line(margin, y, W - margin, y)
@@ -289,7 +257,7 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
             marks.append(both(FRAGILE))
         if marks:
             text(tx, top - 26, "  ".join(marks), 7, bold=True, maxw=W - tx - margin - qty_w)
-        c.setFont("Helvetica-Bold", 12)
+        c.setFont(fonts.latin_bold, 12)
         c.drawRightString(W - margin, top - 12, f"x{ln.qty}")
         y = top - row_h
     c.line(margin, y, W - margin, y)
@@ -302,7 +270,7 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
         for ln in missing:
             y -= 4 * mm
             text(margin, y, f"{ln.sku}  {ln.name}", 7, maxw=W - 2 * margin - 12 * mm)
-            c.setFont("Helvetica-Bold", 9)
+            c.setFont(fonts.latin_bold, 9)
             c.drawRightString(W - margin, y, f"x{ln.qty}")
         y -= 3 * mm
         c.line(margin, y, W - margin, y)

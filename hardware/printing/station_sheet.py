@@ -2,53 +2,15 @@
 and carton, each labelled in English and Chinese, so a packer can drive the station with the scanner alone.
 
 The caller supplies the sections (what to print and the labels in both languages, see ui/station_sheet.py); this
-module only lays them out. Every font is embedded: Chinese in the TrueType CJK font the slips use, Latin in a TrueType
-sans (the CJK fallback font has no Latin glyphs), and the barcodes are drawn without reportlab's built-in Helvetica caption."""
+module only lays them out. Every font is embedded (app.pdf_fonts, as the slips and reports: a TrueType sans for Latin, a
+TrueType CJK font for Chinese), and the barcodes are drawn without reportlab's built-in Helvetica caption."""
 
 from __future__ import annotations
 
-import functools
 import io
-import logging
 from dataclasses import dataclass
-from pathlib import Path
 
-from hardware.printing.slip import cjk_font_name
-
-log = logging.getLogger(__name__)
-_LATIN_TTF = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-)
-
-
-@functools.lru_cache(maxsize=1)
-def latin_font_name() -> str:
-    """An embeddable TrueType font for Latin text (the CJK fallback font has no Latin glyphs)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    for path in _LATIN_TTF:
-        if Path(path).is_file():
-            try:
-                pdfmetrics.registerFont(TTFont("PS-Latin", path))
-                return "PS-Latin"
-            except Exception as exc:
-                log.info("cannot use %s for PDFs: %s", path, exc)
-    log.warning("no TrueType Latin font found: the station sheet's Latin text uses non-embedded Helvetica")
-    return "Helvetica"
-
-
-def _runs(s: str, latin: str, cjk: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for ch in s:
-        f = cjk if ord(ch) >= 0x2E80 else latin
-        if out and out[-1][0] == f:
-            out[-1] = (f, out[-1][1] + ch)
-        else:
-            out.append((f, ch))
-    return out
+from app.pdf_fonts import pdf_fonts
 
 
 @dataclass(frozen=True)
@@ -72,9 +34,9 @@ def build_station_sheet_pdf(sections: list[SheetSection], *, title_en: str, titl
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
 
-    font, latin = cjk_font_name(), latin_font_name()
+    fonts = pdf_fonts()
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, pageCompression=1, initialFontName=latin)  # no stray Helvetica
+    c = canvas.Canvas(buf, pagesize=A4, pageCompression=1, initialFontName=fonts.latin)  # no stray Helvetica
     c.setTitle(f"{title_en} / {title_zh}")
     page_w, page_h = A4
     margin, gap = 12 * mm, 6 * mm
@@ -83,7 +45,7 @@ def build_station_sheet_pdf(sections: list[SheetSection], *, title_en: str, titl
     bar_h, bar_w = 12 * mm, 0.3 * mm  # 0.3 mm modules: every code fits a column and reads from arm's length
 
     def text(x: float, y: float, s: str, size: float) -> None:
-        for f, t in _runs(s, latin, font):
+        for f, t in fonts.runs(s):
             c.setFont(f, size)
             c.drawString(x, y, t)
             x += c.stringWidth(t, f, size)
