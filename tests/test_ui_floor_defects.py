@@ -190,6 +190,20 @@ def test_an_orders_keys_and_f7_on_the_queue_are_answered_not_swallowed(qtbot, st
     assert "Supervisors only" in win.queue.message.text() and win.stack.currentWidget() is win.queue
 
 
+def test_the_station_check_reads_as_sentences_beside_their_dots(qtbot, station):
+    """At 1024×768 the check read "camera demo-camera.avi delivers pictures" (lower case among capitalised rows) and
+    the speaker's wrapped second line started under its dot. Each row begins with a capital now, and its text has a
+    column of its own right of the dot."""
+    win, svc = station()
+    win.resize(1024, 768)
+    login(qtbot, win)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
+    for key, (_name, state) in win.check.rows.items():
+        mark = win.check.marks[key]
+        assert mark.text() == "●" and state.text()[:1].isupper(), (key, state.text())
+        assert state.geometry().left() > mark.geometry().right(), key
+
+
 def test_an_order_barcode_scanned_on_the_station_check_opens_it_and_nothing_there_is_silent(qtbot, station):
     """The check screen's Enter was a QShortcut, which fires before the wedge filter sees the key: a scanner's Enter
     started work and the order barcode it ended was lost (no scan event, no order, no word). And what the station

@@ -30,16 +30,19 @@ class CheckScreen(QWidget):
         lay.addWidget(title)
         self.grid = QGridLayout()
         lay.addLayout(self.grid)
-        self.grid.setColumnStretch(1, 1)
+        self.grid.setColumnStretch(2, 1)
         self.rows: dict[str, tuple[QLabel, QLabel]] = {}
+        self.marks: dict[str, QLabel] = {}  # the coloured dot, a column of its own: a wrapped text lines up under its start
         for i, key in enumerate(names.DEVICE):
-            n, state = QLabel(names.device(key)), QLabel("…")
+            n, mark, state = QLabel(names.device(key)), QLabel(""), QLabel("…")
             n.setObjectName("big")
             state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # wraps, never widens
             state.setWordWrap(True)
             self.grid.addWidget(n, i, 0)
-            self.grid.addWidget(state, i, 1)
+            self.grid.addWidget(mark, i, 1, Qt.AlignmentFlag.AlignTop)
+            self.grid.addWidget(state, i, 2)
             self.rows[key] = (n, state)
+            self.marks[key] = mark
         self.results: dict[str, tuple[bool | None, str]] = {}
         btns = QVBoxLayout()
         self.recheck = QPushButton(_("Check again") + "  [F5]")  # every button says its key: no mouse here
@@ -66,9 +69,10 @@ class CheckScreen(QWidget):
         super().keyPressEvent(e)
 
     def refresh(self) -> None:
-        for _name, st in self.rows.values():
+        for key, (_name, st) in self.rows.items():
             st.setText(_("checking…"))
             st.setStyleSheet("")
+            self.marks[key].setText("")
         self.tasks.run(self._probe, self._show)
 
     def _probe(self) -> dict[str, tuple[bool | None, str]]:
@@ -149,8 +153,9 @@ class CheckScreen(QWidget):
         self.results = results
         for key, (ok, text) in results.items():
             st = self.rows[key][1]
-            mark = "●  "
-            st.setText(mark + text)
+            st.setText(text[:1].upper() + text[1:])  # each row a sentence ("camera … delivers pictures" began lower-case)
             color = "#2e7d32" if ok else ("#757575" if ok is None else "#c62828")
-            st.setStyleSheet(f"color: {color}; font-size: 22px; font-weight: bold;")
+            for w in (st, self.marks[key]):
+                w.setStyleSheet(f"color: {color}; font-size: 22px; font-weight: bold;")
+            self.marks[key].setText("●")
         self.start.setFocus(Qt.FocusReason.OtherFocusReason)
