@@ -640,6 +640,7 @@ class StationController:
             "F10": self.complete_step,
             "F11": lambda: self.open_prompt("override"),
             "F12": lambda: self.open_prompt("reprint"),
+            "Enter": self.acknowledge,  # a person's Enter (a scanner's ends its scan) acknowledges a red panel
         }
         fn = keys.get(name)
         return fn() if fn else self._done(Outcome.REFUSED, Change.NONE, False)

@@ -86,6 +86,17 @@ def test_2a_f7_at_an_open_order_says_where_the_figures_open(floor):
     assert floor.ctl.show_supervisor().outcome == Outcome.DONE
 
 
+def test_2c_a_persons_enter_acknowledges_a_red_panel(floor):
+    """The red panel said "ACKNOWLEDGE (or scan again)" and named no key: Enter did nothing, Esc left the order."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("NO-SUCH-ITEM")
+    assert floor.ctl.feedback is not None and floor.ctl.feedback.locked
+    floor.ctl.key("Enter")
+    assert floor.ctl.feedback is None and floor.ctl.screen == Screen.WORK and floor.ctl.session is not None
+    assert floor.ctl.key("Enter").outcome == Outcome.DONE  # nothing to acknowledge: nothing happens
+
+
 def test_2b_packers_do_not_see_the_supervisor_figures(floor):
     at_queue(floor)
     assert floor.ctl.show_supervisor().outcome == Outcome.REFUSED and floor.ctl.screen == Screen.QUEUE

@@ -453,6 +453,18 @@ def test_f7_at_an_order_is_answered_with_where_the_figures_open(qtbot, station):
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.supervisor, timeout=5000)
 
 
+def test_a_persons_enter_acknowledges_the_red_panel_and_the_button_says_so(qtbot, station):
+    """No mouse: the red panel's button named no key, Enter did nothing and Esc left the order."""
+    win, svc = station()
+    login(qtbot, win)
+    open_order(qtbot, win, svc, want=simple)
+    burst(win, "NO-SUCH-ITEM")
+    assert win.work.panel.ack.isVisible() and "[Enter]" in win.work.panel.ack.text()
+    QTest.keyClick(win.work, Qt.Key.Key_Return)
+    assert not win.work.panel.ack.isVisible() and win.controller.feedback is None
+    assert win.stack.currentWidget() is win.work
+
+
 def test_an_oms_address_warning_is_shown_in_red_beside_the_address(qtbot, station):
     """Wrong address is the third error of the field (2.1 per thousand): the OMS's warning on an order's
     address must be in front of the packer, not in a field nobody reads. The demo's SO-1004 carries one."""

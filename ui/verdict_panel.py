@@ -108,7 +108,7 @@ class VerdictPanel(QFrame):
         lay.setContentsMargins(10, 6, 10, 6)
         self.text = FitLabel("", largest=30, smallest=12)
         self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # the panel's height
-        self.ack = QPushButton(_("ACKNOWLEDGE (or scan again)").replace(" (", "\n("))
+        self.ack = QPushButton(_("ACKNOWLEDGE [Enter] (or scan again)").replace(" (", "\n("))
         self.ack.setObjectName("danger")
         self.ack.setFixedHeight(self.HEIGHT - 16)
         self.ack.setMaximumWidth(260)
