@@ -409,6 +409,7 @@ def test_a_weight_a_supervisor_accepted_says_so_beside_the_tick(qtbot, station):
     press(win, Qt.Key.Key_F8)
     assert win.work.panel.locked and "✗" in win.work.weight_label.text()
     press(win, Qt.Key.Key_F11)
+    assert win.work.prompt.ok.text() == "Accept [Enter]"  # no mouse: the button names its key
     burst(win, "S-001")
     type_here(qtbot, win, SUPERVISOR_PIN)
     enter_here(qtbot, win)

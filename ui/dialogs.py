@@ -105,7 +105,7 @@ class PromptPanel(QFrame):
         lay.addWidget(self.override_box)
         lay.addStretch(1)
         bottom = QHBoxLayout()
-        self.ok = QPushButton(_("Accept"))
+        self.ok = QPushButton(_("Accept [Enter]"))  # Enter in the last field; Enter in the others goes to the next
         self.ok.setObjectName("primary")
         self.ok.clicked.connect(self._override)
         cancel = QPushButton(_("Cancel [Esc]"))
