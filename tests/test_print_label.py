@@ -4,10 +4,13 @@ for byte in both modes, dot widths, 4-inch raster labels decoded with zxing-cpp,
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
 import zxingcpp
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.config import PrinterSettings
 from app.picklist import PickList
@@ -167,3 +170,21 @@ def test_one_unit_is_said_in_the_singular():
     text = preview.texts(preview.parse(_label(PickList.from_dict(doc))))
     assert "1 unit / 共 1 件" in text and "1 units" not in text
     assert "4 units / 共 4 件" in preview.texts(preview.parse(_label()))
+
+
+@given(st.lists(st.sampled_from(["TEE-BLACK-S", "(BLACK/S)", "纯棉T恤", "Cotton", "x", "12", "赠品", "[GIFT",
+                                 "SUPERCALIFRAGILISTICEXPIALIDOCIOUS-0123456789"]), min_size=1, max_size=14),
+       st.integers(min_value=8, max_value=48))
+def test_a_label_line_breaks_between_words_never_inside_one_that_fits(words, cols):
+    """The label printed "… BLACK S (" / "BLACK / S)": its lines were cut at the column, even inside words. Lines now
+    break at spaces and between Chinese characters; only a word longer than a line is cut."""
+    from hardware.printing.label import display_width, wrap_columns
+
+    text = " ".join(words)
+    lines = wrap_columns(text, cols)
+    assert all(display_width(ln) <= cols for ln in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing lost
+    tokens = Counter(tok for ln in lines for tok in ln.split(" "))
+    for word, n in Counter(words).items():
+        if display_width(word) <= cols and word.isascii():
+            assert tokens[word] >= n, (word, lines)  # every fitting word whole on one line

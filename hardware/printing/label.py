@@ -79,16 +79,34 @@ def display_width(s: str) -> int:
 
 
 def wrap_columns(s: str, cols: int) -> list[str]:
-    out, cur, w = [], "", 0
+    """`s` in lines of at most `cols` columns (a Chinese character takes two): broken at spaces and between Chinese
+    characters, never inside a word that fits a line ("(BLACK / S)" was cut after its bracket); a word longer than a
+    line is cut where the line ends."""
+    words: list[str] = []  # words, single wide characters and single spaces, in order
     for ch in s:
-        cw = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        if w + cw > cols and cur:
-            out.append(cur.rstrip())
-            cur, w = ("", 0) if ch == " " else (ch, cw)
+        if ch == " " or unicodedata.east_asian_width(ch) in "WF":
+            words.append(ch)
+        elif words and words[-1] != " " and unicodedata.east_asian_width(words[-1][-1]) not in "WF":
+            words[-1] += ch
         else:
-            cur += ch
-            w += cw
-    if cur or not out:
+            words.append(ch)
+    out, cur, w = [], "", 0
+    for word in words:
+        ww = display_width(word)
+        if word == " ":
+            if cur or not out:  # (a first line's indent is kept: " GIFT " printed inverted)
+                cur, w = cur + " ", w + 1
+            continue
+        if w + ww > cols and cur.strip():
+            out.append(cur.rstrip())
+            cur, w = "", 0
+        for ch in word:  # (one pass for a word that fits; a longer one is cut where the line ends)
+            cw = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+            if w + cw > cols and cur.strip():
+                out.append(cur.rstrip())
+                cur, w = "", 0
+            cur, w = cur + ch, w + cw
+    if cur.strip() or not out:
         out.append(cur.rstrip())
     return out
 
