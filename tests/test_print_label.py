@@ -188,3 +188,14 @@ def test_a_label_line_breaks_between_words_never_inside_one_that_fits(words, col
     for word, n in Counter(words).items():
         if display_width(word) <= cols and word.isascii():
             assert tokens[word] >= n, (word, lines)  # every fitting word whole on one line
+
+
+def test_a_line_whose_name_says_its_variant_does_not_repeat_it():
+    """The demo's label read "1 x TEE-BLACK-S Cotton T-shirt 纯棉T恤 BLACK S (BLACK / S)". A variant the name does not
+    say is still printed in brackets."""
+    doc = _doc()
+    doc["lines"][0].update(name="Cotton T-shirt BLACK S", color="BLACK", size="S")
+    doc["lines"][1].update(name="Ceramic mug", color="White", size="")
+    text = preview.texts(preview.parse(_label(PickList.from_dict(doc))))
+    assert "Cotton T-shirt BLACK S\n" in text or "Cotton T-shirt BLACK S [" in text, text
+    assert "(BLACK / S)" not in text and "Ceramic mug (White)" in text, text

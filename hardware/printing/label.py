@@ -191,7 +191,7 @@ GIFT, FRAGILE, SHIP_TO = N_("GIFT"), N_("FRAGILE"), N_("SHIP TO")
 def _summary_lines(pl: PickList) -> list[str]:
     out = []
     for ln in pl.lines[:MAX_SUMMARY_LINES]:
-        v = f" ({ln.variant})" if ln.variant else ""
+        v = f" ({ln.variant_beyond_name})" if ln.variant_beyond_name else ""  # "… BLACK S (BLACK / S)" said it twice
         marks = (f" [{both(GIFT)}]" if ln.gift else "") + (f" [{both(FRAGILE)}]" if ln.fragile else "")
         out.append(f"{ln.qty:>3} x {ln.sku} {ln.name}{v}{marks}")
     if len(pl.lines) > MAX_SUMMARY_LINES:
