@@ -49,4 +49,4 @@ def test_the_station_check_has_a_speaker_row_that_says_when_no_audio_device_is_t
         assert ok is True and devices[0] in text
     else:  # no audio output (this test machine, a kiosk with its speaker unplugged): the row says so, in red
         assert ok is False and "no audio output device" in text
-    assert text in w.rows["speaker"][1].text()
+    assert w.rows["speaker"][1].text() == text[:1].upper() + text[1:]  # shown as a sentence
