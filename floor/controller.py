@@ -893,8 +893,12 @@ class StationController:
             s.complete_step()
             self._emit(self._after(before))
         if s.step != Step.LABEL:
+            missing = words.blockers(s)
+            if not missing:  # this step is done but not completed: said, not "first:" and nothing
+                return self._refuse(Msg("Labels print at the Label step; first complete {step} (F10).",
+                                        step=words.step_name(s.step)), cls=PrintResult)  # type: ignore[return-value]
             return self._refuse(Msg("Labels print at the Label step; first: {blockers}",
-                                    blockers=Joined(words.blockers(s))), cls=PrintResult)  # type: ignore[return-value]
+                                    blockers=Joined(missing)), cls=PrintResult)  # type: ignore[return-value]
         if self._printing == s.order_id:
             return self._refuse(Msg("Printing… the label comes out in a moment."),
                                 cls=PrintResult)  # type: ignore[return-value]

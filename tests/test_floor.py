@@ -97,6 +97,23 @@ def test_2c_a_persons_enter_acknowledges_a_red_panel(floor):
     assert floor.ctl.key("Enter").outcome == Outcome.DONE  # nothing to acknowledge: nothing happens
 
 
+def test_2d_f9_before_the_label_step_says_what_comes_first_even_when_nothing_is_missing(floor):
+    """F9 at a Pick step with every line scanned read "Labels print at the Label step; first:" and nothing more."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    s = floor.ctl.session
+    for ln in s.picklist.lines:
+        for _ in range(ln.qty):
+            floor.ctl.scan(ln.barcodes[0].code)
+    assert s.step == Step.PICK and not floor.ctl.blockers()
+    r = floor.ctl.key("F9")
+    assert r.outcome == Outcome.REFUSED
+    assert r.feedback.text("en") == "Labels print at the Label step; first complete Pick (F10).", r.feedback.text("en")
+    assert r.feedback.text("zh_CN") == "面单在面单步骤打印；请先完成拣货（F10）。"
+    floor.ctl.scan("SO-1001")  # an order with lines left: what is missing is said
+    assert "first: scan" in floor.ctl.key("F9").feedback.text("en")
+
+
 def test_2b_packers_do_not_see_the_supervisor_figures(floor):
     at_queue(floor)
     assert floor.ctl.show_supervisor().outcome == Outcome.REFUSED and floor.ctl.screen == Screen.QUEUE
