@@ -367,10 +367,10 @@ def test_a_count_and_the_code_it_counts_never_wrap_apart(qapp):
     from ui.verdict_panel import keep_together
 
     text = ("还需扫描 2 × CASE-Y5-BLACK Phone case Y5 BLACK  •  还需扫描 2 × CASE-Y5-BLUE Phone case Y5 BLUE  •  "
-            "还需扫描 12 × FRG-02 Wine glass set")
+            "还需扫描 12 × FRG-02 Wine glass set  •  scan 1 more × GS1-02 Baby formula  •  scan 12 more × PACK-03 Pens")
     glued = keep_together(text)
     assert len(glued) == len(text)
-    pieces = [(m.start(), m.end()) for m in re.finditer(r"\d+ × ", text)]  # a line ending in here splits the count
+    pieces = [(m.start(), m.end()) for m in re.finditer(r"\d+ (?:more )?× ", text)]  # a line ending in here splits it
     split_plain = 0
     for w in range(150, 1000, 5):
         for t in (text, glued):

@@ -17,16 +17,17 @@ from ui.translations import _
 
 # A key named in brackets at the end of a phrase ("finish the step (F10)", "请完成本步骤（F10）"): never a line of its own.
 _KEY_HINT = re.compile(r"([ \t]*)([(\uff08\[](?:F\d{1,2}|Esc|Enter|Tab|Ctrl\+[A-Za-z]+)[)\uff09\]])")
-# A count and what it counts ("2 × FRG-02"): one piece.
-_TIMES = re.compile(r"(\d) × (?=\S)")
+# A count and what it counts ("2 × FRG-02", "scan 2 more × FRG-02"): one piece.
+_TIMES = re.compile(r"(\d+)(?: (more))? × (?=\S)")
 
 
 def keep_together(text: str) -> str:
     """`text` as painted: a bracketed key glued to the word before it (a no-break space where there was a space, a
     word joiner where there was none, as in Chinese), so that a wrap never leaves "(F10)" alone on the last line;
-    and a count to the code it counts ("2 × FRG-02"), never "2 ×" at a line's end and the code on the next."""
+    and a count to the code it counts ("2 × FRG-02", "2 more × FRG-02"), never "2 ×" at a line's end and the code on
+    the next."""
     text = _KEY_HINT.sub(lambda m: ("\u00a0" if m.group(1) else "\u2060") + m.group(2), text)
-    return _TIMES.sub("\\1\u00a0×\u00a0", text)
+    return _TIMES.sub(lambda m: m.group(1) + (f"\u00a0{m.group(2)}" if m.group(2) else "") + "\u00a0×\u00a0", text)
 
 
 class FitLabel(QLabel):
