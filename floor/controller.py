@@ -120,6 +120,7 @@ class StationController:
         self._opening: str | None = None
         self._jobs: dict[str, tuple[str, str | None]] = {}  # order -> (label job, slip job)
         self._printing: str | None = None  # order whose paperwork is being checked/submitted
+        self._provisional_fb: Feedback | None = None  # "… claimed provisionally" while it is still on screen
         # the scale, per parcel
         self._reading: tuple[float, bool, int] | None = None  # grams, stable, mono ns
         self._epoch = 0  # mono ns when this parcel's weighing began
@@ -412,8 +413,9 @@ class StationController:
         self.screen = Screen.WORK
         self.prompt = None
         # where to start, instead of an empty panel above the lines; offline, that the claim is provisional too
-        fb = self._where(s, resumed=False,
-                         more=[claim.message] if claim is not None and claim.provisional else None)
+        provisional = claim is not None and claim.provisional
+        fb = self._where(s, resumed=False, more=[claim.message] if provisional else None)
+        self._provisional_fb = fb if provisional else None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         return self._done(Outcome.DONE, ch, fb)
 
@@ -1074,6 +1076,14 @@ class StationController:
             return Result(outcome=Outcome.DONE, changes=Change.QUEUE)
         if kind == "products_changed":  # new or changed products: a new index, built off this thread
             self.run_io(self._build_catalog, self._catalog_built)
+            return Result(outcome=Outcome.DONE, changes=Change.NONE)
+        if kind == "claim_confirmed":  # an offline claim the OMS now confirmed: the panel no longer says "provisional"
+            s = self.session
+            if self.feedback is not None and self.feedback is self._provisional_fb and s is not None \
+                    and s.order_id == data.get("order_id"):
+                self._provisional_fb = None
+                return self._done(Outcome.DONE, Change.NONE, say(Level.INFO, Msg(
+                    "The OMS confirmed order {order} for this station.", order=s.picklist.order_no or s.order_id)))
             return Result(outcome=Outcome.DONE, changes=Change.NONE)
         if kind in ("order_cancelled", "claim_lost"):
             return self.intercepted(data.get("order_id", ""),

@@ -409,6 +409,7 @@ class SyncService:
             ok, d = self.client.claim(pid, self.station_id, provisional=True)
             if ok:
                 self.cache.mark_claimed(pid, self.station_id, provisional=False)
+                self._notify("claim_confirmed", {"order_id": pid})
             elif d.get("status") == "cancelled":
                 self.cache.set_status(pid, "cancelled")
                 self._notify("order_cancelled", {"order_id": pid, "printed_offline": False,

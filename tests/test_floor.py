@@ -233,6 +233,26 @@ def test_7b_offline_the_order_opens_with_where_to_start_and_that_the_claim_is_pr
     assert en.endswith("claimed.")  # the stand-in OMS's word for a provisional claim follows
 
 
+def test_7c_a_provisional_claim_the_oms_confirms_is_said_in_place_of_provisional(floor):
+    """Back online, the panel still said "OMS offline: claimed provisionally" minutes after the OMS had confirmed
+    the claim. The confirmation replaces that message, and only that one (a verdict on screen stays)."""
+    at_queue(floor)
+    floor.oms.online = False
+    floor.ctl.scan("SO-1001")
+    order_no = floor.ctl.session.picklist.order_no
+    floor.ctl.on_sync("claim_confirmed", {"order_id": "SO-1002"})  # another order: nothing changes
+    assert floor.ctl.feedback.en.endswith("claimed.")
+    floor.ctl.on_sync("claim_confirmed", {"order_id": "SO-1001"})
+    assert floor.ctl.feedback.en == f"The OMS confirmed order {order_no} for this station."
+    assert floor.ctl.feedback.text("zh_CN") == f"OMS 已确认订单 {order_no} 由本工作站处理。"
+    floor.ctl.key("Escape")
+    floor.ctl.scan("SO-1003")
+    floor.ctl.scan("ITEM-001")  # a verdict on the panel is not replaced by a later confirmation
+    said = floor.ctl.feedback
+    floor.ctl.on_sync("claim_confirmed", {"order_id": "SO-1003"})
+    assert floor.ctl.feedback is said
+
+
 def test_7_a_finished_order_leaves_the_queue_at_once_online_or_offline(floor):
     at_queue(floor)
     for oid, online in (("SO-1003", True), ("SO-1001", False)):

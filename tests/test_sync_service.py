@@ -124,6 +124,7 @@ def test_claims_online_conflict_and_offline_reconcile(env):
     assert lost[0]["message"].text("en") == "Order SO-1003 was given to another station."
     assert lost[0]["message"].text("zh_CN") == "订单 SO-1003 已分配给其他工作站。"
     assert svc.cache.row("SO-1006")["provisional"] is False or svc.cache.row("SO-1006")["provisional"] == 0
+    assert ("claim_confirmed", {"order_id": "SO-1006"}) in got  # said, so the panel can stop saying "provisional"
     ev = [e.payload for e in core.events.events(types=["picklist_claimed"])]
     assert {"order_id": "SO-1003", "provisional": True} in ev
 
