@@ -242,6 +242,10 @@ def test_9_cancelled_while_worked_says_what_to_put_back_where(qtbot, station):
     qtbot.waitUntil(lambda: s.intercepted is not None and win.work.panel.locked, timeout=20000)
     text = win.work.panel.text.text()
     assert "order_cancelled" not in text and "Put back" in text and line.sku in text and line.bin in text
+    # no ACKNOWLEDGE [Enter] that would do nothing: a stopped order stays stopped, its text names Esc
+    assert not win.work.panel.ack.isVisible() and "Esc" in text
+    QTest.keyClick(win.work, Qt.Key.Key_Return)
+    assert win.work.panel.locked and win.work.panel.text.text() == text
     QTest.keyClick(win.work, Qt.Key.Key_Escape)
     assert win.stack.currentWidget() is win.queue
     qtbot.wait(300)

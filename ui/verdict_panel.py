@@ -159,7 +159,8 @@ class VerdictPanel(QFrame):
         if level in (Level.ERROR, Level.STOP):
             self.locked = True
             self._paint("#c62828")
-            self.ack.show()
+            # a stopped order is not acknowledged away: its text says the way out (Esc), no button offers another
+            self.ack.setVisible(level == Level.ERROR)
             self.sounds.play("error")
             return
         self.locked = False
