@@ -34,8 +34,9 @@ def report_fonts() -> tuple[str, str, str, frozenset[int]]:
 
 def mixed(text: object, latin: str | None = None) -> str:
     """Paragraph markup: runs the Latin font lacks (Chinese) switch to the CJK font."""
-    _lat, _bold, cjk, _cmap = report_fonts()  # embedded, or FontMissing
+    report_fonts()  # embedded, or FontMissing
     fonts = pdf_fonts()
+    cjk = fonts.cjk
     out: list[str] = []
     cur = None
     for ch in str(text):
