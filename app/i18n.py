@@ -196,9 +196,9 @@ class _Fields(dict):
         return "{" + key + "}"
 
 
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"[^\S\u00a0]+")  # a no-break space is kept: it binds a number to its unit ("0.670 kg")
 # a field left empty ("{name} {variant}: …" without a variant) leaves a space before the punctuation
-_SPACE_BEFORE_STOP = re.compile(r"\s+(?=[:;,.!?)\]\uff1a\uff1b\uff0c\u3002\uff01\uff1f\uff09\u3001])")  # and full-width
+_SPACE_BEFORE_STOP = re.compile(r"[^\S\u00a0]+(?=[:;,.!?)\]\uff1a\uff1b\uff0c\u3002\uff01\uff1f\uff09\u3001])")  # and full-width
 _CLOSING = ("FULL STOP", "QUESTION MARK", "EXCLAMATION MARK", "ELLIPSIS")  # by Unicode name: any script's
 N_(".")  # the full stop a phrase gets when a sentence follows it (Chinese: the ideographic one)
 
@@ -245,7 +245,8 @@ def translate(msg: Msg | Joined | str, language: str | None = DEFAULT) -> str:
 
 
 def _tidy(text: str) -> str:
-    """One space between words, none before punctuation (a field left empty), none at the ends."""
+    """One space between words, none before punctuation (a field left empty), none at the ends; no-break spaces
+    stay as they are."""
     return _SPACE_BEFORE_STOP.sub("", _SPACES.sub(" ", text)).strip()
 
 

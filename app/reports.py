@@ -14,7 +14,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from app.i18n import N_, Msg, bilingual
-from app.pdf_fonts import pdf_fonts
+from app.pdf_fonts import PdfFonts, pdf_fonts
 from app.stats import Figures
 
 
@@ -22,20 +22,18 @@ class FontMissing(RuntimeError):
     """No embeddable TrueType font for the report (message names the package to install)."""
 
 
-def report_fonts() -> tuple[str, str, str, frozenset[int]]:
-    """(latin, latin_bold, cjk, latin code points): the station's PDF fonts (app.pdf_fonts), which a report needs
-    embedded."""
+def report_fonts() -> PdfFonts:
+    """The station's PDF fonts (app.pdf_fonts), which a report needs embedded."""
     f = pdf_fonts()
     if not f.embedded:
         raise FontMissing("the PDF report needs TrueType fonts to embed: install fonts-dejavu-core and "
                           "fonts-droid-fallback (bash scripts/setup.sh does)")
-    return f.latin, f.latin_bold, f.cjk, f.latin_chars
+    return f
 
 
 def mixed(text: object, latin: str | None = None) -> str:
     """Paragraph markup: runs the Latin font lacks (Chinese) switch to the CJK font."""
-    report_fonts()  # embedded, or FontMissing
-    fonts = pdf_fonts()
+    fonts = report_fonts()
     cjk = fonts.cjk
     out: list[str] = []
     cur = None
@@ -101,7 +99,8 @@ def write_pdf(f: Figures, out: Path) -> Path:
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    latin, bold, _cjk, _ = report_fonts()
+    fonts = report_fonts()
+    latin, bold = fonts.latin, fonts.latin_bold
     ss = getSampleStyleSheet()
     h = ss["Heading1"].clone("h", fontName=bold)
     body = ss["Normal"].clone("b", fontName=latin)

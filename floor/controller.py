@@ -643,6 +643,7 @@ class StationController:
             "F11": lambda: self.open_prompt("override"),
             "F12": lambda: self.open_prompt("reprint"),
             "Enter": self.acknowledge,  # a person's Enter (a scanner's ends its scan) acknowledges a red panel
+            "F7": self.show_supervisor,  # the queue's key for the figures: at an order, says where they open
         }
         fn = keys.get(name)
         return fn() if fn else self._done(Outcome.REFUSED, Change.NONE, False)

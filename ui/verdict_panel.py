@@ -38,10 +38,15 @@ class FitLabel(QLabel):
     def __init__(self, text: str = "", largest: int = 30, smallest: int = 12, bold: bool = True,
                  color: str = "white", parent=None) -> None:
         super().__init__(text, parent)
+        self._painted = keep_together(text)  # the text as painted and measured, made once per text
         self.largest, self.smallest, self.bold, self.color = largest, smallest, bold, color
         self.setWordWrap(True)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.px = largest
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        self._painted = keep_together(text)
+        super().setText(text)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(0, 0)
@@ -67,7 +72,7 @@ class FitLabel(QLabel):
     def _needs(self, px: int) -> int:
         flags = int(Qt.TextFlag.TextWordWrap)
         return QFontMetrics(self._font(px)).boundingRect(0, 0, max(1, self.width() - 4), 100000, flags,
-                                                         keep_together(self.text())).height()
+                                                         self._painted).height()
 
     def fitted_px(self) -> int:
         px = self.largest
@@ -90,7 +95,7 @@ class FitLabel(QLabel):
         p.setPen(QColor(self.color))
         p.drawText(self.rect().adjusted(2, 0, -2, 0),
                    int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap),
-                   keep_together(self.text()))
+                   self._painted)
         p.end()
 
 

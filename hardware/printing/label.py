@@ -74,8 +74,13 @@ def local_time(when_utc: datetime | None, tz: str) -> str:
     return t.strftime("%Y-%m-%d %H:%M ") + (t.tzname() or tz)
 
 
+def _columns(ch: str) -> int:
+    """Columns one character takes on the printer: two for a wide (Chinese) character."""
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
 def display_width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+    return sum(map(_columns, s))
 
 
 def wrap_columns(s: str, cols: int) -> list[str]:
@@ -84,28 +89,24 @@ def wrap_columns(s: str, cols: int) -> list[str]:
     line is cut where the line ends."""
     words: list[str] = []  # words, single wide characters and single spaces, in order
     for ch in s:
-        if ch == " " or unicodedata.east_asian_width(ch) in "WF":
-            words.append(ch)
-        elif words and words[-1] != " " and unicodedata.east_asian_width(words[-1][-1]) not in "WF":
+        if ch != " " and _columns(ch) == 1 and words and words[-1] != " " and _columns(words[-1][-1]) == 1:
             words[-1] += ch
         else:
             words.append(ch)
     out, cur, w = [], "", 0
     for word in words:
-        ww = display_width(word)
         if word == " ":
             if cur or not out:  # (a first line's indent is kept: " GIFT " printed inverted)
                 cur, w = cur + " ", w + 1
             continue
-        if w + ww > cols and cur.strip():
+        if w + display_width(word) > cols and cur.strip():
             out.append(cur.rstrip())
             cur, w = "", 0
         for ch in word:  # (one pass for a word that fits; a longer one is cut where the line ends)
-            cw = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-            if w + cw > cols and cur.strip():
+            if w + _columns(ch) > cols and cur.strip():
                 out.append(cur.rstrip())
                 cur, w = "", 0
-            cur, w = cur + ch, w + cw
+            cur, w = cur + ch, w + _columns(ch)
     if cur.strip() or not out:
         out.append(cur.rstrip())
     return out

@@ -170,9 +170,9 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
     def text(x: float, y: float, s: str, size: float = 8, bold: bool = False, maxw: float | None = None) -> None:
         s = sanitize(s, 300)
         maxw = maxw or (W - x - margin)
-        floor = size * 0.8  # a line too long is first set up to a fifth smaller (a phone number whole), then cut
-        while width(s, size) > maxw and size > floor:
-            size = max(floor, size - 0.25)
+        wide = width(s, size)
+        if wide > maxw:  # a line too long is first set up to a fifth smaller (a phone number whole), then cut
+            size = max(size * 0.8, size * maxw / wide)  # (a text's width is proportional to its size)
         if width(s, size) > maxw:
             while s and width(s + "…", size) > maxw:
                 s = s[:-1]

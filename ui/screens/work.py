@@ -333,8 +333,7 @@ class WorkScreen(QWidget):
                 self._by_key[shortcut] = b
             btns.addWidget(b, i // 5, i % 5)
             self.buttons[key] = b
-        # the queue's key for the supervisor figures, pressed at an order: answered (where the figures open)
-        QShortcut(QKeySequence("F7"), self, activated=lambda: (self.controller.show_supervisor(), self._refocus()))
+        QShortcut(QKeySequence("F7"), self, activated=lambda: self.press("F7"))  # the queue's key: answered here too
         self.setStyleSheet("WorkScreen QPushButton { min-height: 46px; max-height: 56px; padding: 2px 4px;"
                            " font-size: 17px; }")
         root.addLayout(btns)
@@ -551,8 +550,7 @@ class WorkScreen(QWidget):
                 # the parcel was put right (an item added, the carton changed): what the scale reads now, beside
                 # what was recorded, so the ✗ is not read as the parcel on the scale
                 now = f"{_kg(w.grams)} {'✓' if w.in_tolerance else '✗'}"
-                # (filled in here: a message's fields have their spaces tidied, the weights' no-break ones too)
-                txt += " → " + _("now {weight}").format(weight=now)
+                txt += " → " + _("now {weight}", weight=now)
         elif w.grams is None or not w.usable:
             txt = _("Put the parcel on the scale")
             if w.grams is not None:
