@@ -1112,7 +1112,8 @@ class StationController:
         s = self.session
         if fb.level == Level.STOP and s is not None and s.intercepted:
             return self._done(Outcome.DONE, Change.FEEDBACK, False)  # a stopped order stays stopped on screen
-        return self._done(Outcome.DONE, Change.FEEDBACK, None)
+        # said the same way however it was acknowledged (Enter, a scan's "ack", the panel's button)
+        return self._done(Outcome.DONE, Change.FEEDBACK, say(Level.INFO, Msg("Acknowledged — carry on.")))
 
 
 def _said(exc: BaseException) -> Msg | str:

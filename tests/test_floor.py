@@ -92,9 +92,10 @@ def test_2c_a_persons_enter_acknowledges_a_red_panel(floor):
     floor.ctl.scan("SO-1001")
     floor.ctl.scan("NO-SUCH-ITEM")
     assert floor.ctl.feedback is not None and floor.ctl.feedback.locked
-    floor.ctl.key("Enter")
-    assert floor.ctl.feedback is None and floor.ctl.screen == Screen.WORK and floor.ctl.session is not None
-    assert floor.ctl.key("Enter").outcome == Outcome.DONE  # nothing to acknowledge: nothing happens
+    r = floor.ctl.key("Enter")
+    assert not floor.ctl.feedback.locked and floor.ctl.screen == Screen.WORK and floor.ctl.session is not None
+    assert r.feedback.text("en") == "Acknowledged — carry on." and r.feedback.text("zh_CN") == "已确认 — 继续。"
+    assert floor.ctl.key("Enter").changes == Change.NONE  # nothing to acknowledge: nothing happens
 
 
 def test_2d_f9_before_the_label_step_says_what_comes_first_even_when_nothing_is_missing(floor):

@@ -466,8 +466,12 @@ def test_a_persons_enter_acknowledges_the_red_panel_and_the_button_says_so(qtbot
     burst(win, "NO-SUCH-ITEM")
     assert win.work.panel.ack.isVisible() and "[Enter]" in win.work.panel.ack.text()
     QTest.keyClick(win.work, Qt.Key.Key_Return)
-    assert not win.work.panel.ack.isVisible() and win.controller.feedback is None
+    assert not win.work.panel.ack.isVisible() and not win.work.panel.locked
+    assert win.work.panel.text.text() == "Acknowledged — carry on."  # as the button's click says it
     assert win.stack.currentWidget() is win.work
+    burst(win, "NO-SUCH-ITEM")
+    win.work.panel.ack.click()
+    assert not win.work.panel.ack.isVisible() and win.work.panel.text.text() == "Acknowledged — carry on."
 
 
 def test_an_oms_address_warning_is_shown_in_red_beside_the_address(qtbot, station):

@@ -183,6 +183,5 @@ class VerdictPanel(QFrame):
         if not self.locked:
             return
         self.locked = False
-        self.text.setText(_("Acknowledged — carry on."))
         self._idle()
-        self.acknowledged.emit()
+        self.acknowledged.emit()  # the station says "Acknowledged — carry on." (floor.StationController.acknowledge)
