@@ -163,20 +163,21 @@ class StationController:
         if s is None:
             return []
         wv = self.weight_view()
-        return words.blockers(s, wv.grams if wv.usable else None, wv.in_tolerance)
+        return words.blockers(s, wv.grams if wv.usable else None, wv.in_tolerance, label_sent=self._label_sent(s))
 
     def next_key(self) -> str | None:
         """The key that does what the open order needs next, for the screen to mark: F10 once the step's
-        lines (and carton, gifts) are done; F9 at the Label step, and at the Weigh step once a weight within
-        tolerance is recorded or steady on the scale (F9 records it, completes the step and prints; F8 when
-        a weight out of tolerance was recorded before). None while the order needs scans, a carton, a steady
-        weight or a look at a parcel whose weight is out of tolerance (checked before anyone reaches for
-        F11), and with no order at work."""
+        lines (and carton, gifts) are done; F9 at the Label step until the label is with the printer, and at
+        the Weigh step once a weight within tolerance is recorded or steady on the scale (F9 records it,
+        completes the step and prints; F8 when a weight out of tolerance was recorded before). None while the
+        order needs scans, a carton, a steady weight or a look at a parcel whose weight is out of tolerance
+        (checked before anyone reaches for F11), while the label prints or waits for paper, and with no order
+        at work."""
         s = self.session
         if s is None or self.screen != Screen.WORK or s.intercepted or s.step in (None, Step.DONE):
             return None
-        if s.step == Step.LABEL:
-            return None if s.label_printed else "F9"
+        if s.step == Step.LABEL:  # nothing to press while the label is with the printer (printing, waiting for paper)
+            return None if s.label_printed or self._label_sent(s) else "F9"
         if s.step == Step.WEIGH:
             w = s.weight
             if w is not None and (w.ok or s.weight_overridden):
@@ -187,6 +188,10 @@ class StationController:
         if s.step in s.counting_steps and s.incomplete(s.step):  # mid-step, on every scan: no walk of the lines
             return None
         return None if s.blockers() else "F10"
+
+    def _label_sent(self, s: OrderSession) -> bool:
+        """F9 was pressed for this order: its paperwork is being checked with the OMS or is with the printer."""
+        return self._printing == s.order_id or s.order_id in self._jobs
 
     def step_name(self) -> Msg:
         """The current step's name, a message (empty when no order is open)."""

@@ -70,9 +70,11 @@ def stop_message(session: OrderSession) -> Feedback:
     return Feedback(Level.STOP, msg)
 
 
-def blockers(session: OrderSession, steady: float | None = None, inside: bool = False) -> list[Msg]:
+def blockers(session: OrderSession, steady: float | None = None, inside: bool = False, *,
+             label_sent: bool = False) -> list[Msg]:
     """What the current step still needs, as a packer reads it. `steady`: the scale's steady reading of this
-    parcel (grams) and whether it is `inside` the tolerance, for the Weigh step's words."""
+    parcel (grams) and whether it is `inside` the tolerance, for the Weigh step's words. `label_sent`: the label
+    and slip are with the printer (printing, or waiting for paper): nothing to press, they come out by themselves."""
     if session.intercepted:
         return [stop_message(session).message]  # type: ignore[list-item]
     step = session.step
@@ -116,5 +118,6 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
                            "supervisor accepts it (F11)", grams=round(w.grams), expected=round(w.expected_g or 0),
                            tolerance=round(w.tolerance_g or 0)))
     if step == Step.LABEL and not session.label_printed:
-        out.append(Msg("print the label and the slip (F9)"))
+        out.append(Msg("the label and the slip are with the printer: they come out by themselves when it is ready")
+                   if label_sent else Msg("print the label and the slip (F9)"))
     return out

@@ -283,6 +283,10 @@ def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(floor):
     assert r.outcome == Outcome.HELD and floor.ctl.screen == Screen.WORK
     assert "paper out" in r.feedback.en and floor.ctl.session.step == Step.LABEL
     assert r.feedback.en.startswith("Label printer: paper out. The label prints by itself")  # two sentences
+    # the line of what is left said "print the label and the slip (F9)" and the F9 button was marked
+    said = [b.text("en") for b in floor.ctl.blockers()]
+    assert said == ["the label and the slip are with the printer: they come out by themselves when it is ready"]
+    assert floor.ctl.next_key() is None and "F9" not in " ".join(b.text("zh_CN") for b in floor.ctl.blockers())
     assert floor.ctl.scan("@@COMPLETE").outcome != Outcome.DONE or floor.ctl.session.step == Step.LABEL
     r = floor.ctl.key("F12")  # reprint while held: a plain answer, no exception
     assert r.outcome == Outcome.ASKED

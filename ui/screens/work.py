@@ -426,7 +426,7 @@ class WorkScreen(QWidget):
             return
         if changes & (Change.ORDER | Change.STEP | Change.LINES):
             self._show_order(s)
-        if changes & (Change.ORDER | Change.STEP | Change.LINES | Change.WEIGHT):
+        if changes & (Change.ORDER | Change.STEP | Change.LINES | Change.WEIGHT | Change.PRINTING):
             self._show_weight()
             self.blockers.setText("  •  ".join(_(b) for b in c.blockers()))
             self._mark_next(c.next_key())
