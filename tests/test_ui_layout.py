@@ -368,7 +368,7 @@ def test_a_count_and_the_code_it_counts_never_wrap_apart(qapp):
 
     text = ("还需扫描 2 × CASE-Y5-BLACK Phone case Y5 BLACK  •  还需扫描 2 × CASE-Y5-BLUE Phone case Y5 BLUE  •  "
             "还需扫描 12 × FRG-02 Wine glass set  •  scan 1 more × GS1-02 Baby formula  •  scan 12 more × PACK-03 Pens")
-    glued = keep_together(text)
+    glued = keep_together(text).replace("-\u2060", "-")  # (the codes' own glue: the next test)
     assert len(glued) == len(text)
     pieces = [(m.start(), m.end()) for m in re.finditer(r"\d+ (?:more )?× ", text)]  # a line ending in here splits it
     split_plain = 0
@@ -384,3 +384,23 @@ def test_a_count_and_the_code_it_counts_never_wrap_apart(qapp):
             else:
                 assert not inside, (w, _lines(t, w, 20))
     assert split_plain, "no width splits the plain text: the test says nothing"
+
+
+def test_a_code_never_wraps_at_one_of_its_hyphens(qapp):
+    """The blockers line broke "CASE-Y5-" / "BLACK": at no width does a line of the painted text end at a hyphen
+    inside a code (the plain text does at some)."""
+    import re
+
+    from ui.verdict_panel import keep_together
+
+    text = ("scan 2 more × CASE-Y5-BLACK Phone case Y5 BLACK  •  scan 1 more × GS1-02 Baby formula  •  "
+            "还需扫描 12 × FRG-02 Wine glass set  •  choose a carton (keys 1–5 or a carton barcode)")
+
+    def broken_codes(t: str, w: int) -> list[str]:
+        return [ln for ln in _lines(t, w, 20)[:-1] if re.search(r"[0-9A-Za-z]-[\u2060]?$", ln)]
+
+    assert any(broken_codes(text, w) for w in range(120, 1000, 5)), "no width breaks a code: the test says nothing"
+    glued = keep_together(text)
+    for w in range(120, 1000, 5):
+        assert not broken_codes(glued, w), (w, _lines(glued, w, 20))
+    assert "1–5" in glued  # an en dash between numbers is not a code's hyphen

@@ -19,14 +19,17 @@ from ui.translations import _
 _KEY_HINT = re.compile(r"([ \t]*)([(\uff08\[](?:F\d{1,2}|Esc|Enter|Tab|Ctrl\+[A-Za-z]+)[)\uff09\]])")
 # A count and what it counts ("2 × FRG-02", "scan 2 more × FRG-02"): one piece.
 _TIMES = re.compile(r"(\d+)(?: (more))? × (?=\S)")
+# A hyphen inside a code or SKU ("CASE-Y5-BLACK"): a line may not end there ("CASE-" / "Y5-BLACK" reads as two codes).
+_CODE_HYPHEN = re.compile(r"(?<=[0-9A-Za-z])-(?=[0-9A-Za-z])")
 
 
 def keep_together(text: str) -> str:
     """`text` as painted: a bracketed key glued to the word before it (a no-break space where there was a space, a
     word joiner where there was none, as in Chinese), so that a wrap never leaves "(F10)" alone on the last line;
     and a count to the code it counts ("2 × FRG-02", "2 more × FRG-02"), never "2 ×" at a line's end and the code on
-    the next."""
+    the next; and a code in one piece, never broken at one of its hyphens (a word joiner after it)."""
     text = _KEY_HINT.sub(lambda m: ("\u00a0" if m.group(1) else "\u2060") + m.group(2), text)
+    text = _CODE_HYPHEN.sub("-\u2060", text)
     return _TIMES.sub(lambda m: m.group(1) + (f"\u00a0{m.group(2)}" if m.group(2) else "") + "\u00a0×\u00a0", text)
 
 
