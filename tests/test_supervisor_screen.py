@@ -388,3 +388,27 @@ def test_a_step_whose_sla_is_above_the_axis_keeps_its_whole_name_and_its_arrow_o
     room = w.step_chart.plotArea().width() / len(cats)
     fm = QFontMetrics(x.labelsFont())
     assert all(fm.horizontalAdvance(c) < room for c in cats), (room, [fm.horizontalAdvance(c) for c in cats])
+
+
+def test_the_latest_errors_are_read_to_their_last_column_by_keyboard_on_a_kiosk_screen(qtbot, core):
+    """At 1024x768 the latest errors' seven columns scroll sideways inside a quarter of the screen, and a kiosk has no
+    mouse: Tab after the Report button reaches the table, and Right walks its columns into view."""
+    from PySide6.QtTest import QTest
+
+    _shift(core)
+    w = _screen(qtbot, core)
+    w.resize(966, 700)
+    w.show()
+    w.activateWindow()
+    qtbot.waitExposed(w)
+    bar = w.errors_view.horizontalScrollBar()
+    assert bar.maximum() > 0, "the columns fit: the test says nothing"
+    w.report_btn.setFocus()
+    qtbot.waitUntil(w.report_btn.hasFocus, timeout=3000)
+    QTest.keyClick(w.report_btn, Qt.Key.Key_Tab)
+    assert w.errors_view.hasFocus()
+    for _ in range(w.errors_model.columnCount()):
+        QTest.keyClick(w.errors_view, Qt.Key.Key_Right)
+    assert bar.value() == bar.maximum()
+    QTest.keyClick(w.errors_view, Qt.Key.Key_Tab)  # and Tab leaves it again (no trap)
+    assert not w.errors_view.hasFocus()

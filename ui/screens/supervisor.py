@@ -185,6 +185,7 @@ class SupervisorScreen(QWidget):
         # screen scrolls
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         table.horizontalHeader().setStretchLastSection(True)
+        table.setTabKeyNavigation(False)  # Tab leaves the table (arrows walk it): no keyboard trap
         self.errors_view = table
         grid = QGridLayout()
         grid.addWidget(QChartView(self.hour_chart), 0, 0)
@@ -205,9 +206,11 @@ class SupervisorScreen(QWidget):
         body.addLayout(grid, 1)
         lay.addWidget(self.body, 1)
         # the screen opens with the source list in focus (Down: all stations), then Tab: the filters, the dates
-        # (Tab also walks a date's year, month and day), Refresh and Report
+        # (Tab also walks a date's year, month and day), Refresh and Report, then the latest errors, whose columns
+        # the arrow keys bring into view on a narrow screen (they scroll sideways there)
         self.setFocusProxy(self.source)
-        chain = (self.source, self.station, self.operator, self.date_from, self.date_to, refresh, self.report_btn)
+        chain = (self.source, self.station, self.operator, self.date_from, self.date_to, refresh, self.report_btn,
+                 table)
         for a, b in itertools.pairwise(chain):
             QWidget.setTabOrder(a, b)
         self.set_operator(operator)
