@@ -404,3 +404,22 @@ def test_a_code_never_wraps_at_one_of_its_hyphens(qapp):
     for w in range(120, 1000, 5):
         assert not broken_codes(glued, w), (w, _lines(glued, w, 20))
     assert "1–5" in glued  # an en dash between numbers is not a code's hyphen
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1366, 768)], ids=["1024x768", "1366x768"])
+def test_the_order_queue_shows_carrier_and_address_whole(qtbot, station, size):  # noqa: F811
+    """Six equally stretched columns cut "SF Express …" and "John Miller, …" at 1024 px while the two-digit line and
+    unit counts had 150 px each: every cell of the demo's queue is now shown whole."""
+    win, svc = station()
+    set_display(win, size)
+    login(qtbot, win)
+    if win.stack.currentWidget() is win.check:
+        qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=15000)
+        win.check.start.click()
+    qtbot.waitUntil(lambda: win.queue.model.rowCount() > 0, timeout=10000)
+    qtbot.wait(20)
+    view, m = win.queue.view, win.queue.model
+    fm = view.fontMetrics()
+    cut = [(r, c, m.data(m.index(r, c))) for r in range(m.rowCount()) for c in range(m.columnCount())
+           if fm.horizontalAdvance(str(m.data(m.index(r, c)))) + 8 > view.columnWidth(c)]
+    assert not cut, cut[:5]

@@ -24,6 +24,8 @@ from ui.translations import _
 
 
 class PickListModel(RowsModel):
+    CARRIER, SHIP_TO = 3, 4
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.headers = [_("Order"), _("Lines"), _("Units"), _("Carrier"),
@@ -59,7 +61,14 @@ class QueueScreen(QWidget):
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # the short columns as wide as their contents, carrier and address share the rest (all six stretched
+        # equally left "SF Express …" and "John Miller, …" cut at 1024 px beside two-digit counts in wide columns)
+        head = self.view.horizontalHeader()
+        head.setResizeContentsPrecision(200)  # sized from the first 200 orders, not every cached one
+        for col in range(self.model.columnCount()):
+            wide = col in (PickListModel.CARRIER, PickListModel.SHIP_TO)
+            head.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if wide else
+                                      QHeaderView.ResizeMode.ResizeToContents)
         self.view.verticalHeader().setDefaultSectionSize(48)
         self.view.doubleClicked.connect(self._open_selected)
         lay.addWidget(self.view)
