@@ -18,6 +18,7 @@ Days and hours are in the warehouse time zone; late-arriving events count at the
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import statistics
@@ -50,6 +51,7 @@ ERROR_TYPES: dict[str, tuple[str, str | None]] = {
     "wrong_lot": ("scan", "wrong_lot"),
     "expired_lot": ("scan", "expired_lot"),
     "no_order": ("scan", "no_order"),
+    "serial_required": ("scan", "serial_required"),  # a serialised unit scanned by its GTIN alone (red panel too)
     "short_pick_insufficient_stock": ("short_pick", "insufficient_stock"),
     "short_pick_wrong_item_in_location": ("short_pick", "wrong_item_in_location"),
     "short_pick_damaged": ("short_pick", "damaged"),
@@ -60,6 +62,9 @@ ERROR_TYPES: dict[str, tuple[str, str | None]] = {
     "printer_fault": ("printer_fault", None),
 }
 _LOOKUP = {v: k for k, v in ERROR_TYPES.items()}
+# What the figures count, as a fingerprint: a station's stored aggregate folded under another definition is folded
+# again from the log, never added to (it would leave out, or keep, a type's past counts).
+DEFINITION = hashlib.sha256(json.dumps(sorted(ERROR_TYPES.items())).encode()).hexdigest()[:16]
 
 
 def _error_type(etype: str, kind: str | None) -> str | None:
@@ -378,7 +383,8 @@ class Aggregate:
         scans = col(self.scans, (0, 1))  # (sid, oid, q) -> n
         orders = col(self.orders, (0, 1, 3))  # (sid, oid, q, complexity) -> n
         errors = col(self.errors, (0, 1, 2))  # (error type, sid, oid, q) -> n
-        return {"v": 2, "last_seq": self.last_seq, "last_id": self.last_id, "names": list(names),
+        return {"v": 2, "definition": DEFINITION, "last_seq": self.last_seq, "last_id": self.last_id,
+                "names": list(names),
                 "scans": scans, "orders": orders, "errors": errors,
                 "starts": [[*k, t] for k, t in self.starts.items()],
                 "pairs": [[step, sid, _b64(a), _b64(b)] for (step, sid), (a, b) in self.pairs.items()]}
@@ -577,6 +583,9 @@ def _id_at(raw, seq: int) -> str | None:
 def _load_snapshot(store) -> Aggregate:
     try:
         d = store.get_kv(KV_SNAPSHOT)
+        if isinstance(d, dict) and d.get("definition") != DEFINITION:
+            log.info("statistics snapshot made under another definition of an error: folding the log again")
+            return Aggregate()
         if d is not None:
             return Aggregate.from_json(d)
     except Exception:

@@ -3,6 +3,7 @@
 import random
 from datetime import UTC, datetime
 
+from app import stats
 from app.config import SlaSettings
 from app.events import EventLog
 from app.stats import day_bounds_ms, figures_from_store
@@ -136,3 +137,25 @@ def test_a_station_upgraded_to_the_partial_time_index_keeps_its_events_and_figur
     assert "WHERE NOT (type = 'scan'" in sql
     assert f.scans == len(kinds) and f.by_type["wrong_item"] == 20 and f.by_type["unknown_barcode"] == 20
     assert f.by_type["sibling_variant"] == 20
+
+
+def test_every_scan_the_panel_shows_as_an_error_is_counted_as_one():
+    """A serialised unit scanned by its GTIN alone turned the panel red ("needs its serial number") but the figures
+    counted it nowhere. Every error verdict counts, but a scan at an order the OMS stopped: that order's stop is
+    the error (`intercepted_order`), the scans after it are not the packer's."""
+    from app.verdicts import ERROR_KINDS, VerdictKind
+
+    counted = {k for k in ERROR_KINDS if stats._error_type("scan", k.value) is not None}
+    assert counted == ERROR_KINDS - {VerdictKind.INTERCEPTED}
+    assert stats._error_type("scan", VerdictKind.SERIAL_REQUIRED.value) == "serial_required"
+
+
+def test_a_serial_required_scan_is_in_the_figures_and_the_latest_errors(store):
+    log = EventLog(store, "ST1", clock_ms=lambda: utc_ms(2026, 11, 16, 2, 0))
+    log.append("scan", {"code": "06900000000012", "verdict": {"kind": "serial_required", "expected_sku": "PHONE-1"}},
+               operator_id="op1", order_id="SO1", kind="serial_required")
+    a, b = day_bounds_ms("2026-11-16", "2026-11-16", TZ)
+    f = figures_from_store(store, tz=TZ, start=a, end=b, sla=SlaSettings())
+    assert f.by_type == {"serial_required": 1} and f.errors == 1 and f.scans == 1
+    rows = stats.latest_errors(store, TZ, a, b)  # (time, station, operator, order, error, what, expected)
+    assert [r[4] for r in rows] == ["serial_required"] and rows[0][6] == "PHONE-1"

@@ -65,3 +65,24 @@ def test_the_stored_snapshot_is_what_get_kv_reads(store, monkeypatch):
     assert d is not None and d["v"] == 2 and d["last_seq"] == g.last_seq
     assert _state(Aggregate.from_json(d)) == _state(g)
     assert json.loads(stats.snapshot_text(g.to_json())) == json.loads(json.dumps(g.to_json()))
+
+
+def test_a_snapshot_made_under_another_definition_of_an_error_is_folded_again(store, monkeypatch):
+    """A station upgraded to a release that counts one more kind of error (serial_required) must not add its new
+    events to counts folded under the old rule: its snapshot is dropped and the whole log folded again."""
+    monkeypatch.setattr(stats, "SNAPSHOT_AFTER", 10)
+    stats._AGGS.clear()
+    g = _aggregate(store)
+    stale = g.to_json()
+    stale["definition"] = "an-older-one"
+    stale["errors"] = stats._b64(stats.array("q"))  # counted under the old rule: none
+    store.set_kv(stats.KV_SNAPSHOT, json.loads(stats.snapshot_text(stale)))
+    stats._AGGS.clear()
+    again = station_aggregate(store)
+    assert _state(again) == _state(g) and again.errors
+    stored = store.get_kv(stats.KV_SNAPSHOT)
+    assert stored["definition"] == stats.DEFINITION
+    old = {k: v for k, v in stale.items() if k != "definition"}  # from before definitions were recorded: the same
+    store.set_kv(stats.KV_SNAPSHOT, old)
+    stats._AGGS.clear()
+    assert _state(station_aggregate(store)) == _state(g)
