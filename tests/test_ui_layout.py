@@ -211,6 +211,9 @@ def columns_in_view(win) -> list[str]:
            if not t.isColumnHidden(c) and h.sectionViewportPosition(c) + h.sectionSize(c) > right + 1]
     if win.width() >= 1920 and t.isColumnHidden(t.ITEM):
         bad.append("no room for the item name on a full-HD screen")
+    ends = [h.sectionViewportPosition(c) + h.sectionSize(c) for c in range(m.columnCount()) if not t.isColumnHidden(c)]
+    if ends and max(ends) < right - 1:  # (the Chinese table at 1024 left ~70 px empty beside its notes)
+        bad.append(f"the columns end at {max(ends)} px of {right}: an empty band")
     return bad
 
 

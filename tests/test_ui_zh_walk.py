@@ -226,6 +226,7 @@ def test_every_screen_and_prompt_of_a_whole_order_speaks_chinese(qtbot, chinese,
         unit_code,
         work_counting_step,
     )
+    from tests.test_ui_layout import columns_in_view
     from ui.services import demo_settings
     from ui.shell import build_window
 
@@ -242,6 +243,8 @@ def test_every_screen_and_prompt_of_a_whole_order_speaks_chinese(qtbot, chinese,
         qtbot.wait(30)
         seen[where] = english(window_texts(win), product_data(svc, win))
         assert not misfits(win, (1024, 768)), (where, misfits(win, (1024, 768))[:8])
+        if win.stack.currentWidget() is win.work:  # the lines table's columns in view and no empty band beside them
+            assert not columns_in_view(win), (where, columns_in_view(win))
 
     try:
         qtbot.waitUntil(lambda: svc.core.operators.by_badge("K-001") is not None, timeout=15000)

@@ -215,6 +215,9 @@ class LinesTable(QTableView):
         self.setColumnHidden(self.ITEM, room < self.ITEM_MIN)
         if room >= self.ITEM_MIN:
             self.setColumnWidth(self.ITEM, room)
+        elif room > 0:  # no name column: the notes (gift, fragile, short) take what is left, no empty band
+            notes = LinesModel.NOTES
+            hh.resizeSection(notes, hh.sectionSize(notes) + room)
 
     def resizeEvent(self, e) -> None:  # noqa: N802
         super().resizeEvent(e)
