@@ -272,6 +272,12 @@ class StationController:
         op = self.station.login(badge, pin)
         self.pending_badge = None
         if op is None:
+            # after too many wrong PINs even the right one is refused: said, or the packer thinks the PIN is wrong
+            # (an unknown badge locks alike, so this tells no one which badges exist)
+            left_ms = self.core.operators.locked_for_ms(badge)
+            if left_ms > 0:
+                return self._refuse(Msg("Too many wrong PINs: this badge is locked. Try again in {minutes} min.",
+                                        minutes=math.ceil(left_ms / 60_000)), Level.ERROR)
             return self._refuse(Msg("Badge or PIN not recognised."), Level.ERROR)
         self.prompt = None
         before = self._state()

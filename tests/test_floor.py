@@ -626,3 +626,17 @@ def test_14_the_key_of_what_the_order_needs_next(floor):
     floor.weigh(floor.ctl.session.expected_weight[0])
     assert floor.ctl.next_key() == "F9"  # nothing recorded yet: F9 records, completes and prints
     assert floor.ctl.blockers()[0].text("en").endswith(": F9 records it and prints the label (F8 records it only)")
+
+
+def test_a_locked_badge_is_told_so_not_that_its_pin_is_wrong(floor):
+    """Five wrong PINs lock a badge for five minutes, and then the right PIN was answered "Badge or PIN not
+    recognised." too: the packer tried the PIN again and again. The lockout is said, with how long it lasts."""
+    from app import operators
+
+    for _ in range(operators.MAX_FAILED_ATTEMPTS - 1):
+        assert floor.login("K-001", "0000").feedback.en == "Badge or PIN not recognised."
+    r = floor.login("K-001", "0000")
+    assert r.feedback.en == "Too many wrong PINs: this badge is locked. Try again in 5 min."
+    assert r.feedback.text("zh_CN") == "密码错误次数过多：此工牌已锁定，请 5 分钟后再试。"
+    r = floor.login("K-001", "2222")  # the right PIN: still locked, and said so
+    assert floor.ctl.operator is None and "locked" in r.feedback.en
