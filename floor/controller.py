@@ -272,13 +272,7 @@ class StationController:
         op = self.station.login(badge, pin)
         self.pending_badge = None
         if op is None:
-            # after too many wrong PINs even the right one is refused: said, or the packer thinks the PIN is wrong
-            # (an unknown badge locks alike, so this tells no one which badges exist)
-            left_ms = self.core.operators.locked_for_ms(badge)
-            if left_ms > 0:
-                return self._refuse(Msg("Too many wrong PINs: this badge is locked. Try again in {minutes} min.",
-                                        minutes=math.ceil(left_ms / 60_000)), Level.ERROR)
-            return self._refuse(Msg("Badge or PIN not recognised."), Level.ERROR)
+            return self._refuse(self._locked(badge) or Msg("Badge or PIN not recognised."), Level.ERROR)
         self.prompt = None
         before = self._state()
         resumed = self._resume_for(op)
@@ -290,6 +284,13 @@ class StationController:
             fb = self._where(self.session, resumed=True,
                              more=[Msg("Also open: {orders}.", orders=", ".join(others))] if others else [])
         return self._done(Outcome.DONE, ch, fb)
+
+    def _locked(self, badge: str) -> Msg | None:
+        """After too many wrong PINs even the right one is refused: said, with how long, or the person thinks the PIN
+        is wrong and keeps trying (an unknown badge locks alike, so this tells no one which badges exist)."""
+        left_ms = self.core.operators.locked_for_ms((badge or "").strip())
+        return Msg("Too many wrong PINs: this badge is locked. Try again in {minutes} min.",
+                   minutes=math.ceil(left_ms / 60_000)) if left_ms > 0 else None
 
     def _resume_for(self, op: Operator) -> list[OrderSession]:
         """Orders this operator left open: interrupted by a restart, or suspended by their own logout."""
@@ -870,7 +871,7 @@ class StationController:
         assert s is not None
         sup = self.core.operators.authenticate((badge or "").strip(), pin or "")
         if sup is None or not sup.is_supervisor:
-            return self._refuse(Msg("Not a supervisor badge/PIN: nothing overridden."),
+            return self._refuse(self._locked(badge) or Msg("Not a supervisor badge/PIN: nothing overridden."),
                                 Level.ERROR, cls=OverrideResult)  # type: ignore[return-value]
         reason = (reason or "").strip() or "-"
         if s.step == Step.WEIGH:

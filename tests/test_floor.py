@@ -640,3 +640,20 @@ def test_a_locked_badge_is_told_so_not_that_its_pin_is_wrong(floor):
     assert r.feedback.text("zh_CN") == "密码错误次数过多：此工牌已锁定，请 5 分钟后再试。"
     r = floor.login("K-001", "2222")  # the right PIN: still locked, and said so
     assert floor.ctl.operator is None and "locked" in r.feedback.en
+
+
+def test_a_supervisor_badge_locked_at_the_override_prompt_is_told_so(floor):
+    from app import operators
+
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.WEIGH)
+    floor.weigh(900)  # expected 300 ± 20
+    floor.ctl.key("F8")
+    assert floor.ctl.key("F11").outcome == Outcome.ASKED
+    for _ in range(operators.MAX_FAILED_ATTEMPTS - 1):
+        r = floor.ctl.override("S-001", "000000", "checked")
+        assert r.feedback.en == "Not a supervisor badge/PIN: nothing overridden."
+    r = floor.ctl.override("S-001", "000000", "checked")
+    assert r.feedback.en == "Too many wrong PINs: this badge is locked. Try again in 5 min."
+    assert floor.ctl.override("S-001", "999999", "checked").outcome == Outcome.REFUSED
