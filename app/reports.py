@@ -31,24 +31,11 @@ def report_fonts() -> PdfFonts:
     return f
 
 
-def mixed(text: object, latin: str | None = None) -> str:
+def mixed(text: object) -> str:
     """Paragraph markup: runs the Latin font lacks (Chinese) switch to the CJK font."""
     fonts = report_fonts()
-    cjk = fonts.cjk
-    out: list[str] = []
-    cur = None
-    for ch in str(text):
-        want = fonts.font_for(ch)
-        if want != cur:
-            if cur == cjk:
-                out.append("</font>")
-            if want == cjk:
-                out.append(f'<font face="{cjk}">')
-            cur = want
-        out.append(escape(ch))
-    if cur == cjk:
-        out.append("</font>")
-    return "".join(out)
+    return "".join(f'<font face="{f}">{escape(run)}</font>' if f == fonts.cjk else escape(run)
+                   for f, run in fonts.runs(str(text)))
 
 
 # The report's headings, in both languages (Chinese first, as the warehouse reads it): ids in the catalog.

@@ -384,8 +384,7 @@ class Aggregate:
         orders = col(self.orders, (0, 1, 3))  # (sid, oid, q, complexity) -> n
         errors = col(self.errors, (0, 1, 2))  # (error type, sid, oid, q) -> n
         return {"v": 2, "definition": DEFINITION, "last_seq": self.last_seq, "last_id": self.last_id,
-                "names": list(names),
-                "scans": scans, "orders": orders, "errors": errors,
+                "names": list(names), "scans": scans, "orders": orders, "errors": errors,
                 "starts": [[*k, t] for k, t in self.starts.items()],
                 "pairs": [[step, sid, _b64(a), _b64(b)] for (step, sid), (a, b) in self.pairs.items()]}
 

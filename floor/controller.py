@@ -908,7 +908,7 @@ class StationController:
             s.complete_step()
             self._emit(self._after(before))
         if s.step != Step.LABEL:
-            missing = words.blockers(s)
+            missing = self.blockers()  # as the screen's line of what is left says them
             if not missing:  # this step is done but not completed: said, not "first:" and nothing
                 return self._refuse(Msg("Labels print at the Label step; first complete {step} (F10).",
                                         step=words.step_name(s.step)), cls=PrintResult)  # type: ignore[return-value]

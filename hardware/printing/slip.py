@@ -173,10 +173,10 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
         wide = width(s, size)
         if wide > maxw:  # a line too long is first set up to a fifth smaller (a phone number whole), then cut
             size = max(size * 0.8, size * maxw / wide)  # (a text's width is proportional to its size)
-        if width(s, size) > maxw:
-            while s and width(s + "…", size) > maxw:
-                s = s[:-1]
-            s += "…"
+            if width(s, size) > maxw:
+                while s and width(s + "…", size) > maxw:
+                    s = s[:-1]
+                s += "…"
         for f, t in fonts.runs(s):
             fname = fonts.latin_bold if (bold and f == fonts.latin) else f
             if bold and f != fonts.latin:  # no bold CJK face: fill + a thin stroke (text stays one run)
