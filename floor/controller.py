@@ -721,6 +721,7 @@ class StationController:
                               cls=ShortPickResult, line_id=cur.id)
         if kind == "override":
             self.prompt = Prompt("override")
+            self.pending_badge = None  # a badge scanned for an earlier form never fills this one
             return self._done(Outcome.ASKED, Change.PROMPT,
                               say(Level.HINT, Msg("Supervisor: badge, PIN and reason.")),
                               cls=OverrideResult)
@@ -730,7 +731,9 @@ class StationController:
         if self.prompt is None:
             return self._refuse(Msg("Nothing to cancel."))
         self.prompt = None
-        return self._done(Outcome.DONE, Change.PROMPT, None)
+        self.pending_badge = None
+        # said, not an empty panel: Esc also ends a red panel the form had raised (a wrong PIN)
+        return self._done(Outcome.DONE, Change.PROMPT, say(Level.INFO, Msg("Cancelled: nothing recorded.")))
 
     def adjust_found(self, delta: int) -> Result:
         p = self.prompt
@@ -885,6 +888,7 @@ class StationController:
             return self._refuse(Msg("Nothing to override at this step."), cls=OverrideResult)  # type: ignore[return-value]
         s.override(sup, what, reason, line_id=line_id)
         self.prompt = None
+        self.pending_badge = None
         return self._done(Outcome.DONE, Change.LINES | Change.WEIGHT | Change.PROMPT,
                           say(Level.OK, Msg("Supervisor {name} accepted it ({reason}).", name=sup.name, reason=reason)),
                           cls=OverrideResult, what=what, supervisor_id=sup.id)  # type: ignore[return-value]

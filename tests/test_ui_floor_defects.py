@@ -427,6 +427,53 @@ def test_a_weight_a_supervisor_accepted_says_so_beside_the_tick(qtbot, station):
     assert win.work.weight_label.text().split("   (")[0].endswith("kg ✓ accepted by a supervisor")
 
 
+def test_a_wrong_supervisor_pin_is_said_and_asked_again_and_esc_closes_the_form(qtbot, station):
+    """Enter in the override form's last field submits it, and only that: the same Enter also reached the work
+    screen, which took it for "acknowledge", so a wrong PIN's red "Not a supervisor badge/PIN" was replaced at once
+    by "Acknowledged — carry on." while the form stayed open with the wrong PIN in it (seen in the demo with
+    xdotool keys). The PIN is asked again (its field emptied, the cursor in it); Esc closes the form from any field,
+    and the form opens empty again (the badge scanned for the last one filled it), saying it cancelled."""
+    from test_ui_floor import enter_here, type_here
+
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=simple)
+    to_weigh(qtbot, win)
+    weigh(qtbot, win, svc, (s.expected_weight[0] or 500) * 2)
+    press(win, Qt.Key.Key_F8)
+    press(win, Qt.Key.Key_Return)  # the red weight panel acknowledged
+    press(win, Qt.Key.Key_F11)
+    form = win.work.prompt
+    burst(win, "S-001")
+    type_here(qtbot, win, "123123")  # a wrong PIN
+    enter_here(qtbot, win)
+    type_here(qtbot, win, "scale drift")
+    enter_here(qtbot, win)
+    assert not s.weight_overridden
+    assert win.controller.feedback.level == Level.ERROR and win.work.panel.locked
+    assert "Not a supervisor badge/PIN" in win.work.panel.text.text()
+    assert win.controller.prompt is not None and form.isVisible()
+    assert form.pin.text() == "" and form.pin.hasFocus()  # asked again, badge and reason kept
+    assert form.badge.text() == "S-001" and form.reason.text() == "scale drift"
+    type_here(qtbot, win, SUPERVISOR_PIN)
+    enter_here(qtbot, win)
+    assert form.reason.hasFocus()
+    enter_here(qtbot, win)
+    assert s.weight_overridden and "accepted it (scale drift)" in win.work.panel.text.text()
+    # Esc closes the form whichever field has the cursor; it opens empty again
+    qtbot.waitUntil(lambda: win.controller.prompt is None)
+    for field in ("badge", "pin", "reason"):
+        press(win, Qt.Key.Key_F11)
+        assert form.isVisible() and form.badge.hasFocus()
+        assert (form.badge.text(), form.pin.text(), form.reason.text()) == ("", "", "")
+        burst(win, "S-001")
+        type_here(qtbot, win, "12")
+        getattr(form, field).setFocus()
+        QTest.keyClick(getattr(form, field), Qt.Key.Key_Escape)
+        assert win.controller.prompt is None and not form.isVisible(), field
+        assert win.work.panel.text.text() == "Cancelled: nothing recorded." and not win.work.panel.locked
+
+
 def test_a_recorded_wrong_weight_and_a_right_reading_now_are_both_shown(qtbot, station):
     """After a wrong weight was recorded (✗) and the parcel put right, the panel said only "2.100 kg ✗" while the
     scale read the expected weight: the ✗ read as the parcel on the scale. It shows both ("1.340 kg ✗ → now 0.670 kg ✓") until F8 records

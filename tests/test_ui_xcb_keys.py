@@ -185,7 +185,7 @@ def _walk(stn: Station) -> None:
     stn.wait("the override prompt", lambda s: s["prompt"] == "override")
     stn.scan(SUPERVISOR[0])  # the badge scanned lands in the prompt, not on the screen behind it
     stn.wait("the badge in the prompt, the PIN field focused",
-             lambda s: s["pending_badge"] == SUPERVISOR[0] and s["focus"] == "QLineEdit" and s["screen"] == "work")
+             lambda s: s["pending_badge"] == SUPERVISOR[0] and s["prompt_field"] == "pin" and s["screen"] == "work")
     stn.typed(SUPERVISOR[1])
     stn.key("Return")
     stn.typed("scale checked")

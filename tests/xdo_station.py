@@ -43,6 +43,7 @@ def main(data_dir: str, state_file: str) -> int:
         d = {"screen": c.screen.value, "prompt": c.prompt.kind if c.prompt else None,
              "pending_badge": c.pending_badge, "active": QApplication.activeWindow() is win,
              "focus": type(fw).__name__ if fw else None, "focus_in_window": bool(fw and fw.window() is win),
+             "prompt_field": next((n for n in ("badge", "pin", "reason") if getattr(win.work.prompt, n) is fw), None),
              "operator": c.operator.badge if c.operator else None,
              "feedback": c.feedback.text("en") if c.feedback else None,
              "level": c.feedback.level.value if c.feedback else None,

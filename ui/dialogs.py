@@ -35,6 +35,17 @@ def reprint_names() -> dict[str, str]:
     return {code: _(name) for code, name in words.REPRINT_REASON_NAMES.items()}
 
 
+class FormField(QLineEdit):
+    """A field of the override form. Its Enter moves on (or submits) and ends there: QLineEdit hands Enter on to its
+    parent after `returnPressed`, and the work screen takes a bare Enter for "acknowledge", which silenced the
+    refusal the same Enter had just caused (a wrong PIN's red panel replaced by "Acknowledged — carry on.")."""
+
+    def keyPressEvent(self, e) -> None:  # noqa: N802 (Qt API)
+        super().keyPressEvent(e)
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            e.accept()
+
+
 class PromptPanel(QFrame):
     """The controller's open prompt, inline above the lines table."""
 
@@ -94,7 +105,7 @@ class PromptPanel(QFrame):
         self.override_box = QWidget()
         ol = QFormLayout(self.override_box)
         ol.setContentsMargins(0, 0, 0, 0)
-        self.badge, self.pin, self.reason = QLineEdit(), QLineEdit(), QLineEdit()
+        self.badge, self.pin, self.reason = FormField(), FormField(), FormField()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         ol.addRow(_("Supervisor badge"), self.badge)
         ol.addRow(_("PIN"), self.pin)
@@ -123,6 +134,12 @@ class PromptPanel(QFrame):
     def _override(self) -> None:
         self.override.emit(self.badge.text(), self.pin.text(), self.reason.text())
 
+    def ask_again(self) -> None:
+        """The override was refused (a wrong badge or PIN, or nothing to accept yet): the PIN is asked again, never left
+        in its field; the badge and the reason stay."""
+        self.pin.clear()
+        (self.pin if self.badge.text() else self.badge).setFocus()
+
     def render(self, prompt, session, badge: str | None = None) -> None:
         """Show the controller's prompt (None hides the panel)."""
         kind = prompt.kind if prompt is not None else None
@@ -148,8 +165,9 @@ class PromptPanel(QFrame):
                     w.clear()
             if badge:
                 self.badge.setText(badge)
-            (self.pin if self.badge.text() else self.badge).setFocus()
         self.show()
+        if kind == "override":  # once shown: a hidden field takes no focus, and the cursor stayed where it was
+            (self.pin if self.badge.text() else self.badge).setFocus()
 
 
 assert len(SHORT_REASONS) == 4 and len(REPRINT_REASONS) == 4  # keys 1-4

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from app.actions import CARTONS
 from app.i18n import plural
 from app.workflow import Step
-from floor import Change, Level, Screen, StationController
+from floor import Change, Level, Outcome, Screen, StationController
 from ui import names
 from ui.dialogs import PromptPanel
 from ui.table_model import RowsModel
@@ -256,7 +256,7 @@ class WorkScreen(QWidget):
         self.prompt.short_reason.connect(lambda r: self.controller.short_pick(r))
         self.prompt.reprint_reason.connect(lambda r: self.controller.reprint(r))
         self.prompt.found_delta.connect(lambda d: self.controller.adjust_found(d))
-        self.prompt.override.connect(lambda b, p, r: self.controller.override(b, p, r))
+        self.prompt.override.connect(self._override)
         self.prompt.cancelled.connect(lambda: self.controller.cancel_prompt())
         body = QHBoxLayout()
         self.model = LinesModel(self)
@@ -398,6 +398,11 @@ class WorkScreen(QWidget):
         if code:
             self.controller.choose_carton(code)
         self._refocus()
+
+    def _override(self, badge: str, pin: str, reason: str) -> None:
+        res = self.controller.override(badge, pin, reason)
+        if res.outcome != Outcome.DONE and self.controller.prompt is not None:
+            self.prompt.ask_again()
 
     def _acknowledged(self) -> None:
         self.controller.acknowledge()
