@@ -70,6 +70,7 @@ class QueueScreen(QWidget):
             head.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if wide else
                                       QHeaderView.ResizeMode.ResizeToContents)
         self.view.verticalHeader().setDefaultSectionSize(48)
+        self.view.verticalHeader().hide()  # an empty grey strip: the chosen row is drawn in blue across the table
         self.view.doubleClicked.connect(self._open_selected)
         lay.addWidget(self.view)
         self.open_btn = QPushButton(_("Open order") + "  [Enter]")
