@@ -186,6 +186,7 @@ class SupervisorScreen(QWidget):
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         table.horizontalHeader().setStretchLastSection(True)
         table.setTabKeyNavigation(False)  # Tab leaves the table (arrows walk it): no keyboard trap
+        table.verticalHeader().hide()  # an empty grey strip: its px go to the columns
         self.errors_view = table
         grid = QGridLayout()
         grid.addWidget(QChartView(self.hour_chart), 0, 0)
