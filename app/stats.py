@@ -390,27 +390,22 @@ class Aggregate:
 
     @classmethod
     def from_json(cls, d: dict) -> Aggregate:
-        if not isinstance(d, dict) or d.get("v") not in (1, 2):
-            raise ValueError("not a version-1 or -2 statistics snapshot")
+        # (a version-1 snapshot records no definition of an error: `_load_snapshot` folds the log again instead)
+        if not isinstance(d, dict) or d.get("v") != 2:
+            raise ValueError("not a version-2 statistics snapshot")
         g = cls()
         g.last_seq = int(d["last_seq"])
         g.last_id = d.get("last_id")
-        if d["v"] == 1:
-            g.scans = Counter({(a, b, c): n for a, b, c, n in d["scans"]})
-            g.orders = Counter({(a, b, c, e): n for a, b, c, e, n in d["orders"]})
-            g.errors = Counter({(a, b, c, e): n for a, b, c, e, n in d["errors"]})
-        else:
-            names = d["names"]
+        names = d["names"]
 
-            def rows(s: str, width: int, text_at: tuple[int, ...]):
-                flat = _unb64(s)
-                for j in range(0, len(flat), width + 1):
-                    yield tuple(names[flat[j + i]] if i in text_at else flat[j + i] for i in range(width)), \
-                        flat[j + width]
+        def rows(s: str, width: int, text_at: tuple[int, ...]):
+            flat = _unb64(s)
+            for j in range(0, len(flat), width + 1):
+                yield tuple(names[flat[j + i]] if i in text_at else flat[j + i] for i in range(width)), flat[j + width]
 
-            g.scans = Counter(dict(rows(d["scans"], 3, (0, 1))))
-            g.orders = Counter(dict(rows(d["orders"], 4, (0, 1, 3))))
-            g.errors = Counter(dict(rows(d["errors"], 4, (0, 1, 2))))
+        g.scans = Counter(dict(rows(d["scans"], 3, (0, 1))))
+        g.orders = Counter(dict(rows(d["orders"], 4, (0, 1, 3))))
+        g.errors = Counter(dict(rows(d["errors"], 4, (0, 1, 2))))
         g.starts = {(a, b, c): t for a, b, c, t in d["starts"]}
         g.pairs = {(step, sid): (_unb64(a), _unb64(b)) for step, sid, a, b in d["pairs"]}
         return g
