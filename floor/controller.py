@@ -112,6 +112,7 @@ class StationController:
         self.queue: list[PickList] = []
         self.pending_badge: str | None = None
         self.last_order_id: str | None = None  # for a reprint after the order left the screen
+        self.last_order_no: str | None = None  # its number, as the packer reads it on the label
         self._listeners: list[Callable[[Change], None]] = []
         # completed orders (never back in the queue): read on first use, or by warm_up() on a worker thread once
         # the login screen shows -- 100,000 of them in a warehouse log took 0.3 s of every start-up
@@ -466,7 +467,7 @@ class StationController:
             self._finished.add(s.order_id)  # never back in the queue
         else:
             self.station.close_order(s.order_id, reason="left")
-        self.last_order_id = s.order_id
+        self.last_order_id, self.last_order_no = s.order_id, s.picklist.order_no
         self._printing = None
         self.screen = Screen.QUEUE
         self.prompt = None
@@ -478,7 +479,7 @@ class StationController:
         oid = s.order_id
         self._finished.add(oid)
         self.station.close_order(oid)
-        self.last_order_id = oid
+        self.last_order_id, self.last_order_no = oid, s.picklist.order_no
         self._printing = None
         if self.cache is not None:
             try:
@@ -701,9 +702,15 @@ class StationController:
             if oid is None:
                 return self._refuse(Msg("Nothing printed yet for this order."), cls=ReprintResult)
             self.prompt = Prompt("reprint")
+            # which order, and what 1–4 mean: on the queue no buttons show them, and the order reprinted is the last
+            # one packed, not the row that is chosen there
+            s = self.session
+            order = s.picklist.order_no if s is not None and s.order_id == oid else self.last_order_no or oid
+            reasons = Joined([Joined([str(i), Msg(name)], sep=" ")
+                              for i, name in enumerate(words.REPRINT_REASON_NAMES.values(), 1)])
             return self._done(Outcome.ASKED, Change.PROMPT,
-                              say(Level.HINT, Msg("Reprint: why? Press 1–4 or scan a reprint reason barcode "
-                                                  "(recorded).")))
+                              say(Level.HINT, Msg("Reprint the label of order {order}: why? {reasons} (or a reason "
+                                                  "barcode; recorded).", order=order, reasons=reasons)))
         if (r := self._need_work()) is not None:
             return r
         s = self.session

@@ -427,6 +427,28 @@ def test_override_and_audited_reprint_are_use_cases_with_typed_results(floor):
     assert ev.payload["reason"] == "unreadable" and ev.operator_id == "op-k1"
 
 
+def test_f12_on_the_queue_names_the_order_it_reprints_and_what_1_to_4_mean(floor):
+    """On the queue F12 reprints the last order packed, whichever row is chosen there, and no buttons name the
+    reasons: the prompt said only "Reprint: why? Press 1–4…" (a wrong order's label on a parcel is a wrong address)."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    assert floor.ctl.screen == Screen.QUEUE and floor.ctl.queue[0].id != "SO-1003"
+    r = floor.ctl.key("F12")
+    assert r.outcome == Outcome.ASKED
+    assert r.feedback.en == ("Reprint the label of order 1003: why? 1 Label damaged; 2 Label unreadable; 3 Label lost; "
+                             "4 Wrong printer (or a reason barcode; recorded).")
+    assert r.feedback.text("zh_CN") == ("重打订单 1003 的面单：原因？1 面单损坏；2 面单无法识别；3 面单丢失；4 打印机错误"
+                                        "（或扫描原因条码；将记录）。")
+    floor.ctl.key("Escape")
+    floor.ctl.scan("SO-1001")  # at an order, before its label: nothing to reprint; after it, this order's
+    floor.to_step(Step.LABEL)
+    floor.spool.paper = False
+    floor.ctl.key("F9")
+    assert "order 1001:" in floor.ctl.key("F12").feedback.en
+
+
 def test_restart_mid_order_resumes_for_its_operator(floor, settings):
     at_queue(floor)
     floor.ctl.scan("SO-1001")
