@@ -16,7 +16,10 @@
    GS1 element strings;
 4. decides whether the text is GS1: only if the symbology says so (``]C1`` GS1-128, ``]e0`` DataBar,
    ``]d2`` GS1 DataMatrix, ``]Q3`` GS1 QR, ``]J1`` DotCode), or the text carries a GS/FNC1, or it is
-   written human-readable ``(01)...(10)...``. A plain Code128 ``10D9T`` is the text ``10D9T``, never AI 10;
+   written human-readable ``(01)...(10)...``, or — no symbology sent, as a wedge scanner's default is — it starts
+   with AI 01/02 and a GTIN-14 whose check digit holds and parses whole as element strings
+   (``0106900000000342172712311 0L02A`` without the space). A plain Code128 ``10D9T`` is the text ``10D9T``, never
+   AI 10;
 5. parses GS1 element strings with `biip` into GTIN (AI 01/02), lot (10), expiry (17, else 15),
    serial (21) and count (30/37);
 6. turns GTIN-8/12/13/14 and UPC-E into one key, the GTIN-14, after validating the check digit
@@ -145,9 +148,23 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
     if sym in GS1_SYMBOLOGIES or fnc1 or GS in t:
         # ]e0 / ]d2 etc. carrying just 14 digits without AI is not a thing; 16+ digits starting 01 are
         return _gs1(t.strip(GS), sym, hri=False)
+    if sym is None and _gtin_first(t):
+        # A wedge scanner sends no AIM id and no FNC1 in first position by default, and a GS only between two
+        # fields when the first has a variable length: a GS1-128 "(01)…(17)…(10)LOT" arrives as plain digits
+        # and letters. It is GS1 when it starts with AI 01/02 and a GTIN-14 whose check digit holds and the whole
+        # text parses as element strings; anything else stays text (the text is still a lookup key: keys()).
+        nc = _gs1(t, sym, hri=False)
+        if nc.ok:
+            return nc
     if t.isdecimal() and t.isascii():
         return _digits(t, sym)
     return NormalisedCode(text=t, code=t, symbology=sym)
+
+
+def _gtin_first(t: str) -> bool:
+    """AI 01 or 02 and a GTIN-14 with a valid check digit, then more: the start of a GS1 element string."""
+    return len(t) >= 16 and t[:2] in ("01", "02") and t[2:16].isascii() and t[2:16].isdigit() \
+        and gs1_check_ok(t[2:16])
 
 
 def _code39_check(t: str, sym: str) -> NormalisedCode:

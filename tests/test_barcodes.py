@@ -66,6 +66,26 @@ def test_gs1_from_symbology_field_and_from_leading_gs():
     assert a.gtin == b.gtin == "09506000134352" and a.lot == b.lot == "ABC"
 
 
+def test_gs1_128_from_a_wedge_without_aim_id_or_leading_fnc1_is_gs1():
+    """A keyboard-wedge scanner's default: no AIM id, no FNC1 in first position, a GS only after a variable-length
+    field. "(01)…(17)…(10)LOT" then arrives as plain text; it read "Unknown barcode 0106900000000342172712311 0L02A"
+    in the demo, and a lot-required item could not be scanned at all."""
+    c = n("01069000000003421727123110L02A")
+    assert c.ok and c.gs1 and c.code == c.gtin == "06900000000342" and c.lot == "L02A"
+    assert c.expiry == dt.date(2027, 12, 31) and c.text == "01069000000003421727123110L02A"
+    assert c.keys()[-1] == c.text  # still found by its text (an internal code, an order number)
+    g = n("0109506000134352")  # AI 01 alone
+    assert g.gs1 and g.code == "09506000134352"
+    with_gs = n("010950600013435210LOT42\x1d17261231")  # the GS after the lot, as the scanner sends it
+    assert with_gs.lot == "LOT42" and with_gs.expiry == dt.date(2026, 12, 31)
+    # anything else that starts like it stays text, without an error: a wrong check digit, a tail that is no
+    # element string, a symbology that says it is plain Code 128
+    for text, sym in (("01095060001343531727123110L02A", None), ("0109506000134352XYZ", None),
+                      ("01095060001343521727123110L02A", "]C0"), ("0195060001343521", None)):
+        c = n(text, sym)
+        assert c.ok and not c.gs1 and c.code == text and c.lot is None, text
+
+
 def test_human_readable_gs1():
     c = n("(01)09506000134352(10)D9T(17)270101")
     assert c.code == "09506000134352" and c.lot == "D9T" and c.expiry == dt.date(2027, 1, 1)
