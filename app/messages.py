@@ -31,6 +31,7 @@ MESSAGES: dict[str, str] = {
     "lot_required": N_("{name} needs its lot: scan the GS1 barcode with the lot number"),
     "wrong_lot": N_("Wrong lot {lot} for {name} (allowed: {allowed})"),
     "expired_lot": N_("Lot {lot} of {name} expires {expiry}: too short-dated, take another"),
+    "expired_lot_past": N_("Lot {lot} of {name} expired on {expiry}: take another"),
     "serial_required": N_("{name} needs its serial number: scan the barcode with the serial (S/N)"),
     "duplicate_serial": N_("Serial {serial} of {name} was already scanned: this is the same unit"),
     "no_order": N_("No order is open — scan the order barcode first"),

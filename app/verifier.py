@@ -185,9 +185,9 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
         return verdict(VerdictKind.WRONG_LOT, "wrong_lot", nc, lot=nc.lot, allowed=", ".join(rule.allowed), **base)
     if nc.expiry is not None:
         min_days = rule.min_days_to_expiry if rule.min_days_to_expiry is not None else 0
-        if nc.expiry < today + dt.timedelta(days=min_days):
-            return verdict(VerdictKind.EXPIRED_LOT, "expired_lot", nc, lot=nc.lot or "-",
-                           expiry=nc.expiry.isoformat(), **base)
+        if nc.expiry < today + dt.timedelta(days=min_days):  # said apart: past its date, or too close to it
+            return verdict(VerdictKind.EXPIRED_LOT, "expired_lot_past" if nc.expiry < today else "expired_lot", nc,
+                           lot=nc.lot or "-", expiry=nc.expiry.isoformat(), **base)
     if line.serial_required and not nc.serial:
         return verdict(VerdictKind.SERIAL_REQUIRED, "serial_required", nc, **base)
     if nc.serial and step is not None and (step.value, nc.serial) in session.serials:

@@ -106,6 +106,12 @@ def test_lot_rules_required_wrong_and_short_dated(core):
     assert scan(s, "(01)" + SERUM + "(10)X1(17)271231").kind == VerdictKind.WRONG_LOT
     v = scan(s, "(01)" + SERUM + "(10)D9T(17)261201")  # 8 days left, rule wants 30
     assert v.kind == VerdictKind.EXPIRED_LOT and "2026-12-01" in v.message("en")
+    assert v.message("en").endswith("too short-dated, take another")
+    # a lot past its date is said to be expired, not short-dated
+    v = scan(s, "(01)" + SERUM + "(10)D9T(17)261101")
+    assert v.kind == VerdictKind.EXPIRED_LOT and v.message("en") == ("Lot D9T of Serum expired on 2026-11-01: "
+                                                                     "take another")
+    assert "已于 2026-11-01 过期" in v.message("zh_CN")
     assert o.progress["L2"].scanned == 0
 
 
