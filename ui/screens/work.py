@@ -68,15 +68,12 @@ class LinesModel(RowsModel):
         if col == self.QTY:
             return [f"{ln.qty} / {ln.qty}" for ln in self.rows]
         if col == self.NOTES:
-            return [self.notes(ln, short=ln.qty) for ln in self.rows]
+            return [self.notes(ln, short=True) for ln in self.rows]
         return [str(v) for v in ((ln.bin, ln.sku, ln.variant)[col] if col < self.QTY else ln.name for ln in self.rows)]
 
     @staticmethod
-    def notes(ln, short: int) -> str:
-        """GIFT, FRAGILE, and SHORT with how many units of the line are not in the parcel (its count reads "0 / 0"
-        after a whole line was short-picked: the number says what is missing)."""
-        return " ".join(n for n, on in ((_("GIFT"), ln.gift), (_("FRAGILE"), ln.fragile),
-                                        (f"{_('SHORT')} {short}", short)) if on)
+    def notes(ln, short: bool) -> str:
+        return " ".join(n for n, on in ((_("GIFT"), ln.gift), (_("FRAGILE"), ln.fragile), (_("SHORT"), short)) if on)
 
     def refresh(self) -> None:
         if self.rows:
@@ -90,7 +87,7 @@ class LinesModel(RowsModel):
         if role == Qt.ItemDataRole.DisplayRole:
             # after a short pick the count to reach is what was found (the verify step checks 1 of a short 2, not 2)
             done = f"{lp.scanned} / {lp.required - lp.short_qty}" if lp else f"0 / {ln.qty}"
-            return [ln.bin, ln.sku, ln.variant, done, self.notes(ln, lp.short_qty if lp else 0),
+            return [ln.bin, ln.sku, ln.variant, done, self.notes(ln, bool(lp and lp.short_qty)),
                     ln.name][index.column()]
         if role == Qt.ItemDataRole.BackgroundRole:
             cur = self.session.current_line()
