@@ -404,17 +404,23 @@ def test_after_a_short_pick_the_table_counts_to_what_was_found(qtbot, station):
     assert not win.work.panel.locked and m.data(m.index(row, m.QTY)) == "1 / 1"
 
 
-def test_a_weight_a_supervisor_accepted_says_so_beside_the_tick(qtbot, station):
-    """Outside the tolerance and accepted by a supervisor: the weight reads "✓ accepted by a supervisor", not a bare
-    tick that says the parcel weighed what it should (the demo showed "1.722 kg ✓ (expected 1.470 ± 0.076 kg)")."""
-    from test_ui_floor import enter_here, type_here
-
+def weighed_too_heavy(qtbot, station):
+    """A packer at an order's weigh step with twice its weight recorded (F8): the red panel, F11 next."""
     win, svc = station()
     login(qtbot, win)
     s = open_order(qtbot, win, svc, want=simple)
     to_weigh(qtbot, win)
     weigh(qtbot, win, svc, (s.expected_weight[0] or 500) * 2)
     press(win, Qt.Key.Key_F8)
+    return win, svc, s
+
+
+def test_a_weight_a_supervisor_accepted_says_so_beside_the_tick(qtbot, station):
+    """Outside the tolerance and accepted by a supervisor: the weight reads "✓ accepted by a supervisor", not a bare
+    tick that says the parcel weighed what it should (the demo showed "1.722 kg ✓ (expected 1.470 ± 0.076 kg)")."""
+    from test_ui_floor import enter_here, type_here
+
+    win, svc, s = weighed_too_heavy(qtbot, station)
     assert win.work.panel.locked and "✗" in win.work.weight_label.text()
     press(win, Qt.Key.Key_F11)
     assert win.work.prompt.ok.text() == "Accept [Enter]"  # no mouse: the button names its key
@@ -435,12 +441,7 @@ def test_a_wrong_supervisor_pin_is_said_and_asked_again_and_esc_closes_the_form(
     and the form opens empty again (the badge scanned for the last one filled it), saying it cancelled."""
     from test_ui_floor import enter_here, type_here
 
-    win, svc = station()
-    login(qtbot, win)
-    s = open_order(qtbot, win, svc, want=simple)
-    to_weigh(qtbot, win)
-    weigh(qtbot, win, svc, (s.expected_weight[0] or 500) * 2)
-    press(win, Qt.Key.Key_F8)
+    win, svc, s = weighed_too_heavy(qtbot, station)
     press(win, Qt.Key.Key_Return)  # the red weight panel acknowledged
     press(win, Qt.Key.Key_F11)
     form = win.work.prompt
