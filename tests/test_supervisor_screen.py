@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
 from app.events import EventLog
 
@@ -66,12 +67,17 @@ def test_latest_errors_show_what_was_scanned_against_what_was_wanted(qtbot, core
     assert w.figures.steps["pick"].median_s == 600
 
 
-def test_report_button_writes_pdf_and_csv_with_the_screens_figures(qtbot, core):
+def test_report_key_writes_pdf_and_csv_with_the_screens_figures(qtbot, core):
     import csv
 
     _shift(core)
     w = _screen(qtbot, core)
-    w.report_btn.click()
+    assert w.report_btn.text().endswith("[F6]")
+    w.show()
+    w.activateWindow()
+    w.setFocus()
+    qtbot.waitUntil(lambda: w.source.hasFocus(), timeout=3000)
+    QTest.keyClick(w, Qt.Key.Key_F6)  # by its key: by Tab it is behind both dates' year, month and day
     qtbot.waitUntil(lambda: getattr(w, "last_report", None) is not None, timeout=20000)
     pdf, csv_path = w.last_report
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -294,7 +294,7 @@ def test_the_readme_try_it_names_only_keys_the_screens_have(qtbot, station):
 
     supervisor = SupervisorScreen(_svc.core)
     qtbot.addWidget(supervisor)
-    labels += " " + supervisor.refresh_btn.text()
+    labels += " " + supervisor.refresh_btn.text() + " " + supervisor.report_btn.text()
     for key in set(re.findall(r"\bF\d+\b", try_it)):
         assert f"[{key}]" in labels, key
     assert "Ctrl+L" in try_it and "[Ctrl+L]" in labels

@@ -160,8 +160,10 @@ class SupervisorScreen(QWidget):
         for line in (self.station, self.operator):
             line.returnPressed.connect(self.refresh)
         self.source.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.report_btn = QPushButton(_("Report (PDF + CSV)"))
+        self.report_btn = QPushButton(_("Report (PDF + CSV)") + "  [F6]")
         self.report_btn.clicked.connect(self.write_report)
+        # its own key: by Tab it is behind the filters and both dates, whose year, month and day Tab walks too
+        QShortcut(QKeySequence("F6"), self, activated=self.write_report)
         self.summary = QLabel()
         self.summary.setObjectName("big")
         self.message = QLabel()
