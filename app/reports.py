@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 from app.i18n import N_, Msg, bilingual
 from app.pdf_fonts import PdfFonts, pdf_fonts
-from app.stats import Figures
+from app.stats import ERROR_NAMES, Figures
 
 
 class FontMissing(RuntimeError):
@@ -60,13 +62,58 @@ def figures_rows(f: Figures) -> list[list]:
     rows += [["operator", k, v] for k, v in f.by_operator.items()]
     rows += [["hour", f"{h:02d}", v] for h, v in enumerate(f.by_hour)]
     rows += [["day", k, v] for k, v in f.by_day.items()]
-    for s, sf in f.steps.items():
-        rows += [[f"step_{s}", "n", sf.n], [f"step_{s}", "median_s", sf.median_s],
-                 [f"step_{s}", "p90_s", sf.p90_s], [f"step_{s}", "sla_s", sf.sla_s],
-                 [f"step_{s}", "late_share", sf.late_share]]
+    for s, sf in f.steps.items():  # seconds to the millisecond (a median of two read 2.9619999999999997)
+        rows += [[f"step_{s}", "n", sf.n], [f"step_{s}", "median_s", _ms(sf.median_s)],
+                 [f"step_{s}", "p90_s", _ms(sf.p90_s)], [f"step_{s}", "sla_s", _ms(sf.sla_s)],
+                 [f"step_{s}", "late_share", _ms(sf.late_share)]]
     for c, hours in f.throughput.items():
         rows += [[f"throughput_{c}", h, v] for h, v in hours.items()]
     return rows
+
+
+def _ms(x: float | None) -> float | str:
+    return "" if x is None else round(x, 3)
+
+
+def _num(x: float | None, fmt: str = ".1f") -> str:
+    """A figure as the report prints it: "" for none, else `fmt` (seconds to a tenth, shares in per cent)."""
+    return "" if x is None or x == "" else format(x, fmt)
+
+
+def local_days(f: Figures) -> str:
+    """The report's days in the warehouse's zone ("2026-11-16 – 2026-11-22"): the figures' bounds are UTC instants,
+    and read as dates they start the day before in a zone east of UTC."""
+    try:
+        z = ZoneInfo(f.tz)
+        a = datetime.fromisoformat(f.start).astimezone(z).date()
+        b = (datetime.fromisoformat(f.end) - timedelta(milliseconds=1)).astimezone(z).date()
+    except (ValueError, TypeError, KeyError):  # an OMS's figures with bounds this station cannot read
+        return f"{f.start} – {f.end}"
+    return str(a) if a == b else f"{a} – {b}"
+
+
+def _slanted(x: float, y: float, text: str, fonts: PdfFonts, size: float = 6, degrees: float = 30):
+    """A chart label ending at (x, y), rising to the left at `degrees`, its Latin and Chinese runs each in its own
+    font (a reportlab String has one: DejaVu Sans draws Chinese as empty boxes, the CJK font Latin ones)."""
+    import math
+
+    from reportlab.graphics.shapes import Group, String
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    g, dx = Group(), 0.0
+    for font, run in fonts.runs(text):
+        g.add(String(dx, 0, run, fontName=font, fontSize=size))
+        dx += stringWidth(run, font, size)
+    for part in g.contents:  # the text ends at the tick
+        part.x -= dx
+    a = math.radians(degrees)
+    g.transform = (math.cos(a), math.sin(a), -math.sin(a), math.cos(a), x, y - size)
+    return g
+
+
+def type_name(key: str) -> str:
+    """An error type as both languages read it (the Chinese name / "Wrong item"); its key where it has no name."""
+    return bilingual(Msg(ERROR_NAMES[key]), other_first=True) if key in ERROR_NAMES else key
 
 
 def write_csv(f: Figures, out: Path) -> Path:
@@ -93,13 +140,17 @@ def write_pdf(f: Figures, out: Path) -> Path:
     body = ss["Normal"].clone("b", fontName=latin)
     cell = ss["Normal"].clone("c", fontName=latin, fontSize=8, leading=10)
     story = [Paragraph(mixed(both(TITLE)), h),
-             Paragraph(mixed(f"{f.start} - {f.end} ({f.tz}) | scans {f.scans} | orders {f.orders} | "
+             Paragraph(mixed(f"{local_days(f)} ({f.tz}) | scans {f.scans} | orders {f.orders} | "
                              f"errors {f.errors}"), body), Spacer(1, 8)]
 
     def bars(title: str, labels: list[str], values: list[int]) -> Drawing:
-        d = Drawing(480, 170, initialFontName=latin)
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        # room below the axis for the slanted labels (sin 30° of the longest, and its height)
+        drop = max((sum(stringWidth(run, fnt, 6) for fnt, run in fonts.runs(t)) for t in labels), default=0) / 2 + 12
         c = VerticalBarChart()
-        c.x, c.y, c.width, c.height = 40, 40, 420, 110
+        c.x, c.y, c.width, c.height = 40, max(40, int(drop)), 420, 110
+        d = Drawing(480, c.y + 130, initialFontName=latin)
         c.data = [values or [0]]
         c.categoryAxis.categoryNames = labels or [""]
         c.categoryAxis.labels.fontSize = 6
@@ -107,19 +158,29 @@ def write_pdf(f: Figures, out: Path) -> Path:
         c.valueAxis.labels.fontName = latin
         c.categoryAxis.labels.angle = 30 if len(labels) < 24 else 0
         c.categoryAxis.labels.boxAnchor = "ne" if len(labels) < 24 else "n"
-        c.valueAxis.valueMin = 0
+        mixed_script = any(fonts.cjk in (fnt for fnt, _run in fonts.runs(t)) for t in labels)
+        if mixed_script:  # a chart label takes one font: each is drawn here as its runs, each in its own font
+            c.categoryAxis.visibleLabels = 0
+            for i, text in enumerate(labels):
+                d.add(_slanted(c.x + (i + 0.5) * c.width / len(labels), c.y - 4, text, fonts))
+        top = max(values or [0])  # counts: whole-number ticks, 0-1 when there is nothing to count
+        step = max(1, -(-top // 5))
+        c.valueAxis.valueMin, c.valueAxis.valueStep = 0, step
+        c.valueAxis.valueMax = max(1, step * -(-top // step))
+        c.valueAxis.labelTextFormat = "%d"
         c.bars[0].fillColor = colors.HexColor("#c0392b")
         d.add(c)
         story.append(Paragraph(mixed(title), body))
         return d
 
-    story.append(bars(both(BY_TYPE), list(f.by_type), list(f.by_type.values())))
+    story.append(bars(both(BY_TYPE), [type_name(k) for k in f.by_type], list(f.by_type.values())))
     story.append(bars(both(BY_HOUR), [f"{i:02d}" for i in range(24)], f.by_hour))
     tbl = [["type", "count", "/1000 scans", "/1000 orders"]] + [
-        [k, v, f.per_1000_scans.get(k, ""), f.per_1000_orders.get(k, "")] for k, v in f.by_type.items()]
+        [type_name(k), v, _num(f.per_1000_scans.get(k)), _num(f.per_1000_orders.get(k))] for k, v in f.by_type.items()]
     tbl += [["operator", "errors", "", ""]] + [[k, v, "", ""] for k, v in f.by_operator.items()]
     tbl += [["step", "median s / p90 s", "SLA s", "late share"]] + [
-        [s, f"{sf.median_s} / {sf.p90_s}", sf.sla_s, sf.late_share] for s, sf in f.steps.items()]
+        [s, f"{_num(sf.median_s)} / {_num(sf.p90_s)}", _num(sf.sla_s, "g"), _num(sf.late_share, ".0%")]
+        for s, sf in f.steps.items()]
     t = Table([[Paragraph(mixed(v), cell) for v in row] for row in tbl], repeatRows=1)
     t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), latin), ("FONTSIZE", (0, 0), (-1, -1), 8),
                            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),

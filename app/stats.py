@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from app import schema
 from app.config import SlaSettings
+from app.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,23 @@ ERROR_TYPES: dict[str, tuple[str, str | None]] = {
     "printer_fault": ("printer_fault", None),
 }
 _LOOKUP = {v: k for k, v in ERROR_TYPES.items()}
+# What the screens and the report call each error type, and the verdict kinds an OMS's latest errors may carry
+# (message ids: translated in the catalogs like every other)
+ERROR_NAMES: dict[str, str] = {
+    "wrong_item": N_("Wrong item"), "sibling_variant": N_("Wrong colour/size"),
+    "other_order": N_("Other order's item"), "over_scan": N_("Too many"),
+    "unknown_barcode": N_("Unknown barcode"), "unknown": N_("Unknown barcode"),
+    "unreadable": N_("Unreadable"), "wrong_bin": N_("Wrong bin"),
+    "wrong_lot": N_("Wrong lot"), "expired_lot": N_("Expired lot"),
+    "no_order": N_("No order open"), "lot_required": N_("Lot missing"),
+    "serial_required": N_("Serial missing"), "duplicate_serial": N_("Serial twice"),
+    "intercepted": N_("Stopped order"), "action": N_("Action barcode"),
+    "short_pick_insufficient_stock": N_("Short: no stock"),
+    "short_pick_wrong_item_in_location": N_("Short: wrong item in bin"),
+    "short_pick_damaged": N_("Short: damaged"), "short_pick_not_found": N_("Short: not found"),
+    "weight_mismatch": N_("Weight override"), "intercepted_order": N_("Stopped order"),
+    "reprint": N_("Reprint"), "printer_fault": N_("Printer fault"),
+}
 # What the figures count, as a fingerprint: a station's stored aggregate folded under another definition is folded
 # again from the log, never added to (it would leave out, or keep, a type's past counts).
 DEFINITION = hashlib.sha256(json.dumps(sorted(ERROR_TYPES.items())).encode()).hexdigest()[:16]

@@ -5,8 +5,9 @@ import subprocess
 
 from app.config import SlaSettings
 from app.events import EventLog
+from app.i18n import Msg
 from app.reports import figures_rows, write_csv, write_pdf
-from app.stats import day_bounds_ms, figures_from_store
+from app.stats import Figures, StepFigure, day_bounds_ms, figures_from_store
 from tests.conftest import run_cli
 from tests.test_stats import TZ, utc_ms
 
@@ -40,9 +41,30 @@ def test_pdf_renders_with_the_same_counts(store, tmp_path):
     f = _figs(store)
     out = write_pdf(f, tmp_path / "r.pdf")
     txt = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, timeout=30).stdout
-    assert "wrong_item" in txt and "over_scan" in txt
     assert "errors 3" in txt
     assert "错误模式报告" in txt and "按小时" in txt  # the Chinese runs are real text, not pictures
+    # error types by their names, in both languages, as the screen calls them (it printed "wrong_item")
+    assert "Wrong item" in txt and "Too many" in txt and "wrong_item" not in txt
+    assert Msg("Wrong item").text("zh_CN") in txt
+
+
+def test_pdf_reads_as_a_supervisor_reads_the_screen(store, tmp_path):
+    """The days in the warehouse's zone (it printed "2026-11-15T16:00:00+00:00 - 2026-11-22T16:00:00+00:00
+    (Asia/Shanghai)": a week that seemed to start the day before), seconds to a tenth (it printed
+    "2.9619999999999997"), shares in per cent, counts on whole-number ticks (0.002, 0.004 … with no errors)."""
+    f = _figs(store)
+    f.steps["pick"] = StepFigure(n=2, median_s=2.9619999999999997, p90_s=4.648, sla_s=7200.0, late_share=0.5)
+    out = write_pdf(f, tmp_path / "r.pdf")
+    txt = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, timeout=30).stdout
+    assert "2026-11-16 – 2026-11-22 (Asia/Shanghai)" in txt and "T16:00" not in txt
+    assert "3.0 / 4.6" in txt and "7200" in txt and "7200.0" not in txt and "50%" in txt
+    assert "2.96199" not in txt
+    empty = write_pdf(Figures(start=f.start, end=f.end, tz=f.tz), tmp_path / "e.pdf")
+    txt = subprocess.run(["pdftotext", str(empty), "-"], capture_output=True, text=True, timeout=30).stdout
+    assert "0.002" not in txt and "0.5" not in txt
+    csv_rows = {(r[0], r[1]): r[2] for r in csv.reader(write_csv(f, tmp_path / "r.csv").read_text(
+        encoding="utf-8-sig").splitlines())}
+    assert csv_rows[("step_pick", "median_s")] == "2.962"
 
 
 def test_pdf_embeds_every_font(store, tmp_path):
@@ -76,7 +98,7 @@ def test_pdf_table_text_is_drawn_on_the_rendered_page(store, tmp_path):
     checked = 0
     page1 = Image.open(pngs[0]).convert("L")
     for x0, y0, x1, y1, w in words:
-        if w in ("wrong_item", "over_scan", "operator", "错误模式报告"):
+        if w in ("Wrong", "Too", "operator", "错误模式报告"):
             box = page1.crop((int(float(x0)), int(float(y0)), int(float(x1)) + 1, int(float(y1)) + 1))
             dark = sum(1 for px in box.tobytes() if px < 128)
             assert dark > 5, f"{w!r} is text in the PDF but nothing is drawn there"

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.stats import (
+    ERROR_NAMES,
     STEPS,
     Figures,
     day_bounds_ms,
@@ -342,22 +343,7 @@ class SupervisorScreen(QWidget):
 
     def error_name(self, key: str) -> str:
         """An error type (stats key or verdict kind) in the operator's language."""
-        names = {
-            "wrong_item": _("Wrong item"), "sibling_variant": _("Wrong colour/size"),
-            "other_order": _("Other order's item"), "over_scan": _("Too many"),
-            "unknown_barcode": _("Unknown barcode"), "unknown": _("Unknown barcode"),
-            "unreadable": _("Unreadable"), "wrong_bin": _("Wrong bin"),
-            "wrong_lot": _("Wrong lot"), "expired_lot": _("Expired lot"),
-            "no_order": _("No order open"), "lot_required": _("Lot missing"),
-            "serial_required": _("Serial missing"), "duplicate_serial": _("Serial twice"),
-            "intercepted": _("Stopped order"), "action": _("Action barcode"),
-            "short_pick_insufficient_stock": _("Short: no stock"),
-            "short_pick_wrong_item_in_location": _("Short: wrong item in bin"),
-            "short_pick_damaged": _("Short: damaged"), "short_pick_not_found": _("Short: not found"),
-            "weight_mismatch": _("Weight override"), "intercepted_order": _("Stopped order"),
-            "reprint": _("Reprint"), "printer_fault": _("Printer fault"),
-        }
-        return names.get(key, key)
+        return _(ERROR_NAMES[key]) if key in ERROR_NAMES else key
 
     def step_name(self, step: str) -> str:
         return {"pick": _("Pick"), "verify": _("Verify"), "pack": _("Pack"),
