@@ -179,8 +179,8 @@ def write_pdf(f: Figures, out: Path) -> Path:
         [type_name(k), v, _num(f.per_1000_scans.get(k)), _num(f.per_1000_orders.get(k))] for k, v in f.by_type.items()]
     tbl += [["operator", "errors", "", ""]] + [[k, v, "", ""] for k, v in f.by_operator.items()]
     tbl += [["step", "median s / p90 s", "SLA s", "late share"]] + [
-        [s, f"{_num(sf.median_s)} / {_num(sf.p90_s)}", _num(sf.sla_s, "g"), _num(sf.late_share, ".0%")]
-        for s, sf in f.steps.items()]
+        [s, f"{_num(sf.median_s)} / {_num(sf.p90_s)}" if sf.n else "—", _num(sf.sla_s, "g"),
+         _num(sf.late_share, ".0%")] for s, sf in f.steps.items()]
     t = Table([[Paragraph(mixed(v), cell) for v in row] for row in tbl], repeatRows=1)
     t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), latin), ("FONTSIZE", (0, 0), (-1, -1), 8),
                            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),

@@ -54,11 +54,13 @@ def test_pdf_reads_as_a_supervisor_reads_the_screen(store, tmp_path):
     "2.9619999999999997"), shares in per cent, counts on whole-number ticks (0.002, 0.004 … with no errors)."""
     f = _figs(store)
     f.steps["pick"] = StepFigure(n=2, median_s=2.9619999999999997, p90_s=4.648, sla_s=7200.0, late_share=0.5)
+    f.steps["verify"] = StepFigure(n=0, sla_s=1800.0)
     out = write_pdf(f, tmp_path / "r.pdf")
     txt = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, timeout=30).stdout
     assert "2026-11-16 – 2026-11-22 (Asia/Shanghai)" in txt and "T16:00" not in txt
     assert "3.0 / 4.6" in txt and "7200" in txt and "7200.0" not in txt and "50%" in txt
     assert "2.96199" not in txt
+    assert "verify —" in " ".join(txt.split())  # a step with no time: a dash, not " / "
     empty = write_pdf(Figures(start=f.start, end=f.end, tz=f.tz), tmp_path / "e.pdf")
     txt = subprocess.run(["pdftotext", str(empty), "-"], capture_output=True, text=True, timeout=30).stdout
     assert "0.002" not in txt and "0.5" not in txt
