@@ -95,6 +95,11 @@ def test_offline_and_the_events_waiting_stay_readable_beside_a_long_name_and_a_p
         lab = win.status.labels[key]
         assert lab.shown_text() == lab.text(), (key, lab.shown_text(), lab.width(), lab.sizeHint(), lab.minimumSizeHint(), win.status.width(), {k: (v.width(), v.sizeHint().width()) for k, v in win.status.labels.items()}, win.width(), win.isVisible())
     assert win.status.labels["printer"].shown_text().startswith("PRINTER: label printer")
+    # nothing shown as a bare "…" (the station's name and the last sync read "…" and "last …" at 1024x768): a text
+    # is shown with enough of itself to read, or not at all
+    for key, lab in win.status.labels.items():
+        if lab.isVisible() and lab.text():
+            assert len(lab.shown_text().rstrip("…").strip()) >= 4, (key, lab.shown_text())
 
 
 def test_kiosk_mode_takes_the_whole_screen_without_a_window_manager(qtbot):

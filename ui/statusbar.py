@@ -17,6 +17,7 @@ CLOCK_WARN_MS = 120_000
 # first; a printer fault and quarantined events keep at least FLOOR px (their start says what is wrong).
 PRIORITY = ("online", "queue", "clock", "printer", "quarantine", "operator", "last_sync", "station")
 FLOOR = {"printer": 180, "quarantine": 140}
+USEFUL = 64  # px: a cut text narrower than this shows too little of itself to be read (the whole text is shown)
 
 
 def restyle(widget, css: str) -> None:
@@ -119,6 +120,11 @@ class StatusBar(QFrame):
         caps = {k: self.labels[k].sizeHint().width() for k in shown}
         if sum(caps.values()) > room:  # short of room: the slack goes first, then the texts in PRIORITY order
             caps = self._share(shown, room)
+            # a text left a few px would read "…" alone ("last …" beside OFFLINE at 1024x768): not shown at all,
+            # its room shared again among the others
+            keep = [k for k in shown if caps[k] >= min(self.labels[k].tight_width(), USEFUL)]
+            if len(keep) < len(shown):
+                caps = self._share(keep, room + lay.spacing() * (len(shown) - len(keep)))
         for k, lab in self.labels.items():
             if lab.isHidden() == (k in caps):
                 lab.setVisible(k in caps)
