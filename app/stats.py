@@ -143,11 +143,20 @@ _SQL_LATEST_ERRORS = ("SELECT seq, ts_utc_ms, station_id, operator_id, order_id,
                       "WHERE {term} AND ts_utc_ms >= ? AND ts_utc_ms < ? {where}ORDER BY seq DESC LIMIT ?")
 
 
+def _as_scanned(p: dict) -> str:
+    """A scan's code as the label prints it: the digits scanned where they are the code (an EAN-13 "6900000000083",
+    not its GTIN-14 match key "06900000000083"), else the match key (a GS1 string's GTIN), else the raw text."""
+    code, raw = str(p.get("code") or ""), p.get("raw")
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < len(code) and raw.zfill(len(code)) == code:
+        return raw
+    return code or str(raw or "")
+
+
 def _error_detail(etype: str, p: dict) -> tuple[str, str]:
     """(what happened, what was expected) of one error event, from its payload (the OMS contract's fields)."""
     if etype == "scan":
         v = p.get("verdict") if isinstance(p.get("verdict"), dict) else {}
-        what = (str(p.get("code") or p.get("raw") or ""), str(v.get("scanned_variant") or ""))
+        what = (_as_scanned(p), str(v.get("scanned_variant") or ""))
         return " ".join(x for x in what if x), " ".join(str(v.get(k) or "") for k in ("expected_sku", "wanted_variant")
                                                         if v.get(k))
     if etype == "short_pick":

@@ -159,3 +159,16 @@ def test_a_serial_required_scan_is_in_the_figures_and_the_latest_errors(store):
     assert f.by_type == {"serial_required": 1} and f.errors == 1 and f.scans == 1
     rows = stats.latest_errors(store, TZ, a, b)  # (time, station, operator, order, error, what, expected)
     assert [r[4] for r in rows] == ["serial_required"] and rows[0][6] == "PHONE-1"
+
+
+def test_the_latest_errors_show_a_code_as_its_label_prints_it(store):
+    """An EAN-13 scanned as "6900000000083" was listed as its GTIN-14 match key "06900000000083", which no label
+    prints; a GS1 string is listed by its GTIN, a text by itself."""
+    log = EventLog(store, "ST1", clock_ms=lambda: utc_ms(2026, 11, 16, 2, 0))
+    for raw, code in (("6900000000083", "06900000000083"), ("01069000000003421727123110L02A", "06900000000342"),
+                      ("ZZ-1", "ZZ-1"), ("036000291452", "00036000291452")):
+        log.append("scan", {"raw": raw, "code": code, "verdict": {"kind": "wrong_item"}}, operator_id="op1",
+                   order_id="SO1", kind="wrong_item")
+    a, b = day_bounds_ms("2026-11-16", "2026-11-16", TZ)
+    whats = sorted(r[5] for r in stats.latest_errors(store, TZ, a, b))
+    assert whats == sorted(["6900000000083", "06900000000342", "ZZ-1", "036000291452"])
