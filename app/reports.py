@@ -77,7 +77,7 @@ def _ms(x: float | None) -> float | str:
 
 def _num(x: float | None, fmt: str = ".1f") -> str:
     """A figure as the report prints it: "" for none, else `fmt` (seconds to a tenth, shares in per cent)."""
-    return "" if x is None or x == "" else format(x, fmt)
+    return "" if x is None else format(x, fmt)
 
 
 def local_days(f: Figures) -> str:

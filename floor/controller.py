@@ -698,14 +698,13 @@ class StationController:
 
     def open_prompt(self, kind: str) -> Result:
         if kind == "reprint":
-            oid = self._reprint_order()
-            if oid is None:
+            target = self._reprint_order()
+            if target is None:
                 return self._refuse(Msg("Nothing printed yet for this order."), cls=ReprintResult)
             self.prompt = Prompt("reprint")
             # which order, and what 1–4 mean: on the queue no buttons show them, and the order reprinted is the last
             # one packed, not the row that is chosen there
-            s = self.session
-            order = s.picklist.order_no if s is not None and s.order_id == oid else self.last_order_no or oid
+            order = target[1]
             reasons = Joined([Joined([str(i), Msg(name)], sep=" ")
                               for i, name in enumerate(words.REPRINT_REASON_NAMES.values(), 1)])
             return self._done(Outcome.ASKED, Change.PROMPT,
@@ -738,7 +737,6 @@ class StationController:
         if self.prompt is None:
             return self._refuse(Msg("Nothing to cancel."))
         self.prompt = None
-        self.pending_badge = None
         # said, not an empty panel: Esc also ends a red panel the form had raised (a wrong PIN)
         return self._done(Outcome.DONE, Change.PROMPT, say(Level.INFO, Msg("Cancelled: nothing recorded.")))
 
@@ -895,7 +893,6 @@ class StationController:
             return self._refuse(Msg("Nothing to override at this step."), cls=OverrideResult)  # type: ignore[return-value]
         s.override(sup, what, reason, line_id=line_id)
         self.prompt = None
-        self.pending_badge = None
         return self._done(Outcome.DONE, Change.LINES | Change.WEIGHT | Change.PROMPT,
                           say(Level.OK, Msg("Supervisor {name} accepted it ({reason}).", name=sup.name, reason=reason)),
                           cls=OverrideResult, what=what, supervisor_id=sup.id)  # type: ignore[return-value]
@@ -1024,21 +1021,28 @@ class StationController:
         return PrintResult(outcome=res.outcome, changes=res.changes, feedback=res.feedback, label_job=label,
                            slip_job=slip)
 
-    def _reprint_order(self) -> str | None:
-        oid = self.session.order_id if self.session is not None and self.screen == Screen.WORK else self.last_order_id
+    def _reprint_order(self) -> tuple[str, str] | None:
+        """(id, number) of the order whose label F12 reprints: the one at work, else the last one this station left
+        or packed; None when it has no label yet."""
+        s = self.session
+        if s is not None and self.screen == Screen.WORK:
+            oid, number = s.order_id, s.picklist.order_no
+        else:
+            oid, number = self.last_order_id, self.last_order_no
         if oid is None or self.spool is None:
             return None
         labels = [j for j in self.spool.jobs(order_id=oid) if j.get("kind") == "label"]
-        return oid if labels else None
+        return (oid, number or oid) if labels else None
 
     def reprint(self, reason: str | None) -> ReprintResult:
         """An audited reprint of the order's last label (who, why); a held job answers plainly."""
         if self.operator is None:
             return self._refuse(Msg("Log in first."), cls=ReprintResult)  # type: ignore[return-value]
-        oid = self._reprint_order()
-        if oid is None:
+        target = self._reprint_order()
+        if target is None:
             return self._refuse(Msg("Nothing printed yet for this order."),
                                 cls=ReprintResult)  # type: ignore[return-value]
+        oid = target[0]
         reason = (reason or "").strip()
         if not reason:
             return self._refuse(Msg("A reprint needs a reason (1–4 or a reason barcode)."),

@@ -138,6 +138,10 @@ class PromptPanel(QFrame):
         """The override was refused (a wrong badge or PIN, or nothing to accept yet): the PIN is asked again, never left
         in its field; the badge and the reason stay."""
         self.pin.clear()
+        self._focus_badge_or_pin()
+
+    def _focus_badge_or_pin(self) -> None:
+        """The cursor in the badge field while it is empty, else in the PIN's."""
         (self.pin if self.badge.text() else self.badge).setFocus()
 
     def render(self, prompt, session, badge: str | None = None) -> None:
@@ -167,7 +171,7 @@ class PromptPanel(QFrame):
                 self.badge.setText(badge)
         self.show()
         if kind == "override":  # once shown: a hidden field takes no focus, and the cursor stayed where it was
-            (self.pin if self.badge.text() else self.badge).setFocus()
+            self._focus_badge_or_pin()
 
 
 assert len(SHORT_REASONS) == 4 and len(REPRINT_REASONS) == 4  # keys 1-4
