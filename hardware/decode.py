@@ -113,9 +113,12 @@ def _zxing(gray: np.ndarray, *, fast: bool = False, binarizer=zxingcpp.Binarizer
         fmt = _FORMAT_NAMES.get(b.format, str(b.format).split(".")[-1])
         aim = b.symbology_identifier or None
         gs1 = bool(aim and aim.startswith(GS1_AIM)) or fmt.startswith("DataBar")
+        text = b.text
+        if b.format == _F.UPCE:  # zxing-cpp 3 gives its GTIN-13 expansion; the 8 digits are what the label prints,
+            text = (getattr(b, "extra", None) or {}).get("UPCE", text)  # a wedge types and zbar reads
         p = b.position
         outline = tuple((int(pt.x), int(pt.y)) for pt in (p.top_left, p.top_right, p.bottom_right, p.bottom_left))
-        out.append(Decoded(b.text, fmt, gs1, aim, outline))
+        out.append(Decoded(text, fmt, gs1, aim, outline))
     return out
 
 
