@@ -119,7 +119,9 @@ def test_schemathesis_fuzzing_finds_no_server_errors(tmp_path):
 
 
 def test_schemathesis_stateful_sequences_find_no_server_errors(tmp_path):
-    """Sequences that follow the contract's links (list -> claim -> release / status), bounded."""
+    """Sequences that follow the contract's links (list -> claim -> release / status), bounded. Derandomized: with
+    random sequences a run now and then never reached a claim (12 sequences; seen once in a full suite run), and
+    the check that the links were followed failed on chance, not on the server."""
     import schemathesis
     from hypothesis import HealthCheck, settings
 
@@ -137,8 +139,8 @@ def test_schemathesis_stateful_sequences_find_no_server_errors(tmp_path):
                 seen.append((case.method, case.path, response.status_code))
                 assert response.status_code < 500, (case.method, case.formatted_path, response.status_code)
 
-        Station.run(settings=settings(max_examples=12, stateful_step_count=5, deadline=None, database=None,
-                                      suppress_health_check=list(HealthCheck)))
+        Station.run(settings=settings(max_examples=20, stateful_step_count=5, deadline=None, database=None,
+                                      derandomize=True, suppress_health_check=list(HealthCheck)))
     finally:
         srv.stop()
     assert seen and all(code < 500 for _, _, code in seen)
