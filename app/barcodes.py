@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 GS = "\x1d"
 # FNC1 in first position: GS1-128, DataBar, GS1 DataMatrix (d2, d5 with ECI), GS1 QR (Q3, Q4 with ECI), DotCode
+_URI_RE = re.compile(r"https?://", re.IGNORECASE)
 GS1_SYMBOLOGIES = frozenset({"]C1", "]e0", "]e1", "]e2", "]d2", "]d5", "]Q3", "]Q4", "]J1"})
 EAN_SYMBOLOGIES = frozenset({"]E0", "]E3", "]E4"})
 # Symbologies that can carry a GTIN as plain digits (EAN/UPC, ITF-14, GS1 ones)
@@ -143,6 +144,10 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
     if len(t) > MAX_LEN:
         return NormalisedCode(text=t[:MAX_LEN], code="", symbology=sym, error="too_long",
                               error_detail=f"{len(t)} characters")
+    if _URI_RE.match(t):  # a GS1 Digital Link: the QR on a product, https://<any domain>/01/<GTIN>/10/<lot>?17=…
+        nc = _digital_link(t, sym)
+        if nc is not None:
+            return nc
     if _HRI_RE.match(t):
         return _gs1(t, sym, hri=True)
     if sym in GS1_SYMBOLOGIES or fnc1 or GS in t:
@@ -293,7 +298,24 @@ def _gs1(t: str, sym: str | None, *, hri: bool) -> NormalisedCode:
         msg = GS1Message.parse_hri(t) if hri else GS1Message.parse(t)
     except (ParseError, ValueError) as exc:
         return NormalisedCode(text=t, code=t, symbology=sym, gs1=True, error="gs1", error_detail=str(exc))
-    es = msg.element_strings
+    return _from_elements(t, sym, msg.element_strings)
+
+
+def _digital_link(t: str, sym: str | None) -> NormalisedCode | None:
+    """A GS1 Digital Link URI read as its element strings (GTIN, lot, expiry, serial: the same fields as the GS1-128
+    beside it); None for any other web address, which stays text (still a lookup key)."""
+    from biip import ParseError
+    from biip.gs1_digital_link_uris import GS1DigitalLinkURI
+
+    try:
+        link = GS1DigitalLinkURI.parse(t)
+    except (ParseError, ValueError):
+        return None
+    return _from_elements(t, sym, link.element_strings)
+
+
+def _from_elements(t: str, sym: str | None, es) -> NormalisedCode:
+    """A scan's fields from its GS1 element strings (biip's `GS1ElementStrings`)."""
     gtin_el = es.get(ai="01") or es.get(ai="02")
     gtin = None
     if gtin_el is not None:

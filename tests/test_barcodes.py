@@ -86,6 +86,18 @@ def test_gs1_128_from_a_wedge_without_aim_id_or_leading_fnc1_is_gs1():
         assert c.ok and not c.gs1 and c.code == text and c.lot is None, text
 
 
+def test_gs1_digital_link_uri_is_gs1_and_any_other_address_is_text():
+    c = n("https://id.gs1.org/01/09506000134352/10/ABC/21/S9?17=271231", "]Q1")
+    assert c.ok and c.gs1 and c.code == c.gtin == "09506000134352" and (c.lot, c.serial) == ("ABC", "S9")
+    assert c.expiry == dt.date(2027, 12, 31) and c.keys() == ("09506000134352", c.text)
+    assert n("https://example.com/01/9506000134352").code == "09506000134352"  # any domain; a GTIN-13 too
+    bad = n("https://id.gs1.org/01/09506000134353")
+    assert bad.error == "check_digit" and "check digit" in bad.error_detail
+    for text in ("https://example.com/orders/50002", "http://", "https://id.gs1.org/01/09506000134352/10/" + "L" * 21):
+        c = n(text)
+        assert c.ok and not c.gs1 and c.code == text, text
+
+
 def test_human_readable_gs1():
     c = n("(01)09506000134352(10)D9T(17)270101")
     assert c.code == "09506000134352" and c.lot == "D9T" and c.expiry == dt.date(2027, 1, 1)

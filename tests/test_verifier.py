@@ -115,6 +115,23 @@ def test_lot_rules_required_wrong_and_short_dated(core):
     assert o.progress["L2"].scanned == 0
 
 
+def test_a_gs1_digital_link_qr_is_read_as_its_gtin_lot_and_expiry(core):
+    """The QR on a product's pack is more and more a GS1 Digital Link (https://<brand or id.gs1.org>/01/<GTIN>/10/<lot>
+    ?17=<expiry>): it read "Unknown barcode https://…", and a lot-required line could not be scanned from it. Its
+    element strings are the same fields as the GS1-128 beside it; any other web address stays an unknown text."""
+    s = station(core)
+    o = s.open_order(order())
+    v = scan(s, "https://brand.example.com/01/" + SERUM + "/10/X1?17=271231", "]Q1")
+    assert v.kind == VerdictKind.WRONG_LOT and v.lot == "X1"  # read as the serum, its lot checked
+    v = scan(s, "HTTPS://ID.GS1.ORG/01/" + SERUM + "/10/D9T?17=271231", "]Q1")
+    assert v.kind == VerdictKind.ACCEPTED and v.lot == "D9T" and v.expiry == "2027-12-31"
+    assert o.progress["L2"].scanned == 1
+    ev = core.events.last("scan")
+    assert ev.payload["code"] == SERUM and ev.payload["raw"].startswith("HTTPS://ID.GS1.ORG/")
+    v = scan(s, "https://shop.example.com/orders/50002")
+    assert v.kind == VerdictKind.UNKNOWN and "https://shop.example.com/orders/50002" in v.message("en")
+
+
 def test_unknown_barcode_is_never_silent(core):
     s = station(core)
     s.open_order(order())
