@@ -247,6 +247,7 @@ def _bad_check(t: str, sym: str | None) -> NormalisedCode:
 def load_parsers() -> None:
     """Import biip now (any thread): 80 ms that the station's start-up leaves to a worker once the login screen
     shows, rather than to the first scan (its functions import it on first use)."""
+    import biip.gs1_digital_link_uris  # noqa: F401
     import biip.gs1_messages  # noqa: F401
     import biip.gtin  # noqa: F401
     import biip.upc  # noqa: F401
