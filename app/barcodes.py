@@ -46,9 +46,9 @@ log = logging.getLogger(__name__)
 
 GS = "\x1d"
 # FNC1 in first position: GS1-128, DataBar, GS1 DataMatrix (d2, d5 with ECI), GS1 QR (Q3, Q4 with ECI), DotCode
-_URI_RE = re.compile(r"https?://", re.IGNORECASE)
 GS1_SYMBOLOGIES = frozenset({"]C1", "]e0", "]e1", "]e2", "]d2", "]d5", "]Q3", "]Q4", "]J1"})
 EAN_SYMBOLOGIES = frozenset({"]E0", "]E3", "]E4"})
+_URI_RE = re.compile(r"https?://", re.IGNORECASE)  # a web address: maybe a GS1 Digital Link
 # Symbologies that can carry a GTIN as plain digits (EAN/UPC, ITF-14, GS1 ones)
 GTIN_SYMBOLOGIES = EAN_SYMBOLOGIES | {"]I1"} | GS1_SYMBOLOGIES
 _AIM_RE = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
