@@ -28,6 +28,10 @@ MESSAGES: dict[str, str] = {
     "unreadable_gs1": N_("GS1 barcode could not be read: {detail}"),
     "unreadable_long": N_("Scan too long to be a barcode — scan again"),
     "unreadable_internal": N_("This scan could not be checked — scan again or call a supervisor"),
+    "not_recorded": N_("NOT recorded: the station could not save this scan — scan again; if it happens again, call a "
+                       "supervisor"),
+    "not_recorded_disk_full": N_("NOT recorded: the station's disk is full — call a supervisor (nothing counts until "
+                                 "space is freed)"),
     "lot_required": N_("{name} needs its lot: scan the GS1 barcode with the lot number"),
     "wrong_lot": N_("Wrong lot {lot} for {name} (allowed: {allowed})"),
     "expired_lot": N_("Lot {lot} of {name} expires {expiry}: too short-dated, take another"),

@@ -15,8 +15,10 @@ the file exactly as it was before, and the next start simply runs the upgrade ag
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import shutil
 import sqlite3
 import threading
 import time
@@ -34,6 +36,36 @@ from app import schema
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+# The station's disk: below this much free space the station check and the status bar say so, before a full disk
+# stops every scan from being recorded (a million events take about 600 MB with their indexes).
+LOW_DISK_MB = 500
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Did this write fail because the disk is full (SQLite's SQLITE_FULL, or ENOSPC from the OS)? Looks through
+    SQLAlchemy's wrapper (`orig`) and the exception's causes."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return True
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
+
+
+def free_disk_mb(path: str | Path) -> float | None:
+    """Free space (MB) on the filesystem holding `path` (its nearest existing parent); None when it cannot be read."""
+    p = Path(path)
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    try:
+        return shutil.disk_usage(p).free / 2**20
+    except OSError:
+        return None
 
 
 def now_ms() -> int:

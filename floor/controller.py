@@ -17,6 +17,7 @@ A finished order leaves the queue at once (it is marked done in the cache and re
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
@@ -32,6 +33,7 @@ from app.i18n import Joined, Msg
 from app.operators import Operator
 from app.picklist import SHORT_REASONS, PickList
 from app.scans import RawScan, ScanSource
+from app.store import disk_full
 from app.verdicts import ScanVerdict, VerdictKind
 from app.workflow import OrderSession, Station, Step, StepBlocked
 from floor import words
@@ -91,6 +93,28 @@ class WeightView:
     recorded_g: float | None
 
 
+def _answers(cls: type[Result] = Result) -> Callable:
+    """A use case the screens call. Whatever fails inside it (a full disk, a database that cannot be written, a bug)
+    is logged and said on screen, never raised into the Qt event loop (where it was a traceback on stderr and a key
+    that did nothing: Ctrl+L on a full disk). Only the outermost use case answers: one that another calls (login's
+    logout) still fails the caller, so nothing goes on after a step that did not happen."""
+    def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def run(self: StationController, *a: Any, **kw: Any) -> Any:
+            if self._answering:
+                return method(self, *a, **kw)
+            self._answering = True
+            try:
+                return method(self, *a, **kw)
+            except Exception as exc:
+                log.exception("%s failed", method.__name__)
+                return self._failed(exc, cls)
+            finally:
+                self._answering = False
+        return run
+    return wrap
+
+
 class StationController:
     def __init__(self, station: Station, *, cache=None, sync=None, spool=None,
                  run_io: Callable[[Callable[[], Any], Callable[[Any], None]], None] | None = None,
@@ -114,6 +138,7 @@ class StationController:
         self.last_order_id: str | None = None  # for a reprint after the order left the screen
         self.last_order_no: str | None = None  # its number, as the packer reads it on the label
         self._listeners: list[Callable[[Change], None]] = []
+        self._answering = False  # inside a use case the screens called (see _answers)
         # completed orders (never back in the queue): read on first use, or by warm_up() on a worker thread once
         # the login screen shows -- 100,000 of them in a warehouse log took 0.3 s of every start-up
         self._finished_ids: set[str] | None = None
@@ -237,6 +262,17 @@ class StationController:
             except Exception:
                 log.exception("controller listener failed")
 
+    def _failed(self, exc: Exception, cls: type[Result]) -> Result:
+        """What a use case that failed says: a full disk by name (nothing can be recorded until someone frees
+        space), anything else by its first line, with what to do."""
+        if disk_full(exc):
+            msg = Msg("Not done: the station's disk is full, so nothing can be recorded. Call a supervisor.")
+        else:
+            first = (str(exc).strip().splitlines() or [""])[0][:160]
+            msg = Msg("Not done: {error}. Try again; if it happens again, call a supervisor.",
+                      error=f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
+        return self._done(Outcome.REFUSED, Change.ALL, say(Level.ERROR, msg), cls=cls)
+
     def _refuse(self, message: Msg | Joined, level: Level = Level.HINT, changes: Change = Change.NONE,
                 cls: type[Result] = Result, **kw: Any) -> Result:
         return self._done(Outcome.REFUSED, changes, say(level, message), cls=cls, **kw)
@@ -264,6 +300,7 @@ class StationController:
         self.pending_badge = code.strip()
         return self._done(Outcome.ASKED, Change.SESSION, None)
 
+    @_answers()
     def login(self, badge: str, pin: str) -> Result:
         badge = (badge or "").strip()
         if self.operator is not None:
@@ -297,6 +334,7 @@ class StationController:
         """Orders this operator left open: interrupted by a restart, or suspended by their own logout."""
         return self.station.resume_open_orders(op.id, self._picklist)  # a finished order's last event ends it
 
+    @_answers()
     def logout(self) -> Result:
         if self.operator is None and self.screen == Screen.LOGIN:
             return self._done(Outcome.REFUSED, Change.NONE, None)
@@ -316,6 +354,7 @@ class StationController:
             return self._refuse(Msg("Log in first: scan your badge, then type your PIN."))
         return self.show_queue()
 
+    @_answers()
     def show_queue(self) -> Result:
         if self.operator is None:
             return self._refuse(Msg("Log in first: scan your badge, then type your PIN."))
@@ -324,6 +363,7 @@ class StationController:
         self.refresh_queue()
         return self._done(Outcome.DONE, Change.SCREEN | Change.PROMPT | Change.QUEUE, False)
 
+    @_answers()
     def show_supervisor(self) -> Result:
         op = self.operator
         if op is None or not op.is_supervisor:
@@ -373,6 +413,7 @@ class StationController:
                 return pl
         return self.station.cached_picklist(code)
 
+    @_answers()
     def open_order(self, code: str) -> Result:
         """Open the order with this id / order number (queue Enter, an order barcode): claim, then work."""
         if self.operator is None:
@@ -495,6 +536,7 @@ class StationController:
         return Change.SCREEN | Change.ORDER | Change.STEP | Change.QUEUE | Change.FEEDBACK | Change.PROMPT
 
     # == scans ===========================================================================================
+    @_answers()
     def scan(self, raw: RawScan | str) -> Result:
         """Every scan is evaluated, also while an error is shown (the scan acknowledges it)."""
         if not isinstance(raw, RawScan):
@@ -621,6 +663,7 @@ class StationController:
                                                               next=words.step_name(s.step))), verdict=v)
 
     # == keys ============================================================================================
+    @_answers()
     def key(self, name: str) -> Result:
         """A key press on the station (F2…F12, Enter, Escape, 1…5, Up, Down)."""
         if name == "Logout":
@@ -733,6 +776,7 @@ class StationController:
                               cls=OverrideResult)
         return self._refuse(Msg("Nothing to ask here."))
 
+    @_answers()
     def cancel_prompt(self) -> Result:
         if self.prompt is None:
             return self._refuse(Msg("Nothing to cancel."))
@@ -740,6 +784,7 @@ class StationController:
         # said, not an empty panel: Esc also ends a red panel the form had raised (a wrong PIN)
         return self._done(Outcome.DONE, Change.PROMPT, say(Level.INFO, Msg("Cancelled: nothing recorded.")))
 
+    @_answers()
     def adjust_found(self, delta: int) -> Result:
         p = self.prompt
         if p is None or p.kind != "short_pick":
@@ -753,6 +798,7 @@ class StationController:
                                 cls=ShortPickResult)
         return self.short_pick(reason or "")
 
+    @_answers(ShortPickResult)
     def short_pick(self, reason: str, qty_found: int | None = None) -> ShortPickResult:
         if (r := self._need_work()) is not None:
             return r  # type: ignore[return-value]
@@ -797,6 +843,7 @@ class StationController:
                           say(Level.OK, Msg("Gift/insert confirmed: {name}", name=ln.name or ln.sku)),
                           cls=GiftResult, line_id=ln.id)  # type: ignore[return-value]
 
+    @_answers()
     def choose_carton(self, code: str) -> Result:
         if (r := self._need_work()) is not None:
             return r
@@ -818,6 +865,7 @@ class StationController:
         self._epoch = self.mono_ns()
         self._placed_at = None
 
+    @_answers()
     def on_weight(self, grams: float, stable: bool) -> Result:
         try:
             grams = float(grams)
@@ -872,6 +920,7 @@ class StationController:
                              "accepts it (F11).", grams=round(g), expected=round(chk.expected_g or 0),
                              tolerance=round(chk.tolerance_g or 0))))
 
+    @_answers(OverrideResult)
     def override(self, badge: str, pin: str, reason: str) -> OverrideResult:
         if (r := self._need_work()) is not None:
             return r  # type: ignore[return-value]
@@ -978,6 +1027,7 @@ class StationController:
         return self.on_print_update(job) if job else self._done(Outcome.PENDING, Change.PRINTING, False,
                                                                 cls=PrintResult)
 
+    @_answers()
     def on_print_update(self, job: dict | None) -> Result:
         """A print job changed state (spool callback, delivered on this thread)."""
         self.pump()
@@ -1034,6 +1084,7 @@ class StationController:
         labels = [j for j in self.spool.jobs(order_id=oid) if j.get("kind") == "label"]
         return (oid, number or oid) if labels else None
 
+    @_answers(ReprintResult)
     def reprint(self, reason: str | None) -> ReprintResult:
         """An audited reprint of the order's last label (who, why); a held job answers plainly."""
         if self.operator is None:
@@ -1096,6 +1147,7 @@ class StationController:
                           cls=InterceptResult, order_id=order_id, status=s.intercepted[0] if s.intercepted else status,
                           put_back=words.put_back_list(s))  # type: ignore[return-value]
 
+    @_answers()
     def on_sync(self, kind: str, data: dict | None) -> Result:
         data = data or {}
         if kind == "picklists_changed":
@@ -1132,6 +1184,7 @@ class StationController:
             return
         self.station.use_catalog(cat)
 
+    @_answers()
     def acknowledge(self) -> Result:
         fb = self.feedback
         if fb is None or not fb.locked:

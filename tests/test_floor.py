@@ -679,3 +679,62 @@ def test_a_supervisor_badge_locked_at_the_override_prompt_is_told_so(floor):
     r = floor.ctl.override("S-001", "000000", "checked")
     assert r.feedback.en == "Too many wrong PINs: this badge is locked. Try again in 5 min."
     assert floor.ctl.override("S-001", "999999", "checked").outcome == Outcome.REFUSED
+
+
+def _fill_the_store(floor) -> None:
+    """The store's file may not grow any more and the event log's pages are full: every event gets SQLITE_FULL
+    ("database or disk is full"), as on a full disk (PRAGMA max_page_count on the writer's connection, then the
+    smallest events until one does not fit: the real error from the real database)."""
+    import sqlite3
+
+    with floor.core.store.write_dbapi(counted=False) as con:
+        con.execute(f"PRAGMA max_page_count = {con.execute('PRAGMA page_count').fetchone()[0]}")
+    for _ in range(100_000):
+        try:
+            floor.core.events.append("x")
+        except Exception as exc:
+            assert isinstance(exc.orig, sqlite3.OperationalError) and exc.orig.sqlite_errorcode == sqlite3.SQLITE_FULL
+            return
+    raise AssertionError("the store never filled")
+
+
+def test_a_full_disk_is_said_at_every_scan_and_key_and_nothing_half_happens(floor):
+    """On a full disk a scan read "This scan could not be checked" (the cause only in the log), and Ctrl+L raised
+    SQLite's error out of the controller into the Qt event loop: a traceback on stderr, the key did nothing, the
+    screen said nothing. Now each says that nothing was recorded and why; the state stays as it was, and once
+    there is room again the same keys work."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    _fill_the_store(floor)
+    n = floor.core.events.count()
+    r = floor.ctl.scan("ITEM-001")
+    assert r.verdict.details["error"] == "not_recorded" and r.verdict.message("en") == (
+        "NOT recorded: the station's disk is full — call a supervisor (nothing counts until space is freed)")
+    assert "磁盘已满" in r.verdict.message("zh_CN")
+    assert floor.core.events.count() == n and floor.ctl.session.progress["L1"].scanned == 0
+    r = floor.ctl.key("Logout")
+    assert r.outcome == Outcome.REFUSED and r.feedback.level == Level.ERROR
+    assert r.feedback.en == "Not done: the station's disk is full, so nothing can be recorded. Call a supervisor."
+    assert floor.ctl.operator is not None and floor.ctl.session is not None and floor.ctl.screen == Screen.WORK
+    assert floor.core.events.count() == n and floor.ctl.session.progress["L1"].scanned == 0
+    with floor.core.store.write_dbapi(counted=False) as con:  # room again
+        con.execute("PRAGMA max_page_count = 1073741823")
+    assert floor.ctl.scan("ITEM-001").verdict.kind.value == "accepted"
+    assert floor.ctl.key("Logout").outcome == Outcome.DONE and floor.ctl.screen == Screen.LOGIN
+
+
+def test_any_other_failure_of_a_use_case_is_said_not_raised(floor, monkeypatch):
+    """Not only a full disk: whatever a use case meets (a bug, a database error) is answered on screen with its first
+    line and what to do; the screens never receive an exception."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+
+    def broken(*_a, **_k):
+        raise RuntimeError("database is locked\n[SQL: COMMIT]")
+
+    monkeypatch.setattr(floor.station, "close_order", broken)
+    r = floor.ctl.key("Escape")
+    assert r.outcome == Outcome.REFUSED and r.feedback.level == Level.ERROR
+    assert r.feedback.en == ("Not done: RuntimeError: database is locked. Try again; if it happens again, "
+                             "call a supervisor.")
+    assert "请重试" in r.feedback.text("zh_CN")

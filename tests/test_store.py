@@ -165,3 +165,30 @@ def test_a_long_log_is_started_over_unless_another_write_is_in_progress(store, m
     assert _wal_salt(store.path) != salt  # the next write started the log from its beginning
     con.close()
     other.close()
+
+
+def test_a_full_disk_is_known_by_its_error_however_it_is_wrapped(tmp_path):
+    import errno
+    import sqlite3
+
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
+    from app.store import disk_full, free_disk_mb
+
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorcode = sqlite3.SQLITE_FULL
+    wrapped = DBAPIError.instance("COMMIT", (), full, sqlite3.Error)
+    assert disk_full(full) and disk_full(wrapped)
+    try:
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError as exc:
+            raise RuntimeError("the print file could not be written") from exc
+    except RuntimeError as exc:
+        assert disk_full(exc)
+    locked = sqlite3.OperationalError("database is locked")
+    locked.sqlite_errorcode = sqlite3.SQLITE_BUSY
+    assert not disk_full(locked) and not disk_full(ValueError("x")) and not disk_full(None)
+    # the free space of a data folder not made yet is its nearest existing parent's
+    assert free_disk_mb(tmp_path / "not" / "yet") == pytest.approx(free_disk_mb(tmp_path), rel=0.01)

@@ -102,6 +102,35 @@ def test_offline_and_the_events_waiting_stay_readable_beside_a_long_name_and_a_p
             assert len(lab.shown_text().rstrip("…").strip()) >= 4, (key, lab.shown_text())
 
 
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_a_disk_running_low_is_said_in_red_in_the_status_bar_and_the_station_check(qtbot, station, size,  # noqa: F811
+                                                                                 monkeypatch):
+    """A full disk stops every scan from being recorded, and nothing said so until it happened. The station reads
+    its disk's real free space; here the warning threshold is set above it, so the disk counts as running low."""
+    import ui.screens.check as check
+    import ui.statusbar as statusbar
+    from app.store import free_disk_mb
+
+    win, svc = station()
+    set_display(win, size)
+    win._poll_disk()
+    qtbot.wait(200)
+    assert win.status.labels["disk"].text() == ""  # a normal day: nothing said
+    ok, said = check.disk_state(svc.settings.data_dir)
+    assert ok and said.endswith(" GB free")
+    free = free_disk_mb(svc.settings.data_dir)
+    monkeypatch.setattr(statusbar, "LOW_DISK_MB", free + 1_000)
+    monkeypatch.setattr(check, "LOW_DISK_MB", free + 1_000)
+    win._poll_disk()
+    lab = win.status.labels["disk"]
+    qtbot.waitUntil(lambda: lab.text().startswith("DISK ALMOST FULL: "), timeout=5000)
+    qtbot.wait(20)
+    assert lab.isVisible() and lab.shown_text() == lab.text() and "#c62828" in lab.styleSheet()
+    assert_fits(win, size)
+    ok, said = check.disk_state(svc.settings.data_dir)
+    assert not ok and said.startswith("only ") and "call a supervisor" in said
+
+
 def test_kiosk_mode_takes_the_whole_screen_without_a_window_manager(qtbot):
     from PySide6.QtWidgets import QApplication, QWidget
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-KEPT = {"OMS", "SLA", "P90", "PIN", "PDF", "CSV", "SKU",
+KEPT = {"OMS", "SLA", "P90", "PIN", "PDF", "CSV", "SKU", "GB", "MB",  # units Chinese software writes as they are
         "Esc", "Ctrl", "Enter", "Tab", "Space"}  # key caps: what is printed on the keyboard
 WORD = re.compile(r"[A-Za-z]{2,}")
 PATHS_URLS = re.compile(r"\S*(?:/|\\|://)\S*")

@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
+from app.store import free_disk_mb
 from floor import Change, Level, Screen, StationController
 from ui.bridge import DeviceBridge
 from ui.dialogs import authorise_supervisor
@@ -77,6 +78,11 @@ class MainWindow(QMainWindow):
         self._health.setInterval(1000)
         self._health.timeout.connect(self._poll_health)
         self._health.start()
+        self._disk = QTimer(self)  # the station disk's free space: a full disk stops every scan from being recorded
+        self._disk.setInterval(30_000)
+        self._disk.timeout.connect(self._poll_disk)
+        self._disk.start()
+        self._poll_disk()
         from ui.camera_view import attach_camera_view  # kiosk hook: live camera preview on the work screen
 
         self.camera_view = attach_camera_view(self)
@@ -201,6 +207,10 @@ class MainWindow(QMainWindow):
         if self.demo_panel is not None:
             self.demo_panel.show_printed(job)
         self.controller.on_print_update(job)
+
+    def _poll_disk(self) -> None:
+        data_dir = self.services.settings.data_dir
+        self.tasks.run(lambda: free_disk_mb(data_dir), self.status.set_disk)
 
     def _poll_health(self) -> None:
         if self.services.sync is not None:

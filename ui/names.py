@@ -32,6 +32,7 @@ DEVICE = {  # the station's devices (ui.services names them so)
     "camera": N_("Camera"),
     "scale": N_("Scale"),
     "oms": N_("OMS connection"),
+    "disk": N_("Station disk"),
     "speaker": N_("Speaker"),
 }
 CARTON = {  # S/M/L/XL are sizes printed on the cartons; the bag is named

@@ -8,6 +8,7 @@ import time
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy
 
+from app.store import LOW_DISK_MB
 from ui import names
 from ui.translations import _
 
@@ -15,8 +16,8 @@ CLOCK_WARN_MS = 120_000
 # Who gets the status bar's width first when it is short of room (1024x768, a long operator name, a printer
 # fault): what a packer must read at a glance keeps its whole text, the operator's name and the station are cut
 # first; a printer fault and quarantined events keep at least FLOOR px (their start says what is wrong).
-PRIORITY = ("online", "queue", "clock", "printer", "quarantine", "operator", "last_sync", "station")
-FLOOR = {"printer": 180, "quarantine": 140}
+PRIORITY = ("online", "queue", "clock", "disk", "printer", "quarantine", "operator", "last_sync", "station")
+FLOOR = {"printer": 180, "quarantine": 140, "disk": 140}
 USEFUL = 64  # px: a cut text narrower than this shows too little of itself to be read (the whole text is shown)
 
 
@@ -96,7 +97,7 @@ class StatusBar(QFrame):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         self.labels = {k: ElidedLabel("") for k in ("operator", "station", "online", "queue", "quarantine",
-                                                    "last_sync", "printer", "clock")}
+                                                    "last_sync", "printer", "clock", "disk")}
         for lab in self.labels.values():
             lay.addWidget(lab)
         lay.addStretch(1)
@@ -190,6 +191,14 @@ class StatusBar(QFrame):
         else:
             clock.setText("")
             restyle(clock, "")
+        self._allot()
+
+    def set_disk(self, free_mb) -> None:
+        """free_mb: the station disk's free space (read off the GUI thread); said in red only when it runs low."""
+        lab = self.labels["disk"]
+        low = isinstance(free_mb, int | float) and free_mb < LOW_DISK_MB
+        lab.setText(_("DISK ALMOST FULL: {mb} MB left", mb=int(free_mb)) if low else "")
+        restyle(lab, "background: #c62828; font-weight: bold;" if low else "")
         self._allot()
 
     def _show_quarantine(self, h) -> None:

@@ -11,10 +11,23 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from app.store import LOW_DISK_MB, free_disk_mb
 from floor.controller import WORK_KEYS
 from ui import names
 from ui.sounds import audio_outputs
 from ui.translations import _
+
+
+def disk_state(path) -> tuple[bool, str]:
+    """The station disk's free space (worker thread: a statvfs): red below LOW_DISK_MB, before a full disk stops every
+    scan from being recorded."""
+    free = free_disk_mb(path)
+    if free is None:
+        return False, _("the free space of {path} cannot be read", path=str(path))
+    if free < LOW_DISK_MB:
+        return False, _("only {mb} MB free: call a supervisor before the disk is full (then no scan can be recorded)",
+                        mb=int(free))
+    return True, _("{gb} GB free", gb=f"{free / 1024:.1f}")
 
 
 class CheckScreen(QWidget):
@@ -97,6 +110,7 @@ class CheckScreen(QWidget):
             st = dev.status()
             out[name] = (st.ok, _(st))
         out["camera"] = self._probe_camera()
+        out["disk"] = disk_state(s.settings.data_dir)
         if s.sync is None:
             out["oms"] = (False, _("sync not configured"))
         else:
