@@ -117,7 +117,7 @@ def test_a_disk_running_low_is_said_in_red_in_the_status_bar_and_the_station_che
     qtbot.wait(200)
     assert win.status.labels["disk"].text() == ""  # a normal day: nothing said
     ok, said = check.disk_state(svc.settings.data_dir)
-    assert ok and said.endswith(" GB free")
+    assert ok and said.startswith("free space: ") and said.endswith(" GB")
     free = free_disk_mb(svc.settings.data_dir)
     monkeypatch.setattr(statusbar, "LOW_DISK_MB", free + 1_000)
     monkeypatch.setattr(check, "LOW_DISK_MB", free + 1_000)

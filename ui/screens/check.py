@@ -27,7 +27,7 @@ def disk_state(path) -> tuple[bool, str]:
     if free < LOW_DISK_MB:
         return False, _("only {mb} MB free: call a supervisor before the disk is full (then no scan can be recorded)",
                         mb=int(free))
-    return True, _("{gb} GB free", gb=f"{free / 1024:.1f}")
+    return True, _("free space: {gb} GB", gb=f"{free / 1024:.1f}")
 
 
 class CheckScreen(QWidget):
