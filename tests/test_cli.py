@@ -62,3 +62,29 @@ def test_figures_measured_by_one_function_come_from_one_run_of_it(monkeypatch):
     monkeypatch.setattr(bench, "all_figures", lambda: {"a_per_s": side_by_side, "b_per_s": side_by_side})
     assert bench.run(["a_per_s", "b_per_s"], in_process=True) == {"a_per_s": 1.0, "b_per_s": 2.0}
     assert calls == [1]
+
+
+def test_a_station_that_cannot_start_says_why_on_its_screen(tmp_path):
+    """A database that is not one (a disk fault, a file copied over it): the kiosk stayed blank while its service
+    restarted the station every 3 s, the reason only on stderr. Now a full-screen window says why and what to do."""
+    from app.config import Settings
+    from ui.shell import cannot_start_text
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "station.sqlite3").write_bytes(b"not a database " * 1000)
+    cfg = tmp_path / "st.toml"
+    cfg.write_text(f'[station]\ndata_dir = "{data}"\n', encoding="utf-8")
+    r = run_cli("--config", str(cfg), "run", "--exit-when-shown", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 1 and "cannot start" in r.stdout and "Traceback" not in r.stderr, (r.stdout, r.stderr)
+    assert (data / "station.sqlite3").read_bytes().startswith(b"not a database")  # left as it was, for a technician
+    import sqlite3
+
+    s = Settings()
+    s.station.data_dir = str(data)
+    said = cannot_start_text(s, sqlite3.DatabaseError("file is not a database"))
+    assert said.startswith("The station cannot start.") and str(data / "station.sqlite3") in said
+    assert "Do not delete it" in said and said.endswith("F5: try again.")
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorcode = sqlite3.SQLITE_FULL
+    assert "The station's disk is full." in cannot_start_text(s, full)

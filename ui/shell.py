@@ -99,10 +99,68 @@ def place_window(win, *, kiosk: bool, screen=None) -> None:
     win.activateWindow()
 
 
+CANNOT_START_RC = 75  # F5 on the "cannot start" screen: the station tries to start again
+
+
+def cannot_start_text(settings: Settings, exc: BaseException) -> str:
+    """What the kiosk says when the station cannot start: the cause in the floor's words, and what to do."""
+    import sqlite3
+
+    from app.store import disk_full
+
+    if disk_full(exc):
+        cause = _("The station's disk is full.")
+    elif isinstance(exc, sqlite3.DatabaseError) or isinstance(getattr(exc, "orig", None), sqlite3.DatabaseError):
+        cause = _("The station's database {path} cannot be read ({error}). Do not delete it: it may hold events the "
+                  "OMS has not received yet.", path=str(settings.db_path), error=str(getattr(exc, "orig", exc)))
+    else:
+        cause = f"{type(exc).__name__}: {exc}"
+    return "\n\n".join([_("The station cannot start."), cause,
+                         _("Call a technician (the details are in the station's log: {log}).",
+                           log=str(settings.data_dir / "logs")),
+                         _("F5: try again.")])
+
+
+def show_cannot_start(settings: Settings, exc: BaseException, *, exit_when_shown: bool = False) -> int:
+    """A window that says why the station cannot start, instead of a kiosk left blank while its service restarts it
+    every few seconds (the reason was only on stderr). F5 closes it with CANNOT_START_RC: start again."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtGui import QKeySequence, QShortcut
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    app = make_app(settings.station.language)
+    win = QLabel(cannot_start_text(settings, exc))
+    win.setObjectName("cannot_start")
+    win.setWordWrap(True)
+    win.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    win.setMargin(48)
+    win.setStyleSheet("background: #c62828; color: white; font-size: 28px; font-weight: bold;")
+    QShortcut(QKeySequence("F5"), win, activated=lambda: QApplication.exit(CANNOT_START_RC))
+    place_window(win, kiosk=settings.station.kiosk)
+    if exit_when_shown:
+        print("cannot start", flush=True)
+        QTimer.singleShot(0, lambda: QApplication.exit(1))
+    rc = app.exec()
+    win.close()
+    return rc or 1
+
+
 def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: bool = False,
                 demo: bool = False) -> int:
     setup_logging(settings.data_dir / "logs", verbose)
-    app, win, services = build_window(settings, demo=demo, start=False)
+    while True:
+        try:
+            app, win, services = build_window(settings, demo=demo, start=False)
+            break
+        except Exception as exc:  # the kiosk says why, on screen (a display and a binding are there: make_app passed)
+            from PySide6.QtWidgets import QApplication
+
+            if QApplication.instance() is None:
+                raise
+            log.critical("the station cannot start", exc_info=True)
+            rc = show_cannot_start(settings, exc, exit_when_shown=exit_when_shown)
+            if rc != CANNOT_START_RC:
+                return rc
     place_window(win, kiosk=settings.station.kiosk)
     app.processEvents()  # the login screen painted first; then the workers start and the rest warms up
     if exit_when_shown:
