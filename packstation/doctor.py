@@ -30,7 +30,7 @@ UDEV_FIX = Msg("install the udev rules: sudo cp deploy/udev/70-packstation.rules
 
 @dataclass
 class Finding:
-    check: str  # config, data_dir, log_dir, scanner, scale, camera, label_printer, slip_printer, oms, credentials, clock
+    check: str  # config, data_dir, disk, database, log_dir, scanner, scale, camera, label_printer, slip_printer, oms, credentials, clock
     level: str  # ok | warn | fail
     message: Msg | str  # what was seen (a plain str: an error text as the system gave it, a command)
     fix_message: Msg | str = ""
@@ -110,6 +110,8 @@ def run_checks(config_path: str | None, *, timeout_s: float = 3.0) -> list[Findi
         out.append(Finding("config", "ok", Msg("{source} (station {station})", source=str(settings.source),
                                                station=settings.station.id)))
     out.append(_writable("data_dir", settings.data_dir, Msg("station database, print spool and caches")))
+    out.append(_disk(settings.data_dir))
+    out.append(_database(settings.db_path))
     from app.logsetup import default_log_dir
 
     out.append(_writable("log_dir", default_log_dir(), "packstation.log"))
@@ -130,6 +132,39 @@ def _writable(check: str, d: Path, what: Msg | str) -> Finding:
                                           error=exc.strerror or str(exc)),
                        Msg("give the station user write access: sudo chown -R $(id -un) {path}", path=str(d)))
     return Finding(check, "ok", Msg("{path} is writable ({what})", path=str(d), what=what))
+
+
+def _disk(d: Path) -> Finding:
+    from app.store import LOW_DISK_MB, free_disk_mb
+
+    free = free_disk_mb(d)
+    if free is None:
+        return Finding("disk", "warn", Msg("the free space of {path} cannot be read", path=str(d)))
+    if free < LOW_DISK_MB:
+        return Finding("disk", "warn", Msg("only {mb} MB free on the disk of {path}: a full disk stops every scan "
+                                           "from being recorded", mb=int(free), path=str(d)),
+                       Msg("free space on that disk (old files, other programs' logs); never delete the station's "
+                           "database"))
+    return Finding("disk", "ok", Msg("{gb} GB free on the disk of {path}", gb=f"{free / 1024:.1f}", path=str(d)))
+
+
+def _database(db: Path) -> Finding:
+    """The station's database opens and its schema reads (a file that is not one: the station cannot start)."""
+    import sqlite3
+
+    if not db.exists():
+        return Finding("database", "ok", Msg("{path} is created at the first start", path=str(db)))
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        return Finding("database", "fail", Msg("{path} cannot be read ({error})", path=str(db), error=str(exc)),
+                       Msg("keep the file (it may hold events the OMS has not received) and call a technician: "
+                           "sqlite3 {path} .recover restores what it can", path=str(db)))
+    return Finding("database", "ok", Msg("{path} opens", path=str(db)))
 
 
 # -- devices -----------------------------------------------------------------------------------------

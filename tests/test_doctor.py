@@ -257,3 +257,15 @@ def test_the_reference_oms_without_this_stations_token_is_a_credentials_fix(tmp_
     assert f["oms"].level == "ok"
     assert f["credentials"].level == "fail" and "token issue --station ST-01" in f["credentials"].fix
     assert f["clock"].level == "warn"
+
+
+def test_an_unreadable_database_fails_with_its_fix_and_the_disk_is_read(tmp_path, printer, monkeypatch):
+    """The station cannot start on a file that is not a database: the doctor (run before every start) names it, and
+    says to keep it; the disk's free space is read (a full disk stops every scan from being recorded)."""
+    cfg = _config(tmp_path, oms_url=f"http://127.0.0.1:{_closed_port()}", label=printer.uri)
+    c = _checks(cfg, monkeypatch, tmp_path)
+    assert c["database"].level == "ok" and c["disk"].level == "ok" and " GB free on the disk of " in c["disk"].what
+    (tmp_path / "data" / "station.sqlite3").write_bytes(b"garbage " * 2000)
+    c = _checks(cfg, monkeypatch, tmp_path)
+    assert c["database"].level == "fail" and "file is not a database" in c["database"].what
+    assert c["database"].fix.startswith("keep the file") and ".recover" in c["database"].fix
