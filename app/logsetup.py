@@ -44,6 +44,11 @@ def default_log_dir() -> Path:
     return Path(env) if env else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
+def current_log_file() -> Path | None:
+    """The file this process logs into (None: stderr only, or logging not set up yet)."""
+    return getattr(logging.getLogger(), "_packstation_logfile", None)
+
+
 def setup_logging(log_dir: Path | None | object = _DEFAULT, verbose: bool = False) -> Path | None:
     """Configure the root logger once per process; returns the log file (None when already configured
     or when `log_dir` is None: stderr only). A log dir that cannot be written leaves stderr only."""

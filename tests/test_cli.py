@@ -88,3 +88,13 @@ def test_a_station_that_cannot_start_says_why_on_its_screen(tmp_path):
     full = sqlite3.OperationalError("database or disk is full")
     full.sqlite_errorcode = sqlite3.SQLITE_FULL
     assert "The station's disk is full." in cannot_start_text(s, full)
+
+
+def test_a_configuration_mistake_is_said_on_the_kiosk_screen_too(tmp_path):
+    """A kiosk whose configuration has a mistake was restarted every 3 s behind a blank screen (the reason only in
+    the journal): it says so on its screen, and the command line still gets its one line and exit code 2."""
+    cfg = tmp_path / "st.toml"
+    cfg.write_text('[station]\nid = 5\n', encoding="utf-8")
+    r = run_cli("--config", str(cfg), "run", "--exit-when-shown", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 2 and "cannot start" in r.stdout, (r.stdout, r.stderr)
+    assert "station.id: expected a string; got 5" in r.stderr and "Traceback" not in r.stderr

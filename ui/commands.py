@@ -39,11 +39,28 @@ def _refusing_broken_binding(start) -> int:
 
 
 def _run(args) -> int:
+    from app.config import ConfigError, Settings
     from app.core import load_settings
-    from ui.shell import run_station
+    from ui.shell import CANNOT_START_RC, can_show, make_app, run_station, show_cannot_start
 
-    return _refusing_broken_binding(
-        lambda: run_station(load_settings(args), exit_when_shown=args.exit_when_shown, verbose=args.verbose))
+    def start() -> int:
+        while True:
+            try:
+                settings = load_settings(args)
+            except ConfigError as exc:
+                # a kiosk with a broken configuration says so on its screen (in a restart loop behind a blank screen
+                # the reason was only in the journal); F5 reads the file again. Without a display: the CLI's line.
+                make_app(Settings().station.language)
+                if not can_show(args.exit_when_shown):
+                    raise
+                fallback = Settings()
+                fallback.station.kiosk = True
+                if show_cannot_start(fallback, exc, exit_when_shown=args.exit_when_shown) != CANNOT_START_RC:
+                    raise
+                continue
+            return run_station(settings, exit_when_shown=args.exit_when_shown, verbose=args.verbose)
+
+    return _refusing_broken_binding(start)
 
 
 def _demo(args) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app import heap
 from app.config import Settings
-from app.logsetup import setup_logging
+from app.logsetup import current_log_file, setup_logging
 from ui.binding_check import check_binding
 from ui.qt_env import ensure_platform
 from ui.translations import _
@@ -106,9 +106,12 @@ def cannot_start_text(settings: Settings, exc: BaseException) -> str:
     """What the kiosk says when the station cannot start: the cause in the floor's words, and what to do."""
     import sqlite3
 
+    from app.config import ConfigError
     from app.store import disk_full
 
-    if disk_full(exc):
+    if isinstance(exc, ConfigError):
+        cause = _("Its configuration has a mistake: {error}", error=str(exc))
+    elif disk_full(exc):
         cause = _("The station's disk is full.")
     elif isinstance(exc, sqlite3.DatabaseError) or isinstance(getattr(exc, "orig", None), sqlite3.DatabaseError):
         cause = _("The station's database {path} cannot be read ({error}). Do not delete it: it may hold events the "
@@ -117,8 +120,18 @@ def cannot_start_text(settings: Settings, exc: BaseException) -> str:
         cause = f"{type(exc).__name__}: {exc}"
     return "\n\n".join([_("The station cannot start."), cause,
                          _("Call a technician (the details are in the station's log: {log}).",
-                           log=str(settings.data_dir / "logs")),
+                           log=str(current_log_file() or settings.data_dir / "logs")),
                          _("F5: try again.")])
+
+
+def can_show(exit_when_shown: bool = False) -> bool:
+    """A window someone can read: a QApplication on a real display (offscreen, nobody would ever see it and the process
+    would wait for a key forever), or one that closes as soon as it is shown."""
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        return False
+    return exit_when_shown or QGuiApplication.platformName() not in ("offscreen", "minimal")
 
 
 def show_cannot_start(settings: Settings, exc: BaseException, *, exit_when_shown: bool = False) -> int:
@@ -152,10 +165,10 @@ def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: b
         try:
             app, win, services = build_window(settings, demo=demo, start=False)
             break
+        except ModuleNotFoundError:  # an extra not installed: the command line names the one to install
+            raise
         except Exception as exc:  # the kiosk says why, on screen (a display and a binding are there: make_app passed)
-            from PySide6.QtWidgets import QApplication
-
-            if QApplication.instance() is None:
+            if not can_show(exit_when_shown):
                 raise
             log.critical("the station cannot start", exc_info=True)
             rc = show_cannot_start(settings, exc, exit_when_shown=exit_when_shown)
