@@ -98,6 +98,16 @@ def test_gs1_digital_link_uri_is_gs1_and_any_other_address_is_text():
         assert c.ok and not c.gs1 and c.code == text, text
 
 
+def test_gs_written_as_its_control_picture_or_as_angle_bracket_gs_is_gs():
+    """Where GS cannot be typed (GS1 documents, scanner set-up tools, files of test scans) it is written "␝" or
+    "<GS>": the lot ran on into the next field ("L02A<GS>17271231", a wrong lot for an allowed one) or the whole
+    scan was an unknown text."""
+    for gs in ("\u241d", "<GS>"):
+        c = n(f"010950600013435210LOT42{gs}17261231")
+        assert c.ok and c.gs1 and c.gtin == "09506000134352", gs
+        assert c.lot == "LOT42" and c.expiry == dt.date(2026, 12, 31), gs
+
+
 def test_human_readable_gs1():
     c = n("(01)09506000134352(10)D9T(17)270101")
     assert c.code == "09506000134352" and c.lot == "D9T" and c.expiry == dt.date(2027, 1, 1)
