@@ -56,7 +56,7 @@ _AIM_RE = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 _HRI_RE = re.compile(r"^\(\d{2,4}\)")
 _WS = " \t\r\n\x00"
 CODE39_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"
-_ADDON_SPACED = re.compile(r"^(\d{8}|\d{12}|\d{13}) (\d{2}|\d{5})$")
+_ADDON_SPACED = re.compile(r"^(\d{8}|\d{12}|\d{13})[ +](\d{2}|\d{5})$")  # "+": how Zint and zxing-cpp write it
 MAX_LEN = 512  # a scan longer than this is not a barcode we handle
 
 
@@ -136,6 +136,7 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
         return _code39_check(_clean(t).strip(" "), sym)
     addon = None
     if sym == "]E3" or (sym in (None, "]E0") and _ADDON_SPACED.match(t)):
+        t = t.replace("+", " ", 1) if _ADDON_SPACED.match(t) else t
         base, addon = _split_addon(t.replace(" ", ""), t)
         if addon is not None:
             nc = _digits(base, "]E0" if sym == "]E3" and len(base) == 8 else None)  # ]E3 + 8 digits: UPC-E

@@ -209,12 +209,12 @@ def one(core, st, raw: RawScan):
 
 @pytest.mark.parametrize("text", [
     "]E3" + BLUE_M + "12", "]E3" + BLUE_M + " 12", "]E3" + BLUE_M + "52495", "]E3" + BLUE_M + " 52495",
-    BLUE_M + " 12"])
+    BLUE_M + " 12", BLUE_M + "+52495", "]E3" + BLUE_M + "+12"])  # "+": as Zint and zxing-cpp write an add-on
 def test_ean_with_add_on_matches_the_base_item_and_keeps_the_add_on(core, st, text):
     v, ev = one(core, st, RawScan(text, ScanSource.SERIAL))
     assert v.kind == VerdictKind.ACCEPTED and v.sku == "TEE-BLUE-M"
     assert ev.payload["verdict"]["details"]["addon"] == text.replace(" ", "")[len("]E3" + BLUE_M):] or \
-        ev.payload["verdict"]["details"]["addon"] == text.split(" ")[-1]
+        ev.payload["verdict"]["details"]["addon"] == text.replace("+", " ").split(" ")[-1]
 
 
 def test_upc_a_and_upc_e_with_add_on_normalise_to_the_base_gtin():
