@@ -28,6 +28,7 @@ MESSAGES: dict[str, str] = {
     "unreadable_gs1": N_("GS1 barcode could not be read: {detail}"),
     "unreadable_long": N_("Scan too long to be a barcode — scan again"),
     "unreadable_internal": N_("This scan could not be checked — scan again or call a supervisor"),
+    "caps_lock": N_("{said} — Caps Lock is on: turn it off"),
     "not_recorded": N_("NOT recorded: the station could not save this scan — scan again; if it happens again, call a "
                        "supervisor"),
     "not_recorded_disk_full": N_("NOT recorded: the station's disk is full — call a supervisor (nothing counts until "

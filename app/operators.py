@@ -207,6 +207,9 @@ class OperatorDirectory:
         badge = badge.strip()
         with self.store.read() as c:
             row = c.execute(select(schema.operators).where(schema.operators.c.badge == badge)).first()
+            if row is None and badge.swapcase() != badge:  # scanned or typed with Caps Lock on ("k-001")
+                row = c.execute(select(schema.operators).where(schema.operators.c.badge == badge.swapcase())).first()
+                badge = badge.swapcase() if row is not None else badge
         op_id = row._mapping["id"] if row is not None else None
         if self.locked_for_ms(badge):
             self._record_failure(badge, op_id, "locked")

@@ -32,6 +32,7 @@ with `verdict.action` set for the UI to handle.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import queue
@@ -496,6 +497,10 @@ def _pos(step: Step) -> int:
     return len(STEP_ORDER) if step == Step.DONE else STEP_ORDER.index(step)
 
 
+# verdicts a scan typed with Caps Lock on gets, which the same scan with its letters' case swapped may not get
+_CAPS_LOCK_SUSPECTS = frozenset({VerdictKind.UNKNOWN, VerdictKind.NO_ORDER, VerdictKind.WRONG_LOT})
+
+
 class Station:
     """The station's core facade: one per process. Holds the open orders (several can be open: a
     scan of an item of another open order gets OTHER_ORDER), the logged-in operator and the
@@ -663,6 +668,8 @@ class Station:
             others = [s for s in self.sessions.values() if s is not session]
             v = verify(nc, session, others=others, catalog=self.catalog, find_order=self._find_order,
                        today=self.today())
+            if v.kind in _CAPS_LOCK_SUSPECTS and isinstance(raw.text, str) and raw.text.swapcase() != raw.text:
+                nc, v = self._caps_lock(raw, nc, v, session, others)
             if v.kind == VerdictKind.ACTION and session is not None:
                 v = self._perform(v, session)
         except Exception as exc:
@@ -683,6 +690,19 @@ class Station:
             except Exception:
                 log.exception("gift confirmation not recorded")
         return v
+
+    def _caps_lock(self, raw: RawScan, nc, v: ScanVerdict, session, others) -> tuple:
+        """A keyboard-wedge scanner types as the keyboard is set: with Caps Lock on, every letter comes in the other
+        case ("so-1002", "bin-a01", a lot "l02a") and an order, a bin or an item was unknown. The same scan with its
+        letters' case swapped is tried once; when that one is known, it counts, said with "Caps Lock is on"."""
+        flipped = normalise(dataclasses.replace(raw, text=raw.text.swapcase()), prefix=self._prefix,
+                            suffix=self._suffix)
+        w = verify(flipped, session, others=others, catalog=self.catalog, find_order=self._find_order,
+                   today=self.today())
+        if w.kind in _CAPS_LOCK_SUSPECTS:
+            return nc, v
+        return flipped, dataclasses.replace(w, message=text("caps_lock", said=w.message),
+                                            details={**w.details, "caps_lock": True})
 
     def _perform(self, v: ScanVerdict, session: OrderSession) -> ScanVerdict:
         if v.action == "undo":

@@ -738,3 +738,23 @@ def test_any_other_failure_of_a_use_case_is_said_not_raised(floor, monkeypatch):
     assert r.feedback.en == ("Not done: RuntimeError: database is locked. Try again; if it happens again, "
                              "call a supervisor.")
     assert "请重试" in r.feedback.text("zh_CN")
+
+
+def test_caps_lock_on_the_keyboard_does_not_lock_out_codes_with_letters(floor):
+    """A wedge scanner types as the keyboard is set: with Caps Lock on every letter comes in the other case, and the
+    badge "k-001", the order "so-1001" and the item "item-001" were refused or unknown, all shift long (digits-only
+    EAN/UPC codes were not touched, so it looked random). The scan is tried once with its letters' case swapped; what
+    counts that way says Caps Lock is on, and the event keeps what was scanned."""
+    floor.login("k-001", "2222")
+    assert floor.ctl.operator is not None and floor.ctl.operator.badge == "K-001"
+    floor.ctl.key("Enter")
+    floor.ctl.scan("so-1001")
+    assert floor.ctl.session is not None and floor.ctl.session.order_id == "SO-1001"
+    r = floor.ctl.scan("item-001")
+    assert r.verdict.kind.value == "accepted" and floor.ctl.session.progress["L1"].scanned == 1
+    assert r.feedback.en == "Item 1 BLUE / M +1 (1/2) — Caps Lock is on: turn it off"
+    assert "大写锁定已开启" in r.feedback.text("zh_CN")
+    ev = floor.core.events.last(EventType.SCAN)
+    assert ev.payload["raw"] == "item-001" and ev.payload["verdict"]["details"]["caps_lock"] is True
+    r = floor.ctl.scan("nothing-here")  # still unknown either way: said as scanned, no Caps Lock guess
+    assert r.verdict.kind.value == "unknown" and "Caps Lock" not in r.feedback.en
