@@ -501,6 +501,11 @@ def _pos(step: Step) -> int:
 _CAPS_LOCK_SUSPECTS = frozenset({VerdictKind.UNKNOWN, VerdictKind.NO_ORDER, VerdictKind.WRONG_LOT})
 
 
+def _caps_locked(text) -> bool:
+    """Letters, and not one capital among them: what a code in capitals looks like typed with Caps Lock on."""
+    return isinstance(text, str) and text.lower() == text and text.upper() != text
+
+
 class Station:
     """The station's core facade: one per process. Holds the open orders (several can be open: a
     scan of an item of another open order gets OTHER_ORDER), the logged-in operator and the
@@ -668,7 +673,7 @@ class Station:
             others = [s for s in self.sessions.values() if s is not session]
             v = verify(nc, session, others=others, catalog=self.catalog, find_order=self._find_order,
                        today=self.today())
-            if v.kind in _CAPS_LOCK_SUSPECTS and isinstance(raw.text, str) and raw.text.swapcase() != raw.text:
+            if v.kind in _CAPS_LOCK_SUSPECTS and _caps_locked(raw.text):
                 nc, v = self._caps_lock(raw, nc, v, session, others)
             if v.kind == VerdictKind.ACTION and session is not None:
                 v = self._perform(v, session)
@@ -693,8 +698,10 @@ class Station:
 
     def _caps_lock(self, raw: RawScan, nc, v: ScanVerdict, session, others) -> tuple:
         """A keyboard-wedge scanner types as the keyboard is set: with Caps Lock on, every letter comes in the other
-        case ("so-1002", "bin-a01", a lot "l02a") and an order, a bin or an item was unknown. The same scan with its
-        letters' case swapped is tried once; when that one is known, it counts, said with "Caps Lock is on"."""
+        case ("so-1002", "bin-a01", a lot "l02a") and an order, a bin or an item was unknown. Such a scan (letters,
+        none of them capitals: warehouse codes are written in capitals) is tried once with its letters' case swapped;
+        when that one is known, it counts, said with "Caps Lock is on". An unknown code in capitals costs nothing
+        more (no second lookup)."""
         flipped = normalise(dataclasses.replace(raw, text=raw.text.swapcase()), prefix=self._prefix,
                             suffix=self._suffix)
         w = verify(flipped, session, others=others, catalog=self.catalog, find_order=self._find_order,

@@ -758,3 +758,5 @@ def test_caps_lock_on_the_keyboard_does_not_lock_out_codes_with_letters(floor):
     assert ev.payload["raw"] == "item-001" and ev.payload["verdict"]["details"]["caps_lock"] is True
     r = floor.ctl.scan("nothing-here")  # still unknown either way: said as scanned, no Caps Lock guess
     assert r.verdict.kind.value == "unknown" and "Caps Lock" not in r.feedback.en
+    r = floor.ctl.scan("Item-001")  # a capital in it: not Caps Lock (codes are in capitals), not tried again
+    assert r.verdict.kind.value == "unknown" and floor.ctl.session.progress["L1"].scanned == 1
