@@ -262,9 +262,15 @@ def test_the_reference_oms_without_this_stations_token_is_a_credentials_fix(tmp_
 def test_an_unreadable_database_fails_with_its_fix_and_the_disk_is_read(tmp_path, printer, monkeypatch):
     """The station cannot start on a file that is not a database: the doctor (run before every start) names it, and
     says to keep it; the disk's free space is read (a full disk stops every scan from being recorded)."""
+    import app.store
+
     cfg = _config(tmp_path, oms_url=f"http://127.0.0.1:{_closed_port()}", label=printer.uri)
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)  # whatever this machine's disk holds
     c = _checks(cfg, monkeypatch, tmp_path)
     assert c["database"].level == "ok" and c["disk"].level == "ok" and " GB free on the disk of " in c["disk"].what
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", 10**9)  # and below the line: a warning with its fix
+    d = _checks(cfg, monkeypatch, tmp_path)["disk"]
+    assert d.level == "warn" and "MB free on the disk of" in d.what and "never delete" in d.fix
     (tmp_path / "data" / "station.sqlite3").write_bytes(b"garbage " * 2000)
     c = _checks(cfg, monkeypatch, tmp_path)
     assert c["database"].level == "fail" and "file is not a database" in c["database"].what

@@ -16,7 +16,7 @@ CLOCK_WARN_MS = 120_000
 # Who gets the status bar's width first when it is short of room (1024x768, a long operator name, a printer
 # fault): what a packer must read at a glance keeps its whole text, the operator's name and the station are cut
 # first; a printer fault and quarantined events keep at least FLOOR px (their start says what is wrong).
-PRIORITY = ("online", "queue", "clock", "disk", "printer", "quarantine", "operator", "last_sync", "station")
+PRIORITY = ("online", "queue", "clock", "printer", "disk", "quarantine", "operator", "last_sync", "station")
 FLOOR = {"printer": 180, "quarantine": 140, "disk": 140}
 USEFUL = 64  # px: a cut text narrower than this shows too little of itself to be read (the whole text is shown)
 
