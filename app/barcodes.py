@@ -135,8 +135,9 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
     if sym and sym[:2] == "]A" and sym[2] in "15":  # Code 39, its check character transmitted last
         return _code39_check(_clean(t).strip(" "), sym)
     addon = None
-    if sym == "]E3" or (sym in (None, "]E0") and _ADDON_SPACED.match(t)):
-        t = t.replace("+", " ", 1) if _ADDON_SPACED.match(t) else t
+    spaced = sym in (None, "]E0", "]E3") and _ADDON_SPACED.match(t)
+    if sym == "]E3" or spaced:
+        t = t.replace("+", " ", 1) if spaced else t
         base, addon = _split_addon(t.replace(" ", ""), t)
         if addon is not None:
             nc = _digits(base, "]E0" if sym == "]E3" and len(base) == 8 else None)  # ]E3 + 8 digits: UPC-E

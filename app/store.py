@@ -57,6 +57,11 @@ def disk_full(exc: BaseException | None) -> bool:
     return False
 
 
+def disk_low(free_mb: float | None) -> bool:
+    """Is this free space (`free_disk_mb`) below LOW_DISK_MB? (Unknown free space is not low: it is said apart.)"""
+    return free_mb is not None and free_mb < LOW_DISK_MB
+
+
 def free_disk_mb(path: str | Path) -> float | None:
     """Free space (MB) on the filesystem holding `path` (its nearest existing parent); None when it cannot be read."""
     p = Path(path)

@@ -266,11 +266,13 @@ class StationController:
         """What a use case that failed says: a full disk by name (nothing can be recorded until someone frees
         space), anything else by its first line, with what to do."""
         if disk_full(exc):
-            msg = Msg("Not done: the station's disk is full, so nothing can be recorded. Call a supervisor.")
-        else:
-            first = (str(exc).strip().splitlines() or [""])[0][:160]
-            msg = Msg("Not done: {error}. Try again; if it happens again, call a supervisor.",
-                      error=f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
+            return self._done(Outcome.REFUSED, Change.ALL, say(Level.ERROR, Msg(
+                "Not done: the station's disk is full, so nothing can be recorded. Call a supervisor.")), cls=cls)
+        error = _said(exc)  # its own message, else its type and first line (SQLAlchemy's SQL follows on more lines)
+        if not isinstance(error, Msg):
+            first = (error.strip().splitlines() or [""])[0][:160]
+            error = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+        msg = Msg("Not done: {error}. Try again; if it happens again, call a supervisor.", error=error)
         return self._done(Outcome.REFUSED, Change.ALL, say(Level.ERROR, msg), cls=cls)
 
     def _refuse(self, message: Msg | Joined, level: Level = Level.HINT, changes: Change = Change.NONE,

@@ -135,12 +135,12 @@ def _writable(check: str, d: Path, what: Msg | str) -> Finding:
 
 
 def _disk(d: Path) -> Finding:
-    from app.store import LOW_DISK_MB, free_disk_mb
+    from app.store import disk_low, free_disk_mb
 
     free = free_disk_mb(d)
     if free is None:
         return Finding("disk", "warn", Msg("the free space of {path} cannot be read", path=str(d)))
-    if free < LOW_DISK_MB:
+    if disk_low(free):
         return Finding("disk", "warn", Msg("only {mb} MB free on the disk of {path}: a full disk stops every scan "
                                            "from being recorded", mb=int(free), path=str(d)),
                        Msg("free space on that disk (old files, other programs' logs); never delete the station's "

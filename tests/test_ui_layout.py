@@ -61,9 +61,9 @@ def supervisor(qtbot, svc):
 def test_on_a_normal_day_every_status_text_is_whole(qtbot, station, size, monkeypatch):  # noqa: F811
     """Online, printers OK, the demo's supervisor logged in: at 1024x768 the station's name was cut
     ("Demo station (DE…") while the bar's room went to the labels' padding."""
-    import ui.statusbar
+    import app.store
 
-    monkeypatch.setattr(ui.statusbar, "LOW_DISK_MB", 0)  # a normal day, whatever this machine's disk holds
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)  # a normal day, whatever this machine's disk holds
     win, svc = station()
     set_display(win, size)
     win.status.set_operator(supervisor(qtbot, svc))  # the demo's longest name and role
@@ -82,10 +82,10 @@ def test_offline_and_the_events_waiting_stay_readable_beside_a_long_name_and_a_p
     OFFLINE or the count of events waiting (what everyone needs during an outage)."""
     import time
 
-    import ui.statusbar
+    import app.store
     from sync.service import SyncHealth
 
-    monkeypatch.setattr(ui.statusbar, "LOW_DISK_MB", 0)  # the disk's warning is another test's (whatever disk this is)
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)  # the disk's warning is another test's (whatever disk this is)
     win, svc = station()
     set_display(win, size)
     op = supervisor(qtbot, svc)
@@ -112,22 +112,20 @@ def test_a_disk_running_low_is_said_in_red_in_the_status_bar_and_the_station_che
                                                                                  monkeypatch):
     """A full disk stops every scan from being recorded, and nothing said so until it happened. The station reads
     its disk's real free space; here the warning threshold is set above it, so the disk counts as running low."""
+    import app.store
     import ui.screens.check as check
-    import ui.statusbar as statusbar
     from app.store import free_disk_mb
 
     win, svc = station()
     set_display(win, size)
-    monkeypatch.setattr(statusbar, "LOW_DISK_MB", 0)  # a normal day (whatever this machine's disk holds)
-    monkeypatch.setattr(check, "LOW_DISK_MB", 0)
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)  # a normal day (whatever this machine's disk holds)
     win._poll_disk()
     qtbot.wait(200)
     assert win.status.labels["disk"].text() == ""  # nothing said
     ok, said = check.disk_state(svc.settings.data_dir)
     assert ok and said.startswith("free space: ") and said.endswith(" GB")
     free = free_disk_mb(svc.settings.data_dir)
-    monkeypatch.setattr(statusbar, "LOW_DISK_MB", free + 1_000)
-    monkeypatch.setattr(check, "LOW_DISK_MB", free + 1_000)
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", free + 1_000)
     win._poll_disk()
     lab = win.status.labels["disk"]
     qtbot.waitUntil(lambda: lab.text().startswith("DISK ALMOST FULL: "), timeout=5000)

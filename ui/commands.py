@@ -50,11 +50,11 @@ def _run(args) -> int:
             except ConfigError as exc:
                 # a kiosk with a broken configuration says so on its screen (in a restart loop behind a blank screen
                 # the reason was only in the journal); F5 reads the file again. Without a display: the CLI's line.
-                make_app(Settings().station.language)
-                if not can_show(args.exit_when_shown):
-                    raise
                 fallback = Settings()
                 fallback.station.kiosk = True
+                make_app(fallback.station.language)
+                if not can_show(args.exit_when_shown):
+                    raise
                 if show_cannot_start(fallback, exc, exit_when_shown=args.exit_when_shown) != CANNOT_START_RC:
                     raise
                 continue

@@ -8,7 +8,7 @@ import time
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy
 
-from app.store import LOW_DISK_MB
+from app.store import disk_low
 from ui import names
 from ui.translations import _
 
@@ -196,7 +196,7 @@ class StatusBar(QFrame):
     def set_disk(self, free_mb) -> None:
         """free_mb: the station disk's free space (read off the GUI thread); said in red only when it runs low."""
         lab = self.labels["disk"]
-        low = isinstance(free_mb, int | float) and free_mb < LOW_DISK_MB
+        low = isinstance(free_mb, int | float) and disk_low(free_mb)
         lab.setText(_("DISK ALMOST FULL: {mb} MB left", mb=int(free_mb)) if low else "")
         restyle(lab, "background: #c62828; font-weight: bold;" if low else "")
         self._allot()

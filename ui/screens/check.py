@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from app.store import LOW_DISK_MB, free_disk_mb
+from app.store import disk_low, free_disk_mb
 from floor.controller import WORK_KEYS
 from ui import names
 from ui.sounds import audio_outputs
@@ -19,12 +19,12 @@ from ui.translations import _
 
 
 def disk_state(path) -> tuple[bool, str]:
-    """The station disk's free space (worker thread: a statvfs): red below LOW_DISK_MB, before a full disk stops every
+    """The station disk's free space (worker thread: a statvfs): red when low (`app.store.disk_low`), before a full disk stops every
     scan from being recorded."""
     free = free_disk_mb(path)
     if free is None:
         return False, _("the free space of {path} cannot be read", path=str(path))
-    if free < LOW_DISK_MB:
+    if disk_low(free):
         return False, _("only {mb} MB free: call a supervisor before the disk is full (then no scan can be recorded)",
                         mb=int(free))
     return True, _("free space: {gb} GB", gb=f"{free / 1024:.1f}")
