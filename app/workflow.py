@@ -217,6 +217,28 @@ class OrderSession:
                 return True
         return self._gift_flag.get(line_id, False)
 
+    def short_units(self, line_id: str) -> int:
+        """Units of a line left out of the parcel by a short pick (the last counting step's). None when the
+        gift/insert was confirmed or scanned after it: pack asks for a gift short picked whole, and the packer
+        takes one from the gift shelf, so the label, the slip and the expected weight count it in."""
+        if not self.counting_steps:
+            return 0
+        lp = self._progress[self.counting_steps[-1]].get(line_id)
+        if lp is None or (lp.gift and lp.gift_confirmed):
+            return 0
+        return lp.short_qty
+
+    def packed_qty(self, line_id: str) -> int:
+        """Units of one line in the parcel: what was ordered less what was short picked (`short_units`), or what
+        was scanned while the line is still open; all of it when no step counts at this station."""
+        line = self.picklist_lines[line_id]
+        if not self.counting_steps:
+            return line.qty
+        lp = self._progress[self.counting_steps[-1]][line_id]
+        if lp.complete:
+            return max(0, line.qty - self.short_units(line_id))
+        return min(line.qty, lp.scanned)
+
     def current_line(self) -> PickLine | None:
         """The next line to work: walking order while counting; the next unconfirmed gift in pack."""
         step = self.counting_step
@@ -233,8 +255,7 @@ class OrderSession:
 
     @property
     def expected_weight(self) -> tuple[float | None, float | None]:
-        prog = self.progress
-        short = {ln.id: prog[ln.id].short_qty for ln in self.picklist.lines if ln.id in prog}
+        short = {ln.id: self.short_units(ln.id) for ln in self.picklist.lines}
         exp = self.picklist.expected_weight_g
         if exp is not None:  # the OMS's weight of the whole order, less the short units whose weight is known
             exp = max(0.0, exp - sum(ln.weight_g * short.get(ln.id, 0) for ln in self.picklist.lines

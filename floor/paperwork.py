@@ -1,7 +1,8 @@
 """Label and slip content from what was packed, not from what was ordered.
 
 `packed_picklist(session)` is the pick list as it leaves the station: each line's quantity is what went
-into the parcel (ordered minus short-picked, or what was scanned if the line is still open), lines packed
+into the parcel (`OrderSession.packed_qty`: ordered minus short-picked, or what was scanned if the line is still
+open; a gift taken from the gift shelf at pack after a short pick is in), lines packed
 at 0 are left out, so the label's and slip's totals are packed totals; it comes with the rest (ordered, not in
 the parcel), which the slip lists as "not in this parcel". The printers' builders take it
 unchanged (hardware/printing/label.py and slip.py print what they are given)."""
@@ -15,25 +16,13 @@ from app.picklist import PickLine, PickList
 from app.workflow import OrderSession
 
 
-def packed_qty(session: OrderSession, line_id: str) -> int:
-    """Units of one line in the parcel, from the last counting step's progress."""
-    line = session.picklist_lines[line_id]
-    steps = session.counting_steps
-    if not steps:  # nothing is counted at this station: the parcel holds what was ordered
-        return line.qty
-    lp = session.step_progress(steps[-1])[line_id]
-    if lp.complete:
-        return max(0, line.qty - lp.short_qty)
-    return min(line.qty, lp.scanned)
-
-
 def packed_picklist(session: OrderSession) -> tuple[PickList, tuple[PickLine, ...]]:
     """(packed, missing): the pick list as it leaves the station (each line at its packed quantity, lines packed
     at 0 left out), and the lines ordered but not wholly in the parcel, each at the quantity it lacks."""
     pl = session.picklist
     packed, missing = [], []
     for ln in pl.lines:
-        q = packed_qty(session, ln.id)
+        q = session.packed_qty(ln.id)
         if q > 0:
             packed.append(dataclasses.replace(ln, qty=q))
         if q < ln.qty:

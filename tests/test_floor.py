@@ -760,3 +760,35 @@ def test_caps_lock_on_the_keyboard_does_not_lock_out_codes_with_letters(floor):
     assert r.verdict.kind.value == "unknown" and "Caps Lock" not in r.feedback.en
     r = floor.ctl.scan("Item-001")  # a capital in it: not Caps Lock (codes are in capitals), not tried again
     assert r.verdict.kind.value == "unknown" and floor.ctl.session.progress["L1"].scanned == 1
+
+
+@pytest.mark.parametrize("how", ["scan", "F3"])
+def test_3b_a_gift_short_picked_whole_and_put_in_at_pack_is_on_the_label_slip_and_weight(floor, how):
+    """Pack asks again for a gift short picked whole (missing gifts are the floor's most common error) and the packer
+    takes one from the gift shelf: scanned or confirmed there, it is in the parcel. The slip said "not in this
+    parcel", the label left it out and the expected weight was 100 g light, while the record said it was packed."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1002")  # L1 x2, L2 x1, L3 the thank-you card (gift, 100 g)
+    for code in ("ITEM-001", "ITEM-001", "ITEM-002"):
+        floor.ctl.scan(code)
+    s = floor.ctl.session
+    assert s.current_line().id == "L3"
+    assert floor.ctl.key("F2").outcome == Outcome.ASKED
+    floor.ctl.key("Down")
+    assert floor.ctl.scan("@@REASON:NOT_FOUND").qty_found == 0
+    assert s.short_units("L3") == 1 and s.packed_qty("L3") == 0 and s.expected_weight[0] == 300
+    while s.step != Step.PACK:
+        floor.ctl.complete_step() if not s.blockers() else floor.work_counting()
+    assert not s.gift_ok("L3") and s.current_line().id == "L3"  # pack asks for it
+    r = floor.ctl.scan("ITEM-003") if how == "scan" else floor.ctl.key("F3")
+    assert r.outcome == Outcome.DONE and s.gift_ok("L3")
+    assert s.short_units("L3") == 0 and s.packed_qty("L3") == 1 and s.expected_weight[0] == 400
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    label = next(j for j in floor.spool.jobs_ if j["kind"] == "label")
+    assert [(ln.sku, ln.qty) for ln in floor.spool.printed[label["job_id"]].lines] == [
+        ("SKU-001", 2), ("SKU-002", 1), ("SKU-003", 1)]
+    slip = next(j for j in floor.spool.jobs_ if j["kind"] == "slip")
+    assert floor.spool.missing[slip["job_id"]] == []
+    ev = floor.core.events.last(PAPERWORK)
+    assert ev.payload["units"] == 4 and ev.payload["not_in_parcel"] == []

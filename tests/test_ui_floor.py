@@ -244,10 +244,17 @@ def test_packer_works_an_order_from_login_to_label_with_a_wrong_colour_on_the_wa
         press(win, Qt.Key.Key_F10)
     assert s.step == Step.PACK, s.blockers()
     assert not s.gift_ok(shorted.id)  # short picked whole: the packer takes one from the gift shelf
+    model = win.work.model
+    row = model.rows.index(shorted)
+
+    def cell(col: int) -> str:
+        return model.data(model.index(row, col))
+    assert cell(model.QTY) == f"0 / {shorted.qty}" and f"SHORT {shorted.qty}" in cell(model.NOTES)  # not "0 / 0"
     for ln in s.picklist.lines:
         if ln.gift and not s.gift_ok(ln.id):
             press(win, Qt.Key.Key_F3)
     assert all(s.gift_ok(ln.id) for ln in s.picklist.lines if ln.gift)
+    assert cell(model.QTY) == f"{shorted.qty} / {shorted.qty}" and "SHORT" not in cell(model.NOTES)  # it is in
     press_digit(qtbot, win, win.work, Qt.Key.Key_2)  # carton 2 (M) by its number key
     assert s.carton == "M", s.blockers()
     press(win, Qt.Key.Key_F10)

@@ -68,12 +68,15 @@ class LinesModel(RowsModel):
         if col == self.QTY:
             return [f"{ln.qty} / {ln.qty}" for ln in self.rows]
         if col == self.NOTES:
-            return [self.notes(ln, short=True) for ln in self.rows]
+            return [self.notes(ln, short=ln.qty) for ln in self.rows]
         return [str(v) for v in ((ln.bin, ln.sku, ln.variant)[col] if col < self.QTY else ln.name for ln in self.rows)]
 
     @staticmethod
-    def notes(ln, short: bool) -> str:
-        return " ".join(n for n, on in ((_("GIFT"), ln.gift), (_("FRAGILE"), ln.fragile), (_("SHORT"), short)) if on)
+    def notes(ln, short: int) -> str:
+        """GIFT, FRAGILE, and SHORT with the units short picked and not made up (a gift taken from the gift shelf
+        at pack is no longer short)."""
+        return " ".join(n for n, on in ((_("GIFT"), ln.gift), (_("FRAGILE"), ln.fragile),
+                                        (f"{_('SHORT')} {short}", short)) if on)
 
     def refresh(self) -> None:
         if self.rows:
@@ -85,9 +88,13 @@ class LinesModel(RowsModel):
         ln = self.rows[index.row()]
         lp = self.session.progress.get(ln.id)
         if role == Qt.ItemDataRole.DisplayRole:
-            # after a short pick the count to reach is what was found (the verify step checks 1 of a short 2, not 2)
-            done = f"{lp.scanned} / {lp.required - lp.short_qty}" if lp else f"0 / {ln.qty}"
-            return [ln.bin, ln.sku, ln.variant, done, self.notes(ln, bool(lp and lp.short_qty)),
+            s = self.session
+            if s.counting_step is not None or s.step is None:
+                # after a short pick the count to reach is what was found (verify checks 1 of a short 2, not 2)
+                done = f"{lp.scanned} / {lp.required - lp.short_qty}" if lp else f"0 / {ln.qty}"
+            else:  # the counting is over: what goes into the parcel of what was ordered ("0 / 0" said nothing)
+                done = f"{s.packed_qty(ln.id)} / {ln.qty}"
+            return [ln.bin, ln.sku, ln.variant, done, self.notes(ln, s.short_units(ln.id)),
                     ln.name][index.column()]
         if role == Qt.ItemDataRole.BackgroundRole:
             cur = self.session.current_line()
@@ -492,16 +499,11 @@ class WorkScreen(QWidget):
         else:
             # No line to work: every line counted, the pack step without a gift to confirm, weigh and label. The
             # box showed nothing from here to the end of the order; it shows what goes into the parcel instead.
-            lines = [ln for ln in s.picklist.walking_order() if ln.qty - self._short(s, ln.id) > 0]
-            units = sum(ln.qty - self._short(s, ln.id) for ln in lines)
+            lines = [ln for ln in s.picklist.walking_order() if ln.qty - s.short_units(ln.id) > 0]
+            units = sum(ln.qty - s.short_units(ln.id) for ln in lines)
             in_parcel = _(plural(units, "{units} unit", "{units} units", units=units)) if lines else ""
             self._show_item(_("In the parcel"), in_parcel, "")
             self._show_images([ln.image_url for ln in lines])
-
-    @staticmethod
-    def _short(s, line_id: str) -> int:
-        lp = s.progress.get(line_id)
-        return lp.short_qty if lp is not None else 0
 
     def _show_item(self, name: str, variant: str, where: str) -> None:
         self.cur_name.setText(name)
