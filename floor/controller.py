@@ -58,6 +58,9 @@ from floor.words import say
 log = logging.getLogger(__name__)
 
 PAPERWORK = "paperwork"  # event: the label and slip content submitted for an order (packed quantities)
+# A wedge scanner types as the keyboard is set: a badge or an order barcode read with its letters' case swapped
+# is found all the same (app.operators, app.workflow), and the person is told why the next codes may fail.
+CAPS_LOCK = Msg("Caps Lock is on: turn it off.")
 EMPTY_SCALE_G = 5.0  # at or below this the scale is empty
 WORK_KEYS = ("F2", "F3", "F4", "F8", "F9", "F10", "F11")  # an open order's keys (F12 reprints from the queue too)
 
@@ -319,10 +322,13 @@ class StationController:
         self.screen = Screen.WORK if resumed else Screen.CHECK
         ch = Change.SESSION | Change.SCREEN | Change.PROMPT | self._after(before)
         fb = None
+        caps = [CAPS_LOCK] if op.badge != badge and op.badge == badge.swapcase() else []  # "k-001" for "K-001"
         if self.session is not None:  # an order left open (a restart, a logout): say which and where it stands
             others = [o.picklist.order_no or o.order_id for o in resumed if o is not self.session]
             fb = self._where(self.session, resumed=True,
-                             more=[Msg("Also open: {orders}.", orders=", ".join(others))] if others else [])
+                             more=([Msg("Also open: {orders}.", orders=", ".join(others))] if others else []) + caps)
+        elif caps:
+            fb = say(Level.HINT, CAPS_LOCK)
         return self._done(Outcome.DONE, ch, fb)
 
     def _locked(self, badge: str) -> Msg | None:
@@ -416,8 +422,9 @@ class StationController:
         return self.station.cached_picklist(code)
 
     @_answers()
-    def open_order(self, code: str) -> Result:
-        """Open the order with this id / order number (queue Enter, an order barcode): claim, then work."""
+    def open_order(self, code: str, *, caps_lock: bool = False) -> Result:
+        """Open the order with this id / order number (queue Enter, an order barcode): claim, then work.
+        `caps_lock`: its barcode was read with Caps Lock on (said with where to start)."""
         if self.operator is None:
             return self._refuse(Msg("Log in first: scan your badge, then type your PIN."))
         code = (code or "").strip()
@@ -440,15 +447,15 @@ class StationController:
         if self._opening is not None:
             return self._refuse(Msg("An order is being opened: one moment."))
         if self.sync is None:
-            return self._opened(pl, None)
+            return self._opened(pl, None, caps_lock)
         op = self.operator
         self._opening = pl.id
-        self.run_io(lambda: self.sync.claim(pl.id, op.id), lambda res: self._claimed(pl, op, res))
+        self.run_io(lambda: self.sync.claim(pl.id, op.id), lambda res: self._claimed(pl, op, res, caps_lock))
         if self._opening is None:  # the claim answered synchronously
             return Result(outcome=Outcome.DONE, changes=Change.ORDER, feedback=self.feedback)
         return Result(outcome=Outcome.PENDING, changes=Change.NONE, feedback=self.feedback)
 
-    def _claimed(self, pl: PickList, op: Operator, res: Any) -> None:
+    def _claimed(self, pl: PickList, op: Operator, res: Any, caps_lock: bool = False) -> None:
         self._opening = None
         if self.operator is None or self.operator.id != op.id:
             return  # logged out meanwhile: nothing opens without its operator
@@ -460,9 +467,9 @@ class StationController:
             self._done(Outcome.REFUSED, Change.QUEUE,
                        say(Level.ERROR, res.message))
             return
-        self._opened(pl, res)
+        self._opened(pl, res, caps_lock)
 
-    def _opened(self, pl: PickList, claim: Any) -> Result:
+    def _opened(self, pl: PickList, claim: Any, caps_lock: bool = False) -> Result:
         before = self._state()
         first = Step.PICK if self.station.steps and self.station.steps[0] == Step.PICK else None
         s = self.station.open_order(pl, first)
@@ -470,7 +477,9 @@ class StationController:
         self.prompt = None
         # where to start, instead of an empty panel above the lines; offline, that the claim is provisional too
         provisional = claim is not None and claim.provisional
-        fb = self._where(s, resumed=False, more=[claim.message] if provisional else None)
+        fb = self._where(s, resumed=False, more=([claim.message] if provisional else []) + ([CAPS_LOCK] if caps_lock else []))
+        if caps_lock:  # amber: the next codes with letters would need it
+            fb = say(Level.HINT, fb.message)
         self._provisional_fb = fb if provisional else None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         return self._done(Outcome.DONE, ch, fb)
@@ -578,7 +587,7 @@ class StationController:
             return self._done(Outcome.REFUSED, Change.NONE, say(Level.HINT, self._not_here()), verdict=v)
         if v.kind == VerdictKind.ORDER_SELECTED:
             oid = v.other_order_id or v.details.get("order_id") or text
-            return self.open_order(oid)
+            return self.open_order(oid, caps_lock=bool(v.details.get("caps_lock")))
         if v.kind == VerdictKind.NO_ORDER or v.kind == VerdictKind.OTHER_ORDER:
             return self._done(Outcome.REFUSED, Change.NONE,
                               say(Level.ERROR, Msg("No order is open: scan an order's barcode first ({code}).",
@@ -598,7 +607,7 @@ class StationController:
                 return self._done(Outcome.REFUSED, Change.NONE,
                                   say(Level.HINT, Msg("Order {order} is already open.", order=s.picklist.order_no)),
                                   verdict=v)
-            return self.open_order(oid or "")
+            return self.open_order(oid or "", caps_lock=bool(v.details.get("caps_lock")))
         if v.kind == VerdictKind.INTERCEPTED:
             act = parse_action(v.code or "")
             if act is not None and act.name in ("back", "cancel"):  # leaving a stopped order is allowed

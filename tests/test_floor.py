@@ -792,3 +792,24 @@ def test_3b_a_gift_short_picked_whole_and_put_in_at_pack_is_on_the_label_slip_an
     assert floor.spool.missing[slip["job_id"]] == []
     ev = floor.core.events.last(PAPERWORK)
     assert ev.payload["units"] == 4 and ev.payload["not_in_parcel"] == []
+
+
+def test_caps_lock_is_said_at_login_and_when_an_order_opens_by_a_swapped_barcode(floor):
+    """The badge "k-001" and the order "so-1001" are found with Caps Lock on, and nothing said it: the packer learnt
+    of it only at the first item with letters that came up red-then-amber. Both now say it, in either language."""
+    floor.login("k-001", "2222")
+    assert floor.ctl.operator is not None
+    assert floor.ctl.feedback is not None and floor.ctl.feedback.en == "Caps Lock is on: turn it off."
+    assert floor.ctl.feedback.text("zh_CN") == "大写锁定已开启，请关闭。"
+    floor.ctl.key("Enter")
+    r = floor.ctl.scan("so-1001")
+    assert r.outcome == Outcome.DONE and floor.ctl.session.order_id == "SO-1001"
+    assert r.feedback.en == "Order 1001 is open: Pick. Start at bin A-01. Caps Lock is on: turn it off."
+    assert r.feedback.level == Level.HINT
+    floor.ctl.key("Esc")
+    floor.ctl.logout()
+    floor.login("K-001", "2222")  # Caps Lock off: nothing about it
+    assert floor.ctl.feedback is None or "Caps Lock" not in floor.ctl.feedback.en
+    floor.ctl.key("Enter")
+    r = floor.ctl.scan("SO-1003")
+    assert r.outcome == Outcome.DONE and "Caps Lock" not in r.feedback.en, r.feedback.en
