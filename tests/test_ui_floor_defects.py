@@ -566,3 +566,17 @@ def test_a_weight_and_its_unit_never_wrap_apart(qtbot, station):
     text = win.work.weight_label.text()
     assert re.search(r"\d\u00a0kg .*\d\u00a0±\u00a0\d+\.\d+\u00a0kg\)$", text), repr(text)
     assert not re.search(r"\d[ \t]+(kg|±)|±[ \t]", text), repr(text)
+
+
+def test_caps_lock_at_login_is_said_in_amber_on_the_station_check(qtbot, station):
+    """The badge scanned with Caps Lock on ("k-001") logs in; the check screen says Caps Lock is on, amber as every
+    hint the controller gives (it was grey like a caption)."""
+    win, _svc = station()
+    win.login.badge.setFocus()
+    burst(win, "k-001")
+    test_ui_floor.type_slowly(qtbot, win, win.login.pin, "2222")
+    QTest.keyClick(win.login.pin, Qt.Key.Key_Return)
+    assert win.station.operator is not None and win.station.operator.badge == "K-001"
+    assert win.stack.currentWidget() is win.check
+    assert win.check.message.text() == "Caps Lock is on: turn it off."
+    assert "#bf5f00" in win.check.message.styleSheet()

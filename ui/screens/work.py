@@ -98,10 +98,10 @@ class LinesModel(RowsModel):
                     ln.name][index.column()]
         if role == Qt.ItemDataRole.BackgroundRole:
             cur = self.session.current_line()
+            if cur is not None and cur.id == ln.id:  # at pack too: a gift short picked whole is asked for again
+                return QColor("#fff59d")
             if lp and lp.complete:
                 return QColor("#c8e6c9")
-            if cur is not None and cur.id == ln.id:
-                return QColor("#fff59d")
         return None
 
 
