@@ -1,6 +1,12 @@
 """The one entry point."""
 
-from tests.conftest import run_cli
+import os
+import signal
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
 
 
 def test_help_lists_the_subcommands():
@@ -98,3 +104,39 @@ def test_a_configuration_mistake_is_said_on_the_kiosk_screen_too(tmp_path):
     r = run_cli("--config", str(cfg), "run", "--exit-when-shown", env={"QT_QPA_PLATFORM": "offscreen"})
     assert r.returncode == 2 and "cannot start" in r.stdout, (r.stdout, r.stderr)
     assert "station.id: expected a string; got 5" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_systemctl_stop_and_ctrl_c_close_the_station_as_leaving_it_does(tmp_path, sig):
+    """SIGTERM (systemctl stop, a shutdown) killed the station on the spot: the database left open with its log beside
+    it, the devices and the printer spool never stopped. Ctrl+C at a terminal printed "KeyboardInterrupt" from inside
+    a Qt event filter and the station ran on. Both now close it the way a supervisor leaving it does."""
+    import subprocess
+    import time
+
+    cfg = tmp_path / "st.toml"
+    data = tmp_path / "data"
+    cfg.write_text(f'[station]\ndata_dir = "{data}"\n[oms]\nurl = "http://127.0.0.1:9"\n', encoding="utf-8")
+    logs = tmp_path / "logs"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PACKSTATION_LOG_DIR=str(logs))
+    p = subprocess.Popen([sys.executable, "-m", "packstation", "--config", str(cfg), "run"], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as a terminal starts it
+
+    def logged() -> str:
+        return "".join(f.read_text(encoding="utf-8", errors="replace") for f in logs.glob("*.log*"))
+    try:
+        deadline = time.monotonic() + 60
+        while "the station window is up" not in logged():
+            assert p.poll() is None and time.monotonic() < deadline, logged()
+            time.sleep(0.1)
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    assert p.returncode == 0, (out, err)
+    assert f"{sig.name} received: the station closes" in logged() and "the station closed" in logged()
+    assert "KeyboardInterrupt" not in err and "Traceback" not in err, err
+    assert (data / "station.sqlite3").exists() and not (data / "station.sqlite3-wal").exists()  # closed, not killed

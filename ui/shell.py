@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import signal
+import socket
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from app import heap
@@ -134,6 +137,48 @@ def can_show(exit_when_shown: bool = False) -> bool:
     return exit_when_shown or QGuiApplication.platformName() not in ("offscreen", "minimal")
 
 
+def end_on_signals(app, end: Callable[[signal.Signals], None]) -> Callable[[], None]:
+    """SIGTERM (`systemctl stop`, a shutdown) and SIGINT (Ctrl+C where it was started from a terminal) end the
+    station the way leaving it does: `end(sig)` on the GUI thread, then the services close (devices, printer spool,
+    sync, database). SIGTERM killed it on the spot; Ctrl+C printed "KeyboardInterrupt" from inside a Qt event filter
+    and the station ran on. Python runs a signal's handler only between its own bytecodes, and the GUI thread sits in
+    Qt's C++ loop: the signal's byte on a socket pair (`signal.set_wakeup_fd`) wakes it through a QSocketNotifier,
+    as Qt applications written in Python do. Main thread only. Returns what puts the previous handlers back (once
+    the event loop is over: a process that goes on, a test's, is not left with handlers of a closed window)."""
+    from PySide6.QtCore import QSocketNotifier
+
+    rsock, wsock = socket.socketpair()
+    rsock.setblocking(False)
+    wsock.setblocking(False)
+
+    def drain() -> None:  # Python ran the handler on its way into this slot; the bytes only woke the loop
+        try:
+            while rsock.recv(64):
+                pass
+        except OSError:
+            pass
+
+    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Type.Read, app)
+    notifier.activated.connect(drain)
+
+    def handler(signum: int, _frame) -> None:
+        sig = signal.Signals(signum)
+        log.warning("%s received: the station closes", sig.name)
+        end(sig)
+
+    before = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    old_fd = signal.set_wakeup_fd(wsock.fileno())
+
+    def restore() -> None:
+        for sig, h in before.items():
+            signal.signal(sig, h)
+        signal.set_wakeup_fd(old_fd)
+        notifier.setEnabled(False)
+        rsock.close()
+        wsock.close()
+    return restore
+
+
 def show_cannot_start(settings: Settings, exc: BaseException, *, exit_when_shown: bool = False) -> int:
     """A window that says why the station cannot start, instead of a kiosk left blank while its service restarts it
     every few seconds (the reason was only on stderr). F5 closes it with CANNOT_START_RC: start again."""
@@ -149,11 +194,14 @@ def show_cannot_start(settings: Settings, exc: BaseException, *, exit_when_shown
     win.setMargin(48)
     win.setStyleSheet("background: #c62828; color: white; font-size: 28px; font-weight: bold;")
     QShortcut(QKeySequence("F5"), win, activated=lambda: QApplication.exit(CANNOT_START_RC))
+    # Ctrl+C, systemctl stop: not F5's retry (a timer: a signal before the loop runs still ends it)
+    restore = end_on_signals(app, lambda _sig: QTimer.singleShot(0, lambda: QApplication.exit(1)))
     place_window(win, kiosk=settings.station.kiosk)
     if exit_when_shown:
         print("cannot start", flush=True)
         QTimer.singleShot(0, lambda: QApplication.exit(1))
     rc = app.exec()
+    restore()
     win.close()
     return rc or 1
 
@@ -175,6 +223,14 @@ def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: b
             if rc != CANNOT_START_RC:
                 return rc
     place_window(win, kiosk=settings.station.kiosk)
+
+    def end(_sig) -> None:  # as a supervisor leaving it: the window's workers stop, then the services close below
+        from PySide6.QtCore import QTimer
+
+        win._allow_close = True
+        win.close()
+        QTimer.singleShot(0, app.quit)  # a signal that came before the loop runs ends it as soon as it does
+    restore = end_on_signals(app, end)
     app.processEvents()  # the login screen painted first; then the workers start and the rest warms up
     if exit_when_shown:
         print("shown", flush=True)
@@ -186,8 +242,11 @@ def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: b
 
         win._allow_close = True
         QTimer.singleShot(0, win.close)
+    log.info("the station window is up (%s)", settings.station.id)
     rc = app.exec()
+    restore()
     services.close()
+    log.info("the station closed")
     return rc
 
 
