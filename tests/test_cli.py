@@ -106,37 +106,74 @@ def test_a_configuration_mistake_is_said_on_the_kiosk_screen_too(tmp_path):
     assert "station.id: expected a string; got 5" in r.stderr and "Traceback" not in r.stderr
 
 
+def _started(tmp_path, config: str, display: str | None = None):
+    """`packstation run` as a terminal or systemd starts it (SIGINT not ignored), logging into tmp_path/logs, on the
+    X display `display` (else offscreen); with what it has logged so far."""
+    import subprocess
+
+    cfg = tmp_path / "st.toml"
+    cfg.write_text(config, encoding="utf-8")
+    logs = tmp_path / "logs"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PACKSTATION_LOG_DIR=str(logs))
+    if display:
+        env.update(QT_QPA_PLATFORM="xcb", DISPLAY=display)
+    p = subprocess.Popen([sys.executable, "-m", "packstation", "--config", str(cfg), "run"], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+    def logged() -> str:
+        return "".join(f.read_text(encoding="utf-8", errors="replace") for f in logs.glob("*.log*"))
+    return p, logged
+
+
+def _signalled(p, logged, sig, when: str) -> tuple[str, str]:
+    import time
+
+    try:
+        deadline = time.monotonic() + 60
+        while when not in logged():
+            assert p.poll() is None and time.monotonic() < deadline, logged()
+            time.sleep(0.1)
+        p.send_signal(sig)
+        return p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_systemctl_stop_and_ctrl_c_close_the_station_as_leaving_it_does(tmp_path, sig):
     """SIGTERM (systemctl stop, a shutdown) killed the station on the spot: the database left open with its log beside
     it, the devices and the printer spool never stopped. Ctrl+C at a terminal printed "KeyboardInterrupt" from inside
     a Qt event filter and the station ran on. Both now close it the way a supervisor leaving it does."""
-    import subprocess
-    import time
-
-    cfg = tmp_path / "st.toml"
     data = tmp_path / "data"
-    cfg.write_text(f'[station]\ndata_dir = "{data}"\n[oms]\nurl = "http://127.0.0.1:9"\n', encoding="utf-8")
-    logs = tmp_path / "logs"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PACKSTATION_LOG_DIR=str(logs))
-    p = subprocess.Popen([sys.executable, "-m", "packstation", "--config", str(cfg), "run"], cwd=ROOT, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as a terminal starts it
-
-    def logged() -> str:
-        return "".join(f.read_text(encoding="utf-8", errors="replace") for f in logs.glob("*.log*"))
-    try:
-        deadline = time.monotonic() + 60
-        while "the station window is up" not in logged():
-            assert p.poll() is None and time.monotonic() < deadline, logged()
-            time.sleep(0.1)
-        p.send_signal(sig)
-        out, err = p.communicate(timeout=30)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.communicate()
+    p, logged = _started(tmp_path, f'[station]\ndata_dir = "{data}"\n[oms]\nurl = "http://127.0.0.1:9"\n')
+    out, err = _signalled(p, logged, sig, "the station window is up")
     assert p.returncode == 0, (out, err)
     assert f"{sig.name} received: the station closes" in logged() and "the station closed" in logged()
     assert "KeyboardInterrupt" not in err and "Traceback" not in err, err
     assert (data / "station.sqlite3").exists() and not (data / "station.sqlite3-wal").exists()  # closed, not killed
+
+
+def test_a_signal_ends_the_cannot_start_screen_too(tmp_path):
+    """A configuration mistake shows the red "cannot start" screen; at a terminal Ctrl+C did nothing there and only F5
+    (try again) left it. A signal ends it with the command line's own line and exit code."""
+    import shutil
+    import subprocess
+
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (scripts/setup.sh installs it)")
+    rfd, wfd = os.pipe()  # the screen is shown only on a display someone could read (offscreen: the CLI's line)
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(wfd), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+                            pass_fds=(wfd,), stderr=subprocess.DEVNULL)
+    os.close(wfd)
+    try:
+        display = ":" + os.read(rfd, 16).decode().strip()
+        p, logged = _started(tmp_path, '[station]\nid = 5\n', display)
+        out, err = _signalled(p, logged, signal.SIGINT, "the station cannot start; its screen says why")
+    finally:
+        os.close(rfd)
+        xvfb.terminate()
+        xvfb.wait(10)
+    assert p.returncode == 2 and "station.id: expected a string; got 5" in err and "Traceback" not in err, (out, err)

@@ -139,13 +139,14 @@ def can_show(exit_when_shown: bool = False) -> bool:
 
 def end_on_signals(app, end: Callable[[signal.Signals], None]) -> Callable[[], None]:
     """SIGTERM (`systemctl stop`, a shutdown) and SIGINT (Ctrl+C where it was started from a terminal) end the
-    station the way leaving it does: `end(sig)` on the GUI thread, then the services close (devices, printer spool,
-    sync, database). SIGTERM killed it on the spot; Ctrl+C printed "KeyboardInterrupt" from inside a Qt event filter
-    and the station ran on. Python runs a signal's handler only between its own bytecodes, and the GUI thread sits in
+    station the way leaving it does: `end(sig)` from the GUI thread's event loop (a signal that comes before the
+    loop runs, once it does), then the services close (devices, printer spool, sync, database). SIGTERM killed it
+    on the spot; Ctrl+C printed "KeyboardInterrupt" from inside a Qt event filter and the station ran on, and the
+    "cannot start" screen waited for F5. Python runs a signal's handler only between its own bytecodes, and the GUI thread sits in
     Qt's C++ loop: the signal's byte on a socket pair (`signal.set_wakeup_fd`) wakes it through a QSocketNotifier,
     as Qt applications written in Python do. Main thread only. Returns what puts the previous handlers back (once
     the event loop is over: a process that goes on, a test's, is not left with handlers of a closed window)."""
-    from PySide6.QtCore import QSocketNotifier
+    from PySide6.QtCore import QSocketNotifier, QTimer
 
     rsock, wsock = socket.socketpair()
     rsock.setblocking(False)
@@ -162,7 +163,11 @@ def end_on_signals(app, end: Callable[[signal.Signals], None]) -> Callable[[], N
     notifier.activated.connect(drain)
 
     def handler(signum: int, _frame) -> None:
-        sig = signal.Signals(signum)
+        # Python runs this between two bytecodes of whatever the GUI thread was doing (a scan's commit, a log
+        # line): the station closes from the event loop, once that is done, not from inside it
+        QTimer.singleShot(0, lambda: ended(signal.Signals(signum)))
+
+    def ended(sig: signal.Signals) -> None:
         log.warning("%s received: the station closes", sig.name)
         end(sig)
 
@@ -194,9 +199,9 @@ def show_cannot_start(settings: Settings, exc: BaseException, *, exit_when_shown
     win.setMargin(48)
     win.setStyleSheet("background: #c62828; color: white; font-size: 28px; font-weight: bold;")
     QShortcut(QKeySequence("F5"), win, activated=lambda: QApplication.exit(CANNOT_START_RC))
-    # Ctrl+C, systemctl stop: not F5's retry (a timer: a signal before the loop runs still ends it)
-    restore = end_on_signals(app, lambda _sig: QTimer.singleShot(0, lambda: QApplication.exit(1)))
+    restore = end_on_signals(app, lambda _sig: QApplication.exit(1))  # Ctrl+C, systemctl stop: not F5's retry
     place_window(win, kiosk=settings.station.kiosk)
+    log.warning("the station cannot start; its screen says why (F5 tries again): %s", exc)
     if exit_when_shown:
         print("cannot start", flush=True)
         QTimer.singleShot(0, lambda: QApplication.exit(1))
@@ -225,11 +230,9 @@ def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: b
     place_window(win, kiosk=settings.station.kiosk)
 
     def end(_sig) -> None:  # as a supervisor leaving it: the window's workers stop, then the services close below
-        from PySide6.QtCore import QTimer
-
         win._allow_close = True
         win.close()
-        QTimer.singleShot(0, app.quit)  # a signal that came before the loop runs ends it as soon as it does
+        app.quit()
     restore = end_on_signals(app, end)
     app.processEvents()  # the login screen painted first; then the workers start and the rest warms up
     if exit_when_shown:
