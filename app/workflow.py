@@ -218,7 +218,7 @@ class OrderSession:
         return self._gift_flag.get(line_id, False)
 
     def short_units(self, line_id: str) -> int:
-        """Units of a line left out of the parcel by a short pick (the last counting step's). None when the
+        """Units of a line left out of the parcel by a short pick (the last counting step's). 0 when the
         gift/insert was confirmed or scanned after it: pack asks for a gift short picked whole, and the packer
         takes one from the gift shelf, so the label, the slip and the expected weight count it in."""
         if not self.counting_steps:

@@ -477,7 +477,8 @@ class StationController:
         self.prompt = None
         # where to start, instead of an empty panel above the lines; offline, that the claim is provisional too
         provisional = claim is not None and claim.provisional
-        fb = self._where(s, resumed=False, more=([claim.message] if provisional else []) + ([CAPS_LOCK] if caps_lock else []))
+        more = ([claim.message] if provisional else []) + ([CAPS_LOCK] if caps_lock else [])
+        fb = self._where(s, resumed=False, more=more)
         if caps_lock:  # amber: the next codes with letters would need it
             fb = say(Level.HINT, fb.message)
         self._provisional_fb = fb if provisional else None

@@ -142,10 +142,11 @@ def end_on_signals(app, end: Callable[[signal.Signals], None]) -> Callable[[], N
     station the way leaving it does: `end(sig)` from the GUI thread's event loop (a signal that comes before the
     loop runs, once it does), then the services close (devices, printer spool, sync, database). SIGTERM killed it
     on the spot; Ctrl+C printed "KeyboardInterrupt" from inside a Qt event filter and the station ran on, and the
-    "cannot start" screen waited for F5. Python runs a signal's handler only between its own bytecodes, and the GUI thread sits in
-    Qt's C++ loop: the signal's byte on a socket pair (`signal.set_wakeup_fd`) wakes it through a QSocketNotifier,
-    as Qt applications written in Python do. Main thread only. Returns what puts the previous handlers back (once
-    the event loop is over: a process that goes on, a test's, is not left with handlers of a closed window)."""
+    "cannot start" screen waited for F5. Python runs a signal's handler only between its own bytecodes, and the GUI
+    thread sits in Qt's C++ loop: the signal's byte on a socket pair (`signal.set_wakeup_fd`) wakes it through a
+    QSocketNotifier, as Qt applications written in Python do. Main thread only. Returns what puts the previous
+    handlers back (once the event loop is over: a process that goes on, a test's, keeps no handler of a closed
+    window)."""
     from PySide6.QtCore import QSocketNotifier, QTimer
 
     rsock, wsock = socket.socketpair()
