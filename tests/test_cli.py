@@ -117,9 +117,12 @@ def _started(tmp_path, config: str, display: str | None = None):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PACKSTATION_LOG_DIR=str(logs))
     if display:
         env.update(QT_QPA_PLATFORM="xcb", DISPLAY=display)
-    p = subprocess.Popen([sys.executable, "-m", "packstation", "--config", str(cfg), "run"], cwd=ROOT, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # `python -m packstation` with Python's own Ctrl+C handler, even where this test runs with SIGINT ignored (a
+    # background job of a script): set in the child itself, not by a preexec_fn (unsafe with threads in the parent)
+    as_started = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                  "sys.argv[0] = 'packstation'; runpy.run_module('packstation', run_name='__main__', alter_sys=True)")
+    p = subprocess.Popen([sys.executable, "-c", as_started, "--config", str(cfg), "run"], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def logged() -> str:
         return "".join(f.read_text(encoding="utf-8", errors="replace") for f in logs.glob("*.log*"))
