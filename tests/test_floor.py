@@ -796,7 +796,7 @@ def test_3b_a_gift_short_picked_whole_and_put_in_at_pack_is_on_the_label_slip_an
 
 def test_caps_lock_is_said_at_login_and_when_an_order_opens_by_a_swapped_barcode(floor):
     """The badge "k-001" and the order "so-1001" are found with Caps Lock on, and nothing said it: the packer learnt
-    of it only at the first item with letters that came up red-then-amber. Both now say it, in either language."""
+    of it only at the first item code with letters. Both now say it, in either language."""
     floor.login("k-001", "2222")
     assert floor.ctl.operator is not None
     assert floor.ctl.feedback is not None and floor.ctl.feedback.en == "Caps Lock is on: turn it off."
