@@ -217,13 +217,15 @@ class OrderSession:
                 return True
         return self._gift_flag.get(line_id, False)
 
+    def _counted(self, line_id: str) -> LineProgress | None:
+        """The line's progress in the last counting step (what the parcel holds); None when no step counts."""
+        return self._progress[self.counting_steps[-1]].get(line_id) if self.counting_steps else None
+
     def short_units(self, line_id: str) -> int:
         """Units of a line left out of the parcel by a short pick (the last counting step's). 0 when the
         gift/insert was confirmed or scanned after it: pack asks for a gift short picked whole, and the packer
         takes one from the gift shelf, so the label, the slip and the expected weight count it in."""
-        if not self.counting_steps:
-            return 0
-        lp = self._progress[self.counting_steps[-1]].get(line_id)
+        lp = self._counted(line_id)
         if lp is None or (lp.gift and lp.gift_confirmed):
             return 0
         return lp.short_qty
@@ -232,9 +234,9 @@ class OrderSession:
         """Units of one line in the parcel: what was ordered less what was short picked (`short_units`), or what
         was scanned while the line is still open; all of it when no step counts at this station."""
         line = self.picklist_lines[line_id]
-        if not self.counting_steps:
+        lp = self._counted(line_id)
+        if lp is None:
             return line.qty
-        lp = self._progress[self.counting_steps[-1]][line_id]
         if lp.complete:
             return max(0, line.qty - self.short_units(line_id))
         return min(line.qty, lp.scanned)

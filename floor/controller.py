@@ -478,17 +478,15 @@ class StationController:
         # where to start, instead of an empty panel above the lines; offline, that the claim is provisional too
         provisional = claim is not None and claim.provisional
         more = ([claim.message] if provisional else []) + ([CAPS_LOCK] if caps_lock else [])
-        fb = self._where(s, resumed=False, more=more)
-        if caps_lock:  # amber: the next codes with letters would need it
-            fb = say(Level.HINT, fb.message)
+        fb = self._where(s, resumed=False, more=more, hint=caps_lock)  # amber: the next codes with letters need it
         self._provisional_fb = fb if provisional else None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         return self._done(Outcome.DONE, ch, fb)
 
     @staticmethod
-    def _where(s: OrderSession, *, resumed: bool, more: list[Msg] | None = None) -> Feedback:
+    def _where(s: OrderSession, *, resumed: bool, more: list[Msg] | None = None, hint: bool = False) -> Feedback:
         """Which order is at work, its step and, while picking, the bin to go to; an OMS warning on the
-        address comes with it (amber: the packer checks the address before the label goes on)."""
+        address comes with it (amber: the packer checks the address before the label goes on), as `hint` asks."""
         where = dict(order=s.picklist.order_no or s.order_id, step=words.step_name(s.step))
         parts = [Msg("Order {order} resumed where it was left: {step}.", **where) if resumed
                  else Msg("Order {order} is open: {step}.", **where)]
@@ -499,7 +497,7 @@ class StationController:
         warnings = s.picklist.ship_to.warnings
         if warnings:
             parts.append(Msg("Check the address: {warning}.", warning="; ".join(warnings)))
-        return say(Level.HINT if warnings else Level.INFO, Joined(parts, " ") if len(parts) > 1 else parts[0])
+        return say(Level.HINT if warnings or hint else Level.INFO, Joined(parts, " ") if len(parts) > 1 else parts[0])
 
     def _activate(self, s: OrderSession) -> Result:
         before = self._state()

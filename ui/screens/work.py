@@ -498,8 +498,9 @@ class WorkScreen(QWidget):
         else:
             # No line to work: every line counted, the pack step without a gift to confirm, weigh and label. The
             # box showed nothing from here to the end of the order; it shows what goes into the parcel instead.
-            lines = [ln for ln in s.picklist.walking_order() if ln.qty - s.short_units(ln.id) > 0]
-            units = sum(ln.qty - s.short_units(ln.id) for ln in lines)
+            going = [(ln, ln.qty - s.short_units(ln.id)) for ln in s.picklist.walking_order()]
+            lines = [ln for ln, q in going if q > 0]
+            units = sum(q for _ln, q in going if q > 0)
             in_parcel = _(plural(units, "{units} unit", "{units} units", units=units)) if lines else ""
             self._show_item(_("In the parcel"), in_parcel, "")
             self._show_images([ln.image_url for ln in lines])
