@@ -10,6 +10,7 @@ import pytest
 import requests
 from oms_fixtures import bearer, oms, oms_backend, oms_factory, pg_cluster  # noqa: F401
 
+from app.barcodes import normalise
 from app.operators import verify_pin
 from app.picklist import PickList
 
@@ -35,7 +36,12 @@ def test_demo_seed_catalogue(oms, A):
     assert len(prods) >= 40
     units = [b["code"] for p in prods for b in p["barcodes"] if b["kind"] == "unit"]
     assert units and all(len(c) == 13 and _ean_ok(c) for c in units)
+    cases = [b["code"] for p in prods for b in p["barcodes"] if b["kind"] == "case"]
+    assert cases and all(len(c) == 14 for c in cases)
     assert any(b["kind"] == "case" and b["qty_per_scan"] == 12 for p in prods for b in p["barcodes"])
+    # every demo code reads as a scanner reads it: a valid check digit (a case's ITF-14 has its own, not the unit's)
+    bad = [c for c in units + cases if not normalise(c).ok]
+    assert not bad, bad
     styles: dict[str, set] = {}
     for p in prods:
         styles.setdefault(p["style"], set()).add((p["color"], p["size"]))

@@ -6,6 +6,7 @@ import io
 import json
 import random
 
+from biip.checksums import gs1_standard_check_digit
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import delete, select
 
@@ -23,8 +24,14 @@ CANCEL_AFTER_CLAIM = {"SO-1005": 3_000, "SO-1013": 3_000}
 
 
 def ean13(base12: str) -> str:
-    s = sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(base12))
-    return base12 + str((10 - s % 10) % 10)
+    return base12 + str(gs1_standard_check_digit(base12))
+
+
+def itf14(indicator: str, base12: str) -> str:
+    """A case's GTIN-14 (printed as ITF-14): the packaging indicator, the unit's GTIN-13 without its check digit,
+    and a check digit of its own (not the unit's: "1" + the unit's EAN-13 would fail the scanner's check)."""
+    body = indicator + base12
+    return body + str(gs1_standard_check_digit(body))
 
 
 def _image(kind: str, color: tuple[int, int, int], label: str) -> bytes:
@@ -81,7 +88,7 @@ def _products() -> list[tuple[dict, str, tuple[int, int, int]]]:
     for i, nm in enumerate(("Tea bags 100pk 茶包", "Socks 3-pack", "Pens 10-pack", "Batteries AA 4pk")):
         sku = f"PACK-{i + 1:02d}"
         add(sku, nm, sku, "", "", 120, "box", (120, 90 + 20 * i, 60),
-            {"code": "1" + ean13(f"69{900 + i:010d}"), "qty_per_scan": 12, "kind": "case"})
+            {"code": itf14("1", f"69{900 + i:010d}"), "qty_per_scan": 12, "kind": "case"})
     # GS1 items with lots/expiry
     for i, nm in enumerate(("Vitamin C tablets 维生素C", "Baby formula 婴儿奶粉", "Hand cream", "Face serum",
                             "Protein bars")):
