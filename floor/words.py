@@ -4,6 +4,7 @@ resources/locale/zh_CN/LC_MESSAGES/floor.po (and core.po for the step names, whi
 from __future__ import annotations
 
 from app import messages
+from app.actions import CARTONS
 from app.i18n import N_, Joined, Msg, plural
 from app.picklist import variant_beyond
 from app.workflow import OrderSession, Step
@@ -70,6 +71,13 @@ def stop_message(session: OrderSession) -> Feedback:
     return Feedback(Level.STOP, msg)
 
 
+def carton_keys() -> Joined:
+    """The cartons as their keys choose them, "[1] S  [2] M  …  [5] bag": the packer reads which key is which without
+    opening the list (no mouse at the station)."""
+    return Joined([Msg("[{key}] {carton}", key=i + 1, carton=Msg("bag") if c.code == "BAG" else c.code)
+                   for i, c in enumerate(CARTONS)], sep="  ")
+
+
 def blockers(session: OrderSession, steady: float | None = None, inside: bool = False, *,
              label_sent: bool = False) -> list[Msg]:
     """What the current step still needs, as a packer reads it. `steady`: the scale's steady reading of this
@@ -94,7 +102,7 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
             out.append(plural(more, "… and {count} more line", "… and {count} more lines", count=more))
     if step == Step.PACK:
         if not session.carton:
-            out.append(Msg("choose a carton (keys 1–5 or a carton barcode)"))
+            out.append(Msg("choose a carton: {cartons}, or scan a carton barcode", cartons=carton_keys()))
         for ln in session.picklist.walking_order():
             if ln.gift and not session.gift_ok(ln.id):
                 out.append(Msg("put in the gift/insert {name}: scan it or press F3", name=ln.name or ln.sku))

@@ -98,6 +98,19 @@ def test_2c_a_persons_enter_acknowledges_a_red_panel(floor):
     assert floor.ctl.key("Enter").changes == Change.NONE  # nothing to acknowledge: nothing happens
 
 
+def test_2e_pack_says_which_key_is_which_carton(floor):
+    """Pack asked for "keys 1–5" and named no carton: which key was the bag was learnt by opening the list with a
+    mouse the station does not have. The words name each key's carton, and the key the words name chooses it."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.PACK)
+    said = [b.text("en") for b in floor.ctl.blockers()]
+    assert "choose a carton: [1] S [2] M [3] L [4] XL [5] bag, or scan a carton barcode" in said
+    assert "请选择纸箱：[1] S [2] M [3] L [4] XL [5] 袋子，或扫描纸箱条码" in [b.text("zh_CN") for b in floor.ctl.blockers()]
+    floor.ctl.key("5")
+    assert floor.ctl.session.carton == "BAG" and not any("carton" in b.text("en") for b in floor.ctl.blockers())
+
+
 def test_2d_f9_before_the_label_step_says_what_comes_first_even_when_nothing_is_missing(floor):
     """F9 at a Pick step with every line scanned read "Labels print at the Label step; first:" and nothing more."""
     at_queue(floor)
