@@ -100,6 +100,9 @@ def test_offline_and_the_events_waiting_stay_readable_beside_a_long_name_and_a_p
         lab = win.status.labels[key]
         assert lab.shown_text() == lab.text(), (key, lab.shown_text(), lab.width(), lab.sizeHint(), lab.minimumSizeHint(), win.status.width(), {k: (v.width(), v.sizeHint().width()) for k, v in win.status.labels.items()}, win.width(), win.isVisible())
     assert win.status.labels["printer"].shown_text().startswith("PRINTER: label printer")
+    # an hour's outage in minutes, not "3599 s" (the last sync is said where there is room for it)
+    assert win.status.labels["queue"].text() == "to sync: 12345 (oldest 59 min)"
+    assert win.status.labels["last_sync"].text() == "last sync 60 min ago"
     # nothing shown as a bare "…" (the station's name and the last sync read "…" and "last …" at 1024x768): a text
     # is shown with enough of itself to read, or not at all
     for key, lab in win.status.labels.items():

@@ -47,6 +47,7 @@ def test_the_screens_use_no_qt_linguist_translation():
 def test_the_login_screen_speaks_chinese_when_configured(qtbot):
     from PySide6.QtWidgets import QApplication
 
+    from ui import names
     from ui.translations import _, install, language, uninstall
 
     app = QApplication.instance()
@@ -60,7 +61,8 @@ def test_the_login_screen_speaks_chinese_when_configured(qtbot):
         assert w.badge.placeholderText() == "工牌"
         # what the core hands over is rendered in the same language: a Msg, or an object that says itself
         assert _(Msg("Damaged")) == "破损"
-        assert _("to sync: {count} (oldest {age} s)", count=3, age=12) == "待同步：3（最早 12 秒）"
+        assert _("to sync: {count} (oldest {age})", count=3, age=names.age(12)) == "待同步：3（最早 12 秒）"
+        assert names.age(3599) == "59 分钟" and names.age(2 * 3600 + 5 * 60) == "2 小时 05 分钟"
     finally:
         uninstall(app)  # Qt's own translators out, the screens back to English
     assert language() == "en" and _("Log in") == "Log in"

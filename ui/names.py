@@ -64,3 +64,14 @@ def carton(code: str, label: str) -> str:
 
 def device(code: str) -> str:
     return _name(DEVICE, code)
+
+
+def age(seconds: float) -> str:
+    """How long ago, as a person reads it on the status bar: "40 s", "12 min", "2 h 05 min" (an outage's hour
+    was "3600 s")."""
+    s = max(int(seconds), 0)
+    if s < 120:
+        return _("{n} s", n=s)
+    if s < 2 * 3600:
+        return _("{n} min", n=s // 60)
+    return _("{h} h {m} min", h=s // 3600, m=f"{s % 3600 // 60:02d}")

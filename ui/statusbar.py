@@ -175,11 +175,11 @@ class StatusBar(QFrame):
         if h.oldest_pending_age_s is None:
             self.labels["queue"].setText(_("to sync: {count}", count=h.queue_depth))
         else:
-            self.labels["queue"].setText(_("to sync: {count} (oldest {age} s)", count=h.queue_depth,
-                                           age=int(h.oldest_pending_age_s)))
+            self.labels["queue"].setText(_("to sync: {count} (oldest {age})", count=h.queue_depth,
+                                           age=names.age(h.oldest_pending_age_s)))
         if h.last_success_ms:
             ago = int(time.time() - h.last_success_ms / 1000)
-            self.labels["last_sync"].setText(_("last sync {age} s ago", age=max(ago, 0)))
+            self.labels["last_sync"].setText(_("last sync {age} ago", age=names.age(ago)))
         else:
             self.labels["last_sync"].setText(_("never synced"))
         self._show_quarantine(h)
