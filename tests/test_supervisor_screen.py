@@ -418,3 +418,51 @@ def test_the_latest_errors_are_read_to_their_last_column_by_keyboard_on_a_kiosk_
     assert bar.value() == bar.maximum()
     QTest.keyClick(w.errors_view, Qt.Key.Key_Tab)  # and Tab leaves it again (no trap)
     assert not w.errors_view.hasFocus()
+
+
+def test_f8_shows_every_column_of_the_latest_errors_on_a_kiosk_screen(qtbot, core):
+    """At 1024x768 the latest errors showed four of seven columns (the operator who made the error out of sight, to
+    be scrolled to with the arrows). F8 gives the table the charts' room too: every column in view, the table in
+    focus for the arrow keys; F8 again brings the charts back."""
+    from datetime import UTC, datetime
+
+    from PySide6.QtTest import QTest
+
+    from app.events import EventLog
+
+    _shift(core)
+    at = int(datetime(2026, 11, 16, 4, 0, tzinfo=UTC).timestamp() * 1000)
+    EventLog(core.store, "ST1", clock_ms=lambda: at).append(  # the longest text a row has: a printer's whole fault
+        "printer_fault", {"printer": "label_printer", "state": "paper_out", "detail": "Printer is out of paper: load "
+                          "paper. The label prints by itself when the printer is ready: stay with this parcel."},
+        operator_id="op1", order_id="SO1", kind="paper_out")
+    w = _screen(qtbot, core)
+    w.resize(966, 700)
+    w.show()
+    w.activateWindow()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: not w.updating and w.errors_model.rowCount() == 2, timeout=10000)
+    bar = w.errors_view.horizontalScrollBar()
+    assert bar.maximum() > 0, "the columns fit beside the charts: the test says nothing"
+    assert w.wide_btn.text() == "Latest errors, all columns [F8]"
+    before = [v.geometry() for v in (*w.chart_views, w.errors_view)]
+    w.setFocus()  # as the main window does when it shows the screen
+    qtbot.waitUntil(lambda: w.source.hasFocus(), timeout=3000)
+    QTest.keyClick(w, Qt.Key.Key_F8)
+    assert w.wide_errors, "F8 did nothing"
+    qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=3000)
+    assert not any(v.isVisible() for v in w.chart_views) and w.errors_view.hasFocus()
+    assert w.wide_btn.text() == "Charts [F8]"
+    head = w.errors_view.horizontalHeader()
+    shown = [c for c in range(w.errors_model.columnCount()) if not head.isSectionHidden(c)]
+    assert head.isSectionHidden(6) and shown == [0, 1, 2, 3, 4, 5]  # one station's rows: no Station column
+    for c in shown:  # each in view, the operator's included
+        assert 0 <= head.sectionViewportPosition(c) and \
+            head.sectionViewportPosition(c) + head.sectionSize(c) <= w.errors_view.viewport().width(), c
+    fm = w.errors_view.fontMetrics()
+    for c in (0, 1, 4, 5):  # the time, the error, the order and the operator whole; the fault's text cut
+        assert all(fm.horizontalAdvance(str(r[c])) < head.sectionSize(c) for r in w.errors_model.rows), c
+    QTest.keyClick(w.errors_view, Qt.Key.Key_F8)
+    qtbot.waitUntil(lambda: all(v.isVisible() for v in w.chart_views) and bar.maximum() > 0, timeout=3000)
+    assert w.wide_btn.text() == "Latest errors, all columns [F8]"
+    qtbot.waitUntil(lambda: [v.geometry() for v in (*w.chart_views, w.errors_view)] == before, timeout=3000)

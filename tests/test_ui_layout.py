@@ -10,6 +10,7 @@ import dataclasses
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from app.workflow import Step
@@ -38,6 +39,13 @@ def test_every_screen_fits_the_display_and_the_window_does_not_grow(qtbot, stati
     qtbot.waitUntil(lambda: win.supervisor is not None and not win.supervisor.updating, timeout=10000)
     qtbot.wait(20)
     assert_fits(win, size)  # supervisor figures
+    sup = win.supervisor
+    before = [v.geometry() for v in sup.chart_views]
+    QTest.keyClick(sup, Qt.Key.Key_F8)  # the latest errors over the whole body, then back beside the charts as they were
+    qtbot.waitUntil(lambda: sup.wide_errors and not any(v.isVisible() for v in sup.chart_views), timeout=3000)
+    assert_fits(win, size)
+    QTest.keyClick(sup.errors_view, Qt.Key.Key_F8)
+    qtbot.waitUntil(lambda: [v.geometry() for v in sup.chart_views] == before, timeout=3000)
     win.demo_panel.set_collapsed(False)  # the demo panel open: docked on a wide screen, a drawer on a narrow one
     qtbot.wait(20)
     assert win.demo_panel.is_open()

@@ -85,6 +85,27 @@ def ticks_that_fit(chart) -> int:
     return 6 if h <= 0 else max(1, min(6, int(h // LABEL_PX)))
 
 
+def fit_widths(widths: list[int], room: int, least: list[int], cut: tuple[int, ...]) -> list[int]:
+    """Column widths that add up to at most `room`: only the columns in `cut` (free texts: what happened, what was
+    expected) are narrowed, the widest of them to one cap, as little as it takes, none below its `least`; the others (a time, an error's name, an order, an operator, a station) keep their whole text."""
+    if sum(widths) <= room:
+        return list(widths)
+    rest = room - sum(w for c, w in enumerate(widths) if c not in cut)
+    texts = sorted(widths[c] for c in cut)
+    cap = 0
+    for i, w in enumerate(texts):
+        n = len(texts) - i
+        if w * n >= rest:
+            cap = max(rest, 0) // n
+            break
+        rest -= w
+    return [max(min(w, cap), lo) if c in cut else w for c, (w, lo) in enumerate(zip(widths, least, strict=True))]
+
+
+WHAT, EXPECTED, STATION = 2, 3, 6  # LatestErrorsModel's columns that fitting narrows or leaves out
+TEXT_LEAST = 96  # px: what a narrowed text column keeps at least (its header may end in "…" too)
+
+
 class LatestErrorsModel(RowsModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -129,6 +150,12 @@ class SupervisorScreen(QWidget):
         nav.addWidget(self.back_btn)
         nav.addWidget(self.logout_btn)
         nav.addStretch(1)
+        # the latest errors over the whole body: seven columns scroll sideways in a quarter of a 1024x768 screen
+        # (who made the error, the operator, was out of sight); F8 again brings the charts back
+        self.wide_btn = QPushButton()
+        self.wide_btn.clicked.connect(self.toggle_wide_errors)
+        QShortcut(QKeySequence("F8"), self, activated=self.toggle_wide_errors)
+        nav.addWidget(self.wide_btn)
         return nav
 
     def __init__(self, core, remote=None, parent=None, tasks=None, operator=None):
@@ -190,14 +217,21 @@ class SupervisorScreen(QWidget):
         table.horizontalHeader().setStretchLastSection(True)
         table.setTabKeyNavigation(False)  # Tab leaves the table (arrows walk it): no keyboard trap
         table.verticalHeader().hide()  # an empty grey strip: its px go to the columns
+        table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)  # a narrowed header keeps its start
         self.errors_view = table
-        grid = QGridLayout()
-        grid.addWidget(QChartView(self.hour_chart), 0, 0)
-        grid.addWidget(QChartView(self.type_chart), 0, 1)
-        grid.addWidget(QChartView(self.step_chart), 1, 0)
+        self.grid = grid = QGridLayout()
+        self.chart_views = [QChartView(c) for c in (self.hour_chart, self.type_chart, self.step_chart)]
+        grid.addWidget(self.chart_views[0], 0, 0)
+        grid.addWidget(self.chart_views[1], 0, 1)
+        grid.addWidget(self.chart_views[2], 1, 0)
         grid.addWidget(table, 1, 1)
+        for i in (0, 1):  # four equal quarters, before and after F8 (else the size hints share the room anew)
+            grid.setColumnStretch(i, 1)
+            grid.setRowStretch(i, 1)
+        self.wide_errors = False
         lay = QVBoxLayout(self)
         lay.addLayout(self._navigation())
+        self._name_wide_button()
         self.denied = QLabel(_("Supervisors only: log in with a supervisor badge to see the figures."))
         self.denied.setObjectName("title")
         self.denied.hide()
@@ -219,6 +253,24 @@ class SupervisorScreen(QWidget):
             QWidget.setTabOrder(a, b)
         self.set_operator(operator)
 
+    def toggle_wide_errors(self) -> None:
+        """The latest errors over the charts' room too (every column in view at 1024x768), or back beside them."""
+        self.wide_errors = wide = not self.wide_errors
+        for v in self.chart_views:
+            v.setVisible(not wide)
+        self.grid.removeWidget(self.errors_view)
+        if wide:
+            self.grid.addWidget(self.errors_view, 0, 0, 2, 2)
+        else:
+            self.grid.addWidget(self.errors_view, 1, 1)
+        self._name_wide_button()
+        QTimer.singleShot(0, self._fit_columns)  # once the table has its new width
+        if wide:
+            self.errors_view.setFocus()
+
+    def _name_wide_button(self) -> None:
+        self.wide_btn.setText(_("Charts [F8]") if self.wide_errors else _("Latest errors, all columns [F8]"))
+
     def _follow_today(self) -> None:
         """The last seven days up to today in the warehouse zone (not the machine's date: a kiosk on UTC in a UTC+8
         warehouse would leave out everything since midnight), moved on when the screen is shown again after
@@ -237,6 +289,7 @@ class SupervisorScreen(QWidget):
         self._follow_today()
         self.denied.setVisible(not allowed)
         self.body.setVisible(allowed)
+        self.wide_btn.setVisible(allowed)
         if allowed:
             self.refresh()
 
@@ -333,13 +386,32 @@ class SupervisorScreen(QWidget):
     def _fit_columns(self) -> None:
         """Each latest-errors column as wide as its widest text over all rows, measured with the font's
         metrics (a few ms). The header's ResizeToContents asked the model for every cell's size hint through
-        Python: ~100 ms of GUI thread for 200 rows at the first paint after a refresh."""
+        Python: ~100 ms of GUI thread for 200 rows at the first paint after a refresh. Beside the charts a narrow
+        screen scrolls sideways; over the whole body (F8) every column is in view."""
         view, head = self.errors_view, self.errors_view.horizontalHeader()
         fm = view.fontMetrics()
         pad = 2 * (view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1) + 2
-        for c in range(self.errors_model.columnCount()):
-            text = max((fm.horizontalAdvance(str(r[c])) for r in self.errors_model.rows), default=0)
-            head.resizeSection(c, max(head.sectionSizeHint(c), text + pad))
+        widths = [max(head.sectionSizeHint(c), pad + max((fm.horizontalAdvance(str(r[c])) for r in self.errors_model.rows),
+                                                         default=0))
+                  for c in range(self.errors_model.columnCount())]
+        # one station's rows (this station's own log) need no Station column: its width goes to the others
+        one_station = len({r[STATION] for r in self.errors_model.rows}) <= 1
+        head.setSectionHidden(STATION, one_station and self.wide_errors)
+        # over the whole body each row has two lines, so that a narrowed text wraps ("6900000000083" / "BLACK / M")
+        # before it is cut: one height for every row (sizing each row to its contents asks every cell through Python)
+        if self.wide_errors:
+            view.verticalHeader().setDefaultSectionSize(2 * fm.lineSpacing() + pad)
+        else:
+            view.verticalHeader().resetDefaultSectionSize()
+        if self.wide_errors:  # every column in view: the longest texts (a printer's whole fault) end in "…"
+            shown = [c for c in range(len(widths)) if not head.isSectionHidden(c)]
+            fitted = fit_widths([widths[c] for c in shown], view.viewport().width(),
+                                [min(head.sectionSizeHint(c), TEXT_LEAST) for c in shown],
+                                cut=(shown.index(WHAT), shown.index(EXPECTED)))
+            for c, w in zip(shown, fitted, strict=True):
+                widths[c] = w
+        for c, w in enumerate(widths):
+            head.resizeSection(c, w)
 
     def error_name(self, key: str) -> str:
         """An error type (stats key or verdict kind) in the operator's language."""
