@@ -103,7 +103,7 @@ def normalise(raw: RawScan | str, *, prefix: str = "", suffix: str = "") -> Norm
         sym = safe_text(raw.symbology) if isinstance(raw.symbology, str) else None
         if len(text) > MAX_LEN * 4:  # before any work on it (and not cached)
             return NormalisedCode(text="", code="", error="too_long", error_detail=f"{len(text)} characters")
-        folded = unicodedata.normalize("NFKC", text)
+        folded = text if text.isascii() else unicodedata.normalize("NFKC", text)  # NFKC leaves ASCII as it is
         nc = _normalise_cached(folded, sym, prefix, suffix)
         if folded != text and nc.text:
             nc = dataclasses.replace(nc, folded=True)

@@ -196,7 +196,9 @@ class _Fields(dict):
         return "{" + key + "}"
 
 
-_SPACES = re.compile(r"[^\S\u00a0]+")  # a no-break space is kept: it binds a number to its unit ("0.670 kg")
+# a no-break space is kept: it binds a number to its unit ("0.670 kg"); a single plain space is left as it is (no
+# match: most texts have nothing to change)
+_SPACES = re.compile(r"[^\S\u00a0]{2,}|[^\S\u00a0 ]")
 # a field left empty ("{name} {variant}: …" without a variant) leaves a space before the punctuation
 _SPACE_BEFORE_STOP = re.compile(r"[^\S\u00a0]+(?=[:;,.!?)\]\uff1a\uff1b\uff0c\u3002\uff01\uff1f\uff09\u3001])")  # and full-width
 _CLOSING = ("FULL STOP", "QUESTION MARK", "EXCLAMATION MARK", "ELLIPSIS")  # by Unicode name: any script's

@@ -42,6 +42,8 @@ class RawScan:
 
 def safe_text(s: Any) -> str:
     """Any value as a str that encodes to UTF-8: lone surrogates become backslash escapes, bytes are decoded."""
+    if type(s) is str and s.isascii():  # nearly every scan's text: nothing to escape (isascii reads a flag)
+        return s
     if isinstance(s, bytes | bytearray):
         s = bytes(s).decode("utf-8", "backslashreplace")
     elif not isinstance(s, str):

@@ -88,14 +88,16 @@ class ScanVerdict:
         """The stored form (scan events, uploaded to the OMS as they are): the English text under
         "message_en" as always, and the message id with its parameters under "message"."""
         out: dict[str, Any] = {"kind": self.kind.value}
-        for name in _STORED_FIELDS:  # the fields in their order; empty ones (None, "", False, {}) left out
-            v = getattr(self, name)
-            if v or name == "qty_added":  # (str | None, bool, a dict; qty_added is kept even when 0)
+        # the fields in their order (the instance's own dict holds them so: set by __init__ one by one); empty ones
+        # (None, "", False, {}) left out, qty_added kept even when 0
+        for name, v in self.__dict__.items():
+            if (v or name == "qty_added") and name not in _APART:
                 out[name] = dict(v) if name == "details" else v
-        out["message_en"] = self.message.en
-        out["message"] = self.message.to_dict()
+        message = self.message
+        out["message_en"] = message.en
+        out["message"] = message.to_dict()
         return out
 
 
-# ScanVerdict's fields as to_dict stores them (kind first, message apart), listed once: it runs on every scan.
-_STORED_FIELDS = tuple(f.name for f in fields(ScanVerdict) if f.name not in ("kind", "message"))
+_APART = frozenset({"kind", "message"})  # stored apart by to_dict (kind first, the message last)
+assert [f.name for f in fields(ScanVerdict)][:2] == ["kind", "message"]
