@@ -87,7 +87,8 @@ def ticks_that_fit(chart) -> int:
 
 def fit_widths(widths: list[int], room: int, least: list[int], cut: tuple[int, ...]) -> list[int]:
     """Column widths that add up to at most `room`: only the columns in `cut` (free texts: what happened, what was
-    expected) are narrowed, the widest of them to one cap, as little as it takes, none below its `least`; the others (a time, an error's name, an order, an operator, a station) keep their whole text."""
+    expected) are narrowed, the widest of them to one cap, as little as it takes, none below its `least`; the
+    others (a time, an error's name, an order, an operator, a station) keep their whole text."""
     if sum(widths) <= room:
         return list(widths)
     rest = room - sum(w for c, w in enumerate(widths) if c not in cut)
@@ -391,19 +392,17 @@ class SupervisorScreen(QWidget):
         view, head = self.errors_view, self.errors_view.horizontalHeader()
         fm = view.fontMetrics()
         pad = 2 * (view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1) + 2
-        widths = [max(head.sectionSizeHint(c), pad + max((fm.horizontalAdvance(str(r[c])) for r in self.errors_model.rows),
-                                                         default=0))
+        rows = self.errors_model.rows
+        widths = [max(head.sectionSizeHint(c), pad + max((fm.horizontalAdvance(str(r[c])) for r in rows), default=0))
                   for c in range(self.errors_model.columnCount())]
         # one station's rows (this station's own log) need no Station column: its width goes to the others
-        one_station = len({r[STATION] for r in self.errors_model.rows}) <= 1
-        head.setSectionHidden(STATION, one_station and self.wide_errors)
-        # over the whole body each row has two lines, so that a narrowed text wraps ("6900000000083" / "BLACK / M")
-        # before it is cut: one height for every row (sizing each row to its contents asks every cell through Python)
-        if self.wide_errors:
-            view.verticalHeader().setDefaultSectionSize(2 * fm.lineSpacing() + pad)
-        else:
+        head.setSectionHidden(STATION, self.wide_errors and len({r[STATION] for r in rows}) <= 1)
+        if not self.wide_errors:
             view.verticalHeader().resetDefaultSectionSize()
-        if self.wide_errors:  # every column in view: the longest texts (a printer's whole fault) end in "…"
+        else:  # every column in view: the longest texts (a printer's whole fault) wrap, then end in "…"
+            # two lines a row, so that a narrowed text wraps ("6900000000083" / "BLACK / M") before it is cut: one
+            # height for every row (sizing each row to its contents asks every cell through Python)
+            view.verticalHeader().setDefaultSectionSize(2 * fm.lineSpacing() + pad)
             shown = [c for c in range(len(widths)) if not head.isSectionHidden(c)]
             fitted = fit_widths([widths[c] for c in shown], view.viewport().width(),
                                 [min(head.sectionSizeHint(c), TEXT_LEAST) for c in shown],
