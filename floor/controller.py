@@ -779,11 +779,14 @@ class StationController:
                                                   "scan a reason barcode.", sku=cur.sku, found=found, qty=cur.qty)),
                               cls=ShortPickResult, line_id=cur.id)
         if kind == "override":
-            self.prompt = Prompt("override")
+            target = self._override_target(s)
+            if isinstance(target, Msg):  # said at once, not after a badge and a PIN were given for nothing
+                return self._refuse(target, cls=OverrideResult)
+            what, line_id = target
+            self.prompt = Prompt("override", line_id)
             self.pending_badge = None  # a badge scanned for an earlier form never fills this one
             return self._done(Outcome.ASKED, Change.PROMPT,
-                              say(Level.HINT, Msg("Supervisor: badge, PIN and reason.")),
-                              cls=OverrideResult)
+                              say(Level.HINT, words.override_question(s, what, line_id)), cls=OverrideResult)
         return self._refuse(Msg("Nothing to ask here."))
 
     @_answers()
@@ -941,20 +944,31 @@ class StationController:
             return self._refuse(self._locked(badge) or Msg("Not a supervisor badge/PIN: nothing overridden."),
                                 Level.ERROR, cls=OverrideResult)  # type: ignore[return-value]
         reason = (reason or "").strip() or "-"
-        if s.step == Step.WEIGH:
-            if s.weight is None:
-                return self._refuse(Msg("Record the weight first (F8): the override accepts a recorded weight."),
-                                    cls=OverrideResult)  # type: ignore[return-value]
-            what, line_id = "weight_mismatch", None
-        elif s.counting_step is not None and s.current_line() is not None:
-            what, line_id = "force_line", s.current_line().id  # type: ignore[union-attr]
-        else:
-            return self._refuse(Msg("Nothing to override at this step."), cls=OverrideResult)  # type: ignore[return-value]
+        target = self._override_target(s)
+        if isinstance(target, Msg):
+            return self._refuse(target, cls=OverrideResult)  # type: ignore[return-value]
+        what, line_id = target
+        asked = self.prompt.line_id if self.prompt is not None and self.prompt.kind == "override" else None
+        if what == "force_line" and asked in s.picklist_lines and not s.line_done(asked):
+            line_id = asked  # the line the form named, which the supervisor approved
         s.override(sup, what, reason, line_id=line_id)
         self.prompt = None
         return self._done(Outcome.DONE, Change.LINES | Change.WEIGHT | Change.PROMPT,
-                          say(Level.OK, Msg("Supervisor {name} accepted it ({reason}).", name=sup.name, reason=reason)),
+                          say(Level.OK, words.override_done(s, what, line_id, sup.name, reason)),
                           cls=OverrideResult, what=what, supervisor_id=sup.id)  # type: ignore[return-value]
+
+    @staticmethod
+    def _override_target(s: OrderSession) -> tuple[str, str | None] | Msg:
+        """What a supervisor's override does at this point of the order, (what, line), or why there is none: the
+        weight recorded at the Weigh step, else the line at hand of a counting step."""
+        if s.step == Step.WEIGH:
+            if s.weight is None:
+                return Msg("Record the weight first (F8): the override accepts a recorded weight.")
+            return "weight_mismatch", None
+        line = s.current_line() if s.counting_step is not None else None
+        if line is not None:
+            return "force_line", line.id
+        return Msg("Nothing to override at this step.")
 
     # -- paperwork -------------------------------------------------------------------------------------
     def print_paperwork(self) -> PrintResult:

@@ -111,6 +111,34 @@ def test_2e_pack_says_which_key_is_which_carton(floor):
     assert floor.ctl.session.carton == "BAG" and not any("carton" in b.text("en") for b in floor.ctl.blockers())
 
 
+def test_2f_the_override_form_says_what_the_supervisor_approves(floor):
+    """F11 opened "Supervisor: badge, PIN and reason." and said nothing of what would be approved; at a counting step
+    it counts the line at hand as complete, and the answer was "Supervisor … accepted it (ok)". Now the question names
+    the line and its count, the answer says what was done; where nothing can be overridden F11 says so at once (it
+    asked for a badge and a PIN first)."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("ITEM-001")  # 1 of 2
+    r = floor.ctl.key("F11")
+    assert r.outcome == Outcome.ASKED and floor.ctl.prompt.line_id == "L1"
+    assert r.feedback.text("en") == "Supervisor: count SKU-001 Item 1 as complete with 1 of 2? Badge, PIN and reason."
+    assert r.feedback.text("zh_CN") == "主管：将 SKU-001 Item 1 按 1/2 记为完成？请刷工牌，输入密码和原因。"
+    done = floor.ctl.override("S-001", "999999", "label torn")
+    assert done.what == "force_line" and floor.core.events.last(EventType.OVERRIDE).payload["line_id"] == "L1"
+    assert done.feedback.text("en") == "Supervisor Boss counted SKU-001 as complete with 1 of 2 (label torn)."
+    floor.to_step(Step.WEIGH)
+    r = floor.ctl.key("F11")  # no weight recorded yet: nothing to accept
+    assert r.outcome == Outcome.REFUSED and floor.ctl.prompt is None
+    assert r.feedback.text("en") == "Record the weight first (F8): the override accepts a recorded weight."
+    floor.weigh(5000)
+    floor.ctl.key("F8")
+    r = floor.ctl.key("F11")
+    assert r.feedback.text("en").startswith("Supervisor: accept the weight of 5000 g (expected ")
+    done = floor.ctl.override("S-001", "999999", "heavy box")
+    assert done.what == "weight_mismatch"
+    assert done.feedback.text("en") == "Supervisor Boss accepted the weight of 5000 g (heavy box)."
+
+
 def test_2d_f9_before_the_label_step_says_what_comes_first_even_when_nothing_is_missing(floor):
     """F9 at a Pick step with every line scanned read "Labels print at the Label step; first:" and nothing more."""
     at_queue(floor)

@@ -460,7 +460,8 @@ def test_a_wrong_supervisor_pin_is_said_and_asked_again_and_esc_closes_the_form(
     enter_here(qtbot, win)
     assert form.reason.hasFocus()
     enter_here(qtbot, win)
-    assert s.weight_overridden and "accepted it (scale drift)" in win.work.panel.text.text()
+    assert s.weight_overridden and "accepted the weight of " in win.work.panel.text.text()
+    assert win.work.panel.text.text().endswith(" g (scale drift).")
     # Esc closes the form whichever field has the cursor; it opens empty again
     qtbot.waitUntil(lambda: win.controller.prompt is None)
     for field in ("badge", "pin", "reason"):
