@@ -176,7 +176,7 @@ def contact_sheet(pixes: list[QPixmap], width: int, height: int) -> QPixmap:
 
 class LinesTable(QTableView):
     """Every column as wide as its header and cells (headers read whole); the item name, last, takes the room left
-    (elided in the middle), and where less than ITEM_MIN px is left it is not shown at all rather than as a sliver
+    (cut at its end), and where less than ITEM_MIN px is left it is not shown at all rather than as a sliver
     behind a scroll bar nobody can reach without a mouse: the current item's name is shown whole beside the table,
     and every open line's in the "scan N more ×" hint below it."""
 
@@ -189,7 +189,10 @@ class LinesTable(QTableView):
         hh = self.horizontalHeader()
         hh.setStretchLastSection(False)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # one line a cell, cut at its end ("Cotton T-shirt 纯棉…"): with word wrap a name in a narrow column was cut
+        # twice, as two lines in one ("Cotto…irt …"); its variant has a column of its own
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
 
     def setModel(self, model) -> None:  # noqa: N802
         super().setModel(model)
