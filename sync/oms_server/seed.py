@@ -6,7 +6,6 @@ import io
 import json
 import random
 
-from biip.checksums import gs1_standard_check_digit
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import delete, select
 
@@ -23,15 +22,21 @@ OPERATORS = [("OP-P1", "P-001", "Li Wei 李伟", "picker", "1111"),
 CANCEL_AFTER_CLAIM = {"SO-1005": 3_000, "SO-1013": 3_000}
 
 
+def gs1_check(payload: str) -> str:
+    """`payload` and its GS1 mod-10 check digit (biip imported here: the demo panel reads OPERATORS at start)."""
+    from biip.checksums import gs1_standard_check_digit
+
+    return payload + str(gs1_standard_check_digit(payload))
+
+
 def ean13(base12: str) -> str:
-    return base12 + str(gs1_standard_check_digit(base12))
+    return gs1_check(base12)
 
 
 def itf14(indicator: str, base12: str) -> str:
     """A case's GTIN-14 (printed as ITF-14): the packaging indicator, the unit's GTIN-13 without its check digit,
     and a check digit of its own (not the unit's: "1" + the unit's EAN-13 would fail the scanner's check)."""
-    body = indicator + base12
-    return body + str(gs1_standard_check_digit(body))
+    return gs1_check(indicator + base12)
 
 
 def _image(kind: str, color: tuple[int, int, int], label: str) -> bytes:
