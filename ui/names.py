@@ -1,6 +1,6 @@
 """Names of the core's codes in the operator's language: order statuses, carrier service levels, roles, carton
 names (the short-pick and reprint reasons are floor/words.py's). Codes the table does not know are shown as they
-are (they are data, e.g. a carrier's own service name)."""
+are (they are data, e.g. a carrier's own service name). Also how long ago something was, as the status bar says it."""
 
 from __future__ import annotations
 
