@@ -445,6 +445,7 @@ def test_f8_shows_every_column_of_the_latest_errors_on_a_kiosk_screen(qtbot, cor
     bar = w.errors_view.horizontalScrollBar()
     assert bar.maximum() > 0, "the columns fit beside the charts: the test says nothing"
     assert w.wide_btn.text() == "Latest errors, all columns [F8]"
+    assert w.errors_model.rows[0][2].startswith("Label printer: Printer is out of paper")  # the device by its name
     before = [v.geometry() for v in (*w.chart_views, w.errors_view)]
     w.setFocus()  # as the main window does when it shows the screen
     qtbot.waitUntil(lambda: w.source.hasFocus(), timeout=3000)

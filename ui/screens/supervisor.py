@@ -50,6 +50,7 @@ from app.stats import (
     latest_errors,
     warehouse_today,
 )
+from ui import names
 from ui.table_model import RowsModel
 from ui.translations import _
 
@@ -352,7 +353,7 @@ class SupervisorScreen(QWidget):
         source, figures, rows = result
         # what went wrong first (time, error, what, expected), then where and who: on a 1024-wide screen the table
         # shows about four columns without scrolling
-        self.errors_model.set_rows([(t, self.error_name(e), what, exp, order, op, st)
+        self.errors_model.set_rows([(t, self.error_name(e), self.what_name(e, what), exp, order, op, st)
                                     for t, st, op, order, e, what, exp in rows])
         self._fit_columns()
         QTimer.singleShot(0, lambda: self._show_charts(gen, figures))
@@ -415,6 +416,15 @@ class SupervisorScreen(QWidget):
     def error_name(self, key: str) -> str:
         """An error type (stats key or verdict kind) in the operator's language."""
         return _(ERROR_NAMES[key]) if key in ERROR_NAMES else key
+
+    @staticmethod
+    def what_name(error: str, what: str) -> str:
+        """What happened, with a printer fault's device named in the operator's language ("Label printer: …", not
+        the code "label_printer: …" the statistics keep)."""
+        code, sep, rest = what.partition(": ")
+        if error == "printer_fault" and sep and code in names.DEVICE:
+            return f"{names.device(code)}: {rest}"
+        return what
 
     def step_name(self, step: str) -> str:
         return {"pick": _("Pick"), "verify": _("Verify"), "pack": _("Pack"),
