@@ -269,7 +269,7 @@ def test_blockers_speak_the_stations_language(core):
     st = Station(core, steps=["pack"])
     s = st.open_order(pl, Step.PACK)
     en, zh = [b.text("en") for b in s.blockers()], [b.text("zh_CN") for b in s.blockers()]
-    assert "choose a carton" in en and "请选择箱型" in zh
+    assert "choose a carton" in en and "请选择纸箱" in zh
     assert any("扫描或确认" in b for b in zh) and len(en) == len(zh)
 
 
