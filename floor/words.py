@@ -71,35 +71,45 @@ def stop_message(session: OrderSession) -> Feedback:
     return Feedback(Level.STOP, msg)
 
 
+def _override_fields(session: OrderSession, what: str, line_id: str | None) -> dict:
+    """What an override is about: the line and how much of it was found (force_line), or the recorded weight."""
+    if what == "force_line" and line_id is not None:
+        ln, lp = session.picklist_lines[line_id], session.progress.get(line_id)
+        return {"sku": ln.sku, "item": ln.name, "found": lp.scanned if lp else 0, "qty": ln.qty}
+    w = session.weight
+    return {"grams": round(w.grams) if w else 0, "expected": round((w.expected_g if w else None) or 0),
+            "tolerance": round((w.tolerance_g if w else None) or 0)}
+
+
 def override_question(session: OrderSession, what: str, line_id: str | None) -> Msg:
     """What a supervisor's override would do, asked before the badge and PIN: the form said "Supervisor approval" and
     nothing of what was approved (at a counting step it counts the line at hand as complete)."""
-    if what == "force_line" and line_id is not None:
-        ln, lp = session.picklist_lines[line_id], session.progress.get(line_id)
-        return Msg("Supervisor: count {sku} {name} as complete with {found} of {qty}? Badge, PIN and reason.",
-                   sku=ln.sku, name=ln.name, found=lp.scanned if lp else 0, qty=ln.qty)
-    w = session.weight
+    fields = _override_fields(session, what, line_id)
+    if "sku" in fields:
+        return Msg("Supervisor: count {sku} {item} as complete with {found} of {qty}? Badge, PIN and reason.", **fields)
     return Msg("Supervisor: accept the weight of {grams} g (expected {expected} ± {tolerance} g)? Badge, PIN and "
-               "reason.", grams=round(w.grams) if w else 0, expected=round((w.expected_g if w else None) or 0),
-               tolerance=round((w.tolerance_g if w else None) or 0))
+               "reason.", **fields)
 
 
 def override_done(session: OrderSession, what: str, line_id: str | None, name: str, reason: str) -> Msg:
     """What the supervisor's override did, said once it is recorded."""
-    if what == "force_line" and line_id is not None:
-        ln, lp = session.picklist_lines[line_id], session.progress.get(line_id)
+    fields = _override_fields(session, what, line_id)
+    if "sku" in fields:
         return Msg("Supervisor {name} counted {sku} as complete with {found} of {qty} ({reason}).", name=name,
-                   sku=ln.sku, found=lp.scanned if lp else 0, qty=ln.qty, reason=reason)
-    w = session.weight
-    return Msg("Supervisor {name} accepted the weight of {grams} g ({reason}).", name=name,
-               grams=round(w.grams) if w else 0, reason=reason)
+                   reason=reason, **fields)
+    return Msg("Supervisor {name} accepted the weight of {grams} g ({reason}).", name=name, reason=reason, **fields)
+
+
+CARTON_NAMES = {  # S/M/L/XL are sizes printed on the cartons; the bag is named
+    "BAG": N_("bag"),
+}
 
 
 def carton_keys() -> Joined:
     """The cartons as their keys choose them, "[1] S  [2] M  …  [5] bag": the packer reads which key is which without
     opening the list (no mouse at the station)."""
-    return Joined([Msg("[{key}] {carton}", key=i + 1, carton=Msg("bag") if c.code == "BAG" else c.code)
-                   for i, c in enumerate(CARTONS)], sep="  ")
+    return Joined([Msg("[{key}] {carton}", key=i + 1, carton=Msg(CARTON_NAMES[c.code]) if c.code in CARTON_NAMES
+                       else c.code) for i, c in enumerate(CARTONS)], sep="  ")
 
 
 def blockers(session: OrderSession, steady: float | None = None, inside: bool = False, *,

@@ -4,6 +4,7 @@ are (they are data, e.g. a carrier's own service name). Also how long ago someth
 
 from __future__ import annotations
 
+from floor.words import CARTON_NAMES
 from ui.translations import N_, _
 
 STATUS = {
@@ -35,9 +36,7 @@ DEVICE = {  # the station's devices (ui.services names them so)
     "disk": N_("Station disk"),
     "speaker": N_("Speaker"),
 }
-CARTON = {  # S/M/L/XL are sizes printed on the cartons; the bag is named
-    "BAG": N_("bag"),
-}
+CARTON = CARTON_NAMES  # the floor's words name the cartons (the pack prompt says them too)
 
 
 def _name(table: dict[str, str], code: str) -> str:

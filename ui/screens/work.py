@@ -87,14 +87,16 @@ class LinesModel(RowsModel):
         ln = self.rows[index.row()]
         lp = self.session.progress.get(ln.id)
         if role == Qt.ItemDataRole.DisplayRole:
-            s = self.session
-            if s.counting_step is not None or s.step is None:
-                # after a short pick the count to reach is what was found (verify checks 1 of a short 2, not 2)
-                done = f"{lp.scanned} / {lp.required - lp.short_qty}" if lp else f"0 / {ln.qty}"
-            else:  # the counting is over: what goes into the parcel of what was ordered ("0 / 0" said nothing)
-                done = f"{s.packed_qty(ln.id)} / {ln.qty}"
-            return [ln.bin, ln.sku, ln.variant, done, self.notes(ln, s.short_units(ln.id)),
-                    ln.name][index.column()]
+            s, col = self.session, index.column()
+            if col == self.QTY:
+                if s.counting_step is not None or s.step is None:
+                    # after a short pick the count to reach is what was found (verify checks 1 of a short 2, not 2)
+                    return f"{lp.scanned} / {lp.required - lp.short_qty}" if lp else f"0 / {ln.qty}"
+                # the counting is over: what goes into the parcel of what was ordered ("0 / 0" said nothing)
+                return f"{s.packed_qty(ln.id)} / {ln.qty}"
+            if col == self.NOTES:
+                return self.notes(ln, s.short_units(ln.id))
+            return (ln.bin, ln.sku, ln.variant, None, None, ln.name)[col]
         if role == Qt.ItemDataRole.BackgroundRole:
             cur = self.session.current_line()
             if cur is not None and cur.id == ln.id:  # at pack too: a gift short picked whole is asked for again
