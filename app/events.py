@@ -40,7 +40,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import uuid6
+import uuid_utils
+from pydantic_core import PydanticSerializationError, to_json
 from sqlalchemy import Connection, TextClause, bindparam, func, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -62,12 +63,25 @@ class EventPayloadError(ValueError):
     """An event payload that is not strict JSON: refused before it reaches the log (and the outbox)."""
 
 
-# One encoder for every payload (json.dumps with these options builds a new one per call: ~1 us a scan).
+# The strict encoder (json.dumps with these options builds a new one per call: ~1 us a scan): the one that decides.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str, allow_nan=False)
+_NON_JSON = (b"NaN", b"Infinity")  # pydantic-core writes these for NaN/Infinity in inf_nan_mode="constants"
 
 
 def encode_payload(type: str, payload: dict[str, Any]) -> str:
-    """The payload as stored and sent: strict JSON (RFC 8259 has no NaN or Infinity), valid UTF-8."""
+    """The payload as stored and sent: strict JSON (RFC 8259 has no NaN or Infinity), valid UTF-8.
+
+    Written by pydantic-core's encoder (Rust; 1.4 us for a scan's payload against the standard library's 5.2, warm),
+    whose output is the standard encoder's for JSON values; values of other types as pydantic-core writes them
+    (a datetime in ISO 8601), str() of the rest. It has no strict mode: a payload it refuses (a lone surrogate) or
+    whose JSON holds a NaN/Infinity token (or those letters inside a string) goes to the standard library's strict
+    encoder, which refuses what is not strict JSON and writes the rest."""
+    try:
+        out = to_json(payload, inf_nan_mode="constants", fallback=str)
+        if _NON_JSON[0] not in out and _NON_JSON[1] not in out:
+            return out.decode("utf-8")
+    except (PydanticSerializationError, ValueError, TypeError):
+        pass
     try:
         body = _ENCODER.encode(payload)
         body.encode("utf-8")
@@ -247,7 +261,7 @@ class EventLog:
     def _insert(self, con: sqlite3.Connection, seq: int, type, payload, body, operator_id, order_id, kind) -> Event:
         ev = Event(
             seq=seq,
-            id=str(uuid6.uuid7()),
+            id=str(uuid_utils.uuid7()),
             station_id=self.station_id,
             operator_id=operator_id,
             ts_utc_ms=self._clock_ms(),

@@ -56,11 +56,14 @@ def safe_text(s: Any) -> str:
 
 
 def bounded_raw(text: Any, keep: int = RAW_KEEP) -> dict[str, Any]:
-    """{"raw": first `keep` characters (escaped), "raw_len": characters in the whole text, "raw_sha256": hex digest
-    of its UTF-8 bytes (surrogates escaped)}. `raw_truncated` is present and true when the text was cut."""
+    """{"raw": the text as received} for nearly every scan. When the stored text is not that text — cut to its first
+    `keep` characters (`raw_truncated`: true) or with lone surrogates or bytes escaped — also "raw_len": characters in
+    the whole text and "raw_sha256": hex digest of its UTF-8 bytes (surrogates escaped), which still tell two long
+    inputs apart. (A whole text is its own length and hash: storing them with every scan only lengthened the event.)"""
     s = safe_text(text)
-    full_len = len(text) if isinstance(text, str) else len(s)
-    out: dict[str, Any] = {"raw": s[:keep], "raw_len": full_len,
+    if s is text and len(s) <= keep:
+        return {"raw": s}
+    out: dict[str, Any] = {"raw": s[:keep], "raw_len": len(text) if isinstance(text, str) else len(s),
                            "raw_sha256": hashlib.sha256(s.encode("utf-8")).hexdigest()}
     if len(s) > keep:
         out["raw_truncated"] = True

@@ -85,17 +85,16 @@ class ScanVerdict:
             object.__setattr__(self, "message", VerdictMessage.of(m))
 
     def to_dict(self) -> dict[str, Any]:
-        """The stored form (scan events, uploaded to the OMS as they are): the English text under
-        "message_en" as always, and the message id with its parameters under "message"."""
+        """The stored form (scan events, uploaded to the OMS as they are): the verdict's fields, and its message as
+        id and parameters under "message" (`Msg.from_dict` renders it in any language; the id is the English text
+        with its fields' names). Rows stored before 2026-12-04 also carry "message_en", its English text."""
         out: dict[str, Any] = {"kind": self.kind.value}
         # the fields in their order (the instance's own dict holds them so: set by __init__ one by one); empty ones
         # (None, "", False, {}) left out, qty_added kept even when 0
         for name, v in self.__dict__.items():
             if (v or name == "qty_added") and name not in _APART:
                 out[name] = dict(v) if name == "details" else v
-        message = self.message
-        out["message_en"] = message.en
-        out["message"] = message.to_dict()
+        out["message"] = self.message.to_dict()
         return out
 
 

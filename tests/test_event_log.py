@@ -141,6 +141,37 @@ def test_a_payload_that_is_not_strict_json_is_refused_at_append(store, bad):
     assert log.append("scan", {"ok": 1.5}).seq == 1  # nothing half-written; the next one gets seq 1
 
 
+def test_the_fast_encoder_writes_what_the_strict_one_writes_and_refuses_what_it_refuses():
+    """Payloads are written by pydantic-core (no strict mode of its own): for any JSON value the text reads back as
+    the same value as the standard library's (the texts differ only in how some floats are written: 1e-7 for
+    1e-07); NaN/Infinity anywhere and lone surrogates are refused all the same; a string that says "NaN" or
+    "Infinity" is text, not a refusal."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as hs
+
+    from app.events import EventPayloadError, encode_payload
+
+    strict = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = hs.text(hs.characters(exclude_categories=["Cs"]), max_size=12) | hs.sampled_from(["NaN", "-Infinity x"])
+    floats = hs.floats(allow_nan=False, allow_infinity=False) | hs.sampled_from([1e-7, 1e-5, 1e16, -0.0, 812.5])
+    leaf = hs.none() | hs.booleans() | hs.integers() | floats | text
+    values = hs.recursive(leaf, lambda kids: hs.lists(kids, max_size=4) | hs.dictionaries(text, kids, max_size=4),
+                          max_leaves=20)
+
+    @settings(max_examples=400, deadline=None)
+    @given(payload=hs.dictionaries(text, values, max_size=6))
+    def same(payload):
+        written = encode_payload("x", payload)
+        assert json.loads(written) == json.loads(strict.encode(payload)) == payload
+        assert written.encode("utf-8")  # valid UTF-8 text
+
+    same()
+    for bad in (float("nan"), float("-inf"), "a\udc80"):
+        with pytest.raises(EventPayloadError, match=r"verdict\.details\[1\] is not valid JSON"):
+            encode_payload("scan", {"verdict": {"details": ["ok", bad]}})
+    assert encode_payload("scan", {"raw": "NaN", "n": 1.0}) == '{"raw":"NaN","n":1.0}'
+
+
 def test_an_event_joins_the_callers_transaction_and_commits_or_rolls_back_with_its_row(store):
     from app import schema
 

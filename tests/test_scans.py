@@ -261,9 +261,14 @@ def test_a_64_kb_scan_is_one_bounded_event(core, st):
     assert len(str(p)) < 4096
 
 
-def test_bounded_raw_keeps_short_texts_whole():
-    b = bounded_raw("4006381333931")
-    assert b["raw"] == "4006381333931" and b["raw_len"] == 13 and "raw_truncated" not in b
+def test_bounded_raw_keeps_short_texts_whole_and_says_no_more():
+    """A text stored whole is its own length and hash: the event holds it alone. An escaped one (a lone surrogate)
+    is not the text received, so its length and hash come with it."""
+    assert bounded_raw("4006381333931") == {"raw": "4006381333931"}
+    assert bounded_raw("条码 4006381333931") == {"raw": "条码 4006381333931"}
+    b = bounded_raw("4006381333931\ud800")
+    assert b["raw"] == "4006381333931\\ud800" and b["raw_len"] == 14 and "raw_truncated" not in b
+    assert b["raw_sha256"] == hashlib.sha256(b["raw"].encode()).hexdigest()
 
 
 def test_fuzzed_scans_with_surrogates_each_give_exactly_one_event(core, st):
@@ -279,6 +284,7 @@ def test_fuzzed_scans_with_surrogates_each_give_exactly_one_event(core, st):
     def check(text, sym):
         v, ev = one(core, st, RawScan(text, ScanSource.HID, sym))
         assert v.message("en") and v.message("zh_CN")
-        assert ev.payload["raw_len"] == len(text)
+        p = ev.payload
+        assert p["raw"] == text if "raw_len" not in p else (p["raw_len"] == len(text) and p["raw"] != text)
 
     check()

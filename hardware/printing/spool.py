@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import uuid6
+import uuid_utils
 from sqlalchemy import delete, insert, select, update
 
 from app import schema
@@ -287,7 +287,7 @@ class PrintSpool:
 
     def _insert(self, *, order_id, kind, printer, content_type, payload, operator_id, reprint_of=None,
                 wake: bool = True, conn=None) -> str:
-        jid = str(uuid6.uuid7())
+        jid = str(uuid_utils.uuid7())
         t = now_ms()
         row = insert(T).values(job_id=jid, order_id=order_id, kind=kind, printer=printer,
                                content_type=content_type, payload=payload, state="queued", attempts=0,
