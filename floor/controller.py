@@ -869,7 +869,8 @@ class StationController:
             return self._refuse(Msg("Cartons are chosen at the Pack step (now: {step}).",
                                     step=words.step_name(s.step)))
         s.choose_carton(carton.code)
-        return self._done(Outcome.DONE, Change.LINES, say(Level.OK, Msg("Carton {carton}", carton=carton.label)))
+        return self._done(Outcome.DONE, Change.LINES, say(Level.OK, words.carton_chosen(carton.code,
+                                                                                           carton.label)))
 
     # -- weighing --------------------------------------------------------------------------------------
     def _new_parcel(self) -> None:

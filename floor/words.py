@@ -105,6 +105,14 @@ CARTON_NAMES = {  # S/M/L/XL are sizes printed on the cartons; the bag is named
 }
 
 
+def carton_chosen(code: str, label: str) -> Msg:
+    """The answer to a carton chosen: a size with its measures ("Carton M (30×20×15)"), a named one by its name
+    ("Chosen: bag"; it said "Carton BAG")."""
+    if code in CARTON_NAMES:
+        return Msg("Chosen: {carton}", carton=Msg(CARTON_NAMES[code]))
+    return Msg("Carton {carton}", carton=label)
+
+
 def carton_keys() -> Joined:
     """The cartons as their keys choose them, "[1] S  [2] M  …  [5] bag": the packer reads which key is which without
     opening the list (no mouse at the station)."""

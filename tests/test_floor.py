@@ -107,8 +107,10 @@ def test_2e_pack_says_which_key_is_which_carton(floor):
     said = [b.text("en") for b in floor.ctl.blockers()]
     assert "choose a carton: [1] S [2] M [3] L [4] XL [5] bag, or scan a carton barcode" in said
     assert "请选择纸箱：[1] S [2] M [3] L [4] XL [5] 袋子，或扫描纸箱条码" in [b.text("zh_CN") for b in floor.ctl.blockers()]
-    floor.ctl.key("5")
+    r = floor.ctl.key("5")
     assert floor.ctl.session.carton == "BAG" and not any("carton" in b.text("en") for b in floor.ctl.blockers())
+    assert r.feedback.text("en") == "Chosen: bag" and r.feedback.text("zh_CN") == "已选择：袋子"  # "Carton BAG"
+    assert floor.ctl.key("2").feedback.text("en") == "Carton M (30×20×15)"  # a size keeps its measures
 
 
 def test_2f_the_override_form_says_what_the_supervisor_approves(floor):
