@@ -120,6 +120,17 @@ def carton_keys() -> Joined:
                        else c.code) for i, c in enumerate(CARTONS)], sep="  ")
 
 
+# What a missing line asks for. A line that needs its lot or serial number says so before the scan: its plain EAN was
+# refused in red ("needs its lot: scan the GS1 barcode…") with nothing on the screen to tell the picker beforehand.
+_SCAN_MORE = {
+    (False, False): N_("scan {left} more × {sku} {name} {variant}"),
+    (True, False): N_("scan {left} more × {sku} {name} {variant}: the GS1 barcode with the lot"),
+    (False, True): N_("scan {left} more × {sku} {name} {variant}: each unit's GS1 barcode with its serial number"),
+    (True, True): N_("scan {left} more × {sku} {name} {variant}: each unit's GS1 barcode with its lot and serial "
+                     "number"),
+}
+
+
 def blockers(session: OrderSession, steady: float | None = None, inside: bool = False, *,
              label_sent: bool = False) -> list[Msg]:
     """What the current step still needs, as a packer reads it. `steady`: the scale's steady reading of this
@@ -137,7 +148,7 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
         for ln in missing[:5]:
             p = prog[ln.id]
             left = p.required - p.short_qty - p.scanned
-            out.append(Msg("scan {left} more × {sku} {name} {variant}", left=left, sku=ln.sku, name=ln.name,
+            out.append(Msg(_SCAN_MORE[(ln.lot.required, ln.serial_required)], left=left, sku=ln.sku, name=ln.name,
                            variant=ln.variant_beyond_name))
         if len(missing) > 5:
             more = len(missing) - 5

@@ -4,7 +4,7 @@ scenario, driven through the same use cases the screens call."""
 from __future__ import annotations
 
 import pytest
-from floor_kit import Floor, simple_order
+from floor_kit import Floor, line, make_order, simple_order
 
 from app.events import EventType
 from app.workflow import Step
@@ -111,6 +111,25 @@ def test_2e_pack_says_which_key_is_which_carton(floor):
     assert floor.ctl.session.carton == "BAG" and not any("carton" in b.text("en") for b in floor.ctl.blockers())
     assert r.feedback.text("en") == "Chosen: bag" and r.feedback.text("zh_CN") == "已选择：袋子"  # "Carton BAG"
     assert floor.ctl.key("2").feedback.text("en") == "Carton M (30×20×15)"  # a size keeps its measures
+
+
+def test_2g_a_line_that_needs_its_lot_or_serial_says_so_before_the_scan(settings):
+    """A lot line's plain EAN is refused in red ("needs its lot: scan the GS1 barcode…"), and nothing on the screen
+    said so before: the line to scan read like any other. Now what is missing names the barcode it needs."""
+    order = make_order(1010, [line(1, 2), line(2, 1, lot={"required": True}), line(3, 2, serial_required=True),
+                              line(4, 1, lot={"required": True}, serial_required=True)])
+    f = Floor(settings, [order])
+    try:
+        at_queue(f)
+        f.ctl.scan("SO-1010")
+        said = {b.text("en") for b in f.ctl.blockers()}
+        assert said == {"scan 2 more × SKU-001 Item 1 BLUE / M",
+                        "scan 1 more × SKU-002 Item 2 BLUE / M: the GS1 barcode with the lot",
+                        "scan 2 more × SKU-003 Item 3 BLUE / M: each unit's GS1 barcode with its serial number",
+                        "scan 1 more × SKU-004 Item 4 BLUE / M: each unit's GS1 barcode with its lot and serial number"}
+        assert "还需扫描 1 × SKU-002 Item 2 BLUE / M：请扫带批号的 GS1 条码" in {b.text("zh_CN") for b in f.ctl.blockers()}
+    finally:
+        f.close()
 
 
 def test_2f_the_override_form_says_what_the_supervisor_approves(floor):
