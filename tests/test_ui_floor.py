@@ -354,24 +354,3 @@ def test_an_order_cancelled_by_the_oms_is_stopped_before_its_label(qtbot, statio
     assert svc.core.events.last(EventType.SCAN).kind == "intercepted"
     n = len([e for e in svc.core.events.events(order_id=s.order_id) if e.type == EventType.ORDER_INTERCEPTED])
     assert n == 1
-
-
-def test_the_lines_table_marks_a_line_that_needs_its_lot(qtbot, station):
-    """A lot line (the demo's baby formula and hand cream) looked like any other until its EAN was refused in red;
-    its Notes cell says LOT (批号), beside GIFT, FRAGILE and SHORT."""
-    from ui.translations import language, set_language
-
-    win, svc = station()
-    login(qtbot, win)
-    s = open_order(qtbot, win, svc, want=lambda p: p.id == "SO-1003")
-    was = language()
-    model = win.work.model
-    notes = {ln.sku: model.data(model.index(r, model.NOTES)) for r, ln in enumerate(model.rows)}
-    assert {sku for sku, n in notes.items() if "LOT" in n} == {ln.sku for ln in s.picklist.lines if ln.lot.required}
-    assert notes["GS1-02"] == "LOT" and notes["TEE-BLUE-S"] == ""
-    set_language("zh_CN")
-    try:
-        assert model.data(model.index(model.rows.index(next(ln for ln in model.rows if ln.sku == "GS1-02")),
-                                      model.NOTES)) == "批号"
-    finally:
-        set_language(was)

@@ -73,11 +73,9 @@ class LinesModel(RowsModel):
 
     @staticmethod
     def notes(ln, short: int) -> str:
-        """GIFT, FRAGILE, LOT (its GS1 barcode with the lot is scanned, not the EAN), SERIAL (each unit's, with its
-        serial number), and SHORT while units are short picked and not made up (a gift taken from the gift shelf at
-        pack is no longer short); how many the Qty column says once the counting is over."""
-        return " ".join(n for n, on in ((_("GIFT"), ln.gift), (_("FRAGILE"), ln.fragile), (_("LOT"), ln.lot.required),
-                                        (_("SERIAL"), ln.serial_required), (_("SHORT"), short)) if on)
+        """GIFT, FRAGILE, and SHORT while units are short picked and not made up (a gift taken from the gift shelf
+        at pack is no longer short); how many the Qty column says once the counting is over."""
+        return " ".join(n for n, on in ((_("GIFT"), ln.gift), (_("FRAGILE"), ln.fragile), (_("SHORT"), short)) if on)
 
     def refresh(self) -> None:
         if self.rows:
