@@ -105,7 +105,7 @@ def verdict_p99_ms(workdir: Path) -> dict[str, float]:
     noisy minute. Also `verdict_p99_over_raw_p99` (goal <= 2).
 
     A third step in the same loop says where the difference lies: the station's last scan event row (its
-    ~550-byte payload) committed the same way into a table with the events table's own indexes
+    ~410-byte payload) committed the same way into a table with the events table's own indexes
     (`event_row_raw_p99_ms`/`_p50_ms`): what storing that row costs before any Python of the scan path.
     The order of the three steps rotates."""
     import itertools
