@@ -496,3 +496,32 @@ def test_every_demo_orders_lines_fit_the_table_without_scrolling_sideways(qtbot,
         assert not win.work.table.horizontalScrollBar().isVisible(), oid
         press(win, Qt.Key.Key_Escape)
         qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=5000)
+
+
+def test_the_queue_comes_back_without_asking_every_order_for_its_size(qtbot, station):  # noqa: F811
+    """The queue's short columns were ResizeToContents: each time it came back after an order (every order of a
+    shift) Qt asked the model for 200 orders' cells and the style sheet for each one's size, ~20 ms of GUI thread
+    with 800 orders. They are measured from the texts once per queue: only the rows in view are asked for."""
+    from app.picklist import PickList
+    from floor import Change
+
+    win, svc = station()
+    set_display(win, (1024, 768))
+    login(qtbot, win)
+    orders = [PickList.from_dict({"id": f"SO-{9000 + i}", "order_no": f"#{90000 + i}", "carrier": "SF",
+                                  "service": "standard", "ship_to": {"name": "陈静", "city": "上海市"},
+                                  "lines": [{"id": "L1", "sku": "S1", "qty": 2, "barcodes": [{"code": f"C{i}"}]}]})
+              for i in range(800)]
+    win.controller.queue_items = lambda: orders
+    model, asked = win.queue.model, []
+    data = model.data
+    model.data = lambda index, role=Qt.ItemDataRole.DisplayRole: (asked.append(index.row()), data(index, role))[1]
+    win.stack.setCurrentWidget(win.work)
+    QApplication.processEvents()
+    win.queue.render(Change.QUEUE)
+    win.stack.setCurrentWidget(win.queue)
+    QApplication.processEvents()
+    assert model.rowCount() == 800 and asked and max(asked) < 30, max(asked)
+    view, fm = win.queue.view, win.queue.view.fontMetrics()
+    for c in (0, 1, 2, 5):  # still every short text whole
+        assert all(fm.horizontalAdvance(str(data(model.index(r, c)))) + 8 <= view.columnWidth(c) for r in range(800))
