@@ -523,5 +523,5 @@ def test_the_queue_comes_back_without_asking_every_order_for_its_size(qtbot, sta
     QApplication.processEvents()
     assert model.rowCount() == 800 and asked and max(asked) < 30, max(asked)
     view, fm = win.queue.view, win.queue.view.fontMetrics()
-    for c in (0, 1, 2, 5):  # still every short text whole
+    for c in (model.ORDER, model.LINES, model.UNITS, model.STATUS):  # still every short text whole
         assert all(fm.horizontalAdvance(str(data(model.index(r, c)))) + 8 <= view.columnWidth(c) for r in range(800))

@@ -25,7 +25,7 @@ from ui.translations import _
 
 
 class PickListModel(RowsModel):
-    CARRIER, SHIP_TO = 3, 4
+    ORDER, LINES, UNITS, CARRIER, SHIP_TO, STATUS = range(6)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -44,11 +44,11 @@ class PickListModel(RowsModel):
             return None
         pl, col = self.rows[index.row()], index.column()
         # only the asked column (Qt asks cell by cell: 6,800 times for 800 orders when the queue is shown)
-        if col == 0:
+        if col == self.ORDER:
             return pl.order_no
-        if col == 1:
+        if col == self.LINES:
             return len(pl.lines)
-        if col == 2:
+        if col == self.UNITS:
             return pl.units
         if col == self.CARRIER:
             return f"{pl.carrier} {names.service(pl.service)}".strip()
@@ -72,10 +72,10 @@ class QueueScreen(QWidget):
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        # the short columns as wide as their contents, carrier and address share the rest (all six stretched
-        # equally left "SF Express …" and "John Miller, …" cut at 1024 px beside two-digit counts in wide columns)
-        # (the short ones measured by _fit_columns: ResizeToContents asked Python for 6,800 cells and the style
-        # sheet for each one's size whenever the queue came back, ~20 ms of GUI thread per order finished)
+        # the short columns as wide as their contents (_fit_columns), carrier and address share the rest (all six
+        # stretched equally left "SF Express …" and "John Miller, …" cut at 1024 px beside two-digit counts in wide
+        # columns; ResizeToContents asked Python for 6,800 cells and the style sheet for each one's size whenever the
+        # queue came back, ~20 ms of GUI thread per order finished)
         head = self.view.horizontalHeader()
         for col in range(self.model.columnCount()):
             wide = col in (PickListModel.CARRIER, PickListModel.SHIP_TO)
@@ -137,8 +137,8 @@ class QueueScreen(QWidget):
         view.ensurePolished()  # the style sheet's font, also before the first show
         fm = view.fontMetrics()
         pad = 2 * (view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1) + 8
-        texts = {0: {p.order_no for p in m.rows}, 1: {str(len(p.lines)) for p in m.rows},
-                 2: {str(p.units) for p in m.rows}, 5: {names.status(s) for s in {p.status for p in m.rows}}}
+        texts = {m.ORDER: {p.order_no for p in m.rows}, m.LINES: {str(len(p.lines)) for p in m.rows},
+                 m.UNITS: {str(p.units) for p in m.rows}, m.STATUS: {names.status(s) for s in {p.status for p in m.rows}}}
         for col, seen in texts.items():
             head.resizeSection(col, max(head.sectionSizeHint(col), pad + max(map(fm.horizontalAdvance, seen),
                                                                              default=0)))
