@@ -258,6 +258,13 @@ def load_parsers() -> None:
     import biip.upc  # noqa: F401
 
 
+def with_gs1_check(body: str) -> str:
+    """`body` and its GS1 mod-10 check digit (biip's): a GTIN, an ITF-14 case code or a test code made from digits."""
+    from biip.checksums import gs1_standard_check_digit
+
+    return body + str(gs1_standard_check_digit(body))
+
+
 def gs1_check_ok(c: str) -> bool:
     """GS1 mod-10 check digit of an all-ASCII-digit string (weights 3,1,3,... from the right),
     summed over the ASCII bytes (48 is "0") so that the loop runs in C."""

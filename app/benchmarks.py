@@ -57,10 +57,9 @@ def _create_raw_table(path: Path) -> None:
 # -- scan verification (issue 3) -------------------------------------------------------------------
 
 def _gtin13(n: int) -> str:
-    from biip.checksums import gs1_standard_check_digit
+    from app.barcodes import with_gs1_check
 
-    payload = f"69{n:010d}"
-    return payload + str(gs1_standard_check_digit(payload))
+    return with_gs1_check(f"69{n:010d}")
 
 
 def bench_order(n_lines: int = 1000, n_scans: int = 3000):

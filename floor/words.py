@@ -72,8 +72,9 @@ def stop_message(session: OrderSession) -> Feedback:
 
 
 def _override_fields(session: OrderSession, what: str, line_id: str | None) -> dict:
-    """What an override is about: the line and how much of it was found (force_line), or the recorded weight."""
-    if what == "force_line" and line_id is not None:
+    """What an override is about: the line and how much of it was found (force_line, which always names its line:
+    StationController._override_target), or the recorded weight."""
+    if what == "force_line":
         ln, lp = session.picklist_lines[line_id], session.progress.get(line_id)
         return {"sku": ln.sku, "item": ln.name, "found": lp.scanned if lp else 0, "qty": ln.qty}
     w = session.weight
@@ -85,7 +86,7 @@ def override_question(session: OrderSession, what: str, line_id: str | None) -> 
     """What a supervisor's override would do, asked before the badge and PIN: the form said "Supervisor approval" and
     nothing of what was approved (at a counting step it counts the line at hand as complete)."""
     fields = _override_fields(session, what, line_id)
-    if "sku" in fields:
+    if what == "force_line":
         return Msg("Supervisor: count {sku} {item} as complete with {found} of {qty}? Badge, PIN and reason.", **fields)
     return Msg("Supervisor: accept the weight of {grams} g (expected {expected} ± {tolerance} g)? Badge, PIN and "
                "reason.", **fields)
@@ -94,7 +95,7 @@ def override_question(session: OrderSession, what: str, line_id: str | None) -> 
 def override_done(session: OrderSession, what: str, line_id: str | None, name: str, reason: str) -> Msg:
     """What the supervisor's override did, said once it is recorded."""
     fields = _override_fields(session, what, line_id)
-    if "sku" in fields:
+    if what == "force_line":
         return Msg("Supervisor {name} counted {sku} as complete with {found} of {qty} ({reason}).", name=name,
                    reason=reason, **fields)
     return Msg("Supervisor {name} accepted the weight of {grams} g ({reason}).", name=name, reason=reason, **fields)
@@ -105,19 +106,24 @@ CARTON_NAMES = {  # S/M/L/XL are sizes printed on the cartons; the bag is named
 }
 
 
+def carton_name(code: str) -> Msg | str:
+    """A carton as the packer calls it: its size ("M"), or its name ("bag", in the operator's language)."""
+    return Msg(CARTON_NAMES[code]) if code in CARTON_NAMES else code
+
+
 def carton_chosen(code: str, label: str) -> Msg:
     """The answer to a carton chosen: a size with its measures ("Carton M (30×20×15)"), a named one by its name
     ("Chosen: bag"; it said "Carton BAG")."""
     if code in CARTON_NAMES:
-        return Msg("Chosen: {carton}", carton=Msg(CARTON_NAMES[code]))
+        return Msg("Chosen: {carton}", carton=carton_name(code))
     return Msg("Carton {carton}", carton=label)
 
 
 def carton_keys() -> Joined:
     """The cartons as their keys choose them, "[1] S  [2] M  …  [5] bag": the packer reads which key is which without
     opening the list (no mouse at the station)."""
-    return Joined([Msg("[{key}] {carton}", key=i + 1, carton=Msg(CARTON_NAMES[c.code]) if c.code in CARTON_NAMES
-                       else c.code) for i, c in enumerate(CARTONS)], sep="  ")
+    return Joined([Msg("[{key}] {carton}", key=i + 1, carton=carton_name(c.code)) for i, c in enumerate(CARTONS)],
+                  sep="  ")
 
 
 # What a missing line asks for. A line that needs its lot or serial number says so before the scan: its plain EAN was

@@ -141,7 +141,7 @@ def test_a_payload_that_is_not_strict_json_is_refused_at_append(store, bad):
     assert log.append("scan", {"ok": 1.5}).seq == 1  # nothing half-written; the next one gets seq 1
 
 
-def test_the_fast_encoder_writes_what_the_strict_one_writes_and_refuses_what_it_refuses():
+def test_the_fast_encoder_writes_the_strict_ones_values_and_refuses_what_it_refuses():
     """Payloads are written by pydantic-core (no strict mode of its own): for any JSON value the text reads back as
     the same value as the standard library's (the texts differ only in how some floats are written: 1e-7 for
     1e-07); NaN/Infinity anywhere and lone surrogates are refused all the same; a string that says "NaN" or

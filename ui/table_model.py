@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtWidgets import QStyle
+
+
+def cell_pad(view) -> int:
+    """What a table view's item delegate puts around a cell's text (the focus frame's margin and a pixel, either
+    side), as resizeColumnToContents counts it: the screens that size their columns from the font's metrics add it."""
+    return 2 * (view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1)
 
 
 class RowsModel(QAbstractTableModel):

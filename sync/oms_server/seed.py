@@ -9,6 +9,8 @@ import random
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import delete, select
 
+# (biip is imported when a code is made, not with this module: the demo panel reads OPERATORS at start)
+from app.barcodes import with_gs1_check
 from sync.oms_server import models as m
 
 COLORS = {"RED": (200, 40, 40), "BLUE": (40, 80, 200), "BLACK": (30, 30, 30), "GREEN": (40, 150, 70),
@@ -22,21 +24,14 @@ OPERATORS = [("OP-P1", "P-001", "Li Wei 李伟", "picker", "1111"),
 CANCEL_AFTER_CLAIM = {"SO-1005": 3_000, "SO-1013": 3_000}
 
 
-def gs1_check(payload: str) -> str:
-    """`payload` and its GS1 mod-10 check digit (biip imported here: the demo panel reads OPERATORS at start)."""
-    from biip.checksums import gs1_standard_check_digit
-
-    return payload + str(gs1_standard_check_digit(payload))
-
-
 def ean13(base12: str) -> str:
-    return gs1_check(base12)
+    return with_gs1_check(base12)
 
 
 def itf14(indicator: str, base12: str) -> str:
     """A case's GTIN-14 (printed as ITF-14): the packaging indicator, the unit's GTIN-13 without its check digit,
     and a check digit of its own (not the unit's: "1" + the unit's EAN-13 would fail the scanner's check)."""
-    return gs1_check(indicator + base12)
+    return with_gs1_check(indicator + base12)
 
 
 def _image(kind: str, color: tuple[int, int, int], label: str) -> bytes:

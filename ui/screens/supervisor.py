@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -51,7 +50,7 @@ from app.stats import (
     warehouse_today,
 )
 from ui import names
-from ui.table_model import RowsModel
+from ui.table_model import RowsModel, cell_pad
 from ui.translations import _
 
 log = logging.getLogger(__name__)
@@ -392,7 +391,7 @@ class SupervisorScreen(QWidget):
         screen scrolls sideways; over the whole body (F8) every column is in view."""
         view, head = self.errors_view, self.errors_view.horizontalHeader()
         fm = view.fontMetrics()
-        pad = 2 * (view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1) + 2
+        pad = cell_pad(view) + 2
         rows = self.errors_model.rows
         widths = [max(head.sectionSizeHint(c), pad + max((fm.horizontalAdvance(str(r[c])) for r in rows), default=0))
                   for c in range(self.errors_model.columnCount())]

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
-    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -32,7 +31,7 @@ from app.workflow import Step
 from floor import Change, Level, Outcome, Screen, StationController
 from ui import names
 from ui.dialogs import PromptPanel
-from ui.table_model import RowsModel
+from ui.table_model import RowsModel, cell_pad
 from ui.translations import _
 from ui.translations import language as ui_language
 from ui.verdict_panel import FitLabel, VerdictPanel
@@ -210,7 +209,7 @@ class LinesTable(QTableView):
         self.ensurePolished()  # the style sheet's font, also before the first show
         fm = QFontMetrics(self.font())
         # what the item delegate adds around a text (as resizeColumnToContents measures it), and the grid line
-        pad = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1) + 4
+        pad = cell_pad(self) + 4
         self._widths = {c: max((fm.horizontalAdvance(t) for t in m.widest_texts(c)), default=0) + pad
                         for c in range(m.columnCount()) if c != self.ITEM}
         self._apply_widths()
