@@ -50,6 +50,7 @@ ERROR_TYPES: dict[str, tuple[str, str | None]] = {
     "unreadable": ("scan", "unreadable"),
     "wrong_bin": ("scan", "wrong_bin"),
     "wrong_lot": ("scan", "wrong_lot"),
+    "lot_required": ("scan", "lot_required"),  # the item's plain EAN scanned on a lot line (wrong_lot until 2026-12-04)
     "expired_lot": ("scan", "expired_lot"),
     "no_order": ("scan", "no_order"),
     "serial_required": ("scan", "serial_required"),  # a serialised unit scanned by its GTIN alone (red panel too)

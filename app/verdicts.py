@@ -16,7 +16,8 @@ class VerdictKind(StrEnum):
     SIBLING_VARIANT = "sibling_variant"  # same style, other colour/size than the order wants
     OTHER_ORDER = "other_order"  # belongs to another open order on this station
     OVER_SCAN = "over_scan"
-    WRONG_LOT = "wrong_lot"
+    WRONG_LOT = "wrong_lot"  # a lot the line does not allow
+    LOT_REQUIRED = "lot_required"  # the line needs its lot (GS1 AI 10) and the scan had none (until 2026-12-04: wrong_lot)
     EXPIRED_LOT = "expired_lot"
     UNKNOWN = "unknown"  # well-formed but matches nothing we know
     UNREADABLE = "unreadable"  # garbage: control bytes, bad check digit, empty

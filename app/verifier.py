@@ -4,7 +4,7 @@ Decision order (first match wins):
   unreadable (empty / bad check digit / broken GS1, unless the raw text is a known code) ->
   action barcode (@@...) -> an open order's own barcode (ORDER_SELECTED) -> no order open (NO_ORDER) ->
   order intercepted (INTERCEPTED) -> bin barcode of the order (BIN_CONFIRMED / WRONG_BIN) ->
-  a line's barcode (lot/expiry checks, then ACCEPTED or OVER_SCAN) -> another open order's item
+  a line's barcode (lot/expiry/serial checks, then ACCEPTED or OVER_SCAN) -> another open order's item
   (OTHER_ORDER) -> a sibling variant of a wanted style (SIBLING_VARIANT) -> a known product (WRONG_ITEM)
   -> a cached pick list's id/order number (ORDER_SELECTED) -> UNKNOWN.
 
@@ -180,7 +180,7 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
     # lot / expiry
     rule = line.lot
     if rule.required and not nc.lot:
-        return verdict(VerdictKind.WRONG_LOT, "lot_required", nc, **base)
+        return verdict(VerdictKind.LOT_REQUIRED, "lot_required", nc, **base)
     if nc.lot and rule.allowed and nc.lot not in rule.allowed:
         return verdict(VerdictKind.WRONG_LOT, "wrong_lot", nc, lot=nc.lot, allowed=", ".join(rule.allowed), **base)
     if nc.expiry is not None:

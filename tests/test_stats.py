@@ -150,6 +150,29 @@ def test_every_scan_the_panel_shows_as_an_error_is_counted_as_one():
     assert stats._error_type("scan", VerdictKind.SERIAL_REQUIRED.value) == "serial_required"
 
 
+def test_a_missing_lot_is_counted_apart_from_a_wrong_lot(core):
+    """The item's plain EAN scanned on a lot line (the lot is missing: the wrong barcode of the right item) was counted
+    as "Wrong lot", the figure a supervisor reads as a batch the order does not allow (a recall's question). Scanned
+    at a station, the two are told apart in the figures and named apart in the latest errors."""
+    from app.picklist import PickList
+    from app.scans import RawScan, ScanSource
+    from app.workflow import Station
+
+    gtin = "6900000000342"
+    st = Station(core, steps=["pick"])
+    st.open_order(PickList.from_dict({"id": "SO-LOT", "lines": [
+        {"id": "L1", "sku": "GS1-02", "name": "Baby formula", "qty": 5, "lot": {"required": True, "allowed": ["L02A"]},
+         "barcodes": [{"code": gtin}]}]}))
+    kinds = [st.scan(RawScan(t, ScanSource.HID)).kind.value
+             for t in (gtin, f"010{gtin}10L99Z", f"010{gtin}10L02A")]
+    assert kinds == ["lot_required", "wrong_lot", "accepted"]
+    a, b = day_bounds_ms("2000-01-01", "2100-01-01", TZ)
+    f = figures_from_store(core.store, tz=TZ, start=a, end=b, sla=SlaSettings())
+    assert f.by_type == {"lot_required": 1, "wrong_lot": 1} and f.errors == 2
+    names = {r[4]: stats.ERROR_NAMES[r[4]] for r in stats.latest_errors(core.store, TZ, a, b)}
+    assert names == {"lot_required": "Lot missing", "wrong_lot": "Wrong lot"}
+
+
 def test_a_serial_required_scan_is_in_the_figures_and_the_latest_errors(store):
     log = EventLog(store, "ST1", clock_ms=lambda: utc_ms(2026, 11, 16, 2, 0))
     log.append("scan", {"code": "06900000000012", "verdict": {"kind": "serial_required", "expected_sku": "PHONE-1"}},

@@ -102,7 +102,7 @@ def test_lot_label_10D9T_in_plain_code128_is_not_read_as_ai_10(core):
 def test_lot_rules_required_wrong_and_short_dated(core):
     s = station(core)
     o = s.open_order(order())
-    assert scan(s, SERUM, "]E0").kind == VerdictKind.WRONG_LOT  # no lot on a plain EAN
+    assert scan(s, SERUM, "]E0").kind == VerdictKind.LOT_REQUIRED  # no lot on a plain EAN: missing, not wrong
     assert scan(s, "(01)" + SERUM + "(10)X1(17)271231").kind == VerdictKind.WRONG_LOT
     v = scan(s, "(01)" + SERUM + "(10)D9T(17)261201")  # 8 days left, rule wants 30
     assert v.kind == VerdictKind.EXPIRED_LOT and "2026-12-01" in v.message("en")
