@@ -73,6 +73,17 @@ def nice_step(top: float, most: int = 6) -> int:
 LABEL_PX = 22  # a value axis label's height and a little air: QtCharts hides labels that would overlap
 
 
+def below_or_at(top: float) -> int:
+    """The largest tick interval of nice_step's series (1, 2, 5, 10, 20, 50…) at or below `top` (1 at least)."""
+    step = 1
+    while True:
+        for m in (2, 5 / 2, 2):
+            nxt = int(step * m)
+            if nxt > top:
+                return step
+            step = nxt
+
+
 def count_axis_top(top: float, step: int) -> int:
     """A count axis's end: the first multiple of `step` at or above `top` (at least one step)."""
     return step * max(1, -(-int(top) // step))
@@ -207,6 +218,7 @@ class SupervisorScreen(QWidget):
             w.setMinimumWidth(120)
         self.hour_chart, self.type_chart, self.step_chart = QChart(), QChart(), QChart()
         self._value_tops: dict[int, tuple[float, bool]] = {}  # chart -> its vertical axis's data top, count axis?
+        self.sla_marks: list[tuple[str, float]] = []  # the step chart's SLA markers: (step, level)
         for chart in (self.hour_chart, self.step_chart):  # ticks re-spaced when the plot's height changes
             chart.plotAreaChanged.connect(lambda _r, c=chart: self._fit_ticks(c))
         self.errors_model = LatestErrorsModel(self)
@@ -455,6 +467,8 @@ class SupervisorScreen(QWidget):
         step = nice_step(top, ticks_that_fit(chart))
         if count and y.max() != count_axis_top(top, step):
             y.setRange(0, count_axis_top(top, step))
+        elif not count and step > y.max():  # a range kept as it is (the step chart's): a labelled value above 0
+            step = below_or_at(y.max())
         if y.tickInterval() != step:
             y.setTickInterval(step)
 
@@ -520,7 +534,9 @@ class SupervisorScreen(QWidget):
 
     def _step_chart(self, f: Figures) -> None:
         """Median and p90 as bars; the SLA as a short line over each step's bars. The axis is scaled to the
-        measured times: an SLA far above them is pinned at the top and its step's label gets an arrow."""
+        measured times and ends on a labelled tick, spaced for the plot's height (at 1024x768 there is room for two
+        labels: an axis ending at 16 s with a tick every 20 s read "0" alone); an SLA above its end is pinned
+        there and its step's label gets an arrow."""
         chart = self.step_chart
         steps = [s for s in STEPS if s in f.steps]
         measured = [getattr(f.steps[s], a) or 0 for s in steps for a in ("median_s", "p90_s")]
@@ -539,6 +555,20 @@ class SupervisorScreen(QWidget):
             series.append(bs)
         chart.addSeries(series)
         top = max(basis, default=0) / unit * 1.25 or 1.0
+        y = QValueAxis()
+        y.setTickType(QValueAxis.TickType.TicksDynamic)
+        y.setTickAnchor(0)  # ticks on round values: every label is the exact value of its grid line
+        if top >= 6:  # whole numbers, up to the first tick above the data (the chart keeps its height on refresh)
+            y.setLabelFormat("%d")
+            step = nice_step(top, ticks_that_fit(chart))
+            y.setTickInterval(step)
+            top = count_axis_top(top, step)
+            self._value_tops[id(chart)] = (top, False)  # a resize re-spaces the ticks (_fit_ticks), the end stays
+        else:
+            self._value_tops.pop(id(chart), None)
+            y.setLabelFormat("%.1f")
+            y.setTickInterval(1.0 if top >= 3 else 0.5 if top >= 1 else 0.2)
+        y.setRange(0, top)
         x = QBarCategoryAxis()
         # a step whose SLA lies above the axis gets an arrow: its marker is pinned at the top
         x.append([self.step_name(s) + (" ↑" if measured_any and f.steps[s].sla_s / unit > top else "")
@@ -550,18 +580,6 @@ class SupervisorScreen(QWidget):
         # "Verify..." in a 75-px category. Five steps' names with their arrow fit whole (the widest, "Weigh ↑",
         # 51 px; a test checks each against its category)
         x.setTruncateLabels(False)
-        y = QValueAxis()
-        y.setRange(0, top)
-        y.setTickType(QValueAxis.TickType.TicksDynamic)
-        y.setTickAnchor(0)  # ticks on round values: every label is the exact value of its grid line
-        if top >= 6:
-            y.setLabelFormat("%d")
-            y.setTickInterval(nice_step(top))
-            self._value_tops[id(chart)] = (top, False)
-        else:
-            self._value_tops.pop(id(chart), None)
-            y.setLabelFormat("%.1f")
-            y.setTickInterval(1.0 if top >= 3 else 0.5 if top >= 1 else 0.2)
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         self._fit_ticks(chart)
