@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from app.i18n import N_, Msg, bilingual
+from app.messages import step_word
 from app.pdf_fonts import PdfFonts, pdf_fonts
 from app.stats import ERROR_NAMES, Figures
 
@@ -44,6 +45,11 @@ def mixed(text: object) -> str:
 TITLE = N_("Error-pattern report")
 BY_TYPE = N_("By error type")
 BY_HOUR = N_("By hour of day")
+NO_ERRORS = N_("No errors on these days")
+# the table's sections and their columns
+TYPE_COLUMNS = (N_("Error type"), N_("Count"), N_("Per 1,000 scans"), N_("Per 1,000 orders"))
+OPERATOR_COLUMNS = (N_("Operator"), N_("Errors"))
+STEP_COLUMNS = (N_("Step"), N_("Median / p90, s"), N_("SLA, s"), N_("Late share"))
 
 
 def both(message_id: str) -> str:
@@ -173,19 +179,34 @@ def write_pdf(f: Figures, out: Path) -> Path:
         story.append(Paragraph(mixed(title), body))
         return d
 
-    story.append(bars(both(BY_TYPE), [type_name(k) for k in f.by_type], list(f.by_type.values())))
-    story.append(bars(both(BY_HOUR), [f"{i:02d}" for i in range(24)], f.by_hour))
-    tbl = [["type", "count", "/1000 scans", "/1000 orders"]] + [
-        [type_name(k), v, _num(f.per_1000_scans.get(k)), _num(f.per_1000_orders.get(k))] for k, v in f.by_type.items()]
-    tbl += [["operator", "errors", "", ""]] + [[k, v, "", ""] for k, v in f.by_operator.items()]
-    tbl += [["step", "median s / p90 s", "SLA s", "late share"]] + [
-        [s, f"{_num(sf.median_s)} / {_num(sf.p90_s)}" if sf.n else "—", _num(sf.sla_s, "g"),
-         _num(sf.late_share, ".0%")] for s, sf in f.steps.items()]
-    t = Table([[Paragraph(mixed(v), cell) for v in row] for row in tbl], repeatRows=1)
-    t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), latin), ("FONTSIZE", (0, 0), (-1, -1), 8),
-                           ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                           ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)]))
-    story.append(t)
+    if f.errors:
+        story.append(bars(both(BY_TYPE), [type_name(k) for k in f.by_type], list(f.by_type.values())))
+        story.append(bars(both(BY_HOUR), [f"{i:02d}" for i in range(24)], f.by_hour))
+    else:  # two empty charts said nothing (an axis from 0 to 1 and no bar)
+        story += [Paragraph(mixed(both(NO_ERRORS)), body), Spacer(1, 8)]
+    # one table of three sections, each under its own heading row (grey, in both languages); a section with no
+    # rows (no errors, so no error types and no operators) is left out
+    tbl: list[list] = []
+    heads: list[int] = []
+
+    def section(columns: tuple[str, ...], rows: list[list]) -> None:
+        if rows:
+            heads.append(len(tbl))
+            tbl.append([both(c) for c in columns] + [""] * (4 - len(columns)))
+            tbl.extend(rows)
+
+    section(TYPE_COLUMNS, [[type_name(k), v, _num(f.per_1000_scans.get(k)), _num(f.per_1000_orders.get(k))]
+                           for k, v in f.by_type.items()])
+    section(OPERATOR_COLUMNS, [[k, v, "", ""] for k, v in f.by_operator.items()])
+    section(STEP_COLUMNS, [[bilingual(step_word(s), other_first=True),
+                            f"{_num(sf.median_s)} / {_num(sf.p90_s)}" if sf.n else "—", _num(sf.sla_s, "g"),
+                            _num(sf.late_share, ".0%")] for s, sf in f.steps.items()])
+    if tbl:
+        t = Table([[Paragraph(mixed(v), cell) for v in row] for row in tbl])
+        t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), latin), ("FONTSIZE", (0, 0), (-1, -1), 8),
+                               ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]
+                              + [("BACKGROUND", (0, r), (-1, r), colors.lightgrey) for r in heads]))
+        story.append(t)
     # initialFontName: else every page starts in (non-embedded) Helvetica
     SimpleDocTemplate(str(out), pagesize=A4, title="packstation error-pattern report",
                       initialFontName=latin).build(story)

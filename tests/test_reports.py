@@ -60,13 +60,34 @@ def test_pdf_reads_as_a_supervisor_reads_the_screen(store, tmp_path):
     assert "2026-11-16 – 2026-11-22 (Asia/Shanghai)" in txt and "T16:00" not in txt
     assert "3.0 / 4.6" in txt and "7200" in txt and "7200.0" not in txt and "50%" in txt
     assert "2.96199" not in txt
-    assert "verify —" in " ".join(txt.split())  # a step with no time: a dash, not " / "
+    assert "复核 / Check —" in " ".join(txt.split())  # a step by its name, with no time: a dash, not " / "
     empty = write_pdf(Figures(start=f.start, end=f.end, tz=f.tz), tmp_path / "e.pdf")
     txt = subprocess.run(["pdftotext", str(empty), "-"], capture_output=True, text=True, timeout=30).stdout
     assert "0.002" not in txt and "0.5" not in txt
     csv_rows = {(r[0], r[1]): r[2] for r in csv.reader(write_csv(f, tmp_path / "r.csv").read_text(
         encoding="utf-8-sig").splitlines())}
     assert csv_rows[("step_pick", "median_s")] == "2.962"
+
+
+def test_pdf_says_when_there_were_no_errors_and_heads_each_section_in_both_languages(store, tmp_path):
+    """A week without errors printed two empty charts (an axis from 0 to 1, no bar) and a table whose "type" and
+    "operator" headings had nothing under them; the headings were English alone, and the steps their keys ("verify")."""
+    f = _figs(store)
+    txt = " ".join(subprocess.run(["pdftotext", str(write_pdf(f, tmp_path / "r.pdf")), "-"], capture_output=True,
+                                  text=True, timeout=30).stdout.split())
+    for heading in ("错误类型 / Error type", "每千次扫描 / Per 1,000 scans", "操作员 / Operator", "步骤 / Step",
+                    "超时占比 / Late share"):
+        assert heading in txt, heading
+    assert "拣货 / Pick" in txt and "No errors" not in txt
+    quiet = Figures(start=f.start, end=f.end, tz=f.tz, scans=40)
+    quiet.steps["pick"] = StepFigure(n=3, median_s=31.0, p90_s=40.0, sla_s=7200.0, late_share=0.0)
+    out = write_pdf(quiet, tmp_path / "q.pdf")
+    txt = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, timeout=30)
+                   .stdout.split())
+    assert "这几天没有错误 / No errors on these days" in txt
+    assert "By error type" not in txt and "By hour of day" not in txt  # no empty charts
+    assert "Error type" not in txt and "Operator" not in txt  # no heading with nothing under it
+    assert "步骤 / Step" in txt and "31.0 / 40.0" in txt
 
 
 def test_pdf_embeds_every_font(store, tmp_path):
@@ -100,7 +121,7 @@ def test_pdf_table_text_is_drawn_on_the_rendered_page(store, tmp_path):
     checked = 0
     page1 = Image.open(pngs[0]).convert("L")
     for x0, y0, x1, y1, w in words:
-        if w in ("Wrong", "Too", "operator", "错误模式报告"):
+        if w in ("Wrong", "Too", "Operator", "错误模式报告"):
             box = page1.crop((int(float(x0)), int(float(y0)), int(float(x1)) + 1, int(float(y1)) + 1))
             dark = sum(1 for px in box.tobytes() if px < 128)
             assert dark > 5, f"{w!r} is text in the PDF but nothing is drawn there"
