@@ -270,6 +270,14 @@ def test_nice_count_steps():
     assert [nice_step(t) for t in (0, 1, 6, 7, 13, 31, 61, 1000)] == [1, 1, 1, 2, 5, 10, 20, 200]
 
 
+def test_a_fixed_axis_is_labelled_at_its_end_where_it_can_be_and_never_reads_zero_alone():
+    from ui.screens.supervisor import fixed_axis_step
+
+    assert [fixed_axis_step(end, fit) for end, fit in ((50, 3), (20, 2), (20, 6), (200, 2), (40, 1))] == [
+        50, 10, 5, 100, 20]
+    assert all(fixed_axis_step(end, fit) <= end for end in range(6, 400) for fit in range(1, 7))
+
+
 def test_the_default_range_ends_today_in_the_warehouse_zone_not_the_machines(qtbot, core):
     """UTC+14 and UTC-12 are always on different dates, so one of them differs from the machine's own: a screen
     taking the machine's date would leave a UTC+8 warehouse's morning out of "today" (the field's 1,500 orders)."""
@@ -510,6 +518,8 @@ def test_the_step_chart_labels_a_time_above_zero_on_a_kiosk_screen(qtbot, core):
             assert y.min() == 0 and y.max() >= longest, case  # the bars fit
             assert y.tickInterval() <= y.max(), case  # a label above "0"
             assert y.tickInterval() / y.max() * h >= LABEL_PX, case  # with its room
+            if size == (966, 736):  # 1024x768: the axis ends on a labelled value too
+                assert y.max() % y.tickInterval() == 0, case
             seen.add(int(h // LABEL_PX))
             w.close()
     assert {2, 3} <= seen, seen  # the kiosk's short plots (1024x768: ~66 px) were among those tried

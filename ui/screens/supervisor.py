@@ -73,15 +73,23 @@ def nice_step(top: float, most: int = 6) -> int:
 LABEL_PX = 22  # a value axis label's height and a little air: QtCharts hides labels that would overlap
 
 
-def below_or_at(top: float) -> int:
-    """The largest tick interval of nice_step's series (1, 2, 5, 10, 20, 50…) at or below `top` (1 at least)."""
-    step = 1
+def nice_steps(upto: float) -> list[int]:
+    """nice_step's series (1, 2, 5, 10, 20, 50…) up to `upto` (1 at least)."""
+    out = [1]
     while True:
         for m in (2, 5 / 2, 2):
-            nxt = int(step * m)
-            if nxt > top:
-                return step
-            step = nxt
+            nxt = int(out[-1] * m)
+            if nxt > upto:
+                return out
+            out.append(nxt)
+
+
+def fixed_axis_step(end: float, fit: int) -> int:
+    """A tick interval for an axis from 0 to `end` whose plot has room for `fit` intervals: the finest that labels
+    `end` itself, else the finest that fits, never one above `end` (the axis would read "0" alone)."""
+    steps = nice_steps(end)
+    ending = [s for s in steps if end % s == 0 and end / s <= fit]
+    return ending[0] if ending else next((s for s in steps if end / s <= fit), steps[-1])
 
 
 def count_axis_top(top: float, step: int) -> int:
@@ -467,8 +475,8 @@ class SupervisorScreen(QWidget):
         step = nice_step(top, ticks_that_fit(chart))
         if count and y.max() != count_axis_top(top, step):
             y.setRange(0, count_axis_top(top, step))
-        elif not count and step > y.max():  # a range kept as it is (the step chart's): a labelled value above 0
-            step = below_or_at(y.max())
+        elif not count:  # a range kept as it is (the step chart's)
+            step = fixed_axis_step(y.max(), ticks_that_fit(chart))
         if y.tickInterval() != step:
             y.setTickInterval(step)
 
@@ -558,12 +566,14 @@ class SupervisorScreen(QWidget):
         y = QValueAxis()
         y.setTickType(QValueAxis.TickType.TicksDynamic)
         y.setTickAnchor(0)  # ticks on round values: every label is the exact value of its grid line
-        if top >= 6:  # whole numbers, up to the first tick above the data (the chart keeps its height on refresh)
+        if top >= 6:  # whole numbers, up to a tick above the data
             y.setLabelFormat("%d")
-            step = nice_step(top, ticks_that_fit(chart))
-            y.setTickInterval(step)
-            top = count_axis_top(top, step)
-            self._value_tops[id(chart)] = (top, False)  # a resize re-spaces the ticks (_fit_ticks), the end stays
+            # the end on a tick of the coarsest spacing a kiosk's chart needs (two labels: its plot is ~65 px tall at
+            # 1024x768); finer spacings, where there is room (_fit_ticks, once the plot's height is known), mostly
+            # divide it. The plot's height is not known here on the screen's first showing.
+            top = count_axis_top(top, nice_step(top, 2))
+            y.setTickInterval(nice_step(top))
+            self._value_tops[id(chart)] = (top, False)  # _fit_ticks re-spaces the ticks, the end stays
         else:
             self._value_tops.pop(id(chart), None)
             y.setLabelFormat("%.1f")
