@@ -295,7 +295,9 @@ def test_short_pick_offline_then_the_queue_drains_when_the_network_returns(qtbot
     login(qtbot, win)
     s = open_order(qtbot, win, svc)
     qtbot.waitUntil(lambda: svc.sync.health().queue_depth == 0, timeout=15000)
-    win.demo_panel.offline.click()  # cut the OMS
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    QTest.keyClick(win.work, Qt.Key.Key_N, ctrl_shift)  # the demo's network cut, by keyboard (a kiosk has no mouse)
+    assert win.demo_panel.offline.isChecked() and "[Ctrl+Shift+N]" in win.demo_panel.offline.text()
     line = s.current_line()
     press(win, Qt.Key.Key_F2)  # the short-pick panel opens inline, focus stays at the station
     assert win.work.prompt.isVisible() and win.work.prompt.short_box.isVisible()
@@ -309,7 +311,8 @@ def test_short_pick_offline_then_the_queue_drains_when_the_network_returns(qtbot
     qtbot.waitUntil(lambda: not svc.sync.health().online, timeout=15000)
     assert svc.sync.health().queue_depth >= 1
     qtbot.waitUntil(lambda: "OFFLINE" in win.status.labels["online"].text(), timeout=5000)
-    win.demo_panel.offline.click()  # network back
+    QTest.keyClick(win.work, Qt.Key.Key_N, ctrl_shift)  # network back
+    assert not win.demo_panel.offline.isChecked()
     qtbot.waitUntil(lambda: svc.sync.health().queue_depth == 0, timeout=20000)
     from pathlib import Path
 

@@ -314,8 +314,8 @@ def test_the_readme_try_it_names_only_keys_the_screens_have(qtbot, station):
 
 def test_the_demo_puts_the_parcel_on_the_scale_and_its_panel_plays_a_wrong_and_an_unsteady_weight(qtbot, station):
     """README "Try it" with the keyboard and the virtual scanner alone: at the weigh step the demo's scale shows the
-    order's expected weight by itself (the demo has no parcel to put down); the panel's buttons give the other
-    cases."""
+    order's expected weight by itself (the demo has no parcel to put down); the panel's buttons, or their keys, give
+    the other cases."""
     win, svc = station()
     login(qtbot, win)
     s = open_order(qtbot, win, svc, want=simple)
@@ -324,11 +324,11 @@ def test_the_demo_puts_the_parcel_on_the_scale_and_its_panel_plays_a_wrong_and_a
     view = win.controller.weight_view
     qtbot.waitUntil(lambda: view().usable and abs(view().grams - exp) < 1, timeout=5000)
     qtbot.waitUntil(lambda: "✓" in win.work.weight_label.text(), timeout=3000)
-    panel = win.demo_panel
-    panel.wrong_btn.click()  # something extra in the parcel
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    QTest.keyClick(win.work, Qt.Key.Key_W, ctrl_shift)  # the panel's wrong weight, by keyboard: something extra
     qtbot.waitUntil(lambda: view().usable and view().grams > exp + tol, timeout=5000)
     qtbot.waitUntil(lambda: "✗" in win.work.weight_label.text(), timeout=3000)
-    panel.unsteady_btn.click()  # the parcel still moving: no steady weight for a while, F8 records nothing
+    QTest.keyClick(win.work, Qt.Key.Key_U, ctrl_shift)  # unsteady: the parcel still moving, F8 records nothing
     qtbot.waitUntil(lambda: not view().usable, timeout=3000)
     press(win, Qt.Key.Key_F8)
     assert s.weight is None

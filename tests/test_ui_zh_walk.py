@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 KEPT = {"OMS", "SLA", "P90", "PIN", "PDF", "CSV", "SKU", "GB", "MB",  # units Chinese software writes as they are
-        "Esc", "Ctrl", "Enter", "Tab", "Space"}  # key caps: what is printed on the keyboard
+        "Esc", "Ctrl", "Shift", "Enter", "Tab", "Space"}  # key caps: what is printed on the keyboard
 WORD = re.compile(r"[A-Za-z]{2,}")
 PATHS_URLS = re.compile(r"\S*(?:/|\\|://)\S*")
 

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from app.actions import barcode
@@ -82,6 +82,16 @@ class DemoPanel(QWidget):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # never wider than the panel
             lay.addWidget(b)
+        # The demo's own controls by keyboard too (a kiosk has no mouse; the station's keys are the F-keys, digits
+        # and Enter, a scanner never sends Ctrl): each button shows its key under its text.
+        self.keys = {self.offline: "Ctrl+Shift+N", self.paper: "Ctrl+Shift+P", self.scale_btn: "Ctrl+Shift+S",
+                     self.wrong_btn: "Ctrl+Shift+W", self.unsteady_btn: "Ctrl+Shift+U", self.camera_btn: "Ctrl+Shift+C"}
+        for b, keys in self.keys.items():
+            self._label(b, b.text())
+            QShortcut(QKeySequence(keys), self, activated=b.click, context=Qt.ShortcutContext.ApplicationShortcut)
+        QShortcut(QKeySequence("Ctrl+Shift+D"), self, activated=lambda: self.set_collapsed(self.is_open()),
+                  context=Qt.ShortcutContext.ApplicationShortcut)
+        self.toggle.setToolTip(_("Hide or show the demo panel") + " [Ctrl+Shift+D]")
         self.codes_box = QVBoxLayout()
         inner = QWidget()
         inner.setLayout(self.codes_box)
@@ -100,6 +110,9 @@ class DemoPanel(QWidget):
         self.session = None
         self._weighing: str | None = None  # the order whose parcel the panel put on the scale at this weigh step
         self.set_session(None)
+
+    def _label(self, button: QPushButton, text: str) -> None:
+        button.setText(f"{text}\n[{self.keys[button]}]")
 
     def is_open(self) -> bool:
         return self.body.isVisible()
@@ -189,8 +202,7 @@ class DemoPanel(QWidget):
     def _toggle_offline(self, on: bool) -> None:
         if self.services.proxy is not None:
             self.services.proxy.set_mode("down" if on else "pass")
-        self.offline.setText(_("Network is CUT — click to restore") if on else
-                             _("Cut the network (go offline)"))
+        self._label(self.offline, _("Network is CUT — click to restore") if on else _("Cut the network (go offline)"))
         if not on and self.services.sync is not None:
             self.services.sync.sync_now()
 
