@@ -34,6 +34,7 @@ class CameraView(QWidget):
         self._image: QImage | None = None
         self.outlines: list = []
         self.frames_shown = 0
+        self.idle_text = _("Camera: waiting for a picture…")  # until the first frame
         self._main = MainThreadQueue(self)
         self.services = services
         if services is not None:
@@ -77,8 +78,7 @@ class CameraView(QWidget):
         img = self._image
         if img is None:
             p.setPen(QColor("white"))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                       _("Camera: waiting for a picture…"))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.idle_text)
             return
         scale = min(self.width() / img.width(), self.height() / img.height())
         dw, dh = img.width() * scale, img.height() * scale
@@ -109,6 +109,8 @@ def attach_camera_view(window) -> CameraView | None:
         return None
     view = CameraView(services)
     view.setMaximumSize(420, 240)
+    if getattr(window, "demo_panel", None) is not None:  # the demo's camera plays a video when asked, not a stream
+        view.idle_text = _("Demo camera: Ctrl+Shift+C shows it the current item")
     work = window.work
     side = getattr(getattr(work, "image", None), "parentWidget", lambda: None)()
     if hasattr(work, "add_side_widget"):
