@@ -78,6 +78,9 @@ class CameraView(QWidget):
         img = self._image
         if img is None:
             p.setPen(QColor("white"))
+            font = p.font()
+            font.setPixelSize(13)  # two lines fit the preview's strip at 1024x768 (~38 px tall)
+            p.setFont(font)
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.idle_text)
             return
         scale = min(self.width() / img.width(), self.height() / img.height())
