@@ -225,7 +225,7 @@ class SupervisorScreen(QWidget):
         for w in (self.station, self.operator, self.source):
             w.setMinimumWidth(120)
         self.hour_chart, self.type_chart, self.step_chart = QChart(), QChart(), QChart()
-        self._value_tops: dict[int, tuple[float, bool]] = {}  # chart -> its vertical axis's data top, count axis?
+        self._value_tops: dict[int, tuple[float, bool]] = {}  # chart -> (its data's top, a count axis?)
         self.sla_marks: list[tuple[str, float]] = []  # the step chart's SLA markers: (step, level)
         for chart in (self.hour_chart, self.step_chart):  # ticks re-spaced when the plot's height changes
             chart.plotAreaChanged.connect(lambda _r, c=chart: self._fit_ticks(c))
@@ -472,11 +472,13 @@ class SupervisorScreen(QWidget):
         if kept is None or y is None:
             return
         top, count = kept
-        step = nice_step(top, ticks_that_fit(chart))
-        if count and y.max() != count_axis_top(top, step):
-            y.setRange(0, count_axis_top(top, step))
-        elif not count:  # a range kept as it is (the step chart's)
-            step = fixed_axis_step(y.max(), ticks_that_fit(chart))
+        fit = ticks_that_fit(chart)
+        if count:  # counts: the axis ends on the first tick at or above the data
+            step = nice_step(top, fit)
+            if y.max() != count_axis_top(top, step):
+                y.setRange(0, count_axis_top(top, step))
+        else:  # the range stays as it was built (the step chart's): ticks that label its end where they can
+            step = fixed_axis_step(y.max(), fit)
         if y.tickInterval() != step:
             y.setTickInterval(step)
 
