@@ -46,6 +46,7 @@ TITLE = N_("Error-pattern report")
 BY_TYPE = N_("By error type")
 BY_HOUR = N_("By hour of day")
 NO_ERRORS = N_("No errors on these days")
+SUMMARY = N_("scans {scans} · orders {orders} · errors {errors}")  # as the supervisor screen says it
 # the table's sections and their columns
 TYPE_COLUMNS = (N_("Error type"), N_("Count"), N_("Per 1,000 scans"), N_("Per 1,000 orders"))
 OPERATOR_COLUMNS = (N_("Operator"), N_("Errors"))
@@ -146,8 +147,8 @@ def write_pdf(f: Figures, out: Path) -> Path:
     body = ss["Normal"].clone("b", fontName=latin)
     cell = ss["Normal"].clone("c", fontName=latin, fontSize=8, leading=10)
     story = [Paragraph(mixed(both(TITLE)), h),
-             Paragraph(mixed(f"{local_days(f)} ({f.tz}) | scans {f.scans} | orders {f.orders} | "
-                             f"errors {f.errors}"), body), Spacer(1, 8)]
+             Paragraph(mixed(f"{local_days(f)} ({f.tz}) | " + bilingual(Msg(
+                 SUMMARY, scans=f.scans, orders=f.orders, errors=f.errors), other_first=True)), body), Spacer(1, 8)]
 
     def bars(title: str, labels: list[str], values: list[int]) -> Drawing:
         from reportlab.pdfbase.pdfmetrics import stringWidth

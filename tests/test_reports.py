@@ -71,7 +71,8 @@ def test_pdf_reads_as_a_supervisor_reads_the_screen(store, tmp_path):
 
 def test_pdf_says_when_there_were_no_errors_and_heads_each_section_in_both_languages(store, tmp_path):
     """A week without errors printed two empty charts (an axis from 0 to 1, no bar) and a table whose "type" and
-    "operator" headings had nothing under them; the headings were English alone, and the steps their keys ("verify")."""
+    "operator" headings had nothing under them; the headings and totals were English alone, and the steps their keys
+    ("verify")."""
     f = _figs(store)
     txt = " ".join(subprocess.run(["pdftotext", str(write_pdf(f, tmp_path / "r.pdf")), "-"], capture_output=True,
                                   text=True, timeout=30).stdout.split())
@@ -79,6 +80,7 @@ def test_pdf_says_when_there_were_no_errors_and_heads_each_section_in_both_langu
                     "超时占比 / Late share"):
         assert heading in txt, heading
     assert "拣货 / Pick" in txt and "No errors" not in txt
+    assert "扫描 4 · 订单 1 · 错误 3 / scans 4 · orders 1 · errors 3" in txt  # the totals as the screen says them
     quiet = Figures(start=f.start, end=f.end, tz=f.tz, scans=40)
     quiet.steps["pick"] = StepFigure(n=3, median_s=31.0, p90_s=40.0, sla_s=7200.0, late_share=0.0)
     out = write_pdf(quiet, tmp_path / "q.pdf")
