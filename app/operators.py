@@ -236,6 +236,21 @@ class OperatorDirectory:
             rows = c.execute(select(schema.operators).order_by(schema.operators.c.name)).all()
         return [self._row_to_op(r._mapping) for r in rows]
 
+    def find(self, text: str) -> Operator | None:
+        """The operator a supervisor means by `text`: an id, a badge or a name (letter case aside; a part of a name
+        that only one operator's name holds). None when nobody, or more than one, matches."""
+        want = (text or "").strip().casefold()
+        if not want:
+            return None
+        ops = self.all()
+        for exact in (lambda o: o.id.casefold() == want, lambda o: o.badge.casefold() == want,
+                      lambda o: o.name.casefold() == want):
+            hits = [o for o in ops if exact(o)]
+            if len(hits) == 1:
+                return hits[0]
+        hits = [o for o in ops if want in o.name.casefold()]
+        return hits[0] if len(hits) == 1 else None
+
     def deactivate(self, badge: str) -> bool:
         with self.store.write() as c:
             res = c.execute(schema.operators.update().where(schema.operators.c.badge == badge)

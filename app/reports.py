@@ -132,7 +132,8 @@ def write_csv(f: Figures, out: Path) -> Path:
     return Path(out)
 
 
-def write_pdf(f: Figures, out: Path) -> Path:
+def write_pdf(f: Figures, out: Path, operators: dict[str, str] | None = None) -> Path:
+    """The report as a PDF; `operators` names the operators by their ids ("Zhang Min 张敏 (K-001)"), else their ids."""
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib import colors
@@ -198,7 +199,8 @@ def write_pdf(f: Figures, out: Path) -> Path:
 
     section(TYPE_COLUMNS, [[type_name(k), v, _num(f.per_1000_scans.get(k)), _num(f.per_1000_orders.get(k))]
                            for k, v in f.by_type.items()])
-    section(OPERATOR_COLUMNS, [[k, v, "", ""] for k, v in f.by_operator.items()])
+    names = operators or {}
+    section(OPERATOR_COLUMNS, [[names.get(k, k), v, "", ""] for k, v in f.by_operator.items()])
     section(STEP_COLUMNS, [[bilingual(step_word(s), other_first=True),
                             f"{_num(sf.median_s)} / {_num(sf.p90_s)}" if sf.n else "—", _num(sf.sla_s, "g"),
                             _num(sf.late_share, ".0%")] for s, sf in f.steps.items()])

@@ -523,3 +523,33 @@ def test_the_step_chart_labels_a_time_above_zero_on_a_kiosk_screen(qtbot, core):
             seen.add(int(h // LABEL_PX))
             w.close()
     assert {2, 3} <= seen, seen  # the kiosk's short plots (1024x768: ~66 px) were among those tried
+
+
+def test_the_latest_errors_name_the_operator_and_the_filter_takes_a_badge_or_a_name(qtbot, core):
+    """The latest errors showed the log's operator id ("OP-K1"): neither what the badge says nor who it is, and the
+    operator filter found nobody by badge or name. The table names the operator; the filter takes an id, a badge, a
+    name or a part of one; the PDF report names them with their badges."""
+    import subprocess
+
+    core.operators.add(badge="K-001", name="Zhang Min 张敏", role="packer", pin="2222", op_id="OP-K1")
+    core.operators.add(badge="K-002", name="Li Na 李娜", role="packer", pin="3333", op_id="OP-K2")
+    t = int(datetime(2026, 11, 16, 3, 0, tzinfo=UTC).timestamp() * 1000)
+    log = EventLog(core.store, "ST1", clock_ms=lambda: t)
+    for op in ("OP-K1", "OP-K2", "OP-K2", "OP-GONE"):  # the last one's operator is in no directory any more
+        log.append("scan", {"code": "123", "verdict": {"kind": "unknown"}}, operator_id=op, order_id="SO1",
+                   kind="unknown")
+    w = _screen(qtbot, core)
+    assert sorted(r[5] for r in w.errors_model.rows) == ["Li Na 李娜", "Li Na 李娜", "OP-GONE", "Zhang Min 张敏"]
+    for typed in ("K-001", "k-001", "zhang", "Zhang Min 张敏", "OP-K1", "张敏"):
+        w.operator.setText(typed)
+        w.refresh()
+        qtbot.waitUntil(lambda: not w.updating, timeout=10000)
+        assert [r[5] for r in w.errors_model.rows] == ["Zhang Min 张敏"] and w.figures.errors == 1, typed
+    w.operator.setText("")
+    w.refresh()
+    qtbot.waitUntil(lambda: not w.updating, timeout=10000)
+    w.write_report()
+    qtbot.waitUntil(lambda: getattr(w, "last_report", None) is not None, timeout=20000)
+    txt = " ".join(subprocess.run(["pdftotext", str(w.last_report[0]), "-"], capture_output=True, text=True,
+                                  timeout=30).stdout.split())
+    assert "Zhang Min 张敏 (K-001) 1" in txt and "Li Na 李娜 (K-002) 2" in txt and "OP-GONE 1" in txt

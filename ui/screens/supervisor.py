@@ -227,6 +227,7 @@ class SupervisorScreen(QWidget):
         self.hour_chart, self.type_chart, self.step_chart = QChart(), QChart(), QChart()
         self._value_tops: dict[int, tuple[float, bool]] = {}  # chart -> (its data's top, a count axis?)
         self.sla_marks: list[tuple[str, float]] = []  # the step chart's SLA markers: (step, level)
+        self.operator_names: dict[str, str] = {}  # operator id -> "name (badge)", for the report
         for chart in (self.hour_chart, self.step_chart):  # ticks re-spaced when the plot's height changes
             chart.plotAreaChanged.connect(lambda _r, c=chart: self._fit_ticks(c))
         self.errors_model = LatestErrorsModel(self)
@@ -336,14 +337,21 @@ class SupervisorScreen(QWidget):
         remote = self.remote if self.source.currentData() == "remote" and self.remote is not None else None
         if remote is not None:
             self.message.setText(_("loading all stations' figures from the OMS…"))
+        directory = self.core.operators
 
         def work():
+            # operators as a supervisor knows them: a badge or a name in the filter, names in the table (the log
+            # keeps ids: "OP-K1" was neither what the badge says nor who it is)
+            known = directory.all()
+            found = directory.find(op) if op else None
+            op_id = found.id if found is not None else op  # not known here: as typed (another station's id)
+
             def ours():  # this station's latest errors: read only when the table shows them
-                return latest_errors(store, tz, a, b, st, op)
+                return latest_errors(store, tz, a, b, st, op_id)
 
             if remote is not None:
                 try:
-                    result = remote(d_from, d_to, st, op)
+                    result = remote(d_from, d_to, st, op_id)
                     theirs = figures_from_dict(result)
                 except Exception as exc:  # shown as a fallback, not a failure
                     log.warning("all stations' figures not shown: %s: %s", type(exc).__name__, exc)
@@ -351,13 +359,13 @@ class SupervisorScreen(QWidget):
                 else:
                     their_rows = result.get("latest_errors")
                     if isinstance(their_rows, list):  # every station's (an OMS that does not send them: ours)
-                        return "remote", theirs, error_rows(their_rows, tz)
-                    return "remote_figures", theirs, ours()
+                        return "remote", theirs, error_rows(their_rows, tz), known
+                    return "remote_figures", theirs, ours(), known
             else:
                 source = "local"
             # the station's aggregate, extended by the events since the last refresh (app.stats)
-            f = figures_from_store(store, tz=tz, start=a, end=b, sla=sla, station=st, operator=op)
-            return source, f, ours()
+            f = figures_from_store(store, tz=tz, start=a, end=b, sla=sla, station=st, operator=op_id)
+            return source, f, ours(), known
 
         self.tasks.run(work, lambda res: self._figures_done(gen, res))
 
@@ -369,11 +377,13 @@ class SupervisorScreen(QWidget):
             self.summary.setText("")
             self.message.setText(_("The figures could not be computed: {error}", error=str(result)))
             return
-        source, figures, rows = result
+        source, figures, rows, known = result
+        who = {o.id: o.name or o.badge or o.id for o in known}
+        self.operator_names = {o.id: f"{o.name} ({o.badge})" if o.name else o.badge or o.id for o in known}
         # what went wrong first (time, error, what, expected), then where and who: on a 1024-wide screen the table
         # shows about four columns without scrolling
-        self.errors_model.set_rows([(t, self.error_name(e), self.what_name(e, what), exp, order, op, st)
-                                    for t, st, op, order, e, what, exp in rows])
+        self.errors_model.set_rows([(t, self.error_name(e), self.what_name(e, what), exp, order,
+                                     who.get(op, op) if op else op, st) for t, st, op, order, e, what, exp in rows])
         self._fit_columns()
         QTimer.singleShot(0, lambda: self._show_charts(gen, figures))
         if source == "remote":
@@ -629,11 +639,12 @@ class SupervisorScreen(QWidget):
             return
         d_from, d_to, _a, _b = self._range()
         out = self.core.settings.data_dir / "reports"
+        names = dict(self.operator_names)
 
         def work():
             out.mkdir(parents=True, exist_ok=True)
             stem = f"errors_{d_from}_{d_to}"
-            return write_pdf(f, out / f"{stem}.pdf"), write_csv(f, out / f"{stem}.csv")
+            return write_pdf(f, out / f"{stem}.pdf", operators=names), write_csv(f, out / f"{stem}.csv")
 
         self.report_btn.setEnabled(False)
         self.message.setText(_("writing the report…"))
