@@ -49,7 +49,8 @@ NO_ERRORS = N_("No errors on these days")
 SUMMARY = N_("scans {scans} · orders {orders} · errors {errors}")  # as the supervisor screen says it
 # the table's sections and their columns
 TYPE_COLUMNS = (N_("Error type"), N_("Count"), N_("Per 1,000 scans"), N_("Per 1,000 orders"))
-OPERATOR_COLUMNS = (N_("Operator"), N_("Errors"))
+STATION, OPERATOR = N_("Station"), N_("Operator")
+OPERATOR_COLUMNS = (OPERATOR, N_("Errors"))
 STEP_COLUMNS = (N_("Step"), N_("Median / p90, s"), N_("SLA, s"), N_("Late share"))
 
 
@@ -132,8 +133,10 @@ def write_csv(f: Figures, out: Path) -> Path:
     return Path(out)
 
 
-def write_pdf(f: Figures, out: Path, operators: dict[str, str] | None = None) -> Path:
-    """The report as a PDF; `operators` names the operators by their ids ("Zhang Min 张敏 (K-001)"), else their ids."""
+def write_pdf(f: Figures, out: Path, operators: dict[str, str] | None = None, *, station: str | None = None,
+              operator: str | None = None) -> Path:
+    """The report as a PDF; `operators` names the operators by their ids ("Zhang Min (K-001)"), else their ids.
+    `station`, `operator`: the figures' filter (an operator by id), said under the title."""
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib import colors
@@ -149,7 +152,14 @@ def write_pdf(f: Figures, out: Path, operators: dict[str, str] | None = None) ->
     cell = ss["Normal"].clone("c", fontName=latin, fontSize=8, leading=10)
     story = [Paragraph(mixed(both(TITLE)), h),
              Paragraph(mixed(f"{local_days(f)} ({f.tz}) | " + bilingual(Msg(
-                 SUMMARY, scans=f.scans, orders=f.orders, errors=f.errors), other_first=True)), body), Spacer(1, 8)]
+                 SUMMARY, scans=f.scans, orders=f.orders, errors=f.errors), other_first=True)), body)]
+    names = operators or {}
+    scope = [f"{both(label)}: {value}" for label, value in ((STATION, station),
+                                                           (OPERATOR, names.get(operator, operator) if operator else None))
+             if value]
+    if scope:  # a filtered report says so: its totals are not the whole warehouse's
+        story.append(Paragraph(mixed(" · ".join(scope)), body))
+    story.append(Spacer(1, 8))
 
     def bars(title: str, labels: list[str], values: list[int]) -> Drawing:
         from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -199,7 +209,6 @@ def write_pdf(f: Figures, out: Path, operators: dict[str, str] | None = None) ->
 
     section(TYPE_COLUMNS, [[type_name(k), v, _num(f.per_1000_scans.get(k)), _num(f.per_1000_orders.get(k))]
                            for k, v in f.by_type.items()])
-    names = operators or {}
     section(OPERATOR_COLUMNS, [[names.get(k, k), v, "", ""] for k, v in f.by_operator.items()])
     section(STEP_COLUMNS, [[bilingual(step_word(s), other_first=True),
                             f"{_num(sf.median_s)} / {_num(sf.p90_s)}" if sf.n else "—", _num(sf.sla_s, "g"),

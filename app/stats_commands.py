@@ -48,7 +48,7 @@ def _report(args) -> int:
         store.close()
     out = Path(args.out or f"report_{args.date_from}_{args.date_to}.{args.format}")
     if args.format == "pdf":
-        write_pdf(f, out, operators=names)
+        write_pdf(f, out, operators=names, station=args.station, operator=found.id if found else args.operator)
     else:
         write_csv(f, out)
     print(out)

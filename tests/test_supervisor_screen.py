@@ -553,3 +553,13 @@ def test_the_latest_errors_name_the_operator_and_the_filter_takes_a_badge_or_a_n
     txt = " ".join(subprocess.run(["pdftotext", str(w.last_report[0]), "-"], capture_output=True, text=True,
                                   timeout=30).stdout.split())
     assert "Zhang Min 张敏 (K-001) 1" in txt and "Li Na 李娜 (K-002) 2" in txt and "OP-GONE 1" in txt
+    assert "操作员 / Operator:" not in txt  # the whole station's
+    w.operator.setText("k-002")  # a filtered report says whose figures it holds
+    w.refresh()
+    qtbot.waitUntil(lambda: not w.updating, timeout=10000)
+    w.last_report = None
+    w.write_report()
+    qtbot.waitUntil(lambda: w.last_report is not None, timeout=20000)
+    txt = " ".join(subprocess.run(["pdftotext", str(w.last_report[0]), "-"], capture_output=True, text=True,
+                                  timeout=30).stdout.split())
+    assert "操作员 / Operator: Li Na 李娜 (K-002)" in txt and "错误 2" in txt

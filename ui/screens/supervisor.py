@@ -228,6 +228,7 @@ class SupervisorScreen(QWidget):
         self._value_tops: dict[int, tuple[float, bool]] = {}  # chart -> (its data's top, a count axis?)
         self.sla_marks: list[tuple[str, float]] = []  # the step chart's SLA markers: (step, level)
         self.operator_names: dict[str, str] = {}  # operator id -> "name (badge)", for the report
+        self.figures_scope: tuple[str | None, str | None] = (None, None)  # the figures' station and operator filter
         for chart in (self.hour_chart, self.step_chart):  # ticks re-spaced when the plot's height changes
             chart.plotAreaChanged.connect(lambda _r, c=chart: self._fit_ticks(c))
         self.errors_model = LatestErrorsModel(self)
@@ -359,13 +360,13 @@ class SupervisorScreen(QWidget):
                 else:
                     their_rows = result.get("latest_errors")
                     if isinstance(their_rows, list):  # every station's (an OMS that does not send them: ours)
-                        return "remote", theirs, error_rows(their_rows, tz), known
-                    return "remote_figures", theirs, ours(), known
+                        return "remote", theirs, error_rows(their_rows, tz), known, (st, op_id)
+                    return "remote_figures", theirs, ours(), known, (st, op_id)
             else:
                 source = "local"
             # the station's aggregate, extended by the events since the last refresh (app.stats)
             f = figures_from_store(store, tz=tz, start=a, end=b, sla=sla, station=st, operator=op_id)
-            return source, f, ours(), known
+            return source, f, ours(), known, (st, op_id)
 
         self.tasks.run(work, lambda res: self._figures_done(gen, res))
 
@@ -377,7 +378,7 @@ class SupervisorScreen(QWidget):
             self.summary.setText("")
             self.message.setText(_("The figures could not be computed: {error}", error=str(result)))
             return
-        source, figures, rows, known = result
+        source, figures, rows, known, self.figures_scope = result
         who = {o.id: o.name or o.badge or o.id for o in known}
         self.operator_names = {o.id: f"{o.name} ({o.badge})" if o.name else o.badge or o.id for o in known}
         # what went wrong first (time, error, what, expected), then where and who: on a 1024-wide screen the table
@@ -640,11 +641,13 @@ class SupervisorScreen(QWidget):
         d_from, d_to, _a, _b = self._range()
         out = self.core.settings.data_dir / "reports"
         names = dict(self.operator_names)
+        station, operator = self.figures_scope
 
         def work():
             out.mkdir(parents=True, exist_ok=True)
             stem = f"errors_{d_from}_{d_to}"
-            return write_pdf(f, out / f"{stem}.pdf", operators=names), write_csv(f, out / f"{stem}.csv")
+            pdf = write_pdf(f, out / f"{stem}.pdf", operators=names, station=station, operator=operator)
+            return pdf, write_csv(f, out / f"{stem}.csv")
 
         self.report_btn.setEnabled(False)
         self.message.setText(_("writing the report…"))
