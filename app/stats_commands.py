@@ -41,14 +41,15 @@ def _report(args) -> int:
     try:
         directory = OperatorDirectory(store)
         found = directory.find(args.operator) if args.operator else None  # a badge or a name, as on the screen
+        op_id = found.id if found is not None else args.operator
         f = figures_from_store(store, tz=s.station.warehouse_tz, start=a, end=b, sla=s.sla,
-                               station=args.station, operator=found.id if found is not None else args.operator)
+                               station=args.station, operator=op_id)
         names = {o.id: f"{o.name} ({o.badge})" for o in directory.all()}
     finally:
         store.close()
     out = Path(args.out or f"report_{args.date_from}_{args.date_to}.{args.format}")
     if args.format == "pdf":
-        write_pdf(f, out, operators=names, station=args.station, operator=found.id if found else args.operator)
+        write_pdf(f, out, operators=names, station=args.station, operator=op_id)
     else:
         write_csv(f, out)
     print(out)
