@@ -135,3 +135,29 @@ def test_cli_report_bad_date_is_a_message():
     r = run_cli("report", "--from", "16/11/2026", "--to", "2026-11-22", "--format", "csv")
     assert r.returncode == 2
     assert "YYYY-MM-DD" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_report_takes_an_operator_by_badge_and_names_the_operators(tmp_path):
+    """`packstation report --operator K-001`: the badge a supervisor knows, not the log's operator id."""
+    from app.operators import OperatorDirectory
+    from app.store import open_store
+
+    data = tmp_path / "station"
+    data.mkdir()
+    cfg = tmp_path / "station.toml"
+    cfg.write_text(f'[station]\ndata_dir = "{data}"\nwarehouse_tz = "Asia/Shanghai"\n', encoding="utf-8")
+    store = open_store(data / "station.sqlite3")
+    ops = OperatorDirectory(store)
+    ops.add(badge="K-001", name="Zhang Min", role="packer", pin="2222", op_id="OP-K1")
+    ops.add(badge="K-002", name="Li Na", role="packer", pin="3333", op_id="OP-K2")
+    log = EventLog(store, "ST1", clock_ms=lambda: utc_ms(2026, 11, 16, 3, 0))
+    for op in ("OP-K1", "OP-K2", "OP-K2"):
+        log.append("scan", {"verdict": {"kind": "wrong_item"}}, operator_id=op, order_id="SO1", kind="wrong_item")
+    store.close()
+    out = tmp_path / "r.pdf"
+    r = run_cli("report", "--from", "2026-11-16", "--to", "2026-11-16", "--operator", "K-001", "--out", str(out),
+                "--config", str(cfg))
+    assert r.returncode == 0, r.stderr
+    txt = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, timeout=30)
+                   .stdout.split())
+    assert "errors 1" in txt and "Operator: Zhang Min (K-001)" in txt and "Zhang Min (K-001) 1" in txt
