@@ -411,3 +411,15 @@ def test_a_job_message_written_by_the_previous_release_still_reads(core, spool_f
     q = spool.job("job-q")
     assert q["message"] == Msg("Cancelled: {reason}", reason="print-test ended")
     assert q["message"].text("zh_CN") == "已取消：print-test ended"
+
+
+def test_the_paperwork_names_the_packer_by_badge_and_the_job_keeps_the_id(core, listener, spool_for):
+    """The label's last line read "DEMO-01 / OP-K1 / …": the log's operator id, which nobody on the floor knows."""
+    core.operators.add(badge="K-001", name="Zhang Min", role="packer", pin="2222", op_id="OP-K1")
+    spool, _rec = spool_for(listener.uri)
+    jid = spool.submit_label(demo_picklist(), "OP-K1")
+    row = _row(core, jid)
+    assert b" / K-001 / " in row["payload"] and b"OP-K1" not in row["payload"]
+    assert row["operator_id"] == "OP-K1"  # the audit trail keeps who, by id
+    other = spool.submit_label(demo_picklist(), "op-unknown")  # not in the directory: printed as it is
+    assert b" / op-unknown / " in _row(core, other)["payload"]

@@ -137,13 +137,25 @@ class PrintSpool:
             p.close()
 
     # -- submitting ----------------------------------------------------------------------------------
+    def _badge(self, operator_id: str | None) -> str:
+        """The packer as the paperwork names them: by badge, what a person on the floor recognises (the log and
+        the job keep the id; "OP-K1" was printed). An id the directory does not know is printed as it is."""
+        if not operator_id:
+            return ""
+        try:
+            op = self.core.operators.find(operator_id)
+        except Exception:  # the paperwork must not fail on a name
+            log.exception("operator %s not looked up for the paperwork", operator_id)
+            return operator_id
+        return op.badge if op is not None and op.id == operator_id else operator_id
+
     def submit_label(self, picklist: PickList, operator_id: str | None) -> str:
         from hardware.printing.label import build_label
 
         name = "label_printer"
         p = self._printer(name)
         data = build_label(picklist, p.settings, station=self.core.settings.station.id,
-                           operator=operator_id or "", tz=self.core.settings.station.warehouse_tz)
+                           operator=self._badge(operator_id), tz=self.core.settings.station.warehouse_tz)
         return self._insert(order_id=picklist.id, kind="label", printer=name, content_type="escpos",
                             payload=data, operator_id=operator_id)
 
@@ -158,7 +170,7 @@ class PrintSpool:
             (lambda u: images.get(u)) if isinstance(images, Mapping) else self.image_for)  # type: ignore[union-attr]
         page = _uri_option(p.uri, "page", "80mm")
         pdf = build_slip_pdf(picklist, image_for, page=page, station=self.core.settings.station.id,
-                             operator=operator_id or "", tz=self.core.settings.station.warehouse_tz,
+                             operator=self._badge(operator_id), tz=self.core.settings.station.warehouse_tz,
                              missing=missing)
         if p.accepts_pdf:
             payload, ctype = pdf, "pdf"
