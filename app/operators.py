@@ -126,8 +126,34 @@ class Operator:
     def is_supervisor(self) -> bool:
         return self.role is Role.SUPERVISOR
 
+    @property
+    def known_as(self) -> str:
+        """How the screens name a person: the name (an OMS may send none: then the badge)."""
+        return self.name or self.badge or self.id
+
+    @property
+    def name_and_badge(self) -> str:
+        """How a report names a person: "Zhang Min (K-001)"."""
+        return f"{self.name} ({self.badge})" if self.name else self.known_as
+
     def __repr__(self) -> str:  # never carries the PIN hash
         return f"Operator({self.id!r}, {self.name!r}, {self.role.value})"
+
+
+def find_operator(ops: list[Operator], text: str) -> Operator | None:
+    """The operator a supervisor means by `text`, among `ops` (OperatorDirectory.all()): an id, a badge or a name
+    (letter case aside; a part of a name that only one operator's name holds). None when nobody, or more than one,
+    matches."""
+    want = (text or "").strip().casefold()
+    if not want:
+        return None
+    for exact in (lambda o: o.id.casefold() == want, lambda o: o.badge.casefold() == want,
+                  lambda o: o.name.casefold() == want):
+        hits = [o for o in ops if exact(o)]
+        if len(hits) == 1:
+            return hits[0]
+    hits = [o for o in ops if want in o.name.casefold()]
+    return hits[0] if len(hits) == 1 else None
 
 
 class OperatorDirectory:
@@ -172,6 +198,11 @@ class OperatorDirectory:
     def by_badge(self, badge: str) -> Operator | None:
         with self.store.read() as c:
             row = c.execute(select(schema.operators).where(schema.operators.c.badge == badge.strip())).first()
+        return self._row_to_op(row._mapping) if row else None
+
+    def by_id(self, op_id: str) -> Operator | None:
+        with self.store.read() as c:
+            row = c.execute(select(schema.operators).where(schema.operators.c.id == op_id)).first()
         return self._row_to_op(row._mapping) if row else None
 
     def locked_for_ms(self, badge: str) -> int:
@@ -235,21 +266,6 @@ class OperatorDirectory:
         with self.store.read() as c:
             rows = c.execute(select(schema.operators).order_by(schema.operators.c.name)).all()
         return [self._row_to_op(r._mapping) for r in rows]
-
-    def find(self, text: str) -> Operator | None:
-        """The operator a supervisor means by `text`: an id, a badge or a name (letter case aside; a part of a name
-        that only one operator's name holds). None when nobody, or more than one, matches."""
-        want = (text or "").strip().casefold()
-        if not want:
-            return None
-        ops = self.all()
-        for exact in (lambda o: o.id.casefold() == want, lambda o: o.badge.casefold() == want,
-                      lambda o: o.name.casefold() == want):
-            hits = [o for o in ops if exact(o)]
-            if len(hits) == 1:
-                return hits[0]
-        hits = [o for o in ops if want in o.name.casefold()]
-        return hits[0] if len(hits) == 1 else None
 
     def deactivate(self, badge: str) -> bool:
         with self.store.write() as c:

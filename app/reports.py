@@ -154,9 +154,11 @@ def write_pdf(f: Figures, out: Path, operators: dict[str, str] | None = None, *,
              Paragraph(mixed(f"{local_days(f)} ({f.tz}) | " + bilingual(Msg(
                  SUMMARY, scans=f.scans, orders=f.orders, errors=f.errors), other_first=True)), body)]
     names = operators or {}
-    scope = [f"{both(label)}: {value}" for label, value in ((STATION, station),
-                                                           (OPERATOR, names.get(operator, operator) if operator else None))
-             if value]
+    scope = []
+    if station:
+        scope.append(f"{both(STATION)}: {station}")
+    if operator:
+        scope.append(f"{both(OPERATOR)}: {names.get(operator, operator)}")
     if scope:  # a filtered report says so: its totals are not the whole warehouse's
         story.append(Paragraph(mixed(" · ".join(scope)), body))
     story.append(Spacer(1, 8))

@@ -23,7 +23,7 @@ def _report(args) -> int:
 
     from app.core import load_settings
     from app.i18n import Msg, bilingual
-    from app.operators import OperatorDirectory
+    from app.operators import OperatorDirectory, find_operator
     from app.reports import write_csv, write_pdf
     from app.stats import day_bounds_ms, figures_from_store
     from app.store import open_store
@@ -39,17 +39,16 @@ def _report(args) -> int:
         return 2
     store = open_store(s.db_path)
     try:
-        directory = OperatorDirectory(store)
-        found = directory.find(args.operator) if args.operator else None  # a badge or a name, as on the screen
+        known = OperatorDirectory(store).all()
+        found = find_operator(known, args.operator) if args.operator else None  # a badge or a name, as on the screen
         op_id = found.id if found is not None else args.operator
         f = figures_from_store(store, tz=s.station.warehouse_tz, start=a, end=b, sla=s.sla,
                                station=args.station, operator=op_id)
-        names = {o.id: f"{o.name} ({o.badge})" for o in directory.all()}
     finally:
         store.close()
     out = Path(args.out or f"report_{args.date_from}_{args.date_to}.{args.format}")
     if args.format == "pdf":
-        write_pdf(f, out, operators=names, station=args.station, operator=op_id)
+        write_pdf(f, out, operators={o.id: o.name_and_badge for o in known}, station=args.station, operator=op_id)
     else:
         write_csv(f, out)
     print(out)

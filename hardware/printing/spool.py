@@ -143,11 +143,11 @@ class PrintSpool:
         if not operator_id:
             return ""
         try:
-            op = self.core.operators.find(operator_id)
+            op = self.core.operators.by_id(operator_id)
         except Exception:  # the paperwork must not fail on a name
             log.exception("operator %s not looked up for the paperwork", operator_id)
             return operator_id
-        return op.badge if op is not None and op.id == operator_id else operator_id
+        return op.badge if op is not None else operator_id
 
     def submit_label(self, picklist: PickList, operator_id: str | None) -> str:
         from hardware.printing.label import build_label

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -39,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.operators import find_operator
 from app.stats import (
     ERROR_NAMES,
     STEPS,
@@ -58,36 +60,27 @@ log = logging.getLogger(__name__)
 TOP_TYPES = 8
 
 
+def _nice_series() -> Iterator[int]:
+    """1, 2, 5, 10, 20, 50, 100 …: the tick intervals the charts use."""
+    step = 1
+    while True:
+        for m in (2, 5 / 2, 2):
+            yield step
+            step = int(step * m)
+
+
 def nice_step(top: float, most: int = 6) -> int:
     """A whole-number tick interval (1, 2, 5, 10, 20, 50…) giving at most about `most` ticks up to `top`."""
-    most = max(1, most)
-    step = 1
-    while top / step > most:
-        for m in (2, 5 / 2, 2):  # 1 -> 2 -> 5 -> 10 -> 20 -> 50 …
-            step = int(step * m)
-            if top / step <= most:
-                break
-    return step
+    return next(s for s in _nice_series() if top / s <= max(1, most))
 
 
 LABEL_PX = 22  # a value axis label's height and a little air: QtCharts hides labels that would overlap
 
 
-def nice_steps(upto: float) -> list[int]:
-    """nice_step's series (1, 2, 5, 10, 20, 50…) up to `upto` (1 at least)."""
-    out = [1]
-    while True:
-        for m in (2, 5 / 2, 2):
-            nxt = int(out[-1] * m)
-            if nxt > upto:
-                return out
-            out.append(nxt)
-
-
 def fixed_axis_step(end: float, fit: int) -> int:
     """A tick interval for an axis from 0 to `end` whose plot has room for `fit` intervals: the finest that labels
     `end` itself, else the finest that fits, never one above `end` (the axis would read "0" alone)."""
-    steps = nice_steps(end)
+    steps = [1, *itertools.takewhile(lambda s: s <= end, itertools.islice(_nice_series(), 1, None))]
     ending = [s for s in steps if end % s == 0 and end / s <= fit]
     return ending[0] if ending else next((s for s in steps if end / s <= fit), steps[-1])
 
@@ -344,7 +337,7 @@ class SupervisorScreen(QWidget):
             # operators as a supervisor knows them: a badge or a name in the filter, names in the table (the log
             # keeps ids: "OP-K1" was neither what the badge says nor who it is)
             known = directory.all()
-            found = directory.find(op) if op else None
+            found = find_operator(known, op) if op else None
             op_id = found.id if found is not None else op  # not known here: as typed (another station's id)
 
             def ours():  # this station's latest errors: read only when the table shows them
@@ -379,8 +372,8 @@ class SupervisorScreen(QWidget):
             self.message.setText(_("The figures could not be computed: {error}", error=str(result)))
             return
         source, figures, rows, known, self.figures_scope = result
-        who = {o.id: o.name or o.badge or o.id for o in known}
-        self.operator_names = {o.id: f"{o.name} ({o.badge})" if o.name else o.badge or o.id for o in known}
+        who = {o.id: o.known_as for o in known}
+        self.operator_names = {o.id: o.name_and_badge for o in known}
         # what went wrong first (time, error, what, expected), then where and who: on a 1024-wide screen the table
         # shows about four columns without scrolling
         self.errors_model.set_rows([(t, self.error_name(e), self.what_name(e, what), exp, order,
@@ -585,8 +578,7 @@ class SupervisorScreen(QWidget):
             # 1024x768); finer spacings, where there is room (_fit_ticks, once the plot's height is known), mostly
             # divide it. The plot's height is not known here on the screen's first showing.
             top = count_axis_top(top, nice_step(top, 2))
-            y.setTickInterval(nice_step(top))
-            self._value_tops[id(chart)] = (top, False)  # _fit_ticks re-spaces the ticks, the end stays
+            self._value_tops[id(chart)] = (top, False)  # the ticks: _fit_ticks (below, and on every layout)
         else:
             self._value_tops.pop(id(chart), None)
             y.setLabelFormat("%.1f")
