@@ -115,6 +115,9 @@ def normalise(raw: RawScan | str, *, prefix: str = "", suffix: str = "") -> Norm
 
 @lru_cache(maxsize=8192)
 def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str) -> NormalisedCode:
+    if len(text) in (12, 13, 14) and symbology in (None, "]E0") and text.isdigit() and text.isascii() \
+            and not (prefix and text.startswith(prefix)) and not (suffix and text.endswith(suffix)):
+        return _digits(text, symbology)  # a GTIN-12/13/14 as a wedge or a camera sends it: what the steps below give
     if len(text) > MAX_LEN * 4:
         return NormalisedCode(text="", code="", error="too_long", error_detail=f"{len(text)} characters")
     if GS_PRINTED[0] in text or GS_PRINTED[1] in text:  # GS as printed (GS1 documents, scanner tools, test files)

@@ -56,6 +56,15 @@ class Msg:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Msg is immutable")
 
+    @classmethod
+    def made(cls, message_id: str, params: dict[str, Any]) -> Any:
+        """An instance of `cls` that takes `params` as its own (not copied: the caller made it and keeps no
+        reference): how `app.messages` makes the message of every scan without copying its parameters twice."""
+        out = object.__new__(cls)
+        object.__setattr__(out, "id", message_id)
+        object.__setattr__(out, "params", params)
+        return out
+
     def text(self, language: str | None = DEFAULT) -> str:
         return translate(self, language)
 

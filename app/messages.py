@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import logging
 import string
+from collections.abc import Mapping
+from typing import TypeVar
 
 from app.i18n import N_, Msg
+
+M = TypeVar("M", bound=Msg)
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +113,18 @@ def text(key: str, **kw: object) -> Msg:
     """The message for `key` with the fields its template uses (others are dropped: a verdict's message keeps
     only what it says). A status is said in words. A missing key or field never raises: an unknown key is shown
     as itself and logged; a missing field stays visible as {field} (logged when rendered)."""
+    return message_as(Msg, key, kw)
+
+
+def message_as(cls: type[M], key: str, values: Mapping[str, object]) -> M:
+    """`text(key, **values)` as an instance of `cls` (a `Msg` class: the verifier makes its `VerdictMessage` here,
+    on every scan, rather than a `Msg` it then copies)."""
     template = MESSAGES.get(key)
     if template is None:
         log.error("message %s: no such message", key)
-        return Msg(key)
-    params = {k: v for k, v in kw.items() if k in _FIELDS[key]}
+        return cls.made(key, {})
+    want = _FIELDS[key]
+    params = {k: v for k, v in values.items() if k in want}
     if "status" in params and isinstance(params["status"], str):
         params["status"] = status_word(params["status"])
-    return Msg(template, **params)
+    return cls.made(template, params)

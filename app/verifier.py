@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 from app.actions import parse_action
 from app.barcodes import NormalisedCode
 from app.catalog import Catalog, ProductRef
-from app.messages import text
-from app.verdicts import ScanVerdict, VerdictKind
+from app.messages import message_as
+from app.verdicts import ScanVerdict, VerdictKind, VerdictMessage
 
 if TYPE_CHECKING:
     from app.workflow import OrderSession
@@ -35,8 +35,10 @@ log = logging.getLogger(__name__)
 
 def verdict(kind: VerdictKind, key: str, nc: NormalisedCode | None = None, /, **kw) -> ScanVerdict:
     """A verdict with its message from `app.messages` (a `Msg`; message fields from kw)."""
-    fields = {k: kw.pop(k) for k in list(kw) if k in _VERDICT_FIELDS}
-    message = text(key, **{"code": nc.text if nc else "", **fields, **kw})
+    fields, rest = {}, {}
+    for k, v in kw.items():
+        (fields if k in _VERDICT_FIELDS else rest)[k] = v
+    message = message_as(VerdictMessage, key, {"code": nc.text if nc else "", **fields, **rest})
     if nc is not None:
         fields.setdefault("code", nc.code)
         if nc.lot and "lot" not in fields:
@@ -52,7 +54,7 @@ def verdict(kind: VerdictKind, key: str, nc: NormalisedCode | None = None, /, **
             extra["fullwidth"] = True  # full-width characters folded: an input method was on
         if extra:
             fields["details"] = {**extra, **(fields.get("details") or {})}
-    return ScanVerdict(kind=kind, message=message, **fields)
+    return ScanVerdict.made(kind, message, fields)
 
 
 _VERDICT_FIELDS = {"code", "line_id", "sku", "qty_added", "line_complete", "order_complete", "expected_sku",

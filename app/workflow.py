@@ -37,6 +37,7 @@ import datetime as dt
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -540,6 +541,7 @@ class Station:
         names = steps if steps is not None else core.settings.workflow.steps
         self.steps = [s for s in STEP_ORDER if s.value in set(names)]
         self._today = today
+        self._day: tuple[str, float, float, dt.date] | None = None  # today(): (zone, start, end, date)
         self.operator: Operator | None = None
         # set by a station controller that prints: the label step completes only once the label came out
         self.label_needs_print = False
@@ -565,10 +567,22 @@ class Station:
             return self._today()
         if isinstance(self._today, dt.date):
             return self._today
+        # Kept for the day it is (every scan asks: a time-zone conversion each time cost more than the rest of a
+        # scan's bookkeeping); a clock set back or forward past the day's bounds, or another zone, works it out again.
+        tz_name = self.core.settings.station.warehouse_tz
+        now = time.time()
+        day = self._day
+        if day is not None and day[0] == tz_name and day[1] <= now < day[2]:
+            return day[3]
         try:
-            return dt.datetime.now(ZoneInfo(self.core.settings.station.warehouse_tz)).date()
+            tz: dt.tzinfo = ZoneInfo(tz_name)
         except Exception:
-            return dt.datetime.now(dt.UTC).date()
+            tz = dt.UTC
+        today = dt.datetime.fromtimestamp(now, tz).date()
+        start = dt.datetime.combine(today, dt.time(), tz).timestamp()
+        end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tz).timestamp()
+        self._day = (tz_name, start, end, today)
+        return today
 
     def warm_up(self) -> None:
         """Index the products on a background thread (no-op once done); then `when_indexed`, on that thread."""

@@ -172,3 +172,19 @@ def test_the_fast_gtin_check_gives_biips_answer(digits, fix_check):
     except (ParseError, ValueError):
         want = None
     assert _gtin14(digits) == want
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=12, max_size=14), st.booleans(), st.sampled_from([None, "]E0"]),
+       st.sampled_from(["", "0", "69"]))
+def test_a_plain_gtin_scan_normalises_as_it_does_with_whitespace_round_it(digits, fix_check, sym, prefix):
+    """A GTIN-12/13/14 from a wedge or a camera (no AIM id, or ]E0) takes a short path on the scan path; the same
+    digits with a space and a tab round them take every step of the long one: the two must agree (key, error,
+    symbology, the configured prefix stripped when the scan starts with it)."""
+    from biip.checksums import gs1_standard_check_digit
+
+    if fix_check:
+        digits = digits[:-1] + str(gs1_standard_check_digit(digits[:-1]))
+    short = n(digits, sym, prefix=prefix)
+    long = n(f" {digits}\t", sym, prefix=prefix)
+    assert short == long

@@ -50,3 +50,29 @@ def test_a_wall_clock_jump_during_an_open_step_changes_no_duration(settings, mon
             assert pick.n == 1 and lo - 1 <= pick.median_s <= hi + 1, (a, b, pick)
     finally:
         f.close()
+
+
+def test_the_warehouse_date_follows_the_clock_over_midnight_both_ways_and_a_change_of_zone(core, monkeypatch):
+    """The date a lot's expiry is checked against (`Station.today`, asked on every scan and kept for the day it is)
+    turns at the warehouse's midnight, not the machine's, and turns back when the clock is set back."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from app.workflow import Station
+
+    core.settings.station.warehouse_tz = "Asia/Shanghai"
+    st = Station(core)
+    cst = ZoneInfo("Asia/Shanghai")
+    midnight = dt.datetime(2026, 12, 5, tzinfo=cst).timestamp()  # 2026-12-04 16:00 UTC
+    now = [midnight - 1]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    assert st.today() == dt.date(2026, 12, 4)
+    assert st.today() == dt.date(2026, 12, 4)  # asked again within the day
+    now[0] = midnight
+    assert st.today() == dt.date(2026, 12, 5)  # UTC is still on the 4th
+    now[0] = midnight - 3600  # the clock set back an hour
+    assert st.today() == dt.date(2026, 12, 4)
+    now[0] = midnight + 2 * 86_400
+    assert st.today() == dt.date(2026, 12, 7)
+    core.settings.station.warehouse_tz = "UTC"
+    assert st.today() == dt.date(2026, 12, 6)  # 16:00 UTC on the 6th

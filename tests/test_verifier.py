@@ -303,3 +303,23 @@ def test_a_name_that_already_says_its_colour_and_size_is_not_followed_by_them_ag
     d["lines"][0]["name"] = "T-shirt BLUE M"
     s2.open_order(PickList.from_dict(d))
     assert scan(s2, BLUE_M).message("en") == "T-shirt BLUE M +1 (1/24)"
+
+
+def test_a_verdict_made_on_the_scan_path_is_the_dataclass_it_stands_for():
+    """`ScanVerdict.made` (every scan) gives what `ScanVerdict(...)` gives: equal, its fields in the same order
+    (the stored form follows them), a details dict of its own, and frozen."""
+    import dataclasses
+
+    import pytest
+
+    from app.verdicts import VerdictMessage
+
+    m = VerdictMessage("{name} +{qty}", name="Tee", qty=1)
+    fields = {"sku": "S1", "line_id": "L1", "qty_added": 1, "code": "06900000000076", "lot": "L02A"}
+    made, built = ScanVerdict.made(VerdictKind.ACCEPTED, m, dict(fields)), ScanVerdict(VerdictKind.ACCEPTED, m, **fields)
+    assert made == built and made.to_dict() == built.to_dict()
+    assert list(vars(made)) == [f.name for f in dataclasses.fields(ScanVerdict)]
+    other = ScanVerdict.made(VerdictKind.UNKNOWN, m, {})
+    assert other.details == {} and other.details is not made.details and other.qty_added == 0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.sku = "S2"  # type: ignore[misc]
