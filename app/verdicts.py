@@ -101,7 +101,7 @@ class ScanVerdict:
         """The stored form (scan events, uploaded to the OMS as they are): the verdict's fields, and its message as
         id and parameters under "message" (`Msg.from_dict` renders it in any language; the id is the English text
         with its fields' names). Rows stored before 2026-12-04 also carry "message_en", its English text."""
-        out: dict[str, Any] = {"kind": self.kind.value}
+        out: dict[str, Any] = {"kind": str(self.kind)}  # a StrEnum's str() is its value (.value: two Python calls)
         # the fields in their order (the instance's own dict holds them so: set by __init__ one by one); empty ones
         # (None, "", False, {}) left out, qty_added kept even when 0
         for name, v in self.__dict__.items():

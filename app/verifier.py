@@ -175,7 +175,7 @@ def _wanted_sibling(session: OrderSession, sib: ProductRef):
 def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef], today: dt.date) -> ScanVerdict:
     step = session.counting_step
     # Several lines may share a code (the same SKU split over bins): the first one still open.
-    ref = next((r for r in refs if not session.line_done(r.line_id)), refs[0])
+    ref = refs[0] if len(refs) == 1 else next((r for r in refs if not session.line_done(r.line_id)), refs[0])
     line = session.picklist_lines[ref.line_id]
     name = line.name or line.sku
     base = {"line_id": line.id, "sku": line.sku, "name": name, "variant": line.variant_beyond_name}
@@ -215,4 +215,4 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
     key = "accepted_order_done" if order_complete else "accepted_line_done" if line_complete else "accepted"
     return verdict(VerdictKind.ACCEPTED, key, nc, qty=qty, scanned=scanned, required=required,
                    qty_added=qty, line_complete=line_complete, order_complete=order_complete,
-                   details={"step": step.value, "barcode_kind": ref.kind}, **base)
+                   details={"step": str(step), "barcode_kind": ref.kind}, **base)  # str(StrEnum): its value

@@ -72,6 +72,8 @@ class Step(StrEnum):
 
 
 STEP_ORDER = (Step.PICK, Step.VERIFY, Step.PACK, Step.WEIGH, Step.LABEL)
+_STEPS = {s.value: s for s in Step}  # a stored step by its value, for the scan's apply (Step(x) is a slow call)
+_ACCEPTED, _BIN_CONFIRMED = VerdictKind.ACCEPTED.value, VerdictKind.BIN_CONFIRMED.value  # a stored verdict's kind
 OVERRIDES = ("weight_mismatch", "force_line")
 
 
@@ -489,8 +491,10 @@ class OrderSession:
         lid = v.get("line_id")
         if lid not in self.picklist_lines:
             return
-        if kind == VerdictKind.ACCEPTED.value and int(v.get("qty_added") or 0) > 0:
-            step = Step(ev.payload.get("step"))
+        if kind == _ACCEPTED and int(v.get("qty_added") or 0) > 0:
+            step = _STEPS.get(ev.payload.get("step"))
+            if step is None:
+                raise ValueError(f"unknown step {ev.payload.get('step')!r}")
             if step not in self._progress:
                 return
             qty = int(v["qty_added"])
@@ -499,7 +503,7 @@ class OrderSession:
             if serial:
                 self.serials[(step.value, serial)] = ev.seq
             self._undo.append((ev.seq, step, lid, qty, serial))
-        elif kind == VerdictKind.BIN_CONFIRMED.value:
+        elif kind == _BIN_CONFIRMED:
             self._mutate(self.counting_steps, lid, lambda lp: setattr(lp, "bin_confirmed", True))
 
     def _mutate(self, steps: list[Step], line_id: str, fn: Callable[[LineProgress], None]) -> None:
@@ -771,13 +775,13 @@ class Station:
         oid = session.order_id if session is not None else None
         payload = {
             "order_id": oid,
-            "step": session.step.value if session is not None and session.step else None,
+            "step": str(session.step) if session is not None and session.step else None,  # StrEnum: its value
             **scan_payload(raw),  # raw text bounded (first 1 KB, length, sha256) and surrogate-safe
             "code": safe_text(nc.code) if nc is not None else "",
             "verdict": v.to_dict(),
         }
         self.core.events.append(EventType.SCAN, payload, operator_id=op.id if op else None, order_id=oid,
-                                kind=v.kind.value)
+                                kind=str(v.kind))
 
     def _on_event(self, ev: Event) -> None:
         if threading.get_ident() != self._owner:
