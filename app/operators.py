@@ -143,17 +143,23 @@ class Operator:
 def find_operator(ops: list[Operator], text: str) -> Operator | None:
     """The operator a supervisor means by `text`, among `ops` (OperatorDirectory.all()): an id, a badge or a name
     (letter case aside; a part of a name that only one operator's name holds). None when nobody, or more than one,
-    matches."""
+    matches (`operators_matching` says which)."""
+    hits = operators_matching(ops, text)
+    return hits[0] if len(hits) == 1 else None
+
+
+def operators_matching(ops: list[Operator], text: str) -> list[Operator]:
+    """Who `text` may mean: the one operator whose id, badge or name it is (in that order), else every operator whose
+    name holds it (several: the supervisor is told whom, to type more)."""
     want = (text or "").strip().casefold()
     if not want:
-        return None
+        return []
     for exact in (lambda o: o.id.casefold() == want, lambda o: o.badge.casefold() == want,
                   lambda o: o.name.casefold() == want):
         hits = [o for o in ops if exact(o)]
         if len(hits) == 1:
-            return hits[0]
-    hits = [o for o in ops if want in o.name.casefold()]
-    return hits[0] if len(hits) == 1 else None
+            return hits
+    return [o for o in ops if want in o.name.casefold()]
 
 
 class OperatorDirectory:

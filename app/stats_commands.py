@@ -23,7 +23,7 @@ def _report(args) -> int:
 
     from app.core import load_settings
     from app.i18n import Msg, bilingual
-    from app.operators import OperatorDirectory, find_operator
+    from app.operators import OperatorDirectory, operators_matching
     from app.reports import write_csv, write_pdf
     from app.stats import day_bounds_ms, figures_from_store
     from app.store import open_store
@@ -40,8 +40,13 @@ def _report(args) -> int:
     store = open_store(s.db_path)
     try:
         known = OperatorDirectory(store).all()
-        found = find_operator(known, args.operator) if args.operator else None  # a badge or a name, as on the screen
-        op_id = found.id if found is not None else args.operator
+        meant = operators_matching(known, args.operator) if args.operator else []  # a badge or a name, as on the screen
+        if len(meant) > 1:  # a report of nobody's figures would look like an operator without errors
+            said = Msg("operator {text} could be: {names} (give the badge)", text=args.operator,
+                       names=", ".join(o.name_and_badge for o in meant))
+            print(bilingual(said), file=sys.stderr)
+            return 2
+        op_id = meant[0].id if meant else args.operator
         f = figures_from_store(store, tz=s.station.warehouse_tz, start=a, end=b, sla=s.sla,
                                station=args.station, operator=op_id)
     finally:

@@ -161,3 +161,7 @@ def test_cli_report_takes_an_operator_by_badge_and_names_the_operators(tmp_path)
     txt = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, timeout=30)
                    .stdout.split())
     assert "errors 1" in txt and "Operator: Zhang Min (K-001)" in txt and "Zhang Min (K-001) 1" in txt
+    r = run_cli("report", "--from", "2026-11-16", "--to", "2026-11-16", "--operator", "n", "--out", str(out),
+                "--config", str(cfg))  # in both names: refused, saying whom (a report of nobody looked error-free)
+    assert r.returncode == 2 and "could be: Li Na (K-002), Zhang Min (K-001)" in r.stderr, r.stderr
+    assert "可能是" in r.stderr

@@ -545,6 +545,15 @@ def test_the_latest_errors_name_the_operator_and_the_filter_takes_a_badge_or_a_n
         w.refresh()
         qtbot.waitUntil(lambda: not w.updating, timeout=10000)
         assert [r[5] for r in w.errors_model.rows] == ["Zhang Min 张敏"] and w.figures.errors == 1, typed
+        assert "operator" not in w.message.text().split("offline).")[-1], w.message.text()  # nothing more to say
+    w.operator.setText("n")  # in both names: the supervisor is told whom it may mean (it was an empty table, unsaid)
+    w.refresh()
+    qtbot.waitUntil(lambda: not w.updating, timeout=10000)
+    assert "“n” is 2 operators: Li Na 李娜, Zhang Min 张敏" in w.message.text() and not w.errors_model.rows
+    w.operator.setText("OP-GONE")  # nobody here: filtered as an id (the log still holds that id's errors)
+    w.refresh()
+    qtbot.waitUntil(lambda: not w.updating, timeout=10000)
+    assert "No operator here is “OP-GONE”" in w.message.text() and [r[5] for r in w.errors_model.rows] == ["OP-GONE"]
     w.operator.setText("")
     w.refresh()
     qtbot.waitUntil(lambda: not w.updating, timeout=10000)

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.operators import find_operator
+from app.operators import Operator, operators_matching
 from app.stats import (
     ERROR_NAMES,
     STEPS,
@@ -337,8 +337,8 @@ class SupervisorScreen(QWidget):
             # operators as a supervisor knows them: a badge or a name in the filter, names in the table (the log
             # keeps ids: "OP-K1" was neither what the badge says nor who it is)
             known = directory.all()
-            found = find_operator(known, op) if op else None
-            op_id = found.id if found is not None else op  # not known here: as typed (another station's id)
+            meant = operators_matching(known, op) if op else []
+            op_id = meant[0].id if len(meant) == 1 else op  # not known here: as typed (another station's id)
 
             def ours():  # this station's latest errors: read only when the table shows them
                 return latest_errors(store, tz, a, b, st, op_id)
@@ -361,9 +361,9 @@ class SupervisorScreen(QWidget):
             f = figures_from_store(store, tz=tz, start=a, end=b, sla=sla, station=st, operator=op_id)
             return source, f, ours(), known, (st, op_id)
 
-        self.tasks.run(work, lambda res: self._figures_done(gen, res))
+        self.tasks.run(work, lambda res: self._figures_done(gen, res, op))
 
-    def _figures_done(self, gen: int, result) -> None:
+    def _figures_done(self, gen: int, result, typed: str | None = None) -> None:
         if gen != self._generation:
             return  # overtaken by a newer refresh: stale
         self.updating = not isinstance(result, Exception)  # until the charts are shown (_show_charts)
@@ -393,6 +393,9 @@ class SupervisorScreen(QWidget):
             self.message.setText(_("The OMS sent figures this station cannot read — showing this station only."))
         else:
             self.message.setText(_("This station's own log (works offline)."))
+        note = operator_note(typed, operators_matching(known, typed)) if typed else ""
+        if note:  # an operator filter that is nobody here, or several people: said beside the source
+            self.message.setText(f"{self.message.text()} {note}")
 
     def _show_source_local(self) -> None:
         """The source list back on "This station" after a fallback, without the refresh a choice starts."""
@@ -652,3 +655,14 @@ class SupervisorScreen(QWidget):
             return
         self.last_report = result
         self.message.setText(_("Report written: {files}", files="  ".join(str(p) for p in result)))
+
+
+def operator_note(typed: str | None, meant: list[Operator]) -> str:
+    """What a supervisor is told of an operator filter that is not one operator of this station: several people (whom:
+    type more), or nobody here (the figures are filtered by the text as typed: another station's operator id)."""
+    if not typed or len(meant) == 1:
+        return ""
+    if meant:
+        return _("“{text}” is {count} operators: {names}. Type more of the name, or the badge.", text=typed,
+                 count=len(meant), names=", ".join(o.known_as for o in meant[:4]) + (" …" if len(meant) > 4 else ""))
+    return _("No operator here is “{text}”: the figures are filtered by it as an operator id.", text=typed)
