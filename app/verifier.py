@@ -15,6 +15,7 @@ progress numbers are kept incrementally by the session, so a scan costs the same
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
@@ -59,6 +60,8 @@ def verdict(kind: VerdictKind, key: str, nc: NormalisedCode | None = None, /, **
 
 _VERDICT_FIELDS = {"code", "line_id", "sku", "qty_added", "line_complete", "order_complete", "expected_sku",
                    "scanned_variant", "wanted_variant", "other_order_id", "action", "lot", "expiry", "serial", "details"}
+assert _VERDICT_FIELDS == {f.name for f in dataclasses.fields(ScanVerdict)} - {"kind", "message"}, \
+    "ScanVerdict.made takes its fields as given: the verifier must know them all, and no other name"
 
 
 def unreadable(nc: NormalisedCode) -> ScanVerdict:

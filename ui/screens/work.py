@@ -72,11 +72,9 @@ class LinesModel(RowsModel):
 
     @staticmethod
     def notes(ln, short: int) -> str:
-        """GIFT, FRAGILE, and SHORT with how many units are short picked and not made up (a gift taken from the gift
-        shelf at pack is no longer short): while counting, the Qty column counts to what was found ("0 / 0" for a
-        line short picked whole), so the note says what is missing; once the counting is over Qty says it too."""
-        return " ".join(n for n, on in ((_("GIFT"), ln.gift), (_("FRAGILE"), ln.fragile),
-                                        (_("SHORT {count}", count=short) if short else "", short)) if on)
+        """GIFT, FRAGILE, and SHORT while units are short picked and not made up (a gift taken from the gift shelf
+        at pack is no longer short); how many the Qty column says once the counting is over."""
+        return " ".join(n for n, on in ((_("GIFT"), ln.gift), (_("FRAGILE"), ln.fragile), (_("SHORT"), short)) if on)
 
     def refresh(self) -> None:
         if self.rows:
