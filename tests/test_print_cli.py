@@ -77,3 +77,41 @@ def test_print_test_prints_a_cached_pick_list(cfg, tmp_path, listener):
     ops = preview.parse(listener.wait_jobs(1))
     assert [o.data for o in ops if o.kind == "barcode"] == [b"{BSO-77"]
     assert not any(ln.startswith("slip:") for ln in r.stdout.splitlines())
+
+
+def test_the_simulated_printers_preview_is_never_seen_half_written(tmp_path):
+    """The demo panel shows the newest *.png of the printed folder while the print worker writes the next one: read
+    half-written, libpng said "Read Error" and the preview stayed on the last job. Each preview is written aside and
+    renamed into place; a reader polling the folder throughout decodes every *.png it finds."""
+    import threading
+
+    from PIL import Image
+
+    from hardware.printing.demo_order import demo_picklist
+    from hardware.printing.simulated import SimulatedPrinter
+    from hardware.printing.slip import build_slip_pdf
+
+    out = tmp_path / "printed"
+    printer = SimulatedPrinter(f"simulated:{out}", None, out)
+    pdf = build_slip_pdf(demo_picklist(), None, page="80mm", station="T")
+    done, bad, seen = threading.Event(), [], set()
+
+    def read() -> None:
+        while not done.is_set():
+            for png in sorted(out.glob("*.png")) if out.exists() else []:
+                try:
+                    with Image.open(png) as im:
+                        im.load()
+                    seen.add(png.name)
+                except (OSError, SyntaxError) as exc:
+                    bad.append((png.name, str(exc)))
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for i in range(8):
+            printer.send(pdf, "pdf", job_name=f"slip-{i}")
+    finally:
+        done.set()
+        reader.join()
+    assert not bad, bad[:3]
+    assert len(list(out.glob("*.png"))) == 8 and not list(out.glob("*.part")) and seen

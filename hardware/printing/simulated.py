@@ -61,17 +61,21 @@ class SimulatedPrinter(Printer):
         ext = ".bin" if content_type == "escpos" else ".pdf"
         out = stem.with_suffix(ext)
         out.write_bytes(data)
-        try:
+        png = stem.with_suffix(".png")
+        part = png.with_name(png.name + ".part")  # written aside, then renamed: the demo panel shows the newest
+        try:                                      # *.png, and read one half-written (libpng: "Read Error")
             if content_type == "escpos":
                 from hardware.printing.preview import render_png
 
-                render_png(data, self.settings.dots).save(stem.with_suffix(".png"))
+                render_png(data, self.settings.dots).save(part, format="PNG")
             else:
                 from hardware.printing.slip import pdf_first_page_png
 
-                pdf_first_page_png(data, stem.with_suffix(".png"))
+                pdf_first_page_png(data, part)
+            part.replace(png)
         except Exception:  # a preview is a nicety: the job itself is written
             log.exception("simulated printer: no preview for %s", out)
+            part.unlink(missing_ok=True)
         self.printed.append(out)
 
 

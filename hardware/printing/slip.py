@@ -317,7 +317,7 @@ def pdf_pages(pdf: bytes, *, width_px: int | None = None, dpi: int | None = None
 
 
 def pdf_first_page_png(pdf: bytes, path: Path, dpi: int = 110) -> None:
-    pdf_pages(pdf, dpi=dpi, first_only=True)[0].save(path)
+    pdf_pages(pdf, dpi=dpi, first_only=True)[0].save(path, format="PNG")
 
 
 def pdf_to_escpos(pdf: bytes, settings: PrinterSettings) -> bytes:
