@@ -140,17 +140,10 @@ class Operator:
         return f"Operator({self.id!r}, {self.name!r}, {self.role.value})"
 
 
-def find_operator(ops: list[Operator], text: str) -> Operator | None:
-    """The operator a supervisor means by `text`, among `ops` (OperatorDirectory.all()): an id, a badge or a name
-    (letter case aside; a part of a name that only one operator's name holds). None when nobody, or more than one,
-    matches (`operators_matching` says which)."""
-    hits = operators_matching(ops, text)
-    return hits[0] if len(hits) == 1 else None
-
-
 def operators_matching(ops: list[Operator], text: str) -> list[Operator]:
-    """Who `text` may mean: the one operator whose id, badge or name it is (in that order), else every operator whose
-    name holds it (several: the supervisor is told whom, to type more)."""
+    """Who a supervisor may mean by `text`, among `ops` (OperatorDirectory.all()), letter case aside: the one operator
+    whose id, badge or name it is (in that order), else every operator whose name holds it (one: that operator;
+    several: the supervisor is told whom, to type more; none: nobody here)."""
     want = (text or "").strip().casefold()
     if not want:
         return []
@@ -201,15 +194,16 @@ class OperatorDirectory:
         return Operator(id=m["id"], badge=m["badge"], name=m["name"], role=Role(m["role"]),
                         active=bool(m["active"]), source=m["source"])
 
-    def by_badge(self, badge: str) -> Operator | None:
+    def _one(self, where) -> Operator | None:
         with self.store.read() as c:
-            row = c.execute(select(schema.operators).where(schema.operators.c.badge == badge.strip())).first()
+            row = c.execute(select(schema.operators).where(where)).first()
         return self._row_to_op(row._mapping) if row else None
 
+    def by_badge(self, badge: str) -> Operator | None:
+        return self._one(schema.operators.c.badge == badge.strip())
+
     def by_id(self, op_id: str) -> Operator | None:
-        with self.store.read() as c:
-            row = c.execute(select(schema.operators).where(schema.operators.c.id == op_id)).first()
-        return self._row_to_op(row._mapping) if row else None
+        return self._one(schema.operators.c.id == op_id)
 
     def locked_for_ms(self, badge: str) -> int:
         """How long this badge stays locked after too many wrong PINs (0: not locked)."""

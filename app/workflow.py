@@ -73,7 +73,6 @@ class Step(StrEnum):
 
 STEP_ORDER = (Step.PICK, Step.VERIFY, Step.PACK, Step.WEIGH, Step.LABEL)
 _STEPS = {s.value: s for s in Step}  # a stored step by its value, for the scan's apply (Step(x) is a slow call)
-_ACCEPTED, _BIN_CONFIRMED = VerdictKind.ACCEPTED.value, VerdictKind.BIN_CONFIRMED.value  # a stored verdict's kind
 OVERRIDES = ("weight_mismatch", "force_line")
 
 
@@ -491,7 +490,7 @@ class OrderSession:
         lid = v.get("line_id")
         if lid not in self.picklist_lines:
             return
-        if kind == _ACCEPTED and int(v.get("qty_added") or 0) > 0:
+        if kind == VerdictKind.ACCEPTED and int(v.get("qty_added") or 0) > 0:
             step = _STEPS.get(ev.payload.get("step"))
             if step is None:
                 raise ValueError(f"unknown step {ev.payload.get('step')!r}")
@@ -503,7 +502,7 @@ class OrderSession:
             if serial:
                 self.serials[(step.value, serial)] = ev.seq
             self._undo.append((ev.seq, step, lid, qty, serial))
-        elif kind == _BIN_CONFIRMED:
+        elif kind == VerdictKind.BIN_CONFIRMED:
             self._mutate(self.counting_steps, lid, lambda lp: setattr(lp, "bin_confirmed", True))
 
     def _mutate(self, steps: list[Step], line_id: str, fn: Callable[[LineProgress], None]) -> None:

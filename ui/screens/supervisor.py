@@ -340,6 +340,9 @@ class SupervisorScreen(QWidget):
             meant = operators_matching(known, op) if op else []
             op_id = meant[0].id if len(meant) == 1 else op  # not known here: as typed (another station's id)
 
+            def done(source: str, figures, rows) -> tuple:
+                return source, figures, rows, known, meant, (st, op_id)
+
             def ours():  # this station's latest errors: read only when the table shows them
                 return latest_errors(store, tz, a, b, st, op_id)
 
@@ -353,13 +356,13 @@ class SupervisorScreen(QWidget):
                 else:
                     their_rows = result.get("latest_errors")
                     if isinstance(their_rows, list):  # every station's (an OMS that does not send them: ours)
-                        return "remote", theirs, error_rows(their_rows, tz), known, (st, op_id)
-                    return "remote_figures", theirs, ours(), known, (st, op_id)
+                        return done("remote", theirs, error_rows(their_rows, tz))
+                    return done("remote_figures", theirs, ours())
             else:
                 source = "local"
             # the station's aggregate, extended by the events since the last refresh (app.stats)
             f = figures_from_store(store, tz=tz, start=a, end=b, sla=sla, station=st, operator=op_id)
-            return source, f, ours(), known, (st, op_id)
+            return done(source, f, ours())
 
         self.tasks.run(work, lambda res: self._figures_done(gen, res, op))
 
@@ -371,7 +374,7 @@ class SupervisorScreen(QWidget):
             self.summary.setText("")
             self.message.setText(_("The figures could not be computed: {error}", error=str(result)))
             return
-        source, figures, rows, known, self.figures_scope = result
+        source, figures, rows, known, meant, self.figures_scope = result
         who = {o.id: o.known_as for o in known}
         self.operator_names = {o.id: o.name_and_badge for o in known}
         # what went wrong first (time, error, what, expected), then where and who: on a 1024-wide screen the table
@@ -393,7 +396,7 @@ class SupervisorScreen(QWidget):
             self.message.setText(_("The OMS sent figures this station cannot read — showing this station only."))
         else:
             self.message.setText(_("This station's own log (works offline)."))
-        note = operator_note(typed, operators_matching(known, typed)) if typed else ""
+        note = operator_note(typed, meant)
         if note:  # an operator filter that is nobody here, or several people: said beside the source
             self.message.setText(f"{self.message.text()} {note}")
 
