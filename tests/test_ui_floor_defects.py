@@ -384,7 +384,8 @@ def test_the_picture_box_shows_what_goes_into_the_parcel_once_no_line_is_left_to
 
 def test_after_a_short_pick_the_table_counts_to_what_was_found(qtbot, station):
     """1 of 2 found: the check step's table says "0 / 1", the count the packer has to reach (it said "0 / 2", and a
-    second scan would be an over-scan)."""
+    second scan would be an over-scan); a line done short says what was found of what was ordered, "1 / 2" (it said
+    "1 / 1", and a whole short "0 / 0": no count of what is missing)."""
     win, svc = station()
     login(qtbot, win)
     s = open_order(qtbot, win, svc, want=lambda p: simple(p) and p.walking_order()[0].qty >= 2)
@@ -395,13 +396,14 @@ def test_after_a_short_pick_the_table_counts_to_what_was_found(qtbot, station):
     press(win, Qt.Key.Key_F2)
     press_digit(qtbot, win, win.work, Qt.Key.Key_4)  # not found: 1 of qty found
     assert s.progress[first.id].short_qty == first.qty - 1
+    m, row = win.work.model, s.picklist.walking_order().index(first)
+    assert m.data(m.index(row, m.QTY)) == f"1 / {first.qty}"  # done, short: found of ordered (it said "1 / 1")
     work_counting_step(win, s)
     press(win, Qt.Key.Key_F10)
     assert s.step == Step.VERIFY
-    m, row = win.work.model, s.picklist.walking_order().index(first)
     assert m.data(m.index(row, m.QTY)) == "0 / 1" and "SHORT" in m.data(m.index(row, m.NOTES))
     burst(win, unit_code(first))
-    assert not win.work.panel.locked and m.data(m.index(row, m.QTY)) == "1 / 1"
+    assert not win.work.panel.locked and m.data(m.index(row, m.QTY)) == f"1 / {first.qty}"
 
 
 def weighed_too_heavy(qtbot, station):

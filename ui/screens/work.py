@@ -89,8 +89,13 @@ class LinesModel(RowsModel):
             s, col = self.session, index.column()
             if col == self.QTY:
                 if s.counting_step is not None or s.step is None:
+                    if lp is None:
+                        return f"0 / {ln.qty}"
+                    if lp.short_qty and lp.complete and not lp.forced:
+                        # short and done: found of ordered, as after the counting ("0 / 0" said nothing)
+                        return f"{lp.scanned} / {ln.qty}"
                     # after a short pick the count to reach is what was found (verify checks 1 of a short 2, not 2)
-                    return f"{lp.scanned} / {lp.required - lp.short_qty}" if lp else f"0 / {ln.qty}"
+                    return f"{lp.scanned} / {lp.required - lp.short_qty}"
                 # the counting is over: what goes into the parcel of what was ordered ("0 / 0" said nothing)
                 return f"{s.packed_qty(ln.id)} / {ln.qty}"
             if col == self.NOTES:
