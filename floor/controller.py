@@ -587,6 +587,8 @@ class StationController:
         if v.kind == VerdictKind.ORDER_SELECTED:
             oid = v.other_order_id or v.details.get("order_id") or text
             return self.open_order(oid, caps_lock=bool(v.details.get("caps_lock")))
+        if v.kind == VerdictKind.NO_ORDER and (note := self._badge_note(text)) is not None:
+            return self._done(Outcome.REFUSED, Change.NONE, note, verdict=v)
         if v.kind == VerdictKind.NO_ORDER or v.kind == VerdictKind.OTHER_ORDER:
             return self._done(Outcome.REFUSED, Change.NONE,
                               say(Level.ERROR, Msg("No order is open: scan an order's barcode first ({code}).",
@@ -612,9 +614,34 @@ class StationController:
             if act is not None and act.name in ("back", "cancel"):  # leaving a stopped order is allowed
                 return self.back()
             return self._done(Outcome.REFUSED, Change.ORDER, words.stop_message(s), verdict=v)
+        if v.kind == VerdictKind.UNKNOWN and (note := self._badge_note(raw.text)) is not None:
+            return self._done(Outcome.REFUSED, Change.NONE, note, verdict=v)
         ch = Change.LINES | self._after(before)
         level = Level.OK if v.ok else Level.ERROR
         return self._done(Outcome.DONE if v.ok else Outcome.REFUSED, ch, Feedback(level, v.message, v), verdict=v)
+
+    def _badge_note(self, text: object) -> Feedback | None:
+        """A badge scanned while someone is logged in — the next shift's packer at a station nobody logged out of, a
+        supervisor come to help — said as such (amber), instead of "no order open" or "unknown barcode". Its scan
+        event is stored as the verifier judged it. None when the text is nobody's badge."""
+        badge = text.strip() if isinstance(text, str) else ""
+        if not badge or len(badge) > 128 or self.operator is None:
+            return None
+        try:
+            who = self.station.core.operators.by_badge(badge)
+        except Exception:  # the store unreadable: the verdict's own message stands
+            log.exception("badge lookup failed")
+            return None
+        if who is None:
+            return None
+        if who.id == self.operator.id:
+            return say(Level.HINT, Msg("{badge} is your badge: you are logged in.", badge=badge))
+        if who.is_supervisor and self.session is not None and self.screen == Screen.WORK:
+            return say(Level.HINT, Msg("{badge} is the badge of {name}, a supervisor: F11 asks for an override. To "
+                                       "change operator, log out first (Ctrl+L).", badge=badge, name=who.known_as))
+        return say(Level.HINT, Msg("{badge} is the badge of {name}. {current} is logged in here: log out first "
+                                   "(Ctrl+L) to change operator.", badge=badge, name=who.known_as,
+                                   current=self.operator.known_as))
 
     def _work_action(self, v: ScanVerdict, before: tuple[str | None, Step | None]) -> Result:
         s = self.session

@@ -442,6 +442,26 @@ def test_14_complete_with_no_order_answers_plainly(floor):
     assert floor.core.events.last(EventType.SCAN).payload["code"] == "@@COMPLETE"
 
 
+def test_14c_a_badge_scanned_while_someone_is_logged_in_is_said_as_a_badge(floor):
+    """The next shift's packer scanned her badge at a station nobody had logged out of: "No order is open: scan an
+    order's barcode first (P-001)." on the queue, "Unknown barcode" at an order — not what to do. Now who it is and
+    how to change operator (amber: no alarm); each scan still stored as the verifier judged it."""
+    at_queue(floor)
+    r = floor.ctl.scan("P-001")
+    assert r.outcome == Outcome.REFUSED and r.feedback.level == Level.HINT
+    assert r.feedback.en == "P-001 is the badge of Picker. Packer is logged in here: log out first (Ctrl+L) to " \
+                            "change operator.", r.feedback.en
+    assert "P-001" in r.feedback.text("zh_CN") and "Ctrl+L" in r.feedback.text("zh_CN")
+    assert floor.core.events.last(EventType.SCAN).kind == "no_order"
+    assert floor.ctl.operator.badge == "K-001" and floor.ctl.screen == Screen.QUEUE  # nobody logged out or in
+    assert floor.ctl.scan(" K-001").feedback.en == "K-001 is your badge: you are logged in."
+    floor.ctl.scan("SO-1001")
+    r = floor.ctl.scan("S-001")  # at an order: a supervisor come to help
+    assert r.feedback.level == Level.HINT and "F11" in r.feedback.en and "Boss" in r.feedback.en, r.feedback.en
+    assert floor.core.events.last(EventType.SCAN).kind == "unknown" and floor.ctl.session.order_id == "SO-1001"
+    assert "is the badge" not in floor.ctl.scan("NOBODY-9").feedback.en  # not a badge: the verdict's own words
+
+
 @pytest.mark.parametrize("key", ["F2", "F3", "F4", "F8", "F9", "F10", "F11"])
 def test_14b_an_orders_key_on_the_queue_answers_plainly(floor, key):
     """F9 (print) or F11 (supervisor) pressed on the queue used to do nothing at all: no order, no word."""
