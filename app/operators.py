@@ -194,16 +194,19 @@ class OperatorDirectory:
         return Operator(id=m["id"], badge=m["badge"], name=m["name"], role=Role(m["role"]),
                         active=bool(m["active"]), source=m["source"])
 
-    def _one(self, where) -> Operator | None:
-        with self.store.read() as c:
-            row = c.execute(select(schema.operators).where(where)).first()
-        return self._row_to_op(row._mapping) if row else None
+    _COLUMNS = ("id", "badge", "name", "role", "active", "source")
+
+    def _one(self, column: str, value: str) -> Operator | None:
+        """One operator by a unique column, as a point read (a few microseconds where a pooled read takes ~90: the
+        floor looks a scanned code up as a badge when it is nobody's order or item)."""
+        row = self.store.point_read(f"SELECT {', '.join(self._COLUMNS)} FROM operators WHERE {column} = ?", (value,))
+        return self._row_to_op(dict(zip(self._COLUMNS, row, strict=True))) if row else None
 
     def by_badge(self, badge: str) -> Operator | None:
-        return self._one(schema.operators.c.badge == badge.strip())
+        return self._one("badge", badge.strip())
 
     def by_id(self, op_id: str) -> Operator | None:
-        return self._one(schema.operators.c.id == op_id)
+        return self._one("id", op_id)
 
     def locked_for_ms(self, badge: str) -> int:
         """How long this badge stays locked after too many wrong PINs (0: not locked)."""
