@@ -632,7 +632,7 @@ class StationController:
         except Exception:  # the store unreadable: the verdict's own message stands
             log.exception("badge lookup failed")
             return None
-        if who is None:
+        if who is None or not who.active:  # a badge that cannot log in is no help to name
             return None
         if who.id == self.operator.id:
             return say(Level.HINT, Msg("{badge} is your badge: you are logged in.", badge=badge))

@@ -460,6 +460,8 @@ def test_14c_a_badge_scanned_while_someone_is_logged_in_is_said_as_a_badge(floor
     assert r.feedback.level == Level.HINT and "F11" in r.feedback.en and "Boss" in r.feedback.en, r.feedback.en
     assert floor.core.events.last(EventType.SCAN).kind == "unknown" and floor.ctl.session.order_id == "SO-1001"
     assert "is the badge" not in floor.ctl.scan("NOBODY-9").feedback.en  # not a badge: the verdict's own words
+    assert floor.core.operators.deactivate("P-001")
+    assert "is the badge" not in floor.ctl.scan("P-001").feedback.en  # nor one that cannot log in
 
 
 @pytest.mark.parametrize("key", ["F2", "F3", "F4", "F8", "F9", "F10", "F11"])
