@@ -52,31 +52,47 @@ def test_a_station_db_from_before_migrations_is_upgraded_in_place(tmp_path):
     st.close()
 
 
+def _files_open(path) -> int:
+    """How many of this process's file descriptors are open on `path` (Linux /proc)."""
+    import os
+
+    n, target = 0, os.path.realpath(path)
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            n += os.path.realpath(f"/proc/self/fd/{fd}") == target
+        except OSError:  # closed meanwhile
+            pass
+    return n
+
+
 def test_a_point_read_sees_what_was_committed_after_its_connection_opened(store):
     """The scan path's look-up keeps its connection open; each read still sees the latest commit (a pick list the
-    OMS sent a moment ago is found by its barcode), it cannot write, and close() closes it."""
+    OMS sent a moment ago is found by its barcode), it cannot write, and close() closes it. Threads share it: one per
+    thread kept a connection for every thread of a pool that ever asked (the print worker's lookups run on one)."""
     import threading
 
     import pytest
 
     sql = "SELECT id FROM picklists WHERE id = ? OR order_no = ? LIMIT 1"
-    assert store.point_read(sql, ("50042", "50042")) is None  # opens this thread's connection
+    assert store.point_read(sql, ("50042", "50042")) is None  # opens the connection
     with store.write() as c:
         c.execute(schema.picklists.insert().values(id="SO-42", order_no="50042", status="open", fetched_at_ms=1,
                                                    doc="{}"))
     assert store.point_read(sql, ("50042", "50042")) == ("SO-42",)
+    con = store._point_con
+    opened = _files_open(store.path)
     seen = []
-    t = threading.Thread(target=lambda: seen.append(store.point_read(sql, ("SO-42", "SO-42"))))
-    t.start()
-    t.join()
-    assert seen == [("SO-42",)]  # another thread, its own connection
+    for _ in range(20):  # threads that come and go, as a pool's do
+        t = threading.Thread(target=lambda: seen.append(store.point_read(sql, ("SO-42", "SO-42"))))
+        t.start()
+        t.join()
+    assert seen == [("SO-42",)] * 20 and store._point_con is con
+    assert _files_open(store.path) == opened  # no connection left behind by the threads (there were 20 before)
     with pytest.raises(sqlite3.OperationalError):
         store.point_read("DELETE FROM picklists")
-    cons = list(store._point_cons)
-    assert len(cons) == 2
     store.close()
     with pytest.raises(sqlite3.ProgrammingError):
-        cons[0].execute("SELECT 1")
+        con.execute("SELECT 1")
 
 
 def test_writes_share_one_kept_connection_that_outlives_a_failed_transaction(store):
