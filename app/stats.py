@@ -28,13 +28,14 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from app import schema
 from app.config import SlaSettings
 from app.i18n import N_
+from app.warehouse_day import day_bounds_ms, warehouse_today  # noqa: F401  (the figures' days, with the figures)
 
 log = logging.getLogger(__name__)
 
@@ -249,20 +250,6 @@ def latest_errors(store, tz: str, start: int, end: int, station: str | None = No
             p = {}
         entries.append(error_entry(ts, st, op, order, etype, kind, p, seq))
     return error_rows(entries, tz, limit)
-
-
-def warehouse_today(tz: str) -> date:
-    """The date in the warehouse zone now: "today" for the figures. Not the machine's own date: a kiosk image
-    running on UTC is still in yesterday until 08:00 in a UTC+8 warehouse."""
-    return datetime.now(ZoneInfo(tz)).date()
-
-
-def day_bounds_ms(d_from: str, d_to: str, tz: str) -> tuple[int, int]:
-    """[from 00:00, to+1 00:00) in the warehouse zone, as UTC ms."""
-    z = ZoneInfo(tz)
-    a = datetime.fromisoformat(d_from).replace(tzinfo=z)
-    b = datetime.fromisoformat(d_to).replace(tzinfo=z) + timedelta(days=1)
-    return int(a.timestamp() * 1000), int(b.timestamp() * 1000)
 
 
 def step_duration_s(t0_ms: int, t1_ms: int, mono0_ns: int | None = None, mono1_ns: int | None = None) -> float:

@@ -58,6 +58,7 @@ from app.scans import RawScan, safe_text, scan_payload
 from app.store import disk_full
 from app.verdicts import ScanVerdict, VerdictKind
 from app.verifier import unreadable, verdict, verify
+from app.warehouse_day import day_bounds_ms
 
 log = logging.getLogger(__name__)
 
@@ -578,13 +579,12 @@ class Station:
         if day is not None and day[0] == tz_name and day[1] <= now < day[2]:
             return day[3]
         try:
-            tz: dt.tzinfo = ZoneInfo(tz_name)
-        except Exception:
-            tz = dt.UTC
+            tz = ZoneInfo(tz_name)
+        except Exception:  # a zone this machine does not know
+            tz = ZoneInfo("UTC")
         today = dt.datetime.fromtimestamp(now, tz).date()
-        start = dt.datetime.combine(today, dt.time(), tz).timestamp()
-        end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tz).timestamp()
-        self._day = (tz_name, start, end, today)
+        start_ms, end_ms = day_bounds_ms(today.isoformat(), today.isoformat(), tz.key)  # the figures' warehouse day
+        self._day = (tz_name, start_ms / 1000, end_ms / 1000, today)
         return today
 
     def warm_up(self) -> None:
