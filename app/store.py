@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import os
 import shutil
 import sqlite3
 import threading
@@ -71,6 +72,34 @@ def free_disk_mb(path: str | Path) -> float | None:
         return shutil.disk_usage(p).free / 2**20
     except OSError:
         return None
+
+
+# Filesystems held in memory: a commit's fsync there costs nothing and the file is gone at the next restart.
+RAM_FILESYSTEMS = frozenset({"tmpfs", "ramfs"})
+
+
+def filesystem_of(path: str | Path, mounts: str = "/proc/self/mounts") -> str | None:
+    """The type of the filesystem holding `path` (its nearest existing parent), as the kernel names it ("ext4",
+    "tmpfs", "overlay"): the mount point that is the longest prefix of the resolved path. None when the mount
+    table cannot be read (not Linux)."""
+    p = Path(path)
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    target = os.path.realpath(p)
+    try:
+        with open(mounts, encoding="utf-8", errors="replace") as f:
+            table = [line.split() for line in f]
+    except OSError:
+        return None
+    best, fs = -1, None
+    for fields in table:
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")  # the table writes a space as \040
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= best:  # the later of two mounts on one point is the one in use
+            best, fs = len(point), fields[2]
+    return fs
 
 
 def now_ms() -> int:

@@ -9,9 +9,11 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
+from app.store import filesystem_of
 from tests.conftest import run_cli
 from tests.printer_listener import PrinterListener
 
@@ -147,6 +149,30 @@ def test_printer_out_of_paper_says_load_paper(tmp_path, oms, printer, monkeypatc
     printer.mode = "paper_out"
     f = _checks(_config(tmp_path, oms_url=oms.url, label=printer.uri), monkeypatch, tmp_path)
     assert f["label_printer"].level == "fail" and "load paper" in f["label_printer"].fix
+
+
+@pytest.mark.skipif(filesystem_of("/dev/shm") != "tmpfs", reason="no tmpfs at /dev/shm on this machine")
+def test_a_data_dir_in_memory_is_named_with_its_fix(tmp_path, printer, monkeypatch):
+    """A data_dir on tmpfs (/dev/shm, or /tmp on Debian 13) opens, writes and commits like a disk; the event log
+    and the outbox are gone at the next restart, with every event the OMS had not received."""
+    import shutil
+    import uuid
+
+    ram = Path("/dev/shm") / f"packstation-doctor-{uuid.uuid4().hex}"
+    cfg = _config(tmp_path, oms_url=f"http://127.0.0.1:{_closed_port()}", label=printer.uri)
+    Path(cfg).write_text(Path(cfg).read_text(encoding="utf-8").replace(str(tmp_path / "data"), str(ram)),
+                         encoding="utf-8")
+    try:
+        f = _checks(cfg, monkeypatch, tmp_path)
+    finally:
+        shutil.rmtree(ram, ignore_errors=True)
+    assert f["disk"].level == "warn" and str(ram) in f["disk"].what and "tmpfs" in f["disk"].what
+    assert "lost when the machine restarts" in f["disk"].what and "data_dir" in f["disk"].fix
+    assert f["data_dir"].level == "ok"  # writable: only the disk check can tell
+    if filesystem_of(tmp_path) not in ("tmpfs", "ramfs"):
+        f = _checks(_config(tmp_path, oms_url=f"http://127.0.0.1:{_closed_port()}", label=printer.uri),
+                    monkeypatch, tmp_path)
+        assert "in memory" not in f["disk"].what
 
 
 def test_oms_down_is_named_with_its_fix(tmp_path, printer, monkeypatch):
