@@ -80,6 +80,17 @@ def test_bench_figures_are_measured_on_the_stations_disk_not_in_the_systems_temp
                                                          "bench_fs_in_memory": True}
 
 
+def test_the_warehouse_scale_data_is_cached_in_the_users_cache_dir_not_in_tmp(tmp_path, monkeypatch):
+    """2.3 GB kept between runs: in a tmpfs /tmp it held that much memory and was built again after each restart."""
+    from app.bench_data import cache_dir
+
+    monkeypatch.delenv("PACKSTATION_BENCH_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert cache_dir() == tmp_path / "cache" / "packstation" / "bench" and cache_dir().is_dir()
+    monkeypatch.setenv("PACKSTATION_BENCH_CACHE", str(tmp_path / "elsewhere"))
+    assert cache_dir() == tmp_path / "elsewhere"
+
+
 def test_the_filesystem_of_a_path_is_that_of_its_longest_mount_point(tmp_path):
     from app.store import filesystem_of
 
