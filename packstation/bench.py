@@ -134,7 +134,11 @@ def run(only: list[str] | None = None, progress=None, *, full: bool = False, soa
         once.setdefault(fn, name)
     figs = {name: fn for fn, name in once.items()}
     root = Path(root) if root is not None else default_dir()
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SystemExit(f"packstation bench: cannot write {root} ({exc.strerror or exc}): give --dir a folder "
+                         "this user can write, on the disk the station's data is on") from None
     if not in_process:
         return _run_isolated(list(figs), progress, root)
     results: dict[str, Any] = {}
