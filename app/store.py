@@ -65,11 +65,8 @@ def disk_low(free_mb: float | None) -> bool:
 
 def free_disk_mb(path: str | Path) -> float | None:
     """Free space (MB) on the filesystem holding `path` (its nearest existing parent); None when it cannot be read."""
-    p = Path(path)
-    while not p.exists() and p != p.parent:
-        p = p.parent
     try:
-        return shutil.disk_usage(p).free / 2**20
+        return shutil.disk_usage(_existing(path)).free / 2**20
     except OSError:
         return None
 
@@ -82,10 +79,7 @@ def filesystem_of(path: str | Path, mounts: str = "/proc/self/mounts") -> str | 
     """The type of the filesystem holding `path` (its nearest existing parent), as the kernel names it ("ext4",
     "tmpfs", "overlay"): the mount point that is the longest prefix of the resolved path. None when the mount
     table cannot be read (not Linux)."""
-    p = Path(path)
-    while not p.exists() and p != p.parent:
-        p = p.parent
-    target = os.path.realpath(p)
+    target = os.path.realpath(_existing(path))
     try:
         with open(mounts, encoding="utf-8", errors="replace") as f:
             table = [line.split() for line in f]
@@ -100,6 +94,14 @@ def filesystem_of(path: str | Path, mounts: str = "/proc/self/mounts") -> str | 
         if inside and len(point) >= best:  # the later of two mounts on one point is the one in use
             best, fs = len(point), fields[2]
     return fs
+
+
+def _existing(path: str | Path) -> Path:
+    """`path`, or its nearest parent that exists (a data dir not made yet is on its parent's disk)."""
+    p = Path(path)
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
 
 
 def now_ms() -> int:
