@@ -44,6 +44,31 @@ def test_station_window_starts_offscreen_and_quits(tmp_path):
     assert (tmp_path / "data" / "station.sqlite3").exists()
 
 
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="no /dev/shm")
+def test_a_station_whose_data_dir_is_in_memory_says_so_in_its_log_at_start(tmp_path):
+    import shutil
+    import uuid
+
+    from app.store import filesystem_of
+
+    ram = Path("/dev/shm") / f"packstation-run-{uuid.uuid4().hex}"
+    if filesystem_of("/dev/shm") != "tmpfs":
+        pytest.skip("/dev/shm is not tmpfs here")
+    for data, in_memory in ((ram, True), (tmp_path / "data", filesystem_of(tmp_path) in ("tmpfs", "ramfs"))):
+        cfg = tmp_path / "st.toml"
+        cfg.write_text(f'[station]\ndata_dir = "{data}"\n', encoding="utf-8")
+        logs = tmp_path / f"logs-{in_memory}-{data.name}"
+        try:
+            r = run_cli("--config", str(cfg), "run", "--exit-when-shown",
+                        env={"QT_QPA_PLATFORM": "offscreen", "PACKSTATION_LOG_DIR": str(logs)})
+        finally:
+            shutil.rmtree(ram, ignore_errors=True)
+        assert r.returncode == 0 and "shown" in r.stdout, r.stderr
+        said = (logs / "packstation.log").read_text(encoding="utf-8")
+        assert (f"data_dir {data} is on tmpfs, in memory" in said) is in_memory, said
+        assert "lost at the next restart" in said or not in_memory
+
+
 def test_bench_runs_each_figure_in_a_fresh_process_and_merges_their_figures(tmp_path):
     """Figures, not assertions on time: only that both come back as numbers from their own processes, and say the
     disk they were measured on."""

@@ -215,6 +215,8 @@ def show_cannot_start(settings: Settings, exc: BaseException, *, exit_when_shown
 def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: bool = False,
                 demo: bool = False) -> int:
     setup_logging(settings.data_dir / "logs", verbose)
+    if not demo:
+        _warn_if_in_memory(settings.data_dir)
     while True:
         try:
             app, win, services = build_window(settings, demo=demo, start=False)
@@ -252,6 +254,17 @@ def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: b
     services.close()
     log.info("the station closed")
     return rc
+
+
+def _warn_if_in_memory(data_dir: Path) -> None:
+    """A station whose data dir is on tmpfs (under /tmp on Debian 13, /dev/shm) works, and loses its event log and
+    every event the OMS has not received at the next restart: said in the log at every start (and by doctor)."""
+    from app.store import RAM_FILESYSTEMS, filesystem_of
+
+    fs = filesystem_of(data_dir)
+    if fs in RAM_FILESYSTEMS:
+        log.warning("data_dir %s is on %s, in memory: the event log and every event the OMS has not received are "
+                    "lost at the next restart; set data_dir to a folder on the disk (packstation doctor)", data_dir, fs)
 
 
 def run_demo(*, data_dir: str | None = None, exit_when_shown: bool = False, verbose: bool = False,
