@@ -423,12 +423,16 @@ class SyncService:
     def claim(self, order_id: str, operator_id: str | None = None) -> ClaimResult:
         if self.cache.row(order_id) is None:
             return ClaimResult(False, False, Msg("Order {order} is not in the local list.", order=order_id))
+        t0 = time.monotonic()
         try:
             ok, d = self.client.claim(order_id, self.station_id, claimed_at_ms=now_ms(),
                                       timeout=(self.settings.oms.connect_timeout_s,
                                                self.settings.oms.intercept_timeout_s))
         except (OmsUnavailable, MalformedReply) as e:
             log.info("claim %s offline (%s): provisional", order_id, e)
+            # said at once: the status bar read ONLINE beside "OMS offline: claimed provisionally" until the next
+            # poll or send failed too (1-3 s)
+            self._record(False, t0, str(e))
             self.cache.mark_claimed(order_id, self.station_id, provisional=True)
             self.core.events.append(EventType.PICKLIST_CLAIMED, {"order_id": order_id, "provisional": True},
                                     operator_id=operator_id, order_id=order_id)

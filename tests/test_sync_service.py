@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 import requests
@@ -106,9 +107,13 @@ def test_claims_online_conflict_and_offline_reconcile(env):
     requests.post(srv.url + "/api/v1/picklists/SO-1002/claim", json={}, headers=srv.other, timeout=5)
     r = svc.claim("SO-1002")
     assert not r.ok and "OTHER" in r.text("en") and "OTHER" in r.text("zh_CN") and r.text("zh_CN") != r.text("en")
+    svc._record(True, time.monotonic())  # as the pull loop records the poll that went through
+    assert svc.health().online
     proxy.set_mode("down")
     r = svc.claim("SO-1003")
     assert r.ok and r.provisional and svc.cache.row("SO-1003")["provisional"]
+    # the claim found the OMS unreachable: the status bar says offline now, beside "claimed provisionally"
+    assert not svc.health().online and [d["online"] for k, d in got if k == "health"][-1] is False
     # meanwhile the OMS gives SO-1003 to another station
     requests.post(srv.url + "/api/v1/picklists/SO-1003/claim", json={}, headers=srv.other, timeout=5)
     r = svc.claim("SO-1006")
