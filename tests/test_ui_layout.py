@@ -119,6 +119,37 @@ def test_offline_and_the_events_waiting_stay_readable_beside_a_long_name_and_a_p
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_offline_the_age_of_the_last_sync_is_read_whole_before_the_operators_name(qtbot, station, size,  # noqa: F811
+                                                                                  monkeypatch):
+    """Seen at 1024x768 with the demo's packer logged in and the network cut: "last sync …" beside OFFLINE, while the
+    packer's own name had its whole width. Offline, how long ago the last sync went through comes before the name
+    (after the faults); the name is cut first (it still starts with the name)."""
+    import time
+
+    import app.store
+    from sync.service import SyncHealth
+
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)
+    win, svc = station()
+    set_display(win, size)
+    qtbot.waitUntil(lambda: svc.core.operators.by_badge("K-001") is not None, timeout=15000)
+    packer = svc.core.operators.by_badge("K-001")
+    win.status.set_operator(packer)
+    win.status.set_printer("label_printer", None)
+    win._health.stop()  # the bar shows the health given here, not the demo OMS's
+    win.status.set_health(SyncHealth(online=False, last_success_ms=int(time.time() * 1000) - 125_000,
+                                     queue_depth=3, oldest_pending_age_s=6.0, consecutive_failures=2,
+                                     last_error="connection refused", clock_offset_ms=None, rejected_count=0))
+    qtbot.wait(20)
+    assert_fits(win, size)
+    for key in ("online", "queue", "last_sync"):
+        lab = win.status.labels[key]
+        assert lab.isVisible() and lab.shown_text() == lab.text(), (key, lab.shown_text())
+    assert win.status.labels["last_sync"].text() == "last sync 2 min ago"
+    assert win.status.labels["operator"].shown_text().startswith(packer.name.split()[0])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_a_disk_running_low_is_said_in_red_in_the_status_bar_and_the_station_check(qtbot, station, size,  # noqa: F811
                                                                                  monkeypatch):
     """A full disk stops every scan from being recorded, and nothing said so until it happened. The station reads

@@ -17,6 +17,10 @@ CLOCK_WARN_MS = 120_000
 # fault): what a packer must read at a glance keeps its whole text, the operator's name and the station are cut
 # first; a printer fault and quarantined events keep at least FLOOR px (their start says what is wrong).
 PRIORITY = ("online", "queue", "clock", "printer", "disk", "quarantine", "operator", "last_sync", "station")
+# Offline, how long ago the last sync went through comes before the operator's name (an outage of 2 min or of 2 h
+# asks different things of a supervisor), after the faults: at 1024x768 it read "last sync …" beside OFFLINE while
+# the packer's name had its whole width.
+PRIORITY_OFFLINE = ("online", "queue", "clock", "printer", "disk", "quarantine", "last_sync", "operator", "station")
 FLOOR = {"printer": 180, "quarantine": 140, "disk": 140}
 USEFUL = 64  # px: a cut text narrower than this shows too little of itself to be read (the whole text is shown)
 
@@ -102,6 +106,7 @@ class StatusBar(QFrame):
             lay.addWidget(lab)
         lay.addStretch(1)
         self.printers: dict[str, object] = {}
+        self._offline = False
         self.labels["station"].setText(f"{services.settings.station.name} ({services.settings.station.id})")
         self.set_operator(None)
 
@@ -114,7 +119,7 @@ class StatusBar(QFrame):
         each whole if the texts after it can still have their FLOOR (32 px unless said), else what is left above
         those floors. Qt's layout alone would cut every text alike, OFFLINE as soon as the operator's name."""
         lay = self.layout()
-        shown = [k for k in PRIORITY if self.labels[k].text()]
+        shown = [k for k in (PRIORITY_OFFLINE if self._offline else PRIORITY) if self.labels[k].text()]
         m = lay.contentsMargins()
         # the shown labels and the stretch after them: one spacing each; an empty label is hidden (no room at all)
         room = self.width() - m.left() - m.right() - lay.spacing() * len(shown)
@@ -170,6 +175,7 @@ class StatusBar(QFrame):
             self._allot()
             return
         on = self.labels["online"]
+        self._offline = not h.online
         on.setText(_("ONLINE") if h.online else _("OFFLINE — working from cache"))
         restyle(on, "" if h.online else "background: #ef6c00; font-weight: bold;")
         if h.oldest_pending_age_s is None:
