@@ -112,6 +112,18 @@ def default_dir(config_path: str | None = None) -> Path:
         return Path(platformdirs.user_data_dir(APP_NAME)) / "bench"
 
 
+def _default_writable(root: Path) -> Path:
+    """The default folder, or the system's temporary folder where this user cannot write it (a read-only home): the
+    figures still come, `bench_fs` says what they were measured on."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        return root
+    except OSError as exc:
+        tmp = Path(tempfile.gettempdir()) / "packstation-bench"
+        print(f"packstation bench: cannot write {root} ({exc.strerror or exc}); measuring in {tmp}", file=sys.stderr)
+        return tmp
+
+
 def disk_figures(root: Path) -> dict[str, Any]:
     """What the figures were measured on: `bench_dir` and its filesystem `bench_fs` ("ext4", "tmpfs"), and
     `bench_fs_in_memory` (true on tmpfs/ramfs: the durable-commit figures there say nothing of a station)."""
@@ -205,7 +217,7 @@ def _bench(args) -> int:
             print(name)
         return 0
     only = [x.strip() for x in args.only.split(",")] if args.only else None
-    root = Path(args.dir) if args.dir else default_dir(getattr(args, "config", None))
+    root = Path(args.dir) if args.dir else _default_writable(default_dir(getattr(args, "config", None)))
     figures = run(only, progress=None if args.json else sys.stderr, full=args.full, soak=args.soak,
                   in_process=args.in_process, root=root)
     figures.update(disk_figures(root))

@@ -3,6 +3,7 @@
 import os
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,10 @@ def test_bench_figures_are_measured_on_the_stations_disk_not_in_the_systems_temp
     monkeypatch.setattr(bench, "all_figures", lambda: {"x_ms": lambda d: seen.append(d) or 1.0})
     assert bench.run(["x_ms"], in_process=True, root=tmp_path / "data" / "bench") == {"x_ms": 1.0}
     assert seen[0].parent == tmp_path / "data" / "bench" and not seen[0].exists()
+    ro = tmp_path / "read-only"
+    ro.write_text("a file where the folder would go", encoding="utf-8")  # cannot be made a folder, even by root
+    assert bench._default_writable(ro / "bench").parent == Path(tempfile.gettempdir())  # figures still come
+    assert bench._default_writable(tmp_path / "data" / "bench") == tmp_path / "data" / "bench"
     assert bench.disk_figures(tmp_path)["bench_fs_in_memory"] is (filesystem_of(tmp_path) in ("tmpfs", "ramfs"))
     if filesystem_of("/dev/shm") == "tmpfs":  # a folder in memory is said as such
         assert bench.disk_figures(Path("/dev/shm")) == {"bench_dir": "/dev/shm", "bench_fs": "tmpfs",
