@@ -96,6 +96,12 @@ def filesystem_of(path: str | Path, mounts: str = "/proc/self/mounts") -> str | 
     return fs
 
 
+def in_memory(path: str | Path) -> str | None:
+    """The filesystem's name ("tmpfs") when `path` is held in memory, else None."""
+    fs = filesystem_of(path)
+    return fs if fs in RAM_FILESYSTEMS else None
+
+
 def _existing(path: str | Path) -> Path:
     """`path`, or its nearest parent that exists (a data dir not made yet is on its parent's disk)."""
     p = Path(path)

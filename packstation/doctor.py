@@ -135,10 +135,9 @@ def _writable(check: str, d: Path, what: Msg | str) -> Finding:
 
 
 def _disk(d: Path) -> Finding:
-    from app.store import RAM_FILESYSTEMS, disk_low, filesystem_of, free_disk_mb
+    from app.store import disk_low, free_disk_mb, in_memory
 
-    fs = filesystem_of(d)
-    if fs in RAM_FILESYSTEMS:
+    if fs := in_memory(d):
         return Finding("disk", "warn", Msg("{path} is on {fs}, in memory: every event the OMS has not received yet is "
                                            "lost when the machine restarts", path=str(d), fs=fs),
                        Msg("set data_dir in the station's configuration to a folder on the disk (the default is "

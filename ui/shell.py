@@ -259,10 +259,9 @@ def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: b
 def _warn_if_in_memory(data_dir: Path) -> None:
     """A station whose data dir is on tmpfs (under /tmp on Debian 13, /dev/shm) works, and loses its event log and
     every event the OMS has not received at the next restart: said in the log at every start (and by doctor)."""
-    from app.store import RAM_FILESYSTEMS, filesystem_of
+    from app.store import in_memory
 
-    fs = filesystem_of(data_dir)
-    if fs in RAM_FILESYSTEMS:
+    if fs := in_memory(data_dir):
         log.warning("data_dir %s is on %s, in memory: the event log and every event the OMS has not received are "
                     "lost at the next restart; set data_dir to a folder on the disk (packstation doctor)", data_dir, fs)
 
