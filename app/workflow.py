@@ -75,6 +75,8 @@ class Step(StrEnum):
 STEP_ORDER = (Step.PICK, Step.VERIFY, Step.PACK, Step.WEIGH, Step.LABEL)
 _STEPS = {s.value: s for s in Step}  # a stored step by its value, for the scan's apply (Step(x) is a slow call)
 OVERRIDES = ("weight_mismatch", "force_line")
+# the reason (and kind) of the picklist_released event of an order handed back with nothing of it found
+RELEASED_NOTHING_FOUND = "nothing_found"
 
 
 class StepBlocked(Exception):
@@ -277,6 +279,18 @@ class OrderSession:
         return exp, tol
 
     @property
+    def nothing_found(self) -> bool:
+        """Every line is done in the current counting step and none of it was found: all short picked to zero, nothing
+        scanned, no gift confirmed, no line forced by a supervisor. Its parcel would be an empty box: the step cannot
+        complete, so no label is printed for it; the order is handed back (`RELEASED_NOTHING_FOUND`) and the OMS,
+        which has the short picks, decides what becomes of it."""
+        step = self.counting_step
+        if step is None or self._incomplete.get(step, 0):
+            return False
+        prog = self._progress[step]
+        return bool(prog) and not any(lp.scanned or lp.forced or lp.gift_confirmed for lp in prog.values())
+
+    @property
     def label_allowed(self) -> bool:
         if self.intercepted:
             return False
@@ -291,6 +305,8 @@ class OrderSession:
             return [Msg("order intercepted ({status}): {reason}", status=status_word(st), reason=reason)]
         if self.step is None or self.step == Step.DONE:
             return [Msg("order is done")] if self.step == Step.DONE else [Msg("order not started")]
+        if self.nothing_found:
+            return [Msg("nothing of this order was found: there is nothing to pack")]
         out: list[Msg] = []
         if self.step in self._progress:
             prog = self._progress[self.step]
@@ -655,6 +671,16 @@ class Station:
         del self.sessions[order_id]
         if self.active is s:
             self.active = next(reversed(self.sessions.values()), None) if self.sessions else None
+
+    def hand_back(self, order_id: str) -> None:
+        """Put aside for good an open order of which nothing was found (`OrderSession.nothing_found`): its step is
+        suspended and a picklist_released event (reason and kind RELEASED_NOTHING_FOUND) tells the OMS, which has its
+        short picks; it is not resumed at a login. Raises ValueError for an order that is not open or has a parcel."""
+        s = self.sessions.get(order_id)
+        if s is None or not s.nothing_found:
+            raise ValueError(f"order {order_id!r} is not open with nothing found: it cannot be handed back")
+        self.close_order(order_id, reason=RELEASED_NOTHING_FOUND)
+        s._append(EventType.PICKLIST_RELEASED, {"reason": RELEASED_NOTHING_FOUND}, kind=RELEASED_NOTHING_FOUND)
 
     def resume_open_orders(self, operator_id: str | None,
                            picklist: Callable[[str], PickList | None]) -> list[OrderSession]:

@@ -35,7 +35,7 @@ from app.picklist import SHORT_REASONS, PickList
 from app.scans import RawScan, ScanSource
 from app.store import disk_full
 from app.verdicts import ScanVerdict, VerdictKind
-from app.workflow import OrderSession, Station, Step, StepBlocked
+from app.workflow import RELEASED_NOTHING_FOUND, OrderSession, Station, Step, StepBlocked
 from floor import words
 from floor.changes import (
     Change,
@@ -142,9 +142,11 @@ class StationController:
         self.last_order_no: str | None = None  # its number, as the packer reads it on the label
         self._listeners: list[Callable[[Change], None]] = []
         self._answering = False  # inside a use case the screens called (see _answers)
-        # completed orders (never back in the queue): read on first use, or by warm_up() on a worker thread once
-        # the login screen shows -- 100,000 of them in a warehouse log took 0.3 s of every start-up
+        # completed orders and orders handed back with nothing found (never back in the queue): read on first use, or
+        # by warm_up() on a worker thread once the login screen shows -- 100,000 of them in a warehouse log took 0.3 s
+        # of every start-up
         self._finished_ids: set[str] | None = None
+        self._handed_back: set[str] = set()  # of those, the orders handed back with nothing found
         self._finished_lock = threading.Lock()
         self._opening: str | None = None
         self._jobs: dict[str, tuple[str, str | None]] = {}  # order -> (label job, slip job)
@@ -157,15 +159,19 @@ class StationController:
 
     @property
     def _finished(self) -> set[str]:
-        """Ids of the orders completed on this station (the ids alone: whole events took 2 s at 100,000)."""
+        """Ids of the orders completed or handed back on this station (the ids alone: whole events took 2 s at
+        100,000)."""
         ids = self._finished_ids
         if ids is None:
             with self._finished_lock:  # a warm-up under way: wait for it rather than read twice
                 if self._finished_ids is None:
                     with self.core.store.read() as c:
-                        self._finished_ids = {r[0] for r in c.connection.dbapi_connection.execute(
-                            "SELECT order_id FROM events WHERE type = ? AND order_id IS NOT NULL",
-                            (EventType.ORDER_COMPLETED,))}
+                        rows = c.connection.dbapi_connection.execute(  # two seeks on ix_events_type_kind
+                            "SELECT order_id, type FROM events WHERE type = ? AND order_id IS NOT NULL UNION ALL "
+                            "SELECT order_id, type FROM events WHERE type = ? AND kind = ? AND order_id IS NOT NULL",
+                            (EventType.ORDER_COMPLETED, EventType.PICKLIST_RELEASED, RELEASED_NOTHING_FOUND)).fetchall()
+                    self._handed_back.update(oid for oid, t in rows if t == EventType.PICKLIST_RELEASED)
+                    self._finished_ids = {oid for oid, _t in rows}
                 ids = self._finished_ids
         return ids
 
@@ -216,6 +222,8 @@ class StationController:
             return None
         if s.step in s.counting_steps and s.incomplete(s.step):  # mid-step, on every scan: no walk of the lines
             return None
+        if s.nothing_found:  # no parcel: the order goes back
+            return "Escape"
         return None if s.blockers() else "F10"
 
     def _label_sent(self, s: OrderSession) -> bool:
@@ -439,7 +447,9 @@ class StationController:
         if pl.id in self.station.sessions:
             return self._activate(self.station.sessions[pl.id])
         if pl.id in self._finished or pl.status == "done":
-            return self._refuse(Msg("Order {order} is already packed.", order=pl.order_no), Level.ERROR, Change.QUEUE)
+            said = Msg("Order {order} was handed back to the OMS: nothing of it was found.", order=pl.order_no) \
+                if pl.id in self._handed_back else Msg("Order {order} is already packed.", order=pl.order_no)
+            return self._refuse(said, Level.ERROR, Change.QUEUE)
         if pl.status in ("cancelled", "held"):
             self._set_queue([p for p in self.queue if p.id != pl.id])
             return self._refuse(Msg("Order {order} was {status} by the OMS: do not pick it.", order=pl.order_no,
@@ -512,10 +522,17 @@ class StationController:
         s = self.session
         if s is None:
             return self._refuse(Msg("No order is open."))
+        said = None
         if s.intercepted:
             self.station.close_order(s.order_id, reason="intercepted")
             s._append(EventType.PICKLIST_RELEASED, {"reason": "intercepted"})
             self._finished.add(s.order_id)  # never back in the queue
+        elif s.nothing_found:
+            self.station.hand_back(s.order_id)
+            self._finished.add(s.order_id)  # nor an order of which nothing was found (after a restart too)
+            self._handed_back.add(s.order_id)
+            said = say(Level.INFO, Msg("Order {order} handed back to the OMS: nothing of it was found, nothing was "
+                                       "packed.", order=s.picklist.order_no))
         else:
             self.station.close_order(s.order_id, reason="left")
         self.last_order_id, self.last_order_no = s.order_id, s.picklist.order_no
@@ -524,7 +541,7 @@ class StationController:
         self.prompt = None
         self._new_parcel()
         self.refresh_queue()
-        return self._done(Outcome.DONE, Change.SCREEN | Change.ORDER | Change.PROMPT | Change.QUEUE, None)
+        return self._done(Outcome.DONE, Change.SCREEN | Change.ORDER | Change.PROMPT | Change.QUEUE, said)
 
     def _finish(self, s: OrderSession) -> Change:
         oid = s.order_id
@@ -759,6 +776,8 @@ class StationController:
         assert s is not None
         if s.step == Step.LABEL:
             return self.print_paperwork()
+        if s.nothing_found:
+            return self._done(Outcome.BLOCKED, Change.NONE, say(Level.HINT, words.nothing_found_message(s)))
         before = self._state()
         try:
             s.complete_step()
@@ -864,10 +883,11 @@ class StationController:
                                 cls=ShortPickResult)  # type: ignore[return-value]
         self.prompt = None
         ln = s.picklist_lines[line_id]
+        recorded = Msg("Short pick recorded: {sku} found {found} of {qty} ({reason}).", sku=ln.sku, found=found,
+                       qty=ln.qty, reason=words.short_reason_name(reason))
         return self._done(Outcome.DONE, Change.LINES | Change.PROMPT | Change.WEIGHT,
-                          say(Level.INFO, Msg("Short pick recorded: {sku} found {found} of {qty} ({reason}).",
-                                              sku=ln.sku, found=found, qty=ln.qty,
-                                              reason=words.short_reason_name(reason))),
+                          say(Level.HINT, Joined([recorded, words.nothing_found_message(s)], " "))
+                          if s.nothing_found else say(Level.INFO, recorded),
                           cls=ShortPickResult, line_id=line_id, qty_found=found, reason=reason)  # type: ignore[return-value]
 
     def confirm_gift(self) -> GiftResult:

@@ -71,6 +71,12 @@ def stop_message(session: OrderSession) -> Feedback:
     return Feedback(Level.STOP, msg)
 
 
+def nothing_found_message(session: OrderSession) -> Msg:
+    """What the packer reads when every line was short picked with nothing found (`OrderSession.nothing_found`)."""
+    return Msg("Nothing of order {order} was found: there is nothing to pack and no label to print. Press Esc to hand "
+               "it back to the OMS.", order=session.picklist.order_no or session.order_id)
+
+
 def _override_fields(session: OrderSession, what: str, line_id: str | None) -> dict:
     """What an override is about: the line and how much of it was found (force_line, which always names its line:
     StationController._override_target), or the recorded weight."""
@@ -147,6 +153,8 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
     step = session.step
     if step is None or step == Step.DONE:
         return []
+    if session.nothing_found:
+        return [Msg("nothing of this order was found: nothing to pack, no label (Esc hands it back to the OMS)")]
     out: list[Msg] = []
     if step in session.counting_steps:
         prog = session.step_progress(step)

@@ -336,6 +336,51 @@ def test_7_a_finished_order_leaves_the_queue_at_once_online_or_offline(floor):
     assert "SO-1003" not in [p.id for p in floor.ctl.queue]
 
 
+def test_7d_an_order_of_which_nothing_was_found_is_handed_back_never_labelled_and_stays_out_of_the_queue(floor):
+    """Seen on the demo: SO-1008 short picked whole (F2, 4 on each line) went on through Check and Pack to the scale,
+    where the empty carton weighed in tolerance and F9 would have printed a carrier label for an empty box."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    order_no = floor.ctl.session.picklist.order_no
+    floor.ctl.key("F2")
+    floor.ctl.key("4")
+    assert not floor.ctl.session.nothing_found and floor.ctl.feedback.level == Level.INFO
+    floor.ctl.key("F2")
+    floor.ctl.key("4")  # the second and last line: nothing of the order found
+    fb = floor.ctl.feedback
+    assert fb.level == Level.HINT
+    assert fb.en.endswith(f"Nothing of order {order_no} was found: there is nothing to pack and no label to print. "
+                          "Press Esc to hand it back to the OMS.")
+    assert "订单" in fb.text("zh_CN") and "Esc" in fb.text("zh_CN")
+    assert floor.ctl.next_key() == "Escape"  # the key drawn in the primary colour
+    assert [b.en for b in floor.ctl.blockers()] == [
+        "nothing of this order was found: nothing to pack, no label (Esc hands it back to the OMS)"]
+    r = floor.ctl.key("F10")
+    assert r.outcome == Outcome.BLOCKED and r.feedback.en.startswith(f"Nothing of order {order_no} was found")
+    floor.ctl.key("F9")
+    assert floor.ctl.session.step == Step.PICK and floor.ctl.screen == Screen.WORK
+    floor.ctl.key("Escape")
+    assert floor.ctl.screen == Screen.QUEUE
+    assert floor.ctl.feedback.en == f"Order {order_no} handed back to the OMS: nothing of it was found, nothing was packed."
+    assert "SO-1001" not in [p.id for p in floor.ctl.queue]
+    released = floor.core.events.last(EventType.PICKLIST_RELEASED)
+    assert released.order_id == "SO-1001" and released.kind == "nothing_found"
+    assert floor.spool.jobs_ == [] and floor.core.events.last(EventType.ORDER_COMPLETED) is None
+    r = floor.ctl.open_order("SO-1001")  # its barcode scanned again
+    assert r.outcome == Outcome.REFUSED
+    assert floor.ctl.feedback.en == f"Order {order_no} was handed back to the OMS: nothing of it was found."
+
+    f2 = floor.restart()  # and after a restart: not back in the queue, not resumed at the login
+    try:
+        at_queue(f2)
+        assert f2.ctl.session is None
+        assert "SO-1001" not in [p.id for p in f2.ctl.queue] and "SO-1002" in [p.id for p in f2.ctl.queue]
+        assert f2.ctl.open_order("SO-1001").outcome == Outcome.REFUSED
+        assert "handed back" in f2.ctl.feedback.en
+    finally:
+        f2.close()
+
+
 def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(floor):
     at_queue(floor)
     floor.ctl.scan("SO-1003")
