@@ -52,7 +52,7 @@ from floor.changes import (
     Screen,
     ShortPickResult,
 )
-from floor.paperwork import content, packed_picklist
+from floor.paperwork import content, destination_changes, packed_picklist, with_destination
 from floor.words import say
 
 log = logging.getLogger(__name__)
@@ -150,6 +150,7 @@ class StationController:
         self._finished_lock = threading.Lock()
         self._opening: str | None = None
         self._jobs: dict[str, tuple[str, str | None]] = {}  # order -> (label job, slip job)
+        self._destination: dict[str, Msg | Joined] = {}  # order -> what the OMS changed of its address or carrier
         self._printing: str | None = None  # order whose paperwork is being checked/submitted
         self._provisional_fb: Feedback | None = None  # "… claimed provisionally" while it is still on screen
         # the scale, per parcel
@@ -559,7 +560,9 @@ class StationController:
         self.screen = Screen.QUEUE
         self.prompt = None
         self._new_parcel()
-        self.feedback = say(Level.OK, Msg("Order {order} is packed. Scan the next order.", order=s.picklist.order_no))
+        packed = Msg("Order {order} is packed. Scan the next order.", order=s.picklist.order_no)
+        note = self._destination.pop(oid, None)  # an address or carrier the OMS changed: said with the parcel done
+        self.feedback = say(Level.HINT, Joined([packed, note], " ")) if note is not None else say(Level.OK, packed)
         return Change.SCREEN | Change.ORDER | Change.STEP | Change.QUEUE | Change.FEEDBACK | Change.PROMPT
 
     # == scans ===========================================================================================
@@ -1059,11 +1062,14 @@ class StationController:
             ship = sync.check_shippable(packed.id) if sync is not None else None
             if ship is not None and not ship.ok:
                 return ("stopped", ship)
+            current = ship.picklist if ship is not None else None
+            changed = destination_changes(packed, current)  # the address and carrier as the OMS has them now
+            out = with_destination(packed, current) if changed else packed
             if spool is None:
-                return ("queued", None, None)
-            label = spool.submit_label(packed, op.id if op else None)
-            slip = spool.submit_slip(packed, op.id if op else None, missing=missing)
-            return ("queued", label, slip)
+                return ("queued", None, None, current, changed)
+            label = spool.submit_label(out, op.id if op else None)
+            slip = spool.submit_slip(out, op.id if op else None, missing=missing)
+            return ("queued", label, slip, current, changed)
 
         result: list[PrintResult] = []
         self.run_io(work, lambda res: result.append(self._submitted(s, packed, missing, res)))
@@ -1085,9 +1091,15 @@ class StationController:
             if s.intercepted is None:
                 s.mark_intercepted(ship.status, ship.reason or "")
             return self.intercepted(s.order_id)  # type: ignore[return-value]
-        _, label, slip = res
+        _, label, slip, current, changed = res
+        extra = {}
+        if changed:  # the screen's header and the packed message say the order as it now ships
+            s.picklist = with_destination(s.picklist, current)
+            self._emit(Change.ORDER)
+            self._destination[s.order_id] = words.destination_note(s.picklist, changed)
+            extra = {"destination_changed": list(changed)}
         s._append(PAPERWORK, {"label_job": label, "slip_job": slip, "lines": content(packed.lines),
-                              "units": packed.units, "not_in_parcel": content(missing)})
+                              "units": packed.units, "not_in_parcel": content(missing), **extra})
         if label is None:  # no printers at this station: the step ends here
             s.label_printed = True
             return self._complete_label(s, None, None)  # type: ignore[return-value]

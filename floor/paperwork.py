@@ -5,7 +5,10 @@ into the parcel (`OrderSession.packed_qty`: ordered minus short-picked, or what 
 open; a gift taken from the gift shelf at pack after a short pick is in), lines packed
 at 0 are left out, so the label's and slip's totals are packed totals; it comes with the rest (ordered, not in
 the parcel), which the slip lists as "not in this parcel". The printers' builders take it
-unchanged (hardware/printing/label.py and slip.py print what they are given)."""
+unchanged (hardware/printing/label.py and slip.py print what they are given).
+
+The destination goes on them as the OMS has it when F9 is pressed, not as it was when the order was opened: an
+address or a carrier changed meanwhile (`destination_changes`) is taken (`with_destination`) and said."""
 
 from __future__ import annotations
 
@@ -33,3 +36,21 @@ def packed_picklist(session: OrderSession) -> tuple[PickList, tuple[PickLine, ..
 def content(lines: Iterable[PickLine]) -> list[dict]:
     """What a label/slip says per line (recorded in the paperwork event)."""
     return [{"line_id": ln.id, "sku": ln.sku, "qty": ln.qty} for ln in lines]
+
+
+def destination_changes(opened: PickList, current: PickList | None) -> tuple[str, ...]:
+    """What of the order's destination the OMS changed since `opened` was read: "address" (the ship-to, its warnings
+    aside) and "carrier" (carrier or service). () when `current` is None or another order."""
+    if current is None or current.id != opened.id:
+        return ()
+    out = []
+    if dataclasses.replace(current.ship_to, warnings=()) != dataclasses.replace(opened.ship_to, warnings=()):
+        out.append("address")
+    if (current.carrier, current.service) != (opened.carrier, opened.service):
+        out.append("carrier")
+    return tuple(out)
+
+
+def with_destination(pl: PickList, current: PickList) -> PickList:
+    """`pl` (its lines, as packed) going to `current`'s address (with its warnings) by `current`'s carrier."""
+    return dataclasses.replace(pl, ship_to=current.ship_to, carrier=current.carrier, service=current.service)

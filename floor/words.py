@@ -6,7 +6,7 @@ from __future__ import annotations
 from app import messages
 from app.actions import CARTONS
 from app.i18n import N_, Joined, Msg, plural
-from app.picklist import variant_beyond
+from app.picklist import PickList, variant_beyond
 from app.workflow import OrderSession, Step
 from floor.changes import Feedback, Level, PutBack
 
@@ -77,6 +77,21 @@ def nothing_found_message(session: OrderSession) -> Msg:
                "it back to the OMS.", order=session.picklist.order_no or session.order_id)
 
 
+def destination_note(pl: PickList, changed: tuple[str, ...]) -> Msg | Joined:
+    """What the packer is told when the OMS changed the order's address or carrier after it was opened (`pl`: the
+    order as it is now): the label has the new address; a parcel for another carrier goes to that carrier's parcels."""
+    st = pl.ship_to
+    parts: list[Msg] = []
+    if "address" in changed:
+        address = ", ".join(x for x in (st.name, " ".join(st.address_lines), st.city, st.postcode, st.country) if x)
+        parts.append(Msg("The OMS changed the address of order {order} after it was opened: the label has the new "
+                         "one ({address}).", order=pl.order_no, address=address))
+    if "carrier" in changed:
+        parts.append(Msg("The OMS changed the carrier of order {order} to {carrier} {service}: put the parcel with "
+                         "{carrier}'s parcels.", order=pl.order_no, carrier=pl.carrier, service=service_name(pl.service)))
+    return parts[0] if len(parts) == 1 else Joined(parts, " ")
+
+
 def _override_fields(session: OrderSession, what: str, line_id: str | None) -> dict:
     """What an override is about: the line and how much of it was found (force_line, which always names its line:
     StationController._override_target), or the recorded weight."""
@@ -110,6 +125,18 @@ def override_done(session: OrderSession, what: str, line_id: str | None, name: s
 CARTON_NAMES = {  # S/M/L/XL are sizes printed on the cartons; the bag is named
     "BAG": N_("bag"),
 }
+
+
+SERVICE_NAMES = {  # carrier service levels; a code not here is the carrier's own name for it, said as it is
+    "standard": N_("standard"),
+    "express": N_("express"),
+    "economy": N_("economy"),
+    "same_day": N_("same day"),
+}
+
+
+def service_name(code: str) -> Msg | str:
+    return Msg(SERVICE_NAMES[code]) if code in SERVICE_NAMES else code
 
 
 def carton_name(code: str) -> Msg | str:

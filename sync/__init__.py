@@ -16,5 +16,7 @@
   events_rejected — called on a worker thread.
 - `sync.proxy.FaultProxy(target_port, mode=...)`: loopback fault injection.
 
-`check_shippable` records `order_intercepted` itself when it stops an order (callers must not append it again).
+`check_shippable` records `order_intercepted` itself when it stops an order (callers must not append it again); an
+order that ships comes with its pick list as the OMS has it now (`GET /picklists/{id}`; offline, the cached one), whose
+address and carrier the label takes.
 """

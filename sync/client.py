@@ -320,8 +320,12 @@ class OmsClient:
             items.append((pl, raw, cb if isinstance(cb, str) else None))
         return {"items": items, "next_cursor": d.get("next_cursor"), "server_time_ms": d["server_time_ms"]}, et
 
-    def get_picklist(self, picklist_id: str) -> PickList | None:
-        r = self.request("GET", f"{API}/picklists/{picklist_id}", expect=(200, 404))
+    def get_picklist(self, picklist_id: str, *, timeout: float | None = None) -> PickList | None:
+        """The OMS's pick list now (None: unknown to it). With `timeout`: one try, that long at most (the label
+        waits for it)."""
+        to = (min(self.timeout[0], timeout), timeout) if timeout else None
+        r = self.request("GET", f"{API}/picklists/{picklist_id}", expect=(200, 404), timeout=to,
+                         retries=0 if timeout else None)
         if r.status_code == 404:
             return None
         try:

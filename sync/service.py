@@ -14,6 +14,7 @@ from app.events import EventType
 from app.i18n import Msg
 from app.messages import status_word
 from app.operators import Operator, Role
+from app.picklist import PickList
 from app.store import now_ms
 from sync.cache import PickListCache, ProductCache
 from sync.client import BatchRefused, MalformedReply, OmsClient, OmsError, OmsUnavailable
@@ -84,6 +85,9 @@ class Shippable:
     reason: str | None
     offline: bool
     message: Msg = Msg(_NOTHING)  # nothing to say when the order simply ships
+    # the order's pick list as the OMS has it now (online), else as last polled: its address and carrier go on the
+    # label, not those of when the order was opened. None: not known (no such cached list either).
+    picklist: PickList | None = None
 
     def text(self, language: str | None = "en") -> str:
         return self.message.text(language)
@@ -462,7 +466,8 @@ class SyncService:
             if order_id not in printed:
                 self.store.set_kv(KV_PRINTED_OFFLINE, (printed + [order_id])[-5000:])
             return Shippable(True, "unknown", None, True,
-                             Msg("OMS offline: label allowed; the order will be checked later."))
+                             Msg("OMS offline: label allowed; the order will be checked later."),
+                             self._cached(order_id))
         if d is None:
             return Shippable(False, "unknown", "not_found", False,
                              Msg("Order {order} is unknown to the OMS.", order=order_id))
@@ -477,4 +482,16 @@ class SyncService:
             else:
                 msg = Msg("STOP: order {order} is {status}. Do not ship.", order=order_id, status=status_word(st))
             return Shippable(False, st, reason, False, msg)
-        return Shippable(True, st, reason, False)
+        try:
+            current = self.client.get_picklist(order_id, timeout=self.settings.oms.intercept_timeout_s)
+        except OmsError as e:  # it ships: the label goes out with the address and carrier last polled
+            log.info("pick list %s not fetched before its label: %s", order_id, e)
+            current = None
+        return Shippable(True, st, reason, False, picklist=current or self._cached(order_id))
+
+    def _cached(self, order_id: str) -> PickList | None:
+        try:
+            return self.cache.get(order_id)
+        except Exception:  # the label goes out as the order was opened
+            log.exception("cached pick list %s not readable", order_id)
+            return None

@@ -59,6 +59,7 @@ class OmsStandIn:
         self.online = True
         self.cancelled: set[str] = set()
         self.claims: list[str] = []
+        self.changed: dict[str, PickList] = {}  # orders the OMS changed since the station cached them
 
     def claim(self, order_id: str, operator_id=None) -> Claim:
         if order_id in self.cancelled:
@@ -73,12 +74,12 @@ class OmsStandIn:
 
     def check_shippable(self, order_id: str) -> Ship:
         if not self.online:
-            return Ship(True, "unknown", None, True)
+            return Ship(True, "unknown", None, True, picklist=self.cache.get(order_id))
         if order_id in self.cancelled:
             self.core.events.append("order_intercepted", {"order_id": order_id, "status": "cancelled",
                                                           "reason": "customer"}, order_id=order_id)
             return Ship(False, "cancelled", "customer", False)
-        return Ship(True, "claimed", None, False)
+        return Ship(True, "claimed", None, False, picklist=self.changed.get(order_id) or self.cache.get(order_id))
 
 
 @dataclass

@@ -381,6 +381,50 @@ def test_7d_an_order_of_which_nothing_was_found_is_handed_back_never_labelled_an
         f2.close()
 
 
+def test_7e_the_label_goes_to_the_address_and_carrier_the_oms_has_when_it_prints(floor):
+    """The order was opened with one address and carrier; the customer changed the address and the OMS the carrier
+    before F9. The label and slip go to the new ones, the header shows them, the packer is told to put the parcel
+    with the new carrier's, and the paperwork event says what changed. (Wrong address 2.1, wrong carrier 1.7 per
+    thousand orders in the field notes.)"""
+    import dataclasses
+
+    from app.picklist import ShipTo
+
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    opened = floor.ctl.session.picklist
+    new_to = ShipTo(name="Li Lei", address_lines=("8 Century Avenue",), city="Shanghai", postcode="200120",
+                    country="CN", warnings=("address changed after payment",))
+    floor.oms.changed["SO-1003"] = dataclasses.replace(floor.cache.get("SO-1003"), ship_to=new_to, carrier="JD",
+                                                       service="express")
+    floor.to_step(Step.LABEL)
+    floor.changes.clear()
+    floor.ctl.key("F9")
+    label, slip = (j["job_id"] for j in floor.spool.jobs_)
+    for job in (label, slip):
+        pl = floor.spool.printed[job]
+        assert (pl.ship_to, pl.carrier, pl.service) == (new_to, "JD", "express")
+        assert [(ln.sku, ln.qty) for ln in pl.lines] == [(ln.sku, ln.qty) for ln in opened.lines]  # as packed
+    assert any(c & Change.ORDER for c in floor.changes)  # the header re-read the order
+    fb = floor.ctl.feedback
+    assert fb.level == Level.HINT and fb.en == (
+        f"Order {opened.order_no} is packed. Scan the next order. The OMS changed the address of order "
+        f"{opened.order_no} after it was opened: the label has the new one (Li Lei, 8 Century Avenue, Shanghai, "
+        f"200120, CN). The OMS changed the carrier of order {opened.order_no} to JD express: put the parcel with "
+        "JD's parcels.")
+    assert "加急" in fb.text("zh_CN") and "JD" in fb.text("zh_CN")
+    paperwork = floor.core.events.last(PAPERWORK)
+    assert paperwork.payload["destination_changed"] == ["address", "carrier"]
+
+    floor.ctl.scan("SO-1001")  # the next order, unchanged: nothing said of a destination, nothing recorded
+    floor.oms.changed["SO-1001"] = dataclasses.replace(floor.cache.get("SO-1001"), ship_to=dataclasses.replace(
+        floor.cache.get("SO-1001").ship_to, warnings=("call before delivery",)))  # a warning alone: same address
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    assert floor.ctl.feedback.level == Level.OK and floor.ctl.feedback.en.endswith("Scan the next order.")
+    assert "destination_changed" not in floor.core.events.last(PAPERWORK).payload
+
+
 def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(floor):
     at_queue(floor)
     floor.ctl.scan("SO-1003")

@@ -158,6 +158,44 @@ def test_intercept_stops_cancelled_and_flags_offline_labels(env, monkeypatch):
     assert any(k == "order_cancelled" and d["order_id"] == "SO-1013" and d["printed_offline"] for k, d in got)
 
 
+def _change_order(srv, order_id: str, **doc) -> None:
+    """The OMS changes an order (the customer's new address, another carrier), as its own admin would."""
+    from sqlalchemy import select, update
+
+    from sync.oms_server import models as m
+
+    with srv.app.state.engine.begin() as c:
+        old = json.loads(c.execute(select(m.orders.c.doc).where(m.orders.c.id == order_id)).scalar_one())
+        c.execute(update(m.orders).where(m.orders.c.id == order_id).values(
+            doc=json.dumps({**old, **doc}), updated_ms=int(time.time() * 1000)))
+
+
+def test_the_label_check_brings_the_order_as_the_oms_has_it_now(env):
+    """The address and carrier on the label are the OMS's at F9, not those of when the order was opened (wrong address
+    2.1 and wrong carrier 1.7 per thousand orders in the field notes); offline, those of the last poll."""
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    assert svc.claim("SO-1002").ok
+    opened = svc.cache.get("SO-1002")
+
+    def dest(pl):
+        return pl.id, pl.carrier, pl.service, pl.ship_to, pl.lines
+
+    ship = svc.check_shippable("SO-1002")
+    assert ship.ok and dest(ship.picklist) == dest(opened)  # nothing changed: the same order
+    _change_order(srv, "SO-1002", carrier="SF", ship_to={**opened.to_dict()["ship_to"], "city": "上海市"})
+    ship = svc.check_shippable("SO-1002")
+    assert ship.ok and ship.picklist.carrier == "SF" and ship.picklist.ship_to.city == "上海市"
+    assert svc.cache.get("SO-1002").carrier == opened.carrier  # the check reads, the poll writes the cache
+    proxy.set_mode("drop")
+    ship = svc.check_shippable("SO-1002")
+    assert ship.ok and ship.offline and dest(ship.picklist) == dest(opened)  # the last poll's
+    proxy.set_mode("pass")
+    svc.pull_picklists()
+    proxy.set_mode("drop")
+    assert svc.check_shippable("SO-1002").picklist.carrier == "SF"
+
+
 def test_background_service_and_health_cli(env, tmp_path):
     from conftest import run_cli
 

@@ -4,7 +4,7 @@ are (they are data, e.g. a carrier's own service name). Also how long ago someth
 
 from __future__ import annotations
 
-from floor.words import CARTON_NAMES
+from floor.words import CARTON_NAMES, SERVICE_NAMES
 from ui.translations import N_, _
 
 STATUS = {
@@ -15,12 +15,7 @@ STATUS = {
     "cancelled": N_("cancelled"),
     "held": N_("held"),
 }
-SERVICE = {
-    "standard": N_("standard"),
-    "express": N_("express"),
-    "economy": N_("economy"),
-    "same_day": N_("same day"),
-}
+SERVICE = SERVICE_NAMES  # the floor's words name them too (a changed carrier is said with its service)
 ROLE = {
     "picker": N_("picker"),
     "packer": N_("packer"),
