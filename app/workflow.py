@@ -110,6 +110,11 @@ class LineProgress:
         return self.forced or self.scanned + self.short_qty >= self.required or (self.gift and self.gift_confirmed)
 
 
+def _empty(lp: LineProgress) -> bool:
+    """A line done with none of it found: short picked to zero, not forced, no gift confirmed."""
+    return lp.complete and not (lp.scanned or lp.forced or lp.gift_confirmed)
+
+
 @dataclass(frozen=True)
 class WeightCheck:
     ok: bool
@@ -280,15 +285,22 @@ class OrderSession:
 
     @property
     def nothing_found(self) -> bool:
-        """Every line is done in the current counting step and none of it was found: all short picked to zero, nothing
-        scanned, no gift confirmed, no line forced by a supervisor. Its parcel would be an empty box: the step cannot
-        complete, so no label is printed for it; the order is handed back (`RELEASED_NOTHING_FOUND`) and the OMS,
-        which has the short picks, decides what becomes of it."""
+        """Every item line of the current counting step is done with none of it found: short picked to zero, nothing
+        scanned, not forced by a supervisor. Gifts and inserts do not count (a thank-you card alone is not what the
+        customer bought), unless the order is nothing else. Its parcel would be an empty box: the step cannot complete,
+        so no label is printed for it; the order is handed back (`RELEASED_NOTHING_FOUND`) and the OMS, which has the
+        short picks, decides what becomes of it."""
         step = self.counting_step
-        if step is None or self._incomplete.get(step, 0):
+        if step is None:
             return False
-        prog = self._progress[step]
-        return bool(prog) and not any(lp.scanned or lp.forced or lp.gift_confirmed for lp in prog.values())
+        prog = self._progress[step].values()
+        items = False
+        for lp in prog:  # mid-step the first item line still to pick, or found, ends it: no walk of a large order
+            if not lp.gift:
+                items = True
+                if not _empty(lp):
+                    return False
+        return items or (bool(prog) and all(_empty(lp) for lp in prog))
 
     @property
     def label_allowed(self) -> bool:

@@ -221,10 +221,10 @@ class StationController:
             if self.weight_view().in_tolerance:  # F9 records a weight only when none is recorded yet
                 return "F9" if w is None else "F8"
             return None
+        if s.nothing_found:  # no parcel: the order goes back (a gift still to pick is not asked for)
+            return "Escape"
         if s.step in s.counting_steps and s.incomplete(s.step):  # mid-step, on every scan: no walk of the lines
             return None
-        if s.nothing_found:  # no parcel: the order goes back
-            return "Escape"
         return None if s.blockers() else "F10"
 
     def _label_sent(self, s: OrderSession) -> bool:

@@ -381,6 +381,19 @@ def test_7d_an_order_of_which_nothing_was_found_is_handed_back_never_labelled_an
         f2.close()
 
 
+def test_7d2_items_short_picked_whole_hand_the_order_back_without_asking_for_its_gift(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1002")  # two item lines and a thank-you card
+    for _ in range(2):
+        floor.ctl.key("F2")
+        floor.ctl.key("1")
+    assert floor.ctl.session.current_line().gift  # the card is not picked...
+    assert "Press Esc to hand it back to the OMS." in floor.ctl.feedback.en  # ...and not asked for: no parcel
+    assert floor.ctl.next_key() == "Escape"
+    floor.ctl.key("Escape")
+    assert floor.core.events.last(EventType.PICKLIST_RELEASED).kind == "nothing_found"
+
+
 def test_7e_the_label_goes_to_the_address_and_carrier_the_oms_has_when_it_prints(floor):
     """The order was opened with one address and carrier; the customer changed the address and the OMS the carrier
     before F9. The label and slip go to the new ones, the header shows them, the packer is told to put the parcel

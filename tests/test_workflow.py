@@ -124,10 +124,9 @@ def test_an_order_of_which_nothing_was_found_never_reaches_a_label_and_is_handed
     s = Station(core, today=TODAY)
     o = s.open_order(pl)
     o.short_pick("L1", "not_found", qty_found=0)
+    assert not o.nothing_found  # the serum is still to be picked
     o.short_pick("L2", "damaged", qty_found=0)
-    assert not o.nothing_found  # the gift card is still to be picked
-    o.short_pick("L3", "not_found", qty_found=0)
-    assert o.nothing_found and o.step == Step.PICK
+    assert o.nothing_found and o.step == Step.PICK  # the gift card alone is no parcel: it is not asked for
     with pytest.raises(StepBlocked) as exc:
         o.complete_step()
     assert [str(r) for r in exc.value.reasons] == ["nothing of this order was found: there is nothing to pack"]
@@ -143,7 +142,7 @@ def test_an_order_of_which_nothing_was_found_never_reaches_a_label_and_is_handed
     core.close()
 
 
-def test_found_or_confirmed_lines_make_a_parcel_and_only_an_empty_one_is_refused(core):
+def test_found_items_make_a_parcel_a_gift_alone_does_not(core):
     s = Station(core, today=TODAY)
     o = s.open_order(order())
     with pytest.raises(ValueError):
@@ -163,9 +162,15 @@ def test_found_or_confirmed_lines_make_a_parcel_and_only_an_empty_one_is_refused
 
     o2 = s.open_order(order("SO-2", lines=[{"id": "G", "sku": "CARD", "qty": 1, "gift": True, "barcodes": [GIFT]},
                                             {"id": "A", "sku": "CAP", "qty": 1, "barcodes": [BLUE_M]}]))
-    o2.confirm_gift("G")  # the card taken from the gift shelf
+    assert scan(s, GIFT).kind == VerdictKind.ACCEPTED
     o2.short_pick("A", "not_found", qty_found=0)
-    assert not o2.nothing_found
+    assert o2.nothing_found  # a thank-you card alone does not ship
+    o3 = s.open_order(order("SO-3", lines=[{"id": "G", "sku": "CARD", "qty": 2, "gift": True, "barcodes": [GIFT]}]))
+    o3.confirm_gift("G")  # an order of inserts only (a promotion's mailing): those are its parcel
+    assert not o3.nothing_found
+    o4 = s.open_order(order("SO-4", lines=[{"id": "G", "sku": "CARD", "qty": 2, "gift": True, "barcodes": [GIFT]}]))
+    o4.short_pick("G", "not_found", qty_found=0)
+    assert o4.nothing_found
 
 
 def test_a_replayed_order_with_nothing_found_is_still_refused_after_a_restart(settings):
