@@ -76,6 +76,7 @@ STATUS_WORDS: dict[str, str] = {
     "held": N_("held"),
     "intercepted": N_("intercepted"),
     "claimed_elsewhere": N_("given to another station"),
+    "changed": N_("changed by the OMS"),  # its items, after it was opened here (floor.paperwork.items_changed)
 }
 
 #: the steps' names (app.workflow.Step values) as the packer reads them

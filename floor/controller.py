@@ -17,6 +17,7 @@ A finished order leaves the queue at once (it is marked done in the cache and re
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
@@ -52,7 +53,7 @@ from floor.changes import (
     Screen,
     ShortPickResult,
 )
-from floor.paperwork import content, destination_changes, packed_picklist, with_destination
+from floor.paperwork import content, destination_changes, items_changed, packed_picklist, with_destination
 from floor.words import say
 
 log = logging.getLogger(__name__)
@@ -1057,12 +1058,16 @@ class StationController:
         op = self.operator
         sync, spool = self.sync, self.spool
         self._printing = s.order_id
+        opened = s.picklist
 
         def work() -> tuple:
             ship = sync.check_shippable(packed.id) if sync is not None else None
             if ship is not None and not ship.ok:
                 return ("stopped", ship)
             current = ship.picklist if ship is not None else None
+            if items_changed(opened, current):  # the parcel holds what the order was: stopped like a held order
+                return ("stopped", dataclasses.replace(ship, ok=False, status="changed",
+                                                       reason="the OMS changed the items after the order was opened"))
             changed = destination_changes(packed, current)  # the address and carrier as the OMS has them now
             out = with_destination(packed, current) if changed else packed
             if spool is None:

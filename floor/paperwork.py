@@ -8,7 +8,8 @@ the parcel), which the slip lists as "not in this parcel". The printers' builder
 unchanged (hardware/printing/label.py and slip.py print what they are given).
 
 The destination goes on them as the OMS has it when F9 is pressed, not as it was when the order was opened: an
-address or a carrier changed meanwhile (`destination_changes`) is taken (`with_destination`) and said."""
+address or a carrier changed meanwhile (`destination_changes`) is taken (`with_destination`) and said. An order
+whose items the OMS changed meanwhile (`items_changed`) is stopped instead: the parcel is not that order any more."""
 
 from __future__ import annotations
 
@@ -54,3 +55,15 @@ def destination_changes(opened: PickList, current: PickList | None) -> tuple[str
 def with_destination(pl: PickList, current: PickList) -> PickList:
     """`pl` (its lines, as packed) going to `current`'s address (with its warnings) by `current`'s carrier."""
     return dataclasses.replace(pl, ship_to=current.ship_to, carrier=current.carrier, service=current.service)
+
+
+def items_changed(opened: PickList, current: PickList | None) -> bool:
+    """The OMS changed what the order is made of since `opened` was read: a line added or taken away, another SKU or
+    quantity on a line. (Names, pictures, barcodes of the same lines are not a change.)"""
+    if current is None or current.id != opened.id:
+        return False
+
+    def made_of(pl: PickList) -> list[tuple[str, str, int]]:
+        return sorted((ln.id, ln.sku, ln.qty) for ln in pl.lines)
+
+    return made_of(current) != made_of(opened)

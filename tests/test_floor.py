@@ -438,6 +438,38 @@ def test_7e_the_label_goes_to_the_address_and_carrier_the_oms_has_when_it_prints
     assert "destination_changed" not in floor.core.events.last(PAPERWORK).payload
 
 
+def test_7f_an_order_whose_items_the_oms_changed_is_stopped_at_the_label_not_printed(floor):
+    """The parcel holds what the order was when it was opened; the OMS has since changed its items (a line more, a
+    quantity): no label and slip for the old content. Stopped as a held order is: what to put back, then Esc."""
+    import dataclasses
+
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    order_no = floor.ctl.session.picklist.order_no
+    floor.to_step(Step.LABEL)
+    cached = floor.cache.get("SO-1001")
+    floor.oms.changed["SO-1001"] = dataclasses.replace(
+        cached, lines=(dataclasses.replace(cached.lines[0], qty=1), *cached.lines[1:]))  # 2 of SKU-001 -> 1
+    r = floor.ctl.key("F9")
+    assert floor.spool.jobs_ == []
+    assert r.outcome == Outcome.STOPPED and floor.ctl.feedback.level == Level.STOP
+    assert floor.ctl.feedback.en.startswith(f"STOP: order {order_no} was changed by the OMS. Do not pack it. Put back: "
+                                            "2 × SKU-001 Item 1")
+    assert "已被 OMS 更改" in floor.ctl.feedback.text("zh_CN")
+    ev = floor.core.events.last(EventType.ORDER_INTERCEPTED)
+    assert ev.order_id == "SO-1001" and ev.kind == "changed"
+    floor.ctl.key("Escape")
+    assert floor.ctl.screen == Screen.QUEUE and "SO-1001" not in [p.id for p in floor.ctl.queue]
+
+    floor.ctl.scan("SO-1003")  # names, pictures, barcodes of the same lines are not a change
+    floor.to_step(Step.LABEL)
+    cached = floor.cache.get("SO-1003")
+    floor.oms.changed["SO-1003"] = dataclasses.replace(
+        cached, lines=tuple(dataclasses.replace(ln, name=ln.name + " (new photo)") for ln in cached.lines))
+    floor.ctl.key("F9")
+    assert floor.ctl.feedback.level == Level.OK and len(floor.spool.jobs_) == 2
+
+
 def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(floor):
     at_queue(floor)
     floor.ctl.scan("SO-1003")
