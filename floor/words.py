@@ -72,7 +72,7 @@ def stop_message(session: OrderSession) -> Feedback:
 
 
 def nothing_found_message(session: OrderSession) -> Msg:
-    """What the packer reads when every line was short picked with nothing found (`OrderSession.nothing_found`)."""
+    """What the packer reads when every item line was short picked with nothing found (`OrderSession.nothing_found`)."""
     return Msg("Nothing of order {order} was found: there is nothing to pack and no label to print. Press Esc to hand "
                "it back to the OMS.", order=session.picklist.order_no or session.order_id)
 
