@@ -1069,7 +1069,7 @@ class StationController:
                 return ("stopped", dataclasses.replace(ship, ok=False, status="changed",
                                                        reason="the OMS changed the items after the order was opened"))
             changed = destination_changes(packed, current)  # the address and carrier as the OMS has them now
-            out = with_destination(packed, current) if changed else packed
+            out = with_destination(packed, current, changed) if changed else packed
             if spool is None:
                 return ("queued", None, None, current, changed)
             label = spool.submit_label(out, op.id if op else None)
@@ -1099,7 +1099,7 @@ class StationController:
         _, label, slip, current, changed = res
         extra = {}
         if changed:  # the screen's header and the packed message say the order as it now ships
-            s.picklist = with_destination(s.picklist, current)
+            s.picklist = with_destination(s.picklist, current, changed)
             self._emit(Change.ORDER)
             self._destination[s.order_id] = words.destination_note(s.picklist, changed)
             extra = {"destination_changed": list(changed)}

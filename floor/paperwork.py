@@ -14,10 +14,13 @@ whose items the OMS changed meanwhile (`items_changed`) is stopped instead: the 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable
 
 from app.picklist import PickLine, PickList
 from app.workflow import OrderSession
+
+log = logging.getLogger(__name__)
 
 
 def packed_picklist(session: OrderSession) -> tuple[PickList, tuple[PickLine, ...]]:
@@ -41,20 +44,35 @@ def content(lines: Iterable[PickLine]) -> list[dict]:
 
 def destination_changes(opened: PickList, current: PickList | None) -> tuple[str, ...]:
     """What of the order's destination the OMS changed since `opened` was read: "address" (the ship-to, its warnings
-    aside) and "carrier" (carrier or service). () when `current` is None or another order."""
+    aside) and "carrier" (carrier or service). () when `current` is None or another order. A ship-to without a name
+    or without a street or city, or no carrier, is not taken for a change (logged): an OMS reply that lost them must
+    not blank the label."""
     if current is None or current.id != opened.id:
         return ()
     out = []
-    if dataclasses.replace(current.ship_to, warnings=()) != dataclasses.replace(opened.ship_to, warnings=()):
-        out.append("address")
+    to = current.ship_to
+    if dataclasses.replace(to, warnings=()) != dataclasses.replace(opened.ship_to, warnings=()):
+        if to.name.strip() and (any(x.strip() for x in to.address_lines) or to.city.strip()):
+            out.append("address")
+        else:
+            log.warning("order %s: the OMS's ship-to has no name or no address; the label keeps the one it opened with",
+                        opened.id)
     if (current.carrier, current.service) != (opened.carrier, opened.service):
-        out.append("carrier")
+        if current.carrier.strip():
+            out.append("carrier")
+        else:
+            log.warning("order %s: the OMS's carrier is empty; the label keeps the one it opened with", opened.id)
     return tuple(out)
 
 
-def with_destination(pl: PickList, current: PickList) -> PickList:
-    """`pl` (its lines, as packed) going to `current`'s address (with its warnings) by `current`'s carrier."""
-    return dataclasses.replace(pl, ship_to=current.ship_to, carrier=current.carrier, service=current.service)
+def with_destination(pl: PickList, current: PickList, changed: tuple[str, ...] = ("address", "carrier")) -> PickList:
+    """`pl` (its lines, as packed) going to `current`'s address (with its warnings) and by `current`'s carrier, as far
+    as `changed` (from `destination_changes`) says they are to be taken."""
+    if "address" in changed:
+        pl = dataclasses.replace(pl, ship_to=current.ship_to)
+    if "carrier" in changed:
+        pl = dataclasses.replace(pl, carrier=current.carrier, service=current.service)
+    return pl
 
 
 def items_changed(opened: PickList, current: PickList | None) -> bool:

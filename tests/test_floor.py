@@ -438,6 +438,26 @@ def test_7e_the_label_goes_to_the_address_and_carrier_the_oms_has_when_it_prints
     assert "destination_changed" not in floor.core.events.last(PAPERWORK).payload
 
 
+def test_7e2_an_oms_reply_without_an_address_or_carrier_does_not_blank_the_label(floor, caplog):
+    import dataclasses
+
+    from app.picklist import ShipTo
+
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    opened = floor.ctl.session.picklist
+    floor.oms.changed["SO-1003"] = dataclasses.replace(floor.cache.get("SO-1003"), ship_to=ShipTo(country="CN"),
+                                                       carrier="")
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    pl = floor.spool.printed[floor.spool.jobs_[0]["job_id"]]
+    assert (pl.ship_to, pl.carrier) == (opened.ship_to, opened.carrier) and opened.ship_to.name
+    assert floor.ctl.feedback.level == Level.OK
+    assert "destination_changed" not in floor.core.events.last(PAPERWORK).payload
+    said = [r.getMessage() for r in caplog.records if r.name == "floor.paperwork"]
+    assert any("no name or no address" in m for m in said) and any("carrier is empty" in m for m in said)
+
+
 def test_7f_an_order_whose_items_the_oms_changed_is_stopped_at_the_label_not_printed(floor):
     """The parcel holds what the order was when it was opened; the OMS has since changed its items (a line more, a
     quantity): no label and slip for the old content. Stopped as a held order is: what to put back, then Esc."""
