@@ -152,6 +152,7 @@ class StationController:
         self._opening: str | None = None
         self._jobs: dict[str, tuple[str, str | None]] = {}  # order -> (label job, slip job)
         self._destination: dict[str, Msg | Joined] = {}  # order -> what the OMS changed of its address or carrier
+        self._withdrawn: set[str] = set()  # print jobs taken back before they came out (_withdraw_paperwork)
         self._printing: str | None = None  # order whose paperwork is being checked/submitted
         self._provisional_fb: Feedback | None = None  # "… claimed provisionally" while it is still on screen
         # the scale, per parcel
@@ -227,6 +228,30 @@ class StationController:
         if s.step in s.counting_steps and s.incomplete(s.step):  # mid-step, on every scan: no walk of the lines
             return None
         return None if s.blockers() else "F10"
+
+    def _withdraw_paperwork(self, s: OrderSession, why: str) -> Msg | None:
+        """The packer leaves an order (Esc, another order, log out) or the OMS stops it before its label came out: its
+        label and slip still waiting for a printer (paper out, cover open) are taken out of the queue, so that they
+        cannot come out later, at another parcel, or for an order that must not ship. F9 prints them again when the
+        order is open again. A job being sent goes on: it comes out now, at this parcel. -> what to say, or None."""
+        jobs = self._jobs.get(s.order_id)
+        if jobs is None or s.label_printed or self.spool is None:
+            return None
+        waiting = [j["job_id"] for j in self.spool.jobs(order_id=s.order_id)
+                   if j["job_id"] in jobs and j.get("state") in ("queued", "held")]
+        if jobs[0] not in waiting:  # the label is on its way out (or out): nothing to withdraw
+            return None
+        for jid in waiting:
+            try:
+                self.spool.cancel(jid, why)
+            except Exception:  # it may still come out: said as before, by the printer's state
+                log.exception("print job %s not withdrawn", jid)
+                return None
+            self._withdrawn.add(jid)  # its update (failed: cancelled) is not the order at work's
+        self._jobs.pop(s.order_id, None)
+        log.info("order %s: label and slip withdrawn before they came out (%s)", s.order_id, why)
+        return Msg("The label of order {order} was still waiting for the printer: it is withdrawn, so it cannot come "
+                   "out at another parcel. Open the order again and press F9 to print it.", order=s.picklist.order_no)
 
     def _label_sent(self, s: OrderSession) -> bool:
         """F9 was pressed for this order: its paperwork is being checked with the OMS or is with the printer."""
@@ -358,6 +383,7 @@ class StationController:
             return self._done(Outcome.REFUSED, Change.NONE, None)
         for oid in list(self.station.sessions):
             s = self.station.sessions[oid]
+            self._withdraw_paperwork(s, "logged out before the label came out")
             self.station.close_order(oid, reason="logout" if not s.intercepted else "intercepted")
         self.station.logout()
         self.screen = Screen.LOGIN
@@ -483,6 +509,7 @@ class StationController:
 
     def _opened(self, pl: PickList, claim: Any, caps_lock: bool = False) -> Result:
         before = self._state()
+        prev = self.session if self.screen == Screen.WORK else None
         first = Step.PICK if self.station.steps and self.station.steps[0] == Step.PICK else None
         s = self.station.open_order(pl, first)
         self.screen = Screen.WORK
@@ -490,7 +517,10 @@ class StationController:
         # where to start, instead of an empty panel above the lines; offline, that the claim is provisional too
         provisional = claim is not None and claim.provisional
         more = ([claim.message] if provisional else []) + ([CAPS_LOCK] if caps_lock else [])
-        fb = self._where(s, resumed=False, more=more, hint=caps_lock)  # amber: the next codes with letters need it
+        withdrawn = self._withdraw_paperwork(prev, "another order opened") if prev is not None and prev is not s \
+            else None
+        more += [withdrawn] if withdrawn is not None else []
+        fb = self._where(s, resumed=False, more=more, hint=caps_lock or withdrawn is not None)  # amber: to be read
         self._provisional_fb = fb if provisional else None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         return self._done(Outcome.DONE, ch, fb)
@@ -513,18 +543,24 @@ class StationController:
 
     def _activate(self, s: OrderSession) -> Result:
         before = self._state()
+        prev = self.session if self.screen == Screen.WORK else None
         self.station.activate(s.order_id)
         self.screen = Screen.WORK
         self.prompt = None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
-        return self._done(Outcome.DONE, ch, say(Level.INFO, Msg("Switched to order {order}.",
-                                                                order=s.picklist.order_no)))
+        switched = Msg("Switched to order {order}.", order=s.picklist.order_no)
+        withdrawn = self._withdraw_paperwork(prev, "another order opened") if prev is not None and prev is not s \
+            else None
+        if withdrawn is not None:
+            return self._done(Outcome.DONE, ch, say(Level.HINT, Joined([switched, withdrawn], " ")))
+        return self._done(Outcome.DONE, ch, say(Level.INFO, switched))
 
     def leave_order(self) -> Result:
         s = self.session
         if s is None:
             return self._refuse(Msg("No order is open."))
         said = None
+        withdrawn = self._withdraw_paperwork(s, "order left before its label came out")
         if s.intercepted:
             self.station.close_order(s.order_id, reason="intercepted")
             s._append(EventType.PICKLIST_RELEASED, {"reason": "intercepted"})
@@ -537,6 +573,7 @@ class StationController:
                                        "packed.", order=s.picklist.order_no))
         else:
             self.station.close_order(s.order_id, reason="left")
+            said = say(Level.HINT, withdrawn) if withdrawn is not None else None
         self.last_order_id, self.last_order_no = s.order_id, s.picklist.order_no
         self._printing = None
         self.screen = Screen.QUEUE
@@ -545,12 +582,15 @@ class StationController:
         self.refresh_queue()
         return self._done(Outcome.DONE, Change.SCREEN | Change.ORDER | Change.PROMPT | Change.QUEUE, said)
 
-    def _finish(self, s: OrderSession) -> Change:
+    def _finish(self, s: OrderSession, *, at_work: bool = True) -> Change:
+        """The order is packed: out of the queue for good. `at_work=False`: it was not the order at work (its label
+        came out after the packer moved on), so the screen, the prompt and the message are not this order's to change."""
         oid = s.order_id
         self._finished.add(oid)
         self.station.close_order(oid)
         self.last_order_id, self.last_order_no = oid, s.picklist.order_no
-        self._printing = None
+        if self._printing == oid or at_work:
+            self._printing = None
         if self.cache is not None:
             try:
                 self.cache.set_status(oid, "done", claimed_by=self.core.settings.station.id)
@@ -558,6 +598,9 @@ class StationController:
                 log.exception("cache: order %s not marked done", oid)
         self._set_queue([p for p in self.queue if p.id != oid])
         self.refresh_queue()
+        if not at_work:
+            self._destination.pop(oid, None)
+            return Change.ORDER | Change.QUEUE
         self.screen = Screen.QUEUE
         self.prompt = None
         self._new_parcel()
@@ -1086,8 +1129,18 @@ class StationController:
     def _submitted(self, s: OrderSession, packed: PickList, missing: tuple, res: Any) -> PrintResult:
         self._printing = None
         self.pump()
-        if self.station.sessions.get(s.order_id) is not s:
-            return PrintResult(outcome=Outcome.REFUSED, changes=Change.NONE)  # the order was left meanwhile
+        if self.session is not s or self.screen != Screen.WORK:  # left (Esc, another order) while the OMS answered
+            if not isinstance(res, Exception) and res[0] == "queued":
+                for jid in res[1:3]:  # submitted after the packer moved on: it must not come out at another parcel
+                    if jid is not None and self.spool is not None:
+                        try:
+                            self.spool.cancel(jid, "order left before its label came out")
+                            self._withdrawn.add(jid)
+                        except Exception:
+                            log.exception("print job %s not withdrawn", jid)
+                log.info("order %s: label and slip withdrawn, the order was left while they were submitted",
+                         s.order_id)
+            return PrintResult(outcome=Outcome.REFUSED, changes=Change.NONE)
         if isinstance(res, Exception):
             return self._refuse(Msg("Printing failed: {error}. Press F9 to try again.", error=_said(res)), Level.ERROR,
                                 cls=PrintResult)  # type: ignore[return-value]
@@ -1122,6 +1175,8 @@ class StationController:
         self.pump()
         if not job:
             return Result(outcome=Outcome.DONE, changes=Change.NONE)
+        if job.get("job_id") in self._withdrawn:  # taken back on purpose: nothing to say at the order at work
+            return Result(outcome=Outcome.DONE, changes=Change.NONE)
         oid = job.get("order_id")
         s = self.station.sessions.get(oid) if oid else None
         jobs = self._jobs.get(oid or "")
@@ -1148,9 +1203,19 @@ class StationController:
                           cls=PrintResult, label_job=jobs[0], slip_job=jobs[1])
 
     def _complete_label(self, s: OrderSession, label: str | None, slip: str | None) -> PrintResult:
+        if self.session is not s or self.screen != Screen.WORK:
+            # the label came out (it was being sent) after the packer moved on: the order is done, and the screen,
+            # the order at work and what it says stay as they are
+            try:
+                s.complete_step()
+            except StepBlocked:
+                return PrintResult(outcome=Outcome.BLOCKED, changes=Change.NONE, feedback=self.feedback)
+            self._jobs.pop(s.order_id, None)
+            log.info("order %s packed: its label came out while another order was at work", s.order_id)
+            ch = self._finish(s, at_work=False)
+            self._emit(ch)
+            return PrintResult(outcome=Outcome.DONE, changes=ch, feedback=self.feedback, label_job=label, slip_job=slip)
         before = (s.order_id, s.step)
-        if self.session is not s:
-            self.station.activate(s.order_id)
         try:
             s.complete_step()
         except StepBlocked:
@@ -1229,6 +1294,7 @@ class StationController:
             return InterceptResult(outcome=Outcome.DONE, changes=Change.QUEUE, order_id=order_id, status=status)
         if s.intercepted is None:
             s.mark_intercepted(status, reason or status)
+        self._withdraw_paperwork(s, f"order {status}")  # a label waiting for paper must not come out for it
         self.prompt = None
         self._printing = None
         fb = words.stop_message(s) if self.session is s else self.feedback

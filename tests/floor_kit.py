@@ -132,6 +132,12 @@ class SpoolStandIn:
                 out.append(dict(j))
         return out
 
+    def cancel(self, job_id, reason):
+        """As the spool does: a queued or held job out of the queue (failed, with the reason); the others go on."""
+        j = next((j for j in self.jobs_ if j["job_id"] == job_id), None)
+        if j is not None and j["state"] in ("queued", "held"):
+            j.update(state="failed", message=Msg("Cancelled: {reason}", reason=reason))
+
     def jobs(self, state=None, order_id=None):
         return [dict(j) for j in self.jobs_ if (order_id is None or j["order_id"] == order_id)
                 and (state is None or j["state"] == state)]

@@ -513,6 +513,81 @@ def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(floor):
     assert floor.ctl.screen == Screen.QUEUE and floor.core.events.last(EventType.ORDER_COMPLETED)
 
 
+def _label_waits_for_paper(floor, order="SO-1003"):
+    floor.ctl.scan(order)
+    floor.to_step(Step.LABEL)
+    floor.spool.paper = False
+    assert floor.ctl.key("F9").outcome == Outcome.HELD
+
+
+def _paper_back(floor):
+    for job in floor.spool.load_paper():
+        floor.ctl.on_print_update(job)
+
+
+def test_8b_a_label_waiting_for_paper_is_withdrawn_when_the_packer_opens_another_order(floor):
+    """Seen with the controller: the packer of SO-1003 (label held, paper out) scanned SO-1001 and began picking it;
+    when the paper came back, 1003's label came out at the 1001 parcel in front of the packer, and the screen jumped
+    from 1001's lines to the queue ("Order 1003 is packed"). The label waiting for paper is withdrawn instead."""
+    at_queue(floor)
+    _label_waits_for_paper(floor)
+    floor.ctl.scan("SO-1001")
+    fb = floor.ctl.feedback
+    assert fb.level == Level.HINT and fb.en.endswith(
+        "The label of order 1003 was still waiting for the printer: it is withdrawn, so it cannot come out at another "
+        "parcel. Open the order again and press F9 to print it.")
+    assert "1003" in fb.text("zh_CN") and "F9" in fb.text("zh_CN")
+    floor.ctl.scan("ITEM-001")
+    said = floor.ctl.feedback
+    _paper_back(floor)
+    assert [j["state"] for j in floor.spool.jobs_] == ["failed", "failed"]  # nothing came out
+    assert floor.ctl.screen == Screen.WORK and floor.ctl.session.order_id == "SO-1001"
+    assert floor.ctl.feedback is said  # not a word about another order's printer at this parcel
+    assert floor.core.events.last(EventType.ORDER_COMPLETED) is None
+    floor.ctl.scan("SO-1003")  # back to the 1003 parcel: F9 prints it now
+    assert floor.ctl.session.step == Step.LABEL and floor.ctl.next_key() == "F9"
+    floor.ctl.key("F9")
+    assert floor.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert [(j["kind"], j["state"]) for j in floor.spool.jobs_][:3] == [("label", "failed"), ("slip", "failed"),
+                                                                        ("label", "done")]
+
+
+def test_8c_a_label_waiting_for_paper_is_withdrawn_at_esc_and_for_an_order_the_oms_stops(floor):
+    at_queue(floor)
+    _label_waits_for_paper(floor)
+    floor.ctl.key("Escape")
+    assert floor.ctl.screen == Screen.QUEUE and floor.ctl.feedback.level == Level.HINT
+    assert "withdrawn" in floor.ctl.feedback.en and "SO-1003" in [p.id for p in floor.ctl.queue]
+    _paper_back(floor)
+    assert {j["state"] for j in floor.spool.jobs_} == {"failed"}
+    floor.spool.jobs_.clear()
+    _label_waits_for_paper(floor, "SO-1001")
+    floor.ctl.on_sync("order_cancelled", {"order_id": "SO-1001"})  # cancelled while its label waits for paper
+    assert floor.ctl.feedback.level == Level.STOP
+    _paper_back(floor)
+    assert {j["state"] for j in floor.spool.jobs_} == {"failed"}  # no label for a cancelled order
+
+
+def test_8d_a_label_already_on_its_way_out_completes_its_order_without_moving_the_packer(floor):
+    at_queue(floor)
+    floor.spool.auto = False  # the jobs stay with the printer until finished here
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    for j in floor.spool.jobs_:
+        j["state"] = "sending"  # coming out now
+    floor.ctl.scan("SO-1001")
+    assert "withdrawn" not in floor.ctl.feedback.en
+    floor.ctl.scan("ITEM-001")
+    said = floor.ctl.feedback
+    for j in floor.spool.jobs_:
+        floor.spool.auto, j["state"] = True, "queued"
+        floor.ctl.on_print_update(floor.spool.job(j["job_id"]))  # it came out
+    assert floor.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert floor.ctl.screen == Screen.WORK and floor.ctl.session.order_id == "SO-1001" and floor.ctl.feedback is said
+    assert "SO-1003" not in [p.id for p in floor.ctl.queue] and "SO-1003" not in floor.station.sessions
+
+
 def test_9_a_cancelled_order_says_stop_and_what_to_put_back_where(floor):
     at_queue(floor)
     floor.ctl.scan("SO-1001")
