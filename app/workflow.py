@@ -373,8 +373,8 @@ class OrderSession:
         line = self.picklist_lines[line_id]
         prog = self.progress.get(line_id)
         found = prog.scanned if qty_found is None and prog else (qty_found or 0)
-        if found < 0 or found > line.qty:
-            raise ValueError(f"qty_found must be 0..{line.qty}")
+        if found < 0 or found >= line.qty:  # all of it found is no short pick: its event would say nothing is short
+            raise ValueError(f"qty_found must be 0..{line.qty - 1}: a short pick is for units not found")
         self._append(EventType.SHORT_PICK, {"line_id": line_id, "sku": line.sku, "qty_required": line.qty,
                                             "qty_found": found, "reason": reason}, kind=reason)
 

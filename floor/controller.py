@@ -680,9 +680,25 @@ class StationController:
             return self._done(Outcome.REFUSED, Change.ORDER, words.stop_message(s), verdict=v)
         if v.kind == VerdictKind.UNKNOWN and (note := self._badge_note(raw.text)) is not None:
             return self._done(Outcome.REFUSED, Change.NONE, note, verdict=v)
-        ch = Change.LINES | self._after(before)
+        ch = Change.LINES | self._after(before) | self._follow_scans(s)
         level = Level.OK if v.ok else Level.ERROR
         return self._done(Outcome.DONE if v.ok else Outcome.REFUSED, ch, Feedback(level, v.message, v), verdict=v)
+
+    def _follow_scans(self, s: OrderSession) -> Change:
+        """An open short-pick prompt follows the line's scans (one found and scanned while the prompt was up, or
+        undone): its "found" is what is scanned; the line complete after all, it closes (nothing is short)."""
+        p = self.prompt
+        if p is None or p.kind != "short_pick":
+            return Change.NONE
+        lp = s.progress.get(p.line_id or "")
+        if lp is None or lp.complete:
+            self.prompt = None
+            return Change.PROMPT
+        found = min(lp.scanned, max(0, p.max_qty - 1))
+        if found == p.found:
+            return Change.NONE
+        self.prompt = Prompt(p.kind, p.line_id, p.max_qty, found)
+        return Change.PROMPT
 
     def _badge_note(self, text: object) -> Feedback | None:
         """A badge scanned while someone is logged in — the next shift's packer at a station nobody logged out of, a
@@ -840,7 +856,8 @@ class StationController:
         v = s.undo_last()
         if v is None:
             return self._refuse(Msg("Nothing to undo in this step."))
-        return self._done(Outcome.DONE, Change.LINES, Feedback(Level.INFO, v.message, v), verdict=v)
+        return self._done(Outcome.DONE, Change.LINES | self._follow_scans(s), Feedback(Level.INFO, v.message, v),
+                          verdict=v)
 
     def open_prompt(self, kind: str) -> Result:
         if kind == "reprint":
@@ -895,7 +912,8 @@ class StationController:
         p = self.prompt
         if p is None or p.kind != "short_pick":
             return self._done(Outcome.REFUSED, Change.NONE, False)
-        self.prompt = Prompt(p.kind, p.line_id, p.max_qty, max(0, min(p.max_qty, p.found + delta)))
+        # at most one less than ordered: a short pick is for units not found
+        self.prompt = Prompt(p.kind, p.line_id, p.max_qty, max(0, min(p.max_qty - 1, p.found + delta)))
         return self._done(Outcome.ASKED, Change.PROMPT, False)
 
     def _short_by_code(self, reason: str | None) -> Result:

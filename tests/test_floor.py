@@ -513,6 +513,35 @@ def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(floor):
     assert floor.ctl.screen == Screen.QUEUE and floor.core.events.last(EventType.ORDER_COMPLETED)
 
 
+def test_7g_the_short_pick_form_follows_the_scans_and_never_says_all_found(floor):
+    """Found with the controller: F2 on a line of 2, then a unit found and scanned: the form still said "found 0 of
+    2"; Up went to "2 of 2" and 1–4 recorded a short pick of nothing short (qty_found 2 of 2), the line left at 1/2."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.key("F2")
+    assert (floor.ctl.prompt.found, floor.ctl.prompt.max_qty) == (0, 2)
+    floor.ctl.scan("ITEM-001")  # one found after all, scanned while the form is up
+    assert floor.ctl.prompt.found == 1
+    for _ in range(3):
+        floor.ctl.key("Up")
+    assert floor.ctl.prompt.found == 1  # at most one less than ordered
+    floor.ctl.key("F4")  # undone: the form follows
+    assert floor.ctl.prompt.found == 0
+    floor.ctl.scan("ITEM-001")
+    floor.ctl.key("2")
+    ev = floor.core.events.last(EventType.SHORT_PICK)
+    assert (ev.payload["qty_found"], ev.payload["qty_required"]) == (1, 2)
+    assert floor.ctl.session.progress["L1"].complete
+    floor.ctl.key("Escape")
+
+    floor.ctl.scan("SO-1003")
+    floor.ctl.key("F2")
+    floor.ctl.scan("ITEM-001")  # the only unit, found: nothing is short, the form closes
+    assert floor.ctl.prompt is None and floor.ctl.session.progress["L1"].complete
+    with pytest.raises(ValueError):
+        floor.ctl.session.short_pick("L1", "damaged", qty_found=1)  # all of it: no short pick
+
+
 def _label_waits_for_paper(floor, order="SO-1003"):
     floor.ctl.scan(order)
     floor.to_step(Step.LABEL)
