@@ -493,7 +493,10 @@ class OrderSession:
                     lp.short_qty, lp.short_reason = short, reason
                 self._mutate(self.counting_steps, p["line_id"], f)
             elif t == EventType.GIFT_CONFIRMED:
-                self._mutate(self.counting_steps, p["line_id"], lambda lp: setattr(lp, "gift_confirmed", True))
+                # confirmed while counting: for that step only (the check step confirms it again, as it scans again);
+                # at pack (taken from the gift shelf): for every counting step, so the parcel counts it in
+                steps = [self.step] if self.step in self._progress else self.counting_steps
+                self._mutate(steps, p["line_id"], lambda lp: setattr(lp, "gift_confirmed", True))
                 self._gift_flag[p["line_id"]] = True
             elif t == EventType.CARTON_CHOSEN:
                 self.carton = p.get("carton")

@@ -960,7 +960,10 @@ class StationController:
             return r  # type: ignore[return-value]
         s = self.session
         assert s is not None
-        ln = next((x for x in s.picklist.walking_order() if x.gift and not s.gift_ok(x.id)), None)
+        step = s.counting_step  # while counting: the gift not yet done in this step (the check step asks again)
+        waiting = (lambda x: not s.step_progress(step)[x.id].complete) if step is not None else \
+            (lambda x: not s.gift_ok(x.id))
+        ln = next((x for x in s.picklist.walking_order() if x.gift and waiting(x)), None)
         if ln is None:
             return self._refuse(Msg("No gift or insert is waiting."), cls=GiftResult)  # type: ignore[return-value]
         s.confirm_gift(ln.id)

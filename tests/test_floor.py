@@ -542,6 +542,27 @@ def test_7g_the_short_pick_form_follows_the_scans_and_never_says_all_found(floor
         floor.ctl.session.short_pick("L1", "damaged", qty_found=1)  # all of it: no short pick
 
 
+def test_7h_a_gift_confirmed_at_pick_is_checked_again_at_the_check_step(floor):
+    """Missing gifts are the floor's most common error (4.5 per thousand orders). F3 pressed at Pick confirmed the card
+    for the check step too, so the checker was never asked for it; a scan counts for one step only, and so now does
+    a confirmation. At Pack, a gift confirmed there (from the gift shelf) still counts for the whole parcel."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1002")
+    assert floor.ctl.key("F3").outcome == Outcome.DONE
+    for code in ("ITEM-001", "ITEM-001", "ITEM-002"):
+        floor.ctl.scan(code)
+    floor.ctl.key("F10")
+    assert floor.ctl.session.step == Step.VERIFY
+    for code in ("ITEM-001", "ITEM-001", "ITEM-002"):
+        floor.ctl.scan(code)
+    r = floor.ctl.key("F10")
+    assert r.outcome == Outcome.BLOCKED and "SKU-003 Thank-you card" in r.feedback.en
+    assert floor.ctl.key("F3").outcome == Outcome.DONE  # the checker confirms it
+    floor.ctl.key("F10")
+    assert floor.ctl.session.step == Step.PACK
+    assert not any("gift" in b.en for b in floor.ctl.blockers())
+
+
 def _label_waits_for_paper(floor, order="SO-1003"):
     floor.ctl.scan(order)
     floor.to_step(Step.LABEL)
