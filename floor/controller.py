@@ -680,15 +680,16 @@ class StationController:
             return self._done(Outcome.REFUSED, Change.ORDER, words.stop_message(s), verdict=v)
         if v.kind == VerdictKind.UNKNOWN and (note := self._badge_note(raw.text)) is not None:
             return self._done(Outcome.REFUSED, Change.NONE, note, verdict=v)
-        ch = Change.LINES | self._after(before) | self._follow_scans(s)
+        ch = Change.LINES | self._after(before) | self._follow_scans(s, v.line_id)
         level = Level.OK if v.ok else Level.ERROR
         return self._done(Outcome.DONE if v.ok else Outcome.REFUSED, ch, Feedback(level, v.message, v), verdict=v)
 
-    def _follow_scans(self, s: OrderSession) -> Change:
-        """An open short-pick prompt follows the line's scans (one found and scanned while the prompt was up, or
-        undone): its "found" is what is scanned; the line complete after all, it closes (nothing is short)."""
+    def _follow_scans(self, s: OrderSession, line_id: str | None) -> Change:
+        """An open short-pick prompt follows its line's scans (`line_id`: the line a scan or an undo was about; one
+        found and scanned while the prompt was up, or undone): its "found" is what is scanned; the line complete after
+        all, it closes (nothing is short). Another line's scan leaves it as it is."""
         p = self.prompt
-        if p is None or p.kind != "short_pick":
+        if p is None or p.kind != "short_pick" or line_id is None or line_id != p.line_id:
             return Change.NONE
         lp = s.progress.get(p.line_id or "")
         if lp is None or lp.complete:
@@ -856,8 +857,8 @@ class StationController:
         v = s.undo_last()
         if v is None:
             return self._refuse(Msg("Nothing to undo in this step."))
-        return self._done(Outcome.DONE, Change.LINES | self._follow_scans(s), Feedback(Level.INFO, v.message, v),
-                          verdict=v)
+        return self._done(Outcome.DONE, Change.LINES | self._follow_scans(s, v.line_id),
+                          Feedback(Level.INFO, v.message, v), verdict=v)
 
     def open_prompt(self, kind: str) -> Result:
         if kind == "reprint":
