@@ -229,29 +229,35 @@ class StationController:
             return None
         return None if s.blockers() else "F10"
 
-    def _withdraw_paperwork(self, s: OrderSession, why: str) -> Msg | None:
+    def _withdraw_paperwork(self, s: OrderSession | None, why: str) -> Msg | None:
         """The packer leaves an order (Esc, another order, log out) or the OMS stops it before its label came out: its
         label and slip still waiting for a printer (paper out, cover open) are taken out of the queue, so that they
         cannot come out later, at another parcel, or for an order that must not ship. F9 prints them again when the
         order is open again. A job being sent goes on: it comes out now, at this parcel. -> what to say, or None."""
-        jobs = self._jobs.get(s.order_id)
+        jobs = self._jobs.get(s.order_id) if s is not None else None
         if jobs is None or s.label_printed or self.spool is None:
             return None
-        waiting = [j["job_id"] for j in self.spool.jobs(order_id=s.order_id)
-                   if j["job_id"] in jobs and j.get("state") in ("queued", "held")]
-        if jobs[0] not in waiting:  # the label is on its way out (or out): nothing to withdraw
+        states = {jid: (self.spool.job(jid) or {}).get("state") for jid in jobs if jid is not None}  # by job id
+        if states.get(jobs[0]) not in ("queued", "held"):  # the label is on its way out (or out): nothing to withdraw
             return None
-        for jid in waiting:
-            try:
-                self.spool.cancel(jid, why)
-            except Exception:  # it may still come out: said as before, by the printer's state
-                log.exception("print job %s not withdrawn", jid)
-                return None
-            self._withdrawn.add(jid)  # its update (failed: cancelled) is not the order at work's
+        if not self._cancel_jobs([jid for jid, st in states.items() if st in ("queued", "held")], why):
+            return None  # it may still come out: said as before, by the printer's state
         self._jobs.pop(s.order_id, None)
         log.info("order %s: label and slip withdrawn before they came out (%s)", s.order_id, why)
         return Msg("The label of order {order} was still waiting for the printer: it is withdrawn, so it cannot come "
                    "out at another parcel. Open the order again and press F9 to print it.", order=s.picklist.order_no)
+
+    def _cancel_jobs(self, job_ids: list[str], why: str) -> bool:
+        """Take print jobs out of the spool's queue; their updates (failed: cancelled) are then not said at the order
+        at work. False when one could not be taken out."""
+        for jid in job_ids:
+            try:
+                self.spool.cancel(jid, why)  # type: ignore[union-attr]
+            except Exception:
+                log.exception("print job %s not withdrawn", jid)
+                return False
+            self._withdrawn.add(jid)
+        return True
 
     def _label_sent(self, s: OrderSession) -> bool:
         """F9 was pressed for this order: its paperwork is being checked with the OMS or is with the printer."""
@@ -517,8 +523,7 @@ class StationController:
         # where to start, instead of an empty panel above the lines; offline, that the claim is provisional too
         provisional = claim is not None and claim.provisional
         more = ([claim.message] if provisional else []) + ([CAPS_LOCK] if caps_lock else [])
-        withdrawn = self._withdraw_paperwork(prev, "another order opened") if prev is not None and prev is not s \
-            else None
+        withdrawn = self._withdraw_paperwork(prev if prev is not s else None, "another order opened")
         more += [withdrawn] if withdrawn is not None else []
         fb = self._where(s, resumed=False, more=more, hint=caps_lock or withdrawn is not None)  # amber: to be read
         self._provisional_fb = fb if provisional else None
@@ -549,8 +554,7 @@ class StationController:
         self.prompt = None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         switched = Msg("Switched to order {order}.", order=s.picklist.order_no)
-        withdrawn = self._withdraw_paperwork(prev, "another order opened") if prev is not None and prev is not s \
-            else None
+        withdrawn = self._withdraw_paperwork(prev if prev is not s else None, "another order opened")
         if withdrawn is not None:
             return self._done(Outcome.DONE, ch, say(Level.HINT, Joined([switched, withdrawn], " ")))
         return self._done(Outcome.DONE, ch, say(Level.INFO, switched))
@@ -1133,7 +1137,7 @@ class StationController:
             if items_changed(opened, current):  # the parcel holds what the order was: stopped like a held order
                 return ("stopped", dataclasses.replace(ship, ok=False, status="changed",
                                                        reason="the OMS changed the items after the order was opened"))
-            changed = destination_changes(packed, current)  # the address and carrier as the OMS has them now
+            changed = destination_changes(opened, current)  # the address and carrier as the OMS has them now
             out = with_destination(packed, current, changed) if changed else packed
             if spool is None:
                 return ("queued", None, None, current, changed)
@@ -1152,14 +1156,9 @@ class StationController:
         self._printing = None
         self.pump()
         if self.session is not s or self.screen != Screen.WORK:  # left (Esc, another order) while the OMS answered
-            if not isinstance(res, Exception) and res[0] == "queued":
-                for jid in res[1:3]:  # submitted after the packer moved on: it must not come out at another parcel
-                    if jid is not None and self.spool is not None:
-                        try:
-                            self.spool.cancel(jid, "order left before its label came out")
-                            self._withdrawn.add(jid)
-                        except Exception:
-                            log.exception("print job %s not withdrawn", jid)
+            if not isinstance(res, Exception) and res[0] == "queued" and self.spool is not None:
+                # submitted after the packer moved on: it must not come out at another parcel
+                self._cancel_jobs([jid for jid in res[1:3] if jid is not None], "order left before its label came out")
                 log.info("order %s: label and slip withdrawn, the order was left while they were submitted",
                          s.order_id)
             return PrintResult(outcome=Outcome.REFUSED, changes=Change.NONE)
