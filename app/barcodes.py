@@ -99,8 +99,12 @@ def normalise(raw: RawScan | str, *, prefix: str = "", suffix: str = "") -> Norm
     if isinstance(raw, str):
         raw = RawScan(raw, ScanSource.SIMULATED)
     try:
-        text = safe_text(raw.text)
-        sym = safe_text(raw.symbology) if isinstance(raw.symbology, str) else None
+        text = raw.text
+        if type(text) is not str or not text.isascii():  # nearly every scan is plain ASCII: no call for it
+            text = safe_text(text)
+        sym = raw.symbology
+        if type(sym) is not str or not sym.isascii():
+            sym = safe_text(sym) if isinstance(sym, str) else None
         if len(text) > MAX_LEN * 4:  # before any work on it (and not cached)
             return NormalisedCode(text="", code="", error="too_long", error_detail=f"{len(text)} characters")
         folded = text if text.isascii() else unicodedata.normalize("NFKC", text)  # NFKC leaves ASCII as it is

@@ -37,7 +37,7 @@ import json
 import logging
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import uuid_utils
@@ -165,6 +165,10 @@ class Event:
         }
 
 
+assert [f.name for f in fields(Event)] == ["seq", "id", "station_id", "operator_id", "ts_utc_ms", "mono_ns", "type",
+                                          "order_id", "payload", "kind"], "EventLog._insert sets these, in this order"
+
+
 def last_of_unfinished_orders_query(types: list[str], operator_id: str | None) -> TextClause:
     """Driven from the pick lists (CROSS JOIN keeps them the outer loop whatever the statistics), each
     event found through the order index, one short range per unfinished pick list: a station's whole
@@ -236,11 +240,18 @@ class EventLog:
             return self._append_in(conn, type, payload, body, operator_id, order_id, kind)
         # The store's write lock (re-entrant) is held across the COMMIT and the cache update: every
         # append, joined or not, is serialised by that one lock, so lock order cannot invert.
-        with self.store.write_lock:
-            with self.store.write_dbapi() as con:
+        # Written on the writer's sqlite3 connection as `Store.write_dbapi()` does, without its block (every scan).
+        store = self.store
+        with store.write_lock:
+            con = store.writer_dbapi()
+            try:
                 if self._next_seq is None:
                     self._next_seq = self._load_next_seq(con)
                 ev = self._insert(con, self._next_seq, type, payload, body, operator_id, order_id, kind)
+                con.commit()
+            except BaseException as exc:
+                store.failed_dbapi(con, exc)
+            store.checkpointer.committed()
             # Only reached after COMMIT succeeded: the sequence never skips a number.
             self._next_seq = ev.seq + 1
         self._tell(ev)
@@ -259,18 +270,12 @@ class EventLog:
         return ev
 
     def _insert(self, con: sqlite3.Connection, seq: int, type, payload, body, operator_id, order_id, kind) -> Event:
-        ev = Event(
-            seq=seq,
-            id=str(uuid_utils.uuid7()),
-            station_id=self.station_id,
-            operator_id=operator_id,
-            ts_utc_ms=self._clock_ms(),
-            mono_ns=self._mono_ns(),
-            type=type,
-            order_id=order_id,
-            payload=payload,
-            kind=kind,
-        )
+        # Event(...) with its ten fields set at once (the frozen dataclass's __init__ sets them one by one): every scan
+        ev = object.__new__(Event)
+        object.__setattr__(ev, "__dict__", {
+            "seq": seq, "id": str(uuid_utils.uuid7()), "station_id": self.station_id, "operator_id": operator_id,
+            "ts_utc_ms": self._clock_ms(), "mono_ns": self._mono_ns(), "type": type, "order_id": order_id,
+            "payload": payload, "kind": kind})
         params = (ev.seq, ev.id, ev.station_id, ev.operator_id, ev.ts_utc_ms, ev.mono_ns, ev.type, ev.kind,
                   ev.order_id, body)
         try:

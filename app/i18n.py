@@ -90,7 +90,9 @@ class Msg:
 
     # --- persisted form (print jobs, event payloads) -------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "params": {k: _param_to_json(v) for k, v in self.params.items()}}
+        # most parameters (a code, a name, a count) are their own JSON: no call for them (every scan's message)
+        return {"id": self.id, "params": {k: v if v is None or type(v) in _JSON_PLAIN else _param_to_json(v)
+                                          for k, v in self.params.items()}}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)

@@ -60,6 +60,8 @@ def bounded_raw(text: Any, keep: int = RAW_KEEP) -> dict[str, Any]:
     `keep` characters (`raw_truncated`: true) or with lone surrogates or bytes escaped — also "raw_len": characters in
     the whole text and "raw_sha256": hex digest of its UTF-8 bytes (surrogates escaped), which still tell two long
     inputs apart. (A whole text is its own length and hash: storing them with every scan only lengthened the event.)"""
+    if type(text) is str and text.isascii() and len(text) <= keep:  # nearly every scan: no call for it
+        return {"raw": text}
     s = safe_text(text)
     if s is text and len(s) <= keep:
         return {"raw": s}
@@ -73,8 +75,9 @@ def bounded_raw(text: Any, keep: int = RAW_KEEP) -> dict[str, Any]:
 def scan_payload(raw: RawScan) -> dict[str, Any]:
     """The raw part of a scan event's payload: bounded text, source, symbology, how a wedge burst ended."""
     out = bounded_raw(raw.text)
-    out["source"] = safe_text(str(raw.source))
-    out["symbology"] = safe_text(raw.symbology)[:8] if raw.symbology is not None else None
+    source, sym = str(raw.source), raw.symbology
+    out["source"] = source if source.isascii() else safe_text(source)
+    out["symbology"] = None if sym is None else (sym if type(sym) is str and sym.isascii() else safe_text(sym))[:8]
     if raw.ended_by:
         out["ended_by"] = raw.ended_by
     return out

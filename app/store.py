@@ -4,8 +4,8 @@ One `Store` per process. All writes go through `Store.write()` — one writer pa
 lock — so the GUI, the outbox worker and the print spool never interleave half transactions. The
 writer path keeps one connection for the store's life (writes never run side by side, so a pool
 check-out, its reset ROLLBACK and check-in per write bought nothing but a tenth of a millisecond on
-every scan); `Store.write_dbapi()` is the same path on that connection's sqlite3 object, for the
-event append. The WAL is checkpointed by the store's own thread (`WalCheckpointer`), not inside a
+every scan); `Store.write_dbapi()` / `writer_dbapi()` are the same path on that connection's sqlite3 object,
+for the event append. The WAL is checkpointed by the store's own thread (`WalCheckpointer`), not inside a
 write. Readers use `Store.read()` (pooled); WAL lets them run while a write is in progress.
 Migrations (Alembic) run in `open_store()` before anything else touches the file, so a station
 upgraded in the field keeps the events it had queued. The whole upgrade is ONE SQLite transaction
@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.exc import DBAPIError
@@ -226,8 +226,10 @@ class Store:
         self.engine = engine
         self.path = path
         self._write_lock = threading.RLock()
+        self.write_lock = self._write_lock  # (re-entrant) for a caller that must keep writes out across its COMMIT
         self.checkpointer = WalCheckpointer(path, self._write_lock)
         self._writer: Connection | None = None  # the writer path's connection, used under _write_lock
+        self._dbapi: sqlite3.Connection | None = None  # its sqlite3 object (writer_dbapi), dropped with it
         self._after_commit: dict[Connection, list[Callable[[], None]]] = {}
         self._point_con: sqlite3.Connection | None = None  # point_read's, opened on first use
         self._point_lock = threading.Lock()
@@ -239,12 +241,16 @@ class Store:
         hooks: list[Callable[[], None]] = []
         with self._write_lock:
             conn = self._writer_connection()
-            with conn.begin():
-                self._after_commit[conn] = hooks
-                try:
-                    yield conn
-                finally:
-                    del self._after_commit[conn]
+            try:
+                with conn.begin():
+                    self._after_commit[conn] = hooks
+                    try:
+                        yield conn
+                    finally:
+                        del self._after_commit[conn]
+            except BaseException:
+                self._dbapi = None  # the failure may have invalidated the connection: writer_dbapi asks again
+                raise
             self.checkpointer.committed()
         for fn in hooks:
             try:
@@ -255,26 +261,46 @@ class Store:
     @contextmanager
     def write_dbapi(self, *, counted: bool = True) -> Iterator[sqlite3.Connection]:
         """The same writer path (lock, connection, COMMIT) without SQLAlchemy: the writer's own sqlite3
-        connection, one transaction committed when the block exits without error, rolled back otherwise. For
-        the event append on the scan path, where SQLAlchemy's transaction bookkeeping cost ~8 us of each
-        append's ~50 (tmpfs, median of 10 x 500 appends); it has no after-commit hooks. `counted=False`: the
-        commit does not bring the next checkpoint nearer (a benchmark's reference commits, which are not the
-        station's work)."""
+        connection, one transaction committed when the block exits without error, rolled back otherwise. It has
+        no after-commit hooks. `counted=False`: the commit does not bring the next checkpoint nearer (a
+        benchmark's reference commits, which are not the station's work). The event append, on the path of every
+        scan, writes the same way without this block (`writer_dbapi`, `failed_dbapi`)."""
         with self._write_lock:
-            dbapi = self._writer_connection().connection.driver_connection
+            dbapi = self.writer_dbapi()
             try:
                 yield dbapi
                 dbapi.commit()
             except BaseException as exc:
-                try:
-                    dbapi.rollback()
-                except sqlite3.Error:
-                    log.exception("rollback after a failed write failed")
-                if isinstance(exc, sqlite3.Error):  # raised as SQLAlchemy raises it on every other write
-                    raise DBAPIError.instance("COMMIT", (), exc, sqlite3.Error) from exc
-                raise
+                self.failed_dbapi(dbapi, exc)
             if counted:
                 self.checkpointer.committed()
+
+    def writer_dbapi(self) -> sqlite3.Connection:
+        """The writer path's sqlite3 connection (call under the write lock; commit or `failed_dbapi` before
+        letting go of it), kept between calls. The scan's event append writes on it directly: the way through
+        SQLAlchemy's connection wrappers and a generator-based context manager was ~12 Python calls per scan,
+        and after each fsync wait every call runs with cold caches (−14 us at the median of the scan in
+        `verdict_p99_ms`'s loop, 2026-12-05). Dropped when the writer connection is re-opened or closed and when
+        a write fails (SQLAlchemy may have invalidated the connection), so the next call goes through
+        `_writer_connection()` again."""
+        if self._after_commit:  # a write() block is open on this thread (the lock is ours): never commit it half
+            self._writer_connection()  # raises, saying so
+        con = self._dbapi
+        if con is None:
+            con = self._dbapi = self._writer_connection().connection.driver_connection
+        return con
+
+    def failed_dbapi(self, dbapi: sqlite3.Connection, exc: BaseException) -> NoReturn:
+        """Roll back a failed write on `writer_dbapi()` and raise its error (a sqlite3 error as SQLAlchemy
+        raises it on every other write)."""
+        self._dbapi = None
+        try:
+            dbapi.rollback()
+        except sqlite3.Error:
+            log.exception("rollback after a failed write failed")
+        if isinstance(exc, sqlite3.Error):
+            raise DBAPIError.instance("COMMIT", (), exc, sqlite3.Error) from exc
+        raise exc
 
     def _writer_connection(self) -> Connection:
         """The writer path's connection (call under the write lock), re-opened after it lost its link."""
@@ -282,16 +308,12 @@ class Store:
         if conn is None or conn.closed or conn.invalidated:  # first write, or the last one lost its link
             if conn is not None:
                 conn.close()
+            self._dbapi = None
             conn = self._writer = self.engine.connect()
         if conn in self._after_commit:
             raise RuntimeError("Store.write() inside Store.write() on the same thread: join the outer "
                                "transaction (pass its connection) instead")
         return conn
-
-    @property
-    def write_lock(self) -> threading.RLock:
-        """The writer lock (re-entrant), for a caller that must keep writes out across its COMMIT."""
-        return self._write_lock
 
     def after_commit(self, conn: Connection, fn: Callable[[], None]) -> None:
         """Run fn after the `write()` transaction of `conn` committed (never if it rolls back)."""
@@ -349,6 +371,7 @@ class Store:
                 self._point_con.close()
                 self._point_con = None
         with self._write_lock:
+            self._dbapi = None
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None

@@ -149,6 +149,7 @@ class OrderSession:
     def __init__(self, station: Station, picklist: PickList, steps: list[Step]) -> None:
         self.station = station
         self.picklist = picklist
+        self.order_id = picklist.id  # kept when the pick list is replaced by a newer copy of itself (same id)
         self.steps = steps  # configured steps, without DONE
         self.index = OrderIndex(picklist)
         self.picklist_lines: dict[str, PickLine] = {ln.id: ln for ln in picklist.lines}
@@ -178,10 +179,6 @@ class OrderSession:
         self._gift_flag: dict[str, bool] = {}  # gift confirmations when no step counts
 
     # -- reading state -------------------------------------------------------------------------
-    @property
-    def order_id(self) -> str:
-        return self.picklist.id
-
     @property
     def intercepted(self) -> tuple[str, str] | None:
         if self._intercept:
@@ -813,11 +810,14 @@ class Station:
     def _record(self, raw: RawScan, nc, v: ScanVerdict, session: OrderSession | None) -> None:
         op = self.operator
         oid = session.order_id if session is not None else None
+        code = nc.code if nc is not None else ""
+        if type(code) is not str or not code.isascii():  # nearly every code is plain ASCII: no call for it
+            code = safe_text(code)
         payload = {
             "order_id": oid,
             "step": str(session.step) if session is not None and session.step else None,  # StrEnum: its value
             **scan_payload(raw),  # raw text bounded (first 1 KB, length, sha256) and surrogate-safe
-            "code": safe_text(nc.code) if nc is not None else "",
+            "code": code,
             "verdict": v.to_dict(),
         }
         self.core.events.append(EventType.SCAN, payload, operator_id=op.id if op else None, order_id=oid,
