@@ -17,7 +17,8 @@ Event types and their payloads (all ids are strings; quantities integers; weight
   step_completed            {order_id, step}
   step_suspended/resumed    {order_id, step}
   scan                      {order_id, step, raw, source, symbology, code, verdict: {kind, ...ScanVerdict.to_dict()}}
-  undo                      {order_id, undone_seq, line_id, qty}   compensating event, never a deletion
+  undo                      {order_id, undone_seq, line_id, qty, step}   compensating event, never a deletion; a
+                            short pick taken back (F4): qty 0 and undone: "short_pick" (undone_seq is its seq)
   short_pick                {order_id, line_id, sku, qty_required, qty_found, reason}
                             reason in insufficient_stock|wrong_item_in_location|damaged|not_found
   gift_confirmed            {order_id, line_id, sku, how: scanned|confirmed}

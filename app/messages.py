@@ -50,6 +50,7 @@ MESSAGES: dict[str, str] = {
     "wrong_bin": N_("Wrong bin {bin}: go to {wanted}"),
     "action_undo": N_("Undone: {name} -{qty}"),
     "action_undo_nothing": N_("Nothing to undo"),
+    "action_undo_short": N_("Undone: the short pick of {name} — count it again ({scanned}/{required})"),
     "action_complete": N_("Step {step} complete, next: {next}"),
     "action_blocked": N_("Cannot complete {step}: {reasons}"),
     "action_short": N_("Short pick: choose a reason"),

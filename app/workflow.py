@@ -110,6 +110,10 @@ class LineProgress:
         return self.forced or self.scanned + self.short_qty >= self.required or (self.gift and self.gift_confirmed)
 
 
+def _set_short(lp: LineProgress, qty: int, reason: str | None) -> None:
+    lp.short_qty, lp.short_reason = qty, reason
+
+
 def _empty(lp: LineProgress) -> bool:
     """A line done with none of it found: short picked to zero, not forced, no gift confirmed."""
     return lp.complete and not (lp.scanned or lp.forced or lp.gift_confirmed)
@@ -170,7 +174,9 @@ class OrderSession:
         self.weight_overridden = False
         self.overrides: list[dict] = []
         self._intercept: tuple[str, str] | None = None
-        self._undo: list[tuple[int, Step, str, int, str | None]] = []  # (scan seq, step, line, qty, serial)
+        # what F4 undoes, last first: (seq, step, line, qty, serial, short) of each counted scan (short None) and each
+        # short pick (qty 0, short: the line's (short_qty, short_reason) before it)
+        self._undo: list[tuple[int, Step, str, int, str | None, tuple[int, str | None] | None]] = []
         # serial numbers counted per step -> scan seq: one unit is counted once per step
         self.serials: dict[tuple[str, str], int] = {}
         self.suspended = False
@@ -414,15 +420,25 @@ class OrderSession:
         self._append(EventType.OVERRIDE, payload, kind=what, operator=supervisor)
 
     def undo_last(self) -> ScanVerdict | None:
-        """Undo the last counted scan of this step with a compensating `undo` event."""
+        """Undo the last counted scan or short pick of this step with a compensating `undo` event. A short pick keyed
+        on the wrong line, or with the wrong quantity found, is taken back so (the line is counted as before it);
+        without it the parcel would ship without units that are on the shelf."""
         step = self.counting_step
         if self.intercepted or step is None or not self._undo or self._undo[-1][1] != step:
             return None
-        seq, _step, line_id, qty, _serial = self._undo[-1]
+        seq, _step, line_id, qty, _serial, short = self._undo[-1]
         line = self.picklist_lines[line_id]
+        name = line.name or line.sku
+        if short is not None:
+            self._append(EventType.UNDO, {"undone_seq": seq, "line_id": line_id, "qty": 0, "step": step.value,
+                                          "undone": EventType.SHORT_PICK})
+            lp = self.step_progress(step)[line_id]
+            return verdict(VerdictKind.ACTION, "action_undo_short", None, action="undo", line_id=line_id,
+                           sku=line.sku, name=name, scanned=lp.scanned, required=line.qty - lp.short_qty,
+                           details={"undone_seq": seq, "undone": EventType.SHORT_PICK})
         self._append(EventType.UNDO, {"undone_seq": seq, "line_id": line_id, "qty": qty, "step": step.value})
         return verdict(VerdictKind.ACTION, "action_undo", None, action="undo", line_id=line_id, sku=line.sku,
-                       qty_added=-qty, name=line.name or line.sku, qty=qty, details={"undone_seq": seq})
+                       qty_added=-qty, name=name, qty=qty, details={"undone_seq": seq})
 
     def complete_step(self) -> Step:
         reasons = self.blockers()
@@ -462,7 +478,10 @@ class OrderSession:
                 seq = p.get("undone_seq")
                 for i in range(len(self._undo) - 1, -1, -1):
                     if self._undo[i][0] == seq:
-                        _s, st, lid, qty, serial = self._undo.pop(i)
+                        _s, st, lid, qty, serial, short = self._undo.pop(i)
+                        if short is not None:  # a short pick taken back: the line's short as it was before it
+                            self._mutate(self.counting_steps, lid, lambda lp, was=short: _set_short(lp, *was))
+                            break
                         self.serials.pop((st.value, serial or ""), None)
                         self._mutate([st], lid, lambda lp, q=qty: setattr(lp, "scanned", max(0, lp.scanned - q)))
                         break
@@ -484,11 +503,11 @@ class OrderSession:
                 self.suspended = False
             elif t == EventType.SHORT_PICK:
                 short = max(0, int(p["qty_required"]) - int(p["qty_found"]))
-                reason = p.get("reason")
-
-                def f(lp: LineProgress) -> None:
-                    lp.short_qty, lp.short_reason = short, reason
-                self._mutate(self.counting_steps, p["line_id"], f)
+                reason, lid = p.get("reason"), p["line_id"]
+                before = self._counted(lid)
+                if before is not None and self.step in self.counting_steps:  # F4 can take it back in this step
+                    self._undo.append((ev.seq, self.step, lid, 0, None, (before.short_qty, before.short_reason)))
+                self._mutate(self.counting_steps, lid, lambda lp: _set_short(lp, short, reason))
             elif t == EventType.GIFT_CONFIRMED:
                 # confirmed while counting: for that step only (the check step confirms it again, as it scans again);
                 # at pack (taken from the gift shelf): for every counting step, so the parcel counts it in
@@ -530,7 +549,7 @@ class OrderSession:
             serial = v.get("serial")
             if serial:
                 self.serials[(step.value, serial)] = ev.seq
-            self._undo.append((ev.seq, step, lid, qty, serial))
+            self._undo.append((ev.seq, step, lid, qty, serial, None))
         elif kind == VerdictKind.BIN_CONFIRMED:
             self._mutate(self.counting_steps, lid, lambda lp: setattr(lp, "bin_confirmed", True))
 

@@ -579,6 +579,60 @@ def _paper_back(floor):
         floor.ctl.on_print_update(job)
 
 
+def test_7i_a_short_pick_keyed_by_mistake_is_undone_with_f4_and_the_parcel_is_whole(floor):
+    """Found with the controller: F2 and a reason pressed on the wrong line could not be taken back. F4 undid only
+    scans, the unit on the shelf was refused ("Too many ... Put this one back") and the parcel went out short, its
+    slip listing a unit that was in reach. F4 now takes back the last short pick of the step too, last first."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")  # L1 x2, L2 x1
+    floor.ctl.scan("ITEM-001")
+    floor.ctl.key("F2")
+    assert floor.ctl.key("4").outcome == Outcome.DONE  # L1: found 1 of 2, "not found" — keyed by mistake
+    short = floor.core.events.last(EventType.SHORT_PICK)
+    assert floor.ctl.scan("ITEM-001").outcome == Outcome.REFUSED  # the shelf's unit: too many while it stands
+    r = floor.ctl.key("F4")
+    assert r.outcome == Outcome.DONE and r.feedback.level == Level.INFO
+    assert r.feedback.text("en") == "Undone: the short pick of Item 1 — count it again (1/2)"
+    assert r.feedback.text("zh_CN") == "已撤销 Item 1 的缺货记录——请重新清点（1/2）"
+    undo = floor.core.events.last(EventType.UNDO)
+    assert undo.payload["undone_seq"] == short.seq and undo.payload["undone"] == "short_pick"
+    lp = floor.ctl.session.progress["L1"]
+    assert (lp.scanned, lp.short_qty, lp.complete) == (1, 0, False)
+    assert floor.ctl.scan("ITEM-001").verdict.kind == "accepted"
+    # last first: a scan made after a short pick is undone before it
+    floor.ctl.key("F2")
+    floor.ctl.key("2")  # L2: found 0 of 1
+    floor.ctl.scan("ITEM-001")  # refused (L1 complete): nothing counted, nothing to undo
+    assert floor.ctl.key("F4").feedback.text("en").startswith("Undone: the short pick of Item 2")
+    assert floor.ctl.key("F4").feedback.text("en") == "Undone: Item 1 -1"
+    floor.ctl.scan("ITEM-001")
+
+    floor = floor.restart()  # replayed: the short pick and its undo
+    floor.login()
+    assert [floor.ctl.session.progress[x].short_qty for x in ("L1", "L2")] == [0, 0]
+    assert floor.ctl.key("F4").feedback.text("en") == "Undone: Item 1 -1"  # the stack survives a restart
+    floor.ctl.scan("ITEM-001")
+    floor.ctl.scan("ITEM-002")
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    slip = next(j for j in floor.spool.jobs_ if j["kind"] == "slip")
+    assert floor.spool.missing[slip["job_id"]] == []  # nothing said missing: the parcel is whole
+    assert floor.core.events.last(PAPERWORK).payload["units"] == 3
+    floor.close()
+
+
+def test_7i2_all_short_picked_then_one_undone_is_no_longer_handed_back(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")  # L1 x1
+    floor.ctl.key("F2")
+    r = floor.ctl.key("3")
+    assert floor.ctl.session.nothing_found and floor.ctl.next_key() == "Escape", r.feedback.text("en")
+    floor.ctl.key("F4")
+    assert not floor.ctl.session.nothing_found and floor.ctl.next_key() != "Escape"
+    assert floor.ctl.scan("ITEM-001").verdict.kind == "accepted"
+    assert floor.ctl.key("F10").outcome == Outcome.DONE
+
+
 def test_8b_a_label_waiting_for_paper_is_withdrawn_when_the_packer_opens_another_order(floor):
     """Seen with the controller: the packer of SO-1003 (label held, paper out) scanned SO-1001 and began picking it;
     when the paper came back, 1003's label came out at the 1001 parcel in front of the packer, and the screen jumped

@@ -114,6 +114,34 @@ def test_short_pick_ends_the_pick_with_what_was_found_and_tells_the_oms(core):
     assert scan(s, BLUE_M).kind == VerdictKind.OVER_SCAN
 
 
+def test_undo_takes_back_short_picks_and_scans_of_the_step_last_first(settings):
+    """A short pick keyed on the wrong line or with the wrong count is taken back by undo (an `undo` event naming
+    it): the line is counted as it was before it, also after a restart."""
+    core = open_core(settings)
+    s = Station(core, today=TODAY)
+    o = s.open_order(order())
+    scan(s, CASE_BLUE_M)  # 12 of 24
+    o.short_pick("L1", "insufficient_stock")  # short 12
+    first = core.events.last("short_pick").seq
+    o.short_pick("L1", "damaged", qty_found=6)  # short 18
+    assert (o.progress["L1"].short_qty, o.progress["L1"].short_reason) == (18, "damaged")
+    v = o.undo_last()
+    assert v.kind == VerdictKind.ACTION and v.details["undone"] == "short_pick"
+    assert (o.progress["L1"].short_qty, o.progress["L1"].short_reason) == (12, "insufficient_stock")
+    assert o.progress["L1"].complete
+    core.close()
+
+    core = open_core(settings)  # replayed
+    o = Station(core, today=TODAY).open_order(order())
+    assert (o.progress["L1"].scanned, o.progress["L1"].short_qty) == (12, 12)
+    v = o.undo_last()
+    assert core.events.last("undo").payload["undone_seq"] == first
+    assert (o.progress["L1"].short_qty, o.progress["L1"].complete) == (0, False)
+    assert o.undo_last().qty_added == -12  # then the case scan
+    assert o.progress["L1"].scanned == 0 and o.undo_last() is None
+    core.close()
+
+
 def test_an_order_of_which_nothing_was_found_never_reaches_a_label_and_is_handed_back(settings):
     """Every line short picked with none found: the parcel would be an empty box with a carrier label on it (found on
     the demo: SO-1008 short picked whole went on to Check, Pack, Weigh at the carton's 150 g, and F9 would have

@@ -333,7 +333,7 @@ class WorkScreen(QWidget):
         for i, (key, text, shortcut) in enumerate((
             ("short", _("Short pick [F2]"), "F2"),
             ("gift", _("Confirm gift [F3]"), "F3"),
-            ("undo", _("Undo last scan [F4]"), "F4"),
+            ("undo", _("Undo last [F4]"), "F4"),  # the last counted scan or short pick
             ("weigh", _("Record weight [F8]"), "F8"),
             ("print", _("Print label + slip [F9]"), "F9"),
             ("complete", _("Complete step [F10]"), "F10"),
