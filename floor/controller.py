@@ -953,8 +953,8 @@ class StationController:
                                 cls=ShortPickResult)  # type: ignore[return-value]
         self.prompt = None
         ln = s.picklist_lines[line_id]
-        recorded = Msg("Short pick recorded: {sku} found {found} of {qty} ({reason}).", sku=ln.sku, found=found,
-                       qty=ln.qty, reason=words.short_reason_name(reason))
+        recorded = Msg("Short pick recorded: {sku} found {found} of {qty} ({reason}). F4 undoes it.", sku=ln.sku,
+                       found=found, qty=ln.qty, reason=words.short_reason_name(reason))
         return self._done(Outcome.DONE, Change.LINES | Change.PROMPT | Change.WEIGHT,
                           say(Level.HINT, Joined([recorded, words.nothing_found_message(s)], " "))
                           if s.nothing_found else say(Level.INFO, recorded),

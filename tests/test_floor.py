@@ -587,7 +587,9 @@ def test_7i_a_short_pick_keyed_by_mistake_is_undone_with_f4_and_the_parcel_is_wh
     floor.ctl.scan("SO-1001")  # L1 x2, L2 x1
     floor.ctl.scan("ITEM-001")
     floor.ctl.key("F2")
-    assert floor.ctl.key("4").outcome == Outcome.DONE  # L1: found 1 of 2, "not found" — keyed by mistake
+    r = floor.ctl.key("4")  # L1: found 1 of 2, "not found" — keyed by mistake
+    assert r.outcome == Outcome.DONE and r.feedback.text("en").endswith("F4 undoes it.")
+    assert r.feedback.text("zh_CN").endswith("按 F4 可撤销。")
     short = floor.core.events.last(EventType.SHORT_PICK)
     assert floor.ctl.scan("ITEM-001").outcome == Outcome.REFUSED  # the shelf's unit: too many while it stands
     r = floor.ctl.key("F4")
