@@ -22,6 +22,8 @@ MESSAGES: dict[str, str] = {
     "accepted_order_done": N_("{name}: all lines complete — finish the step (F10)"),
     "gift_scanned": N_("Gift/insert {name} confirmed"),
     "over_scan": N_("Too many: {name} needs {required}, already {scanned}. Put this one back."),
+    "over_scan_short": N_("Too many: {name} was short picked ({required} of {qty} found), already {scanned}. Put this "
+                          "one back."),
     "over_scan_pack": N_("{name} is already fully counted"),
     "wrong_item": N_("Wrong item: {sku} {name} is not on this order"),
     "sibling_variant": N_("Wrong variant: you scanned {scanned_variant}, the order wants {wanted_variant} ({name})"),

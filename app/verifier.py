@@ -210,8 +210,9 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
     lp = session.step_progress(step)[line.id]
     required = max(0, line.qty - lp.short_qty)
     if lp.scanned + qty > required:
-        return verdict(VerdictKind.OVER_SCAN, "over_scan", nc, required=required, scanned=lp.scanned,
-                       details={"qty_per_scan": qty}, **base)
+        # a short-picked line says so: "needs 1" of a line of 2 reads like a wrong count
+        return verdict(VerdictKind.OVER_SCAN, "over_scan_short" if lp.short_qty else "over_scan", nc,
+                       required=required, scanned=lp.scanned, qty=line.qty, details={"qty_per_scan": qty}, **base)
     scanned = lp.scanned + qty
     line_complete = scanned >= required
     order_complete = session.incomplete(step) - (1 if line_complete and not lp.complete else 0) <= 0

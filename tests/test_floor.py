@@ -591,7 +591,9 @@ def test_7i_a_short_pick_keyed_by_mistake_is_undone_with_f4_and_the_parcel_is_wh
     assert r.outcome == Outcome.DONE and r.feedback.text("en").endswith("F4 undoes it.")
     assert r.feedback.text("zh_CN").endswith("按 F4 可撤销。")
     short = floor.core.events.last(EventType.SHORT_PICK)
-    assert floor.ctl.scan("ITEM-001").outcome == Outcome.REFUSED  # the shelf's unit: too many while it stands
+    r = floor.ctl.scan("ITEM-001")  # the shelf's unit: too many while the short pick stands, and said why
+    assert r.outcome == Outcome.REFUSED
+    assert r.feedback.text("en") == "Too many: Item 1 was short picked (1 of 2 found), already 1. Put this one back."
     r = floor.ctl.key("F4")
     assert r.outcome == Outcome.DONE and r.feedback.level == Level.INFO
     assert r.feedback.text("en") == "Undone: the short pick of Item 1 — count it again (1/2)"
