@@ -748,9 +748,11 @@ class Station:
     def _find_order(self, code: str) -> str | None:
         if not code or len(code) > 64:
             return None
+        # an order number typed as printed without its "#" ("50002" for "#50002": the slip's barcode holds the "#")
+        hashed = code if code.startswith("#") else "#" + code
         try:  # on every unknown scan: a point read (both columns indexed), not a pooled transaction
             row = self.core.store.point_read(
-                "SELECT id FROM picklists WHERE id = ? OR order_no = ? LIMIT 1", (code, code))
+                "SELECT id FROM picklists WHERE id = ? OR order_no = ? OR order_no = ? LIMIT 1", (code, code, hashed))
         except Exception:
             log.exception("pick list lookup failed")
             return None

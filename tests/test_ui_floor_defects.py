@@ -6,7 +6,7 @@ from __future__ import annotations
 import test_ui_floor
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from test_ui_floor import burst, login, open_order, press, press_digit, unit_code, work_counting_step
+from test_ui_floor import burst, login, open_order, press, press_digit, type_slowly, unit_code, work_counting_step
 
 from app.events import EventType
 from app.workflow import Step
@@ -583,3 +583,38 @@ def test_caps_lock_at_login_is_said_in_amber_on_the_station_check(qtbot, station
     assert win.stack.currentWidget() is win.check
     assert win.check.message.text() == "Caps Lock is on: turn it off."
     assert "#bf5f00" in win.check.message.styleSheet()
+
+
+def test_an_order_number_typed_by_hand_on_the_queue_opens_that_order_not_the_chosen_row(qtbot, station):
+    """Found on the demo with xdotool: "50002" typed at a person's speed on the queue showed nothing (the table's
+    type-ahead took the keys) and Enter then opened the chosen row, order #50001 — another order. A slip whose
+    barcode does not scan is typed: the text is shown, its row chosen, and Enter opens the order it names."""
+    win, svc = station()
+    login(qtbot, win)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
+    QTest.keyClick(win.check.start, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.queue.model.rowCount() > 1, timeout=10000)
+    q = win.queue
+    target = next(p for p in q.model.items[1:] if simple(p))  # not the row chosen at first
+    number = target.order_no.removeprefix("#")
+    type_slowly(qtbot, win, q.view, number[:-1] + "9")
+    assert q.typed == number[:-1] + "9" and q.typed_label.isVisible() and number[:-1] + "9" in q.typed_label.text()
+    QTest.keyClick(q.view, Qt.Key.Key_Backspace)
+    type_slowly(qtbot, win, q.view, number[-1])
+    assert q.typed == number and q._selected_id() == target.id  # the row it names is chosen
+    QTest.keyClick(q.view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.work, timeout=10000)
+    assert win.controller.session.order_id == target.id
+    scan = svc.core.events.last(EventType.SCAN)
+    assert scan.payload["source"] == "keyboard" and scan.payload["verdict"]["kind"] == "order_selected"
+
+    QTest.keyClick(win.work, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=10000)
+    assert not q.typed and not q.typed_label.isVisible()  # nothing carried over from the last visit
+    type_slowly(qtbot, win, q.view, "ZZ-404")
+    QTest.keyClick(q.view, Qt.Key.Key_Escape)  # cleared, nothing opened
+    assert not q.typed and win.stack.currentWidget() is win.queue
+    type_slowly(qtbot, win, q.view, "99999")
+    QTest.keyClick(q.view, Qt.Key.Key_Return)  # names no order: said, and no other order opened
+    assert win.stack.currentWidget() is win.queue and win.controller.session is None
+    assert "99999" in q.message.text()

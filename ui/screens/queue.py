@@ -1,5 +1,7 @@
 """Order queue: the open pick lists the station controller lists from the local cache (works offline).
-Scan an order's barcode, or pick a row and press Enter. Renders the controller; decides nothing."""
+Scan an order's barcode, pick a row and press Enter, or type the order's number (a slip whose barcode does not scan)
+and press Enter: the typed text is shown, the row it names is chosen, and Enter hands it to the controller as a typed
+scan (`ScanSource.KEYBOARD`). Renders the controller; decides nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.scans import RawScan, ScanSource
 from floor import Change, Screen
 from floor.controller import WORK_KEYS
 from ui import names
@@ -89,6 +92,11 @@ class QueueScreen(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         lay.addWidget(self.message)
+        self.typed = ""  # an order number typed by a person (a scanner's keys never reach the screen)
+        self.typed_label = QLabel("")
+        self.typed_label.setObjectName("typed")
+        self.typed_label.hide()
+        lay.addWidget(self.typed_label)
         lay.addWidget(self.open_btn)
         self.supervisor_btn = QPushButton(_("Supervisor figures") + "  [F7]")
         self.supervisor_btn.clicked.connect(self.supervisor_requested.emit)
@@ -116,6 +124,8 @@ class QueueScreen(QWidget):
 
     def render(self, changes: Change) -> None:
         c = self.controller
+        if changes & Change.SCREEN and self.typed:
+            self._set_typed("")  # typed for the queue as it was: not carried to a later visit
         if changes & Change.QUEUE:
             keep = self._selected_id()
             self.model.set_items(c.queue_items())
@@ -147,13 +157,15 @@ class QueueScreen(QWidget):
         return self.model.items[rows[0].row()].id if rows and rows[0].row() < len(self.model.items) else None
 
     def eventFilter(self, obj, e) -> bool:  # noqa: N802
-        if (obj is self.view and e.type() == QEvent.Type.KeyPress and self.controller is not None
-                and self.controller.prompt is not None):
-            if e.text() in ("1", "2", "3", "4"):  # the reprint reason
-                self.controller.key(e.text())
-                return True
-            if e.key() == Qt.Key.Key_Escape:  # no reprint after all
-                self.controller.key("Escape")
+        if obj is self.view and e.type() == QEvent.Type.KeyPress and self.controller is not None:
+            if self.controller.prompt is not None:
+                if e.text() in ("1", "2", "3", "4"):  # the reprint reason
+                    self.controller.key(e.text())
+                    return True
+                if e.key() == Qt.Key.Key_Escape:  # no reprint after all
+                    self.controller.key("Escape")
+                    return True
+            elif self._typing(e):
                 return True
         return super().eventFilter(obj, e)
 
@@ -161,9 +173,47 @@ class QueueScreen(QWidget):
         if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._open_selected()
             return
+        if self.controller is not None and self.controller.prompt is None and self._typing(e):
+            return
         super().keyPressEvent(e)
 
+    def _typing(self, e) -> bool:
+        """A person's characters (the view's type-ahead swallowed them: nothing was shown, and Enter then opened the
+        row that happened to be chosen — another order), Backspace, and Esc while something is typed."""
+        mods = e.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+        text = e.text()
+        if e.key() == Qt.Key.Key_Backspace and self.typed:
+            self._set_typed(self.typed[:-1])
+        elif e.key() == Qt.Key.Key_Escape and self.typed:
+            self._set_typed("")
+        elif len(text) == 1 and text.isprintable() and not text.isspace() and mods == Qt.KeyboardModifier.NoModifier:
+            self._set_typed((self.typed + text)[:64])
+        else:
+            return False
+        return True
+
+    def _set_typed(self, text: str) -> None:
+        self.typed = text
+        self.typed_label.setVisible(bool(text))
+        if not text:
+            return
+        self.typed_label.setText(_("Typed: {text} — Enter opens it, Esc clears", text=text))
+        want = text.casefold().removeprefix("#")  # "50002" names "#50002", as the controller reads it
+        items = self.model.items
+        row = next((i for i, p in enumerate(items)
+                    if want in (p.order_no.casefold().removeprefix("#"), p.id.casefold())), None)
+        if row is None:
+            row = next((i for i, p in enumerate(items) if p.order_no.casefold().removeprefix("#").startswith(want)),
+                       None)
+        if row is not None:
+            self.view.selectRow(row)
+
     def _open_selected(self, *_a) -> None:
+        if self.typed:  # what the person typed, as a scan: the controller opens the order it names, or says why not
+            text = self.typed
+            self._set_typed("")
+            self.controller.scan(RawScan(text, ScanSource.KEYBOARD))
+            return
         oid = self._selected_id()
         if oid is not None:
             self.controller.open_order(oid)
