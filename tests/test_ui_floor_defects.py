@@ -6,7 +6,16 @@ from __future__ import annotations
 import test_ui_floor
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from test_ui_floor import burst, login, open_order, press, press_digit, type_slowly, unit_code, work_counting_step
+from test_ui_floor import (
+    burst,
+    login,
+    open_order,
+    press,
+    press_digit,
+    type_slowly,
+    unit_code,
+    work_counting_step,
+)
 
 from app.events import EventType
 from app.workflow import Step
