@@ -822,6 +822,10 @@ class StationController:
             "F12": lambda: self.open_prompt("reprint"),
             "Enter": self.acknowledge,  # a person's Enter (a scanner's ends its scan) acknowledges a red panel
             "F7": self.show_supervisor,  # the queue's key for the figures: at an order, says where they open
+            # a person's other characters (a barcode keyed by hand): answered, not swallowed, and not counted — the
+            # check is of the item in hand, so an item that will not scan is a supervisor's (F11)
+            "typed": lambda: self._refuse(Msg("Typed keys are not counted: scan the item. If its barcode will not "
+                                              "scan, a supervisor can count it (F11).")),
         }
         fn = keys.get(name)
         return fn() if fn else self._done(Outcome.REFUSED, Change.NONE, False)

@@ -616,6 +616,12 @@ def test_an_order_number_typed_by_hand_on_the_queue_opens_that_order_not_the_cho
     assert win.controller.session.order_id == target.id
     scan = svc.core.events.last(EventType.SCAN)
     assert scan.payload["source"] == "keyboard" and scan.payload["verdict"]["kind"] == "order_selected"
+    # on the work screen an item code keyed by hand is answered (it used to vanish without a word), not counted
+    scans = len(svc.core.events.events(types=[EventType.SCAN]))
+    type_slowly(qtbot, win, win.work, "6900")
+    assert win.controller.feedback.level == Level.HINT
+    assert "Typed keys are not counted" in win.work.panel.text.text()
+    assert len(svc.core.events.events(types=[EventType.SCAN])) == scans
 
     QTest.keyClick(win.work, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=10000)

@@ -403,7 +403,12 @@ class WorkScreen(QWidget):
 
     def keyPressEvent(self, e) -> None:  # noqa: N802 - digits choose a carton/reason, arrows the quantity found
         names = {Qt.Key.Key_Up: "Up", Qt.Key.Key_Down: "Down", Qt.Key.Key_Return: "Enter", Qt.Key.Key_Enter: "Enter"}
-        name = names.get(e.key()) or (e.text() if e.text() in ("1", "2", "3", "4", "5") else None)
+        text = e.text()
+        name = names.get(e.key()) or (text if text in ("1", "2", "3", "4", "5") else None)
+        mods = e.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+        if name is None and len(text) == 1 and text.isprintable() and not text.isspace() \
+                and mods == Qt.KeyboardModifier.NoModifier:
+            name = "typed"  # a person keying a code: the controller says why it does not count
         if name is not None:
             self.controller.key(name)
             return
