@@ -481,9 +481,9 @@ class OrderSession:
                         _s, st, lid, qty, serial, short = self._undo.pop(i)
                         if short is not None:  # a short pick taken back: the line's short as it was before it
                             self._mutate(self.counting_steps, lid, lambda lp, was=short: _set_short(lp, *was))
-                            break
-                        self.serials.pop((st.value, serial or ""), None)
-                        self._mutate([st], lid, lambda lp, q=qty: setattr(lp, "scanned", max(0, lp.scanned - q)))
+                        else:
+                            self.serials.pop((st.value, serial or ""), None)
+                            self._mutate([st], lid, lambda lp, q=qty: setattr(lp, "scanned", max(0, lp.scanned - q)))
                         break
             elif t == EventType.STEP_STARTED:
                 self.step = Step(p["step"])

@@ -65,7 +65,7 @@ def destination_changes(opened: PickList, current: PickList | None) -> tuple[str
     return tuple(out)
 
 
-def with_destination(pl: PickList, current: PickList, changed: tuple[str, ...] = ("address", "carrier")) -> PickList:
+def with_destination(pl: PickList, current: PickList, changed: tuple[str, ...]) -> PickList:
     """`pl` (its lines, as packed) going to `current`'s address (with its warnings) and by `current`'s carrier, as far
     as `changed` (from `destination_changes`) says they are to be taken."""
     if "address" in changed:

@@ -49,6 +49,15 @@ def _said(sus) -> str:
     return _(sus)
 
 
+def typed_char(event: QKeyEvent) -> str:
+    """The one printable character a key press types (Shift and the keypad allowed), or "" for any other key: an arrow,
+    a function key, a shortcut with Ctrl or Alt. What the filter holds as a possible scan, and what the screens take
+    as a person's typing."""
+    mods = event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+    text = event.text()
+    return text if len(text) == 1 and text.isprintable() and mods == Qt.KeyboardModifier.NoModifier else ""
+
+
 def _monotonic_ms() -> float:
     return time.monotonic() * 1000.0
 
@@ -102,8 +111,8 @@ class WedgeFilter(QObject):
         if text is None and self._is_gs(event, key, mods):
             text = GS
         if text is None:
-            text = event.text()
-            if len(text) != 1 or not text.isprintable() or mods != Qt.KeyboardModifier.NoModifier:
+            text = typed_char(event)
+            if not text:
                 # navigation keys, shortcuts...: whatever was held is a person's, give it back first
                 self._do_replay(self.detector._release())
                 return False

@@ -24,6 +24,7 @@ from ui import names
 from ui.screens import show_feedback
 from ui.table_model import RowsModel, cell_pad
 from ui.translations import _
+from ui.wedge_filter import typed_char
 
 
 class PickListModel(RowsModel):
@@ -180,13 +181,12 @@ class QueueScreen(QWidget):
     def _typing(self, e) -> bool:
         """A person's characters (the view's type-ahead swallowed them: nothing was shown, and Enter then opened the
         row that happened to be chosen — another order), Backspace, and Esc while something is typed."""
-        mods = e.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
-        text = e.text()
+        text = typed_char(e)
         if e.key() == Qt.Key.Key_Backspace and self.typed:
             self._set_typed(self.typed[:-1])
         elif e.key() == Qt.Key.Key_Escape and self.typed:
             self._set_typed("")
-        elif len(text) == 1 and text.isprintable() and not text.isspace() and mods == Qt.KeyboardModifier.NoModifier:
+        elif text and not text.isspace():
             self._set_typed((self.typed + text)[:64])
         else:
             return False

@@ -35,6 +35,7 @@ from ui.table_model import RowsModel, cell_pad
 from ui.translations import _
 from ui.translations import language as ui_language
 from ui.verdict_panel import FitLabel, VerdictPanel
+from ui.wedge_filter import typed_char
 
 log = logging.getLogger(__name__)
 
@@ -403,11 +404,9 @@ class WorkScreen(QWidget):
 
     def keyPressEvent(self, e) -> None:  # noqa: N802 - digits choose a carton/reason, arrows the quantity found
         names = {Qt.Key.Key_Up: "Up", Qt.Key.Key_Down: "Down", Qt.Key.Key_Return: "Enter", Qt.Key.Key_Enter: "Enter"}
-        text = e.text()
+        text = typed_char(e)
         name = names.get(e.key()) or (text if text in ("1", "2", "3", "4", "5") else None)
-        mods = e.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
-        if name is None and len(text) == 1 and text.isprintable() and not text.isspace() \
-                and mods == Qt.KeyboardModifier.NoModifier:
+        if name is None and text and not text.isspace():
             name = "typed"  # a person keying a code: the controller says why it does not count
         if name is not None:
             self.controller.key(name)
