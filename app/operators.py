@@ -265,6 +265,11 @@ class OperatorDirectory:
             self._fails.pop(badge, None)
         return self._row_to_op(m)
 
+    def known(self) -> bool:
+        """Does this station know any operator yet? (A new station learns them at its first OMS pull.)"""
+        with self.store.read() as c:
+            return c.execute(select(schema.operators.c.id).limit(1)).first() is not None
+
     def all(self) -> list[Operator]:
         with self.store.read() as c:
             rows = c.execute(select(schema.operators).order_by(schema.operators.c.name)).all()

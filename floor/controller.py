@@ -139,6 +139,7 @@ class StationController:
         self.prompt: Prompt | None = None
         self.queue: list[PickList] = []
         self.pending_badge: str | None = None
+        self._login_waiting: tuple[str, str] | None = None  # a login tried before this station knew any operator
         self.last_order_id: str | None = None  # for a reprint after the order left the screen
         self.last_order_no: str | None = None  # its number, as the packer reads it on the label
         self._listeners: list[Callable[[Change], None]] = []
@@ -355,7 +356,13 @@ class StationController:
             return self._refuse(Msg("Badge and PIN are both needed."), Level.ERROR)
         op = self.station.login(badge, pin)
         self.pending_badge = None
+        self._login_waiting = None
         if op is None:
+            if self.sync is not None and not self.core.operators.known():
+                # a new station learns its operators at its first OMS pull: the login is tried again when they come
+                self._login_waiting = (badge, pin)
+                return self._refuse(Msg("This station has no operators yet: it is getting them from the OMS. You are "
+                                        "logged in as soon as they are here."), Level.HINT)
             return self._refuse(self._locked(badge) or Msg("Badge or PIN not recognised."), Level.ERROR)
         self.prompt = None
         before = self._state()
@@ -1334,6 +1341,9 @@ class StationController:
             if self.screen == Screen.QUEUE:
                 self.refresh_queue()
             return Result(outcome=Outcome.DONE, changes=Change.QUEUE)
+        if kind == "operators_changed" and self._login_waiting is not None and self.operator is None:
+            badge, pin = self._login_waiting
+            return self.login(badge, pin)
         if kind == "products_changed":  # new or changed products: a new index, built off this thread
             self.run_io(self._build_catalog, self._catalog_built)
             return Result(outcome=Outcome.DONE, changes=Change.NONE)

@@ -402,10 +402,13 @@ class SyncService:
 
     def pull_operators(self) -> int:
         ops = self.client.operators()
+        first = bool(ops) and not self.core.operators.known()
         for o in ops:
             self.core.operators.upsert_hashed(
                 Operator(id=o["id"], badge=o["badge"], name=o["name"], role=Role(o["role"]),
                          active=bool(o.get("active", True)), source="oms"), o["pin_hash"])
+        if first:  # a new station's first operators: a login tried before them goes through now
+            self._notify("operators_changed", {"count": len(ops)})
         return len(ops)
 
     def reconcile_claims(self) -> None:

@@ -277,3 +277,40 @@ def test_a_claim_fetches_the_order_s_pictures_at_once_without_polling_early(env)
         threading.Event().wait(0.1)
     assert svc.images.path_for(url) is not None, "the claimed order's picture was not fetched"
     assert len(polls) == 1  # fetched by itself: the next poll keeps its time (no early request for pick lists)
+
+
+def test_a_login_before_a_new_station_knows_its_operators_goes_through_when_they_come(env):
+    """A new station knows no operator until its first OMS pull: a badge and PIN typed before (the login screen shows
+    first, a packer is quick) are held with a word, not refused as wrong (the station never had a list to check them
+    against), and logged in when the operators come. A wrong PIN held so is refused then, as ever."""
+    from app.workflow import Station
+    from floor import Level, Screen, StationController
+
+    srv, proxy, core, svc, got = env
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc)
+    svc.add_listener(ctl.on_sync)  # as the window hands the sync's news on (on the GUI thread there)
+    assert not core.operators.known()
+    r = ctl.login("K-001", "2222")
+    assert ctl.operator is None and r.feedback.level == Level.HINT
+    assert r.feedback.en.startswith("This station has no operators yet")
+    assert r.feedback.text("zh_CN").startswith("本工位还没有操作员名单")
+    assert core.operators.authenticate("K-001", "2222") is None  # still none: nothing is let in without a list
+    svc.pull_once()
+    assert any(k == "operators_changed" for k, _d in got)
+    assert ctl.operator is not None and ctl.operator.badge == "K-001" and ctl.screen == Screen.CHECK
+    ctl.logout()
+    svc.pull_once()  # a later pull brings nothing new to log in with
+    assert ctl.operator is None and [k for k, _d in got].count("operators_changed") == 1
+    assert ctl.login("K-001", "0000").feedback.en == "Badge or PIN not recognised."  # a list now: refused as ever
+
+
+def test_a_wrong_pin_held_before_the_operators_came_is_refused_when_they_come(env):
+    from app.workflow import Station
+    from floor import StationController
+
+    srv, proxy, core, svc, got = env
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc)
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "0000")
+    svc.pull_once()
+    assert ctl.operator is None and ctl.feedback.en == "Badge or PIN not recognised."

@@ -119,7 +119,7 @@ def test_station_check_status_bar_and_demo_panel_speak_chinese(qtbot, chinese, d
     check.show()
     check.refresh()
     qtbot.waitUntil(lambda: len(check.results) == len(check.rows), timeout=20000)
-    bar = StatusBar(demo)
+    bar = StatusBar(demo.settings)
     qtbot.addWidget(bar)
     op = demo.core.operators.by_badge("K-001")
     bar.set_operator(op)

@@ -40,13 +40,13 @@ def _refusing_broken_binding(start) -> int:
 
 def _run(args) -> int:
     from app.config import ConfigError, Settings
-    from app.core import load_settings
+    from app.config import load as load_config
     from ui.shell import CANNOT_START_RC, can_show, make_app, run_station, show_cannot_start
 
     def start() -> int:
         while True:
             try:
-                settings = load_settings(args)
+                settings = load_config(getattr(args, "config", None))  # app.config alone: app.core would load the event log here
             except ConfigError as exc:
                 # a kiosk with a broken configuration says so on its screen (in a restart loop behind a blank screen
                 # the reason was only in the journal); F5 reads the file again. Without a display: the CLI's line.

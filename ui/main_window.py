@@ -9,16 +9,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
-from app.store import free_disk_mb
-from floor import Change, Level, Screen, StationController
+from floor import Change, Level, Screen
 from ui.bridge import DeviceBridge
-from ui.dialogs import authorise_supervisor
 from ui.pages import CurrentPageStack
 from ui.screens import show_feedback
-from ui.screens.check import CheckScreen
 from ui.screens.login import LoginScreen
-from ui.screens.queue import QueueScreen
-from ui.screens.work import WorkScreen
 from ui.sounds import Sounds
 from ui.statusbar import StatusBar
 from ui.tasks import TaskRunner
@@ -28,39 +23,67 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services, *, language: str = "en", demo: bool = False) -> None:
+    def __init__(self, services=None, *, settings=None, language: str = "en", demo: bool = False) -> None:
+        """The window with its login screen and status bar; `attach(services)` adds the rest (at once when
+        `services` is given). The station shows this much first (`ui.shell.run_station`): the login screen is on
+        the screen before the event log, the floor and the sync are loaded and opened (SQLAlchemy alone is ~0.3 s
+        of a start), and a key or a scan that comes meanwhile waits in the event queue, or here, until they are."""
         super().__init__()
-        self.services, self.language, self.demo = services, language, demo
-        self.station = services.station
-        self.setWindowTitle(f"packstation — {services.settings.station.name}")
+        settings = settings if settings is not None else services.settings
+        self.settings, self.language, self.demo = settings, language, demo
+        self.services = self.station = self.controller = None
+        self.check = self.queue = self.work = self.supervisor = self.demo_panel = self.camera_view = None
+        self._early: list = []  # scans that came before attach(), handed on in order
+        self._early_pin: str | None = None  # Enter on the PIN before attach(): its PIN, tried once attached
+        self.setWindowTitle(f"packstation — {settings.station.name}")
         self.tasks = TaskRunner(self)
         self.sounds = Sounds(self, load=False)  # loaded by warm_up() once the window shows
         self.bridge = DeviceBridge(self)
-        self.controller = StationController(services.station, sync=services.sync, spool=services.spool,
-                                            run_io=self.tasks.run, language=language)
         self.stack = CurrentPageStack()  # kiosk: sized by the screen shown, not the largest one
-        self.login = LoginScreen(self.station, controller=self.controller)
-        self.check = CheckScreen(services, self.tasks, language)
-        self.queue = QueueScreen(services, self.tasks, controller=self.controller)
-        self.work = WorkScreen(services, self.tasks, self.sounds, language, controller=self.controller)
-        self.supervisor = None
-        for w in (self.login, self.check, self.queue, self.work):
-            self.stack.addWidget(w)
-        self.status = StatusBar(services)
+        self.login = LoginScreen(None, on_login=self._login_before_attach)
+        self.stack.addWidget(self.login)
+        self.status = StatusBar(settings)
         central = QWidget()
-        outer = QHBoxLayout(central)
-        outer.setContentsMargins(0, 0, 0, 0)
+        self._outer = QHBoxLayout(central)
+        self._outer.setContentsMargins(0, 0, 0, 0)
         left = QVBoxLayout()
         left.addWidget(self.stack, 1)
         left.addWidget(self.status)
-        outer.addLayout(left, 1)
-        self.demo_panel = None
-        if demo:
+        self._outer.addLayout(left, 1)
+        self.setCentralWidget(central)
+        self.bridge.scan.connect(self.on_scan)
+        self._allow_close = not settings.station.kiosk
+        self._shown = Screen.LOGIN
+        self.stack.setCurrentWidget(self.login)
+        self.login.reset()
+        if services is not None:
+            self.attach(services)
+
+    def attach(self, services) -> None:
+        """The station's services: the controller, the other screens, the wiring and the timers. Scans and a
+        login that came before are handed on now, in the order they came."""
+        from app.store import free_disk_mb
+        from floor import StationController
+        from ui.screens.check import CheckScreen
+        from ui.screens.queue import QueueScreen
+        from ui.screens.work import WorkScreen
+
+        self._free_disk_mb = free_disk_mb
+        self.services = services
+        self.station = services.station
+        self.controller = StationController(services.station, sync=services.sync, spool=services.spool,
+                                            run_io=self.tasks.run, language=self.language)
+        self.login.attach(self.station, self.controller)
+        self.check = CheckScreen(services, self.tasks, self.language)
+        self.queue = QueueScreen(services, self.tasks, controller=self.controller)
+        self.work = WorkScreen(services, self.tasks, self.sounds, self.language, controller=self.controller)
+        for w in (self.check, self.queue, self.work):
+            self.stack.addWidget(w)
+        if self.demo:
             from ui.demo_panel import DemoPanel
 
             self.demo_panel = DemoPanel(services)
-            outer.addWidget(self.demo_panel)
-        self.setCentralWidget(central)
+            self._outer.addWidget(self.demo_panel)
         # wiring: screens forward intent to the controller; the controller says which screen shows
         self.controller.subscribe(self._on_changes)
         self.check.start_work.connect(self.controller.start_work)
@@ -69,7 +92,6 @@ class MainWindow(QMainWindow):
         self.check.key_pressed.connect(self.controller.key)
         QShortcut(QKeySequence("Ctrl+L"), self, activated=lambda: self.controller.key("Logout"))
         self.queue.supervisor_requested.connect(self.controller.show_supervisor)
-        self.bridge.scan.connect(self.on_scan)
         self.bridge.weight.connect(lambda r: self.controller.on_weight(r.grams, r.stable))
         self.bridge.printer_status.connect(self.status.set_printer)
         self.bridge.sync_event.connect(self._on_sync)
@@ -90,10 +112,16 @@ class MainWindow(QMainWindow):
         self._pump.setInterval(200)
         self._pump.timeout.connect(self.controller.pump)
         self._pump.start()
-        self._allow_close = not services.settings.station.kiosk
-        self._shown = Screen.LOGIN
-        self.stack.setCurrentWidget(self.login)
-        self.login.reset()
+        early, self._early = self._early, []
+        for raw in early:  # a badge scanned: the login screen takes it as ever (and clears the PIN field)
+            self.controller.scan(raw)
+        if self._early_pin is not None:  # the PIN as it was at its Enter, after the badge scanned before it
+            pin, self._early_pin = self._early_pin, None
+            self.login.pin.setText(pin)
+            self.login.try_login()
+
+    def _login_before_attach(self) -> None:
+        self._early_pin = self.login.pin.text()
 
     def warm_up(self) -> None:
         """Once the login screen shows: what start-up left for later, on a worker thread, so that no first use
@@ -198,6 +226,9 @@ class MainWindow(QMainWindow):
 
     # -- scans and background news --------------------------------------------------------------
     def on_scan(self, raw) -> None:
+        if self.controller is None:
+            self._early.append(raw)  # the services are being opened: handed on by attach()
+            return
         self.controller.scan(raw)
 
     def _on_sync(self, kind: str, data) -> None:
@@ -209,7 +240,7 @@ class MainWindow(QMainWindow):
         self.controller.on_print_update(job)
 
     def _poll_disk(self) -> None:
-        data_dir = self.services.settings.data_dir
+        data_dir, free_disk_mb = self.settings.data_dir, self._free_disk_mb
         self.tasks.run(lambda: free_disk_mb(data_dir), self.status.set_disk)
 
     def _poll_health(self) -> None:
@@ -218,7 +249,12 @@ class MainWindow(QMainWindow):
 
     # -- kiosk ----------------------------------------------------------------------------------
     def closeEvent(self, e) -> None:  # noqa: N802
+        if self.services is None:  # closed before the services were attached (start-up failed): nothing to stop
+            e.accept()
+            return
         if not self._allow_close:
+            from ui.dialogs import authorise_supervisor
+
             got = authorise_supervisor(self, self.services.core.operators, _("Leave the station application"))
             if got is None:
                 QMessageBox.warning(self, "packstation", _("Only a supervisor can leave the station."))

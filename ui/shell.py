@@ -64,23 +64,52 @@ def make_app(language: str):
 def build_window(settings: Settings, *, demo: bool = False, start: bool = True):
     """Services + main window + wedge filter, started (`start=False`: the caller starts them, e.g. once the
     window shows). Returns (app, window, services)."""
+    app, win = build_frame(settings, demo=demo)
+    services = attach_services(win, settings, demo=demo)
+    if start:
+        services.start(win.bridge)
+    return app, win, services
+
+
+def build_frame(settings: Settings, *, demo: bool = False):
+    """The main window with its login screen and status bar, and the wedge filter: what the station shows first,
+    made without the event log, the floor or the sync (none of them is imported yet). Returns (app, window)."""
     app = make_app(settings.station.language)
     from floor import Level
     from ui.main_window import MainWindow
-    from ui.services import build_services
     from ui.wedge_filter import WedgeFilter
 
-    services = build_services(settings, demo=demo)
-    win = MainWindow(services, language=settings.station.language, demo=demo)
+    win = MainWindow(settings=settings, language=settings.station.language, demo=demo)
     wedge = WedgeFilter(settings.devices.scanner, parent=win)
     app.installEventFilter(wedge)
     wedge.scanned.connect(win.bridge.scan)
-    wedge.suspicious.connect(lambda m: win.work.panel.show_message(m, Level.ERROR))
+    wedge.suspicious.connect(lambda m: win.work.panel.show_message(m, Level.ERROR) if win.work is not None
+                             else log.warning("%s", m))
     win.wedge = wedge
-    if start:
-        services.start(win.bridge)
     install_exception_handler(win)
-    return app, win, services
+    return app, win
+
+
+def discard_frame(app, win) -> None:
+    """A window whose services could not be attached: closed, its key filter taken off the application (a window
+    made again, on F5 after "cannot start", must not have its keys filtered twice), deleted."""
+    app.removeEventFilter(win.wedge)
+    win.close()
+    win.deleteLater()
+
+
+def attach_services(win, settings: Settings, *, demo: bool = False):
+    """The station's services (store, station, sync, devices) opened and attached to the window made by
+    `build_frame`: the controller and the other screens. Returns the services (not started)."""
+    from ui.services import build_services
+
+    services = build_services(settings, demo=demo)
+    try:
+        win.attach(services)
+    except BaseException:
+        services.close()
+        raise
+    return services
 
 
 def place_window(win, *, kiosk: bool, screen=None) -> None:
@@ -215,31 +244,38 @@ def show_cannot_start(settings: Settings, exc: BaseException, *, exit_when_shown
 def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: bool = False,
                 demo: bool = False) -> int:
     setup_logging(settings.data_dir / "logs", verbose)
-    if not demo:
-        _warn_if_in_memory(settings.data_dir)
     while True:
+        # The login screen first, then the services behind it: it is on the screen before the event log, the floor
+        # and the sync are imported and opened (about half a start); a badge scanned meanwhile waits in the event
+        # queue (the wedge filter reads the window system's key times, so it is still told from typing).
+        app, win = build_frame(settings, demo=demo)
+        place_window(win, kiosk=settings.station.kiosk)
+        app.processEvents()  # the login screen painted
+        if exit_when_shown:
+            print("shown", flush=True)
         try:
-            app, win, services = build_window(settings, demo=demo, start=False)
+            services = attach_services(win, settings, demo=demo)
             break
         except ModuleNotFoundError:  # an extra not installed: the command line names the one to install
             raise
         except Exception as exc:  # the kiosk says why, on screen (a display and a binding are there: make_app passed)
+            discard_frame(app, win)
             if not can_show(exit_when_shown):
                 raise
             log.critical("the station cannot start", exc_info=True)
             rc = show_cannot_start(settings, exc, exit_when_shown=exit_when_shown)
             if rc != CANNOT_START_RC:
                 return rc
-    place_window(win, kiosk=settings.station.kiosk)
+    if not demo:
+        _warn_if_in_memory(settings.data_dir)
+    if exit_when_shown:
+        print("ready", flush=True)
 
     def end(_sig) -> None:  # as a supervisor leaving it: the window's workers stop, then the services close below
         win._allow_close = True
         win.close()
         app.quit()
     restore = end_on_signals(app, end)
-    app.processEvents()  # the login screen painted first; then the workers start and the rest warms up
-    if exit_when_shown:
-        print("shown", flush=True)
     services.station.when_indexed = heap.settle  # the long-lived heap frozen once the products are indexed
     services.start(win.bridge)
     win.warm_up()

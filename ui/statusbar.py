@@ -8,8 +8,6 @@ import time
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy
 
-from app.store import disk_low
-from ui import names
 from ui.translations import _
 
 CLOCK_WARN_MS = 120_000
@@ -23,6 +21,14 @@ PRIORITY = ("online", "queue", "clock", "printer", "disk", "quarantine", "operat
 PRIORITY_OFFLINE = ("online", "queue", "clock", "printer", "disk", "quarantine", "last_sync", "operator", "station")
 FLOOR = {"printer": 180, "quarantine": 140, "disk": 140}
 USEFUL = 64  # px: a cut text narrower than this shows too little of itself to be read (the whole text is shown)
+
+
+def _names():
+    """`ui.names` on first use: it names things in the floor's words (`floor.words`, the order session's module);
+    the bar is made with the login screen, before the floor is imported."""
+    from ui import names
+
+    return names
 
 
 def restyle(widget, css: str) -> None:
@@ -94,10 +100,11 @@ class ElidedLabel(QLabel):
 
 
 class StatusBar(QFrame):
-    def __init__(self, services, parent=None) -> None:
+    def __init__(self, settings, parent=None) -> None:
+        """`settings`: the station's (`app.config.Settings`): the bar is made with the login screen, before the
+        station's services exist."""
         super().__init__(parent)
         self.setObjectName("statusbar")
-        self.services = services
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         self.labels = {k: ElidedLabel("") for k in ("operator", "station", "online", "queue", "quarantine",
@@ -107,7 +114,7 @@ class StatusBar(QFrame):
         lay.addStretch(1)
         self.printers: dict[str, object] = {}
         self._offline = False
-        self.labels["station"].setText(f"{services.settings.station.name} ({services.settings.station.id})")
+        self.labels["station"].setText(f"{settings.station.name} ({settings.station.id})")
         self.set_operator(None)
 
     def resizeEvent(self, e) -> None:  # noqa: N802 (Qt API)
@@ -151,7 +158,7 @@ class StatusBar(QFrame):
         if op is None:
             self.labels["operator"].setText(_("not logged in"))
         else:
-            role = names.role(op.role.value)
+            role = _names().role(op.role.value)
             self.labels["operator"].setText(f"{op.name} · {role}")
         self._allot()
 
@@ -161,7 +168,7 @@ class StatusBar(QFrame):
         lab = self.labels["printer"]
         if bad:
             n, s = bad[0]
-            lab.setText(_("{printer}: {problem}", printer=names.device(n), problem=_(s.brief)))
+            lab.setText(_("{printer}: {problem}", printer=_names().device(n), problem=_(s.brief)))
             restyle(lab, "background: #c62828; font-weight: bold;")
         else:
             lab.setText(_("printers OK"))
@@ -182,10 +189,10 @@ class StatusBar(QFrame):
             self.labels["queue"].setText(_("to sync: {count}", count=h.queue_depth))
         else:
             self.labels["queue"].setText(_("to sync: {count} (oldest {age})", count=h.queue_depth,
-                                           age=names.age(h.oldest_pending_age_s)))
+                                           age=_names().age(h.oldest_pending_age_s)))
         if h.last_success_ms:
             ago = int(time.time() - h.last_success_ms / 1000)
-            self.labels["last_sync"].setText(_("last sync {age} ago", age=names.age(ago)))
+            self.labels["last_sync"].setText(_("last sync {age} ago", age=_names().age(ago)))
         else:
             self.labels["last_sync"].setText(_("never synced"))
         self._show_quarantine(h)
@@ -201,6 +208,9 @@ class StatusBar(QFrame):
 
     def set_disk(self, free_mb) -> None:
         """free_mb: the station disk's free space (read off the GUI thread); said in red only when it runs low."""
+        # imported here, not with the module: the bar shows with the login screen, before the store is loaded
+        from app.store import disk_low
+
         lab = self.labels["disk"]
         low = isinstance(free_mb, int | float) and disk_low(free_mb)
         lab.setText(_("DISK ALMOST FULL: {mb} MB left", mb=int(free_mb)) if low else "")

@@ -4,7 +4,7 @@ what the station controller said: the text in the reader's language, red for an 
 
 from __future__ import annotations
 
-from floor import Feedback, Level
+from floor.changes import Feedback, Level
 from ui.translations import _
 
 _COLOURS = {Level.ERROR: "#c62828", Level.STOP: "#c62828", Level.OK: "#2e7d32", Level.HINT: "#bf5f00"}

@@ -10,9 +10,11 @@ from ui.translations import _
 
 
 class LoginScreen(QWidget):
-    def __init__(self, station=None, parent=None, controller=None) -> None:
+    def __init__(self, station=None, parent=None, controller=None, on_login=None) -> None:
+        """`controller` may come later (`attach`): the login screen shows before the station's services are open;
+        Enter on the PIN meanwhile calls `on_login`, whose owner tries the login once they are."""
         super().__init__(parent)
-        self.station, self.controller = station, controller
+        self.station, self.controller, self.on_login = station, controller, on_login
         lay = QVBoxLayout(self)
         lay.setAlignment(Qt.AlignmentFlag.AlignCenter)
         title = QLabel(_("Scan your badge, then type your PIN"))
@@ -35,6 +37,9 @@ class LoginScreen(QWidget):
         self.pin.returnPressed.connect(self.try_login)
         self.button.clicked.connect(self.try_login)
 
+    def attach(self, station, controller) -> None:
+        self.station, self.controller = station, controller
+
     def reset(self) -> None:
         self.badge.clear()
         self.pin.clear()
@@ -52,6 +57,10 @@ class LoginScreen(QWidget):
         self.message.setText(_(fb))
 
     def try_login(self) -> None:
+        if self.controller is None:  # the services are being opened: the login is tried once they are
+            if self.on_login is not None:
+                self.on_login()
+            return
         badge, pin = self.badge.text().strip(), self.pin.text()
         self.pin.clear()
         res = self.controller.login(badge, pin)
