@@ -119,6 +119,9 @@ def _answers(cls: type[Result] = Result) -> Callable:
     return wrap
 
 
+LOGIN_WAIT_NS = 60 * 10**9  # how long a login held for a new station's first operators is tried when they come
+
+
 class StationController:
     def __init__(self, station: Station, *, cache=None, sync=None, spool=None,
                  run_io: Callable[[Callable[[], Any], Callable[[Any], None]], None] | None = None,
@@ -139,7 +142,8 @@ class StationController:
         self.prompt: Prompt | None = None
         self.queue: list[PickList] = []
         self.pending_badge: str | None = None
-        self._login_waiting: tuple[str, str] | None = None  # a login tried before this station knew any operator
+        # a login tried before this station knew any operator: (badge, PIN, when), tried again when they come
+        self._login_waiting: tuple[str, str, int] | None = None
         self.last_order_id: str | None = None  # for a reprint after the order left the screen
         self.last_order_no: str | None = None  # its number, as the packer reads it on the label
         self._listeners: list[Callable[[Change], None]] = []
@@ -360,7 +364,7 @@ class StationController:
         if op is None:
             if self.sync is not None and not self.core.operators.known():
                 # a new station learns its operators at its first OMS pull: the login is tried again when they come
-                self._login_waiting = (badge, pin)
+                self._login_waiting = (badge, pin, self.mono_ns())
                 return self._refuse(Msg("This station has no operators yet: it is getting them from the OMS. You are "
                                         "logged in as soon as they are here."), Level.HINT)
             return self._refuse(self._locked(badge) or Msg("Badge or PIN not recognised."), Level.ERROR)
@@ -1342,8 +1346,10 @@ class StationController:
                 self.refresh_queue()
             return Result(outcome=Outcome.DONE, changes=Change.QUEUE)
         if kind == "operators_changed" and self._login_waiting is not None and self.operator is None:
-            badge, pin = self._login_waiting
-            return self.login(badge, pin)
+            badge, pin, when = self._login_waiting
+            self._login_waiting = None
+            if self.mono_ns() - when <= LOGIN_WAIT_NS:  # later, the person may have gone: nobody is logged in unseen
+                return self.login(badge, pin)
         if kind == "products_changed":  # new or changed products: a new index, built off this thread
             self.run_io(self._build_catalog, self._catalog_built)
             return Result(outcome=Outcome.DONE, changes=Change.NONE)

@@ -314,3 +314,19 @@ def test_a_wrong_pin_held_before_the_operators_came_is_refused_when_they_come(en
     ctl.login("K-001", "0000")
     svc.pull_once()
     assert ctl.operator is None and ctl.feedback.en == "Badge or PIN not recognised."
+
+
+def test_a_held_login_is_dropped_when_the_operators_come_after_the_person_may_have_gone(env):
+    """A new station offline for long: the badge and PIN held at its start must not log anyone in minutes later."""
+    from app.workflow import Station
+    from floor import StationController
+    from floor.controller import LOGIN_WAIT_NS
+
+    srv, proxy, core, svc, got = env
+    now = {"ns": 10**12}
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, mono_ns=lambda: now["ns"])
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    now["ns"] += LOGIN_WAIT_NS + 1
+    svc.pull_once()
+    assert any(k == "operators_changed" for k, _d in got) and ctl.operator is None
