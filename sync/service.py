@@ -118,6 +118,7 @@ class SyncService:
         self.products = ProductCache(self.store)
         self.images = ImageCache(self.store, self.settings.data_dir)
         self._listeners: list[Callable[[str, dict], None]] = []
+        self._operators_known = False  # this station has operators (a new one learns them at its first pull)
         self._stop = threading.Event()
         self._wake_out = threading.Event()
         self._wake_pull = threading.Event()
@@ -402,11 +403,12 @@ class SyncService:
 
     def pull_operators(self) -> int:
         ops = self.client.operators()
-        first = bool(ops) and not self.core.operators.known()
+        first = bool(ops) and not self._operators_known and not self.core.operators.known()
         for o in ops:
             self.core.operators.upsert_hashed(
                 Operator(id=o["id"], badge=o["badge"], name=o["name"], role=Role(o["role"]),
                          active=bool(o.get("active", True)), source="oms"), o["pin_hash"])
+        self._operators_known = self._operators_known or bool(ops)  # known once: no read of the table per poll
         if first:  # a new station's first operators: a login tried before them goes through now
             self._notify("operators_changed", {"count": len(ops)})
         return len(ops)

@@ -55,7 +55,7 @@ def test_the_login_screen_speaks_chinese_when_configured(qtbot):
     try:
         from ui.screens.login import LoginScreen
 
-        w = LoginScreen(station=None)
+        w = LoginScreen()
         qtbot.addWidget(w)
         assert w.button.text() == "登录"
         assert w.badge.placeholderText() == "工牌"

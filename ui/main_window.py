@@ -34,13 +34,12 @@ class MainWindow(QMainWindow):
         self.services = self.station = self.controller = None
         self.check = self.queue = self.work = self.supervisor = self.demo_panel = self.camera_view = None
         self._early: list = []  # scans that came before attach(), handed on in order
-        self._early_pin: str | None = None  # Enter on the PIN before attach(): its PIN, tried once attached
         self.setWindowTitle(f"packstation — {settings.station.name}")
         self.tasks = TaskRunner(self)
         self.sounds = Sounds(self, load=False)  # loaded by warm_up() once the window shows
         self.bridge = DeviceBridge(self)
         self.stack = CurrentPageStack()  # kiosk: sized by the screen shown, not the largest one
-        self.login = LoginScreen(None, on_login=self._login_before_attach)
+        self.login = LoginScreen()
         self.stack.addWidget(self.login)
         self.status = StatusBar(settings)
         central = QWidget()
@@ -62,18 +61,16 @@ class MainWindow(QMainWindow):
     def attach(self, services) -> None:
         """The station's services: the controller, the other screens, the wiring and the timers. Scans and a
         login that came before are handed on now, in the order they came."""
-        from app.store import free_disk_mb
         from floor import StationController
         from ui.screens.check import CheckScreen
         from ui.screens.queue import QueueScreen
         from ui.screens.work import WorkScreen
 
-        self._free_disk_mb = free_disk_mb
         self.services = services
         self.station = services.station
         self.controller = StationController(services.station, sync=services.sync, spool=services.spool,
                                             run_io=self.tasks.run, language=self.language)
-        self.login.attach(self.station, self.controller)
+        self.login.attach(self.controller)
         self.check = CheckScreen(services, self.tasks, self.language)
         self.queue = QueueScreen(services, self.tasks, controller=self.controller)
         self.work = WorkScreen(services, self.tasks, self.sounds, self.language, controller=self.controller)
@@ -115,13 +112,13 @@ class MainWindow(QMainWindow):
         early, self._early = self._early, []
         for raw in early:  # a badge scanned: the login screen takes it as ever (and clears the PIN field)
             self.controller.scan(raw)
-        if self._early_pin is not None:  # the PIN as it was at its Enter, after the badge scanned before it
-            pin, self._early_pin = self._early_pin, None
-            self.login.pin.setText(pin)
-            self.login.try_login()
+        self.login.try_held()  # an Enter on the PIN that came meanwhile, after the badge scanned before it
 
-    def _login_before_attach(self) -> None:
-        self._early_pin = self.login.pin.text()
+    def show_suspicious(self, message: str) -> None:
+        """What the key filter finds odd (a keyboard layout, an input method), said on the work screen; before the
+        services are attached there is none, and the filter has logged it."""
+        if self.work is not None:
+            self.work.panel.show_message(message, Level.ERROR)
 
     def warm_up(self) -> None:
         """Once the login screen shows: what start-up left for later, on a worker thread, so that no first use
@@ -240,7 +237,9 @@ class MainWindow(QMainWindow):
         self.controller.on_print_update(job)
 
     def _poll_disk(self) -> None:
-        data_dir, free_disk_mb = self.settings.data_dir, self._free_disk_mb
+        from app.store import free_disk_mb  # loaded by then: the timer starts in attach()
+
+        data_dir = self.settings.data_dir
         self.tasks.run(lambda: free_disk_mb(data_dir), self.status.set_disk)
 
     def _poll_health(self) -> None:

@@ -75,7 +75,6 @@ def build_frame(settings: Settings, *, demo: bool = False):
     """The main window with its login screen and status bar, and the wedge filter: what the station shows first,
     made without the event log, the floor or the sync (none of them is imported yet). Returns (app, window)."""
     app = make_app(settings.station.language)
-    from floor import Level
     from ui.main_window import MainWindow
     from ui.wedge_filter import WedgeFilter
 
@@ -83,8 +82,7 @@ def build_frame(settings: Settings, *, demo: bool = False):
     wedge = WedgeFilter(settings.devices.scanner, parent=win)
     app.installEventFilter(wedge)
     wedge.scanned.connect(win.bridge.scan)
-    wedge.suspicious.connect(lambda m: win.work.panel.show_message(m, Level.ERROR) if win.work is not None
-                             else log.warning("%s", m))
+    wedge.suspicious.connect(win.show_suspicious)
     win.wedge = wedge
     install_exception_handler(win)
     return app, win

@@ -10,11 +10,12 @@ from ui.translations import _
 
 
 class LoginScreen(QWidget):
-    def __init__(self, station=None, parent=None, controller=None, on_login=None) -> None:
+    def __init__(self, parent=None, controller=None) -> None:
         """`controller` may come later (`attach`): the login screen shows before the station's services are open;
-        Enter on the PIN meanwhile calls `on_login`, whose owner tries the login once they are."""
+        the PIN of an Enter meanwhile is held, and tried by `try_held()` once they are."""
         super().__init__(parent)
-        self.station, self.controller, self.on_login = station, controller, on_login
+        self.controller = controller
+        self._held_pin: str | None = None
         lay = QVBoxLayout(self)
         lay.setAlignment(Qt.AlignmentFlag.AlignCenter)
         title = QLabel(_("Scan your badge, then type your PIN"))
@@ -37,8 +38,16 @@ class LoginScreen(QWidget):
         self.pin.returnPressed.connect(self.try_login)
         self.button.clicked.connect(self.try_login)
 
-    def attach(self, station, controller) -> None:
-        self.station, self.controller = station, controller
+    def attach(self, controller) -> None:
+        self.controller = controller
+
+    def try_held(self) -> None:
+        """The login of an Enter before `attach`, with the PIN as it was then (a badge scanned before it, handed on
+        since, has cleared the field)."""
+        if self._held_pin is not None:
+            pin, self._held_pin = self._held_pin, None
+            self.pin.setText(pin)
+            self.try_login()
 
     def reset(self) -> None:
         self.badge.clear()
@@ -58,8 +67,7 @@ class LoginScreen(QWidget):
 
     def try_login(self) -> None:
         if self.controller is None:  # the services are being opened: the login is tried once they are
-            if self.on_login is not None:
-                self.on_login()
+            self._held_pin = self.pin.text()
             return
         badge, pin = self.badge.text().strip(), self.pin.text()
         self.pin.clear()
