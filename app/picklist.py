@@ -111,9 +111,20 @@ class PickList:
     # colour scan can be named: [{"code":..., "sku":..., "style":..., "color":..., "size":..., "name":...}]
     siblings: tuple[dict[str, str], ...] = ()
 
+    @functools.cached_property
+    def walk(self) -> tuple[PickLine, ...]:
+        """Lines in the order a picker walks the aisles: by bin path position, then bin, then SKU. Sorted once per
+        pick list (it is frozen): the screen reads it after every scan, and a 10,000-line order took ~1 ms a sort."""
+        return tuple(sorted(self.lines, key=lambda ln: (ln.bin_order, ln.bin, ln.sku, ln.id)))
+
+    @functools.cached_property
+    def gift_lines(self) -> tuple[PickLine, ...]:
+        """The gift/insert lines, in walking order."""
+        return tuple(ln for ln in self.walk if ln.gift)
+
     def walking_order(self) -> list[PickLine]:
-        """Lines in the order a picker walks the aisles: by bin path position, then bin, then SKU."""
-        return sorted(self.lines, key=lambda ln: (ln.bin_order, ln.bin, ln.sku, ln.id))
+        """`walk` as a list of its own."""
+        return list(self.walk)
 
     def line(self, line_id: str) -> PickLine:
         for ln in self.lines:

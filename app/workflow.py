@@ -157,7 +157,7 @@ class OrderSession:
         self.steps = steps  # configured steps, without DONE
         self.index = OrderIndex(picklist)
         self.picklist_lines: dict[str, PickLine] = {ln.id: ln for ln in picklist.lines}
-        self._walk = picklist.walking_order()
+        self._walk = picklist.walk
         self._walk_pos = {ln.id: i for i, ln in enumerate(self._walk)}
         self._cursor: dict[Step, int] = {}
         self.counting_steps = [s for s in steps if s in (Step.PICK, Step.VERIFY)] or (
@@ -183,6 +183,10 @@ class OrderSession:
         self.last_seq = 0
         self.label_printed = False  # a label job of this order came out of the printer
         self._gift_flag: dict[str, bool] = {}  # gift confirmations when no step counts
+        # expected_weight as last worked out, with the pick list and the short-units version it was worked out for:
+        # the screen asks for it after every scan, and it is a walk of every line
+        self._shorts_version = 0
+        self._weight_memo: tuple[PickList, int, tuple[float | None, float | None]] | None = None
 
     # -- reading state -------------------------------------------------------------------------
     @property
@@ -214,6 +218,21 @@ class OrderSession:
 
     def incomplete(self, step: Step) -> int:
         return self._incomplete.get(step, 0)
+
+    def incomplete_lines(self, step: Step, limit: int) -> list[PickLine]:
+        """The first `limit` lines of a counting step still to do, in walking order, from the step's cursor (the
+        lines before it are done): what the screen names after every scan, without a walk of a large order."""
+        prog, walk = self._progress[step], self._walk
+        i = self._cursor.get(step, 0)
+        while i < len(walk) and prog[walk[i].id].complete:
+            i += 1
+        self._cursor[step] = i
+        out: list[PickLine] = []
+        while i < len(walk) and len(out) < limit:
+            if not prog[walk[i].id].complete:
+                out.append(walk[i])
+            i += 1
+        return out
 
     def line_done(self, line_id: str) -> bool:
         p = self.progress.get(line_id)
@@ -259,17 +278,23 @@ class OrderSession:
         step = self.counting_step
         if step is not None:
             # amortised O(1): the cursor only moves back when a line becomes incomplete again (undo)
-            prog, i = self._progress[step], self._cursor.get(step, 0)
-            while i < len(self._walk) and prog[self._walk[i].id].complete:
-                i += 1
-            self._cursor[step] = i
-            return self._walk[i] if i < len(self._walk) else None
+            first = self.incomplete_lines(step, 1)
+            return first[0] if first else None
         if self.step == Step.PACK:
-            return next((ln for ln in self._walk if ln.gift and not self.gift_ok(ln.id)), None)
+            return next((ln for ln in self.picklist.gift_lines if not self.gift_ok(ln.id)), None)
         return None
 
     @property
     def expected_weight(self) -> tuple[float | None, float | None]:
+        """(expected grams, tolerance) of the parcel, less what was short picked; (None, None) when not known."""
+        memo = self._weight_memo
+        if memo is not None and memo[0] is self.picklist and memo[1] == self._shorts_version:
+            return memo[2]
+        got = self._expected_weight()
+        self._weight_memo = (self.picklist, self._shorts_version, got)
+        return got
+
+    def _expected_weight(self) -> tuple[float | None, float | None]:
         short = {ln.id: self.short_units(ln.id) for ln in self.picklist.lines}
         exp = self.picklist.expected_weight_g
         if exp is not None:  # the OMS's weight of the whole order, less the short units whose weight is known
@@ -325,19 +350,18 @@ class OrderSession:
         out: list[Msg] = []
         if self.step in self._progress:
             prog = self._progress[self.step]
-            missing = [ln for ln in self._walk if not prog[ln.id].complete]
-            for ln in missing[:5]:
+            for ln in self.incomplete_lines(self.step, 5):
                 p = prog[ln.id]
                 out.append(Msg("{sku} {name} {variant}: {scanned}/{required}", sku=ln.sku, name=ln.name,
                                variant=ln.variant_beyond_name, scanned=p.scanned, required=p.required - p.short_qty))
-            if len(missing) > 5:
-                more = len(missing) - 5
+            if self._incomplete[self.step] > 5:
+                more = self._incomplete[self.step] - 5
                 out.append(plural(more, "... and {count} more line", "... and {count} more lines", count=more))
         if self.step == Step.PACK:
             if not self.carton:
                 out.append(Msg("choose a carton"))
-            for ln in self._walk:
-                if ln.gift and not self.gift_ok(ln.id):
+            for ln in self.picklist.gift_lines:
+                if not self.gift_ok(ln.id):
                     out.append(Msg("gift/insert {sku} {name}: scan or confirm it", sku=ln.sku, name=ln.name))
         if self.step == Step.WEIGH:
             if self.weight is None:
@@ -559,9 +583,11 @@ class OrderSession:
             lp = self._progress[s].get(line_id)
             if lp is None:
                 continue
-            before = lp.complete
+            before, shorts = lp.complete, (lp.short_qty, lp.gift_confirmed)
             fn(lp)
             after = lp.complete
+            if (lp.short_qty, lp.gift_confirmed) != shorts:  # what short_units reads: the expected weight moves
+                self._shorts_version += 1
             if before != after:
                 self._incomplete[s] += -1 if after else 1
                 if not after:

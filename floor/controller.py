@@ -983,7 +983,7 @@ class StationController:
         step = s.counting_step  # while counting: the gift not yet done in this step (the check step asks again)
         waiting = (lambda x: not s.step_progress(step)[x.id].complete) if step is not None else \
             (lambda x: not s.gift_ok(x.id))
-        ln = next((x for x in s.picklist.walking_order() if x.gift and waiting(x)), None)
+        ln = next((x for x in s.picklist.gift_lines if waiting(x)), None)
         if ln is None:
             return self._refuse(Msg("No gift or insert is waiting."), cls=GiftResult)  # type: ignore[return-value]
         s.confirm_gift(ln.id)

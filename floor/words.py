@@ -48,7 +48,7 @@ def short_reason_name(reason: str) -> Msg:
 def put_back_list(session: OrderSession) -> tuple[PutBack, ...]:
     """Every unit taken for this order so far, with the bin it goes back to."""
     out = []
-    for ln in session.picklist.walking_order():
+    for ln in session.picklist.walk:
         taken = max((session.step_progress(s)[ln.id].scanned for s in session.counting_steps), default=0)
         if taken > 0:
             out.append(PutBack(qty=taken, sku=ln.sku, name=ln.name, variant=ln.variant, bin=ln.bin or "-"))
@@ -185,20 +185,19 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
     out: list[Msg] = []
     if step in session.counting_steps:
         prog = session.step_progress(step)
-        missing = [ln for ln in session.picklist.walking_order() if not prog[ln.id].complete]
-        for ln in missing[:5]:
+        for ln in session.incomplete_lines(step, 5):  # after every scan: no walk of a large order's lines
             p = prog[ln.id]
             left = p.required - p.short_qty - p.scanned
             out.append(Msg(_SCAN_MORE[(ln.lot.required, ln.serial_required)], left=left, sku=ln.sku, name=ln.name,
                            variant=ln.variant_beyond_name))
-        if len(missing) > 5:
-            more = len(missing) - 5
+        if session.incomplete(step) > 5:
+            more = session.incomplete(step) - 5
             out.append(plural(more, "… and {count} more line", "… and {count} more lines", count=more))
     if step == Step.PACK:
         if not session.carton:
             out.append(Msg("choose a carton: {cartons}, or scan a carton barcode", cartons=carton_keys()))
-        for ln in session.picklist.walking_order():
-            if ln.gift and not session.gift_ok(ln.id):
+        for ln in session.picklist.gift_lines:
+            if not session.gift_ok(ln.id):
                 out.append(Msg("put in the gift/insert {name}: scan it or press F3", name=ln.name or ln.sku))
     if step == Step.WEIGH:
         w = session.weight

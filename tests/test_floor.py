@@ -1238,3 +1238,30 @@ def test_caps_lock_is_said_at_login_and_when_an_order_opens_by_a_swapped_barcode
     floor.ctl.key("Enter")
     r = floor.ctl.scan("SO-1003")
     assert r.outcome == Outcome.DONE and "Caps Lock" not in r.feedback.en, r.feedback.en
+
+
+def test_what_the_screen_reads_after_a_scan_walks_no_line_of_a_large_order(settings, monkeypatch):
+    """After every scan the work screen asks for the lines still to do, how many, and the expected weight. On a
+    10,000-line order, working those out from every line took 36 ms a scan at the median (60 on a slow machine):
+    they are kept up to date instead, so a scan reads a handful of lines whatever the order's size."""
+    from app.workflow import LineProgress, OrderSession
+
+    big = make_order(7000, [line(i, 2) for i in range(1, 3001)])
+    f = Floor(settings, [big])
+    try:
+        at_queue(f)
+        f.ctl.scan("SO-7000")
+        s = f.ctl.session
+        before = (f.ctl.blockers(), f.ctl.weight_view())  # as the screen renders the order it opened
+        looked = []
+        complete, short_units = LineProgress.complete, OrderSession.short_units
+        monkeypatch.setattr(LineProgress, "complete", property(lambda lp: looked.append(lp) or complete.fget(lp)))
+        monkeypatch.setattr(OrderSession, "short_units", lambda o, lid: looked.append(lid) or short_units(o, lid))
+        f.ctl.scan("ITEM-1500")  # a line far along the walk
+        after = (f.ctl.blockers(), f.ctl.weight_view(), s.current_line())
+        assert len(looked) < 50, len(looked)
+        assert s.progress["L1500"].scanned == 1 and after[1] == before[1]
+        assert [m.params["sku"] for m in after[0][:5]] == [f"SKU-{i:03d}" for i in range(1, 6)]
+        assert after[0][5].params["count"] == 2995  # "… and 2,995 more lines"
+    finally:
+        f.close()

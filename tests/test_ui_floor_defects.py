@@ -550,7 +550,8 @@ def test_an_oms_address_warning_is_shown_in_red_beside_the_address(qtbot, statio
     panel = win.controller.feedback  # and the panel above the lines says it as the order opens
     assert panel.level == Level.HINT and "Check the address: 付款后地址已修改 address changed after payment." in panel.en
     qtbot.wait(1800)  # a blue message fades to the resting colour after 1.5 s; a hint stays amber
-    assert "#f9a825" in win.work.panel.styleSheet() and "Check the address" in win.work.panel.text.text()
+    assert win.work.panel.color == "#f9a825" and "Check the address" in win.work.panel.text.text()
+    assert win.work.panel.grab().toImage().pixelColor(12, 3).name() == "#f9a825"  # painted so, above the text
     press(win, Qt.Key.Key_Escape)  # an order without a warning: the address is shown plain
     s2 = open_order(qtbot, win, svc, want=lambda p: not p.ship_to.warnings and p.id != "SO-1004")
     assert s2 is not None and "⚠" not in win.work.ship_label.text()

@@ -478,11 +478,10 @@ class WorkScreen(QWidget):
             return
         text = _(fb)
         if fb.verdict is not None and fb.level in (Level.OK, Level.ERROR):
-            p.show_verdict(fb.verdict)
-            p.text.setText(text)
+            p.show_verdict(fb.verdict, text)  # painted at once
         else:
             p.show_message(text, fb.level)
-        p.repaint()
+            p.repaint()
 
     def _show_order(self, s) -> None:
         pl = s.picklist
@@ -511,7 +510,7 @@ class WorkScreen(QWidget):
         else:
             # No line to work: every line counted, the pack step without a gift to confirm, weigh and label. The
             # box showed nothing from here to the end of the order; it shows what goes into the parcel instead.
-            going = [(ln, ln.qty - s.short_units(ln.id)) for ln in s.picklist.walking_order()]
+            going = [(ln, ln.qty - s.short_units(ln.id)) for ln in s.picklist.walk]
             lines = [ln for ln, q in going if q > 0]
             units = sum(q for _ln, q in going if q > 0)
             in_parcel = _(plural(units, "{units} unit", "{units} units", units=units)) if lines else ""
