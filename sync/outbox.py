@@ -7,7 +7,6 @@ exactly once). Rejected events stay in the log with their reason (sync_state='re
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, text, update
 
 from app import schema
+from app.events import read_payload
 from app.store import Store
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def pending_batch(store: Store, batch_size: int, after: int = 0) -> list[dict]:
     with store.read() as c:
         rows = c.connection.dbapi_connection.execute(_SQL_BATCH, (after, batch_size)).fetchall()
     return [{"id": i, "station_id": st, "seq": seq, "operator_id": op, "ts_utc_ms": ts, "mono_ns": mono,
-             "type": typ, "kind": kind, "order_id": order, "payload": json.loads(payload)}
+             "type": typ, "kind": kind, "order_id": order, "payload": read_payload(payload)}
             for seq, i, st, op, ts, mono, typ, kind, order, payload in rows]
 
 
