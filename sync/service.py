@@ -19,7 +19,7 @@ from app.store import now_ms
 from sync.cache import PickListCache, ProductCache
 from sync.client import BatchRefused, MalformedReply, OmsClient, OmsError, OmsUnavailable
 from sync.images import ImageCache
-from sync.outbox import drain, queue_stats
+from sync.outbox import IN_FLIGHT, drain, queue_stats
 from sync.quarantine import (
     GuardedClient,
     PoisonEvents,
@@ -134,7 +134,7 @@ class SyncService:
         self._last_run_ms: int | None = None
         self._images_incomplete = True  # check the open pick lists' images once after start
         self._pull_asked = False  # sync_now(): poll at once (the pull thread is also woken for wanted pictures)
-        self._send_pool: ThreadPoolExecutor | None = None  # the outbox's HTTP sender, one thread for the service
+        self._send_pool: ThreadPoolExecutor | None = None  # the outbox's HTTP senders, kept for the service
         core.events.subscribe(lambda ev: self._wake_out.set())
 
     # -- listeners ---------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ class SyncService:
                 offset = None
             try:
                 if self._send_pool is None:
-                    self._send_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send")
+                    self._send_pool = ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="outbox-send")
                 res = drain(guarded, self.store, self.station_id, batch_size=size, clock_offset_ms=offset,
                             pool=self._send_pool)
             except PoisonEvents as e:

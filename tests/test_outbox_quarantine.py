@@ -218,3 +218,33 @@ def test_expected_offline_failures_are_one_line_without_a_traceback(tmp_path, se
     assert any(r.levelno == logging.WARNING and "outbox" in r.getMessage() for r in mine)
     assert not [r for r in mine if r.exc_info or r.levelno >= logging.ERROR], \
         [(r.name, r.getMessage()) for r in mine if r.exc_info or r.levelno >= logging.ERROR]
+
+
+def test_when_a_batch_fails_the_batch_on_the_wire_beside_it_is_booked_and_nothing_is_sent_twice(env):
+    """Two batches are on the wire at once (the OMS stores one while the station books the other's answer and
+    reads the next). When the first fails (the network went), what the OMS took of the second is booked as sent:
+    the next drain sends the rest, and nothing is counted twice."""
+    import threading
+
+    srv, core, svc, _got = env
+    for i in range(20):
+        core.events.append("scan", {"i": i}, order_id="SO-1001")
+    client = OmsClient(srv.url, token=srv.token, max_retries=0)
+    second_answered = threading.Event()
+
+    class FirstBatchLost:
+        def send_batch(self, station_id, events, offset):
+            if events[0]["seq"] == 1:  # lost once the batch behind it was answered
+                second_answered.wait(10)
+                raise OmsError("connection reset")
+            got = client.send_batch(station_id, events, offset)
+            second_answered.set()
+            return got
+
+    with pytest.raises(OmsError, match="connection reset"):
+        drain(FirstBatchLost(), core.store, "ST-Q", batch_size=5)
+    with core.store.read() as c:
+        sent = [s for (s,) in c.exec_driver_sql("SELECT seq FROM events WHERE sync_state = 'sent' ORDER BY seq")]
+    assert sent == [6, 7, 8, 9, 10] and _received(srv) == [6, 7, 8, 9, 10]
+    res = drain(client, core.store, "ST-Q", batch_size=5)
+    assert (res.sent, res.duplicates) == (15, 0) and _received(srv) == list(range(1, 21))
