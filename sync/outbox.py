@@ -136,7 +136,7 @@ def drain(client, store: Store, station_id: str, *, batch_size: int = 200, max_b
                     try:
                         _book(res, marks, store, done, t0, reply)
                     except Exception as exc:  # noqa: BLE001 - the first failure is the one raised
-                        log.warning("outbox: a batch sent after a failed one failed too: %s", exc)
+                        log.info("outbox: a batch sent after a failed one failed too: %s", exc)
             finally:
                 marks.flush_now()
     return res
