@@ -105,7 +105,10 @@ def test_schemathesis_fuzzing_finds_no_server_errors(tmp_path):
                     resp = case.call(base_url=srv.url, headers=headers, timeout=10)
                     if resp.status_code >= 500:
                         failures.append(f"{mode} {case.method} {case.formatted_path}: {resp.status_code}")
-                    if headers is None and resp.status_code != 401:  # the case and the answer, to find it again
+                    # a request the HTTP parser refuses (raw bytes outside ASCII in its target, a control character
+                    # in a header) is answered 400 before any route or token check: nothing served, so no 401 either
+                    unparsed = resp.status_code == 400 and resp.text == "Invalid HTTP request received."
+                    if headers is None and resp.status_code != 401 and not unparsed:  # the case and answer, to find it
                         failures.append(f"no token, {case.method} {case.formatted_path}: {resp.status_code} "
                                         f"{resp.text[:200]!r}; headers {case.headers!r}, query {case.query!r}, "
                                         f"body {str(case.body)[:200]!r}")
