@@ -114,7 +114,7 @@ class PickList:
     @functools.cached_property
     def walk(self) -> tuple[PickLine, ...]:
         """Lines in the order a picker walks the aisles: by bin path position, then bin, then SKU. Sorted once per
-        pick list (it is frozen): the screen reads it after every scan, and a 10,000-line order took ~1 ms a sort."""
+        pick list (it is frozen): the screen reads it after every scan, and a 10,000-line order took 5.7 ms a sort."""
         return tuple(sorted(self.lines, key=lambda ln: (ln.bin_order, ln.bin, ln.sku, ln.id)))
 
     @functools.cached_property

@@ -130,16 +130,21 @@ def drain(client, store: Store, station_id: str, *, batch_size: int = 200, max_b
                     log.error("OMS answered a batch without results for any of its events; will retry later")
                     wire = []  # nothing more sent in this drain; what is on the wire is still booked
         finally:
-            try:
-                while flying:  # a batch failed: the ones sent after it are booked, their failures left to the next drain
-                    done, t0, reply = flying.popleft()
-                    try:
-                        _book(res, marks, store, done, t0, reply)
-                    except Exception as exc:  # noqa: BLE001 - the first failure is the one raised
-                        log.info("outbox: a batch sent after a failed one failed too: %s", exc)
-            finally:
-                marks.flush_now()
+            _book_the_rest(res, marks, store, flying)
     return res
+
+
+def _book_the_rest(res: DrainResult, marks: SentMarks, store: Store, flying: deque) -> None:
+    """After a failure (or at the end): the batches still on the wire booked, their own failures left to the next
+    drain (the first failure is the one raised); then the marks written."""
+    try:
+        while flying:
+            try:
+                _book(res, marks, store, *flying.popleft())
+            except Exception as exc:  # noqa: BLE001
+                log.info("outbox: a batch sent after a failed one failed too: %s", exc)
+    finally:
+        marks.flush_now()
 
 
 def _book(res: DrainResult, marks: SentMarks, store: Store, wire: list[dict], t0: int, reply: Future) -> bool:

@@ -131,7 +131,7 @@ class VerdictPanel(QFrame):
 
     def _paint(self, color: str) -> None:
         """The background's colour, painted by paintEvent: not a style sheet, whose every change re-polishes the
-        panel and its button (~1 ms a scan when red and green alternate)."""
+        panel and its button (0.53 ms a colour change, measured offscreen)."""
         if color != self.color:
             self.color = color
             self.update()
