@@ -179,16 +179,35 @@ class OperatorDirectory:
 
     def upsert_hashed(self, op: Operator, pin_hash: str) -> None:
         """Store an operator whose PIN hash was made elsewhere (the OMS sends hashes, never PINs)."""
-        stmt = insert(schema.operators).values(
-            id=op.id, badge=op.badge, name=op.name, role=op.role.value, pin_hash=pin_hash,
-            active=op.active, source=op.source, updated_at_ms=now_ms(),
-        )
+        self.upsert_many_hashed([(op, pin_hash)])
+
+    _STORED = ("id", "badge", "name", "role", "pin_hash", "active", "source")
+
+    def upsert_many_hashed(self, items: list[tuple[Operator, str]]) -> int:
+        """Store operators with their PIN hashes in one transaction, writing only those that differ from what is
+        stored (the OMS sends its whole list at every poll: an unchanged list commits nothing). Returns how many
+        rows were written."""
+        if not items:
+            return 0
+        want = {op.id: (op.id, op.badge, op.name, op.role.value, pin_hash, bool(op.active), op.source)
+                for op, pin_hash in items}
+        cols = [schema.operators.c[k] for k in self._STORED]
+        with self.store.read() as c:
+            have = {r[0]: (*r[:5], bool(r[5]), r[6])
+                    for r in c.execute(select(*cols))}  # a station's operators: hundreds at most
+        rows = [dict(zip(self._STORED, v, strict=True), updated_at_ms=now_ms())
+                for k, v in want.items() if have.get(k) != v]
+        if not rows:
+            return 0
+        stmt = insert(schema.operators)
         stmt = stmt.on_conflict_do_update(
             index_elements=["id"],
             set_={k: stmt.excluded[k] for k in ("badge", "name", "role", "pin_hash", "active", "source", "updated_at_ms")},
         )
         with self.store.write() as c:
-            c.execute(stmt)
+            for row in rows:  # one statement each: a badge moved from one operator to another applies in order
+                c.execute(stmt, row)
+        return len(rows)
 
     def _row_to_op(self, m) -> Operator:
         return Operator(id=m["id"], badge=m["badge"], name=m["name"], role=Role(m["role"]),

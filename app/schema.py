@@ -22,7 +22,7 @@ from sqlalchemy import (
 
 from app.verdicts import GOOD_KINDS
 
-SCHEMA_HEAD = "0003_events_ts_partial"
+SCHEMA_HEAD = "0004_picklists_provisional"
 
 metadata = MetaData()
 
@@ -103,6 +103,7 @@ picklists = Table(
     Column("doc", Text, nullable=False),
     Index("ix_picklists_order_no", "order_no"),
     Index("ix_picklists_status", "status"),
+    Index("ix_picklists_provisional", "id", sqlite_where=text("provisional = 1")),  # offline claims only
 )
 
 images = Table(

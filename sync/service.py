@@ -341,7 +341,7 @@ class SyncService:
                 break
             items = page["items"]
             before = {pid: self.cache.row(pid) for pid in [p.id for p, _, _ in items]} if since is not None else {}
-            provisional = set(self.cache.provisional())
+            provisional = set(self.cache.provisional()) if items else set()  # an unchanged poll reads no cache
             self.cache.upsert([(p, cb) for p, _, cb in items])
             for p, _, cb in items:  # an offline claim survives a refresh until reconcile_claims settles it
                 if p.id in provisional and cb is None and p.status == "open":
@@ -404,10 +404,9 @@ class SyncService:
     def pull_operators(self) -> int:
         ops = self.client.operators()
         first = bool(ops) and not self._operators_known and not self.core.operators.known()
-        for o in ops:
-            self.core.operators.upsert_hashed(
-                Operator(id=o["id"], badge=o["badge"], name=o["name"], role=Role(o["role"]),
-                         active=bool(o.get("active", True)), source="oms"), o["pin_hash"])
+        self.core.operators.upsert_many_hashed([
+            (Operator(id=o["id"], badge=o["badge"], name=o["name"], role=Role(o["role"]),
+                      active=bool(o.get("active", True)), source="oms"), o["pin_hash"]) for o in ops])
         self._operators_known = self._operators_known or bool(ops)  # known once: no read of the table per poll
         if first:  # a new station's first operators: a login tried before them goes through now
             self._notify("operators_changed", {"count": len(ops)})

@@ -142,3 +142,47 @@ def test_an_unchanged_poll_parses_no_pick_list(polling, monkeypatch):
     assert svc.pull_once() == 1
     assert parsed == ["SO-1007"]
     assert svc.cache.row("SO-1007")["status"] == "held"
+
+
+def _data_version(con: sqlite3.Connection) -> int:
+    """SQLite's counter of commits made by other connections to the file since this one opened."""
+    return con.execute("PRAGMA data_version").fetchone()[0]
+
+
+def test_an_unchanged_poll_commits_nothing_and_a_changed_operator_is_still_stored(polling):
+    from sqlalchemy import update
+
+    from sync.oms_server import models as m
+
+    srv, svc = polling
+    svc.pull_once()
+    watcher = sqlite3.connect(svc.store.path)
+    before = _data_version(watcher)
+    assert svc.pull_once() == 0
+    assert svc.pull_once() == 0
+    # the OMS sends its whole operator list at every poll: rewriting it was a commit (an fsync) per operator
+    assert _data_version(watcher) == before
+    with srv.app.state.engine.begin() as c:
+        first = c.execute(m.operators.select().order_by(m.operators.c.id)).first()
+        c.execute(update(m.operators).where(m.operators.c.id == first.id).values(name="Renamed 改名", active=0))
+    svc.pull_once()
+    assert _data_version(watcher) != before
+    op = svc.core.operators.by_id(first.id)
+    assert op.name == "Renamed 改名" and op.active is False
+    watcher.close()
+
+
+def test_offline_claims_are_read_by_their_own_index(polling):
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+    from sync.cache import PROVISIONAL
+
+    srv, svc = polling
+    svc.pull_once()
+    svc.cache.mark_claimed("SO-1003", "ST-P", provisional=True)
+    assert svc.cache.provisional() == ["SO-1003"]
+    con = sqlite3.connect(svc.store.path)
+    # the query as the cache sends it, planned on the partial index (not a scan of every cached pick list)
+    plan = _plan(con, str(PROVISIONAL.compile(dialect=sqlite_dialect.dialect())), ())
+    assert "ix_picklists_provisional" in plan, plan
+    con.close()
