@@ -11,12 +11,15 @@ stored EAN-13 matches a scanned GTIN-14 with a leading 0):
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import json
 import logging
+import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -84,6 +87,26 @@ class CodeIndex:
             for k in code_keys(code):
                 self.keyed.setdefault(k, []).append(pos)
 
+    def add_all(self, codes: list[str], values: Sequence) -> None:
+        """`add(code, value)` for each pair, in order. A list of plain 12/13/14-digit codes (an order's barcodes, nearly
+        always) is checked by one regular expression over the codes joined and stored by one dict build, instead of a
+        Python call per code (a 10,000-line order's 60,000 codes: 20 ms instead of 60 on the development machine)."""
+        if len(codes) != len(values):
+            raise ValueError("codes and values differ in length")
+        joined = "\n".join(codes)
+        if self.values or joined.count("\n") != len(codes) - 1 or not _ALL_PLAIN.fullmatch(joined):
+            for code, value in zip(codes, values, strict=True):
+                self.add(code, value)
+            return
+        self.values = list(values)
+        n = len(codes)
+        # built last to first, so a code stored twice keeps its first position, as add() does
+        self.raw = dict(zip(reversed(codes), range(n - 1, -1, -1), strict=True))
+        if len(self.raw) != n:  # the same code on two lines: the later positions, in order
+            for pos, code in enumerate(codes):
+                if self.raw[code] != pos:
+                    self.more.setdefault(code, []).append(pos)
+
     def get(self, key: str) -> list:
         """Values stored under codes whose keys include `key`, in the order they were added."""
         found = list(self.keyed.get(key, ()))
@@ -95,6 +118,10 @@ class CodeIndex:
         if len(found) > 1:
             found.sort()
         return [self.values[p] for p in found]
+
+
+# Codes that add() keeps as they are: 12-14 ASCII digits with nothing to strip, one per line of the joined list.
+_ALL_PLAIN = re.compile(r"(?:[0-9]{12,14}\n)*[0-9]{12,14}")
 
 
 @functools.lru_cache(maxsize=4096)  # one scan looks its key up in the order, its siblings and the catalogue
@@ -118,20 +145,20 @@ class OrderIndex:
         self.bins: dict[str, list[str]] = {}  # bin barcode -> line ids
         self._siblings = CodeIndex()
         self.styles: dict[str, list[str]] = {}  # style -> line ids
-        add = self._lines.add
-        # values are ints (line in walking order, barcode of the line): nothing for the cyclic GC to walk;
-        # the ProductRef is made on the first lookup that finds it, one per line and pack size
-        self._walk = picklist.walking_order()
+        # values are ints, each barcode's place in the order's barcodes listed line by line in walking order:
+        # nothing for the cyclic GC to walk, no list of values to build; `_ends` (where each line's barcodes end)
+        # turns a place back into its line and barcode, and the ProductRef is made on the first lookup that finds
+        # it, one per line and pack size
+        self._walk = walk = picklist.walking_order()
         self._refs: dict[tuple[str, int, str], ProductRef] = {}
-        for li, ln in enumerate(self._walk):
-            for bi, bc in enumerate(ln.barcodes):
-                add(bc.code, (li << 16) | bi)
+        self._ends = list(itertools.accumulate(len(ln.barcodes) for ln in walk))
+        self._lines.add_all([bc.code for ln in walk for bc in ln.barcodes], range(self._ends[-1] if walk else 0))
+        for ln in walk:
             if ln.bin_barcode:
                 self.bins.setdefault(ln.bin_barcode.strip(), []).append(ln.id)
             if ln.style:
                 self.styles.setdefault(ln.style, []).append(ln.id)
-        for i, s in enumerate(picklist.siblings):
-            self._siblings.add(s.get("code", ""), i)
+        self._siblings.add_all([s.get("code", "") for s in picklist.siblings], range(len(picklist.siblings)))
         self._sib_refs: dict[int, ProductRef] = {}
         self.order_codes = {picklist.id, picklist.order_no}
 
@@ -143,8 +170,9 @@ class OrderIndex:
         return []
 
     def _ref(self, v: int) -> ProductRef:
-        ln = self._walk[v >> 16]
-        bc = ln.barcodes[v & 0xFFFF]
+        li = bisect.bisect_right(self._ends, v)
+        ln = self._walk[li]
+        bc = ln.barcodes[v - (self._ends[li - 1] if li else 0)]
         key = (ln.id, bc.qty_per_scan, bc.kind)
         ref = self._refs.get(key)
         if ref is None:

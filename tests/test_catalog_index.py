@@ -114,6 +114,53 @@ def test_order_index_answers_every_scan_as_the_biip_keyed_index_did():
     assert hits > 500  # the comparison really exercised matches
 
 
+_PLAIN = st.builds(lambda body, n, pad: ("0" * pad + _check(body[:n]))[-14:],
+                   st.text(alphabet="0123456789", min_size=13, max_size=13), st.sampled_from([11, 12, 13]),
+                   st.integers(0, 2))
+
+
+@given(st.lists(_PLAIN, min_size=1, max_size=40).flatmap(
+    lambda base: st.lists(st.sampled_from(base), min_size=1, max_size=80)),
+    st.sampled_from(["", " ", "\n", "BIN-1", "6900000000014\n6900000000021"]))
+@settings(max_examples=300, deadline=None)
+def test_adding_all_codes_at_once_stores_what_adding_them_one_by_one_does(codes, odd):
+    # plain codes (the one-dict path), with repeats and zero-padded forms of each other; and the same list with
+    # one code that is not plain (a padded code, an empty one, text, two codes in one): the code-by-code path
+    for batch in (codes, codes[:3] + [odd + codes[0] if odd.strip() == "" else odd] + codes[3:]):
+        one, many = CodeIndex(), CodeIndex()
+        for i, c in enumerate(batch):
+            one.add(c, i)
+        many.add_all(batch, range(len(batch)))
+        for c in batch:
+            for k in {*code_keys(c), c.strip(), "0" + c.strip(), c.strip()[1:]}:
+                assert many.get(k) == one.get(k), (batch, k)
+
+
+def test_an_order_of_plain_codes_answers_every_scan_as_the_biip_keyed_index_did():
+    # the one-dict path of the order index: every code plain, some on several lines, some lines without a barcode
+    rng = random.Random(5)
+    codes = [_check("".join(rng.choice("0123456789") for _ in range(12))) for _ in range(300)]
+    lines = []
+    for i in range(150):
+        chosen = [] if i % 17 == 0 else rng.sample(codes, rng.randint(1, 4)) + [rng.choice(codes[:20])]
+        lines.append({"id": f"L{i}", "sku": f"S{i}", "qty": 2, "bin_order": rng.randint(0, 30),
+                      "barcodes": [{"code": c, "qty_per_scan": 1 + j, "kind": "unit"} for j, c in enumerate(chosen)]})
+    pl = PickList.from_dict({"id": "P", "lines": lines,
+                             "siblings": [{"code": c, "sku": f"SIB{j}"} for j, c in enumerate(codes[250:])]})
+    fast, ref = OrderIndex(pl), _reference_lines(pl)
+    assert fast._lines.raw and not fast._lines.keyed  # the plain path was taken
+    hits = 0
+    for c in codes:
+        for text in (c, "0" + c, "]E0" + c):
+            keys = normalise(RawScan(text, ScanSource.HID)).keys()
+            got = [(r.line_id, r.qty_per_scan, r.kind) for r in fast.lines(keys)]
+            assert got == _lookup(ref, keys), text
+            hits += bool(got)
+            sib = fast.sibling(keys)
+            assert (sib.sku if sib else None) == (f"SIB{codes.index(c) - 250}" if codes.index(c) >= 250 else None)
+    assert hits > 600
+
+
 def test_code_index_keeps_insertion_order_across_zero_padded_forms():
     gtin13 = _check("690000000123")
     idx = CodeIndex()
