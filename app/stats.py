@@ -509,9 +509,12 @@ _SQL_FOLD_ROWS = (
     "WHEN 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq, mono_ns "
     f"FROM events WHERE seq > ? AND seq <= ? AND NOT ({_GOOD_ROWS})"
 )
+# NOT INDEXED: the good scans of a seq range are found along the primary key. Left to itself the planner took the
+# covering index ix_events_type_kind and walked every good scan of the log for each fold: 167 ms to fold the 1,000
+# events after a snapshot of a million, 2.4 ms along the primary key (2026-12-05).
 _SQL_FOLD_GOOD = (
     "SELECT station_id, operator_id, MIN(ts_utc_ms), type, kind, NULL, NULL, COUNT(*), 0, NULL "
-    f"FROM events WHERE seq > ? AND seq <= ? AND {_GOOD_ROWS} "
+    f"FROM events NOT INDEXED WHERE seq > ? AND seq <= ? AND {_GOOD_ROWS} "
     f"GROUP BY station_id, operator_id, kind, ts_utc_ms / {QUARTER_MS}"
 )
 
