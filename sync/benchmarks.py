@@ -81,7 +81,7 @@ def _queue_events(core, n: int) -> None:
 
 def _drain_s(workdir: Path, n: int) -> float:
     """Outbox of n pending events -> all sent, as the station's outbox worker sends them
-    (`SyncService.outbox_once`: the contract guard, the configured batch size, 200 by default), to the
+    (`SyncService.outbox_once`: the contract guard, the configured batch size, 500 by default), to the
     reference OMS in its own process."""
     from sync.client import OmsClient
     from sync.outbox import queue_stats

@@ -314,3 +314,25 @@ def test_hostile_requests_never_get_a_5xx(oms):
     # and the server still serves ordinary requests afterwards
     r = requests.post(u + "/events/batch", json={"sent_at_ms": 1, "events": [_ev(5, "ST-H")]}, headers=H, timeout=10)
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "accepted"
+
+
+def test_the_overflow_screen_matches_what_the_backtracking_pattern_matched():
+    # the possessive pattern gives a number up at once; it must still flag every body the plain one flagged
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sync.oms_server.app import _MAY_OVERFLOW
+
+    plain = re.compile(rb"[:,\[]\s*-?(?:[0-9]{200}|[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]{3})")
+    parts = st.sampled_from([b":", b",", b"[", b" ", b"-", b"+", b".", b"e", b"E", b"1", b"9", b"0", b"12", b"x", b'"',
+                             b"9" * 200, b"5" * 150])
+
+    @given(st.lists(parts, max_size=30).map(b"".join))
+    @settings(max_examples=3000, deadline=None)
+    def same(body):
+        assert bool(_MAY_OVERFLOW.search(body)) == bool(plain.search(body)), body
+
+    same()
+    assert _MAY_OVERFLOW.search(b'{"w": -12.5E+309}') and not _MAY_OVERFLOW.search(b'{"w": 1e40, "x": "1e400"}')
