@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import logging
 import subprocess
 import tempfile
@@ -144,17 +145,12 @@ def _draw_qr(c, payload: str, x: float, y: float, size: float) -> None:
     m = size / len(matrix)
     path = c.beginPath()
     for r, row in enumerate(matrix):
-        top = y + size - (r + 1) * m
-        col = 0
-        while col < len(row):
-            if row[col]:
-                end = col
-                while end < len(row) and row[end]:
-                    end += 1
-                path.rect(x + col * m, top, (end - col) * m, m)
-                col = end
-            else:
-                col += 1
+        top, col = y + size - (r + 1) * m, 0
+        for dark, run in itertools.groupby(row):
+            n = len(list(run))
+            if dark:
+                path.rect(x + col * m, top, n * m, m)
+            col += n
     c.saveState()
     c.setFillColorRGB(0, 0, 0)
     c.drawPath(path, stroke=0, fill=1)
