@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, text, update
 
 from app import schema
+from app.config import OmsSettings
 from app.events import read_payload
 from app.store import Store
 
@@ -92,7 +93,7 @@ def rejected_events(store: Store) -> list[dict]:
 IN_FLIGHT = 2  # batches on the wire at once: the OMS works on one while the station reads, encodes and books
 
 
-def drain(client, store: Store, station_id: str, *, batch_size: int = 500, max_batches: int | None = None,
+def drain(client, store: Store, station_id: str, *, batch_size: int = OmsSettings.batch_size, max_batches: int | None = None,
           clock_offset_ms: int | None = None, pool: Executor | None = None) -> DrainResult:
     """Send until the queue is empty (or max_batches). Raises OmsError when the OMS is unreachable.
 

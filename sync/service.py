@@ -341,7 +341,7 @@ class SyncService:
                 break
             items = page["items"]
             before = {pid: self.cache.row(pid) for pid in [p.id for p, _, _ in items]} if since is not None else {}
-            provisional = set(self.cache.provisional()) if items else set()  # an unchanged poll reads no cache
+            provisional = set(self.cache.provisional())  # offline claims, by their own index
             self.cache.upsert([(p, cb) for p, _, cb in items])
             for p, _, cb in items:  # an offline claim survives a refresh until reconcile_claims settles it
                 if p.id in provisional and cb is None and p.status == "open":
