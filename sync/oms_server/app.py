@@ -47,6 +47,7 @@ from sync.contract import (
     ReleaseRequest,
     ServerTime,
     Stats,
+    WireEvent,
 )
 from sync.oms_server import models as m
 from sync.oms_stats import make_router
@@ -380,6 +381,10 @@ SELECT id FROM new
 """)
 
 
+# An event as stored: model_dump_json's own JSON, by the model's serializer without the method's Python wrapper
+# around it (3.9 -> 2.2 us an event, 2026-12-05)
+_event_json = WireEvent.__pydantic_serializer__.to_json
+
 # SQLite's batch store (see _sqlite_store_batch): plain DB-API statements, prepared once by sqlite3's cache
 _SQLITE_KNOWN_IDS = "SELECT id FROM events WHERE station_id = ? AND id IN (SELECT value FROM json_each(?))"
 _SQLITE_INSERT_EVENT = ("INSERT INTO events (station_id, id, seq, \"type\", doc, received_ms, clock_offset_ms) "
@@ -662,7 +667,7 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
                 results.append({"id": e.id, "status": "rejected", "reason": "seq must be >= 1"})
                 rej += 1
             else:
-                candidates[e.id] = {"id": e.id, "seq": e.seq, "type": e.type, "doc": e.model_dump_json()}
+                candidates[e.id] = {"id": e.id, "seq": e.seq, "type": e.type, "doc": _event_json(e).decode()}
                 results.append({"id": e.id, "status": None})
         store = _sqlite_store_batch if sqlite else _pg_store_batch
         inserted = store(sid, t, batch.clock_offset_ms, candidates, rec, dup, rej)
