@@ -14,7 +14,7 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from app import schema
 from app.config import OmsSettings
@@ -126,6 +126,7 @@ def drain(client, store: Store, station_id: str, *, batch_size: int = OmsSetting
                     wire = pending_batch(store, batch_size, wire[-1]["seq"]) if more else []
                 if not flying:
                     break
+                marks.flush_if_due()  # here, with the OMS busy on the batches on the wire, not between them
                 done, t0, reply = flying.popleft()
                 if not _book(res, marks, store, done, t0, reply):
                     log.error("OMS answered a batch without results for any of its events; will retry later")
@@ -181,8 +182,6 @@ def _record_answer(res: DrainResult, marks: SentMarks, store: Store, wire: list[
             for ev, reason in rejected:
                 c.execute(update(E).where(E.c.id == ev["id"]).values(sync_state="rejected", reject_reason=reason,
                                                                      sent_at_ms=t1))
-    else:
-        marks.flush_if_due()
     res.sent += len(sent_seqs)
     res.rejected += [{"seq": ev["seq"], "id": ev["id"], "type": ev["type"], "reason": reason}
                      for ev, reason in rejected]
@@ -205,17 +204,26 @@ def pending_batch(store: Store, batch_size: int, after: int = 0) -> list[dict]:
             for seq, i, st, op, ts, mono, typ, kind, order, payload in rows]
 
 
-# By primary key: with `id IN (...) AND sync_state = 'pending'` SQLite planned the UPDATE on
-# ix_events_sync and walked every pending row for each batch (a quadratic drain). The unary + keeps
-# sync_state out of index selection; the state test still applies to each row found by seq.
-MARK_SENT_SQL = ("UPDATE events SET sync_state = 'sent', sent_at_ms = :t WHERE seq = :seq "
-                 "AND +sync_state = 'pending'")
+# By primary key, one statement per run of consecutive seqs (a batch's answer is mostly one run): with
+# `id IN (...) AND sync_state = 'pending'` SQLite planned the UPDATE on ix_events_sync and walked every pending row
+# for each batch (a quadratic drain), and a seq range after ANALYZE became a skip-scan of that index. NOT INDEXED
+# keeps it on the rowid range; the state test still applies to each row of the run, so an event rejected
+# meanwhile stays rejected. A statement per run instead of per event: 8.6 -> 5.0 us an event marked
+# (100,000 marks, 2026-12-05).
+MARK_SENT_SQL = ("UPDATE events NOT INDEXED SET sync_state = 'sent', sent_at_ms = :t WHERE seq BETWEEN :lo AND :hi "
+                 "AND sync_state = 'pending'")
 
 
-def mark_sent(conn, seqs: list[int], t_ms: int) -> None:
-    """Mark the events the OMS accepted (or already had) as sent, one primary-key update each."""
-    if seqs:
-        conn.execute(text(MARK_SENT_SQL), [{"t": t_ms, "seq": s} for s in seqs])
+def seq_runs(seqs: list[int]) -> list[tuple[int, int]]:
+    """The seqs as runs of consecutive numbers, (first, last) each: [1, 2, 3, 7, 8] -> [(1, 3), (7, 8)]. Every
+    number of a run is one of the seqs, whatever their order."""
+    runs: list[list[int]] = []
+    for s in seqs:
+        if runs and s == runs[-1][1] + 1:
+            runs[-1][1] = s
+        else:
+            runs.append([s, s])
+    return [(first, last) for first, last in runs]
 
 
 class SentMarks:
@@ -228,23 +236,24 @@ class SentMarks:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.seqs: list[tuple[int, int]] = []  # (t_ms, seq)
+        self.runs: list[tuple[int, int, int]] = []  # (t_ms, first seq, last seq)
         self.offset: int | None = None
         self.dirty = False
         self.last = time.monotonic()
 
     def add(self, seqs: list[int], t_ms: int, clock_offset_ms: int | None) -> None:
-        self.seqs += [(t_ms, s) for s in seqs]
+        self.runs += [(t_ms, first, last) for first, last in seq_runs(seqs)]
         self.offset = clock_offset_ms
         self.dirty = True
 
     def flush(self, conn) -> None:
         """Write the marks in the caller's transaction."""
-        if self.seqs:  # the DB-API cursor inside the caller's transaction: no per-row parameter compiling
-            conn.connection.dbapi_connection.executemany(MARK_SENT_SQL, [{"t": t, "seq": s} for t, s in self.seqs])
+        if self.runs:  # the DB-API cursor inside the caller's transaction: no per-row parameter compiling
+            conn.connection.dbapi_connection.executemany(
+                MARK_SENT_SQL, [{"t": t, "lo": lo, "hi": hi} for t, lo, hi in self.runs])
         if self.dirty:
             self.store.set_kv("sync.clock_offset_ms", self.offset, conn=conn)
-        self.seqs, self.dirty, self.last = [], False, time.monotonic()
+        self.runs, self.dirty, self.last = [], False, time.monotonic()
 
     def flush_now(self) -> None:
         if self.dirty:

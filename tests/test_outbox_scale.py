@@ -1,5 +1,5 @@
-"""What the outbox's speed at a big backlog relies on: the mark-sent UPDATE finds each event by its
-primary key, the health check's queue depth is exact without counting the queue, and an OMS poll
+"""What the outbox's speed at a big backlog relies on: the mark-sent UPDATE finds each run of events by
+the primary key, the health check's queue depth is exact without counting the queue, and an OMS poll
 that brings nothing new parses no cached pick list."""
 
 from __future__ import annotations
@@ -19,15 +19,35 @@ def _plan(con: sqlite3.Connection, sql: str, params) -> str:
 def test_mark_sent_update_uses_the_primary_key_not_the_sync_state_index(store):
     con = sqlite3.connect(store.path)
     insert_events(con, event_rows(2000, sync_state="pending"))
-    con.execute("ANALYZE")  # whatever statistics the planner has, it must not pick ix_events_sync
-    plan = _plan(con, MARK_SENT_SQL, {"t": 1, "seq": 5})
-    assert "INTEGER PRIMARY KEY" in plan and "ix_events_sync" not in plan, plan
+    for _ in ("no statistics", "after ANALYZE"):  # whatever statistics the planner has, not ix_events_sync
+        plan = _plan(con, MARK_SENT_SQL, {"t": 1, "lo": 5, "hi": 500})
+        assert "INTEGER PRIMARY KEY" in plan and "ix_events_sync" not in plan, plan
+        con.execute("ANALYZE")
     # ...and it still marks only pending events
     con.execute("UPDATE events SET sync_state = 'rejected' WHERE seq = 7")
-    con.executemany(MARK_SENT_SQL, [{"t": 9, "seq": s} for s in (6, 7)])
-    assert con.execute("SELECT seq, sync_state FROM events WHERE seq IN (6, 7) ORDER BY seq").fetchall() == [
-        (6, "sent"), (7, "rejected")]
+    con.execute(MARK_SENT_SQL, {"t": 9, "lo": 6, "hi": 8})
+    assert con.execute("SELECT seq, sync_state FROM events WHERE seq BETWEEN 5 AND 9 ORDER BY seq").fetchall() == [
+        (5, "pending"), (6, "sent"), (7, "rejected"), (8, "sent"), (9, "pending")]
     con.close()
+
+
+def test_sent_marks_mark_exactly_the_answered_events_around_a_gap(store):
+    """The marks go in as runs of consecutive seqs: an event inside a batch that the OMS did not answer for
+    (a partial answer) stays pending, and so do its neighbours outside the batch."""
+    from sync.outbox import SentMarks
+
+    con = sqlite3.connect(store.path)
+    insert_events(con, event_rows(12, sync_state="pending"))
+    con.close()
+    marks = SentMarks(store)
+    marks.add([2, 3, 4, 6, 7], 1000, None)
+    marks.add([9], 1001, None)
+    marks.flush_now()
+    with store.read() as c:
+        got = c.connection.dbapi_connection.execute(
+            "SELECT seq, sync_state, sent_at_ms FROM events ORDER BY seq").fetchall()
+    sent = {2: 1000, 3: 1000, 4: 1000, 6: 1000, 7: 1000, 9: 1001}
+    assert got == [(q, "sent" if q in sent else "pending", sent.get(q)) for q in range(1, 13)]
 
 
 def _exact(store) -> tuple[int, int | None, int]:
