@@ -83,12 +83,14 @@ def _drain_s(workdir: Path, n: int) -> float:
     """Outbox of n pending events -> all sent, as the station's outbox worker sends them
     (`SyncService.outbox_once`: the contract guard, the configured batch size, 500 by default), to the
     reference OMS in its own process."""
+    from app import heap
     from sync.client import OmsClient
     from sync.outbox import queue_stats
     from sync.service import SyncService
 
     core = _core(workdir)
     _queue_events(core, n)
+    heap.settle()  # as the station process does once started (ui.shell.run_station), before its outbox worker drains
     try:
         with oms_process(workdir) as (url, token):
             svc = SyncService(core, client=OmsClient(url, token=token))
