@@ -9,8 +9,8 @@ only what the shift allocates after it (orders, events), which is small.
 
 Frozen objects are still freed by reference counting; only cyclic garbage alive at the freeze stays
 (start-up leftovers, once). The process calls `settle()` once, when its long-lived indexes are built
-(`Station.when_indexed`, set by the station's entry point; the reference OMS freezes its own start-up
-heap the same way).
+(`Station.when_indexed`, set by the station's entry point); the reference OMS calls it once its app is
+built, in one process or in each worker (`sync.commands`, `sync.oms_server.asgi`).
 """
 
 from __future__ import annotations

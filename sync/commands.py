@@ -64,9 +64,9 @@ def _oms_server(args) -> int:
         os.environ["PACKSTATION_OMS_DB"] = args.db
         uvicorn.run("sync.oms_server.asgi:create", factory=True, workers=args.workers, **common)
     else:
-        import gc
+        from app import heap
 
-        gc.freeze()  # as each worker does (asgi.create): the start-up heap out of the collector's generations
+        heap.settle()  # as each worker does (asgi.create): the start-up heap out of the collector's generations
         uvicorn.run(app, **common)
     return 0
 

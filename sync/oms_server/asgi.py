@@ -7,10 +7,9 @@ import os
 
 
 def create():
-    import gc
-
+    from app import heap
     from sync.oms_server.app import create_app
 
     app = create_app(os.environ["PACKSTATION_OMS_DB"])
-    gc.freeze()  # the long-lived startup objects leave the collector's generations: shorter pauses under load
+    heap.settle()  # the long-lived startup objects leave the collector's generations: shorter pauses under load
     return app
