@@ -93,9 +93,12 @@ class Shippable:
         return self.message.text(language)
 
 
-def health_from_store(store, *, online: bool | None = None) -> SyncHealth:
-    """Health readable from another process (`packstation sync-status`)."""
-    h = store.get_kv(KV_HEALTH, {}) or {}
+def health_from_store(store, *, online: bool | None = None, h: dict | None = None) -> SyncHealth:
+    """Health readable from another process (`packstation sync-status`): the stored record, at most
+    `SyncService.HEALTH_WRITE_EVERY_S` behind when nothing but successes happened. The service passes its own
+    record (`h`), which is never behind; the queue is counted from the store either way."""
+    if h is None:
+        h = store.get_kv(KV_HEALTH, {}) or {}
     n, oldest, rej = queue_stats(store)
     return SyncHealth(
         online=bool(h.get("online", False)) if online is None else online,
@@ -132,6 +135,9 @@ class SyncService:
         self._last_error: str | None = h.get("last_error")
         self._durations: list[float] = []
         self._last_run_ms: int | None = None
+        self._health: dict = h  # the record as it is now; stored at once when the state changes, else now and then
+        self._health_stored: tuple | None = None  # (online, failures, last error) of the record last stored
+        self._health_stored_at = float("-inf")
         self._images_incomplete = True  # check the open pick lists' images once after start
         self._pull_asked = False  # sync_now(): poll at once (the pull thread is also woken for wanted pictures)
         self._send_pool: ThreadPoolExecutor | None = None  # the outbox's HTTP senders, kept for the service
@@ -165,6 +171,8 @@ class SyncService:
         for t in self._threads:
             t.join(timeout)
         self._threads = []
+        if self._health_stored is not None:  # what the last drain or poll found, for sync-status after the stop
+            self._store_health(force=True)
         if self._send_pool is not None:
             self._send_pool.shutdown(wait=False)
             self._send_pool = None
@@ -202,18 +210,36 @@ class SyncService:
             else:
                 self._online, self._fails, self._succ = False, self._fails + 1, 0
                 self._last_error = err
-            h = {"online": self._online, "last_success_ms": self._last_success_ms,
-                 "consecutive_failures": self._fails, "consecutive_successes": self._succ,
-                 "last_error": self._last_error, "last_run_ms": self._last_run_ms,
-                 "avg_duration_ms": round(sum(self._durations) / len(self._durations), 1)}
+            self._health = {"online": self._online, "last_success_ms": self._last_success_ms,
+                            "consecutive_failures": self._fails, "consecutive_successes": self._succ,
+                            "last_error": self._last_error, "last_run_ms": self._last_run_ms,
+                            "avg_duration_ms": round(sum(self._durations) / len(self._durations), 1)}
+        self._store_health()
+        self._notify("health", self.health().to_dict())
+
+    HEALTH_WRITE_EVERY_S = 10.0
+
+    def _store_health(self, force: bool = False) -> None:
+        """The record for other processes (`packstation sync-status`), committed when the state changed (online
+        or not, a failure, its error) and otherwise at most every HEALTH_WRITE_EVERY_S: the outbox records every
+        drain (after each scan, while a station works), and a durable commit each time for "last success a
+        moment later" was one fsync per scan more on the store's one write lock."""
+        with self._hlock:
+            h = dict(self._health)
+            state = (h.get("online"), h.get("consecutive_failures"), h.get("last_error"))
+            if not force and state == self._health_stored and \
+                    time.monotonic() - self._health_stored_at < self.HEALTH_WRITE_EVERY_S:
+                return
+            self._health_stored, self._health_stored_at = state, time.monotonic()
         try:
             self.store.set_kv(KV_HEALTH, h)
         except Exception:
             log.exception("could not record sync health")
-        self._notify("health", self.health().to_dict())
 
     def health(self) -> SyncHealth:
-        return health_from_store(self.store, online=self._online)
+        with self._hlock:
+            h = self._health
+        return health_from_store(self.store, online=self._online, h=h)
 
     # -- workers -----------------------------------------------------------------------------------
     def _outbox_loop(self) -> None:

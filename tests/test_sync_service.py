@@ -223,6 +223,41 @@ def test_background_service_and_health_cli(env, tmp_path):
     assert d["queue_depth"] == 0 and d["last_success_ms"] and "clock_offset_ms" in d
 
 
+def test_sync_health_is_committed_when_its_state_changes_not_after_every_drain(env):
+    """The outbox records its health after every drain — after each scan while a station works. Stored (for
+    `sync-status` in another process) it is committed when the state changes; successes alone at most every
+    HEALTH_WRITE_EVERY_S, and at the stop. The service's own view is never behind."""
+    from sync.service import KV_HEALTH
+
+    srv, proxy, core, svc, got = env
+
+    def stored():
+        return core.store.get_kv(KV_HEALTH)
+
+    svc._record(True, time.monotonic())
+    assert stored()["online"] and stored()["consecutive_successes"] == 1
+    for _ in range(30):  # thirty drains that went through, each followed by a scan's event
+        svc._record(True, time.monotonic())
+    assert stored()["consecutive_successes"] == 1  # not one commit per drain
+    assert svc.health().consecutive_successes == 31 and svc.health().online
+    assert [d["consecutive_successes"] for k, d in got if k == "health"][-1] == 31
+    svc._record(False, time.monotonic(), "OMS unreachable")  # the network goes: stored at once
+    assert stored()["online"] is False and stored()["last_error"] == "OMS unreachable"
+    svc._record(False, time.monotonic(), "OMS unreachable")  # another failure is news too (the count)
+    assert stored()["consecutive_failures"] == 2
+    svc._record(True, time.monotonic())  # back: stored at once
+    assert stored()["online"] and stored()["consecutive_failures"] == 0
+    svc._record(True, time.monotonic())
+    assert stored()["consecutive_successes"] == 1
+    svc.HEALTH_WRITE_EVERY_S = 0.0  # the interval passed: the next success is stored
+    svc._record(True, time.monotonic())
+    assert stored()["consecutive_successes"] == 3
+    svc.HEALTH_WRITE_EVERY_S = 3600.0
+    svc._record(True, time.monotonic())
+    svc.stop()  # what the last drain found is stored at the stop
+    assert stored()["consecutive_successes"] == 4
+
+
 def _last_picture_order(svc):
     """The open order whose pictures come last in URL order: fetched last when nobody asks."""
     pls = svc.cache.open_picklists()
