@@ -141,7 +141,13 @@ class SyncService:
         self._images_incomplete = True  # check the open pick lists' images once after start
         self._pull_asked = False  # sync_now(): poll at once (the pull thread is also woken for wanted pictures)
         self._send_pool: ThreadPoolExecutor | None = None  # the outbox's HTTP senders, kept for the service
-        core.events.subscribe(lambda ev: self._wake_out.set())
+        self._fresh_since: float | None = None  # when the first event not yet drained was appended (monotonic)
+        core.events.subscribe(self._event_appended)
+
+    def _event_appended(self, _event) -> None:
+        if self._fresh_since is None:
+            self._fresh_since = time.monotonic()
+        self._wake_out.set()
 
     # -- listeners ---------------------------------------------------------------------------------
     def add_listener(self, fn: Callable[[str, dict], None]) -> None:
@@ -184,6 +190,7 @@ class SyncService:
         self.client.warm_up()
 
     def sync_now(self) -> None:
+        self._fresh_since = None  # now: no wait for more events
         self._wake_out.set()
         self._pull_asked = True
         self._wake_pull.set()
@@ -248,6 +255,7 @@ class SyncService:
             n, _, _ = queue_stats(self.store)
             wait = 30.0
             if n:
+                self._linger()
                 t0 = time.monotonic()
                 try:
                     self.outbox_once()
@@ -265,6 +273,18 @@ class SyncService:
             if wait:
                 self._wake_out.wait(wait)
             self._wake_out.clear()
+
+    OUTBOX_LINGER_S = 1.0
+
+    def _linger(self) -> None:
+        """Events just appended wait until OUTBOX_LINGER_S after the first of them for those that follow (a scan,
+        the step it completes, a gift confirmation): one batch, one request and one commit of their sent marks
+        instead of one each — at scanner speed about one drain a second instead of five, per station, at the OMS
+        too. A backlog (an outage, a restart) goes at once; a stop cuts the wait short and the drain still runs."""
+        since = self._fresh_since
+        if since is not None:
+            self._stop.wait(max(0.0, since + self.OUTBOX_LINGER_S - time.monotonic()))
+        self._fresh_since = None
 
     def outbox_once(self) -> int:
         """Drain the outbox. An event that can never be sent (refused by the station's own contract

@@ -258,6 +258,30 @@ def test_sync_health_is_committed_when_its_state_changes_not_after_every_drain(e
     assert stored()["consecutive_successes"] == 4
 
 
+def test_events_appended_moments_apart_go_in_one_batch(env):
+    """A scan, the step it completes, a gift confirmation: events a moment apart wait for each other (the
+    outbox's linger) and go as one batch — one request and one commit of sent marks, not one each."""
+    from sqlalchemy import text
+
+    srv, proxy, core, svc, got = env
+    svc.start()
+    core.events.append("bench_start", {})
+    deadline = time.monotonic() + 15
+    while svc.health().queue_depth and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert svc.health().queue_depth == 0
+    for i in range(4):  # a packer's scans, 0.1 s apart
+        core.events.append("scan", {"raw": "6900000000014", "i": i}, operator_id="OP", order_id="SO-1001")
+        time.sleep(0.1)
+    deadline = time.monotonic() + 15
+    while svc.health().queue_depth and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with core.store.read() as c:
+        sent = c.execute(text("SELECT sync_state, sent_at_ms FROM events WHERE type = 'scan'")).all()
+    assert [r[0] for r in sent] == ["sent"] * 4
+    assert len({r[1] for r in sent}) == 1  # marked together: one batch (each alone would be marked at its own time)
+
+
 def _last_picture_order(svc):
     """The open order whose pictures come last in URL order: fetched last when nobody asks."""
     pls = svc.cache.open_picklists()
