@@ -280,7 +280,7 @@ class SyncService:
         """Events just appended wait until OUTBOX_LINGER_S after the first of them for those that follow (a scan,
         the step it completes, a gift confirmation): one batch, one request and one commit of their sent marks
         instead of one each — at scanner speed about one drain a second instead of five, per station, at the OMS
-        too. A backlog (an outage, a restart) goes at once; a stop cuts the wait short and the drain still runs."""
+        too. A backlog (an outage, a restart) goes at once; a stop during the wait cuts it short, the batch still sent."""
         since = self._fresh_since
         if since is not None:
             self._stop.wait(max(0.0, since + self.OUTBOX_LINGER_S - time.monotonic()))
