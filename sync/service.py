@@ -138,6 +138,7 @@ class SyncService:
         self._health: dict = h  # the record as it is now; stored at once when the state changes, else now and then
         self._health_stored: tuple | None = None  # (online, failures, last error) of the record last stored
         self._health_stored_at = float("-inf")
+        self._health_writer = threading.Lock()  # one store of the record at a time, the newest one last
         self._images_incomplete = True  # check the open pick lists' images once after start
         self._pull_asked = False  # sync_now(): poll at once (the pull thread is also woken for wanted pictures)
         self._send_pool: ThreadPoolExecutor | None = None  # the outbox's HTTP senders, kept for the service
@@ -231,17 +232,18 @@ class SyncService:
         or not, a failure, its error) and otherwise at most every HEALTH_WRITE_EVERY_S: the outbox records every
         drain (after each scan, while a station works), and a durable commit each time for "last success a
         moment later" was one fsync per scan more on the store's one write lock."""
-        with self._hlock:
-            h = dict(self._health)
-            state = (h.get("online"), h.get("consecutive_failures"), h.get("last_error"))
-            if not force and state == self._health_stored and \
-                    time.monotonic() - self._health_stored_at < self.HEALTH_WRITE_EVERY_S:
-                return
-            self._health_stored, self._health_stored_at = state, time.monotonic()
-        try:
-            self.store.set_kv(KV_HEALTH, h)
-        except Exception:
-            log.exception("could not record sync health")
+        with self._health_writer:  # the outbox and the pull thread both record: the newest record is stored last
+            with self._hlock:
+                h = dict(self._health)
+                state = (h.get("online"), h.get("consecutive_failures"), h.get("last_error"))
+                if not force and state == self._health_stored and \
+                        time.monotonic() - self._health_stored_at < self.HEALTH_WRITE_EVERY_S:
+                    return
+                self._health_stored, self._health_stored_at = state, time.monotonic()
+            try:
+                self.store.set_kv(KV_HEALTH, h)
+            except Exception:
+                log.exception("could not record sync health")
 
     def health(self) -> SyncHealth:
         with self._hlock:
@@ -280,7 +282,8 @@ class SyncService:
         """Events just appended wait until OUTBOX_LINGER_S after the first of them for those that follow (a scan,
         the step it completes, a gift confirmation): one batch, one request and one commit of their sent marks
         instead of one each — at scanner speed about one drain a second instead of five, per station, at the OMS
-        too. A backlog (an outage, a restart) goes at once; a stop during the wait cuts it short, the batch still sent."""
+        too. A backlog (an outage, a restart) goes at once; a stop during the wait cuts it short, the batch still
+        sent."""
         since = self._fresh_since
         if since is not None:
             self._stop.wait(max(0.0, since + self.OUTBOX_LINGER_S - time.monotonic()))
