@@ -270,9 +270,9 @@ def test_events_appended_moments_apart_go_in_one_batch(env):
     while svc.health().queue_depth and time.monotonic() < deadline:
         time.sleep(0.02)
     assert svc.health().queue_depth == 0
-    for i in range(4):  # a packer's scans, 0.1 s apart
+    for i in range(4):  # a packer's scans, 0.05 s apart (the linger is 1 s)
         core.events.append("scan", {"raw": "6900000000014", "i": i}, operator_id="OP", order_id="SO-1001")
-        time.sleep(0.1)
+        time.sleep(0.05)
     deadline = time.monotonic() + 15
     while svc.health().queue_depth and time.monotonic() < deadline:
         time.sleep(0.02)
