@@ -388,3 +388,20 @@ def test_the_lines_left_after_the_first_five_are_counted_in_the_right_number(cor
     for said in (o.blockers()[-1], blockers(o)[-1]):
         assert said.text("en").endswith(tail), said.text("en")
         assert said.text("zh_CN").endswith(f"{n_lines - 5} 行"), said.text("zh_CN")
+
+
+def test_a_pick_list_document_reads_back_as_the_same_pick_list():
+    """The cache stores `to_dict()` as JSON and reads it back with `from_dict`: every demo order, the bench's long
+    one and the tests' own come back equal, and the document holds what `dataclasses.asdict` gives (every field of
+    every line, barcode, lot rule, address and sibling)."""
+    import dataclasses
+
+    from app.benchmarks import bench_order
+    from sync.oms_server.seed import _products, build_orders
+
+    pls = [PickList.from_dict(o) for o in build_orders([p for p, _, _ in _products()])]
+    pls += [bench_order(n_lines=50, n_scans=1)[0], order()]
+    for pl in pls:
+        doc = json.loads(json.dumps(pl.to_dict(), ensure_ascii=False))
+        assert doc == json.loads(json.dumps(dataclasses.asdict(pl), ensure_ascii=False))
+        assert PickList.from_dict(doc) == pl
