@@ -52,6 +52,9 @@ MIN_PIN, MIN_SUPERVISOR_PIN, MAX_PIN = 4, 6, 12
 MAX_FAILED_ATTEMPTS = 5
 FAIL_WINDOW_MS = 15 * 60_000
 LOCKOUT_MS = 5 * 60_000
+# The badge of an operator whose badge the OMS gave to someone else: unique (it ends with the id), and no
+# keyboard-wedge scanner types it.
+RELEASED = "\u2205released:"
 LOGIN_FAILED = "login_failed"
 OPERATOR_LOCKED = "operator_locked"
 
@@ -183,31 +186,61 @@ class OperatorDirectory:
 
     _STORED = ("id", "badge", "name", "role", "pin_hash", "active", "source")
 
-    def upsert_many_hashed(self, items: list[tuple[Operator, str]]) -> int:
+    def upsert_many_hashed(self, items: list[tuple[Operator, str]], *, complete: bool = False) -> int:
         """Store operators with their PIN hashes in one transaction, writing only those that differ from what is
         stored (the OMS sends its whole list at every poll: an unchanged list commits nothing). Returns how many
-        rows were written."""
+        rows were written (badges released and operators retired included).
+
+        A badge that moved (two people's badges swapped, a lost badge's code given to a new person) is taken from
+        its old holder first, in the same transaction: the holder keeps no badge (`RELEASED` + id, which no scanner
+        types) until the list gives it one. A badge that two operators of one list both have names nobody: neither
+        of those rows is written (logged), whoever held it keeps it until the OMS says whose it is.
+        With `complete` (the OMS's whole list, nothing in it refused) an operator from the OMS that the list no
+        longer holds is deactivated: a person removed at the OMS cannot log in at a station that still knows them.
+        An empty list retires nobody (an OMS that lost its operators must not lock the whole floor out)."""
         if not items:
             return 0
+        holders: dict[str, set[str]] = {}
+        for op, _h in items:
+            holders.setdefault(op.badge, set()).add(op.id)
+        shared = {b for b, ids in holders.items() if len(ids) > 1}
+        if shared:
+            log.error("the OMS gives one badge to several operators, their rows are not changed: %s",
+                      "; ".join(f"{b!r}: {', '.join(sorted(holders[b]))}" for b in sorted(shared)))
+        listed = {op.id for op, _h in items}
         want = {op.id: (op.id, op.badge, op.name, op.role.value, pin_hash, bool(op.active), op.source)
-                for op, pin_hash in items}
+                for op, pin_hash in items if op.badge not in shared}
         cols = [schema.operators.c[k] for k in self._STORED]
         with self.store.read() as c:
             have = {r[0]: (*r[:5], bool(r[5]), r[6])
                     for r in c.execute(select(*cols))}  # a station's operators: hundreds at most
-        rows = [dict(zip(self._STORED, v, strict=True), updated_at_ms=now_ms())
+        now = now_ms()
+        rows = [dict(zip(self._STORED, v, strict=True), updated_at_ms=now)
                 for k, v in want.items() if have.get(k) != v]
-        if not rows:
+        held_by = {v[1]: k for k, v in have.items()}
+        release = sorted({h for r in rows if (h := held_by.get(r["badge"])) is not None and h != r["id"]})
+        retire = sorted(k for k, v in have.items()
+                        if complete and v[6] == "oms" and v[5] and k not in listed) if want else []
+        if not (rows or release or retire):
             return 0
-        stmt = insert(schema.operators)
+        t = schema.operators
+        stmt = insert(t)
         stmt = stmt.on_conflict_do_update(
             index_elements=["id"],
             set_={k: stmt.excluded[k] for k in ("badge", "name", "role", "pin_hash", "active", "source", "updated_at_ms")},
         )
         with self.store.write() as c:
-            for row in rows:  # one statement each: a badge moved from one operator to another applies in order
+            for op_id in release:  # first, so that no row below meets its new badge still held
+                c.execute(t.update().where(t.c.id == op_id).values(badge=RELEASED + op_id, updated_at_ms=now))
+            for row in rows:
                 c.execute(stmt, row)
-        return len(rows)
+            if retire:
+                c.execute(t.update().where(t.c.id.in_(retire)).values(active=False, updated_at_ms=now))
+        for op_id in release:
+            log.warning("badge %r moved from operator %s to another", have[op_id][1], op_id)
+        if retire:
+            log.warning("operators no longer on the OMS's list deactivated: %s", ", ".join(retire))
+        return len(rows) + len(set(release) - {r["id"] for r in rows}) + len(retire)
 
     def _row_to_op(self, m) -> Operator:
         return Operator(id=m["id"], badge=m["badge"], name=m["name"], role=Role(m["role"]),

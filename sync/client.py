@@ -413,7 +413,9 @@ class OmsClient:
         # plain dicts built from the fields (a model_dump per result was half the reply's cost: 3.7 -> 2.0 us an event)
         return [{"id": x.id, "status": x.status, "reason": x.reason} for x in rep.results], rep.server_time_ms
 
-    def operators(self) -> list[dict]:
+    def operators(self) -> tuple[list[dict], bool]:
+        """The OMS's operators, and whether that is its whole list (False when an entry was refused: an operator
+        whose entry is malformed is still on the list, and must not be taken for one the OMS removed)."""
         r = self.request("GET", f"{API}/operators")
         d = self._json(r, "operators")
         env = self._valid(c.PageEnvelope, {"next_cursor": None, "server_time_ms": 0, **d}
@@ -429,7 +431,7 @@ class OmsClient:
                 log.error("malformed operator from OMS skipped: %s", e)
                 continue
             out.append(o)
-        return out
+        return out, len(out) == len(env.items)
 
     def image(self, url: str) -> tuple[bytes, str]:
         path = url if url.startswith("/") else "/" + url

@@ -368,13 +368,24 @@ class SyncService:
         else:  # one absurd reply must not poison every batch until the next pull
             log.warning("OMS /time answered %r ms, not a plausible time: clock offset estimate kept", srv)
         n = self.pull_picklists()
-        self.pull_products()
-        self.pull_operators()
-        self.reconcile_claims()
+        # One part's own failure (a reply this station cannot store) must not hold back the parts after it at every
+        # poll: each runs, and the first such failure is raised at the end (the poll is recorded as failed, said).
+        # An unreachable OMS stops the poll at once.
+        failed: Exception | None = None
+        for part in (self.pull_products, self.pull_operators, self.reconcile_claims):
+            try:
+                part()
+            except OmsError:
+                raise
+            except Exception as e:
+                log.exception("%s failed, the rest of the poll goes on", part.__name__)
+                failed = failed or e
         if n or self._images_incomplete:  # an unchanged poll parses and checks nothing
             urls = self.cache.open_image_urls()
             self.images.fetch_missing(self.client, urls)
             self._images_incomplete = self.images.last_failures > 0
+        if failed is not None:
+            raise failed
         return n
 
     def pull_picklists(self) -> int:
@@ -451,11 +462,12 @@ class SyncService:
         return n
 
     def pull_operators(self) -> int:
-        ops = self.client.operators()
+        ops, complete = self.client.operators()
         first = bool(ops) and not self._operators_known and not self.core.operators.known()
         self.core.operators.upsert_many_hashed([
             (Operator(id=o["id"], badge=o["badge"], name=o["name"], role=Role(o["role"]),
-                      active=bool(o.get("active", True)), source="oms"), o["pin_hash"]) for o in ops])
+                      active=bool(o.get("active", True)), source="oms"), o["pin_hash"]) for o in ops],
+            complete=complete)
         self._operators_known = self._operators_known or bool(ops)  # known once: no read of the table per poll
         if first:  # a new station's first operators: a login tried before them goes through now
             self._notify("operators_changed", {"count": len(ops)})

@@ -149,3 +149,21 @@ def test_station_core_records_failed_logins(core):
     core.operators.add(badge="P-5", name="P", role="picker", pin="1357")
     assert core.operators.authenticate("P-5", "9753") is None
     assert core.events.last("login_failed").payload == {"badge": "P-5", "reason": "wrong_pin"}
+
+
+def test_a_list_that_gives_one_badge_to_two_people_changes_neither_and_the_rest_goes_in(store, caplog):
+    """A hostile or broken OMS list: the badge's holder keeps it, the rest of the list is taken."""
+    from app.operators import Operator
+
+    d = OperatorDirectory(store)
+    h = hash_pin("2468")
+    d.upsert_many_hashed([(Operator("A", "B-1", "An", Role.PACKER, source="oms"), h)])
+    n = d.upsert_many_hashed([(Operator("A", "B-2", "An", Role.PACKER, source="oms"), h),
+                              (Operator("C", "B-2", "Cai", Role.SUPERVISOR, source="oms"), h),
+                              (Operator("D", "B-4", "Di", Role.PICKER, source="oms"), h)], complete=True)
+    assert n == 1 and "one badge to several operators" in caplog.text and "'B-2': A, C" in caplog.text
+    assert d.authenticate("B-1", "2468").id == "A" and d.authenticate("B-2", "2468") is None
+    assert d.authenticate("B-4", "2468").id == "D"
+    d.upsert_many_hashed([(Operator("D", "B-1", "Di", Role.PICKER, source="oms"), h)], complete=True)
+    assert d.authenticate("B-1", "2468").id == "D"  # the badge given to another: its old holder has none and
+    assert {o.id: o.active for o in d.all()} == {"A": False, "D": True}  # is no longer listed: retired

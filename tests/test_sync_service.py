@@ -389,3 +389,54 @@ def test_a_held_login_is_dropped_when_the_operators_come_after_the_person_may_ha
     now["ns"] += LOGIN_WAIT_NS + 1
     svc.pull_once()
     assert any(k == "operators_changed" for k, _d in got) and ctl.operator is None
+
+
+def _oms_operators(srv, *stmts) -> None:
+    """The OMS's admin changes its operators (each statement gets the operators table)."""
+    from sync.oms_server import models as m
+
+    with srv.app.state.engine.begin() as c:
+        for make in stmts:
+            c.execute(make(m.operators))
+
+
+def test_badges_swapped_or_removed_at_the_oms_reach_the_station_and_the_poll_goes_on(env):
+    """Two people swap badges at the OMS (a UNIQUE badge at the station: written one by one, the first row met the
+    other's badge and the whole poll failed at every round, its claim reconciliation and images never reached); a
+    person removed at the OMS can no longer log in at a station that knew them."""
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    assert core.operators.authenticate("K-001", "2222").id == "OP-K1"
+    assert core.operators.authenticate("P-001", "1111").id == "OP-P1"
+    _oms_operators(srv, lambda t: t.update().where(t.c.id == "OP-K1").values(badge="tmp"),
+                   lambda t: t.update().where(t.c.id == "OP-P1").values(badge="K-001"),
+                   lambda t: t.update().where(t.c.id == "OP-K1").values(badge="P-001"))
+    core.events.append("noop", {})  # (a write between polls, as on the floor)
+    assert svc.pull_once() == 0  # no exception: the rest of the poll ran
+    assert core.operators.authenticate("K-001", "1111").id == "OP-P1"  # Li Wei's PIN with the badge now his
+    assert core.operators.authenticate("P-001", "2222").id == "OP-K1"
+    assert core.operators.authenticate("K-001", "2222") is None
+    _oms_operators(srv, lambda t: t.delete().where(t.c.id == "OP-P1"))
+    svc.pull_once()
+    assert core.operators.authenticate("K-001", "1111") is None
+    assert core.operators.authenticate("S-001", "999999").id == "OP-S1"  # the others untouched
+    assert [o.id for o in core.operators.all() if o.active] == ["OP-S1", "OP-K1"]  # by name: Wang, Zhang
+
+
+def test_one_part_of_the_poll_failing_does_not_hold_back_the_parts_after_it(env, monkeypatch):
+    """A reply this station cannot store (a fault injected into storing the operators) fails the poll, said in the
+    sync health, while the offline claims are still reconciled and the products still taken in the same poll."""
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    proxy.set_mode("down")
+    assert svc.claim("SO-1003").provisional
+    proxy.set_mode("pass")
+
+    def broken(*_a, **_k):
+        raise RuntimeError("disk I/O error (injected)")
+
+    monkeypatch.setattr(core.operators, "upsert_many_hashed", broken)
+    with pytest.raises(RuntimeError, match="injected"):
+        svc.pull_once()
+    assert not svc.cache.row("SO-1003")["provisional"]  # reconciled after the failed part
+    assert ("claim_confirmed", {"order_id": "SO-1003"}) in got
