@@ -202,3 +202,40 @@ def test_cli_oms_server_serves(tmp_path):
     finally:
         p.terminate()
         p.wait(10)
+
+
+def test_a_stations_order_events_set_the_orders_state_at_the_oms(oms):
+    """order_completed makes the order done (no station can claim it, every station's poll hears of it);
+    picklist_released gives it back, open for any station; a re-sent batch changes nothing; a cancelled order
+    stays cancelled."""
+    u, api = oms.url + "/api/v1/events/batch", oms.url + "/api/v1/picklists"
+    X, Y = bearer(oms.issue_token("ST-X")), bearer(oms.issue_token("ST-Y"))
+
+    def state(oid):
+        return requests.get(oms.url + f"/api/v1/orders/{oid}/status", headers=X, timeout=5).json()["status"]
+
+    def send(*evs):
+        body = {"sent_at_ms": 1, "events": [{"id": f"ev-{t}-{o}-{n}", "station_id": "ST-X", "seq": n, "ts_utc_ms": 1,
+                                             "type": t, "order_id": o, "payload": {"order_id": o}}
+                                            for n, (t, o) in enumerate(evs, 1)]}
+        assert all(r["status"] in ("accepted", "duplicate") for r in
+                   requests.post(u, json=body, headers=X, timeout=5).json()["results"])
+
+    for oid in ("SO-1001", "SO-1002"):
+        assert requests.post(f"{api}/{oid}/claim", json={}, headers=X, timeout=5).status_code == 200
+    since = requests.get(api, headers=X, timeout=5).json()["server_time_ms"] - 1
+    send(("order_completed", "SO-1001"), ("picklist_released", "SO-1002"))
+    assert (state("SO-1001"), state("SO-1002")) == ("done", "open")
+    changed = {p["id"]: p["status"] for p in
+               requests.get(api, params={"updated_since": since}, headers=Y, timeout=5).json()["items"]}
+    assert changed == {"SO-1001": "done", "SO-1002": "open"}
+    assert requests.post(f"{api}/SO-1001/claim", json={}, headers=Y, timeout=5).status_code == 409
+    assert requests.post(f"{api}/SO-1002/claim", json={}, headers=Y, timeout=5).status_code == 200
+    send(("order_completed", "SO-1001"), ("picklist_released", "SO-1002"))  # the same batch again
+    assert state("SO-1002") == "claimed"  # Y's claim stands
+    requests.post(f"{api}/SO-1003/claim", json={}, headers=X, timeout=5)
+    with oms.app.state.engine.begin() as c:
+        from sync.oms_server import models as m
+        c.execute(m.orders.update().where(m.orders.c.id == "SO-1003").values(status="cancelled"))
+    send(("order_completed", "SO-1003"))
+    assert state("SO-1003") == "cancelled"

@@ -387,6 +387,8 @@ _event_json = WireEvent.__pydantic_serializer__.to_json
 
 # SQLite's batch store (see _sqlite_store_batch): plain DB-API statements, prepared once by sqlite3's cache
 _SQLITE_KNOWN_IDS = "SELECT id FROM events WHERE station_id = ? AND id IN (SELECT value FROM json_each(?))"
+# The station's events that change an order's state at the OMS (apply_order_ends).
+ORDER_END_EVENTS = frozenset({"order_completed", "picklist_released"})
 _SQLITE_INSERT_EVENT = ("INSERT INTO events (station_id, id, seq, \"type\", doc, received_ms, clock_offset_ms) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?)")
 _SQLITE_COUNTERS = """
@@ -648,6 +650,24 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
                 raise
         return {r[1] for r in new}
 
+    def apply_order_ends(sid: str, ends: list) -> None:
+        """What a station's events say of an order's state, as an OMS keeps it: `order_completed` makes the order
+        done (a cancelled one stays cancelled), `picklist_released` gives back a pick list this station still holds
+        (open again for any station; a cancelled or held one keeps its state). Each changes `updated_ms`, so every
+        station's next poll hears of it. Applied for newly stored events only (a re-sent batch changes nothing), in
+        their order, after the batch's commit: the events are the facts, the order's state follows from them."""
+        o = m.orders.c
+        with write_lock, engine.begin() as conn:
+            for e in ends:
+                t = now_ms()
+                if e.type == "order_completed":
+                    conn.execute(update(m.orders).where(o.id == e.order_id, o.status != "cancelled")
+                                 .values(status="done", updated_ms=t))
+                else:
+                    conn.execute(update(m.orders).where(o.id == e.order_id, o.claimed_by == sid,
+                                                        o.status.in_(["claimed", "in_progress"]))
+                                 .values(status="open", claimed_by=None, claimed_at_ms=None, updated_ms=t))
+
     def store_batch(sid: str, batch: EventBatch) -> dict[str, Any]:
         """Store a station's batch; the reply. Event ids are unique per station: one station can never squat
         another's ids. Used by the route below and by BodyGuard's fast path (same model, same code)."""
@@ -671,6 +691,9 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
                 results.append({"id": e.id, "status": None})
         store = _sqlite_store_batch if sqlite else _pg_store_batch
         inserted = store(sid, t, batch.clock_offset_ms, candidates, rec, dup, rej)
+        ends = [e for e in batch.events if e.type in ORDER_END_EVENTS and e.order_id and e.id in inserted]
+        if ends:
+            apply_order_ends(sid, ends)
         for r in results:
             if r["status"] is None:
                 r["status"], r["reason"] = ("accepted" if r["id"] in inserted else "duplicate"), None
