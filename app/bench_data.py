@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-VERSION = 2  # 2: the log's orders are the cached pick lists' ids (SO-000000, ...)
+VERSION = 3  # 2: the log's orders are the cached pick lists' ids (SO-000000, ...); 3: the store's 1 KiB pages
 T0_MS = 1_763_251_200_000  # 2025-11-16 00:00 UTC
 EVENT_STEP_MS = 600  # one event every 0.6 s: 1M events span ~7 days
 _KINDS = ["accepted"] * 17 + ["wrong_item", "sibling_variant", "over_scan", "unknown", "wrong_bin"]

@@ -435,8 +435,31 @@ def _clear_half_built_schema(conn: Connection) -> None:
         conn.exec_driver_sql(f'DROP TABLE "{t}"')
 
 
+# The page size of a new station database. Every commit writes each page it changed to the log, and a scan event
+# changes six B-trees (the events table and its five indexes), each page a log frame. With 1 KiB pages a scan's
+# commit writes ~7.6 KB before its fsync instead of ~22 KB (tests/test_store.py), where a small row's raw commit
+# writes one frame either way. Measured (`verdict_p99_ms()` alternating fresh processes, 8 runs each, 2026-12-06 01:00 UTC): the
+# scan's p99 over the raw commit's 1.67-2.05 (mean 1.91) with 4 KiB pages, 1.43-1.65 (mean 1.54) with 1 KiB; the
+# scan's p50 0.59-0.80 -> 0.53-0.64 ms. A station database made before keeps its page size (changing it takes a
+# VACUUM of the whole file, not something to do at a start-up).
+PAGE_SIZE = 1024
+
+
+def _new_database(path: Path) -> None:
+    """An empty database file with this release's page size, in WAL mode (the page size is fixed from then on)."""
+    con = sqlite3.connect(path)
+    try:
+        con.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        con.execute("PRAGMA journal_mode=WAL")
+    finally:
+        con.close()
+
+
 def migrate(path: Path) -> None:
-    """Bring the database at `path` to the newest schema with Alembic, all in one transaction."""
+    """Bring the database at `path` to the newest schema with Alembic, all in one transaction. A new file is made
+    with PAGE_SIZE first."""
+    if not path.exists() or path.stat().st_size == 0:
+        _new_database(path)
     from alembic import command
     from alembic.config import Config
 

@@ -208,3 +208,49 @@ def test_a_full_disk_is_known_by_its_error_however_it_is_wrapped(tmp_path):
     assert not disk_full(locked) and not disk_full(ValueError("x")) and not disk_full(None)
     # the free space of a data folder not made yet is its nearest existing parent's
     assert free_disk_mb(tmp_path / "not" / "yet") == pytest.approx(free_disk_mb(tmp_path), rel=0.01)
+
+
+def _log_bytes(path) -> int:
+    wal = path.with_name(path.name + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def test_a_scan_event_commits_a_few_kilobytes_to_the_log_and_an_older_database_keeps_its_pages(tmp_path):
+    """The scan's durable commit writes every page it changed to the log before its fsync: six B-trees. A new station
+    database has 1 KiB pages, so a scan event's commit writes ~7.6 KB to the log (with 4 KiB pages ~22 KB: the scan's
+    p99 over a raw commit's, docs/benchmarks.md). A database made by an older release with 4 KiB pages opens and records
+    as before."""
+    from app.events import EventLog
+    from app.store import PAGE_SIZE
+
+    payload = {"order_id": "SO-1002", "step": "pick", "raw": "6900000000076", "source": "hid", "symbology": "]E0",
+               "code": "06900000000076", "verdict": {"kind": "accepted", "code": "06900000000076", "line_id": "L1",
+                                                     "sku": "TEE-RED-M", "qty_added": 1, "details": {"step": "pick"},
+                                                     "message": {"id": "{name} +{qty} ({scanned}/{required})",
+                                                                 "params": {"name": "T-shirt 红色 M", "qty": 1,
+                                                                            "scanned": 1, "required": 2}}}}
+    old = tmp_path / "old.sqlite3"
+    con = sqlite3.connect(old)
+    con.execute("PRAGMA page_size=4096")
+    con.execute("PRAGMA journal_mode=WAL")
+    con.close()
+    per_scan = {}
+    for name in ("new.sqlite3", "old.sqlite3"):
+        st = open_store(tmp_path / name)
+        try:
+            st.checkpointer.close()  # nothing may start the log over while it is measured
+            log = EventLog(st, "ST1")
+            for i in range(40):  # the B-trees' pages exist
+                log.append("scan", payload, order_id=f"SO-{i}", kind="accepted")
+            before = _log_bytes(st.path)
+            for i in range(100):
+                log.append("scan", payload, order_id="SO-1002", kind="accepted")
+            per_scan[name] = (_log_bytes(st.path) - before) / 100
+            with st.read() as c:
+                page = c.exec_driver_sql("PRAGMA page_size").scalar()
+            assert page == (PAGE_SIZE if name == "new.sqlite3" else 4096)
+            assert len(log.events(order_id="SO-1002")) == 100
+        finally:
+            st.close()
+    assert PAGE_SIZE == 1024 and per_scan["new.sqlite3"] < 10_000, per_scan
+    assert per_scan["old.sqlite3"] > 2.5 * per_scan["new.sqlite3"], per_scan
