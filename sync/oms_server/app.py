@@ -654,19 +654,22 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
         """What a station's events say of an order's state, as an OMS keeps it: `order_completed` makes the order
         done (a cancelled one stays cancelled), `picklist_released` gives back a pick list this station still holds
         (open again for any station; a cancelled or held one keeps its state). Each changes `updated_ms`, so every
-        station's next poll hears of it. Applied for newly stored events only (a re-sent batch changes nothing), in
-        their order, after the batch's commit: the events are the facts, the order's state follows from them."""
+        station's next poll hears of it. Applied for newly stored events only (a re-sent batch changes nothing),
+        after the batch's commit (the events are the facts, the order's state follows from them), two statements
+        a batch whatever its size (a shift's batch of 500 holds ~20 order ends: one UPDATE each made
+        `sync_drain_10k_s` 0.56 -> 0.9 s)."""
         o = m.orders.c
+        done = sorted({e.order_id for e in ends if e.type == "order_completed"})
+        back = sorted({e.order_id for e in ends if e.type == "picklist_released"} - set(done))
+        t = now_ms()
         with write_lock, engine.begin() as conn:
-            for e in ends:
-                t = now_ms()
-                if e.type == "order_completed":
-                    conn.execute(update(m.orders).where(o.id == e.order_id, o.status != "cancelled")
-                                 .values(status="done", updated_ms=t))
-                else:
-                    conn.execute(update(m.orders).where(o.id == e.order_id, o.claimed_by == sid,
-                                                        o.status.in_(["claimed", "in_progress"]))
-                                 .values(status="open", claimed_by=None, claimed_at_ms=None, updated_ms=t))
+            if done:
+                conn.execute(update(m.orders).where(o.id.in_(done), o.status != "cancelled")
+                             .values(status="done", updated_ms=t))
+            if back:
+                conn.execute(update(m.orders).where(o.id.in_(back), o.claimed_by == sid,
+                                                    o.status.in_(["claimed", "in_progress"]))
+                             .values(status="open", claimed_by=None, claimed_at_ms=None, updated_ms=t))
 
     def store_batch(sid: str, batch: EventBatch) -> dict[str, Any]:
         """Store a station's batch; the reply. Event ids are unique per station: one station can never squat
