@@ -438,11 +438,11 @@ def _clear_half_built_schema(conn: Connection) -> None:
 # The page size of a new station database. Every commit writes each page it changed to the log, and a scan event
 # changes six B-trees (the events table and its five indexes), each page a log frame. With 1 KiB pages a scan's
 # commit writes ~7.6 KB before its fsync instead of ~22 KB (tests/test_store.py), where a small row's raw commit
-# writes one frame either way. Measured (`verdict_p99_ms()` alternating fresh processes, 8 runs each, 2026-12-06 01:00 UTC): the
-# scan's p99 over the raw commit's 1.67-2.05 (mean 1.91) with 4 KiB pages, 1.43-1.65 (mean 1.54) with 1 KiB; the
-# scan's p50 0.59-0.80 -> 0.53-0.64 ms. The price is disk: a scan event's row fills half a page or more, so the
-# events table and its indexes take ~980 bytes an event instead of ~690. A station database made before keeps its page
-# size (changing it takes a VACUUM of the whole file, not something to do at a start-up).
+# writes one frame either way. Measured (`verdict_p99_ms()` in alternating fresh processes, 16 runs each, 2026-12-06
+# 01:00-01:10 UTC): the scan's p99 over the raw commit's 1.67-2.05 (mean 1.91) with 4 KiB pages, 1.43-1.92 (mean
+# 1.65) with 1 KiB; the scan's p50 0.59-1.02 -> 0.50-0.69 ms. The price is disk: a scan event's row fills half a
+# page or more, so the events table and its indexes take ~980 bytes an event instead of ~690. A station database made
+# before keeps its page size (changing it takes a VACUUM of the whole file, not something to do at a start-up).
 PAGE_SIZE = 1024
 
 

@@ -243,7 +243,7 @@ def test_a_scan_event_commits_a_few_kilobytes_to_the_log_and_an_older_database_k
             for i in range(40):  # the B-trees' pages exist
                 log.append("scan", payload, order_id=f"SO-{i}", kind="accepted")
             before = _log_bytes(st.path)
-            for i in range(100):
+            for _ in range(100):
                 log.append("scan", payload, order_id="SO-1002", kind="accepted")
             per_scan[name] = (_log_bytes(st.path) - before) / 100
             with st.read() as c:
