@@ -17,7 +17,16 @@ from app.operators import Operator, Role
 from app.picklist import PickList
 from app.store import now_ms
 from sync.cache import PickListCache, ProductCache
-from sync.client import BatchRefused, MalformedReply, OmsClient, OmsError, OmsUnavailable
+from sync.client import (
+    BatchRefused,
+    InsecureTransport,
+    MalformedReply,
+    OmsAuthError,
+    OmsClient,
+    OmsError,
+    OmsUnavailable,
+    TokenFileError,
+)
 from sync.images import ImageCache
 from sync.outbox import IN_FLIGHT, drain, queue_stats
 from sync.quarantine import (
@@ -38,6 +47,9 @@ KV_PROD_SINCE = "sync.products.since"
 KV_HEALTH = "sync.health"
 KV_OFFSET = "sync.clock_offset_ms"
 KV_PRINTED_OFFLINE = "sync.printed_offline"
+# What ends a poll at once: an OMS this station cannot talk to (the next part would fail the same way). Any other
+# failure of one part (a malformed reply, one the station cannot store) lets the parts after it run (pull_once).
+_POLL_STOPPERS = (OmsUnavailable, OmsAuthError, InsecureTransport, TokenFileError)
 # Longest pause between two outbox attempts while the OMS is unreachable. A failed attempt costs one
 # 200-event read and a refused connection (or a connect timeout), so a short cap costs little, and an
 # idle station's queue starts draining within seconds of the OMS coming back (it waited up to 60 s).
@@ -368,14 +380,14 @@ class SyncService:
         else:  # one absurd reply must not poison every batch until the next pull
             log.warning("OMS /time answered %r ms, not a plausible time: clock offset estimate kept", srv)
         n = self.pull_picklists()
-        # One part's own failure (a reply this station cannot store) must not hold back the parts after it at every
-        # poll: each runs, and the first such failure is raised at the end (the poll is recorded as failed, said).
-        # An unreachable OMS stops the poll at once.
+        # One part's own failure (a malformed reply, one this station cannot store) must not hold back the parts after
+        # it at every poll: each runs, and the first such failure is raised at the end (the poll is recorded as
+        # failed, said). An OMS that cannot be talked to (unreachable, the token refused) stops the poll at once.
         failed: Exception | None = None
         for part in (self.pull_products, self.pull_operators, self.reconcile_claims):
             try:
                 part()
-            except OmsError:
+            except _POLL_STOPPERS:
                 raise
             except Exception as e:
                 log.exception("%s failed, the rest of the poll goes on", part.__name__)

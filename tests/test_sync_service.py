@@ -423,20 +423,32 @@ def test_badges_swapped_or_removed_at_the_oms_reach_the_station_and_the_poll_goe
     assert [o.id for o in core.operators.all() if o.active] == ["OP-S1", "OP-K1"]  # by name: Wang, Zhang
 
 
-def test_one_part_of_the_poll_failing_does_not_hold_back_the_parts_after_it(env, monkeypatch):
-    """A reply this station cannot store (a fault injected into storing the operators) fails the poll, said in the
-    sync health, while the offline claims are still reconciled and the products still taken in the same poll."""
+@pytest.mark.parametrize("fault", ["operators_not_stored", "products_reply_malformed"])
+def test_one_part_of_the_poll_failing_does_not_hold_back_the_parts_after_it(env, monkeypatch, fault):
+    """A reply this station cannot store (a fault injected into storing the operators), or a malformed products reply
+    (injected into the client), fails the poll, said in the sync health, while the offline claims are still
+    reconciled in the same poll. An unreachable OMS still ends the poll at once."""
+    from sync.client import MalformedReply, OmsUnavailable
+
     srv, proxy, core, svc, got = env
     svc.pull_once()
     proxy.set_mode("down")
     assert svc.claim("SO-1003").provisional
+    with pytest.raises(OmsUnavailable):
+        svc.pull_once()
+    assert svc.cache.row("SO-1003")["provisional"]
     proxy.set_mode("pass")
 
     def broken(*_a, **_k):
-        raise RuntimeError("disk I/O error (injected)")
+        if fault == "operators_not_stored":
+            raise RuntimeError("disk I/O error (injected)")
+        raise MalformedReply("products: not a page (injected)")
 
-    monkeypatch.setattr(core.operators, "upsert_many_hashed", broken)
-    with pytest.raises(RuntimeError, match="injected"):
+    if fault == "operators_not_stored":
+        monkeypatch.setattr(core.operators, "upsert_many_hashed", broken)
+    else:
+        monkeypatch.setattr(svc.client, "list_products", broken)
+    with pytest.raises((RuntimeError, MalformedReply), match="injected"):
         svc.pull_once()
     assert not svc.cache.row("SO-1003")["provisional"]  # reconciled after the failed part
     assert ("claim_confirmed", {"order_id": "SO-1003"}) in got
