@@ -189,7 +189,7 @@ class OperatorDirectory:
     def upsert_many_hashed(self, items: list[tuple[Operator, str]], *, complete: bool = False) -> int:
         """Store operators with their PIN hashes in one transaction, writing only those that differ from what is
         stored (the OMS sends its whole list at every poll: an unchanged list commits nothing). Returns how many
-        rows were written (badges released and operators retired included).
+        operators' rows changed (badges released and operators retired included).
 
         A badge that moved (two people's badges swapped, a lost badge's code given to a new person) is taken from
         its old holder first, in the same transaction: the holder keeps no badge (`RELEASED` + id, which no scanner
@@ -219,8 +219,8 @@ class OperatorDirectory:
                 for k, v in want.items() if have.get(k) != v]
         held_by = {v[1]: k for k, v in have.items()}
         release = sorted({h for r in rows if (h := held_by.get(r["badge"])) is not None and h != r["id"]})
-        retire = sorted(k for k, v in have.items()
-                        if complete and v[6] == "oms" and v[5] and k not in listed) if want else []
+        retire = sorted(k for k, v in have.items() if v[6] == "oms" and v[5] and k not in listed) \
+            if complete and want else []
         if not (rows or release or retire):
             return 0
         t = schema.operators
@@ -240,7 +240,7 @@ class OperatorDirectory:
             log.warning("badge %r moved from operator %s to another", have[op_id][1], op_id)
         if retire:
             log.warning("operators no longer on the OMS's list deactivated: %s", ", ".join(retire))
-        return len(rows) + len(set(release) - {r["id"] for r in rows}) + len(retire)
+        return len({r["id"] for r in rows}.union(release, retire))
 
     def _row_to_op(self, m) -> Operator:
         return Operator(id=m["id"], badge=m["badge"], name=m["name"], role=Role(m["role"]),

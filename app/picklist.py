@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from pydantic_core import to_jsonable_python
 
 BarcodeKind = Literal["unit", "inner", "case"]
 ShortReason = Literal["insufficient_stock", "wrong_item_in_location", "damaged", "not_found"]
@@ -147,32 +149,15 @@ class PickList:
         return "mixed"
 
     def to_dict(self) -> dict[str, Any]:
-        """The document the cache stores (`from_dict` reads it back): `dataclasses.asdict` without its deep copy of
-        every leaf (2.9 → 1.3 ms for a 20-line list with its siblings; the first pull of the soak's 800 lists spent
-        1.7 s of the pull thread in it). Tuples come out as lists, as JSON has them."""
-        return _plain(self)
+        """The document the cache stores (`from_dict` reads it back): dicts, lists (tuples as JSON has them) and
+        leaves, by pydantic-core's serializer (0.11 ms for the demo's longest list, against 0.30 for a walker of our own
+        and 0.65 for `dataclasses.asdict`, which deep-copies every leaf: the soak's first pull of 800 lists spent 1.7 s
+        of the pull thread in that)."""
+        return to_jsonable_python(self)
 
     @classmethod
     def from_dict(cls, d: Any) -> PickList:
         return _parse_picklist(d)
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _plain(o: Any) -> Any:
-    """A frozen dataclass tree as dicts, lists and leaves (its leaves are immutable: str, int, float, bool, None)."""
-    t = type(o)
-    names = _FIELD_NAMES.get(t)
-    if names is None and is_dataclass(t):
-        names = _FIELD_NAMES[t] = tuple(f.name for f in fields(t))
-    if names is not None:
-        return {n: _plain(getattr(o, n)) for n in names}
-    if t is tuple or t is list:
-        return [_plain(x) for x in o]
-    if t is dict:
-        return {k: _plain(v) for k, v in o.items()}
-    return o
 
 
 # -- validation of OMS documents -------------------------------------------------------------------
