@@ -239,3 +239,40 @@ def test_a_stations_order_events_set_the_orders_state_at_the_oms(oms):
         c.execute(m.orders.update().where(m.orders.c.id == "SO-1003").values(status="cancelled"))
     send(("order_completed", "SO-1003"))
     assert state("SO-1003") == "cancelled"
+
+
+def test_an_order_end_is_stored_with_the_state_it_sets_or_not_at_all(oms):
+    """The events of a batch and the orders' states their order ends set commit together: when setting the state
+    fails (a trigger refuses it here), nothing of the batch is stored and the station's re-send sets it. Stored
+    apart, the events stayed, the re-send was a duplicate and the order stayed claimed by the station for good."""
+    from sqlalchemy import text as sql
+
+    u, api = oms.url + "/api/v1/events/batch", oms.url + "/api/v1/picklists"
+    X = bearer(oms.issue_token("ST-X"))
+    body = {"sent_at_ms": 1, "events": [
+        {"id": "ev-scan", "station_id": "ST-X", "seq": 1, "ts_utc_ms": 1, "type": "scan", "order_id": "SO-1001",
+         "payload": {"order_id": "SO-1001"}},
+        {"id": "ev-done", "station_id": "ST-X", "seq": 2, "ts_utc_ms": 1, "type": "order_completed",
+         "order_id": "SO-1001", "payload": {"order_id": "SO-1001"}}]}
+    assert requests.post(f"{api}/SO-1001/claim", json={}, headers=X, timeout=5).status_code == 200
+    engine = oms.app.state.engine
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.begin() as c:
+        if sqlite:
+            c.execute(sql("CREATE TRIGGER refuse_done BEFORE UPDATE OF status ON orders "
+                          "WHEN NEW.status = 'done' BEGIN SELECT RAISE(ABORT, 'injected'); END"))
+        else:
+            c.execute(sql("CREATE FUNCTION refuse_done() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                          "IF NEW.status = 'done' THEN RAISE EXCEPTION 'injected'; END IF; RETURN NEW; END $$"))
+            c.execute(sql("CREATE TRIGGER refuse_done BEFORE UPDATE ON orders FOR EACH ROW "
+                          "EXECUTE FUNCTION refuse_done()"))
+    r = requests.post(u, json=body, headers=X, timeout=5)
+    assert r.status_code >= 500
+    with engine.connect() as c:
+        assert c.execute(sql("SELECT count(*) FROM events WHERE station_id = 'ST-X'")).scalar() == 0
+    with engine.begin() as c:
+        c.execute(sql("DROP TRIGGER refuse_done" + ("" if sqlite else " ON orders")))
+    r = requests.post(u, json=body, headers=X, timeout=5)
+    assert [x["status"] for x in r.json()["results"]] == ["accepted", "accepted"]
+    status = requests.get(oms.url + "/api/v1/orders/SO-1001/status", headers=X, timeout=5).json()["status"]
+    assert status == "done"

@@ -376,6 +376,18 @@ WITH new AS (
         received = s.received + EXCLUDED.received, unique_ = s.unique_ + EXCLUDED.unique_,
         duplicates = s.duplicates + EXCLUDED.duplicates, rejected = s.rejected + EXCLUDED.rejected,
         batches = s.batches + 1, last_clock_offset_ms = EXCLUDED.last_clock_offset_ms
+), ends AS (  -- the order ends among the events stored now (order_ends): the orders' states, same statement
+    SELECT e.typ, e.oid FROM unnest(CAST(:end_ids AS text[]), CAST(:end_types AS text[]), CAST(:end_orders AS text[]))
+         AS e(id, typ, oid)
+    WHERE e.id IN (SELECT id FROM new)
+), done AS (
+    UPDATE orders SET status = 'done', updated_ms = :t
+    WHERE id IN (SELECT oid FROM ends WHERE typ = 'order_completed') AND status <> 'cancelled'
+), back AS (
+    UPDATE orders SET status = 'open', claimed_by = NULL, claimed_at_ms = NULL, updated_ms = :t
+    WHERE id IN (SELECT oid FROM ends WHERE typ = 'picklist_released')
+      AND id NOT IN (SELECT oid FROM ends WHERE typ = 'order_completed')
+      AND claimed_by = :sid AND status IN ('claimed', 'in_progress')
 )
 SELECT id FROM new
 """)
@@ -387,10 +399,16 @@ _event_json = WireEvent.__pydantic_serializer__.to_json
 
 # SQLite's batch store (see _sqlite_store_batch): plain DB-API statements, prepared once by sqlite3's cache
 _SQLITE_KNOWN_IDS = "SELECT id FROM events WHERE station_id = ? AND id IN (SELECT value FROM json_each(?))"
-# The station's events that change an order's state at the OMS (apply_order_ends).
+# The station's events that change an order's state at the OMS (order_ends, in the batch's own transaction).
 ORDER_END_EVENTS = frozenset({"order_completed", "picklist_released"})
 _SQLITE_INSERT_EVENT = ("INSERT INTO events (station_id, id, seq, \"type\", doc, received_ms, clock_offset_ms) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?)")
+# order_ends' two statements, in the batch's own transaction (the order ids as a JSON array)
+_SQLITE_ORDERS_DONE = ("UPDATE orders SET status = 'done', updated_ms = ? "
+                       "WHERE id IN (SELECT value FROM json_each(?)) AND status <> 'cancelled'")
+_SQLITE_ORDERS_BACK = ("UPDATE orders SET status = 'open', claimed_by = NULL, claimed_at_ms = NULL, updated_ms = ? "
+                       "WHERE id IN (SELECT value FROM json_each(?)) AND claimed_by = ? "
+                       "AND status IN ('claimed', 'in_progress')")
 _SQLITE_COUNTERS = """
 INSERT INTO station_stats (station_id, received, unique_, duplicates, rejected, batches, last_clock_offset_ms)
 VALUES (?, ?, ?, ?, ?, 1, ?)
@@ -616,24 +634,27 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
     autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def _pg_store_batch(sid: str, t: int, offset: int | None, candidates: dict[str, dict[str, Any]], rec: int,
-                        dup: int, rej: int) -> set[str]:
-        """PostgreSQL: the events and the station's counters in one statement, one round trip (a data-modifying
-        CTE is atomic); ON CONFLICT keeps concurrent retries of the same batch from storing anything twice."""
+                        dup: int, rej: int, ends: dict[str, tuple[str, str]]) -> set[str]:
+        """PostgreSQL: the events, the station's counters and the orders' states their order ends set (as
+        `order_ends` says) in one statement, one round trip (a data-modifying CTE is atomic); ON CONFLICT keeps
+        concurrent retries of the same batch from storing anything twice."""
         rows = list(candidates.values())
         with autocommit.connect() as conn:
             got = conn.execute(_PG_BATCH_SQL, {
                 "sid": sid, "t": t, "off": offset, "rec": rec, "dup": dup, "rej": rej, "ncand": len(rows),
                 "ids": [r["id"] for r in rows], "seqs": [r["seq"] for r in rows], "types": [r["type"] for r in rows],
-                "docs": [r["doc"] for r in rows]}).scalars()
+                "docs": [r["doc"] for r in rows], "end_ids": list(ends), "end_types": [e[0] for e in ends.values()],
+                "end_orders": [e[1] for e in ends.values()]}).scalars()
             return set(got)
 
     def _sqlite_store_batch(sid: str, t: int, offset: int | None, candidates: dict[str, dict[str, Any]], rec: int,
-                            dup: int, rej: int) -> set[str]:
+                            dup: int, rej: int, ends: dict[str, tuple[str, str]]) -> set[str]:
         """SQLite: one write transaction per batch, taken at its start (BEGIN IMMEDIATE: no other writer, in
         this process or another, between the look-up and the insert): the ids already stored for this
         station are found in one statement (primary-key seeks), the new events go in with one executemany
-        of a prepared INSERT (no statement built per batch), the station's counters in one upsert. A
-        re-sent batch stores and counts nothing twice. The ids stored now are returned."""
+        of a prepared INSERT (no statement built per batch), the station's counters in one upsert, the orders'
+        states the new order ends set in two UPDATEs. A re-sent batch stores and counts nothing twice. The ids
+        stored now are returned."""
         rows = list(candidates.values())
         with write_lock, contextlib.closing(engine.raw_connection()) as raw:
             con = raw.dbapi_connection
@@ -644,32 +665,31 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
                 con.executemany(_SQLITE_INSERT_EVENT, new)
                 uni = len(new)
                 con.execute(_SQLITE_COUNTERS, (sid, rec, uni, dup + len(rows) - uni, rej, offset))
+                done, back = order_ends({r[1] for r in new}, ends)
+                if done:
+                    con.execute(_SQLITE_ORDERS_DONE, (t, json.dumps(done)))
+                if back:
+                    con.execute(_SQLITE_ORDERS_BACK, (t, json.dumps(back), sid))
                 con.execute("COMMIT")
             except BaseException:
                 con.rollback()
                 raise
         return {r[1] for r in new}
 
-    def apply_order_ends(sid: str, ends: list) -> None:
+    def order_ends(stored: set[str], ends: dict[str, tuple[str, str]]) -> tuple[list[str], list[str]]:
         """What a station's events say of an order's state, as an OMS keeps it: `order_completed` makes the order
         done (a cancelled one stays cancelled), `picklist_released` gives back a pick list this station still holds
-        (open again for any station; a cancelled or held one keeps its state). Each changes `updated_ms`, so every
-        station's next poll hears of it. Applied for newly stored events only (a re-sent batch changes nothing),
-        after the batch's commit (the events are the facts, the order's state follows from them), two statements
-        a batch whatever its size (the bench's mix has 50 order ends in a batch of 500: one UPDATE each made
-        `sync_drain_10k_s` 0.56 -> 0.9 s)."""
-        o = m.orders.c
-        done = sorted({e.order_id for e in ends if e.type == "order_completed"})
-        back = sorted({e.order_id for e in ends if e.type == "picklist_released"} - set(done))
-        t = now_ms()
-        with write_lock, engine.begin() as conn:
-            if done:
-                conn.execute(update(m.orders).where(o.id.in_(done), o.status != "cancelled")
-                             .values(status="done", updated_ms=t))
-            if back:
-                conn.execute(update(m.orders).where(o.id.in_(back), o.claimed_by == sid,
-                                                    o.status.in_(["claimed", "in_progress"]))
-                             .values(status="open", claimed_by=None, claimed_at_ms=None, updated_ms=t))
+        (open again for any station; a cancelled or held one keeps its state; an order also completed in the batch
+        is done). Each changes `updated_ms`, so every station's next poll hears of it. Only events stored now count
+        (a re-sent batch changes nothing), applied in the batch's own transaction: an OMS stopped between the two
+        kept the events and lost the orders' states for good (the station's re-sent events are duplicates). Two
+        statements a batch whatever its size (the bench's mix has 50 order ends in a batch of 500: one UPDATE each
+        made `sync_drain_10k_s` 0.56 -> 0.9 s); the PostgreSQL statement does the same in SQL. Returns the order
+        ids (done, given back)."""
+        done = sorted({oid for i, (typ, oid) in ends.items() if i in stored and typ == "order_completed"})
+        back = sorted({oid for i, (typ, oid) in ends.items() if i in stored and typ == "picklist_released"}
+                      - set(done))
+        return done, back
 
     def store_batch(sid: str, batch: EventBatch) -> dict[str, Any]:
         """Store a station's batch; the reply. Event ids are unique per station: one station can never squat
@@ -692,11 +712,10 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
             else:
                 candidates[e.id] = {"id": e.id, "seq": e.seq, "type": e.type, "doc": _event_json(e).decode()}
                 results.append({"id": e.id, "status": None})
+        ends = {e.id: (e.type, e.order_id) for e in batch.events
+                if e.type in ORDER_END_EVENTS and e.order_id and e.id in candidates}
         store = _sqlite_store_batch if sqlite else _pg_store_batch
-        inserted = store(sid, t, batch.clock_offset_ms, candidates, rec, dup, rej)
-        ends = [e for e in batch.events if e.type in ORDER_END_EVENTS and e.order_id and e.id in inserted]
-        if ends:
-            apply_order_ends(sid, ends)
+        inserted = store(sid, t, batch.clock_offset_ms, candidates, rec, dup, rej, ends)
         for r in results:
             if r["status"] is None:
                 r["status"], r["reason"] = ("accepted" if r["id"] in inserted else "duplicate"), None
