@@ -9,17 +9,41 @@ from pathlib import Path
 N_APPENDS = 2000
 
 
+class _RoundCheckpoints:
+    """A figure's WAL checkpoints at the store's own cadence (`WalCheckpointer.AFTER_COMMITS` counted commits),
+    taken between two rounds of its steps and not timed, instead of by the store's thread while a step runs. On the
+    thread, a checkpoint is woken by the commit that makes the count — the station's, never a reference commit's
+    (those are not counted) — and runs while the next steps wait on the disk: in `verdict_p99_ms`'s loop it fell on
+    the reference commits three times as often as on the scans, and most of the raw commits' slowest 1 % were
+    commits made during one (2026-12-06). A station checkpoints between a packer's scans, seconds apart."""
+
+    def __init__(self, store) -> None:
+        self.checkpointer = store.checkpointer
+        self.checkpointer.close()  # its thread
+        self.con = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
+
+    def after_round(self, rounds: int) -> None:
+        """`rounds` rounds done, one counted commit each."""
+        if rounds % self.checkpointer.AFTER_COMMITS == 0:
+            self.checkpointer.checkpoint(self.con)
+
+    def close(self) -> None:
+        self.con.close()
+
+
 def event_append_per_s(workdir: Path) -> dict[str, float]:
     """2,000 durable `EventLog.append`s of a scan event, and in the same loop, on the same store file and writer
     path (lock, connection; not counted towards checkpoints), 2,000 raw durable commits of one scan-sized row
     (`sqlite_raw_commit_per_s`, WAL, synchronous=FULL: the least a durable scan event can cost), the two
     alternating which goes first: each a rate from the time of its own steps. Measured side by side, a noisy
     minute of the disk falls on both (run apart, in processes of their own, the ratio of the two moved from
-    0.48 to 0.79 between runs of the same code). Also `event_append_over_raw` (goal >= 0.5)."""
+    0.48 to 0.79 between runs of the same code). The WAL is checkpointed between rounds (`_RoundCheckpoints`).
+    Also `event_append_over_raw` (goal >= 0.5)."""
     from app.events import EventLog
     from app.store import open_store
 
     store = open_store(workdir / "events.sqlite3")
+    checkpoints = _RoundCheckpoints(store)
     _create_raw_table(store.path)
     log = EventLog(store, "BENCH")
     log.append("bench_warmup", {})
@@ -33,6 +57,8 @@ def event_append_per_s(workdir: Path) -> dict[str, float]:
             else:
                 _raw_commit(store, i)
             spent[which] += time.perf_counter_ns() - t0
+        checkpoints.after_round(i + 1)
+    checkpoints.close()
     store.close()
     append_rate, raw_rate = (N_APPENDS / (ns / 1e9) for ns in spent)
     return {"event_append_per_s": round(append_rate, 1), "sqlite_raw_commit_per_s": round(raw_rate, 1),
@@ -108,13 +134,9 @@ def verdict_p99_ms(workdir: Path) -> dict[str, float]:
     (`event_row_raw_p99_ms`/`_p50_ms`): what storing that row costs before any Python of the scan path.
     The order of the three steps rotates.
 
-    The WAL is checkpointed at the store's own cadence (after every `AFTER_COMMITS` scans), between two rounds
-    of steps and not timed, instead of on the store's thread while a step runs: there a checkpoint fell on the
-    reference commits three times as often as on the scans (the thread is woken by a scan's commit and starts
-    while the next step waits on the disk), and 80-90 % of the raw commits' slowest 1 % were commits made during
-    a checkpoint — a tail the scans did not share, which lowered the ratio by 0.3-0.8 (measured 2026-12-06). A
-    station checkpoints between a packer's scans, seconds apart; a checkpoint overlapping a scan is a burst's,
-    not the scan's own cost."""
+    The WAL is checkpointed between rounds (`_RoundCheckpoints`): on the store's thread, 80-90 % of the raw
+    commits' slowest 1 % were commits made during a checkpoint, a tail the scans did not share, and the ratio read
+    0.3-0.8 low (2026-12-06). A checkpoint overlapping a scan is a burst's cost, not the scan's own."""
     import itertools
     import re
 
@@ -126,8 +148,7 @@ def verdict_p99_ms(workdir: Path) -> dict[str, float]:
     settings = Settings()
     settings.station.data_dir = str(workdir)
     core = open_core(settings)
-    checkpointer = core.store.checkpointer
-    checkpointer.close()  # its thread: the loop checkpoints between rounds instead (see above)
+    checkpoints = _RoundCheckpoints(core.store)
     _create_raw_table(Path(core.store.path))
     ddl = sqlite3.connect(core.store.path)  # a copy of the events table, its indexes included
     for (sql,) in ddl.execute("SELECT sql FROM sqlite_master WHERE tbl_name = 'events' AND sql IS NOT NULL"):
@@ -158,15 +179,13 @@ def verdict_p99_ms(workdir: Path) -> dict[str, float]:
     steps = (lambda i, raw: st.scan(raw), lambda i, _raw: _raw_commit(core.store, i), event_row)
     times: tuple[list[float], list[float], list[float]] = ([], [], [])
     orders = list(itertools.permutations(range(3)))
-    cp_con = sqlite3.connect(core.store.path, isolation_level=None, check_same_thread=False)
     for i, raw in enumerate(scans):
         for which in orders[i % len(orders)]:
             t0 = time.perf_counter_ns()
             steps[which](i + 1, raw)
             times[which].append((time.perf_counter_ns() - t0) / 1e6)
-        if (i + 1) % checkpointer.AFTER_COMMITS == 0:  # one counted commit a round: the scan's
-            checkpointer.checkpoint(cp_con)
-    cp_con.close()
+        checkpoints.after_round(i + 1)  # one counted commit a round: the scan's
+    checkpoints.close()
     core.close()
 
     def p(xs: list[float], q: float) -> float:
