@@ -14,8 +14,9 @@ class _RoundCheckpoints:
     taken between two rounds of its steps and not timed, instead of by the store's thread while a step runs. On the
     thread, a checkpoint is woken by the commit that makes the count — the station's, never a reference commit's
     (those are not counted) — and runs while the next steps wait on the disk: in `verdict_p99_ms`'s loop it fell on
-    the reference commits three times as often as on the scans, and most of the raw commits' slowest 1 % were
-    commits made during one (2026-12-06). A station checkpoints between a packer's scans, seconds apart."""
+    the reference commits three times as often as on the scans, and 80-90 % of the raw commits' slowest 1 % were
+    commits made during one (2026-12-06). A station checkpoints between a packer's scans, seconds apart: a
+    checkpoint overlapping a scan is a burst's cost, not the scan's own."""
 
     def __init__(self, store) -> None:
         self.checkpointer = store.checkpointer
@@ -134,9 +135,7 @@ def verdict_p99_ms(workdir: Path) -> dict[str, float]:
     (`event_row_raw_p99_ms`/`_p50_ms`): what storing that row costs before any Python of the scan path.
     The order of the three steps rotates.
 
-    The WAL is checkpointed between rounds (`_RoundCheckpoints`): on the store's thread, 80-90 % of the raw
-    commits' slowest 1 % were commits made during a checkpoint, a tail the scans did not share, and the ratio read
-    0.3-0.8 low (2026-12-06). A checkpoint overlapping a scan is a burst's cost, not the scan's own."""
+    The WAL is checkpointed between rounds (`_RoundCheckpoints`; on the store's thread the ratio read 0.1-0.8 low)."""
     import itertools
     import re
 

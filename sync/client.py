@@ -48,7 +48,12 @@ class OmsError(Exception):
     """The OMS could not be reached or answered an error (message safe to show and log)."""
 
 
-class OmsUnavailable(OmsError):
+class OmsUnreachable(OmsError):
+    """This station cannot talk to the OMS at all (the network, the token, the transport): every request would fail the
+    same way until that changes. A poll ends at the first one (`SyncService.pull_once`)."""
+
+
+class OmsUnavailable(OmsUnreachable):
     """Network down, timeout, or 5xx/429 after retries: the station works offline."""
 
 
@@ -65,15 +70,15 @@ class BatchRefused(OmsError):
         self.body = body
 
 
-class TokenFileError(OmsError):
+class TokenFileError(OmsUnreachable):
     pass
 
 
-class InsecureTransport(OmsError):
+class InsecureTransport(OmsUnreachable):
     """A token would go over plain http to a machine other than this one."""
 
 
-class OmsAuthError(OmsError):
+class OmsAuthError(OmsUnreachable):
     """The OMS refused this station's token (401) or the request (403)."""
 
 

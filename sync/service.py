@@ -17,16 +17,7 @@ from app.operators import Operator, Role
 from app.picklist import PickList
 from app.store import now_ms
 from sync.cache import PickListCache, ProductCache
-from sync.client import (
-    BatchRefused,
-    InsecureTransport,
-    MalformedReply,
-    OmsAuthError,
-    OmsClient,
-    OmsError,
-    OmsUnavailable,
-    TokenFileError,
-)
+from sync.client import BatchRefused, MalformedReply, OmsClient, OmsError, OmsUnavailable, OmsUnreachable
 from sync.images import ImageCache
 from sync.outbox import IN_FLIGHT, drain, queue_stats
 from sync.quarantine import (
@@ -47,9 +38,6 @@ KV_PROD_SINCE = "sync.products.since"
 KV_HEALTH = "sync.health"
 KV_OFFSET = "sync.clock_offset_ms"
 KV_PRINTED_OFFLINE = "sync.printed_offline"
-# What ends a poll at once: an OMS this station cannot talk to (the next part would fail the same way). Any other
-# failure of one part (a malformed reply, one the station cannot store) lets the parts after it run (pull_once).
-_POLL_STOPPERS = (OmsUnavailable, OmsAuthError, InsecureTransport, TokenFileError)
 # Longest pause between two outbox attempts while the OMS is unreachable. A failed attempt costs one
 # 200-event read and a refused connection (or a connect timeout), so a short cap costs little, and an
 # idle station's queue starts draining within seconds of the OMS coming back (it waited up to 60 s).
@@ -387,7 +375,7 @@ class SyncService:
         for part in (self.pull_products, self.pull_operators, self.reconcile_claims):
             try:
                 part()
-            except _POLL_STOPPERS:
+            except OmsUnreachable:  # the next part would fail the same way
                 raise
             except Exception as e:
                 log.exception("%s failed, the rest of the poll goes on", part.__name__)

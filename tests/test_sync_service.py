@@ -439,15 +439,15 @@ def test_one_part_of_the_poll_failing_does_not_hold_back_the_parts_after_it(env,
     assert svc.cache.row("SO-1003")["provisional"]
     proxy.set_mode("pass")
 
-    def broken(*_a, **_k):
-        if fault == "operators_not_stored":
-            raise RuntimeError("disk I/O error (injected)")
-        raise MalformedReply("products: not a page (injected)")
+    target, name, exc = {
+        "operators_not_stored": (core.operators, "upsert_many_hashed", RuntimeError("disk I/O error (injected)")),
+        "products_reply_malformed": (svc.client, "list_products", MalformedReply("products: not a page (injected)")),
+    }[fault]
 
-    if fault == "operators_not_stored":
-        monkeypatch.setattr(core.operators, "upsert_many_hashed", broken)
-    else:
-        monkeypatch.setattr(svc.client, "list_products", broken)
+    def broken(*_a, **_k):
+        raise exc
+
+    monkeypatch.setattr(target, name, broken)
     with pytest.raises((RuntimeError, MalformedReply), match="injected"):
         svc.pull_once()
     assert not svc.cache.row("SO-1003")["provisional"]  # reconciled after the failed part
