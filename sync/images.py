@@ -17,6 +17,46 @@ log = logging.getLogger(__name__)
 
 EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
 
+# The work screen's picture: at most this many pixels a side. Its box is about 300 px square at 1024x768 and 600 at
+# 1920x1080; a platform's product photo is often 2000-3000 px, which Qt decodes in 70-150 ms (2026-12-06, this
+# machine) — nine of them at the pack step were most of a second. A rendition this size decodes in a few ms.
+SCREEN_PX = 720
+SCREEN_DIR = ".screen"  # beside the product images: one JPEG rendition per image file (files are named by content)
+_SHOWN_AS_IS = ("JPEG", "PNG")  # formats every Qt build decodes; anything else is re-encoded, whatever its size
+
+
+def screen_rendition(src: Path) -> Path | None:
+    """The picture the work screen shows for the cached image `src`: `src` itself when it is a JPEG or PNG no
+    larger than SCREEN_PX a side, else a JPEG of it at that size (transparency on white, a GIF's first frame), made
+    once beside it. None, with a warning in the log, for a file no one can decode (a broken download, an image of
+    more pixels than Pillow's decompression-bomb limit): the screen says "no image". Decodes a photo: never call it
+    on the GUI thread."""
+    out = src.parent / SCREEN_DIR / (src.stem + ".jpg")
+    if out.is_file():
+        return out
+    from PIL import Image
+
+    try:
+        with Image.open(src) as im:
+            if im.format in _SHOWN_AS_IS and max(im.size) <= SCREEN_PX:
+                return src
+            im.draft("RGB", (SCREEN_PX, SCREEN_PX))  # a JPEG decoded at 1/2, 1/4 or 1/8 of its size when it can
+            if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+                rgba = im.convert("RGBA")
+                flat = Image.new("RGB", rgba.size, "white")
+                flat.paste(rgba, mask=rgba.getchannel("A"))
+            else:
+                flat = im.convert("RGB")
+            flat.thumbnail((SCREEN_PX, SCREEN_PX))
+            out.parent.mkdir(exist_ok=True)
+            tmp = out.with_suffix(f".{threading.get_ident()}.part")
+            flat.save(tmp, "JPEG", quality=85)
+        tmp.replace(out)  # atomic: a screen looking at the same time sees the whole file or none
+        return out
+    except Exception as exc:  # Pillow raises many kinds for a bad file; none may reach the screen
+        log.warning("product image %s cannot be shown: %s", src.name, exc)
+        return None
+
 
 class ImageCache:
     def __init__(self, store: Store, data_dir: str | Path) -> None:
@@ -48,6 +88,12 @@ class ImageCache:
         p = self.dir / row.path
         return p if p.is_file() else None
 
+    def screen_path_for(self, url: str) -> Path | None:
+        """What the work screen shows for `url`: `screen_rendition` of the cached image (a store read, and for an
+        image cached before renditions were made, a decode). Off the GUI thread."""
+        p = self.path_for(url)
+        return screen_rendition(p) if p is not None else None
+
     def put(self, url: str, data: bytes, content_type: str) -> Path:
         ct = content_type.split(";")[0].strip().lower()
         if ct not in EXT:
@@ -72,6 +118,7 @@ class ImageCache:
             prepare_image(p)
         except Exception as exc:
             log.info("slip thumbnails of %s not made now (made when first printed): %s", url, exc)
+        screen_rendition(p)  # and the screen's, so that showing it never decodes the photo
         return p
 
     def fetch_missing(self, client, urls) -> int:

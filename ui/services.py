@@ -59,6 +59,16 @@ class Services:
         except Exception:
             return None
 
+    def screen_image_for(self, url: str) -> Path | None:
+        """The file the work screen shows for `url` (`sync.images.screen_rendition`): call it off the GUI thread."""
+        if not url or self.sync is None:
+            return None
+        try:
+            return self.sync.images.screen_path_for(url)
+        except Exception:
+            log.exception("picture %s not found", url)
+            return None
+
     def start(self, bridge) -> None:
         """Start the worker threads; their callbacks go through the bridge to the GUI thread."""
         self._bridge = bridge

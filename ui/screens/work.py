@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFontMetrics, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -292,6 +292,8 @@ class WorkScreen(QWidget):
         self.image = ProductImage()
         self._image_key: tuple[str, ...] | None = None  # the pictures shown
         self._image_wanted: tuple[str, ...] = ()  # the pictures asked for, and how often looked up
+        self._image_loading: tuple[str, ...] | None = None  # the pictures being looked up and decoded on a worker
+        self.pictures_shown: tuple[str, ...] = ()  # the URLs whose pictures the box shows
         self._image_tries = 0
         self._image_retry = QTimer(self)
         self._image_retry.setSingleShot(True)
@@ -502,7 +504,7 @@ class WorkScreen(QWidget):
         if s.intercepted:  # stopped by the OMS: nothing goes into a parcel
             self._show_item("", "", "")
             self.image.clear()
-            self._image_key, self._image_wanted = None, ()
+            self._image_key, self._image_wanted, self.pictures_shown = None, (), ()
             self._image_retry.stop()
         elif cur is not None:
             self._show_item(cur.name, cur.variant, f"{_('Bin')} {cur.bin}")
@@ -525,32 +527,57 @@ class WorkScreen(QWidget):
     MAX_PICTURES = 9  # the parcel's items, at most 3 × 3 in the box
 
     def _show_images(self, urls: list[str]) -> None:
-        """The current line's picture, or the parcel's items side by side. Redrawn after every scan: the same
-        pictures already shown are not looked up, loaded and scaled again on the GUI thread (a store read, a file
-        and a smooth scale per scan)."""
+        """The current line's picture, or the parcel's items side by side. Looked up and decoded on a worker
+        (`services.screen_image_for`: a store read and a file of at most SCREEN_PX a side; a platform's 2000-3000 px
+        photo took 70-150 ms to decode on the GUI thread, nine at the pack step most of a second) and shown when it
+        is ready, if the screen still wants it; until then the box is blank, never the last item's picture. Redrawn
+        after every scan: pictures shown, or on their way, are not looked up again."""
         urls = list(dict.fromkeys(u for u in urls if u))[:self.MAX_PICTURES]
         key = tuple(urls)
         if key and key == self._image_key:
             return
         if key != self._image_wanted:
-            self._image_wanted, self._image_tries = key, 0
-        pixes = [pix for pix in (self._load(u) for u in urls) if not pix.isNull()]
-        whole = len(pixes) == len(urls)
-        if pixes:
-            self.image.set_images(pixes)  # scaled to the room it has
+            self._image_wanted, self._image_tries, self._image_key = key, 0, None
+            self.pictures_shown = ()
+            self.image.clear()  # not another item's picture while this one is on its way
+            if not key:
+                self.image.setText(_("no image"))
+                return
+        elif key == self._image_loading or not key:
+            return
+        self._image_loading = key
+        self.tasks.run(lambda: self._decode(key), on_done=lambda got: self._images_ready(key, got))
+
+    def _decode(self, key: tuple[str, ...]) -> list[QImage]:
+        """On a worker: the pictures of `key` that are cached and decode, in order (a QImage, not a QPixmap:
+        only a QImage may be made off the GUI thread)."""
+        out = []
+        for url in key:
+            path = self.services.screen_image_for(url)
+            img = QImage(str(path)) if path is not None else QImage()
+            out.append(img)
+        return out
+
+    def _images_ready(self, key: tuple[str, ...], got) -> None:
+        if self._image_loading == key:
+            self._image_loading = None
+        if key != self._image_wanted:  # the screen moved on while they were decoded
+            return
+        images = got if isinstance(got, list) else []  # a failed look-up (logged by the task runner): none
+        found = [(url, img) for url, img in zip(key, images, strict=False) if not img.isNull()]
+        whole = len(found) == len(key)
+        if found:
+            self.image.set_images([QPixmap.fromImage(img) for _url, img in found])  # scaled to the room it has
         else:
             self.image.clear()
             self.image.setText(_("no image"))
-        self._image_key = key if whole and urls else None  # a picture missing: looked up again
-        if urls and not whole and self._image_tries < self.IMAGE_TRIES:
+        self.pictures_shown = tuple(url for url, _img in found)
+        self._image_key = key if whole else None  # a picture missing: looked up again
+        if not whole and self._image_tries < self.IMAGE_TRIES:
             self._image_tries += 1
             self._image_retry.start()
 
     IMAGE_TRIES = 20  # 30 s: the OMS sends the pictures after the pick lists
-
-    def _load(self, url: str) -> QPixmap:
-        path = self.services.image_for(url)
-        return QPixmap(str(path)) if path else QPixmap()
 
     def _retry_images(self) -> None:
         """A picture not yet in the cache when the line came up: looked up again a moment later, not only at the

@@ -1,0 +1,71 @@
+"""The work screen's product pictures: a platform's photo is often 2000-3000 px, which took 70-150 ms to decode on the
+GUI thread. The image cache keeps a rendition of at most SCREEN_PX a side beside each photo, made when the photo is
+stored (on the sync thread); a picture the screen cannot decode is "no image", never an error."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+from PIL import Image
+
+from sync.images import SCREEN_PX, ImageCache
+
+URL = "http://oms.local/images/p1.jpg"
+
+
+def encoded(im: Image.Image, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, fmt)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def cache(tmp_path, store):
+    return ImageCache(store, tmp_path / "data")
+
+
+def test_a_large_photo_is_shown_from_a_rendition_made_when_it_was_stored(cache):
+    stored = cache.put(URL, encoded(Image.new("RGB", (2400, 1600), (30, 90, 200)), "JPEG"), "image/jpeg")
+    renditions = list((stored.parent / ".screen").glob("*.jpg"))
+    assert len(renditions) == 1  # made by put, before anyone asked
+    made = renditions[0].stat().st_mtime_ns
+    shown = cache.screen_path_for(URL)
+    assert shown == renditions[0] and shown.stat().st_mtime_ns == made  # found, not made again
+    with Image.open(shown) as im:
+        assert im.format == "JPEG" and im.size == (SCREEN_PX, SCREEN_PX * 2 // 3)  # its shape kept
+        r, g, b = im.convert("RGB").getpixel((SCREEN_PX // 2, SCREEN_PX // 3))
+        assert b > 150 and r < 80  # the photo's colour
+
+
+def test_a_small_jpeg_or_png_is_shown_as_it_is(cache):
+    stored = cache.put(URL, encoded(Image.new("RGB", (500, 400), "red"), "JPEG"), "image/jpeg")
+    assert cache.screen_path_for(URL) == stored
+    png_url = URL.replace(".jpg", ".png")
+    stored_png = cache.put(png_url, encoded(Image.new("RGBA", (SCREEN_PX, 300), (0, 0, 0, 0)), "PNG"), "image/png")
+    assert cache.screen_path_for(png_url) == stored_png
+
+
+def test_transparency_is_shown_on_white_and_other_formats_are_re_encoded(cache):
+    im = Image.new("RGBA", (1500, 1500), (0, 0, 0, 0))  # a product cut out of its background
+    im.paste((200, 20, 20, 255), (500, 500, 1000, 1000))
+    cache.put(URL, encoded(im, "PNG"), "image/png")
+    with Image.open(cache.screen_path_for(URL)) as shown:
+        rgb = shown.convert("RGB")
+        assert shown.format == "JPEG" and max(shown.size) == SCREEN_PX
+        assert min(rgb.getpixel((5, 5))) > 240  # white, not black
+        r, g, b = rgb.getpixel((SCREEN_PX // 2, SCREEN_PX // 2))
+        assert r > 150 and g < 80
+    webp = URL.replace(".jpg", ".webp")  # small, but not every Qt build decodes WebP
+    cache.put(webp, encoded(Image.new("RGB", (300, 300), "green"), "WEBP"), "image/webp")
+    with Image.open(cache.screen_path_for(webp)) as shown:
+        assert shown.format == "JPEG" and shown.size == (300, 300)
+
+
+def test_a_picture_that_does_not_decode_is_no_picture_and_a_warning(cache, caplog):
+    cache.put(URL, b"\xff\xd8 not a jpeg at all", "image/jpeg")  # a broken download that said it was a JPEG
+    with caplog.at_level(logging.WARNING, logger="sync.images"):
+        assert cache.screen_path_for(URL) is None
+    assert any("cannot be shown" in r.getMessage() for r in caplog.records)
+    assert cache.screen_path_for("http://oms.local/images/never-sent.jpg") is None
