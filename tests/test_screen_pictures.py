@@ -40,7 +40,7 @@ def test_a_large_photo_is_shown_from_a_rendition_made_when_it_was_stored(cache):
 
 
 def test_a_small_jpeg_or_png_is_shown_as_it_is(cache):
-    stored = cache.put(URL, encoded(Image.new("RGB", (500, 400), "red"), "JPEG"), "image/jpeg")
+    stored = cache.put(URL, encoded(Image.new("RGB", (SCREEN_PX - 40, SCREEN_PX - 100), "red"), "JPEG"), "image/jpeg")
     assert cache.screen_path_for(URL) == stored
     png_url = URL.replace(".jpg", ".png")
     stored_png = cache.put(png_url, encoded(Image.new("RGBA", (SCREEN_PX, 300), (0, 0, 0, 0)), "PNG"), "image/png")

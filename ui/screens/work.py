@@ -536,14 +536,14 @@ class WorkScreen(QWidget):
         key = tuple(urls)
         if key and key == self._image_key:
             return
-        if key != self._image_wanted:
+        if key != self._image_wanted or not key:
             self._image_wanted, self._image_tries, self._image_key = key, 0, None
             self.pictures_shown = ()
             self.image.clear()  # not another item's picture while this one is on its way
             if not key:
                 self.image.setText(_("no image"))
                 return
-        elif key == self._image_loading or not key:
+        elif key == self._image_loading:
             return
         self._image_loading = key
         self.tasks.run(lambda: self._decode(key), on_done=lambda got: self._images_ready(key, got))
