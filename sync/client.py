@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 API = "/api/v1"
 _JSON = {"Content-Type": "application/json"}
 RETRY_STATUSES = {429, 502, 503, 504}
+# A product photo larger than this is refused, not read: the whole reply was read into memory on the sync thread, so
+# an OMS (or a proxy) answering an image with gigabytes took the station's memory with it. A platform's photo is
+# 0.1-5 MB.
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 
 class OmsError(Exception):
@@ -444,10 +448,19 @@ class OmsClient:
             if not url.startswith(self.base):
                 raise OmsError("image URL outside the OMS")
             path = url[len(self.base):]
-        r = self.request("GET", path, expect=(200,))
-        if r.status_code != 200:
-            raise OmsError(f"image {url}: HTTP {r.status_code}")
-        return r.content, r.headers.get("Content-Type", "application/octet-stream")
+        r = self.request("GET", path, expect=(200,), stream=True)
+        with r:
+            if r.status_code != 200:
+                raise OmsError(f"image {url}: HTTP {r.status_code}")
+            too_big = OmsError(f"image {url}: larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB, not cached")
+            if int(r.headers.get("Content-Length") or 0) > MAX_IMAGE_BYTES:
+                raise too_big
+            data = bytearray()
+            for chunk in r.iter_content(256 * 1024):
+                data += chunk
+                if len(data) > MAX_IMAGE_BYTES:  # no length said, or a wrong one: read no further
+                    raise too_big
+            return bytes(data), r.headers.get("Content-Type", "application/octet-stream")
 
     def stats(self) -> dict:
         return self._json(self.request("GET", f"{API}/_stats"), "stats")

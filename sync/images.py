@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import threading
 from pathlib import Path
@@ -23,13 +24,33 @@ EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/
 SCREEN_PX = 440
 SCREEN_DIR = ".screen"  # beside the product images: one JPEG rendition per image file (files are named by content)
 _SHOWN_AS_IS = ("JPEG", "PNG")  # formats every Qt build decodes; anything else is re-encoded, whatever its size
+# An image of more pixels than this is not cached (and one cached before is not decoded for the screen): a 6000 x
+# 6000 photo is 36 M. A small file can say it is 12,000 x 12,000 (a PNG of one colour), and Pillow only warns below
+# 179 M pixels: decoded for the slip's thumbnail or the screen, that one alone was 576 MB of memory.
+MAX_PIXELS = 40_000_000
+
+
+def too_many_pixels(data: bytes) -> str | None:
+    """What is wrong with an image of more than MAX_PIXELS (its header read, nothing decoded), or None. A file
+    Pillow cannot read at all is not this function's business: it is stored as sent, and the slip and the screen
+    say they cannot show it."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            w, h = im.size
+    except Image.DecompressionBombError as exc:
+        return str(exc)
+    except Exception:
+        return None
+    return f"{w} x {h} pixels, more than {MAX_PIXELS:,}" if w * h > MAX_PIXELS else None
 
 
 def screen_rendition(src: Path) -> Path | None:
     """The picture the work screen shows for the cached image `src`: `src` itself when it is a JPEG or PNG no
     larger than SCREEN_PX a side, else a JPEG of it at that size (transparency on white, a GIF's first frame), made
-    once beside it. None, with a warning in the log, for a file no one can decode (a broken download, an image of
-    more pixels than Pillow's decompression-bomb limit): the screen says "no image". Decodes a photo: never call it
+    once beside it. None, with a warning in the log, for a file no one can decode (a broken download) or of more
+    than MAX_PIXELS: the screen says "no image". Decodes a photo: never call it
     on the GUI thread."""
     out = src.parent / SCREEN_DIR / (src.stem + ".jpg")
     if out.is_file():
@@ -40,6 +61,8 @@ def screen_rendition(src: Path) -> Path | None:
         with Image.open(src) as im:
             if im.format in _SHOWN_AS_IS and max(im.size) <= SCREEN_PX:
                 return src
+            if im.width * im.height > MAX_PIXELS:
+                raise ValueError(f"{im.width} x {im.height} pixels, more than {MAX_PIXELS:,}")
             im.draft("RGB", (SCREEN_PX, SCREEN_PX))  # a JPEG decoded at 1/2, 1/4 or 1/8 of its size when it can
             if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
                 rgba = im.convert("RGBA")
@@ -98,6 +121,8 @@ class ImageCache:
         ct = content_type.split(";")[0].strip().lower()
         if ct not in EXT:
             raise ValueError(f"image {url}: unexpected content type {ct!r}")
+        if (wrong := too_many_pixels(data)) is not None:
+            raise ValueError(f"image {url}: {wrong}, not cached")
         digest = hashlib.sha256(data).hexdigest()
         name = digest[:32] + EXT[ct]
         self.dir.mkdir(parents=True, exist_ok=True)

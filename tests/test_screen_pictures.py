@@ -69,3 +69,20 @@ def test_a_picture_that_does_not_decode_is_no_picture_and_a_warning(cache, caplo
         assert cache.screen_path_for(URL) is None
     assert any("cannot be shown" in r.getMessage() for r in caplog.records)
     assert cache.screen_path_for("http://oms.local/images/never-sent.jpg") is None
+
+
+def test_an_image_of_too_many_pixels_is_not_cached_and_never_decoded(cache, tmp_path, caplog):
+    """A 12,000 x 12,000 PNG of one colour is a small file and 576 MB decoded (Pillow only warns below 179 M pixels):
+    refused when stored; one stored before this check is not decoded for the screen."""
+    from sync.images import MAX_PIXELS, screen_rendition
+
+    big = encoded(Image.new("1", (12_000, 12_000)), "PNG")
+    assert len(big) < 1_000_000 and 12_000 * 12_000 > MAX_PIXELS
+    with pytest.raises(ValueError, match="more than 40,000,000"):
+        cache.put(URL, big, "image/png")
+    assert cache.path_for(URL) is None
+    old = tmp_path / "cached-before.png"
+    old.write_bytes(big)
+    with caplog.at_level(logging.WARNING, logger="sync.images"):
+        assert screen_rendition(old) is None
+    assert "more than 40,000,000" in caplog.text

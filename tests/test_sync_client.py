@@ -192,3 +192,55 @@ def test_partial_batch_answer_leaves_the_rest_pending(scripted, store):
     n, _, _ = queue_stats(store)
     assert n == 1  # the unanswered event is still queued, never assumed sent
     assert res.clock_offset_ms > 0 and store.get_kv("sync.clock_offset_ms") == res.clock_offset_ms
+
+
+def test_an_image_larger_than_the_cap_is_refused_without_being_read_whole(scripted):
+    """An OMS (or a proxy) answering a product image with gigabytes: the whole reply was read into memory on the sync
+    thread. Above MAX_IMAGE_BYTES the client stops reading and says so; a photo of normal size comes through."""
+    from sync.client import MAX_IMAGE_BYTES, OmsError
+
+    photo = b"\xff\xd8" + b"x" * 1000
+    srv = scripted([(200, {"Content-Type": "image/jpeg"}, b"\0" * (MAX_IMAGE_BYTES + 1)),
+                    (200, {"Content-Type": "image/jpeg"}, photo)])
+    c = OmsClient(srv.url, max_retries=0)
+    with pytest.raises(OmsError, match="larger than 20 MB"):
+        c.image("/images/huge.jpg")
+    assert c.image("/images/p1.jpg") == (photo, "image/jpeg")
+
+
+def test_an_image_whose_length_is_not_said_is_cut_off_at_the_cap(monkeypatch):
+    """Chunked, no Content-Length (or a wrong one): the client still reads no more than the cap and a chunk."""
+    import sync.client as client_mod
+
+    monkeypatch.setattr(client_mod, "MAX_IMAGE_BYTES", 1024 * 1024)
+    sent = []
+
+    class Endless(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            block = b"\0" * 65536
+            try:
+                for _ in range(160):  # 10 MB on offer
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block))
+                    sent.append(len(block))
+                self.wfile.write(b"0\r\n\r\n")
+            except OSError:  # the client hung up: what it was meant to do
+                pass
+
+        def log_message(self, *a):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Endless)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        c = OmsClient(f"http://127.0.0.1:{httpd.server_address[1]}", max_retries=0)
+        with pytest.raises(client_mod.OmsError, match="larger than 1 MB"):
+            c.image("/images/endless.png")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
