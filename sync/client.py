@@ -258,6 +258,8 @@ class OmsClient:
                     last = f"HTTP {resp.status_code} from {path}"
                 else:
                     return resp  # a definitive client-level answer (404, 409, 400...) for the caller
+            if resp is not None:
+                resp.close()  # a streamed reply (an image) is not read: its connection goes back to the pool
             if attempt < retries:
                 self.counters.inc("retries")
                 wait = backoff_s(attempt, self.backoff_base_s, self.backoff_cap_s, self._rnd)
@@ -448,11 +450,13 @@ class OmsClient:
             if not url.startswith(self.base):
                 raise OmsError("image URL outside the OMS")
             path = url[len(self.base):]
+        from sync.images import ImageRefused
+
         r = self.request("GET", path, expect=(200,), stream=True)
         with r:
             if r.status_code != 200:
                 raise OmsError(f"image {url}: HTTP {r.status_code}")
-            too_big = OmsError(f"image {url}: larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB, not cached")
+            too_big = ImageRefused(f"image {url}: larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB, not cached")
             if int(r.headers.get("Content-Length") or 0) > MAX_IMAGE_BYTES:
                 raise too_big
             data = bytearray()

@@ -30,6 +30,12 @@ _SHOWN_AS_IS = ("JPEG", "PNG")  # formats every Qt build decodes; anything else 
 MAX_PIXELS = 40_000_000
 
 
+class ImageRefused(ValueError):
+    """An image this station does not take: too large a reply, too many pixels, a type that is no image. Asked again,
+    the OMS would send the same, so `ImageCache.fetch_missing` does not ask for it again until the station restarts
+    (a refused 20 MB reply fetched at every poll was gigabytes an hour)."""
+
+
 def too_many_pixels(data: bytes) -> str | None:
     """What is wrong with an image of more than MAX_PIXELS (its header read, nothing decoded), or None. A file
     Pillow cannot read at all is not this function's business: it is stored as sent, and the slip and the screen
@@ -87,6 +93,7 @@ class ImageCache:
         self.dir = Path(data_dir) / "images"
         self.last_failures = 0  # images the last fetch_missing could not cache (retried on the next poll)
         self._wanted: list[str] = []  # the pictures of an order a packer just took, fetched before any other
+        self.refused: set[str] = set()  # URLs whose image this station does not take (ImageRefused): not asked again
         self._wlock = threading.Lock()
 
     def want(self, urls) -> None:
@@ -120,9 +127,9 @@ class ImageCache:
     def put(self, url: str, data: bytes, content_type: str) -> Path:
         ct = content_type.split(";")[0].strip().lower()
         if ct not in EXT:
-            raise ValueError(f"image {url}: unexpected content type {ct!r}")
+            raise ImageRefused(f"image {url}: unexpected content type {ct!r}")
         if (wrong := too_many_pixels(data)) is not None:
-            raise ValueError(f"image {url}: {wrong}, not cached")
+            raise ImageRefused(f"image {url}: {wrong}, not cached")
         digest = hashlib.sha256(data).hexdigest()
         name = digest[:32] + EXT[ct]
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -148,13 +155,14 @@ class ImageCache:
 
     def fetch_missing(self, client, urls) -> int:
         """Download the pictures of `urls` not cached yet, one at a time, those asked for with `want()` first
-        (also when asked while this runs); one that fails is counted in `last_failures` and tried again later."""
+        (also when asked while this runs); one that fails is counted in `last_failures` and tried again later, one
+        refused (`ImageRefused`) is not asked for again while the station runs."""
         n = failures = 0
         rest = sorted({u for u in urls if u}, reverse=True)
         seen: set[str] = set()  # a wanted picture is often in `rest` too: looked up once
         while (url := self._next_wanted()) is not None or rest:
             url = url or rest.pop()
-            if url in seen:
+            if url in seen or url in self.refused:
                 continue
             seen.add(url)
             if self.path_for(url):
@@ -163,6 +171,10 @@ class ImageCache:
                 data, ct = client.image(url)
                 self.put(url, data, ct)
                 n += 1
+            except ImageRefused as e:
+                failures += 1
+                self.refused.add(url)
+                log.warning("image %s not cached, and not asked for again: %s", url, e)
             except Exception as e:  # one bad image never stops the pull
                 failures += 1
                 log.warning("image %s not cached: %s", url, e)

@@ -197,13 +197,14 @@ def test_partial_batch_answer_leaves_the_rest_pending(scripted, store):
 def test_an_image_larger_than_the_cap_is_refused_without_being_read_whole(scripted):
     """An OMS (or a proxy) answering a product image with gigabytes: the whole reply was read into memory on the sync
     thread. Above MAX_IMAGE_BYTES the client stops reading and says so; a photo of normal size comes through."""
-    from sync.client import MAX_IMAGE_BYTES, OmsError
+    from sync.client import MAX_IMAGE_BYTES
+    from sync.images import ImageRefused
 
     photo = b"\xff\xd8" + b"x" * 1000
     srv = scripted([(200, {"Content-Type": "image/jpeg"}, b"\0" * (MAX_IMAGE_BYTES + 1)),
                     (200, {"Content-Type": "image/jpeg"}, photo)])
     c = OmsClient(srv.url, max_retries=0)
-    with pytest.raises(OmsError, match="larger than 20 MB"):
+    with pytest.raises(ImageRefused, match="larger than 20 MB"):
         c.image("/images/huge.jpg")
     assert c.image("/images/p1.jpg") == (photo, "image/jpeg")
 
@@ -239,8 +240,32 @@ def test_an_image_whose_length_is_not_said_is_cut_off_at_the_cap(monkeypatch):
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         c = OmsClient(f"http://127.0.0.1:{httpd.server_address[1]}", max_retries=0)
-        with pytest.raises(client_mod.OmsError, match="larger than 1 MB"):
+        with pytest.raises(ValueError, match="larger than 1 MB"):  # ImageRefused
             c.image("/images/endless.png")
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_a_refused_image_is_not_asked_for_again_and_the_others_are_cached(scripted, store, tmp_path):
+    """The pictures are fetched after every pull that changed pick lists: a refused 20 MB reply asked for again each
+    time was gigabytes an hour. A refused one is not asked for again; a failure that may pass (HTTP 503) is."""
+    import io
+
+    from PIL import Image
+
+    from sync.client import MAX_IMAGE_BYTES
+    from sync.images import ImageCache
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 40), "blue").save(buf, "JPEG")
+    jpeg = {"Content-Type": "image/jpeg"}
+    huge, busy, fine = "/images/huge.jpg", "/images/busy.jpg", "/images/fine.jpg"
+    srv = scripted([(503, {}, b"{}"), (200, jpeg, buf.getvalue()), (200, jpeg, b"\0" * (MAX_IMAGE_BYTES + 1)),
+                    (200, jpeg, buf.getvalue())])  # asked for in sorted order; the second round only busy.jpg
+    cache = ImageCache(store, tmp_path / "data")
+    c = OmsClient(srv.url, max_retries=0)
+    assert cache.fetch_missing(c, [huge, busy, fine]) == 1 and cache.last_failures == 2
+    assert cache.fetch_missing(c, [huge, busy, fine]) == 1 and cache.last_failures == 0
+    assert [s["path"] for s in srv.seen] == [busy, fine, huge, busy]  # huge.jpg asked for once
+    assert cache.path_for(fine) and cache.path_for(busy) and cache.path_for(huge) is None
