@@ -437,7 +437,7 @@ def test_pictures_are_decoded_off_the_gui_thread_and_a_late_one_never_shows_over
         qtbot.waitUntil(lambda: work.pictures_shown == (second.image_url,) and work.image.shown() == 1, timeout=5000)
     finally:
         gate.set()
-    assert win.work.tasks.wait(10000)  # the first line's picture came back ...
+    assert win.work.picture_tasks.wait(10000)  # the first line's picture came back ...
     qtbot.wait(100)  # ... and its callback ran on the GUI thread
     assert work.pictures_shown == (second.image_url,)  # ... and was dropped
     assert threads and gui not in threads

@@ -32,6 +32,7 @@ from floor import Change, Level, Outcome, Screen, StationController
 from ui import names
 from ui.dialogs import PromptPanel
 from ui.table_model import RowsModel, cell_pad
+from ui.tasks import TaskRunner
 from ui.translations import _
 from ui.translations import language as ui_language
 from ui.verdict_panel import FitLabel, VerdictPanel
@@ -245,6 +246,10 @@ class WorkScreen(QWidget):
                  controller: StationController | None = None) -> None:
         super().__init__(parent)
         self.services, self.tasks, self.sounds = services, tasks, sounds  # the language: ui.translations
+        # the pictures on workers of their own: never queued behind the OMS calls on `tasks` (four of them waiting
+        # out a timeout on a network that drops packets would hold the current item's picture back); two, so that
+        # one slow look-up (a rendition made for a photo cached before them) does not hold back the next line's
+        self.picture_tasks = TaskRunner(self, max_threads=2)
         self.station = services.station
         if controller is None:  # a work screen on its own (benchmarks): its own controller
             controller = StationController(services.station, sync=services.sync, spool=services.spool,
@@ -546,13 +551,15 @@ class WorkScreen(QWidget):
         elif key == self._image_loading:
             return
         self._image_loading = key
-        self.tasks.run(lambda: self._decode(key), on_done=lambda got: self._images_ready(key, got))
+        self.picture_tasks.run(lambda: self._decode(key), on_done=lambda got: self._images_ready(key, got))
 
     def _decode(self, key: tuple[str, ...]) -> list[QImage]:
         """On a worker: the pictures of `key` that are cached and decode, in order (a QImage, not a QPixmap:
-        only a QImage may be made off the GUI thread)."""
-        out = []
+        only a QImage may be made off the GUI thread). Nothing when the screen has moved on before it starts."""
+        out: list[QImage] = []
         for url in key:
+            if key != self._image_wanted:  # a tuple read whole: the packer scanned on while this one waited
+                return out
             path = self.services.screen_image_for(url)
             img = QImage(str(path)) if path is not None else QImage()
             out.append(img)
