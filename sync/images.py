@@ -18,9 +18,10 @@ log = logging.getLogger(__name__)
 
 EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
 
-# The work screen's picture: at most this many pixels a side, twice its box (`ui.screens.work.ProductImage`, 220 px
-# at most) for a sharp picture on a dense screen. A platform's product photo is often 2000-3000 px, which Qt decoded
-# in 70-150 ms (2026-12-06, this machine): nine of them at the pack step were 827 ms on the GUI thread.
+# The work screen's picture: at most this many pixels a side, about one and a half times its box
+# (`ui.screens.work.ProductImage`, 300 px at most) for a sharp picture. A platform's product photo is often 2000-3000
+# px, which Qt decoded in 70-150 ms (2026-12-06, this machine): nine of them at the pack step were 797-827 ms on the
+# GUI thread; nine of these 26 ms on a worker.
 SCREEN_PX = 440
 SCREEN_DIR = ".screen"  # beside the product images: one JPEG rendition per image file (files are named by content)
 _SHOWN_AS_IS = ("JPEG", "PNG")  # formats every Qt build decodes; anything else is re-encoded, whatever its size

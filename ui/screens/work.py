@@ -113,7 +113,7 @@ class LinesModel(RowsModel):
 
 
 class ProductImage(QLabel):
-    """The current item's picture, scaled to the room the side column has (220 px at most, 72 at least); several
+    """The current item's picture, scaled to the room the side column has (300 px at most, 72 at least); several
     pictures (what goes into the parcel) side by side in as many rows as make them largest."""
 
     def __init__(self) -> None:
@@ -123,10 +123,10 @@ class ProductImage(QLabel):
         self.setStyleSheet("background: white; border: 1px solid #b0bec5;")
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(72, 72)
-        self.setMaximumSize(220, 220)
+        self.setMaximumSize(300, 300)
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(220, 220)
+        return QSize(300, 300)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(72, 72)
@@ -319,7 +319,7 @@ class WorkScreen(QWidget):
         self.carton.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.carton.setMinimumContentsLength(8)
         self.carton.activated.connect(self._carton_chosen)
-        side.addWidget(self.image, 3, Qt.AlignmentFlag.AlignHCenter)
+        side.addWidget(self.image, 5, Qt.AlignmentFlag.AlignHCenter)  # before the camera preview's 3: the item first
         for w in (self.cur_name, self.cur_variant, self.cur_bin, self.weight_label, self.carton):
             side.addWidget(w)
         self._side_end = side.count()
@@ -380,7 +380,7 @@ class WorkScreen(QWidget):
     def add_side_widget(self, w) -> None:
         """The camera preview (ui/camera_view.py): in the side column under the item, taking the room left."""
         w.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
-        self.side.insertWidget(self._side_end, w, 4)
+        self.side.insertWidget(self._side_end, w, 3)
         self._side_end += 1
         self.side.setStretch(self.side.count() - 1, 0)
 
@@ -505,6 +505,10 @@ class WorkScreen(QWidget):
         self.model.refresh()
         idx = self.carton.findData(s.carton or "")
         self.carton.setCurrentIndex(max(0, idx))
+        # the carton from the pack step on, the weight at weigh and label: before, their room goes to the picture
+        # (at 1024x768 it was 70 px high beside an empty weight line and "— choose carton —" while picking)
+        self.carton.setVisible(s.step in (Step.PACK, Step.WEIGH, Step.LABEL))
+        self.weight_label.setVisible(s.step in (Step.WEIGH, Step.LABEL))
         cur = s.current_line()
         if s.intercepted:  # stopped by the OMS: nothing goes into a parcel
             self._show_item("", "", "")
