@@ -37,6 +37,11 @@ class ImageRefused(ValueError):
     (a refused 20 MB reply fetched at every poll was gigabytes an hour)."""
 
 
+def _over_pixels(size: tuple[int, int]) -> str | None:
+    w, h = size
+    return f"{w} x {h} pixels, more than {MAX_PIXELS:,}" if w * h > MAX_PIXELS else None
+
+
 def too_many_pixels(data: bytes) -> str | None:
     """What is wrong with an image of more than MAX_PIXELS (its header read, nothing decoded), or None. A file
     Pillow cannot read at all is not this function's business: it is stored as sent, and the slip and the screen
@@ -45,12 +50,11 @@ def too_many_pixels(data: bytes) -> str | None:
 
     try:
         with Image.open(io.BytesIO(data)) as im:
-            w, h = im.size
+            return _over_pixels(im.size)
     except Image.DecompressionBombError as exc:
         return str(exc)
     except Exception:
         return None
-    return f"{w} x {h} pixels, more than {MAX_PIXELS:,}" if w * h > MAX_PIXELS else None
 
 
 def screen_rendition(src: Path) -> Path | None:
@@ -68,8 +72,8 @@ def screen_rendition(src: Path) -> Path | None:
         with Image.open(src) as im:
             if im.format in _SHOWN_AS_IS and max(im.size) <= SCREEN_PX:
                 return src
-            if im.width * im.height > MAX_PIXELS:
-                raise ValueError(f"{im.width} x {im.height} pixels, more than {MAX_PIXELS:,}")
+            if (wrong := _over_pixels(im.size)) is not None:
+                raise ValueError(wrong)
             im.draft("RGB", (SCREEN_PX, SCREEN_PX))  # a JPEG decoded at 1/2, 1/4 or 1/8 of its size when it can
             if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
                 rgba = im.convert("RGBA")

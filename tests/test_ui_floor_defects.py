@@ -416,15 +416,16 @@ def test_pictures_are_decoded_off_the_gui_thread_and_a_late_one_never_shows_over
     first, second = pl.walking_order()[:2]
     qtbot.waitUntil(lambda: all(svc.image_for(ln.image_url) for ln in (first, second)), timeout=15000)
     gui, threads, gate = threading.get_ident(), [], threading.Event()
-    looked_up = svc.screen_image_for
+    looked_up = svc.image_for
 
-    def screen_image_for(url):  # the real look-up, the first line's picture held back until the gate opens
-        threads.append(threading.get_ident())
-        if url == first.image_url:
-            gate.wait(10)
-        return looked_up(url)
+    def image_for(url, *, screen=False):  # the real look-up, the screen's first picture held back until the gate opens
+        if screen:
+            threads.append(threading.get_ident())
+            if url == first.image_url:
+                gate.wait(10)
+        return looked_up(url, screen=screen)
 
-    svc.screen_image_for = screen_image_for
+    svc.image_for = image_for
     try:
         win.queue.view.setFocus()
         burst(win, pl.id)

@@ -51,20 +51,15 @@ class Services:
         st = self.camera.status() if self.camera is not None else None
         return st is not None and st.ok and st.state in ("ready",)
 
-    def image_for(self, url: str) -> Path | None:
+    def image_for(self, url: str, *, screen: bool = False) -> Path | None:
+        """The cached file of a product image (what the slip prints from), or with `screen` the work screen's
+        rendition of it (`sync.images.screen_rendition`: it may decode a photo, so call it off the GUI thread).
+        None when it is not cached or cannot be shown."""
         if not url or self.sync is None:
             return None
+        images = self.sync.images
         try:
-            return self.sync.images.path_for(url)
-        except Exception:
-            return None
-
-    def screen_image_for(self, url: str) -> Path | None:
-        """The file the work screen shows for `url` (`sync.images.screen_rendition`): call it off the GUI thread."""
-        if not url or self.sync is None:
-            return None
-        try:
-            return self.sync.images.screen_path_for(url)
+            return images.screen_path_for(url) if screen else images.path_for(url)
         except Exception:
             log.exception("picture %s not found", url)
             return None

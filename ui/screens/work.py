@@ -295,7 +295,6 @@ class WorkScreen(QWidget):
         side.setContentsMargins(0, 0, 0, 0)
         self.side = side
         self.image = ProductImage()
-        self._image_key: tuple[str, ...] | None = None  # the pictures shown
         self._image_wanted: tuple[str, ...] = ()  # the pictures asked for, and how often looked up
         self._image_loading: tuple[str, ...] | None = None  # the pictures being looked up and decoded on a worker
         self.pictures_shown: tuple[str, ...] = ()  # the URLs whose pictures the box shows
@@ -513,7 +512,7 @@ class WorkScreen(QWidget):
         if s.intercepted:  # stopped by the OMS: nothing goes into a parcel
             self._show_item("", "", "")
             self.image.clear()
-            self._image_key, self._image_wanted, self.pictures_shown = None, (), ()
+            self._image_wanted, self.pictures_shown = (), ()
             self._image_retry.stop()
         elif cur is not None:
             self._show_item(cur.name, cur.variant, f"{_('Bin')} {cur.bin}")
@@ -537,16 +536,16 @@ class WorkScreen(QWidget):
 
     def _show_images(self, urls: list[str]) -> None:
         """The current line's picture, or the parcel's items side by side. Looked up and decoded on a worker
-        (`services.screen_image_for`: a store read and a file of at most SCREEN_PX a side; a platform's 2000-3000 px
+        (`services.image_for(url, screen=True)`: a store read and a file of at most SCREEN_PX a side; a platform's 2000-3000 px
         photo took 70-150 ms to decode on the GUI thread, nine at the pack step most of a second) and shown when it
         is ready, if the screen still wants it; until then the box is blank, never the last item's picture. Redrawn
         after every scan: pictures shown, or on their way, are not looked up again."""
         urls = list(dict.fromkeys(u for u in urls if u))[:self.MAX_PICTURES]
         key = tuple(urls)
-        if key and key == self._image_key:
+        if key and key == self.pictures_shown:  # all of them shown (one missing: looked up again)
             return
         if key != self._image_wanted or not key:
-            self._image_wanted, self._image_tries, self._image_key = key, 0, None
+            self._image_wanted, self._image_tries = key, 0
             self.pictures_shown = ()
             self.image.clear()  # not another item's picture while this one is on its way
             if not key:
@@ -564,7 +563,7 @@ class WorkScreen(QWidget):
         for url in key:
             if key != self._image_wanted:  # a tuple read whole: the packer scanned on while this one waited
                 return out
-            path = self.services.screen_image_for(url)
+            path = self.services.image_for(url, screen=True)
             img = QImage(str(path)) if path is not None else QImage()
             out.append(img)
         return out
@@ -583,7 +582,6 @@ class WorkScreen(QWidget):
             self.image.clear()
             self.image.setText(_("no image"))
         self.pictures_shown = tuple(url for url, _img in found)
-        self._image_key = key if whole else None  # a picture missing: looked up again
         if not whole and self._image_tries < self.IMAGE_TRIES:
             self._image_tries += 1
             self._image_retry.start()
@@ -593,7 +591,7 @@ class WorkScreen(QWidget):
     def _retry_images(self) -> None:
         """A picture not yet in the cache when the line came up: looked up again a moment later, not only at the
         next scan."""
-        if self.controller.session is not None and self._image_key is None and self._image_wanted:
+        if self.controller.session is not None and self._image_wanted and self.pictures_shown != self._image_wanted:
             self._show_images(list(self._image_wanted))
 
     def _show_weight(self) -> None:
