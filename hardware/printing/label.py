@@ -16,6 +16,7 @@ import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from app.address import address_lines
 from app.config import PrinterSettings
 from app.i18n import N_, Msg, bilingual, plural
 from app.picklist import PickList
@@ -176,14 +177,7 @@ class EscposWriter:
 
 def _ship_to_lines(pl: PickList) -> list[str]:
     st = pl.ship_to
-    out = [x for x in (st.name, st.phone) if x]
-    out += list(st.address_lines)
-    tail = " ".join(x for x in (st.postcode, st.city, st.region) if x)
-    if tail:
-        out.append(tail)
-    if st.country:
-        out.append(st.country)
-    return out
+    return [*(x for x in (st.name, st.phone) if x), *address_lines(st)]  # as the destination country writes it
 
 
 GIFT, FRAGILE, SHIP_TO = N_("GIFT"), N_("FRAGILE"), N_("SHIP TO")

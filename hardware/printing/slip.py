@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from app.address import address_lines
 from app.config import PrinterSettings
 from app.i18n import N_, Msg, plural
 from app.pdf_fonts import pdf_fonts
@@ -176,7 +177,10 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
     margin = 4 * mm if page != "a4" else 12 * mm
     img_box = image_box_pt(page)
     row_h = img_box + 3 * mm
-    header_h = 64 * mm
+    address = list(address_lines(picklist.ship_to)) or [""]  # as the destination country writes it, 4 lines at most
+    if len(address) > 4:
+        address[3:] = [", ".join(address[3:])]
+    header_h = 64 * mm + 9 * max(0, len(address) - 2)
     missing = [ln for ln in missing if ln.qty > 0]
     missing_h = (7 * mm + 4 * mm * len(missing)) if missing else 0
     if h_mm is None:
@@ -230,10 +234,9 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
     st = picklist.ship_to
     text(margin, y, f"{st.name} {st.phone}".strip(), 8, maxw=tw)
     y -= 10
-    text(margin, y, " ".join(st.address_lines), 7, maxw=tw)
-    y -= 9
-    text(margin, y, " ".join(x for x in (st.postcode, st.city, st.region, st.country) if x), 7, maxw=tw)
-    y -= 4
+    for k, line in enumerate(address):
+        text(margin, y, line, 7, maxw=tw)
+        y -= 9 if k < len(address) - 1 else 4
     # the order number as Code128 (reportlab picks the code sets), full width under the header
     bar_w = 0.33 * mm
     bc = code128.Code128(sanitize(picklist.order_no, 80), barHeight=11 * mm, barWidth=bar_w, humanReadable=False)

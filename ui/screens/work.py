@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.actions import CARTONS
+from app.address import address_one_line
 from app.i18n import plural
 from app.workflow import Step
 from floor import Change, Level, Outcome, Screen, StationController
@@ -496,7 +497,7 @@ class WorkScreen(QWidget):
         self._show_step()
         st = pl.ship_to
         t_ship = _("Ship to")
-        ship = f"{t_ship}: {st.name}  {' '.join(st.address_lines)} {st.city} {st.postcode} {st.country}"
+        ship = f"{t_ship}: {st.name}  {address_one_line(st)}"
         if st.warnings:
             ship += "   ⚠ " + "; ".join(st.warnings)
         self.ship_label.setText(ship)

@@ -1,0 +1,79 @@
+"""A ship-to address as its country writes it (app/address.py, Google's address data): on the label, the slip, the
+work screen and the floor's messages alike; nothing the OMS sent is lost where a country's layout has no place
+for it; hostile text stays inside its field."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from app.address import address_lines, address_one_line
+from app.picklist import PickList, ShipTo
+from hardware.printing import build_label, build_slip_pdf, preview
+from hardware.printing.demo_order import DEMO_DOC
+
+US = ShipTo(name="John Miller", phone="+1 555 0100", address_lines=("12 Main St", "Apt 4"), city="Austin",
+            region="TX", postcode="78701", country="US")
+CN = ShipTo(name="陈静", phone="13800138000", address_lines=("浦东新区世纪大道100号", "20楼"), city="上海市",
+            region="上海", postcode="200120", country="CN")
+DE = ShipTo(name="Anna Schmidt", address_lines=("Hauptstr. 5",), city="Berlin", region="BE", postcode="10115",
+            country="DE")
+
+
+def test_each_country_lays_out_its_addresses_its_own_way():
+    assert address_lines(US) == ("12 Main St", "Apt 4", "AUSTIN, TX 78701", "UNITED STATES")
+    assert address_lines(DE) == ("Hauptstr. 5", "10115 BERLIN", "GERMANY")  # Germany writes no Land
+    # Chinese script: from the postcode and the province down; a city that is a province said once (not 上海上海市)
+    assert address_lines(CN) == ("200120", "上海市", "浦东新区世纪大道100号", "20楼", "CHINA")
+    # the same country in Latin letters: from the street up
+    pinyin = ShipTo(address_lines=("8 Century Avenue",), city="Shanghai", region="Shanghai Shi", postcode="200120",
+                    country="cn")
+    assert address_lines(pinyin) == ("8 Century Avenue", "Shanghai", "SHANGHAI SHI, 200120", "CHINA")
+
+
+def test_a_separator_beside_an_empty_field_goes_with_it_and_a_prefix_stays():
+    assert address_lines(ShipTo(address_lines=("1 Rd",), city="Austin", postcode="78701", country="US")) == (
+        "1 Rd", "AUSTIN, 78701", "UNITED STATES")
+    assert address_lines(ShipTo(address_lines=("1 Rd",), region="TX", postcode="78701", country="US")) == (
+        "1 Rd", "TX 78701", "UNITED STATES")
+    assert address_lines(ShipTo(address_lines=("8 Century Avenue",), city="Shanghai", postcode="200120",
+                                country="CN")) == ("8 Century Avenue", "Shanghai", "200120", "CHINA")
+    # Japan in its own script: the postcode mark stays before the postcode (its layout has no city: see below)
+    jp = ShipTo(address_lines=("千代田区千代田1-1",), region="東京都", postcode="100-0001", country="JP")
+    assert address_lines(jp) == ("〒100-0001", "東京都", "千代田区千代田1-1", "JAPAN")
+
+
+def test_nothing_the_oms_sent_is_dropped_where_the_country_has_no_place_for_it():
+    # Japan's layout carries the city in the street: a city sent apart would vanish from it — laid out as before
+    jp = ShipTo(address_lines=("千代田1-1",), city="千代田区", region="東京都", postcode="100-0001", country="JP")
+    assert address_lines(jp) == ("千代田1-1", "100-0001 千代田区 東京都", "JP")
+    # a country the data does not know, a name where the code belongs, no country at all
+    for country in ("XX", "China", "中国", ""):
+        st = ShipTo(address_lines=("1 Rd",), city="X", region="Y", postcode="9", country=country)
+        assert address_lines(st) == tuple(x for x in ("1 Rd", "9 X Y", country) if x), country
+
+
+def test_the_screen_says_the_fields_as_sent_on_one_line():
+    assert address_one_line(US) == "12 Main St, Apt 4, Austin, TX 78701, US"
+    assert address_one_line(CN) == "200120 上海市 浦东新区世纪大道100号 20楼 CN"  # no English country name on a 中文 screen
+
+
+def test_a_line_break_inside_a_field_stays_inside_it():
+    st = ShipTo(address_lines=("x\r\ny\x85z", "  "), city="Aus\ntin", postcode="78701", country="US")
+    assert address_lines(st) == ("x y z", "AUS TIN, 78701", "UNITED STATES")
+
+
+def test_the_label_and_the_slip_print_the_address_as_its_country_writes_it(tmp_path):
+    doc = json.loads(json.dumps(DEMO_DOC))
+    doc["ship_to"] = {"name": US.name, "phone": US.phone, "address_lines": list(US.address_lines), "city": US.city,
+                      "region": US.region, "postcode": US.postcode, "country": US.country}
+    pl = PickList.from_dict(doc)
+    text = preview.texts(preview.parse(build_label(pl)))
+    assert "John Miller\n+1 555 0100\n12 Main St\nApt 4\nAUSTIN, TX 78701\nUNITED STATES\n" in text
+    src = tmp_path / "slip.pdf"
+    for page in ("80mm", "a6", "a4"):
+        src.write_bytes(build_slip_pdf(pl, None, page=page))
+        lines = [ln.strip() for ln in subprocess.run(["pdftotext", "-layout", str(src), "-"], capture_output=True,
+                                                     text=True, timeout=30).stdout.splitlines()]
+        at = lines.index("John Miller +1 555 0100")
+        assert lines[at + 1:at + 5] == ["12 Main St", "Apt 4", "AUSTIN, TX 78701", "UNITED STATES"], page
