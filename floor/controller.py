@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app import address
 from app.actions import CARTONS, REPRINT_REASONS, parse_action
 from app.barcodes import load_parsers
 from app.events import EventType
@@ -456,7 +457,14 @@ class StationController:
                 return
             self._set_queue(items)
 
-        self.run_io(self.cache.open_picklists, done)
+        cache = self.cache
+
+        def read() -> list[PickList]:
+            items = cache.open_picklists()
+            address.warm_up(pl.ship_to.country for pl in items)  # their countries' address layouts, off the GUI thread
+            return items
+
+        self.run_io(read, done)
 
     def _set_queue(self, items: list[PickList]) -> None:
         self.queue = sorted((p for p in items if p.id not in self._finished and p.status not in ("cancelled", "done")),

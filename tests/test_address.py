@@ -77,3 +77,16 @@ def test_the_label_and_the_slip_print_the_address_as_its_country_writes_it(tmp_p
                                                      text=True, timeout=30).stdout.splitlines()]
         at = lines.index("John Miller +1 555 0100")
         assert lines[at + 1:at + 5] == ["12 Main St", "Apt 4", "AUSTIN, TX 78701", "UNITED STATES"], page
+
+
+def test_the_layouts_of_the_queued_orders_are_read_before_an_order_opens():
+    """The floor reads the queue's pick lists on its I/O worker and reads their countries' layouts there (China's
+    data file takes ~17 ms): the first order to China does not read it on the GUI thread as its screen opens."""
+    from app import address
+
+    address._rules.cache_clear()
+    address.warm_up(["cn", " US ", "", "China"])
+    assert address._rules.cache_info().currsize == 3  # CN, US and the name (not a code: nothing to read)
+    misses = address._rules.cache_info().misses
+    address_lines(CN)
+    assert address._rules.cache_info().misses == misses
