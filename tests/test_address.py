@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 import subprocess
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from app.address import address_lines, address_one_line
 from app.picklist import PickList, ShipTo
 from hardware.printing import build_label, build_slip_pdf, preview
@@ -49,8 +52,8 @@ def test_nothing_the_oms_sent_is_dropped_where_the_country_has_no_place_for_it()
     assert address_lines(jp) == ("千代田1-1", "100-0001 千代田区 東京都", "JP")
     # a country the data does not know, a name where the code belongs, no country at all
     for country in ("XX", "China", "中国", ""):
-        st = ShipTo(address_lines=("1 Rd",), city="X", region="Y", postcode="9", country=country)
-        assert address_lines(st) == tuple(x for x in ("1 Rd", "9 X Y", country) if x), country
+        ship = ShipTo(address_lines=("1 Rd",), city="X", region="Y", postcode="9", country=country)
+        assert address_lines(ship) == tuple(x for x in ("1 Rd", "9 X Y", country) if x), country
 
 
 def test_the_screen_says_the_fields_as_sent_on_one_line():
@@ -59,8 +62,8 @@ def test_the_screen_says_the_fields_as_sent_on_one_line():
 
 
 def test_a_line_break_inside_a_field_stays_inside_it():
-    st = ShipTo(address_lines=("x\r\ny\x85z", "  "), city="Aus\ntin", postcode="78701", country="US")
-    assert address_lines(st) == ("x y z", "AUS TIN, 78701", "UNITED STATES")
+    ship = ShipTo(address_lines=("x\r\ny\x85z", "  "), city="Aus\ntin", postcode="78701", country="US")
+    assert address_lines(ship) == ("x y z", "AUS TIN, 78701", "UNITED STATES")
 
 
 def test_the_label_and_the_slip_print_the_address_as_its_country_writes_it(tmp_path):
@@ -90,3 +93,25 @@ def test_the_layouts_of_the_queued_orders_are_read_before_an_order_opens():
     misses = address._rules.cache_info().misses
     address_lines(CN)
     assert address._rules.cache_info().misses == misses
+
+
+CODES = ["US", "CN", "JP", "DE", "GB", "BR", "KR", "RU", "IN", "HK", "TW", "XK", "AQ", "ALL", "UK", "zz", "", "%C",
+         "中国", "cn"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(street=st.lists(st.text(max_size=30), max_size=3), city=st.text(max_size=20), region=st.text(max_size=20),
+       postcode=st.text(max_size=12), country=st.sampled_from(CODES))
+def test_any_address_from_the_oms_is_laid_out_whole(street, city, region, postcode, country):
+    """Whatever the OMS sends (control characters, % signs, scripts mixed, fields empty, a country that is not a
+    code): no exception, and every street line, the city and the postcode are on the label (the country may write
+    them in capitals), and on the screen as sent."""
+    ship = ShipTo(address_lines=tuple(street), city=city, region=region, postcode=postcode, country=country)
+    lines = address_lines(ship)
+    assert all(ln and "\n" not in ln and ln == ln.strip() for ln in lines)
+    printed = " ".join(" ".join(lines).split()).upper()
+    for field in (*street, city, postcode):
+        assert " ".join(field.split()).upper() in printed, field
+    on_screen = " ".join(address_one_line(ship).split())
+    for field in (*street, city, postcode):  # on screen as sent
+        assert " ".join(field.split()) in on_screen, field
