@@ -11,13 +11,15 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 
-SIZES = ((1024, 768), (1280, 800), (1366, 768), (1920, 1080))
+SIZES = ((1024, 768), (1280, 800), (1366, 768), (1920, 1080), (1280, 720), (1024, 600))
 
 
 def set_display(win, size: tuple[int, int]) -> None:
     """The window as a kiosk holds it on a display of `size`: exactly that size at the origin."""
+    from ui.shell import fit_window
+
     w, h = size
-    win.setGeometry(0, 0, w, h)
+    fit_window(win, QRect(0, 0, w, h))
     for _ in range(3):
         QApplication.processEvents()
 

@@ -1,4 +1,5 @@
-"""The station on the four common displays (1024×768, 1280×800, 1366×768, 1920×1080): on the login, station check,
+"""The station on the common displays (1024×768, 1280×800, 1366×768, 1920×1080, and the low 1280×720 and 1024×600):
+on the login, station check,
 order queue, work and supervisor screens every visible widget lies inside the screen and the window keeps its size;
 the work screen through a whole order with errors, every inline prompt and the camera preview, its texts whole
 (a fixed box sets a long text smaller), its parts never covering each other and its table headers readable.
@@ -556,3 +557,40 @@ def test_the_queue_comes_back_without_asking_every_order_for_its_size(qtbot, sta
     view, fm = win.queue.view, win.queue.view.fontMetrics()
     for c in (model.ORDER, model.LINES, model.UNITS, model.STATUS):  # still every short text whole
         assert all(fm.horizontalAdvance(str(data(model.index(r, c)))) + 8 <= view.columnWidth(c) for r in range(800))
+
+
+
+def test_placed_before_its_services_the_window_keeps_its_display(qtbot, tmp_path):
+    """As the station starts (`ui.shell.run_station`): the login frame placed on the screen first, the services (and
+    the demo panel, docked and 649 px high until it is shown and finds itself a drawer) attached after. The window grew
+    to the docked panel's least size and stayed there, past the screen's edge (1024×649 on a 1024×600 panel, the
+    status bar under it; 824 px wide on the test's 800 px screen); it comes back to the screen."""
+    from tests.test_ui_floor import close
+    from ui.services import demo_settings
+    from ui.shell import attach_services, build_frame, place_window
+
+    app, win = build_frame(demo_settings(tmp_path / "station"), demo=True)
+    place_window(win, kiosk=True)
+    app.processEvents()
+    screen = win.screen().geometry()
+    svc = attach_services(win, win.settings, demo=True)
+    try:
+        qtbot.wait(300)
+        assert win.size() == screen.size(), (win.size(), screen.size())
+        assert_fits(win, (screen.width(), screen.height()))
+    finally:
+        close(win, svc)
+
+
+@pytest.mark.parametrize("height", [600, 720, 768])
+def test_a_low_display_gets_the_work_screens_compact_boxes(qtbot, station, height):  # noqa: F811
+    """Below 740 px of display (1280×720, 1024×600) the work screen's boxes are lower (the window needed 729 px at the
+    usual ones); at 768 they are as ever. The whole order at each size: test_the_work_screen_fits_through_a_whole_order."""
+    win, svc = station()
+    set_display(win, (1024, height))
+    login(qtbot, win)
+    open_order(qtbot, win, svc, want=simple)
+    compact = height < 740
+    assert win.work.compact is compact and win.work.panel.height() == (72 if compact else 108)
+    assert win.work.buttons["short"].height() <= (40 if compact else 56)
+    assert_fits(win, (1024, height))

@@ -140,6 +140,8 @@ class DemoPanel(QWidget):
         host = self._host
         docked = host is None or host.width() >= self.DOCK_FROM
         expanded = docked if self.expanded is None else self.expanded
+        # the printed preview smaller on a low display (1024x600: 150 px put it under the screen's bottom)
+        self.preview.setFixedHeight(90 if host is not None and host.height() < 700 else 150)
         if docked:
             if self.body.parentWidget() is not self:
                 self.body.setParent(self)

@@ -110,6 +110,21 @@ def attach_services(win, settings: Settings, *, demo: bool = False):
     return services
 
 
+def fit_window(win, rect) -> None:
+    """`win` on the display area `rect`: the window told of it first (`MainWindow.set_display`: a low display gets
+    the work screen's compact boxes, so the window's least height fits it), then set to it."""
+    from PySide6.QtWidgets import QApplication
+
+    told = getattr(win, "set_display", None)
+    if told is not None:
+        told(rect)
+    for _attempt in range(3):  # held at the least size of its old width (the demo panel docked beside a 1440 px window
+        win.setGeometry(rect)  # needs 649 px; at 1024 it is a drawer): laid out at the new width, set again
+        if win.size() == rect.size():
+            break
+        QApplication.processEvents()
+
+
 def place_window(win, *, kiosk: bool, screen=None) -> None:
     """Kiosk: the whole screen, also on a bare X server with no window manager (where showFullScreen alone
     leaves the window at its size hint, e.g. 1009×777 on a 1920×1080 screen). Else the screen's available area
@@ -118,10 +133,10 @@ def place_window(win, *, kiosk: bool, screen=None) -> None:
 
     screen = screen or win.screen() or QApplication.primaryScreen()
     if kiosk:
-        win.setGeometry(screen.geometry())
+        fit_window(win, screen.geometry())
         win.showFullScreen()
     else:
-        win.setGeometry(screen.availableGeometry())
+        fit_window(win, screen.availableGeometry())
         win.showMaximized()
     # the keyboard to the station from the first key: with no window manager nobody else gives the window the X
     # input focus, and Qt's shortcuts (F-keys, Enter on the station check) answer only in the active window

@@ -110,7 +110,6 @@ class VerdictPanel(QFrame):
         self.color = ""  # the background, painted by paintEvent
         self.locked = False
         self.verdict = None
-        self.setFixedHeight(self.HEIGHT)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(10, 6, 10, 6)
@@ -118,16 +117,22 @@ class VerdictPanel(QFrame):
         self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # the panel's height
         self.ack = QPushButton(_("ACKNOWLEDGE [Enter] (or scan again)").replace(" (", "\n("))
         self.ack.setObjectName("danger")
-        self.ack.setFixedHeight(self.HEIGHT - 16)
         self.ack.setMaximumWidth(260)
         self.ack.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.ack.clicked.connect(self.acknowledge)
         lay.addWidget(self.text, 1)
         lay.addWidget(self.ack)
+        self.set_height(self.HEIGHT)
         self._flash = QTimer(self)
         self._flash.setSingleShot(True)
         self._flash.timeout.connect(self._idle)
         self._idle()
+
+    def set_height(self, height: int) -> None:
+        """The panel's one height (HEIGHT; less on a display under 740 px high: `WorkScreen.set_compact`)."""
+        self.setFixedHeight(height)
+        self.ack.setFixedHeight(height - 16)
+        self.ack.setStyleSheet("" if height >= self.HEIGHT else "font-size: 15px; padding: 2px 8px;")
 
     def _paint(self, color: str) -> None:
         """The background's colour, painted by paintEvent: not a style sheet, whose every change re-polishes the

@@ -130,7 +130,7 @@ class ProductImage(QLabel):
         return QSize(300, 300)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
-        return QSize(72, 72)
+        return self.minimumSize()  # 72 px, 48 on a compact screen (WorkScreen.set_compact)
 
     def set_image(self, pix: QPixmap) -> None:
         self.set_images([pix])
@@ -258,6 +258,7 @@ class WorkScreen(QWidget):
         self.controller = controller
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         root = QVBoxLayout(self)
+        self._root = root
         self.panel = VerdictPanel(language, sounds)
         self.panel.acknowledged.connect(self._acknowledged)
         root.addWidget(self.panel)
@@ -266,13 +267,10 @@ class WorkScreen(QWidget):
         self.order_label.setObjectName("title")
         self.step_label = FitLabel("", largest=24, smallest=14, color="#263238")
         self.step_label.setObjectName("big")
-        for w in (self.order_label, self.step_label):
-            w.setFixedHeight(44)
         head.addWidget(self.order_label, 2)
         head.addWidget(self.step_label, 1)
         root.addLayout(head)
         self.ship_label = FitLabel("", largest=18, smallest=11, bold=False, color="#263238")
-        self.ship_label.setFixedHeight(28)
         root.addWidget(self.ship_label)
         self.prompt = PromptPanel()  # in the lines table's place while it is open
         self.prompt.short_reason.connect(lambda r: self.controller.short_pick(r))
@@ -309,8 +307,6 @@ class WorkScreen(QWidget):
         self.cur_variant = FitLabel("", largest=34, smallest=14, color="#0d47a1")
         self.cur_bin = FitLabel("", largest=24, smallest=12, color="#263238")
         self.weight_label = FitLabel("", largest=22, smallest=12, color="#263238")
-        for w, h in ((self.cur_name, 52), (self.cur_variant, 42), (self.cur_bin, 32), (self.weight_label, 50)):
-            w.setFixedHeight(h)
         self.carton = QComboBox()
         self.carton.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.carton.addItem(_("— choose carton —"), "")
@@ -333,7 +329,6 @@ class WorkScreen(QWidget):
         body.addWidget(side_box, 1)
         root.addLayout(body, 1)
         self.blockers = FitLabel("", largest=20, smallest=12, bold=False, color="#6d4c41")
-        self.blockers.setFixedHeight(44)
         root.addWidget(self.blockers)
         btns = QGridLayout()
         self.buttons = {}
@@ -361,14 +356,42 @@ class WorkScreen(QWidget):
             btns.addWidget(b, i // 5, i % 5)
             self.buttons[key] = b
         QShortcut(QKeySequence("F7"), self, activated=lambda: self.press("F7"))  # the queue's key: answered here too
-        self.setStyleSheet("WorkScreen QPushButton { min-height: 46px; max-height: 56px; padding: 2px 4px;"
-                           " font-size: 17px; }")
         root.addLayout(btns)
+        self.compact: bool | None = None
+        self.set_compact(False)
         self.controller.subscribe(self.render)
         self._clock = QTimer(self)  # time on step, from the monotonic clock (a wall-clock jump changes nothing)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._show_step)
         self._clock.start()
+
+    # The boxes' heights in px, (usual, compact): a display less high than 740 px (1280x720, 1024x600) gets the compact
+    # ones (`MainWindow.set_display`), whose texts FitLabel sets smaller; at the usual sizes the screen needed
+    # 691 px and the window 729, and the key hints and the status bar were under the bottom of a 720 px screen.
+    SIZES = {"panel": (108, 72), "head": (44, 34), "ship": (28, 22), "name": (52, 40), "variant": (42, 34),
+             "bin": (32, 26), "weight": (50, 40), "blockers": (44, 36), "picture": (72, 48), "margin": (9, 4),
+             "spacing": (6, 3)}
+    BUTTONS = ("WorkScreen QPushButton { min-height: 46px; max-height: 56px; padding: 2px 4px; font-size: 17px; }",
+               "WorkScreen QPushButton { min-height: 36px; max-height: 40px; padding: 1px 4px; font-size: 14px; }")
+
+    def set_compact(self, compact: bool) -> None:
+        """The usual boxes, or the compact ones for a display less high than 740 px (see SIZES)."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        size = {k: v[1 if compact else 0] for k, v in self.SIZES.items()}
+        self.panel.set_height(size["panel"])
+        for w in (self.order_label, self.step_label):
+            w.setFixedHeight(size["head"])
+        for w, k in ((self.ship_label, "ship"), (self.cur_name, "name"), (self.cur_variant, "variant"),
+                     (self.cur_bin, "bin"), (self.weight_label, "weight"), (self.blockers, "blockers")):
+            w.setFixedHeight(size[k])
+        self.image.setMinimumSize(size["picture"], size["picture"])
+        m = size["margin"]
+        self._root.setContentsMargins(m, m, m, m)
+        self._root.setSpacing(size["spacing"])
+        self.side.setSpacing(size["spacing"])
+        self.setStyleSheet(self.BUTTONS[compact])
 
     def _show_step(self) -> None:
         if self.controller.session is None:
@@ -532,6 +555,7 @@ class WorkScreen(QWidget):
         self.cur_name.setText(name)
         self.cur_variant.setText(variant)
         self.cur_bin.setText(where)
+        self.cur_bin.setVisible(bool(where))  # no empty line from the pack step on: its room goes to the picture
 
     MAX_PICTURES = 9  # the parcel's items, at most 3 × 3 in the box
 
