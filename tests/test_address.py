@@ -82,9 +82,31 @@ def test_the_label_and_the_slip_print_the_address_as_its_country_writes_it(tmp_p
         assert lines[at + 1:at + 5] == ["12 Main St", "Apt 4", "AUSTIN, TX 78701", "UNITED STATES"], page
 
 
-def test_the_layouts_of_the_queued_orders_are_read_before_an_order_opens():
-    """The floor reads the queue's pick lists on its I/O worker and reads their countries' layouts there (China's
-    data file takes ~17 ms): the first order to China does not read it on the GUI thread as its screen opens."""
+def test_the_queue_reads_its_orders_address_layouts_on_the_io_worker(settings, monkeypatch):
+    """The floor reads the queue's pick lists in the job it hands its I/O worker, and their countries' layouts with
+    them (China's data file takes 14-17 ms): the first order to China does not read it on the GUI thread as its
+    screen opens. Nothing is read where refresh_queue is called."""
+    from app import address
+    from tests.floor_kit import Floor, make_order, simple_order
+
+    china = make_order(2001, simple_order(2001).to_dict()["lines"], ship_to={"name": "陈静", "country": "CN"})
+    floor = Floor(settings, [simple_order(1001), china])
+    read: list[set] = []
+    monkeypatch.setattr(address, "warm_up", lambda countries: read.append(set(countries)))
+    jobs = []
+    floor.ctl.run_io = lambda fn, done: jobs.append((fn, done))
+    try:
+        floor.ctl.refresh_queue()
+        assert len(jobs) == 1 and read == []  # nothing read on the caller's thread
+        fn, done = jobs[0]
+        done(fn())
+        assert read == [{"", "CN"}]
+        assert {p.id for p in floor.ctl.queue_items()} == {"SO-1001", "SO-2001"}
+    finally:
+        floor.close()
+
+
+def test_a_countrys_layout_is_read_once_and_kept():
     from app import address
 
     address._rules.cache_clear()

@@ -559,12 +559,11 @@ def test_the_queue_comes_back_without_asking_every_order_for_its_size(qtbot, sta
         assert all(fm.horizontalAdvance(str(data(model.index(r, c)))) + 8 <= view.columnWidth(c) for r in range(800))
 
 
-
 def test_placed_before_its_services_the_window_keeps_its_display(qtbot, tmp_path):
     """As the station starts (`ui.shell.run_station`): the login frame placed on the screen first, the services (and
-    the demo panel, docked and 649 px high until it is shown and finds itself a drawer) attached after. The window grew
-    to the docked panel's least size and stayed there, past the screen's edge (1024×649 on a 1024×600 panel, the
-    status bar under it; 824 px wide on the test's 800 px screen); it comes back to the screen."""
+    the demo panel) attached after. The demo panel stayed docked, 649 px high, until it was first shown and found
+    itself a drawer; the window grew to that and stayed there, past the screen's edge (1024×649 on a 1024×600
+    panel, the status bar under it; 824 px wide on the test's 800 px screen). It is placed as it is added."""
     from tests.test_ui_floor import close
     from ui.services import demo_settings
     from ui.shell import attach_services, build_frame, place_window

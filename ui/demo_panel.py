@@ -125,11 +125,22 @@ class DemoPanel(QWidget):
 
     def showEvent(self, e) -> None:  # noqa: N802
         super().showEvent(e)
+        self.place()
+
+    def place(self) -> None:
+        """Docked or a drawer for the window it is in, now (`MainWindow.attach` calls it as it adds the panel: left to
+        the first showEvent, the panel stayed docked and 649 px high meanwhile, and the window grew to that on a
+        600 px display and stayed so); again whenever that window is resized."""
         host = self.parentWidget()
         if host is not None and host is not self._host:
             self._host = host
             host.installEventFilter(self)
         self._apply()
+
+    def set_compact(self, compact: bool) -> None:
+        """The printed preview lower on a low display (`MainWindow.set_display`: at 1024x600 150 px put it under the
+        screen's bottom)."""
+        self.preview.setFixedHeight(90 if compact else 150)
 
     def eventFilter(self, obj, e) -> bool:  # noqa: N802
         if obj is self._host and e.type() == QEvent.Type.Resize:
@@ -140,8 +151,6 @@ class DemoPanel(QWidget):
         host = self._host
         docked = host is None or host.width() >= self.DOCK_FROM
         expanded = docked if self.expanded is None else self.expanded
-        # the printed preview smaller on a low display (1024x600: 150 px put it under the screen's bottom)
-        self.preview.setFixedHeight(90 if host is not None and host.height() < 700 else 150)
         if docked:
             if self.body.parentWidget() is not self:
                 self.body.setParent(self)

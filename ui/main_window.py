@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QRect, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
@@ -37,7 +37,6 @@ class MainWindow(QMainWindow):
         self.check = self.queue = self.work = self.supervisor = self.demo_panel = self.camera_view = None
         self._early: list = []  # scans that came before attach(), handed on in order
         self._compact = False  # a display less high than COMPACT_BELOW (set_display)
-        self._display = None  # the display area the window fills (set_display)
         self.setWindowTitle(f"packstation — {settings.station.name}")
         self.tasks = TaskRunner(self)
         self.sounds = Sounds(self, load=False)  # loaded by warm_up() once the window shows
@@ -78,7 +77,6 @@ class MainWindow(QMainWindow):
         self.check = CheckScreen(services, self.tasks, self.language)
         self.queue = QueueScreen(services, self.tasks, controller=self.controller)
         self.work = WorkScreen(services, self.tasks, self.sounds, self.language, controller=self.controller)
-        self.work.set_compact(self._compact)
         for w in (self.check, self.queue, self.work):
             self.stack.addWidget(w)
         if self.demo:
@@ -86,6 +84,8 @@ class MainWindow(QMainWindow):
 
             self.demo_panel = DemoPanel(services)
             self._outer.addWidget(self.demo_panel)
+            self.demo_panel.place()  # a drawer now on a narrow window, not docked (649 px high) until first shown
+        self._show_compact()
         # wiring: screens forward intent to the controller; the controller says which screen shows
         self.controller.subscribe(self._on_changes)
         self.check.start_work.connect(self.controller.start_work)
@@ -118,19 +118,19 @@ class MainWindow(QMainWindow):
         for raw in early:  # a badge scanned: the login screen takes it as ever (and clears the PIN field)
             self.controller.scan(raw)
         self.login.try_held()  # an Enter on the PIN that came meanwhile, after the badge scanned before it
-        if self._display is not None:  # placed before: what came now may have made it taller than its display (the
-            # demo panel is docked, 649 px high, until it is shown and a drawer)
-            from ui.shell import fit_window
-
-            QTimer.singleShot(0, lambda: fit_window(self, self._display))
 
     def set_display(self, rect) -> None:
         """The display area the window fills (`ui.shell.fit_window`, before the window takes its size): below
-        COMPACT_BELOW px high the work screen has its compact boxes (at the usual ones the window needs 729 px)."""
-        self._display = QRect(rect)
+        COMPACT_BELOW px high the work screen, the supervisor's and the demo panel have their compact boxes (at the
+        usual ones the window needs 729 px)."""
         self._compact = rect.height() < COMPACT_BELOW
-        if self.work is not None:
-            self.work.set_compact(self._compact)
+        self._show_compact()
+
+    def _show_compact(self) -> None:
+        """Every screen made so far told whether the display is low (the supervisor's when it is made)."""
+        for screen in (self.work, self.supervisor, self.demo_panel):
+            if screen is not None:
+                screen.set_compact(self._compact)
 
     def show_suspicious(self, message: str) -> None:
         """What the key filter finds odd (a keyboard layout, an input method), said on the work screen; before the
@@ -209,9 +209,7 @@ class MainWindow(QMainWindow):
                                                operator=op)
             self.supervisor.back_requested.connect(lambda: self.controller.key("Escape"))
             self.supervisor.logout_requested.connect(self.controller.logout)
-            if self._compact:  # its buttons and fields lower: the charts keep the room on a 600 px display
-                self.supervisor.setStyleSheet("SupervisorScreen QPushButton { min-height: 38px; padding: 2px 12px; }"
-                                              " SupervisorScreen QLineEdit { min-height: 34px; font-size: 20px; }")
+            self.supervisor.set_compact(self._compact)
             self.stack.addWidget(self.supervisor)
         else:
             self.supervisor.set_operator(op)

@@ -153,6 +153,11 @@ class SupervisorScreen(QWidget):
     back_requested = Signal()  # Back button / Esc (@@BACK and @@LOGOUT reach the station controller as scans)
     logout_requested = Signal()
 
+    def set_compact(self, compact: bool) -> None:
+        """Lower buttons and fields on a low display (`MainWindow.set_display`): the charts keep the room at 600 px."""
+        self.setStyleSheet("SupervisorScreen QPushButton { min-height: 38px; padding: 2px 12px; }"
+                           " SupervisorScreen QLineEdit { min-height: 34px; font-size: 20px; }" if compact else "")
+
     def _navigation(self) -> QHBoxLayout:
         nav = QHBoxLayout()
         self.back_btn = QPushButton(_("Back to queue [Esc]"))

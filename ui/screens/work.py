@@ -561,8 +561,9 @@ class WorkScreen(QWidget):
 
     def _show_images(self, urls: list[str]) -> None:
         """The current line's picture, or the parcel's items side by side. Looked up and decoded on a worker
-        (`services.image_for(url, screen=True)`: a store read and a file of at most SCREEN_PX a side; a platform's 2000-3000 px
-        photo took 70-150 ms to decode on the GUI thread, nine at the pack step most of a second) and shown when it
+        (`services.image_for(url, screen=True)`: a store read and a file of at most SCREEN_PX a side; a platform's
+        2000-3000 px photo took 70-150 ms to decode on the GUI thread, nine at the pack step most of a second) and
+        shown when it
         is ready, if the screen still wants it; until then the box is blank, never the last item's picture. Redrawn
         after every scan: pictures shown, or on their way, are not looked up again."""
         urls = list(dict.fromkeys(u for u in urls if u))[:self.MAX_PICTURES]
