@@ -39,6 +39,9 @@ class StationSettings:
     language: Literal["en", "zh_CN"] = "en"
     kiosk: bool = False
     data_dir: str = ""  # empty: the platform's user data dir
+    # minutes without a key, click or scan before the operator is logged out (their open orders kept); 0: never.
+    # The last minute is counted down on screen. 15: a break is longer, packing one parcel is not.
+    idle_logout_min: float = 15.0
 
 
 @dataclass
@@ -256,6 +259,8 @@ def _validate(s: Settings, where: str) -> None:
         ZoneInfo(s.station.warehouse_tz)
     except Exception:
         raise bad("station.warehouse_tz", f"unknown time zone {s.station.warehouse_tz!r}") from None
+    if not 0 <= s.station.idle_logout_min <= 24 * 60 or s.station.idle_logout_min != s.station.idle_logout_min:
+        raise bad("station.idle_logout_min", f"expected 0..1440 minutes (0: never); got {s.station.idle_logout_min}")
     if not s.oms.url.startswith(("http://", "https://")):
         raise bad("oms.url", f"expected an http:// or https:// URL; got {s.oms.url!r}")
     for name in ("connect_timeout_s", "read_timeout_s", "poll_interval_s", "intercept_timeout_s"):

@@ -688,11 +688,13 @@ class Station:
         self.warm_up()  # index the products in the background while the operator gets going
         return op
 
-    def logout(self) -> None:
+    def logout(self, why: str | None = None) -> None:
+        """The operator logs out (`why`: "idle" when the station logged them out; the event's kind and payload)."""
         op = self.operator
         if op is None:
             return
-        self.core.events.append(EventType.LOGOUT, {"badge": op.badge, "role": op.role.value}, operator_id=op.id)
+        payload = {"badge": op.badge, "role": op.role.value, **({"why": why} if why else {})}
+        self.core.events.append(EventType.LOGOUT, payload, operator_id=op.id, kind=why)
         self.operator = None
 
     # -- orders --------------------------------------------------------------------------------

@@ -31,7 +31,8 @@ class Change(Flag):
     QUEUE = auto()  # the list of open orders
     PROMPT = auto()  # an inline prompt opened or closed
     PRINTING = auto()  # label/slip jobs of the open order
-    ALL = SESSION | SCREEN | ORDER | STEP | LINES | WEIGHT | FEEDBACK | QUEUE | PROMPT | PRINTING
+    IDLE = auto()  # the idle logout's warning (`StationController.idle_notice`) shown or gone
+    ALL = SESSION | SCREEN | ORDER | STEP | LINES | WEIGHT | FEEDBACK | QUEUE | PROMPT | PRINTING | IDLE
 
 
 class Level(StrEnum):

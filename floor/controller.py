@@ -120,13 +120,23 @@ def _answers(cls: type[Result] = Result) -> Callable:
     return wrap
 
 
+IDLE_WARN_S = 60  # the idle logout is counted down on screen for its last minute (StationController.idle_check)
+
+
+def _minutes(seconds: float) -> str:
+    """A duration in whole minutes as people say it ("15"; "0.5" for a test's 30 s)."""
+    m = seconds / 60
+    return str(round(m)) if m >= 1 else f"{m:.1f}"
+
+
 LOGIN_WAIT_NS = 60 * 10**9  # how long a login held for a new station's first operators is tried when they come
 
 
 class StationController:
     def __init__(self, station: Station, *, cache=None, sync=None, spool=None,
                  run_io: Callable[[Callable[[], Any], Callable[[Any], None]], None] | None = None,
-                 mono_ns: Callable[[], int] = time.monotonic_ns, language: str = "en") -> None:
+                 mono_ns: Callable[[], int] = time.monotonic_ns, language: str = "en",
+                 idle_logout_s: float = 0.0) -> None:
         self.station = station
         self.core = station.core
         self.sync = sync
@@ -165,6 +175,10 @@ class StationController:
         self._reading: tuple[float, bool, int] | None = None  # grams, stable, mono ns
         self._epoch = 0  # mono ns when this parcel's weighing began
         self._placed_at: int | None = None  # a change seen on the scale after the epoch (parcel placed)
+        # the idle logout (`idle_check`): seconds without a key, a click or a scan (0: never), and the last of those
+        self.idle_logout_s = idle_logout_s if idle_logout_s > 0 else 0.0
+        self._input_ns = mono_ns()
+        self.idle_notice: Msg | None = None  # "… logged out in 42 s", shown over every screen until a key or a scan
 
     @property
     def _finished(self) -> set[str]:
@@ -354,6 +368,7 @@ class StationController:
 
     @_answers()
     def login(self, badge: str, pin: str) -> Result:
+        self.note_input()
         badge = (badge or "").strip()
         if self.operator is not None:
             self.logout()
@@ -396,20 +411,71 @@ class StationController:
         return self.station.resume_open_orders(op.id, self._picklist)  # a finished order's last event ends it
 
     @_answers()
-    def logout(self) -> Result:
+    def logout(self, why: str | None = None) -> Result:
+        """Ctrl+L, @@LOGOUT, the logout button; `why` "idle" from `idle_check`."""
         if self.operator is None and self.screen == Screen.LOGIN:
             return self._done(Outcome.REFUSED, Change.NONE, None)
         for oid in list(self.station.sessions):
             s = self.station.sessions[oid]
             self._withdraw_paperwork(s, "logged out before the label came out")
             self.station.close_order(oid, reason="logout" if not s.intercepted else "intercepted")
-        self.station.logout()
+        self.station.logout(why)
         self.screen = Screen.LOGIN
         self.prompt = None
         self.pending_badge = None
         self._printing = None
+        self.idle_notice = None
         self._new_parcel()
         return self._done(Outcome.DONE, Change.ALL, None)
+
+    # == idle logout =====================================================================================
+    def note_input(self) -> None:
+        """A key, a click or a scan at the station (the window's key filter calls this for every key and click, the
+        controller for every scan): someone is here, and the idle logout counts from now. Its warning goes."""
+        self._input_ns = self.mono_ns()
+        if self.idle_notice is not None:
+            self.idle_notice = None
+            self._emit(Change.IDLE)
+
+    @_answers()
+    def idle_check(self) -> Result:
+        """Called about once a second (the window's timer). A station left logged in is worked under the wrong name:
+        the next person's scans, errors and orders count as the first one's, and per-operator error figures are only
+        as true as who was logged in. After `idle_logout_s` with no key, click or scan the operator is logged out as by
+        Ctrl+L: open orders are suspended and come back at their next login. The last IDLE_WARN_S seconds are counted
+        down over every screen (`idle_notice`); any key stays. Never while a label F9 sent has not come out (paper
+        out: the packer is at the printer, and a logout would withdraw the label)."""
+        op = self.operator
+        if not self.idle_logout_s or op is None:
+            return Result(outcome=Outcome.DONE, changes=Change.NONE)
+        now = self.mono_ns()
+        if self._printing is not None or any(
+                self._label_sent(s) and not s.label_printed for s in self.station.sessions.values()):
+            self._input_ns = now
+        left_s = self.idle_logout_s - (now - self._input_ns) / 1e9
+        minutes = _minutes(self.idle_logout_s)
+        if left_s > IDLE_WARN_S:
+            return Result(outcome=Outcome.DONE, changes=Change.NONE)
+        if left_s > 0:
+            notice = Msg("No scan or key for {minutes} min: {name} is logged out in {seconds} s. Press any key to stay "
+                         "logged in.", minutes=minutes, name=op.name or op.badge, seconds=math.ceil(left_s))
+            if notice == self.idle_notice:
+                return Result(outcome=Outcome.DONE, changes=Change.NONE)
+            self.idle_notice = notice
+            return self._done(Outcome.DONE, Change.IDLE)
+        kept = [s.picklist.order_no or s.order_id for s in self.station.sessions.values()
+                if not s.intercepted and s.step != Step.DONE]
+        log.info("operator %s logged out after %s min without a key or a scan (orders kept: %s)", op.id, minutes,
+                 ", ".join(kept) or "none")
+        res = self.logout("idle")
+        if not res.ok:
+            return res
+        said = [Msg("{name} was logged out: no scan or key for {minutes} min.", name=op.name or op.badge,
+                    minutes=minutes)]
+        if kept:
+            said.append(Msg("Open orders kept for their next login: {orders}.", orders=", ".join(kept)))
+        return self._done(Outcome.DONE, Change.FEEDBACK, say(Level.HINT, Joined(said, " ") if len(said) > 1
+                                                               else said[0]))
 
     def start_work(self) -> Result:
         if self.operator is None:
@@ -636,6 +702,7 @@ class StationController:
     @_answers()
     def scan(self, raw: RawScan | str) -> Result:
         """Every scan is evaluated, also while an error is shown (the scan acknowledges it)."""
+        self.note_input()
         if not isinstance(raw, RawScan):
             raw = RawScan(str(raw), ScanSource.HID, None)
         text = raw.text.strip() if isinstance(raw.text, str) else ""
@@ -807,6 +874,7 @@ class StationController:
     @_answers()
     def key(self, name: str) -> Result:
         """A key press on the station (F2…F12, Enter, Escape, 1…5, Up, Down)."""
+        self.note_input()
         if name == "Logout":
             return self.logout()
         if self.operator is None:

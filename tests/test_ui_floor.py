@@ -357,3 +357,25 @@ def test_an_order_cancelled_by_the_oms_is_stopped_before_its_label(qtbot, statio
     assert svc.core.events.last(EventType.SCAN).kind == "intercepted"
     n = len([e for e in svc.core.events.events(order_id=s.order_id) if e.type == EventType.ORDER_INTERCEPTED])
     assert n == 1
+
+
+def test_an_idle_station_counts_down_over_the_screen_and_a_persons_key_keeps_the_packer(qtbot, station):
+    """The idle logout through the window: its once-a-second timer, the banner, a key through the real key filter."""
+    win, svc = station()
+    now = {"ns": 10**12}
+    win.controller.mono_ns = lambda: now["ns"]
+    login(qtbot, win)
+    name = win.station.operator.name
+    s = open_order(qtbot, win, svc)
+    assert win.controller.idle_logout_s == 15 * 60  # the setting's default
+    now["ns"] += int(14.5 * 60 * 1e9)
+    qtbot.waitUntil(lambda: win.idle_banner.isVisible(), timeout=5000)
+    assert "logged out in 30 s" in win.idle_banner.text() and win.idle_banner.y() == win.stack.y()
+    QTest.keyClick(win.work, Qt.Key.Key_Shift)  # any key, even one that does nothing at the station
+    assert not win.idle_banner.isVisible() and win.controller.idle_notice is None
+    now["ns"] += int(15 * 60 * 1e9)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.login, timeout=5000)
+    assert win.station.operator is None and not win.idle_banner.isVisible()
+    assert win.login.message.text() == (f"{name} was logged out: no scan or key for 15 min. Open orders kept for their "
+                                        f"next login: {s.picklist.order_no}.")
+    assert svc.core.events.last(EventType.LOGOUT).kind == "idle"

@@ -7,7 +7,7 @@ import logging
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from floor import Change, Level, Screen
 from ui.bridge import DeviceBridge
@@ -53,6 +53,13 @@ class MainWindow(QMainWindow):
         left.addWidget(self.status)
         self._outer.addLayout(left, 1)
         self.setCentralWidget(central)
+        # the idle logout's countdown: over the top of the screen shown (the screens' layouts do not move for it)
+        self.idle_banner = QLabel(central)
+        self.idle_banner.setObjectName("idle_banner")
+        self.idle_banner.setWordWrap(True)
+        self.idle_banner.setStyleSheet("background: #f9a825; color: #212121; font-size: 20px; font-weight: bold; "
+                                       "padding: 10px 16px; border-bottom: 3px solid #212121;")
+        self.idle_banner.hide()
         self.bridge.scan.connect(self.on_scan)
         self._allow_close = not settings.station.kiosk
         self._shown = Screen.LOGIN
@@ -72,7 +79,8 @@ class MainWindow(QMainWindow):
         self.services = services
         self.station = services.station
         self.controller = StationController(services.station, sync=services.sync, spool=services.spool,
-                                            run_io=self.tasks.run, language=self.language)
+                                            run_io=self.tasks.run, language=self.language,
+                                            idle_logout_s=self.settings.station.idle_logout_min * 60)
         self.login.attach(self.controller)
         self.check = CheckScreen(services, self.tasks, self.language)
         self.queue = QueueScreen(services, self.tasks, controller=self.controller)
@@ -101,7 +109,10 @@ class MainWindow(QMainWindow):
         self._health = QTimer(self)
         self._health.setInterval(1000)
         self._health.timeout.connect(self._poll_health)
+        self._health.timeout.connect(self.controller.idle_check)
         self._health.start()
+        if getattr(self, "wedge", None) is not None:  # every key and click the window gets (ui.shell.build_frame)
+            self.wedge.on_input = self.controller.note_input
         self._disk = QTimer(self)  # the station disk's free space: a full disk stops every scan from being recorded
         self._disk.setInterval(30_000)
         self._disk.timeout.connect(self._poll_disk)
@@ -156,6 +167,8 @@ class MainWindow(QMainWindow):
     # -- screens --------------------------------------------------------------------------------
     def _on_changes(self, changes: Change) -> None:
         c = self.controller
+        if changes & Change.IDLE:
+            self._show_idle()
         if changes & Change.SESSION:
             self.status.set_operator(c.operator)
         if changes & Change.FEEDBACK and c.feedback is not None and c.screen != Screen.WORK:
@@ -177,6 +190,18 @@ class MainWindow(QMainWindow):
                 self.demo_panel.set_session(None, c.queue_items())
         if self.demo_panel is not None and changes & (Change.ORDER | Change.STEP | Change.SCREEN):
             self.demo_panel.follow(c.session if c.screen == Screen.WORK else None)  # the parcel on the scale
+
+    def _show_idle(self) -> None:
+        """The idle logout's countdown (`StationController.idle_notice`) across the top of the screen, or gone."""
+        banner, notice = self.idle_banner, self.controller.idle_notice
+        if notice is None:
+            banner.hide()
+            return
+        banner.setText(_(notice))
+        top = self.stack.geometry()
+        banner.setGeometry(top.x(), top.y(), top.width(), banner.heightForWidth(top.width()))
+        banner.show()
+        banner.raise_()
 
     def _show(self, screen: Screen) -> None:
         prev, self._shown = self._shown, screen

@@ -37,6 +37,7 @@ from ui.translations import _
 log = logging.getLogger(__name__)
 
 _TERMINATOR_KEYS = {Qt.Key.Key_Return: "\r", Qt.Key.Key_Enter: "\r", Qt.Key.Key_Tab: "\t"}
+_INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel}
 _IGNORED_KEYS = {Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta, Qt.Key.Key_AltGr,
                  Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock}
 
@@ -88,17 +89,24 @@ class WedgeFilter(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(gap) + 10)
         self._timer.timeout.connect(self._timed_out)
+        # called for every key, click and touch the station's widgets get (`StationController.note_input`)
+        self.on_input: Callable[[], None] | None = None
         self._offset: float | None = None  # local clock − the window system's key timestamps (least delay seen)
         self._last_ts = 0
 
     # -- Qt -------------------------------------------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if not self.enabled or self._replaying or not obj.isWidgetType():
+        if self._replaying or not obj.isWidgetType():
             return False
-        if event.type() == QEvent.Type.InputMethod:
+        kind = event.type()
+        if kind in _INPUT_EVENTS and self.on_input is not None:
+            self.on_input()  # someone is at the station: the idle logout counts from now
+        if not self.enabled:
+            return False
+        if kind == QEvent.Type.InputMethod:
             self._check_ime(event.commitString())
             return False
-        if event.type() != QEvent.Type.KeyPress:
+        if kind != QEvent.Type.KeyPress:
             return False
         key = event.key()
         if key in _IGNORED_KEYS:
