@@ -124,9 +124,8 @@ IDLE_WARN_S = 60  # the idle logout is counted down on screen for its last minut
 
 
 def _minutes(seconds: float) -> str:
-    """A duration in whole minutes as people say it ("15"; "0.5" for a test's 30 s)."""
-    m = seconds / 60
-    return str(round(m)) if m >= 1 else f"{m:.1f}"
+    """A duration in minutes as people say it: "15", "1.5", "0.5"."""
+    return f"{seconds / 60:.1f}".removesuffix(".0")
 
 
 LOGIN_WAIT_NS = 60 * 10**9  # how long a login held for a new station's first operators is tried when they come
@@ -454,7 +453,7 @@ class StationController:
             self._input_ns = now
         left_s = self.idle_logout_s - (now - self._input_ns) / 1e9
         minutes = _minutes(self.idle_logout_s)
-        if left_s > IDLE_WARN_S:
+        if left_s > min(IDLE_WARN_S, self.idle_logout_s / 2):  # a limit of a minute or less: its last half
             return Result(outcome=Outcome.DONE, changes=Change.NONE)
         if left_s > 0:
             notice = Msg("No scan or key for {minutes} min: {name} is logged out in {seconds} s. Press any key to stay "

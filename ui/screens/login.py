@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from ui.screens import show_feedback
 from ui.translations import _
 
 
@@ -62,8 +63,7 @@ class LoginScreen(QWidget):
             c.pending_badge = None
             self.pin.clear()
             self.pin.setFocus()
-        fb = c.feedback
-        self.message.setText(_(fb))
+        show_feedback(self.message, c.feedback)  # red for a wrong PIN, amber for a word (logged out when idle)
 
     def try_login(self) -> None:
         if self.controller is None:  # the services are being opened: the login is tried once they are
