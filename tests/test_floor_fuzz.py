@@ -52,6 +52,17 @@ def test_a_random_walk_of_the_controller_raises_nothing_and_nobody_works_anonymo
               for i in range(30)]
     codes = CODES + [o.id for o in orders]
     f = Floor(settings, orders)
+    now = [10**12]
+
+    def clock() -> int:  # a monotonic clock that the walk moves on: 1 ms a reading, minutes at an idle check
+        now[0] += 10**6
+        return now[0]
+
+    def idle_logout(f: Floor) -> Floor:
+        f.ctl.mono_ns, f.ctl.idle_logout_s = clock, 600
+        return f
+
+    idle_logout(f)
     try:
         for step in range(1500):
             r = rnd.random()
@@ -84,7 +95,11 @@ def test_a_random_walk_of_the_controller_raises_nothing_and_nobody_works_anonymo
                     f.oms.online = not f.oms.online
                 elif r < 0.985:
                     what = "restart"
-                    f = f.restart()
+                    f = idle_logout(f.restart())
+                elif r < 0.993:
+                    what = "idle check"
+                    now[0] += rnd.choice([1, 30, 300, 560, 590, 601, 3600]) * 10**9
+                    f.ctl.idle_check()
                 else:
                     f.ctl.pump()
             except Exception as e:  # the failure names the step, the action and the screen
@@ -94,6 +109,7 @@ def test_a_random_walk_of_the_controller_raises_nothing_and_nobody_works_anonymo
         anonymous = [ev for ev in f.core.events.events(types=sorted(OPERATOR_FACTS)) if ev.operator_id is None]
         assert not anonymous, anonymous[:3]
         assert len(f.core.events.events(types=[EventType.ORDER_COMPLETED])) >= 3  # the walk reached every step
+        assert any(ev.kind == "idle" for ev in f.core.events.events(types=[EventType.LOGOUT]))  # and an idle logout
     finally:
         f.close()
 
