@@ -24,7 +24,7 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QMargins, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPen, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -154,9 +154,22 @@ class SupervisorScreen(QWidget):
     logout_requested = Signal()
 
     def set_compact(self, compact: bool) -> None:
-        """Lower buttons and fields on a low display (`MainWindow.set_display`): the charts keep the room at 600 px."""
+        """A low display (`MainWindow.set_display`): lower buttons and fields, and charts with the least room around
+        their plots and no "hour" under the hours (00 03 … 21 say it). At 1024x600 each chart is ~160 px high, and
+        with the usual margins and titles the hours' plot was ~45 px: QtCharts drew the hour labels as "…"."""
         self.setStyleSheet("SupervisorScreen QPushButton { min-height: 38px; padding: 2px 12px; }"
                            " SupervisorScreen QLineEdit { min-height: 34px; font-size: 20px; }" if compact else "")
+        if compact == self.compact:
+            return
+        self.compact = compact
+        for chart, (margins, inner, font) in self._chart_room.items():
+            chart.setMargins(QMargins(4, 0, 4, 0) if compact else margins)
+            chart.layout().setContentsMargins(*((2, 2, 2, 2) if compact else inner))
+            small = chart.titleFont()
+            small.setPixelSize(12) if compact else None
+            chart.setTitleFont(small if compact else font)
+        if self.figures is not None:
+            self.show_figures(self.figures)
 
     def _navigation(self) -> QHBoxLayout:
         nav = QHBoxLayout()
@@ -223,6 +236,9 @@ class SupervisorScreen(QWidget):
         for w in (self.station, self.operator, self.source):
             w.setMinimumWidth(120)
         self.hour_chart, self.type_chart, self.step_chart = QChart(), QChart(), QChart()
+        self.compact = False  # set_compact
+        self._chart_room = {c: (c.margins(), c.layout().getContentsMargins(), c.titleFont())  # as Qt makes them
+                            for c in (self.hour_chart, self.type_chart, self.step_chart)}
         self._value_tops: dict[int, tuple[float, bool]] = {}  # chart -> (its data's top, a count axis?)
         self.sla_marks: list[tuple[str, float]] = []  # the step chart's SLA markers: (step, level)
         self.operator_names: dict[str, str] = {}  # operator id -> "name (badge)", for the report
@@ -526,7 +542,7 @@ class SupervisorScreen(QWidget):
         x.setTickType(QValueAxis.TickType.TicksDynamic)
         x.setTickAnchor(0)
         x.setTickInterval(3)
-        x.setTitleText(_("hour"))
+        x.setTitleText("" if self.compact else _("hour"))
         most = max(f.by_hour, default=0)
         y = self._count_axis(most)
         self._value_tops[id(chart)] = (most, True)
