@@ -429,8 +429,9 @@ class StationController:
 
     # == idle logout =====================================================================================
     def note_input(self) -> None:
-        """A key, a click or a scan at the station (the window's key filter calls this for every key and click, the
-        controller for every scan): someone is here, and the idle logout counts from now. Its warning goes."""
+        """A key, a click or a scan at the station (the window's key filter calls this for every key, click and touch;
+        the controller at every scan, key and login): someone is here, and the idle logout counts from now. Its
+        countdown goes."""
         self._input_ns = self.mono_ns()
         if self.idle_notice is not None:
             self.idle_notice = None

@@ -25,7 +25,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDate, QMargins, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeySequence, QPen, QShortcut
+from PySide6.QtGui import QColor, QFont, QKeySequence, QPen, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -165,9 +165,10 @@ class SupervisorScreen(QWidget):
         for chart, (margins, inner, font) in self._chart_room.items():
             chart.setMargins(QMargins(4, 0, 4, 0) if compact else margins)
             chart.layout().setContentsMargins(*((2, 2, 2, 2) if compact else inner))
-            small = chart.titleFont()
-            small.setPixelSize(12) if compact else None
-            chart.setTitleFont(small if compact else font)
+            title = QFont(font)
+            if compact:
+                title.setPixelSize(12)
+            chart.setTitleFont(title)
         if self.figures is not None:
             self.show_figures(self.figures)
 
