@@ -109,6 +109,9 @@ class PickList:
     priority: int = 0
     notes: str = ""
     updated_at: str = ""  # OMS version marker, opaque to the station
+    # the latest moment the parcel may leave for the carrier (UTC ms; the platform's "latest ship time"): the queue
+    # puts the earliest first and says how late an order is. None: the OMS sets none
+    ship_by_ms: int | None = None
     # Barcodes of sibling variants (same style, other colour/size) not on this order, so that a wrong
     # colour scan can be named: [{"code":..., "sku":..., "style":..., "color":..., "size":..., "name":...}]
     siblings: tuple[dict[str, str], ...] = ()
@@ -238,7 +241,20 @@ def _parse_picklist(d: Any) -> PickList:
         notes=_opt(d, "notes", str, "", where),
         updated_at=str(_opt(d, "updated_at", (str, int), "", where)),
         siblings=tuple(siblings),
+        ship_by_ms=_ship_by(d, where),
     )
+
+
+SHIP_BY_RANGE_MS = (946_684_800_000, 4_102_444_800_000)  # 2000-01-01 .. 2100-01-01 UTC: a time in ms, not in s or µs
+
+
+def _ship_by(d: dict, where: str) -> int | None:
+    """The order's latest ship time: UTC milliseconds within SHIP_BY_RANGE_MS, or absent. A number in seconds or
+    microseconds (a unit mix-up at the OMS) would sort the order first or last for ever: refused, as a weight is."""
+    v = _opt(d, "ship_by_ms", int, None, where)
+    if v is not None and not SHIP_BY_RANGE_MS[0] <= v <= SHIP_BY_RANGE_MS[1]:
+        raise PickListError(f"{where}.ship_by_ms: {v} is not a time in UTC milliseconds between 2000 and 2100")
+    return v
 
 
 MAX_GRAMS = 1_000_000.0  # a tonne: nothing a packing station weighs is heavier

@@ -533,8 +533,9 @@ class StationController:
         self.run_io(read, done)
 
     def _set_queue(self, items: list[PickList]) -> None:
+        # the OMS's urgent ones first, then by the latest ship time (the earliest first; none: after those that have one)
         self.queue = sorted((p for p in items if p.id not in self._finished and p.status not in ("cancelled", "done")),
-                            key=lambda p: (-p.priority, p.order_no))
+                            key=lambda p: (-p.priority, p.ship_by_ms is None, p.ship_by_ms or 0, p.order_no))
         self._emit(Change.QUEUE)
 
     def _picklist(self, code: str) -> PickList | None:

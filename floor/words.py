@@ -223,3 +223,32 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
         out.append(Msg("the label and the slip are with the printer: they come out by themselves when it is ready")
                    if label_sent else Msg("print the label and the slip (F9)"))
     return out
+
+
+SOON_MS = 60 * 60_000  # an order due within the hour is said in amber in the queue
+
+
+def ship_by(pl: PickList, now_ms: int, tz: str) -> tuple[Msg | str, Level | None]:
+    """What the queue says of an order's latest ship time, and how loud: once past, how late ("40 min late",
+    "3 h late", "2 d late", rounded down: red); within the hour, how soon ("in 25 min": amber); else its time in the
+    warehouse zone ("21:05"; with the date when not today, "12-07 21:05"). ("", None) when the OMS set none. Short,
+    as a queue column at 1024 px has room for: the time of a late order matters less than how late it is."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    due = pl.ship_by_ms
+    if due is None:
+        return "", None
+    if due <= now_ms:
+        late = (now_ms - due) // 60_000  # whole minutes past
+        span = Msg("{minutes} min", minutes=late) if late < 60 else \
+            Msg("{hours} h", hours=late // 60) if late < 24 * 60 else Msg("{days} d", days=late // (24 * 60))
+        return Msg("{late} late", late=span), Level.ERROR
+    if due - now_ms <= SOON_MS:
+        return Msg("in {minutes} min", minutes=max(1, -(-(due - now_ms) // 60_000))), Level.HINT
+    try:
+        zone = ZoneInfo(tz)
+    except Exception:  # a zone this machine does not know: UTC, as the station's day does
+        zone = ZoneInfo("UTC")
+    at, now = datetime.fromtimestamp(due / 1000, zone), datetime.fromtimestamp(now_ms / 1000, zone)
+    return (at.strftime("%H:%M") if at.date() == now.date() else at.strftime("%m-%d %H:%M")), None

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from app.picklist import SHIP_BY_RANGE_MS
+
 __all__ = ["I64", "I64_MAX", "ContractError", "parse_reply"]
 
 # SQL engines store 64-bit integers: anything larger from a client is a 422, not an OverflowError (500).
@@ -93,6 +95,8 @@ class PickList(_M):
     weight_tolerance_g: float | None = None
     priority: int = 0
     notes: str = ""
+    # the latest moment the parcel may leave for the carrier, UTC ms (app.picklist.SHIP_BY_RANGE_MS)
+    ship_by_ms: Annotated[int, Field(ge=SHIP_BY_RANGE_MS[0], le=SHIP_BY_RANGE_MS[1])] | None = None
     lines: list[PickLineM]
     siblings: list[SiblingM] = []
     updated_at: str = ""

@@ -11,6 +11,7 @@ import dataclasses
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -509,9 +510,24 @@ def test_the_order_queue_shows_carrier_and_address_whole(qtbot, station, size): 
     qtbot.wait(20)
     view, m = win.queue.view, win.queue.model
     fm = view.fontMetrics()
-    cut = [(r, c, m.data(m.index(r, c))) for r in range(m.rowCount()) for c in range(m.columnCount())
-           if fm.horizontalAdvance(str(m.data(m.index(r, c)))) + 8 > view.columnWidth(c)]
-    assert not cut, cut[:5]
+    bold = QFont(view.font())
+    bold.setBold(True)
+
+    def cut() -> list:
+        return [(r, c, m.data(m.index(r, c))) for r in range(m.rowCount()) for c in range(m.columnCount())
+                if (QFontMetrics(bold) if c == m.SHIP_BY else fm).horizontalAdvance(str(m.data(m.index(r, c)))) + 8
+                > view.columnWidth(c)]
+
+    assert not cut(), cut()[:5]
+    # the latest ship times as the day goes on (the demo's are around its start): "59 min late", "23 h late", dates
+    start = m.now_ms()
+    for later_min in (19, 59, 23 * 60 + 10, 3 * 24 * 60):
+        m.now_ms = lambda later_min=later_min: start + later_min * 60_000
+        win.queue._tick()
+        assert not cut(), (later_min, cut()[:5])
+    late = [r for r in range(m.rowCount()) if m.data(m.index(r, m.SHIP_BY)).endswith("late")]
+    assert late and all(m.data(m.index(r, m.SHIP_BY), Qt.ItemDataRole.ForegroundRole).name() == "#c62828"
+                        and m.data(m.index(r, m.SHIP_BY), Qt.ItemDataRole.FontRole).bold() for r in late)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import time
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import delete, select
@@ -123,7 +124,13 @@ def ship_to(k: int) -> dict:
     return st
 
 
-def build_orders(products: list[dict], n_orders: int = 20, seed: int = 4) -> list[dict]:
+# the demo orders' latest ship times, minutes from when the OMS was seeded: two already late, the rest over the day
+# and the next (the queue puts the earliest first after the urgent ones and says how late, or by when)
+SHIP_BY_MINUTES = (-40, 25, 50, 95, 180, 300, 420, 1500, -5, 140)
+
+
+def build_orders(products: list[dict], n_orders: int = 20, seed: int = 4, now_ms: int | None = None) -> list[dict]:
+    """The demo's orders; with `now_ms`, each with a latest ship time around it (SHIP_BY_MINUTES)."""
     rnd = random.Random(seed)
     by_sku = {p["sku"]: p for p in products}
     bins = {p["sku"]: (f"A{(i // 10) + 1:02d}-{(i % 10) + 1:02d}", i) for i, p in enumerate(products)}
@@ -161,11 +168,14 @@ def build_orders(products: list[dict], n_orders: int = 20, seed: int = 4) -> lis
             "ship_to": ship_to(k), "expected_weight_g": weight,
             "weight_tolerance_g": max(30.0, round(weight * 0.05)), "priority": 1 if k % 7 == 0 else 0,
             "notes": "", "lines": lines, "siblings": siblings})
+        if now_ms is not None:
+            orders[-1]["ship_by_ms"] = now_ms // 300_000 * 300_000 + SHIP_BY_MINUTES[k % len(SHIP_BY_MINUTES)] * 60_000
     return orders
 
 
-def seed_demo(engine, t_ms: int = 1_767_225_600_000) -> None:
-    """Load the demo catalogue (idempotent: skipped when orders exist). t_ms fixes updated_ms (deterministic)."""
+def seed_demo(engine, t_ms: int = 1_767_225_600_000, now_ms: int | None = None) -> None:
+    """Load the demo catalogue (idempotent: skipped when orders exist). t_ms fixes updated_ms (deterministic); the
+    orders' latest ship times are around `now_ms` (default: the time of seeding), so the demo always has late ones."""
     from app.operators import hash_pin
 
     with engine.begin() as conn:
@@ -180,7 +190,7 @@ def seed_demo(engine, t_ms: int = 1_767_225_600_000) -> None:
         conn.execute(m.images.insert(), [{"name": f"{p['sku']}.png", "content_type": "image/png",
                                           "data": _image(kind, rgb, p["name"].encode("ascii", "ignore").decode())}
                                          for p, kind, rgb in prods])
-        orders = build_orders(docs)
+        orders = build_orders(docs, now_ms=now_ms if now_ms is not None else time.time_ns() // 1_000_000)
         conn.execute(m.orders.insert(), [{
             "id": o["id"], "order_no": o["order_no"], "status": "open",
             "cancel_after_claim_ms": CANCEL_AFTER_CLAIM.get(o["id"]), "doc": json.dumps(o, ensure_ascii=False),

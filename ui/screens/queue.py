@@ -5,8 +5,10 @@ scan (`ScanSource.KEYBOARD`). Renders the controller; decides nothing."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+import time
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -18,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.scans import RawScan, ScanSource
-from floor import Change, Screen
+from floor import Change, Level, Screen, words
 from floor.controller import WORK_KEYS
 from ui import names
 from ui.screens import show_feedback
@@ -28,12 +30,15 @@ from ui.wedge_filter import typed_char
 
 
 class PickListModel(RowsModel):
-    ORDER, LINES, UNITS, CARRIER, SHIP_TO, STATUS = range(6)
+    ORDER, SHIP_BY, LINES, UNITS, CARRIER, SHIP_TO, STATUS = range(7)
+    LEVEL_COLOURS = {Level.ERROR: QColor("#c62828"), Level.HINT: QColor("#bf5f00")}
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, tz: str = "UTC", now_ms=None) -> None:
         super().__init__(parent)
-        self.headers = [_("Order"), _("Lines"), _("Units"), _("Carrier"),
+        self.headers = [_("Order"), _("Ship by"), _("Lines"), _("Units"), _("Carrier"),
                         _("Ship to"), _("Status")]
+        self.tz = tz  # the warehouse's zone: the latest ship time as the floor's clocks say it
+        self.now_ms = now_ms or (lambda: time.time_ns() // 1_000_000)
 
     @property
     def items(self) -> list:
@@ -42,13 +47,31 @@ class PickListModel(RowsModel):
     def set_items(self, items) -> None:
         self.set_rows(items)
 
+    def ship_by(self, pl) -> tuple[str, Level | None]:
+        """The latest ship time's text and level (floor.words.ship_by), now."""
+        said, level = words.ship_by(pl, self.now_ms(), self.tz)
+        return _(said), level
+
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
+        if not index.isValid():
             return None
         pl, col = self.rows[index.row()], index.column()
+        if col == self.SHIP_BY and role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole):
+            level = self.ship_by(pl)[1]  # late: red and bold; within the hour: amber
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return self.LEVEL_COLOURS.get(level)
+            if level == Level.ERROR:
+                bold = QFont()
+                bold.setBold(True)
+                return bold
+            return None
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
         # only the asked column (Qt asks cell by cell: 6,800 times for 800 orders when the queue is shown)
         if col == self.ORDER:
             return pl.order_no
+        if col == self.SHIP_BY:
+            return self.ship_by(pl)[0]
         if col == self.LINES:
             return len(pl.lines)
         if col == self.UNITS:
@@ -70,7 +93,8 @@ class QueueScreen(QWidget):
         title = QLabel(_("Open orders — scan an order barcode or choose one"))
         title.setObjectName("title")
         lay.addWidget(title)
-        self.model = PickListModel(self)
+        settings = getattr(services, "settings", None)
+        self.model = PickListModel(self, tz=settings.station.warehouse_tz if settings is not None else "UTC")
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -115,6 +139,16 @@ class QueueScreen(QWidget):
         self.view.installEventFilter(self)  # its reason by number (no digit shortcuts: they would catch scans)
         if controller is not None:
             controller.subscribe(self.render)
+        # the latest ship times are said against the clock ("35 min late"): read again every half minute while shown
+        self._clock = QTimer(self)
+        self._clock.setInterval(30_000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+
+    def _tick(self) -> None:
+        if self.isVisible() and self.model.rows:
+            self._fit_columns()
+            self.view.viewport().update()
 
     def _supervisor_key(self) -> None:
         self.supervisor_requested.emit()  # the controller refuses a picker or packer, and says why
@@ -141,16 +175,21 @@ class QueueScreen(QWidget):
             self.supervisor_btn.setVisible(bool(op and op.is_supervisor))
 
     def _fit_columns(self) -> None:
-        """Each short column (order, lines, units, status) as wide as its header and its widest text, measured with
-        the font's metrics once per queue (about 2 ms for 800 orders)."""
+        """Each short column (order, ship by, lines, units, status) as wide as its header and its widest text, measured
+        with the font's metrics once per queue and every half minute (about 2 ms for 800 orders). A late order's
+        time is bold: measured so."""
         view, head, m = self.view, self.view.horizontalHeader(), self.model
         view.ensurePolished()  # the style sheet's font, also before the first show
         fm = view.fontMetrics()
         pad = cell_pad(view) + 8  # a whole text with the margin the layout tests hold it to
-        texts = {m.ORDER: {p.order_no for p in m.rows}, m.LINES: {str(len(p.lines)) for p in m.rows},
+        texts = {m.ORDER: {p.order_no for p in m.rows}, m.SHIP_BY: {m.ship_by(p)[0] for p in m.rows},
+                 m.LINES: {str(len(p.lines)) for p in m.rows},
                  m.UNITS: {str(p.units) for p in m.rows}, m.STATUS: {names.status(s) for s in {p.status for p in m.rows}}}
+        bold = QFont(view.font())
+        bold.setBold(True)
         for col, seen in texts.items():
-            head.resizeSection(col, max(head.sectionSizeHint(col), pad + max(map(fm.horizontalAdvance, seen),
+            measure = QFontMetrics(bold) if col == m.SHIP_BY else fm
+            head.resizeSection(col, max(head.sectionSizeHint(col), pad + max(map(measure.horizontalAdvance, seen),
                                                                              default=0)))
 
     def _selected_id(self) -> str | None:
