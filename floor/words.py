@@ -3,6 +3,9 @@ resources/locale/zh_CN/LC_MESSAGES/floor.po (and core.po for the step names, whi
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from app import messages
 from app.actions import CARTONS
 from app.address import address_one_line
@@ -233,9 +236,6 @@ def ship_by(pl: PickList, now_ms: int, tz: str) -> tuple[Msg | str, Level | None
     "3 h late", "2 d late", rounded down: red); within the hour, how soon ("in 25 min": amber); else its time in the
     warehouse zone ("21:05"; with the date when not today, "12-07 21:05"). ("", None) when the OMS set none. Short,
     as a queue column at 1024 px has room for: the time of a late order matters less than how late it is."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     due = pl.ship_by_ms
     if due is None:
         return "", None
