@@ -449,8 +449,7 @@ class StationController:
         if not self.idle_logout_s or op is None:
             return Result(outcome=Outcome.DONE, changes=Change.NONE)
         now = self.mono_ns()
-        if self._printing is not None or any(
-                self._label_sent(s) and not s.label_printed for s in self.station.sessions.values()):
+        if any(self._label_sent(s) and not s.label_printed for s in self.station.sessions.values()):
             self._input_ns = now
         left_s = self.idle_logout_s - (now - self._input_ns) / 1e9
         minutes = _minutes(self.idle_logout_s)

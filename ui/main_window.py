@@ -56,9 +56,7 @@ class MainWindow(QMainWindow):
         # the idle logout's countdown: over the top of the screen shown (the screens' layouts do not move for it)
         self.idle_banner = QLabel(central)
         self.idle_banner.setObjectName("idle_banner")
-        self.idle_banner.setWordWrap(True)
-        self.idle_banner.setStyleSheet("background: #f9a825; color: #212121; font-size: 20px; font-weight: bold; "
-                                       "padding: 10px 16px; border-bottom: 3px solid #212121;")
+        self.idle_banner.setWordWrap(True)  # styled in resources/style.qss (QLabel#idle_banner)
         self.idle_banner.hide()
         self.bridge.scan.connect(self.on_scan)
         self._allow_close = not settings.station.kiosk
@@ -234,7 +232,7 @@ class MainWindow(QMainWindow):
                                                operator=op)
             self.supervisor.back_requested.connect(lambda: self.controller.key("Escape"))
             self.supervisor.logout_requested.connect(self.controller.logout)
-            self.supervisor.set_compact(self._compact)
+            self._show_compact()
             self.stack.addWidget(self.supervisor)
         else:
             self.supervisor.set_operator(op)

@@ -39,6 +39,8 @@ class PickListModel(RowsModel):
                         _("Ship to"), _("Status")]
         self.tz = tz  # the warehouse's zone: the latest ship time as the floor's clocks say it
         self.now_ms = now_ms or (lambda: time.time_ns() // 1_000_000)
+        self.BOLD = QFont()  # only its weight: Qt resolves the rest against the view's font
+        self.BOLD.setBold(True)
 
     @property
     def items(self) -> list:
@@ -60,11 +62,7 @@ class PickListModel(RowsModel):
             level = self.ship_by(pl)[1]  # late: red and bold; within the hour: amber
             if role == Qt.ItemDataRole.ForegroundRole:
                 return self.LEVEL_COLOURS.get(level)
-            if level == Level.ERROR:
-                bold = QFont()
-                bold.setBold(True)
-                return bold
-            return None
+            return self.BOLD if level == Level.ERROR else None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         # only the asked column (Qt asks cell by cell: 6,800 times for 800 orders when the queue is shown)

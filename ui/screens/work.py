@@ -368,7 +368,7 @@ class WorkScreen(QWidget):
     # The boxes' heights in px, (usual, compact): a display less high than 740 px (1280x720, 1024x600) gets the compact
     # ones (`MainWindow.set_display`), whose texts FitLabel sets smaller; at the usual sizes the screen needed
     # 691 px and the window 729, and the key hints and the status bar were under the bottom of a 720 px screen.
-    SIZES = {"panel": (108, 72), "head": (44, 34), "ship": (28, 22), "name": (52, 40), "variant": (42, 34),
+    SIZES = {"panel": (VerdictPanel.HEIGHT, 72), "head": (44, 34), "ship": (28, 22), "name": (52, 40), "variant": (42, 34),
              "bin": (32, 26), "weight": (50, 40), "blockers": (44, 36), "picture": (72, 48), "margin": (9, 4),
              "spacing": (6, 3)}
     BUTTONS = ("WorkScreen QPushButton { min-height: 46px; max-height: 56px; padding: 2px 4px; font-size: 17px; }",
@@ -563,8 +563,7 @@ class WorkScreen(QWidget):
         """The current line's picture, or the parcel's items side by side. Looked up and decoded on a worker
         (`services.image_for(url, screen=True)`: a store read and a file of at most SCREEN_PX a side; a platform's
         2000-3000 px photo took 70-150 ms to decode on the GUI thread, nine at the pack step most of a second) and
-        shown when it
-        is ready, if the screen still wants it; until then the box is blank, never the last item's picture. Redrawn
+        shown when it is ready, if the screen still wants it; until then the box is blank, never the last item's picture. Redrawn
         after every scan: pictures shown, or on their way, are not looked up again."""
         urls = list(dict.fromkeys(u for u in urls if u))[:self.MAX_PICTURES]
         key = tuple(urls)
