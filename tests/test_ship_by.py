@@ -52,6 +52,12 @@ def test_a_ship_time_that_is_not_utc_milliseconds_is_refused_where_it_enters(bad
                                      "ship_by_ms": NOW}, strict=True).ship_by_ms == NOW
 
 
+def test_an_urgent_order_says_so_as_the_queue_lists_it_before_the_late_ones():
+    urgent = words.urgent(simple_order(1, priority=1, ship_by_ms=NOW + 600 * MIN))
+    assert (urgent.text("en"), urgent.text("zh_CN")) == ("Urgent", "加急")
+    assert words.urgent(simple_order(1, ship_by_ms=NOW - 40 * MIN)) is None  # late is said by its time, not this
+
+
 def test_the_queue_puts_urgent_orders_first_then_the_earliest_ship_time_then_those_without(settings):
     orders = [simple_order(1001), simple_order(1002, ship_by_ms=NOW + 90 * MIN),
               simple_order(1003, ship_by_ms=NOW - 5 * MIN), simple_order(1004, priority=1),

@@ -11,7 +11,7 @@ import dataclasses
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -509,16 +509,21 @@ def test_the_order_queue_shows_carrier_and_address_whole(qtbot, station, size): 
     qtbot.waitUntil(lambda: win.queue.model.rowCount() > 0, timeout=10000)
     qtbot.wait(20)
     view, m = win.queue.view, win.queue.model
-    fm = view.fontMetrics()
-    bold = QFont(view.font())
-    bold.setBold(True)
+    row_h = view.verticalHeader().defaultSectionSize()
+
+    def metrics(r: int, c: int) -> QFontMetrics:  # the font the cell is drawn with (bold when late, smaller for two lines)
+        cell = m.data(m.index(r, c), Qt.ItemDataRole.FontRole)
+        return QFontMetrics(view.font() if cell is None else cell.resolve(view.font()))
 
     def cut() -> list:
         return [(r, c, m.data(m.index(r, c))) for r in range(m.rowCount()) for c in range(m.columnCount())
-                if (QFontMetrics(bold) if c == m.SHIP_BY else fm).horizontalAdvance(str(m.data(m.index(r, c)))) + 8
-                > view.columnWidth(c)]
+                if any(metrics(r, c).horizontalAdvance(line) + 8 > view.columnWidth(c)
+                       for line in str(m.data(m.index(r, c))).split("\n"))
+                or metrics(r, c).lineSpacing() * len(str(m.data(m.index(r, c))).split("\n")) > row_h]
 
     assert not cut(), cut()[:5]
+    urgent = [r for r in range(m.rowCount()) if m.items[r].priority > 0]  # "Urgent" above the ship time
+    assert urgent and all(m.data(m.index(r, m.SHIP_BY)).startswith("Urgent\n") for r in urgent)
     # the latest ship times as the day goes on (the demo's are around its start): "59 min late", "23 h late", dates
     start = m.now_ms()
     for later_min in (19, 59, 23 * 60 + 10, 3 * 24 * 60):

@@ -326,3 +326,41 @@ def test_every_screen_and_prompt_of_a_whole_order_speaks_chinese(qtbot, chinese,
         sys.excepthook = hooks
     bad = {k: v for k, v in seen.items() if v}
     assert not bad, bad
+
+
+def test_an_urgent_orders_two_lines_fit_its_queue_row_in_chinese(qtbot, chinese, demo):
+    """An urgent order's ship-by cell reads "加急" above its time. At the English size the CJK font's lines (24 px at
+    16 px) did not both fit a 48 px row and the delegate drew "加急…": the size is chosen for the texts shown."""
+    from PySide6.QtGui import QFont, QTextLayout
+
+    from ui.screens.queue import QueueScreen
+    from ui.shell import STYLE
+    from ui.tasks import TaskRunner
+
+    app = QApplication.instance()
+    sheet = app.styleSheet()
+    app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+    try:
+        screen = QueueScreen(demo, TaskRunner())
+        qtbot.addWidget(screen)
+        screen.resize(1024, 700)
+        screen.show()
+        m, view = screen.model, screen.view
+        m.set_items(demo.sync.cache.open_picklists())
+        screen._fit_columns()
+        urgent = [r for r in range(m.rowCount()) if m.items[r].priority > 0]
+        assert urgent
+        for r in urgent:
+            text = m.data(m.index(r, m.SHIP_BY))
+            assert text.startswith("加急\n"), text
+            font = m.data(m.index(r, m.SHIP_BY), Qt.ItemDataRole.FontRole).resolve(QFont(view.font()))
+            layout = QTextLayout(text.replace("\n", "\u2028"), font)  # as the item delegate lays it out
+            layout.beginLayout()
+            heights = []
+            while (line := layout.createLine()).isValid():
+                line.setLineWidth(100000)
+                heights.append(line.height())
+            layout.endLayout()
+            assert len(heights) == 2 and sum(heights) <= view.rowHeight(r) - 1, (text, heights, font.pixelSize())
+    finally:
+        app.setStyleSheet(sheet)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeySequence, QShortcut, QTextLayout
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -41,6 +41,13 @@ class PickListModel(RowsModel):
         self.now_ms = now_ms or (lambda: time.time_ns() // 1_000_000)
         self.BOLD = QFont()  # only its weight: Qt resolves the rest against the view's font
         self.BOLD.setBold(True)
+        self.SMALL, self.SMALL_BOLD = QFont(), QFont()  # two-line cells; sized by set_small_px
+        self.SMALL_BOLD.setBold(True)
+        self.set_small_px(16)
+
+    def set_small_px(self, px: int) -> None:
+        for font in (self.SMALL, self.SMALL_BOLD):
+            font.setPixelSize(px)
 
     @property
     def items(self) -> list:
@@ -50,19 +57,31 @@ class PickListModel(RowsModel):
         self.set_rows(items)
 
     def ship_by(self, pl) -> tuple[str, Level | None]:
-        """The latest ship time's text and level (floor.words.ship_by), now."""
+        """The latest ship time's text and level (floor.words.ship_by), now; an urgent order's "Urgent" above it
+        (floor.words.urgent, at least amber). Two lines in a smaller font rather than one wider column: at 1024 px
+        "Urgent · 23 h late" on one line took the width the carrier and the address need whole."""
         said, level = words.ship_by(pl, self.now_ms(), self.tz)
-        return _(said), level
+        urgent = words.urgent(pl)
+        if urgent is None:
+            return _(said), level
+        return "\n".join(t for t in (_(urgent), _(said)) if t), level or Level.HINT
+
+    def ship_by_font(self, text: str, level: Level | None) -> QFont | None:
+        """The ship-by cell's font: bold when late; smaller for two lines (QueueScreen._fit_columns sizes it so that
+        both lines fit the row)."""
+        if "\n" in text:
+            return self.SMALL_BOLD if level == Level.ERROR else self.SMALL
+        return self.BOLD if level == Level.ERROR else None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         pl, col = self.rows[index.row()], index.column()
         if col == self.SHIP_BY and role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole):
-            level = self.ship_by(pl)[1]  # late: red and bold; within the hour: amber
+            text, level = self.ship_by(pl)  # late: red and bold; within the hour or urgent: amber
             if role == Qt.ItemDataRole.ForegroundRole:
                 return self.LEVEL_COLOURS.get(level)
-            return self.BOLD if level == Level.ERROR else None
+            return self.ship_by_font(text, level)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         # only the asked column (Qt asks cell by cell: 6,800 times for 800 orders when the queue is shown)
@@ -79,6 +98,46 @@ class PickListModel(RowsModel):
         if col == self.SHIP_TO:
             return f"{pl.ship_to.name}, {pl.ship_to.city}"
         return names.status(pl.status)
+
+
+def _layout_height(text: str, font: QFont) -> float:
+    """The height Qt's item delegate lays `text` out in (lines split at newlines; a CJK fallback font's lines are
+    taller than the font's own metrics say: 24 px against 19 at 16 px)."""
+    layout = QTextLayout(text.replace("\n", "\u2028"), font)
+    layout.beginLayout()
+    height = 0.0
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(100000)
+        height += line.height()
+    layout.endLayout()
+    return height
+
+
+def two_line_px(view, m: PickListModel, largest: int = 16, smallest: int = 11) -> int:
+    """The largest pixel size, from `largest` down, at which every two-line ship-by text of the queue fits its row
+    (the delegate elides the second line of a cell too low for both: "加急…")."""
+    room = view.verticalHeader().defaultSectionSize() - 1  # the grid line
+    texts = {text for text, _level in map(m.ship_by, m.rows) if "\n" in text}
+    for px in range(largest, smallest, -1):
+        font = QFont(view.font())
+        font.setPixelSize(px)
+        font.setBold(True)
+        if all(_layout_height(t, font) <= room for t in texts):
+            return px
+    return smallest
+
+
+def ship_by_widths(view, m: PickListModel, rows) -> list[int]:
+    """The widest line of each order's ship-by cell in the font it is drawn with (px): one font metrics per font."""
+    base, metrics = view.font(), {}
+    out = []
+    for pl in rows:
+        text, level = m.ship_by(pl)
+        cell = m.ship_by_font(text, level)
+        if id(cell) not in metrics:
+            metrics[id(cell)] = QFontMetrics(base if cell is None else cell.resolve(base))
+        out.append(max(metrics[id(cell)].horizontalAdvance(line) for line in text.split("\n")))
+    return out
 
 
 class QueueScreen(QWidget):
@@ -180,15 +239,14 @@ class QueueScreen(QWidget):
         view.ensurePolished()  # the style sheet's font, also before the first show
         fm = view.fontMetrics()
         pad = cell_pad(view) + 8  # a whole text with the margin the layout tests hold it to
-        texts = {m.ORDER: {p.order_no for p in m.rows}, m.SHIP_BY: {m.ship_by(p)[0] for p in m.rows},
-                 m.LINES: {str(len(p.lines)) for p in m.rows},
+        texts = {m.ORDER: {p.order_no for p in m.rows}, m.LINES: {str(len(p.lines)) for p in m.rows},
                  m.UNITS: {str(p.units) for p in m.rows}, m.STATUS: {names.status(s) for s in {p.status for p in m.rows}}}
-        bold = QFont(view.font())
-        bold.setBold(True)
         for col, seen in texts.items():
-            measure = QFontMetrics(bold) if col == m.SHIP_BY else fm
-            head.resizeSection(col, max(head.sectionSizeHint(col), pad + max(map(measure.horizontalAdvance, seen),
+            head.resizeSection(col, max(head.sectionSizeHint(col), pad + max(map(fm.horizontalAdvance, seen),
                                                                              default=0)))
+        m.set_small_px(two_line_px(view, m))
+        head.resizeSection(m.SHIP_BY, max(head.sectionSizeHint(m.SHIP_BY),
+                                          pad + max(ship_by_widths(view, m, m.rows), default=0)))
 
     def _selected_id(self) -> str | None:
         rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
