@@ -9,10 +9,12 @@ reads the rows for one range from a station store (the `kind` column and `ts_utc
 JSON parsing for counts; only step/complexity are pulled with json_extract).
 
 A row is a tuple (station_id, operator_id, ts_utc_ms, type, kind, order_id, extra[, n]) where extra
-is the step for step_started/step_completed and the complexity for order_completed, else None, and
+is the step for step_started/completed/suspended/resumed and the complexity for order_completed, else None, and
 the optional n (default 1) is how many identical events the row stands for: the loader folds the
 good scans (the bulk of a log) into one row per station/operator/kind with GROUP BY.
 Days and hours are in the warehouse time zone; late-arriving events count at their own ts_utc_ms.
+A step's duration is the time it was worked: from its start to its end less the time it stood suspended
+(step_suspended → step_resumed: a logout, an idle logout, a break), not the wall time between the two.
 """
 
 from __future__ import annotations
@@ -84,7 +86,10 @@ ERROR_NAMES: dict[str, str] = {
 }
 # What the figures count, as a fingerprint: a station's stored aggregate folded under another definition is folded
 # again from the log, never added to (it would leave out, or keep, a type's past counts).
-DEFINITION = hashlib.sha256(json.dumps(sorted(ERROR_TYPES.items())).encode()).hexdigest()[:16]
+# A step's duration is part of it: "worked" (suspended time left out) since 2026-12-06.
+STEP_DURATION = "worked"
+DEFINITION = hashlib.sha256(json.dumps([sorted(ERROR_TYPES.items()), STEP_DURATION]).encode()).hexdigest()[:16]
+STEP_EVENTS = ("step_started", "step_completed", "step_suspended", "step_resumed")  # extra: the step
 
 
 def _error_type(etype: str, kind: str | None) -> str | None:
@@ -277,14 +282,17 @@ class Aggregate:
         self.scans: Counter = Counter()  # (sid, oid, q) -> n
         self.orders: Counter = Counter()  # (sid, oid, q, complexity) -> n
         self.errors: Counter = Counter()  # (error type, sid, oid, q) -> n
-        self.starts: dict[tuple, int] = {}  # (sid, order, step) -> ts of the open step start
-        self.pairs: dict[tuple[str, str], tuple[array, array]] = {}  # (step, sid) -> (start ts, end ts)
+        # (sid, order, step) -> the open step: [start ts, start mono_ns, ms suspended so far, suspended at ts, mono]
+        self.starts: dict[tuple, list] = {}
+        # (step, sid) -> (start ts, end ts, ms worked): the ends place a step in a range as its rows do, the time worked
+        # is its duration (by the monotonic clock, suspended time left out)
+        self.pairs: dict[tuple[str, str], tuple[array, array, array]] = {}
         self.last_seq = 0  # the station's aggregate: every event up to this seq is folded in
         self.last_id: str | None = None  # ...and this is that event's id (tells a different log apart)
 
     def fold(self, rows: Iterable[tuple]) -> Aggregate:
         start, end, station, operator = self.filters
-        scans, orders, errors, starts, pairs = self.scans, self.orders, self.errors, self.starts, self.pairs
+        scans, orders, errors = self.scans, self.orders, self.errors
         for row in rows:
             sid, oid, ts, etype, kind, order, extra = row[:7]
             n = row[7] if len(row) > 7 else 1
@@ -296,23 +304,43 @@ class Aggregate:
                 scans[(sid, oid, q)] += n
             elif etype == "order_completed":
                 orders[(sid, oid, q, extra or "unknown")] += n
-            elif etype == "step_started":
-                starts[(sid, order, extra)] = (ts, row[9] if len(row) > 9 else None)
-                continue
-            elif etype == "step_completed":
-                st = starts.pop((sid, order, extra), None)
-                if st is not None and extra in STEPS:
-                    t0, m0 = st if isinstance(st, tuple | list) else (st, None)
-                    p = pairs.get((extra, sid))
-                    if p is None:
-                        p = pairs[(extra, sid)] = (array("q"), array("q"))
-                    p[0].append(t0)  # the end as start + the monotonic duration: a clock jump changes nothing
-                    p[1].append(t0 + round(1000 * step_duration_s(t0, ts, m0, row[9] if len(row) > 9 else None)))
+            elif etype in STEP_EVENTS:
+                self._step_event(etype, (sid, order, extra), ts, row[9] if len(row) > 9 else None)
                 continue
             et = _error_type(etype, kind)
             if et is not None:
                 errors[(et, sid, oid or "-", q)] += n
         return self
+
+    def _step_event(self, etype: str, key: tuple, ts: int, mono: int | None) -> None:
+        """A step's start, end, suspension or resumption (key: station, order, step). Ended, its pair (start, start +
+        the time worked) joins the figures; suspended time is measured as the step's own, by the monotonic readings
+        when they are of one boot."""
+        if etype == "step_started":
+            self.starts[key] = [ts, mono, 0, None, None]
+            return
+        st = self.starts.get(key)
+        if st is None:
+            return
+        if etype == "step_suspended":
+            if st[3] is None:
+                st[3], st[4] = ts, mono
+        elif etype == "step_resumed":
+            if st[3] is not None:
+                st[2] += round(1000 * step_duration_s(st[3], ts, st[4], mono))
+                st[3] = st[4] = None
+        elif etype == "step_completed":
+            del self.starts[key]
+            step, sid = key[2], key[0]
+            if step not in STEPS:
+                return
+            p = self.pairs.get((step, sid))
+            if p is None:
+                p = self.pairs[(step, sid)] = (array("q"), array("q"), array("q"))
+            p[0].append(st[0])
+            p[1].append(ts)
+            p[2].append(max(0, round(1000 * step_duration_s(st[0], ts, st[1], mono)) - st[2]))  # a clock jump or
+            # a break changes nothing
 
     def figures(self, *, tz: str, start: int, end: int, sla: SlaSettings, station: str | None = None,
                 window: bool = False) -> Figures:
@@ -363,13 +391,13 @@ class Aggregate:
         for s in STEPS:
             sla_s = getattr(sla, f"{s}_min") * 60
             vals: list[float] = []
-            for (step, sid), (t0s, t1s) in self.pairs.items():
+            for (step, sid), (t0s, t1s, worked) in self.pairs.items():
                 if step != s or (window and station and sid != station):
                     continue
-                if window:
-                    vals += [(b - a) / 1000 for a, b in zip(t0s, t1s, strict=True) if a >= start and b < end]
+                if window:  # wholly in the range, as compute() over the range's rows counts it
+                    vals += [w / 1000 for a, b, w in zip(t0s, t1s, worked, strict=True) if a >= start and b < end]
                 else:
-                    vals += [(b - a) / 1000 for a, b in zip(t0s, t1s, strict=True)]
+                    vals += [w / 1000 for w in worked]
             vals.sort()
             if vals:
                 f.steps[s] = StepFigure(len(vals), statistics.median(vals), _quantile(vals, 0.9), sla_s,
@@ -401,7 +429,7 @@ class Aggregate:
         return {"v": 2, "definition": DEFINITION, "last_seq": self.last_seq, "last_id": self.last_id,
                 "names": list(names), "scans": scans, "orders": orders, "errors": errors,
                 "starts": [[*k, t] for k, t in self.starts.items()],
-                "pairs": [[step, sid, _b64(a), _b64(b)] for (step, sid), (a, b) in self.pairs.items()]}
+                "pairs": [[step, sid, *map(_b64, arrays)] for (step, sid), arrays in self.pairs.items()]}
 
     @classmethod
     def from_json(cls, d: dict) -> Aggregate:
@@ -421,9 +449,15 @@ class Aggregate:
         g.scans = Counter(dict(rows(d["scans"], 3, (0, 1))))
         g.orders = Counter(dict(rows(d["orders"], 4, (0, 1, 3))))
         g.errors = Counter(dict(rows(d["errors"], 4, (0, 1, 2))))
-        g.starts = {(a, b, c): t for a, b, c, t in d["starts"]}
-        g.pairs = {(step, sid): (_unb64(a), _unb64(b)) for step, sid, a, b in d["pairs"]}
+        g.starts = {(a, b, c): _open_step(t) for a, b, c, t in d["starts"]}
+        g.pairs = {(step, sid): (_unb64(a), _unb64(b), _unb64(w)) for step, sid, a, b, w in d["pairs"]}
         return g
+
+
+def _open_step(t) -> list:
+    """An open step as a snapshot holds it: [ts, mono, suspended ms, suspended at ts, mono] (older: ts, [ts, mono])."""
+    t = list(t) if isinstance(t, list | tuple) else [t]
+    return (t + [None, 0, None, None][len(t) - 1:])[:5]
 
 
 def _b64(a: array) -> str:
@@ -447,9 +481,9 @@ _GOOD_ROWS = schema.GOOD_SCAN_SQL
 # Everything but good scans, row by row (kind carries a step's name, so JSON is read only for complexity)...
 _SQL_ROWS = (
     "SELECT station_id, operator_id, ts_utc_ms, type, kind, order_id, "
-    "CASE type WHEN 'step_started' THEN json_extract(payload, '$.step') "
-    "WHEN 'step_completed' THEN json_extract(payload, '$.step') "
-    "WHEN 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq, mono_ns "
+    "CASE WHEN type IN ('step_started', 'step_completed', 'step_suspended', 'step_resumed') "
+    "THEN json_extract(payload, '$.step') "
+    "WHEN type = 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq, mono_ns "
     "FROM events WHERE ts_utc_ms >= ? AND ts_utc_ms < ? "
     f"AND NOT ({_GOOD_ROWS})"  # word for word as ix_events_ts leaves good scans out (see app.schema)
 )
@@ -504,9 +538,9 @@ _AGGS: dict[str, tuple[Aggregate, int]] = {}  # store path -> (aggregate, last_s
 
 _SQL_FOLD_ROWS = (
     "SELECT station_id, operator_id, ts_utc_ms, type, kind, order_id, "
-    "CASE type WHEN 'step_started' THEN json_extract(payload, '$.step') "
-    "WHEN 'step_completed' THEN json_extract(payload, '$.step') "
-    "WHEN 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq, mono_ns "
+    "CASE WHEN type IN ('step_started', 'step_completed', 'step_suspended', 'step_resumed') "
+    "THEN json_extract(payload, '$.step') "
+    "WHEN type = 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq, mono_ns "
     f"FROM events WHERE seq > ? AND seq <= ? AND NOT ({_GOOD_ROWS})"
 )
 # NOT INDEXED: the good scans of a seq range are found along the primary key. Left to itself the planner took the
@@ -565,7 +599,8 @@ def snapshot_text(d: dict) -> str:
     for k in cols:
         parts += [f', "{k}": "', d[k], '"']
     parts.append(', "pairs": [')
-    parts.append(", ".join(f'[{json.dumps(step)}, {json.dumps(sid)}, "{a}", "{b}"]' for step, sid, a, b in d["pairs"]))
+    parts.append(", ".join(f'[{json.dumps(step)}, {json.dumps(sid)}, "{a}", "{b}", "{w}"]'
+                           for step, sid, a, b, w in d["pairs"]))
     parts.append("]}")
     return "".join(parts)
 
@@ -596,7 +631,7 @@ def _load_snapshot(store) -> Aggregate:
     try:
         d = store.get_kv(KV_SNAPSHOT)
         if isinstance(d, dict) and d.get("definition") != DEFINITION:
-            log.info("statistics snapshot made under another definition of an error: folding the log again")
+            log.info("statistics snapshot made under another definition of the figures: folding the log again")
             return Aggregate()
         if d is not None:
             return Aggregate.from_json(d)

@@ -55,6 +55,7 @@ from app.messages import status_word, step_word, text
 from app.operators import Operator
 from app.picklist import SHORT_REASONS, PickLine, PickList
 from app.scans import RawScan, safe_text, scan_payload
+from app.stats import step_duration_s
 from app.store import disk_full
 from app.verdicts import ScanVerdict, VerdictKind
 from app.verifier import unreadable, verdict, verify
@@ -135,16 +136,31 @@ class StepTimes:
     completed_by: str | None = None
     started_mono_ns: int | None = None  # durations come from the monotonic clock, never from UTC
     completed_mono_ns: int | None = None
+    suspended_ms: int = 0  # time the step stood suspended (a logout, an idle logout): not worked on
+    suspended_at: tuple[int, int | None] | None = None  # (ts, mono) while it stands suspended
+
+    def suspend(self, ts_ms: int, mono_ns: int | None) -> None:
+        if self.suspended_at is None:
+            self.suspended_at = (ts_ms, mono_ns)
+
+    def resume(self, ts_ms: int, mono_ns: int | None) -> None:
+        if self.suspended_at is not None:
+            t0, m0 = self.suspended_at
+            self.suspended_ms += round(1000 * step_duration_s(t0, ts_ms, m0, mono_ns))
+            self.suspended_at = None
 
     def duration_s(self, now_mono_ns: int | None = None) -> float | None:
-        """Time on the step by the monotonic clock (a wall-clock jump changes nothing); UTC only as a
-        fallback when the readings come from different boots (monotonic went backwards)."""
+        """Time worked on the step, as the statistics count it (app.stats): by the monotonic clock (a wall-clock
+        jump changes nothing), UTC only as a fallback when the readings come from different boots (monotonic went
+        backwards); the time it stood suspended left out."""
         end_mono = self.completed_mono_ns if self.completed_mono_ns is not None else now_mono_ns
         if self.started_mono_ns is not None and end_mono is not None and end_mono >= self.started_mono_ns:
-            return (end_mono - self.started_mono_ns) / 1e9
-        if self.started_ms is not None and self.completed_ms is not None:
-            return (self.completed_ms - self.started_ms) / 1000
-        return None
+            total = (end_mono - self.started_mono_ns) / 1e9
+        elif self.started_ms is not None and self.completed_ms is not None:
+            total = (self.completed_ms - self.started_ms) / 1000
+        else:
+            return None
+        return max(0.0, total - self.suspended_ms / 1000)
 
 
 class OrderSession:
@@ -523,8 +539,12 @@ class OrderSession:
                 self.step = Step.DONE
             elif t == EventType.STEP_SUSPENDED:
                 self.suspended = True
+                if (times := self.times.get(self.step)) is not None:
+                    times.suspend(ev.ts_utc_ms, ev.mono_ns)
             elif t == EventType.STEP_RESUMED:
                 self.suspended = False
+                if (times := self.times.get(self.step)) is not None:
+                    times.resume(ev.ts_utc_ms, ev.mono_ns)
             elif t == EventType.SHORT_PICK:
                 short = max(0, int(p["qty_required"]) - int(p["qty_found"]))
                 reason, lid = p.get("reason"), p["line_id"]

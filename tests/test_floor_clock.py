@@ -76,3 +76,47 @@ def test_the_warehouse_date_follows_the_clock_over_midnight_both_ways_and_a_chan
     assert st.today() == dt.date(2026, 12, 7)
     core.settings.station.warehouse_tz = "UTC"
     assert st.today() == dt.date(2026, 12, 6)  # 16:00 UTC on the 6th
+
+
+def test_a_step_left_over_a_break_counts_only_the_time_worked_on_screen_and_in_the_figures(settings, monkeypatch):
+    """A packer logged out (or idle-logged-out) mid-pick for a 30-minute break: the order is suspended and back at
+    their next login. The pick took 2 minutes of work; counted from start to end it read 32 and the supervisor's
+    step times (median, p90, share over the SLA) counted breaks as picking."""
+    from app.events import EventType
+
+    shift = [0]  # both clocks moved by the break, as a machine's are
+    real_mono, real_wall = time.monotonic_ns, time.time_ns
+    monkeypatch.setattr(time, "monotonic_ns", lambda: real_mono() + shift[0])
+    monkeypatch.setattr(time, "time_ns", lambda: real_wall() + shift[0])
+    minute = 60 * 10**9
+    f = Floor(settings, [simple_order(1001)])
+    f.ctl.mono_ns = time.monotonic_ns  # (its default was bound before the patch)
+    try:
+        start_wall = time.time_ns() // 10**6
+        f.login()
+        f.ctl.key("Enter")
+        f.ctl.scan("SO-1001")
+        f.ctl.scan("ITEM-001")
+        shift[0] += minute  # a minute of work
+        f.ctl.logout()
+        assert f.core.events.last(EventType.STEP_SUSPENDED) is not None
+        shift[0] += 30 * minute  # the break
+        f.login()  # back at the order
+        s = f.ctl.session
+        assert s.step == Step.PICK and f.core.events.last(EventType.STEP_RESUMED) is not None
+        assert 60 <= f.ctl.time_on_step_s() < 65  # the screen's step clock: the minute worked, not 31
+        f.ctl.scan("ITEM-001")
+        shift[0] += minute  # another minute of work
+        f.ctl.scan("ITEM-002")
+        f.ctl.key("F10")
+        assert s.step == Step.VERIFY
+        assert 120 <= s.times[Step.PICK].duration_s() < 125
+
+        day_ms = 86_400_000
+        today = start_wall // day_ms * day_ms
+        for a, b in ((today - day_ms, today + 2 * day_ms),  # whole days: the station's kept aggregate
+                     (today - day_ms + 1, today + 2 * day_ms - 1)):  # any other range: the rows folded afresh
+            pick = figures_from_store(f.core.store, tz="UTC", start=a, end=b, sla=f.settings.sla).steps["pick"]
+            assert pick.n == 1 and 120 <= pick.median_s < 125, (a, b, pick)
+    finally:
+        f.close()

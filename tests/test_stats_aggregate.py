@@ -34,6 +34,11 @@ def _shift(store, station: str, rnd: random.Random, t0: int, orders: int) -> int
                 log.append("scan", {"verdict": {"kind": k}}, operator_id=op, order_id=order, kind=k)
             if rnd.random() < 0.15:
                 log.append("short_pick", {"reason": "damaged"}, operator_id=op, order_id=order, kind="damaged")
+            if rnd.random() < 0.2:  # a break: suspended (a logout) and resumed; the time away is not the step's
+                log.append("step_suspended", {"step": step, "reason": "logout"}, operator_id=op, order_id=order,
+                           kind=step)
+                clock["t"] += rnd.randint(60_000, 3_600_000)
+                log.append("step_resumed", {"step": step}, operator_id=op, order_id=order, kind=step)
             clock["t"] += rnd.randint(5_000, 120_000)
             if rnd.random() < 0.9:  # some steps never finish
                 log.append("step_completed", {"step": step}, operator_id=op, order_id=order)

@@ -22,7 +22,7 @@ def _utc_ms(*a):
 def test_oms_figures_equal_the_station_figures_for_the_same_events(store, tmp_path):
     rnd = random.Random(7)
     clock = {"t": _utc_ms(2026, 11, 16, 14, 0)}  # 22:00 in Shanghai: the shift crosses local midnight
-    log = EventLog(store, "ST-7", clock_ms=lambda: clock["t"])
+    log = EventLog(store, "ST-7", clock_ms=lambda: clock["t"], mono_ns=lambda: clock["t"] * 1_000_000)
     kinds = ["accepted"] * 6 + ["wrong_item", "sibling_variant", "unknown", "over_scan"]
     for n in range(40):
         order = f"SO-{n}"
@@ -35,6 +35,12 @@ def test_oms_figures_equal_the_station_figures_for_the_same_events(store, tmp_pa
                        order_id=order, kind=k)
         if n % 9 == 0:
             log.append("short_pick", {"reason": "damaged"}, operator_id="op1", order_id=order, kind="damaged")
+        if n % 4 == 0:  # a break mid-pick: suspended (a logout) and resumed; step times count the time worked
+            log.append("step_suspended", {"order_id": order, "step": "pick", "reason": "logout"}, operator_id="op1",
+                       order_id=order, kind="pick")
+            clock["t"] += rnd.randint(600_000, 1_800_000)
+            log.append("step_resumed", {"order_id": order, "step": "pick"}, operator_id="op1", order_id=order,
+                       kind="pick")
         clock["t"] += rnd.randint(10_000, 60_000)
         log.append("step_completed", {"order_id": order, "step": "pick"}, operator_id="op1", order_id=order)
         log.append("order_completed", {"complexity": "mixed"}, operator_id="op1", order_id=order)
@@ -54,6 +60,8 @@ def test_oms_figures_equal_the_station_figures_for_the_same_events(store, tmp_pa
             assert remote["by_hour"] == local["by_hour"]
             assert remote["by_operator"] == local["by_operator"]
             assert remote["scans"] == local["scans"] and remote["orders"] == local["orders"]
+            assert remote["steps"] == local["steps"] and local["steps"]["pick"]["n"] > 0
+            assert local["steps"]["pick"]["p90_s"] < 600  # no break counted as picking (breaks are 10-30 min)
         both = requests.get(f"{srv.url}/api/v1/stats", params={"from": "2026-11-16", "to": "2026-11-17"}, headers=auth, timeout=10).json()
         first = requests.get(f"{srv.url}/api/v1/stats", params={"from": "2026-11-16", "to": "2026-11-16"}, headers=auth, timeout=10).json()
         assert 0 < first["scans"] < both["scans"]  # the shift really crossed the local day boundary

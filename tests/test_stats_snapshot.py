@@ -23,7 +23,7 @@ def _aggregate(store) -> Aggregate:
 def _state(g: Aggregate):
     return (g.last_seq, g.last_id, dict(g.scans), dict(g.orders), dict(g.errors),
             {k: tuple(v) if isinstance(v, list | tuple) else v for k, v in g.starts.items()},
-            {k: (list(a), list(b)) for k, (a, b) in g.pairs.items()})
+            {k: tuple(map(list, arrays)) for k, arrays in g.pairs.items()})
 
 
 def test_snapshot_round_trips_and_is_a_few_objects(store):
@@ -80,7 +80,7 @@ def test_a_snapshot_made_under_another_definition_of_an_error_is_folded_again(st
     v1 = {"v": 1, "last_seq": g.last_seq, "last_id": g.last_id,  # an older station's: no definition either
           "scans": [[*k, n] for k, n in g.scans.items()], "orders": [[*k, n] for k, n in g.orders.items()],
           "errors": [], "starts": [[*k, t] for k, t in g.starts.items()],
-          "pairs": [[step, sid, stats._b64(a), stats._b64(b)] for (step, sid), (a, b) in g.pairs.items()]}
+          "pairs": [[step, sid, stats._b64(a), stats._b64(b)] for (step, sid), (a, b, _w) in g.pairs.items()]}
     store.set_kv(stats.KV_SNAPSHOT, v1)
     stats._AGGS.clear()
     assert _state(station_aggregate(store)) == _state(g)
@@ -102,3 +102,32 @@ def test_the_fold_finds_good_scans_along_the_primary_key_not_the_type_index(stor
         plan = " | ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN " + stats._SQL_FOLD_GOOD, (2900, 3000)))
         assert "INTEGER PRIMARY KEY" in plan and "ix_events_type_kind" not in plan, (analyze, plan)
     con.close()
+
+
+def test_a_step_suspended_across_a_snapshot_counts_only_its_time_worked(store, monkeypatch):
+    """A step started, suspended (a logout for a break) when the station stores its snapshot, then resumed and ended
+    after a restart: its duration is the time worked on either side of the break, as the rows folded afresh say."""
+    from app.config import SlaSettings
+    from app.events import EventLog
+
+    monkeypatch.setattr(stats, "SNAPSHOT_AFTER", 1)
+    stats._AGGS.clear()
+    now = {"t": int(datetime(2026, 11, 16, 1, 0, tzinfo=UTC).timestamp() * 1000)}
+    log = EventLog(store, "ST1", clock_ms=lambda: now["t"], mono_ns=lambda: now["t"] * 1_000_000)
+
+    def at(dt_s, type_, step="pick"):
+        now["t"] += dt_s * 1000
+        log.append(type_, {"order_id": "SO1", "step": step}, operator_id="op1", order_id="SO1", kind=step)
+
+    at(0, "step_started")
+    at(90, "step_suspended")  # 90 s worked
+    station_aggregate(store)  # the snapshot is stored with the step open and suspended
+    assert store.get_kv(stats.KV_SNAPSHOT)["starts"]
+    stats._AGGS.clear()  # a restart: the aggregate comes back from kv
+    at(1800, "step_resumed")  # a 30-minute break
+    at(30, "step_completed")  # 30 s more
+    day = (now["t"] // 86_400_000 * 86_400_000, now["t"] // 86_400_000 * 86_400_000 + 86_400_000)
+    kept = stats.figures_from_store(store, tz="UTC", start=day[0], end=day[1], sla=SlaSettings()).steps["pick"]
+    rows = stats.figures_from_store(store, tz="UTC", start=day[0] + 1, end=day[1] - 1,  # folded afresh from rows
+                                    sla=SlaSettings()).steps["pick"]
+    assert kept.n == rows.n == 1 and kept.median_s == rows.median_s == 120.0

@@ -31,7 +31,7 @@ from pydantic_core import from_json
 from sqlalchemy import create_engine, event, func, inspect, select, text, tuple_, update
 from sqlalchemy.schema import CreateIndex
 
-from app.stats import ERROR_EVENT_TYPES, latest_error_entries
+from app.stats import ERROR_EVENT_TYPES, STEP_EVENTS, latest_error_entries
 from sync.contract import (
     I64_MAX,
     BatchReply,
@@ -809,7 +809,7 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
                 continue
             payload = e.get("payload") or {}
             extra = None
-            if e["type"] in ("step_started", "step_completed"):
+            if e["type"] in STEP_EVENTS:
                 extra = payload.get("step")
             elif e["type"] == "order_completed":
                 extra = payload.get("complexity")
