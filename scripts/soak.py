@@ -83,6 +83,23 @@ def oms_child(db: str, port: int, orders: int, token_file: str) -> int:
 
 # -- the station, in its own process ---------------------------------------------------------------------
 
+def malloc_mb() -> tuple[float, float] | None:
+    """glibc's heap, MB: (held from the system, in use) over all arenas (mallinfo2; None elsewhere). RSS growing while
+    "in use" stays flat is freed memory the allocator keeps (fragmentation), not objects kept alive."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                  "fsmblks", "uordblks", "fordblks", "keepcost")]
+    try:
+        fn = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError):
+        return None
+    fn.restype = MallInfo2
+    mi = fn()
+    return round((mi.arena + mi.hblkhd) / 1e6, 1), round((mi.uordblks + mi.hblkhd) / 1e6, 1)
+
+
 def rss_mb() -> float:
     try:
         with open("/proc/self/statm") as f:
@@ -127,7 +144,7 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
     win.resize(1440, 860)
     win.show()
     win.activateWindow()
-    m = {"orders": 0, "scans": 0, "stalls": 0, "max_stall_ms": 0.0, "action_misses": {}, "rss": [],
+    m = {"orders": 0, "scans": 0, "stalls": 0, "max_stall_ms": 0.0, "action_misses": {}, "rss": [], "malloc": [],
          "stuck": 0, "rescans": 0, "retries": 0,
          "t0": time.monotonic()}
 
@@ -156,7 +173,10 @@ def station_child(data_dir: str, oms_url: str, deadline_mono_s: float, report: s
     tracer = Tracer(trace, app) if trace else None
 
     def sample():
-        m["rss"].append((time.monotonic() - m["t0"], rss_mb()))
+        t = time.monotonic() - m["t0"]
+        m["rss"].append((t, rss_mb()))
+        if (heap := malloc_mb()) is not None:
+            m["malloc"].append((t, *heap))
         write_report(False)
         if tracer is not None:
             tracer.tick(stall_sampler)
@@ -537,6 +557,7 @@ def soak(minutes: float, workdir: Path, orders: int, trace: str = "") -> dict:
         except subprocess.TimeoutExpired:
             oms.kill()
     samples = [s for p in parts for s in p.get("rss", [])]
+    heap = [s for p in parts for s in p.get("malloc", [])]
     # events: everything the station logged is held by the OMS exactly once
     from app.store import open_store
     from sync.outbox import queue_stats
@@ -562,7 +583,10 @@ def soak(minutes: float, workdir: Path, orders: int, trace: str = "") -> dict:
                           for k in {k for p in parts for k in p.get("action_misses", {})}},
         "rss_start_mb": round(samples[0][1], 1) if samples else None,
         "rss_end_mb": round(samples[-1][1], 1) if samples else None,
-        "soak_rss_growth_mb_per_h": (round(g, 2) if (g := growth_per_h(samples)) is not None else None),
+        "soak_rss_growth_mb_per_h": growth_mb_per_h(samples),
+        # glibc's heap (mallinfo2): held from the system and in use; RSS growth with "in use" flat is fragmentation
+        "malloc_held_growth_mb_per_h": growth_mb_per_h([(t, held) for t, held, _ in heap]),
+        "malloc_in_use_growth_mb_per_h": growth_mb_per_h([(t, in_use) for t, _, in_use in heap]),
         "event_loop_stalls_over_100ms": sum(p.get("stalls", 0) for p in parts),
         "event_loop_max_stall_ms": max((p.get("max_stall_ms", 0.0) for p in parts), default=0.0),
         "errors_logged": sum(p.get("errors_logged", 0) for p in parts),
@@ -571,6 +595,10 @@ def soak(minutes: float, workdir: Path, orders: int, trace: str = "") -> dict:
         "queue_left": pending,
         "events_rejected": rejected,
     }
+
+
+def growth_mb_per_h(samples) -> float | None:
+    return round(g, 2) if (g := growth_per_h(samples)) is not None else None
 
 
 def main(argv: list[str] | None = None) -> int:

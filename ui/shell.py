@@ -48,6 +48,7 @@ def install_exception_handler(window) -> None:
 
 def make_app(language: str):
     """The QApplication, styled, and the station's one language bound for every screen (ui/translations.py)."""
+    heap.tune_allocator()  # before Qt's and the station's threads: a shift's freed memory reused (app/heap.py)
     ensure_platform()
     check_binding()  # before any window: a miscounting binding aborts the process hours later
     from PySide6.QtWidgets import QApplication

@@ -30,6 +30,9 @@ def soak(workdir: Path) -> dict:
         "soak_rss_start_mb": r["rss_start_mb"],
         "soak_rss_end_mb": r["rss_end_mb"],
         "soak_rss_growth_mb_per_h": r["soak_rss_growth_mb_per_h"],
+        # glibc's own heap figures (mallinfo2): what it holds from the system, and what of it is in use
+        "soak_malloc_held_growth_mb_per_h": r.get("malloc_held_growth_mb_per_h"),
+        "soak_malloc_in_use_growth_mb_per_h": r.get("malloc_in_use_growth_mb_per_h"),
         "soak_event_loop_stalls_over_100ms": r["event_loop_stalls_over_100ms"],
         "soak_event_loop_max_stall_ms": r["event_loop_max_stall_ms"],
         "soak_errors_logged": r["errors_logged"],
