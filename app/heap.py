@@ -66,3 +66,21 @@ def tune_allocator() -> bool:
                  else "left as it is (mallopt refused)")
     _TUNED.append(ok)
     return ok
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+                                              "uordblks", "fordblks", "keepcost")]
+
+
+def malloc_info() -> dict[str, int] | None:
+    """glibc's own figures for its heap, over all arenas (mallinfo2(3), bytes; None elsewhere): `held` from the
+    system (arenas and mapped blocks), `in_use` of it, `mapped` (blocks mapped on their own). RSS growing while
+    `in_use` stays flat is freed memory the allocator keeps, not objects kept alive."""
+    try:
+        fn = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError):
+        return None
+    fn.restype = _MallInfo2
+    mi = fn()
+    return {"held": mi.arena + mi.hblkhd, "in_use": mi.uordblks + mi.hblkhd, "mapped": mi.hblkhd}

@@ -313,9 +313,9 @@ class Aggregate:
         return self
 
     def _step_event(self, etype: str, key: tuple, ts: int, mono: int | None) -> None:
-        """A step's start, end, suspension or resumption (key: station, order, step). Ended, its pair (start, start +
-        the time worked) joins the figures; suspended time is measured as the step's own, by the monotonic readings
-        when they are of one boot."""
+        """A step's start, end, suspension or resumption (key: station, order, step). Ended, its start, its end and the
+        time worked join the figures: start to end by the monotonic readings when they are of one boot (a wall-clock
+        jump changes nothing), less the time it stood suspended, measured the same way."""
         if etype == "step_started":
             self.starts[key] = [ts, mono, 0, None, None]
             return
@@ -339,8 +339,7 @@ class Aggregate:
                 p = self.pairs[(step, sid)] = (array("q"), array("q"), array("q"))
             p[0].append(st[0])
             p[1].append(ts)
-            p[2].append(max(0, round(1000 * step_duration_s(st[0], ts, st[1], mono)) - st[2]))  # a clock jump or
-            # a break changes nothing
+            p[2].append(max(0, round(1000 * step_duration_s(st[0], ts, st[1], mono)) - st[2]))
 
     def figures(self, *, tz: str, start: int, end: int, sla: SlaSettings, station: str | None = None,
                 window: bool = False) -> Figures:

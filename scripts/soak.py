@@ -84,20 +84,11 @@ def oms_child(db: str, port: int, orders: int, token_file: str) -> int:
 # -- the station, in its own process ---------------------------------------------------------------------
 
 def malloc_mb() -> tuple[float, float] | None:
-    """glibc's heap, MB: (held from the system, in use) over all arenas (mallinfo2; None elsewhere). RSS growing while
-    "in use" stays flat is freed memory the allocator keeps (fragmentation), not objects kept alive."""
-    import ctypes
+    """glibc's heap, MB: (held from the system, in use) (app.heap.malloc_info; None elsewhere)."""
+    from app.heap import malloc_info
 
-    class MallInfo2(ctypes.Structure):
-        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
-                                                  "fsmblks", "uordblks", "fordblks", "keepcost")]
-    try:
-        fn = ctypes.CDLL(None).mallinfo2
-    except (OSError, AttributeError):
-        return None
-    fn.restype = MallInfo2
-    mi = fn()
-    return round((mi.arena + mi.hblkhd) / 1e6, 1), round((mi.uordblks + mi.hblkhd) / 1e6, 1)
+    mi = malloc_info()
+    return None if mi is None else (round(mi["held"] / 1e6, 1), round(mi["in_use"] / 1e6, 1))
 
 
 def rss_mb() -> float:

@@ -19,21 +19,17 @@ PROBE = r"""
 import ctypes, json, sys
 from app import heap
 
-class MallInfo2(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
-                                              "fsmblks", "uordblks", "fordblks", "keepcost")]
 libc = ctypes.CDLL(None)
-libc.mallinfo2.restype = MallInfo2
 libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, (ctypes.c_size_t,)
 libc.free.argtypes = (ctypes.c_void_p,)
 tuned = heap.tune_allocator() if sys.argv[1] == "tuned" else None
 libc.free(libc.malloc(4 << 20))  # one large block mapped and freed: glibc's default raises its threshold to 4 MB
-before = libc.mallinfo2().hblkhd
+before = heap.malloc_info()["mapped"]
 blocks = [libc.malloc(512 << 10) for _ in range(8)]  # then eight pictures' worth of 512 KiB
-mapped = libc.mallinfo2().hblkhd - before
+mapped = heap.malloc_info()["mapped"] - before
 for b in blocks:
     libc.free(b)
-print(json.dumps({"tuned": tuned, "mapped": mapped, "after_free": libc.mallinfo2().hblkhd - before}))
+print(json.dumps({"tuned": tuned, "mapped": mapped, "after_free": heap.malloc_info()["mapped"] - before}))
 """
 
 
