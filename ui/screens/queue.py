@@ -113,11 +113,11 @@ def _layout_height(text: str, font: QFont) -> float:
     return height
 
 
-def two_line_px(view, m: PickListModel, largest: int = 16, smallest: int = 11) -> int:
-    """The largest pixel size, from `largest` down, at which every two-line ship-by text of the queue fits its row
-    (the delegate elides the second line of a cell too low for both: "加急…")."""
+def two_line_px(view, cells, largest: int = 16, smallest: int = 11) -> int:
+    """The largest pixel size, from `largest` down, at which every two-line ship-by text (`cells`: the model's
+    (text, level) per order) fits its row (the delegate elides the second line of a cell too low for both: "加急…")."""
     room = view.verticalHeader().defaultSectionSize() - 1  # the grid line
-    texts = {text for text, _level in map(m.ship_by, m.rows) if "\n" in text}
+    texts = {text for text, _level in cells if "\n" in text}
     for px in range(largest, smallest, -1):
         font = QFont(view.font())
         font.setPixelSize(px)
@@ -127,12 +127,12 @@ def two_line_px(view, m: PickListModel, largest: int = 16, smallest: int = 11) -
     return smallest
 
 
-def ship_by_widths(view, m: PickListModel, rows) -> list[int]:
-    """The widest line of each order's ship-by cell in the font it is drawn with (px): one font metrics per font."""
+def ship_by_widths(view, m: PickListModel, cells) -> list[int]:
+    """The widest line of each ship-by cell (`cells`: (text, level) per order) in the font it is drawn with (px): one
+    font metrics per font."""
     base, metrics = view.font(), {}
     out = []
-    for pl in rows:
-        text, level = m.ship_by(pl)
+    for text, level in cells:
         cell = m.ship_by_font(text, level)
         if id(cell) not in metrics:
             metrics[id(cell)] = QFontMetrics(base if cell is None else cell.resolve(base))
@@ -244,9 +244,10 @@ class QueueScreen(QWidget):
         for col, seen in texts.items():
             head.resizeSection(col, max(head.sectionSizeHint(col), pad + max(map(fm.horizontalAdvance, seen),
                                                                              default=0)))
-        m.set_small_px(two_line_px(view, m))
+        cells = [m.ship_by(p) for p in m.rows]  # (text, level) now
+        m.set_small_px(two_line_px(view, cells))
         head.resizeSection(m.SHIP_BY, max(head.sectionSizeHint(m.SHIP_BY),
-                                          pad + max(ship_by_widths(view, m, m.rows), default=0)))
+                                          pad + max(ship_by_widths(view, m, cells), default=0)))
 
     def _selected_id(self) -> str | None:
         rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
