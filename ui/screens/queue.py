@@ -115,7 +115,8 @@ def _layout_height(text: str, font: QFont) -> float:
 
 def two_line_px(view, cells, largest: int = 16, smallest: int = 11) -> int:
     """The largest pixel size, from `largest` down, at which every two-line ship-by text (`cells`: the model's
-    (text, level) per order) fits its row (the delegate elides the second line of a cell too low for both: "加急…")."""
+    (text, level) per order) fits its row (the delegate elides the second line of a cell too low for both, in
+    Chinese at the English size: "Urgent…")."""
     room = view.verticalHeader().defaultSectionSize() - 1  # the grid line
     texts = {text for text, _level in cells if "\n" in text}
     for px in range(largest, smallest, -1):
