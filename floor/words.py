@@ -229,9 +229,9 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
 
 
 def urgent(pl: PickList) -> Msg | None:
-    """The word "Urgent" for an order the OMS marks so (`priority` > 0), said above its ship time: the queue lists urgent orders
-    before the late ones, and a packer who sees "12-07 01:30" above "40 min late" with no word why takes the list for
-    wrong. None for the others."""
+    """The word "Urgent" for an order the OMS marks so (`priority` > 0), said above its ship time: the queue lists
+    urgent orders before the late ones, and a packer who sees "12-07 01:30" above "40 min late" with no word why
+    takes the list for wrong. None for the others."""
     return Msg("Urgent") if pl.priority > 0 else None
 
 
