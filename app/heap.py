@@ -23,6 +23,7 @@ station's RSS grew 21.9 MB/h while the memory in use did not grow at all (-1.7 M
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import logging
 import os
@@ -43,15 +44,13 @@ M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
 ARENA_MAX = 2  # arenas for all threads: the GUI thread's and the workers' freed memory reused, not kept per thread
 MMAP_THRESHOLD = 256 * 1024  # blocks from here up are mapped and given back when freed (fixed: no dynamic raise)
-_TUNED: list[bool] = []
 
 
+@functools.cache
 def tune_allocator() -> bool:
     """Set glibc's arena count and mapping threshold (once; before the process starts its threads). False where
     the C library is not glibc, or when the environment already sets either (MALLOC_ARENA_MAX,
     MALLOC_MMAP_THRESHOLD_, GLIBC_TUNABLES: a site's own choice stands)."""
-    if _TUNED:
-        return _TUNED[0]
     ok = False
     own = any(k in os.environ for k in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_")) or \
         "glibc.malloc" in os.environ.get("GLIBC_TUNABLES", "")
@@ -64,7 +63,6 @@ def tune_allocator() -> bool:
             ok = False
         log.info("allocator: %s", f"{ARENA_MAX} arenas, blocks from {MMAP_THRESHOLD // 1024} KiB mapped" if ok
                  else "left as it is (mallopt refused)")
-    _TUNED.append(ok)
     return ok
 
 

@@ -448,15 +448,9 @@ class Aggregate:
         g.scans = Counter(dict(rows(d["scans"], 3, (0, 1))))
         g.orders = Counter(dict(rows(d["orders"], 4, (0, 1, 3))))
         g.errors = Counter(dict(rows(d["errors"], 4, (0, 1, 2))))
-        g.starts = {(a, b, c): _open_step(t) for a, b, c, t in d["starts"]}
+        g.starts = {(a, b, c): list(t) for a, b, c, t in d["starts"]}  # a snapshot of this definition's format
         g.pairs = {(step, sid): (_unb64(a), _unb64(b), _unb64(w)) for step, sid, a, b, w in d["pairs"]}
         return g
-
-
-def _open_step(t) -> list:
-    """An open step as a snapshot holds it: [ts, mono, suspended ms, suspended at ts, mono] (older: ts, [ts, mono])."""
-    t = list(t) if isinstance(t, list | tuple) else [t]
-    return (t + [None, 0, None, None][len(t) - 1:])[:5]
 
 
 def _b64(a: array) -> str:
@@ -477,12 +471,13 @@ def compute(rows: Iterable[tuple], *, tz: str, start: int, end: int, sla: SlaSet
 
 
 _GOOD_ROWS = schema.GOOD_SCAN_SQL
+# A row's extra (the module doc), in SQL: the step of a step event, the complexity of a finished order
+_SQL_EXTRA = (f"CASE WHEN type IN ({', '.join(repr(t) for t in STEP_EVENTS)}) THEN json_extract(payload, '$.step') "
+              "WHEN type = 'order_completed' THEN json_extract(payload, '$.complexity') END")
 # Everything but good scans, row by row (kind carries a step's name, so JSON is read only for complexity)...
 _SQL_ROWS = (
     "SELECT station_id, operator_id, ts_utc_ms, type, kind, order_id, "
-    "CASE WHEN type IN ('step_started', 'step_completed', 'step_suspended', 'step_resumed') "
-    "THEN json_extract(payload, '$.step') "
-    "WHEN type = 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq, mono_ns "
+    f"{_SQL_EXTRA}, 1, seq, mono_ns "
     "FROM events WHERE ts_utc_ms >= ? AND ts_utc_ms < ? "
     f"AND NOT ({_GOOD_ROWS})"  # word for word as ix_events_ts leaves good scans out (see app.schema)
 )
@@ -537,9 +532,7 @@ _AGGS: dict[str, tuple[Aggregate, int]] = {}  # store path -> (aggregate, last_s
 
 _SQL_FOLD_ROWS = (
     "SELECT station_id, operator_id, ts_utc_ms, type, kind, order_id, "
-    "CASE WHEN type IN ('step_started', 'step_completed', 'step_suspended', 'step_resumed') "
-    "THEN json_extract(payload, '$.step') "
-    "WHEN type = 'order_completed' THEN json_extract(payload, '$.complexity') END, 1, seq, mono_ns "
+    f"{_SQL_EXTRA}, 1, seq, mono_ns "
     f"FROM events WHERE seq > ? AND seq <= ? AND NOT ({_GOOD_ROWS})"
 )
 # NOT INDEXED: the good scans of a seq range are found along the primary key. Left to itself the planner took the
