@@ -315,7 +315,8 @@ class Aggregate:
     def _step_event(self, etype: str, key: tuple, ts: int, mono: int | None) -> None:
         """A step's start, end, suspension or resumption (key: station, order, step). Ended, its start, its end and the
         time worked join the figures: start to end by the monotonic readings when they are of one boot (a wall-clock
-        jump changes nothing), less the time it stood suspended, measured the same way."""
+        jump changes nothing), less the time it stood suspended, measured the same way (ended while suspended: up to
+        its end)."""
         if etype == "step_started":
             self.starts[key] = [ts, mono, 0, None, None]
             return
@@ -331,6 +332,8 @@ class Aggregate:
                 st[3] = st[4] = None
         elif etype == "step_completed":
             del self.starts[key]
+            if st[3] is not None:  # ended while suspended (a label out after the packer went on): not worked since
+                st[2] += round(1000 * step_duration_s(st[3], ts, st[4], mono))
             step, sid = key[2], key[0]
             if step not in STEPS:
                 return

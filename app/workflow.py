@@ -78,6 +78,8 @@ _STEPS = {s.value: s for s in Step}  # a stored step by its value, for the scan'
 OVERRIDES = ("weight_mismatch", "force_line")
 # the reason (and kind) of the picklist_released event of an order handed back with nothing of it found
 RELEASED_NOTHING_FOUND = "nothing_found"
+# the reason of the step_suspended event of an order set aside for another one opened at the station (it stays open)
+SWITCHED = "switched"
 
 
 class StepBlocked(Exception):
@@ -136,7 +138,7 @@ class StepTimes:
     completed_by: str | None = None
     started_mono_ns: int | None = None  # durations come from the monotonic clock, never from UTC
     completed_mono_ns: int | None = None
-    suspended_ms: int = 0  # time the step stood suspended (a logout, an idle logout): not worked on
+    suspended_ms: int = 0  # time the step stood suspended (a logout, another order at work): not worked on
     suspended_at: tuple[int, int | None] | None = None  # (ts, mono) while it stands suspended
 
     def suspend(self, ts_ms: int, mono_ns: int | None) -> None:
@@ -152,8 +154,10 @@ class StepTimes:
     def duration_s(self, now_mono_ns: int | None = None) -> float | None:
         """Time worked on the step, as the statistics count it (app.stats): by the monotonic clock (a wall-clock
         jump changes nothing), UTC only as a fallback when the readings come from different boots (monotonic went
-        backwards); the time it stood suspended left out."""
+        backwards); the time it stood suspended left out (standing suspended now: up to its suspension)."""
         end_mono = self.completed_mono_ns if self.completed_mono_ns is not None else now_mono_ns
+        if self.completed_mono_ns is None and self.suspended_at is not None and self.suspended_at[1] is not None:
+            end_mono = self.suspended_at[1]
         if self.started_mono_ns is not None and end_mono is not None and end_mono >= self.started_mono_ns:
             total = (end_mono - self.started_mono_ns) / 1e9
         elif self.started_ms is not None and self.completed_ms is not None:
@@ -196,6 +200,7 @@ class OrderSession:
         # serial numbers counted per step -> scan seq: one unit is counted once per step
         self.serials: dict[tuple[str, str], int] = {}
         self.suspended = False
+        self.resumed = False  # opened again where it was left (Station.open_order resumed its step)
         self.last_seq = 0
         self.label_printed = False  # a label job of this order came out of the printer
         self._gift_flag: dict[str, bool] = {}  # gift confirmations when no step counts
@@ -533,6 +538,7 @@ class OrderSession:
                 self.suspended = False
             elif t == EventType.STEP_COMPLETED:
                 st = self.times.setdefault(Step(p["step"]), StepTimes())
+                st.resume(ev.ts_utc_ms, ev.mono_ns)  # ended while suspended: not worked since (as app.stats counts)
                 st.completed_ms, st.completed_by = ev.ts_utc_ms, ev.operator_id
                 st.completed_mono_ns = ev.mono_ns
             elif t == EventType.ORDER_COMPLETED:
@@ -718,26 +724,45 @@ class Station:
         self.operator = None
 
     # -- orders --------------------------------------------------------------------------------
-    def open_order(self, picklist: PickList, step: Step | None = None) -> OrderSession:
-        """Open (or resume) an order; it becomes the active one. Its events are replayed once."""
+    def open_order(self, picklist: PickList, step: Step | None = None, *, activate: bool = True) -> OrderSession:
+        """Open (or resume) an order; it becomes the active one (`activate`). Its events are replayed once."""
         s = self.sessions.get(picklist.id)
         if s is None:
             s = OrderSession(self, picklist, self.steps)
             for ev in self.core.events.events(order_id=picklist.id):
                 s.apply(ev)
             self.sessions[picklist.id] = s
+            s.resumed = s.suspended and s.step != Step.DONE  # left earlier: its step resumes as it becomes active
             if s.step is None:
                 first = Step(step) if step is not None else (self.steps[0] if self.steps else Step.DONE)
                 if first != Step.DONE:
+                    if activate:
+                        self._switch_to(None)  # the order at work is set aside before this one starts
                     s.start(first)
-            elif s.suspended and s.step != Step.DONE:
-                s._append(EventType.STEP_RESUMED, {"step": s.step.value}, kind=s.step.value)
-        self.active = s
+        if activate:
+            self._switch_to(s)
         return s
 
     def activate(self, order_id: str) -> OrderSession:
-        self.active = self.sessions[order_id]
-        return self.active
+        return self._switch_to(self.sessions[order_id])
+
+    def _switch_to(self, s: OrderSession | None) -> OrderSession | None:
+        """Make `s` the order at work. One step clock runs at a time: the order that was at work, still open, is
+        suspended (`step_suspended`, reason `switched`: the packer works another order meanwhile) and `s`, suspended,
+        resumes (`step_resumed`). None: only the one at work is set aside (`s` is made active by the caller)."""
+        prev = self.active
+        if prev is not None and prev is not s and prev.order_id in self.sessions:
+            self._set_aside(prev)
+        if s is not None:
+            if s.suspended and s.step not in (None, Step.DONE):
+                s._append(EventType.STEP_RESUMED, {"step": s.step.value}, kind=s.step.value)
+            self.active = s
+        return s
+
+    @staticmethod
+    def _set_aside(s: OrderSession) -> None:
+        if not s.suspended and s.step not in (None, Step.DONE):
+            s._append(EventType.STEP_SUSPENDED, {"step": s.step.value, "reason": SWITCHED}, kind=s.step.value)
 
     def close_order(self, order_id: str, reason: str | None = None) -> None:
         """Put an order aside (suspended if not done); it can be opened again later."""
@@ -772,10 +797,15 @@ class Station:
         out = []
         for ev in self.core.events.last_of_unfinished_orders(life, operator_id):
             if ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
-                    ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") == "logout"):
+                    ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") in ("logout", SWITCHED)):
                 pl = picklist(ev.order_id)
                 if pl is not None and pl.status not in ("cancelled", "done"):
-                    out.append(self.open_order(pl))
+                    out.append(self.open_order(pl, activate=False))
+        for s in out[:-1]:  # the last one at work is at work again; the others wait, suspended, for the packer
+            if s is not self.active:
+                self._set_aside(s)
+        if out:
+            self._switch_to(out[-1])
         return out
 
     def cached_picklist(self, code: str) -> PickList | None:
@@ -812,8 +842,9 @@ class Station:
         return self._scan(raw, self.active)
 
     def _scan(self, raw: RawScan, session: OrderSession | None) -> ScanVerdict:
-        if session is not None and session.order_id in self.sessions:
-            self.active = session
+        if session is not None and (session is not self.active or session.suspended) \
+                and session.order_id in self.sessions:
+            self._switch_to(session)
         nc = None
         try:
             nc = normalise(raw, prefix=self._prefix, suffix=self._suffix)

@@ -414,10 +414,10 @@ class StationController:
         """Ctrl+L, @@LOGOUT, the logout button; `why` "idle" from `idle_check`."""
         if self.operator is None and self.screen == Screen.LOGIN:
             return self._done(Outcome.REFUSED, Change.NONE, None)
-        for oid in list(self.station.sessions):
-            s = self.station.sessions[oid]
+        at_work = self.station.active  # suspended last: the order at work again at the next login
+        for s in sorted(self.station.sessions.values(), key=lambda o: o is at_work):
             self._withdraw_paperwork(s, "logged out before the label came out")
-            self.station.close_order(oid, reason="logout" if not s.intercepted else "intercepted")
+            self.station.close_order(s.order_id, reason="logout" if not s.intercepted else "intercepted")
         self.station.logout(why)
         self.screen = Screen.LOGIN
         self.prompt = None
@@ -610,7 +610,7 @@ class StationController:
         more = ([claim.message] if provisional else []) + ([CAPS_LOCK] if caps_lock else [])
         withdrawn = self._withdraw_paperwork(prev if prev is not s else None, "another order opened")
         more += [withdrawn] if withdrawn is not None else []
-        fb = self._where(s, resumed=False, more=more, hint=caps_lock or withdrawn is not None)  # amber: to be read
+        fb = self._where(s, resumed=s.resumed, more=more, hint=caps_lock or withdrawn is not None)  # amber: to be read
         self._provisional_fb = fb if provisional else None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         return self._done(Outcome.DONE, ch, fb)

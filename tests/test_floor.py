@@ -952,8 +952,10 @@ def test_escape_closes_a_prompt_before_it_leaves_the_order(floor):
     floor.ctl.key("Escape")
     assert floor.ctl.screen == Screen.QUEUE
     assert floor.core.events.last(EventType.STEP_SUSPENDED).payload["reason"] == "left"
-    floor.ctl.scan("SO-1001")  # reopened at the same step, the prompt's words gone
-    assert floor.ctl.session.step == Step.PICK and floor.ctl.feedback.en.startswith("Order 1001 is open: Pick.")
+    floor.ctl.scan("SO-1001")  # reopened at the same step, said so, the prompt's words gone
+    assert floor.ctl.session.step == Step.PICK
+    assert floor.ctl.feedback.en == "Order 1001 resumed where it was left: Pick. Next bin A-01."
+    assert floor.core.events.last(EventType.STEP_RESUMED).order_id == "SO-1001"
 
 
 def test_products_pulled_after_start_are_known_without_a_restart(floor):
@@ -1265,3 +1267,17 @@ def test_what_the_screen_reads_after_a_scan_walks_no_line_of_a_large_order(setti
         assert after[0][5].params["count"] == 2995  # "… and 2,995 more lines"
     finally:
         f.close()
+
+
+def test_the_order_at_work_at_logout_is_the_one_at_work_at_the_next_login(floor):
+    """Two orders open; the packer went back to the first and logged out: the next login opens the first at work, the
+    other waiting (its step clock stopped) and said as also open."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("SO-1003")
+    floor.ctl.scan("SO-1001")
+    floor.ctl.logout()
+    floor.login()
+    assert floor.ctl.session.order_id == "SO-1001" and not floor.ctl.session.suspended
+    assert floor.station.sessions["SO-1003"].suspended
+    assert "Also open: 1003." in floor.ctl.feedback.en

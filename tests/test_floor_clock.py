@@ -120,3 +120,59 @@ def test_a_step_left_over_a_break_counts_only_the_time_worked_on_screen_and_in_t
             assert pick.n == 1 and 120 <= pick.median_s < 125, (a, b, pick)
     finally:
         f.close()
+
+
+def test_an_order_set_aside_for_another_counts_only_the_time_worked_on_it(settings, monkeypatch):
+    """Two orders open at one station: the packer scans the second order's barcode mid-pick of the first (an item
+    missing from its bin) and comes back to it ten minutes later. One step clock runs at a time: the first order's pick
+    counts the two minutes worked on it, on screen and in the figures, not the ten spent on the other; after a restart
+    both come back and only the order at work runs."""
+    from app.events import EventType
+
+    shift = [0]
+    real_mono, real_wall = time.monotonic_ns, time.time_ns
+    monkeypatch.setattr(time, "monotonic_ns", lambda: real_mono() + shift[0])
+    monkeypatch.setattr(time, "time_ns", lambda: real_wall() + shift[0])
+    minute = 60 * 10**9
+    f = Floor(settings, [simple_order(1001), simple_order(1002)])
+    f.ctl.mono_ns = time.monotonic_ns  # (its default was bound before the patch)
+    try:
+        start_wall = time.time_ns() // 10**6
+        f.login()
+        f.ctl.key("Enter")
+        f.ctl.scan("SO-1001")
+        first = f.ctl.session
+        f.ctl.scan("ITEM-001")
+        shift[0] += minute
+        f.ctl.scan("SO-1002")  # the other order, while the first stays open
+        assert f.ctl.session.order_id == "SO-1002" and set(f.station.sessions) == {"SO-1001", "SO-1002"}
+        aside = f.core.events.last(EventType.STEP_SUSPENDED)
+        assert (aside.order_id, aside.payload["reason"]) == ("SO-1001", "switched")
+        shift[0] += 10 * minute  # ten minutes on the other order
+        assert 600 <= f.ctl.time_on_step_s() < 605
+        assert 60 <= first.times[Step.PICK].duration_s(time.monotonic_ns()) < 65  # stopped while set aside
+
+        f = f.restart()  # a power cut here: both come back, the one at work runs
+        f.ctl.mono_ns = time.monotonic_ns
+        f.login()
+        assert set(f.station.sessions) == {"SO-1001", "SO-1002"}
+        running = [s.order_id for s in f.station.sessions.values() if not s.suspended]
+        assert running == [f.ctl.session.order_id]
+
+        f.ctl.scan("SO-1001")  # back to the first order
+        first = f.ctl.session
+        assert first.order_id == "SO-1001" and 60 <= f.ctl.time_on_step_s() < 65
+        assert f.station.sessions["SO-1002"].suspended
+        f.ctl.scan("ITEM-001")
+        shift[0] += minute
+        f.ctl.scan("ITEM-002")
+        f.ctl.key("F10")
+        assert first.step == Step.VERIFY and 120 <= first.times[Step.PICK].duration_s() < 125
+
+        day_ms = 86_400_000
+        today = start_wall // day_ms * day_ms
+        for a, b in ((today - day_ms, today + 2 * day_ms), (today - day_ms + 1, today + 2 * day_ms - 1)):
+            pick = figures_from_store(f.core.store, tz="UTC", start=a, end=b, sla=f.settings.sla).steps["pick"]
+            assert pick.n == 1 and 120 <= pick.median_s < 125, (a, b, pick)
+    finally:
+        f.close()

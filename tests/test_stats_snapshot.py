@@ -131,3 +131,33 @@ def test_a_step_suspended_across_a_snapshot_counts_only_its_time_worked(store, m
     rows = stats.figures_from_store(store, tz="UTC", start=day[0] + 1, end=day[1] - 1,  # folded afresh from rows
                                     sla=SlaSettings()).steps["pick"]
     assert kept.n == rows.n == 1 and kept.median_s == rows.median_s == 120.0
+
+
+def test_a_step_ended_while_set_aside_counts_up_to_where_it_was_set_aside(core):
+    """An order's label step set aside (the packer went on to another order after F9) ends when its label comes out,
+    ten minutes later: the step counts the minute worked on it, in the figures and on the order's own clock."""
+    from floor_kit import simple_order
+
+    from app.config import SlaSettings
+    from app.events import EventLog
+    from app.workflow import OrderSession, Station, Step
+
+    now = {"t": int(datetime(2026, 11, 16, 1, 0, tzinfo=UTC).timestamp() * 1000)}
+    log = EventLog(core.store, "ST1", clock_ms=lambda: now["t"], mono_ns=lambda: now["t"] * 1_000_000)
+    session = OrderSession(Station(core, steps=["label"]), simple_order(1), [Step.LABEL])
+
+    def at(dt_s, type_, step="label"):
+        now["t"] += dt_s * 1000
+        ev = log.append(type_, {"order_id": "SO1", "step": step}, operator_id="op1", order_id="SO1", kind=step)
+        session.apply(ev)
+        return ev
+
+    at(0, "step_started")
+    aside = at(60, "step_suspended")
+    assert session.times[Step.LABEL].duration_s(aside.mono_ns + 600 * 10**9) == 60.0  # its clock stands meanwhile
+    at(600, "step_completed")
+    assert session.times[Step.LABEL].duration_s() == 60.0
+    day = now["t"] // 86_400_000 * 86_400_000
+    for a, b in ((day, day + 86_400_000), (day + 1, day + 86_400_000 - 1)):  # kept aggregate; rows folded afresh
+        label = stats.figures_from_store(core.store, tz="UTC", start=a, end=b, sla=SlaSettings()).steps["label"]
+        assert label.n == 1 and label.median_s == 60.0, (a, b, label)
