@@ -86,8 +86,9 @@ ERROR_NAMES: dict[str, str] = {
 }
 # What the figures count, as a fingerprint: a station's stored aggregate folded under another definition is folded
 # again from the log, never added to (it would leave out, or keep, a type's past counts).
-# A step's duration is part of it: "worked" (suspended time left out) since 2026-12-06.
-STEP_DURATION = "worked"
+# A step's duration is part of it: "worked" (suspended time left out) since 2026-12-06; "worked-to-suspension" (a
+# step ended while suspended counts up to its suspension) since the same day's evening.
+STEP_DURATION = "worked-to-suspension"
 DEFINITION = hashlib.sha256(json.dumps([sorted(ERROR_TYPES.items()), STEP_DURATION]).encode()).hexdigest()[:16]
 STEP_EVENTS = ("step_started", "step_completed", "step_suspended", "step_resumed")  # extra: the step
 
