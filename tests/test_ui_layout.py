@@ -156,6 +156,38 @@ def test_offline_the_age_of_the_last_sync_is_read_whole_before_the_operators_nam
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_online_with_events_going_out_the_station_is_named_whole(qtbot, station, size, monkeypatch):  # noqa: F811
+    """Seen at 1024x768 in the demo after a few scans: "to sync: 3 (oldest 0 s)" cut the station's name to
+    "Demo station (D…". Events a few seconds old are said by their count; their age once a minute old."""
+    import time
+
+    import app.store
+    from sync.service import SyncHealth
+
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)
+    win, svc = station()
+    set_display(win, size)
+    qtbot.waitUntil(lambda: svc.core.operators.by_badge("K-001") is not None, timeout=15000)
+    win.status.set_operator(svc.core.operators.by_badge("K-001"))
+    win.status.set_printer("label_printer", None)
+    win._health.stop()
+
+    def health(age_s):
+        return SyncHealth(online=True, last_success_ms=int(time.time() * 1000) - 2000, queue_depth=3,
+                          oldest_pending_age_s=age_s, consecutive_failures=0, last_error=None, clock_offset_ms=None,
+                          rejected_count=0)
+
+    win.status.set_health(health(6.0))
+    qtbot.wait(20)
+    assert_fits(win, size)
+    assert win.status.labels["queue"].text() == "to sync: 3"
+    station_label = win.status.labels["station"]
+    assert station_label.shown_text() == station_label.text(), station_label.shown_text()
+    win.status.set_health(health(75.0))  # falling behind: said
+    assert win.status.labels["queue"].text() == "to sync: 3 (oldest 75 s)"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_a_disk_running_low_is_said_in_red_in_the_status_bar_and_the_station_check(qtbot, station, size,  # noqa: F811
                                                                                  monkeypatch):
     """A full disk stops every scan from being recorded, and nothing said so until it happened. The station reads

@@ -20,6 +20,9 @@ PRIORITY = ("online", "queue", "clock", "printer", "disk", "quarantine", "operat
 # the packer's name had its whole width.
 PRIORITY_OFFLINE = ("online", "queue", "clock", "printer", "disk", "quarantine", "last_sync", "operator", "station")
 FLOOR = {"printer": 180, "quarantine": 140, "disk": 140}
+# The age of the oldest event waiting is said once it is this old (s): online, events go within seconds and "(oldest
+# 0 s)" said nothing while it cut the station's name at 1024x768; a sync falling behind or an outage shows it.
+OLDEST_SAID_S = 60
 USEFUL = 64  # px: a cut text narrower than this shows too little of itself to be read (the whole text is shown)
 
 
@@ -185,7 +188,7 @@ class StatusBar(QFrame):
         self._offline = not h.online
         on.setText(_("ONLINE") if h.online else _("OFFLINE — working from cache"))
         restyle(on, "" if h.online else "background: #ef6c00; font-weight: bold;")
-        if h.oldest_pending_age_s is None:
+        if h.oldest_pending_age_s is None or h.oldest_pending_age_s < OLDEST_SAID_S:
             self.labels["queue"].setText(_("to sync: {count}", count=h.queue_depth))
         else:
             self.labels["queue"].setText(_("to sync: {count} (oldest {age})", count=h.queue_depth,
