@@ -1,7 +1,8 @@
 """A random walk of the station controller (no Qt): scans of every kind (orders, items, siblings, action codes,
 badges, garbage, control characters, 5,000-character bursts), keys, logins with good and bad PINs, scale
 readings (NaN and infinity among them), overrides, the network going and coming, power cycles. Whatever comes,
-no exception leaves the controller, nobody works anonymously, and every fact of an order names its operator."""
+no exception leaves the controller, nobody works anonymously, every fact of an order names its operator, and of
+the orders open at the station only the one at work has its step clock running."""
 
 from __future__ import annotations
 
@@ -106,6 +107,10 @@ def test_a_random_walk_of_the_controller_raises_nothing_and_nobody_works_anonymo
                 raise AssertionError(f"seed {seed} step {step}: {what} on {f.ctl.screen} raised {e!r}") from e
             if f.ctl.operator is None:
                 assert f.ctl.screen == Screen.LOGIN and f.ctl.session is None, (seed, step, what)
+            # one step clock at a time: of the orders open here only the one at work runs
+            running = [o.order_id for o in f.station.sessions.values() if not o.suspended and o.step not in (
+                None, Step.DONE)]
+            assert running in ([], [getattr(f.ctl.session, "order_id", None)]), (seed, step, what, running)
         anonymous = [ev for ev in f.core.events.events(types=sorted(OPERATOR_FACTS)) if ev.operator_id is None]
         assert not anonymous, anonymous[:3]
         assert len(f.core.events.events(types=[EventType.ORDER_COMPLETED])) >= 3  # the walk reached every step
