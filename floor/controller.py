@@ -305,6 +305,11 @@ class StationController:
     def queue_items(self) -> list[PickList]:
         return list(self.queue)
 
+    def queue_status(self, pl: PickList) -> str:
+        """A queue row's status: "in_progress" for an order open at this station (switched away from, or its label on
+        its way out), else the OMS's."""
+        return "in_progress" if pl.id in self.station.sessions else pl.status
+
     # == notifications ===================================================================================
     def _done(self, outcome: Outcome, changes: Change, feedback: Feedback | None | bool = False, *,
               cls: type[Result] = Result, verdict: ScanVerdict | None = None, **kw: Any) -> Result:

@@ -39,6 +39,7 @@ class PickListModel(RowsModel):
                         _("Ship to"), _("Status")]
         self.tz = tz  # the warehouse's zone: the latest ship time as the floor's clocks say it
         self.now_ms = now_ms or (lambda: time.time_ns() // 1_000_000)
+        self.status_of = lambda pl: pl.status  # the screen sets the controller's (StationController.queue_status)
         self.BOLD = QFont()  # only its weight: Qt resolves the rest against the view's font
         self.BOLD.setBold(True)
         self.SMALL, self.SMALL_BOLD = QFont(), QFont()  # two-line cells; sized by set_small_px
@@ -97,7 +98,7 @@ class PickListModel(RowsModel):
             return f"{pl.carrier} {names.service(pl.service)}".strip()
         if col == self.SHIP_TO:
             return f"{pl.ship_to.name}, {pl.ship_to.city}"
-        return names.status(pl.status)
+        return names.status(self.status_of(pl))
 
 
 def _layout_height(text: str, font: QFont) -> float:
@@ -221,6 +222,7 @@ class QueueScreen(QWidget):
             self._set_typed("")  # typed for the queue as it was: not carried to a later visit
         if changes & Change.QUEUE:
             keep = self._selected_id()
+            self.model.status_of = c.queue_status
             self.model.set_items(c.queue_items())
             self._fit_columns()
             ids = [p.id for p in self.model.items]
@@ -241,7 +243,7 @@ class QueueScreen(QWidget):
         fm = view.fontMetrics()
         pad = cell_pad(view) + 8  # a whole text with the margin the layout tests hold it to
         texts = {m.ORDER: {p.order_no for p in m.rows}, m.LINES: {str(len(p.lines)) for p in m.rows},
-                 m.UNITS: {str(p.units) for p in m.rows}, m.STATUS: {names.status(s) for s in {p.status for p in m.rows}}}
+                 m.UNITS: {str(p.units) for p in m.rows}, m.STATUS: {names.status(s) for s in {m.status_of(p) for p in m.rows}}}
         for col, seen in texts.items():
             head.resizeSection(col, max(head.sectionSizeHint(col), pad + max(map(fm.horizontalAdvance, seen),
                                                                              default=0)))
