@@ -317,7 +317,7 @@ class Aggregate:
         """A step's start, end, suspension or resumption (key: station, order, step). Ended, its start, its end and the
         time worked join the figures: start to end by the monotonic readings when they are of one boot (a wall-clock
         jump changes nothing), less the time it stood suspended, measured the same way (ended while suspended: up to
-        its end)."""
+        its suspension)."""
         if etype == "step_started":
             self.starts[key] = [ts, mono, 0, None, None]
             return
