@@ -38,9 +38,25 @@ def itf14(indicator: str, base12: str) -> str:
 def _image(kind: str, color: tuple[int, int, int], label: str) -> bytes:
     img = Image.new("RGB", (240, 240), (248, 248, 246))
     d = ImageDraw.Draw(img)
+    line = (0, 0, 0) if sum(color) > 150 else (110, 110, 110)  # a dark garment's seams still show
     if kind == "tee":
         d.polygon([(60, 50), (100, 40), (140, 40), (180, 50), (215, 90), (185, 110), (170, 95), (170, 200),
                    (70, 200), (70, 95), (55, 110), (25, 90)], fill=color, outline=(0, 0, 0))
+    elif kind == "polo":  # a tee with a collar and a buttoned placket
+        d.polygon([(60, 50), (100, 40), (140, 40), (180, 50), (215, 90), (185, 110), (170, 95), (170, 200),
+                   (70, 200), (70, 95), (55, 110), (25, 90)], fill=color, outline=(0, 0, 0))
+        d.polygon([(100, 40), (120, 62), (140, 40), (148, 52), (120, 70), (92, 52)], fill=color, outline=line)
+        d.line([(120, 66), (120, 105)], fill=line, width=2)
+        for y in (78, 92):
+            d.ellipse([117, y - 3, 123, y + 3], fill=line)
+    elif kind == "hoodie":  # long sleeves, a hood, a front pocket and drawstrings
+        d.polygon([(62, 58), (92, 46), (148, 46), (178, 58), (222, 176), (196, 184), (170, 108), (170, 205),
+                   (70, 205), (70, 108), (44, 184), (18, 176)], fill=color, outline=(0, 0, 0))
+        d.ellipse([86, 18, 154, 78], fill=color, outline=(0, 0, 0))  # the hood
+        d.ellipse([102, 34, 138, 72], fill=tuple(max(0, c - 40) for c in color), outline=line)  # its opening
+        d.polygon([(88, 150), (152, 150), (162, 190), (78, 190)], outline=line)  # the pocket
+        d.line([(112, 72), (110, 112)], fill=line, width=2)
+        d.line([(128, 72), (130, 112)], fill=line, width=2)
     elif kind == "mug":
         d.rectangle([60, 60, 160, 190], fill=color, outline=(0, 0, 0))
         d.ellipse([140, 90, 200, 160], outline=color, width=12)
@@ -76,10 +92,10 @@ def _products() -> list[tuple[dict, str, tuple[int, int, int]]]:
             add(f"TEE-{c}-{s}", f"Cotton T-shirt 纯棉T恤 {c} {s}", "TEE-CLASSIC", c, s, 180, "tee", COLORS[c])
     for c in ("GREEN", "WHITE"):
         for s in ("M", "L", "XL"):
-            add(f"POLO-{c}-{s}", f"Polo shirt {c} {s}", "POLO", c, s, 230, "tee", COLORS[c])
+            add(f"POLO-{c}-{s}", f"Polo shirt {c} {s}", "POLO", c, s, 230, "polo", COLORS[c])
     for c in ("BLACK", "GREEN"):
         for s in ("M", "L"):
-            add(f"HOOD-{c}-{s}", f"Hoodie 连帽衫 {c} {s}", "HOODIE", c, s, 520, "tee", COLORS[c])
+            add(f"HOOD-{c}-{s}", f"Hoodie 连帽衫 {c} {s}", "HOODIE", c, s, 520, "hoodie", COLORS[c])
     for c in ("WHITE", "BLACK", "BLUE"):
         add(f"MUG-{c}", f"Ceramic mug 陶瓷杯 {c}", "MUG-350", c, "", 340, "mug", COLORS[c])
     for model in ("X12", "X13", "Y5"):
