@@ -327,14 +327,12 @@ class Aggregate:
         if etype == "step_suspended":
             if st[3] is None:
                 st[3], st[4] = ts, mono
-        elif etype == "step_resumed":
-            if st[3] is not None:
-                st[2] += round(1000 * step_duration_s(st[3], ts, st[4], mono))
-                st[3] = st[4] = None
-        elif etype == "step_completed":
+            return
+        if st[3] is not None:  # resumed, or ended while suspended (a label out after the packer went on)
+            st[2] += round(1000 * step_duration_s(st[3], ts, st[4], mono))
+            st[3] = st[4] = None
+        if etype == "step_completed":
             del self.starts[key]
-            if st[3] is not None:  # ended while suspended (a label out after the packer went on): not worked since
-                st[2] += round(1000 * step_duration_s(st[3], ts, st[4], mono))
             step, sid = key[2], key[0]
             if step not in STEPS:
                 return

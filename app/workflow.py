@@ -733,30 +733,27 @@ class Station:
                 s.apply(ev)
             self.sessions[picklist.id] = s
             s.resumed = s.suspended and s.step != Step.DONE  # left earlier: its step resumes as it becomes active
-            if s.step is None:
-                first = Step(step) if step is not None else (self.steps[0] if self.steps else Step.DONE)
-                if first != Step.DONE:
-                    if activate:
-                        self._switch_to(None)  # the order at work is set aside before this one starts
-                    s.start(first)
         if activate:
-            self._switch_to(s)
+            self._switch_to(s)  # the order at work set aside before this one starts or resumes
+        if s.step is None:
+            first = Step(step) if step is not None else (self.steps[0] if self.steps else Step.DONE)
+            if first != Step.DONE:
+                s.start(first)
         return s
 
     def activate(self, order_id: str) -> OrderSession:
         return self._switch_to(self.sessions[order_id])
 
-    def _switch_to(self, s: OrderSession | None) -> OrderSession | None:
+    def _switch_to(self, s: OrderSession) -> OrderSession:
         """Make `s` the order at work. One step clock runs at a time: the order that was at work, still open, is
         suspended (`step_suspended`, reason `switched`: the packer works another order meanwhile) and `s`, suspended,
-        resumes (`step_resumed`). None: only the one at work is set aside (`s` is made active by the caller)."""
+        resumes (`step_resumed`)."""
         prev = self.active
         if prev is not None and prev is not s and prev.order_id in self.sessions:
             self._set_aside(prev)
-        if s is not None:
-            if s.suspended and s.step not in (None, Step.DONE):
-                s._append(EventType.STEP_RESUMED, {"step": s.step.value}, kind=s.step.value)
-            self.active = s
+        if s.suspended and s.step not in (None, Step.DONE):
+            s._append(EventType.STEP_RESUMED, {"step": s.step.value}, kind=s.step.value)
+        self.active = s
         return s
 
     @staticmethod
@@ -802,8 +799,7 @@ class Station:
                 if pl is not None and pl.status not in ("cancelled", "done"):
                     out.append(self.open_order(pl, activate=False))
         for s in out[:-1]:  # the last one at work is at work again; the others wait, suspended, for the packer
-            if s is not self.active:
-                self._set_aside(s)
+            self._set_aside(s)
         if out:
             self._switch_to(out[-1])
         return out
@@ -842,8 +838,7 @@ class Station:
         return self._scan(raw, self.active)
 
     def _scan(self, raw: RawScan, session: OrderSession | None) -> ScanVerdict:
-        if session is not None and (session is not self.active or session.suspended) \
-                and session.order_id in self.sessions:
+        if session is not None and session.order_id in self.sessions:
             self._switch_to(session)
         nc = None
         try:

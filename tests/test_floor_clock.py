@@ -78,17 +78,35 @@ def test_the_warehouse_date_follows_the_clock_over_midnight_both_ways_and_a_chan
     assert st.today() == dt.date(2026, 12, 6)  # 16:00 UTC on the 6th
 
 
+MINUTE = 60 * 10**9
+
+
+def _moving_clocks(monkeypatch) -> list[int]:
+    """Both clocks of the machine moved on together by the returned list's one number (ns), as a break moves them."""
+    shift = [0]
+    real_mono, real_wall = time.monotonic_ns, time.time_ns
+    monkeypatch.setattr(time, "monotonic_ns", lambda: real_mono() + shift[0])
+    monkeypatch.setattr(time, "time_ns", lambda: real_wall() + shift[0])
+    return shift
+
+
+def _pick_figures_say(f: Floor, start_wall_ms: int, lo_s: float, hi_s: float) -> None:
+    """One pick step of lo_s..hi_s, in the station's kept aggregate (whole days) and folded afresh from the rows (any
+    other range)."""
+    day_ms = 86_400_000
+    today = start_wall_ms // day_ms * day_ms
+    for a, b in ((today - day_ms, today + 2 * day_ms), (today - day_ms + 1, today + 2 * day_ms - 1)):
+        pick = figures_from_store(f.core.store, tz="UTC", start=a, end=b, sla=f.settings.sla).steps["pick"]
+        assert pick.n == 1 and lo_s <= pick.median_s < hi_s, (a, b, pick)
+
+
 def test_a_step_left_over_a_break_counts_only_the_time_worked_on_screen_and_in_the_figures(settings, monkeypatch):
     """A packer logged out (or idle-logged-out) mid-pick for a 30-minute break: the order is suspended and back at
     their next login. The pick took 2 minutes of work; counted from start to end it read 32 and the supervisor's
     step times (median, p90, share over the SLA) counted breaks as picking."""
     from app.events import EventType
 
-    shift = [0]  # both clocks moved by the break, as a machine's are
-    real_mono, real_wall = time.monotonic_ns, time.time_ns
-    monkeypatch.setattr(time, "monotonic_ns", lambda: real_mono() + shift[0])
-    monkeypatch.setattr(time, "time_ns", lambda: real_wall() + shift[0])
-    minute = 60 * 10**9
+    shift, minute = _moving_clocks(monkeypatch), MINUTE
     f = Floor(settings, [simple_order(1001)])
     f.ctl.mono_ns = time.monotonic_ns  # (its default was bound before the patch)
     try:
@@ -112,12 +130,7 @@ def test_a_step_left_over_a_break_counts_only_the_time_worked_on_screen_and_in_t
         assert s.step == Step.VERIFY
         assert 120 <= s.times[Step.PICK].duration_s() < 125
 
-        day_ms = 86_400_000
-        today = start_wall // day_ms * day_ms
-        for a, b in ((today - day_ms, today + 2 * day_ms),  # whole days: the station's kept aggregate
-                     (today - day_ms + 1, today + 2 * day_ms - 1)):  # any other range: the rows folded afresh
-            pick = figures_from_store(f.core.store, tz="UTC", start=a, end=b, sla=f.settings.sla).steps["pick"]
-            assert pick.n == 1 and 120 <= pick.median_s < 125, (a, b, pick)
+        _pick_figures_say(f, start_wall, 120, 125)
     finally:
         f.close()
 
@@ -129,11 +142,7 @@ def test_an_order_set_aside_for_another_counts_only_the_time_worked_on_it(settin
     both come back and only the order at work runs."""
     from app.events import EventType
 
-    shift = [0]
-    real_mono, real_wall = time.monotonic_ns, time.time_ns
-    monkeypatch.setattr(time, "monotonic_ns", lambda: real_mono() + shift[0])
-    monkeypatch.setattr(time, "time_ns", lambda: real_wall() + shift[0])
-    minute = 60 * 10**9
+    shift, minute = _moving_clocks(monkeypatch), MINUTE
     f = Floor(settings, [simple_order(1001), simple_order(1002)])
     f.ctl.mono_ns = time.monotonic_ns  # (its default was bound before the patch)
     try:
@@ -169,10 +178,6 @@ def test_an_order_set_aside_for_another_counts_only_the_time_worked_on_it(settin
         f.ctl.key("F10")
         assert first.step == Step.VERIFY and 120 <= first.times[Step.PICK].duration_s() < 125
 
-        day_ms = 86_400_000
-        today = start_wall // day_ms * day_ms
-        for a, b in ((today - day_ms, today + 2 * day_ms), (today - day_ms + 1, today + 2 * day_ms - 1)):
-            pick = figures_from_store(f.core.store, tz="UTC", start=a, end=b, sla=f.settings.sla).steps["pick"]
-            assert pick.n == 1 and 120 <= pick.median_s < 125, (a, b, pick)
+        _pick_figures_say(f, start_wall, 120, 125)
     finally:
         f.close()

@@ -35,20 +35,21 @@ def itf14(indicator: str, base12: str) -> str:
     return with_gs1_check(indicator + base12)
 
 
+_TEE = [(60, 50), (100, 40), (140, 40), (180, 50), (215, 90), (185, 110), (170, 95), (170, 200), (70, 200), (70, 95),
+        (55, 110), (25, 90)]
+
+
 def _image(kind: str, color: tuple[int, int, int], label: str) -> bytes:
     img = Image.new("RGB", (240, 240), (248, 248, 246))
     d = ImageDraw.Draw(img)
     line = (0, 0, 0) if sum(color) > 150 else (110, 110, 110)  # a dark garment's seams still show
-    if kind == "tee":
-        d.polygon([(60, 50), (100, 40), (140, 40), (180, 50), (215, 90), (185, 110), (170, 95), (170, 200),
-                   (70, 200), (70, 95), (55, 110), (25, 90)], fill=color, outline=(0, 0, 0))
-    elif kind == "polo":  # a tee with a collar and a buttoned placket
-        d.polygon([(60, 50), (100, 40), (140, 40), (180, 50), (215, 90), (185, 110), (170, 95), (170, 200),
-                   (70, 200), (70, 95), (55, 110), (25, 90)], fill=color, outline=(0, 0, 0))
-        d.polygon([(100, 40), (120, 62), (140, 40), (148, 52), (120, 70), (92, 52)], fill=color, outline=line)
-        d.line([(120, 66), (120, 105)], fill=line, width=2)
-        for y in (78, 92):
-            d.ellipse([117, y - 3, 123, y + 3], fill=line)
+    if kind in ("tee", "polo"):
+        d.polygon(_TEE, fill=color, outline=(0, 0, 0))
+        if kind == "polo":  # a collar and a buttoned placket
+            d.polygon([(100, 40), (120, 62), (140, 40), (148, 52), (120, 70), (92, 52)], fill=color, outline=line)
+            d.line([(120, 66), (120, 105)], fill=line, width=2)
+            for y in (78, 92):
+                d.ellipse([117, y - 3, 123, y + 3], fill=line)
     elif kind == "hoodie":  # long sleeves, a hood, a front pocket and drawstrings
         d.polygon([(62, 58), (92, 46), (148, 46), (178, 58), (222, 176), (196, 184), (170, 108), (170, 205),
                    (70, 205), (70, 108), (44, 184), (18, 176)], fill=color, outline=(0, 0, 0))
