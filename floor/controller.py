@@ -306,9 +306,9 @@ class StationController:
         return list(self.queue)
 
     def queue_status(self, pl: PickList) -> str:
-        """A queue row's status: "in_progress" for an order open at this station (switched away from, or its label on
-        its way out), else the OMS's."""
-        return "in_progress" if pl.id in self.station.sessions else pl.status
+        """A queue row's status: "paused" for an order open at this station (switched away from: its step clock
+        stopped), else the OMS's. A short word: at 1024 px the address beside it keeps its width."""
+        return "paused" if pl.id in self.station.sessions else pl.status
 
     # == notifications ===================================================================================
     def _done(self, outcome: Outcome, changes: Change, feedback: Feedback | None | bool = False, *,

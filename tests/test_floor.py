@@ -1284,7 +1284,7 @@ def test_the_order_at_work_at_logout_is_the_one_at_work_at_the_next_login(floor)
 
 
 def test_the_queue_says_which_orders_are_open_at_this_station(floor):
-    """An order switched away from stays open here, its clock stopped: the queue says "in progress" for it, the
+    """An order switched away from stays open here, its clock stopped: the queue says "paused" for it, the
     OMS's status for the others (one left with Esc is back to what the OMS says)."""
     at_queue(floor)
     floor.ctl.scan("SO-1001")
@@ -1292,4 +1292,4 @@ def test_the_queue_says_which_orders_are_open_at_this_station(floor):
     floor.ctl.key("Escape")
     assert floor.ctl.screen == Screen.QUEUE
     status = {p.id: floor.ctl.queue_status(p) for p in floor.ctl.queue_items()}
-    assert status["SO-1001"] == "in_progress" and status["SO-1003"] != "in_progress", status
+    assert status["SO-1001"] == "paused" and status["SO-1003"] != "paused", status

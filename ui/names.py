@@ -11,6 +11,7 @@ STATUS = {
     "open": N_("open"),
     "claimed": N_("claimed"),
     "in_progress": N_("in progress"),
+    "paused": N_("paused"),  # open at this station, another order at work (StationController.queue_status)
     "done": N_("done"),
     "cancelled": N_("cancelled"),
     "held": N_("held"),
