@@ -236,6 +236,8 @@ def test_every_screen_and_prompt_of_a_whole_order_speaks_chinese(qtbot, chinese,
     _app, win, svc = build_window(s, demo=True)
     win.wedge.clock = FakeClock()
     win.show()
+    win.activateWindow()  # on a display without a window manager (xvfb-run) nothing else makes it the active one
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
     set_display(win, (1024, 768))  # the smallest display: the Chinese texts fit it too
     seen: dict[str, list[str]] = {}
 
