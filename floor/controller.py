@@ -397,7 +397,7 @@ class StationController:
         caps = [CAPS_LOCK] if op.badge != badge and op.badge == badge.swapcase() else []  # "k-001" for "K-001"
         if self.session is not None:  # an order left open (a restart, a logout): say which and where it stands
             others = [o.picklist.order_no or o.order_id for o in resumed if o is not self.session]
-            fb = self._where(self.session, resumed=True,
+            fb = self._where(self.session, said="resumed",
                              more=([Msg("Also open: {orders}.", orders=", ".join(others))] if others else []) + caps)
         elif caps:
             fb = say(Level.HINT, CAPS_LOCK)
@@ -615,21 +615,25 @@ class StationController:
         more = ([claim.message] if provisional else []) + ([CAPS_LOCK] if caps_lock else [])
         withdrawn = self._withdraw_paperwork(prev if prev is not s else None, "another order opened")
         more += [withdrawn] if withdrawn is not None else []
-        fb = self._where(s, resumed=s.resumed, more=more, hint=caps_lock or withdrawn is not None)  # amber: to be read
+        fb = self._where(s, said="resumed" if s.resumed else "open", more=more,
+                         hint=caps_lock or withdrawn is not None)  # amber: to be read
         self._provisional_fb = fb if provisional else None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         return self._done(Outcome.DONE, ch, fb)
 
     @staticmethod
-    def _where(s: OrderSession, *, resumed: bool, more: list[Msg] | None = None, hint: bool = False) -> Feedback:
-        """Which order is at work, its step and, while picking, the bin to go to; an OMS warning on the
-        address comes with it (amber: the packer checks the address before the label goes on), as `hint` asks."""
+    def _where(s: OrderSession, *, said: str, more: list[Msg] | None = None, hint: bool = False) -> Feedback:
+        """Which order is at work (`said`: "open" when new, "resumed" when reopened, "switched" when the packer came
+        back to it), its step and, while picking, the bin to go to; an OMS warning on the address comes with it
+        (amber: the packer checks the address before the label goes on), as `hint` asks."""
         where = dict(order=s.picklist.order_no or s.order_id, step=words.step_name(s.step))
-        parts = [Msg("Order {order} resumed where it was left: {step}.", **where) if resumed
-                 else Msg("Order {order} is open: {step}.", **where)]
+        parts = [{"open": Msg("Order {order} is open: {step}.", **where),
+                  "resumed": Msg("Order {order} resumed where it was left: {step}.", **where),
+                  "switched": Msg("Switched to order {order}: {step}.", **where)}[said]]
         line = s.current_line() if s.step == Step.PICK else None
         if line is not None and line.bin:
-            parts.append(Msg("Next bin {bin}.", bin=line.bin) if resumed else Msg("Start at bin {bin}.", bin=line.bin))
+            parts.append(Msg("Start at bin {bin}.", bin=line.bin) if said == "open" else Msg("Next bin {bin}.",
+                                                                                              bin=line.bin))
         parts += more or []
         warnings = s.picklist.ship_to.warnings
         if warnings:
@@ -643,11 +647,9 @@ class StationController:
         self.screen = Screen.WORK
         self.prompt = None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
-        switched = Msg("Switched to order {order}.", order=s.picklist.order_no)
         withdrawn = self._withdraw_paperwork(prev if prev is not s else None, "another order opened")
-        if withdrawn is not None:
-            return self._done(Outcome.DONE, ch, say(Level.HINT, Joined([switched, withdrawn], " ")))
-        return self._done(Outcome.DONE, ch, say(Level.INFO, switched))
+        more = [withdrawn] if withdrawn is not None else None
+        return self._done(Outcome.DONE, ch, self._where(s, said="switched", more=more, hint=more is not None))
 
     def leave_order(self) -> Result:
         s = self.session

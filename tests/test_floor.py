@@ -772,7 +772,10 @@ def test_13_another_open_orders_barcode_switches_to_it(floor):
     assert r.outcome == Outcome.DONE and floor.ctl.session.order_id == "SO-1003"
     r = floor.ctl.scan("SO-1001")  # and back, at the same counts
     assert floor.ctl.session.order_id == "SO-1001" and floor.ctl.session.progress["L1"].scanned == 1
-    assert "Switched" in r.feedback.en
+    # where it stands and where to go, as when it was opened: not only its number
+    bin_ = floor.ctl.session.current_line().bin
+    assert bin_ and r.feedback.en == f"Switched to order 1001: Pick. Next bin {bin_}.", r.feedback.en
+    assert r.feedback.text("zh_CN").startswith("已切换到订单 1001：") and bin_ in r.feedback.text("zh_CN")
 
 
 def test_14_complete_with_no_order_answers_plainly(floor):
