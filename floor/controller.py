@@ -632,8 +632,8 @@ class StationController:
                   "switched": Msg("Switched to order {order}: {step}.", **where)}[said]]
         line = s.current_line() if s.step == Step.PICK else None
         if line is not None and line.bin:
-            parts.append(Msg("Start at bin {bin}.", bin=line.bin) if said == "open" else Msg("Next bin {bin}.",
-                                                                                              bin=line.bin))
+            parts.append(Msg("Start at bin {bin}.", bin=line.bin) if said == "open"
+                         else Msg("Next bin {bin}.", bin=line.bin))
         parts += more or []
         warnings = s.picklist.ship_to.warnings
         if warnings:
