@@ -627,9 +627,12 @@ class StationController:
         back to it), its step and, while picking, the bin to go to; an OMS warning on the address comes with it
         (amber: the packer checks the address before the label goes on), as `hint` asks."""
         where = dict(order=s.picklist.order_no or s.order_id, step=words.step_name(s.step))
-        parts = [{"open": Msg("Order {order} is open: {step}.", **where),
-                  "resumed": Msg("Order {order} resumed where it was left: {step}.", **where),
-                  "switched": Msg("Switched to order {order}: {step}.", **where)}[said]]
+        if said == "open":
+            parts = [Msg("Order {order} is open: {step}.", **where)]
+        elif said == "resumed":
+            parts = [Msg("Order {order} resumed where it was left: {step}.", **where)]
+        else:
+            parts = [Msg("Switched to order {order}: {step}.", **where)]
         line = s.current_line() if s.step == Step.PICK else None
         if line is not None and line.bin:
             parts.append(Msg("Start at bin {bin}.", bin=line.bin) if said == "open"

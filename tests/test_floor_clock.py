@@ -90,6 +90,12 @@ def _moving_clocks(monkeypatch) -> list[int]:
     return shift
 
 
+def _on_patched_clocks(f: Floor) -> Floor:
+    """`f` with its controller reading the patched monotonic clock (its default was bound before the patch)."""
+    f.ctl.mono_ns = time.monotonic_ns
+    return f
+
+
 def _pick_figures_say(f: Floor, start_wall_ms: int, lo_s: float, hi_s: float) -> None:
     """One pick step of lo_s..hi_s, in the station's kept aggregate (whole days) and folded afresh from the rows (any
     other range)."""
@@ -106,25 +112,24 @@ def test_a_step_left_over_a_break_counts_only_the_time_worked_on_screen_and_in_t
     step times (median, p90, share over the SLA) counted breaks as picking."""
     from app.events import EventType
 
-    shift, minute = _moving_clocks(monkeypatch), MINUTE
-    f = Floor(settings, [simple_order(1001)])
-    f.ctl.mono_ns = time.monotonic_ns  # (its default was bound before the patch)
+    shift = _moving_clocks(monkeypatch)
+    f = _on_patched_clocks(Floor(settings, [simple_order(1001)]))
     try:
         start_wall = time.time_ns() // 10**6
         f.login()
         f.ctl.key("Enter")
         f.ctl.scan("SO-1001")
         f.ctl.scan("ITEM-001")
-        shift[0] += minute  # a minute of work
+        shift[0] += MINUTE  # a minute of work
         f.ctl.logout()
         assert f.core.events.last(EventType.STEP_SUSPENDED) is not None
-        shift[0] += 30 * minute  # the break
+        shift[0] += 30 * MINUTE  # the break
         f.login()  # back at the order
         s = f.ctl.session
         assert s.step == Step.PICK and f.core.events.last(EventType.STEP_RESUMED) is not None
         assert 60 <= f.ctl.time_on_step_s() < 65  # the screen's step clock: the minute worked, not 31
         f.ctl.scan("ITEM-001")
-        shift[0] += minute  # another minute of work
+        shift[0] += MINUTE  # another minute of work
         f.ctl.scan("ITEM-002")
         f.ctl.key("F10")
         assert s.step == Step.VERIFY
@@ -142,9 +147,8 @@ def test_an_order_set_aside_for_another_counts_only_the_time_worked_on_it(settin
     both come back and only the order at work runs."""
     from app.events import EventType
 
-    shift, minute = _moving_clocks(monkeypatch), MINUTE
-    f = Floor(settings, [simple_order(1001), simple_order(1002)])
-    f.ctl.mono_ns = time.monotonic_ns  # (its default was bound before the patch)
+    shift = _moving_clocks(monkeypatch)
+    f = _on_patched_clocks(Floor(settings, [simple_order(1001), simple_order(1002)]))
     try:
         start_wall = time.time_ns() // 10**6
         f.login()
@@ -152,17 +156,16 @@ def test_an_order_set_aside_for_another_counts_only_the_time_worked_on_it(settin
         f.ctl.scan("SO-1001")
         first = f.ctl.session
         f.ctl.scan("ITEM-001")
-        shift[0] += minute
+        shift[0] += MINUTE
         f.ctl.scan("SO-1002")  # the other order, while the first stays open
         assert f.ctl.session.order_id == "SO-1002" and set(f.station.sessions) == {"SO-1001", "SO-1002"}
         aside = f.core.events.last(EventType.STEP_SUSPENDED)
         assert (aside.order_id, aside.payload["reason"]) == ("SO-1001", "switched")
-        shift[0] += 10 * minute  # ten minutes on the other order
+        shift[0] += 10 * MINUTE  # ten minutes on the other order
         assert 600 <= f.ctl.time_on_step_s() < 605
         assert 60 <= first.times[Step.PICK].duration_s(time.monotonic_ns()) < 65  # stopped while set aside
 
-        f = f.restart()  # a power cut here: both come back, the one at work runs
-        f.ctl.mono_ns = time.monotonic_ns
+        f = _on_patched_clocks(f.restart())  # a power cut here: both come back, the one at work runs
         f.login()
         assert set(f.station.sessions) == {"SO-1001", "SO-1002"}
         running = [s.order_id for s in f.station.sessions.values() if not s.suspended]
@@ -173,7 +176,7 @@ def test_an_order_set_aside_for_another_counts_only_the_time_worked_on_it(settin
         assert first.order_id == "SO-1001" and 60 <= f.ctl.time_on_step_s() < 65
         assert f.station.sessions["SO-1002"].suspended
         f.ctl.scan("ITEM-001")
-        shift[0] += minute
+        shift[0] += MINUTE
         f.ctl.scan("ITEM-002")
         f.ctl.key("F10")
         assert first.step == Step.VERIFY and 120 <= first.times[Step.PICK].duration_s() < 125

@@ -33,13 +33,13 @@ class PickListModel(RowsModel):
     ORDER, SHIP_BY, LINES, UNITS, CARRIER, SHIP_TO, STATUS = range(7)
     LEVEL_COLOURS = {Level.ERROR: QColor("#c62828"), Level.HINT: QColor("#bf5f00")}
 
-    def __init__(self, parent=None, tz: str = "UTC", now_ms=None) -> None:
+    def __init__(self, parent=None, tz: str = "UTC", now_ms=None, status_of=None) -> None:
         super().__init__(parent)
         self.headers = [_("Order"), _("Ship by"), _("Lines"), _("Units"), _("Carrier"),
                         _("Ship to"), _("Status")]
         self.tz = tz  # the warehouse's zone: the latest ship time as the floor's clocks say it
         self.now_ms = now_ms or (lambda: time.time_ns() // 1_000_000)
-        self.status_of = lambda pl: pl.status  # the screen sets the controller's (StationController.queue_status)
+        self.status_of = status_of or (lambda pl: pl.status)  # the station's word: StationController.queue_status
         self.BOLD = QFont()  # only its weight: Qt resolves the rest against the view's font
         self.BOLD.setBold(True)
         self.SMALL, self.SMALL_BOLD = QFont(), QFont()  # two-line cells; sized by set_small_px
@@ -153,7 +153,8 @@ class QueueScreen(QWidget):
         title.setObjectName("title")
         lay.addWidget(title)
         settings = getattr(services, "settings", None)
-        self.model = PickListModel(self, tz=settings.station.warehouse_tz if settings is not None else "UTC")
+        self.model = PickListModel(self, tz=settings.station.warehouse_tz if settings is not None else "UTC",
+                                   status_of=controller.queue_status if controller is not None else None)
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -222,7 +223,6 @@ class QueueScreen(QWidget):
             self._set_typed("")  # typed for the queue as it was: not carried to a later visit
         if changes & Change.QUEUE:
             keep = self._selected_id()
-            self.model.status_of = c.queue_status
             self.model.set_items(c.queue_items())
             self._fit_columns()
             ids = [p.id for p in self.model.items]
