@@ -19,6 +19,7 @@ from app.store import now_ms
 from sync.cache import PickListCache, ProductCache
 from sync.client import BatchRefused, MalformedReply, OmsClient, OmsError, OmsUnavailable, OmsUnreachable
 from sync.images import ImageCache
+from sync.outage import OutageLog
 from sync.outbox import IN_FLIGHT, drain, queue_stats
 from sync.quarantine import (
     GuardedClient,
@@ -143,6 +144,8 @@ class SyncService:
         self._pull_asked = False  # sync_now(): poll at once (the pull thread is also woken for wanted pictures)
         self._send_pool: ThreadPoolExecutor | None = None  # the outbox's HTTP senders, kept for the service
         self._fresh_since: float | None = None  # when the first event not yet drained was appended (monotonic)
+        # an outage said once per worker, not at every attempt (sync.outage)
+        self._outbox_said, self._pull_said = OutageLog(log, "outbox"), OutageLog(log, "pick-list pull")
         core.events.subscribe(self._event_appended)
 
     def _event_appended(self, _event) -> None:
@@ -261,11 +264,12 @@ class SyncService:
                 t0 = time.monotonic()
                 try:
                     self.outbox_once()
+                    self._outbox_said.ok()
                     self._record(True, t0)
                     backoff = 1.0
                     wait = 0.0 if queue_stats(self.store)[0] else 30.0
                 except OmsError as e:
-                    log.warning("outbox: %s", e)
+                    self._outbox_said.failed(e)
                     self._record(False, t0, str(e))
                     wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
                 except Exception as e:  # a bug must not kill the worker thread
@@ -332,9 +336,10 @@ class SyncService:
             t0 = time.monotonic()
             try:
                 self.pull_once()
+                self._pull_said.ok()
                 self._record(True, t0)
             except OmsError as e:
-                log.warning("pick-list pull: %s", e)
+                self._pull_said.failed(e)
                 self._record(False, t0, str(e))
             except Exception as e:
                 log.exception("pick-list poller error")

@@ -452,3 +452,70 @@ def test_one_part_of_the_poll_failing_does_not_hold_back_the_parts_after_it(env,
         svc.pull_once()
     assert not svc.cache.row("SO-1003")["provisional"]  # reconciled after the failed part
     assert ("claim_confirmed", {"order_id": "SO-1003"}) in got
+
+
+def _said(caplog, worker: str) -> list[tuple[int, str]]:
+    return [(r.levelno, r.getMessage()) for r in caplog.records
+            if r.name == "sync.service" and r.getMessage().startswith(worker + ":")]
+
+
+def test_an_outage_is_said_once_in_the_log_not_at_every_attempt_and_its_end_is_said(env, caplog):
+    """The outbox retries every few seconds while events wait: one WARNING when the OMS cannot be reached, the
+    attempts after it at DEBUG, and an INFO line when it goes through again."""
+    import logging
+
+    srv, proxy, core, svc, got = env
+    caplog.set_level(logging.DEBUG, logger="sync.service")
+    proxy.set_mode("down")
+    core.events.append("scan", {"i": 0})
+    svc.start()
+    deadline = time.monotonic() + 30
+    while len(_said(caplog, "outbox")) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    said = _said(caplog, "outbox")
+    assert len(said) >= 3, said  # three attempts failed
+    assert [lv for lv, _ in said].count(logging.WARNING) == 1 and said[0][0] == logging.WARNING, said
+    assert all(lv == logging.DEBUG for lv, _ in said[1:]), said
+    proxy.set_mode("pass")
+    svc.sync_now()
+    deadline = time.monotonic() + 15
+    while svc.health().queue_depth and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert svc.health().queue_depth == 0
+    back = [m for lv, m in _said(caplog, "outbox") if lv == logging.INFO]
+    assert len(back) == 1 and "working again after" in back[0] and "failed attempts" in back[0], back
+
+
+def test_a_long_outage_is_said_again_every_ten_minutes_and_a_new_error_at_once():
+    import logging
+
+    from sync.outage import REMIND_S, OutageLog
+
+    now = [1000.0]
+    records: list[tuple[int, str]] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record):
+            records.append((record.levelno, record.getMessage()))
+
+    log = logging.getLogger("test.outage")
+    log.addHandler(Catch())
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    said = OutageLog(log, "outbox", clock=lambda: now[0])
+    said.ok()  # nothing failed: nothing to say
+    assert records == []
+    for _ in range(201):  # an attempt every 3 s for ten minutes
+        said.failed("OMS unreachable: ConnectionError talking to http://oms/api/v1/events/batch")
+        now[0] += 3
+    warnings = [m for lv, m in records if lv == logging.WARNING]
+    assert len(warnings) == 2 and warnings[0].startswith("outbox: OMS unreachable"), warnings
+    assert warnings[1].startswith("outbox: still failing after 10 min 0 s, 201 attempts: OMS unreachable"), warnings
+    assert REMIND_S == 600 and len(records) == 201  # the other 199: DEBUG
+    said.failed("HTTP 503 from /api/v1/events/batch")  # the network is back, the OMS is not: said at once
+    assert records[-1][0] == logging.WARNING and "HTTP 503" in records[-1][1]
+    now[0] += 90
+    said.ok()
+    assert records[-1] == (logging.INFO, "outbox: working again after 11 min 33 s (202 failed attempts)")
+    said.ok()  # said once
+    assert len([m for lv, m in records if lv == logging.INFO]) == 1
