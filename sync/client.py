@@ -267,7 +267,7 @@ class OmsClient:
                 ra = retry_after_s(resp)
                 if ra is not None:
                     wait = max(wait, min(ra, self.backoff_cap_s))
-                log.info("OMS %s %s failed (%s); retry %d in %.2fs", method, path, last, attempt + 1, wait)
+                log.debug("OMS %s %s failed (%s); retry %d in %.2fs", method, path, last, attempt + 1, wait)
                 time.sleep(wait)
         self.counters.inc("failures")
         raise OmsUnavailable(last)
