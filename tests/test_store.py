@@ -24,6 +24,18 @@ def test_schema_head_constant_is_alembics_head():
     assert ScriptDirectory.from_config(cfg).get_current_head() == schema.SCHEMA_HEAD
 
 
+def test_migrating_a_new_store_logs_one_line_per_migration(tmp_path, caplog):
+    """Alembic logs each migration's first paragraph: a line-oriented log (the file, the journal) reads one line."""
+    import logging
+
+    with caplog.at_level(logging.INFO):
+        open_store(tmp_path / "s.sqlite3").close()
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("alembic") and "Running upgrade" in
+            r.getMessage()]
+    assert len(said) == len(list(MIGRATIONS_DIR.glob("versions/0*.py"))), said
+    assert not [m for m in said if "\n" in m], said
+
+
 def test_wal_and_full_sync_on_every_connection(store):
     with store.engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

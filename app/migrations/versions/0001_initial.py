@@ -1,5 +1,6 @@
-"""Initial station schema: event log/outbox, operators, products, pick-list cache, images,
-print spool, key/value facts.
+"""Initial station schema.
+
+The event log and outbox, operators, products, the pick-list cache, images, the print spool, key/value facts.
 
 Revision ID: 0001_initial
 """

@@ -1,5 +1,7 @@
-"""Outbox quarantine: why an event the OMS (or the station itself) refuses for good was taken out of
-the queue, so the events behind it keep flowing and a technician can see the reason.
+"""Outbox quarantine.
+
+Why an event the OMS (or the station itself) refuses for good was taken out of the queue, so the events behind it
+keep flowing and a technician can see the reason.
 
 Revision ID: 0002_outbox_quarantine
 """

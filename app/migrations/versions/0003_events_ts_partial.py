@@ -1,4 +1,6 @@
-"""The time index without good scans: `ix_events_ts` holds every event but the good scans (accepted, action,
+"""The time index without good scans.
+
+`ix_events_ts` holds every event but the good scans (accepted, action,
 bin confirmed, order selected), which statistics count from `ix_events_type_kind` and never look up by time. A
 good scan — nearly every scan of a shift — then commits one B-tree page fewer, and the statistics' row query
 reads an index of the rows it returns.
