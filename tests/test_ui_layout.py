@@ -435,6 +435,27 @@ def test_the_work_screen_fits_through_a_whole_order_with_errors_and_prompts(qtbo
     assert_fits(win, size)
 
 
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_camera_preview_and_the_items_picture_are_large_enough_to_aim_and_check_by(qtbot, station, size):  # noqa: F811
+    """A packer holds the item to the webcam by its preview and checks it against the picture. Under the item's texts
+    the preview had 77 px of height at 1024x768 (its 4:3 video ~100 px wide, 74 at the weigh step, 69 at 1024x600);
+    where the column is short it sits beside the picture instead, each ~150 px or more, at every step."""
+    win, svc = station()
+    set_display(win, size)
+    login(qtbot, win)
+    open_order(qtbot, win, svc, want=simple)
+
+    def shown() -> tuple[int, int]:  # the preview's 4:3 video width and the picture's square, px
+        v, im = win.camera_view, win.work.image
+        return min(v.width(), v.height() * 4 // 3), min(im.width(), im.height())
+
+    qtbot.waitUntil(lambda: shown()[0] >= 150 and shown()[1] >= 110, timeout=3000)
+    assert win.work.camera_beside == (size[1] < 1000), size  # beside the picture unless the column is tall
+    to_weigh(qtbot, win)  # the weight and the carton take their rows: less room
+    qtbot.waitUntil(lambda: shown()[0] >= 150 and shown()[1] >= 110, timeout=3000)
+    assert_fits(win, size)
+
+
 def _lines(text: str, width: int, px: int) -> list[str]:
     """`text` broken into lines as Qt wraps it at `width` px (bold, `px` px high)."""
     from PySide6.QtGui import QFont, QTextLayout, QTextOption

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -139,6 +139,10 @@ class ProductImage(QLabel):
         self._pixes = [p for p in pixes if not p.isNull()]
         self._scale()
 
+    def count(self) -> int:
+        """How many pictures the box has to show."""
+        return len(self._pixes)
+
     def shown(self) -> int:
         """How many pictures the box shows (0: blank or "no image")."""
         pm = self.pixmap()
@@ -164,11 +168,22 @@ class ProductImage(QLabel):
             self.setPixmap(contact_sheet(self._pixes, w, h))
 
 
+def sheet_columns(n: int, width: int, height: int) -> int:
+    """The columns of a grid of n equal square cells inside width × height that make the cells largest."""
+    return max(range(1, max(n, 1) + 1), key=lambda c: min(width // c, height // -(-n // c)))
+
+
+def sheet_cell(n: int, width: int, height: int) -> int:
+    """The side of each of n pictures shown in width × height (one picture: the box's smaller side)."""
+    cols = sheet_columns(n, width, height)
+    return max(0, min(width // cols, height // -(-max(n, 1) // cols)))
+
+
 def contact_sheet(pixes: list[QPixmap], width: int, height: int) -> QPixmap:
     """Several pictures in a grid of equal square cells inside width × height, with as many columns as make the
     cells largest (one row in a wide, low box; 3 × 3 in a square one for nine)."""
     n = len(pixes)
-    cols = max(range(1, n + 1), key=lambda c: min(width // c, height // -(-n // c)))
+    cols = sheet_columns(n, width, height)
     rows = -(-n // cols)
     cell = max(4, min(width // cols, height // rows))
     sheet = QPixmap(cols * cell, rows * cell)
@@ -315,13 +330,20 @@ class WorkScreen(QWidget):
         self.carton.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.carton.setMinimumContentsLength(8)
         self.carton.activated.connect(self._carton_chosen)
-        side.addWidget(self.image, 5, Qt.AlignmentFlag.AlignHCenter)  # before the camera preview's 3: the item first
+        # the item's picture, and beside it the camera preview where the column is short (see _place_camera)
+        self.media = QHBoxLayout()
+        self.media.setContentsMargins(0, 0, 0, 0)
+        self.media.addWidget(self.image, 1, Qt.AlignmentFlag.AlignHCenter)
+        side.addLayout(self.media, 5)  # before the camera preview's 3 (under the texts): the item first
         for w in (self.cur_name, self.cur_variant, self.cur_bin, self.weight_label, self.carton):
             side.addWidget(w)
         self._side_end = side.count()
         side.addStretch(1)  # taken by the camera preview when there is one
+        self.camera_view: QWidget | None = None
+        self.camera_beside = False  # the preview beside the picture (True) or under the texts
         side_box = QWidget()
         side_box.setLayout(side)
+        side_box.installEventFilter(self)  # its resizes place the camera preview
         side_box.setMinimumWidth(220)
         side_box.setMaximumWidth(420)
         side_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
@@ -401,11 +423,50 @@ class WorkScreen(QWidget):
         self.step_label.setText(f"{name}  {int(t // 60)}:{int(t % 60):02d}" if t is not None else name)
 
     def add_side_widget(self, w) -> None:
-        """The camera preview (ui/camera_view.py): in the side column under the item, taking the room left."""
+        """The camera preview (ui/camera_view.py): in the side column, taking the room left (`_place_camera`)."""
         w.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.camera_view = w
         self.side.insertWidget(self._side_end, w, 3)
-        self._side_end += 1
         self.side.setStretch(self.side.count() - 1, 0)
+        self._place_camera()
+
+    def eventFilter(self, obj, e) -> bool:  # noqa: N802 (Qt API)
+        if obj is self.side_box and e.type() == QEvent.Type.Resize:
+            self._place_camera()
+        return False
+
+    def _place_camera(self) -> None:
+        """The camera preview goes where it and the item's pictures are both larger: under the item's texts (a tall
+        column: 1920x1080; the pack step's several pictures) or beside the picture (a short column: at 1024x768 under
+        the texts the preview had 77 px of height, its video ~100 px wide, the picture 126; beside, both ~150). The
+        packer aims the item at the camera by the preview and checks it against the picture."""
+        w = self.camera_view
+        if w is None:
+            return
+        width, spacing, n = self.side_box.width(), self.side.spacing(), max(1, self.image.count())
+        texts = sum(x.height() + spacing for x in (self.cur_name, self.cur_variant, self.cur_bin, self.weight_label,
+                                                   self.carton) if not x.isHidden())
+        room = max(0, self.side_box.height() - texts)  # for the pictures and the preview
+        cap_w, cap_h, pic_cap = w.maximumWidth(), w.maximumHeight(), self.image.maximumHeight()
+        pad = 10  # the picture box's frame and margin (ProductImage._scale)
+        # the video is 4:3; under the texts the preview has 3/8 of the room (the pictures 5/8, at most 300 px)
+        under_h = min(cap_h, max(room * 3 // 8, room - pic_cap))
+        under = min(min(width, cap_w, under_h * 4 // 3),
+                    sheet_cell(n, min(width, pic_cap) - pad, min(pic_cap, room - under_h) - pad))
+        half, beside_h = (width - spacing) // 2, min(room * 5 // 6, pic_cap)
+        beside = min(min(half, cap_w, min(cap_h, beside_h) * 4 // 3), sheet_cell(n, half - pad, beside_h - pad))
+        want = beside > under if not self.camera_beside else beside >= under  # a tie: it stays where it is
+        if want == self.camera_beside:
+            return
+        self.camera_beside = want
+        self.side.removeWidget(w)
+        self.media.removeWidget(w)
+        if want:
+            self.media.addWidget(w, 1)
+            self.side.setStretch(self.side.count() - 1, 1)
+        else:
+            self.side.insertWidget(self._side_end, w, 3)
+            self.side.setStretch(self.side.count() - 1, 0)
 
     # -- compatibility with callers that hold a session (benchmarks, screenshots) ---------------------
     @property
@@ -603,6 +664,7 @@ class WorkScreen(QWidget):
         whole = len(found) == len(key)
         if found:
             self.image.set_images([QPixmap.fromImage(img) for _url, img in found])  # scaled to the room it has
+            self._place_camera()  # several pictures (the pack step) may want the column's width
         else:
             self.image.clear()
             self.image.setText(_("no image"))
