@@ -114,9 +114,10 @@ def test_offline_and_the_events_waiting_stay_readable_beside_a_long_name_and_a_p
         lab = win.status.labels[key]
         assert lab.shown_text() == lab.text(), (key, lab.shown_text(), lab.width(), lab.sizeHint(), lab.minimumSizeHint(), win.status.width(), {k: (v.width(), v.sizeHint().width()) for k, v in win.status.labels.items()}, win.width(), win.isVisible())
     assert win.status.labels["printer"].shown_text().startswith("PRINTER: label printer")
-    # an hour's outage in minutes, not "3599 s" (the last sync is said where there is room for it)
+    # an hour's outage in minutes, not "3599 s"; how long since the last sync is in the OFFLINE text
     assert win.status.labels["queue"].text() == "to sync: 12345 (oldest 59 min)"
-    assert win.status.labels["last_sync"].text() == "last sync 60 min ago"
+    assert win.status.labels["online"].text() == "OFFLINE for 60 min — working from cache"
+    assert not win.status.labels["last_sync"].isVisible()
     # nothing shown as a bare "…" (the station's name and the last sync read "…" and "last …" at 1024x768): a text
     # is shown with enough of itself to read, or not at all
     for key, lab in win.status.labels.items():
@@ -125,11 +126,12 @@ def test_offline_and_the_events_waiting_stay_readable_beside_a_long_name_and_a_p
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_offline_the_age_of_the_last_sync_is_read_whole_before_the_operators_name(qtbot, station, size,  # noqa: F811
-                                                                                  monkeypatch):
+def test_offline_the_age_of_the_last_sync_is_read_whole_and_the_operators_name_stays(qtbot, station, size,  # noqa: F811
+                                                                                     monkeypatch):
     """Seen at 1024x768 with the demo's packer logged in and the network cut: "last sync …" beside OFFLINE, while the
-    packer's own name had its whole width. Offline, how long ago the last sync went through comes before the name
-    (after the faults); the name is cut first (it still starts with the name)."""
+    packer's own name had its whole width; then, with a printer fault as well, the name not shown at all. Offline,
+    how long ago the last sync went through is said in the OFFLINE text, whole; the packer's name is still shown
+    beside a printer fault (cut first, it still starts with the name)."""
     import time
 
     import app.store
@@ -148,11 +150,26 @@ def test_offline_the_age_of_the_last_sync_is_read_whole_before_the_operators_nam
                                      last_error="connection refused", clock_offset_ms=None, rejected_count=0))
     qtbot.wait(20)
     assert_fits(win, size)
-    for key in ("online", "queue", "last_sync"):
+    for key in ("online", "queue"):
         lab = win.status.labels[key]
         assert lab.isVisible() and lab.shown_text() == lab.text(), (key, lab.shown_text())
-    assert win.status.labels["last_sync"].text() == "last sync 2 min ago"
+    assert win.status.labels["online"].text() == "OFFLINE for 2 min — working from cache"
+    assert not win.status.labels["last_sync"].isVisible()
     assert win.status.labels["operator"].shown_text().startswith(packer.name.split()[0])
+    svc.spool.printers["label_printer"].run_out_of_paper()  # and the label printer's fault, in red
+    win.status.set_printer("label_printer", svc.spool.printers["label_printer"].status())
+    qtbot.wait(20)
+    assert_fits(win, size)
+    assert win.status.labels["printer"].isVisible() and win.status.labels["printer"].shown_text().startswith("Label")
+    assert win.status.labels["online"].shown_text() == win.status.labels["online"].text()
+    assert win.status.labels["operator"].isVisible(), size
+    assert win.status.labels["operator"].shown_text().startswith(packer.name.split()[0]), size
+    # back online: the last sync said on its own again
+    win.status.set_health(SyncHealth(online=True, last_success_ms=int(time.time() * 1000) - 3_000, queue_depth=0,
+                                     oldest_pending_age_s=None, consecutive_failures=0, last_error=None,
+                                     clock_offset_ms=None, rejected_count=0))
+    assert win.status.labels["online"].text() == "ONLINE"
+    assert win.status.labels["last_sync"].text() == "last sync 3 s ago"
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])

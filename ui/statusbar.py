@@ -15,9 +15,11 @@ CLOCK_WARN_MS = 120_000
 # fault): what a packer must read at a glance keeps its whole text, the operator's name and the station are cut
 # first; a printer fault and quarantined events keep at least FLOOR px (their start says what is wrong).
 PRIORITY = ("online", "queue", "clock", "printer", "disk", "quarantine", "operator", "last_sync", "station")
-# Offline, how long ago the last sync went through comes before the operator's name (an outage of 2 min or of 2 h
-# asks different things of a supervisor), after the faults: at 1024x768 it read "last sync …" beside OFFLINE while
-# the packer's name had its whole width.
+# Offline, how long ago the last sync went through is said in the OFFLINE text itself ("OFFLINE for 2 min — working
+# from cache": an outage of 2 min or of 2 h asks different things of a supervisor), and "last sync …" is not shown
+# beside it. Said apart, at 1024x768 with a printer fault, it took the room of the operator's name, which was not
+# shown at all: who is logged in at a shared station is what keeps a packer from working under another's name.
+# A station that never synced says "never synced" after the faults.
 PRIORITY_OFFLINE = ("online", "queue", "clock", "printer", "disk", "quarantine", "last_sync", "operator", "station")
 FLOOR = {"printer": 180, "quarantine": 140, "disk": 140}
 # The age of the oldest event waiting is said once it is this old (s): online, events go within seconds and "(oldest
@@ -186,18 +188,23 @@ class StatusBar(QFrame):
             return
         on = self.labels["online"]
         self._offline = not h.online
-        on.setText(_("ONLINE") if h.online else _("OFFLINE — working from cache"))
+        ago = int(time.time() - h.last_success_ms / 1000) if h.last_success_ms else None
+        if h.online:
+            on.setText(_("ONLINE"))
+        elif ago is None:
+            on.setText(_("OFFLINE — working from cache"))
+        else:
+            on.setText(_("OFFLINE for {age} — working from cache", age=_names().age(max(ago, 0))))
         restyle(on, "" if h.online else "background: #ef6c00; font-weight: bold;")
         if h.oldest_pending_age_s is None or h.oldest_pending_age_s < OLDEST_SAID_S:
             self.labels["queue"].setText(_("to sync: {count}", count=h.queue_depth))
         else:
             self.labels["queue"].setText(_("to sync: {count} (oldest {age})", count=h.queue_depth,
                                            age=_names().age(h.oldest_pending_age_s)))
-        if h.last_success_ms:
-            ago = int(time.time() - h.last_success_ms / 1000)
-            self.labels["last_sync"].setText(_("last sync {age} ago", age=_names().age(ago)))
-        else:
+        if ago is None:
             self.labels["last_sync"].setText(_("never synced"))
+        else:  # offline, the age is in the OFFLINE text
+            self.labels["last_sync"].setText(_("last sync {age} ago", age=_names().age(ago)) if h.online else "")
         self._show_quarantine(h)
         off = h.clock_offset_ms
         clock = self.labels["clock"]
