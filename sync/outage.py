@@ -43,10 +43,6 @@ class OutageLog:
         self._error = ""
         self._failures = 0
 
-    @property
-    def failing(self) -> bool:
-        return self._since is not None
-
     def failed(self, error: object) -> None:
         msg = str(error)
         now = self.clock()

@@ -170,13 +170,15 @@ class ProductImage(QLabel):
 
 def sheet_columns(n: int, width: int, height: int) -> int:
     """The columns of a grid of n equal square cells inside width × height that make the cells largest."""
-    return max(range(1, max(n, 1) + 1), key=lambda c: min(width // c, height // -(-n // c)))
+    n = max(n, 1)
+    return max(range(1, n + 1), key=lambda c: min(width // c, height // -(-n // c)))
 
 
 def sheet_cell(n: int, width: int, height: int) -> int:
     """The side of each of n pictures shown in width × height (one picture: the box's smaller side)."""
+    n = max(n, 1)
     cols = sheet_columns(n, width, height)
-    return max(0, min(width // cols, height // -(-max(n, 1) // cols)))
+    return max(0, min(width // cols, height // -(-n // cols)))
 
 
 def contact_sheet(pixes: list[QPixmap], width: int, height: int) -> QPixmap:
