@@ -39,10 +39,8 @@ STOPPED = DeviceStatus(False, "stopped", Msg("Device stopped"))
 
 
 def status(ok: bool, state: str, msg: Msg) -> DeviceStatus:
-    """Build a status and log it once, in English (operators see the message, technicians the log line)."""
-    st = DeviceStatus(ok, state, msg)
-    (log.info if ok else log.warning)("device %s: %s", state, st.en)
-    return st
+    """Build a status; `CallbackSink.set_status` logs it when it changes."""
+    return DeviceStatus(ok, state, msg)
 
 
 class CallbackSink:
@@ -61,8 +59,13 @@ class CallbackSink:
                 log.exception("device callback failed")
 
     def set_status(self, st: DeviceStatus) -> None:
+        """The device's status; logged in English when it changes (operators see the message, technicians the log
+        line). A serial scale or scanner left unplugged is retried every second with the same status: logged at each
+        retry, that was a WARNING a second, 3,600 an hour, in the log and the journal."""
         changed = st != self.current
         self.current = st
+        if changed:  # a stop is no fault
+            (log.info if st.ok or st.state == "stopped" else log.warning)("device %s: %s", st.state, st.en)
         if changed and self.on_status is not None:
             try:
                 self.on_status(st)

@@ -157,6 +157,48 @@ def test_disconnected_scale_is_reported_and_retried(tmp_path):
         sc.stop()
 
 
+def test_a_scale_left_unplugged_is_logged_once_not_at_every_retry_and_its_return_is_logged(tmp_path, caplog):
+    """The driver tries the port again every second: a WARNING at each try was 3,600 lines an hour of a shift with the
+    scale unplugged. Logged when the status changes: once unplugged, once back."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="hardware.devices")
+    link = tmp_path / "ttyLATER"
+    sc = SerialScale(str(link))
+    sc.RETRY_S = 0.02
+    tries = []
+    real_open = sc._open
+
+    def counted_open():
+        tries.append(1)
+        return real_open()
+
+    sc._open = counted_open
+    statuses = queue.Queue()
+    sc.start(lambda r: None, statuses.put)
+    master = slave = None
+    try:
+        end = time.monotonic() + 10
+        while len(tries) < 6 and time.monotonic() < end:
+            time.sleep(0.01)
+        assert len(tries) >= 6  # six tries of a missing port
+        said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "hardware.devices"]
+        assert [m for lv, m in said if lv == logging.WARNING and "ttyLATER" in m] == \
+            [said[0][1]], said  # one warning: the first try
+        master, slave = pty.openpty()  # the scale is plugged in
+        tty.setraw(slave)
+        link.symlink_to(os.ttyname(slave))
+        wait_for(statuses, lambda s: s.state == "ready")
+        said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "hardware.devices"]
+        assert said[-1][0] == logging.INFO and "ready" in said[-1][1], said
+        assert sum(1 for lv, _m in said if lv == logging.WARNING) == 1, said
+    finally:
+        sc.stop()
+        for fd in (master, slave):
+            if fd is not None:
+                os.close(fd)
+
+
 def test_scale_unplugged_mid_shift(pty_pair):
     master, name = pty_pair
     sc = SerialScale(name, protocol="continuous")
