@@ -38,9 +38,7 @@ class DeviceStatus:
 STOPPED = DeviceStatus(False, "stopped", Msg("Device stopped"))
 
 
-def status(ok: bool, state: str, msg: Msg) -> DeviceStatus:
-    """Build a status; `CallbackSink.set_status` logs it when it changes."""
-    return DeviceStatus(ok, state, msg)
+status = DeviceStatus  # the drivers' short name for a status; `CallbackSink.set_status` logs it when it changes
 
 
 class CallbackSink:
@@ -62,11 +60,11 @@ class CallbackSink:
         """The device's status; logged in English when it changes (operators see the message, technicians the log
         line). A serial scale or scanner left unplugged is retried every second with the same status: logged at each
         retry, that was a WARNING a second, 3,600 an hour, in the log and the journal."""
-        changed = st != self.current
+        if st == self.current:
+            return
         self.current = st
-        if changed:  # a stop is no fault
-            (log.info if st.ok or st.state == "stopped" else log.warning)("device %s: %s", st.state, st.en)
-        if changed and self.on_status is not None:
+        (log.info if st.ok or st.state == "stopped" else log.warning)("device %s: %s", st.state, st.en)  # a stop: no fault
+        if self.on_status is not None:
             try:
                 self.on_status(st)
             except Exception:

@@ -105,21 +105,22 @@ def _drain_s(workdir: Path, n: int) -> float:
 
 
 def sync_drain_10k_s(workdir: Path) -> float:
-    return _drain_s(workdir, 10_000)
+    """The median of three drains of 10,000, each of its own queue and OMS: one lasts 0.3-0.4 s, and one quick one
+    (0.284 s against 0.37-0.42 in the runs around it, 2026-12-06) read `sync_drain_rate_100k_over_10k` 0.714 where
+    three `--only` runs right after read 1.01-1.12; the 100k drain (~4 s) moves far less from run to run."""
+    import statistics
+
+    times = []
+    for k in range(3):
+        (workdir / f"10k-{k}").mkdir()
+        times.append(_drain_s(workdir / f"10k-{k}", 10_000))
+    return statistics.median(times)
 
 
 def sync_drain_100k_s(workdir: Path) -> dict[str, float]:
-    """Also the rate at 100k over the rate at 10k (1.0: linear; the goal is within 20 %), same run. The 10k time is
-    the median of three drains, each of its own queue and OMS: one drain of 10k lasts 0.3-0.4 s, and one quick
-    one (0.284 s against 0.37-0.42 in the runs around it, 2026-12-06) read the ratio 0.714 where three `--only` runs
-    right after read 1.01-1.12; the 100k drain (~4 s) moves far less from run to run."""
-    import statistics
-
-    t10s = []
-    for k in range(3):
-        (workdir / f"10k-{k}").mkdir()
-        t10s.append(_drain_s(workdir / f"10k-{k}", 10_000))
-    t10 = statistics.median(t10s)
+    """Also the rate at 100k over the rate at 10k (`sync_drain_10k_s`; 1.0: linear; the goal is within 20 %), same
+    run."""
+    t10 = sync_drain_10k_s(workdir)
     (workdir / "100k").mkdir()
     t100 = _drain_s(workdir / "100k", 100_000)
     return {"sync_drain_100k_s": round(t100, 3), "sync_drain_10k_s": round(t10, 3),

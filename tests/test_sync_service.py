@@ -486,36 +486,31 @@ def test_an_outage_is_said_once_in_the_log_not_at_every_attempt_and_its_end_is_s
     assert len(back) == 1 and "working again after" in back[0] and "failed attempts" in back[0], back
 
 
-def test_a_long_outage_is_said_again_every_ten_minutes_and_a_new_error_at_once():
+def test_a_long_outage_is_said_again_every_ten_minutes_and_a_new_error_at_once(caplog):
     import logging
 
     from sync.outage import REMIND_S, OutageLog
 
     now = [1000.0]
-    records: list[tuple[int, str]] = []
+    caplog.set_level(logging.DEBUG, logger="test.outage")
 
-    class Catch(logging.Handler):
-        def emit(self, record):
-            records.append((record.levelno, record.getMessage()))
+    def records() -> list[tuple[int, str]]:
+        return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "test.outage"]
 
-    log = logging.getLogger("test.outage")
-    log.addHandler(Catch())
-    log.setLevel(logging.DEBUG)
-    log.propagate = False
-    said = OutageLog(log, "outbox", clock=lambda: now[0])
+    said = OutageLog(logging.getLogger("test.outage"), "outbox", clock=lambda: now[0])
     said.ok()  # nothing failed: nothing to say
-    assert records == []
+    assert records() == []
     for _ in range(201):  # an attempt every 3 s for ten minutes
         said.failed("OMS unreachable: ConnectionError talking to http://oms/api/v1/events/batch")
         now[0] += 3
-    warnings = [m for lv, m in records if lv == logging.WARNING]
+    warnings = [m for lv, m in records() if lv == logging.WARNING]
     assert len(warnings) == 2 and warnings[0].startswith("outbox: OMS unreachable"), warnings
     assert warnings[1].startswith("outbox: still failing after 10 min 0 s, 201 attempts: OMS unreachable"), warnings
-    assert REMIND_S == 600 and len(records) == 201  # the other 199: DEBUG
+    assert REMIND_S == 600 and len(records()) == 201  # the other 199: DEBUG
     said.failed("HTTP 503 from /api/v1/events/batch")  # the network is back, the OMS is not: said at once
-    assert records[-1][0] == logging.WARNING and "HTTP 503" in records[-1][1]
+    assert records()[-1][0] == logging.WARNING and "HTTP 503" in records()[-1][1]
     now[0] += 90
     said.ok()
-    assert records[-1] == (logging.INFO, "outbox: working again after 11 min 33 s (202 failed attempts)")
+    assert records()[-1] == (logging.INFO, "outbox: working again after 11 min 33 s (202 failed attempts)")
     said.ok()  # said once
-    assert len([m for lv, m in records if lv == logging.INFO]) == 1
+    assert len([m for lv, m in records() if lv == logging.INFO]) == 1

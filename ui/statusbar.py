@@ -194,7 +194,7 @@ class StatusBar(QFrame):
         elif ago is None:
             on.setText(_("OFFLINE — working from cache"))
         else:
-            on.setText(_("OFFLINE for {age} — working from cache", age=_names().age(max(ago, 0))))
+            on.setText(_("OFFLINE for {age} — working from cache", age=_names().age(ago)))
         restyle(on, "" if h.online else "background: #ef6c00; font-weight: bold;")
         if h.oldest_pending_age_s is None or h.oldest_pending_age_s < OLDEST_SAID_S:
             self.labels["queue"].setText(_("to sync: {count}", count=h.queue_depth))

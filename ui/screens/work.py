@@ -168,26 +168,19 @@ class ProductImage(QLabel):
             self.setPixmap(contact_sheet(self._pixes, w, h))
 
 
-def sheet_columns(n: int, width: int, height: int) -> int:
-    """The columns of a grid of n equal square cells inside width × height that make the cells largest."""
+def sheet_grid(n: int, width: int, height: int) -> tuple[int, int]:
+    """(columns, cell side) of a grid of n equal square cells inside width × height with as many columns as make the
+    cells largest (one row in a wide, low box; 3 × 3 in a square one for nine; one picture: the box's smaller side)."""
     n = max(n, 1)
-    return max(range(1, n + 1), key=lambda c: min(width // c, height // -(-n // c)))
-
-
-def sheet_cell(n: int, width: int, height: int) -> int:
-    """The side of each of n pictures shown in width × height (one picture: the box's smaller side)."""
-    n = max(n, 1)
-    cols = sheet_columns(n, width, height)
-    return max(0, min(width // cols, height // -(-n // cols)))
+    cols = max(range(1, n + 1), key=lambda c: min(width // c, height // -(-n // c)))
+    return cols, max(0, min(width // cols, height // -(-n // cols)))
 
 
 def contact_sheet(pixes: list[QPixmap], width: int, height: int) -> QPixmap:
-    """Several pictures in a grid of equal square cells inside width × height, with as many columns as make the
-    cells largest (one row in a wide, low box; 3 × 3 in a square one for nine)."""
-    n = len(pixes)
-    cols = sheet_columns(n, width, height)
-    rows = -(-n // cols)
-    cell = max(4, min(width // cols, height // rows))
+    """Several pictures in a grid of equal square cells inside width × height (`sheet_grid`)."""
+    cols, cell = sheet_grid(len(pixes), width, height)
+    rows = -(-len(pixes) // cols)
+    cell = max(4, cell)
     sheet = QPixmap(cols * cell, rows * cell)
     sheet.fill(QColor("white"))
     p = QPainter(sheet)
@@ -337,7 +330,8 @@ class WorkScreen(QWidget):
         self.media.setContentsMargins(0, 0, 0, 0)
         self.media.addWidget(self.image, 1, Qt.AlignmentFlag.AlignHCenter)
         side.addLayout(self.media, 5)  # before the camera preview's 3 (under the texts): the item first
-        for w in (self.cur_name, self.cur_variant, self.cur_bin, self.weight_label, self.carton):
+        self._side_texts = (self.cur_name, self.cur_variant, self.cur_bin, self.weight_label, self.carton)
+        for w in self._side_texts:
             side.addWidget(w)
         self._side_end = side.count()
         side.addStretch(1)  # taken by the camera preview when there is one
@@ -446,17 +440,16 @@ class WorkScreen(QWidget):
         if w is None:
             return
         width, spacing, n = self.side_box.width(), self.side.spacing(), max(1, self.image.count())
-        texts = sum(x.height() + spacing for x in (self.cur_name, self.cur_variant, self.cur_bin, self.weight_label,
-                                                   self.carton) if not x.isHidden())
+        texts = sum(x.height() + spacing for x in self._side_texts if not x.isHidden())
         room = max(0, self.side_box.height() - texts)  # for the pictures and the preview
         cap_w, cap_h, pic_cap = w.maximumWidth(), w.maximumHeight(), self.image.maximumHeight()
         pad = 10  # the picture box's frame and margin (ProductImage._scale)
         # the video is 4:3; under the texts the preview has 3/8 of the room (the pictures 5/8, at most 300 px)
         under_h = min(cap_h, max(room * 3 // 8, room - pic_cap))
         under = min(min(width, cap_w, under_h * 4 // 3),
-                    sheet_cell(n, min(width, pic_cap) - pad, min(pic_cap, room - under_h) - pad))
+                    sheet_grid(n, min(width, pic_cap) - pad, min(pic_cap, room - under_h) - pad)[1])
         half, beside_h = (width - spacing) // 2, min(room * 5 // 6, pic_cap)
-        beside = min(min(half, cap_w, min(cap_h, beside_h) * 4 // 3), sheet_cell(n, half - pad, beside_h - pad))
+        beside = min(min(half, cap_w, min(cap_h, beside_h) * 4 // 3), sheet_grid(n, half - pad, beside_h - pad)[1])
         want = beside > under if not self.camera_beside else beside >= under  # a tie: it stays where it is
         if want == self.camera_beside:
             return
