@@ -62,6 +62,7 @@ ERROR_TYPES: dict[str, tuple[str, str | None]] = {
     "short_pick_damaged": ("short_pick", "damaged"),
     "short_pick_not_found": ("short_pick", "not_found"),
     "weight_mismatch": ("override", "weight_mismatch"),
+    "line_override": ("override", "force_line"),  # a line counted by a supervisor: its barcode would not scan
     "intercepted_order": ("order_intercepted", None),
     "reprint": ("reprint", None),
     "printer_fault": ("printer_fault", None),
@@ -81,7 +82,7 @@ ERROR_NAMES: dict[str, str] = {
     "short_pick_insufficient_stock": N_("Short: no stock"),
     "short_pick_wrong_item_in_location": N_("Short: wrong item in bin"),
     "short_pick_damaged": N_("Short: damaged"), "short_pick_not_found": N_("Short: not found"),
-    "weight_mismatch": N_("Weight override"), "intercepted_order": N_("Stopped order"),
+    "weight_mismatch": N_("Weight override"), "line_override": N_("Line override"), "intercepted_order": N_("Stopped order"),
     "reprint": N_("Reprint"), "printer_fault": N_("Printer fault"),
 }
 # What the figures count, as a fingerprint: a station's stored aggregate folded under another definition is folded

@@ -423,6 +423,8 @@ class OrderSession:
         found = prog.scanned if qty_found is None and prog else (qty_found or 0)
         if found < 0 or found >= line.qty:  # all of it found is no short pick: its event would say nothing is short
             raise ValueError(f"qty_found must be 0..{line.qty - 1}: a short pick is for units not found")
+        if prog is not None and found < prog.scanned:  # the scanned units are in the parcel: the slip would list them
+            raise ValueError(f"{prog.scanned} already scanned: undo a scan (F4) to take one back out first")
         self._append(EventType.SHORT_PICK, {"line_id": line_id, "sku": line.sku, "qty_required": line.qty,
                                             "qty_found": found, "reason": reason}, kind=reason)
 

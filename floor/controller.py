@@ -988,11 +988,8 @@ class StationController:
             if cur is None:
                 return self._refuse(Msg("Short picks are for lines still being picked."),
                                     cls=ShortPickResult)
-            found = s.progress[cur.id].scanned
-            self.prompt = Prompt("short_pick", cur.id, cur.qty, found)
-            return self._done(Outcome.ASKED, Change.PROMPT,
-                              say(Level.HINT, Msg("Short pick {sku}: found {found} of {qty}. Reason? Press 1–4 or "
-                                                  "scan a reason barcode.", sku=cur.sku, found=found, qty=cur.qty)),
+            self.prompt = Prompt("short_pick", cur.id, cur.qty, s.progress[cur.id].scanned)
+            return self._done(Outcome.ASKED, Change.PROMPT, self._short_question(s, self.prompt),
                               cls=ShortPickResult, line_id=cur.id)
         if kind == "override":
             target = self._override_target(s)
@@ -1018,9 +1015,21 @@ class StationController:
         p = self.prompt
         if p is None or p.kind != "short_pick":
             return self._done(Outcome.REFUSED, Change.NONE, False)
-        # at most one less than ordered: a short pick is for units not found
-        self.prompt = Prompt(p.kind, p.line_id, p.max_qty, max(0, min(p.max_qty - 1, p.found + delta)))
-        return self._done(Outcome.ASKED, Change.PROMPT, False)
+        s = self.session
+        if s is None or p.line_id not in s.progress:
+            return self._done(Outcome.REFUSED, Change.NONE, False)
+        # at most one less than ordered (a short pick is for units not found), at least what was scanned: a unit
+        # scanned is in the parcel (F4 takes the last one back out first)
+        least = s.progress[p.line_id].scanned
+        self.prompt = Prompt(p.kind, p.line_id, p.max_qty, max(least, min(p.max_qty - 1, p.found + delta)))
+        return self._done(Outcome.ASKED, Change.PROMPT, self._short_question(s, self.prompt))
+
+    @staticmethod
+    def _short_question(s: OrderSession, p: Prompt) -> Feedback:
+        """The short-pick form's question, with the quantity found as it stands (↑/↓ change it)."""
+        ln = s.picklist_lines[p.line_id]
+        return say(Level.HINT, Msg("Short pick {sku}: found {found} of {qty}. Reason? Press 1–4 or scan a reason "
+                                   "barcode.", sku=ln.sku, found=p.found, qty=ln.qty))
 
     def _short_by_code(self, reason: str | None) -> Result:
         if self.prompt is None or self.prompt.kind != "short_pick":
@@ -1161,11 +1170,14 @@ class StationController:
             return r  # type: ignore[return-value]
         s = self.session
         assert s is not None
+        reason = (reason or "").strip()
+        if not reason:  # asked before the PIN is tried: an override is recorded with why, and a try is not spent
+            return self._refuse(Msg("Type the reason as well: an override is recorded with why it was given."),
+                                cls=OverrideResult)  # type: ignore[return-value]
         sup = self.core.operators.authenticate((badge or "").strip(), pin or "")
         if sup is None or not sup.is_supervisor:
             return self._refuse(self._locked(badge) or Msg("Not a supervisor badge/PIN: nothing overridden."),
                                 Level.ERROR, cls=OverrideResult)  # type: ignore[return-value]
-        reason = (reason or "").strip() or "-"
         target = self._override_target(s)
         if isinstance(target, Msg):
             return self._refuse(target, cls=OverrideResult)  # type: ignore[return-value]

@@ -109,10 +109,13 @@ def _override_fields(session: OrderSession, what: str, line_id: str | None) -> d
 
 def override_question(session: OrderSession, what: str, line_id: str | None) -> Msg:
     """What a supervisor's override would do, asked before the badge and PIN: the form said "Supervisor approval" and
-    nothing of what was approved (at a counting step it counts the line at hand as complete)."""
+    nothing of what was approved. At a counting step it counts the line at hand as scanned in full — an item whose
+    barcode will not scan, seen by the supervisor — and the parcel and its paperwork carry all of it; it read "as
+    complete with 1 of 2", which a packer took for "ship 1" (units not found are a short pick, F2)."""
     fields = _override_fields(session, what, line_id)
     if what == "force_line":
-        return Msg("Supervisor: count {sku} {item} as complete with {found} of {qty}? Badge, PIN and reason.", **fields)
+        return Msg("Supervisor: count all {qty} of {sku} {item} as scanned ({found} scanned)? All {qty} go in the "
+                   "parcel; for units not found: Esc, then F2. Badge, PIN and reason.", **fields)
     return Msg("Supervisor: accept the weight of {grams} g (expected {expected} ± {tolerance} g)? Badge, PIN and "
                "reason.", **fields)
 
@@ -121,7 +124,7 @@ def override_done(session: OrderSession, what: str, line_id: str | None, name: s
     """What the supervisor's override did, said once it is recorded."""
     fields = _override_fields(session, what, line_id)
     if what == "force_line":
-        return Msg("Supervisor {name} counted {sku} as complete with {found} of {qty} ({reason}).", name=name,
+        return Msg("Supervisor {name} counted all {qty} of {sku} as scanned ({found} scanned): {reason}.", name=name,
                    reason=reason, **fields)
     return Msg("Supervisor {name} accepted the weight of {grams} g ({reason}).", name=name, reason=reason, **fields)
 

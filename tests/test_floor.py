@@ -142,11 +142,13 @@ def test_2f_the_override_form_says_what_the_supervisor_approves(floor):
     floor.ctl.scan("ITEM-001")  # 1 of 2
     r = floor.ctl.key("F11")
     assert r.outcome == Outcome.ASKED and floor.ctl.prompt.line_id == "L1"
-    assert r.feedback.text("en") == "Supervisor: count SKU-001 Item 1 as complete with 1 of 2? Badge, PIN and reason."
-    assert r.feedback.text("zh_CN") == "主管：将 SKU-001 Item 1 按 1/2 记为完成？请刷工牌，输入密码和原因。"
+    assert r.feedback.text("en") == ("Supervisor: count all 2 of SKU-001 Item 1 as scanned (1 scanned)? All 2 go in "
+                                     "the parcel; for units not found: Esc, then F2. Badge, PIN and reason.")
+    assert r.feedback.text("zh_CN") == ("主管：将 SKU-001 Item 1 全部 2 件记为已扫描（已扫 1 件）？2 件全部装入包裹；"
+                                        "没找到的：按 Esc，再按 F2。请刷工牌，输入密码和原因。")
     done = floor.ctl.override("S-001", "999999", "label torn")
     assert done.what == "force_line" and floor.core.events.last(EventType.OVERRIDE).payload["line_id"] == "L1"
-    assert done.feedback.text("en") == "Supervisor Boss counted SKU-001 as complete with 1 of 2 (label torn)."
+    assert done.feedback.text("en") == "Supervisor Boss counted all 2 of SKU-001 as scanned (1 scanned): label torn."
     floor.to_step(Step.WEIGH)
     r = floor.ctl.key("F11")  # no weight recorded yet: nothing to accept
     assert r.outcome == Outcome.REFUSED and floor.ctl.prompt is None
@@ -158,6 +160,71 @@ def test_2f_the_override_form_says_what_the_supervisor_approves(floor):
     done = floor.ctl.override("S-001", "999999", "heavy box")
     assert done.what == "weight_mismatch"
     assert done.feedback.text("en") == "Supervisor Boss accepted the weight of 5000 g (heavy box)."
+
+
+def test_a_line_a_supervisor_counts_ships_whole_and_the_figures_count_it(floor):
+    """F11 at a line whose barcode will not scan: the supervisor, seeing the units, counts all of them; the parcel, the
+    label and the slip carry the whole line (a walkthrough read the old question "count … as complete with 0 of 1"
+    as "ship none", and expected the slip to leave it out). The supervisor's figures count it as a line override:
+    it was counted nowhere. Units not found are a short pick (F2), not this."""
+    from app import stats
+
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("ITEM-001")  # 1 of 2; the other's label is torn
+    floor.ctl.key("F11")
+    assert floor.ctl.override("S-001", "999999", "label torn").outcome == Outcome.DONE
+    s = floor.ctl.session
+    assert s.packed_qty("L1") == 2 and s.short_units("L1") == 0
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    label = next(j for j in floor.spool.jobs_ if j["kind"] == "label")
+    assert ("SKU-001", 2) in [(ln.sku, ln.qty) for ln in floor.spool.printed[label["job_id"]].lines]
+    slip = next(j for j in floor.spool.jobs_ if j["kind"] == "slip")
+    assert floor.spool.missing[slip["job_id"]] == []
+    ev = floor.core.events.last(EventType.OVERRIDE)
+    assert stats._error_type(ev.type, ev.kind) == "line_override"
+    assert stats.ERROR_NAMES["line_override"] == "Line override"
+
+
+def test_an_override_without_a_reason_is_refused_before_the_pin_is_tried(floor):
+    """The form let a supervisor leave the reason empty, and the override was recorded with the reason "-" (shown
+    "(-)"): an override is audited by why it was given. Refused now, with nothing recorded and no PIN try spent (the
+    reason is checked first: a supervisor who forgot it is not one try nearer a lockout)."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.key("F11")
+    for reason in ("", "   "):
+        r = floor.ctl.override("S-001", "000000", reason)  # a wrong PIN too: the reason is what is said
+        assert r.outcome == Outcome.REFUSED and floor.ctl.prompt is not None
+        assert r.feedback.en == "Type the reason as well: an override is recorded with why it was given."
+    assert floor.core.events.last(EventType.OVERRIDE) is None
+    assert floor.core.events.last("login_failed") is None  # no PIN tried
+    assert floor.ctl.override("S-001", "999999", "label torn").outcome == Outcome.DONE
+
+
+def test_the_short_pick_form_counts_from_what_was_scanned_and_says_the_quantity_as_it_changes(floor):
+    """The form's quantity found went down to 0 with one unit scanned: the short pick said "found 0 of 2" while the
+    line showed 1 / 2 and the parcel held the scanned unit, so the check step then said "too many … put this one
+    back". The least found is what was scanned (F4 takes a scanned unit back out first). And the amber question kept
+    the quantity of when it opened ("found 3 of 12" beside a form at 11): it follows ↑/↓ now."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")  # L1 x2
+    floor.ctl.scan("ITEM-001")
+    assert floor.ctl.key("F2").feedback.en.startswith("Short pick SKU-001: found 1 of 2.")
+    r = floor.ctl.key("Down")
+    assert floor.ctl.prompt.found == 1 and r.feedback.en.startswith("Short pick SKU-001: found 1 of 2.")
+    r = floor.ctl.key("4")
+    assert r.outcome == Outcome.DONE and r.qty_found == 1
+    assert floor.ctl.session.short_units("L1") == 1
+    floor.ctl.key("F4")  # the short pick undone; the scan undone: the form goes down to 0
+    floor.ctl.key("F4")
+    floor.ctl.key("F2")
+    r = floor.ctl.key("Down")
+    assert floor.ctl.prompt.found == 0 and r.feedback.en.startswith("Short pick SKU-001: found 0 of 2.")
+    with pytest.raises(ValueError, match="already scanned"):  # the core refuses it too, whoever asks
+        floor.ctl.scan("ITEM-001")
+        floor.ctl.session.short_pick("L1", "not_found", 0)
 
 
 def test_2d_f9_before_the_label_step_says_what_comes_first_even_when_nothing_is_missing(floor):

@@ -521,9 +521,7 @@ def test_a_wrong_supervisor_pin_is_said_and_asked_again_and_esc_closes_the_form(
     assert form.pin.text() == "" and form.pin.hasFocus()  # asked again, badge and reason kept
     assert form.badge.text() == "S-001" and form.reason.text() == "scale drift"
     type_here(qtbot, win, SUPERVISOR_PIN)
-    enter_here(qtbot, win)
-    assert form.reason.hasFocus()
-    enter_here(qtbot, win)
+    enter_here(qtbot, win)  # the reason is written already: Enter after the PIN sends the form (it took two Enters)
     assert s.weight_overridden and "accepted the weight of " in win.work.panel.text.text()
     assert win.work.panel.text.text().endswith(" g (scale drift).")
     # Esc closes the form whichever field has the cursor; it opens empty again
@@ -538,6 +536,29 @@ def test_a_wrong_supervisor_pin_is_said_and_asked_again_and_esc_closes_the_form(
         QTest.keyClick(getattr(form, field), Qt.Key.Key_Escape)
         assert win.controller.prompt is None and not form.isVisible(), field
         assert win.work.panel.text.text() == "Cancelled: nothing recorded." and not win.work.panel.locked
+
+
+def test_an_override_sent_without_a_reason_puts_the_cursor_in_the_reason_and_keeps_the_pin(qtbot, station):
+    """Badge, PIN, then Enter twice with the reason empty recorded the override with the reason "-". The controller
+    refuses it (before the PIN is tried); the form keeps the PIN and puts the cursor in the reason's field, so the
+    supervisor types the reason and Enter sends it."""
+    from test_ui_floor import enter_here, type_here
+
+    win, svc, s = weighed_too_heavy(qtbot, station)
+    press(win, Qt.Key.Key_Return)
+    press(win, Qt.Key.Key_F11)
+    form = win.work.prompt
+    burst(win, "S-001")
+    type_here(qtbot, win, SUPERVISOR_PIN)
+    enter_here(qtbot, win)  # Enter after the PIN with no reason yet: the reason next
+    assert form.reason.hasFocus() and not s.weight_overridden
+    enter_here(qtbot, win)  # the empty reason sent
+    assert not s.weight_overridden and win.controller.prompt is not None
+    assert "Type the reason as well" in win.work.panel.text.text()
+    assert form.reason.hasFocus() and form.pin.text() == SUPERVISOR_PIN
+    type_here(qtbot, win, "scale drift")
+    enter_here(qtbot, win)
+    assert s.weight_overridden and win.work.panel.text.text().endswith(" g (scale drift).")
 
 
 def test_a_recorded_wrong_weight_and_a_right_reading_now_are_both_shown(qtbot, station):

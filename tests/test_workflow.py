@@ -123,8 +123,10 @@ def test_undo_takes_back_short_picks_and_scans_of_the_step_last_first(settings):
     scan(s, CASE_BLUE_M)  # 12 of 24
     o.short_pick("L1", "insufficient_stock")  # short 12
     first = core.events.last("short_pick").seq
-    o.short_pick("L1", "damaged", qty_found=6)  # short 18
-    assert (o.progress["L1"].short_qty, o.progress["L1"].short_reason) == (18, "damaged")
+    o.short_pick("L1", "damaged", qty_found=18)  # short 6
+    assert (o.progress["L1"].short_qty, o.progress["L1"].short_reason) == (6, "damaged")
+    with pytest.raises(ValueError, match="12 already scanned"):  # fewer found than scanned: the parcel holds 12
+        o.short_pick("L1", "damaged", qty_found=6)
     v = o.undo_last()
     assert v.kind == VerdictKind.ACTION and v.details["undone"] == "short_pick"
     assert (o.progress["L1"].short_qty, o.progress["L1"].short_reason) == (12, "insufficient_stock")

@@ -111,7 +111,7 @@ class PromptPanel(QFrame):
         ol.addRow(_("PIN"), self.pin)
         ol.addRow(_("Reason"), self.reason)
         self.badge.returnPressed.connect(self.pin.setFocus)
-        self.pin.returnPressed.connect(self.reason.setFocus)
+        self.pin.returnPressed.connect(self._pin_entered)
         self.reason.returnPressed.connect(self._override)
         lay.addWidget(self.override_box)
         lay.addStretch(1)
@@ -134,9 +134,21 @@ class PromptPanel(QFrame):
     def _override(self) -> None:
         self.override.emit(self.badge.text(), self.pin.text(), self.reason.text())
 
+    def _pin_entered(self) -> None:
+        """Enter after the PIN: the reason next, or the form sent when the reason is already written (it took a second
+        Enter)."""
+        if self.reason.text().strip():
+            self._override()
+        else:
+            self.reason.setFocus()
+
     def ask_again(self) -> None:
-        """The override was refused (a wrong badge or PIN, or nothing to accept yet): the PIN is asked again, never left
+        """The override was refused. Without a reason (refused before the PIN was tried): the cursor in the reason's
+        field, the PIN kept. Else (a wrong badge or PIN, or nothing to accept yet): the PIN is asked again, never left
         in its field; the badge and the reason stay."""
+        if not self.reason.text().strip():
+            self.reason.setFocus()
+            return
         self.pin.clear()
         self._focus_badge_or_pin()
 
