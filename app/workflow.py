@@ -466,14 +466,20 @@ class OrderSession:
             payload["line_id"] = line_id
         self._append(EventType.OVERRIDE, payload, kind=what, operator=supervisor)
 
+    def last_undoable(self) -> int | None:
+        """The sequence number of the event `undo_last` would take back now, or None."""
+        step = self.counting_step
+        if self.intercepted or step is None or not self._undo or self._undo[-1][1] != step:
+            return None
+        return self._undo[-1][0]
+
     def undo_last(self) -> ScanVerdict | None:
         """Undo the last counted scan or short pick of this step with a compensating `undo` event. A short pick keyed
         on the wrong line, or with the wrong quantity found, is taken back so (the line is counted as before it);
         without it the parcel would ship without units that are on the shelf."""
-        step = self.counting_step
-        if self.intercepted or step is None or not self._undo or self._undo[-1][1] != step:
+        if self.last_undoable() is None:
             return None
-        seq, _step, line_id, qty, _serial, short = self._undo[-1]
+        seq, step, line_id, qty, _serial, short = self._undo[-1]
         line = self.picklist_lines[line_id]
         name = line.name or line.sku
         if short is not None:

@@ -128,6 +128,14 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.1f}".removesuffix(".0")
 
 
+# A person's character keys (the digits that choose a carton or a reason, any other character) closer together than
+# this are someone keying a code by hand, not a choice: the wedge filter passes a person's keys one by one (a scanner's
+# burst is a scan), so "6900000000151" typed at the pack step chose cartons and at the short-pick form a reason.
+TYPING_GAP_NS = 700 * 10**6
+CHAR_KEYS = frozenset(("1", "2", "3", "4", "5", "typed"))
+TYPED_KEYS = Msg("Typed keys are not counted: scan the item. If its barcode will not scan, a supervisor can count it "
+                 "(F11).")
+
 LOGIN_WAIT_NS = 60 * 10**9  # how long a login held for a new station's first operators is tried when they come
 
 
@@ -177,6 +185,9 @@ class StationController:
         # the idle logout (`idle_check`): seconds without a key, a click or a scan (0: never), and the last of those
         self.idle_logout_s = idle_logout_s if idle_logout_s > 0 else 0.0
         self._input_ns = mono_ns()
+        # a person keying a code (TYPING_GAP_NS): the last character key, when, its place in a run of them, and the
+        # short pick it recorded
+        self._char: tuple[str, int, int, int | None] | None = None
         self.idle_notice: Msg | None = None  # "… logged out in 42 s", shown over every screen until a key or a scan
 
     @property
@@ -882,20 +893,28 @@ class StationController:
 
     # == keys ============================================================================================
     @_answers()
-    def key(self, name: str) -> Result:
-        """A key press on the station (F2…F12, Enter, Escape, 1…5, Up, Down)."""
+    def key(self, name: str, *, at_ns: int | None = None) -> Result:
+        """A key press on the station (F2…F12, Enter, Escape, 1…5, Up, Down, "typed": a person's other character).
+        `at_ns`: when a person pressed it (monotonic), given by the screens for character keys: a run of them is a code
+        keyed by hand (`_keyed_run`)."""
         self.note_input()
         if name == "Logout":
             return self.logout()
         if self.operator is None:
             return self._done(Outcome.REFUSED, Change.NONE, False)
         if name == "Escape":
+            self._char = None
             return self.back()
+        if (typing := self._keyed_run(name, at_ns)) is not None:
+            return typing
         if self.screen == Screen.CHECK and name == "Enter":
             return self.start_work()
         if self.prompt is not None and self.prompt.kind == "short_pick":
             if name in ("1", "2", "3", "4"):
-                return self.short_pick(SHORT_REASONS[int(name) - 1])
+                res = self.short_pick(SHORT_REASONS[int(name) - 1])
+                if res.outcome == Outcome.DONE and self._char is not None:  # taken back if a code follows
+                    self._char = (*self._char[:3], self.core.events.last(EventType.SHORT_PICK).seq)
+                return res
             if name in ("Up", "Down"):
                 return self.adjust_found(1 if name == "Up" else -1)
         if self.prompt is not None and self.prompt.kind == "reprint" and name in ("1", "2", "3", "4"):
@@ -921,11 +940,38 @@ class StationController:
             "F7": self.show_supervisor,  # the queue's key for the figures: at an order, says where they open
             # a person's other characters (a barcode keyed by hand): answered, not swallowed, and not counted — the
             # check is of the item in hand, so an item that will not scan is a supervisor's (F11)
-            "typed": lambda: self._refuse(Msg("Typed keys are not counted: scan the item. If its barcode will not "
-                                              "scan, a supervisor can count it (F11).")),
+            "typed": lambda: self._refuse(TYPED_KEYS),
         }
         fn = keys.get(name)
         return fn() if fn else self._done(Outcome.REFUSED, Change.NONE, False)
+
+    def _keyed_run(self, name: str, now: int | None) -> Result | None:
+        """A character key that follows another within TYPING_GAP_NS is a code keyed by hand: not a carton, not a
+        reason — answered as typed keys are. One key twice is a key pressed twice (its choice again). A short
+        pick the run's first key recorded is taken back (F4's undo): a code that began with 1–4 keyed at the form
+        recorded one unseen, its message replaced by the next key's. A carton the first key chose stays, said."""
+        last = self._char
+        if name not in CHAR_KEYS or now is None:
+            self._char = None
+            return None
+        if last is None or now - last[1] > TYPING_GAP_NS or (last[2] == 1 and name == last[0] != "typed"):
+            self._char = (name, now, 1, last[3] if last is not None and name == last[0] else None)
+            return None
+        self._char = (name, now, last[2] + 1, None)
+        if last[2] > 1:  # said at the run's second key: what that said stays on the screen
+            return self._done(Outcome.REFUSED, Change.NONE, False)
+        said: list[Msg] = [TYPED_KEYS]
+        s = self.session
+        if last[3] is not None and s is not None and self.screen == Screen.WORK:
+            v = s.undo_last() if s.last_undoable() == last[3] else None
+            if v is not None:
+                said.append(Msg("The short pick the first of them recorded is taken back."))
+                return self._done(Outcome.REFUSED, Change.LINES | self._follow_scans(s, v.line_id),
+                                  say(Level.HINT, Joined(said, " ")), verdict=v)
+        if s is not None and self.screen == Screen.WORK and s.step == Step.PACK and s.carton and last[0] != "typed":
+            label = next((c.label for c in CARTONS if c.code == s.carton), s.carton)
+            said.append(Msg("The carton is {carton}: press 1–5 to change it.", carton=label))
+        return self._refuse(Joined(said, " "))
 
     # == steps and exceptions ============================================================================
     def _need_work(self) -> Result | None:

@@ -227,6 +227,63 @@ def test_the_short_pick_form_counts_from_what_was_scanned_and_says_the_quantity_
         floor.ctl.session.short_pick("L1", "not_found", 0)
 
 
+def keyed(floor, code: str, t: list[int], gap_ms: int = 180):
+    """A person keying `code` at the work screen, one key every `gap_ms` (as WorkScreen forwards keys: 1–5 by name,
+    any other character as "typed", each with when it was pressed)."""
+    r = None
+    for ch in code:
+        t[0] += gap_ms * 10**6
+        r = floor.ctl.key(ch if ch in "12345" else "typed", at_ns=t[0])
+    return r
+
+
+def test_a_code_keyed_by_hand_chooses_no_carton_and_records_no_short_pick(floor):
+    """Keyed by hand at the pack step, "6900000000151" chose carton S (from its 1), and at the short-pick form
+    "6900000000083" recorded a short pick "(Damaged)" (from its 3): the screen forwards a person's keys one by one
+    (a scanner's burst is a scan), and 1–5 are choices there. A character key closer than 0.7 s to the one before
+    is someone keying a code: not a choice, answered as typed keys are; a short pick its first key recorded is taken
+    back. Keys pressed apart, or one key twice, still choose."""
+    from floor.controller import TYPING_GAP_NS
+
+    t = [10**12]
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.PACK)
+    s = floor.ctl.session
+    t[0] += 5 * 10**9
+    floor.ctl.key("3", at_ns=t[0])
+    assert s.carton == "L"
+    t[0] += 5 * 10**9
+    r = keyed(floor, "6900000000151", t)
+    assert s.carton == "L" and r.outcome == Outcome.REFUSED and r.feedback.en.startswith("Typed keys are not counted")
+    assert [e.payload["carton"] for e in floor.core.events.events(order_id="SO-1003", types=["carton_chosen"])] == ["L"]
+    t[0] += 5 * 10**9
+    r = keyed(floor, "4006381333931", t)  # its first key is a choice, said with the typing
+    assert s.carton == "XL" and "The carton is XL" in r.feedback.en
+    t[0] += TYPING_GAP_NS + 1
+    floor.ctl.key("1", at_ns=t[0])  # apart: a choice
+    t[0] += 100 * 10**6
+    r = floor.ctl.key("1", at_ns=t[0])  # the same key twice: the same choice
+    assert s.carton == "S" and r.outcome == Outcome.DONE
+    t[0] += 200 * 10**6
+    r = floor.ctl.key("2", at_ns=t[0])  # another within the gap: typing
+    assert s.carton == "S" and r.outcome == Outcome.REFUSED
+
+    floor.ctl.scan("SO-1001")  # L1 x2: the short-pick form
+    floor.ctl.key("F2")
+    r = keyed(floor, "6900000000083", t)
+    assert floor.ctl.prompt is not None and floor.ctl.prompt.kind == "short_pick"
+    assert floor.core.events.last(EventType.SHORT_PICK) is None and r.feedback.en.startswith("Typed keys")
+    t[0] += 5 * 10**9
+    r = keyed(floor, "3006381333931", t)  # its 3 recorded a short pick: taken back by the 0 that follows
+    assert floor.ctl.session.short_units("L1") == 0 and "taken back" in r.feedback.en
+    assert floor.core.events.last(EventType.UNDO).payload["undone"] == EventType.SHORT_PICK
+    floor.ctl.key("F2")
+    t[0] += 5 * 10**9
+    assert floor.ctl.key("4", at_ns=t[0]).outcome == Outcome.DONE  # one key: the reason
+    assert floor.ctl.session.short_units("L1") == 2
+
+
 def test_2d_f9_before_the_label_step_says_what_comes_first_even_when_nothing_is_missing(floor):
     """F9 at a Pick step with every line scanned read "Labels print at the Label step; first:" and nothing more."""
     at_queue(floor)

@@ -8,6 +8,7 @@ keyboard; the mouse is optional."""
 from __future__ import annotations
 
 import logging
+import time
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QKeySequence, QPainter, QPixmap, QShortcut
@@ -494,8 +495,8 @@ class WorkScreen(QWidget):
         name = names.get(e.key()) or (text if text in ("1", "2", "3", "4", "5") else None)
         if name is None and text and not text.isspace():
             name = "typed"  # a person keying a code: the controller says why it does not count
-        if name is not None:
-            self.controller.key(name)
+        if name is not None:  # when: a run of characters is a code keyed by hand, not choices (TYPING_GAP_NS)
+            self.controller.key(name, at_ns=time.monotonic_ns())
             return
         super().keyPressEvent(e)
 
