@@ -472,8 +472,9 @@ class StationController:
         if left_s > min(IDLE_WARN_S, self.idle_logout_s / 2):  # a limit of a minute or less: its last half
             return Result(outcome=Outcome.DONE, changes=Change.NONE)
         if left_s > 0:
-            notice = Msg("No scan or key for {minutes} min: {name} is logged out in {seconds} s. Press any key to stay "
-                         "logged in.", minutes=minutes, name=op.name or op.badge, seconds=math.ceil(left_s))
+            # the limit said as the limit: "No scan or key for 15 min" read as 15 minutes gone, with 14 gone
+            notice = Msg("{name} is logged out in {seconds} s: {minutes} min without a scan or a key. Press any key to "
+                         "stay logged in.", minutes=minutes, name=op.name or op.badge, seconds=math.ceil(left_s))
             if notice == self.idle_notice:
                 return Result(outcome=Outcome.DONE, changes=Change.NONE)
             self.idle_notice = notice

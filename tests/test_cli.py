@@ -45,6 +45,25 @@ def test_station_window_starts_offscreen_and_quits(tmp_path):
     assert (tmp_path / "data" / "station.sqlite3").exists()
 
 
+def test_the_demo_takes_the_stations_settings_from_config_and_keeps_its_own_devices(tmp_path):
+    """`packstation demo --config FILE` was accepted and ignored (the demo built its settings from nothing): an idle
+    logout of 1.5 min set there to try it out had no effect. The file's settings count; the demo's own data folder,
+    simulated devices and printers stay (its OMS is its own), and a file that is not there is an error."""
+    from app.config import load
+    from ui.services import demo_settings
+
+    cfg = tmp_path / "st.toml"
+    cfg.write_text('[station]\nidle_logout_min = 1.5\nlanguage = "zh_CN"\n[devices.scale]\nkind = "serial"\n',
+                   encoding="utf-8")
+    s = demo_settings(tmp_path / "demo", load(cfg))
+    assert s.station.idle_logout_min == 1.5 and s.station.language == "zh_CN"
+    assert s.devices.scale.kind == "simulated" and s.station.data_dir == str(tmp_path / "demo")
+    assert s.devices.label_printer.uri.startswith("simulated:")
+    r = run_cli("--config", str(tmp_path / "missing.toml"), "demo", "--data-dir", str(tmp_path / "d"),
+                "--exit-when-shown", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode != 0 and "missing.toml: file not found" in r.stderr, (r.returncode, r.stderr[-500:])
+
+
 @pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="no /dev/shm")
 def test_a_station_whose_data_dir_is_in_memory_says_so_in_its_log_at_start(tmp_path):
     import shutil

@@ -55,8 +55,8 @@ def test_the_last_minute_is_counted_down_then_the_operator_is_logged_out_and_kee
     floor.clock.advance(2)
     r = floor.ctl.idle_check()
     assert r.changes == Change.IDLE and Change.IDLE in floor.changes[-1]
-    assert floor.ctl.idle_notice.en == ("No scan or key for 15 min: Packer is logged out in 59 s. Press any key to "
-                                       "stay logged in.")
+    assert floor.ctl.idle_notice.en == ("Packer is logged out in 59 s: 15 min without a scan or a key. Press any key "
+                                       "to stay logged in.")
     assert floor.ctl.feedback is before  # what the order's panel says is not covered up
     floor.clock.advance(30)
     floor.ctl.idle_check()

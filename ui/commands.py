@@ -68,7 +68,7 @@ def _demo(args) -> int:
 
     return _refusing_broken_binding(
         lambda: run_demo(data_dir=args.data_dir, exit_when_shown=args.exit_when_shown, verbose=args.verbose,
-                         language=args.lang, camera=args.camera))
+                         language=args.lang, camera=args.camera, config=getattr(args, "config", None)))
 
 
 def _screenshots(args) -> int:

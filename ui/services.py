@@ -160,8 +160,11 @@ def make_camera(settings: Settings, *, demo: bool = False):
         return None, False
 
 
-def demo_settings(data_dir: Path) -> Settings:
-    s = Settings()
+def demo_settings(data_dir: Path, base: Settings | None = None) -> Settings:
+    """The demo station's settings: `base` (a station TOML given with --config: the idle logout, the steps, the
+    weight tolerance, the language …; defaults without it), with the demo's own data folder, station, simulated
+    devices and printers (its reference OMS is set up by `build_services`). --config was accepted and ignored."""
+    s = base if base is not None else Settings()
     s.station.data_dir = str(data_dir)
     s.station.id = "DEMO-01"
     s.station.name = "Demo station"

@@ -317,11 +317,12 @@ def _warn_if_in_memory(data_dir: Path) -> None:
 
 
 def run_demo(*, data_dir: str | None = None, exit_when_shown: bool = False, verbose: bool = False,
-             language: str | None = None, camera: str | None = None) -> int:
+             language: str | None = None, camera: str | None = None, config: str | None = None) -> int:
+    from app.config import load as load_config
     from ui.services import demo_settings
 
     d = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="packstation-demo-"))
-    s = demo_settings(d)
+    s = demo_settings(d, load_config(config) if config else None)
     if language:
         s.station.language = language
     if camera:  # a video file or an image folder, played by the demo panel's "show the item to the camera"
