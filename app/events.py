@@ -24,7 +24,8 @@ Event types and their payloads (all ids are strings; quantities integers; weight
   gift_confirmed            {order_id, line_id, sku, how: scanned|confirmed}
   carton_chosen             {order_id, carton}
   weight_recorded           {order_id, grams, expected_g, tolerance_g, ok}
-  override                  {order_id, supervisor_id, what, reason}       e.g. what=weight_mismatch|force_line
+  override                  {order_id, supervisor_id, what, reason}       e.g. what=weight_mismatch|force_line;
+                            + grams, expected_g, tolerance_g (weight) or line_id, sku, qty_required, qty_scanned
   order_intercepted         {order_id, status, reason}
   label_printed / slip_printed {order_id, job_id}
   reprint                   {order_id, job_id, reprint_of, reason}

@@ -23,6 +23,7 @@ import base64
 import hashlib
 import json
 import logging
+import math
 import statistics
 import threading
 import time
@@ -174,7 +175,20 @@ def _error_detail(etype: str, p: dict) -> tuple[str, str]:
         return f"{p.get('printer', '')}: {p.get('detail') or p.get('state') or ''}", ""
     if etype == "order_intercepted":
         return " ".join(str(p.get(k) or "") for k in ("status", "reason") if p.get(k)), ""
-    return str(p.get("reason") or ""), ""  # an override, a reprint: the reason given
+    if etype == "override":  # the weight or the line approved (events since 2026-12-07 say them), and why
+        reason = str(p.get("reason") or "")
+        if _number(p.get("grams")) and _number(p.get("expected_g")):
+            tol = f" ± {p['tolerance_g']:.0f}" if _number(p.get("tolerance_g")) else ""
+            return f"{p['grams']:.0f} g: {reason}", f"{p['expected_g']:.0f}{tol} g"
+        if p.get("sku") and isinstance(p.get("qty_required"), int) and isinstance(p.get("qty_scanned"), int):
+            return f"{p['sku']} {p['qty_scanned']}/{p['qty_required']}: {reason}", ""
+        return reason, ""
+    return str(p.get("reason") or ""), ""  # a reprint: the reason given
+
+
+def _number(x: Any) -> bool:
+    """A finite number (a JSON payload's: no bool, no NaN)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 ERROR_EVENT_TYPES = tuple(sorted({t for t, _k in ERROR_TYPES.values()}))  # the event types an error can be

@@ -459,11 +459,17 @@ class OrderSession:
             raise ValueError(f"unknown override {what!r} (known: {', '.join(OVERRIDES)})")
         if not reason.strip():
             raise ValueError("an override needs a reason")
-        payload = {"supervisor_id": supervisor.id, "what": what, "reason": reason}
+        payload: dict = {"supervisor_id": supervisor.id, "what": what, "reason": reason}
+        # what was approved, for the figures' latest errors: the weight and what was expected, the line and its count
         if what == "force_line":
             if line_id not in self.picklist_lines:
                 raise ValueError("force_line needs the line_id of a line of this order")
-            payload["line_id"] = line_id
+            lp = self.progress.get(line_id)
+            payload.update(line_id=line_id, sku=self.picklist_lines[line_id].sku,
+                           qty_required=self.picklist_lines[line_id].qty, qty_scanned=lp.scanned if lp else 0)
+        elif self.weight is not None:
+            payload.update(grams=self.weight.grams, expected_g=self.weight.expected_g,
+                           tolerance_g=self.weight.tolerance_g)
         self._append(EventType.OVERRIDE, payload, kind=what, operator=supervisor)
 
     def last_undoable(self) -> int | None:

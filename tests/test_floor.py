@@ -160,6 +160,12 @@ def test_2f_the_override_form_says_what_the_supervisor_approves(floor):
     done = floor.ctl.override("S-001", "999999", "heavy box")
     assert done.what == "weight_mismatch"
     assert done.feedback.text("en") == "Supervisor Boss accepted the weight of 5000 g (heavy box)."
+    from app import stats
+
+    # the latest errors say the weight and what was expected (they said "heavy box", "")
+    ev = floor.core.events.last(EventType.OVERRIDE)
+    e = stats.error_entry(ev.ts_utc_ms, ev.station_id, ev.operator_id, ev.order_id, ev.type, ev.kind, ev.payload)
+    assert e["what"] == "5000 g: heavy box" and e["expected"].endswith(" g") and " ± " in e["expected"]
 
 
 def test_a_line_a_supervisor_counts_ships_whole_and_the_figures_count_it(floor):
@@ -185,6 +191,9 @@ def test_a_line_a_supervisor_counts_ships_whole_and_the_figures_count_it(floor):
     ev = floor.core.events.last(EventType.OVERRIDE)
     assert stats._error_type(ev.type, ev.kind) == "line_override"
     assert stats.ERROR_NAMES["line_override"] == "Line override"
+    # the latest errors say what was approved: the line and its count (it said only the reason)
+    e = stats.error_entry(ev.ts_utc_ms, ev.station_id, ev.operator_id, ev.order_id, ev.type, ev.kind, ev.payload)
+    assert (e["error"], e["what"], e["expected"]) == ("line_override", "SKU-001 1/2: label torn", "")
 
 
 def test_an_override_without_a_reason_is_refused_before_the_pin_is_tried(floor):
