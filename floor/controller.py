@@ -77,6 +77,30 @@ def _job_message(job: dict) -> Msg | None:
     return None
 
 
+# a print job's state in which its paper came out, is coming out or waits for the printer (hardware.printing.spool);
+# `unconfirmed` (sent in full just before the station stopped) most likely printed: a slip in it is not sent again, a
+# label in it is left to F9 as before (nothing would complete its step)
+LABEL_OUT = frozenset({"queued", "held", "sending", "sent", "done"})
+SLIP_OUT = LABEL_OUT | {"unconfirmed"}
+
+
+def _paperwork_out(events, spool, order_id: str) -> dict[str, dict]:
+    """The order's label and slip that came out, are coming out or wait for a printer: kind -> the newest such job, of
+    the jobs its `paperwork` and `reprint` events name (the log and the spool table survive a restart; the controller's
+    memory of them does not). A job withdrawn or failed is not among them: F9 prints it again, and only it."""
+    named: list[str] = []
+    for ev in events.events(order_id=order_id, types=[PAPERWORK, EventType.REPRINT]):
+        p = ev.payload
+        named += [p.get("label_job"), p.get("slip_job")] if ev.type == PAPERWORK else [p.get("job_id")]
+    out: dict[str, dict] = {}
+    for jid in dict.fromkeys(j for j in named if isinstance(j, str)):
+        job = spool.job(jid)
+        kind = job.get("kind") if job else None
+        if kind in ("label", "slip") and job.get("state") in (LABEL_OUT if kind == "label" else SLIP_OUT):
+            out[kind] = job
+    return out
+
+
 def _sync_io(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
     try:
         res = work()
@@ -1226,11 +1250,14 @@ class StationController:
             return self._job_state(s, self._jobs[s.order_id][0])  # type: ignore[return-value]
         packed, missing = packed_picklist(s)
         op = self.operator
-        sync, spool = self.sync, self.spool
+        sync, spool, events = self.sync, self.spool, self.core.events
         self._printing = s.order_id
         opened = s.picklist
 
         def work() -> tuple:
+            out = _paperwork_out(events, spool, s.order_id) if spool is not None else {}
+            if "label" in out and "slip" in out:  # both out or with the printer (a restart): nothing to send again
+                return ("out", out["label"]["job_id"], out["slip"]["job_id"])
             ship = sync.check_shippable(packed.id) if sync is not None else None
             if ship is not None and not ship.ok:
                 return ("stopped", ship)
@@ -1239,12 +1266,14 @@ class StationController:
                 return ("stopped", dataclasses.replace(ship, ok=False, status="changed",
                                                        reason="the OMS changed the items after the order was opened"))
             changed = destination_changes(opened, current)  # the address and carrier as the OMS has them now
-            out = with_destination(packed, current, changed) if changed else packed
             if spool is None:
-                return ("queued", None, None, current, changed)
-            label = spool.submit_label(out, op.id if op else None)
-            slip = spool.submit_slip(out, op.id if op else None, missing=missing)
-            return ("queued", label, slip, current, changed)
+                return ("queued", None, None, current, changed, [])
+            paper = with_destination(packed, current, changed) if changed else packed
+            # what came out once is not sent again: a second copy is a reprint (F12, who and why)
+            label = out["label"]["job_id"] if "label" in out else spool.submit_label(paper, op.id if op else None)
+            slip = out["slip"]["job_id"] if "slip" in out else spool.submit_slip(paper, op.id if op else None,
+                                                                                 missing=missing)
+            return ("queued", label, slip, current, changed, sorted(out))
 
         result: list[PrintResult] = []
         self.run_io(work, lambda res: result.append(self._submitted(s, packed, missing, res)))
@@ -1271,13 +1300,16 @@ class StationController:
             if s.intercepted is None:
                 s.mark_intercepted(ship.status, ship.reason or "")
             return self.intercepted(s.order_id)  # type: ignore[return-value]
-        _, label, slip, current, changed = res
-        extra = {}
+        if res[0] == "out":  # F9 before found this order's paperwork out or with the printer: it is waited for again
+            self._jobs[s.order_id] = (res[1], res[2])
+            return self._job_state(s, res[1])  # type: ignore[return-value]
+        _, label, slip, current, changed, already_out = res
+        extra: dict[str, Any] = {"already_out": already_out} if already_out else {}
         if changed:  # the screen's header and the packed message say the order as it now ships
             s.picklist = with_destination(s.picklist, current, changed)
             self._emit(Change.ORDER)
             self._destination[s.order_id] = words.destination_note(s.picklist, changed)
-            extra = {"destination_changed": list(changed)}
+            extra["destination_changed"] = list(changed)
         s._append(PAPERWORK, {"label_job": label, "slip_job": slip, "lines": content(packed.lines),
                               "units": packed.units, "not_in_parcel": content(missing), **extra})
         if label is None:  # no printers at this station: the step ends here
