@@ -77,6 +77,30 @@ def _job_message(job: dict) -> Msg | None:
     return None
 
 
+# a print job's state in which its paper came out, is coming out or waits for the printer (hardware.printing.spool);
+# `unconfirmed` (sent in full just before the station stopped) most likely printed: a slip in it is not sent again, a
+# label in it is left to F9 as before (nothing would complete its step)
+LABEL_OUT = frozenset({"queued", "held", "sending", "sent", "done"})
+SLIP_OUT = LABEL_OUT | {"unconfirmed"}
+
+
+def _paperwork_out(events, spool, order_id: str) -> dict[str, dict]:
+    """The order's label and slip that came out, are coming out or wait for a printer: kind -> the newest such job, of
+    the jobs its `paperwork` and `reprint` events name (the log and the spool table survive a restart; the controller's
+    memory of them does not). A job withdrawn or failed is not among them: F9 prints it again, and only it."""
+    named: list[str] = []
+    for ev in events.events(order_id=order_id, types=[PAPERWORK, EventType.REPRINT]):
+        p = ev.payload
+        named += [p.get("label_job"), p.get("slip_job")] if ev.type == PAPERWORK else [p.get("job_id")]
+    out: dict[str, dict] = {}
+    for jid in dict.fromkeys(j for j in named if isinstance(j, str)):
+        job = spool.job(jid)
+        kind = job.get("kind") if job else None
+        if kind in ("label", "slip") and job.get("state") in (LABEL_OUT if kind == "label" else SLIP_OUT):
+            out[kind] = job
+    return out
+
+
 def _sync_io(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
     try:
         res = work()
@@ -176,6 +200,7 @@ class StationController:
         self._jobs: dict[str, tuple[str, str | None]] = {}  # order -> (label job, slip job)
         self._destination: dict[str, Msg | Joined] = {}  # order -> what the OMS changed of its address or carrier
         self._withdrawn: set[str] = set()  # print jobs taken back before they came out (_withdraw_paperwork)
+        self._print_again: set[str] = set()  # orders whose label was withdrawn: F9 not pressed for them since
         self._printing: str | None = None  # order whose paperwork is being checked/submitted
         self._provisional_fb: Feedback | None = None  # "… claimed provisionally" while it is still on screen
         # the scale, per parcel
@@ -273,6 +298,7 @@ class StationController:
         if not self._cancel_jobs([jid for jid, st in states.items() if st in ("queued", "held")], why):
             return None  # it may still come out: said as before, by the printer's state
         self._jobs.pop(s.order_id, None)
+        self._print_again.add(s.order_id)
         log.info("order %s: label and slip withdrawn before they came out (%s)", s.order_id, why)
         return Msg("The label of order {order} was still waiting for the printer: it is withdrawn, so it cannot come "
                    "out at another parcel. Open the order again and press F9 to print it.", order=s.picklist.order_no)
@@ -288,6 +314,12 @@ class StationController:
                 return False
             self._withdrawn.add(jid)
         return True
+
+    def _print_again_note(self, s: OrderSession) -> list[Msg]:
+        """What an order whose label was withdrawn (left, logged out) says when it is back at work: F9 prints it."""
+        if s.order_id not in self._print_again or s.step != Step.LABEL or s.label_printed or self._label_sent(s):
+            return []
+        return [Msg("Its label did not print: press F9 to print it.")]
 
     def _label_sent(self, s: OrderSession) -> bool:
         """F9 was pressed for this order: its paperwork is being checked with the OMS or is with the printer."""
@@ -408,8 +440,10 @@ class StationController:
         caps = [CAPS_LOCK] if op.badge != badge and op.badge == badge.swapcase() else []  # "k-001" for "K-001"
         if self.session is not None:  # an order left open (a restart, a logout): say which and where it stands
             others = [o.picklist.order_no or o.order_id for o in resumed if o is not self.session]
-            fb = self._where(self.session, said="resumed",
-                             more=([Msg("Also open: {orders}.", orders=", ".join(others))] if others else []) + caps)
+            again = self._print_again_note(self.session)
+            fb = self._where(self.session, said="resumed", hint=bool(again),
+                             more=again + ([Msg("Also open: {orders}.", orders=", ".join(others))] if others else [])
+                             + caps)
         elif caps:
             fb = say(Level.HINT, CAPS_LOCK)
         return self._done(Outcome.DONE, ch, fb)
@@ -431,8 +465,10 @@ class StationController:
         if self.operator is None and self.screen == Screen.LOGIN:
             return self._done(Outcome.REFUSED, Change.NONE, None)
         at_work = self.station.active  # suspended last: the order at work again at the next login
+        withdrawn: list[Msg] = []  # said on the login screen: which label did not print, and what to do
         for s in sorted(self.station.sessions.values(), key=lambda o: o is at_work):
-            self._withdraw_paperwork(s, "logged out before the label came out")
+            if (said := self._withdraw_paperwork(s, "logged out before the label came out")) is not None:
+                withdrawn.append(said)
             self.station.close_order(s.order_id, reason="logout" if not s.intercepted else "intercepted")
         self.station.logout(why)
         self.screen = Screen.LOGIN
@@ -441,7 +477,8 @@ class StationController:
         self._printing = None
         self.idle_notice = None
         self._new_parcel()
-        return self._done(Outcome.DONE, Change.ALL, None)
+        return self._done(Outcome.DONE, Change.ALL, say(Level.HINT, Joined(withdrawn, " ") if len(withdrawn) > 1
+                                                        else withdrawn[0]) if withdrawn else None)
 
     # == idle logout =====================================================================================
     def note_input(self) -> None:
@@ -624,11 +661,12 @@ class StationController:
         self.prompt = None
         # where to start, instead of an empty panel above the lines; offline, that the claim is provisional too
         provisional = claim is not None and claim.provisional
-        more = ([claim.message] if provisional else []) + ([CAPS_LOCK] if caps_lock else [])
+        again = self._print_again_note(s)
+        more = again + ([claim.message] if provisional else []) + ([CAPS_LOCK] if caps_lock else [])
         withdrawn = self._withdraw_paperwork(prev if prev is not s else None, "another order opened")
         more += [withdrawn] if withdrawn is not None else []
         fb = self._where(s, said="resumed" if s.resumed else "open", more=more,
-                         hint=caps_lock or withdrawn is not None)  # amber: to be read
+                         hint=caps_lock or withdrawn is not None or bool(again))  # amber: to be read
         self._provisional_fb = fb if provisional else None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         return self._done(Outcome.DONE, ch, fb)
@@ -663,8 +701,8 @@ class StationController:
         self.prompt = None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         withdrawn = self._withdraw_paperwork(prev if prev is not s else None, "another order opened")
-        more = [withdrawn] if withdrawn is not None else None
-        return self._done(Outcome.DONE, ch, self._where(s, said="switched", more=more, hint=more is not None))
+        more = self._print_again_note(s) + ([withdrawn] if withdrawn is not None else [])
+        return self._done(Outcome.DONE, ch, self._where(s, said="switched", more=more, hint=bool(more)))
 
     def leave_order(self) -> Result:
         s = self.session
@@ -698,6 +736,7 @@ class StationController:
         came out after the packer moved on), so the screen, the prompt and the message are not this order's to change."""
         oid = s.order_id
         self._finished.add(oid)
+        self._print_again.discard(oid)
         self.station.close_order(oid)
         self.last_order_id, self.last_order_no = oid, s.picklist.order_no
         if self._printing == oid or at_work:
@@ -1285,11 +1324,14 @@ class StationController:
             return self._job_state(s, self._jobs[s.order_id][0])  # type: ignore[return-value]
         packed, missing = packed_picklist(s)
         op = self.operator
-        sync, spool = self.sync, self.spool
+        sync, spool, events = self.sync, self.spool, self.core.events
         self._printing = s.order_id
         opened = s.picklist
 
         def work() -> tuple:
+            out = _paperwork_out(events, spool, s.order_id) if spool is not None else {}
+            if "label" in out and "slip" in out:  # both out or with the printer (a restart): nothing to send again
+                return ("out", out["label"]["job_id"], out["slip"]["job_id"])
             ship = sync.check_shippable(packed.id) if sync is not None else None
             if ship is not None and not ship.ok:
                 return ("stopped", ship)
@@ -1298,12 +1340,14 @@ class StationController:
                 return ("stopped", dataclasses.replace(ship, ok=False, status="changed",
                                                        reason="the OMS changed the items after the order was opened"))
             changed = destination_changes(opened, current)  # the address and carrier as the OMS has them now
-            out = with_destination(packed, current, changed) if changed else packed
             if spool is None:
-                return ("queued", None, None, current, changed)
-            label = spool.submit_label(out, op.id if op else None)
-            slip = spool.submit_slip(out, op.id if op else None, missing=missing)
-            return ("queued", label, slip, current, changed)
+                return ("queued", None, None, current, changed, [])
+            paper = with_destination(packed, current, changed) if changed else packed
+            # what came out once is not sent again: a second copy is a reprint (F12, who and why)
+            label = out["label"]["job_id"] if "label" in out else spool.submit_label(paper, op.id if op else None)
+            slip = out["slip"]["job_id"] if "slip" in out else spool.submit_slip(paper, op.id if op else None,
+                                                                                 missing=missing)
+            return ("queued", label, slip, current, changed, sorted(out))
 
         result: list[PrintResult] = []
         self.run_io(work, lambda res: result.append(self._submitted(s, packed, missing, res)))
@@ -1330,13 +1374,17 @@ class StationController:
             if s.intercepted is None:
                 s.mark_intercepted(ship.status, ship.reason or "")
             return self.intercepted(s.order_id)  # type: ignore[return-value]
-        _, label, slip, current, changed = res
-        extra = {}
+        self._print_again.discard(s.order_id)
+        if res[0] == "out":  # F9 before found this order's paperwork out or with the printer: it is waited for again
+            self._jobs[s.order_id] = (res[1], res[2])
+            return self._job_state(s, res[1])  # type: ignore[return-value]
+        _, label, slip, current, changed, already_out = res
+        extra: dict[str, Any] = {"already_out": already_out} if already_out else {}
         if changed:  # the screen's header and the packed message say the order as it now ships
             s.picklist = with_destination(s.picklist, current, changed)
             self._emit(Change.ORDER)
             self._destination[s.order_id] = words.destination_note(s.picklist, changed)
-            extra = {"destination_changed": list(changed)}
+            extra["destination_changed"] = list(changed)
         s._append(PAPERWORK, {"label_job": label, "slip_job": slip, "lines": content(packed.lines),
                               "units": packed.units, "not_in_parcel": content(missing), **extra})
         if label is None:  # no printers at this station: the step ends here

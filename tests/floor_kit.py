@@ -88,7 +88,8 @@ class SpoolStandIn:
 
     core: object
     auto: bool = True
-    paper: bool = True
+    paper: bool = True  # both printers' paper
+    label_paper: bool = True  # the label printer's alone (the demo's Ctrl+Shift+P): the slip printer goes on
     jobs_: list[dict] = field(default_factory=list)
     printed: dict[str, PickList] = field(default_factory=dict)  # job id -> what the builders were given
     missing: dict[str, list] = field(default_factory=dict)  # slip job id -> [(sku, qty)] not in the parcel
@@ -115,7 +116,7 @@ class SpoolStandIn:
         return dict(j) if j else None
 
     def _run(self, j) -> None:
-        if not self.paper:
+        if not self.paper or (j["kind"] == "label" and not self.label_paper):
             j.update(state="held", message=Msg("Label printer: paper out."))  # the spool's job dicts carry a Msg
             return
         j["state"] = "done"
@@ -124,7 +125,7 @@ class SpoolStandIn:
                                 operator_id=j["operator_id"], order_id=j["order_id"])
 
     def load_paper(self) -> list[dict]:
-        self.paper = True
+        self.paper = self.label_paper = True
         out = []
         for j in self.jobs_:
             if j["state"] == "held":

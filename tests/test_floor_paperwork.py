@@ -1,0 +1,190 @@
+"""The label and the slip of an order print once: F9 pressed again prints what has not come out yet, and a second copy
+of what has is a reprint (F12: who, why). Found in the demo (QA walkthrough): the label printer's paper out, F9 on
+order 50002: the slip printed and the label waited; the packer scanned another order (the label was withdrawn), came
+back and pressed F9 again: a second slip came out, recorded nowhere as a reprint. Driven through the controller with
+the floor kit: a real SQLite store and event log, the spool stand-in keeping every job and its state."""
+
+from __future__ import annotations
+
+import pytest
+from floor_kit import Floor, simple_order
+
+from app.events import EventType
+from app.i18n import Msg
+from app.workflow import Step
+from floor import Level, Outcome, Screen
+from floor.controller import PAPERWORK
+
+
+@pytest.fixture
+def floor(settings):
+    f = Floor(settings, [simple_order(1001), simple_order(1003, (1,))])
+    f.login()
+    f.ctl.key("Enter")
+    yield f
+    f.close()
+
+
+def _jobs(f: Floor, kind: str, order: str = "SO-1003") -> list[str]:
+    return [j["state"] for j in f.spool.jobs_ if j["kind"] == kind and j["order_id"] == order]
+
+
+def _printed(f: Floor, type_: str, order: str = "SO-1003") -> int:
+    return len(f.core.events.events(order_id=order, types=[type_]))
+
+
+def _slip_printer_prints(f: Floor) -> None:
+    """The slip printer has paper: the slips queued for it come out."""
+    for j in f.spool.jobs_:
+        if j["kind"] == "slip" and j["state"] == "queued":
+            f.spool.job(j["job_id"])
+
+
+def _label_waits_and_the_slip_is_out(f: Floor) -> None:
+    f.ctl.scan("SO-1003")
+    f.to_step(Step.LABEL)
+    f.spool.label_paper = False  # Ctrl+Shift+P in the demo: the label printer alone
+    assert f.ctl.key("F9").outcome == Outcome.HELD
+    _slip_printer_prints(f)
+    assert (_jobs(f, "label"), _jobs(f, "slip")) == (["held"], ["done"])
+
+
+def _paper_back(f: Floor) -> None:
+    for job in f.spool.load_paper():
+        f.ctl.on_print_update(job)
+
+
+def _switched_away_and_back(f: Floor) -> Floor:
+    f.ctl.scan("SO-1001")
+    f.ctl.scan("SO-1003")
+    return f
+
+
+def _esc_then_opened_from_the_queue(f: Floor) -> Floor:
+    f.ctl.key("Escape")
+    assert f.ctl.screen == Screen.QUEUE
+    f.ctl.scan("SO-1003")
+    return f
+
+
+def _logged_out_and_in(f: Floor) -> Floor:
+    f.ctl.key("Logout")
+    f.login()
+    return f
+
+
+def _logged_out_then_restarted(f: Floor) -> Floor:
+    f.ctl.key("Logout")
+    f = f.restart()
+    f.login()
+    return f
+
+
+@pytest.mark.parametrize("away", [_switched_away_and_back, _esc_then_opened_from_the_queue, _logged_out_and_in,
+                                  _logged_out_then_restarted], ids=lambda fn: fn.__name__.strip("_"))
+def test_f9_again_after_the_label_was_withdrawn_prints_the_label_and_not_a_second_slip(floor, away):
+    _label_waits_and_the_slip_is_out(floor)
+    f = away(floor)
+    assert f.ctl.screen == Screen.WORK and f.ctl.session.order_id == "SO-1003"
+    assert f.ctl.session.step == Step.LABEL and _jobs(f, "label") == ["failed"]  # withdrawn, never out
+    assert f.ctl.next_key() == "F9"
+    if away is not _logged_out_then_restarted:  # said from the controller's memory; after a restart F9 is marked
+        assert f.ctl.feedback.level == Level.HINT and f.ctl.feedback.en.endswith(
+            ": Label. Its label did not print: press F9 to print it.")
+    r = f.ctl.key("F9")
+    assert r.outcome == Outcome.HELD and "paper out" in r.feedback.en  # the new label waits for paper in its turn
+    assert (_jobs(f, "label"), _jobs(f, "slip")) == (["failed", "held"], ["done"])  # no second slip
+    paperwork = f.core.events.last(PAPERWORK)
+    assert paperwork.payload["slip_job"] == f.core.events.events(order_id="SO-1003", types=[PAPERWORK])[0].payload[
+        "slip_job"] and paperwork.payload["already_out"] == ["slip"]  # the slip of this parcel is the one out
+    _paper_back(f)
+    assert f.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert (_printed(f, EventType.LABEL_PRINTED), _printed(f, EventType.SLIP_PRINTED)) == (1, 1)
+    assert _printed(f, EventType.REPRINT) == 0
+    if f is not floor:
+        f.close()
+
+
+def test_a_label_still_waiting_for_paper_across_a_restart_is_not_printed_twice(floor):
+    """The station restarted while the label waited for paper (nothing withdrew it): F9 after the login finds it with
+    the printer and waits for it, instead of sending a second label and a second slip."""
+    _label_waits_and_the_slip_is_out(floor)
+    f = floor.restart()
+    f.login()
+    assert f.ctl.session.order_id == "SO-1003" and f.ctl.session.step == Step.LABEL
+    r = f.ctl.key("F9")
+    assert r.outcome == Outcome.HELD and r.feedback.en.startswith("Label printer: paper out. The label prints by itself")
+    assert (_jobs(f, "label"), _jobs(f, "slip")) == (["held"], ["done"])
+    assert f.ctl.next_key() is None  # with the printer: nothing to press
+    _paper_back(f)
+    assert f.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert (_printed(f, EventType.LABEL_PRINTED), _printed(f, EventType.SLIP_PRINTED)) == (1, 1)
+    f.close()
+
+
+def test_a_label_that_failed_after_its_slip_printed_is_printed_again_alone(floor):
+    """The label printer was switched off mid-label (failed: "press F9 to print again") after the slip came out: F9
+    prints the label, not the slip a second time."""
+    floor.spool.auto = False
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    label = next(j for j in floor.spool.jobs_ if j["kind"] == "label")
+    _slip = next(j for j in floor.spool.jobs_ if j["kind"] == "slip")
+    floor.spool._run(_slip)  # the slip came out
+    label.update(state="failed", message=Msg("Label printer: offline."))  # the label did not
+    r = floor.ctl.on_print_update(floor.spool.job(label["job_id"]))
+    assert r.outcome == Outcome.HELD and r.feedback.en.endswith("Press F9 to print again.")
+    assert floor.ctl.next_key() == "F9"
+    floor.spool.auto = True
+    floor.ctl.key("F9")
+    assert (_jobs(floor, "label"), _jobs(floor, "slip")) == (["failed", "done"], ["done"])
+    assert floor.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert _printed(floor, EventType.SLIP_PRINTED) == 1
+
+
+def test_a_slip_that_did_not_print_beside_a_printed_label_is_printed_alone(floor):
+    """The label came out and the station stopped before it heard so; the slip printer had jammed (failed). After the
+    restart the order is at the Label step with its label printed: F9 prints the slip and the order is packed, with
+    one label."""
+    floor.spool.auto = False
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    label = next(j for j in floor.spool.jobs_ if j["kind"] == "label")
+    slip = next(j for j in floor.spool.jobs_ if j["kind"] == "slip")
+    floor.spool._run(label)  # out, with its label_printed event; the station never got the notification
+    slip.update(state="failed", message=Msg("Slip printer: paper jam."))
+    f = floor.restart()
+    f.spool.auto = True
+    f.login()
+    assert f.ctl.session.order_id == "SO-1003" and f.ctl.session.label_printed
+    f.ctl.key("F9")
+    _slip_printer_prints(f)
+    assert (_jobs(f, "label"), _jobs(f, "slip")) == (["done"], ["failed", "done"])
+    assert f.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert _printed(f, EventType.LABEL_PRINTED) == 1
+    f.close()
+
+
+def test_logging_out_while_the_label_waits_for_paper_says_which_label_did_not_print(floor):
+    """docs/floor.md: a label still waiting when the packer logs out is withdrawn and "the packer is told (amber) to
+    open the order again and press F9". The login screen said nothing; the next login said only where the order was."""
+    _label_waits_and_the_slip_is_out(floor)
+    r = floor.ctl.key("Logout")
+    assert r.outcome == Outcome.DONE and floor.ctl.screen == Screen.LOGIN
+    fb = floor.ctl.feedback
+    assert fb is not None and fb.level == Level.HINT
+    assert fb.en == ("The label of order 1003 was still waiting for the printer: it is withdrawn, so it cannot come "
+                     "out at another parcel. Open the order again and press F9 to print it.")
+    assert fb.text("zh_CN") == "订单 1003 的面单仍在等待打印机：已撤回，以免贴到其他包裹上。重新打开该订单并按 F9 打印。"
+    _paper_back(floor)
+    assert _jobs(floor, "label") == ["failed"]  # nothing came out at the empty station
+    r = floor.login()
+    assert floor.ctl.screen == Screen.WORK and floor.ctl.session.order_id == "SO-1003"
+    assert r.feedback.level == Level.HINT
+    assert r.feedback.en == "Order 1003 resumed where it was left: Label. Its label did not print: press F9 to print it."
+    assert r.feedback.text("zh_CN") == "订单 1003 已从中断处继续：贴面单。该订单的面单尚未打印：按 F9 打印。"
+    floor.ctl.key("F9")
+    assert floor.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert (_jobs(floor, "label"), _jobs(floor, "slip")) == (["failed", "done"], ["done"])
