@@ -398,6 +398,8 @@ def test_a_step_whose_sla_is_above_the_axis_keeps_its_whole_name_and_its_arrow_o
     x = next(a for a in w.step_chart.axes() if isinstance(a, QBarCategoryAxis))
     cats = x.categories()
     assert len(cats) == 5 and all(c.endswith(" ↑") for c in cats)
+    # the steps as the work screen names them: the chart said "Verify" for the packer's Check
+    assert [c.removesuffix(" ↑") for c in cats] == ["Pick", "Check", "Pack", "Weigh", "Label"]
     # what QtCharts drew: its text items (PySide knows them only as QGraphicsItem: cast through the pointer)
     drawn = [wrapInstance(getCppPointer(i.toGraphicsObject())[0], QGraphicsTextItem).toPlainText()
              for i in w.step_chart.scene().items() if i.type() == 8]  # QGraphicsTextItem::Type

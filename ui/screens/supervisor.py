@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.messages import STEP_NAMES
 from app.operators import Operator, operators_matching
 from app.stats import (
     ERROR_NAMES,
@@ -478,8 +479,8 @@ class SupervisorScreen(QWidget):
         return what
 
     def step_name(self, step: str) -> str:
-        return {"pick": _("Pick"), "verify": _("Verify"), "pack": _("Pack"),
-                "weigh": _("Weigh"), "label": _("Label")}.get(step, step)
+        """The step as the work screen names it (the chart said "Verify" for the step the packer knows as Check)."""
+        return _(STEP_NAMES[step]) if step in STEP_NAMES else step
 
     def show_figures(self, f: Figures) -> None:
         self.figures = f
