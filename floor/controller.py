@@ -201,6 +201,7 @@ class StationController:
         self._destination: dict[str, Msg | Joined] = {}  # order -> what the OMS changed of its address or carrier
         self._withdrawn: set[str] = set()  # print jobs taken back before they came out (_withdraw_paperwork)
         self._print_again: set[str] = set()  # orders whose label was withdrawn: F9 not pressed for them since
+        self._left: dict[str, str] = {}  # order left with Esc -> its operator: "paused" on their queue, not "claimed"
         self._printing: str | None = None  # order whose paperwork is being checked/submitted
         self._provisional_fb: Feedback | None = None  # "… claimed provisionally" while it is still on screen
         # the scale, per parcel
@@ -351,7 +352,8 @@ class StationController:
     def queue_status(self, pl: PickList) -> str:
         """A queue row's status: "paused" for an order open at this station (switched away from: its step clock
         stopped), else the OMS's. A short word: at 1024 px the address beside it keeps its width."""
-        return "paused" if pl.id in self.station.sessions else pl.status
+        mine = self.operator is not None and self._left.get(pl.id) == self.operator.id
+        return "paused" if pl.id in self.station.sessions or mine else pl.status
 
     # == notifications ===================================================================================
     def _done(self, outcome: Outcome, changes: Change, feedback: Feedback | None | bool = False, *,
@@ -662,6 +664,7 @@ class StationController:
         # where to start, instead of an empty panel above the lines; offline, that the claim is provisional too
         provisional = claim is not None and claim.provisional
         again = self._print_again_note(s)
+        self._left.pop(s.order_id, None)
         more = again + ([claim.message] if provisional else []) + ([CAPS_LOCK] if caps_lock else [])
         withdrawn = self._withdraw_paperwork(prev if prev is not s else None, "another order opened")
         more += [withdrawn] if withdrawn is not None else []
@@ -722,6 +725,8 @@ class StationController:
                                        "packed.", order=s.picklist.order_no))
         else:
             self.station.close_order(s.order_id, reason="left")
+            if self.operator is not None:
+                self._left[s.order_id] = self.operator.id
             said = say(Level.HINT, withdrawn) if withdrawn is not None else None
         self.last_order_id, self.last_order_no = s.order_id, s.picklist.order_no
         self._printing = None
@@ -737,6 +742,7 @@ class StationController:
         oid = s.order_id
         self._finished.add(oid)
         self._print_again.discard(oid)
+        self._left.pop(oid, None)
         self.station.close_order(oid)
         self.last_order_id, self.last_order_no = oid, s.picklist.order_no
         if self._printing == oid or at_work:

@@ -1421,11 +1421,17 @@ def test_the_order_at_work_at_logout_is_the_one_at_work_at_the_next_login(floor)
 
 def test_the_queue_says_which_orders_are_open_at_this_station(floor):
     """An order switched away from stays open here, its clock stopped: the queue says "paused" for it, the
-    OMS's status for the others (one left with Esc is back to what the OMS says)."""
+    OMS's status for the others. One left with Esc is "paused" too for the packer who left it (it said the OMS's
+    "claimed", which read as someone else's order); for another operator it is what the OMS says."""
     at_queue(floor)
     floor.ctl.scan("SO-1001")
     floor.ctl.scan("SO-1003")
     floor.ctl.key("Escape")
     assert floor.ctl.screen == Screen.QUEUE
     status = {p.id: floor.ctl.queue_status(p) for p in floor.ctl.queue_items()}
-    assert status["SO-1001"] == "paused" and status["SO-1003"] != "paused", status
+    assert status["SO-1001"] == "paused" and status["SO-1003"] == "paused", status
+    assert status["SO-1002"] != "paused"
+    floor.ctl.logout()
+    at_queue(floor, "P-001", "1111")
+    status = {p.id: floor.ctl.queue_status(p) for p in floor.ctl.queue_items()}
+    assert status.get("SO-1003", "not listed") != "paused", status
