@@ -346,7 +346,7 @@ def test_restart_mid_order_resumes_the_same_counts(qtbot, station, tmp_path):
 
 def test_an_order_switched_away_from_reads_paused_in_the_queue(qtbot, station):
     """Scanned at work, another order's barcode opens it and the first stays open here, its clock stopped; back at
-    the queue (Esc) the first one's row says "paused", the one left with Esc what the OMS says."""
+    the queue (Esc) the first one's row says "paused", and the one left with Esc too (it said the OMS's "claimed")."""
     win, svc = station()
     login(qtbot, win)
     first = open_order(qtbot, win, svc, want=lambda p: p.id not in ("SO-1005", "SO-1013")).order_id
@@ -357,7 +357,8 @@ def test_an_order_switched_away_from_reads_paused_in_the_queue(qtbot, station):
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=5000)
     m = win.queue.model
     status = {p.id: m.data(m.index(i, m.STATUS)) for i, p in enumerate(m.items)}
-    assert status[first] == "paused" and status[other] != "paused", status
+    assert status[first] == "paused" and status[other] == "paused", status
+    assert sum(v == "paused" for v in status.values()) == 2, status
 
 
 def test_an_order_cancelled_by_the_oms_is_stopped_before_its_label(qtbot, station):
