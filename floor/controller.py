@@ -266,10 +266,12 @@ class StationController:
         completes the step and prints; F8 when a weight out of tolerance was recorded before). None while the
         order needs scans, a carton, a steady weight or a look at a parcel whose weight is out of tolerance
         (checked before anyone reaches for F11), while the label prints or waits for paper, and with no order
-        at work."""
+        at work. Esc for an order the OMS stopped, and for one of which nothing was found."""
         s = self.session
-        if s is None or self.screen != Screen.WORK or s.intercepted or s.step in (None, Step.DONE):
+        if s is None or self.screen != Screen.WORK or s.step in (None, Step.DONE):
             return None
+        if s.intercepted:  # stopped by the OMS: the items go back, and Esc leaves it
+            return "Escape"
         if s.step == Step.LABEL:  # nothing to press while the label is with the printer (printing, waiting for paper)
             return None if s.label_printed or self._label_sent(s) else "F9"
         if s.step == Step.WEIGH:
@@ -333,7 +335,7 @@ class StationController:
 
     def time_on_step_s(self) -> float | None:
         s = self.session
-        if s is None or s.step is None or s.step not in s.times:
+        if s is None or s.step is None or s.step not in s.times or s.intercepted:  # stopped: no step goes on
             return None
         return s.times[s.step].duration_s(self.mono_ns())
 
