@@ -6,6 +6,7 @@ import hashlib
 import io
 import logging
 import threading
+import warnings
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,6 +16,11 @@ from app import schema
 from app.store import Store, now_ms
 
 log = logging.getLogger(__name__)
+
+# Pillow warns on stderr (DecompressionBombWarning) when it reads the header of an image of more than 89 M pixels:
+# such an image is refused here, at MAX_PIXELS, and said in the log ("image … not cached, and not asked for again");
+# the warning said it a second time, unexplained, outside the log
+warnings.filterwarnings("ignore", message=r"Image size \(\d+ pixels\) exceeds limit", module=r"PIL\.Image")
 
 EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
 
