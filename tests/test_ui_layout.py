@@ -692,3 +692,31 @@ def test_a_low_display_gets_the_work_screens_compact_boxes(qtbot, station, heigh
     assert win.work.compact is compact and win.work.panel.height() == (72 if compact else 108)
     assert win.work.buttons["short"].height() <= (40 if compact else 56)
     assert_fits(win, (1024, height))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@pytest.mark.parametrize("size", [(1024, 768), (1024, 600)], ids=["1024x768", "1024x600"])
+def test_a_long_unknown_barcode_is_cut_in_the_red_panel_never_run_under_its_button(qtbot, station, size,  # noqa: F811
+                                                                                     lang):
+    """A 60-character unknown barcode at the pick step: with no space to wrap at, the code ran past the red panel's
+    text box under ACKNOWLEDGE [Enter]. The code is shown cut in the middle (its start and end), the text whole in
+    its box, left of the button."""
+    win, svc = station(language=lang)
+    set_display(win, size)
+    login(qtbot, win)
+    open_order(qtbot, win, svc, want=simple)
+    assert win.controller.session.step == Step.PICK
+    code = "ZZ" + "".join(str(i % 10) for i in range(56)) + "QX"  # 60 characters, no such item
+    burst(win, code)
+    panel = win.work.panel
+    qtbot.waitUntil(lambda: panel.locked and panel.ack.isVisible(), timeout=3000)
+    label = panel.text
+    assert code in label.text()  # the message itself is whole (the log has it)
+    shown = label._painted
+    assert code not in shown and code[:12] in shown and code[-12:] in shown and "…" in shown
+    box = label.width() - 4
+    r = QFontMetrics(label._font(label.fitted_px())).boundingRect(0, 0, box, 100000, int(Qt.TextFlag.TextWordWrap),
+                                                                  shown)
+    assert r.width() <= box and r.height() <= label.height(), (r, label.size())
+    assert label.geometry().right() < panel.ack.geometry().left()
+    assert_fits(win, size)
