@@ -87,8 +87,7 @@ class CheckScreen(QWidget):
             return
         self.compact = compact
         self.setStyleSheet(self.BUTTONS[compact])
-        self.grid.setVerticalSpacing(self.SPACING[compact])
-        self.layout().setSpacing(self.SPACING[compact])
+        self.grid.setVerticalSpacing(self.SPACING[compact])  # (not the screen's: the grid's columns take theirs from it)
 
     def keyPressEvent(self, e) -> None:  # noqa: N802
         """A person's Enter (the wedge filter keeps a scanner's Enter, which ends a scan, from reaching here)."""
