@@ -76,8 +76,10 @@ def station(qtbot, tmp_path):
 
     hooks = sys.excepthook
 
-    def start(data_dir=tmp_path / "station"):
+    def start(data_dir=tmp_path / "station", language: str | None = None):
         s = demo_settings(data_dir)
+        if language:  # the station's one language (bound by build_window; English again after the test)
+            s.station.language = language
         app, win, svc = build_window(s, demo=True)
         win.wedge.clock = FakeClock()
         win.resize(1440, 860)
@@ -92,6 +94,9 @@ def station(qtbot, tmp_path):
     for win, svc in started:
         close(win, svc)
     sys.excepthook = hooks
+    from ui.translations import uninstall
+
+    uninstall(QApplication.instance())
 
 
 def close(win, svc) -> None:

@@ -708,3 +708,23 @@ def test_an_order_number_typed_by_hand_on_the_queue_opens_that_order_not_the_cho
     QTest.keyClick(q.view, Qt.Key.Key_Return)  # names no order: said, and no other order opened
     assert win.stack.currentWidget() is win.queue and win.controller.session is None
     assert "99999" in q.message.text()
+
+
+def test_a_gift_confirmed_with_f3_reads_confirmed_in_its_count_not_0_of_2(qtbot, station):
+    """A gift line confirmed with F3 at the pick step turned green while its count still read "0 / 2" (and "1 / 2" at
+    the check step): its count says it is confirmed."""
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=lambda p: simple(p) and any(ln.gift for ln in p.lines))
+    assert s.step == Step.PICK
+    gift = next(ln for ln in s.picklist.lines if ln.gift)
+    m = win.work.model
+    row = m.rows.index(gift)
+    qty = m.index(row, m.QTY)
+    assert m.data(qty) == f"0 / {gift.qty}"
+    press(win, Qt.Key.Key_F3)
+    assert s.progress[gift.id].complete and s.progress[gift.id].scanned == 0
+    assert m.data(qty) == f"✓ {gift.qty}", m.data(qty)
+    assert m.data(qty, Qt.ItemDataRole.BackgroundRole).name() == "#c8e6c9"
+    view = win.work.table  # the column is as wide as the text: shown whole
+    assert view.fontMetrics().horizontalAdvance(m.data(qty)) + 8 <= view.columnWidth(m.QTY)

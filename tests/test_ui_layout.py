@@ -21,9 +21,12 @@ from tests.test_ui_floor import burst, login, open_order, press, press_digit, st
 from tests.test_ui_floor_defects import simple, to_weigh, weigh
 
 
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_every_screen_fits_the_display_and_the_window_does_not_grow(qtbot, station, size, tmp_path):  # noqa: F811
-    win, svc = station()
+def test_every_screen_fits_the_display_and_the_window_does_not_grow(qtbot, station, size, lang, tmp_path):  # noqa: F811
+    """In English and in Chinese, whose font's lines are higher: the station check's eight rows in Chinese needed
+    607 px on a 1024x600 panel (the status bar's lower 7 px under the screen's edge)."""
+    win, svc = station(language=lang)
     set_display(win, size)
     assert_fits(win, size)  # login
     from sync.oms_server.seed import OPERATORS
@@ -689,3 +692,31 @@ def test_a_low_display_gets_the_work_screens_compact_boxes(qtbot, station, heigh
     assert win.work.compact is compact and win.work.panel.height() == (72 if compact else 108)
     assert win.work.buttons["short"].height() <= (40 if compact else 56)
     assert_fits(win, (1024, height))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@pytest.mark.parametrize("size", [(1024, 768), (1024, 600)], ids=["1024x768", "1024x600"])
+def test_a_long_unknown_barcode_is_cut_in_the_red_panel_never_run_under_its_button(qtbot, station, size,  # noqa: F811
+                                                                                     lang):
+    """A 60-character unknown barcode at the pick step: with no space to wrap at, the code ran past the red panel's
+    text box under ACKNOWLEDGE [Enter]. The code is shown cut in the middle (its start and end), the text whole in
+    its box, left of the button."""
+    win, svc = station(language=lang)
+    set_display(win, size)
+    login(qtbot, win)
+    open_order(qtbot, win, svc, want=simple)
+    assert win.controller.session.step == Step.PICK
+    code = "ZZ" + "".join(str(i % 10) for i in range(56)) + "QX"  # 60 characters, no such item
+    burst(win, code)
+    panel = win.work.panel
+    qtbot.waitUntil(lambda: panel.locked and panel.ack.isVisible(), timeout=3000)
+    label = panel.text
+    assert code in label.text()  # the message itself is whole (the log has it)
+    shown = label._painted
+    assert code not in shown and code[:12] in shown and code[-12:] in shown and "…" in shown
+    box = label.width() - 4
+    r = QFontMetrics(label._font(label.fitted_px())).boundingRect(0, 0, box, 100000, int(Qt.TextFlag.TextWordWrap),
+                                                                  shown)
+    assert r.width() <= box and r.height() <= label.height(), (r, label.size())
+    assert label.geometry().right() < panel.ack.geometry().left()
+    assert_fits(win, size)

@@ -100,6 +100,7 @@ class DemoPanel(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
         scroll.setMinimumHeight(80)
+        self._codes_scroll = scroll
         lay.addWidget(scroll, 1)
         self.preview = QLabel(_("printed labels appear here"))
         self.preview.setWordWrap(True)
@@ -138,9 +139,10 @@ class DemoPanel(QWidget):
         self._apply()
 
     def set_compact(self, compact: bool) -> None:
-        """The printed preview lower on a low display (`MainWindow.set_display`: at 1024x600 150 px put it under the
-        screen's bottom)."""
-        self.preview.setFixedHeight(90 if compact else 150)
+        """The printed preview and the codes' list lower on a low display (`MainWindow.set_display`: at 1024x600 150 px
+        put the preview under the screen's bottom; in Chinese, whose lines are higher, 90 px still ran 5 px under)."""
+        self.preview.setFixedHeight(72 if compact else 150)
+        self._codes_scroll.setMinimumHeight(56 if compact else 80)
 
     def eventFilter(self, obj, e) -> bool:  # noqa: N802
         if obj is self._host and e.type() == QEvent.Type.Resize:

@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
 
     def _show_compact(self) -> None:
         """Every screen made so far told whether the display is low (the supervisor's when it is made)."""
-        for screen in (self.work, self.supervisor, self.demo_panel):
+        for screen in (self.check, self.work, self.supervisor, self.demo_panel):
             if screen is not None:
                 screen.set_compact(self._compact)
 

@@ -23,6 +23,18 @@ _TIMES = re.compile(r"(\d+)(?: (more))? × (?=\S)")
 _CODE_HYPHEN = re.compile(r"(?<=[0-9A-Za-z])-(?=[0-9A-Za-z])")
 
 
+# A code too long for a line (an unknown barcode of 60 characters, a path): no space to wrap it at, it ran past the
+# red panel's edge under its ACKNOWLEDGE button. Shown cut in the middle (its start and end; the log keeps it whole).
+_LONG_CODE = re.compile(r"[!-~]{33,}")
+CODE_KEEP = 14  # characters kept at each end of a cut code
+
+
+def cut_long_codes(text: str) -> str:
+    """`text` with every run of more than 32 printable ASCII characters without a space (a code, a path) cut in the
+    middle: its first and last CODE_KEEP characters either side of "…"."""
+    return _LONG_CODE.sub(lambda m: m.group()[:CODE_KEEP] + "…" + m.group()[-CODE_KEEP:], text)
+
+
 def keep_together(text: str) -> str:
     """`text` as painted: a bracketed key glued to the word before it (a no-break space where there was a space, a
     word joiner where there was none, as in Chinese), so that a wrap never leaves "(F10)" alone on the last line;
@@ -41,14 +53,14 @@ class FitLabel(QLabel):
     def __init__(self, text: str = "", largest: int = 30, smallest: int = 12, bold: bool = True,
                  color: str = "white", parent=None) -> None:
         super().__init__(text, parent)
-        self._painted = keep_together(text)  # the text as painted and measured, made once per text
+        self._painted = keep_together(cut_long_codes(text))  # the text as painted and measured, made once per text
         self.largest, self.smallest, self.bold, self.color = largest, smallest, bold, color
         self.setWordWrap(True)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.px = largest
 
     def setText(self, text: str) -> None:  # noqa: N802
-        self._painted = keep_together(text)
+        self._painted = keep_together(cut_long_codes(text))
         super().setText(text)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
@@ -73,9 +85,11 @@ class FitLabel(QLabel):
         return f
 
     def _needs(self, px: int) -> int:
+        """The height the text takes at `px`; more than the box's (never fits) where a word is wider than the box."""
         flags = int(Qt.TextFlag.TextWordWrap)
-        return QFontMetrics(self._font(px)).boundingRect(0, 0, max(1, self.width() - 4), 100000, flags,
-                                                         self._painted).height()
+        width = max(1, self.width() - 4)
+        r = QFontMetrics(self._font(px)).boundingRect(0, 0, width, 100000, flags, self._painted)
+        return r.height() if r.width() <= width else 100000
 
     def fitted_px(self) -> int:
         px = self.largest

@@ -68,11 +68,26 @@ class CheckScreen(QWidget):
         self.message.setWordWrap(True)
         lay.addWidget(self.message)
         lay.addStretch(1)
+        self.compact: bool | None = None
+        self.set_compact(False)
         self.recheck.clicked.connect(self.refresh)
         self.start.clicked.connect(self.start_work.emit)
         QShortcut(QKeySequence("F5"), self, activated=self.refresh)
         for k in (*WORK_KEYS, "F12"):  # F-keys never come from a scanner: shortcuts are safe for them
             QShortcut(QKeySequence(k), self, activated=lambda k=k: self.key_pressed.emit(k))
+
+    # (usual, compact) for a display less high than 740 px (`MainWindow.set_display`): in Chinese, whose font's lines
+    # are higher, the eight rows and the two 56 px buttons needed 565 px, and the window 607 on a 1024x600 panel
+    BUTTONS = ("", "CheckScreen QPushButton { min-height: 38px; padding: 2px 12px; }")
+    SPACING = (-1, 2)  # -1: the style's own
+
+    def set_compact(self, compact: bool) -> None:
+        """Lower buttons and rows closer together on a low display."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self.setStyleSheet(self.BUTTONS[compact])
+        self.grid.setVerticalSpacing(self.SPACING[compact])  # (not the screen's: the grid's columns take theirs from it)
 
     def keyPressEvent(self, e) -> None:  # noqa: N802
         """A person's Enter (the wedge filter keeps a scanner's Enter, which ends a scan, from reaching here)."""

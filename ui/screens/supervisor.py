@@ -25,7 +25,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDate, QMargins, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QKeySequence, QPen, QShortcut
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QKeySequence, QPen, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -58,7 +58,8 @@ from ui.translations import _
 
 log = logging.getLogger(__name__)
 
-TOP_TYPES = 8
+TOP_TYPES = 8  # the error types' chart names at most this many, and fewer where its plot is too low for them
+TYPE_LABEL_PX = 13  # its names' font: each type's row at least this font's line high, else QtCharts draws "…"
 
 
 def _nice_series() -> Iterator[int]:
@@ -96,6 +97,29 @@ def ticks_that_fit(chart) -> int:
     ~50 px tall: six intervals there made QtCharts drop labels, e.g. 150, 50, 0 without the 100)."""
     h = chart.plotArea().height()
     return 6 if h <= 0 else max(1, min(6, int(h // LABEL_PX)))
+
+
+def types_that_fit(plot_height: float, line_px: int) -> int:
+    """How many error types the type chart's plot is tall enough to name, each on a row at least a line of its names'
+    font high (QtCharts draws a name in a lower row as "…" and leaves out every other one)."""
+    if plot_height <= 0:
+        return TOP_TYPES
+    return max(1, min(TOP_TYPES, int(plot_height // (line_px + 2))))
+
+
+def type_rows(by_type: dict[str, int], name, rows: int) -> list[tuple[str, int]]:
+    """(name, count) of the most frequent error types, at most `rows` of them, the most frequent first: types with
+    one name (`name`: the operator's language) counted together, and those left out summed on a last row of their
+    own ("3 other types")."""
+    counted: dict[str, int] = {}
+    for key, n in by_type.items():
+        if n:
+            counted[name(key)] = counted.get(name(key), 0) + n
+    items = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(items) <= rows:
+        return items
+    kept, rest = items[:max(0, rows - 1)], items[max(0, rows - 1):]
+    return [*kept, (_("{count} other types", count=len(rest)), sum(n for _k, n in rest))]
 
 
 def fit_widths(widths: list[int], room: int, least: list[int], cut: tuple[int, ...]) -> list[int]:
@@ -241,12 +265,16 @@ class SupervisorScreen(QWidget):
         self.compact = False  # set_compact
         self._chart_room = {c: (c.margins(), c.layout().getContentsMargins(), c.titleFont())  # as Qt makes them
                             for c in (self.hour_chart, self.type_chart, self.step_chart)}
+        self._types_shown = 0  # rows of the type chart as built (_type_chart); _fit_types builds it anew for its plot
+        self.type_chart.plotAreaChanged.connect(lambda _r: QTimer.singleShot(0, self, self._fit_types))
         self._value_tops: dict[int, tuple[float, bool]] = {}  # chart -> (its data's top, a count axis?)
         self.sla_marks: list[tuple[str, float]] = []  # the step chart's SLA markers: (step, level)
         self.operator_names: dict[str, str] = {}  # operator id -> "name (badge)", for the report
         self.figures_scope: tuple[str | None, str | None] = (None, None)  # the figures' station and operator filter
         for chart in (self.hour_chart, self.step_chart):  # ticks re-spaced when the plot's height changes
-            chart.plotAreaChanged.connect(lambda _r, c=chart: self._fit_ticks(c))
+            # once QtCharts' layout is over: a range set from inside it laid the chart out again within itself, and
+            # QtCharts crashed (the hours' count axis at 1024x600 with the charts' closer margins)
+            chart.plotAreaChanged.connect(lambda _r, c=chart: QTimer.singleShot(0, self, lambda: self._fit_ticks(c)))
         self.errors_model = LatestErrorsModel(self)
         table = QTableView()
         table.setModel(self.errors_model)
@@ -555,20 +583,46 @@ class SupervisorScreen(QWidget):
         series.attachAxis(y)
         chart.legend().setVisible(False)
 
+    def _type_rows_fit(self, by_type: dict[str, int]) -> int:
+        """Rows for the type chart's plot, each as high as the highest of the names it may show (a Chinese name's
+        line is 19 px at 13 px, a Latin one's 16: the font's own metrics say 15 for both)."""
+        font = QFont(self.font())
+        font.setPixelSize(TYPE_LABEL_PX)
+        fm = QFontMetricsF(font)
+        names = [self.error_name(k) for k, n in by_type.items() if n] + [_("{count} other types", count=8)]
+        line = max(math.ceil(fm.boundingRect(t).height()) for t in names)
+        return types_that_fit(self.type_chart.plotArea().height(), line)
+
+    def _fit_types(self) -> None:
+        """The type chart built anew when its plot's height names more or fewer types than it shows."""
+        if self.figures is None:
+            return
+        by_type = self.figures.by_type
+        wanted = len(type_rows(by_type, self.error_name, self._type_rows_fit(by_type)))
+        if wanted != self._types_shown:
+            self._type_chart(self.figures)
+
     def _type_chart(self, f: Figures) -> None:
-        """Horizontal bars, the most frequent error type on top, each named in the operator's language."""
+        """Horizontal bars, the most frequent error type on top, each named whole at the left in the operator's
+        language; as many types as the plot has rows for (the rest summed on the last row). At 1024x768 eight
+        types' rows were lower than their names: QtCharts drew every other name, and each as "…"."""
         chart = self.type_chart
         self._clear(chart, _("Error types"))
-        items = sorted(((n, k) for k, n in f.by_type.items() if n), reverse=True)[:TOP_TYPES]
+        items = type_rows(f.by_type, self.error_name, self._type_rows_fit(f.by_type))
+        self._types_shown = len(items)
         items.reverse()  # a horizontal bar chart draws its first category at the bottom
         series = QHorizontalBarSeries()
         bs = QBarSet(_("errors"))
-        bs.append([float(n) for n, _k in items])
+        bs.append([float(n) for _k, n in items])
         series.append(bs)
         chart.addSeries(series)
         y = QBarCategoryAxis()
-        y.append([self.error_name(k) for _n, k in items] or [_("no errors")])
-        x = self._count_axis(max((n for n, _k in items), default=0))
+        y.append([k for k, _n in items] or [_("no errors")])
+        font = y.labelsFont()
+        font.setPixelSize(TYPE_LABEL_PX)
+        y.setLabelsFont(font)
+        y.setTruncateLabels(False)  # the names whole: the plot is narrower instead
+        x = self._count_axis(max((n for _k, n in items), default=0))
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(y)
@@ -646,6 +700,8 @@ class SupervisorScreen(QWidget):
             if i:
                 for m in chart.legend().markers(mark):
                     m.setVisible(False)
+        # the legend beside the plot, not above it: in Chinese, whose lines are higher, the plot was 47 px at 1024x768
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
         chart.legend().setVisible(True)
 
     def hour_values(self):

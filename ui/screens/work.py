@@ -69,10 +69,16 @@ class LinesModel(RowsModel):
         if self.session is None:
             return []
         if col == self.QTY:
-            return [f"{ln.qty} / {ln.qty}" for ln in self.rows]
+            return [f"{ln.qty} / {ln.qty}" for ln in self.rows] + [self.confirmed(ln) for ln in self.rows if ln.gift]
         if col == self.NOTES:
             return [self.notes(ln, short=ln.qty) for ln in self.rows]
         return [str(v) for v in ((ln.bin, ln.sku, ln.variant)[col] if col < self.QTY else ln.name for ln in self.rows)]
+
+    @staticmethod
+    def confirmed(ln) -> str:
+        """A gift or insert confirmed with F3 in a counting step, not scanned: its count said "0 / 2" on a green row.
+        "✓ 2" (no wider than "2 / 2": a word there pushed the notes past the table's edge at 1024 px)."""
+        return f"✓ {ln.qty}"
 
     @staticmethod
     def notes(ln, short: int) -> str:
@@ -95,6 +101,8 @@ class LinesModel(RowsModel):
                 if s.counting_step is not None or s.step is None:
                     if lp is None:
                         return f"0 / {ln.qty}"
+                    if lp.gift and lp.gift_confirmed and lp.scanned < lp.required:
+                        return self.confirmed(ln)
                     if lp.short_qty and lp.complete and not lp.forced:
                         # short and done: found of ordered, as after the counting ("0 / 0" said nothing)
                         return f"{lp.scanned} / {ln.qty}"
