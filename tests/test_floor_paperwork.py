@@ -122,16 +122,20 @@ def test_a_label_still_waiting_for_paper_across_a_restart_is_not_printed_twice(f
     f.close()
 
 
-def test_a_label_that_failed_after_its_slip_printed_is_printed_again_alone(floor):
-    """The label printer was switched off mid-label (failed: "press F9 to print again") after the slip came out: F9
-    prints the label, not the slip a second time."""
+def _f9_held_back(floor) -> tuple[dict, dict]:
+    """SO-1003 at its Label step, F9 pressed, its label and slip jobs submitted and not run yet: (label, slip)."""
     floor.spool.auto = False
     floor.ctl.scan("SO-1003")
     floor.to_step(Step.LABEL)
     floor.ctl.key("F9")
-    label = next(j for j in floor.spool.jobs_ if j["kind"] == "label")
-    _slip = next(j for j in floor.spool.jobs_ if j["kind"] == "slip")
-    floor.spool._run(_slip)  # the slip came out
+    return tuple(next(j for j in floor.spool.jobs_ if j["kind"] == kind) for kind in ("label", "slip"))
+
+
+def test_a_label_that_failed_after_its_slip_printed_is_printed_again_alone(floor):
+    """The label printer was switched off mid-label (failed: "press F9 to print again") after the slip came out: F9
+    prints the label, not the slip a second time."""
+    label, slip = _f9_held_back(floor)
+    floor.spool._run(slip)  # the slip came out
     label.update(state="failed", message=Msg("Label printer: offline."))  # the label did not
     r = floor.ctl.on_print_update(floor.spool.job(label["job_id"]))
     assert r.outcome == Outcome.HELD and r.feedback.en.endswith("Press F9 to print again.")
@@ -147,12 +151,7 @@ def test_a_slip_that_did_not_print_beside_a_printed_label_is_printed_alone(floor
     """The label came out and the station stopped before it heard so; the slip printer had jammed (failed). After the
     restart the order is at the Label step with its label printed: F9 prints the slip and the order is packed, with
     one label."""
-    floor.spool.auto = False
-    floor.ctl.scan("SO-1003")
-    floor.to_step(Step.LABEL)
-    floor.ctl.key("F9")
-    label = next(j for j in floor.spool.jobs_ if j["kind"] == "label")
-    slip = next(j for j in floor.spool.jobs_ if j["kind"] == "slip")
+    label, slip = _f9_held_back(floor)
     floor.spool._run(label)  # out, with its label_printed event; the station never got the notification
     slip.update(state="failed", message=Msg("Slip printer: paper jam."))
     f = floor.restart()
