@@ -208,7 +208,7 @@ def last_of_unfinished_orders_query(types: list[str], operator_id: str | None) -
         "SELECT e.* FROM picklists AS p CROSS JOIN events AS e ON e.seq = ("
         " SELECT max(x.seq) FROM events AS x INDEXED BY ix_events_order"
         " WHERE x.order_id = p.id AND x.type IN :types)"
-        " WHERE p.status NOT IN ('done', 'cancelled') AND e.operator_id IS :operator ORDER BY e.seq"
+        " WHERE p.status != 'done' AND e.operator_id IS :operator ORDER BY e.seq"
     ).bindparams(bindparam("types", list(types), expanding=True), operator=operator_id)
 
 
@@ -344,8 +344,9 @@ class EventLog:
             return [row_to_event(r) for r in c.execute(q)]
 
     def last_of_unfinished_orders(self, types: list[str], operator_id: str | None) -> list[Event]:
-        """For every cached pick list not done or cancelled, its newest event of these types, when that
-        event is this operator's (see last_of_unfinished_orders_query)."""
+        """For every cached pick list not done, its newest event of these types, when that event is this
+        operator's (see last_of_unfinished_orders_query). A cancelled one is among them: begun and not released,
+        it was stopped while the station was down or before the packer pressed Esc, and comes back stopped."""
         with self.store.read() as c:
             return [row_to_event(r) for r in c.execute(last_of_unfinished_orders_query(types, operator_id))]
 

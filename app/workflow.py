@@ -800,7 +800,7 @@ class Station:
     def resume_open_orders(self, operator_id: str | None,
                            picklist: Callable[[str], PickList | None]) -> list[OrderSession]:
         """After a restart or at a login: open again every order this operator left open here — begun and
-        not finished, released or cancelled, and not put aside on purpose (suspended for any reason but
+        not finished or released (one the OMS cancelled comes back stopped), and not put aside on purpose (suspended for any reason but
         their own logout). `picklist(order_id)` finds the cached pick list (None: leave the order be).
         Read per unfinished pick list through the order index, never along the whole history."""
         life = [EventType.STEP_STARTED, EventType.STEP_RESUMED, EventType.STEP_SUSPENDED,
@@ -810,8 +810,13 @@ class Station:
             if ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
                     ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") in ("logout", SWITCHED)):
                 pl = picklist(ev.order_id)
-                if pl is not None and pl.status not in ("cancelled", "done"):
-                    out.append(self.open_order(pl, activate=False))
+                if pl is not None and pl.status != "done":
+                    o = self.open_order(pl, activate=False)
+                    if pl.status == "cancelled" and o.intercepted is None:  # cancelled while the station was down
+                        o.mark_intercepted("cancelled", "cancelled")
+                    # cancelled, it comes back stopped (its put-back list, Esc): left out, a crash during its STOP
+                    # lost what to put back where, and the order was never released
+                    out.append(o)
         for s in out[:-1]:  # the last one at work is at work again; the others wait, suspended, for the packer
             self._set_aside(s)
         if out:

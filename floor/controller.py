@@ -438,11 +438,15 @@ class StationController:
         self.prompt = None
         before = self._state()
         resumed = self._resume_for(op)
+        packed = self._packed_while_away(resumed)
+        resumed = [o for o in resumed if o.order_id in self.station.sessions]
         self.screen = Screen.WORK if resumed else Screen.CHECK
-        ch = Change.SESSION | Change.SCREEN | Change.PROMPT | self._after(before)
-        fb = None
+        ch = Change.SESSION | Change.SCREEN | Change.PROMPT | Change.QUEUE | self._after(before)
+        fb = say(Level.INFO, packed) if packed is not None else None
         caps = [CAPS_LOCK] if op.badge != badge and op.badge == badge.swapcase() else []  # "k-001" for "K-001"
-        if self.session is not None:  # an order left open (a restart, a logout): say which and where it stands
+        if self.session is not None and self.session.intercepted:  # stopped before the packer pressed Esc (a crash)
+            fb = words.stop_message(self.session)
+        elif self.session is not None:  # an order left open (a restart, a logout): say which and where it stands
             others = [o.picklist.order_no or o.order_id for o in resumed if o is not self.session]
             again = self._print_again_note(self.session)
             fb = self._where(self.session, said="resumed", hint=bool(again),
@@ -451,6 +455,33 @@ class StationController:
         elif caps:
             fb = say(Level.HINT, CAPS_LOCK)
         return self._done(Outcome.DONE, ch, fb)
+
+    def _packed_while_away(self, resumed: list[OrderSession]) -> Msg | None:
+        """Orders back at a login whose label came out meanwhile — held for paper when the station stopped, printed by
+        itself once the paper was back after the restart, before anyone logged in: packed now, said. They came back
+        at their Label step with nothing marked to press and nothing left to do (only a guessed F9 finished them)."""
+        done = []
+        for o in resumed:
+            if o.step == Step.LABEL and o.label_printed and not o.intercepted and self._slip_out_or_none(o):
+                try:
+                    o.complete_step()
+                except StepBlocked:
+                    continue
+                log.info("order %s packed at login: its label came out while nobody was logged in", o.order_id)
+                self._finish(o, at_work=False)
+                done.append(o.picklist.order_no or o.order_id)
+        if not done:
+            return None
+        return Msg("The label of order {orders} came out while the station was restarting: packed.",
+                   orders=", ".join(done))
+
+    def _slip_out_or_none(self, s: OrderSession) -> bool:
+        """The slip of the order's last F9 came out or is on its way (or it had none): a slip that failed is F9's to
+        print again (`_paperwork_out`), with the order at work."""
+        papers = self.core.events.events(order_id=s.order_id, types=[PAPERWORK])
+        if not papers or not papers[-1].payload.get("slip_job") or self.spool is None:
+            return True
+        return "slip" in _paperwork_out(self.core.events, self.spool, s.order_id)
 
     def _locked(self, badge: str) -> Msg | None:
         """After too many wrong PINs even the right one is refused: said, with how long, or the person thinks the PIN

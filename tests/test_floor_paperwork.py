@@ -187,3 +187,50 @@ def test_logging_out_while_the_label_waits_for_paper_says_which_label_did_not_pr
     floor.ctl.key("F9")
     assert floor.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
     assert (_jobs(floor, "label"), _jobs(floor, "slip")) == (["failed", "done"], ["done"])
+
+
+def test_a_label_that_came_out_before_anyone_logged_in_after_a_restart_packs_its_order_at_login(floor):
+    """The label waited for paper when the station stopped (kill -9); after the restart the paper was back and the
+    spool printed it before anyone logged in (the chaos run: SO-1007, SO-1009). The order came back at its Label
+    step with its label out, nothing marked to press and nothing said: only a guessed F9 finished it. Now the login
+    packs it and says so."""
+    _label_waits_and_the_slip_is_out(floor)
+    f = floor.restart()
+    f.spool.load_paper()  # out before the login: no order open to hear of it
+    assert _printed(f, EventType.LABEL_PRINTED) == 1 and _printed(f, EventType.ORDER_COMPLETED) == 0
+    r = f.login()
+    assert f.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert f.ctl.session is None and f.ctl.screen == Screen.CHECK and "SO-1003" not in [p.id for p in f.ctl.queue]
+    assert r.feedback.en == "The label of order 1003 came out while the station was restarting: packed."
+    assert (_printed(f, EventType.LABEL_PRINTED), _printed(f, EventType.SLIP_PRINTED)) == (1, 1)
+    f.close()
+
+
+def test_an_order_cancelled_during_its_stop_comes_back_stopped_with_what_to_put_back_after_a_crash(settings):
+    """STOP (the OMS cancelled the order, two units scanned), then kill -9 before Esc: after the restart the order was
+    left out of the login (the cancelled status), its put-back list lost, and it was never released; scanning it said
+    only "cancelled: do not pick it". It comes back stopped, says what to put back where, and Esc releases it. So
+    does one cancelled in the cache while the station was down, with units scanned before."""
+    from floor_kit import line, make_order
+
+    for cancelled_while_down in (False, True):
+        f = Floor(settings, [make_order(1005 + cancelled_while_down, [line(1, 2), line(2, 1)])])
+        oid = f"SO-{1005 + cancelled_while_down}"
+        f.login()
+        f.ctl.key("Enter")
+        f.ctl.scan(oid)
+        f.ctl.scan("ITEM-001")
+        f.ctl.scan("ITEM-001")
+        if not cancelled_while_down:
+            assert f.ctl.on_sync("order_cancelled", {"order_id": oid, "reason": "order_cancelled"}).outcome \
+                == Outcome.STOPPED
+        f.cache.set_status(oid, "cancelled")
+        f = f.restart()
+        r = f.login()
+        assert f.ctl.session is not None and f.ctl.session.order_id == oid and f.ctl.session.intercepted
+        assert r.feedback.level == Level.STOP and "Put back: 2 × SKU-001" in r.feedback.en, r.feedback.en
+        assert f.ctl.next_key() == "Escape"
+        f.ctl.key("Escape")
+        assert f.core.events.last(EventType.PICKLIST_RELEASED).order_id == oid
+        f.close()
+        settings.station.data_dir = str(settings.data_dir.parent / f"again-{cancelled_while_down}")
