@@ -101,6 +101,16 @@ def _paperwork_out(events, spool, order_id: str) -> dict[str, dict]:
     return out
 
 
+def _cut_off_label(events, spool, order_id: str) -> dict | None:
+    """The order's newest label job when the station stopped while sending it (`failed`, error `crashed`): part of it
+    may have printed, so it is never sent again blindly (hardware.printing.spool); F12 prints it again, recorded."""
+    jobs = [ev.payload.get("label_job") if ev.type == PAPERWORK else ev.payload.get("job_id")
+            for ev in events.events(order_id=order_id, types=[PAPERWORK, EventType.REPRINT])]
+    job = next((j for j in map(spool.job, reversed([j for j in jobs if isinstance(j, str)]))
+                if j and j.get("kind") == "label"), None)
+    return job if job and job.get("state") == "failed" and job.get("error_state") == "crashed" else None
+
+
 def _sync_io(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
     try:
         res = work()
@@ -1371,6 +1381,8 @@ class StationController:
             out = _paperwork_out(events, spool, s.order_id) if spool is not None else {}
             if "label" in out and "slip" in out:  # both out or with the printer (a restart): nothing to send again
                 return ("out", out["label"]["job_id"], out["slip"]["job_id"])
+            if "label" not in out and spool is not None and (cut := _cut_off_label(events, spool, s.order_id)):
+                return ("cut_off", cut["job_id"])
             ship = sync.check_shippable(packed.id) if sync is not None else None
             if ship is not None and not ship.ok:
                 return ("stopped", ship)
@@ -1413,6 +1425,10 @@ class StationController:
             if s.intercepted is None:
                 s.mark_intercepted(ship.status, ship.reason or "")
             return self.intercepted(s.order_id)  # type: ignore[return-value]
+        if res[0] == "cut_off":  # a label cut off by a crash is looked for, then reprinted on purpose (F12)
+            return self._refuse(Msg("The station stopped while the label of order {order} was being sent: part of it "
+                                    "may have printed. Look for it at the printer; F12 prints it again (recorded).",
+                                    order=s.picklist.order_no), Level.ERROR, cls=PrintResult)  # type: ignore[return-value]
         self._print_again.discard(s.order_id)
         if res[0] == "out":  # F9 before found this order's paperwork out or with the printer: it is waited for again
             self._jobs[s.order_id] = (res[1], res[2])

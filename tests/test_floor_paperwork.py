@@ -234,3 +234,30 @@ def test_an_order_cancelled_during_its_stop_comes_back_stopped_with_what_to_put_
         assert f.core.events.last(EventType.PICKLIST_RELEASED).order_id == oid
         f.close()
         settings.station.data_dir = str(settings.data_dir.parent / f"again-{cancelled_while_down}")
+
+
+def test_a_label_cut_off_by_a_crash_is_not_sent_again_by_f9_but_reprinted_on_purpose(floor):
+    """kill -9 while the label was being sent (the chaos run: SO-1012, its .bin complete): the spool marks such a job
+    failed ("crashed": part of it may have printed) and never resends it blindly, but F9 sent a new label, byte for
+    byte the same, recorded nowhere as a reprint. F9 now says to look for it and that F12 prints it again; F12 (who,
+    why) does, and F9 then finds it out and the order is packed."""
+    label, _slip = _f9_held_back(floor)
+    label.update(state="failed", error_state="crashed")  # as spool.start() leaves a job caught in `sending`
+    f = floor.restart()
+    f.spool.auto = True
+    f.login()
+    assert f.ctl.session.order_id == "SO-1003" and f.ctl.session.step == Step.LABEL
+    r = f.ctl.key("F9")
+    assert r.outcome == Outcome.REFUSED and r.feedback.level == Level.ERROR
+    assert r.feedback.en.startswith("The station stopped while the label of order 1003 was being sent")
+    assert _jobs(f, "label") == ["failed"]  # nothing sent blindly
+    assert f.ctl.key("F12").outcome == Outcome.ASKED
+    f.ctl.key("1")
+    assert f.core.events.last(EventType.REPRINT).payload["reason"]
+    for j in list(f.spool.jobs_):  # the printers print what they have
+        f.spool.job(j["job_id"])
+    assert _jobs(f, "label") == ["failed", "done"]
+    f.ctl.key("F9")
+    assert f.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert _jobs(f, "label") == ["failed", "done"]
+    f.close()
