@@ -450,6 +450,8 @@ class StationController:
         resumed = self._resume_for(op)
         packed = self._packed_while_away(resumed)
         resumed = [o for o in resumed if o.order_id in self.station.sessions]
+        if packed is not None and resumed:  # the one packed was at work: the last other one is, its clock going again
+            self.station.activate(resumed[-1].order_id)
         self.screen = Screen.WORK if resumed else Screen.CHECK
         ch = Change.SESSION | Change.SCREEN | Change.PROMPT | Change.QUEUE | self._after(before)
         fb = say(Level.INFO, packed) if packed is not None else None
@@ -460,8 +462,8 @@ class StationController:
             others = [o.picklist.order_no or o.order_id for o in resumed if o is not self.session]
             again = self._print_again_note(self.session)
             fb = self._where(self.session, said="resumed", hint=bool(again),
-                             more=again + ([Msg("Also open: {orders}.", orders=", ".join(others))] if others else [])
-                             + caps)
+                             more=([packed] if packed is not None else []) + again
+                             + ([Msg("Also open: {orders}.", orders=", ".join(others))] if others else []) + caps)
         elif caps:
             fb = say(Level.HINT, CAPS_LOCK)
         return self._done(Outcome.DONE, ch, fb)

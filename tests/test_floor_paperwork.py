@@ -189,6 +189,22 @@ def test_logging_out_while_the_label_waits_for_paper_says_which_label_did_not_pr
     assert (_jobs(floor, "label"), _jobs(floor, "slip")) == (["failed", "done"], ["done"])
 
 
+def test_the_order_packed_at_login_leaves_the_other_open_order_at_work(floor):
+    """As below, with another order open (switched away from): once the one whose label came out is packed, the other
+    is the order at work, as after a logout (the screen said WORK with no order at work)."""
+    floor.ctl.scan("SO-1001")
+    _label_waits_and_the_slip_is_out(floor)  # SO-1003: SO-1001 set aside
+    f = floor.restart()
+    f.spool.load_paper()
+    r = f.login()
+    assert f.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    s = f.ctl.session
+    assert f.ctl.screen == Screen.WORK and s is not None and s.order_id == "SO-1001" and not s.suspended
+    assert r.feedback.en == ("Order 1001 resumed where it was left: Pick. Next bin A-01. The label of order 1003 came "
+                             "out while the station was restarting: packed.")
+    f.close()
+
+
 def test_a_label_that_came_out_before_anyone_logged_in_after_a_restart_packs_its_order_at_login(floor):
     """The label waited for paper when the station stopped (kill -9); after the restart the paper was back and the
     spool printed it before anyone logged in (the chaos run: SO-1007, SO-1009). The order came back at its Label
