@@ -1611,6 +1611,8 @@ class StationController:
                 return self._done(Outcome.DONE, Change.NONE, say(Level.INFO, Msg(
                     "The OMS confirmed order {order} for this station.", order=s.picklist.order_no or s.order_id)))
             return Result(outcome=Outcome.DONE, changes=Change.NONE)
+        if kind == "packed_elsewhere_too" and isinstance(data.get("message"), Msg):  # said on whatever screen is up
+            return self._done(Outcome.DONE, Change.NONE, say(Level.ERROR, data["message"]))
         if kind in ("order_cancelled", "claim_lost"):
             return self.intercepted(data.get("order_id", ""),
                                     "cancelled" if kind == "order_cancelled" else "claimed_elsewhere",

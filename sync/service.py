@@ -421,6 +421,9 @@ class SyncService:
                 old = before.get(p.id)
                 if old and p.status == "cancelled" and old["status"] != "cancelled":
                     self._order_cancelled(p.id, old)
+                elif old and old["claimed_by"] == self.station_id and cb and cb != self.station_id \
+                        and old["status"] == "done":
+                    self._packed_here_too(p.id, cb)
                 elif old and old["claimed_by"] == self.station_id and cb and cb != self.station_id:
                     self.cache.set_status(p.id, p.status, claimed_by=cb)
                     self._notify("claim_lost", {"order_id": p.id, "claimed_by": cb,
@@ -436,6 +439,17 @@ class SyncService:
         if changed:
             self._notify("picklists_changed", {"ids": changed})
         return total
+
+    def _packed_here_too(self, order_id: str, station: str) -> None:
+        """An order this station packed (claimed provisionally, offline) that the OMS had given to another station
+        meanwhile: two parcels may ship. Flagged for review and said at once (a chaos run found it packed silently,
+        the OMS marking it done under the other station's claim)."""
+        why = f"packed at {self.station_id} while the OMS had given it to {station}: two parcels may ship"
+        self.cache.set_review_flag(order_id, why)
+        log.warning("order %s %s", order_id, why)
+        self._notify("packed_elsewhere_too", {"order_id": order_id, "claimed_by": station, "message": Msg(
+            "Order {order} was packed here offline, but the OMS had given it to station {station}: tell a supervisor, "
+            "two parcels may ship.", order=order_id, station=station)})
 
     def _order_cancelled(self, order_id: str, old: dict) -> None:
         printed = order_id in (self.store.get_kv(KV_PRINTED_OFFLINE, []) or [])

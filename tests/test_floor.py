@@ -854,6 +854,19 @@ def test_9_a_cancelled_order_says_stop_and_what_to_put_back_where(floor):
     assert floor.ctl.screen == Screen.QUEUE and "SO-1001" not in [p.id for p in floor.ctl.queue]
 
 
+def test_an_order_packed_here_and_given_to_another_station_is_said_in_red_on_any_screen(floor):
+    """The sync service's `packed_elsewhere_too` (test_sync_service.py): said at once, in red, whatever is on the
+    screen — the packer and a supervisor have a second parcel to stop."""
+    from app.i18n import Msg
+
+    at_queue(floor)
+    msg = Msg("Order {order} was packed here offline, but the OMS had given it to station {station}: tell a "
+              "supervisor, two parcels may ship.", order="SO-1001", station="ST-02")
+    r = floor.ctl.on_sync("packed_elsewhere_too", {"order_id": "SO-1001", "claimed_by": "ST-02", "message": msg})
+    assert r.feedback.level == Level.ERROR and "two parcels may ship" in r.feedback.en
+    assert "两个包裹" in r.feedback.text("zh_CN")
+
+
 def test_9b_cancelled_at_the_label_check_is_stopped_before_printing(floor):
     at_queue(floor)
     floor.ctl.scan("SO-1003")

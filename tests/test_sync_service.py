@@ -99,6 +99,26 @@ def _server_docs(srv):
         return list(c.execute(select(m.events.c.doc)).scalars())
 
 
+def test_an_order_packed_here_offline_that_the_oms_gave_to_another_station_is_flagged_and_said(env):
+    """Claimed provisionally offline and packed here, while the OMS gave it to another station: after the network
+    came back it was done at the OMS under the other station's claim and nothing was said (a chaos run: two stations
+    could ship it). It is flagged for review and said, in both languages."""
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    proxy.set_mode("down")
+    assert svc.claim("SO-1007").provisional
+    requests.post(srv.url + "/api/v1/picklists/SO-1007/claim", json={}, headers=srv.other, timeout=5)
+    core.events.append("order_completed", {"units": 1}, order_id="SO-1007")  # packed here, offline
+    svc.cache.set_status("SO-1007", "done", claimed_by=svc.station_id)  # as StationController._finish does
+    proxy.set_mode("pass")
+    svc.outbox_once()
+    svc.pull_picklists()
+    said = [d for k, d in got if k == "packed_elsewhere_too"]
+    assert said and said[0]["order_id"] == "SO-1007" and said[0]["claimed_by"] == "OTHER"
+    assert "two parcels may ship" in said[0]["message"].text("en") and "两个包裹" in said[0]["message"].text("zh_CN")
+    assert "OTHER" in svc.cache.review_flag("SO-1007")
+
+
 def test_claims_online_conflict_and_offline_reconcile(env):
     srv, proxy, core, svc, got = env
     svc.pull_once()
