@@ -800,8 +800,8 @@ class Station:
     def resume_open_orders(self, operator_id: str | None,
                            picklist: Callable[[str], PickList | None]) -> list[OrderSession]:
         """After a restart or at a login: open again every order this operator left open here — begun and
-        not finished or released (one the OMS cancelled comes back stopped), and not put aside on purpose (suspended for any reason but
-        their own logout). `picklist(order_id)` finds the cached pick list (None: leave the order be).
+        not finished or released (one the OMS cancelled comes back stopped), and not put aside on purpose
+        (suspended for any reason but their own logout). `picklist(order_id)` finds the cached pick list (None: leave the order be).
         Read per unfinished pick list through the order index, never along the whole history."""
         life = [EventType.STEP_STARTED, EventType.STEP_RESUMED, EventType.STEP_SUSPENDED,
                 EventType.ORDER_COMPLETED, EventType.PICKLIST_RELEASED]

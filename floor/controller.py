@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from app import address
 from app.actions import CARTONS, REPRINT_REASONS, parse_action
@@ -84,30 +84,28 @@ LABEL_OUT = frozenset({"queued", "held", "sending", "sent", "done"})
 SLIP_OUT = LABEL_OUT | {"unconfirmed"}
 
 
-def _paperwork_out(events, spool, order_id: str) -> dict[str, dict]:
-    """The order's label and slip that came out, are coming out or wait for a printer: kind -> the newest such job, of
-    the jobs its `paperwork` and `reprint` events name (the log and the spool table survive a restart; the controller's
-    memory of them does not). A job withdrawn or failed is not among them: F9 prints it again, and only it."""
+def _paperwork_jobs(events, spool, order_id: str) -> list[dict]:
+    """The order's print jobs its `paperwork` and `reprint` events name, oldest first, as the spool has them now (the
+    log and the spool table survive a restart; the controller's memory of them does not). Read once per F9."""
     named: list[str] = []
     for ev in events.events(order_id=order_id, types=[PAPERWORK, EventType.REPRINT]):
         p = ev.payload
         named += [p.get("label_job"), p.get("slip_job")] if ev.type == PAPERWORK else [p.get("job_id")]
-    out: dict[str, dict] = {}
-    for jid in dict.fromkeys(j for j in named if isinstance(j, str)):
-        job = spool.job(jid)
-        kind = job.get("kind") if job else None
-        if kind in ("label", "slip") and job.get("state") in (LABEL_OUT if kind == "label" else SLIP_OUT):
-            out[kind] = job
-    return out
+    jobs = (spool.job(jid) for jid in dict.fromkeys(j for j in named if isinstance(j, str)))
+    return [j for j in jobs if j and j.get("kind") in ("label", "slip")]
 
 
-def _cut_off_label(events, spool, order_id: str) -> dict | None:
-    """The order's newest label job when the station stopped while sending it (`failed`, error `crashed`): part of it
-    may have printed, so it is never sent again blindly (hardware.printing.spool); F12 prints it again, recorded."""
-    jobs = [ev.payload.get("label_job") if ev.type == PAPERWORK else ev.payload.get("job_id")
-            for ev in events.events(order_id=order_id, types=[PAPERWORK, EventType.REPRINT])]
-    job = next((j for j in map(spool.job, reversed([j for j in jobs if isinstance(j, str)]))
-                if j and j.get("kind") == "label"), None)
+def _paperwork_out(jobs: list[dict]) -> dict[str, dict]:
+    """Of `_paperwork_jobs`, the label and slip that came out, are coming out or wait for a printer: kind -> the newest
+    such job. A job withdrawn or failed is not among them: F9 prints it again, and only it."""
+    return {j["kind"]: j for j in jobs if j.get("state") in (LABEL_OUT if j["kind"] == "label" else SLIP_OUT)}
+
+
+def _cut_off_label(jobs: list[dict]) -> dict | None:
+    """Of `_paperwork_jobs`, the newest label job when the station stopped while sending it (`failed`, error
+    `crashed`): part of it may have printed, so it is never sent again blindly (hardware.printing.spool); F12 prints
+    it again, recorded."""
+    job = next((j for j in reversed(jobs) if j["kind"] == "label"), None)
     return job if job and job.get("state") == "failed" and job.get("error_state") == "crashed" else None
 
 
@@ -170,6 +168,14 @@ CHAR_KEYS = frozenset(("1", "2", "3", "4", "5", "typed"))
 TYPED_KEYS = Msg("Typed keys are not counted: scan the item. If its barcode will not scan, a supervisor can count it "
                  "(F11).")
 
+
+class _Keyed(NamedTuple):
+    """The last character key a person pressed (`StationController._keyed_run`)."""
+    name: str
+    at_ns: int
+    place: int  # its place in a run of keys less than TYPING_GAP_NS apart (1: the first)
+    short_seq: int | None = None  # the short pick it recorded (taken back if a code follows)
+
 LOGIN_WAIT_NS = 60 * 10**9  # how long a login held for a new station's first operators is tried when they come
 
 
@@ -221,9 +227,7 @@ class StationController:
         # the idle logout (`idle_check`): seconds without a key, a click or a scan (0: never), and the last of those
         self.idle_logout_s = idle_logout_s if idle_logout_s > 0 else 0.0
         self._input_ns = mono_ns()
-        # a person keying a code (TYPING_GAP_NS): the last character key, when, its place in a run of them, and the
-        # short pick it recorded
-        self._char: tuple[str, int, int, int | None] | None = None
+        self._char: _Keyed | None = None  # a person keying a code (TYPING_GAP_NS)
         self.idle_notice: Msg | None = None  # "… logged out in 42 s", shown over every screen until a key or a scan
 
     @property
@@ -488,12 +492,10 @@ class StationController:
                    orders=", ".join(done))
 
     def _slip_out_or_none(self, s: OrderSession) -> bool:
-        """The slip of the order's last F9 came out or is on its way (or it had none): a slip that failed is F9's to
-        print again (`_paperwork_out`), with the order at work."""
-        papers = self.core.events.events(order_id=s.order_id, types=[PAPERWORK])
-        if not papers or not papers[-1].payload.get("slip_job") or self.spool is None:
-            return True
-        return "slip" in _paperwork_out(self.core.events, self.spool, s.order_id)
+        """The order's slip came out or is on its way (or it had none): a slip that failed is F9's to print again
+        (`_paperwork_out`), with the order at work."""
+        jobs = _paperwork_jobs(self.core.events, self.spool, s.order_id) if self.spool is not None else []
+        return not any(j["kind"] == "slip" for j in jobs) or "slip" in _paperwork_out(jobs)
 
     def _locked(self, badge: str) -> Msg | None:
         """After too many wrong PINs even the right one is refused: said, with how long, or the person thinks the PIN
@@ -524,8 +526,7 @@ class StationController:
         self._printing = None
         self.idle_notice = None
         self._new_parcel()
-        return self._done(Outcome.DONE, Change.ALL, say(Level.HINT, Joined(withdrawn, " ") if len(withdrawn) > 1
-                                                        else withdrawn[0]) if withdrawn else None)
+        return self._done(Outcome.DONE, Change.ALL, say(Level.HINT, Joined(withdrawn, " ")) if withdrawn else None)
 
     # == idle logout =====================================================================================
     def note_input(self) -> None:
@@ -1004,7 +1005,7 @@ class StationController:
             if name in ("1", "2", "3", "4"):
                 res = self.short_pick(SHORT_REASONS[int(name) - 1])
                 if res.outcome == Outcome.DONE and self._char is not None:  # taken back if a code follows
-                    self._char = (*self._char[:3], self.core.events.last(EventType.SHORT_PICK).seq)
+                    self._char = self._char._replace(short_seq=self.core.events.last(EventType.SHORT_PICK).seq)
                 return res
             if name in ("Up", "Down"):
                 return self.adjust_found(1 if name == "Up" else -1)
@@ -1045,21 +1046,21 @@ class StationController:
         if name not in CHAR_KEYS or now is None:
             self._char = None
             return None
-        if last is None or now - last[1] > TYPING_GAP_NS or (last[2] == 1 and name == last[0] != "typed"):
-            self._char = (name, now, 1, last[3] if last is not None and name == last[0] else None)
+        if last is None or now - last.at_ns > TYPING_GAP_NS or (last.place == 1 and name == last.name != "typed"):
+            self._char = _Keyed(name, now, 1, last.short_seq if last is not None and name == last.name else None)
             return None
-        self._char = (name, now, last[2] + 1, None)
-        if last[2] > 1:  # said at the run's second key: what that said stays on the screen
+        self._char = _Keyed(name, now, last.place + 1)
+        if last.place > 1:  # said at the run's second key: what that said stays on the screen
             return self._done(Outcome.REFUSED, Change.NONE, False)
         said: list[Msg] = [TYPED_KEYS]
         s = self.session
-        if last[3] is not None and s is not None and self.screen == Screen.WORK:
-            v = s.undo_last() if s.last_undoable() == last[3] else None
+        if last.short_seq is not None and s is not None and self.screen == Screen.WORK:
+            v = s.undo_last() if s.last_undoable() == last.short_seq else None
             if v is not None:
                 said.append(Msg("The short pick the first of them recorded is taken back."))
                 return self._done(Outcome.REFUSED, Change.LINES | self._follow_scans(s, v.line_id),
                                   say(Level.HINT, Joined(said, " ")), verdict=v)
-        if s is not None and self.screen == Screen.WORK and s.step == Step.PACK and s.carton and last[0] != "typed":
+        if s is not None and self.screen == Screen.WORK and s.step == Step.PACK and s.carton and last.name != "typed":
             label = next((c.label for c in CARTONS if c.code == s.carton), s.carton)
             said.append(Msg("The carton is {carton}: press 1–5 to change it.", carton=label))
         return self._refuse(Joined(said, " "))
@@ -1380,10 +1381,11 @@ class StationController:
         opened = s.picklist
 
         def work() -> tuple:
-            out = _paperwork_out(events, spool, s.order_id) if spool is not None else {}
+            jobs = _paperwork_jobs(events, spool, s.order_id) if spool is not None else []
+            out = _paperwork_out(jobs)
             if "label" in out and "slip" in out:  # both out or with the printer (a restart): nothing to send again
                 return ("out", out["label"]["job_id"], out["slip"]["job_id"])
-            if "label" not in out and spool is not None and (cut := _cut_off_label(events, spool, s.order_id)):
+            if "label" not in out and (cut := _cut_off_label(jobs)):
                 return ("cut_off", cut["job_id"])
             ship = sync.check_shippable(packed.id) if sync is not None else None
             if ship is not None and not ship.ok:

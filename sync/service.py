@@ -421,10 +421,10 @@ class SyncService:
                 old = before.get(p.id)
                 if old and p.status == "cancelled" and old["status"] != "cancelled":
                     self._order_cancelled(p.id, old)
-                elif old and old["claimed_by"] == self.station_id and cb and cb != self.station_id \
-                        and old["status"] == "done":
-                    self._packed_here_too(p.id, cb)
                 elif old and old["claimed_by"] == self.station_id and cb and cb != self.station_id:
+                    if old["status"] == "done":  # packed here already (claimed offline)
+                        self._packed_here_too(p.id, cb)
+                        continue
                     self.cache.set_status(p.id, p.status, claimed_by=cb)
                     self._notify("claim_lost", {"order_id": p.id, "claimed_by": cb,
                                                 "message": Msg("Order {order} was given to another station.",
