@@ -82,6 +82,7 @@ def _job_message(job: dict) -> Msg | None:
 # label in it is left to F9 as before (nothing would complete its step)
 LABEL_OUT = frozenset({"queued", "held", "sending", "sent", "done"})
 SLIP_OUT = LABEL_OUT | {"unconfirmed"}
+SLIP_DONE = frozenset({"done", "unconfirmed"})  # of those, a slip that came out: its parcel may be closed
 
 
 def _paperwork_jobs(events, spool, order_id: str) -> list[dict]:
@@ -286,8 +287,8 @@ class StationController:
             return None
         if s.intercepted:  # stopped by the OMS: the items go back, and Esc leaves it
             return "Escape"
-        if s.step == Step.LABEL:  # nothing to press while the label is with the printer (printing, waiting for paper)
-            return None if s.label_printed or self._label_sent(s) else "F9"
+        if s.step == Step.LABEL:  # nothing to press while the paperwork is with the printer (printing, waiting for
+            return None if self._label_sent(s) else "F9"  # paper); F9 until it is, the slip alone after the label
         if s.step == Step.WEIGH:
             w = s.weight
             if w is not None and (w.ok or s.weight_overridden):
@@ -307,16 +308,22 @@ class StationController:
         cannot come out later, at another parcel, or for an order that must not ship. F9 prints them again when the
         order is open again. A job being sent goes on: it comes out now, at this parcel. -> what to say, or None."""
         jobs = self._jobs.get(s.order_id) if s is not None else None
-        if jobs is None or s.label_printed or self.spool is None:
+        if jobs is None or self.spool is None:
             return None
         states = {jid: (self.spool.job(jid) or {}).get("state") for jid in jobs if jid is not None}  # by job id
-        if states.get(jobs[0]) not in ("queued", "held"):  # the label is on its way out (or out): nothing to withdraw
-            return None
-        if not self._cancel_jobs([jid for jid, st in states.items() if st in ("queued", "held")], why):
+        waiting = [jid for jid, st in states.items() if st in ("queued", "held")]
+        if not waiting or (not s.label_printed and jobs[0] not in waiting):
+            return None  # the label is on its way out, or out with its slip on its way: nothing to withdraw
+        if not self._cancel_jobs(waiting, why):
             return None  # it may still come out: said as before, by the printer's state
         self._jobs.pop(s.order_id, None)
         self._print_again.add(s.order_id)
-        log.info("order %s: label and slip withdrawn before they came out (%s)", s.order_id, why)
+        log.info("order %s: %s withdrawn before it came out (%s)", s.order_id,
+                 "slip" if s.label_printed else "label and slip", why)
+        if s.label_printed:  # the label is out: its slip goes inside this parcel, not the next one
+            return Msg("The packing slip of order {order} was still waiting for the printer: it is withdrawn, so it "
+                       "cannot come out at another parcel. Open the order again and press F9 to print it.",
+                       order=s.picklist.order_no)
         return Msg("The label of order {order} was still waiting for the printer: it is withdrawn, so it cannot come "
                    "out at another parcel. Open the order again and press F9 to print it.", order=s.picklist.order_no)
 
@@ -334,8 +341,10 @@ class StationController:
 
     def _print_again_note(self, s: OrderSession) -> list[Msg]:
         """What an order whose label was withdrawn (left, logged out) says when it is back at work: F9 prints it."""
-        if s.order_id not in self._print_again or s.step != Step.LABEL or s.label_printed or self._label_sent(s):
+        if s.order_id not in self._print_again or s.step != Step.LABEL or self._label_sent(s):
             return []
+        if s.label_printed:
+            return [Msg("Its packing slip did not print: press F9 to print it.")]
         return [Msg("Its label did not print: press F9 to print it.")]
 
     def _label_sent(self, s: OrderSession) -> bool:
@@ -492,10 +501,12 @@ class StationController:
                    orders=", ".join(done))
 
     def _slip_out_or_none(self, s: OrderSession) -> bool:
-        """The order's slip came out or is on its way (or it had none): a slip that failed is F9's to print again
-        (`_paperwork_out`), with the order at work."""
+        """The order's slip came out (or it had none). One that failed or still waits for its printer is F9's, with
+        the order at work: F9 prints it again, or waits for it (`_paperwork_out`), and the parcel is packed when it
+        is out."""
         jobs = _paperwork_jobs(self.core.events, self.spool, s.order_id) if self.spool is not None else []
-        return not any(j["kind"] == "slip" for j in jobs) or "slip" in _paperwork_out(jobs)
+        return not any(j["kind"] == "slip" for j in jobs) or any(
+            j["kind"] == "slip" and j.get("state") in SLIP_DONE for j in jobs)
 
     def _locked(self, badge: str) -> Msg | None:
         """After too many wrong PINs even the right one is refused: said, with how long, or the person thinks the PIN
@@ -550,7 +561,7 @@ class StationController:
         if not self.idle_logout_s or op is None:
             return Result(outcome=Outcome.DONE, changes=Change.NONE)
         now = self.mono_ns()
-        if any(self._label_sent(s) and not s.label_printed for s in self.station.sessions.values()):
+        if any(self._label_sent(s) for s in self.station.sessions.values()):
             self._input_ns = now
         left_s = self.idle_logout_s - (now - self._input_ns) / 1e9
         minutes = _minutes(self.idle_logout_s)
@@ -1400,8 +1411,8 @@ class StationController:
             paper = with_destination(packed, current, changed) if changed else packed
             # what came out once is not sent again: a second copy is a reprint (F12, who and why)
             label = out["label"]["job_id"] if "label" in out else spool.submit_label(paper, op.id if op else None)
-            slip = out["slip"]["job_id"] if "slip" in out else spool.submit_slip(paper, op.id if op else None,
-                                                                                 missing=missing)
+            slip = out["slip"]["job_id"] if "slip" in out else spool.submit_slip(
+                paper, op.id if op else None, missing=missing) if spool.prints_slips else None  # `none:`: no slip
             return ("queued", label, slip, current, changed, sorted(out))
 
         result: list[PrintResult] = []
@@ -1468,27 +1479,51 @@ class StationController:
         oid = job.get("order_id")
         s = self.station.sessions.get(oid) if oid else None
         jobs = self._jobs.get(oid or "")
-        if s is None or jobs is None or job.get("job_id") != jobs[0]:
+        if s is None or jobs is None or job.get("job_id") not in jobs:
             if job.get("state") in ("held", "failed") and self.screen == Screen.WORK:
                 msg = _job_message(job) or Msg("The printer needs attention.")
                 return self._done(Outcome.HELD, Change.PRINTING, say(Level.ERROR, msg))
             return Result(outcome=Outcome.DONE, changes=Change.NONE)
-        state = job.get("state")
-        if state == "done":
+        return self._paperwork_update(s, jobs, job)
+
+    def _paperwork_update(self, s: OrderSession, jobs: tuple[str, str | None], job: dict) -> PrintResult:
+        """The label or the slip of `s` changed state. The Label step completes when both are out: the slip goes
+        inside the parcel, so a parcel whose slip waits for its printer (paper out) is not packed on its label alone
+        — it was, and the slip came out later, at the next parcel. A job that failed gives F9 back (it prints what
+        did not come out); one waiting for its printer keeps the packer at the parcel."""
+        label_id, slip_id = jobs
+        label = job if job["job_id"] == label_id else (self.spool.job(label_id) if self.spool else None) or {}
+        slip = None if slip_id is None else (
+            job if job["job_id"] == slip_id else (self.spool.job(slip_id) if self.spool else None) or {})
+        if label.get("state") == "done":
             s.label_printed = True  # the spool's label_printed event follows this notification
-            return self._complete_label(s, jobs[0], jobs[1])
-        if state in ("held", "failed"):
-            problem = _job_message(job) or Msg("The label printer needs attention.")
-            if state == "held":
-                msg = Msg("{problem:sentence} The label prints by itself when the printer is ready: stay with this parcel.",
-                          problem=problem)
+        if s.label_printed and (slip is None or slip.get("state") in SLIP_DONE):
+            return self._complete_label(s, label_id, slip_id)
+        kept = dict(cls=PrintResult, label_job=label_id, slip_job=slip_id)
+        for state in ("failed", "held"):  # a failed job first: F9 is what the packer must press
+            j = next((j for j in (label, slip) if j and j.get("state") == state), None)
+            if j is None:
+                continue
+            if state == "failed":
+                self._jobs.pop(s.order_id, None)  # F9 submits again what did not come out, and only it
+            problem = _job_message(j) or Msg("The printer needs attention.")
+            if j is label:
+                msg = Msg("{problem:sentence} Press F9 to print again.", problem=problem) if state == "failed" else \
+                    Msg("{problem:sentence} The label prints by itself when the printer is ready: stay with this "
+                        "parcel.", problem=problem)
             else:
-                self._jobs.pop(s.order_id, None)  # F9 submits it again
-                msg = Msg("{problem:sentence} Press F9 to print again.", problem=problem)
-            return self._done(Outcome.HELD, Change.PRINTING, say(Level.ERROR, msg), cls=PrintResult,
-                              label_job=jobs[0], slip_job=jobs[1])
+                msg = Msg("{problem:sentence} The packing slip did not print: press F9 to print it.",
+                          problem=problem) if state == "failed" else \
+                    Msg("{problem:sentence} The packing slip prints by itself when the slip printer is ready: stay "
+                        "with this parcel, the slip goes inside it.", problem=problem)
+            return self._done(Outcome.HELD, Change.PRINTING, say(Level.ERROR, msg), **kept)
+        if self.session is not s or self.screen != Screen.WORK:  # on its way out after the packer moved on: the
+            return PrintResult(outcome=Outcome.PENDING, changes=Change.NONE, feedback=self.feedback)  # screen stays
+        if s.label_printed:
+            return self._done(Outcome.PENDING, Change.PRINTING,
+                              say(Level.INFO, Msg("The label is out; printing the packing slip…")), **kept)
         return self._done(Outcome.PENDING, Change.PRINTING, say(Level.INFO, Msg("Printing the label and slip…")),
-                          cls=PrintResult, label_job=jobs[0], slip_job=jobs[1])
+                          **kept)
 
     def _complete_label(self, s: OrderSession, label: str | None, slip: str | None) -> PrintResult:
         if self.session is not s or self.screen != Screen.WORK:

@@ -225,9 +225,13 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
             out.append(Msg("the weight {grams} g is outside {expected} ± {tolerance} g: check the parcel, or a "
                            "supervisor accepts it (F11)", grams=round(w.grams), expected=round(w.expected_g or 0),
                            tolerance=round(w.tolerance_g or 0)))
-    if step == Step.LABEL and not session.label_printed:
-        out.append(Msg("the label and the slip are with the printer: they come out by themselves when it is ready")
-                   if label_sent else Msg("print the label and the slip (F9)"))
+    if step == Step.LABEL and label_sent:
+        out.append(Msg("the packing slip is with the printer: it comes out by itself when the printer is ready")
+                   if session.label_printed else
+                   Msg("the label and the slip are with the printer: they come out by themselves when it is ready"))
+    elif step == Step.LABEL:  # the label out, the slip not: the parcel is not closed without its slip
+        out.append(Msg("print the packing slip (F9)") if session.label_printed else
+                   Msg("print the label and the slip (F9)"))
     return out
 
 

@@ -90,6 +90,8 @@ class SpoolStandIn:
     auto: bool = True
     paper: bool = True  # both printers' paper
     label_paper: bool = True  # the label printer's alone (the demo's Ctrl+Shift+P): the slip printer goes on
+    slip_paper: bool = True  # the slip printer's alone: the label printer goes on
+    prints_slips: bool = True  # False: a station whose slip printer is `none:`
     jobs_: list[dict] = field(default_factory=list)
     printed: dict[str, PickList] = field(default_factory=dict)  # job id -> what the builders were given
     missing: dict[str, list] = field(default_factory=dict)  # slip job id -> [(sku, qty)] not in the parcel
@@ -119,13 +121,16 @@ class SpoolStandIn:
         if not self.paper or (j["kind"] == "label" and not self.label_paper):
             j.update(state="held", message=Msg("Label printer: paper out."))  # the spool's job dicts carry a Msg
             return
+        if j["kind"] == "slip" and not self.slip_paper:
+            j.update(state="held", message=Msg("Slip printer: paper out."))
+            return
         j["state"] = "done"
         ev = {"label": "label_printed", "slip": "slip_printed"}[j["kind"]]
         self.core.events.append(ev, {"order_id": j["order_id"], "job_id": j["job_id"]},
                                 operator_id=j["operator_id"], order_id=j["order_id"])
 
     def load_paper(self) -> list[dict]:
-        self.paper = self.label_paper = True
+        self.paper = self.label_paper = self.slip_paper = True
         out = []
         for j in self.jobs_:
             if j["state"] == "held":

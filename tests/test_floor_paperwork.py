@@ -277,3 +277,77 @@ def test_a_label_cut_off_by_a_crash_is_not_sent_again_by_f9_but_reprinted_on_pur
     assert f.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
     assert _jobs(f, "label") == ["failed", "done"]
     f.close()
+
+
+def _label_out_and_the_slip_waits(f: Floor) -> None:
+    """SO-1003 at its Label step, the slip printer out of paper: F9, the label comes out and the slip waits."""
+    f.ctl.scan("SO-1003")
+    f.to_step(Step.LABEL)
+    f.spool.slip_paper = False
+    r = f.ctl.key("F9")
+    assert (_jobs(f, "label"), _jobs(f, "slip")) == (["done"], ["held"])
+    assert r.outcome == Outcome.HELD and r.feedback.level == Level.ERROR
+    assert r.feedback.en == ("Slip printer: paper out. The packing slip prints by itself when the slip printer is "
+                             "ready: stay with this parcel, the slip goes inside it.")
+
+
+def test_a_parcel_whose_slip_waits_for_paper_is_not_packed_on_its_label_alone(floor):
+    """The slip goes inside the parcel: the order was packed as soon as its label came out, with its slip still waiting
+    for the slip printer's paper; the packer went on to the next parcel and the slip came out there (a QA helper's
+    note, 2026-12-07). The order now stays at its Label step, nothing to press, until the slip is out."""
+    _label_out_and_the_slip_waits(floor)
+    assert _printed(floor, EventType.ORDER_COMPLETED) == 0
+    assert floor.ctl.session.order_id == "SO-1003" and floor.ctl.session.step == Step.LABEL
+    assert floor.ctl.next_key() is None
+    assert [m.en for m in floor.ctl.blockers()] == [
+        "the packing slip is with the printer: it comes out by itself when the printer is ready"]
+    _paper_back(floor)
+    assert floor.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert (_printed(floor, EventType.LABEL_PRINTED), _printed(floor, EventType.SLIP_PRINTED)) == (1, 1)
+
+
+def test_a_slip_still_waiting_when_the_packer_leaves_is_withdrawn_and_f9_prints_it_alone(floor):
+    """Leaving that order (another order's barcode) left its slip waiting: it would have come out at the next parcel.
+    It is withdrawn, said; back at the order F9 is marked and prints the slip, not a second label."""
+    _label_out_and_the_slip_waits(floor)
+    floor.ctl.scan("SO-1001")
+    assert ("The packing slip of order 1003 was still waiting for the printer: it is withdrawn, so it cannot come out "
+            "at another parcel.") in floor.ctl.feedback.en
+    assert _jobs(floor, "slip") == ["failed"]
+    _paper_back(floor)
+    assert _jobs(floor, "slip") == ["failed"] and _printed(floor, EventType.SLIP_PRINTED) == 0  # not at SO-1001
+    floor.ctl.scan("SO-1003")
+    assert floor.ctl.session.step == Step.LABEL and floor.ctl.next_key() == "F9"
+    assert floor.ctl.feedback.en.endswith("Its packing slip did not print: press F9 to print it.")
+    assert [m.en for m in floor.ctl.blockers()] == ["print the packing slip (F9)"]
+    floor.ctl.key("F9")
+    assert floor.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert (_jobs(floor, "label"), _jobs(floor, "slip")) == (["done"], ["failed", "done"])
+
+
+def test_a_slip_waiting_across_a_restart_keeps_its_order_open_until_it_is_out(floor):
+    """The station restarted with the label out and the slip waiting: the login does not pack the order (its slip is
+    not out); F9 finds the slip with the printer and waits for it, no second label or slip."""
+    _label_out_and_the_slip_waits(floor)
+    f = floor.restart()
+    r = f.login()
+    assert _printed(f, EventType.ORDER_COMPLETED) == 0 and "packed" not in r.feedback.en
+    assert f.ctl.session.order_id == "SO-1003" and f.ctl.session.step == Step.LABEL and f.ctl.next_key() == "F9"
+    r = f.ctl.key("F9")
+    assert r.outcome == Outcome.HELD and "slip goes inside it" in r.feedback.en and f.ctl.next_key() is None
+    _paper_back(f)
+    assert f.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert (_jobs(f, "label"), _jobs(f, "slip")) == (["done"], ["done"])
+    f.close()
+
+
+def test_a_station_without_a_slip_printer_packs_on_the_label(floor):
+    """A slip printer configured `none:` held every slip for ever; with the parcel now waiting for its slip, such a
+    station submits none and its label completes the order."""
+    floor.spool.prints_slips = False
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    assert floor.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert (_jobs(floor, "label"), _jobs(floor, "slip")) == (["done"], [])
+    assert floor.core.events.last(PAPERWORK).payload["slip_job"] is None

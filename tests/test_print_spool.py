@@ -424,3 +424,14 @@ def test_the_paperwork_names_the_packer_by_badge_and_the_job_keeps_the_id(core, 
     assert row["operator_id"] == "OP-K1"  # the audit trail keeps who, by id
     other = spool.submit_label(demo_picklist(), "op-unknown")  # not in the directory: printed as it is
     assert b" / op-unknown / " in _row(core, other)["payload"]
+
+
+def test_a_slip_printer_configured_none_prints_no_slips(core, spool_for, tmp_path):
+    """`none:` holds every job for ever: the floor, which now keeps a parcel open until its slip is out, asks
+    `prints_slips` and submits no slip at such a station."""
+    spool, _ = spool_for("none:")
+    assert not spool.prints_slips
+    real = PrintSpool(core, {"label_printer": make_printer("none:"),
+                             "slip_printer": make_printer(f"file:{tmp_path / 'slips'}")})
+    assert real.prints_slips
+    assert not PrintSpool(core, {"label_printer": make_printer("none:")}).prints_slips

@@ -192,6 +192,27 @@ def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(qtbot, sta
     assert s.step == Step.DONE
 
 
+def test_the_slip_printer_out_of_paper_keeps_the_packer_at_the_parcel_until_the_slip_is_out(qtbot, station):
+    """The slip goes inside the parcel: with the slip printer out of paper (the demo panel's Ctrl+Shift+O) the order
+    was packed on its label and the queue came back; the slip came out later, at the next parcel."""
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=simple)
+    to_weigh(qtbot, win)
+    weigh(qtbot, win, svc, s.expected_weight[0] or 500)
+    press(win, Qt.Key.Key_F8)
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    QTest.keyClick(win.work, Qt.Key.Key_O, ctrl_shift)
+    assert win.demo_panel.slip_paper.isChecked() and "[Ctrl+Shift+O]" in win.demo_panel.slip_paper.text()
+    press(win, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: s.label_printed and "slip goes inside" in win.work.panel.text.text(), timeout=15000)
+    assert win.stack.currentWidget() is win.work and s.step == Step.LABEL and win.work.panel.locked
+    assert win.work.blockers.text().startswith("the packing slip is with the printer")
+    QTest.keyClick(win.work, Qt.Key.Key_O, ctrl_shift)  # the paper is back
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=15000)
+    assert s.step == Step.DONE and svc.core.events.last(EventType.SLIP_PRINTED).order_id == s.order_id
+
+
 def test_an_orders_keys_and_f7_on_the_queue_are_answered_not_swallowed(qtbot, station):
     win, svc = station()
     login(qtbot, win)

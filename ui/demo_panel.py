@@ -1,5 +1,5 @@
 """The demo's side panel: a virtual scanner (click a product to scan its barcode through the same
-path a real scan takes), an offline toggle that cuts the OMS, a paper-out switch for the label printer, the
+path a real scan takes), an offline toggle that cuts the OMS, paper-out switches for the label and slip printers, the
 scale's other cases (a wrong weight, a parcel that will not keep still), and a preview of the last printed
 label/slip.
 
@@ -68,7 +68,10 @@ class DemoPanel(QWidget):
         self.offline.toggled.connect(self._toggle_offline)
         self.paper = QPushButton(_("Label printer: take the paper out"))
         self.paper.setCheckable(True)
-        self.paper.toggled.connect(self._toggle_paper)
+        self.paper.toggled.connect(lambda out: self._toggle_paper("label_printer", out))
+        self.slip_paper = QPushButton(_("Slip printer: take the paper out"))
+        self.slip_paper.setCheckable(True)
+        self.slip_paper.toggled.connect(lambda out: self._toggle_paper("slip_printer", out))
         self.scale_btn = QPushButton(_("Put the parcel on the scale"))
         self.scale_btn.clicked.connect(self.put_parcel)
         self.wrong_btn = QPushButton(_("Scale: a wrong weight"))
@@ -78,13 +81,15 @@ class DemoPanel(QWidget):
         self.camera_btn = QPushButton(_("Show the item to the camera"))
         self.camera_btn.clicked.connect(self.show_to_camera)
         self.camera_btn.setVisible(services.camera is not None)
-        for b in (self.offline, self.paper, self.scale_btn, self.wrong_btn, self.unsteady_btn, self.camera_btn):
+        for b in (self.offline, self.paper, self.slip_paper, self.scale_btn, self.wrong_btn, self.unsteady_btn,
+                  self.camera_btn):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # never wider than the panel
             lay.addWidget(b)
         # The demo's own controls by keyboard too (a kiosk has no mouse; the station's keys are the F-keys, digits
         # and Enter, a scanner never sends Ctrl): each button shows its key under its text.
-        self.keys = {self.offline: "Ctrl+Shift+N", self.paper: "Ctrl+Shift+P", self.scale_btn: "Ctrl+Shift+S",
+        self.keys = {self.offline: "Ctrl+Shift+N", self.paper: "Ctrl+Shift+P", self.slip_paper: "Ctrl+Shift+O",
+                     self.scale_btn: "Ctrl+Shift+S",
                      self.wrong_btn: "Ctrl+Shift+W", self.unsteady_btn: "Ctrl+Shift+U", self.camera_btn: "Ctrl+Shift+C"}
         for b, keys in self.keys.items():
             self._label(b, b.text())
@@ -219,9 +224,9 @@ class DemoPanel(QWidget):
         if not on and self.services.sync is not None:
             self.services.sync.sync_now()
 
-    def _toggle_paper(self, out: bool) -> None:
+    def _toggle_paper(self, printer: str, out: bool) -> None:
         spool = self.services.spool
-        p = spool.printers.get("label_printer") if spool else None
+        p = spool.printers.get(printer) if spool else None
         if p is None or not hasattr(p, "run_out_of_paper"):
             return
         (p.run_out_of_paper if out else p.load_paper)()

@@ -42,7 +42,7 @@ from app.i18n import N_, Msg
 from app.picklist import PickLine, PickList
 from app.store import now_ms
 from hardware.devices import NO_DETAIL
-from hardware.printing.connections import Printer, PrintError
+from hardware.printing.connections import NullPrinter, Printer, PrintError
 from hardware.printing.status import PrinterStatus, make_status
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,13 @@ class PrintSpool:
             log.exception("operator %s not looked up for the paperwork", operator_id)
             return operator_id
         return op.badge if op is not None else operator_id
+
+    @property
+    def prints_slips(self) -> bool:
+        """A slip printer is configured (`none:` is none): a station without one submits no slip, and its label
+        alone completes an order's Label step (floor.controller waits for both when there is one)."""
+        p = self.printers.get("slip_printer")
+        return p is not None and not isinstance(p, NullPrinter)
 
     def submit_label(self, picklist: PickList, operator_id: str | None) -> str:
         from hardware.printing.label import build_label
