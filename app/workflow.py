@@ -509,8 +509,11 @@ class OrderSession:
         nxt = self.next_step(cur)
         if nxt == Step.DONE:
             pl = self.picklist
+            # units: as ordered; units_packed: in the parcel (a short pick's missing units left out)
             self._append(EventType.ORDER_COMPLETED, {"complexity": pl.complexity, "lines": len(pl.lines),
-                                                     "units": pl.units}, kind=pl.complexity)
+                                                     "units": pl.units,
+                                                     "units_packed": sum(self.packed_qty(ln.id) for ln in pl.lines)},
+                         kind=pl.complexity)
         else:
             self._append(EventType.STEP_STARTED, {"step": nxt.value}, kind=nxt.value)
         return nxt

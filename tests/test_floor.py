@@ -340,6 +340,9 @@ def test_3_a_line_short_picked_to_0_is_not_printed_as_shipped(floor):
     slip = next(j for j in floor.spool.jobs_ if j["kind"] == "slip")
     assert floor.spool.missing[slip["job_id"]] == [("SKU-002", 1)]
     assert ev.payload["not_in_parcel"] == [{"line_id": "L2", "sku": "SKU-002", "qty": 1}]
+    # the order's last event says what it was and what went out (its `units` alone, 3, read as packed)
+    done = floor.core.events.last(EventType.ORDER_COMPLETED)
+    assert (done.payload["units"], done.payload["units_packed"]) == (3, 2)
 
 
 def test_4_the_right_item_scanned_while_the_red_panel_is_up_is_counted(floor):
