@@ -238,6 +238,11 @@ class EventLog:
         self._mono_ns = mono_ns or time.monotonic_ns
         self._next_seq: int | None = None
         self._listeners: list[Any] = []
+        # (seq, ts_utc_ms, mono_ns) of the last event written before this log was opened — by the station's previous
+        # run: the last sign that it was alive when it stopped (app.workflow: a step running at a crash is counted
+        # as suspended from there, not worked through the time the station was down). None on an empty log.
+        self.before_open: tuple[int, int, int] | None = store.point_read(
+            "SELECT seq, ts_utc_ms, mono_ns FROM events ORDER BY seq DESC LIMIT 1")
 
     def subscribe(self, fn) -> None:
         """fn(event) is called after each committed append, on the appending thread."""
@@ -256,6 +261,7 @@ class EventLog:
         order_id: str | None = None,
         kind: str | None = None,
         conn: Connection | None = None,
+        at: tuple[int, int] | None = None,
     ) -> Event:
         """Commit one event and return it. When this returns, the event is on disk (synchronous=FULL).
 
@@ -263,11 +269,14 @@ class EventLog:
         instead: it commits, or rolls back, together with the row it describes (a print job marked
         done and its label_printed event), and listeners hear of it only after that COMMIT.
         Raises EventPayloadError for a payload that is not strict JSON (NaN, Infinity, a lone
-        surrogate): such an event could never be sent and would block the outbox."""
+        surrogate): such an event could never be sent and would block the outbox.
+
+        `at` (ts_utc_ms, mono_ns): when the fact happened, if before now — only a step suspended by a crash, written
+        at the restart with the time of the station's last event before it (`before_open`); its seq is now's."""
         payload = payload or {}
         body = encode_payload(type, payload)
         if conn is not None:
-            return self._append_in(conn, type, payload, body, operator_id, order_id, kind)
+            return self._append_in(conn, type, payload, body, operator_id, order_id, kind, at)
         # The store's write lock (re-entrant) is held across the COMMIT and the cache update: every
         # append, joined or not, is serialised by that one lock, so lock order cannot invert.
         # Written on the writer's sqlite3 connection as `Store.write_dbapi()` does, without its block (every scan).
@@ -277,7 +286,7 @@ class EventLog:
             try:
                 if self._next_seq is None:
                     self._next_seq = self._load_next_seq(con)
-                ev = self._insert(con, self._next_seq, type, payload, body, operator_id, order_id, kind)
+                ev = self._insert(con, self._next_seq, type, payload, body, operator_id, order_id, kind, at)
                 con.commit()
             except BaseException as exc:
                 store.failed_dbapi(con, exc)
@@ -287,7 +296,7 @@ class EventLog:
         self._tell(ev)
         return ev
 
-    def _append_in(self, conn: Connection, type, payload, body, operator_id, order_id, kind) -> Event:
+    def _append_in(self, conn: Connection, type, payload, body, operator_id, order_id, kind, at) -> Event:
         if not self.store.holds_write(conn):
             raise ValueError("EventLog.append(conn=...) needs the connection of an open Store.write() block")
         # The caller holds the store's write lock, so no other append can run until its COMMIT; the
@@ -295,17 +304,18 @@ class EventLog:
         # commit or the rollback, whichever happens).
         self._next_seq = None
         con = conn.connection.driver_connection
-        ev = self._insert(con, self._load_next_seq(con), type, payload, body, operator_id, order_id, kind)
+        ev = self._insert(con, self._load_next_seq(con), type, payload, body, operator_id, order_id, kind, at)
         self.store.after_commit(conn, lambda: self._tell(ev))
         return ev
 
-    def _insert(self, con: sqlite3.Connection, seq: int, type, payload, body, operator_id, order_id, kind) -> Event:
+    def _insert(self, con: sqlite3.Connection, seq: int, type, payload, body, operator_id, order_id, kind,
+                at: tuple[int, int] | None) -> Event:
         # Event(...) with its ten fields set at once (the frozen dataclass's __init__ sets them one by one): every scan
         ev = object.__new__(Event)
         object.__setattr__(ev, "__dict__", {
             "seq": seq, "id": str(uuid_utils.uuid7()), "station_id": self.station_id, "operator_id": operator_id,
-            "ts_utc_ms": self._clock_ms(), "mono_ns": self._mono_ns(), "type": type, "order_id": order_id,
-            "payload": payload, "kind": kind})
+            "ts_utc_ms": self._clock_ms() if at is None else at[0], "mono_ns": self._mono_ns() if at is None else at[1],
+            "type": type, "order_id": order_id, "payload": payload, "kind": kind})
         params = (ev.seq, ev.id, ev.station_id, ev.operator_id, ev.ts_utc_ms, ev.mono_ns, ev.type, ev.kind,
                   ev.order_id, body)
         try:

@@ -80,6 +80,8 @@ OVERRIDES = ("weight_mismatch", "force_line")
 RELEASED_NOTHING_FOUND = "nothing_found"
 # the reason of the step_suspended event of an order set aside for another one opened at the station (it stays open)
 SWITCHED = "switched"
+# ... and of a step that was running when the station stopped (written at the restart, dated at its last event)
+STATION_STOPPED = "station_stopped"
 
 
 class StepBlocked(Exception):
@@ -403,10 +405,12 @@ class OrderSession:
     def scan(self, raw: RawScan) -> ScanVerdict:
         return self.station._scan(raw, self)
 
-    def _append(self, type_: str, payload: dict, kind: str | None = None, operator: Operator | None = None) -> Event:
+    def _append(self, type_: str, payload: dict, kind: str | None = None, operator: Operator | None = None,
+                at: tuple[int, int] | None = None) -> Event:
         op = operator or self.station.operator
         return self.station.core.events.append(type_, {"order_id": self.order_id, **payload},
-                                               operator_id=op.id if op else None, order_id=self.order_id, kind=kind)
+                                               operator_id=op.id if op else None, order_id=self.order_id, kind=kind,
+                                               at=at)
 
     def _check_open(self) -> None:
         b = self.blockers() if self.intercepted else []
@@ -811,10 +815,13 @@ class Station:
         out = []
         for ev in self.core.events.last_of_unfinished_orders(life, operator_id):
             if ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
-                    ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") in ("logout", SWITCHED)):
+                    ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") in ("logout", SWITCHED,
+                                                                                        STATION_STOPPED)):
                 pl = picklist(ev.order_id)
                 if pl is not None and pl.status != "done":
                     o = self.open_order(pl, activate=False)
+                    if ev.type != EventType.STEP_SUSPENDED:
+                        self._stopped_with_the_station(o)
                     if pl.status == "cancelled" and o.intercepted is None:  # cancelled while the station was down
                         o.mark_intercepted("cancelled", "cancelled")
                     # cancelled, it comes back stopped (its put-back list, Esc): left out, a crash during its STOP
@@ -825,6 +832,17 @@ class Station:
         if out:
             self._switch_to(out[-1])
         return out
+
+    def _stopped_with_the_station(self, o: OrderSession) -> None:
+        """`o`'s step was running when the station stopped (a crash, a power cut: no logout suspended it): it stood
+        from the station's last event before the restart (`EventLog.before_open`) to now, and is counted so — a
+        `step_suspended` (reason `station_stopped`) dated then, resumed as the order comes back. Counted as worked,
+        the hours a station stood switched off became one step's time in the figures."""
+        stopped = self.core.events.before_open
+        if stopped is None or o.suspended or o.step in (None, Step.DONE) or o.last_seq > stopped[0]:
+            return  # suspended already, or running in this run of the station: nothing stood still unsaid
+        o._append(EventType.STEP_SUSPENDED, {"step": o.step.value, "reason": STATION_STOPPED}, kind=o.step.value,
+                  at=(stopped[1], stopped[2]))
 
     def cached_picklist(self, code: str) -> PickList | None:
         """A cached pick list by id or order number (for ORDER_SELECTED)."""

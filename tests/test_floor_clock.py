@@ -184,3 +184,44 @@ def test_an_order_set_aside_for_another_counts_only_the_time_worked_on_it(settin
         _pick_figures_say(f, start_wall, 120, 125)
     finally:
         f.close()
+
+
+def test_a_step_running_when_the_station_stopped_does_not_count_the_time_it_was_down(settings, monkeypatch):
+    """A power cut mid-pick, the station back three hours later: no logout suspended the step, so its clock ran from
+    its start through the outage — the pick read 3 h 2 min on screen and in the figures (the chaos run's note). The
+    step now stands suspended from the station's last event before it stopped, and resumes at the login."""
+    from app.events import EventType
+    from app.workflow import STATION_STOPPED
+
+    shift = _moving_clocks(monkeypatch)
+    f = _on_patched_clocks(Floor(settings, [simple_order(1001)]))
+    try:
+        start_wall = time.time_ns() // 10**6
+        f.login()
+        f.ctl.key("Enter")
+        f.ctl.scan("SO-1001")
+        f.ctl.scan("ITEM-001")
+        shift[0] += MINUTE  # a minute of work, then a scan: the station's last sign of life
+        last = f.ctl.scan("ITEM-001").verdict
+        last_ev = f.core.events.last(EventType.SCAN)
+        shift[0] += 3 * 60 * MINUTE  # the power cut
+        f = _on_patched_clocks(f.restart())
+        f.login()
+        s = f.ctl.session
+        assert s.order_id == "SO-1001" and s.step == Step.PICK and last is not None
+        stood = f.core.events.last(EventType.STEP_SUSPENDED)
+        assert (stood.order_id, stood.payload["reason"]) == ("SO-1001", STATION_STOPPED)
+        assert (stood.ts_utc_ms, stood.mono_ns) == (last_ev.ts_utc_ms, last_ev.mono_ns)  # dated then, written now
+        assert f.core.events.last(EventType.STEP_RESUMED).seq > stood.seq
+        assert 60 <= f.ctl.time_on_step_s() < 65  # not 3 h 1 min
+        shift[0] += MINUTE
+        f.ctl.scan("ITEM-002")
+        f.ctl.key("F10")
+        assert s.step == Step.VERIFY and 120 <= s.times[Step.PICK].duration_s() < 125
+        _pick_figures_say(f, start_wall, 120, 125)
+
+        f = _on_patched_clocks(f.restart())  # stopped again, this time at Verify: the order comes back once more
+        f.login()
+        assert f.ctl.session.order_id == "SO-1001" and f.ctl.session.step == Step.VERIFY
+    finally:
+        f.close()
