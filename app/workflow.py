@@ -80,6 +80,8 @@ OVERRIDES = ("weight_mismatch", "force_line")
 RELEASED_NOTHING_FOUND = "nothing_found"
 # the reason of the step_suspended event of an order set aside for another one opened at the station (it stays open)
 SWITCHED = "switched"
+# ... of an order the packer left (Esc) to come back to later: not resumed at a login, "paused" in their queue
+LEFT = "left"
 # ... and of a step that was running when the station stopped (written at the restart, dated at its last event)
 STATION_STOPPED = "station_stopped"
 
@@ -671,6 +673,8 @@ class Station:
         self.label_needs_print = False
         self.sessions: dict[str, OrderSession] = {}
         self.active: OrderSession | None = None
+        # orders the operator of the last `resume_open_orders` left (Esc, `LEFT`) and did not finish: not resumed
+        self.left_open: list[str] = []
         self.catalog = catalog if catalog is not None else Catalog.from_store(core.store)
         # run once, when a product index is first in place (on the thread that built it); the station's entry
         # point sets it to app.heap.settle (a process-wide choice, so not made here: a test process keeps its
@@ -813,8 +817,11 @@ class Station:
         life = [EventType.STEP_STARTED, EventType.STEP_RESUMED, EventType.STEP_SUSPENDED,
                 EventType.ORDER_COMPLETED, EventType.PICKLIST_RELEASED]
         out = []
+        self.left_open = []
         for ev in self.core.events.last_of_unfinished_orders(life, operator_id):
-            if ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
+            if ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") == LEFT:
+                self.left_open.append(ev.order_id)
+            elif ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
                     ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") in ("logout", SWITCHED,
                                                                                         STATION_STOPPED)):
                 pl = picklist(ev.order_id)

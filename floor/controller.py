@@ -37,7 +37,7 @@ from app.picklist import SHORT_REASONS, PickList
 from app.scans import RawScan, ScanSource
 from app.store import disk_full
 from app.verdicts import ScanVerdict, VerdictKind
-from app.workflow import RELEASED_NOTHING_FOUND, OrderSession, Station, Step, StepBlocked
+from app.workflow import LEFT, RELEASED_NOTHING_FOUND, OrderSession, Station, Step, StepBlocked
 from floor import words
 from floor.changes import (
     Change,
@@ -516,8 +516,11 @@ class StationController:
                    minutes=math.ceil(left_ms / 60_000)) if left_ms > 0 else None
 
     def _resume_for(self, op: Operator) -> list[OrderSession]:
-        """Orders this operator left open: interrupted by a restart, or suspended by their own logout."""
-        return self.station.resume_open_orders(op.id, self._picklist)  # a finished order's last event ends it
+        """Orders this operator left open: interrupted by a restart, or suspended by their own logout. Those they left
+        with Esc stay in the queue, "paused" for them (after a restart too: it read "claimed" again)."""
+        resumed = self.station.resume_open_orders(op.id, self._picklist)  # a finished order's last event ends it
+        self._left.update(dict.fromkeys(self.station.left_open, op.id))
+        return resumed
 
     @_answers()
     def logout(self, why: str | None = None) -> Result:
@@ -781,7 +784,7 @@ class StationController:
             said = say(Level.INFO, Msg("Order {order} handed back to the OMS: nothing of it was found, nothing was "
                                        "packed.", order=s.picklist.order_no))
         else:
-            self.station.close_order(s.order_id, reason="left")
+            self.station.close_order(s.order_id, reason=LEFT)
             if self.operator is not None:
                 self._left[s.order_id] = self.operator.id
             said = say(Level.HINT, withdrawn) if withdrawn is not None else None

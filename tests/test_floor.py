@@ -1454,3 +1454,12 @@ def test_the_queue_says_which_orders_are_open_at_this_station(floor):
     at_queue(floor, "P-001", "1111")
     status = {p.id: floor.ctl.queue_status(p) for p in floor.ctl.queue_items()}
     assert status.get("SO-1003", "not listed") != "paused", status
+    # the station restarted: the one left with Esc is "paused" for its packer still (the controller's memory is gone:
+    # it said "claimed" again), the one switched away from is back at work
+    f = floor.restart()
+    f.login()
+    assert f.ctl.session.order_id == "SO-1001"
+    f.ctl.refresh_queue()
+    status = {p.id: f.ctl.queue_status(p) for p in f.ctl.queue_items()}
+    assert status["SO-1003"] == "paused" and status["SO-1002"] != "paused", status
+    f.close()
