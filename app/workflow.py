@@ -476,7 +476,9 @@ class OrderSession:
         elif self.weight is not None:
             payload.update(grams=self.weight.grams, expected_g=self.weight.expected_g,
                            tolerance_g=self.weight.tolerance_g)
-        self._append(EventType.OVERRIDE, payload, kind=what, operator=supervisor)
+        # the packer's event, the supervisor who approved it in `supervisor_id`: the figures count an error against
+        # the operator whose parcel it was (they counted every weight that was off against the supervisor)
+        self._append(EventType.OVERRIDE, payload, kind=what, operator=self.station.operator or supervisor)
 
     def last_undoable(self) -> int | None:
         """The sequence number of the event `undo_last` would take back now, or None."""

@@ -998,6 +998,16 @@ def test_override_and_audited_reprint_are_use_cases_with_typed_results(floor):
     assert bad.outcome == Outcome.REFUSED and bad.what is None
     ok = floor.ctl.override("S-001", "999999", "box is heavier")
     assert ok.outcome == Outcome.DONE and ok.what == "weight_mismatch" and ok.supervisor_id == "op-s1"
+    # an error of the packer's parcel, approved by the supervisor: the figures count it against the packer (they
+    # counted it against the supervisor, whose error list grew with every parcel they approved)
+    ev = floor.core.events.last(EventType.OVERRIDE)
+    assert (ev.operator_id, ev.payload["supervisor_id"]) == ("op-k1", "op-s1")
+    from app.stats import figures_from_store
+
+    day_ms = 86_400_000
+    today = ev.ts_utc_ms // day_ms * day_ms
+    fig = figures_from_store(floor.core.store, tz="UTC", start=today, end=today + day_ms, sla=floor.settings.sla)
+    assert fig.by_type.get("weight_mismatch") == 1 and "op-s1" not in fig.by_operator and fig.by_operator["op-k1"]
     floor.ctl.key("F9")
     assert floor.ctl.screen == Screen.QUEUE
     floor.ctl.key("F12")

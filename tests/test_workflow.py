@@ -283,7 +283,12 @@ def test_weight_mismatch_blocks_the_label_until_a_supervisor_overrides(packer):
     sup = packer.operators.by_badge("S1")
     o.override(sup, "weight_mismatch", "carton heavier than master data")
     ev = packer.events.last("override")
-    assert ev.operator_id == "S1" and ev.payload["supervisor_id"] == "S1" and ev.kind == "weight_mismatch"
+    assert ev.operator_id == "S1" and ev.payload["supervisor_id"] == "S1" and ev.kind == "weight_mismatch"  # nobody
+    s.login("P1", "1234")  # logged in: the override approved for the packer at work is their parcel's, counted so
+    o.record_weight(1600)
+    o.override(sup, "weight_mismatch", "carton heavier than master data")
+    ev = packer.events.last("override")
+    assert ev.operator_id == packer_op.id and ev.payload["supervisor_id"] == "S1"
     assert o.label_allowed
     assert o.complete_step() == Step.LABEL
 
