@@ -276,3 +276,72 @@ def test_an_order_end_is_stored_with_the_state_it_sets_or_not_at_all(oms):
     assert [x["status"] for x in r.json()["results"]] == ["accepted", "accepted"]
     status = requests.get(oms.url + "/api/v1/orders/SO-1001/status", headers=X, timeout=5).json()["status"]
     assert status == "done"
+
+
+def test_an_order_worked_offline_is_claimed_at_the_oms_by_the_station_whose_events_arrive(oms):
+    """Claimed and packed while the station was offline, the order reached the OMS only as that station's events
+    (the claim confirmation is never sent for an order done offline). The OMS kept it unclaimed: a supervisor saw
+    an unclaimed order that was packed, and the cancel-after-claim rule never fired. Now the events of an order
+    nobody holds claim it for their station, at the time the OMS stores them; another station's claim stands; a
+    claim and a release in one batch leave it open; a re-sent batch changes nothing."""
+    from sqlalchemy import select, update
+
+    from sync.oms_server import models as m
+    from sync.oms_server import seed
+
+    u, api = oms.url + "/api/v1/events/batch", oms.url + "/api/v1/picklists"
+    X, Y = bearer(oms.issue_token("ST-X")), bearer(oms.issue_token("ST-Y"))
+    engine = oms.app.state.engine
+    sent = []
+
+    def send(*evs):
+        body = {"sent_at_ms": 1, "events": [{"id": f"ev-{len(sent) + n}", "station_id": "ST-X", "seq": len(sent) + n,
+                                             "ts_utc_ms": 1, "type": t, "order_id": o, "payload": {"order_id": o}}
+                                            for n, (t, o) in enumerate(evs, 1)]}
+        sent.extend(evs)
+        assert all(r["status"] == "accepted" for r in
+                   requests.post(u, json=body, headers=X, timeout=5).json()["results"])
+        return body
+
+    def order(oid):
+        with engine.connect() as c:
+            return c.execute(select(m.orders.c.status, m.orders.c.claimed_by, m.orders.c.claimed_at_ms,
+                                    m.orders.c.updated_ms).where(m.orders.c.id == oid)).one()
+
+    # packed offline at ST-X: done, and claimed by ST-X when the OMS stored the events (not the station's clock)
+    since = requests.get(api, headers=Y, timeout=5).json()["server_time_ms"] - 1
+    send(("picklist_claimed", "SO-1001"), ("scan", "SO-1001"), ("order_completed", "SO-1001"))
+    r = order("SO-1001")
+    assert (r.status, r.claimed_by) == ("done", "ST-X") and r.claimed_at_ms == r.updated_ms > 1
+    changed = {p["id"]: (p["status"], p["claimed_by"]) for p in
+               requests.get(api, params={"updated_since": since}, headers=Y, timeout=5).json()["items"]}
+    assert changed == {"SO-1001": ("done", "ST-X")}
+    assert requests.post(f"{api}/SO-1001/claim", json={}, headers=Y, timeout=5).status_code == 409
+
+    # still being worked when its events arrive: claimed, so the demo's cancel-after-claim rule counts from now
+    assert "SO-1005" in seed.CANCEL_AFTER_CLAIM
+    send(("picklist_claimed", "SO-1005"), ("scan", "SO-1005"))
+    assert order("SO-1005")[:2] == ("claimed", "ST-X")
+    with engine.begin() as c:  # the claim happened longer ago than the demo's delay (no sleeping)
+        c.execute(update(m.orders).where(m.orders.c.id == "SO-1005")
+                  .values(claimed_at_ms=m.orders.c.claimed_at_ms - seed.CANCEL_AFTER_CLAIM["SO-1005"] - 1))
+    assert requests.get(oms.url + "/api/v1/orders/SO-1005/status", headers=X, timeout=5).json()["status"] == \
+        "cancelled"
+
+    # another station holds it: its claim stands (the station that packed it too is told: packed_elsewhere_too)
+    assert requests.post(f"{api}/SO-1002/claim", json={}, headers=Y, timeout=5).status_code == 200
+    send(("scan", "SO-1002"), ("order_completed", "SO-1002"))
+    assert order("SO-1002")[:2] == ("done", "ST-Y")
+
+    # claimed and handed back offline, both in one batch: open for any station; the same batch again changes nothing
+    again = send(("picklist_claimed", "SO-1003"), ("picklist_released", "SO-1003"))
+    assert order("SO-1003")[:3] == ("open", None, None)
+    assert requests.post(f"{api}/SO-1003/claim", json={}, headers=Y, timeout=5).status_code == 200
+    requests.post(u, json=again, headers=X, timeout=5)
+    assert order("SO-1003")[:2] == ("claimed", "ST-Y")
+
+    # packed offline although the OMS had cancelled it: it stays cancelled, and the OMS shows which station packed it
+    with engine.begin() as c:
+        c.execute(update(m.orders).where(m.orders.c.id == "SO-1004").values(status="cancelled"))
+    send(("scan", "SO-1004"), ("order_completed", "SO-1004"))
+    assert order("SO-1004")[:2] == ("cancelled", "ST-X")

@@ -115,3 +115,48 @@ def test_the_simulated_printers_preview_is_never_seen_half_written(tmp_path):
         reader.join()
     assert not bad, bad[:3]
     assert len(list(out.glob("*.png"))) == 8 and not list(out.glob("*.part")) and seen
+
+
+# A demo station's printer killed (kill -9) while it draws a job's preview: the job itself is written, no preview.
+KILLED_WHILE_DRAWING = """
+import os, signal, sys
+from pathlib import Path
+
+from hardware.printing import preview
+from hardware.printing.simulated import SimulatedPrinter
+
+out = Path(sys.argv[1])
+printer = SimulatedPrinter(f"simulated:{out}", None, out)
+printer.send(b"\\x1b@LABEL SO-1001\\n", job_name="label-SO-1001")
+preview.render_png = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
+printer.send(b"\\x1b@LABEL SO-1002\\n", job_name="label-SO-1002")
+"""
+
+
+def test_a_simulated_printer_started_again_after_a_kill_numbers_its_jobs_after_the_highest_file(tmp_path):
+    """Killed and started again on the same folder, the simulated printer took the number after the count of previews
+    there: a job killed before its preview was drawn left a number that count did not see, and the next job took it
+    again (the job sent again after the restart was written over the one it had written). A second printer on the
+    folder numbers its jobs after the highest number there, and never writes over a file."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from hardware.printing.simulated import SimulatedPrinter
+    from tests.conftest import ROOT
+
+    out = tmp_path / "printed"
+    proc = subprocess.run([sys.executable, "-c", KILLED_WHILE_DRAWING, str(out)], cwd=ROOT, capture_output=True,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["0001-label-SO-1001.bin", "0001-label-SO-1001.png",
+                                                     "0002-label-SO-1002.bin"]
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    again = SimulatedPrinter(f"simulated:{out}", None, out)  # the station started again
+    again.send(b"\x1b@LABEL SO-1002 again\n", job_name="label-SO-1002")  # the job cut off, sent again
+    again.send(b"\x1b@LABEL SO-1003\n", job_name="label-SO-1003")
+    assert [p.name for p in again.printed] == ["0003-label-SO-1002.bin", "0004-label-SO-1003.bin"]
+    assert {n: (out / n).read_bytes() for n in before} == before  # nothing printed before is written over
+    numbers = [p.name.split("-")[0] for p in out.glob("*.bin")]
+    assert sorted(numbers) == ["0001", "0002", "0003", "0004"]

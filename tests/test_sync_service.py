@@ -119,6 +119,30 @@ def test_an_order_packed_here_offline_that_the_oms_gave_to_another_station_is_fl
     assert "OTHER" in svc.cache.review_flag("SO-1007")
 
 
+def test_an_order_claimed_and_packed_here_offline_is_claimed_by_this_station_at_the_oms(env):
+    """Claimed provisionally offline and packed here before the network came back: finishing the order settles the
+    local claim, so the station never confirms it by a claim request, and the OMS marked the order done with nobody
+    holding it. Its events now claim it at the OMS for this station."""
+    from sqlalchemy import select
+
+    from sync.oms_server import models as m
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    proxy.set_mode("down")
+    assert svc.claim("SO-1008").provisional
+    core.events.append("order_completed", {"units": 1}, order_id="SO-1008")  # packed here, offline
+    svc.cache.set_status("SO-1008", "done", claimed_by=svc.station_id)  # as StationController._finish does
+    proxy.set_mode("pass")
+    svc.outbox_once()
+    svc.pull_once()
+    with srv.app.state.engine.connect() as c:
+        row = c.execute(select(m.orders.c.status, m.orders.c.claimed_by).where(m.orders.c.id == "SO-1008")).one()
+    assert tuple(row) == ("done", "ST-T")
+    assert svc.cache.row("SO-1008")["claimed_by"] == "ST-T" and svc.cache.review_flag("SO-1008") is None
+    assert not [d for k, d in got if k in ("packed_elsewhere_too", "claim_lost")]
+
+
 def test_claims_online_conflict_and_offline_reconcile(env):
     srv, proxy, core, svc, got = env
     svc.pull_once()

@@ -117,9 +117,9 @@ def test_offline_and_the_events_waiting_stay_readable_beside_a_long_name_and_a_p
         lab = win.status.labels[key]
         assert lab.shown_text() == lab.text(), (key, lab.shown_text(), lab.width(), lab.sizeHint(), lab.minimumSizeHint(), win.status.width(), {k: (v.width(), v.sizeHint().width()) for k, v in win.status.labels.items()}, win.width(), win.isVisible())
     assert win.status.labels["printer"].shown_text().startswith("PRINTER: label printer")
-    # an hour's outage in minutes, not "3599 s"; how long since the last sync is in the OFFLINE text
+    # an hour's outage in minutes and hours, not "3599 s"; how long since the last sync is in the OFFLINE text
     assert win.status.labels["queue"].text() == "to sync: 12345 (oldest 59 min)"
-    assert win.status.labels["online"].text() == "OFFLINE for 60 min — working from cache"
+    assert win.status.labels["online"].text() == "OFFLINE for 1 h — working from cache"
     assert not win.status.labels["last_sync"].isVisible()
     # nothing shown as a bare "…" (the station's name and the last sync read "…" and "last …" at 1024x768): a text
     # is shown with enough of itself to read, or not at all
@@ -204,7 +204,7 @@ def test_online_with_events_going_out_the_station_is_named_whole(qtbot, station,
     station_label = win.status.labels["station"]
     assert station_label.shown_text() == station_label.text(), station_label.shown_text()
     win.status.set_health(health(75.0))  # falling behind: said
-    assert win.status.labels["queue"].text() == "to sync: 3 (oldest 75 s)"
+    assert win.status.labels["queue"].text() == "to sync: 3 (oldest 1 min)"
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])

@@ -62,10 +62,23 @@ def test_the_login_screen_speaks_chinese_when_configured(qtbot):
         # what the core hands over is rendered in the same language: a Msg, or an object that says itself
         assert _(Msg("Damaged")) == "破损"
         assert _("to sync: {count} (oldest {age})", count=3, age=names.age(12)) == "待同步：3（最早 12 秒）"
-        assert names.age(3599) == "59 分钟" and names.age(2 * 3600 + 5 * 60) == "2 小时 05 分钟"
+        assert [names.age(s) for s in (65, 3599, 3600, 2 * 3600 + 5 * 60)] == ["1 分钟", "59 分钟", "1 小时",
+                                                                            "2 小时 5 分钟"]
     finally:
         uninstall(app)  # Qt's own translators out, the screens back to English
     assert language() == "en" and _("Log in") == "Log in"
+
+
+def test_how_long_ago_reads_as_a_person_says_it():
+    """The status bar's ages (OFFLINE for …, oldest …, last sync … ago): seconds under a minute, whole minutes under an
+    hour, then hours and minutes, a zero part left out. Under two minutes it said seconds: "OFFLINE for 65 s"."""
+    from ui import names
+
+    said = {s: names.age(s) for s in (-3, 0, 45.9, 59, 60, 65, 119, 125, 3599, 3600, 3659, 3660, 2 * 3600 + 5 * 60,
+                                      26 * 3600 + 59 * 60 + 59)}
+    assert said == {-3: "0 s", 0: "0 s", 45.9: "45 s", 59: "59 s", 60: "1 min", 65: "1 min", 119: "1 min",
+                    125: "2 min", 3599: "59 min", 3600: "1 h", 3659: "1 h", 3660: "1 h 1 min",
+                    2 * 3600 + 5 * 60: "2 h 5 min", 26 * 3600 + 59 * 60 + 59: "26 h 59 min"}
 
 
 def test_objects_that_render_themselves_are_asked_in_the_stations_language():

@@ -62,11 +62,14 @@ def device(code: str) -> str:
 
 
 def age(seconds: float) -> str:
-    """How long ago, as a person reads it on the status bar: "40 s", "12 min", "2 h 05 min" (an outage's hour
-    was "3600 s")."""
+    """How long ago, as a person says it on the status bar: seconds under a minute, whole minutes under an hour,
+    then hours and minutes, a zero part left out: "45 s", "1 min", "59 min", "1 h", "2 h 5 min". Rounded down (an
+    outage of 59.9 minutes has not lasted an hour). Seconds stopped at two minutes before ("OFFLINE for 65 s"), and
+    an hour was "60 min"."""
     s = max(int(seconds), 0)
-    if s < 120:
+    if s < 60:
         return _("{n} s", n=s)
-    if s < 2 * 3600:
+    if s < 3600:
         return _("{n} min", n=s // 60)
-    return _("{h} h {m} min", h=s // 3600, m=f"{s % 3600 // 60:02d}")
+    h, m = divmod(s // 60, 60)
+    return _("{h} h {m} min", h=h, m=m) if m else _("{n} h", n=h)

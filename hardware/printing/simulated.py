@@ -1,5 +1,7 @@
 """The simulated printer (``simulated:DIR``): each job is written to DIR as ``NNNN-<job>.bin`` (ESC/POS)
 or ``.pdf``, with a ``.png`` preview next to it, so the demo shows printed labels and slips on screen.
+NNNN follows the highest number in DIR, whoever wrote it (this printer, the demo's other printer on the same
+folder, a process killed before it drew the job's preview), and a job never writes over a file.
 `run_out_of_paper()` / `load_paper()` / `set_state()` make it fail like a real printer (for the demo
 and tests); a file named ``PAPER_OUT`` in DIR does the same from outside the process.
 """
@@ -7,6 +9,7 @@ and tests); a file named ``PAPER_OUT`` in DIR does the same from outside the pro
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -16,6 +19,8 @@ from hardware.printing.connections import Printer, PrintError
 from hardware.printing.status import PrinterStatus, make_status
 
 log = logging.getLogger(__name__)
+
+_NUMBERED = re.compile(r"^(\d+)-")  # a job's file, its preview or a preview left half-written: NNNN-...
 
 
 class SimulatedPrinter(Printer):
@@ -55,12 +60,22 @@ class SimulatedPrinter(Printer):
         if not st.ok:
             raise PrintError(st.state, st.detail)
         self.folder.mkdir(parents=True, exist_ok=True)
-        with self._lock2:
-            self._count = max(self._count, len(list(self.folder.glob("*.png")))) + 1
-            stem = self.folder / f"{self._count:04d}-{_safe(job_name)}"
         ext = ".bin" if content_type == "escpos" else ".pdf"
-        out = stem.with_suffix(ext)
-        out.write_bytes(data)
+        with self._lock2:
+            # after the highest number in the folder, not after a count of the previews there: a job killed before
+            # its preview was drawn left a number the count did not see, and the next job after a restart took it
+            n = max(self._count, _highest_number(self.folder))
+            while True:
+                n += 1
+                stem = self.folder / f"{n:04d}-{_safe(job_name)}"
+                out = stem.with_suffix(ext)
+                try:
+                    with out.open("xb") as f:  # created here or not at all: never over another job's file
+                        f.write(data)
+                    break
+                except FileExistsError:  # written meanwhile by another printer on this folder
+                    continue
+            self._count = n
         png = stem.with_suffix(".png")
         part = png.with_name(png.name + ".part")  # written aside, then renamed: the demo panel shows the newest
         try:                                      # *.png, and read one half-written (libpng: "Read Error")
@@ -77,6 +92,10 @@ class SimulatedPrinter(Printer):
             log.exception("simulated printer: no preview for %s", out)
             part.unlink(missing_ok=True)
         self.printed.append(out)
+
+
+def _highest_number(folder: Path) -> int:
+    return max((int(m.group(1)) for p in folder.iterdir() if (m := _NUMBERED.match(p.name))), default=0)
 
 
 def _safe(s: str) -> str:

@@ -376,18 +376,32 @@ WITH new AS (
         received = s.received + EXCLUDED.received, unique_ = s.unique_ + EXCLUDED.unique_,
         duplicates = s.duplicates + EXCLUDED.duplicates, rejected = s.rejected + EXCLUDED.rejected,
         batches = s.batches + 1, last_clock_offset_ms = EXCLUDED.last_clock_offset_ms
+), worked AS (  -- the orders of the events stored now (order_ends: their claims)
+    SELECT DISTINCT w.oid FROM unnest(CAST(:ids AS text[]), CAST(:oids AS text[])) AS w(id, oid)
+    WHERE w.oid IS NOT NULL AND w.id IN (SELECT id FROM new)
 ), ends AS (  -- the order ends among the events stored now (order_ends): the orders' states, same statement
     SELECT e.typ, e.oid FROM unnest(CAST(:end_ids AS text[]), CAST(:end_types AS text[]), CAST(:end_orders AS text[]))
          AS e(id, typ, oid)
     WHERE e.id IN (SELECT id FROM new)
+), claimed AS (
+    -- SQLite's claim, done and back run one after another; here they share one snapshot (and a row updated twice in
+    -- one statement takes either update), so each order is updated once, by the one that gives the same outcome:
+    -- `claimed` the orders with no order end, `done` and `back` the claim too where nobody held one
+    UPDATE orders SET claimed_by = :sid, claimed_at_ms = :t,
+        status = CASE WHEN status = 'open' THEN 'claimed' ELSE status END, updated_ms = :t
+    WHERE id IN (SELECT oid FROM worked) AND id NOT IN (SELECT oid FROM ends) AND claimed_by IS NULL
 ), done AS (
-    UPDATE orders SET status = 'done', updated_ms = :t
-    WHERE id IN (SELECT oid FROM ends WHERE typ = 'order_completed') AND status <> 'cancelled'
+    UPDATE orders SET status = CASE WHEN status = 'cancelled' THEN status ELSE 'done' END,
+        claimed_by = COALESCE(claimed_by, :sid),
+        claimed_at_ms = CASE WHEN claimed_by IS NULL THEN :t ELSE claimed_at_ms END, updated_ms = :t
+    WHERE id IN (SELECT oid FROM ends WHERE typ = 'order_completed') AND (status <> 'cancelled' OR claimed_by IS NULL)
 ), back AS (
-    UPDATE orders SET status = 'open', claimed_by = NULL, claimed_at_ms = NULL, updated_ms = :t
+    UPDATE orders SET status = CASE WHEN status IN ('open', 'claimed', 'in_progress') THEN 'open' ELSE status END,
+        claimed_by = CASE WHEN status IN ('open', 'claimed', 'in_progress') THEN NULL ELSE :sid END,
+        claimed_at_ms = CASE WHEN status IN ('open', 'claimed', 'in_progress') THEN NULL ELSE :t END, updated_ms = :t
     WHERE id IN (SELECT oid FROM ends WHERE typ = 'picklist_released')
       AND id NOT IN (SELECT oid FROM ends WHERE typ = 'order_completed')
-      AND claimed_by = :sid AND status IN ('claimed', 'in_progress')
+      AND ((claimed_by = :sid AND status IN ('claimed', 'in_progress')) OR claimed_by IS NULL)
 )
 SELECT id FROM new
 """)
@@ -403,7 +417,10 @@ _SQLITE_KNOWN_IDS = "SELECT id FROM events WHERE station_id = ? AND id IN (SELEC
 ORDER_END_EVENTS = frozenset({"order_completed", "picklist_released"})
 _SQLITE_INSERT_EVENT = ("INSERT INTO events (station_id, id, seq, \"type\", doc, received_ms, clock_offset_ms) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?)")
-# order_ends' two statements, in the batch's own transaction (the order ids as a JSON array)
+# order_ends' three statements, in this order, in the batch's own transaction (the order ids as a JSON array)
+_SQLITE_ORDERS_CLAIMED = ("UPDATE orders SET claimed_by = ?, claimed_at_ms = ?, "
+                          "status = CASE WHEN status = 'open' THEN 'claimed' ELSE status END, updated_ms = ? "
+                          "WHERE id IN (SELECT value FROM json_each(?)) AND claimed_by IS NULL")
 _SQLITE_ORDERS_DONE = ("UPDATE orders SET status = 'done', updated_ms = ? "
                        "WHERE id IN (SELECT value FROM json_each(?)) AND status <> 'cancelled'")
 _SQLITE_ORDERS_BACK = ("UPDATE orders SET status = 'open', claimed_by = NULL, claimed_at_ms = NULL, updated_ms = ? "
@@ -635,7 +652,7 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
 
     def _pg_store_batch(sid: str, t: int, offset: int | None, candidates: dict[str, dict[str, Any]], rec: int,
                         dup: int, rej: int, ends: dict[str, tuple[str, str]]) -> set[str]:
-        """PostgreSQL: the events, the station's counters and the orders' states their order ends set (as
+        """PostgreSQL: the events, the station's counters and the orders' claims and states they set (as
         `order_ends` says) in one statement, one round trip (a data-modifying CTE is atomic); ON CONFLICT keeps
         concurrent retries of the same batch from storing anything twice."""
         rows = list(candidates.values())
@@ -643,8 +660,8 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
             got = conn.execute(_PG_BATCH_SQL, {
                 "sid": sid, "t": t, "off": offset, "rec": rec, "dup": dup, "rej": rej, "ncand": len(rows),
                 "ids": [r["id"] for r in rows], "seqs": [r["seq"] for r in rows], "types": [r["type"] for r in rows],
-                "docs": [r["doc"] for r in rows], "end_ids": list(ends), "end_types": [e[0] for e in ends.values()],
-                "end_orders": [e[1] for e in ends.values()]}).scalars()
+                "docs": [r["doc"] for r in rows], "oids": [r["oid"] for r in rows], "end_ids": list(ends),
+                "end_types": [e[0] for e in ends.values()], "end_orders": [e[1] for e in ends.values()]}).scalars()
             return set(got)
 
     def _sqlite_store_batch(sid: str, t: int, offset: int | None, candidates: dict[str, dict[str, Any]], rec: int,
@@ -653,18 +670,22 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
         this process or another, between the look-up and the insert): the ids already stored for this
         station are found in one statement (primary-key seeks), the new events go in with one executemany
         of a prepared INSERT (no statement built per batch), the station's counters in one upsert, the orders'
-        states the new order ends set in two UPDATEs. A re-sent batch stores and counts nothing twice. The ids
-        stored now are returned."""
+        claims and the states the new order ends set in three UPDATEs. A re-sent batch stores and counts nothing
+        twice. The ids stored now are returned."""
         rows = list(candidates.values())
         with write_lock, contextlib.closing(engine.raw_connection()) as raw:
             con = raw.dbapi_connection
             con.execute("BEGIN IMMEDIATE")
             try:
                 known = {r[0] for r in con.execute(_SQLITE_KNOWN_IDS, (sid, json.dumps(list(candidates))))}
-                new = [(sid, r["id"], r["seq"], r["type"], r["doc"], t, offset) for r in rows if r["id"] not in known]
+                fresh = [r for r in rows if r["id"] not in known]
+                new = [(sid, r["id"], r["seq"], r["type"], r["doc"], t, offset) for r in fresh]
                 con.executemany(_SQLITE_INSERT_EVENT, new)
                 uni = len(new)
                 con.execute(_SQLITE_COUNTERS, (sid, rec, uni, dup + len(rows) - uni, rej, offset))
+                worked = sorted({r["oid"] for r in fresh if r["oid"]})
+                if worked:
+                    con.execute(_SQLITE_ORDERS_CLAIMED, (sid, t, t, json.dumps(worked)))
                 done, back = order_ends({r[1] for r in new}, ends)
                 if done:
                     con.execute(_SQLITE_ORDERS_DONE, (t, json.dumps(done)))
@@ -677,15 +698,21 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
         return {r[1] for r in new}
 
     def order_ends(stored: set[str], ends: dict[str, tuple[str, str]]) -> tuple[list[str], list[str]]:
-        """What a station's events say of an order's state, as an OMS keeps it: `order_completed` makes the order
+        """What a station's events say of an order's state, as an OMS keeps it. First its claim: any event of an order
+        nobody holds claims it for that station (`open` becomes `claimed`): an order claimed offline and finished
+        there is never confirmed by a claim request, its events are all the OMS hears of it. It is claimed at the
+        moment the OMS stores them, by the OMS's clock as the claim endpoint stamps a claim (a provisional one
+        too), not by the station's (a station clock set wrong would misdate it, and the demo's cancel-after-claim
+        rule counts from it); a claim another station holds stands (the station that packed it offline hears so
+        on its next poll: SyncService._packed_here_too). Then the order ends: `order_completed` makes the order
         done (a cancelled one stays cancelled), `picklist_released` gives back a pick list this station still holds
         (open again for any station; a cancelled or held one keeps its state; an order also completed in the batch
         is done). Each changes `updated_ms`, so every station's next poll hears of it. Only events stored now count
         (a re-sent batch changes nothing), applied in the batch's own transaction (stored apart, an OMS stopped
-        between the two would keep the events and lose the states for good: the re-sent events are duplicates). Two
-        statements a batch whatever its size (the bench's mix has 50 order ends in a batch of 500: one UPDATE each
-        made `sync_drain_10k_s` 0.56 -> 0.9 s); the PostgreSQL statement does the same in SQL. Returns the order
-        ids (done, given back)."""
+        between the two would keep the events and lose the states for good: the re-sent events are duplicates).
+        Three statements a batch whatever its size (the bench's mix has 50 order ends in a batch of 500: one UPDATE
+        each made `sync_drain_10k_s` 0.56 -> 0.9 s); the PostgreSQL statement does the same in SQL. Returns the
+        order ids (done, given back)."""
         done = sorted({oid for i, (typ, oid) in ends.items() if i in stored and typ == "order_completed"})
         back = sorted({oid for i, (typ, oid) in ends.items() if i in stored and typ == "picklist_released"}
                       - set(done))
@@ -710,7 +737,8 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
                 results.append({"id": e.id, "status": "rejected", "reason": "seq must be >= 1"})
                 rej += 1
             else:
-                candidates[e.id] = {"id": e.id, "seq": e.seq, "type": e.type, "doc": _event_json(e).decode()}
+                candidates[e.id] = {"id": e.id, "seq": e.seq, "type": e.type, "oid": e.order_id,
+                                    "doc": _event_json(e).decode()}
                 results.append({"id": e.id, "status": None})
         ends = {e.id: (e.type, e.order_id) for e in batch.events
                 if e.type in ORDER_END_EVENTS and e.order_id and e.id in candidates}
@@ -725,8 +753,13 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
 
     @app.post(f"{API}/events/batch", response_model=BatchReply, responses=auth403)
     def events_batch(batch: EventBatch, sid: str = Depends(station)) -> Any:
-        """Event ids are unique per station: one station can never squat another's ids. (Ordinary JSON
-        requests are answered by BodyGuard's fast path with the same model and store_batch.)"""
+        """Event ids are unique per station: one station can never squat another's ids. The events stored now
+        set the orders they name (`order_id`): an order no station holds is claimed by the sending station, at the
+        time the OMS stores them (an order claimed and packed offline reaches the OMS only this way; a claim
+        another station holds stands); `order_completed` makes it done (a cancelled one stays cancelled); `picklist_released`
+        gives back an order that station holds (open again; a held or cancelled one keeps its state). A re-sent
+        event changes nothing. (Ordinary JSON requests are answered by BodyGuard's fast path with the same model
+        and store_batch.)"""
         _same_station(batch.station_id, sid)
         return JSONResponse(store_batch(sid, batch))
 
