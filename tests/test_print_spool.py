@@ -356,6 +356,30 @@ def test_the_spool_marks_a_job_sent_before_waiting_for_the_printer(core, listene
     assert rec.states(jid) == ["queued", "sending", "sent", "done"]
 
 
+def test_each_update_carries_the_state_its_write_made_in_commit_order(core, listener, spool_for):
+    """The test above failed once in a clean-clone run: ["sending", "sending", "sent", "done"]. The submitter told
+    its new job by reading it back after the commit, and the worker had already taken it. Here the submitter's read
+    back waits (up to 2 s) for the worker to take the job first, as a busy machine may make it: the worker waits
+    for the submitter's update to be told instead, and "queued" is told once, first."""
+    spool, rec = spool_for(listener.uri)
+    spool.start()
+    submitter, read = threading.get_ident(), spool.job
+
+    def read_late(job_id):
+        if threading.get_ident() == submitter:  # give the worker every chance to move the job on meanwhile
+            deadline = time.monotonic() + 2.0
+            while time.monotonic() < deadline and core.store.point_read(
+                    "SELECT state FROM print_jobs WHERE job_id = ?", (job_id,)) == ("queued",):
+                time.sleep(0.01)
+        return read(job_id)
+
+    spool.job = read_late
+    jid = spool.submit_label(demo_picklist(), "op-1")
+    spool.job = read
+    wait_for(lambda: rec.states(jid)[-1:] == ["done"])
+    assert rec.states(jid) == ["queued", "sending", "sent", "done"]
+
+
 @pytest.mark.parametrize("cut, state, key", [(True, "done", "cut_seen"), (False, "failed", "cut_missing")])
 def test_after_a_crash_the_printers_cut_counter_tells_whether_the_label_printed(core, listener, spool_for, cut,
                                                                               state, key):

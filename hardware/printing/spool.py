@@ -24,11 +24,12 @@ I/O: the caller's thread only writes rows.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -89,6 +90,7 @@ class PrintSpool:
         self.send_timeout_s = send_timeout_s
         self.image_for = image_for
         self._cond = threading.Condition()
+        self._telling = threading.RLock()  # a job's write and its on_update, together (`_write`)
         self._stop = False
         self._poll_requested = True
         self._thread: threading.Thread | None = None
@@ -101,7 +103,7 @@ class PrintSpool:
         """Recover after a crash (jobs caught in `sending` become `failed`), then start the worker."""
         if self._thread is not None:
             return
-        with self.store.write() as c:
+        with self._write() as (c, told):
             sending = c.execute(select(T.c.job_id).where(T.c.state == "sending")).scalars().all()
             counted = {k.removeprefix(CUTS_KEY) for k in c.execute(select(schema.kv.c.key).where(
                 schema.kv.c.key.in_([CUTS_KEY + j for j in sending]))).scalars()}
@@ -112,12 +114,11 @@ class PrintSpool:
             sent = c.execute(select(T.c.job_id).where(T.c.state == "sent")).scalars().all()
             c.execute(update(T).where(T.c.job_id.in_(sent)).values(
                 state="unconfirmed", last_error=_err("checking", Msg(MSG["checking"])), updated_at_ms=now_ms()))
+            told += rows + sent
         for jid in rows:
             log.warning("print job %s was being sent when the station stopped: marked failed", jid)
-            self._notify(jid)
         for jid in sent:
             log.warning("print job %s was sent in full just before the station stopped: asking the printer", jid)
-            self._notify(jid)
         self._to_verify = set(sent)
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="print-spool", daemon=True)
@@ -206,25 +207,24 @@ class PrintSpool:
         if orig["state"] in ("queued", "sending", "sent", "held"):
             raise ValueError(f"job {job_id} is still {orig['state']}: it prints when the printer is ready")
         # the copy and its audit event commit together: no reprint without its who-and-why
-        with self.store.write() as c:
+        with self._write() as (c, told):
             new_id = self._insert(order_id=orig["order_id"], kind=orig["kind"], printer=orig["printer"],
                                   content_type=orig["content_type"], payload=orig["payload"],
                                   operator_id=operator_id, reprint_of=job_id, conn=c)
             self.events.append(EventType.REPRINT, {"order_id": orig["order_id"], "job_id": new_id,
                                                    "reprint_of": job_id, "reason": reason},
                                operator_id=operator_id, order_id=orig["order_id"], conn=c)
-        self._notify(new_id)
+            told.append(new_id)
         self._wake()
         return new_id
 
     def retry_held(self) -> int:
         """Send held jobs again now (each is checked against the printer's status first)."""
-        with self.store.write() as c:
+        with self._write() as (c, told):
             ids = c.execute(select(T.c.job_id).where(T.c.state == "held")).scalars().all()
             if ids:
                 c.execute(update(T).where(T.c.job_id.in_(ids)).values(state="queued", updated_at_ms=now_ms()))
-        for jid in ids:
-            self._notify(jid)
+            told += ids
         self._wake()
         return len(ids)
 
@@ -314,9 +314,9 @@ class PrintSpool:
         if conn is not None:  # the caller commits (and notifies)
             conn.execute(row)
             return jid
-        with self.store.write() as c:
+        with self._write() as (c, told):
             c.execute(row)
-        self._notify(jid)
+            told.append(jid)
         if wake:
             self._wake()
         return jid
@@ -328,9 +328,23 @@ class PrintSpool:
 
     def _set(self, job_id: str, **values) -> None:
         values["updated_at_ms"] = now_ms()
-        with self.store.write() as c:
+        with self._write() as (c, told):
             c.execute(update(T).where(T.c.job_id == job_id).values(**values))
-        self._notify(job_id)
+            told.append(job_id)
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[tuple[Any, list[str]]]:
+        """A write to the jobs table, and the jobs the caller adds to the list told (`on_update`) once it commits — the
+        commit and the telling under one lock, so that each update carries the state its write made and they reach
+        the screen in the order they were committed. Told after the store's lock was let go, a submitter read its
+        new job back once the worker had taken it: "queued" was never told and "sending" twice (a clean-clone test
+        run, 2026-12-07), and two threads' updates could cross (an older state told after a newer one)."""
+        told: list[str] = []
+        with self._telling:
+            with self.store.write() as c:
+                yield c, told
+            for jid in told:
+                self._notify(jid)
 
     def _notify(self, job_id: str) -> None:
         if not self.on_update:
@@ -417,13 +431,13 @@ class PrintSpool:
                 self._resume_held(name)
 
     def _resume_held(self, printer: str) -> None:
-        with self.store.write() as c:
+        with self._write() as (c, told):
             ids = c.execute(select(T.c.job_id).where(T.c.state == "held", T.c.printer == printer)).scalars().all()
             if ids:
                 c.execute(update(T).where(T.c.job_id.in_(ids)).values(state="queued", updated_at_ms=now_ms()))
+            told += ids
         for jid in ids:
             log.info("printer %s ready again: job %s resumed", printer, jid)
-            self._notify(jid)
 
     def _check(self, name: str, p: Printer, job_id: str | None, quiet: bool = False) -> PrinterStatus:
         try:
@@ -468,10 +482,10 @@ class PrintSpool:
                         **values) -> None:
         """A job's new state and the printer_fault event that explains it, in one transaction."""
         values["updated_at_ms"] = now_ms()
-        with self.store.write() as c:
+        with self._write() as (c, told):
             c.execute(update(T).where(T.c.job_id == job_id).values(**values))
             self._fault(printer, fault_state, detail, job_id, order_id, conn=c)
-        self._notify(job_id)
+            told.append(job_id)
 
     def _process(self, job: dict[str, Any]) -> None:
         jid, name = job["job_id"], job["printer"]
@@ -484,24 +498,23 @@ class PrintSpool:
             # hold this job and every job queued behind it for the same printer: order is kept, and
             # a silent printer costs one status timeout, not one per job
             err = _err(st.state, st.detail)
-            with self.store.write() as c:
+            with self._write() as (c, told):
                 ids = c.execute(select(T.c.job_id).where(T.c.state == "queued", T.c.printer == name)
                                 .order_by(T.c.id)).scalars().all()
                 c.execute(update(T).where(T.c.job_id.in_(ids)).values(state="held", last_error=err,
                                                                         updated_at_ms=now_ms()))
                 if self._fault_logged.get(name) != st.state:  # one event per incident: the poll may have seen it
                     self._fault(name, st.state, st.en, jid, job["order_id"], conn=c)
-            for other in ids:
-                self._notify(other)
+                told += ids
             return
         answered_before = p.answers_status
         cuts = p.cut_count(self.status_timeout_s) if p.counts_cuts else None
-        with self.store.write() as c:
+        with self._write() as (c, told):
             c.execute(update(T).where(T.c.job_id == jid).values(state="sending", attempts=job["attempts"] + 1,
                                                                 updated_at_ms=now_ms()))
             if cuts is not None:  # after a crash, a higher count says this job's final cut happened
                 self.store.set_kv(CUTS_KEY + jid, cuts, conn=c)
-        self._notify(jid)
+            told.append(jid)
         try:
             p.send(job["payload"], job["content_type"], job_name=f"{job['kind']}-{job['order_id'] or jid}",
                    timeout_s=self.send_timeout_s)
@@ -538,14 +551,14 @@ class PrintSpool:
 
     def _done(self, jid: str, job: dict[str, Any], last_error: str | None) -> None:
         ev = {"label": EventType.LABEL_PRINTED, "slip": EventType.SLIP_PRINTED}.get(job["kind"])
-        with self.store.write() as c:
+        with self._write() as (c, told):
             c.execute(update(T).where(T.c.job_id == jid).values(state="done", last_error=last_error,
                                                                 updated_at_ms=now_ms()))
             c.execute(delete(schema.kv).where(schema.kv.c.key == CUTS_KEY + jid))
             if ev:
                 self.events.append(ev, {"order_id": job["order_id"], "job_id": jid},
                                    operator_id=job["operator_id"], order_id=job["order_id"], conn=c)
-        self._notify(jid)
+            told.append(jid)
 
 
 def _err(state: str, message: Msg) -> str:
