@@ -212,6 +212,7 @@ class StationController:
         # of every start-up
         self._finished_ids: set[str] | None = None
         self._handed_back: set[str] = set()  # of those, the orders handed back with nothing found
+        self._stopped: set[str] = set()  # ... and those given back at their STOP (the OMS cancelled or held them)
         self._finished_lock = threading.Lock()
         self._opening: str | None = None
         self._jobs: dict[str, tuple[str, str | None]] = {}  # order -> (label job, slip job)
@@ -681,14 +682,19 @@ class StationController:
             return self._refuse(Msg("No open order with barcode {code}.", code=code), Level.ERROR)
         if pl.id in self.station.sessions:
             return self._activate(self.station.sessions[pl.id])
-        if pl.id in self._finished or pl.status == "done":
-            said = Msg("Order {order} was handed back to the OMS: nothing of it was found.", order=pl.order_no) \
-                if pl.id in self._handed_back else Msg("Order {order} is already packed.", order=pl.order_no)
-            return self._refuse(said, Level.ERROR, Change.QUEUE)
-        if pl.status in ("cancelled", "held"):
+        if pl.status in ("cancelled", "held"):  # before "packed": a cancelled order left at its STOP is among those
             self._set_queue([p for p in self.queue if p.id != pl.id])
             return self._refuse(Msg("Order {order} was {status} by the OMS: do not pick it.", order=pl.order_no,
                                     status=words.status_words(pl.status)), Level.ERROR, Change.QUEUE)
+        if pl.id in self._finished or pl.status == "done":
+            if pl.id in self._handed_back:
+                said = Msg("Order {order} was handed back to the OMS: nothing of it was found.", order=pl.order_no)
+            elif pl.id in self._stopped:  # a cancelled one said "already packed", sending people to look for a parcel
+                said = Msg("Order {order} was stopped by the OMS and given back at its STOP: do not pick it.",
+                           order=pl.order_no)
+            else:
+                said = Msg("Order {order} is already packed.", order=pl.order_no)
+            return self._refuse(said, Level.ERROR, Change.QUEUE)
         if self._opening is not None:
             return self._refuse(Msg("An order is being opened: one moment."))
         if self.sync is None:
@@ -777,6 +783,7 @@ class StationController:
             self.station.close_order(s.order_id, reason="intercepted")
             s._append(EventType.PICKLIST_RELEASED, {"reason": "intercepted"})
             self._finished.add(s.order_id)  # never back in the queue
+            self._stopped.add(s.order_id)
         elif s.nothing_found:
             self.station.hand_back(s.order_id)
             self._finished.add(s.order_id)  # nor an order of which nothing was found (after a restart too)

@@ -616,6 +616,8 @@ def test_7f_an_order_whose_items_the_oms_changed_is_stopped_at_the_label_not_pri
     assert ev.order_id == "SO-1001" and ev.kind == "changed"
     floor.ctl.key("Escape")
     assert floor.ctl.screen == Screen.QUEUE and "SO-1001" not in [p.id for p in floor.ctl.queue]
+    floor.ctl.scan("SO-1001")  # given back at its STOP, not packed (it said "already packed")
+    assert floor.ctl.feedback.en == "Order 1001 was stopped by the OMS and given back at its STOP: do not pick it."
 
     floor.ctl.scan("SO-1003")  # names, pictures, barcodes of the same lines are not a change
     floor.to_step(Step.LABEL)
@@ -855,6 +857,10 @@ def test_9_a_cancelled_order_says_stop_and_what_to_put_back_where(floor):
     assert floor.ctl.next_key() == "Escape" and floor.ctl.time_on_step_s() is None
     floor.ctl.key("Escape")
     assert floor.ctl.screen == Screen.QUEUE and "SO-1001" not in [p.id for p in floor.ctl.queue]
+    # scanned again: cancelled, as it was (it said "already packed": a supervisor went looking for the parcel)
+    floor.cache.set_status("SO-1001", "cancelled")  # as the sync service marks it when the OMS says so
+    r = floor.ctl.scan("SO-1001")
+    assert r.outcome == Outcome.REFUSED and floor.ctl.feedback.en == "Order 1001 was cancelled by the OMS: do not pick it."
 
 
 def test_an_order_packed_here_and_given_to_another_station_is_said_in_red_on_any_screen(floor):
