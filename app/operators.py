@@ -5,7 +5,10 @@ is created with `packstation operators add`.
 A hash from elsewhere (the OMS) is checked before use: scrypt parameters below a floor (cheap to brute
 force) or above a ceiling (a login that freezes the station) are refused. Wrong PINs are limited: after
 MAX_FAILED_ATTEMPTS within FAIL_WINDOW_MS a badge is locked for LOCKOUT_MS; every failed login and every
-lockout is an event (`login_failed`, `operator_locked`). Supervisor PINs have at least 6 digits.
+lockout is an event (`login_failed`, `operator_locked`). The override form (F11: a supervisor's badge and PIN
+typed at a packer's order) counts its own wrong PINs and locks its own use of a badge (`where="override"`): a packer
+typing wrong PINs there locked the supervisor out of the login as well, for five minutes, mid-shift (the QA
+walkthrough, 2026-12-07). Supervisor PINs have at least 6 digits.
 See docs/security.md for what a stolen station database still exposes."""
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ LOCKOUT_MS = 5 * 60_000
 RELEASED = "\u2205released:"
 LOGIN_FAILED = "login_failed"
 OPERATOR_LOCKED = "operator_locked"
+# where a PIN is typed: each counts its wrong PINs and locks a badge apart (`authenticate(..., where=)`)
+LOGIN, OVERRIDE = "login", "override"
 
 
 class UnsafeHashParameters(ValueError):
@@ -164,8 +169,8 @@ class OperatorDirectory:
         self.store = store
         self.events = events
         self._clock = clock_ms or (lambda: time.time_ns() // 1_000_000)
-        self._fails: dict[str, list[int]] = {}  # badge -> recent failure times (ms)
-        self._locked_until: dict[str, int] = {}
+        self._fails: dict[tuple[str, str], list[int]] = {}  # (where, badge) -> recent failure times (ms)
+        self._locked_until: dict[tuple[str, str], int] = {}  # (where, badge) -> locked until (ms)
         self._lock = threading.Lock()
 
     def add(self, *, badge: str, name: str, role: Role | str, pin: str, op_id: str | None = None,
@@ -260,36 +265,40 @@ class OperatorDirectory:
     def by_id(self, op_id: str) -> Operator | None:
         return self._one("id", op_id)
 
-    def locked_for_ms(self, badge: str) -> int:
-        """How long this badge stays locked after too many wrong PINs (0: not locked)."""
+    def locked_for_ms(self, badge: str, where: str = LOGIN) -> int:
+        """How long this badge stays locked at `where` (the login, the override form) after too many wrong PINs there
+        (0: not locked)."""
         with self._lock:
-            return max(0, self._locked_until.get(badge.strip(), 0) - self._clock())
+            return max(0, self._locked_until.get((where, badge.strip()), 0) - self._clock())
 
-    def _record_failure(self, badge: str, op_id: str | None, reason: str) -> None:
+    def _record_failure(self, badge: str, op_id: str | None, reason: str, where: str) -> None:
         now = self._clock()
         locked = False
+        key = (where, badge)
         with self._lock:
-            fails = [t for t in self._fails.get(badge, []) if now - t < FAIL_WINDOW_MS] + [now]
-            self._fails[badge] = fails
+            fails = [t for t in self._fails.get(key, []) if now - t < FAIL_WINDOW_MS] + [now]
+            self._fails[key] = fails
             if reason != "locked" and len(fails) >= MAX_FAILED_ATTEMPTS:
-                self._locked_until[badge] = now + LOCKOUT_MS
-                self._fails[badge] = []
+                self._locked_until[key] = now + LOCKOUT_MS
+                self._fails[key] = []
                 locked = True
             if len(self._fails) > 10_000:  # badge probing must not grow memory without bound
                 self._fails = {b: f for b, f in self._fails.items() if f and now - f[-1] < FAIL_WINDOW_MS}
-        log.warning("login failed for badge %r (%s)", badge, reason)
+        log.warning("%s failed for badge %r (%s)", where, badge, reason)
+        at = {} if where == LOGIN else {"where": where}
         if self.events is not None:
-            self.events.append(LOGIN_FAILED, {"badge": badge, "reason": reason}, operator_id=op_id, kind=reason)
+            self.events.append(LOGIN_FAILED, {"badge": badge, "reason": reason, **at}, operator_id=op_id, kind=reason)
             if locked:
                 self.events.append(OPERATOR_LOCKED, {"badge": badge, "attempts": MAX_FAILED_ATTEMPTS,
-                                                     "locked_ms": LOCKOUT_MS}, operator_id=op_id)
+                                                     "locked_ms": LOCKOUT_MS, **at}, operator_id=op_id)
         if locked:
-            log.warning("badge %r locked for %d s after %d wrong PINs", badge, LOCKOUT_MS // 1000,
+            log.warning("badge %r locked at the %s for %d s after %d wrong PINs", badge, where, LOCKOUT_MS // 1000,
                         MAX_FAILED_ATTEMPTS)
 
-    def authenticate(self, badge: str, pin: str) -> Operator | None:
+    def authenticate(self, badge: str, pin: str, where: str = LOGIN) -> Operator | None:
         """The operator if badge and PIN match an active operator, else None (no hint which was wrong).
-        A badge locked after too many wrong PINs is refused even with the right PIN (see locked_for_ms)."""
+        A badge locked after too many wrong PINs is refused even with the right PIN (see locked_for_ms); `where` the
+        PIN is typed (LOGIN, OVERRIDE) counts and locks apart."""
         badge = badge.strip()
         with self.store.read() as c:
             row = c.execute(select(schema.operators).where(schema.operators.c.badge == badge)).first()
@@ -297,24 +306,25 @@ class OperatorDirectory:
                 row = c.execute(select(schema.operators).where(schema.operators.c.badge == badge.swapcase())).first()
                 badge = badge.swapcase() if row is not None else badge
         op_id = row._mapping["id"] if row is not None else None
-        if self.locked_for_ms(badge):
-            self._record_failure(badge, op_id, "locked")
+        if self.locked_for_ms(badge, where):
+            self._record_failure(badge, op_id, "locked", where)
             return None
         if row is None:
             # spend the same time as a real check so badge probing is not cheaper than PIN guessing
             verify_pin(pin, _DUMMY_HASH)
-            self._record_failure(badge, None, "unknown_badge")
+            self._record_failure(badge, None, "unknown_badge", where)
             return None
         m = row._mapping
         if not m["active"]:
             verify_pin(pin, _DUMMY_HASH)
-            self._record_failure(badge, op_id, "inactive")
+            self._record_failure(badge, op_id, "inactive", where)
             return None
         if not verify_pin(pin, m["pin_hash"]):
-            self._record_failure(badge, op_id, "wrong_pin" if hash_is_acceptable(m["pin_hash"]) else "unsafe_hash")
+            self._record_failure(badge, op_id, "wrong_pin" if hash_is_acceptable(m["pin_hash"]) else "unsafe_hash",
+                                 where)
             return None
         with self._lock:
-            self._fails.pop(badge, None)
+            self._fails.pop((where, badge), None)
         return self._row_to_op(m)
 
     def known(self) -> bool:

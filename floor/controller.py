@@ -32,7 +32,7 @@ from app.actions import CARTONS, REPRINT_REASONS, parse_action
 from app.barcodes import load_parsers
 from app.events import EventType
 from app.i18n import Joined, Msg
-from app.operators import Operator
+from app.operators import LOGIN, OVERRIDE, Operator
 from app.picklist import SHORT_REASONS, PickList
 from app.scans import RawScan, ScanSource
 from app.store import disk_full
@@ -509,12 +509,17 @@ class StationController:
         return not any(j["kind"] == "slip" for j in jobs) or any(
             j["kind"] == "slip" and j.get("state") in SLIP_DONE for j in jobs)
 
-    def _locked(self, badge: str) -> Msg | None:
+    def _locked(self, badge: str, where: str = LOGIN) -> Msg | None:
         """After too many wrong PINs even the right one is refused: said, with how long, or the person thinks the PIN
         is wrong and keeps trying (an unknown badge locks alike, so this tells no one which badges exist)."""
-        left_ms = self.core.operators.locked_for_ms((badge or "").strip())
+        left_ms = self.core.operators.locked_for_ms((badge or "").strip(), where)
+        if left_ms <= 0:
+            return None
+        if where == OVERRIDE:  # the form's own lock: the supervisor still logs in (a packer's guesses locked both)
+            return Msg("Too many wrong PINs in this form: overrides with this badge are locked for {minutes} min. The "
+                       "supervisor can still log in.", minutes=math.ceil(left_ms / 60_000))
         return Msg("Too many wrong PINs: this badge is locked. Try again in {minutes} min.",
-                   minutes=math.ceil(left_ms / 60_000)) if left_ms > 0 else None
+                   minutes=math.ceil(left_ms / 60_000))
 
     def _resume_for(self, op: Operator) -> list[OrderSession]:
         """Orders this operator left open: interrupted by a restart, or suspended by their own logout. Those they left
@@ -1333,9 +1338,9 @@ class StationController:
         if not reason:  # asked before the PIN is tried: an override is recorded with why, and a try is not spent
             return self._refuse(Msg("Type the reason as well: an override is recorded with why it was given."),
                                 cls=OverrideResult)  # type: ignore[return-value]
-        sup = self.core.operators.authenticate((badge or "").strip(), pin or "")
+        sup = self.core.operators.authenticate((badge or "").strip(), pin or "", OVERRIDE)
         if sup is None or not sup.is_supervisor:
-            return self._refuse(self._locked(badge) or Msg("Not a supervisor badge/PIN: nothing overridden."),
+            return self._refuse(self._locked(badge, OVERRIDE) or Msg("Not a supervisor badge/PIN: nothing overridden."),
                                 Level.ERROR, cls=OverrideResult)  # type: ignore[return-value]
         target = self._override_target(s)
         if isinstance(target, Msg):

@@ -1023,6 +1023,31 @@ def test_override_and_audited_reprint_are_use_cases_with_typed_results(floor):
     assert ev.payload["reason"] == "unreadable" and ev.operator_id == "op-k1"
 
 
+def test_wrong_pins_in_the_override_form_do_not_lock_the_supervisor_out_of_the_login(floor):
+    """A packer at a parcel typed wrong PINs for the supervisor's badge in the F11 form (their own PIN, guesses):
+    after five the badge was locked for five minutes everywhere — the supervisor, walking over, could not log in nor
+    approve (the QA walkthrough). The form counts and locks on its own; each try is still recorded."""
+    from app.operators import LOGIN_FAILED, OPERATOR_LOCKED
+
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.WEIGH)
+    floor.weigh(900)
+    floor.ctl.key("F8")
+    for _ in range(5):
+        assert floor.ctl.override("S-001", "123456", "x").outcome == Outcome.REFUSED
+    r = floor.ctl.override("S-001", "999999", "box is heavier")
+    assert r.outcome == Outcome.REFUSED and r.feedback.en == (
+        "Too many wrong PINs in this form: overrides with this badge are locked for 5 min. The supervisor can still "
+        "log in.")
+    fails = floor.core.events.events(types=[LOGIN_FAILED])
+    assert len(fails) == 6 and {e.payload.get("where") for e in fails} == {"override"}
+    assert floor.core.events.last(OPERATOR_LOCKED).payload["where"] == "override"
+    floor.ctl.logout()
+    floor.login("S-001", "999999")  # the supervisor's own login is not locked
+    assert floor.ctl.operator is not None and floor.ctl.operator.badge == "S-001"
+
+
 def test_f12_on_the_queue_names_the_order_it_reprints_and_what_1_to_4_mean(floor):
     """On the queue F12 reprints the last order packed, whichever row is chosen there, and no buttons name the
     reasons: the prompt said only "Reprint: why? Press 1–4…" (a wrong order's label on a parcel is a wrong address)."""
@@ -1275,7 +1300,7 @@ def test_a_supervisor_badge_locked_at_the_override_prompt_is_told_so(floor):
         r = floor.ctl.override("S-001", "000000", "checked")
         assert r.feedback.en == "Not a supervisor badge/PIN: nothing overridden."
     r = floor.ctl.override("S-001", "000000", "checked")
-    assert r.feedback.en == "Too many wrong PINs: this badge is locked. Try again in 5 min."
+    assert r.feedback.en.startswith("Too many wrong PINs in this form: overrides with this badge are locked for 5 min.")
     assert floor.ctl.override("S-001", "999999", "checked").outcome == Outcome.REFUSED
 
 
