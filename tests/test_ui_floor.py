@@ -238,6 +238,9 @@ def test_packer_works_an_order_from_login_to_label_with_a_wrong_colour_on_the_wa
             enter_here(qtbot, win)
             assert win.controller.prompt is None and not win.work.panel.locked, win.work.panel.text.text()
             assert s.progress[cur.id].complete
+            m = win.work.model  # counted by the supervisor: "✓ n" and "F11" (it read "0 / n" with no note)
+            r = m.rows.index(cur)
+            assert m.data(m.index(r, m.QTY)) == f"✓ {cur.qty}" and "F11" in m.data(m.index(r, m.NOTES))
             ev = svc.core.events.last(EventType.OVERRIDE)
             assert ev is not None and "barcode torn" in str(ev.payload)
             assert QApplication.focusWidget() is win.work  # the keyboard back at the station

@@ -481,6 +481,8 @@ def test_after_a_short_pick_the_table_counts_to_what_was_found(qtbot, station):
     assert s.progress[first.id].short_qty == first.qty - 1
     m, row = win.work.model, s.picklist.walking_order().index(first)
     assert m.data(m.index(row, m.QTY)) == f"1 / {first.qty}"  # done, short: found of ordered (it said "1 / 1")
+    # amber, not the green of a line done in full (read from a step away as done, all of it)
+    assert m.data(m.index(row, 0), Qt.ItemDataRole.BackgroundRole).name() == "#ffe0b2"
     work_counting_step(win, s)
     press(win, Qt.Key.Key_F10)
     assert s.step == Step.VERIFY

@@ -146,8 +146,8 @@ class DemoPanel(QWidget):
     def set_compact(self, compact: bool) -> None:
         """The printed preview and the codes' list lower on a low display (`MainWindow.set_display`: at 1024x600 150 px
         put the preview under the screen's bottom; in Chinese, whose lines are higher, 90 px still ran 5 px under)."""
-        self.preview.setFixedHeight(72 if compact else 150)
-        self._codes_scroll.setMinimumHeight(56 if compact else 80)
+        self.preview.setFixedHeight(64 if compact else 150)  # 72 and 56 ran 11 px under with the slip printer's button
+        self._codes_scroll.setMinimumHeight(44 if compact else 80)
 
     def eventFilter(self, obj, e) -> bool:  # noqa: N802
         if obj is self._host and e.type() == QEvent.Type.Resize:

@@ -71,7 +71,7 @@ class LinesModel(RowsModel):
         if col == self.QTY:
             return [f"{ln.qty} / {ln.qty}" for ln in self.rows] + [self.confirmed(ln) for ln in self.rows if ln.gift]
         if col == self.NOTES:
-            return [self.notes(ln, short=ln.qty) for ln in self.rows]
+            return [n for ln in self.rows for n in (self.notes(ln, short=ln.qty), self.notes(ln, 0, approved=True))]
         return [str(v) for v in ((ln.bin, ln.sku, ln.variant)[col] if col < self.QTY else ln.name for ln in self.rows)]
 
     @staticmethod
@@ -81,10 +81,12 @@ class LinesModel(RowsModel):
         return f"✓ {ln.qty}"
 
     @staticmethod
-    def notes(ln, short: int) -> str:
+    def notes(ln, short: int, approved: bool = False) -> str:
         """GIFT, FRAGILE, and SHORT while units are short picked and not made up (a gift taken from the gift shelf
-        at pack is no longer short); how many the Qty column says once the counting is over."""
-        return " ".join(n for n, on in ((_("GIFT"), ln.gift), (_("FRAGILE"), ln.fragile), (_("SHORT"), short)) if on)
+        at pack is no longer short); how many the Qty column says once the counting is over. "F11" for a line a
+        supervisor counted in full (F11: its barcode would not scan), which read "0 / 1" on green with no note."""
+        return " ".join(n for n, on in ((_("GIFT"), ln.gift), (_("FRAGILE"), ln.fragile), (_("SHORT"), short),
+                                        (_("F11"), approved)) if on)
 
     def refresh(self) -> None:
         if self.rows:
@@ -101,7 +103,7 @@ class LinesModel(RowsModel):
                 if s.counting_step is not None or s.step is None:
                     if lp is None:
                         return f"0 / {ln.qty}"
-                    if lp.gift and lp.gift_confirmed and lp.scanned < lp.required:
+                    if (lp.gift and lp.gift_confirmed or lp.forced) and lp.scanned < lp.required:
                         return self.confirmed(ln)
                     if lp.short_qty and lp.complete and not lp.forced:
                         # short and done: found of ordered, as after the counting ("0 / 0" said nothing)
@@ -111,14 +113,14 @@ class LinesModel(RowsModel):
                 # the counting is over: what goes into the parcel of what was ordered ("0 / 0" said nothing)
                 return f"{s.packed_qty(ln.id)} / {ln.qty}"
             if col == self.NOTES:
-                return self.notes(ln, s.short_units(ln.id))
+                return self.notes(ln, s.short_units(ln.id), bool(lp and lp.forced))
             return (ln.bin, ln.sku, ln.variant, None, None, ln.name)[col]
         if role == Qt.ItemDataRole.BackgroundRole:
             cur = self.session.current_line()
             if cur is not None and cur.id == ln.id:  # at pack too: a gift short picked whole is asked for again
                 return QColor("#fff59d")
-            if lp and lp.complete:
-                return QColor("#c8e6c9")
+            if lp and lp.complete:  # amber while units of it are short: done, not all of it (green read as all)
+                return QColor("#ffe0b2") if self.session.short_units(ln.id) else QColor("#c8e6c9")
         return None
 
 
