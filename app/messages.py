@@ -50,6 +50,7 @@ MESSAGES: dict[str, str] = {
     "order_selected": N_("Order {order} selected"),
     "bin_confirmed": N_("Bin {bin} confirmed"),
     "wrong_bin": N_("Wrong bin {bin}: go to {wanted}"),
+    "bin_not_on_order": N_("Wrong bin {bin}: nothing of this order is there"),
     "action_undo": N_("Undone: {name} -{qty}"),
     "action_undo_nothing": N_("Nothing to undo"),
     "action_undo_short": N_("Undone: the short pick of {name} — count it again ({scanned}/{required})"),

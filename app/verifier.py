@@ -6,7 +6,8 @@ Decision order (first match wins):
   order intercepted (INTERCEPTED) -> bin barcode of the order (BIN_CONFIRMED / WRONG_BIN) ->
   a line's barcode (lot/expiry/serial checks, then ACCEPTED or OVER_SCAN) -> another open order's item
   (OTHER_ORDER) -> a sibling variant of a wanted style (SIBLING_VARIANT) -> a known product (WRONG_ITEM)
-  -> a cached pick list's id/order number (ORDER_SELECTED) -> UNKNOWN.
+  -> a bin label of a bin the order does not go to (another open order's bin, or a code with a bin label's
+  prefix: WRONG_BIN) -> a cached pick list's id/order number (ORDER_SELECTED) -> UNKNOWN.
 
 All lookups are dict lookups on indexes built when the order was opened (`app.catalog`), and the
 progress numbers are kept incrementally by the session, so a scan costs the same on a 1-line and a
@@ -79,18 +80,20 @@ def verify(
     catalog: Catalog | None = None,
     find_order: Callable[[str], str | None] | None = None,
     today: dt.date,
+    bin_prefixes: tuple[str, ...] = (),
 ) -> ScanVerdict:
     """Pure decision (no event is written here; the Station appends the scan event). `today` is the warehouse's
-    date (a lot's expiry is checked against it), never the machine's: no default that could be the wrong one."""
+    date (a lot's expiry is checked against it), never the machine's: no default that could be the wrong one.
+    `bin_prefixes`: how a bin label begins (`workflow.bin_label_prefixes`)."""
     try:
-        return _verify(nc, session, others, catalog, find_order, today)
+        return _verify(nc, session, others, catalog, find_order, today, bin_prefixes)
     except Exception as exc:  # the floor never sees a traceback
         log.exception("verifier failed on %r", nc)
         return verdict(VerdictKind.UNREADABLE, "unreadable_internal", nc,
                        details={"error": "internal", "detail": f"{type(exc).__name__}: {exc}"})
 
 
-def _verify(nc, session, others, catalog, find_order, today) -> ScanVerdict:
+def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> ScanVerdict:
     keys = nc.keys()
     if not nc.ok:
         # A code that only looks like a bad GTIN may still be a known internal code: let it through.
@@ -156,11 +159,37 @@ def _verify(nc, session, others, catalog, find_order, today) -> ScanVerdict:
         cur = session.current_line()
         return verdict(VerdictKind.WRONG_ITEM, "wrong_item", nc, sku=prod.sku, name=prod.name,
                        expected_sku=cur.sku if cur else None, scanned_variant=prod.variant)
+    other_bin = _bin_elsewhere(nc.text, others, bin_prefixes)
+    if other_bin is not None:
+        return _wrong_bin(nc, session, other_bin)
     oid = find_order(nc.text) if find_order else None
     if oid:
         return verdict(VerdictKind.ORDER_SELECTED, "order_selected", nc, order=nc.text,
                        other_order_id=oid, details={"order_id": oid})
     return verdict(VerdictKind.UNKNOWN, "unknown", nc)
+
+
+def _bin_elsewhere(text: str, others: Iterable[OrderSession], prefixes: tuple[str, ...]) -> str | None:
+    """The bin a label names when no line of this order is in it (another open order's bin, or a code that begins
+    as a bin label does: "BIN-A01-01" is bin A01-01), or None when the code is no bin label."""
+    for o in others:
+        lids = o.index.bins.get(text)
+        if lids:
+            return o.picklist_lines[lids[0]].bin or text
+    for p in prefixes:
+        if p and text.startswith(p) and len(text) > len(p):
+            return text[len(p):]
+    return None
+
+
+def _wrong_bin(nc: NormalisedCode, session: OrderSession, name: str) -> ScanVerdict:
+    """A bin the packer should not be at: where to go instead, the line at hand's bin (else: not on this order)."""
+    cur = session.current_line()
+    wanted = (cur.bin or cur.bin_barcode) if cur is not None else ""
+    if not wanted:
+        return verdict(VerdictKind.WRONG_BIN, "bin_not_on_order", nc, bin=name)
+    return verdict(VerdictKind.WRONG_BIN, "wrong_bin", nc, bin=name, wanted=wanted, line_id=cur.id,
+                   expected_sku=cur.sku)
 
 
 def _wanted_sibling(session: OrderSession, sib: ProductRef):

@@ -685,6 +685,7 @@ class Station:
         self._indexed_told = False
         sc = core.settings.devices.scanner
         self._prefix, self._suffix = sc.prefix, sc.suffix
+        self._bin_prefixes = tuple(core.settings.workflow.bin_label_prefixes)
         # One thread applies state: events committed on another thread (sync, printing) wait in the
         # inbox until the owner thread calls drain().
         self._owner = threading.get_ident()
@@ -894,7 +895,7 @@ class Station:
             nc = normalise(raw, prefix=self._prefix, suffix=self._suffix)
             others = [s for s in self.sessions.values() if s is not session]
             v = verify(nc, session, others=others, catalog=self.catalog, find_order=self._find_order,
-                       today=self.today())
+                       today=self.today(), bin_prefixes=self._bin_prefixes)
             if v.kind in _CAPS_LOCK_SUSPECTS and _caps_locked(raw.text):
                 nc, v = self._caps_lock(raw, nc, v, session, others)
             if v.kind == VerdictKind.ACTION and session is not None:
@@ -927,7 +928,7 @@ class Station:
         flipped = normalise(dataclasses.replace(raw, text=raw.text.swapcase()), prefix=self._prefix,
                             suffix=self._suffix)
         w = verify(flipped, session, others=others, catalog=self.catalog, find_order=self._find_order,
-                   today=self.today())
+                   today=self.today(), bin_prefixes=self._bin_prefixes)
         if w.kind in _CAPS_LOCK_SUSPECTS:
             return nc, v
         return flipped, dataclasses.replace(w, message=text("caps_lock", said=w.message),

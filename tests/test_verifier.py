@@ -176,6 +176,49 @@ def test_bins_confirmed_and_wrong_bin(core):
     assert v.kind == VerdictKind.BIN_CONFIRMED and o.progress["L1"].bin_confirmed
 
 
+def test_a_bin_label_of_a_bin_the_order_does_not_go_to_is_a_wrong_bin_not_an_unknown_barcode(core):
+    """QA walkthrough, order #50009: at Pick, its first line at bin A02-05, BIN-A01-01 was "Unknown barcode … not in
+    this order or the catalogue" and counted as an unknown barcode."""
+    s = station(core)
+    o = s.open_order(order())
+    v = scan(s, "BIN-A01-01")
+    assert v.kind == VerdictKind.WRONG_BIN and v.line_id == "L1"
+    assert v.message("en") == "Wrong bin A01-01: go to A-01"
+    assert v.message("zh_CN") == "库位 A01-01 错误：请前往 A-01"
+    assert core.events.last("scan").kind == "wrong_bin"
+    assert o.progress["L1"].scanned == 0 and not o.progress["L1"].bin_confirmed
+    # typed with Caps Lock on, it is still a bin (and said so)
+    v = scan(s, "bin-a01-01")
+    assert v.kind == VerdictKind.WRONG_BIN and v.details.get("caps_lock")
+    # another open order's bin is named as that order names it, whatever its label looks like
+    s.open_order(PickList.from_dict({"id": "SO-7", "lines": [{"id": "X", "sku": "CAP", "qty": 1, "bin": "Z-9",
+                                                               "bin_barcode": "LOC/Z9", "barcodes": ["5012345678900"]}]}))
+    s.open_order(o.picklist)  # back to the first order
+    assert scan(s, "LOC/Z9").message("en") == "Wrong bin Z-9: go to A-01"
+    # nothing left to go to: the bin is still a bin
+    for _ in range(24):
+        scan(s, BLUE_M)
+    scan(s, "(01)" + SERUM + "(10)D9T(17)271231")
+    scan(s, GIFT)
+    assert o.current_line() is None
+    v = scan(s, "BIN-A01-01")
+    assert v.kind == VerdictKind.WRONG_BIN and v.message("en") == "Wrong bin A01-01: nothing of this order is there"
+
+
+def test_bin_labels_begin_as_the_warehouse_prints_them(settings):
+    from app.core import open_core
+
+    settings.workflow.bin_label_prefixes = ["LOC:"]
+    core = open_core(settings)
+    try:
+        s = station(core)
+        s.open_order(order())
+        assert scan(s, "LOC:C-12").message("en") == "Wrong bin C-12: go to A-01"
+        assert scan(s, "BIN-A01-01").kind == VerdictKind.UNKNOWN  # not this warehouse's labels
+    finally:
+        core.close()
+
+
 def test_no_order_open_and_order_barcode_selects(core):
     s = station(core)
     assert scan(s, BLUE_M).kind == VerdictKind.NO_ORDER
