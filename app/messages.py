@@ -49,6 +49,8 @@ MESSAGES: dict[str, str] = {
     "intercepted": N_("STOP: order {order} is {status}: {reason}. Do not ship."),
     "order_selected": N_("Order {order} selected"),
     "bin_confirmed": N_("Bin {bin} confirmed"),
+    "bin_confirmed_line": N_("Bin {bin} confirmed: take {name}"),
+    "bin_done": N_("Bin {bin} is done: go to {wanted}"),
     "wrong_bin": N_("Wrong bin {bin}: go to {wanted}"),
     "bin_not_on_order": N_("Wrong bin {bin}: nothing of this order is there"),
     "action_undo": N_("Undone: {name} -{qty}"),

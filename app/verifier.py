@@ -3,7 +3,8 @@
 Decision order (first match wins):
   unreadable (empty / bad check digit / broken GS1, unless the raw text is a known code) ->
   action barcode (@@...) -> an open order's own barcode (ORDER_SELECTED) -> no order open (NO_ORDER) ->
-  order intercepted (INTERCEPTED) -> bin barcode of the order (BIN_CONFIRMED / WRONG_BIN) ->
+  order intercepted (INTERCEPTED) -> bin barcode of the order (BIN_CONFIRMED: the line at hand's, or another
+  line's still to do, which becomes the line at hand; WRONG_BIN: a bin whose lines are done) ->
   a line's barcode (lot/expiry/serial checks, then ACCEPTED or OVER_SCAN) -> another open order's item
   (OTHER_ORDER) -> a sibling variant of a wanted style (SIBLING_VARIANT) -> a known product (WRONG_ITEM)
   -> a bin label of a bin the order does not go to (another open order's bin, or a code with a bin label's
@@ -128,13 +129,7 @@ def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> Sc
                        reason=reason, details={"status": status, "reason": reason})
     bin_lines = session.index.bins.get(nc.text)
     if bin_lines:
-        cur = session.current_line()
-        if cur is None or cur.id in bin_lines or not cur.bin_barcode:
-            lid = cur.id if cur is not None and cur.id in bin_lines else bin_lines[0]
-            return verdict(VerdictKind.BIN_CONFIRMED, "bin_confirmed", nc, bin=pl.line(lid).bin or nc.text,
-                           line_id=lid)
-        return verdict(VerdictKind.WRONG_BIN, "wrong_bin", nc, bin=pl.line(bin_lines[0]).bin or nc.text,
-                       wanted=cur.bin or cur.bin_barcode, line_id=cur.id, expected_sku=cur.sku)
+        return _order_bin(nc, session, bin_lines)
     refs = session.index.lines(keys)
     if refs:
         return _line_scan(nc, session, refs, today)
@@ -167,6 +162,30 @@ def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> Sc
         return verdict(VerdictKind.ORDER_SELECTED, "order_selected", nc, order=nc.text,
                        other_order_id=oid, details={"order_id": oid})
     return verdict(VerdictKind.UNKNOWN, "unknown", nc)
+
+
+def _order_bin(nc: NormalisedCode, session: OrderSession, bin_lines: list[str]) -> ScanVerdict:
+    """One of the order's bins. The walk is the shortest way through the bins, not a rule (a line's items count
+    whenever they are scanned): a bin of a line still to do confirms it and takes the packer to that line, out of
+    the walk too (`OrderSession.current_line`); a bin whose lines are all done is a wrong bin."""
+    pl = session.picklist
+    cur = session.current_line()
+    if cur is not None and cur.id in bin_lines:
+        return verdict(VerdictKind.BIN_CONFIRMED, "bin_confirmed", nc, bin=cur.bin or nc.text, line_id=cur.id)
+    step = session.counting_step
+    if step is not None:
+        prog = session.step_progress(step)
+        lid = next((i for i in bin_lines if not prog[i].complete), None)
+        if lid is not None:  # out of the walk: said with what to take there
+            ln = pl.line(lid)
+            return verdict(VerdictKind.BIN_CONFIRMED, "bin_confirmed_line", nc, bin=ln.bin or nc.text,
+                           name=ln.name or ln.sku, line_id=lid)
+    if cur is None or not cur.bin_barcode:  # nothing to go to, or no bin label to confirm the line at hand by
+        return verdict(VerdictKind.BIN_CONFIRMED, "bin_confirmed", nc, bin=pl.line(bin_lines[0]).bin or nc.text,
+                       line_id=bin_lines[0])
+    return verdict(VerdictKind.WRONG_BIN, "bin_done" if step is not None else "wrong_bin", nc,
+                   bin=pl.line(bin_lines[0]).bin or nc.text, wanted=cur.bin or cur.bin_barcode, line_id=cur.id,
+                   expected_sku=cur.sku)
 
 
 def _bin_elsewhere(text: str, others: Iterable[OrderSession], prefixes: tuple[str, ...]) -> str | None:

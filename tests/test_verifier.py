@@ -171,9 +171,43 @@ def test_item_of_another_open_order_says_which(core):
 def test_bins_confirmed_and_wrong_bin(core):
     s = station(core)
     o = s.open_order(order())
-    assert scan(s, "BIN-B02").kind == VerdictKind.WRONG_BIN
     v = scan(s, "BIN-A01")
     assert v.kind == VerdictKind.BIN_CONFIRMED and o.progress["L1"].bin_confirmed
+    assert v.message("en") == "Bin A-01 confirmed"
+    scan(s, "(01)" + SERUM + "(10)D9T(17)271231")  # the serum (bin B-02) is done
+    v = scan(s, "BIN-B02")
+    assert v.kind == VerdictKind.WRONG_BIN and v.line_id == "L1" and v.message("en") == "Bin B-02 is done: go to A-01"
+    assert v.message("zh_CN") == "库位 B-02 已拣完：请前往 A-01"
+
+
+def test_a_bin_out_of_the_walk_takes_the_packer_to_its_line(core):
+    """QA walkthrough, order #50009: the polo picked, the mug's bin (a later line) counted as a wrong bin, and the mug
+    scanned next was accepted. The walk is a way through the bins, not a rule: the mug's bin confirms it and the mug
+    is the line at hand (the screen's item, F2, F11) until it is done; then the walk goes on where it was."""
+    pl = PickList.from_dict({"id": "SO-1009", "order_no": "#50009", "lines": [
+        {"id": "polo", "sku": "POLO", "name": "Polo", "qty": 1, "bin": "A02-05", "bin_barcode": "BIN-A02-05",
+         "bin_order": 14, "barcodes": ["6900000000151"]},
+        {"id": "mug", "sku": "MUG", "name": "Mug", "qty": 2, "bin": "A02-10", "bin_barcode": "BIN-A02-10",
+         "bin_order": 19, "barcodes": ["6900000000205"]},
+        {"id": "hood", "sku": "HOOD", "name": "Hoodie", "qty": 1, "bin": "A02-07", "bin_barcode": "BIN-A02-07",
+         "bin_order": 16, "barcodes": ["6900000000175"]}]})
+    s = station(core)
+    o = s.open_order(pl)
+    assert scan(s, "6900000000151").kind == VerdictKind.ACCEPTED
+    assert o.current_line().id == "hood"
+    v = scan(s, "BIN-A02-10")
+    assert v.kind == VerdictKind.BIN_CONFIRMED and v.line_id == "mug"
+    assert v.message("en") == "Bin A02-10 confirmed: take Mug" and v.message("zh_CN") == "库位 A02-10 已确认：请拣 Mug"
+    assert core.events.last("scan").kind == "bin_confirmed"
+    assert o.current_line().id == "mug"
+    assert scan(s, "6900000000205").kind == VerdictKind.ACCEPTED
+    assert o.current_line().id == "mug"  # one of two: still the line at hand
+    # the station restarted here: the order comes back at the mug
+    again = station(core).open_order(pl)
+    assert again.current_line().id == "mug"
+    assert scan(s, "6900000000205").kind == VerdictKind.ACCEPTED
+    assert o.current_line().id == "hood"  # the mug done, the walk goes on
+    assert scan(s, "BIN-A02-10").message("en") == "Bin A02-10 is done: go to A02-07"
 
 
 def test_a_bin_label_of_a_bin_the_order_does_not_go_to_is_a_wrong_bin_not_an_unknown_barcode(core):
