@@ -183,9 +183,10 @@ def _order_bin(nc: NormalisedCode, session: OrderSession, bin_lines: list[str]) 
     if cur is None or not cur.bin_barcode:  # nothing to go to, or no bin label to confirm the line at hand by
         return verdict(VerdictKind.BIN_CONFIRMED, "bin_confirmed", nc, bin=pl.line(bin_lines[0]).bin or nc.text,
                        line_id=bin_lines[0])
-    return verdict(VerdictKind.WRONG_BIN, "bin_done" if step is not None else "wrong_bin", nc,
-                   bin=pl.line(bin_lines[0]).bin or nc.text, wanted=cur.bin or cur.bin_barcode, line_id=cur.id,
-                   expected_sku=cur.sku)
+    name, wanted = pl.line(bin_lines[0]).bin or nc.text, cur.bin or cur.bin_barcode
+    return verdict(VerdictKind.WRONG_BIN, "bin_done" if step is not None else "wrong_bin", nc, bin=name,
+                   wanted=wanted, line_id=cur.id, expected_sku=cur.sku,
+                   details={"bin": name, "expected_bin": wanted})  # what the figures' "expected" says
 
 
 def _bin_elsewhere(text: str, others: Iterable[OrderSession], prefixes: tuple[str, ...]) -> str | None:
@@ -206,9 +207,9 @@ def _wrong_bin(nc: NormalisedCode, session: OrderSession, name: str) -> ScanVerd
     cur = session.current_line()
     wanted = (cur.bin or cur.bin_barcode) if cur is not None else ""
     if not wanted:
-        return verdict(VerdictKind.WRONG_BIN, "bin_not_on_order", nc, bin=name)
+        return verdict(VerdictKind.WRONG_BIN, "bin_not_on_order", nc, bin=name, details={"bin": name})
     return verdict(VerdictKind.WRONG_BIN, "wrong_bin", nc, bin=name, wanted=wanted, line_id=cur.id,
-                   expected_sku=cur.sku)
+                   expected_sku=cur.sku, details={"bin": name, "expected_bin": wanted})
 
 
 def _wanted_sibling(session: OrderSession, sib: ProductRef):

@@ -180,6 +180,19 @@ def test_bins_confirmed_and_wrong_bin(core):
     assert v.message("zh_CN") == "库位 B-02 已拣完：请前往 A-01"
 
 
+def test_a_wrong_bins_event_says_the_bin_expected_not_only_the_sku(core):
+    """QA walkthrough: the supervisor's latest errors said "Expected HOOD-BLACK-L" for a wrong bin, the SKU of the line
+    at hand (the verdict's expected_sku); the bin the packer should have been at was nowhere in the event."""
+    s = station(core)
+    s.open_order(order())
+    scan(s, "(01)" + SERUM + "(10)D9T(17)271231")
+    scan(s, "BIN-B02")  # the serum's bin, done
+    stored = core.events.last("scan").payload["verdict"]
+    assert stored["kind"] == "wrong_bin" and stored["details"] == {"bin": "B-02", "expected_bin": "A-01"}
+    scan(s, "BIN-A01-01")  # a bin of no line of the order
+    assert core.events.last("scan").payload["verdict"]["details"] == {"bin": "A01-01", "expected_bin": "A-01"}
+
+
 def test_a_bin_out_of_the_walk_takes_the_packer_to_its_line(core):
     """QA walkthrough, order #50009: the polo picked, the mug's bin (a later line) counted as a wrong bin, and the mug
     scanned next was accepted. The walk is a way through the bins, not a rule: the mug's bin confirms it and the mug
