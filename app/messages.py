@@ -25,6 +25,10 @@ MESSAGES: dict[str, str] = {
     "over_scan_short": N_("Too many: {name} was short picked ({required} of {qty} found), already {scanned}. Put this "
                           "one back."),
     "over_scan_pack": N_("{name} is already fully counted"),
+    "over_scan_case": N_("That is a case of {pack}; the order needs {left} — scan single units."),
+    "over_scan_case_more": N_("That is a case of {pack}; the order needs {left} more — scan single units."),
+    "over_scan_inner": N_("That is a pack of {pack}; the order needs {left} — scan single units."),
+    "over_scan_inner_more": N_("That is a pack of {pack}; the order needs {left} more — scan single units."),
     "wrong_item": N_("Wrong item: {sku} {name} is not on this order"),
     "sibling_variant": N_("Wrong variant: you scanned {scanned_variant}, the order wants {wanted_variant} ({name})"),
     "other_order": N_("This item belongs to another open order: {other}"),

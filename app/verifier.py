@@ -5,7 +5,8 @@ Decision order (first match wins):
   action barcode (@@...) -> an open order's own barcode (ORDER_SELECTED) -> no order open (NO_ORDER) ->
   order intercepted (INTERCEPTED) -> bin barcode of the order (BIN_CONFIRMED: the line at hand's, or another
   line's still to do, which becomes the line at hand; WRONG_BIN: a bin whose lines are done) ->
-  a line's barcode (lot/expiry/serial checks, then ACCEPTED or OVER_SCAN) -> another open order's item
+  a line's barcode (lot/expiry/serial checks, then ACCEPTED or OVER_SCAN: a case or inner pack where the line
+  needs fewer units says so) -> another open order's item
   (OTHER_ORDER) -> a sibling variant of a wanted style (SIBLING_VARIANT) -> a known product (WRONG_ITEM)
   -> a bin label of a bin the order does not go to (another open order's bin, or a code with a bin label's
   prefix: WRONG_BIN) -> a cached pick list's id/order number (ORDER_SELECTED) -> UNKNOWN.
@@ -259,6 +260,11 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
     lp = session.step_progress(step)[line.id]
     required = max(0, line.qty - lp.short_qty)
     if lp.scanned + qty > required:
+        left = required - lp.scanned
+        if ref.qty_per_scan > 1 and left > 0:  # a case where the order needs fewer: "put this one back" is no answer
+            key = ("over_scan_case" if ref.kind == "case" else "over_scan_inner") + ("_more" if lp.scanned else "")
+            return verdict(VerdictKind.OVER_SCAN, key, nc, pack=qty, left=left, required=required,
+                           scanned=lp.scanned, details={"qty_per_scan": qty, "barcode_kind": ref.kind}, **base)
         # a short-picked line says so: "needs 1" of a line of 2 reads like a wrong count
         return verdict(VerdictKind.OVER_SCAN, "over_scan_short" if lp.short_qty else "over_scan", nc,
                        required=required, scanned=lp.scanned, qty=line.qty, details={"qty_per_scan": qty}, **base)

@@ -89,6 +89,27 @@ def test_over_scan_is_rejected_and_the_line_stays_as_it_was(core):
     assert o.progress["L1"].scanned == 24
 
 
+def test_a_case_where_the_order_needs_fewer_units_says_to_scan_single_units(core):
+    """QA walkthrough, order #50019: the case code of 12 scanned for socks the order needs 2 of said "Too many: Socks
+    3-pack needs 2, already 0. Put this one back." — nothing was too many yet, and putting one back is no answer."""
+    s = station(core)
+    o = s.open_order(order(lines=[{"id": "S", "sku": "PACK-02", "name": "Socks 3-pack", "qty": 2, "barcodes": [
+        BLUE_M, {"code": CASE_BLUE_M, "qty_per_scan": 12, "kind": "case"}, {"code": RED_M, "qty_per_scan": 6,
+                                                                            "kind": "inner"}]}], siblings=[]))
+    v = scan(s, CASE_BLUE_M)
+    assert v.kind == VerdictKind.OVER_SCAN and v.line_id == "S" and o.progress["S"].scanned == 0
+    assert v.message("en") == "That is a case of 12; the order needs 2 — scan single units."
+    assert v.message("zh_CN") == "这是一箱 12 件；订单需要 2 件 — 请扫描单件。"
+    assert v.details == {"qty_per_scan": 12, "barcode_kind": "case"}
+    assert scan(s, RED_M).message("en") == "That is a pack of 6; the order needs 2 — scan single units."
+    scan(s, BLUE_M)
+    assert scan(s, CASE_BLUE_M).message("en") == "That is a case of 12; the order needs 1 more — scan single units."
+    assert scan(s, CASE_BLUE_M).message("zh_CN") == "这是一箱 12 件；订单还需要 1 件 — 请扫描单件。"
+    scan(s, BLUE_M)
+    v = scan(s, CASE_BLUE_M)  # the line is complete: too many, whatever was scanned
+    assert v.message("en") == "Too many: Socks 3-pack needs 2, already 2. Put this one back."
+
+
 def test_lot_label_10D9T_in_plain_code128_is_not_read_as_ai_10(core):
     s = station(core)
     s.open_order(order())
