@@ -127,6 +127,9 @@ class WorkflowSettings:
     steps: list[str] = field(default_factory=lambda: ["pick", "verify", "pack", "weigh", "label"])
     weight_tolerance_pct: float = 5.0
     weight_tolerance_min_g: float = 20.0
+    # how a bin label begins: such a code is a bin even when no line of the order is in it (then a wrong bin, not an
+    # unknown barcode); the bins of the open orders are known without it
+    bin_label_prefixes: list[str] = field(default_factory=lambda: ["BIN-"])
 
 
 @dataclass

@@ -3,10 +3,13 @@
 Decision order (first match wins):
   unreadable (empty / bad check digit / broken GS1, unless the raw text is a known code) ->
   action barcode (@@...) -> an open order's own barcode (ORDER_SELECTED) -> no order open (NO_ORDER) ->
-  order intercepted (INTERCEPTED) -> bin barcode of the order (BIN_CONFIRMED / WRONG_BIN) ->
-  a line's barcode (lot/expiry/serial checks, then ACCEPTED or OVER_SCAN) -> another open order's item
+  order intercepted (INTERCEPTED) -> bin barcode of the order (BIN_CONFIRMED: the line at hand's, or another
+  line's still to do, which becomes the line at hand; WRONG_BIN: a bin whose lines are done) ->
+  a line's barcode (lot/expiry/serial checks, then ACCEPTED or OVER_SCAN: a case or inner pack where the line
+  needs fewer units says so) -> another open order's item
   (OTHER_ORDER) -> a sibling variant of a wanted style (SIBLING_VARIANT) -> a known product (WRONG_ITEM)
-  -> a cached pick list's id/order number (ORDER_SELECTED) -> UNKNOWN.
+  -> a bin label of a bin the order does not go to (another open order's bin, or a code with a bin label's
+  prefix: WRONG_BIN) -> a cached pick list's id/order number (ORDER_SELECTED) -> UNKNOWN.
 
 All lookups are dict lookups on indexes built when the order was opened (`app.catalog`), and the
 progress numbers are kept incrementally by the session, so a scan costs the same on a 1-line and a
@@ -79,18 +82,20 @@ def verify(
     catalog: Catalog | None = None,
     find_order: Callable[[str], str | None] | None = None,
     today: dt.date,
+    bin_prefixes: tuple[str, ...] = (),
 ) -> ScanVerdict:
     """Pure decision (no event is written here; the Station appends the scan event). `today` is the warehouse's
-    date (a lot's expiry is checked against it), never the machine's: no default that could be the wrong one."""
+    date (a lot's expiry is checked against it), never the machine's: no default that could be the wrong one.
+    `bin_prefixes`: how a bin label begins (`workflow.bin_label_prefixes`)."""
     try:
-        return _verify(nc, session, others, catalog, find_order, today)
+        return _verify(nc, session, others, catalog, find_order, today, bin_prefixes)
     except Exception as exc:  # the floor never sees a traceback
         log.exception("verifier failed on %r", nc)
         return verdict(VerdictKind.UNREADABLE, "unreadable_internal", nc,
                        details={"error": "internal", "detail": f"{type(exc).__name__}: {exc}"})
 
 
-def _verify(nc, session, others, catalog, find_order, today) -> ScanVerdict:
+def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> ScanVerdict:
     keys = nc.keys()
     if not nc.ok:
         # A code that only looks like a bad GTIN may still be a known internal code: let it through.
@@ -125,13 +130,7 @@ def _verify(nc, session, others, catalog, find_order, today) -> ScanVerdict:
                        reason=reason, details={"status": status, "reason": reason})
     bin_lines = session.index.bins.get(nc.text)
     if bin_lines:
-        cur = session.current_line()
-        if cur is None or cur.id in bin_lines or not cur.bin_barcode:
-            lid = cur.id if cur is not None and cur.id in bin_lines else bin_lines[0]
-            return verdict(VerdictKind.BIN_CONFIRMED, "bin_confirmed", nc, bin=pl.line(lid).bin or nc.text,
-                           line_id=lid)
-        return verdict(VerdictKind.WRONG_BIN, "wrong_bin", nc, bin=pl.line(bin_lines[0]).bin or nc.text,
-                       wanted=cur.bin or cur.bin_barcode, line_id=cur.id, expected_sku=cur.sku)
+        return _order_bin(nc, session, bin_lines)
     refs = session.index.lines(keys)
     if refs:
         return _line_scan(nc, session, refs, today)
@@ -156,11 +155,62 @@ def _verify(nc, session, others, catalog, find_order, today) -> ScanVerdict:
         cur = session.current_line()
         return verdict(VerdictKind.WRONG_ITEM, "wrong_item", nc, sku=prod.sku, name=prod.name,
                        expected_sku=cur.sku if cur else None, scanned_variant=prod.variant)
+    other_bin = _bin_elsewhere(nc.text, others, bin_prefixes)
+    if other_bin is not None:
+        return _wrong_bin(nc, session, other_bin)
     oid = find_order(nc.text) if find_order else None
     if oid:
         return verdict(VerdictKind.ORDER_SELECTED, "order_selected", nc, order=nc.text,
                        other_order_id=oid, details={"order_id": oid})
     return verdict(VerdictKind.UNKNOWN, "unknown", nc)
+
+
+def _order_bin(nc: NormalisedCode, session: OrderSession, bin_lines: list[str]) -> ScanVerdict:
+    """One of the order's bins. The walk is the shortest way through the bins, not a rule (a line's items count
+    whenever they are scanned): a bin of a line still to do confirms it and takes the packer to that line, out of
+    the walk too (`OrderSession.current_line`); a bin whose lines are all done is a wrong bin."""
+    pl = session.picklist
+    cur = session.current_line()
+    if cur is not None and cur.id in bin_lines:
+        return verdict(VerdictKind.BIN_CONFIRMED, "bin_confirmed", nc, bin=cur.bin or nc.text, line_id=cur.id)
+    step = session.counting_step
+    if step is not None:
+        prog = session.step_progress(step)
+        lid = next((i for i in bin_lines if not prog[i].complete), None)
+        if lid is not None:  # out of the walk: said with what to take there
+            ln = pl.line(lid)
+            return verdict(VerdictKind.BIN_CONFIRMED, "bin_confirmed_line", nc, bin=ln.bin or nc.text,
+                           name=ln.name or ln.sku, line_id=lid)
+    if cur is None or not cur.bin_barcode:  # nothing to go to, or no bin label to confirm the line at hand by
+        return verdict(VerdictKind.BIN_CONFIRMED, "bin_confirmed", nc, bin=pl.line(bin_lines[0]).bin or nc.text,
+                       line_id=bin_lines[0])
+    name, wanted = pl.line(bin_lines[0]).bin or nc.text, cur.bin or cur.bin_barcode
+    return verdict(VerdictKind.WRONG_BIN, "bin_done" if step is not None else "wrong_bin", nc, bin=name,
+                   wanted=wanted, line_id=cur.id, expected_sku=cur.sku,
+                   details={"bin": name, "expected_bin": wanted})  # what the figures' "expected" says
+
+
+def _bin_elsewhere(text: str, others: Iterable[OrderSession], prefixes: tuple[str, ...]) -> str | None:
+    """The bin a label names when no line of this order is in it (another open order's bin, or a code that begins
+    as a bin label does: "BIN-A01-01" is bin A01-01), or None when the code is no bin label."""
+    for o in others:
+        lids = o.index.bins.get(text)
+        if lids:
+            return o.picklist_lines[lids[0]].bin or text
+    for p in prefixes:
+        if p and text.startswith(p) and len(text) > len(p):
+            return text[len(p):]
+    return None
+
+
+def _wrong_bin(nc: NormalisedCode, session: OrderSession, name: str) -> ScanVerdict:
+    """A bin the packer should not be at: where to go instead, the line at hand's bin (else: not on this order)."""
+    cur = session.current_line()
+    wanted = (cur.bin or cur.bin_barcode) if cur is not None else ""
+    if not wanted:
+        return verdict(VerdictKind.WRONG_BIN, "bin_not_on_order", nc, bin=name, details={"bin": name})
+    return verdict(VerdictKind.WRONG_BIN, "wrong_bin", nc, bin=name, wanted=wanted, line_id=cur.id,
+                   expected_sku=cur.sku, details={"bin": name, "expected_bin": wanted})
 
 
 def _wanted_sibling(session: OrderSession, sib: ProductRef):
@@ -210,6 +260,11 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
     lp = session.step_progress(step)[line.id]
     required = max(0, line.qty - lp.short_qty)
     if lp.scanned + qty > required:
+        left = required - lp.scanned
+        if ref.qty_per_scan > 1 and left > 0:  # a case where the order needs fewer: "put this one back" is no answer
+            key = ("over_scan_case" if ref.kind == "case" else "over_scan_inner") + ("_more" if lp.scanned else "")
+            return verdict(VerdictKind.OVER_SCAN, key, nc, pack=qty, left=left, required=required,
+                           scanned=lp.scanned, details={"qty_per_scan": qty, "barcode_kind": ref.kind}, **base)
         # a short-picked line says so: "needs 1" of a line of 2 reads like a wrong count
         return verdict(VerdictKind.OVER_SCAN, "over_scan_short" if lp.short_qty else "over_scan", nc,
                        required=required, scanned=lp.scanned, qty=line.qty, details={"qty_per_scan": qty}, **base)

@@ -184,6 +184,8 @@ class OrderSession:
         self._walk = picklist.walk
         self._walk_pos = {ln.id: i for i, ln in enumerate(self._walk)}
         self._cursor: dict[Step, int] = {}
+        # the line whose bin the packer scanned out of the walk, and at which step: the line at hand until it is done
+        self._at_bin: tuple[Step, str] | None = None
         self.counting_steps = [s for s in steps if s in (Step.PICK, Step.VERIFY)] or (
             [Step.PACK] if Step.PACK in steps else [])
         self._progress: dict[Step, dict[str, LineProgress]] = {
@@ -299,9 +301,16 @@ class OrderSession:
         return min(line.qty, lp.scanned)
 
     def current_line(self) -> PickLine | None:
-        """The next line to work: walking order while counting; the next unconfirmed gift in pack."""
+        """The next line to work: while counting, the line whose bin was scanned last (the packer went there, out of
+        the walk) until it is done, else the first line not done in walking order; the next unconfirmed gift in
+        pack."""
         step = self.counting_step
         if step is not None:
+            at = self._at_bin
+            if at is not None and at[0] == step:
+                lp = self._progress[step].get(at[1])
+                if lp is not None and not lp.complete:
+                    return self.picklist_lines[at[1]]
             # amortised O(1): the cursor only moves back when a line becomes incomplete again (undo)
             first = self.incomplete_lines(step, 1)
             return first[0] if first else None
@@ -627,6 +636,9 @@ class OrderSession:
             self._undo.append((ev.seq, step, lid, qty, serial, None))
         elif kind == VerdictKind.BIN_CONFIRMED:
             self._mutate(self.counting_steps, lid, lambda lp: setattr(lp, "bin_confirmed", True))
+            step = _STEPS.get(ev.payload.get("step"))
+            if step in self._progress:
+                self._at_bin = (step, lid)
 
     def _mutate(self, steps: list[Step], line_id: str, fn: Callable[[LineProgress], None]) -> None:
         """Change one line's progress in the given steps, keeping the incomplete-line counters."""
@@ -685,6 +697,7 @@ class Station:
         self._indexed_told = False
         sc = core.settings.devices.scanner
         self._prefix, self._suffix = sc.prefix, sc.suffix
+        self._bin_prefixes = tuple(core.settings.workflow.bin_label_prefixes)
         # One thread applies state: events committed on another thread (sync, printing) wait in the
         # inbox until the owner thread calls drain().
         self._owner = threading.get_ident()
@@ -894,7 +907,7 @@ class Station:
             nc = normalise(raw, prefix=self._prefix, suffix=self._suffix)
             others = [s for s in self.sessions.values() if s is not session]
             v = verify(nc, session, others=others, catalog=self.catalog, find_order=self._find_order,
-                       today=self.today())
+                       today=self.today(), bin_prefixes=self._bin_prefixes)
             if v.kind in _CAPS_LOCK_SUSPECTS and _caps_locked(raw.text):
                 nc, v = self._caps_lock(raw, nc, v, session, others)
             if v.kind == VerdictKind.ACTION and session is not None:
@@ -927,7 +940,7 @@ class Station:
         flipped = normalise(dataclasses.replace(raw, text=raw.text.swapcase()), prefix=self._prefix,
                             suffix=self._suffix)
         w = verify(flipped, session, others=others, catalog=self.catalog, find_order=self._find_order,
-                   today=self.today())
+                   today=self.today(), bin_prefixes=self._bin_prefixes)
         if w.kind in _CAPS_LOCK_SUSPECTS:
             return nc, v
         return flipped, dataclasses.replace(w, message=text("caps_lock", said=w.message),

@@ -236,6 +236,23 @@ def test_the_short_pick_form_counts_from_what_was_scanned_and_says_the_quantity_
         floor.ctl.session.short_pick("L1", "not_found", 0)
 
 
+def test_a_bin_scanned_out_of_the_walk_is_the_line_the_short_pick_and_the_screen_are_about(settings):
+    """QA walkthrough, order #50009: the packer went to a later line's bin and scanned its label; it was "Wrong bin",
+    while the item scanned there counted. The bin now takes the packer to its line: green, and F2 asks about it."""
+    f = Floor(settings, [make_order(1020, [line(1, 1, bin_barcode="BIN-A-01"), line(2, 2, bin_barcode="BIN-A-02")])])
+    try:
+        at_queue(f)
+        f.ctl.scan("SO-1020")
+        r = f.ctl.scan("BIN-A-02")
+        assert r.outcome == Outcome.DONE and r.feedback.level == Level.OK
+        assert r.feedback.en == "Bin A-02 confirmed: take Item 2" and Change.LINES in r.changes
+        assert f.ctl.session.current_line().id == "L2"
+        f.ctl.scan("ITEM-002")
+        assert f.ctl.key("F2").feedback.en.startswith("Short pick SKU-002: found 1 of 2.")
+    finally:
+        f.close()
+
+
 def keyed(floor, code: str, t: list[int], gap_ms: int = 180):
     """A person keying `code` at the work screen, one key every `gap_ms` (as WorkScreen forwards keys: 1–5 by name,
     any other character as "typed", each with when it was pressed)."""

@@ -113,13 +113,15 @@ def test_offline_and_the_events_waiting_stay_readable_beside_a_long_name_and_a_p
                                      last_error="connection refused", clock_offset_ms=None, rejected_count=0))
     qtbot.wait(20)
     assert_fits(win, size)
-    for key in ("online", "queue"):
+    for key in ("online", "queue"):  # never cut: whole, or in their short words (said whole)
         lab = win.status.labels[key]
-        assert lab.shown_text() == lab.text(), (key, lab.shown_text(), lab.width(), lab.sizeHint(), lab.minimumSizeHint(), win.status.width(), {k: (v.width(), v.sizeHint().width()) for k, v in win.status.labels.items()}, win.width(), win.isVisible())
+        assert lab.shown_text() == lab.said(), (key, lab.shown_text(), lab.width(), lab.sizeHint(), lab.minimumSizeHint(), win.status.width(), {k: (v.width(), v.sizeHint().width()) for k, v in win.status.labels.items()}, win.width(), win.isVisible())
     assert win.status.labels["printer"].shown_text().startswith("PRINTER: label printer")
     # an hour's outage in minutes and hours, not "3599 s"; how long since the last sync is in the OFFLINE text
     assert win.status.labels["queue"].text() == "to sync: 12345 (oldest 59 min)"
     assert win.status.labels["online"].text() == "OFFLINE for 1 h — working from cache"
+    assert win.status.labels["online"].said().startswith("OFFLINE for 1 h")
+    assert win.status.labels["queue"].said().startswith("to sync: 12345")
     assert not win.status.labels["last_sync"].isVisible()
     # nothing shown as a bare "…" (the station's name and the last sync read "…" and "last …" at 1024x768): a text
     # is shown with enough of itself to read, or not at all
@@ -155,8 +157,9 @@ def test_offline_the_age_of_the_last_sync_is_read_whole_and_the_operators_name_s
     assert_fits(win, size)
     for key in ("online", "queue"):
         lab = win.status.labels[key]
-        assert lab.isVisible() and lab.shown_text() == lab.text(), (key, lab.shown_text())
+        assert lab.isVisible() and lab.shown_text() == lab.said(), (key, lab.shown_text())
     assert win.status.labels["online"].text() == "OFFLINE for 2 min — working from cache"
+    assert win.status.labels["online"].said().startswith("OFFLINE for 2 min")
     assert not win.status.labels["last_sync"].isVisible()
     assert win.status.labels["operator"].shown_text().startswith(packer.name.split()[0])
     svc.spool.printers["label_printer"].run_out_of_paper()  # and the label printer's fault, in red
@@ -164,7 +167,8 @@ def test_offline_the_age_of_the_last_sync_is_read_whole_and_the_operators_name_s
     qtbot.wait(20)
     assert_fits(win, size)
     assert win.status.labels["printer"].isVisible() and win.status.labels["printer"].shown_text().startswith("Label")
-    assert win.status.labels["online"].shown_text() == win.status.labels["online"].text()
+    assert win.status.labels["online"].shown_text() == win.status.labels["online"].said()
+    assert win.status.labels["online"].said().startswith("OFFLINE for 2 min")
     assert win.status.labels["operator"].isVisible(), size
     assert win.status.labels["operator"].shown_text().startswith(packer.name.split()[0]), size
     # back online: the last sync said on its own again
@@ -173,6 +177,52 @@ def test_offline_the_age_of_the_last_sync_is_read_whole_and_the_operators_name_s
                                      clock_offset_ms=None, rejected_count=0))
     assert win.status.labels["online"].text() == "ONLINE"
     assert win.status.labels["last_sync"].text() == "last sync 3 s ago"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_an_outage_with_events_a_minute_old_and_a_printer_fault_still_names_the_operator(qtbot, station, size, lang,  # noqa: F811
+                                                                                          monkeypatch):
+    """QA walkthrough at 1024x768 in English, the network cut for two minutes: the station's name went ("Demo stat…",
+    then gone), and with the label printer out of paper the operator's name went too, while "— working from cache"
+    and "(oldest 1 min)" kept their room. Offline what matters is read whole: OFFLINE and for how long, the events
+    waiting, the printer, and who is logged in. What may go, in this order: the station's name, then the words after
+    what matters (in the tooltip, whole); only then is the operator's name cut, still starting with the name."""
+    import time
+
+    import app.store
+    from sync.service import SyncHealth
+
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)
+    win, svc = station(language=lang)
+    set_display(win, size)
+    packer = svc.core.operators.by_badge("K-001")
+    win.status.set_operator(packer)
+    win._health.stop()  # the bar shows the health given here, not the demo OMS's
+    win.status.set_health(SyncHealth(online=False, last_success_ms=int(time.time() * 1000) - 125_000,
+                                     queue_depth=3, oldest_pending_age_s=75.0, consecutive_failures=2,
+                                     last_error="connection refused", clock_offset_ms=None, rejected_count=0))
+    svc.spool.printers["label_printer"].run_out_of_paper()
+    win.status.set_printer("label_printer", svc.spool.printers["label_printer"].status())
+    qtbot.wait(20)
+    assert_fits(win, size)
+    bar = win.status.labels
+    assert bar["operator"].isVisible() and bar["operator"].shown_text().startswith(packer.name.split()[0])
+    offline, count, printer = {"en": ("OFFLINE for 2 min", "to sync: 3", "Label printer: "),
+                               "zh_CN": ("已离线 2 分钟", "待同步：3", "面单打印机：")}[lang]
+    for key, starts in (("online", offline), ("queue", count), ("printer", printer)):
+        lab = bar[key]
+        assert lab.isVisible() and lab.shown_text() == lab.said() and lab.said().startswith(starts), \
+            (key, lab.shown_text(), lab.text())
+        assert lab.toolTip() == lab.text()  # the whole text, whatever is shown
+    for key, lab in bar.items():
+        if lab.isVisible() and lab.text():
+            assert len(lab.shown_text().rstrip("…").strip()) >= 4, (key, lab.shown_text())
+    # the network back: said whole again where it fits
+    win.status.set_health(SyncHealth(online=True, last_success_ms=int(time.time() * 1000) - 3_000, queue_depth=3,
+                                     oldest_pending_age_s=75.0, consecutive_failures=0, last_error=None,
+                                     clock_offset_ms=None, rejected_count=0))
+    assert bar["queue"].said() == bar["queue"].text()  # online the age of the oldest event is never left out
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])

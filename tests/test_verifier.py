@@ -89,6 +89,27 @@ def test_over_scan_is_rejected_and_the_line_stays_as_it_was(core):
     assert o.progress["L1"].scanned == 24
 
 
+def test_a_case_where_the_order_needs_fewer_units_says_to_scan_single_units(core):
+    """QA walkthrough, order #50019: the case code of 12 scanned for socks the order needs 2 of said "Too many: Socks
+    3-pack needs 2, already 0. Put this one back." — nothing was too many yet, and putting one back is no answer."""
+    s = station(core)
+    o = s.open_order(order(lines=[{"id": "S", "sku": "PACK-02", "name": "Socks 3-pack", "qty": 2, "barcodes": [
+        BLUE_M, {"code": CASE_BLUE_M, "qty_per_scan": 12, "kind": "case"}, {"code": RED_M, "qty_per_scan": 6,
+                                                                            "kind": "inner"}]}], siblings=[]))
+    v = scan(s, CASE_BLUE_M)
+    assert v.kind == VerdictKind.OVER_SCAN and v.line_id == "S" and o.progress["S"].scanned == 0
+    assert v.message("en") == "That is a case of 12; the order needs 2 — scan single units."
+    assert v.message("zh_CN") == "这是一箱 12 件；订单需要 2 件 — 请扫描单件。"
+    assert v.details == {"qty_per_scan": 12, "barcode_kind": "case"}
+    assert scan(s, RED_M).message("en") == "That is a pack of 6; the order needs 2 — scan single units."
+    scan(s, BLUE_M)
+    assert scan(s, CASE_BLUE_M).message("en") == "That is a case of 12; the order needs 1 more — scan single units."
+    assert scan(s, CASE_BLUE_M).message("zh_CN") == "这是一箱 12 件；订单还需要 1 件 — 请扫描单件。"
+    scan(s, BLUE_M)
+    v = scan(s, CASE_BLUE_M)  # the line is complete: too many, whatever was scanned
+    assert v.message("en") == "Too many: Socks 3-pack needs 2, already 2. Put this one back."
+
+
 def test_lot_label_10D9T_in_plain_code128_is_not_read_as_ai_10(core):
     s = station(core)
     s.open_order(order())
@@ -171,9 +192,99 @@ def test_item_of_another_open_order_says_which(core):
 def test_bins_confirmed_and_wrong_bin(core):
     s = station(core)
     o = s.open_order(order())
-    assert scan(s, "BIN-B02").kind == VerdictKind.WRONG_BIN
     v = scan(s, "BIN-A01")
     assert v.kind == VerdictKind.BIN_CONFIRMED and o.progress["L1"].bin_confirmed
+    assert v.message("en") == "Bin A-01 confirmed"
+    scan(s, "(01)" + SERUM + "(10)D9T(17)271231")  # the serum (bin B-02) is done
+    v = scan(s, "BIN-B02")
+    assert v.kind == VerdictKind.WRONG_BIN and v.line_id == "L1" and v.message("en") == "Bin B-02 is done: go to A-01"
+    assert v.message("zh_CN") == "库位 B-02 已拣完：请前往 A-01"
+
+
+def test_a_wrong_bins_event_says_the_bin_expected_not_only_the_sku(core):
+    """QA walkthrough: the supervisor's latest errors said "Expected HOOD-BLACK-L" for a wrong bin, the SKU of the line
+    at hand (the verdict's expected_sku); the bin the packer should have been at was nowhere in the event."""
+    s = station(core)
+    s.open_order(order())
+    scan(s, "(01)" + SERUM + "(10)D9T(17)271231")
+    scan(s, "BIN-B02")  # the serum's bin, done
+    stored = core.events.last("scan").payload["verdict"]
+    assert stored["kind"] == "wrong_bin" and stored["details"] == {"bin": "B-02", "expected_bin": "A-01"}
+    scan(s, "BIN-A01-01")  # a bin of no line of the order
+    assert core.events.last("scan").payload["verdict"]["details"] == {"bin": "A01-01", "expected_bin": "A-01"}
+
+
+def test_a_bin_out_of_the_walk_takes_the_packer_to_its_line(core):
+    """QA walkthrough, order #50009: the polo picked, the mug's bin (a later line) counted as a wrong bin, and the mug
+    scanned next was accepted. The walk is a way through the bins, not a rule: the mug's bin confirms it and the mug
+    is the line at hand (the screen's item, F2, F11) until it is done; then the walk goes on where it was."""
+    pl = PickList.from_dict({"id": "SO-1009", "order_no": "#50009", "lines": [
+        {"id": "polo", "sku": "POLO", "name": "Polo", "qty": 1, "bin": "A02-05", "bin_barcode": "BIN-A02-05",
+         "bin_order": 14, "barcodes": ["6900000000151"]},
+        {"id": "mug", "sku": "MUG", "name": "Mug", "qty": 2, "bin": "A02-10", "bin_barcode": "BIN-A02-10",
+         "bin_order": 19, "barcodes": ["6900000000205"]},
+        {"id": "hood", "sku": "HOOD", "name": "Hoodie", "qty": 1, "bin": "A02-07", "bin_barcode": "BIN-A02-07",
+         "bin_order": 16, "barcodes": ["6900000000175"]}]})
+    s = station(core)
+    o = s.open_order(pl)
+    assert scan(s, "6900000000151").kind == VerdictKind.ACCEPTED
+    assert o.current_line().id == "hood"
+    v = scan(s, "BIN-A02-10")
+    assert v.kind == VerdictKind.BIN_CONFIRMED and v.line_id == "mug"
+    assert v.message("en") == "Bin A02-10 confirmed: take Mug" and v.message("zh_CN") == "库位 A02-10 已确认：请拣 Mug"
+    assert core.events.last("scan").kind == "bin_confirmed"
+    assert o.current_line().id == "mug"
+    assert scan(s, "6900000000205").kind == VerdictKind.ACCEPTED
+    assert o.current_line().id == "mug"  # one of two: still the line at hand
+    # the station restarted here: the order comes back at the mug
+    again = station(core).open_order(pl)
+    assert again.current_line().id == "mug"
+    assert scan(s, "6900000000205").kind == VerdictKind.ACCEPTED
+    assert o.current_line().id == "hood"  # the mug done, the walk goes on
+    assert scan(s, "BIN-A02-10").message("en") == "Bin A02-10 is done: go to A02-07"
+
+
+def test_a_bin_label_of_a_bin_the_order_does_not_go_to_is_a_wrong_bin_not_an_unknown_barcode(core):
+    """QA walkthrough, order #50009: at Pick, its first line at bin A02-05, BIN-A01-01 was "Unknown barcode … not in
+    this order or the catalogue" and counted as an unknown barcode."""
+    s = station(core)
+    o = s.open_order(order())
+    v = scan(s, "BIN-A01-01")
+    assert v.kind == VerdictKind.WRONG_BIN and v.line_id == "L1"
+    assert v.message("en") == "Wrong bin A01-01: go to A-01"
+    assert v.message("zh_CN") == "库位 A01-01 错误：请前往 A-01"
+    assert core.events.last("scan").kind == "wrong_bin"
+    assert o.progress["L1"].scanned == 0 and not o.progress["L1"].bin_confirmed
+    # typed with Caps Lock on, it is still a bin (and said so)
+    v = scan(s, "bin-a01-01")
+    assert v.kind == VerdictKind.WRONG_BIN and v.details.get("caps_lock")
+    # another open order's bin is named as that order names it, whatever its label looks like
+    s.open_order(PickList.from_dict({"id": "SO-7", "lines": [{"id": "X", "sku": "CAP", "qty": 1, "bin": "Z-9",
+                                                               "bin_barcode": "LOC/Z9", "barcodes": ["5012345678900"]}]}))
+    s.open_order(o.picklist)  # back to the first order
+    assert scan(s, "LOC/Z9").message("en") == "Wrong bin Z-9: go to A-01"
+    # nothing left to go to: the bin is still a bin
+    for _ in range(24):
+        scan(s, BLUE_M)
+    scan(s, "(01)" + SERUM + "(10)D9T(17)271231")
+    scan(s, GIFT)
+    assert o.current_line() is None
+    v = scan(s, "BIN-A01-01")
+    assert v.kind == VerdictKind.WRONG_BIN and v.message("en") == "Wrong bin A01-01: nothing of this order is there"
+
+
+def test_bin_labels_begin_as_the_warehouse_prints_them(settings):
+    from app.core import open_core
+
+    settings.workflow.bin_label_prefixes = ["LOC:"]
+    core = open_core(settings)
+    try:
+        s = station(core)
+        s.open_order(order())
+        assert scan(s, "LOC:C-12").message("en") == "Wrong bin C-12: go to A-01"
+        assert scan(s, "BIN-A01-01").kind == VerdictKind.UNKNOWN  # not this warehouse's labels
+    finally:
+        core.close()
 
 
 def test_no_order_open_and_order_barcode_selects(core):

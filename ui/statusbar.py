@@ -21,6 +21,13 @@ PRIORITY = ("online", "queue", "clock", "printer", "disk", "quarantine", "operat
 # shown at all: who is logged in at a shared station is what keeps a packer from working under another's name.
 # A station that never synced says "never synced" after the faults.
 PRIORITY_OFFLINE = ("online", "queue", "clock", "printer", "disk", "quarantine", "last_sync", "operator", "station")
+# Offline and short of room (1024x768 in English, events waiting a minute, a printer fault), what may go, in this order:
+# the station's name (it does not change in an outage; the login screen and the station check show it), then the
+# words after what matters: "OFFLINE for 2 min — working from cache" is said "OFFLINE for 2 min", and "to sync: 3
+# (oldest 2 min)" "to sync: 3" (offline, the oldest event is about as old as the outage); the whole text stays in the
+# tooltip. Only then is the operator's name cut (it still starts with the name). Online, nothing is shortened: there
+# the age of the oldest event is what says that a sync is falling behind.
+FIRST_TO_GO = frozenset({"station"})
 FLOOR = {"printer": 180, "quarantine": 140, "disk": 140}
 # The age of the oldest event waiting is said once it is this old (s): online, events go within seconds and "(oldest
 # 0 s)" said nothing while it cut the station's name at 1024x768; a sync falling behind or an outage shows it.
@@ -52,12 +59,14 @@ class ElidedLabel(QLabel):
 
     def __init__(self, text: str = "", parent=None) -> None:
         super().__init__(parent)
-        self._full, self._eliding = "", False
+        self._full, self._short, self._shortened, self._eliding = "", "", False, False
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.setText(text)
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
+    def setText(self, text: str, short: str = "") -> None:  # noqa: N802 (Qt API)
+        """`short`: the same said in fewer words, shown instead when the bar says so (`shorten`)."""
         self._full = text or ""
+        self._short = short if short and short != self._full else ""
         self.setToolTip(self._full)
         self.updateGeometry()
         self._elide()
@@ -68,20 +77,36 @@ class ElidedLabel(QLabel):
     def shown_text(self) -> str:
         return super().text()
 
+    def said(self) -> str:
+        """The words shown (before any cut): the short ones when shortened and there are some, else the whole text."""
+        return self._short if self._shortened and self._short else self._full
+
+    def shorten(self, on: bool) -> None:
+        """Show the short text (when it has one) instead of the whole."""
+        if on != self._shortened:
+            self._shortened = on
+            if self._short:
+                self.updateGeometry()
+                self._elide()
+
     def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.hint_width(), super().sizeHint().height())
+
+    def hint_width(self, whole: bool = False) -> int:
+        """The size hint's width, of the whole text with `whole` (shortened or not)."""
+        said = self._full if whole else self.said()
         m = self.contentsMargins()
-        fm = self.fontMetrics()
         extra = m.left() + m.right() + 2 * self.margin() + 24  # room for the style sheet's padding
-        want = min(fm.horizontalAdvance(self._full) + extra, self.MAX_HINT) if self._full else 0
-        return QSize(want, super().sizeHint().height())
+        return min(self.fontMetrics().horizontalAdvance(said) + extra, self.MAX_HINT) if said else 0
 
     def tight_width(self) -> int:
-        """A width that shows the whole text with 10 px to spare (the size hint keeps 24; with 2, glyphs were cut
-        at their right edge on X)."""
-        if not self._full:
+        """A width that shows the whole text (or the short one, shortened) with 10 px to spare (the size hint keeps
+        24; with 2, glyphs were cut at their right edge on X)."""
+        said = self.said()
+        if not said:
             return 0
         m = self.contentsMargins()
-        need = self.fontMetrics().horizontalAdvance(self._full) + m.left() + m.right() + 2 * self.margin() + 10
+        need = self.fontMetrics().horizontalAdvance(said) + m.left() + m.right() + 2 * self.margin() + 10
         return min(need, self.MAX_HINT)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
@@ -97,7 +122,7 @@ class ElidedLabel(QLabel):
         self._eliding = True
         try:
             width = self.contentsRect().width() - 2 * self.margin()
-            shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(width, 0))
+            shown = self.fontMetrics().elidedText(self.said(), Qt.TextElideMode.ElideRight, max(width, 0))
             if shown != super().text():
                 super().setText(shown)
         finally:
@@ -129,12 +154,17 @@ class StatusBar(QFrame):
     def _allot(self) -> None:
         """Cap each label's width: its size hint when they all fit; else (`_share`) the texts in PRIORITY order,
         each whole if the texts after it can still have their FLOOR (32 px unless said), else what is left above
-        those floors. Qt's layout alone would cut every text alike, OFFLINE as soon as the operator's name."""
+        those floors. Qt's layout alone would cut every text alike, OFFLINE as soon as the operator's name.
+        Offline, when the texts but FIRST_TO_GO do not fit whole, they are said in their short words first."""
         lay = self.layout()
         shown = [k for k in (PRIORITY_OFFLINE if self._offline else PRIORITY) if self.labels[k].text()]
         m = lay.contentsMargins()
         # the shown labels and the stretch after them: one spacing each; an empty label is hidden (no room at all)
         room = self.width() - m.left() - m.right() - lay.spacing() * len(shown)
+        short = self._offline and sum(self.labels[k].hint_width(whole=True) for k in shown
+                                      if k not in FIRST_TO_GO) > room
+        for lab in self.labels.values():
+            lab.shorten(short)
         caps = {k: self.labels[k].sizeHint().width() for k in shown}
         if sum(caps.values()) > room:  # short of room: the slack goes first, then the texts in PRIORITY order
             caps = self._share(shown, room)
@@ -192,15 +222,17 @@ class StatusBar(QFrame):
         if h.online:
             on.setText(_("ONLINE"))
         elif ago is None:
-            on.setText(_("OFFLINE — working from cache"))
+            on.setText(_("OFFLINE — working from cache"), _("OFFLINE"))
         else:
-            on.setText(_("OFFLINE for {age} — working from cache", age=_names().age(ago)))
+            age = _names().age(ago)
+            on.setText(_("OFFLINE for {age} — working from cache", age=age), _("OFFLINE for {age}", age=age))
         restyle(on, "" if h.online else "background: #ef6c00; font-weight: bold;")
+        count = _("to sync: {count}", count=h.queue_depth)
         if h.oldest_pending_age_s is None or h.oldest_pending_age_s < OLDEST_SAID_S:
-            self.labels["queue"].setText(_("to sync: {count}", count=h.queue_depth))
+            self.labels["queue"].setText(count)
         else:
             self.labels["queue"].setText(_("to sync: {count} (oldest {age})", count=h.queue_depth,
-                                           age=_names().age(h.oldest_pending_age_s)))
+                                           age=_names().age(h.oldest_pending_age_s)), count)
         if ago is None:
             self.labels["last_sync"].setText(_("never synced"))
         else:  # offline, the age is in the OFFLINE text
