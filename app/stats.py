@@ -69,6 +69,11 @@ ERROR_TYPES: dict[str, tuple[str, str | None]] = {
     "printer_fault": ("printer_fault", None),
 }
 _LOOKUP = {v: k for k, v in ERROR_TYPES.items()}
+# The error types that are nobody's mistake at the station: an order the OMS cancelled or held while it was worked on
+# (its event names the packer who had it open) and a printer's fault (no operator). They count in the totals and per
+# type, station, hour and day, never against an operator: the figures per operator (and an operator's filtered
+# figures and latest errors) hold the operator's own — scan errors, short picks, overrides, reprints.
+NOBODYS_ERRORS = frozenset({"intercepted_order", "printer_fault"})
 # What the screens and the report call each error type, and the verdict kinds an OMS's latest errors may carry
 # (message ids: translated in the catalogs like every other)
 ERROR_NAMES: dict[str, str] = {
@@ -91,7 +96,10 @@ ERROR_NAMES: dict[str, str] = {
 # A step's duration is part of it: "worked" (suspended time left out) since 2026-12-06; "worked-to-suspension" (a
 # step ended while suspended counts up to its suspension) since the same day's evening.
 STEP_DURATION = "worked-to-suspension"
-DEFINITION = hashlib.sha256(json.dumps([sorted(ERROR_TYPES.items()), STEP_DURATION]).encode()).hexdigest()[:16]
+# Whose an error is, too (NOBODYS_ERRORS, since 2026-12-07: they were counted against the operator at the order, a
+# printer's against "-"): the fold keys them to no operator.
+DEFINITION = hashlib.sha256(json.dumps([sorted(ERROR_TYPES.items()), STEP_DURATION,
+                                        sorted(NOBODYS_ERRORS)]).encode()).hexdigest()[:16]
 STEP_EVENTS = ("step_started", "step_completed", "step_suspended", "step_resumed")  # extra: the step
 
 
@@ -136,17 +144,19 @@ def _quantile(sorted_vals: list[float], q: float) -> float:
     return sorted_vals[idx]
 
 
-def _error_terms() -> list[str]:
+def _error_terms(types: dict[str, tuple[str, str | None]] = ERROR_TYPES) -> list[str]:
     """ERROR_TYPES as SQL, one term per event type: what the figures count as an error is what the latest-errors
     list shows."""
     kinds: dict[str, list[str | None]] = defaultdict(list)
-    for etype, kind in ERROR_TYPES.values():
+    for etype, kind in types.values():
         kinds[etype].append(kind)
     return [f"type = '{t}'" if None in ks else f"type = '{t}' AND kind IN ({','.join(repr(k) for k in ks)})"
             for t, ks in sorted(kinds.items())]
 
 
 _ERROR_TERMS = _error_terms()
+# an operator's latest errors: their own (an operator filter leaves out an order stopped by the OMS, a printer fault)
+_OPERATOR_ERROR_TERMS = _error_terms({k: v for k, v in ERROR_TYPES.items() if k not in NOBODYS_ERRORS})
 # One query per event type, each a seek on ix_events_type_kind and its own newest-first top N, merged in Python:
 # one statement with all the terms OR-ed (a multi-index OR) took 0.48 s instead of 0.06 over a million events.
 _SQL_LATEST_ERRORS = ("SELECT seq, ts_utc_ms, station_id, operator_id, order_id, type, kind, payload FROM events "
@@ -218,7 +228,7 @@ def latest_error_entries(events: Iterable[tuple], start: int, end: int, station:
                 or (operator and op != operator):
             continue
         e = error_entry(ts, st, op, order, etype, kind, payload, seq if isinstance(seq, int) else 0)
-        if e is not None:
+        if e is not None and not (operator and e["error"] in NOBODYS_ERRORS):
             found.append(e)
     found.sort(key=lambda e: (e["ts_utc_ms"], e["seq"]), reverse=True)
     return found[:limit]
@@ -260,7 +270,7 @@ def latest_errors(store, tz: str, start: int, end: int, station: str | None = No
             params.append(val)
     with store.read() as conn:
         raw = conn.connection.dbapi_connection
-        found = [r for term in _ERROR_TERMS
+        found = [r for term in (_OPERATOR_ERROR_TERMS if operator else _ERROR_TERMS)
                  for r in raw.execute(_SQL_LATEST_ERRORS.format(term=term, where=where), (*params, limit))]
     found.sort(reverse=True)
     entries = []
@@ -297,7 +307,7 @@ class Aggregate:
         self.filters = (start, end, station, operator)
         self.scans: Counter = Counter()  # (sid, oid, q) -> n
         self.orders: Counter = Counter()  # (sid, oid, q, complexity) -> n
-        self.errors: Counter = Counter()  # (error type, sid, oid, q) -> n
+        self.errors: Counter = Counter()  # (error type, sid, oid, q) -> n; oid None: nobody's (NOBODYS_ERRORS)
         # (sid, order, step) -> the open step: [start ts, start mono_ns, ms suspended so far, suspended at ts, mono]
         self.starts: dict[tuple, list] = {}
         # (step, sid) -> (start ts, end ts, ms worked): the ends place a step in a range as its rows do, the time worked
@@ -324,7 +334,12 @@ class Aggregate:
                 self._step_event(etype, (sid, order, extra), ts, row[9] if len(row) > 9 else None)
                 continue
             et = _error_type(etype, kind)
-            if et is not None:
+            if et is None:
+                continue
+            if et in NOBODYS_ERRORS:  # nobody's: no operator's figures (an operator's filtered ones neither)
+                if not operator:
+                    errors[(et, sid, None, q)] += n
+            else:
                 errors[(et, sid, oid or "-", q)] += n
         return self
 
@@ -394,7 +409,8 @@ class Aggregate:
                 continue
             by_type[et] += n
             st[sid] += n
-            op[oid] += n
+            if oid is not None:
+                op[oid] += n
             hour, dkey = local(q)
             hours[hour] += n
             day[dkey] += n
