@@ -59,15 +59,17 @@ def both(message_id: str) -> str:
     return bilingual(Msg(message_id), other_first=True)
 
 
-def figures_rows(f: Figures) -> list[list]:
-    """The flat (section, key, value) rows that the CSV holds and the PDF tables show."""
+def figures_rows(f: Figures, operators: dict[str, str] | None = None) -> list[list]:
+    """The flat (section, key, value) rows that the CSV holds and the PDF tables show; an operator by name and badge
+    where `operators` (id -> "Zhang Min (K-001)") knows them, as the screen and the PDF name them, else by id."""
+    names = operators or {}
     rows: list[list] = [["total", "scans", f.scans], ["total", "orders", f.orders], ["total", "errors", f.errors]]
     for k, v in f.by_type.items():
         rows.append(["error_type", k, v])
         rows.append(["per_1000_scans", k, f.per_1000_scans.get(k, "")])
         rows.append(["per_1000_orders", k, f.per_1000_orders.get(k, "")])
     rows += [["station", k, v] for k, v in f.by_station.items()]
-    rows += [["operator", k, v] for k, v in f.by_operator.items()]
+    rows += [["operator", names.get(k, k), v] for k, v in f.by_operator.items()]
     rows += [["hour", f"{h:02d}", v] for h, v in enumerate(f.by_hour)]
     rows += [["day", k, v] for k, v in f.by_day.items()]
     for s, sf in f.steps.items():  # seconds to the millisecond (a median of two read 2.9619999999999997)
@@ -124,11 +126,12 @@ def type_name(key: str) -> str:
     return bilingual(Msg(ERROR_NAMES[key]), other_first=True) if key in ERROR_NAMES else key
 
 
-def write_csv(f: Figures, out: Path) -> Path:
+def write_csv(f: Figures, out: Path, operators: dict[str, str] | None = None) -> Path:
+    """The figures as (section, key, value) rows; `operators` names the operators by their ids (`figures_rows`)."""
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["section", "key", "value"])
-    w.writerows(figures_rows(f))
+    w.writerows(figures_rows(f, operators))
     Path(out).write_text(buf.getvalue(), encoding="utf-8-sig")  # BOM: Excel opens it as UTF-8
     return Path(out)
 

@@ -29,7 +29,7 @@ import threading
 import time
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -208,13 +208,40 @@ def error_entry(ts: int, station: str, operator: str | None, order: str | None, 
                 payload: Any, seq: int | None = None) -> dict[str, Any] | None:
     """One event as the latest-errors list shows it, or None when the figures do not count it as an error — the
     one definition the station (its own log) and the OMS (every station's, `latest_errors` in /api/v1/stats)
-    share: {ts_utc_ms, station_id, operator_id, order_id, error, what, expected, seq}."""
+    share: {ts_utc_ms, station_id, operator_id, order_id, order_no, error, what, expected, seq}. `order_no` (the
+    number people use, "#50009") is None here: the station and the OMS fill it from what they hold
+    (`with_order_numbers`)."""
     err = _error_type(etype, kind)
     if err is None:
         return None
     what, expected = _error_detail(etype, payload if isinstance(payload, dict) else {})
-    return {"ts_utc_ms": ts, "station_id": station, "operator_id": operator, "order_id": order, "error": err,
-            "what": what, "expected": expected, "seq": seq}
+    return {"ts_utc_ms": ts, "station_id": station, "operator_id": operator, "order_id": order, "order_no": None,
+            "error": err, "what": what, "expected": expected, "seq": seq}
+
+
+def with_order_numbers(entries: list[dict[str, Any]], numbers: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The entries with their order's number ("#50009", as every screen, label and slip says it) where `numbers`
+    (order id -> number) has it; an entry whose order is not known keeps its id."""
+    for e in entries:
+        no = numbers.get(e.get("order_id") or "")
+        if isinstance(no, str) and no:
+            e["order_no"] = no
+    return entries
+
+
+_SQL_ORDER_NOS = "SELECT id, order_no FROM picklists WHERE id IN ({})"
+
+
+def order_numbers(store, order_ids: Iterable[str | None]) -> dict[str, str]:
+    """The numbers of the orders whose pick lists the station holds, by order id (the picklists cache)."""
+    ids = sorted({o for o in order_ids if isinstance(o, str) and o})
+    out: dict[str, str] = {}
+    with store.read() as conn:
+        raw = conn.connection.dbapi_connection
+        for i in range(0, len(ids), 500):  # SQLite's bound parameters per statement
+            part = ids[i:i + 500]
+            out.update(raw.execute(_SQL_ORDER_NOS.format(",".join("?" * len(part))), part).fetchall())
+    return out
 
 
 def latest_error_entries(events: Iterable[tuple], start: int, end: int, station: str | None = None,
@@ -234,10 +261,12 @@ def latest_error_entries(events: Iterable[tuple], start: int, end: int, station:
     return found[:limit]
 
 
-def error_rows(entries: Iterable[Any], tz: str, limit: int = 200) -> list[tuple]:
+def error_rows(entries: Iterable[Any], tz: str, limit: int = 200, numbers: Mapping[str, str] | None = None
+               ) -> list[tuple]:
     """Entries (`error_entry`, ours or an OMS reply's) as the screen's rows: (warehouse-local time, station,
-    operator, order, error type, what happened, what was expected). An entry that is not one (a malformed or
-    hostile reply) is left out; texts are cut at 200 characters."""
+    operator, order, error type, what happened, what was expected). The order by its number: the entry's
+    `order_no`, else `numbers`' (the station's pick lists, for an OMS that sends none), else its id. An entry that
+    is not one (a malformed or hostile reply) is left out; texts are cut at 200 characters."""
     z = ZoneInfo(tz)
     out = []
     for e in entries:
@@ -249,6 +278,9 @@ def error_rows(entries: Iterable[Any], tz: str, limit: int = 200) -> list[tuple]
         texts = [e.get(k) for k in ("station_id", "operator_id", "order_id", "error", "what", "expected")]
         if not isinstance(ts, int) or isinstance(ts, bool) or not all(t is None or isinstance(t, str) for t in texts):
             continue
+        no = e.get("order_no") or (numbers or {}).get(texts[2] or "")
+        if isinstance(no, str) and no:
+            texts[2] = no
         try:
             local = datetime.fromtimestamp(ts / 1000, z).strftime("%m-%d %H:%M:%S")
         except (ValueError, OverflowError, OSError):
@@ -280,6 +312,7 @@ def latest_errors(store, tz: str, start: int, end: int, station: str | None = No
         except ValueError:
             p = {}
         entries.append(error_entry(ts, st, op, order, etype, kind, p, seq))
+    with_order_numbers(entries, order_numbers(store, (e["order_id"] for e in entries)))
     return error_rows(entries, tz, limit)
 
 

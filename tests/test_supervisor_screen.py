@@ -625,3 +625,44 @@ def test_every_error_type_the_chart_shows_is_named_whole(qtbot, core, lang, size
         assert shown[-1] == w.error_name("sibling_variant")  # the most frequent on top
     finally:
         uninstall(QApplication.instance())
+
+
+def _held_pick_list(core, order_id: str, order_no: str) -> None:
+    """A pick list in the station's cache, as the sync service leaves it (only the columns the figures read)."""
+    from sqlalchemy import insert
+
+    from app import schema
+
+    with core.store.write() as c:
+        c.execute(insert(schema.picklists).values(id=order_id, order_no=order_no, status="done", fetched_at_ms=0,
+                                                  doc="{}"))
+
+
+def test_the_latest_errors_say_the_order_number_people_use_and_the_csv_names_the_operators(qtbot, core):
+    """The latest errors' Order column read "SO-1009" where the work screen, the label and the slip say "#50009",
+    and the CSV listed "OP-K1" where the screen and the PDF say who it is. Orders by their number (the pick lists the
+    station holds, or the OMS's), an order known nowhere by its id; the CSV's operators by name and badge."""
+    import csv
+
+    core.operators.add(badge="K-001", name="Zhang Min 张敏", role="packer", pin="2222", op_id="OP-K1")
+    _held_pick_list(core, "SO1", "#50001")
+    _shift(core)  # a wrong colour/size at SO1 by op1
+    t = int(datetime(2026, 11, 16, 4, 0, tzinfo=UTC).timestamp() * 1000)
+    EventLog(core.store, "ST1", clock_ms=lambda: t).append(
+        "scan", {"code": "123", "verdict": {"kind": "unknown"}}, operator_id="OP-K1", order_id="SO-GONE", kind="unknown")
+    w = _screen(qtbot, core)
+    assert [r[4] for r in w.errors_model.rows] == ["SO-GONE", "#50001"]  # newest first
+    theirs = [{"ts_utc_ms": t, "station_id": "ST9", "operator_id": "op9", "order_id": "SO1", "error": "wrong_item",
+               "what": "690", "expected": "TEE"},  # an OMS that sends ids only: the number held here
+              {"ts_utc_ms": t, "station_id": "ST9", "operator_id": "op9", "order_id": "SO7", "order_no": "#50007",
+               "error": "wrong_item", "what": "690", "expected": "TEE"}]
+    remote_fig = {"start": "a", "end": "b", "tz": "Asia/Shanghai", "scans": 5, "orders": 1, "errors": 2,
+                  "by_type": {"wrong_item": 2}, "by_hour": [0] * 24, "steps": {}, "latest_errors": theirs}
+    w2 = _screen(qtbot, core, remote=lambda *a: remote_fig)
+    w2.source.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: w2.figures is not None and w2.figures.scans == 5, timeout=5000)
+    assert [r[4] for r in w2.errors_model.rows] == ["#50001", "#50007"]
+    w.write_report()
+    qtbot.waitUntil(lambda: getattr(w, "last_report", None) is not None, timeout=20000)
+    rows = list(csv.reader(w.last_report[1].read_text(encoding="utf-8-sig").splitlines()))
+    assert ["operator", "Zhang Min 张敏 (K-001)", "1"] in rows and ["operator", "op1", "1"] in rows

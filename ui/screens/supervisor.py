@@ -50,6 +50,7 @@ from app.stats import (
     error_rows,
     figures_from_store,
     latest_errors,
+    order_numbers,
     warehouse_today,
 )
 from ui import names
@@ -407,7 +408,9 @@ class SupervisorScreen(QWidget):
                 else:
                     their_rows = result.get("latest_errors")
                     if isinstance(their_rows, list):  # every station's (an OMS that does not send them: ours)
-                        return done("remote", theirs, error_rows(their_rows, tz))
+                        # orders by number: the OMS's, else the pick lists held here (an OMS that sends ids only)
+                        held = order_numbers(store, (e.get("order_id") for e in their_rows if isinstance(e, dict)))
+                        return done("remote", theirs, error_rows(their_rows, tz, numbers=held))
                     return done("remote_figures", theirs, ours())
             else:
                 source = "local"
@@ -724,7 +727,7 @@ class SupervisorScreen(QWidget):
             out.mkdir(parents=True, exist_ok=True)
             stem = f"errors_{d_from}_{d_to}"
             pdf = write_pdf(f, out / f"{stem}.pdf", operators=names, station=station, operator=operator)
-            return pdf, write_csv(f, out / f"{stem}.csv")
+            return pdf, write_csv(f, out / f"{stem}.csv", operators=names)
 
         self.report_btn.setEnabled(False)
         self.message.setText(_("writing the report…"))
