@@ -25,6 +25,7 @@ import json
 import logging
 import math
 import statistics
+import string
 import threading
 import time
 from array import array
@@ -36,8 +37,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app import schema
+from app.actions import REPRINT_REASON_NAMES
 from app.config import SlaSettings
-from app.i18n import N_
+from app.i18n import N_, Msg
+from app.messages import DEVICE_NAMES, STATUS_WORDS
 from app.warehouse_day import day_bounds_ms, warehouse_today  # noqa: F401  (the figures' days, with the figures)
 
 log = logging.getLogger(__name__)
@@ -172,7 +175,27 @@ def _as_scanned(p: dict) -> str:
     return code or str(raw or "")
 
 
-def _error_detail(etype: str, p: dict) -> tuple[str, str]:
+# What an error's detail says, as messages rendered in the reader's language (the screen's `_()`), with the English
+# text beside them for whoever reads the OMS's entries as text. The templates a detail may be made of: an OMS reply's
+# detail is shown only when it is one of them (or a message without fields), never a template the reply makes up.
+WEIGHT_OFF = N_("{grams} g: {reason}")  # a weight a supervisor approved, and why
+WEIGHT_WANTED = N_("{expected} ± {tolerance} g")
+WEIGHT_WANTED_BARE = N_("{expected} g")
+LINE_COUNTED = N_("{sku} {scanned}/{required}: {reason}")  # a line counted by a supervisor, and why
+STOPPED_BECAUSE = N_("{status}: {reason}")  # an order stopped by the OMS: its status word, the OMS's reason
+PRINTER_SAID = N_("{printer}: {detail}")  # a printer fault: the printer by its name, what it said
+DETAIL_TEMPLATES = frozenset({WEIGHT_OFF, WEIGHT_WANTED, WEIGHT_WANTED_BARE, LINE_COUNTED, STOPPED_BECAUSE,
+                              PRINTER_SAID})
+Detail = Msg | str  # a message where the reader's language matters, else the text itself (codes, SKUs, variants)
+
+
+def _name(table: dict[str, str], code: Any) -> Detail:
+    """A code by its name in `table` (a message), else the code as it came."""
+    code = "" if code is None else str(code)
+    return Msg(table[code]) if code in table else code
+
+
+def _error_detail(etype: str, p: dict) -> tuple[Detail, Detail]:
     """(what happened, what was expected) of one error event, from its payload (the OMS contract's fields)."""
     if etype == "scan":
         v = p.get("verdict") if isinstance(p.get("verdict"), dict) else {}
@@ -181,19 +204,59 @@ def _error_detail(etype: str, p: dict) -> tuple[str, str]:
                                                         if v.get(k))
     if etype == "short_pick":
         return f"{p.get('sku', '')} {p.get('qty_found', '?')}/{p.get('qty_required', '?')}", ""
-    if etype == "printer_fault":
-        return f"{p.get('printer', '')}: {p.get('detail') or p.get('state') or ''}", ""
-    if etype == "order_intercepted":
-        return " ".join(str(p.get(k) or "") for k in ("status", "reason") if p.get(k)), ""
+    if etype == "printer_fault":  # the detail is the device's message in English, which is its message id
+        said = p.get("detail") or p.get("state") or ""
+        return Msg(PRINTER_SAID, printer=_name(DEVICE_NAMES, p.get("printer")), detail=Msg(str(said))), ""
+    if etype == "order_intercepted":  # the OMS's reason is its own text: shown as it came
+        status, reason = _name(STATUS_WORDS, p.get("status")), str(p.get("reason") or "")
+        return (Msg(STOPPED_BECAUSE, status=status, reason=reason) if reason else status), ""
     if etype == "override":  # the weight or the line approved (events since 2026-12-07 say them), and why
         reason = str(p.get("reason") or "")
         if _number(p.get("grams")) and _number(p.get("expected_g")):
-            tol = f" ± {p['tolerance_g']:.0f}" if _number(p.get("tolerance_g")) else ""
-            return f"{p['grams']:.0f} g: {reason}", f"{p['expected_g']:.0f}{tol} g"
+            expected = round(p["expected_g"])
+            wanted = Msg(WEIGHT_WANTED, expected=expected, tolerance=round(p["tolerance_g"])) \
+                if _number(p.get("tolerance_g")) else Msg(WEIGHT_WANTED_BARE, expected=expected)
+            return Msg(WEIGHT_OFF, grams=round(p["grams"]), reason=reason), wanted
         if p.get("sku") and isinstance(p.get("qty_required"), int) and isinstance(p.get("qty_scanned"), int):
-            return f"{p['sku']} {p['qty_scanned']}/{p['qty_required']}: {reason}", ""
+            return Msg(LINE_COUNTED, sku=str(p["sku"]), scanned=p["qty_scanned"], required=p["qty_required"],
+                       reason=reason), ""
         return reason, ""
-    return str(p.get("reason") or ""), ""  # a reprint: the reason given
+    return _name(REPRINT_REASON_NAMES, p.get("reason")), ""  # a reprint: the reason chosen from the F12 list
+
+
+def _detail_msg(d: Any) -> Msg | None:
+    """A detail message from an entry (`Msg.to_dict()`: ours, or an OMS reply's), or None when it is not one the
+    statistics make: a template of DETAIL_TEMPLATES with exactly its fields, each a short text, a number or a
+    message without fields (a name); or a message without fields. A made-up template is never formatted."""
+    if not isinstance(d, dict) or not isinstance(d.get("id"), str) or len(d["id"]) > 200:
+        return None
+    params = d.get("params") if d.get("params") is not None else {}
+    if not isinstance(params, dict) or (params and d["id"] not in DETAIL_TEMPLATES):
+        return None
+    if d["id"] in DETAIL_TEMPLATES and set(params) != _FIELDS_OF[d["id"]]:
+        return None
+    clean: dict[str, Any] = {}
+    for k, v in params.items():
+        if isinstance(v, dict) and set(v) == {"$msg"}:
+            inner = _detail_msg(v["$msg"])
+            if inner is None or inner.params:
+                return None
+            clean[k] = inner
+        elif isinstance(v, str) and len(v) <= 200 or _number(v):
+            clean[k] = v
+        else:
+            return None
+    return Msg(d["id"], **clean)
+
+
+_FIELDS_OF = {t: {f for _lit, f, _spec, _conv in string.Formatter().parse(t) if f} for t in DETAIL_TEMPLATES}
+
+
+def _detail(e: dict, key: str) -> Detail:
+    """An entry's `what` or `expected` for the screen: its message (`<key>_msg`) where it has a good one, else its
+    text (an OMS that sends text only)."""
+    msg = _detail_msg(e.get(f"{key}_msg"))
+    return msg if msg is not None else (e.get(key) or "")[:200]
 
 
 def _number(x: Any) -> bool:
@@ -208,7 +271,9 @@ def error_entry(ts: int, station: str, operator: str | None, order: str | None, 
                 payload: Any, seq: int | None = None) -> dict[str, Any] | None:
     """One event as the latest-errors list shows it, or None when the figures do not count it as an error — the
     one definition the station (its own log) and the OMS (every station's, `latest_errors` in /api/v1/stats)
-    share: {ts_utc_ms, station_id, operator_id, order_id, order_no, error, what, expected, seq}. `order_no` (the
+    share: {ts_utc_ms, station_id, operator_id, order_id, order_no, error, what, expected, what_msg, expected_msg,
+    seq}: `what`/`expected` in English text, `what_msg`/`expected_msg` the same as messages (`Msg.to_dict()`, or None
+    where the text is data in no language: a code, a SKU) for the reader's language. `order_no` (the
     number people use, "#50009") is None here: the station and the OMS fill it from what they hold
     (`with_order_numbers`)."""
     err = _error_type(etype, kind)
@@ -216,7 +281,9 @@ def error_entry(ts: int, station: str, operator: str | None, order: str | None, 
         return None
     what, expected = _error_detail(etype, payload if isinstance(payload, dict) else {})
     return {"ts_utc_ms": ts, "station_id": station, "operator_id": operator, "order_id": order, "order_no": None,
-            "error": err, "what": what, "expected": expected, "seq": seq}
+            "error": err, "what": str(what), "expected": str(expected), "seq": seq,
+            "what_msg": what.to_dict() if isinstance(what, Msg) else None,
+            "expected_msg": expected.to_dict() if isinstance(expected, Msg) else None}
 
 
 def with_order_numbers(entries: list[dict[str, Any]], numbers: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -264,7 +331,8 @@ def latest_error_entries(events: Iterable[tuple], start: int, end: int, station:
 def error_rows(entries: Iterable[Any], tz: str, limit: int = 200, numbers: Mapping[str, str] | None = None
                ) -> list[tuple]:
     """Entries (`error_entry`, ours or an OMS reply's) as the screen's rows: (warehouse-local time, station,
-    operator, order, error type, what happened, what was expected). The order by its number: the entry's
+    operator, order, error type, what happened, what was expected); what happened and what was expected are messages
+    (`app.i18n.Msg`, rendered in the reader's language at the edge) or plain text. The order by its number: the entry's
     `order_no`, else `numbers`' (the station's pick lists, for an OMS that sends none), else its id. An entry that
     is not one (a malformed or hostile reply) is left out; texts are cut at 200 characters."""
     z = ZoneInfo(tz)
@@ -285,8 +353,8 @@ def error_rows(entries: Iterable[Any], tz: str, limit: int = 200, numbers: Mappi
             local = datetime.fromtimestamp(ts / 1000, z).strftime("%m-%d %H:%M:%S")
         except (ValueError, OverflowError, OSError):
             continue
-        st, op, order, err, what, expected = ((t or "")[:200] for t in texts)
-        out.append((local, st, op or "-", order or "-", err, what, expected))
+        st, op, order, err, _what, _expected = ((t or "")[:200] for t in texts)
+        out.append((local, st, op or "-", order or "-", err, _detail(e, "what"), _detail(e, "expected")))
     return out
 
 

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.i18n import Msg
 from app.messages import STEP_NAMES
 from app.operators import Operator, operators_matching
 from app.stats import (
@@ -433,8 +434,9 @@ class SupervisorScreen(QWidget):
         self.operator_names = {o.id: o.name_and_badge for o in known}
         # what went wrong first (time, error, what, expected), then where and who: on a 1024-wide screen the table
         # shows about four columns without scrolling
-        self.errors_model.set_rows([(t, self.error_name(e), self.what_name(e, what), exp, order,
-                                     who.get(op, op) if op else op, st) for t, st, op, order, e, what, exp in rows])
+        self.errors_model.set_rows([(t, self.error_name(e), self.what_name(e, what), _(exp) if isinstance(exp, Msg)
+                                     else exp, order, who.get(op, op) if op else op, st)
+                                    for t, st, op, order, e, what, exp in rows])
         self._fit_columns()
         QTimer.singleShot(0, lambda: self._show_charts(gen, figures))
         if source == "remote":
@@ -486,9 +488,17 @@ class SupervisorScreen(QWidget):
         else:  # every column in view: the longest texts (a printer's whole fault) wrap, then end in "…"
             # two lines a row, so that a narrowed text wraps ("6900000000083" / "BLACK / M") before it is cut: one
             # height for every row (sizing each row to its contents asks every cell through Python)
-            view.verticalHeader().setDefaultSectionSize(2 * fm.lineSpacing() + pad)
+            # Each line as high as the highest the texts take: a Chinese text's line (the fallback font's) is higher
+            # than the Latin font's lineSpacing, and two such lines did not fit: "面单打印机：打印…" on one line.
+            said = " ".join(str(r[c]) for r in rows for c in (WHAT, EXPECTED))
+            line = max(fm.lineSpacing(), math.ceil(QFontMetricsF(view.font()).boundingRect(said).height()))
+            row_h = 2 * line + pad
+            view.verticalHeader().setDefaultSectionSize(row_h)
             shown = [c for c in range(len(widths)) if not head.isSectionHidden(c)]
-            fitted = fit_widths([widths[c] for c in shown], view.viewport().width(),
+            room, bar = view.viewport().width(), view.verticalScrollBar()
+            if not bar.isVisible() and len(rows) * row_h > view.viewport().height():
+                room -= bar.sizeHint().width()  # the rows, two lines high now, will want the scroll bar's room too
+            fitted = fit_widths([widths[c] for c in shown], room,
                                 [min(head.sectionSizeHint(c), TEXT_LEAST) for c in shown],
                                 cut=(shown.index(WHAT), shown.index(EXPECTED)))
             for c, w in zip(shown, fitted, strict=True):
@@ -501,9 +511,12 @@ class SupervisorScreen(QWidget):
         return _(ERROR_NAMES[key]) if key in ERROR_NAMES else key
 
     @staticmethod
-    def what_name(error: str, what: str) -> str:
-        """What happened, with a printer fault's device named in the operator's language ("Label printer: …", not
-        the code "label_printer: …" the statistics keep)."""
+    def what_name(error: str, what: Msg | str) -> str:
+        """What happened in the operator's language (`app.stats` says it as a message: a reprint's reason as the F12
+        list names it, a weight in grams as the work screen says them); a plain text from an OMS that sends text only,
+        with a printer fault's device named ("Label printer: …", not the code "label_printer: …")."""
+        if isinstance(what, Msg):
+            return _(what)
         code, sep, rest = what.partition(": ")
         if error == "printer_fault" and sep and code in names.DEVICE:
             return f"{names.device(code)}: {rest}"
