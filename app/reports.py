@@ -126,6 +126,18 @@ def type_name(key: str) -> str:
     return bilingual(Msg(ERROR_NAMES[key]), other_first=True) if key in ERROR_NAMES else key
 
 
+def report_paths(folder: Path, d_from: str, d_to: str, written: datetime) -> tuple[Path, Path]:
+    """The PDF's and the CSV's paths of one export: named by its days and the time it was written
+    ("errors_2026-12-01_2026-12-07_at_2026-12-07_1141.pdf"), so that an export taken earlier in the shift is kept; a
+    second one in the same minute gets "-2", "-3"… (neither of the pair is ever written over)."""
+    stem = f"errors_{d_from}_{d_to}_at_{written:%Y-%m-%d_%H%M}"
+    n, name = 1, stem
+    while (folder / f"{name}.pdf").exists() or (folder / f"{name}.csv").exists():
+        n += 1
+        name = f"{stem}-{n}"
+    return folder / f"{name}.pdf", folder / f"{name}.csv"
+
+
 def write_csv(f: Figures, out: Path, operators: dict[str, str] | None = None) -> Path:
     """The figures as (section, key, value) rows; `operators` names the operators by their ids (`figures_rows`)."""
     buf = io.StringIO()

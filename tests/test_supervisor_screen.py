@@ -748,3 +748,23 @@ def test_the_latest_errors_read_in_the_supervisors_language(qtbot, core):
         assert [r[2:4] for r in w2.errors_model.rows] == [("面单丢失", ""), ("shown as sent", ""), ("1 克：x", "2 g")]
     finally:
         uninstall(QApplication.instance())
+
+
+def test_each_report_is_its_own_file_and_the_screen_says_which(qtbot, core):
+    """F6 twice on the same days wrote reports/errors_<from>_<to>.pdf/.csv over the first export silently: the one
+    taken earlier in the shift was gone. Each export is its own pair of files, named by its days and the time it was
+    written, and the screen names the files it wrote."""
+    _shift(core)
+    w = _screen(qtbot, core)
+    written = []
+    for _ in range(2):
+        w.last_report = None
+        w.write_report()
+        qtbot.waitUntil(lambda: w.last_report is not None, timeout=20000)
+        written.append(w.last_report)
+        pdf, csv_path = w.last_report
+        assert pdf.name in w.message.text() and csv_path.name in w.message.text()
+    first, second = written
+    assert first[0] != second[0] and first[1] != second[1]
+    assert all(p.exists() for pair in written for p in pair)  # the first export is still there
+    assert first[0].name.startswith("errors_2026-11-16_2026-11-16_at_")

@@ -11,7 +11,9 @@ import itertools
 import logging
 import math
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
 from PySide6.QtCharts import (
@@ -726,7 +728,7 @@ class SupervisorScreen(QWidget):
 
     # -- report ---------------------------------------------------------------------------------
     def write_report(self) -> None:
-        from app.reports import write_csv, write_pdf
+        from app.reports import report_paths, write_csv, write_pdf
 
         f = self.figures
         if f is None:
@@ -736,11 +738,15 @@ class SupervisorScreen(QWidget):
         names = dict(self.operator_names)
         station, operator = self.figures_scope
 
+        tz = self.core.settings.station.warehouse_tz
+
         def work():
             out.mkdir(parents=True, exist_ok=True)
-            stem = f"errors_{d_from}_{d_to}"
-            pdf = write_pdf(f, out / f"{stem}.pdf", operators=names, station=station, operator=operator)
-            return pdf, write_csv(f, out / f"{stem}.csv", operators=names)
+            # each export its own files, named by the warehouse time it was written: F6 twice on the same days wrote
+            # over the first export silently
+            pdf_path, csv_path = report_paths(out, d_from, d_to, datetime.now(ZoneInfo(tz)))
+            pdf = write_pdf(f, pdf_path, operators=names, station=station, operator=operator)
+            return pdf, write_csv(f, csv_path, operators=names)
 
         self.report_btn.setEnabled(False)
         self.message.setText(_("writing the report…"))
@@ -752,7 +758,9 @@ class SupervisorScreen(QWidget):
             self.message.setText(_("Report failed: {error}", error=str(result)))
             return
         self.last_report = result
-        self.message.setText(_("Report written: {files}", files="  ".join(str(p) for p in result)))
+        pdf, csv_file = result  # the files by name, and the folder they are in
+        self.message.setText(_("Report written: {pdf} and {csv} in {folder}", pdf=pdf.name, csv=csv_file.name,
+                               folder=str(pdf.parent)))
 
 
 def operator_note(typed: str | None, meant: list[Operator]) -> str:
