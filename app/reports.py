@@ -51,6 +51,9 @@ SUMMARY = N_("scans {scans} · orders {orders} · errors {errors}")  # as the su
 TYPE_COLUMNS = (N_("Error type"), N_("Count"), N_("Per 1,000 scans"), N_("Per 1,000 orders"))
 STATION, OPERATOR = N_("Station"), N_("Operator")
 OPERATOR_COLUMNS = (OPERATOR, N_("Errors"))
+STATION_COLUMNS = (STATION, N_("Errors"))
+NOT_PER_OPERATOR = N_("{count} errors are nobody's and not counted per operator: orders stopped by the OMS, printer "
+                      "faults")
 STEP_COLUMNS = (N_("Step"), N_("Median / p90, s"), N_("SLA, s"), N_("Late share"))
 
 
@@ -213,29 +216,32 @@ def write_pdf(f: Figures, out: Path, operators: dict[str, str] | None = None, *,
         story.append(bars(both(BY_HOUR), [f"{i:02d}" for i in range(24)], f.by_hour))
     else:  # two empty charts said nothing (an axis from 0 to 1 and no bar)
         story += [Paragraph(mixed(both(NO_ERRORS)), body), Spacer(1, 8)]
-    # one table of three sections, each under its own heading row (grey, in both languages); a section with no
-    # rows (no errors, so no error types and no operators) is left out
-    tbl: list[list] = []
-    heads: list[int] = []
-
-    def section(columns: tuple[str, ...], rows: list[list]) -> None:
-        if rows:
-            heads.append(len(tbl))
-            tbl.append([both(c) for c in columns] + [""] * (4 - len(columns)))
-            tbl.extend(rows)
-
-    section(TYPE_COLUMNS, [[type_name(k), v, _num(f.per_1000_scans.get(k)), _num(f.per_1000_orders.get(k))]
-                           for k, v in f.by_type.items()])
-    section(OPERATOR_COLUMNS, [[names.get(k, k), v, "", ""] for k, v in f.by_operator.items()])
-    section(STEP_COLUMNS, [[bilingual(step_word(s), other_first=True),
-                            f"{_num(sf.median_s)} / {_num(sf.p90_s)}" if sf.n else "—", _num(sf.sla_s, "g"),
-                            _num(sf.late_share, ".0%")] for s, sf in f.steps.items()])
-    if tbl:
-        t = Table([[Paragraph(mixed(v), cell) for v in row] for row in tbl])
+    # a table per section (error types, operators, stations, steps), each under its own header row (grey, in both
+    # languages) that is repeated at the top of a page the table runs onto; a section with no rows (no errors: no
+    # types, operators or stations) is left out. One grid of all of them showed operator rows with two empty columns
+    # and the steps' header as a grey row mid-table, and a header could end a page with its rows on the next.
+    def table(columns: tuple[str, ...], rows: list[list], widths: tuple[float, ...]) -> None:
+        if not rows:
+            return
+        t = Table([[Paragraph(mixed(both(c)), cell) for c in columns]]
+                  + [[Paragraph(mixed(v), cell) for v in row] for row in rows], colWidths=widths, repeatRows=1,
+                  hAlign="LEFT")
         t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), latin), ("FONTSIZE", (0, 0), (-1, -1), 8),
-                               ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]
-                              + [("BACKGROUND", (0, r), (-1, r), colors.lightgrey) for r in heads]))
-        story.append(t)
+                               ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story.extend([t, Spacer(1, 10)])
+
+    table(TYPE_COLUMNS, [[type_name(k), v, _num(f.per_1000_scans.get(k)), _num(f.per_1000_orders.get(k))]
+                         for k, v in f.by_type.items()], (170, 80, 110, 110))
+    table(OPERATOR_COLUMNS, [[names.get(k, k), v] for k, v in f.by_operator.items()], (250, 80))
+    nobodys = f.errors - sum(f.by_operator.values())
+    if f.by_operator and nobodys > 0:  # the rows add up to less than the total: said why, under them
+        story[-1:-1] = [Paragraph(mixed(bilingual(Msg(NOT_PER_OPERATOR, count=nobodys), other_first=True)), cell)]
+    table(STATION_COLUMNS, [[k, v] for k, v in f.by_station.items()], (250, 80))
+    table(STEP_COLUMNS, [[bilingual(step_word(s), other_first=True),
+                          f"{_num(sf.median_s)} / {_num(sf.p90_s)}" if sf.n else "—", _num(sf.sla_s, "g"),
+                          _num(sf.late_share, ".0%")] for s, sf in f.steps.items()], (170, 110, 80, 110))
     # initialFontName: else every page starts in (non-embedded) Helvetica
     SimpleDocTemplate(str(out), pagesize=A4, title="packstation error-pattern report",
                       initialFontName=latin).build(story)
