@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.i18n import N_
 from app.picklist import SHORT_REASONS
 
 PREFIX = "@@"
@@ -30,6 +31,13 @@ ACTIONS: dict[str, str] = {
 
 #: actions that take an argument: barcode name -> (action name, allowed arguments)
 REPRINT_REASONS: tuple[str, ...] = ("damaged", "unreadable", "lost", "wrong_printer")
+#: what the packer chose from the F12 list (keys 1-4), by its name: the floor's prompt and the supervisor's latest errors
+REPRINT_REASON_NAMES: dict[str, str] = {
+    "damaged": N_("Label damaged"),
+    "unreadable": N_("Label unreadable"),
+    "lost": N_("Label lost"),
+    "wrong_printer": N_("Wrong printer"),
+}
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,18 @@ STATUS_WORDS: dict[str, str] = {
     "changed": N_("changed by the OMS"),  # its items, after it was opened here (floor.paperwork.items_changed)
 }
 
+#: the station's devices by name (the check screen's list; a printer fault's printer, `printer_fault.printer`)
+DEVICE_NAMES: dict[str, str] = {
+    "label_printer": N_("Label printer"),
+    "slip_printer": N_("Slip printer"),
+    "scanner": N_("Scanner"),
+    "camera": N_("Camera"),
+    "scale": N_("Scale"),
+    "oms": N_("OMS connection"),
+    "disk": N_("Station disk"),
+    "speaker": N_("Speaker"),
+}
+
 #: the steps' names (app.workflow.Step values) as the packer reads them
 STEP_NAMES: dict[str, str] = {
     "pick": N_("Pick"),

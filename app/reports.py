@@ -51,6 +51,9 @@ SUMMARY = N_("scans {scans} · orders {orders} · errors {errors}")  # as the su
 TYPE_COLUMNS = (N_("Error type"), N_("Count"), N_("Per 1,000 scans"), N_("Per 1,000 orders"))
 STATION, OPERATOR = N_("Station"), N_("Operator")
 OPERATOR_COLUMNS = (OPERATOR, N_("Errors"))
+STATION_COLUMNS = (STATION, N_("Errors"))
+NOT_PER_OPERATOR = N_("{count} errors are nobody's and not counted per operator: orders stopped by the OMS, printer "
+                      "faults")
 STEP_COLUMNS = (N_("Step"), N_("Median / p90, s"), N_("SLA, s"), N_("Late share"))
 
 
@@ -59,15 +62,17 @@ def both(message_id: str) -> str:
     return bilingual(Msg(message_id), other_first=True)
 
 
-def figures_rows(f: Figures) -> list[list]:
-    """The flat (section, key, value) rows that the CSV holds and the PDF tables show."""
+def figures_rows(f: Figures, operators: dict[str, str] | None = None) -> list[list]:
+    """The flat (section, key, value) rows that the CSV holds and the PDF tables show; an operator by name and badge
+    where `operators` (id -> "Zhang Min (K-001)") knows them, as the screen and the PDF name them, else by id."""
+    names = operators or {}
     rows: list[list] = [["total", "scans", f.scans], ["total", "orders", f.orders], ["total", "errors", f.errors]]
     for k, v in f.by_type.items():
         rows.append(["error_type", k, v])
         rows.append(["per_1000_scans", k, f.per_1000_scans.get(k, "")])
         rows.append(["per_1000_orders", k, f.per_1000_orders.get(k, "")])
     rows += [["station", k, v] for k, v in f.by_station.items()]
-    rows += [["operator", k, v] for k, v in f.by_operator.items()]
+    rows += [["operator", names.get(k, k), v] for k, v in f.by_operator.items()]
     rows += [["hour", f"{h:02d}", v] for h, v in enumerate(f.by_hour)]
     rows += [["day", k, v] for k, v in f.by_day.items()]
     for s, sf in f.steps.items():  # seconds to the millisecond (a median of two read 2.9619999999999997)
@@ -124,11 +129,24 @@ def type_name(key: str) -> str:
     return bilingual(Msg(ERROR_NAMES[key]), other_first=True) if key in ERROR_NAMES else key
 
 
-def write_csv(f: Figures, out: Path) -> Path:
+def report_paths(folder: Path, d_from: str, d_to: str, written: datetime) -> tuple[Path, Path]:
+    """The PDF's and the CSV's paths of one export: named by its days and the time it was written
+    ("errors_2026-12-01_2026-12-07_at_2026-12-07_1141.pdf"), so that an export taken earlier in the shift is kept; a
+    second one in the same minute gets "-2", "-3"… (neither of the pair is ever written over)."""
+    stem = f"errors_{d_from}_{d_to}_at_{written:%Y-%m-%d_%H%M}"
+    n, name = 1, stem
+    while (folder / f"{name}.pdf").exists() or (folder / f"{name}.csv").exists():
+        n += 1
+        name = f"{stem}-{n}"
+    return folder / f"{name}.pdf", folder / f"{name}.csv"
+
+
+def write_csv(f: Figures, out: Path, operators: dict[str, str] | None = None) -> Path:
+    """The figures as (section, key, value) rows; `operators` names the operators by their ids (`figures_rows`)."""
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["section", "key", "value"])
-    w.writerows(figures_rows(f))
+    w.writerows(figures_rows(f, operators))
     Path(out).write_text(buf.getvalue(), encoding="utf-8-sig")  # BOM: Excel opens it as UTF-8
     return Path(out)
 
@@ -198,29 +216,32 @@ def write_pdf(f: Figures, out: Path, operators: dict[str, str] | None = None, *,
         story.append(bars(both(BY_HOUR), [f"{i:02d}" for i in range(24)], f.by_hour))
     else:  # two empty charts said nothing (an axis from 0 to 1 and no bar)
         story += [Paragraph(mixed(both(NO_ERRORS)), body), Spacer(1, 8)]
-    # one table of three sections, each under its own heading row (grey, in both languages); a section with no
-    # rows (no errors, so no error types and no operators) is left out
-    tbl: list[list] = []
-    heads: list[int] = []
-
-    def section(columns: tuple[str, ...], rows: list[list]) -> None:
-        if rows:
-            heads.append(len(tbl))
-            tbl.append([both(c) for c in columns] + [""] * (4 - len(columns)))
-            tbl.extend(rows)
-
-    section(TYPE_COLUMNS, [[type_name(k), v, _num(f.per_1000_scans.get(k)), _num(f.per_1000_orders.get(k))]
-                           for k, v in f.by_type.items()])
-    section(OPERATOR_COLUMNS, [[names.get(k, k), v, "", ""] for k, v in f.by_operator.items()])
-    section(STEP_COLUMNS, [[bilingual(step_word(s), other_first=True),
-                            f"{_num(sf.median_s)} / {_num(sf.p90_s)}" if sf.n else "—", _num(sf.sla_s, "g"),
-                            _num(sf.late_share, ".0%")] for s, sf in f.steps.items()])
-    if tbl:
-        t = Table([[Paragraph(mixed(v), cell) for v in row] for row in tbl])
+    # a table per section (error types, operators, stations, steps), each under its own header row (grey, in both
+    # languages) that is repeated at the top of a page the table runs onto; a section with no rows (no errors: no
+    # types, operators or stations) is left out. One grid of all of them showed operator rows with two empty columns
+    # and the steps' header as a grey row mid-table, and a header could end a page with its rows on the next.
+    def table(columns: tuple[str, ...], rows: list[list], widths: tuple[float, ...]) -> None:
+        if not rows:
+            return
+        t = Table([[Paragraph(mixed(both(c)), cell) for c in columns]]
+                  + [[Paragraph(mixed(v), cell) for v in row] for row in rows], colWidths=widths, repeatRows=1,
+                  hAlign="LEFT")
         t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), latin), ("FONTSIZE", (0, 0), (-1, -1), 8),
-                               ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]
-                              + [("BACKGROUND", (0, r), (-1, r), colors.lightgrey) for r in heads]))
-        story.append(t)
+                               ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story.extend([t, Spacer(1, 10)])
+
+    table(TYPE_COLUMNS, [[type_name(k), v, _num(f.per_1000_scans.get(k)), _num(f.per_1000_orders.get(k))]
+                         for k, v in f.by_type.items()], (170, 80, 110, 110))
+    table(OPERATOR_COLUMNS, [[names.get(k, k), v] for k, v in f.by_operator.items()], (250, 80))
+    nobodys = f.errors - sum(f.by_operator.values())
+    if f.by_operator and nobodys > 0:  # the rows add up to less than the total: said why, under them
+        story[-1:-1] = [Paragraph(mixed(bilingual(Msg(NOT_PER_OPERATOR, count=nobodys), other_first=True)), cell)]
+    table(STATION_COLUMNS, [[k, v] for k, v in f.by_station.items()], (250, 80))
+    table(STEP_COLUMNS, [[bilingual(step_word(s), other_first=True),
+                          f"{_num(sf.median_s)} / {_num(sf.p90_s)}" if sf.n else "—", _num(sf.sla_s, "g"),
+                          _num(sf.late_share, ".0%")] for s, sf in f.steps.items()], (170, 110, 80, 110))
     # initialFontName: else every page starts in (non-embedded) Helvetica
     SimpleDocTemplate(str(out), pagesize=A4, title="packstation error-pattern report",
                       initialFontName=latin).build(story)

@@ -25,19 +25,22 @@ import json
 import logging
 import math
 import statistics
+import string
 import threading
 import time
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from app import schema
+from app.actions import REPRINT_REASON_NAMES
 from app.config import SlaSettings
-from app.i18n import N_
+from app.i18n import N_, Msg
+from app.messages import DEVICE_NAMES, STATUS_WORDS
 from app.warehouse_day import day_bounds_ms, warehouse_today  # noqa: F401  (the figures' days, with the figures)
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,11 @@ ERROR_TYPES: dict[str, tuple[str, str | None]] = {
     "printer_fault": ("printer_fault", None),
 }
 _LOOKUP = {v: k for k, v in ERROR_TYPES.items()}
+# The error types that are nobody's mistake at the station: an order the OMS cancelled or held while it was worked on
+# (its event names the packer who had it open) and a printer's fault (no operator). They count in the totals and per
+# type, station, hour and day, never against an operator: the figures per operator (and an operator's filtered
+# figures and latest errors) hold the operator's own — scan errors, short picks, overrides, reprints.
+NOBODYS_ERRORS = frozenset({"intercepted_order", "printer_fault"})
 # What the screens and the report call each error type, and the verdict kinds an OMS's latest errors may carry
 # (message ids: translated in the catalogs like every other)
 ERROR_NAMES: dict[str, str] = {
@@ -91,7 +99,10 @@ ERROR_NAMES: dict[str, str] = {
 # A step's duration is part of it: "worked" (suspended time left out) since 2026-12-06; "worked-to-suspension" (a
 # step ended while suspended counts up to its suspension) since the same day's evening.
 STEP_DURATION = "worked-to-suspension"
-DEFINITION = hashlib.sha256(json.dumps([sorted(ERROR_TYPES.items()), STEP_DURATION]).encode()).hexdigest()[:16]
+# Whose an error is, too (NOBODYS_ERRORS, since 2026-12-07: they were counted against the operator at the order, a
+# printer's against "-"): the fold keys them to no operator.
+DEFINITION = hashlib.sha256(json.dumps([sorted(ERROR_TYPES.items()), STEP_DURATION,
+                                        sorted(NOBODYS_ERRORS)]).encode()).hexdigest()[:16]
 STEP_EVENTS = ("step_started", "step_completed", "step_suspended", "step_resumed")  # extra: the step
 
 
@@ -136,17 +147,19 @@ def _quantile(sorted_vals: list[float], q: float) -> float:
     return sorted_vals[idx]
 
 
-def _error_terms() -> list[str]:
+def _error_terms(types: dict[str, tuple[str, str | None]] = ERROR_TYPES) -> list[str]:
     """ERROR_TYPES as SQL, one term per event type: what the figures count as an error is what the latest-errors
     list shows."""
     kinds: dict[str, list[str | None]] = defaultdict(list)
-    for etype, kind in ERROR_TYPES.values():
+    for etype, kind in types.values():
         kinds[etype].append(kind)
     return [f"type = '{t}'" if None in ks else f"type = '{t}' AND kind IN ({','.join(repr(k) for k in ks)})"
             for t, ks in sorted(kinds.items())]
 
 
 _ERROR_TERMS = _error_terms()
+# an operator's latest errors: their own (an operator filter leaves out an order stopped by the OMS, a printer fault)
+_OPERATOR_ERROR_TERMS = _error_terms({k: v for k, v in ERROR_TYPES.items() if k not in NOBODYS_ERRORS})
 # One query per event type, each a seek on ix_events_type_kind and its own newest-first top N, merged in Python:
 # one statement with all the terms OR-ed (a multi-index OR) took 0.48 s instead of 0.06 over a million events.
 _SQL_LATEST_ERRORS = ("SELECT seq, ts_utc_ms, station_id, operator_id, order_id, type, kind, payload FROM events "
@@ -162,7 +175,27 @@ def _as_scanned(p: dict) -> str:
     return code or str(raw or "")
 
 
-def _error_detail(etype: str, p: dict) -> tuple[str, str]:
+# What an error's detail says, as messages rendered in the reader's language (the screen's `_()`), with the English
+# text beside them for whoever reads the OMS's entries as text. The templates a detail may be made of: an OMS reply's
+# detail is shown only when it is one of them (or a message without fields), never a template the reply makes up.
+WEIGHT_OFF = N_("{grams} g: {reason}")  # a weight a supervisor approved, and why
+WEIGHT_WANTED = N_("{expected} ± {tolerance} g")
+WEIGHT_WANTED_BARE = N_("{expected} g")
+LINE_COUNTED = N_("{sku} {scanned}/{required}: {reason}")  # a line counted by a supervisor, and why
+STOPPED_BECAUSE = N_("{status}: {reason}")  # an order stopped by the OMS: its status word, the OMS's reason
+PRINTER_SAID = N_("{printer}: {detail}")  # a printer fault: the printer by its name, what it said
+DETAIL_TEMPLATES = frozenset({WEIGHT_OFF, WEIGHT_WANTED, WEIGHT_WANTED_BARE, LINE_COUNTED, STOPPED_BECAUSE,
+                              PRINTER_SAID})
+Detail = Msg | str  # a message where the reader's language matters, else the text itself (codes, SKUs, variants)
+
+
+def _name(table: dict[str, str], code: Any) -> Detail:
+    """A code by its name in `table` (a message), else the code as it came."""
+    code = "" if code is None else str(code)
+    return Msg(table[code]) if code in table else code
+
+
+def _error_detail(etype: str, p: dict) -> tuple[Detail, Detail]:
     """(what happened, what was expected) of one error event, from its payload (the OMS contract's fields)."""
     if etype == "scan":
         v = p.get("verdict") if isinstance(p.get("verdict"), dict) else {}
@@ -171,19 +204,59 @@ def _error_detail(etype: str, p: dict) -> tuple[str, str]:
                                                         if v.get(k))
     if etype == "short_pick":
         return f"{p.get('sku', '')} {p.get('qty_found', '?')}/{p.get('qty_required', '?')}", ""
-    if etype == "printer_fault":
-        return f"{p.get('printer', '')}: {p.get('detail') or p.get('state') or ''}", ""
-    if etype == "order_intercepted":
-        return " ".join(str(p.get(k) or "") for k in ("status", "reason") if p.get(k)), ""
+    if etype == "printer_fault":  # the detail is the device's message in English, which is its message id
+        said = p.get("detail") or p.get("state") or ""
+        return Msg(PRINTER_SAID, printer=_name(DEVICE_NAMES, p.get("printer")), detail=Msg(str(said))), ""
+    if etype == "order_intercepted":  # the OMS's reason is its own text: shown as it came
+        status, reason = _name(STATUS_WORDS, p.get("status")), str(p.get("reason") or "")
+        return (Msg(STOPPED_BECAUSE, status=status, reason=reason) if reason else status), ""
     if etype == "override":  # the weight or the line approved (events since 2026-12-07 say them), and why
         reason = str(p.get("reason") or "")
         if _number(p.get("grams")) and _number(p.get("expected_g")):
-            tol = f" ± {p['tolerance_g']:.0f}" if _number(p.get("tolerance_g")) else ""
-            return f"{p['grams']:.0f} g: {reason}", f"{p['expected_g']:.0f}{tol} g"
+            expected = round(p["expected_g"])
+            wanted = Msg(WEIGHT_WANTED, expected=expected, tolerance=round(p["tolerance_g"])) \
+                if _number(p.get("tolerance_g")) else Msg(WEIGHT_WANTED_BARE, expected=expected)
+            return Msg(WEIGHT_OFF, grams=round(p["grams"]), reason=reason), wanted
         if p.get("sku") and isinstance(p.get("qty_required"), int) and isinstance(p.get("qty_scanned"), int):
-            return f"{p['sku']} {p['qty_scanned']}/{p['qty_required']}: {reason}", ""
+            return Msg(LINE_COUNTED, sku=str(p["sku"]), scanned=p["qty_scanned"], required=p["qty_required"],
+                       reason=reason), ""
         return reason, ""
-    return str(p.get("reason") or ""), ""  # a reprint: the reason given
+    return _name(REPRINT_REASON_NAMES, p.get("reason")), ""  # a reprint: the reason chosen from the F12 list
+
+
+def _detail_msg(d: Any) -> Msg | None:
+    """A detail message from an entry (`Msg.to_dict()`: ours, or an OMS reply's), or None when it is not one the
+    statistics make: a template of DETAIL_TEMPLATES with exactly its fields, each a short text, a number or a
+    message without fields (a name); or a message without fields. A made-up template is never formatted."""
+    if not isinstance(d, dict) or not isinstance(d.get("id"), str) or len(d["id"]) > 200:
+        return None
+    params = d.get("params") if d.get("params") is not None else {}
+    if not isinstance(params, dict) or (params and d["id"] not in DETAIL_TEMPLATES):
+        return None
+    if d["id"] in DETAIL_TEMPLATES and set(params) != _FIELDS_OF[d["id"]]:
+        return None
+    clean: dict[str, Any] = {}
+    for k, v in params.items():
+        if isinstance(v, dict) and set(v) == {"$msg"}:
+            inner = _detail_msg(v["$msg"])
+            if inner is None or inner.params:
+                return None
+            clean[k] = inner
+        elif isinstance(v, str) and len(v) <= 200 or _number(v):
+            clean[k] = v
+        else:
+            return None
+    return Msg(d["id"], **clean)
+
+
+_FIELDS_OF = {t: {f for _lit, f, _spec, _conv in string.Formatter().parse(t) if f} for t in DETAIL_TEMPLATES}
+
+
+def _detail(e: dict, key: str) -> Detail:
+    """An entry's `what` or `expected` for the screen: its message (`<key>_msg`) where it has a good one, else its
+    text (an OMS that sends text only)."""
+    msg = _detail_msg(e.get(f"{key}_msg"))
+    return msg if msg is not None else (e.get(key) or "")[:200]
 
 
 def _number(x: Any) -> bool:
@@ -198,13 +271,44 @@ def error_entry(ts: int, station: str, operator: str | None, order: str | None, 
                 payload: Any, seq: int | None = None) -> dict[str, Any] | None:
     """One event as the latest-errors list shows it, or None when the figures do not count it as an error — the
     one definition the station (its own log) and the OMS (every station's, `latest_errors` in /api/v1/stats)
-    share: {ts_utc_ms, station_id, operator_id, order_id, error, what, expected, seq}."""
+    share: {ts_utc_ms, station_id, operator_id, order_id, order_no, error, what, expected, what_msg, expected_msg,
+    seq}: `what`/`expected` in English text, `what_msg`/`expected_msg` the same as messages (`Msg.to_dict()`, or None
+    where the text is data in no language: a code, a SKU) for the reader's language. `order_no` (the
+    number people use, "#50009") is None here: the station and the OMS fill it from what they hold
+    (`with_order_numbers`)."""
     err = _error_type(etype, kind)
     if err is None:
         return None
     what, expected = _error_detail(etype, payload if isinstance(payload, dict) else {})
-    return {"ts_utc_ms": ts, "station_id": station, "operator_id": operator, "order_id": order, "error": err,
-            "what": what, "expected": expected, "seq": seq}
+    return {"ts_utc_ms": ts, "station_id": station, "operator_id": operator, "order_id": order, "order_no": None,
+            "error": err, "what": str(what), "expected": str(expected), "seq": seq,
+            "what_msg": what.to_dict() if isinstance(what, Msg) else None,
+            "expected_msg": expected.to_dict() if isinstance(expected, Msg) else None}
+
+
+def with_order_numbers(entries: list[dict[str, Any]], numbers: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The entries with their order's number ("#50009", as every screen, label and slip says it) where `numbers`
+    (order id -> number) has it; an entry whose order is not known keeps its id."""
+    for e in entries:
+        no = numbers.get(e.get("order_id") or "")
+        if isinstance(no, str) and no:
+            e["order_no"] = no
+    return entries
+
+
+_SQL_ORDER_NOS = "SELECT id, order_no FROM picklists WHERE id IN ({})"
+
+
+def order_numbers(store, order_ids: Iterable[str | None]) -> dict[str, str]:
+    """The numbers of the orders whose pick lists the station holds, by order id (the picklists cache)."""
+    ids = sorted({o for o in order_ids if isinstance(o, str) and o})
+    out: dict[str, str] = {}
+    with store.read() as conn:
+        raw = conn.connection.dbapi_connection
+        for i in range(0, len(ids), 500):  # SQLite's bound parameters per statement
+            part = ids[i:i + 500]
+            out.update(raw.execute(_SQL_ORDER_NOS.format(",".join("?" * len(part))), part).fetchall())
+    return out
 
 
 def latest_error_entries(events: Iterable[tuple], start: int, end: int, station: str | None = None,
@@ -218,16 +322,19 @@ def latest_error_entries(events: Iterable[tuple], start: int, end: int, station:
                 or (operator and op != operator):
             continue
         e = error_entry(ts, st, op, order, etype, kind, payload, seq if isinstance(seq, int) else 0)
-        if e is not None:
+        if e is not None and not (operator and e["error"] in NOBODYS_ERRORS):
             found.append(e)
     found.sort(key=lambda e: (e["ts_utc_ms"], e["seq"]), reverse=True)
     return found[:limit]
 
 
-def error_rows(entries: Iterable[Any], tz: str, limit: int = 200) -> list[tuple]:
+def error_rows(entries: Iterable[Any], tz: str, limit: int = 200, numbers: Mapping[str, str] | None = None
+               ) -> list[tuple]:
     """Entries (`error_entry`, ours or an OMS reply's) as the screen's rows: (warehouse-local time, station,
-    operator, order, error type, what happened, what was expected). An entry that is not one (a malformed or
-    hostile reply) is left out; texts are cut at 200 characters."""
+    operator, order, error type, what happened, what was expected); what happened and what was expected are messages
+    (`app.i18n.Msg`, rendered in the reader's language at the edge) or plain text. The order by its number: the entry's
+    `order_no`, else `numbers`' (the station's pick lists, for an OMS that sends none), else its id. An entry that
+    is not one (a malformed or hostile reply) is left out; texts are cut at 200 characters."""
     z = ZoneInfo(tz)
     out = []
     for e in entries:
@@ -239,12 +346,15 @@ def error_rows(entries: Iterable[Any], tz: str, limit: int = 200) -> list[tuple]
         texts = [e.get(k) for k in ("station_id", "operator_id", "order_id", "error", "what", "expected")]
         if not isinstance(ts, int) or isinstance(ts, bool) or not all(t is None or isinstance(t, str) for t in texts):
             continue
+        no = e.get("order_no") or (numbers or {}).get(texts[2] or "")
+        if isinstance(no, str) and no:
+            texts[2] = no
         try:
             local = datetime.fromtimestamp(ts / 1000, z).strftime("%m-%d %H:%M:%S")
         except (ValueError, OverflowError, OSError):
             continue
-        st, op, order, err, what, expected = ((t or "")[:200] for t in texts)
-        out.append((local, st, op or "-", order or "-", err, what, expected))
+        st, op, order, err, _what, _expected = ((t or "")[:200] for t in texts)
+        out.append((local, st, op or "-", order or "-", err, _detail(e, "what"), _detail(e, "expected")))
     return out
 
 
@@ -260,7 +370,7 @@ def latest_errors(store, tz: str, start: int, end: int, station: str | None = No
             params.append(val)
     with store.read() as conn:
         raw = conn.connection.dbapi_connection
-        found = [r for term in _ERROR_TERMS
+        found = [r for term in (_OPERATOR_ERROR_TERMS if operator else _ERROR_TERMS)
                  for r in raw.execute(_SQL_LATEST_ERRORS.format(term=term, where=where), (*params, limit))]
     found.sort(reverse=True)
     entries = []
@@ -270,6 +380,7 @@ def latest_errors(store, tz: str, start: int, end: int, station: str | None = No
         except ValueError:
             p = {}
         entries.append(error_entry(ts, st, op, order, etype, kind, p, seq))
+    with_order_numbers(entries, order_numbers(store, (e["order_id"] for e in entries)))
     return error_rows(entries, tz, limit)
 
 
@@ -297,7 +408,7 @@ class Aggregate:
         self.filters = (start, end, station, operator)
         self.scans: Counter = Counter()  # (sid, oid, q) -> n
         self.orders: Counter = Counter()  # (sid, oid, q, complexity) -> n
-        self.errors: Counter = Counter()  # (error type, sid, oid, q) -> n
+        self.errors: Counter = Counter()  # (error type, sid, oid, q) -> n; oid None: nobody's (NOBODYS_ERRORS)
         # (sid, order, step) -> the open step: [start ts, start mono_ns, ms suspended so far, suspended at ts, mono]
         self.starts: dict[tuple, list] = {}
         # (step, sid) -> (start ts, end ts, ms worked): the ends place a step in a range as its rows do, the time worked
@@ -324,7 +435,12 @@ class Aggregate:
                 self._step_event(etype, (sid, order, extra), ts, row[9] if len(row) > 9 else None)
                 continue
             et = _error_type(etype, kind)
-            if et is not None:
+            if et is None:
+                continue
+            if et in NOBODYS_ERRORS:  # nobody's: no operator's figures (an operator's filtered ones neither)
+                if not operator:
+                    errors[(et, sid, None, q)] += n
+            else:
                 errors[(et, sid, oid or "-", q)] += n
         return self
 
@@ -394,7 +510,8 @@ class Aggregate:
                 continue
             by_type[et] += n
             st[sid] += n
-            op[oid] += n
+            if oid is not None:
+                op[oid] += n
             hour, dkey = local(q)
             hours[hour] += n
             day[dkey] += n

@@ -55,6 +55,6 @@ def _report(args) -> int:
     if args.format == "pdf":
         write_pdf(f, out, operators={o.id: o.name_and_badge for o in known}, station=args.station, operator=op_id)
     else:
-        write_csv(f, out)
+        write_csv(f, out, operators={o.id: o.name_and_badge for o in known})
     print(out)
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from app import messages
+from app import actions, messages
 from app.actions import CARTONS
 from app.address import address_one_line
 from app.i18n import N_, Joined, Msg, plural
@@ -21,12 +21,7 @@ SHORT_REASON_NAMES: dict[str, str] = {
     "not_found": N_("Not found"),
 }
 
-REPRINT_REASON_NAMES: dict[str, str] = {
-    "damaged": N_("Label damaged"),
-    "unreadable": N_("Label unreadable"),
-    "lost": N_("Label lost"),
-    "wrong_printer": N_("Wrong printer"),
-}
+REPRINT_REASON_NAMES = actions.REPRINT_REASON_NAMES  # the F12 list's names (the supervisor's latest errors say them too)
 
 
 def say(level: Level, message: Msg | Joined) -> Feedback:

@@ -165,3 +165,30 @@ def test_cli_report_takes_an_operator_by_badge_and_names_the_operators(tmp_path)
                 "--config", str(cfg))  # in both names: refused, saying whom (a report of nobody looked error-free)
     assert r.returncode == 2 and "could be: Li Na (K-002), Zhang Min (K-001)" in r.stderr, r.stderr
     assert "可能是" in r.stderr
+
+
+def _pages(pdf) -> list[str]:
+    """The PDF's text page by page, whitespace collapsed."""
+    txt = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=30).stdout
+    return [" ".join(p.split()) for p in txt.split("\f") if p.strip()]
+
+
+def test_pdf_tables_stand_apart_their_headers_repeat_on_the_next_page_and_stations_have_theirs(store, tmp_path):
+    """Error types, operators and steps were one grid (operator rows with two empty columns, the steps' header a grey
+    row mid-table); a table running onto the next page continued there without its header (the Chinese report's
+    Operator header was page 1's last line); the CSV had errors per station, the PDF none. A table per section, its
+    header repeated on every page it runs onto; a table of stations; the errors nobody made said under the operators."""
+    f = _figs(store)
+    f.by_operator = {f"OP-{i:03d}": 1 for i in range(70)}  # a long list: it runs onto the next page
+    f.by_station = {"ST1": 70, "ST2": 2}
+    f.errors = 72
+    f.steps["pick"] = StepFigure(n=2, median_s=3.0, p90_s=4.0, sla_s=7200.0, late_share=0.0)
+    pages = _pages(write_pdf(f, tmp_path / "r.pdf"))
+    assert len(pages) >= 2
+    runs_on = next(p for p in pages[1:] if "OP-069" in p)
+    assert runs_on.startswith("操作员 / Operator 错误数 / Errors OP-"), runs_on[:80]  # its header, then its rows
+    whole = " ".join(pages)
+    assert "工位 / Station 错误数 / Errors ST1 70 ST2 2" in whole
+    assert "2 个错误不属于任何人" in whole and "2 errors are nobody's" in whole
+    ops = whole.index("OP-069 1")
+    assert whole.index("步骤 / Step", ops) > ops  # the steps' table after the operators', with its own header

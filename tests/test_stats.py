@@ -195,3 +195,43 @@ def test_the_latest_errors_show_a_code_as_its_label_prints_it(store):
     a, b = day_bounds_ms("2026-11-16", "2026-11-16", TZ)
     whats = sorted(r[5] for r in stats.latest_errors(store, TZ, a, b))
     assert whats == sorted(["6900000000083", "06900000000342", "ZZ-1", "036000291452"])
+
+
+def test_the_figures_per_operator_hold_only_the_operators_own_errors(store):
+    """An order the OMS cancelled while Zhang Min had it open is not her mistake, and a printer running out of paper
+    is nobody's: the table per operator counted the cancellation against her and the printer against an unexplained
+    "-". Both still count in the totals, per type, station, hour and day; per operator, in an operator's filtered
+    figures and latest errors, only the operator's own (a wrong scan, a short pick, an override, a reprint)."""
+    import json
+
+    from app.stats import compute, latest_error_entries, latest_errors, load_rows
+
+    now = {"t": utc_ms(2026, 11, 16, 3, 0)}
+    log = EventLog(store, "ST1", clock_ms=lambda: now["t"], mono_ns=lambda: now["t"] * 1_000_000)
+
+    def at(type, payload, op, kind=None):
+        now["t"] += 60_000
+        log.append(type, payload, operator_id=op, order_id="SO1", kind=kind)
+
+    at("scan", {"verdict": {"kind": "wrong_item"}}, "op1", "wrong_item")
+    at("short_pick", {"reason": "damaged"}, "op1", "damaged")
+    at("override", {"supervisor_id": "sup", "what": "weight_mismatch", "reason": "box"}, "op1", "weight_mismatch")
+    at("reprint", {"reason": "damaged"}, "op1")
+    at("order_intercepted", {"status": "cancelled", "reason": "customer"}, "op1", "cancelled")
+    at("printer_fault", {"printer": "label_printer", "state": "paper_out"}, None, "paper_out")
+    a, b = day_bounds_ms("2026-11-16", "2026-11-16", TZ)
+    f = figures_from_store(store, tz=TZ, start=a, end=b, sla=SlaSettings())
+    assert f.errors == 6 and f.by_station == {"ST1": 6} and f.by_hour[11] == 6
+    assert f.by_type["intercepted_order"] == f.by_type["printer_fault"] == 1
+    assert f.by_operator == {"op1": 4}  # no cancellation against op1, no "-" for the printer
+    mine = figures_from_store(store, tz=TZ, start=a, end=b, sla=SlaSettings(), operator="op1")
+    assert mine.errors == 4 and "intercepted_order" not in mine.by_type
+    rows = load_rows(store, a, b)  # the OMS's way (compute over the rows): the same
+    assert compute(rows, tz=TZ, start=a, end=b, sla=SlaSettings()).by_operator == {"op1": 4}
+    assert compute(rows, tz=TZ, start=a, end=b, sla=SlaSettings(), operator="op1").errors == 4
+    assert len(latest_errors(store, TZ, a, b)) == 6
+    assert len(latest_errors(store, TZ, a, b, operator="op1")) == 4  # the filtered list is what the figures count
+    with store.read() as c:  # the OMS's list of the same events
+        events = [(*r[:6], json.loads(r[6]), r[7]) for r in c.connection.dbapi_connection.execute(
+            "SELECT ts_utc_ms, station_id, operator_id, order_id, type, kind, payload, seq FROM events")]
+    assert len(latest_error_entries(events, a, b)) == 6 and len(latest_error_entries(events, a, b, operator="op1")) == 4

@@ -100,3 +100,27 @@ def test_the_oms_lists_every_stations_latest_errors_newest_first(tmp_path):
         assert [e["station_id"] for e in one["latest_errors"]] == ["ST-1"]
     finally:
         srv.stop()
+
+
+def test_the_oms_names_each_error_s_order_by_its_number(tmp_path):
+    """The OMS's latest errors carry the order's number ("#50001", its orders table) beside its id: the supervisor's
+    table said "SO-1001" where every screen, label and slip says the number; an order it does not know keeps none."""
+    t0 = _utc_ms(2026, 11, 16, 3, 0)
+    srv = serve_in_thread(tmp_path / "oms.sqlite3")  # the demo's orders: SO-1001 is #50001
+    try:
+        store = open_store(tmp_path / "st.sqlite3")
+        log = EventLog(store, "ST-1", clock_ms=lambda: t0)
+        for order in ("SO-1001", "SO-NOWHERE"):
+            log.append("scan", {"code": "123", "verdict": {"kind": "unknown"}}, operator_id="op1", order_id=order,
+                       kind="unknown")
+        client = OmsClient(srv.url, token=srv.issue_token("ST-1"))
+        assert drain(client, store, "ST-1") is not None
+        client.close()
+        store.close()
+        auth = {"Authorization": f"Bearer {srv.issue_token('SUPERVISOR-DESK')}"}
+        every = requests.get(f"{srv.url}/api/v1/stats", params={"from": "2026-11-16", "to": "2026-11-16"},
+                             headers=auth, timeout=10).json()["latest_errors"]
+        assert sorted((e["order_id"], e["order_no"]) for e in every) == [("SO-1001", "#50001"), ("SO-NOWHERE", None)]
+        assert sorted(r[3] for r in error_rows(every, "Asia/Shanghai")) == ["#50001", "SO-NOWHERE"]
+    finally:
+        srv.stop()

@@ -344,7 +344,7 @@ def test_the_latest_errors_list_every_error_the_figures_count(qtbot, core):
     by_error = {r[1]: r for r in rows}
     assert by_error["Short: not found"][2] == "GIFT-CARD 1/2"
     assert by_error["Printer fault"][2] == "label: Printer is out of paper: load paper"
-    assert by_error["Reprint"][2] == "damaged" and by_error["Weight override"][2] == "scale drift"
+    assert by_error["Reprint"][2] == "Label damaged" and by_error["Weight override"][2] == "scale drift"
     assert rows[-1][1] == "Wrong colour/size" and rows[0][1] == "Weight override"  # newest first
     assert m.headerData(1, Qt.Orientation.Horizontal) == "Error"  # what went wrong before where and who
 
@@ -625,3 +625,146 @@ def test_every_error_type_the_chart_shows_is_named_whole(qtbot, core, lang, size
         assert shown[-1] == w.error_name("sibling_variant")  # the most frequent on top
     finally:
         uninstall(QApplication.instance())
+
+
+def _held_pick_list(core, order_id: str, order_no: str) -> None:
+    """A pick list in the station's cache, as the sync service leaves it (only the columns the figures read)."""
+    from sqlalchemy import insert
+
+    from app import schema
+
+    with core.store.write() as c:
+        c.execute(insert(schema.picklists).values(id=order_id, order_no=order_no, status="done", fetched_at_ms=0,
+                                                  doc="{}"))
+
+
+def test_the_latest_errors_say_the_order_number_people_use_and_the_csv_names_the_operators(qtbot, core):
+    """The latest errors' Order column read "SO-1009" where the work screen, the label and the slip say "#50009",
+    and the CSV listed "OP-K1" where the screen and the PDF say who it is. Orders by their number (the pick lists the
+    station holds, or the OMS's), an order known nowhere by its id; the CSV's operators by name and badge."""
+    import csv
+
+    core.operators.add(badge="K-001", name="Zhang Min 张敏", role="packer", pin="2222", op_id="OP-K1")
+    _held_pick_list(core, "SO1", "#50001")
+    _shift(core)  # a wrong colour/size at SO1 by op1
+    t = int(datetime(2026, 11, 16, 4, 0, tzinfo=UTC).timestamp() * 1000)
+    EventLog(core.store, "ST1", clock_ms=lambda: t).append(
+        "scan", {"code": "123", "verdict": {"kind": "unknown"}}, operator_id="OP-K1", order_id="SO-GONE", kind="unknown")
+    w = _screen(qtbot, core)
+    assert [r[4] for r in w.errors_model.rows] == ["SO-GONE", "#50001"]  # newest first
+    theirs = [{"ts_utc_ms": t, "station_id": "ST9", "operator_id": "op9", "order_id": "SO1", "error": "wrong_item",
+               "what": "690", "expected": "TEE"},  # an OMS that sends ids only: the number held here
+              {"ts_utc_ms": t, "station_id": "ST9", "operator_id": "op9", "order_id": "SO7", "order_no": "#50007",
+               "error": "wrong_item", "what": "690", "expected": "TEE"}]
+    remote_fig = {"start": "a", "end": "b", "tz": "Asia/Shanghai", "scans": 5, "orders": 1, "errors": 2,
+                  "by_type": {"wrong_item": 2}, "by_hour": [0] * 24, "steps": {}, "latest_errors": theirs}
+    w2 = _screen(qtbot, core, remote=lambda *a: remote_fig)
+    w2.source.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: w2.figures is not None and w2.figures.scans == 5, timeout=5000)
+    assert [r[4] for r in w2.errors_model.rows] == ["#50001", "#50007"]
+    w.write_report()
+    qtbot.waitUntil(lambda: getattr(w, "last_report", None) is not None, timeout=20000)
+    rows = list(csv.reader(w.last_report[1].read_text(encoding="utf-8-sig").splitlines()))
+    assert ["operator", "Zhang Min 张敏 (K-001)", "1"] in rows and ["operator", "op1", "1"] in rows
+
+
+def test_the_latest_errors_read_in_the_supervisors_language(qtbot, core):
+    """The Chinese supervisor's latest errors read "cancelled cancelled by t…" (the OMS's status code and reason), a
+    reprint's raw code "unreadable" (the packer chose "2 面单无法识别"), "944 g: ok / 720 ± 62 g" (the work screen says
+    克), a printer fault in English. Each detail is a message rendered in the reader's language: the status word, the
+    F12 list's name, grams as the work screen says them, the printer's words; only what people typed (a reason) and
+    the OMS's own text stay as they came. An OMS's detail is rendered only from the statistics' own templates."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.translations import install, uninstall
+
+    t = {"t": int(datetime(2026, 11, 16, 3, 0, tzinfo=UTC).timestamp() * 1000)}
+    log = EventLog(core.store, "ST1", clock_ms=lambda: t["t"])
+
+    def at(type, payload, kind=None, op="op1"):
+        t["t"] += 60_000
+        log.append(type, payload, operator_id=op, order_id="SO1", kind=kind)
+
+    at("order_intercepted", {"order_id": "SO1", "status": "cancelled", "reason": "cancelled by the OMS"}, "cancelled")
+    at("reprint", {"order_id": "SO1", "job_id": "J2", "reprint_of": "J1", "reason": "unreadable"})
+    at("printer_fault", {"printer": "label_printer", "state": "paper_out", "detail": "Printer is out of paper: load "
+                         "paper", "job_id": None}, "paper_out", op=None)
+    at("override", {"supervisor_id": "sup", "what": "weight_mismatch", "reason": "ok", "grams": 944.0,
+                    "expected_g": 720.0, "tolerance_g": 62.0}, "weight_mismatch")
+    at("override", {"supervisor_id": "sup", "what": "force_line", "reason": "tiaoma sunhuai", "sku": "MUG-WHITE",
+                    "qty_required": 1, "qty_scanned": 0}, "force_line")
+    at("scan", {"code": "6900000000281", "verdict": {"kind": "sibling_variant", "scanned_variant": "BLUE / XL",
+                                                     "wanted_variant": "BLACK / XL", "expected_sku": "CASE-Y5-BLACK-XL"}},
+       "sibling_variant")
+    install(QApplication.instance(), "zh_CN")
+    try:
+        w = _screen(qtbot, core)
+        rows = {r[1]: r[2:4] for r in w.errors_model.rows}
+        assert rows["被拦截订单"] == ("已取消：cancelled by the OMS", "")
+        assert rows["重打"] == ("面单无法识别", "")  # as the F12 list names it
+        assert rows["打印机故障"] == ("面单打印机：打印机缺纸，请装纸", "")
+        assert rows["重量放行"] == ("944 克：ok", "720 ± 62 克")
+        assert rows["条目放行"] == ("MUG-WHITE 0/1：tiaoma sunhuai", "")
+        # and whole in the all-columns view (F8) of a kiosk: the printer's words on two lines of the Chinese font's
+        # height (rows were two Latin lines high: one Chinese line fitted, "面单打印机: …"), every column in view
+        from PySide6.QtCore import QRectF
+        from PySide6.QtGui import QFontMetricsF
+
+        from ui.shell import STYLE
+        from ui.table_model import cell_pad
+
+        w.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+        w.resize(966, 700)
+        w.show()
+        qtbot.waitExposed(w)
+        w.toggle_wide_errors()
+        bar = w.errors_view.horizontalScrollBar()
+        qtbot.waitUntil(lambda: w.errors_view.verticalScrollBar().isVisible(), timeout=3000)
+        qtbot.wait(50)
+        assert bar.maximum() == 0
+        fault = next(r[2] for r in w.errors_model.rows if r[1] == "打印机故障")
+        width = w.errors_view.horizontalHeader().sectionSize(2) - cell_pad(w.errors_view) - 2
+        needs = QFontMetricsF(w.errors_view.font()).boundingRect(
+            QRectF(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, fault).height()
+        line = QFontMetricsF(w.errors_view.font()).boundingRect(fault).height()
+        assert line < needs, "the printer's words fit on one line: the test says nothing"
+        assert needs <= w.errors_view.verticalHeader().defaultSectionSize() - cell_pad(w.errors_view), (needs, width)
+        # an OMS's reply: our templates rendered; a made-up one (it would format the reply's own fields) shown as text
+        ts = t["t"]
+        made_up = {"id": "{x.__class__}", "params": {"x": "a"}}
+        theirs = [{"ts_utc_ms": ts, "station_id": "ST9", "operator_id": "op9", "order_id": "SO9", "error": "reprint",
+                   "what": "Label lost", "what_msg": {"id": "Label lost", "params": {}}, "expected": ""},
+                  {"ts_utc_ms": ts - 1, "station_id": "ST9", "operator_id": "op9", "order_id": "SO9",
+                   "error": "reprint", "what": "shown as sent", "what_msg": made_up, "expected": ""},
+                  {"ts_utc_ms": ts - 2, "station_id": "ST9", "operator_id": "op9", "order_id": "SO9",
+                   "error": "weight_mismatch", "what": "1 g: x", "expected": "2 g",
+                   "what_msg": {"id": "{grams} g: {reason}", "params": {"grams": 1, "reason": "x"}},
+                   "expected_msg": {"id": "{expected} g", "params": {"expected": {"$msg": made_up}}}}]
+        remote_fig = {"start": "a", "end": "b", "tz": "Asia/Shanghai", "scans": 5, "orders": 1, "errors": 2,
+                      "by_type": {"reprint": 2}, "by_hour": [0] * 24, "steps": {}, "latest_errors": theirs}
+        w2 = _screen(qtbot, core, remote=lambda *a: remote_fig)
+        w2.source.setCurrentIndex(1)
+        qtbot.waitUntil(lambda: w2.figures is not None and w2.figures.scans == 5, timeout=5000)
+        assert [r[2:4] for r in w2.errors_model.rows] == [("面单丢失", ""), ("shown as sent", ""), ("1 克：x", "2 g")]
+    finally:
+        uninstall(QApplication.instance())
+
+
+def test_each_report_is_its_own_file_and_the_screen_says_which(qtbot, core):
+    """F6 twice on the same days wrote reports/errors_<from>_<to>.pdf/.csv over the first export silently: the one
+    taken earlier in the shift was gone. Each export is its own pair of files, named by its days and the time it was
+    written, and the screen names the files it wrote."""
+    _shift(core)
+    w = _screen(qtbot, core)
+    written = []
+    for _ in range(2):
+        w.last_report = None
+        w.write_report()
+        qtbot.waitUntil(lambda: w.last_report is not None, timeout=20000)
+        written.append(w.last_report)
+        pdf, csv_path = w.last_report
+        assert pdf.name in w.message.text() and csv_path.name in w.message.text()
+    first, second = written
+    assert first[0] != second[0] and first[1] != second[1]
+    assert all(p.exists() for pair in written for p in pair)  # the first export is still there
+    assert first[0].name.startswith("errors_2026-11-16_2026-11-16_at_")

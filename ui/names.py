@@ -4,6 +4,7 @@ are (they are data, e.g. a carrier's own service name). Also how long ago someth
 
 from __future__ import annotations
 
+from app.messages import DEVICE_NAMES
 from floor.words import CARTON_NAMES, SERVICE_NAMES
 from ui.translations import N_, _
 
@@ -22,16 +23,7 @@ ROLE = {
     "packer": N_("packer"),
     "supervisor": N_("supervisor"),
 }
-DEVICE = {  # the station's devices (ui.services names them so)
-    "label_printer": N_("Label printer"),
-    "slip_printer": N_("Slip printer"),
-    "scanner": N_("Scanner"),
-    "camera": N_("Camera"),
-    "scale": N_("Scale"),
-    "oms": N_("OMS connection"),
-    "disk": N_("Station disk"),
-    "speaker": N_("Speaker"),
-}
+DEVICE = DEVICE_NAMES  # the station's devices (ui.services names them so; a printer fault's printer too)
 CARTON = CARTON_NAMES  # the floor's words name the cartons (the pack prompt says them too)
 
 

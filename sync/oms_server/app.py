@@ -31,7 +31,7 @@ from pydantic_core import from_json
 from sqlalchemy import create_engine, event, func, inspect, select, text, tuple_, update
 from sqlalchemy.schema import CreateIndex
 
-from app.stats import ERROR_EVENT_TYPES, STEP_EVENTS, latest_error_entries
+from app.stats import ERROR_EVENT_TYPES, STEP_EVENTS, latest_error_entries, with_order_numbers
 from sync.contract import (
     I64_MAX,
     BatchReply,
@@ -860,7 +860,11 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
             docs = conn.execute(q).scalars().all()
         events = ((e.get("ts_utc_ms"), e.get("station_id"), e.get("operator_id"), e.get("order_id"), e.get("type"),
                    e.get("kind"), e.get("payload"), e.get("seq")) for e in map(json.loads, docs))
-        return latest_error_entries(events, start_ms, end_ms, station_id, operator_id)
+        found = latest_error_entries(events, start_ms, end_ms, station_id, operator_id)
+        ids = sorted({e["order_id"] for e in found if isinstance(e["order_id"], str)})
+        with engine.connect() as conn:  # the orders' numbers ("#50009"), as the stations' screens say them
+            numbers = dict(conn.execute(select(m.orders.c.id, m.orders.c.order_no).where(m.orders.c.id.in_(ids))).all())
+        return with_order_numbers(found, numbers)
 
     app.include_router(make_router(stats_rows, errors_fn=error_entries), dependencies=[Depends(station)],
                        responses=auth)

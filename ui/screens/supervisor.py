@@ -11,7 +11,9 @@ import itertools
 import logging
 import math
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
 from PySide6.QtCharts import (
@@ -40,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.i18n import Msg
 from app.messages import STEP_NAMES
 from app.operators import Operator, operators_matching
 from app.stats import (
@@ -50,6 +53,7 @@ from app.stats import (
     error_rows,
     figures_from_store,
     latest_errors,
+    order_numbers,
     warehouse_today,
 )
 from ui import names
@@ -407,7 +411,9 @@ class SupervisorScreen(QWidget):
                 else:
                     their_rows = result.get("latest_errors")
                     if isinstance(their_rows, list):  # every station's (an OMS that does not send them: ours)
-                        return done("remote", theirs, error_rows(their_rows, tz))
+                        # orders by number: the OMS's, else the pick lists held here (an OMS that sends ids only)
+                        held = order_numbers(store, (e.get("order_id") for e in their_rows if isinstance(e, dict)))
+                        return done("remote", theirs, error_rows(their_rows, tz, numbers=held))
                     return done("remote_figures", theirs, ours())
             else:
                 source = "local"
@@ -430,8 +436,9 @@ class SupervisorScreen(QWidget):
         self.operator_names = {o.id: o.name_and_badge for o in known}
         # what went wrong first (time, error, what, expected), then where and who: on a 1024-wide screen the table
         # shows about four columns without scrolling
-        self.errors_model.set_rows([(t, self.error_name(e), self.what_name(e, what), exp, order,
-                                     who.get(op, op) if op else op, st) for t, st, op, order, e, what, exp in rows])
+        self.errors_model.set_rows([(t, self.error_name(e), self.what_name(e, what), _(exp) if isinstance(exp, Msg)
+                                     else exp, order, who.get(op, op) if op else op, st)
+                                    for t, st, op, order, e, what, exp in rows])
         self._fit_columns()
         QTimer.singleShot(0, lambda: self._show_charts(gen, figures))
         if source == "remote":
@@ -483,9 +490,17 @@ class SupervisorScreen(QWidget):
         else:  # every column in view: the longest texts (a printer's whole fault) wrap, then end in "…"
             # two lines a row, so that a narrowed text wraps ("6900000000083" / "BLACK / M") before it is cut: one
             # height for every row (sizing each row to its contents asks every cell through Python)
-            view.verticalHeader().setDefaultSectionSize(2 * fm.lineSpacing() + pad)
+            # Each line as high as the highest the texts take: a Chinese text's line (the fallback font's) is higher
+            # than the Latin font's lineSpacing, and two such lines did not fit: "面单打印机：打印…" on one line.
+            said = " ".join(str(r[c]) for r in rows for c in (WHAT, EXPECTED))
+            line = max(fm.lineSpacing(), math.ceil(QFontMetricsF(view.font()).boundingRect(said).height()))
+            row_h = 2 * line + pad
+            view.verticalHeader().setDefaultSectionSize(row_h)
             shown = [c for c in range(len(widths)) if not head.isSectionHidden(c)]
-            fitted = fit_widths([widths[c] for c in shown], view.viewport().width(),
+            room, bar = view.viewport().width(), view.verticalScrollBar()
+            if not bar.isVisible() and len(rows) * row_h > view.viewport().height():
+                room -= bar.sizeHint().width()  # the rows, two lines high now, will want the scroll bar's room too
+            fitted = fit_widths([widths[c] for c in shown], room,
                                 [min(head.sectionSizeHint(c), TEXT_LEAST) for c in shown],
                                 cut=(shown.index(WHAT), shown.index(EXPECTED)))
             for c, w in zip(shown, fitted, strict=True):
@@ -498,9 +513,12 @@ class SupervisorScreen(QWidget):
         return _(ERROR_NAMES[key]) if key in ERROR_NAMES else key
 
     @staticmethod
-    def what_name(error: str, what: str) -> str:
-        """What happened, with a printer fault's device named in the operator's language ("Label printer: …", not
-        the code "label_printer: …" the statistics keep)."""
+    def what_name(error: str, what: Msg | str) -> str:
+        """What happened in the operator's language (`app.stats` says it as a message: a reprint's reason as the F12
+        list names it, a weight in grams as the work screen says them); a plain text from an OMS that sends text only,
+        with a printer fault's device named ("Label printer: …", not the code "label_printer: …")."""
+        if isinstance(what, Msg):
+            return _(what)
         code, sep, rest = what.partition(": ")
         if error == "printer_fault" and sep and code in names.DEVICE:
             return f"{names.device(code)}: {rest}"
@@ -710,7 +728,7 @@ class SupervisorScreen(QWidget):
 
     # -- report ---------------------------------------------------------------------------------
     def write_report(self) -> None:
-        from app.reports import write_csv, write_pdf
+        from app.reports import report_paths, write_csv, write_pdf
 
         f = self.figures
         if f is None:
@@ -720,11 +738,15 @@ class SupervisorScreen(QWidget):
         names = dict(self.operator_names)
         station, operator = self.figures_scope
 
+        tz = self.core.settings.station.warehouse_tz
+
         def work():
             out.mkdir(parents=True, exist_ok=True)
-            stem = f"errors_{d_from}_{d_to}"
-            pdf = write_pdf(f, out / f"{stem}.pdf", operators=names, station=station, operator=operator)
-            return pdf, write_csv(f, out / f"{stem}.csv")
+            # each export its own files, named by the warehouse time it was written: F6 twice on the same days wrote
+            # over the first export silently
+            pdf_path, csv_path = report_paths(out, d_from, d_to, datetime.now(ZoneInfo(tz)))
+            pdf = write_pdf(f, pdf_path, operators=names, station=station, operator=operator)
+            return pdf, write_csv(f, csv_path, operators=names)
 
         self.report_btn.setEnabled(False)
         self.message.setText(_("writing the report…"))
@@ -736,7 +758,9 @@ class SupervisorScreen(QWidget):
             self.message.setText(_("Report failed: {error}", error=str(result)))
             return
         self.last_report = result
-        self.message.setText(_("Report written: {files}", files="  ".join(str(p) for p in result)))
+        pdf, csv_file = result  # the files by name, and the folder they are in
+        self.message.setText(_("Report written: {pdf} and {csv} in {folder}", pdf=pdf.name, csv=csv_file.name,
+                               folder=str(pdf.parent)))
 
 
 def operator_note(typed: str | None, meant: list[Operator]) -> str:
