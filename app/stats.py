@@ -200,6 +200,9 @@ def _error_detail(etype: str, p: dict) -> tuple[Detail, Detail]:
     if etype == "scan":
         v = p.get("verdict") if isinstance(p.get("verdict"), dict) else {}
         what = (_as_scanned(p), str(v.get("scanned_variant") or ""))
+        details = v.get("details") if isinstance(v.get("details"), dict) else {}
+        if v.get("kind") == "wrong_bin" and details.get("expected_bin"):  # the bin wanted (since 2026-12-07), not
+            return " ".join(x for x in what if x), str(details["expected_bin"])  # the line's SKU
         return " ".join(x for x in what if x), " ".join(str(v.get(k) or "") for k in ("expected_sku", "wanted_variant")
                                                         if v.get(k))
     if etype == "short_pick":

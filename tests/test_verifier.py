@@ -211,7 +211,12 @@ def test_a_wrong_bins_event_says_the_bin_expected_not_only_the_sku(core):
     stored = core.events.last("scan").payload["verdict"]
     assert stored["kind"] == "wrong_bin" and stored["details"] == {"bin": "B-02", "expected_bin": "A-01"}
     scan(s, "BIN-A01-01")  # a bin of no line of the order
-    assert core.events.last("scan").payload["verdict"]["details"] == {"bin": "A01-01", "expected_bin": "A-01"}
+    ev = core.events.last("scan")
+    assert ev.payload["verdict"]["details"] == {"bin": "A01-01", "expected_bin": "A-01"}
+    from app.stats import error_entry  # the latest errors' "Expected": the bin
+
+    entry = error_entry(ev.ts_utc_ms, ev.station_id, ev.operator_id, ev.order_id, ev.type, ev.kind, ev.payload)
+    assert entry["expected"] == "A-01"
 
 
 def test_a_bin_out_of_the_walk_takes_the_packer_to_its_line(core):
