@@ -492,7 +492,7 @@ def test_the_step_chart_labels_a_time_above_zero_on_a_kiosk_screen(qtbot, core):
     from PySide6.QtCore import QDate
 
     from app.events import EventLog
-    from ui.screens.supervisor import LABEL_PX, SupervisorScreen
+    from ui.screens.supervisor import LABEL_PX, SupervisorScreen, fixed_axis_step, ticks_that_fit
     from ui.shell import STYLE
 
     t = {"t": int(datetime(2026, 11, 16, 3, 0, tzinfo=UTC).timestamp() * 1000)}
@@ -513,7 +513,13 @@ def test_the_step_chart_labels_a_time_above_zero_on_a_kiosk_screen(qtbot, core):
             w.date_to.setDate(QDate(2026, 11, 16))
             w.refresh()
             qtbot.waitUntil(lambda w=w: not w.updating, timeout=10000)
-            qtbot.wait(20)
+
+            def settled(w=w) -> bool:  # the ticks fitted to the plot as laid out now (it was a 20 ms wait: flaky)
+                y = next(a for a in w.step_chart.axes(Qt.Orientation.Vertical) if isinstance(a, QValueAxis))
+                return w.step_chart.plotArea().height() > 0 and y.tickInterval() == fixed_axis_step(
+                    y.max(), ticks_that_fit(w.step_chart))
+
+            qtbot.waitUntil(settled, timeout=10000)
             y = next(a for a in w.step_chart.axes(Qt.Orientation.Vertical) if isinstance(a, QValueAxis))
             h = w.step_chart.plotArea().height()
             longest = max(w.figures.steps["pick"].median_s, w.figures.steps["pick"].p90_s)
