@@ -650,8 +650,8 @@ class SupervisorScreen(QWidget):
     def _step_chart(self, f: Figures) -> None:
         """Median and p90 as bars; the SLA as a short line over each step's bars. The axis is scaled to the
         measured times and ends on a labelled tick, spaced for the plot's height (at 1024x768 there is room for two
-        labels: an axis ending at 16 s with a tick every 20 s read "0" alone); an SLA above its end is pinned
-        there and its step's label gets an arrow."""
+        labels: an axis ending at 16 s with a tick every 20 s read "0" alone); an SLA above its end is not drawn:
+        its step's label gets an arrow, and the legend says so."""
         chart = self.step_chart
         steps = [s for s in STEPS if s in f.steps]
         measured = [getattr(f.steps[s], a) or 0 for s in steps for a in ("median_s", "p90_s")]
@@ -701,23 +701,35 @@ class SupervisorScreen(QWidget):
         self._fit_ticks(chart)
         series.attachAxis(x)
         series.attachAxis(y)
+        # the SLA as a red line over a step's bars where it lies on the axis; one above it is not drawn (pinned at the
+        # top edge, five marks read as a target of the axis's end — 100 s — for every step: the QA walkthrough), its
+        # step's label has the arrow and the legend says what the arrow means
         self.sla_marks = []
+        above = measured_any and any(f.steps[s].sla_s / unit > top for s in steps)
+        if above:  # what the arrow means, in the title (in the legend it took the steps' names' room at 1024 px)
+            chart.setTitle(_("Step time, minutes (median, p90; SLA line, ↑ above the axis)") if minutes else
+                           _("Step time, seconds (median, p90; SLA line, ↑ above the axis)"))
+        legend_shown = False
         for i, s in enumerate(steps):
+            level = f.steps[s].sla_s / unit
+            if level > top and (legend_shown or i < len(steps) - 1):
+                continue  # the last step's empty series carries the legend's entry when no mark is drawn
             mark = QLineSeries()
             mark.setName(_("SLA"))
-            level = min(f.steps[s].sla_s / unit, top)
-            mark.append(i - 0.4, level)
-            mark.append(i + 0.4, level)
+            if level <= top:
+                mark.append(i - 0.4, level)
+                mark.append(i + 0.4, level)
+                self.sla_marks.append((s, level))
             pen = QPen(QColor("#c62828"))
             pen.setWidth(4)
             mark.setPen(pen)
             chart.addSeries(mark)
             mark.attachAxis(x)
             mark.attachAxis(y)
-            self.sla_marks.append((s, level))
-            if i:
+            if legend_shown:
                 for m in chart.legend().markers(mark):
                     m.setVisible(False)
+            legend_shown = True
         # the legend beside the plot, not above it: in Chinese, whose lines are higher, the plot was 47 px at 1024x768
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
         chart.legend().setVisible(True)
