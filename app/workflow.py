@@ -866,6 +866,25 @@ class Station:
         o._append(EventType.STEP_SUSPENDED, {"step": o.step.value, "reason": STATION_STOPPED}, kind=o.step.value,
                   at=(stopped[1], stopped[2]))
 
+    def not_a_badge(self, code: str) -> tuple[str, str] | None:
+        """("order", its number) or ("item", its name) when `code` is an order's or a product's barcode and no one's
+        badge: scanned where a badge is asked (the login), said at once — it filled the badge's field and "Badge or
+        PIN not recognised" came only after a PIN. None for anything else: a badge, or a code nobody knows (so the
+        answer tells no one which badges exist). The catalogue is asked only once it is indexed (never built here,
+        on a login)."""
+        code = (code or "").strip()
+        if not code or self.core.operators.by_badge(code) is not None:
+            return None
+        if (oid := self._find_order(code)) is not None:
+            pl = self.cached_picklist(oid)
+            return "order", (pl.order_no if pl is not None and pl.order_no else oid)
+        if self.catalog.ready:
+            nc = normalise(code, prefix=self._prefix, suffix=self._suffix)
+            prod = self.catalog.lookup(nc.keys()) if nc.error is None else None
+            if prod is not None:
+                return "item", prod.name or prod.sku
+        return None
+
     def cached_picklist(self, code: str) -> PickList | None:
         """A cached pick list by id or order number (for ORDER_SELECTED)."""
         with self.core.store.read() as c:

@@ -438,6 +438,13 @@ class StationController:
 
     # == session =========================================================================================
     def badge_scanned(self, code: str) -> Result:
+        what = self.station.not_a_badge(code)
+        if what is not None:  # an order or an item at the login: said now, not as a wrong PIN later
+            kind, name = what
+            return self._refuse(Msg("That is order {order}'s barcode, not a badge: log in first — scan your badge, "
+                                    "then type your PIN.", order=name) if kind == "order" else
+                                Msg("That is an item's barcode ({item}), not a badge: log in first — scan your "
+                                    "badge, then type your PIN.", item=name), Level.ERROR)
         self.pending_badge = code.strip()
         return self._done(Outcome.ASKED, Change.SESSION, None)
 

@@ -34,8 +34,8 @@ def test_1_logout_on_a_finished_order_lands_on_login_and_nothing_opens_without_a
     floor.ctl.scan("@@LOGOUT")
     assert floor.ctl.screen == Screen.LOGIN and floor.ctl.operator is None
     n = floor.core.events.count()
-    r = floor.ctl.scan("SO-1001")  # an order barcode at the login screen is only a badge candidate
-    assert r.outcome == Outcome.ASKED and floor.ctl.session is None
+    r = floor.ctl.scan("SO-1001")  # an order barcode at the login screen opens nothing: it is said not to be a badge
+    assert r.outcome == Outcome.REFUSED and floor.ctl.session is None
     assert floor.ctl.open_order("SO-1001").outcome == Outcome.REFUSED
     assert floor.ctl.key("F10").outcome == Outcome.REFUSED
     assert floor.core.events.count() == n and floor.oms.claims == ["SO-1003"]
@@ -959,6 +959,20 @@ def test_14_complete_with_no_order_answers_plainly(floor):
     assert r.outcome == Outcome.REFUSED and "No order is open" in r.feedback.en
     assert "action_" not in r.feedback.en and "action_" not in r.feedback.text("zh_CN")
     assert floor.core.events.last(EventType.SCAN).payload["code"] == "@@COMPLETE"
+
+
+def test_an_order_or_an_item_scanned_at_the_login_is_said_at_once_not_after_a_pin(floor):
+    """The QA walkthrough: an order's barcode scanned on the login screen filled the badge's field, the PIN was asked,
+    and only then "Badge or PIN not recognised". Said at once; a badge, or a code nobody knows, goes on as before
+    (nothing tells which badges exist)."""
+    r = floor.ctl.scan("SO-1001")
+    assert r.outcome == Outcome.REFUSED and floor.ctl.pending_badge is None
+    assert r.feedback.en == ("That is order 1001's barcode, not a badge: log in first — scan your badge, then type "
+                             "your PIN.")
+    r = floor.ctl.scan("MUG-001")  # a product of the catalogue
+    assert r.outcome == Outcome.REFUSED and "an item's barcode (Mug)" in r.feedback.en
+    assert floor.ctl.scan("K-001").outcome == Outcome.ASKED and floor.ctl.pending_badge == "K-001"
+    assert floor.ctl.scan("NOBODY-7").outcome == Outcome.ASKED and floor.ctl.pending_badge == "NOBODY-7"
 
 
 def test_14c_a_badge_scanned_while_someone_is_logged_in_is_said_as_a_badge(floor):
