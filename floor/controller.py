@@ -614,10 +614,12 @@ class StationController:
     def show_queue(self) -> Result:
         if self.operator is None:
             return self._refuse(Msg("Log in first: scan your badge, then type your PIN."))
+        came = self.screen != Screen.QUEUE
         self.screen = Screen.QUEUE
         self.prompt = None
         self.refresh_queue()
-        return self._done(Outcome.DONE, Change.SCREEN | Change.PROMPT | Change.QUEUE, False)
+        # what another screen said is not the queue's (F2 on the check: "Start work first (Enter)." stayed over it)
+        return self._done(Outcome.DONE, Change.SCREEN | Change.PROMPT | Change.QUEUE, None if came else False)
 
     @_answers()
     def show_supervisor(self) -> Result:
@@ -865,9 +867,17 @@ class StationController:
 
     def _not_here(self) -> Msg:
         """What an order's action (a barcode or a key) gets on a screen with no order at work."""
+        if self.screen == Screen.QUEUE and (paused := self._paused_here()):
+            # one listed "paused" is open here: it read "No order is open" beside it
+            return Msg("No order is at work: {orders} paused — scan its barcode or choose it (Enter).",
+                       orders=", ".join(paused))
         return {Screen.CHECK: Msg("Start work first (Enter)."),
                 Screen.SUPERVISOR: Msg("Back to the queue first (Esc).")}.get(
             self.screen, Msg("No order is open: scan an order's barcode first."))
+
+    def _paused_here(self) -> list[str]:
+        """The numbers of the queue's orders that read "paused" for the operator (`queue_status`), at most three."""
+        return [p.order_no or p.id for p in self.queue if self.queue_status(p) == "paused"][:3]
 
     def _other_scan(self, raw: RawScan, text: str) -> Result:
         """Check, queue and supervisor screens: order barcodes open, action barcodes act or answer."""

@@ -961,6 +961,20 @@ def test_14_complete_with_no_order_answers_plainly(floor):
     assert floor.core.events.last(EventType.SCAN).payload["code"] == "@@COMPLETE"
 
 
+def test_the_queue_says_nothing_of_another_screen_and_names_the_paused_order_for_an_orders_key(floor):
+    """The QA walkthrough: F2 on the station check ("Start work first (Enter).") then Enter: the queue still said
+    "Start work first"; and an order left with Esc, F2-F11 on the queue said "No order is open" beside it, "paused"."""
+    floor.login()
+    assert floor.ctl.key("F2").feedback.en == "Start work first (Enter)."
+    floor.ctl.key("Enter")
+    assert floor.ctl.screen == Screen.QUEUE and floor.ctl.feedback is None
+    floor.ctl.scan("SO-1001")
+    floor.ctl.key("Escape")
+    r = floor.ctl.key("F10")
+    assert r.outcome == Outcome.REFUSED and r.feedback.en == (
+        "No order is at work: 1001 paused — scan its barcode or choose it (Enter).")
+
+
 def test_an_order_or_an_item_scanned_at_the_login_is_said_at_once_not_after_a_pin(floor):
     """The QA walkthrough: an order's barcode scanned on the login screen filled the badge's field, the PIN was asked,
     and only then "Badge or PIN not recognised". Said at once; a badge, or a code nobody knows, goes on as before
