@@ -859,6 +859,9 @@ class StationController:
                 return self._refuse(Msg("Log in first: scan your badge, then type your PIN."))
             return self.badge_scanned(text)
         if self.prompt is not None and self.prompt.kind == "override" and not text.startswith("@@"):
+            if (what := self.station.not_a_badge(text)) is not None:  # an item, not the supervisor's badge: said now
+                return self._refuse(Msg("That is the barcode of {what}, not a supervisor's badge: scan the "
+                                        "supervisor's badge.", what=what[1]), Level.ERROR)
             self.pending_badge = text  # the supervisor's badge for the open override prompt (a credential)
             return self._done(Outcome.ASKED, Change.PROMPT, False)
         if self.screen == Screen.WORK and self.session is not None:

@@ -1177,6 +1177,12 @@ def test_a_supervisor_badge_scanned_into_the_override_prompt_is_a_credential_not
     floor.ctl.key("F8")
     n = len(floor.core.events.events(types=[EventType.SCAN]))
     assert floor.ctl.scan("@@OVERRIDE").outcome == Outcome.ASKED and floor.ctl.prompt.kind == "override"
+    # an item scanned into it is said at once, not taken for the badge (then "Not a supervisor badge/PIN" after the
+    # PIN: the QA walkthrough); the form stays
+    r = floor.ctl.scan("MUG-001")
+    assert r.outcome == Outcome.REFUSED and r.feedback.en == (
+        "That is the barcode of Mug, not a supervisor's badge: scan the supervisor's badge.")
+    assert floor.ctl.pending_badge is None and floor.ctl.prompt is not None and floor.ctl.prompt.kind == "override"
     r = floor.ctl.scan("S-001")
     assert r.outcome == Outcome.ASKED and floor.ctl.pending_badge == "S-001"
     assert len(floor.core.events.events(types=[EventType.SCAN])) == n + 1  # only the @@OVERRIDE scan
