@@ -203,6 +203,12 @@ def _error_detail(etype: str, p: dict) -> tuple[Detail, Detail]:
         details = v.get("details") if isinstance(v.get("details"), dict) else {}
         if v.get("kind") == "wrong_bin" and details.get("expected_bin"):  # the bin wanted (since 2026-12-07), not
             return " ".join(x for x in what if x), str(details["expected_bin"])  # the line's SKU
+        said = v.get("message") if isinstance(v.get("message"), dict) else {}
+        params = said.get("params") if isinstance(said.get("params"), dict) else {}
+        if v.get("kind") == "other_order" and params.get("other"):  # whose item it is (the Expected was empty)
+            return f"{' '.join(x for x in what if x)} → {params['other']}", ""
+        if v.get("kind") == "over_scan" and isinstance(params.get("required"), int):  # the count it went over
+            return " ".join(x for x in what if x), f"{v.get('sku') or ''} {params.get('scanned', '?')}/{params['required']}".strip()
         return " ".join(x for x in what if x), " ".join(str(v.get(k) or "") for k in ("expected_sku", "wanted_variant")
                                                         if v.get(k))
     if etype == "short_pick":

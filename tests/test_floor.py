@@ -961,6 +961,26 @@ def test_14_complete_with_no_order_answers_plainly(floor):
     assert floor.core.events.last(EventType.SCAN).payload["code"] == "@@COMPLETE"
 
 
+def test_the_latest_errors_say_whose_item_it_was_and_what_count_was_gone_over(floor):
+    """The QA walkthrough: in the supervisor's latest errors "Other order's item" did not name the order it belongs
+    to, and "Too many" said nothing of the count."""
+    from app.stats import error_entry
+
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")  # L1 ITEM-001 × 2, L2 ITEM-002 × 1
+    floor.ctl.scan("SO-1003")  # L1 ITEM-001 × 1; SO-1001 stays open here
+    floor.ctl.scan("ITEM-002")  # SO-1001's
+    floor.ctl.scan("ITEM-001")
+    floor.ctl.scan("ITEM-001")  # one too many
+    scans = floor.core.events.events(types=[EventType.SCAN])
+    said = [error_entry(e.ts_utc_ms, e.station_id, e.operator_id, e.order_id, e.type, e.kind, e.payload)
+            for e in scans]
+    other = next(x for x in said if x and x["error"] == "other_order")
+    over = next(x for x in said if x and x["error"] == "over_scan")
+    assert other["what"] == "ITEM-002 → 1001"
+    assert over["expected"] == "SKU-001 1/1"
+
+
 def test_the_queue_says_nothing_of_another_screen_and_names_the_paused_order_for_an_orders_key(floor):
     """The QA walkthrough: F2 on the station check ("Start work first (Enter).") then Enter: the queue still said
     "Start work first"; and an order left with Esc, F2-F11 on the queue said "No order is open" beside it, "paused"."""
