@@ -1,4 +1,6 @@
-"""`packstation report --from DATE --to DATE --format pdf|csv [--out PATH] [--station S] [--operator O]`."""
+"""`packstation report --from DATE --to DATE --format pdf|csv [--out PATH] [--station S] [--operator O]`. Without
+`--out` the report goes into the current folder named as the supervisor screen's exports are
+(`app.reports.report_paths`: its days and the time it was written), never over an earlier one."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ def _report(args) -> int:
     from app.core import load_settings
     from app.i18n import Msg, bilingual
     from app.operators import OperatorDirectory, operators_matching
-    from app.reports import write_csv, write_pdf
+    from app.reports import report_paths, write_csv, write_pdf
     from app.stats import day_bounds_ms, figures_from_store
     from app.store import open_store
 
@@ -51,7 +53,14 @@ def _report(args) -> int:
                                station=args.station, operator=op_id)
     finally:
         store.close()
-    out = Path(args.out or f"report_{args.date_from}_{args.date_to}.{args.format}")
+    if args.out:
+        out = Path(args.out)
+    else:  # named as F6 names its exports, never over an earlier report (report_<from>_<to> was written over)
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        pdf, csv = report_paths(Path.cwd(), args.date_from, args.date_to, datetime.now(ZoneInfo(s.station.warehouse_tz)))
+        out = pdf if args.format == "pdf" else csv
     if args.format == "pdf":
         write_pdf(f, out, operators={o.id: o.name_and_badge for o in known}, station=args.station, operator=op_id)
     else:

@@ -167,6 +167,32 @@ def test_cli_report_takes_an_operator_by_badge_and_names_the_operators(tmp_path)
     assert "可能是" in r.stderr
 
 
+def test_cli_report_without_out_never_writes_over_an_earlier_one(tmp_path):
+    """`packstation report` without --out wrote report_<from>_<to>.<fmt> in the current folder, over the previous
+    one; it names its file as F6 does (the days and the time written) and prints it."""
+    import os
+    import sys
+    from pathlib import Path
+
+    data = tmp_path / "station"
+    data.mkdir()
+    cfg = tmp_path / "station.toml"
+    cfg.write_text(f'[station]\ndata_dir = "{data}"\nwarehouse_tz = "Asia/Shanghai"\n', encoding="utf-8")
+    here = tmp_path / "reports"
+    here.mkdir()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PACKSTATION_LOG_DIR=str(tmp_path / "logs"),
+               PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    written = []
+    for _ in range(2):
+        r = subprocess.run([sys.executable, "-m", "packstation", "report", "--from", "2026-11-16", "--to", "2026-11-16",
+                            "--format", "csv", "--config", str(cfg)], capture_output=True, text=True, env=env,
+                           cwd=here, timeout=60)
+        assert r.returncode == 0, r.stderr
+        written.append(Path(r.stdout.strip()))
+    assert written[0] != written[1] and all(p.exists() and p.parent.resolve() == here.resolve() for p in written)
+    assert written[0].name.startswith("errors_2026-11-16_2026-11-16_at_"), written
+
+
 def _pages(pdf) -> list[str]:
     """The PDF's text page by page, whitespace collapsed."""
     txt = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=30).stdout
