@@ -199,18 +199,17 @@ def _error_detail(etype: str, p: dict) -> tuple[Detail, Detail]:
     """(what happened, what was expected) of one error event, from its payload (the OMS contract's fields)."""
     if etype == "scan":
         v = p.get("verdict") if isinstance(p.get("verdict"), dict) else {}
-        what = (_as_scanned(p), str(v.get("scanned_variant") or ""))
+        what = " ".join(x for x in (_as_scanned(p), str(v.get("scanned_variant") or "")) if x)
         details = v.get("details") if isinstance(v.get("details"), dict) else {}
-        if v.get("kind") == "wrong_bin" and details.get("expected_bin"):  # the bin wanted (since 2026-12-07), not
-            return " ".join(x for x in what if x), str(details["expected_bin"])  # the line's SKU
         said = v.get("message") if isinstance(v.get("message"), dict) else {}
         params = said.get("params") if isinstance(said.get("params"), dict) else {}
+        if v.get("kind") == "wrong_bin" and details.get("expected_bin"):  # the bin wanted (since 2026-12-07), not
+            return what, str(details["expected_bin"])  # the line's SKU
         if v.get("kind") == "other_order" and params.get("other"):  # whose item it is (the Expected was empty)
-            return f"{' '.join(x for x in what if x)} → {params['other']}", ""
+            return f"{what} → {params['other']}", ""
         if v.get("kind") == "over_scan" and isinstance(params.get("required"), int):  # the count it went over
-            return " ".join(x for x in what if x), f"{v.get('sku') or ''} {params.get('scanned', '?')}/{params['required']}".strip()
-        return " ".join(x for x in what if x), " ".join(str(v.get(k) or "") for k in ("expected_sku", "wanted_variant")
-                                                        if v.get(k))
+            return what, f"{v.get('sku') or ''} {params.get('scanned', '?')}/{params['required']}".strip()
+        return what, " ".join(str(v.get(k) or "") for k in ("expected_sku", "wanted_variant") if v.get(k))
     if etype == "short_pick":
         return f"{p.get('sku', '')} {p.get('qty_found', '?')}/{p.get('qty_required', '?')}", ""
     if etype == "printer_fault":  # the detail is the device's message in English, which is its message id

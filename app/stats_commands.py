@@ -61,9 +61,10 @@ def _report(args) -> int:
 
         pdf, csv = report_paths(Path.cwd(), args.date_from, args.date_to, datetime.now(ZoneInfo(s.station.warehouse_tz)))
         out = pdf if args.format == "pdf" else csv
+    names = {o.id: o.name_and_badge for o in known}
     if args.format == "pdf":
-        write_pdf(f, out, operators={o.id: o.name_and_badge for o in known}, station=args.station, operator=op_id)
+        write_pdf(f, out, operators=names, station=args.station, operator=op_id)
     else:
-        write_csv(f, out, operators={o.id: o.name_and_badge for o in known})
+        write_csv(f, out, operators=names)
     print(out)
     return 0

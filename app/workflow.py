@@ -875,9 +875,9 @@ class Station:
         code = (code or "").strip()
         if not code or self.core.operators.by_badge(code) is not None:
             return None
-        if (oid := self._find_order(code)) is not None:
-            pl = self.cached_picklist(oid)
-            return "order", (pl.order_no if pl is not None and pl.order_no else oid)
+        if (oid := self._find_order(code)) is not None:  # its number alone: a point read, no pick list parsed
+            row = self.core.store.point_read("SELECT order_no FROM picklists WHERE id = ?", (oid,))
+            return "order", (row[0] if row and row[0] else oid)
         if self.catalog.ready:
             nc = normalise(code, prefix=self._prefix, suffix=self._suffix)
             prod = self.catalog.lookup(nc.keys()) if nc.error is None else None

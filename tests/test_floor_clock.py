@@ -96,6 +96,18 @@ def _on_patched_clocks(f: Floor) -> Floor:
     return f
 
 
+def _a_minute_into_the_pick(f: Floor, shift: list[int]) -> int:
+    """Logged in, SO-1001 open at Pick, one item scanned, a minute of work on the moving clocks. -> the wall clock's
+    ms at the start."""
+    start_wall = time.time_ns() // 10**6
+    f.login()
+    f.ctl.key("Enter")
+    f.ctl.scan("SO-1001")
+    f.ctl.scan("ITEM-001")
+    shift[0] += MINUTE
+    return start_wall
+
+
 def _pick_figures_say(f: Floor, start_wall_ms: int, lo_s: float, hi_s: float) -> None:
     """One pick step of lo_s..hi_s, in the station's kept aggregate (whole days) and folded afresh from the rows (any
     other range)."""
@@ -115,12 +127,7 @@ def test_a_step_left_over_a_break_counts_only_the_time_worked_on_screen_and_in_t
     shift = _moving_clocks(monkeypatch)
     f = _on_patched_clocks(Floor(settings, [simple_order(1001)]))
     try:
-        start_wall = time.time_ns() // 10**6
-        f.login()
-        f.ctl.key("Enter")
-        f.ctl.scan("SO-1001")
-        f.ctl.scan("ITEM-001")
-        shift[0] += MINUTE  # a minute of work
+        start_wall = _a_minute_into_the_pick(f, shift)
         f.ctl.logout()
         assert f.core.events.last(EventType.STEP_SUSPENDED) is not None
         shift[0] += 30 * MINUTE  # the break
@@ -196,12 +203,7 @@ def test_a_step_running_when_the_station_stopped_does_not_count_the_time_it_was_
     shift = _moving_clocks(monkeypatch)
     f = _on_patched_clocks(Floor(settings, [simple_order(1001)]))
     try:
-        start_wall = time.time_ns() // 10**6
-        f.login()
-        f.ctl.key("Enter")
-        f.ctl.scan("SO-1001")
-        f.ctl.scan("ITEM-001")
-        shift[0] += MINUTE  # a minute of work, then a scan: the station's last sign of life
+        start_wall = _a_minute_into_the_pick(f, shift)  # then a scan: the station's last sign of life
         last = f.ctl.scan("ITEM-001").verdict
         last_ev = f.core.events.last(EventType.SCAN)
         shift[0] += 3 * 60 * MINUTE  # the power cut

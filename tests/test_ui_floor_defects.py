@@ -165,13 +165,19 @@ def test_6_10_weight_of_the_previous_parcel_never_counts_and_f8_f9_prints_withou
     assert s.step == Step.DONE
 
 
-def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(qtbot, station):
+def _weight_recorded(qtbot, station):
+    """A packer at a simple order's weigh step, its right weight recorded (F8): F9 prints next. -> (win, svc, s)"""
     win, svc = station()
     login(qtbot, win)
     s = open_order(qtbot, win, svc, want=simple)
     to_weigh(qtbot, win)
     weigh(qtbot, win, svc, s.expected_weight[0] or 500)
     press(win, Qt.Key.Key_F8)
+    return win, svc, s
+
+
+def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(qtbot, station):
+    win, svc, s = _weight_recorded(qtbot, station)
     svc.spool.printers["label_printer"].run_out_of_paper()
     press(win, Qt.Key.Key_F9)
     qtbot.waitUntil(lambda: win.work.panel.locked, timeout=15000)
@@ -195,12 +201,7 @@ def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(qtbot, sta
 def test_the_slip_printer_out_of_paper_keeps_the_packer_at_the_parcel_until_the_slip_is_out(qtbot, station):
     """The slip goes inside the parcel: with the slip printer out of paper (the demo panel's Ctrl+Shift+O) the order
     was packed on its label and the queue came back; the slip came out later, at the next parcel."""
-    win, svc = station()
-    login(qtbot, win)
-    s = open_order(qtbot, win, svc, want=simple)
-    to_weigh(qtbot, win)
-    weigh(qtbot, win, svc, s.expected_weight[0] or 500)
-    press(win, Qt.Key.Key_F8)
+    win, svc, s = _weight_recorded(qtbot, station)
     ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     QTest.keyClick(win.work, Qt.Key.Key_O, ctrl_shift)
     assert win.demo_panel.slip_paper.isChecked() and "[Ctrl+Shift+O]" in win.demo_panel.slip_paper.text()

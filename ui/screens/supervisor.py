@@ -651,7 +651,7 @@ class SupervisorScreen(QWidget):
         """Median and p90 as bars; the SLA as a short line over each step's bars. The axis is scaled to the
         measured times and ends on a labelled tick, spaced for the plot's height (at 1024x768 there is room for two
         labels: an axis ending at 16 s with a tick every 20 s read "0" alone); an SLA above its end is not drawn:
-        its step's label gets an arrow, and the legend says so."""
+        its step's label gets an arrow, and the title says what the arrow means."""
         chart = self.step_chart
         steps = [s for s in STEPS if s in f.steps]
         measured = [getattr(f.steps[s], a) or 0 for s in steps for a in ("median_s", "p90_s")]
@@ -703,7 +703,7 @@ class SupervisorScreen(QWidget):
         series.attachAxis(y)
         # the SLA as a red line over a step's bars where it lies on the axis; one above it is not drawn (pinned at the
         # top edge, five marks read as a target of the axis's end — 100 s — for every step: the QA walkthrough), its
-        # step's label has the arrow and the legend says what the arrow means
+        # step's label has the arrow and the title says what the arrow means
         self.sla_marks = []
         above = measured_any and any(f.steps[s].sla_s / unit > top for s in steps)
         if above:  # what the arrow means, in the title (in the legend it took the steps' names' room at 1024 px)
