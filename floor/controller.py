@@ -706,6 +706,9 @@ class StationController:
             elif pl.id in self._stopped:  # a cancelled one said "already packed", sending people to look for a parcel
                 said = Msg("Order {order} was stopped by the OMS and given back at its STOP: do not pick it.",
                            order=pl.order_no)
+            elif self._has_label(pl.id):  # its parcel may need its label again: F12 now means this order
+                self.last_order_id, self.last_order_no = pl.id, pl.order_no
+                said = Msg("Order {order} is already packed. F12 reprints its label.", order=pl.order_no)
             else:
                 said = Msg("Order {order} is already packed.", order=pl.order_no)
             return self._refuse(said, Level.ERROR, Change.QUEUE)
@@ -1584,17 +1587,26 @@ class StationController:
                            slip_job=slip)
 
     def _reprint_order(self) -> tuple[str, str] | None:
-        """(id, number) of the order whose label F12 reprints: the one at work, else the last one this station left
-        or packed; None when it has no label yet."""
+        """(id, number) of the order whose label F12 reprints: the one at work (None when it has no label yet); on
+        the queue the last one this station left or packed, or whose packed barcode was scanned there, when it has a
+        label, else the order of the last label this station printed (the packer left another order after packing
+        one: F12 said "nothing printed yet" and the parcel just packed could not get its label again)."""
         s = self.session
-        if s is not None and self.screen == Screen.WORK:
-            oid, number = s.order_id, s.picklist.order_no
-        else:
-            oid, number = self.last_order_id, self.last_order_no
-        if oid is None or self.spool is None:
+        if self.spool is None:
             return None
-        labels = [j for j in self.spool.jobs(order_id=oid) if j.get("kind") == "label"]
-        return (oid, number or oid) if labels else None
+        if s is not None and self.screen == Screen.WORK:
+            return (s.order_id, s.picklist.order_no or s.order_id) if self._has_label(s.order_id) else None
+        oid, number = self.last_order_id, self.last_order_no
+        if oid is not None and self._has_label(oid):
+            return oid, number or oid
+        oid = self.spool.last_label_order_id()
+        if oid is None:
+            return None
+        pl = self.station.cached_picklist(oid)
+        return oid, (pl.order_no if pl is not None and pl.order_no else oid)
+
+    def _has_label(self, order_id: str) -> bool:
+        return self.spool is not None and any(j.get("kind") == "label" for j in self.spool.jobs(order_id=order_id))
 
     @_answers(ReprintResult)
     def reprint(self, reason: str | None) -> ReprintResult:

@@ -148,6 +148,9 @@ class SpoolStandIn:
         return [dict(j) for j in self.jobs_ if (order_id is None or j["order_id"] == order_id)
                 and (state is None or j["state"] == state)]
 
+    def last_label_order_id(self):
+        return next((j["order_id"] for j in reversed(self.jobs_) if j["kind"] == "label"), None)
+
     def reprint(self, job_id, operator_id, reason):
         j = next(j for j in self.jobs_ if j["job_id"] == job_id)
         if j["state"] in ("queued", "sending", "held"):

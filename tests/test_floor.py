@@ -1135,6 +1135,34 @@ def test_f12_on_the_queue_names_the_order_it_reprints_and_what_1_to_4_mean(floor
     assert "order 1001:" in floor.ctl.key("F12").feedback.en
 
 
+def test_f12_on_the_queue_reprints_the_parcel_just_packed_after_another_order_was_left(floor):
+    """Packed 1003, then opened 1001 and left it (Esc): F12 on the queue said "Nothing printed yet for this order"
+    (it meant 1001) and scanning 1003 said only "already packed": the parcel just packed could not get its label
+    again. Now F12 means the last label printed here, and a packed order's barcode scanned on the queue names it."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    floor.ctl.scan("SO-1001")
+    floor.ctl.key("Escape")
+    assert floor.ctl.screen == Screen.QUEUE
+    r = floor.ctl.key("F12")
+    assert r.outcome == Outcome.ASKED and r.feedback.en.startswith("Reprint the label of order 1003: why?")
+    r = floor.ctl.key("1")
+    assert r.outcome == Outcome.DONE and r.job_id is not None
+    assert floor.spool.job(r.job_id)["order_id"] == "SO-1003"
+
+    floor.ctl.scan("SO-1002")  # another parcel packed since: F12 means it, until 1003 is scanned on the queue
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    assert floor.ctl.key("F12").feedback.en.startswith("Reprint the label of order 1002:")
+    floor.ctl.key("Escape")
+    r = floor.ctl.scan("SO-1003")
+    assert r.feedback.en == "Order 1003 is already packed. F12 reprints its label."
+    assert r.feedback.text("zh_CN") == "订单 1003 已包装完成。按 F12 重打其面单。"
+    assert floor.ctl.key("F12").feedback.en.startswith("Reprint the label of order 1003:")
+
+
 def test_restart_mid_order_resumes_for_its_operator(floor, settings):
     at_queue(floor)
     floor.ctl.scan("SO-1001")

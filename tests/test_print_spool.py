@@ -4,6 +4,8 @@ audited events."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import threading
 import time
@@ -227,7 +229,10 @@ def test_reprint_rules(core, listener, spool_for):
     spool, _ = spool_for(listener.uri)
     with pytest.raises(KeyError):
         spool.reprint("nope", "op-1", "why")
+    assert spool.last_label_order_id() is None
     jid = spool.submit_label(demo_picklist(), "op-1")
+    spool.submit_slip(dataclasses.replace(demo_picklist(), id="SO-OTHER"), "op-1", images={})
+    assert spool.last_label_order_id() == demo_picklist().id  # what F12 on the queue reprints: a label's order
     with pytest.raises(ValueError, match="still queued"):
         spool.reprint(jid, "op-1", "why")
 

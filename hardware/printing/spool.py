@@ -247,6 +247,12 @@ class PrintSpool:
             reprinted = set(c.execute(select(T.c.reprint_of).where(T.c.reprint_of.is_not(None))).scalars())
         return [_job_dict(r, r["job_id"] in reprinted) for r in rows]
 
+    def last_label_order_id(self) -> str | None:
+        """The order of the newest label job (a reprint's included), or None."""
+        with self.store.read() as c:
+            return c.execute(select(T.c.order_id).where(T.c.kind == "label", T.c.order_id.is_not(None))
+                             .order_by(T.c.id.desc()).limit(1)).scalar()
+
     def job(self, job_id: str) -> dict[str, Any] | None:
         with self.store.read() as c:
             r = c.execute(select(T).where(T.c.job_id == job_id)).mappings().first()
