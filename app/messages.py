@@ -60,6 +60,7 @@ MESSAGES: dict[str, str] = {
     "action_undo": N_("Undone: {name} -{qty}"),
     "action_undo_nothing": N_("Nothing to undo"),
     "action_undo_short": N_("Undone: the short pick of {name} — count it again ({scanned}/{required})"),
+    "action_undo_gift": N_("Undone: {name} is not confirmed — put it in and scan it, or confirm it (F3)"),
     "action_complete": N_("Step {step} complete, next: {next}"),
     "action_blocked": N_("Cannot complete {step}: {reasons}"),
     "action_short": N_("Short pick: choose a reason"),

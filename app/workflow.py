@@ -41,6 +41,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -200,9 +201,8 @@ class OrderSession:
         self.weight_overridden = False
         self.overrides: list[dict] = []
         self._intercept: tuple[str, str] | None = None
-        # what F4 undoes, last first: (seq, step, line, qty, serial, short) of each counted scan (short None) and each
-        # short pick (qty 0, short: the line's (short_qty, short_reason) before it)
-        self._undo: list[tuple[int, Step, str, int, str | None, tuple[int, str | None] | None]] = []
+        # what F4 undoes, last first: each counted scan, each short pick and each gift/insert confirmation
+        self._undo: list[_Undoable] = []
         # serial numbers counted per step -> scan seq: one unit is counted once per step
         self.serials: dict[tuple[str, str], int] = {}
         self.suspended = False
@@ -490,11 +490,14 @@ class OrderSession:
         self._append(EventType.OVERRIDE, payload, kind=what, operator=self.station.operator or supervisor)
 
     def last_undoable(self) -> int | None:
-        """The sequence number of the event `undo_last` would take back now, or None."""
-        step = self.counting_step
-        if self.intercepted or step is None or not self._undo or self._undo[-1][1] != step:
+        """The sequence number of the event `undo_last` would take back now, or None: the last counted scan or short
+        pick of this counting step, or a gift/insert confirmed in this step (at Pack too: F3 pressed by mistake put
+        the gift on the label, the slip and the expected weight, and nothing took it back)."""
+        if self.intercepted or not self._undo:
             return None
-        return self._undo[-1][0]
+        top = self._undo[-1]
+        step = self.step if top.gift is not None else self.counting_step
+        return top.seq if step is not None and top.step == step else None
 
     def undo_last(self) -> ScanVerdict | None:
         """Undo the last counted scan or short pick of this step with a compensating `undo` event. A short pick keyed
@@ -502,9 +505,14 @@ class OrderSession:
         without it the parcel would ship without units that are on the shelf."""
         if self.last_undoable() is None:
             return None
-        seq, step, line_id, qty, _serial, short = self._undo[-1]
+        seq, step, line_id, qty, _serial, short, gift = self._undo[-1]
         line = self.picklist_lines[line_id]
         name = line.name or line.sku
+        if gift is not None:
+            self._append(EventType.UNDO, {"undone_seq": seq, "line_id": line_id, "qty": 0, "step": step.value,
+                                          "undone": EventType.GIFT_CONFIRMED})
+            return verdict(VerdictKind.ACTION, "action_undo_gift", None, action="undo", line_id=line_id,
+                           sku=line.sku, name=name, details={"undone_seq": seq, "undone": EventType.GIFT_CONFIRMED})
         if short is not None:
             self._append(EventType.UNDO, {"undone_seq": seq, "line_id": line_id, "qty": 0, "step": step.value,
                                           "undone": EventType.SHORT_PICK})
@@ -556,11 +564,19 @@ class OrderSession:
             elif t == EventType.UNDO:
                 seq = p.get("undone_seq")
                 for i in range(len(self._undo) - 1, -1, -1):
-                    if self._undo[i][0] == seq:
-                        _s, st, lid, qty, serial, short = self._undo.pop(i)
-                        if short is not None:  # a short pick taken back: the line's short as it was before it
+                    if self._undo[i].seq == seq:
+                        _s, st, lid, qty, serial, short, gift = self._undo.pop(i)
+                        if gift is not None:  # a gift confirmation taken back: the line as it was before it
+                            was_steps, was_flag = gift
+                            for gs, was in was_steps:
+                                self._mutate([gs], lid, lambda lp, w=was: setattr(lp, "gift_confirmed", w))
+                            if was_flag:
+                                self._gift_flag[lid] = True
+                            else:
+                                self._gift_flag.pop(lid, None)
+                        elif short is not None:  # a short pick taken back: the line's short as it was before it
                             self._mutate(self.counting_steps, lid, lambda lp, was=short: _set_short(lp, *was))
-                        else:
+                        elif qty:
                             self.serials.pop((st.value, serial or ""), None)
                             self._mutate([st], lid, lambda lp, q=qty: setattr(lp, "scanned", max(0, lp.scanned - q)))
                         break
@@ -590,14 +606,21 @@ class OrderSession:
                 reason, lid = p.get("reason"), p["line_id"]
                 before = self._counted(lid)
                 if before is not None and self.step in self.counting_steps:  # F4 can take it back in this step
-                    self._undo.append((ev.seq, self.step, lid, 0, None, (before.short_qty, before.short_reason)))
+                    self._undo.append(_Undoable(ev.seq, self.step, lid, 0, None,
+                                                (before.short_qty, before.short_reason)))
                 self._mutate(self.counting_steps, lid, lambda lp: _set_short(lp, short, reason))
             elif t == EventType.GIFT_CONFIRMED:
                 # confirmed while counting: for that step only (the check step confirms it again, as it scans again);
                 # at pack (taken from the gift shelf): for every counting step, so the parcel counts it in
                 steps = [self.step] if self.step in self._progress else self.counting_steps
-                self._mutate(steps, p["line_id"], lambda lp: setattr(lp, "gift_confirmed", True))
-                self._gift_flag[p["line_id"]] = True
+                lid = p["line_id"]
+                was = tuple((st, lp.gift_confirmed) for st in steps if (lp := self._progress[st].get(lid)) is not None)
+                # F4 can take it back in this step (F3, or a gift scanned at Pack: a scan there counts nothing)
+                if self.step is not None and lid in self.picklist_lines:
+                    self._undo.append(_Undoable(ev.seq, self.step, lid, 0, None, None,
+                                                (was, self._gift_flag.get(lid, False))))
+                self._mutate(steps, lid, lambda lp: setattr(lp, "gift_confirmed", True))
+                self._gift_flag[lid] = True
             elif t == EventType.CARTON_CHOSEN:
                 self.carton = p.get("carton")
             elif t == EventType.WEIGHT_RECORDED:
@@ -633,7 +656,7 @@ class OrderSession:
             serial = v.get("serial")
             if serial:
                 self.serials[(step.value, serial)] = ev.seq
-            self._undo.append((ev.seq, step, lid, qty, serial, None))
+            self._undo.append(_Undoable(ev.seq, step, lid, qty, serial))
         elif kind == VerdictKind.BIN_CONFIRMED:
             self._mutate(self.counting_steps, lid, lambda lp: setattr(lp, "bin_confirmed", True))
             step = _STEPS.get(ev.payload.get("step"))
@@ -655,6 +678,20 @@ class OrderSession:
                 self._incomplete[s] += -1 if after else 1
                 if not after:
                     self._cursor[s] = min(self._cursor.get(s, 0), self._walk_pos[line_id])
+
+
+class _Undoable(NamedTuple):
+    """What F4 can take back: a counted scan (qty, serial), a short pick (qty 0; `short`: the line's (short_qty,
+    short_reason) before it) or a gift/insert confirmation (`gift`: ((step, gift_confirmed before), ...) of the steps
+    it was confirmed for, and whether it was confirmed with no step counting before)."""
+
+    seq: int
+    step: Step
+    line_id: str
+    qty: int
+    serial: str | None = None
+    short: tuple[int, str | None] | None = None
+    gift: tuple[tuple[tuple[Step, bool], ...], bool] | None = None
 
 
 def _pos(step: Step) -> int:

@@ -1516,6 +1516,58 @@ def test_3b_a_gift_short_picked_whole_and_put_in_at_pack_is_on_the_label_slip_an
     assert ev.payload["units"] == 4 and ev.payload["not_in_parcel"] == []
 
 
+def test_f4_takes_back_a_gift_confirmed_by_mistake_at_pack_and_after_a_restart(floor):
+    """A gift short picked whole, then F3 pressed at Pack by mistake: F4 said "Nothing to undo in this step", and the
+    gift went on the label, the slip and the expected weight whether it was put in or not. F4 now takes the
+    confirmation back (an `undo` event), also after a restart; then the next F4 has nothing of this step to undo."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1002")  # L1 x2, L2 x1, L3 the thank-you card (gift, 100 g)
+    for code in ("ITEM-001", "ITEM-001", "ITEM-002"):
+        floor.ctl.scan(code)
+    floor.ctl.key("F2")
+    floor.ctl.key("Down")
+    floor.ctl.scan("@@REASON:NOT_FOUND")
+    s = floor.ctl.session
+    while s.step != Step.PACK:
+        floor.ctl.complete_step() if not s.blockers() else floor.work_counting()
+    assert floor.ctl.key("F3").outcome == Outcome.DONE and s.gift_ok("L3") and s.expected_weight[0] == 400
+    r = floor.ctl.key("F4")
+    assert r.outcome == Outcome.DONE
+    assert r.feedback.en == "Undone: Thank-you card is not confirmed — put it in and scan it, or confirm it (F3)"
+    assert r.feedback.text("zh_CN") == "已撤销：Thank-you card 未确认——请放入包裹并扫描，或确认（F3）"
+    assert not s.gift_ok("L3") and s.packed_qty("L3") == 0 and s.expected_weight[0] == 300
+    assert any("gift" in b.en for b in floor.ctl.blockers())
+    assert floor.ctl.key("F4").feedback.en == "Nothing to undo in this step."  # the pick's scans stay counted
+
+    assert floor.ctl.scan("ITEM-003").outcome == Outcome.DONE and s.gift_ok("L3")  # scanned into the carton
+    assert floor.ctl.key("F4").outcome == Outcome.DONE and not s.gift_ok("L3")  # ... and taken out again
+    floor.ctl.key("F3")  # confirmed again, then the station restarts: F4 still takes it back
+    f2 = floor.restart()
+    try:
+        f2.login()
+        s2 = f2.ctl.session
+        assert s2.step == Step.PACK and s2.gift_ok("L3")
+        assert f2.ctl.key("F4").outcome == Outcome.DONE and not s2.gift_ok("L3") and s2.expected_weight[0] == 300
+        f3 = f2.restart()
+        try:  # the undo itself replayed: not confirmed after the next restart either
+            f3.login()
+            assert not f3.ctl.session.gift_ok("L3")
+        finally:
+            f3.close()
+    finally:
+        f2.close()
+
+
+def test_f4_takes_back_a_gift_confirmed_at_pick_for_that_step_only(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1002")
+    floor.ctl.scan("ITEM-001")
+    assert floor.ctl.key("F3").outcome == Outcome.DONE and floor.ctl.session.line_done("L3")
+    assert floor.ctl.key("F4").outcome == Outcome.DONE and not floor.ctl.session.line_done("L3")
+    r = floor.ctl.key("F4")  # then the scan before it
+    assert r.outcome == Outcome.DONE and floor.ctl.session.progress["L1"].scanned == 0
+
+
 def test_caps_lock_is_said_at_login_and_when_an_order_opens_by_a_swapped_barcode(floor):
     """The badge "k-001" and the order "so-1001" are found with Caps Lock on, and nothing said it: the packer learnt
     of it only at the first item code with letters. Both now say it, in either language."""
