@@ -5,7 +5,6 @@ audited events."""
 from __future__ import annotations
 
 import dataclasses
-
 import json
 import threading
 import time
