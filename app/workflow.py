@@ -209,6 +209,7 @@ class OrderSession:
         self.resumed = False  # opened again where it was left (Station.open_order resumed its step)
         self.last_seq = 0
         self.label_printed = False  # a label job of this order came out of the printer
+        self.slip_printed = False  # a packing slip of this order came out of the printer
         self._gift_flag: dict[str, bool] = {}  # gift confirmations when no step counts
         # expected_weight as last worked out, with the pick list and the short-units version it was worked out for:
         # the screen asks for it after every scan, and it is a walk of every line
@@ -634,6 +635,8 @@ class OrderSession:
                     self._mutate(self.counting_steps, p["line_id"], lambda lp: setattr(lp, "forced", True))
             elif t == EventType.LABEL_PRINTED:
                 self.label_printed = True
+            elif t == EventType.SLIP_PRINTED:
+                self.slip_printed = True
             elif t == EventType.ORDER_INTERCEPTED:
                 self._intercept = (str(p.get("status", "intercepted")), str(p.get("reason", "")))
         except (KeyError, ValueError, TypeError):

@@ -489,24 +489,33 @@ class StationController:
             fb = say(Level.HINT, CAPS_LOCK)
         return self._done(Outcome.DONE, ch, fb)
 
-    def _packed_while_away(self, resumed: list[OrderSession]) -> Msg | None:
+    def _packed_while_away(self, resumed: list[OrderSession]) -> Msg | Joined | None:
         """Orders back at a login whose label came out meanwhile — held for paper when the station stopped, printed by
         itself once the paper was back after the restart, before anyone logged in: packed now, said. They came back
         at their Label step with nothing marked to press and nothing left to do (only a guessed F9 finished them)."""
-        done = []
+        done: dict[tuple[bool, bool], list[str]] = {}  # (label, slip) out since the restart -> order numbers
+        before = self.core.events.before_open
         for o in resumed:
             if o.step == Step.LABEL and o.label_printed and not o.intercepted and self._slip_out_or_none(o):
                 try:
                     o.complete_step()
                 except StepBlocked:
                     continue
-                log.info("order %s packed at login: its label came out while nobody was logged in", o.order_id)
+                log.info("order %s packed at login: its paperwork came out while nobody was logged in", o.order_id)
                 self._finish(o, at_work=False)
-                done.append(o.picklist.order_no or o.order_id)
+                out = {e.type for e in self.core.events.events(
+                    order_id=o.order_id, types=[EventType.LABEL_PRINTED, EventType.SLIP_PRINTED],
+                    since_seq=before[0] if before else 0)}
+                which = (EventType.LABEL_PRINTED in out, EventType.SLIP_PRINTED in out)
+                done.setdefault(which if any(which) else (True, False), []).append(o.picklist.order_no or o.order_id)
         if not done:
             return None
-        return Msg("The label of order {orders} came out while the station was restarting: packed.",
-                   orders=", ".join(done))
+        # what came out since the restart: the label (held for paper), the slip (the label out before the crash), both
+        said = {(True, False): "The label of order {orders} came out while the station was restarting: packed.",
+                (False, True): "The packing slip of order {orders} came out while the station was restarting: packed.",
+                (True, True): "The label and the packing slip of order {orders} came out while the station was "
+                              "restarting: packed."}
+        return Joined([Msg(said[w], orders=", ".join(nos)) for w, nos in done.items()], sep=" ")
 
     def _slip_out_or_none(self, s: OrderSession) -> bool:
         """The order's slip came out (or it had none). One that failed or still waits for its printer is F9's, with

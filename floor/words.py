@@ -221,9 +221,13 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
                            "supervisor accepts it (F11)", grams=round(w.grams), expected=round(w.expected_g or 0),
                            tolerance=round(w.tolerance_g or 0)))
     if step == Step.LABEL and label_sent:
-        out.append(Msg("the packing slip is with the printer: it comes out by itself when the printer is ready")
-                   if session.label_printed else
-                   Msg("the label and the slip are with the printer: they come out by themselves when it is ready"))
+        if session.label_printed:
+            out.append(Msg("the packing slip is with the printer: it comes out by itself when the printer is ready"))
+        elif session.slip_printed:  # the slip out, the label waiting (the label printer's paper)
+            out.append(Msg("the label is with the printer: it comes out by itself when the printer is ready"))
+        else:
+            out.append(Msg("the label and the slip are with the printer: they come out by themselves when it is "
+                           "ready"))
     elif step == Step.LABEL:  # the label out, the slip not: the parcel is not closed without its slip
         out.append(Msg("print the packing slip (F9)") if session.label_printed else
                    Msg("print the label and the slip (F9)"))

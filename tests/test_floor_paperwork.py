@@ -222,6 +222,33 @@ def test_a_label_that_came_out_before_anyone_logged_in_after_a_restart_packs_its
     f.close()
 
 
+def test_with_the_slip_out_and_the_label_waiting_the_work_screen_says_only_the_label_waits(floor):
+    """Label printer out of paper, the slip printed at once: the line of what is left said "the label and the slip are
+    with the printer" (QA: the slip was already in the packer's hand)."""
+    _label_waits_and_the_slip_is_out(floor)
+    said = [b.text("en") for b in floor.ctl.blockers()]
+    assert said == ["the label is with the printer: it comes out by itself when the printer is ready"]
+    assert [b.text("zh_CN") for b in floor.ctl.blockers()] == ["面单已发送到打印机：打印机就绪后自动打出"]
+
+
+def test_the_login_says_it_was_the_slip_that_came_out_during_the_restart_when_the_label_was_out_before(floor):
+    """The label came out before the crash, the slip waited for paper; after the restart the slip came out before
+    anyone logged in. The login said "The label of order … came out while the station was restarting" (QA, zh_CN:
+    面单): it was the slip."""
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.spool.slip_paper = False  # Ctrl+Shift+O in the demo: the slip printer alone
+    assert floor.ctl.key("F9").outcome == Outcome.HELD
+    assert (_jobs(floor, "label"), _jobs(floor, "slip")) == (["done"], ["held"])
+    f = floor.restart()
+    f.spool.load_paper()
+    r = f.login()
+    assert f.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert r.feedback.en == "The packing slip of order 1003 came out while the station was restarting: packed."
+    assert r.feedback.text("zh_CN") == "订单 1003 的装箱单在工位重启期间已打印：已完成打包。"
+    f.close()
+
+
 def test_an_order_cancelled_during_its_stop_comes_back_stopped_with_what_to_put_back_after_a_crash(settings):
     """STOP (the OMS cancelled the order, two units scanned), then kill -9 before Esc: after the restart the order was
     left out of the login (the cancelled status), its put-back list lost, and it was never released; scanning it said
