@@ -31,6 +31,8 @@ MESSAGES: dict[str, str] = {
     "over_scan_inner_more": N_("That is a pack of {pack}; the order needs {left} more — scan single units."),
     "wrong_item": N_("Wrong item: {sku} {name} is not on this order"),
     "sibling_variant": N_("Wrong variant: you scanned {scanned_variant}, the order wants {wanted_variant} ({name})"),
+    "sibling_variant_done": N_("Wrong variant: you scanned {scanned_variant}; the order's {wanted_variant} ({name}) is "
+                               "already complete: put it back"),
     "other_order": N_("This item belongs to another open order: {other}"),
     "unknown": N_("Unknown barcode {code}: not in this order or the catalogue"),
     "unreadable_empty": N_("Nothing readable was scanned — scan again"),

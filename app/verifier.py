@@ -146,7 +146,11 @@ def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> Sc
     if sib is not None:
         wanted = _wanted_sibling(session, sib)
         if wanted is not None:
-            return verdict(VerdictKind.SIBLING_VARIANT, "sibling_variant", nc, sku=sib.sku,
+            # every line of the style done: said so, not "the order wants" a variant already in the parcel (it
+            # sent the packer for another one)
+            done = session.line_done(wanted.id)
+            return verdict(VerdictKind.SIBLING_VARIANT, "sibling_variant_done" if done else "sibling_variant", nc,
+                           sku=sib.sku,
                            expected_sku=wanted.sku, scanned_variant=sib.variant or sib.sku,
                            wanted_variant=wanted.variant or wanted.sku, name=wanted.name or wanted.sku,
                            line_id=wanted.id)
@@ -214,7 +218,8 @@ def _wrong_bin(nc: NormalisedCode, session: OrderSession, name: str) -> ScanVerd
 
 
 def _wanted_sibling(session: OrderSession, sib: ProductRef):
-    """The order's line of the same style the packer most likely meant (an unfinished one first)."""
+    """The order's line of the same style the packer most likely meant (an unfinished one first; the first one when
+    all of them are done)."""
     ids = session.index.styles.get(sib.style) if sib.style else None
     if not ids:
         return None

@@ -63,6 +63,22 @@ def test_wrong_colour_is_named_in_both_languages_and_the_line_is_unchanged(core)
     assert o.progress["L1"].scanned == 0
 
 
+def test_wrong_colour_after_the_wanted_one_is_complete_says_it_is_complete_not_that_the_order_wants_it(core):
+    """The BLUE / M line done (24 of 24), then a RED / M: it said "the order wants BLUE / M", sending the packer for
+    another blue one (QA: #50009, the XL done and a hoodie next). Still a wrong colour/size, said as done."""
+    s = station(core)
+    o = s.open_order(order())
+    scan(s, CASE_BLUE_M)
+    scan(s, CASE_BLUE_M)
+    assert o.line_done("L1")
+    v = scan(s, RED_M, "]E0")
+    assert v.kind == VerdictKind.SIBLING_VARIANT and v.expected_sku == "TEE-BLUE-M"
+    assert v.message("en") == ("Wrong variant: you scanned RED / M; the order's BLUE / M (T-shirt) is already "
+                               "complete: put it back")
+    assert v.message("zh_CN") == "款式颜色/尺码错误：您扫描的是 RED / M；订单的 BLUE / M（T-shirt）已完成：请放回"
+    assert o.progress["L1"].scanned == 24
+
+
 def test_case_barcode_adds_twelve(core):
     s = station(core)
     o = s.open_order(order())
