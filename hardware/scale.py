@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 UNIT_GRAMS = {"kg": 1000.0, "g": 1.0, "lb": 453.59237, "lbs": 453.59237, "oz": 28.349523125}
 
+MAX_GRAMS = 10_000_000.0  # 10 t: a reading beyond it is line noise, not a parcel
 _CONT = re.compile(r"^\s*(ST|US|OL),\s*(GS|NT|TR|G|N)\s*,\s*([+-]?\s*[\d.]+)\s*([a-zA-Z]+)\s*$")
 _SICS = re.compile(r"^\s*S\s+([SD])\s+([+-]?\s*[\d.]+)\s*([a-zA-Z]+)\s*$")
 _SICS_STATE = re.compile(r"^\s*(S|T|TA|Z)\s+([I+\-L])\s*$")
@@ -84,9 +85,14 @@ def _grams(value: str, unit: str, line: str) -> float:
     if factor is None:
         raise ScaleError(f"unknown unit {unit!r} in {line!r}")
     try:
-        return round(float(value.replace(" ", "")) * factor, 3)
+        grams = float(value.replace(" ", "")) * factor
     except ValueError:
         raise ScaleError(f"bad number in {line!r}") from None
+    # a line noise's run of digits reads as 1e400 = inf: delivered as a steady weight, and a tare taken on it made
+    # every later reading inf or NaN until the next tare. No bench scale weighs 10 t.
+    if not abs(grams) <= MAX_GRAMS:
+        raise ScaleError(f"number out of range in {line[:40]!r}")
+    return round(grams, 3)
 
 
 class StableFilter:

@@ -89,6 +89,33 @@ def test_continuous_scale_through_pty_stable_weight_and_software_tare(pty_pair):
         sc.stop()
 
 
+def test_a_run_of_digits_from_line_noise_is_refused_not_weighed_as_infinity(pty_pair):
+    """400 digits on the line read as inf, flagged steady; a tare then made every real reading inf or NaN until the
+    next tare (QA fault run). Refused as garbage: the tare stays on the last real weight."""
+    with pytest.raises(ScaleError, match="out of range"):
+        parse_line("ST,GS," + "9" * 400 + "g", "continuous")
+    master, name = pty_pair
+    sc = make_scale(ScaleSettings(kind="serial", device=name, protocol="continuous", stable_readings=3))
+    readings, statuses = queue.Queue(), queue.Queue()
+    sc.start(readings.put, statuses.put)
+    try:
+        wait_for(statuses, lambda s: s.state == "ready")
+        os.write(master, b"ST,GS,+0000.200kg\r\n" * 3)
+        wait_for(readings, lambda r: r.stable and r.grams == 200.0)
+        os.write(master, (b"ST,GS," + b"9" * 400 + b"g\r\n") * 3)
+        os.write(master, b"US,GS,+0000.200kg\r\n")  # after the noise: what the scale reads
+        seen = [wait_for(readings, lambda r: True)]
+        while seen[-1].stable:
+            seen.append(wait_for(readings, lambda r: True))
+        assert [r.grams for r in seen] == [200.0]  # nothing of the noise delivered (it was inf, steady)
+        sc.tare()
+        os.write(master, b"ST,GS,+0000.700kg\r\n" * 3)
+        r = wait_for(readings, lambda r: r.stable)
+        assert r.grams == 500.0
+    finally:
+        sc.stop()
+
+
 def test_sics_scale_is_polled_with_SI_and_tared_with_T(pty_pair):  # noqa: N802
     master, name = pty_pair
     sc = SerialScale(name, protocol="sics", stable_readings=2)
