@@ -97,10 +97,17 @@ def check_digit_ok(text: str, fmt: str) -> bool:
 
 
 def _gray(image: np.ndarray) -> np.ndarray:
+    """8-bit grey from a BGR, BGRA, grey + alpha or grey array of any integer or float depth (a 16-bit PNG, a frame
+    a driver hands over as float): OpenCV's colour conversions raised on the others (QA fuzz)."""
+    if image.dtype != np.uint8:
+        top = float(np.nanmax(image)) if image.size else 0.0
+        image = cv2.convertScaleAbs(np.nan_to_num(image.astype(np.float32)), alpha=255.0 / top if top > 255 else 1.0)
     if image.ndim == 3:
         if image.shape[2] == 4:
             return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
-        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        if image.shape[2] == 3:
+            return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        return np.ascontiguousarray(image[:, :, 0])  # grey + alpha (or one channel): the grey
     return image
 
 
@@ -443,7 +450,9 @@ def decode_image(image: np.ndarray, *, backend: str = "zxing", fast: bool = Fals
                  budget_ms: float | None = None) -> list[Decoded]:
     """Decode one image (BGR, BGRA or grey numpy array): the pre-check, the first pass, then the fixed ladder until a
     step leaves a confirmed result. Same input, same output, whatever the machine's load (`budget_ms` is accepted
-    for compatibility and ignored: there is no clock in the pipeline)."""
+    for compatibility and ignored: there is no clock in the pipeline). An empty or shapeless array decodes to []."""
+    if image is None or image.size == 0 or image.ndim not in (2, 3) or min(image.shape[:2]) == 0:
+        return []
     gray = _gray(image)
     boxes = candidate_regions(gray)
     if not boxes:
@@ -517,7 +526,10 @@ def load_image(path: str | Path) -> np.ndarray | None:
     p = str(path)
     if not Path(p).is_file():
         return None
-    img = cv2.imread(p, cv2.IMREAD_COLOR)
+    try:
+        img = cv2.imread(p, cv2.IMREAD_COLOR)
+    except cv2.error:  # a header claiming 60000×60000: OpenCV refuses it with an assertion, Pillow as a bomb
+        img = None
     if img is not None:
         return img
     try:

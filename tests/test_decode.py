@@ -86,6 +86,30 @@ def test_blank_frame_gives_nothing():
     assert decode_image(np.full((480, 640, 3), 200, np.uint8)) == []
 
 
+def test_odd_images_give_a_clear_answer_not_an_opencv_assertion(tmp_path):
+    """A tiny PNG whose header claims 60000×60000 raised OpenCV's assertion out of `decode_file` (printed raw by
+    `packstation decode`); an empty, a grey + alpha or a 16-bit array raised out of `decode_image` (QA fuzz)."""
+    import struct
+    import zlib
+
+    import cv2
+
+    def chunk(t: bytes, d: bytes) -> bytes:
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 60000, 60000, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"\x00" * 60001 * 4)) + chunk(b"IEND", b""))
+    with pytest.raises(ValueError, match="not an image"):
+        decode_file(bomb)
+    assert decode_image(np.zeros((0, 0, 3), np.uint8)) == [] and decode_image(np.zeros((50, 50, 2), np.uint8)) == []
+    ean = next(r for r in rows() if r["format"] == "EAN13")
+    img = cv2.imread(str(CORPUS / ean["path"]), cv2.IMREAD_GRAYSCALE)
+    want = [d.text for d in decode_image(img)]
+    assert want and [d.text for d in decode_image(img.astype(np.uint16) * 257)] == want  # a 16-bit PNG's grey
+    assert [d.text for d in decode_image(np.dstack([img, np.full_like(img, 255)]))] == want  # grey + alpha
+
+
 def test_decode_command_prints_one_json_line_per_image(tmp_path):
     ean = next(r for r in rows() if r["format"] == "EAN13")
     none = rows("manifest_falsepositives.csv")[0]
