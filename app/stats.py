@@ -40,7 +40,7 @@ from app import schema
 from app.actions import REPRINT_REASON_NAMES
 from app.config import SlaSettings
 from app.i18n import N_, Msg
-from app.messages import DEVICE_NAMES, STATUS_WORDS
+from app.messages import DEVICE_NAMES, MESSAGES, STATUS_WORDS
 from app.warehouse_day import day_bounds_ms, warehouse_today  # noqa: F401  (the figures' days, with the figures)
 
 log = logging.getLogger(__name__)
@@ -195,6 +195,10 @@ def _name(table: dict[str, str], code: Any) -> Detail:
     return Msg(table[code]) if code in table else code
 
 
+# a case (or inner pack) over-scan before any unit of its line was counted: what was left is what was required
+_FIRST_CASE_OVER = frozenset({MESSAGES["over_scan_case"], MESSAGES["over_scan_inner"]})
+
+
 def _error_detail(etype: str, p: dict) -> tuple[Detail, Detail]:
     """(what happened, what was expected) of one error event, from its payload (the OMS contract's fields)."""
     if etype == "scan":
@@ -207,8 +211,12 @@ def _error_detail(etype: str, p: dict) -> tuple[Detail, Detail]:
             return what, str(details["expected_bin"])  # the line's SKU
         if v.get("kind") == "other_order" and params.get("other"):  # whose item it is (the Expected was empty)
             return f"{what} → {params['other']}", ""
-        if v.get("kind") == "over_scan" and isinstance(params.get("required"), int):  # the count it went over
-            return what, f"{v.get('sku') or ''} {params.get('scanned', '?')}/{params['required']}".strip()
+        if v.get("kind") == "over_scan":  # the count it went over (a case's in its details since 2026-12-07)
+            count = next((d for d in (params, details) if isinstance(d.get("required"), int)), None)
+            if count is None and isinstance(params.get("left"), int) and said.get("id") in _FIRST_CASE_OVER:
+                count = {"required": params["left"], "scanned": 0}  # a case scanned before any unit of its line
+            if count is not None:
+                return what, f"{v.get('sku') or ''} {count.get('scanned', '?')}/{count['required']}".strip()
         return what, " ".join(str(v.get(k) or "") for k in ("expected_sku", "wanted_variant") if v.get(k))
     if etype == "short_pick":
         return f"{p.get('sku', '')} {p.get('qty_found', '?')}/{p.get('qty_required', '?')}", ""

@@ -184,6 +184,32 @@ def test_a_serial_required_scan_is_in_the_figures_and_the_latest_errors(store):
     assert [r[4] for r in rows] == ["serial_required"] and rows[0][6] == "PHONE-1"
 
 
+def test_a_case_scanned_where_fewer_units_are_needed_says_the_count_it_went_over(core):
+    """A case of 12 scanned on a line of 2 (and again after one unit): the latest errors' "Expected" was empty for
+    it (QA, F8), every other "Too many" said "SKU n/m"."""
+    from app.picklist import PickList
+    from app.scans import RawScan, ScanSource
+    from app.workflow import Station
+
+    st = Station(core, steps=["pick"])
+    st.open_order(PickList.from_dict({"id": "SO-CASE", "lines": [
+        {"id": "L1", "sku": "PACK-02", "name": "Tissues", "qty": 2,
+         "barcodes": [{"code": "6900000000908"}, {"code": "16900000009014", "qty_per_scan": 12, "kind": "case"}]}]}))
+    kinds = [st.scan(RawScan(t, ScanSource.HID)).kind.value for t in ("16900000009014", "6900000000908",
+                                                                       "16900000009014")]
+    assert kinds == ["over_scan", "accepted", "over_scan"]
+    a, b = day_bounds_ms("2000-01-01", "2100-01-01", TZ)
+    rows = stats.latest_errors(core.store, TZ, a, b)  # newest first
+    assert [(r[5], r[6]) for r in rows] == [("16900000009014", "PACK-02 1/2"), ("16900000009014", "PACK-02 0/2")]
+    # events written before the count was in the case verdict's details: the first case's count from its message
+    log = EventLog(core.store, "ST1")
+    log.append("scan", {"raw": "16900000009014", "code": "16900000009014", "verdict": {
+        "kind": "over_scan", "sku": "PACK-02", "details": {"qty_per_scan": 12, "barcode_kind": "case"},
+        "message": {"id": "That is a case of {pack}; the order needs {left} — scan single units.",
+                    "params": {"pack": 12, "left": 2}}}}, operator_id="op1", order_id="SO1", kind="over_scan")
+    assert stats.latest_errors(core.store, TZ, a, b)[0][6] == "PACK-02 0/2"
+
+
 def test_the_latest_errors_show_a_code_as_its_label_prints_it(store):
     """An EAN-13 scanned as "6900000000083" was listed as its GTIN-14 match key "06900000000083", which no label
     prints; a GS1 string is listed by its GTIN, a text by itself."""
