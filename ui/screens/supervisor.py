@@ -144,7 +144,7 @@ def fit_widths(widths: list[int], room: int, least: list[int], cut: tuple[int, .
     return [max(min(w, cap), lo) if c in cut else w for c, (w, lo) in enumerate(zip(widths, least, strict=True))]
 
 
-WHAT, EXPECTED, STATION = 2, 3, 6  # LatestErrorsModel's columns that fitting narrows or leaves out
+TIME, WHAT, EXPECTED, STATION = 0, 2, 3, 6  # LatestErrorsModel's columns that fitting wraps, narrows or leaves out
 TEXT_LEAST = 96  # px: what a narrowed text column keeps at least (its header may end in "…" too)
 
 
@@ -153,11 +153,17 @@ class LatestErrorsModel(RowsModel):
         super().__init__(parent)
         self.headers = [_("Time"), _("Error"), _("Scanned / what happened"), _("Expected"),
                         _("Order"), _("Operator"), _("Station")]
+        self.two_line_time = False  # the all-columns view (F8): "12-07" over "14:30:48", its room to the codes
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and index.isValid():
-            return self.rows[index.row()][index.column()]
+            v = self.rows[index.row()][index.column()]
+            return self.time_lines(v) if index.column() == TIME and self.two_line_time else v
         return None
+
+    @staticmethod
+    def time_lines(t) -> str:
+        return str(t).replace(" ", "\n", 1)
 
 
 _FIGURES = TypeAdapter(Figures)
@@ -481,7 +487,16 @@ class SupervisorScreen(QWidget):
         fm = view.fontMetrics()
         pad = cell_pad(view) + 2
         rows = self.errors_model.rows
-        widths = [max(head.sectionSizeHint(c), pad + max((fm.horizontalAdvance(str(r[c])) for r in rows), default=0))
+        # F8: the time on two lines, the date over the time of day (a scan's 13-digit code was cut to "6900000000…"
+        # while the time kept 160 px at 1024x768)
+        self.errors_model.two_line_time = self.wide_errors
+
+        def text_width(c: int, r) -> int:
+            if c == TIME and self.wide_errors:
+                return max(fm.horizontalAdvance(t) for t in self.errors_model.time_lines(r[c]).split("\n"))
+            return fm.horizontalAdvance(str(r[c]))
+
+        widths = [max(head.sectionSizeHint(c), pad + max((text_width(c, r) for r in rows), default=0))
                   for c in range(self.errors_model.columnCount())]
         # one station's rows (this station's own log) need no Station column: its width goes to the others
         head.setSectionHidden(STATION, self.wide_errors and len({r[STATION] for r in rows}) <= 1)
