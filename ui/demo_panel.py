@@ -77,7 +77,7 @@ class DemoPanel(QWidget):
         self.wrong_btn = QPushButton(_("Scale: a wrong weight"))
         self.wrong_btn.clicked.connect(self.wrong_weight)
         self.unsteady_btn = QPushButton(_("Scale: unsteady"))
-        self.unsteady_btn.clicked.connect(self.unsteady_weight)
+        self.unsteady_btn.clicked.connect(lambda: self.unsteady_weight())  # clicked(checked) would be its seconds
         self.camera_btn = QPushButton(_("Show the item to the camera"))
         self.camera_btn.clicked.connect(self.show_to_camera)
         self.camera_btn.setVisible(services.camera is not None)
