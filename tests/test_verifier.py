@@ -116,7 +116,7 @@ def test_a_case_where_the_order_needs_fewer_units_says_to_scan_single_units(core
     assert v.kind == VerdictKind.OVER_SCAN and v.line_id == "S" and o.progress["S"].scanned == 0
     assert v.message("en") == "That is a case of 12; the order needs 2 — scan single units."
     assert v.message("zh_CN") == "这是一箱 12 件；订单需要 2 件 — 请扫描单件。"
-    assert v.details == {"qty_per_scan": 12, "barcode_kind": "case"}
+    assert v.details == {"qty_per_scan": 12, "barcode_kind": "case", "required": 2, "scanned": 0}
     assert scan(s, RED_M).message("en") == "That is a pack of 6; the order needs 2 — scan single units."
     scan(s, BLUE_M)
     assert scan(s, CASE_BLUE_M).message("en") == "That is a case of 12; the order needs 1 more — scan single units."
