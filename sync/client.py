@@ -43,10 +43,13 @@ log = logging.getLogger(__name__)
 API = "/api/v1"
 _JSON = {"Content-Type": "application/json"}
 RETRY_STATUSES = {429, 502, 503, 504}
+CHUNK_BYTES = 64 * 1024
 # A product photo larger than this is refused, not read: the whole reply was read into memory on the sync thread, so
 # an OMS (or a proxy) answering an image with gigabytes took the station's memory with it. A platform's photo is
 # 0.1-5 MB.
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
+# A photo has this long to come whole (20 MB at 2 Mbit/s is 80 s): one trickled a byte at a time held the pull thread.
+IMAGE_DEADLINE_S = 120.0
 
 
 class OmsError(Exception):
@@ -64,6 +67,10 @@ class OmsUnavailable(OmsUnreachable):
 
 class MalformedReply(OmsError):
     """The OMS answered something that does not follow the contract."""
+
+
+class ReplyTooSlow(OmsError):
+    """The reply did not come whole by the request's deadline (an OMS or a link trickling it)."""
 
 
 class BatchRefused(OmsError):
@@ -231,23 +238,38 @@ class OmsClient:
 
     # -- transport ---------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, retries: int | None = None, timeout=None,
-                expect=(200,), **kw) -> requests.Response:
+                expect=(200,), stream: bool = False, **kw) -> requests.Response:
+        """One exchange with the OMS, retried on a network failure, 429 and 5xx. Each attempt has to bring the
+        whole reply within connect + read time: requests' read timeout is per socket read, and an OMS (or a link)
+        trickling its reply a byte at a time was never cut off (F9's label check and the outbox waited for
+        hours). A caller that gives `timeout` gets its answer or the failure within it, retries and their waits
+        included. `stream`: the body is left for the caller to read (`read_body`)."""
         import requests
+        from urllib3.exceptions import HTTPError as BodyError
 
         retries = self.max_retries if retries is None else retries
         url = self.base + path
+        to = timeout or self.timeout
+        allowed_s = sum(to) if isinstance(to, tuple) else 2 * to  # connect + read (a single number is each)
+        call_deadline = time.monotonic() + allowed_s if timeout else float("inf")
         last: str = ""
         for attempt in range(retries + 1):
             self.counters.inc("requests")
             resp = None
             try:
                 t0 = time.monotonic()
-                resp = self.s.request(method, url, timeout=timeout or self.timeout, **kw)
+                resp = self.s.request(method, url, timeout=to, stream=True, **kw)
+                if not stream:
+                    resp._content = self.read_body(resp, min(t0 + allowed_s, call_deadline), what=path,
+                                                   read_s=to[1] if isinstance(to, tuple) else to)
+                    resp._content_consumed = True  # as requests marks a body it read itself
                 self.last_rtt_ms = (time.monotonic() - t0) * 1000
             except requests.exceptions.SSLError as e:
                 self.counters.inc("failures")
                 raise OmsUnavailable(f"TLS verification failed for {self.base}: {type(e).__name__}") from None
-            except requests.RequestException as e:
+            except ReplyTooSlow as e:
+                last = str(e)
+            except (requests.RequestException, BodyError, OSError) as e:  # urllib3's: a body cut off mid-way
                 last = f"{type(e).__name__} talking to {self.base}{path}"
             else:
                 if resp.status_code in expect or resp.status_code == 304:
@@ -260,22 +282,54 @@ class OmsClient:
                 else:
                     return resp  # a definitive client-level answer (404, 409, 400...) for the caller
             if resp is not None:
-                resp.close()  # a streamed reply (an image) is not read: its connection goes back to the pool
+                resp.close()  # a reply not read to its end: its connection is closed, not reused
             if attempt < retries:
-                self.counters.inc("retries")
                 wait = backoff_s(attempt, self.backoff_base_s, self.backoff_cap_s, self._rnd)
                 ra = retry_after_s(resp)
                 if ra is not None:
                     wait = max(wait, min(ra, self.backoff_cap_s))
+                if time.monotonic() + wait >= call_deadline:  # no time left for another try: fail now, not later
+                    log.debug("OMS %s %s failed (%s); no retry within the call's %.1fs", method, path, last,
+                              allowed_s)
+                    break
+                self.counters.inc("retries")
                 log.debug("OMS %s %s failed (%s); retry %d in %.2fs", method, path, last, attempt + 1, wait)
                 time.sleep(wait)
         self.counters.inc("failures")
         raise OmsUnavailable(last)
 
+    def read_body(self, resp: requests.Response, deadline: float, *, what: str, read_s: float | None = None,
+                  limit: int | None = None, too_big: Exception | None = None) -> bytes:
+        """The body of a streamed reply, read in pieces until `deadline` (monotonic): ReplyTooSlow after it. Each
+        read waits at most `read_s` (the read timeout) and never past the deadline. Over `limit` bytes: `too_big`
+        is raised, the rest not read."""
+        raw = resp.raw
+        read1 = getattr(raw, "read1", None)  # one socket read at most (urllib3 2); read(n) waits for all n bytes
+        conn = getattr(raw, "connection", None)
+        sock = getattr(conn, "sock", None)
+        read_s = read_s or self.timeout[1]
+        data = bytearray()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ReplyTooSlow(f"the reply from {what} did not come whole in time "
+                                   f"({len(data)} bytes after the deadline)")
+            if sock is not None:  # (urllib3 sets the socket's timeouts again when it reuses the connection)
+                try:
+                    sock.settimeout(max(0.01, min(read_s, left)))
+                except OSError:
+                    sock = None
+            chunk = read1(CHUNK_BYTES, decode_content=True) if read1 else raw.read(CHUNK_BYTES, decode_content=True)
+            if not chunk:
+                return bytes(data)
+            data += chunk
+            if limit is not None and len(data) > limit:
+                raise too_big or OmsError(f"the reply from {what} is over {limit} bytes")
+
     def _auth_message(self, resp: requests.Response, path: str) -> str:
         try:
             detail = resp.json().get("detail") or resp.json().get("error")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             detail = None
         if resp.status_code == 401:
             return ("the OMS refused this station's token (HTTP 401): ask the OMS administrator for one "
@@ -291,7 +345,7 @@ class OmsClient:
     def _json(self, resp: requests.Response, what: str) -> Any:
         try:
             return resp.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # nested deeper than the parser goes ([[[[...: 200 KB) is not JSON either
             self._malformed(f"{what}: reply is not JSON (HTTP {resp.status_code})")
 
     def _malformed(self, msg: str):
@@ -422,6 +476,9 @@ class OmsClient:
             rep = c.BatchReply.model_validate_json(r.content, strict=True)
         except c.ValidationError:
             rep = self._valid(c.BatchReply, self._json(r, "events batch"), "events batch")
+        if events and not {x.id for x in rep.results} & {e["id"] for e in events}:
+            # taken for a partial answer, the batch was sent again at once, dozens of times a second, as a success
+            self._malformed(f"events batch: the reply answers none of the {len(events)} events sent")
         # plain dicts built from the fields (a model_dump per result was half the reply's cost: 3.7 -> 2.0 us an event)
         return [{"id": x.id, "status": x.status, "reason": x.reason} for x in rep.results], rep.server_time_ms
 
@@ -451,6 +508,7 @@ class OmsClient:
             if not url.startswith(self.base):
                 raise OmsError("image URL outside the OMS")
             path = url[len(self.base):]
+        t0 = time.monotonic()
         r = self.request("GET", path, expect=(200,), stream=True)
         with r:
             if r.status_code != 200:
@@ -458,12 +516,14 @@ class OmsClient:
             too_big = ImageRefused(f"image {url}: larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB, not cached")
             if int(r.headers.get("Content-Length") or 0) > MAX_IMAGE_BYTES:
                 raise too_big
-            data = bytearray()
-            for chunk in r.iter_content(256 * 1024):
-                data += chunk
-                if len(data) > MAX_IMAGE_BYTES:  # no length said, or a wrong one: read no further
-                    raise too_big
-            return bytes(data), r.headers.get("Content-Type", "application/octet-stream")
+            from urllib3.exceptions import HTTPError as BodyError
+
+            try:  # no length said, or a wrong one: read no further than the cap
+                data = self.read_body(r, t0 + IMAGE_DEADLINE_S, what=f"image {url}", limit=MAX_IMAGE_BYTES,
+                                      too_big=too_big)
+            except (BodyError, OSError) as e:  # cut off mid-body
+                raise OmsUnavailable(f"image {url}: {type(e).__name__} reading it") from None
+            return data, r.headers.get("Content-Type", "application/octet-stream")
 
     def stats(self) -> dict:
         return self._json(self.request("GET", f"{API}/_stats"), "stats")

@@ -1,4 +1,4 @@
-"""Sync sub-commands: oms-server, sync-status, sync-now."""
+"""Sync sub-commands: oms-server, sync-status, sync-now, sync-requeue."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     n = sub.add_parser("sync-now", help="send queued events and pull pick lists once, then exit")
     n.add_argument("--json", action="store_true")
     n.set_defaults(func=_sync_now)
+
+    r = sub.add_parser("sync-requeue", help="put quarantined events back in the outbox queue (sync-status lists them)")
+    r.add_argument("seqs", nargs="*", type=int, metavar="SEQ", help="the events' numbers (#SEQ in sync-status)")
+    r.add_argument("--all", action="store_true", help="every quarantined event")
+    r.set_defaults(func=_sync_requeue)
 
 
 def _oms_server(args) -> int:
@@ -153,3 +158,30 @@ def _sync_now(args) -> int:
         if svc:
             svc.client.close()
         core.close()
+
+
+def _sync_requeue(args) -> int:
+    from app.core import load_settings, open_core
+    from sync.quarantine import requeue
+
+    if bool(args.all) == bool(args.seqs):
+        print("packstation sync-requeue: name the events (SEQ ..., as `packstation sync-status` lists them) or --all",
+              file=sys.stderr)
+        return 2
+    core = open_core(load_settings(args))
+    try:
+        back = requeue(core.store, None if args.all else sorted(set(args.seqs)))
+    finally:
+        core.close()
+    if back:
+        print(f"put back in the outbox queue: {len(back)} event(s) "
+              f"({', '.join('#' + str(e['seq']) for e in back)}); a running station sends them within 30 s, "
+              "`packstation sync-now` at once")
+    else:
+        print("no quarantined event to put back")
+    missing = sorted(set(args.seqs) - {e["seq"] for e in back})
+    if missing:
+        print(f"packstation sync-requeue: not quarantined: {', '.join('#' + str(s) for s in missing)}",
+              file=sys.stderr)
+        return 1
+    return 0

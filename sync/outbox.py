@@ -20,6 +20,7 @@ from app import schema
 from app.config import OmsSettings
 from app.events import read_payload
 from app.store import Store
+from sync.client import MalformedReply
 
 log = logging.getLogger(__name__)
 E = schema.events
@@ -94,8 +95,10 @@ IN_FLIGHT = 2  # batches on the wire at once: the OMS works on one while the sta
 
 
 def drain(client, store: Store, station_id: str, *, batch_size: int = OmsSettings.batch_size, max_batches: int | None = None,
-          clock_offset_ms: int | None = None, pool: Executor | None = None) -> DrainResult:
-    """Send until the queue is empty (or max_batches). Raises OmsError when the OMS is unreachable.
+          clock_offset_ms: int | None = None, pool: Executor | None = None, after: int = 0) -> DrainResult:
+    """Send until the queue is empty (or max_batches). Raises OmsError when the OMS is unreachable, and
+    MalformedReply when it answers a batch for none of its events (a success, it was sent again at once in a
+    tight loop). `after`: the pending events after this seq only.
 
     Up to IN_FLIGHT batches are on the wire at once (worker threads wait for the HTTP replies) while the
     station reads the next batch and books the answers in the order the batches were sent: a backlog drains
@@ -115,7 +118,7 @@ def drain(client, store: Store, station_id: str, *, batch_size: int = OmsSetting
             else nullcontext(pool) as pool:
         try:
             sent_batches = 0
-            wire = pending_batch(store, batch_size)
+            wire = pending_batch(store, batch_size, after)
             while True:
                 while wire and len(flying) < IN_FLIGHT and (max_batches is None or sent_batches < max_batches):
                     flying.append((wire, now_ms(), pool.submit(client.send_batch, station_id, wire,
@@ -128,9 +131,9 @@ def drain(client, store: Store, station_id: str, *, batch_size: int = OmsSetting
                     break
                 marks.flush_if_due()  # here, with the OMS busy on the batches on the wire, not between them
                 done, t0, reply = flying.popleft()
-                if not _book(res, marks, store, done, t0, reply):
-                    log.error("OMS answered a batch without results for any of its events; will retry later")
-                    wire = []  # nothing more sent in this drain; what is on the wire is still booked
+                if not _book(res, marks, store, done, t0, reply):  # (the OMS client says so itself, as malformed)
+                    # nothing more sent in this drain; what is on the wire is still booked (finally)
+                    raise MalformedReply(f"events batch: the reply answers none of the {len(done)} events sent")
         finally:
             _book_the_rest(res, marks, store, flying)
     return res
@@ -150,10 +153,12 @@ def _book_the_rest(res: DrainResult, marks: SentMarks, store: Store, flying: deq
 
 
 def _book(res: DrainResult, marks: SentMarks, store: Store, wire: list[dict], t0: int, reply: Future) -> bool:
-    """Wait for one batch's reply (raising what its send raised) and book it."""
+    """Wait for one batch's reply (raising what its send raised) and book it. A reply without a server time (None:
+    `GuardedClient` found it implausible) leaves the clock offset as it was."""
     results, server_ms = reply.result()
     t1 = now_ms()
-    res.clock_offset_ms = estimate_offset(t0, server_ms, t1)
+    if server_ms is not None:
+        res.clock_offset_ms = estimate_offset(t0, server_ms, t1)
     if not _record_answer(res, marks, store, wire, results, t1):
         return False
     res.batches += 1

@@ -8,13 +8,15 @@ Three guards around the outbox worker (`sync.outbox.drain`, which is left as it 
   Unsendable events raise `PoisonEvents`; the service quarantines them (source 'station').
 * When the OMS refuses a whole batch for good (HTTP 400/413/422), `isolate_refused_batch` halves the
   batch until the refused event is alone at the head of the queue and quarantines it (source 'oms',
-  with the OMS's reason) -- unless the OMS names a batch-level field, which is a station problem
-  (configuration), not the event's.
+  with the OMS's reason) when that is the event's fault: the OMS's error names it, or the event after
+  it passes alone. A refusal that names a batch-level field, that is not the OMS's error format (a
+  proxy's HTML 400), or that comes for the event after it too is a station or network problem
+  (`BlanketRefusal`): nothing is quarantined.
 * Per-event `rejected` answers are already marked by `drain`; `quarantined_events` lists them too.
 
 A quarantined event stays in the log (sync_state='rejected', reject_reason) with a row in
 `outbox_quarantine` saying who refused it and why; the status bar and `packstation sync-status` show
-the count and the reasons.
+the count and the reasons; `requeue` (`packstation sync-requeue`) puts it back in the queue.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import schema
 from app.config import STATION_ID_MAX
+from app.logsetup import FILE_ONLY
 from app.store import Store, now_ms
 from sync.client import BatchRefused, OmsError
 from sync.outbox import drain
@@ -119,8 +123,9 @@ class GuardedClient:
             if bad:
                 raise PoisonEvents(bad) from None
             raise
-        if not plausible_server_time(server_ms):
+        if not plausible_server_time(server_ms):  # no clock offset from it: not stored, not sent with later batches
             log.warning("OMS batch reply carries server time %r, not a plausible time: ignored", server_ms)
+            server_ms = None
         return results, server_ms
 
     def __getattr__(self, name: str):
@@ -144,20 +149,36 @@ def quarantine(store: Store, items: list[tuple[dict, str]], *, source: str, http
     return n
 
 
+def _oms_error(err: BatchRefused) -> dict | None:
+    """The refusal's body when it is the OMS's own error format (a JSON object with an `error` string, the
+    contract's ErrorReply); None for anything else (a proxy's HTML page, a framework's bare `detail`...)."""
+    try:
+        doc = json.loads(err.body)
+    except (ValueError, RecursionError):
+        return None
+    return doc if isinstance(doc, dict) and isinstance(doc.get("error"), str) else None
+
+
+def _detail_locs(err: BatchRefused) -> list[list]:
+    doc = _oms_error(err)
+    detail = doc.get("detail") if doc else None
+    if not isinstance(detail, list):
+        return []
+    return [d["loc"] for d in detail if isinstance(d, dict) and isinstance(d.get("loc"), list)]
+
+
 def _batch_level_field(err: BatchRefused) -> str | None:
     """The batch-level field a FastAPI-style 422 names (station_id, clock_offset_ms...), if any."""
-    try:
-        detail = json.loads(err.body).get("detail")
-    except (ValueError, AttributeError):
-        return None
-    if not isinstance(detail, list):
-        return None
-    for d in detail:
-        loc = d.get("loc") if isinstance(d, dict) else None
-        if isinstance(loc, list) and len(loc) >= 2 and loc[0] == "body" and loc[1] != "events" \
-                and isinstance(loc[1], str):
+    for loc in _detail_locs(err):
+        if len(loc) >= 2 and loc[0] == "body" and loc[1] != "events" and isinstance(loc[1], str):
             return loc[1]
     return None
+
+
+def _names_event(err: BatchRefused, index: int) -> bool:
+    """The OMS's own error body names the batch's event `index` (`loc` body.events.<index>...)."""
+    return any(len(loc) >= 3 and loc[:2] == ["body", "events"] and str(loc[2]) == str(index)
+               for loc in _detail_locs(err))
 
 
 def reason_of(err: BatchRefused) -> str:
@@ -169,19 +190,35 @@ def reason_of(err: BatchRefused) -> str:
             return f"HTTP {err.status}: {loc}: {d.get('msg', '')}"[:500]
         if detail:
             return f"HTTP {err.status}: {detail}"[:500]
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         pass
-    return f"HTTP {err.status}: {err.body[:300]}"
+    text = " ".join(re.sub(r"<[^>]*>", " ", err.body).split())  # a proxy's HTML page: its words
+    return f"HTTP {err.status}: {text[:300]}"
+
+
+class BlanketRefusal(OmsError):
+    """The OMS, or a proxy in front of it, refuses batches without saying which event: a station or network
+    problem. Nothing is quarantined; the events stay queued and the outbox tries again after its back-off."""
+
+    def __init__(self, err: BatchRefused, why: str) -> None:
+        super().__init__(f"the OMS or a proxy in front of it refuses the events batch ({reason_of(err)}); {why}: "
+                         "not an event's fault, the events stay queued (check the network and proxy, or ask the "
+                         "OMS administrator)")
+        self.status = err.status
 
 
 def isolate_refused_batch(client, store: Store, station_id: str, batch_size: int, clock_offset_ms: int | None,
                           err: BatchRefused) -> int:
     """The OMS refused a batch for good: halve it until the head event alone is refused, then quarantine
-    that event. Events before it are sent on the way. -> events quarantined (0: progress was made and the
-    caller drains again). Raises OmsError when the refusal is not the event's fault."""
-    field = _batch_level_field(err)
-    if field is not None:
-        raise OmsError(f"the OMS refuses every batch of this station ({reason_of(err)}; field {field})")
+    that event if it is its own fault: the OMS's error names it, or the event after it, sent alone, goes
+    through. Events before it are sent on the way. -> events quarantined (0: progress was made and the
+    caller drains again). At most log2(batch_size) + 1 requests.
+
+    Raises OmsError when the refusal is not the event's fault: a batch-level field named, a refusal that is
+    not the OMS's own error format (a proxy's HTML 400: nothing is halved), or one that names no event and
+    comes for the event after it too. Nothing is quarantined then: a proxy answering every batch with
+    "400 Request Header Or Cookie Too Large" had the whole queue quarantined one good event at a time."""
+    _not_the_events(err)
     size = batch_size
     while size > 1:
         size //= 2
@@ -189,6 +226,7 @@ def isolate_refused_batch(client, store: Store, station_id: str, batch_size: int
             drain(client, store, station_id, batch_size=size, max_batches=1, clock_offset_ms=clock_offset_ms)
         except BatchRefused as e:
             err = e
+            _not_the_events(err)
             continue
         return 0  # the first `size` events went through: the caller drains again from the new head
     # the head event alone was refused (the last attempt, or the caller's batch of one)
@@ -197,11 +235,53 @@ def isolate_refused_batch(client, store: Store, station_id: str, batch_size: int
                          .order_by(E.c.seq).limit(1)).first()
     if head is None:
         return 0
+    reason = reason_of(err)
+    if not _names_event(err, 0):
+        # the OMS did not say it is this event: the event after it, alone, tells (the OMS de-duplicates by id
+        # and the order of events on the wire does not matter to it)
+        try:
+            res = drain(client, store, station_id, batch_size=1, max_batches=1, clock_offset_ms=clock_offset_ms,
+                        after=head.seq)
+        except BatchRefused as e:
+            raise BlanketRefusal(e, "the event after the refused one is refused alone too") from None
+        if not res.sent and not res.rejected:
+            raise BlanketRefusal(err, "a single event, with no other to compare it with")
+        reason += " (refused alone; the event after it was accepted)"
+    quarantine(store, [(dict(head._mapping), reason)], source="oms", http_status=err.status)
+    return 1
+
+
+def _not_the_events(err: BatchRefused) -> None:
     field = _batch_level_field(err)
     if field is not None:
         raise OmsError(f"the OMS refuses every batch of this station ({reason_of(err)}; field {field})")
-    quarantine(store, [(dict(head._mapping), reason_of(err))], source="oms", http_status=err.status)
-    return 1
+    # A body that is not the OMS's own says nothing about an event. 413 alone is still halved: smaller
+    # batches may pass a proxy's body limit, and only an event refused while its neighbour passes is quarantined.
+    if _oms_error(err) is None and err.status != 413:
+        raise BlanketRefusal(err, "its answer is not the OMS's error format")
+
+
+def requeue(store: Store, seqs: list[int] | None) -> list[dict[str, Any]]:
+    """Put quarantined events back in the queue, all of them (`seqs` None) or those seqs, once the cause is
+    fixed (the OMS, a proxy): they are sent at the next drain, before the events behind them. Logged, each with
+    the reason it was quarantined for. -> the events put back (seq, id, type, reason)."""
+    q = select(E.c.seq, E.c.id, E.c.type, E.c.reject_reason).where(E.c.sync_state == "rejected")
+    back: list[dict[str, Any]] = []
+    with store.write() as c:
+        for part in [None] if seqs is None else [seqs[i:i + 500] for i in range(0, len(seqs), 500)]:
+            rows = c.execute(q if part is None else q.where(E.c.seq.in_(part))).all()
+            done = [r.seq for r in rows]
+            for i in range(0, len(done), 500):
+                chunk = done[i:i + 500]
+                c.execute(update(E).where(E.c.seq.in_(chunk), E.c.sync_state == "rejected")
+                          .values(sync_state="pending", reject_reason=None, sent_at_ms=None))
+                c.execute(delete(Q).where(Q.c.seq.in_(chunk)))
+            back += [{"seq": r.seq, "id": r.id, "type": r.type, "reason": r.reject_reason} for r in rows]
+    back.sort(key=lambda e: e["seq"])
+    for e in back:
+        log.warning("event #%s %s (%s) put back in the outbox queue by hand; it was quarantined for: %s",
+                    e["seq"], e["type"], e["id"], e["reason"], extra=FILE_ONLY)
+    return back
 
 
 def quarantined_events(store: Store, limit: int = 50) -> list[dict[str, Any]]:

@@ -248,3 +248,204 @@ def test_when_a_batch_fails_the_batch_on_the_wire_beside_it_is_booked_and_nothin
     assert sent == [6, 7, 8, 9, 10] and _received(srv) == [6, 7, 8, 9, 10]
     res = drain(client, core.store, "ST-Q", batch_size=5)
     assert (res.sent, res.duplicates) == (15, 0) and _received(srv) == list(range(1, 21))
+
+
+class BatchOms:
+    """A loopback OMS for event batches whose answer a test writes: `answer(events) -> (status, content type, body)`;
+    every batch it was sent is kept (`batches`)."""
+
+    def __init__(self, answer):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.answer = answer
+        self.batches: list[dict] = []
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                doc = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                outer.batches.append(doc)
+                status, ctype, body = outer.answer(doc["events"])
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def sent_seqs(self) -> list[int]:
+        return [e["seq"] for b in self.batches for e in b["events"]]
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def accepted(events, server_time_ms=1_780_000_000_000):
+    return 200, "application/json", {"results": [{"id": e["id"], "status": "accepted"} for e in events],
+                                     "server_time_ms": server_time_ms}
+
+
+NGINX_400 = b"<html><body><h1>400 Bad Request</h1>Request Header Or Cookie Too Large<hr>nginx</body></html>"
+
+
+@pytest.fixture
+def station(tmp_path, settings):
+    """A station (real store) whose outbox talks to a BatchOms: station(answer) -> (core, svc, oms)."""
+    from app.core import open_core
+    from sync.service import SyncService
+
+    settings.station.id = "ST-Q"
+    settings.oms.batch_size = 50
+    core = open_core(settings)
+    made = []
+
+    def make(answer):
+        oms = BatchOms(answer)
+        svc = SyncService(core, settings, client=OmsClient(oms.url, max_retries=0, read_timeout_s=5))
+        made.append((oms, svc))
+        return core, svc, oms
+
+    yield make
+    for oms, svc in made:
+        svc.stop()
+        oms.close()
+    core.close()
+
+
+def _states(core) -> dict[str, int]:
+    with core.store.read() as c:
+        return dict(c.exec_driver_sql("SELECT sync_state, count(*) FROM events GROUP BY sync_state").all())
+
+
+@pytest.mark.parametrize("status, ctype, body", [
+    (400, "text/html", NGINX_400),  # a proxy in front of the OMS
+    (400, "application/json", {"detail": "Bad Request"}),  # not the OMS's own error format
+    (400, "application/json", {"error": "bad_request", "detail": "request header too large"}),  # names no event
+])
+def test_a_blanket_refusal_of_every_batch_quarantines_nothing_and_keeps_the_events_queued(station, status, ctype,
+                                                                                          body):
+    """A proxy (or the OMS) answering every batch with a 400 that names no event: the station halved the batch down
+    to single events and quarantined good events one by one (100 of 300 in one drain, 900 requests). It is a station
+    or network problem: said, the events kept, a bounded number of requests."""
+    core, svc, oms = station(lambda events: (status, ctype, body))
+    for i in range(300):
+        core.events.append("scan", {"i": i}, order_id="SO-1001")
+    with pytest.raises(OmsError) as e:
+        svc.outbox_once()
+    assert "HTTP 400" in str(e.value) and "queued" in str(e.value) and "not an event" in str(e.value)
+    assert _states(core) == {"pending": 300}
+    assert svc.health().rejected_count == 0 and svc.health().queue_depth == 300
+    assert len(oms.batches) <= 10
+
+
+def test_an_event_refused_alone_while_its_neighbours_go_through_is_quarantined(station):
+    """The OMS refuses one event without naming it (its own error format, no field): the batch is halved, the event
+    is refused alone while the event after it is accepted, so it is the event's fault."""
+    bad = 23
+
+    def answer(events):
+        if any(e["seq"] == bad for e in events):
+            return 400, "application/json", {"error": "bad_request", "detail": "this one upsets the OMS"}
+        return accepted(events)
+
+    core, svc, oms = station(answer)
+    for i in range(40):
+        core.events.append("scan", {"i": i}, order_id="SO-1001")
+    svc.outbox_once()  # (it counts the events of its last drain, not those sent while isolating)
+    (q,) = svc.health().quarantined
+    assert q["seq"] == bad and q["source"] == "oms" and q["http_status"] == 400
+    assert "upsets the OMS" in q["reason"] and "accepted" in q["reason"]
+    assert sorted(set(oms.sent_seqs()) - {bad}) == [s for s in range(1, 41) if s != bad]
+    assert _states(core) == {"sent": 39, "rejected": 1}
+
+
+def test_a_single_event_refused_without_a_name_and_nothing_to_compare_stays_queued(station):
+    core, svc, oms = station(lambda events: (400, "application/json", {"error": "bad_request"}))
+    core.events.append("scan", {"i": 0})
+    with pytest.raises(OmsError, match="queued"):
+        svc.outbox_once()
+    assert _states(core) == {"pending": 1}
+
+
+def test_a_batch_answered_for_none_of_its_events_is_a_failure_with_back_off(station):
+    """200 {"results": []}: the outbox sent again at once, in a tight loop (83 requests in 5 s) while health said
+    online, no failure, no error."""
+    from sync.client import MalformedReply
+
+    core, svc, oms = station(lambda events: (200, "application/json", {"results": [],
+                                                                         "server_time_ms": 1_780_000_000_000}))
+    for i in range(5):
+        core.events.append("scan", {"i": i})
+    with pytest.raises(MalformedReply, match="none of the 5 events"):
+        svc.outbox_once()
+    import time
+
+    svc.start()
+    deadline = time.monotonic() + 10
+    while svc.health().consecutive_failures < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    svc.stop()
+    h = svc.health()
+    assert h.consecutive_failures >= 2 and not h.online and "none of the 5 events" in h.last_error
+    assert h.queue_depth == 5
+    assert len(oms.batches) < 12  # with back-off 1 s, 2 s, ...; it was dozens a second
+
+
+def test_an_absurd_server_time_in_a_batch_reply_is_ignored_not_stored_nor_sent(station, caplog):
+    from sync.service import KV_OFFSET
+
+    core, svc, oms = station(lambda events: accepted(events, server_time_ms=0))
+    core.events.append("scan", {"i": 0})
+    with caplog.at_level(logging.WARNING):
+        assert svc.outbox_once() == 1
+    assert "not a plausible time" in caplog.text
+    assert core.store.get_kv(KV_OFFSET) is None and svc.health().clock_offset_ms is None
+    core.events.append("scan", {"i": 1})
+    assert svc.outbox_once() == 1
+    assert [b["clock_offset_ms"] for b in oms.batches] == [None, None]
+    core.store.set_kv(KV_OFFSET, 1234)  # a good offset from an earlier reply stays as it was
+    core.events.append("scan", {"i": 2})
+    assert svc.outbox_once() == 1
+    assert core.store.get_kv(KV_OFFSET) == 1234 and oms.batches[-1]["clock_offset_ms"] == 1234
+
+
+def test_quarantined_events_are_put_back_in_the_queue_by_hand_and_it_is_logged(station, tmp_path):
+    """A technician who fixed the cause (the OMS, a proxy) puts the quarantined events back:
+    `packstation sync-requeue SEQ...` or `--all`; they are sent at the next drain, and the log says who went back."""
+    from tests.conftest import run_cli
+
+    refused = {5, 9, 12}
+    core, svc, oms = station(lambda events: accepted(events) if not refused & {e["seq"] for e in events} else
+                             (422, "application/json", {"error": "invalid_request", "detail": [
+                                 {"loc": ["body", "events", 0, "type"], "msg": "not today"}]}))
+    for i in range(15):
+        core.events.append("scan", {"i": i})
+    svc.outbox_once()
+    assert _states(core) == {"sent": 12, "rejected": 3}
+    assert sorted(q["seq"] for q in svc.health().quarantined) == [5, 9, 12]
+    refused.clear()  # the OMS was fixed
+    cfg = tmp_path / "st.toml"
+    cfg.write_text(f'[station]\nid = "ST-Q"\ndata_dir = {json.dumps(str(core.settings.data_dir))}\n')
+    logs = tmp_path / "logs"
+    r = run_cli("--config", str(cfg), "sync-requeue", "9", "7", env={"PACKSTATION_LOG_DIR": str(logs)})
+    assert r.returncode == 1, r.stderr  # #7 was not quarantined: said, and #9 goes back all the same
+    assert "#9" in r.stdout and "#7" in r.stderr
+    assert sorted(q["seq"] for q in svc.health().quarantined) == [5, 12]
+    assert svc.outbox_once() == 1 and _states(core) == {"sent": 13, "rejected": 2}
+    r = run_cli("--config", str(cfg), "sync-requeue", "--all", env={"PACKSTATION_LOG_DIR": str(logs)})
+    assert r.returncode == 0, r.stderr
+    assert "2 event" in r.stdout
+    assert svc.outbox_once() == 2 and _states(core) == {"sent": 15}
+    text = (logs / "packstation.log").read_text()
+    assert all(f"#{s} " in text for s in (5, 9, 12)) and "put back in the outbox queue" in text
+    r = run_cli("--config", str(cfg), "sync-requeue", env={"PACKSTATION_LOG_DIR": str(logs)})
+    assert r.returncode == 2 and "--all" in r.stderr

@@ -267,3 +267,131 @@ def test_a_refused_image_is_not_asked_for_again_and_the_others_are_cached(script
     assert cache.fetch_missing(c, [huge, busy, fine]) == 1 and cache.last_failures == 0
     assert [s["path"] for s in srv.seen] == [busy, fine, huge, busy]  # huge.jpg asked for once
     assert cache.path_for(fine) and cache.path_for(busy) and cache.path_for(huge) is None
+
+
+class Trickle:
+    """An OMS that sends a reply's header at once, then its body one byte every `every_s` (a link or an OMS gone
+    slow, never silent long enough for a read timeout)."""
+
+    def __init__(self, every_s: float = 0.2, length: int = 100_000):
+        self.stop = threading.Event()
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _go(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                if n:
+                    self.rfile.read(n)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(length))
+                self.end_headers()
+                try:
+                    for _ in range(length):
+                        if outer.stop.wait(every_s):
+                            return
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                except OSError:  # the station hung up: what it should do
+                    pass
+
+            do_GET = do_POST = _go
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _within(seconds: float, fn):
+    """(what fn returned or raised, whether it finished within `seconds`): a call that hangs fails the test instead
+    of hanging it."""
+    out: dict = {}
+
+    def run():
+        try:
+            out["value"] = fn()
+        except Exception as e:  # noqa: BLE001  (the test looks at it)
+            out["value"] = e
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(seconds)
+    return out.get("value"), not t.is_alive()
+
+
+def test_an_oms_trickling_its_reply_is_cut_off_at_the_call_s_deadline():
+    """A reply coming one byte at a time never let a read time out: F9's label check (1 s) and the outbox waited for
+    hours. The whole reply now has to come within the call's connect + read time."""
+    srv = Trickle(every_s=0.2)
+    try:
+        c = OmsClient(srv.url, max_retries=0, connect_timeout_s=1, read_timeout_s=1)
+        got, finished = _within(8, lambda: c.order_status("SO-1", timeout=1))  # the label check's call
+        assert finished and isinstance(got, OmsUnavailable), got
+        assert "SO-1" in str(got) or "orders" in str(got)
+        got, finished = _within(8, lambda: c.send_batch("S1", [], None))  # the outbox's, with the read timeout
+        assert finished and isinstance(got, OmsUnavailable), got
+    finally:
+        srv.close()
+
+
+def test_the_label_check_says_offline_when_the_oms_trickles(settings):
+    from app.core import open_core
+    from sync.service import SyncService
+
+    srv = Trickle(every_s=0.2)
+    settings.oms.intercept_timeout_s = 1
+    core = open_core(settings)
+    try:
+        svc = SyncService(core, settings, client=OmsClient(srv.url, max_retries=0, connect_timeout_s=1,
+                                                           read_timeout_s=1))
+        got, finished = _within(8, lambda: svc.check_shippable("SO-1"))
+        assert finished and got.ok and got.offline, got
+    finally:
+        srv.close()
+        core.close()
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000  # 200 KB that the JSON parser recurses into
+
+
+def test_a_deeply_nested_reply_is_a_malformed_reply(scripted):
+    """The parser's RecursionError came out raw: the label said 'Printing failed: maximum recursion depth'."""
+    srv = scripted([(200, {}, DEEP)] * 4)
+    c = OmsClient(srv.url, max_retries=0)
+    for call in (c.server_time, lambda: c.order_status("SO-1"), lambda: c.claim("SO-1", "S1"),
+                 lambda: c.send_batch("S1", [], None)):
+        with pytest.raises(MalformedReply, match="not JSON"):
+            call()
+    assert c.counters.malformed == 4
+
+
+def test_a_call_with_a_timeout_never_waits_past_it_for_a_retry_after(scripted):
+    """Opening an order while the OMS answers 503 Retry-After: 3600 waited 30 s (the back-off cap) before the
+    provisional claim, although the claim is given 1 s."""
+    srv = scripted([(503, {"Retry-After": "3600"}, {})] * 3)
+    c = OmsClient(srv.url, max_retries=3, backoff_base_s=0.01)
+    got, finished = _within(6, lambda: c.claim("SO-1", "S1", timeout=(1, 1)))
+    assert finished and isinstance(got, OmsUnavailable) and "503" in str(got), got
+
+
+def test_a_batch_reply_answering_none_of_its_events_is_malformed(scripted):
+    srv = scripted([(200, {}, {"results": [], "server_time_ms": 1_780_000_000_000}),
+                    (200, {}, {"results": [{"id": "someone-else", "status": "accepted"}],
+                               "server_time_ms": 1_780_000_000_000})])
+    c = OmsClient(srv.url, max_retries=0)
+    ev = {"id": "e1", "station_id": "S1", "seq": 1, "ts_utc_ms": 1, "mono_ns": 0, "type": "scan", "payload": {}}
+    for _ in range(2):
+        with pytest.raises(MalformedReply, match="none of the 1 event"):
+            c.send_batch("S1", [ev], None)
+    assert c.counters.malformed == 2
