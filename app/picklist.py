@@ -276,6 +276,20 @@ def _grams(d: dict, key: str, where: str) -> float | None:
     return float(v)
 
 
+MAX_MIN_DAYS_TO_EXPIRY = 3650  # ten years of shelf life left: no lot rule asks for more
+
+
+def _min_days(lot: dict, where: str) -> int | None:
+    """A lot rule's minimum shelf life left, in days: 0 (refuse only expired lots) to MAX_MIN_DAYS_TO_EXPIRY. 10**12
+    from the OMS made every expiry scan of the line fail in the date arithmetic ("could not be checked": the line
+    could never be scanned). Such a rule is the OMS's mistake, not a shelf life: the pick list is refused, as a NaN
+    weight is, rather than clamped into a rule that would call every lot expired."""
+    v = _opt(lot, "min_days_to_expiry", int, None, where)
+    if v is not None and not 0 <= v <= MAX_MIN_DAYS_TO_EXPIRY:
+        raise PickListError(f"{where}.min_days_to_expiry: {v} days is outside 0..{MAX_MIN_DAYS_TO_EXPIRY}")
+    return v
+
+
 def _parse_line(d: Any, where: str) -> PickLine:
     if not isinstance(d, dict):
         raise PickListError(f"{where}: expected an object")
@@ -303,7 +317,7 @@ def _parse_line(d: Any, where: str) -> PickLine:
     lot = LotRule(
         required=bool(_opt(lot_d, "required", bool, False, f"{where}.lot")),
         allowed=_str_list(lot_d, "allowed", f"{where}.lot"),
-        min_days_to_expiry=_opt(lot_d, "min_days_to_expiry", int, None, f"{where}.lot"),
+        min_days_to_expiry=_min_days(lot_d, f"{where}.lot"),
     )
     if lot == NO_LOT_RULE:  # most lines: one shared rule, not one object per line for the GC to walk
         lot = NO_LOT_RULE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterator, Mapping
@@ -23,6 +24,14 @@ T = schema.picklists
 # Offline claims not yet confirmed: `provisional = 1` as ix_picklists_provisional's own condition says it, so the
 # planner reads that index (a handful of rows) instead of every cached pick list with its document.
 PROVISIONAL = select(T.c.id).where(text("provisional = 1"))
+
+
+def received_version(updated_at: str, doc: str, claimed_by: str | None) -> str:
+    """A pick list as the OMS sent it, in the `server_updated_at` column: its stamp, and a digest of the document and
+    the claim. The stamp alone does not tell two versions apart: ISO-8601 stamps in whole seconds give a cancellation
+    a moment after a change the same stamp."""
+    digest = hashlib.blake2b(f"{claimed_by or ''}\n{doc}".encode(), digest_size=8).hexdigest()
+    return f"{updated_at[:40]}#{digest}"
 
 
 class PickListCache:
@@ -89,6 +98,22 @@ class PickListCache:
             row = c.execute(select(T).where(T.c.id == order_id)).first()
         return dict(row._mapping) if row else None
 
+    def rows(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The cached rows (without their documents) of these pick lists, by id: one query for a page of a pull."""
+        if not ids:
+            return {}
+        with self.store.read() as c:
+            q = select(T.c.id, T.c.status, T.c.claimed_by, T.c.provisional, T.c.server_updated_at).where(
+                T.c.id.in_(ids))
+            return {r.id: dict(r._mapping) for r in c.execute(q)}
+
+    def settled_open_ids(self) -> list[str]:
+        """The pick lists this station could work (open, or claimed here) that are not offline claims: those an OMS's
+        full listing names, unless they changed meanwhile."""
+        with self.store.read() as c:
+            q = self._active(select(T.c.id)).where(text("provisional = 0")).order_by(T.c.id)
+            return list(c.execute(q).scalars())
+
     def find_by_code(self, code: str) -> PickList | None:
         code = code.strip()
         with self.store.read() as c:
@@ -96,14 +121,24 @@ class PickListCache:
                                                   | (T.c.order_no == "#" + code))).first()
         return self._parse(row.doc) if row else None
 
-    def upsert(self, items: list[tuple[PickList, str | None]], conn=None) -> None:
-        """items: (PickList, claimed_by). Keeps a local provisional claim and a review flag."""
+    def upsert(self, items: list[tuple[PickList, str | None]], conn=None, *,
+               known: Mapping[str, str | None] | None = None) -> list[str]:
+        """items: (PickList, claimed_by). Keeps a local provisional claim and a review flag. `known`: the stored
+        `server_updated_at` by id (`rows`); a pick list the OMS sends again as it was (the same stamp, document and
+        claim) is not written again, so what the station did to it meanwhile stands. -> the ids written."""
         if not items:
-            return
+            return []
         t = now_ms()
-        rows = [{"id": p.id, "order_no": p.order_no, "status": p.status, "claimed_by": cb, "provisional": False,
-                 "server_updated_at": p.updated_at, "fetched_at_ms": t,
-                 "doc": json.dumps(p.to_dict(), ensure_ascii=False, separators=(",", ":"))} for p, cb in items]
+        rows = []
+        for p, cb in items:
+            doc = json.dumps(p.to_dict(), ensure_ascii=False, separators=(",", ":"))
+            version = received_version(p.updated_at, doc, cb)
+            if known is not None and known.get(p.id) == version:
+                continue
+            rows.append({"id": p.id, "order_no": p.order_no, "status": p.status, "claimed_by": cb,
+                         "provisional": False, "server_updated_at": version, "fetched_at_ms": t, "doc": doc})
+        if not rows:
+            return []
         stmt = insert(T)
         stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={
             k: stmt.excluded[k] for k in ("order_no", "status", "claimed_by", "server_updated_at", "fetched_at_ms",
@@ -113,6 +148,7 @@ class PickListCache:
         else:
             with self.store.write() as c:
                 c.execute(stmt, rows)
+        return [r["id"] for r in rows]
 
     def mark_claimed(self, order_id: str, station_id: str, *, provisional: bool) -> None:
         with self.store.write() as c:

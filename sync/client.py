@@ -433,13 +433,17 @@ class OmsClient:
 
     def claim(self, picklist_id: str, station_id: str, *, provisional: bool = False,
               claimed_at_ms: int | None = None, timeout=None) -> tuple[bool, dict]:
-        """(True, reply) only for a 200 whose reply names this order, this station and a claimed status."""
+        """(True, reply) only for a 200 whose reply names this order, this station and a claimed status. A 200 that
+        names this order and another station is that station's claim: (False, reply), as a 409 would say it (it was
+        taken for a malformed reply, so for "OMS offline", and the order was claimed provisionally here)."""
         r = self.request("POST", f"{API}/picklists/{picklist_id}/claim", expect=(200, 404, 409), timeout=timeout,
                          json={"station_id": station_id, "provisional": provisional, "claimed_at_ms": claimed_at_ms},
                          retries=1)
         d = self._json(r, "claim")
         if r.status_code == 200:
             rep = self._valid(c.ClaimReply, d, "claim")
+            if rep.id == picklist_id and rep.claimed_by and rep.claimed_by != station_id:
+                return False, d
             if rep.id != picklist_id or rep.claimed_by != station_id or rep.status not in ("claimed", "in_progress"):
                 self._malformed(f"claim: reply does not confirm {picklist_id} for {station_id}")
             return True, d

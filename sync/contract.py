@@ -10,7 +10,8 @@ Infinity. The station id is never part of a request's authority: it comes from t
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+import json
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -29,6 +30,8 @@ MAX_BATCH_EVENTS = 5000
 
 class _M(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
+    # parse_reply refuses a lone surrogate anywhere in the reply (see _lone_surrogate)
+    text_checked: ClassVar[bool] = True
 
 
 class BarcodeM(_M):
@@ -105,6 +108,7 @@ class PickList(_M):
 
 class PageEnvelope(_M):
     """A list reply as the client first checks it: items are validated one by one (a bad one is skipped)."""
+    text_checked: ClassVar[bool] = False  # its items are checked one by one, their text too
     items: list[Any]
     next_cursor: str | None
     server_time_ms: int
@@ -235,8 +239,44 @@ class ContractError(ValueError):
 T = TypeVar("T", bound=BaseModel)
 
 
+def _lone_surrogate(data: Any, path: str = "") -> str | None:
+    """Where decoded JSON holds a lone surrogate ("\\ud800" is valid JSON, and Python's parser and pydantic's strict
+    str take it), or None. Such a string is not text: SQLite cannot store it (UnicodeEncodeError), nor can a strict
+    JSON encoder send it back. One C-speed encode answers for the whole document; the walk only names the field."""
+    if path == "":
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+            return None
+        except UnicodeEncodeError:
+            pass
+        except (TypeError, ValueError):  # not a JSON document: the model says what is wrong with it
+            return None
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+            return None
+        except UnicodeEncodeError:
+            return path or "(body)"
+    if isinstance(data, dict):
+        items = list(data.items())
+    elif isinstance(data, list):
+        items = list(enumerate(data))
+    else:
+        return None
+    for k, v in items:
+        where = _lone_surrogate(k, path) or _lone_surrogate(v, f"{path}.{k}" if path else str(k))
+        if where:
+            return where
+    return None
+
+
 def parse_reply(model: type[T], data: Any, what: str) -> T:
-    """Strictly validate an OMS reply (already decoded JSON) against the contract model."""
+    """Strictly validate an OMS reply (already decoded JSON) against the contract model. A lone surrogate in any of
+    its strings makes it malformed (a pick list, product or operator so is skipped, as one with a NaN weight is)."""
+    if getattr(model, "text_checked", False):
+        where = _lone_surrogate(data)
+        if where:
+            raise ContractError(f"{what}: {where}: a lone surrogate, not text")
     try:
         return model.model_validate(data, strict=True)
     except ValidationError as e:

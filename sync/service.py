@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from app.events import EventType
@@ -34,7 +35,6 @@ from sync.quarantine import (
 log = logging.getLogger(__name__)
 
 KV_SINCE = "sync.picklists.since"
-KV_ETAG = "sync.picklists.etag"
 KV_PROD_SINCE = "sync.products.since"
 KV_HEALTH = "sync.health"
 KV_OFFSET = "sync.clock_offset_ms"
@@ -44,6 +44,34 @@ KV_PRINTED_OFFLINE = "sync.printed_offline"
 # idle station's queue starts draining within seconds of the OMS coming back (it waited up to 60 s).
 OUTBOX_RETRY_MAX_S = 3.0
 OFFSET_WRITE_MIN_MS = 20  # the clock offset is stored again when it moved by this much
+# The pick-list mark is the OMS's time at its answer less this: a change stamped just before the answer and committed
+# after it (a write waiting for the OMS's lock) is still listed next time. Read again, an unchanged order is skipped.
+PICKLIST_OVERLAP_MS = 10_000
+FUTURE_STAMP_MS = 300_000  # an order stamped this far ahead of the OMS's own time is logged (its clock jumped?)
+MAX_PAGES = 10_000  # pages in one pull (500 pick lists each): more is an OMS paging in circles
+# claimed_by of an order another station holds when the OMS's answer does not name it (orders/{id}/status)
+ANOTHER_STATION = "(another station)"
+
+
+class _MarkAhead(Exception):
+    """The OMS's time is before the pick-list mark: changes made since its clock went back are stamped before it."""
+
+    def __init__(self, since: int, server_ms: int) -> None:
+        super().__init__(since, server_ms)
+        self.since, self.server_ms = since, server_ms
+
+
+def _stamp_ms(updated_at: str) -> int | None:
+    """An order's updated_at as an instant in UTC ms: milliseconds, or ISO-8601 with its offset ("+08:00", "Z"). None
+    for anything else, a time without a zone too: mixing UTC and UTC+8 stamps is how 1,500 orders fell out of
+    "today" (docs/sync.md). Only for the log: the station's mark is the OMS's time, not a stamp."""
+    if updated_at.isdigit():
+        return int(updated_at)
+    try:
+        t = datetime.fromisoformat(updated_at)
+    except ValueError:
+        return None
+    return None if t.tzinfo is None else int(t.astimezone(UTC).timestamp() * 1000)
 
 
 @dataclass(frozen=True)
@@ -361,84 +389,196 @@ class SyncService:
                         log.exception("picture download failed")
 
     def pull_once(self) -> int:
-        """One incremental pull of pick lists, products, operators and missing images; reconcile claims."""
-        t0 = now_ms()
-        _, srv, t1 = self.client.server_time()
-        from sync.outbox import estimate_offset
-        if plausible_server_time(srv):
-            off = estimate_offset(t0, srv, t1)
-            old = self.store.get_kv(KV_OFFSET)
-            if not isinstance(old, int) or abs(off - old) >= OFFSET_WRITE_MIN_MS:  # a commit (fsync) only on news
-                self.store.set_kv(KV_OFFSET, off)
-        else:  # one absurd reply must not poison every batch until the next pull
-            log.warning("OMS /time answered %r ms, not a plausible time: clock offset estimate kept", srv)
-        n = self.pull_picklists()
-        # One part's own failure (a malformed reply, one this station cannot store) must not hold back the parts after
-        # it at every poll: each runs, and the first such failure is raised at the end (the poll is recorded as
-        # failed, said). An OMS that cannot be talked to (unreachable, the token refused) stops the poll at once.
-        failed: Exception | None = None
-        for part in (self.pull_products, self.pull_operators, self.reconcile_claims):
+        """One poll: the OMS's time, then pick lists, products, operators and offline claims, then missing images.
+        One part's own failure (a malformed reply, one this station cannot store) must not hold back the parts after
+        it at every poll: each runs, and the first such failure is raised at the end (the poll is recorded as failed,
+        said). An OMS that cannot be talked to (unreachable, the token refused) stops the poll at once."""
+        failures: list[Exception] = []
+
+        def run(part: Callable[[], Any]) -> Any:
             try:
-                part()
+                return part()
             except OmsUnreachable:  # the next part would fail the same way
                 raise
+            except OmsError as e:  # what the OMS said is logged where it is found: no traceback at every poll
+                log.error("%s failed, the rest of the poll goes on: %s", part.__name__, e)
+                failures.append(e)
             except Exception as e:
                 log.exception("%s failed, the rest of the poll goes on", part.__name__)
-                failed = failed or e
+                failures.append(e)
+            return None
+
+        run(self.estimate_clock_offset)
+        n = run(self.pull_picklists) or 0
+        for part in (self.pull_products, self.pull_operators, self.reconcile_claims):
+            run(part)
         if n or self._images_incomplete:  # an unchanged poll parses and checks nothing
             urls = self.cache.open_image_urls()
             self.images.fetch_missing(self.client, urls)
             self._images_incomplete = self.images.last_failures > 0
-        if failed is not None:
-            raise failed
+        if failures:
+            raise failures[0]
         return n
 
+    def estimate_clock_offset(self) -> None:
+        """The offset to the OMS's clock from its /time reply. A reply that is no plausible time (a float, a 404 from
+        an OMS or a proxy without /time, a year like 1970) keeps the last estimate, with a warning: it aborted the
+        whole poll, and no pick list nor cancellation came while /time was broken."""
+        from sync.outbox import estimate_offset
+
+        t0 = now_ms()
+        try:
+            _, srv, t1 = self.client.server_time()
+        except MalformedReply as e:  # logged and counted by the client
+            log.warning("OMS /time reply not usable (%s): clock offset estimate kept", e)
+            return
+        if not plausible_server_time(srv):  # one absurd reply must not poison every batch until the next pull
+            log.warning("OMS /time answered %r ms, not a plausible time: clock offset estimate kept", srv)
+            return
+        off = estimate_offset(t0, srv, t1)
+        old = self.store.get_kv(KV_OFFSET)
+        if not isinstance(old, int) or abs(off - old) >= OFFSET_WRITE_MIN_MS:  # a commit (fsync) only on news
+            self.store.set_kv(KV_OFFSET, off)
+
+    def _malformed(self, msg: str) -> MalformedReply:
+        self.client.counters.inc("malformed")
+        log.error("malformed OMS reply: %s", msg)
+        return MalformedReply(msg)
+
+    def _next_cursor(self, what: str, page: dict, seen: set[str], pages: int) -> str | None:
+        """The page's next cursor, unless the OMS pages in circles: a cursor already followed in this pull (an OMS
+        answering next_cursor "1:x" again and again kept the pull thread asking, 22 times a second, for ever) or more
+        than MAX_PAGES pages. The pull ends as a malformed reply; the poll goes on, and so does the next one."""
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return None
+        if cursor in seen:
+            raise self._malformed(f"{what}: the OMS repeated the page cursor {cursor[:80]!r}: pull stopped")
+        if pages >= MAX_PAGES:
+            raise self._malformed(f"{what}: more than {MAX_PAGES} pages: pull stopped")
+        seen.add(cursor)
+        return cursor
+
     def pull_picklists(self) -> int:
+        """Pick lists changed since the mark, or all this station may work (the first pull). The mark is the OMS's
+        own time when it answered the pull's first page, less PICKLIST_OVERLAP_MS, never an order's stamp: one
+        order stamped a year ahead by an OMS clock jump set the mark there, and no later change (a cancellation)
+        was ever listed again; stamps written as ISO-8601 with +08:00 never made a mark, so every poll was a full
+        pull, which leaves cancelled orders out. A mark ahead of the OMS's clock (its clock went back, or an older
+        station left it) is found at the next poll and the pull is made again in full."""
         since = self.store.get_kv(KV_SINCE)
-        etag = self.store.get_kv(KV_ETAG) if since is None else None
-        cursor = None
-        total, max_upd = 0, since or 0
+        if since is not None and not plausible_server_time(since):
+            log.warning("pick-list mark %r is not a time: pulling in full", since)
+            since = None
+        try:
+            return self._pull_picklists(since)
+        except _MarkAhead as e:
+            log.warning("pick-list mark %d is %.1f s ahead of the OMS's clock (%d; its clock went back?): pulling "
+                        "in full, and asking about each order open here that the OMS no longer lists",
+                        e.since, (e.since - e.server_ms) / 1000, e.server_ms)
+            return self._pull_picklists(None)
+
+    def _pull_picklists(self, since: int | None) -> int:
+        cursor, seen, pages = None, set(), 0
+        total, started = 0, None
         changed: list[str] = []
+        listed: set[str] = set()
         while True:
-            page, et = self.client.list_picklists(self.station_id, updated_since=since, cursor=cursor,
-                                                  etag=etag if cursor is None else None, limit=500)
-            if page is None:
+            page, _ = self.client.list_picklists(self.station_id, updated_since=since, cursor=cursor, limit=500)
+            pages += 1
+            if page is None:  # 304: asked with If-None-Match, which this pull does not send
                 break
+            srv = page["server_time_ms"]
+            if pages == 1:  # the OMS's time at its first answer: every change after it comes in this pull or the next
+                if plausible_server_time(srv):
+                    started = srv
+                    if since is not None and srv < since:
+                        raise _MarkAhead(since, srv)  # nothing applied yet
+                else:  # the mark stays where it was: what changed since is asked for again (re-reading is harmless)
+                    log.warning("pick-list page says the OMS's time is %r, not a plausible time: mark kept", srv)
             items = page["items"]
-            before = {pid: self.cache.row(pid) for pid in [p.id for p, _, _ in items]} if since is not None else {}
-            provisional = set(self.cache.provisional())  # offline claims, by their own index
-            self.cache.upsert([(p, cb) for p, _, cb in items])
-            for p, _, cb in items:  # an offline claim survives a refresh until reconcile_claims settles it
-                if p.id in provisional and cb is None and p.status == "open":
-                    self.cache.mark_claimed(p.id, self.station_id, provisional=True)
-            for p, _, cb in items:
-                total += 1
-                changed.append(p.id)
-                try:
-                    max_upd = max(max_upd, int(p.updated_at))
-                except ValueError:
-                    pass
-                old = before.get(p.id)
-                if old and p.status == "cancelled" and old["status"] != "cancelled":
-                    self._order_cancelled(p.id, old)
-                elif old and old["claimed_by"] == self.station_id and cb and cb != self.station_id:
-                    if old["status"] == "done":  # packed here already (claimed offline)
-                        self._packed_here_too(p.id, cb)
-                        continue
-                    self.cache.set_status(p.id, p.status, claimed_by=cb)
-                    self._notify("claim_lost", {"order_id": p.id, "claimed_by": cb,
-                                                "message": Msg("Order {order} was given to another station.",
-                                                               order=p.id)})
-            cursor = page["next_cursor"]
+            listed.update(p.id for p, _, _ in items)
+            ids = self._apply_picklists(items, started)
+            total += len(ids)
+            changed += ids
+            cursor = self._next_cursor("picklists", page, seen, pages)
             if cursor is None:
-                if since is None and et:
-                    self.store.set_kv(KV_ETAG, et)
                 break
-        if max_upd and max_upd != since:
-            self.store.set_kv(KV_SINCE, max_upd)
         if changed:
             self._notify("picklists_changed", {"ids": changed})
+        if since is None and started is not None:
+            self._settle_unlisted(listed)  # raises when an order could not be asked about: no mark then
+        if started is not None:
+            self.store.set_kv(KV_SINCE, max(0, started - PICKLIST_OVERLAP_MS))
         return total
+
+    def _apply_picklists(self, items: list, server_ms: int | None) -> list[str]:
+        """One page of pick lists into the cache, with what their changes mean here (cancelled, claim lost, packed
+        here too). An order the cache holds as the OMS sends it again (read again in the mark's overlap) is not news
+        and is not written again: what the station did to it meanwhile (finished it) stands. -> the ids applied."""
+        if not items:
+            return []
+        before = self.cache.rows([p.id for p, _, _ in items])
+        provisional = set(self.cache.provisional())  # offline claims, by their own index
+        written = set(self.cache.upsert([(p, cb) for p, _, cb in items],
+                                        known={k: r["server_updated_at"] for k, r in before.items()}))
+        fresh = [(p, raw, cb) for p, raw, cb in items if p.id in written]
+        for p, _, _ in fresh:
+            ahead = None if server_ms is None else _stamp_ms(p.updated_at)
+            if ahead is not None and ahead - server_ms > FUTURE_STAMP_MS:  # said: the OMS's clock may have jumped
+                log.warning("order %s is stamped %s, %.0f s ahead of the OMS's own clock (a clock jump at the OMS?)",
+                            p.id, p.updated_at, (ahead - server_ms) / 1000)
+        for p, _, cb in fresh:  # an offline claim survives a refresh until reconcile_claims settles it
+            if p.id in provisional and cb is None and p.status == "open":
+                self.cache.mark_claimed(p.id, self.station_id, provisional=True)
+        for p, _, cb in fresh:
+            old = before.get(p.id)
+            if old and p.status == "cancelled" and old["status"] != "cancelled":
+                self._order_cancelled(p.id, old)
+            elif old and old["claimed_by"] == self.station_id and cb and cb != self.station_id:
+                if old["status"] == "done":  # packed here already (claimed offline)
+                    self._packed_here_too(p.id, cb)
+                    continue
+                self.cache.set_status(p.id, p.status, claimed_by=cb)
+                self._notify("claim_lost", {"order_id": p.id, "claimed_by": cb,
+                                            "message": Msg("Order {order} was given to another station.",
+                                                           order=p.id)})
+        return [p.id for p, _, _ in fresh]
+
+    def _settle_unlisted(self, listed: set[str]) -> None:
+        """After a full pull: each order this station could still work that the OMS no longer lists is asked about
+        (`orders/{id}/status`). A full listing leaves out what was cancelled, finished or claimed elsewhere, and an
+        incremental pull after it only lists later changes: without this, a cancellation made before it was never
+        heard of. An order that could not be asked about raises (after the others), so the next poll asks again."""
+        failed: OmsError | None = None
+        for pid in sorted(set(self.cache.settled_open_ids()) - listed):
+            try:
+                d = self.client.order_status(pid)
+            except OmsUnreachable:
+                raise
+            except OmsError as e:
+                failed = failed or e
+                continue
+            row = self.cache.row(pid)
+            st = d["status"] if d else None
+            if d is None:
+                log.warning("order %s is open here but unknown to the OMS", pid)
+            if row is None or st in (None, "open"):  # listed again when it changes (or skipped as malformed)
+                continue
+            mine = row["claimed_by"] == self.station_id
+            log.info("order %s is %s at the OMS and not in its full listing for this station", pid, st)
+            if st == "cancelled":
+                self._order_cancelled(pid, row)
+            elif mine and st != "done":  # its pick list may have been skipped as malformed: nothing to tell
+                log.warning("order %s, claimed here, is %s at the OMS but not listed for this station: left as it is",
+                            pid, st)
+            else:  # finished, or held or worked by another station: out of this station's queue
+                self.cache.set_status(pid, st, claimed_by=row["claimed_by"] if st == "done" else ANOTHER_STATION)
+                if mine:
+                    self._notify("claim_lost", {"order_id": pid, "claimed_by": None, "message": Msg(
+                        "Order {order} was given to another station.", order=pid)})
+        if failed is not None:
+            raise failed
 
     def _packed_here_too(self, order_id: str, station: str) -> None:
         """An order this station packed (claimed provisionally, offline) that the OMS had given to another station
@@ -464,15 +604,16 @@ class SyncService:
         """Incremental by the OMS's own clock: next time ask for what changed since this pull started
         (minus a second of overlap; re-reading a product is harmless)."""
         since = self.store.get_kv(KV_PROD_SINCE)
-        cursor, n, started = None, 0, None
+        cursor, n, started, seen, pages = None, 0, None, set(), 0
         while True:
             page, _ = self.client.list_products(updated_since=since, cursor=cursor)
+            pages += 1
             if page is None:
                 break
             started = started or page["server_time_ms"]
             self.products.upsert(page["items"])
             n += len(page["items"])
-            cursor = page["next_cursor"]
+            cursor = self._next_cursor("products", page, seen, pages)
             if cursor is None:
                 break
         if started and n:  # nothing changed: the old mark still asks for everything since
@@ -493,8 +634,17 @@ class SyncService:
         return len(ops)
 
     def reconcile_claims(self) -> None:
+        """Offline claims confirmed, or settled as lost or cancelled. One the OMS answers malformed stays provisional
+        and the others are settled (then the failure is raised); an unreachable OMS ends it."""
+        failed: OmsError | None = None
         for pid in self.cache.provisional():
-            ok, d = self.client.claim(pid, self.station_id, provisional=True)
+            try:
+                ok, d = self.client.claim(pid, self.station_id, provisional=True)
+            except OmsUnreachable:
+                raise
+            except OmsError as e:
+                failed = failed or e
+                continue
             if ok:
                 self.cache.mark_claimed(pid, self.station_id, provisional=False)
                 self._notify("claim_confirmed", {"order_id": pid})
@@ -506,6 +656,8 @@ class SyncService:
                 self.cache.set_status(pid, d.get("status") or "claimed", claimed_by=d.get("claimed_by"))
                 self._notify("claim_lost", {"order_id": pid, "claimed_by": d.get("claimed_by"),
                                             "message": Msg("Order {order} was given to another station.", order=pid)})
+        if failed is not None:
+            raise failed
 
     # -- station actions ---------------------------------------------------------------------------
     def claim(self, order_id: str, operator_id: str | None = None) -> ClaimResult:
@@ -530,7 +682,9 @@ class SyncService:
             st = d.get("status")
             if st in ("cancelled", "held", "done") and not who:
                 self.cache.set_status(order_id, st)
-            if who and who != self.station_id:
+            if who and who != self.station_id:  # out of this station's queue, as the next poll would take it
+                self.cache.set_status(order_id, st if st in ("claimed", "in_progress", "held") else "claimed",
+                                      claimed_by=who)
                 return ClaimResult(False, False, Msg("Order {order} is already taken by station {station}.",
                                                      order=order_id, station=who))
             return ClaimResult(False, False, Msg("Order {order} cannot be worked (status: {status}).", order=order_id,
