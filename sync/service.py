@@ -47,6 +47,7 @@ OFFSET_WRITE_MIN_MS = 20  # the clock offset is stored again when it moved by th
 # The pick-list mark is the OMS's time at its answer less this: a change stamped just before the answer and committed
 # after it (a write waiting for the OMS's lock) is still listed next time. Read again, an unchanged order is skipped.
 PICKLIST_OVERLAP_MS = 10_000
+MARK_WRITE_MIN_MS = 60_000  # an unchanged poll stores the pick-list mark again when it moved by this much
 FUTURE_STAMP_MS = 300_000  # an order stamped this far ahead of the OMS's own time is logged (its clock jumped?)
 MAX_PAGES = 10_000  # pages in one pull (500 pick lists each): more is an OMS paging in circles
 # claimed_by of an order another station holds when the OMS's answer does not name it (orders/{id}/status)
@@ -509,7 +510,12 @@ class SyncService:
         if since is None and started is not None:
             self._settle_unlisted(listed)  # raises when an order could not be asked about: no mark then
         if started is not None:
-            self.store.set_kv(KV_SINCE, max(0, started - PICKLIST_OVERLAP_MS))
+            mark = max(0, started - PICKLIST_OVERLAP_MS)
+            # a commit (an fsync on the store's one write lock) only on news, or when the mark fell a minute behind:
+            # an unchanged poll every few seconds wrote it each time; the orders of the wider window are read again
+            # and skipped (`_apply_picklists`)
+            if changed or since is None or mark < since or mark - since >= MARK_WRITE_MIN_MS:
+                self.store.set_kv(KV_SINCE, mark)
         return total
 
     def _apply_picklists(self, items: list, server_ms: int | None) -> list[str]:
