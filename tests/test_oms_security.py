@@ -221,7 +221,10 @@ def test_client_counts_a_claim_only_when_the_reply_confirms_it(oms):
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
         c = OmsClient(f"http://127.0.0.1:{srv.server_address[1]}", token="t", max_retries=0)
-        for _ in range(4):
+        for reply in list(replies):
+            if reply.get("claimed_by") == "B":  # this order, another station: that station's claim, refused here
+                assert c.claim("SO-1001", "A") == (False, reply)
+                continue
             with pytest.raises(MalformedReply, match="claim"):
                 c.claim("SO-1001", "A")
         c.close()
