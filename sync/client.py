@@ -404,8 +404,10 @@ class OmsClient:
                          retries=0 if timeout else None)
         if r.status_code == 404:
             return None
+        d = self._json(r, "picklist")
+        self._valid(c.PickList, d, "pick list")  # as a listed one: a lone surrogate is malformed (the label's text)
         try:
-            return PickList.from_dict(self._json(r, "picklist"))
+            return PickList.from_dict(d)
         except PickListError as e:
             self._malformed(str(e))
 

@@ -200,6 +200,17 @@ def test_the_contract_names_the_field_that_holds_a_lone_surrogate():
     assert parse_reply(PickList, order(1, notes="李雷 🎁"), "pick list").notes == "李雷 🎁"  # real text passes
 
 
+def test_the_label_checks_fresh_pick_list_with_a_lone_surrogate_is_malformed(oms, station):
+    """The pick list fetched fresh for the label (`get_picklist`) skipped the contract's check a listed one passes:
+    a lone surrogate in the address reached the label's text. Malformed, as a listed one is."""
+    core, svc, got = station
+    oms.put(1)
+    raw = json.dumps({**order(1), "updated_at": "1"}).replace('"Li Lei"', '"Li \\ud800"').encode()
+    oms.routes["/api/v1/picklists/SO-1"] = lambda m, p, q, b: (200, raw)
+    with pytest.raises(MalformedReply, match="surrogate"):
+        svc.client.get_picklist("SO-1")
+
+
 # -- 2. a repeated page cursor ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/api/v1/picklists", "/api/v1/products"])
