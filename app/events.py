@@ -244,6 +244,10 @@ class EventLog:
         self.before_open: tuple[int, int, int] | None = store.point_read(
             "SELECT seq, ts_utc_ms, mono_ns FROM events ORDER BY seq DESC LIMIT 1")
 
+    def now(self) -> tuple[int, int]:
+        """(UTC ms, monotonic ns) as this log stamps an event now."""
+        return self._clock_ms(), self._mono_ns()
+
     def subscribe(self, fn) -> None:
         """fn(event) is called after each committed append, on the appending thread."""
         self._listeners.append(fn)

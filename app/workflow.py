@@ -208,6 +208,7 @@ class OrderSession:
         self.suspended = False
         self.resumed = False  # opened again where it was left (Station.open_order resumed its step)
         self.last_seq = 0
+        self.last_mono_ns: int | None = None  # the monotonic reading of its last event (an idle logout's floor)
         self.label_printed = False  # a label job of this order came out of the printer
         self.slip_printed = False  # a packing slip of this order came out of the printer
         self._gift_flag: dict[str, bool] = {}  # gift confirmations when no step counts
@@ -557,6 +558,7 @@ class OrderSession:
     # -- applying committed events ---------------------------------------------------------------
     def apply(self, ev: Event) -> None:
         self.last_seq = ev.seq
+        self.last_mono_ns = ev.mono_ns
         p = ev.payload
         t = ev.type
         try:
@@ -841,14 +843,21 @@ class Station:
         if not s.suspended and s.step not in (None, Step.DONE):
             s._append(EventType.STEP_SUSPENDED, {"step": s.step.value, "reason": SWITCHED}, kind=s.step.value)
 
-    def close_order(self, order_id: str, reason: str | None = None) -> None:
-        """Put an order aside (suspended if not done); it can be opened again later."""
+    def close_order(self, order_id: str, reason: str | None = None, *, idle_ns: int = 0) -> None:
+        """Put an order aside (suspended if not done); it can be opened again later. `idle_ns`: nobody touched the
+        station for that long before (an idle logout): the step is suspended from then, never before the order's last
+        event (it counted the idle minutes as worked: 15 min more on a step at every idle logout)."""
         s = self.sessions.get(order_id)
         if s is None:
             return
         if s.step not in (None, Step.DONE):
             extra = {"reason": reason} if reason else {}
-            s._append(EventType.STEP_SUSPENDED, {"step": s.step.value, **extra}, kind=s.step.value)
+            at = None
+            if idle_ns > 0:
+                wall, mono = self.core.events.now()
+                back = min(idle_ns, max(0, mono - s.last_mono_ns)) if s.last_mono_ns is not None else 0
+                at = (wall - back // 1_000_000, mono - back) if back else None
+            s._append(EventType.STEP_SUSPENDED, {"step": s.step.value, **extra}, kind=s.step.value, at=at)
         del self.sessions[order_id]
         if self.active is s:
             self.active = next(reversed(self.sessions.values()), None) if self.sessions else None

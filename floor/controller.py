@@ -554,7 +554,8 @@ class StationController:
         for s in sorted(self.station.sessions.values(), key=lambda o: o is at_work):
             if (said := self._withdraw_paperwork(s, "logged out before the label came out")) is not None:
                 withdrawn.append(said)
-            self.station.close_order(s.order_id, reason="logout" if not s.intercepted else "intercepted")
+            self.station.close_order(s.order_id, reason="logout" if not s.intercepted else "intercepted",
+                                     idle_ns=max(0, self.mono_ns() - self._input_ns) if why == "idle" else 0)
         self.station.logout(why)
         self.screen = Screen.LOGIN
         self.prompt = None
@@ -796,6 +797,8 @@ class StationController:
         self.prompt = None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         withdrawn = self._withdraw_paperwork(prev if prev is not s else None, "another order opened")
+        if s.intercepted:  # stopped while set aside: its STOP, not a blue "switched to order …: Pick"
+            return self._done(Outcome.STOPPED, ch, words.stop_message(s))
         more = self._print_again_note(s) + ([withdrawn] if withdrawn is not None else [])
         return self._done(Outcome.DONE, ch, self._where(s, said="switched", more=more, hint=bool(more)))
 
@@ -1676,7 +1679,9 @@ class StationController:
         self._withdraw_paperwork(s, f"order {status}")  # a label waiting for paper must not come out for it
         self.prompt = None
         self._printing = None
-        fb = words.stop_message(s) if self.session is s else self.feedback
+        # an order set aside (another one switched to) is said at once, in red, on whatever screen is up: its units
+        # in the tote went on to another parcel while it left the queue without a word
+        fb = words.stop_message(s) if self.session is s else words.set_aside_stop_message(s)
         return self._done(Outcome.STOPPED, Change.ORDER | Change.LINES | Change.PROMPT | Change.QUEUE, fb,
                           cls=InterceptResult, order_id=order_id, status=s.intercepted[0] if s.intercepted else status,
                           put_back=words.put_back_list(s))  # type: ignore[return-value]

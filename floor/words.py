@@ -70,6 +70,22 @@ def stop_message(session: OrderSession) -> Feedback:
     return Feedback(Level.STOP, msg)
 
 
+def set_aside_stop_message(session: OrderSession) -> Feedback:
+    """The STOP of an order set aside (another one on screen): said in red over the order at work, with what to put
+    back and how to release it."""
+    status = session.intercepted[0] if session.intercepted else "cancelled"
+    no, word, back = session.picklist.order_no, status_words(status), put_back_list(session)
+    if back:
+        items = Joined([Msg("{qty} × {sku} {name} {variant} → bin {bin}", qty=p.qty, sku=p.sku, name=p.name,
+                            variant=variant_beyond(p.name, p.variant), bin=p.bin) for p in back])
+        msg = Msg("STOP: order {order}, set aside, was {status}. Do not pack it. Put back: {items}. Then scan order "
+                  "{order} and press Esc.", order=no, status=word, items=items)
+    else:
+        msg = Msg("STOP: order {order}, set aside, was {status}. Nothing was taken yet: scan order {order} and press "
+                  "Esc.", order=no, status=word)
+    return Feedback(Level.ERROR, msg)
+
+
 def nothing_found_message(session: OrderSession) -> Msg:
     """What the packer reads when every item line was short picked with nothing found (`OrderSession.nothing_found`)."""
     return Msg("Nothing of order {order} was found: there is nothing to pack and no label to print. Press Esc to hand "

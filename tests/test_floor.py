@@ -880,6 +880,30 @@ def test_9_a_cancelled_order_says_stop_and_what_to_put_back_where(floor):
     assert r.outcome == Outcome.REFUSED and floor.ctl.feedback.en == "Order 1001 was cancelled by the OMS: do not pick it."
 
 
+def test_an_order_cancelled_while_set_aside_is_said_at_once_with_what_to_put_back(floor):
+    """QA: 1001 opened, one unit in the tote, 1002 switched to; the OMS cancels 1001. Nothing was said on 1002's screen,
+    1001 left the queue without a word, and scanning it showed a blue "Switched to order 1001: Pick": the unit went
+    on to another parcel. Said at once in red over the order at work; switching to it shows its STOP."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("ITEM-001")
+    floor.ctl.scan("SO-1002")
+    assert floor.ctl.session.order_id == "SO-1002"
+    r = floor.ctl.on_sync("order_cancelled", {"order_id": "SO-1001", "reason": "order_cancelled"})
+    assert r.outcome == Outcome.STOPPED and floor.ctl.session.order_id == "SO-1002"
+    fb = floor.ctl.feedback
+    assert fb.level == Level.ERROR
+    assert fb.en == ("STOP: order 1001, set aside, was cancelled. Do not pack it. Put back: 1 × SKU-001 Item 1 BLUE / M → bin "
+                     "A-01. Then scan order 1001 and press Esc.")
+    assert "已搁置的订单 1001" in fb.text("zh_CN") and "库位 A-01" in fb.text("zh_CN")
+    assert floor.ctl.scan("ITEM-001").verdict.kind == "accepted"  # the order at work goes on
+    r = floor.ctl.scan("SO-1001")
+    assert r.outcome == Outcome.STOPPED and floor.ctl.session.order_id == "SO-1001"
+    assert floor.ctl.feedback.level == Level.STOP and "Put back: 1 × SKU-001" in floor.ctl.feedback.en
+    floor.ctl.key("Escape")
+    assert floor.ctl.screen == Screen.QUEUE and "SO-1001" not in [p.id for p in floor.ctl.queue]
+
+
 def test_an_order_packed_here_and_given_to_another_station_is_said_in_red_on_any_screen(floor):
     """The sync service's `packed_elsewhere_too` (test_sync_service.py): said at once, in red, whatever is on the
     screen — the packer and a supervisor have a second parcel to stop."""

@@ -147,3 +147,35 @@ def test_the_setting_is_checked():
     for bad in (-1, math.nan, 100_000):
         with pytest.raises(ConfigError, match="station.idle_logout_min"):
             from_dict({"station": {"idle_logout_min": bad}})
+
+
+def test_an_idle_logout_suspends_the_step_from_the_last_scan_not_at_the_logout(settings):
+    """QA (idle limit 2 min): the step was suspended at the logout, so the two idle minutes counted as Pick (the
+    clock read 2:03 for the next login); with the default 15 min, every idle logout put 15 minutes on a step's
+    median, p90 and SLA share. Suspended from the last key or scan."""
+    f = Floor(settings, [simple_order(1001)])
+    try:
+        clock = Clock()
+        f.ctl.mono_ns = clock
+        f.core.events._mono_ns = clock  # the log's stamps on the same clock (UTC from it too)
+        f.core.events._clock_ms = lambda: clock.ns // 10**6
+        f.ctl.idle_logout_s = 15 * 60
+        at_order(f)
+        clock.advance(20)
+        f.ctl.scan("ITEM-001")  # the last thing anyone did, 20 s into the pick
+        last_scan = f.core.events.last(EventType.SCAN)
+        for _ in range(16):
+            clock.advance(60)
+            f.ctl.idle_check()
+        assert f.ctl.operator is None
+        sus = f.core.events.last(EventType.STEP_SUSPENDED)
+        assert sus.payload["reason"] == "logout" and sus.mono_ns == last_scan.mono_ns
+        assert sus.ts_utc_ms == last_scan.ts_utc_ms and sus.seq > f.core.events.last(EventType.SCAN).seq
+        clock.advance(5)
+        f.login()
+        assert f.ctl.screen == Screen.WORK
+        assert f.ctl.time_on_step_s() == pytest.approx(20, abs=1)  # it said 16 min 20 s
+        f.ctl.logout()  # Ctrl+L: suspended at the logout itself
+        assert f.core.events.last(EventType.STEP_SUSPENDED).mono_ns == clock.ns
+    finally:
+        f.close()
