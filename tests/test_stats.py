@@ -169,8 +169,12 @@ def test_a_missing_lot_is_counted_apart_from_a_wrong_lot(core):
     a, b = day_bounds_ms("2000-01-01", "2100-01-01", TZ)
     f = figures_from_store(core.store, tz=TZ, start=a, end=b, sla=SlaSettings())
     assert f.by_type == {"lot_required": 1, "wrong_lot": 1} and f.errors == 2
-    names = {r[4]: stats.ERROR_NAMES[r[4]] for r in stats.latest_errors(core.store, TZ, a, b)}
+    rows = stats.latest_errors(core.store, TZ, a, b)
+    names = {r[4]: stats.ERROR_NAMES[r[4]] for r in rows}
     assert names == {"lot_required": "Lot missing", "wrong_lot": "Wrong lot"}
+    # what was scanned and what was wanted, as the floor said them (QA: the GTIN alone, Expected empty)
+    assert {r[4]: (r[5], r[6]) for r in rows} == {"lot_required": (gtin, "GS1-02"),
+                                                  "wrong_lot": ("06900000000342 L99Z", "L02A")}
 
 
 def test_a_serial_required_scan_is_in_the_figures_and_the_latest_errors(store):
