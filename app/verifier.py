@@ -126,8 +126,10 @@ def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> Sc
     pl = session.picklist
     if session.intercepted:
         status, reason = session.intercepted
+        held = session.index.lines(keys)  # an item of the order, in hand after the STOP: its line, for its bin
         return verdict(VerdictKind.INTERCEPTED, "intercepted", nc, order=pl.order_no, status=status,
-                       reason=reason, details={"status": status, "reason": reason})
+                       reason=reason, details={"status": status, "reason": reason},
+                       **({"line_id": held[0].line_id, "sku": held[0].sku} if held else {}))
     bin_lines = session.index.bins.get(nc.text)
     if bin_lines:
         return _order_bin(nc, session, bin_lines)

@@ -941,7 +941,12 @@ class StationController:
             act = parse_action(v.code or "")
             if act is not None and act.name in ("back", "cancel"):  # leaving a stopped order is allowed
                 return self.back()
-            return self._done(Outcome.REFUSED, Change.ORDER, words.stop_message(s), verdict=v)
+            fb = words.stop_message(s)
+            if v.line_id in s.picklist_lines:  # one more unit in hand: the put-back list named only those counted
+                ln = s.picklist_lines[v.line_id]
+                fb = Feedback(fb.level, Joined([Msg("Put that one back too: {sku} {name} → bin {bin}.", sku=ln.sku,
+                                                    name=ln.name, bin=ln.bin or "-"), fb.message], " "))
+            return self._done(Outcome.REFUSED, Change.ORDER, fb, verdict=v)
         if v.kind == VerdictKind.UNKNOWN and (note := self._badge_note(raw.text)) is not None:
             return self._done(Outcome.REFUSED, Change.NONE, note, verdict=v)
         ch = Change.LINES | self._after(before) | self._follow_scans(s, v.line_id)

@@ -869,6 +869,9 @@ def test_9_a_cancelled_order_says_stop_and_what_to_put_back_where(floor):
     assert "已取消" in zh and "库位 A-01" in zh and "SKU-001" in zh and "Put back" not in zh and "{" not in zh
     r = floor.ctl.scan("ITEM-001")
     assert r.verdict.kind == "intercepted" and floor.ctl.feedback.level == Level.STOP
+    # a unit scanned after the STOP is in hand too: said with its bin (the put-back list named the counted ones only)
+    assert floor.ctl.feedback.en.startswith("Put that one back too: SKU-001 Item 1 → bin A-01. STOP: order 1001")
+    assert floor.ctl.feedback.text("zh_CN").startswith("这一件也要放回：SKU-001 Item 1 → 库位 A-01。")
     # the one key left is Esc, marked as the next one; the step's clock is not shown running on (the walkthrough
     # saw 2:14 → 2:19 on a stopped order, and no key marked)
     assert floor.ctl.next_key() == "Escape" and floor.ctl.time_on_step_s() is None
