@@ -209,6 +209,7 @@ class OrderSession:
         self.resumed = False  # opened again where it was left (Station.open_order resumed its step)
         self.last_seq = 0
         self.last_mono_ns: int | None = None  # the monotonic reading of its last event (an idle logout's floor)
+        self.suspended_by: str | None = None  # whose logout, switch or leaving last suspended its step
         self.label_printed = False  # a label job of this order came out of the printer
         self.slip_printed = False  # a packing slip of this order came out of the printer
         self._gift_flag: dict[str, bool] = {}  # gift confirmations when no step counts
@@ -598,6 +599,7 @@ class OrderSession:
                 self.step = Step.DONE
             elif t == EventType.STEP_SUSPENDED:
                 self.suspended = True
+                self.suspended_by = ev.operator_id
                 if (times := self.times.get(self.step)) is not None:
                     times.suspend(ev.ts_utc_ms, ev.mono_ns)
             elif t == EventType.STEP_RESUMED:

@@ -761,8 +761,15 @@ class StationController:
         more = again + ([claim.message] if provisional else []) + ([CAPS_LOCK] if caps_lock else [])
         withdrawn = self._withdraw_paperwork(prev if prev is not s else None, "another order opened")
         more += [withdrawn] if withdrawn is not None else []
+        # another operator's order, left open at their logout: taken over with their counts, said (it went on
+        # without a word, and the next packer could not tell the counts were not theirs)
+        theirs = s.resumed and s.suspended_by and self.operator is not None and s.suspended_by != self.operator.id
+        if theirs:
+            who = self.core.operators.by_id(s.suspended_by)
+            more.append(Msg("{name} left it open: you carry on with their counts.",
+                            name=(who.name or who.badge) if who else s.suspended_by))
         fb = self._where(s, said="resumed" if s.resumed else "open", more=more,
-                         hint=caps_lock or withdrawn is not None or bool(again))  # amber: to be read
+                         hint=caps_lock or withdrawn is not None or bool(again) or bool(theirs))  # amber: to be read
         self._provisional_fb = fb if provisional else None
         ch = Change.SCREEN | Change.PROMPT | Change.ORDER | self._after(before)
         return self._done(Outcome.DONE, ch, fb)

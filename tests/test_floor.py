@@ -1595,6 +1595,26 @@ def test_f4_takes_back_a_gift_confirmed_at_pick_for_that_step_only(floor):
     assert r.outcome == Outcome.DONE and floor.ctl.session.progress["L1"].scanned == 0
 
 
+def test_an_order_another_operator_left_open_is_taken_over_with_a_word(floor):
+    """QA: K-001 logged out (idle) with 1001 open; P-001 scanned 1001 and carried on with K-001's counts, told only
+    "Order 1001 resumed where it was left". Said, in amber: whose counts they are."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("ITEM-001")
+    floor.ctl.logout()
+    floor.login("P-001", "1111")
+    floor.ctl.key("Enter")
+    r = floor.ctl.scan("SO-1001")
+    assert r.feedback.level == Level.HINT
+    assert r.feedback.en.startswith("Order 1001 resumed where it was left: Pick.")
+    assert "Packer left it open: you carry on with their counts." in r.feedback.en
+    assert "Packer 未完成此订单" in r.feedback.text("zh_CN")
+    assert floor.ctl.session.progress["L1"].scanned == 1
+    floor.ctl.key("Escape")  # left by P-001 now: opened again by P-001, nobody else's counts to say
+    r = floor.ctl.scan("SO-1001")
+    assert r.feedback.en.startswith("Order 1001 resumed where it was left: Pick.") and "left it open" not in r.feedback.en
+
+
 def test_caps_lock_is_said_at_login_and_when_an_order_opens_by_a_swapped_barcode(floor):
     """The badge "k-001" and the order "so-1001" are found with Caps Lock on, and nothing said it: the packer learnt
     of it only at the first item code with letters. Both now say it, in either language."""
