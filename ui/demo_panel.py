@@ -9,6 +9,7 @@ virtual scanner alone."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 
@@ -28,6 +29,17 @@ def demo_badges() -> str:
     from sync.oms_server.seed import OPERATORS
 
     return " · ".join(f"{badge} / {pin} ({names.role(role)})" for _id, badge, _name, role, pin in OPERATORS)
+
+
+def lot_code(line, code: str) -> str:
+    """What the demo scans for a unit of `line`: its barcode, or for a line that needs its lot (GS1: the item, an
+    expiry two years on, an allowed lot) that barcode as its GS1 label prints it — the plain code alone is refused as
+    "needs its lot", and the panel and the camera had nothing else to show."""
+    if not (line.lot.required or line.lot.allowed) or not code.isdigit() or len(code) > 14:
+        return code
+    expiry = dt.date.today() + dt.timedelta(days=730)
+    lot = line.lot.allowed[0] if line.lot.allowed else "DEMO1"
+    return f"(01){code.zfill(14)}(17){expiry:%y%m%d}(10){lot}"
 
 
 class DemoPanel(QWidget):
@@ -209,7 +221,7 @@ class DemoPanel(QWidget):
                 self._button(f"[{t_bin}] {ln.bin}", ln.bin_barcode)
             for bc in ln.barcodes:
                 tag = f" ×{bc.qty_per_scan}" if bc.qty_per_scan > 1 else ""
-                self._button(f"{ln.name} {ln.variant_beyond_name}{tag}", bc.code)
+                self._button(f"{ln.name} {ln.variant_beyond_name}{tag}", lot_code(ln, bc.code))
         for sib in pl.siblings[:4]:
             self._button(f"✗ {t_wrong}: {sib.get('name', '')} {sib.get('color', '')} "
                          f"{sib.get('size', '')}", sib["code"])
@@ -244,7 +256,7 @@ class DemoPanel(QWidget):
         from ui.services import DEMO_CODE, DEMO_VIDEO, demo_camera_video
 
         line = self.session.current_line() if self.session is not None else None
-        codes = [b.code for b in line.barcodes if b.qty_per_scan == 1] if line is not None else []
+        codes = [lot_code(line, b.code) for b in line.barcodes if b.qty_per_scan == 1] if line is not None else []
         code = codes[0] if codes else DEMO_CODE
 
         generated = svc.settings.devices.camera.device.endswith(DEMO_VIDEO)
