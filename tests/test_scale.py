@@ -71,49 +71,50 @@ def test_stable_filter_needs_agreeing_readings():
     assert not f.feed(W(100.5, False, "g", ""))
 
 
-def test_continuous_scale_through_pty_stable_weight_and_software_tare(pty_pair):
+@pytest.fixture
+def continuous_scale(pty_pair):
+    """A serial scale in continuous mode on a pseudo-terminal, ready: (the terminal's master fd, the scale, its
+    readings)."""
     master, name = pty_pair
     sc = make_scale(ScaleSettings(kind="serial", device=name, protocol="continuous", stable_readings=3))
     readings, statuses = queue.Queue(), queue.Queue()
     sc.start(readings.put, statuses.put)
     try:
         wait_for(statuses, lambda s: s.state == "ready")
-        os.write(master, b"US,GS,+0000.800kg\r\nUS,GS,+0001.240kg\r\n" + b"ST,GS,+0001.234kg\r\n" * 3)
-        r = wait_for(readings, lambda r: r.stable)
-        assert r.grams == 1234.0 and r.unit == "kg"
-        sc.tare()
-        os.write(master, b"ST,GS,+0001.734kg\r\n" * 3)
-        r = wait_for(readings, lambda r: r.stable)
-        assert r.grams == 500.0
+        yield master, sc, readings
     finally:
         sc.stop()
 
 
-def test_a_run_of_digits_from_line_noise_is_refused_not_weighed_as_infinity(pty_pair):
+def test_continuous_scale_through_pty_stable_weight_and_software_tare(continuous_scale):
+    master, sc, readings = continuous_scale
+    os.write(master, b"US,GS,+0000.800kg\r\nUS,GS,+0001.240kg\r\n" + b"ST,GS,+0001.234kg\r\n" * 3)
+    r = wait_for(readings, lambda r: r.stable)
+    assert r.grams == 1234.0 and r.unit == "kg"
+    sc.tare()
+    os.write(master, b"ST,GS,+0001.734kg\r\n" * 3)
+    r = wait_for(readings, lambda r: r.stable)
+    assert r.grams == 500.0
+
+
+def test_a_run_of_digits_from_line_noise_is_refused_not_weighed_as_infinity(continuous_scale):
     """400 digits on the line read as inf, flagged steady; a tare then made every real reading inf or NaN until the
     next tare (QA fault run). Refused as garbage: the tare stays on the last real weight."""
     with pytest.raises(ScaleError, match="out of range"):
         parse_line("ST,GS," + "9" * 400 + "g", "continuous")
-    master, name = pty_pair
-    sc = make_scale(ScaleSettings(kind="serial", device=name, protocol="continuous", stable_readings=3))
-    readings, statuses = queue.Queue(), queue.Queue()
-    sc.start(readings.put, statuses.put)
-    try:
-        wait_for(statuses, lambda s: s.state == "ready")
-        os.write(master, b"ST,GS,+0000.200kg\r\n" * 3)
-        wait_for(readings, lambda r: r.stable and r.grams == 200.0)
-        os.write(master, (b"ST,GS," + b"9" * 400 + b"g\r\n") * 3)
-        os.write(master, b"US,GS,+0000.200kg\r\n")  # after the noise: what the scale reads
-        seen = [wait_for(readings, lambda r: True)]
-        while seen[-1].stable:
-            seen.append(wait_for(readings, lambda r: True))
-        assert [r.grams for r in seen] == [200.0]  # nothing of the noise delivered (it was inf, steady)
-        sc.tare()
-        os.write(master, b"ST,GS,+0000.700kg\r\n" * 3)
-        r = wait_for(readings, lambda r: r.stable)
-        assert r.grams == 500.0
-    finally:
-        sc.stop()
+    master, sc, readings = continuous_scale
+    os.write(master, b"ST,GS,+0000.200kg\r\n" * 3)
+    wait_for(readings, lambda r: r.stable and r.grams == 200.0)
+    os.write(master, (b"ST,GS," + b"9" * 400 + b"g\r\n") * 3)
+    os.write(master, b"US,GS,+0000.200kg\r\n")  # after the noise: what the scale reads
+    seen = [wait_for(readings, lambda r: True)]
+    while seen[-1].stable:
+        seen.append(wait_for(readings, lambda r: True))
+    assert [r.grams for r in seen] == [200.0]  # nothing of the noise delivered (it was inf, steady)
+    sc.tare()
+    os.write(master, b"ST,GS,+0000.700kg\r\n" * 3)
+    r = wait_for(readings, lambda r: r.stable)
+    assert r.grams == 500.0
 
 
 def test_sics_scale_is_polled_with_SI_and_tared_with_T(pty_pair):  # noqa: N802
