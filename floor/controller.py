@@ -1689,8 +1689,10 @@ class StationController:
         if s.intercepted is None:
             s.mark_intercepted(status, reason or status)
         self._withdraw_paperwork(s, f"order {status}")  # a label waiting for paper must not come out for it
-        self.prompt = None
-        self._printing = None
+        if self.session is s:  # an order set aside: the prompt and the printing at hand are the order at work's
+            self.prompt = None
+        if self._printing == s.order_id:
+            self._printing = None
         # an order set aside (another one switched to) is said at once, in red, on whatever screen is up: its units
         # in the tote went on to another parcel while it left the queue without a word
         fb = words.stop_message(s) if self.session is s else words.set_aside_stop_message(s)

@@ -892,13 +892,16 @@ def test_an_order_cancelled_while_set_aside_is_said_at_once_with_what_to_put_bac
     floor.ctl.scan("ITEM-001")
     floor.ctl.scan("SO-1002")
     assert floor.ctl.session.order_id == "SO-1002"
+    assert floor.ctl.key("F2").outcome == Outcome.ASKED  # a short-pick form open on the order at work
     r = floor.ctl.on_sync("order_cancelled", {"order_id": "SO-1001", "reason": "order_cancelled"})
     assert r.outcome == Outcome.STOPPED and floor.ctl.session.order_id == "SO-1002"
-    fb = floor.ctl.feedback
+    assert floor.ctl.prompt is not None and floor.ctl.prompt.kind == "short_pick"  # the other order's stop left it
+    fb = r.feedback
     assert fb.level == Level.ERROR
     assert fb.en == ("STOP: order 1001, set aside, was cancelled. Do not pack it. Put back: 1 × SKU-001 Item 1 BLUE / M → bin "
                      "A-01. Then scan order 1001 and press Esc.")
     assert "已搁置的订单 1001" in fb.text("zh_CN") and "库位 A-01" in fb.text("zh_CN")
+    floor.ctl.key("Escape")  # the form
     assert floor.ctl.scan("ITEM-001").verdict.kind == "accepted"  # the order at work goes on
     r = floor.ctl.scan("SO-1001")
     assert r.outcome == Outcome.STOPPED and floor.ctl.session.order_id == "SO-1001"
