@@ -207,18 +207,18 @@ def _error_detail(etype: str, p: dict) -> tuple[Detail, Detail]:
         details = v.get("details") if isinstance(v.get("details"), dict) else {}
         said = v.get("message") if isinstance(v.get("message"), dict) else {}
         params = said.get("params") if isinstance(said.get("params"), dict) else {}
-        if v.get("kind") == "wrong_bin" and details.get("expected_bin"):  # the bin wanted (since 2026-12-07), not
-            return what, str(details["expected_bin"])  # the line's SKU
         kind = v.get("kind")
+        if kind == "wrong_bin" and details.get("expected_bin"):  # the bin wanted (since 2026-12-07), not
+            return what, str(details["expected_bin"])  # the line's SKU
         if kind in ("wrong_lot", "expired_lot") and params.get("lot"):  # the lot scanned, and what was allowed: the
             # list showed the GTIN alone, the floor said "Wrong lot L03X … (allowed: L03A, L03B)"
             wanted = str(params.get("allowed") or "") if kind == "wrong_lot" else str(params.get("expiry") or "")
             return f"{what} {params['lot']}", wanted
         if kind == "lot_required" and v.get("sku"):  # the item's plain code where its GS1 with the lot was wanted
             return what, str(v["sku"])
-        if v.get("kind") == "other_order" and params.get("other"):  # whose item it is (the Expected was empty)
+        if kind == "other_order" and params.get("other"):  # whose item it is (the Expected was empty)
             return f"{what} → {params['other']}", ""
-        if v.get("kind") == "over_scan":  # the count it went over (a case's in its details since 2026-12-07)
+        if kind == "over_scan":  # the count it went over (a case's in its details since 2026-12-07)
             count = next((d for d in (params, details) if isinstance(d.get("required"), int)), None)
             if count is None and isinstance(params.get("left"), int) and said.get("id") in _FIRST_CASE_OVER:
                 count = {"required": params["left"], "scanned": 0}  # a case scanned before any unit of its line

@@ -1630,7 +1630,7 @@ class StationController:
         return oid, (pl.order_no if pl is not None and pl.order_no else oid)
 
     def _has_label(self, order_id: str) -> bool:
-        return self.spool is not None and any(j.get("kind") == "label" for j in self.spool.jobs(order_id=order_id))
+        return self.spool is not None and self.spool.has_label(order_id)
 
     @_answers(ReprintResult)
     def reprint(self, reason: str | None) -> ReprintResult:

@@ -54,14 +54,18 @@ def put_back_list(session: OrderSession) -> tuple[PutBack, ...]:
     return tuple(out)
 
 
-def stop_message(session: OrderSession) -> Feedback:
+def _stopped(session: OrderSession) -> tuple[str, Msg, Joined | None]:
+    """(order number, its status word, what to put back — None when nothing was taken) of a stopped order."""
     status = session.intercepted[0] if session.intercepted else "cancelled"
-    word = status_words(status)
-    no = session.picklist.order_no
     back = put_back_list(session)
-    if back:
-        items = Joined([Msg("{qty} × {sku} {name} {variant} → bin {bin}", qty=p.qty, sku=p.sku, name=p.name,
-                            variant=variant_beyond(p.name, p.variant), bin=p.bin) for p in back])
+    items = Joined([Msg("{qty} × {sku} {name} {variant} → bin {bin}", qty=p.qty, sku=p.sku, name=p.name,
+                        variant=variant_beyond(p.name, p.variant), bin=p.bin) for p in back]) if back else None
+    return session.picklist.order_no, status_words(status), items
+
+
+def stop_message(session: OrderSession) -> Feedback:
+    no, word, items = _stopped(session)
+    if items is not None:
         msg = Msg("STOP: order {order} was {status}. Do not pack it. Put back: {items}. Then press Esc.",
                   order=no, status=word, items=items)
     else:
@@ -73,11 +77,8 @@ def stop_message(session: OrderSession) -> Feedback:
 def set_aside_stop_message(session: OrderSession) -> Feedback:
     """The STOP of an order set aside (another one on screen): said in red over the order at work, with what to put
     back and how to release it."""
-    status = session.intercepted[0] if session.intercepted else "cancelled"
-    no, word, back = session.picklist.order_no, status_words(status), put_back_list(session)
-    if back:
-        items = Joined([Msg("{qty} × {sku} {name} {variant} → bin {bin}", qty=p.qty, sku=p.sku, name=p.name,
-                            variant=variant_beyond(p.name, p.variant), bin=p.bin) for p in back])
+    no, word, items = _stopped(session)
+    if items is not None:
         msg = Msg("STOP: order {order}, set aside, was {status}. Do not pack it. Put back: {items}. Then scan order "
                   "{order} and press Esc.", order=no, status=word, items=items)
     else:

@@ -148,6 +148,9 @@ class SpoolStandIn:
         return [dict(j) for j in self.jobs_ if (order_id is None or j["order_id"] == order_id)
                 and (state is None or j["state"] == state)]
 
+    def has_label(self, order_id):
+        return any(j["kind"] == "label" and j["order_id"] == order_id for j in self.jobs_)
+
     def last_label_order_id(self):
         return next((j["order_id"] for j in reversed(self.jobs_) if j["kind"] == "label"), None)
 

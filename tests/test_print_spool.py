@@ -232,6 +232,7 @@ def test_reprint_rules(core, listener, spool_for):
     jid = spool.submit_label(demo_picklist(), "op-1")
     spool.submit_slip(dataclasses.replace(demo_picklist(), id="SO-OTHER"), "op-1", images={})
     assert spool.last_label_order_id() == demo_picklist().id  # what F12 on the queue reprints: a label's order
+    assert spool.has_label(demo_picklist().id) and not spool.has_label("SO-OTHER")  # a slip is no label
     with pytest.raises(ValueError, match="still queued"):
         spool.reprint(jid, "op-1", "why")
 

@@ -247,6 +247,12 @@ class PrintSpool:
             reprinted = set(c.execute(select(T.c.reprint_of).where(T.c.reprint_of.is_not(None))).scalars())
         return [_job_dict(r, r["job_id"] in reprinted) for r in rows]
 
+    def has_label(self, order_id: str) -> bool:
+        """Whether the order has a label job (one point read: no payloads, no reprint list)."""
+        with self.store.read() as c:
+            return c.execute(select(T.c.id).where(T.c.order_id == order_id, T.c.kind == "label").limit(1)).first() \
+                is not None
+
     def last_label_order_id(self) -> str | None:
         """The order of the newest label job (a reprint's included), or None."""
         with self.store.read() as c:
