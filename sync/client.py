@@ -48,6 +48,10 @@ CHUNK_BYTES = 64 * 1024
 # an OMS (or a proxy) answering an image with gigabytes took the station's memory with it. A platform's photo is
 # 0.1-5 MB.
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
+# A JSON reply larger than this is refused, not read (MalformedReply, said and logged): an OMS or a proxy answering a
+# poll with gigabytes at LAN speed filled the station's memory within the read deadline, and parsing it took several
+# times more. A page of 500 ten-line pick lists is ~2 MB; a page over this is asked again with fewer items (`_page`).
+MAX_REPLY_BYTES = 64 * 1024 * 1024
 # A photo has this long to come whole (20 MB at 2 Mbit/s is 80 s): one trickled a byte at a time held the pull thread.
 IMAGE_DEADLINE_S = 120.0
 
@@ -71,6 +75,10 @@ class MalformedReply(OmsError):
 
 class ReplyTooSlow(OmsError):
     """The reply did not come whole by the request's deadline (an OMS or a link trickling it)."""
+
+
+class ReplyTooBig(MalformedReply):
+    """The reply was over `OmsClient.max_reply_bytes`; the rest of it was not read."""
 
 
 class BatchRefused(OmsError):
@@ -191,6 +199,7 @@ class OmsClient:
         self._session_lock = threading.Lock()
         self.counters = Counters()
         self.last_rtt_ms: float | None = None
+        self.max_reply_bytes = MAX_REPLY_BYTES
 
     @classmethod
     def from_settings(cls, settings, **kw) -> OmsClient:
@@ -260,8 +269,11 @@ class OmsClient:
                 t0 = time.monotonic()
                 resp = self.s.request(method, url, timeout=to, stream=True, **kw)
                 if not stream:
-                    resp._content = self.read_body(resp, min(t0 + allowed_s, call_deadline), what=path,
-                                                   read_s=to[1] if isinstance(to, tuple) else to)
+                    resp._content = self.read_body(
+                        resp, min(t0 + allowed_s, call_deadline), what=path,
+                        read_s=to[1] if isinstance(to, tuple) else to, limit=self.max_reply_bytes,
+                        too_big=ReplyTooBig(f"{path}: the reply is over {self.max_reply_bytes // 2**20} MB (HTTP "
+                                            f"{resp.status_code}); the rest of it was not read"))
                     resp._content_consumed = True  # as requests marks a body it read itself
                 self.last_rtt_ms = (time.monotonic() - t0) * 1000
             except requests.exceptions.SSLError as e:
@@ -269,6 +281,9 @@ class OmsClient:
                 raise OmsUnavailable(f"TLS verification failed for {self.base}: {type(e).__name__}") from None
             except ReplyTooSlow as e:
                 last = str(e)
+            except ReplyTooBig as e:  # the same reply again would be as big: no retry
+                resp.close()
+                self._malformed(str(e), e)
             except (requests.RequestException, BodyError, OSError) as e:  # urllib3's: a body cut off mid-way
                 last = f"{type(e).__name__} talking to {self.base}{path}"
             else:
@@ -348,10 +363,10 @@ class OmsClient:
         except (ValueError, RecursionError):  # nested deeper than the parser goes ([[[[...: 200 KB) is not JSON either
             self._malformed(f"{what}: reply is not JSON (HTTP {resp.status_code})")
 
-    def _malformed(self, msg: str):
+    def _malformed(self, msg: str, exc: MalformedReply | None = None):
         self.counters.inc("malformed")
         log.error("malformed OMS reply: %s", msg)
-        raise MalformedReply(msg)
+        raise exc or MalformedReply(msg)
 
     # -- calls -------------------------------------------------------------------------------------
     def server_time(self) -> tuple[int, int, int]:
@@ -362,8 +377,19 @@ class OmsClient:
         return t0, self._valid(c.ServerTime, self._json(r, "time"), "time").server_time_ms, t1
 
     def _page(self, path: str, params: dict, etag: str | None, what: str):
+        """One page of a list. A page over `max_reply_bytes` is asked again with an eighth of the items, down to one
+        (an OMS whose pick lists are large: a page of 500 was never read, and the station never got a pick list);
+        one item over it is a MalformedReply."""
         headers = {"If-None-Match": etag} if etag else {}
-        r = self.request("GET", path, params=params, headers=headers)
+        while True:
+            try:
+                r = self.request("GET", path, params=params, headers=headers)
+                break
+            except ReplyTooBig:
+                if params.get("limit", 1) <= 1:
+                    raise
+                params = {**params, "limit": max(1, params["limit"] // 8)}
+                log.warning("%s: asking again for %d items a page", what, params["limit"])
         if r.status_code == 304:
             return None, etag
         d = self._json(r, what)

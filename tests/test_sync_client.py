@@ -395,3 +395,78 @@ def test_a_batch_reply_answering_none_of_its_events_is_malformed(scripted):
         with pytest.raises(MalformedReply, match="none of the 1 event"):
             c.send_batch("S1", [ev], None)
     assert c.counters.malformed == 2
+
+
+class Endless:
+    """An OMS (or a proxy) answering every request with a body that never ends, as fast as loopback carries it;
+    counts what it managed to send."""
+
+    def __init__(self):
+        self.sent = 0
+        self.stop = threading.Event()
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(1 << 40))
+                self.end_headers()
+                block = b'{"items": [' + b" " * 65_000
+                try:
+                    while not outer.stop.is_set():
+                        self.wfile.write(block)
+                        outer.sent += len(block)
+                except OSError:  # the station hung up: what it should do
+                    pass
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_reply_over_the_size_cap_is_malformed_and_not_read_on():
+    """A reply of gigabytes at LAN speed was read into memory whole within the read deadline (and parsed after):
+    the station's memory went with it. Over the cap it is a MalformedReply, said and counted, the rest not read and
+    not asked for again (the same reply would be as big)."""
+    srv = Endless()
+    try:
+        c = OmsClient(srv.url, max_retries=3, connect_timeout_s=1, read_timeout_s=5)
+        c.max_reply_bytes = 1 << 20
+        got, finished = _within(8, c.server_time)
+        assert finished and isinstance(got, MalformedReply) and "over 1 MB" in str(got), got
+        assert c.counters.malformed == 1 and c.counters.requests == 1  # asked once
+        assert srv.sent < 16 << 20  # cut off near the cap (socket buffers aside), not read for seconds
+    finally:
+        srv.close()
+
+
+def test_a_pick_list_page_over_the_size_cap_is_asked_again_with_fewer_items(scripted):
+    """An OMS whose pick lists are large: a page of 500 over the cap was never read, and no pick list ever came.
+    The page is asked again with an eighth of the items; one item over the cap is malformed."""
+    small = {"items": [{"id": "B", "order_no": "#2", "status": "open", "lines": [{"id": "1", "sku": "Y", "qty": 2}]}],
+             "next_cursor": None, "server_time_ms": 1}
+    big = b'{"items": [' + b" " * (2 << 20) + b"]}"
+    srv = scripted([(200, {}, big), (200, {}, small)])
+    c = OmsClient(srv.url, max_retries=0)
+    c.max_reply_bytes = 1 << 20
+    page, _ = c.list_picklists("S1", limit=500)
+    assert [p.id for p, _, _ in page["items"]] == ["B"]
+    assert ["limit=500" in s["path"] for s in srv.seen] == [True, False] and "limit=62" in srv.seen[1]["path"]
+    srv = scripted([(200, {}, big)] * 4)
+    c = OmsClient(srv.url, max_retries=0)
+    c.max_reply_bytes = 1 << 20
+    with pytest.raises(MalformedReply, match="over 1 MB"):
+        c.list_picklists("S1", limit=2)  # 2, then 1: one item over the cap
+    assert len(srv.seen) == 2
