@@ -87,6 +87,8 @@ def test_1_5_7_14_finished_order_leaves_the_queue_logout_is_clean_and_actions_an
     # (1) logout mid-order lands on login; an order scanned then opens nothing and claims nothing
     QTest.keyClick(win.work, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert win.stack.currentWidget() is win.login and win.controller.operator is None
+    # the demo panel keeps no order's or item's codes to click on the login screen (each said "badges only")
+    qtbot.waitUntil(lambda: win.demo_panel.codes_box.count() == 0, timeout=2000)
     claims = len(svc.core.events.events(types=[EventType.PICKLIST_CLAIMED]))
     other = next(p for p in svc.sync.cache.open_picklists() if simple(p) and p.id != done)
     win.login.badge.setFocus()

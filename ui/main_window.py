@@ -186,6 +186,8 @@ class MainWindow(QMainWindow):
                 self.demo_panel.set_session(c.session)
             elif c.screen == Screen.QUEUE:
                 self.demo_panel.set_session(None, c.queue_items())
+            else:  # logged out (an idle logout too), the check, the figures: no order or item code to click there
+                self.demo_panel.set_session(None)
         if self.demo_panel is not None and changes & (Change.ORDER | Change.STEP | Change.SCREEN):
             self.demo_panel.follow(c.session if c.screen == Screen.WORK else None)  # the parcel on the scale
 
