@@ -219,6 +219,8 @@ class OmsClient:
                     import requests
                     from requests.utils import get_environ_proxies
 
+                    from sync import deadline
+
                     s = requests.Session()
                     # What requests reads from the environment at every request (proxies, a CA bundle, ~/.netrc:
                     # 0.4 ms a request on a slow 2-core machine, merge_environment_settings alone) is
@@ -229,6 +231,7 @@ class OmsClient:
                     s.proxies.update({k: v for k, v in get_environ_proxies(self.base).items() if k != "no"})
                     s.verify = self._verify if self._verify is not True else (
                         os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True)
+                    deadline.mount(s)  # the reply's header read against the call's deadline too
                     s.headers["User-Agent"] = "packstation-sync/1"
                     s.headers["Accept"] = "application/json"
                     if self._token:
@@ -256,6 +259,8 @@ class OmsClient:
         import requests
         from urllib3.exceptions import HTTPError as BodyError
 
+        from sync.deadline import within
+
         retries = self.max_retries if retries is None else retries
         url = self.base + path
         to = timeout or self.timeout
@@ -267,7 +272,8 @@ class OmsClient:
             resp = None
             try:
                 t0 = time.monotonic()
-                resp = self.s.request(method, url, timeout=to, stream=True, **kw)
+                with within(min(t0 + allowed_s, call_deadline)):  # the header too, not each socket read alone
+                    resp = self.s.request(method, url, timeout=to, stream=True, **kw)
                 if not stream:
                     resp._content = self.read_body(
                         resp, min(t0 + allowed_s, call_deadline), what=path,

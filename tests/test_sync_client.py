@@ -470,3 +470,67 @@ def test_a_pick_list_page_over_the_size_cap_is_asked_again_with_fewer_items(scri
     with pytest.raises(MalformedReply, match="over 1 MB"):
         c.list_picklists("S1", limit=2)  # 2, then 1: one item over the cap
     assert len(srv.seen) == 2
+
+
+class HeaderTrickle:
+    """An OMS (or a proxy) that sends its reply's status line, then a header a byte every `every_s`: each byte within
+    the read timeout, the header never ending."""
+
+    def __init__(self, every_s: float = 0.2):
+        import socket
+
+        self.stop = threading.Event()
+        self.srv = socket.socket()
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen()
+        self.url = f"http://127.0.0.1:{self.srv.getsockname()[1]}"
+
+        def one(conn):
+            try:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: ")
+                while not self.stop.wait(every_s):
+                    conn.sendall(b"a")
+            except OSError:  # the station hung up: what it should do
+                pass
+            finally:
+                conn.close()
+
+        def serve():
+            while not self.stop.is_set():
+                try:
+                    conn, _ = self.srv.accept()
+                except OSError:
+                    return
+                threading.Thread(target=one, args=(conn,), daemon=True).start()
+
+        threading.Thread(target=serve, daemon=True).start()
+
+    def close(self):
+        self.stop.set()
+        self.srv.close()
+
+
+def test_an_oms_trickling_its_reply_header_is_cut_off_at_the_call_s_deadline(settings):
+    """The read timeout is per socket read, and the body alone was read against the call's deadline: a status line
+    and then a header a byte every 0.2 s held F9's label check (given 1 s) for hours — 'Checking the order with the
+    OMS…', the packer at the parcel. The header is read against the deadline too; the label goes out offline."""
+    from app.core import open_core
+    from sync.service import SyncService
+
+    srv = HeaderTrickle(every_s=0.2)
+    settings.oms.intercept_timeout_s = 1
+    core = open_core(settings)
+    try:
+        c = OmsClient(srv.url, max_retries=0, connect_timeout_s=1, read_timeout_s=1)
+        got, finished = _within(8, lambda: c.order_status("SO-1", timeout=1))
+        assert finished and isinstance(got, OmsUnavailable), got
+        got, finished = _within(12, lambda: c.send_batch("S1", [], None))  # the outbox's: connect + read time
+        assert finished and isinstance(got, OmsUnavailable), got
+        svc = SyncService(core, settings, client=OmsClient(srv.url, max_retries=0, connect_timeout_s=1,
+                                                           read_timeout_s=1))
+        got, finished = _within(8, lambda: svc.check_shippable("SO-1"))
+        assert finished and got.ok and got.offline, got
+    finally:
+        srv.close()
+        core.close()
