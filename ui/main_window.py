@@ -258,7 +258,8 @@ class MainWindow(QMainWindow):
         """All stations' figures from the OMS (runs on a worker thread)."""
         if self.services.sync is None:
             raise RuntimeError("no OMS configured")
-        params = {"from": d_from, "to": d_to}
+        # the days and hours as this station counts them (the OMS's own zone may be another)
+        params = {"from": d_from, "to": d_to, "tz": self.services.core.settings.station.warehouse_tz}
         if station:
             params["station_id"] = station
         if operator:

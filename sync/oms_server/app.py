@@ -125,12 +125,27 @@ def make_engine(db: str | Path, *, create: bool = True):
         event.listen(eng, "connect", _on_connect)
     if create:
         _upgrade_old_sqlite(eng)
+        _add_event_times(eng)
         m.metadata.create_all(eng)
         with eng.begin() as c:  # indexes added since a table was created (create_all skips existing tables)
             for table in m.metadata.sorted_tables:
                 for index in table.indexes:
                     c.execute(CreateIndex(index, if_not_exists=True))
     return eng
+
+
+def _add_event_times(eng) -> None:
+    """An OMS database from before events had their own time column: the column added and filled from each event's
+    document (once; the figures then read a day's events along ix_events_ts)."""
+    insp = inspect(eng)
+    if "events" not in insp.get_table_names() or "ts_utc_ms" in {c["name"] for c in insp.get_columns("events")}:
+        return
+    fill = ("CAST(doc::jsonb ->> 'ts_utc_ms' AS bigint)" if eng.dialect.name == "postgresql"
+            else "json_extract(doc, '$.ts_utc_ms')")
+    with eng.begin() as c:
+        c.exec_driver_sql("ALTER TABLE events ADD COLUMN ts_utc_ms BIGINT")
+        c.exec_driver_sql(f"UPDATE events SET ts_utc_ms = {fill}")
+    log.info("reference OMS: events given their time column (the figures read a day's events by it)")
 
 
 def _upgrade_old_sqlite(eng) -> None:
@@ -362,10 +377,11 @@ class BodyGuard:
 
 _PG_BATCH_SQL = text("""
 WITH new AS (
-    INSERT INTO events (station_id, id, seq, "type", doc, received_ms, clock_offset_ms)
-    SELECT :sid, u.id, u.seq, u.typ, u.doc, :t, CAST(:off AS bigint)
-    FROM unnest(CAST(:ids AS text[]), CAST(:seqs AS bigint[]), CAST(:types AS text[]), CAST(:docs AS text[]))
-         AS u(id, seq, typ, doc)
+    INSERT INTO events (station_id, id, seq, "type", doc, received_ms, clock_offset_ms, ts_utc_ms)
+    SELECT :sid, u.id, u.seq, u.typ, u.doc, :t, CAST(:off AS bigint), u.ts
+    FROM unnest(CAST(:ids AS text[]), CAST(:seqs AS bigint[]), CAST(:types AS text[]), CAST(:docs AS text[]),
+                CAST(:tss AS bigint[]))
+         AS u(id, seq, typ, doc, ts)
     ON CONFLICT (station_id, id) DO NOTHING
     RETURNING id
 ), counters AS (
@@ -415,8 +431,8 @@ _event_json = WireEvent.__pydantic_serializer__.to_json
 _SQLITE_KNOWN_IDS = "SELECT id FROM events WHERE station_id = ? AND id IN (SELECT value FROM json_each(?))"
 # The station's events that change an order's state at the OMS (order_ends, in the batch's own transaction).
 ORDER_END_EVENTS = frozenset({"order_completed", "picklist_released"})
-_SQLITE_INSERT_EVENT = ("INSERT INTO events (station_id, id, seq, \"type\", doc, received_ms, clock_offset_ms) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)")
+_SQLITE_INSERT_EVENT = ("INSERT INTO events (station_id, id, seq, \"type\", doc, received_ms, clock_offset_ms, "
+                        "ts_utc_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 # order_ends' three statements, in this order, in the batch's own transaction (the order ids as a JSON array)
 _SQLITE_ORDERS_CLAIMED = ("UPDATE orders SET claimed_by = ?, claimed_at_ms = ?, "
                           "status = CASE WHEN status = 'open' THEN 'claimed' ELSE status END, updated_ms = ? "
@@ -660,7 +676,7 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
             got = conn.execute(_PG_BATCH_SQL, {
                 "sid": sid, "t": t, "off": offset, "rec": rec, "dup": dup, "rej": rej, "ncand": len(rows),
                 "ids": [r["id"] for r in rows], "seqs": [r["seq"] for r in rows], "types": [r["type"] for r in rows],
-                "docs": [r["doc"] for r in rows], "oids": [r["oid"] for r in rows], "end_ids": list(ends),
+                "docs": [r["doc"] for r in rows], "tss": [r["ts"] for r in rows], "oids": [r["oid"] for r in rows], "end_ids": list(ends),
                 "end_types": [e[0] for e in ends.values()], "end_orders": [e[1] for e in ends.values()]}).scalars()
             return set(got)
 
@@ -679,7 +695,7 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
             try:
                 known = {r[0] for r in con.execute(_SQLITE_KNOWN_IDS, (sid, json.dumps(list(candidates))))}
                 fresh = [r for r in rows if r["id"] not in known]
-                new = [(sid, r["id"], r["seq"], r["type"], r["doc"], t, offset) for r in fresh]
+                new = [(sid, r["id"], r["seq"], r["type"], r["doc"], t, offset, r["ts"]) for r in fresh]
                 con.executemany(_SQLITE_INSERT_EVENT, new)
                 uni = len(new)
                 con.execute(_SQLITE_COUNTERS, (sid, rec, uni, dup + len(rows) - uni, rej, offset))
@@ -738,7 +754,7 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
                 rej += 1
             else:
                 candidates[e.id] = {"id": e.id, "seq": e.seq, "type": e.type, "oid": e.order_id,
-                                    "doc": _event_json(e).decode()}
+                                    "ts": e.ts_utc_ms, "doc": _event_json(e).decode()}
                 results.append({"id": e.id, "status": None})
         ends = {e.id: (e.type, e.order_id) for e in batch.events
                 if e.type in ORDER_END_EVENTS and e.order_id and e.id in candidates}
@@ -832,8 +848,9 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
     def stats_rows(start_ms: int, end_ms: int) -> list[tuple]:
         """The received events as app.stats rows, so the OMS's all-station figures are computed by the
         very function each station uses for its own (they agree by construction)."""
-        with engine.connect() as conn:
-            docs = conn.execute(select(m.events.c.doc)).scalars().all()
+        ts = m.events.c.ts_utc_ms
+        with engine.connect() as conn:  # the day's events along ix_events_ts, not every event ever received
+            docs = conn.execute(select(m.events.c.doc).where(ts >= start_ms, ts < end_ms)).scalars().all()
         out = []
         for doc in docs:
             e = json.loads(doc)
@@ -853,7 +870,8 @@ def create_app(db: str | Path, *, max_body_bytes: int = MAX_BODY_BYTES, token_ca
 
     def error_entries(start_ms: int, end_ms: int, station_id: str | None, operator_id: str | None) -> list[dict]:
         """Every station's newest errors, by the station's own definition (app.stats.error_entry)."""
-        q = select(m.events.c.doc).where(m.events.c.type.in_(ERROR_EVENT_TYPES))
+        ts = m.events.c.ts_utc_ms
+        q = select(m.events.c.doc).where(ts >= start_ms, ts < end_ms, m.events.c.type.in_(ERROR_EVENT_TYPES))
         if station_id:
             q = q.where(m.events.c.station_id == station_id)
         with engine.connect() as conn:

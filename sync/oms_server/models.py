@@ -47,7 +47,11 @@ events = Table(
     Column("doc", Text, nullable=False),
     Column("received_ms", BigInteger, nullable=False),
     Column("clock_offset_ms", BigInteger),
+    # when it happened, by the station's clock (the doc's own ts_utc_ms): the figures read one day's events along
+    # ix_events_ts instead of parsing every event ever received (1M events: 15 s a request, past the station's 10 s)
+    Column("ts_utc_ms", BigInteger),
 )
+Index("ix_events_ts", events.c.ts_utc_ms)
 
 station_stats = Table(
     "station_stats", metadata,
