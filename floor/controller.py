@@ -78,8 +78,8 @@ def _job_message(job: dict) -> Msg | None:
 
 
 # a print job's state in which its paper came out, is coming out or waits for the printer (hardware.printing.spool);
-# `unconfirmed` (sent in full just before the station stopped) most likely printed: a slip in it is not sent again, a
-# label in it is left to F9 as before (nothing would complete its step)
+# `unconfirmed` (sent in full just before the station stopped) most likely printed: a slip in it is not sent again; a
+# label in it is looked for at the printer (`_unconfirmed_label`): F9 again once found, F12 if not
 LABEL_OUT = frozenset({"queued", "held", "sending", "sent", "done"})
 SLIP_OUT = LABEL_OUT | {"unconfirmed"}
 SLIP_DONE = frozenset({"done", "unconfirmed"})  # of those, a slip that came out: its parcel may be closed
@@ -108,6 +108,22 @@ def _cut_off_label(jobs: list[dict]) -> dict | None:
     it again, recorded."""
     job = next((j for j in reversed(jobs) if j["kind"] == "label"), None)
     return job if job and job.get("state") == "failed" and job.get("error_state") == "crashed" else None
+
+
+def _unconfirmed_label(jobs: list[dict]) -> dict | None:
+    """Of `_paperwork_jobs`, the newest label job when it was sent in full just before the station stopped
+    (`unconfirmed`): it most likely printed. F9 sent a second label without a word (two labels of one parcel, no
+    reprint recorded); it now says to look for it: found, F9 again goes on with it (`PrintSpool.confirm_seen`, the
+    packer named); not there, F12 prints it again, recorded."""
+    job = next((j for j in reversed(jobs) if j["kind"] == "label"), None)
+    return job if job and job.get("state") == "unconfirmed" else None
+
+
+def _failed_label(jobs: list[dict]) -> dict | None:
+    """Of `_paperwork_jobs`, the newest label job when it failed (not withdrawn): F9's new label replaces it, and
+    the paperwork event says which and why (it was sent again with nothing recorded)."""
+    job = next((j for j in reversed(jobs) if j["kind"] == "label"), None)
+    return job if job and job.get("state") == "failed" and job.get("error_state") != "cancelled" else None
 
 
 def _sync_io(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
@@ -219,6 +235,7 @@ class StationController:
         self._destination: dict[str, Msg | Joined] = {}  # order -> what the OMS changed of its address or carrier
         self._withdrawn: set[str] = set()  # print jobs taken back before they came out (_withdraw_paperwork)
         self._print_again: set[str] = set()  # orders whose label was withdrawn: F9 not pressed for them since
+        self._look_for_label: set[str] = set()  # orders told their label most likely printed: F9 again = found it
         self._left: dict[str, str] = {}  # order left with Esc -> its operator: "paused" on their queue, not "claimed"
         self._printing: str | None = None  # order whose paperwork is being checked/submitted
         self._provisional_fb: Feedback | None = None  # "… claimed provisionally" while it is still on screen
@@ -1460,6 +1477,14 @@ class StationController:
                 return ("out", out["label"]["job_id"], out["slip"]["job_id"])
             if "label" not in out and (cut := _cut_off_label(jobs)):
                 return ("cut_off", cut["job_id"])
+            if "label" not in out and (sent := _unconfirmed_label(jobs)):
+                if not found:  # looked for first: found, F9 again; not there, F12
+                    return ("unconfirmed", sent)
+                spool.confirm_seen(sent["job_id"], op.id if op else "")
+                out["label"] = spool.job(sent["job_id"]) or sent
+                if "slip" in out or not spool.prints_slips:
+                    return ("out", sent["job_id"], out["slip"]["job_id"] if "slip" in out else None)
+            replaced = _failed_label(jobs) if "label" not in out else None
             ship = sync.check_shippable(packed.id) if sync is not None else None
             if ship is not None and not ship.ok:
                 return ("stopped", ship)
@@ -1469,14 +1494,15 @@ class StationController:
                                                        reason="the OMS changed the items after the order was opened"))
             changed = destination_changes(opened, current)  # the address and carrier as the OMS has them now
             if spool is None:
-                return ("queued", None, None, current, changed, [])
+                return ("queued", None, None, current, changed, [], None)
             paper = with_destination(packed, current, changed) if changed else packed
             # what came out once is not sent again: a second copy is a reprint (F12, who and why)
             label = out["label"]["job_id"] if "label" in out else spool.submit_label(paper, op.id if op else None)
             slip = out["slip"]["job_id"] if "slip" in out else spool.submit_slip(
                 paper, op.id if op else None, missing=missing) if spool.prints_slips else None  # `none:`: no slip
-            return ("queued", label, slip, current, changed, sorted(out))
+            return ("queued", label, slip, current, changed, sorted(out), replaced)
 
+        found = s.order_id in self._look_for_label  # said to look for its label at the printer: F9 again = found
         result: list[PrintResult] = []
         self.run_io(work, lambda res: result.append(self._submitted(s, packed, missing, res)))
         if result:
@@ -1506,12 +1532,21 @@ class StationController:
             return self._refuse(Msg("The station stopped while the label of order {order} was being sent: part of it "
                                     "may have printed. Look for it at the printer; F12 prints it again (recorded).",
                                     order=s.picklist.order_no), Level.ERROR, cls=PrintResult)  # type: ignore[return-value]
+        if res[0] == "unconfirmed":
+            self._look_for_label.add(s.order_id)
+            return self._refuse(Msg("The label of order {order} was sent in full just before the station stopped: it "
+                                    "most likely printed. Look for it at the printer. Found it: press F9 again to go "
+                                    "on with it. Not there: F12 prints it again (recorded).", order=s.picklist.order_no),
+                                Level.ERROR, Change.PRINTING, cls=PrintResult)  # type: ignore[return-value]
+        self._look_for_label.discard(s.order_id)
         self._print_again.discard(s.order_id)
         if res[0] == "out":  # F9 before found this order's paperwork out or with the printer: it is waited for again
             self._jobs[s.order_id] = (res[1], res[2])
             return self._job_state(s, res[1])  # type: ignore[return-value]
-        _, label, slip, current, changed, already_out = res
+        _, label, slip, current, changed, already_out, replaced = res
         extra: dict[str, Any] = {"already_out": already_out} if already_out else {}
+        if replaced is not None:  # a label that failed at the printer, sent again: which, and what went wrong
+            extra["replaces"] = {"job_id": replaced["job_id"], "error": replaced.get("error_state") or "failed"}
         if changed:  # the screen's header and the packed message say the order as it now ships
             s.picklist = with_destination(s.picklist, current, changed)
             self._emit(Change.ORDER)
@@ -1648,6 +1683,18 @@ class StationController:
                                 cls=ReprintResult)  # type: ignore[return-value]
         label = [j for j in self.spool.jobs(order_id=oid) if j.get("kind") == "label"][-1]  # type: ignore[union-attr]
         self.prompt = None
+        number = target[1]
+        if label.get("state") == "failed" and label.get("error_state") == "cancelled":
+            # withdrawn before it printed (the order was left): a "reprint" came out away from its parcel, the order
+            # still paused
+            return self._refuse(Msg("The label of order {order} was withdrawn before it printed: scan the order and "
+                                    "press F9 at its parcel.", order=number),
+                                Level.HINT, Change.PROMPT, cls=ReprintResult)  # type: ignore[return-value]
+        pl = self.station.cached_picklist(oid)
+        if pl is not None and pl.status in ("cancelled", "held"):  # as the last poll has it: no label for it
+            return self._refuse(Msg("STOP: order {order} is {status}. Do not ship: no label reprinted.", order=number,
+                                    status=words.status_words(pl.status)),
+                                Level.STOP, Change.PROMPT, cls=ReprintResult)  # type: ignore[return-value]
         if label.get("state") in ("queued", "sending", "held"):
             return self._refuse(Msg("The label has not come out yet: it prints by itself when the printer is ready "
                                     "(paper, cover). No reprint needed."),

@@ -142,7 +142,16 @@ class SpoolStandIn:
         """As the spool does: a queued or held job out of the queue (failed, with the reason); the others go on."""
         j = next((j for j in self.jobs_ if j["job_id"] == job_id), None)
         if j is not None and j["state"] in ("queued", "held"):
-            j.update(state="failed", message=Msg("Cancelled: {reason}", reason=reason))
+            j.update(state="failed", error_state="cancelled", message=Msg("Cancelled: {reason}", reason=reason))
+
+    def confirm_seen(self, job_id, operator_id):
+        """As the spool does: an `unconfirmed` job found at the printer is done, its event naming who found it."""
+        j = next((j for j in self.jobs_ if j["job_id"] == job_id), None)
+        if j is None or j["state"] != "unconfirmed":
+            return False
+        self._run({**j, "operator_id": operator_id})
+        j["state"] = "done"
+        return True
 
     def jobs(self, state=None, order_id=None):
         return [dict(j) for j in self.jobs_ if (order_id is None or j["order_id"] == order_id)

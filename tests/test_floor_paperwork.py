@@ -378,3 +378,80 @@ def test_a_station_without_a_slip_printer_packs_on_the_label(floor):
     assert floor.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
     assert (_jobs(floor, "label"), _jobs(floor, "slip")) == (["done"], [])
     assert floor.core.events.last(PAPERWORK).payload["slip_job"] is None
+
+
+@pytest.mark.parametrize("found", [True, False])
+def test_a_label_sent_in_full_just_before_a_crash_is_looked_for_not_printed_twice(floor, found):
+    """kill -9 just after the label's last byte went to the printer (QA, a real TCP printer): the spool marks it
+    `unconfirmed` (it most likely printed), and F9 after the restart sent a second label without a word — two labels
+    for one parcel, no reprint recorded. F9 now says to look for it: found, F9 again goes on with it (its
+    label_printed naming the packer, nothing sent); not there, F12 prints it again, recorded."""
+    label, slip = _f9_held_back(floor)
+    floor.spool._run(slip)  # the slip came out
+    label.update(state="unconfirmed", message=Msg("It most likely printed. Look for it at the printer"))
+    f = floor.restart()
+    f.spool.auto = True
+    f.login()
+    assert f.ctl.session.order_id == "SO-1003" and f.ctl.session.step == Step.LABEL
+    r = f.ctl.key("F9")
+    assert r.outcome == Outcome.REFUSED and r.feedback.level == Level.ERROR, r.feedback.en
+    assert r.feedback.en.startswith("The label of order 1003 was sent in full just before the station stopped: it "
+                                    "most likely printed. Look for it at the printer."), r.feedback.en
+    assert "请到打印机处查看" in r.feedback.text("zh_CN")
+    assert "Found it: press F9 again" in r.feedback.en and "F12 prints it again" in r.feedback.en
+    assert _jobs(f, "label") == ["unconfirmed"]  # nothing sent
+    if found:
+        f.ctl.key("F9")
+        assert _jobs(f, "label") == ["done"]  # that one, found: no second label
+        assert f.core.events.last(EventType.LABEL_PRINTED).operator_id == "op-k1"
+    else:
+        assert f.ctl.key("F12").outcome == Outcome.ASKED
+        f.ctl.key("1")
+        assert f.core.events.last(EventType.REPRINT).payload["reason"]
+        for j in list(f.spool.jobs_):  # the printers print what they have
+            f.spool.job(j["job_id"])
+        assert _jobs(f, "label") == ["unconfirmed", "done"]
+        f.ctl.key("F9")
+        assert _jobs(f, "label") == ["unconfirmed", "done"]
+    assert f.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    f.close()
+
+
+def test_a_label_sent_again_after_a_printer_fault_says_which_it_replaces(floor):
+    """The printer said paper out right after a label (the spool: failed, "check the printout and reprint"): F9 sent
+    a new label with nothing recorded of the one before. Its paperwork event names the failed label and why."""
+    label, slip = _f9_held_back(floor)
+    floor.spool._run(slip)
+    label.update(state="failed", error_state="after", message=Msg("Label printer: paper out."))
+    floor.ctl.on_print_update(floor.spool.job(label["job_id"]))
+    floor.spool.auto = True
+    floor.ctl.key("F9")
+    ev = floor.core.events.last(PAPERWORK)
+    assert ev.payload["replaces"] == {"job_id": label["job_id"], "error": "after"}
+    assert floor.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+
+
+def test_f12_never_reprints_a_withdrawn_label_nor_one_of_a_cancelled_order(floor):
+    """F12 on the queue 'reprinted' a label withdrawn before it printed (the order left at the label step): it came
+    out away from its parcel, the order still paused. And a parcel whose order the OMS cancelled after it was packed
+    got its label again, no word said."""
+    floor.spool.label_paper = False
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    floor.ctl.key("Escape")  # left: its held label withdrawn
+    assert _jobs(floor, "label") == ["failed"]
+    floor.spool.label_paper = True
+    assert floor.ctl.key("F12").outcome == Outcome.ASKED
+    r = floor.ctl.key("1")
+    assert r.outcome == Outcome.REFUSED and "withdrawn before it printed" in r.feedback.en, r.feedback.en
+    assert _jobs(floor, "label") == ["failed"] and _printed(floor, EventType.REPRINT) == 0
+    floor.ctl.scan("SO-1003")
+    floor.ctl.key("F9")
+    assert floor.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    floor.cache.set_status("SO-1003", "cancelled")
+    assert floor.ctl.key("F12").outcome == Outcome.ASKED
+    r = floor.ctl.key("1")
+    assert r.outcome == Outcome.REFUSED and r.feedback.level == Level.STOP, r.feedback.en
+    assert r.feedback.en == "STOP: order 1003 is cancelled. Do not ship: no label reprinted."
+    assert _printed(floor, EventType.REPRINT) == 0

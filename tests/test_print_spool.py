@@ -464,3 +464,21 @@ def test_a_slip_printer_configured_none_prints_no_slips(core, spool_for, tmp_pat
                              "slip_printer": make_printer(f"file:{tmp_path / 'slips'}")})
     assert real.prints_slips
     assert not PrintSpool(core, {"label_printer": make_printer("none:")}).prints_slips
+
+
+def test_a_job_sent_before_a_crash_and_found_at_the_printer_is_done_naming_who_found_it(core, listener, spool_for):
+    """The packer found the label the station sent in full just before it stopped (F9 again): the job is done, its
+    label_printed event names the packer, nothing is sent again; a job in any other state is left as it is."""
+    listener.mode = "online"
+    _job_row(core, "job-sent", "sent")
+    spool, rec = spool_for(listener.uri, poll_interval_s=30)
+    spool.start()
+    wait_for(lambda: spool.job("job-sent")["state"] == "unconfirmed")
+    assert spool.confirm_seen("job-sent", "op-7") is True
+    job = spool.job("job-sent")
+    assert job["state"] == "done" and job["error_state"] == "seen" and _both(job["message"])
+    assert [(e.payload["job_id"], e.operator_id) for e in _events(core, EventType.LABEL_PRINTED)] == [
+        ("job-sent", "op-7")]
+    assert spool.confirm_seen("job-sent", "op-7") is False  # done already: nothing more
+    assert listener.jobs == b""  # found, not sent again
+    assert "done" in rec.states("job-sent")

@@ -71,6 +71,7 @@ MSG = {  # what a job's message says (app.i18n ids, translated in devices.po)
                "({detail})"),
     "after": N_("The printer reported a problem right after the job: {detail}. Check the printout and reprint"),
     "no_printer": N_("No printer named {name} is configured"),
+    "seen": N_("Sent in full just before the station stopped; found at the printer by the packer"),
 }
 
 
@@ -218,6 +219,18 @@ class PrintSpool:
         self._wake()
         return new_id
 
+    def confirm_seen(self, job_id: str, operator_id: str) -> bool:
+        """A job sent in full just before the station stopped (`unconfirmed`) that the operator found at the printer:
+        done, its `label_printed`/`slip_printed` event naming them (the printer could not tell). -> whether it was
+        unconfirmed (anything else is left as it is)."""
+        if not operator_id:
+            raise ValueError("confirming a printout needs the operator")
+        row = self._row(job_id)
+        if row is None or row["state"] != "unconfirmed":
+            return False
+        return self._done(job_id, {**row, "operator_id": operator_id}, _err("seen", Msg(MSG["seen"])),
+                          only_from="unconfirmed")
+
     def retry_held(self) -> int:
         """Send held jobs again now (each is checked against the printer's status first)."""
         with self._write() as (c, told):
@@ -338,11 +351,14 @@ class PrintSpool:
             r = c.execute(select(T).where(T.c.job_id == job_id)).mappings().first()
         return dict(r) if r else None
 
-    def _set(self, job_id: str, **values) -> None:
+    def _set(self, job_id: str, only_from: str | None = None, **values) -> None:
+        """A job's new state; with `only_from`, only if it is still in that state (the worker's check of a job sent
+        before a crash must not undo the packer's "found it" made meanwhile)."""
         values["updated_at_ms"] = now_ms()
         with self._write() as (c, told):
-            c.execute(update(T).where(T.c.job_id == job_id).values(**values))
-            told.append(job_id)
+            q = update(T).where(T.c.job_id == job_id).values(**values)
+            if c.execute(q.where(T.c.state == only_from) if only_from else q).rowcount:
+                told.append(job_id)
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[tuple[Any, list[str]]]:
@@ -418,11 +434,11 @@ class PrintSpool:
             before = self.store.get_kv(CUTS_KEY + jid)
             now = p.cut_count(self.status_timeout_s) if p is not None and before is not None else None
             if now is not None and now > before:  # its final cut happened: printed in full
-                self._done(jid, row, _err("cut_seen", Msg(MSG["cut_seen"])))
+                self._done(jid, row, _err("cut_seen", Msg(MSG["cut_seen"])), only_from="unconfirmed")
                 log.info("print job %s: the printer's cut counter moved (%s -> %s): printed", jid, before, now)
                 continue
             if now is not None:
-                self._set(jid, state="failed", last_error=_err("cut_missing", Msg(MSG["cut_missing"])))
+                self._set(jid, "unconfirmed", state="failed", last_error=_err("cut_missing", Msg(MSG["cut_missing"])))
                 log.info("print job %s: the printer's cut counter did not move (%s): not printed", jid, now)
                 continue
             st = self._check(row["printer"], p, job_id=None) if p is not None else make_status("not_configured")
@@ -432,7 +448,7 @@ class PrintSpool:
                 key, state = "sent_fault", "failed"  # the printer says something went wrong: offer the reprint
             else:
                 key, state = "sent_unknown", "unconfirmed"
-            self._set(jid, state=state, last_error=_err(key, Msg(MSG[key], detail=st.detail)))
+            self._set(jid, "unconfirmed", state=state, last_error=_err(key, Msg(MSG[key], detail=st.detail)))
             log.info("print job %s sent before the crash: printer %s says %s -> %s", jid, row["printer"],
                      st.state, key)
 
@@ -561,16 +577,21 @@ class PrintSpool:
         # label the OMS never hears of (nor an event for a label still marked sending)
         self._done(jid, job, None)
 
-    def _done(self, jid: str, job: dict[str, Any], last_error: str | None) -> None:
+    def _done(self, jid: str, job: dict[str, Any], last_error: str | None, only_from: str | None = None) -> bool:
+        """The job done, and its printed event, in one transaction; with `only_from`, only if it is still in that
+        state. -> whether it was done now."""
         ev = {"label": EventType.LABEL_PRINTED, "slip": EventType.SLIP_PRINTED}.get(job["kind"])
         with self._write() as (c, told):
-            c.execute(update(T).where(T.c.job_id == jid).values(state="done", last_error=last_error,
-                                                                updated_at_ms=now_ms()))
+            q = update(T).where(T.c.job_id == jid)
+            if not c.execute((q.where(T.c.state == only_from) if only_from else q).values(
+                    state="done", last_error=last_error, updated_at_ms=now_ms())).rowcount:
+                return False
             c.execute(delete(schema.kv).where(schema.kv.c.key == CUTS_KEY + jid))
             if ev:
                 self.events.append(ev, {"order_id": job["order_id"], "job_id": jid},
                                    operator_id=job["operator_id"], order_id=job["order_id"], conn=c)
             told.append(jid)
+        return True
 
 
 def _err(state: str, message: Msg) -> str:
