@@ -1514,11 +1514,8 @@ class StationController:
         self._printing = None
         self.pump()
         if self.session is not s or self.screen != Screen.WORK:  # left (Esc, another order) while the OMS answered
-            if not isinstance(res, Exception) and res[0] == "queued" and self.spool is not None:
-                # submitted after the packer moved on: it must not come out at another parcel
-                self._cancel_jobs([jid for jid in res[1:3] if jid is not None], "order left before its label came out")
-                log.info("order %s: label and slip withdrawn, the order was left while they were submitted",
-                         s.order_id)
+            if not isinstance(res, Exception) and res[0] == "queued" and res[1] is not None:
+                self._left_while_submitted(s, packed, missing, res)
             return PrintResult(outcome=Outcome.REFUSED, changes=Change.NONE)
         if isinstance(res, Exception):
             return self._refuse(Msg("Printing failed: {error}. Press F9 to try again.", error=_said(res)), Level.ERROR,
@@ -1543,22 +1540,54 @@ class StationController:
         if res[0] == "out":  # F9 before found this order's paperwork out or with the printer: it is waited for again
             self._jobs[s.order_id] = (res[1], res[2])
             return self._job_state(s, res[1])  # type: ignore[return-value]
-        _, label, slip, current, changed, already_out, replaced = res
-        extra: dict[str, Any] = {"already_out": already_out} if already_out else {}
-        if replaced is not None:  # a label that failed at the printer, sent again: which, and what went wrong
-            extra["replaces"] = {"job_id": replaced["job_id"], "error": replaced.get("error_state") or "failed"}
+        _, label, slip, current, changed, _out, _replaced = res
         if changed:  # the screen's header and the packed message say the order as it now ships
             s.picklist = with_destination(s.picklist, current, changed)
             self._emit(Change.ORDER)
             self._destination[s.order_id] = words.destination_note(s.picklist, changed)
-            extra["destination_changed"] = list(changed)
-        s._append(PAPERWORK, {"label_job": label, "slip_job": slip, "lines": content(packed.lines),
-                              "units": packed.units, "not_in_parcel": content(missing), **extra})
+        self._record_paperwork(s, packed, missing, res)
         if label is None:  # no printers at this station: the step ends here
             s.label_printed = True
             return self._complete_label(s, None, None)  # type: ignore[return-value]
         self._jobs[s.order_id] = (label, slip)
         return self._job_state(s, label)  # type: ignore[return-value]
+
+    @staticmethod
+    def _record_paperwork(s: OrderSession, packed: PickList, missing: tuple, res: tuple) -> None:
+        """The `paperwork` event of F9's submitted label and slip: what they say (packed lines, what is not in the
+        parcel), what was out already, the failed label a new one replaces (which, and what went wrong) and a
+        destination the OMS changed."""
+        _, label, slip, _current, changed, already_out, replaced = res
+        extra: dict[str, Any] = {"already_out": already_out} if already_out else {}
+        if replaced is not None:
+            extra["replaces"] = {"job_id": replaced["job_id"], "error": replaced.get("error_state") or "failed"}
+        if changed:
+            extra["destination_changed"] = list(changed)
+        s._append(PAPERWORK, {"label_job": label, "slip_job": slip, "lines": content(packed.lines),
+                              "units": packed.units, "not_in_parcel": content(missing), **extra})
+
+    def _left_while_submitted(self, s: OrderSession, packed: PickList, missing: tuple, res: tuple) -> None:
+        """F9's paperwork was submitted after the packer moved on (scanned the next order at once, Esc): it is the
+        order's all the same — recorded (its `paperwork` event) and followed — and what still waits for a printer is
+        withdrawn, so that it cannot come out at another parcel. They were withdrawn unrecorded: a label already out
+        was unknown to the order, and F9 back at it printed a second label, its slip withdrawn with the words "order
+        left before its label came out" (QA, F9 then the next order's barcode at once)."""
+        label, slip, current, changed = res[1:5]
+        if changed:  # the order as it now ships, when the packer comes back to it
+            s.picklist = with_destination(s.picklist, current, changed)
+        self._record_paperwork(s, packed, missing, res)
+        self._jobs[s.order_id] = (label, slip)
+        self.pump()  # a label_printed committed meanwhile
+        job = self.spool.job(label) if self.spool is not None else None
+        if job is not None and job.get("state") == "done":
+            s.label_printed = True
+        slip_job = self.spool.job(slip) if slip is not None and self.spool is not None else None
+        if s.label_printed and (slip is None or (slip_job or {}).get("state") in SLIP_DONE):
+            self._complete_label(s, label, slip)  # out, both: the order is packed (it stays off the screen)
+            return
+        if self._withdraw_paperwork(s, "order left before its label came out") is not None:
+            log.info("order %s: left while its paperwork was submitted; what waited for a printer is withdrawn",
+                     s.order_id)
 
     def _job_state(self, s: OrderSession, label_job: str) -> Result:
         job = self.spool.job(label_job) if self.spool is not None else None

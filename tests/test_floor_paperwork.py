@@ -455,3 +455,44 @@ def test_f12_never_reprints_a_withdrawn_label_nor_one_of_a_cancelled_order(floor
     assert r.outcome == Outcome.REFUSED and r.feedback.level == Level.STOP, r.feedback.en
     assert r.feedback.en == "STOP: order 1003 is cancelled. Do not ship: no label reprinted."
     assert _printed(floor, EventType.REPRINT) == 0
+
+
+@pytest.mark.parametrize("slip_out", [True, False])
+def test_the_next_order_scanned_while_f9_asks_the_oms_never_costs_a_second_label(floor, slip_out):
+    """F9, then the next order's barcode at once (QA, keys at scanner speed): the label and slip were submitted after
+    the switch and withdrawn unrecorded; the label had already come out, the slip was cancelled ("order left before
+    its label came out"), the order never completed, and F9 back at it printed a second label. The paperwork is the
+    order's all the same: the label that came out counts; a slip out too packs the order; a slip still waiting is
+    withdrawn, and F9 back at the order prints it alone."""
+    pending = []
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.ctl.run_io = lambda fn, done: pending.append((fn, done))
+    floor.spool.slip_paper = slip_out
+    assert floor.ctl.key("F9").outcome == Outcome.PENDING
+    floor.ctl.scan("SO-1001")  # the next order, at once: its claim answers first
+    fn, done = pending.pop()
+    done(fn())
+    assert floor.ctl.session.order_id == "SO-1001"
+    fn, done = pending.pop()
+    res = fn()  # then the OMS's answer to F9: the paperwork submitted, the printers print it at once (the spool's
+    for j in list(floor.spool.jobs_):  # worker), before the answer reaches the controller's thread
+        floor.spool.job(j["job_id"])
+    done(res)
+    assert _jobs(floor, "label") == ["done"]
+    if slip_out:
+        assert floor.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+        assert floor.ctl.session.order_id == "SO-1001"  # the order at work stays as it is
+        return
+    assert _jobs(floor, "slip") == ["failed"] and _printed(floor, EventType.ORDER_COMPLETED) == 0
+    floor.spool.slip_paper = True
+    floor.ctl.run_io = _sync_run
+    floor.ctl.scan("SO-1003")
+    floor.ctl.key("F9")
+    assert _jobs(floor, "label") == ["done"]  # no second label
+    assert _jobs(floor, "slip") == ["failed", "done"]
+    assert floor.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+
+
+def _sync_run(fn, done):
+    done(fn())
