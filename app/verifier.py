@@ -134,6 +134,10 @@ def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> Sc
     if bin_lines:
         return _order_bin(nc, session, bin_lines)
     refs = session.index.lines(keys)
+    if refs and nc.alternates and nc.gtin:
+        other = _other_reading(nc, session, catalog, refs)
+        if other is not None:
+            return other
     if refs:
         return _line_scan(nc, session, refs, today)
     for o in others:
@@ -169,6 +173,21 @@ def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> Sc
         return verdict(VerdictKind.ORDER_SELECTED, "order_selected", nc, order=nc.text,
                        other_order_id=oid, details={"order_id": oid})
     return verdict(VerdictKind.UNKNOWN, "unknown", nc)
+
+
+def _other_reading(nc: NormalisedCode, session: OrderSession, catalog: Catalog | None,
+                   refs: list) -> ScanVerdict | None:
+    """Eight digits with no symbology id read as an EAN-8 and as a UPC-E, each a valid code: when the order's line
+    matched one reading and the other is another known product, the scan is not counted — it was accepted as the
+    order's item (the UPC-E reading) while the catalogue knew the digits as another product's EAN-8 (QA)."""
+    sku = refs[0].sku
+    for key in (nc.code, *nc.alternates):
+        lines = session.index.lines((key,))
+        prod = lines[0] if lines else (catalog.lookup((key,)) if catalog else None)
+        if prod is not None and prod.sku != sku:
+            return verdict(VerdictKind.WRONG_ITEM, "ambiguous_8", nc, sku=prod.sku, name=prod.name,
+                           expected_sku=sku, details={"readings": [sku, prod.sku]})
+    return None
 
 
 def _order_bin(nc: NormalisedCode, session: OrderSession, bin_lines: list[str]) -> ScanVerdict:

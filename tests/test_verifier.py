@@ -417,6 +417,31 @@ def test_upce_scan_matches_a_line_stored_as_upca(core):
     assert o.progress["A"].complete
 
 
+def test_eight_digits_that_read_as_two_products_are_not_counted_as_the_order_s(core):
+    """QA: "01500080" from a wedge (no symbology id) is a valid EAN-8 and a valid UPC-E. The catalogue knew it as an
+    EAN-8 (screws), the order wanted the soda whose UPC-A is the UPC-E expanded: it was accepted as the soda. Two
+    readings, two products: not counted, said. With the scanner's code type sent, each reading is what it says."""
+    from app.catalog import Catalog
+
+    cat = Catalog([{"sku": "X-SCREWS", "name": "Screws", "barcodes": ["01500080"]},
+                   {"sku": "Y-SODA", "name": "Soda", "barcodes": ["015000000080"]}])
+    s = station(core, catalog=cat)
+    o = s.open_order(PickList.from_dict({"id": "S", "lines": [
+        {"id": "L1", "sku": "Y-SODA", "name": "Soda", "qty": 5, "barcodes": ["015000000080"]}]}))
+    v = scan(s, "01500080")
+    assert v.kind == VerdictKind.WRONG_ITEM and o.progress["L1"].scanned == 0
+    assert v.message("en") == ("Not counted: 01500080 reads as two products, the order's Y-SODA and X-SCREWS Screws. "
+                               "Set the scanner to send its code type (AIM), or call a supervisor")
+    assert "Y-SODA" in v.message("zh_CN") and v.details["readings"] == ["Y-SODA", "X-SCREWS"]
+    assert scan(s, "01500080", "]E4").kind == VerdictKind.WRONG_ITEM  # an EAN-8: the screws
+    assert scan(s, "01500080", "]E0").kind == VerdictKind.ACCEPTED  # a UPC-E: the soda
+    assert scan(s, "015000000080").kind == VerdictKind.ACCEPTED and o.progress["L1"].scanned == 2
+    s2 = station(core, catalog=Catalog([{"sku": "Y-SODA", "name": "Soda", "barcodes": ["015000000080"]}]))
+    s2.open_order(PickList.from_dict({"id": "S2", "lines": [
+        {"id": "L1", "sku": "Y-SODA", "name": "Soda", "qty": 5, "barcodes": ["015000000080"]}]}))
+    assert scan(s2, "01500080").kind == VerdictKind.ACCEPTED  # one reading known: it counts, as before
+
+
 def test_a_name_that_already_says_its_colour_and_size_is_not_followed_by_them_again(core):
     """Item names often carry their variant ('Phone case Y5 BLACK'): the green panel read "Phone case Y5 BLACK BLACK
     +1 (1/2)" in the demo. The variant follows the name only where the name does not say it."""
