@@ -272,3 +272,18 @@ def test_a_key_held_down_by_a_person_is_typing_not_a_scan(rig, qtbot):
     wf.flush()
     assert scans == []
     assert edit.text() == "7" * 9
+
+
+@pytest.mark.parametrize("key,mods,text", [(0x0A, Qt.KeyboardModifier.NoModifier, "\n"),  # X's Linefeed key
+                                           (Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier, "\n"),  # Ctrl+J
+                                           (Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier, "\r")])  # Ctrl+M
+def test_a_scanner_ending_its_scans_with_lf_or_ctrl_m_scans(rig, key, mods, text):
+    """A scanner set to end each scan with LF sends X's Linefeed key (xdotool's "\\n": key 0x0a, text "\\n") or
+    Ctrl+J, and CR may come as Ctrl+M: the burst was given back as typing, every scan of such a scanner lost (QA,
+    20 of 20). They end the scan as Enter does."""
+    clock, wf, edit, scans, _ = rig
+    type_keys(edit, clock, "6900000000274", gap_ms=4, terminator=None)
+    clock.ms += 4
+    for t in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(edit, QKeyEvent(t, key, mods, text))
+    assert [s.text for s in scans] == ["6900000000274"] and edit.text() == ""

@@ -120,6 +120,10 @@ class WedgeFilter(QObject):
             return False
         mods = event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
         text = _TERMINATOR_KEYS.get(key)
+        if text is None and event.text() in ("\n", "\r"):
+            # a scanner set to end its scans with LF (X's Linefeed key, or Ctrl+J) or CR as Ctrl+M: each whole scan
+            # was given back as typing ("typed keys are not counted"), the scanner unusable until set up again
+            text = "\r"
         if text is None and self._is_gs(event, key, mods):
             text = GS
         if text is None:
