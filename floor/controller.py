@@ -54,7 +54,14 @@ from floor.changes import (
     Screen,
     ShortPickResult,
 )
-from floor.paperwork import content, destination_changes, items_changed, packed_picklist, with_destination
+from floor.paperwork import (
+    content,
+    destination_changes,
+    items_changed,
+    missing_destination,
+    packed_picklist,
+    with_destination,
+)
 from floor.words import say
 
 log = logging.getLogger(__name__)
@@ -1496,6 +1503,8 @@ class StationController:
             if spool is None:
                 return ("queued", None, None, current, changed, [], None)
             paper = with_destination(packed, current, changed) if changed else packed
+            if "label" not in out and (lacking := missing_destination(paper)):
+                return ("no_destination", lacking)
             # what came out once is not sent again: a second copy is a reprint (F12, who and why)
             label = out["label"]["job_id"] if "label" in out else spool.submit_label(paper, op.id if op else None)
             slip = out["slip"]["job_id"] if "slip" in out else spool.submit_slip(
@@ -1529,6 +1538,13 @@ class StationController:
             return self._refuse(Msg("The station stopped while the label of order {order} was being sent: part of it "
                                     "may have printed. Look for it at the printer; F12 prints it again (recorded).",
                                     order=s.picklist.order_no), Level.ERROR, cls=PrintResult)  # type: ignore[return-value]
+        if res[0] == "no_destination":  # nothing printed: F9 asks the OMS again
+            what = {("address",): Msg("ship-to address"), ("carrier",): Msg("carrier")}.get(
+                res[1], Msg("ship-to address and carrier"))
+            return self._refuse(Msg("Order {order} has no {what} from the OMS: its label cannot be printed. Set the "
+                                    "parcel aside and tell a supervisor; F9 asks the OMS again.",
+                                    order=s.picklist.order_no, what=what), Level.ERROR,
+                                cls=PrintResult)  # type: ignore[return-value]
         if res[0] == "unconfirmed":
             self._look_for_label.add(s.order_id)
             return self._refuse(Msg("The label of order {order} was sent in full just before the station stopped: it "

@@ -65,6 +65,18 @@ def destination_changes(opened: PickList, current: PickList | None) -> tuple[str
     return tuple(out)
 
 
+def missing_destination(pl: PickList) -> tuple[str, ...]:
+    """What a label cannot go without that `pl` lacks: "address" (no name, or neither a street nor a city) and
+    "carrier". A label with an empty "SHIP TO" block and carrier "-" was printed, and the order marked packed (QA)."""
+    to = pl.ship_to
+    out = []
+    if not to.name.strip() or not (any(x.strip() for x in to.address_lines) or to.city.strip()):
+        out.append("address")
+    if not pl.carrier.strip():
+        out.append("carrier")
+    return tuple(out)
+
+
 def with_destination(pl: PickList, current: PickList, changed: tuple[str, ...]) -> PickList:
     """`pl` (its lines, as packed) going to `current`'s address (with its warnings) and by `current`'s carrier, as far
     as `changed` (from `destination_changes`) says they are to be taken."""

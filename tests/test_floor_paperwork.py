@@ -6,6 +6,8 @@ the floor kit: a real SQLite store and event log, the spool stand-in keeping eve
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from floor_kit import Floor, simple_order
 
@@ -496,3 +498,29 @@ def test_the_next_order_scanned_while_f9_asks_the_oms_never_costs_a_second_label
 
 def _sync_run(fn, done):
     done(fn())
+
+
+def test_a_label_with_no_address_or_no_carrier_is_not_printed(settings):
+    """QA: an order the OMS sent with an empty ship-to and no carrier printed a label with an empty "SHIP TO" block
+    and carrier "-", and the order was marked packed. F9 now refuses, says what is missing and prints nothing; once
+    the OMS sends them, F9 prints."""
+    from floor_kit import make_order
+
+    blank = make_order(1003, simple_order(1003).to_dict()["lines"], ship_to={"name": "", "city": ""})
+    f = Floor(settings, [dataclasses.replace(blank, carrier="")])
+    try:
+        f.login()
+        f.ctl.key("Enter")
+        f.ctl.scan("SO-1003")
+        f.to_step(Step.LABEL)
+        r = f.ctl.key("F9")
+        assert r.outcome == Outcome.REFUSED and r.feedback.level == Level.ERROR
+        assert r.feedback.en == ("Order 1003 has no ship-to address and carrier from the OMS: its label cannot be "
+                                 "printed. Set the parcel aside and tell a supervisor; F9 asks the OMS again.")
+        assert "收货地址" in r.feedback.text("zh_CN"), r.feedback.text("zh_CN")
+        assert f.spool.jobs_ == [] and _printed(f, EventType.ORDER_COMPLETED) == 0
+        f.oms.changed["SO-1003"] = simple_order(1003)  # the OMS has them now
+        f.ctl.key("F9")
+        assert f.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    finally:
+        f.close()
