@@ -801,3 +801,47 @@ def test_each_report_is_its_own_file_and_the_screen_says_which(qtbot, core):
     assert first[0] != second[0] and first[1] != second[1]
     assert all(p.exists() for pair in written for p in pair)  # the first export is still there
     assert first[0].name.startswith("errors_2026-11-16_2026-11-16_at_")
+
+
+def test_an_oms_reply_with_impossible_numbers_falls_back_and_a_huge_table_is_cut_and_said(qtbot, core):
+    """A hostile or broken OMS: 10**400 errors in an hour stopped the charts (OverflowError, "updating" for ever) and
+    the PDF, "errors -5" was shown, a step of 1e300 s drew an axis "0 0 0 0", and 10,000 error types took F6 over
+    20 s. Counts that are negative, not whole or above a thousand million, and times negative, not finite or above a
+    day are no figures: this station's are shown, and said; a table of more than 500 names is taken as its largest
+    500, and said."""
+    import pytest
+
+    from ui.screens.supervisor import NAMED_MOST, figures_from_dict
+
+    _shift(core)  # 2 scans here
+    good = {"start": "2026-11-15T16:00:00+00:00", "end": "2026-11-16T16:00:00+00:00", "tz": "Asia/Shanghai",
+            "scans": 500, "orders": 40, "errors": 7, "by_type": {"wrong_item": 7}, "by_hour": [0] * 24}
+    pick = {"n": 1, "median_s": 30, "p90_s": 40, "sla_s": 60, "late_share": 0}
+    for reply in ({**good, "by_hour": [10 ** 400] + [0] * 23}, {**good, "errors": -5},
+                  {**good, "by_type": {"wrong_item": -5}}, {**good, "by_operator": {"op1": 2.5}},
+                  {**good, "scans": "500"}, {**good, "orders": 40.0}, {**good, "by_station": {"ST1": 10 ** 10}},
+                  {**good, "steps": {"pick": {**pick, "median_s": 1e300}}},
+                  {**good, "steps": {"pick": {**pick, "p90_s": -1}}}, {**good, "steps": {"pick": {**pick, "n": -1}}},
+                  {**good, "steps": {"pick": {**pick, "late_share": 7}}},
+                  {**good, "per_1000_scans": {"wrong_item": -14.0}},
+                  {**good, "throughput": {"mixed": {"10": -3}}}):
+        with pytest.raises(ValueError):
+            figures_from_dict(reply)
+        w = _screen(qtbot, core, remote=lambda *a, r=reply: r)
+        w.source.setCurrentIndex(1)
+        qtbot.waitUntil(lambda w=w: "cannot read" in w.message.text() and not w.updating, timeout=5000)
+        assert w.source.currentIndex() == 0 and w.figures.scans == 2 and w.hour_values()[11] == 1, reply
+    many = {**good, "errors": 10_007, "by_type": {**{f"t{i}": 1 for i in range(10_000)}, "wrong_item": 7},
+            "per_1000_scans": {**{f"t{i}": 2.0 for i in range(10_000)}, "wrong_item": 14.0}}
+    cut: dict[str, int] = {}
+    f = figures_from_dict(many, cut)
+    assert len(f.by_type) == len(f.per_1000_scans) == NAMED_MOST == 500 and f.by_type["wrong_item"] == 7
+    assert cut == {"by_type": 9_501}
+    w = _screen(qtbot, core, remote=lambda *a: many)
+    w.source.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: w.figures is not None and w.figures.scans == 500 and not w.updating, timeout=5000)
+    assert "the largest 500 rows" in w.message.text() and "9501 left out" in w.message.text()
+    w.last_report = None
+    w.write_report()
+    qtbot.waitUntil(lambda: w.last_report is not None, timeout=60000)
+    assert w.last_report[0].read_bytes().startswith(b"%PDF")

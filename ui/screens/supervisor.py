@@ -167,21 +167,84 @@ class LatestErrorsModel(RowsModel):
 
 
 _FIGURES = TypeAdapter(Figures)
+COUNT_MOST = 10 ** 9  # a count above it is no warehouse's (a thousand million errors): a malformed reply
+SECONDS_MOST = 86_400.0  # a step time or SLA above a day is no packing step's
+RATE_MOST = 1000.0 * COUNT_MOST  # per 1,000 scans or orders
+NAMED_MOST = 500  # error types, stations, operators, steps, complexities, hours: the largest this many are taken
+DAYS_MOST = 10_500  # days: the date fields' whole span (2000-01-01 to a year ahead)
 
 
-def figures_from_dict(d: Any) -> Figures:
-    """The OMS's reply as Figures, every field checked (a chart must never meet a text where a count belongs);
-    ValueError for a reply that is not one."""
+def _said(x: Any) -> str:
+    """A value as a reason says it: short, and never the digits of a huge number (repr of 10**5000 raises)."""
+    return f"a {x.bit_length()}-bit number" if isinstance(x, int) and abs(x) > 10 ** 12 else repr(x)[:40]
+
+
+def _count(x: Any, where: str) -> int:
+    if type(x) is not int or not 0 <= x <= COUNT_MOST:
+        raise ValueError(f"{where}: {_said(x)} is not a count (a whole number, 0 to {COUNT_MOST:,})")
+    return x
+
+
+def _amount(x: Any, where: str, most: float) -> float:
+    """A finite number from 0 to `most` (an int too big for a float is refused before it meets math)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or \
+            not (0 <= x <= most if isinstance(x, int) else math.isfinite(x) and 0 <= x <= most):
+        raise ValueError(f"{where}: {_said(x)} is not a number from 0 to {most:g}")
+    return x
+
+
+def _named(d: dict, key: str, value, cut: dict[str, int], most: int = NAMED_MOST) -> dict:
+    """d[key] as a dict of text -> checked value, the `most` largest where it holds more (how many left out: cut)."""
+    m = d.get(key, {})
+    if not isinstance(m, dict) or not all(isinstance(k, str) for k in m):
+        raise ValueError(f"{key} is not a table of names")
+    items = [(k, value(v, f"{key}[{k[:40]!r}]")) for k, v in m.items()]
+    if len(items) > most:
+        cut[key] = len(items) - most
+        items = sorted(items, key=lambda kv: -kv[1] if isinstance(kv[1], (int, float)) else 0)[:most]
+    return dict(items)
+
+
+def _step(v: Any, where: str) -> dict:
+    if not isinstance(v, dict):
+        raise ValueError(f"{where} is not a step's figures")
+    out = dict(v)
+    if "n" in v:
+        out["n"] = _count(v["n"], f"{where}.n")
+    for k in ("median_s", "p90_s", "sla_s"):
+        if v.get(k) is not None:
+            out[k] = _amount(v[k], f"{where}.{k}", SECONDS_MOST)
+    if v.get("late_share") is not None:
+        out["late_share"] = _amount(v["late_share"], f"{where}.late_share", 1.0)
+    return out
+
+
+def figures_from_dict(d: Any, cut: dict[str, int] | None = None) -> Figures:
+    """The OMS's reply as Figures, every field checked (a chart must never meet a text where a count belongs):
+    ValueError for a reply that is not one — a count that is negative, not a whole number or above `COUNT_MOST`, a
+    time negative, not finite or above a day (`SECONDS_MOST`): "errors -5" was shown, 10**400 in by_hour stopped the
+    charts (OverflowError) and the PDF, 1e300 s drew an axis "0 0 0 0". A table of more than `NAMED_MOST` names (10,000
+    error types took F6 over 20 s) is taken as its largest rows; `cut` gets how many each table left out."""
     if not isinstance(d, dict):
         raise ValueError("the reply is not a JSON object")
-    f = _FIGURES.validate_python({k: v for k, v in d.items() if k in Figures.__dataclass_fields__})
-    if len(f.by_hour) != 24:
-        raise ValueError(f"by_hour has {len(f.by_hour)} hours, not 24")
-    rates = [*f.per_1000_scans.values(), *f.per_1000_orders.values(),
-             *(x for sf in f.steps.values() for x in (sf.median_s, sf.p90_s, sf.sla_s, sf.late_share) if x is not None)]
-    if not all(math.isfinite(x) for x in rates):
-        raise ValueError("a figure is NaN or infinite")
-    return f
+    cut = {} if cut is None else cut
+    d = {k: v for k, v in d.items() if k in Figures.__dataclass_fields__}
+    for k in ("scans", "orders", "errors"):
+        if k in d:
+            d[k] = _count(d[k], k)
+    hours = d.get("by_hour", [0] * 24)
+    if not isinstance(hours, list) or len(hours) != 24:
+        raise ValueError(f"by_hour has {len(hours) if isinstance(hours, list) else 'no'} hours, not 24")
+    d["by_hour"] = [_count(v, f"by_hour[{h}]") for h, v in enumerate(hours)]
+    for k in ("by_type", "by_station", "by_operator"):
+        d[k] = _named(d, k, _count, cut)
+    d["by_day"] = _named(d, "by_day", _count, cut, DAYS_MOST)
+    for k in ("per_1000_scans", "per_1000_orders"):  # the rates of the error types taken, no others
+        rates = _named(d, k, lambda v, w: _amount(v, w, RATE_MOST), {}, COUNT_MOST)
+        d[k] = {t: r for t, r in rates.items() if t in d["by_type"]}
+    d["steps"] = _named(d, "steps", _step, cut)
+    d["throughput"] = _named(d, "throughput", lambda v, w: _named({w: v}, w, _count, cut), cut)
+    return _FIGURES.validate_python(d)
 
 
 class SupervisorScreen(QWidget):
@@ -401,8 +464,10 @@ class SupervisorScreen(QWidget):
             meant = operators_matching(known, op) if op else []
             op_id = meant[0].id if len(meant) == 1 else op  # not known here: as typed (another station's id)
 
+            cut: dict[str, int] = {}  # what an OMS reply's longest tables left out (figures_from_dict)
+
             def done(source: str, figures, rows) -> tuple:
-                return source, figures, rows, known, meant, (st, op_id)
+                return source, figures, rows, known, meant, (st, op_id), sum(cut.values())
 
             def ours():  # this station's latest errors: read only when the table shows them
                 return latest_errors(store, tz, a, b, st, op_id)
@@ -410,7 +475,7 @@ class SupervisorScreen(QWidget):
             if remote is not None:
                 try:
                     result = remote(d_from, d_to, st, op_id)
-                    theirs = figures_from_dict(result)
+                    theirs = figures_from_dict(result, cut)
                 except Exception as exc:  # shown as a fallback, not a failure
                     log.warning("all stations' figures not shown: %s: %s", type(exc).__name__, exc)
                     source = "unreadable" if isinstance(exc, ValueError) else "fallback"  # bad JSON is one too
@@ -437,7 +502,7 @@ class SupervisorScreen(QWidget):
             self.summary.setText("")
             self.message.setText(_("The figures could not be computed: {error}", error=str(result)))
             return
-        source, figures, rows, known, meant, self.figures_scope = result
+        source, figures, rows, known, meant, self.figures_scope, left_out = result
         who = {o.id: o.known_as for o in known}
         self.operator_names = {o.id: o.name_and_badge for o in known}
         # what went wrong first (time, error, what, expected), then where and who: on a 1024-wide screen the table
@@ -460,6 +525,10 @@ class SupervisorScreen(QWidget):
             self.message.setText(_("The OMS sent figures this station cannot read — showing this station only."))
         else:
             self.message.setText(_("This station's own log (works offline)."))
+        if left_out:  # an OMS reply's tables taken as their largest rows (figures_from_dict): said
+            self.message.setText(f"{self.message.text()} " + _(
+                "The OMS sent longer tables than this screen takes: the largest {most} rows of each are shown, "
+                "{count} left out.", most=NAMED_MOST, count=left_out))
         note = operator_note(typed, meant)
         if note:  # an operator filter that is nobody here, or several people: said beside the source
             self.message.setText(f"{self.message.text()} {note}")
