@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from app.i18n import N_, Msg, bilingual
 from app.messages import step_word
 from app.pdf_fonts import PdfFonts, pdf_fonts
+from app.scans import visible_text
 from app.stats import ERROR_NAMES, Figures
 
 
@@ -35,10 +37,11 @@ def report_fonts() -> PdfFonts:
 
 
 def mixed(text: object) -> str:
-    """Paragraph markup: runs the Latin font lacks (Chinese) switch to the CJK font."""
+    """Paragraph markup: runs the Latin font lacks (Chinese) switch to the CJK font; control and bidi-override
+    characters shown as escapes (`visible_text`: an operator id from the OMS cannot show other text than it holds)."""
     fonts = report_fonts()
     return "".join(f'<font face="{f}">{escape(run)}</font>' if f == fonts.cjk else escape(run)
-                   for f, run in fonts.runs(str(text)))
+                   for f, run in fonts.runs(visible_text(str(text))))
 
 
 # The report's headings, in both languages (Chinese first, as the warehouse reads it): ids in the catalog.
@@ -57,16 +60,60 @@ NOT_PER_OPERATOR = N_("{count} errors are nobody's and not counted per operator:
 STEP_COLUMNS = (N_("Step"), N_("Median / p90, s"), N_("SLA, s"), N_("Late share"))
 
 
+SOURCE = N_("Source")
+THIS_STATION = N_("this station's own log")
+ALL_STATIONS = N_("all stations, from the OMS")
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """What a report's figures are: their days (the warehouse's dates, first and last, inclusive) in the zone `tz`,
+    where they come from ("station": this station's own log; "oms": all stations, from the OMS), and the filter they
+    were computed with (`operator` by id). The supervisor screen keeps it with the figures it shows, so F6 names and
+    titles a report by the figures it holds, never by date fields changed since."""
+
+    d_from: str
+    d_to: str
+    tz: str
+    source: str = "station"
+    station: str | None = None
+    operator: str | None = None
+
+    @classmethod
+    def of(cls, f: Figures, **kw) -> ReportScope:
+        """The scope read from the figures' own bounds (`local_days`), for a caller that has no other."""
+        first, _sep, last = local_days(f).partition(" – ")
+        return cls(first, last or first, f.tz, **kw)
+
+    def days(self) -> str:
+        return self.d_from if self.d_from == self.d_to else f"{self.d_from} – {self.d_to}"
+
+    def source_words(self) -> str:
+        return THIS_STATION if self.source == "station" else ALL_STATIONS
+
+
 def both(message_id: str) -> str:
     """'<Chinese> / <English>' for a heading: the Simplified Chinese from the catalog, then the English id."""
     return bilingual(Msg(message_id), other_first=True)
 
 
-def figures_rows(f: Figures, operators: dict[str, str] | None = None) -> list[list]:
-    """The flat (section, key, value) rows that the CSV holds and the PDF tables show; an operator by name and badge
-    where `operators` (id -> "Zhang Min (K-001)") knows them, as the screen and the PDF name them, else by id."""
+def scope_rows(scope: ReportScope, operators: dict[str, str] | None = None) -> list[list]:
+    """The rows that say what the figures are, first in the CSV: a supervisor opening it in Excel sees their days,
+    zone, source and filter (the CSV said none of them)."""
     names = operators or {}
-    rows: list[list] = [["total", "scans", f.scans], ["total", "orders", f.orders], ["total", "errors", f.errors]]
+    return [["report", "from", scope.d_from], ["report", "to", scope.d_to], ["report", "time_zone", scope.tz],
+            ["report", "source", scope.source_words()], ["report", "station", scope.station or "all"],
+            ["report", "operator", names.get(scope.operator, scope.operator) if scope.operator else "all"]]
+
+
+def figures_rows(f: Figures, operators: dict[str, str] | None = None, scope: ReportScope | None = None
+                 ) -> list[list]:
+    """The flat (section, key, value) rows that the CSV holds and the PDF tables show, after the rows of what they
+    are (`scope_rows`; `ReportScope.of(f)` without a scope); an operator by name and badge where `operators`
+    (id -> "Zhang Min (K-001)") knows them, as the screen and the PDF name them, else by id."""
+    names = operators or {}
+    rows: list[list] = scope_rows(scope or ReportScope.of(f), names)
+    rows += [["total", "scans", f.scans], ["total", "orders", f.orders], ["total", "errors", f.errors]]
     for k, v in f.by_type.items():
         rows.append(["error_type", k, v])
         rows.append(["per_1000_scans", k, f.per_1000_scans.get(k, "")])
@@ -141,20 +188,36 @@ def report_paths(folder: Path, d_from: str, d_to: str, written: datetime) -> tup
     return folder / f"{name}.pdf", folder / f"{name}.csv"
 
 
-def write_csv(f: Figures, out: Path, operators: dict[str, str] | None = None) -> Path:
-    """The figures as (section, key, value) rows; `operators` names the operators by their ids (`figures_rows`)."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a formula to Excel and LibreOffice
+
+
+def csv_cell(v: object) -> object:
+    """A cell as the CSV writes it: a number as a number; a text shown as `visible_text`, and one that a spreadsheet
+    would take for a formula (an operator id "=HYPERLINK(…)" from the OMS) prefixed with a single quote, as OWASP
+    advises against CSV injection. No figure is negative, so no number needs the quote."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return v
+    text = visible_text(v)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def write_csv(f: Figures, out: Path, operators: dict[str, str] | None = None, scope: ReportScope | None = None
+              ) -> Path:
+    """The figures as (section, key, value) rows, after the rows saying their days, zone, source and filter
+    (`scope`, else read from the figures); `operators` names the operators by their ids (`figures_rows`)."""
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["section", "key", "value"])
-    w.writerows(figures_rows(f, operators))
+    w.writerows([csv_cell(c) for c in row] for row in figures_rows(f, operators, scope))
     Path(out).write_text(buf.getvalue(), encoding="utf-8-sig")  # BOM: Excel opens it as UTF-8
     return Path(out)
 
 
-def write_pdf(f: Figures, out: Path, operators: dict[str, str] | None = None, *, station: str | None = None,
-              operator: str | None = None) -> Path:
+def write_pdf(f: Figures, out: Path, operators: dict[str, str] | None = None, *, scope: ReportScope | None = None
+              ) -> Path:
     """The report as a PDF; `operators` names the operators by their ids ("Zhang Min (K-001)"), else their ids.
-    `station`, `operator`: the figures' filter (an operator by id), said under the title."""
+    `scope`: the figures' days, source and filter (an operator by id), said under the title (else read from the
+    figures' own bounds, source and filter not said)."""
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib import colors
@@ -169,16 +232,17 @@ def write_pdf(f: Figures, out: Path, operators: dict[str, str] | None = None, *,
     body = ss["Normal"].clone("b", fontName=latin)
     cell = ss["Normal"].clone("c", fontName=latin, fontSize=8, leading=10)
     story = [Paragraph(mixed(both(TITLE)), h),
-             Paragraph(mixed(f"{local_days(f)} ({f.tz}) | " + bilingual(Msg(
-                 SUMMARY, scans=f.scans, orders=f.orders, errors=f.errors), other_first=True)), body)]
+             Paragraph(mixed(f"{scope.days() if scope else local_days(f)} ({scope.tz if scope else f.tz}) | "
+                             + bilingual(Msg(SUMMARY, scans=f.scans, orders=f.orders, errors=f.errors),
+                                         other_first=True)), body)]
     names = operators or {}
-    scope = []
-    if station:
-        scope.append(f"{both(STATION)}: {station}")
-    if operator:
-        scope.append(f"{both(OPERATOR)}: {names.get(operator, operator)}")
-    if scope:  # a filtered report says so: its totals are not the whole warehouse's
-        story.append(Paragraph(mixed(" · ".join(scope)), body))
+    said = [f"{both(SOURCE)}: {bilingual(Msg(scope.source_words()), other_first=True)}"] if scope else []
+    if scope and scope.station:
+        said.append(f"{both(STATION)}: {scope.station}")
+    if scope and scope.operator:
+        said.append(f"{both(OPERATOR)}: {names.get(scope.operator, scope.operator)}")
+    if said:  # where the figures come from, and a filtered report says so: its totals are not the whole warehouse's
+        story.append(Paragraph(mixed(" · ".join(said)), body))
     story.append(Spacer(1, 8))
 
     def bars(title: str, labels: list[str], values: list[int]) -> Drawing:

@@ -3,6 +3,8 @@
 - `RawScan`: the text a device read, its source and AIM symbology identifier when known.
 - `safe_text(s)`: `s` with lone surrogates (from a broken decoder or a fuzzer) written as ``\\udcXX`` escapes, so it
   can be stored as UTF-8 (SQLite, JSON to the OMS). Every scan thus still gets its one event.
+- `visible_text(s)`: `s` with control and bidi-override characters written as visible ``\\u202e`` escapes, for a
+  text shown to a person (the supervisor's table, the reports) that came from elsewhere (an operator id from the OMS).
 - `bounded_raw(text)`: the raw text as the scan event keeps it: the first `RAW_KEEP` characters (escaped), the full
   length and the SHA-256 of the full text. A 6 MB "scan" is one small event, and the hash still tells two apart.
 - `DoubleReadFilter`: one physical scan read twice within a few ms by the same device counts once.
@@ -53,6 +55,22 @@ def safe_text(s: Any) -> str:
         return s
     except UnicodeEncodeError:
         return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+# Characters that change how the text around them is shown and are invisible themselves: the bidi overrides,
+# embeddings, isolates and marks (U+202E turns "nimda" into "admin" on screen), and line/paragraph separators.
+_HIDDEN = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
+
+
+def visible_text(s: Any) -> str:
+    """`s` (`safe_text`) as a person may read it on a screen or a report: control characters (C0, DEL, C1: a tab, a
+    carriage return, an escape) and the bidi controls that reorder what is shown are written as visible escapes
+    ("\\u202e"), so an operator id from the OMS cannot show other text than it holds. Printable text, Chinese too, is
+    unchanged."""
+    s = safe_text(s)
+    if s.isascii() and s.isprintable():  # nearly every id and name: nothing to escape
+        return s
+    return "".join(f"\\u{ord(c):04x}" if c in _HIDDEN or ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 else c for c in s)
 
 
 def bounded_raw(text: Any, keep: int = RAW_KEEP) -> dict[str, Any]:

@@ -162,8 +162,12 @@ _ERROR_TERMS = _error_terms()
 _OPERATOR_ERROR_TERMS = _error_terms({k: v for k, v in ERROR_TYPES.items() if k not in NOBODYS_ERRORS})
 # One query per event type, each a seek on ix_events_type_kind and its own newest-first top N, merged in Python:
 # one statement with all the terms OR-ed (a multi-index OR) took 0.48 s instead of 0.06 over a million events.
+# Newest by time, then seq, as the OMS's list (`latest_error_entries`): by seq alone, an error stamped an hour ahead
+# before an NTP correction stayed under the ones after it here and on top at the OMS. The same seek and sort (a
+# temporary B-tree of the type's errors in the range either way): 0.07 s for every type over a million events.
 _SQL_LATEST_ERRORS = ("SELECT seq, ts_utc_ms, station_id, operator_id, order_id, type, kind, payload FROM events "
-                      "WHERE {term} AND ts_utc_ms >= ? AND ts_utc_ms < ? {where}ORDER BY seq DESC LIMIT ?")
+                      "WHERE {term} AND ts_utc_ms >= ? AND ts_utc_ms < ? {where}"
+                      "ORDER BY ts_utc_ms DESC, seq DESC LIMIT ?")
 
 
 def _as_scanned(p: dict) -> str:
@@ -383,7 +387,8 @@ def error_rows(entries: Iterable[Any], tz: str, limit: int = 200, numbers: Mappi
 
 def latest_errors(store, tz: str, start: int, end: int, station: str | None = None, operator: str | None = None,
                   limit: int = 200) -> list[tuple]:
-    """Newest errors first, every type the figures count (ERROR_TYPES), as `error_rows` — a wrong scan with what
+    """Newest errors first (by time, then seq, as the OMS's `latest_error_entries`), every type the figures count
+    (ERROR_TYPES), as `error_rows` — a wrong scan with what
     was scanned against what the order wanted, a short pick with its counts, a printer fault with the printer's
     words."""
     where, params = "", [start, end]
@@ -395,7 +400,7 @@ def latest_errors(store, tz: str, start: int, end: int, station: str | None = No
         raw = conn.connection.dbapi_connection
         found = [r for term in (_OPERATOR_ERROR_TERMS if operator else _ERROR_TERMS)
                  for r in raw.execute(_SQL_LATEST_ERRORS.format(term=term, where=where), (*params, limit))]
-    found.sort(reverse=True)
+    found.sort(key=lambda r: (r[1], r[0]), reverse=True)  # (ts, seq): the OMS's order
     entries = []
     for seq, ts, st, op, order, etype, kind, payload in found[:limit]:
         try:

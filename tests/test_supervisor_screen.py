@@ -801,3 +801,217 @@ def test_each_report_is_its_own_file_and_the_screen_says_which(qtbot, core):
     assert first[0] != second[0] and first[1] != second[1]
     assert all(p.exists() for pair in written for p in pair)  # the first export is still there
     assert first[0].name.startswith("errors_2026-11-16_2026-11-16_at_")
+
+
+def test_an_oms_reply_with_impossible_numbers_falls_back_and_a_huge_table_is_cut_and_said(qtbot, core):
+    """A hostile or broken OMS: 10**400 errors in an hour stopped the charts (OverflowError, "updating" for ever) and
+    the PDF, "errors -5" was shown, a step of 1e300 s drew an axis "0 0 0 0", and 10,000 error types took F6 over
+    20 s. Counts that are negative, not whole or above a thousand million, and times negative, not finite or above a
+    day are no figures: this station's are shown, and said; a table of more than 500 names is taken as its largest
+    500, and said."""
+    import pytest
+
+    from ui.screens.supervisor import NAMED_MOST, figures_from_dict
+
+    _shift(core)  # 2 scans here
+    good = {"start": "2026-11-15T16:00:00+00:00", "end": "2026-11-16T16:00:00+00:00", "tz": "Asia/Shanghai",
+            "scans": 500, "orders": 40, "errors": 7, "by_type": {"wrong_item": 7}, "by_hour": [0] * 24}
+    pick = {"n": 1, "median_s": 30, "p90_s": 40, "sla_s": 60, "late_share": 0}
+    for reply in ({**good, "by_hour": [10 ** 400] + [0] * 23}, {**good, "errors": -5},
+                  {**good, "by_type": {"wrong_item": -5}}, {**good, "by_operator": {"op1": 2.5}},
+                  {**good, "scans": "500"}, {**good, "orders": 40.0}, {**good, "by_station": {"ST1": 10 ** 10}},
+                  {**good, "steps": {"pick": {**pick, "median_s": 1e300}}},
+                  {**good, "steps": {"pick": {**pick, "p90_s": -1}}}, {**good, "steps": {"pick": {**pick, "n": -1}}},
+                  {**good, "steps": {"pick": {**pick, "late_share": 7}}},
+                  {**good, "per_1000_scans": {"wrong_item": -14.0}},
+                  {**good, "throughput": {"mixed": {"10": -3}}}):
+        with pytest.raises(ValueError):
+            figures_from_dict(reply)
+        w = _screen(qtbot, core, remote=lambda *a, r=reply: r)
+        w.source.setCurrentIndex(1)
+        qtbot.waitUntil(lambda w=w: "cannot read" in w.message.text() and not w.updating, timeout=5000)
+        assert w.source.currentIndex() == 0 and w.figures.scans == 2 and w.hour_values()[11] == 1, reply
+    many = {**good, "errors": 10_007, "by_type": {**{f"t{i}": 1 for i in range(10_000)}, "wrong_item": 7},
+            "per_1000_scans": {**{f"t{i}": 2.0 for i in range(10_000)}, "wrong_item": 14.0}}
+    cut: dict[str, int] = {}
+    f = figures_from_dict(many, cut)
+    assert len(f.by_type) == len(f.per_1000_scans) == NAMED_MOST == 500 and f.by_type["wrong_item"] == 7
+    assert cut == {"by_type": 9_501}
+    w = _screen(qtbot, core, remote=lambda *a: many)
+    w.source.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: w.figures is not None and w.figures.scans == 500 and not w.updating, timeout=5000)
+    assert "the largest 500 rows" in w.message.text() and "9501 left out" in w.message.text()
+    w.last_report = None
+    w.write_report()
+    qtbot.waitUntil(lambda: w.last_report is not None, timeout=60000)
+    assert w.last_report[0].read_bytes().startswith(b"%PDF")
+
+
+def _csv_scope(path):
+    import csv
+
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    return {r[1]: r[2] for r in rows if r and r[0] == "report"}
+
+
+def test_f6_writes_the_figures_on_screen_by_their_own_days_source_and_filter_and_says_changed_dates(qtbot, core):
+    """The from-day changed without F5, then F6: the files were named errors_2026-11-10_2026-11-16 while they held
+    the figures of 2026-11-16 (and F6 during "updating…" the same), and the CSV said no days, zone, source or filter
+    at all. A report is the figures on screen, named and titled by their days, source and filter; the screen says
+    when the fields are not what the figures are, and F5 shows them."""
+    import subprocess
+    import threading
+
+    from PySide6.QtCore import QDate
+
+    _shift(core)  # one error on 2026-11-16, by op1
+    release = threading.Event()
+    remote_fig = {"start": "2026-11-09T16:00:00+00:00", "end": "2026-11-16T16:00:00+00:00", "tz": "Asia/Shanghai",
+                  "scans": 500, "orders": 40, "errors": 7, "by_type": {"wrong_item": 7}, "by_hour": [0] * 24}
+
+    def slow_oms(*a):
+        release.wait(30)
+        return remote_fig
+
+    w = _screen(qtbot, core, remote=slow_oms)  # this station's figures of 2026-11-16
+    assert w.figures.errors == 1
+    w.show()
+    w.date_from.setDate(QDate(2026, 11, 10))  # not applied: no F5
+    w.last_report = None
+    w.write_report()
+    qtbot.waitUntil(lambda: w.last_report is not None, timeout=20000)
+    pdf, csv_path = w.last_report
+    assert pdf.name.startswith("errors_2026-11-16_2026-11-16_at_") and csv_path.name.startswith(
+        "errors_2026-11-16_2026-11-16_at_")
+    assert _csv_scope(csv_path) == {"from": "2026-11-16", "to": "2026-11-16", "time_zone": "Asia/Shanghai",
+                                    "source": "this station's own log", "station": "all", "operator": "all"}
+    txt = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=30)
+                   .stdout.split())
+    assert "2026-11-16 (Asia/Shanghai)" in txt and "Source: 本工位日志 / this station's own log" in txt, txt[:300]
+    assert w.changed.isVisible() and "still 2026-11-16" in w.changed.text() and "F5" in w.changed.text()
+    w.date_from.setDate(QDate(2026, 11, 10))  # one day more...
+    w.date_from.setDate(QDate(2026, 11, 11))  # ...or another: still said
+    assert w.changed.isVisible() and "still 2026-11-16" in w.changed.text()
+    w.date_from.setDate(QDate(2026, 11, 16))  # back to the figures' own days: nothing to say
+    assert not w.changed.isVisible()
+    w.date_from.setDate(QDate(2026, 11, 10))
+    w.operator.setText("op1")
+    w.source.setCurrentIndex(1)  # all stations, from the OMS, for 11-10..11-16, op1: the OMS is slow to answer
+    assert w.updating and not w.changed.isVisible()  # asked: "updating…" says it
+    w.last_report = None
+    w.write_report()  # F6 while updating: the figures on screen, this station's of 2026-11-16
+    qtbot.waitUntil(lambda: w.last_report is not None, timeout=20000)
+    assert w.last_report[0].name.startswith("errors_2026-11-16_2026-11-16_at_")
+    assert _csv_scope(w.last_report[1])["source"] == "this station's own log"
+    release.set()
+    qtbot.waitUntil(lambda: not w.updating and w.figures.scans == 500, timeout=10000)
+    w.last_report = None
+    w.write_report()
+    qtbot.waitUntil(lambda: w.last_report is not None, timeout=20000)
+    assert w.last_report[0].name.startswith("errors_2026-11-10_2026-11-16_at_")
+    assert _csv_scope(w.last_report[1]) == {"from": "2026-11-10", "to": "2026-11-16", "time_zone": "Asia/Shanghai",
+                                            "source": "all stations, from the OMS", "station": "all",
+                                            "operator": "op1"}
+
+
+def test_f5_after_midnight_takes_today_in_when_the_days_followed_today(qtbot, core, monkeypatch):
+    """The screen left open over the warehouse's midnight: F5 at 00:06 kept 12-01..12-07 and left out the two errors
+    made since midnight (only leaving the screen and coming back moved the days on)."""
+    from datetime import date
+
+    from PySide6.QtCore import QDate
+
+    import ui.screens.supervisor as sup
+
+    today = {"d": date(2026, 12, 7)}
+    monkeypatch.setattr(sup, "warehouse_today", lambda tz: today["d"])
+    clock = {"t": int(datetime(2026, 12, 7, 15, 50, tzinfo=UTC).timestamp() * 1000)}  # 23:50 in Shanghai
+    log = EventLog(core.store, "ST1", clock_ms=lambda: clock["t"], mono_ns=lambda: clock["t"] * 1_000_000)
+    log.append("scan", {"verdict": {"kind": "wrong_item"}}, operator_id="op1", order_id="SO1", kind="wrong_item")
+    w = sup.SupervisorScreen(core)
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: not w.updating, timeout=10000)
+    assert w.figures.errors == 1
+    today["d"] = date(2026, 12, 8)  # midnight passes, the screen open; at 00:05 two errors
+    clock["t"] = int(datetime(2026, 12, 7, 16, 5, tzinfo=UTC).timestamp() * 1000)
+    for _ in range(2):
+        log.append("scan", {"verdict": {"kind": "wrong_item"}}, operator_id="op1", order_id="SO2", kind="wrong_item")
+    w.refresh()  # F5
+    qtbot.waitUntil(lambda: not w.updating, timeout=10000)
+    assert (w.date_from.date(), w.date_to.date()) == (QDate(2026, 12, 2), QDate(2026, 12, 8))
+    assert w.figures.errors == 3 and w.errors_model.rowCount() == 3 and w.shown_scope.d_to == "2026-12-08"
+
+
+def test_dates_are_bounded_and_a_reversed_range_is_said_not_shown_as_zeros(qtbot, core, monkeypatch):
+    """9999-12-31 in a date field made F5 and F6 raise an OverflowError on the GUI thread (the old figures kept, nothing
+    said); a first day after the last showed zeros, and F6 wrote errors_2026-12-07_2026-12-01."""
+    from datetime import date
+
+    from PySide6.QtCore import QDate
+
+    import ui.screens.supervisor as sup
+
+    monkeypatch.setattr(sup, "warehouse_today", lambda tz: date(2026, 11, 20))
+    _shift(core)
+    w = _screen(qtbot, core)  # 2026-11-16: one error
+    assert (w.date_to.minimumDate(), w.date_to.maximumDate()) == (QDate(2000, 1, 1), QDate(2027, 11, 20))
+    w.date_to.setDate(QDate(9999, 12, 31))
+    assert w.date_to.date() == QDate(2027, 11, 20)
+    w.date_from.setDate(QDate(1752, 9, 14))
+    assert w.date_from.date() == QDate(2000, 1, 1)
+    w.refresh()  # no exception: a range the fields take
+    qtbot.waitUntil(lambda: not w.updating, timeout=10000)
+    assert w.figures.errors == 1 and w.shown_scope.days() == "2000-01-01 – 2027-11-20"
+    w.date_from.setDate(QDate(2026, 11, 16))
+    w.date_to.setDate(QDate(2026, 11, 16))
+    w.refresh()
+    qtbot.waitUntil(lambda: not w.updating, timeout=10000)
+    w.date_from.setDate(QDate(2026, 11, 20))  # after the last day
+    w.refresh()
+    assert not w.updating and w.message.text() == "the first day (2026-11-20) is after the last (2026-11-16)"
+    assert w.figures.errors == 1 and not w.changed.isHidden() and "still 2026-11-16" in w.changed.text()
+    w.last_report = None
+    w.write_report()  # the figures on screen, by their own days
+    qtbot.waitUntil(lambda: w.last_report is not None, timeout=20000)
+    assert w.last_report[0].name.startswith("errors_2026-11-16_2026-11-16_at_")
+
+
+def test_a_long_or_right_to_left_operator_id_cannot_push_columns_away_or_show_other_text(qtbot, core):
+    """An OMS's latest errors with a 500-character operator id: F8 widened the Operator column past the screen (its
+    header out of sight) and what/expected shrank to "RRRR…"; an id with a right-to-left override (U+202E) showed
+    other text than it holds. Ids and names are at most 24 digits wide (whole in the tooltip), and control and bidi
+    characters are shown as escapes, on the screen and in the PDF."""
+    import subprocess
+
+    WHAT, EXPECTED, OPERATOR = 2, 3, 5  # the table's columns
+
+    ts = int(datetime(2026, 11, 16, 4, 0, tzinfo=UTC).timestamp() * 1000)
+    long_id, rtl = "R" * 500, "ad\u202enimda"
+    theirs = [{"ts_utc_ms": ts - i, "station_id": f"ST{i}", "operator_id": op, "order_id": "SO9", "error": "wrong_item",
+               "what": "6900000000999", "expected": "TEE-RED-S BLACK / XL"} for i, op in enumerate((long_id, rtl))]
+    remote_fig = {"start": "2026-11-15T16:00:00+00:00", "end": "2026-11-16T16:00:00+00:00", "tz": "Asia/Shanghai",
+                  "scans": 500, "orders": 40, "errors": 2, "by_type": {"wrong_item": 2}, "by_hour": [0] * 24,
+                  "by_operator": {long_id: 1, rtl: 1}, "latest_errors": theirs}
+    w = _screen(qtbot, core, remote=lambda *a: remote_fig)
+    w.resize(966, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    w.source.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: not w.updating and w.errors_model.rowCount() == 2, timeout=10000)
+    m = w.errors_model
+    assert m.data(m.index(1, OPERATOR)) == "ad\\u202enimda"
+    assert m.data(m.index(0, OPERATOR), Qt.ItemDataRole.ToolTipRole) == long_id[:200]
+    w.toggle_wide_errors()
+    head, view = w.errors_view.horizontalHeader(), w.errors_view
+    qtbot.waitUntil(lambda: view.horizontalScrollBar().maximum() == 0, timeout=3000)
+    for c in range(m.columnCount()):  # every column and its header in view
+        assert head.sectionViewportPosition(c) + head.sectionSize(c) <= view.viewport().width(), c
+    fm = view.fontMetrics()
+    assert head.sectionSize(OPERATOR) < fm.horizontalAdvance("0" * 30)
+    for c in (WHAT, EXPECTED):  # what was scanned and expected keep their room
+        assert head.sectionSize(c) >= fm.horizontalAdvance("6900000000999"), c
+    w.last_report = None
+    w.write_report()
+    qtbot.waitUntil(lambda: w.last_report is not None, timeout=20000)
+    txt = subprocess.run(["pdftotext", str(w.last_report[0]), "-"], capture_output=True, text=True, timeout=30).stdout
+    assert "ad\\u202enimda" in txt and "\u202e" not in txt

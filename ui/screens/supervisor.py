@@ -45,6 +45,8 @@ from PySide6.QtWidgets import (
 from app.i18n import Msg
 from app.messages import STEP_NAMES
 from app.operators import Operator, operators_matching
+from app.reports import ReportScope
+from app.scans import visible_text
 from app.stats import (
     ERROR_NAMES,
     STEPS,
@@ -56,6 +58,7 @@ from app.stats import (
     order_numbers,
     warehouse_today,
 )
+from app.warehouse_day import FIRST_DAY, BadDays, checked_days
 from ui import names
 from ui.table_model import RowsModel, cell_pad
 from ui.translations import _
@@ -128,8 +131,9 @@ def type_rows(by_type: dict[str, int], name, rows: int) -> list[tuple[str, int]]
 
 def fit_widths(widths: list[int], room: int, least: list[int], cut: tuple[int, ...]) -> list[int]:
     """Column widths that add up to at most `room`: only the columns in `cut` (free texts: what happened, what was
-    expected) are narrowed, the widest of them to one cap, as little as it takes, none below its `least`; the
-    others (a time, an error's name, an order, an operator, a station) keep their whole text."""
+    expected; and the ids and names, each already at most `ID_MOST_CHARS` wide) are narrowed, the widest of them to
+    one cap, as little as it takes, none below its `least`; the others (a time, an error's name) keep their whole
+    text."""
     if sum(widths) <= room:
         return list(widths)
     rest = room - sum(w for c, w in enumerate(widths) if c not in cut)
@@ -144,7 +148,11 @@ def fit_widths(widths: list[int], room: int, least: list[int], cut: tuple[int, .
     return [max(min(w, cap), lo) if c in cut else w for c, (w, lo) in enumerate(zip(widths, least, strict=True))]
 
 
-TIME, WHAT, EXPECTED, STATION = 0, 2, 3, 6  # LatestErrorsModel's columns that fitting wraps, narrows or leaves out
+TIME, WHAT, EXPECTED, ORDER, OPERATOR, STATION = 0, 2, 3, 4, 5, 6  # LatestErrorsModel's columns that fitting wraps,
+# narrows or leaves out
+IDS = (ORDER, OPERATOR, STATION)  # ids and names, from the OMS too: each at most ID_MOST_CHARS digits wide
+ID_MOST_CHARS = 24  # a 500-character operator id widened its column past the screen (its header out of sight) and
+# narrowed what and expected to "RRRR…"; one held longer ends in "…" (its whole text in the cell's tooltip)
 TEXT_LEAST = 96  # px: what a narrowed text column keeps at least (its header may end in "…" too)
 
 
@@ -159,6 +167,8 @@ class LatestErrorsModel(RowsModel):
         if role == Qt.ItemDataRole.DisplayRole and index.isValid():
             v = self.rows[index.row()][index.column()]
             return self.time_lines(v) if index.column() == TIME and self.two_line_time else v
+        if role == Qt.ItemDataRole.ToolTipRole and index.isValid():  # a text cut to its column's width, whole
+            return self.rows[index.row()][index.column()]
         return None
 
     @staticmethod
@@ -167,21 +177,84 @@ class LatestErrorsModel(RowsModel):
 
 
 _FIGURES = TypeAdapter(Figures)
+COUNT_MOST = 10 ** 9  # a count above it is no warehouse's (a thousand million errors): a malformed reply
+SECONDS_MOST = 86_400.0  # a step time or SLA above a day is no packing step's
+RATE_MOST = 1000.0 * COUNT_MOST  # per 1,000 scans or orders
+NAMED_MOST = 500  # error types, stations, operators, steps, complexities, hours: the largest this many are taken
+DAYS_MOST = 10_500  # days: the date fields' whole span (2000-01-01 to a year ahead)
 
 
-def figures_from_dict(d: Any) -> Figures:
-    """The OMS's reply as Figures, every field checked (a chart must never meet a text where a count belongs);
-    ValueError for a reply that is not one."""
+def _said(x: Any) -> str:
+    """A value as a reason says it: short, and never the digits of a huge number (repr of 10**5000 raises)."""
+    return f"a {x.bit_length()}-bit number" if isinstance(x, int) and abs(x) > 10 ** 12 else repr(x)[:40]
+
+
+def _count(x: Any, where: str) -> int:
+    if type(x) is not int or not 0 <= x <= COUNT_MOST:
+        raise ValueError(f"{where}: {_said(x)} is not a count (a whole number, 0 to {COUNT_MOST:,})")
+    return x
+
+
+def _amount(x: Any, where: str, most: float) -> float:
+    """A finite number from 0 to `most` (an int too big for a float is refused before it meets math)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or \
+            not (0 <= x <= most if isinstance(x, int) else math.isfinite(x) and 0 <= x <= most):
+        raise ValueError(f"{where}: {_said(x)} is not a number from 0 to {most:g}")
+    return x
+
+
+def _named(d: dict, key: str, value, cut: dict[str, int], most: int = NAMED_MOST) -> dict:
+    """d[key] as a dict of text -> checked value, the `most` largest where it holds more (how many left out: cut)."""
+    m = d.get(key, {})
+    if not isinstance(m, dict) or not all(isinstance(k, str) for k in m):
+        raise ValueError(f"{key} is not a table of names")
+    items = [(k, value(v, f"{key}[{k[:40]!r}]")) for k, v in m.items()]
+    if len(items) > most:
+        cut[key] = len(items) - most
+        items = sorted(items, key=lambda kv: -kv[1] if isinstance(kv[1], (int, float)) else 0)[:most]
+    return dict(items)
+
+
+def _step(v: Any, where: str) -> dict:
+    if not isinstance(v, dict):
+        raise ValueError(f"{where} is not a step's figures")
+    out = dict(v)
+    if "n" in v:
+        out["n"] = _count(v["n"], f"{where}.n")
+    for k in ("median_s", "p90_s", "sla_s"):
+        if v.get(k) is not None:
+            out[k] = _amount(v[k], f"{where}.{k}", SECONDS_MOST)
+    if v.get("late_share") is not None:
+        out["late_share"] = _amount(v["late_share"], f"{where}.late_share", 1.0)
+    return out
+
+
+def figures_from_dict(d: Any, cut: dict[str, int] | None = None) -> Figures:
+    """The OMS's reply as Figures, every field checked (a chart must never meet a text where a count belongs):
+    ValueError for a reply that is not one — a count that is negative, not a whole number or above `COUNT_MOST`, a
+    time negative, not finite or above a day (`SECONDS_MOST`): "errors -5" was shown, 10**400 in by_hour stopped the
+    charts (OverflowError) and the PDF, 1e300 s drew an axis "0 0 0 0". A table of more than `NAMED_MOST` names (10,000
+    error types took F6 over 20 s) is taken as its largest rows; `cut` gets how many each table left out."""
     if not isinstance(d, dict):
         raise ValueError("the reply is not a JSON object")
-    f = _FIGURES.validate_python({k: v for k, v in d.items() if k in Figures.__dataclass_fields__})
-    if len(f.by_hour) != 24:
-        raise ValueError(f"by_hour has {len(f.by_hour)} hours, not 24")
-    rates = [*f.per_1000_scans.values(), *f.per_1000_orders.values(),
-             *(x for sf in f.steps.values() for x in (sf.median_s, sf.p90_s, sf.sla_s, sf.late_share) if x is not None)]
-    if not all(math.isfinite(x) for x in rates):
-        raise ValueError("a figure is NaN or infinite")
-    return f
+    cut = {} if cut is None else cut
+    d = {k: v for k, v in d.items() if k in Figures.__dataclass_fields__}
+    for k in ("scans", "orders", "errors"):
+        if k in d:
+            d[k] = _count(d[k], k)
+    hours = d.get("by_hour", [0] * 24)
+    if not isinstance(hours, list) or len(hours) != 24:
+        raise ValueError(f"by_hour has {len(hours) if isinstance(hours, list) else 'no'} hours, not 24")
+    d["by_hour"] = [_count(v, f"by_hour[{h}]") for h, v in enumerate(hours)]
+    for k in ("by_type", "by_station", "by_operator"):
+        d[k] = _named(d, k, _count, cut)
+    d["by_day"] = _named(d, "by_day", _count, cut, DAYS_MOST)
+    for k in ("per_1000_scans", "per_1000_orders"):  # the rates of the error types taken, no others
+        rates = _named(d, k, lambda v, w: _amount(v, w, RATE_MOST), {}, COUNT_MOST)
+        d[k] = {t: r for t, r in rates.items() if t in d["by_type"]}
+    d["steps"] = _named(d, "steps", _step, cut)
+    d["throughput"] = _named(d, "throughput", lambda v, w: _named({w: v}, w, _count, cut), cut)
+    return _FIGURES.validate_python(d)
 
 
 class SupervisorScreen(QWidget):
@@ -241,6 +314,18 @@ class SupervisorScreen(QWidget):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")
         self.station, self.operator = QLineEdit(), QLineEdit()
+        # what the figures on screen are (their days, source, filter: F6 writes them by it), and what was last asked:
+        # date fields or filters changed since are said (self.changed), never shown as if they were the figures'
+        self.shown_scope: ReportScope | None = None
+        self._asked: tuple | None = None
+        self.changed = QLabel()
+        self.changed.setWordWrap(True)
+        self.changed.setStyleSheet("color: #b26a00; font-weight: bold;")
+        self.changed.hide()
+        for d in (self.date_from, self.date_to):
+            d.dateChanged.connect(lambda _d: self._say_changed())
+        for line in (self.station, self.operator):
+            line.textChanged.connect(lambda _t: self._say_changed())
         self.station.setPlaceholderText(_("station"))
         self.operator.setPlaceholderText(_("operator"))
         self.source = QComboBox()
@@ -280,7 +365,6 @@ class SupervisorScreen(QWidget):
         self._value_tops: dict[int, tuple[float, bool]] = {}  # chart -> (its data's top, a count axis?)
         self.sla_marks: list[tuple[str, float]] = []  # the step chart's SLA markers: (step, level)
         self.operator_names: dict[str, str] = {}  # operator id -> "name (badge)", for the report
-        self.figures_scope: tuple[str | None, str | None] = (None, None)  # the figures' station and operator filter
         for chart in (self.hour_chart, self.step_chart):  # ticks re-spaced when the plot's height changes
             # once QtCharts' layout is over: a range set from inside it laid the chart out again within itself, and
             # QtCharts crashed (the hours' count axis at 1024x600 with the charts' closer margins)
@@ -317,6 +401,7 @@ class SupervisorScreen(QWidget):
         body = QVBoxLayout(self.body)
         body.addLayout(top)
         body.addWidget(self.summary)
+        body.addWidget(self.changed)
         body.addWidget(self.message)
         body.addLayout(grid, 1)
         lay.addWidget(self.body, 1)
@@ -354,6 +439,9 @@ class SupervisorScreen(QWidget):
         midnight — unless someone chose other dates."""
         d = warehouse_today(self.core.settings.station.warehouse_tz)
         today = QDate(d.year, d.month, d.day)
+        # days a report can be: 9999-12-31 overflowed the day bounds (an OverflowError on the GUI thread)
+        for field in (self.date_from, self.date_to):
+            field.setDateRange(QDate(FIRST_DAY.year, FIRST_DAY.month, FIRST_DAY.day), today.addYears(1))
         if self._default_range is None or self._default_range == (self.date_from.date(), self.date_to.date()):
             self._default_range = (today.addDays(-6), today)
             self.date_from.setDate(self._default_range[0])
@@ -372,18 +460,44 @@ class SupervisorScreen(QWidget):
 
     # -- figures --------------------------------------------------------------------------------
     def _range(self):
-        s = self.core.settings
+        """The days in the date fields and their bounds (UTC ms); BadDays for a first day after the last."""
+        tz = self.core.settings.station.warehouse_tz
         d_from = self.date_from.date().toString("yyyy-MM-dd")
         d_to = self.date_to.date().toString("yyyy-MM-dd")
-        a, b = day_bounds_ms(d_from, d_to, s.station.warehouse_tz)
+        checked_days(d_from, d_to, tz, warehouse_today(tz))
+        a, b = day_bounds_ms(d_from, d_to, tz)
         return d_from, d_to, a, b
+
+    def _fields(self) -> tuple:
+        """What the fields ask for: the days, the source, the filters as typed."""
+        return (self.date_from.date(), self.date_to.date(), self.source.currentData(), self.station.text().strip(),
+                self.operator.text().strip())
+
+    def _say_changed(self) -> None:
+        """Figures under date fields or filters that are not theirs are said to be so, with the key that shows the
+        new ones (old figures under new dates read as the new dates' figures)."""
+        stale = self.shown_scope is not None and (self._asked is None or self._fields() != self._asked)
+        if stale:
+            self.changed.setText(_("The figures below are still {days}: the dates or filters were changed. F5 "
+                                   "shows them.", days=self.shown_scope.days()))
+        self.changed.setVisible(stale)
 
     def refresh(self) -> None:
         """Figures and the latest errors are computed on a worker (1M events take seconds); the screen says
-        "updating…" meanwhile, and a result that a newer refresh has overtaken is dropped."""
+        "updating…" meanwhile, and a result that a newer refresh has overtaken is dropped. A range that followed
+        today moves on first (a screen left open over midnight kept yesterday's days after F5)."""
         s = self.core.settings
-        d_from, d_to, a, b = self._range()
+        self._follow_today()
+        try:
+            d_from, d_to, a, b = self._range()
+        except (BadDays, ValueError, OverflowError) as exc:  # said, the figures on screen kept (and said to be)
+            self.message.setText(_(exc.msg) if isinstance(exc, BadDays) else str(exc))
+            self._asked = None  # nothing asked that the figures on screen are
+            self._say_changed()
+            return
         st, op = self.station.text().strip() or None, self.operator.text().strip() or None
+        self._asked = self._fields()
+        self._say_changed()
         self._generation += 1
         gen = self._generation
         self.updating = True
@@ -401,8 +515,11 @@ class SupervisorScreen(QWidget):
             meant = operators_matching(known, op) if op else []
             op_id = meant[0].id if len(meant) == 1 else op  # not known here: as typed (another station's id)
 
+            cut: dict[str, int] = {}  # what an OMS reply's longest tables left out (figures_from_dict)
+
             def done(source: str, figures, rows) -> tuple:
-                return source, figures, rows, known, meant, (st, op_id)
+                scope = ReportScope(d_from, d_to, tz, "oms" if source.startswith("remote") else "station", st, op_id)
+                return source, figures, rows, known, meant, scope, sum(cut.values())
 
             def ours():  # this station's latest errors: read only when the table shows them
                 return latest_errors(store, tz, a, b, st, op_id)
@@ -410,7 +527,7 @@ class SupervisorScreen(QWidget):
             if remote is not None:
                 try:
                     result = remote(d_from, d_to, st, op_id)
-                    theirs = figures_from_dict(result)
+                    theirs = figures_from_dict(result, cut)
                 except Exception as exc:  # shown as a fallback, not a failure
                     log.warning("all stations' figures not shown: %s: %s", type(exc).__name__, exc)
                     source = "unreadable" if isinstance(exc, ValueError) else "fallback"  # bad JSON is one too
@@ -437,16 +554,18 @@ class SupervisorScreen(QWidget):
             self.summary.setText("")
             self.message.setText(_("The figures could not be computed: {error}", error=str(result)))
             return
-        source, figures, rows, known, meant, self.figures_scope = result
+        source, figures, rows, known, meant, scope, left_out = result
         who = {o.id: o.known_as for o in known}
-        self.operator_names = {o.id: o.name_and_badge for o in known}
+        names = {o.id: o.name_and_badge for o in known}
         # what went wrong first (time, error, what, expected), then where and who: on a 1024-wide screen the table
         # shows about four columns without scrolling
-        self.errors_model.set_rows([(t, self.error_name(e), self.what_name(e, what), _(exp) if isinstance(exp, Msg)
-                                     else exp, order, who.get(op, op) if op else op, st)
-                                    for t, st, op, order, e, what, exp in rows])
+        # every text as it is (visible_text): an operator id from the OMS with a right-to-left override showed other
+        # text than it holds
+        self.errors_model.set_rows([tuple(visible_text(c) if isinstance(c, str) else c for c in (
+            t, self.error_name(e), self.what_name(e, what), _(exp) if isinstance(exp, Msg) else exp, order,
+            who.get(op, op) if op else op, st)) for t, st, op, order, e, what, exp in rows])
         self._fit_columns()
-        QTimer.singleShot(0, lambda: self._show_charts(gen, figures))
+        QTimer.singleShot(0, lambda: self._show_charts(gen, figures, scope, names))
         if source == "remote":
             self.message.setText(_("All stations, from the OMS."))
         elif source == "remote_figures":
@@ -460,6 +579,10 @@ class SupervisorScreen(QWidget):
             self.message.setText(_("The OMS sent figures this station cannot read — showing this station only."))
         else:
             self.message.setText(_("This station's own log (works offline)."))
+        if left_out:  # an OMS reply's tables taken as their largest rows (figures_from_dict): said
+            self.message.setText(f"{self.message.text()} " + _(
+                "The OMS sent longer tables than this screen takes: the largest {most} rows of each are shown, "
+                "{count} left out.", most=NAMED_MOST, count=left_out))
         note = operator_note(typed, meant)
         if note:  # an operator filter that is nobody here, or several people: said beside the source
             self.message.setText(f"{self.message.text()} {note}")
@@ -469,14 +592,20 @@ class SupervisorScreen(QWidget):
         self.source.blockSignals(True)
         self.source.setCurrentIndex(0)
         self.source.blockSignals(False)
+        if self._asked is not None:  # what was asked is what is shown: this station's
+            self._asked = (*self._asked[:2], self.source.currentData(), *self._asked[3:])
 
-    def _show_charts(self, gen: int, figures: Figures) -> None:
+    def _show_charts(self, gen: int, figures: Figures, scope: ReportScope | None = None,
+                     names: dict[str, str] | None = None) -> None:
         """The charts a turn of the event loop after the table: the table's first paint and the charts' build
-        and paint together kept the GUI thread ~70 ms; apart, each is a short stall."""
+        and paint together kept the GUI thread ~70 ms; apart, each is a short stall. What the figures are (`scope`)
+        and the operators' names for the report are kept with them, at once: F6 writes these figures by these."""
         if gen != self._generation:
             return  # a newer refresh was asked meanwhile
+        self.shown_scope, self.operator_names = scope, dict(names or {})
         self.show_figures(figures)
         self.updating = False
+        self._say_changed()
 
     def _fit_columns(self) -> None:
         """Each latest-errors column as wide as its widest text over all rows, measured with the font's
@@ -498,6 +627,9 @@ class SupervisorScreen(QWidget):
 
         widths = [max(head.sectionSizeHint(c), pad + max((text_width(c, r) for r in rows), default=0))
                   for c in range(self.errors_model.columnCount())]
+        id_most = pad + fm.horizontalAdvance("0" * ID_MOST_CHARS)
+        for c in IDS:  # an id or a name at most ID_MOST_CHARS digits wide, its header whole
+            widths[c] = min(widths[c], max(id_most, head.sectionSizeHint(c)))
         # one station's rows (this station's own log) need no Station column: its width goes to the others
         head.setSectionHidden(STATION, self.wide_errors and len({r[STATION] for r in rows}) <= 1)
         if not self.wide_errors:
@@ -517,7 +649,7 @@ class SupervisorScreen(QWidget):
                 room -= bar.sizeHint().width()  # the rows, two lines high now, will want the scroll bar's room too
             fitted = fit_widths([widths[c] for c in shown], room,
                                 [min(head.sectionSizeHint(c), TEXT_LEAST) for c in shown],
-                                cut=(shown.index(WHAT), shown.index(EXPECTED)))
+                                cut=tuple(shown.index(c) for c in (WHAT, EXPECTED, *IDS) if c in shown))
             for c, w in zip(shown, fitted, strict=True):
                 widths[c] = w
         for c, w in enumerate(widths):
@@ -525,7 +657,7 @@ class SupervisorScreen(QWidget):
 
     def error_name(self, key: str) -> str:
         """An error type (stats key or verdict kind) in the operator's language."""
-        return _(ERROR_NAMES[key]) if key in ERROR_NAMES else key
+        return _(ERROR_NAMES[key]) if key in ERROR_NAMES else visible_text(key)
 
     @staticmethod
     def what_name(error: str, what: Msg | str) -> str:
@@ -757,23 +889,22 @@ class SupervisorScreen(QWidget):
     def write_report(self) -> None:
         from app.reports import report_paths, write_csv, write_pdf
 
-        f = self.figures
-        if f is None:
+        f, scope = self.figures, self.shown_scope
+        if f is None or scope is None:
             return
-        d_from, d_to, _a, _b = self._range()
+        # the figures on screen, named and titled by their own days, source and filter: by the date fields, a from-day
+        # changed without F5 (or F6 during "updating…") named the old figures' files after the new days
         out = self.core.settings.data_dir / "reports"
         names = dict(self.operator_names)
-        station, operator = self.figures_scope
-
         tz = self.core.settings.station.warehouse_tz
 
         def work():
             out.mkdir(parents=True, exist_ok=True)
             # each export its own files, named by the warehouse time it was written: F6 twice on the same days wrote
             # over the first export silently
-            pdf_path, csv_path = report_paths(out, d_from, d_to, datetime.now(ZoneInfo(tz)))
-            pdf = write_pdf(f, pdf_path, operators=names, station=station, operator=operator)
-            return pdf, write_csv(f, csv_path, operators=names)
+            pdf_path, csv_path = report_paths(out, scope.d_from, scope.d_to, datetime.now(ZoneInfo(tz)))
+            pdf = write_pdf(f, pdf_path, operators=names, scope=scope)
+            return pdf, write_csv(f, csv_path, operators=names, scope=scope)
 
         self.report_btn.setEnabled(False)
         self.message.setText(_("writing the report…"))
