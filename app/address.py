@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from app.picklist import ShipTo
+from app.scans import visible_text
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +120,16 @@ def warm_up(countries: Iterable[str]) -> None:
 
 def address_one_line(st: ShipTo) -> str:
     """The address on one line, as the screen and the floor's messages say it (as `address_lines(printed=False)`):
-    its lines joined by commas, by spaces where it is written in Chinese or another non-Latin script."""
+    its lines joined by commas, by spaces where it is written in Chinese or another non-Latin script. Control and
+    bidi-override characters from the OMS are shown as escapes (`visible_text`): a U+202E in the name turned the
+    whole address around on the queue and the work screen ("…市海上 021002" for 200120; the label was clean)."""
     lines = address_lines(st, printed=False)
-    return (" " if _non_latin("".join(lines)) else ", ").join(lines)
+    return visible_text((" " if _non_latin("".join(lines)) else ", ").join(lines))
 
 
-__all__ = ["address_lines", "address_one_line", "warm_up"]
+def recipient(st: ShipTo) -> str:
+    """The ship-to's name as a screen shows it (`visible_text`)."""
+    return visible_text(st.name)
+
+
+__all__ = ["address_lines", "address_one_line", "recipient", "warm_up"]

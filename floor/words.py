@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from app import actions, messages
 from app.actions import CARTONS
-from app.address import address_one_line
+from app.address import address_one_line, recipient
 from app.i18n import N_, Joined, Msg, plural
 from app.picklist import PickList, variant_beyond
 from app.workflow import OrderSession, Step
@@ -99,7 +99,7 @@ def destination_note(pl: PickList, changed: tuple[str, ...]) -> Msg | Joined:
     st = pl.ship_to
     parts: list[Msg] = []
     if "address" in changed:
-        address = ", ".join(x for x in (st.name, address_one_line(st)) if x)
+        address = ", ".join(x for x in (recipient(st), address_one_line(st)) if x)
         parts.append(Msg("The OMS changed the address of order {order} after it was opened: the label has the new "
                          "one ({address}).", order=pl.order_no, address=address))
     if "carrier" in changed:

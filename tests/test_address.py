@@ -5,6 +5,7 @@ for it; hostile text stays inside its field."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 from hypothesis import given, settings
@@ -134,6 +135,22 @@ def test_any_address_from_the_oms_is_laid_out_whole(street, city, region, postco
     printed = " ".join(" ".join(lines).split()).upper()
     for field in (*street, city, postcode):
         assert " ".join(field.split()).upper() in printed, field
-    on_screen = " ".join(address_one_line(ship).split())
-    for field in (*street, city, postcode):  # on screen as sent
+    shown = address_one_line(ship)
+    assert not any(c in shown for c in "\u202e\x1b\x00\x7f")
+    # on screen as sent, its control and bidi characters shown as escapes (read back here)
+    on_screen = " ".join(re.sub(r"\\u([0-9a-f]{4})", lambda m: chr(int(m.group(1), 16)), shown).split())
+    for field in (*street, city, postcode):
         assert " ".join(field.split()) in on_screen, field
+
+
+def test_a_bidi_override_or_control_character_from_the_oms_turns_no_address_round_on_screen():
+    """QA: a U+202E (right-to-left override) in an order's ship-to name turned the whole address round on the queue
+    and the work screen ("…市海上 021002" for postcode 200120; the label was clean). On screen such characters are
+    shown as escapes; the address reads as it is."""
+    from app.address import recipient
+
+    st = ShipTo(name="\u202eWang\x1b", address_lines=("1 Main St",), city="Shanghai", postcode="200120", country="CN")
+    line = address_one_line(st)
+    assert "\u202e" not in line and "\x1b" not in line and "200120" in line
+    assert recipient(st) == "\\u202eWang\\u001b"
+    assert address_one_line(ShipTo(name="陈静", city="上海", country="CN")) == "上海 CN"  # plain text unchanged

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.scans import RawScan, ScanSource
+from app.scans import RawScan, ScanSource, visible_text
 from floor import Change, Level, Screen, words
 from floor.controller import WORK_KEYS
 from ui import names
@@ -97,7 +97,7 @@ class PickListModel(RowsModel):
         if col == self.CARRIER:
             return f"{pl.carrier} {names.service(pl.service)}".strip()
         if col == self.SHIP_TO:
-            return f"{pl.ship_to.name}, {pl.ship_to.city}"
+            return visible_text(f"{pl.ship_to.name}, {pl.ship_to.city}")  # a U+202E from the OMS turns nothing round
         return names.status(self.status_of(pl))
 
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.actions import CARTONS
-from app.address import address_one_line
+from app.address import address_one_line, recipient
 from app.i18n import plural
 from app.workflow import Step
 from floor import Change, Level, Outcome, Screen, StationController
@@ -587,7 +587,7 @@ class WorkScreen(QWidget):
         self._show_step()
         st = pl.ship_to
         t_ship = _("Ship to")
-        ship = f"{t_ship}: {st.name}  {address_one_line(st)}"
+        ship = f"{t_ship}: {recipient(st)}  {address_one_line(st)}"
         if st.warnings:
             ship += "   ⚠ " + "; ".join(st.warnings)
         self.ship_label.setText(ship)
