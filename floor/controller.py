@@ -239,7 +239,8 @@ class StationController:
         self._finished_lock = threading.Lock()
         self._opening: str | None = None
         self._jobs: dict[str, tuple[str, str | None]] = {}  # order -> (label job, slip job)
-        self._destination: dict[str, Msg | Joined] = {}  # order -> what the OMS changed of its address or carrier
+        # order -> what the OMS changed of its address or carrier, and whether the carrier is among it
+        self._destination: dict[str, tuple[Msg | Joined, bool]] = {}
         self._withdrawn: set[str] = set()  # print jobs taken back before they came out (_withdraw_paperwork)
         self._print_again: set[str] = set()  # orders whose label was withdrawn: F9 not pressed for them since
         self._look_for_label: set[str] = set()  # orders told their label most likely printed: F9 again = found it
@@ -889,7 +890,10 @@ class StationController:
         self._new_parcel()
         packed = Msg("Order {order} is packed. Scan the next order.", order=s.picklist.order_no)
         note = self._destination.pop(oid, None)  # an address or carrier the OMS changed: said with the parcel done
-        self.feedback = say(Level.HINT, Joined([packed, note], " ")) if note is not None else say(Level.OK, packed)
+        if note is None:
+            self.feedback = say(Level.OK, packed)
+        else:  # another carrier: the parcel goes elsewhere, said in red (in amber, beside "packed", it went unseen)
+            self.feedback = say(Level.ERROR if note[1] else Level.HINT, Joined([note[0], packed], " "))
         return Change.SCREEN | Change.ORDER | Change.STEP | Change.QUEUE | Change.FEEDBACK | Change.PROMPT
 
     # == scans ===========================================================================================
@@ -1560,7 +1564,7 @@ class StationController:
         if changed:  # the screen's header and the packed message say the order as it now ships
             s.picklist = with_destination(s.picklist, current, changed)
             self._emit(Change.ORDER)
-            self._destination[s.order_id] = words.destination_note(s.picklist, changed)
+            self._destination[s.order_id] = (words.destination_note(s.picklist, changed), "carrier" in changed)
         self._record_paperwork(s, packed, missing, res)
         if label is None:  # no printers at this station: the step ends here
             s.label_printed = True

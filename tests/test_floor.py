@@ -573,11 +573,12 @@ def test_7e_the_label_goes_to_the_address_and_carrier_the_oms_has_when_it_prints
         assert [(ln.sku, ln.qty) for ln in pl.lines] == [(ln.sku, ln.qty) for ln in opened.lines]  # as packed
     assert any(c & Change.ORDER for c in floor.changes)  # the header re-read the order
     fb = floor.ctl.feedback
-    assert fb.level == Level.HINT and fb.en == (
-        f"Order {opened.order_no} is packed. Scan the next order. The OMS changed the address of order "
+    # another carrier: said first and in red (in amber after "packed" it went unseen, QA): the parcel goes elsewhere
+    assert fb.level == Level.ERROR and fb.en == (
+        f"The OMS changed the address of order "
         f"{opened.order_no} after it was opened: the label has the new one (Li Lei, 8 Century Avenue, Shanghai, "
         f"200120, CN). The OMS changed the carrier of order {opened.order_no} to JD express: put the parcel with "
-        "JD's parcels.")
+        f"JD's parcels. Order {opened.order_no} is packed. Scan the next order.")
     assert "加急" in fb.text("zh_CN") and "JD" in fb.text("zh_CN")
     paperwork = floor.core.events.last(PAPERWORK)
     assert paperwork.payload["destination_changed"] == ["address", "carrier"]
