@@ -199,3 +199,91 @@ def test_a_line_whose_name_says_its_variant_does_not_repeat_it():
     text = preview.texts(preview.parse(_label(PickList.from_dict(doc))))
     assert "Cotton T-shirt BLACK S\n" in text or "Cotton T-shirt BLACK S [" in text, text
     assert "(BLACK / S)" not in text and "Ceramic mug (White)" in text, text
+
+
+def _barcode_modules(payload: bytes) -> int:
+    """Modules a printer draws for GS k 73 data, counted from the bytes: one symbol a byte ({{ is one), a code-set
+    selector {A/{B/{C none for the first (the start symbol) and one symbol for each later switch."""
+    symbols, switches, i = 0, 0, 0
+    while i < len(payload):
+        if payload[i:i + 1] == b"{" and payload[i + 1:i + 2] != b"{":
+            switches += 1
+            i += 2
+            continue
+        i += 2 if payload[i:i + 2] == b"{{" else 1
+        symbols += 1
+    return 11 * (symbols + switches - 1) + 35  # start + data + check (11 each), stop 13
+
+
+def _module_width_before(ops, index):
+    widths = [o.data[2] for o in ops[:index] if o.kind == "cmd" and o.data[:2] == b"\x1dw"]
+    return widths[-1] if widths else 3
+
+
+@pytest.mark.parametrize("dots", [576, 512])
+@pytest.mark.parametrize("order_no", ["SO-2026-000123", "114-1234567-1234567", "231207-123456789012345",
+                                      "A{1", "1234567890123456789012345678"])
+def test_a_long_order_number_barcode_fits_the_paper_and_scans(order_no, dots):
+    """The label asked for CODE128 at 3 dots a module whatever the length: "231207-123456789012345" needed 831 dots
+    on a 576-dot printer, which then printed NO barcode. Now the widest module width that fits is used (3, then 2),
+    digit pairs (code set C) where they make it fit wider, and the preview draws it the printer's size: it scans."""
+    data = _label(PickList.from_dict(_doc(order_no=order_no)), dots=dots)
+    ops = preview.parse(data)
+    (k,) = [i for i, o in enumerate(ops) if o.kind == "barcode"]
+    width = _module_width_before(ops, k)
+    assert width >= 2 and _barcode_modules(ops[k].data) * width <= dots, (width, ops[k].data)
+    img = preview.render_png(data, dots).convert("L")
+    found = [r.text for r in zxingcpp.read_barcodes(img) if r.format.name == "Code128"]
+    assert found == [order_no]
+
+
+def test_an_order_number_too_long_for_any_barcode_width_is_a_qr_code_of_it_and_logged(caplog):
+    order_no = "PO-2026-12-07-STATION-A-00012345"  # 32 characters: 1,161 dots at 3, 774 at 2 (and 576 to print on)
+    with caplog.at_level("WARNING"):
+        data = _label(PickList.from_dict(_doc(order_no=order_no)), dots=576)
+    ops = preview.parse(data)
+    assert not [o for o in ops if o.kind == "barcode"]
+    assert [o.data.decode() for o in ops if o.kind == "qr"][0] == order_no
+    assert "QR code of the order number" in caplog.text and order_no in caplog.text
+    img = preview.render_png(data, 576).convert("L")
+    assert order_no in {r.text for r in zxingcpp.read_barcodes(img) if r.format.name == "QRCode"}
+
+
+def test_the_preview_draws_no_barcode_where_the_printer_would_print_none():
+    """The preview shrank an over-wide barcode to the paper, so the demo showed a label the printer printed without
+    one. Bytes asking for 831 dots at 576 now show a flagged empty box: nothing scans."""
+    from escpos.printer import Dummy
+
+    p = Dummy()
+    p._hw_barcode("{B231207-123456789012345", "CODE128", height=80, width=3, function_type="B")
+    img = preview.render_png(p.output, 576).convert("L")
+    assert img.width == 576
+    assert not [r for r in zxingcpp.read_barcodes(img) if r.format.name == "Code128"]
+    p = Dummy()
+    p._hw_barcode("{B231207-123456789012345", "CODE128", height=80, width=2, function_type="B")  # 554 dots: fits
+    found = [r.text for r in zxingcpp.read_barcodes(preview.render_png(p.output, 576).convert("L"))]
+    assert found == ["231207-123456789012345"]
+
+
+@pytest.mark.parametrize("order_no", ["SO-1\x1b2", "SO-1\t2", "SO-1\u200b2", "X" * 81])
+def test_a_barcode_carries_the_order_number_as_sent_or_there_is_no_label(order_no):
+    """"SO-1<ESC>2" made a barcode of "SO-1 2" (the cleaned text), a code no other system knows. An order number
+    that cannot be printed as it is, is a LabelError the operator reads (ask the OMS), like a non-ASCII one."""
+    from hardware.printing.label import LabelError
+
+    for kind, dots in (("receipt", 576), ("label", 832)):
+        with pytest.raises(LabelError, match="CODE128"):
+            _label(PickList.from_dict(_doc(order_no=order_no)), kind=kind, dots=dots)
+
+
+@pytest.mark.parametrize("order_no", ["114-1234567-1234567", "231207-123456789012345",
+                                      "PO-2026-12-07-STATION-A-00012345"])
+def test_a_long_order_number_on_a_raster_label_scans_as_sent(order_no):
+    """The raster label squeezed an over-wide barcode to the label's width (uneven bars, 2.4 dots a module). Now whole
+    dots a module with its quiet zone, or a QR code of the order number."""
+    from hardware.printing.label import render_label_image
+
+    img = render_label_image(PickList.from_dict(_doc(order_no=order_no)), PrinterSettings(kind="label", dots=832),
+                             when=WHEN).convert("L")
+    texts = {r.text for r in zxingcpp.read_barcodes(img) if r.format.name in ("Code128", "QRCode")}
+    assert order_no in texts

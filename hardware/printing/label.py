@@ -12,6 +12,7 @@ The label's own words are printed in English and Chinese, both from the catalog 
 from __future__ import annotations
 
 import json
+import logging
 import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -20,8 +21,10 @@ from app.address import address_lines
 from app.config import PrinterSettings
 from app.i18n import N_, Msg, bilingual, plural
 from app.picklist import PickList
-from hardware.printing import chinese
+from hardware.printing import chinese, code128
 from hardware.printing.chinese import sanitize
+
+log = logging.getLogger(__name__)
 
 GS_FF = b"\x1d\x0c"  # feed the label to the print start position of the next label
 MAX_SUMMARY_LINES = 8
@@ -48,18 +51,19 @@ class LabelError(ValueError):
 
 
 def code128_text(order_no: str) -> str:
-    """The order number as a CODE128 barcode carries it (code set B: printable ASCII), or LabelError."""
-    s = sanitize(order_no, 80)
-    if not s or not all(32 <= ord(c) < 127 for c in s):
+    """The order number as a CODE128 barcode carries it (printable ASCII, at most 80 characters), or LabelError.
+    It is the order number as the OMS sent it, never a cleaned copy: "SO-1<ESC>2" made a barcode of "SO-1 2", a code
+    no other system knows; such a number gets no label (the operator is told to have it corrected)."""
+    s = order_no.strip()
+    if not s or len(s) > 80 or not all(32 <= ord(c) < 127 for c in s):
         raise LabelError(Msg("order number {order} cannot be a CODE128 barcode (only printable ASCII); ask the OMS "
                              "for an ASCII order number", order=repr(order_no)))
     return s
 
 
 def code128_data(order_no: str) -> str:
-    """Data for GS k 73 as python-escpos wants it: code set B selected with ``{B``; a literal ``{``
-    in the data is written ``{{``."""
-    return "{B" + code128_text(order_no).replace("{", "{{")
+    """Data for GS k 73 as python-escpos wants it, all in code set B: ``{B`` first, a literal ``{`` written ``{{``."""
+    return code128.escpos_data(code128.plan(code128_text(order_no), digit_pairs=False))
 
 
 def qr_payload(picklist: PickList, station: str = "") -> str:
@@ -161,9 +165,7 @@ class EscposWriter:
                                             align=getattr(self, "_align", "left"))
         except chinese.NoCjkFont as exc:
             # a clear message once, and the printer's own Chinese mode as the fallback
-            import logging
-
-            logging.getLogger(__name__).error("%s; printing in the printer's Chinese mode instead", exc)
+            log.error("%s; printing in the printer's Chinese mode instead", exc)
             self.p._raw(chinese.gb18030_line(s) + b"\n")
             return
         self.p.image(img, impl="bitImageRaster", center=False)
@@ -205,6 +207,28 @@ def marks(pl: PickList) -> list[str]:
     return m
 
 
+BARCODE_WIDTHS = (3, 2)  # dots a module; GS w takes 2-6 on Epson models (python-escpos refuses 1 too)
+
+
+def _order_barcode(w: EscposWriter, order_no: str) -> None:
+    """The order number as a native CODE128 at the widest module width that fits the printable dots (code set C's
+    digit pairs where that makes it wider); a printer prints nothing for a wider one. One that does not fit even
+    at 2 dots a module is printed as a QR code of the order number (a scanner reads it the same), and logged."""
+    text = code128_text(order_no)
+    fitted = code128.fit(text, w.dots, BARCODE_WIDTHS)
+    if fitted is None:
+        need = code128.modules(code128.plan(text)) * BARCODE_WIDTHS[-1]
+        log.warning("order number %r needs %d dots as a CODE128 at %d dots a module, the printer has %d: "
+                    "printed as a QR code of the order number instead", text, need, BARCODE_WIDTHS[-1], w.dots)
+        w.p.qr(text, size=6, native=True)
+        return
+    width, runs = fitted
+    # native CODE128 (python-escpos' _hw_barcode: its barcode() wrapper print()s to stdout)
+    w.p._hw_barcode(code128.escpos_data(runs), "CODE128", height=80, width=width,
+                    pos="BELOW", font="A", align_ct=True, function_type="B", check=True)
+    w.p._raw(b"\n")
+
+
 def build_label(picklist: PickList, settings: PrinterSettings | None = None, *, station: str = "",
                 operator: str = "", tz: str = "Asia/Shanghai", when: datetime | None = None) -> bytes:
     """The label for `picklist` as ESC/POS bytes for the printer described by `settings`."""
@@ -217,10 +241,7 @@ def build_label(picklist: PickList, settings: PrinterSettings | None = None, *, 
     w.line(" ".join(x for x in (picklist.carrier, picklist.service) if x) or "-")
     w.style(align="center", bold=True)
     w.line(f"ORDER {picklist.order_no}")
-    # native CODE128 (python-escpos' _hw_barcode: its barcode() wrapper print()s to stdout)
-    w.p._hw_barcode(code128_data(picklist.order_no), "CODE128", height=80, width=2 if settings.dots < 560 else 3,
-                    pos="BELOW", font="A", align_ct=True, function_type="B", check=True)
-    w.p._raw(b"\n")
+    _order_barcode(w, picklist.order_no)
     for m in marks(picklist):
         w.style(align="center", bold=True, double=True, invert=True)
         w.line(f" {m} ")
@@ -244,9 +265,7 @@ def build_label(picklist: PickList, settings: PrinterSettings | None = None, *, 
 def render_label_image(picklist: PickList, settings: PrinterSettings, *, station: str = "", operator: str = "",
                        tz: str = "Asia/Shanghai", when: datetime | None = None):
     """The 100x150 mm label as a 1-bit PIL image, `settings.dots` wide."""
-    import barcode
     import qrcode
-    from barcode.writer import ImageWriter
     from PIL import Image, ImageDraw
 
     W = settings.dots
@@ -267,15 +286,7 @@ def render_label_image(picklist: PickList, settings: PrinterSettings, *, station
             y += int(px * 1.25)
 
     text(" ".join(x for x in (picklist.carrier, picklist.service) if x) or "-", 56, bold=True, center=True)
-    # python-barcode raises its IllegalCharacterError deep inside for non-ASCII: check first, say it plainly
-    bc = barcode.Code128(code128_text(picklist.order_no), writer=ImageWriter())
-    bimg = bc.render({"module_height": 18.0 * scale, "module_width": 0.4 * scale, "quiet_zone": 4,
-                      "font_size": 0, "write_text": False, "dpi": 203})
-    bimg = bimg.convert("L")
-    if bimg.width > W - 2 * m:
-        bimg = bimg.resize((W - 2 * m, bimg.height))
-    img.paste(bimg, ((W - bimg.width) // 2, y))
-    y += bimg.height + int(4 * scale)
+    y = _raster_barcode(img, picklist.order_no, y, int(144 * scale), m) + int(4 * scale)
     text(picklist.order_no, 36, bold=True, center=True)
     for mk in marks(picklist):
         text(f"[ {mk} ]", 48, bold=True, center=True)
@@ -301,6 +312,39 @@ def render_label_image(picklist: PickList, settings: PrinterSettings, *, station
     d.text((m, H - foot - m), sanitize(f"{station} / {operator} / {local_time(when, tz)}"),
            font=chinese._pil_font(max(12, int(22 * scale))), fill=0)
     return img.point(lambda v: 0 if v < 128 else 255, mode="1")
+
+
+RASTER_BARCODE_WIDTHS = (4, 3, 2)  # dots a module on a 203 dpi label (1 dot, 0.125 mm, is too thin to scan)
+
+
+def _raster_barcode(img, order_no: str, y: int, height: int, margin: int) -> int:
+    """The order number's CODE128 drawn at a whole number of dots a module, the widest that fits with its quiet zone
+    (a barcode squeezed to the width, as before, has uneven bars); a QR code of the order number when none fits
+    (logged). Returns the y below it."""
+    from PIL import ImageDraw
+
+    text = code128_text(order_no)
+    W = img.width
+    fitted = code128.fit(text, W - 2 * margin, RASTER_BARCODE_WIDTHS, quiet=10)
+    if fitted is None:
+        import qrcode
+
+        log.warning("order number %r is too long for a CODE128 on a %d-dot label: drawn as a QR code of the "
+                    "order number instead", text, W)
+        q = qrcode.QRCode(box_size=max(2, height // 40), border=0)
+        q.add_data(text)
+        q.make(fit=True)
+        qimg = q.make_image().get_image().convert("L")
+        img.paste(qimg, ((W - qimg.width) // 2, y))
+        return y + qimg.height
+    mw, runs = fitted
+    pattern = code128.bars(code128.symbol_values(runs))
+    x0 = (W - len(pattern) * mw) // 2
+    d = ImageDraw.Draw(img)
+    for i, bit in enumerate(pattern):
+        if bit == "1":
+            d.rectangle((x0 + i * mw, y, x0 + (i + 1) * mw - 1, y + height - 1), fill=0)
+    return y + height
 
 
 def _build_raster_label(picklist: PickList, settings: PrinterSettings, **kw) -> bytes:
