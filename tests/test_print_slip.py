@@ -192,3 +192,72 @@ def test_the_slip_embeds_every_font(tmp_path):
     text = subprocess.run(["pdftotext", str(src), "-"], capture_output=True, text=True, timeout=30).stdout
     assert "SO-2026-000123" in text and "Wang Xiaoming" in text
     assert "138-0000-0000" in text  # the wider embedded sans: a line too long is set smaller before it is cut
+
+
+def _pdf_pages_text(pdf: bytes, tmp_path) -> list[str]:
+    """The text of each page, as poppler's pdftotext reads it."""
+    src = tmp_path / "slip.pdf"
+    src.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(src)], capture_output=True, text=True, timeout=30).stdout
+    n = int(next(ln.split()[1] for ln in info.splitlines() if ln.startswith("Pages:")))
+    return [subprocess.run(["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(src), "-"], capture_output=True,
+                           text=True, timeout=30).stdout for i in range(1, n + 1)]
+
+
+def _many_lines(n: int, start: int = 0) -> list[dict]:
+    return [{"id": str(i), "sku": f"SKU-{i:03d}", "name": f"商品 {i}", "qty": 2} for i in range(start, start + n)]
+
+
+def _assert_every_page_says_order_and_page_of(pages: list[str]):
+    for i, text in enumerate(pages, 1):
+        assert "SO-2026-000123" in text, i
+        assert f"page {i} / {len(pages)}" in text and f"第 {i} / {len(pages)} 页" in text, (i, text[-300:])
+
+
+@pytest.mark.parametrize("page", ["a4", "a6", "80mm"])
+def test_a_long_not_in_this_parcel_list_is_printed_whole_with_the_totals_at_the_end(page, tmp_path):
+    """A short pick of 120 lines: the A4 slip showed 70 of them, A6 35, and the totals and footer fell off the page.
+    Now the list goes on over the pages, under its heading again, and the totals close the last page."""
+    doc = json.loads(json.dumps(DEMO_DOC))
+    doc["lines"] = _many_lines(3)
+    missing = PickList.from_dict(dict(doc, lines=_many_lines(120, 3))).lines
+    pages = _pdf_pages_text(build_slip_pdf(PickList.from_dict(doc), None, page=page, station="ST-1",
+                                           operator="K-001", missing=missing), tmp_path)
+    _assert_every_page_says_order_and_page_of(pages)
+    text = "".join(pages)
+    for ln in missing:
+        assert f"{ln.sku} {ln.name}" in " ".join(text.split()), ln.sku
+    assert text.count("x2") == 123
+    assert "6 units" in pages[-1] and "ST-1 / K-001" in pages[-1]
+    if len(pages) > 1:
+        assert "NOT IN THIS PARCEL 未在本包裹中 (continued 续)" in pages[1]
+
+
+def test_a_200_line_a4_slip_has_the_order_number_and_page_x_of_y_on_every_page(tmp_path):
+    """21 pages, of which only the first said whose slip it was."""
+    doc = json.loads(json.dumps(DEMO_DOC))
+    doc["lines"] = _many_lines(200)
+    pages = _pdf_pages_text(build_slip_pdf(PickList.from_dict(doc), None, page="a4"), tmp_path)
+    assert len(pages) > 10
+    _assert_every_page_says_order_and_page_of(pages)
+    text = " ".join("".join(pages).split())
+    assert all(f"SKU-{i:03d}" in text for i in range(200)) and "400 units" in pages[-1]
+
+
+def test_a_400_line_roll_slip_is_pages_a_viewer_opens(tmp_path):
+    """A 400-line roll slip was one page 21,788 pt tall; PDF viewers refuse pages over 14,400 pt (and pdftoppm
+    warns). Now pages of at most 14,000 pt, each as tall as its content, each with the order number and page x / y."""
+    doc = json.loads(json.dumps(DEMO_DOC))
+    doc["lines"] = _many_lines(400)
+    pdf = build_slip_pdf(PickList.from_dict(doc), None, page="80mm")
+    src = tmp_path / "roll.pdf"
+    src.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "99", str(src)], capture_output=True, text=True,
+                          timeout=30).stdout
+    heights = [float(ln.split("x")[1].split()[0]) for ln in info.splitlines() if ln.startswith("Page") and "size" in ln]
+    assert len(heights) >= 2 and max(heights) <= 14_400, heights
+    pages = _pdf_pages_text(pdf, tmp_path)
+    _assert_every_page_says_order_and_page_of(pages)
+    assert "800 units" in pages[-1]
+    text = " ".join("".join(pages).split())
+    assert all(f"SKU-{i:03d}" in text for i in range(400))
