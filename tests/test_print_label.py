@@ -287,3 +287,62 @@ def test_a_long_order_number_on_a_raster_label_scans_as_sent(order_no):
                              when=WHEN).convert("L")
     texts = {r.text for r in zxingcpp.read_barcodes(img) if r.format.name in ("Code128", "QRCode")}
     assert order_no in texts
+
+
+def _long_raster_doc():
+    return _doc(ship_to={"name": "欧阳娜娜", "phone": "138-0000-0000", "country": "CN", "city": "深圳市",
+                         "region": "广东省", "postcode": "518057",
+                         "address_lines": ["广东省深圳市南山区科技园南区高新南七道深圳市数字技术园B1栋三楼东侧A区308室收发室转交" * 3,
+                                           "第二行地址很长很长很长很长很长很长很长很长很长很长很长很长很长"]},
+                lines=[{"id": str(i), "sku": f"SKU-LONG-NAME-{i}", "qty": i + 1, "gift": i == 3,
+                        "name": f"很长的商品名称 Very long product name number {i} with many words"} for i in range(12)])
+
+
+@pytest.mark.parametrize("dots", [832, 800])
+def test_a_raster_label_with_a_long_address_and_many_lines_keeps_its_qr_code_and_foot_clear(dots):
+    """QA's many_lines_long_addr at 832 dots: the summary ran down over the QR code and off the label. Now the QR
+    code and the footer have their own band: a ring of white around the QR code, nothing below the footer, both
+    codes scan."""
+    from hardware.printing.label import render_label_image
+
+    img = render_label_image(PickList.from_dict(_long_raster_doc()), PrinterSettings(kind="label", dots=dots),
+                             station="ST-1", operator="K-001", when=WHEN).convert("L")
+    found = {r.format.name: r for r in zxingcpp.read_barcodes(img)}
+    assert found["Code128"].text == "SO-2026-000123"
+    qr = found["QRCode"]
+    assert json.loads(qr.text)["o"] == "SO-2026-000123"
+    pos = qr.position
+    xs = [p.x for p in (pos.top_left, pos.top_right, pos.bottom_left, pos.bottom_right)]
+    ys = [p.y for p in (pos.top_left, pos.top_right, pos.bottom_left, pos.bottom_right)]
+    module = (max(xs) - min(xs)) / 25  # at least version 2 (25 modules): a module is at most this wide
+    ring = int(module * 2) + 6  # the QR code's quiet zone and a little more
+    box = (min(xs) - ring, min(ys) - ring, max(xs) + ring, max(ys) + ring)
+    inner = (min(xs) - 2, min(ys) - 2, max(xs) + 3, max(ys) + 3)
+    px = img.load()
+    dark = [(x, y) for x in range(max(0, box[0]), min(img.width, box[2]))
+            for y in range(max(0, box[1]), min(img.height, box[3]))
+            if not (inner[0] <= x < inner[2] and inner[1] <= y < inner[3]) and px[x, y] < 128]
+    assert not dark, f"{len(dark)} dark pixels around the QR code, e.g. {dark[:5]}"
+    bottom = img.crop((0, img.height - 12, img.width, img.height))
+    assert bottom.getextrema()[0] > 128, "something printed in the label's bottom margin"
+
+
+@given(st.lists(st.sampled_from(["product", "Stainless", "steel", "纯棉T恤", "很长的商品名称", "B1栋", "x", "12",
+                                 "（测试）", "赠品，", "SUPERCALIFRAGILISTICEXPIALIDOCIOUS-0123456789"]),
+                min_size=1, max_size=14),
+       st.integers(min_value=120, max_value=700))
+def test_raster_text_breaks_at_spaces_not_inside_latin_words(words, width):
+    """The raster label wrapped where the pixels ran out: "pro|duct". Now at spaces and between Chinese characters;
+    only a word wider than the line is cut; a Chinese closing mark never starts a line."""
+    from hardware.printing.chinese import _pil_font, wrap_pixels
+
+    font = _pil_font(24)
+    text = " ".join(words)
+    lines = wrap_pixels(text, font, width)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(font.getlength(ln) <= width or len(ln) == 1 for ln in lines), lines
+    tokens = Counter(tok for ln in lines for tok in ln.split(" "))
+    for word, n in Counter(words).items():
+        if word.isascii() and font.getlength(word) <= width:
+            assert tokens[word] >= n, (word, lines)
+    assert not [ln for ln in lines[1:] if ln[:1] in "，。）"], lines

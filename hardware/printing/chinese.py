@@ -116,16 +116,57 @@ def render_text_image(text: str, width: int, size: int = 24, bold: bool = False,
     return img
 
 
+# Chinese line breaking (kinsoku): these never start a line, and these never end one
+_NO_LINE_START = set("，。、：；！？）】》」』〉”’%,.:;!?)]}>・…—～")
+_NO_LINE_END = set("（【《「『〈“‘([{<")
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def _break_units(text: str) -> list[str]:
+    """`text` as the pieces a line may break between: a Latin word (letters, digits, punctuation up to a space) is
+    one piece; each Chinese character is one, its closing punctuation glued to it and opening punctuation to the
+    next; a space is a piece of its own."""
+    units: list[str] = []
+    for ch in text:
+        if ch == " ":
+            units.append(ch)
+        elif not units or units[-1] == " ":
+            units.append(ch)
+        elif ch in _NO_LINE_START or units[-1][-1] in _NO_LINE_END:
+            units[-1] += ch
+        elif _is_wide(ch) or _is_wide(units[-1][-1]):
+            units.append(ch)
+        else:
+            units[-1] += ch
+    return units
+
+
 def wrap_pixels(text: str, font, width: int) -> list[str]:
+    """`text` in lines at most `width` pixels wide in `font`: broken at spaces, between Chinese characters (never
+    before a closing or after an opening punctuation mark), never inside a Latin word that fits a line ("pro|duct"
+    was cut where the pixels ran out); a word longer than a line is cut where the line ends."""
     lines: list[str] = []
     cur = ""
-    for ch in text:
-        if font.getlength(cur + ch) > width and cur:
-            lines.append(cur)
-            cur = ch.lstrip()
+    for unit in _break_units(text):
+        if unit == " ":
+            if cur:
+                cur += " "
+            continue
+        if font.getlength(cur + unit) <= width or not cur.strip():
+            cur += unit
         else:
-            cur += ch
-    lines.append(cur)
+            lines.append(cur.rstrip())
+            cur = unit
+        while font.getlength(cur) > width and len(cur) > 1:  # a word longer than the line: cut where it ends
+            k = len(cur) - 1
+            while k > 1 and font.getlength(cur[:k]) > width:
+                k -= 1
+            lines.append(cur[:k].rstrip())
+            cur = cur[k:].lstrip()
+    lines.append(cur.rstrip())
     return lines
 
 

@@ -185,16 +185,25 @@ def _ship_to_lines(pl: PickList) -> list[str]:
 GIFT, FRAGILE, SHIP_TO = N_("GIFT"), N_("FRAGILE"), N_("SHIP TO")
 
 
+def _summary_line(ln) -> str:
+    v = f" ({ln.variant_beyond_name})" if ln.variant_beyond_name else ""  # "… BLACK S (BLACK / S)" said it twice
+    marks = (f" [{both(GIFT)}]" if ln.gift else "") + (f" [{both(FRAGILE)}]" if ln.fragile else "")
+    return f"{ln.qty:>3} x {ln.sku} {ln.name}{v}{marks}"
+
+
+def _more_lines(n: int) -> str:
+    return "  " + both(plural(n, "+ {n} more line", "+ {n} more lines", n=n), " / ")
+
+
+def _units_line(pl: PickList) -> str:
+    return both(plural(pl.units, "{n} unit", "{n} units", n=pl.units), " / ")
+
+
 def _summary_lines(pl: PickList) -> list[str]:
-    out = []
-    for ln in pl.lines[:MAX_SUMMARY_LINES]:
-        v = f" ({ln.variant_beyond_name})" if ln.variant_beyond_name else ""  # "… BLACK S (BLACK / S)" said it twice
-        marks = (f" [{both(GIFT)}]" if ln.gift else "") + (f" [{both(FRAGILE)}]" if ln.fragile else "")
-        out.append(f"{ln.qty:>3} x {ln.sku} {ln.name}{v}{marks}")
+    out = [_summary_line(ln) for ln in pl.lines[:MAX_SUMMARY_LINES]]
     if len(pl.lines) > MAX_SUMMARY_LINES:
-        n = len(pl.lines) - MAX_SUMMARY_LINES
-        out.append("  " + both(plural(n, "+ {n} more line", "+ {n} more lines", n=n), " / "))
-    out.append(both(plural(pl.units, "{n} unit", "{n} units", n=pl.units), " / "))
+        out.append(_more_lines(len(pl.lines) - MAX_SUMMARY_LINES))
+    out.append(_units_line(pl))
     return out
 
 
@@ -264,7 +273,12 @@ def build_label(picklist: PickList, settings: PrinterSettings | None = None, *, 
 
 def render_label_image(picklist: PickList, settings: PrinterSettings, *, station: str = "", operator: str = "",
                        tz: str = "Asia/Shanghai", when: datetime | None = None):
-    """The 100x150 mm label as a 1-bit PIL image, `settings.dots` wide."""
+    """The 100x150 mm label as a 1-bit PIL image, `settings.dots` wide.
+
+    Laid out within the label's height, top down: carrier (two lines at most), barcode, order number, marks; the
+    ship-to (set smaller, then cut with "…", when it would leave no room for the summary); the item lines, as many
+    as fit, the rest said as "+ N more lines"; the units. The QR code and the footer have their own band at the
+    foot, nothing is drawn into it (a long address used to run down over the QR code and off the label)."""
     import qrcode
     from PIL import Image, ImageDraw
 
@@ -274,43 +288,96 @@ def render_label_image(picklist: PickList, settings: PrinterSettings, *, station
     d = ImageDraw.Draw(img)
     scale = W / 800
     m = int(20 * scale)
+    gap = int(10 * scale)
     y = m
 
-    def text(s: str, size: int, bold: bool = False, center: bool = False) -> None:
-        nonlocal y
-        px = max(12, int(size * scale))
-        font = chinese._pil_font(px, bold)
-        for ln in chinese.wrap_pixels(sanitize(s, 400), font, W - 2 * m):
-            x = m if not center else int((W - d.textlength(ln, font=font)) / 2)
-            d.text((x, y), ln, font=font, fill=0)
-            y += int(px * 1.25)
+    def font(size: int, bold: bool = False):
+        return chinese._pil_font(max(12, int(size * scale)), bold)
 
-    text(" ".join(x for x in (picklist.carrier, picklist.service) if x) or "-", 56, bold=True, center=True)
-    y = _raster_barcode(img, picklist.order_no, y, int(144 * scale), m) + int(4 * scale)
-    text(picklist.order_no, 36, bold=True, center=True)
-    for mk in marks(picklist):
-        text(f"[ {mk} ]", 48, bold=True, center=True)
-    y += int(10 * scale)
-    d.line((m, y, W - m, y), fill=0, width=3)
-    y += int(10 * scale)
-    text(both(SHIP_TO) + ":", 28, bold=True)
-    for s in _ship_to_lines(picklist):
-        text(s, 34)
-    y += int(10 * scale)
-    d.line((m, y, W - m, y), fill=0, width=3)
-    y += int(10 * scale)
-    for s in _summary_lines(picklist):
-        text(s, 24)
+    def wrapped(s: str, size: int, bold: bool = False, width: int | None = None) -> list[str]:
+        return chinese.wrap_pixels(sanitize(s, 400), font(size, bold), width or W - 2 * m)
+
+    def line_h(size: int) -> int:
+        return int(max(12, int(size * scale)) * 1.25)
+
+    def draw(lines: list[str], size: int, bold: bool = False, center: bool = False) -> None:
+        nonlocal y
+        f = font(size, bold)
+        for ln in lines:
+            x = m if not center else int((W - d.textlength(ln, font=f)) / 2)
+            d.text((x, y), ln, font=f, fill=0)
+            y += line_h(size)
+
+    def cut(lines: list[str], n: int, size: int, bold: bool = False, width: int | None = None) -> list[str]:
+        """The first n lines, the last ending in "…" when some were left out."""
+        if len(lines) <= n:
+            return lines
+        out = lines[:n]
+        f, last = font(size, bold), out[-1]
+        while last and d.textlength(last + "…", font=f) > (width or W - 2 * m):
+            last = last[:-1]
+        return [*out[:-1], last + "…"]
+
+    # the foot band: QR code at the right, the footer at the left, reserved first
     q = qrcode.QRCode(box_size=max(2, int(6 * scale)), border=2)
     q.add_data(qr_payload(picklist, station))
     q.make(fit=True)
     qimg = q.make_image().get_image().convert("L")
-    qy = H - qimg.height - int(60 * scale)
-    y = max(y, qy)
-    img.paste(qimg, (W - m - qimg.width, min(y, H - qimg.height)))
-    foot = int(40 * scale)
-    d.text((m, H - foot - m), sanitize(f"{station} / {operator} / {local_time(when, tz)}"),
-           font=chinese._pil_font(max(12, int(22 * scale))), fill=0)
+    band_top = H - m - qimg.height
+    img.paste(qimg, (W - m - qimg.width, band_top))
+    foot_w = W - 2 * m - qimg.width - gap
+    foot_font = font(22)
+    foot = wrapped(f"{station} / {operator} / {local_time(when, tz)}", 22, width=foot_w)
+    fy = foot_top = H - m - line_h(22) * len(foot)
+    for ln in foot:
+        d.text((m, fy), ln, font=foot_font, fill=0)
+        fy += line_h(22)
+
+    draw(cut(wrapped(" ".join(x for x in (picklist.carrier, picklist.service) if x) or "-", 56, True), 2, 56, True),
+         56, bold=True, center=True)
+    y += int(4 * scale)
+    y = _raster_barcode(img, picklist.order_no, y, int(144 * scale), m) + int(4 * scale)
+    draw(wrapped(picklist.order_no, 36, True), 36, bold=True, center=True)
+    for mk in marks(picklist):
+        draw([f"[ {mk} ]"], 48, bold=True, center=True)
+    y += gap
+    d.line((m, y, W - m, y), fill=0, width=3)
+    y += gap
+
+    # the ship-to, smaller or cut if it would leave less than four item lines, "+ N more" and the units line
+    draw(wrapped(both(SHIP_TO) + ":", 28, True), 28, bold=True)
+    # (full width, so above the QR code; the summary goes on beside it, down to the footer)
+    room = min(band_top - 2 * gap, foot_top - gap - 6 * line_h(24) - 2 * gap) - y
+    for size in (34, 30, 26, 24):
+        ship = [ln for s in _ship_to_lines(picklist) for ln in wrapped(s, size)]
+        if len(ship) * line_h(size) <= room:
+            break
+    else:
+        n = max(1, room // line_h(size))
+        log.warning("order %s: the ship-to takes %d lines, the raster label has room for %d: cut with '…'",
+                    picklist.order_no, len(ship), n)
+        ship = cut(ship, n, size)
+    draw(ship, size)
+    y += gap
+    d.line((m, y, W - m, y), fill=0, width=3)
+    y += gap
+
+    # item lines, in the column left of the QR code down to the footer, while they fit above the units line (and a
+    # "+ N more lines" line when some do not)
+    h, col = line_h(24), foot_w
+    room = (foot_top - gap - y) // h - 1  # lines left for the items, the units line kept
+    items = [cut(wrapped(_summary_line(ln), 24, width=col), 2, 24, width=col) for ln in picklist.lines]  # two lines at most
+    shown: list[str] = []
+    for k, it in enumerate(items):
+        rest_after = len(items) - k - 1
+        if len(shown) + len(it) + (1 if rest_after else 0) > room:
+            break
+        shown += it
+    else:
+        k = len(items)
+    if k < len(items):
+        shown.append(_more_lines(len(items) - k))
+    draw(shown + wrapped(_units_line(picklist), 24, width=col), 24)
     return img.point(lambda v: 0 if v < 128 else 255, mode="1")
 
 
