@@ -346,3 +346,67 @@ def test_raster_text_breaks_at_spaces_not_inside_latin_words(words, width):
         if word.isascii() and font.getlength(word) <= width:
             assert tokens[word] >= n, (word, lines)
     assert not [ln for ln in lines[1:] if ln[:1] in "，。）"], lines
+
+
+DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+@pytest.mark.parametrize("text", ["محمد علي", "شارع الملك فهد 123", "דוד כהן", "רחוב הרצל 5"])
+def test_arabic_and_hebrew_print_as_letters_not_empty_boxes(text):
+    """Arabic and Hebrew addresses printed as a row of empty boxes: the CJK font has no glyph for them and there was
+    no other. Now DejaVu Sans (fonts-dejavu-core) draws them: the line is not the CJK font's boxes, and it is what
+    DejaVu Sans draws for it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from hardware.printing.chinese import _pil_font, render_text_image
+
+    img = render_text_image(text, 576, size=24)
+    boxes = "".join(ch if ch == " " or ch.isdigit() else "\U000ffffd" for ch in text)
+    tofu = render_text_image(boxes, 576, size=24)
+    assert img.tobytes() != tofu.tobytes()
+    # drawn by DejaVu Sans, as libraqm lays it out (right to left, Arabic joined)
+    ref = Image.new("1", img.size, 1)
+    ImageDraw.Draw(ref).text((0, 0), text, font=ImageFont.truetype(DEJAVU, 24), fill=0)
+    assert _same_ink(img, ref)
+    assert _pil_font(24).getmask(text[0]).getbbox() is not None  # (the CJK font draws something for it: its box)
+
+
+def _same_ink(a, b) -> bool:
+    """The same ink, wherever it sits on the line (the rows may start at another x)."""
+    from PIL import ImageOps
+
+    ia, ib = ImageOps.invert(a.convert("L")), ImageOps.invert(b.convert("L"))
+    ca, cb = ia.crop(ia.getbbox()), ib.crop(ib.getbbox())
+    return ca.size == cb.size and ca.tobytes() == cb.tobytes()
+
+
+def test_a_right_to_left_line_puts_its_number_on_the_left():
+    """libraqm orders the line: "רחוב הרצל 5" reads right to left, its house number is the leftmost thing printed."""
+    from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+    from hardware.printing.chinese import render_text_image
+
+    img = ImageOps.invert(render_text_image("רחוב הרצל 5", 576, size=32).convert("L"))
+    five = Image.new("1", (60, img.height), 1)
+    ImageDraw.Draw(five).text((0, 0), "5", font=ImageFont.truetype(DEJAVU, 32), fill=0)
+    five = ImageOps.invert(five.convert("L"))
+    x0, _, x1, _ = five.getbbox()
+    lx = img.getbbox()[0]
+    left = img.crop((lx, 0, lx + (x1 - x0), img.height))
+    assert left.tobytes() == five.crop((x0, 0, x1, img.height)).tobytes()
+
+
+def test_an_emoji_no_font_has_prints_as_a_question_mark_and_is_logged(caplog):
+    """"Anna 🎁 Smith" printed a ☒ for the emoji, and nothing said so."""
+    from hardware.printing.chinese import render_text_image
+
+    with caplog.at_level("WARNING"):
+        img = render_text_image("Anna 🎁 Smith", 576)
+    assert img.tobytes() == render_text_image("Anna ? Smith", 576).tobytes()
+    assert "U+1F381" in caplog.text and "'?'" in caplog.text
+    with caplog.at_level("WARNING"):  # and on the 4-inch label
+        from hardware.printing.label import render_label_image
+
+        render_label_image(PickList.from_dict(_doc(ship_to={"name": "Anna 🎉 Smith"})),
+                           PrinterSettings(kind="label", dots=832), when=WHEN)
+    assert "U+1F389" in caplog.text

@@ -292,10 +292,11 @@ def render_label_image(picklist: PickList, settings: PrinterSettings, *, station
     y = m
 
     def font(size: int, bold: bool = False):
-        return chinese._pil_font(max(12, int(size * scale)), bold)
+        return chinese.text_fonts(max(12, int(size * scale)), bold)
 
     def wrapped(s: str, size: int, bold: bool = False, width: int | None = None) -> list[str]:
-        return chinese.wrap_pixels(sanitize(s, 400), font(size, bold), width or W - 2 * m)
+        f = font(size, bold)
+        return chinese.wrap_pixels(f.cover(sanitize(s, 400), "the raster label"), f, width or W - 2 * m)
 
     def line_h(size: int) -> int:
         return int(max(12, int(size * scale)) * 1.25)
@@ -304,8 +305,8 @@ def render_label_image(picklist: PickList, settings: PrinterSettings, *, station
         nonlocal y
         f = font(size, bold)
         for ln in lines:
-            x = m if not center else int((W - d.textlength(ln, font=f)) / 2)
-            d.text((x, y), ln, font=f, fill=0)
+            x = m if not center else int((W - f.getlength(ln)) / 2)
+            f.draw(d, (x, y), ln)
             y += line_h(size)
 
     def cut(lines: list[str], n: int, size: int, bold: bool = False, width: int | None = None) -> list[str]:
@@ -314,7 +315,7 @@ def render_label_image(picklist: PickList, settings: PrinterSettings, *, station
             return lines
         out = lines[:n]
         f, last = font(size, bold), out[-1]
-        while last and d.textlength(last + "…", font=f) > (width or W - 2 * m):
+        while last and f.getlength(last + "…") > (width or W - 2 * m):
             last = last[:-1]
         return [*out[:-1], last + "…"]
 
@@ -330,7 +331,7 @@ def render_label_image(picklist: PickList, settings: PrinterSettings, *, station
     foot = wrapped(f"{station} / {operator} / {local_time(when, tz)}", 22, width=foot_w)
     fy = foot_top = H - m - line_h(22) * len(foot)
     for ln in foot:
-        d.text((m, fy), ln, font=foot_font, fill=0)
+        foot_font.draw(d, (m, fy), ln)
         fy += line_h(22)
 
     draw(cut(wrapped(" ".join(x for x in (picklist.carrier, picklist.service) if x) or "-", 56, True), 2, 56, True),
