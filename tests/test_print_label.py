@@ -410,3 +410,32 @@ def test_an_emoji_no_font_has_prints_as_a_question_mark_and_is_logged(caplog):
         render_label_image(PickList.from_dict(_doc(ship_to={"name": "Anna 🎉 Smith"})),
                            PrinterSettings(kind="label", dots=832), when=WHEN)
     assert "U+1F389" in caplog.text
+
+
+@pytest.mark.parametrize("dots,cols", [(576, 48), (512, 42)])
+def test_cyrillic_and_greek_lines_fit_the_paper_in_the_printers_chinese_mode(dots, cols):
+    """In FS & mode the printer gives every GB18030 two-byte character two columns; Cyrillic and Greek (Unicode
+    "ambiguous" width) were counted as one: "Иван Петрович Сидоров-Константинопольский" came to 79 columns of 48
+    and the printer broke it where the paper ended. Every printed line now fits, in bytes as the printer counts,
+    and the words that fit a line are whole."""
+    name = "Иван Петрович Сидоров-Константинопольский"
+    street = "улица Большая Дмитровка, дом 32, строение 1, квартира 117 Αθηνα Ελλαδα"
+    pl = PickList.from_dict(_doc(ship_to={"name": name, "address_lines": [street], "city": "Москва",
+                                          "postcode": "125009", "country": "RU", "region": ""}))
+    ops = preview.parse(_label(pl, chinese="gb18030", dots=dots))
+    printed, line, scale = [], b"", 1
+    for o in ops:  # the lines as the printer gets them: bytes between line feeds, at the size GS ! set
+        if o.kind == "cmd" and o.data[:2] == b"\x1d!":
+            scale = 2 if o.data[2] else 1
+        if o.kind == "text":
+            for k, part in enumerate(o.data.split("\n")):
+                if k:
+                    printed.append((line, scale))
+                    line = b""
+                line += part.encode("gb18030")
+    assert printed
+    too_wide = [(ln.decode("gb18030"), len(ln) * s) for ln, s in printed if len(ln) * s > cols]
+    assert not too_wide
+    words = [w.casefold() for ln, _ in printed for w in ln.decode("gb18030").split()]
+    for word in ("Петрович", "Дмитровка,", "квартира", "Ελλαδα"):  # (capitals in the address; no tonos: GBK)
+        assert word.casefold() in words, (word, words)

@@ -80,21 +80,33 @@ def local_time(when_utc: datetime | None, tz: str) -> str:
 
 
 def _columns(ch: str) -> int:
-    """Columns one character takes on the printer: two for a wide (Chinese) character."""
-    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    """Columns one character takes on the printer in its Chinese mode (FS &): one a byte of its GB18030 code, so an
+    ASCII character takes one and every other two. Cyrillic and Greek are "ambiguous" width in Unicode and were
+    counted as one: a Russian name came to 79 printed columns of 48. (A character outside GBK, four bytes, makes its
+    line an image: counted two.)"""
+    return 1 if ch.isascii() else 2
 
 
-def display_width(s: str) -> int:
-    return sum(map(_columns, s))
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
 
 
-def wrap_columns(s: str, cols: int) -> list[str]:
-    """`s` in lines of at most `cols` columns (a Chinese character takes two): broken at spaces and between Chinese
-    characters, never inside a word that fits a line ("(BLACK / S)" was cut after its bracket); a word longer than a
-    line is cut where the line ends."""
+def _image_columns(ch: str) -> int:
+    """Columns in image mode (Noto Sans CJK, proportional): two for a wide (Chinese) character, else one."""
+    return 2 if _wide(ch) else 1
+
+
+def display_width(s: str, columns=_columns) -> int:
+    return sum(map(columns, s))
+
+
+def wrap_columns(s: str, cols: int, columns=_columns) -> list[str]:
+    """`s` in lines of at most `cols` columns (`columns(ch)` each: a Chinese character takes two): broken at spaces
+    and between Chinese characters, never inside a word that fits a line ("(BLACK / S)" was cut after its bracket); a
+    word longer than a line is cut where the line ends."""
     words: list[str] = []  # words, single wide characters and single spaces, in order
     for ch in s:
-        if ch != " " and _columns(ch) == 1 and words and words[-1] != " " and _columns(words[-1][-1]) == 1:
+        if ch != " " and not _wide(ch) and words and words[-1] != " " and not _wide(words[-1][-1]):
             words[-1] += ch
         else:
             words.append(ch)
@@ -104,14 +116,14 @@ def wrap_columns(s: str, cols: int) -> list[str]:
             if cur or not out:  # (a first line's indent is kept: " GIFT " printed inverted)
                 cur, w = cur + " ", w + 1
             continue
-        if w + display_width(word) > cols and cur.strip():
+        if w + display_width(word, columns) > cols and cur.strip():
             out.append(cur.rstrip())
             cur, w = "", 0
         for ch in word:  # (one pass for a word that fits; a longer one is cut where the line ends)
-            if w + _columns(ch) > cols and cur.strip():
+            if w + columns(ch) > cols and cur.strip():
                 out.append(cur.rstrip())
                 cur, w = "", 0
-            cur, w = cur + ch, w + _columns(ch)
+            cur, w = cur + ch, w + columns(ch)
     if cur.strip() or not out:
         out.append(cur.rstrip())
     return out
@@ -150,7 +162,7 @@ class EscposWriter:
     def line(self, text: object, max_len: int = 400) -> None:
         s = sanitize(text, max_len)
         cols = self.cols // self._scale
-        for part in wrap_columns(s, cols):
+        for part in wrap_columns(s, cols, _columns if self.mode == "gb18030" else _image_columns):
             self._emit(part)
 
     def _emit(self, s: str) -> None:
