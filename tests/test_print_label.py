@@ -439,3 +439,26 @@ def test_cyrillic_and_greek_lines_fit_the_paper_in_the_printers_chinese_mode(dot
     words = [w.casefold() for ln, _ in printed for w in ln.decode("gb18030").split()]
     for word in ("Петрович", "Дмитровка,", "квартира", "Ελλαδα"):  # (capitals in the address; no tonos: GBK)
         assert word.casefold() in words, (word, words)
+
+
+@pytest.mark.parametrize("dots", [832, 800])
+def test_item_lines_that_do_not_fit_the_raster_label_are_counted_not_overprinted(dots):
+    """30 item lines and a long address: as many lines as fit are printed, the rest said as "+ N more lines", the units
+    line last, each line below the one before, both codes still scan (the QR code's clear ring: the test above)."""
+    from hardware.printing.label import raster_label
+
+    doc = _long_raster_doc()
+    doc["lines"] = [{"id": str(i), "sku": f"SKU-{i}", "name": f"Stainless steel product number {i}", "qty": 1}
+                    for i in range(30)]
+    img, drawn = raster_label(PickList.from_dict(doc), PrinterSettings(kind="label", dots=dots), station="ST-1",
+                              operator="K-001", when=WHEN)
+    texts = [t for _, t in drawn]
+    shown = [t for t in texts if t.startswith("1 x SKU-")]
+    more = [t.strip() for t in texts if "more lines" in t]
+    assert shown and more == [f"+ {30 - len(shown)} more lines / 另有 {30 - len(shown)} 行"]
+    assert shown == [f"1 x SKU-{i} Stainless steel product number {i}" for i in range(len(shown))]
+    k = texts.index(shown[-1])
+    assert texts[k + 1].strip() == more[0] and texts[k + 2] == "30 units / 共 30 件"
+    ys = [y for y, t in drawn if not t.startswith("ST-1")]
+    assert ys == sorted(ys) and ys[-1] < img.height - 60
+    assert {"QRCode", "Code128"} <= {r.format.name for r in zxingcpp.read_barcodes(img.convert("L"))}

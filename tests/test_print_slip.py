@@ -261,3 +261,13 @@ def test_a_400_line_roll_slip_is_pages_a_viewer_opens(tmp_path):
     assert "800 units" in pages[-1]
     text = " ".join("".join(pages).split())
     assert all(f"SKU-{i:03d}" in text for i in range(400))
+
+
+def test_an_order_number_a_barcode_cannot_carry_as_sent_gets_no_barcode_on_the_slip():
+    """The slip drew "SO-1<ESC>2" as a Code128 of "SO-1 2" (the cleaned text), a code no system knows. Now no barcode
+    (logged), as the label refuses one; the QR code still carries the order."""
+    doc = json.loads(json.dumps(DEMO_DOC))
+    doc["order_no"] = "SO-1\x1b2"
+    found = _decode(pdf_pages(build_slip_pdf(PickList.from_dict(doc), None, page="a4"), dpi=200, first_only=True)[0])
+    assert not [t for f, t in found if f == "Code128"]
+    assert [json.loads(t)["o"] for f, t in found if f == "QRCode"] == ["SO-1\x1b2"]

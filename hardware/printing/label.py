@@ -285,17 +285,25 @@ def build_label(picklist: PickList, settings: PrinterSettings | None = None, *, 
 
 def render_label_image(picklist: PickList, settings: PrinterSettings, *, station: str = "", operator: str = "",
                        tz: str = "Asia/Shanghai", when: datetime | None = None):
-    """The 100x150 mm label as a 1-bit PIL image, `settings.dots` wide.
+    """The 100x150 mm label as a 1-bit PIL image, `settings.dots` wide."""
+    return raster_label(picklist, settings, station=station, operator=operator, tz=tz, when=when)[0]
 
-    Laid out within the label's height, top down: carrier (two lines at most), barcode, order number, marks; the
-    ship-to (set smaller, then cut with "…", when it would leave no room for the summary); the item lines, as many
-    as fit, the rest said as "+ N more lines"; the units. The QR code and the footer have their own band at the
-    foot, nothing is drawn into it (a long address used to run down over the QR code and off the label)."""
+
+def raster_label(picklist: PickList, settings: PrinterSettings, *, station: str = "", operator: str = "",
+                 tz: str = "Asia/Shanghai", when: datetime | None = None):
+    """The 100x150 mm label as a 1-bit PIL image, and the text lines drawn on it as (top y, text).
+
+    Laid out within the label's height. The QR code (bottom right) and the footer (bottom left) are placed first, in
+    a band nothing else is drawn into (a long address used to run down over the QR code and off the label). Then, top
+    down: carrier (two lines at most), barcode, order number, marks; the ship-to, set smaller, then cut with "…",
+    to leave six summary lines; the item lines (two lines each at most) in the column left of the QR code, as many
+    as fit above the footer, the rest said as "+ N more lines"; the units."""
     import qrcode
     from PIL import Image, ImageDraw
 
     W = settings.dots
     H = int(W * 1.5)
+    drawn: list[tuple[int, str]] = []
     img = Image.new("L", (W, H), 255)
     d = ImageDraw.Draw(img)
     scale = W / 800
@@ -319,6 +327,7 @@ def render_label_image(picklist: PickList, settings: PrinterSettings, *, station
         for ln in lines:
             x = m if not center else int((W - f.getlength(ln)) / 2)
             f.draw(d, (x, y), ln)
+            drawn.append((y, ln))
             y += line_h(size)
 
     def cut(lines: list[str], n: int, size: int, bold: bool = False, width: int | None = None) -> list[str]:
@@ -344,6 +353,7 @@ def render_label_image(picklist: PickList, settings: PrinterSettings, *, station
     fy = foot_top = H - m - line_h(22) * len(foot)
     for ln in foot:
         foot_font.draw(d, (m, fy), ln)
+        drawn.append((fy, ln))
         fy += line_h(22)
 
     draw(cut(wrapped(" ".join(x for x in (picklist.carrier, picklist.service) if x) or "-", 56, True), 2, 56, True),
@@ -391,7 +401,7 @@ def render_label_image(picklist: PickList, settings: PrinterSettings, *, station
     if k < len(items):
         shown.append(_more_lines(len(items) - k))
     draw(shown + wrapped(_units_line(picklist), 24, width=col), 24)
-    return img.point(lambda v: 0 if v < 128 else 255, mode="1")
+    return img.point(lambda v: 0 if v < 128 else 255, mode="1"), drawn
 
 
 RASTER_BARCODE_WIDTHS = (4, 3, 2)  # dots a module on a 203 dpi label (1 dot, 0.125 mm, is too thin to scan)
