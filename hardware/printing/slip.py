@@ -373,9 +373,14 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
     return buf.getvalue()
 
 
+SLIP_MIN_BAR_MM = 0.3  # narrowest Code128 module: 2 dots of a 576-dot roll printer (7.2 dots/mm), or near it at 512
+
+
 def _order_code128(c, order_no: str, W: float, margin: float, y: float) -> None:
-    """The order number as Code128 (reportlab picks the code sets), full width at most, bottom at y; none for an
-    order number that is not printable ASCII as sent (the label refuses it: label.code128_text)."""
+    """The order number as Code128 (reportlab picks the code sets), 0.33 mm a module, narrower to fit the width down
+    to SLIP_MIN_BAR_MM; a QR code of the order number when even that does not fit (a 32-character one on a roll slip
+    came to 0.18 mm a module, 1.3 dots at 576: no scanner read it). Bottom at y. None for an order number that is
+    not printable ASCII as sent (the label refuses it: label.code128_text)."""
     from reportlab.graphics.barcode import code128
     from reportlab.lib.units import mm
 
@@ -387,8 +392,13 @@ def _order_code128(c, order_no: str, W: float, margin: float, y: float) -> None:
     bar_w = 0.33 * mm
     bc = code128.Code128(value, barHeight=11 * mm, barWidth=bar_w, humanReadable=False)
     if bc.width > W - 2 * margin:
-        bc = code128.Code128(value, barHeight=11 * mm, barWidth=bar_w * (W - 2 * margin) / bc.width,
-                             humanReadable=False)
+        bar_w *= (W - 2 * margin) / bc.width
+        if bar_w < SLIP_MIN_BAR_MM * mm:
+            log.warning("order number %r needs %.2f mm Code128 modules to fit the slip: a QR code of it instead",
+                        value, bar_w / mm)
+            _draw_qr(c, value, (W - 11 * mm) / 2, y, 11 * mm)
+            return
+        bc = code128.Code128(value, barHeight=11 * mm, barWidth=bar_w, humanReadable=False)
     bc.drawOn(c, (W - bc.width) / 2, y)
 
 
