@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 import zxingcpp
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.config import PrinterSettings
@@ -462,3 +462,26 @@ def test_item_lines_that_do_not_fit_the_raster_label_are_counted_not_overprinted
     ys = [y for y, t in drawn if not t.startswith("ST-1")]
     assert ys == sorted(ys) and ys[-1] < img.height - 60
     assert {"QRCode", "Code128"} <= {r.format.name for r in zxingcpp.read_barcodes(img.convert("L"))}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789-{ABCxyz/ "), min_size=1, max_size=30))
+def test_code128_digit_pairs_scan_as_the_text_and_are_never_longer(text):
+    """The printer's GS k data, code sets B and C mixed, drawn as the printer would and read by zxing-cpp: the same
+    text, in no more modules than code set B alone."""
+    from PIL import Image, ImageDraw
+
+    from hardware.printing import code128
+
+    text = text.strip() or "0"
+    runs = code128.plan(text)
+    assert code128.modules(runs) <= code128.modules(code128.plan(text, digit_pairs=False))
+    data = code128.escpos_data(runs).encode()
+    assert code128.read_escpos(data)[0] == text
+    bars = code128.bars(code128.read_escpos(data)[1])
+    img = Image.new("L", (len(bars) * 2 + 40, 60), 255)
+    d = ImageDraw.Draw(img)
+    for i, b in enumerate(bars):
+        if b == "1":
+            d.rectangle((20 + 2 * i, 5, 21 + 2 * i, 55), fill=0)
+    assert [r.text for r in zxingcpp.read_barcodes(img)] == [text]
