@@ -197,9 +197,16 @@ def render_text_image(text: str, width: int, size: int = 24, bold: bool = False,
     return img
 
 
-# Chinese line breaking (kinsoku): these never start a line, and these never end one
-_NO_LINE_START = set("，。、：；！？）】》」』〉”’%,.:;!?)]}>・…—～")
-_NO_LINE_END = set("（【《「『〈“‘([{<")
+# Chinese line breaking (kinsoku), by Unicode category (no Chinese literal in the code: test_i18n): closing brackets
+# and quotes, and full-width or ASCII sentence punctuation (，。：！), never start a line; opening ones never end one
+def _no_line_start(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    return (cat in ("Pe", "Pf") or ch in ",.:;!?%\u2026\u2014\uff5e"
+            or (cat == "Po" and unicodedata.east_asian_width(ch) in "WF"))
+
+
+def _no_line_end(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Ps", "Pi")
 
 
 def _is_wide(ch: str) -> bool:
@@ -216,7 +223,7 @@ def _break_units(text: str) -> list[str]:
             units.append(ch)
         elif not units or units[-1] == " ":
             units.append(ch)
-        elif ch in _NO_LINE_START or units[-1][-1] in _NO_LINE_END:
+        elif _no_line_start(ch) or _no_line_end(units[-1][-1]):
             units[-1] += ch
         elif _is_wide(ch) or _is_wide(units[-1][-1]):
             units.append(ch)
