@@ -214,6 +214,23 @@ def _assert_every_page_says_order_and_page_of(pages: list[str]):
         assert f"page {i} / {len(pages)}" in text and f"第 {i} / {len(pages)} 页" in text, (i, text[-300:])
 
 
+def _assert_content_stays_above_the_page_foot(pdf: bytes, tmp_path):
+    """Every word of a page (pdftotext -bbox) ends above the foot line "Order … page x / y", and inside the page."""
+    import re
+
+    src = tmp_path / "bbox.pdf"
+    src.write_bytes(pdf)
+    html = subprocess.run(["pdftotext", "-bbox", str(src), "-"], capture_output=True, text=True, timeout=60).stdout
+    for k, page in enumerate(html.split("<page ")[1:], 1):
+        height = float(re.search(r'height="([\d.]+)"', page).group(1))
+        words = [(float(a), float(b), w) for a, b, w in
+                 re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', page)]
+        foot_top = min(y0 for y0, _, w in words if w == "page")
+        above = [(w, y1) for y0, y1, w in words if y0 < foot_top - 1]
+        assert all(y1 < foot_top for w, y1 in above), (k, [a for a in above if a[1] >= foot_top][:5])
+        assert max(y1 for _, y1, _ in words) <= height, k
+
+
 @pytest.mark.parametrize("page", ["a4", "a6", "80mm"])
 def test_a_long_not_in_this_parcel_list_is_printed_whole_with_the_totals_at_the_end(page, tmp_path):
     """A short pick of 120 lines: the A4 slip showed 70 of them, A6 35, and the totals and footer fell off the page.
@@ -221,9 +238,10 @@ def test_a_long_not_in_this_parcel_list_is_printed_whole_with_the_totals_at_the_
     doc = json.loads(json.dumps(DEMO_DOC))
     doc["lines"] = _many_lines(3)
     missing = PickList.from_dict(dict(doc, lines=_many_lines(120, 3))).lines
-    pages = _pdf_pages_text(build_slip_pdf(PickList.from_dict(doc), None, page=page, station="ST-1",
-                                           operator="K-001", missing=missing), tmp_path)
+    pdf = build_slip_pdf(PickList.from_dict(doc), None, page=page, station="ST-1", operator="K-001", missing=missing)
+    pages = _pdf_pages_text(pdf, tmp_path)
     _assert_every_page_says_order_and_page_of(pages)
+    _assert_content_stays_above_the_page_foot(pdf, tmp_path)
     text = "".join(pages)
     for ln in missing:
         assert f"{ln.sku} {ln.name}" in " ".join(text.split()), ln.sku
@@ -237,9 +255,11 @@ def test_a_200_line_a4_slip_has_the_order_number_and_page_x_of_y_on_every_page(t
     """21 pages, of which only the first said whose slip it was."""
     doc = json.loads(json.dumps(DEMO_DOC))
     doc["lines"] = _many_lines(200)
-    pages = _pdf_pages_text(build_slip_pdf(PickList.from_dict(doc), None, page="a4"), tmp_path)
+    pdf = build_slip_pdf(PickList.from_dict(doc), None, page="a4")
+    pages = _pdf_pages_text(pdf, tmp_path)
     assert len(pages) > 10
     _assert_every_page_says_order_and_page_of(pages)
+    _assert_content_stays_above_the_page_foot(pdf, tmp_path)
     text = " ".join("".join(pages).split())
     assert all(f"SKU-{i:03d}" in text for i in range(200)) and "400 units" in pages[-1]
 

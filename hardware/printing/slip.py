@@ -200,7 +200,7 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
     foot_h = 5 * mm  # "order · page x / y" under the content of every page
 
     # the blocks, top to bottom, each (kind, item, height in pt)
-    header_h = 44 + 9 * (len(address) - 1) + 4 + 11 * mm + 10 + 6 * mm + 3 * mm
+    header_h = 54 + 9 * (len(address) - 1) + 4 + 11 * mm + 10 + 6 * mm + 3 * mm  # as header() moves down
     cont_h = 13 + 4 * mm
     missing_head_h, missing_row_h = 5 * mm, 4 * mm
     blocks: list[tuple[str, object, float]] = [("line", ln, row_h) for ln in picklist.lines]
