@@ -33,7 +33,7 @@ APT_STATION=(
   fontconfig           # fc-match: the CJK font for printer-side Chinese (hardware/printing/chinese.py)
   fonts-noto-cjk       # Chinese text on screen
   fonts-droid-fallback # TrueType CJK embedded in slips and reports (reportlab cannot embed the CFF Noto CJK)
-  fonts-dejavu-core    # TrueType Latin embedded in reports (no non-embedded Helvetica)
+  fonts-dejavu-core    # TrueType Latin embedded in reports (no non-embedded Helvetica); Arabic/Hebrew on labels
   poppler-utils        # pdftoppm: slips rasterised for receipt printers
 )
 APT_DEMO=(

@@ -192,3 +192,117 @@ def test_the_slip_embeds_every_font(tmp_path):
     text = subprocess.run(["pdftotext", str(src), "-"], capture_output=True, text=True, timeout=30).stdout
     assert "SO-2026-000123" in text and "Wang Xiaoming" in text
     assert "138-0000-0000" in text  # the wider embedded sans: a line too long is set smaller before it is cut
+
+
+def _pdf_pages_text(pdf: bytes, tmp_path) -> list[str]:
+    """The text of each page, as poppler's pdftotext reads it."""
+    src = tmp_path / "slip.pdf"
+    src.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(src)], capture_output=True, text=True, timeout=30).stdout
+    n = int(next(ln.split()[1] for ln in info.splitlines() if ln.startswith("Pages:")))
+    return [subprocess.run(["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(src), "-"], capture_output=True,
+                           text=True, timeout=30).stdout for i in range(1, n + 1)]
+
+
+def _many_lines(n: int, start: int = 0) -> list[dict]:
+    return [{"id": str(i), "sku": f"SKU-{i:03d}", "name": f"商品 {i}", "qty": 2} for i in range(start, start + n)]
+
+
+def _assert_every_page_says_order_and_page_of(pages: list[str]):
+    for i, text in enumerate(pages, 1):
+        assert "SO-2026-000123" in text, i
+        assert f"page {i} / {len(pages)}" in text and f"第 {i} / {len(pages)} 页" in text, (i, text[-300:])
+
+
+def _assert_content_stays_above_the_page_foot(pdf: bytes, tmp_path):
+    """Every word of a page (pdftotext -bbox) ends above the foot line "Order … page x / y", and inside the page."""
+    import re
+
+    src = tmp_path / "bbox.pdf"
+    src.write_bytes(pdf)
+    html = subprocess.run(["pdftotext", "-bbox", str(src), "-"], capture_output=True, text=True, timeout=60).stdout
+    for k, page in enumerate(html.split("<page ")[1:], 1):
+        height = float(re.search(r'height="([\d.]+)"', page).group(1))
+        words = [(float(a), float(b), w) for a, b, w in
+                 re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', page)]
+        foot_top = min(y0 for y0, _, w in words if w == "page")
+        above = [(w, y1) for y0, y1, w in words if y0 < foot_top - 1]
+        assert all(y1 < foot_top for w, y1 in above), (k, [a for a in above if a[1] >= foot_top][:5])
+        assert max(y1 for _, y1, _ in words) <= height, k
+
+
+@pytest.mark.parametrize("page", ["a4", "a6", "80mm"])
+def test_a_long_not_in_this_parcel_list_is_printed_whole_with_the_totals_at_the_end(page, tmp_path):
+    """A short pick of 120 lines: the A4 slip showed 70 of them, A6 35, and the totals and footer fell off the page.
+    Now the list goes on over the pages, under its heading again, and the totals close the last page."""
+    doc = json.loads(json.dumps(DEMO_DOC))
+    doc["lines"] = _many_lines(3)
+    missing = PickList.from_dict(dict(doc, lines=_many_lines(120, 3))).lines
+    pdf = build_slip_pdf(PickList.from_dict(doc), None, page=page, station="ST-1", operator="K-001", missing=missing)
+    pages = _pdf_pages_text(pdf, tmp_path)
+    _assert_every_page_says_order_and_page_of(pages)
+    _assert_content_stays_above_the_page_foot(pdf, tmp_path)
+    text = "".join(pages)
+    for ln in missing:
+        assert f"{ln.sku} {ln.name}" in " ".join(text.split()), ln.sku
+    assert text.count("x2") == 123
+    assert "6 units" in pages[-1] and "ST-1 / K-001" in pages[-1]
+    if len(pages) > 1:
+        assert "NOT IN THIS PARCEL 未在本包裹中 (continued 续)" in pages[1]
+
+
+def test_a_200_line_a4_slip_has_the_order_number_and_page_x_of_y_on_every_page(tmp_path):
+    """21 pages, of which only the first said whose slip it was."""
+    doc = json.loads(json.dumps(DEMO_DOC))
+    doc["lines"] = _many_lines(200)
+    pdf = build_slip_pdf(PickList.from_dict(doc), None, page="a4")
+    pages = _pdf_pages_text(pdf, tmp_path)
+    assert len(pages) > 10
+    _assert_every_page_says_order_and_page_of(pages)
+    _assert_content_stays_above_the_page_foot(pdf, tmp_path)
+    text = " ".join("".join(pages).split())
+    assert all(f"SKU-{i:03d}" in text for i in range(200)) and "400 units" in pages[-1]
+
+
+def test_a_400_line_roll_slip_is_pages_a_viewer_opens(tmp_path):
+    """A 400-line roll slip was one page 21,788 pt tall; PDF viewers refuse pages over 14,400 pt (and pdftoppm
+    warns). Now pages of at most 14,000 pt, each as tall as its content, each with the order number and page x / y."""
+    doc = json.loads(json.dumps(DEMO_DOC))
+    doc["lines"] = _many_lines(400)
+    pdf = build_slip_pdf(PickList.from_dict(doc), None, page="80mm")
+    src = tmp_path / "roll.pdf"
+    src.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "99", str(src)], capture_output=True, text=True,
+                          timeout=30).stdout
+    heights = [float(ln.split("x")[1].split()[0]) for ln in info.splitlines() if ln.startswith("Page") and "size" in ln]
+    assert len(heights) >= 2 and max(heights) <= 14_400, heights
+    pages = _pdf_pages_text(pdf, tmp_path)
+    _assert_every_page_says_order_and_page_of(pages)
+    assert "800 units" in pages[-1]
+    text = " ".join("".join(pages).split())
+    assert all(f"SKU-{i:03d}" in text for i in range(400))
+
+
+def test_an_order_number_a_barcode_cannot_carry_as_sent_gets_no_barcode_on_the_slip():
+    """The slip drew "SO-1<ESC>2" as a Code128 of "SO-1 2" (the cleaned text), a code no system knows. Now no barcode
+    (logged), as the label refuses one; the QR code still carries the order."""
+    doc = json.loads(json.dumps(DEMO_DOC))
+    doc["order_no"] = "SO-1\x1b2"
+    found = _decode(pdf_pages(build_slip_pdf(PickList.from_dict(doc), None, page="a4"), dpi=200, first_only=True)[0])
+    assert not [t for f, t in found if f == "Code128"]
+    assert [json.loads(t)["o"] for f, t in found if f == "QRCode"] == ["SO-1\x1b2"]
+
+
+@pytest.mark.parametrize("order_no", ["114-1234567-1234567", "231207-123456789012345",
+                                      "PO-2026-12-07-STATION-A-00012345"])
+@pytest.mark.parametrize("dots", [576, 512])
+def test_a_long_order_number_on_a_roll_slip_scans_from_the_printed_raster(order_no, dots):
+    """A 32-character order number's Code128 was squeezed to the roll's width, 0.18 mm a module (1.3 dots at 576):
+    the printed slip had a barcode no scanner reads. Now one at 0.3 mm a module or more, else a QR code of the
+    order number; read from the raster the printer gets (pdf_to_escpos' threshold)."""
+    doc = json.loads(json.dumps(DEMO_DOC))
+    doc["order_no"] = order_no
+    pdf = build_slip_pdf(PickList.from_dict(doc), None, page="80mm")
+    img = pdf_pages(pdf, width_px=dots, first_only=True)[0].convert("L").point(lambda v: 0 if v < 160 else 255)
+    found = _decode(img)
+    assert ("Code128", order_no) in found or ("QRCode", order_no) in found, found

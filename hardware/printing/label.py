@@ -12,6 +12,7 @@ The label's own words are printed in English and Chinese, both from the catalog 
 from __future__ import annotations
 
 import json
+import logging
 import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -20,8 +21,10 @@ from app.address import address_lines
 from app.config import PrinterSettings
 from app.i18n import N_, Msg, bilingual, plural
 from app.picklist import PickList
-from hardware.printing import chinese
+from hardware.printing import chinese, code128
 from hardware.printing.chinese import sanitize
+
+log = logging.getLogger(__name__)
 
 GS_FF = b"\x1d\x0c"  # feed the label to the print start position of the next label
 MAX_SUMMARY_LINES = 8
@@ -48,18 +51,19 @@ class LabelError(ValueError):
 
 
 def code128_text(order_no: str) -> str:
-    """The order number as a CODE128 barcode carries it (code set B: printable ASCII), or LabelError."""
-    s = sanitize(order_no, 80)
-    if not s or not all(32 <= ord(c) < 127 for c in s):
+    """The order number as a CODE128 barcode carries it (printable ASCII, at most 80 characters), or LabelError.
+    It is the order number as the OMS sent it, never a cleaned copy: "SO-1<ESC>2" made a barcode of "SO-1 2", a code
+    no other system knows; such a number gets no label (the operator is told to have it corrected)."""
+    s = order_no.strip()
+    if not s or len(s) > 80 or not all(32 <= ord(c) < 127 for c in s):
         raise LabelError(Msg("order number {order} cannot be a CODE128 barcode (only printable ASCII); ask the OMS "
                              "for an ASCII order number", order=repr(order_no)))
     return s
 
 
 def code128_data(order_no: str) -> str:
-    """Data for GS k 73 as python-escpos wants it: code set B selected with ``{B``; a literal ``{``
-    in the data is written ``{{``."""
-    return "{B" + code128_text(order_no).replace("{", "{{")
+    """Data for GS k 73 as python-escpos wants it, all in code set B: ``{B`` first, a literal ``{`` written ``{{``."""
+    return code128.escpos_data(code128.plan(code128_text(order_no), digit_pairs=False))
 
 
 def qr_payload(picklist: PickList, station: str = "") -> str:
@@ -76,21 +80,33 @@ def local_time(when_utc: datetime | None, tz: str) -> str:
 
 
 def _columns(ch: str) -> int:
-    """Columns one character takes on the printer: two for a wide (Chinese) character."""
-    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    """Columns one character takes on the printer in its Chinese mode (FS &): one a byte of its GB18030 code, so an
+    ASCII character takes one and every other two. Cyrillic and Greek are "ambiguous" width in Unicode and were
+    counted as one: a Russian name came to 79 printed columns of 48. (A character outside GBK, four bytes, makes its
+    line an image: counted two.)"""
+    return 1 if ch.isascii() else 2
 
 
-def display_width(s: str) -> int:
-    return sum(map(_columns, s))
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
 
 
-def wrap_columns(s: str, cols: int) -> list[str]:
-    """`s` in lines of at most `cols` columns (a Chinese character takes two): broken at spaces and between Chinese
-    characters, never inside a word that fits a line ("(BLACK / S)" was cut after its bracket); a word longer than a
-    line is cut where the line ends."""
+def _image_columns(ch: str) -> int:
+    """Columns in image mode (Noto Sans CJK, proportional): two for a wide (Chinese) character, else one."""
+    return 2 if _wide(ch) else 1
+
+
+def display_width(s: str, columns=_columns) -> int:
+    return sum(map(columns, s))
+
+
+def wrap_columns(s: str, cols: int, columns=_columns) -> list[str]:
+    """`s` in lines of at most `cols` columns (`columns(ch)` each: a Chinese character takes two): broken at spaces
+    and between Chinese characters, never inside a word that fits a line ("(BLACK / S)" was cut after its bracket); a
+    word longer than a line is cut where the line ends."""
     words: list[str] = []  # words, single wide characters and single spaces, in order
     for ch in s:
-        if ch != " " and _columns(ch) == 1 and words and words[-1] != " " and _columns(words[-1][-1]) == 1:
+        if ch != " " and not _wide(ch) and words and words[-1] != " " and not _wide(words[-1][-1]):
             words[-1] += ch
         else:
             words.append(ch)
@@ -100,14 +116,14 @@ def wrap_columns(s: str, cols: int) -> list[str]:
             if cur or not out:  # (a first line's indent is kept: " GIFT " printed inverted)
                 cur, w = cur + " ", w + 1
             continue
-        if w + display_width(word) > cols and cur.strip():
+        if w + display_width(word, columns) > cols and cur.strip():
             out.append(cur.rstrip())
             cur, w = "", 0
         for ch in word:  # (one pass for a word that fits; a longer one is cut where the line ends)
-            if w + _columns(ch) > cols and cur.strip():
+            if w + columns(ch) > cols and cur.strip():
                 out.append(cur.rstrip())
                 cur, w = "", 0
-            cur, w = cur + ch, w + _columns(ch)
+            cur, w = cur + ch, w + columns(ch)
     if cur.strip() or not out:
         out.append(cur.rstrip())
     return out
@@ -146,7 +162,7 @@ class EscposWriter:
     def line(self, text: object, max_len: int = 400) -> None:
         s = sanitize(text, max_len)
         cols = self.cols // self._scale
-        for part in wrap_columns(s, cols):
+        for part in wrap_columns(s, cols, _columns if self.mode == "gb18030" else _image_columns):
             self._emit(part)
 
     def _emit(self, s: str) -> None:
@@ -161,9 +177,7 @@ class EscposWriter:
                                             align=getattr(self, "_align", "left"))
         except chinese.NoCjkFont as exc:
             # a clear message once, and the printer's own Chinese mode as the fallback
-            import logging
-
-            logging.getLogger(__name__).error("%s; printing in the printer's Chinese mode instead", exc)
+            log.error("%s; printing in the printer's Chinese mode instead", exc)
             self.p._raw(chinese.gb18030_line(s) + b"\n")
             return
         self.p.image(img, impl="bitImageRaster", center=False)
@@ -183,16 +197,25 @@ def _ship_to_lines(pl: PickList) -> list[str]:
 GIFT, FRAGILE, SHIP_TO = N_("GIFT"), N_("FRAGILE"), N_("SHIP TO")
 
 
+def _summary_line(ln) -> str:
+    v = f" ({ln.variant_beyond_name})" if ln.variant_beyond_name else ""  # "… BLACK S (BLACK / S)" said it twice
+    marks = (f" [{both(GIFT)}]" if ln.gift else "") + (f" [{both(FRAGILE)}]" if ln.fragile else "")
+    return f"{ln.qty:>3} x {ln.sku} {ln.name}{v}{marks}"
+
+
+def _more_lines(n: int) -> str:
+    return "  " + both(plural(n, "+ {n} more line", "+ {n} more lines", n=n), " / ")
+
+
+def _units_line(pl: PickList) -> str:
+    return both(plural(pl.units, "{n} unit", "{n} units", n=pl.units), " / ")
+
+
 def _summary_lines(pl: PickList) -> list[str]:
-    out = []
-    for ln in pl.lines[:MAX_SUMMARY_LINES]:
-        v = f" ({ln.variant_beyond_name})" if ln.variant_beyond_name else ""  # "… BLACK S (BLACK / S)" said it twice
-        marks = (f" [{both(GIFT)}]" if ln.gift else "") + (f" [{both(FRAGILE)}]" if ln.fragile else "")
-        out.append(f"{ln.qty:>3} x {ln.sku} {ln.name}{v}{marks}")
+    out = [_summary_line(ln) for ln in pl.lines[:MAX_SUMMARY_LINES]]
     if len(pl.lines) > MAX_SUMMARY_LINES:
-        n = len(pl.lines) - MAX_SUMMARY_LINES
-        out.append("  " + both(plural(n, "+ {n} more line", "+ {n} more lines", n=n), " / "))
-    out.append(both(plural(pl.units, "{n} unit", "{n} units", n=pl.units), " / "))
+        out.append(_more_lines(len(pl.lines) - MAX_SUMMARY_LINES))
+    out.append(_units_line(pl))
     return out
 
 
@@ -203,6 +226,28 @@ def marks(pl: PickList) -> list[str]:
     if any(ln.fragile for ln in pl.lines):
         m.append(both(FRAGILE))
     return m
+
+
+BARCODE_WIDTHS = (3, 2)  # dots a module; GS w takes 2-6 on Epson models (python-escpos refuses 1 too)
+
+
+def _order_barcode(w: EscposWriter, order_no: str) -> None:
+    """The order number as a native CODE128 at the widest module width that fits the printable dots (code set C's
+    digit pairs where that makes it wider); a printer prints nothing for a wider one. One that does not fit even
+    at 2 dots a module is printed as a QR code of the order number (a scanner reads it the same), and logged."""
+    text = code128_text(order_no)
+    fitted = code128.fit(text, w.dots, BARCODE_WIDTHS)
+    if fitted is None:
+        need = code128.modules(code128.plan(text)) * BARCODE_WIDTHS[-1]
+        log.warning("order number %r needs %d dots as a CODE128 at %d dots a module, the printer has %d: "
+                    "printed as a QR code of the order number instead", text, need, BARCODE_WIDTHS[-1], w.dots)
+        w.p.qr(text, size=6, native=True)
+        return
+    width, runs = fitted
+    # native CODE128 (python-escpos' _hw_barcode: its barcode() wrapper print()s to stdout)
+    w.p._hw_barcode(code128.escpos_data(runs), "CODE128", height=80, width=width,
+                    pos="BELOW", font="A", align_ct=True, function_type="B", check=True)
+    w.p._raw(b"\n")
 
 
 def build_label(picklist: PickList, settings: PrinterSettings | None = None, *, station: str = "",
@@ -217,10 +262,7 @@ def build_label(picklist: PickList, settings: PrinterSettings | None = None, *, 
     w.line(" ".join(x for x in (picklist.carrier, picklist.service) if x) or "-")
     w.style(align="center", bold=True)
     w.line(f"ORDER {picklist.order_no}")
-    # native CODE128 (python-escpos' _hw_barcode: its barcode() wrapper print()s to stdout)
-    w.p._hw_barcode(code128_data(picklist.order_no), "CODE128", height=80, width=2 if settings.dots < 560 else 3,
-                    pos="BELOW", font="A", align_ct=True, function_type="B", check=True)
-    w.p._raw(b"\n")
+    _order_barcode(w, picklist.order_no)
     for m in marks(picklist):
         w.style(align="center", bold=True, double=True, invert=True)
         w.line(f" {m} ")
@@ -244,63 +286,155 @@ def build_label(picklist: PickList, settings: PrinterSettings | None = None, *, 
 def render_label_image(picklist: PickList, settings: PrinterSettings, *, station: str = "", operator: str = "",
                        tz: str = "Asia/Shanghai", when: datetime | None = None):
     """The 100x150 mm label as a 1-bit PIL image, `settings.dots` wide."""
-    import barcode
+    return raster_label(picklist, settings, station=station, operator=operator, tz=tz, when=when)[0]
+
+
+def raster_label(picklist: PickList, settings: PrinterSettings, *, station: str = "", operator: str = "",
+                 tz: str = "Asia/Shanghai", when: datetime | None = None):
+    """The 100x150 mm label as a 1-bit PIL image, and the text lines drawn on it as (top y, text).
+
+    Laid out within the label's height. The QR code (bottom right) and the footer (bottom left) are placed first, in
+    a band nothing else is drawn into (a long address used to run down over the QR code and off the label). Then, top
+    down: carrier (two lines at most), barcode, order number, marks; the ship-to, set smaller, then cut with "…",
+    to leave six summary lines; the item lines (two lines each at most) in the column left of the QR code, as many
+    as fit above the footer, the rest said as "+ N more lines"; the units."""
     import qrcode
-    from barcode.writer import ImageWriter
     from PIL import Image, ImageDraw
 
     W = settings.dots
     H = int(W * 1.5)
+    drawn: list[tuple[int, str]] = []
     img = Image.new("L", (W, H), 255)
     d = ImageDraw.Draw(img)
     scale = W / 800
     m = int(20 * scale)
+    gap = int(10 * scale)
     y = m
 
-    def text(s: str, size: int, bold: bool = False, center: bool = False) -> None:
-        nonlocal y
-        px = max(12, int(size * scale))
-        font = chinese._pil_font(px, bold)
-        for ln in chinese.wrap_pixels(sanitize(s, 400), font, W - 2 * m):
-            x = m if not center else int((W - d.textlength(ln, font=font)) / 2)
-            d.text((x, y), ln, font=font, fill=0)
-            y += int(px * 1.25)
+    def font(size: int, bold: bool = False):
+        return chinese.text_fonts(max(12, int(size * scale)), bold)
 
-    text(" ".join(x for x in (picklist.carrier, picklist.service) if x) or "-", 56, bold=True, center=True)
-    # python-barcode raises its IllegalCharacterError deep inside for non-ASCII: check first, say it plainly
-    bc = barcode.Code128(code128_text(picklist.order_no), writer=ImageWriter())
-    bimg = bc.render({"module_height": 18.0 * scale, "module_width": 0.4 * scale, "quiet_zone": 4,
-                      "font_size": 0, "write_text": False, "dpi": 203})
-    bimg = bimg.convert("L")
-    if bimg.width > W - 2 * m:
-        bimg = bimg.resize((W - 2 * m, bimg.height))
-    img.paste(bimg, ((W - bimg.width) // 2, y))
-    y += bimg.height + int(4 * scale)
-    text(picklist.order_no, 36, bold=True, center=True)
-    for mk in marks(picklist):
-        text(f"[ {mk} ]", 48, bold=True, center=True)
-    y += int(10 * scale)
-    d.line((m, y, W - m, y), fill=0, width=3)
-    y += int(10 * scale)
-    text(both(SHIP_TO) + ":", 28, bold=True)
-    for s in _ship_to_lines(picklist):
-        text(s, 34)
-    y += int(10 * scale)
-    d.line((m, y, W - m, y), fill=0, width=3)
-    y += int(10 * scale)
-    for s in _summary_lines(picklist):
-        text(s, 24)
+    def wrapped(s: str, size: int, bold: bool = False, width: int | None = None) -> list[str]:
+        f = font(size, bold)
+        return chinese.wrap_pixels(f.cover(sanitize(s, 400), "the raster label"), f, width or W - 2 * m)
+
+    def line_h(size: int) -> int:
+        return int(max(12, int(size * scale)) * 1.25)
+
+    def draw(lines: list[str], size: int, bold: bool = False, center: bool = False) -> None:
+        nonlocal y
+        f = font(size, bold)
+        for ln in lines:
+            x = m if not center else int((W - f.getlength(ln)) / 2)
+            f.draw(d, (x, y), ln)
+            drawn.append((y, ln))
+            y += line_h(size)
+
+    def cut(lines: list[str], n: int, size: int, bold: bool = False, width: int | None = None) -> list[str]:
+        """The first n lines, the last ending in "…" when some were left out."""
+        if len(lines) <= n:
+            return lines
+        out = lines[:n]
+        f, last = font(size, bold), out[-1]
+        while last and f.getlength(last + "…") > (width or W - 2 * m):
+            last = last[:-1]
+        return [*out[:-1], last + "…"]
+
+    # the foot band: QR code at the right, the footer at the left, reserved first
     q = qrcode.QRCode(box_size=max(2, int(6 * scale)), border=2)
     q.add_data(qr_payload(picklist, station))
     q.make(fit=True)
     qimg = q.make_image().get_image().convert("L")
-    qy = H - qimg.height - int(60 * scale)
-    y = max(y, qy)
-    img.paste(qimg, (W - m - qimg.width, min(y, H - qimg.height)))
-    foot = int(40 * scale)
-    d.text((m, H - foot - m), sanitize(f"{station} / {operator} / {local_time(when, tz)}"),
-           font=chinese._pil_font(max(12, int(22 * scale))), fill=0)
-    return img.point(lambda v: 0 if v < 128 else 255, mode="1")
+    band_top = H - m - qimg.height
+    img.paste(qimg, (W - m - qimg.width, band_top))
+    foot_w = W - 2 * m - qimg.width - gap
+    foot_font = font(22)
+    foot = wrapped(f"{station} / {operator} / {local_time(when, tz)}", 22, width=foot_w)
+    fy = foot_top = H - m - line_h(22) * len(foot)
+    for ln in foot:
+        foot_font.draw(d, (m, fy), ln)
+        drawn.append((fy, ln))
+        fy += line_h(22)
+
+    draw(cut(wrapped(" ".join(x for x in (picklist.carrier, picklist.service) if x) or "-", 56, True), 2, 56, True),
+         56, bold=True, center=True)
+    y += int(4 * scale)
+    y = _raster_barcode(img, picklist.order_no, y, int(144 * scale), m) + int(4 * scale)
+    draw(wrapped(picklist.order_no, 36, True), 36, bold=True, center=True)
+    for mk in marks(picklist):
+        draw([f"[ {mk} ]"], 48, bold=True, center=True)
+    y += gap
+    d.line((m, y, W - m, y), fill=0, width=3)
+    y += gap
+
+    # the ship-to, smaller or cut if it would leave less than four item lines, "+ N more" and the units line
+    draw(wrapped(both(SHIP_TO) + ":", 28, True), 28, bold=True)
+    # (full width, so above the QR code; the summary goes on beside it, down to the footer)
+    room = min(band_top - 2 * gap, foot_top - gap - 6 * line_h(24) - 2 * gap) - y
+    for size in (34, 30, 26, 24):
+        ship = [ln for s in _ship_to_lines(picklist) for ln in wrapped(s, size)]
+        if len(ship) * line_h(size) <= room:
+            break
+    else:
+        n = max(1, room // line_h(size))
+        log.warning("order %s: the ship-to takes %d lines, the raster label has room for %d: cut with '…'",
+                    picklist.order_no, len(ship), n)
+        ship = cut(ship, n, size)
+    draw(ship, size)
+    y += gap
+    d.line((m, y, W - m, y), fill=0, width=3)
+    y += gap
+
+    # item lines, in the column left of the QR code down to the footer, while they fit above the units line (and a
+    # "+ N more lines" line when some do not)
+    h, col = line_h(24), foot_w
+    room = (foot_top - gap - y) // h - 1  # lines left for the items, the units line kept
+    items = [cut(wrapped(_summary_line(ln), 24, width=col), 2, 24, width=col) for ln in picklist.lines]  # two lines at most
+    shown: list[str] = []
+    for k, it in enumerate(items):
+        rest_after = len(items) - k - 1
+        if len(shown) + len(it) + (1 if rest_after else 0) > room:
+            break
+        shown += it
+    else:
+        k = len(items)
+    if k < len(items):
+        shown.append(_more_lines(len(items) - k))
+    draw(shown + wrapped(_units_line(picklist), 24, width=col), 24)
+    return img.point(lambda v: 0 if v < 128 else 255, mode="1"), drawn
+
+
+RASTER_BARCODE_WIDTHS = (4, 3, 2)  # dots a module on a 203 dpi label (1 dot, 0.125 mm, is too thin to scan)
+
+
+def _raster_barcode(img, order_no: str, y: int, height: int, margin: int) -> int:
+    """The order number's CODE128 drawn at a whole number of dots a module, the widest that fits with its quiet zone
+    (a barcode squeezed to the width, as before, has uneven bars); a QR code of the order number when none fits
+    (logged). Returns the y below it."""
+    from PIL import ImageDraw
+
+    text = code128_text(order_no)
+    W = img.width
+    fitted = code128.fit(text, W - 2 * margin, RASTER_BARCODE_WIDTHS, quiet=10)
+    if fitted is None:
+        import qrcode
+
+        log.warning("order number %r is too long for a CODE128 on a %d-dot label: drawn as a QR code of the "
+                    "order number instead", text, W)
+        q = qrcode.QRCode(box_size=max(2, height // 40), border=0)
+        q.add_data(text)
+        q.make(fit=True)
+        qimg = q.make_image().get_image().convert("L")
+        img.paste(qimg, ((W - qimg.width) // 2, y))
+        return y + qimg.height
+    mw, runs = fitted
+    pattern = code128.bars(code128.symbol_values(runs))
+    x0 = (W - len(pattern) * mw) // 2
+    d = ImageDraw.Draw(img)
+    for i, bit in enumerate(pattern):
+        if bit == "1":
+            d.rectangle((x0 + i * mw, y, x0 + (i + 1) * mw - 1, y + height - 1), fill=0)
+    return y + height
 
 
 def _build_raster_label(picklist: PickList, settings: PrinterSettings, **kw) -> bytes:

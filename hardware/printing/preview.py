@@ -153,6 +153,35 @@ def raster_to_image(op: Op):
     return Image.frombytes("1", (w, h), inv)
 
 
+def _barcode_image(op: Op, module: int, height: int, dots: int, font):
+    """A CODE128 as the printer draws it: `module` dots a bar module, as many modules as the data makes, the text
+    below. One wider than the printable dots is printed by no Epson-compatible printer: drawn as a flagged empty
+    box, never shrunk to fit (the preview did, and hid the labels that came out without a barcode)."""
+    from PIL import Image, ImageDraw
+
+    from hardware.printing import code128
+
+    img = Image.new("L", (dots, height + 30), 255)
+    d = ImageDraw.Draw(img)
+    if op.args.get("m") != 73:  # our labels send only CODE128
+        d.text((10, 10), f"[barcode type {op.args.get('m')}: not drawn]", font=font, fill=0)
+        return img
+    text, values = code128.read_escpos(op.data)
+    pattern = code128.bars(values)
+    need = len(pattern) * module
+    if need > dots:
+        d.rectangle((0, 0, dots - 1, height - 1), outline=0, width=3)
+        d.text((10, 10), f"NO BARCODE: {need} dots > {dots}", font=font, fill=0)
+        d.text((10, 40), text, font=font, fill=0)
+        return img
+    x0 = (dots - need) // 2
+    for i, bit in enumerate(pattern):
+        if bit == "1":
+            d.rectangle((x0 + i * module, 0, x0 + (i + 1) * module - 1, height - 1), fill=0)
+    d.text(((dots - d.textlength(text, font=font)) / 2, height + 2), text, font=font, fill=0)
+    return img
+
+
 def render_png(data: bytes, dots: int = 576):
     """A PIL image approximating what a printer would print from `data`."""
     from PIL import Image, ImageDraw
@@ -168,6 +197,7 @@ def render_png(data: bytes, dots: int = 576):
 
         font = ImageFont.load_default()
     pending = ""
+    bar_width, bar_height = 3, 162  # GS w / GS h after ESC @ (Epson defaults)
 
     def flush() -> None:
         nonlocal pending
@@ -181,23 +211,14 @@ def render_png(data: bytes, dots: int = 576):
             pending += op.data  # runs in and out of Chinese mode make one printed line
             continue
         flush()
-        if op.kind == "text":
-            pass
+        if op.kind == "cmd" and op.data[:2] == b"\x1dw":
+            bar_width = op.data[2]
+        elif op.kind == "cmd" and op.data[:2] == b"\x1dh":
+            bar_height = op.data[2]
         elif op.kind == "image":
             parts.append(("img", raster_to_image(op)))
         elif op.kind == "barcode":
-            import barcode
-            from barcode.writer import ImageWriter
-
-            code = op.data.decode("ascii", "replace")
-            if code.startswith("{"):
-                code = code[2:].replace("{{", "{")
-            try:
-                bimg = barcode.Code128(code, writer=ImageWriter()).render(
-                    {"module_height": 10.0, "font_size": 8, "dpi": 203, "quiet_zone": 2})
-                parts.append(("img", bimg))
-            except Exception:
-                parts.append(("text", f"[barcode {code}]"))
+            parts.append(("img", _barcode_image(op, bar_width, bar_height, dots, font)))
         elif op.kind == "qr":
             import qrcode
 

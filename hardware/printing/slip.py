@@ -30,7 +30,15 @@ from app.i18n import N_, Msg, plural
 from app.pdf_fonts import pdf_fonts
 from app.picklist import PickLine, PickList
 from hardware.printing.chinese import sanitize
-from hardware.printing.label import FRAGILE, PRINT_LANGUAGE, both, local_time, qr_payload
+from hardware.printing.label import (
+    FRAGILE,
+    PRINT_LANGUAGE,
+    LabelError,
+    both,
+    code128_text,
+    local_time,
+    qr_payload,
+)
 
 log = logging.getLogger(__name__)
 # the slip's own words, printed in English and Chinese from the catalog (devices.po)
@@ -159,13 +167,21 @@ def _draw_qr(c, payload: str, x: float, y: float, size: float) -> None:
     c.restoreState()
 
 
+ROLL_PAGE_MAX_PT = 14_000.0  # a roll slip's page height at most (PDF viewers refuse pages over 14,400 pt)
+PAGE_OF = N_("page {page} / {pages}")  # on every page, beside the order number (its catalog text: devices.po)
+CONTINUED = N_("continued")
+
+
 def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, page: str = "80mm",
                    station: str = "", operator: str = "", tz: str = "Asia/Shanghai",
                    when: datetime | None = None, missing: Sequence[PickLine] = ()) -> bytes:
-    """The packing slip as PDF bytes. `page` is "a4", "a6" or "80mm" (a roll: height fits the content).
-    `missing`: lines ordered but not in this parcel (a short pick), each at the quantity it lacks, listed
-    under the lines so the customer reads what is missing instead of wondering."""
-    from reportlab.graphics.barcode import code128
+    """The packing slip as PDF bytes. `page` is "a4", "a6" or "80mm" (a roll: each page as tall as its content,
+    at most ROLL_PAGE_MAX_PT). `missing`: lines ordered but not in this parcel (a short pick), each at the quantity
+    it lacks, listed under the lines so the customer reads what is missing instead of wondering.
+
+    The slip is laid out as blocks (the header, each line, the missing list's heading and rows, the totals) put on
+    pages before anything is drawn, so every line lands on a page however many there are, and every page carries
+    the order number and "page x / y" at its foot; pages after the first open with the title and order number."""
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
 
@@ -180,15 +196,38 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
     address = list(address_lines(picklist.ship_to)) or [""]  # as the destination country writes it, 4 lines at most
     if len(address) > 4:
         address[3:] = [", ".join(address[3:])]
-    header_h = 64 * mm + 9 * max(0, len(address) - 2)
     missing = [ln for ln in missing if ln.qty > 0]
-    missing_h = (7 * mm + 4 * mm * len(missing)) if missing else 0
-    if h_mm is None:
-        H = header_h + row_h * len(picklist.lines) + missing_h + 16 * mm
-    else:
-        H = h_mm * mm
+    foot_h = 5 * mm  # "order · page x / y" under the content of every page
+
+    # the blocks, top to bottom, each (kind, item, height in pt)
+    header_h = 54 + 9 * (len(address) - 1) + 4 + 11 * mm + 10 + 6 * mm + 3 * mm  # as header() moves down
+    cont_h = 13 + 4 * mm
+    missing_head_h, missing_row_h = 5 * mm, 4 * mm
+    blocks: list[tuple[str, object, float]] = [("line", ln, row_h) for ln in picklist.lines]
+    blocks.append(("rule", None, 0.0))
+    if missing:
+        blocks.append(("missing_head", False, missing_head_h))
+        blocks += [("missing", ln, missing_row_h) for ln in missing]
+        blocks.append(("missing_end", None, 3 * mm))
+    blocks.append(("totals", None, 24.0))
+
+    # pages: lists of blocks; a page opens with the header (first) or the continuation header
+    pages: list[list[tuple[str, object, float]]] = [[("header", None, header_h)]]
+    room = (h_mm * mm if h_mm else ROLL_PAGE_MAX_PT) - 2 * margin - foot_h
+    used = header_h
+    for blk in blocks:
+        if used + blk[2] > room and len(pages[-1]) > 1:
+            pages.append([("cont", None, cont_h)])
+            used = cont_h
+            if blk[0] in ("missing", "missing_end"):  # the missing list goes on under its heading again
+                pages[-1].append(("missing_head", True, missing_head_h))
+                used += missing_head_h
+        pages[-1].append(blk)
+        used += blk[2]
+    heights = [h_mm * mm if h_mm else sum(b[2] for b in pg) + 2 * margin + foot_h for pg in pages]
+
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=(W, H), pageCompression=1, initialFontName=fonts.latin)
+    c = canvas.Canvas(buf, pagesize=(W, heights[0]), pageCompression=1, initialFontName=fonts.latin)
     c.setTitle(f"Packing slip {sanitize(picklist.order_no)}")
     c.setAuthor("packstation")
 
@@ -221,42 +260,45 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
                 c.drawString(x, y, t)
             x += c.stringWidth(t, fname, size)
 
-    qsize = 20 * mm if page != "a6" else 18 * mm
-    _draw_qr(c, qr_payload(picklist, station), W - margin - qsize, H - margin - qsize, qsize)
-    tw = W - 2 * margin - qsize - 2 * mm
-    y = H - margin - 10
-    text(margin, y, both(PACKING_SLIP), 11, bold=True, maxw=tw)
-    y -= 13
-    text(margin, y, f"{both(ORDER)} {picklist.order_no}", 9, bold=True, maxw=tw)
-    y -= 11
-    text(margin, y, " ".join(x for x in (picklist.carrier, picklist.service) if x), 8, maxw=tw)
-    y -= 10
-    st = picklist.ship_to
-    text(margin, y, f"{st.name} {st.phone}".strip(), 8, maxw=tw)
-    y -= 10
-    for k, line in enumerate(address):
-        text(margin, y, line, 7, maxw=tw)
-        y -= 9 if k < len(address) - 1 else 4
-    # the order number as Code128 (reportlab picks the code sets), full width under the header
-    bar_w = 0.33 * mm
-    bc = code128.Code128(sanitize(picklist.order_no, 80), barHeight=11 * mm, barWidth=bar_w, humanReadable=False)
-    if bc.width > W - 2 * margin:
-        bc = code128.Code128(sanitize(picklist.order_no, 80), barHeight=11 * mm,
-                             barWidth=bar_w * (W - 2 * margin) / bc.width, humanReadable=False)
-    y -= 11 * mm + 10
-    bc.drawOn(c, (W - bc.width) / 2, y)
-    # its number under the bars, 1.5 mm clear of them (reportlab's own sets the digits' tops against the bars)
-    number, size = sanitize(picklist.order_no, 80), 9
-    text(max(margin, (W - width(number, size)) / 2), y - 1.5 * mm - 0.72 * size, number, size, maxw=W - 2 * margin)
-    y -= 6 * mm
-    c.setLineWidth(0.6)
-    c.line(margin, y, W - margin, y)
-    y -= 3 * mm
-    for ln in picklist.lines:
-        if y - row_h < margin + 10 * mm:
-            c.showPage()
-            y = H - margin
-        top = y
+    def header(H: float) -> float:
+        qsize = 20 * mm if page != "a6" else 18 * mm
+        _draw_qr(c, qr_payload(picklist, station), W - margin - qsize, H - margin - qsize, qsize)
+        tw = W - 2 * margin - qsize - 2 * mm
+        y = H - margin - 10
+        text(margin, y, both(PACKING_SLIP), 11, bold=True, maxw=tw)
+        y -= 13
+        text(margin, y, f"{both(ORDER)} {picklist.order_no}", 9, bold=True, maxw=tw)
+        y -= 11
+        text(margin, y, " ".join(x for x in (picklist.carrier, picklist.service) if x), 8, maxw=tw)
+        y -= 10
+        st = picklist.ship_to
+        text(margin, y, f"{st.name} {st.phone}".strip(), 8, maxw=tw)
+        y -= 10
+        for k, line in enumerate(address):
+            text(margin, y, line, 7, maxw=tw)
+            y -= 9 if k < len(address) - 1 else 4
+        y -= 11 * mm + 10
+        _order_code128(c, picklist.order_no, W, margin, y)
+        # its number under the bars, 1.5 mm clear of them (reportlab's own sets the digits' tops against the bars)
+        number, size = sanitize(picklist.order_no, 80), 9
+        text(max(margin, (W - width(number, size)) / 2), y - 1.5 * mm - 0.72 * size, number, size,
+             maxw=W - 2 * margin)
+        y -= 6 * mm
+        c.setLineWidth(0.6)
+        c.line(margin, y, W - margin, y)
+        return y - 3 * mm
+
+    def continuation(H: float) -> float:
+        y = H - margin - 10
+        # the order number first: on an A6 page the line may be cut at its end
+        text(margin, y, f"{both(ORDER)} {picklist.order_no}   {both(PACKING_SLIP)} ({both(CONTINUED)})", 9,
+             bold=True, maxw=W - 2 * margin)
+        y -= 3 + 2 * mm
+        c.setLineWidth(0.6)
+        c.line(margin, y, W - margin, y)
+        return y - 2 * mm
+
+    def line(ln: PickLine, top: float) -> float:
         path = image_for(ln.image_url) if (image_for and ln.image_url) else None
         thumb = _prepared_image(path, img_box)
         ix, iy = margin, top - img_box
@@ -281,30 +323,83 @@ def build_slip_pdf(picklist: PickList, image_for: ImageFor | None = None, *, pag
             text(tx, top - 26, "  ".join(marks), 7, bold=True, maxw=W - tx - margin - qty_w)
         c.setFont(fonts.latin_bold, 12)
         c.drawRightString(W - margin, top - 12, f"x{ln.qty}")
-        y = top - row_h
-    c.line(margin, y, W - margin, y)
-    if missing:
-        if y - missing_h < margin + 10 * mm:
-            c.showPage()
-            y = H - margin
-        y -= 4 * mm
-        text(margin, y, both(NOT_IN_PARCEL), 8, bold=True)
-        for ln in missing:
+        return top - row_h
+
+    def block(kind: str, item, y: float) -> float:
+        if kind == "line":
+            return line(item, y)
+        if kind == "rule":
+            c.line(margin, y, W - margin, y)
+            return y
+        if kind == "missing_head":
             y -= 4 * mm
-            text(margin, y, f"{ln.sku}  {ln.name}", 7, maxw=W - 2 * margin - 12 * mm)
+            head = both(NOT_IN_PARCEL) + (f" ({both(CONTINUED)})" if item else "")
+            text(margin, y, head, 8, bold=True)
+            return y - 1 * mm
+        if kind == "missing":
+            y -= 4 * mm
+            text(margin, y, f"{item.sku}  {item.name}", 7, maxw=W - 2 * margin - 12 * mm)
             c.setFont(fonts.latin_bold, 9)
-            c.drawRightString(W - margin, y, f"x{ln.qty}")
-        y -= 3 * mm
-        c.line(margin, y, W - margin, y)
-    y -= 10
-    units, lines = picklist.units, len(picklist.lines)
-    unit_word, line_word = both(plural(units, "unit", "units")), both(plural(lines, "line", "lines"))
-    text(margin, y, f"{units} {unit_word}   {lines} {line_word}", 8)
-    y -= 10
-    text(margin, y, f"{station} / {operator} / {local_time(when, tz)}", 7)
-    c.showPage()
+            c.drawRightString(W - margin, y, f"x{item.qty}")
+            return y
+        if kind == "missing_end":
+            y -= 3 * mm
+            c.line(margin, y, W - margin, y)
+            return y
+        # totals and who packed it, at the end
+        y -= 10
+        units, lines = picklist.units, len(picklist.lines)
+        unit_word, line_word = both(plural(units, "unit", "units")), both(plural(lines, "line", "lines"))
+        text(margin, y, f"{units} {unit_word}   {lines} {line_word}", 8)
+        y -= 10
+        text(margin, y, f"{station} / {operator} / {local_time(when, tz)}", 7)
+        return y - 4
+
+    for k, (pg, H) in enumerate(zip(pages, heights, strict=True)):
+        c.setPageSize((W, H))
+        y = H
+        for kind, item, _h in pg:
+            if kind == "header":
+                y = header(H)
+            elif kind == "cont":
+                y = continuation(H)
+            else:
+                y = block(kind, item, y)
+        page_of = both(Msg(PAGE_OF, page=k + 1, pages=len(pages)), " ")
+        foot = f"{both(ORDER)} {sanitize(picklist.order_no, 80)}   {page_of}"
+        text(margin, margin, foot, 7, maxw=W - 2 * margin)
+        c.showPage()
     c.save()
     return buf.getvalue()
+
+
+SLIP_MIN_BAR_MM = 0.3  # narrowest Code128 module: 2 dots of a 576-dot roll printer (7.2 dots/mm), or near it at 512
+
+
+def _order_code128(c, order_no: str, W: float, margin: float, y: float) -> None:
+    """The order number as Code128 (reportlab picks the code sets), 0.33 mm a module, narrower to fit the width down
+    to SLIP_MIN_BAR_MM; a QR code of the order number when even that does not fit (a 32-character one on a roll slip
+    came to 0.18 mm a module, 1.3 dots at 576: no scanner read it). Bottom at y. None for an order number that is
+    not printable ASCII as sent (the label refuses it: label.code128_text)."""
+    from reportlab.graphics.barcode import code128
+    from reportlab.lib.units import mm
+
+    try:
+        value = code128_text(order_no)
+    except LabelError as exc:
+        log.warning("slip without a barcode: %s", exc)
+        return
+    bar_w = 0.33 * mm
+    bc = code128.Code128(value, barHeight=11 * mm, barWidth=bar_w, humanReadable=False)
+    if bc.width > W - 2 * margin:
+        bar_w *= (W - 2 * margin) / bc.width
+        if bar_w < SLIP_MIN_BAR_MM * mm:
+            log.warning("order number %r needs %.2f mm Code128 modules to fit the slip: a QR code of it instead",
+                        value, bar_w / mm)
+            _draw_qr(c, value, (W - 11 * mm) / 2, y, 11 * mm)
+            return
+        bc = code128.Code128(value, barHeight=11 * mm, barWidth=bar_w, humanReadable=False)
+    bc.drawOn(c, (W - bc.width) / 2, y)
 
 
 def _pdftoppm(pdf: bytes, args: list[str], timeout_s: float = 60) -> list[Path]:
