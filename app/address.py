@@ -122,7 +122,7 @@ def address_one_line(st: ShipTo) -> str:
     """The address on one line, as the screen and the floor's messages say it (as `address_lines(printed=False)`):
     its lines joined by commas, by spaces where it is written in Chinese or another non-Latin script. Control and
     bidi-override characters from the OMS are shown as escapes (`visible_text`): a U+202E in the name turned the
-    whole address around on the queue and the work screen ("…市海上 021002" for 200120; the label was clean)."""
+    whole address around on the queue and the work screen (its postcode 200120 read 021002; the label was clean)."""
     lines = address_lines(st, printed=False)
     return visible_text((" " if _non_latin("".join(lines)) else ", ").join(lines))
 
