@@ -9,9 +9,11 @@
 - Each frame goes through hardware.decode.FrameDecoder: the same steps as `packstation decode`, but at most the
   pre-check, the first pass and one ladder step a frame (the ladder is spread over consecutive frames; no clock),
   so an empty frame costs ~2 ms and a recorded sequence gives the same scans under any CPU load.
-- A read is accepted when the same (text, format) is decoded in `confirm_frames` consecutive frames (check digits
-  are verified by the decoder); it is not emitted again while it stays in view (until it has been absent for
-  `gone_frames` frames).
+- What counts (hardware.presentation.Presentations): a code read in `confirm_frames` (2) frames within a ladder
+  cycle of each other is sent once while it stays in view; it has left when unread for `gone_frames` (default two
+  ladder cycles, 34 frames: 1.1 s at 30 fps, never less than a cycle + 2). Codes of one item (same GTIN) count once;
+  with codes of two different items in view nothing is sent and the status says "Two codes in view: show one at a
+  time" (state stays "ready").
 - on_preview gets an RGB frame and the outlines (4 corner points) of the symbols found, at most `preview_fps` a
   second.
 - "No camera" is reported at once by start() (isOpened() false): status "no_device"; a camera that stops
@@ -31,6 +33,7 @@ from app.i18n import Msg
 from app.scans import RawScan, ScanSource
 from hardware.decode import FrameDecoder, load_image
 from hardware.devices import CallbackSink, DeviceStatus, status
+from hardware.presentation import Presentations
 
 log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".pgm"}
@@ -83,13 +86,13 @@ def open_source(device: str, kind: str, width: int = 1280, height: int = 720, fr
 
 class CameraScanner:
     def __init__(self, device: str = "0", kind: str = "opencv", backend: str = "zxing", *, width: int = 1280,
-                 height: int = 720, confirm_frames: int = 2, gone_frames: int = 3, frames_per_image: int = 3,
+                 height: int = 720, confirm_frames: int = 2, gone_frames: int | None = None, frames_per_image: int = 3,
                  loop: bool = False, fps: float = 0.0, retry_s: float = 2.0, preview_fps: float = 10.0,
                  budget_ms: float | None = None):
         self.device, self.kind, self.backend = str(device), kind, backend
         self.name = f"camera:{device}"
         self.width, self.height = width, height
-        self.confirm_frames, self.gone_frames = max(1, confirm_frames), max(1, gone_frames)
+        self.confirm_frames, self.gone_frames = max(1, confirm_frames), gone_frames  # None: two ladder cycles
         self.frames_per_image, self.loop, self.fps = frames_per_image, loop, fps
         self.retry_s, self.preview_fps = retry_s, preview_fps  # budget_ms: accepted, unused (no clock in decoding)
         self._sink = CallbackSink()
@@ -140,10 +143,10 @@ class CameraScanner:
         return cap
 
     def _run(self) -> None:
-        streak: dict[tuple[str, str], int] = {}
-        in_view: dict[tuple[str, str], int] = {}  # key -> frames since last seen
-        last_preview = 0.0
         decoder = FrameDecoder(self.backend)
+        seen = Presentations(decoder.cycle, self.confirm_frames, hysteresis=self.gone_frames)
+        conflict: tuple[str, ...] = ()
+        last_preview = 0.0
         period = 1.0 / self.fps if self.fps > 0 else 0.0
         while not self._stop.is_set():
             t0 = time.monotonic()
@@ -161,23 +164,14 @@ class CameraScanner:
             except Exception:
                 log.exception("decode failed on a frame")
                 results = []
-            seen = set()
-            for r in results:
-                key = (r.text, r.format)
-                seen.add(key)
-                streak[key] = streak.get(key, 0) + 1
-                if streak[key] >= self.confirm_frames and key not in in_view:
-                    self._sink.value(RawScan(r.text, source=ScanSource.CAMERA, symbology=r.symbology))
-                if streak[key] >= self.confirm_frames:
-                    in_view[key] = 0
-            for key in list(streak):
-                if key not in seen:
-                    del streak[key]
-            for key in list(in_view):
-                if key not in seen:
-                    in_view[key] += 1
-                    if in_view[key] >= self.gone_frames:
-                        del in_view[key]
+            for r in seen.frame(self.frames, results, decoder.regions):
+                self._sink.value(RawScan(r.text, source=ScanSource.CAMERA, symbology=r.symbology))
+            if seen.conflict != conflict:
+                conflict = seen.conflict
+                if conflict:  # nothing is sent while they are; the packer reads why, the log says which
+                    log.info("camera: codes of different items in view at once: %s", ", ".join(conflict))
+                self._sink.set_status(status(True, "ready", Msg("Two codes in view: show one at a time")) if conflict
+                                      else status(True, "ready", Msg("Camera ready ({device})", device=self.device)))
             if self._on_preview is not None and time.monotonic() - last_preview >= 1.0 / self.preview_fps:
                 last_preview = time.monotonic()
                 try:

@@ -202,6 +202,19 @@ def _regions(gray: np.ndarray, s: int) -> list[tuple[int, int, int, int]]:
     return out
 
 
+def under(box: tuple[int, int, int, int], outline) -> bool:
+    """Whether a pre-check box touches a symbol's outline, its bounding box grown by 8 px + 15 % of its long side
+    (guard bars, the card's edge around a symbol): the box is that symbol's texture, not something else
+    barcode-like. A second symbol closer than that to the first is taken for part of it."""
+    if not outline:
+        return True
+    xs = [x for x, _y in outline]
+    ys = [y for _x, y in outline]
+    slack = 8 + 0.15 * max(max(xs) - min(xs), max(ys) - min(ys))
+    x, y, w, h = box
+    return x <= max(xs) + slack and min(xs) - slack <= x + w and y <= max(ys) + slack and min(ys) - slack <= y + h
+
+
 def _roi(gray: np.ndarray, boxes) -> tuple[np.ndarray, int, int]:
     """The part of the frame holding every candidate box (padded), with its offset."""
     h, w = gray.shape[:2]
@@ -311,15 +324,21 @@ def _ladder_step(name: str, gray: np.ndarray):
 # Formats whose only protection is a weak check digit (or none): EAN/UPC, ITF, Code39. Their misreads come from a
 # few damaged scan lines (through the printed digits, a crease, glare): zxing then reports an outline only a few
 # pixels thick, and the same lines often misread the same way after a contrast change, a rotation, or in pyzbar.
-# So a text of these formats counts only with *support*: the number of distinct steps that read it over at least
-# THICK_MIN px across the bars (several agreeing scan lines). It counts with support from two steps, or from one
-# same-pixels step (first pass, other binarizer, CLAHE) whose read covers REL_THICK of the symbol's length - and
-# always only with more support than any other text read at the same place. pyzbar's texts (the second backend) need
-# zbar to repeat them on two of four perturbed copies of the image. Code128 (mod-103 + structure), QR/DataMatrix
-# (Reed-Solomon) and DataBar protect themselves and count at once.
+# So a text of these formats counts only with *support*: the distinct steps that read it over at least THICK_MIN px
+# across the bars (several agreeing scan lines), the same-pixels steps (SAME_PIXELS: first pass, other binarizers,
+# CLAHE - one threshold or another over the very same pixels) counting as ONE: they misread together (QA: the
+# fixed-threshold and CLAHE steps agreed on 0309525945590 for a UPC-A 309545925190 that upscaled steps read right).
+# It counts with support from two, or from the raw first pass alone when that read covers REL_THICK of the symbol's
+# length; another same-pixels step's read that thick counts alone only once the whole ladder has run (the camera:
+# a whole cycle) without any other text read at that place. And always only with 2 more support than any other text
+# read at the same place (a rival read by one step blocks a text read by two): where steps disagree nothing counts.
+# pyzbar's texts (the second backend) need zbar to repeat them on two of four perturbed copies of the image.
+# Code128 (mod-103 + structure), QR/DataMatrix (Reed-Solomon) and DataBar protect themselves and count at once.
 WEAK_FORMATS = RETAIL | {"ITF", "Code39"}
 THICK_MIN = 5.0  # px (in the input image) across the bars covered by the agreeing scan lines (capped by the image)
 REL_THICK = 0.1  # of the symbol's length: a read this thick from the unmodified pixels counts alone
+SAME_PIXELS = ("first", "whole-frame", "global-histogram", "fixed-threshold", "clahe")  # one piece of evidence
+RAW_STEPS = ("first", "whole-frame")  # zxing-cpp's own binarizer on the unmodified pixels
 
 
 def _thickness(outline) -> float:
@@ -365,16 +384,18 @@ class _Support:
         for r in results:
             t = _thickness(r.outline)
             thick = t >= self.thick_min
-            alone = thick and step in MILD_STEPS and (t >= REL_THICK * _length(r.outline) or self.thick_min < THICK_MIN)
+            alone = thick and step in MILD_STEPS + RAW_STEPS and (
+                t >= REL_THICK * _length(r.outline) or self.thick_min < THICK_MIN)
             self.cands.append((r, step, thick, alone))
 
-    def accepted(self) -> list[Decoded]:
+    def accepted(self, complete: bool = False) -> list[Decoded]:
+        """The confirmed texts; `complete`: every step has run (a thick same-pixels read may then count alone)."""
         steps: dict[str, set[str]] = {}
         alone: set[str] = set()
         for r, step, thick, al in self.cands:
             if thick:
-                steps.setdefault(r.text, set()).add(step)
-            if al:
+                steps.setdefault(r.text, set()).add("same-pixels" if step in SAME_PIXELS else step)
+            if al and (complete or step in RAW_STEPS or self.thick_min < THICK_MIN):
                 alone.add(r.text)
         support = {t: len(v) for t, v in steps.items()}
         out: list[Decoded] = []
@@ -384,9 +405,26 @@ class _Support:
                 continue
             rivals = [support.get(o.text, 0) for o, _s, _t, _a in self.cands
                       if o.text != r.text and _overlap(o.outline, r.outline)]
-            if all(n > v for v in rivals):
+            if all(v == 0 or n >= v + 2 for v in rivals):
                 out.append(r)
         return out
+
+
+def _same_place(a, b) -> bool:
+    """Two outlines whose bounding boxes intersect: two reads of one symbol."""
+    if not a or not b:
+        return False
+    ax, ay = [x for x, _y in a], [y for _x, y in a]
+    bx, by = [x for x, _y in b], [y for _x, y in b]
+    return min(ax) <= max(bx) and min(bx) <= max(ax) and min(ay) <= max(by) and min(by) <= max(ay)
+
+
+def _undisputed(strong: list[Decoded], pool: list[Decoded]) -> list[Decoded]:
+    """Code 128 texts no other Code 128 text was read over in `pool`. Mod-103 does not catch every misread: the
+    sharpen step read SO-11488 as "SO-'$.x" (held-out stress frame) where the deskew step read it right. Where two
+    steps disagree on one symbol, neither counts (the GS1 DataMatrix/QR and DataBar checks are far stronger)."""
+    return [r for r in strong if r.format != "Code128" or not any(
+        o.format == r.format and o.text != r.text and _same_place(o.outline, r.outline) for o in pool)]
 
 
 def _checked(results: list[Decoded]) -> list[Decoded]:
@@ -476,27 +514,38 @@ def decode_image(image: np.ndarray, *, backend: str = "zxing", fast: bool = Fals
             out = _settle(_shift(_run_step(roi, step), dx, dy), support, step)
         if out:
             return _shift(out, dx, dy) if step == "pyzbar" else out
-    return []
+    return support.accepted(complete=True)  # the whole ladder ran: a thick same-pixels read without rival counts
 
 
 class FrameDecoder:
     """The live camera's decoder: the same steps as decode_image, spread over consecutive frames so that every frame
-    costs at most the pre-check, the first pass and ONE ladder step (frame n runs step n mod len(LADDER)); support
-    for weak-format texts is pooled over the last len(LADDER) frames. Nothing depends on the clock: a recorded frame
-    sequence decodes the same under any load."""
+    costs at most the pre-check, the first pass and ONE more step (frame n runs STEPS[n mod cycle]: the first pass on
+    the whole frame - the pre-check may box only part of a low-contrast code, and the first pass of every frame sees
+    only its boxes - then the ladder); support for weak-format texts is pooled over the last `cycle` frames, so that
+    every step has had its say. Nothing depends on the clock: a recorded frame sequence decodes the same under any
+    load. `regions` holds the pre-check's boxes of the last frame (the camera asks whether anything else
+    barcode-like is in view)."""
+
+    STEPS = ("whole-frame",) + LADDER
 
     def __init__(self, backend: str = "zxing") -> None:
         self.backend = backend
         self._n = 0
-        self._recent: list[list[Decoded]] = []
+        self._recent: list[list[tuple[str, list[Decoded]]]] = []
+        self.regions: list[tuple[int, int, int, int]] = []
+
+    @property
+    def cycle(self) -> int:
+        """Frames for every step to run once."""
+        return len(self.STEPS)
 
     def decode(self, image: np.ndarray) -> list[Decoded]:
         gray = _gray(image)
-        boxes = candidate_regions(gray)
+        boxes = self.regions = candidate_regions(gray)
         if not boxes:
             self._recent.clear()
             return []
-        step = LADDER[self._n % len(LADDER)]
+        step = self.STEPS[self._n % self.cycle]
         self._n += 1
         roi, dx, dy = _roi(gray, boxes)
         if self.backend == "pyzbar":
@@ -506,19 +555,27 @@ class FrameDecoder:
         else:
             first = _shift(_run_step(roi, "first"), dx, dy)
         done = _settle(first, _Support(gray.shape), "first")
+        # the ladder step is skipped only when the first pass explains every barcode-like box: a second code beside
+        # one the first pass reads must still be looked for (the camera counts nothing while two are in view)
+        explained = bool(done) and all(any(under(b, r.outline) for r in done) for b in boxes)
         got = [("first", first)]
-        if not done and not (step == "pyzbar" and self.backend == "pyzbar"):
+        if step == "whole-frame":
+            if roi.shape != gray.shape:  # else the first pass above was this step
+                got.append((step, _run_step(gray, "first")))
+        elif not explained and not (step == "pyzbar" and self.backend == "pyzbar"):
             got.append((step, _shift(_run_step(roi, step), dx, dy)))
-        self._recent = (self._recent + [got])[-len(LADDER):]
+        self._recent = (self._recent + [got])[-self.cycle:]
         support = _Support(gray.shape)
         strong: list[Decoded] = []
         for frame in self._recent:
             for st, results in frame:
                 strong += [r for r in results if r.format not in WEAK_FORMATS and r.text not in {x.text for x in strong}]
                 support.add([r for r in results if r.format in WEAK_FORMATS], st)
+        strong = _undisputed(strong, [r for frame in self._recent for _st, results in frame for r in results])
         now = {r.text for _st, results in got for r in results}
         # only what this frame saw is reported; the support pooled over recent frames decides whether a weak text counts
-        return [r for r in strong if r.text in now] + [w for w in support.accepted() if w.text in now]
+        weak = support.accepted(complete=len(self._recent) >= self.cycle)
+        return [r for r in strong if r.text in now] + [w for w in weak if w.text in now]
 
 
 def load_image(path: str | Path) -> np.ndarray | None:

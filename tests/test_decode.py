@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from hardware.benchmarks import CORPUS, hit, make_720p_frame, normalise
-from hardware.decode import check_digit_ok, decode_file, decode_image, upce_to_upca
+from hardware.decode import check_digit_ok, decode_file, decode_image, load_image, upce_to_upca
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.skipif(not (CORPUS / "manifest.csv").exists(), reason="barcode corpus not present")
@@ -225,3 +226,32 @@ def test_tilted_gs1_128_with_2px_modules_is_read_by_files_and_camera(angle):
     dec = FrameDecoder()
     seen = {(d.text, d.format, d.gs1) for _ in range(len(LADDER)) for d in dec.decode(img)}
     assert seen == {want}
+
+
+# Two frames from QA's held-out stress run (tests/data/camera, cropped): synthetic labels, noise, resampled to 60-70 %.
+QA_FRAMES = Path(__file__).parent / "data" / "camera"
+
+
+def test_a_misread_two_binarizers_agree_on_over_the_same_pixels_is_not_confirmed():
+    """UPC-A 309545925190: the fixed-threshold binarizer and CLAHE (a threshold over the same pixels) both read the
+    valid GTIN 0309525945590 along the same damaged lines and counted as two supporting steps; the upscaled steps
+    read the right code. Same-pixels steps are one piece of evidence, and where steps disagree nothing counts."""
+    from hardware.decode import LADDER, FrameDecoder
+
+    img = load_image(QA_FRAMES / "upca_309545925190_misread_0309525945590.png")
+    assert [d.text for d in decode_image(img)] in ([], ["0309545925190"])
+    dec = FrameDecoder()
+    read = {d.text for _ in range(2 * (len(LADDER) + 1)) for d in dec.decode(img)}
+    assert read <= {"0309545925190"}
+
+
+def test_the_camera_decoder_reports_no_misread_where_its_steps_disagree():
+    """EAN-13 8533956780822 beside a Code 128: the camera's decoder reported 0543876180822 (read by the 2x upscale
+    and the sharpen step, pooled over frames) although the fixed-threshold step and zbar read the right code."""
+    from hardware.decode import LADDER, FrameDecoder
+
+    img = load_image(QA_FRAMES / "ean_8533956780822_misread_0543876180822_beside_so10195.png")
+    dec = FrameDecoder()
+    read = {d.text for _ in range(2 * (len(LADDER) + 1)) for d in dec.decode(img)}
+    assert "SO-10195" in read and read <= {"SO-10195", "8533956780822"}
+    assert {d.text for d in decode_image(img)} <= {"SO-10195", "8533956780822"}
