@@ -29,13 +29,15 @@ from pathlib import Path
 
 import cv2
 
-from app.i18n import Msg
+from app.i18n import N_, Msg
 from app.scans import RawScan, ScanSource
 from hardware.decode import FrameDecoder, load_image
 from hardware.devices import CallbackSink, DeviceStatus, status
 from hardware.presentation import Presentations
 
 log = logging.getLogger(__name__)
+# the camera's status while codes of two different items are in view (nothing is sent): the preview says it
+TWO_CODES = N_("Two codes in view: show one at a time")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".pgm"}
 
 
@@ -170,7 +172,7 @@ class CameraScanner:
                 conflict = seen.conflict
                 if conflict:  # nothing is sent while they are; the packer reads why, the log says which
                     log.info("camera: codes of different items in view at once: %s", ", ".join(conflict))
-                self._sink.set_status(status(True, "ready", Msg("Two codes in view: show one at a time")) if conflict
+                self._sink.set_status(status(True, "ready", Msg(TWO_CODES)) if conflict
                                       else status(True, "ready", Msg("Camera ready ({device})", device=self.device)))
             if self._on_preview is not None and time.monotonic() - last_preview >= 1.0 / self.preview_fps:
                 last_preview = time.monotonic()

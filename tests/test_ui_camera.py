@@ -99,3 +99,43 @@ def test_an_image_folder_as_the_camera_delivers_its_barcode_through_the_scan_pat
         cam.stop()
         bridge.deleteLater()
     assert got[0].text == "6900000000014" and str(got[0].source).lower().endswith("camera")
+
+
+def test_two_items_in_the_camera_s_view_are_said_over_its_picture(qtbot, tmp_path):
+    """With codes of two different items in view the camera sends nothing and its status says why, but the station
+    threw the camera's statuses away: both outlines drawn, no count, not a word. The preview now says it over the
+    picture, and stops saying it once one item is left."""
+    import cv2
+    import zxingcpp
+
+    from app.config import CameraSettings
+    from hardware.camera import CameraScanner
+    from tests.test_camera import bench, label
+    from ui.bridge import DeviceBridge
+    from ui.camera_view import CameraView
+    from ui.services import Services
+
+    two = bench((label("4006381333931", zxingcpp.BarcodeFormat.EAN13, 3), (0.3, 0.5)),
+                (label("6901234567892", zxingcpp.BarcodeFormat.EAN13, 3), (0.72, 0.5)))
+    d = tmp_path / "shown"
+    d.mkdir()
+    cv2.imwrite(str(d / "000.png"), two)
+    svc = Services(settings=Settings(), core=None, station=None, camera=CameraScanner.from_settings(
+        CameraSettings(kind="files", device=str(d)), frames_per_image=400))
+    svc._bridge = bridge = DeviceBridge()
+    view = CameraView(svc)
+    qtbot.addWidget(view)
+    view.resize(320, 240)
+    view.show()
+    try:
+        svc.start_camera()
+        qtbot.waitUntil(lambda: view.note == "Two codes in view: show one at a time", timeout=20000)
+        assert view.frames_shown > 0
+        view.grab()  # painted with the note over the picture
+    finally:
+        svc.camera.stop()
+        view.detach()
+        bridge.deleteLater()
+    assert svc.camera_status_sinks == []
+    view.show_status(SimpleNamespace(detail=None))  # ready again: the note goes
+    assert view.note == ""

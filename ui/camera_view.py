@@ -35,10 +35,13 @@ class CameraView(QWidget):
         self.outlines: list = []
         self.frames_shown = 0
         self.idle_text = _("Camera: waiting for a picture…")  # until the first frame
+        self.note = ""  # what the camera says over its picture: "Two codes in view: show one at a time"
         self._main = MainThreadQueue(self)
         self.services = services
         if services is not None:
             services.preview_sinks.append(self.on_preview)
+            if hasattr(services, "camera_status_sinks"):
+                services.camera_status_sinks.append(self.on_status)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(320, 240)
@@ -54,7 +57,20 @@ class CameraView(QWidget):
         if wake:
             self._main.post(self._take)
 
+    def on_status(self, st) -> None:
+        self._main.post(self.show_status, st)
+
     # GUI thread
+    def show_status(self, st) -> None:
+        """Codes of two different items in view: the camera sends nothing, and the packer reads why over the picture
+        (the status was thrown away: both outlines drawn, no count, no word)."""
+        from hardware.camera import TWO_CODES
+
+        note = _(st.detail) if getattr(st.detail, "id", None) == TWO_CODES else ""
+        if note != self.note:
+            self.note = note
+            self.update()
+
     def _take(self) -> None:
         with self._lock:
             item, self._pending = self._pending, None
@@ -93,6 +109,15 @@ class CameraView(QWidget):
         p.setPen(pen)
         for outline in self.outlines:
             p.drawPolygon(QPolygonF([QPointF(ox + x * scale, oy + y * scale) for x, y in outline]))
+        if self.note:  # an amber band across the picture's foot
+            font = p.font()
+            font.setPixelSize(14)
+            font.setBold(True)
+            p.setFont(font)
+            band = self.rect().adjusted(0, self.height() - 2 * p.fontMetrics().height() - 6, 0, 0)
+            p.fillRect(band, QColor("#ffb300"))
+            p.setPen(QColor("black"))
+            p.drawText(band, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.note)
 
     def closeEvent(self, e) -> None:  # noqa: N802
         self.detach()
@@ -101,6 +126,9 @@ class CameraView(QWidget):
     def detach(self) -> None:
         if self.services is not None and self.on_preview in self.services.preview_sinks:
             self.services.preview_sinks.remove(self.on_preview)
+        sinks = getattr(self.services, "camera_status_sinks", [])
+        if self.on_status in sinks:
+            sinks.remove(self.on_status)
 
 
 def attach_camera_view(window) -> CameraView | None:

@@ -33,6 +33,7 @@ class Services:
     extras: dict = field(default_factory=dict)
     preview_sinks: list = field(default_factory=list)  # fn(frame_rgb, outlines), called on the camera's thread
     camera_frames: int = 0  # frames the running camera has delivered (the station check's proof of life)
+    camera_status_sinks: list = field(default_factory=list)  # fn(DeviceStatus), called on the camera's thread
     _bridge: Any = None
 
     def _on_camera_frame(self, frame, outlines) -> None:
@@ -45,7 +46,11 @@ class Services:
         if self.camera is None or self._bridge is None:
             return
         self.camera.stop()
-        self.camera.start(self._bridge.on_scan, lambda st: None, self._on_camera_frame)
+        self.camera.start(self._bridge.on_scan, self._on_camera_status, self._on_camera_frame)
+
+    def _on_camera_status(self, st) -> None:
+        for sink in list(self.camera_status_sinks):  # the preview says "two codes in view" (it was thrown away)
+            sink(st)
 
     def camera_running(self) -> bool:
         st = self.camera.status() if self.camera is not None else None
