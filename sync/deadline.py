@@ -47,11 +47,13 @@ class _Watchdog:
             return
         with self._cv:
             self._armed[id(conn)] = deadline
+            sooner = not self._heap or deadline < self._heap[0][0]
             heapq.heappush(self._heap, (deadline, next(self._order), conn))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="oms-deadline", daemon=True)
                 self._thread.start()
-            self._cv.notify()
+            if sooner:  # the thread waits for the heap's first deadline: woken only when that one moved (a wake-up
+                self._cv.notify()  # per request cost the poll's requests a thread switch each)
 
     def disarm(self, conn) -> None:
         with self._cv:
