@@ -269,7 +269,23 @@ def test_a_refused_image_is_not_asked_for_again_and_the_others_are_cached(script
     assert cache.path_for(fine) and cache.path_for(busy) and cache.path_for(huge) is None
 
 
-class Trickle:
+class _Loopback:
+    """A loopback HTTP server on a thread of its own, its handler given by the subclass; `stop` tells the handler's
+    loops to end."""
+
+    def _serve(self, handler) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class Trickle(_Loopback):
     """An OMS that sends a reply's header at once, then its body one byte every `every_s` (a link or an OMS gone
     slow, never silent long enough for a read timeout)."""
 
@@ -302,15 +318,7 @@ class Trickle:
             def log_message(self, *a):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.stop.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(H)
 
 
 def _within(seconds: float, fn):
@@ -397,7 +405,7 @@ def test_a_batch_reply_answering_none_of_its_events_is_malformed(scripted):
     assert c.counters.malformed == 2
 
 
-class Endless:
+class Endless(_Loopback):
     """An OMS (or a proxy) answering every request with a body that never ends, as fast as loopback carries it;
     counts what it managed to send."""
 
@@ -425,15 +433,7 @@ class Endless:
             def log_message(self, *a):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.stop.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(H)
 
 
 def test_a_reply_over_the_size_cap_is_malformed_and_not_read_on():
