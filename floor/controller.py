@@ -109,12 +109,17 @@ def _paperwork_out(jobs: list[dict]) -> dict[str, dict]:
     return {j["kind"]: j for j in jobs if j.get("state") in (LABEL_OUT if j["kind"] == "label" else SLIP_OUT)}
 
 
+def _newest_label(jobs: list[dict]) -> dict:
+    """Of `_paperwork_jobs`, the newest label job ({} when there is none)."""
+    return next((j for j in reversed(jobs) if j["kind"] == "label"), {})
+
+
 def _cut_off_label(jobs: list[dict]) -> dict | None:
     """Of `_paperwork_jobs`, the newest label job when the station stopped while sending it (`failed`, error
     `crashed`): part of it may have printed, so it is never sent again blindly (hardware.printing.spool); F12 prints
     it again, recorded."""
-    job = next((j for j in reversed(jobs) if j["kind"] == "label"), None)
-    return job if job and job.get("state") == "failed" and job.get("error_state") == "crashed" else None
+    job = _newest_label(jobs)
+    return job if job.get("state") == "failed" and job.get("error_state") == "crashed" else None
 
 
 def _unconfirmed_label(jobs: list[dict]) -> dict | None:
@@ -122,15 +127,15 @@ def _unconfirmed_label(jobs: list[dict]) -> dict | None:
     (`unconfirmed`): it most likely printed. F9 sent a second label without a word (two labels of one parcel, no
     reprint recorded); it now says to look for it: found, F9 again goes on with it (`PrintSpool.confirm_seen`, the
     packer named); not there, F12 prints it again, recorded."""
-    job = next((j for j in reversed(jobs) if j["kind"] == "label"), None)
-    return job if job and job.get("state") == "unconfirmed" else None
+    job = _newest_label(jobs)
+    return job if job.get("state") == "unconfirmed" else None
 
 
 def _failed_label(jobs: list[dict]) -> dict | None:
     """Of `_paperwork_jobs`, the newest label job when it failed (not withdrawn): F9's new label replaces it, and
     the paperwork event says which and why (it was sent again with nothing recorded)."""
-    job = next((j for j in reversed(jobs) if j["kind"] == "label"), None)
-    return job if job and job.get("state") == "failed" and job.get("error_state") != "cancelled" else None
+    job = _newest_label(jobs)
+    return job if job.get("state") == "failed" and job.get("error_state") != "cancelled" else None
 
 
 def _sync_io(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
@@ -1597,7 +1602,6 @@ class StationController:
             s.picklist = with_destination(s.picklist, current, changed)
         self._record_paperwork(s, packed, missing, res)
         self._jobs[s.order_id] = (label, slip)
-        self.pump()  # a label_printed committed meanwhile
         job = self.spool.job(label) if self.spool is not None else None
         if job is not None and job.get("state") == "done":
             s.label_printed = True

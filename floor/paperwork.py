@@ -42,29 +42,6 @@ def content(lines: Iterable[PickLine]) -> list[dict]:
     return [{"line_id": ln.id, "sku": ln.sku, "qty": ln.qty} for ln in lines]
 
 
-def destination_changes(opened: PickList, current: PickList | None) -> tuple[str, ...]:
-    """What of the order's destination the OMS changed since `opened` was read: "address" (the ship-to, its warnings
-    aside) and "carrier" (carrier or service). () when `current` is None or another order. A ship-to without a name
-    or without a street or city, or no carrier, is not taken for a change (logged): an OMS reply that lost them must
-    not blank the label."""
-    if current is None or current.id != opened.id:
-        return ()
-    out = []
-    to = current.ship_to
-    if dataclasses.replace(to, warnings=()) != dataclasses.replace(opened.ship_to, warnings=()):
-        if to.name.strip() and (any(x.strip() for x in to.address_lines) or to.city.strip()):
-            out.append("address")
-        else:
-            log.warning("order %s: the OMS's ship-to has no name or no address; the label keeps the one it opened with",
-                        opened.id)
-    if (current.carrier, current.service) != (opened.carrier, opened.service):
-        if current.carrier.strip():
-            out.append("carrier")
-        else:
-            log.warning("order %s: the OMS's carrier is empty; the label keeps the one it opened with", opened.id)
-    return tuple(out)
-
-
 def missing_destination(pl: PickList) -> tuple[str, ...]:
     """What a label cannot go without that `pl` lacks: "address" (no name, or neither a street nor a city) and
     "carrier". A label with an empty "SHIP TO" block and carrier "-" was printed, and the order marked packed (QA)."""
@@ -74,6 +51,30 @@ def missing_destination(pl: PickList) -> tuple[str, ...]:
         out.append("address")
     if not pl.carrier.strip():
         out.append("carrier")
+    return tuple(out)
+
+
+def destination_changes(opened: PickList, current: PickList | None) -> tuple[str, ...]:
+    """What of the order's destination the OMS changed since `opened` was read: "address" (the ship-to, its warnings
+    aside) and "carrier" (carrier or service). () when `current` is None or another order. A ship-to without a name
+    or without a street or city, or no carrier, is not taken for a change (logged): an OMS reply that lost them must
+    not blank the label."""
+    if current is None or current.id != opened.id:
+        return ()
+    out = []
+    lacking = missing_destination(current)
+    to = current.ship_to
+    if dataclasses.replace(to, warnings=()) != dataclasses.replace(opened.ship_to, warnings=()):
+        if "address" not in lacking:
+            out.append("address")
+        else:
+            log.warning("order %s: the OMS's ship-to has no name or no address; the label keeps the one it opened with",
+                        opened.id)
+    if (current.carrier, current.service) != (opened.carrier, opened.service):
+        if "carrier" not in lacking:
+            out.append("carrier")
+        else:
+            log.warning("order %s: the OMS's carrier is empty; the label keeps the one it opened with", opened.id)
     return tuple(out)
 
 

@@ -202,17 +202,27 @@ def _regions(gray: np.ndarray, s: int) -> list[tuple[int, int, int, int]]:
     return out
 
 
+def _bbox(outline, grow: float = 0.0, pad: float = 0.0) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) of a symbol's outline, grown by `pad` px + `grow` of its long side."""
+    xs = [x for x, _y in outline]
+    ys = [y for _x, y in outline]
+    slack = pad + grow * max(max(xs) - min(xs), max(ys) - min(ys))
+    return min(xs) - slack, min(ys) - slack, max(xs) + slack, max(ys) + slack
+
+
+def _meet(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether two (left, top, right, bottom) boxes intersect."""
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
 def under(box: tuple[int, int, int, int], outline) -> bool:
     """Whether a pre-check box touches a symbol's outline, its bounding box grown by 8 px + 15 % of its long side
     (guard bars, the card's edge around a symbol): the box is that symbol's texture, not something else
     barcode-like. A second symbol closer than that to the first is taken for part of it."""
     if not outline:
         return True
-    xs = [x for x, _y in outline]
-    ys = [y for _x, y in outline]
-    slack = 8 + 0.15 * max(max(xs) - min(xs), max(ys) - min(ys))
     x, y, w, h = box
-    return x <= max(xs) + slack and min(xs) - slack <= x + w and y <= max(ys) + slack and min(ys) - slack <= y + h
+    return _meet((x, y, x + w, y + h), _bbox(outline, 0.15, 8))
 
 
 def _roi(gray: np.ndarray, boxes) -> tuple[np.ndarray, int, int]:
@@ -355,21 +365,12 @@ def _length(outline) -> float:
     return float(max(np.hypot(*(o[1] - o[0])), np.hypot(*(o[2] - o[3]))))
 
 
-def _box(outline):
-    """Bounding box grown by 40% of its long side: two lines read across one linear symbol can be as far apart as
-    its bars are tall (an EAN's bars are ~70% of its width)."""
-    xs = [x for x, _y in outline]
-    ys = [y for _x, y in outline]
-    slack = 8 + 0.4 * max(max(xs) - min(xs), max(ys) - min(ys))
-    return min(xs) - slack, min(ys) - slack, max(xs) + slack, max(ys) + slack
-
-
 def _overlap(a, b) -> bool:
+    """Two reads that may be of one linear symbol: their bounding boxes grown by 8 px + 40% of the long side meet
+    (two lines read across one symbol can be as far apart as its bars are tall: an EAN's are ~70% of its width)."""
     if not a or not b:
         return True
-    ax0, ay0, ax1, ay1 = _box(a)
-    bx0, by0, bx1, by1 = _box(b)
-    return ax0 <= bx1 and bx0 <= ax1 and ay0 <= by1 and by0 <= ay1
+    return _meet(_bbox(a, 0.4, 8), _bbox(b, 0.4, 8))
 
 
 class _Support:
@@ -414,9 +415,7 @@ def _same_place(a, b) -> bool:
     """Two outlines whose bounding boxes intersect: two reads of one symbol."""
     if not a or not b:
         return False
-    ax, ay = [x for x, _y in a], [y for _x, y in a]
-    bx, by = [x for x, _y in b], [y for _x, y in b]
-    return min(ax) <= max(bx) and min(bx) <= max(ax) and min(ay) <= max(by) and min(by) <= max(ay)
+    return _meet(_bbox(a), _bbox(b))
 
 
 def _undisputed(strong: list[Decoded], pool: list[Decoded]) -> list[Decoded]:

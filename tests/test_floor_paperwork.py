@@ -281,6 +281,15 @@ def test_an_order_cancelled_during_its_stop_comes_back_stopped_with_what_to_put_
         settings.station.data_dir = str(settings.data_dir.parent / f"again-{cancelled_while_down}")
 
 
+def _reprinted_with_f12(f: Floor) -> None:
+    """F12 and reason 1: the reprint recorded with its reason, and the printers print what they have."""
+    assert f.ctl.key("F12").outcome == Outcome.ASKED
+    f.ctl.key("1")
+    assert f.core.events.last(EventType.REPRINT).payload["reason"]
+    for j in list(f.spool.jobs_):
+        f.spool.job(j["job_id"])
+
+
 def test_a_label_cut_off_by_a_crash_is_not_sent_again_by_f9_but_reprinted_on_purpose(floor):
     """kill -9 while the label was being sent (the chaos run: SO-1012, its .bin complete): the spool marks such a job
     failed ("crashed": part of it may have printed) and never resends it blindly, but F9 sent a new label, byte for
@@ -296,11 +305,7 @@ def test_a_label_cut_off_by_a_crash_is_not_sent_again_by_f9_but_reprinted_on_pur
     assert r.outcome == Outcome.REFUSED and r.feedback.level == Level.ERROR
     assert r.feedback.en.startswith("The station stopped while the label of order 1003 was being sent")
     assert _jobs(f, "label") == ["failed"]  # nothing sent blindly
-    assert f.ctl.key("F12").outcome == Outcome.ASKED
-    f.ctl.key("1")
-    assert f.core.events.last(EventType.REPRINT).payload["reason"]
-    for j in list(f.spool.jobs_):  # the printers print what they have
-        f.spool.job(j["job_id"])
+    _reprinted_with_f12(f)
     assert _jobs(f, "label") == ["failed", "done"]
     f.ctl.key("F9")
     assert f.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
@@ -407,11 +412,7 @@ def test_a_label_sent_in_full_just_before_a_crash_is_looked_for_not_printed_twic
         assert _jobs(f, "label") == ["done"]  # that one, found: no second label
         assert f.core.events.last(EventType.LABEL_PRINTED).operator_id == "op-k1"
     else:
-        assert f.ctl.key("F12").outcome == Outcome.ASKED
-        f.ctl.key("1")
-        assert f.core.events.last(EventType.REPRINT).payload["reason"]
-        for j in list(f.spool.jobs_):  # the printers print what they have
-            f.spool.job(j["job_id"])
+        _reprinted_with_f12(f)
         assert _jobs(f, "label") == ["unconfirmed", "done"]
         f.ctl.key("F9")
         assert _jobs(f, "label") == ["unconfirmed", "done"]

@@ -354,19 +354,25 @@ def test_an_oms_trickling_its_reply_is_cut_off_at_the_call_s_deadline():
 
 
 def test_the_label_check_says_offline_when_the_oms_trickles(settings):
+    srv = Trickle(every_s=0.2)
+    try:
+        _the_label_check_goes_offline(settings, srv.url)
+    finally:
+        srv.close()
+
+
+def _the_label_check_goes_offline(settings, url: str) -> None:
+    """F9's label check (given 1 s) against the OMS at `url` answers within 8 s: offline, the label allowed."""
     from app.core import open_core
     from sync.service import SyncService
 
-    srv = Trickle(every_s=0.2)
     settings.oms.intercept_timeout_s = 1
     core = open_core(settings)
     try:
-        svc = SyncService(core, settings, client=OmsClient(srv.url, max_retries=0, connect_timeout_s=1,
-                                                           read_timeout_s=1))
+        svc = SyncService(core, settings, client=OmsClient(url, max_retries=0, connect_timeout_s=1, read_timeout_s=1))
         got, finished = _within(8, lambda: svc.check_shippable("SO-1"))
         assert finished and got.ok and got.offline, got
     finally:
-        srv.close()
         core.close()
 
 
@@ -515,22 +521,13 @@ def test_an_oms_trickling_its_reply_header_is_cut_off_at_the_call_s_deadline(set
     """The read timeout is per socket read, and the body alone was read against the call's deadline: a status line
     and then a header a byte every 0.2 s held F9's label check (given 1 s) for hours — 'Checking the order with the
     OMS…', the packer at the parcel. The header is read against the deadline too; the label goes out offline."""
-    from app.core import open_core
-    from sync.service import SyncService
-
     srv = HeaderTrickle(every_s=0.2)
-    settings.oms.intercept_timeout_s = 1
-    core = open_core(settings)
     try:
         c = OmsClient(srv.url, max_retries=0, connect_timeout_s=1, read_timeout_s=1)
         got, finished = _within(8, lambda: c.order_status("SO-1", timeout=1))
         assert finished and isinstance(got, OmsUnavailable), got
         got, finished = _within(12, lambda: c.send_batch("S1", [], None))  # the outbox's: connect + read time
         assert finished and isinstance(got, OmsUnavailable), got
-        svc = SyncService(core, settings, client=OmsClient(srv.url, max_retries=0, connect_timeout_s=1,
-                                                           read_timeout_s=1))
-        got, finished = _within(8, lambda: svc.check_shippable("SO-1"))
-        assert finished and got.ok and got.offline, got
+        _the_label_check_goes_offline(settings, srv.url)
     finally:
         srv.close()
-        core.close()

@@ -202,14 +202,15 @@ def render_text_image(text: str, width: int, size: int = 24, bold: bool = False,
 def _no_line_start(ch: str) -> bool:
     cat = unicodedata.category(ch)
     return (cat in ("Pe", "Pf") or ch in ",.:;!?%\u2026\u2014\uff5e"
-            or (cat == "Po" and unicodedata.east_asian_width(ch) in "WF"))
+            or (cat == "Po" and is_wide(ch)))
 
 
 def _no_line_end(ch: str) -> bool:
     return unicodedata.category(ch) in ("Ps", "Pi")
 
 
-def _is_wide(ch: str) -> bool:
+def is_wide(ch: str) -> bool:
+    """A wide (Chinese, full-width) character: two columns on a printer, its own unit when a line breaks."""
     return unicodedata.east_asian_width(ch) in "WF"
 
 
@@ -225,7 +226,7 @@ def _break_units(text: str) -> list[str]:
             units.append(ch)
         elif _no_line_start(ch) or _no_line_end(units[-1][-1]):
             units[-1] += ch
-        elif _is_wide(ch) or _is_wide(units[-1][-1]):
+        elif is_wide(ch) or is_wide(units[-1][-1]):
             units.append(ch)
         else:
             units[-1] += ch

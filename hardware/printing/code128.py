@@ -20,6 +20,11 @@ def modules_for(symbols: int) -> int:
     return 11 * symbols + 35
 
 
+def _with_check(vals: list[int]) -> list[int]:
+    """Start, data and switch symbols followed by the mod-103 check symbol (each weighted by its place)."""
+    return [*vals, (vals[0] + sum(i * v for i, v in enumerate(vals[1:], 1))) % 103]
+
+
 def _b_value(ch: str) -> int:
     return ord(ch) - 32
 
@@ -76,8 +81,7 @@ def symbol_values(runs: list[tuple[str, str]]) -> list[int]:
             vals += [_b_value(c) for c in chars]
         else:
             vals += [int(chars[j:j + 2]) for j in range(0, len(chars), 2)]
-    check = (vals[0] + sum(i * v for i, v in enumerate(vals[1:], 1))) % 103
-    return [*vals, check]
+    return _with_check(vals)
 
 
 def modules(runs: list[tuple[str, str]]) -> int:
@@ -149,8 +153,7 @@ def read_escpos(data: bytes) -> tuple[str, list[int]]:
             vals.append(b - 32 if b >= 32 else b + 64)
             text.append(chr(b))
         i += 1
-    check = (vals[0] + sum(i * v for i, v in enumerate(vals[1:], 1))) % 103
-    return "".join(text), [*vals, check]
+    return "".join(text), _with_check(vals)
 
 
 def bars(values: list[int]) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -61,11 +60,6 @@ def code128_text(order_no: str) -> str:
     return s
 
 
-def code128_data(order_no: str) -> str:
-    """Data for GS k 73 as python-escpos wants it, all in code set B: ``{B`` first, a literal ``{`` written ``{{``."""
-    return code128.escpos_data(code128.plan(code128_text(order_no), digit_pairs=False))
-
-
 def qr_payload(picklist: PickList, station: str = "") -> str:
     return json.dumps({"o": picklist.order_no, "id": picklist.id, "st": station},
                       separators=(",", ":"), ensure_ascii=True)
@@ -87,13 +81,9 @@ def _columns(ch: str) -> int:
     return 1 if ch.isascii() else 2
 
 
-def _wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in "WF"
-
-
 def _image_columns(ch: str) -> int:
     """Columns in image mode (Noto Sans CJK, proportional): two for a wide (Chinese) character, else one."""
-    return 2 if _wide(ch) else 1
+    return 2 if chinese.is_wide(ch) else 1
 
 
 def display_width(s: str, columns=_columns) -> int:
@@ -106,7 +96,8 @@ def wrap_columns(s: str, cols: int, columns=_columns) -> list[str]:
     word longer than a line is cut where the line ends."""
     words: list[str] = []  # words, single wide characters and single spaces, in order
     for ch in s:
-        if ch != " " and not _wide(ch) and words and words[-1] != " " and not _wide(words[-1][-1]):
+        if ch != " " and not chinese.is_wide(ch) and words and words[-1] != " " \
+                and not chinese.is_wide(words[-1][-1]):
             words[-1] += ch
         else:
             words.append(ch)
