@@ -11,7 +11,7 @@
   so an empty frame costs ~2 ms and a recorded sequence gives the same scans under any CPU load.
 - What counts (hardware.presentation.Presentations): a code read in `confirm_frames` (2) frames within a ladder
   cycle of each other is sent once while it stays in view; it has left when unread for `gone_frames` (default two
-  ladder cycles, 34 frames: 1.1 s at 30 fps, never less than a cycle + 2). Codes of one item (same GTIN) count once;
+  ladder cycles, 36 frames: 1.2 s at 30 fps, never less than a cycle + 2). Codes of one item (same GTIN) count once;
   with codes of two different items in view nothing is sent and the status says "Two codes in view: show one at a
   time" (state stays "ready").
 - on_preview gets an RGB frame and the outlines (4 corner points) of the symbols found, at most `preview_fps` a

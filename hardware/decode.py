@@ -7,7 +7,7 @@ decode_image(image) -> list[Decoded]
   0. a cheap pre-check (`candidate_regions`): nothing with a bar/module texture -> no decoding at all;
   1. zxing-cpp restricted to the warehouse formats (EAN-13/8, UPC-A/E, Code128, Code39, ITF, QR, DataMatrix,
      GS1 DataBar), on the grey frame;
-  2. a fixed retry ladder (`LADDER`) on the region the pre-check found: other binarizers, CLAHE, deskew, upscales,
+  2. a fixed retry ladder (`LADDER`) on the region the pre-check found: other binarizers, the negative, CLAHE, deskew, upscales,
      sharpening, rotations, 0.5x, then pyzbar (EAN/UPC only) - until a step leaves a confirmed result. No clock:
      the same image gives the same results under any CPU load. `FrameDecoder` (the live camera) runs one ladder
      step a frame, in turn, so every frame costs about the same;
@@ -241,7 +241,7 @@ def _roi(gray: np.ndarray, boxes) -> tuple[np.ndarray, int, int]:
 
 # --- 2. the retry ladder: a fixed sequence, no clock ---------------------------------------------------------------
 MILD_STEPS = ("first", "global-histogram", "fixed-threshold", "clahe")  # same pixels, another threshold
-LADDER = ("global-histogram", "fixed-threshold", "clahe", "deskew", "up2", "deskew-up2", "clahe-up2", "clahe-up3",
+LADDER = ("global-histogram", "fixed-threshold", "invert", "clahe", "deskew", "up2", "deskew-up2", "clahe-up2", "clahe-up3",
           "up1.5", "sharpen", "rot+22.5", "rot-22.5", "rot+10", "rot-10", "down2", "pyzbar")
 
 
@@ -286,6 +286,8 @@ def _ladder_step(name: str, gray: np.ndarray):
         return gray, zxingcpp.Binarizer.FixedThreshold, ident
     if name == "clahe":
         return _CLAHE.apply(gray), _LA, ident
+    if name == "invert":  # light bars on a dark ground: zxing-cpp's try_invert covers 2D codes, not 1D ones
+        return cv2.bitwise_not(gray), _LA, ident
     if name == "up2":
         if max(h, w) >= 1600:
             return None
@@ -347,8 +349,8 @@ def _ladder_step(name: str, gray: np.ndarray):
 WEAK_FORMATS = RETAIL | {"ITF", "Code39"}
 THICK_MIN = 5.0  # px (in the input image) across the bars covered by the agreeing scan lines (capped by the image)
 REL_THICK = 0.1  # of the symbol's length: a read this thick from the unmodified pixels counts alone
-SAME_PIXELS = ("first", "whole-frame", "global-histogram", "fixed-threshold", "clahe")  # one piece of evidence
-RAW_STEPS = ("first", "whole-frame")  # zxing-cpp's own binarizer on the unmodified pixels
+SAME_PIXELS = ("first", "whole-frame", "global-histogram", "fixed-threshold", "clahe", "invert")  # one piece of evidence
+RAW_STEPS = ("first", "whole-frame", "invert")  # zxing-cpp's own binarizer on the unmodified pixels (or their negative)
 
 
 def _thickness(outline) -> float:

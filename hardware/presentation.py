@@ -9,7 +9,7 @@ sighting, and not again until it has *not* been detected for CACHE_HYSTERESIS, 2
 
 - **confirmed**: reported in `confirm` (2) frames, each within `proximity` (a cycle + 2 frames) of the one before
   (a code only one ladder step reads is confirmed when that step comes round again);
-- **in view** until unread for `hysteresis` frames (two cycles, 34 frames: 1.1 s at 30 fps, 2.3 s at 15 fps);
+- **in view** until unread for `hysteresis` frames (two cycles, 36 frames: 1.2 s at 30 fps, 2.4 s at 15 fps);
   a code is sent once while it is in view. An identical second unit shown before the first one's code has been
   out of sight that long is not counted: under-counting is the safe side (the packer sees the count not move);
 - **one item**: codes in view naming the same item (the GTIN from `app.barcodes.normalise`, else the text) are one

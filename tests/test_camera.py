@@ -64,7 +64,7 @@ def test_a_code_seen_in_single_frames_more_than_a_ladder_cycle_apart_is_not_acce
 
 
 def test_code_out_of_view_for_two_ladder_cycles_and_back_is_emitted_again(tmp_path):
-    """Gone = unread for two ladder cycles (34 frames, 1.1 s at 30 fps): then the same code shown again counts."""
+    """Gone = unread for two ladder cycles (36 frames, 1.2 s at 30 fps): then the same code shown again counts."""
     ean8 = ("96385074", zxingcpp.BarcodeFormat.EAN8)
     d = write_folder(tmp_path, [ean8, None, None, ean8])
     cam = CameraScanner(str(d), "files", frames_per_image=20, confirm_frames=2)

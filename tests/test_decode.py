@@ -255,3 +255,24 @@ def test_the_camera_decoder_reports_no_misread_where_its_steps_disagree():
     read = {d.text for _ in range(2 * (len(LADDER) + 1)) for d in dec.decode(img)}
     assert "SO-10195" in read and read <= {"SO-10195", "8533956780822"}
     assert {d.text for d in decode_image(img)} <= {"SO-10195", "8533956780822"}
+
+
+@pytest.mark.parametrize(("text", "fmt"), [("6900000000168", "EAN13"), ("SO-1001", "Code128"), ("ITEM42", "Code39")])
+def test_light_bars_on_a_dark_ground_are_read_by_files_and_camera(text, fmt):
+    """A 1D code printed light on dark (cosmetics, black cartons): zxing-cpp's try_invert covers QR and DataMatrix
+    only, so the negative frame is a ladder step of its own ("invert") and its thick read counts as a raw one."""
+    import cv2
+    import zxingcpp
+
+    from hardware.decode import FrameDecoder
+
+    bc = zxingcpp.create_barcode(text, getattr(zxingcpp.BarcodeFormat, fmt))
+    sym = 255 - np.asarray(zxingcpp.write_barcode_to_image(bc, scale=3))
+    frame = np.full((720, 1280), 35, np.uint8)  # a dark carton around the label
+    frame[200:200 + sym.shape[0], 300:300 + sym.shape[1]] = sym
+    frame = cv2.GaussianBlur(frame, (3, 3), 0)
+    assert [(d.text, d.format) for d in decode_image(frame)] == [(text, fmt)]
+    assert [(d.text, d.format) for d in decode_image(255 - frame)] == [(text, fmt)]  # dark on light, as before
+    dec = FrameDecoder()
+    seen = {(d.text, d.format) for _ in range(dec.cycle) for d in dec.decode(frame)}
+    assert seen == {(text, fmt)}
