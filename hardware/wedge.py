@@ -143,6 +143,10 @@ def layout_suspicion(text: str) -> Msg | None:
     return None
 
 
+HELD_MODIFIER = Msg("A scan came in while Ctrl or Alt was held down: it was not read. Let go of the key and scan "
+                    "again.")
+
+
 FULLWIDTH = {chr(c) for c in range(0xFF01, 0xFF5F)} | {"\u3000"}
 
 

@@ -776,3 +776,23 @@ def test_the_demo_panel_scans_a_lot_line_with_its_gs1_code(qtbot, station):
     mine.click()
     qtbot.waitUntil(lambda: s.progress[ln.id].scanned == 1, timeout=5000)
     assert s.progress[ln.id].scanned == 1, win.work.panel.text.text()
+
+
+def test_a_scan_with_ctrl_held_on_the_queue_is_said_there(qtbot, station):
+    """The packer's thumb on Ctrl while scanning at the queue: the scan's keys came as shortcuts — nothing read, and
+    nothing said on the queue (the filter's word went to the work screen, not showing)."""
+    win, svc = station()
+    login(qtbot, win)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
+    QTest.keyClick(win.check.start, Qt.Key.Key_Return)
+    assert win.stack.currentWidget() is win.queue
+    win.queue.message.setText("")
+    clock = win.wedge.clock
+    clock.ms += 400
+    for ch in "SO-10001":
+        clock.ms += 4
+        QTest.keyClick(win.queue.view, ch, Qt.KeyboardModifier.ControlModifier)
+    clock.ms += 4
+    QTest.keyClick(win.queue.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert win.controller.operator is not None and win.stack.currentWidget() is win.queue
+    assert "Ctrl or Alt" in win.queue.message.text()

@@ -287,3 +287,29 @@ def test_a_scanner_ending_its_scans_with_lf_or_ctrl_m_scans(rig, key, mods, text
     for t in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
         QApplication.sendEvent(edit, QKeyEvent(t, key, mods, text))
     assert [s.text for s in scans] == ["6900000000274"] and edit.text() == ""
+
+
+def test_a_scan_while_ctrl_is_held_is_said(rig, qtbot):
+    """The packer's thumb on Ctrl while the scanner types: every character arrives as a shortcut (Ctrl+6, Ctrl+9...).
+    Nothing was read and nothing was said. Now at min_length such keys at scanner speed the packer is told to let go
+    and scan again, and the scan's Enter does not reach the screen (it would clear that). Shortcuts still fire:
+    shortcuts sent by a script 12 ms apart are a person's, and are said only from the fourth."""
+    from PySide6.QtGui import QKeySequence, QShortcut
+
+    clock, wf, edit, scans, warnings = rig
+    fired, entered = [], []
+    edit.returnPressed.connect(lambda: entered.append(1))
+    QShortcut(QKeySequence("Ctrl+L"), edit, context=Qt.ShortcutContext.WidgetShortcut).activated.connect(
+        lambda: fired.append("Ctrl+L"))
+    for ch in "6900000168":
+        clock.ms += 4
+        QTest.keyClick(edit, ch, Qt.KeyboardModifier.ControlModifier)
+    clock.ms += 4
+    QTest.keyClick(edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert scans == [] and entered == []
+    assert len(warnings) == 1 and "Ctrl or Alt" in warnings[0]
+    # a person's (or a script's) shortcuts, even fast, still work; three of them are not a scan
+    for _ in range(3):
+        clock.ms += 12
+        QTest.keyClick(edit, "l", Qt.KeyboardModifier.ControlModifier)
+    assert fired == ["Ctrl+L"] * 3 and len(warnings) == 1

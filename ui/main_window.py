@@ -142,10 +142,21 @@ class MainWindow(QMainWindow):
                 screen.set_compact(self._compact)
 
     def show_suspicious(self, message: str) -> None:
-        """What the key filter finds odd (a keyboard layout, an input method), said on the work screen; before the
-        services are attached there is none, and the filter has logged it."""
-        if self.work is not None:
+        """What the key filter finds odd (a keyboard layout, an input method, a scan with Ctrl held), said in red with
+        the error sound on the screen that shows: a scan lost at the queue or the login was said nowhere. Before the
+        services are attached there is no screen, and the filter has logged it."""
+        if self.work is None:
+            return
+        screen = self.controller.screen
+        if screen == Screen.WORK:
             self.work.panel.show_message(message, Level.ERROR)
+            return
+        label = {Screen.LOGIN: self.login.message, Screen.CHECK: self.check.message, Screen.QUEUE: self.queue.message,
+                 Screen.SUPERVISOR: getattr(self.supervisor, "message", None)}.get(screen)
+        if label is not None:
+            label.setText(message)
+            label.setStyleSheet("color: #c62828; font-size: 22px;")
+            self.sounds.play("error")
 
     def warm_up(self) -> None:
         """Once the login screen shows: what start-up left for later, on a worker thread, so that no first use

@@ -19,6 +19,9 @@ tests can drive scanner-speed and human-speed typing deterministically.
   an input-method commit of full-width characters that never came through as keys.
 - Auto-repeated keys (a key held down) are a person's and go through, unless a burst is being held: then the
   "repeat" is a scanner's same key twice within a millisecond.
+- A scan typed while the packer holds Ctrl or Alt arrives as shortcuts (Ctrl+6, Ctrl+9, ...): not a scan, and
+  nothing was said. `min_length` character keys with Ctrl/Alt at scanner speed are said through `suspicious` (scan
+  again), and the scan's Enter after them is swallowed (it would clear what was said).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 
 from app.scans import DoubleReadFilter, RawScan, ScanSource
-from hardware.wedge import GS, Action, BurstDetector, ime_suspicion, layout_suspicion
+from hardware.wedge import GS, HELD_MODIFIER, Action, BurstDetector, ime_suspicion, layout_suspicion
 from ui.translations import _
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,11 @@ def typed_char(event: QKeyEvent) -> str:
     mods = event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
     text = event.text()
     return text if len(text) == 1 and text.isprintable() and mods == Qt.KeyboardModifier.NoModifier else ""
+
+
+def _is_char_key(key) -> bool:
+    """A key that types a character without modifiers (space to tilde: letters, digits, punctuation)."""
+    return Qt.Key.Key_Space.value <= key <= Qt.Key.Key_AsciiTilde.value
 
 
 def _monotonic_ms() -> float:
@@ -92,6 +100,8 @@ class WedgeFilter(QObject):
         self._timer.timeout.connect(self._timed_out)
         # called for every key, click and touch the station's widgets get (`StationController.note_input`)
         self.on_input: Callable[[], None] | None = None
+        self._chorded = (0, float("-inf"))  # (count, ms of the last) character keys with Ctrl/Alt at scanner speed
+        self._chord_asked: int | None = None  # the key counted at its ShortcutOverride (its press may follow)
         self._offset: float | None = None  # local clock − the window system's key timestamps (least delay seen)
         self._last_ts = 0
 
@@ -107,6 +117,13 @@ class WedgeFilter(QObject):
         if kind == QEvent.Type.InputMethod:
             self._check_ime(event.commitString())
             return False
+        if kind == QEvent.Type.ShortcutOverride:
+            # asked before a key's press, and the only event of a key whose shortcut fires: counted here
+            if not _is_char_key(event.key()) or typed_char(event) or event.isAutoRepeat():  # a held shortcut: a person
+                return False
+            self._chord(event, event.modifiers())
+            self._chord_asked = event.key()
+            return False
         if kind != QEvent.Type.KeyPress:
             return False
         key = event.key()
@@ -120,6 +137,10 @@ class WedgeFilter(QObject):
             return False
         mods = event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
         text = _TERMINATOR_KEYS.get(key)
+        if text is not None and self._chorded[0] >= self.detector.min_length \
+                and self._key_time(event) - self._chorded[1] <= self.detector.max_gap:
+            self._chorded = (0, float("-inf"))  # the end of a scan that came as shortcuts (said): not a person's Enter
+            return True
         if text is None and event.text() in ("\n", "\r"):
             # a scanner set to end its scans with LF (X's Linefeed key, or Ctrl+J) or CR as Ctrl+M: each whole scan
             # was given back as typing ("typed keys are not counted"), the scanner unusable until set up again
@@ -131,7 +152,11 @@ class WedgeFilter(QObject):
             if not text:
                 # navigation keys, shortcuts...: whatever was held is a person's, give it back first
                 self._do_replay(self.detector._release())
+                asked, self._chord_asked = self._chord_asked, None
+                if asked != key:  # else counted at its ShortcutOverride
+                    self._chord(event, mods)
                 return False
+        self._chorded = (0, float("-inf"))
         held = (obj, QKeyEvent(event.type(), key, event.modifiers(), event.text(),
                                          event.isAutoRepeat(), event.count()))
         d = self.detector.feed(text, self._key_time(event), held)
@@ -150,6 +175,22 @@ class WedgeFilter(QObject):
         return not current_released
 
     # -- helpers ----------------------------------------------------------------------------------------------------
+    def _chord(self, event: QKeyEvent, mods) -> None:
+        """Counts character keys with Ctrl/Alt held, each within the scanner's key gap of the one before; at
+        `min_length` of them a scan came as shortcuts: said. They still reach the screens: a person's shortcuts sent
+        fast by a script (xdotool key a b c: 12 ms apart) must keep working."""
+        held = mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+                       | Qt.KeyboardModifier.MetaModifier)
+        if not held or not _is_char_key(event.key()):
+            self._chorded = (0, float("-inf"))
+            return
+        t = self._key_time(event)
+        n = self._chorded[0] + 1 if t - self._chorded[1] <= self.detector.max_gap else 1
+        self._chorded = (n, t)
+        if n == self.detector.min_length:
+            log.warning("wedge: %d character keys with Ctrl/Alt held at scanner speed: a scan lost, said", n)
+            self.suspicious.emit(_(HELD_MODIFIER))
+
     def _key_time(self, event: QKeyEvent) -> float:
         """When the key was pressed, on the filter's clock. A busy GUI thread (a commit, a repaint) handles the keys
         of one burst late and some of them together: judged by when they were *handled*, a 50 ms stall in the middle
