@@ -132,8 +132,21 @@ class BurstDetector:
         return body
 
 
+US_SHIFTED_DIGITS = ")!@#$%^&*("  # Shift + 0…9 on a US map
+_ONLY_SHIFTED = set("@#$%^*)")  # of those, the ones no AZERTY digit row types
+_ONLY_AZERTY = set('é"\'-è_çà§')
+
+
 def layout_suspicion(text: str) -> Msg | None:
-    """The message for the operator when a scanned code shows the keyboard-layout mismatch symptom, else None."""
+    """The message for the operator when a scanned code shows the keyboard-layout mismatch symptom, else None. Digits
+    arriving as US Shift symbols (6900000000168 as ^(()))))))!^*) are Shift held down while scanning, not AZERTY."""
+    shifted = sum(c in US_SHIFTED_DIGITS for c in text)
+    # Shift held turns every digit: none left, and the symbols are most of the code (A&B(1) is a code of its own)
+    if shifted >= 3 and 2 * shifted >= len(text) and not any(c.isdigit() for c in text) \
+            and _ONLY_SHIFTED & set(text) and not _ONLY_AZERTY & set(text):
+        unshifted = "".join(str(US_SHIFTED_DIGITS.index(c)) if c in US_SHIFTED_DIGITS else c for c in text)
+        return Msg("The scan arrived as symbols ({sample}): Shift seems to be held down. Let go of Shift and scan "
+                   "again (it reads {code}).", sample=repr(text[:20]), code=unshifted[:40])
     az = sum(text.count(c) for c in set(AZERTY_DIGITS + AZERTY_BE_DIGITS))
     digits = sum(c.isdigit() for c in text)
     if az >= 3 and az > digits:

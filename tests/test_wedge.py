@@ -125,6 +125,12 @@ def test_layout_helpers():
     msg = layout_suspicion("'àà-(_&(((ç(&")
     assert msg is not None and "AZERTY" in msg.en and "àà" in msg.en
     assert "扫描枪" in msg.text("zh_CN") and "àà" in msg.text("zh_CN")  # the sample is in both languages
+    # Shift held down on a US map: not AZERTY (its "(" and "&" are on both maps); what the code reads is said
+    shift = layout_suspicion("^(" + ")" * 8 + "!^*")  # 6900000000168
+    assert shift is not None and "Shift" in shift.en and "AZERTY" not in shift.en and "6900000000168" in shift.en
+    assert "Shift" in shift.text("zh_CN") and "6900000000168" in shift.text("zh_CN")
+    assert layout_suspicion("SO-1001") is None and layout_suspicion("A&B(1)") is None
+    assert layout_suspicion("SO_!))!") is not None  # SO-1001 with Shift held
     ime = ime_suspicion("６９０１２３")
     assert ime is not None and "input method" in ime.en and "输入法" in ime.text("zh_CN")
     assert ime_suspicion("690123") is None
