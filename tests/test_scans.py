@@ -177,14 +177,35 @@ def test_full_width_digits_from_an_ime_are_understood_and_the_packer_is_told(flo
     assert warnings and "input method" in warnings[0]  # in the station's language (English here)
 
 
-def test_ime_commit_of_full_width_text_is_reported(floor):
+def test_a_scan_an_input_method_commits_in_full_width_counts_and_the_packer_is_told(floor, core, qtbot):
+    """A Chinese input method in full-width mode takes the scanner's keys and commits ４, ０, ０… one by one; only the
+    Enter comes as a key. The commits were said ("switch the input method") and the scan was lost."""
     from PySide6.QtGui import QInputMethodEvent
 
     clock, wf, edit, verdicts, warnings = floor()
-    ev = QInputMethodEvent("", [])
-    ev.setCommitString("６９０１２３")
-    QApplication.sendEvent(edit, ev)
+
+    def commit(text):
+        ev = QInputMethodEvent("", [])
+        ev.setCommitString(text)
+        QApplication.sendEvent(edit, ev)
+
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in BLUE_M)
+    for ch in fullwidth:
+        clock.ms += 4
+        commit(ch)
+    clock.ms += 4
+    QTest.keyClick(edit, Qt.Key.Key_Return)
+    assert len(verdicts) == 1 and verdicts[0].kind == VerdictKind.ACCEPTED and edit.text() == ""
+    assert [e.payload["raw"] for e in scan_events(core)] == [fullwidth]
     assert warnings and "input method" in warnings[-1]
+    # a person's full-width commits (slow) reach the widget as they were; not a scan
+    for ch in "１２":
+        clock.ms += 300
+        commit(ch)
+    clock.ms += 300
+    wf.flush()
+    qtbot.waitUntil(lambda: edit.text() == "１２", timeout=2000)
+    assert len(verdicts) == 1
 
 
 # -- the same rules straight into the station (serial scanners and the camera arrive here too) ---------------------

@@ -15,8 +15,9 @@ tests can drive scanner-speed and human-speed typing deterministically.
   a one-character `gs_key` (e.g. "~") is turned into GS in the scanned text.
 - A burst without Enter/Tab ends by the timer and is a scan (logged "ended by timeout").
 - Double reads: the same text again within `double_read_ms` (one physical scan read twice) is dropped and logged.
-- Full-width characters in a scan (a Chinese input method left on) are reported through `suspicious`, and so is
-  an input-method commit of full-width characters that never came through as keys.
+- Full-width characters in a scan (a Chinese input method left on) are reported through `suspicious`. An input
+  method that takes the keys and commits full-width characters (６９０…) feeds the burst as keys do: the scan
+  counts, and is reported the same way.
 - Auto-repeated keys (a key held down) are a person's and go through, unless a burst is being held: then the
   "repeat" is a scanner's same key twice within a millisecond.
 - A scan typed while the packer holds Ctrl or Alt arrives as shortcuts (Ctrl+6, Ctrl+9, ...): not a scan, and
@@ -32,10 +33,18 @@ from collections.abc import Callable
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QInputMethodEvent, QKeyEvent
 
 from app.scans import DoubleReadFilter, RawScan, ScanSource
-from hardware.wedge import GS, HELD_MODIFIER, Action, BurstDetector, ime_suspicion, layout_suspicion
+from hardware.wedge import (
+    FULLWIDTH,
+    GS,
+    HELD_MODIFIER,
+    Action,
+    BurstDetector,
+    ime_suspicion,
+    layout_suspicion,
+)
 from ui.translations import _
 
 log = logging.getLogger(__name__)
@@ -115,7 +124,10 @@ class WedgeFilter(QObject):
         if not self.enabled:
             return False
         if kind == QEvent.Type.InputMethod:
-            self._check_ime(event.commitString())
+            commit = event.commitString()
+            if commit and not event.preeditString() and all(c in FULLWIDTH for c in commit):
+                return self._feed_commit(obj, event, commit)
+            self._check_ime(commit)
             return False
         if kind == QEvent.Type.ShortcutOverride:
             # asked before a key's press, and the only event of a key whose shortcut fires: counted here
@@ -175,6 +187,24 @@ class WedgeFilter(QObject):
         return not current_released
 
     # -- helpers ----------------------------------------------------------------------------------------------------
+    def _feed_commit(self, obj: QObject, event: QInputMethodEvent, commit: str) -> bool:
+        """A full-width input method (Chinese, its full-width mode on) takes the scanner's keys and commits each
+        character as ６, ９, ０…; only the Enter comes through as a key. Those commits were said ("switch the input
+        method") and the scan was lost: now they join the burst like keys (timed when handled: a commit carries no
+        stamp), and a person's full-width typing is given back to its widget as the commit it was."""
+        now = self.clock()
+        copy = QInputMethodEvent(event)
+        for i, ch in enumerate(commit):
+            d = self.detector.feed(ch, now, (obj, copy) if i == 0 else (None, None))
+            if d.action is Action.SCAN:
+                self._timer.stop()
+                self._emit_scan(d.text, d.ended_by)
+            elif d.action is Action.REPLAY:
+                self._do_replay(d.replay)
+        if self.detector.holding:
+            self._timer.start()
+        return True
+
     def _chord(self, event: QKeyEvent, mods) -> None:
         """Counts character keys with Ctrl/Alt held, each within the scanner's key gap of the one before; at
         `min_length` of them a scan came as shortcuts: said. They still reach the screens: a person's shortcuts sent
