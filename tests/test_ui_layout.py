@@ -16,6 +16,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from app.workflow import Step
+from floor import Level
 from tests.layout import SIZES, assert_fits, misfits, set_display
 from tests.test_ui_floor import burst, login, open_order, press, press_digit, station  # noqa: F401 (fixture)
 from tests.test_ui_floor_defects import simple, to_weigh, weigh
@@ -770,3 +771,42 @@ def test_a_long_unknown_barcode_is_cut_in_the_red_panel_never_run_under_its_butt
     assert r.width() <= box and r.height() <= label.height(), (r, label.size())
     assert label.geometry().right() < panel.ack.geometry().left()
     assert_fits(win, size)
+
+
+def _ink(img) -> int:
+    """Pixels of a cell's picture that are not its background (the most common colour)."""
+    from collections import Counter
+
+    from PySide6.QtGui import QImage
+
+    img = img.toImage().convertToFormat(QImage.Format.Format_RGB32)
+    px = [img.pixel(x, y) for y in range(img.height()) for x in range(img.width())]
+    ground = Counter(px).most_common(1)[0][0]
+    return sum(p != ground for p in px)
+
+
+def test_an_urgent_orders_ship_by_is_drawn_whole_in_chinese(qtbot, station):  # noqa: F811
+    """Chinese "Urgent" over "23:45" in the queue: the two lines measured 24 + 19 px at 16 px and were given 16 px in a
+    47 px row, but Qt's item view draws a cell's lines as tall as its tallest and showed "Urgent…", no time. (While
+    an urgent *late* order was in the queue, Chinese on both lines, every cell got 15 px and the fault hid.) Each
+    two-line cell, drawn in its row, has the ink it has in a row tall enough for anything."""
+    win, svc = station(language="zh_CN")
+    login(qtbot, win)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=15000)
+    win.check.start.click()
+    qtbot.waitUntil(lambda: win.queue.model.rowCount() > 0, timeout=10000)
+    q, m = win.queue, win.queue.model
+    urgent = [p for p in m.items if "\n" in m.ship_by(p)[0] and m.ship_by(p)[1] != Level.ERROR]
+    assert urgent, "the demo has urgent orders that are not late"
+    m.set_items(urgent)  # the urgent and late ones packed
+    q._fit_columns()
+    qtbot.wait(20)
+    view = q.view
+    for row in range(m.rowCount()):
+        index = m.index(row, m.SHIP_BY)
+        drawn = _ink(view.viewport().grab(view.visualRect(index)))
+        view.verticalHeader().resizeSection(row, 200)
+        qtbot.wait(10)
+        whole = _ink(view.viewport().grab(view.visualRect(index)))
+        view.verticalHeader().resizeSection(row, view.verticalHeader().defaultSectionSize())
+        assert abs(drawn - whole) <= 0.1 * whole, (m.ship_by(m.items[row])[0], drawn, whole)

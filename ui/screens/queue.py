@@ -102,16 +102,19 @@ class PickListModel(RowsModel):
 
 
 def _layout_height(text: str, font: QFont) -> float:
-    """The height Qt's item delegate lays `text` out in (lines split at newlines; a CJK fallback font's lines are
-    taller than the font's own metrics say: 24 px against 19 at 16 px)."""
+    """The height Qt's item delegate needs to draw `text` whole (lines split at newlines; a CJK fallback font's lines
+    are taller than the font's own metrics say: 24 px against 19 at 16 px). Every line counts as tall as the tallest:
+    Chinese "Urgent" over "23:45" at 16 px (24 + 19 = 43 px) was drawn "Urgent…" in a 47 px row, as if 2 x 24 (an
+    urgent and late order, Chinese on both lines, made 15 px the size of every cell: the others were drawn whole
+    only while it was in the queue)."""
     layout = QTextLayout(text.replace("\n", "\u2028"), font)
     layout.beginLayout()
-    height = 0.0
+    heights = []
     while (line := layout.createLine()).isValid():
         line.setLineWidth(100000)
-        height += line.height()
+        heights.append(line.height())
     layout.endLayout()
-    return height
+    return len(heights) * max(heights, default=0.0)
 
 
 def two_line_px(view, cells, largest: int = 16, smallest: int = 11) -> int:
