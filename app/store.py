@@ -58,6 +58,53 @@ def disk_full(exc: BaseException | None) -> bool:
     return False
 
 
+# The errors of a write the disk refuses: a filesystem mounted read-only (ext4 switches itself to read-only after an
+# I/O error, `errors=remount-ro`), a file or folder the station's user may not write.
+_READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def read_only(exc: BaseException | None) -> bool:
+    """Did this write fail because the database cannot be written (SQLite's SQLITE_READONLY and its extended codes,
+    or EROFS/EACCES/EPERM from the OS, as `StoreNotWritable` says at the start)? Looks through wrappers and causes as
+    `disk_full` does."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        code = getattr(exc, "sqlite_errorcode", None) if isinstance(exc, sqlite3.Error) else None
+        if code is not None and code & 0xFF == sqlite3.SQLITE_READONLY:
+            return True
+        if isinstance(exc, OSError) and exc.errno in _READ_ONLY_ERRNOS:
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
+
+
+class StoreNotWritable(PermissionError):
+    """The station database, or the folder that holds it (where SQLite keeps its -wal and -shm files), cannot be
+    written. SQLite opens such a file read-only without a word, and the first write failed later: the print spool's at
+    the start, which took the window down (a kiosk restarting behind a blank screen), or else every scan 'NOT
+    recorded'."""
+
+
+def check_writable(path: Path) -> None:
+    """Raise StoreNotWritable unless the database at `path` (or, not made yet, its folder) can be written. access(2),
+    no write: it says EROFS on a read-only mount for every user, root included, and a file or folder this user may
+    not write. (A full disk is not refused here: the station starts and says so at each write, until space is
+    freed.)"""
+    for p in (path.parent, path) if path.exists() else (path.parent,):
+        if not os.access(p, os.W_OK):
+            ro = _mounted_read_only(p)
+            why = "the filesystem is mounted read-only" if ro else "this user may not write it"
+            raise StoreNotWritable(errno.EROFS if ro else errno.EACCES, f"{p} cannot be written: {why}", str(p))
+
+
+def _mounted_read_only(p: Path) -> bool:
+    try:
+        return bool(os.statvfs(p).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def disk_low(free_mb: float | None) -> bool:
     """Is this free space (`free_disk_mb`) below LOW_DISK_MB? (Unknown free space is not low: it is said apart.)"""
     return free_mb is not None and free_mb < LOW_DISK_MB
@@ -498,6 +545,7 @@ def upgrade_to(path: Path, revision: str) -> None:
 def open_store(path: str | Path) -> Store:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    check_writable(path)
     rev = current_revision(path)
     if rev != schema.SCHEMA_HEAD:
         log.info("migrating %s from %s to %s", path, rev, schema.SCHEMA_HEAD)

@@ -57,7 +57,7 @@ from app.operators import Operator
 from app.picklist import SHORT_REASONS, PickLine, PickList
 from app.scans import RawScan, safe_text, scan_payload
 from app.stats import step_duration_s
-from app.store import disk_full
+from app.store import disk_full, read_only
 from app.verdicts import ScanVerdict, VerdictKind
 from app.verifier import unreadable, verdict, verify
 from app.warehouse_day import day_bounds_ms
@@ -990,7 +990,8 @@ class Station:
             self._record(raw, nc, v, session)
         except Exception as exc:
             log.exception("scan event could not be recorded: %r", raw)
-            said = "not_recorded_disk_full" if disk_full(exc) else "not_recorded"
+            said = ("not_recorded_disk_full" if disk_full(exc) else "not_recorded_read_only" if read_only(exc)
+                    else "not_recorded")
             return ScanVerdict(VerdictKind.UNREADABLE, text(said), code=nc.code if nc else "",
                                details={"error": "not_recorded", "detail": f"{type(exc).__name__}: {exc}"})
         if session is not None and v.kind == VerdictKind.ACCEPTED and v.details.get("gift") and v.line_id:

@@ -1476,6 +1476,32 @@ def test_a_full_disk_is_said_at_every_scan_and_key_and_nothing_half_happens(floo
     assert floor.ctl.key("Logout").outcome == Outcome.DONE and floor.ctl.screen == Screen.LOGIN
 
 
+def test_a_disk_gone_read_only_mid_shift_is_said_as_such_at_every_scan_and_key(floor):
+    """ext4 switches itself to read-only after an I/O error (errors=remount-ro): every write then fails with SQLite's
+    SQLITE_READONLY. A scan said "could not save this scan — scan again" and a key "Not done: OperationalError: attempt
+    to write a readonly database. Try again": the packer scanned again and again. Now both say the disk cannot be
+    written and to call a supervisor; nothing half happens, and once it can be written the same keys work. (The
+    writer's connection set query_only: the real SQLite error of a read-only database.)"""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    with floor.core.store.write_dbapi(counted=False) as con:
+        con.execute("PRAGMA query_only = ON")
+    n = floor.core.events.count()
+    r = floor.ctl.scan("ITEM-001")
+    assert r.verdict.details["error"] == "not_recorded" and r.verdict.message("en") == (
+        "NOT recorded: the station's disk cannot be written — call a supervisor (nothing counts until it is fixed)")
+    assert "无法写入" in r.verdict.message("zh_CN")
+    assert floor.core.events.count() == n and floor.ctl.session.progress["L1"].scanned == 0
+    r = floor.ctl.key("Logout")
+    assert r.outcome == Outcome.REFUSED and r.feedback.level == Level.ERROR
+    assert r.feedback.en == ("Not done: the station's disk cannot be written, so nothing can be recorded. "
+                             "Call a supervisor.")
+    assert floor.ctl.operator is not None and floor.ctl.screen == Screen.WORK
+    floor.core.store.writer_dbapi().execute("PRAGMA query_only = OFF")  # written again
+    assert floor.ctl.scan("ITEM-001").verdict.kind.value == "accepted"
+    assert floor.ctl.key("Logout").outcome == Outcome.DONE and floor.ctl.screen == Screen.LOGIN
+
+
 def test_any_other_failure_of_a_use_case_is_said_not_raised(floor, monkeypatch):
     """Not only a full disk: whatever a use case meets (a bug, a database error) is answered on screen with its first
     line and what to do; the screens never receive an exception."""
