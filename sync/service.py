@@ -90,6 +90,10 @@ class SyncHealth:
     last_run_ms: int | None = None
     # the newest events taken out of the queue for good: [{seq, id, type, order_id, reason, source, ...}]
     quarantined: tuple[dict, ...] = ()
+    # seconds since the last success: by the monotonic clock once this process has synced, so a wall clock stepped
+    # back or forward leaves it true ("OFFLINE for 0 s" an hour into an outage after NTP set the clock back an hour);
+    # before that (another process, a station just started) from last_success_ms and the wall clock
+    since_success_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -123,13 +127,17 @@ class Shippable:
         return self.message.text(language)
 
 
-def health_from_store(store, *, online: bool | None = None, h: dict | None = None) -> SyncHealth:
+def health_from_store(store, *, online: bool | None = None, h: dict | None = None,
+                      since_success_s: float | None = None) -> SyncHealth:
     """Health readable from another process (`packstation sync-status`): the stored record, at most
     `SyncService.HEALTH_WRITE_EVERY_S` behind when nothing but successes happened. The service passes its own
     record (`h`), which is never behind; the queue is counted from the store either way."""
     if h is None:
         h = store.get_kv(KV_HEALTH, {}) or {}
     n, oldest, rej = queue_stats(store)
+    last = h.get("last_success_ms")
+    if since_success_s is None and isinstance(last, int | float):
+        since_success_s = max(0.0, (now_ms() - last) / 1000)
     return SyncHealth(
         online=bool(h.get("online", False)) if online is None else online,
         last_success_ms=h.get("last_success_ms"), queue_depth=n,
@@ -137,7 +145,8 @@ def health_from_store(store, *, online: bool | None = None, h: dict | None = Non
         consecutive_failures=int(h.get("consecutive_failures", 0)), last_error=h.get("last_error"),
         clock_offset_ms=store.get_kv(KV_OFFSET), rejected_count=rej,
         consecutive_successes=int(h.get("consecutive_successes", 0)), avg_duration_ms=h.get("avg_duration_ms"),
-        last_run_ms=h.get("last_run_ms"), quarantined=tuple(quarantined_events(store, limit=5)) if rej else ())
+        last_run_ms=h.get("last_run_ms"), quarantined=tuple(quarantined_events(store, limit=5)) if rej else (),
+        since_success_s=since_success_s)
 
 
 class SyncService:
@@ -160,6 +169,7 @@ class SyncService:
         h = self.store.get_kv(KV_HEALTH, {}) or {}
         self._online = False
         self._last_success_ms = h.get("last_success_ms")
+        self._last_success_mono: float | None = None  # time.monotonic() at the last success seen by this process
         self._fails = 0
         self._succ = 0
         self._last_error: str | None = h.get("last_error")
@@ -247,6 +257,7 @@ class SyncService:
                     self._wake_out.set()
                 self._online, self._succ, self._fails = True, self._succ + 1, 0
                 self._last_success_ms = now_ms()
+                self._last_success_mono = time.monotonic()
             else:
                 self._online, self._fails, self._succ = False, self._fails + 1, 0
                 self._last_error = err
@@ -279,8 +290,9 @@ class SyncService:
 
     def health(self) -> SyncHealth:
         with self._hlock:
-            h = self._health
-        return health_from_store(self.store, online=self._online, h=h)
+            h, mono = self._health, self._last_success_mono
+        return health_from_store(self.store, online=self._online, h=h,
+                                 since_success_s=None if mono is None else time.monotonic() - mono)
 
     # -- workers -----------------------------------------------------------------------------------
     def _outbox_loop(self) -> None:

@@ -218,7 +218,11 @@ class StatusBar(QFrame):
             return
         on = self.labels["online"]
         self._offline = not h.online
-        ago = int(time.time() - h.last_success_ms / 1000) if h.last_success_ms else None
+        # the service's own count (monotonic: true across a wall clock's step), else from the stored time
+        since = h.since_success_s
+        if since is None and h.last_success_ms:
+            since = time.time() - h.last_success_ms / 1000
+        ago = None if since is None else int(since)
         if h.online:
             on.setText(_("ONLINE"))
         elif ago is None:
