@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -94,6 +95,10 @@ class SyncHealth:
     # back or forward leaves it true ("OFFLINE for 0 s" an hour into an outage after NTP set the clock back an hour);
     # before that (another process, a station just started) from last_success_ms and the wall clock
     since_success_s: float | None = None
+    # the outbox stopped by the station's own database (damaged, full, read-only), not by the network: it says so
+    # instead of "OFFLINE" (a damaged page held 3,000 events back under "OFFLINE — working from cache", the network
+    # was fine); None once a drain goes through again
+    station_error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -127,6 +132,18 @@ class Shippable:
         return self.message.text(language)
 
 
+def _in_station_database(exc: BaseException | None) -> bool:
+    """Did this failure come from the station's own SQLite database (a sqlite3 error anywhere in its chain,
+    SQLAlchemy's wrapper included)?"""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, sqlite3.Error):
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
+
+
 def health_from_store(store, *, online: bool | None = None, h: dict | None = None,
                       since_success_s: float | None = None) -> SyncHealth:
     """Health readable from another process (`packstation sync-status`): the stored record, at most
@@ -146,7 +163,7 @@ def health_from_store(store, *, online: bool | None = None, h: dict | None = Non
         clock_offset_ms=store.get_kv(KV_OFFSET), rejected_count=rej,
         consecutive_successes=int(h.get("consecutive_successes", 0)), avg_duration_ms=h.get("avg_duration_ms"),
         last_run_ms=h.get("last_run_ms"), quarantined=tuple(quarantined_events(store, limit=5)) if rej else (),
-        since_success_s=since_success_s)
+        since_success_s=since_success_s, station_error=h.get("station_error"))
 
 
 class SyncService:
@@ -173,6 +190,7 @@ class SyncService:
         self._fails = 0
         self._succ = 0
         self._last_error: str | None = h.get("last_error")
+        self._station_error: str | None = None  # the outbox's last failure in the station's own database
         self._durations: list[float] = []
         self._last_run_ms: int | None = None
         self._health: dict = h  # the record as it is now; stored at once when the state changes, else now and then
@@ -264,8 +282,20 @@ class SyncService:
             self._health = {"online": self._online, "last_success_ms": self._last_success_ms,
                             "consecutive_failures": self._fails, "consecutive_successes": self._succ,
                             "last_error": self._last_error, "last_run_ms": self._last_run_ms,
-                            "avg_duration_ms": round(sum(self._durations) / len(self._durations), 1)}
+                            "avg_duration_ms": round(sum(self._durations) / len(self._durations), 1),
+                            "station_error": self._station_error}
         self._store_health()
+        self._notify("health", self.health().to_dict())
+
+    def _record_station_error(self, err: str | None) -> None:
+        """The outbox failed in the station's own database (`err`), or went through again (None). The OMS's state is
+        not touched: the network may be fine."""
+        with self._hlock:
+            if err == self._station_error:
+                return
+            self._station_error = err
+            self._health = {**self._health, "station_error": err}
+        self._store_health(force=True)  # (fails as well on a broken database: logged there)
         self._notify("health", self.health().to_dict())
 
     HEALTH_WRITE_EVERY_S = 10.0
@@ -298,25 +328,32 @@ class SyncService:
     def _outbox_loop(self) -> None:
         backoff = 1.0
         while not self._stop.is_set():
-            n, _, _ = queue_stats(self.store)
             wait = 30.0
-            if n:
-                self._linger()
-                t0 = time.monotonic()
-                try:
+            t0 = time.monotonic()
+            try:
+                # inside the try: a damaged page under the outbox's index ended the worker thread here, for good
+                n, _, _ = queue_stats(self.store)
+                if n:
+                    self._linger()
+                    t0 = time.monotonic()
                     self.outbox_once()
                     self._outbox_said.ok()
                     self._record(True, t0)
+                    self._record_station_error(None)
                     backoff = 1.0
                     wait = 0.0 if queue_stats(self.store)[0] else 30.0
-                except OmsError as e:
-                    self._outbox_said.failed(e)
-                    self._record(False, t0, str(e))
-                    wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
-                except Exception as e:  # a bug must not kill the worker thread
-                    log.exception("outbox worker error")
-                    self._record(False, t0, f"{type(e).__name__}: {e}")
-                    wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
+            except OmsError as e:
+                self._outbox_said.failed(e)
+                self._record(False, t0, str(e))
+                wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
+            except Exception as e:  # a bug must not kill the worker thread
+                log.exception("outbox worker error")
+                said = f"{type(e).__name__}: {(str(getattr(e, 'orig', None) or e).splitlines() or [''])[0][:160]}"
+                if _in_station_database(e):  # not the network's: the OMS's state stays as the pull finds it
+                    self._record_station_error(said)
+                else:
+                    self._record(False, t0, said)
+                wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
             if wait:
                 self._wake_out.wait(wait)
             self._wake_out.clear()

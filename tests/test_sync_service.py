@@ -587,3 +587,37 @@ def test_offline_for_says_the_outage_as_it_is_across_a_wall_clock_step(env, qtbo
     said = bar.labels["online"].said()
     assert said.startswith("OFFLINE for ") and " s " in said + " " and " h" not in said, said
     assert not h.online and 0 <= h.since_success_s < 60
+
+
+def test_an_outbox_stopped_by_the_station_s_own_database_says_so_not_offline(env, qtbot):
+    """A damaged page in the station's database failed every drain ("database disk image is malformed") and the status
+    bar read "OFFLINE — working from cache" with 3,000 events to sync: a technician would look at the network, which
+    was fine. A drain that fails in the station's own database (here the writer made query_only: SQLite's real
+    error for a database that cannot be written, at the sent marks) is said as that, in red, and the OMS's state is
+    left as the pull finds it; the next drain that goes through clears it and the queue drains."""
+    from ui.statusbar import StatusBar
+
+    srv, proxy, core, svc, got = env
+    core.events.append("scan", {"i": 0})
+    with core.store.write_dbapi(counted=False) as con:
+        con.execute("PRAGMA query_only = ON")
+    failed = threading.Event()
+    svc.add_listener(lambda k, d: failed.set() if k == "health" and d["station_error"] else None)
+    svc.start()
+    assert failed.wait(15)
+    h = svc.health()
+    assert "readonly database" in h.station_error and h.queue_depth == 1
+    bar = StatusBar(core.settings)
+    qtbot.addWidget(bar)
+    bar.set_health(h)
+    said = bar.labels["online"].text()  # the whole text (the tooltip; the bar shows "NOT SENDING: database error" short)
+    assert said.startswith("NOT SENDING: the station's database fails (") and "call a technician" in said, said
+    assert bar.labels["online"].said().startswith("NOT SENDING")
+    drained = threading.Event()
+    svc.add_listener(lambda k, d: drained.set() if k == "health" and d["queue_depth"] == 0
+                     and not d["station_error"] else None)
+    core.store.writer_dbapi().execute("PRAGMA query_only = OFF")
+    svc.sync_now()
+    assert drained.wait(15)
+    bar.set_health(svc.health())
+    assert not bar.labels["online"].text().startswith("NOT SENDING")
