@@ -105,6 +105,15 @@ def _mounted_read_only(p: Path) -> bool:
         return False
 
 
+# Below this much free space the disk counts as full: SQLite's log and pages have no room left to grow into.
+DISK_FULL_MB = 20
+
+
+def disk_nearly_full(free_mb: float | None) -> bool:
+    """Is this free space below DISK_FULL_MB (the station records little or nothing more)?"""
+    return free_mb is not None and free_mb < DISK_FULL_MB
+
+
 def disk_low(free_mb: float | None) -> bool:
     """Is this free space (`free_disk_mb`) below LOW_DISK_MB? (Unknown free space is not low: it is said apart.)"""
     return free_mb is not None and free_mb < LOW_DISK_MB

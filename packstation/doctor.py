@@ -135,14 +135,21 @@ def _writable(check: str, d: Path, what: Msg | str) -> Finding:
 
 
 def _disk(d: Path) -> Finding:
-    from app.store import disk_low, free_disk_mb, in_memory
+    from app.store import disk_low, disk_nearly_full, free_disk_mb, in_memory
 
+    free = free_disk_mb(d)
+    # before the tmpfs warning: a station on a full tmpfs read only "is on tmpfs", and a full disk was a warning like
+    # 400 MB free, with exit code 0 before the kiosk's start
+    if free is not None and disk_nearly_full(free):
+        return Finding("disk", "fail", Msg("the disk of {path} is full ({mb} MB free): no scan can be recorded",
+                                           mb=int(free), path=str(d)),
+                       Msg("free space on that disk (old files, other programs' logs); never delete the station's "
+                           "database"))
     if fs := in_memory(d):
         return Finding("disk", "warn", Msg("{path} is on {fs}, in memory: every event the OMS has not received yet is "
                                            "lost when the machine restarts", path=str(d), fs=fs),
                        Msg("set data_dir in the station's configuration to a folder on the disk (the default is "
                            "~/.local/share/packstation)"))
-    free = free_disk_mb(d)
     if free is None:
         return Finding("disk", "warn", Msg("the free space of {path} cannot be read", path=str(d)))
     if disk_low(free):
