@@ -657,15 +657,26 @@ class SyncService:
 
     def pull_products(self) -> int:
         """Incremental by the OMS's own clock: next time ask for what changed since this pull started
-        (minus a second of overlap; re-reading a product is harmless)."""
+        (minus a second of overlap; re-reading a product is harmless). A mark ahead of the OMS's clock (taken while its
+        clock had jumped ahead: every later change is stamped before it and was never listed again) pulls in full, as
+        for pick lists; a page whose time is not a plausible time leaves the mark where it was."""
         since = self.store.get_kv(KV_PROD_SINCE)
+        if since is not None and not plausible_server_time(since):
+            since = None
         cursor, n, started, seen, pages = None, 0, None, set(), 0
         while True:
             page, _ = self.client.list_products(updated_since=since, cursor=cursor)
             pages += 1
             if page is None:
                 break
-            started = started or page["server_time_ms"]
+            if pages == 1:
+                srv = page["server_time_ms"]
+                if since is not None and plausible_server_time(srv) and srv < since:
+                    log.warning("product mark %d is %.1f s ahead of the OMS's clock (%d; its clock went back?): "
+                                "pulling the products in full", since, (since - srv) / 1000, srv)
+                    self.store.set_kv(KV_PROD_SINCE, None)
+                    return self.pull_products()
+                started = srv if plausible_server_time(srv) else None
             self.products.upsert(page["items"])
             n += len(page["items"])
             cursor = self._next_cursor("products", page, seen, pages)
