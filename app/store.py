@@ -551,11 +551,29 @@ def upgrade_to(path: Path, revision: str) -> None:
         engine.dispose()
 
 
+class StoreFromNewerRelease(RuntimeError):
+    """The database's schema was made by a newer release than this one (a station rolled back after an upgrade):
+    Alembic said only "Can't locate revision identified by '0005_…'", and doctor that the database opens."""
+
+    def __init__(self, path: Path, revision: str) -> None:
+        super().__init__(f"{path} was made by a newer release of packstation (schema {revision}; this release knows "
+                         f"up to {schema.SCHEMA_HEAD}): start that release again, or restore a backup; do not delete "
+                         "the file")
+        self.path, self.revision = path, revision
+
+
+def known_revision(revision: str) -> bool:
+    """Is this schema revision one of this release's migrations (`versions/<revision>.py`)?"""
+    return revision == schema.SCHEMA_HEAD or (MIGRATIONS_DIR / "versions" / f"{revision}.py").is_file()
+
+
 def open_store(path: str | Path) -> Store:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     check_writable(path)
     rev = current_revision(path)
+    if rev is not None and not known_revision(rev):
+        raise StoreFromNewerRelease(path, rev)
     if rev != schema.SCHEMA_HEAD:
         log.info("migrating %s from %s to %s", path, rev, schema.SCHEMA_HEAD)
         migrate(path)

@@ -176,6 +176,14 @@ def _database(db: Path) -> Finding:
         return Finding("database", "fail", Msg("{path} cannot be read ({error})", path=str(db), error=str(exc)),
                        Msg("keep the file (it may hold events the OMS has not received) and call a technician: "
                            "sqlite3 {path} .recover restores what it can", path=str(db)))
+    from app.store import current_revision, known_revision
+
+    rev = current_revision(db)
+    if rev is not None and not known_revision(rev):  # a station rolled back after an upgrade cannot start on it
+        return Finding("database", "fail", Msg("{path} was made by a newer release of packstation (schema {revision})",
+                                               path=str(db), revision=rev),
+                       Msg("start that release again, or restore a backup; keep the file (it may hold events the OMS "
+                           "has not received)"))
     return Finding("database", "ok", Msg("{path} opens", path=str(db)))
 
 

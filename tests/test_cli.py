@@ -254,6 +254,46 @@ def test_a_station_whose_database_cannot_be_written_says_so_on_its_screen(tmp_pa
     assert f"The station's database {data / 'station.sqlite3'} cannot be written" in said and "Do not delete" in said
 
 
+def test_a_database_from_a_newer_release_is_named_and_left_as_it_is(tmp_path):
+    """A station rolled back to an older release after an upgrade: the red screen read "CommandError: Can't locate
+    revision identified by '0009_…'" and doctor (run before every start) said the database opens. Now both say the
+    database was made by a newer release and what to do; the file is left as it was."""
+    import sqlite3
+
+    from app.store import open_store
+
+    data = tmp_path / "data"
+    db = data / "station.sqlite3"
+    store = open_store(db)
+    store.close()
+    con = sqlite3.connect(db)
+    con.execute("UPDATE alembic_version SET version_num = '0009_from_a_newer_release'")
+    con.commit()
+    con.close()
+    cfg = tmp_path / "st.toml"
+    cfg.write_text(f'[station]\ndata_dir = "{data}"\n[oms]\nurl = "http://127.0.0.1:9"\n', encoding="utf-8")
+    r = run_cli("--config", str(cfg), "doctor", "--timeout", "0.5")
+    line = next(ln for ln in r.stdout.splitlines() if ln.split()[1:2] == ["database"])
+    assert line.startswith("FAIL") and "made by a newer release of packstation (schema 0009_from_a_newer_release)" \
+        in line, r.stdout
+    r = run_cli("--config", str(cfg), "run", "--exit-when-shown", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 1 and "cannot start" in r.stdout and "Traceback" not in r.stderr, (r.stdout, r.stderr)
+    from app.config import Settings
+    from app.store import StoreFromNewerRelease
+    from ui.shell import cannot_start_text
+
+    with pytest.raises(StoreFromNewerRelease) as e:
+        open_store(db)
+    s = Settings()
+    s.station.data_dir = str(data)
+    said = cannot_start_text(s, e.value)
+    assert "was made by a newer release of packstation (schema 0009_from_a_newer_release)" in said
+    assert "Do not delete the file" in said
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0009_from_a_newer_release"
+    con.close()
+
+
 def test_a_configuration_mistake_is_said_on_the_kiosk_screen_too(tmp_path):
     """A kiosk whose configuration has a mistake was restarted every 3 s behind a blank screen (the reason only in
     the journal): it says so on its screen, and the command line still gets its one line and exit code 2."""

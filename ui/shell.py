@@ -153,10 +153,14 @@ def cannot_start_text(settings: Settings, exc: BaseException) -> str:
     import sqlite3
 
     from app.config import ConfigError
-    from app.store import disk_full, read_only
+    from app.store import StoreFromNewerRelease, disk_full, read_only
 
     if isinstance(exc, ConfigError):
         cause = _("Its configuration has a mistake: {error}", error=str(exc))
+    elif isinstance(exc, StoreFromNewerRelease):
+        cause = _("The station's database {path} was made by a newer release of packstation (schema {revision}). "
+                  "Start that release again, or restore a backup. Do not delete the file: it may hold events the OMS "
+                  "has not received yet.", path=str(exc.path), revision=exc.revision)
     elif disk_full(exc):
         cause = _("The station's disk is full.")
     elif read_only(exc):
