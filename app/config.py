@@ -171,7 +171,9 @@ def load(path: str | Path | None = None) -> Settings:
             raise ConfigError(f"config {p}: file not found")
         return Settings(source="(defaults)")
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        # utf-8-sig: a file saved by Windows Notepad begins with a byte-order mark, which TOML calls an "invalid
+        # statement at line 1, column 1" (a technician sees nothing wrong on that line)
+        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {p}: not valid TOML: {exc}") from None
     except RecursionError:  # tomllib parses nested arrays and tables by recursion: a hostile file nests them deeper

@@ -149,6 +149,15 @@ def test_the_defaults_and_sensible_edges_still_load(tmp_path):
     config.from_dict(config.to_dict(config.Settings()))
 
 
+def test_a_file_saved_with_a_byte_order_mark_loads(tmp_path):
+    """Windows Notepad saves UTF-8 with a byte-order mark: the station refused the file with "not valid TOML: Invalid
+    statement (at line 1, column 1)", a line that looks fine."""
+    p = tmp_path / "st.toml"
+    p.write_bytes(b"\xef\xbb\xbf" + '[station]\r\nid = "ST-9"\r\nname = "包装台 9"\r\n'.encode())
+    s = config.load(p)
+    assert s.station.id == "ST-9" and s.station.name == "包装台 9"
+
+
 def test_a_toml_file_nested_too_deeply_is_one_line_not_a_traceback(tmp_path):
     p = tmp_path / "st.toml"
     p.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
