@@ -232,8 +232,8 @@ class StatusBar(QFrame):
             on.setText(_("OFFLINE for {age} — working from cache", age=age), _("OFFLINE for {age}", age=age))
         restyle(on, "" if h.online else "background: #ef6c00; font-weight: bold;")
         if getattr(h, "station_error", None):  # the outbox stopped by this station's database, not by the network
-            on.setText(_("NOT SENDING: the station's database fails ({error}) — call a technician",
-                         error=h.station_error), _("NOT SENDING: database error"))
+            on.setText(_("NOT SENDING: database error — call a technician"), _("NOT SENDING: database error"))
+            on.setToolTip(f"{on.text()}\n{h.station_error}")  # SQLite's words: the bar has no room for them
             restyle(on, "background: #c62828; font-weight: bold;")
         count = _("to sync: {count}", count=h.queue_depth)
         if h.oldest_pending_age_s is None or h.oldest_pending_age_s < OLDEST_SAID_S:
