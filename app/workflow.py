@@ -809,20 +809,30 @@ class Station:
 
     # -- orders --------------------------------------------------------------------------------
     def open_order(self, picklist: PickList, step: Step | None = None, *, activate: bool = True) -> OrderSession:
-        """Open (or resume) an order; it becomes the active one (`activate`). Its events are replayed once."""
+        """Open (or resume) an order; it becomes the active one (`activate`). Its events are replayed once. An order
+        new here whose first step could not be recorded (a full disk) is not left open: it stayed in the station's
+        open orders, at work, with no step — opened again, it was switched to as it was, and no key moved it on."""
         s = self.sessions.get(picklist.id)
+        prev, created = self.active, s is None
         if s is None:
             s = OrderSession(self, picklist, self.steps)
             for ev in self.core.events.events(order_id=picklist.id):
                 s.apply(ev)
             self.sessions[picklist.id] = s
             s.resumed = s.suspended and s.step != Step.DONE  # left earlier: its step resumes as it becomes active
-        if activate:
-            self._switch_to(s)  # the order at work set aside before this one starts or resumes
-        if s.step is None:
-            first = Step(step) if step is not None else (self.steps[0] if self.steps else Step.DONE)
-            if first != Step.DONE:
-                s.start(first)
+        try:
+            if activate:
+                self._switch_to(s)  # the order at work set aside before this one starts or resumes
+            if s.step is None:
+                first = Step(step) if step is not None else (self.steps[0] if self.steps else Step.DONE)
+                if first != Step.DONE:
+                    s.start(first)
+        except BaseException:
+            if created and s.step is None:
+                self.sessions.pop(picklist.id, None)
+                if self.active is s:
+                    self.active = prev
+            raise
         return s
 
     def activate(self, order_id: str) -> OrderSession:

@@ -767,6 +767,7 @@ class StationController:
             return Result(outcome=Outcome.DONE, changes=Change.ORDER, feedback=self.feedback)
         return Result(outcome=Outcome.PENDING, changes=Change.NONE, feedback=self.feedback)
 
+    @_answers()  # the OMS's answer, later, from the window's task queue: a failure here is said, as at a key
     def _claimed(self, pl: PickList, op: Operator, res: Any, caps_lock: bool = False) -> None:
         self._opening = None
         if self.operator is None or self.operator.id != op.id:
@@ -1532,6 +1533,7 @@ class StationController:
         return self._done(Outcome.PENDING, Change.PRINTING,
                           say(Level.INFO, Msg("Checking the order with the OMS, then printing…")), cls=PrintResult)  # type: ignore[return-value]
 
+    @_answers(PrintResult)  # as _claimed: on a full disk its paperwork event raised into the Qt event loop
     def _submitted(self, s: OrderSession, packed: PickList, missing: tuple, res: Any) -> PrintResult:
         self._printing = None
         self.pump()
