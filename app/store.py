@@ -91,7 +91,10 @@ def check_writable(path: Path) -> None:
     no write: it says EROFS on a read-only mount for every user, root included, and a file or folder this user may
     not write. (A full disk is not refused here: the station starts and says so at each write, until space is
     freed.)"""
-    for p in (path.parent, path) if path.exists() else (path.parent,):
+    # and SQLite's -wal and -shm beside it: left by a command run as root (sudo packstation operators add) while the
+    # station ran, they make the station's user open the database read-only
+    beside = [path.with_name(path.name + s) for s in ("-wal", "-shm")]
+    for p in [path.parent, *(q for q in (path, *beside) if q.exists())]:
         if not os.access(p, os.W_OK):
             ro = _mounted_read_only(p)
             why = "the filesystem is mounted read-only" if ro else "this user may not write it"
