@@ -254,6 +254,28 @@ def test_a_station_whose_database_cannot_be_written_says_so_on_its_screen(tmp_pa
     assert f"The station's database {data / 'station.sqlite3'} cannot be written" in said and "Do not delete" in said
 
 
+def test_a_service_that_fails_to_start_is_said_on_the_red_screen(tmp_path):
+    """A worker whose start fails (the print spool's recovery write refused) ended the process with one line on
+    stderr after the login screen had shown: a kiosk restarted behind a blank screen. It is said on the red screen,
+    and the window lets go of the services without asking for a supervisor. (Services.start made to fail in the
+    child process: any start failure takes this way.)"""
+    import subprocess
+
+    cfg = tmp_path / "st.toml"
+    cfg.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n[oms]\nurl = "http://127.0.0.1:9"\n',
+                   encoding="utf-8")
+    child = ("import sys\nfrom ui import services\n"
+             "def start(self, bridge):\n    raise RuntimeError('the print spool could not start')\n"
+             "services.Services.start = start\n"
+             "from packstation.cli import main\n"
+             "sys.exit(main(['--config', sys.argv[1], 'run', '--exit-when-shown']))")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PACKSTATION_LOG_DIR=str(tmp_path / "logs"))
+    r = subprocess.run([sys.executable, "-c", child, str(cfg)], capture_output=True, text=True, cwd=ROOT, env=env,
+                       timeout=90)
+    assert r.returncode == 1 and "cannot start" in r.stdout and "ready" not in r.stdout, (r.stdout, r.stderr)
+    assert "the print spool could not start" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
 def test_a_database_from_a_newer_release_is_named_and_left_as_it_is(tmp_path):
     """A station rolled back to an older release after an upgrade: the red screen read "CommandError: Can't locate
     revision identified by '0009_…'" and doctor (run before every start) said the database opens. Now both say the

@@ -286,7 +286,9 @@ def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: b
             services.start(win.bridge)
             break
         except BaseException as exc:
-            if services is not None:
+            if services is not None:  # attached to the window: it lets go of them (no supervisor asked), then they close
+                win._allow_close = True
+                win.close()
                 services.close()
             if isinstance(exc, ModuleNotFoundError) or not isinstance(exc, Exception):
                 raise  # an extra not installed: the command line names the one to install
