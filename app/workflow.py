@@ -726,6 +726,10 @@ class Station:
         self.steps = [s for s in STEP_ORDER if s.value in set(names)]
         self._today = today
         self._day: tuple[str, float, float, dt.date] | None = None  # today(): (zone, start, end, date)
+        # the OMS's clock minus this station's (ms), as the sync estimates it; set by the screens from the sync's
+        # health. "Today" (a lot's expiry is checked against it) is the OMS's day: a station clock a year behind (a
+        # flat RTC battery, no NTP) took lots that had expired months before
+        self.clock_offset_ms = 0
         self.operator: Operator | None = None
         # set by a station controller that prints: the label step completes only once the label came out
         self.label_needs_print = False
@@ -757,7 +761,7 @@ class Station:
         # Kept for the day it is (every scan asks: a time-zone conversion each time cost more than the rest of a
         # scan's bookkeeping); a clock set back or forward past the day's bounds, or another zone, works it out again.
         tz_name = self.core.settings.station.warehouse_tz
-        now = time.time()
+        now = time.time() + self.clock_offset_ms / 1000
         day = self._day
         if day is not None and day[0] == tz_name and day[1] <= now < day[2]:
             return day[3]

@@ -295,6 +295,7 @@ class MainWindow(QMainWindow):
         self.status.set_health(h)
         if not isinstance(h, Exception) and h is not None:
             self.queue.set_clock_offset(h.clock_offset_ms)  # late orders said by the OMS's clock
+            self.services.station.clock_offset_ms = self.queue.clock_offset_ms  # (plausible, else 0) and its day
 
     # -- kiosk ----------------------------------------------------------------------------------
     def closeEvent(self, e) -> None:  # noqa: N802
