@@ -9,6 +9,7 @@ raises `ConfigError` whose message names the bad key in one line, e.g.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import types
@@ -170,9 +171,13 @@ def load(path: str | Path | None = None) -> Settings:
             raise ConfigError(f"config {p}: file not found")
         return Settings(source="(defaults)")
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        # utf-8-sig: a file saved by Windows Notepad begins with a byte-order mark, which TOML calls an "invalid
+        # statement at line 1, column 1" (a technician sees nothing wrong on that line)
+        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {p}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion: a hostile file nests them deeper
+        raise ConfigError(f"config {p}: not valid TOML: arrays or tables nested too deeply") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config {p}: cannot read: {exc}") from None
     settings = from_dict(data, where=str(p))
@@ -235,6 +240,11 @@ def _coerce(tp: Any, value: Any, key: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{key}: expected a number; got {value!r}")
+        # TOML has nan and inf, and a float beyond 1e308 reads as inf: no setting means either. NaN passed every
+        # `x <= 0` check (a NaN poll interval polled the OMS without a pause; a NaN weight tolerance failed every
+        # parcel), and inf made a timeout that no wait can take
+        if not math.isfinite(value):
+            raise ConfigError(f"{key}: expected a finite number; got {value!r}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
@@ -266,15 +276,29 @@ def _validate(s: Settings, where: str) -> None:
         raise bad("station.idle_logout_min", f"expected 0..1440 minutes (0: never); got {s.station.idle_logout_min}")
     if not s.oms.url.startswith(("http://", "https://")):
         raise bad("oms.url", f"expected an http:// or https:// URL; got {s.oms.url!r}")
-    for name in ("connect_timeout_s", "read_timeout_s", "poll_interval_s", "intercept_timeout_s"):
-        if getattr(s.oms, name) <= 0:
-            raise bad(f"oms.{name}", "must be greater than 0")
+    # every wait of the sync takes these: above a day (1e308 passed, and a wait that long overflows) a worker thread
+    # dies or a call never gives up; a poll more often than once a second is the polling that draws 429s
+    for name, low, high in (("connect_timeout_s", 0, 600), ("read_timeout_s", 0, 3600),
+                            ("intercept_timeout_s", 0, 600), ("poll_interval_s", 1, 86400)):
+        value = getattr(s.oms, name)
+        if value <= 0 or not low <= value <= high:
+            raise bad(f"oms.{name}", f"expected {'more than 0' if low == 0 else low}..{high} seconds; got {value}")
     if not 1 <= s.oms.batch_size <= OMS_BATCH_MAX:
         raise bad("oms.batch_size", f"must be 1..{OMS_BATCH_MAX} (the OMS takes at most {OMS_BATCH_MAX} events "
                                     f"a batch); got {s.oms.batch_size}")
     unknown = [st for st in s.workflow.steps if st not in STEP_NAMES]
     if unknown:
         raise bad("workflow.steps", f"unknown step {unknown[0]!r} (known: {', '.join(STEP_NAMES)})")
+    if not s.workflow.steps:  # an order with no step would be finished the moment it opened
+        raise bad("workflow.steps", f"at least one step (known: {', '.join(STEP_NAMES)})")
+    if len(set(s.workflow.steps)) != len(s.workflow.steps):
+        twice = next(st for st in s.workflow.steps if s.workflow.steps.count(st) > 1)
+        raise bad("workflow.steps", f"step {twice!r} is listed twice")
+    # the weight check: a negative tolerance fails every parcel, one of 100 kg passes any parcel
+    if not 0 <= s.workflow.weight_tolerance_pct <= 100:
+        raise bad("workflow.weight_tolerance_pct", f"expected 0..100 %; got {s.workflow.weight_tolerance_pct}")
+    if not 0 <= s.workflow.weight_tolerance_min_g <= 100_000:
+        raise bad("workflow.weight_tolerance_min_g", f"expected 0..100000 g; got {s.workflow.weight_tolerance_min_g}")
     for pr in ("label_printer", "slip_printer"):
         p: PrinterSettings = getattr(s.devices, pr)
         if p.dots < 128 or p.dots > 2048:
@@ -287,6 +311,24 @@ def _validate(s: Settings, where: str) -> None:
         raise bad("devices.scanner.gs_key", f"expected ctrl+], f1..f12 or one character; got {s.devices.scanner.gs_key!r}")
     if s.devices.scanner.double_read_ms < 0 or s.devices.scanner.double_read_ms > 2000:
         raise bad("devices.scanner.double_read_ms", "expected 0..2000 ms")
+    sc = s.devices.scanner
+    # the key filter tells a scanner from a person by these: a gap of 0 or less takes no key as a scanner's
+    if not 0 < sc.max_key_gap_ms <= 1000:
+        raise bad("devices.scanner.max_key_gap_ms", f"expected more than 0..1000 ms; got {sc.max_key_gap_ms}")
+    if not 1 <= sc.min_length <= 1000:
+        raise bad("devices.scanner.min_length", f"expected 1..1000 characters; got {sc.min_length}")
+    if not 0 <= sc.no_terminator_min_length <= 1000:
+        raise bad("devices.scanner.no_terminator_min_length",
+                  f"expected 0..1000 characters (0: never); got {sc.no_terminator_min_length}")
+    for key, rate in (("scanner", sc.baudrate), ("scale", s.devices.scale.baudrate)):
+        if not 0 < rate <= 4_000_000:
+            raise bad(f"devices.{key}.baudrate", f"expected a serial speed such as 9600; got {rate}")
+    if not 1 <= s.devices.scale.stable_readings <= 100:
+        raise bad("devices.scale.stable_readings", f"expected 1..100 readings; got {s.devices.scale.stable_readings}")
+    cam = s.devices.camera
+    for name, value in (("width", cam.width), ("height", cam.height)):
+        if not 1 <= value <= 10_000:
+            raise bad(f"devices.camera.{name}", f"expected 1..10000 pixels; got {value}")
     for name in ("pick_min", "verify_min", "pack_min", "weigh_min", "label_min"):
-        if getattr(s.sla, name) <= 0:
-            raise bad(f"sla.{name}", "must be greater than 0")
+        if not 0 < getattr(s.sla, name) <= 7 * 24 * 60:
+            raise bad(f"sla.{name}", f"expected more than 0..{7 * 24 * 60} minutes (a week); got {getattr(s.sla, name)}")

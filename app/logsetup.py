@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -37,6 +38,40 @@ class OneLine(logging.Formatter):
             e = record.exc_info[1]
             line += f" ({type(e).__name__}: {e})"
         return line
+
+
+class StationLogFile(logging.handlers.RotatingFileHandler):
+    """The rotating log file, which says once that it cannot be written. On a full disk (the log beside the station's
+    data) every line failed and logging printed "--- Logging error ---" with two tracebacks to stderr for each: 971 of
+    them in a minute of scanning, the journal flooded and each scan paying for the stack's formatting. Now one line
+    on stderr when the file stops taking lines and one when it takes them again; the lines between are lost (the
+    disk has no room for them)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.failing: str | None = None  # why the file stopped taking lines, until one is written again
+        self.lost = 0
+        self._wrote = True
+
+    def emit(self, record: logging.LogRecord) -> None:  # (called under the handler's lock)
+        self._wrote = True
+        super().emit(record)  # a failure comes back through handleError
+        if self.failing is not None and self._wrote:
+            sys.stderr.write(f"packstation: the log {self.baseFilename} takes lines again ({self.lost} lost: "
+                             f"{self.failing})\n")
+            self.failing, self.lost = None, 0
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's API)
+        self._wrote = False
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            super().handleError(record)  # a bad format string: logging's own report, with the stack
+            return
+        self.lost += 1
+        if self.failing is None:
+            self.failing = exc.strerror or str(exc)
+            sys.stderr.write(f"packstation: cannot write the log {self.baseFilename} ({self.failing}); its lines are "
+                             "lost until it can\n")
 
 
 def default_log_dir() -> Path:
@@ -73,8 +108,7 @@ def setup_logging(log_dir: Path | None | object = _DEFAULT, verbose: bool = Fals
         try:
             d.mkdir(parents=True, exist_ok=True)
             path = d / LOG_NAME
-            fh = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                                                      encoding="utf-8")
+            fh = StationLogFile(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
         except OSError as exc:
             logging.getLogger(__name__).warning("cannot write the log in %s (%s); logging to stderr only",
                                                 d, exc.strerror or exc)

@@ -47,6 +47,8 @@ MESSAGES: dict[str, str] = {
                        "supervisor"),
     "not_recorded_disk_full": N_("NOT recorded: the station's disk is full — call a supervisor (nothing counts until "
                                  "space is freed)"),
+    "not_recorded_read_only": N_("NOT recorded: the station's disk cannot be written — call a supervisor (nothing "
+                                 "counts until it is fixed)"),
     "lot_required": N_("{name} needs its lot: scan the GS1 barcode with the lot number"),
     "wrong_lot": N_("Wrong lot {lot} for {name} (allowed: {allowed})"),
     "expired_lot": N_("Lot {lot} of {name} expires {expiry}: too short-dated, take another"),

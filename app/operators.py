@@ -165,10 +165,13 @@ def operators_matching(ops: list[Operator], text: str) -> list[Operator]:
 
 class OperatorDirectory:
     def __init__(self, store: Store, events=None, *, clock_ms: Callable[[], int] | None = None) -> None:
-        """events: the station's EventLog (failed logins and lockouts are recorded there when given)."""
+        """events: the station's EventLog (failed logins and lockouts are recorded there when given). `clock_ms`: the
+        clock the wrong PINs' window and a lockout run on, monotonic milliseconds. It was the wall clock: a station's
+        clock stepped back an hour (NTP correcting a clock that ran ahead) kept a badge locked for 65 minutes instead
+        of 5, one stepped forward ended a lockout at once. Both live in this process only, as the monotonic clock."""
         self.store = store
         self.events = events
-        self._clock = clock_ms or (lambda: time.time_ns() // 1_000_000)
+        self._clock = clock_ms or (lambda: time.monotonic_ns() // 1_000_000)
         self._fails: dict[tuple[str, str], list[int]] = {}  # (where, badge) -> recent failure times (ms)
         self._locked_until: dict[tuple[str, str], int] = {}  # (where, badge) -> locked until (ms)
         self._lock = threading.Lock()

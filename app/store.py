@@ -58,6 +58,65 @@ def disk_full(exc: BaseException | None) -> bool:
     return False
 
 
+# The errors of a write the disk refuses: a filesystem mounted read-only (ext4 switches itself to read-only after an
+# I/O error, `errors=remount-ro`), a file or folder the station's user may not write.
+_READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def read_only(exc: BaseException | None) -> bool:
+    """Did this write fail because the database cannot be written (SQLite's SQLITE_READONLY and its extended codes,
+    or EROFS/EACCES/EPERM from the OS, as `StoreNotWritable` says at the start)? Looks through wrappers and causes as
+    `disk_full` does."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        code = getattr(exc, "sqlite_errorcode", None) if isinstance(exc, sqlite3.Error) else None
+        if code is not None and code & 0xFF == sqlite3.SQLITE_READONLY:
+            return True
+        if isinstance(exc, OSError) and exc.errno in _READ_ONLY_ERRNOS:
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
+
+
+class StoreNotWritable(PermissionError):
+    """The station database, or the folder that holds it (where SQLite keeps its -wal and -shm files), cannot be
+    written. SQLite opens such a file read-only without a word, and the first write failed later: the print spool's at
+    the start, which took the window down (a kiosk restarting behind a blank screen), or else every scan 'NOT
+    recorded'."""
+
+
+def check_writable(path: Path) -> None:
+    """Raise StoreNotWritable unless the database at `path` (or, not made yet, its folder) can be written. access(2),
+    no write: it says EROFS on a read-only mount for every user, root included, and a file or folder this user may
+    not write. (A full disk is not refused here: the station starts and says so at each write, until space is
+    freed.)"""
+    # and SQLite's -wal and -shm beside it: left by a command run as root (sudo packstation operators add) while the
+    # station ran, they make the station's user open the database read-only
+    beside = [path.with_name(path.name + s) for s in ("-wal", "-shm")]
+    for p in [path.parent, *(q for q in (path, *beside) if q.exists())]:
+        if not os.access(p, os.W_OK):
+            ro = _mounted_read_only(p)
+            why = "the filesystem is mounted read-only" if ro else "this user may not write it"
+            raise StoreNotWritable(errno.EROFS if ro else errno.EACCES, f"{p} cannot be written: {why}", str(p))
+
+
+def _mounted_read_only(p: Path) -> bool:
+    try:
+        return bool(os.statvfs(p).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+# Below this much free space the disk counts as full: SQLite's log and pages have no room left to grow into.
+DISK_FULL_MB = 20
+
+
+def disk_nearly_full(free_mb: float | None) -> bool:
+    """Is this free space below DISK_FULL_MB (the station records little or nothing more)?"""
+    return free_mb is not None and free_mb < DISK_FULL_MB
+
+
 def disk_low(free_mb: float | None) -> bool:
     """Is this free space (`free_disk_mb`) below LOW_DISK_MB? (Unknown free space is not low: it is said apart.)"""
     return free_mb is not None and free_mb < LOW_DISK_MB
@@ -495,10 +554,29 @@ def upgrade_to(path: Path, revision: str) -> None:
         engine.dispose()
 
 
+class StoreFromNewerRelease(RuntimeError):
+    """The database's schema was made by a newer release than this one (a station rolled back after an upgrade):
+    Alembic said only "Can't locate revision identified by '0005_…'", and doctor that the database opens."""
+
+    def __init__(self, path: Path, revision: str) -> None:
+        super().__init__(f"{path} was made by a newer release of packstation (schema {revision}; this release knows "
+                         f"up to {schema.SCHEMA_HEAD}): start that release again, or restore a backup; do not delete "
+                         "the file")
+        self.path, self.revision = path, revision
+
+
+def known_revision(revision: str) -> bool:
+    """Is this schema revision one of this release's migrations (`versions/<revision>.py`)?"""
+    return revision == schema.SCHEMA_HEAD or (MIGRATIONS_DIR / "versions" / f"{revision}.py").is_file()
+
+
 def open_store(path: str | Path) -> Store:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    check_writable(path)
     rev = current_revision(path)
+    if rev is not None and not known_revision(rev):
+        raise StoreFromNewerRelease(path, rev)
     if rev != schema.SCHEMA_HEAD:
         log.info("migrating %s from %s to %s", path, rev, schema.SCHEMA_HEAD)
         migrate(path)

@@ -57,7 +57,7 @@ from app.operators import Operator
 from app.picklist import SHORT_REASONS, PickLine, PickList
 from app.scans import RawScan, safe_text, scan_payload
 from app.stats import step_duration_s
-from app.store import disk_full
+from app.store import disk_full, read_only
 from app.verdicts import ScanVerdict, VerdictKind
 from app.verifier import unreadable, verdict, verify
 from app.warehouse_day import day_bounds_ms
@@ -726,6 +726,10 @@ class Station:
         self.steps = [s for s in STEP_ORDER if s.value in set(names)]
         self._today = today
         self._day: tuple[str, float, float, dt.date] | None = None  # today(): (zone, start, end, date)
+        # the OMS's clock minus this station's (ms), as the sync estimates it; set by the screens from the sync's
+        # health. "Today" (a lot's expiry is checked against it) is the OMS's day: a station clock a year behind (a
+        # flat RTC battery, no NTP) took lots that had expired months before
+        self.clock_offset_ms = 0
         self.operator: Operator | None = None
         # set by a station controller that prints: the label step completes only once the label came out
         self.label_needs_print = False
@@ -757,7 +761,7 @@ class Station:
         # Kept for the day it is (every scan asks: a time-zone conversion each time cost more than the rest of a
         # scan's bookkeeping); a clock set back or forward past the day's bounds, or another zone, works it out again.
         tz_name = self.core.settings.station.warehouse_tz
-        now = time.time()
+        now = time.time() + self.clock_offset_ms / 1000
         day = self._day
         if day is not None and day[0] == tz_name and day[1] <= now < day[2]:
             return day[3]
@@ -809,20 +813,30 @@ class Station:
 
     # -- orders --------------------------------------------------------------------------------
     def open_order(self, picklist: PickList, step: Step | None = None, *, activate: bool = True) -> OrderSession:
-        """Open (or resume) an order; it becomes the active one (`activate`). Its events are replayed once."""
+        """Open (or resume) an order; it becomes the active one (`activate`). Its events are replayed once. An order
+        new here whose first step could not be recorded (a full disk) is not left open: it stayed in the station's
+        open orders, at work, with no step — opened again, it was switched to as it was, and no key moved it on."""
         s = self.sessions.get(picklist.id)
+        prev, created = self.active, s is None
         if s is None:
             s = OrderSession(self, picklist, self.steps)
             for ev in self.core.events.events(order_id=picklist.id):
                 s.apply(ev)
             self.sessions[picklist.id] = s
             s.resumed = s.suspended and s.step != Step.DONE  # left earlier: its step resumes as it becomes active
-        if activate:
-            self._switch_to(s)  # the order at work set aside before this one starts or resumes
-        if s.step is None:
-            first = Step(step) if step is not None else (self.steps[0] if self.steps else Step.DONE)
-            if first != Step.DONE:
-                s.start(first)
+        try:
+            if activate:
+                self._switch_to(s)  # the order at work set aside before this one starts or resumes
+            if s.step is None:
+                first = Step(step) if step is not None else (self.steps[0] if self.steps else Step.DONE)
+                if first != Step.DONE:
+                    s.start(first)
+        except BaseException:
+            if created and s.step is None:
+                self.sessions.pop(picklist.id, None)
+                if self.active is s:
+                    self.active = prev
+            raise
         return s
 
     def activate(self, order_id: str) -> OrderSession:
@@ -990,7 +1004,8 @@ class Station:
             self._record(raw, nc, v, session)
         except Exception as exc:
             log.exception("scan event could not be recorded: %r", raw)
-            said = "not_recorded_disk_full" if disk_full(exc) else "not_recorded"
+            said = ("not_recorded_disk_full" if disk_full(exc) else "not_recorded_read_only" if read_only(exc)
+                    else "not_recorded")
             return ScanVerdict(VerdictKind.UNREADABLE, text(said), code=nc.code if nc else "",
                                details={"error": "not_recorded", "detail": f"{type(exc).__name__}: {exc}"})
         if session is not None and v.kind == VerdictKind.ACCEPTED and v.details.get("gift") and v.line_id:

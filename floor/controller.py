@@ -35,7 +35,7 @@ from app.i18n import Joined, Msg
 from app.operators import LOGIN, OVERRIDE, Operator
 from app.picklist import SHORT_REASONS, PickList
 from app.scans import RawScan, ScanSource
-from app.store import disk_full
+from app.store import disk_full, read_only
 from app.verdicts import ScanVerdict, VerdictKind
 from app.workflow import LEFT, RELEASED_NOTHING_FOUND, OrderSession, Station, Step, StepBlocked
 from floor import words
@@ -437,6 +437,10 @@ class StationController:
         if disk_full(exc):
             return self._done(Outcome.REFUSED, Change.ALL, say(Level.ERROR, Msg(
                 "Not done: the station's disk is full, so nothing can be recorded. Call a supervisor.")), cls=cls)
+        if read_only(exc):  # a disk switched to read-only mid-shift: trying again cannot help
+            return self._done(Outcome.REFUSED, Change.ALL, say(Level.ERROR, Msg(
+                "Not done: the station's disk cannot be written, so nothing can be recorded. Call a supervisor.")),
+                cls=cls)
         error = _said(exc)  # its own message, else its type and first line (SQLAlchemy's SQL follows on more lines)
         if not isinstance(error, Msg):
             first = (error.strip().splitlines() or [""])[0][:160]
@@ -763,6 +767,7 @@ class StationController:
             return Result(outcome=Outcome.DONE, changes=Change.ORDER, feedback=self.feedback)
         return Result(outcome=Outcome.PENDING, changes=Change.NONE, feedback=self.feedback)
 
+    @_answers()  # the OMS's answer, later, from the window's task queue: a failure here is said, as at a key
     def _claimed(self, pl: PickList, op: Operator, res: Any, caps_lock: bool = False) -> None:
         self._opening = None
         if self.operator is None or self.operator.id != op.id:
@@ -1528,6 +1533,7 @@ class StationController:
         return self._done(Outcome.PENDING, Change.PRINTING,
                           say(Level.INFO, Msg("Checking the order with the OMS, then printing…")), cls=PrintResult)  # type: ignore[return-value]
 
+    @_answers(PrintResult)  # as _claimed: on a full disk its paperwork event raised into the Qt event loop
     def _submitted(self, s: OrderSession, packed: PickList, missing: tuple, res: Any) -> PrintResult:
         self._printing = None
         self.pump()

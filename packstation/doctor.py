@@ -135,14 +135,21 @@ def _writable(check: str, d: Path, what: Msg | str) -> Finding:
 
 
 def _disk(d: Path) -> Finding:
-    from app.store import disk_low, free_disk_mb, in_memory
+    from app.store import disk_low, disk_nearly_full, free_disk_mb, in_memory
 
+    free = free_disk_mb(d)
+    # before the tmpfs warning: a station on a full tmpfs read only "is on tmpfs", and a full disk was a warning like
+    # 400 MB free, with exit code 0 before the kiosk's start
+    if free is not None and disk_nearly_full(free):
+        return Finding("disk", "fail", Msg("the disk of {path} is full ({mb} MB free): no scan can be recorded",
+                                           mb=int(free), path=str(d)),
+                       Msg("free space on that disk (old files, other programs' logs); never delete the station's "
+                           "database"))
     if fs := in_memory(d):
         return Finding("disk", "warn", Msg("{path} is on {fs}, in memory: every event the OMS has not received yet is "
                                            "lost when the machine restarts", path=str(d), fs=fs),
                        Msg("set data_dir in the station's configuration to a folder on the disk (the default is "
                            "~/.local/share/packstation)"))
-    free = free_disk_mb(d)
     if free is None:
         return Finding("disk", "warn", Msg("the free space of {path} cannot be read", path=str(d)))
     if disk_low(free):
@@ -169,6 +176,14 @@ def _database(db: Path) -> Finding:
         return Finding("database", "fail", Msg("{path} cannot be read ({error})", path=str(db), error=str(exc)),
                        Msg("keep the file (it may hold events the OMS has not received) and call a technician: "
                            "sqlite3 {path} .recover restores what it can", path=str(db)))
+    from app.store import current_revision, known_revision
+
+    rev = current_revision(db)
+    if rev is not None and not known_revision(rev):  # a station rolled back after an upgrade cannot start on it
+        return Finding("database", "fail", Msg("{path} was made by a newer release of packstation (schema {revision})",
+                                               path=str(db), revision=rev),
+                       Msg("start that release again, or restore a backup; keep the file (it may hold events the OMS "
+                           "has not received)"))
     return Finding("database", "ok", Msg("{path} opens", path=str(db)))
 
 

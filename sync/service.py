@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -90,6 +91,14 @@ class SyncHealth:
     last_run_ms: int | None = None
     # the newest events taken out of the queue for good: [{seq, id, type, order_id, reason, source, ...}]
     quarantined: tuple[dict, ...] = ()
+    # seconds since the last success: by the monotonic clock once this process has synced, so a wall clock stepped
+    # back or forward leaves it true ("OFFLINE for 0 s" an hour into an outage after NTP set the clock back an hour);
+    # before that (another process, a station just started) from last_success_ms and the wall clock
+    since_success_s: float | None = None
+    # the outbox stopped by the station's own database (damaged, full, read-only), not by the network: it says so
+    # instead of "OFFLINE" (a damaged page held 3,000 events back under "OFFLINE — working from cache", the network
+    # was fine); None once a drain goes through again
+    station_error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -123,13 +132,29 @@ class Shippable:
         return self.message.text(language)
 
 
-def health_from_store(store, *, online: bool | None = None, h: dict | None = None) -> SyncHealth:
+def _in_station_database(exc: BaseException | None) -> bool:
+    """Did this failure come from the station's own SQLite database (a sqlite3 error anywhere in its chain,
+    SQLAlchemy's wrapper included)?"""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, sqlite3.Error):
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
+
+
+def health_from_store(store, *, online: bool | None = None, h: dict | None = None,
+                      since_success_s: float | None = None) -> SyncHealth:
     """Health readable from another process (`packstation sync-status`): the stored record, at most
     `SyncService.HEALTH_WRITE_EVERY_S` behind when nothing but successes happened. The service passes its own
     record (`h`), which is never behind; the queue is counted from the store either way."""
     if h is None:
         h = store.get_kv(KV_HEALTH, {}) or {}
     n, oldest, rej = queue_stats(store)
+    last = h.get("last_success_ms")
+    if since_success_s is None and isinstance(last, int | float):
+        since_success_s = max(0.0, (now_ms() - last) / 1000)
     return SyncHealth(
         online=bool(h.get("online", False)) if online is None else online,
         last_success_ms=h.get("last_success_ms"), queue_depth=n,
@@ -137,7 +162,8 @@ def health_from_store(store, *, online: bool | None = None, h: dict | None = Non
         consecutive_failures=int(h.get("consecutive_failures", 0)), last_error=h.get("last_error"),
         clock_offset_ms=store.get_kv(KV_OFFSET), rejected_count=rej,
         consecutive_successes=int(h.get("consecutive_successes", 0)), avg_duration_ms=h.get("avg_duration_ms"),
-        last_run_ms=h.get("last_run_ms"), quarantined=tuple(quarantined_events(store, limit=5)) if rej else ())
+        last_run_ms=h.get("last_run_ms"), quarantined=tuple(quarantined_events(store, limit=5)) if rej else (),
+        since_success_s=since_success_s, station_error=h.get("station_error"))
 
 
 class SyncService:
@@ -160,9 +186,11 @@ class SyncService:
         h = self.store.get_kv(KV_HEALTH, {}) or {}
         self._online = False
         self._last_success_ms = h.get("last_success_ms")
+        self._last_success_mono: float | None = None  # time.monotonic() at the last success seen by this process
         self._fails = 0
         self._succ = 0
         self._last_error: str | None = h.get("last_error")
+        self._station_error: str | None = None  # the outbox's last failure in the station's own database
         self._durations: list[float] = []
         self._last_run_ms: int | None = None
         self._health: dict = h  # the record as it is now; stored at once when the state changes, else now and then
@@ -247,14 +275,27 @@ class SyncService:
                     self._wake_out.set()
                 self._online, self._succ, self._fails = True, self._succ + 1, 0
                 self._last_success_ms = now_ms()
+                self._last_success_mono = time.monotonic()
             else:
                 self._online, self._fails, self._succ = False, self._fails + 1, 0
                 self._last_error = err
             self._health = {"online": self._online, "last_success_ms": self._last_success_ms,
                             "consecutive_failures": self._fails, "consecutive_successes": self._succ,
                             "last_error": self._last_error, "last_run_ms": self._last_run_ms,
-                            "avg_duration_ms": round(sum(self._durations) / len(self._durations), 1)}
+                            "avg_duration_ms": round(sum(self._durations) / len(self._durations), 1),
+                            "station_error": self._station_error}
         self._store_health()
+        self._notify("health", self.health().to_dict())
+
+    def _record_station_error(self, err: str | None) -> None:
+        """The outbox failed in the station's own database (`err`), or went through again (None). The OMS's state is
+        not touched: the network may be fine."""
+        with self._hlock:
+            if err == self._station_error:
+                return
+            self._station_error = err
+            self._health = {**self._health, "station_error": err}
+        self._store_health(force=True)  # (fails as well on a broken database: logged there)
         self._notify("health", self.health().to_dict())
 
     HEALTH_WRITE_EVERY_S = 10.0
@@ -279,32 +320,40 @@ class SyncService:
 
     def health(self) -> SyncHealth:
         with self._hlock:
-            h = self._health
-        return health_from_store(self.store, online=self._online, h=h)
+            h, mono = self._health, self._last_success_mono
+        return health_from_store(self.store, online=self._online, h=h,
+                                 since_success_s=None if mono is None else time.monotonic() - mono)
 
     # -- workers -----------------------------------------------------------------------------------
     def _outbox_loop(self) -> None:
         backoff = 1.0
         while not self._stop.is_set():
-            n, _, _ = queue_stats(self.store)
             wait = 30.0
-            if n:
-                self._linger()
-                t0 = time.monotonic()
-                try:
+            t0 = time.monotonic()
+            try:
+                # inside the try: a damaged page under the outbox's index ended the worker thread here, for good
+                n, _, _ = queue_stats(self.store)
+                if n:
+                    self._linger()
+                    t0 = time.monotonic()
                     self.outbox_once()
                     self._outbox_said.ok()
                     self._record(True, t0)
+                    self._record_station_error(None)
                     backoff = 1.0
                     wait = 0.0 if queue_stats(self.store)[0] else 30.0
-                except OmsError as e:
-                    self._outbox_said.failed(e)
-                    self._record(False, t0, str(e))
-                    wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
-                except Exception as e:  # a bug must not kill the worker thread
-                    log.exception("outbox worker error")
-                    self._record(False, t0, f"{type(e).__name__}: {e}")
-                    wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
+            except OmsError as e:
+                self._outbox_said.failed(e)
+                self._record(False, t0, str(e))
+                wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
+            except Exception as e:  # a bug must not kill the worker thread
+                log.exception("outbox worker error")
+                said = f"{type(e).__name__}: {(str(getattr(e, 'orig', None) or e).splitlines() or [''])[0][:160]}"
+                if _in_station_database(e):  # not the network's: the OMS's state stays as the pull finds it
+                    self._record_station_error(said)
+                else:
+                    self._record(False, t0, said)
+                wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
             if wait:
                 self._wake_out.wait(wait)
             self._wake_out.clear()
@@ -608,15 +657,26 @@ class SyncService:
 
     def pull_products(self) -> int:
         """Incremental by the OMS's own clock: next time ask for what changed since this pull started
-        (minus a second of overlap; re-reading a product is harmless)."""
+        (minus a second of overlap; re-reading a product is harmless). A mark ahead of the OMS's clock (taken while its
+        clock had jumped ahead: every later change is stamped before it and was never listed again) pulls in full, as
+        for pick lists; a page whose time is not a plausible time leaves the mark where it was."""
         since = self.store.get_kv(KV_PROD_SINCE)
+        if since is not None and not plausible_server_time(since):
+            since = None
         cursor, n, started, seen, pages = None, 0, None, set(), 0
         while True:
             page, _ = self.client.list_products(updated_since=since, cursor=cursor)
             pages += 1
             if page is None:
                 break
-            started = started or page["server_time_ms"]
+            if pages == 1:
+                srv = page["server_time_ms"]
+                if since is not None and plausible_server_time(srv) and srv < since:
+                    log.warning("product mark %d is %.1f s ahead of the OMS's clock (%d; its clock went back?): "
+                                "pulling the products in full", since, (since - srv) / 1000, srv)
+                    self.store.set_kv(KV_PROD_SINCE, None)
+                    return self.pull_products()
+                started = srv if plausible_server_time(srv) else None
             self.products.upsert(page["items"])
             n += len(page["items"])
             cursor = self._next_cursor("products", page, seen, pages)

@@ -96,3 +96,71 @@ def test_config_check_refuses_a_batch_size_the_oms_would_refuse(tmp_path):
     p.write_text("[oms]\nbatch_size = 5001\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="oms.batch_size"):
         config.load(p)
+
+
+@pytest.mark.parametrize(
+    "toml, key",
+    [
+        # NaN passed every `x <= 0` check: the pull polled the OMS without a pause
+        ("[oms]\npoll_interval_s = nan\n", "oms.poll_interval_s"),
+        # inf and a float beyond what a wait can take: the pull thread died of OverflowError, no pick list came again
+        ("[oms]\npoll_interval_s = inf\n", "oms.poll_interval_s"),
+        ("[oms]\npoll_interval_s = 1e308\n", "oms.poll_interval_s"),
+        ("[oms]\npoll_interval_s = 0.01\n", "oms.poll_interval_s"),
+        ("[oms]\nconnect_timeout_s = nan\n", "oms.connect_timeout_s"),
+        ("[oms]\nread_timeout_s = 1e300\n", "oms.read_timeout_s"),
+        ("[oms]\nintercept_timeout_s = -inf\n", "oms.intercept_timeout_s"),
+        # the weight check: NaN failed every parcel, inf passed any parcel
+        ("[workflow]\nweight_tolerance_pct = nan\n", "workflow.weight_tolerance_pct"),
+        ("[workflow]\nweight_tolerance_pct = -5\n", "workflow.weight_tolerance_pct"),
+        ("[workflow]\nweight_tolerance_min_g = inf\n", "workflow.weight_tolerance_min_g"),
+        ("[workflow]\nweight_tolerance_min_g = 1e9\n", "workflow.weight_tolerance_min_g"),
+        ("[workflow]\nsteps = []\n", "workflow.steps"),
+        ('[workflow]\nsteps = ["pick", "pack", "pick"]\n', "workflow.steps"),
+        ("[sla]\npick_min = nan\n", "sla.pick_min"),
+        ("[sla]\nlabel_min = 1e300\n", "sla.label_min"),
+        # the key filter: no key is ever a scanner's, every scan typed into the focused field
+        ("[devices.scanner]\nmax_key_gap_ms = nan\n", "devices.scanner.max_key_gap_ms"),
+        ("[devices.scanner]\nmax_key_gap_ms = -1\n", "devices.scanner.max_key_gap_ms"),
+        ("[devices.scanner]\nmin_length = -3\n", "devices.scanner.min_length"),
+        ("[devices.scanner]\nno_terminator_min_length = -1\n", "devices.scanner.no_terminator_min_length"),
+        ("[devices.scanner]\ndouble_read_ms = nan\n", "devices.scanner.double_read_ms"),
+        ("[devices.scanner]\nbaudrate = -9600\n", "devices.scanner.baudrate"),
+        ("[devices.scale]\nbaudrate = 0\n", "devices.scale.baudrate"),
+        ("[devices.scale]\nstable_readings = 0\n", "devices.scale.stable_readings"),
+        ("[devices.camera]\nwidth = -1\n", "devices.camera.width"),
+    ],
+)
+def test_a_number_no_station_can_work_with_is_refused_by_name(tmp_path, toml, key):
+    p = tmp_path / "st.toml"
+    p.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        config.load(p)
+    assert key in str(e.value) and "\n" not in str(e.value)
+
+
+def test_the_defaults_and_sensible_edges_still_load(tmp_path):
+    p = tmp_path / "st.toml"
+    p.write_text("[oms]\npoll_interval_s = 1\nread_timeout_s = 3600\n[workflow]\nweight_tolerance_pct = 0\n"
+                 'weight_tolerance_min_g = 0\nsteps = ["pack"]\n[devices.scanner]\nno_terminator_min_length = 0\n'
+                 "[devices.scale]\nstable_readings = 1\n", encoding="utf-8")
+    s = config.load(p)
+    assert s.oms.poll_interval_s == 1.0 and s.workflow.steps == ["pack"]
+    config.from_dict(config.to_dict(config.Settings()))
+
+
+def test_a_file_saved_with_a_byte_order_mark_loads(tmp_path):
+    """Windows Notepad saves UTF-8 with a byte-order mark: the station refused the file with "not valid TOML: Invalid
+    statement (at line 1, column 1)", a line that looks fine."""
+    p = tmp_path / "st.toml"
+    p.write_bytes(b"\xef\xbb\xbf" + '[station]\r\nid = "ST-9"\r\nname = "包装台 9"\r\n'.encode())
+    s = config.load(p)
+    assert s.station.id == "ST-9" and s.station.name == "包装台 9"
+
+
+def test_a_toml_file_nested_too_deeply_is_one_line_not_a_traceback(tmp_path):
+    p = tmp_path / "st.toml"
+    p.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    r = run_cli("--config", str(p), "config", "check")
+    assert r.returncode == 2 and "not valid TOML" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr

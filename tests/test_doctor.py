@@ -297,6 +297,13 @@ def test_an_unreadable_database_fails_with_its_fix_and_the_disk_is_read(tmp_path
     monkeypatch.setattr(app.store, "LOW_DISK_MB", 10**9)  # and below the line: a warning with its fix
     d = _checks(cfg, monkeypatch, tmp_path)["disk"]
     assert d.level == "warn" and "MB free on the disk of" in d.what and "never delete" in d.fix
+    # a full disk (here: below a raised line) is a failure, exit code 1 before the kiosk starts: it was the same
+    # warning as 400 MB free, and on a full tmpfs only "is on tmpfs" was said
+    monkeypatch.setattr(app.store, "DISK_FULL_MB", 10**9)
+    d = _checks(cfg, monkeypatch, tmp_path)["disk"]
+    assert d.level == "fail" and " is full (" in d.what and "no scan can be recorded" in d.what
+    assert "never delete" in d.fix
+    monkeypatch.setattr(app.store, "DISK_FULL_MB", 20)
     (tmp_path / "data" / "station.sqlite3").write_bytes(b"garbage " * 2000)
     c = _checks(cfg, monkeypatch, tmp_path)
     assert c["database"].level == "fail" and "file is not a database" in c["database"].what

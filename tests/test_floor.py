@@ -1476,6 +1476,74 @@ def test_a_full_disk_is_said_at_every_scan_and_key_and_nothing_half_happens(floo
     assert floor.ctl.key("Logout").outcome == Outcome.DONE and floor.ctl.screen == Screen.LOGIN
 
 
+def test_a_full_disk_met_when_the_oms_or_the_printer_answers_is_said_not_raised_into_qt(floor):
+    """F9 and an order's claim go to the OMS off the GUI thread; their answer comes back later, through the window's
+    task queue, and writes (the paperwork event, the order's opening). On a full disk that write raised out of the
+    answer into the Qt event loop: "Something went wrong and was logged; the station keeps running: OperationalError:
+    (sqlite3.OperationalError) database or disk is full [SQL: COMMIT] (Background on this error at: https://sqlalche.
+    me/…)" over the work screen (seen in the demo on a full tmpfs). The answer is a use case like a key: said, not
+    raised. (run_io deferred as the window's task runner does: the work first, its answer later.)"""
+    later: list = []
+    floor.ctl.run_io = lambda work, done: later.append((work, done))
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    work, done = later.pop()
+    res = work()
+    _fill_the_store(floor)
+    done(res)  # the claim's answer: the order cannot be opened, said on the queue
+    fb = floor.ctl.feedback
+    assert fb.level == Level.ERROR
+    assert fb.en == "Not done: the station's disk is full, so nothing can be recorded. Call a supervisor."
+    # nothing half happened: the order is not left open at work with no step (opened again, it was switched to as
+    # it was, and no key moved it on)
+    assert floor.ctl.screen == Screen.QUEUE and floor.ctl.session is None and not floor.station.sessions
+    with floor.core.store.write_dbapi(counted=False) as con:  # room again: the same order opens
+        con.execute("PRAGMA max_page_count = 1073741823")
+    later.clear()
+    floor.ctl.scan("SO-1001")
+    for work, done in later:
+        done(work())
+    assert floor.ctl.session is not None and floor.ctl.session.order_id == "SO-1001"
+    assert floor.ctl.session.step == Step.PICK
+    floor.ctl.run_io = lambda work, done: done(work())
+    floor.to_step(Step.LABEL)
+    floor.ctl.run_io = lambda work, done: later.append((work, done))
+    floor.ctl.key("F9")
+    work, done = later.pop()
+    res = work()  # the label and the slip are with the spool
+    _fill_the_store(floor)
+    done(res)  # ... and their paperwork event cannot be written: said on the work screen
+    fb = floor.ctl.feedback
+    assert fb.level == Level.ERROR
+    assert fb.en == "Not done: the station's disk is full, so nothing can be recorded. Call a supervisor."
+
+
+def test_a_disk_gone_read_only_mid_shift_is_said_as_such_at_every_scan_and_key(floor):
+    """ext4 switches itself to read-only after an I/O error (errors=remount-ro): every write then fails with SQLite's
+    SQLITE_READONLY. A scan said "could not save this scan — scan again" and a key "Not done: OperationalError: attempt
+    to write a readonly database. Try again": the packer scanned again and again. Now both say the disk cannot be
+    written and to call a supervisor; nothing half happens, and once it can be written the same keys work. (The
+    writer's connection set query_only: the real SQLite error of a read-only database.)"""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    with floor.core.store.write_dbapi(counted=False) as con:
+        con.execute("PRAGMA query_only = ON")
+    n = floor.core.events.count()
+    r = floor.ctl.scan("ITEM-001")
+    assert r.verdict.details["error"] == "not_recorded" and r.verdict.message("en") == (
+        "NOT recorded: the station's disk cannot be written — call a supervisor (nothing counts until it is fixed)")
+    assert "无法写入" in r.verdict.message("zh_CN")
+    assert floor.core.events.count() == n and floor.ctl.session.progress["L1"].scanned == 0
+    r = floor.ctl.key("Logout")
+    assert r.outcome == Outcome.REFUSED and r.feedback.level == Level.ERROR
+    assert r.feedback.en == ("Not done: the station's disk cannot be written, so nothing can be recorded. "
+                             "Call a supervisor.")
+    assert floor.ctl.operator is not None and floor.ctl.screen == Screen.WORK
+    floor.core.store.writer_dbapi().execute("PRAGMA query_only = OFF")  # written again
+    assert floor.ctl.scan("ITEM-001").verdict.kind.value == "accepted"
+    assert floor.ctl.key("Logout").outcome == Outcome.DONE and floor.ctl.screen == Screen.LOGIN
+
+
 def test_any_other_failure_of_a_use_case_is_said_not_raised(floor, monkeypatch):
     """Not only a full disk: whatever a use case meets (a bug, a database error) is answered on screen with its first
     line and what to do; the screens never receive an exception."""

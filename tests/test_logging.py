@@ -76,3 +76,24 @@ def test_an_unwritable_log_dir_leaves_stderr_only(tmp_path):
                                         "PACKSTATION_CONFIG": str(tmp_path / "none.toml")})
     assert r.returncode == 0, r.stderr
     assert "cannot write the log" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_log_on_a_full_disk_is_said_once_not_a_traceback_a_line(tmp_path):
+    """The log is on the station's disk: when it is full every line failed, and logging printed "--- Logging
+    error ---" with two tracebacks to stderr for each (971 in a minute of scanning, into the journal, each scan paying
+    for the stack). Now one line says the log cannot be written. (The log file here is /dev/full: every write to it
+    fails with ENOSPC, as on a full disk.)"""
+    import pytest
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "packstation.log").symlink_to("/dev/full")
+    cfg = tmp_path / "st.toml"
+    cfg.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    r = run_cli("--config", str(cfg), "operators", "list", env=_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "Logging error" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    said = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(said) == 1 and said[0].startswith("packstation: cannot write the log ") and "No space left" in said[0]

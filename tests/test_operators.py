@@ -135,6 +135,26 @@ def test_lockout_after_repeated_wrong_pins_with_events(core):
     assert d.authenticate("K-7", "2580") is not None
 
 
+def test_a_wall_clock_step_neither_stretches_nor_ends_a_lockout(core, monkeypatch):
+    """NTP steps a station clock that ran an hour ahead back by an hour: a badge locked just before stayed locked for 65
+    minutes (the lockout ran on the wall clock); a step forward ended it at once. The wall clock is moved (time.time_ns,
+    what the station's clock reads through), the lockout stays 5 minutes."""
+    from app import operators as opmod
+
+    d = OperatorDirectory(core.store, core.events)
+    d.add(badge="K-8", name="Sam", role="packer", pin="2580")
+    for _ in range(opmod.MAX_FAILED_ATTEMPTS):
+        assert d.authenticate("K-8", "1111") is None
+    assert 0 < d.locked_for_ms("K-8") <= opmod.LOCKOUT_MS
+    import time
+
+    real = time.time_ns
+    for step_ms in (-3_600_000, +3_600_000):
+        monkeypatch.setattr(time, "time_ns", lambda step_ms=step_ms: real() + step_ms * 1_000_000)
+        assert 0 < d.locked_for_ms("K-8") <= opmod.LOCKOUT_MS
+        assert d.authenticate("K-8", "2580") is None  # still locked, for the 5 minutes and no more
+
+
 def test_unknown_badges_are_failed_logins_and_lock_too(core):
     from app import operators as opmod
 

@@ -482,3 +482,37 @@ def test_a_job_sent_before_a_crash_and_found_at_the_printer_is_done_naming_who_f
     assert spool.confirm_seen("job-sent", "op-7") is False  # done already: nothing more
     assert listener.jobs == b""  # found, not sent again
     assert "done" in rec.states("job-sent")
+
+
+def test_a_worker_failing_round_after_round_logs_one_traceback_not_one_a_second(core, listener, caplog):
+    """On a full disk the spool's worker fails every round (its job's state cannot be written), a second apart, and
+    each round wrote a 50-line traceback into the log: one at the first failure now, a line every ten minutes while it
+    lasts, and one when it works again. (The store's writer made query_only: SQLite's real error at every write.)"""
+    import logging
+
+    class Counting(PrintSpool):
+        rounds = 0
+
+        def _worker_failed(self, exc, streak):
+            self.rounds += 1
+            super()._worker_failed(exc, streak)
+
+    p = make_printer(listener.uri, data_dir=core.settings.data_dir)
+    spool = Counting(core, {"label_printer": p, "slip_printer": p}, poll_interval_s=0.2, status_timeout_s=0.5)
+    spool.WORKER_RETRY_S = 0.02
+    label_id = spool.submit_label(demo_picklist(), "op-1")
+    caplog.set_level(logging.INFO, logger="hardware.printing.spool")
+    try:
+        with core.store.write_lock:  # the worker's first write waits for the writer to go read-only
+            spool.start()
+            with core.store.write_dbapi(counted=False) as con:
+                con.execute("PRAGMA query_only = ON")
+        wait_for(lambda: spool.rounds >= 10)
+        errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 1 and errors[0].exc_info is not None, [r.getMessage() for r in errors]
+        with core.store.write_dbapi(counted=False) as con:
+            con.execute("PRAGMA query_only = OFF")
+        wait_for(lambda: spool.job(label_id)["state"] == "done")
+        wait_for(lambda: any("print spool works again" in r.getMessage() for r in caplog.records))
+    finally:
+        spool.stop()

@@ -75,3 +75,27 @@ def test_the_queue_puts_urgent_orders_first_then_the_earliest_ship_time_then_tho
         assert f.cache.get("SO-1003").ship_by_ms == NOW - 5 * MIN
     finally:
         f.close()
+
+
+def test_a_station_clock_a_day_behind_still_says_a_late_order_late(qtbot, settings, monkeypatch):
+    """Latest ship times are the platforms' deadlines, on the OMS's clock. A station clock a day behind (a flat RTC
+    battery, NTP unreachable, the OMS reachable) listed an order 40 minutes late as due "tomorrow", in black, while the
+    status bar read "CLOCK OFF BY 86400 s". The queue reads the OMS's clock as the sync estimates it (the offset the
+    health carries); an implausible offset is not used."""
+    import time
+    from types import SimpleNamespace
+
+    from ui.screens.queue import QueueScreen
+
+    q = QueueScreen(SimpleNamespace(settings=settings), tasks=None)
+    qtbot.addWidget(q)
+    day = 24 * 60 * MIN
+    oms_now = time.time_ns() // 1_000_000  # the OMS's clock: this machine's here ...
+    pl = simple_order(1, ship_by_ms=oms_now - 40 * MIN)
+    q.set_clock_offset(day)  # ... and the station's a day behind it: what the sync estimated
+    real = time.time_ns
+    monkeypatch.setattr(time, "time_ns", lambda: real() - day * 1_000_000)  # the station's clock, a day behind
+    text, level = q.model.ship_by(pl)
+    assert level == Level.ERROR and (text if isinstance(text, str) else text.text("en")) == "40 min late"
+    q.set_clock_offset(10**18)  # no plausible offset: the station's own clock
+    assert q.model.ship_by(pl)[1] is None

@@ -50,3 +50,29 @@ def test_the_station_check_has_a_speaker_row_that_says_when_no_audio_device_is_t
     else:  # no audio output (this test machine, a kiosk with its speaker unplugged): the row says so, in red
         assert ok is False and "no audio output device" in text
     assert w.rows["speaker"][1].text() == text[:1].upper() + text[1:]  # shown as a sentence
+
+
+def test_the_station_check_says_a_simulated_printer_prints_nothing_outside_the_demo(qtbot, tmp_path):
+    """A station started without its configuration file (lost, or `config init` left as written) runs on the defaults:
+    simulated printers. The check said "Printer ready" in green, and every label went nowhere while the order was
+    packed. Outside the demo a simulated printer is red, with the key to set."""
+    from types import SimpleNamespace
+
+    from app.config import Settings
+    from hardware.printing import make_printers
+    from ui.screens.check import CheckScreen
+    from ui.tasks import TaskRunner
+
+    s = Settings()
+    s.station.data_dir = str(tmp_path)
+    svc = SimpleNamespace(settings=s, spool=SimpleNamespace(printers=make_printers(s)), scanner=None, scale=None,
+                          camera=None, sync=None, oms=None)
+    w = CheckScreen(svc, TaskRunner(), "en")
+    qtbot.addWidget(w)
+    got = w._probe()
+    for name in ("label_printer", "slip_printer"):
+        ok, text = got[name]
+        assert ok is False and text.startswith("simulated printer: nothing is printed") and \
+            f"devices.{name}.uri" in text, text
+    svc.oms = object()  # the demo (its reference OMS): its simulated printers are its printers
+    assert w._probe()["label_printer"][0] is True

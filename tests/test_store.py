@@ -266,3 +266,53 @@ def test_a_scan_event_commits_a_few_kilobytes_to_the_log_and_an_older_database_k
             st.close()
     assert PAGE_SIZE == 1024 and per_scan["new.sqlite3"] < 10_000, per_scan
     assert per_scan["old.sqlite3"] > 2.5 * per_scan["new.sqlite3"], per_scan
+
+
+def test_a_wal_file_the_station_s_user_may_not_write_is_named_at_the_start(tmp_path):
+    """`sudo packstation operators add` while the station runs leaves station.sqlite3-wal and -shm owned by root: the
+    station's user then opened the database read-only without a word, and its first write failed. open_store names the
+    file it may not write. (As root: the check runs as `nobody` through setpriv; otherwise the -wal's write bit is
+    taken off.)"""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    import pytest
+
+    from app.store import StoreNotWritable
+
+    top = Path(tempfile.mkdtemp(prefix="packstation-wal-"))  # under /tmp: pytest's own folder is root's alone
+    data = top / "data"
+    db = data / "station.sqlite3"
+    open_store(db).close()
+    held = sqlite3.connect(db)  # the other process, still running: its -wal and -shm stay
+    held.execute("PRAGMA journal_mode=WAL")
+    held.execute("CREATE TABLE IF NOT EXISTS t (x)")
+    held.execute("INSERT INTO t VALUES (1)")
+    held.commit()
+    wal = data / "station.sqlite3-wal"
+    assert wal.exists()
+    try:
+        if os.geteuid() == 0:
+            if shutil.which("setpriv") is None:
+                pytest.skip("root without setpriv: no other user to open the file as")
+            top.chmod(0o755)
+            for p in (data, db):
+                os.chown(p, 65534, 65534)  # nobody: the station's user, who owns the folder and the database
+            r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
+                                "import sys; from app.store import open_store, StoreNotWritable\n"
+                                "try:\n open_store(sys.argv[1]).close(); print('opened')\n"
+                                "except StoreNotWritable as e: print('refused', e)", str(db)],
+                               capture_output=True, text=True, cwd=Path(__file__).parent.parent, timeout=60)
+            assert r.stdout.startswith("refused") and "station.sqlite3-wal cannot be written" in r.stdout, (
+                r.stdout, r.stderr)
+        else:
+            wal.chmod(0o444)
+            with pytest.raises(StoreNotWritable, match="station.sqlite3-wal cannot be written"):
+                open_store(db)
+    finally:
+        held.close()
+        shutil.rmtree(top, ignore_errors=True)

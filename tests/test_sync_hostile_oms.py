@@ -348,6 +348,43 @@ def test_a_mark_ahead_of_the_oms_clock_is_pulled_again_in_full_and_a_cancellatio
     assert core.store.get_kv(KV_SINCE) <= oms.clock()
 
 
+def test_a_product_mark_taken_while_the_oms_clock_ran_ahead_does_not_stop_product_changes(oms, station):
+    """The products' mark is the OMS's time at the pull: taken while the OMS's clock had jumped a year ahead (FIELD.md:
+    a sync stopped for 48 h that way), every product changed after the clock was set right was stamped before the
+    mark and never listed again — a new barcode or name never reached the station. As for pick lists: the OMS's time
+    below the mark pulls the products in full; a /products page whose time is not a time leaves the mark as it was."""
+    core, svc, got = station
+    from sync.service import KV_PROD_SINCE
+
+    products: dict[str, dict] = {}
+
+    def put(sku: str, name: str) -> None:
+        products[sku] = {"sku": sku, "name": name, "_ms": oms.clock()}
+
+    def listing(_m, _p, q, _b):
+        since = int(q["updated_since"]) if "updated_since" in q else None
+        items = [{k: v for k, v in pr.items() if k != "_ms"} for pr in products.values()
+                 if since is None or pr["_ms"] > since]
+        return 200, {"items": items, "next_cursor": None, "server_time_ms": oms.clock()}
+
+    oms.routes["/api/v1/products"] = listing
+    oms.offset_ms = 365 * DAY_MS  # the OMS's clock jumps a year ahead
+    put("MUG-1", "Mug")
+    assert svc.pull_products() == 1
+    oms.offset_ms = 0  # and is set right
+    put("MUG-1", "Mug, blue")
+    svc.pull_products()
+    assert svc.products.get("MUG-1")["name"] == "Mug, blue"
+    assert core.store.get_kv(KV_PROD_SINCE) <= oms.clock()
+    put("MUG-2", "Mug, red")  # and the pull is incremental again
+    assert svc.pull_products() >= 1 and "updated_since" in oms.seen[-1][1]  # (MUG-1 again in the mark's overlap)
+    assert svc.products.get("MUG-2")["name"] == "Mug, red"
+    oms.routes["/api/v1/products"] = lambda *_: (200, {"items": [{"sku": "MUG-3", "name": "Mug, green"}],
+                                                      "next_cursor": None, "server_time_ms": 1})
+    mark = core.store.get_kv(KV_PROD_SINCE)
+    assert svc.pull_products() == 1 and core.store.get_kv(KV_PROD_SINCE) == mark  # 1 ms after 1970 is no time
+
+
 def test_an_order_read_again_in_the_overlap_is_not_applied_again(oms, station):
     """The mark keeps a few seconds of overlap (a change stamped just before the OMS answered may be committed after):
     an order read again unchanged is not news, and what the station did to it meanwhile (finished it) stands."""

@@ -558,3 +558,66 @@ def test_a_long_outage_is_said_again_every_ten_minutes_and_a_new_error_at_once(c
     assert records()[-1] == (logging.INFO, "outbox: working again after 11 min 33 s (202 failed attempts)")
     said.ok()  # said once
     assert len([m for lv, m in records() if lv == logging.INFO]) == 1
+
+
+def test_offline_for_says_the_outage_as_it_is_across_a_wall_clock_step(env, qtbot, monkeypatch):
+    """The status bar's "OFFLINE for …" (the last successful sync, what FIELD.md says to watch) was the wall clock less
+    the stored time of the last success: a clock stepped forward an hour (NTP setting right a station clock that ran
+    behind) read "OFFLINE for 1 h" a moment into an outage, one stepped back read "OFFLINE for 0 s" for an hour of it.
+    The service counts it on the monotonic clock; the wall clock is moved here (time.time / time.time_ns)."""
+    from ui.statusbar import StatusBar
+
+    srv, proxy, core, svc, got = env
+    core.events.append("scan", {"i": 0})
+    up, down = threading.Event(), threading.Event()
+    svc.add_listener(lambda k, d: (up if d["online"] else down).set() if k == "health" else None)
+    svc.start()
+    assert up.wait(15)
+    proxy.set_mode("down")
+    core.events.append("scan", {"i": 1})
+    assert down.wait(15)
+    svc.stop()
+    real_time, real_ns = time.time, time.time_ns
+    monkeypatch.setattr(time, "time", lambda: real_time() + 3600)
+    monkeypatch.setattr(time, "time_ns", lambda: real_ns() + 3600 * 10**9)
+    h = svc.health()
+    bar = StatusBar(core.settings)
+    qtbot.addWidget(bar)
+    bar.set_health(h)
+    said = bar.labels["online"].said()
+    assert said.startswith("OFFLINE for ") and " s " in said + " " and " h" not in said, said
+    assert not h.online and 0 <= h.since_success_s < 60
+
+
+def test_an_outbox_stopped_by_the_station_s_own_database_says_so_not_offline(env, qtbot):
+    """A damaged page in the station's database failed every drain ("database disk image is malformed") and the status
+    bar read "OFFLINE — working from cache" with 3,000 events to sync: a technician would look at the network, which
+    was fine. A drain that fails in the station's own database (here the writer made query_only: SQLite's real
+    error for a database that cannot be written, at the sent marks) is said as that, in red, and the OMS's state is
+    left as the pull finds it; the next drain that goes through clears it and the queue drains."""
+    from ui.statusbar import StatusBar
+
+    srv, proxy, core, svc, got = env
+    core.events.append("scan", {"i": 0})
+    with core.store.write_dbapi(counted=False) as con:
+        con.execute("PRAGMA query_only = ON")
+    failed = threading.Event()
+    svc.add_listener(lambda k, d: failed.set() if k == "health" and d["station_error"] else None)
+    svc.start()
+    assert failed.wait(15)
+    h = svc.health()
+    assert "readonly database" in h.station_error and h.queue_depth == 1
+    bar = StatusBar(core.settings)
+    qtbot.addWidget(bar)
+    bar.set_health(h)
+    said = bar.labels["online"].text()  # the whole text (the bar may show "NOT SENDING: database error" when short)
+    assert said == "NOT SENDING: database error — call a technician", said
+    assert "readonly database" in bar.labels["online"].toolTip()  # SQLite's own words, for the technician
+    drained = threading.Event()
+    svc.add_listener(lambda k, d: drained.set() if k == "health" and d["queue_depth"] == 0
+                     and not d["station_error"] else None)
+    core.store.writer_dbapi().execute("PRAGMA query_only = OFF")
+    svc.sync_now()
+    assert drained.wait(15)
+    bar.set_health(svc.health())
+    assert not bar.labels["online"].text().startswith("NOT SENDING")

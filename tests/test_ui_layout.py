@@ -226,6 +226,36 @@ def test_an_outage_with_events_a_minute_old_and_a_printer_fault_still_names_the_
     assert bar["queue"].said() == bar["queue"].text()  # online the age of the oldest event is never left out
 
 
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_an_outbox_stopped_by_the_station_s_database_is_said_whole_beside_a_printer_fault(
+        qtbot, station, size, lang, monkeypatch):  # noqa: F811
+    """The outbox stopped by the station's own database (a damaged page): its red words in the bar are read whole at
+    every display size, beside a printer fault and the operator (the first text, with SQLite's words in it, asked
+    for more than a label may and was cut mid-word at 1024x768); SQLite's words are in the tooltip."""
+    import app.store
+    from sync.service import SyncHealth
+
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)
+    win, svc = station(language=lang)
+    set_display(win, size)
+    packer = svc.core.operators.by_badge("K-001")
+    win.status.set_operator(packer)
+    win._health.stop()  # the bar shows the health given here, not the demo OMS's
+    win.status.set_health(SyncHealth(online=True, last_success_ms=None, queue_depth=2000, oldest_pending_age_s=1860.0,
+                                     consecutive_failures=0, last_error=None, clock_offset_ms=None, rejected_count=0,
+                                     since_success_s=4.0,
+                                     station_error="DatabaseError: database disk image is malformed"))
+    svc.spool.printers["label_printer"].run_out_of_paper()
+    win.status.set_printer("label_printer", svc.spool.printers["label_printer"].status())
+    qtbot.wait(20)
+    assert_fits(win, size)
+    lab = win.status.labels["online"]
+    starts = {"en": "NOT SENDING: database error", "zh_CN": "无法上传：数据库出错"}[lang]
+    assert lab.isVisible() and lab.shown_text() == lab.said() and lab.said().startswith(starts), lab.shown_text()
+    assert "database disk image is malformed" in lab.toolTip()
+
+
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_online_with_events_going_out_the_station_is_named_whole(qtbot, station, size, monkeypatch):  # noqa: F811
     """Seen at 1024x768 in the demo after a few scans: "to sync: 3 (oldest 0 s)" cut the station's name to

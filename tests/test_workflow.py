@@ -412,3 +412,21 @@ def test_a_pick_list_document_reads_back_as_the_same_pick_list():
         doc = json.loads(json.dumps(pl.to_dict(), ensure_ascii=False))
         assert doc == json.loads(json.dumps(dataclasses.asdict(pl), ensure_ascii=False))
         assert PickList.from_dict(doc) == pl
+
+
+def test_today_is_the_oms_s_day_when_the_station_clock_is_a_year_behind(core, monkeypatch):
+    """A lot's expiry is checked against "today". A station clock a year behind (a flat RTC battery, NTP unreachable,
+    the OMS reachable) took lots that had expired months before: today was the station clock's. With the offset the
+    sync estimated (the OMS's clock minus the station's), today is the OMS's day in the warehouse zone."""
+    import datetime as dt
+    import time
+    from zoneinfo import ZoneInfo
+
+    from app.workflow import Station
+
+    st = Station(core)
+    year_ms = 365 * 86_400_000
+    real = time.time()
+    monkeypatch.setattr(time, "time", lambda: real - year_ms / 1000)  # the station's clock, a year behind
+    st.clock_offset_ms = year_ms  # what the sync estimated from the OMS's replies
+    assert st.today() == dt.datetime.fromtimestamp(real, ZoneInfo(core.settings.station.warehouse_tz)).date()

@@ -300,7 +300,13 @@ class MainWindow(QMainWindow):
 
     def _poll_health(self) -> None:
         if self.services.sync is not None:
-            self.tasks.run(self.services.sync.health, self.status.set_health)
+            self.tasks.run(self.services.sync.health, self._health_came)
+
+    def _health_came(self, h) -> None:
+        self.status.set_health(h)
+        if not isinstance(h, Exception) and h is not None:
+            self.queue.set_clock_offset(h.clock_offset_ms)  # late orders said by the OMS's clock
+            self.services.station.clock_offset_ms = self.queue.clock_offset_ms  # (plausible, else 0) and its day
 
     # -- kiosk ----------------------------------------------------------------------------------
     def closeEvent(self, e) -> None:  # noqa: N802

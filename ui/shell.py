@@ -153,12 +153,22 @@ def cannot_start_text(settings: Settings, exc: BaseException) -> str:
     import sqlite3
 
     from app.config import ConfigError
-    from app.store import disk_full
+    from app.store import StoreFromNewerRelease, disk_full, read_only
 
     if isinstance(exc, ConfigError):
         cause = _("Its configuration has a mistake: {error}", error=str(exc))
+    elif isinstance(exc, StoreFromNewerRelease):
+        cause = _("The station's database {path} was made by a newer release of packstation (schema {revision}). "
+                  "Start that release again, or restore a backup. Do not delete the file: it may hold events the OMS "
+                  "has not received yet.", path=str(exc.path), revision=exc.revision)
     elif disk_full(exc):
         cause = _("The station's disk is full.")
+    elif read_only(exc):
+        cause = _("The station's database {path} cannot be written ({error}). A disk switches itself to read-only "
+                  "after a fault; or the station's user may not write that folder. Do not delete the file: it may hold "
+                  "events the OMS has not received yet.", path=str(settings.db_path),
+                  error=(exc.strerror if isinstance(exc, OSError) and exc.strerror else None)
+                  or str(getattr(exc, "orig", None) or exc))
     elif isinstance(exc, sqlite3.DatabaseError) or isinstance(getattr(exc, "orig", None), sqlite3.DatabaseError):
         cause = _("The station's database {path} cannot be read ({error}). Do not delete it: it may hold events the "
                   "OMS has not received yet.", path=str(settings.db_path), error=str(getattr(exc, "orig", exc)))
@@ -267,12 +277,22 @@ def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: b
         app.processEvents()  # the login screen painted
         if exit_when_shown:
             print("shown", flush=True)
+        services = None
         try:
             services = attach_services(win, settings, demo=demo)
+            services.station.when_indexed = heap.settle  # the long-lived heap frozen once the products are indexed
+            # the workers' first writes (the print spool's recovery) are part of the start: refused, they are said on
+            # this screen like any other cause (they ended the process with a line on stderr, the kiosk left blank)
+            services.start(win.bridge)
             break
-        except ModuleNotFoundError:  # an extra not installed: the command line names the one to install
-            raise
-        except Exception as exc:  # the kiosk says why, on screen (a display and a binding are there: make_app passed)
+        except BaseException as exc:
+            if services is not None:  # attached to the window: it lets go of them (no supervisor asked), then they close
+                win._allow_close = True
+                win.close()
+                services.close()
+            if isinstance(exc, ModuleNotFoundError) or not isinstance(exc, Exception):
+                raise  # an extra not installed: the command line names the one to install
+            # the kiosk says why, on screen (a display and a binding are there: make_app passed)
             discard_frame(app, win)
             if not can_show(exit_when_shown):
                 raise
@@ -290,8 +310,6 @@ def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: b
         win.close()
         app.quit()
     restore = end_on_signals(app, end)
-    services.station.when_indexed = heap.settle  # the long-lived heap frozen once the products are indexed
-    services.start(win.bridge)
     win.warm_up()
     if exit_when_shown:
         from PySide6.QtCore import QTimer

@@ -218,7 +218,11 @@ class StatusBar(QFrame):
             return
         on = self.labels["online"]
         self._offline = not h.online
-        ago = int(time.time() - h.last_success_ms / 1000) if h.last_success_ms else None
+        # the service's own count (monotonic: true across a wall clock's step), else from the stored time
+        since = h.since_success_s
+        if since is None and h.last_success_ms:
+            since = time.time() - h.last_success_ms / 1000
+        ago = None if since is None else int(since)
         if h.online:
             on.setText(_("ONLINE"))
         elif ago is None:
@@ -227,6 +231,10 @@ class StatusBar(QFrame):
             age = _names().age(ago)
             on.setText(_("OFFLINE for {age} — working from cache", age=age), _("OFFLINE for {age}", age=age))
         restyle(on, "" if h.online else "background: #ef6c00; font-weight: bold;")
+        if getattr(h, "station_error", None):  # the outbox stopped by this station's database, not by the network
+            on.setText(_("NOT SENDING: database error — call a technician"), _("NOT SENDING: database error"))
+            on.setToolTip(f"{on.text()}\n{h.station_error}")  # SQLite's words: the bar has no room for them
+            restyle(on, "background: #c62828; font-weight: bold;")
         count = _("to sync: {count}", count=h.queue_depth)
         if h.oldest_pending_age_s is None or h.oldest_pending_age_s < OLDEST_SAID_S:
             self.labels["queue"].setText(count)

@@ -394,8 +394,31 @@ class PrintSpool:
             r = c.execute(select(T).where(T.c.state == "queued").order_by(T.c.id).limit(1)).mappings().first()
         return dict(r) if r else None
 
+    WORKER_ERROR_REMIND_S = 600.0
+    WORKER_RETRY_S = 1.0  # a round that failed is tried again after this long
+
+    def _worker_failed(self, exc: Exception, streak: list) -> None:
+        """A worker error, with its traceback the first time; the same error again (a full disk fails every round, a
+        second apart) a line every WORKER_ERROR_REMIND_S, not a traceback a second into the log."""
+        said, now = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}", time.monotonic()
+        if not streak or streak[0] != said:
+            log.exception("print spool worker error")
+            streak[:] = [said, now, now, 1]
+            return
+        streak[3] += 1
+        if now - streak[2] >= self.WORKER_ERROR_REMIND_S:
+            streak[2] = now
+            log.error("print spool worker still failing after %d s, %d rounds: %s", now - streak[1], streak[3], said)
+
+    @staticmethod
+    def _worker_ok(streak: list) -> None:
+        if streak:
+            log.info("print spool works again after %d rounds failed (%s)", streak[3], streak[0])
+            streak.clear()
+
     def _run(self) -> None:
         next_poll = 0.0
+        streak: list = []  # [error, since, said at, rounds] while the worker fails round after round
         while True:
             with self._cond:
                 if self._stop:
@@ -407,20 +430,22 @@ class PrintSpool:
                 job = self._next_job()
                 if job is not None:
                     self._process(job)
+                    self._worker_ok(streak)
                     continue
                 now = time.monotonic()
                 if self._poll_requested or now >= next_poll:
                     self._poll_requested = False
                     self._poll()
+                    self._worker_ok(streak)
                     next_poll = time.monotonic() + self.poll_interval_s
                     continue
                 with self._cond:
                     if not self._stop and not self._poll_requested and self._next_job() is None:
                         self._cond.wait(timeout=max(0.01, next_poll - time.monotonic()))
-            except Exception:  # the worker must survive anything (a DB hiccup, a driver bug)
-                log.exception("print spool worker error")
+            except Exception as exc:  # the worker must survive anything (a DB hiccup, a driver bug)
+                self._worker_failed(exc, streak)
                 with self._cond:
-                    self._cond.wait(timeout=1.0)
+                    self._cond.wait(timeout=self.WORKER_RETRY_S)
 
     def _verify_unconfirmed(self) -> None:
         """After a restart: ask each printer that had a job sent in full just before the crash what it

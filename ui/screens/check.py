@@ -112,6 +112,11 @@ class CheckScreen(QWidget):
             if p is None:
                 out[name] = (False, _("not configured"))
                 continue
+            if getattr(s, "oms", None) is None and getattr(s.settings.devices, name).uri.startswith("simulated:"):
+                # a station (not the demo) on the defaults: "Printer ready" in green and every label printed to
+                # nowhere, the order packed without one (a configuration file lost, or `config init` left as written)
+                out[name] = (False, _("simulated printer: nothing is printed — set devices.{name}.uri", name=name))
+                continue
             try:
                 st = p.status(timeout_s=1.0)
                 out[name] = (st.ok, _(st))

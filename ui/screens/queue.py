@@ -156,7 +156,12 @@ class QueueScreen(QWidget):
         title.setObjectName("title")
         lay.addWidget(title)
         settings = getattr(services, "settings", None)
+        # the OMS's clock as this station estimates it (`set_clock_offset`): latest ship times are the platforms'
+        # deadlines, on their clock. A station clock a day behind (a flat RTC battery, no NTP) listed every late order
+        # as due tomorrow, in black, under a red "CLOCK OFF BY 86400 s"
+        self.clock_offset_ms = 0
         self.model = PickListModel(self, tz=settings.station.warehouse_tz if settings is not None else "UTC",
+                                   now_ms=lambda: time.time_ns() // 1_000_000 + self.clock_offset_ms,
                                    status_of=controller.queue_status if controller is not None else None)
         self.view = QTableView()
         self.view.setModel(self.model)
@@ -207,6 +212,17 @@ class QueueScreen(QWidget):
         self._clock.setInterval(30_000)
         self._clock.timeout.connect(self._tick)
         self._clock.start()
+
+    def set_clock_offset(self, offset_ms) -> None:
+        """The OMS's clock minus this station's (the sync's estimate; None or an implausible value: none)."""
+        from sync.quarantine import plausible_offset
+
+        offset = offset_ms if plausible_offset(offset_ms) else 0
+        if abs(offset - self.clock_offset_ms) >= 30_000:  # said again at once, not at the next half minute
+            self.clock_offset_ms = offset
+            self._tick()
+        else:
+            self.clock_offset_ms = offset
 
     def _tick(self) -> None:
         if self.isVisible() and self.model.rows:
