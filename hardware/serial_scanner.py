@@ -3,6 +3,10 @@
 Lines end with CR, LF or CRLF. An optional AIM symbology identifier at the start (']C1', ']E0', ']d2', ...: most
 scanners can be configured to send it, and GS1 needs it) is split off into RawScan.symbology. The port missing or
 unplugged mid-shift is reported (status "disconnected") and reopened every second.
+A scanner set up to send no terminator (a common factory setting over RS-232) sends a code in one burst (13 bytes
+take 14 ms at 9600 baud): the bytes are one scan when the line has then been quiet for QUIET_S (`RawScan.ended_by`
+"timeout", as the keyboard wedge's). Such scans were kept waiting for a line end that never came: none reached the
+station, and the bytes piled up in memory for the whole shift.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ class SerialScanner(SerialDeviceThread):
     STOPPED = DeviceStatus(False, "stopped", Msg("Scanner stopped"))
 
     RETRY_S = 1.0
+    QUIET_S = 0.2  # no byte for this long after a burst: the scan without a terminator is over
+    MAX_LINE = 8192  # bytes without a line end: no barcode (a runaway stream), handed on as one (too long) scan
 
     def __init__(self, port: str, baudrate: int = 9600, prefix: str = "", suffix: str = "",
                  double_read_ms: float = 150.0):
@@ -47,7 +53,7 @@ class SerialScanner(SerialDeviceThread):
 
         while not self._stop.is_set():
             try:
-                self._ser = serial.Serial(self.port, self.baudrate, timeout=0.2)
+                self._ser = serial.Serial(self.port, self.baudrate, timeout=self.QUIET_S)
             except Exception as exc:
                 self._sink.set_status(status(False, "disconnected", Msg(
                     "Scanner not connected ({port}): {error}", port=self.port, error=str(exc))))
@@ -57,20 +63,29 @@ class SerialScanner(SerialDeviceThread):
             try:
                 buf = b""
                 while not self._stop.is_set():
-                    chunk = self._ser.read(256)
+                    # the first byte as soon as it comes, then what else is there: read(256) waited QUIET_S for
+                    # 256 bytes, every scan 0.2 s late
+                    chunk = self._ser.read(1)
                     if not chunk:
+                        if buf.strip(b"\r\n"):  # the line has been quiet: a code sent without a terminator
+                            self._line(buf, ended_by="timeout")
+                        buf = b""
                         continue
-                    buf += chunk
+                    buf += chunk + self._ser.read(min(self._ser.in_waiting, self.MAX_LINE))
                     *lines, buf = re.split(rb"\r\n|\r|\n", buf)
                     for raw in lines:
                         self._line(raw)
+                    if len(buf) > self.MAX_LINE:
+                        log.warning("serial scanner: %d bytes without a line end", len(buf))
+                        self._line(buf, ended_by="overflow")
+                        buf = b""
             except Exception as exc:
                 self._sink.set_status(status(False, "disconnected", Msg(
                     "Scanner disconnected ({port}): {error}", port=self.port, error=str(exc))))
             self._close()
             self._stop.wait(self.RETRY_S)
 
-    def _line(self, raw: bytes) -> None:
+    def _line(self, raw: bytes, ended_by: str = "terminator") -> None:
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -83,7 +98,9 @@ class SerialScanner(SerialDeviceThread):
         if not line.strip():
             return
         text, aim = split_aim(line)
-        scan = RawScan(text, source=ScanSource.SERIAL, symbology=aim)
+        scan = RawScan(text, source=ScanSource.SERIAL, symbology=aim, ended_by=ended_by)
+        if ended_by != "terminator":
+            log.info("serial scanner: scan of %d characters ended by %s", len(text), ended_by)
         if not self._doubles.accept(scan):
             log.info("serial scanner: double read dropped (%d characters)", len(text))
             return
