@@ -216,6 +216,11 @@ def _devices(s) -> list[Finding]:
     elif sl.kind == "simulated":
         out.append(Finding("scale", "warn", Msg("simulated scale (demo only)"),
                            Msg('set devices.scale.kind = "serial" and its device')))
+    elif "weigh" in s.workflow.steps:  # its weigh step cannot be done: no order would ever be finished
+        out.append(Finding("scale", "fail", Msg("no scale configured, but the workflow weighs every parcel: no order "
+                                                "can be finished"),
+                           Msg('set devices.scale (kind = "serial" and its device), or take "weigh" out of '
+                               "workflow.steps")))
     else:
         out.append(Finding("scale", "warn", Msg("no scale: parcels are not weighed"),
                            Msg("set devices.scale if the workflow weighs")))

@@ -277,6 +277,20 @@ def test_serial_scale_that_is_not_there(tmp_path, oms, printer, monkeypatch):
     assert f["scale"].level == "fail" and "not there" in f["scale"].what and "devices.scale.device" in f["scale"].fix
 
 
+def test_no_scale_at_a_station_whose_workflow_weighs_is_a_failure_not_a_warning(tmp_path, oms, printer, monkeypatch):
+    """kind = "none" with the default steps (weigh among them): doctor said WARN "parcels are not weighed", the
+    station started, and every order stopped at its weigh step for good (F8 needs a scale, F11 a recorded weight)."""
+    cfg = _config(tmp_path, oms_url=oms.url, label=printer.uri)
+    text = open(cfg, encoding="utf-8").read().replace('[devices.scale]\nkind = "simulated"',
+                                                       '[devices.scale]\nkind = "none"')
+    open(cfg, "w", encoding="utf-8").write(text)
+    f = _checks(cfg, monkeypatch, tmp_path)["scale"]
+    assert f.level == "fail" and "no order can be finished" in f.what and "workflow.steps" in f.fix
+    open(cfg, "a", encoding="utf-8").write('[workflow]\nsteps = ["pick", "verify", "pack", "label"]\n')
+    f = _checks(cfg, monkeypatch, tmp_path)["scale"]
+    assert f.level == "warn" and f.what == "no scale: parcels are not weighed"  # nothing is weighed: said, no fault
+
+
 def test_the_reference_oms_without_this_stations_token_is_a_credentials_fix(tmp_path, oms, printer, monkeypatch):
     # the reference OMS answers nothing, not even its time, to an unknown station: doctor names the token
     f = _checks(_config(tmp_path, oms_url=oms.url, label=printer.uri), monkeypatch, tmp_path)

@@ -703,6 +703,10 @@ class WorkScreen(QWidget):
                 # what was recorded, so the ✗ is not read as the parcel on the scale
                 now = f"{_kg(w.grams)} {'✓' if w.in_tolerance else '✗'}"
                 txt += " → " + _("now {weight}", weight=now)
+        elif w.scale_fault is not None:  # unplugged, silent, overloaded: no reading, and why (the tick was shown)
+            txt = _("Scale: {problem}", problem=w.scale_fault)
+        elif w.resting:  # packed on the scale, or the last parcel left there: taken off and put on again, it counts
+            txt = _("Take it off the scale, then put this order's parcel on") + f"  ({_kg(w.grams or 0)})"
         elif w.grams is None or not w.usable:
             txt = _("Put the parcel on the scale")
             if w.grams is not None:
@@ -712,4 +716,5 @@ class WorkScreen(QWidget):
         if w.expected_g:
             t_exp = _("expected")
             txt += f"   ({t_exp} {w.expected_g / 1000:.3f}{NBSP}±{NBSP}{_kg(w.tolerance_g or 0)})"
+        self.weight_label.set_color("#c62828" if w.scale_fault is not None and w.recorded_g is None else "#263238")
         self.weight_label.setText(txt)
