@@ -219,11 +219,10 @@ class StatusBar(QFrame):
     def set_device(self, name: str, status) -> None:
         """A scanner's or the scale's status (`hardware.devices.DeviceStatus`): said in red while it is not there."""
         self.devices[name] = status
-        bad = [(n, s) for n, s in self.devices.items() if not s.ok and s.state not in QUIET_DEVICE_STATES]
+        bad = [s for s in self.devices.values() if not s.ok and s.state not in QUIET_DEVICE_STATES]
         lab = self.labels["device"]
-        if bad:
-            n, s = bad[0]
-            lab.setText(_("{device}: {problem}", device=_names().device(n), problem=_(s.detail)))
+        if bad:  # each in the drivers' words, which name the device: "Scale not connected (/dev/ttyUSB0): …"
+            lab.setText("  •  ".join(_(s.detail) for s in bad))
             restyle(lab, "background: #c62828; font-weight: bold;")
         else:
             lab.setText("")

@@ -703,8 +703,8 @@ class WorkScreen(QWidget):
                 # what was recorded, so the ✗ is not read as the parcel on the scale
                 now = f"{_kg(w.grams)} {'✓' if w.in_tolerance else '✗'}"
                 txt += " → " + _("now {weight}", weight=now)
-        elif w.scale_fault is not None:  # unplugged, silent, overloaded: no reading, and why (the tick was shown)
-            txt = _("Scale: {problem}", problem=w.scale_fault)
+        elif w.scale_fault is not None:  # unplugged, silent, overloaded: no reading (the tick was shown); the step's
+            txt = _("The scale is not ready")  # line below says why, in its driver's words (a path, an error: long)
         elif w.resting:  # packed on the scale, or the last parcel left there: taken off and put on again, it counts
             txt = _("Take it off the scale, then put this order's parcel on") + f"  ({_kg(w.grams or 0)})"
         elif w.grams is None or not w.usable:
