@@ -127,6 +127,9 @@ class SerialScale(SerialDeviceThread, ScaleDevice):
     POLL_S = 0.2
     RETRY_S = 1.0
     GARBAGE_S = 2.0
+    # a write that cannot go out within this (a SICS scale's input full: hung firmware, flow control held) is given
+    # up: it blocked the reader thread for good, its status "ready" and its last reading standing for the shift
+    WRITE_TIMEOUT_S = 1.0
 
     def __init__(self, port: str, baudrate: int = 9600, protocol: str = "continuous", stable_readings: int = 3):
         self.port, self.baudrate, self.protocol = port, baudrate, protocol
@@ -159,7 +162,7 @@ class SerialScale(SerialDeviceThread, ScaleDevice):
     def _open(self):
         import serial
 
-        return serial.Serial(self.port, self.baudrate, timeout=self.POLL_S)
+        return serial.Serial(self.port, self.baudrate, timeout=self.POLL_S, write_timeout=self.WRITE_TIMEOUT_S)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -181,12 +184,17 @@ class SerialScale(SerialDeviceThread, ScaleDevice):
             self._stop.wait(self.RETRY_S)
 
     def _read_loop(self) -> None:
+        import serial
+
         buf = b""
         last_good = time.monotonic()
         last_poll = 0.0
         while not self._stop.is_set():
             if self.protocol == "sics" and time.monotonic() - last_poll >= self.POLL_S:
-                self._ser.write(b"SI\r\n")
+                try:
+                    self._ser.write(b"SI\r\n")
+                except serial.SerialTimeoutException:  # not taken: no answer comes, said once as "sends nothing"
+                    log.debug("scale %s: poll not taken within %.1f s", self.port, self.WRITE_TIMEOUT_S)
                 last_poll = time.monotonic()
             chunk = self._ser.read(256)
             if chunk:

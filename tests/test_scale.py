@@ -252,3 +252,33 @@ def test_simulated_scale_settles():
     sim.settle_to(1800.0)
     assert got[-1].stable and got[-1].grams == 300.0
     sim.stop()
+
+
+def test_a_sics_scale_that_stops_taking_commands_is_said_not_hung_for_the_shift(pty_pair, monkeypatch):
+    """A SICS scale whose input is full (hung firmware, flow control held): the driver's poll `SI` blocked in
+    write() for good; its status stayed "ready" and its last steady reading stood for the rest of the shift. A poll
+    that cannot be written within a second is given up and the scale, answering nothing, is said as such."""
+    import fcntl
+
+    master, name = pty_pair
+    monkeypatch.setattr(SerialScale, "GARBAGE_S", 0.5)
+    monkeypatch.setattr(SerialScale, "WRITE_TIMEOUT_S", 0.3, raising=False)
+    filler = os.open(name, os.O_WRONLY | os.O_NOCTTY)
+    fcntl.fcntl(filler, fcntl.F_SETFL, fcntl.fcntl(filler, fcntl.F_GETFL) | os.O_NONBLOCK)
+    for _ in range(3):  # the scale's side takes no more bytes: its input buffer is full (the tty takes a few
+        try:            # more once it has moved what it had)
+            while True:
+                os.write(filler, b"x" * 4096)
+        except BlockingIOError:
+            time.sleep(0.1)
+    sc = SerialScale(name, protocol="sics")
+    statuses = queue.Queue()
+    sc.start(lambda r: None, statuses.put)
+    try:
+        wait_for(statuses, lambda s: s.state == "ready")
+        st = wait_for(statuses, lambda s: s.state == "garbage", timeout=10)
+        assert not st.ok and "sics" in st.en
+    finally:
+        sc.stop()
+        os.close(filler)
+    assert sc.status().state == "stopped" and not sc._thread.is_alive()  # not left blocked in a write
