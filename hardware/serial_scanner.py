@@ -21,6 +21,22 @@ from hardware.devices import CallbackSink, DeviceStatus, SerialDeviceThread, sta
 
 log = logging.getLogger(__name__)
 _AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+_IN_CODES = frozenset("\x04\x09\x1d\x1e")  # EOT, TAB, GS, RS: inside GS1 / ISO 15434 codes, not noise
+
+
+def line_noise(raw: bytes) -> bool:
+    """Bytes as a scanner at another baud rate makes them (a bit read as several, or several as one): mostly NUL,
+    0x80-0xFF and control bytes, not UTF-8 text. Each was a scan, "Unknown barcode ø€þ" in red with the error sound
+    and an error in the packer's figures, and nothing said to check the baud rate. A code in UTF-8 (Chinese in a
+    QR code included) is never noise; nor is one odd byte in a Latin-1 code."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    bad = sum(1 for ch in text if (ch < " " and ch not in _IN_CODES) or "\x7f" <= ch <= "\x9f")
+    if not text.isascii() and text == raw.decode("latin-1"):  # not UTF-8: the high bytes are noise as well
+        bad += sum(1 for ch in text if ch >= "\xa0")
+    return len(text) >= 2 and 2 * bad >= len(text)
 
 
 def split_aim(line: str) -> tuple[str, str | None]:
@@ -86,6 +102,14 @@ class SerialScanner(SerialDeviceThread):
             self._stop.wait(self.RETRY_S)
 
     def _line(self, raw: bytes, ended_by: str = "terminator") -> None:
+        if line_noise(raw):  # no scan: said once, with what to check (the status bar shows it)
+            log.debug("serial scanner: line noise %r", raw[:40])
+            self._sink.set_status(status(False, "garbage", Msg(
+                "Scanner sends unreadable bytes on {port}: check its baud rate ({baudrate})", port=self.port,
+                baudrate=self.baudrate)))
+            return
+        if self._sink.current.state == "garbage":
+            self._sink.set_status(status(True, "ready", Msg("Serial scanner ready ({port})", port=self.port)))
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
