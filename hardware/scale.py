@@ -50,6 +50,14 @@ class ScaleError(ValueError):
     pass
 
 
+class UnknownUnit(ScaleError):
+    """A weight in a unit the station does not convert (t, ct, N, ...): the line is read, the unit is what to fix."""
+
+    def __init__(self, unit: str, line: str) -> None:
+        super().__init__(f"unknown unit {unit!r} in {line!r}")
+        self.unit = unit
+
+
 def parse_line(line: str, protocol: str) -> WeightReading | None:
     """One line -> a reading (scale's own stability flag, not yet the driver's), None for a known non-weight reply
     (e.g. a tare acknowledgement). Raises ScaleError for garbage or an over/underload."""
@@ -83,7 +91,7 @@ def parse_line(line: str, protocol: str) -> WeightReading | None:
 def _grams(value: str, unit: str, line: str) -> float:
     factor = UNIT_GRAMS.get(unit.lower())
     if factor is None:
-        raise ScaleError(f"unknown unit {unit!r} in {line!r}")
+        raise UnknownUnit(unit, line)
     try:
         grams = float(value.replace(" ", "")) * factor
     except ValueError:
@@ -188,6 +196,7 @@ class SerialScale(SerialDeviceThread, ScaleDevice):
 
         buf = b""
         last_good = time.monotonic()
+        unit: str | None = None  # a unit not converted, seen since the last weight: said instead of "baud rate"
         last_poll = 0.0
         while not self._stop.is_set():
             if self.protocol == "sics" and time.monotonic() - last_poll >= self.POLL_S:
@@ -208,21 +217,27 @@ class SerialScale(SerialDeviceThread, ScaleDevice):
                     r = parse_line(line, self.protocol)
                 except ScaleError as exc:
                     log.debug("scale: %s", exc)
+                    if isinstance(exc, UnknownUnit):
+                        unit = exc.unit
                     if str(exc) in ("overload", "underload"):
                         last_good = time.monotonic()
                         self._sink.set_status(status(False, "overload", Msg("Scale overload") if str(exc) == "overload"
                                                      else Msg("Scale underload")))
                     continue
-                if r is None:
+                if r is None:  # (a SICS "S I", busy, is no weight either: one that stays busy is said after 2 s)
                     continue
-                last_good = time.monotonic()
+                last_good, unit = time.monotonic(), None
                 if self._sink.current.state != "ready":
                     self._sink.set_status(status(True, "ready", Msg("Scale ready ({port})", port=self.port)))
                 self._deliver(r)
             if time.monotonic() - last_good > self.GARBAGE_S and self._sink.current.state != "garbage":
-                self._sink.set_status(status(False, "garbage", Msg(
-                    "Scale sends nothing readable on {port}: check baud rate ({baudrate}) and protocol ({protocol})",
-                    port=self.port, baudrate=self.baudrate, protocol=self.protocol)))
+                if unit is not None:  # the line reads well: the scale weighs in a unit not converted to grams
+                    said = Msg("Scale weighs in {unit}, which the station does not convert: set the scale to kg, g, "
+                               "lb or oz", unit=unit)
+                else:
+                    said = Msg("Scale sends nothing readable on {port}: check baud rate ({baudrate}) and protocol "
+                               "({protocol})", port=self.port, baudrate=self.baudrate, protocol=self.protocol)
+                self._sink.set_status(status(False, "garbage", said))
 
     def _deliver(self, r: WeightReading) -> None:
         with self._lock:

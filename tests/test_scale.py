@@ -282,3 +282,23 @@ def test_a_sics_scale_that_stops_taking_commands_is_said_not_hung_for_the_shift(
         sc.stop()
         os.close(filler)
     assert sc.status().state == "stopped" and not sc._thread.is_alive()  # not left blocked in a write
+
+
+def test_a_scale_weighing_in_a_unit_not_converted_says_the_unit_not_the_baud_rate(pty_pair, monkeypatch):
+    """An indicator switched to tonnes (or carats, newtons): every line read well and was dropped, and after 2 s the
+    station said to check the baud rate and protocol, which were right. It names the unit to set."""
+    master, name = pty_pair
+    monkeypatch.setattr(SerialScale, "GARBAGE_S", 0.3)
+    sc = SerialScale(name, protocol="continuous")
+    statuses = queue.Queue()
+    sc.start(lambda r: None, statuses.put)
+    try:
+        wait_for(statuses, lambda s: s.state == "ready")
+        for _ in range(10):
+            os.write(master, b"ST,GS,+0.00123 t\r\n")
+            time.sleep(0.06)
+        st = wait_for(statuses, lambda s: s.state == "garbage")
+        assert "weighs in t," in st.en and "baud" not in st.en and "kg, g, lb or oz" in st.en
+        assert "单位 t" in st.text("zh_CN")
+    finally:
+        sc.stop()
