@@ -7,7 +7,8 @@
 
 Protocols (parse_line):
 - continuous: `ST,GS,+0001.234kg` / `US,GS,...` / `ST,NT,...` / `OL,GS,...` (ST stable, US unstable, OL overload;
-  GS gross, NT net), as sent continuously by many Chinese/A&D/Ohaus-style indicators;
+  GS gross, NT net), as sent continuously by many Chinese/Ohaus-style indicators, or without the gross/net field
+  (A&D: `ST,+00123.45  g`); STX/ETX framing around a line is taken off;
 - sics: Mettler-Toledo MT-SICS `S S     1.234 kg` (stable), `S D     1.230 kg` (dynamic), `S I` (busy),
   `S +`/`S -` (over/underload); the driver polls with `SI` (immediate weight) and tares with `T`.
 A reading is reported `stable` when the scale says so AND the last `stable_readings` values agree within 1 g
@@ -33,7 +34,10 @@ log = logging.getLogger(__name__)
 UNIT_GRAMS = {"kg": 1000.0, "g": 1.0, "lb": 453.59237, "lbs": 453.59237, "oz": 28.349523125}
 
 MAX_GRAMS = 10_000_000.0  # 10 t: a reading beyond it is line noise, not a parcel
-_CONT = re.compile(r"^\s*(ST|US|OL),\s*(GS|NT|TR|G|N)\s*,\s*([+-]?\s*[\d.]+)\s*([a-zA-Z]+)\s*$")
+# the gross/net field is optional: A&D's standard format is `ST,+00123.45  g` (header, data, unit), which read as
+# garbage ("check the baud rate") on a scale the module names as understood
+_CONT = re.compile(r"^\s*(ST|US|OL),\s*(?:(GS|NT|TR|G|N)\s*,\s*)?([+-]?\s*[\d.]+)\s*([a-zA-Z]+)\s*$")
+_FRAMING = "\x02\x03\x00 \t"  # STX/ETX around a line (Toledo-style framing), NUL padding
 _SICS = re.compile(r"^\s*S\s+([SD])\s+([+-]?\s*[\d.]+)\s*([a-zA-Z]+)\s*$")
 _SICS_STATE = re.compile(r"^\s*(S|T|TA|Z)\s+([I+\-L])\s*$")
 
@@ -61,11 +65,13 @@ class UnknownUnit(ScaleError):
 def parse_line(line: str, protocol: str) -> WeightReading | None:
     """One line -> a reading (scale's own stability flag, not yet the driver's), None for a known non-weight reply
     (e.g. a tare acknowledgement). Raises ScaleError for garbage or an over/underload."""
-    line = line.strip()
+    line = line.strip().strip(_FRAMING)
     if not line:
         return None
     if protocol == "continuous":
         m = _CONT.match(line)
+        if not m and line.startswith("OL,"):  # over capacity: what follows is no weight (A&D: +9999999E+19)
+            raise ScaleError("overload")
         if not m:
             raise ScaleError(f"unrecognised scale line {line!r}")
         state, _kind, value, unit = m.groups()

@@ -302,3 +302,19 @@ def test_a_scale_weighing_in_a_unit_not_converted_says_the_unit_not_the_baud_rat
         assert "单位 t" in st.text("zh_CN")
     finally:
         sc.stop()
+
+
+def test_an_a_and_d_scale_and_stx_etx_framing_are_read(continuous_scale):
+    """A&D's standard format has no gross/net field (`ST,+00123.45  g`), and Toledo-style indicators put STX/ETX
+    around each line: both read as garbage, "check the baud rate", on a scale the module names as understood."""
+    assert parse_line("ST,+00123.45  g", "continuous").grams == 123.45
+    assert parse_line("US,-00000.12  g", "continuous").stable is False
+    with pytest.raises(ScaleError, match="overload"):
+        parse_line("OL,+9999999E+19", "continuous")
+    master, sc, readings = continuous_scale
+    os.write(master, b"US,+00100.00  g\r\n" + b"ST,+00672.40  g\r\n" * 3)
+    r = wait_for(readings, lambda r: r.stable)
+    assert (r.grams, r.unit) == (672.4, "g")
+    os.write(master, b"\x02ST,GS,+0001.234kg\x03\r\n" * 3)
+    r = wait_for(readings, lambda r: r.stable and r.grams == 1234.0)
+    assert sc.status().state == "ready"
