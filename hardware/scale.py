@@ -214,6 +214,8 @@ class SerialScale(SerialDeviceThread, ScaleDevice):
             chunk = self._ser.read(256)
             if chunk:
                 buf += chunk
+            else:  # a line is sent in one go (18 bytes: 19 ms at 9600 baud): half a line before POLL_S of quiet is
+                buf = b""  # from before the scale stopped, never the start of the next line it sends
             *lines, buf = re.split(rb"\r\n|\r|\n", buf)
             if len(buf) > 4096:
                 buf = b""

@@ -318,3 +318,24 @@ def test_an_a_and_d_scale_and_stx_etx_framing_are_read(continuous_scale):
     os.write(master, b"\x02ST,GS,+0001.234kg\x03\r\n" * 3)
     r = wait_for(readings, lambda r: r.stable and r.grams == 1234.0)
     assert sc.status().state == "ready"
+
+
+def test_half_a_line_before_the_scale_stopped_is_not_spliced_onto_what_it_sends_next(pty_pair, monkeypatch):
+    """The scale stopped mid-line ("ST,GS,+0005.", the 5 kg parcel) and, a moment later, went on with the tail of
+    another reading ("000kg"): the two halves made a steady 5 kg that the parcel on it did not weigh."""
+    master, name = pty_pair
+    monkeypatch.setattr(SerialScale, "GARBAGE_S", 1.0)
+    sc = SerialScale(name, protocol="continuous")
+    readings, statuses = queue.Queue(), queue.Queue()
+    sc.start(readings.put, statuses.put)
+    try:
+        wait_for(statuses, lambda s: s.state == "ready")
+        os.write(master, b"US,GS,+0000.100kg\r\nST,GS,+0005.")  # then nothing: the scale has stopped
+        assert wait_for(readings, lambda r: True).grams == 100.0
+        wait_for(statuses, lambda s: s.state == "garbage")  # a second of quiet: said, and the half line dropped
+        os.write(master, b"000kg\r\n" + b"US,GS,+0000.300kg\r\n")
+        r = wait_for(readings, lambda r: True)
+    finally:
+        sc.stop()
+    r = wait_for(readings, lambda r: True)
+    assert (r.grams, r.stable) == (300.0, False)
