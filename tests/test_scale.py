@@ -337,5 +337,4 @@ def test_half_a_line_before_the_scale_stopped_is_not_spliced_onto_what_it_sends_
         r = wait_for(readings, lambda r: True)
     finally:
         sc.stop()
-    r = wait_for(readings, lambda r: True)
     assert (r.grams, r.stable) == (300.0, False)
