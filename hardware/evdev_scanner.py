@@ -15,7 +15,7 @@ import logging
 import threading
 
 from app.i18n import Msg
-from app.scans import RawScan, ScanSource
+from app.scans import DoubleReadFilter, RawScan, ScanSource
 from hardware.devices import CallbackSink, DeviceStatus, status
 
 log = logging.getLogger(__name__)
@@ -79,10 +79,12 @@ class EvdevScanner:
     RETRY_S = 1.0
     QUIET_S = 0.1  # a scanner types a key every 2-15 ms: this long without one, its code is over
 
-    def __init__(self, device: str, prefix: str = "", suffix: str = ""):
+    def __init__(self, device: str, prefix: str = "", suffix: str = "", double_read_ms: float = 150.0):
         self.device = device
         self.name = f"evdev:{device}"
         self._asm = KeyAssembler(prefix, suffix)
+        # one trigger pull read twice counts once, as from the key filter and a serial scanner (it counted twice)
+        self._doubles = DoubleReadFilter({ScanSource.HID: double_read_ms})
         self._sink = CallbackSink()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -163,7 +165,7 @@ class EvdevScanner:
                 code = self._asm.flush()  # the keys stopped without Enter/Tab: a code sent with no terminator
                 if code:
                     log.info("evdev scanner: scan of %d characters ended by timeout", len(code))
-                    self._sink.value(RawScan(code, source=ScanSource.HID, ended_by="timeout"))
+                    self._deliver(RawScan(code, source=ScanSource.HID, ended_by="timeout"))
                 continue
             try:
                 events = list(dev.read())
@@ -177,7 +179,13 @@ class EvdevScanner:
                     name = name[0]
                 code = self._asm.key(name or "", ev.value == 1)
                 if code:
-                    self._sink.value(RawScan(code, source=ScanSource.HID, ended_by="terminator"))
+                    self._deliver(RawScan(code, source=ScanSource.HID, ended_by="terminator"))
+
+    def _deliver(self, scan: RawScan) -> None:
+        if not self._doubles.accept(scan):
+            log.info("evdev scanner: double read dropped (%d characters)", len(scan.text))
+            return
+        self._sink.value(scan)
 
     def _release(self) -> None:
         dev, self._dev = self._dev, None

@@ -378,7 +378,10 @@ def test_an_evdev_scanner_unplugged_and_plugged_back_is_grabbed_again_and_one_wi
         assert statuses.get(timeout=5).state == "ready"
         first = fake.opened[-1]
         first.type("123")
+        first.type("123")  # one trigger pull read twice, back to back: one scan (it counted twice)
         assert scans.get(timeout=5).text == "123"
+        first.type("321")
+        assert scans.get(timeout=5).text == "321"
         fake.plugged = False
         first.unplug()
         st = statuses.get(timeout=5)
