@@ -4,6 +4,7 @@ Timing is made deterministic with an injected clock: each key advances it by a c
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
@@ -322,6 +323,7 @@ class _FakeEvdev:
             def __init__(self):
                 self.r, self.w = os.pipe()
                 self.fd, self.pending, self.gone, self.grabbed = self.r, [], False, False
+                self.lock = threading.Lock()  # the test types while the driver's thread reads
                 fake.opened.append(self)
 
             def grab(self):
@@ -341,15 +343,19 @@ class _FakeEvdev:
                 if self.gone:
                     raise OSError(19, "No such device")
                 os.read(self.r, 4096)
-                out, self.pending = self.pending, []
+                with self.lock:
+                    out, self.pending = self.pending, []
                 return iter(out)
 
             def type(self, keys: str, enter: bool = True):
+                events = []
                 for k in keys:
                     c = fake.codes[{"1": "KEY_1", "2": "KEY_2", "3": "KEY_3", "a": "KEY_A"}[k]]
-                    self.pending += [fake.Event(1, c, 1), fake.Event(1, c, 0)]
+                    events += [fake.Event(1, c, 1), fake.Event(1, c, 0)]
                 if enter:
-                    self.pending += [fake.Event(1, 28, 1), fake.Event(1, 28, 0)]
+                    events += [fake.Event(1, 28, 1), fake.Event(1, 28, 0)]
+                with self.lock:
+                    self.pending.extend(events)
                 os.write(self.w, b"!")
 
             def unplug(self):
