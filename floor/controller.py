@@ -158,7 +158,7 @@ class WeightView:
     tolerance_g: float | None
     recorded_g: float | None
     scale_fault: Msg | None = None  # the scale is not ready (unplugged, silent, overloaded): what its driver says
-    resting: bool = False  # steady since before this parcel's weighing began: not recorded until taken off and put on again
+    resting: bool = False  # steady since before this parcel's weighing began: not recorded (taken off, put on again)
 
 
 def _answers(cls: type[Result] = Result) -> Callable:
@@ -1075,9 +1075,10 @@ class StationController:
     def _blocked(self, v: ScanVerdict | None = None) -> Result:
         s = self.session
         assert s is not None
+        left = words.blockers(s, scale_fault=self._scale_fault)
         return self._done(Outcome.BLOCKED, Change.NONE,
                           say(Level.HINT, Msg("{step} is not finished: {blockers}", step=words.step_name(s.step),
-                                              blockers=Joined(words.blockers(s, scale_fault=self._scale_fault)))), verdict=v)
+                                              blockers=Joined(left))), verdict=v)
 
     def _stepped(self, before: tuple[str | None, Step | None], v: ScanVerdict | None = None) -> Result:
         s = self.session
@@ -1408,7 +1409,8 @@ class StationController:
 
     def _resting_weight(self) -> float | None:
         """A steady weight that has not moved since this parcel's weighing began (a parcel packed on the scale, or
-        the last one left there): it is not recorded, and the packer is told to take it off and put this order's parcel on."""
+        the last one left there): it is not recorded, and the packer is told to take it off and put this order's
+        parcel on."""
         r = self._reading
         if r is None or self._placed_at is not None or not r[1] or r[0] <= EMPTY_SCALE_G:
             return None

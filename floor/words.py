@@ -211,7 +211,8 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
     parcel (grams) and whether it is `inside` the tolerance, for the Weigh step's words. `label_sent`: the label
     and slip are with the printer (printing, or waiting for paper): nothing to press, they come out by themselves.
     `scale_fault`: the scale is not ready (its driver's message), said instead of "put the parcel on the scale".
-    `resting`: a steady weight on the scale since before this parcel's weighing began (not recorded: taken off, put on again)."""
+    `resting`: a steady weight on the scale since before this parcel's weighing began (not recorded: taken off, put
+    on again)."""
     if session.intercepted:
         return [stop_message(session).message]  # type: ignore[list-item]
     step = session.step
@@ -248,7 +249,7 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
                            grams=round(steady), expected=round(session.expected_weight[0] or 0),
                            tolerance=round(session.expected_weight[1] or 0)))
         elif w is None:
-            if resting is not None:  # packed on the scale ("put it on the scale" read as nonsense), or the last one left there
+            if resting is not None:  # packed on the scale ("put it on the scale" was nonsense), or the last one left
                 out.append(resting_line(resting))
             elif scale_fault is None:  # else the scale's own words say what is wrong
                 out.append(Msg("put the parcel on the scale, wait for a steady weight, press F8"))
