@@ -307,7 +307,8 @@ class StationController:
             return []
         wv = self.weight_view()
         return words.blockers(s, wv.grams if wv.usable else None, wv.in_tolerance, label_sent=self._label_sent(s),
-                              scale_fault=wv.scale_fault, resting=self._resting_weight())
+                              scale_fault=wv.scale_fault, resting=self._resting_weight(),
+                              unsteady=self._unsteady_weight())
 
     def next_key(self) -> str | None:
         """The key that does what the open order needs next, for the screen to mark: F10 once the step's
@@ -1416,6 +1417,14 @@ class StationController:
             return None
         return r[0]
 
+    def _unsteady_weight(self) -> float | None:
+        """A parcel on the scale whose reading does not settle (a conveyor shaking the table, a draught, the parcel
+        still held): said as such; "put the parcel on the scale" was all the packer read, the parcel on it."""
+        r = self._reading
+        if r is None or r[1] or r[0] <= EMPTY_SCALE_G:
+            return None
+        return r[0]
+
     def _weigh_then_print_possible(self) -> bool:
         s = self.session
         return s is not None and s.step == Step.WEIGH and (
@@ -1435,6 +1444,10 @@ class StationController:
                                     problem=self._scale_fault), Level.ERROR, changes=Change.WEIGHT)
         if g is None and (resting := self._resting_weight()) is not None:
             return self._refuse(words.resting_weight(resting), changes=Change.WEIGHT)
+        if g is None and (moving := self._unsteady_weight()) is not None:
+            return self._refuse(Msg("The scale reads {grams} g but is not steady yet: keep the parcel still (hands "
+                                    "off, nothing shaking the table); F8 records it once it settles.",
+                                    grams=round(moving)), changes=Change.WEIGHT)
         if g is None:
             return self._refuse(Msg("Put the parcel on the scale and wait for a steady weight."),
                                 changes=Change.WEIGHT)

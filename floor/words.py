@@ -206,13 +206,14 @@ def resting_line(grams: float) -> Msg:
 
 
 def blockers(session: OrderSession, steady: float | None = None, inside: bool = False, *,
-             label_sent: bool = False, scale_fault: Msg | None = None, resting: float | None = None) -> list[Msg]:
+             label_sent: bool = False, scale_fault: Msg | None = None, resting: float | None = None,
+             unsteady: float | None = None) -> list[Msg]:
     """What the current step still needs, as a packer reads it. `steady`: the scale's steady reading of this
     parcel (grams) and whether it is `inside` the tolerance, for the Weigh step's words. `label_sent`: the label
     and slip are with the printer (printing, or waiting for paper): nothing to press, they come out by themselves.
     `scale_fault`: the scale is not ready (its driver's message), said instead of "put the parcel on the scale".
     `resting`: a steady weight on the scale since before this parcel's weighing began (not recorded: taken off, put
-    on again)."""
+    on again). `unsteady`: what the scale reads while it does not settle."""
     if session.intercepted:
         return [stop_message(session).message]  # type: ignore[list-item]
     step = session.step
@@ -251,6 +252,9 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
         elif w is None:
             if resting is not None:  # packed on the scale ("put it on the scale" was nonsense), or the last one left
                 out.append(resting_line(resting))
+            elif unsteady is not None and scale_fault is None:
+                out.append(Msg("the scale reads {grams} g but does not settle: keep the parcel still, nothing shaking "
+                               "the table", grams=round(unsteady)))
             elif scale_fault is None:  # else the scale's own words say what is wrong
                 out.append(Msg("put the parcel on the scale, wait for a steady weight, press F8"))
         elif not w.ok and not session.weight_overridden and steady is not None and inside:

@@ -170,3 +170,21 @@ def test_the_last_parcel_left_on_a_flickering_scale_is_never_the_next_orders_wei
             scale.close()
     finally:
         f.close()
+
+
+def test_a_parcel_whose_reading_never_settles_is_said_as_such_and_not_recorded(at_weigh):
+    """A conveyor beside the bench shakes the table: the scale flags every reading unsteady. The packer read "put
+    the parcel on the scale", the parcel on it, and F8 said the same. Now the step says the reading does not settle
+    and what to do; nothing is recorded until it does."""
+    f, scale = at_weigh
+    for g in (95, 104, 98, 103, 97, 102):
+        os.write(scale.master, f"US,GS,+{g / 1000:09.3f}kg\r\n".encode())
+    scale.pump_until(lambda kind, r: kind == "reading" and r.grams == 102.0)
+    said = [m.en for m in f.ctl.blockers()]
+    assert said == ["the scale reads 102 g but does not settle: keep the parcel still, nothing shaking the table"]
+    r = f.ctl.key("F8")
+    assert r.outcome == Outcome.REFUSED and f.ctl.session.weight is None
+    assert r.feedback.en.startswith("The scale reads 102 g but is not steady yet")
+    assert "不稳定" in f.ctl.blockers()[0].text("zh_CN")
+    scale.put(0.1)  # it settles
+    assert f.ctl.key("F8").outcome == Outcome.DONE and f.ctl.session.weight.grams == 100.0

@@ -101,7 +101,9 @@ def test_the_scale_unplugged_at_the_weigh_step_is_said_and_its_last_weight_is_no
     s = win.controller.session
     to_weigh(qtbot, win)
     exp = s.expected_weight[0]
-    scale.send(f"US,GS,+{exp * 0.0006:09.3f}kg\r\n".encode() + f"ST,GS,+{exp / 1000:09.3f}kg\r\n".encode() * 3)
+    scale.send(f"US,GS,+{exp * 0.0006:09.3f}kg\r\n".encode())  # being put down: not steady yet
+    qtbot.waitUntil(lambda: win.work.weight_label.text().startswith("Not steady yet"), timeout=5000)
+    scale.send(f"ST,GS,+{exp / 1000:09.3f}kg\r\n".encode() * 3)
     qtbot.waitUntil(lambda: "✓" in win.work.weight_label.text(), timeout=5000)
     scale.unplug()
     qtbot.waitUntil(lambda: "✓" not in win.work.weight_label.text(), timeout=5000)
