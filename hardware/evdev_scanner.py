@@ -144,9 +144,11 @@ class EvdevScanner:
                 self._ready()
             try:
                 self._read(self._dev)
-            except (OSError, ValueError) as exc:  # unplugged: the device node is gone
-                if self._stop.is_set():
+            except Exception as exc:  # unplugged (OSError: the device node is gone), or anything else: never a
+                if self._stop.is_set():  # thread that ends in silence, the scanner said "ready" and read nothing
                     break
+                if not isinstance(exc, OSError | ValueError):
+                    log.exception("evdev scanner %s failed", self.device)
                 self._sink.set_status(status(False, "disconnected", Msg(
                     "Scanner {device} unplugged: {error}", device=repr(self.device), error=str(exc))))
                 self._release()
