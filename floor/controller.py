@@ -157,6 +157,8 @@ class WeightView:
     expected_g: float | None
     tolerance_g: float | None
     recorded_g: float | None
+    scale_fault: Msg | None = None  # the scale is not ready (unplugged, silent, overloaded): what its driver says
+    resting: bool = False  # steady since before this parcel's weighing began: not recorded (taken off, put on again)
 
 
 def _answers(cls: type[Result] = Result) -> Callable:
@@ -256,6 +258,7 @@ class StationController:
         self._reading: tuple[float, bool, int] | None = None  # grams, stable, mono ns
         self._epoch = 0  # mono ns when this parcel's weighing began
         self._placed_at: int | None = None  # a change seen on the scale after the epoch (parcel placed)
+        self._scale_fault: Msg | None = None  # the scale's driver says it is not ready (`on_scale_status`)
         # the idle logout (`idle_check`): seconds without a key, a click or a scan (0: never), and the last of those
         self.idle_logout_s = idle_logout_s if idle_logout_s > 0 else 0.0
         self._input_ns = mono_ns()
@@ -303,7 +306,9 @@ class StationController:
         if s is None:
             return []
         wv = self.weight_view()
-        return words.blockers(s, wv.grams if wv.usable else None, wv.in_tolerance, label_sent=self._label_sent(s))
+        return words.blockers(s, wv.grams if wv.usable else None, wv.in_tolerance, label_sent=self._label_sent(s),
+                              scale_fault=wv.scale_fault, resting=self._resting_weight(),
+                              unsteady=self._unsteady_weight())
 
     def next_key(self) -> str | None:
         """The key that does what the open order needs next, for the screen to mark: F10 once the step's
@@ -400,7 +405,8 @@ class StationController:
         r = self._reading
         rec = s.weight.grams if s is not None and s.weight is not None else None
         inside = usable is not None and (exp is None or abs(usable - exp) <= (tol or 0))
-        return WeightView(r[0] if r else None, bool(r and r[1]), usable is not None, inside, exp, tol, rec)
+        return WeightView(r[0] if r else None, bool(r and r[1]), usable is not None, inside, exp, tol, rec,
+                          self._scale_fault, self._resting_weight() is not None)
 
     def queue_items(self) -> list[PickList]:
         return list(self.queue)
@@ -1075,9 +1081,10 @@ class StationController:
     def _blocked(self, v: ScanVerdict | None = None) -> Result:
         s = self.session
         assert s is not None
+        left = words.blockers(s, scale_fault=self._scale_fault)
         return self._done(Outcome.BLOCKED, Change.NONE,
                           say(Level.HINT, Msg("{step} is not finished: {blockers}", step=words.step_name(s.step),
-                                              blockers=Joined(words.blockers(s)))), verdict=v)
+                                              blockers=Joined(left))), verdict=v)
 
     def _stepped(self, before: tuple[str | None, Step | None], v: ScanVerdict | None = None) -> Result:
         s = self.session
@@ -1359,7 +1366,23 @@ class StationController:
         self._placed_at = None
 
     @_answers()
+    def on_scale_status(self, ok: bool, message: Msg | None = None) -> Result:
+        """The scale driver's status (`hardware.devices.DeviceStatus`: ok, and its message). A scale unplugged,
+        silent (no readable line for 2 s: a hung indicator, a wrong baud rate) or overloaded sends no new readings:
+        its last steady one was still shown with its tick, and F8/F9 recorded it, the parcel long gone or another
+        on the scale. While the scale is not ready there is no reading at all, and the weigh step says why."""
+        fault = None if ok else (message or Msg("The scale does not answer."))
+        if fault == self._scale_fault:
+            return self._done(Outcome.DONE, Change.NONE, False)
+        self._scale_fault = fault
+        if fault is not None:
+            self._reading = None
+        return self._done(Outcome.DONE, Change.WEIGHT, False)
+
+    @_answers()
     def on_weight(self, grams: float, stable: bool) -> Result:
+        if self._scale_fault is not None:  # a driver says "ready" before its first reading after a fault
+            return self._done(Outcome.REFUSED, Change.NONE, False)
         try:
             grams = float(grams)
         except (TypeError, ValueError):
@@ -1372,8 +1395,11 @@ class StationController:
             return self._done(Outcome.REFUSED, Change.NONE, False)
         t = self.mono_ns()
         prev = self._reading
-        if self._placed_at is None and t >= self._epoch and (
-                not stable or grams <= EMPTY_SCALE_G or (prev is not None and abs(prev[0] - grams) > 1.0)):
+        # a change beyond what a steady scale's last digit flickers (the driver's StableFilter band: 1 g, 0.1 % above
+        # 1 kg): a 5 kg parcel left on a scale of 2 g divisions reads 5000, 5002, 5000 ... and that 2 g counted as
+        # the next parcel put down: the old parcel's weight was recorded for the next order
+        moved = prev is not None and abs(prev[0] - grams) > max(1.0, abs(grams) * 0.001)
+        if self._placed_at is None and t >= self._epoch and (not stable or grams <= EMPTY_SCALE_G or moved):
             self._placed_at = t  # the scale moved after this parcel's weighing began: it was placed
         self._reading = (float(grams), bool(stable), t)
         return self._done(Outcome.DONE, Change.WEIGHT, False)
@@ -1386,6 +1412,23 @@ class StationController:
         if not stable or grams <= EMPTY_SCALE_G or t < self._placed_at:
             return None
         return grams
+
+    def _resting_weight(self) -> float | None:
+        """A steady weight that has not moved since this parcel's weighing began (a parcel packed on the scale, or
+        the last one left there): it is not recorded, and the packer is told to take it off and put this order's
+        parcel on."""
+        r = self._reading
+        if r is None or self._placed_at is not None or not r[1] or r[0] <= EMPTY_SCALE_G:
+            return None
+        return r[0]
+
+    def _unsteady_weight(self) -> float | None:
+        """A parcel on the scale whose reading does not settle (a conveyor shaking the table, a draught, the parcel
+        still held): said as such; "put the parcel on the scale" was all the packer read, the parcel on it."""
+        r = self._reading
+        if r is None or r[1] or r[0] <= EMPTY_SCALE_G:
+            return None
+        return r[0]
 
     def _weigh_then_print_possible(self) -> bool:
         s = self.session
@@ -1401,6 +1444,15 @@ class StationController:
             return self._refuse(Msg("The parcel is weighed at the Weigh step (now: {step}).",
                                     step=words.step_name(s.step)))
         g = self._usable_weight()
+        if g is None and self._scale_fault is not None:
+            return self._refuse(Msg("No weight recorded: the scale is not ready ({problem}).",
+                                    problem=self._scale_fault), Level.ERROR, changes=Change.WEIGHT)
+        if g is None and (resting := self._resting_weight()) is not None:
+            return self._refuse(words.resting_weight(resting), changes=Change.WEIGHT)
+        if g is None and (moving := self._unsteady_weight()) is not None:
+            return self._refuse(Msg("The scale reads {grams} g but is not steady yet: keep the parcel still (hands "
+                                    "off, nothing shaking the table); F8 records it once it settles.",
+                                    grams=round(moving)), changes=Change.WEIGHT)
         if g is None:
             return self._refuse(Msg("Put the parcel on the scale and wait for a steady weight."),
                                 changes=Change.WEIGHT)

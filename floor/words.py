@@ -189,11 +189,31 @@ _SCAN_MORE = {
 }
 
 
+# a station configured without a scale whose workflow weighs: its weigh step said "put the parcel on the scale" forever
+NO_SCALE = Msg("no scale is configured at this station (devices.scale in its configuration)")
+
+
+def resting_weight(grams: float) -> Msg:
+    """F8 on a weight that was on the scale before this parcel's weighing began."""
+    return Msg("The scale read {grams} g before this parcel's weighing began: take that off the scale, then put "
+               "this order's parcel on it and press F8.", grams=round(grams))
+
+
+def resting_line(grams: float) -> Msg:
+    """The weigh step's line for that weight."""
+    return Msg("the scale has read {grams} g since before this parcel's weighing began: take that off, then put "
+               "this order's parcel on the scale", grams=round(grams))
+
+
 def blockers(session: OrderSession, steady: float | None = None, inside: bool = False, *,
-             label_sent: bool = False) -> list[Msg]:
+             label_sent: bool = False, scale_fault: Msg | None = None, resting: float | None = None,
+             unsteady: float | None = None) -> list[Msg]:
     """What the current step still needs, as a packer reads it. `steady`: the scale's steady reading of this
     parcel (grams) and whether it is `inside` the tolerance, for the Weigh step's words. `label_sent`: the label
-    and slip are with the printer (printing, or waiting for paper): nothing to press, they come out by themselves."""
+    and slip are with the printer (printing, or waiting for paper): nothing to press, they come out by themselves.
+    `scale_fault`: the scale is not ready (its driver's message), said instead of "put the parcel on the scale".
+    `resting`: a steady weight on the scale since before this parcel's weighing began (not recorded: taken off, put
+    on again). `unsteady`: what the scale reads while it does not settle."""
     if session.intercepted:
         return [stop_message(session).message]  # type: ignore[list-item]
     step = session.step
@@ -220,6 +240,8 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
                 out.append(Msg("put in the gift/insert {name}: scan it or press F3", name=ln.name or ln.sku))
     if step == Step.WEIGH:
         w = session.weight
+        if scale_fault is not None and (w is None or not (w.ok or session.weight_overridden)):
+            out.append(Msg("the scale is not ready: {problem}", problem=scale_fault))
         if w is None and steady is not None and inside:
             out.append(Msg("the scale reads {grams} g: F9 records it and prints the label (F8 records it only)",
                            grams=round(steady)))
@@ -228,7 +250,13 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
                            grams=round(steady), expected=round(session.expected_weight[0] or 0),
                            tolerance=round(session.expected_weight[1] or 0)))
         elif w is None:
-            out.append(Msg("put the parcel on the scale, wait for a steady weight, press F8"))
+            if resting is not None:  # packed on the scale ("put it on the scale" was nonsense), or the last one left
+                out.append(resting_line(resting))
+            elif unsteady is not None and scale_fault is None:
+                out.append(Msg("the scale reads {grams} g but does not settle: keep the parcel still, nothing shaking "
+                               "the table", grams=round(unsteady)))
+            elif scale_fault is None:  # else the scale's own words say what is wrong
+                out.append(Msg("put the parcel on the scale, wait for a steady weight, press F8"))
         elif not w.ok and not session.weight_overridden and steady is not None and inside:
             out.append(Msg("the scale now reads {grams} g, within {expected} ± {tolerance} g: F8 records it (the "
                            "{recorded} g recorded before was outside)", grams=round(steady), recorded=round(w.grams),

@@ -7,7 +7,8 @@
 
 Protocols (parse_line):
 - continuous: `ST,GS,+0001.234kg` / `US,GS,...` / `ST,NT,...` / `OL,GS,...` (ST stable, US unstable, OL overload;
-  GS gross, NT net), as sent continuously by many Chinese/A&D/Ohaus-style indicators;
+  GS gross, NT net), as sent continuously by many Chinese/Ohaus-style indicators, or without the gross/net field
+  (A&D: `ST,+00123.45  g`); STX/ETX framing around a line is taken off;
 - sics: Mettler-Toledo MT-SICS `S S     1.234 kg` (stable), `S D     1.230 kg` (dynamic), `S I` (busy),
   `S +`/`S -` (over/underload); the driver polls with `SI` (immediate weight) and tares with `T`.
 A reading is reported `stable` when the scale says so AND the last `stable_readings` values agree within 1 g
@@ -33,7 +34,10 @@ log = logging.getLogger(__name__)
 UNIT_GRAMS = {"kg": 1000.0, "g": 1.0, "lb": 453.59237, "lbs": 453.59237, "oz": 28.349523125}
 
 MAX_GRAMS = 10_000_000.0  # 10 t: a reading beyond it is line noise, not a parcel
-_CONT = re.compile(r"^\s*(ST|US|OL),\s*(GS|NT|TR|G|N)\s*,\s*([+-]?\s*[\d.]+)\s*([a-zA-Z]+)\s*$")
+# the gross/net field is optional: A&D's standard format is `ST,+00123.45  g` (header, data, unit), which read as
+# garbage ("check the baud rate") on a scale the module names as understood
+_CONT = re.compile(r"^\s*(ST|US|OL),\s*(?:(GS|NT|TR|G|N)\s*,\s*)?([+-]?\s*[\d.]+)\s*([a-zA-Z]+)\s*$")
+_FRAMING = "\x02\x03\x00 \t"  # STX/ETX around a line (Toledo-style framing), NUL padding
 _SICS = re.compile(r"^\s*S\s+([SD])\s+([+-]?\s*[\d.]+)\s*([a-zA-Z]+)\s*$")
 _SICS_STATE = re.compile(r"^\s*(S|T|TA|Z)\s+([I+\-L])\s*$")
 
@@ -50,14 +54,24 @@ class ScaleError(ValueError):
     pass
 
 
+class UnknownUnit(ScaleError):
+    """A weight in a unit the station does not convert (t, ct, N, ...): the line is read, the unit is what to fix."""
+
+    def __init__(self, unit: str, line: str) -> None:
+        super().__init__(f"unknown unit {unit!r} in {line!r}")
+        self.unit = unit
+
+
 def parse_line(line: str, protocol: str) -> WeightReading | None:
     """One line -> a reading (scale's own stability flag, not yet the driver's), None for a known non-weight reply
     (e.g. a tare acknowledgement). Raises ScaleError for garbage or an over/underload."""
-    line = line.strip()
+    line = line.strip().strip(_FRAMING)
     if not line:
         return None
     if protocol == "continuous":
         m = _CONT.match(line)
+        if not m and line.startswith("OL,"):  # over capacity: what follows is no weight (A&D: +9999999E+19)
+            raise ScaleError("overload")
         if not m:
             raise ScaleError(f"unrecognised scale line {line!r}")
         state, _kind, value, unit = m.groups()
@@ -83,7 +97,7 @@ def parse_line(line: str, protocol: str) -> WeightReading | None:
 def _grams(value: str, unit: str, line: str) -> float:
     factor = UNIT_GRAMS.get(unit.lower())
     if factor is None:
-        raise ScaleError(f"unknown unit {unit!r} in {line!r}")
+        raise UnknownUnit(unit, line)
     try:
         grams = float(value.replace(" ", "")) * factor
     except ValueError:
@@ -127,6 +141,9 @@ class SerialScale(SerialDeviceThread, ScaleDevice):
     POLL_S = 0.2
     RETRY_S = 1.0
     GARBAGE_S = 2.0
+    # a write that cannot go out within this (a SICS scale's input full: hung firmware, flow control held) is given
+    # up: it blocked the reader thread for good, its status "ready" and its last reading standing for the shift
+    WRITE_TIMEOUT_S = 1.0
 
     def __init__(self, port: str, baudrate: int = 9600, protocol: str = "continuous", stable_readings: int = 3):
         self.port, self.baudrate, self.protocol = port, baudrate, protocol
@@ -159,7 +176,7 @@ class SerialScale(SerialDeviceThread, ScaleDevice):
     def _open(self):
         import serial
 
-        return serial.Serial(self.port, self.baudrate, timeout=self.POLL_S)
+        return serial.Serial(self.port, self.baudrate, timeout=self.POLL_S, write_timeout=self.WRITE_TIMEOUT_S)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -181,16 +198,24 @@ class SerialScale(SerialDeviceThread, ScaleDevice):
             self._stop.wait(self.RETRY_S)
 
     def _read_loop(self) -> None:
+        import serial
+
         buf = b""
         last_good = time.monotonic()
+        unit: str | None = None  # a unit not converted, seen since the last weight: said instead of "baud rate"
         last_poll = 0.0
         while not self._stop.is_set():
             if self.protocol == "sics" and time.monotonic() - last_poll >= self.POLL_S:
-                self._ser.write(b"SI\r\n")
+                try:
+                    self._ser.write(b"SI\r\n")
+                except serial.SerialTimeoutException:  # not taken: no answer comes, said once as "sends nothing"
+                    log.debug("scale %s: poll not taken within %.1f s", self.port, self.WRITE_TIMEOUT_S)
                 last_poll = time.monotonic()
             chunk = self._ser.read(256)
             if chunk:
                 buf += chunk
+            else:  # a line is sent in one go (18 bytes: 19 ms at 9600 baud): half a line before POLL_S of quiet is
+                buf = b""  # from before the scale stopped, never the start of the next line it sends
             *lines, buf = re.split(rb"\r\n|\r|\n", buf)
             if len(buf) > 4096:
                 buf = b""
@@ -200,21 +225,27 @@ class SerialScale(SerialDeviceThread, ScaleDevice):
                     r = parse_line(line, self.protocol)
                 except ScaleError as exc:
                     log.debug("scale: %s", exc)
+                    if isinstance(exc, UnknownUnit):
+                        unit = exc.unit
                     if str(exc) in ("overload", "underload"):
                         last_good = time.monotonic()
                         self._sink.set_status(status(False, "overload", Msg("Scale overload") if str(exc) == "overload"
                                                      else Msg("Scale underload")))
                     continue
-                if r is None:
+                if r is None:  # (a SICS "S I", busy, is no weight either: one that stays busy is said after 2 s)
                     continue
-                last_good = time.monotonic()
+                last_good, unit = time.monotonic(), None
                 if self._sink.current.state != "ready":
                     self._sink.set_status(status(True, "ready", Msg("Scale ready ({port})", port=self.port)))
                 self._deliver(r)
             if time.monotonic() - last_good > self.GARBAGE_S and self._sink.current.state != "garbage":
-                self._sink.set_status(status(False, "garbage", Msg(
-                    "Scale sends nothing readable on {port}: check baud rate ({baudrate}) and protocol ({protocol})",
-                    port=self.port, baudrate=self.baudrate, protocol=self.protocol)))
+                if unit is not None:  # the line reads well: the scale weighs in a unit not converted to grams
+                    said = Msg("Scale weighs in {unit}, which the station does not convert: set the scale to kg, g, "
+                               "lb or oz", unit=unit)
+                else:
+                    said = Msg("Scale sends nothing readable on {port}: check baud rate ({baudrate}) and protocol "
+                               "({protocol})", port=self.port, baudrate=self.baudrate, protocol=self.protocol)
+                self._sink.set_status(status(False, "garbage", said))
 
     def _deliver(self, r: WeightReading) -> None:
         with self._lock:

@@ -59,7 +59,8 @@ def make_scanner(settings) -> ScannerDevice:
     if kind == "evdev":
         from hardware.evdev_scanner import EvdevScanner
 
-        return EvdevScanner(settings.device, settings.prefix, settings.suffix)
+        return EvdevScanner(settings.device, settings.prefix, settings.suffix,
+                            double_read_ms=getattr(settings, "double_read_ms", 150.0))
     if kind == "serial":
         from hardware.serial_scanner import SerialScanner
 

@@ -192,7 +192,10 @@ DEVICE_NAMES = {"evdev": N_("evdev scanner"), "serial": N_("serial scanner"), "s
                 "camera": N_("camera")}
 
 
-def _device_node(check: str, path: str, what: Msg, *, write: bool = True) -> Finding:
+def _device_node(check: str, path: str, what: Msg, *, write: bool = True, serial: bool = False) -> Finding:
+    """The device file is there and may be opened; `serial`: it is a serial port (a terminal). A scale set to a
+    file that is no port (/dev/null, a folder, a log file) was "can be opened", and the station then said
+    "disconnected" all day."""
     if not path:
         return Finding(check, "fail", Msg("{what}: no device configured", what=what),
                        Msg("set devices.{check}.device in the configuration", check=check))
@@ -206,7 +209,54 @@ def _device_node(check: str, path: str, what: Msg, *, write: bool = True) -> Fin
     if not os.access(p, mode):
         return Finding(check, "fail", Msg("{what} {path} is there but this user may not open it", what=what,
                                           path=path), UDEV_FIX)
+    if serial and (why := _not_a_port(p)):
+        return Finding(check, "fail", Msg("{what} {path} is not a serial port ({error})", what=what, path=path,
+                                          error=why),
+                       Msg("set devices.{check}.device to the port it is plugged into: ls /dev/serial/by-id shows "
+                           "them", check=check))
     return Finding(check, "ok", Msg("{what} {path} can be opened", what=what, path=path))
+
+
+def _not_a_port(p: Path) -> str:
+    """Why `p` is no serial port ("" when it is one): a terminal answers tcgetattr; opened without waiting for a
+    carrier and without becoming the controlling terminal, and closed at once."""
+    import termios
+
+    try:
+        fd = os.open(p, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    try:
+        termios.tcgetattr(fd)
+    except termios.error as exc:
+        return exc.args[1] if len(exc.args) > 1 else str(exc)
+    finally:
+        os.close(fd)
+    return ""
+
+
+def _evdev_scanner(device: str) -> Finding:
+    """An evdev scanner: the package (without it the key filter reads the scanner, ungrabbed) and the device, by
+    path or by name (the configuration may name it: a name was "not there", whatever was plugged in)."""
+    what = Msg(DEVICE_NAMES["evdev"])
+    try:
+        import evdev
+    except ImportError:
+        return Finding("scanner", "warn", Msg("{what}: the evdev package is not installed: the keyboard key filter "
+                                              "reads the scanner instead (not grabbed)", what=what),
+                       Msg("pip install 'packstation[evdev]'"))
+    if not device or device.startswith("/dev/"):
+        return _device_node("scanner", device, what, write=False)
+    try:
+        names = {evdev.InputDevice(p).name for p in evdev.list_devices()}
+    except Exception as exc:
+        return Finding("scanner", "fail", Msg("{what} {path}: the input devices cannot be listed ({error})",
+                                              what=what, path=device, error=str(exc)), UDEV_FIX)
+    if device not in names:
+        return Finding("scanner", "fail", Msg("{what}: no input device is named {path}", what=what, path=device),
+                       Msg("plug it in; python -m evdev.evtest lists the names (or set devices.scanner.device to "
+                           "its /dev/input/by-id path)"))
+    return Finding("scanner", "ok", Msg("{what} {path} is there", what=what, path=device))
 
 
 def _devices(s) -> list[Finding]:
@@ -216,9 +266,9 @@ def _devices(s) -> list[Finding]:
     if sc.kind == "wedge":
         out.append(Finding("scanner", "ok", Msg("keyboard-wedge scanner: scan into the login field to test it")))
     elif sc.kind == "evdev":
-        out.append(_device_node("scanner", sc.device, Msg(DEVICE_NAMES["evdev"]), write=False))
+        out.append(_evdev_scanner(sc.device))
     elif sc.kind == "serial":
-        out.append(_device_node("scanner", sc.device, Msg(DEVICE_NAMES["serial"])))
+        out.append(_device_node("scanner", sc.device, Msg(DEVICE_NAMES["serial"]), serial=True))
     elif sc.kind == "simulated":
         out.append(Finding("scanner", "warn", Msg("simulated scanner (demo only)"),
                            Msg("set devices.scanner.kind for a real station")))
@@ -227,10 +277,15 @@ def _devices(s) -> list[Finding]:
                            Msg("set devices.scanner.kind (wedge, evdev, serial)")))
     sl = d.scale
     if sl.kind == "serial":
-        out.append(_device_node("scale", sl.device, Msg(DEVICE_NAMES["scale"])))
+        out.append(_device_node("scale", sl.device, Msg(DEVICE_NAMES["scale"]), serial=True))
     elif sl.kind == "simulated":
         out.append(Finding("scale", "warn", Msg("simulated scale (demo only)"),
                            Msg('set devices.scale.kind = "serial" and its device')))
+    elif "weigh" in s.workflow.steps:  # its weigh step cannot be done: no order would ever be finished
+        out.append(Finding("scale", "fail", Msg("no scale configured, but the workflow weighs every parcel: no order "
+                                                "can be finished"),
+                           Msg('set devices.scale (kind = "serial" and its device), or take "weigh" out of '
+                               "workflow.steps")))
     else:
         out.append(Finding("scale", "warn", Msg("no scale: parcels are not weighed"),
                            Msg("set devices.scale if the workflow weighs")))

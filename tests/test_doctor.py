@@ -5,6 +5,7 @@ wrong, bad credentials. Each problem is named with its fix, and the exit code sa
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -275,6 +276,67 @@ def test_serial_scale_that_is_not_there(tmp_path, oms, printer, monkeypatch):
     open(cfg, "w", encoding="utf-8").write(text)
     f = _checks(cfg, monkeypatch, tmp_path)
     assert f["scale"].level == "fail" and "not there" in f["scale"].what and "devices.scale.device" in f["scale"].fix
+
+
+def test_a_scale_set_to_a_file_that_is_no_serial_port_fails_and_a_real_port_passes(tmp_path, oms, printer,
+                                                                                    monkeypatch):
+    """/dev/null (or a log file, a folder) "can be opened": doctor said OK and the station said "disconnected" all
+    day. A serial port is a terminal: a pseudo-terminal passes, /dev/null does not."""
+    import pty
+
+    cfg = _config(tmp_path, oms_url=oms.url, label=printer.uri)
+    base = open(cfg, encoding="utf-8").read()
+
+    def scale_at(device: str):
+        open(cfg, "w", encoding="utf-8").write(base.replace(
+            '[devices.scale]\nkind = "simulated"', f'[devices.scale]\nkind = "serial"\ndevice = "{device}"'))
+        return _checks(cfg, monkeypatch, tmp_path)["scale"]
+
+    f = scale_at("/dev/null")
+    assert f.level == "fail" and "is not a serial port" in f.what and "/dev/serial/by-id" in f.fix
+    master, slave = pty.openpty()
+    try:
+        f = scale_at(os.ttyname(slave))
+        assert f.level == "ok" and "can be opened" in f.what
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_an_evdev_scanner_named_in_the_configuration_is_looked_up_by_name(tmp_path, oms, printer, monkeypatch):
+    """devices.scanner.device may be the input device's name (docs/devices.md): doctor looked for a file of that name
+    and failed "not there" with the scanner plugged in. Without the evdev package it says the key filter reads it."""
+    import sys
+    import types
+
+    cfg = _config(tmp_path, oms_url=oms.url, label=printer.uri)
+    open(cfg, "a", encoding="utf-8").write('[devices.scanner]\nkind = "evdev"\ndevice = "Honeywell Scanner"\n')
+    monkeypatch.setitem(sys.modules, "evdev", None)  # not installed
+    f = _checks(cfg, monkeypatch, tmp_path)["scanner"]
+    assert f.level == "warn" and "key filter" in f.what and "packstation[evdev]" in f.fix
+    plugged = ["Honeywell Scanner"]
+    fake = types.SimpleNamespace(list_devices=lambda: [f"/dev/input/event{i}" for i in range(len(plugged))],
+                                 InputDevice=lambda p: types.SimpleNamespace(name=plugged[int(p[-1])]))
+    monkeypatch.setitem(sys.modules, "evdev", fake)  # python-evdev's list_devices and InputDevice(path).name
+    f = _checks(cfg, monkeypatch, tmp_path)["scanner"]
+    assert f.level == "ok" and "Honeywell Scanner" in f.what
+    plugged[0] = "AT Translated Set 2 keyboard"  # the scanner unplugged: only the keyboard is there
+    f = _checks(cfg, monkeypatch, tmp_path)["scanner"]
+    assert f.level == "fail" and "no input device is named Honeywell Scanner" in f.what and "evtest" in f.fix
+
+
+def test_no_scale_at_a_station_whose_workflow_weighs_is_a_failure_not_a_warning(tmp_path, oms, printer, monkeypatch):
+    """kind = "none" with the default steps (weigh among them): doctor said WARN "parcels are not weighed", the
+    station started, and every order stopped at its weigh step for good (F8 needs a scale, F11 a recorded weight)."""
+    cfg = _config(tmp_path, oms_url=oms.url, label=printer.uri)
+    text = open(cfg, encoding="utf-8").read().replace('[devices.scale]\nkind = "simulated"',
+                                                       '[devices.scale]\nkind = "none"')
+    open(cfg, "w", encoding="utf-8").write(text)
+    f = _checks(cfg, monkeypatch, tmp_path)["scale"]
+    assert f.level == "fail" and "no order can be finished" in f.what and "workflow.steps" in f.fix
+    open(cfg, "a", encoding="utf-8").write('[workflow]\nsteps = ["pick", "verify", "pack", "label"]\n')
+    f = _checks(cfg, monkeypatch, tmp_path)["scale"]
+    assert f.level == "warn" and f.what == "no scale: parcels are not weighed"  # nothing is weighed: said, no fault
 
 
 def test_the_reference_oms_without_this_stations_token_is_a_credentials_fix(tmp_path, oms, printer, monkeypatch):

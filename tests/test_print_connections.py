@@ -224,3 +224,29 @@ def test_serial_printer_over_a_pseudo_terminal():
         p.close()
         os.close(master)
         os.close(slave)
+
+
+def test_a_silent_printer_is_logged_when_it_falls_silent_not_at_every_poll(listener, caplog):
+    """The spool asks the printer's status every few seconds: a printer switched off over lunch logged "no reply to
+    DLE EOT" at each poll, 600 lines an hour. Logged when it falls silent, and when it answers again."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="hardware.printing.connections")
+    listener.mode = "no_reply"
+    p = make_printer(listener.uri)
+    try:
+        for _ in range(4):
+            assert p.status(timeout_s=0.2).state == "no_answer"
+        assert sum("no reply to DLE EOT" in r.getMessage() for r in caplog.records) == 1
+        listener.mode = "online"
+        assert p.status(timeout_s=1.0).ok
+        assert sum("answers status queries again" in r.getMessage() for r in caplog.records) == 1
+        listener.mode = "garbage"
+        for _ in range(3):
+            assert p.status(timeout_s=0.5).state == "no_answer"
+        assert sum("is not a status byte" in r.getMessage() for r in caplog.records) == 1
+        listener.mode = "no_reply"
+        p.status(timeout_s=0.2)
+        assert sum("no reply to DLE EOT" in r.getMessage() for r in caplog.records) == 2  # silent again: said again
+    finally:
+        p.close()

@@ -252,3 +252,89 @@ def test_simulated_scale_settles():
     sim.settle_to(1800.0)
     assert got[-1].stable and got[-1].grams == 300.0
     sim.stop()
+
+
+def test_a_sics_scale_that_stops_taking_commands_is_said_not_hung_for_the_shift(pty_pair, monkeypatch):
+    """A SICS scale whose input is full (hung firmware, flow control held): the driver's poll `SI` blocked in
+    write() for good; its status stayed "ready" and its last steady reading stood for the rest of the shift. A poll
+    that cannot be written within a second is given up and the scale, answering nothing, is said as such."""
+    import fcntl
+
+    master, name = pty_pair
+    monkeypatch.setattr(SerialScale, "GARBAGE_S", 0.5)
+    monkeypatch.setattr(SerialScale, "WRITE_TIMEOUT_S", 0.3, raising=False)
+    filler = os.open(name, os.O_WRONLY | os.O_NOCTTY)
+    fcntl.fcntl(filler, fcntl.F_SETFL, fcntl.fcntl(filler, fcntl.F_GETFL) | os.O_NONBLOCK)
+    for _ in range(3):  # the scale's side takes no more bytes: its input buffer is full (the tty takes a few
+        try:            # more once it has moved what it had)
+            while True:
+                os.write(filler, b"x" * 4096)
+        except BlockingIOError:
+            time.sleep(0.1)
+    sc = SerialScale(name, protocol="sics")
+    statuses = queue.Queue()
+    sc.start(lambda r: None, statuses.put)
+    try:
+        wait_for(statuses, lambda s: s.state == "ready")
+        st = wait_for(statuses, lambda s: s.state == "garbage", timeout=10)
+        assert not st.ok and "sics" in st.en
+    finally:
+        sc.stop()
+        os.close(filler)
+    assert sc.status().state == "stopped" and not sc._thread.is_alive()  # not left blocked in a write
+
+
+def test_a_scale_weighing_in_a_unit_not_converted_says_the_unit_not_the_baud_rate(pty_pair, monkeypatch):
+    """An indicator switched to tonnes (or carats, newtons): every line read well and was dropped, and after 2 s the
+    station said to check the baud rate and protocol, which were right. It names the unit to set."""
+    master, name = pty_pair
+    monkeypatch.setattr(SerialScale, "GARBAGE_S", 0.3)
+    sc = SerialScale(name, protocol="continuous")
+    statuses = queue.Queue()
+    sc.start(lambda r: None, statuses.put)
+    try:
+        wait_for(statuses, lambda s: s.state == "ready")
+        for _ in range(10):
+            os.write(master, b"ST,GS,+0.00123 t\r\n")
+            time.sleep(0.06)
+        st = wait_for(statuses, lambda s: s.state == "garbage")
+        assert "weighs in t," in st.en and "baud" not in st.en and "kg, g, lb or oz" in st.en
+        assert "单位 t" in st.text("zh_CN")
+    finally:
+        sc.stop()
+
+
+def test_an_a_and_d_scale_and_stx_etx_framing_are_read(continuous_scale):
+    """A&D's standard format has no gross/net field (`ST,+00123.45  g`), and Toledo-style indicators put STX/ETX
+    around each line: both read as garbage, "check the baud rate", on a scale the module names as understood."""
+    assert parse_line("ST,+00123.45  g", "continuous").grams == 123.45
+    assert parse_line("US,-00000.12  g", "continuous").stable is False
+    with pytest.raises(ScaleError, match="overload"):
+        parse_line("OL,+9999999E+19", "continuous")
+    master, sc, readings = continuous_scale
+    os.write(master, b"US,+00100.00  g\r\n" + b"ST,+00672.40  g\r\n" * 3)
+    r = wait_for(readings, lambda r: r.stable)
+    assert (r.grams, r.unit) == (672.4, "g")
+    os.write(master, b"\x02ST,GS,+0001.234kg\x03\r\n" * 3)
+    r = wait_for(readings, lambda r: r.stable and r.grams == 1234.0)
+    assert sc.status().state == "ready"
+
+
+def test_half_a_line_before_the_scale_stopped_is_not_spliced_onto_what_it_sends_next(pty_pair, monkeypatch):
+    """The scale stopped mid-line ("ST,GS,+0005.", the 5 kg parcel) and, a moment later, went on with the tail of
+    another reading ("000kg"): the two halves made a steady 5 kg that the parcel on it did not weigh."""
+    master, name = pty_pair
+    monkeypatch.setattr(SerialScale, "GARBAGE_S", 1.0)
+    sc = SerialScale(name, protocol="continuous")
+    readings, statuses = queue.Queue(), queue.Queue()
+    sc.start(readings.put, statuses.put)
+    try:
+        wait_for(statuses, lambda s: s.state == "ready")
+        os.write(master, b"US,GS,+0000.100kg\r\nST,GS,+0005.")  # then nothing: the scale has stopped
+        assert wait_for(readings, lambda r: True).grams == 100.0
+        wait_for(statuses, lambda s: s.state == "garbage")  # a second of quiet: said, and the half line dropped
+        os.write(master, b"000kg\r\n" + b"US,GS,+0000.300kg\r\n")
+        r = wait_for(readings, lambda r: True)
+    finally:
+        sc.stop()
+    assert (r.grams, r.stable) == (300.0, False)

@@ -3,6 +3,9 @@ Timing is made deterministic with an injected clock: each key advances it by a c
 
 from __future__ import annotations
 
+import os
+import threading
+
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
@@ -319,3 +322,115 @@ def test_a_scan_while_ctrl_is_held_is_said(rig, qtbot):
         clock.ms += 12
         QTest.keyClick(edit, "l", Qt.KeyboardModifier.ControlModifier)
     assert fired == ["Ctrl+L"] * 3 and len(warnings) == 1
+
+
+class _FakeEvdev:
+    """What the evdev driver uses of python-evdev (not installed here, and /dev/input needs a real keyboard): input
+    devices by name, each a real pipe the test writes key events into; unplugging one fails its reads as the kernel
+    does (ENODEV) and takes its name off the list until it is plugged in again."""
+
+    class ecodes:  # noqa: N801 (python-evdev's name)
+        EV_KEY = 1
+        KEY = {1: "KEY_ESC", 28: "KEY_ENTER", 2: "KEY_1", 3: "KEY_2", 4: "KEY_3", 30: "KEY_A", 42: "KEY_LEFTSHIFT"}
+
+    def __init__(self) -> None:
+        import collections
+
+        self.plugged = True
+        self.opened: list = []
+        self.codes = {v: k for k, v in self.ecodes.KEY.items()}
+        self.Event = collections.namedtuple("Event", "type code value")
+
+    def list_devices(self):
+        return ["/dev/input/event7"] if self.plugged else []
+
+    def InputDevice(self, path):  # noqa: N802 (python-evdev's name)
+        fake = self
+        if not self.plugged:
+            raise FileNotFoundError(2, "No such file or directory", path)
+
+        class Device:
+            name = "Honeywell Scanner Keyboard"
+
+            def __init__(self):
+                self.r, self.w = os.pipe()
+                self.fd, self.pending, self.gone, self.grabbed = self.r, [], False, False
+                self.lock = threading.Lock()  # the test types while the driver's thread reads
+                fake.opened.append(self)
+
+            def grab(self):
+                self.grabbed = True
+
+            def ungrab(self):
+                self.grabbed = False
+
+            def close(self):
+                for fd in (self.r, self.w):
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+
+            def read(self):
+                if self.gone:
+                    raise OSError(19, "No such device")
+                os.read(self.r, 4096)
+                with self.lock:
+                    out, self.pending = self.pending, []
+                return iter(out)
+
+            def type(self, keys: str, enter: bool = True):
+                events = []
+                for k in keys:
+                    c = fake.codes[{"1": "KEY_1", "2": "KEY_2", "3": "KEY_3", "a": "KEY_A"}[k]]
+                    events += [fake.Event(1, c, 1), fake.Event(1, c, 0)]
+                if enter:
+                    events += [fake.Event(1, 28, 1), fake.Event(1, 28, 0)]
+                with self.lock:
+                    self.pending.extend(events)
+                os.write(self.w, b"!")
+
+            def unplug(self):
+                self.gone = True
+                os.write(self.w, b"!")
+
+        return Device()
+
+
+def test_an_evdev_scanner_unplugged_and_plugged_back_is_grabbed_again_and_one_without_enter_scans(monkeypatch):
+    """Field: the grabbed scanner's cable pulled mid-shift. Its status stayed "disconnected" until a restart (the
+    status bar says it in red now), and plugged back its keys went to the windows, not grabbed. A scanner set up
+    without a terminator scanned nothing at all: grabbed, its keys reached no key filter, and no Enter came."""
+    import queue
+    import sys
+
+    from hardware.evdev_scanner import EvdevScanner
+
+    fake = _FakeEvdev()
+    monkeypatch.setitem(sys.modules, "evdev", fake)
+    monkeypatch.setattr(EvdevScanner, "RETRY_S", 0.05, raising=False)
+    sc = EvdevScanner("Honeywell Scanner Keyboard")
+    scans, statuses = queue.Queue(), queue.Queue()
+    sc.start(scans.put, statuses.put)
+    try:
+        assert statuses.get(timeout=5).state == "ready"
+        first = fake.opened[-1]
+        first.type("123")
+        first.type("123")  # one trigger pull read twice, back to back: one scan (it counted twice)
+        assert scans.get(timeout=5).text == "123"
+        first.type("321")
+        assert scans.get(timeout=5).text == "321"
+        fake.plugged = False
+        first.unplug()
+        st = statuses.get(timeout=5)
+        assert st.state == "disconnected" and not st.ok and not first.grabbed
+        fake.plugged = True  # plugged back in: looked for again, grabbed again
+        assert statuses.get(timeout=5).state == "ready"
+        again = fake.opened[-1]
+        assert again is not first and again.grabbed
+        again.type("a12", enter=False)  # no terminator: the code ends when its keys stop
+        s = scans.get(timeout=5)
+        assert (s.text, s.ended_by) == ("a12", "timeout")
+    finally:
+        sc.stop()
+    assert sc.status().state == "stopped"

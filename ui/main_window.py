@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         """The station's services: the controller, the other screens, the wiring and the timers. Scans and a
         login that came before are handed on now, in the order they came."""
         from floor import StationController
+        from floor.words import NO_SCALE
         from ui.screens.check import CheckScreen
         from ui.screens.queue import QueueScreen
         from ui.screens.work import WorkScreen
@@ -101,6 +102,13 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+L"), self, activated=lambda: self.controller.key("Logout"))
         self.queue.supervisor_requested.connect(self.controller.show_supervisor)
         self.bridge.weight.connect(lambda r: self.controller.on_weight(r.grams, r.stable))
+        # the scale unplugged, silent or overloaded: no reading to record, the weigh step says why, and so does
+        # the status bar on every screen (nothing listened: the last steady weight stayed, F8 recorded it)
+        self.bridge.scale_status.connect(lambda st: self.controller.on_scale_status(st.ok, st.detail))
+        self.bridge.scale_status.connect(lambda st: self.status.set_device("scale", st))
+        self.bridge.scanner_status.connect(lambda st: self.status.set_device("scanner", st))
+        if services.scale is None:  # none configured: a weigh step in the workflow says so, not "put it on the scale"
+            self.controller.on_scale_status(False, NO_SCALE)
         self.bridge.printer_status.connect(self.status.set_printer)
         self.bridge.sync_event.connect(self._on_sync)
         self.bridge.print_update.connect(self._on_print)

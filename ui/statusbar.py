@@ -14,13 +14,14 @@ CLOCK_WARN_MS = 120_000
 # Who gets the status bar's width first when it is short of room (1024x768, a long operator name, a printer
 # fault): what a packer must read at a glance keeps its whole text, the operator's name and the station are cut
 # first; a printer fault and quarantined events keep at least FLOOR px (their start says what is wrong).
-PRIORITY = ("online", "queue", "clock", "printer", "disk", "quarantine", "operator", "last_sync", "station")
+PRIORITY = ("online", "queue", "clock", "printer", "device", "disk", "quarantine", "operator", "last_sync", "station")
 # Offline, how long ago the last sync went through is said in the OFFLINE text itself ("OFFLINE for 2 min — working
 # from cache": an outage of 2 min or of 2 h asks different things of a supervisor), and "last sync …" is not shown
 # beside it. Said apart, at 1024x768 with a printer fault, it took the room of the operator's name, which was not
 # shown at all: who is logged in at a shared station is what keeps a packer from working under another's name.
 # A station that never synced says "never synced" after the faults.
-PRIORITY_OFFLINE = ("online", "queue", "clock", "printer", "disk", "quarantine", "last_sync", "operator", "station")
+PRIORITY_OFFLINE = ("online", "queue", "clock", "printer", "device", "disk", "quarantine", "last_sync", "operator",
+                    "station")
 # Offline and short of room (1024x768 in English, events waiting a minute, a printer fault), what may go, in this order:
 # the station's name (it does not change in an outage; the login screen and the station check show it), then the
 # words after what matters: "OFFLINE for 2 min — working from cache" is said "OFFLINE for 2 min", and "to sync: 3
@@ -28,7 +29,11 @@ PRIORITY_OFFLINE = ("online", "queue", "clock", "printer", "disk", "quarantine",
 # tooltip. Only then is the operator's name cut (it still starts with the name). Online, nothing is shortened: there
 # the age of the oldest event is what says that a sync is falling behind.
 FIRST_TO_GO = frozenset({"station"})
-FLOOR = {"printer": 180, "quarantine": 140, "disk": 140}
+FLOOR = {"printer": 180, "device": 140, "quarantine": 140, "disk": 140}
+# A scanner or scale that is not there for now (unplugged, silent, overloaded) is said in the bar until it is back: a
+# serial scanner unplugged mid-shift was said in the log alone, and its scans were simply not there. Not said: a
+# device stopped (the station closing), none configured, an evdev scanner read through the key filter instead.
+QUIET_DEVICE_STATES = frozenset({"stopped", "no_device", "fallback"})
 # The age of the oldest event waiting is said once it is this old (s): online, events go within seconds and "(oldest
 # 0 s)" said nothing while it cut the station's name at 1024x768; a sync falling behind or an outage shows it.
 OLDEST_SAID_S = 60
@@ -138,11 +143,12 @@ class StatusBar(QFrame):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         self.labels = {k: ElidedLabel("") for k in ("operator", "station", "online", "queue", "quarantine",
-                                                    "last_sync", "printer", "clock", "disk")}
+                                                    "last_sync", "printer", "device", "clock", "disk")}
         for lab in self.labels.values():
             lay.addWidget(lab)
         lay.addStretch(1)
         self.printers: dict[str, object] = {}
+        self.devices: dict[str, object] = {}  # scanner, scale -> their last DeviceStatus
         self._offline = False
         self.labels["station"].setText(f"{settings.station.name} ({settings.station.id})")
         self.set_operator(None)
@@ -207,6 +213,19 @@ class StatusBar(QFrame):
             restyle(lab, "background: #c62828; font-weight: bold;")
         else:
             lab.setText(_("printers OK"))
+            restyle(lab, "")
+        self._allot()
+
+    def set_device(self, name: str, status) -> None:
+        """A scanner's or the scale's status (`hardware.devices.DeviceStatus`): said in red while it is not there."""
+        self.devices[name] = status
+        bad = [s for s in self.devices.values() if not s.ok and s.state not in QUIET_DEVICE_STATES]
+        lab = self.labels["device"]
+        if bad:  # each in the drivers' words, which name the device: "Scale not connected (/dev/ttyUSB0): …"
+            lab.setText("  •  ".join(_(s.detail) for s in bad))
+            restyle(lab, "background: #c62828; font-weight: bold;")
+        else:
+            lab.setText("")
             restyle(lab, "")
         self._allot()
 

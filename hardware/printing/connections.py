@@ -122,6 +122,14 @@ class StreamPrinter(Printer):
         super().__init__(uri, settings)
         self.can_query = query
         self.counts_cuts = _split_query(uri)[1].get("counter", "").lower() == "cuts"
+        # what the last status query got wrong ("silent", "garbled"): said in the log when it starts, not at every
+        # poll (a printer switched off over lunch was a line every 6 s, 600 an hour)
+        self._unanswered: str | None = None
+
+    def _said_once(self, why: str, level, text: str, *args) -> None:
+        if self._unanswered != why:
+            level(text, *args)
+        self._unanswered = why
 
     # -- transport, implemented by subclasses ------------------------------------------------------
     def _open(self, timeout_s: float) -> None:
@@ -177,11 +185,13 @@ class StreamPrinter(Printer):
                     b = self._read1(max(0.0, deadline - time.monotonic()))
                     if not b:
                         # expected when a printer is off: the spool logs the state change once
-                        log.info("%s: no reply to DLE EOT %d within %.1f s", self.uri, n, timeout_s)
+                        self._said_once("silent", log.info, "%s: no reply to DLE EOT %d within %.1f s", self.uri, n,
+                                        timeout_s)
                         seconds = f"{timeout_s:.1f}"
                         return make_status("no_answer", extra=Msg("no reply within {seconds} s", seconds=seconds))
                     if not valid_reply(b[0]):
-                        log.warning("%s: reply 0x%02x to DLE EOT %d is not a status byte", self.uri, b[0], n)
+                        self._said_once("garbled", log.warning, "%s: reply 0x%02x to DLE EOT %d is not a status byte",
+                                        self.uri, b[0], n)
                         self._drain()
                         byte = f"0x{b[0]:02x}"
                         return make_status("no_answer", extra=Msg("garbled reply {byte}", byte=byte))
@@ -193,6 +203,9 @@ class StreamPrinter(Printer):
                 self.close()
                 return make_status("offline", extra=_why(exc))
             self.answers_status = True
+            if self._unanswered is not None:
+                log.info("%s: answers status queries again", self.uri)
+                self._unanswered = None
             return decode(replies)
 
     def cut_count(self, timeout_s: float = 1.0) -> int | None:

@@ -124,6 +124,10 @@ class CheckScreen(QWidget):
                 out[name] = (False, str(exc))
         for name in ("scanner", "scale"):
             dev = getattr(s, name)
+            if dev is None and name == "scale" and "weigh" in s.settings.workflow.steps:
+                out[name] = (False, _("none configured, but the workflow weighs every parcel: set devices.scale (or "
+                                      "take weigh out of workflow.steps)"))
+                continue
             if dev is None:
                 out[name] = (None, _("not used at this station"))
                 continue

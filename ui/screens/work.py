@@ -31,6 +31,7 @@ from app.address import address_one_line, recipient
 from app.i18n import plural
 from app.workflow import Step
 from floor import Change, Level, Outcome, Screen, StationController
+from floor.controller import EMPTY_SCALE_G
 from ui import names
 from ui.dialogs import PromptPanel
 from ui.table_model import RowsModel, cell_pad
@@ -703,6 +704,12 @@ class WorkScreen(QWidget):
                 # what was recorded, so the ✗ is not read as the parcel on the scale
                 now = f"{_kg(w.grams)} {'✓' if w.in_tolerance else '✗'}"
                 txt += " → " + _("now {weight}", weight=now)
+        elif w.scale_fault is not None:  # unplugged, silent, overloaded: no reading (the tick was shown); the step's
+            txt = _("The scale is not ready")  # line below says why, in its driver's words (a path, an error: long)
+        elif w.resting:  # packed on the scale, or the last parcel left there: taken off and put on again, it counts
+            txt = _("Take it off the scale, then put this order's parcel on") + f"  ({_kg(w.grams or 0)})"
+        elif w.grams is not None and not w.stable and w.grams > EMPTY_SCALE_G:  # on the scale, not settling
+            txt = _("Not steady yet") + f"  ({_kg(w.grams)} …)"
         elif w.grams is None or not w.usable:
             txt = _("Put the parcel on the scale")
             if w.grams is not None:
@@ -712,4 +719,5 @@ class WorkScreen(QWidget):
         if w.expected_g:
             t_exp = _("expected")
             txt += f"   ({t_exp} {w.expected_g / 1000:.3f}{NBSP}±{NBSP}{_kg(w.tolerance_g or 0)})"
+        self.weight_label.set_color("#c62828" if w.scale_fault is not None and w.recorded_g is None else "#263238")
         self.weight_label.setText(txt)
