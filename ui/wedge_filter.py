@@ -16,8 +16,8 @@ tests can drive scanner-speed and human-speed typing deterministically.
 - A burst without Enter/Tab ends by the timer and is a scan (logged "ended by timeout").
 - Double reads: the same text again within `double_read_ms` (one physical scan read twice) is dropped and logged.
 - Full-width characters in a scan (a Chinese input method left on) are reported through `suspicious`. An input
-  method that takes the keys and commits full-width characters (６９０…) feeds the burst as keys do: the scan
-  counts, and is reported the same way.
+  method that takes the keys and commits full-width characters (U+FF16 U+FF19 U+FF10 …) feeds the burst as keys
+  do: the scan counts, and is reported the same way.
 - Auto-repeated keys (a key held down) are a person's and go through, unless a burst is being held: then the
   "repeat" is a scanner's same key twice within a millisecond.
 - A scan typed while the packer holds Ctrl or Alt arrives as shortcuts (Ctrl+6, Ctrl+9, ...): not a scan, and
@@ -189,9 +189,10 @@ class WedgeFilter(QObject):
     # -- helpers ----------------------------------------------------------------------------------------------------
     def _feed_commit(self, obj: QObject, event: QInputMethodEvent, commit: str) -> bool:
         """A full-width input method (Chinese, its full-width mode on) takes the scanner's keys and commits each
-        character as ６, ９, ０…; only the Enter comes through as a key. Those commits were said ("switch the input
-        method") and the scan was lost: now they join the burst like keys (timed when handled: a commit carries no
-        stamp), and a person's full-width typing is given back to its widget as the commit it was."""
+        character full-width (U+FF16, U+FF19, U+FF10 …); only the Enter comes through as a key. Those commits were
+        said ("switch the input method") and the scan was lost: now they join the burst like keys (timed when
+        handled: a commit carries no stamp), and a person's full-width typing is given back to its widget as the
+        commit it was."""
         now = self.clock()
         copy = QInputMethodEvent(event)
         for i, ch in enumerate(commit):
