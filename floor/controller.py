@@ -1825,10 +1825,9 @@ class StationController:
             return Result(outcome=Outcome.DONE, changes=Change.NONE)
         if kind == "packed_elsewhere_too" and isinstance(data.get("message"), Msg):  # said on whatever screen is up
             return self._done(Outcome.DONE, Change.NONE, say(Level.ERROR, data["message"]))
-        if kind in ("order_cancelled", "claim_lost"):
-            return self.intercepted(data.get("order_id", ""),
-                                    "cancelled" if kind == "order_cancelled" else "claimed_elsewhere",
-                                    "cancelled by the OMS" if kind == "order_cancelled" else "claimed elsewhere")
+        if kind in _STOPPED_BY_SYNC:  # the order at hand (or set aside) stops, with what to put back
+            status, reason = _STOPPED_BY_SYNC[kind]
+            return self.intercepted(data.get("order_id", ""), status, reason)
         return Result(outcome=Outcome.DONE, changes=Change.NONE)
 
     def _build_catalog(self):
@@ -1854,6 +1853,15 @@ class StationController:
             return self._done(Outcome.DONE, Change.FEEDBACK, False)  # a stopped order stays stopped on screen
         # said the same way however it was acknowledged (Enter, a scan's "ack", the panel's button)
         return self._done(Outcome.DONE, Change.FEEDBACK, say(Level.INFO, Msg("Acknowledged — carry on.")))
+
+
+# the sync service's news that stop an order: kind -> (the stop's status, app.messages.STATUS_WORDS; its reason)
+_STOPPED_BY_SYNC: dict[str, tuple[str, str]] = {
+    "order_cancelled": ("cancelled", "cancelled by the OMS"),
+    "claim_lost": ("claimed_elsewhere", "claimed elsewhere"),
+    # done at the OMS, not finished here: another station packed it (SyncService._packed_elsewhere)
+    "packed_elsewhere": ("packed_elsewhere", "packed at another station"),
+}
 
 
 def _said(exc: BaseException) -> Msg | str:

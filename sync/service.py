@@ -52,6 +52,8 @@ FUTURE_STAMP_MS = 300_000  # an order stamped this far ahead of the OMS's own ti
 MAX_PAGES = 10_000  # pages in one pull (500 pick lists each): more is an OMS paging in circles
 # claimed_by of an order another station holds when the OMS's answer does not name it (orders/{id}/status)
 ANOTHER_STATION = "(another station)"
+# the stop status of an order done at the OMS that this station did not finish (app.messages.STATUS_WORDS)
+PACKED_ELSEWHERE = "packed_elsewhere"
 
 
 class _MarkAhead(Exception):
@@ -541,6 +543,9 @@ class SyncService:
             old = before.get(p.id)
             if old and p.status == "cancelled" and old["status"] != "cancelled":
                 self._order_cancelled(p.id, old)
+            elif old and p.status == "done" and old["status"] not in ("done", "cancelled") \
+                    and old["claimed_by"] == self.station_id and not self._finished_here(p.id):
+                self._packed_elsewhere(p.id)
             elif old and old["claimed_by"] == self.station_id and cb and cb != self.station_id:
                 if old["status"] == "done":  # packed here already (claimed offline)
                     self._packed_here_too(p.id, cb)
@@ -596,6 +601,15 @@ class SyncService:
         self._notify("packed_elsewhere_too", {"order_id": order_id, "claimed_by": station, "message": Msg(
             "Order {order} was packed here offline, but the OMS had given it to station {station}: tell a supervisor, "
             "two parcels may ship.", order=order_id, station=station)})
+
+    def _packed_elsewhere(self, order_id: str) -> None:
+        """An order this station holds went done at the OMS without this station finishing it: another station,
+        offline when this one claimed it, packed it and its events came in. Said (`packed_elsewhere`: the screen
+        stops the order with what to put back); the cache's "done" was written and the packer went on to pack a
+        second parcel."""
+        log.warning("order %s, claimed here, was packed at another station (done at the OMS)", order_id)
+        self._notify("packed_elsewhere", {"order_id": order_id, "message": Msg(
+            "Order {order} was already packed at another station. Stop and put items back.", order=order_id)})
 
     def _order_cancelled(self, order_id: str, old: dict) -> None:
         printed = order_id in (self.store.get_kv(KV_PRINTED_OFFLINE, []) or [])
@@ -716,6 +730,17 @@ class SyncService:
             return Shippable(False, "unknown", "not_found", False,
                              Msg("Order {order} is unknown to the OMS.", order=order_id))
         st, reason = d["status"], d.get("reason")
+        if st == "done" and not self._finished_here(order_id):
+            # packed at another station (offline when this one claimed it, its events in since): a label here is a
+            # second parcel. "done" read as "still ships" printed it
+            log.warning("order %s is done at the OMS but was not finished here: packed at another station, stopped",
+                        order_id)
+            self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": PACKED_ELSEWHERE,
+                                                                  "reason": "packed at another station"},
+                                    order_id=order_id)
+            return Shippable(False, PACKED_ELSEWHERE, "packed at another station", False, Msg(
+                "STOP: order {order} was already packed at another station. Do not ship a second parcel.",
+                order=order_id))
         if st in ("cancelled", "held"):
             self.cache.set_status(order_id, st, claimed_by=self.station_id)
             self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": st,
@@ -732,6 +757,11 @@ class SyncService:
             log.info("pick list %s not fetched before its label: %s", order_id, e)
             current = None
         return Shippable(True, st, reason, False, picklist=current or self._cached(order_id))
+
+    def _finished_here(self, order_id: str) -> bool:
+        """This station finished the order (its `order_completed` is in the event log): "done" at the OMS is then
+        this station's own parcel, not another station's."""
+        return bool(self.core.events.events(order_id=order_id, types=[EventType.ORDER_COMPLETED], limit=1))
 
     def _cached(self, order_id: str) -> PickList | None:
         try:

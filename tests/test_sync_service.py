@@ -143,6 +143,104 @@ def test_an_order_claimed_and_packed_here_offline_is_claimed_by_this_station_at_
     assert not [d for k, d in got if k in ("packed_elsewhere_too", "claim_lost")]
 
 
+def _packed_at_another_station(srv, order_id: str) -> None:
+    """Another station, offline while this one claimed the order, packed it and is back: its events reach the OMS,
+    whose `order_completed` makes the order done (the claim, this station's, stands)."""
+    now = int(time.time() * 1000)
+    evs = [{"id": f"other-{order_id}-{i}", "station_id": "OTHER", "seq": i, "ts_utc_ms": now, "type": t,
+            "order_id": order_id, "payload": {"order_id": order_id}}
+           for i, t in enumerate(("picklist_claimed", "label_printed", "order_completed"), 1)]
+    r = requests.post(srv.url + "/api/v1/events/batch", json={"sent_at_ms": now, "events": evs}, headers=srv.other,
+                      timeout=5)
+    assert [x["status"] for x in r.json()["results"]] == ["accepted"] * 3
+
+
+def test_an_order_claimed_here_that_another_station_packed_is_stopped_at_the_label_check(env):
+    """Station C, offline, packs an order this station then claimed online and works: once C is back the OMS has the
+    order done. F9's check asked the OMS whether the order still ships, heard "done" and printed a second label (two
+    parcels shipped, nothing said at either station but "may"). Done at the OMS and not finished here is a STOP."""
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    assert svc.claim("SO-1002").ok
+    assert svc.check_shippable("SO-1002").ok
+    _packed_at_another_station(srv, "SO-1002")
+    ship = svc.check_shippable("SO-1002")
+    assert not ship.ok and ship.status == "packed_elsewhere"
+    assert "packed at another station" in ship.text("en") and "其他工作站" in ship.text("zh_CN")
+    assert core.events.last("order_intercepted").payload == {"order_id": "SO-1002", "status": "packed_elsewhere",
+                                                              "reason": "packed at another station"}
+    core.events.append("order_completed", {"units": 1}, order_id="SO-1004")  # finished here: "done" is this one's
+    assert svc.claim("SO-1004").ok
+    svc.outbox_once()
+    assert svc.check_shippable("SO-1004").ok
+
+
+def test_an_order_claimed_here_that_another_station_packed_is_said_at_the_next_poll(env):
+    """The same, heard at the poll: the order this station holds and works went done at the OMS without this station
+    finishing it. The poll wrote "done" into the cache and said nothing; the packer went on to pack a second parcel.
+    Said as `packed_elsewhere` (the screen stops the order); an order this station finished itself is not."""
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    assert svc.claim("SO-1002").ok and svc.claim("SO-1003").ok
+    svc.pull_once()
+    _packed_at_another_station(srv, "SO-1002")
+    core.events.append("order_completed", {"units": 1}, order_id="SO-1003")  # this station's own, as _finish does:
+    svc.cache.set_status("SO-1003", "done", claimed_by=svc.station_id)
+    svc.outbox_once()
+    svc.pull_picklists()
+    said = [d for k, d in got if k == "packed_elsewhere"]
+    assert [d["order_id"] for d in said] == ["SO-1002"]
+    assert "another station" in said[0]["message"].text("en") and "其他工作站" in said[0]["message"].text("zh_CN")
+    assert not [d for k, d in got if k in ("claim_lost", "packed_elsewhere_too")]
+
+
+def _station_at(env, order_id: str, step):
+    """This station's controller with `order_id` open and worked to `step` (a spool stand-in prints)."""
+    import types
+
+    from floor_kit import Floor, SpoolStandIn
+
+    from app.workflow import Station
+    from floor import StationController
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    svc.add_listener(ctl.on_sync)  # as the window hands the sync's news on
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order(order_id)
+    kit = types.SimpleNamespace(ctl=ctl)
+    kit.work_counting, kit.weigh = (lambda: Floor.work_counting(kit)), (lambda g: Floor.weigh(kit, g))
+    Floor.to_step(kit, step)
+    return ctl
+
+
+@pytest.mark.parametrize("heard", ["at_f9", "at_the_poll"])
+def test_a_packer_at_an_order_another_station_packed_is_stopped_not_given_a_second_label(env, heard):
+    """The floor's side: the packer at the Label step (or still picking) of an order another station packed offline
+    is stopped with what to put back, and no label is printed for it."""
+    from app.workflow import Step
+    from floor import Level
+
+    srv, proxy, core, svc, got = env
+    ctl = _station_at(env, "SO-1001", Step.LABEL if heard == "at_f9" else Step.PICK)
+    if heard == "at_the_poll":
+        ctl.scan(ctl.session.picklist.lines[0].barcodes[0].code)
+    _packed_at_another_station(srv, "SO-1001")
+    if heard == "at_f9":
+        ctl.print_paperwork()
+    else:
+        svc.pull_picklists()
+    s = ctl.session
+    assert s is not None and s.intercepted and s.intercepted[0] == "packed_elsewhere"
+    assert ctl.feedback.level == Level.STOP
+    assert "already packed at another station" in ctl.feedback.en and "已在其他工作站包装" in ctl.feedback.text("zh_CN")
+    assert "Put back:" in ctl.feedback.en
+    assert not ctl.spool.jobs()  # no second label, no slip
+    assert ctl.print_paperwork().outcome.value != "done" and not ctl.spool.jobs()
+
+
 def test_claims_online_conflict_and_offline_reconcile(env):
     srv, proxy, core, svc, got = env
     svc.pull_once()
