@@ -185,7 +185,8 @@ class Counters:
 class OmsClient:
     def __init__(self, url: str, *, token: str | None = None, connect_timeout_s: float = 3.0,
                  read_timeout_s: float = 10.0, ca_bundle: str = "", max_retries: int = 3,
-                 backoff_base_s: float = 0.2, backoff_cap_s: float = 30.0, seed: int | None = None) -> None:
+                 backoff_base_s: float = 0.2, backoff_cap_s: float = 30.0, seed: int | None = None,
+                 token_source: str | None = None) -> None:
         check_transport(url, bool(token))
         self.base = url.rstrip("/")
         self.timeout = (connect_timeout_s, read_timeout_s)
@@ -195,6 +196,9 @@ class OmsClient:
         self._rnd = random.Random(seed)
         self._verify: str | bool = ca_bundle if ca_bundle else True  # verification is never switched off
         self._token = token
+        # where the token was read (oms.token_file; "": the keyring), read again when the OMS refuses it: a token
+        # rotated mid-shift (a new one issued into the file, the old one revoked) is used without a restart
+        self._token_source = token_source
         self._session: requests.Session | None = None  # made on first use (importing requests costs 70 ms)
         self._session_lock = threading.Lock()
         self.counters = Counters()
@@ -205,7 +209,7 @@ class OmsClient:
     def from_settings(cls, settings, **kw) -> OmsClient:
         o = settings.oms
         return cls(o.url, token=read_token(o.token_file), connect_timeout_s=o.connect_timeout_s,
-                   read_timeout_s=o.read_timeout_s, ca_bundle=o.ca_bundle, **kw)
+                   read_timeout_s=o.read_timeout_s, ca_bundle=o.ca_bundle, token_source=o.token_file, **kw)
 
     def __repr__(self) -> str:  # never the token
         return f"OmsClient({self.base!r})"
@@ -239,6 +243,29 @@ class OmsClient:
                     self._session = s
         return self._session
 
+    def _token_rotated(self) -> bool:
+        """At a 401: the token read again from where it came from; True when it is another one, used from now on.
+        The administrator rotates a station's token by issuing a new one into its file and revoking the old one
+        (docs/security.md): read once at the start, the old one went on being sent, every exchange refused, and the
+        station worked offline until someone restarted it."""
+        if self._token_source is None:
+            return False
+        try:
+            tok = read_token(self._token_source)
+        except TokenFileError as e:
+            log.warning("OMS token not read again after HTTP 401: %s", e)
+            return False
+        if not tok or tok == self._token:
+            return False
+        check_transport(self.base, True)
+        with self._session_lock:
+            self._token = tok
+            if self._session is not None:
+                self._session.headers["Authorization"] = f"Bearer {tok}"
+        log.info("the OMS refused the station's token; a new one was read from %s and is used from now on",
+                 self._token_source or "the keyring")
+        return True
+
     def warm_up(self) -> None:
         """Load now (any thread) what the first request would: the session and the contract's models."""
         self.s  # noqa: B018
@@ -250,7 +277,7 @@ class OmsClient:
 
     # -- transport ---------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, retries: int | None = None, timeout=None,
-                expect=(200,), stream: bool = False, **kw) -> requests.Response:
+                expect=(200,), stream: bool = False, _token_read: bool = False, **kw) -> requests.Response:
         """One exchange with the OMS, retried on a network failure, 429 and 5xx. Each attempt has to bring the
         whole reply within connect + read time: requests' read timeout is per socket read, and an OMS (or a link)
         trickling its reply a byte at a time was never cut off (F9's label check and the outbox waited for
@@ -295,6 +322,10 @@ class OmsClient:
             else:
                 if resp.status_code in expect or resp.status_code == 304:
                     return resp
+                if resp.status_code == 401 and not _token_read and self._token_rotated():
+                    resp.close()  # asked again at once with the new token (once: a token refused anew is said)
+                    return self.request(method, path, retries=retries, timeout=timeout, expect=expect, stream=stream,
+                                        _token_read=True, **kw)
                 if resp.status_code in (401, 403):
                     self.counters.inc("failures")
                     raise OmsAuthError(self._auth_message(resp, path))

@@ -18,7 +18,14 @@ from app.operators import Operator, Role
 from app.picklist import PickList
 from app.store import now_ms
 from sync.cache import PickListCache, ProductCache
-from sync.client import BatchRefused, MalformedReply, OmsClient, OmsError, OmsUnavailable, OmsUnreachable
+from sync.client import (
+    BatchRefused,
+    MalformedReply,
+    OmsAuthError,
+    OmsClient,
+    OmsError,
+    OmsUnreachable,
+)
 from sync.images import ImageCache
 from sync.outage import OutageLog
 from sync.outbox import IN_FLIGHT, drain, queue_stats
@@ -92,6 +99,9 @@ class SyncHealth:
     last_run_ms: int | None = None
     # the newest events taken out of the queue for good: [{seq, id, type, order_id, reason, source, ...}]
     quarantined: tuple[dict, ...] = ()
+    # the last failure was the OMS refusing this station's token (401) or its station id (403): offline until an
+    # administrator issues a new token (the client reads it again at the next refusal), not until the network is back
+    token_refused: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -139,7 +149,8 @@ def health_from_store(store, *, online: bool | None = None, h: dict | None = Non
         consecutive_failures=int(h.get("consecutive_failures", 0)), last_error=h.get("last_error"),
         clock_offset_ms=store.get_kv(KV_OFFSET), rejected_count=rej,
         consecutive_successes=int(h.get("consecutive_successes", 0)), avg_duration_ms=h.get("avg_duration_ms"),
-        last_run_ms=h.get("last_run_ms"), quarantined=tuple(quarantined_events(store, limit=5)) if rej else ())
+        last_run_ms=h.get("last_run_ms"), quarantined=tuple(quarantined_events(store, limit=5)) if rej else (),
+        token_refused=bool(h.get("token_refused", False)) and not (h.get("online", False) if online is None else online))
 
 
 class SyncService:
@@ -165,6 +176,7 @@ class SyncService:
         self._fails = 0
         self._succ = 0
         self._last_error: str | None = h.get("last_error")
+        self._refused = bool(h.get("token_refused", False))
         self._durations: list[float] = []
         self._last_run_ms: int | None = None
         self._health: dict = h  # the record as it is now; stored at once when the state changes, else now and then
@@ -240,7 +252,10 @@ class SyncService:
             self._wake_pull.set()
 
     # -- health ------------------------------------------------------------------------------------
-    def _record(self, ok: bool, t0: float, err: str | None = None) -> None:
+    def _record(self, ok: bool, t0: float, err: OmsError | str | None = None) -> None:
+        """A drain, poll or claim went through (`ok`) or failed with `err` (an OmsAuthError: the token refused)."""
+        refused = isinstance(err, OmsAuthError)
+        err = None if err is None else str(err)
         with self._hlock:
             self._last_run_ms = now_ms()
             self._durations = (self._durations + [(time.monotonic() - t0) * 1000])[-50:]
@@ -252,9 +267,11 @@ class SyncService:
             else:
                 self._online, self._fails, self._succ = False, self._fails + 1, 0
                 self._last_error = err
+            self._refused = refused
             self._health = {"online": self._online, "last_success_ms": self._last_success_ms,
                             "consecutive_failures": self._fails, "consecutive_successes": self._succ,
                             "last_error": self._last_error, "last_run_ms": self._last_run_ms,
+                            "token_refused": self._refused,
                             "avg_duration_ms": round(sum(self._durations) / len(self._durations), 1)}
         self._store_health()
         self._notify("health", self.health().to_dict())
@@ -301,7 +318,7 @@ class SyncService:
                     wait = 0.0 if queue_stats(self.store)[0] else 30.0
                 except OmsError as e:
                     self._outbox_said.failed(e)
-                    self._record(False, t0, str(e))
+                    self._record(False, t0, e)
                     wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
                 except Exception as e:  # a bug must not kill the worker thread
                     log.exception("outbox worker error")
@@ -371,7 +388,7 @@ class SyncService:
                 self._record(True, t0)
             except OmsError as e:
                 self._pull_said.failed(e)
-                self._record(False, t0, str(e))
+                self._record(False, t0, e)
             except Exception as e:
                 log.exception("pick-list poller error")
                 self._record(False, t0, f"{type(e).__name__}: {e}")
@@ -688,14 +705,17 @@ class SyncService:
             ok, d = self.client.claim(order_id, self.station_id, claimed_at_ms=now_ms(),
                                       timeout=(self.settings.oms.connect_timeout_s,
                                                self.settings.oms.intercept_timeout_s))
-        except (OmsUnavailable, MalformedReply) as e:
+        except (OmsUnreachable, MalformedReply) as e:  # the token refused too: the floor works on, as offline
             log.info("claim %s offline (%s): provisional", order_id, e)
             # said at once: the status bar read ONLINE beside "OMS offline: claimed provisionally" until the next
             # poll or send failed too (1-3 s)
-            self._record(False, t0, str(e))
+            self._record(False, t0, e)
             self.cache.mark_claimed(order_id, self.station_id, provisional=True)
             self.core.events.append(EventType.PICKLIST_CLAIMED, {"order_id": order_id, "provisional": True},
                                     operator_id=operator_id, order_id=order_id)
+            if isinstance(e, OmsAuthError):
+                return ClaimResult(True, True, Msg("The OMS refuses this station's token: claimed provisionally. Tell "
+                                                   "a supervisor: the station needs a new token."))
             return ClaimResult(True, True, Msg("OMS offline: claimed provisionally, will be confirmed later."))
         if not ok:
             who = d.get("claimed_by")

@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from sync.client import OmsClient
+from sync.client import OmsAuthError, OmsClient
 from sync.proxy import FaultProxy
 
 
@@ -656,3 +656,53 @@ def test_a_long_outage_is_said_again_every_ten_minutes_and_a_new_error_at_once(c
     assert records()[-1] == (logging.INFO, "outbox: working again after 11 min 33 s (202 failed attempts)")
     said.ok()  # said once
     assert len([m for lv, m in records() if lv == logging.INFO]) == 1
+
+
+def test_a_refused_token_is_said_as_such_the_floor_works_on_and_a_new_one_in_its_file_is_used(
+        tmp_path, settings, monkeypatch):
+    """The OMS administrator revokes a station's token mid-shift. The station said "OFFLINE — working from cache"
+    as for a network outage (a supervisor waits for the network), and refused every order the packer scanned with
+    an English technician's line ("set oms.token_file"), where an outage claims provisionally. Now: the health says
+    the token is refused, the claim is provisional and says to tell a supervisor, and once a new token is in the
+    token file the station syncs again without a restart."""
+    from app.core import open_core
+    from sync.oms_server import serve_in_thread
+    from sync.oms_server.app import revoke_tokens
+    from sync.service import SyncService
+
+    monkeypatch.setenv("PACKSTATION_OMS_TOKEN_CACHE_S", "0")  # a revocation counts at once
+    srv = serve_in_thread(tmp_path / "oms.sqlite3", seed="demo")
+    token_file = tmp_path / "oms-token"
+
+    def write(tok: str) -> None:
+        token_file.write_text(tok)
+        token_file.chmod(0o600)
+
+    write(srv.issue_token("ST-T"))
+    settings.station.id, settings.oms.url, settings.oms.token_file = "ST-T", srv.url, str(token_file)
+    core = open_core(settings)
+    svc = SyncService(core, settings, client=OmsClient.from_settings(settings, max_retries=0))
+    try:
+        svc.pull_once()
+        assert svc.claim("SO-1001").ok
+        revoke_tokens(srv.app.state.engine, "ST-T")
+        with pytest.raises(OmsAuthError):
+            svc.pull_once()
+        svc._record(False, time.monotonic(), OmsAuthError("refused"))  # as the pull loop records the failed poll
+        h = svc.health()
+        assert not h.online and h.token_refused
+        r = svc.claim("SO-1002")
+        assert r.ok and r.provisional and svc.cache.row("SO-1002")["provisional"]
+        assert "token" in r.text("en") and "supervisor" in r.text("en") and "令牌" in r.text("zh_CN")
+        core.events.append("scan", {"i": 1}, order_id="SO-1002")
+        write(srv.issue_token("ST-T"))  # the administrator's new token, into the station's file
+        assert svc.outbox_once() >= 2  # the claim and the scan went, on the new token
+        svc._record(True, time.monotonic())
+        assert svc.health().online and not svc.health().token_refused
+        svc.pull_once()
+        svc.reconcile_claims()
+        assert not svc.cache.row("SO-1002")["provisional"]
+    finally:
+        svc.stop()
+        core.close()
+        srv.stop()

@@ -770,3 +770,31 @@ def test_a_long_unknown_barcode_is_cut_in_the_red_panel_never_run_under_its_butt
     assert r.width() <= box and r.height() <= label.height(), (r, label.size())
     assert label.geometry().right() < panel.ack.geometry().left()
     assert_fits(win, size)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_a_refused_token_is_said_in_the_status_bar_not_as_a_network_outage(qtbot, station, lang,  # noqa: F811
+                                                                            monkeypatch):
+    """The OMS refusing the station's token read "OFFLINE for 2 min — working from cache", as a network outage that
+    ends by itself: nobody on the floor knew a supervisor had to get the station a new token. Said, in red."""
+    import time
+
+    import app.store
+    from sync.service import SyncHealth
+
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)
+    win, svc = station(language=lang)
+    set_display(win, (1024, 768))
+    win.status.set_operator(supervisor(qtbot, svc))
+    health = dict(online=False, last_success_ms=int(time.time() * 1000) - 125_000, queue_depth=3,
+                  oldest_pending_age_s=100.0, consecutive_failures=4, last_error="HTTP 401", clock_offset_ms=None,
+                  rejected_count=0)
+    win.status.set_health(SyncHealth(**health, token_refused=True))
+    qtbot.wait(20)
+    on = win.status.labels["online"]
+    words = {"en": ("the OMS refuses this station's token", "TOKEN REFUSED"), "zh_CN": ("OMS 拒绝了本工位的令牌", "令牌被拒")}
+    assert words[lang][0] in on.text() and on.said() in (on.text(), words[lang][1])
+    assert on.shown_text() == on.said()  # whole, or in its short words
+    assert "#c62828" in on.styleSheet()
+    win.status.set_health(SyncHealth(**health))  # a network outage reads as before
+    assert "token" not in on.text() and "令牌" not in on.text() and "#ef6c00" in on.styleSheet()

@@ -219,14 +219,18 @@ class StatusBar(QFrame):
         on = self.labels["online"]
         self._offline = not h.online
         ago = int(time.time() - h.last_success_ms / 1000) if h.last_success_ms else None
+        refused = not h.online and getattr(h, "token_refused", False)
         if h.online:
             on.setText(_("ONLINE"))
+        elif refused:  # not the network: nothing comes back by itself until the station has a new token
+            on.setText(_("OFFLINE: the OMS refuses this station's token — tell a supervisor"), _("TOKEN REFUSED"))
         elif ago is None:
             on.setText(_("OFFLINE — working from cache"), _("OFFLINE"))
         else:
             age = _names().age(ago)
             on.setText(_("OFFLINE for {age} — working from cache", age=age), _("OFFLINE for {age}", age=age))
-        restyle(on, "" if h.online else "background: #ef6c00; font-weight: bold;")
+        restyle(on, "" if h.online else "background: #c62828; font-weight: bold;" if refused else
+                "background: #ef6c00; font-weight: bold;")
         count = _("to sync: {count}", count=h.queue_depth)
         if h.oldest_pending_age_s is None or h.oldest_pending_age_s < OLDEST_SAID_S:
             self.labels["queue"].setText(count)
