@@ -572,7 +572,24 @@ class StationController:
         with Esc stay in the queue, "paused" for them (after a restart too: it read "claimed" again)."""
         resumed = self.station.resume_open_orders(op.id, self._picklist)  # a finished order's last event ends it
         self._left.update(dict.fromkeys(self.station.left_open, op.id))
+        for o in resumed:  # given to another station while its packer was away: back stopped, with what to put back
+            if o.intercepted is None and (holder := self._held_elsewhere(o.order_id)) is not None:
+                log.warning("order %s, left open here by %s, is held by station %s: it comes back stopped",
+                            o.order_id, op.id, holder)
+                o.mark_intercepted("claimed_elsewhere", "claimed elsewhere")
         return resumed
+
+    def _held_elsewhere(self, order_id: str) -> str | None:
+        """The station that holds this order at the OMS when it is not this one (as the last poll or claim heard it).
+        The claim lost while nobody was at the order (its packer logged out) was said to no one: the order came back
+        at their login "resumed where it was left" and was packed and labelled here too."""
+        try:
+            row = self.cache.row(order_id) if self.cache is not None and hasattr(self.cache, "row") else None
+        except Exception:
+            log.exception("cache lookup of %r failed", order_id)
+            return None
+        holder = row.get("claimed_by") if row else None
+        return holder if holder and holder != self.core.settings.station.id else None
 
     @_answers()
     def logout(self, why: str | None = None) -> Result:

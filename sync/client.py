@@ -462,15 +462,20 @@ class OmsClient:
     def get_picklist(self, picklist_id: str, *, timeout: float | None = None) -> PickList | None:
         """The OMS's pick list now (None: unknown to it). With `timeout`: one try, that long at most (the label
         waits for it)."""
+        return self.get_picklist_held(picklist_id, timeout=timeout)[0]
+
+    def get_picklist_held(self, picklist_id: str, *, timeout: float | None = None) -> tuple[PickList | None,
+                                                                                         str | None]:
+        """(the OMS's pick list now, the station that holds it there: None for nobody), as `get_picklist`."""
         to = (min(self.timeout[0], timeout), timeout) if timeout else None
         r = self.request("GET", f"{API}/picklists/{picklist_id}", expect=(200, 404), timeout=to,
                          retries=0 if timeout else None)
         if r.status_code == 404:
-            return None
+            return None, None
         d = self._json(r, "picklist")
-        self._valid(c.PickList, d, "pick list")  # as a listed one: a lone surrogate is malformed (the label's text)
+        got = self._valid(c.PickList, d, "pick list")  # as a listed one: a lone surrogate is malformed (the label's text)
         try:
-            return PickList.from_dict(d)
+            return PickList.from_dict(d), got.claimed_by
         except PickListError as e:
             self._malformed(str(e))
 

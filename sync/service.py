@@ -772,10 +772,21 @@ class SyncService:
                 msg = Msg("STOP: order {order} is {status}. Do not ship.", order=order_id, status=status_word(st))
             return Shippable(False, st, reason, False, msg)
         try:
-            current = self.client.get_picklist(order_id, timeout=self.settings.oms.intercept_timeout_s)
+            current, holder = self.client.get_picklist_held(order_id, timeout=self.settings.oms.intercept_timeout_s)
         except OmsError as e:  # it ships: the label goes out with the address and carrier last polled
             log.info("pick list %s not fetched before its label: %s", order_id, e)
-            current = None
+            current, holder = None, None
+        if holder and holder != self.station_id:
+            # claimed here offline, given to another station meanwhile, and the poll has not settled the claim yet:
+            # "claimed" read as "still ships" printed the label of a parcel the other station packs too
+            log.warning("order %s is held by station %s at the OMS: stopped here before its label", order_id, holder)
+            self.cache.set_status(order_id, st, claimed_by=holder)
+            self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": "claimed_elsewhere",
+                                                                  "reason": f"claimed by {holder}"},
+                                    order_id=order_id)
+            return Shippable(False, "claimed_elsewhere", f"claimed by {holder}", False, Msg(
+                "STOP: order {order} was given to another station ({station}). Do not ship it from here.",
+                order=order_id, station=holder))
         return Shippable(True, st, reason, False, picklist=current or self._cached(order_id))
 
     def _finished_here(self, order_id: str) -> bool:

@@ -706,3 +706,59 @@ def test_a_refused_token_is_said_as_such_the_floor_works_on_and_a_new_one_in_its
         svc.stop()
         core.close()
         srv.stop()
+
+
+def test_the_label_check_stops_an_order_the_oms_gave_to_another_station(env):
+    """Claimed here offline, given by the OMS to another station meanwhile, and this station back online before its
+    poll settled the claim: F9's check asked only whether the order still ships ("claimed": yes) and printed the
+    label of a parcel the other station packs too. The OMS's pick list names who holds it: another station is a
+    STOP."""
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    proxy.set_mode("down")
+    assert svc.claim("SO-1003").provisional
+    requests.post(srv.url + "/api/v1/picklists/SO-1003/claim", json={}, headers=srv.other, timeout=5)
+    proxy.set_mode("pass")
+    ship = svc.check_shippable("SO-1003")
+    assert not ship.ok and ship.status == "claimed_elsewhere"
+    assert "another station" in ship.text("en") and "其他工作站" in ship.text("zh_CN")
+    assert core.events.last("order_intercepted").payload["status"] == "claimed_elsewhere"
+    assert svc.claim("SO-1004").ok and svc.check_shippable("SO-1004").ok  # this station's own: ships
+
+
+def test_an_order_given_to_another_station_while_its_packer_was_logged_out_comes_back_stopped(env):
+    """A packer opens an order offline (claimed provisionally), picks it and logs out; meanwhile the OMS gives it to
+    another station. Back online the station hears the claim is lost, with nobody at the order. At the packer's
+    next login it came back "resumed where it was left" and was packed and labelled here: two parcels. It comes
+    back stopped, with what to put back."""
+    from floor_kit import SpoolStandIn
+
+    from app.workflow import Station
+    from floor import Level, StationController
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    proxy.set_mode("down")
+    ctl.open_order("SO-1001")
+    assert ctl.session is not None and svc.cache.row("SO-1001")["provisional"]
+    ctl.scan(ctl.session.picklist.lines[0].barcodes[0].code)
+    ctl.logout()
+    requests.post(srv.url + "/api/v1/picklists/SO-1001/claim", json={}, headers=srv.other, timeout=5)
+    proxy.set_mode("pass")
+    svc.outbox_once()
+    svc.pull_once()
+    svc.reconcile_claims()
+    assert any(k == "claim_lost" and d["order_id"] == "SO-1001" for k, d in got)
+    ctl.login("K-001", "2222")
+    s = ctl.session
+    assert s is not None and s.order_id == "SO-1001" and s.intercepted and s.intercepted[0] == "claimed_elsewhere"
+    assert ctl.feedback.level == Level.STOP and "given to another station" in ctl.feedback.en
+    assert "Put back:" in ctl.feedback.en
+    ctl.print_paperwork()
+    assert not ctl.spool.jobs()  # no label for it here
+    ctl.back()  # Esc: released, never back in the queue
+    assert ctl.session is None and "SO-1001" not in [p.id for p in ctl.queue]
