@@ -778,7 +778,9 @@ class StationController:
         self.run_io(lambda: self.sync.claim(pl.id, op.id), lambda res: self._claimed(pl, op, res, caps_lock))
         if self._opening is None:  # the claim answered synchronously
             return Result(outcome=Outcome.DONE, changes=Change.ORDER, feedback=self.feedback)
-        return Result(outcome=Outcome.PENDING, changes=Change.NONE, feedback=self.feedback)
+        # said at once: a slow OMS took seconds to answer the claim, with nothing on the screen (the scan seemed lost)
+        return self._done(Outcome.PENDING, Change.NONE, say(Level.INFO, Msg("Opening order {order}: asking the OMS…",
+                                                                          order=pl.order_no or pl.id)))
 
     def _claimed(self, pl: PickList, op: Operator, res: Any, caps_lock: bool = False) -> None:
         self._opening = None
