@@ -69,6 +69,16 @@ class OmsUnavailable(OmsUnreachable):
     """Network down, timeout, or 5xx/429 after retries: the station works offline."""
 
 
+class OmsBusy(OmsUnavailable):
+    """The OMS answered, with 429 or a 5xx after the retries: up, but throttling or failing, not cut off. Its
+    `retry_after_s` is the last reply's Retry-After (None: it said none). The outbox waits longer for it than for a
+    network outage (`sync.service.OutboxPace`): every 1-3 s per station is what a throttling OMS is asked not to do."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class MalformedReply(OmsError):
     """The OMS answered something that does not follow the contract."""
 
@@ -294,6 +304,7 @@ class OmsClient:
         allowed_s = sum(to) if isinstance(to, tuple) else 2 * to  # connect + read (a single number is each)
         call_deadline = time.monotonic() + allowed_s if timeout else float("inf")
         last: str = ""
+        busy: float | None | bool = False  # the last attempt's answer was a 429/5xx: its Retry-After (None: none)
         for attempt in range(retries + 1):
             self.counters.inc("requests")
             resp = None
@@ -313,12 +324,12 @@ class OmsClient:
                 self.counters.inc("failures")
                 raise OmsUnavailable(f"TLS verification failed for {self.base}: {type(e).__name__}") from None
             except ReplyTooSlow as e:
-                last = str(e)
+                last, busy = str(e), False
             except ReplyTooBig as e:  # the same reply again would be as big: no retry
                 resp.close()
                 self._malformed(str(e), e)
             except (requests.RequestException, BodyError, OSError) as e:  # urllib3's: a body cut off mid-way
-                last = f"{type(e).__name__} talking to {self.base}{path}"
+                last, busy = f"{type(e).__name__} talking to {self.base}{path}", False
             else:
                 if resp.status_code in expect or resp.status_code == 304:
                     return resp
@@ -330,7 +341,7 @@ class OmsClient:
                     self.counters.inc("failures")
                     raise OmsAuthError(self._auth_message(resp, path))
                 if resp.status_code in RETRY_STATUSES or resp.status_code >= 500:
-                    last = f"HTTP {resp.status_code} from {path}"
+                    last, busy = f"HTTP {resp.status_code} from {path}", retry_after_s(resp)
                 else:
                     return resp  # a definitive client-level answer (404, 409, 400...) for the caller
             if resp is not None:
@@ -348,6 +359,8 @@ class OmsClient:
                 log.debug("OMS %s %s failed (%s); retry %d in %.2fs", method, path, last, attempt + 1, wait)
                 time.sleep(wait)
         self.counters.inc("failures")
+        if busy is not False:
+            raise OmsBusy(last, busy)
         raise OmsUnavailable(last)
 
     def read_body(self, resp: requests.Response, deadline: float, *, what: str, read_s: float | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from sync.client import (
     BatchRefused,
     MalformedReply,
     OmsAuthError,
+    OmsBusy,
     OmsClient,
     OmsError,
     OmsUnreachable,
@@ -50,6 +52,9 @@ KV_PRINTED_OFFLINE = "sync.printed_offline"
 # 200-event read and a refused connection (or a connect timeout), so a short cap costs little, and an
 # idle station's queue starts draining within seconds of the OMS coming back (it waited up to 60 s).
 OUTBOX_RETRY_MAX_S = 3.0
+# an OMS that answers 429/5xx (OmsBusy) is asked again after up to this long, or its Retry-After (up to BUSY_RETRY_AFTER_MAX_S)
+OUTBOX_BUSY_MAX_S = 60.0
+BUSY_RETRY_AFTER_MAX_S = 300.0
 OFFSET_WRITE_MIN_MS = 20  # the clock offset is stored again when it moved by this much
 # The pick-list mark is the OMS's time at its answer less this: a change stamped just before the answer and committed
 # after it (a write waiting for the OMS's lock) is still listed next time. Read again, an unchanged order is skipped.
@@ -153,6 +158,36 @@ def health_from_store(store, *, online: bool | None = None, h: dict | None = Non
         token_refused=bool(h.get("token_refused", False)) and not (h.get("online", False) if online is None else online))
 
 
+class OutboxPace:
+    """How long the outbox sits out after a failed drain. A network outage (refused, timed out): 1, 2, then every
+    OUTBOX_RETRY_MAX_S, so a station drains within seconds of the network's return. An OMS that answers 429 or 5xx
+    (OmsBusy) is up and throttling or failing: 3 s doubling to OUTBOX_BUSY_MAX_S with jitter (half fixed, half
+    random, so 300 stations do not come back at once), at least its Retry-After (up to BUSY_RETRY_AFTER_MAX_S). The
+    outbox went on every 1-3 s (with the client's own retries about 1.4 requests a second per station) at an OMS
+    answering "429 Too Many Requests" without a Retry-After (FIELD.md: polling that drew 429s lost orders until the
+    client backed off)."""
+
+    def __init__(self, rnd: random.Random | None = None) -> None:
+        self._rnd = rnd or random.Random()
+        self.ok()
+
+    def ok(self) -> None:
+        self._net, self._busy = 1.0, OUTBOX_RETRY_MAX_S
+
+    def failed(self, e: BaseException) -> tuple[float, bool]:
+        """(seconds to wait, busy): a busy OMS's wait is not cut short by events appended meanwhile (every scan
+        woke the outbox), only by `sync_now` or a stop."""
+        if isinstance(e, OmsBusy):
+            step = self._busy
+            self._busy = min(self._busy * 2, OUTBOX_BUSY_MAX_S)
+            wait = step / 2 + self._rnd.uniform(0, step / 2)
+            if e.retry_after_s is not None:
+                wait = max(wait, min(e.retry_after_s, BUSY_RETRY_AFTER_MAX_S))
+            return wait, True
+        wait, self._net = self._net, min(self._net * 2, OUTBOX_RETRY_MAX_S)
+        return wait, False
+
+
 class SyncService:
     def __init__(self, core, settings=None, *, client: OmsClient | None = None) -> None:
         self.core = core
@@ -184,6 +219,7 @@ class SyncService:
         self._health_stored_at = float("-inf")
         self._health_writer = threading.Lock()  # one store of the record at a time, the newest one last
         self._images_incomplete = True  # check the open pick lists' images once after start
+        self._out_asked = False  # sync_now(): send at once, also to an OMS that answered 429/5xx
         self._pull_asked = False  # sync_now(): poll at once (the pull thread is also woken for wanted pictures)
         self._send_pool: ThreadPoolExecutor | None = None  # the outbox's HTTP senders, kept for the service
         self._fresh_since: float | None = None  # when the first event not yet drained was appended (monotonic)
@@ -238,6 +274,7 @@ class SyncService:
 
     def sync_now(self) -> None:
         self._fresh_since = None  # now: no wait for more events
+        self._out_asked = True  # also ends the wait for an OMS that answered 429/5xx
         self._wake_out.set()
         self._pull_asked = True
         self._wake_pull.set()
@@ -303,10 +340,10 @@ class SyncService:
 
     # -- workers -----------------------------------------------------------------------------------
     def _outbox_loop(self) -> None:
-        backoff = 1.0
+        pace = OutboxPace()
         while not self._stop.is_set():
             n, _, _ = queue_stats(self.store)
-            wait = 30.0
+            wait, busy = 30.0, False
             if n:
                 self._linger()
                 t0 = time.monotonic()
@@ -314,19 +351,29 @@ class SyncService:
                     self.outbox_once()
                     self._outbox_said.ok()
                     self._record(True, t0)
-                    backoff = 1.0
+                    pace.ok()
                     wait = 0.0 if queue_stats(self.store)[0] else 30.0
                 except OmsError as e:
                     self._outbox_said.failed(e)
                     self._record(False, t0, e)
-                    wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
+                    wait, busy = pace.failed(e)
                 except Exception as e:  # a bug must not kill the worker thread
                     log.exception("outbox worker error")
                     self._record(False, t0, f"{type(e).__name__}: {e}")
-                    wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
-            if wait:
-                self._wake_out.wait(wait)
+                    wait, busy = pace.failed(e)
+            self._sit_out(wait, busy)
+
+    def _sit_out(self, wait: float, busy: bool) -> None:
+        """The outbox's wait: cut short by an appended event, `sync_now` or a stop; while the OMS is busy (429/5xx)
+        only by `sync_now` or a stop."""
+        end = time.monotonic() + wait
+        while wait > 0 and not self._stop.is_set():
+            self._wake_out.wait(max(0.0, end - time.monotonic()))
             self._wake_out.clear()
+            if not busy or self._out_asked or time.monotonic() >= end:
+                break
+        self._wake_out.clear()
+        self._out_asked = False
 
     OUTBOX_LINGER_S = 1.0
 

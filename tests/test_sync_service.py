@@ -762,3 +762,93 @@ def test_an_order_given_to_another_station_while_its_packer_was_logged_out_comes
     assert not ctl.spool.jobs()  # no label for it here
     ctl.back()  # Esc: released, never back in the queue
     assert ctl.session is None and "SO-1001" not in [p.id for p in ctl.queue]
+
+
+class _Answering:
+    """A loopback HTTP server answering every request with `status` (and `Retry-After` when given)."""
+
+    def __init__(self, status: int, retry_after: str | None = None) -> None:
+        import http.server
+
+        outer = self
+        self.requests = 0
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                outer.requests += 1
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(status)
+                if retry_after is not None:
+                    self.send_header("Retry-After", retry_after)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *a):
+                pass
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.srv.server_address[1]}"
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def test_an_oms_answering_429_or_5xx_is_asked_again_less_and_less_often():
+    """An OMS throttling with "429 Too Many Requests" and no Retry-After (or failing with 5xx) was asked again every
+    1-3 s by each station's outbox, about 1.4 requests a second with the client's own retries (QA: 56 requests in
+    40 s; FIELD.md: a client that did not back off from 429s lost orders). Such an answer is OmsBusy and the outbox
+    waits 3 s doubling to a minute, with jitter, at least the Retry-After; a network outage still 1-3 s."""
+    import random
+
+    from sync.client import OmsBusy, OmsUnavailable
+    from sync.service import OUTBOX_BUSY_MAX_S, OUTBOX_RETRY_MAX_S, OutboxPace
+
+    for status, ra, said in ((429, None, None), (503, "120", 120.0), (500, None, None)):
+        oms = _Answering(status, ra)
+        try:
+            with pytest.raises(OmsBusy) as e:
+                OmsClient(oms.url, max_retries=1, backoff_base_s=0.01, backoff_cap_s=0.05).server_time()
+            assert e.value.retry_after_s == said and oms.requests == 2
+        finally:
+            oms.stop()
+    with pytest.raises(OmsUnavailable) as down:  # nobody listening: a network outage, not a busy OMS
+        OmsClient("http://127.0.0.1:9", max_retries=0).server_time()
+    assert not isinstance(down.value, OmsBusy)
+
+    pace = OutboxPace(random.Random(7))
+    busy = [pace.failed(OmsBusy("HTTP 429")) for _ in range(8)]
+    assert all(b for _, b in busy)
+    waits = [w for w, _ in busy]
+    assert waits[0] >= OUTBOX_RETRY_MAX_S / 2 and max(waits) <= OUTBOX_BUSY_MAX_S
+    assert min(waits[-3:]) >= OUTBOX_BUSY_MAX_S / 2 and sum(waits) > 150  # the 8 tries of 1-3 s took 22 s at most
+    assert pace.failed(OmsBusy("HTTP 503", 120.0))[0] >= 120
+    assert pace.failed(OmsBusy("HTTP 503", 10**6))[0] == 300  # a Retry-After of days: asked again in 5 min
+    pace.ok()
+    assert pace.failed(OmsBusy("HTTP 429"))[0] <= OUTBOX_RETRY_MAX_S
+    assert [pace.failed(OmsUnavailable("refused")) for _ in range(4)] == [(1.0, False), (2.0, False),
+                                                                          (3.0, False), (3.0, False)]
+
+
+def test_a_busy_oms_is_not_asked_again_at_every_scan_but_sync_now_asks_at_once(env):
+    """The outbox's wait after a failed drain ended at every event appended (a scan a second: the OMS asked a
+    second). Waiting out a busy OMS, an appended event does not end the wait; `sync-now` and a stop do. After a
+    network outage an appended event still does (the station drains as soon as it can)."""
+    srv, proxy, core, svc, got = env
+    waiting = threading.Thread(target=svc._sit_out, args=(60.0, True))
+    waiting.start()
+    for i in range(3):
+        core.events.append("scan", {"i": i})
+    waiting.join(0.5)
+    assert waiting.is_alive()  # still sitting out the busy OMS
+    svc.sync_now()
+    waiting.join(10)
+    assert not waiting.is_alive()
+    waiting = threading.Thread(target=svc._sit_out, args=(60.0, False))
+    waiting.start()
+    core.events.append("scan", {"i": 9})
+    waiting.join(10)
+    assert not waiting.is_alive()
