@@ -662,6 +662,31 @@ class StationController:
         return self._done(Outcome.DONE, Change.FEEDBACK, say(Level.HINT, Joined(said, " ") if len(said) > 1
                                                                else said[0]))
 
+    def _still_allowed(self, op: Operator) -> Result:
+        """The OMS's operator list changed: the person logged in here may have been withdrawn (left the company, a
+        lost badge). They went on working, and recording under their name, until they logged out themselves; now
+        they are logged out as by Ctrl+L, their open orders suspended for another packer to carry on, said."""
+        try:
+            now = self.core.operators.by_id(op.id)  # one row
+        except Exception:
+            log.exception("operator %s not read after the OMS's list changed", op.id)
+            return Result(outcome=Outcome.DONE, changes=Change.NONE)
+        if now is not None and now.active:
+            return Result(outcome=Outcome.DONE, changes=Change.NONE)
+        kept = [s.picklist.order_no or s.order_id for s in self.station.sessions.values()
+                if not s.intercepted and s.step != Step.DONE]
+        log.warning("operator %s withdrawn at the OMS while logged in here: logged out (orders kept: %s)", op.id,
+                    ", ".join(kept) or "none")
+        res = self.logout("withdrawn")
+        if not res.ok:
+            return res
+        said = [Msg("{name} can no longer work at this station (withdrawn at the OMS): logged out.",
+                    name=op.name or op.badge)]
+        if kept:
+            said.append(Msg("Open orders kept: {orders}. Another packer carries on with them from the queue.",
+                            orders=", ".join(kept)))
+        return self._done(Outcome.DONE, Change.FEEDBACK, say(Level.HINT, Joined(said, " ")))
+
     def start_work(self) -> Result:
         if self.operator is None:
             return self._refuse(Msg("Log in first: scan your badge, then type your PIN."))
@@ -1831,6 +1856,8 @@ class StationController:
             self._login_waiting = None
             if self.mono_ns() - when <= LOGIN_WAIT_NS:  # later, the person may have gone: nobody is logged in unseen
                 return self.login(badge, pin)
+        if kind == "operators_changed" and self.operator is not None:
+            return self._still_allowed(self.operator)
         if kind == "products_changed":  # new or changed products: a new index, built off this thread
             self.run_io(self._build_catalog, self._catalog_built)
             return Result(outcome=Outcome.DONE, changes=Change.NONE)

@@ -708,13 +708,15 @@ class SyncService:
     def pull_operators(self) -> int:
         ops, complete = self.client.operators()
         first = bool(ops) and not self._operators_known and not self.core.operators.known()
-        self.core.operators.upsert_many_hashed([
+        changed = self.core.operators.upsert_many_hashed([
             (Operator(id=o["id"], badge=o["badge"], name=o["name"], role=Role(o["role"]),
                       active=bool(o.get("active", True)), source="oms"), o["pin_hash"]) for o in ops],
             complete=complete)
         self._operators_known = self._operators_known or bool(ops)  # known once: no read of the table per poll
-        if first:  # a new station's first operators: a login tried before them goes through now
-            self._notify("operators_changed", {"count": len(ops)})
+        # a new station's first operators: a login tried before them goes through now; later changes: the operator
+        # logged in may have been withdrawn (the controller logs them out)
+        if first or changed:
+            self._notify("operators_changed", {"count": len(ops), "changed": changed})
         return len(ops)
 
     def reconcile_claims(self) -> None:

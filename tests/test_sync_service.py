@@ -852,3 +852,34 @@ def test_a_busy_oms_is_not_asked_again_at_every_scan_but_sync_now_asks_at_once(e
     core.events.append("scan", {"i": 9})
     waiting.join(10)
     assert not waiting.is_alive()
+
+
+def test_an_operator_the_oms_withdraws_mid_shift_is_logged_out_with_their_orders_kept(env):
+    """The OMS's administrator deactivates a person mid-shift (they left the company, their badge was lost): the
+    station stopped their next login, but the one logged in went on working and recording under their name until
+    they logged out themselves. At the poll that withdraws them they are logged out as by Ctrl+L (their open order
+    kept), said on the login screen; the logout event says why. Someone else at another station is not touched."""
+    from app.workflow import Station
+    from floor import Level, Screen, StationController
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc)
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order("SO-1001")
+    svc.pull_once()  # nothing changed: still at work
+    assert ctl.operator is not None and ctl.screen == Screen.WORK
+    _oms_operators(srv, lambda t: t.delete().where(t.c.id == "OP-P1"))  # another person withdrawn
+    svc.pull_once()
+    assert ctl.operator is not None and ctl.screen == Screen.WORK
+    _oms_operators(srv, lambda t: t.delete().where(t.c.id == "OP-K1"))
+    svc.pull_once()
+    assert ctl.operator is None and ctl.screen == Screen.LOGIN
+    assert ctl.feedback.level == Level.HINT and "no longer" in ctl.feedback.en and "#50001" in ctl.feedback.en
+    assert ctl.feedback.text("zh_CN") != ctl.feedback.en
+    out = core.events.last("logout")
+    assert out.operator_id == "OP-K1" and out.kind == "withdrawn"
+    assert core.events.last("step_suspended").payload["reason"] == "logout"  # the order kept, as at a logout
+    assert ctl.login("K-001", "2222").feedback.en == "Badge or PIN not recognised."
