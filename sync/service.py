@@ -609,7 +609,7 @@ class SyncService:
                 self._order_cancelled(p.id, old)
             elif old and p.status == "done" and old["status"] not in ("done", "cancelled") \
                     and old["claimed_by"] == self.station_id and not self._finished_here(p.id):
-                self._packed_elsewhere(p.id)
+                self._packed_elsewhere(p.id, old)
             elif old and old["claimed_by"] == self.station_id and cb and cb != self.station_id:
                 if old["status"] == "done":  # packed here already (claimed offline)
                     self._packed_here_too(p.id, cb)
@@ -666,12 +666,20 @@ class SyncService:
             "Order {order} was packed here offline, but the OMS had given it to station {station}: tell a supervisor, "
             "two parcels may ship.", order=order_id, station=station)})
 
-    def _packed_elsewhere(self, order_id: str) -> None:
+    def _packed_elsewhere(self, order_id: str, old: dict) -> None:
         """An order this station holds went done at the OMS without this station finishing it: another station,
         offline when this one claimed it, packed it and its events came in. Said (`packed_elsewhere`: the screen
         stops the order with what to put back); the cache's "done" was written and the packer went on to pack a
-        second parcel."""
+        second parcel. Its stop is recorded here (`order_intercepted`, as the label check records one) and the
+        cache keeps it as it was, held by another station: an order its packer left open at a logout comes back
+        stopped at their login with what to put back (as "done" it never came back, their picks left in the tote
+        unsaid), and no queue lists it."""
         log.warning("order %s, claimed here, was packed at another station (done at the OMS)", order_id)
+        if self.core.events.events(order_id=order_id, limit=1):  # worked here: its stop goes with its events
+            self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": PACKED_ELSEWHERE,
+                                                                  "reason": "packed at another station"},
+                                    order_id=order_id)
+        self.cache.set_status(order_id, old["status"], claimed_by=ANOTHER_STATION)
         self._notify("packed_elsewhere", {"order_id": order_id, "message": Msg(
             "Order {order} was already packed at another station. Stop and put items back.", order=order_id)})
 

@@ -883,3 +883,31 @@ def test_an_operator_the_oms_withdraws_mid_shift_is_logged_out_with_their_orders
     assert out.operator_id == "OP-K1" and out.kind == "withdrawn"
     assert core.events.last("step_suspended").payload["reason"] == "logout"  # the order kept, as at a logout
     assert ctl.login("K-001", "2222").feedback.en == "Badge or PIN not recognised."
+
+
+def test_an_order_another_station_packed_while_its_packer_was_logged_out_comes_back_stopped(env):
+    """The packer picks part of an order and logs out; another station, offline when this one claimed it, packs it
+    and is back. The poll wrote "done" and the order never came back at the packer's login: the items they had
+    picked stayed in the tote with nothing said. It comes back stopped ("already packed at another station"), with
+    what to put back, and leaves the queue at Esc."""
+    from app.workflow import Station
+    from floor import Level, StationController
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc)
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order("SO-1002")
+    ctl.scan(ctl.session.current_line().barcodes[0].code)
+    ctl.logout()
+    _packed_at_another_station(srv, "SO-1002")
+    svc.pull_picklists()
+    ctl.login("K-001", "2222")
+    s = ctl.session
+    assert s is not None and s.order_id == "SO-1002" and s.intercepted[0] == "packed_elsewhere"
+    assert ctl.feedback.level == Level.STOP and "already packed at another station" in ctl.feedback.en
+    assert "Put back:" in ctl.feedback.en
+    ctl.back()
+    assert ctl.session is None and "SO-1002" not in [p.id for p in svc.cache.open_picklists()]
