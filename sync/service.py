@@ -107,6 +107,9 @@ class SyncHealth:
     # the last failure was the OMS refusing this station's token (401) or its station id (403): offline until an
     # administrator issues a new token (the client reads it again at the next refusal), not until the network is back
     token_refused: bool = False
+    # the outbox's last drain failed (its events wait) though the OMS answers the polls: "ONLINE, last sync 0 s ago"
+    # read as all well while the events did not go (a 503 or a proxy's body limit on the batch alone)
+    sending_failed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -155,7 +158,8 @@ def health_from_store(store, *, online: bool | None = None, h: dict | None = Non
         clock_offset_ms=store.get_kv(KV_OFFSET), rejected_count=rej,
         consecutive_successes=int(h.get("consecutive_successes", 0)), avg_duration_ms=h.get("avg_duration_ms"),
         last_run_ms=h.get("last_run_ms"), quarantined=tuple(quarantined_events(store, limit=5)) if rej else (),
-        token_refused=bool(h.get("token_refused", False)) and not (h.get("online", False) if online is None else online))
+        token_refused=bool(h.get("token_refused", False)) and not (h.get("online", False) if online is None else online),
+        sending_failed=bool(h.get("sending_failed", False)) and n > 0)
 
 
 class OutboxPace:
@@ -212,6 +216,7 @@ class SyncService:
         self._succ = 0
         self._last_error: str | None = h.get("last_error")
         self._refused = bool(h.get("token_refused", False))
+        self._sending_failed = bool(h.get("sending_failed", False))
         self._durations: list[float] = []
         self._last_run_ms: int | None = None
         self._health: dict = h  # the record as it is now; stored at once when the state changes, else now and then
@@ -289,11 +294,14 @@ class SyncService:
             self._wake_pull.set()
 
     # -- health ------------------------------------------------------------------------------------
-    def _record(self, ok: bool, t0: float, err: OmsError | str | None = None) -> None:
-        """A drain, poll or claim went through (`ok`) or failed with `err` (an OmsAuthError: the token refused)."""
+    def _record(self, ok: bool, t0: float, err: OmsError | str | None = None, *, outbox: bool = False) -> None:
+        """A drain (`outbox`), poll or claim went through (`ok`) or failed with `err` (an OmsAuthError: the token
+        refused)."""
         refused = isinstance(err, OmsAuthError)
         err = None if err is None else str(err)
         with self._hlock:
+            if outbox:
+                self._sending_failed = not ok
             self._last_run_ms = now_ms()
             self._durations = (self._durations + [(time.monotonic() - t0) * 1000])[-50:]
             if ok:
@@ -308,7 +316,7 @@ class SyncService:
             self._health = {"online": self._online, "last_success_ms": self._last_success_ms,
                             "consecutive_failures": self._fails, "consecutive_successes": self._succ,
                             "last_error": self._last_error, "last_run_ms": self._last_run_ms,
-                            "token_refused": self._refused,
+                            "token_refused": self._refused, "sending_failed": self._sending_failed,
                             "avg_duration_ms": round(sum(self._durations) / len(self._durations), 1)}
         self._store_health()
         self._notify("health", self.health().to_dict())
@@ -350,16 +358,16 @@ class SyncService:
                 try:
                     self.outbox_once()
                     self._outbox_said.ok()
-                    self._record(True, t0)
+                    self._record(True, t0, outbox=True)
                     pace.ok()
                     wait = 0.0 if queue_stats(self.store)[0] else 30.0
                 except OmsError as e:
                     self._outbox_said.failed(e)
-                    self._record(False, t0, e)
+                    self._record(False, t0, e, outbox=True)
                     wait, busy = pace.failed(e)
                 except Exception as e:  # a bug must not kill the worker thread
                     log.exception("outbox worker error")
-                    self._record(False, t0, f"{type(e).__name__}: {e}")
+                    self._record(False, t0, f"{type(e).__name__}: {e}", outbox=True)
                     wait, busy = pace.failed(e)
             self._sit_out(wait, busy)
 

@@ -911,3 +911,24 @@ def test_an_order_another_station_packed_while_its_packer_was_logged_out_comes_b
     assert "Put back:" in ctl.feedback.en
     ctl.back()
     assert ctl.session is None and "SO-1002" not in [p.id for p in svc.cache.open_picklists()]
+
+
+def test_events_the_oms_does_not_take_while_it_answers_the_polls_are_said_not_hidden_by_online(env):
+    """The OMS answers the polls but fails the event batches (a 503 or a proxy's body limit on that endpoint alone,
+    QA: 'ONLINE · to sync: 7 (oldest 7 min) · last sync 0 s ago'): the health was whichever worker spoke last, so
+    ONLINE and a fresh last sync read as all well while no event went (FIELD.md: 132 orders sat unsynced for 48 h
+    behind a job that looked fine). The health says the sending failed until a drain goes through."""
+    from sync.client import OmsBusy
+
+    srv, proxy, core, svc, got = env
+    core.events.append("scan", {"i": 1})
+    t0 = time.monotonic()
+    svc._record(False, t0, OmsBusy("HTTP 503 from /api/v1/events/batch"), outbox=True)  # as the outbox loop records
+    svc._record(True, t0)  # then a poll goes through
+    h = svc.health()
+    assert h.online and h.sending_failed and h.queue_depth == 1
+    svc._record(True, t0, outbox=True)
+    assert not svc.health().sending_failed
+    svc._record(False, t0, OmsBusy("HTTP 503"), outbox=True)
+    assert svc.outbox_once() == 1  # nothing left to send: not said as stuck
+    assert not svc.health().sending_failed

@@ -798,3 +798,26 @@ def test_a_refused_token_is_said_in_the_status_bar_not_as_a_network_outage(qtbot
     assert "#c62828" in on.styleSheet()
     win.status.set_health(SyncHealth(**health))  # a network outage reads as before
     assert "token" not in on.text() and "令牌" not in on.text() and "#ef6c00" in on.styleSheet()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_events_the_oms_does_not_take_are_said_in_red_beside_online(qtbot, station, lang, monkeypatch):  # noqa: F811
+    import time
+
+    import app.store
+    from sync.service import SyncHealth
+
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)
+    win, svc = station(language=lang)
+    set_display(win, (1024, 768))
+    win.status.set_operator(supervisor(qtbot, svc))
+    health = dict(online=True, last_success_ms=int(time.time() * 1000) - 1_000, queue_depth=7,
+                  oldest_pending_age_s=420.0, consecutive_failures=0, last_error="HTTP 503", clock_offset_ms=None,
+                  rejected_count=0)
+    win.status.set_health(SyncHealth(**health, sending_failed=True))
+    qtbot.wait(20)
+    q = win.status.labels["queue"]
+    words = {"en": "the OMS is not taking them", "zh_CN": "OMS 未接收"}[lang]
+    assert words in q.text() and q.shown_text() == q.said() and "#c62828" in q.styleSheet()
+    win.status.set_health(SyncHealth(**health))  # sent again: as before
+    assert words not in q.text() and "#c62828" not in q.styleSheet()

@@ -232,11 +232,16 @@ class StatusBar(QFrame):
         restyle(on, "" if h.online else "background: #c62828; font-weight: bold;" if refused else
                 "background: #ef6c00; font-weight: bold;")
         count = _("to sync: {count}", count=h.queue_depth)
-        if h.oldest_pending_age_s is None or h.oldest_pending_age_s < OLDEST_SAID_S:
+        stuck = h.online and getattr(h, "sending_failed", False) and h.queue_depth
+        if stuck:  # the OMS answers the polls but not the events: "ONLINE, last sync 0 s ago" read as all well
+            self.labels["queue"].setText(_("to sync: {count} — the OMS is not taking them", count=h.queue_depth),
+                                         count)
+        elif h.oldest_pending_age_s is None or h.oldest_pending_age_s < OLDEST_SAID_S:
             self.labels["queue"].setText(count)
         else:
             self.labels["queue"].setText(_("to sync: {count} (oldest {age})", count=h.queue_depth,
                                            age=_names().age(h.oldest_pending_age_s)), count)
+        restyle(self.labels["queue"], "background: #c62828; font-weight: bold;" if stuck else "")
         if ago is None:
             self.labels["last_sync"].setText(_("never synced"))
         else:  # offline, the age is in the OFFLINE text
