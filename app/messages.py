@@ -93,6 +93,7 @@ STATUS_WORDS: dict[str, str] = {
     "held": N_("held"),
     "intercepted": N_("intercepted"),
     "claimed_elsewhere": N_("given to another station"),
+    "packed_elsewhere": N_("already packed at another station"),  # done at the OMS, not finished here
     "changed": N_("changed by the OMS"),  # its items, after it was opened here (floor.paperwork.items_changed)
 }
 

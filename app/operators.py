@@ -68,6 +68,15 @@ class UnsafeHashParameters(ValueError):
     """A stored PIN hash whose scrypt parameters are outside the floor/ceiling."""
 
 
+def said_badge(badge: str, *, known: bool) -> str:
+    """A badge as a failed login's event and the log say it. An unknown one that could be a PIN (4 to 12 digits) is
+    masked, its length kept: packers type their PIN into the badge field, and the event carried it in clear to the
+    OMS. A known badge, or one with letters (a mistyped badge: "K-O01"), is said as typed."""
+    if not known and badge.isdigit() and MIN_PIN <= len(badge) <= MAX_PIN:
+        return "*" * len(badge)
+    return badge
+
+
 def hash_pin(pin: str, *, n: int = _N, min_len: int = MIN_PIN) -> str:
     if not pin or not pin.isdigit() or not min_len <= len(pin) <= MAX_PIN:
         raise ValueError(f"a PIN is {min_len} to {MAX_PIN} digits")
@@ -275,6 +284,7 @@ class OperatorDirectory:
             return max(0, self._locked_until.get((where, badge.strip()), 0) - self._clock())
 
     def _record_failure(self, badge: str, op_id: str | None, reason: str, where: str) -> None:
+        said = said_badge(badge, known=op_id is not None)  # in the events and the log: never a PIN typed as a badge
         now = self._clock()
         locked = False
         key = (where, badge)
@@ -287,15 +297,15 @@ class OperatorDirectory:
                 locked = True
             if len(self._fails) > 10_000:  # badge probing must not grow memory without bound
                 self._fails = {b: f for b, f in self._fails.items() if f and now - f[-1] < FAIL_WINDOW_MS}
-        log.warning("%s failed for badge %r (%s)", where, badge, reason)
+        log.warning("%s failed for badge %r (%s)", where, said, reason)
         at = {} if where == LOGIN else {"where": where}
         if self.events is not None:
-            self.events.append(LOGIN_FAILED, {"badge": badge, "reason": reason, **at}, operator_id=op_id, kind=reason)
+            self.events.append(LOGIN_FAILED, {"badge": said, "reason": reason, **at}, operator_id=op_id, kind=reason)
             if locked:
-                self.events.append(OPERATOR_LOCKED, {"badge": badge, "attempts": MAX_FAILED_ATTEMPTS,
+                self.events.append(OPERATOR_LOCKED, {"badge": said, "attempts": MAX_FAILED_ATTEMPTS,
                                                      "locked_ms": LOCKOUT_MS, **at}, operator_id=op_id)
         if locked:
-            log.warning("badge %r locked at the %s for %d s after %d wrong PINs", badge, where, LOCKOUT_MS // 1000,
+            log.warning("badge %r locked at the %s for %d s after %d wrong PINs", said, where, LOCKOUT_MS // 1000,
                         MAX_FAILED_ATTEMPTS)
 
     def authenticate(self, badge: str, pin: str, where: str = LOGIN) -> Operator | None:

@@ -795,7 +795,7 @@ class Station:
     def login(self, badge: str, pin: str) -> Operator | None:
         op = self.core.operators.authenticate(badge, pin)
         if op is None:
-            log.warning("login refused for badge %r", badge)
+            log.warning("login refused")  # which badge and why: app.operators said it (never a PIN typed as one)
             return None
         self.core.events.append(EventType.LOGIN, {"badge": op.badge, "role": op.role.value}, operator_id=op.id)
         self.operator = op

@@ -582,7 +582,24 @@ class StationController:
         with Esc stay in the queue, "paused" for them (after a restart too: it read "claimed" again)."""
         resumed = self.station.resume_open_orders(op.id, self._picklist)  # a finished order's last event ends it
         self._left.update(dict.fromkeys(self.station.left_open, op.id))
+        for o in resumed:  # given to another station while its packer was away: back stopped, with what to put back
+            if o.intercepted is None and (holder := self._held_elsewhere(o.order_id)) is not None:
+                log.warning("order %s, left open here by %s, is held by station %s: it comes back stopped",
+                            o.order_id, op.id, holder)
+                o.mark_intercepted("claimed_elsewhere", "claimed elsewhere")
         return resumed
+
+    def _held_elsewhere(self, order_id: str) -> str | None:
+        """The station that holds this order at the OMS when it is not this one (as the last poll or claim heard it).
+        The claim lost while nobody was at the order (its packer logged out) was said to no one: the order came back
+        at their login "resumed where it was left" and was packed and labelled here too."""
+        try:
+            row = self.cache.row(order_id) if self.cache is not None and hasattr(self.cache, "row") else None
+        except Exception:
+            log.exception("cache lookup of %r failed", order_id)
+            return None
+        holder = row.get("claimed_by") if row else None
+        return holder if holder and holder != self.core.settings.station.id else None
 
     @_answers()
     def logout(self, why: str | None = None) -> Result:
@@ -654,6 +671,31 @@ class StationController:
             said.append(Msg("Open orders kept for their next login: {orders}.", orders=", ".join(kept)))
         return self._done(Outcome.DONE, Change.FEEDBACK, say(Level.HINT, Joined(said, " ") if len(said) > 1
                                                                else said[0]))
+
+    def _still_allowed(self, op: Operator) -> Result:
+        """The OMS's operator list changed: the person logged in here may have been withdrawn (left the company, a
+        lost badge). They went on working, and recording under their name, until they logged out themselves; now
+        they are logged out as by Ctrl+L, their open orders suspended for another packer to carry on, said."""
+        try:
+            now = self.core.operators.by_id(op.id)  # one row
+        except Exception:
+            log.exception("operator %s not read after the OMS's list changed", op.id)
+            return Result(outcome=Outcome.DONE, changes=Change.NONE)
+        if now is not None and now.active:
+            return Result(outcome=Outcome.DONE, changes=Change.NONE)
+        kept = [s.picklist.order_no or s.order_id for s in self.station.sessions.values()
+                if not s.intercepted and s.step != Step.DONE]
+        log.warning("operator %s withdrawn at the OMS while logged in here: logged out (orders kept: %s)", op.id,
+                    ", ".join(kept) or "none")
+        res = self.logout("withdrawn")
+        if not res.ok:
+            return res
+        said = [Msg("{name} can no longer work at this station (withdrawn at the OMS): logged out.",
+                    name=op.name or op.badge)]
+        if kept:
+            said.append(Msg("Open orders kept: {orders}. Another packer carries on with them from the queue.",
+                            orders=", ".join(kept)))
+        return self._done(Outcome.DONE, Change.FEEDBACK, say(Level.HINT, Joined(said, " ")))
 
     def start_work(self) -> Result:
         if self.operator is None:
@@ -771,7 +813,9 @@ class StationController:
         self.run_io(lambda: self.sync.claim(pl.id, op.id), lambda res: self._claimed(pl, op, res, caps_lock))
         if self._opening is None:  # the claim answered synchronously
             return Result(outcome=Outcome.DONE, changes=Change.ORDER, feedback=self.feedback)
-        return Result(outcome=Outcome.PENDING, changes=Change.NONE, feedback=self.feedback)
+        # said at once: a slow OMS took seconds to answer the claim, with nothing on the screen (the scan seemed lost)
+        return self._done(Outcome.PENDING, Change.NONE, say(Level.INFO, Msg("Opening order {order}: asking the OMS…",
+                                                                          order=pl.order_no or pl.id)))
 
     @_answers()  # the OMS's answer, later, from the window's task queue: a failure here is said, as at a key
     def _claimed(self, pl: PickList, op: Operator, res: Any, caps_lock: bool = False) -> None:
@@ -1870,6 +1914,8 @@ class StationController:
             self._login_waiting = None
             if self.mono_ns() - when <= LOGIN_WAIT_NS:  # later, the person may have gone: nobody is logged in unseen
                 return self.login(badge, pin)
+        if kind == "operators_changed" and self.operator is not None:
+            return self._still_allowed(self.operator)
         if kind == "products_changed":  # new or changed products: a new index, built off this thread
             self.run_io(self._build_catalog, self._catalog_built)
             return Result(outcome=Outcome.DONE, changes=Change.NONE)
@@ -1883,10 +1929,9 @@ class StationController:
             return Result(outcome=Outcome.DONE, changes=Change.NONE)
         if kind == "packed_elsewhere_too" and isinstance(data.get("message"), Msg):  # said on whatever screen is up
             return self._done(Outcome.DONE, Change.NONE, say(Level.ERROR, data["message"]))
-        if kind in ("order_cancelled", "claim_lost"):
-            return self.intercepted(data.get("order_id", ""),
-                                    "cancelled" if kind == "order_cancelled" else "claimed_elsewhere",
-                                    "cancelled by the OMS" if kind == "order_cancelled" else "claimed elsewhere")
+        if kind in _STOPPED_BY_SYNC:  # the order at hand (or set aside) stops, with what to put back
+            status, reason = _STOPPED_BY_SYNC[kind]
+            return self.intercepted(data.get("order_id", ""), status, reason)
         return Result(outcome=Outcome.DONE, changes=Change.NONE)
 
     def _build_catalog(self):
@@ -1912,6 +1957,15 @@ class StationController:
             return self._done(Outcome.DONE, Change.FEEDBACK, False)  # a stopped order stays stopped on screen
         # said the same way however it was acknowledged (Enter, a scan's "ack", the panel's button)
         return self._done(Outcome.DONE, Change.FEEDBACK, say(Level.INFO, Msg("Acknowledged — carry on.")))
+
+
+# the sync service's news that stop an order: kind -> (the stop's status, app.messages.STATUS_WORDS; its reason)
+_STOPPED_BY_SYNC: dict[str, tuple[str, str]] = {
+    "order_cancelled": ("cancelled", "cancelled by the OMS"),
+    "claim_lost": ("claimed_elsewhere", "claimed elsewhere"),
+    # done at the OMS, not finished here: another station packed it (SyncService._packed_elsewhere)
+    "packed_elsewhere": ("packed_elsewhere", "packed at another station"),
+}
 
 
 def _said(exc: BaseException) -> Msg | str:

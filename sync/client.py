@@ -69,6 +69,16 @@ class OmsUnavailable(OmsUnreachable):
     """Network down, timeout, or 5xx/429 after retries: the station works offline."""
 
 
+class OmsBusy(OmsUnavailable):
+    """The OMS answered, with 429 or a 5xx after the retries: up, but throttling or failing, not cut off. Its
+    `retry_after_s` is the last reply's Retry-After (None: it said none). The outbox waits longer for it than for a
+    network outage (`sync.service.OutboxPace`): every 1-3 s per station is what a throttling OMS is asked not to do."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class MalformedReply(OmsError):
     """The OMS answered something that does not follow the contract."""
 
@@ -185,7 +195,8 @@ class Counters:
 class OmsClient:
     def __init__(self, url: str, *, token: str | None = None, connect_timeout_s: float = 3.0,
                  read_timeout_s: float = 10.0, ca_bundle: str = "", max_retries: int = 3,
-                 backoff_base_s: float = 0.2, backoff_cap_s: float = 30.0, seed: int | None = None) -> None:
+                 backoff_base_s: float = 0.2, backoff_cap_s: float = 30.0, seed: int | None = None,
+                 token_source: str | None = None) -> None:
         check_transport(url, bool(token))
         self.base = url.rstrip("/")
         self.timeout = (connect_timeout_s, read_timeout_s)
@@ -195,6 +206,9 @@ class OmsClient:
         self._rnd = random.Random(seed)
         self._verify: str | bool = ca_bundle if ca_bundle else True  # verification is never switched off
         self._token = token
+        # where the token was read (oms.token_file; "": the keyring), read again when the OMS refuses it: a token
+        # rotated mid-shift (a new one issued into the file, the old one revoked) is used without a restart
+        self._token_source = token_source
         self._session: requests.Session | None = None  # made on first use (importing requests costs 70 ms)
         self._session_lock = threading.Lock()
         self.counters = Counters()
@@ -205,7 +219,7 @@ class OmsClient:
     def from_settings(cls, settings, **kw) -> OmsClient:
         o = settings.oms
         return cls(o.url, token=read_token(o.token_file), connect_timeout_s=o.connect_timeout_s,
-                   read_timeout_s=o.read_timeout_s, ca_bundle=o.ca_bundle, **kw)
+                   read_timeout_s=o.read_timeout_s, ca_bundle=o.ca_bundle, token_source=o.token_file, **kw)
 
     def __repr__(self) -> str:  # never the token
         return f"OmsClient({self.base!r})"
@@ -239,6 +253,29 @@ class OmsClient:
                     self._session = s
         return self._session
 
+    def _token_rotated(self) -> bool:
+        """At a 401: the token read again from where it came from; True when it is another one, used from now on.
+        The administrator rotates a station's token by issuing a new one into its file and revoking the old one
+        (docs/security.md): read once at the start, the old one went on being sent, every exchange refused, and the
+        station worked offline until someone restarted it."""
+        if self._token_source is None:
+            return False
+        try:
+            tok = read_token(self._token_source)
+        except TokenFileError as e:
+            log.warning("OMS token not read again after HTTP 401: %s", e)
+            return False
+        if not tok or tok == self._token:
+            return False
+        check_transport(self.base, True)
+        with self._session_lock:
+            self._token = tok
+            if self._session is not None:
+                self._session.headers["Authorization"] = f"Bearer {tok}"
+        log.info("the OMS refused the station's token; a new one was read from %s and is used from now on",
+                 self._token_source or "the keyring")
+        return True
+
     def warm_up(self) -> None:
         """Load now (any thread) what the first request would: the session and the contract's models."""
         self.s  # noqa: B018
@@ -250,7 +287,7 @@ class OmsClient:
 
     # -- transport ---------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, retries: int | None = None, timeout=None,
-                expect=(200,), stream: bool = False, **kw) -> requests.Response:
+                expect=(200,), stream: bool = False, _token_read: bool = False, **kw) -> requests.Response:
         """One exchange with the OMS, retried on a network failure, 429 and 5xx. Each attempt has to bring the
         whole reply within connect + read time: requests' read timeout is per socket read, and an OMS (or a link)
         trickling its reply a byte at a time was never cut off (F9's label check and the outbox waited for
@@ -267,6 +304,7 @@ class OmsClient:
         allowed_s = sum(to) if isinstance(to, tuple) else 2 * to  # connect + read (a single number is each)
         call_deadline = time.monotonic() + allowed_s if timeout else float("inf")
         last: str = ""
+        busy: float | None | bool = False  # the last attempt's answer was a 429/5xx: its Retry-After (None: none)
         for attempt in range(retries + 1):
             self.counters.inc("requests")
             resp = None
@@ -286,20 +324,24 @@ class OmsClient:
                 self.counters.inc("failures")
                 raise OmsUnavailable(f"TLS verification failed for {self.base}: {type(e).__name__}") from None
             except ReplyTooSlow as e:
-                last = str(e)
+                last, busy = str(e), False
             except ReplyTooBig as e:  # the same reply again would be as big: no retry
                 resp.close()
                 self._malformed(str(e), e)
             except (requests.RequestException, BodyError, OSError) as e:  # urllib3's: a body cut off mid-way
-                last = f"{type(e).__name__} talking to {self.base}{path}"
+                last, busy = f"{type(e).__name__} talking to {self.base}{path}", False
             else:
                 if resp.status_code in expect or resp.status_code == 304:
                     return resp
+                if resp.status_code == 401 and not _token_read and self._token_rotated():
+                    resp.close()  # asked again at once with the new token (once: a token refused anew is said)
+                    return self.request(method, path, retries=retries, timeout=timeout, expect=expect, stream=stream,
+                                        _token_read=True, **kw)
                 if resp.status_code in (401, 403):
                     self.counters.inc("failures")
                     raise OmsAuthError(self._auth_message(resp, path))
                 if resp.status_code in RETRY_STATUSES or resp.status_code >= 500:
-                    last = f"HTTP {resp.status_code} from {path}"
+                    last, busy = f"HTTP {resp.status_code} from {path}", retry_after_s(resp)
                 else:
                     return resp  # a definitive client-level answer (404, 409, 400...) for the caller
             if resp is not None:
@@ -317,6 +359,8 @@ class OmsClient:
                 log.debug("OMS %s %s failed (%s); retry %d in %.2fs", method, path, last, attempt + 1, wait)
                 time.sleep(wait)
         self.counters.inc("failures")
+        if busy is not False:
+            raise OmsBusy(last, busy)
         raise OmsUnavailable(last)
 
     def read_body(self, resp: requests.Response, deadline: float, *, what: str, read_s: float | None = None,
@@ -431,15 +475,20 @@ class OmsClient:
     def get_picklist(self, picklist_id: str, *, timeout: float | None = None) -> PickList | None:
         """The OMS's pick list now (None: unknown to it). With `timeout`: one try, that long at most (the label
         waits for it)."""
+        return self.get_picklist_held(picklist_id, timeout=timeout)[0]
+
+    def get_picklist_held(self, picklist_id: str, *, timeout: float | None = None) -> tuple[PickList | None,
+                                                                                         str | None]:
+        """(the OMS's pick list now, the station that holds it there: None for nobody), as `get_picklist`."""
         to = (min(self.timeout[0], timeout), timeout) if timeout else None
         r = self.request("GET", f"{API}/picklists/{picklist_id}", expect=(200, 404), timeout=to,
                          retries=0 if timeout else None)
         if r.status_code == 404:
-            return None
+            return None, None
         d = self._json(r, "picklist")
-        self._valid(c.PickList, d, "pick list")  # as a listed one: a lone surrogate is malformed (the label's text)
+        got = self._valid(c.PickList, d, "pick list")  # as a listed one: a lone surrogate is malformed (the label's text)
         try:
-            return PickList.from_dict(d)
+            return PickList.from_dict(d), got.claimed_by
         except PickListError as e:
             self._malformed(str(e))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import sqlite3
 import threading
 import time
@@ -19,7 +20,15 @@ from app.operators import Operator, Role
 from app.picklist import PickList
 from app.store import now_ms
 from sync.cache import PickListCache, ProductCache
-from sync.client import BatchRefused, MalformedReply, OmsClient, OmsError, OmsUnavailable, OmsUnreachable
+from sync.client import (
+    BatchRefused,
+    MalformedReply,
+    OmsAuthError,
+    OmsBusy,
+    OmsClient,
+    OmsError,
+    OmsUnreachable,
+)
 from sync.images import ImageCache
 from sync.outage import OutageLog
 from sync.outbox import IN_FLIGHT, drain, queue_stats
@@ -44,6 +53,9 @@ KV_PRINTED_OFFLINE = "sync.printed_offline"
 # 200-event read and a refused connection (or a connect timeout), so a short cap costs little, and an
 # idle station's queue starts draining within seconds of the OMS coming back (it waited up to 60 s).
 OUTBOX_RETRY_MAX_S = 3.0
+# an OMS that answers 429/5xx (OmsBusy) is asked again after up to this long, or its Retry-After (up to BUSY_RETRY_AFTER_MAX_S)
+OUTBOX_BUSY_MAX_S = 60.0
+BUSY_RETRY_AFTER_MAX_S = 300.0
 OFFSET_WRITE_MIN_MS = 20  # the clock offset is stored again when it moved by this much
 # The pick-list mark is the OMS's time at its answer less this: a change stamped just before the answer and committed
 # after it (a write waiting for the OMS's lock) is still listed next time. Read again, an unchanged order is skipped.
@@ -53,6 +65,8 @@ FUTURE_STAMP_MS = 300_000  # an order stamped this far ahead of the OMS's own ti
 MAX_PAGES = 10_000  # pages in one pull (500 pick lists each): more is an OMS paging in circles
 # claimed_by of an order another station holds when the OMS's answer does not name it (orders/{id}/status)
 ANOTHER_STATION = "(another station)"
+# the stop status of an order done at the OMS that this station did not finish (app.messages.STATUS_WORDS)
+PACKED_ELSEWHERE = "packed_elsewhere"
 
 
 class _MarkAhead(Exception):
@@ -99,6 +113,12 @@ class SyncHealth:
     # instead of "OFFLINE" (a damaged page held 3,000 events back under "OFFLINE — working from cache", the network
     # was fine); None once a drain goes through again
     station_error: str | None = None
+    # the last failure was the OMS refusing this station's token (401) or its station id (403): offline until an
+    # administrator issues a new token (the client reads it again at the next refusal), not until the network is back
+    token_refused: bool = False
+    # the outbox's last drain failed (its events wait) though the OMS answers the polls: "ONLINE, last sync 0 s ago"
+    # read as all well while the events did not go (a 503 or a proxy's body limit on the batch alone)
+    sending_failed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -163,7 +183,39 @@ def health_from_store(store, *, online: bool | None = None, h: dict | None = Non
         clock_offset_ms=store.get_kv(KV_OFFSET), rejected_count=rej,
         consecutive_successes=int(h.get("consecutive_successes", 0)), avg_duration_ms=h.get("avg_duration_ms"),
         last_run_ms=h.get("last_run_ms"), quarantined=tuple(quarantined_events(store, limit=5)) if rej else (),
-        since_success_s=since_success_s, station_error=h.get("station_error"))
+        since_success_s=since_success_s, station_error=h.get("station_error"),
+        token_refused=bool(h.get("token_refused", False)) and not (h.get("online", False) if online is None else online),
+        sending_failed=bool(h.get("sending_failed", False)) and n > 0)
+
+
+class OutboxPace:
+    """How long the outbox sits out after a failed drain. A network outage (refused, timed out): 1, 2, then every
+    OUTBOX_RETRY_MAX_S, so a station drains within seconds of the network's return. An OMS that answers 429 or 5xx
+    (OmsBusy) is up and throttling or failing: 3 s doubling to OUTBOX_BUSY_MAX_S with jitter (half fixed, half
+    random, so 300 stations do not come back at once), at least its Retry-After (up to BUSY_RETRY_AFTER_MAX_S). The
+    outbox went on every 1-3 s (with the client's own retries about 1.4 requests a second per station) at an OMS
+    answering "429 Too Many Requests" without a Retry-After (FIELD.md: polling that drew 429s lost orders until the
+    client backed off)."""
+
+    def __init__(self, rnd: random.Random | None = None) -> None:
+        self._rnd = rnd or random.Random()
+        self.ok()
+
+    def ok(self) -> None:
+        self._net, self._busy = 1.0, OUTBOX_RETRY_MAX_S
+
+    def failed(self, e: BaseException) -> tuple[float, bool]:
+        """(seconds to wait, busy): a busy OMS's wait is not cut short by events appended meanwhile (every scan
+        woke the outbox), only by `sync_now` or a stop."""
+        if isinstance(e, OmsBusy):
+            step = self._busy
+            self._busy = min(self._busy * 2, OUTBOX_BUSY_MAX_S)
+            wait = step / 2 + self._rnd.uniform(0, step / 2)
+            if e.retry_after_s is not None:
+                wait = max(wait, min(e.retry_after_s, BUSY_RETRY_AFTER_MAX_S))
+            return wait, True
+        wait, self._net = self._net, min(self._net * 2, OUTBOX_RETRY_MAX_S)
+        return wait, False
 
 
 class SyncService:
@@ -191,6 +243,8 @@ class SyncService:
         self._succ = 0
         self._last_error: str | None = h.get("last_error")
         self._station_error: str | None = None  # the outbox's last failure in the station's own database
+        self._refused = bool(h.get("token_refused", False))
+        self._sending_failed = bool(h.get("sending_failed", False))
         self._durations: list[float] = []
         self._last_run_ms: int | None = None
         self._health: dict = h  # the record as it is now; stored at once when the state changes, else now and then
@@ -198,6 +252,7 @@ class SyncService:
         self._health_stored_at = float("-inf")
         self._health_writer = threading.Lock()  # one store of the record at a time, the newest one last
         self._images_incomplete = True  # check the open pick lists' images once after start
+        self._out_asked = False  # sync_now(): send at once, also to an OMS that answered 429/5xx
         self._pull_asked = False  # sync_now(): poll at once (the pull thread is also woken for wanted pictures)
         self._send_pool: ThreadPoolExecutor | None = None  # the outbox's HTTP senders, kept for the service
         self._fresh_since: float | None = None  # when the first event not yet drained was appended (monotonic)
@@ -252,6 +307,7 @@ class SyncService:
 
     def sync_now(self) -> None:
         self._fresh_since = None  # now: no wait for more events
+        self._out_asked = True  # also ends the wait for an OMS that answered 429/5xx
         self._wake_out.set()
         self._pull_asked = True
         self._wake_pull.set()
@@ -266,8 +322,14 @@ class SyncService:
             self._wake_pull.set()
 
     # -- health ------------------------------------------------------------------------------------
-    def _record(self, ok: bool, t0: float, err: str | None = None) -> None:
+    def _record(self, ok: bool, t0: float, err: OmsError | str | None = None, *, outbox: bool = False) -> None:
+        """A drain (`outbox`), poll or claim went through (`ok`) or failed with `err` (an OmsAuthError: the token
+        refused)."""
+        refused = isinstance(err, OmsAuthError)
+        err = None if err is None else str(err)
         with self._hlock:
+            if outbox:
+                self._sending_failed = not ok
             self._last_run_ms = now_ms()
             self._durations = (self._durations + [(time.monotonic() - t0) * 1000])[-50:]
             if ok:
@@ -279,9 +341,11 @@ class SyncService:
             else:
                 self._online, self._fails, self._succ = False, self._fails + 1, 0
                 self._last_error = err
+            self._refused = refused
             self._health = {"online": self._online, "last_success_ms": self._last_success_ms,
                             "consecutive_failures": self._fails, "consecutive_successes": self._succ,
                             "last_error": self._last_error, "last_run_ms": self._last_run_ms,
+                            "token_refused": self._refused, "sending_failed": self._sending_failed,
                             "avg_duration_ms": round(sum(self._durations) / len(self._durations), 1),
                             "station_error": self._station_error}
         self._store_health()
@@ -326,9 +390,9 @@ class SyncService:
 
     # -- workers -----------------------------------------------------------------------------------
     def _outbox_loop(self) -> None:
-        backoff = 1.0
+        pace = OutboxPace()
         while not self._stop.is_set():
-            wait = 30.0
+            wait, busy = 30.0, False
             t0 = time.monotonic()
             try:
                 # inside the try: a damaged page under the outbox's index ended the worker thread here, for good
@@ -338,25 +402,35 @@ class SyncService:
                     t0 = time.monotonic()
                     self.outbox_once()
                     self._outbox_said.ok()
-                    self._record(True, t0)
+                    self._record(True, t0, outbox=True)
                     self._record_station_error(None)
-                    backoff = 1.0
+                    pace.ok()
                     wait = 0.0 if queue_stats(self.store)[0] else 30.0
             except OmsError as e:
                 self._outbox_said.failed(e)
-                self._record(False, t0, str(e))
-                wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
+                self._record(False, t0, e, outbox=True)
+                wait, busy = pace.failed(e)
             except Exception as e:  # a bug must not kill the worker thread
                 log.exception("outbox worker error")
                 said = f"{type(e).__name__}: {(str(getattr(e, 'orig', None) or e).splitlines() or [''])[0][:160]}"
                 if _in_station_database(e):  # not the network's: the OMS's state stays as the pull finds it
                     self._record_station_error(said)
                 else:
-                    self._record(False, t0, said)
-                wait, backoff = backoff, min(backoff * 2, OUTBOX_RETRY_MAX_S)
-            if wait:
-                self._wake_out.wait(wait)
+                    self._record(False, t0, said, outbox=True)
+                wait, busy = pace.failed(e)
+            self._sit_out(wait, busy)
+
+    def _sit_out(self, wait: float, busy: bool) -> None:
+        """The outbox's wait: cut short by an appended event, `sync_now` or a stop; while the OMS is busy (429/5xx)
+        only by `sync_now` or a stop."""
+        end = time.monotonic() + wait
+        while wait > 0 and not self._stop.is_set():
+            self._wake_out.wait(max(0.0, end - time.monotonic()))
             self._wake_out.clear()
+            if not busy or self._out_asked or time.monotonic() >= end:
+                break
+        self._wake_out.clear()
+        self._out_asked = False
 
     OUTBOX_LINGER_S = 1.0
 
@@ -418,7 +492,7 @@ class SyncService:
                 self._record(True, t0)
             except OmsError as e:
                 self._pull_said.failed(e)
-                self._record(False, t0, str(e))
+                self._record(False, t0, e)
             except Exception as e:
                 log.exception("pick-list poller error")
                 self._record(False, t0, f"{type(e).__name__}: {e}")
@@ -590,6 +664,9 @@ class SyncService:
             old = before.get(p.id)
             if old and p.status == "cancelled" and old["status"] != "cancelled":
                 self._order_cancelled(p.id, old)
+            elif old and p.status == "done" and old["status"] not in ("done", "cancelled") \
+                    and old["claimed_by"] == self.station_id and not self._finished_here(p.id):
+                self._packed_elsewhere(p.id, old)
             elif old and old["claimed_by"] == self.station_id and cb and cb != self.station_id:
                 if old["status"] == "done":  # packed here already (claimed offline)
                     self._packed_here_too(p.id, cb)
@@ -646,6 +723,23 @@ class SyncService:
             "Order {order} was packed here offline, but the OMS had given it to station {station}: tell a supervisor, "
             "two parcels may ship.", order=order_id, station=station)})
 
+    def _packed_elsewhere(self, order_id: str, old: dict) -> None:
+        """An order this station holds went done at the OMS without this station finishing it: another station,
+        offline when this one claimed it, packed it and its events came in. Said (`packed_elsewhere`: the screen
+        stops the order with what to put back); the cache's "done" was written and the packer went on to pack a
+        second parcel. Its stop is recorded here (`order_intercepted`, as the label check records one) and the
+        cache keeps it as it was, held by another station: an order its packer left open at a logout comes back
+        stopped at their login with what to put back (as "done" it never came back, their picks left in the tote
+        unsaid), and no queue lists it."""
+        log.warning("order %s, claimed here, was packed at another station (done at the OMS)", order_id)
+        if self.core.events.events(order_id=order_id, limit=1):  # worked here: its stop goes with its events
+            self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": PACKED_ELSEWHERE,
+                                                                  "reason": "packed at another station"},
+                                    order_id=order_id)
+        self.cache.set_status(order_id, old["status"], claimed_by=ANOTHER_STATION)
+        self._notify("packed_elsewhere", {"order_id": order_id, "message": Msg(
+            "Order {order} was already packed at another station. Stop and put items back.", order=order_id)})
+
     def _order_cancelled(self, order_id: str, old: dict) -> None:
         printed = order_id in (self.store.get_kv(KV_PRINTED_OFFLINE, []) or [])
         if printed:
@@ -690,13 +784,15 @@ class SyncService:
     def pull_operators(self) -> int:
         ops, complete = self.client.operators()
         first = bool(ops) and not self._operators_known and not self.core.operators.known()
-        self.core.operators.upsert_many_hashed([
+        changed = self.core.operators.upsert_many_hashed([
             (Operator(id=o["id"], badge=o["badge"], name=o["name"], role=Role(o["role"]),
                       active=bool(o.get("active", True)), source="oms"), o["pin_hash"]) for o in ops],
             complete=complete)
         self._operators_known = self._operators_known or bool(ops)  # known once: no read of the table per poll
-        if first:  # a new station's first operators: a login tried before them goes through now
-            self._notify("operators_changed", {"count": len(ops)})
+        # a new station's first operators: a login tried before them goes through now; later changes: the operator
+        # logged in may have been withdrawn (the controller logs them out)
+        if first or changed:
+            self._notify("operators_changed", {"count": len(ops), "changed": changed})
         return len(ops)
 
     def reconcile_claims(self) -> None:
@@ -734,14 +830,17 @@ class SyncService:
             ok, d = self.client.claim(order_id, self.station_id, claimed_at_ms=now_ms(),
                                       timeout=(self.settings.oms.connect_timeout_s,
                                                self.settings.oms.intercept_timeout_s))
-        except (OmsUnavailable, MalformedReply) as e:
+        except (OmsUnreachable, MalformedReply) as e:  # the token refused too: the floor works on, as offline
             log.info("claim %s offline (%s): provisional", order_id, e)
             # said at once: the status bar read ONLINE beside "OMS offline: claimed provisionally" until the next
             # poll or send failed too (1-3 s)
-            self._record(False, t0, str(e))
+            self._record(False, t0, e)
             self.cache.mark_claimed(order_id, self.station_id, provisional=True)
             self.core.events.append(EventType.PICKLIST_CLAIMED, {"order_id": order_id, "provisional": True},
                                     operator_id=operator_id, order_id=order_id)
+            if isinstance(e, OmsAuthError):
+                return ClaimResult(True, True, Msg("The OMS refuses this station's token: claimed provisionally. Tell "
+                                                   "a supervisor: the station needs a new token."))
             return ClaimResult(True, True, Msg("OMS offline: claimed provisionally, will be confirmed later."))
         if not ok:
             who = d.get("claimed_by")
@@ -776,6 +875,17 @@ class SyncService:
             return Shippable(False, "unknown", "not_found", False,
                              Msg("Order {order} is unknown to the OMS.", order=order_id))
         st, reason = d["status"], d.get("reason")
+        if st == "done" and not self._finished_here(order_id):
+            # packed at another station (offline when this one claimed it, its events in since): a label here is a
+            # second parcel. "done" read as "still ships" printed it
+            log.warning("order %s is done at the OMS but was not finished here: packed at another station, stopped",
+                        order_id)
+            self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": PACKED_ELSEWHERE,
+                                                                  "reason": "packed at another station"},
+                                    order_id=order_id)
+            return Shippable(False, PACKED_ELSEWHERE, "packed at another station", False, Msg(
+                "STOP: order {order} was already packed at another station. Do not ship a second parcel.",
+                order=order_id))
         if st in ("cancelled", "held"):
             self.cache.set_status(order_id, st, claimed_by=self.station_id)
             self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": st,
@@ -787,11 +897,27 @@ class SyncService:
                 msg = Msg("STOP: order {order} is {status}. Do not ship.", order=order_id, status=status_word(st))
             return Shippable(False, st, reason, False, msg)
         try:
-            current = self.client.get_picklist(order_id, timeout=self.settings.oms.intercept_timeout_s)
+            current, holder = self.client.get_picklist_held(order_id, timeout=self.settings.oms.intercept_timeout_s)
         except OmsError as e:  # it ships: the label goes out with the address and carrier last polled
             log.info("pick list %s not fetched before its label: %s", order_id, e)
-            current = None
+            current, holder = None, None
+        if holder and holder != self.station_id:
+            # claimed here offline, given to another station meanwhile, and the poll has not settled the claim yet:
+            # "claimed" read as "still ships" printed the label of a parcel the other station packs too
+            log.warning("order %s is held by station %s at the OMS: stopped here before its label", order_id, holder)
+            self.cache.set_status(order_id, st, claimed_by=holder)
+            self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": "claimed_elsewhere",
+                                                                  "reason": f"claimed by {holder}"},
+                                    order_id=order_id)
+            return Shippable(False, "claimed_elsewhere", f"claimed by {holder}", False, Msg(
+                "STOP: order {order} was given to another station ({station}). Do not ship it from here.",
+                order=order_id, station=holder))
         return Shippable(True, st, reason, False, picklist=current or self._cached(order_id))
+
+    def _finished_here(self, order_id: str) -> bool:
+        """This station finished the order (its `order_completed` is in the event log): "done" at the OMS is then
+        this station's own parcel, not another station's."""
+        return bool(self.core.events.events(order_id=order_id, types=[EventType.ORDER_COMPLETED], limit=1))
 
     def _cached(self, order_id: str) -> PickList | None:
         try:

@@ -449,6 +449,24 @@ def test_7b_offline_the_order_opens_with_where_to_start_and_that_the_claim_is_pr
     assert en.endswith("claimed.")  # the stand-in OMS's word for a provisional claim follows
 
 
+def test_7b2_an_order_scanned_while_a_slow_oms_answers_its_claim_is_said_at_once(floor):
+    """A slow OMS (QA: every reply 8 s late through a proxy): the order's barcode scanned on the queue, and for the
+    claim's 2-5 s the screen said nothing at all (the scan seemed lost, and was scanned again). Said at once; the
+    order opens when the OMS answers."""
+    at_queue(floor)
+    pending = []
+    floor.ctl.run_io = lambda fn, done: pending.append((fn, done))
+    r = floor.ctl.scan("SO-1001")
+    order_no = floor.cache.get("SO-1001").order_no
+    assert r.outcome == Outcome.PENDING and floor.ctl.session is None
+    assert floor.ctl.feedback.en == f"Opening order {order_no}: asking the OMS…"
+    assert floor.ctl.feedback.text("zh_CN") == f"正在打开订单 {order_no}：正在询问 OMS…"
+    assert floor.ctl.scan("SO-1002").feedback.en == "An order is being opened: one moment."
+    fn, done = pending.pop()
+    done(fn())
+    assert floor.ctl.session.order_id == "SO-1001" and floor.ctl.feedback.en.startswith(f"Order {order_no} is open")
+
+
 def test_7c_a_provisional_claim_the_oms_confirms_is_said_in_place_of_provisional(floor):
     """Back online, the panel still said "OMS offline: claimed provisionally" minutes after the OMS had confirmed
     the claim. The confirmation replaces that message, and only that one (a verdict on screen stays)."""

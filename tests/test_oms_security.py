@@ -190,6 +190,39 @@ def test_client_without_valid_token_gets_a_clear_error(oms):
     c.close()
 
 
+def test_a_token_rotated_mid_shift_is_used_without_a_restart(oms_factory, monkeypatch, tmp_path, caplog):
+    """The administrator rotates a station's token mid-shift as docs/security.md says: a new one issued into the
+    station's token file, the old one revoked. The station read its file once at the start and sent the old token
+    until someone restarted it (OFFLINE, every event waiting, all claims provisional). At the OMS's 401 the file is
+    read again and the new token used; a token refused with nothing new in the file is said as before."""
+    from app.config import Settings
+    from sync.oms_server.app import revoke_tokens
+
+    monkeypatch.setenv("PACKSTATION_OMS_TOKEN_CACHE_S", "0")
+    srv = oms_factory(None)
+    token_file = tmp_path / "oms-token"
+
+    def write(tok: str) -> None:
+        token_file.write_text(tok + "\n")
+        token_file.chmod(0o600)
+
+    write(srv.issue_token("ST-R"))
+    s = Settings()
+    s.oms.url, s.oms.token_file = srv.url, str(token_file)
+    c = OmsClient.from_settings(s, max_retries=0)
+    assert c.server_time()
+    assert revoke_tokens(srv.app.state.engine, "ST-R") == 1
+    with pytest.raises(OmsAuthError, match="token issue"):  # revoked, nothing new in the file: said as before
+        c.server_time()
+    write(srv.issue_token("ST-R"))  # the new one
+    with caplog.at_level("INFO", logger="sync.client"):
+        assert c.server_time()  # no restart
+    assert c.claim("SO-1", "ST-R")[1].get("error") == "not_found"  # the new one from now on (no seed: no orders)
+    assert not any("pst_" in r.getMessage() for r in caplog.records)  # never the token itself
+    assert any("a new one was read" in r.getMessage() for r in caplog.records)
+    c.close()
+
+
 def test_client_counts_a_claim_only_when_the_reply_confirms_it(oms):
     """A 200 whose body does not confirm this order for this station is not a claim."""
     from sync.proxy import FaultProxy

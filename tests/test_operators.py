@@ -165,6 +165,29 @@ def test_unknown_badges_are_failed_logins_and_lock_too(core):
     assert {e.kind for e in core.events.events(types=[opmod.LOGIN_FAILED])} == {"unknown_badge"}
 
 
+def test_a_pin_typed_into_the_badge_field_is_not_kept_nor_sent_nor_logged(core, caplog):
+    """A packer types their PIN where the badge goes (QA at the login screen: 2222, Enter, 2222, Enter): the failed
+    login's event carried {"badge": "2222"}, the PIN in clear, synced to the OMS, and the log said "login failed for
+    badge '2222'" (docs/security.md: the PIN is never in them). An unknown badge that could be a PIN (4 to 12
+    digits) is recorded masked, its length kept; the lockout still counts it, and letters stay as typed (a mistyped
+    badge helps the supervisor)."""
+    from app import operators as opmod
+    from app.workflow import Station
+
+    core.operators.add(badge="K-9", name="Kim", role="packer", pin="2222")
+    st = Station(core)
+    with caplog.at_level("INFO"):
+        for _ in range(opmod.MAX_FAILED_ATTEMPTS):
+            assert st.login("2222", "2222") is None
+        assert st.login("K-O9", "2222") is None  # a letter O for a zero: kept as typed
+        assert st.login("２２２２", "2222") is None  # full-width digits (an input method left on) are digits too
+    assert core.operators.locked_for_ms("2222") > 0  # counted all the same
+    evs = core.events.events(types=[opmod.LOGIN_FAILED, opmod.OPERATOR_LOCKED])
+    assert "2222" not in str([e.payload for e in evs]) and "２２２２" not in str([e.payload for e in evs])
+    assert {e.payload["badge"] for e in evs} == {"****", "K-O9"}
+    assert "2222" not in caplog.text and "２２２２" not in caplog.text and "K-O9" in caplog.text
+
+
 def test_station_core_records_failed_logins(core):
     core.operators.add(badge="P-5", name="P", role="picker", pin="1357")
     assert core.operators.authenticate("P-5", "9753") is None

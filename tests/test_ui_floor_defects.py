@@ -796,3 +796,26 @@ def test_a_scan_with_ctrl_held_on_the_queue_is_said_there(qtbot, station):
     QTest.keyClick(win.queue.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert win.controller.operator is not None and win.stack.currentWidget() is win.queue
     assert "Ctrl or Alt" in win.queue.message.text()
+
+
+def test_a_pin_typed_into_the_badge_field_is_not_left_on_the_screen(qtbot, station):
+    """A packer types their PIN where the badge goes, Enter, then the PIN again, Enter (QA on Xvfb): refused, and
+    "2222" stayed in the badge field for whoever came by next. A badge field that could hold a PIN (4-12 digits) is
+    emptied after a refused login, focus on it; a badge with letters stays for the PIN to be typed again."""
+    from tests.test_ui_floor import type_slowly
+
+    win, svc = station()
+    qtbot.waitUntil(lambda: svc.core.operators.by_badge("K-001") is not None, timeout=15000)
+    type_slowly(qtbot, win, win.login.badge, "2222")
+    QTest.keyClick(win.login.badge, Qt.Key.Key_Return)
+    assert win.login.pin.hasFocus() or win.focusWidget() is win.login.pin
+    type_slowly(qtbot, win, win.login.pin, "2222")
+    QTest.keyClick(win.login.pin, Qt.Key.Key_Return)
+    assert win.controller.operator is None and "not recognised" in win.login.message.text()
+    assert win.login.badge.text() == "" and win.login.pin.text() == ""
+    assert win.focusWidget() is win.login.badge
+    type_slowly(qtbot, win, win.login.badge, "K-001")
+    QTest.keyClick(win.login.badge, Qt.Key.Key_Return)
+    type_slowly(qtbot, win, win.login.pin, "1234")
+    QTest.keyClick(win.login.pin, Qt.Key.Key_Return)
+    assert win.login.badge.text() == "K-001" and win.focusWidget() is win.login.pin  # a wrong PIN: typed again

@@ -840,3 +840,54 @@ def test_an_urgent_orders_ship_by_is_drawn_whole_in_chinese(qtbot, station):  # 
         whole = _ink(view.viewport().grab(view.visualRect(index)))
         view.verticalHeader().resizeSection(row, view.verticalHeader().defaultSectionSize())
         assert abs(drawn - whole) <= 0.1 * whole, (m.ship_by(m.items[row])[0], drawn, whole)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_a_refused_token_is_said_in_the_status_bar_not_as_a_network_outage(qtbot, station, lang,  # noqa: F811
+                                                                            monkeypatch):
+    """The OMS refusing the station's token read "OFFLINE for 2 min — working from cache", as a network outage that
+    ends by itself: nobody on the floor knew a supervisor had to get the station a new token. Said, in red."""
+    import time
+
+    import app.store
+    from sync.service import SyncHealth
+
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)
+    win, svc = station(language=lang)
+    set_display(win, (1024, 768))
+    win.status.set_operator(supervisor(qtbot, svc))
+    health = dict(online=False, last_success_ms=int(time.time() * 1000) - 125_000, queue_depth=3,
+                  oldest_pending_age_s=100.0, consecutive_failures=4, last_error="HTTP 401", clock_offset_ms=None,
+                  rejected_count=0)
+    win.status.set_health(SyncHealth(**health, token_refused=True))
+    qtbot.wait(20)
+    on = win.status.labels["online"]
+    words = {"en": ("the OMS refuses this station's token", "TOKEN REFUSED"), "zh_CN": ("OMS 拒绝了本工位的令牌", "令牌被拒")}
+    assert words[lang][0] in on.text() and on.said() in (on.text(), words[lang][1])
+    assert on.shown_text() == on.said()  # whole, or in its short words
+    assert "#c62828" in on.styleSheet()
+    win.status.set_health(SyncHealth(**health))  # a network outage reads as before
+    assert "token" not in on.text() and "令牌" not in on.text() and "#ef6c00" in on.styleSheet()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_events_the_oms_does_not_take_are_said_in_red_beside_online(qtbot, station, lang, monkeypatch):  # noqa: F811
+    import time
+
+    import app.store
+    from sync.service import SyncHealth
+
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)
+    win, svc = station(language=lang)
+    set_display(win, (1024, 768))
+    win.status.set_operator(supervisor(qtbot, svc))
+    health = dict(online=True, last_success_ms=int(time.time() * 1000) - 1_000, queue_depth=7,
+                  oldest_pending_age_s=420.0, consecutive_failures=0, last_error="HTTP 503", clock_offset_ms=None,
+                  rejected_count=0)
+    win.status.set_health(SyncHealth(**health, sending_failed=True))
+    qtbot.wait(20)
+    q = win.status.labels["queue"]
+    words = {"en": "the OMS is not taking them", "zh_CN": "OMS 未接收"}[lang]
+    assert words in q.text() and q.shown_text() == q.said() and "#c62828" in q.styleSheet()
+    win.status.set_health(SyncHealth(**health))  # sent again: as before
+    assert words not in q.text() and "#c62828" not in q.styleSheet()

@@ -242,24 +242,33 @@ class StatusBar(QFrame):
         if since is None and h.last_success_ms:
             since = time.time() - h.last_success_ms / 1000
         ago = None if since is None else int(since)
+        refused = not h.online and getattr(h, "token_refused", False)
         if h.online:
             on.setText(_("ONLINE"))
+        elif refused:  # not the network: nothing comes back by itself until the station has a new token
+            on.setText(_("OFFLINE: the OMS refuses this station's token — tell a supervisor"), _("TOKEN REFUSED"))
         elif ago is None:
             on.setText(_("OFFLINE — working from cache"), _("OFFLINE"))
         else:
             age = _names().age(ago)
             on.setText(_("OFFLINE for {age} — working from cache", age=age), _("OFFLINE for {age}", age=age))
-        restyle(on, "" if h.online else "background: #ef6c00; font-weight: bold;")
+        restyle(on, "" if h.online else "background: #c62828; font-weight: bold;" if refused else
+                "background: #ef6c00; font-weight: bold;")
         if getattr(h, "station_error", None):  # the outbox stopped by this station's database, not by the network
             on.setText(_("NOT SENDING: database error — call a technician"), _("NOT SENDING: database error"))
             on.setToolTip(f"{on.text()}\n{h.station_error}")  # SQLite's words: the bar has no room for them
             restyle(on, "background: #c62828; font-weight: bold;")
         count = _("to sync: {count}", count=h.queue_depth)
-        if h.oldest_pending_age_s is None or h.oldest_pending_age_s < OLDEST_SAID_S:
+        stuck = h.online and getattr(h, "sending_failed", False) and h.queue_depth
+        if stuck:  # the OMS answers the polls but not the events: "ONLINE, last sync 0 s ago" read as all well
+            self.labels["queue"].setText(_("to sync: {count} — the OMS is not taking them", count=h.queue_depth),
+                                         count)
+        elif h.oldest_pending_age_s is None or h.oldest_pending_age_s < OLDEST_SAID_S:
             self.labels["queue"].setText(count)
         else:
             self.labels["queue"].setText(_("to sync: {count} (oldest {age})", count=h.queue_depth,
                                            age=_names().age(h.oldest_pending_age_s)), count)
+        restyle(self.labels["queue"], "background: #c62828; font-weight: bold;" if stuck else "")
         if ago is None:
             self.labels["last_sync"].setText(_("never synced"))
         else:  # offline, the age is in the OFFLINE text

@@ -73,4 +73,12 @@ class LoginScreen(QWidget):
         self.pin.clear()
         res = self.controller.login(badge, pin)
         if not res.ok:
+            from app.operators import said_badge  # here: the login screen shows before the core is loaded
+
+            if badge and said_badge(badge, known=False) != badge:
+                # it could be a PIN typed where the badge goes: not left on the screen for whoever comes by next
+                # (decided by the text alone, so it tells nobody whether such a badge exists)
+                self.badge.clear()
+                self.badge.setFocus()
+                return
             (self.pin if badge else self.badge).setFocus()
