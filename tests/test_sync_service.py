@@ -917,20 +917,28 @@ def test_a_busy_oms_is_not_asked_again_at_every_scan_but_sync_now_asks_at_once(e
     assert not waiting.is_alive()
 
 
-def test_an_operator_the_oms_withdraws_mid_shift_is_logged_out_with_their_orders_kept(env):
-    """The OMS's administrator deactivates a person mid-shift (they left the company, their badge was lost): the
-    station stopped their next login, but the one logged in went on working and recording under their name until
-    they logged out themselves. At the poll that withdraws them they are logged out as by Ctrl+L (their open order
-    kept), said on the login screen; the logout event says why. Someone else at another station is not touched."""
+def _packer_at_work(core, svc):
+    """K-001 logged in at a station fed by `svc` (pulled once), at the queue."""
     from app.workflow import Station
-    from floor import Level, Screen, StationController
+    from floor import StationController
 
-    srv, proxy, core, svc, got = env
     svc.pull_once()
     ctl = StationController(Station(core), cache=svc.cache, sync=svc)
     svc.add_listener(ctl.on_sync)
     ctl.login("K-001", "2222")
     ctl.start_work()
+    return ctl
+
+
+def test_an_operator_the_oms_withdraws_mid_shift_is_logged_out_with_their_orders_kept(env):
+    """The OMS's administrator deactivates a person mid-shift (they left the company, their badge was lost): the
+    station stopped their next login, but the one logged in went on working and recording under their name until
+    they logged out themselves. At the poll that withdraws them they are logged out as by Ctrl+L (their open order
+    kept), said on the login screen; the logout event says why. Someone else at another station is not touched."""
+    from floor import Level, Screen
+
+    srv, proxy, core, svc, got = env
+    ctl = _packer_at_work(core, svc)
     ctl.open_order("SO-1001")
     svc.pull_once()  # nothing changed: still at work
     assert ctl.operator is not None and ctl.screen == Screen.WORK
@@ -953,15 +961,10 @@ def test_an_order_another_station_packed_while_its_packer_was_logged_out_comes_b
     and is back. The poll wrote "done" and the order never came back at the packer's login: the items they had
     picked stayed in the tote with nothing said. It comes back stopped ("already packed at another station"), with
     what to put back, and leaves the queue at Esc."""
-    from app.workflow import Station
-    from floor import Level, StationController
+    from floor import Level
 
     srv, proxy, core, svc, got = env
-    svc.pull_once()
-    ctl = StationController(Station(core), cache=svc.cache, sync=svc)
-    svc.add_listener(ctl.on_sync)
-    ctl.login("K-001", "2222")
-    ctl.start_work()
+    ctl = _packer_at_work(core, svc)
     ctl.open_order("SO-1002")
     ctl.scan(ctl.session.current_line().barcodes[0].code)
     ctl.logout()

@@ -842,6 +842,17 @@ def test_an_urgent_orders_ship_by_is_drawn_whole_in_chinese(qtbot, station):  # 
         assert abs(drawn - whole) <= 0.1 * whole, (m.ship_by(m.items[row])[0], drawn, whole)
 
 
+def _status_bar_at_1024(qtbot, station, lang, monkeypatch):  # noqa: F811
+    """A station in `lang` at 1024x768, a supervisor's name in its status bar, the disk never low."""
+    import app.store
+
+    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)
+    win, svc = station(language=lang)
+    set_display(win, (1024, 768))
+    win.status.set_operator(supervisor(qtbot, svc))
+    return win
+
+
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
 def test_a_refused_token_is_said_in_the_status_bar_not_as_a_network_outage(qtbot, station, lang,  # noqa: F811
                                                                             monkeypatch):
@@ -849,13 +860,9 @@ def test_a_refused_token_is_said_in_the_status_bar_not_as_a_network_outage(qtbot
     ends by itself: nobody on the floor knew a supervisor had to get the station a new token. Said, in red."""
     import time
 
-    import app.store
     from sync.service import SyncHealth
 
-    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)
-    win, svc = station(language=lang)
-    set_display(win, (1024, 768))
-    win.status.set_operator(supervisor(qtbot, svc))
+    win = _status_bar_at_1024(qtbot, station, lang, monkeypatch)
     health = dict(online=False, last_success_ms=int(time.time() * 1000) - 125_000, queue_depth=3,
                   oldest_pending_age_s=100.0, consecutive_failures=4, last_error="HTTP 401", clock_offset_ms=None,
                   rejected_count=0)
@@ -874,13 +881,9 @@ def test_a_refused_token_is_said_in_the_status_bar_not_as_a_network_outage(qtbot
 def test_events_the_oms_does_not_take_are_said_in_red_beside_online(qtbot, station, lang, monkeypatch):  # noqa: F811
     import time
 
-    import app.store
     from sync.service import SyncHealth
 
-    monkeypatch.setattr(app.store, "LOW_DISK_MB", 0)
-    win, svc = station(language=lang)
-    set_display(win, (1024, 768))
-    win.status.set_operator(supervisor(qtbot, svc))
+    win = _status_bar_at_1024(qtbot, station, lang, monkeypatch)
     health = dict(online=True, last_success_ms=int(time.time() * 1000) - 1_000, queue_depth=7,
                   oldest_pending_age_s=420.0, consecutive_failures=0, last_error="HTTP 503", clock_offset_ms=None,
                   rejected_count=0)
