@@ -34,6 +34,7 @@ from collections.abc import Callable
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QInputMethodEvent, QKeyEvent
+from PySide6.QtWidgets import QApplication
 
 from app.scans import DoubleReadFilter, RawScan, ScanSource
 from hardware.wedge import (
@@ -133,7 +134,7 @@ class WedgeFilter(QObject):
             # asked before a key's press, and the only event of a key whose shortcut fires: counted here
             if not _is_char_key(event.key()) or typed_char(event) or event.isAutoRepeat():  # a held shortcut: a person
                 return False
-            self._chord(event, event.modifiers())
+            self._chord(obj, event, event.modifiers())
             self._chord_asked = event.key()
             return False
         if kind != QEvent.Type.KeyPress:
@@ -166,7 +167,7 @@ class WedgeFilter(QObject):
                 self._do_replay(self.detector._release())
                 asked, self._chord_asked = self._chord_asked, None
                 if asked != key:  # else counted at its ShortcutOverride
-                    self._chord(event, mods)
+                    self._chord(obj, event, mods)
                 return False
         self._chorded = (0, float("-inf"))
         held = (obj, QKeyEvent(event.type(), key, event.modifiers(), event.text(),
@@ -206,10 +207,15 @@ class WedgeFilter(QObject):
             self._timer.start()
         return True
 
-    def _chord(self, event: QKeyEvent, mods) -> None:
+    def _chord(self, obj: QObject, event: QKeyEvent, mods) -> None:
         """Counts character keys with Ctrl/Alt held, each within the scanner's key gap of the one before; at
         `min_length` of them a scan came as shortcuts: said. They still reach the screens: a person's shortcuts sent
-        fast by a script (xdotool key a b c: 12 ms apart) must keep working."""
+        fast by a script (xdotool key a b c: 12 ms apart) must keep working. A key is counted where it is delivered
+        first, the focus widget: Qt hands an unaccepted key on to each parent, through this filter again (one
+        Ctrl+Shift+N on the queue counted five times and was said as a scan)."""
+        focus = QApplication.focusWidget()
+        if focus is not None and obj is not focus:
+            return
         held = mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
                        | Qt.KeyboardModifier.MetaModifier)
         if not held or not _is_char_key(event.key()):
