@@ -52,6 +52,7 @@ class SimulatedScale(ScaleDevice):
         self.interval_s = interval_s
         self._gross = 0.0
         self._tare = 0.0
+        self._unplugged = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -68,6 +69,19 @@ class SimulatedScale(ScaleDevice):
 
     def status(self) -> DeviceStatus:
         return self._sink.current
+
+    def unplug(self, out: bool = True) -> None:
+        """The demo's cable pulled (`out`) or put back: a real driver's "disconnected" status, no readings meanwhile;
+        back, "ready" and the last weight again (a driver reads the scale again once it answers)."""
+        self._unplugged = out
+        if out:
+            self._sink.set_status(DeviceStatus(False, "disconnected", Msg("Scale disconnected (demo): its cable is "
+                                                                           "out")))
+            return
+        self._sink.set_status(DeviceStatus(True, "ready", Msg("Simulated scale ready")))
+        self._filter._last.clear()
+        for _ in range(self.stable_readings + 1):
+            self._emit(self._gross, True)
 
     def tare(self) -> None:
         self._tare = self._gross
@@ -99,6 +113,8 @@ class SimulatedScale(ScaleDevice):
 
     def _emit(self, gross: float, scale_stable: bool) -> None:
         self._gross = gross
+        if self._unplugged:  # the parcel's weight changes; nothing reaches the station
+            return
         r = WeightReading(round(gross, 3), scale_stable, "g", f"SIM {gross:.1f} g")
         stable = self._filter.feed(r)
         self._sink.value(WeightReading(round(gross - self._tare, 3), stable, "g", r.raw))

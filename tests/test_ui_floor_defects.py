@@ -382,6 +382,28 @@ def test_the_demo_puts_the_parcel_on_the_scale_and_its_panel_plays_a_wrong_and_a
     qtbot.waitUntil(lambda: view().usable and abs(view().grams - exp) < 1, timeout=5000)
 
 
+def test_the_demo_pulls_the_scales_cable_out_and_no_weight_is_recorded_until_it_is_back(qtbot, station):
+    """The weigh step with the scale unplugged, as a walkthrough can play it (Ctrl+Shift+X): the weight goes, the
+    station says the scale is not ready, F8 records nothing; back in, the parcel's weight is read again."""
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=simple)
+    to_weigh(qtbot, win)
+    exp, _tol = s.expected_weight
+    view = win.controller.weight_view
+    qtbot.waitUntil(lambda: view().usable and abs(view().grams - exp) < 1, timeout=5000)
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    QTest.keyClick(win.work, Qt.Key.Key_X, ctrl_shift)
+    qtbot.waitUntil(lambda: view().scale_fault is not None and not view().usable, timeout=3000)
+    press(win, Qt.Key.Key_F8)
+    assert s.weight is None and "not ready" in win.work.panel.text.text()
+    QTest.keyClick(win.work, Qt.Key.Key_X, ctrl_shift)  # back in
+    qtbot.waitUntil(lambda: view().scale_fault is None and view().usable and abs(view().grams - exp) < 1,
+                    timeout=5000)
+    press(win, Qt.Key.Key_F8)
+    assert s.weight is not None and s.weight.ok
+
+
 def test_the_picture_box_shows_what_goes_into_the_parcel_once_no_line_is_left_to_count(qtbot, station):
     """The product picture went blank after the counting steps (pack, weigh, label), because it showed only the
     current line and there is none left: it shows the parcel's items instead (not a line short picked to 0)."""

@@ -90,11 +90,14 @@ class DemoPanel(QWidget):
         self.wrong_btn.clicked.connect(self.wrong_weight)
         self.unsteady_btn = QPushButton(_("Scale: unsteady"))
         self.unsteady_btn.clicked.connect(lambda: self.unsteady_weight())  # clicked(checked) would be its seconds
+        self.unplug_btn = QPushButton(_("Scale: pull its cable out"))
+        self.unplug_btn.setCheckable(True)
+        self.unplug_btn.toggled.connect(self._toggle_scale_cable)
         self.camera_btn = QPushButton(_("Show the item to the camera"))
         self.camera_btn.clicked.connect(self.show_to_camera)
         self.camera_btn.setVisible(services.camera is not None)
         for b in (self.offline, self.paper, self.slip_paper, self.scale_btn, self.wrong_btn, self.unsteady_btn,
-                  self.camera_btn):
+                  self.unplug_btn, self.camera_btn):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # never wider than the panel
             lay.addWidget(b)
@@ -102,7 +105,8 @@ class DemoPanel(QWidget):
         # and Enter, a scanner never sends Ctrl): each button shows its key under its text.
         self.keys = {self.offline: "Ctrl+Shift+N", self.paper: "Ctrl+Shift+P", self.slip_paper: "Ctrl+Shift+O",
                      self.scale_btn: "Ctrl+Shift+S",
-                     self.wrong_btn: "Ctrl+Shift+W", self.unsteady_btn: "Ctrl+Shift+U", self.camera_btn: "Ctrl+Shift+C"}
+                     self.wrong_btn: "Ctrl+Shift+W", self.unsteady_btn: "Ctrl+Shift+U", self.unplug_btn: "Ctrl+Shift+X",
+                     self.camera_btn: "Ctrl+Shift+C"}
         for b, keys in self.keys.items():
             self._label(b, b.text())
             QShortcut(QKeySequence(keys), self, activated=b.click, context=Qt.ShortcutContext.ApplicationShortcut)
@@ -155,6 +159,8 @@ class DemoPanel(QWidget):
             host.installEventFilter(self)
         self._apply()
 
+    CABLE_BUTTON_FROM = 1000  # px of the window's height
+
     def set_compact(self, compact: bool) -> None:
         """The printed preview and the codes' list lower on a low display (`MainWindow.set_display`: at 1024x600 150 px
         put the preview under the screen's bottom; in Chinese, whose lines are higher, 90 px still ran 5 px under)."""
@@ -188,6 +194,9 @@ class DemoPanel(QWidget):
             else:
                 self.body.hide()
         self.toggle.setText("»" if expanded else "«")
+        # the scale's cable: no room for its button under 1000 px (at 1024x768 in Chinese the printed preview went
+        # under the screen's edge); its key (Ctrl+Shift+X) works at every size
+        self.unplug_btn.setVisible(host is None or host.height() >= self.CABLE_BUTTON_FROM)
 
     def _button(self, text: str, code: str) -> None:
         b = QPushButton(text)
@@ -245,6 +254,12 @@ class DemoPanel(QWidget):
         spool.check_now()
         if not out:
             spool.retry_held()
+
+    def _toggle_scale_cable(self, out: bool) -> None:
+        """The scale's cable out (the station says the scale is not ready, records no weight) or back in."""
+        scale = self.services.scale
+        if scale is not None and hasattr(scale, "unplug"):
+            scale.unplug(out)
 
     def show_to_camera(self) -> threading.Thread | None:
         """Play the demo's camera through the real camera pipeline (decode, outline, scan path), off the GUI
