@@ -44,18 +44,21 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 LOW_DISK_MB = 500
 
 
-def disk_full(exc: BaseException | None) -> bool:
-    """Did this write fail because the disk is full (SQLite's SQLITE_FULL, or ENOSPC from the OS)? Looks through
-    SQLAlchemy's wrapper (`orig`) and the exception's causes."""
+def causes(exc: BaseException | None):
+    """`exc`, then what it wraps or came from: SQLAlchemy's wrapper's `orig`, else its cause, else its context
+    (each once)."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
-            return True
-        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-            return True
+        yield exc
         exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
-    return False
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Did this write fail because the disk is full (SQLite's SQLITE_FULL, or ENOSPC from the OS)? Looks through
+    SQLAlchemy's wrapper (`orig`) and the exception's causes."""
+    return any((isinstance(e, sqlite3.Error) and getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL)
+               or (isinstance(e, OSError) and e.errno == errno.ENOSPC) for e in causes(exc))
 
 
 # The errors of a write the disk refuses: a filesystem mounted read-only (ext4 switches itself to read-only after an
@@ -67,16 +70,9 @@ def read_only(exc: BaseException | None) -> bool:
     """Did this write fail because the database cannot be written (SQLite's SQLITE_READONLY and its extended codes,
     or EROFS/EACCES/EPERM from the OS, as `StoreNotWritable` says at the start)? Looks through wrappers and causes as
     `disk_full` does."""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        code = getattr(exc, "sqlite_errorcode", None) if isinstance(exc, sqlite3.Error) else None
-        if code is not None and code & 0xFF == sqlite3.SQLITE_READONLY:
-            return True
-        if isinstance(exc, OSError) and exc.errno in _READ_ONLY_ERRNOS:
-            return True
-        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
-    return False
+    return any((isinstance(e, sqlite3.Error) and (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
+                == sqlite3.SQLITE_READONLY) or (isinstance(e, OSError) and e.errno in _READ_ONLY_ERRNOS)
+               for e in causes(exc))
 
 
 class StoreNotWritable(PermissionError):

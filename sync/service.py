@@ -18,7 +18,7 @@ from app.i18n import Msg
 from app.messages import status_word
 from app.operators import Operator, Role
 from app.picklist import PickList
-from app.store import now_ms
+from app.store import causes, now_ms
 from sync.cache import PickListCache, ProductCache
 from sync.client import (
     BatchRefused,
@@ -155,13 +155,7 @@ class Shippable:
 def _in_station_database(exc: BaseException | None) -> bool:
     """Did this failure come from the station's own SQLite database (a sqlite3 error anywhere in its chain,
     SQLAlchemy's wrapper included)?"""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, sqlite3.Error):
-            return True
-        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
-    return False
+    return any(isinstance(e, sqlite3.Error) for e in causes(exc))
 
 
 def health_from_store(store, *, online: bool | None = None, h: dict | None = None,
@@ -723,6 +717,11 @@ class SyncService:
             "Order {order} was packed here offline, but the OMS had given it to station {station}: tell a supervisor, "
             "two parcels may ship.", order=order_id, station=station)})
 
+    def _intercepted(self, order_id: str, status: str, reason: str) -> None:
+        """The stop of an order recorded (`order_intercepted`): its status at the OMS, or why it stops here."""
+        self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": status, "reason": reason},
+                                order_id=order_id)
+
     def _packed_elsewhere(self, order_id: str, old: dict) -> None:
         """An order this station holds went done at the OMS without this station finishing it: another station,
         offline when this one claimed it, packed it and its events came in. Said (`packed_elsewhere`: the screen
@@ -733,9 +732,7 @@ class SyncService:
         unsaid), and no queue lists it."""
         log.warning("order %s, claimed here, was packed at another station (done at the OMS)", order_id)
         if self.core.events.events(order_id=order_id, limit=1):  # worked here: its stop goes with its events
-            self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": PACKED_ELSEWHERE,
-                                                                  "reason": "packed at another station"},
-                                    order_id=order_id)
+            self._intercepted(order_id, PACKED_ELSEWHERE, "packed at another station")
         self.cache.set_status(order_id, old["status"], claimed_by=ANOTHER_STATION)
         self._notify("packed_elsewhere", {"order_id": order_id, "message": Msg(
             "Order {order} was already packed at another station. Stop and put items back.", order=order_id)})
@@ -880,16 +877,13 @@ class SyncService:
             # second parcel. "done" read as "still ships" printed it
             log.warning("order %s is done at the OMS but was not finished here: packed at another station, stopped",
                         order_id)
-            self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": PACKED_ELSEWHERE,
-                                                                  "reason": "packed at another station"},
-                                    order_id=order_id)
+            self._intercepted(order_id, PACKED_ELSEWHERE, "packed at another station")
             return Shippable(False, PACKED_ELSEWHERE, "packed at another station", False, Msg(
                 "STOP: order {order} was already packed at another station. Do not ship a second parcel.",
                 order=order_id))
         if st in ("cancelled", "held"):
             self.cache.set_status(order_id, st, claimed_by=self.station_id)
-            self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": st,
-                                                                  "reason": reason or ""}, order_id=order_id)
+            self._intercepted(order_id, st, reason or "")
             if reason:
                 msg = Msg("STOP: order {order} is {status}: {reason}. Do not ship.", order=order_id,
                           status=status_word(st), reason=reason)
@@ -906,9 +900,7 @@ class SyncService:
             # "claimed" read as "still ships" printed the label of a parcel the other station packs too
             log.warning("order %s is held by station %s at the OMS: stopped here before its label", order_id, holder)
             self.cache.set_status(order_id, st, claimed_by=holder)
-            self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": "claimed_elsewhere",
-                                                                  "reason": f"claimed by {holder}"},
-                                    order_id=order_id)
+            self._intercepted(order_id, "claimed_elsewhere", f"claimed by {holder}")
             return Shippable(False, "claimed_elsewhere", f"claimed by {holder}", False, Msg(
                 "STOP: order {order} was given to another station ({station}). Do not ship it from here.",
                 order=order_id, station=holder))

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QVB
 from floor import Change, Level, Screen
 from ui.bridge import DeviceBridge
 from ui.pages import CurrentPageStack
-from ui.screens import show_feedback
+from ui.screens import show_feedback, show_said
 from ui.screens.login import LoginScreen
 from ui.sounds import Sounds
 from ui.statusbar import StatusBar
@@ -162,8 +162,7 @@ class MainWindow(QMainWindow):
         label = {Screen.LOGIN: self.login.message, Screen.CHECK: self.check.message, Screen.QUEUE: self.queue.message,
                  Screen.SUPERVISOR: getattr(self.supervisor, "message", None)}.get(screen)
         if label is not None:
-            label.setText(message)
-            label.setStyleSheet("color: #c62828; font-size: 22px;")
+            show_said(label, message, Level.ERROR)
             self.sounds.play("error")
 
     def warm_up(self) -> None:

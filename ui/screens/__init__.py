@@ -11,5 +11,11 @@ _COLOURS = {Level.ERROR: "#c62828", Level.STOP: "#c62828", Level.OK: "#2e7d32", 
 
 
 def show_feedback(label, fb: Feedback | None) -> None:
-    label.setText(_(fb))
-    label.setStyleSheet(f"color: {_COLOURS.get(fb.level if fb else None, '#37474f')}; font-size: 22px;")
+    show_said(label, _(fb), fb.level if fb else None)
+
+
+def show_said(label, text: str, level: Level | None) -> None:
+    """A text already in the reader's language, in its level's colour (the key filter's words: a scan with Ctrl
+    held, an input method)."""
+    label.setText(text)
+    label.setStyleSheet(f"color: {_COLOURS.get(level, '#37474f')}; font-size: 22px;")
