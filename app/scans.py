@@ -132,3 +132,47 @@ class DoubleReadFilter:
             self.dropped += 1
             return False
         return True
+
+
+# One item read by two of the station's devices: a handheld scanner and the webcam (or a presentation scanner)
+# that also sees the item in the packer's hand. Each device drops its own double reads (above); across devices
+# nothing did, and the item counted twice — on a line that wants two, one unit in the parcel completed it. To
+# read the same code on a second device a person must move the item or fetch another unit, which takes longer
+# than presenting one item again to one device (~300 ms). A device's reads (not hand-typed or simulated ones).
+ACROSS_DEVICES_MS = 300.0
+_DEVICE_SOURCES = frozenset({ScanSource.HID, ScanSource.SERIAL, ScanSource.CAMERA})
+
+
+class AcrossDevicesFilter:
+    """`accept(scan)` is False for the same code read by another kind of device within `window_ms` of the last
+    read that was accepted (the scans' own monotonic stamps). Two devices of one kind (two wedge scanners) are one
+    source: their reads are left to the per-device rule."""
+
+    def __init__(self, window_ms: float = ACROSS_DEVICES_MS) -> None:
+        self.window_ns = int(window_ms * 1_000_000)
+        self._last: tuple[str, ScanSource, int] | None = None
+        self.dropped = 0
+
+    def accept(self, scan: RawScan) -> bool:
+        try:
+            src = ScanSource(scan.source)
+        except ValueError:
+            return True
+        if src not in _DEVICE_SOURCES or type(scan.mono_ns) is not int:
+            return True
+        key, prev = _same_item_key(scan.text), self._last
+        if prev is not None and prev[0] == key and prev[1] != src and 0 <= scan.mono_ns - prev[2] <= self.window_ns:
+            self.dropped += 1
+            return False
+        self._last = (key, src, scan.mono_ns)
+        return True
+
+
+def _same_item_key(text: Any) -> str:
+    """What two devices' reads of one barcode have in common: one device sends an AIM symbology identifier in the
+    text (a wedge scanner set up to: "]E0" + the digits), another apart (the camera); one reads a UPC-A as 12
+    digits, another as the EAN-13 with its leading 0."""
+    t = text.strip() if isinstance(text, str) else ""
+    if len(t) > 3 and t[0] == "]":
+        t = t[3:]
+    return t.lstrip("0") if t.isdigit() else t

@@ -34,7 +34,7 @@ from app.events import EventType
 from app.i18n import Joined, Msg
 from app.operators import LOGIN, OVERRIDE, Operator
 from app.picklist import SHORT_REASONS, PickList
-from app.scans import RawScan, ScanSource
+from app.scans import AcrossDevicesFilter, RawScan, ScanSource
 from app.store import disk_full, read_only
 from app.verdicts import ScanVerdict, VerdictKind
 from app.workflow import LEFT, RELEASED_NOTHING_FOUND, OrderSession, Station, Step, StepBlocked
@@ -222,6 +222,7 @@ class StationController:
         self.spool = spool
         self.run_io = run_io or _sync_io
         self.mono_ns = mono_ns
+        self.across_devices = AcrossDevicesFilter()  # one item read by two devices counts once (app.scans)
         # The controller speaks in messages (`app.i18n.Msg`) and never picks a language: the screens render what
         # it says. `language` is still accepted and kept for the screens that read it from here (ui/), unused.
         self.language = language
@@ -963,6 +964,10 @@ class StationController:
         self.note_input()
         if not isinstance(raw, RawScan):
             raw = RawScan(str(raw), ScanSource.HID, None)
+        if not self.across_devices.accept(raw):  # the read before it, by another device, counted it
+            log.info("scan %r from %s dropped: the same code was read by another device just before", raw.text,
+                     raw.source)
+            return self._done(Outcome.REFUSED, Change.NONE)
         text = raw.text.strip() if isinstance(raw.text, str) else ""
         if self.screen == Screen.LOGIN or self.operator is None:
             if text.startswith("@@"):

@@ -1792,3 +1792,21 @@ def test_the_queue_says_which_orders_are_open_at_this_station(floor):
     status = {p.id: f.ctl.queue_status(p) for p in f.ctl.queue_items()}
     assert status["SO-1003"] == "paused" and status["SO-1002"] != "paused", status
     f.close()
+
+
+def test_one_item_read_by_the_handheld_and_the_camera_counts_once(floor):
+    """A webcam on the bench sees the item the packer scans with the handheld: two devices, one read each, one
+    unit. On a line that wants two it completed the line with one unit in the parcel."""
+    from app.scans import RawScan, ScanSource
+
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    t = 5_000_000_000
+    floor.ctl.scan(RawScan("ITEM-001", ScanSource.HID, mono_ns=t))
+    r = floor.ctl.scan(RawScan("ITEM-001", ScanSource.CAMERA, mono_ns=t + 80_000_000))
+    assert r.outcome == Outcome.REFUSED and r.changes == Change.NONE
+    assert floor.ctl.session.progress["L1"].scanned == 1
+    scans = [e for e in floor.core.events.events(types=[EventType.SCAN]) if e.payload.get("code") == "ITEM-001"]
+    assert len(scans) == 1  # the dropped read is no event either
+    floor.ctl.scan(RawScan("ITEM-001", ScanSource.CAMERA, mono_ns=t + 900_000_000))  # the second unit, shown later
+    assert floor.ctl.session.progress["L1"].scanned == 2

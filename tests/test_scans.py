@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from app.config import ScannerSettings
-from app.scans import RAW_KEEP, DoubleReadFilter, RawScan, ScanSource, bounded_raw
+from app.scans import RAW_KEEP, AcrossDevicesFilter, DoubleReadFilter, RawScan, ScanSource, bounded_raw
 from app.verdicts import VerdictKind
 from tests.test_verifier import BLUE_M, SERUM, TODAY, order
 from ui.wedge_filter import WedgeFilter
@@ -309,3 +309,16 @@ def test_fuzzed_scans_with_surrogates_each_give_exactly_one_event(core, st):
         assert p["raw"] == text if "raw_len" not in p else (p["raw_len"] == len(text) and p["raw"] != text)
 
     check()
+
+
+def test_the_same_code_from_two_kinds_of_device_at_once_is_one_read():
+    f = AcrossDevicesFilter(300)
+    t = 1_000_000_000
+    assert f.accept(RawScan("]E06900000000168", ScanSource.HID, mono_ns=t))  # AIM identifier in the text
+    assert not f.accept(RawScan("6900000000168", ScanSource.CAMERA, symbology="]E0", mono_ns=t + 120_000_000))
+    assert f.accept(RawScan("6900000000168", ScanSource.HID, mono_ns=t + 200_000_000))  # one device: its own rule
+    assert f.accept(RawScan("012345678905", ScanSource.CAMERA, mono_ns=t + 250_000_000))  # another code
+    assert not f.accept(RawScan("0012345678905", ScanSource.SERIAL, mono_ns=t + 300_000_000))  # its EAN-13 form
+    assert f.accept(RawScan("0012345678905", ScanSource.SERIAL, mono_ns=t + 900_000_000))  # a second unit
+    assert f.accept(RawScan("0012345678905", ScanSource.KEYBOARD, mono_ns=t + 901_000_000))  # typed: never dropped
+    assert f.dropped == 2
