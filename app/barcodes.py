@@ -76,7 +76,8 @@ class NormalisedCode:
     lot: str | None = None
     expiry: dt.date | None = None
     serial: str | None = None
-    count: int | None = None
+    count: int | None = None  # AI 30: the trade item's own units; AI 37: trade items of `gtin` in a logistic unit
+    count_ai: str | None = None  # which of the two said `count`
     error: str | None = None
     error_detail: str = ""
 
@@ -355,8 +356,9 @@ def _from_elements(t: str, sym: str | None, es) -> NormalisedCode:
             count = int(cnt.value)
         except ValueError:
             count = None
+    count_ai = cnt.ai.ai if count is not None else None
     return NormalisedCode(
         text=t, code=code, symbology=sym, gs1=True, gtin=gtin,
         lot=lot.value if lot else None, expiry=exp.date if exp else None,
-        serial=ser.value if ser else None, count=count,
+        serial=ser.value if ser else None, count=count, count_ai=count_ai,
     )

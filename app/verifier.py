@@ -274,7 +274,12 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
     if nc.serial and step is not None and (step.value, nc.serial) in session.serials:
         return verdict(VerdictKind.OVER_SCAN, "duplicate_serial", nc, serial=nc.serial,
                        details={"duplicate_serial": nc.serial}, **base)
-    qty = ref.qty_per_scan * (nc.count if nc.count and nc.count > 0 and ref.kind == "unit" and nc.gs1 else 1)
+    qty = ref.qty_per_scan
+    if nc.count and nc.count > 0 and nc.gs1:
+        # AI 37 (with AI 02) counts trade items of the code's own kind: 5 cases of 12 are 60. AI 30 counts the units
+        # of the item itself: a case of variable count labelled (30)10 holds 10, whatever its standard pack. Before,
+        # a case's count was ignored and its standard pack counted.
+        qty = qty * nc.count if nc.count_ai == "37" or ref.kind == "unit" else nc.count
     if step is None:
         # Pack/weigh/label: a gift or insert scanned into the carton is its confirmation.
         if line.gift and not session.gift_ok(line.id):

@@ -480,3 +480,19 @@ def test_a_verdict_made_on_the_scan_path_is_the_dataclass_it_stands_for():
     assert other.details == {} and other.details is not made.details and other.qty_added == 0
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.sku = "S2"  # type: ignore[misc]
+
+
+def test_a_logistic_label_counts_its_cases_and_a_case_of_variable_count_its_own_units(core):
+    """GS1 counts: (02) + (37) says how many of that GTIN's items a logistic unit holds — two cases of 12 are 24;
+    (30) says how many units the item itself holds — a case labelled (30)10 holds 10, whatever its standard pack.
+    A case's count was ignored: the two cases counted 12, the case of 10 counted 12 (two units short in the
+    parcel)."""
+    s = station(core)
+    o = s.open_order(order())
+    v = scan(s, "]C102" + CASE_BLUE_M + "372")
+    assert v.kind == VerdictKind.ACCEPTED and v.qty_added == 24 and o.progress["L1"].scanned == 24
+    o = s.open_order(order("SO-2"))
+    v = scan(s, "]C101" + CASE_BLUE_M + "3010")
+    assert v.kind == VerdictKind.ACCEPTED and v.qty_added == 10 and o.progress["L1"].scanned == 10
+    v = scan(s, "]C1020" + BLUE_M + "375")  # five units on a unit's logistic label: as before
+    assert v.kind == VerdictKind.ACCEPTED and v.qty_added == 5 and o.progress["L1"].scanned == 15
