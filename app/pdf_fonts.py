@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,12 +32,38 @@ CJK_TTF = (  # reportlab cannot embed the CFF-flavoured Noto CJK (fonts-noto-cjk
 )
 
 
+def _right_to_left(text: str) -> bool:
+    """True when `text` has a right-to-left letter (Arabic, Hebrew, ...): it needs shaping and reordering."""
+    return not text.isascii() and any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+
+
+@functools.lru_cache(maxsize=512)
+def visual(text: str) -> str:
+    """`text` in the order its glyphs are drawn, left to right, with Arabic letters in their joined forms.
+    reportlab draws characters one after another as they are stored: an Arabic address came out in isolated letters,
+    right to left read left to right ("عراش" for "شارع"). arabic-reshaper chooses each letter's form (the Latin
+    font, DejaVu Sans, has them) and python-bidi puts the runs in display order (Unicode's bidirectional algorithm).
+    Text without a right-to-left letter comes back as it is."""
+    if not _right_to_left(text):
+        return text
+    import arabic_reshaper
+    from bidi import get_display
+
+    return get_display(arabic_reshaper.reshape(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _say_missing(chars: str, text: str) -> None:
+    log.warning("no PDF font draws %s in %r: printed as '?'", ", ".join(f"U+{ord(ch):04X}" for ch in chars), text)
+
+
 @dataclass(frozen=True)
 class PdfFonts:
     latin: str
     latin_bold: str
     cjk: str  # has no bold face: bold Chinese is drawn filled and stroked
     latin_chars: frozenset[int]  # code points the Latin font draws; everything else goes to the CJK font
+    cjk_chars: frozenset[int] | None = None  # code points the CJK font draws (None: not known, a CID font)
 
     @property
     def embedded(self) -> bool:
@@ -46,8 +73,17 @@ class PdfFonts:
         return self.latin if ord(ch) in self.latin_chars or ch in "\t\n\r" else self.cjk
 
     def runs(self, text: str) -> list[tuple[str, str]]:
-        """`text` cut into (font, run) pieces: Latin runs in the Latin font, the rest in the CJK font."""
+        """`text` in display order (`visual`) cut into (font, run) pieces: Latin runs in the Latin font, the rest in
+        the CJK font. A character neither font has (an emoji in a customer's name) is a "?", logged: it was an empty
+        space, and nothing said so."""
+        text = visual(text)
         out: list[tuple[str, str]] = []
+        if self.cjk_chars is not None and not text.isascii():
+            known = self.latin_chars | self.cjk_chars
+            missing = "".join(sorted({ch for ch in text if ord(ch) not in known and not ch.isspace()}))
+            if missing:
+                _say_missing(missing, text)
+                text = "".join("?" if ch in missing else ch for ch in text)
         for ch in text:
             f = self.font_for(ch)
             if out and out[-1][0] == f:
@@ -93,4 +129,4 @@ def pdf_fonts() -> PdfFonts:
         return PdfFonts("Helvetica", "Helvetica-Bold", cjk.fontName if cjk else "STSong-Light",
                         frozenset(range(0x250)) | frozenset(map(ord, "…–—‘’“”•€")))
     return PdfFonts(latin.fontName, bold.fontName, cjk.fontName if cjk else "STSong-Light",
-                    frozenset(latin.face.charToGlyph))
+                    frozenset(latin.face.charToGlyph), frozenset(cjk.face.charToGlyph) if cjk else None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import subprocess
+import unicodedata
 
 import pytest
 import zxingcpp
@@ -306,3 +307,24 @@ def test_a_long_order_number_on_a_roll_slip_scans_from_the_printed_raster(order_
     img = pdf_pages(pdf, width_px=dots, first_only=True)[0].convert("L").point(lambda v: 0 if v < 160 else 255)
     found = _decode(img)
     assert ("Code128", order_no) in found or ("QRCode", order_no) in found, found
+
+
+def test_an_arabic_address_is_joined_and_right_to_left_and_an_emoji_is_a_question_mark(tmp_path, caplog):
+    """A cross-border order to Riyadh: reportlab drew the address's letters one by one as stored, isolated and left
+    to right ("عراش" for "شارع"); an emoji in the name was an empty space, and nothing said so. Now the letters are
+    in their joined forms (Arabic Presentation Forms, as a shaping engine sets them) in display order, and the emoji
+    is a "?", logged."""
+    doc = json.loads(json.dumps(DEMO_DOC))
+    street = "\u0634\u0627\u0631\u0639 \u0627\u0644\u0645\u0644\u0643 \u0641\u0647\u062f"  # Arabic: King Fahd Street
+    doc["ship_to"] = {"name": "Anna \U0001f381", "address_lines": [street], "city": "Riyadh", "country": "SA"}
+    src = tmp_path / "slip.pdf"
+    src.write_bytes(build_slip_pdf(PickList.from_dict(doc), lambda _url: None, page="80mm"))
+    text = subprocess.run(["pdftotext", "-raw", str(src), "-"], capture_output=True, text=True, timeout=30).stdout
+    arabic = next(ln for ln in text.splitlines() if any(0x0600 <= ord(c) <= 0x06FF or 0xFE70 <= ord(c) <= 0xFEFF
+                                                      for c in ln))
+    arabic = "".join(c for c in arabic if unicodedata.category(c) != "Cf")  # pdftotext's embedding marks
+    letters = [c for c in arabic if not c.isspace()]
+    assert letters and all(0xFE70 <= ord(c) <= 0xFEFF for c in letters)  # every letter in a joined form
+    assert {unicodedata.normalize("NFKC", w) for w in arabic.split()} == set(street.split())  # each word whole
+    assert "Anna ?" in text
+    assert any("U+1F381" in r.getMessage() for r in caplog.records)
