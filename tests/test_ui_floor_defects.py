@@ -87,7 +87,8 @@ def test_1_5_7_14_finished_order_leaves_the_queue_logout_is_clean_and_actions_an
     assert "packed" not in win.work.panel.text.text() and not win.work.panel.locked
     # (1) logout mid-order lands on login; an order scanned then opens nothing and claims nothing
     QTest.keyClick(win.work, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
-    assert win.stack.currentWidget() is win.login and win.controller.operator is None
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.login, timeout=2000)  # once no scan's keys follow it
+    assert win.controller.operator is None
     # the demo panel keeps no order's or item's codes to click on the login screen (each said "badges only")
     qtbot.waitUntil(lambda: win.demo_panel.codes_box.count() == 0, timeout=2000)
     claims = len(svc.core.events.events(types=[EventType.PICKLIST_CLAIMED]))
@@ -101,6 +102,7 @@ def test_1_5_7_14_finished_order_leaves_the_queue_logout_is_clean_and_actions_an
     assert "Logging out" not in win.login.message.text() and "Logging out" not in win.work.panel.text.text()
     assert win.stack.currentWidget() is win.work
     QTest.keyClick(win.work, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.login, timeout=2000)
     login(qtbot, win, "P-001", "1111")  # another operator: the station check, not someone else's order
     assert win.stack.currentWidget() is win.check
 
@@ -828,6 +830,30 @@ def test_a_scan_with_ctrl_held_on_the_queue_is_said_there(qtbot, station):
     QTest.keyClick(focus, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert win.controller.operator is not None and win.stack.currentWidget() is win.queue
     assert "Ctrl or Alt" in win.queue.message.text()
+
+
+def test_a_scan_with_ctrl_held_that_begins_with_l_does_not_log_out(qtbot, station):
+    """The packer's thumb on Ctrl while scanning a code that begins with L (a lot, a location): its first key was
+    Ctrl+L, and the station logged out mid-order before the key filter could tell a scan. Ctrl+L now waits two key
+    gaps: the scan's keys after it make it a scan with Ctrl held (said), not a logout. Alone, Ctrl+L logs out."""
+    win, svc = station()
+    login(qtbot, win)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
+    QTest.keyClick(win.check.start, Qt.Key.Key_Return)
+    open_order(qtbot, win, svc, simple)
+    clock, focus = win.wedge.clock, QApplication.focusWidget()
+    clock.ms += 400
+    for ch in "L0T-A02-06":
+        clock.ms += 4
+        QTest.keyClick(focus, ch, Qt.KeyboardModifier.ControlModifier)
+    clock.ms += 4
+    QTest.keyClick(focus, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.wait(300)  # well past the wait of a Ctrl+L alone
+    assert win.controller.operator is not None and win.stack.currentWidget() is win.work
+    assert "Ctrl or Alt" in win.work.panel.text.text()
+    clock.ms += 400
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.login, timeout=2000)
 
 
 def test_a_pin_typed_into_the_badge_field_is_not_left_on_the_screen(qtbot, station):

@@ -99,7 +99,9 @@ class MainWindow(QMainWindow):
         # Enter on the check screen is its keyPressEvent, never a QShortcut: a shortcut fires before the wedge filter
         # sees the key, so a scanner's Enter started work and the order barcode it ended was lost
         self.check.key_pressed.connect(self.controller.key)
-        QShortcut(QKeySequence("Ctrl+L"), self, activated=lambda: self.controller.key("Logout"))
+        # Ctrl+L alone: with the packer's thumb on Ctrl, a scan of a code that begins with L came as Ctrl+L first and
+        # logged out mid-order (the keys after it, at scanner speed, are a scan lost, said by the key filter)
+        QShortcut(QKeySequence("Ctrl+L"), self, activated=lambda: self._when_alone(lambda: self.controller.key("Logout")))
         self.queue.supervisor_requested.connect(self.controller.show_supervisor)
         self.bridge.weight.connect(lambda r: self.controller.on_weight(r.grams, r.stable))
         # the scale unplugged, silent or overloaded: no reading to record, the weigh step says why, and so does
@@ -285,6 +287,14 @@ class MainWindow(QMainWindow):
         return self.services.sync.client.request("GET", "/api/v1/stats", retries=0, params=params).json()
 
     # -- scans and background news --------------------------------------------------------------
+    def _when_alone(self, then) -> None:
+        """`then` now, or once the key filter has seen no other key after this one (`WedgeFilter.alone`)."""
+        wedge = getattr(self, "wedge", None)
+        if wedge is None:
+            then()
+        else:
+            wedge.alone(then)
+
     def on_scan(self, raw) -> None:
         if self.controller is None:
             self._early.append(raw)  # the services are being opened: handed on by attach()

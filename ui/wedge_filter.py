@@ -114,6 +114,7 @@ class WedgeFilter(QObject):
         self._chord_asked: int | None = None  # the key counted at its ShortcutOverride (its press may follow)
         self._offset: float | None = None  # local clock − the window system's key timestamps (least delay seen)
         self._last_ts = 0
+        self.keys_seen = 0  # key presses and shortcut requests so far (`alone`)
 
     # -- Qt -------------------------------------------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
@@ -122,6 +123,8 @@ class WedgeFilter(QObject):
         kind = event.type()
         if kind in _INPUT_EVENTS and self.on_input is not None:
             self.on_input()  # someone is at the station: the idle logout counts from now
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            self.keys_seen += 1
         if not self.enabled:
             return False
         if kind == QEvent.Type.InputMethod:
@@ -227,6 +230,12 @@ class WedgeFilter(QObject):
         if n == self.detector.min_length:
             log.warning("wedge: %d character keys with Ctrl/Alt held at scanner speed: a scan lost, said", n)
             self.suspicious.emit(_(HELD_MODIFIER))
+
+    def alone(self, then: Callable[[], None]) -> None:
+        """Call `then` if no other key comes within two of the scanner's key gaps (for a shortcut whose key may be a
+        scan's first one, typed while the packer holds Ctrl: such a scan's keys follow at scanner speed)."""
+        seen = self.keys_seen
+        QTimer.singleShot(int(2 * self.detector.max_gap) + 5, lambda: self.keys_seen != seen or then())
 
     def _key_time(self, event: QKeyEvent) -> float:
         """When the key was pressed, on the filter's clock. A busy GUI thread (a commit, a repaint) handles the keys
