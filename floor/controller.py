@@ -965,8 +965,8 @@ class StationController:
         if not isinstance(raw, RawScan):
             raw = RawScan(str(raw), ScanSource.HID, None)
         if not self.across_devices.accept(raw):  # the read before it, by another device, counted it
-            log.info("scan %r from %s dropped: the same code was read by another device just before", raw.text,
-                     raw.source)
+            log.info("scan %r from %s dropped: the same code was read by another device just before",
+                     str(raw.text)[:80], raw.source)
             return self._done(Outcome.REFUSED, Change.NONE)
         text = raw.text.strip() if isinstance(raw.text, str) else ""
         if self.screen == Screen.LOGIN or self.operator is None:
