@@ -400,3 +400,55 @@ def test_a_signal_ends_the_cannot_start_screen_too(tmp_path):
         xvfb.terminate()
         xvfb.wait(10)
     assert p.returncode == 2 and "station.id: expected a string; got 5" in err and "Traceback" not in err, (out, err)
+
+
+def test_a_second_station_process_on_the_same_data_folder_does_not_start(tmp_path):
+    """A double-click on the kiosk's launcher while the station runs started a second station on the same database
+    (seen on Xvfb): its scans took the event sequence numbers the first one had cached, whose next scan then said
+    "NOT recorded: the station could not save this scan" (UNIQUE constraint failed: events.seq), and both ran an
+    outbox and a print spool. The second start says the station is already running, opens nothing and exits 4 (the
+    unit does not restart it); the first station runs on, and a start after it closed works."""
+    import time
+
+    data = tmp_path / "data"
+    config = f'[station]\ndata_dir = "{data}"\n[oms]\nurl = "http://127.0.0.1:9"\n'
+    p, logged = _started(tmp_path, config)
+    try:
+        deadline = time.monotonic() + 60
+        while "the station window is up" not in logged():
+            assert p.poll() is None and time.monotonic() < deadline, logged()
+            time.sleep(0.1)
+        r = run_cli("--config", str(tmp_path / "st.toml"), "run", "--exit-when-shown",
+                    env={"QT_QPA_PLATFORM": "offscreen", "PACKSTATION_LOG_DIR": str(tmp_path / "logs2")})
+        assert r.returncode == 4, (r.stdout, r.stderr)
+        assert f"another packstation process (pid {p.pid}) is already running on {data}" in r.stderr, r.stderr
+        assert "already running" in r.stdout and "shown" not in r.stdout and "Traceback" not in r.stderr
+        assert p.poll() is None  # the first station runs on
+    finally:
+        out, err = _signalled(p, logged, signal.SIGTERM, "the station window is up")
+    assert p.returncode == 0, (out, err)
+    r = run_cli("--config", str(tmp_path / "st.toml"), "run", "--exit-when-shown",
+                env={"QT_QPA_PLATFORM": "offscreen", "PACKSTATION_LOG_DIR": str(tmp_path / "logs2")})
+    assert r.returncode == 0 and "ready" in r.stdout, (r.stdout, r.stderr)
+
+
+def test_the_data_folder_lock_is_let_go_when_its_holder_ends_however_it_ends(tmp_path):
+    """The lock is the kernel's (flock): a station SIGKILLed or powered off leaves nothing to clear by hand."""
+    import subprocess
+
+    from app.station_lock import StationAlreadyRunning, hold_data_dir
+
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from app.station_lock import hold_data_dir; "
+                               "f = hold_data_dir(sys.argv[1]); print('held', flush=True); time.sleep(600)",
+                               str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(StationAlreadyRunning) as e:
+            hold_data_dir(tmp_path)
+        assert e.value.pid == holder.pid
+    finally:
+        holder.kill()
+        holder.wait(30)
+    f = hold_data_dir(tmp_path)
+    assert f is not None
+    f.close()

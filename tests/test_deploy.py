@@ -67,6 +67,13 @@ def test_unit_restarts_the_station_whenever_it_exits():
     assert u["Install"]["WantedBy"] == "graphical-session.target"
 
 
+def test_unit_does_not_restart_a_second_station_refused_by_the_data_folder_lock():
+    """Exit code 4: another station process holds the data folder (app.station_lock); the one running is the station."""
+    from ui.shell import ALREADY_RUNNING_RC
+
+    assert _unit()["Service"]["RestartPreventExitStatus"] == str(ALREADY_RUNNING_RC)
+
+
 def test_autostart_entry_passes_desktop_file_validate():
     exe = _need("desktop-file-validate", "desktop-file-utils")
     r = subprocess.run([exe, str(DESKTOP)], capture_output=True, text=True, timeout=60)
