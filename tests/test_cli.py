@@ -452,3 +452,32 @@ def test_the_data_folder_lock_is_let_go_when_its_holder_ends_however_it_ends(tmp
     f = hold_data_dir(tmp_path)
     assert f is not None
     f.close()
+
+
+def test_screenshots_into_a_folder_that_cannot_be_made_is_one_line_not_two_tracebacks(tmp_path):
+    (tmp_path / "a_file").write_text("x")
+    r = run_cli("screenshots", "--out", str(tmp_path / "a_file" / "shots"))
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "packstation screenshots: NotADirectoryError" in r.stderr and str(tmp_path / "a_file") in r.stderr
+
+
+def test_a_command_whose_reader_leaves_early_is_no_error(tmp_path):
+    """`packstation doctor | head -2`: the pipe closed under doctor's last lines; it logged a critical error with a
+    traceback and said 'packstation doctor: BrokenPipeError' on stderr."""
+    import subprocess
+
+    logs = tmp_path / "logs"
+    env = dict(os.environ, PACKSTATION_LOG_DIR=str(logs), QT_QPA_PLATFORM="offscreen")
+    cfg = tmp_path / "st.toml"
+    cfg.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n[oms]\nurl = "http://127.0.0.1:9"\n', encoding="utf-8")
+    rfd, wfd = os.pipe()
+    os.close(rfd)  # the reader gone before doctor writes its first line (`head` may leave at any of them)
+    try:
+        p = subprocess.run([sys.executable, "-m", "packstation", "--config", str(cfg), "doctor", "--timeout", "0.5"],
+                           stdout=wfd, stderr=subprocess.PIPE, env=env, cwd=ROOT, timeout=60)
+    finally:
+        os.close(wfd)
+    err = p.stderr.decode()
+    assert p.returncode == 141 and "BrokenPipe" not in err and "Traceback" not in err, err
+    logged = (logs / "packstation.log").read_text(encoding="utf-8")
+    assert "its output was closed before the end" in logged and "CRITICAL" not in logged, logged
