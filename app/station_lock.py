@@ -32,7 +32,7 @@ class StationAlreadyRunning(RuntimeError):
                          f"{path.parent}: this one does not start")
 
 
-def hold_data_dir(data_dir: str | Path) -> IO[str] | None:
+def hold_data_dir(data_dir: str | Path) -> IO[bytes] | None:
     """Take the data folder for this process; keep the returned file open as long as the station runs (closing it,
     or the process ending, lets go). Raises StationAlreadyRunning when another process holds it. A folder this user
     cannot create or write returns None: opening the database then says why (read-only, disk full) where every other
@@ -40,15 +40,15 @@ def hold_data_dir(data_dir: str | Path) -> IO[str] | None:
     path = Path(data_dir) / LOCK_NAME
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        f = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held open for the process's life)
+        # held open for the process's life; unbuffered, so that a full disk cannot fail its close at the end
+        f = open(os.open(path, os.O_RDWR | os.O_CREAT, 0o644), "r+b", buffering=0)  # noqa: SIM115
     except OSError as exc:
         log.warning("cannot take %s (%s); the database's own checks decide", path, exc.strerror or exc)
         return None
     try:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        f.seek(0)
-        text = f.read().strip()
+        text = os.pread(f.fileno(), 32, 0).decode("ascii", "replace").strip()
         f.close()
         raise StationAlreadyRunning(path, int(text) if text.isdigit() else None) from None
     except OSError as exc:  # a filesystem without locks (some network mounts): run as before, said in the log
@@ -56,10 +56,8 @@ def hold_data_dir(data_dir: str | Path) -> IO[str] | None:
                     path, exc.strerror or exc)
         return f
     try:  # whose it is, for the second process's message (the lock itself is the flock, not this text)
-        f.seek(0)
-        f.truncate()
-        f.write(f"{os.getpid()}\n")
-        f.flush()
-    except OSError:  # a full disk: the lock holds all the same, the message says pid ?
+        os.ftruncate(f.fileno(), 0)
+        os.pwrite(f.fileno(), f"{os.getpid()}\n".encode("ascii"), 0)
+    except OSError:  # a full disk: the lock holds all the same, the message says process ?
         pass
     return f
