@@ -481,3 +481,13 @@ def test_a_command_whose_reader_leaves_early_is_no_error(tmp_path):
     assert p.returncode == 141 and "BrokenPipe" not in err and "Traceback" not in err, err
     logged = (logs / "packstation.log").read_text(encoding="utf-8")
     assert "its output was closed before the end" in logged and "CRITICAL" not in logged, logged
+
+
+@pytest.mark.parametrize("args,said", [(["--port", "99999"], "99999 is not a port (1 to 65535)"),
+                                       (["--port", "http"], "'http' is not a port number"),
+                                       (["--workers", "0"], "0: at least 1")])
+def test_the_reference_oms_refuses_a_port_or_worker_count_that_cannot_be(tmp_path, args, said):
+    """`oms-server --port 99999` printed "reference OMS on http://127.0.0.1:99999" and then hung, listening nowhere,
+    saying nothing; `--workers 0` said "0 worker(s)". Refused by the command line with its usage (exit 2)."""
+    r = run_cli("oms-server", "--db", str(tmp_path / "oms.sqlite3"), *args, timeout=30)
+    assert r.returncode == 2 and said in r.stderr and "reference OMS on" not in r.stdout, (r.stdout, r.stderr)
