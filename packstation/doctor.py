@@ -97,9 +97,15 @@ def run_checks(config_path: str | None, *, timeout_s: float = 3.0) -> list[Findi
     try:
         settings = load(config_path)
     except ConfigError as exc:
-        out.append(Finding("config", "fail", str(exc),
-                           Msg("correct that key in the file (packstation config init NEW.toml writes every key "
-                               "with its default), then run packstation doctor again")))
+        from pathlib import Path
+
+        if config_path and not Path(config_path).exists():  # "correct that key in the file": there is no file
+            fix = Msg("write it with packstation config init {path} (or name the station's file with --config), then "
+                      "run packstation doctor again", path=str(config_path))
+        else:
+            fix = Msg("correct that key in the file (packstation config init NEW.toml writes every key with its "
+                      "default), then run packstation doctor again")
+        out.append(Finding("config", "fail", str(exc), fix))
         return out  # every other check reads the configuration
     if settings.source == "(defaults)":
         path = str(default_config_path())
