@@ -276,6 +276,12 @@ def test_a_configuration_file_that_is_not_there_is_to_be_written_not_corrected(t
     assert f"fix: write it with packstation config init {cfg}" in r.stdout and "correct that key" not in r.stdout
 
 
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "abc"])
+def test_a_timeout_that_cannot_be_is_refused_by_the_command_line(tmp_path, value):
+    r = run_cli("doctor", "--timeout", value, env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
+    assert r.returncode == 2 and "argument --timeout" in r.stderr and "ValueError" not in r.stderr, r.stderr
+
+
 def test_serial_scale_that_is_not_there(tmp_path, oms, printer, monkeypatch):
     cfg = _config(tmp_path, oms_url=oms.url, label=printer.uri)
     # the same station, now with a real scale configured on a port that does not exist
