@@ -45,7 +45,7 @@ from typing import Any
 import uuid_utils
 from pydantic_core import from_json, to_json
 from sqlalchemy import Connection, TextClause, bindparam, func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app import schema
 from app.store import Store
@@ -212,6 +212,11 @@ def last_of_unfinished_orders_query(types: list[str], operator_id: str | None) -
     ).bindparams(bindparam("types", list(types), expanding=True), operator=operator_id)
 
 
+def _seq_taken(exc: IntegrityError) -> bool:
+    """The INSERT failed because its sequence number is in the log already (not a UUID clash or another rule)."""
+    return "events.seq" in str(exc.orig)
+
+
 def row_to_event(row: Any) -> Event:
     m = row._mapping
     return Event(
@@ -290,9 +295,21 @@ class EventLog:
             try:
                 if self._next_seq is None:
                     self._next_seq = self._load_next_seq(con)
-                ev = self._insert(con, self._next_seq, type, payload, body, operator_id, order_id, kind, at)
+                try:
+                    ev = self._insert(con, self._next_seq, type, payload, body, operator_id, order_id, kind, at)
+                except IntegrityError as exc:
+                    if not _seq_taken(exc):
+                        raise
+                    # Another process appended since this one read the sequence (`packstation sync-now` recording an
+                    # intercept while the station runs): the cached number was taken, and every later append of
+                    # this process failed on it until a restart. The sequence goes on after the other's events.
+                    log.warning("event #%d was written by another process on %s; this one's events follow it",
+                                self._next_seq, store.path)
+                    ev = self._insert(con, self._load_next_seq(con), type, payload, body, operator_id, order_id,
+                                      kind, at)
                 con.commit()
             except BaseException as exc:
+                self._next_seq = None  # re-read at the next append: whatever failed, the database has the truth
                 store.failed_dbapi(con, exc)
             store.checkpointer.committed()
             # Only reached after COMMIT succeeded: the sequence never skips a number.

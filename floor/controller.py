@@ -1841,7 +1841,11 @@ class StationController:
         if not reason:
             return self._refuse(Msg("A reprint needs a reason (1–4 or a reason barcode)."),
                                 cls=ReprintResult)  # type: ignore[return-value]
-        label = [j for j in self.spool.jobs(order_id=oid) if j.get("kind") == "label"][-1]  # type: ignore[union-attr]
+        labels = [j for j in self.spool.jobs(order_id=oid) if j.get("kind") == "label"]  # type: ignore[union-attr]
+        if not labels:  # deleted a moment ago with the spool's printed jobs over 30 days old
+            return self._refuse(Msg("Nothing printed yet for this order."),
+                                cls=ReprintResult)  # type: ignore[return-value]
+        label = labels[-1]
         self.prompt = None
         number = target[1]
         if label.get("state") == "failed" and label.get("error_state") == "cancelled":

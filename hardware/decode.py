@@ -600,6 +600,8 @@ def load_image(path: str | Path) -> np.ndarray | None:
 
 
 def decode_file(path: str | Path, **kw) -> list[Decoded]:
+    if Path(path).is_dir():  # "no such file" for a folder that is there sent the technician looking for it
+        raise ValueError(f"a folder, not an image file: {path} (name the images in it: {Path(path) / '*.png'})")
     if not Path(path).is_file():
         raise ValueError(f"no such file: {path}")
     img = load_image(path)

@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     rc = 1
     try:
         rc = int(args.func(args) or 0)
+        sys.stdout.flush()  # a pipe closed early is met here, not in the interpreter's flush at exit
     except ConfigError as exc:
         log.error("configuration problem: %s", exc, extra=FILE_ONLY)
         print(f"packstation: {exc}", file=sys.stderr)
@@ -138,6 +139,12 @@ def main(argv: list[str] | None = None) -> int:
         rc = 3
     except KeyboardInterrupt:
         rc = 130
+    except BrokenPipeError:
+        # the reader left before the end (`packstation doctor | head`): nothing failed; it was a critical error with a
+        # traceback in the log and a line on stderr. Python's own flush at exit must not say it again
+        log.info("%s: its output was closed before the end (a pipe's reader left)", args.command)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        rc = 141  # 128 + SIGPIPE, as a shell reports a command ended by a closed pipe
     except Exception as exc:  # never a traceback in an operator's face: the whole story goes to the log
         log.critical("%s failed", args.command, exc_info=True, extra=FILE_ONLY)
         where = f"; details in {logfile}" if logfile else ""

@@ -58,8 +58,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Check the station and print what to fix. Exit code 0: nothing to fix, "
                                    "1: at least one problem.")
     p.add_argument("--json", action="store_true", help="one JSON object: {ok, findings: [...]}")
-    p.add_argument("--timeout", type=float, default=3.0, help="seconds per network check (default 3)")
+    p.add_argument("--timeout", type=_seconds, default=3.0, help="seconds per network check (default 3)")
     p.set_defaults(func=_doctor)
+
+
+def _seconds(text: str) -> float:
+    """A time out above 0 (`--timeout -1` reached requests: 'ValueError: Invalid timeout (-1.0, -1.0)')."""
+    import argparse
+    import math
+
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (v > 0 and math.isfinite(v)):
+        raise argparse.ArgumentTypeError(f"{text}: give a number of seconds above 0")
+    return v
 
 
 def _doctor(args) -> int:
@@ -97,9 +111,15 @@ def run_checks(config_path: str | None, *, timeout_s: float = 3.0) -> list[Findi
     try:
         settings = load(config_path)
     except ConfigError as exc:
-        out.append(Finding("config", "fail", str(exc),
-                           Msg("correct that key in the file (packstation config init NEW.toml writes every key "
-                               "with its default), then run packstation doctor again")))
+        from pathlib import Path
+
+        if config_path and not Path(config_path).exists():  # "correct that key in the file": there is no file
+            fix = Msg("write it with packstation config init {path} (or name the station's file with --config), then "
+                      "run packstation doctor again", path=str(config_path))
+        else:
+            fix = Msg("correct that key in the file (packstation config init NEW.toml writes every key with its "
+                      "default), then run packstation doctor again")
+        out.append(Finding("config", "fail", str(exc), fix))
         return out  # every other check reads the configuration
     if settings.source == "(defaults)":
         path = str(default_config_path())

@@ -7,13 +7,34 @@ import json
 import sys
 
 
+def _port(text: str) -> int:
+    """A TCP port: `--port 99999` started a server that never listened and said nothing."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"{n} is not a port (1 to 65535)")
+    return n
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n}: at least 1")
+    return n
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("oms-server", help="run the reference OMS server; `oms-server token ...` manages station tokens")
     p.add_argument("--db", help="SQLite file (created if missing) or postgresql://user@host/dbname")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=_port, default=8765)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--seed", choices=["demo"], help="load the deterministic demo catalogue")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only; SQLite: 1)")
+    p.add_argument("--workers", type=_at_least_one, default=1, help="worker processes (PostgreSQL only; SQLite: 1)")
     p.add_argument("--tls-cert", default="", help="serve HTTPS with this certificate (PEM)")
     p.add_argument("--tls-key", default="", help="private key of --tls-cert (PEM)")
     p.set_defaults(func=_oms_server)

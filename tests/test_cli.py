@@ -400,3 +400,94 @@ def test_a_signal_ends_the_cannot_start_screen_too(tmp_path):
         xvfb.terminate()
         xvfb.wait(10)
     assert p.returncode == 2 and "station.id: expected a string; got 5" in err and "Traceback" not in err, (out, err)
+
+
+def test_a_second_station_process_on_the_same_data_folder_does_not_start(tmp_path):
+    """A double-click on the kiosk's launcher while the station runs started a second station on the same database
+    (seen on Xvfb): its scans took the event sequence numbers the first one had cached, whose next scan then said
+    "NOT recorded: the station could not save this scan" (UNIQUE constraint failed: events.seq), and both ran an
+    outbox and a print spool. The second start says the station is already running, opens nothing and exits 4 (the
+    unit does not restart it); the first station runs on, and a start after it closed works."""
+    import time
+
+    data = tmp_path / "data"
+    config = f'[station]\ndata_dir = "{data}"\n[oms]\nurl = "http://127.0.0.1:9"\n'
+    p, logged = _started(tmp_path, config)
+    try:
+        deadline = time.monotonic() + 60
+        while "the station window is up" not in logged():
+            assert p.poll() is None and time.monotonic() < deadline, logged()
+            time.sleep(0.1)
+        r = run_cli("--config", str(tmp_path / "st.toml"), "run", "--exit-when-shown",
+                    env={"QT_QPA_PLATFORM": "offscreen", "PACKSTATION_LOG_DIR": str(tmp_path / "logs2")})
+        assert r.returncode == 4, (r.stdout, r.stderr)
+        assert f"another packstation process (pid {p.pid}) is already running on {data}" in r.stderr, r.stderr
+        assert "already running" in r.stdout and "shown" not in r.stdout and "Traceback" not in r.stderr
+        assert p.poll() is None  # the first station runs on
+    finally:
+        out, err = _signalled(p, logged, signal.SIGTERM, "the station window is up")
+    assert p.returncode == 0, (out, err)
+    r = run_cli("--config", str(tmp_path / "st.toml"), "run", "--exit-when-shown",
+                env={"QT_QPA_PLATFORM": "offscreen", "PACKSTATION_LOG_DIR": str(tmp_path / "logs2")})
+    assert r.returncode == 0 and "ready" in r.stdout, (r.stdout, r.stderr)
+
+
+def test_the_data_folder_lock_is_let_go_when_its_holder_ends_however_it_ends(tmp_path):
+    """The lock is the kernel's (flock): a station SIGKILLed or powered off leaves nothing to clear by hand."""
+    import subprocess
+
+    from app.station_lock import StationAlreadyRunning, hold_data_dir
+
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from app.station_lock import hold_data_dir; "
+                               "f = hold_data_dir(sys.argv[1]); print('held', flush=True); time.sleep(600)",
+                               str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(StationAlreadyRunning) as e:
+            hold_data_dir(tmp_path)
+        assert e.value.pid == holder.pid
+    finally:
+        holder.kill()
+        holder.wait(30)
+    f = hold_data_dir(tmp_path)
+    assert f is not None
+    f.close()
+
+
+def test_screenshots_into_a_folder_that_cannot_be_made_is_one_line_not_two_tracebacks(tmp_path):
+    (tmp_path / "a_file").write_text("x")
+    r = run_cli("screenshots", "--out", str(tmp_path / "a_file" / "shots"))
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "packstation screenshots: NotADirectoryError" in r.stderr and str(tmp_path / "a_file") in r.stderr
+
+
+def test_a_command_whose_reader_leaves_early_is_no_error(tmp_path):
+    """`packstation doctor | head -2`: the pipe closed under doctor's last lines; it logged a critical error with a
+    traceback and said 'packstation doctor: BrokenPipeError' on stderr."""
+    import subprocess
+
+    logs = tmp_path / "logs"
+    env = dict(os.environ, PACKSTATION_LOG_DIR=str(logs), QT_QPA_PLATFORM="offscreen")
+    cfg = tmp_path / "st.toml"
+    cfg.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n[oms]\nurl = "http://127.0.0.1:9"\n', encoding="utf-8")
+    rfd, wfd = os.pipe()
+    os.close(rfd)  # the reader gone before doctor writes its first line (`head` may leave at any of them)
+    try:
+        p = subprocess.run([sys.executable, "-m", "packstation", "--config", str(cfg), "doctor", "--timeout", "0.5"],
+                           stdout=wfd, stderr=subprocess.PIPE, env=env, cwd=ROOT, timeout=60)
+    finally:
+        os.close(wfd)
+    err = p.stderr.decode()
+    assert p.returncode == 141 and "BrokenPipe" not in err and "Traceback" not in err, err
+    logged = (logs / "packstation.log").read_text(encoding="utf-8")
+    assert "its output was closed before the end" in logged and "CRITICAL" not in logged, logged
+
+
+@pytest.mark.parametrize("args,said", [(["--port", "99999"], "99999 is not a port (1 to 65535)"),
+                                       (["--port", "http"], "'http' is not a port number"),
+                                       (["--workers", "0"], "0: at least 1")])
+def test_the_reference_oms_refuses_a_port_or_worker_count_that_cannot_be(tmp_path, args, said):
+    """`oms-server --port 99999` printed "reference OMS on http://127.0.0.1:99999" and then hung, listening nowhere,
+    saying nothing; `--workers 0` said "0 worker(s)". Refused by the command line with its usage (exit 2)."""
+    r = run_cli("oms-server", "--db", str(tmp_path / "oms.sqlite3"), *args, timeout=30)
+    assert r.returncode == 2 and said in r.stderr and "reference OMS on" not in r.stdout, (r.stdout, r.stderr)

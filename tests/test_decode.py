@@ -128,6 +128,13 @@ def test_decode_command_prints_one_json_line_per_image(tmp_path):
     assert "Traceback" not in p.stderr
 
 
+def test_decode_of_a_folder_says_it_is_a_folder(tmp_path):
+    p = run_cli("decode", str(tmp_path))
+    (line,) = [json.loads(x) for x in p.stdout.splitlines()]
+    assert p.returncode == 1 and line["error"].startswith(f"a folder, not an image file: {tmp_path}"), line
+    assert "Traceback" not in p.stderr
+
+
 def _subset():
     """Images whose reading needs the ladder, confirmation or pyzbar, plus plain ones and no-barcode ones."""
     picks = ["upca-4/1.webp", "upca-4/2.webp", "ean13-1/35.webp", "upca-2/48.webp", "upca-2/28.webp",

@@ -67,6 +67,13 @@ def test_unit_restarts_the_station_whenever_it_exits():
     assert u["Install"]["WantedBy"] == "graphical-session.target"
 
 
+def test_unit_does_not_restart_a_second_station_refused_by_the_data_folder_lock():
+    """Exit code 4: another station process holds the data folder (app.station_lock); the one running is the station."""
+    from ui.shell import ALREADY_RUNNING_RC
+
+    assert _unit()["Service"]["RestartPreventExitStatus"] == str(ALREADY_RUNNING_RC)
+
+
 def test_autostart_entry_passes_desktop_file_validate():
     exe = _need("desktop-file-validate", "desktop-file-utils")
     r = subprocess.run([exe, str(DESKTOP)], capture_output=True, text=True, timeout=60)
@@ -141,3 +148,26 @@ def test_udev_rules_pass_udevadm_verify():
         pytest.skip("udevadm verify needs systemd 253 or newer (Debian 12 has 252); the grammar test covers it")
     r = subprocess.run([exe, "verify", str(RULES)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def _deploy_commands() -> list[str]:
+    """Every shell command docs/deploy.md gives: the lines of its sh blocks and its inline code that starts as one."""
+    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    lines = [ln for block in re.findall(r"```sh\n(.*?)```", text, re.S) for ln in block.splitlines()]
+    lines += re.findall(r"`((?:cd|sudo|install|~/packstation|\.venv)[^`]*)`", text)
+    commands = []
+    for ln in lines:
+        ln = ln.split("  #")[0].strip()
+        commands += [c.strip() for c in re.split(r"&&|;|\|\|", ln) if c.strip()]
+    return commands
+
+
+def test_deploy_commands_run_as_written_by_the_station_user():
+    """Followed literally, two of the procedure's commands failed: `pip install -e "~/packstation[evdev]"` (a `~` in
+    quotes is not the home folder: pip refused it as "not a valid editable requirement") and the update's `packstation
+    doctor` (the station user has no packstation on its PATH: "command not found")."""
+    commands = _deploy_commands()
+    assert any(c.startswith("systemctl --user") for c in commands) and len(commands) > 15
+    for c in commands:
+        assert not re.search(r"[\"']~", c), f"a quoted ~ is not expanded by the shell: {c}"
+        assert not c.startswith("packstation "), f"not on the station user's PATH: {c}"

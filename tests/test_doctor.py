@@ -268,6 +268,20 @@ def test_bad_configuration_is_named_with_its_key(tmp_path):
     assert r.stdout.startswith("FAIL config") and "devices.scale.kind" in r.stdout and "fix:" in r.stdout
 
 
+def test_a_configuration_file_that_is_not_there_is_to_be_written_not_corrected(tmp_path):
+    """`doctor --config` naming a file that is not there said "fix: correct that key in the file"."""
+    cfg = tmp_path / "station.toml"
+    r = run_cli("--config", str(cfg), "doctor", env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
+    assert r.returncode == 1 and "file not found" in r.stdout, r.stdout
+    assert f"fix: write it with packstation config init {cfg}" in r.stdout and "correct that key" not in r.stdout
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "abc"])
+def test_a_timeout_that_cannot_be_is_refused_by_the_command_line(tmp_path, value):
+    r = run_cli("doctor", "--timeout", value, env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
+    assert r.returncode == 2 and "argument --timeout" in r.stderr and "ValueError" not in r.stderr, r.stderr
+
+
 def test_serial_scale_that_is_not_there(tmp_path, oms, printer, monkeypatch):
     cfg = _config(tmp_path, oms_url=oms.url, label=printer.uri)
     # the same station, now with a real scale configured on a port that does not exist

@@ -62,6 +62,27 @@ def test_a_failed_commit_does_not_burn_a_sequence_number(store):
     assert [(e.seq, e.type) for e in log.events()] == [(1, "ok"), (2, "ok")]
 
 
+def test_an_event_another_process_appended_does_not_stop_this_ones_log(tmp_path):
+    """`packstation sync-now` run while the station runs (sync-requeue's own advice) records an intercept its poll
+    finds: the station's cached next sequence number was then taken, and every later append of the station failed
+    on it ("NOT recorded" at every scan, UNIQUE constraint failed: events.seq) until it was restarted. Its next
+    append now follows the other process's event, and the log stays gap-free."""
+    p = tmp_path / "station.sqlite3"
+    st = open_store(p)
+    log = EventLog(st, "ST-A")
+    log.append("login", {"badge": "K-001"}, operator_id="OP-K1")
+    other = ("import sys; from app.store import open_store; from app.events import EventLog; s = open_store(sys.argv[1]); "
+             "EventLog(s, 'ST-A').append('order_intercepted', {'order_id': 'SO-1', 'status': 'cancelled'}, "
+             "order_id='SO-1'); s.close()")
+    subprocess.run([sys.executable, "-c", other, str(p)], check=True, cwd=ROOT, timeout=60)
+    a = log.append("scan", {"raw": "6900000000168"}, operator_id="OP-K1")
+    b = log.append("scan", {"raw": "6900000000175"}, operator_id="OP-K1")
+    assert (a.seq, b.seq) == (3, 4)
+    assert [(e.seq, e.type) for e in log.events()] == [(1, "login"), (2, "order_intercepted"), (3, "scan"),
+                                                        (4, "scan")]
+    st.close()
+
+
 def test_concurrent_appends_from_threads_stay_gap_free(store):
     log = EventLog(store, "ST")
 

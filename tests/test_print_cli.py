@@ -160,3 +160,35 @@ def test_a_simulated_printer_started_again_after_a_kill_numbers_its_jobs_after_t
     assert {n: (out / n).read_bytes() for n in before} == before  # nothing printed before is written over
     numbers = [p.name.split("-")[0] for p in out.glob("*.bin")]
     assert sorted(numbers) == ["0001", "0002", "0003", "0004"]
+
+
+@pytest.mark.parametrize("state", ["held", "queued", "sending", "sent"])
+def test_print_test_leaves_the_stations_own_jobs_alone(cfg, tmp_path, listener, state):
+    """A technician tests a printer while the station has a label waiting (held for paper, queued, or being sent by the
+    running station): print-test's spool, on the station's database, took that label too. Held, it came out on the
+    printer named by --printer and `label_printed` was recorded for the order (the packer never got it); being sent,
+    print-test's crash recovery marked it failed, to be reprinted. The test prints its own two jobs only; the
+    station's job, its events and its figures are as they were."""
+    from sqlalchemy import insert, select
+
+    from app import schema
+    from app.store import now_ms, open_store
+
+    db = tmp_path / "data" / "station.sqlite3"
+    st = open_store(db)
+    with st.write() as c:
+        c.execute(insert(schema.print_jobs).values(
+            job_id="STATION-LABEL", order_id="SO-1008", kind="label", printer="label_printer", content_type="escpos",
+            payload=b"\x1b@STATION LABEL SO-1008\n\x1dVA\x03", state=state, attempts=0, operator_id="OP-K1",
+            created_at_ms=now_ms(), updated_at_ms=now_ms()))
+    st.close()
+    r = run_cli("--config", cfg, "print-test", "--printer", listener.uri)
+    assert r.returncode == 0, r.stdout + r.stderr
+    listener.wait_jobs(1)
+    assert b"STATION LABEL" not in listener.jobs
+    st = open_store(db)
+    with st.read() as c:
+        jobs = c.execute(select(schema.print_jobs.c.job_id, schema.print_jobs.c.state)).all()
+        events = c.execute(select(schema.events.c.type)).scalars().all()
+    st.close()
+    assert jobs == [("STATION-LABEL", state)] and events == []

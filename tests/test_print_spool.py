@@ -516,3 +516,49 @@ def test_a_worker_failing_round_after_round_logs_one_traceback_not_one_a_second(
         wait_for(lambda: any("print spool works again" in r.getMessage() for r in caplog.records))
     finally:
         spool.stop()
+
+
+def _aged_job(core, jid, state, days):
+    """A job row as the spool leaves it, `days` old."""
+    t = now_ms() - int(days * 86_400_000)
+    with core.store.write() as c:
+        c.execute(insert(schema.print_jobs).values(
+            job_id=jid, order_id="SO-" + jid, kind="slip", printer="slip_printer", content_type="pdf",
+            payload=b"%PDF-1.4 " + b"x" * 50_000, state=state, attempts=1, operator_id="op-1",
+            created_at_ms=t, updated_at_ms=t + 3_000))
+
+
+def _job_ids(core):
+    with core.store.read() as c:
+        return set(c.execute(select(schema.print_jobs.c.job_id)).scalars())
+
+
+def test_printed_jobs_leave_the_spool_after_a_month_and_nothing_else_does(core, listener, spool_for):
+    """Every order left its label and its slip (a PDF of ~55 KB with its fonts) in the station's database for ever:
+    three quarters of what an order adds to it, 20 GB a year at 1,000 orders a day, until the disk was full. The
+    spool's worker deletes printed (`done`) jobs older than 30 days by itself, in small batches; a job still to
+    print, held, failed (offered for reprint) or unconfirmed stays whatever its age, and so does last month's work."""
+    for state in ("queued", "held", "failed", "unconfirmed"):
+        _aged_job(core, f"old-{state}", state, 90)
+    for i in range(45):  # more than one batch
+        _aged_job(core, f"old-done-{i}", "done", 85 - i)
+    _aged_job(core, "recent-done", "done", 20)
+    _aged_job(core, "today", "done", 0)
+    listener.mode = "paper_out"  # the old queued and held jobs stay held: nothing prints them in this test
+    spool, _ = spool_for(listener.uri)
+    spool.start()
+    wait_for(lambda: not any(j.startswith("old-done") for j in _job_ids(core)), timeout=30)
+    assert _job_ids(core) == {"today", "recent-done", "old-queued", "old-held", "old-failed", "old-unconfirmed"}
+    assert spool.reprint_offers()[0]["job_id"] == "old-failed"
+
+
+def test_a_station_clock_running_ahead_does_not_empty_the_spool(core, spool_for, tmp_path):
+    """Days are counted back from the newest job when the clock is ahead of it: every job here is 40 days older than
+    the clock (a station clock a month ahead, or a station idle for 40 days), none older than the newest by 30."""
+    for i in range(5):
+        _aged_job(core, f"done-{i}", "done", 40 + i)
+    spool, _ = spool_for(f"file:{tmp_path / 'out.bin'}")
+    assert spool.prune_done() == 0
+    assert len(_job_ids(core)) == 5
+    _aged_job(core, "today", "done", 0)
+    assert spool.prune_done() == 5 and _job_ids(core) == {"today"}

@@ -12,6 +12,9 @@ from pathlib import Path
 
 
 def main(out: str) -> int:
+    # made here, where the command line says what failed in one line (in each language's process a folder that cannot
+    # be made was a traceback, twice)
+    Path(out).mkdir(parents=True, exist_ok=True)
     rc = 0
     for lang in ("en", "zh_CN"):
         env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))

@@ -146,6 +146,9 @@ def place_window(win, *, kiosk: bool, screen=None) -> None:
 
 
 CANNOT_START_RC = 75  # F5 on the "cannot start" screen: the station tries to start again
+# another station process holds the data folder (app.station_lock); the systemd unit does not restart on it
+# (RestartPreventExitStatus): the station already running is the one to use
+ALREADY_RUNNING_RC = 4
 
 
 def cannot_start_text(settings: Settings, exc: BaseException) -> str:
@@ -265,9 +268,59 @@ def show_cannot_start(settings: Settings, exc: BaseException, *, exit_when_shown
     return rc or 1
 
 
+def already_running_text(exc: BaseException) -> str:
+    """What a second start on a station's data folder says (app.station_lock), in the floor's words."""
+    pid = getattr(exc, "pid", None)
+    return "\n\n".join([_("packstation is already running on this station (process {pid}).", pid=str(pid or "?")),
+                          _("Use the station window that is already open; this second one closes by itself.")])
+
+
+def show_already_running(settings: Settings, exc: BaseException, *, exit_when_shown: bool = False) -> None:
+    """A second start (a double-click on the kiosk's launcher) says why nothing new opens, in a small window on top
+    that closes itself after 10 s or at Enter/Esc: never full screen, so it cannot hide the station already running
+    (whose kiosk window only a supervisor may close)."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtGui import QKeySequence, QShortcut
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    app = make_app(settings.station.language)
+    win = QLabel(already_running_text(exc))
+    win.setObjectName("already_running")
+    win.setWordWrap(True)
+    win.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    win.setMargin(32)
+    win.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint)
+    win.setStyleSheet("background: #ef6c00; color: white; font-size: 24px; font-weight: bold;")
+    for key in ("Return", "Enter", "Escape"):
+        QShortcut(QKeySequence(key), win, activated=QApplication.quit)
+    screen = QApplication.primaryScreen().availableGeometry()
+    win.setFixedWidth(min(720, screen.width()))
+    win.adjustSize()
+    win.move(screen.center() - win.rect().center())
+    win.show()
+    win.raise_()
+    QTimer.singleShot(0 if exit_when_shown else 10_000, QApplication.quit)
+    if exit_when_shown:
+        print("already running", flush=True)
+    restore = end_on_signals(app, lambda _sig: QApplication.quit())
+    app.exec()
+    restore()
+    win.close()
+
+
 def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: bool = False,
                 demo: bool = False) -> int:
+    from app.station_lock import StationAlreadyRunning, hold_data_dir
+
     setup_logging(settings.data_dir / "logs", verbose)
+    try:
+        held = hold_data_dir(settings.data_dir)  # kept until this function returns: the process's whole run
+    except StationAlreadyRunning as exc:
+        log.warning("%s", exc)
+        make_app(settings.station.language)
+        if can_show(exit_when_shown):
+            show_already_running(settings, exc, exit_when_shown=exit_when_shown)
+        return ALREADY_RUNNING_RC
     while True:
         # The login screen first, then the services behind it: it is on the screen before the event log, the floor
         # and the sync are imported and opened (about half a start); a badge scanned meanwhile waits in the event
@@ -321,6 +374,8 @@ def run_station(settings: Settings, *, exit_when_shown: bool = False, verbose: b
     restore()
     services.close()
     log.info("the station closed")
+    if held is not None:
+        held.close()
     return rc
 
 

@@ -63,6 +63,8 @@ def _load_order(core, key: str):
 def _print_test(args) -> int:
     import dataclasses
     import logging
+    import tempfile
+    from pathlib import Path
 
     from app.core import load_settings, open_core
     from hardware.printing.connections import make_printer
@@ -114,32 +116,42 @@ def _print_test(args) -> int:
             return 1
         station = settings.station.id
         tz = settings.station.warehouse_tz
-        spool = PrintSpool(core, printers, poll_interval_s=3600)
-        jobs = []
-        if args.only != "slip":
-            lp = printers["label_printer"]
-            data = build_label(order, lp.settings, station=station, operator="print-test", tz=tz)
-            jobs.append(("label", spool.submit_raw("label_printer", "test", data, "escpos", order_id=None)))
-        if args.only != "label":
-            sp = printers["slip_printer"]
-            pdf = build_slip_pdf(order, None, page="80mm", station=station, operator="print-test", tz=tz)
-            payload, ctype = (pdf, "pdf") if sp.accepts_pdf else (pdf_to_escpos(pdf, sp.settings), "escpos")
-            jobs.append(("slip", spool.submit_raw("slip_printer", "test", payload, ctype, order_id=None)))
-        spool.start()
-        spool.wait_idle(args.timeout)
-        spool.stop()
-        ok = True
-        for what, jid in jobs:
-            j = spool.job(jid)
-            if j["state"] in ("queued", "held"):
-                spool.cancel(jid, "print-test ended")  # a test job must not print later by surprise
-            if j["state"] == "done":
-                _say(Msg("{what}: printed ({size} bytes, job {job})", what=Msg(WHAT[what]), size=j["size"], job=jid),
-                     lang)
-            else:
-                ok = False
-                _say(j["message"] or NO_DETAIL, lang, prefix=f"{what}: {j['state']} — ")
-                log.error("print-test %s job %s %s: %s", what, jid, j["state"], j["last_error"])
-        return 0 if ok else 1
+        # The test's own spool, in a scratch database: on the station's, its worker took the station's jobs too. A
+        # label held for paper at the station printed on the printer given by --printer, recorded `label_printed`
+        # for the order (the packer never got it), and a job the running station was sending was marked failed by
+        # the test spool's crash recovery. The station's jobs, faults and figures are the station's alone.
+        scratch = tempfile.TemporaryDirectory(prefix="packstation-print-test-")
+        test_core = open_core(settings, Path(scratch.name) / "print-test.sqlite3")
+        try:
+            spool = PrintSpool(test_core, printers, poll_interval_s=3600)
+            jobs = []
+            if args.only != "slip":
+                lp = printers["label_printer"]
+                data = build_label(order, lp.settings, station=station, operator="print-test", tz=tz)
+                jobs.append(("label", spool.submit_raw("label_printer", "test", data, "escpos", order_id=None)))
+            if args.only != "label":
+                sp = printers["slip_printer"]
+                pdf = build_slip_pdf(order, None, page="80mm", station=station, operator="print-test", tz=tz)
+                payload, ctype = (pdf, "pdf") if sp.accepts_pdf else (pdf_to_escpos(pdf, sp.settings), "escpos")
+                jobs.append(("slip", spool.submit_raw("slip_printer", "test", payload, ctype, order_id=None)))
+            spool.start()
+            spool.wait_idle(args.timeout)
+            spool.stop()
+            ok = True
+            for what, jid in jobs:
+                j = spool.job(jid)
+                if j["state"] in ("queued", "held"):
+                    spool.cancel(jid, "print-test ended")  # a test job must not print later by surprise
+                if j["state"] == "done":
+                    _say(Msg("{what}: printed ({size} bytes, job {job})", what=Msg(WHAT[what]), size=j["size"], job=jid),
+                         lang)
+                else:
+                    ok = False
+                    _say(j["message"] or NO_DETAIL, lang, prefix=f"{what}: {j['state']} — ")
+                    log.error("print-test %s job %s %s: %s", what, jid, j["state"], j["last_error"])
+            return 0 if ok else 1
+        finally:
+            test_core.close()
+            scratch.cleanup()
     finally:
         core.close()

@@ -52,6 +52,15 @@ JobCallback = Callable[[dict[str, Any]], None]
 StatusCallback = Callable[[str, PrinterStatus], None]
 T = schema.print_jobs
 CUTS_KEY = "print.cuts_before."  # kv: the printer's cut counter read just before a job was sent
+# A printed job's bytes are kept this long for a reprint (F12), then deleted: every order left its label and its slip
+# (a PDF with its fonts embedded, ~55 KB: three quarters of what an order adds to the station's database) in the
+# spool for ever, 20 GB a year at 1,000 orders a day, until the disk was full and no scan could be recorded. The
+# events say what was printed, when and by whom (the OMS has them); only jobs `done` go, never one still to print,
+# held, failed or unconfirmed. Days counted back from the newest job's time when the clock is ahead of it (a station
+# clock a year ahead would otherwise empty the spool).
+DONE_JOBS_KEPT_DAYS = 30
+PRUNE_BATCH = 20  # jobs deleted a transaction: each holds the store's write lock a few ms, between two scans
+PRUNE_EVERY_S = 6 * 3600.0
 
 MSG = {  # what a job's message says (app.i18n ids, translated in devices.po)
     "crashed": N_("The station stopped before all of this job reached the printer: it is probably incomplete. "
@@ -418,6 +427,7 @@ class PrintSpool:
 
     def _run(self) -> None:
         next_poll = 0.0
+        next_prune = 0.0  # the first idle moment after the start, then every PRUNE_EVERY_S
         streak: list = []  # [error, since, said at, rounds] while the worker fails round after round
         while True:
             with self._cond:
@@ -439,6 +449,15 @@ class PrintSpool:
                     self._worker_ok(streak)
                     next_poll = time.monotonic() + self.poll_interval_s
                     continue
+                if now >= next_prune:
+                    next_prune = time.monotonic() + PRUNE_EVERY_S
+                    try:
+                        if self.prune_done():
+                            next_prune = 0.0  # more may wait: the next round (after any job to print) goes on
+                    except Exception:  # printing goes on; tried again at the next PRUNE_EVERY_S
+                        log.warning("print spool: printed jobs older than %d days not deleted this time",
+                                    DONE_JOBS_KEPT_DAYS, exc_info=True)
+                    continue
                 with self._cond:
                     if not self._stop and not self._poll_requested and self._next_job() is None:
                         self._cond.wait(timeout=max(0.01, next_poll - time.monotonic()))
@@ -446,6 +465,24 @@ class PrintSpool:
                 self._worker_failed(exc, streak)
                 with self._cond:
                     self._cond.wait(timeout=self.WORKER_RETRY_S)
+
+    def prune_done(self, *, limit: int = PRUNE_BATCH) -> int:
+        """Delete up to `limit` of the oldest printed (`done`) jobs older than DONE_JOBS_KEPT_DAYS; -> how many.
+        The candidates are the oldest done jobs by id (the state index, in id order): their times lie after the
+        payload in a row, so a query on the time alone would read every kept job's bytes."""
+        with self.store.read() as c:
+            newest = c.execute(select(T.c.created_at_ms).order_by(T.c.id.desc()).limit(1)).scalar()
+            if newest is None:
+                return 0
+            cutoff = min(now_ms(), newest) - int(DONE_JOBS_KEPT_DAYS * 86_400_000)
+            old = [r.id for r in c.execute(select(T.c.id, T.c.updated_at_ms).where(T.c.state == "done")
+                                           .order_by(T.c.id).limit(limit)) if r.updated_at_ms < cutoff]
+        if not old:
+            return 0
+        with self.store.write() as c:
+            gone = c.execute(delete(T).where(T.c.id.in_(old), T.c.state == "done")).rowcount
+        log.debug("print spool: %d printed job(s) older than %d days deleted", gone, DONE_JOBS_KEPT_DAYS)
+        return gone
 
     def _verify_unconfirmed(self) -> None:
         """After a restart: ask each printer that had a job sent in full just before the crash what it
