@@ -156,7 +156,7 @@ def test_the_station_starts_without_the_server_stack(tmp_path):
 def test_a_command_that_needs_an_extra_names_it(tmp_path):
     r = _without_server_stack(tmp_path, "--help")
     assert r.returncode == 0 and "oms-server" in r.stdout and "doctor" in r.stdout
-    r = _without_server_stack(tmp_path, "oms-server", "--db", str(tmp_path / "o.db"), "--port", "0")
+    r = _without_server_stack(tmp_path, "oms-server", "--db", str(tmp_path / "o.db"), "--port", "8799")
     assert r.returncode == 3
     assert "pip install 'packstation[oms]'" in r.stderr and "Traceback" not in r.stderr
     r = _without_server_stack(tmp_path, "demo", "--exit-when-shown", "--data-dir", str(tmp_path / "demo"))
