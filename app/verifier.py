@@ -277,7 +277,7 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
     qty = ref.qty_per_scan * (nc.count if nc.count and nc.count > 0 and ref.kind == "unit" and nc.gs1 else 1)
     if step is None:
         # Pack/weigh/label: a gift or insert scanned into the carton is its confirmation.
-        if line.gift and not session.gift_ok(line.id):
+        if line.gift and (not session.gift_ok(line.id) or session.gift_missing(line.id)):
             return verdict(VerdictKind.ACCEPTED, "gift_scanned", nc, qty_added=0, line_complete=True,
                            details={"gift": True}, **{k: v for k, v in base.items() if k != "variant"})
         lp = session.progress.get(line.id)

@@ -1284,11 +1284,12 @@ class StationController:
         s = self.session
         assert s is not None
         if kind == "short_pick":
-            cur = s.current_line() if s.counting_step is not None else None
+            cur = s.current_line() if s.counting_step is not None or s.step == Step.PACK else None
             if cur is None:
                 return self._refuse(Msg("Short picks are for lines still being picked."),
                                     cls=ShortPickResult)
-            self.prompt = Prompt("short_pick", cur.id, cur.qty, s.progress[cur.id].scanned)
+            lp = s.progress.get(cur.id)  # none at Pack where no step counts
+            self.prompt = Prompt("short_pick", cur.id, cur.qty, lp.scanned if lp is not None else 0)
             return self._done(Outcome.ASKED, Change.PROMPT, self._short_question(s, self.prompt),
                               cls=ShortPickResult, line_id=cur.id)
         if kind == "override":
@@ -1346,7 +1347,7 @@ class StationController:
         p = self.prompt if self.prompt is not None and self.prompt.kind == "short_pick" else None
         line_id = p.line_id if p else None
         if line_id is None:
-            cur = s.current_line() if s.counting_step is not None else None
+            cur = s.current_line() if s.counting_step is not None or s.step == Step.PACK else None
             line_id = cur.id if cur else None
         if line_id is None:
             return self._refuse(Msg("Short picks are for lines still being picked."),
@@ -1354,7 +1355,8 @@ class StationController:
         if reason not in SHORT_REASONS:
             return self._refuse(Msg("Choose a reason: 1–4 or a reason barcode."),
                                 cls=ShortPickResult)  # type: ignore[return-value]
-        found = qty_found if qty_found is not None else (p.found if p else s.progress[line_id].scanned)
+        lp = s.progress.get(line_id)
+        found = qty_found if qty_found is not None else (p.found if p else lp.scanned if lp is not None else 0)
         try:
             s.short_pick(line_id, reason, found)
         except (ValueError, StepBlocked) as exc:
@@ -1363,6 +1365,11 @@ class StationController:
                                 cls=ShortPickResult)  # type: ignore[return-value]
         self.prompt = None
         ln = s.picklist_lines[line_id]
+        if s.step == Step.PACK:  # a gift pack asked for again, not on the gift shelf either
+            return self._done(Outcome.DONE, Change.LINES | Change.PROMPT | Change.WEIGHT, say(Level.HINT, Msg(
+                "Gift/insert {sku} {name} is not in this parcel ({reason}): the packing slip says so. Found one "
+                "after all? Scan it or press F3.", sku=ln.sku, name=ln.name, reason=words.short_reason_name(reason))),
+                cls=ShortPickResult, line_id=line_id, qty_found=0, reason=reason)  # type: ignore[return-value]
         recorded = Msg("Short pick recorded: {sku} found {found} of {qty} ({reason}). F4 undoes it.", sku=ln.sku,
                        found=found, qty=ln.qty, reason=words.short_reason_name(reason))
         return self._done(Outcome.DONE, Change.LINES | Change.PROMPT | Change.WEIGHT,
@@ -1377,7 +1384,7 @@ class StationController:
         assert s is not None
         step = s.counting_step  # while counting: the gift not yet done in this step (the check step asks again)
         waiting = (lambda x: not s.step_progress(step)[x.id].complete) if step is not None else \
-            (lambda x: not s.gift_ok(x.id))
+            (lambda x: not s.gift_ok(x.id) or s.gift_missing(x.id))
         ln = next((x for x in s.picklist.gift_lines if waiting(x)), None)
         if ln is None:
             return self._refuse(Msg("No gift or insert is waiting."), cls=GiftResult)  # type: ignore[return-value]

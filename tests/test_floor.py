@@ -1633,6 +1633,58 @@ def test_3b_a_gift_short_picked_whole_and_put_in_at_pack_is_on_the_label_slip_an
     assert ev.payload["units"] == 4 and ev.payload["not_in_parcel"] == []
 
 
+def test_3c_a_gift_not_on_the_gift_shelf_either_is_short_picked_at_pack_and_the_slip_says_so(floor):
+    """Pack asks again for a gift short picked whole; the gift shelf is empty too. F2 was refused at Pack ("Short
+    picks are for lines still being picked") and F10 blocked, so the only way on was F3: the gift the customer does
+    not get went on the label, the slip and the OMS's record. F2 at Pack now records it missing (a short pick with
+    `step: pack`, no kind: the figures counted it once at pick), the order goes on and the slip lists it as not in
+    the parcel; after a restart too. Found after all, F3 still puts it in."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1002")  # L1 x2, L2 x1, L3 the thank-you card (gift, 100 g)
+    for code in ("ITEM-001", "ITEM-001", "ITEM-002"):
+        floor.ctl.scan(code)
+    floor.ctl.key("F2")
+    floor.ctl.scan("@@REASON:NOT_FOUND")
+    s = floor.ctl.session
+    while s.step != Step.PACK:
+        floor.ctl.complete_step() if not s.blockers() else floor.work_counting()
+    floor.ctl.key("2")
+    assert floor.ctl.complete_step().outcome == Outcome.BLOCKED  # pack asks for the gift
+    assert floor.ctl.key("F2").outcome == Outcome.ASKED
+    r = floor.ctl.key("4")
+    assert r.outcome == Outcome.DONE and "not in this parcel" in r.feedback.en
+    ev = floor.core.events.last(EventType.SHORT_PICK)
+    assert ev.kind is None and ev.payload["step"] == "pack" and ev.payload["line_id"] == "L3"
+    assert s.gift_ok("L3") and s.packed_qty("L3") == 0 and s.expected_weight[0] == 300
+    floor = floor.restart()
+    floor.login()
+    s = floor.ctl.session
+    assert s is not None and s.step == Step.PACK and s.gift_ok("L3") and s.packed_qty("L3") == 0
+    assert floor.ctl.complete_step().outcome == Outcome.DONE  # its carton was chosen before the restart
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    slip = next(j for j in floor.spool.jobs_ if j["kind"] == "slip")
+    assert floor.spool.missing[slip["job_id"]] == [("SKU-003", 1)]
+    assert floor.core.events.last(PAPERWORK).payload["units"] == 3
+
+
+def test_3c_a_gift_found_after_all_at_pack_goes_in_after_its_short_pick_there(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1002")
+    for code in ("ITEM-001", "ITEM-001", "ITEM-002"):
+        floor.ctl.scan(code)
+    floor.ctl.key("F2")
+    floor.ctl.scan("@@REASON:NOT_FOUND")
+    s = floor.ctl.session
+    while s.step != Step.PACK:
+        floor.ctl.complete_step() if not s.blockers() else floor.work_counting()
+    floor.ctl.key("F2")
+    floor.ctl.key("4")
+    assert floor.ctl.key("F2").outcome == Outcome.REFUSED  # nothing left to ask for
+    floor.ctl.key("F3")
+    assert s.packed_qty("L3") == 1 and s.expected_weight[0] == 400
+
+
 def test_f4_takes_back_a_gift_confirmed_by_mistake_at_pack_and_after_a_restart(floor):
     """A gift short picked whole, then F3 pressed at Pack by mistake: F4 said "Nothing to undo in this step", and the
     gift went on the label, the slip and the expected weight whether it was put in or not. F4 now takes the
