@@ -714,6 +714,15 @@ class OrderSession:
                     self._cursor[s] = min(self._cursor.get(s, 0), self._walk_pos[line_id])
 
 
+def since_released(events: list[Event]) -> list[Event]:
+    """An order's events since this station last gave it back to the OMS (`picklist_released`: at its STOP, the OMS
+    changed or held it): the order the OMS offers again is a new parcel, claimed again and counted from nothing. Its
+    old events came back with it: it resumed at its old step and stopped again at once (the old STOP), its put-back
+    units counted as in the parcel, so the OMS's order was never packed here again."""
+    last = max((i for i, ev in enumerate(events) if ev.type == EventType.PICKLIST_RELEASED), default=-1)
+    return events[last + 1:]
+
+
 class _Undoable(NamedTuple):
     """What F4 can take back: a counted scan (qty, serial), a short pick (qty 0; `short`: the line's (short_qty,
     short_reason) before it) or a gift/insert confirmation (`gift`: ((step, gift_confirmed before), ...) of the steps
@@ -847,7 +856,7 @@ class Station:
         prev, created = self.active, s is None
         if s is None:
             s = OrderSession(self, picklist, self.steps)
-            for ev in self.core.events.events(order_id=picklist.id):
+            for ev in since_released(self.core.events.events(order_id=picklist.id)):
                 s.apply(ev)
             self.sessions[picklist.id] = s
             s.resumed = s.suspended and s.step != Step.DONE  # left earlier: its step resumes as it becomes active

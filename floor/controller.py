@@ -96,8 +96,11 @@ def _paperwork_jobs(events, spool, order_id: str) -> list[dict]:
     """The order's print jobs its `paperwork` and `reprint` events name, oldest first, as the spool has them now (the
     log and the spool table survive a restart; the controller's memory of them does not). Read once per F9."""
     named: list[str] = []
-    for ev in events.events(order_id=order_id, types=[PAPERWORK, EventType.REPRINT]):
+    for ev in events.events(order_id=order_id, types=[PAPERWORK, EventType.REPRINT, EventType.PICKLIST_RELEASED]):
         p = ev.payload
+        if ev.type == EventType.PICKLIST_RELEASED:  # given back at a STOP: the order offered again is a new parcel
+            named = []
+            continue
         named += [p.get("label_job"), p.get("slip_job")] if ev.type == PAPERWORK else [p.get("job_id")]
     jobs = (spool.job(jid) for jid in dict.fromkeys(j for j in named if isinstance(j, str)))
     return [j for j in jobs if j and j.get("kind") in ("label", "slip")]
@@ -242,7 +245,9 @@ class StationController:
         # of every start-up
         self._finished_ids: set[str] | None = None
         self._handed_back: set[str] = set()  # of those, the orders handed back with nothing found
-        self._stopped: set[str] = set()  # ... and those given back at their STOP (the OMS cancelled or held them)
+        # orders given back at their STOP (the OMS cancelled, held or changed them) -> their version (`updated_at`) in
+        # the cache then: kept out until the OMS lists them again (a changed or released hold is a parcel to pack)
+        self._stopped: dict[str, str | None] = {}
         self._finished_lock = threading.Lock()
         self._opening: str | None = None
         self._jobs: dict[str, tuple[str, str | None]] = {}  # order -> (label job, slip job)
@@ -756,9 +761,22 @@ class StationController:
 
     def _set_queue(self, items: list[PickList]) -> None:
         # the OMS's urgent ones first, then by the latest ship time (the earliest first; none: after those that have one)
-        self.queue = sorted((p for p in items if p.id not in self._finished and p.status not in ("cancelled", "done")),
+        self.queue = sorted((p for p in items if p.id not in self._finished and p.status not in ("cancelled", "done")
+                             and not self._still_stopped(p)),
                             key=lambda p: (-p.priority, p.ship_by_ms is None, p.ship_by_ms or 0, p.order_no))
         self._emit(Change.QUEUE)
+
+    def _still_stopped(self, pl: PickList) -> bool:
+        """Given back at its STOP here and not listed by the OMS since (the same version in the cache)."""
+        return pl.id in self._stopped and self._stopped[pl.id] == pl.updated_at
+
+    def _cached_version(self, s: OrderSession) -> str | None:
+        try:
+            pl = self.cache.get(s.order_id) if self.cache is not None else None
+        except Exception:
+            log.exception("cache lookup of %s failed", s.order_id)
+            pl = None
+        return (pl or s.picklist).updated_at
 
     def _picklist(self, code: str) -> PickList | None:
         if self.cache is not None:
@@ -792,12 +810,12 @@ class StationController:
             self._set_queue([p for p in self.queue if p.id != pl.id])
             return self._refuse(Msg("Order {order} was {status} by the OMS: do not pick it.", order=pl.order_no,
                                     status=words.status_words(pl.status)), Level.ERROR, Change.QUEUE)
+        if self._still_stopped(pl):  # a cancelled one said "already packed", sending people to look for a parcel
+            return self._refuse(Msg("Order {order} was stopped by the OMS and given back at its STOP: do not pick it.",
+                                    order=pl.order_no), Level.ERROR, Change.QUEUE)
         if pl.id in self._finished or pl.status == "done":
             if pl.id in self._handed_back:
                 said = Msg("Order {order} was handed back to the OMS: nothing of it was found.", order=pl.order_no)
-            elif pl.id in self._stopped:  # a cancelled one said "already packed", sending people to look for a parcel
-                said = Msg("Order {order} was stopped by the OMS and given back at its STOP: do not pick it.",
-                           order=pl.order_no)
             elif self._has_label(pl.id):  # its parcel may need its label again: F12 now means this order
                 self.last_order_id, self.last_order_no = pl.id, pl.order_no
                 said = Msg("Order {order} is already packed. F12 reprints its label.", order=pl.order_no)
@@ -903,8 +921,7 @@ class StationController:
         if s.intercepted:
             self.station.close_order(s.order_id, reason="intercepted")
             s._append(EventType.PICKLIST_RELEASED, {"reason": "intercepted"})
-            self._finished.add(s.order_id)  # never back in the queue
-            self._stopped.add(s.order_id)
+            self._stopped[s.order_id] = self._cached_version(s)  # not back in the queue until the OMS offers it again
         elif s.nothing_found:
             self.station.hand_back(s.order_id)
             self._finished.add(s.order_id)  # nor an order of which nothing was found (after a restart too)

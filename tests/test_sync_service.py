@@ -998,3 +998,62 @@ def test_events_the_oms_does_not_take_while_it_answers_the_polls_are_said_not_hi
     svc._record(False, t0, OmsBusy("HTTP 503"), outbox=True)
     assert svc.outbox_once() == 1  # nothing left to send: not said as stuck
     assert not svc.health().sending_failed
+
+
+def _weighed(ctl) -> None:
+    """The one-line order at work picked, checked, packed and on the scale at its weight: F9 is next."""
+    s = ctl.session
+    code = s.picklist.lines[0].barcodes[0].code
+    for _ in range(2):  # pick, check
+        ctl.scan(code)
+        ctl.complete_step()
+    ctl.key("2")
+    ctl.complete_step()
+    grams = s.expected_weight[0]
+    ctl.on_weight(grams / 2, False)
+    ctl.on_weight(grams, True)
+
+
+def test_an_order_given_back_at_its_stop_that_the_oms_offers_again_is_a_new_parcel_here(env):
+    """The OMS changes an order's quantity while it is packed: F9 stops it (no label: the parcel holds what the order
+    was), the packer puts it back and presses Esc, and the OMS offers the order again as it now is. It stayed refused
+    here ("stopped by the OMS ... do not pick it") until a restart, and then came back with its old counts and its old
+    STOP: the order was never packed at this station. Now, once the OMS lists it again, it opens as a new parcel (claimed
+    again, counted from nothing, the new quantity), after a restart too."""
+    from floor_kit import SpoolStandIn
+
+    from app.workflow import Station, Step
+    from floor import Level, StationController
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order("SO-1011")  # one line: POLO-WHITE-M x1
+    s = ctl.session
+    _weighed(ctl)
+    doc = svc.cache.get("SO-1011").to_dict()
+    _change_order(srv, "SO-1011", lines=[{**doc["lines"][0], "qty": 2}])
+    ctl.key("F9")
+    assert s.intercepted and s.intercepted[0] == "changed" and ctl.feedback.level == Level.STOP
+    assert not ctl.spool.jobs()
+    ctl.back()  # Esc: given back to the OMS
+    svc.outbox_once()
+    svc.pull_once()  # the OMS lists it again, as it now is
+    assert svc.cache.row("SO-1011")["status"] == "open"
+    ctl.refresh_queue()
+    assert "SO-1011" in [p.id for p in ctl.queue]
+    r = ctl.open_order("SO-1011")
+    s = ctl.session
+    assert s is not None and s.order_id == "SO-1011", r.feedback.en
+    assert s.step == Step.PICK and not s.intercepted and s.picklist.lines[0].qty == 2
+    assert s.progress[s.picklist.lines[0].id].scanned == 0
+    ctl.logout()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))  # a restart
+    ctl.login("K-001", "2222")
+    s = ctl.session
+    assert s is not None and s.order_id == "SO-1011" and s.step == Step.PICK and not s.intercepted
+    assert s.progress[s.picklist.lines[0].id].scanned == 0
+
