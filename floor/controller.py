@@ -1626,7 +1626,7 @@ class StationController:
                 if "slip" in out or not spool.prints_slips:
                     return ("out", sent["job_id"], out["slip"]["job_id"] if "slip" in out else None)
             replaced = _failed_label(jobs) if "label" not in out else None
-            ship = sync.check_shippable(packed.id) if sync is not None else None
+            ship = sync.check_shippable(packed.id, op.id if op else None) if sync is not None else None
             if ship is not None and not ship.ok:
                 return ("stopped", ship)
             current = ship.picklist if ship is not None else None

@@ -1057,3 +1057,32 @@ def test_an_order_given_back_at_its_stop_that_the_oms_offers_again_is_a_new_parc
     assert s is not None and s.order_id == "SO-1011" and s.step == Step.PICK and not s.intercepted
     assert s.progress[s.picklist.lines[0].id].scanned == 0
 
+
+def test_a_stop_at_the_label_check_is_recorded_under_the_packer_whose_f9_asked(env):
+    """The OMS cancels an order after its last poll; F9's check stops it. Its `order_intercepted` went to the OMS with
+    no operator and no kind, where a stop heard at a poll names the packer (and its status as kind): the OMS's story
+    of the order had a stop by nobody in the middle of one packer's events."""
+    from floor_kit import SpoolStandIn
+    from sqlalchemy import update
+
+    from app.events import EventType
+    from app.workflow import Station
+    from floor import Level, StationController
+    from sync.oms_server import models as m
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order("SO-1011")
+    _weighed(ctl)
+    with srv.app.state.engine.begin() as c:
+        c.execute(update(m.orders).where(m.orders.c.id == "SO-1011").values(
+            status="cancelled", reason="customer", updated_ms=int(time.time() * 1000)))
+    ctl.key("F9")
+    assert ctl.feedback.level == Level.STOP and not ctl.spool.jobs()
+    stops = core.events.events(order_id="SO-1011", types=[EventType.ORDER_INTERCEPTED])
+    assert len(stops) == 1
+    assert stops[0].operator_id == ctl.operator.id and stops[0].kind == "cancelled"
+    assert stops[0].payload["status"] == "cancelled" and stops[0].payload["reason"] == "customer"
