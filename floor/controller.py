@@ -522,8 +522,11 @@ class StationController:
         ch = Change.SESSION | Change.SCREEN | Change.PROMPT | Change.QUEUE | self._after(before)
         fb = say(Level.INFO, packed) if packed is not None else None
         caps = [CAPS_LOCK] if op.badge != badge and op.badge == badge.swapcase() else []  # "k-001" for "K-001"
+        stopped_aside = [o for o in resumed if o is not self.session and o.intercepted]
         if self.session is not None and self.session.intercepted:  # stopped before the packer pressed Esc (a crash)
             fb = words.stop_message(self.session)
+        elif stopped_aside:  # set aside and stopped before the logout: said in red, not as a blue "Also open"
+            fb = words.set_aside_stop_message(stopped_aside[-1])
         elif self.session is not None:  # an order left open (a restart, a logout): say which and where it stands
             others = [o.picklist.order_no or o.order_id for o in resumed if o is not self.session]
             again = self._print_again_note(self.session)
@@ -616,7 +619,9 @@ class StationController:
         for s in sorted(self.station.sessions.values(), key=lambda o: o is at_work):
             if (said := self._withdraw_paperwork(s, "logged out before the label came out")) is not None:
                 withdrawn.append(said)
-            self.station.close_order(s.order_id, reason="logout" if not s.intercepted else "intercepted",
+            # a stopped order too: it comes back stopped at the next login, its put-back list and Esc with it (closed
+            # as "intercepted" it was never resumed nor given back, its units left in the tote unsaid)
+            self.station.close_order(s.order_id, reason="logout",
                                      idle_ns=max(0, self.mono_ns() - self._input_ns) if why == "idle" else 0)
         self.station.logout(why)
         self.screen = Screen.LOGIN

@@ -929,6 +929,33 @@ def test_an_order_cancelled_while_set_aside_is_said_at_once_with_what_to_put_bac
     assert floor.ctl.screen == Screen.QUEUE and "SO-1001" not in [p.id for p in floor.ctl.queue]
 
 
+@pytest.mark.parametrize("aside", [False, True])
+def test_an_order_stopped_when_its_packer_logs_out_comes_back_stopped_at_the_next_login(floor, aside):
+    """The OMS cancels an order with a unit of it in the tote (at work, or set aside); the packer logs out (Ctrl+L, or
+    the idle logout of a packer who walked away from the STOP) before pressing Esc. Its step was suspended as
+    "intercepted", so no login brought it back: its put-back list was never shown again, it was never given back
+    (no picklist_released) and scanning it said only "cancelled by the OMS: do not pick it". It comes back stopped at
+    the next login, in red, with what to put back; Esc gives it back."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("ITEM-001")
+    if aside:
+        floor.ctl.scan("SO-1002")
+    floor.cache.set_status("SO-1001", "cancelled")  # as the sync service does before it says so
+    floor.ctl.on_sync("order_cancelled", {"order_id": "SO-1001"})
+    floor.ctl.logout()
+    r = floor.login()
+    fb = floor.ctl.feedback
+    assert r.outcome == Outcome.DONE and fb is not None and fb.level in (Level.STOP, Level.ERROR)
+    assert "Put back: 1 × SKU-001" in fb.en and "1001" in fb.en
+    if aside:
+        assert floor.ctl.session.order_id == "SO-1002"
+        floor.ctl.scan("SO-1001")
+    assert floor.ctl.session.order_id == "SO-1001" and floor.ctl.session.intercepted
+    floor.ctl.key("Escape")
+    assert floor.core.events.last(EventType.PICKLIST_RELEASED).order_id == "SO-1001"
+
+
 def test_an_order_packed_here_and_given_to_another_station_is_said_in_red_on_any_screen(floor):
     """The sync service's `packed_elsewhere_too` (test_sync_service.py): said at once, in red, whatever is on the
     screen — the packer and a supervisor have a second parcel to stop."""
