@@ -1958,10 +1958,33 @@ class StationController:
             return Result(outcome=Outcome.DONE, changes=Change.NONE)
         if kind == "packed_elsewhere_too" and isinstance(data.get("message"), Msg):  # said on whatever screen is up
             return self._done(Outcome.DONE, Change.NONE, say(Level.ERROR, data["message"]))
+        if kind == "order_cancelled" and (said := self._cancelled_after_label(data)) is not None:
+            return said
         if kind in _STOPPED_BY_SYNC:  # the order at hand (or set aside) stops, with what to put back
             status, reason = _STOPPED_BY_SYNC[kind]
             return self.intercepted(data.get("order_id", ""), status, reason)
         return Result(outcome=Outcome.DONE, changes=Change.NONE)
+
+    def _cancelled_after_label(self, data: dict) -> Result | None:
+        """The OMS cancelled an order whose parcel was packed and labelled here (offline, so F9's check could not stop
+        it, or cancelled at the OMS after it was packed): the parcel is in the carrier pile. It was taken out of the queue
+        without a word (a cache flag nobody reads), and the cancelled order shipped. Said in red on whatever screen is
+        up, and recorded (`order_intercepted`: the OMS hears the station knows of its parcel). None: not such an order."""
+        oid = str(data.get("order_id") or "")
+        if not oid or oid in self.station.sessions or oid not in self._finished or oid in self._handed_back:
+            return None
+        pl = self._picklist(oid)
+        no = pl.order_no if pl is not None and pl.order_no else oid
+        op = self.operator
+        offline = bool(data.get("printed_offline"))
+        self.core.events.append(EventType.ORDER_INTERCEPTED, {
+            "order_id": oid, "status": "cancelled",
+            "reason": "cancelled after its parcel was labelled" + (" offline" if offline else "")},
+            order_id=oid, operator_id=op.id if op is not None else None, kind="cancelled")
+        return self._done(Outcome.STOPPED, Change.QUEUE, say(Level.ERROR, Msg(
+            "STOP: order {order} was cancelled by the OMS after its parcel was packed and labelled here. Take the "
+            "parcel out of the carrier's pile, do not ship it, and tell a supervisor.", order=no)),
+            cls=InterceptResult, order_id=oid, status="cancelled")
 
     def _build_catalog(self):
         from app.catalog import Catalog

@@ -1086,3 +1086,40 @@ def test_a_stop_at_the_label_check_is_recorded_under_the_packer_whose_f9_asked(e
     assert len(stops) == 1
     assert stops[0].operator_id == ctl.operator.id and stops[0].kind == "cancelled"
     assert stops[0].payload["status"] == "cancelled" and stops[0].payload["reason"] == "customer"
+
+
+def test_an_order_labelled_offline_that_the_oms_cancelled_meanwhile_is_said_in_red_when_the_station_hears_it(env):
+    """F9 offline lets the label out ("the order will be checked later"); the customer had cancelled meanwhile. Back
+    online the poll heard it, set a review flag in the cache that nothing reads and took the order out of the queue
+    without a word: the labelled parcel of a cancelled order sat in the carrier's pile and shipped. Said in red on
+    whatever screen is up, with what to do, and recorded (`order_intercepted`) for the OMS."""
+    from floor_kit import SpoolStandIn
+    from sqlalchemy import update
+
+    from app.events import EventType
+    from app.workflow import Station
+    from floor import Level, Screen, StationController
+    from sync.oms_server import models as m
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order("SO-1011")
+    _weighed(ctl)
+    proxy.set_mode("down")
+    ctl.key("F9")  # offline: the label is allowed
+    assert ctl.screen == Screen.QUEUE and "50011" in ctl.feedback.en and ctl.feedback.level == Level.OK
+    with srv.app.state.engine.begin() as c:
+        c.execute(update(m.orders).where(m.orders.c.id == "SO-1011").values(
+            status="cancelled", reason="customer", updated_ms=int(time.time() * 1000)))
+    proxy.set_mode("pass")
+    svc.outbox_once()
+    svc.pull_once()
+    assert any(k == "order_cancelled" and d["printed_offline"] for k, d in got)
+    fb = ctl.feedback
+    assert fb.level == Level.ERROR and "carrier's pile" in fb.en and "50011" in fb.en
+    stop = core.events.last(EventType.ORDER_INTERCEPTED)
+    assert stop is not None and stop.order_id == "SO-1011" and stop.operator_id == ctl.operator.id
