@@ -1935,6 +1935,8 @@ class StationController:
     def on_sync(self, kind: str, data: dict | None) -> Result:
         data = data or {}
         if kind == "picklists_changed":
+            if (stopped := self._items_changed_by_poll(data.get("ids") or ())) is not None:
+                return stopped
             if self.screen == Screen.QUEUE:
                 self.refresh_queue()
             return Result(outcome=Outcome.DONE, changes=Change.QUEUE)
@@ -1964,6 +1966,25 @@ class StationController:
             status, reason = _STOPPED_BY_SYNC[kind]
             return self.intercepted(data.get("order_id", ""), status, reason)
         return Result(outcome=Outcome.DONE, changes=Change.NONE)
+
+    def _items_changed_by_poll(self, ids) -> Result | None:
+        """An order open here whose items the OMS changed (a poll brought it): stopped now, as F9's check would stop
+        it, with what to put back. It was packed, weighed and only stopped at F9: the packer's work on it was lost,
+        and the units taken for the new lines stayed in the tote the whole time. A few cached rows, by key."""
+        stopped = None
+        for oid in [i for i in ids if i in self.station.sessions]:
+            s = self.station.sessions[oid]
+            if s.intercepted or self.cache is None:
+                continue
+            try:
+                current = self.cache.get(oid)
+            except Exception:
+                log.exception("cache lookup of %s failed", oid)
+                continue
+            if items_changed(s.picklist, current):
+                s.mark_intercepted("changed", "the OMS changed the items after the order was opened")
+                stopped = self.intercepted(oid, "changed")
+        return stopped
 
     def _cancelled_after_label(self, data: dict) -> Result | None:
         """The OMS cancelled an order whose parcel was packed and labelled here (offline, so F9's check could not stop

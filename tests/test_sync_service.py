@@ -1123,3 +1123,35 @@ def test_an_order_labelled_offline_that_the_oms_cancelled_meanwhile_is_said_in_r
     assert fb.level == Level.ERROR and "carrier's pile" in fb.en and "50011" in fb.en
     stop = core.events.last(EventType.ORDER_INTERCEPTED)
     assert stop is not None and stop.order_id == "SO-1011" and stop.operator_id == ctl.operator.id
+
+
+def test_an_order_whose_items_the_oms_changes_while_it_is_worked_stops_when_the_poll_brings_it(env):
+    """The OMS changes an order's quantity while it is picked. The poll brought the new order into the cache, but the
+    order at work went on as it was opened: checked, packed, weighed, and stopped only at F9 ("changed by the OMS"),
+    every unit back to its bin after all that work. It stops when the poll brings the change, as F9 would stop it,
+    with what to put back; recorded once."""
+    from floor_kit import SpoolStandIn
+
+    from app.events import EventType
+    from app.workflow import Station, Step
+    from floor import Level, StationController
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order("SO-1011")
+    s = ctl.session
+    ctl.scan(s.picklist.lines[0].barcodes[0].code)
+    ctl.complete_step()
+    assert s.step == Step.VERIFY
+    doc = svc.cache.get("SO-1011").to_dict()
+    _change_order(srv, "SO-1011", lines=[{**doc["lines"][0], "qty": 3}])
+    svc.pull_once()
+    assert s.intercepted and s.intercepted[0] == "changed"
+    assert ctl.feedback.level == Level.STOP and "Put back: 1 × POLO-WHITE-M" in ctl.feedback.en
+    assert len(core.events.events(order_id="SO-1011", types=[EventType.ORDER_INTERCEPTED])) == 1
+    svc.pull_once()  # the same order again: nothing new
+    assert len(core.events.events(order_id="SO-1011", types=[EventType.ORDER_INTERCEPTED])) == 1
