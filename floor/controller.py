@@ -59,8 +59,10 @@ from floor.paperwork import (
     destination_changes,
     items_changed,
     missing_destination,
+    new_address_warnings,
     packed_picklist,
     with_destination,
+    with_warnings,
 )
 from floor.words import say
 
@@ -1697,10 +1699,18 @@ class StationController:
             self._jobs[s.order_id] = (res[1], res[2])
             return self._job_state(s, res[1])  # type: ignore[return-value]
         _, label, slip, current, changed, _out, _replaced = res
+        flagged = new_address_warnings(s.picklist, current)  # before `changed` takes the new ship-to, warnings too
         if changed:  # the screen's header and the packed message say the order as it now ships
             s.picklist = with_destination(s.picklist, current, changed)
             self._emit(Change.ORDER)
             self._destination[s.order_id] = (words.destination_note(s.picklist, changed), "carrier" in changed)
+        if flagged:  # an address warning the OMS added since the order was opened: said with the parcel, in amber
+            if "address" not in changed:
+                s.picklist = with_warnings(s.picklist, flagged)
+                self._emit(Change.ORDER)
+            warn = Msg("Check the address: {warning}.", warning="; ".join(flagged))
+            note = self._destination.get(s.order_id)
+            self._destination[s.order_id] = (Joined([note[0], warn], " "), note[1]) if note else (warn, False)
         self._record_paperwork(s, packed, missing, res)
         if label is None:  # no printers at this station: the step ends here
             s.label_printed = True
@@ -1984,6 +1994,13 @@ class StationController:
             if items_changed(s.picklist, current):
                 s.mark_intercepted("changed", "the OMS changed the items after the order was opened")
                 stopped = self.intercepted(oid, "changed")
+            elif new := new_address_warnings(s.picklist, current):  # flagged since it was opened: the header says it
+                s.picklist = with_warnings(s.picklist, new)
+                self._emit(Change.ORDER)
+                if s is self.session and self.screen == Screen.WORK and stopped is None:
+                    stopped = self._done(Outcome.DONE, Change.ORDER, say(Level.HINT, Msg(
+                        "The OMS flagged the address of order {order}: {warning}. Check it before the label goes on.",
+                        order=s.picklist.order_no or oid, warning="; ".join(new))))
         return stopped
 
     def _cancelled_after_label(self, data: dict) -> Result | None:

@@ -1155,3 +1155,36 @@ def test_an_order_whose_items_the_oms_changes_while_it_is_worked_stops_when_the_
     assert len(core.events.events(order_id="SO-1011", types=[EventType.ORDER_INTERCEPTED])) == 1
     svc.pull_once()  # the same order again: nothing new
     assert len(core.events.events(order_id="SO-1011", types=[EventType.ORDER_INTERCEPTED])) == 1
+
+
+@pytest.mark.parametrize("heard", ["poll", "F9"])
+def test_an_address_warning_the_oms_adds_while_the_order_is_packed_is_said(env, heard):
+    """Wrong address is 2.1 errors per thousand orders, and the station flags the OMS's address warnings. One the OMS
+    added after the order was opened was never shown: the header kept the opened ship-to, and F9 compares addresses
+    without their warnings, so the parcel was "packed" in green. Said in amber when the poll brings it (the header
+    shows it), or with "packed" when F9's check is the first to hear of it."""
+    from floor_kit import SpoolStandIn
+
+    from app.workflow import Station
+    from floor import Level, StationController
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order("SO-1011")
+    s = ctl.session
+    assert not s.picklist.ship_to.warnings
+    ship_to = svc.cache.get("SO-1011").to_dict()["ship_to"]
+    _weighed(ctl)
+    _change_order(srv, "SO-1011", ship_to={**ship_to, "warnings": ["address incomplete: call the customer"]})
+    if heard == "poll":
+        svc.pull_once()
+        assert ctl.feedback.level == Level.HINT and "address incomplete" in ctl.feedback.en
+        assert s.picklist.ship_to.warnings == ("address incomplete: call the customer",)
+    ctl.key("F9")
+    if heard == "F9":
+        fb = ctl.feedback
+        assert fb.level == Level.HINT and "Check the address: address incomplete" in fb.en and "packed" in fb.en
