@@ -1590,7 +1590,13 @@ class StationController:
         assert s is not None
         before = self._state()
         if s.step == Step.WEIGH:
-            if s.weight is None and self._usable_weight() is not None:
+            now = self._usable_weight()
+            # the parcel weighs something else now than what was recorded (or a supervisor accepted): something went
+            # in or came out since, so the weight on the scale is the one checked. The label went out on the old one
+            # (a supervisor's 5000 g printed a 9000 g parcel)
+            moved = s.weight is not None and now is not None and abs(now - s.weight.grams) > max(
+                s.weight.tolerance_g or 0.0, 1.0)
+            if now is not None and (s.weight is None or moved):
                 rec = self.record_weight()
                 if rec.outcome != Outcome.DONE:
                     return rec  # type: ignore[return-value]

@@ -412,6 +412,33 @@ def test_6_the_previous_parcels_weight_never_counts_for_the_next(floor):
     assert floor.ctl.key("F8").outcome == Outcome.DONE and floor.ctl.session.weight.grams == 301
 
 
+@pytest.mark.parametrize("accepted", [False, True])
+def test_6d_f9_checks_the_weight_on_the_scale_not_one_recorded_before_the_parcel_changed(floor, accepted):
+    """A weight recorded (in tolerance, or out of it and accepted by a supervisor with F11), then the parcel changes on
+    the scale (something put in or taken out): F9 completed the step and printed on the old weight — a 9000 g parcel
+    went out on the supervisor's 5000 g. F9 records the weight on the scale when it differs from the one recorded
+    by more than the tolerance; out of tolerance, nothing prints and the override does not carry over."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")  # one unit, 100 g
+    floor.to_step(Step.WEIGH)
+    s = floor.ctl.session
+    expected, tol = s.expected_weight
+    first = 5000 if accepted else expected
+    floor.weigh(first)
+    floor.ctl.key("F8")
+    if accepted:
+        assert floor.ctl.override("S-001", "999999", "heavy carton").outcome == Outcome.DONE
+    floor.ctl.on_weight(9000, False)
+    floor.ctl.on_weight(9000, True)
+    r = floor.ctl.key("F9")
+    assert r.outcome != Outcome.DONE and s.step == Step.WEIGH and not floor.spool.jobs_
+    assert s.weight.grams == 9000 and not s.weight.ok and "9000" in floor.ctl.feedback.en
+    floor.ctl.on_weight(expected, False)  # the parcel put right
+    floor.ctl.on_weight(expected, True)
+    floor.ctl.key("F9")
+    assert s.step == Step.DONE and s.weight.grams == expected and floor.spool.jobs_  # packed
+
+
 def test_6c_a_reading_that_is_not_a_number_is_no_weight_and_never_recorded(floor):
     """NaN or infinity from a scale driver: F8 said nothing useful and the weight event raised (it cannot be
     JSON); now the reading counts as no weight at all."""
