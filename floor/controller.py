@@ -1984,8 +1984,8 @@ class StationController:
         return Result(outcome=Outcome.DONE, changes=Change.NONE)
 
     def _items_changed_by_poll(self, ids) -> Result | None:
-        """An order open here whose items the OMS changed (a poll brought it): stopped now, as F9's check would stop
-        it, with what to put back. It was packed, weighed and only stopped at F9: the packer's work on it was lost,
+        """An order open here that the OMS held, or whose items it changed (a poll brought it): stopped now, as F9's
+        check would stop it, with what to put back. It was packed, weighed and only stopped at F9: the packer's work on it was lost,
         and the units taken for the new lines stayed in the tote the whole time. A few cached rows, by key."""
         stopped = None
         for oid in [i for i in ids if i in self.station.sessions]:
@@ -1997,7 +1997,10 @@ class StationController:
             except Exception:
                 log.exception("cache lookup of %s failed", oid)
                 continue
-            if items_changed(s.picklist, current):
+            if current is not None and current.status == "held":  # as F9's check stops it, before the work is done
+                s.mark_intercepted("held", "held by the OMS")
+                stopped = self.intercepted(oid, "held")
+            elif items_changed(s.picklist, current):
                 s.mark_intercepted("changed", "the OMS changed the items after the order was opened")
                 stopped = self.intercepted(oid, "changed")
             elif new := new_address_warnings(s.picklist, current):  # flagged since it was opened: the header says it

@@ -1188,3 +1188,35 @@ def test_an_address_warning_the_oms_adds_while_the_order_is_packed_is_said(env, 
     if heard == "F9":
         fb = ctl.feedback
         assert fb.level == Level.HINT and "Check the address: address incomplete" in fb.en and "packed" in fb.en
+
+
+def test_an_order_the_oms_holds_while_it_is_worked_stops_when_the_poll_brings_it(env):
+    """The OMS holds an order (an address to check, a payment review) while it is picked: the poll brought "held" into
+    the cache and the order at work went on to be checked, packed and weighed; only F9 stopped it. It stops when the
+    poll brings it, with what to put back, recorded once."""
+    from floor_kit import SpoolStandIn
+    from sqlalchemy import update
+
+    from app.events import EventType
+    from app.workflow import Station
+    from floor import Level, StationController
+    from sync.oms_server import models as m
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order("SO-1011")
+    s = ctl.session
+    ctl.scan(s.picklist.lines[0].barcodes[0].code)
+    with srv.app.state.engine.begin() as c:
+        c.execute(update(m.orders).where(m.orders.c.id == "SO-1011").values(
+            status="held", reason="address check", updated_ms=int(time.time() * 1000)))
+    svc.pull_once()
+    assert s.intercepted and s.intercepted[0] == "held"
+    assert ctl.feedback.level == Level.STOP and "Put back: 1 × POLO-WHITE-M" in ctl.feedback.en
+    ctl.key("F9")
+    assert not ctl.spool.jobs()
+    assert len(core.events.events(order_id="SO-1011", types=[EventType.ORDER_INTERCEPTED])) == 1
