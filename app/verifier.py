@@ -282,7 +282,7 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
         qty = qty * nc.count if nc.count_ai == "37" or ref.kind == "unit" else nc.count
     if step is None:
         # Pack/weigh/label: a gift or insert scanned into the carton is its confirmation.
-        if line.gift and not session.gift_ok(line.id):
+        if line.gift and (not session.gift_ok(line.id) or session.gift_missing(line.id)):
             return verdict(VerdictKind.ACCEPTED, "gift_scanned", nc, qty_added=0, line_complete=True,
                            details={"gift": True}, **{k: v for k, v in base.items() if k != "variant"})
         lp = session.progress.get(line.id)

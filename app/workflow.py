@@ -213,6 +213,10 @@ class OrderSession:
         self.label_printed = False  # a label job of this order came out of the printer
         self.slip_printed = False  # a packing slip of this order came out of the printer
         self._gift_flag: dict[str, bool] = {}  # gift confirmations when no step counts
+        # gifts/inserts pack asked for again (short picked whole) that are not on the gift shelf either: a short pick
+        # recorded at Pack. Without it the only way on was F3, which put a gift that was not there on the label, the
+        # slip and the OMS's record of the parcel (the field's most common error, recorded as done)
+        self._gift_missing: set[str] = set()
         # expected_weight as last worked out, with the pick list and the short-units version it was worked out for:
         # the screen asks for it after every scan, and it is a walk of every line
         self._shorts_version = 0
@@ -277,7 +281,12 @@ class OrderSession:
             if lp.gift_confirmed or lp.forced or lp.scanned >= lp.required or (
                     lp.scanned > 0 and lp.scanned + lp.short_qty >= lp.required):
                 return True
-        return self._gift_flag.get(line_id, False)
+        return self._gift_flag.get(line_id, False) or line_id in self._gift_missing
+
+    def gift_missing(self, line_id: str) -> bool:
+        """A gift/insert pack asked for and was told is not there (F2 at Pack), not found since: out of the parcel,
+        and still taken in by its scan or F3."""
+        return line_id in self._gift_missing and self.short_units(line_id) > 0
 
     def _counted(self, line_id: str) -> LineProgress | None:
         """The line's progress in the last counting step (what the parcel holds); None when no step counts."""
@@ -288,7 +297,10 @@ class OrderSession:
         gift/insert was confirmed or scanned after it: pack asks for a gift short picked whole, and the packer
         takes one from the gift shelf, so the label, the slip and the expected weight count it in."""
         lp = self._counted(line_id)
-        if lp is None or (lp.gift and lp.gift_confirmed):
+        if lp is None:  # no step counts here: a gift is left out only when pack said it is missing
+            missing = line_id in self._gift_missing and not self._gift_flag.get(line_id, False)
+            return self.picklist_lines[line_id].qty if missing else 0
+        if lp.gift and lp.gift_confirmed:
             return 0
         return lp.short_qty
 
@@ -298,7 +310,7 @@ class OrderSession:
         line = self.picklist_lines[line_id]
         lp = self._counted(line_id)
         if lp is None:
-            return line.qty
+            return line.qty - self.short_units(line_id)
         if lp.complete:
             return max(0, line.qty - self.short_units(line_id))
         return min(line.qty, lp.scanned)
@@ -437,6 +449,9 @@ class OrderSession:
         if reason not in SHORT_REASONS:
             raise ValueError(f"unknown short-pick reason {reason!r} (known: {', '.join(SHORT_REASONS)})")
         line = self.picklist_lines[line_id]
+        if self.step == Step.PACK:
+            self._gift_short_at_pack(line, reason)
+            return
         prog = self.progress.get(line_id)
         found = prog.scanned if qty_found is None and prog else (qty_found or 0)
         if found < 0 or found >= line.qty:  # all of it found is no short pick: its event would say nothing is short
@@ -445,6 +460,15 @@ class OrderSession:
             raise ValueError(f"{prog.scanned} already scanned: undo a scan (F4) to take one back out first")
         self._append(EventType.SHORT_PICK, {"line_id": line_id, "sku": line.sku, "qty_required": line.qty,
                                             "qty_found": found, "reason": reason}, kind=reason)
+
+    def _gift_short_at_pack(self, line: PickLine, reason: str) -> None:
+        """Pack asks for a gift/insert short picked whole; none on the gift shelf either: it stays out of the parcel
+        (the slip lists it as not in this parcel). Recorded as a short pick at Pack without a kind: the figures
+        counted its short pick once already, the OMS reads the payload. Found after all: F3 or its scan puts it in."""
+        if not line.gift or self.gift_ok(line.id):
+            raise ValueError("at Pack only a gift/insert still asked for can be short picked")
+        self._append(EventType.SHORT_PICK, {"line_id": line.id, "sku": line.sku, "qty_required": line.qty,
+                                            "qty_found": 0, "reason": reason, "step": Step.PACK.value})
 
     def confirm_gift(self, line_id: str) -> None:
         self._check_open()
@@ -606,6 +630,9 @@ class OrderSession:
                 self.suspended = False
                 if (times := self.times.get(self.step)) is not None:
                     times.resume(ev.ts_utc_ms, ev.mono_ns)
+            elif t == EventType.SHORT_PICK and p.get("step") == Step.PACK.value:
+                self._gift_missing.add(p["line_id"])  # a gift pack asked for, not there: out of the parcel
+                self._shorts_version += 1
             elif t == EventType.SHORT_PICK:
                 short = max(0, int(p["qty_required"]) - int(p["qty_found"]))
                 reason, lid = p.get("reason"), p["line_id"]
@@ -685,6 +712,15 @@ class OrderSession:
                 self._incomplete[s] += -1 if after else 1
                 if not after:
                     self._cursor[s] = min(self._cursor.get(s, 0), self._walk_pos[line_id])
+
+
+def since_released(events: list[Event]) -> list[Event]:
+    """An order's events since this station last gave it back to the OMS (`picklist_released`: at its STOP, the OMS
+    changed or held it): the order the OMS offers again is a new parcel, claimed again and counted from nothing. Its
+    old events came back with it: it resumed at its old step and stopped again at once (the old STOP), its put-back
+    units counted as in the parcel, so the OMS's order was never packed here again."""
+    last = max((i for i, ev in enumerate(events) if ev.type == EventType.PICKLIST_RELEASED), default=-1)
+    return events[last + 1:]
 
 
 class _Undoable(NamedTuple):
@@ -820,7 +856,7 @@ class Station:
         prev, created = self.active, s is None
         if s is None:
             s = OrderSession(self, picklist, self.steps)
-            for ev in self.core.events.events(order_id=picklist.id):
+            for ev in since_released(self.core.events.events(order_id=picklist.id)):
                 s.apply(ev)
             self.sessions[picklist.id] = s
             s.resumed = s.suspended and s.step != Step.DONE  # left earlier: its step resumes as it becomes active

@@ -59,8 +59,10 @@ from floor.paperwork import (
     destination_changes,
     items_changed,
     missing_destination,
+    new_address_warnings,
     packed_picklist,
     with_destination,
+    with_warnings,
 )
 from floor.words import say
 
@@ -96,8 +98,11 @@ def _paperwork_jobs(events, spool, order_id: str) -> list[dict]:
     """The order's print jobs its `paperwork` and `reprint` events name, oldest first, as the spool has them now (the
     log and the spool table survive a restart; the controller's memory of them does not). Read once per F9."""
     named: list[str] = []
-    for ev in events.events(order_id=order_id, types=[PAPERWORK, EventType.REPRINT]):
+    for ev in events.events(order_id=order_id, types=[PAPERWORK, EventType.REPRINT, EventType.PICKLIST_RELEASED]):
         p = ev.payload
+        if ev.type == EventType.PICKLIST_RELEASED:  # given back at a STOP: the order offered again is a new parcel
+            named = []
+            continue
         named += [p.get("label_job"), p.get("slip_job")] if ev.type == PAPERWORK else [p.get("job_id")]
     jobs = (spool.job(jid) for jid in dict.fromkeys(j for j in named if isinstance(j, str)))
     return [j for j in jobs if j and j.get("kind") in ("label", "slip")]
@@ -243,7 +248,9 @@ class StationController:
         # of every start-up
         self._finished_ids: set[str] | None = None
         self._handed_back: set[str] = set()  # of those, the orders handed back with nothing found
-        self._stopped: set[str] = set()  # ... and those given back at their STOP (the OMS cancelled or held them)
+        # orders given back at their STOP (the OMS cancelled, held or changed them) -> their version (`updated_at`) in
+        # the cache then: kept out until the OMS lists them again (a changed or released hold is a parcel to pack)
+        self._stopped: dict[str, str | None] = {}
         self._finished_lock = threading.Lock()
         self._opening: str | None = None
         self._jobs: dict[str, tuple[str, str | None]] = {}  # order -> (label job, slip job)
@@ -518,8 +525,11 @@ class StationController:
         ch = Change.SESSION | Change.SCREEN | Change.PROMPT | Change.QUEUE | self._after(before)
         fb = say(Level.INFO, packed) if packed is not None else None
         caps = [CAPS_LOCK] if op.badge != badge and op.badge == badge.swapcase() else []  # "k-001" for "K-001"
+        stopped_aside = [o for o in resumed if o is not self.session and o.intercepted]
         if self.session is not None and self.session.intercepted:  # stopped before the packer pressed Esc (a crash)
             fb = words.stop_message(self.session)
+        elif stopped_aside:  # set aside and stopped before the logout: said in red, not as a blue "Also open"
+            fb = words.set_aside_stop_message(stopped_aside[-1])
         elif self.session is not None:  # an order left open (a restart, a logout): say which and where it stands
             others = [o.picklist.order_no or o.order_id for o in resumed if o is not self.session]
             again = self._print_again_note(self.session)
@@ -612,7 +622,9 @@ class StationController:
         for s in sorted(self.station.sessions.values(), key=lambda o: o is at_work):
             if (said := self._withdraw_paperwork(s, "logged out before the label came out")) is not None:
                 withdrawn.append(said)
-            self.station.close_order(s.order_id, reason="logout" if not s.intercepted else "intercepted",
+            # a stopped order too: it comes back stopped at the next login, its put-back list and Esc with it (closed
+            # as "intercepted" it was never resumed nor given back, its units left in the tote unsaid)
+            self.station.close_order(s.order_id, reason="logout",
                                      idle_ns=max(0, self.mono_ns() - self._input_ns) if why == "idle" else 0)
         self.station.logout(why)
         self.screen = Screen.LOGIN
@@ -757,9 +769,22 @@ class StationController:
 
     def _set_queue(self, items: list[PickList]) -> None:
         # the OMS's urgent ones first, then by the latest ship time (the earliest first; none: after those that have one)
-        self.queue = sorted((p for p in items if p.id not in self._finished and p.status not in ("cancelled", "done")),
+        self.queue = sorted((p for p in items if p.id not in self._finished and p.status not in ("cancelled", "done")
+                             and not self._still_stopped(p)),
                             key=lambda p: (-p.priority, p.ship_by_ms is None, p.ship_by_ms or 0, p.order_no))
         self._emit(Change.QUEUE)
+
+    def _still_stopped(self, pl: PickList) -> bool:
+        """Given back at its STOP here and not listed by the OMS since (the same version in the cache)."""
+        return pl.id in self._stopped and self._stopped[pl.id] == pl.updated_at
+
+    def _cached_version(self, s: OrderSession) -> str | None:
+        try:
+            pl = self.cache.get(s.order_id) if self.cache is not None else None
+        except Exception:
+            log.exception("cache lookup of %s failed", s.order_id)
+            pl = None
+        return (pl or s.picklist).updated_at
 
     def _picklist(self, code: str) -> PickList | None:
         if self.cache is not None:
@@ -793,12 +818,12 @@ class StationController:
             self._set_queue([p for p in self.queue if p.id != pl.id])
             return self._refuse(Msg("Order {order} was {status} by the OMS: do not pick it.", order=pl.order_no,
                                     status=words.status_words(pl.status)), Level.ERROR, Change.QUEUE)
+        if self._still_stopped(pl):  # a cancelled one said "already packed", sending people to look for a parcel
+            return self._refuse(Msg("Order {order} was stopped by the OMS and given back at its STOP: do not pick it.",
+                                    order=pl.order_no), Level.ERROR, Change.QUEUE)
         if pl.id in self._finished or pl.status == "done":
             if pl.id in self._handed_back:
                 said = Msg("Order {order} was handed back to the OMS: nothing of it was found.", order=pl.order_no)
-            elif pl.id in self._stopped:  # a cancelled one said "already packed", sending people to look for a parcel
-                said = Msg("Order {order} was stopped by the OMS and given back at its STOP: do not pick it.",
-                           order=pl.order_no)
             elif self._has_label(pl.id):  # its parcel may need its label again: F12 now means this order
                 self.last_order_id, self.last_order_no = pl.id, pl.order_no
                 said = Msg("Order {order} is already packed. F12 reprints its label.", order=pl.order_no)
@@ -904,8 +929,7 @@ class StationController:
         if s.intercepted:
             self.station.close_order(s.order_id, reason="intercepted")
             s._append(EventType.PICKLIST_RELEASED, {"reason": "intercepted"})
-            self._finished.add(s.order_id)  # never back in the queue
-            self._stopped.add(s.order_id)
+            self._stopped[s.order_id] = self._cached_version(s)  # not back in the queue until the OMS offers it again
         elif s.nothing_found:
             self.station.hand_back(s.order_id)
             self._finished.add(s.order_id)  # nor an order of which nothing was found (after a restart too)
@@ -1289,11 +1313,12 @@ class StationController:
         s = self.session
         assert s is not None
         if kind == "short_pick":
-            cur = s.current_line() if s.counting_step is not None else None
+            cur = s.current_line() if s.counting_step is not None or s.step == Step.PACK else None
             if cur is None:
                 return self._refuse(Msg("Short picks are for lines still being picked."),
                                     cls=ShortPickResult)
-            self.prompt = Prompt("short_pick", cur.id, cur.qty, s.progress[cur.id].scanned)
+            lp = s.progress.get(cur.id)  # none at Pack where no step counts
+            self.prompt = Prompt("short_pick", cur.id, cur.qty, lp.scanned if lp is not None else 0)
             return self._done(Outcome.ASKED, Change.PROMPT, self._short_question(s, self.prompt),
                               cls=ShortPickResult, line_id=cur.id)
         if kind == "override":
@@ -1351,7 +1376,7 @@ class StationController:
         p = self.prompt if self.prompt is not None and self.prompt.kind == "short_pick" else None
         line_id = p.line_id if p else None
         if line_id is None:
-            cur = s.current_line() if s.counting_step is not None else None
+            cur = s.current_line() if s.counting_step is not None or s.step == Step.PACK else None
             line_id = cur.id if cur else None
         if line_id is None:
             return self._refuse(Msg("Short picks are for lines still being picked."),
@@ -1359,7 +1384,8 @@ class StationController:
         if reason not in SHORT_REASONS:
             return self._refuse(Msg("Choose a reason: 1–4 or a reason barcode."),
                                 cls=ShortPickResult)  # type: ignore[return-value]
-        found = qty_found if qty_found is not None else (p.found if p else s.progress[line_id].scanned)
+        lp = s.progress.get(line_id)
+        found = qty_found if qty_found is not None else (p.found if p else lp.scanned if lp is not None else 0)
         try:
             s.short_pick(line_id, reason, found)
         except (ValueError, StepBlocked) as exc:
@@ -1368,6 +1394,11 @@ class StationController:
                                 cls=ShortPickResult)  # type: ignore[return-value]
         self.prompt = None
         ln = s.picklist_lines[line_id]
+        if s.step == Step.PACK:  # a gift pack asked for again, not on the gift shelf either
+            return self._done(Outcome.DONE, Change.LINES | Change.PROMPT | Change.WEIGHT, say(Level.HINT, Msg(
+                "Gift/insert {sku} {name} is not in this parcel ({reason}): the packing slip says so. Found one "
+                "after all? Scan it or press F3.", sku=ln.sku, name=ln.name, reason=words.short_reason_name(reason))),
+                cls=ShortPickResult, line_id=line_id, qty_found=0, reason=reason)  # type: ignore[return-value]
         recorded = Msg("Short pick recorded: {sku} found {found} of {qty} ({reason}). F4 undoes it.", sku=ln.sku,
                        found=found, qty=ln.qty, reason=words.short_reason_name(reason))
         return self._done(Outcome.DONE, Change.LINES | Change.PROMPT | Change.WEIGHT,
@@ -1382,7 +1413,7 @@ class StationController:
         assert s is not None
         step = s.counting_step  # while counting: the gift not yet done in this step (the check step asks again)
         waiting = (lambda x: not s.step_progress(step)[x.id].complete) if step is not None else \
-            (lambda x: not s.gift_ok(x.id))
+            (lambda x: not s.gift_ok(x.id) or s.gift_missing(x.id))
         ln = next((x for x in s.picklist.gift_lines if waiting(x)), None)
         if ln is None:
             return self._refuse(Msg("No gift or insert is waiting."), cls=GiftResult)  # type: ignore[return-value]
@@ -1564,7 +1595,13 @@ class StationController:
         assert s is not None
         before = self._state()
         if s.step == Step.WEIGH:
-            if s.weight is None and self._usable_weight() is not None:
+            now = self._usable_weight()
+            # the parcel weighs something else now than what was recorded (or a supervisor accepted): something went
+            # in or came out since, so the weight on the scale is the one checked. The label went out on the old one
+            # (a supervisor's 5000 g printed a 9000 g parcel)
+            moved = s.weight is not None and now is not None and abs(now - s.weight.grams) > max(
+                s.weight.tolerance_g or 0.0, 1.0)
+            if now is not None and (s.weight is None or moved):
                 rec = self.record_weight()
                 if rec.outcome != Outcome.DONE:
                     return rec  # type: ignore[return-value]
@@ -1607,7 +1644,7 @@ class StationController:
                 if "slip" in out or not spool.prints_slips:
                     return ("out", sent["job_id"], out["slip"]["job_id"] if "slip" in out else None)
             replaced = _failed_label(jobs) if "label" not in out else None
-            ship = sync.check_shippable(packed.id) if sync is not None else None
+            ship = sync.check_shippable(packed.id, op.id if op else None) if sync is not None else None
             if ship is not None and not ship.ok:
                 return ("stopped", ship)
             current = ship.picklist if ship is not None else None
@@ -1673,10 +1710,18 @@ class StationController:
             self._jobs[s.order_id] = (res[1], res[2])
             return self._job_state(s, res[1])  # type: ignore[return-value]
         _, label, slip, current, changed, _out, _replaced = res
+        flagged = new_address_warnings(s.picklist, current)  # before `changed` takes the new ship-to, warnings too
         if changed:  # the screen's header and the packed message say the order as it now ships
             s.picklist = with_destination(s.picklist, current, changed)
             self._emit(Change.ORDER)
             self._destination[s.order_id] = (words.destination_note(s.picklist, changed), "carrier" in changed)
+        if flagged:  # an address warning the OMS added since the order was opened: said with the parcel, in amber
+            if "address" not in changed:
+                s.picklist = with_warnings(s.picklist, flagged)
+                self._emit(Change.ORDER)
+            warn = Msg("Check the address: {warning}.", warning="; ".join(flagged))
+            note = self._destination.get(s.order_id)
+            self._destination[s.order_id] = (Joined([note[0], warn], " "), note[1]) if note else (warn, False)
         self._record_paperwork(s, packed, missing, res)
         if label is None:  # no printers at this station: the step ends here
             s.label_printed = True
@@ -1915,6 +1960,8 @@ class StationController:
     def on_sync(self, kind: str, data: dict | None) -> Result:
         data = data or {}
         if kind == "picklists_changed":
+            if (stopped := self._items_changed_by_poll(data.get("ids") or ())) is not None:
+                return stopped
             if self.screen == Screen.QUEUE:
                 self.refresh_queue()
             return Result(outcome=Outcome.DONE, changes=Change.QUEUE)
@@ -1938,10 +1985,62 @@ class StationController:
             return Result(outcome=Outcome.DONE, changes=Change.NONE)
         if kind == "packed_elsewhere_too" and isinstance(data.get("message"), Msg):  # said on whatever screen is up
             return self._done(Outcome.DONE, Change.NONE, say(Level.ERROR, data["message"]))
+        if kind == "order_cancelled" and (said := self._cancelled_after_label(data)) is not None:
+            return said
         if kind in _STOPPED_BY_SYNC:  # the order at hand (or set aside) stops, with what to put back
             status, reason = _STOPPED_BY_SYNC[kind]
             return self.intercepted(data.get("order_id", ""), status, reason)
         return Result(outcome=Outcome.DONE, changes=Change.NONE)
+
+    def _items_changed_by_poll(self, ids) -> Result | None:
+        """An order open here that the OMS held, or whose items it changed (a poll brought it): stopped now, as F9's
+        check would stop it, with what to put back. It was packed, weighed and only stopped at F9: the packer's work on it was lost,
+        and the units taken for the new lines stayed in the tote the whole time. A few cached rows, by key."""
+        stopped = None
+        for oid in [i for i in ids if i in self.station.sessions]:
+            s = self.station.sessions[oid]
+            if s.intercepted or self.cache is None:
+                continue
+            try:
+                current = self.cache.get(oid)
+            except Exception:
+                log.exception("cache lookup of %s failed", oid)
+                continue
+            if current is not None and current.status == "held":  # as F9's check stops it, before the work is done
+                s.mark_intercepted("held", "held by the OMS")
+                stopped = self.intercepted(oid, "held")
+            elif items_changed(s.picklist, current):
+                s.mark_intercepted("changed", "the OMS changed the items after the order was opened")
+                stopped = self.intercepted(oid, "changed")
+            elif new := new_address_warnings(s.picklist, current):  # flagged since it was opened: the header says it
+                s.picklist = with_warnings(s.picklist, new)
+                self._emit(Change.ORDER)
+                if s is self.session and self.screen == Screen.WORK and stopped is None:
+                    stopped = self._done(Outcome.DONE, Change.ORDER, say(Level.HINT, Msg(
+                        "The OMS flagged the address of order {order}: {warning}. Check it before the label goes on.",
+                        order=s.picklist.order_no or oid, warning="; ".join(new))))
+        return stopped
+
+    def _cancelled_after_label(self, data: dict) -> Result | None:
+        """The OMS cancelled an order whose parcel was packed and labelled here (offline, so F9's check could not stop
+        it, or cancelled at the OMS after it was packed): the parcel is in the carrier pile. It was taken out of the queue
+        without a word (a cache flag nobody reads), and the cancelled order shipped. Said in red on whatever screen is
+        up, and recorded (`order_intercepted`: the OMS hears the station knows of its parcel). None: not such an order."""
+        oid = str(data.get("order_id") or "")
+        if not oid or oid in self.station.sessions or oid not in self._finished or oid in self._handed_back:
+            return None
+        pl = self._picklist(oid)
+        no = pl.order_no if pl is not None and pl.order_no else oid
+        op = self.operator
+        offline = bool(data.get("printed_offline"))
+        self.core.events.append(EventType.ORDER_INTERCEPTED, {
+            "order_id": oid, "status": "cancelled",
+            "reason": "cancelled after its parcel was labelled" + (" offline" if offline else "")},
+            order_id=oid, operator_id=op.id if op is not None else None, kind="cancelled")
+        return self._done(Outcome.STOPPED, Change.QUEUE, say(Level.ERROR, Msg(
+            "STOP: order {order} was cancelled by the OMS after its parcel was packed and labelled here. Take the "
+            "parcel out of the carrier's pile, do not ship it, and tell a supervisor.", order=no)),
+            cls=InterceptResult, order_id=oid, status="cancelled")
 
     def _build_catalog(self):
         from app.catalog import Catalog

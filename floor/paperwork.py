@@ -88,6 +88,21 @@ def with_destination(pl: PickList, current: PickList, changed: tuple[str, ...]) 
     return pl
 
 
+def new_address_warnings(opened: PickList, current: PickList | None) -> tuple[str, ...]:
+    """The OMS's warnings on the ship-to ("address changed after payment") that `current` has and `opened` had not:
+    flagged by the OMS after the order was opened. `destination_changes` leaves warnings out (a warning is not a new
+    address), so a warning the OMS added mid-pack was never shown: the header kept the opened order's ship-to."""
+    if current is None or current.id != opened.id:
+        return ()
+    had = set(opened.ship_to.warnings)
+    return tuple(w for w in current.ship_to.warnings if w not in had)
+
+
+def with_warnings(pl: PickList, warnings: tuple[str, ...]) -> PickList:
+    """`pl` with these ship-to warnings added (the header shows them)."""
+    return dataclasses.replace(pl, ship_to=dataclasses.replace(pl.ship_to, warnings=pl.ship_to.warnings + warnings))
+
+
 def items_changed(opened: PickList, current: PickList | None) -> bool:
     """The OMS changed what the order is made of since `opened` was read: a line added or taken away, another SKU or
     quantity on a line. (Names, pictures, barcodes of the same lines are not a change.)"""

@@ -237,7 +237,7 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
             out.append(Msg("choose a carton: {cartons}, or scan a carton barcode", cartons=carton_keys()))
         for ln in session.picklist.gift_lines:
             if not session.gift_ok(ln.id):
-                out.append(Msg("put in the gift/insert {name}: scan it or press F3", name=ln.name or ln.sku))
+                out.append(Msg("put in the gift/insert {name}: scan it or press F3 (none left: F2)", name=ln.name or ln.sku))
     if step == Step.WEIGH:
         w = session.weight
         if scale_fault is not None and (w is None or not (w.ok or session.weight_overridden)):

@@ -717,10 +717,11 @@ class SyncService:
             "Order {order} was packed here offline, but the OMS had given it to station {station}: tell a supervisor, "
             "two parcels may ship.", order=order_id, station=station)})
 
-    def _intercepted(self, order_id: str, status: str, reason: str) -> None:
-        """The stop of an order recorded (`order_intercepted`): its status at the OMS, or why it stops here."""
+    def _intercepted(self, order_id: str, status: str, reason: str, operator_id: str | None = None) -> None:
+        """The stop of an order recorded (`order_intercepted`): its status at the OMS, or why it stops here; kind the
+        status, as the floor records a stop. `operator_id`: who was stopped (the packer whose F9 asked)."""
         self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": status, "reason": reason},
-                                order_id=order_id)
+                                order_id=order_id, operator_id=operator_id, kind=status)
 
     def _packed_elsewhere(self, order_id: str, old: dict) -> None:
         """An order this station holds went done at the OMS without this station finishing it: another station,
@@ -857,7 +858,9 @@ class SyncService:
         self._want_pictures(order_id)
         return ClaimResult(True, False, Msg("Order {order} claimed.", order=order_id))
 
-    def check_shippable(self, order_id: str) -> Shippable:
+    def check_shippable(self, order_id: str, operator_id: str | None = None) -> Shippable:
+        """Asked at F9 before the label: may this order ship? A stop is recorded here (`order_intercepted`), under
+        `operator_id`, the packer whose F9 asked (it went to the OMS with no operator)."""
         try:
             d = self.client.order_status(order_id, timeout=self.settings.oms.intercept_timeout_s)
         except OmsError as e:
@@ -877,13 +880,13 @@ class SyncService:
             # second parcel. "done" read as "still ships" printed it
             log.warning("order %s is done at the OMS but was not finished here: packed at another station, stopped",
                         order_id)
-            self._intercepted(order_id, PACKED_ELSEWHERE, "packed at another station")
+            self._intercepted(order_id, PACKED_ELSEWHERE, "packed at another station", operator_id)
             return Shippable(False, PACKED_ELSEWHERE, "packed at another station", False, Msg(
                 "STOP: order {order} was already packed at another station. Do not ship a second parcel.",
                 order=order_id))
         if st in ("cancelled", "held"):
             self.cache.set_status(order_id, st, claimed_by=self.station_id)
-            self._intercepted(order_id, st, reason or "")
+            self._intercepted(order_id, st, reason or "", operator_id)
             if reason:
                 msg = Msg("STOP: order {order} is {status}: {reason}. Do not ship.", order=order_id,
                           status=status_word(st), reason=reason)
@@ -900,7 +903,7 @@ class SyncService:
             # "claimed" read as "still ships" printed the label of a parcel the other station packs too
             log.warning("order %s is held by station %s at the OMS: stopped here before its label", order_id, holder)
             self.cache.set_status(order_id, st, claimed_by=holder)
-            self._intercepted(order_id, "claimed_elsewhere", f"claimed by {holder}")
+            self._intercepted(order_id, "claimed_elsewhere", f"claimed by {holder}", operator_id)
             return Shippable(False, "claimed_elsewhere", f"claimed by {holder}", False, Msg(
                 "STOP: order {order} was given to another station ({station}). Do not ship it from here.",
                 order=order_id, station=holder))

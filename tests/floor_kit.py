@@ -72,12 +72,13 @@ class OmsStandIn:
                                 operator_id=operator_id, order_id=order_id)
         return Claim(True, not self.online, Msg("Order {order} claimed.", order=order_id))
 
-    def check_shippable(self, order_id: str) -> Ship:
+    def check_shippable(self, order_id: str, operator_id=None) -> Ship:
         if not self.online:
             return Ship(True, "unknown", None, True, picklist=self.cache.get(order_id))
         if order_id in self.cancelled:
             self.core.events.append("order_intercepted", {"order_id": order_id, "status": "cancelled",
-                                                          "reason": "customer"}, order_id=order_id)
+                                                          "reason": "customer"}, order_id=order_id,
+                                    operator_id=operator_id, kind="cancelled")
             return Ship(False, "cancelled", "customer", False)
         return Ship(True, "claimed", None, False, picklist=self.changed.get(order_id) or self.cache.get(order_id))
 

@@ -998,3 +998,225 @@ def test_events_the_oms_does_not_take_while_it_answers_the_polls_are_said_not_hi
     svc._record(False, t0, OmsBusy("HTTP 503"), outbox=True)
     assert svc.outbox_once() == 1  # nothing left to send: not said as stuck
     assert not svc.health().sending_failed
+
+
+def _weighed(ctl) -> None:
+    """The one-line order at work picked, checked, packed and on the scale at its weight: F9 is next."""
+    s = ctl.session
+    code = s.picklist.lines[0].barcodes[0].code
+    for _ in range(2):  # pick, check
+        ctl.scan(code)
+        ctl.complete_step()
+    ctl.key("2")
+    ctl.complete_step()
+    grams = s.expected_weight[0]
+    ctl.on_weight(grams / 2, False)
+    ctl.on_weight(grams, True)
+
+
+def test_an_order_given_back_at_its_stop_that_the_oms_offers_again_is_a_new_parcel_here(env):
+    """The OMS changes an order's quantity while it is packed: F9 stops it (no label: the parcel holds what the order
+    was), the packer puts it back and presses Esc, and the OMS offers the order again as it now is. It stayed refused
+    here ("stopped by the OMS ... do not pick it") until a restart, and then came back with its old counts and its old
+    STOP: the order was never packed at this station. Now, once the OMS lists it again, it opens as a new parcel (claimed
+    again, counted from nothing, the new quantity), after a restart too."""
+    from floor_kit import SpoolStandIn
+
+    from app.workflow import Station, Step
+    from floor import Level, StationController
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order("SO-1011")  # one line: POLO-WHITE-M x1
+    s = ctl.session
+    _weighed(ctl)
+    doc = svc.cache.get("SO-1011").to_dict()
+    _change_order(srv, "SO-1011", lines=[{**doc["lines"][0], "qty": 2}])
+    ctl.key("F9")
+    assert s.intercepted and s.intercepted[0] == "changed" and ctl.feedback.level == Level.STOP
+    assert not ctl.spool.jobs()
+    ctl.back()  # Esc: given back to the OMS
+    svc.outbox_once()
+    svc.pull_once()  # the OMS lists it again, as it now is
+    assert svc.cache.row("SO-1011")["status"] == "open"
+    ctl.refresh_queue()
+    assert "SO-1011" in [p.id for p in ctl.queue]
+    r = ctl.open_order("SO-1011")
+    s = ctl.session
+    assert s is not None and s.order_id == "SO-1011", r.feedback.en
+    assert s.step == Step.PICK and not s.intercepted and s.picklist.lines[0].qty == 2
+    assert s.progress[s.picklist.lines[0].id].scanned == 0
+    ctl.logout()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))  # a restart
+    ctl.login("K-001", "2222")
+    s = ctl.session
+    assert s is not None and s.order_id == "SO-1011" and s.step == Step.PICK and not s.intercepted
+    assert s.progress[s.picklist.lines[0].id].scanned == 0
+
+
+def test_a_stop_at_the_label_check_is_recorded_under_the_packer_whose_f9_asked(env):
+    """The OMS cancels an order after its last poll; F9's check stops it. Its `order_intercepted` went to the OMS with
+    no operator and no kind, where a stop heard at a poll names the packer (and its status as kind): the OMS's story
+    of the order had a stop by nobody in the middle of one packer's events."""
+    from floor_kit import SpoolStandIn
+    from sqlalchemy import update
+
+    from app.events import EventType
+    from app.workflow import Station
+    from floor import Level, StationController
+    from sync.oms_server import models as m
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order("SO-1011")
+    _weighed(ctl)
+    with srv.app.state.engine.begin() as c:
+        c.execute(update(m.orders).where(m.orders.c.id == "SO-1011").values(
+            status="cancelled", reason="customer", updated_ms=int(time.time() * 1000)))
+    ctl.key("F9")
+    assert ctl.feedback.level == Level.STOP and not ctl.spool.jobs()
+    stops = core.events.events(order_id="SO-1011", types=[EventType.ORDER_INTERCEPTED])
+    assert len(stops) == 1
+    assert stops[0].operator_id == ctl.operator.id and stops[0].kind == "cancelled"
+    assert stops[0].payload["status"] == "cancelled" and stops[0].payload["reason"] == "customer"
+
+
+def test_an_order_labelled_offline_that_the_oms_cancelled_meanwhile_is_said_in_red_when_the_station_hears_it(env):
+    """F9 offline lets the label out ("the order will be checked later"); the customer had cancelled meanwhile. Back
+    online the poll heard it, set a review flag in the cache that nothing reads and took the order out of the queue
+    without a word: the labelled parcel of a cancelled order sat in the carrier's pile and shipped. Said in red on
+    whatever screen is up, with what to do, and recorded (`order_intercepted`) for the OMS."""
+    from floor_kit import SpoolStandIn
+    from sqlalchemy import update
+
+    from app.events import EventType
+    from app.workflow import Station
+    from floor import Level, Screen, StationController
+    from sync.oms_server import models as m
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order("SO-1011")
+    _weighed(ctl)
+    proxy.set_mode("down")
+    ctl.key("F9")  # offline: the label is allowed
+    assert ctl.screen == Screen.QUEUE and "50011" in ctl.feedback.en and ctl.feedback.level == Level.OK
+    with srv.app.state.engine.begin() as c:
+        c.execute(update(m.orders).where(m.orders.c.id == "SO-1011").values(
+            status="cancelled", reason="customer", updated_ms=int(time.time() * 1000)))
+    proxy.set_mode("pass")
+    svc.outbox_once()
+    svc.pull_once()
+    assert any(k == "order_cancelled" and d["printed_offline"] for k, d in got)
+    fb = ctl.feedback
+    assert fb.level == Level.ERROR and "carrier's pile" in fb.en and "50011" in fb.en
+    stop = core.events.last(EventType.ORDER_INTERCEPTED)
+    assert stop is not None and stop.order_id == "SO-1011" and stop.operator_id == ctl.operator.id
+
+
+def test_an_order_whose_items_the_oms_changes_while_it_is_worked_stops_when_the_poll_brings_it(env):
+    """The OMS changes an order's quantity while it is picked. The poll brought the new order into the cache, but the
+    order at work went on as it was opened: checked, packed, weighed, and stopped only at F9 ("changed by the OMS"),
+    every unit back to its bin after all that work. It stops when the poll brings the change, as F9 would stop it,
+    with what to put back; recorded once."""
+    from floor_kit import SpoolStandIn
+
+    from app.events import EventType
+    from app.workflow import Station, Step
+    from floor import Level, StationController
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order("SO-1011")
+    s = ctl.session
+    ctl.scan(s.picklist.lines[0].barcodes[0].code)
+    ctl.complete_step()
+    assert s.step == Step.VERIFY
+    doc = svc.cache.get("SO-1011").to_dict()
+    _change_order(srv, "SO-1011", lines=[{**doc["lines"][0], "qty": 3}])
+    svc.pull_once()
+    assert s.intercepted and s.intercepted[0] == "changed"
+    assert ctl.feedback.level == Level.STOP and "Put back: 1 × POLO-WHITE-M" in ctl.feedback.en
+    assert len(core.events.events(order_id="SO-1011", types=[EventType.ORDER_INTERCEPTED])) == 1
+    svc.pull_once()  # the same order again: nothing new
+    assert len(core.events.events(order_id="SO-1011", types=[EventType.ORDER_INTERCEPTED])) == 1
+
+
+@pytest.mark.parametrize("heard", ["poll", "F9"])
+def test_an_address_warning_the_oms_adds_while_the_order_is_packed_is_said(env, heard):
+    """Wrong address is 2.1 errors per thousand orders, and the station flags the OMS's address warnings. One the OMS
+    added after the order was opened was never shown: the header kept the opened ship-to, and F9 compares addresses
+    without their warnings, so the parcel was "packed" in green. Said in amber when the poll brings it (the header
+    shows it), or with "packed" when F9's check is the first to hear of it."""
+    from floor_kit import SpoolStandIn
+
+    from app.workflow import Station
+    from floor import Level, StationController
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order("SO-1011")
+    s = ctl.session
+    assert not s.picklist.ship_to.warnings
+    ship_to = svc.cache.get("SO-1011").to_dict()["ship_to"]
+    _weighed(ctl)
+    _change_order(srv, "SO-1011", ship_to={**ship_to, "warnings": ["address incomplete: call the customer"]})
+    if heard == "poll":
+        svc.pull_once()
+        assert ctl.feedback.level == Level.HINT and "address incomplete" in ctl.feedback.en
+        assert s.picklist.ship_to.warnings == ("address incomplete: call the customer",)
+    ctl.key("F9")
+    if heard == "F9":
+        fb = ctl.feedback
+        assert fb.level == Level.HINT and "Check the address: address incomplete" in fb.en and "packed" in fb.en
+
+
+def test_an_order_the_oms_holds_while_it_is_worked_stops_when_the_poll_brings_it(env):
+    """The OMS holds an order (an address to check, a payment review) while it is picked: the poll brought "held" into
+    the cache and the order at work went on to be checked, packed and weighed; only F9 stopped it. It stops when the
+    poll brings it, with what to put back, recorded once."""
+    from floor_kit import SpoolStandIn
+    from sqlalchemy import update
+
+    from app.events import EventType
+    from app.workflow import Station
+    from floor import Level, StationController
+    from sync.oms_server import models as m
+
+    srv, proxy, core, svc, got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order("SO-1011")
+    s = ctl.session
+    ctl.scan(s.picklist.lines[0].barcodes[0].code)
+    with srv.app.state.engine.begin() as c:
+        c.execute(update(m.orders).where(m.orders.c.id == "SO-1011").values(
+            status="held", reason="address check", updated_ms=int(time.time() * 1000)))
+    svc.pull_once()
+    assert s.intercepted and s.intercepted[0] == "held"
+    assert ctl.feedback.level == Level.STOP and "Put back: 1 × POLO-WHITE-M" in ctl.feedback.en
+    ctl.key("F9")
+    assert not ctl.spool.jobs()
+    assert len(core.events.events(order_id="SO-1011", types=[EventType.ORDER_INTERCEPTED])) == 1
