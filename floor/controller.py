@@ -32,7 +32,7 @@ from app.actions import CARTONS, REPRINT_REASONS, parse_action
 from app.barcodes import load_parsers
 from app.events import EventType
 from app.i18n import Joined, Msg
-from app.operators import LOGIN, OVERRIDE, Operator
+from app.operators import LOGIN, MAX_PIN, MIN_PIN, OVERRIDE, Operator
 from app.picklist import SHORT_REASONS, PickList
 from app.scans import AcrossDevicesFilter, RawScan, ScanSource
 from app.store import disk_full, read_only
@@ -495,6 +495,22 @@ class StationController:
                                     "badge, then type your PIN.", item=name), Level.ERROR)
         self.pending_badge = code.strip()
         return self._done(Outcome.ASKED, Change.SESSION, None)
+
+    def could_be_pin(self, code: str) -> bool:
+        """A scanner-speed burst the login form's PIN field got, with a badge in: the PIN typed fast (a quick typist,
+        a script typing 12 ms a key) when it reads as a PIN and is nobody's badge (badges of digits exist). Taken as
+        a badge, it replaced the badge already in and logged nobody in."""
+        code = code.strip() if isinstance(code, str) else ""
+        return code.isascii() and code.isdigit() and MIN_PIN <= len(code) <= MAX_PIN and not self.is_badge(code)
+
+    def is_badge(self, code: str) -> bool:
+        """Someone's badge (True too when the operators cannot be read: a badge is the safe reading of a scan)."""
+        code = code.strip() if isinstance(code, str) else ""
+        try:
+            return self.core.operators.by_badge(code) is not None
+        except Exception:
+            log.exception("badge lookup failed")
+            return True
 
     @_answers()
     def login(self, badge: str, pin: str) -> Result:

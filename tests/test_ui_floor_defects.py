@@ -856,6 +856,52 @@ def test_a_scan_with_ctrl_held_that_begins_with_l_does_not_log_out(qtbot, statio
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.login, timeout=2000)
 
 
+def test_a_pin_typed_at_scanner_speed_logs_in_and_a_badge_of_digits_is_still_a_badge(qtbot, station):
+    """A PIN typed fast (a quick typist; `xdotool type` sends a key every 12 ms) into its field came through the key
+    filter as a scan: taken as a badge, it replaced the badge already in, and nobody was logged in. A burst that
+    reads as a PIN and is nobody's badge is the PIN; a badge of digits scanned there is a badge."""
+    from app.operators import Role
+
+    win, svc = station()
+    qtbot.waitUntil(lambda: svc.core.operators.by_badge("K-001") is not None, timeout=15000)
+    svc.core.operators.add(badge="20483", name="Night shift", role=Role.PACKER, pin="5555", op_id="op-n1")
+    win.login.badge.setFocus()
+    burst(win, "K-001")
+    assert win.login.badge.text() == "K-001" and win.focusWidget() is win.login.pin
+    burst(win, "20483")  # the next person's badge, of digits: a badge
+    assert win.login.badge.text() == "20483" and win.controller.operator is None
+    burst(win, "1234")  # a wrong PIN, fast: refused as a PIN (a badge of digits is then cleared, as typed ones are)
+    assert win.controller.operator is None and "not recognised" in win.login.message.text()
+    burst(win, "20483")
+    assert win.focusWidget() is win.login.pin
+    burst(win, "5555")
+    assert win.controller.operator is not None and win.controller.operator.badge == "20483"
+    assert not [e for e in svc.core.events.events(types=[EventType.SCAN]) if "5555" in str(e.payload)]
+
+
+def test_the_supervisors_pin_and_reason_typed_at_scanner_speed_are_taken_as_typed(qtbot, station):
+    """The F11 form: the supervisor's PIN and reason typed fast came through the key filter as scans, each taken as
+    the supervisor's badge (the PIN replaced the badge, the reason the PIN's badge): nothing could be approved by a
+    quick typist or a script. In the PIN and reason fields a burst that is nobody's badge is typed text."""
+    win, svc = station()
+    login(qtbot, win)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
+    QTest.keyClick(win.check.start, Qt.Key.Key_Return)
+    open_order(qtbot, win, svc, simple)
+    s = win.controller.session
+    line = s.current_line()
+    press(win, Qt.Key.Key_F11)
+    assert win.controller.prompt is not None and win.controller.prompt.kind == "override"
+    burst(win, "S-001")
+    assert win.work.prompt.badge.text() == "S-001" and QApplication.focusWidget() is win.work.prompt.pin
+    burst(win, SUPERVISOR_PIN)
+    assert win.work.prompt.badge.text() == "S-001" and QApplication.focusWidget() is win.work.prompt.reason
+    burst(win, "barcode torn")
+    assert win.controller.prompt is None and s.progress[line.id].complete
+    ev = svc.core.events.last(EventType.OVERRIDE)
+    assert ev is not None and "barcode torn" in str(ev.payload) and SUPERVISOR_PIN not in str(ev.payload)
+
+
 def test_a_pin_typed_into_the_badge_field_is_not_left_on_the_screen(qtbot, station):
     """A packer types their PIN where the badge goes, Enter, then the PIN again, Enter (QA on Xvfb): refused, and
     "2222" stayed in the badge field for whoever came by next. A badge field that could hold a PIN (4-12 digits) is

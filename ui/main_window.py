@@ -299,6 +299,10 @@ class MainWindow(QMainWindow):
         if self.controller is None:
             self._early.append(raw)  # the services are being opened: handed on by attach()
             return
+        shown = self.stack.currentWidget()
+        if (shown is self.login and self.login.take_as_pin(raw)) or \
+                (shown is self.work and self.work.prompt.take_as_typed(raw, self.controller)):
+            return  # a PIN or a reason typed at scanner speed into its field: never a scan, never an event
         self.controller.scan(raw)
 
     def _on_sync(self, kind: str, data) -> None:

@@ -65,6 +65,18 @@ class LoginScreen(QWidget):
             self.pin.setFocus()
         show_feedback(self.message, c.feedback)  # red for a wrong PIN, amber for a word (logged out when idle)
 
+    def take_as_pin(self, raw) -> bool:
+        """A scan (a burst at scanner speed) while the PIN field has the focus and a badge is in: the PIN typed fast
+        when the controller says it reads as one (`could_be_pin`); then the login is tried with it, as its Enter
+        would (a burst that ended without one is left in the field). False: a badge."""
+        c, code = self.controller, raw.text
+        if c is None or not self.pin.hasFocus() or not self.badge.text().strip() or not c.could_be_pin(code):
+            return False
+        self.pin.setText(code.strip())
+        if raw.ended_by != "timeout":
+            self.try_login()
+        return True
+
     def try_login(self) -> None:
         if self.controller is None:  # the services are being opened: the login is tried once they are
             self._held_pin = self.pin.text()
