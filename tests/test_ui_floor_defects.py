@@ -851,3 +851,29 @@ def test_a_pin_typed_into_the_badge_field_is_not_left_on_the_screen(qtbot, stati
     type_slowly(qtbot, win, win.login.pin, "1234")
     QTest.keyClick(win.login.pin, Qt.Key.Key_Return)
     assert win.login.badge.text() == "K-001" and win.focusWidget() is win.login.pin  # a wrong PIN: typed again
+
+
+def test_after_a_click_in_the_demo_panels_virtual_scanner_the_packers_keys_still_reach_the_work_screen(qtbot, station):
+    """QA (keyboard and mouse at 1280x1024): a click on a code in the demo's virtual scanner gave the keyboard focus to
+    the codes' scroll area (Qt hands a click's focus to the first ancestor that takes it: the buttons take none, the
+    scroll area does). The packer's next keys went to the list, not the station: typed characters were answered by
+    nothing, ↑/↓ scrolled the list, a carton's digit chose nothing. The list takes no focus; the keys reach the
+    screen."""
+    from PySide6.QtWidgets import QPushButton
+
+    from tests.test_ui_floor import type_here
+
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=simple)
+    ln = s.current_line()
+    panel = win.demo_panel
+    panel.set_collapsed(False)
+    qtbot.wait(20)
+    buttons = [panel.codes_box.itemAt(i).widget() for i in range(panel.codes_box.count())]
+    mine = next(b for b in buttons if isinstance(b, QPushButton) and b.text().startswith(ln.name))
+    QTest.mouseClick(mine, Qt.MouseButton.LeftButton)  # a real click: focus is given as Qt gives it on a press
+    qtbot.waitUntil(lambda: s.progress[ln.id].scanned >= 1 or win.work.panel.locked, timeout=5000)
+    assert QApplication.focusWidget() is win.work
+    type_here(qtbot, win, "x")  # a person's key: answered (never silence)
+    assert "Typed keys are not counted" in win.work.panel.text.text()

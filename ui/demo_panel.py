@@ -121,6 +121,9 @@ class DemoPanel(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
         scroll.setMinimumHeight(80)
+        # no keyboard focus: a click on a code gave it to the list (the buttons take none, Qt gives a click's focus to
+        # the first ancestor that does), and the packer's next keys (a carton's digit, Enter, ↑/↓) went to the list
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._codes_scroll = scroll
         lay.addWidget(scroll, 1)
         self.preview = QLabel(_("printed labels appear here"))
