@@ -536,6 +536,37 @@ def test_the_work_screen_fits_through_a_whole_order_with_errors_and_prompts(qtbo
     assert_fits(win, size)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_a_full_hd_screen_at_twice_the_scale_keeps_the_queue_the_gift_note_and_the_prompts_on_it(qtbot, station,  # noqa: F811
+                                                                                                  lang):
+    """QA on Xvfb: 1920x1080 with QT_SCALE_FACTOR=2 is a 960x540 screen to the station. The queue's title held the
+    window 963 px wide (its right edge and the demo panel's handle off the screen); the lines table's notes column
+    (GIFT) ended 20 px beyond the table's view, behind a sideways scroll bar; F2's short pick prompt needed 34 px more
+    than the table's place and the window grew under the screen's bottom, the key buttons and the status bar with
+    it. The side column gives the table its columns' width; the prompt has compact boxes on a low display."""
+    size = (960, 540)
+    win, svc = station(language=lang)
+    set_display(win, size)
+    login(qtbot, win)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=15000)
+    QTest.keyClick(win.check.start, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.queue.model.rowCount() > 0, timeout=10000)
+    assert_fits(win, size)  # order queue
+    s = open_order(qtbot, win, svc, want=lambda p: simple(p) and p.siblings and any(ln.gift for ln in p.lines))
+    assert not columns_in_view(win), columns_in_view(win)
+    assert not win.work.table.horizontalScrollBar().isVisible()
+    fits(win, size, "order open")
+    press(win, Qt.Key.Key_F2)  # short pick, inline
+    assert win.work.prompt.short_box.isVisible()
+    fits(win, size, "short pick prompt")
+    press(win, Qt.Key.Key_Escape)
+    press(win, Qt.Key.Key_F11)  # supervisor override, inline
+    assert win.work.prompt.override_box.isVisible()
+    fits(win, size, "override prompt")
+    press(win, Qt.Key.Key_Escape)
+    assert not win.work.prompt.isVisible() and s.step == Step.PICK
+
+
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_the_camera_preview_and_the_items_picture_are_large_enough_to_aim_and_check_by(qtbot, station, size):  # noqa: F811
     """A packer holds the item to the webcam by its preview and checks it against the picture. Under the item's texts

@@ -154,6 +154,9 @@ class QueueScreen(QWidget):
         lay = QVBoxLayout(self)
         title = QLabel(_("Open orders — scan an order barcode or choose one"))
         title.setObjectName("title")
+        # two lines where it is wider than the screen: on one line it held the window 963 px wide on a 960 px display
+        # (1920x1080 at QT_SCALE_FACTOR=2), the window's right edge and the demo panel's handle off the screen
+        title.setWordWrap(True)
         lay.addWidget(title)
         settings = getattr(services, "settings", None)
         # the OMS's clock as this station estimates it (`set_clock_offset`): latest ship times are the platforms'

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -263,6 +264,15 @@ class LinesTable(QTableView):
         super().resizeEvent(e)
         self._apply_widths()
 
+    def columns_width(self) -> int:
+        """The width (px) the table needs to show every column but the item name whole, its frame and a vertical
+        scroll bar included (`WorkScreen._fit_side`)."""
+        m, hh = self.model(), self.horizontalHeader()
+        if m is None or not self._widths:
+            return 0
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        return sum(max(hh.sectionSizeHint(c), w) for c, w in self._widths.items()) + 2 * self.frameWidth() + bar
+
 
 class WorkScreen(QWidget):
     def __init__(self, services, tasks, sounds, language: str | None = None, parent=None,
@@ -352,12 +362,14 @@ class WorkScreen(QWidget):
         side_box = QWidget()
         side_box.setLayout(side)
         side_box.installEventFilter(self)  # its resizes place the camera preview
-        side_box.setMinimumWidth(220)
-        side_box.setMaximumWidth(420)
+        side_box.setMinimumWidth(self.SIDE_MIN)
+        side_box.setMaximumWidth(self.SIDE_MAX)
         side_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.side_box = side_box
         body.addWidget(side_box, 1)
         root.addLayout(body, 1)
+        self.body = body
+        self.model.modelReset.connect(self._fit_side)  # after the table's fit_columns (connected first)
         self.blockers = FitLabel("", largest=20, smallest=12, bold=False, color="#6d4c41")
         root.addWidget(self.blockers)
         btns = QGridLayout()
@@ -411,6 +423,7 @@ class WorkScreen(QWidget):
         self.compact = compact
         size = {k: v[1 if compact else 0] for k, v in self.SIZES.items()}
         self.panel.set_height(size["panel"])
+        self.prompt.set_compact(compact)
         for w in (self.order_label, self.step_label):
             w.setFixedHeight(size["head"])
         for w, k in ((self.ship_label, "ship"), (self.cur_name, "name"), (self.cur_variant, "variant"),
@@ -429,6 +442,25 @@ class WorkScreen(QWidget):
         t = self.controller.time_on_step_s()
         name = _(self.controller.step_name())
         self.step_label.setText(f"{name}  {int(t // 60)}:{int(t % 60):02d}" if t is not None else name)
+
+    SIDE_MIN, SIDE_MAX = 220, 420  # the side column's width (px)
+
+    def _fit_side(self) -> None:
+        """The side column no wider than leaves the lines table room for every column but the item name (down to the
+        column's least width): on a 960 px wide screen (1920x1080 at QT_SCALE_FACTOR=2) the notes column (GIFT) ended
+        20 px beyond the table's view, behind a sideways scroll bar nobody reaches without a mouse. Computed from the
+        body's width and the order's columns (once per order and on a resize), never from what the layout did last."""
+        total = self.body.geometry().width()
+        need = self.table.columns_width()
+        if total <= 0 or need <= 0:
+            return
+        side = max(self.SIDE_MIN, min(self.SIDE_MAX, total - self.body.spacing() - need))
+        if side != self.side_box.maximumWidth():
+            self.side_box.setMaximumWidth(side)
+
+    def resizeEvent(self, e) -> None:  # noqa: N802
+        super().resizeEvent(e)  # the layouts have placed the children by now
+        self._fit_side()
 
     def add_side_widget(self, w) -> None:
         """The camera preview (ui/camera_view.py): in the side column, taking the room left (`_place_camera`)."""
