@@ -567,6 +567,30 @@ def test_a_full_hd_screen_at_twice_the_scale_keeps_the_queue_the_gift_note_and_t
     assert not win.work.prompt.isVisible() and s.step == Step.PICK
 
 
+def test_the_line_to_work_is_always_in_the_tables_view(qtbot, station):  # noqa: F811
+    """QA on Xvfb (a 40-line order at 1280x1024): the table showed its first 13 lines, all green once picked, and never
+    moved; the line being worked (yellow: its count, its GIFT or FRAGILE note, SHORT) was below the view, and the
+    table takes no keyboard focus, so no key could scroll it. On a 960x540 screen (1920x1080 at QT_SCALE_FACTOR=2)
+    a five-line demo order did the same from its fifth line. The table follows the line to work."""
+    from tests.test_ui_floor import work_line
+
+    size = (960, 540)
+    win, svc = station()
+    set_display(win, size)
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=lambda p: simple(p) and len(p.lines) >= 5)
+    t, m = win.work.table, win.work.model
+    seen_below = False
+    while (cur := s.current_line()) is not None and s.step == Step.PICK:
+        row = next(i for i, ln in enumerate(m.rows) if ln.id == cur.id)
+        QApplication.processEvents()
+        rect = t.visualRect(m.index(row, 0))
+        assert t.viewport().rect().contains(rect), (row, rect, t.viewport().rect())
+        seen_below |= t.rowViewportPosition(row) > 0 and t.verticalScrollBar().value() > 0
+        work_line(win, s, cur)
+    assert seen_below  # the order was longer than the view: the table did scroll
+
+
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_the_camera_preview_and_the_items_picture_are_large_enough_to_aim_and_check_by(qtbot, station, size):  # noqa: F811
     """A packer holds the item to the webcam by its preview and checks it against the picture. Under the item's texts
