@@ -21,9 +21,13 @@ from tests.layout import SIZES, assert_fits, misfits, set_display
 from tests.test_ui_floor import burst, login, open_order, press, press_digit, station  # noqa: F401 (fixture)
 from tests.test_ui_floor_defects import simple, to_weigh, weigh
 
+# and 1920x1080 at QT_SCALE_FACTOR=2 (or 2560x1440 at 2.67): a 960x540 screen to the station. Its status bar is short of
+# room for the station's name (cut first, by design), so only the screens' own tests take it
+SCREENS = (*SIZES, (960, 540))
+
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
-@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
 def test_every_screen_fits_the_display_and_the_window_does_not_grow(qtbot, station, size, lang, tmp_path):  # noqa: F811
     """In English and in Chinese, whose font's lines are higher: the station check's eight rows in Chinese needed
     607 px on a 1024x600 panel (the status bar's lower 7 px under the screen's edge)."""
@@ -480,7 +484,7 @@ def fits(win, size, where: str) -> None:
     assert not labels_unclipped(win), (where, labels_unclipped(win))
 
 
-@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
 def test_the_work_screen_fits_through_a_whole_order_with_errors_and_prompts(qtbot, station, size):  # noqa: F811
     win, svc = station()
     set_display(win, size)
