@@ -877,3 +877,46 @@ def test_after_a_click_in_the_demo_panels_virtual_scanner_the_packers_keys_still
     assert QApplication.focusWidget() is win.work
     type_here(qtbot, win, "x")  # a person's key: answered (never silence)
     assert "Typed keys are not counted" in win.work.panel.text.text()
+
+
+def test_to_leave_the_kiosk_a_supervisor_scans_the_badge_into_the_dialog_and_enters_pin_and_reason(qtbot, station):
+    """QA: closing the kiosk asks for a supervisor. Their badge scanned there went past the dialog to the work screen
+    behind it ("S-001 is the badge of Wang Fang, a supervisor: F11 asks for an override…"), the badge field stayed
+    empty; typed, its Enter sent the dialog with no PIN ("Only a supervisor can leave the station"). The scan fills the
+    badge, Enter goes on to the next field, Enter in the reason submits: the window closes."""
+    from PySide6.QtCore import QTimer
+
+    from tests.test_ui_floor import SUPERVISOR, enter_here, type_here
+
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=simple)
+    said = win.work.panel.text.text()
+    win._allow_close = False  # kiosk
+    seen = {}
+
+    def drive() -> None:
+        dlg = QApplication.activeModalWidget()
+        seen["dialog"] = dlg
+        burst(win, SUPERVISOR[0])  # the badge, at scanner speed
+        seen["badge"] = dlg.badge.text()
+        seen["pin_focused"] = QApplication.focusWidget() is dlg.pin
+        if not seen["pin_focused"]:  # the old dialog: a typed badge, and Enter
+            dlg.badge.setFocus()
+            type_here(qtbot, win, SUPERVISOR[0])
+            enter_here(qtbot, win)
+            if not dlg.isVisible():
+                QTimer.singleShot(100, lambda: QApplication.activeModalWidget().close())  # "Only a supervisor…"
+                return
+        type_here(qtbot, win, SUPERVISOR[1])
+        enter_here(qtbot, win)
+        type_here(qtbot, win, "end of shift")
+        enter_here(qtbot, win)
+
+    QTimer.singleShot(200, drive)
+    win.close()
+    assert seen["badge"] == SUPERVISOR[0] and seen["pin_focused"], seen
+    assert not win.isVisible()  # the supervisor let the station close
+    assert win.work.panel.text.text() == said  # the badge's scan said nothing on the work screen
+    assert s.order_id
+    win._allow_close = True

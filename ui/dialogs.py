@@ -210,24 +210,34 @@ assert len(SHORT_REASONS) == 4 and len(REPRINT_REASONS) == 4  # keys 1-4
 
 
 class SupervisorDialog(QDialog):
-    """A supervisor authorises with badge + PIN and gives a reason (leaving the kiosk)."""
+    """A supervisor authorises with badge + PIN and gives a reason (leaving the kiosk). As the override form: a scanned
+    badge fills the badge field (`take_scan`), Enter in a field goes to the next one and in the last one submits, Esc
+    cancels. Before, the badge's scan went past the dialog to the screen behind it (an "S-001 is the badge of …" at
+    the work screen) and the field stayed empty; the Enter after a typed badge sent the dialog with no PIN: refused."""
 
     def __init__(self, what: str, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Supervisor approval"))
         form = QFormLayout(self)
         form.addRow(QLabel(what))
-        self.badge = QLineEdit()
-        self.pin = QLineEdit()
+        self.badge, self.pin, self.reason = FormField(), FormField(), FormField()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.reason = QLineEdit()
         form.addRow(_("Supervisor badge"), self.badge)
         form.addRow(_("PIN"), self.pin)
         form.addRow(_("Reason"), self.reason)
+        self.badge.returnPressed.connect(self.pin.setFocus)
+        self.pin.returnPressed.connect(self.reason.setFocus)
+        self.reason.returnPressed.connect(self.accept)
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         bb.accepted.connect(self.accept)
         bb.rejected.connect(self.reject)
         form.addRow(bb)
+        self.badge.setFocus()
+
+    def take_scan(self, text: str) -> None:
+        """A scan while the dialog is open (the key filter keeps a scanner's keys from every field): the badge."""
+        self.badge.setText(text.strip())
+        self.pin.setFocus()
 
 
 def authorise_supervisor(parent, operators, what: str):
