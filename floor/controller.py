@@ -1269,7 +1269,7 @@ class StationController:
         if kind == "reprint":
             target = self._reprint_order()
             if target is None:
-                return self._refuse(Msg("Nothing printed yet for this order."), cls=ReprintResult)
+                return self._refuse(self._nothing_to_reprint(), cls=ReprintResult)
             self.prompt = Prompt("reprint")
             # which order, and what 1–4 mean: on the queue no buttons show them, and the order reprinted is the last
             # one packed, not the row that is chosen there
@@ -1819,6 +1819,13 @@ class StationController:
         pl = self.station.cached_picklist(oid)
         return oid, (pl.order_no if pl is not None and pl.order_no else oid)
 
+    def _nothing_to_reprint(self) -> Msg:
+        """At an order: it has no label yet. On the queue "this order" named none (the chosen row is not what F12
+        reprints): what F12 reprints there, and that there is none yet."""
+        if self.session is not None and self.screen == Screen.WORK:
+            return Msg("Nothing printed yet for this order.")
+        return Msg("No label printed at this station yet: F12 here reprints the last order packed.")
+
     def _has_label(self, order_id: str) -> bool:
         return self.spool is not None and self.spool.has_label(order_id)
 
@@ -1829,8 +1836,7 @@ class StationController:
             return self._refuse(Msg("Log in first."), cls=ReprintResult)  # type: ignore[return-value]
         target = self._reprint_order()
         if target is None:
-            return self._refuse(Msg("Nothing printed yet for this order."),
-                                cls=ReprintResult)  # type: ignore[return-value]
+            return self._refuse(self._nothing_to_reprint(), cls=ReprintResult)  # type: ignore[return-value]
         oid = target[0]
         reason = (reason or "").strip()
         if not reason:
