@@ -1178,7 +1178,7 @@ class StationController:
         if self.screen != Screen.WORK or self.session is None:
             if name in (*WORK_KEYS, "F12"):  # an order's key with no order at work: said as its barcode would be
                 return self._refuse(self._not_here())
-            return self._done(Outcome.REFUSED, Change.NONE, False)
+            return self._other_key(name)
         if name in ("1", "2", "3", "4", "5"):
             return self.choose_carton(CARTONS[int(name) - 1].code)
         keys: dict[str, Callable[[], Result]] = {
@@ -1197,7 +1197,14 @@ class StationController:
             "typed": lambda: self._refuse(TYPED_KEYS),
         }
         fn = keys.get(name)
-        return fn() if fn else self._done(Outcome.REFUSED, Change.NONE, False)
+        return fn() if fn else self._other_key(name)
+
+    def _other_key(self, name: str) -> Result:
+        """A function key the station has no use for (F1, F5, F6 at an order): said, not swallowed — the packer pressed
+        it for something and saw nothing happen. Other names (arrows outside a prompt) stay unanswered."""
+        if name[:1] == "F" and name[1:].isdigit():
+            return self._refuse(Msg("{key} does nothing here. The station's keys are written on its buttons.", key=name))
+        return self._done(Outcome.REFUSED, Change.NONE, False)
 
     def _keyed_run(self, name: str, now: int | None) -> Result | None:
         """A character key that follows another within TYPING_GAP_NS is a code keyed by hand: not a carton, not a

@@ -920,3 +920,20 @@ def test_to_leave_the_kiosk_a_supervisor_scans_the_badge_into_the_dialog_and_ent
     assert win.work.panel.text.text() == said  # the badge's scan said nothing on the work screen
     assert s.order_id
     win._allow_close = True
+
+
+def test_a_function_key_the_station_does_not_use_is_answered_at_the_order_and_on_the_queue(qtbot, station):
+    """QA, keyboard only: F1, F5 or F6 at an order, or F1 on the queue, did nothing at all (no word, no sound): the
+    packer pressed it for something. Said, in the packer's language; nothing recorded, the order as it was."""
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=simple)
+    before = svc.core.events.last().seq
+    for key, name in ((Qt.Key.Key_F5, "F5"), (Qt.Key.Key_F1, "F1")):
+        press(win, key)
+        assert win.work.panel.text.text() == f"{name} does nothing here. The station's keys are written on its buttons."
+    assert svc.core.events.last().seq == before and s.step == Step.PICK
+    press(win, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=5000)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_F6)
+    assert win.queue.message.text().startswith("F6 does nothing here.")

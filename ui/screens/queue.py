@@ -26,7 +26,7 @@ from ui import names
 from ui.screens import show_feedback
 from ui.table_model import RowsModel, cell_pad
 from ui.translations import _
-from ui.wedge_filter import typed_char
+from ui.wedge_filter import function_key, typed_char
 
 
 class PickListModel(RowsModel):
@@ -296,6 +296,9 @@ class QueueScreen(QWidget):
             self._open_selected()
             return
         if self.controller is not None and self.controller.prompt is None and self._typing(e):
+            return
+        if self.controller is not None and (key := function_key(e)):  # F1, F5, F6…: said, not swallowed
+            self.controller.key(key)
             return
         super().keyPressEvent(e)
 

@@ -40,7 +40,7 @@ from ui.tasks import TaskRunner
 from ui.translations import _
 from ui.translations import language as ui_language
 from ui.verdict_panel import FitLabel, VerdictPanel
-from ui.wedge_filter import typed_char
+from ui.wedge_filter import function_key, typed_char
 
 log = logging.getLogger(__name__)
 
@@ -543,7 +543,7 @@ class WorkScreen(QWidget):
     def keyPressEvent(self, e) -> None:  # noqa: N802 - digits choose a carton/reason, arrows the quantity found
         names = {Qt.Key.Key_Up: "Up", Qt.Key.Key_Down: "Down", Qt.Key.Key_Return: "Enter", Qt.Key.Key_Enter: "Enter"}
         text = typed_char(e)
-        name = names.get(e.key()) or (text if text in ("1", "2", "3", "4", "5") else None)
+        name = names.get(e.key()) or (text if text in ("1", "2", "3", "4", "5") else None) or function_key(e)
         if name is None and text and not text.isspace():
             name = "typed"  # a person keying a code: the controller says why it does not count
         if name is not None:  # when: a run of characters is a code keyed by hand, not choices (TYPING_GAP_NS)
