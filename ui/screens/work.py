@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -214,6 +214,7 @@ class LinesTable(QTableView):
 
     ITEM = LinesModel.ITEM
     ITEM_MIN = 120
+    too_narrow = Signal()  # the columns but the item name do not fit the view (WorkScreen._fit_side)
 
     def __init__(self) -> None:
         super().__init__()
@@ -259,6 +260,8 @@ class LinesTable(QTableView):
         elif room > 0:  # no name column: the notes (gift, fragile, short) take what is left, no empty band
             notes = LinesModel.NOTES
             hh.resizeSection(notes, hh.sectionSize(notes) + room)
+        elif room < 0:  # the notes (GIFT, FRAGILE) past the view's edge: the side column gives up its width
+            self.too_narrow.emit()
 
     def resizeEvent(self, e) -> None:  # noqa: N802
         super().resizeEvent(e)
@@ -370,6 +373,7 @@ class WorkScreen(QWidget):
         root.addLayout(body, 1)
         self.body = body
         self.model.modelReset.connect(self._fit_side)  # after the table's fit_columns (connected first)
+        self.table.too_narrow.connect(self._fit_side)  # measured by the table as the layout places it
         self.blockers = FitLabel("", largest=20, smallest=12, bold=False, color="#6d4c41")
         root.addWidget(self.blockers)
         btns = QGridLayout()
@@ -450,7 +454,7 @@ class WorkScreen(QWidget):
         column's least width): on a 960 px wide screen (1920x1080 at QT_SCALE_FACTOR=2) the notes column (GIFT) ended
         20 px beyond the table's view, behind a sideways scroll bar nobody reaches without a mouse. Computed from the
         body's width and the order's columns (once per order and on a resize), never from what the layout did last."""
-        total = self.body.geometry().width()
+        total = self.left.width() + self.body.spacing() + self.side_box.width()  # as placed now
         need = self.table.columns_width()
         if total <= 0 or need <= 0:
             return
