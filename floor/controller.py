@@ -1223,7 +1223,7 @@ class StationController:
         if self.screen != Screen.WORK or self.session is None:
             if name in (*WORK_KEYS, "F12"):  # an order's key with no order at work: said as its barcode would be
                 return self._refuse(self._not_here())
-            return self._done(Outcome.REFUSED, Change.NONE, False)
+            return self._other_key(name)
         if name in ("1", "2", "3", "4", "5"):
             return self.choose_carton(CARTONS[int(name) - 1].code)
         keys: dict[str, Callable[[], Result]] = {
@@ -1242,7 +1242,14 @@ class StationController:
             "typed": lambda: self._refuse(TYPED_KEYS),
         }
         fn = keys.get(name)
-        return fn() if fn else self._done(Outcome.REFUSED, Change.NONE, False)
+        return fn() if fn else self._other_key(name)
+
+    def _other_key(self, name: str) -> Result:
+        """A function key the station has no use for (F1, F5, F6 at an order): said, not swallowed — the packer pressed
+        it for something and saw nothing happen. Other names (arrows outside a prompt) stay unanswered."""
+        if name[:1] == "F" and name[1:].isdigit():
+            return self._refuse(Msg("{key} does nothing here. The station's keys are written on its buttons.", key=name))
+        return self._done(Outcome.REFUSED, Change.NONE, False)
 
     def _keyed_run(self, name: str, now: int | None) -> Result | None:
         """A character key that follows another within TYPING_GAP_NS is a code keyed by hand: not a carton, not a
@@ -1314,7 +1321,7 @@ class StationController:
         if kind == "reprint":
             target = self._reprint_order()
             if target is None:
-                return self._refuse(Msg("Nothing printed yet for this order."), cls=ReprintResult)
+                return self._refuse(self._nothing_to_reprint(), cls=ReprintResult)
             self.prompt = Prompt("reprint")
             # which order, and what 1–4 mean: on the queue no buttons show them, and the order reprinted is the last
             # one packed, not the row that is chosen there
@@ -1885,6 +1892,13 @@ class StationController:
         pl = self.station.cached_picklist(oid)
         return oid, (pl.order_no if pl is not None and pl.order_no else oid)
 
+    def _nothing_to_reprint(self) -> Msg:
+        """At an order: it has no label yet. On the queue "this order" named none (the chosen row is not what F12
+        reprints): what F12 reprints there, and that there is none yet."""
+        if self.session is not None and self.screen == Screen.WORK:
+            return Msg("Nothing printed yet for this order.")
+        return Msg("No label printed at this station yet: F12 here reprints the last order packed.")
+
     def _has_label(self, order_id: str) -> bool:
         return self.spool is not None and self.spool.has_label(order_id)
 
@@ -1895,8 +1909,7 @@ class StationController:
             return self._refuse(Msg("Log in first."), cls=ReprintResult)  # type: ignore[return-value]
         target = self._reprint_order()
         if target is None:
-            return self._refuse(Msg("Nothing printed yet for this order."),
-                                cls=ReprintResult)  # type: ignore[return-value]
+            return self._refuse(self._nothing_to_reprint(), cls=ReprintResult)  # type: ignore[return-value]
         oid = target[0]
         reason = (reason or "").strip()
         if not reason:

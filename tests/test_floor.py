@@ -1269,6 +1269,19 @@ def test_f12_on_the_queue_reprints_the_parcel_just_packed_after_another_order_wa
     assert floor.ctl.key("F12").feedback.en.startswith("Reprint the label of order 1003:")
 
 
+def test_f12_on_the_queue_before_any_label_says_what_it_reprints_not_this_order(floor):
+    """QA at 960x540 in Chinese: F12 on the queue, nothing packed yet, said "Nothing printed yet for this order" (此订单
+    尚未打印) under a chosen row no reprint is about. It says there is no label at this station yet and what F12 reprints
+    there; at an order without a label it still says this order."""
+    at_queue(floor)
+    r = floor.ctl.key("F12")
+    assert r.outcome == Outcome.REFUSED and floor.ctl.prompt is None
+    assert r.feedback.en == "No label printed at this station yet: F12 here reprints the last order packed."
+    assert "本工位尚未打印过面单" in r.feedback.text("zh_CN")
+    floor.ctl.scan("SO-1001")
+    assert floor.ctl.key("F12").feedback.en == "Nothing printed yet for this order."
+
+
 def test_restart_mid_order_resumes_for_its_operator(floor, settings):
     at_queue(floor)
     floor.ctl.scan("SO-1001")

@@ -923,3 +923,89 @@ def test_a_pin_typed_into_the_badge_field_is_not_left_on_the_screen(qtbot, stati
     type_slowly(qtbot, win, win.login.pin, "1234")
     QTest.keyClick(win.login.pin, Qt.Key.Key_Return)
     assert win.login.badge.text() == "K-001" and win.focusWidget() is win.login.pin  # a wrong PIN: typed again
+
+
+def test_after_a_click_in_the_demo_panels_virtual_scanner_the_packers_keys_still_reach_the_work_screen(qtbot, station):
+    """QA (keyboard and mouse at 1280x1024): a click on a code in the demo's virtual scanner gave the keyboard focus to
+    the codes' scroll area (Qt hands a click's focus to the first ancestor that takes it: the buttons take none, the
+    scroll area does). The packer's next keys went to the list, not the station: typed characters were answered by
+    nothing, ↑/↓ scrolled the list, a carton's digit chose nothing. The list takes no focus; the keys reach the
+    screen."""
+    from PySide6.QtWidgets import QPushButton
+
+    from tests.test_ui_floor import type_here
+
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=simple)
+    ln = s.current_line()
+    panel = win.demo_panel
+    panel.set_collapsed(False)
+    qtbot.wait(20)
+    buttons = [panel.codes_box.itemAt(i).widget() for i in range(panel.codes_box.count())]
+    mine = next(b for b in buttons if isinstance(b, QPushButton) and b.text().startswith(ln.name))
+    QTest.mouseClick(mine, Qt.MouseButton.LeftButton)  # a real click: focus is given as Qt gives it on a press
+    qtbot.waitUntil(lambda: s.progress[ln.id].scanned >= 1 or win.work.panel.locked, timeout=5000)
+    assert QApplication.focusWidget() is win.work
+    type_here(qtbot, win, "x")  # a person's key: answered (never silence)
+    assert "Typed keys are not counted" in win.work.panel.text.text()
+
+
+def test_to_leave_the_kiosk_a_supervisor_scans_the_badge_into_the_dialog_and_enters_pin_and_reason(qtbot, station):
+    """QA: closing the kiosk asks for a supervisor. Their badge scanned there went past the dialog to the work screen
+    behind it ("S-001 is the badge of Wang Fang, a supervisor: F11 asks for an override…"), the badge field stayed
+    empty; typed, its Enter sent the dialog with no PIN ("Only a supervisor can leave the station"). The scan fills the
+    badge, Enter goes on to the next field, Enter in the reason submits: the window closes."""
+    from PySide6.QtCore import QTimer
+
+    from tests.test_ui_floor import SUPERVISOR, enter_here, type_here
+
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=simple)
+    said = win.work.panel.text.text()
+    win._allow_close = False  # kiosk
+    seen = {}
+
+    def drive() -> None:
+        dlg = QApplication.activeModalWidget()
+        seen["dialog"] = dlg
+        burst(win, SUPERVISOR[0])  # the badge, at scanner speed
+        seen["badge"] = dlg.badge.text()
+        seen["pin_focused"] = QApplication.focusWidget() is dlg.pin
+        if not seen["pin_focused"]:  # the old dialog: a typed badge, and Enter
+            dlg.badge.setFocus()
+            type_here(qtbot, win, SUPERVISOR[0])
+            enter_here(qtbot, win)
+            if not dlg.isVisible():
+                QTimer.singleShot(100, lambda: QApplication.activeModalWidget().close())  # "Only a supervisor…"
+                return
+        type_here(qtbot, win, SUPERVISOR[1])
+        enter_here(qtbot, win)
+        type_here(qtbot, win, "end of shift")
+        enter_here(qtbot, win)
+
+    QTimer.singleShot(200, drive)
+    win.close()
+    assert seen["badge"] == SUPERVISOR[0] and seen["pin_focused"], seen
+    assert not win.isVisible()  # the supervisor let the station close
+    assert win.work.panel.text.text() == said  # the badge's scan said nothing on the work screen
+    assert s.order_id
+    win._allow_close = True
+
+
+def test_a_function_key_the_station_does_not_use_is_answered_at_the_order_and_on_the_queue(qtbot, station):
+    """QA, keyboard only: F1, F5 or F6 at an order, or F1 on the queue, did nothing at all (no word, no sound): the
+    packer pressed it for something. Said, in the packer's language; nothing recorded, the order as it was."""
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=simple)
+    before = svc.core.events.last().seq
+    for key, name in ((Qt.Key.Key_F5, "F5"), (Qt.Key.Key_F1, "F1")):
+        press(win, key)
+        assert win.work.panel.text.text() == f"{name} does nothing here. The station's keys are written on its buttons."
+    assert svc.core.events.last().seq == before and s.step == Step.PICK
+    press(win, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=5000)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_F6)
+    assert win.queue.message.text().startswith("F6 does nothing here.")

@@ -21,9 +21,13 @@ from tests.layout import SIZES, assert_fits, misfits, set_display
 from tests.test_ui_floor import burst, login, open_order, press, press_digit, station  # noqa: F401 (fixture)
 from tests.test_ui_floor_defects import simple, to_weigh, weigh
 
+# and 1920x1080 at QT_SCALE_FACTOR=2 (or 2560x1440 at 2.67): a 960x540 screen to the station. Its status bar is short of
+# room for the station's name (cut first, by design), so only the screens' own tests take it
+SCREENS = (*SIZES, (960, 540))
+
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
-@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
 def test_every_screen_fits_the_display_and_the_window_does_not_grow(qtbot, station, size, lang, tmp_path):  # noqa: F811
     """In English and in Chinese, whose font's lines are higher: the station check's eight rows in Chinese needed
     607 px on a 1024x600 panel (the status bar's lower 7 px under the screen's edge)."""
@@ -480,7 +484,7 @@ def fits(win, size, where: str) -> None:
     assert not labels_unclipped(win), (where, labels_unclipped(win))
 
 
-@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
 def test_the_work_screen_fits_through_a_whole_order_with_errors_and_prompts(qtbot, station, size):  # noqa: F811
     win, svc = station()
     set_display(win, size)
@@ -534,6 +538,61 @@ def test_the_work_screen_fits_through_a_whole_order_with_errors_and_prompts(qtbo
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=15000)
     assert s.step == Step.DONE
     assert_fits(win, size)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_a_full_hd_screen_at_twice_the_scale_keeps_the_queue_the_gift_note_and_the_prompts_on_it(qtbot, station,  # noqa: F811
+                                                                                                  lang):
+    """QA on Xvfb: 1920x1080 with QT_SCALE_FACTOR=2 is a 960x540 screen to the station. The queue's title held the
+    window 963 px wide (its right edge and the demo panel's handle off the screen); the lines table's notes column
+    (GIFT) ended 20 px beyond the table's view, behind a sideways scroll bar; F2's short pick prompt needed 34 px more
+    than the table's place and the window grew under the screen's bottom, the key buttons and the status bar with
+    it. The side column gives the table its columns' width; the prompt has compact boxes on a low display."""
+    size = (960, 540)
+    win, svc = station(language=lang)
+    set_display(win, size)
+    login(qtbot, win)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=15000)
+    QTest.keyClick(win.check.start, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.queue.model.rowCount() > 0, timeout=10000)
+    assert_fits(win, size)  # order queue
+    s = open_order(qtbot, win, svc, want=lambda p: simple(p) and p.siblings and any(ln.gift for ln in p.lines))
+    qtbot.waitUntil(lambda: not columns_in_view(win), timeout=3000)  # once the layout has placed the screen
+    assert not win.work.table.horizontalScrollBar().isVisible()
+    fits(win, size, "order open")
+    press(win, Qt.Key.Key_F2)  # short pick, inline
+    assert win.work.prompt.short_box.isVisible()
+    fits(win, size, "short pick prompt")
+    press(win, Qt.Key.Key_Escape)
+    press(win, Qt.Key.Key_F11)  # supervisor override, inline
+    assert win.work.prompt.override_box.isVisible()
+    fits(win, size, "override prompt")
+    press(win, Qt.Key.Key_Escape)
+    assert not win.work.prompt.isVisible() and s.step == Step.PICK
+
+
+def test_the_line_to_work_is_always_in_the_tables_view(qtbot, station):  # noqa: F811
+    """QA on Xvfb (a 40-line order at 1280x1024): the table showed its first 13 lines, all green once picked, and never
+    moved; the line being worked (yellow: its count, its GIFT or FRAGILE note, SHORT) was below the view, and the
+    table takes no keyboard focus, so no key could scroll it. On a 960x540 screen (1920x1080 at QT_SCALE_FACTOR=2)
+    a five-line demo order did the same from its fifth line. The table follows the line to work."""
+    from tests.test_ui_floor import work_line
+
+    size = (960, 540)
+    win, svc = station()
+    set_display(win, size)
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=lambda p: simple(p) and len(p.lines) >= 5)
+    t, m = win.work.table, win.work.model
+    seen_below = False
+    while (cur := s.current_line()) is not None and s.step == Step.PICK:
+        row = next(i for i, ln in enumerate(m.rows) if ln.id == cur.id)
+        QApplication.processEvents()
+        rect = t.visualRect(m.index(row, 0))
+        assert t.viewport().rect().contains(rect), (row, rect, t.viewport().rect())
+        seen_below |= t.rowViewportPosition(row) > 0 and t.verticalScrollBar().value() > 0
+        work_line(win, s, cur)
+    assert seen_below  # the order was longer than the view: the table did scroll
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])

@@ -75,6 +75,7 @@ class DemoPanel(QWidget):
         hint = QLabel(_("Badges / PINs: {badges}", badges=demo_badges()))
         hint.setWordWrap(True)
         lay.addWidget(hint)
+        self.badges = hint
         self.offline = QPushButton(_("Cut the network (go offline)"))
         self.offline.setCheckable(True)
         self.offline.toggled.connect(self._toggle_offline)
@@ -121,6 +122,9 @@ class DemoPanel(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
         scroll.setMinimumHeight(80)
+        # no keyboard focus: a click on a code gave it to the list (the buttons take none, Qt gives a click's focus to
+        # the first ancestor that does), and the packer's next keys (a carton's digit, Enter, ↑/↓) went to the list
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._codes_scroll = scroll
         lay.addWidget(scroll, 1)
         self.preview = QLabel(_("printed labels appear here"))
@@ -160,6 +164,7 @@ class DemoPanel(QWidget):
         self._apply()
 
     CABLE_BUTTON_FROM = 1000  # px of the window's height
+    BADGES_FROM = 600  # px of the window's height
 
     def set_compact(self, compact: bool) -> None:
         """The printed preview and the codes' list lower on a low display (`MainWindow.set_display`: at 1024x600 150 px
@@ -197,6 +202,9 @@ class DemoPanel(QWidget):
         # the scale's cable: no room for its button under 1000 px (at 1024x768 in Chinese the printed preview went
         # under the screen's edge); its key (Ctrl+Shift+X) works at every size
         self.unplug_btn.setVisible(host is None or host.height() >= self.CABLE_BUTTON_FROM)
+        # the demo's badges and PINs (also in the README): no room for them under 600 px (a 960x540 screen, 1920x1080
+        # at QT_SCALE_FACTOR=2: the printed preview ran 18 px under the screen's bottom)
+        self.badges.setVisible(host is None or host.height() >= self.BADGES_FROM)
 
     def _button(self, text: str, code: str) -> None:
         b = QPushButton(text)

@@ -58,13 +58,9 @@ class PromptPanel(QFrame):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("prompt")
-        # compact: it takes the lines table's place on the work screen and must fit a 1024×768 display
-        self.setStyleSheet("#prompt { background: #fff8e1; border: 2px solid #f9a825; border-radius: 8px; }"
-                           "#prompt QPushButton { min-height: 40px; padding: 2px 8px; font-size: 18px; }"
-                           "#prompt QLineEdit { min-height: 36px; font-size: 22px; }")
         lay = QVBoxLayout(self)
+        self._lay = lay
         self.title = FitLabel("", largest=24, smallest=14, color="#37474f")
-        self.title.setFixedHeight(48)
         lay.addWidget(self.title)
         # short pick: the quantity found, then the reason by number
         self.short_box = QWidget()
@@ -127,9 +123,33 @@ class PromptPanel(QFrame):
         for b in (*self.short_buttons, *self.reprint_buttons, minus, plus, cancel, self.ok):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.kind = None
+        self.compact: bool | None = None
+        self.set_compact(False)
         for box in (self.short_box, self.reprint_box, self.override_box):
             box.hide()  # only the open prompt's part counts in the screen's size
         self.hide()
+
+    # it takes the lines table's place on the work screen: (usual, compact) for a display less high than 740 px
+    STYLE = "#prompt {{ background: #fff8e1; border: 2px solid #f9a825; border-radius: 8px; }}" \
+            "#prompt QPushButton {{ min-height: {button}px; padding: 1px 8px; font-size: {font}px; }}" \
+            "#prompt QLineEdit {{ min-height: {field}px; font-size: {field_font}px; }}"
+    SIZES = {"title": (48, 32), "button": (40, 30), "font": (18, 16), "field": (36, 28), "field_font": (22, 18),
+             "margin": (9, 4), "spacing": (6, 3)}
+
+    def set_compact(self, compact: bool) -> None:
+        """The usual boxes, or lower ones on a low display (`WorkScreen.set_compact`): on a 960x540 screen (1920x1080
+        at QT_SCALE_FACTOR=2) the short pick's prompt needed 34 px more than the table's place and the window grew
+        under the screen's bottom, the key buttons and the status bar with it."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        size = {k: v[1 if compact else 0] for k, v in self.SIZES.items()}
+        self.setStyleSheet(self.STYLE.format(**size))
+        self.title.setFixedHeight(size["title"])
+        m = size["margin"]
+        self._lay.setContentsMargins(m, m, m, m)
+        for lay in (self._lay, self.short_box.layout(), self.reprint_box.layout(), self.override_box.layout()):
+            lay.setSpacing(size["spacing"])
 
     def _override(self) -> None:
         self.override.emit(self.badge.text(), self.pin.text(), self.reason.text())
@@ -211,24 +231,34 @@ assert len(SHORT_REASONS) == 4 and len(REPRINT_REASONS) == 4  # keys 1-4
 
 
 class SupervisorDialog(QDialog):
-    """A supervisor authorises with badge + PIN and gives a reason (leaving the kiosk)."""
+    """A supervisor authorises with badge + PIN and gives a reason (leaving the kiosk). As the override form: a scanned
+    badge fills the badge field (`take_scan`), Enter in a field goes to the next one and in the last one submits, Esc
+    cancels. Before, the badge's scan went past the dialog to the screen behind it (an "S-001 is the badge of …" at
+    the work screen) and the field stayed empty; the Enter after a typed badge sent the dialog with no PIN: refused."""
 
     def __init__(self, what: str, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Supervisor approval"))
         form = QFormLayout(self)
         form.addRow(QLabel(what))
-        self.badge = QLineEdit()
-        self.pin = QLineEdit()
+        self.badge, self.pin, self.reason = FormField(), FormField(), FormField()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.reason = QLineEdit()
         form.addRow(_("Supervisor badge"), self.badge)
         form.addRow(_("PIN"), self.pin)
         form.addRow(_("Reason"), self.reason)
+        self.badge.returnPressed.connect(self.pin.setFocus)
+        self.pin.returnPressed.connect(self.reason.setFocus)
+        self.reason.returnPressed.connect(self.accept)
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         bb.accepted.connect(self.accept)
         bb.rejected.connect(self.reject)
         form.addRow(bb)
+        self.badge.setFocus()
+
+    def take_scan(self, text: str) -> None:
+        """A scan while the dialog is open (the key filter keeps a scanner's keys from every field): the badge."""
+        self.badge.setText(text.strip())
+        self.pin.setFocus()
 
 
 def authorise_supervisor(parent, operators, what: str):

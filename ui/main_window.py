@@ -7,7 +7,15 @@ import logging
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from floor import Change, Level, Screen
 from ui.bridge import DeviceBridge
@@ -296,6 +304,10 @@ class MainWindow(QMainWindow):
             wedge.alone(then)
 
     def on_scan(self, raw) -> None:
+        modal = QApplication.activeModalWidget()
+        if modal is not None and hasattr(modal, "take_scan"):  # the supervisor's badge, to leave the kiosk
+            modal.take_scan(raw.text)
+            return
         if self.controller is None:
             self._early.append(raw)  # the services are being opened: handed on by attach()
             return

@@ -73,6 +73,14 @@ def typed_char(event: QKeyEvent) -> str:
     return text if len(text) == 1 and text.isprintable() and mods == Qt.KeyboardModifier.NoModifier else ""
 
 
+def function_key(event: QKeyEvent) -> str | None:
+    """"F1"…"F35" for a function key pressed without Ctrl or Alt (the screens hand the ones they bind no shortcut to
+    the controller, which says they do nothing there), else None."""
+    mods = event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+    n = event.key() - Qt.Key.Key_F1.value
+    return f"F{n + 1}" if 0 <= n < 35 and mods == Qt.KeyboardModifier.NoModifier else None
+
+
 def _is_char_key(key) -> bool:
     """A key that types a character without modifiers (space to tilde: letters, digits, punctuation)."""
     return Qt.Key.Key_Space.value <= key <= Qt.Key.Key_AsciiTilde.value

@@ -26,7 +26,7 @@ from ui import names
 from ui.screens import show_feedback
 from ui.table_model import RowsModel, cell_pad
 from ui.translations import _
-from ui.wedge_filter import typed_char
+from ui.wedge_filter import function_key, typed_char
 
 
 class PickListModel(RowsModel):
@@ -154,6 +154,9 @@ class QueueScreen(QWidget):
         lay = QVBoxLayout(self)
         title = QLabel(_("Open orders — scan an order barcode or choose one"))
         title.setObjectName("title")
+        # two lines where it is wider than the screen: on one line it held the window 963 px wide on a 960 px display
+        # (1920x1080 at QT_SCALE_FACTOR=2), the window's right edge and the demo panel's handle off the screen
+        title.setWordWrap(True)
         lay.addWidget(title)
         settings = getattr(services, "settings", None)
         # the OMS's clock as this station estimates it (`set_clock_offset`): latest ship times are the platforms'
@@ -293,6 +296,9 @@ class QueueScreen(QWidget):
             self._open_selected()
             return
         if self.controller is not None and self.controller.prompt is None and self._typing(e):
+            return
+        if self.controller is not None and (key := function_key(e)):  # F1, F5, F6…: said, not swallowed
+            self.controller.key(key)
             return
         super().keyPressEvent(e)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -39,7 +40,7 @@ from ui.tasks import TaskRunner
 from ui.translations import _
 from ui.translations import language as ui_language
 from ui.verdict_panel import FitLabel, VerdictPanel
-from ui.wedge_filter import typed_char
+from ui.wedge_filter import function_key, typed_char
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +214,7 @@ class LinesTable(QTableView):
 
     ITEM = LinesModel.ITEM
     ITEM_MIN = 120
+    too_narrow = Signal()  # the columns but the item name do not fit the view (WorkScreen._fit_side)
 
     def __init__(self) -> None:
         super().__init__()
@@ -258,10 +260,21 @@ class LinesTable(QTableView):
         elif room > 0:  # no name column: the notes (gift, fragile, short) take what is left, no empty band
             notes = LinesModel.NOTES
             hh.resizeSection(notes, hh.sectionSize(notes) + room)
+        elif room < 0:  # the notes (GIFT, FRAGILE) past the view's edge: the side column gives up its width
+            self.too_narrow.emit()
 
     def resizeEvent(self, e) -> None:  # noqa: N802
         super().resizeEvent(e)
         self._apply_widths()
+
+    def columns_width(self) -> int:
+        """The width (px) the table needs to show every column but the item name whole, its frame and a vertical
+        scroll bar included (`WorkScreen._fit_side`)."""
+        m, hh = self.model(), self.horizontalHeader()
+        if m is None or not self._widths:
+            return 0
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        return sum(max(hh.sectionSizeHint(c), w) for c, w in self._widths.items()) + 2 * self.frameWidth() + bar
 
 
 class WorkScreen(QWidget):
@@ -352,12 +365,15 @@ class WorkScreen(QWidget):
         side_box = QWidget()
         side_box.setLayout(side)
         side_box.installEventFilter(self)  # its resizes place the camera preview
-        side_box.setMinimumWidth(220)
-        side_box.setMaximumWidth(420)
+        side_box.setMinimumWidth(self.SIDE_MIN)
+        side_box.setMaximumWidth(self.SIDE_MAX)
         side_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.side_box = side_box
         body.addWidget(side_box, 1)
         root.addLayout(body, 1)
+        self.body = body
+        self.model.modelReset.connect(self._fit_side)  # after the table's fit_columns (connected first)
+        self.table.too_narrow.connect(self._fit_side)  # measured by the table as the layout places it
         self.blockers = FitLabel("", largest=20, smallest=12, bold=False, color="#6d4c41")
         root.addWidget(self.blockers)
         btns = QGridLayout()
@@ -411,6 +427,7 @@ class WorkScreen(QWidget):
         self.compact = compact
         size = {k: v[1 if compact else 0] for k, v in self.SIZES.items()}
         self.panel.set_height(size["panel"])
+        self.prompt.set_compact(compact)
         for w in (self.order_label, self.step_label):
             w.setFixedHeight(size["head"])
         for w, k in ((self.ship_label, "ship"), (self.cur_name, "name"), (self.cur_variant, "variant"),
@@ -429,6 +446,33 @@ class WorkScreen(QWidget):
         t = self.controller.time_on_step_s()
         name = _(self.controller.step_name())
         self.step_label.setText(f"{name}  {int(t // 60)}:{int(t % 60):02d}" if t is not None else name)
+
+    SIDE_MIN, SIDE_MAX = 220, 420  # the side column's width (px)
+
+    def _fit_side(self) -> None:
+        """The side column no wider than leaves the lines table room for every column but the item name (down to the
+        column's least width): on a 960 px wide screen (1920x1080 at QT_SCALE_FACTOR=2) the notes column (GIFT) ended
+        20 px beyond the table's view, behind a sideways scroll bar nobody reaches without a mouse. Computed from the
+        body's width and the order's columns (once per order and on a resize), never from what the layout did last."""
+        total = self.left.width() + self.body.spacing() + self.side_box.width()  # as placed now
+        need = self.table.columns_width()
+        if total <= 0 or need <= 0:
+            return
+        side = max(self.SIDE_MIN, min(self.SIDE_MAX, total - self.body.spacing() - need))
+        if side != self.side_box.maximumWidth():
+            self.side_box.setMaximumWidth(side)
+
+    def resizeEvent(self, e) -> None:  # noqa: N802
+        super().resizeEvent(e)  # the layouts have placed the children by now
+        self._fit_side()
+
+    def _show_line(self, line) -> None:
+        """The line to work scrolled into the table's view: the table takes no keyboard focus (the keys are the
+        station's), and on a 40-line order at 1280x1024 it stayed on its first 13 lines, all picked, the yellow line
+        with its count and its GIFT or FRAGILE note under the view where no key could bring it."""
+        row = next((i for i, ln in enumerate(self.model.rows) if ln.id == line.id), None)
+        if row is not None:
+            self.table.scrollTo(self.model.index(row, 0), QAbstractItemView.ScrollHint.EnsureVisible)
 
     def add_side_widget(self, w) -> None:
         """The camera preview (ui/camera_view.py): in the side column, taking the room left (`_place_camera`)."""
@@ -503,7 +547,7 @@ class WorkScreen(QWidget):
     def keyPressEvent(self, e) -> None:  # noqa: N802 - digits choose a carton/reason, arrows the quantity found
         names = {Qt.Key.Key_Up: "Up", Qt.Key.Key_Down: "Down", Qt.Key.Key_Return: "Enter", Qt.Key.Key_Enter: "Enter"}
         text = typed_char(e)
-        name = names.get(e.key()) or (text if text in ("1", "2", "3", "4", "5") else None)
+        name = names.get(e.key()) or (text if text in ("1", "2", "3", "4", "5") else None) or function_key(e)
         if name is None and text and not text.isspace():
             name = "typed"  # a person keying a code: the controller says why it does not count
         if name is not None:  # when: a run of characters is a code keyed by hand, not choices (TYPING_GAP_NS)
@@ -609,6 +653,7 @@ class WorkScreen(QWidget):
         elif cur is not None:
             self._show_item(cur.name, cur.variant, f"{_('Bin')} {cur.bin}")
             self._show_images([cur.image_url])
+            self._show_line(cur)
         else:
             # No line to work: every line counted, the pack step without a gift to confirm, weigh and label. The
             # box showed nothing from here to the end of the order; it shows what goes into the parcel instead.
