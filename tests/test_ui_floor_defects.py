@@ -994,6 +994,36 @@ def test_to_leave_the_kiosk_a_supervisor_scans_the_badge_into_the_dialog_and_ent
     win._allow_close = True
 
 
+def test_to_leave_the_kiosk_the_pin_and_reason_typed_at_scanner_speed_are_taken_as_typed(qtbot, station):
+    """The kiosk's leave dialog: a PIN and a reason typed fast (a quick typist, xdotool's 12 ms a key) came through
+    the key filter as scans and each replaced the badge; the station could not be left so."""
+    from PySide6.QtCore import QTimer
+
+    from tests.test_ui_floor import SUPERVISOR
+
+    win, svc = station()
+    login(qtbot, win)
+    open_order(qtbot, win, svc, want=simple)
+    win._allow_close = False  # kiosk
+    seen = {}
+
+    def drive() -> None:
+        dlg = QApplication.activeModalWidget()
+        burst(win, SUPERVISOR[0])
+        burst(win, SUPERVISOR[1])
+        seen["badge"], seen["reason_focused"] = dlg.badge.text(), QApplication.focusWidget() is dlg.reason
+        if dlg.isVisible() and not seen["reason_focused"]:
+            QTimer.singleShot(0, dlg.reject)
+            return
+        burst(win, "end of shift")
+
+    QTimer.singleShot(200, drive)
+    win.close()
+    assert seen == {"badge": SUPERVISOR[0], "reason_focused": True}
+    assert not win.isVisible()
+    win._allow_close = True
+
+
 def test_a_function_key_the_station_does_not_use_is_answered_at_the_order_and_on_the_queue(qtbot, station):
     """QA, keyboard only: F1, F5 or F6 at an order, or F1 on the queue, did nothing at all (no word, no sound): the
     packer pressed it for something. Said, in the packer's language; nothing recorded, the order as it was."""

@@ -255,10 +255,19 @@ class SupervisorDialog(QDialog):
         form.addRow(bb)
         self.badge.setFocus()
 
-    def take_scan(self, text: str) -> None:
-        """A scan while the dialog is open (the key filter keeps a scanner's keys from every field): the badge."""
-        self.badge.setText(text.strip())
-        self.pin.setFocus()
+    def take_scan(self, raw) -> None:
+        """A scan while the dialog is open (the key filter keeps a scanner's keys from every field): the badge; in
+        the PIN's or the reason's field once a badge is in, what was typed there fast (a quick typist, a script),
+        as that field's Enter would take it (a burst that ended without one is left in the field)."""
+        text = raw.text.strip() if isinstance(raw.text, str) else ""
+        field = next((f for f in (self.pin, self.reason) if f.hasFocus()), None)
+        if field is None or not self.badge.text().strip():
+            self.badge.setText(text)
+            self.pin.setFocus()
+            return
+        field.insert(text)
+        if raw.ended_by != "timeout":
+            field.returnPressed.emit()
 
 
 def authorise_supervisor(parent, operators, what: str):

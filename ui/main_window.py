@@ -306,7 +306,7 @@ class MainWindow(QMainWindow):
     def on_scan(self, raw) -> None:
         modal = QApplication.activeModalWidget()
         if modal is not None and hasattr(modal, "take_scan"):  # the supervisor's badge, to leave the kiosk
-            modal.take_scan(raw.text)
+            modal.take_scan(raw)
             return
         if self.controller is None:
             self._early.append(raw)  # the services are being opened: handed on by attach()
