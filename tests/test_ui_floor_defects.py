@@ -130,6 +130,21 @@ def test_2_supervisor_screen_has_back_esc_and_logout(qtbot, station):
     assert win.stack.currentWidget() is win.login and win.controller.operator is None
 
 
+def test_a_filter_typed_at_scanner_speed_on_the_supervisor_screen_is_the_filter(qtbot, station):
+    """The supervisor types an operator's badge into the filter, fast (xdotool's 12 ms a key): the key filter made it
+    a scan, said "Back to the queue first", and the filter stayed empty."""
+    win, svc = station()
+    login(qtbot, win, "S-001", SUPERVISOR_PIN)
+    qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
+    QTest.keyClick(win.check.start, Qt.Key.Key_Return)
+    win.queue.supervisor_btn.click()
+    assert win.stack.currentWidget() is win.supervisor
+    win.supervisor.operator.setFocus()
+    burst(win, "K-001")
+    assert win.supervisor.operator.text() == "K-001" and "Back to the queue" not in win.supervisor.message.text()
+    assert win.stack.currentWidget() is win.supervisor
+
+
 def test_3_a_line_short_picked_to_0_is_not_on_the_label_or_slip(qtbot, station):
     win, svc = station()
     login(qtbot, win)

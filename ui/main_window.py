@@ -313,9 +313,21 @@ class MainWindow(QMainWindow):
             return
         shown = self.stack.currentWidget()
         if (shown is self.login and self.login.take_as_pin(raw)) or \
-                (shown is self.work and self.work.prompt.take_as_typed(raw, self.controller)):
-            return  # a PIN or a reason typed at scanner speed into its field: never a scan, never an event
+                (shown is self.work and self.work.prompt.take_as_typed(raw, self.controller)) or \
+                (shown is self.supervisor and self._typed_into_filter(raw)):
+            return  # a PIN, a reason or a filter typed at scanner speed into its field: never a scan, never an event
         self.controller.scan(raw)
+
+    def _typed_into_filter(self, raw) -> bool:
+        """A burst into the supervisor screen's station or operator filter: typed there fast (a quick typist, a
+        script), as its Enter would take it; it was a scan ("Back to the queue first") and the filter stayed empty."""
+        focus = QApplication.focusWidget()
+        if focus is None or focus not in (self.supervisor.station, self.supervisor.operator):
+            return False
+        focus.insert(raw.text.strip() if isinstance(raw.text, str) else "")
+        if raw.ended_by != "timeout":
+            focus.returnPressed.emit()
+        return True
 
     def _on_sync(self, kind: str, data) -> None:
         self.controller.on_sync(kind, data)
