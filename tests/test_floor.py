@@ -1703,14 +1703,10 @@ def test_3b_a_gift_short_picked_whole_and_put_in_at_pack_is_on_the_label_slip_an
     assert ev.payload["units"] == 4 and ev.payload["not_in_parcel"] == []
 
 
-def test_3c_a_gift_not_on_the_gift_shelf_either_is_short_picked_at_pack_and_the_slip_says_so(floor):
-    """Pack asks again for a gift short picked whole; the gift shelf is empty too. F2 was refused at Pack ("Short
-    picks are for lines still being picked") and F10 blocked, so the only way on was F3: the gift the customer does
-    not get went on the label, the slip and the OMS's record. F2 at Pack now records it missing (a short pick with
-    `step: pack`, no kind: the figures counted it once at pick), the order goes on and the slip lists it as not in
-    the parcel; after a restart too. Found after all, F3 still puts it in."""
+def _at_pack_without_the_gift(floor):
+    """SO-1002 (L1 x2, L2 x1, L3 the thank-you card) picked with its gift short picked whole, at Pack: the session."""
     at_queue(floor)
-    floor.ctl.scan("SO-1002")  # L1 x2, L2 x1, L3 the thank-you card (gift, 100 g)
+    floor.ctl.scan("SO-1002")
     for code in ("ITEM-001", "ITEM-001", "ITEM-002"):
         floor.ctl.scan(code)
     floor.ctl.key("F2")
@@ -1718,6 +1714,16 @@ def test_3c_a_gift_not_on_the_gift_shelf_either_is_short_picked_at_pack_and_the_
     s = floor.ctl.session
     while s.step != Step.PACK:
         floor.ctl.complete_step() if not s.blockers() else floor.work_counting()
+    return s
+
+
+def test_3c_a_gift_not_on_the_gift_shelf_either_is_short_picked_at_pack_and_the_slip_says_so(floor):
+    """Pack asks again for a gift short picked whole; the gift shelf is empty too. F2 was refused at Pack ("Short
+    picks are for lines still being picked") and F10 blocked, so the only way on was F3: the gift the customer does
+    not get went on the label, the slip and the OMS's record. F2 at Pack now records it missing (a short pick with
+    `step: pack`, no kind: the figures counted it once at pick), the order goes on and the slip lists it as not in
+    the parcel; after a restart too. Found after all, F3 still puts it in."""
+    s = _at_pack_without_the_gift(floor)  # L1 x2, L2 x1, L3 the thank-you card (gift, 100 g)
     floor.ctl.key("2")
     assert floor.ctl.complete_step().outcome == Outcome.BLOCKED  # pack asks for the gift
     assert floor.ctl.key("F2").outcome == Outcome.ASKED
@@ -1739,15 +1745,7 @@ def test_3c_a_gift_not_on_the_gift_shelf_either_is_short_picked_at_pack_and_the_
 
 
 def test_3c_a_gift_found_after_all_at_pack_goes_in_after_its_short_pick_there(floor):
-    at_queue(floor)
-    floor.ctl.scan("SO-1002")
-    for code in ("ITEM-001", "ITEM-001", "ITEM-002"):
-        floor.ctl.scan(code)
-    floor.ctl.key("F2")
-    floor.ctl.scan("@@REASON:NOT_FOUND")
-    s = floor.ctl.session
-    while s.step != Step.PACK:
-        floor.ctl.complete_step() if not s.blockers() else floor.work_counting()
+    s = _at_pack_without_the_gift(floor)
     floor.ctl.key("F2")
     floor.ctl.key("4")
     assert floor.ctl.key("F2").outcome == Outcome.REFUSED  # nothing left to ask for

@@ -1014,6 +1014,25 @@ def _weighed(ctl) -> None:
     ctl.on_weight(grams, True)
 
 
+def _packer_at(env, order_id: str, listening: bool = True):
+    """A packer's controller on the env's sync service (its pick lists pulled, told of what the sync hears unless
+    `listening` is False), logged in and at work on `order_id`."""
+    from floor_kit import SpoolStandIn
+
+    from app.workflow import Station
+    from floor import StationController
+
+    _srv, _proxy, core, svc, _got = env
+    svc.pull_once()
+    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
+    if listening:
+        svc.add_listener(ctl.on_sync)
+    ctl.login("K-001", "2222")
+    ctl.start_work()
+    ctl.open_order(order_id)
+    return ctl
+
+
 def test_an_order_given_back_at_its_stop_that_the_oms_offers_again_is_a_new_parcel_here(env):
     """The OMS changes an order's quantity while it is packed: F9 stops it (no label: the parcel holds what the order
     was), the packer puts it back and presses Esc, and the OMS offers the order again as it now is. It stayed refused
@@ -1026,12 +1045,7 @@ def test_an_order_given_back_at_its_stop_that_the_oms_offers_again_is_a_new_parc
     from floor import Level, StationController
 
     srv, proxy, core, svc, got = env
-    svc.pull_once()
-    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
-    svc.add_listener(ctl.on_sync)
-    ctl.login("K-001", "2222")
-    ctl.start_work()
-    ctl.open_order("SO-1011")  # one line: POLO-WHITE-M x1
+    ctl = _packer_at(env, "SO-1011")  # one line: POLO-WHITE-M x1
     s = ctl.session
     _weighed(ctl)
     doc = svc.cache.get("SO-1011").to_dict()
@@ -1062,20 +1076,14 @@ def test_a_stop_at_the_label_check_is_recorded_under_the_packer_whose_f9_asked(e
     """The OMS cancels an order after its last poll; F9's check stops it. Its `order_intercepted` went to the OMS with
     no operator and no kind, where a stop heard at a poll names the packer (and its status as kind): the OMS's story
     of the order had a stop by nobody in the middle of one packer's events."""
-    from floor_kit import SpoolStandIn
     from sqlalchemy import update
 
     from app.events import EventType
-    from app.workflow import Station
-    from floor import Level, StationController
+    from floor import Level
     from sync.oms_server import models as m
 
     srv, proxy, core, svc, got = env
-    svc.pull_once()
-    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
-    ctl.login("K-001", "2222")
-    ctl.start_work()
-    ctl.open_order("SO-1011")
+    ctl = _packer_at(env, "SO-1011", listening=False)
     _weighed(ctl)
     with srv.app.state.engine.begin() as c:
         c.execute(update(m.orders).where(m.orders.c.id == "SO-1011").values(
@@ -1093,21 +1101,14 @@ def test_an_order_labelled_offline_that_the_oms_cancelled_meanwhile_is_said_in_r
     online the poll heard it, set a review flag in the cache that nothing reads and took the order out of the queue
     without a word: the labelled parcel of a cancelled order sat in the carrier's pile and shipped. Said in red on
     whatever screen is up, with what to do, and recorded (`order_intercepted`) for the OMS."""
-    from floor_kit import SpoolStandIn
     from sqlalchemy import update
 
     from app.events import EventType
-    from app.workflow import Station
-    from floor import Level, Screen, StationController
+    from floor import Level, Screen
     from sync.oms_server import models as m
 
     srv, proxy, core, svc, got = env
-    svc.pull_once()
-    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
-    svc.add_listener(ctl.on_sync)
-    ctl.login("K-001", "2222")
-    ctl.start_work()
-    ctl.open_order("SO-1011")
+    ctl = _packer_at(env, "SO-1011")
     _weighed(ctl)
     proxy.set_mode("down")
     ctl.key("F9")  # offline: the label is allowed
@@ -1130,19 +1131,13 @@ def test_an_order_whose_items_the_oms_changes_while_it_is_worked_stops_when_the_
     order at work went on as it was opened: checked, packed, weighed, and stopped only at F9 ("changed by the OMS"),
     every unit back to its bin after all that work. It stops when the poll brings the change, as F9 would stop it,
     with what to put back; recorded once."""
-    from floor_kit import SpoolStandIn
 
     from app.events import EventType
-    from app.workflow import Station, Step
-    from floor import Level, StationController
+    from app.workflow import Step
+    from floor import Level
 
     srv, proxy, core, svc, got = env
-    svc.pull_once()
-    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
-    svc.add_listener(ctl.on_sync)
-    ctl.login("K-001", "2222")
-    ctl.start_work()
-    ctl.open_order("SO-1011")
+    ctl = _packer_at(env, "SO-1011")
     s = ctl.session
     ctl.scan(s.picklist.lines[0].barcodes[0].code)
     ctl.complete_step()
@@ -1163,18 +1158,11 @@ def test_an_address_warning_the_oms_adds_while_the_order_is_packed_is_said(env, 
     added after the order was opened was never shown: the header kept the opened ship-to, and F9 compares addresses
     without their warnings, so the parcel was "packed" in green. Said in amber when the poll brings it (the header
     shows it), or with "packed" when F9's check is the first to hear of it."""
-    from floor_kit import SpoolStandIn
 
-    from app.workflow import Station
-    from floor import Level, StationController
+    from floor import Level
 
     srv, proxy, core, svc, got = env
-    svc.pull_once()
-    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
-    svc.add_listener(ctl.on_sync)
-    ctl.login("K-001", "2222")
-    ctl.start_work()
-    ctl.open_order("SO-1011")
+    ctl = _packer_at(env, "SO-1011")
     s = ctl.session
     assert not s.picklist.ship_to.warnings
     ship_to = svc.cache.get("SO-1011").to_dict()["ship_to"]
@@ -1194,21 +1182,14 @@ def test_an_order_the_oms_holds_while_it_is_worked_stops_when_the_poll_brings_it
     """The OMS holds an order (an address to check, a payment review) while it is picked: the poll brought "held" into
     the cache and the order at work went on to be checked, packed and weighed; only F9 stopped it. It stops when the
     poll brings it, with what to put back, recorded once."""
-    from floor_kit import SpoolStandIn
     from sqlalchemy import update
 
     from app.events import EventType
-    from app.workflow import Station
-    from floor import Level, StationController
+    from floor import Level
     from sync.oms_server import models as m
 
     srv, proxy, core, svc, got = env
-    svc.pull_once()
-    ctl = StationController(Station(core), cache=svc.cache, sync=svc, spool=SpoolStandIn(core))
-    svc.add_listener(ctl.on_sync)
-    ctl.login("K-001", "2222")
-    ctl.start_work()
-    ctl.open_order("SO-1011")
+    ctl = _packer_at(env, "SO-1011")
     s = ctl.session
     ctl.scan(s.picklist.lines[0].barcodes[0].code)
     with srv.app.state.engine.begin() as c:

@@ -818,6 +818,17 @@ def test_the_demo_panel_scans_a_lot_line_with_its_gs1_code(qtbot, station):
     assert s.progress[ln.id].scanned == 1, win.work.panel.text.text()
 
 
+def _burst_with_ctrl_held(win, focus, code: str) -> None:
+    """A scanner's keys 4 ms apart and its Enter, every one with Ctrl held (the packer's thumb on it)."""
+    clock = win.wedge.clock
+    clock.ms += 400
+    for ch in code:
+        clock.ms += 4
+        QTest.keyClick(focus, ch, Qt.KeyboardModifier.ControlModifier)
+    clock.ms += 4
+    QTest.keyClick(focus, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
 def test_a_scan_with_ctrl_held_on_the_queue_is_said_there(qtbot, station):
     """The packer's thumb on Ctrl while scanning at the queue: the scan's keys came as shortcuts — nothing read, and
     nothing said on the queue (the filter's word went to the work screen, not showing)."""
@@ -837,12 +848,7 @@ def test_a_scan_with_ctrl_held_on_the_queue_is_said_there(qtbot, station):
             clock.ms += 400
             QTest.keyClick(focus, key, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
         assert "Ctrl or Alt" not in win.queue.message.text()
-    clock.ms += 400
-    for ch in "SO-10001":
-        clock.ms += 4
-        QTest.keyClick(focus, ch, Qt.KeyboardModifier.ControlModifier)
-    clock.ms += 4
-    QTest.keyClick(focus, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    _burst_with_ctrl_held(win, focus, "SO-10001")
     assert win.controller.operator is not None and win.stack.currentWidget() is win.queue
     assert "Ctrl or Alt" in win.queue.message.text()
 
@@ -856,13 +862,8 @@ def test_a_scan_with_ctrl_held_that_begins_with_l_does_not_log_out(qtbot, statio
     qtbot.waitUntil(lambda: len(win.check.results) == len(win.check.rows), timeout=10000)
     QTest.keyClick(win.check.start, Qt.Key.Key_Return)
     open_order(qtbot, win, svc, simple)
-    clock, focus = win.wedge.clock, QApplication.focusWidget()
-    clock.ms += 400
-    for ch in "L0T-A02-06":
-        clock.ms += 4
-        QTest.keyClick(focus, ch, Qt.KeyboardModifier.ControlModifier)
-    clock.ms += 4
-    QTest.keyClick(focus, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    clock = win.wedge.clock
+    _burst_with_ctrl_held(win, QApplication.focusWidget(), "L0T-A02-06")
     qtbot.wait(300)  # well past the wait of a Ctrl+L alone
     assert win.controller.operator is not None and win.stack.currentWidget() is win.work
     assert "Ctrl or Alt" in win.work.panel.text.text()

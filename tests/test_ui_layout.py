@@ -477,6 +477,20 @@ def overlaps(win) -> list[str]:
     return bad
 
 
+def prompts_fit(win, size, red_panel_shown: bool = False) -> None:
+    """The inline prompts opened by keys (F2 short pick, F11 override) fit the display, each closed by Esc."""
+    press(win, Qt.Key.Key_F2)  # short pick, inline
+    assert win.work.prompt.short_box.isVisible()
+    if red_panel_shown:
+        assert not win.work.panel.ack.isVisible()  # the amber question has no red panel's ACKNOWLEDGE left over
+    fits(win, size, "short pick prompt")
+    press(win, Qt.Key.Key_Escape)
+    press(win, Qt.Key.Key_F11)  # supervisor override, inline
+    assert win.work.prompt.override_box.isVisible()
+    fits(win, size, "override prompt")
+    press(win, Qt.Key.Key_Escape)
+
+
 def fits(win, size, where: str) -> None:
     problems = misfits(win, size)
     assert not problems, (where, problems[:12])
@@ -501,15 +515,7 @@ def test_the_work_screen_fits_through_a_whole_order_with_errors_and_prompts(qtbo
     burst(win, s.picklist.siblings[0]["code"])  # the wrong colour: the red panel with its long message
     assert win.work.panel.locked
     fits(win, size, "red panel")
-    press(win, Qt.Key.Key_F2)  # short pick, inline
-    assert win.work.prompt.short_box.isVisible()
-    assert not win.work.panel.ack.isVisible()  # the amber question has no red panel's ACKNOWLEDGE left over
-    fits(win, size, "short pick prompt")
-    press(win, Qt.Key.Key_Escape)
-    press(win, Qt.Key.Key_F11)  # supervisor override, inline
-    assert win.work.prompt.override_box.isVisible()
-    fits(win, size, "override prompt")
-    press(win, Qt.Key.Key_Escape)
+    prompts_fit(win, size, red_panel_shown=True)
     assert not win.work.prompt.isVisible()
     to_weigh(qtbot, win)
     weigh(qtbot, win, svc, (s.expected_weight[0] or 500) * 3)  # far off: the ✗ and the expected range
@@ -560,14 +566,7 @@ def test_a_full_hd_screen_at_twice_the_scale_keeps_the_queue_the_gift_note_and_t
     qtbot.waitUntil(lambda: not columns_in_view(win), timeout=3000)  # once the layout has placed the screen
     assert not win.work.table.horizontalScrollBar().isVisible()
     fits(win, size, "order open")
-    press(win, Qt.Key.Key_F2)  # short pick, inline
-    assert win.work.prompt.short_box.isVisible()
-    fits(win, size, "short pick prompt")
-    press(win, Qt.Key.Key_Escape)
-    press(win, Qt.Key.Key_F11)  # supervisor override, inline
-    assert win.work.prompt.override_box.isVisible()
-    fits(win, size, "override prompt")
-    press(win, Qt.Key.Key_Escape)
+    prompts_fit(win, size)
     assert not win.work.prompt.isVisible() and s.step == Step.PICK
 
 
