@@ -79,8 +79,9 @@ class PdfFonts:
         text = visual(text)
         out: list[tuple[str, str]] = []
         if self.cjk_chars is not None and not text.isascii():
-            known = self.latin_chars | self.cjk_chars
-            missing = "".join(sorted({ch for ch in text if ord(ch) not in known and not ch.isspace()}))
+            latin, cjk = self.latin_chars, self.cjk_chars
+            missing = "".join(sorted({ch for ch in text if (o := ord(ch)) not in latin and o not in cjk
+                                      and not ch.isspace()}))
             if missing:
                 _say_missing(missing, text)
                 text = "".join("?" if ch in missing else ch for ch in text)
