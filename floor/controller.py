@@ -37,7 +37,15 @@ from app.picklist import SHORT_REASONS, PickList
 from app.scans import AcrossDevicesFilter, RawScan, ScanSource
 from app.store import disk_full, read_only
 from app.verdicts import ScanVerdict, VerdictKind
-from app.workflow import LEFT, RELEASED_NOTHING_FOUND, OrderSession, Station, Step, StepBlocked
+from app.workflow import (
+    LEFT,
+    RELEASED_NOTHING_FOUND,
+    OrderSession,
+    Station,
+    Step,
+    StepBlocked,
+    since_released,
+)
 from floor import words
 from floor.changes import (
     Change,
@@ -98,11 +106,10 @@ def _paperwork_jobs(events, spool, order_id: str) -> list[dict]:
     """The order's print jobs its `paperwork` and `reprint` events name, oldest first, as the spool has them now (the
     log and the spool table survive a restart; the controller's memory of them does not). Read once per F9."""
     named: list[str] = []
-    for ev in events.events(order_id=order_id, types=[PAPERWORK, EventType.REPRINT, EventType.PICKLIST_RELEASED]):
+    # since the order was last given back at a STOP (the order offered again is a new parcel: app.workflow)
+    for ev in since_released(events.events(order_id=order_id,
+                                           types=[PAPERWORK, EventType.REPRINT, EventType.PICKLIST_RELEASED])):
         p = ev.payload
-        if ev.type == EventType.PICKLIST_RELEASED:  # given back at a STOP: the order offered again is a new parcel
-            named = []
-            continue
         named += [p.get("label_job"), p.get("slip_job")] if ev.type == PAPERWORK else [p.get("job_id")]
     jobs = (spool.job(jid) for jid in dict.fromkeys(j for j in named if isinstance(j, str)))
     return [j for j in jobs if j and j.get("kind") in ("label", "slip")]
@@ -795,12 +802,17 @@ class StationController:
         return pl.id in self._stopped and self._stopped[pl.id] == pl.updated_at
 
     def _cached_version(self, s: OrderSession) -> str | None:
+        return (self._cached(s.order_id) or s.picklist).updated_at
+
+    def _cached(self, order_id: str) -> PickList | None:
+        """The pick list as the cache has it now (by id); None when it has none or cannot be read (logged)."""
+        if self.cache is None:
+            return None
         try:
-            pl = self.cache.get(s.order_id) if self.cache is not None else None
+            return self.cache.get(order_id)
         except Exception:
-            log.exception("cache lookup of %s failed", s.order_id)
-            pl = None
-        return (pl or s.picklist).updated_at
+            log.exception("cache lookup of %s failed", order_id)
+            return None
 
     def _picklist(self, code: str) -> PickList | None:
         if self.cache is not None:
@@ -2028,14 +2040,9 @@ class StationController:
         stopped = None
         for oid in [i for i in ids if i in self.station.sessions]:
             s = self.station.sessions[oid]
-            if s.intercepted or self.cache is None:
+            if s.intercepted or (current := self._cached(oid)) is None:
                 continue
-            try:
-                current = self.cache.get(oid)
-            except Exception:
-                log.exception("cache lookup of %s failed", oid)
-                continue
-            if current is not None and current.status == "held":  # as F9's check stops it, before the work is done
+            if current.status == "held":  # as F9's check stops it, before the work is done
                 s.mark_intercepted("held", "held by the OMS")
                 stopped = self.intercepted(oid, "held")
             elif items_changed(s.picklist, current):

@@ -25,6 +25,7 @@ from app.picklist import SHORT_REASONS
 from floor import words
 from ui.translations import _
 from ui.verdict_panel import FitLabel
+from ui.wedge_filter import typed_into
 
 
 def reason_names() -> dict[str, str]:
@@ -162,18 +163,12 @@ class PromptPanel(QFrame):
         code = raw.text.strip() if isinstance(raw.text, str) else ""
         if self.kind != "override" or not self.isVisible() or not code or code.startswith("@@"):
             return False
-        enter = raw.ended_by != "timeout"
-        if self.pin.hasFocus() and self.badge.text().strip() and controller.could_be_pin(code):
-            self.pin.setText(code)
-            if enter:
-                self._pin_entered()
-            return True
-        if self.reason.hasFocus() and not controller.is_badge(code):
-            self.reason.insert(code)
-            if enter:
-                self._override()
-            return True
-        return False
+        field = self.pin if self.pin.hasFocus() and self.badge.text().strip() and controller.could_be_pin(code) else \
+            self.reason if self.reason.hasFocus() and not controller.is_badge(code) else None
+        if field is None:
+            return False
+        typed_into(field, raw)
+        return True
 
     def _pin_entered(self) -> None:
         """Enter after the PIN: the reason next, or the form sent when the reason is already written (it took a second
@@ -265,9 +260,7 @@ class SupervisorDialog(QDialog):
             self.badge.setText(text)
             self.pin.setFocus()
             return
-        field.insert(text)
-        if raw.ended_by != "timeout":
-            field.returnPressed.emit()
+        typed_into(field, raw)
 
 
 def authorise_supervisor(parent, operators, what: str):

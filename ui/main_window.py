@@ -26,6 +26,7 @@ from ui.sounds import Sounds
 from ui.statusbar import StatusBar
 from ui.tasks import TaskRunner
 from ui.translations import _
+from ui.wedge_filter import typed_into
 
 log = logging.getLogger(__name__)
 
@@ -324,9 +325,7 @@ class MainWindow(QMainWindow):
         focus = QApplication.focusWidget()
         if focus is None or focus not in (self.supervisor.station, self.supervisor.operator):
             return False
-        focus.insert(raw.text.strip() if isinstance(raw.text, str) else "")
-        if raw.ended_by != "timeout":
-            focus.returnPressed.emit()
+        typed_into(focus, raw)
         return True
 
     def _on_sync(self, kind: str, data) -> None:

@@ -64,6 +64,15 @@ def _said(sus) -> str:
     return _(sus)
 
 
+def typed_into(field, raw) -> None:
+    """A burst the filter took for a scan that was typed into `field` (a quick typist; `xdotool type` sends a key
+    every 12 ms): its text goes in, and its Enter is the field's own (a burst that ended without one, by the
+    filter's timeout, leaves the text in the field). The screens decide which bursts are typing."""
+    field.insert(raw.text.strip() if isinstance(raw.text, str) else "")
+    if raw.ended_by != "timeout":
+        field.returnPressed.emit()
+
+
 def typed_char(event: QKeyEvent) -> str:
     """The one printable character a key press types (Shift and the keypad allowed), or "" for any other key: an arrow,
     a function key, a shortcut with Ctrl or Alt. What the filter holds as a possible scan, and what the screens take

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidg
 
 from ui.screens import show_feedback
 from ui.translations import _
+from ui.wedge_filter import typed_into
 
 
 class LoginScreen(QWidget):
@@ -72,9 +73,7 @@ class LoginScreen(QWidget):
         c, code = self.controller, raw.text
         if c is None or not self.pin.hasFocus() or not self.badge.text().strip() or not c.could_be_pin(code):
             return False
-        self.pin.setText(code.strip())
-        if raw.ended_by != "timeout":
-            self.try_login()
+        typed_into(self.pin, raw)
         return True
 
     def try_login(self) -> None:
