@@ -434,3 +434,52 @@ def test_an_evdev_scanner_unplugged_and_plugged_back_is_grabbed_again_and_one_wi
     finally:
         sc.stop()
     assert sc.status().state == "stopped"
+
+
+def _evdev_keys(text: str) -> list[tuple[str, bool]]:
+    """`text` as a US-layout scanner types it to its input device: Shift for capitals, Ctrl+] for GS, Enter last."""
+    from hardware.evdev_scanner import _US
+
+    by_char = {}
+    for name, (plain, shifted) in _US.items():
+        by_char.setdefault(plain, (name, False))
+        by_char.setdefault(shifted, (name, True))
+    keys = []
+    for ch in text:
+        if ch == "\x1d":
+            keys += [("KEY_LEFTCTRL", True), ("KEY_RIGHTBRACE", True), ("KEY_RIGHTBRACE", False),
+                     ("KEY_LEFTCTRL", False)]
+            continue
+        name, shift = by_char[ch]
+        keys += ([("KEY_LEFTSHIFT", True)] if shift else []) + [(name, True), (name, False)] \
+            + ([("KEY_LEFTSHIFT", False)] if shift else [])
+    return keys + [("KEY_ENTER", True), ("KEY_ENTER", False)]
+
+
+def test_evdev_gs1_datamatrix_with_its_gs_typed_as_ctrl_bracket_keeps_lot_expiry_and_serial_apart():
+    """A GS1 DataMatrix (01)(10)<GS>(17)(21): the scanner types the GS as Ctrl+]. The assembler ignored Ctrl and typed
+    "]": the lot ran into the expiry and the code was refused as unreadable."""
+    import datetime as dt
+
+    from app.barcodes import normalise
+    from app.scans import RawScan
+    from hardware.evdev_scanner import KeyAssembler
+
+    asm = KeyAssembler()
+    out = [asm.key(n, d) for n, d in _evdev_keys("]d20109506000134352" "10D9t-7\x1d" "17281231" "21Ab9")]
+    assert out[:-2] == [None] * (len(out) - 2) and out[-1] is None
+    code = out[-2]
+    assert code == "]d20109506000134352" "10D9t-7\x1d" "17281231" "21Ab9"
+    nc = normalise(RawScan(code[3:], ScanSource.HID, code[:3]))
+    assert nc.ok and (nc.gtin, nc.lot, nc.expiry, nc.serial) == ("09506000134352", "D9t-7", dt.date(2028, 12, 31),
+                                                                 "Ab9")
+
+
+def test_evdev_ctrl_m_and_ctrl_j_end_a_code_as_enter_does():
+    from hardware.evdev_scanner import KeyAssembler
+
+    asm = KeyAssembler()
+    for end in ("KEY_M", "KEY_J"):
+        keys = _evdev_keys("4006381333931")[:-2] + [("KEY_LEFTCTRL", True), (end, True)]
+        out = [asm.key(n, d) for n, d in keys]
+        assert out[-1] == "4006381333931" and asm.key("KEY_LEFTCTRL", False) is None and asm.flush() is None
