@@ -319,7 +319,44 @@ def _gs1(t: str, sym: str | None, *, hri: bool) -> NormalisedCode:
         msg = GS1Message.parse_hri(t) if hri else GS1Message.parse(t)
     except (ParseError, ValueError) as exc:
         return NormalisedCode(text=t, code=t, symbology=sym, gs1=True, error="gs1", error_detail=str(exc))
-    return _from_elements(t, sym, msg.element_strings)
+    es = msg.element_strings
+    if not hri and GS not in t:
+        es = _dropped_gs(t, es) or es
+    return _from_elements(t, sym, es)
+
+
+_DATE_AI_RE = re.compile(r"(?=(?:11|13|15|16|17)\d{6})")  # where a date element string may begin
+
+
+def _dropped_gs(t: str, es):
+    """The element strings of `t` read with the GS its lot or serial lacks, or None.
+
+    A scanner that drops the GS (FNC1) after a variable-length field (not set up to send it, a keyboard layout
+    without Ctrl+]) sends (01)…(10)D9T(17)281231 as "0109506000134352" "10D9T17281231": read as GS1 says, the lot is
+    "D9T17281231" and there is no expiry, so an expired lot passed the expiry check (and an allowed lot was a wrong
+    one). When the lot's or serial's value ends in a date element string (11/13/15/16/17 and a valid date) after
+    which the rest parses whole, the GS was there: a lot that itself ends in "17" and a valid YYMMDD is far rarer
+    than a scanner without its separator. Only a date is taken for a lost GS: "21…" or "10…" inside a lot is too
+    common to mean anything."""
+    from biip import ParseError
+    from biip.gs1_messages import GS1Message
+
+    pos = 0
+    for e in es:
+        ai = e.ai.ai
+        start = pos + len(ai)
+        pos = start + len(e.value)
+        if ai not in ("10", "21"):
+            continue
+        for m in _DATE_AI_RE.finditer(e.value, 1):
+            cut = start + m.start()
+            try:
+                alt = GS1Message.parse(t[:cut] + GS + t[cut:]).element_strings
+            except (ParseError, ValueError):
+                continue
+            log.info("GS1 scan %r read with the GS its AI %s lacked before %r", t, ai, t[cut:cut + 8])
+            return alt
+    return None
 
 
 def _digital_link(t: str, sym: str | None) -> NormalisedCode | None:

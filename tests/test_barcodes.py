@@ -108,6 +108,21 @@ def test_gs_written_as_its_control_picture_or_as_angle_bracket_gs_is_gs():
         assert c.lot == "LOT42" and c.expiry == dt.date(2026, 12, 31), gs
 
 
+def test_a_lot_or_serial_that_runs_into_a_date_is_read_with_the_gs_the_scanner_dropped():
+    """No GS between a variable-length field and the next (a scanner not set up to send FNC1): the lot ran on into the
+    expiry. A date element string (11/13/15/16/17 and a valid date) after which the rest parses whole ends the lot;
+    nothing else does, so a lot with "21" or an invalid date in it stays whole."""
+    c = n("0109506000134352" "10D9T17261231")
+    assert c.ok and (c.lot, c.expiry) == ("D9T", dt.date(2026, 12, 31))
+    c = n("0109506000134352" "21SN-1" "15270131" "10L7", sym="]d2")
+    assert c.ok and (c.serial, c.expiry, c.lot) == ("SN-1", dt.date(2027, 1, 31), "L7")
+    for text, lot in (("10D9T21SN1", "D9T21SN1"), ("10L17281399", "L17281399"), ("10D9T1726123", "D9T1726123")):
+        c = n("0109506000134352" + text)
+        assert c.ok and c.lot == lot and c.expiry is None, text
+    c = n("0109506000134352" "10D9T\x1d17261231")  # the GS sent: as it says
+    assert (c.lot, c.expiry) == ("D9T", dt.date(2026, 12, 31))
+
+
 def test_human_readable_gs1():
     c = n("(01)09506000134352(10)D9T(17)270101")
     assert c.code == "09506000134352" and c.lot == "D9T" and c.expiry == dt.date(2027, 1, 1)

@@ -152,6 +152,25 @@ def test_lot_rules_required_wrong_and_short_dated(core):
     assert o.progress["L2"].scanned == 0
 
 
+def test_a_scanner_that_drops_the_gs_after_the_lot_does_not_hide_the_expiry(core):
+    """A wedge scanner not set up to send GS (FNC1) types (01)(10)D9T(17)261101 as "0109506000134352" "10D9T17261101":
+    read as the lot "D9T17261101" with no expiry, an expired lot was counted on a line that checks expiry, and an
+    allowed lot was said to be a wrong one."""
+    s = station(core)
+    pl = order()
+    serum = pl.to_dict()
+    serum["lines"][1]["lot"] = {"required": True, "min_days_to_expiry": 30}  # any lot, at least 30 days to go
+    o = s.open_order(PickList.from_dict(serum))
+    v = scan(s, "01" + SERUM + "10D9T17261101")
+    assert v.kind == VerdictKind.EXPIRED_LOT and v.lot == "D9T" and v.expiry == "2026-11-01"
+    assert o.progress["L2"].scanned == 0
+    s2 = station(core)
+    o2 = s2.open_order(order("SO-2"))  # lots D9T and 10D9T allowed
+    v = scan(s2, "01" + SERUM + "10D9T1728123121SN1")  # (01)(10)(17)(21): both GS lost
+    assert v.kind == VerdictKind.ACCEPTED and (v.lot, v.expiry, v.serial) == ("D9T", "2028-12-31", "SN1")
+    assert o2.progress["L2"].scanned == 1
+
+
 def test_a_gs1_digital_link_qr_is_read_as_its_gtin_lot_and_expiry(core):
     """The QR on a product's pack is more and more a GS1 Digital Link (https://<brand or id.gs1.org>/01/<GTIN>/10/<lot>
     ?17=<expiry>): it read "Unknown barcode https://…", and a lot-required line could not be scanned from it. Its
