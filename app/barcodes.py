@@ -45,7 +45,9 @@ from app.scans import RawScan, ScanSource, safe_text
 log = logging.getLogger(__name__)
 
 GS = "\x1d"
-GS_PRINTED = ("\u241d", "<GS>")  # the control picture ␝ and "<GS>": how GS is written where it cannot be typed
+# how GS is written where it cannot be typed: the control picture ␝, "<GS>", caret notation "^]" and the escape "\x1d"
+# (what scanner set-up tools and terminals show, and what a scanner told to send GS "as text" sends)
+GS_PRINTED = ("\u241d", "<GS>", "^]", "\\x1d", "\\x1D")
 # FNC1 in first position: GS1-128, DataBar, GS1 DataMatrix (d2, d5 with ECI), GS1 QR (Q3, Q4 with ECI), DotCode
 GS1_SYMBOLOGIES = frozenset({"]C1", "]e0", "]e1", "]e2", "]d2", "]d5", "]Q3", "]Q4", "]J1"})
 EAN_SYMBOLOGIES = frozenset({"]E0", "]E3", "]E4"})
@@ -125,8 +127,9 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
         return _digits(text, symbology)  # a GTIN-12/13/14 as a wedge or a camera sends it: what the steps below give
     if len(text) > MAX_LEN * 4:
         return NormalisedCode(text="", code="", error="too_long", error_detail=f"{len(text)} characters")
-    if GS_PRINTED[0] in text or GS_PRINTED[1] in text:  # GS as printed (GS1 documents, scanner tools, test files)
-        text = text.replace(GS_PRINTED[0], GS).replace(GS_PRINTED[1], GS)
+    if any(p in text for p in GS_PRINTED):  # GS as printed (GS1 documents, scanner tools, test files)
+        for p in GS_PRINTED:
+            text = text.replace(p, GS)
     t = text.strip(_WS)
     if prefix and t.startswith(prefix):
         t = t[len(prefix):]
