@@ -11,7 +11,8 @@
    mismatch is ``check_digit``), ``]A3``/``]A7`` check already validated and removed by the scanner;
    ``]I1`` ITF with its mod-10 check digit (validated, kept: ITF-14 is a GTIN); ``]E3`` EAN-13/UPC-A/UPC-E
    followed by a 2- or 5-digit add-on (concatenated or after a space; also a space-separated add-on without
-   AIM id): the code is the base item's, the add-on goes to `addon`;
+   AIM id, and an EAN-13 + 2/5 or UPC-A + 5 run together, 15/17/18 digits, without AIM id or with ]E0): the code is
+   the base item's, the add-on goes to `addon`;
 3. drops control characters, except GS (``\\x1d``, what scanners send for FNC1), which separates
    GS1 element strings;
 4. decides whether the text is GS1: only if the symbology says so (``]C1`` GS1-128, ``]e0`` DataBar,
@@ -153,6 +154,16 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
         if addon is not None:
             nc = _digits(base, "]E0" if sym == "]E3" and len(base) == 8 else None)  # ]E3 + 8 digits: UPC-E
             return dataclasses.replace(nc, symbology=sym, addon=addon)
+    elif sym in (None, "]E0") and len(t) in (15, 17, 18) and t.isdecimal() and t.isascii():
+        # A scanner set to read add-ons sends an EAN-13 + 2 / + 5 (a magazine's issue, a book's price) or a UPC-A + 5
+        # as one run of digits, with no AIM id or with ]E0: it was "Unknown barcode 978030640615790000". No GTIN is 15,
+        # 17 or 18 digits long; the base's check digit must hold. The text stays whole (an 18-digit order number that
+        # only looks so still finds its order); the base is the match key.
+        base, addon = _split_addon(t, t)
+        if addon is not None:
+            nc = _digits(base, None)
+            if nc.ok:
+                return dataclasses.replace(nc, text=t, symbology=sym, addon=addon)
     fnc1 = t.startswith(GS)  # FNC1 in first position = GS1
     t = _clean(t).strip(" ")
     if not t:

@@ -339,6 +339,28 @@ def test_no_order_open_and_order_barcode_selects(core):
     assert s.cached_picklist("NO-SO-9").id == "SO-9"
 
 
+def test_an_ean13_with_its_add_on_run_together_is_the_item_and_a_long_order_number_is_still_its_order(core):
+    """A scanner set to read add-ons sends an EAN-13 + 5 (a book's price) or + 2 (a magazine's issue) as one run of
+    digits, with no AIM id or with ]E0: "Unknown barcode 400638133393151234", the item could not be packed. An order
+    number of 18 digits that merely starts like an EAN-13 still opens its order."""
+    s = station(core)
+    o = s.open_order(order())
+    v = scan(s, BLUE_M + "51234")
+    assert v.kind == VerdictKind.ACCEPTED and v.line_id == "L1" and v.qty_added == 1
+    assert v.details["addon"] == "51234"
+    v = scan(s, BLUE_M + "07", "]E0")
+    assert v.kind == VerdictKind.ACCEPTED and v.line_id == "L1" and v.qty_added == 1
+    assert o.progress["L1"].scanned == 2
+    assert scan(s, BLUE_M[:-1] + "2" + "07").kind == VerdictKind.UNKNOWN  # its base's check digit wrong: no EAN-13
+    long_no = BLUE_M + "00042"
+    pl = order("SO-9", order_no=long_no)
+    with core.store.write() as c:
+        c.execute(schema.picklists.insert().values(id="SO-9", order_no=long_no, status="open",
+                                                   fetched_at_ms=now_ms(), doc=json.dumps(pl.to_dict())))
+    v = scan(station(core), long_no)
+    assert v.kind == VerdictKind.ORDER_SELECTED and v.other_order_id == "SO-9"
+
+
 def test_intercepted_order_blocks_every_scan(core):
     s = station(core)
     o = s.open_order(order())
