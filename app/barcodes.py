@@ -17,7 +17,8 @@
    GS1 element strings;
 4. decides whether the text is GS1: only if the symbology says so (``]C1`` GS1-128, ``]e0`` DataBar,
    ``]d2`` GS1 DataMatrix, ``]Q3`` GS1 QR, ``]J1`` DotCode), or the text carries a GS/FNC1, or it is
-   written human-readable ``(01)...(10)...``, or — no symbology sent, as a wedge scanner's default is — it starts
+   written human-readable ``(01)...(10)...``, or — no symbology sent, as a wedge scanner's default is, or a GS1 one in
+   the other case, as Caps Lock types it (``]D2``) — it starts
    with AI 01/02 and a GTIN-14 whose check digit holds and parses whole as element strings
    (``0106900000000342172712311 0L02A`` without the space). A plain Code128 ``10D9T`` is the text ``10D9T``, never
    AI 10;
@@ -180,11 +181,13 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
     if sym in GS1_SYMBOLOGIES or fnc1 or GS in t:
         # ]e0 / ]d2 etc. carrying just 14 digits without AI is not a thing; 16+ digits starting 01 are
         return _gs1(t.strip(GS), sym, hri=False)
-    if sym is None and _gtin_first(t):
+    if (sym is None or sym.swapcase() in GS1_SYMBOLOGIES) and _gtin_first(t):
         # A wedge scanner sends no AIM id and no FNC1 in first position by default, and a GS only between two
         # fields when the first has a variable length: a GS1-128 "(01)…(17)…(10)LOT" arrives as plain digits
         # and letters. It is GS1 when it starts with AI 01/02 and a GTIN-14 whose check digit holds and the whole
         # text parses as element strings; anything else stays text (the text is still a lookup key: keys()).
+        # A GS1 symbology id in the other case is one typed with Caps Lock on: "]d2" comes as "]D2", DataBar's "]e0" as
+        # "]E0" (an EAN's id, which never carries 16 digits or more): such codes were unknown barcodes.
         nc = _gs1(t, sym, hri=False)
         if nc.ok:
             return nc

@@ -746,7 +746,11 @@ _CAPS_LOCK_SUSPECTS = frozenset({VerdictKind.UNKNOWN, VerdictKind.NO_ORDER, Verd
 
 
 def _caps_locked(text) -> bool:
-    """Letters, and not one capital among them: what a code in capitals looks like typed with Caps Lock on."""
+    """Letters, and not one capital among them: what a code in capitals looks like typed with Caps Lock on. An AIM
+    symbology id in front is not judged: Caps Lock types GS1 DataMatrix's "]d2" as "]D2", whose capital hid the lot
+    "l02a" behind it (an allowed lot said to be a wrong one)."""
+    if isinstance(text, str) and text[:1] == "]" and len(text) > 3:
+        text = text[3:]
     return isinstance(text, str) and text.lower() == text and text.upper() != text
 
 

@@ -361,6 +361,19 @@ def test_an_ean13_with_its_add_on_run_together_is_the_item_and_a_long_order_numb
     assert v.kind == VerdictKind.ORDER_SELECTED and v.other_order_id == "SO-9"
 
 
+def test_a_gs1_code_typed_with_caps_lock_on_and_its_aim_id_in_the_other_case_counts(core):
+    """Caps Lock on and the scanner sending AIM ids: GS1 DataMatrix's "]d2" comes as "]D2" and its lot "D9T" as "d9t",
+    DataBar's "]e0" as "]E0". The capital D hid the Caps Lock (an allowed lot was a wrong one, or the code unknown) and
+    "]E0" with 16 digits was an unknown barcode."""
+    s = station(core)
+    o = s.open_order(order())
+    v = scan(s, "]D201" + SERUM + "17281231" "10d9t")
+    assert v.kind == VerdictKind.ACCEPTED and v.line_id == "L2" and v.lot == "D9T" and v.details.get("caps_lock")
+    v = scan(s, "]E001" + "0" + BLUE_M)
+    assert v.kind == VerdictKind.ACCEPTED and v.line_id == "L1" and v.qty_added == 1
+    assert (o.progress["L1"].scanned, o.progress["L2"].scanned) == (1, 1)
+
+
 def test_intercepted_order_blocks_every_scan(core):
     s = station(core)
     o = s.open_order(order())
