@@ -251,6 +251,13 @@ def _wanted_sibling(session: OrderSession, sib: ProductRef):
     return lines[0]
 
 
+def serial_key(step, code: str, serial: str) -> tuple[str, str, str]:
+    """One serialised unit counted at a step (a `Step`): its code (the GTIN-14) and its serial. A GS1 serial is unique
+    only with its GTIN: keyed by the serial alone, a second product's unit that happened to carry the same serial
+    (sequential serials: 0001 on a phone and on its charger) was refused as "already scanned"."""
+    return (step.value, code, serial)
+
+
 def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef], today: dt.date) -> ScanVerdict:
     step = session.counting_step
     # Several lines may share a code (the same SKU split over bins): the first one still open.
@@ -271,7 +278,7 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
                            lot=nc.lot or "-", expiry=nc.expiry.isoformat(), **base)
     if line.serial_required and not nc.serial:
         return verdict(VerdictKind.SERIAL_REQUIRED, "serial_required", nc, **base)
-    if nc.serial and step is not None and (step.value, nc.serial) in session.serials:
+    if nc.serial and step is not None and serial_key(step, nc.code, nc.serial) in session.serials:
         return verdict(VerdictKind.OVER_SCAN, "duplicate_serial", nc, serial=nc.serial,
                        details={"duplicate_serial": nc.serial}, **base)
     qty = ref.qty_per_scan

@@ -59,7 +59,7 @@ from app.scans import RawScan, safe_text, scan_payload
 from app.stats import step_duration_s
 from app.store import disk_full, read_only
 from app.verdicts import ScanVerdict, VerdictKind
-from app.verifier import unreadable, verdict, verify
+from app.verifier import serial_key, unreadable, verdict, verify
 from app.warehouse_day import day_bounds_ms
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,9 @@ class OrderSession:
         # what F4 undoes, last first: each counted scan, each short pick and each gift/insert confirmation
         self._undo: list[_Undoable] = []
         # serial numbers counted per step -> scan seq: one unit is counted once per step
-        self.serials: dict[tuple[str, str], int] = {}
+        # (step, code, serial) -> seq of the scan that counted it: a GS1 serial is unique only with its GTIN (two
+        # products' units may both be serial 0001), so a unit is the code and the serial together
+        self.serials: dict[tuple[str, str, str], int] = {}
         self.suspended = False
         self.resumed = False  # opened again where it was left (Station.open_order resumed its step)
         self.last_seq = 0
@@ -605,7 +607,7 @@ class OrderSession:
                         elif short is not None:  # a short pick taken back: the line's short as it was before it
                             self._mutate(self.counting_steps, lid, lambda lp, was=short: _set_short(lp, *was))
                         elif qty:
-                            self.serials.pop((st.value, serial or ""), None)
+                            self.serials.pop(serial, None)
                             self._mutate([st], lid, lambda lp, q=qty: setattr(lp, "scanned", max(0, lp.scanned - q)))
                         break
             elif t == EventType.STEP_STARTED:
@@ -688,9 +690,10 @@ class OrderSession:
             qty = int(v["qty_added"])
             self._mutate([step], lid, lambda lp: setattr(lp, "scanned", lp.scanned + qty))
             serial = v.get("serial")
-            if serial:
-                self.serials[(step.value, serial)] = ev.seq
-            self._undo.append(_Undoable(ev.seq, step, lid, qty, serial))
+            key = serial_key(step, str(v.get("code") or ""), serial) if serial else None
+            if key:
+                self.serials[key] = ev.seq
+            self._undo.append(_Undoable(ev.seq, step, lid, qty, key))
         elif kind == VerdictKind.BIN_CONFIRMED:
             self._mutate(self.counting_steps, lid, lambda lp: setattr(lp, "bin_confirmed", True))
             step = _STEPS.get(ev.payload.get("step"))
@@ -732,7 +735,7 @@ class _Undoable(NamedTuple):
     step: Step
     line_id: str
     qty: int
-    serial: str | None = None
+    serial: tuple[str, str, str] | None = None  # its `serial_key`
     short: tuple[int, str | None] | None = None
     gift: tuple[tuple[tuple[Step, bool], ...], bool] | None = None
 

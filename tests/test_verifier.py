@@ -449,6 +449,31 @@ def test_serial_required_and_the_same_unit_counted_once_per_step(core):
     assert scan(s, unit1).kind == VerdictKind.ACCEPTED  # verify re-scans the same units
 
 
+def test_two_products_whose_units_carry_the_same_serial_are_both_counted(core):
+    """A GS1 serial is unique with its GTIN only: a phone and its charger may both be serial 0001. The second was
+    refused as the same unit scanned again; the same product's serial again still is (also after an undo and a
+    restart, which rebuild the serials from the event log)."""
+    charger = "04012345000016"
+    s = station(core)
+    o = s.open_order(PickList.from_dict({"id": "SN2", "lines": [
+        {"id": "P", "sku": "PHONE", "name": "Phone", "qty": 1, "serial_required": True, "barcodes": [SERUM]},
+        {"id": "C", "sku": "CHARGER", "name": "Charger", "qty": 2, "serial_required": True, "barcodes": [charger]}]}))
+    assert scan(s, "(01)" + SERUM + "(21)0001").kind == VerdictKind.ACCEPTED
+    v = scan(s, "(01)" + charger + "(21)0001")
+    assert v.kind == VerdictKind.ACCEPTED and v.line_id == "C"
+    again = scan(s, "(01)" + charger + "(21)0001")
+    assert again.kind == VerdictKind.OVER_SCAN and again.details["duplicate_serial"] == "0001"
+    assert (o.progress["P"].scanned, o.progress["C"].scanned) == (1, 1)
+    o.undo_last()
+    assert o.progress["C"].scanned == 0
+    assert scan(s, "(01)" + charger + "(21)0001").kind == VerdictKind.ACCEPTED
+    s2 = station(core)
+    o2 = s2.open_order(o.picklist)  # the same order, its counts replayed from the event log
+    assert (o2.progress["P"].scanned, o2.progress["C"].scanned) == (1, 1)
+    assert scan(s2, "(01)" + charger + "(21)0001").kind == VerdictKind.OVER_SCAN
+    assert scan(s2, "(01)" + charger + "(21)0002").kind == VerdictKind.ACCEPTED
+
+
 def test_catalogue_variant_of_a_wanted_style_is_named_even_without_pick_list_siblings(core):
     doc = {"sku": "TEE-GREEN-M", "name": "T-shirt", "style": "TEE", "color": "GREEN", "size": "M",
            "barcodes": [{"code": "4012345678901", "qty_per_scan": 1, "kind": "unit"}]}
