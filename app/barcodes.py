@@ -19,7 +19,7 @@
    ``]d2`` GS1 DataMatrix, ``]Q3`` GS1 QR, ``]J1`` DotCode), or the text carries a GS/FNC1, or it is
    written human-readable ``(01)...(10)...``, or — no symbology sent, as a wedge scanner's default is, or a GS1 one in
    the other case, as Caps Lock types it (``]D2``) — it starts
-   with AI 01/02 and a GTIN-14 whose check digit holds and parses whole as element strings
+   with AI 01/02 and a GTIN-14 (or AI 00 and an SSCC) whose check digit holds and parses whole as element strings
    (``0106900000000342172712311 0L02A`` without the space). A plain Code128 ``10D9T`` is the text ``10D9T``, never
    AI 10;
 5. parses GS1 element strings with `biip` into GTIN (AI 01/02), lot (10), expiry (17, else 15),
@@ -82,6 +82,7 @@ class NormalisedCode:
     serial: str | None = None
     count: int | None = None  # AI 30: the trade item's own units; AI 37: trade items of `gtin` in a logistic unit
     count_ai: str | None = None  # which of the two said `count`
+    sscc: str | None = None  # AI 00: the serial shipping container code of a pallet's or a parcel's label
     error: str | None = None
     error_detail: str = ""
 
@@ -197,7 +198,10 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
 
 
 def _gtin_first(t: str) -> bool:
-    """AI 01 or 02 and a GTIN-14 with a valid check digit, then more: the start of a GS1 element string."""
+    """AI 01 or 02 and a GTIN-14 with a valid check digit, then more, or AI 00 and an SSCC (18 digits) with a valid
+    check digit: the start of a GS1 element string."""
+    if t[:2] == "00":  # a pallet's or a parcel's label: (00) SSCC, often (02) content (37) count, no GS needed
+        return len(t) >= 20 and t[2:20].isascii() and t[2:20].isdigit() and gs1_check_ok(t[2:20])
     return len(t) >= 16 and t[:2] in ("01", "02") and t[2:16].isascii() and t[2:16].isdigit() \
         and gs1_check_ok(t[2:16])
 
@@ -414,5 +418,5 @@ def _from_elements(t: str, sym: str | None, es) -> NormalisedCode:
     return NormalisedCode(
         text=t, code=code, symbology=sym, gs1=True, gtin=gtin,
         lot=lot.value if lot else None, expiry=exp.date if exp else None,
-        serial=ser.value if ser else None, count=count, count_ai=count_ai,
+        serial=ser.value if ser else None, count=count, count_ai=count_ai, sscc=sscc.value if sscc else None,
     )

@@ -37,6 +37,7 @@ MESSAGES: dict[str, str] = {
                                "already complete: put it back"),
     "other_order": N_("This item belongs to another open order: {other}"),
     "unknown": N_("Unknown barcode {code}: not in this order or the catalogue"),
+    "sscc_label": N_("That is a shipping label (SSCC {sscc}), not an item: scan the item's own barcode"),
     "unreadable_empty": N_("Nothing readable was scanned — scan again"),
     "unreadable_check": N_("Barcode {code} is misread (check digit wrong) — scan again"),
     "unreadable_gs1": N_("GS1 barcode could not be read: {detail}"),

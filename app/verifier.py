@@ -172,6 +172,8 @@ def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> Sc
     if oid:
         return verdict(VerdictKind.ORDER_SELECTED, "order_selected", nc, order=nc.text,
                        other_order_id=oid, details={"order_id": oid})
+    if nc.sscc and not nc.gtin:  # a pallet's or a parcel's own label: "Unknown barcode 00106141…" said nothing useful
+        return verdict(VerdictKind.UNKNOWN, "sscc_label", nc, sscc=nc.sscc, details={"sscc": nc.sscc})
     return verdict(VerdictKind.UNKNOWN, "unknown", nc)
 
 

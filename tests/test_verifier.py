@@ -374,6 +374,23 @@ def test_a_gs1_code_typed_with_caps_lock_on_and_its_aim_id_in_the_other_case_cou
     assert (o.progress["L1"].scanned, o.progress["L2"].scanned) == (1, 1)
 
 
+def test_a_shipping_label_s_sscc_is_said_to_be_one_and_its_content_counts_without_a_gs(core):
+    """A pallet's or a parcel's label: (00) SSCC alone was "Unknown barcode 00106141411234567897", which sent the
+    packer to a supervisor; with (02) content (37) count (all fixed length but the last: no GS) and no AIM id, as a
+    wedge sends it, it was unknown too, where with ]C1 it counted its cases."""
+    s = station(core)
+    o = s.open_order(order())
+    for text, sym in (("00106141411234567897", None), ("00106141411234567897", "]C1"), ("(00)106141411234567897", None)):
+        v = scan(s, text, sym)
+        assert v.kind == VerdictKind.UNKNOWN and v.details["sscc"] == "106141411234567897", (text, sym)
+        assert "SSCC 106141411234567897" in v.message("en") and "物流标签" in v.message("zh_CN")
+    assert scan(s, "00106141411234567898").kind == VerdictKind.UNKNOWN  # check digit wrong: just an unknown number
+    assert "SSCC" not in scan(s, "00106141411234567898").message("en")
+    v = scan(s, "00106141411234567897" "02" + CASE_BLUE_M + "371")
+    assert v.kind == VerdictKind.ACCEPTED and v.line_id == "L1" and v.qty_added == 12
+    assert o.progress["L1"].scanned == 12
+
+
 def test_intercepted_order_blocks_every_scan(core):
     s = station(core)
     o = s.open_order(order())
