@@ -67,7 +67,8 @@ MAX_LEN = 512  # a scan longer than this is not a barcode we handle
 @dataclass(frozen=True)
 class NormalisedCode:
     """One scan, cleaned. `code` is the match key (GTIN-14 for GTINs); `error` is None or one of
-    empty | check_digit | gs1 | too_long | internal (then `error_detail` says more, in English)."""
+    empty | check_digit | gs1 | gs1_count (AI 02 without its count, AI 37) | too_long | internal (then `error_detail`
+    says more, in English)."""
 
     text: str  # cleaned text: prefix/suffix, AIM id and control characters removed (GS kept)
     code: str  # match key
@@ -190,7 +191,7 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
         # A GS1 symbology id in the other case is one typed with Caps Lock on: "]d2" comes as "]D2", DataBar's "]e0" as
         # "]E0" (an EAN's id, which never carries 16 digits or more): such codes were unknown barcodes.
         nc = _gs1(t, sym, hri=False)
-        if nc.ok:
+        if nc.ok or nc.error == "gs1_count":
             return nc
     if t.isdecimal() and t.isascii():
         return _digits(t, sym)
@@ -407,6 +408,11 @@ def _from_elements(t: str, sym: str | None, es) -> NormalisedCode:
     ser = es.get(ai="21")
     cnt = es.get(ai="30") or es.get(ai="37")
     sscc = es.get(ai="00")
+    if es.get(ai="02") is not None and es.get(ai="37") is None:
+        # AI 02 is the GTIN of the trade items a carton or pallet holds, and GS1 requires AI 37 with it: without the
+        # count, the label was counted as one of its contents (a case of 12 for a pallet of them)
+        return NormalisedCode(text=t, code=t, symbology=sym, gs1=True, error="gs1_count",
+                              error_detail="AI 02 (the contents' GTIN) without AI 37 (how many)")
     code = gtin or (sscc.value if sscc else "") or t
     count = None
     if cnt is not None:

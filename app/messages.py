@@ -40,7 +40,12 @@ MESSAGES: dict[str, str] = {
     "sscc_label": N_("That is a shipping label (SSCC {sscc}), not an item: scan the item's own barcode"),
     "unreadable_empty": N_("Nothing readable was scanned — scan again"),
     "unreadable_check": N_("Barcode {code} is misread (check digit wrong) — scan again"),
-    "unreadable_gs1": N_("GS1 barcode could not be read: {detail}"),
+    # the parser's own words ("Failed to match '17271341' with GS1 AI (17) pattern '^17(\d{2}…") stay in the scan's
+    # details and the log: on the screen they said nothing a packer could act on, and English in the Chinese one
+    "unreadable_gs1": N_("GS1 barcode {code} does not hold valid GS1 data — scan again; if it fails again, call a "
+                         "supervisor"),
+    "unreadable_gs1_count": N_("This label names what the carton holds (02) but not how many (37): scan the items "
+                               "themselves"),
     "unreadable_long": N_("Scan too long to be a barcode — scan again"),
     "unreadable_internal": N_("This scan could not be checked — scan again or call a supervisor"),
     "caps_lock": N_("{said} — Caps Lock is on: turn it off"),

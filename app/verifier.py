@@ -69,6 +69,7 @@ assert _VERDICT_FIELDS == {f.name for f in dataclasses.fields(ScanVerdict)} - {"
 
 def unreadable(nc: NormalisedCode) -> ScanVerdict:
     key = {"empty": "unreadable_empty", "check_digit": "unreadable_check", "gs1": "unreadable_gs1",
+           "gs1_count": "unreadable_gs1_count",
            "too_long": "unreadable_long"}.get(nc.error or "", "unreadable_internal")
     return verdict(VerdictKind.UNREADABLE, key, nc, detail=nc.error_detail,
                    details={"error": nc.error or "", "detail": nc.error_detail})

@@ -391,6 +391,32 @@ def test_a_shipping_label_s_sscc_is_said_to_be_one_and_its_content_counts_withou
     assert o.progress["L1"].scanned == 12
 
 
+def test_a_carton_label_naming_its_contents_without_their_count_is_not_counted_as_one_of_them(core):
+    """AI 02 is the GTIN of what a carton or pallet holds; GS1 requires its count, AI 37, with it. Without the count
+    the label was counted as one of its contents (12 for a case of 12, whatever the pallet held)."""
+    s = station(core)
+    o = s.open_order(order())
+    for text, sym in (("02" + CASE_BLUE_M, "]C1"), ("02" + CASE_BLUE_M, None), ("(02)" + CASE_BLUE_M + "(10)D9T", None),
+                      ("00106141411234567897" "02" + CASE_BLUE_M, None)):
+        v = scan(s, text, sym)
+        assert v.kind == VerdictKind.UNREADABLE and v.details["error"] == "gs1_count", (text, sym)
+        assert "(37)" in v.message("en") and "数量" in v.message("zh_CN")
+    assert o.progress["L1"].scanned == 0
+    assert scan(s, "(02)" + CASE_BLUE_M + "(37)1").qty_added == 12
+
+
+def test_a_broken_gs1_code_is_said_in_the_packer_s_words_not_the_parser_s(core):
+    """The parser's words ("Failed to match '17271341' with GS1 AI (17) pattern …") were the message, English on the
+    Chinese screen too; they stay in the scan's details for the log."""
+    s = station(core)
+    s.open_order(order())
+    v = scan(s, "(01)" + SERUM + "(17)271341")
+    assert v.kind == VerdictKind.UNREADABLE and "pattern" in v.details["detail"]
+    for lang in ("en", "zh_CN"):
+        assert "Failed" not in v.message(lang) and "pattern" not in v.message(lang)
+    assert "supervisor" in v.message("en") and "主管" in v.message("zh_CN")
+
+
 def test_intercepted_order_blocks_every_scan(core):
     s = station(core)
     o = s.open_order(order())
