@@ -93,12 +93,24 @@ class NormalisedCode:
 
     def keys(self) -> tuple[str, ...]:
         """Every key to try in a lookup, best first (the cleaned text last, so that an internal
-        code that merely looks like a bad GTIN still matches a catalogue entry stored as text)."""
+        code that merely looks like a bad GTIN still matches a catalogue entry stored as text). A scan with an
+        EAN/UPC add-on tries its item with that add-on first (a code stored with one: `stored_keys`), then the
+        base item (a book stored by its ISBN alone, its price add-on read too)."""
         out = [self.code] if self.code else []
+        if self.addon and self.code:
+            out.insert(0, self.code + "+" + self.addon)
         out += [a for a in self.alternates if a not in out]
         if self.text and self.text not in out and GS not in self.text:
             out.append(self.text)
         return tuple(out)
+
+    def stored_keys(self) -> tuple[str, ...]:
+        """The keys a catalogue or pick-list code is found under: `keys()`, but a code stored with its add-on only
+        with that add-on. Magazines' issues share their EAN-13 and differ in the 2-digit add-on: keyed by the base
+        too, issue 08 scanned counted as the order's issue 07."""
+        if self.addon and self.code:
+            return tuple(k for k in (self.code + "+" + self.addon, self.text) if k)
+        return self.keys()
 
 
 def normalise(raw: RawScan | str, *, prefix: str = "", suffix: str = "") -> NormalisedCode:
@@ -329,8 +341,9 @@ def _upce14(t: str) -> str | None:
 
 
 def gtin_key(code: str) -> tuple[str, ...]:
-    """Keys a stored catalogue code matches under (GTIN-14 first, then alternates, then itself)."""
-    return normalise(RawScan(code, ScanSource.SIMULATED)).keys()
+    """Keys a stored catalogue code matches under (GTIN-14 first, then alternates, then itself; a code with an EAN/UPC
+    add-on only with it: `NormalisedCode.stored_keys`)."""
+    return normalise(RawScan(code, ScanSource.SIMULATED)).stored_keys()
 
 
 def _gs1(t: str, sym: str | None, *, hri: bool) -> NormalisedCode:

@@ -417,6 +417,27 @@ def test_a_broken_gs1_code_is_said_in_the_packer_s_words_not_the_parser_s(core):
     assert "supervisor" in v.message("en") and "主管" in v.message("zh_CN")
 
 
+def test_a_magazine_issue_stored_with_its_add_on_is_not_another_issue(core):
+    """A magazine's issues share their EAN-13 and differ in the 2-digit add-on; an order for issue 07 stores
+    "9771234567003 07". Keyed by the base alone, issue 08 scanned (run together, spaced or ]E3) counted as issue 07.
+    A code stored without an add-on still matches the scan with one (a book by its ISBN, its price add-on read)."""
+    from app.catalog import Catalog
+
+    mag = "9771234567003"
+    pl = PickList.from_dict({"id": "MAG", "lines": [
+        {"id": "M7", "sku": "MAG-07", "name": "Magazine 07", "qty": 2, "barcodes": [mag + "07"]},
+        {"id": "B", "sku": "BOOK", "name": "Book", "qty": 1, "barcodes": ["9780306406157"]}]})
+    s = station(core, catalog=Catalog([{"sku": "MAG-08", "name": "Magazine 08", "barcodes": [mag + " 08"]}]))
+    o = s.open_order(pl)
+    for text, sym in ((mag + "08", None), (mag + " 08", None), (mag + "08", "]E3"), (mag, "]E0")):
+        v = scan(s, text, sym)
+        assert v.kind != VerdictKind.ACCEPTED, (text, sym)
+    assert scan(s, mag + "08").kind == VerdictKind.WRONG_ITEM  # the catalogue's issue 08
+    assert scan(s, mag + "07").kind == VerdictKind.ACCEPTED and scan(s, mag + "+07", "]E3").kind == VerdictKind.ACCEPTED
+    assert scan(s, "978030640615790000").kind == VerdictKind.ACCEPTED
+    assert (o.progress["M7"].scanned, o.progress["B"].scanned) == (2, 1)
+
+
 def test_intercepted_order_blocks_every_scan(core):
     s = station(core)
     o = s.open_order(order())
