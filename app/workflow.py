@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 
 from app import schema
-from app.barcodes import normalise
+from app.barcodes import CODE39_ALPHABET, normalise
 from app.catalog import Catalog, OrderIndex
 from app.core import StationCore
 from app.events import Event, EventType
@@ -748,6 +748,20 @@ def _pos(step: Step) -> int:
 _CAPS_LOCK_SUSPECTS = frozenset({VerdictKind.UNKNOWN, VerdictKind.NO_ORDER, VerdictKind.WRONG_LOT})
 
 
+# verdicts a Code 39 bin label read with its check character (a scanner that does not check it sends it as data) gets
+_CHECK_CHAR_SUSPECTS = frozenset({VerdictKind.UNKNOWN, VerdictKind.WRONG_BIN})
+
+
+def _code39_checked(nc) -> str | None:
+    """The text of a Code 39 read (no AIM id, or ]A0/]A4: check character not validated) without its last character,
+    when that character is the mod-43 check character of the others; else None."""
+    t = nc.text
+    if nc.symbology not in (None, "]A0", "]A4") or nc.gs1 or len(t) < 3 or not all(c in CODE39_ALPHABET for c in t):
+        return None
+    body = t[:-1]
+    return body if CODE39_ALPHABET[sum(CODE39_ALPHABET.index(c) for c in body) % 43] == t[-1] else None
+
+
 def _caps_locked(text) -> bool:
     """Letters, and not one capital among them: what a code in capitals looks like typed with Caps Lock on. An AIM
     symbology id in front is not judged: Caps Lock types GS1 DataMatrix's "]d2" as "]D2", whose capital hid the lot
@@ -1037,6 +1051,9 @@ class Station:
                        today=self.today(), bin_prefixes=self._bin_prefixes)
             if v.kind in _CAPS_LOCK_SUSPECTS and _caps_locked(raw.text):
                 nc, v = self._caps_lock(raw, nc, v, session, others)
+            if v.kind in _CHECK_CHAR_SUSPECTS and _code39_checked(nc) \
+                    and not any(nc.text in s.index.bins for s in self.sessions.values()):
+                nc, v = self._code39_check_char(raw, nc, v, session, others)
             if v.kind == VerdictKind.ACTION and session is not None:
                 v = self._perform(v, session)
         except Exception as exc:
@@ -1073,6 +1090,22 @@ class Station:
             return nc, v
         return flipped, dataclasses.replace(w, message=text("caps_lock", said=w.message),
                                             details={**w.details, "caps_lock": True})
+
+    def _code39_check_char(self, raw: RawScan, nc, v: ScanVerdict, session, others) -> tuple:
+        """A bin label printed in Code 39 with its mod-43 check character, read by a scanner that does not check it (a
+        common default), arrives with the check character as data: "BIN-A01D" was "Wrong bin A01D: go to A-01" at bin
+        A-01. When the text without it confirms a bin (and the whole text is no bin), that is the scan. Only a bin:
+        order numbers and item codes run in sequence, so "SO-10" may be order SO-1 with its check character "0" or
+        order SO-10 not yet on the station."""
+        body = _code39_checked(nc)
+        stripped = normalise(dataclasses.replace(raw, text=body, symbology=nc.symbology), prefix=self._prefix,
+                             suffix=self._suffix)
+        w = verify(stripped, session, others=others, catalog=self.catalog, find_order=self._find_order,
+                   today=self.today(), bin_prefixes=self._bin_prefixes)
+        if w.kind != VerdictKind.BIN_CONFIRMED:
+            return nc, v
+        log.info("scan %r read as Code 39 %r with its check character", nc.text, body)
+        return stripped, dataclasses.replace(w, details={**w.details, "code39_check": nc.text[-1]})
 
     def _perform(self, v: ScanVerdict, session: OrderSession) -> ScanVerdict:
         if v.action == "undo":

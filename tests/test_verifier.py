@@ -438,6 +438,24 @@ def test_a_magazine_issue_stored_with_its_add_on_is_not_another_issue(core):
     assert (o.progress["M7"].scanned, o.progress["B"].scanned) == (2, 1)
 
 
+def test_a_code_39_bin_label_read_with_its_check_character_confirms_its_bin(core):
+    """Bin labels printed in Code 39 with their mod-43 check character ("BIN-A01" + "D"), read by a scanner that does
+    not check it (no AIM id, or ]A0): "Wrong bin A01D: go to A-01", at bin A-01. Not for orders (sequential numbers:
+    "NO-SO-10" may be order NO-SO-10 not yet on the station) nor for a character that is not the check."""
+    s = station(core)
+    s.open_order(order())
+    for sym in (None, "]A0"):
+        v = scan(s, "BIN-A01D", sym)
+        assert v.kind == VerdictKind.BIN_CONFIRMED and v.line_id == "L1" and v.details["code39_check"] == "D", sym
+    assert scan(s, "BIN-A01X").kind == VerdictKind.WRONG_BIN
+    with core.store.write() as c:
+        c.execute(schema.picklists.insert().values(id="SO-1", order_no="NO-SO-1", status="open",
+                                                   fetched_at_ms=now_ms(), doc=json.dumps(order().to_dict())))
+    s2 = station(core)
+    assert scan(s2, "NO-SO-1").kind == VerdictKind.ORDER_SELECTED
+    assert scan(s2, "NO-SO-10").kind != VerdictKind.ORDER_SELECTED  # NO-SO-1's check character is "0"
+
+
 def test_intercepted_order_blocks_every_scan(core):
     s = station(core)
     o = s.open_order(order())
