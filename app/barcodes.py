@@ -360,6 +360,7 @@ def _gs1(t: str, sym: str | None, *, hri: bool) -> NormalisedCode:
     return _from_elements(t, sym, es)
 
 
+_DATE_AIS = frozenset({"11", "13", "15", "16", "17"})  # production, packaging, best before, sell by, expiry
 _DATE_AI_RE = re.compile(r"(?=(?:11|13|15|16|17)\d{6})")  # where a date element string may begin
 
 
@@ -376,6 +377,7 @@ def _dropped_gs(t: str, es):
     from biip import ParseError
     from biip.gs1_messages import GS1Message
 
+    had = {e.ai.ai for e in es}
     pos = 0
     for e in es:
         ai = e.ai.ai
@@ -389,6 +391,9 @@ def _dropped_gs(t: str, es):
                 alt = GS1Message.parse(t[:cut] + GS + t[cut:]).element_strings
             except (ParseError, ValueError):
                 continue
+            ais = [x.ai.ai for x in alt]
+            if len(ais) != len(set(ais)) or not (set(ais) - had) & _DATE_AIS:
+                continue  # a second expiry, or a lot again: a serial (01)(17)(21)…17YYMMDD that merely looks so
             log.info("GS1 scan %r read with the GS its AI %s lacked before %r", t, ai, t[cut:cut + 8])
             return alt
     return None

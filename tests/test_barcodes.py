@@ -122,6 +122,8 @@ def test_a_lot_or_serial_that_runs_into_a_date_is_read_with_the_gs_the_scanner_d
     for text, lot in (("10D9T21SN1", "D9T21SN1"), ("10L17281399", "L17281399"), ("10D9T1726123", "D9T1726123")):
         c = n("0109506000134352" + text)
         assert c.ok and c.lot == lot and c.expiry is None, text
+    c = n("0109506000134352" "17261231" "21" "123417250301109876")  # a numeric serial, last: no GS needed
+    assert (c.expiry, c.serial, c.lot) == (dt.date(2026, 12, 31), "123417250301109876", None)
     c = n("0109506000134352" "10D9T\x1d17261231")  # the GS sent: as it says
     assert (c.lot, c.expiry) == ("D9T", dt.date(2026, 12, 31))
 
