@@ -30,6 +30,7 @@ MESSAGES: dict[str, str] = {
     "over_scan_inner": N_("That is a pack of {pack}; the order needs {left} — scan single units."),
     "over_scan_inner_more": N_("That is a pack of {pack}; the order needs {left} more — scan single units."),
     "wrong_item": N_("Wrong item: {sku} {name} is not on this order"),
+    "pack_not_counted": N_("That is a pack of {pack} × {name}: this order counts single units — scan the units"),
     "ambiguous_8": N_("Not counted: {code} reads as two products, the order's {expected_sku} and {sku} {name}. Set "
                       "the scanner to send its code type (AIM), or call a supervisor"),
     "sibling_variant": N_("Wrong variant: you scanned {scanned_variant}, the order wants {wanted_variant} ({name})"),

@@ -148,6 +148,8 @@ def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> Sc
                            other_order_id=o.picklist.id, sku=ref.sku)
     sib = session.index.sibling(keys)
     prod = catalog.lookup(keys) if catalog else None
+    if prod is not None and sib is None and session.index.skus.get(prod.sku):
+        return _same_sku(nc, session, prod, today)
     if sib is None and prod is not None and prod.style and prod.style in session.index.styles:
         sib = prod
     if sib is not None:
@@ -191,6 +193,22 @@ def _other_reading(nc: NormalisedCode, session: OrderSession, catalog: Catalog |
             return verdict(VerdictKind.WRONG_ITEM, "ambiguous_8", nc, sku=prod.sku, name=prod.name,
                            expected_sku=sku, details={"readings": [sku, prod.sku]})
     return None
+
+
+def _same_sku(nc: NormalisedCode, session: OrderSession, prod: ProductRef, today: dt.date) -> ScanVerdict:
+    """A barcode the catalogue knows as a SKU of the order that the pick list does not list for its line (another EAN
+    of the product, its case's ITF-14). It was "Wrong item: TEE-BLUE-M T-shirt is not on this order", of the order's
+    own item. A unit barcode of the SKU is the line's item; a case or inner pack is not counted (the pick list names
+    the packs the order is counted in) but said so."""
+    lids = session.index.skus[prod.sku]
+    lid = next((i for i in lids if not session.line_done(i)), lids[0])
+    ln = session.picklist_lines[lid]
+    if prod.qty_per_scan == 1 and prod.kind == "unit":
+        return _line_scan(nc, session, [ProductRef(ln.sku, ln.name, ln.style, ln.color, ln.size, 1, "unit", lid)],
+                          today)
+    return verdict(VerdictKind.WRONG_ITEM, "pack_not_counted", nc, sku=prod.sku, name=ln.name or ln.sku,
+                   pack=prod.qty_per_scan, expected_sku=ln.sku, line_id=lid,
+                   details={"qty_per_scan": prod.qty_per_scan, "barcode_kind": prod.kind})
 
 
 def _order_bin(nc: NormalisedCode, session: OrderSession, bin_lines: list[str]) -> ScanVerdict:

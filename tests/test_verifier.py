@@ -456,6 +456,29 @@ def test_a_code_39_bin_label_read_with_its_check_character_confirms_its_bin(core
     assert scan(s2, "NO-SO-10").kind != VerdictKind.ORDER_SELECTED  # NO-SO-1's check character is "0"
 
 
+def test_a_barcode_the_catalogue_knows_as_the_order_s_own_sku_is_not_a_wrong_item(core):
+    """The pick list lists one barcode of its line; the catalogue knows the product's second EAN and its case's ITF-14.
+    Either was "Wrong item: TEE-BLUE-M T-shirt is not on this order" (or, with the product's style, "you scanned
+    BLUE / M, the order wants BLUE / M"), of the order's own item. The second EAN is the item; the case is said to
+    be one, not counted."""
+    from app.catalog import Catalog
+
+    other_ean = "4012345000016"
+    cat = Catalog([{"sku": "TEE-BLUE-M", "name": "T-shirt", "style": "TEE", "color": "BLUE", "size": "M",
+                    "barcodes": [BLUE_M, other_ean, {"code": CASE_BLUE_M, "qty_per_scan": 12, "kind": "case"}]}])
+    s = station(core, catalog=cat)
+    pl = order().to_dict()
+    pl["lines"][0]["barcodes"] = [{"code": BLUE_M}]
+    o = s.open_order(PickList.from_dict(pl))
+    v = scan(s, other_ean)
+    assert v.kind == VerdictKind.ACCEPTED and v.line_id == "L1" and v.qty_added == 1
+    for text, sym in ((CASE_BLUE_M, "]I1"), ("(02)" + CASE_BLUE_M + "(37)2", None)):
+        v = scan(s, text, sym)
+        assert v.kind == VerdictKind.WRONG_ITEM and "pack of 12" in v.message("en") and "not on this order" not in \
+            v.message("en") and "12 件装" in v.message("zh_CN"), text
+    assert o.progress["L1"].scanned == 1
+
+
 def test_intercepted_order_blocks_every_scan(core):
     s = station(core)
     o = s.open_order(order())
