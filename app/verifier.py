@@ -7,7 +7,9 @@ Decision order (first match wins):
   line's still to do, which becomes the line at hand; WRONG_BIN: a bin whose lines are done) ->
   a line's barcode (lot/expiry/serial checks, then ACCEPTED or OVER_SCAN: a case or inner pack where the line
   needs fewer units says so) -> another open order's item
-  (OTHER_ORDER) -> a sibling variant of a wanted style (SIBLING_VARIANT) -> a known product (WRONG_ITEM)
+  (OTHER_ORDER) -> a catalogue barcode of one of the order's SKUs that the pick list does not list (a unit: its line;
+  a pack: WRONG_ITEM said as a pack) -> a sibling variant of a wanted style (SIBLING_VARIANT) -> a known product
+  (WRONG_ITEM)
   -> a bin label of a bin the order does not go to (another open order's bin, or a code with a bin label's
   prefix: WRONG_BIN) -> a cached pick list's id/order number (ORDER_SELECTED) -> UNKNOWN.
 
