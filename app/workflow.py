@@ -1049,7 +1049,10 @@ class Station:
             others = [s for s in self.sessions.values() if s is not session]
             v = verify(nc, session, others=others, catalog=self.catalog, find_order=self._find_order,
                        today=self.today(), bin_prefixes=self._bin_prefixes)
-            if v.kind in _CAPS_LOCK_SUSPECTS and _caps_locked(raw.text):
+            if v.kind in _CAPS_LOCK_SUSPECTS and (_caps_locked(raw.text) or v.kind == VerdictKind.WRONG_LOT
+                                                  and isinstance(raw.text, str) and raw.text.upper() != raw.text):
+                # a wrong lot with small letters in it: a GS1 Digital Link typed with Caps Lock on is
+                # "HTTPS://ID.GS1.ORG/01/…/10/d9t", capitals and all, and its lot the wrong case
                 nc, v = self._caps_lock(raw, nc, v, session, others)
             if v.kind in _CHECK_CHAR_SUSPECTS and _code39_checked(nc) \
                     and not any(nc.text in s.index.bins for s in self.sessions.values()):

@@ -479,6 +479,16 @@ def test_a_barcode_the_catalogue_knows_as_the_order_s_own_sku_is_not_a_wrong_ite
     assert o.progress["L1"].scanned == 1
 
 
+def test_a_digital_link_typed_with_caps_lock_on_is_its_allowed_lot(core):
+    """A wedge with Caps Lock on types the QR's "https://id.gs1.org/01/…/10/D9T" as "HTTPS://ID.GS1.ORG/01/…/10/d9t":
+    capitals in it, so Caps Lock was not suspected, and the allowed lot D9T was a wrong lot d9t."""
+    s = station(core)
+    o = s.open_order(order())
+    v = scan(s, "HTTPS://ID.GS1.ORG/01/" + SERUM + "/10/d9t?17=281231")
+    assert v.kind == VerdictKind.ACCEPTED and v.lot == "D9T" and v.details.get("caps_lock")
+    assert "Caps Lock" in v.message("en") and o.progress["L2"].scanned == 1
+
+
 def test_intercepted_order_blocks_every_scan(core):
     s = station(core)
     o = s.open_order(order())
