@@ -439,6 +439,11 @@ def _from_elements(t: str, sym: str | None, es) -> NormalisedCode:
         except ValueError:
             count = None
     count_ai = cnt.ai.ai if count is not None else None
+    if cnt is not None and not count:
+        # (37)0 or (30)0, or digits biip took but int() did not: the count the label gives is none, and the scan
+        # counted the barcode's standard pack instead (a case of 12 for a label that says it holds nothing)
+        return NormalisedCode(text=t, code=t, symbology=sym, gs1=True, error="gs1",
+                              error_detail=f"AI {cnt.ai.ai}: a count of {cnt.value!r}")
     return NormalisedCode(
         text=t, code=code, symbology=sym, gs1=True, gtin=gtin,
         lot=lot.value if lot else None, expiry=exp.date if exp else None,

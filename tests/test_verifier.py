@@ -401,6 +401,9 @@ def test_a_carton_label_naming_its_contents_without_their_count_is_not_counted_a
         v = scan(s, text, sym)
         assert v.kind == VerdictKind.UNREADABLE and v.details["error"] == "gs1_count", (text, sym)
         assert "(37)" in v.message("en") and "数量" in v.message("zh_CN")
+    for text in ("(02)" + CASE_BLUE_M + "(37)0", "(01)" + "0" + BLUE_M + "(30)00"):  # a count of nothing
+        v = scan(s, text)
+        assert v.kind == VerdictKind.UNREADABLE and v.qty_added == 0, text
     assert o.progress["L1"].scanned == 0
     assert scan(s, "(02)" + CASE_BLUE_M + "(37)1").qty_added == 12
 
