@@ -70,6 +70,25 @@ def test_scanner_burst_is_one_scan_and_never_reaches_the_line_edit(rig):
     assert scans[0].source is ScanSource.HID
 
 
+def test_a_gs_the_keymap_has_no_symbol_for_inside_a_burst_is_gs(rig):
+    """X delivers ASCII 29 typed as a character (`xdotool type` of a GS1 code with its GS, a scanner emulation that
+    remaps a spare key) as a key with no symbol: key 0, no text. It gave the held keys back as typing (the code's
+    head lost) and the tail was scanned alone: "Barcode 17281231 is misread"."""
+    clock, wf, edit, scans, _ = rig
+    type_keys(edit, clock, "0109506000134352" "10D9T", gap_ms=4, terminator=None)
+    clock.ms += 4
+    for t in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(edit, QKeyEvent(t, 0, Qt.KeyboardModifier.NoModifier, ""))
+    type_keys(edit, clock, "17281231", gap_ms=4)
+    assert [s.text for s in scans] == ["0109506000134352" "10D9T\x1d" "17281231"]
+    assert edit.text() == ""
+    scans.clear()
+    type_keys(edit, clock, "\uff16\uff19", gap_ms=4, terminator=None)  # full-width, X failing to map the next one
+    clock.ms += 4
+    QApplication.sendEvent(edit, QKeyEvent(QEvent.Type.KeyPress, 0, Qt.KeyboardModifier.NoModifier, ""))
+    assert all("\x1d" not in s.text for s in scans)
+
+
 def test_uppercase_code128_with_shift_is_delivered_whole(rig):
     clock, wf, edit, scans, _ = rig
     type_keys(edit, clock, "ABC-123/x", gap_ms=3, terminator=Qt.Key.Key_Tab)
