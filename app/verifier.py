@@ -133,7 +133,11 @@ def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> Sc
         return verdict(VerdictKind.INTERCEPTED, "intercepted", nc, order=pl.order_no, status=status,
                        reason=reason, details={"status": status, "reason": reason},
                        **({"line_id": held[0].line_id, "sku": held[0].sku} if held else {}))
-    bin_lines = session.index.bins.get(nc.text)
+    # a Code 39 read whose last character is its check character (]A1/]A5) may be a label printed without one whose
+    # last character merely fits (1 in 43: zxing-cpp says ]A1 then): a bin's label is its whole text too ("BIN-A0C"
+    # was bin "A0", a wrong bin). Not an order's: numbers run in sequence, and NO-SO-1 + its check "0" is NO-SO-10
+    texts = (nc.text, *nc.alternates) if nc.symbology in ("]A1", "]A5") else (nc.text,)
+    bin_lines = next((session.index.bins[t] for t in texts if session.index.bins.get(t)), None)
     if bin_lines:
         return _order_bin(nc, session, bin_lines)
     refs = session.index.lines(keys)
@@ -170,7 +174,9 @@ def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> Sc
         cur = session.current_line()
         return verdict(VerdictKind.WRONG_ITEM, "wrong_item", nc, sku=prod.sku, name=prod.name,
                        expected_sku=cur.sku if cur else None, scanned_variant=prod.variant)
-    other_bin = _bin_elsewhere(nc.text, others, bin_prefixes)
+    other_bin = next((b for t in texts[1:] if (b := _bin_elsewhere(t, others, ())) is not None), None)
+    if other_bin is None:
+        other_bin = _bin_elsewhere(nc.text, others, bin_prefixes)
     if other_bin is not None:
         return _wrong_bin(nc, session, other_bin)
     oid = find_order(nc.text) if find_order else None

@@ -492,6 +492,19 @@ def test_a_digital_link_typed_with_caps_lock_on_is_its_allowed_lot(core):
     assert "Caps Lock" in v.message("en") and o.progress["L2"].scanned == 1
 
 
+def test_a_code_39_bin_label_whose_last_character_merely_fits_as_a_check_character_is_still_its_bin(core):
+    """zxing-cpp (the webcam) says ]A1 whenever a Code 39's last character fits as its mod-43 check character (1 label
+    in 43): bin label "BIN-A0C" was read as "BIN-A0" and said to be a wrong bin "A0". A bin's label is its whole text
+    too (an order's is not: NO-SO-1 and its check character "0" is order NO-SO-10)."""
+    pl = order().to_dict()
+    pl["lines"][0]["bin_barcode"] = "BIN-A0C"  # C: the check character of BIN-A0
+    s = station(core)
+    s.open_order(PickList.from_dict(pl))
+    v = scan(s, "BIN-A0C", "]A1")
+    assert v.kind == VerdictKind.BIN_CONFIRMED and v.line_id == "L1"
+    assert scan(s, "BIN-A0C").kind == VerdictKind.BIN_CONFIRMED
+
+
 def test_intercepted_order_blocks_every_scan(core):
     s = station(core)
     o = s.open_order(order())
