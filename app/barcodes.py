@@ -11,13 +11,15 @@
    mismatch is ``check_digit``), ``]A3``/``]A7`` check already validated and removed by the scanner;
    ``]I1`` ITF with its mod-10 check digit (validated, kept: ITF-14 is a GTIN); ``]E3`` EAN-13/UPC-A/UPC-E
    followed by a 2- or 5-digit add-on (concatenated or after a space; also a space-separated add-on without
-   AIM id): the code is the base item's, the add-on goes to `addon`;
+   AIM id, and an EAN-13 + 2/5 or UPC-A + 5 run together, 15/17/18 digits, without AIM id or with ]E0): the code is
+   the base item's, the add-on goes to `addon`;
 3. drops control characters, except GS (``\\x1d``, what scanners send for FNC1), which separates
    GS1 element strings;
 4. decides whether the text is GS1: only if the symbology says so (``]C1`` GS1-128, ``]e0`` DataBar,
    ``]d2`` GS1 DataMatrix, ``]Q3`` GS1 QR, ``]J1`` DotCode), or the text carries a GS/FNC1, or it is
-   written human-readable ``(01)...(10)...``, or — no symbology sent, as a wedge scanner's default is — it starts
-   with AI 01/02 and a GTIN-14 whose check digit holds and parses whole as element strings
+   written human-readable ``(01)...(10)...``, or — no symbology sent, as a wedge scanner's default is, or a GS1 one in
+   the other case, as Caps Lock types it (``]D2``) — it starts
+   with AI 01/02 and a GTIN-14 (or AI 00 and an SSCC) whose check digit holds and parses whole as element strings
    (``0106900000000342172712311 0L02A`` without the space). A plain Code128 ``10D9T`` is the text ``10D9T``, never
    AI 10;
 5. parses GS1 element strings with `biip` into GTIN (AI 01/02), lot (10), expiry (17, else 15),
@@ -45,7 +47,9 @@ from app.scans import RawScan, ScanSource, safe_text
 log = logging.getLogger(__name__)
 
 GS = "\x1d"
-GS_PRINTED = ("\u241d", "<GS>")  # the control picture ␝ and "<GS>": how GS is written where it cannot be typed
+# how GS is written where it cannot be typed: the control picture ␝, "<GS>", caret notation "^]" and the escape "\x1d"
+# (what scanner set-up tools and terminals show, and what a scanner told to send GS "as text" sends)
+GS_PRINTED = ("\u241d", "<GS>", "^]", "\\x1d", "\\x1D")
 # FNC1 in first position: GS1-128, DataBar, GS1 DataMatrix (d2, d5 with ECI), GS1 QR (Q3, Q4 with ECI), DotCode
 GS1_SYMBOLOGIES = frozenset({"]C1", "]e0", "]e1", "]e2", "]d2", "]d5", "]Q3", "]Q4", "]J1"})
 EAN_SYMBOLOGIES = frozenset({"]E0", "]E3", "]E4"})
@@ -63,7 +67,8 @@ MAX_LEN = 512  # a scan longer than this is not a barcode we handle
 @dataclass(frozen=True)
 class NormalisedCode:
     """One scan, cleaned. `code` is the match key (GTIN-14 for GTINs); `error` is None or one of
-    empty | check_digit | gs1 | too_long | internal (then `error_detail` says more, in English)."""
+    empty | check_digit | gs1 | gs1_count (AI 02 without its count, AI 37) | too_long | internal (then `error_detail`
+    says more, in English)."""
 
     text: str  # cleaned text: prefix/suffix, AIM id and control characters removed (GS kept)
     code: str  # match key
@@ -78,6 +83,7 @@ class NormalisedCode:
     serial: str | None = None
     count: int | None = None  # AI 30: the trade item's own units; AI 37: trade items of `gtin` in a logistic unit
     count_ai: str | None = None  # which of the two said `count`
+    sscc: str | None = None  # AI 00: the serial shipping container code of a pallet's or a parcel's label
     error: str | None = None
     error_detail: str = ""
 
@@ -87,12 +93,24 @@ class NormalisedCode:
 
     def keys(self) -> tuple[str, ...]:
         """Every key to try in a lookup, best first (the cleaned text last, so that an internal
-        code that merely looks like a bad GTIN still matches a catalogue entry stored as text)."""
+        code that merely looks like a bad GTIN still matches a catalogue entry stored as text). A scan with an
+        EAN/UPC add-on tries its item with that add-on first (a code stored with one: `stored_keys`), then the
+        base item (a book stored by its ISBN alone, its price add-on read too)."""
         out = [self.code] if self.code else []
+        if self.addon and self.code:
+            out.insert(0, self.code + "+" + self.addon)
         out += [a for a in self.alternates if a not in out]
         if self.text and self.text not in out and GS not in self.text:
             out.append(self.text)
         return tuple(out)
+
+    def stored_keys(self) -> tuple[str, ...]:
+        """The keys a catalogue or pick-list code is found under: `keys()`, but a code stored with its add-on only
+        with that add-on. Magazines' issues share their EAN-13 and differ in the 2-digit add-on: keyed by the base
+        too, issue 08 scanned counted as the order's issue 07."""
+        if self.addon and self.code:
+            return tuple(k for k in (self.code + "+" + self.addon, self.text) if k)
+        return self.keys()
 
 
 def normalise(raw: RawScan | str, *, prefix: str = "", suffix: str = "") -> NormalisedCode:
@@ -125,8 +143,9 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
         return _digits(text, symbology)  # a GTIN-12/13/14 as a wedge or a camera sends it: what the steps below give
     if len(text) > MAX_LEN * 4:
         return NormalisedCode(text="", code="", error="too_long", error_detail=f"{len(text)} characters")
-    if GS_PRINTED[0] in text or GS_PRINTED[1] in text:  # GS as printed (GS1 documents, scanner tools, test files)
-        text = text.replace(GS_PRINTED[0], GS).replace(GS_PRINTED[1], GS)
+    if any(p in text for p in GS_PRINTED):  # GS as printed (GS1 documents, scanner tools, test files)
+        for p in GS_PRINTED:
+            text = text.replace(p, GS)
     t = text.strip(_WS)
     if prefix and t.startswith(prefix):
         t = t[len(prefix):]
@@ -150,6 +169,16 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
         if addon is not None:
             nc = _digits(base, "]E0" if sym == "]E3" and len(base) == 8 else None)  # ]E3 + 8 digits: UPC-E
             return dataclasses.replace(nc, symbology=sym, addon=addon)
+    elif sym in (None, "]E0") and len(t) in (15, 17, 18) and t.isdecimal() and t.isascii():
+        # A scanner set to read add-ons sends an EAN-13 + 2 / + 5 (a magazine's issue, a book's price) or a UPC-A + 5
+        # as one run of digits, with no AIM id or with ]E0: it was "Unknown barcode 978030640615790000". No GTIN is 15,
+        # 17 or 18 digits long; the base's check digit must hold. The text stays whole (an 18-digit order number that
+        # only looks so still finds its order); the base is the match key.
+        base, addon = _split_addon(t, t)
+        if addon is not None:
+            nc = _digits(base, None)
+            if nc.ok:
+                return dataclasses.replace(nc, text=t, symbology=sym, addon=addon)
     fnc1 = t.startswith(GS)  # FNC1 in first position = GS1
     t = _clean(t).strip(" ")
     if not t:
@@ -166,13 +195,15 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
     if sym in GS1_SYMBOLOGIES or fnc1 or GS in t:
         # ]e0 / ]d2 etc. carrying just 14 digits without AI is not a thing; 16+ digits starting 01 are
         return _gs1(t.strip(GS), sym, hri=False)
-    if sym is None and _gtin_first(t):
+    if (sym is None or sym.swapcase() in GS1_SYMBOLOGIES) and _gtin_first(t):
         # A wedge scanner sends no AIM id and no FNC1 in first position by default, and a GS only between two
         # fields when the first has a variable length: a GS1-128 "(01)…(17)…(10)LOT" arrives as plain digits
         # and letters. It is GS1 when it starts with AI 01/02 and a GTIN-14 whose check digit holds and the whole
         # text parses as element strings; anything else stays text (the text is still a lookup key: keys()).
+        # A GS1 symbology id in the other case is one typed with Caps Lock on: "]d2" comes as "]D2", DataBar's "]e0" as
+        # "]E0" (an EAN's id, which never carries 16 digits or more): such codes were unknown barcodes.
         nc = _gs1(t, sym, hri=False)
-        if nc.ok:
+        if nc.ok or nc.error == "gs1_count":
             return nc
     if t.isdecimal() and t.isascii():
         return _digits(t, sym)
@@ -180,7 +211,10 @@ def _normalise_cached(text: str, symbology: str | None, prefix: str, suffix: str
 
 
 def _gtin_first(t: str) -> bool:
-    """AI 01 or 02 and a GTIN-14 with a valid check digit, then more: the start of a GS1 element string."""
+    """AI 01 or 02 and a GTIN-14 with a valid check digit, then more, or AI 00 and an SSCC (18 digits) with a valid
+    check digit: the start of a GS1 element string."""
+    if t[:2] == "00":  # a pallet's or a parcel's label: (00) SSCC, often (02) content (37) count, no GS needed
+        return len(t) >= 20 and t[2:20].isascii() and t[2:20].isdigit() and gs1_check_ok(t[2:20])
     return len(t) >= 16 and t[:2] in ("01", "02") and t[2:16].isascii() and t[2:16].isdigit() \
         and gs1_check_ok(t[2:16])
 
@@ -307,8 +341,9 @@ def _upce14(t: str) -> str | None:
 
 
 def gtin_key(code: str) -> tuple[str, ...]:
-    """Keys a stored catalogue code matches under (GTIN-14 first, then alternates, then itself)."""
-    return normalise(RawScan(code, ScanSource.SIMULATED)).keys()
+    """Keys a stored catalogue code matches under (GTIN-14 first, then alternates, then itself; a code with an EAN/UPC
+    add-on only with it: `NormalisedCode.stored_keys`)."""
+    return normalise(RawScan(code, ScanSource.SIMULATED)).stored_keys()
 
 
 def _gs1(t: str, sym: str | None, *, hri: bool) -> NormalisedCode:
@@ -319,7 +354,49 @@ def _gs1(t: str, sym: str | None, *, hri: bool) -> NormalisedCode:
         msg = GS1Message.parse_hri(t) if hri else GS1Message.parse(t)
     except (ParseError, ValueError) as exc:
         return NormalisedCode(text=t, code=t, symbology=sym, gs1=True, error="gs1", error_detail=str(exc))
-    return _from_elements(t, sym, msg.element_strings)
+    es = msg.element_strings
+    if not hri and GS not in t:
+        es = _dropped_gs(t, es) or es
+    return _from_elements(t, sym, es)
+
+
+_DATE_AIS = frozenset({"11", "13", "15", "16", "17"})  # production, packaging, best before, sell by, expiry
+_DATE_AI_RE = re.compile(r"(?=(?:11|13|15|16|17)\d{6})")  # where a date element string may begin
+
+
+def _dropped_gs(t: str, es):
+    """The element strings of `t` read with the GS its lot or serial lacks, or None.
+
+    A scanner that drops the GS (FNC1) after a variable-length field (not set up to send it, a keyboard layout
+    without Ctrl+]) sends (01)…(10)D9T(17)281231 as "0109506000134352" "10D9T17281231": read as GS1 says, the lot is
+    "D9T17281231" and there is no expiry, so an expired lot passed the expiry check (and an allowed lot was a wrong
+    one). When the lot's or serial's value ends in a date element string (11/13/15/16/17 and a valid date) after
+    which the rest parses whole, the GS was there: a lot that itself ends in "17" and a valid YYMMDD is far rarer
+    than a scanner without its separator. Only a date is taken for a lost GS: "21…" or "10…" inside a lot is too
+    common to mean anything."""
+    from biip import ParseError
+    from biip.gs1_messages import GS1Message
+
+    had = {e.ai.ai for e in es}
+    pos = 0
+    for e in es:
+        ai = e.ai.ai
+        start = pos + len(ai)
+        pos = start + len(e.value)
+        if ai not in ("10", "21"):
+            continue
+        for m in _DATE_AI_RE.finditer(e.value, 1):
+            cut = start + m.start()
+            try:
+                alt = GS1Message.parse(t[:cut] + GS + t[cut:]).element_strings
+            except (ParseError, ValueError):
+                continue
+            ais = [x.ai.ai for x in alt]
+            if len(ais) != len(set(ais)) or not (set(ais) - had) & _DATE_AIS:
+                continue  # a second expiry, or a lot again: a serial (01)(17)(21)…17YYMMDD that merely looks so
+            log.info("GS1 scan %r read with the GS its AI %s lacked before %r", t, ai, t[cut:cut + 8])
+            return alt
+    return None
 
 
 def _digital_link(t: str, sym: str | None) -> NormalisedCode | None:
@@ -349,6 +426,11 @@ def _from_elements(t: str, sym: str | None, es) -> NormalisedCode:
     ser = es.get(ai="21")
     cnt = es.get(ai="30") or es.get(ai="37")
     sscc = es.get(ai="00")
+    if es.get(ai="02") is not None and es.get(ai="37") is None:
+        # AI 02 is the GTIN of the trade items a carton or pallet holds, and GS1 requires AI 37 with it: without the
+        # count, the label was counted as one of its contents (a case of 12 for a pallet of them)
+        return NormalisedCode(text=t, code=t, symbology=sym, gs1=True, error="gs1_count",
+                              error_detail="AI 02 (the contents' GTIN) without AI 37 (how many)")
     code = gtin or (sscc.value if sscc else "") or t
     count = None
     if cnt is not None:
@@ -357,8 +439,13 @@ def _from_elements(t: str, sym: str | None, es) -> NormalisedCode:
         except ValueError:
             count = None
     count_ai = cnt.ai.ai if count is not None else None
+    if cnt is not None and not count:
+        # (37)0 or (30)0, or digits biip took but int() did not: the count the label gives is none, and the scan
+        # counted the barcode's standard pack instead (a case of 12 for a label that says it holds nothing)
+        return NormalisedCode(text=t, code=t, symbology=sym, gs1=True, error="gs1",
+                              error_detail=f"AI {cnt.ai.ai}: a count of {cnt.value!r}")
     return NormalisedCode(
         text=t, code=code, symbology=sym, gs1=True, gtin=gtin,
         lot=lot.value if lot else None, expiry=exp.date if exp else None,
-        serial=ser.value if ser else None, count=count, count_ai=count_ai,
+        serial=ser.value if ser else None, count=count, count_ai=count_ai, sscc=sscc.value if sscc else None,
     )

@@ -145,6 +145,7 @@ class OrderIndex:
         self.bins: dict[str, list[str]] = {}  # bin barcode -> line ids
         self._siblings = CodeIndex()
         self.styles: dict[str, list[str]] = {}  # style -> line ids
+        self.skus: dict[str, list[str]] = {}  # sku -> line ids
         # values are ints, each barcode's place in the order's barcodes listed line by line in walking order:
         # nothing for the cyclic GC to walk, no list of values to build; `_ends` (where each line's barcodes end)
         # turns a place back into its line and barcode, and the ProductRef is made on the first lookup that finds
@@ -158,6 +159,7 @@ class OrderIndex:
                 self.bins.setdefault(ln.bin_barcode.strip(), []).append(ln.id)
             if ln.style:
                 self.styles.setdefault(ln.style, []).append(ln.id)
+            self.skus.setdefault(ln.sku, []).append(ln.id)
         self._siblings.add_all([s.get("code", "") for s in picklist.siblings], range(len(picklist.siblings)))
         self._sib_refs: dict[int, ProductRef] = {}
         self.order_codes = {picklist.id, picklist.order_no}

@@ -30,6 +30,7 @@ MESSAGES: dict[str, str] = {
     "over_scan_inner": N_("That is a pack of {pack}; the order needs {left} — scan single units."),
     "over_scan_inner_more": N_("That is a pack of {pack}; the order needs {left} more — scan single units."),
     "wrong_item": N_("Wrong item: {sku} {name} is not on this order"),
+    "pack_not_counted": N_("That is a pack of {pack} × {name}: this order counts single units — scan the units"),
     "ambiguous_8": N_("Not counted: {code} reads as two products, the order's {expected_sku} and {sku} {name}. Set "
                       "the scanner to send its code type (AIM), or call a supervisor"),
     "sibling_variant": N_("Wrong variant: you scanned {scanned_variant}, the order wants {wanted_variant} ({name})"),
@@ -37,9 +38,15 @@ MESSAGES: dict[str, str] = {
                                "already complete: put it back"),
     "other_order": N_("This item belongs to another open order: {other}"),
     "unknown": N_("Unknown barcode {code}: not in this order or the catalogue"),
+    "sscc_label": N_("That is a shipping label (SSCC {sscc}), not an item: scan the item's own barcode"),
     "unreadable_empty": N_("Nothing readable was scanned — scan again"),
     "unreadable_check": N_("Barcode {code} is misread (check digit wrong) — scan again"),
-    "unreadable_gs1": N_("GS1 barcode could not be read: {detail}"),
+    # the parser's own words ("Failed to match '17271341' with GS1 AI (17) pattern '^17(\d{2}…") stay in the scan's
+    # details and the log: on the screen they said nothing a packer could act on, and English in the Chinese one
+    "unreadable_gs1": N_("GS1 barcode {code} does not hold valid GS1 data — scan again; if it fails again, call a "
+                         "supervisor"),
+    "unreadable_gs1_count": N_("This label names what the carton holds (02) but not how many (37): scan the items "
+                               "themselves"),
     "unreadable_long": N_("Scan too long to be a barcode — scan again"),
     "unreadable_internal": N_("This scan could not be checked — scan again or call a supervisor"),
     "caps_lock": N_("{said} — Caps Lock is on: turn it off"),

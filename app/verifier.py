@@ -7,7 +7,9 @@ Decision order (first match wins):
   line's still to do, which becomes the line at hand; WRONG_BIN: a bin whose lines are done) ->
   a line's barcode (lot/expiry/serial checks, then ACCEPTED or OVER_SCAN: a case or inner pack where the line
   needs fewer units says so) -> another open order's item
-  (OTHER_ORDER) -> a sibling variant of a wanted style (SIBLING_VARIANT) -> a known product (WRONG_ITEM)
+  (OTHER_ORDER) -> a catalogue barcode of one of the order's SKUs that the pick list does not list (a unit: its line;
+  a pack: WRONG_ITEM said as a pack) -> a sibling variant of a wanted style (SIBLING_VARIANT) -> a known product
+  (WRONG_ITEM)
   -> a bin label of a bin the order does not go to (another open order's bin, or a code with a bin label's
   prefix: WRONG_BIN) -> a cached pick list's id/order number (ORDER_SELECTED) -> UNKNOWN.
 
@@ -69,6 +71,7 @@ assert _VERDICT_FIELDS == {f.name for f in dataclasses.fields(ScanVerdict)} - {"
 
 def unreadable(nc: NormalisedCode) -> ScanVerdict:
     key = {"empty": "unreadable_empty", "check_digit": "unreadable_check", "gs1": "unreadable_gs1",
+           "gs1_count": "unreadable_gs1_count",
            "too_long": "unreadable_long"}.get(nc.error or "", "unreadable_internal")
     return verdict(VerdictKind.UNREADABLE, key, nc, detail=nc.error_detail,
                    details={"error": nc.error or "", "detail": nc.error_detail})
@@ -130,7 +133,11 @@ def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> Sc
         return verdict(VerdictKind.INTERCEPTED, "intercepted", nc, order=pl.order_no, status=status,
                        reason=reason, details={"status": status, "reason": reason},
                        **({"line_id": held[0].line_id, "sku": held[0].sku} if held else {}))
-    bin_lines = session.index.bins.get(nc.text)
+    # a Code 39 read whose last character is its check character (]A1/]A5) may be a label printed without one whose
+    # last character merely fits (1 in 43: zxing-cpp says ]A1 then): a bin's label is its whole text too ("BIN-A0C"
+    # was bin "A0", a wrong bin). Not an order's: numbers run in sequence, and NO-SO-1 + its check "0" is NO-SO-10
+    texts = (nc.text, *nc.alternates) if nc.symbology in ("]A1", "]A5") else (nc.text,)
+    bin_lines = next((session.index.bins[t] for t in texts if session.index.bins.get(t)), None)
     if bin_lines:
         return _order_bin(nc, session, bin_lines)
     refs = session.index.lines(keys)
@@ -147,6 +154,8 @@ def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> Sc
                            other_order_id=o.picklist.id, sku=ref.sku)
     sib = session.index.sibling(keys)
     prod = catalog.lookup(keys) if catalog else None
+    if prod is not None and sib is None and session.index.skus.get(prod.sku):
+        return _same_sku(nc, session, prod, today)
     if sib is None and prod is not None and prod.style and prod.style in session.index.styles:
         sib = prod
     if sib is not None:
@@ -165,13 +174,17 @@ def _verify(nc, session, others, catalog, find_order, today, bin_prefixes) -> Sc
         cur = session.current_line()
         return verdict(VerdictKind.WRONG_ITEM, "wrong_item", nc, sku=prod.sku, name=prod.name,
                        expected_sku=cur.sku if cur else None, scanned_variant=prod.variant)
-    other_bin = _bin_elsewhere(nc.text, others, bin_prefixes)
+    other_bin = next((b for t in texts[1:] if (b := _bin_elsewhere(t, others, ())) is not None), None)
+    if other_bin is None:
+        other_bin = _bin_elsewhere(nc.text, others, bin_prefixes)
     if other_bin is not None:
         return _wrong_bin(nc, session, other_bin)
     oid = find_order(nc.text) if find_order else None
     if oid:
         return verdict(VerdictKind.ORDER_SELECTED, "order_selected", nc, order=nc.text,
                        other_order_id=oid, details={"order_id": oid})
+    if nc.sscc and not nc.gtin:  # a pallet's or a parcel's own label: "Unknown barcode 00106141…" said nothing useful
+        return verdict(VerdictKind.UNKNOWN, "sscc_label", nc, sscc=nc.sscc, details={"sscc": nc.sscc})
     return verdict(VerdictKind.UNKNOWN, "unknown", nc)
 
 
@@ -188,6 +201,22 @@ def _other_reading(nc: NormalisedCode, session: OrderSession, catalog: Catalog |
             return verdict(VerdictKind.WRONG_ITEM, "ambiguous_8", nc, sku=prod.sku, name=prod.name,
                            expected_sku=sku, details={"readings": [sku, prod.sku]})
     return None
+
+
+def _same_sku(nc: NormalisedCode, session: OrderSession, prod: ProductRef, today: dt.date) -> ScanVerdict:
+    """A barcode the catalogue knows as a SKU of the order that the pick list does not list for its line (another EAN
+    of the product, its case's ITF-14). It was "Wrong item: TEE-BLUE-M T-shirt is not on this order", of the order's
+    own item. A unit barcode of the SKU is the line's item; a case or inner pack is not counted (the pick list names
+    the packs the order is counted in) but said so."""
+    lids = session.index.skus[prod.sku]
+    lid = next((i for i in lids if not session.line_done(i)), lids[0])
+    ln = session.picklist_lines[lid]
+    if prod.qty_per_scan == 1 and prod.kind == "unit":
+        return _line_scan(nc, session, [ProductRef(ln.sku, ln.name, ln.style, ln.color, ln.size, 1, "unit", lid)],
+                          today)
+    return verdict(VerdictKind.WRONG_ITEM, "pack_not_counted", nc, sku=prod.sku, name=ln.name or ln.sku,
+                   pack=prod.qty_per_scan, expected_sku=ln.sku, line_id=lid,
+                   details={"qty_per_scan": prod.qty_per_scan, "barcode_kind": prod.kind})
 
 
 def _order_bin(nc: NormalisedCode, session: OrderSession, bin_lines: list[str]) -> ScanVerdict:
@@ -251,6 +280,13 @@ def _wanted_sibling(session: OrderSession, sib: ProductRef):
     return lines[0]
 
 
+def serial_key(step, code: str, serial: str) -> tuple[str, str, str]:
+    """One serialised unit counted at a step (a `Step`): its code (the GTIN-14) and its serial. A GS1 serial is unique
+    only with its GTIN: keyed by the serial alone, a second product's unit that happened to carry the same serial
+    (sequential serials: 0001 on a phone and on its charger) was refused as "already scanned"."""
+    return (step.value, code, serial)
+
+
 def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef], today: dt.date) -> ScanVerdict:
     step = session.counting_step
     # Several lines may share a code (the same SKU split over bins): the first one still open.
@@ -271,7 +307,7 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
                            lot=nc.lot or "-", expiry=nc.expiry.isoformat(), **base)
     if line.serial_required and not nc.serial:
         return verdict(VerdictKind.SERIAL_REQUIRED, "serial_required", nc, **base)
-    if nc.serial and step is not None and (step.value, nc.serial) in session.serials:
+    if nc.serial and step is not None and serial_key(step, nc.code, nc.serial) in session.serials:
         return verdict(VerdictKind.OVER_SCAN, "duplicate_serial", nc, serial=nc.serial,
                        details={"duplicate_serial": nc.serial}, **base)
     qty = ref.qty_per_scan

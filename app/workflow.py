@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 
 from app import schema
-from app.barcodes import normalise
+from app.barcodes import CODE39_ALPHABET, normalise
 from app.catalog import Catalog, OrderIndex
 from app.core import StationCore
 from app.events import Event, EventType
@@ -59,7 +59,7 @@ from app.scans import RawScan, safe_text, scan_payload
 from app.stats import step_duration_s
 from app.store import disk_full, read_only
 from app.verdicts import ScanVerdict, VerdictKind
-from app.verifier import unreadable, verdict, verify
+from app.verifier import serial_key, unreadable, verdict, verify
 from app.warehouse_day import day_bounds_ms
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,9 @@ class OrderSession:
         # what F4 undoes, last first: each counted scan, each short pick and each gift/insert confirmation
         self._undo: list[_Undoable] = []
         # serial numbers counted per step -> scan seq: one unit is counted once per step
-        self.serials: dict[tuple[str, str], int] = {}
+        # (step, code, serial) -> seq of the scan that counted it: a GS1 serial is unique only with its GTIN (two
+        # products' units may both be serial 0001), so a unit is the code and the serial together
+        self.serials: dict[tuple[str, str, str], int] = {}
         self.suspended = False
         self.resumed = False  # opened again where it was left (Station.open_order resumed its step)
         self.last_seq = 0
@@ -605,7 +607,7 @@ class OrderSession:
                         elif short is not None:  # a short pick taken back: the line's short as it was before it
                             self._mutate(self.counting_steps, lid, lambda lp, was=short: _set_short(lp, *was))
                         elif qty:
-                            self.serials.pop((st.value, serial or ""), None)
+                            self.serials.pop(serial, None)
                             self._mutate([st], lid, lambda lp, q=qty: setattr(lp, "scanned", max(0, lp.scanned - q)))
                         break
             elif t == EventType.STEP_STARTED:
@@ -688,9 +690,10 @@ class OrderSession:
             qty = int(v["qty_added"])
             self._mutate([step], lid, lambda lp: setattr(lp, "scanned", lp.scanned + qty))
             serial = v.get("serial")
-            if serial:
-                self.serials[(step.value, serial)] = ev.seq
-            self._undo.append(_Undoable(ev.seq, step, lid, qty, serial))
+            key = serial_key(step, str(v.get("code") or ""), serial) if serial else None
+            if key:
+                self.serials[key] = ev.seq
+            self._undo.append(_Undoable(ev.seq, step, lid, qty, key))
         elif kind == VerdictKind.BIN_CONFIRMED:
             self._mutate(self.counting_steps, lid, lambda lp: setattr(lp, "bin_confirmed", True))
             step = _STEPS.get(ev.payload.get("step"))
@@ -732,7 +735,7 @@ class _Undoable(NamedTuple):
     step: Step
     line_id: str
     qty: int
-    serial: str | None = None
+    serial: tuple[str, str, str] | None = None  # its `serial_key`
     short: tuple[int, str | None] | None = None
     gift: tuple[tuple[tuple[Step, bool], ...], bool] | None = None
 
@@ -745,8 +748,26 @@ def _pos(step: Step) -> int:
 _CAPS_LOCK_SUSPECTS = frozenset({VerdictKind.UNKNOWN, VerdictKind.NO_ORDER, VerdictKind.WRONG_LOT})
 
 
+# verdicts a Code 39 bin label read with its check character (a scanner that does not check it sends it as data) gets
+_CHECK_CHAR_SUSPECTS = frozenset({VerdictKind.UNKNOWN, VerdictKind.WRONG_BIN})
+
+
+def _code39_checked(nc) -> str | None:
+    """The text of a Code 39 read (no AIM id, or ]A0/]A4: check character not validated) without its last character,
+    when that character is the mod-43 check character of the others; else None."""
+    t = nc.text
+    if nc.symbology not in (None, "]A0", "]A4") or nc.gs1 or len(t) < 3 or not all(c in CODE39_ALPHABET for c in t):
+        return None
+    body = t[:-1]
+    return body if CODE39_ALPHABET[sum(CODE39_ALPHABET.index(c) for c in body) % 43] == t[-1] else None
+
+
 def _caps_locked(text) -> bool:
-    """Letters, and not one capital among them: what a code in capitals looks like typed with Caps Lock on."""
+    """Letters, and not one capital among them: what a code in capitals looks like typed with Caps Lock on. An AIM
+    symbology id in front is not judged: Caps Lock types GS1 DataMatrix's "]d2" as "]D2", whose capital hid the lot
+    "l02a" behind it (an allowed lot said to be a wrong one)."""
+    if isinstance(text, str) and text[:1] == "]" and len(text) > 3:
+        text = text[3:]
     return isinstance(text, str) and text.lower() == text and text.upper() != text
 
 
@@ -1028,8 +1049,14 @@ class Station:
             others = [s for s in self.sessions.values() if s is not session]
             v = verify(nc, session, others=others, catalog=self.catalog, find_order=self._find_order,
                        today=self.today(), bin_prefixes=self._bin_prefixes)
-            if v.kind in _CAPS_LOCK_SUSPECTS and _caps_locked(raw.text):
+            if v.kind in _CAPS_LOCK_SUSPECTS and (_caps_locked(raw.text) or v.kind == VerdictKind.WRONG_LOT
+                                                  and isinstance(raw.text, str) and raw.text.upper() != raw.text):
+                # a wrong lot with small letters in it: a GS1 Digital Link typed with Caps Lock on is
+                # "HTTPS://ID.GS1.ORG/01/…/10/d9t", capitals and all, and its lot the wrong case
                 nc, v = self._caps_lock(raw, nc, v, session, others)
+            if v.kind in _CHECK_CHAR_SUSPECTS and _code39_checked(nc) \
+                    and not any(nc.text in s.index.bins for s in self.sessions.values()):
+                nc, v = self._code39_check_char(raw, nc, v, session, others)
             if v.kind == VerdictKind.ACTION and session is not None:
                 v = self._perform(v, session)
         except Exception as exc:
@@ -1066,6 +1093,22 @@ class Station:
             return nc, v
         return flipped, dataclasses.replace(w, message=text("caps_lock", said=w.message),
                                             details={**w.details, "caps_lock": True})
+
+    def _code39_check_char(self, raw: RawScan, nc, v: ScanVerdict, session, others) -> tuple:
+        """A bin label printed in Code 39 with its mod-43 check character, read by a scanner that does not check it (a
+        common default), arrives with the check character as data: "BIN-A01D" was "Wrong bin A01D: go to A-01" at bin
+        A-01. When the text without it confirms a bin (and the whole text is no bin), that is the scan. Only a bin:
+        order numbers and item codes run in sequence, so "SO-10" may be order SO-1 with its check character "0" or
+        order SO-10 not yet on the station."""
+        body = _code39_checked(nc)
+        stripped = normalise(dataclasses.replace(raw, text=body, symbology=nc.symbology), prefix=self._prefix,
+                             suffix=self._suffix)
+        w = verify(stripped, session, others=others, catalog=self.catalog, find_order=self._find_order,
+                   today=self.today(), bin_prefixes=self._bin_prefixes)
+        if w.kind != VerdictKind.BIN_CONFIRMED:
+            return nc, v
+        log.info("scan %r read as Code 39 %r with its check character", nc.text, body)
+        return stripped, dataclasses.replace(w, details={**w.details, "code39_check": nc.text[-1]})
 
     def _perform(self, v: ScanVerdict, session: OrderSession) -> ScanVerdict:
         if v.action == "undo":

@@ -5,8 +5,10 @@ keystrokes never reach any window (not even other applications). Optional: needs
 When evdev is missing, the device is not found or the grab is not permitted, the driver reports status
 "fallback" with the reason and the station keeps working through the application key filter (ui/wedge_filter.py);
 the device is looked for again every second (unless the package is missing) and grabbed once it is there.
-Key codes are mapped with a US layout (scanners emit US key positions); a code ends at Enter or Tab, or when the keys
-stop (a scanner set up without a terminator).
+Key codes are mapped with a US layout (scanners emit US key positions); a code ends at Enter or Tab (or Ctrl+M /
+Ctrl+J: CR and LF as a scanner types them), or when the keys stop (a scanner set up without a terminator). A key typed
+with Ctrl held is its ASCII control character, as a terminal makes it: Ctrl+] is GS, the GS1 separator (FNC1) a
+scanner sends inside a GS1 DataMatrix or GS1-128 code; Ctrl+^ and Ctrl+D are the RS and EOT of an ISO 15434 envelope.
 """
 
 from __future__ import annotations
@@ -32,6 +34,13 @@ _US = {  # evdev key name -> (plain, shifted)
 }
 _TERMINATORS = {"KEY_ENTER", "KEY_KPENTER", "KEY_TAB"}
 _SHIFTS = {"KEY_LEFTSHIFT", "KEY_RIGHTSHIFT"}
+_CTRLS = {"KEY_LEFTCTRL", "KEY_RIGHTCTRL"}
+
+
+def _control(ch: str) -> str | None:
+    """The ASCII control character Ctrl makes of a key's character ("]" -> GS, "^" -> RS, "d" -> EOT), or None."""
+    c = ch.upper()
+    return chr(ord(c) - 64) if "@" <= c <= "_" else None
 
 
 class KeyAssembler:
@@ -40,11 +49,15 @@ class KeyAssembler:
     def __init__(self, prefix: str = "", suffix: str = ""):
         self.prefix, self.suffix = prefix, suffix
         self._shift = False
+        self._ctrl = False
         self._buf: list[str] = []
 
     def key(self, name: str, down: bool) -> str | None:
         if name in _SHIFTS:
             self._shift = down
+            return None
+        if name in _CTRLS:
+            self._ctrl = down
             return None
         if not down:
             return None
@@ -52,7 +65,15 @@ class KeyAssembler:
             return self.flush()
         ch = _US.get(name)
         if ch is not None:
-            self._buf.append(ch[1] if self._shift else ch[0])
+            ch = ch[1] if self._shift else ch[0]
+            if self._ctrl:
+                # Ctrl+]: the GS between a GS1 code's variable-length field and the next one. It was typed as "]",
+                # and every such code (a lot before its expiry: most GS1 DataMatrix labels) was unknown or unreadable
+                ch = _control(ch)
+                if ch in ("\r", "\n"):  # Ctrl+M / Ctrl+J: a scanner's CR / LF
+                    return self.flush()
+            if ch:
+                self._buf.append(ch)
         return None
 
     def flush(self) -> str | None:

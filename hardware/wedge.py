@@ -72,6 +72,11 @@ class BurstDetector:
     def holding(self) -> bool:
         return bool(self._held)
 
+    @property
+    def last_held(self) -> str:
+        """The text of the last key held ("" when none)."""
+        return self._held[-1][0] if self._held else ""
+
     def _release(self) -> list:
         keys = [k for _t, k in self._held]
         self._held = []

@@ -101,11 +101,31 @@ def test_gs1_digital_link_uri_is_gs1_and_any_other_address_is_text():
 def test_gs_written_as_its_control_picture_or_as_angle_bracket_gs_is_gs():
     """Where GS cannot be typed (GS1 documents, scanner set-up tools, files of test scans) it is written "␝" or
     "<GS>": the lot ran on into the next field ("L02A<GS>17271231", a wrong lot for an allowed one) or the whole
-    scan was an unknown text."""
-    for gs in ("\u241d", "<GS>"):
+    scan was an unknown text. A scanner told to send GS as text, or a terminal, writes it "^]" or "\\x1d": such a GS1
+    DataMatrix was "GS1 barcode could not be read" (with "]d2") or an unknown barcode."""
+    for gs in ("\u241d", "<GS>", "^]", "\\x1d", "\\x1D"):
         c = n(f"010950600013435210LOT42{gs}17261231")
         assert c.ok and c.gs1 and c.gtin == "09506000134352", gs
         assert c.lot == "LOT42" and c.expiry == dt.date(2026, 12, 31), gs
+        c = n(f"0109506000134352172612311010-A{gs}21S/7", "]d2")
+        assert c.ok and (c.lot, c.serial) == ("10-A", "S/7"), gs
+
+
+def test_a_lot_or_serial_that_runs_into_a_date_is_read_with_the_gs_the_scanner_dropped():
+    """No GS between a variable-length field and the next (a scanner not set up to send FNC1): the lot ran on into the
+    expiry. A date element string (11/13/15/16/17 and a valid date) after which the rest parses whole ends the lot;
+    nothing else does, so a lot with "21" or an invalid date in it stays whole."""
+    c = n("0109506000134352" "10D9T17261231")
+    assert c.ok and (c.lot, c.expiry) == ("D9T", dt.date(2026, 12, 31))
+    c = n("0109506000134352" "21SN-1" "15270131" "10L7", sym="]d2")
+    assert c.ok and (c.serial, c.expiry, c.lot) == ("SN-1", dt.date(2027, 1, 31), "L7")
+    for text, lot in (("10D9T21SN1", "D9T21SN1"), ("10L17281399", "L17281399"), ("10D9T1726123", "D9T1726123")):
+        c = n("0109506000134352" + text)
+        assert c.ok and c.lot == lot and c.expiry is None, text
+    c = n("0109506000134352" "17261231" "21" "123417250301109876")  # a numeric serial, last: no GS needed
+    assert (c.expiry, c.serial, c.lot) == (dt.date(2026, 12, 31), "123417250301109876", None)
+    c = n("0109506000134352" "10D9T\x1d17261231")  # the GS sent: as it says
+    assert (c.lot, c.expiry) == ("D9T", dt.date(2026, 12, 31))
 
 
 def test_human_readable_gs1():

@@ -1058,3 +1058,28 @@ def test_a_function_key_the_station_does_not_use_is_answered_at_the_order_and_on
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=5000)
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_F6)
     assert win.queue.message.text().startswith("F6 does nothing here.")
+
+
+def test_a_refused_scan_with_an_input_method_on_still_says_why_it_was_refused(qtbot, station):
+    """A Chinese input method left on turns a scan into full-width digits: the station reads them, then says the input
+    method is on. That notice took the verdict's place on the panel: a wrong item scanned so read "The scan was
+    understood, but switch the input method to English", the wrong item said nowhere."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, simple)
+    on_order = {bc.code for ln in s.picklist.lines for bc in ln.barcodes}
+    other = next(bc.code for p in svc.sync.cache.open_picklists() for ln in p.lines for bc in ln.barcodes
+                 if len(bc.code) == 13 and bc.code not in on_order)
+    clock, w = win.wedge.clock, QApplication.focusWidget() or win
+    clock.ms += 400
+    for ch in other:  # as the input method commits them: full-width digits (U+FF10-FF19)
+        clock.ms += 4
+        for t in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(w, QKeyEvent(t, ord(ch), Qt.KeyboardModifier.NoModifier, chr(0xFF10 + int(ch))))
+    clock.ms += 4
+    QTest.keyClick(w, Qt.Key.Key_Return)
+    said = win.work.panel.text.text()
+    assert "input method" in said and "Wrong item" in said, said

@@ -152,6 +152,25 @@ def test_lot_rules_required_wrong_and_short_dated(core):
     assert o.progress["L2"].scanned == 0
 
 
+def test_a_scanner_that_drops_the_gs_after_the_lot_does_not_hide_the_expiry(core):
+    """A wedge scanner not set up to send GS (FNC1) types (01)(10)D9T(17)261101 as "0109506000134352" "10D9T17261101":
+    read as the lot "D9T17261101" with no expiry, an expired lot was counted on a line that checks expiry, and an
+    allowed lot was said to be a wrong one."""
+    s = station(core)
+    pl = order()
+    serum = pl.to_dict()
+    serum["lines"][1]["lot"] = {"required": True, "min_days_to_expiry": 30}  # any lot, at least 30 days to go
+    o = s.open_order(PickList.from_dict(serum))
+    v = scan(s, "01" + SERUM + "10D9T17261101")
+    assert v.kind == VerdictKind.EXPIRED_LOT and v.lot == "D9T" and v.expiry == "2026-11-01"
+    assert o.progress["L2"].scanned == 0
+    s2 = station(core)
+    o2 = s2.open_order(order("SO-2"))  # lots D9T and 10D9T allowed
+    v = scan(s2, "01" + SERUM + "10D9T1728123121SN1")  # (01)(10)(17)(21): both GS lost
+    assert v.kind == VerdictKind.ACCEPTED and (v.lot, v.expiry, v.serial) == ("D9T", "2028-12-31", "SN1")
+    assert o2.progress["L2"].scanned == 1
+
+
 def test_a_gs1_digital_link_qr_is_read_as_its_gtin_lot_and_expiry(core):
     """The QR on a product's pack is more and more a GS1 Digital Link (https://<brand or id.gs1.org>/01/<GTIN>/10/<lot>
     ?17=<expiry>): it read "Unknown barcode https://…", and a lot-required line could not be scanned from it. Its
@@ -320,6 +339,172 @@ def test_no_order_open_and_order_barcode_selects(core):
     assert s.cached_picklist("NO-SO-9").id == "SO-9"
 
 
+def test_an_ean13_with_its_add_on_run_together_is_the_item_and_a_long_order_number_is_still_its_order(core):
+    """A scanner set to read add-ons sends an EAN-13 + 5 (a book's price) or + 2 (a magazine's issue) as one run of
+    digits, with no AIM id or with ]E0: "Unknown barcode 400638133393151234", the item could not be packed. An order
+    number of 18 digits that merely starts like an EAN-13 still opens its order."""
+    s = station(core)
+    o = s.open_order(order())
+    v = scan(s, BLUE_M + "51234")
+    assert v.kind == VerdictKind.ACCEPTED and v.line_id == "L1" and v.qty_added == 1
+    assert v.details["addon"] == "51234"
+    v = scan(s, BLUE_M + "07", "]E0")
+    assert v.kind == VerdictKind.ACCEPTED and v.line_id == "L1" and v.qty_added == 1
+    assert o.progress["L1"].scanned == 2
+    assert scan(s, BLUE_M[:-1] + "2" + "07").kind == VerdictKind.UNKNOWN  # its base's check digit wrong: no EAN-13
+    long_no = BLUE_M + "00042"
+    pl = order("SO-9", order_no=long_no)
+    with core.store.write() as c:
+        c.execute(schema.picklists.insert().values(id="SO-9", order_no=long_no, status="open",
+                                                   fetched_at_ms=now_ms(), doc=json.dumps(pl.to_dict())))
+    v = scan(station(core), long_no)
+    assert v.kind == VerdictKind.ORDER_SELECTED and v.other_order_id == "SO-9"
+
+
+def test_a_gs1_code_typed_with_caps_lock_on_and_its_aim_id_in_the_other_case_counts(core):
+    """Caps Lock on and the scanner sending AIM ids: GS1 DataMatrix's "]d2" comes as "]D2" and its lot "D9T" as "d9t",
+    DataBar's "]e0" as "]E0". The capital D hid the Caps Lock (an allowed lot was a wrong one, or the code unknown) and
+    "]E0" with 16 digits was an unknown barcode."""
+    s = station(core)
+    o = s.open_order(order())
+    v = scan(s, "]D201" + SERUM + "17281231" "10d9t")
+    assert v.kind == VerdictKind.ACCEPTED and v.line_id == "L2" and v.lot == "D9T" and v.details.get("caps_lock")
+    v = scan(s, "]E001" + "0" + BLUE_M)
+    assert v.kind == VerdictKind.ACCEPTED and v.line_id == "L1" and v.qty_added == 1
+    assert (o.progress["L1"].scanned, o.progress["L2"].scanned) == (1, 1)
+
+
+def test_a_shipping_label_s_sscc_is_said_to_be_one_and_its_content_counts_without_a_gs(core):
+    """A pallet's or a parcel's label: (00) SSCC alone was "Unknown barcode 00106141411234567897", which sent the
+    packer to a supervisor; with (02) content (37) count (all fixed length but the last: no GS) and no AIM id, as a
+    wedge sends it, it was unknown too, where with ]C1 it counted its cases."""
+    s = station(core)
+    o = s.open_order(order())
+    for text, sym in (("00106141411234567897", None), ("00106141411234567897", "]C1"), ("(00)106141411234567897", None)):
+        v = scan(s, text, sym)
+        assert v.kind == VerdictKind.UNKNOWN and v.details["sscc"] == "106141411234567897", (text, sym)
+        assert "SSCC 106141411234567897" in v.message("en") and "物流标签" in v.message("zh_CN")
+    assert scan(s, "00106141411234567898").kind == VerdictKind.UNKNOWN  # check digit wrong: just an unknown number
+    assert "SSCC" not in scan(s, "00106141411234567898").message("en")
+    v = scan(s, "00106141411234567897" "02" + CASE_BLUE_M + "371")
+    assert v.kind == VerdictKind.ACCEPTED and v.line_id == "L1" and v.qty_added == 12
+    assert o.progress["L1"].scanned == 12
+
+
+def test_a_carton_label_naming_its_contents_without_their_count_is_not_counted_as_one_of_them(core):
+    """AI 02 is the GTIN of what a carton or pallet holds; GS1 requires its count, AI 37, with it. Without the count
+    the label was counted as one of its contents (12 for a case of 12, whatever the pallet held)."""
+    s = station(core)
+    o = s.open_order(order())
+    for text, sym in (("02" + CASE_BLUE_M, "]C1"), ("02" + CASE_BLUE_M, None), ("(02)" + CASE_BLUE_M + "(10)D9T", None),
+                      ("00106141411234567897" "02" + CASE_BLUE_M, None)):
+        v = scan(s, text, sym)
+        assert v.kind == VerdictKind.UNREADABLE and v.details["error"] == "gs1_count", (text, sym)
+        assert "(37)" in v.message("en") and "数量" in v.message("zh_CN")
+    for text in ("(02)" + CASE_BLUE_M + "(37)0", "(01)" + "0" + BLUE_M + "(30)00"):  # a count of nothing
+        v = scan(s, text)
+        assert v.kind == VerdictKind.UNREADABLE and v.qty_added == 0, text
+    assert o.progress["L1"].scanned == 0
+    assert scan(s, "(02)" + CASE_BLUE_M + "(37)1").qty_added == 12
+
+
+def test_a_broken_gs1_code_is_said_in_the_packer_s_words_not_the_parser_s(core):
+    """The parser's words ("Failed to match '17271341' with GS1 AI (17) pattern …") were the message, English on the
+    Chinese screen too; they stay in the scan's details for the log."""
+    s = station(core)
+    s.open_order(order())
+    v = scan(s, "(01)" + SERUM + "(17)271341")
+    assert v.kind == VerdictKind.UNREADABLE and "pattern" in v.details["detail"]
+    for lang in ("en", "zh_CN"):
+        assert "Failed" not in v.message(lang) and "pattern" not in v.message(lang)
+    assert "supervisor" in v.message("en") and "主管" in v.message("zh_CN")
+
+
+def test_a_magazine_issue_stored_with_its_add_on_is_not_another_issue(core):
+    """A magazine's issues share their EAN-13 and differ in the 2-digit add-on; an order for issue 07 stores
+    "9771234567003 07". Keyed by the base alone, issue 08 scanned (run together, spaced or ]E3) counted as issue 07.
+    A code stored without an add-on still matches the scan with one (a book by its ISBN, its price add-on read)."""
+    from app.catalog import Catalog
+
+    mag = "9771234567003"
+    pl = PickList.from_dict({"id": "MAG", "lines": [
+        {"id": "M7", "sku": "MAG-07", "name": "Magazine 07", "qty": 2, "barcodes": [mag + "07"]},
+        {"id": "B", "sku": "BOOK", "name": "Book", "qty": 1, "barcodes": ["9780306406157"]}]})
+    s = station(core, catalog=Catalog([{"sku": "MAG-08", "name": "Magazine 08", "barcodes": [mag + " 08"]}]))
+    o = s.open_order(pl)
+    for text, sym in ((mag + "08", None), (mag + " 08", None), (mag + "08", "]E3"), (mag, "]E0")):
+        v = scan(s, text, sym)
+        assert v.kind != VerdictKind.ACCEPTED, (text, sym)
+    assert scan(s, mag + "08").kind == VerdictKind.WRONG_ITEM  # the catalogue's issue 08
+    assert scan(s, mag + "07").kind == VerdictKind.ACCEPTED and scan(s, mag + "+07", "]E3").kind == VerdictKind.ACCEPTED
+    assert scan(s, "978030640615790000").kind == VerdictKind.ACCEPTED
+    assert (o.progress["M7"].scanned, o.progress["B"].scanned) == (2, 1)
+
+
+def test_a_code_39_bin_label_read_with_its_check_character_confirms_its_bin(core):
+    """Bin labels printed in Code 39 with their mod-43 check character ("BIN-A01" + "D"), read by a scanner that does
+    not check it (no AIM id, or ]A0): "Wrong bin A01D: go to A-01", at bin A-01. Not for orders (sequential numbers:
+    "NO-SO-10" may be order NO-SO-10 not yet on the station) nor for a character that is not the check."""
+    s = station(core)
+    s.open_order(order())
+    for sym in (None, "]A0"):
+        v = scan(s, "BIN-A01D", sym)
+        assert v.kind == VerdictKind.BIN_CONFIRMED and v.line_id == "L1" and v.details["code39_check"] == "D", sym
+    assert scan(s, "BIN-A01X").kind == VerdictKind.WRONG_BIN
+    with core.store.write() as c:
+        c.execute(schema.picklists.insert().values(id="SO-1", order_no="NO-SO-1", status="open",
+                                                   fetched_at_ms=now_ms(), doc=json.dumps(order().to_dict())))
+    s2 = station(core)
+    assert scan(s2, "NO-SO-1").kind == VerdictKind.ORDER_SELECTED
+    assert scan(s2, "NO-SO-10").kind != VerdictKind.ORDER_SELECTED  # NO-SO-1's check character is "0"
+
+
+def test_a_barcode_the_catalogue_knows_as_the_order_s_own_sku_is_not_a_wrong_item(core):
+    """The pick list lists one barcode of its line; the catalogue knows the product's second EAN and its case's ITF-14.
+    Either was "Wrong item: TEE-BLUE-M T-shirt is not on this order" (or, with the product's style, "you scanned
+    BLUE / M, the order wants BLUE / M"), of the order's own item. The second EAN is the item; the case is said to
+    be one, not counted."""
+    from app.catalog import Catalog
+
+    other_ean = "4012345000016"
+    cat = Catalog([{"sku": "TEE-BLUE-M", "name": "T-shirt", "style": "TEE", "color": "BLUE", "size": "M",
+                    "barcodes": [BLUE_M, other_ean, {"code": CASE_BLUE_M, "qty_per_scan": 12, "kind": "case"}]}])
+    s = station(core, catalog=cat)
+    pl = order().to_dict()
+    pl["lines"][0]["barcodes"] = [{"code": BLUE_M}]
+    o = s.open_order(PickList.from_dict(pl))
+    v = scan(s, other_ean)
+    assert v.kind == VerdictKind.ACCEPTED and v.line_id == "L1" and v.qty_added == 1
+    for text, sym in ((CASE_BLUE_M, "]I1"), ("(02)" + CASE_BLUE_M + "(37)2", None)):
+        v = scan(s, text, sym)
+        assert v.kind == VerdictKind.WRONG_ITEM and "pack of 12" in v.message("en") and "not on this order" not in \
+            v.message("en") and "12 件装" in v.message("zh_CN"), text
+    assert o.progress["L1"].scanned == 1
+
+
+def test_a_digital_link_typed_with_caps_lock_on_is_its_allowed_lot(core):
+    """A wedge with Caps Lock on types the QR's "https://id.gs1.org/01/…/10/D9T" as "HTTPS://ID.GS1.ORG/01/…/10/d9t":
+    capitals in it, so Caps Lock was not suspected, and the allowed lot D9T was a wrong lot d9t."""
+    s = station(core)
+    o = s.open_order(order())
+    v = scan(s, "HTTPS://ID.GS1.ORG/01/" + SERUM + "/10/d9t?17=281231")
+    assert v.kind == VerdictKind.ACCEPTED and v.lot == "D9T" and v.details.get("caps_lock")
+    assert "Caps Lock" in v.message("en") and o.progress["L2"].scanned == 1
+
+
+def test_a_code_39_bin_label_whose_last_character_merely_fits_as_a_check_character_is_still_its_bin(core):
+    """zxing-cpp (the webcam) says ]A1 whenever a Code 39's last character fits as its mod-43 check character (1 label
+    in 43): bin label "BIN-A0C" was read as "BIN-A0" and said to be a wrong bin "A0". A bin's label is its whole text
+    too (an order's is not: NO-SO-1 and its check character "0" is order NO-SO-10)."""
+    pl = order().to_dict()
+    pl["lines"][0]["bin_barcode"] = "BIN-A0C"  # C: the check character of BIN-A0
+    s = station(core)
+    s.open_order(PickList.from_dict(pl))
+    v = scan(s, "BIN-A0C", "]A1")
+    assert v.kind == VerdictKind.BIN_CONFIRMED and v.line_id == "L1"
+    assert scan(s, "BIN-A0C").kind == VerdictKind.BIN_CONFIRMED
+
+
 def test_intercepted_order_blocks_every_scan(core):
     s = station(core)
     o = s.open_order(order())
@@ -393,6 +578,31 @@ def test_serial_required_and_the_same_unit_counted_once_per_step(core):
     scan(s, "(01)" + SERUM + "(21)SN002")
     o.complete_step()
     assert scan(s, unit1).kind == VerdictKind.ACCEPTED  # verify re-scans the same units
+
+
+def test_two_products_whose_units_carry_the_same_serial_are_both_counted(core):
+    """A GS1 serial is unique with its GTIN only: a phone and its charger may both be serial 0001. The second was
+    refused as the same unit scanned again; the same product's serial again still is (also after an undo and a
+    restart, which rebuild the serials from the event log)."""
+    charger = "04012345000016"
+    s = station(core)
+    o = s.open_order(PickList.from_dict({"id": "SN2", "lines": [
+        {"id": "P", "sku": "PHONE", "name": "Phone", "qty": 1, "serial_required": True, "barcodes": [SERUM]},
+        {"id": "C", "sku": "CHARGER", "name": "Charger", "qty": 2, "serial_required": True, "barcodes": [charger]}]}))
+    assert scan(s, "(01)" + SERUM + "(21)0001").kind == VerdictKind.ACCEPTED
+    v = scan(s, "(01)" + charger + "(21)0001")
+    assert v.kind == VerdictKind.ACCEPTED and v.line_id == "C"
+    again = scan(s, "(01)" + charger + "(21)0001")
+    assert again.kind == VerdictKind.OVER_SCAN and again.details["duplicate_serial"] == "0001"
+    assert (o.progress["P"].scanned, o.progress["C"].scanned) == (1, 1)
+    o.undo_last()
+    assert o.progress["C"].scanned == 0
+    assert scan(s, "(01)" + charger + "(21)0001").kind == VerdictKind.ACCEPTED
+    s2 = station(core)
+    o2 = s2.open_order(o.picklist)  # the same order, its counts replayed from the event log
+    assert (o2.progress["P"].scanned, o2.progress["C"].scanned) == (1, 1)
+    assert scan(s2, "(01)" + charger + "(21)0001").kind == VerdictKind.OVER_SCAN
+    assert scan(s2, "(01)" + charger + "(21)0002").kind == VerdictKind.ACCEPTED
 
 
 def test_catalogue_variant_of_a_wanted_style_is_named_even_without_pick_list_siblings(core):

@@ -70,6 +70,25 @@ def test_scanner_burst_is_one_scan_and_never_reaches_the_line_edit(rig):
     assert scans[0].source is ScanSource.HID
 
 
+def test_a_gs_the_keymap_has_no_symbol_for_inside_a_burst_is_gs(rig):
+    """X delivers ASCII 29 typed as a character (`xdotool type` of a GS1 code with its GS, a scanner emulation that
+    remaps a spare key) as a key with no symbol: key 0, no text. It gave the held keys back as typing (the code's
+    head lost) and the tail was scanned alone: "Barcode 17281231 is misread"."""
+    clock, wf, edit, scans, _ = rig
+    type_keys(edit, clock, "0109506000134352" "10D9T", gap_ms=4, terminator=None)
+    clock.ms += 4
+    for t in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(edit, QKeyEvent(t, 0, Qt.KeyboardModifier.NoModifier, ""))
+    type_keys(edit, clock, "17281231", gap_ms=4)
+    assert [s.text for s in scans] == ["0109506000134352" "10D9T\x1d" "17281231"]
+    assert edit.text() == ""
+    scans.clear()
+    type_keys(edit, clock, "\uff16\uff19", gap_ms=4, terminator=None)  # full-width, X failing to map the next one
+    clock.ms += 4
+    QApplication.sendEvent(edit, QKeyEvent(QEvent.Type.KeyPress, 0, Qt.KeyboardModifier.NoModifier, ""))
+    assert all("\x1d" not in s.text for s in scans)
+
+
 def test_uppercase_code128_with_shift_is_delivered_whole(rig):
     clock, wf, edit, scans, _ = rig
     type_keys(edit, clock, "ABC-123/x", gap_ms=3, terminator=Qt.Key.Key_Tab)
@@ -434,3 +453,52 @@ def test_an_evdev_scanner_unplugged_and_plugged_back_is_grabbed_again_and_one_wi
     finally:
         sc.stop()
     assert sc.status().state == "stopped"
+
+
+def _evdev_keys(text: str) -> list[tuple[str, bool]]:
+    """`text` as a US-layout scanner types it to its input device: Shift for capitals, Ctrl+] for GS, Enter last."""
+    from hardware.evdev_scanner import _US
+
+    by_char = {}
+    for name, (plain, shifted) in _US.items():
+        by_char.setdefault(plain, (name, False))
+        by_char.setdefault(shifted, (name, True))
+    keys = []
+    for ch in text:
+        if ch == "\x1d":
+            keys += [("KEY_LEFTCTRL", True), ("KEY_RIGHTBRACE", True), ("KEY_RIGHTBRACE", False),
+                     ("KEY_LEFTCTRL", False)]
+            continue
+        name, shift = by_char[ch]
+        keys += ([("KEY_LEFTSHIFT", True)] if shift else []) + [(name, True), (name, False)] \
+            + ([("KEY_LEFTSHIFT", False)] if shift else [])
+    return keys + [("KEY_ENTER", True), ("KEY_ENTER", False)]
+
+
+def test_evdev_gs1_datamatrix_with_its_gs_typed_as_ctrl_bracket_keeps_lot_expiry_and_serial_apart():
+    """A GS1 DataMatrix (01)(10)<GS>(17)(21): the scanner types the GS as Ctrl+]. The assembler ignored Ctrl and typed
+    "]": the lot ran into the expiry and the code was refused as unreadable."""
+    import datetime as dt
+
+    from app.barcodes import normalise
+    from app.scans import RawScan
+    from hardware.evdev_scanner import KeyAssembler
+
+    asm = KeyAssembler()
+    out = [asm.key(n, d) for n, d in _evdev_keys("]d20109506000134352" "10D9t-7\x1d" "17281231" "21Ab9")]
+    assert out[:-2] == [None] * (len(out) - 2) and out[-1] is None
+    code = out[-2]
+    assert code == "]d20109506000134352" "10D9t-7\x1d" "17281231" "21Ab9"
+    nc = normalise(RawScan(code[3:], ScanSource.HID, code[:3]))
+    assert nc.ok and (nc.gtin, nc.lot, nc.expiry, nc.serial) == ("09506000134352", "D9t-7", dt.date(2028, 12, 31),
+                                                                 "Ab9")
+
+
+def test_evdev_ctrl_m_and_ctrl_j_end_a_code_as_enter_does():
+    from hardware.evdev_scanner import KeyAssembler
+
+    asm = KeyAssembler()
+    for end in ("KEY_M", "KEY_J"):
+        keys = _evdev_keys("4006381333931")[:-2] + [("KEY_LEFTCTRL", True), (end, True)]
+        out = [asm.key(n, d) for n, d in keys]
+        assert out[-1] == "4006381333931" and asm.key("KEY_LEFTCTRL", False) is None and asm.flush() is None

@@ -168,7 +168,13 @@ class MainWindow(QMainWindow):
             return
         screen = self.controller.screen
         if screen == Screen.WORK:
-            self.work.panel.show_message(message, Level.ERROR)
+            panel = self.work.panel
+            if panel.locked and panel.verdict is not None and not panel.verdict.ok:
+                # the scan it is about was refused (its verdict is on the panel, red, not yet acknowledged): said
+                # under it. Put in its place, a wrong item scanned with an input method on read only "The scan was
+                # understood, but switch the input method to English": the wrong item was said nowhere
+                message = panel.text.text() + "\n" + message
+            panel.show_message(message, Level.ERROR)
             return
         label = {Screen.LOGIN: self.login.message, Screen.CHECK: self.check.message, Screen.QUEUE: self.queue.message,
                  Screen.SUPERVISOR: getattr(self.supervisor, "message", None)}.get(screen)

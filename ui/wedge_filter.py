@@ -298,8 +298,15 @@ class WedgeFilter(QObject):
             self._replaying = False
 
     def _is_gs(self, event: QKeyEvent, key, mods) -> bool:
-        """Ctrl+] (or a key whose text is GS) always; the configured function key only inside a held burst."""
+        """Ctrl+] (or a key whose text is GS) always; the configured function key only inside a held burst; so is a
+        key the keymap has no symbol for (key 0, no text): how X delivers a GS typed as a character (`xdotool type`
+        with ASCII 29 in a GS1 code, a scanner's keyboard emulation that remaps a spare key). Such a key gave the held
+        keys back as typing: the code's head was lost and its tail scanned alone ("Barcode 17281231 is misread").
+        Only after an ASCII character, as a GS in a GS1 code is: after a full-width one (an input method's, typed
+        so) it is another full-width character X could not map, not a GS."""
         if event.text() == GS:
+            return True
+        if key == 0 and not event.text() and self.detector.last_held.isascii() and self.detector.holding:
             return True
         ctrl = mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier)
         if key == Qt.Key.Key_BracketRight and ctrl:
