@@ -277,17 +277,19 @@ class WalCheckpointer:
 
 
 class Store:
-    def __init__(self, engine: Engine, path: Path) -> None:
+    def __init__(self, engine: Engine, path: Path, *, read_only: bool = False) -> None:
         self.engine = engine
         self.path = path
+        self.read_only = read_only  # open_store_read_only: no writer, no checkpoints, nothing written to the file
         self._write_lock = threading.RLock()
         self.write_lock = self._write_lock  # (re-entrant) for a caller that must keep writes out across its COMMIT
-        self.checkpointer = WalCheckpointer(path, self._write_lock)
+        self.checkpointer = None if read_only else WalCheckpointer(path, self._write_lock)
         self._writer: Connection | None = None  # the writer path's connection, used under _write_lock
         self._dbapi: sqlite3.Connection | None = None  # its sqlite3 object (writer_dbapi), dropped with it
         self._after_commit: dict[Connection, list[Callable[[], None]]] = {}
         self._point_con: sqlite3.Connection | None = None  # point_read's, opened on first use
         self._point_lock = threading.Lock()
+        self._session = False  # this process holds the session mark (begin_session)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -306,7 +308,7 @@ class Store:
             except BaseException:
                 self._dbapi = None  # the failure may have invalidated the connection: writer_dbapi asks again
                 raise
-            self.checkpointer.committed()
+            self.checkpointer.committed()  # type: ignore[union-attr]  (a read-only store never gets here)
         for fn in hooks:
             try:
                 fn()
@@ -328,7 +330,7 @@ class Store:
             except BaseException as exc:
                 self.failed_dbapi(dbapi, exc)
             if counted:
-                self.checkpointer.committed()
+                self.checkpointer.committed()  # type: ignore[union-attr]
 
     def writer_dbapi(self) -> sqlite3.Connection:
         """The writer path's sqlite3 connection (call under the write lock; commit or `failed_dbapi` before
@@ -359,6 +361,9 @@ class Store:
 
     def _writer_connection(self) -> Connection:
         """The writer path's connection (call under the write lock), re-opened after it lost its link."""
+        if self.read_only:
+            raise StoreNotWritable(errno.EROFS, f"{self.path} was opened read-only (a look, not the station)",
+                                   str(self.path))
         conn = self._writer
         if conn is None or conn.closed or conn.invalidated:  # first write, or the last one lost its link
             if conn is not None:
@@ -395,7 +400,8 @@ class Store:
         with self._point_lock:
             con = self._point_con
             if con is None:
-                con = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+                con = (_read_only(self.path, 10) if self.read_only else
+                       sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10))
                 con.execute("PRAGMA query_only = ON")
                 self._point_con = con
             return con.execute(sql, params).fetchone()
@@ -419,8 +425,56 @@ class Store:
             with self.write() as c:
                 c.execute(stmt)
 
+    # -- the session marker: was the last process's write-ahead log deleted? ---------------------------------------
+    def begin_session(self, log_there: bool) -> None:
+        """Mark the database open by this process, after checking the last mark: a process that did not close it and
+        whose log (`-wal`) is gone lost what it committed after the last checkpoint (a technician "cleaning up" a
+        stopped station's folder, a backup of the file alone, a file copied from a running station). That is said
+        in the log, CRITICAL, and kept (`KV_LOG_LOST`) for `packstation doctor`; the station goes on with what the
+        file holds — nothing can bring a deleted log back. `log_there`: the log existed before this process opened
+        the file. The mark is checkpointed into the file itself. A process opening the file while another one has
+        it open (a command beside the running station) leaves that one's mark alone. Never stops a start: a mark
+        that cannot be written (a full disk) is only logged."""
+        self._session = False
+        try:
+            with self.read() as c:
+                con = c.connection.driver_connection
+                prev = session_marker(con)
+                seq, ts = last_event(con)
+            if log_lost(prev, log_there):
+                lost = {"detected_ms": now_ms(), "since_ms": prev.get("since_ms"), "pid": prev.get("pid"),
+                        "last_seq": seq, "last_event_ms": ts}
+                log.critical("%s: the station was not closed properly (process %s) and its write-ahead log %s is "
+                             "gone: every event it recorded after the last one in the database (#%s, %s UTC) and "
+                             "had not sent to the OMS is lost; never delete the database's -wal and -shm files",
+                             self.path, prev.get("pid"), wal_path(self.path).name, seq, utc_text(ts))
+                self.set_kv(KV_LOG_LOST, lost)
+            elif prev and prev.get("open") and _alive(prev.get("pid")):
+                return  # the station (or another command) has it open now: its mark stays
+            self.set_kv(KV_SESSION, {"open": True, "pid": os.getpid(), "since_ms": now_ms()})
+            self._session = True
+            with self._write_lock:  # into the file, so that the mark is not only in the log it watches
+                self.writer_dbapi().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except (DBAPIError, sqlite3.Error) as exc:
+            log.warning("%s: the store's session mark could not be read or written: %s", self.path, exc)
+
+    def _end_session(self) -> None:
+        """Mark the database closed by this process (if it holds the mark)."""
+        if not getattr(self, "_session", False):
+            return
+        self._session = False
+        try:
+            with self.read() as c:
+                mark = session_marker(c.connection.driver_connection)
+            if mark and mark.get("pid") == os.getpid():
+                self.set_kv(KV_SESSION, {"open": False, "pid": os.getpid(), "closed_ms": now_ms()})
+        except (DBAPIError, sqlite3.Error) as exc:
+            log.warning("%s: the store's session mark could not be written at close: %s", self.path, exc)
+
     def close(self) -> None:
-        self.checkpointer.close()
+        self._end_session()
+        if self.checkpointer is not None:
+            self.checkpointer.close()
         with self._point_lock:
             if self._point_con is not None:
                 self._point_con.close()
@@ -434,9 +488,12 @@ class Store:
 
 
 def current_revision(path: Path) -> str | None:
+    """The file's schema revision, read without writing: a read-write connection closing last copies the log into
+    the file and deletes it (`packstation doctor` before a crashed station's restart took its -wal away, and with it
+    the sign that the log is there: see `Store.begin_session`)."""
     if not path.exists():
         return None
-    con = sqlite3.connect(path)
+    con = _read_only(path)
     try:
         row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         return row[0] if row else None
@@ -444,6 +501,113 @@ def current_revision(path: Path) -> str | None:
         return None
     finally:
         con.close()
+
+
+def _read_only(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
+    """A connection that cannot write the file, nor checkpoint or delete its log when it closes."""
+    return sqlite3.connect(_read_only_uri(path), uri=True, timeout=timeout, check_same_thread=False)
+
+
+def _read_only_uri(path: Path) -> str:
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
+class StoreNotReadable(RuntimeError):
+    """A read-only look (`packstation sync-status`) cannot read the station's database as it is: none yet, or one
+    whose schema this release does not read without migrating it (which a look must not do)."""
+
+
+def open_store_read_only(path: str | Path) -> Store:
+    """The station's database for a look that changes nothing: no migration, no session mark, no checkpoint, no
+    write (SQLite's read-only mode and query_only). It reads beside a running station (WAL): the station's last
+    commits included. A file at another schema than this release's is refused with what to do (a station not started
+    since an upgrade, or made by a newer release)."""
+    path = Path(path)
+    if not path.exists():
+        raise StoreNotReadable(f"there is no station database at {path} yet (the station makes it at its first start)")
+    rev = current_revision(path)
+    if rev != schema.SCHEMA_HEAD:
+        if rev is not None and not known_revision(rev):
+            raise StoreFromNewerRelease(path, rev)
+        raise StoreNotReadable(f"{path} is at schema {rev or '(none)'}, this release reads {schema.SCHEMA_HEAD}: start "
+                               "the station once (it upgrades the database), then look again")
+    engine = create_engine("sqlite+pysqlite://", poolclass=NullPool, creator=lambda: _read_only(path, 10))
+
+    @event.listens_for(engine, "connect")
+    def _look_only(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.execute("PRAGMA query_only=ON")
+        dbapi_conn.execute("PRAGMA busy_timeout=10000")
+
+    return Store(engine, path, read_only=True)
+
+
+def _alive(pid: Any) -> bool:
+    """Is there a process with this id (another one than this process)?"""
+    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: it exists
+        return True
+    return True
+
+
+def utc_text(ms: Any) -> str:
+    """A stored UTC time in milliseconds as text ("-" for none)."""
+    if not isinstance(ms, int | float):
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms / 1000))
+
+
+def wal_path(path: Path) -> Path:
+    """SQLite's write-ahead log beside the database: the transactions committed since the last checkpoint."""
+    return path.with_name(path.name + "-wal")
+
+
+def log_present(path: Path) -> bool:
+    """Is there a write-ahead log beside the database with anything in it? (A read-only connection makes an empty
+    one where there was none: `packstation doctor` before a start did, and the next start took it for the log.)"""
+    try:
+        return wal_path(path).stat().st_size > 0
+    except OSError:
+        return False
+
+
+# The store's session marker (kv): {"open": true, "pid", "since_ms"} while a process has the database open, `"open":
+# false` once it closed it. Written and checkpointed into the database file itself, so that it cannot be deleted
+# apart from the file.
+KV_SESSION = "store_session"
+# What a start found when the last session's log was missing (kept: `packstation doctor` says it after the start too).
+KV_LOG_LOST = "store_log_lost"
+
+
+def last_event(con: sqlite3.Connection) -> tuple[int | None, int | None]:
+    """(seq, ts_utc_ms) of the newest event in the database, (None, None) without one."""
+    try:
+        row = con.execute("SELECT seq, ts_utc_ms FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    except sqlite3.Error:
+        return None, None
+    return (row[0], row[1]) if row else (None, None)
+
+
+def session_marker(con: sqlite3.Connection, key: str = KV_SESSION) -> dict | None:
+    """The stored session marker (or another kv fact) as a dict, None when there is none or it does not read."""
+    try:
+        row = con.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        value = json.loads(row[0]) if row else None
+    except (sqlite3.Error, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def log_lost(marker: dict | None, log_there: bool) -> bool:
+    """Was the database left open by a process that did not close it (a crash, a kill, a power cut) and is its
+    write-ahead log gone since? Then every transaction that process committed after the last checkpoint is gone
+    with it: SQLite opens the file as of that checkpoint without a word. (A log copied in by another program
+    before it was deleted reads the same; the message says what the file still holds, so it can be compared.)"""
+    return bool(marker and marker.get("open")) and not log_there
 
 
 def migration_engine(url: str) -> Engine:
@@ -570,10 +734,14 @@ def open_store(path: str | Path) -> Store:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     check_writable(path)
+    # before anything opens the file: the last connection to close copies a log into the file and deletes it
+    log_there = log_present(path)
     rev = current_revision(path)
     if rev is not None and not known_revision(rev):
         raise StoreFromNewerRelease(path, rev)
     if rev != schema.SCHEMA_HEAD:
         log.info("migrating %s from %s to %s", path, rev, schema.SCHEMA_HEAD)
         migrate(path)
-    return Store(make_engine(path), path)
+    store = Store(make_engine(path), path)
+    store.begin_session(log_there)
+    return store

@@ -1,0 +1,196 @@
+"""A station's database in a technician's hands: a damaged file, a write-ahead log deleted while the station was
+stopped ("cleaning up" its folder), a look with `sync-status` beside the running station or on a file a release has
+not migrated yet. Real SQLite files, a real process killed with SIGKILL, the real command line."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from app import schema
+from app.store import KV_LOG_LOST, KV_SESSION, open_store, upgrade_to, wal_path
+from packstation.doctor import _database
+from tests.conftest import ROOT, run_cli
+
+# appends events, then dies as a power cut would: nothing closed, the last commits only in the -wal
+_CRASH = """
+import os, signal, sys
+from app.events import EventLog
+from app.store import open_store
+store = open_store(sys.argv[1])
+log = EventLog(store, "ST-01")
+for i in range(int(sys.argv[2])):
+    log.append("scan", {"code": f"X{i}"}, operator_id="K-001", order_id="SO-1")
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _station_run(db: Path, events: int, *, crash: bool) -> None:
+    """A station's run on `db`: `events` scans, then a clean close or a SIGKILL."""
+    if crash:
+        p = subprocess.run([sys.executable, "-c", _CRASH, str(db), str(events)], cwd=ROOT, capture_output=True,
+                           text=True, timeout=60)
+        assert p.returncode == -signal.SIGKILL, p.stderr
+        return
+    from app.events import EventLog
+
+    store = open_store(db)
+    try:
+        log = EventLog(store, "ST-01")
+        for i in range(events):
+            log.append("scan", {"code": f"C{i}"}, operator_id="K-001", order_id="SO-1")
+    finally:
+        store.close()
+
+
+def _count(db: Path) -> int:
+    store = open_store(db)
+    try:
+        with store.read() as c:
+            return c.exec_driver_sql("SELECT count(*) FROM events").scalar()
+    finally:
+        store.close()
+
+
+def test_a_log_deleted_after_a_crash_is_named_before_the_start_in_the_log_at_the_start_and_after_it(tmp_path, caplog):
+    """The station was killed mid-shift; a technician deleted station.sqlite3-wal and -shm "to clean up". SQLite
+    opens the file as of its last checkpoint without a word: the doctor (run before every start) says the log is
+    gone and to put it back if it can; the start says so in the log, CRITICAL, and goes on with what the file holds;
+    the doctor says it afterwards too."""
+    db = tmp_path / "station.sqlite3"
+    _station_run(db, 40, crash=False)  # a clean day: all in the file
+    _station_run(db, 25, crash=True)  # killed: these 25 are only in the log
+    assert wal_path(db).stat().st_size > 0
+    for suffix in ("-wal", "-shm"):
+        db.with_name(db.name + suffix).unlink()
+
+    f = _database(db)
+    assert f.level == "fail" and "not closed properly" in f.what and "station.sqlite3-wal is gone" in f.what
+    assert "#40" in f.what and "put it back" in f.fix
+    assert _database(db).level == "fail"  # the doctor's own look (it leaves an empty -wal) does not hide it
+
+    with caplog.at_level(logging.CRITICAL, logger="app.store"):
+        store = open_store(db)
+    try:
+        assert any("write-ahead log station.sqlite3-wal is gone" in r.getMessage() and "#40" in r.getMessage()
+                   for r in caplog.records if r.levelno == logging.CRITICAL)
+        assert store.get_kv(KV_LOG_LOST)["last_seq"] == 40
+    finally:
+        store.close()
+    assert _count(db) == 40  # what the file held: the start went on with it
+    after = _database(db)
+    assert after.level == "warn" and "started without the write-ahead log" in after.what and "#40" in after.what
+
+
+def test_a_crash_with_its_log_kept_is_no_alarm_even_after_the_doctor_looked(tmp_path, caplog):
+    """The usual restart after a crash: the log is there, the doctor runs before the start (read-only: it neither
+    copies the log into the file nor deletes it), the start replays it: every event is there and nothing is said."""
+    db = tmp_path / "station.sqlite3"
+    _station_run(db, 10, crash=False)
+    _station_run(db, 15, crash=True)
+    assert _database(db).level == "ok"
+    assert wal_path(db).stat().st_size > 0  # the doctor left the log where it was
+    with caplog.at_level(logging.WARNING, logger="app.store"):
+        assert _count(db) == 25
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert _database(db).level == "ok"
+    store = open_store(db)
+    try:
+        assert store.get_kv(KV_LOG_LOST) is None and store.get_kv(KV_SESSION)["open"]
+    finally:
+        store.close()
+
+
+def test_a_damaged_database_fails_the_doctor_with_a_rescue_that_can_be_copied(tmp_path):
+    """A page of an index overwritten (a disk's bad sector): the file still opens and its schema reads, and the
+    station would fail mid-shift at the first scan that touches the page. The doctor runs SQLite's quick_check and
+    says so, with a rescue command that works when copied from the screen."""
+    db = tmp_path / "station.sqlite3"
+    _station_run(db, 300, crash=False)
+    assert _database(db).level == "ok" and "is whole" in _database(db).what
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    root, page_size = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'ix_events_order'").fetchone()[0], \
+        con.execute("PRAGMA page_size").fetchone()[0]
+    con.close()
+    with open(db, "r+b") as fh:
+        fh.seek((root - 1) * page_size)
+        fh.write(b"\xab" * 16)
+    f = _database(db)
+    assert f.level == "fail" and " is damaged: SQLite's integrity check found " in f.what and "Page" in f.what
+    assert "do not start the station" in f.fix and "docs/deploy.md (Repair)" in f.fix
+
+
+def test_a_file_that_is_not_a_database_names_no_command_that_makes_a_new_one(tmp_path):
+    """It said "sqlite3 FILE .recover" and printed "sqlite3 FILE.recover" (the space before the full stop was tidied
+    away): copied from the screen, that made a new empty database of that name."""
+    db = tmp_path / "station.sqlite3"
+    db.write_bytes(b"garbage " * 2000)
+    f = _database(db)
+    assert f.level == "fail" and ".recover" not in f.fix and "docs/deploy.md, Repair" in f.fix
+    assert f"{db}." not in f.fix
+
+
+def _digest(*paths: Path) -> dict[str, str | None]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else None for p in paths}
+
+
+def _config(tmp_path: Path) -> Path:
+    cfg = tmp_path / "station.toml"
+    cfg.write_text(f'[station]\nid = "ST-01"\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    return cfg
+
+
+def test_sync_status_on_a_database_a_release_has_not_migrated_changes_nothing(tmp_path):
+    """A read-only look: `sync-status` on a stopped station's file of an older schema ran the migrations (a station
+    rolled back afterwards could not start on it). It changes nothing now and says what to do."""
+    cfg = _config(tmp_path)
+    db = tmp_path / "data" / "station.sqlite3"
+    db.parent.mkdir()
+    upgrade_to(db, "0002_outbox_quarantine")
+    before = _digest(db)
+    r = run_cli("--config", str(cfg), "sync-status", env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
+    assert r.returncode == 1 and "start the station once" in r.stderr, r.stdout + r.stderr
+    assert _digest(db) == before and not wal_path(db).exists()
+    from app.store import current_revision
+
+    assert current_revision(db) == "0002_outbox_quarantine" != schema.SCHEMA_HEAD
+
+
+def test_sync_status_beside_the_running_station_reads_its_latest_commits_and_writes_nothing(tmp_path):
+    """The station runs (its store open in this process, its last commits in the log); the technician's look counts
+    them and leaves the database, its log and the station's session mark as they were."""
+    from app.events import EventLog
+
+    cfg = _config(tmp_path)
+    db = tmp_path / "data" / "station.sqlite3"
+    db.parent.mkdir()
+    store = open_store(db)
+    try:
+        log = EventLog(store, "ST-01")
+        for i in range(7):
+            log.append("scan", {"code": f"C{i}"}, operator_id="K-001", order_id="SO-1")
+        files = (db, wal_path(db))
+        before = _digest(*files)
+        mark = store.get_kv(KV_SESSION)
+        r = run_cli("--config", str(cfg), "sync-status", "--json", env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
+        assert r.returncode == 0, r.stdout + r.stderr
+        import json
+
+        assert json.loads(r.stdout)["queue_depth"] == 7
+        assert _digest(*files) == before and store.get_kv(KV_SESSION) == mark and mark["pid"] == os.getpid()
+    finally:
+        store.close()
+    assert _count(db) == 7
+
+
+def test_sync_status_without_a_database_says_so(tmp_path):
+    r = run_cli("--config", str(_config(tmp_path)), "sync-status", env={"PACKSTATION_LOG_DIR": str(tmp_path / "l")})
+    assert r.returncode == 1 and "no station database" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "data" / "station.sqlite3").exists()
