@@ -84,6 +84,14 @@ class FitLabel(QLabel):
         f.setBold(self.bold)
         return f
 
+    def font_at(self, px: int):
+        """The font the text is painted in at `px`."""
+        return self._font(px)
+
+    def text_height(self, px: int) -> int:
+        """The height the text takes at `px`, wrapped at the box's width (more than any box where a word is wider)."""
+        return self._needs(px)
+
     def _needs(self, px: int) -> int:
         """The height the text takes at `px`; more than the box's (never fits) where a word is wider than the box."""
         flags = int(Qt.TextFlag.TextWordWrap)
