@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
 
     def _show_compact(self) -> None:
         """Every screen made so far told whether the display is low (the supervisor's when it is made)."""
-        for screen in (self.check, self.work, self.supervisor, self.demo_panel):
+        for screen in (self.check, self.queue, self.work, self.supervisor, self.demo_panel):
             if screen is not None:
                 screen.set_compact(self._compact)
 
@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
                  Screen.SUPERVISOR: getattr(self.supervisor, "message", None)}.get(screen)
         if label is not None:
             show_said(label, message, Level.ERROR)
+            label.show()  # the queue's message line is hidden while empty on a low display
             self.sounds.play("error")
 
     def warm_up(self) -> None:
