@@ -138,7 +138,7 @@ def run_checks(config_path: str | None, *, timeout_s: float = 3.0, db_check_s: f
                                                station=settings.station.id)))
     out.append(_writable("data_dir", settings.data_dir, Msg("station database, print spool and caches")))
     out.append(_disk(settings.data_dir))
-    out.append(_database(settings.db_path, db_check_s))
+    out.append(_database(settings.db_path, db_check_s, station=settings.station.id))
     from app.logsetup import default_log_dir
 
     out.append(_writable("log_dir", default_log_dir(), "packstation.log"))
@@ -187,7 +187,7 @@ def _disk(d: Path) -> Finding:
     return Finding("disk", "ok", Msg("{gb} GB free on the disk of {path}", gb=f"{free / 1024:.1f}", path=str(d)))
 
 
-def _database(db: Path, check_s: float = 60.0) -> Finding:
+def _database(db: Path, check_s: float = 60.0, station: str | None = None) -> Finding:
     """The station's database opens, its schema reads, its pages are whole (SQLite's quick_check) and the log of its
     last run is there. Read-only throughout: the doctor runs before every start and beside a running station, and a
     connection that can write copies the log into the file and deletes it when it closes last."""
@@ -210,6 +210,7 @@ def _database(db: Path, check_s: float = 60.0) -> Finding:
             damage = _quick_check(con, check_s)
             marker, lost = session_marker(con), session_marker(con, KV_LOG_LOST)
             seq, ts = last_event(con)
+            others = _other_stations(con, station)
         finally:
             con.close()
     except sqlite3.Error as exc:
@@ -243,6 +244,14 @@ def _database(db: Path, check_s: float = 60.0) -> Finding:
                        Msg("if {wal} was moved or deleted, put it back beside the database (the same name) before "
                            "the station starts; if it is gone, tell the OMS team which station and since when: a "
                            "start goes on with what the file holds", wal=wal))
+    if others:
+        other, pending = others
+        return Finding("database", "fail" if pending else "warn", Msg("{path} holds the events of station {other} ({pending} not sent yet); "
+                                               "this station is {station}: the OMS refuses them from this station",
+                                               path=str(db), other=other, pending=pending, station=station),
+                       Msg("a database copied from another station: put it back on that station and start this one on "
+                           "an empty data folder; a station id changed in the configuration: change it back until "
+                           "packstation sync-status shows the queue empty (docs/deploy.md, section 2)"))
     if lost:
         return Finding("database", "warn", Msg("{path} opens; at {detected} UTC the station started without the "
                                                "write-ahead log of its last run: the events recorded after #{seq} "
@@ -252,6 +261,28 @@ def _database(db: Path, check_s: float = 60.0) -> Finding:
                                                time=utc_text(lost.get("last_event_ms"))),
                        Msg("never delete the database's -wal and -shm files: they hold the latest events"))
     return Finding("database", "ok", Msg("{path} opens and is whole", path=str(db)))
+
+
+def _other_stations(con, station: str | None) -> tuple[str, int] | None:
+    """(another station's id, its events not sent yet) when the newest event, or one waiting to be sent, was recorded
+    under another station id than the configured one: a database copied from another station, or a station id
+    changed under a full queue. The OMS refuses an event whose station is not its token's, and they would all end
+    quarantined. None when all is this station's (two index look-ups and the queue, not the whole log)."""
+    import sqlite3
+
+    if not station:
+        return None
+    try:
+        last = con.execute("SELECT station_id FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        rows = con.execute("SELECT station_id, count(*) FROM events WHERE sync_state = 'pending' AND station_id != ? "
+                           "GROUP BY station_id ORDER BY count(*) DESC", (station,)).fetchall()
+    except sqlite3.Error:
+        return None
+    if rows:
+        return rows[0][0], rows[0][1]
+    if last and last[0] != station:
+        return last[0], 0
+    return None
 
 
 def _quick_check(con, check_s: float) -> list[str] | None:

@@ -194,3 +194,22 @@ def test_sync_status_without_a_database_says_so(tmp_path):
     r = run_cli("--config", str(_config(tmp_path)), "sync-status", env={"PACKSTATION_LOG_DIR": str(tmp_path / "l")})
     assert r.returncode == 1 and "no station database" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "data" / "station.sqlite3").exists()
+
+
+def test_a_database_copied_from_another_station_fails_the_doctor_before_its_events_are_refused(tmp_path):
+    """One id, one database (docs/deploy.md): station ST-01's file put under ST-02 (a disk cloned after set-up, a
+    "restore" from the wrong backup). Its queue would go to the OMS under ST-02's token, be refused and quarantined
+    one by one; the doctor says so before the start, with what to do. Once it is all sent, a warning."""
+    db = tmp_path / "station.sqlite3"
+    _station_run(db, 5, crash=False)  # ST-01's, 5 waiting for the OMS
+    assert _database(db, station="ST-01").level == "ok"
+    f = _database(db, station="ST-02")
+    assert f.level == "fail" and "holds the events of station ST-01 (5 not sent yet)" in f.what
+    assert "this station is ST-02" in f.what and "copied from another station" in f.fix
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    con.execute("UPDATE events SET sync_state = 'sent'")
+    con.commit()
+    con.close()
+    assert _database(db, station="ST-02").level == "warn"
