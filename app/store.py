@@ -290,6 +290,7 @@ class Store:
         self._point_con: sqlite3.Connection | None = None  # point_read's, opened on first use
         self._point_lock = threading.Lock()
         self._session = False  # this process holds the session mark (begin_session)
+        self.log_lost: dict | None = None  # what begin_session found lost at this start (KV_LOG_LOST), for the screen
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -449,6 +450,7 @@ class Store:
                              "had not sent to the OMS is lost; never delete the database's -wal and -shm files",
                              self.path, prev.get("pid"), wal_path(self.path).name, seq, utc_text(ts))
                 self.set_kv(KV_LOG_LOST, lost)
+                self.log_lost = lost
             elif prev and prev.get("open") and _alive(prev.get("pid")):
                 return  # the station (or another command) has it open now: its mark stays
             self.set_kv(KV_SESSION, {"open": True, "pid": os.getpid(), "since_ms": now_ms()})

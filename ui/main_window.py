@@ -135,6 +135,9 @@ class MainWindow(QMainWindow):
         self._disk.timeout.connect(self._poll_disk)
         self._disk.start()
         self._poll_disk()
+        if getattr(services.core.store, "log_lost", None):  # the last run's events after its last checkpoint: gone
+            self.status.set_database(_("EVENTS LOST at start: the database's log file was deleted — call a technician "
+                                       "(packstation doctor)"))
         from ui.camera_view import attach_camera_view  # kiosk hook: live camera preview on the work screen
 
         self.camera_view = attach_camera_view(self)
