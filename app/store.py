@@ -612,6 +612,66 @@ def log_lost(marker: dict | None, log_there: bool) -> bool:
     return bool(marker and marker.get("open")) and not log_there
 
 
+class BackupFailed(RuntimeError):
+    """A backup could not be made (no database, the destination not writable, a full disk, a damaged source); the
+    message says which, in a technician's words. Nothing is left at the destination."""
+
+
+def backup(path: Path, dest: Path) -> dict[str, Any]:
+    """A consistent copy of the station's database at `path` into the new file `dest`, beside the running station
+    too: SQLite's backup API on a read-only connection reads one snapshot — the -wal's commits included — where
+    `cp station.sqlite3*` of a running station copies the file and its log at two different moments. The copy is
+    checked (quick_check) and its session mark set closed: a copy of a running station's file says "open" and has no
+    log beside it, and restored it would read as a station whose log was deleted (`log_lost`). Returns what it holds
+    (events, of them waiting for the OMS, the newest, size); raises BackupFailed."""
+    path, dest = Path(path), Path(dest)
+    if not path.exists():
+        raise BackupFailed(f"there is no station database at {path}")
+    if dest.exists():
+        raise BackupFailed(f"{dest} exists already: name a new file (a backup never overwrites one)")
+    made = False
+    try:
+        src = _read_only(path, 30)
+        try:
+            out = sqlite3.connect(dest)
+            made = True
+            try:
+                src.backup(out)  # one step: one read snapshot of the source
+                problems = [r[0] for r in out.execute("PRAGMA quick_check(5)").fetchall()]
+                if problems != ["ok"]:
+                    raise BackupFailed(f"{path} is damaged ({' '.join(' '.join(problems).split())[:300]}): no backup "
+                                       "made; copy its files by hand (docs/deploy.md, Repair)")
+                out.execute("UPDATE kv SET value = ? WHERE key = ?",
+                            (json.dumps({"open": False, "backup_ms": now_ms()}), KV_SESSION))
+                out.commit()
+                seq, ts = last_event(out)
+                events, pending = out.execute("SELECT count(*), coalesce(sum(sync_state = 'pending'), 0) "
+                                              "FROM events").fetchone()
+                out.execute("PRAGMA journal_mode=DELETE")  # one file, whole: no -wal beside the copy
+            finally:
+                out.close()
+        finally:
+            src.close()
+    except BackupFailed:
+        _remove_partial(dest, made)
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        _remove_partial(dest, made)
+        why = ("the disk is full" if disk_full(exc) else "it cannot be written" if read_only(exc) else str(exc))
+        raise BackupFailed(f"no backup made at {dest}: {why}") from exc
+    return {"file": str(dest), "events": events, "pending": pending, "last_seq": seq, "last_event_utc": utc_text(ts),
+            "bytes": dest.stat().st_size}
+
+
+def _remove_partial(dest: Path, made: bool) -> None:
+    if made:
+        for p in (dest, wal_path(dest), dest.with_name(dest.name + "-journal")):
+            try:
+                p.unlink()
+            except OSError:
+                pass
+
+
 def migration_engine(url: str) -> Engine:
     """An engine whose transactions really contain DDL. Python's sqlite3 (3.11) commits implicitly
     before CREATE/DROP/ALTER; with its own transaction handling off and an explicit `BEGIN IMMEDIATE`

@@ -213,3 +213,62 @@ def test_a_database_copied_from_another_station_fails_the_doctor_before_its_even
     con.commit()
     con.close()
     assert _database(db, station="ST-02").level == "warn"
+
+
+def test_a_backup_beside_the_running_station_holds_its_latest_commits_and_restores_without_an_alarm(tmp_path, caplog):
+    """`cp station.sqlite3*` of a running station copies the file and its log at two moments, and a copy of the file
+    alone reads, restored, as a station whose log was deleted. `packstation backup` reads one snapshot (the log's
+    commits included), leaves the station's files as they were, and its copy restores cleanly."""
+    from app.events import EventLog
+
+    cfg = _config(tmp_path)
+    db = tmp_path / "data" / "station.sqlite3"
+    db.parent.mkdir()
+    store = open_store(db)
+    try:
+        log = EventLog(store, "ST-01")
+        for i in range(9):
+            log.append("scan", {"code": f"C{i}"}, operator_id="K-001", order_id="SO-1")
+        before = _digest(db, wal_path(db))
+        env = {"PACKSTATION_LOG_DIR": str(tmp_path / "logs")}
+        (tmp_path / "backups").mkdir()
+        r = run_cli("--config", str(cfg), "backup", "--out", str(tmp_path / "backups"), env=env)
+        assert r.returncode == 0 and "9 events, 9 not sent yet" in r.stdout and "checked whole" in r.stdout, r.stderr
+        assert _digest(db, wal_path(db)) == before
+        (copy,) = (tmp_path / "backups").iterdir()
+        assert copy.name.startswith("station-ST-01-") and not wal_path(copy).exists()
+        again = run_cli("--config", str(cfg), "backup", "--out", str(copy), env=env)
+        assert again.returncode == 1 and "exists already" in again.stderr and "Traceback" not in again.stderr
+    finally:
+        store.close()
+    restored = tmp_path / "restored" / "station.sqlite3"
+    restored.parent.mkdir()
+    restored.write_bytes(copy.read_bytes())
+    with caplog.at_level(logging.WARNING, logger="app.store"):
+        assert _count(restored) == 9
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert _database(restored, station="ST-01").level == "ok"
+
+
+def test_a_backup_of_a_damaged_database_is_refused_and_leaves_nothing(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "station.sqlite3"
+    _station_run(db, 200, crash=False)
+    con = sqlite3.connect(db)
+    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'ix_events_order'").fetchone()[0]
+    page = con.execute("PRAGMA page_size").fetchone()[0]
+    con.close()
+    with open(db, "r+b") as fh:
+        fh.seek((root - 1) * page)
+        fh.write(b"\xab" * 16)
+    from app.store import BackupFailed, backup
+
+    dest = tmp_path / "copy.sqlite3"
+    try:
+        backup(db, dest)
+    except BackupFailed as exc:
+        assert "is damaged" in str(exc) and "docs/deploy.md, Repair" in str(exc)
+    else:
+        raise AssertionError("a damaged database was backed up as if whole")
+    assert not dest.exists()
