@@ -451,9 +451,10 @@ class Store:
                              self.path, prev.get("pid"), wal_path(self.path).name, seq, utc_text(ts))
                 self.set_kv(KV_LOG_LOST, lost)
                 self.log_lost = lost
-            elif prev and prev.get("open") and _alive(prev.get("pid")):
+            elif prev and prev.get("open") and _alive(prev):
                 return  # the station (or another command) has it open now: its mark stays
-            self.set_kv(KV_SESSION, {"open": True, "pid": os.getpid(), "since_ms": now_ms()})
+            self.set_kv(KV_SESSION, {"open": True, "pid": os.getpid(), "process": _process_mark(os.getpid()),
+                                     "since_ms": now_ms()})
             self._session = True
             with self._write_lock:  # into the file, so that the mark is not only in the log it watches
                 self.writer_dbapi().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
@@ -543,8 +544,23 @@ def open_store_read_only(path: str | Path) -> Store:
     return Store(engine, path, read_only=True)
 
 
-def _alive(pid: Any) -> bool:
-    """Is there a process with this id (another one than this process)?"""
+def _process_mark(pid: int) -> str | None:
+    """Which process `pid` is, beyond its number: this boot's id and the process's start time (Linux's /proc), so
+    that a number used again by another process after a reboot or a crash is not taken for it. None where it
+    cannot be read."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
+            boot = f.read().strip()
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            started = f.read().rsplit(")", 1)[1].split()[19]  # field 22, after the name in brackets
+    except (OSError, IndexError):
+        return None
+    return f"{boot}/{started}"
+
+
+def _alive(marker: dict) -> bool:
+    """Is the process that wrote this session mark still running (another one than this process)?"""
+    pid = marker.get("pid")
     if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
         return False
     try:
@@ -552,8 +568,9 @@ def _alive(pid: Any) -> bool:
     except ProcessLookupError:
         return False
     except OSError:  # another user's process: it exists
-        return True
-    return True
+        pass
+    said, now = marker.get("process"), _process_mark(pid)
+    return said is None or now is None or said == now
 
 
 def utc_text(ms: Any) -> str:

@@ -272,3 +272,29 @@ def test_a_backup_of_a_damaged_database_is_refused_and_leaves_nothing(tmp_path):
     else:
         raise AssertionError("a damaged database was backed up as if whole")
     assert not dest.exists()
+
+
+def test_a_mark_left_by_a_process_whose_number_is_now_another_s_is_taken_over_without_a_false_alarm(tmp_path, caplog):
+    """After a power cut the station's old process number may belong to another process of the new boot. Taken for
+    the station still running, its "open" mark stayed, the clean close that followed deleted the log, and the next
+    start cried "log deleted, events lost" over a whole file. The mark names the process (boot and start time), not
+    only its number."""
+    import sqlite3
+
+    db = tmp_path / "station.sqlite3"
+    first = open_store(db)
+    first.set_kv(KV_SESSION, {"open": True, "pid": 1, "process": "a-boot-before-the-power-cut/1"})  # pid 1 is alive
+    hold = sqlite3.connect(db)  # a reader that keeps the log there, as the power cut did
+    hold.execute("SELECT count(*) FROM kv").fetchone()
+    first.close()
+    assert wal_path(db).stat().st_size > 0
+    second = open_store(db)
+    try:
+        assert second.get_kv(KV_SESSION)["pid"] == os.getpid() and second.log_lost is None
+    finally:
+        second.close()
+        hold.close()
+    with caplog.at_level(logging.WARNING, logger="app.store"):
+        third = open_store(db)
+        third.close()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING] and third.log_lost is None
