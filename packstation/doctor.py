@@ -267,22 +267,24 @@ def _other_stations(con, station: str | None) -> tuple[str, int] | None:
     """(another station's id, its events not sent yet) when the newest event, or one waiting to be sent, was recorded
     under another station id than the configured one: a database copied from another station, or a station id
     changed under a full queue. The OMS refuses an event whose station is not its token's, and they would all end
-    quarantined. None when all is this station's (two index look-ups and the queue, not the whole log)."""
+    quarantined. None when all is this station's (two index look-ups; the queue is counted only when it is not)."""
     import sqlite3
 
     if not station:
         return None
     try:
+        # the queue goes out in seq order: its head is the first another station's event would hold up
+        head = con.execute("SELECT station_id FROM events WHERE sync_state = 'pending' ORDER BY sync_state, seq "
+                           "LIMIT 1").fetchone()
         last = con.execute("SELECT station_id FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        rows = con.execute("SELECT station_id, count(*) FROM events WHERE sync_state = 'pending' AND station_id != ? "
-                           "GROUP BY station_id ORDER BY count(*) DESC", (station,)).fetchall()
+        other = next((r[0] for r in (head, last) if r and r[0] != station), None)
+        if other is None:
+            return None
+        pending = con.execute("SELECT count(*) FROM events WHERE sync_state = 'pending' AND station_id = ?",
+                              (other,)).fetchone()[0]
     except sqlite3.Error:
         return None
-    if rows:
-        return rows[0][0], rows[0][1]
-    if last and last[0] != station:
-        return last[0], 0
-    return None
+    return other, pending
 
 
 def _quick_check(con, check_s: float) -> list[str] | None:
