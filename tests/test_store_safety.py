@@ -298,3 +298,28 @@ def test_a_mark_left_by_a_process_whose_number_is_now_another_s_is_taken_over_wi
         third = open_store(db)
         third.close()
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING] and third.log_lost is None
+
+
+def _damage(db: Path, index: str) -> None:
+    """Overwrite the head of one B-tree's root page, as a bad sector does."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (index,)).fetchone()[0]
+    page = con.execute("PRAGMA page_size").fetchone()[0]
+    con.close()
+    with open(db, "r+b") as fh:
+        fh.seek((root - 1) * page)
+        fh.write(b"\xab" * 16)
+
+
+def test_sync_status_on_a_damaged_database_says_to_run_the_doctor(tmp_path):
+    """It said "DatabaseError: database disk image is malformed" (a type name, and no next step)."""
+    cfg = _config(tmp_path)
+    db = tmp_path / "data" / "station.sqlite3"
+    db.parent.mkdir()
+    _station_run(db, 30, crash=False)
+    _damage(db, "ix_events_sync")
+    r = run_cli("--config", str(cfg), "sync-status", env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
+    assert r.returncode == 1 and "cannot be read (database disk image is malformed)" in r.stderr, r.stderr
+    assert "run packstation doctor" in r.stderr and "DatabaseError" not in r.stderr
