@@ -87,14 +87,23 @@ def _operators_add(args) -> int:
         print(f"packstation: {exc}", file=sys.stderr)
         return 2
     core = _core(args)
-    op = core.operators.add(badge=args.badge, name=args.name, role=args.role, pin=pin)
+    try:
+        op = core.operators.add(badge=args.badge, name=args.name, role=args.role, pin=pin)
+    except ValueError as exc:  # a badge or a name the directory refuses: said, not a type name
+        print(f"packstation operators: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        core.close()
     print(f"operator {op.badge} ({op.name}, {op.role.value}) saved in {core.store.path}")
     return 0
 
 
 def _operators_list(args) -> int:
     core = _core(args)
-    ops = core.operators.all()
+    try:
+        ops = core.operators.all()
+    finally:
+        core.close()
     if args.json:
         print(json.dumps([{"id": o.id, "badge": o.badge, "name": o.name, "role": o.role.value,
                            "active": o.active, "source": o.source} for o in ops], ensure_ascii=False))
@@ -106,7 +115,11 @@ def _operators_list(args) -> int:
 
 def _operators_deactivate(args) -> int:
     core = _core(args)
-    if not core.operators.deactivate(args.badge):
+    try:
+        done = core.operators.deactivate(args.badge)
+    finally:
+        core.close()
+    if not done:
         print(f"packstation: no operator with badge {args.badge}", file=sys.stderr)
         return 1
     print(f"operator {args.badge} blocked")

@@ -15,6 +15,7 @@ the file exactly as it was before, and the next start simply runs the upgrade ag
 
 from __future__ import annotations
 
+import atexit
 import errno
 import json
 import logging
@@ -456,6 +457,10 @@ class Store:
             self.set_kv(KV_SESSION, {"open": True, "pid": os.getpid(), "process": _process_mark(os.getpid()),
                                      "since_ms": now_ms()})
             self._session = True
+            # a process that ends without closing the store (a command returning, an exception) still closes its
+            # connections at exit, and the last one copies the log into the file and deletes it: its mark must say
+            # closed by then, or the next start reads "log deleted" (`packstation operators list` did that)
+            atexit.register(self._end_session)
             with self._write_lock:  # into the file, so that the mark is not only in the log it watches
                 self.writer_dbapi().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except (DBAPIError, sqlite3.Error) as exc:
@@ -466,6 +471,7 @@ class Store:
         if not getattr(self, "_session", False):
             return
         self._session = False
+        atexit.unregister(self._end_session)
         try:
             with self.read() as c:
                 mark = session_marker(c.connection.driver_connection)

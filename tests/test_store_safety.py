@@ -323,3 +323,34 @@ def test_sync_status_on_a_damaged_database_says_to_run_the_doctor(tmp_path):
     r = run_cli("--config", str(cfg), "sync-status", env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
     assert r.returncode == 1 and "cannot be read (database disk image is malformed)" in r.stderr, r.stderr
     assert "run packstation doctor" in r.stderr and "DatabaseError" not in r.stderr
+
+
+_NO_CLOSE = """
+import sys
+from app.events import EventLog
+from app.store import open_store
+store = open_store(sys.argv[1])
+EventLog(store, "ST-01").append("scan", {"code": "X"}, operator_id="K-001", order_id="SO-1")
+"""  # and the process ends without store.close(), as `packstation operators list` did
+
+
+def test_a_process_that_ends_without_closing_the_store_is_no_false_alarm(tmp_path, caplog):
+    """Its connections close at exit, the last one copies the log into the file and deletes it; its mark said "open",
+    and the next start cried "log deleted, events lost" over a whole file."""
+    db = tmp_path / "station.sqlite3"
+    _station_run(db, 3, crash=False)
+    p = subprocess.run([sys.executable, "-c", _NO_CLOSE, str(db)], cwd=ROOT, capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert not wal_path(db).exists()  # the log went into the file at exit
+    assert _database(db).level == "ok"
+    with caplog.at_level(logging.WARNING, logger="app.store"):
+        assert _count(db) == 4
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    cfg = _config(tmp_path)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "station.sqlite3").write_bytes(db.read_bytes())
+    for _ in range(2):  # the command that did it
+        r = run_cli("--config", str(cfg), "operators", "list", env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
+        assert r.returncode == 0 and "critical" not in r.stderr.lower(), r.stderr
