@@ -477,7 +477,7 @@ class Store:
                 mark = session_marker(c.connection.driver_connection)
             if mark and mark.get("pid") == os.getpid():
                 self.set_kv(KV_SESSION, {"open": False, "pid": os.getpid(), "closed_ms": now_ms()})
-        except (DBAPIError, sqlite3.Error) as exc:
+        except Exception as exc:  # best effort, at exit too: a close never fails for its mark
             log.warning("%s: the store's session mark could not be written at close: %s", self.path, exc)
 
     def close(self) -> None:
