@@ -136,8 +136,7 @@ class MainWindow(QMainWindow):
         self._disk.start()
         self._poll_disk()
         if getattr(services.core.store, "log_lost", None):  # the last run's events after its last checkpoint: gone
-            self.status.set_database(_("EVENTS LOST at start: the database's log file was deleted — call a technician "
-                                       "(packstation doctor)"))
+            self.status.set_database(_("EVENTS LOST at start — call a technician"))  # the why: log, doctor
         from ui.camera_view import attach_camera_view  # kiosk hook: live camera preview on the work screen
 
         self.camera_view = attach_camera_view(self)
