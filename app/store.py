@@ -55,10 +55,17 @@ def causes(exc: BaseException | None):
         exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
 
 
+# SQLite could not grow the -shm file it needs to open a WAL database at all ("disk I/O error"): what a full disk
+# does to a station that stopped cleanly (its -shm deleted) and starts again; the start said "the database cannot be
+# read (disk I/O error)", and a technician went looking for a damaged file. (sqlite3 has no name for it.)
+SQLITE_IOERR_SHMSIZE = 4874
+
+
 def disk_full(exc: BaseException | None) -> bool:
-    """Did this write fail because the disk is full (SQLite's SQLITE_FULL, or ENOSPC from the OS)? Looks through
-    SQLAlchemy's wrapper (`orig`) and the exception's causes."""
-    return any((isinstance(e, sqlite3.Error) and getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL)
+    """Did this write fail because the disk is full (SQLite's SQLITE_FULL or SQLITE_IOERR_SHMSIZE, or ENOSPC from the
+    OS)? Looks through SQLAlchemy's wrapper (`orig`) and the exception's causes."""
+    return any((isinstance(e, sqlite3.Error)
+                and getattr(e, "sqlite_errorcode", None) in (sqlite3.SQLITE_FULL, SQLITE_IOERR_SHMSIZE))
                or (isinstance(e, OSError) and e.errno == errno.ENOSPC) for e in causes(exc))
 
 
@@ -506,8 +513,10 @@ def current_revision(path: Path) -> str | None:
     try:
         row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         return row[0] if row else None
-    except sqlite3.OperationalError:
-        return None
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # a new file, or one from before the migrations
+            return None
+        raise  # a file that cannot be read (a full disk, I/O) is not one without a schema: the migration said so
     finally:
         con.close()
 
@@ -534,7 +543,11 @@ def open_store_read_only(path: str | Path) -> Store:
     path = Path(path)
     if not path.exists():
         raise StoreNotReadable(f"there is no station database at {path} yet (the station makes it at its first start)")
-    rev = current_revision(path)
+    try:
+        rev = current_revision(path)
+    except sqlite3.Error as exc:
+        why = "the disk is full" if disk_full(exc) else str(exc)
+        raise StoreNotReadable(f"{path} cannot be read ({why}): run packstation doctor") from exc
     if rev != schema.SCHEMA_HEAD:
         if rev is not None and not known_revision(rev):
             raise StoreFromNewerRelease(path, rev)

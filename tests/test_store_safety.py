@@ -354,3 +354,45 @@ def test_a_process_that_ends_without_closing_the_store_is_no_false_alarm(tmp_pat
     for _ in range(2):  # the command that did it
         r = run_cli("--config", str(cfg), "operators", "list", env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
         assert r.returncode == 0 and "critical" not in r.stderr.lower(), r.stderr
+
+
+def _file_size_limit() -> None:
+    """A process that may not grow a file past 8 KB: SQLite cannot make the 32 KB -shm it needs to open a WAL database,
+    as on a full disk (SQLITE_IOERR_SHMSIZE, "disk I/O error")."""
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
+
+
+_START = """
+import sys
+from app.config import load
+from app.store import open_store
+from ui.shell import cannot_start_text
+settings = load(sys.argv[1])
+try:
+    open_store(settings.db_path)
+except Exception as exc:
+    print(cannot_start_text(settings, exc))
+"""
+
+
+def test_a_start_on_a_full_disk_says_the_disk_is_full_not_that_the_database_cannot_be_read(tmp_path):
+    """A station stopped cleanly (no -shm left) on a disk that then filled up: SQLite cannot make the -shm and says
+    "disk I/O error"; the schema read took that for "no schema", the migration failed on it, and the start said "the
+    station's database cannot be read (disk I/O error)" — a technician looks for a damaged file. And sync-status
+    said the file was at schema (none)."""
+    cfg = _config(tmp_path)
+    db = tmp_path / "data" / "station.sqlite3"
+    db.parent.mkdir()
+    _station_run(db, 3, crash=False)
+    assert not wal_path(db).exists() and not db.with_name(db.name + "-shm").exists()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PACKSTATION_LOG_DIR=str(tmp_path / "logs"))
+    p = subprocess.run([sys.executable, "-c", _START, str(cfg)], cwd=ROOT, capture_output=True, text=True, env=env,
+                       preexec_fn=_file_size_limit, timeout=120)
+    assert "The station's disk is full." in p.stdout and "cannot be read" not in p.stdout, (p.stdout, p.stderr)
+    r = subprocess.run([sys.executable, "-m", "packstation", "--config", str(cfg), "sync-status"], cwd=ROOT,
+                       capture_output=True, text=True, env=env, preexec_fn=_file_size_limit, timeout=120)
+    assert r.returncode == 1 and "cannot be read (the disk is full): run packstation doctor" in r.stderr, r.stderr
+    assert _count(db) == 3  # and with room again it opens as it was
