@@ -468,7 +468,10 @@ class Store:
             # connections at exit, and the last one copies the log into the file and deletes it: its mark must say
             # closed by then, or the next start reads "log deleted" (`packstation operators list` did that)
             atexit.register(self._end_session)
-            with self._write_lock:  # into the file, so that the mark is not only in the log it watches
+            # into the file now, so that the mark is not only in the log it watches (the checkpointer's round comes
+            # after 2 s idle: a run that died sooner, its log then deleted, went unseen); a clean start's log holds
+            # just the mark, a crashed run's at most the checkpointer's few MB, once
+            with self._write_lock:
                 self.writer_dbapi().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except (DBAPIError, sqlite3.Error) as exc:
             log.warning("%s: the store's session mark could not be read or written: %s", self.path, exc)
