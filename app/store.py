@@ -525,8 +525,25 @@ def current_revision(path: Path) -> str | None:
 
 
 def _read_only(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
-    """A connection that cannot write the file, nor checkpoint or delete its log when it closes."""
-    return sqlite3.connect(_read_only_uri(path), uri=True, timeout=timeout, check_same_thread=False)
+    """A connection that cannot write the file, nor checkpoint or delete its log when it closes. On a filesystem
+    mounted read-only (ext4 after a disk fault: the moment to copy the database off it) SQLite cannot make the -shm
+    a WAL database needs ("unable to open database file"); there, a file with no log beside it is opened immutable
+    (nothing can change it), so that doctor, sync-status and backup still read it."""
+    con = sqlite3.connect(_read_only_uri(path), uri=True, timeout=timeout, check_same_thread=False)
+    try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        con.close()
+        if not (_mounted_read_only(path.parent) and not log_present(path)):
+            raise
+        return sqlite3.connect(_read_only_uri(path) + "&immutable=1", uri=True, timeout=timeout,
+                               check_same_thread=False)
+    return con
+
+
+def read_only_connection(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
+    """`_read_only` for the doctor: the database's own look, never a write."""
+    return _read_only(path, timeout)
 
 
 def _read_only_uri(path: Path) -> str:

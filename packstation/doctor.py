@@ -193,7 +193,16 @@ def _database(db: Path, check_s: float = 60.0, station: str | None = None) -> Fi
     connection that can write copies the log into the file and deletes it when it closes last."""
     import sqlite3
 
-    from app.store import KV_LOG_LOST, last_event, log_lost, log_present, session_marker, utc_text, wal_path
+    from app.store import (
+        KV_LOG_LOST,
+        last_event,
+        log_lost,
+        log_present,
+        read_only_connection,
+        session_marker,
+        utc_text,
+        wal_path,
+    )
 
     if not db.exists():
         return Finding("database", "ok", Msg("{path} is created at the first start", path=str(db)))
@@ -204,7 +213,7 @@ def _database(db: Path, check_s: float = 60.0, station: str | None = None) -> Fi
                "Repair")
     log_there = log_present(db)  # before this connection looks at it
     try:
-        con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=2)
+        con = read_only_connection(db, timeout=2)
         try:
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()
             damage = _quick_check(con, check_s)

@@ -396,3 +396,37 @@ def test_a_start_on_a_full_disk_says_the_disk_is_full_not_that_the_database_cann
                        capture_output=True, text=True, env=env, preexec_fn=_file_size_limit, timeout=120)
     assert r.returncode == 1 and "cannot be read (the disk is full): run packstation doctor" in r.stderr, r.stderr
     assert _count(db) == 3  # and with room again it opens as it was
+
+
+def _tmpfs(at: Path):
+    """A small filesystem of its own at `at` (root only; the test is skipped elsewhere)."""
+    import pytest
+
+    at.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(at)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a filesystem needs root")
+    return at
+
+
+def test_a_database_on_a_disk_that_went_read_only_can_still_be_checked_looked_at_and_backed_up(tmp_path):
+    """ext4 remounts itself read-only after a disk fault: the moment to copy the station's database off it. SQLite
+    cannot make the -shm a WAL database needs there, and doctor said "cannot be read (unable to open database file)",
+    sync-status and backup the same: the file was fine."""
+    fs = _tmpfs(tmp_path / "fs")
+    try:
+        cfg = tmp_path / "station.toml"
+        cfg.write_text(f'[station]\nid = "ST-01"\ndata_dir = "{fs / "data"}"\n', encoding="utf-8")
+        (fs / "data").mkdir()
+        db = fs / "data" / "station.sqlite3"
+        _station_run(db, 12, crash=False)
+        assert subprocess.run(["mount", "-o", "remount,ro", str(fs)]).returncode == 0
+        assert _database(db, station="ST-01").level == "ok"
+        env = {"PACKSTATION_LOG_DIR": str(tmp_path / "logs")}
+        r = run_cli("--config", str(cfg), "sync-status", "--json", env=env)
+        assert r.returncode == 0 and '"queue_depth": 12' in r.stdout, r.stderr
+        r = run_cli("--config", str(cfg), "backup", "--out", str(tmp_path / "copy.sqlite3"), env=env)
+        assert r.returncode == 0 and "12 events" in r.stdout, r.stderr
+    finally:
+        subprocess.run(["umount", str(fs)])
+    assert _count(tmp_path / "copy.sqlite3") == 12
