@@ -255,9 +255,10 @@ def _database(db: Path, check_s: float = 60.0, station: str | None = None) -> Fi
                            "start goes on with what the file holds", wal=wal))
     if others:
         other, pending = others
-        return Finding("database", "fail" if pending else "warn", Msg("{path} holds the events of station {other} ({pending} not sent yet); "
-                                               "this station is {station}: the OMS refuses them from this station",
-                                               path=str(db), other=other, pending=pending, station=station),
+        level = "fail" if pending else "warn"  # nothing of it waiting: only its numbering and history are another's
+        return Finding("database", level, Msg("{path} holds the events of station {other} ({pending} not sent yet); "
+                                              "this station is {station}: the OMS refuses them from this station",
+                                              path=str(db), other=other, pending=pending, station=station),
                        Msg("a database copied from another station: put it back on that station and start this one on "
                            "an empty data folder; a station id changed in the configuration: change it back until "
                            "packstation sync-status shows the queue empty (docs/deploy.md, section 2)"))
