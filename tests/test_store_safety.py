@@ -430,3 +430,11 @@ def test_a_database_on_a_disk_that_went_read_only_can_still_be_checked_looked_at
     finally:
         subprocess.run(["umount", str(fs)])
     assert _count(tmp_path / "copy.sqlite3") == 12
+
+
+def test_operators_add_with_an_empty_badge_is_said_plainly(tmp_path):
+    """It said "packstation operators: ValueError: a badge code is required; details in …"."""
+    r = run_cli("--config", str(_config(tmp_path)), "operators", "add", "--badge", "", "--name", "X", "--role", "packer",
+                "--pin", "1234", env={"PACKSTATION_LOG_DIR": str(tmp_path / "logs")})
+    assert r.returncode == 2 and "packstation operators: a badge code is required" in r.stderr, r.stderr
+    assert "ValueError" not in r.stderr
