@@ -1,4 +1,4 @@
-"""Core sub-commands: operators, config (`bench` is the composition root's: packstation/bench.py)."""
+"""Core sub-commands: operators, backup, config (`bench` is the composition root's: packstation/bench.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--badge", required=True)
     d.set_defaults(func=_operators_deactivate)
 
+    b = sub.add_parser("backup", help="copy the station's database into one new file, safe while the station runs",
+                       description="A consistent copy of the station database (its latest events included), checked, "
+                                   "that a technician can restore (docs/deploy.md, section 7). Safe beside the running "
+                                   "station; never overwrites a file.")
+    b.add_argument("--out", required=True, metavar="PATH",
+                   help="the new file, or a folder to put station-<id>-<UTC time>.sqlite3 in")
+    b.set_defaults(func=_backup)
+
     c = sub.add_parser("config", help="check or write the station configuration")
     csub = c.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     chk = csub.add_parser("check", help="validate the configuration and print it")
@@ -32,6 +40,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     ini = csub.add_parser("init", help="write a configuration file with every default")
     ini.add_argument("path")
     ini.set_defaults(func=_config_init)
+
+
+def _backup(args) -> int:
+    import time
+    from pathlib import Path
+
+    from app.core import load_settings
+    from app.store import BackupFailed, backup
+
+    settings = load_settings(args)
+    dest = Path(args.out).expanduser()
+    if dest.is_dir():
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        dest = dest / f"station-{settings.station.id}-{stamp}.sqlite3"
+    try:
+        got = backup(settings.db_path, dest)
+    except BackupFailed as exc:
+        print(f"packstation backup: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written: {got['file']} ({got['bytes'] // 1024} KB, {got['events']} events, {got['pending']} not "
+          f"sent yet, newest #{got['last_seq']} at {got['last_event_utc']} UTC; checked whole)")
+    return 0
 
 
 def _core(args):
@@ -57,14 +87,23 @@ def _operators_add(args) -> int:
         print(f"packstation: {exc}", file=sys.stderr)
         return 2
     core = _core(args)
-    op = core.operators.add(badge=args.badge, name=args.name, role=args.role, pin=pin)
+    try:
+        op = core.operators.add(badge=args.badge, name=args.name, role=args.role, pin=pin)
+    except ValueError as exc:  # a badge or a name the directory refuses: said, not a type name
+        print(f"packstation operators: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        core.close()
     print(f"operator {op.badge} ({op.name}, {op.role.value}) saved in {core.store.path}")
     return 0
 
 
 def _operators_list(args) -> int:
     core = _core(args)
-    ops = core.operators.all()
+    try:
+        ops = core.operators.all()
+    finally:
+        core.close()
     if args.json:
         print(json.dumps([{"id": o.id, "badge": o.badge, "name": o.name, "role": o.role.value,
                            "active": o.active, "source": o.source} for o in ops], ensure_ascii=False))
@@ -76,7 +115,11 @@ def _operators_list(args) -> int:
 
 def _operators_deactivate(args) -> int:
     core = _core(args)
-    if not core.operators.deactivate(args.badge):
+    try:
+        done = core.operators.deactivate(args.badge)
+    finally:
+        core.close()
+    if not done:
         print(f"packstation: no operator with badge {args.badge}", file=sys.stderr)
         return 1
     print(f"operator {args.badge} blocked")

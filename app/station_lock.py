@@ -6,13 +6,15 @@ device set on it: each process caches the next event sequence number, so the fir
 second's ("NOT recorded: the station could not save this scan", UNIQUE constraint failed: events.seq), the two
 windows showed different counts for the same order, and both spools could print the same label. The station holds
 an exclusive `flock` on `<data_dir>/station.lock` for its whole life; the kernel lets go of it when the process ends,
-however it ends (a SIGKILL or a power cut leaves no stale lock to clear by hand). The commands that only read or
+however it ends (a SIGKILL or a power cut leaves no stale lock to clear by hand), and on the data folder itself (the
+lock file deleted under a running station no longer lets a second one in). The commands that only read or
 send (`sync-status`, `report`, `doctor`) do not take it.
 """
 
 from __future__ import annotations
 
 import fcntl
+import io
 import logging
 import os
 from pathlib import Path
@@ -32,6 +34,46 @@ class StationAlreadyRunning(RuntimeError):
                          f"{path.parent}: this one does not start")
 
 
+class _Held(io.FileIO):
+    """The lock file, held open, and the data folder's own descriptor, locked too, let go together."""
+
+    folder_fd = -1
+
+    def close(self) -> None:
+        fd, self.folder_fd = self.folder_fd, -1
+        try:
+            if fd >= 0:
+                os.close(fd)
+        finally:
+            super().close()
+
+
+def _lock_folder(folder: Path, lock_path: Path) -> int:
+    """flock the data folder itself (a directory's descriptor: never the database file, whose POSIX locks SQLite
+    holds and any close of another descriptor of it would drop). The lock file alone was no lock once deleted: a
+    technician "cleaning up" station.lock under a running station let a second one start on the same database (its
+    scans collided on the event sequence). Returns the descriptor to keep open; -1 where folders cannot be locked."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        log.warning("cannot open %s to lock it (%s)", folder, exc.strerror or exc)
+        return -1
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        try:
+            text = lock_path.read_text(encoding="ascii", errors="replace").strip()
+        except OSError:  # deleted under the station that holds the folder
+            text = ""
+        raise StationAlreadyRunning(lock_path, int(text) if text.isdigit() else None) from None
+    except OSError as exc:
+        os.close(fd)
+        log.warning("cannot lock %s (%s)", folder, exc.strerror or exc)
+        return -1
+    return fd
+
+
 def hold_data_dir(data_dir: str | Path) -> IO[bytes] | None:
     """Take the data folder for this process; keep the returned file open as long as the station runs (closing it,
     or the process ending, lets go). Raises StationAlreadyRunning when another process holds it. A folder this user
@@ -40,11 +82,19 @@ def hold_data_dir(data_dir: str | Path) -> IO[bytes] | None:
     path = Path(data_dir) / LOCK_NAME
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # held open for the process's life; unbuffered, so that a full disk cannot fail its close at the end
-        f = open(os.open(path, os.O_RDWR | os.O_CREAT, 0o644), "r+b", buffering=0)  # noqa: SIM115
     except OSError as exc:
         log.warning("cannot take %s (%s); the database's own checks decide", path, exc.strerror or exc)
         return None
+    folder_fd = _lock_folder(path.parent, path)
+    try:
+        # held open for the process's life; unbuffered, so that a full disk cannot fail its close at the end
+        f = _Held(os.open(path, os.O_RDWR | os.O_CREAT, 0o644), "r+")
+    except OSError as exc:
+        if folder_fd >= 0:
+            os.close(folder_fd)
+        log.warning("cannot take %s (%s); the database's own checks decide", path, exc.strerror or exc)
+        return None
+    f.folder_fd = folder_fd
     try:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

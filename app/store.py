@@ -15,6 +15,7 @@ the file exactly as it was before, and the next start simply runs the upgrade ag
 
 from __future__ import annotations
 
+import atexit
 import errno
 import json
 import logging
@@ -54,10 +55,17 @@ def causes(exc: BaseException | None):
         exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
 
 
+# SQLite could not grow the -shm file it needs to open a WAL database at all ("disk I/O error"): what a full disk
+# does to a station that stopped cleanly (its -shm deleted) and starts again; the start said "the database cannot be
+# read (disk I/O error)", and a technician went looking for a damaged file. (sqlite3 has no name for it.)
+SQLITE_IOERR_SHMSIZE = 4874
+
+
 def disk_full(exc: BaseException | None) -> bool:
-    """Did this write fail because the disk is full (SQLite's SQLITE_FULL, or ENOSPC from the OS)? Looks through
-    SQLAlchemy's wrapper (`orig`) and the exception's causes."""
-    return any((isinstance(e, sqlite3.Error) and getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL)
+    """Did this write fail because the disk is full (SQLite's SQLITE_FULL or SQLITE_IOERR_SHMSIZE, or ENOSPC from the
+    OS)? Looks through SQLAlchemy's wrapper (`orig`) and the exception's causes."""
+    return any((isinstance(e, sqlite3.Error)
+                and getattr(e, "sqlite_errorcode", None) in (sqlite3.SQLITE_FULL, SQLITE_IOERR_SHMSIZE))
                or (isinstance(e, OSError) and e.errno == errno.ENOSPC) for e in causes(exc))
 
 
@@ -277,17 +285,20 @@ class WalCheckpointer:
 
 
 class Store:
-    def __init__(self, engine: Engine, path: Path) -> None:
+    def __init__(self, engine: Engine, path: Path, *, read_only: bool = False) -> None:
         self.engine = engine
         self.path = path
+        self.read_only = read_only  # open_store_read_only: no writer, no checkpoints, nothing written to the file
         self._write_lock = threading.RLock()
         self.write_lock = self._write_lock  # (re-entrant) for a caller that must keep writes out across its COMMIT
-        self.checkpointer = WalCheckpointer(path, self._write_lock)
+        self.checkpointer = None if read_only else WalCheckpointer(path, self._write_lock)
         self._writer: Connection | None = None  # the writer path's connection, used under _write_lock
         self._dbapi: sqlite3.Connection | None = None  # its sqlite3 object (writer_dbapi), dropped with it
         self._after_commit: dict[Connection, list[Callable[[], None]]] = {}
         self._point_con: sqlite3.Connection | None = None  # point_read's, opened on first use
         self._point_lock = threading.Lock()
+        self._session = False  # this process holds the session mark (begin_session)
+        self.log_lost: dict | None = None  # what begin_session found lost at this start (KV_LOG_LOST), for the screen
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -306,7 +317,7 @@ class Store:
             except BaseException:
                 self._dbapi = None  # the failure may have invalidated the connection: writer_dbapi asks again
                 raise
-            self.checkpointer.committed()
+            self.checkpointer.committed()  # type: ignore[union-attr]  (a read-only store never gets here)
         for fn in hooks:
             try:
                 fn()
@@ -328,7 +339,7 @@ class Store:
             except BaseException as exc:
                 self.failed_dbapi(dbapi, exc)
             if counted:
-                self.checkpointer.committed()
+                self.checkpointer.committed()  # type: ignore[union-attr]
 
     def writer_dbapi(self) -> sqlite3.Connection:
         """The writer path's sqlite3 connection (call under the write lock; commit or `failed_dbapi` before
@@ -359,6 +370,9 @@ class Store:
 
     def _writer_connection(self) -> Connection:
         """The writer path's connection (call under the write lock), re-opened after it lost its link."""
+        if self.read_only:
+            raise StoreNotWritable(errno.EROFS, f"{self.path} was opened read-only (a look, not the station)",
+                                   str(self.path))
         conn = self._writer
         if conn is None or conn.closed or conn.invalidated:  # first write, or the last one lost its link
             if conn is not None:
@@ -395,7 +409,8 @@ class Store:
         with self._point_lock:
             con = self._point_con
             if con is None:
-                con = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+                con = (_read_only(self.path, 10) if self.read_only else
+                       sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10))
                 con.execute("PRAGMA query_only = ON")
                 self._point_con = con
             return con.execute(sql, params).fetchone()
@@ -419,8 +434,66 @@ class Store:
             with self.write() as c:
                 c.execute(stmt)
 
+    # -- the session marker: was the last process's write-ahead log deleted? ---------------------------------------
+    def begin_session(self, log_there: bool) -> None:
+        """Mark the database open by this process, after checking the last mark: a process that did not close it and
+        whose log (`-wal`) is gone lost what it committed after the last checkpoint (a technician "cleaning up" a
+        stopped station's folder, a backup of the file alone, a file copied from a running station). That is said
+        in the log, CRITICAL, and kept (`KV_LOG_LOST`) for `packstation doctor`; the station goes on with what the
+        file holds — nothing can bring a deleted log back. `log_there`: the log existed before this process opened
+        the file. The mark is checkpointed into the file itself. A process opening the file while another one has
+        it open (a command beside the running station) leaves that one's mark alone. Never stops a start: a mark
+        that cannot be written (a full disk) is only logged."""
+        self._session = False
+        try:
+            with self.read() as c:
+                con = c.connection.driver_connection
+                prev = session_marker(con)
+                seq, ts = last_event(con)
+            if log_lost(prev, log_there):
+                lost = {"detected_ms": now_ms(), "since_ms": prev.get("since_ms"), "pid": prev.get("pid"),
+                        "last_seq": seq, "last_event_ms": ts}
+                log.critical("%s: the station was not closed properly (process %s) and its write-ahead log %s is "
+                             "gone: every event it recorded after the last one in the database (#%s, %s UTC) and "
+                             "had not sent to the OMS is lost; never delete the database's -wal and -shm files",
+                             self.path, prev.get("pid"), wal_path(self.path).name, seq, utc_text(ts))
+                self.set_kv(KV_LOG_LOST, lost)
+                self.log_lost = lost
+            elif prev and prev.get("open") and _alive(prev):
+                return  # the station (or another command) has it open now: its mark stays
+            self.set_kv(KV_SESSION, {"open": True, "pid": os.getpid(), "process": _process_mark(os.getpid()),
+                                     "since_ms": now_ms()})
+            self._session = True
+            # a process that ends without closing the store (a command returning, an exception) still closes its
+            # connections at exit, and the last one copies the log into the file and deletes it: its mark must say
+            # closed by then, or the next start reads "log deleted" (`packstation operators list` did that)
+            atexit.register(self._end_session)
+            # into the file now, so that the mark is not only in the log it watches (the checkpointer's round comes
+            # after 2 s idle: a run that died sooner, its log then deleted, went unseen); a clean start's log holds
+            # just the mark, a crashed run's at most the checkpointer's few MB, once
+            with self._write_lock:
+                self.writer_dbapi().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except (DBAPIError, sqlite3.Error) as exc:
+            log.warning("%s: the store's session mark could not be read or written: %s", self.path, exc)
+
+    def _end_session(self) -> None:
+        """Mark the database closed by this process (if it holds the mark)."""
+        if not getattr(self, "_session", False):
+            return
+        self._session = False
+        atexit.unregister(self._end_session)
+        try:
+            with self.read() as c:
+                mark = session_marker(c.connection.driver_connection)
+            if mark and mark.get("pid") == os.getpid():
+                self.set_kv(KV_SESSION, {"open": False, "pid": os.getpid(), "closed_ms": now_ms()})
+        except Exception as exc:  # best effort, at exit too: a close never fails for its mark
+            log.warning("%s: the store's session mark could not be written at close: %s", self.path, exc)
+
     def close(self) -> None:
-        self.checkpointer.close()
+        self._end_session()
+        if self.checkpointer is not None:
+            self.checkpointer.close()
         with self._point_lock:
             if self._point_con is not None:
                 self._point_con.close()
@@ -434,16 +507,225 @@ class Store:
 
 
 def current_revision(path: Path) -> str | None:
+    """The file's schema revision, read without writing: a read-write connection closing last copies the log into
+    the file and deletes it (`packstation doctor` before a crashed station's restart took its -wal away, and with it
+    the sign that the log is there: see `Store.begin_session`)."""
     if not path.exists():
         return None
-    con = sqlite3.connect(path)
+    con = _read_only(path)
     try:
         row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         return row[0] if row else None
-    except sqlite3.OperationalError:
-        return None
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # a new file, or one from before the migrations
+            return None
+        raise  # a file that cannot be read (a full disk, I/O) is not one without a schema: the migration said so
     finally:
         con.close()
+
+
+def _read_only(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
+    """A connection that cannot write the file, nor checkpoint or delete its log when it closes. On a filesystem
+    mounted read-only (ext4 after a disk fault: the moment to copy the database off it) SQLite cannot make the -shm
+    a WAL database needs ("unable to open database file"); there, a file with no log beside it is opened immutable
+    (nothing can change it), so that doctor, sync-status and backup still read it."""
+    con = sqlite3.connect(_read_only_uri(path), uri=True, timeout=timeout, check_same_thread=False)
+    try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        con.close()
+        if not (_mounted_read_only(path.parent) and not log_present(path)):
+            raise
+        return sqlite3.connect(_read_only_uri(path) + "&immutable=1", uri=True, timeout=timeout,
+                               check_same_thread=False)
+    return con
+
+
+def read_only_connection(path: Path, timeout: float = 5.0) -> sqlite3.Connection:
+    """`_read_only` for the doctor: the database's own look, never a write."""
+    return _read_only(path, timeout)
+
+
+def _read_only_uri(path: Path) -> str:
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
+class StoreNotReadable(RuntimeError):
+    """A read-only look (`packstation sync-status`) cannot read the station's database as it is: none yet, or one
+    whose schema this release does not read without migrating it (which a look must not do)."""
+
+
+def open_store_read_only(path: str | Path) -> Store:
+    """The station's database for a look that changes nothing: no migration, no session mark, no checkpoint, no
+    write (SQLite's read-only mode and query_only). It reads beside a running station (WAL): the station's last
+    commits included. A file at another schema than this release's is refused with what to do (a station not started
+    since an upgrade, or made by a newer release)."""
+    path = Path(path)
+    if not path.exists():
+        raise StoreNotReadable(f"there is no station database at {path} yet (the station makes it at its first start)")
+    try:
+        rev = current_revision(path)
+    except sqlite3.Error as exc:
+        why = "the disk is full" if disk_full(exc) else str(exc)
+        raise StoreNotReadable(f"{path} cannot be read ({why}): run packstation doctor") from exc
+    if rev != schema.SCHEMA_HEAD:
+        if rev is not None and not known_revision(rev):
+            raise StoreFromNewerRelease(path, rev)
+        raise StoreNotReadable(f"{path} is at schema {rev or '(none)'}, this release reads {schema.SCHEMA_HEAD}: start "
+                               "the station once (it upgrades the database), then look again")
+    engine = create_engine("sqlite+pysqlite://", poolclass=NullPool, creator=lambda: _read_only(path, 10))
+
+    @event.listens_for(engine, "connect")
+    def _look_only(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.execute("PRAGMA query_only=ON")
+        dbapi_conn.execute("PRAGMA busy_timeout=10000")
+
+    return Store(engine, path, read_only=True)
+
+
+def _process_mark(pid: int) -> str | None:
+    """Which process `pid` is, beyond its number: this boot's id and the process's start time (Linux's /proc), so
+    that a number used again by another process after a reboot or a crash is not taken for it. None where it
+    cannot be read."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
+            boot = f.read().strip()
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            started = f.read().rsplit(")", 1)[1].split()[19]  # field 22, after the name in brackets
+    except (OSError, IndexError):
+        return None
+    return f"{boot}/{started}"
+
+
+def _alive(marker: dict) -> bool:
+    """Is the process that wrote this session mark still running (another one than this process)?"""
+    pid = marker.get("pid")
+    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: it exists
+        pass
+    said, now = marker.get("process"), _process_mark(pid)
+    return said is None or now is None or said == now
+
+
+def utc_text(ms: Any) -> str:
+    """A stored UTC time in milliseconds as text ("-" for none)."""
+    if not isinstance(ms, int | float):
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms / 1000))
+
+
+def wal_path(path: Path) -> Path:
+    """SQLite's write-ahead log beside the database: the transactions committed since the last checkpoint."""
+    return path.with_name(path.name + "-wal")
+
+
+def log_present(path: Path) -> bool:
+    """Is there a write-ahead log beside the database with anything in it? (A read-only connection makes an empty
+    one where there was none: `packstation doctor` before a start did, and the next start took it for the log.)"""
+    try:
+        return wal_path(path).stat().st_size > 0
+    except OSError:
+        return False
+
+
+# The store's session marker (kv): {"open": true, "pid", "since_ms"} while a process has the database open, `"open":
+# false` once it closed it. Written and checkpointed into the database file itself, so that it cannot be deleted
+# apart from the file.
+KV_SESSION = "store_session"
+# What a start found when the last session's log was missing (kept: `packstation doctor` says it after the start too).
+KV_LOG_LOST = "store_log_lost"
+
+
+def last_event(con: sqlite3.Connection) -> tuple[int | None, int | None]:
+    """(seq, ts_utc_ms) of the newest event in the database, (None, None) without one."""
+    try:
+        row = con.execute("SELECT seq, ts_utc_ms FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    except sqlite3.Error:
+        return None, None
+    return (row[0], row[1]) if row else (None, None)
+
+
+def session_marker(con: sqlite3.Connection, key: str = KV_SESSION) -> dict | None:
+    """The stored session marker (or another kv fact) as a dict, None when there is none or it does not read."""
+    try:
+        row = con.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        value = json.loads(row[0]) if row else None
+    except (sqlite3.Error, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def log_lost(marker: dict | None, log_there: bool) -> bool:
+    """Was the database left open by a process that did not close it (a crash, a kill, a power cut) and is its
+    write-ahead log gone since? Then every transaction that process committed after the last checkpoint is gone
+    with it: SQLite opens the file as of that checkpoint without a word. (A log copied in by another program
+    before it was deleted reads the same; the message says what the file still holds, so it can be compared.)"""
+    return bool(marker and marker.get("open")) and not log_there
+
+
+class BackupFailed(RuntimeError):
+    """A backup could not be made (no database, the destination not writable, a full disk, a damaged source); the
+    message says which, in a technician's words. Nothing is left at the destination."""
+
+
+def backup(path: Path, dest: Path) -> dict[str, Any]:
+    """A consistent copy of the station's database at `path` into the new file `dest`, beside the running station
+    too: SQLite's backup API on a read-only connection reads one snapshot — the -wal's commits included — where
+    `cp station.sqlite3*` of a running station copies the file and its log at two different moments. The copy is
+    checked (quick_check) and its session mark set closed: a copy of a running station's file says "open" and has no
+    log beside it, and restored it would read as a station whose log was deleted (`log_lost`). Returns what it holds
+    (events, of them waiting for the OMS, the newest, size); raises BackupFailed."""
+    path, dest = Path(path), Path(dest)
+    if not path.exists():
+        raise BackupFailed(f"there is no station database at {path}")
+    if dest.exists():
+        raise BackupFailed(f"{dest} exists already: name a new file (a backup never overwrites one)")
+    made = False
+    try:
+        src = _read_only(path, 30)
+        try:
+            out = sqlite3.connect(dest)
+            made = True
+            try:
+                src.backup(out)  # one step: one read snapshot of the source
+                problems = [r[0] for r in out.execute("PRAGMA quick_check(5)").fetchall()]
+                if problems != ["ok"]:
+                    raise BackupFailed(f"{path} is damaged ({' '.join(' '.join(problems).split())[:300]}): no backup "
+                                       "made; copy its files by hand (docs/deploy.md, Repair)")
+                out.execute("UPDATE kv SET value = ? WHERE key = ?",
+                            (json.dumps({"open": False, "backup_ms": now_ms()}), KV_SESSION))
+                out.commit()
+                seq, ts = last_event(out)
+                events, pending = out.execute("SELECT count(*), coalesce(sum(sync_state = 'pending'), 0) "
+                                              "FROM events").fetchone()
+                out.execute("PRAGMA journal_mode=DELETE")  # one file, whole: no -wal beside the copy
+            finally:
+                out.close()
+        finally:
+            src.close()
+    except BackupFailed:
+        _remove_partial(dest, made)
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        _remove_partial(dest, made)
+        why = ("the disk is full" if disk_full(exc) else "it cannot be written" if read_only(exc) else str(exc))
+        raise BackupFailed(f"no backup made at {dest}: {why}") from exc
+    return {"file": str(dest), "events": events, "pending": pending, "last_seq": seq, "last_event_utc": utc_text(ts),
+            "bytes": dest.stat().st_size}
+
+
+def _remove_partial(dest: Path, made: bool) -> None:
+    if made:
+        for p in (dest, wal_path(dest), dest.with_name(dest.name + "-journal")):
+            try:
+                p.unlink()
+            except OSError:
+                pass
 
 
 def migration_engine(url: str) -> Engine:
@@ -570,10 +852,14 @@ def open_store(path: str | Path) -> Store:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     check_writable(path)
+    # before anything opens the file: the last connection to close copies a log into the file and deletes it
+    log_there = log_present(path)
     rev = current_revision(path)
     if rev is not None and not known_revision(rev):
         raise StoreFromNewerRelease(path, rev)
     if rev != schema.SCHEMA_HEAD:
         log.info("migrating %s from %s to %s", path, rev, schema.SCHEMA_HEAD)
         migrate(path)
-    return Store(make_engine(path), path)
+    store = Store(make_engine(path), path)
+    store.begin_session(log_there)
+    return store

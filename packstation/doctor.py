@@ -59,6 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "1: at least one problem.")
     p.add_argument("--json", action="store_true", help="one JSON object: {ok, findings: [...]}")
     p.add_argument("--timeout", type=_seconds, default=3.0, help="seconds per network check (default 3)")
+    p.add_argument("--db-check-s", type=_seconds_or_0, default=60.0,
+                   help="seconds the database's integrity check may take (default 60; 0: no limit)")
     p.set_defaults(func=_doctor)
 
 
@@ -76,8 +78,13 @@ def _seconds(text: str) -> float:
     return v
 
 
+def _seconds_or_0(text: str) -> float:
+    """As `_seconds`, and 0 (no limit)."""
+    return 0.0 if text.strip() in ("0", "0.0") else _seconds(text)
+
+
 def _doctor(args) -> int:
-    findings = run_checks(getattr(args, "config", None), timeout_s=args.timeout)
+    findings = run_checks(getattr(args, "config", None), timeout_s=args.timeout, db_check_s=args.db_check_s)
     failed = [f for f in findings if f.level == "fail"]
     if args.json:
         print(json.dumps({"ok": not failed, "findings": [f.to_dict() for f in findings]}, ensure_ascii=False))
@@ -104,7 +111,7 @@ def _station_language(config_path: str | None) -> str:
         return "en"
 
 
-def run_checks(config_path: str | None, *, timeout_s: float = 3.0) -> list[Finding]:
+def run_checks(config_path: str | None, *, timeout_s: float = 3.0, db_check_s: float = 60.0) -> list[Finding]:
     from app.config import ConfigError, default_config_path, load
 
     out: list[Finding] = []
@@ -131,7 +138,7 @@ def run_checks(config_path: str | None, *, timeout_s: float = 3.0) -> list[Findi
                                                station=settings.station.id)))
     out.append(_writable("data_dir", settings.data_dir, Msg("station database, print spool and caches")))
     out.append(_disk(settings.data_dir))
-    out.append(_database(settings.db_path))
+    out.append(_database(settings.db_path, db_check_s, station=settings.station.id))
     from app.logsetup import default_log_dir
 
     out.append(_writable("log_dir", default_log_dir(), "packstation.log"))
@@ -180,22 +187,54 @@ def _disk(d: Path) -> Finding:
     return Finding("disk", "ok", Msg("{gb} GB free on the disk of {path}", gb=f"{free / 1024:.1f}", path=str(d)))
 
 
-def _database(db: Path) -> Finding:
-    """The station's database opens and its schema reads (a file that is not one: the station cannot start)."""
+def _database(db: Path, check_s: float = 60.0, station: str | None = None) -> Finding:
+    """The station's database opens, its schema reads, its pages are whole (SQLite's quick_check) and the log of its
+    last run is there. Read-only throughout: the doctor runs before every start and beside a running station, and a
+    connection that can write copies the log into the file and deletes it when it closes last."""
     import sqlite3
+
+    from app.store import (
+        KV_LOG_LOST,
+        last_event,
+        log_lost,
+        log_present,
+        read_only_connection,
+        session_marker,
+        utc_text,
+        wal_path,
+    )
 
     if not db.exists():
         return Finding("database", "ok", Msg("{path} is created at the first start", path=str(db)))
+    # it said "sqlite3 {path} .recover", printed "sqlite3 FILE.recover" (a space before a full stop is tidied away:
+    # app.i18n), which copied from the screen made a new empty database of that name; and Debian 12's sqlite3 (3.40.1)
+    # answers .recover with "SQL logic error" on every file. The steps that work are in the guide
+    keep = Msg("keep the file (it may hold events the OMS has not received) and call a technician: docs/deploy.md, "
+               "Repair")
+    log_there = log_present(db)  # before this connection looks at it
     try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+        con = read_only_connection(db, timeout=2)
         try:
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            damage = _quick_check(con, check_s)
+            marker, lost = session_marker(con), session_marker(con, KV_LOG_LOST)
+            seq, ts = last_event(con)
+            others = _other_stations(con, station)
         finally:
             con.close()
     except sqlite3.Error as exc:
-        return Finding("database", "fail", Msg("{path} cannot be read ({error})", path=str(db), error=str(exc)),
-                       Msg("keep the file (it may hold events the OMS has not received) and call a technician: "
-                           "sqlite3 {path} .recover restores what it can", path=str(db)))
+        return Finding("database", "fail", Msg("{path} cannot be read ({error})", path=str(db), error=str(exc)), keep)
+    if damage is None:
+        return Finding("database", "warn", Msg("{path}: the integrity check did not finish in {s} s (a large "
+                                               "database on a slow disk)", path=str(db), s=f"{check_s:g}"),
+                       Msg("run packstation doctor --db-check-s 0 while the station is stopped (no time limit)"))
+    if damage:
+        return Finding("database", "fail", Msg("{path} is damaged: SQLite's integrity check found {count} problem(s), "
+                                               "first: {problem}", path=str(db), count=len(damage),
+                                               problem=" ".join(damage[0].split())[:200]),
+                       Msg("do not start the station on it: stop it (systemctl --user stop packstation), copy the "
+                           "database with its -wal and -shm files somewhere safe and rescue what it holds into a new "
+                           "file as docs/deploy.md (Repair) says"))
     from app.store import current_revision, known_revision
 
     rev = current_revision(db)
@@ -204,7 +243,79 @@ def _database(db: Path) -> Finding:
                                                path=str(db), revision=rev),
                        Msg("start that release again, or restore a backup; keep the file (it may hold events the OMS "
                            "has not received)"))
-    return Finding("database", "ok", Msg("{path} opens", path=str(db)))
+    wal = wal_path(db).name
+    if log_lost(marker, log_there):
+        return Finding("database", "fail", Msg("{path}: the station was not closed properly and its write-ahead log "
+                                               "{wal} is gone: the events it recorded after the last one in the "
+                                               "database (#{seq}, {time} UTC) are lost unless the OMS has them",
+                                               path=str(db), wal=wal, seq=seq if seq is not None else "-",
+                                               time=utc_text(ts)),
+                       Msg("if {wal} was moved or deleted, put it back beside the database (the same name) before "
+                           "the station starts; if it is gone, tell the OMS team which station and since when: a "
+                           "start goes on with what the file holds", wal=wal))
+    if others:
+        other, pending = others
+        level = "fail" if pending else "warn"  # nothing of it waiting: only its numbering and history are another's
+        return Finding("database", level, Msg("{path} holds the events of station {other} ({pending} not sent yet); "
+                                              "this station is {station}: the OMS refuses them from this station",
+                                              path=str(db), other=other, pending=pending, station=station),
+                       Msg("a database copied from another station: put it back on that station and start this one on "
+                           "an empty data folder; a station id changed in the configuration: change it back until "
+                           "packstation sync-status shows the queue empty (docs/deploy.md, section 2)"))
+    if lost:
+        return Finding("database", "warn", Msg("{path} opens; at {detected} UTC the station started without the "
+                                               "write-ahead log of its last run: the events recorded after #{seq} "
+                                               "({time} UTC) that the OMS had not received were lost",
+                                               path=str(db), detected=utc_text(lost.get("detected_ms")),
+                                               seq=lost.get("last_seq") if lost.get("last_seq") is not None else "-",
+                                               time=utc_text(lost.get("last_event_ms"))),
+                       Msg("never delete the database's -wal and -shm files: they hold the latest events"))
+    return Finding("database", "ok", Msg("{path} opens and is whole", path=str(db)))
+
+
+def _other_stations(con, station: str | None) -> tuple[str, int] | None:
+    """(another station's id, its events not sent yet) when the newest event, or one waiting to be sent, was recorded
+    under another station id than the configured one: a database copied from another station, or a station id
+    changed under a full queue. The OMS refuses an event whose station is not its token's, and they would all end
+    quarantined. None when all is this station's (two index look-ups; the queue is counted only when it is not)."""
+    import sqlite3
+
+    if not station:
+        return None
+    try:
+        # the queue goes out in seq order: its head is the first another station's event would hold up
+        head = con.execute("SELECT station_id FROM events WHERE sync_state = 'pending' ORDER BY sync_state, seq "
+                           "LIMIT 1").fetchone()
+        last = con.execute("SELECT station_id FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        other = next((r[0] for r in (head, last) if r and r[0] != station), None)
+        if other is None:
+            return None
+        pending = con.execute("SELECT count(*) FROM events WHERE sync_state = 'pending' AND station_id = ?",
+                              (other,)).fetchone()[0]
+    except sqlite3.Error:
+        return None
+    return other, pending
+
+
+def _quick_check(con, check_s: float) -> list[str] | None:
+    """SQLite's quick_check on `con`: [] when the file is whole, else its problems; None when it did not finish in
+    `check_s` seconds (0: no limit). It reads every page: about 1 s for a million events with the file in memory,
+    7 s from a cold disk."""
+    import sqlite3
+    import time
+
+    if check_s > 0:
+        deadline = time.monotonic() + check_s
+        con.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+    try:
+        rows = [r[0] for r in con.execute("PRAGMA quick_check(20)").fetchall()]
+    except sqlite3.OperationalError as exc:
+        if "interrupt" in str(exc):
+            return None
+        raise
+    finally:
+        con.set_progress_handler(None, 0)
+    return [] if rows == ["ok"] else rows
 
 
 # -- devices -----------------------------------------------------------------------------------------

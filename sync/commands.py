@@ -138,14 +138,29 @@ def _oms_token(args) -> int:
 
 
 def _sync_status(args) -> int:
-    from app.core import load_settings, open_core
+    """A look: the database is opened read-only (no migration, no mark, nothing written), beside the running
+    station or on a stopped one's file (it ran the migrations and wrote to the file, as the station does)."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    from app.core import load_settings
+    from app.store import StoreFromNewerRelease, StoreNotReadable, open_store_read_only
     from sync.service import health_from_store
 
-    core = open_core(load_settings(args))
     try:
-        h = health_from_store(core.store).to_dict()
+        store = open_store_read_only(load_settings(args).db_path)
+    except (StoreNotReadable, StoreFromNewerRelease) as e:
+        print(f"packstation sync-status: {e}", file=sys.stderr)
+        return 1
+    try:
+        h = health_from_store(store).to_dict()
+    except (DBAPIError, sqlite3.Error) as e:  # a damaged file: what to run next, not a type name
+        print(f"packstation sync-status: the station's database cannot be read ({getattr(e, 'orig', None) or e}): "
+              "run packstation doctor", file=sys.stderr)
+        return 1
     finally:
-        core.close()
+        store.close()
     if args.json:
         print(json.dumps(h, ensure_ascii=False))
     else:

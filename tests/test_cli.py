@@ -454,6 +454,32 @@ def test_the_data_folder_lock_is_let_go_when_its_holder_ends_however_it_ends(tmp
     f.close()
 
 
+def test_the_data_folder_stays_held_when_its_lock_file_is_deleted_under_the_running_station(tmp_path):
+    """A technician "cleaning up" deleted station.lock under a running station; a second start created a new one,
+    locked it and ran on the same database (the two collided on the event sequence). The folder itself is locked."""
+    import subprocess
+
+    from app.station_lock import LOCK_NAME, StationAlreadyRunning, hold_data_dir
+
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from app.station_lock import hold_data_dir; "
+                               "f = hold_data_dir(sys.argv[1]); print('held', flush=True); time.sleep(600)",
+                               str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        (tmp_path / LOCK_NAME).unlink()
+        with pytest.raises(StationAlreadyRunning):
+            hold_data_dir(tmp_path)
+    finally:
+        holder.kill()
+        holder.wait(30)
+    f = hold_data_dir(tmp_path)
+    assert f is not None and (tmp_path / LOCK_NAME).read_text().strip() == str(os.getpid())
+    f.close()
+    again = hold_data_dir(tmp_path)  # closing let go of both
+    assert again is not None
+    again.close()
+
+
 def test_screenshots_into_a_folder_that_cannot_be_made_is_one_line_not_two_tracebacks(tmp_path):
     (tmp_path / "a_file").write_text("x")
     r = run_cli("screenshots", "--out", str(tmp_path / "a_file" / "shots"))

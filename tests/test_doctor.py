@@ -383,4 +383,4 @@ def test_an_unreadable_database_fails_with_its_fix_and_the_disk_is_read(tmp_path
     (tmp_path / "data" / "station.sqlite3").write_bytes(b"garbage " * 2000)
     c = _checks(cfg, monkeypatch, tmp_path)
     assert c["database"].level == "fail" and "file is not a database" in c["database"].what
-    assert c["database"].fix.startswith("keep the file") and ".recover" in c["database"].fix
+    assert c["database"].fix.startswith("keep the file") and "docs/deploy.md, Repair" in c["database"].fix

@@ -708,6 +708,39 @@ def test_a_code_never_wraps_at_one_of_its_hyphens(qapp):
     assert "1–5" in glued  # an en dash between numbers is not a code's hyphen
 
 
+def test_a_chinese_word_never_wraps_apart_before_a_full_stop_or_a_key(qapp):
+    """A line may not begin with "。" or a glued key, so Qt broke one character earlier, inside the word: the short
+    pick's prompt on the red panel at 1024×768 read "…或扫描原因条" / "码。", the banner "…请完成本步" / "骤（F10）".
+    Every Chinese message of the floor that names a barcode (条码), at every width: no line of the painted text ends
+    inside 条码; and the two characters before a full stop or a key stay on one line."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    from app import i18n
+    from ui.verdict_panel import keep_together
+
+    texts = ["缺货 POLO-GREEN-M：找到 0/1。原因？按 1–4 或扫描原因条码。",
+             "Thank-you card 感谢卡：全部商品已完成，请完成本步骤（F10）"]
+    for po in sorted((i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as f:
+            texts += [m.string for m in read_po(f) if isinstance(m.string, str) and "条码" in m.string]
+
+    def splits(t: str, w: int) -> list[str]:
+        lines = [ln.replace("\u2060", "") for ln in _lines(t, w, 30)]
+        return [f"{a}|{b}" for a, b in zip(lines, lines[1:], strict=False)
+                if (a.rstrip().endswith("条") and b.startswith("码"))
+                or (re.search("[\u4e00-\u9fff]$", a) and re.match("[\u4e00-\u9fff][。，：；！？）]", b))]
+
+    plain = sum(bool(splits(t, w)) for t in texts for w in range(240, 1000, 8))
+    assert plain, "no width splits a word in the plain texts: the test says nothing"
+    for t in texts:
+        glued = keep_together(t)
+        assert glued.replace("\u2060", "").replace("\u00a0", " ").replace(" × ", " × ") == t.replace(" × ", " × ")
+        for w in range(240, 1000, 8):
+            assert not splits(glued, w), (w, t, _lines(glued, w, 30))
+
+
 @pytest.mark.parametrize("size", [(1024, 768), (1366, 768)], ids=["1024x768", "1366x768"])
 def test_the_order_queue_shows_carrier_and_address_whole(qtbot, station, size):  # noqa: F811
     """Six equally stretched columns cut "SF Express …" and "John Miller, …" at 1024 px while the two-digit line and

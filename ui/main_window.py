@@ -135,6 +135,8 @@ class MainWindow(QMainWindow):
         self._disk.timeout.connect(self._poll_disk)
         self._disk.start()
         self._poll_disk()
+        if getattr(services.core.store, "log_lost", None):  # the last run's events after its last checkpoint: gone
+            self.status.set_database(_("EVENTS LOST at start — call a technician"))  # the why: log, doctor
         from ui.camera_view import attach_camera_view  # kiosk hook: live camera preview on the work screen
 
         self.camera_view = attach_camera_view(self)
@@ -156,7 +158,7 @@ class MainWindow(QMainWindow):
 
     def _show_compact(self) -> None:
         """Every screen made so far told whether the display is low (the supervisor's when it is made)."""
-        for screen in (self.check, self.work, self.supervisor, self.demo_panel):
+        for screen in (self.check, self.queue, self.work, self.supervisor, self.demo_panel):
             if screen is not None:
                 screen.set_compact(self._compact)
 
@@ -180,6 +182,7 @@ class MainWindow(QMainWindow):
                  Screen.SUPERVISOR: getattr(self.supervisor, "message", None)}.get(screen)
         if label is not None:
             show_said(label, message, Level.ERROR)
+            label.show()  # the queue's message line is hidden while empty on a low display
             self.sounds.play("error")
 
     def warm_up(self) -> None:

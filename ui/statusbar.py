@@ -284,15 +284,29 @@ class StatusBar(QFrame):
             restyle(clock, "")
         self._allot()
 
+    _disk_said = ""
+    _database_said = ""
+
     def set_disk(self, free_mb) -> None:
         """free_mb: the station disk's free space (read off the GUI thread); said in red only when it runs low."""
         # imported here, not with the module: the bar shows with the login screen, before the store is loaded
         from app.store import disk_low
 
-        lab = self.labels["disk"]
         low = isinstance(free_mb, int | float) and disk_low(free_mb)
-        lab.setText(_("DISK ALMOST FULL: {mb} MB left", mb=int(free_mb)) if low else "")
-        restyle(lab, "background: #c62828; font-weight: bold;" if low else "")
+        self._disk_said = _("DISK ALMOST FULL: {mb} MB left", mb=int(free_mb)) if low else ""
+        self._show_disk()
+
+    def set_database(self, said: str) -> None:
+        """What is wrong with the station's database (in the reader's language; "" for nothing), in the disk's place
+        and before it: the start found the log of the last run deleted (`Store.log_lost`), its events gone."""
+        self._database_said = said
+        self._show_disk()
+
+    def _show_disk(self) -> None:
+        lab = self.labels["disk"]
+        said = self._database_said or self._disk_said
+        lab.setText(said)
+        restyle(lab, "background: #c62828; font-weight: bold;" if said else "")
         self._allot()
 
     def _show_quarantine(self, h) -> None:

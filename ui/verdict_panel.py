@@ -22,6 +22,16 @@ _TIMES = re.compile(r"(\d+)(?: (more))? × (?=\S)")
 # A hyphen inside a code or SKU ("CASE-Y5-BLACK"): a line may not end there ("CASE-" / "Y5-BLACK" reads as two codes).
 _CODE_HYPHEN = re.compile(r"(?<=[0-9A-Za-z])-(?=[0-9A-Za-z])")
 
+# Chinese wraps between any two characters, and a line may not begin with a closing mark ("。", "：", "）") or with a key
+# glued to the word before it: where one would, Qt breaks a character earlier, inside the word before it — the short
+# pick's prompt read "…或扫描原因条" / "码。" and the banner "…请完成本步" / "骤（F10）" at 1024x768. The two characters
+# before such a mark stay together (a word joiner between them; most words are two characters), and so do the floor's
+# own words anywhere ("条码" and "序列号" split at a line's end read as two other words).
+_HAN = "\u4e00-\u9fff"
+_HAN_PAIR_BEFORE_MARK = re.compile(f"([{_HAN}])([{_HAN}])(?=[\u3002\uff0c\u3001\uff1a\uff1b\uff01\uff1f\uff09\u2060])")
+# the words, written as escapes (Chinese lives in the catalogs: tests/test_i18n.py): 条码 序列号 工牌 面单 装箱单 纸箱 批号
+# 库位 订单 步骤 赠品 重量
+_FLOOR_WORDS = re.compile("\u6761\u7801|\u5e8f\u5217\u53f7|\u5de5\u724c|\u9762\u5355|\u88c5\u7bb1\u5355|\u7eb8\u7bb1|\u6279\u53f7|\u5e93\u4f4d|\u8ba2\u5355|\u6b65\u9aa4|\u8d60\u54c1|\u91cd\u91cf")
 
 # A code too long for a line (an unknown barcode of 60 characters, a path): no space to wrap it at, it ran past the
 # red panel's edge under its ACKNOWLEDGE button. Shown cut in the middle (its start and end; the log keeps it whole).
@@ -39,9 +49,12 @@ def keep_together(text: str) -> str:
     """`text` as painted: a bracketed key glued to the word before it (a no-break space where there was a space, a
     word joiner where there was none, as in Chinese), so that a wrap never leaves "(F10)" alone on the last line;
     and a count to the code it counts ("2 × FRG-02", "2 more × FRG-02"), never "2 ×" at a line's end and the code on
-    the next; and a code in one piece, never broken at one of its hyphens (a word joiner after it)."""
+    the next; and a code in one piece, never broken at one of its hyphens (a word joiner after it); and a Chinese word
+    never split at a line's end (`_HAN_PAIR_BEFORE_MARK`, `_FLOOR_WORDS`)."""
     text = _KEY_HINT.sub(lambda m: ("\u00a0" if m.group(1) else "\u2060") + m.group(2), text)
     text = _CODE_HYPHEN.sub("-\u2060", text)
+    text = _HAN_PAIR_BEFORE_MARK.sub("\\1\u2060\\2", text)
+    text = _FLOOR_WORDS.sub(lambda m: "\u2060".join(m.group()), text)
     return _TIMES.sub(lambda m: m.group(1) + (f"\u00a0{m.group(2)}" if m.group(2) else "") + "\u00a0×\u00a0", text)
 
 
@@ -83,6 +96,14 @@ class FitLabel(QLabel):
         f.setPixelSize(px)
         f.setBold(self.bold)
         return f
+
+    def font_at(self, px: int):
+        """The font the text is painted in at `px`."""
+        return self._font(px)
+
+    def text_height(self, px: int) -> int:
+        """The height the text takes at `px`, wrapped at the box's width (more than any box where a word is wider)."""
+        return self._needs(px)
 
     def _needs(self, px: int) -> int:
         """The height the text takes at `px`; more than the box's (never fits) where a word is wider than the box."""

@@ -152,6 +152,7 @@ class QueueScreen(QWidget):
         super().__init__(parent)
         self.services, self.tasks, self.controller = services, tasks, controller
         lay = QVBoxLayout(self)
+        self._lay = lay
         title = QLabel(_("Open orders — scan an order barcode or choose one"))
         title.setObjectName("title")
         # two lines where it is wider than the screen: on one line it held the window 963 px wide on a 960 px display
@@ -216,6 +217,25 @@ class QueueScreen(QWidget):
         self._clock.timeout.connect(self._tick)
         self._clock.start()
 
+    # (usual, compact) for a display less high than 740 px (`MainWindow.set_display`): at 960x540 the two-line title,
+    # the 66 px buttons and an empty message line left the orders four rows of the window's 540 px
+    COMPACT = ("", "QueueScreen QLabel#title { font-size: 22px; } "
+                   "QueueScreen QPushButton { min-height: 34px; padding: 2px 12px; font-size: 17px; }")
+    SPACING = (-1, 3)  # -1: the style's own
+    MARGIN = (9, 4)
+    compact = False
+
+    def set_compact(self, compact: bool) -> None:
+        """A one-line title, lower buttons and less room between them on a low display: the room goes to the rows."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self.setStyleSheet(self.COMPACT[compact])
+        self._lay.setSpacing(self.SPACING[compact])
+        m = self.MARGIN[compact]
+        self._lay.setContentsMargins(m, m, m, m)
+        self.message.setVisible(not compact or bool(self.message.text()))
+
     def set_clock_offset(self, offset_ms) -> None:
         """The OMS's clock minus this station's (the sync's estimate; None or an implausible value: none)."""
         from sync.quarantine import plausible_offset
@@ -252,6 +272,7 @@ class QueueScreen(QWidget):
                 self.view.selectRow(ids.index(keep) if keep in ids else 0)
         if changes & (Change.FEEDBACK | Change.SCREEN) and c.screen == Screen.QUEUE:
             show_feedback(self.message, c.feedback)
+            self.message.setVisible(not self.compact or bool(self.message.text()))  # a low display: no empty line
         if changes & Change.SESSION:
             op = c.operator
             self.supervisor_btn.setVisible(bool(op and op.is_supervisor))

@@ -369,6 +369,7 @@ class WorkScreen(QWidget):
         side_box.setMaximumWidth(self.SIDE_MAX)
         side_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.side_box = side_box
+        self.ship_label.installEventFilter(self)  # its width sets the lines a long address needs (_fit_ship)
         body.addWidget(side_box, 1)
         root.addLayout(body, 1)
         self.body = body
@@ -433,6 +434,7 @@ class WorkScreen(QWidget):
         for w, k in ((self.ship_label, "ship"), (self.cur_name, "name"), (self.cur_variant, "variant"),
                      (self.cur_bin, "bin"), (self.weight_label, "weight"), (self.blockers, "blockers")):
             w.setFixedHeight(size[k])
+        self._fit_ship()  # a long address keeps the lines it needs
         self.image.setMinimumSize(size["picture"], size["picture"])
         m = size["margin"]
         self._root.setContentsMargins(m, m, m, m)
@@ -485,7 +487,29 @@ class WorkScreen(QWidget):
     def eventFilter(self, obj, e) -> bool:  # noqa: N802 (Qt API)
         if obj is self.side_box and e.type() == QEvent.Type.Resize:
             self._place_camera()
+        elif obj is self.ship_label and e.type() == QEvent.Type.Resize and e.size().width() != e.oldSize().width():
+            self._fit_ship()
         return False
+
+    # The ship-to is what the packer checks the label against (a wrong address: 2.1 per thousand orders): drawn at no
+    # less than SHIP_READ_PX (usual boxes, compact ones), on as many lines as it needs up to SHIP_LINES, the room taken
+    # from the lines table under it. Its one-line box set a 110-character Chinese address (a building, a room, when to
+    # deliver) at 11 px and cut it off in the middle at 1024x768 and 960x540; no mouse, so no tooltip either.
+    SHIP_READ_PX = (17, 14)
+    SHIP_LINES = 3
+
+    def _fit_ship(self) -> None:
+        """The ship-to's box as high as its text needs at SHIP_READ_PX (its usual height for a short one). Set when
+        an order is shown and when the box's width changes: never while the packer scans."""
+        label = self.ship_label
+        height = base = self.SIZES["ship"][self.compact]
+        if label.text():
+            px = self.SHIP_READ_PX[self.compact]
+            most = QFontMetrics(label.font_at(px)).lineSpacing() * self.SHIP_LINES + 2
+            need = label.text_height(px)
+            height = base if need <= base else min(need + 2, most)
+        if label.height() != height or label.minimumHeight() != height:
+            label.setFixedHeight(height)
 
     def _place_camera(self) -> None:
         """The camera preview goes where it and the item's pictures are both larger: under the item's texts (a tall
@@ -637,6 +661,7 @@ class WorkScreen(QWidget):
             ship += "   ⚠ " + "; ".join(st.warnings)
         self.ship_label.setText(ship)
         self.ship_label.set_color("#c62828" if st.warnings else "#263238", bold=bool(st.warnings))
+        self._fit_ship()
         self.model.refresh()
         idx = self.carton.findData(s.carton or "")
         self.carton.setCurrentIndex(max(0, idx))
