@@ -956,6 +956,39 @@ class Station:
             self._switch_to(out[-1])
         return out
 
+    def stopped_left_by_others(self, operator_id: str, picklist: Callable[[str], PickList | None],
+                               stopped: Callable[[PickList], bool]) -> list[OrderSession]:
+        """At a login: the orders another operator left open here (their logout, a restart) that stopped since, or
+        were stopped already — the OMS cancelled, held or changed them, or gave them to another station
+        (`stopped(pl)`, as the cache has them, or an `order_intercepted` since the order was claimed). Opened
+        again, not at work, so that whoever logs in is told what to put back and gives the order back with Esc.
+        They came back only at their own packer's next login: a packer who had gone home left the units in the
+        tote and the order claimed here, unsaid to anyone, and the OMS never heard it given back."""
+        life = [EventType.STEP_STARTED, EventType.STEP_RESUMED, EventType.STEP_SUSPENDED,
+                EventType.ORDER_COMPLETED, EventType.PICKLIST_RELEASED]
+        out = []
+        for ev in self.core.events.last_of_unfinished_orders(life, operator_id, anyone=True):
+            if ev.operator_id == operator_id or ev.order_id in self.sessions or not (
+                    ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
+                        ev.type == EventType.STEP_SUSPENDED
+                        and ev.payload.get("reason") in ("logout", SWITCHED, STATION_STOPPED))):
+                continue
+            pl = picklist(ev.order_id)
+            if pl is None or pl.status == "done":
+                continue
+            said = since_released(self.core.events.events(
+                order_id=ev.order_id, types=[EventType.ORDER_INTERCEPTED, EventType.PICKLIST_RELEASED]))
+            if not said and not stopped(pl):
+                continue  # theirs to carry on with: at their login, or opened from the queue
+            o = self.open_order(pl, activate=False)
+            if ev.type != EventType.STEP_SUSPENDED:
+                self._stopped_with_the_station(o)
+            if o.intercepted is None:
+                st = pl.status if pl.status in ("cancelled", "held") else "claimed_elsewhere"
+                o.mark_intercepted(st, {"claimed_elsewhere": "claimed elsewhere"}.get(st, st))
+            out.append(o)
+        return out
+
     def _stopped_with_the_station(self, o: OrderSession) -> None:
         """`o`'s step was running when the station stopped (a crash, a power cut: no logout suspended it): it stood
         from the station's last event before the restart (`EventLog.before_open`) to now, and is counted so — a

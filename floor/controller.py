@@ -614,7 +614,13 @@ class StationController:
     def _resume_for(self, op: Operator) -> list[OrderSession]:
         """Orders this operator left open: interrupted by a restart, or suspended by their own logout. Those they left
         with Esc stay in the queue, "paused" for them (after a restart too: it read "claimed" again)."""
+        # stopped orders another operator left open here first: set aside behind this operator's own, said in red
+        theirs = self.station.stopped_left_by_others(
+            op.id, self._picklist, lambda pl: pl.status in ("cancelled", "held") or self._held_elsewhere(pl.id) is not None)
         resumed = self.station.resume_open_orders(op.id, self._picklist)  # a finished order's last event ends it
+        if theirs and not resumed:  # none of their own: the last stopped one is at work, its STOP on screen
+            self.station.activate(theirs[-1].order_id)
+        resumed = theirs + resumed
         self._left.update(dict.fromkeys(self.station.left_open, op.id))
         for o in resumed:  # given to another station while its packer was away: back stopped, with what to put back
             if o.intercepted is None and (holder := self._held_elsewhere(o.order_id)) is not None:
