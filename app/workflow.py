@@ -201,6 +201,9 @@ class OrderSession:
         self.weight_overridden = False
         self.overrides: list[dict] = []
         self._intercept: tuple[str, str] | None = None
+        # why the OMS stopped it, in its own words ("cancelled by customer"), when it said: on the STOP, whichever way
+        # the stop came (F9's check, the poll)
+        self.stop_reason: str | None = None
         # what F4 undoes, last first: each counted scan, each short pick and each gift/insert confirmation
         self._undo: list[_Undoable] = []
         # serial numbers counted per step -> scan seq: one unit is counted once per step
@@ -574,8 +577,12 @@ class OrderSession:
         later = [s for s in self.steps if _pos(s) > _pos(cur)]
         return later[0] if later else Step.DONE
 
-    def mark_intercepted(self, status: str, reason: str) -> None:
-        self._append(EventType.ORDER_INTERCEPTED, {"status": status, "reason": reason}, kind=status)
+    def mark_intercepted(self, status: str, reason: str, oms_reason: str | None = None) -> None:
+        """The order stops (`order_intercepted`): `reason` why, `oms_reason` the OMS's own words when it gave them
+        (the event's reason then, as the label check records it; `stop_reason`)."""
+        extra = {"oms_reason": oms_reason} if oms_reason else {}
+        self._append(EventType.ORDER_INTERCEPTED, {"status": status, "reason": oms_reason or reason, **extra},
+                     kind=status)
 
     def start(self, step: Step) -> None:
         self._append(EventType.STEP_STARTED, {"step": step.value}, kind=step.value)
@@ -670,6 +677,7 @@ class OrderSession:
                 self.slip_printed = True
             elif t == EventType.ORDER_INTERCEPTED:
                 self._intercept = (str(p.get("status", "intercepted")), str(p.get("reason", "")))
+                self.stop_reason = str(p["oms_reason"]) if p.get("oms_reason") else None
         except (KeyError, ValueError, TypeError):
             log.exception("order %s: cannot apply event #%s %s", self.order_id, ev.seq, ev.type)
 

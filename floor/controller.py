@@ -1725,8 +1725,9 @@ class StationController:
                                 cls=PrintResult)  # type: ignore[return-value]
         if res[0] == "stopped":
             ship = res[1]
-            if s.intercepted is None:
-                s.mark_intercepted(ship.status, ship.reason or "")
+            if s.intercepted is None:  # (the sync service recorded its stop already: applied by the pump above)
+                s.mark_intercepted(ship.status, ship.reason or "",
+                                   ship.reason if ship.status in ("cancelled", "held") else None)
             return self.intercepted(s.order_id)  # type: ignore[return-value]
         if res[0] == "cut_off":  # a label cut off by a crash is looked for, then reprinted on purpose (F12)
             return self._refuse(Msg("The station stopped while the label of order {order} was being sent: part of it "
@@ -1981,8 +1982,9 @@ class StationController:
         self._emit(ch)
         return ch
 
-    def intercepted(self, order_id: str, status: str = "cancelled", reason: str = "") -> InterceptResult:
-        """The OMS cancelled or held an order (or gave it to another station)."""
+    def intercepted(self, order_id: str, status: str = "cancelled", reason: str = "",
+                    oms_reason: str | None = None) -> InterceptResult:
+        """The OMS cancelled or held an order (or gave it to another station); `oms_reason`: why, in its words."""
         self.pump()
         s = self.station.sessions.get(order_id)
         if s is None:
@@ -1990,7 +1992,7 @@ class StationController:
             self.refresh_queue()
             return InterceptResult(outcome=Outcome.DONE, changes=Change.QUEUE, order_id=order_id, status=status)
         if s.intercepted is None:
-            s.mark_intercepted(status, reason or status)
+            s.mark_intercepted(status, reason or status, oms_reason)
         self._withdraw_paperwork(s, f"order {status}")  # a label waiting for paper must not come out for it
         if self.session is s:  # an order set aside: the prompt and the printing at hand are the order at work's
             self.prompt = None
@@ -2036,7 +2038,9 @@ class StationController:
             return said
         if kind in _STOPPED_BY_SYNC:  # the order at hand (or set aside) stops, with what to put back
             status, reason = _STOPPED_BY_SYNC[kind]
-            return self.intercepted(data.get("order_id", ""), status, reason)
+            why = data.get("oms_reason") if kind == "order_cancelled" else None
+            return self.intercepted(data.get("order_id", ""), status, reason,
+                                    why if isinstance(why, str) and why.strip() else None)
         return Result(outcome=Outcome.DONE, changes=Change.NONE)
 
     def _items_changed_by_poll(self, ids) -> Result | None:

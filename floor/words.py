@@ -57,10 +57,13 @@ def put_back_list(session: OrderSession) -> tuple[PutBack, ...]:
 def _stopped(session: OrderSession) -> tuple[str, Msg, Joined | None]:
     """(order number, its status word, what to put back — None when nothing was taken) of a stopped order."""
     status = session.intercepted[0] if session.intercepted else "cancelled"
+    word = status_words(status)
+    if session.stop_reason:  # the OMS's own words: the packer is told why ("cancelled (customer changed mind)")
+        word = Msg("{status} ({reason})", status=word, reason=session.stop_reason)
     back = put_back_list(session)
     items = Joined([Msg("{qty} × {sku} {name} {variant} → bin {bin}", qty=p.qty, sku=p.sku, name=p.name,
                         variant=variant_beyond(p.name, p.variant), bin=p.bin) for p in back]) if back else None
-    return session.picklist.order_no, status_words(status), items
+    return session.picklist.order_no, word, items
 
 
 def stop_message(session: OrderSession) -> Feedback:

@@ -77,7 +77,8 @@ class OmsStandIn:
             return Ship(True, "unknown", None, True, picklist=self.cache.get(order_id))
         if order_id in self.cancelled:
             self.core.events.append("order_intercepted", {"order_id": order_id, "status": "cancelled",
-                                                          "reason": "customer"}, order_id=order_id,
+                                                          "reason": "customer", "oms_reason": "customer"},
+                                    order_id=order_id,
                                     operator_id=operator_id, kind="cancelled")
             return Ship(False, "cancelled", "customer", False)
         return Ship(True, "claimed", None, False, picklist=self.changed.get(order_id) or self.cache.get(order_id))
