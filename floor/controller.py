@@ -343,7 +343,9 @@ class StationController:
         if s.step == Step.WEIGH:
             w = s.weight
             if w is not None and (w.ok or s.weight_overridden):
-                return "F9"
+                # the parcel weighs something else now: F9 records that weight, and prints only inside tolerance (F9
+                # was marked after a supervisor's F11 with another parcel on the scale, and F9 refused)
+                return "F9" if self._moved_weight(s) is None or self.weight_view().in_tolerance else None
             if self.weight_view().in_tolerance:  # F9 records a weight only when none is recorded yet
                 return "F9" if w is None else "F8"
             return None
@@ -1318,6 +1320,10 @@ class StationController:
         if s.nothing_found:
             return self._done(Outcome.BLOCKED, Change.NONE, say(Level.HINT, words.nothing_found_message(s)))
         before = self._state()
+        if s.step == Step.WEIGH and self._moved_weight(s) is not None:  # as F9: the weight on the scale is checked
+            rec = self.record_weight()  # (F10 completed the step on the weight recorded before something went in)
+            if rec.outcome != Outcome.DONE:
+                return rec
         try:
             s.complete_step()
         except StepBlocked:
@@ -1600,6 +1606,14 @@ class StationController:
         if sup is None or not sup.is_supervisor:
             return self._refuse(self._locked(badge, OVERRIDE) or Msg("Not a supervisor badge/PIN: nothing overridden."),
                                 Level.ERROR, cls=OverrideResult)  # type: ignore[return-value]
+        if s.step == Step.WEIGH and (now := self._moved_weight(s)) is not None:
+            # the parcel on the scale is what the supervisor accepts, not a weight recorded before it changed (F9 then
+            # recorded the new weight and refused: their F11 was spent on the old parcel)
+            if s.record_weight(now).ok:
+                self.prompt = None
+                return self._done(Outcome.DONE, Change.WEIGHT | Change.PROMPT, say(Level.OK, Msg(
+                    "Weight OK: {grams} g. F9 prints the label (F10 goes on).", grams=round(now))),
+                    cls=OverrideResult)  # type: ignore[return-value]
         target = self._override_target(s)
         if isinstance(target, Msg):
             return self._refuse(target, cls=OverrideResult)  # type: ignore[return-value]
@@ -1612,6 +1626,15 @@ class StationController:
         return self._done(Outcome.DONE, Change.LINES | Change.WEIGHT | Change.PROMPT,
                           say(Level.OK, words.override_done(s, what, line_id, sup.name, reason)),
                           cls=OverrideResult, what=what, supervisor_id=sup.id)  # type: ignore[return-value]
+
+    def _moved_weight(self, s: OrderSession) -> float | None:
+        """The steady weight on the scale when it differs from the one recorded (or accepted by a supervisor) by more
+        than the tolerance: something went in or came out of the parcel since. F9 and F10 at the Weigh step record it
+        anew; None when nothing is recorded or the parcel weighs what was recorded."""
+        w, now = s.weight, self._usable_weight()
+        if w is None or now is None or abs(now - w.grams) <= max(w.tolerance_g or 0.0, 1.0):
+            return None
+        return now
 
     @staticmethod
     def _override_target(s: OrderSession) -> tuple[str, str | None] | Msg:
@@ -1640,9 +1663,7 @@ class StationController:
             # the parcel weighs something else now than what was recorded (or a supervisor accepted): something went
             # in or came out since, so the weight on the scale is the one checked. The label went out on the old one
             # (a supervisor's 5000 g printed a 9000 g parcel)
-            moved = s.weight is not None and now is not None and abs(now - s.weight.grams) > max(
-                s.weight.tolerance_g or 0.0, 1.0)
-            if now is not None and (s.weight is None or moved):
+            if now is not None and (s.weight is None or self._moved_weight(s) is not None):
                 rec = self.record_weight()
                 if rec.outcome != Outcome.DONE:
                     return rec  # type: ignore[return-value]

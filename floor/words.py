@@ -268,6 +268,12 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
             out.append(Msg("the weight {grams} g is outside {expected} ± {tolerance} g: check the parcel, or a "
                            "supervisor accepts it (F11)", grams=round(w.grams), expected=round(w.expected_g or 0),
                            tolerance=round(w.tolerance_g or 0)))
+        elif steady is not None and not inside and abs(steady - w.grams) > max(w.tolerance_g or 0.0, 1.0):
+            # recorded (or accepted) on another weight than the parcel's now: F9 records this one, and refuses it
+            exp, tol = session.expected_weight
+            out.append(Msg("the scale now reads {grams} g, not the {recorded} g recorded, and is outside {expected} ± "
+                           "{tolerance} g: check the parcel", grams=round(steady), recorded=round(w.grams),
+                           expected=round(exp or 0), tolerance=round(tol or 0)))
     if step == Step.LABEL and label_sent:
         if session.label_printed:
             out.append(Msg("the packing slip is with the printer: it comes out by itself when the printer is ready"))
