@@ -526,7 +526,7 @@ class OrderSession:
         if self.intercepted or not self._undo:
             return None
         top = self._undo[-1]
-        step = self.step if top.gift is not None else self.counting_step
+        step = self.step if top.gift is not None or top.missing else self.counting_step
         return top.seq if step is not None and top.step == step else None
 
     def undo_last(self) -> ScanVerdict | None:
@@ -535,9 +535,14 @@ class OrderSession:
         without it the parcel would ship without units that are on the shelf."""
         if self.last_undoable() is None:
             return None
-        seq, step, line_id, qty, _serial, short, gift = self._undo[-1]
+        seq, step, line_id, qty, _serial, short, gift, missing = self._undo[-1]
         line = self.picklist_lines[line_id]
         name = line.name or line.sku
+        if missing:  # F2 at Pack said the gift is not there: asked for again, as before it
+            self._append(EventType.UNDO, {"undone_seq": seq, "line_id": line_id, "qty": 0, "step": step.value,
+                                          "undone": EventType.SHORT_PICK})
+            return verdict(VerdictKind.ACTION, "action_undo_gift", None, action="undo", line_id=line_id,
+                           sku=line.sku, name=name, details={"undone_seq": seq, "undone": EventType.SHORT_PICK})
         if gift is not None:
             self._append(EventType.UNDO, {"undone_seq": seq, "line_id": line_id, "qty": 0, "step": step.value,
                                           "undone": EventType.GIFT_CONFIRMED})
@@ -600,8 +605,11 @@ class OrderSession:
                 seq = p.get("undone_seq")
                 for i in range(len(self._undo) - 1, -1, -1):
                     if self._undo[i].seq == seq:
-                        _s, st, lid, qty, serial, short, gift = self._undo.pop(i)
-                        if gift is not None:  # a gift confirmation taken back: the line as it was before it
+                        _s, st, lid, qty, serial, short, gift, missing = self._undo.pop(i)
+                        if missing:  # the gift pack was told is not there: asked for again
+                            self._gift_missing.discard(lid)
+                            self._shorts_version += 1
+                        elif gift is not None:  # a gift confirmation taken back: the line as it was before it
                             was_steps, was_flag = gift
                             for gs, was in was_steps:
                                 self._mutate([gs], lid, lambda lp, w=was: setattr(lp, "gift_confirmed", w))
@@ -640,6 +648,8 @@ class OrderSession:
             elif t == EventType.SHORT_PICK and p.get("step") == Step.PACK.value:
                 self._gift_missing.add(p["line_id"])  # a gift pack asked for, not there: out of the parcel
                 self._shorts_version += 1
+                if self.step == Step.PACK and p["line_id"] in self.picklist_lines:  # F4 can take it back at Pack
+                    self._undo.append(_Undoable(ev.seq, Step.PACK, p["line_id"], 0, missing=True))
             elif t == EventType.SHORT_PICK:
                 short = max(0, int(p["qty_required"]) - int(p["qty_found"]))
                 reason, lid = p.get("reason"), p["line_id"]
@@ -734,7 +744,8 @@ def since_released(events: list[Event]) -> list[Event]:
 class _Undoable(NamedTuple):
     """What F4 can take back: a counted scan (qty, serial), a short pick (qty 0; `short`: the line's (short_qty,
     short_reason) before it) or a gift/insert confirmation (`gift`: ((step, gift_confirmed before), ...) of the steps
-    it was confirmed for, and whether it was confirmed with no step counting before)."""
+    it was confirmed for, and whether it was confirmed with no step counting before) or a gift/insert recorded
+    missing at Pack (`missing`: F2 there, keyed by mistake on a gift that is on the shelf)."""
 
     seq: int
     step: Step
@@ -743,6 +754,7 @@ class _Undoable(NamedTuple):
     serial: str | None = None
     short: tuple[int, str | None] | None = None
     gift: tuple[tuple[tuple[Step, bool], ...], bool] | None = None
+    missing: bool = False
 
 
 def _pos(step: Step) -> int:

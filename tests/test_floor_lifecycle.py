@@ -7,7 +7,8 @@ import pytest
 from floor_kit import Floor, simple_order
 
 from app.events import EventType
-from floor import Level, Screen
+from app.workflow import Step
+from floor import Level, Outcome, Screen
 
 
 @pytest.fixture
@@ -70,3 +71,102 @@ def test_another_packers_open_order_that_was_not_stopped_stays_theirs(floor):
     floor.ctl.logout()
     floor.login()
     assert floor.ctl.session.order_id == "SO-1001" and floor.ctl.session.progress["L1"].scanned == 1
+
+
+def _weighed_out_of_tolerance_and_accepted(f: Floor):
+    """1003 (one 100 g unit) at the Weigh step: 900 g recorded, out of tolerance, accepted by a supervisor (F11)."""
+    at_queue(f)
+    f.ctl.scan("SO-1003")
+    f.to_step(Step.WEIGH)
+    f.weigh(900)
+    f.ctl.record_weight()
+    assert f.ctl.override("S-001", "999999", "heavy box").outcome == Outcome.DONE
+    assert f.ctl.next_key() == "F9"
+    return f.ctl.session
+
+
+def test_after_a_supervisors_f11_another_weight_on_the_scale_does_not_mark_f9(floor):
+    """A supervisor accepts 900 g (F11); the parcel is then put right or something else is put on the scale: 1500 g.
+    F9 stayed marked and the line of what is left said nothing, but F9 records the weight on the scale and refused it
+    (outside tolerance). Now no key is marked and the line says the scale reads another weight, outside."""
+    s = _weighed_out_of_tolerance_and_accepted(floor)
+    floor.weigh(1500)
+    assert floor.ctl.next_key() is None
+    left = [b.en for b in floor.ctl.blockers()]
+    assert left == ["the scale now reads 1500 g, not the 900 g recorded, and is outside 100 ± 20 g: check the parcel"]
+    assert "1500" in floor.ctl.blockers()[0].text("zh_CN") and "请检查包裹" in floor.ctl.blockers()[0].text("zh_CN")
+    assert floor.ctl.key("F9").outcome == Outcome.REFUSED and floor.ctl.next_key() is None  # as said: nothing printed
+    floor.weigh(105)  # put right: F8 records it (the 1500 g recorded was outside), then F9 prints
+    assert floor.ctl.next_key() == "F8"
+    floor.ctl.key("F8")
+    assert floor.ctl.next_key() == "F9" and floor.ctl.blockers() == []
+    floor.ctl.key("F9")
+    assert s.step == Step.DONE and floor.core.events.last(EventType.WEIGHT_RECORDED).payload["grams"] == 105
+
+
+def test_f10_at_the_weigh_step_checks_the_parcel_on_the_scale_as_f9_does(floor):
+    """900 g accepted by a supervisor, then 1500 g on the scale: F10 completed the Weigh step on the 900 g, and F9 at
+    the Label step printed the 1500 g parcel's label unchecked. F10 records the weight on the scale, as F9 does."""
+    s = _weighed_out_of_tolerance_and_accepted(floor)
+    floor.weigh(1500)
+    assert floor.ctl.key("F10").outcome == Outcome.REFUSED and s.step == Step.WEIGH
+    assert floor.core.events.last(EventType.WEIGHT_RECORDED).payload["grams"] == 1500
+
+
+def test_a_supervisors_f11_accepts_the_parcel_on_the_scale_not_the_weight_recorded_before_it_changed(floor):
+    s = _weighed_out_of_tolerance_and_accepted(floor)
+    floor.weigh(1500)  # accepted again by the supervisor: this parcel, not the 900 g one
+    r = floor.ctl.override("S-001", "999999", "two mugs in it")
+    assert r.outcome == Outcome.DONE and "1500 g" in r.feedback.en
+    assert floor.ctl.next_key() == "F9"
+    floor.ctl.key("F9")
+    assert s.step == Step.DONE
+    assert floor.core.events.last(EventType.OVERRIDE).payload["grams"] == 1500
+
+
+def _at_pack_without_the_gift(f: Floor):
+    """1002 (L1 x2, L2 x1, L3 the thank-you card) picked with its gift short picked whole, at Pack: the session."""
+    at_queue(f)
+    f.ctl.scan("SO-1002")
+    for code in ("ITEM-001", "ITEM-001", "ITEM-002"):
+        f.ctl.scan(code)
+    f.ctl.key("F2")
+    f.ctl.scan("@@REASON:NOT_FOUND")
+    s = f.ctl.session
+    while s.step != Step.PACK:
+        f.ctl.complete_step() if not s.blockers() else f.work_counting()
+    return s
+
+
+def test_f4_takes_back_a_gift_recorded_missing_at_pack_and_after_a_restart(floor):
+    """Pack asks again for the thank-you card short picked whole; F2 then 4 records it missing (keyed by mistake: the
+    card is on the gift shelf). F4 said "Nothing to undo in this step": the only way back was to scan the card, and a
+    packer who believed F4 shipped a parcel whose slip lists the card as not in it. F4 now takes it back — the card is
+    asked for again — also after a restart."""
+    s = _at_pack_without_the_gift(floor)
+    floor.ctl.key("2")
+    floor.ctl.key("F2")
+    floor.ctl.key("4")
+    assert s.gift_missing("L3") and s.packed_qty("L3") == 0 and s.expected_weight[0] == 300
+    r = floor.ctl.key("F4")
+    assert r.outcome == Outcome.DONE
+    assert r.feedback.en == "Undone: Thank-you card is not confirmed — put it in and scan it, or confirm it (F3)"
+    assert not s.gift_ok("L3") and not s.gift_missing("L3")
+    assert any("gift" in b.en for b in floor.ctl.blockers()) and floor.ctl.next_key() is None
+    assert floor.ctl.key("F4").feedback.en == "Nothing to undo in this step."  # the carton is not undone
+    floor.ctl.key("F2")
+    floor.ctl.key("4")  # missing after all: recorded again, then the station restarts
+    f2 = floor.restart()
+    try:
+        f2.login()
+        s2 = f2.ctl.session
+        assert s2.step == Step.PACK and s2.gift_missing("L3")
+        assert f2.ctl.key("F4").outcome == Outcome.DONE and not s2.gift_ok("L3")
+        f3 = f2.restart()
+        try:  # the undo itself replayed
+            f3.login()
+            assert not f3.ctl.session.gift_ok("L3") and f3.ctl.complete_step().outcome == Outcome.BLOCKED
+        finally:
+            f3.close()
+    finally:
+        f2.close()
