@@ -922,7 +922,7 @@ class Station:
         s = self.sessions.get(order_id)
         if s is None:
             return
-        if s.step not in (None, Step.DONE):
+        if s.step not in (None, Step.DONE) and not s.suspended:  # set aside already (switched): suspended once
             extra = {"reason": reason} if reason else {}
             at = None
             if idle_ns > 0:

@@ -170,3 +170,20 @@ def test_f4_takes_back_a_gift_recorded_missing_at_pack_and_after_a_restart(floor
             f3.close()
     finally:
         f2.close()
+
+
+def test_an_order_set_aside_is_suspended_once_when_its_packer_logs_out(floor):
+    """1001 set aside (1003 scanned: `step_suspended`, switched), then a logout: a second `step_suspended` for a step
+    that stood suspended already. The next login brings both back, 1003 at work, 1001 set aside at its counts."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("ITEM-001")
+    floor.ctl.scan("SO-1003")
+    floor.ctl.logout()
+    assert [e.payload["reason"] for e in _events(floor, EventType.STEP_SUSPENDED, "SO-1001")] == ["switched"]
+    assert [e.payload["reason"] for e in _events(floor, EventType.STEP_SUSPENDED, "SO-1003")] == ["logout"]
+    floor.login()
+    assert floor.ctl.session.order_id == "SO-1003" and set(floor.station.sessions) == {"SO-1001", "SO-1003"}
+    floor.ctl.scan("SO-1001")
+    assert floor.ctl.session.progress["L1"].scanned == 1
+
