@@ -121,6 +121,22 @@ def _paperwork_out(jobs: list[dict]) -> dict[str, dict]:
     return {j["kind"]: j for j in jobs if j.get("state") in (LABEL_OUT if j["kind"] == "label" else SLIP_OUT)}
 
 
+def _record_paperwork(events, order_id: str, op: Operator | None, packed: PickList, missing: tuple,
+                      res: tuple) -> None:
+    """The `paperwork` event of F9's label and slip, written before they are queued (F9's work, off the GUI thread):
+    what they say (packed lines, what is not in the parcel), what was out already, the failed label a new one replaces
+    (which, and what went wrong) and a destination the OMS changed."""
+    _, label, slip, _current, changed, already_out, replaced = res
+    extra: dict[str, Any] = {"already_out": already_out} if already_out else {}
+    if replaced is not None:
+        extra["replaces"] = {"job_id": replaced["job_id"], "error": replaced.get("error_state") or "failed"}
+    if changed:
+        extra["destination_changed"] = list(changed)
+    events.append(PAPERWORK, {"order_id": order_id, "label_job": label, "slip_job": slip, "lines": content(packed.lines),
+                              "units": packed.units, "not_in_parcel": content(missing), **extra},
+                  operator_id=op.id if op else None, order_id=order_id)
+
+
 def _newest_label(jobs: list[dict]) -> dict:
     """Of `_paperwork_jobs`, the newest label job ({} when there is none)."""
     return next((j for j in reversed(jobs) if j["kind"] == "label"), {})
@@ -1715,15 +1731,25 @@ class StationController:
                                                        reason="the OMS changed the items after the order was opened"))
             changed = destination_changes(opened, current)  # the address and carrier as the OMS has them now
             if spool is None:
-                return ("queued", None, None, current, changed, [], None)
+                res = ("queued", None, None, current, changed, [], None)
+                _record_paperwork(events, s.order_id, op, packed, missing, res)
+                return res
             paper = with_destination(packed, current, changed) if changed else packed
             if "label" not in out and (lacking := missing_destination(paper)):
                 return ("no_destination", lacking)
             # what came out once is not sent again: a second copy is a reprint (F12, who and why)
-            label = out["label"]["job_id"] if "label" in out else spool.submit_label(paper, op.id if op else None)
-            slip = out["slip"]["job_id"] if "slip" in out else spool.submit_slip(
-                paper, op.id if op else None, missing=missing) if spool.prints_slips else None  # `none:`: no slip
-            return ("queued", label, slip, current, changed, sorted(out), replaced)
+            new_label = None if "label" in out else spool.new_job_id()
+            new_slip = None if "slip" in out or not spool.prints_slips else spool.new_job_id()  # `none:`: no slip
+            res = ("queued", out["label"]["job_id"] if "label" in out else new_label,
+                   out["slip"]["job_id"] if "slip" in out else new_slip, current, changed, sorted(out), replaced)
+            # recorded before its jobs are queued: a label printed at once (the spool's worker, a fast printer) had its
+            # `label_printed` in the log before the `paperwork` it belongs to, which the GUI thread wrote later
+            _record_paperwork(events, s.order_id, op, packed, missing, res)
+            if new_label is not None:
+                spool.submit_label(paper, op.id if op else None, job_id=new_label)
+            if new_slip is not None:
+                spool.submit_slip(paper, op.id if op else None, missing=missing, job_id=new_slip)
+            return res
 
         found = s.order_id in self._look_for_label  # said to look for its label at the printer: F9 again = found
         result: list[PrintResult] = []
@@ -1785,26 +1811,11 @@ class StationController:
             warn = Msg("Check the address: {warning}.", warning="; ".join(flagged))
             note = self._destination.get(s.order_id)
             self._destination[s.order_id] = (Joined([note[0], warn], " "), note[1]) if note else (warn, False)
-        self._record_paperwork(s, packed, missing, res)
         if label is None:  # no printers at this station: the step ends here
             s.label_printed = True
             return self._complete_label(s, None, None)  # type: ignore[return-value]
         self._jobs[s.order_id] = (label, slip)
         return self._job_state(s, label)  # type: ignore[return-value]
-
-    @staticmethod
-    def _record_paperwork(s: OrderSession, packed: PickList, missing: tuple, res: tuple) -> None:
-        """The `paperwork` event of F9's submitted label and slip: what they say (packed lines, what is not in the
-        parcel), what was out already, the failed label a new one replaces (which, and what went wrong) and a
-        destination the OMS changed."""
-        _, label, slip, _current, changed, already_out, replaced = res
-        extra: dict[str, Any] = {"already_out": already_out} if already_out else {}
-        if replaced is not None:
-            extra["replaces"] = {"job_id": replaced["job_id"], "error": replaced.get("error_state") or "failed"}
-        if changed:
-            extra["destination_changed"] = list(changed)
-        s._append(PAPERWORK, {"label_job": label, "slip_job": slip, "lines": content(packed.lines),
-                              "units": packed.units, "not_in_parcel": content(missing), **extra})
 
     def _left_while_submitted(self, s: OrderSession, packed: PickList, missing: tuple, res: tuple) -> None:
         """F9's paperwork was submitted after the packer moved on (scanned the next order at once, Esc): it is the
@@ -1815,7 +1826,6 @@ class StationController:
         label, slip, current, changed = res[1:5]
         if changed:  # the order as it now ships, when the packer comes back to it
             s.picklist = with_destination(s.picklist, current, changed)
-        self._record_paperwork(s, packed, missing, res)
         self._jobs[s.order_id] = (label, slip)
         job = self.spool.job(label) if self.spool is not None else None
         if job is not None and job.get("state") == "done":

@@ -3,6 +3,8 @@ set aside, short picked or weighed again, as another packer at the station, the 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from floor_kit import Floor, simple_order
 
@@ -187,3 +189,48 @@ def test_an_order_set_aside_is_suspended_once_when_its_packer_logs_out(floor):
     floor.ctl.scan("SO-1001")
     assert floor.ctl.session.progress["L1"].scanned == 1
 
+
+def _wait_for(pred, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (v := pred()):
+            return v
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def test_the_paperwork_event_comes_before_the_label_printed_it_names(floor, tmp_path):
+    """F9's label and slip go to the spool from F9's work (off the GUI thread); its `paperwork` event was written when
+    the answer came back to the GUI thread. A printer quicker than that (the spool's worker prints at once) put the
+    label's `label_printed` in the log before the `paperwork` it belongs to. The real spool and a printer, the answer
+    handed back only once the label is out: the paperwork is first."""
+    from hardware.printing.connections import make_printer
+    from hardware.printing.spool import PrintSpool
+
+    printer = make_printer(f"simulated:{tmp_path / 'printed'}")
+    spool = PrintSpool(floor.core, {"label_printer": printer, "slip_printer": printer}, poll_interval_s=0.2,
+                       status_timeout_s=0.5)
+    spool.start()
+    try:
+        def answered_after_the_label_is_out(work, done):
+            res = work()
+            if isinstance(res, tuple) and res[:1] == ("queued",):  # F9's: the label queued
+                _wait_for(lambda: _events(floor, EventType.LABEL_PRINTED, "SO-1003"))
+            done(res)
+
+        floor.ctl.spool, floor.ctl.run_io = spool, answered_after_the_label_is_out
+        at_queue(floor)
+        floor.ctl.scan("SO-1003")
+        floor.to_step(Step.LABEL)
+        floor.ctl.key("F9")
+        paperwork = _events(floor, "paperwork", "SO-1003")
+        printed = _events(floor, EventType.LABEL_PRINTED, "SO-1003")
+        assert len(paperwork) == 1 and len(printed) == 1
+        assert paperwork[0].seq < printed[0].seq and paperwork[0].payload["label_job"] == printed[0].payload["job_id"]
+        assert paperwork[0].operator_id == "op-k1"
+        slip = paperwork[0].payload["slip_job"]
+        _wait_for(lambda: (spool.job(slip) or {}).get("state") == "done")
+        floor.ctl.on_print_update(spool.job(slip))
+        assert floor.ctl.screen == Screen.QUEUE  # packed
+    finally:
+        spool.stop()
