@@ -235,6 +235,13 @@ class OrderSession:
         return None
 
     @property
+    def stop_recorded(self) -> bool:
+        """Its stop is in the log (`order_intercepted`). An order opened from a cached pick list the OMS cancelled or
+        held reads as stopped (`intercepted`) without one: its stop is recorded then, or the figures and the OMS never
+        hear of it."""
+        return self._intercept is not None
+
+    @property
     def counting_step(self) -> Step | None:
         return self.step if self.step in self._progress else None
 
@@ -965,8 +972,8 @@ class Station:
                     o = self.open_order(pl, activate=False)
                     if ev.type != EventType.STEP_SUSPENDED:
                         self._stopped_with_the_station(o)
-                    if pl.status == "cancelled" and o.intercepted is None:  # cancelled while the station was down
-                        o.mark_intercepted("cancelled", "cancelled")
+                    if pl.status in ("cancelled", "held") and not o.stop_recorded:  # while the station was down
+                        o.mark_intercepted(pl.status, pl.status)
                     # cancelled, it comes back stopped (its put-back list, Esc): left out, a crash during its STOP
                     # lost what to put back where, and the order was never released
                     out.append(o)
@@ -978,18 +985,20 @@ class Station:
 
     def stopped_left_by_others(self, operator_id: str, picklist: Callable[[str], PickList | None],
                                stopped: Callable[[PickList], bool]) -> list[OrderSession]:
-        """At a login: the orders another operator left open here (their logout, a restart) that stopped since, or
-        were stopped already — the OMS cancelled, held or changed them, or gave them to another station
-        (`stopped(pl)`, as the cache has them, or an `order_intercepted` since the order was claimed). Opened
-        again, not at work, so that whoever logs in is told what to put back and gives the order back with Esc.
-        They came back only at their own packer's next login: a packer who had gone home left the units in the
-        tote and the order claimed here, unsaid to anyone, and the OMS never heard it given back."""
+        """At a login: the orders another operator left open here (their logout, a restart), and those anyone left
+        with Esc, that stopped since, or were stopped already — the OMS cancelled, held or changed them, or gave them
+        to another station (`stopped(pl)`, as the cache has them, or an `order_intercepted` since the order was
+        claimed). Opened again, not at work, so that whoever logs in is told what to put back and gives the order
+        back with Esc. They came back only at their own packer's next login (one left with Esc: never): a packer who
+        had gone home left the units in the tote and the order claimed here, unsaid to anyone, and the OMS never
+        heard it given back."""
         life = [EventType.STEP_STARTED, EventType.STEP_RESUMED, EventType.STEP_SUSPENDED,
                 EventType.ORDER_COMPLETED, EventType.PICKLIST_RELEASED]
         out = []
         for ev in self.core.events.last_of_unfinished_orders(life, operator_id, anyone=True):
-            if ev.operator_id == operator_id or ev.order_id in self.sessions or not (
-                    ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
+            left = ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") == LEFT
+            if (ev.operator_id == operator_id and not left) or ev.order_id in self.sessions or not (
+                    left or ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
                         ev.type == EventType.STEP_SUSPENDED
                         and ev.payload.get("reason") in ("logout", SWITCHED, STATION_STOPPED))):
                 continue
@@ -1003,7 +1012,7 @@ class Station:
             o = self.open_order(pl, activate=False)
             if ev.type != EventType.STEP_SUSPENDED:
                 self._stopped_with_the_station(o)
-            if o.intercepted is None:
+            if not o.stop_recorded:
                 st = pl.status if pl.status in ("cancelled", "held") else "claimed_elsewhere"
                 o.mark_intercepted(st, {"claimed_elsewhere": "claimed elsewhere"}.get(st, st))
             out.append(o)

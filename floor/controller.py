@@ -2017,13 +2017,15 @@ class StationController:
                     oms_reason: str | None = None) -> InterceptResult:
         """The OMS cancelled or held an order (or gave it to another station); `oms_reason`: why, in its words."""
         self.pump()
-        s = self.station.sessions.get(order_id)
+        s = self.station.sessions.get(order_id) or self._left_here(order_id)
         if s is None:
             self._set_queue([p for p in self.queue if p.id != order_id])
             self.refresh_queue()
             return InterceptResult(outcome=Outcome.DONE, changes=Change.QUEUE, order_id=order_id, status=status)
-        if s.intercepted is None:
-            s.mark_intercepted(status, reason or status, oms_reason)
+        if not s.stop_recorded:  # (one opened from a cancelled pick list reads as stopped before its stop is recorded)
+            st = s.intercepted[0] if s.intercepted else status
+            s.mark_intercepted(st, reason or st, oms_reason)
+        self._set_queue([p for p in self.queue if p.id != order_id])  # its barcode opens its STOP
         self._withdraw_paperwork(s, f"order {status}")  # a label waiting for paper must not come out for it
         if self.session is s:  # an order set aside: the prompt and the printing at hand are the order at work's
             self.prompt = None
@@ -2035,6 +2037,21 @@ class StationController:
         return self._done(Outcome.STOPPED, Change.ORDER | Change.LINES | Change.PROMPT | Change.QUEUE, fb,
                           cls=InterceptResult, order_id=order_id, status=s.intercepted[0] if s.intercepted else status,
                           put_back=words.put_back_list(s))  # type: ignore[return-value]
+
+    def _left_here(self, order_id: str) -> OrderSession | None:
+        """An order begun here and left open (Esc: "paused" in the queue), not finished nor given back, opened again
+        set aside — not at work — for its STOP, with the packer logged in. It left the queue without a word when the
+        OMS stopped it: its units stayed in the tote, its barcode said only "do not pick it", and it was never given
+        back. None for any other order (and with nobody logged in: the next login brings it back stopped)."""
+        if self.operator is None or order_id in self._finished or order_id in self._handed_back:
+            return None
+        life = [EventType.STEP_STARTED, EventType.STEP_RESUMED, EventType.STEP_SUSPENDED, EventType.ORDER_COMPLETED,
+                EventType.PICKLIST_RELEASED]
+        begun = since_released(self.core.events.events(order_id=order_id, types=life))
+        pl = self._cached(order_id) if begun and begun[-1].type != EventType.ORDER_COMPLETED else None
+        if pl is None:
+            return None
+        return self.station.open_order(pl, activate=False)
 
     @_answers()
     def on_sync(self, kind: str, data: dict | None) -> Result:
@@ -2079,7 +2096,12 @@ class StationController:
         check would stop it, with what to put back. It was packed, weighed and only stopped at F9: the packer's work on it was lost,
         and the units taken for the new lines stayed in the tote the whole time. A few cached rows, by key."""
         stopped = None
-        for oid in [i for i in ids if i in self.station.sessions]:
+        for oid in [i for i in ids if i in self.station.sessions or i in self._left]:
+            if oid not in self.station.sessions:  # left with Esc: held since, it stops as one set aside does
+                current = self._cached(oid)
+                if current is not None and current.status == "held" and self._left_here(oid) is not None:
+                    stopped = self.intercepted(oid, "held", "held by the OMS")
+                continue
             s = self.station.sessions[oid]
             if s.intercepted or (current := self._cached(oid)) is None:
                 continue

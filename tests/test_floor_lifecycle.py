@@ -234,3 +234,64 @@ def test_the_paperwork_event_comes_before_the_label_printed_it_names(floor, tmp_
         assert floor.ctl.screen == Screen.QUEUE  # packed
     finally:
         spool.stop()
+
+
+def _stops(f: Floor, order_id: str) -> list:
+    return _events(f, EventType.ORDER_INTERCEPTED, order_id)
+
+
+def _left_with_a_unit_in_the_tote(f: Floor) -> None:
+    at_queue(f)
+    f.ctl.scan("SO-1001")
+    f.ctl.scan("ITEM-001")
+    f.ctl.key("Escape")  # "paused" in the queue: its unit in the tote
+    assert f.ctl.screen == Screen.QUEUE and f.ctl.queue_status(f.ctl.queue[0]) is not None
+
+
+@pytest.mark.parametrize("status", ["cancelled", "held"])
+def test_an_order_left_with_esc_that_the_oms_stops_is_said_with_what_to_put_back(floor, status):
+    """1001 begun, a unit in the tote, left with Esc ("paused"); the OMS cancels (or holds) it. It left the queue
+    without a word, its barcode said only "do not pick it", no stop was recorded (the figures' stopped orders and the
+    OMS never heard of it) and it was never given back. Said at once in red with what to put back; its barcode shows
+    its STOP, and Esc gives it back."""
+    _left_with_a_unit_in_the_tote(floor)
+    floor.cache.set_status("SO-1001", status)  # as the sync service marks it, then tells the station
+    r = (floor.ctl.on_sync("order_cancelled", {"order_id": "SO-1001"}) if status == "cancelled"
+         else floor.ctl.on_sync("picklists_changed", {"ids": ["SO-1001"]}))
+    assert r.outcome == Outcome.STOPPED and floor.ctl.screen == Screen.QUEUE
+    assert r.feedback.level == Level.ERROR and "Put back: 1 × SKU-001" in r.feedback.en
+    assert "SO-1001" not in [p.id for p in floor.ctl.queue]
+    assert [e.payload["status"] for e in _stops(floor, "SO-1001")] == [status]
+    r = floor.ctl.scan("SO-1001")
+    assert r.outcome == Outcome.STOPPED and floor.ctl.feedback.level == Level.STOP
+    floor.ctl.key("Escape")
+    assert len(_events(floor, EventType.PICKLIST_RELEASED, "SO-1001")) == 1 and len(_stops(floor, "SO-1001")) == 1
+
+
+def test_an_order_left_with_esc_and_cancelled_while_nobody_was_logged_in_comes_back_stopped_at_the_next_login(floor):
+    _left_with_a_unit_in_the_tote(floor)
+    floor.ctl.logout()
+    floor.cache.set_status("SO-1001", "cancelled")
+    floor.ctl.on_sync("order_cancelled", {"order_id": "SO-1001"})  # nobody logged in: heard, nothing opens
+    assert not floor.station.sessions
+    floor.login("P-001", "1111")
+    assert floor.ctl.session.order_id == "SO-1001" and floor.ctl.feedback.level == Level.STOP
+    assert len(_stops(floor, "SO-1001")) == 1
+
+
+def test_an_order_cancelled_while_the_station_was_down_has_its_stop_recorded_once(floor):
+    """Cancelled while the station was off: it comes back stopped at the login, but its stop was never recorded (its
+    cancelled pick list read as stopped already): the figures' stopped orders missed it."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("ITEM-001")
+    f2 = floor.restart()
+    try:
+        f2.cache.set_status("SO-1001", "cancelled")
+        f2.login()
+        assert f2.ctl.session.order_id == "SO-1001" and f2.ctl.feedback.level == Level.STOP
+        assert [e.payload["status"] for e in _stops(f2, "SO-1001")] == ["cancelled"]
+        f2.ctl.key("Escape")
+        assert len(_stops(f2, "SO-1001")) == 1
+    finally:
+        f2.close()
