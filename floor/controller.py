@@ -1793,6 +1793,12 @@ class StationController:
                                     "most likely printed. Look for it at the printer. Found it: press F9 again to go "
                                     "on with it. Not there: F12 prints it again (recorded).", order=s.picklist.order_no),
                                 Level.ERROR, Change.PRINTING, cls=PrintResult)  # type: ignore[return-value]
+        if res[0] == "queued" and s.intercepted:
+            # stopped while F9's work was in flight (the poll heard the cancellation after F9's check said it ships):
+            # what waits for a printer is withdrawn and the STOP stays on screen. It was overwritten by "paper out:
+            # the label prints by itself, stay with this parcel", and the label came out for the cancelled order
+            self._jobs[s.order_id] = (res[1], res[2])
+            return self.intercepted(s.order_id)  # type: ignore[return-value]
         self._look_for_label.discard(s.order_id)
         self._print_again.discard(s.order_id)
         if res[0] == "out":  # F9 before found this order's paperwork out or with the printer: it is waited for again
@@ -2027,6 +2033,7 @@ class StationController:
             s.mark_intercepted(st, reason or st, oms_reason)
         self._set_queue([p for p in self.queue if p.id != order_id])  # its barcode opens its STOP
         self._withdraw_paperwork(s, f"order {status}")  # a label waiting for paper must not come out for it
+        self._jobs.pop(s.order_id, None)  # what came out already is not followed: it packs no stopped order
         if self.session is s:  # an order set aside: the prompt and the printing at hand are the order at work's
             self.prompt = None
         if self._printing == s.order_id:

@@ -295,3 +295,35 @@ def test_an_order_cancelled_while_the_station_was_down_has_its_stop_recorded_onc
         assert len(_stops(f2, "SO-1001")) == 1
     finally:
         f2.close()
+
+
+@pytest.mark.parametrize("paper", [False, True])
+def test_an_order_cancelled_while_f9_is_in_flight_keeps_its_stop_and_its_label_waiting_is_withdrawn(floor, paper):
+    """F9: the OMS says 1003 ships, its label and slip are queued — and the poll brings its cancellation before F9's
+    answer is back on the GUI thread. The answer then overwrote the STOP with "paper out: the label prints by itself
+    when the printer is ready, stay with this parcel", and the label came out for the cancelled order when the paper
+    was back. Now the STOP stays, what waits for the printer is withdrawn, and nothing that comes out later packs it."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.spool.paper = paper
+    in_flight = []
+    floor.ctl.run_io = lambda work, done: in_flight.append((work, done))
+    floor.ctl.key("F9")
+    work, done = in_flight.pop()
+    answer = work()  # checked with the OMS (it ships), label and slip queued
+    floor.cache.set_status("SO-1003", "cancelled")
+    floor.ctl.on_sync("order_cancelled", {"order_id": "SO-1003"})
+    done(answer)
+    fb = floor.ctl.feedback
+    assert fb.level == Level.STOP and fb.en.startswith("STOP: order 1003 was cancelled"), fb.en
+    assert floor.ctl.next_key() == "Escape"
+    if not paper:
+        assert {j["state"] for j in floor.spool.jobs_} == {"failed"}  # withdrawn
+        assert floor.spool.load_paper() == []  # nothing comes out when the paper is back
+    for j in floor.spool.jobs_:
+        floor.ctl.on_print_update(floor.spool.job(j["job_id"]))
+    assert floor.ctl.feedback is fb and floor.ctl.session.step == Step.LABEL
+    assert not _events(floor, EventType.ORDER_COMPLETED, "SO-1003")
+    floor.ctl.key("Escape")
+    assert len(_stops(floor, "SO-1003")) == 1
