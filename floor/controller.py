@@ -1362,6 +1362,8 @@ class StationController:
             target = self._reprint_order()
             if target is None:
                 return self._refuse(self._nothing_to_reprint(), cls=ReprintResult)
+            if (stop := self._stopped_here(*target)) is not None:
+                return self._refuse(stop, Level.STOP, cls=ReprintResult)
             self.prompt = Prompt("reprint")
             # which order, and what 1–4 mean: on the queue no buttons show them, and the order reprinted is the last
             # one packed, not the row that is chosen there
@@ -1955,6 +1957,16 @@ class StationController:
             return Msg("Nothing printed yet for this order.")
         return Msg("No label printed at this station yet: F12 here reprints the last order packed.")
 
+    def _stopped_here(self, order_id: str, number: str) -> Msg | None:
+        """F12's refusal for an order open here that stopped (given to another station, packed there, its items
+        changed, cancelled): its label was reprinted — a second label of a parcel that must not ship — when the cache's
+        status was not cancelled or held. None for any other order."""
+        s = self.station.sessions.get(order_id)
+        if s is None or not s.intercepted:
+            return None
+        return Msg("STOP: order {order} is {status}. Do not ship: no label reprinted.", order=number,
+                   status=words.status_words(s.intercepted[0]))
+
     def _has_label(self, order_id: str) -> bool:
         return self.spool is not None and self.spool.has_label(order_id)
 
@@ -1984,6 +1996,8 @@ class StationController:
             return self._refuse(Msg("The label of order {order} was withdrawn before it printed: scan the order and "
                                     "press F9 at its parcel.", order=number),
                                 Level.HINT, Change.PROMPT, cls=ReprintResult)  # type: ignore[return-value]
+        if (stop := self._stopped_here(oid, number)) is not None:
+            return self._refuse(stop, Level.STOP, Change.PROMPT, cls=ReprintResult)  # type: ignore[return-value]
         pl = self.station.cached_picklist(oid)
         if pl is not None and pl.status in ("cancelled", "held"):  # as the last poll has it: no label for it
             return self._refuse(Msg("STOP: order {order} is {status}. Do not ship: no label reprinted.", order=number,

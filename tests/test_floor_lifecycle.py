@@ -327,3 +327,23 @@ def test_an_order_cancelled_while_f9_is_in_flight_keeps_its_stop_and_its_label_w
     assert not _events(floor, EventType.ORDER_COMPLETED, "SO-1003")
     floor.ctl.key("Escape")
     assert len(_stops(floor, "SO-1003")) == 1
+
+
+@pytest.mark.parametrize("news", ["claim_lost", "packed_elsewhere"])
+def test_f12_reprints_no_label_of_an_order_that_stopped_at_the_parcel(floor, news):
+    """1003's label is out, its slip waits for paper; the OMS gives the order to another station (or it was packed
+    there). The STOP said not to pack it, yet F12 reprinted its label — a second label for a parcel that must not ship
+    — since the cache did not read cancelled or held. F12 refuses it, in the STOP's words."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1003")
+    floor.to_step(Step.LABEL)
+    floor.spool.slip_paper = False
+    floor.ctl.key("F9")
+    assert floor.ctl.on_sync(news, {"order_id": "SO-1003"}).outcome == Outcome.STOPPED
+    labels = [j for j in floor.spool.jobs_ if j["kind"] == "label"]
+    r = floor.ctl.key("F12")
+    assert r.outcome == Outcome.REFUSED and r.feedback.level == Level.STOP
+    assert r.feedback.en.endswith("Do not ship: no label reprinted.") and floor.ctl.prompt is None
+    assert floor.ctl.reprint("damaged").outcome == Outcome.REFUSED  # the reason keyed anyway (a reason barcode)
+    assert [j for j in floor.spool.jobs_ if j["kind"] == "label"] == labels
+    assert not _events(floor, EventType.REPRINT, "SO-1003")
