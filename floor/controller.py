@@ -2078,7 +2078,9 @@ class StationController:
     def on_sync(self, kind: str, data: dict | None) -> Result:
         data = data or {}
         if kind == "picklists_changed":
-            if (stopped := self._items_changed_by_poll(data.get("ids") or ())) is not None:
+            why = data.get("oms_reasons")
+            if (stopped := self._items_changed_by_poll(data.get("ids") or (),
+                                                       why if isinstance(why, dict) else {})) is not None:
                 return stopped
             if self.screen == Screen.QUEUE:
                 self.refresh_queue()
@@ -2107,12 +2109,11 @@ class StationController:
             return said
         if kind in _STOPPED_BY_SYNC:  # the order at hand (or set aside) stops, with what to put back
             status, reason = _STOPPED_BY_SYNC[kind]
-            why = data.get("oms_reason") if kind == "order_cancelled" else None
-            return self.intercepted(data.get("order_id", ""), status, reason,
-                                    why if isinstance(why, str) and why.strip() else None)
+            why = _said_reason(data.get("oms_reason")) if kind == "order_cancelled" else None
+            return self.intercepted(data.get("order_id", ""), status, reason, why)
         return Result(outcome=Outcome.DONE, changes=Change.NONE)
 
-    def _items_changed_by_poll(self, ids) -> Result | None:
+    def _items_changed_by_poll(self, ids, oms_reasons: dict) -> Result | None:
         """An order open here that the OMS held, or whose items it changed (a poll brought it): stopped now, as F9's
         check would stop it, with what to put back. It was packed, weighed and only stopped at F9: the packer's work on it was lost,
         and the units taken for the new lines stayed in the tote the whole time. A few cached rows, by key."""
@@ -2121,13 +2122,13 @@ class StationController:
             if oid not in self.station.sessions:  # left with Esc: held since, it stops as one set aside does
                 current = self._cached(oid)
                 if current is not None and current.status == "held" and self._left_here(oid) is not None:
-                    stopped = self.intercepted(oid, "held", "held by the OMS")
+                    stopped = self.intercepted(oid, "held", "held by the OMS", _said_reason(oms_reasons.get(oid)))
                 continue
             s = self.station.sessions[oid]
             if s.intercepted or (current := self._cached(oid)) is None:
                 continue
-            if current.status == "held":  # as F9's check stops it, before the work is done
-                s.mark_intercepted("held", "held by the OMS")
+            if current.status == "held":  # as F9's check stops it, before the work is done (why, when the OMS said)
+                s.mark_intercepted("held", "held by the OMS", _said_reason(oms_reasons.get(oid)))
                 stopped = self.intercepted(oid, "held")
             elif items_changed(s.picklist, current):
                 s.mark_intercepted("changed", "the OMS changed the items after the order was opened")
@@ -2194,6 +2195,11 @@ _STOPPED_BY_SYNC: dict[str, tuple[str, str]] = {
     # done at the OMS, not finished here: another station packed it (SyncService._packed_elsewhere)
     "packed_elsewhere": ("packed_elsewhere", "packed at another station"),
 }
+
+
+def _said_reason(why: Any) -> str | None:
+    """The OMS's reason for a stop as the sync service passed it (text), or None."""
+    return why.strip() or None if isinstance(why, str) else None
 
 
 def _said(exc: BaseException) -> Msg | str:

@@ -248,6 +248,7 @@ class SyncService:
         self._images_incomplete = True  # check the open pick lists' images once after start
         self._out_asked = False  # sync_now(): send at once, also to an OMS that answered 429/5xx
         self._pull_asked = False  # sync_now(): poll at once (the pull thread is also woken for wanted pictures)
+        self._newly_held: list[str] = []  # orders worked here that the pull in progress found held (why: asked)
         self._send_pool: ThreadPoolExecutor | None = None  # the outbox's HTTP senders, kept for the service
         self._fresh_since: float | None = None  # when the first event not yet drained was appended (monotonic)
         # an outage said once per worker, not at every attempt (sync.outage)
@@ -597,6 +598,7 @@ class SyncService:
             return self._pull_picklists(None)
 
     def _pull_picklists(self, since: int | None) -> int:
+        self._newly_held = []
         cursor, seen, pages = None, set(), 0
         total, started = 0, None
         changed: list[str] = []
@@ -622,8 +624,11 @@ class SyncService:
             cursor = self._next_cursor("picklists", page, seen, pages)
             if cursor is None:
                 break
-        if changed:
-            self._notify("picklists_changed", {"ids": changed})
+        if changed:  # with why the OMS held an order worked here (the listing has no reason: it is asked)
+            held = {oid: why for oid in self._newly_held if oid in changed
+                    and (why := self._oms_reason(oid, "held")) is not None}
+            self._notify("picklists_changed", {"ids": changed, **({"oms_reasons": held} if held else {})})
+        self._newly_held = []
         if since is None and started is not None:
             self._settle_unlisted(listed)  # raises when an order could not be asked about: no mark then
         if started is not None:
@@ -656,6 +661,9 @@ class SyncService:
                 self.cache.mark_claimed(p.id, self.station_id, provisional=True)
         for p, _, cb in fresh:
             old = before.get(p.id)
+            if old and p.status == "held" and old["status"] != "held" and self.core.events.events(order_id=p.id,
+                                                                                                    limit=1):
+                self._newly_held.append(p.id)  # worked here: the poll's notice says why (pull_picklists)
             if old and p.status == "cancelled" and old["status"] != "cancelled":
                 self._order_cancelled(p.id, old)
             elif old and p.status == "done" and old["status"] not in ("done", "cancelled") \
@@ -752,21 +760,21 @@ class SyncService:
             self.cache.set_review_flag(order_id, "cancelled by the OMS after its label was printed offline")
         self.cache.set_status(order_id, "cancelled")
         if reason is None and self.core.events.events(order_id=order_id, limit=1):  # worked here: worth the question
-            reason = self._cancel_reason(order_id)
+            reason = self._oms_reason(order_id, "cancelled")
         self._notify("order_cancelled", {"order_id": order_id, "printed_offline": printed,
                                          **({"oms_reason": reason} if reason else {}),
                                          "message": Msg("Order {order} was cancelled. Stop and put items back.",
                                                         order=order_id)})
 
-    def _cancel_reason(self, order_id: str) -> str | None:
-        """Why the OMS cancelled an order (`orders/{id}/status`), or None when it cannot say now (logged): the stop
-        goes on without it."""
+    def _oms_reason(self, order_id: str, status: str) -> str | None:
+        """Why the OMS cancelled or held an order (`status`; `orders/{id}/status`), or None when it gives no reason or
+        cannot say now (logged): the stop goes on without it."""
         try:
             d = self.client.order_status(order_id, timeout=self.settings.oms.intercept_timeout_s)
         except OmsError as e:
-            log.info("why order %s was cancelled not asked: %s", order_id, e)
+            log.info("why order %s is %s not asked: %s", order_id, status, e)
             return None
-        reason = d.get("reason") if d and d.get("status") == "cancelled" else None
+        reason = d.get("reason") if d and d.get("status") == status else None
         return " ".join(reason.split())[:200] or None if isinstance(reason, str) else None  # one line on the STOP
 
     def pull_products(self) -> int:
@@ -832,7 +840,7 @@ class SyncService:
                 self._notify("claim_confirmed", {"order_id": pid})
             elif d.get("status") == "cancelled":
                 self.cache.set_status(pid, "cancelled")
-                reason = self._cancel_reason(pid)  # said on the STOP of the order worked on the offline claim
+                reason = self._oms_reason(pid, "cancelled")  # said on the STOP of the order worked on the claim
                 self._notify("order_cancelled", {"order_id": pid, "printed_offline": False,
                                                  **({"oms_reason": reason} if reason else {}),
                                                  "message": Msg("Order {order} was cancelled.", order=pid)})
