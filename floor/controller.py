@@ -1387,6 +1387,10 @@ class StationController:
             return self._done(Outcome.ASKED, Change.PROMPT, self._short_question(s, self.prompt),
                               cls=ShortPickResult, line_id=cur.id)
         if kind == "override":
+            if s.step == Step.WEIGH and self._moved_weight(s) is not None:  # the question names the parcel on the
+                rec = self.record_weight()  # scale, not the weight recorded before it changed; inside: none needed
+                if rec.outcome == Outcome.DONE:
+                    return rec
             target = self._override_target(s)
             if isinstance(target, Msg):  # said at once, not after a badge and a PIN were given for nothing
                 return self._refuse(target, cls=OverrideResult)

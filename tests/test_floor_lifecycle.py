@@ -118,12 +118,22 @@ def test_f10_at_the_weigh_step_checks_the_parcel_on_the_scale_as_f9_does(floor):
 def test_a_supervisors_f11_accepts_the_parcel_on_the_scale_not_the_weight_recorded_before_it_changed(floor):
     s = _weighed_out_of_tolerance_and_accepted(floor)
     floor.weigh(1500)  # accepted again by the supervisor: this parcel, not the 900 g one
+    r = floor.ctl.key("F11")
+    assert r.outcome == Outcome.ASKED and "accept the weight of 1500 g" in r.feedback.en
     r = floor.ctl.override("S-001", "999999", "two mugs in it")
     assert r.outcome == Outcome.DONE and "1500 g" in r.feedback.en
     assert floor.ctl.next_key() == "F9"
     floor.ctl.key("F9")
     assert s.step == Step.DONE
     assert floor.core.events.last(EventType.OVERRIDE).payload["grams"] == 1500
+
+
+def test_f11_with_the_parcel_put_right_after_an_override_needs_no_supervisor(floor):
+    s = _weighed_out_of_tolerance_and_accepted(floor)
+    floor.weigh(110)  # inside tolerance now: recorded, no form
+    r = floor.ctl.key("F11")
+    assert r.outcome == Outcome.DONE and floor.ctl.prompt is None and s.weight.grams == 110 and s.weight.ok
+    assert floor.ctl.next_key() == "F9"
 
 
 def _at_pack_without_the_gift(f: Floor):
