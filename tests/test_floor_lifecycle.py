@@ -357,3 +357,21 @@ def test_f12_reprints_no_label_of_an_order_that_stopped_at_the_parcel(floor, new
     assert floor.ctl.reprint("damaged").outcome == Outcome.REFUSED  # the reason keyed anyway (a reason barcode)
     assert [j for j in floor.spool.jobs_ if j["kind"] == "label"] == labels
     assert not _events(floor, EventType.REPRINT, "SO-1003")
+
+
+def test_an_order_cancelled_while_the_station_was_down_comes_back_stopped_to_whoever_logs_in_first(floor):
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("ITEM-001")
+    f2 = floor.restart()  # a power cut with K-001's order at work
+    try:
+        f2.cache.set_status("SO-1001", "cancelled")
+        f2.login("P-001", "1111")
+        assert f2.ctl.session.order_id == "SO-1001" and f2.ctl.feedback.level == Level.STOP
+        assert "Put back: 1 × SKU-001" in f2.ctl.feedback.en and len(_stops(f2, "SO-1001")) == 1
+        f2.ctl.key("Escape")
+        f2.ctl.logout()
+        f2.login()
+        assert f2.ctl.session is None and len(_events(f2, EventType.PICKLIST_RELEASED, "SO-1001")) == 1
+    finally:
+        f2.close()
