@@ -199,17 +199,19 @@ assert [f.name for f in fields(Event)] == ["seq", "id", "station_id", "operator_
                                           "order_id", "payload", "kind"], "EventLog._insert sets these, in this order"
 
 
-def last_of_unfinished_orders_query(types: list[str], operator_id: str | None) -> TextClause:
+def last_of_unfinished_orders_query(types: list[str], operator_id: str | None, *, anyone: bool = False) -> TextClause:
     """Driven from the pick lists (CROSS JOIN keeps them the outer loop whatever the statistics), each
     event found through the order index, one short range per unfinished pick list: a station's whole
     history (a million events: 3.4 s walked in Python) is never walked, so a login does not wait on it
-    (~60 ms with 10,000 unfinished pick lists of 10 events each)."""
-    return text(
+    (~60 ms with 10,000 unfinished pick lists of 10 events each). `anyone`: whoever's the event is."""
+    who = "" if anyone else " AND e.operator_id IS :operator"
+    q = text(
         "SELECT e.* FROM picklists AS p CROSS JOIN events AS e ON e.seq = ("
         " SELECT max(x.seq) FROM events AS x INDEXED BY ix_events_order"
         " WHERE x.order_id = p.id AND x.type IN :types)"
-        " WHERE p.status != 'done' AND e.operator_id IS :operator ORDER BY e.seq"
-    ).bindparams(bindparam("types", list(types), expanding=True), operator=operator_id)
+        f" WHERE p.status != 'done'{who} ORDER BY e.seq"
+    ).bindparams(bindparam("types", list(types), expanding=True))
+    return q if anyone else q.bindparams(operator=operator_id)
 
 
 def _seq_taken(exc: IntegrityError) -> bool:
@@ -374,12 +376,15 @@ class EventLog:
         with self.store.read() as c:
             return [row_to_event(r) for r in c.execute(q)]
 
-    def last_of_unfinished_orders(self, types: list[str], operator_id: str | None) -> list[Event]:
+    def last_of_unfinished_orders(self, types: list[str], operator_id: str | None, *,
+                                  anyone: bool = False) -> list[Event]:
         """For every cached pick list not done, its newest event of these types, when that event is this
-        operator's (see last_of_unfinished_orders_query). A cancelled one is among them: begun and not released,
-        it was stopped while the station was down or before the packer pressed Esc, and comes back stopped."""
+        operator's (`anyone`: whoever's it is; see last_of_unfinished_orders_query). A cancelled one is among them:
+        begun and not released, it was stopped while the station was down or before the packer pressed Esc, and comes
+        back stopped."""
         with self.store.read() as c:
-            return [row_to_event(r) for r in c.execute(last_of_unfinished_orders_query(types, operator_id))]
+            return [row_to_event(r) for r in c.execute(last_of_unfinished_orders_query(types, operator_id,
+                                                                                       anyone=anyone))]
 
     def last(self, type: str | None = None) -> Event | None:
         q = select(schema.events).order_by(schema.events.c.seq.desc()).limit(1)

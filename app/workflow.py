@@ -201,6 +201,9 @@ class OrderSession:
         self.weight_overridden = False
         self.overrides: list[dict] = []
         self._intercept: tuple[str, str] | None = None
+        # why the OMS stopped it, in its own words ("cancelled by customer"), when it said: on the STOP, whichever way
+        # the stop came (F9's check, the poll)
+        self.stop_reason: str | None = None
         # what F4 undoes, last first: each counted scan, each short pick and each gift/insert confirmation
         self._undo: list[_Undoable] = []
         # serial numbers counted per step -> scan seq: one unit is counted once per step
@@ -232,6 +235,13 @@ class OrderSession:
         if self.picklist.status in ("cancelled", "held"):
             return (self.picklist.status, "OMS status")
         return None
+
+    @property
+    def stop_recorded(self) -> bool:
+        """Its stop is in the log (`order_intercepted`). An order opened from a cached pick list the OMS cancelled or
+        held reads as stopped (`intercepted`) without one: its stop is recorded then, or the figures and the OMS never
+        hear of it."""
+        return self._intercept is not None
 
     @property
     def counting_step(self) -> Step | None:
@@ -525,7 +535,7 @@ class OrderSession:
         if self.intercepted or not self._undo:
             return None
         top = self._undo[-1]
-        step = self.step if top.gift is not None else self.counting_step
+        step = self.step if top.gift is not None or top.missing else self.counting_step
         return top.seq if step is not None and top.step == step else None
 
     def undo_last(self) -> ScanVerdict | None:
@@ -534,9 +544,14 @@ class OrderSession:
         without it the parcel would ship without units that are on the shelf."""
         if self.last_undoable() is None:
             return None
-        seq, step, line_id, qty, _serial, short, gift = self._undo[-1]
+        seq, step, line_id, qty, _serial, short, gift, missing = self._undo[-1]
         line = self.picklist_lines[line_id]
         name = line.name or line.sku
+        if missing:  # F2 at Pack said the gift is not there: asked for again, as before it
+            self._append(EventType.UNDO, {"undone_seq": seq, "line_id": line_id, "qty": 0, "step": step.value,
+                                          "undone": EventType.SHORT_PICK})
+            return verdict(VerdictKind.ACTION, "action_undo_gift", None, action="undo", line_id=line_id,
+                           sku=line.sku, name=name, details={"undone_seq": seq, "undone": EventType.SHORT_PICK})
         if gift is not None:
             self._append(EventType.UNDO, {"undone_seq": seq, "line_id": line_id, "qty": 0, "step": step.value,
                                           "undone": EventType.GIFT_CONFIRMED})
@@ -576,8 +591,12 @@ class OrderSession:
         later = [s for s in self.steps if _pos(s) > _pos(cur)]
         return later[0] if later else Step.DONE
 
-    def mark_intercepted(self, status: str, reason: str) -> None:
-        self._append(EventType.ORDER_INTERCEPTED, {"status": status, "reason": reason}, kind=status)
+    def mark_intercepted(self, status: str, reason: str, oms_reason: str | None = None) -> None:
+        """The order stops (`order_intercepted`): `reason` why, `oms_reason` the OMS's own words when it gave them
+        (the event's reason then, as the label check records it; `stop_reason`)."""
+        extra = {"oms_reason": oms_reason} if oms_reason else {}
+        self._append(EventType.ORDER_INTERCEPTED, {"status": status, "reason": oms_reason or reason, **extra},
+                     kind=status)
 
     def start(self, step: Step) -> None:
         self._append(EventType.STEP_STARTED, {"step": step.value}, kind=step.value)
@@ -595,8 +614,11 @@ class OrderSession:
                 seq = p.get("undone_seq")
                 for i in range(len(self._undo) - 1, -1, -1):
                     if self._undo[i].seq == seq:
-                        _s, st, lid, qty, serial, short, gift = self._undo.pop(i)
-                        if gift is not None:  # a gift confirmation taken back: the line as it was before it
+                        _s, st, lid, qty, serial, short, gift, missing = self._undo.pop(i)
+                        if missing:  # the gift pack was told is not there: asked for again
+                            self._gift_missing.discard(lid)
+                            self._shorts_version += 1
+                        elif gift is not None:  # a gift confirmation taken back: the line as it was before it
                             was_steps, was_flag = gift
                             for gs, was in was_steps:
                                 self._mutate([gs], lid, lambda lp, w=was: setattr(lp, "gift_confirmed", w))
@@ -635,6 +657,8 @@ class OrderSession:
             elif t == EventType.SHORT_PICK and p.get("step") == Step.PACK.value:
                 self._gift_missing.add(p["line_id"])  # a gift pack asked for, not there: out of the parcel
                 self._shorts_version += 1
+                if self.step == Step.PACK and p["line_id"] in self.picklist_lines:  # F4 can take it back at Pack
+                    self._undo.append(_Undoable(ev.seq, Step.PACK, p["line_id"], 0, missing=True))
             elif t == EventType.SHORT_PICK:
                 short = max(0, int(p["qty_required"]) - int(p["qty_found"]))
                 reason, lid = p.get("reason"), p["line_id"]
@@ -672,6 +696,7 @@ class OrderSession:
                 self.slip_printed = True
             elif t == EventType.ORDER_INTERCEPTED:
                 self._intercept = (str(p.get("status", "intercepted")), str(p.get("reason", "")))
+                self.stop_reason = str(p["oms_reason"]) if p.get("oms_reason") else None
         except (KeyError, ValueError, TypeError):
             log.exception("order %s: cannot apply event #%s %s", self.order_id, ev.seq, ev.type)
 
@@ -729,7 +754,8 @@ def since_released(events: list[Event]) -> list[Event]:
 class _Undoable(NamedTuple):
     """What F4 can take back: a counted scan (qty, serial), a short pick (qty 0; `short`: the line's (short_qty,
     short_reason) before it) or a gift/insert confirmation (`gift`: ((step, gift_confirmed before), ...) of the steps
-    it was confirmed for, and whether it was confirmed with no step counting before)."""
+    it was confirmed for, and whether it was confirmed with no step counting before) or a gift/insert recorded
+    missing at Pack (`missing`: F2 there, keyed by mistake on a gift that is on the shelf)."""
 
     seq: int
     step: Step
@@ -738,6 +764,7 @@ class _Undoable(NamedTuple):
     serial: tuple[str, str, str] | None = None  # its `serial_key`
     short: tuple[int, str | None] | None = None
     gift: tuple[tuple[tuple[Step, bool], ...], bool] | None = None
+    missing: bool = False
 
 
 def _pos(step: Step) -> int:
@@ -923,7 +950,7 @@ class Station:
         s = self.sessions.get(order_id)
         if s is None:
             return
-        if s.step not in (None, Step.DONE):
+        if s.step not in (None, Step.DONE) and not s.suspended:  # set aside already (switched): suspended once
             extra = {"reason": reason} if reason else {}
             at = None
             if idle_ns > 0:
@@ -966,8 +993,8 @@ class Station:
                     o = self.open_order(pl, activate=False)
                     if ev.type != EventType.STEP_SUSPENDED:
                         self._stopped_with_the_station(o)
-                    if pl.status == "cancelled" and o.intercepted is None:  # cancelled while the station was down
-                        o.mark_intercepted("cancelled", "cancelled")
+                    if pl.status in ("cancelled", "held") and not o.stop_recorded:  # while the station was down
+                        o.mark_intercepted(pl.status, pl.status)
                     # cancelled, it comes back stopped (its put-back list, Esc): left out, a crash during its STOP
                     # lost what to put back where, and the order was never released
                     out.append(o)
@@ -975,6 +1002,41 @@ class Station:
             self._set_aside(s)
         if out:
             self._switch_to(out[-1])
+        return out
+
+    def stopped_left_by_others(self, operator_id: str, picklist: Callable[[str], PickList | None],
+                               stopped: Callable[[PickList], bool]) -> list[OrderSession]:
+        """At a login: the orders another operator left open here (their logout, a restart), and those anyone left
+        with Esc, that stopped since, or were stopped already — the OMS cancelled, held or changed them, or gave them
+        to another station (`stopped(pl)`, as the cache has them, or an `order_intercepted` since the order was
+        claimed). Opened again, not at work, so that whoever logs in is told what to put back and gives the order
+        back with Esc. They came back only at their own packer's next login (one left with Esc: never): a packer who
+        had gone home left the units in the tote and the order claimed here, unsaid to anyone, and the OMS never
+        heard it given back."""
+        life = [EventType.STEP_STARTED, EventType.STEP_RESUMED, EventType.STEP_SUSPENDED,
+                EventType.ORDER_COMPLETED, EventType.PICKLIST_RELEASED]
+        out = []
+        for ev in self.core.events.last_of_unfinished_orders(life, operator_id, anyone=True):
+            left = ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") == LEFT
+            if (ev.operator_id == operator_id and not left) or ev.order_id in self.sessions or not (
+                    left or ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
+                        ev.type == EventType.STEP_SUSPENDED
+                        and ev.payload.get("reason") in ("logout", SWITCHED, STATION_STOPPED))):
+                continue
+            pl = picklist(ev.order_id)
+            if pl is None or pl.status == "done":
+                continue
+            said = since_released(self.core.events.events(
+                order_id=ev.order_id, types=[EventType.ORDER_INTERCEPTED, EventType.PICKLIST_RELEASED]))
+            if not said and not stopped(pl):
+                continue  # theirs to carry on with: at their login, or opened from the queue
+            o = self.open_order(pl, activate=False)
+            if ev.type != EventType.STEP_SUSPENDED:
+                self._stopped_with_the_station(o)
+            if not o.stop_recorded:
+                st = pl.status if pl.status in ("cancelled", "held") else "claimed_elsewhere"
+                o.mark_intercepted(st, {"claimed_elsewhere": "claimed elsewhere"}.get(st, st))
+            out.append(o)
         return out
 
     def _stopped_with_the_station(self, o: OrderSession) -> None:

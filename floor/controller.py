@@ -121,6 +121,22 @@ def _paperwork_out(jobs: list[dict]) -> dict[str, dict]:
     return {j["kind"]: j for j in jobs if j.get("state") in (LABEL_OUT if j["kind"] == "label" else SLIP_OUT)}
 
 
+def _record_paperwork(events, order_id: str, op: Operator | None, packed: PickList, missing: tuple,
+                      res: tuple) -> None:
+    """The `paperwork` event of F9's label and slip, written before they are queued (F9's work, off the GUI thread):
+    what they say (packed lines, what is not in the parcel), what was out already, the failed label a new one replaces
+    (which, and what went wrong) and a destination the OMS changed."""
+    _, label, slip, _current, changed, already_out, replaced = res
+    extra: dict[str, Any] = {"already_out": already_out} if already_out else {}
+    if replaced is not None:
+        extra["replaces"] = {"job_id": replaced["job_id"], "error": replaced.get("error_state") or "failed"}
+    if changed:
+        extra["destination_changed"] = list(changed)
+    events.append(PAPERWORK, {"order_id": order_id, "label_job": label, "slip_job": slip, "lines": content(packed.lines),
+                              "units": packed.units, "not_in_parcel": content(missing), **extra},
+                  operator_id=op.id if op else None, order_id=order_id)
+
+
 def _newest_label(jobs: list[dict]) -> dict:
     """Of `_paperwork_jobs`, the newest label job ({} when there is none)."""
     return next((j for j in reversed(jobs) if j["kind"] == "label"), {})
@@ -343,7 +359,9 @@ class StationController:
         if s.step == Step.WEIGH:
             w = s.weight
             if w is not None and (w.ok or s.weight_overridden):
-                return "F9"
+                # the parcel weighs something else now: F9 records that weight, and prints only inside tolerance (F9
+                # was marked after a supervisor's F11 with another parcel on the scale, and F9 refused)
+                return "F9" if self._moved_weight(s) is None or self.weight_view().in_tolerance else None
             if self.weight_view().in_tolerance:  # F9 records a weight only when none is recorded yet
                 return "F9" if w is None else "F8"
             return None
@@ -614,7 +632,13 @@ class StationController:
     def _resume_for(self, op: Operator) -> list[OrderSession]:
         """Orders this operator left open: interrupted by a restart, or suspended by their own logout. Those they left
         with Esc stay in the queue, "paused" for them (after a restart too: it read "claimed" again)."""
+        # stopped orders another operator left open here first: set aside behind this operator's own, said in red
+        theirs = self.station.stopped_left_by_others(
+            op.id, self._picklist, lambda pl: pl.status in ("cancelled", "held") or self._held_elsewhere(pl.id) is not None)
         resumed = self.station.resume_open_orders(op.id, self._picklist)  # a finished order's last event ends it
+        if theirs and not resumed:  # none of their own: the last stopped one is at work, its STOP on screen
+            self.station.activate(theirs[-1].order_id)
+        resumed = theirs + resumed
         self._left.update(dict.fromkeys(self.station.left_open, op.id))
         for o in resumed:  # given to another station while its packer was away: back stopped, with what to put back
             if o.intercepted is None and (holder := self._held_elsewhere(o.order_id)) is not None:
@@ -1312,6 +1336,10 @@ class StationController:
         if s.nothing_found:
             return self._done(Outcome.BLOCKED, Change.NONE, say(Level.HINT, words.nothing_found_message(s)))
         before = self._state()
+        if s.step == Step.WEIGH and self._moved_weight(s) is not None:  # as F9: the weight on the scale is checked
+            rec = self.record_weight()  # (F10 completed the step on the weight recorded before something went in)
+            if rec.outcome != Outcome.DONE:
+                return rec
         try:
             s.complete_step()
         except StepBlocked:
@@ -1334,6 +1362,8 @@ class StationController:
             target = self._reprint_order()
             if target is None:
                 return self._refuse(self._nothing_to_reprint(), cls=ReprintResult)
+            if (stop := self._stopped_here(*target)) is not None:
+                return self._refuse(stop, Level.STOP, cls=ReprintResult)
             self.prompt = Prompt("reprint")
             # which order, and what 1–4 mean: on the queue no buttons show them, and the order reprinted is the last
             # one packed, not the row that is chosen there
@@ -1357,6 +1387,10 @@ class StationController:
             return self._done(Outcome.ASKED, Change.PROMPT, self._short_question(s, self.prompt),
                               cls=ShortPickResult, line_id=cur.id)
         if kind == "override":
+            if s.step == Step.WEIGH and self._moved_weight(s) is not None:  # the question names the parcel on the
+                rec = self.record_weight()  # scale, not the weight recorded before it changed; inside: none needed
+                if rec.outcome == Outcome.DONE:
+                    return rec
             target = self._override_target(s)
             if isinstance(target, Msg):  # said at once, not after a badge and a PIN were given for nothing
                 return self._refuse(target, cls=OverrideResult)
@@ -1594,6 +1628,14 @@ class StationController:
         if sup is None or not sup.is_supervisor:
             return self._refuse(self._locked(badge, OVERRIDE) or Msg("Not a supervisor badge/PIN: nothing overridden."),
                                 Level.ERROR, cls=OverrideResult)  # type: ignore[return-value]
+        if s.step == Step.WEIGH and (now := self._moved_weight(s)) is not None:
+            # the parcel on the scale is what the supervisor accepts, not a weight recorded before it changed (F9 then
+            # recorded the new weight and refused: their F11 was spent on the old parcel)
+            if s.record_weight(now).ok:
+                self.prompt = None
+                return self._done(Outcome.DONE, Change.WEIGHT | Change.PROMPT, say(Level.OK, Msg(
+                    "Weight OK: {grams} g. F9 prints the label (F10 goes on).", grams=round(now))),
+                    cls=OverrideResult)  # type: ignore[return-value]
         target = self._override_target(s)
         if isinstance(target, Msg):
             return self._refuse(target, cls=OverrideResult)  # type: ignore[return-value]
@@ -1606,6 +1648,15 @@ class StationController:
         return self._done(Outcome.DONE, Change.LINES | Change.WEIGHT | Change.PROMPT,
                           say(Level.OK, words.override_done(s, what, line_id, sup.name, reason)),
                           cls=OverrideResult, what=what, supervisor_id=sup.id)  # type: ignore[return-value]
+
+    def _moved_weight(self, s: OrderSession) -> float | None:
+        """The steady weight on the scale when it differs from the one recorded (or accepted by a supervisor) by more
+        than the tolerance: something went in or came out of the parcel since. F9 and F10 at the Weigh step record it
+        anew; None when nothing is recorded or the parcel weighs what was recorded."""
+        w, now = s.weight, self._usable_weight()
+        if w is None or now is None or abs(now - w.grams) <= max(w.tolerance_g or 0.0, 1.0):
+            return None
+        return now
 
     @staticmethod
     def _override_target(s: OrderSession) -> tuple[str, str | None] | Msg:
@@ -1634,9 +1685,7 @@ class StationController:
             # the parcel weighs something else now than what was recorded (or a supervisor accepted): something went
             # in or came out since, so the weight on the scale is the one checked. The label went out on the old one
             # (a supervisor's 5000 g printed a 9000 g parcel)
-            moved = s.weight is not None and now is not None and abs(now - s.weight.grams) > max(
-                s.weight.tolerance_g or 0.0, 1.0)
-            if now is not None and (s.weight is None or moved):
+            if now is not None and (s.weight is None or self._moved_weight(s) is not None):
                 rec = self.record_weight()
                 if rec.outcome != Outcome.DONE:
                     return rec  # type: ignore[return-value]
@@ -1688,15 +1737,25 @@ class StationController:
                                                        reason="the OMS changed the items after the order was opened"))
             changed = destination_changes(opened, current)  # the address and carrier as the OMS has them now
             if spool is None:
-                return ("queued", None, None, current, changed, [], None)
+                res = ("queued", None, None, current, changed, [], None)
+                _record_paperwork(events, s.order_id, op, packed, missing, res)
+                return res
             paper = with_destination(packed, current, changed) if changed else packed
             if "label" not in out and (lacking := missing_destination(paper)):
                 return ("no_destination", lacking)
             # what came out once is not sent again: a second copy is a reprint (F12, who and why)
-            label = out["label"]["job_id"] if "label" in out else spool.submit_label(paper, op.id if op else None)
-            slip = out["slip"]["job_id"] if "slip" in out else spool.submit_slip(
-                paper, op.id if op else None, missing=missing) if spool.prints_slips else None  # `none:`: no slip
-            return ("queued", label, slip, current, changed, sorted(out), replaced)
+            new_label = None if "label" in out else spool.new_job_id()
+            new_slip = None if "slip" in out or not spool.prints_slips else spool.new_job_id()  # `none:`: no slip
+            res = ("queued", out["label"]["job_id"] if "label" in out else new_label,
+                   out["slip"]["job_id"] if "slip" in out else new_slip, current, changed, sorted(out), replaced)
+            # recorded before its jobs are queued: a label printed at once (the spool's worker, a fast printer) had its
+            # `label_printed` in the log before the `paperwork` it belongs to, which the GUI thread wrote later
+            _record_paperwork(events, s.order_id, op, packed, missing, res)
+            if new_label is not None:
+                spool.submit_label(paper, op.id if op else None, job_id=new_label)
+            if new_slip is not None:
+                spool.submit_slip(paper, op.id if op else None, missing=missing, job_id=new_slip)
+            return res
 
         found = s.order_id in self._look_for_label  # said to look for its label at the printer: F9 again = found
         result: list[PrintResult] = []
@@ -1719,8 +1778,9 @@ class StationController:
                                 cls=PrintResult)  # type: ignore[return-value]
         if res[0] == "stopped":
             ship = res[1]
-            if s.intercepted is None:
-                s.mark_intercepted(ship.status, ship.reason or "")
+            if s.intercepted is None:  # (the sync service recorded its stop already: applied by the pump above)
+                s.mark_intercepted(ship.status, ship.reason or "",
+                                   ship.reason if ship.status in ("cancelled", "held") else None)
             return self.intercepted(s.order_id)  # type: ignore[return-value]
         if res[0] == "cut_off":  # a label cut off by a crash is looked for, then reprinted on purpose (F12)
             return self._refuse(Msg("The station stopped while the label of order {order} was being sent: part of it "
@@ -1739,6 +1799,12 @@ class StationController:
                                     "most likely printed. Look for it at the printer. Found it: press F9 again to go "
                                     "on with it. Not there: F12 prints it again (recorded).", order=s.picklist.order_no),
                                 Level.ERROR, Change.PRINTING, cls=PrintResult)  # type: ignore[return-value]
+        if res[0] == "queued" and s.intercepted:
+            # stopped while F9's work was in flight (the poll heard the cancellation after F9's check said it ships):
+            # what waits for a printer is withdrawn and the STOP stays on screen. It was overwritten by "paper out:
+            # the label prints by itself, stay with this parcel", and the label came out for the cancelled order
+            self._jobs[s.order_id] = (res[1], res[2])
+            return self.intercepted(s.order_id)  # type: ignore[return-value]
         self._look_for_label.discard(s.order_id)
         self._print_again.discard(s.order_id)
         if res[0] == "out":  # F9 before found this order's paperwork out or with the printer: it is waited for again
@@ -1757,26 +1823,11 @@ class StationController:
             warn = Msg("Check the address: {warning}.", warning="; ".join(flagged))
             note = self._destination.get(s.order_id)
             self._destination[s.order_id] = (Joined([note[0], warn], " "), note[1]) if note else (warn, False)
-        self._record_paperwork(s, packed, missing, res)
         if label is None:  # no printers at this station: the step ends here
             s.label_printed = True
             return self._complete_label(s, None, None)  # type: ignore[return-value]
         self._jobs[s.order_id] = (label, slip)
         return self._job_state(s, label)  # type: ignore[return-value]
-
-    @staticmethod
-    def _record_paperwork(s: OrderSession, packed: PickList, missing: tuple, res: tuple) -> None:
-        """The `paperwork` event of F9's submitted label and slip: what they say (packed lines, what is not in the
-        parcel), what was out already, the failed label a new one replaces (which, and what went wrong) and a
-        destination the OMS changed."""
-        _, label, slip, _current, changed, already_out, replaced = res
-        extra: dict[str, Any] = {"already_out": already_out} if already_out else {}
-        if replaced is not None:
-            extra["replaces"] = {"job_id": replaced["job_id"], "error": replaced.get("error_state") or "failed"}
-        if changed:
-            extra["destination_changed"] = list(changed)
-        s._append(PAPERWORK, {"label_job": label, "slip_job": slip, "lines": content(packed.lines),
-                              "units": packed.units, "not_in_parcel": content(missing), **extra})
 
     def _left_while_submitted(self, s: OrderSession, packed: PickList, missing: tuple, res: tuple) -> None:
         """F9's paperwork was submitted after the packer moved on (scanned the next order at once, Esc): it is the
@@ -1787,7 +1838,6 @@ class StationController:
         label, slip, current, changed = res[1:5]
         if changed:  # the order as it now ships, when the packer comes back to it
             s.picklist = with_destination(s.picklist, current, changed)
-        self._record_paperwork(s, packed, missing, res)
         self._jobs[s.order_id] = (label, slip)
         job = self.spool.job(label) if self.spool is not None else None
         if job is not None and job.get("state") == "done":
@@ -1911,6 +1961,16 @@ class StationController:
             return Msg("Nothing printed yet for this order.")
         return Msg("No label printed at this station yet: F12 here reprints the last order packed.")
 
+    def _stopped_here(self, order_id: str, number: str) -> Msg | None:
+        """F12's refusal for an order open here that stopped (given to another station, packed there, its items
+        changed, cancelled): its label was reprinted — a second label of a parcel that must not ship — when the cache's
+        status was not cancelled or held. None for any other order."""
+        s = self.station.sessions.get(order_id)
+        if s is None or not s.intercepted:
+            return None
+        return Msg("STOP: order {order} is {status}. Do not ship: no label reprinted.", order=number,
+                   status=words.status_words(s.intercepted[0]))
+
     def _has_label(self, order_id: str) -> bool:
         return self.spool is not None and self.spool.has_label(order_id)
 
@@ -1940,6 +2000,8 @@ class StationController:
             return self._refuse(Msg("The label of order {order} was withdrawn before it printed: scan the order and "
                                     "press F9 at its parcel.", order=number),
                                 Level.HINT, Change.PROMPT, cls=ReprintResult)  # type: ignore[return-value]
+        if (stop := self._stopped_here(oid, number)) is not None:
+            return self._refuse(stop, Level.STOP, Change.PROMPT, cls=ReprintResult)  # type: ignore[return-value]
         pl = self.station.cached_picklist(oid)
         if pl is not None and pl.status in ("cancelled", "held"):  # as the last poll has it: no label for it
             return self._refuse(Msg("STOP: order {order} is {status}. Do not ship: no label reprinted.", order=number,
@@ -1975,17 +2037,21 @@ class StationController:
         self._emit(ch)
         return ch
 
-    def intercepted(self, order_id: str, status: str = "cancelled", reason: str = "") -> InterceptResult:
-        """The OMS cancelled or held an order (or gave it to another station)."""
+    def intercepted(self, order_id: str, status: str = "cancelled", reason: str = "",
+                    oms_reason: str | None = None) -> InterceptResult:
+        """The OMS cancelled or held an order (or gave it to another station); `oms_reason`: why, in its words."""
         self.pump()
-        s = self.station.sessions.get(order_id)
+        s = self.station.sessions.get(order_id) or self._left_here(order_id)
         if s is None:
             self._set_queue([p for p in self.queue if p.id != order_id])
             self.refresh_queue()
             return InterceptResult(outcome=Outcome.DONE, changes=Change.QUEUE, order_id=order_id, status=status)
-        if s.intercepted is None:
-            s.mark_intercepted(status, reason or status)
+        if not s.stop_recorded:  # (one opened from a cancelled pick list reads as stopped before its stop is recorded)
+            st = s.intercepted[0] if s.intercepted else status
+            s.mark_intercepted(st, reason or st, oms_reason)
+        self._set_queue([p for p in self.queue if p.id != order_id])  # its barcode opens its STOP
         self._withdraw_paperwork(s, f"order {status}")  # a label waiting for paper must not come out for it
+        self._jobs.pop(s.order_id, None)  # what came out already is not followed: it packs no stopped order
         if self.session is s:  # an order set aside: the prompt and the printing at hand are the order at work's
             self.prompt = None
         if self._printing == s.order_id:
@@ -1997,11 +2063,28 @@ class StationController:
                           cls=InterceptResult, order_id=order_id, status=s.intercepted[0] if s.intercepted else status,
                           put_back=words.put_back_list(s))  # type: ignore[return-value]
 
+    def _left_here(self, order_id: str) -> OrderSession | None:
+        """An order begun here and left open (Esc: "paused" in the queue), not finished nor given back, opened again
+        set aside — not at work — for its STOP, with the packer logged in. It left the queue without a word when the
+        OMS stopped it: its units stayed in the tote, its barcode said only "do not pick it", and it was never given
+        back. None for any other order (and with nobody logged in: the next login brings it back stopped)."""
+        if self.operator is None or order_id in self._finished or order_id in self._handed_back:
+            return None
+        life = [EventType.STEP_STARTED, EventType.STEP_RESUMED, EventType.STEP_SUSPENDED, EventType.ORDER_COMPLETED,
+                EventType.PICKLIST_RELEASED]
+        begun = since_released(self.core.events.events(order_id=order_id, types=life))
+        pl = self._cached(order_id) if begun and begun[-1].type != EventType.ORDER_COMPLETED else None
+        if pl is None:
+            return None
+        return self.station.open_order(pl, activate=False)
+
     @_answers()
     def on_sync(self, kind: str, data: dict | None) -> Result:
         data = data or {}
         if kind == "picklists_changed":
-            if (stopped := self._items_changed_by_poll(data.get("ids") or ())) is not None:
+            why = data.get("oms_reasons")
+            if (stopped := self._items_changed_by_poll(data.get("ids") or (),
+                                                       why if isinstance(why, dict) else {})) is not None:
                 return stopped
             if self.screen == Screen.QUEUE:
                 self.refresh_queue()
@@ -2030,20 +2113,26 @@ class StationController:
             return said
         if kind in _STOPPED_BY_SYNC:  # the order at hand (or set aside) stops, with what to put back
             status, reason = _STOPPED_BY_SYNC[kind]
-            return self.intercepted(data.get("order_id", ""), status, reason)
+            why = _said_reason(data.get("oms_reason")) if kind == "order_cancelled" else None
+            return self.intercepted(data.get("order_id", ""), status, reason, why)
         return Result(outcome=Outcome.DONE, changes=Change.NONE)
 
-    def _items_changed_by_poll(self, ids) -> Result | None:
+    def _items_changed_by_poll(self, ids, oms_reasons: dict) -> Result | None:
         """An order open here that the OMS held, or whose items it changed (a poll brought it): stopped now, as F9's
         check would stop it, with what to put back. It was packed, weighed and only stopped at F9: the packer's work on it was lost,
         and the units taken for the new lines stayed in the tote the whole time. A few cached rows, by key."""
         stopped = None
-        for oid in [i for i in ids if i in self.station.sessions]:
+        for oid in [i for i in ids if i in self.station.sessions or i in self._left]:
+            if oid not in self.station.sessions:  # left with Esc: held since, it stops as one set aside does
+                current = self._cached(oid)
+                if current is not None and current.status == "held" and self._left_here(oid) is not None:
+                    stopped = self.intercepted(oid, "held", "held by the OMS", _said_reason(oms_reasons.get(oid)))
+                continue
             s = self.station.sessions[oid]
             if s.intercepted or (current := self._cached(oid)) is None:
                 continue
-            if current.status == "held":  # as F9's check stops it, before the work is done
-                s.mark_intercepted("held", "held by the OMS")
+            if current.status == "held":  # as F9's check stops it, before the work is done (why, when the OMS said)
+                s.mark_intercepted("held", "held by the OMS", _said_reason(oms_reasons.get(oid)))
                 stopped = self.intercepted(oid, "held")
             elif items_changed(s.picklist, current):
                 s.mark_intercepted("changed", "the OMS changed the items after the order was opened")
@@ -2110,6 +2199,11 @@ _STOPPED_BY_SYNC: dict[str, tuple[str, str]] = {
     # done at the OMS, not finished here: another station packed it (SyncService._packed_elsewhere)
     "packed_elsewhere": ("packed_elsewhere", "packed at another station"),
 }
+
+
+def _said_reason(why: Any) -> str | None:
+    """The OMS's reason for a stop as the sync service passed it (text), or None."""
+    return why.strip() or None if isinstance(why, str) else None
 
 
 def _said(exc: BaseException) -> Msg | str:

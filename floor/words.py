@@ -57,10 +57,13 @@ def put_back_list(session: OrderSession) -> tuple[PutBack, ...]:
 def _stopped(session: OrderSession) -> tuple[str, Msg, Joined | None]:
     """(order number, its status word, what to put back — None when nothing was taken) of a stopped order."""
     status = session.intercepted[0] if session.intercepted else "cancelled"
+    word = status_words(status)
+    if session.stop_reason:  # the OMS's own words: the packer is told why ("cancelled (customer changed mind)")
+        word = Msg("{status} ({reason})", status=word, reason=session.stop_reason)
     back = put_back_list(session)
     items = Joined([Msg("{qty} × {sku} {name} {variant} → bin {bin}", qty=p.qty, sku=p.sku, name=p.name,
                         variant=variant_beyond(p.name, p.variant), bin=p.bin) for p in back]) if back else None
-    return session.picklist.order_no, status_words(status), items
+    return session.picklist.order_no, word, items
 
 
 def stop_message(session: OrderSession) -> Feedback:
@@ -265,6 +268,12 @@ def blockers(session: OrderSession, steady: float | None = None, inside: bool = 
             out.append(Msg("the weight {grams} g is outside {expected} ± {tolerance} g: check the parcel, or a "
                            "supervisor accepts it (F11)", grams=round(w.grams), expected=round(w.expected_g or 0),
                            tolerance=round(w.tolerance_g or 0)))
+        elif steady is not None and not inside and abs(steady - w.grams) > max(w.tolerance_g or 0.0, 1.0):
+            # recorded (or accepted) on another weight than the parcel's now: F9 records this one, and refuses it
+            exp, tol = session.expected_weight
+            out.append(Msg("the scale now reads {grams} g, not the {recorded} g recorded, and is outside {expected} ± "
+                           "{tolerance} g: check the parcel", grams=round(steady), recorded=round(w.grams),
+                           expected=round(exp or 0), tolerance=round(tol or 0)))
     if step == Step.LABEL and label_sent:
         if session.label_printed:
             out.append(Msg("the packing slip is with the printer: it comes out by itself when the printer is ready"))

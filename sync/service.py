@@ -248,6 +248,7 @@ class SyncService:
         self._images_incomplete = True  # check the open pick lists' images once after start
         self._out_asked = False  # sync_now(): send at once, also to an OMS that answered 429/5xx
         self._pull_asked = False  # sync_now(): poll at once (the pull thread is also woken for wanted pictures)
+        self._newly_held: list[str] = []  # orders worked here that the pull in progress found held (why: asked)
         self._send_pool: ThreadPoolExecutor | None = None  # the outbox's HTTP senders, kept for the service
         self._fresh_since: float | None = None  # when the first event not yet drained was appended (monotonic)
         # an outage said once per worker, not at every attempt (sync.outage)
@@ -597,6 +598,7 @@ class SyncService:
             return self._pull_picklists(None)
 
     def _pull_picklists(self, since: int | None) -> int:
+        self._newly_held = []
         cursor, seen, pages = None, set(), 0
         total, started = 0, None
         changed: list[str] = []
@@ -622,8 +624,11 @@ class SyncService:
             cursor = self._next_cursor("picklists", page, seen, pages)
             if cursor is None:
                 break
-        if changed:
-            self._notify("picklists_changed", {"ids": changed})
+        if changed:  # with why the OMS held an order worked here (the listing has no reason: it is asked)
+            held = {oid: why for oid in self._newly_held if oid in changed
+                    and (why := self._oms_reason(oid, "held")) is not None}
+            self._notify("picklists_changed", {"ids": changed, **({"oms_reasons": held} if held else {})})
+        self._newly_held = []
         if since is None and started is not None:
             self._settle_unlisted(listed)  # raises when an order could not be asked about: no mark then
         if started is not None:
@@ -656,6 +661,9 @@ class SyncService:
                 self.cache.mark_claimed(p.id, self.station_id, provisional=True)
         for p, _, cb in fresh:
             old = before.get(p.id)
+            if old and p.status == "held" and old["status"] != "held" and self.core.events.events(order_id=p.id,
+                                                                                                    limit=1):
+                self._newly_held.append(p.id)  # worked here: the poll's notice says why (pull_picklists)
             if old and p.status == "cancelled" and old["status"] != "cancelled":
                 self._order_cancelled(p.id, old)
             elif old and p.status == "done" and old["status"] not in ("done", "cancelled") \
@@ -694,7 +702,7 @@ class SyncService:
             mine = row["claimed_by"] == self.station_id
             log.info("order %s is %s at the OMS and not in its full listing for this station", pid, st)
             if st == "cancelled":
-                self._order_cancelled(pid, row)
+                self._order_cancelled(pid, row, d.get("reason") or "")
             elif mine and st != "done":  # its pick list may have been skipped as malformed: nothing to tell
                 log.warning("order %s, claimed here, is %s at the OMS but not listed for this station: left as it is",
                             pid, st)
@@ -717,10 +725,14 @@ class SyncService:
             "Order {order} was packed here offline, but the OMS had given it to station {station}: tell a supervisor, "
             "two parcels may ship.", order=order_id, station=station)})
 
-    def _intercepted(self, order_id: str, status: str, reason: str, operator_id: str | None = None) -> None:
+    def _intercepted(self, order_id: str, status: str, reason: str, operator_id: str | None = None,
+                     oms_reason: str | None = None) -> None:
         """The stop of an order recorded (`order_intercepted`): its status at the OMS, or why it stops here; kind the
-        status, as the floor records a stop. `operator_id`: who was stopped (the packer whose F9 asked)."""
-        self.core.events.append(EventType.ORDER_INTERCEPTED, {"order_id": order_id, "status": status, "reason": reason},
+        status, as the floor records a stop. `operator_id`: who was stopped (the packer whose F9 asked); `oms_reason`:
+        the OMS's own words, said on the STOP (app.workflow.OrderSession.stop_reason)."""
+        extra = {"oms_reason": oms_reason} if oms_reason else {}
+        self.core.events.append(EventType.ORDER_INTERCEPTED,
+                                {"order_id": order_id, "status": status, "reason": reason, **extra},
                                 order_id=order_id, operator_id=operator_id, kind=status)
 
     def _packed_elsewhere(self, order_id: str, old: dict) -> None:
@@ -738,14 +750,32 @@ class SyncService:
         self._notify("packed_elsewhere", {"order_id": order_id, "message": Msg(
             "Order {order} was already packed at another station. Stop and put items back.", order=order_id)})
 
-    def _order_cancelled(self, order_id: str, old: dict) -> None:
+    def _order_cancelled(self, order_id: str, old: dict, reason: str | None = None) -> None:
+        """A cancellation the OMS listed: the cache says so and the station hears it (`order_cancelled`), with why
+        (`oms_reason`: the OMS's words; the listing has none, so the OMS is asked, as the label check asks it). The
+        poll's cancellation stopped the order as "cancelled by the OMS" and the packer was never told why, while the
+        one F9's check heard said it."""
         printed = order_id in (self.store.get_kv(KV_PRINTED_OFFLINE, []) or [])
         if printed:
             self.cache.set_review_flag(order_id, "cancelled by the OMS after its label was printed offline")
         self.cache.set_status(order_id, "cancelled")
+        if reason is None and self.core.events.events(order_id=order_id, limit=1):  # worked here: worth the question
+            reason = self._oms_reason(order_id, "cancelled")
         self._notify("order_cancelled", {"order_id": order_id, "printed_offline": printed,
+                                         **({"oms_reason": reason} if reason else {}),
                                          "message": Msg("Order {order} was cancelled. Stop and put items back.",
                                                         order=order_id)})
+
+    def _oms_reason(self, order_id: str, status: str) -> str | None:
+        """Why the OMS cancelled or held an order (`status`; `orders/{id}/status`), or None when it gives no reason or
+        cannot say now (logged): the stop goes on without it."""
+        try:
+            d = self.client.order_status(order_id, timeout=self.settings.oms.intercept_timeout_s)
+        except OmsError as e:
+            log.info("why order %s is %s not asked: %s", order_id, status, e)
+            return None
+        reason = d.get("reason") if d and d.get("status") == status else None
+        return " ".join(reason.split())[:200] or None if isinstance(reason, str) else None  # one line on the STOP
 
     def pull_products(self) -> int:
         """Incremental by the OMS's own clock: next time ask for what changed since this pull started
@@ -810,7 +840,9 @@ class SyncService:
                 self._notify("claim_confirmed", {"order_id": pid})
             elif d.get("status") == "cancelled":
                 self.cache.set_status(pid, "cancelled")
+                reason = self._oms_reason(pid, "cancelled")  # said on the STOP of the order worked on the claim
                 self._notify("order_cancelled", {"order_id": pid, "printed_offline": False,
+                                                 **({"oms_reason": reason} if reason else {}),
                                                  "message": Msg("Order {order} was cancelled.", order=pid)})
             else:
                 self.cache.set_status(pid, d.get("status") or "claimed", claimed_by=d.get("claimed_by"))
@@ -886,7 +918,7 @@ class SyncService:
                 order=order_id))
         if st in ("cancelled", "held"):
             self.cache.set_status(order_id, st, claimed_by=self.station_id)
-            self._intercepted(order_id, st, reason or "", operator_id)
+            self._intercepted(order_id, st, reason or "", operator_id, oms_reason=reason)
             if reason:
                 msg = Msg("STOP: order {order} is {status}: {reason}. Do not ship.", order=order_id,
                           status=status_word(st), reason=reason)

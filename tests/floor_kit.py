@@ -77,7 +77,8 @@ class OmsStandIn:
             return Ship(True, "unknown", None, True, picklist=self.cache.get(order_id))
         if order_id in self.cancelled:
             self.core.events.append("order_intercepted", {"order_id": order_id, "status": "cancelled",
-                                                          "reason": "customer"}, order_id=order_id,
+                                                          "reason": "customer", "oms_reason": "customer"},
+                                    order_id=order_id,
                                     operator_id=operator_id, kind="cancelled")
             return Ship(False, "cancelled", "customer", False)
         return Ship(True, "claimed", None, False, picklist=self.changed.get(order_id) or self.cache.get(order_id))
@@ -98,17 +99,20 @@ class SpoolStandIn:
     missing: dict[str, list] = field(default_factory=dict)  # slip job id -> [(sku, qty)] not in the parcel
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
-    def _submit(self, kind: str, pl: PickList, op) -> str:
-        jid = f"J{next(self._ids)}"
+    def new_job_id(self) -> str:
+        return f"J{next(self._ids)}"
+
+    def _submit(self, kind: str, pl: PickList, op, job_id: str | None = None) -> str:
+        jid = job_id or self.new_job_id()
         self.jobs_.append({"job_id": jid, "kind": kind, "order_id": pl.id, "state": "queued", "operator_id": op})
         self.printed[jid] = pl
         return jid
 
-    def submit_label(self, pl, op):
-        return self._submit("label", pl, op)
+    def submit_label(self, pl, op, job_id=None):
+        return self._submit("label", pl, op, job_id)
 
-    def submit_slip(self, pl, op, missing=()):
-        jid = self._submit("slip", pl, op)
+    def submit_slip(self, pl, op, missing=(), job_id=None):
+        jid = self._submit("slip", pl, op, job_id)
         self.missing[jid] = [(ln.sku, ln.qty) for ln in missing]
         return jid
 

@@ -1433,7 +1433,7 @@ def test_a_printer_error_is_said_in_the_packers_language(floor):
     floor.ctl.scan("SO-1003")
     floor.to_step(Step.LABEL)
 
-    def refuse(pl, op):
+    def refuse(pl, op, job_id=None):
         raise PrintError("offline", Msg("Printer is offline"))
 
     floor.spool.submit_label = refuse

@@ -1201,3 +1201,35 @@ def test_an_order_the_oms_holds_while_it_is_worked_stops_when_the_poll_brings_it
     ctl.key("F9")
     assert not ctl.spool.jobs()
     assert len(core.events.events(order_id="SO-1011", types=[EventType.ORDER_INTERCEPTED])) == 1
+
+
+@pytest.mark.parametrize("heard", ["poll", "F9", "held"])
+def test_the_oms_reason_for_a_cancellation_is_said_on_the_stop_however_it_is_heard(env, heard):
+    """The customer cancels SO-1011 while it is picked, and the OMS says why. F9's check recorded the OMS's reason;
+    the poll's cancellation stopped the order as "cancelled by the OMS", and neither STOP told the packer why. Now
+    both say it (in each language), and the stop's event carries the OMS's words whichever way it came; an order the
+    OMS holds likewise."""
+    from sqlalchemy import update
+
+    from app.events import EventType
+    from floor import Level
+    from sync.oms_server import models as m
+
+    srv, proxy, core, svc, got = env
+    ctl = _packer_at(env, "SO-1011")
+    ctl.scan(ctl.session.picklist.lines[0].barcodes[0].code)
+    if heard == "F9":
+        _weighed(ctl)
+    status = "held" if heard == "held" else "cancelled"
+    with srv.app.state.engine.begin() as c:
+        c.execute(update(m.orders).where(m.orders.c.id == "SO-1011").values(
+            status=status, reason="customer changed mind", updated_ms=int(time.time() * 1000)))
+    if heard == "F9":
+        ctl.key("F9")
+    else:
+        svc.pull_once()
+    fb = ctl.feedback
+    assert fb.level == Level.STOP and f"{status} (customer changed mind)" in fb.en and "Put back: 1 ×" in fb.en
+    assert f"{'已暂停' if status == 'held' else '已取消'}（customer changed mind）" in fb.text("zh_CN")
+    stops = core.events.events(order_id="SO-1011", types=[EventType.ORDER_INTERCEPTED])
+    assert len(stops) == 1 and stops[0].payload["reason"] == "customer changed mind"

@@ -204,6 +204,8 @@ def product_data(svc, win) -> list[str]:
             data += [ln.name, ln.variant, ln.bin or "", ln.sku, ln.bin_barcode or "", *(b.code for b in ln.barcodes)]
         for sib in pl.siblings:
             data += [str(sib.get(k, "")) for k in ("name", "color", "size", "code", "sku")]
+    # why the OMS stopped an order, in its own words (the demo OMS writes English), as its address warnings are
+    data += [s.stop_reason or "" for s in win.controller.station.sessions.values()]
     return [d for d in data if len(d) > 1]  # a one-letter size would eat the S of "SKU"
 
 

@@ -167,7 +167,13 @@ class PrintSpool:
         p = self.printers.get("slip_printer")
         return p is not None and not isinstance(p, NullPrinter)
 
-    def submit_label(self, picklist: PickList, operator_id: str | None) -> str:
+    @staticmethod
+    def new_job_id() -> str:
+        """A job id to submit a job under (`job_id=`), known before the job is queued: the floor records its order's
+        `paperwork` event naming its jobs first, so that their `label_printed` cannot come before it."""
+        return str(uuid_utils.uuid7())
+
+    def submit_label(self, picklist: PickList, operator_id: str | None, job_id: str | None = None) -> str:
         from hardware.printing.label import build_label
 
         name = "label_printer"
@@ -175,11 +181,11 @@ class PrintSpool:
         data = build_label(picklist, p.settings, station=self.core.settings.station.id,
                            operator=self._badge(operator_id), tz=self.core.settings.station.warehouse_tz)
         return self._insert(order_id=picklist.id, kind="label", printer=name, content_type="escpos",
-                            payload=data, operator_id=operator_id)
+                            payload=data, operator_id=operator_id, job_id=job_id)
 
     def submit_slip(self, picklist: PickList, operator_id: str | None,
                     images: Callable[[str], Path | None] | Mapping[str, Path] | None = None,
-                    missing: Sequence[PickLine] = ()) -> str:
+                    missing: Sequence[PickLine] = (), job_id: str | None = None) -> str:
         from hardware.printing.slip import build_slip_pdf, pdf_to_escpos
 
         name = "slip_printer"
@@ -195,7 +201,7 @@ class PrintSpool:
         else:
             payload, ctype = pdf_to_escpos(pdf, p.settings), "escpos"
         return self._insert(order_id=picklist.id, kind="slip", printer=name, content_type=ctype,
-                            payload=payload, operator_id=operator_id)
+                            payload=payload, operator_id=operator_id, job_id=job_id)
 
     def submit_raw(self, printer: str, kind: str, payload: bytes, content_type: str = "escpos",
                    operator_id: str | None = None, order_id: str | None = None) -> str:
@@ -339,8 +345,8 @@ class PrintSpool:
         return self.printers[name]
 
     def _insert(self, *, order_id, kind, printer, content_type, payload, operator_id, reprint_of=None,
-                wake: bool = True, conn=None) -> str:
-        jid = str(uuid_utils.uuid7())
+                wake: bool = True, conn=None, job_id: str | None = None) -> str:
+        jid = job_id or self.new_job_id()
         t = now_ms()
         row = insert(T).values(job_id=jid, order_id=order_id, kind=kind, printer=printer,
                                content_type=content_type, payload=payload, state="queued", attempts=0,
