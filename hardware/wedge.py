@@ -18,6 +18,14 @@ without Enter/Tab and the burst is a SCAN ended by the timeout (`Decision.ended_
 types 6 keys each within 35 ms of the last (key rollover of a fast typist gives 2-4), so the default 6 keeps
 typing safe and still takes every retail/logistics code.
 
+One stall inside a burst: the keys of a scan can come late all the same — the scanner's USB reports or the program
+that types them (`xdotool type` on a loaded machine) held up for 50-150 ms between two keys. Judged by the gap alone
+such a burst was two: "6900" given back as typing (not counted) and "000000168" scanned alone, an unknown barcode
+counted against the packer. A burst whose first `stall_min_keys` keys came at scanner speed therefore survives one
+gap of up to `stall_ms`, provided at least `stall_min_keys` more keys follow it at scanner speed before its
+terminator (or its timeout); anything else is given back whole, as before. No person types four keys in a row at
+scanner speed, pauses, and types four more so: typing stays typing (it is only given back up to `stall_ms` later).
+
 GS1 separators: scanners send the GS (FNC1) as Ctrl+] (ASCII 0x1D), or, when set up so, as a function key (F8) or a
 chosen character. The UI filter turns whichever arrives into "\x1d" and feeds it like any key of the burst, so the
 whole element string (GS included) is one scan.
@@ -58,8 +66,12 @@ class Decision:
 
 class BurstDetector:
     def __init__(self, max_key_gap_ms: float = 35.0, min_length: int = 4, prefix: str = "", suffix: str = "",
-                 no_terminator_min_length: int = 6):
+                 no_terminator_min_length: int = 6, stall_ms: float = 150.0, stall_min_keys: int = 4):
         self.max_gap = float(max_key_gap_ms)
+        # one stall a burst survives (see the module's docstring); 0 = none
+        self.stall_ms = max(float(stall_ms), self.max_gap) if stall_ms else 0.0
+        self.stall_min_keys = max(1, int(stall_min_keys))
+        self._stall_at: int | None = None  # how many keys were held when the burst's one stall came
         self.min_length = max(1, int(min_length))
         # 0 = a burst without terminator is always given back (the old behaviour)
         self.no_term_min = max(self.min_length, int(no_terminator_min_length)) if no_terminator_min_length else 0
@@ -80,7 +92,17 @@ class BurstDetector:
     def _release(self) -> list:
         keys = [k for _t, k in self._held]
         self._held = []
+        self._stall_at = None
         return keys
+
+    def _may_stall(self, gap: float) -> bool:
+        """A gap this burst survives: its first stall, short enough, after enough keys at scanner speed."""
+        return bool(self.stall_ms) and self._stall_at is None and gap <= self.stall_ms \
+            and len(self._held) >= self.stall_min_keys
+
+    def _whole_after_stall(self) -> bool:
+        """Enough keys came at scanner speed after the burst's stall (or it had none)."""
+        return self._stall_at is None or len(self._held) - self._stall_at >= self.stall_min_keys
 
     def feed(self, text: str, ts_ms: float, key: object = None) -> Decision:
         """Feed one key: its text ('\\r' for Enter, '\\t' for Tab), its timestamp in ms, and an opaque object the
@@ -90,12 +112,16 @@ class BurstDetector:
         self._last_ms = ts_ms
         replay: list = []
         if self._held and (gap is None or gap > self.max_gap):
-            replay = self._release()  # the previous candidate was a person
+            if gap is not None and text not in TERMINATORS and self._may_stall(gap):
+                self._stall_at = len(self._held)  # the burst held up once: it goes on (see the module's docstring)
+            else:
+                replay = self._release()  # the previous candidate was a person
         if text in TERMINATORS:
             if self._held:
                 body = "".join(t for t, _k in self._held)
-                if self._is_scan(body):
+                if self._is_scan(body) and self._whole_after_stall():
                     self._held = []
+                    self._stall_at = None
                     return Decision(Action.SCAN, self._strip(body))
                 replay += self._release()
             return Decision(Action.REPLAY, "", replay + [key])
@@ -113,9 +139,12 @@ class BurstDetector:
         a scan from a scanner set up without terminator (SCAN, ended_by "timeout"); anything shorter is a person's
         keys, replayed."""
         if self._held and self._last_ms is not None and now_ms - self._last_ms > self.max_gap:
+            if self._may_stall(now_ms - self._last_ms):
+                return None  # a burst at scanner speed may be held up once: its next key may still come
             body = "".join(t for t, _k in self._held)
-            if self.no_term_min and self._is_scan(body, self.no_term_min):
+            if self.no_term_min and self._is_scan(body, self.no_term_min) and self._whole_after_stall():
                 self._held = []
+                self._stall_at = None
                 return Decision(Action.SCAN, self._strip(body), ended_by="timeout")
             return Decision(Action.REPLAY, "", self._release())
         return None

@@ -154,7 +154,10 @@ def test_burst_without_terminator_ends_by_timeout_is_verified_and_logged(floor, 
     type_burst(edit, clock, [BLUE_M], terminator=False)
     assert verdicts == []  # still held: more keys may come
     clock.ms += 100
-    wf.flush()  # what the timer does
+    wf.flush()  # what the timer does: within a stall a burst survives (BurstDetector.stall_ms), its keys may go on
+    assert verdicts == []
+    clock.ms += 100
+    wf.flush()
     assert len(verdicts) == 1 and verdicts[0].kind == VerdictKind.ACCEPTED
     evs = scan_events(core)
     assert len(evs) == 1 and evs[0].payload["ended_by"] == "timeout"
