@@ -972,17 +972,18 @@ class Station:
         self.close_order(order_id, reason=RELEASED_NOTHING_FOUND)
         s._append(EventType.PICKLIST_RELEASED, {"reason": RELEASED_NOTHING_FOUND}, kind=RELEASED_NOTHING_FOUND)
 
-    def resume_open_orders(self, operator_id: str | None,
-                           picklist: Callable[[str], PickList | None]) -> list[OrderSession]:
+    def resume_open_orders(self, operator_id: str | None, picklist: Callable[[str], PickList | None],
+                           begun: list[Event] | None = None) -> list[OrderSession]:
         """After a restart or at a login: open again every order this operator left open here — begun and
         not finished or released (one the OMS cancelled comes back stopped), and not put aside on purpose
         (suspended for any reason but their own logout). `picklist(order_id)` finds the cached pick list (None: leave the order be).
-        Read per unfinished pick list through the order index, never along the whole history."""
-        life = [EventType.STEP_STARTED, EventType.STEP_RESUMED, EventType.STEP_SUSPENDED,
-                EventType.ORDER_COMPLETED, EventType.PICKLIST_RELEASED]
+        Read per unfinished pick list through the order index, never along the whole history (`begun`: what
+        `begun_orders` read for this login already)."""
+        if begun is None:
+            begun = self.begun_orders()
         out = []
         self.left_open = []
-        for ev in self.core.events.last_of_unfinished_orders(life, operator_id):
+        for ev in (ev for ev in begun if ev.operator_id == operator_id):
             if ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") == LEFT:
                 self.left_open.append(ev.order_id)
             elif ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
@@ -1004,32 +1005,55 @@ class Station:
             self._switch_to(out[-1])
         return out
 
-    def stopped_left_by_others(self, operator_id: str, picklist: Callable[[str], PickList | None],
-                               stopped: Callable[[PickList], bool]) -> list[OrderSession]:
-        """At a login: the orders another operator left open here (their logout, a restart), and those anyone left
-        with Esc, that stopped since, or were stopped already — the OMS cancelled, held or changed them, or gave them
-        to another station (`stopped(pl)`, as the cache has them, or an `order_intercepted` since the order was
-        claimed). Opened again, not at work, so that whoever logs in is told what to put back and gives the order
-        back with Esc. They came back only at their own packer's next login (one left with Esc: never): a packer who
-        had gone home left the units in the tote and the order claimed here, unsaid to anyone, and the OMS never
-        heard it given back."""
+    def begun_orders(self) -> list[Event]:
+        """For every cached pick list not done whose newest lifecycle event says it is begun here and neither finished
+        nor given back (a step started, resumed or suspended), that event, whoever's it is: what a login reads once,
+        for the operator's own orders (`resume_open_orders`) and the stopped ones others left (`stopped_left_by_others`).
+        Read through the order index per unfinished pick list: ~0.1 s with 10,000 of them (read twice, and every row
+        decoded, a login took 0.5 s)."""
         life = [EventType.STEP_STARTED, EventType.STEP_RESUMED, EventType.STEP_SUSPENDED,
                 EventType.ORDER_COMPLETED, EventType.PICKLIST_RELEASED]
-        out = []
-        for ev in self.core.events.last_of_unfinished_orders(life, operator_id, anyone=True):
+        return self.core.events.last_of_unfinished_orders(
+            life, None, anyone=True, only=[EventType.STEP_STARTED, EventType.STEP_RESUMED, EventType.STEP_SUSPENDED])
+
+    def stopped_left_by_others(self, operator_id: str, picklist: Callable[[str], PickList | None],
+                               stopped: Callable[[str, str | None], bool],
+                               begun: list[Event] | None = None) -> list[OrderSession]:
+        """At a login: the orders another operator left open here (their logout, a restart), and those anyone left
+        with Esc, that stopped since, or were stopped already — the OMS cancelled, held or changed them, or gave them
+        to another station (`stopped(status, claimed_by)`, as the cache has them, or an `order_intercepted` since the
+        order was claimed). Opened again, not at work, so that whoever logs in is told what to put back and gives the
+        order back with Esc. They came back only at their own packer's next login (one left with Esc: never): a packer
+        who had gone home left the units in the tote and the order claimed here, unsaid to anyone, and the OMS never
+        heard it given back.
+
+        On the GUI thread at every login: the cache's rows and the orders' stops are read for all the candidates in a
+        few queries, and only a stopped order's pick list is read and opened (read and parsed for every order begun by
+        someone else, 10,000 cached pick lists made a login take 0.5 s instead of 0.12)."""
+        if begun is None:
+            begun = self.begun_orders()
+        cands = []
+        for ev in begun:
             left = ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") == LEFT
             if (ev.operator_id == operator_id and not left) or ev.order_id in self.sessions or not (
                     left or ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
                         ev.type == EventType.STEP_SUSPENDED
                         and ev.payload.get("reason") in ("logout", SWITCHED, STATION_STOPPED))):
                 continue
+            cands.append(ev)
+        if not cands:
+            return []
+        rows, said = self._stop_facts([ev.order_id for ev in cands])
+        out = []
+        for ev in cands:
+            row = rows.get(ev.order_id)
+            if row is None or row[0] == "done":
+                continue
+            if ev.order_id not in said and not stopped(*row):
+                continue  # theirs to carry on with: at their login, or opened from the queue
             pl = picklist(ev.order_id)
             if pl is None or pl.status == "done":
                 continue
-            said = since_released(self.core.events.events(
-                order_id=ev.order_id, types=[EventType.ORDER_INTERCEPTED, EventType.PICKLIST_RELEASED]))
-            if not said and not stopped(pl):
-                continue  # theirs to carry on with: at their login, or opened from the queue
             o = self.open_order(pl, activate=False)
             if ev.type != EventType.STEP_SUSPENDED:
                 self._stopped_with_the_station(o)
@@ -1038,6 +1062,25 @@ class Station:
                 o.mark_intercepted(st, {"claimed_elsewhere": "claimed elsewhere"}.get(st, st))
             out.append(o)
         return out
+
+    def _stop_facts(self, order_ids: list[str]) -> tuple[dict[str, tuple[str, str | None]], set[str]]:
+        """For these orders: the cache's (status, claimed_by) by id, and those with a stop recorded since this station
+        last gave them back (`order_intercepted` after their last `picklist_released`: `since_released`)."""
+        t, e = schema.picklists, schema.events
+        rows: dict[str, tuple[str, str | None]] = {}
+        last: dict[str, tuple[int, int]] = {}  # order -> (seq of its last release, seq of its last stop)
+        with self.core.store.read() as c:
+            for i in range(0, len(order_ids), 500):  # SQLite's bound parameters: a page at a time
+                ids = order_ids[i:i + 500]
+                for r in c.execute(select(t.c.id, t.c.status, t.c.claimed_by).where(t.c.id.in_(ids))):
+                    rows[r.id] = (r.status, r.claimed_by)
+                q = select(e.c.order_id, e.c.type, e.c.seq).where(
+                    e.c.order_id.in_(ids), e.c.type.in_([EventType.ORDER_INTERCEPTED, EventType.PICKLIST_RELEASED]))
+                for r in c.execute(q):
+                    rel, stop = last.get(r.order_id, (0, 0))
+                    last[r.order_id] = ((max(rel, r.seq), stop) if r.type == EventType.PICKLIST_RELEASED
+                                        else (rel, max(stop, r.seq)))
+        return rows, {oid for oid, (rel, stop) in last.items() if stop > rel}
 
     def _stopped_with_the_station(self, o: OrderSession) -> None:
         """`o`'s step was running when the station stopped (a crash, a power cut: no logout suspended it): it stood

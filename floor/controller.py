@@ -633,9 +633,13 @@ class StationController:
         """Orders this operator left open: interrupted by a restart, or suspended by their own logout. Those they left
         with Esc stay in the queue, "paused" for them (after a restart too: it read "claimed" again)."""
         # stopped orders another operator left open here first: set aside behind this operator's own, said in red
+        here = self.core.settings.station.id
+        begun = self.station.begun_orders()  # read once for both
         theirs = self.station.stopped_left_by_others(
-            op.id, self._picklist, lambda pl: pl.status in ("cancelled", "held") or self._held_elsewhere(pl.id) is not None)
-        resumed = self.station.resume_open_orders(op.id, self._picklist)  # a finished order's last event ends it
+            op.id, self._picklist,
+            lambda status, holder: status in ("cancelled", "held") or bool(holder) and holder != here,  # _held_elsewhere
+            begun)
+        resumed = self.station.resume_open_orders(op.id, self._picklist, begun)  # a finished order's last event ends it
         if theirs and not resumed:  # none of their own: the last stopped one is at work, its STOP on screen
             self.station.activate(theirs[-1].order_id)
         resumed = theirs + resumed
