@@ -219,14 +219,21 @@ def _gtin_first(t: str) -> bool:
         and gs1_check_ok(t[2:16])
 
 
+def code39_check_char(body: str) -> str | None:
+    """The mod-43 check character of a Code 39 text, None when a character is not in Code 39's alphabet."""
+    if not all(c in CODE39_ALPHABET for c in body):
+        return None
+    return CODE39_ALPHABET[sum(CODE39_ALPHABET.index(c) for c in body) % 43]
+
+
 def _code39_check(t: str, sym: str) -> NormalisedCode:
     """]A1/]A5: the last character is the mod-43 check character of the others: validate, then drop it."""
     if len(t) < 2:
         return NormalisedCode(text=t, code=t, symbology=sym, error="empty" if not t else "check_digit",
                               error_detail=f"{t!r}: no Code 39 check character")
     body, check = t[:-1], t[-1]
-    if all(c in CODE39_ALPHABET for c in body):
-        want = CODE39_ALPHABET[sum(CODE39_ALPHABET.index(c) for c in body) % 43]
+    want = code39_check_char(body)
+    if want is not None:
         if check != want:
             return NormalisedCode(text=t, code=t, symbology=sym, error="check_digit",
                                   error_detail=f"{t}: Code 39 check character {check!r}, expected {want!r}")

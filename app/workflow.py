@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 
 from app import schema
-from app.barcodes import CODE39_ALPHABET, normalise
+from app.barcodes import code39_check_char, normalise
 from app.catalog import Catalog, OrderIndex
 from app.core import StationCore
 from app.events import Event, EventType
@@ -742,6 +742,13 @@ class OrderSession:
                     self._cursor[s] = min(self._cursor.get(s, 0), self._walk_pos[line_id])
 
 
+def _comes_back(ev: Event) -> bool:
+    """An order's newest lifecycle event that brings it back at a login: a step running (the station stopped under
+    it) or suspended by a logout, a switch to another order or a station stop — not one put aside on purpose."""
+    return ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
+        ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") in ("logout", SWITCHED, STATION_STOPPED))
+
+
 def since_released(events: list[Event]) -> list[Event]:
     """An order's events since this station last gave it back to the OMS (`picklist_released`: at its STOP, the OMS
     changed or held it): the order the OMS offers again is a new parcel, claimed again and counted from nothing. Its
@@ -783,10 +790,9 @@ def _code39_checked(nc) -> str | None:
     """The text of a Code 39 read (no AIM id, or ]A0/]A4: check character not validated) without its last character,
     when that character is the mod-43 check character of the others; else None."""
     t = nc.text
-    if nc.symbology not in (None, "]A0", "]A4") or nc.gs1 or len(t) < 3 or not all(c in CODE39_ALPHABET for c in t):
+    if nc.symbology not in (None, "]A0", "]A4") or nc.gs1 or len(t) < 3:
         return None
-    body = t[:-1]
-    return body if CODE39_ALPHABET[sum(CODE39_ALPHABET.index(c) for c in body) % 43] == t[-1] else None
+    return t[:-1] if code39_check_char(t[:-1]) == t[-1] else None
 
 
 def _caps_locked(text) -> bool:
@@ -986,9 +992,7 @@ class Station:
         for ev in (ev for ev in begun if ev.operator_id == operator_id):
             if ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") == LEFT:
                 self.left_open.append(ev.order_id)
-            elif ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
-                    ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") in ("logout", SWITCHED,
-                                                                                        STATION_STOPPED)):
+            elif _comes_back(ev):
                 pl = picklist(ev.order_id)
                 if pl is not None and pl.status != "done":
                     o = self.open_order(pl, activate=False)
@@ -1036,9 +1040,7 @@ class Station:
         for ev in begun:
             left = ev.type == EventType.STEP_SUSPENDED and ev.payload.get("reason") == LEFT
             if (ev.operator_id == operator_id and not left) or ev.order_id in self.sessions or not (
-                    left or ev.type in (EventType.STEP_STARTED, EventType.STEP_RESUMED) or (
-                        ev.type == EventType.STEP_SUSPENDED
-                        and ev.payload.get("reason") in ("logout", SWITCHED, STATION_STOPPED))):
+                    left or _comes_back(ev)):
                 continue
             cands.append(ev)
         if not cands:

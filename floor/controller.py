@@ -633,11 +633,9 @@ class StationController:
         """Orders this operator left open: interrupted by a restart, or suspended by their own logout. Those they left
         with Esc stay in the queue, "paused" for them (after a restart too: it read "claimed" again)."""
         # stopped orders another operator left open here first: set aside behind this operator's own, said in red
-        here = self.core.settings.station.id
         begun = self.station.begun_orders()  # read once for both
         theirs = self.station.stopped_left_by_others(
-            op.id, self._picklist,
-            lambda status, holder: status in ("cancelled", "held") or bool(holder) and holder != here,  # _held_elsewhere
+            op.id, self._picklist, lambda status, holder: status in ("cancelled", "held") or self._elsewhere(holder),
             begun)
         resumed = self.station.resume_open_orders(op.id, self._picklist, begun)  # a finished order's last event ends it
         if theirs and not resumed:  # none of their own: the last stopped one is at work, its STOP on screen
@@ -661,7 +659,11 @@ class StationController:
             log.exception("cache lookup of %r failed", order_id)
             return None
         holder = row.get("claimed_by") if row else None
-        return holder if holder and holder != self.core.settings.station.id else None
+        return holder if self._elsewhere(holder) else None
+
+    def _elsewhere(self, holder: str | None) -> bool:
+        """A pick list's holder (its cached `claimed_by`) is another station."""
+        return bool(holder) and holder != self.core.settings.station.id
 
     @_answers()
     def logout(self, why: str | None = None) -> Result:
