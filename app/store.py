@@ -506,13 +506,21 @@ class Store:
         self.engine.dispose()
 
 
-def current_revision(path: Path) -> str | None:
+def current_revision(path: Path, *, starting: bool = False) -> str | None:
     """The file's schema revision, read without writing: a read-write connection closing last copies the log into
     the file and deletes it (`packstation doctor` before a crashed station's restart took its -wal away, and with it
-    the sign that the log is there: see `Store.begin_session`)."""
+    the sign that the log is there: see `Store.begin_session`). `starting` (`open_store`, which writes next anyway):
+    a file a read-only connection cannot read is read by a writer — a station killed inside a migration leaves a hot
+    rollback journal that only a writer rolls back ("attempt to write a readonly database": the station did not
+    start again)."""
     if not path.exists():
         return None
-    con = _read_only(path)
+    try:
+        con = _read_only(path)
+    except sqlite3.OperationalError:
+        if not starting:
+            raise
+        con = sqlite3.connect(path, timeout=10)
     try:
         row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         return row[0] if row else None
@@ -854,7 +862,7 @@ def open_store(path: str | Path) -> Store:
     check_writable(path)
     # before anything opens the file: the last connection to close copies a log into the file and deletes it
     log_there = log_present(path)
-    rev = current_revision(path)
+    rev = current_revision(path, starting=True)
     if rev is not None and not known_revision(rev):
         raise StoreFromNewerRelease(path, rev)
     if rev != schema.SCHEMA_HEAD:
