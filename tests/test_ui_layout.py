@@ -72,6 +72,14 @@ def test_every_screen_fits_the_display_and_the_window_does_not_grow(qtbot, stati
     win.grab().save(str(tmp_path / f"supervisor_{size[0]}x{size[1]}.png"))
 
 
+def quiet_health(win) -> None:
+    """Stop the station's own health polls, and let one already running come back first: a poll in flight when the
+    timer stopped (CI, a loaded 2-core machine) else landed after the test's health and overwrote it."""
+    win._health.stop()
+    assert win.tasks.wait(10000)
+    win.tasks._main.drain()
+
+
 def supervisor(qtbot, svc):
     """The demo's supervisor, once the station has pulled the operators from the OMS (it does so after start: read
     at once, the operator was sometimes not there yet)."""
@@ -154,7 +162,7 @@ def test_offline_the_age_of_the_last_sync_is_read_whole_and_the_operators_name_s
     packer = svc.core.operators.by_badge("K-001")
     win.status.set_operator(packer)
     win.status.set_printer("label_printer", None)
-    win._health.stop()  # the bar shows the health given here, not the demo OMS's
+    quiet_health(win)  # the bar shows the health given here, not the demo OMS's
     win.status.set_health(SyncHealth(online=False, last_success_ms=int(time.time() * 1000) - 125_000,
                                      queue_depth=3, oldest_pending_age_s=6.0, consecutive_failures=2,
                                      last_error="connection refused", clock_offset_ms=None, rejected_count=0))
@@ -203,7 +211,7 @@ def test_an_outage_with_events_a_minute_old_and_a_printer_fault_still_names_the_
     set_display(win, size)
     packer = svc.core.operators.by_badge("K-001")
     win.status.set_operator(packer)
-    win._health.stop()  # the bar shows the health given here, not the demo OMS's
+    quiet_health(win)  # the bar shows the health given here, not the demo OMS's
     win.status.set_health(SyncHealth(online=False, last_success_ms=int(time.time() * 1000) - 125_000,
                                      queue_depth=3, oldest_pending_age_s=75.0, consecutive_failures=2,
                                      last_error="connection refused", clock_offset_ms=None, rejected_count=0))
@@ -245,7 +253,7 @@ def test_an_outbox_stopped_by_the_station_s_database_is_said_whole_beside_a_prin
     set_display(win, size)
     packer = svc.core.operators.by_badge("K-001")
     win.status.set_operator(packer)
-    win._health.stop()  # the bar shows the health given here, not the demo OMS's
+    quiet_health(win)  # the bar shows the health given here, not the demo OMS's
     win.status.set_health(SyncHealth(online=True, last_success_ms=None, queue_depth=2000, oldest_pending_age_s=1860.0,
                                      consecutive_failures=0, last_error=None, clock_offset_ms=None, rejected_count=0,
                                      since_success_s=4.0,
@@ -275,7 +283,7 @@ def test_online_with_events_going_out_the_station_is_named_whole(qtbot, station,
     qtbot.waitUntil(lambda: svc.core.operators.by_badge("K-001") is not None, timeout=15000)
     win.status.set_operator(svc.core.operators.by_badge("K-001"))
     win.status.set_printer("label_printer", None)
-    win._health.stop()
+    quiet_health(win)
 
     def health(age_s):
         return SyncHealth(online=True, last_success_ms=int(time.time() * 1000) - 2000, queue_depth=3,
