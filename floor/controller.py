@@ -211,6 +211,7 @@ def _answers(cls: type[Result] = Result) -> Callable:
     return wrap
 
 
+HELD_SCANS_MAX = 50  # scans held while an order's claim is answered (a scanner left firing: not held for ever)
 IDLE_WARN_S = 60  # the idle logout is counted down on screen for its last minute (StationController.idle_check)
 
 
@@ -276,6 +277,9 @@ class StationController:
         self._stopped: dict[str, str | None] = {}
         self._finished_lock = threading.Lock()
         self._opening: str | None = None
+        # scans made while the OMS answers that order's claim: counted once it opens (the packer scans the order, then
+        # at once the first item: it read "No order is open", an error counted against them, and was lost)
+        self._held: list[RawScan] = []
         self._jobs: dict[str, tuple[str, str | None]] = {}  # order -> (label job, slip job)
         # order -> what the OMS changed of its address or carrier, and whether the carrier is among it
         self._destination: dict[str, tuple[Msg | Joined, bool]] = {}
@@ -904,17 +908,43 @@ class StationController:
     @_answers()  # the OMS's answer, later, from the window's task queue: a failure here is said, as at a key
     def _claimed(self, pl: PickList, op: Operator, res: Any, caps_lock: bool = False) -> None:
         self._opening = None
+        held, self._held = self._held, []
         if self.operator is None or self.operator.id != op.id:
+            if held:
+                log.info("%d scans held while order %s opened dropped: its operator logged out", len(held), pl.id)
             return  # logged out meanwhile: nothing opens without its operator
         if isinstance(res, Exception):
-            self._refuse(Msg("The order could not be claimed: {error}", error=_said(res)), Level.ERROR)
+            self._refuse(Joined([Msg("The order could not be claimed: {error}", error=_said(res))]
+                                + self._not_counted(held), " "), Level.ERROR)
             return
         if not res.ok:
             self.refresh_queue()
             self._done(Outcome.REFUSED, Change.QUEUE,
-                       say(Level.ERROR, res.message))
+                       say(Level.ERROR, Joined([res.message] + self._not_counted(held), " ")))
             return
         self._opened(pl, res, caps_lock)
+        for raw in held:  # in the order they were made, each answered as it would have been with the order open
+            if self.screen != Screen.WORK or self.session is None or self.session.order_id != pl.id:
+                break
+            self._work_scan(raw)
+
+    @staticmethod
+    def _not_counted(held: list[RawScan]) -> list[Msg]:
+        if not held:
+            return []
+        log.info("%d scans held while an order opened not counted: the order did not open", len(held))
+        return [Msg("{count} scans made meanwhile were not counted.", count=len(held))]
+
+    def _hold(self, raw: RawScan) -> Result:
+        """A scan made while the OMS answers the claim of the order just scanned: held, and counted once the order
+        opens (not an error of scanning with no order open: the packer was quicker than the OMS)."""
+        if len(self._held) >= HELD_SCANS_MAX:
+            return self._refuse(Msg("An order is being opened: one moment."))
+        self._held.append(raw)
+        pl = self._cached(self._opening or "")
+        return self._done(Outcome.PENDING, Change.NONE, say(Level.INFO, Msg(
+            "Opening order {order}: that scan counts once it is open.",
+            order=(pl.order_no if pl is not None else None) or self._opening)))
 
     def _opened(self, pl: PickList, claim: Any, caps_lock: bool = False) -> Result:
         before = self._state()
@@ -1081,6 +1111,9 @@ class StationController:
 
     def _other_scan(self, raw: RawScan, text: str) -> Result:
         """Check, queue and supervisor screens: order barcodes open, action barcodes act or answer."""
+        if self._opening is not None and self.screen == Screen.QUEUE and not text.startswith("@@") \
+                and self._picklist(text) is None:
+            return self._hold(raw)  # an item or a bin of the order being opened, scanned before the OMS answered
         v = self.station._scan(raw, None)  # one scan, one event, one verdict
         if v.kind == VerdictKind.ACTION or text.startswith("@@"):
             act = parse_action(text)

@@ -494,6 +494,43 @@ def test_7b2_an_order_scanned_while_a_slow_oms_answers_its_claim_is_said_at_once
     assert floor.ctl.session.order_id == "SO-1001" and floor.ctl.feedback.en.startswith(f"Order {order_no} is open")
 
 
+def test_7b3_an_item_scanned_before_a_slow_oms_answers_the_claim_counts_once_the_order_opens(floor):
+    """The packer scans the order, then at once its first item; the OMS answers the claim a second later. The item
+    read "No order is open: scan an order's barcode first", counted as the packer's error (no_order) and was lost.
+    It is held, said, and counted once the order opens; when the claim is refused, nothing of it counts."""
+    at_queue(floor)
+    pending = []
+    floor.ctl.run_io = lambda fn, done: pending.append((fn, done))
+    floor.ctl.scan("SO-1001")
+    order_no = floor.cache.get("SO-1001").order_no
+    n = floor.core.events.count()
+    r = floor.ctl.scan("ITEM-001")
+    assert r.outcome == Outcome.PENDING and floor.ctl.feedback.level == Level.INFO
+    assert floor.ctl.feedback.en == f"Opening order {order_no}: that scan counts once it is open."
+    assert floor.ctl.feedback.text("zh_CN") == f"正在打开订单 {order_no}：订单打开后，这次扫描即计入。"
+    assert floor.core.events.count() == n  # no no_order scan recorded against the packer
+    fn, done = pending.pop()
+    done(fn())
+    s = floor.ctl.session
+    assert s.order_id == "SO-1001" and s.progress["L1"].scanned == 1
+    assert floor.core.events.last(EventType.SCAN).kind == "accepted"
+    assert floor.ctl.feedback.level == Level.OK
+    assert not [e for e in floor.core.events.events(types=[EventType.SCAN]) if e.kind == "no_order"]
+    # refused: the held scans are said not counted, and none is recorded
+    floor.ctl.key("Escape")
+    floor.oms.cancelled.add("SO-1002")  # the OMS refuses its claim
+    floor.ctl.scan("SO-1002")
+    floor.ctl.scan("ITEM-002")
+    floor.ctl.scan("ITEM-002")
+    n = len(floor.core.events.events(types=[EventType.SCAN]))
+    fn, done = pending.pop()
+    done(fn())
+    assert floor.ctl.session is None or floor.ctl.session.order_id != "SO-1002"
+    assert floor.ctl.feedback.level == Level.ERROR and floor.ctl.feedback.en.endswith(
+        "2 scans made meanwhile were not counted.")
+    assert len(floor.core.events.events(types=[EventType.SCAN])) == n
+
+
 def test_7c_a_provisional_claim_the_oms_confirms_is_said_in_place_of_provisional(floor):
     """Back online, the panel still said "OMS offline: claimed provisionally" minutes after the OMS had confirmed
     the claim. The confirmation replaces that message, and only that one (a verdict on screen stays)."""
