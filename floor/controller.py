@@ -1132,6 +1132,12 @@ class StationController:
             return self.open_order(oid, caps_lock=bool(v.details.get("caps_lock")))
         if v.kind == VerdictKind.NO_ORDER and (note := self._badge_note(text)) is not None:
             return self._done(Outcome.REFUSED, Change.NONE, note, verdict=v)
+        if v.kind == VerdictKind.NO_ORDER and self._unknown_here(text):
+            # an order number the station has not pulled (yet), a typo: it read "No order is open: scan an order's
+            # barcode first (SO-9999)" to a packer who had just scanned one
+            return self._done(Outcome.REFUSED, Change.NONE, say(Level.ERROR, Msg(
+                "No order {code} on this station's list: check the barcode. A new order comes with the next sync.",
+                code=text)), verdict=v)
         if v.kind == VerdictKind.NO_ORDER or v.kind == VerdictKind.OTHER_ORDER:
             return self._done(Outcome.REFUSED, Change.NONE,
                               say(Level.ERROR, Msg("No order is open: scan an order's barcode first ({code}).",
@@ -1184,6 +1190,16 @@ class StationController:
             return Change.NONE
         self.prompt = Prompt(p.kind, p.line_id, p.max_qty, found)
         return Change.PROMPT
+
+    def _unknown_here(self, text: str) -> bool:
+        """Neither an order this station holds nor a product of its catalogue (once indexed: until then nothing is
+        called unknown), nor anyone's badge."""
+        try:
+            return bool(text) and self.station.catalog.ready and self.station.not_a_badge(text) is None \
+                and self.station.core.operators.by_badge(text) is None
+        except Exception:  # the store unreadable: the verdict's own message stands
+            log.exception("lookup of %r failed", text[:80])
+            return False
 
     def _badge_note(self, text: object) -> Feedback | None:
         """A badge scanned while someone is logged in — the next shift's packer at a station nobody logged out of, a

@@ -531,6 +531,21 @@ def test_7b3_an_item_scanned_before_a_slow_oms_answers_the_claim_counts_once_the
     assert len(floor.core.events.events(types=[EventType.SCAN])) == n
 
 
+def test_7b4_an_order_number_the_station_does_not_hold_is_said_as_such_not_as_no_order_open(floor):
+    """On the queue, an order's barcode the station has not pulled (or a typo) read "No order is open: scan an
+    order's barcode first (SO-9999)" — to a packer who had just scanned one. A product of the catalogue there still
+    reads "no order is open"."""
+    at_queue(floor)
+    floor.station.catalog.build()  # indexed (the window builds it on a worker after the login screen shows)
+    r = floor.ctl.scan("SO-9999")
+    assert r.outcome == Outcome.REFUSED and floor.ctl.feedback.level == Level.ERROR
+    assert floor.ctl.feedback.en == ("No order SO-9999 on this station's list: check the barcode. A new order comes "
+                                     "with the next sync.")
+    assert "SO-9999" in floor.ctl.feedback.text("zh_CN") and "同步" in floor.ctl.feedback.text("zh_CN")
+    floor.ctl.scan("MUG-001")  # a product of the catalogue
+    assert floor.ctl.feedback.en == "No order is open: scan an order's barcode first (MUG-001)."
+
+
 def test_7c_a_provisional_claim_the_oms_confirms_is_said_in_place_of_provisional(floor):
     """Back online, the panel still said "OMS offline: claimed provisionally" minutes after the OMS had confirmed
     the claim. The confirmation replaces that message, and only that one (a verdict on screen stays)."""
