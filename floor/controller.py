@@ -341,7 +341,9 @@ class StationController:
         if s is None:
             return []
         wv = self.weight_view()
-        return words.blockers(s, wv.grams if wv.usable else None, wv.in_tolerance, label_sent=self._label_sent(s),
+        # an order set aside that the OMS stopped: its red STOP went at the packer's next scan, its units are in the tote
+        aside = [words.set_aside_stop_reminder(o) for o in self.stopped_aside()]
+        return aside + words.blockers(s, wv.grams if wv.usable else None, wv.in_tolerance, label_sent=self._label_sent(s),
                               scale_fault=wv.scale_fault, resting=self._resting_weight(),
                               unsteady=self._unsteady_weight())
 
@@ -445,14 +447,29 @@ class StationController:
         return WeightView(r[0] if r else None, bool(r and r[1]), usable is not None, inside, exp, tol, rec,
                           self._scale_fault, self._resting_weight() is not None)
 
+    def stopped_aside(self) -> list[OrderSession]:
+        """Orders open at this station, not at work, that the OMS stopped and nobody has given back yet (scan it, Esc):
+        what was taken for them is still in the tote. At the queue, the order last at work is one of them too (Esc left
+        it for the queue, and the station keeps the last open one as its order at hand)."""
+        at_work = self.session if self.screen == Screen.WORK else None
+        return [o for o in self.station.sessions.values() if o is not at_work and o.intercepted]
+
     def queue_items(self) -> list[PickList]:
-        return list(self.queue)
+        """The queue's rows: first the orders stopped while set aside (they left the OMS's list, and their STOP went at
+        the next scan: nothing else showed that their units wait to go back), then the open orders."""
+        stopped = [o.picklist for o in self.stopped_aside()]
+        ids = {p.id for p in stopped}
+        return stopped + [p for p in self.queue if p.id not in ids]
 
     def queue_status(self, pl: PickList) -> str:
         """A queue row's status: "paused" for an order open at this station (switched away from: its step clock
-        stopped), else the OMS's. A short word: at 1024 px the address beside it keeps its width."""
+        stopped), the stop's status ("cancelled", "held", else "stopped") for one of those the OMS stopped, else the
+        OMS's. A short word: at 1024 px the address beside it keeps its width."""
+        s = self.station.sessions.get(pl.id)
+        if s is not None and s.intercepted:
+            return s.intercepted[0] if s.intercepted[0] in ("cancelled", "held") else "stopped"
         mine = self.operator is not None and self._left.get(pl.id) == self.operator.id
-        return "paused" if pl.id in self.station.sessions or mine else pl.status
+        return "paused" if s is not None or mine else pl.status
 
     # == notifications ===================================================================================
     def _done(self, outcome: Outcome, changes: Change, feedback: Feedback | None | bool = False, *,

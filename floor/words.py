@@ -90,6 +90,16 @@ def set_aside_stop_message(session: OrderSession) -> Feedback:
     return Feedback(Level.ERROR, msg)
 
 
+def set_aside_stop_reminder(session: OrderSession) -> Msg:
+    """The line of what is left, while an order set aside is stopped and not given back: its red STOP is gone at the
+    packer's next scan, and its units are still in the tote."""
+    no, word, items = _stopped(session)
+    if items is not None:
+        return Msg("order {order}, set aside, was {status}: put back {items}, then scan order {order} and press Esc",
+                   order=no, status=word, items=items)
+    return Msg("order {order}, set aside, was {status}: scan order {order} and press Esc", order=no, status=word)
+
+
 def nothing_found_message(session: OrderSession) -> Msg:
     """What the packer reads when every item line was short picked with nothing found (`OrderSession.nothing_found`)."""
     return Msg("Nothing of order {order} was found: there is nothing to pack and no label to print. Press Esc to hand "

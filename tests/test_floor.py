@@ -1011,6 +1011,42 @@ def test_an_order_cancelled_while_set_aside_is_said_at_once_with_what_to_put_bac
     assert floor.ctl.screen == Screen.QUEUE and "SO-1001" not in [p.id for p in floor.ctl.queue]
 
 
+def test_an_order_stopped_while_set_aside_stays_said_after_the_next_scan_and_in_the_queue(floor):
+    """QA walkthrough J: #50013 (a unit in the tote) set aside for #50015, the OMS cancelled #50013. Its red STOP was
+    acknowledged by the packer's very next scan (a scan already on its way), and then nothing anywhere said it: the
+    work screen's line of what is left spoke of #50015 only, and the queue had dropped #50013. Its unit stayed in the
+    tote. The line of what is left keeps saying it, and the queue lists it (as cancelled) until it is given back."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    floor.ctl.scan("ITEM-001")
+    floor.ctl.scan("SO-1002")
+    floor.cache.set_status("SO-1001", "cancelled")  # as the sync service does before it says so
+    floor.ctl.on_sync("order_cancelled", {"order_id": "SO-1001"})
+    assert floor.ctl.scan("ITEM-001").verdict.kind == "accepted"  # the next scan acknowledges the red STOP
+    assert floor.ctl.feedback.level != Level.ERROR
+    said = [m.text("en") for m in floor.ctl.blockers()]
+    assert any("1001" in t and "cancelled" in t and "Esc" in t for t in said), said
+    assert any(t.startswith("已搁置的订单 1001 已取消：请放回") for t in (m.text("zh_CN") for m in floor.ctl.blockers()))
+    floor.ctl.key("Escape")  # 1002 set aside too: to the queue
+    assert floor.ctl.screen == Screen.QUEUE
+    rows = {p.id: floor.ctl.queue_status(p) for p in floor.ctl.queue_items()}
+    assert rows.get("SO-1001") == "cancelled" and floor.ctl.queue_items()[0].id == "SO-1001"  # first: act on it
+    r = floor.ctl.open_order("SO-1001")  # chosen in the queue (Enter): its STOP with what to put back
+    assert r.outcome == Outcome.STOPPED and floor.ctl.session.order_id == "SO-1001"
+    assert "Put back: 1 × SKU-001" in floor.ctl.feedback.en
+    floor.ctl.key("Escape")
+    assert floor.ctl.screen == Screen.QUEUE and "SO-1001" not in [p.id for p in floor.ctl.queue_items()]
+    assert not any("1001" in m.text("en") for m in floor.ctl.blockers())
+
+
+def test_an_order_held_by_the_oms_does_not_read_as_one_paused_here_in_chinese():
+    """The queue says "paused" (已暂停) for an order set aside here; the OMS's "held" read 已暂停 too, so a held order
+    stopped while set aside looked like one the packer had merely paused."""
+    from app.i18n import Msg
+
+    assert Msg("held").text("zh_CN") not in ("held", Msg("paused").text("zh_CN"))
+
+
 @pytest.mark.parametrize("aside", [False, True])
 def test_an_order_stopped_when_its_packer_logs_out_comes_back_stopped_at_the_next_login(floor, aside):
     """The OMS cancels an order with a unit of it in the tote (at work, or set aside); the packer logs out (Ctrl+L, or

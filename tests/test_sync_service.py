@@ -1230,6 +1230,6 @@ def test_the_oms_reason_for_a_cancellation_is_said_on_the_stop_however_it_is_hea
         svc.pull_once()
     fb = ctl.feedback
     assert fb.level == Level.STOP and f"{status} (customer changed mind)" in fb.en and "Put back: 1 ×" in fb.en
-    assert f"{'已暂停' if status == 'held' else '已取消'}（customer changed mind）" in fb.text("zh_CN")
+    assert f"{'已挂起' if status == 'held' else '已取消'}（customer changed mind）" in fb.text("zh_CN")
     stops = core.events.events(order_id="SO-1011", types=[EventType.ORDER_INTERCEPTED])
     assert len(stops) == 1 and stops[0].payload["reason"] == "customer changed mind"

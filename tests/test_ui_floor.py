@@ -369,6 +369,33 @@ def test_an_order_switched_away_from_reads_paused_in_the_queue(qtbot, station):
     assert sum(v == "paused" for v in status.values()) == 2, status
 
 
+def test_an_order_cancelled_while_set_aside_stays_on_the_work_screen_and_reads_cancelled_in_red_in_the_queue(
+        qtbot, station):
+    """QA walkthrough J: SO-1013 (a unit in the tote) set aside for another order, then cancelled by the demo OMS. Its
+    red STOP went at the next scan; nothing else said it and it left the queue, its unit still in the tote. The line
+    of what is left says it until it is given back, and the queue lists it first, "cancelled" in red."""
+    win, svc = station()
+    login(qtbot, win)
+    s = open_order(qtbot, win, svc, want=lambda p: p.id == "SO-1013")
+    ln = s.current_line() or s.picklist.lines[0]
+    work_line(win, s, ln)  # its first line in the tote
+    other = next(p for p in win.queue.model.items if p.id not in ("SO-1005", "SO-1013"))
+    burst(win, other.id)
+    qtbot.waitUntil(lambda: win.work.session is not None and win.work.session.order_id == other.id, timeout=10000)
+    qtbot.waitUntil(lambda: s.intercepted is not None, timeout=20000)
+    qtbot.waitUntil(lambda: win.work.panel.locked, timeout=5000)  # said in red over the order at work
+    at_work = win.work.session
+    burst(win, unit_code(at_work.current_line() or at_work.picklist.lines[0]))  # the next scan acknowledges it
+    assert not win.work.panel.locked
+    assert s.picklist.order_no in win.work.blockers.text() and "Esc" in win.work.blockers.text()
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.queue, timeout=5000)
+    m = win.queue.model
+    qtbot.waitUntil(lambda: m.items and m.items[0].id == "SO-1013", timeout=5000)
+    assert m.data(m.index(0, m.STATUS)) == "cancelled"
+    assert m.data(m.index(0, m.STATUS), Qt.ItemDataRole.ForegroundRole).name() == "#c62828"
+
+
 def test_an_order_cancelled_by_the_oms_is_stopped_before_its_label(qtbot, station):
     """SO-1005 is cancelled by the demo OMS 3 s after a station claims it."""
     win, svc = station()

@@ -218,6 +218,24 @@ def test_8_paper_out_at_the_label_step_keeps_the_packer_at_the_parcel(qtbot, sta
     assert s.step == Step.DONE
 
 
+def test_a_label_withdrawn_by_ctrl_l_is_said_on_the_login_screen(qtbot, station):
+    """QA walkthrough J: the label printer out of paper, F9, then Ctrl+L. The label was withdrawn (it must not come out
+    at another parcel) and the controller said so — "open the order again and press F9" — but the login screen
+    cleared its message as it came up: the packer left with nothing saying the parcel has no label."""
+    win, svc, s = _weight_recorded(qtbot, station)
+    svc.spool.printers["label_printer"].run_out_of_paper()
+    press(win, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: win.work.panel.locked, timeout=15000)
+    qtbot.waitUntil(lambda: s.order_id in win.controller._jobs, timeout=15000)  # F9's answer is back: with the printer
+    QTest.keyClick(QApplication.focusWidget() or win.work, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.login, timeout=5000)
+    fb = win.controller.feedback  # the controller said it
+    assert fb is not None and "withdrawn" in fb.en and "F9" in fb.en
+    said = win.login.message.text()  # and the login screen shows it
+    assert s.picklist.order_no in said and "F9" in said, said
+    svc.spool.printers["label_printer"].load_paper()
+
+
 def test_the_slip_printer_out_of_paper_keeps_the_packer_at_the_parcel_until_the_slip_is_out(qtbot, station):
     """The slip goes inside the parcel: with the slip printer out of paper (the demo panel's Ctrl+Shift+O) the order
     was packed on its label and the queue came back; the slip came out later, at the next parcel."""

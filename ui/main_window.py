@@ -245,7 +245,8 @@ class MainWindow(QMainWindow):
         prev, self._shown = self._shown, screen
         if screen == Screen.LOGIN:
             if prev != Screen.LOGIN:
-                self.login.reset()
+                self.login.reset()  # the fields and the last attempt's words, not what the logout says:
+                self.login.render()  # a label withdrawn at Ctrl+L ("open the order again and press F9") was wiped
             self.stack.setCurrentWidget(self.login)
         elif screen == Screen.CHECK:
             self.stack.setCurrentWidget(self.check)

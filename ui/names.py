@@ -16,6 +16,7 @@ STATUS = {
     "done": N_("done"),
     "cancelled": N_("cancelled"),
     "held": N_("held"),
+    "stopped": N_("stopped"),  # stopped by the OMS for another reason, while set aside here
 }
 SERVICE = SERVICE_NAMES  # the floor's words name them too (a changed carrier is said with its service)
 ROLE = {

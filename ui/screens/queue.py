@@ -28,6 +28,9 @@ from ui.table_model import RowsModel, cell_pad
 from ui.translations import _
 from ui.wedge_filter import function_key, typed_char
 
+# statuses of an order stopped by the OMS while set aside at this station (StationController.queue_status): red
+STOPPED = frozenset({"cancelled", "held", "stopped"})
+
 
 class PickListModel(RowsModel):
     ORDER, SHIP_BY, LINES, UNITS, CARRIER, SHIP_TO, STATUS = range(7)
@@ -83,6 +86,8 @@ class PickListModel(RowsModel):
             if role == Qt.ItemDataRole.ForegroundRole:
                 return self.LEVEL_COLOURS.get(level)
             return self.ship_by_font(text, level)
+        if col == self.STATUS and role == Qt.ItemDataRole.ForegroundRole and self.status_of(pl) in STOPPED:
+            return self.LEVEL_COLOURS[Level.ERROR]  # stopped by the OMS while set aside here: its units go back
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         # only the asked column (Qt asks cell by cell: 6,800 times for 800 orders when the queue is shown)
