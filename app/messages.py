@@ -20,10 +20,14 @@ MESSAGES: dict[str, str] = {
     "accepted": N_("{name} {variant} +{qty} ({scanned}/{required})"),
     "accepted_line_done": N_("{name} {variant}: line complete ({scanned}/{required})"),
     "accepted_order_done": N_("{name}: all lines complete — finish the step (F10)"),
+    "accepted_found_after_short": N_("{name} {variant} found after its short pick: it goes in the parcel "
+                                     "({scanned}/{required})"),
     "gift_scanned": N_("Gift/insert {name} confirmed"),
     "over_scan": N_("Too many: {name} needs {required}, already {scanned}. Put this one back."),
     "over_scan_short": N_("Too many: {name} was short picked ({required} of {qty} found), already {scanned}. Put this "
                           "one back."),
+    "over_scan_short_found": N_("Too many: {name} was short picked ({required} of {qty} found), already {scanned}. "
+                                "Found one more? Scan it again: it goes in the parcel. Else put it back."),
     "over_scan_pack": N_("{name} is already fully counted"),
     "over_scan_case": N_("That is a case of {pack}; the order needs {left} — scan single units."),
     "over_scan_case_more": N_("That is a case of {pack}; the order needs {left} more — scan single units."),

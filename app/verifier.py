@@ -326,6 +326,15 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
                        scanned=lp.scanned if lp else 0, details={"step": session.step.value}, **base)
     lp = session.step_progress(step)[line.id]
     required = max(0, line.qty - lp.short_qty)
+    found_after = lp.short_qty and required <= lp.scanned and lp.scanned + qty <= line.qty
+    if found_after and session.found_ask == (step, line.id):
+        # short picked, then found after all (on the next shelf, behind the others), scanned, asked, and scanned
+        # again: it goes in the parcel and its short pick is that much smaller. It read "Too many… put this one back"
+        # however often it was scanned, and the customer got a short parcel; F4 takes back only the last thing done
+        return verdict(VerdictKind.ACCEPTED, "accepted_found_after_short", nc, qty=qty, scanned=lp.scanned + qty,
+                       required=line.qty, qty_added=qty, line_complete=True,
+                       order_complete=session.incomplete(step) <= 0,
+                       details={"step": str(step), "barcode_kind": ref.kind, "found_after_short": qty}, **base)
     if lp.scanned + qty > required:
         left = required - lp.scanned
         if ref.qty_per_scan > 1 and left > 0:  # a case where the order needs fewer: "put this one back" is no answer
@@ -336,6 +345,9 @@ def _line_scan(nc: NormalisedCode, session: OrderSession, refs: list[ProductRef]
                            scanned=lp.scanned, details={"qty_per_scan": qty, "barcode_kind": ref.kind,
                                                         "required": required, "scanned": lp.scanned}, **base)
         # a short-picked line says so: "needs 1" of a line of 2 reads like a wrong count
+        if found_after:  # asked first: one unit scanned twice by mistake is "too many", and stays out
+            return verdict(VerdictKind.OVER_SCAN, "over_scan_short_found", nc, required=required, scanned=lp.scanned,
+                           qty=line.qty, details={"qty_per_scan": qty, "found_ask": True}, **base)
         return verdict(VerdictKind.OVER_SCAN, "over_scan_short" if lp.short_qty else "over_scan", nc,
                        required=required, scanned=lp.scanned, qty=line.qty, details={"qty_per_scan": qty}, **base)
     scanned = lp.scanned + qty

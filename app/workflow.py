@@ -187,6 +187,10 @@ class OrderSession:
         self._cursor: dict[Step, int] = {}
         # the line whose bin the packer scanned out of the walk, and at which step: the line at hand until it is done
         self._at_bin: tuple[Step, str] | None = None
+        # (step, line) whose unit scanned after its short pick was answered "found one more? scan it again": the next
+        # event, if it is that line's scan again, puts the unit in the parcel (a unit scanned twice by mistake is
+        # still refused once, as "too many")
+        self.found_ask: tuple[Step, str] | None = None
         self.counting_steps = [s for s in steps if s in (Step.PICK, Step.VERIFY)] or (
             [Step.PACK] if Step.PACK in steps else [])
         self._progress: dict[Step, dict[str, LineProgress]] = {
@@ -557,7 +561,7 @@ class OrderSession:
                                           "undone": EventType.GIFT_CONFIRMED})
             return verdict(VerdictKind.ACTION, "action_undo_gift", None, action="undo", line_id=line_id,
                            sku=line.sku, name=name, details={"undone_seq": seq, "undone": EventType.GIFT_CONFIRMED})
-        if short is not None:
+        if short is not None and not qty:
             self._append(EventType.UNDO, {"undone_seq": seq, "line_id": line_id, "qty": 0, "step": step.value,
                                           "undone": EventType.SHORT_PICK})
             lp = self.step_progress(step)[line_id]
@@ -607,6 +611,7 @@ class OrderSession:
         self.last_mono_ns = ev.mono_ns
         p = ev.payload
         t = ev.type
+        self.found_ask = None  # asked by the event before this one only
         try:
             if t == EventType.SCAN:
                 self._apply_scan(ev)
@@ -626,11 +631,13 @@ class OrderSession:
                                 self._gift_flag[lid] = True
                             else:
                                 self._gift_flag.pop(lid, None)
-                        elif short is not None:  # a short pick taken back: the line's short as it was before it
+                        elif short is not None and not qty:  # a short pick taken back: the line's short as before
                             self._mutate(self.counting_steps, lid, lambda lp, was=short: _set_short(lp, *was))
                         elif qty:
                             self.serials.pop(serial, None)
                             self._mutate([st], lid, lambda lp, q=qty: setattr(lp, "scanned", max(0, lp.scanned - q)))
+                            if short is not None:  # one found after its short pick: the short as it was
+                                self._mutate(self.counting_steps, lid, lambda lp, was=short: _set_short(lp, *was))
                         break
             elif t == EventType.STEP_STARTED:
                 self.step = Step(p["step"])
@@ -713,12 +720,23 @@ class OrderSession:
             if step not in self._progress:
                 return
             qty = int(v["qty_added"])
+            was = None
+            if (found := int((v.get("details") or {}).get("found_after_short") or 0)) > 0:
+                # found after its short pick: the short is that much smaller here and in the counting steps after
+                lp = self._progress[step].get(lid)
+                was = (lp.short_qty, lp.short_reason) if lp is not None else None
+                later = self.counting_steps[self.counting_steps.index(step):] if step in self.counting_steps else [step]
+                self._mutate(later, lid, lambda lp: _set_short(lp, max(0, lp.short_qty - found),
+                                                               lp.short_reason if lp.short_qty > found else None))
             self._mutate([step], lid, lambda lp: setattr(lp, "scanned", lp.scanned + qty))
             serial = v.get("serial")
             key = serial_key(step, str(v.get("code") or ""), serial) if serial else None
             if key:
                 self.serials[key] = ev.seq
-            self._undo.append(_Undoable(ev.seq, step, lid, qty, key))
+            self._undo.append(_Undoable(ev.seq, step, lid, qty, key, was))
+        elif kind == VerdictKind.OVER_SCAN and (v.get("details") or {}).get("found_ask"):
+            step = _STEPS.get(ev.payload.get("step"))
+            self.found_ask = (step, lid) if step is not None else None
         elif kind == VerdictKind.BIN_CONFIRMED:
             self._mutate(self.counting_steps, lid, lambda lp: setattr(lp, "bin_confirmed", True))
             step = _STEPS.get(ev.payload.get("step"))
@@ -759,9 +777,9 @@ def since_released(events: list[Event]) -> list[Event]:
 
 
 class _Undoable(NamedTuple):
-    """What F4 can take back: a counted scan (qty, serial), a short pick (qty 0; `short`: the line's (short_qty,
-    short_reason) before it) or a gift/insert confirmation (`gift`: ((step, gift_confirmed before), ...) of the steps
-    it was confirmed for, and whether it was confirmed with no step counting before) or a gift/insert recorded
+    """What F4 can take back: a counted scan (qty, serial; `short`: the line's short before it when it was found after
+    its short pick), a short pick (qty 0; `short`: the line's (short_qty, short_reason) before it) or a gift/insert
+    confirmation (`gift`: ((step, gift_confirmed before), ...) of the steps it was confirmed for, and whether it was confirmed with no step counting before) or a gift/insert recorded
     missing at Pack (`missing`: F2 there, keyed by mistake on a gift that is on the shelf)."""
 
     seq: int

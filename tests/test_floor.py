@@ -310,6 +310,32 @@ def test_a_code_keyed_by_hand_chooses_no_carton_and_records_no_short_pick(floor)
     assert floor.ctl.session.short_units("L1") == 2
 
 
+def test_2e_a_unit_found_after_its_short_pick_is_scanned_twice_into_the_parcel_and_its_paperwork(floor):
+    """QA walkthrough J: 1 of 2 short picked, the second found: refused as "Too many… put this one back" (the packer's
+    over-scan) and the parcel went out short. Its scan asks, its scan again puts it in; the order completes with all
+    of it packed and the slip's lines count it."""
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")  # L1 x2
+    s = floor.ctl.session
+    code = s.picklist_lines["L1"].barcodes[0].code
+    floor.ctl.scan(code)
+    floor.ctl.key("F2")
+    floor.ctl.key("4")  # a reason: 1 of 2 found
+    assert s.short_units("L1") == 1
+    r = floor.ctl.scan(code)
+    assert r.outcome == Outcome.REFUSED and r.feedback.level == Level.ERROR
+    assert "Found one more? Scan it again" in r.feedback.en
+    assert "又找到一件？请再扫一次" in r.feedback.text("zh_CN")
+    r = floor.ctl.scan(code)
+    assert r.outcome == Outcome.DONE and r.feedback.level == Level.OK
+    assert "found after its short pick: it goes in the parcel (2/2)" in r.feedback.en
+    assert s.short_units("L1") == 0
+    floor.to_step(Step.LABEL)
+    floor.ctl.key("F9")
+    done = floor.core.events.last(EventType.ORDER_COMPLETED)
+    assert done.order_id == "SO-1001" and done.payload["units_packed"] == done.payload["units"] == 3
+
+
 def test_2d_f9_before_the_label_step_says_what_comes_first_even_when_nothing_is_missing(floor):
     """F9 at a Pick step with every line scanned read "Labels print at the Label step; first:" and nothing more."""
     at_queue(floor)
@@ -849,7 +875,8 @@ def test_7i_a_short_pick_keyed_by_mistake_is_undone_with_f4_and_the_parcel_is_wh
     short = floor.core.events.last(EventType.SHORT_PICK)
     r = floor.ctl.scan("ITEM-001")  # the shelf's unit: too many while the short pick stands, and said why
     assert r.outcome == Outcome.REFUSED
-    assert r.feedback.text("en") == "Too many: Item 1 was short picked (1 of 2 found), already 1. Put this one back."
+    assert r.feedback.text("en") == ("Too many: Item 1 was short picked (1 of 2 found), already 1. Found one more? Scan "
+                                     "it again: it goes in the parcel. Else put it back.")
     r = floor.ctl.key("F4")
     assert r.outcome == Outcome.DONE and r.feedback.level == Level.INFO
     assert r.feedback.text("en") == "Undone: the short pick of Item 1 — count it again (1/2)"

@@ -144,6 +144,42 @@ def test_undo_takes_back_short_picks_and_scans_of_the_step_last_first(settings):
     core.close()
 
 
+def test_a_unit_found_after_its_short_pick_goes_in_the_parcel_when_scanned_twice(settings):
+    """QA walkthrough J: 1 of 2 short picked, then the second found on the next shelf: its scan read "Too many… put this
+    one back" however often it was scanned, counted as the packer's over-scan, and the customer got a short parcel
+    (F4 takes back only the last thing done). Asked once ("found one more? scan it again"), its next scan puts it in:
+    the short pick is that much smaller, here and in the counting steps after; F4 takes it back out; a restart
+    replays it. One unit scanned twice by mistake after a short pick is still refused once."""
+    core = open_core(settings)
+    pl = order()
+    s = Station(core, today=TODAY)
+    o = s.open_order(pl)
+    scan(s, CASE_BLUE_M)  # 12 of 24
+    o.short_pick("L1", "not_found")  # short 12
+    first = scan(s, BLUE_M)
+    assert first.kind == VerdictKind.OVER_SCAN and first.details.get("found_ask")
+    assert first.message.en.endswith("Found one more? Scan it again: it goes in the parcel. Else put it back.")
+    assert (o.progress["L1"].scanned, o.progress["L1"].short_qty) == (12, 12)
+    v = scan(s, BLUE_M)  # the same code again: found
+    assert v.kind == VerdictKind.ACCEPTED and v.qty_added == 1
+    assert v.message.en == "T-shirt BLUE / M found after its short pick: it goes in the parcel (13/24)", v.message.en
+    assert (o.progress["L1"].scanned, o.progress["L1"].short_qty, o.progress["L1"].complete) == (13, 11, True)
+    assert o.short_units("L1") == 11  # the parcel's count (the last counting step): 13 of 24 in it
+    assert scan(s, BLUE_M).kind == VerdictKind.OVER_SCAN  # asked again: one more needs its own second scan
+    scan(s, serum_ok())  # another event between: the ask is gone
+    assert scan(s, BLUE_M).kind == VerdictKind.OVER_SCAN and o.progress["L1"].scanned == 13
+    scan(s, BLUE_M)
+    assert (o.progress["L1"].scanned, o.progress["L1"].short_qty) == (14, 10)
+    v = o.undo_last()  # F4: that one back out, the short as it was
+    assert v.qty_added == -1 and (o.progress["L1"].scanned, o.progress["L1"].short_qty) == (13, 11)
+    core.close()
+
+    core = open_core(settings)  # replayed after a restart: the same counts
+    o = Station(core, today=TODAY).open_order(pl)
+    assert (o.progress["L1"].scanned, o.progress["L1"].short_qty) == (13, 11)
+    core.close()
+
+
 def test_an_order_of_which_nothing_was_found_never_reaches_a_label_and_is_handed_back(settings):
     """Every line short picked with none found: the parcel would be an empty box with a carrier label on it (found on
     the demo: SO-1008 short picked whole went on to Check, Pack, Weigh at the carton's 150 g, and F9 would have
