@@ -119,6 +119,9 @@ class SyncHealth:
     # the outbox's last drain failed (its events wait) though the OMS answers the polls: "ONLINE, last sync 0 s ago"
     # read as all well while the events did not go (a 503 or a proxy's body limit on the batch alone)
     sending_failed: bool = False
+    # the last failure was the OMS answering 429 or a 5xx (OmsBusy): up and throttling or failing, not a cut network
+    # (both read "OFFLINE for 2 min"; the station waits longer for a busy OMS, and nobody need look at the cables)
+    oms_busy: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -179,7 +182,8 @@ def health_from_store(store, *, online: bool | None = None, h: dict | None = Non
         last_run_ms=h.get("last_run_ms"), quarantined=tuple(quarantined_events(store, limit=5)) if rej else (),
         since_success_s=since_success_s, station_error=h.get("station_error"),
         token_refused=bool(h.get("token_refused", False)) and not (h.get("online", False) if online is None else online),
-        sending_failed=bool(h.get("sending_failed", False)) and n > 0)
+        sending_failed=bool(h.get("sending_failed", False)) and n > 0,
+        oms_busy=bool(h.get("oms_busy", False)) and not (h.get("online", False) if online is None else online))
 
 
 class OutboxPace:
@@ -238,6 +242,7 @@ class SyncService:
         self._last_error: str | None = h.get("last_error")
         self._station_error: str | None = None  # the outbox's last failure in the station's own database
         self._refused = bool(h.get("token_refused", False))
+        self._busy = bool(h.get("oms_busy", False))
         self._sending_failed = bool(h.get("sending_failed", False))
         self._durations: list[float] = []
         self._last_run_ms: int | None = None
@@ -321,6 +326,7 @@ class SyncService:
         """A drain (`outbox`), poll or claim went through (`ok`) or failed with `err` (an OmsAuthError: the token
         refused)."""
         refused = isinstance(err, OmsAuthError)
+        busy = isinstance(err, OmsBusy)
         err = None if err is None else str(err)
         with self._hlock:
             if outbox:
@@ -336,11 +342,12 @@ class SyncService:
             else:
                 self._online, self._fails, self._succ = False, self._fails + 1, 0
                 self._last_error = err
-            self._refused = refused
+            self._refused, self._busy = refused, busy
             self._health = {"online": self._online, "last_success_ms": self._last_success_ms,
                             "consecutive_failures": self._fails, "consecutive_successes": self._succ,
                             "last_error": self._last_error, "last_run_ms": self._last_run_ms,
                             "token_refused": self._refused, "sending_failed": self._sending_failed,
+                            "oms_busy": self._busy,
                             "avg_duration_ms": round(sum(self._durations) / len(self._durations), 1),
                             "station_error": self._station_error}
         self._store_health()

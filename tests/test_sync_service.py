@@ -1233,3 +1233,31 @@ def test_the_oms_reason_for_a_cancellation_is_said_on_the_stop_however_it_is_hea
     assert f"{'已挂起' if status == 'held' else '已取消'}（customer changed mind）" in fb.text("zh_CN")
     stops = core.events.events(order_id="SO-1011", types=[EventType.ORDER_INTERCEPTED])
     assert len(stops) == 1 and stops[0].payload["reason"] == "customer changed mind"
+
+
+def test_an_oms_answering_429_is_said_busy_not_offline_and_a_cut_network_offline(env):
+    """QA walkthrough J: the OMS throttling the station (429) read "OFFLINE for 2 min — working from cache", as a cut
+    network: someone looks at the cables while the OMS is up and the station is rightly waiting longer. The health
+    says which it is, through the real client and a real proxy answering 429 or refusing connections."""
+    from sync.service import health_from_store
+
+    srv, proxy, core, svc, got = env
+    assert svc.pull_once() == 20
+    proxy.retry_after_s = 0
+    proxy.set_mode("http429")
+    assert svc.claim("SO-1001").provisional
+    h = svc.health()
+    assert not h.online and h.oms_busy
+    assert health_from_store(core.store).oms_busy  # as `packstation sync-status` reads it, from another process
+    proxy.set_mode("down")
+    assert svc.claim("SO-1002").provisional
+    h = svc.health()
+    assert not h.online and not h.oms_busy
+    proxy.set_mode("http429")
+    svc.claim("SO-1003")
+    assert svc.health().oms_busy
+    proxy.set_mode("pass")
+    svc.pull_once()
+    svc._record(True, time.monotonic())  # as the pull loop records the poll that went through
+    h = svc.health()
+    assert h.online and not h.oms_busy

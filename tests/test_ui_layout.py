@@ -121,6 +121,7 @@ def test_offline_and_the_events_waiting_stay_readable_beside_a_long_name_and_a_p
     op = supervisor(qtbot, svc)
     win.status.set_operator(dataclasses.replace(op, name="Wang Xiaoming-Fitzgerald (night shift lead, aisle C)"))
     win.status.labels["printer"].setText("PRINTER: label printer — paper out, the job is held until it is reloaded")
+    quiet_health(win)  # the bar shows the health given here, not the demo OMS's
     win.status.set_health(SyncHealth(online=False, last_success_ms=int(time.time() * 1000) - 3_600_000,
                                      queue_depth=12_345, oldest_pending_age_s=3599.0, consecutive_failures=40,
                                      last_error="connection refused", clock_offset_ms=None, rejected_count=0))
@@ -949,6 +950,7 @@ def _status_bar_at_1024(qtbot, station, lang, monkeypatch):  # noqa: F811
     win, svc = station(language=lang)
     set_display(win, (1024, 768))
     win.status.set_operator(supervisor(qtbot, svc))
+    quiet_health(win)  # the bar shows the health given here, not the demo OMS's
     return win
 
 
@@ -974,6 +976,29 @@ def test_a_refused_token_is_said_in_the_status_bar_not_as_a_network_outage(qtbot
     assert "#c62828" in on.styleSheet()
     win.status.set_health(SyncHealth(**health))  # a network outage reads as before
     assert "token" not in on.text() and "令牌" not in on.text() and "#ef6c00" in on.styleSheet()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_an_oms_answering_429_is_said_busy_in_the_status_bar_not_offline(qtbot, station, lang, monkeypatch):  # noqa: F811
+    """QA walkthrough J: an OMS throttling the station (429) read "OFFLINE for 2 min — working from cache", as a cut
+    network. Said as a busy OMS (amber: the station works on and sends when it may), whole or in its short words."""
+    import time
+
+    from sync.service import SyncHealth
+
+    win = _status_bar_at_1024(qtbot, station, lang, monkeypatch)
+    health = dict(online=False, last_success_ms=int(time.time() * 1000) - 125_000, queue_depth=3,
+                  oldest_pending_age_s=100.0, consecutive_failures=4, last_error="HTTP 429", clock_offset_ms=None,
+                  rejected_count=0)
+    win.status.set_health(SyncHealth(**health, oms_busy=True))
+    qtbot.wait(20)
+    on = win.status.labels["online"]
+    words = {"en": ("OMS BUSY for 2 min — working from cache", "OMS BUSY for 2 min"),
+             "zh_CN": ("OMS 繁忙 2 分钟 — 使用本地缓存工作", "OMS 繁忙 2 分钟")}[lang]
+    assert on.text() == words[0] and on.said() in words and on.shown_text() == on.said()
+    assert "#ef6c00" in on.styleSheet()
+    win.status.set_health(SyncHealth(**health))  # a network outage reads as before
+    assert "BUSY" not in on.text() and "繁忙" not in on.text() and "#ef6c00" in on.styleSheet()
 
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])

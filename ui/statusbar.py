@@ -247,6 +247,12 @@ class StatusBar(QFrame):
             on.setText(_("ONLINE"))
         elif refused:  # not the network: nothing comes back by itself until the station has a new token
             on.setText(_("OFFLINE: the OMS refuses this station's token — tell a supervisor"), _("TOKEN REFUSED"))
+        elif getattr(h, "oms_busy", False):  # 429/5xx: the OMS answers, too busy; not the network
+            if ago is None:
+                on.setText(_("OMS BUSY — working from cache"), _("OMS BUSY"))
+            else:
+                age = _names().age(ago)
+                on.setText(_("OMS BUSY for {age} — working from cache", age=age), _("OMS BUSY for {age}", age=age))
         elif ago is None:
             on.setText(_("OFFLINE — working from cache"), _("OFFLINE"))
         else:
