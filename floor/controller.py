@@ -34,7 +34,7 @@ from app.events import EventType
 from app.i18n import Joined, Msg
 from app.operators import LOGIN, MAX_PIN, MIN_PIN, OVERRIDE, Operator
 from app.picklist import SHORT_REASONS, PickList
-from app.scans import AcrossDevicesFilter, RawScan, ScanSource
+from app.scans import AcrossDevicesFilter, RawScan, ScanSource, visible_text
 from app.store import disk_full, read_only
 from app.verdicts import ScanVerdict, VerdictKind
 from app.workflow import (
@@ -1135,7 +1135,7 @@ class StationController:
         if v.kind == VerdictKind.NO_ORDER or v.kind == VerdictKind.OTHER_ORDER:
             return self._done(Outcome.REFUSED, Change.NONE,
                               say(Level.ERROR, Msg("No order is open: scan an order's barcode first ({code}).",
-                                                   code=text)), verdict=v)
+                                                   code=visible_text(text))), verdict=v)
         return self._done(Outcome.REFUSED, Change.NONE, Feedback(Level.ERROR, v.message, v), verdict=v)
 
     def _work_scan(self, raw: RawScan) -> Result:
