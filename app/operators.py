@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert
 
 from app import schema
+from app.scans import safe_text
 from app.store import Store, now_ms
 
 
@@ -311,8 +312,10 @@ class OperatorDirectory:
     def authenticate(self, badge: str, pin: str, where: str = LOGIN) -> Operator | None:
         """The operator if badge and PIN match an active operator, else None (no hint which was wrong).
         A badge locked after too many wrong PINs is refused even with the right PIN (see locked_for_ms); `where` the
-        PIN is typed (LOGIN, OVERRIDE) counts and locks apart."""
-        badge = badge.strip()
+        PIN is typed (LOGIN, OVERRIDE) counts and locks apart. A badge with a lone surrogate in it (a broken
+        decoder's) is looked up and recorded escaped (`safe_text`): SQLite cannot bind it, and the login said "Not
+        done: UnicodeEncodeError …"."""
+        badge = safe_text(badge.strip())
         with self.store.read() as c:
             row = c.execute(select(schema.operators).where(schema.operators.c.badge == badge)).first()
             if row is None and badge.swapcase() != badge:  # scanned or typed with Caps Lock on ("k-001")

@@ -405,7 +405,12 @@ class Store:
         unknown code an order's barcode, or someone's badge?). Shared by the threads that ask, one read at a time:
         a thread of a pool that comes and goes (the print worker's packer lookup runs on one) leaves no connection
         behind, where one per thread kept a connection for every thread that ever asked. Autocommit: each SELECT
-        sees the latest committed data (WAL)."""
+        sees the latest committed data (WAL). A key that is no text SQLite can hold (a lone surrogate from a broken
+        decoder: sqlite3 raises UnicodeEncodeError binding it) matches no row: None. The login screen said "Not done:
+        UnicodeEncodeError: 'utf-8' codec can't encode …" to the packer for such a scan (the badge look-up), and each
+        one at work logged a traceback (the badge and the order look-ups)."""
+        if any(type(p) is str and not p.isascii() and not _encodes(p) for p in params):
+            return None
         with self._point_lock:
             con = self._point_con
             if con is None:
@@ -625,6 +630,15 @@ def utc_text(ms: Any) -> str:
     if not isinstance(ms, int | float):
         return "-"
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms / 1000))
+
+
+def _encodes(text: str) -> bool:
+    """Can `text` be stored (UTF-8)? Not with a lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def wal_path(path: Path) -> Path:

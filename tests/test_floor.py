@@ -2045,3 +2045,36 @@ def test_one_item_read_by_the_handheld_and_the_camera_counts_once(floor):
     assert len(scans) == 1  # the dropped read is no event either
     floor.ctl.scan(RawScan("ITEM-001", ScanSource.CAMERA, mono_ns=t + 900_000_000))  # the second unit, shown later
     assert floor.ctl.session.progress["L1"].scanned == 2
+
+
+def test_a_scan_with_a_lone_surrogate_is_nobodys_badge_and_no_python_error_reaches_the_packer(floor, caplog):
+    """Fuzz (100,000 scans): a code with a lone surrogate in it (a broken decoder's) could not be bound by SQLite in the
+    badge and order look-ups. At the login its badge read "Not done: UnicodeEncodeError: 'utf-8' codec can't encode
+    …", and at work each such scan logged a traceback ("badge lookup failed", "pick list lookup failed")."""
+    floor.ctl.scan("\udcffK-001")  # at the login screen: taken as a badge, the PIN asked
+    r = floor.login("\udcffK-001", "2222")
+    assert floor.ctl.operator is None and r.feedback.en == "Badge or PIN not recognised."
+    failed = floor.core.events.events(types=["login_failed"])[-1]
+    assert failed.payload["badge"] == "\\udcffK-001"  # recorded, escaped
+    at_queue(floor)
+    floor.ctl.scan("SO-1001")
+    n = len(floor.core.events.events(types=[EventType.SCAN]))
+    with caplog.at_level("ERROR"):
+        for code in ("ITEM-001\udcff", "\ud83d\ud83dSO-1002", "\udcff"):
+            r = floor.ctl.scan(code)
+            assert "Error" not in r.feedback.en and "codec" not in r.feedback.en, r.feedback.en
+    assert not [rec for rec in caplog.records if rec.levelname == "ERROR"], caplog.text
+    assert len(floor.core.events.events(types=[EventType.SCAN])) == n + 3  # each one recorded
+
+
+def test_no_order_open_shows_the_scanned_code_as_readable_text(floor):
+    """The queue's "No order is open: scan an order's barcode first (…)" quoted the raw scan: a bidi override (U+202E)
+    turned the rest of the message around on screen, control characters and lone surrogates went into the label
+    (a string Qt cannot show). Now written as visible escapes, as the other scan messages do (`visible_text`)."""
+    at_queue(floor)
+    r = floor.ctl.scan("ab\u202ecd\x06\udcff")
+    for language in ("en", "zh_CN"):
+        text = r.feedback.text(language)
+        text.encode("utf-8")  # no lone surrogate
+        assert "\u202e" not in text and "\x06" not in text
+        assert "ab\\u202ecd\\u0006\\udcff" in text

@@ -525,3 +525,22 @@ def test_a_label_with_no_address_or_no_carrier_is_not_printed(settings):
         assert f.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
     finally:
         f.close()
+
+
+def test_a_slip_never_queued_because_the_station_stopped_after_its_label_keeps_the_order_open(floor):
+    """kill -9 between F9's label and slip going into the spool (the chaos run: 6 orders in 500 kills). The paperwork
+    event names both jobs (it is written first), the spool had only the label, which came out. At the next login the
+    missing slip read as "this station prints no slip" and the order was packed, its parcel closed without its slip.
+    Now it stays at work on its Label step with F9 marked, and F9 prints the slip alone."""
+    _label_out_and_the_slip_waits(floor)
+    slip = floor.core.events.last(PAPERWORK).payload["slip_job"]
+    floor.spool.jobs_[:] = [j for j in floor.spool.jobs_ if j["job_id"] != slip]  # its row never written
+    floor.spool.slip_paper = True
+    f = floor.restart()
+    r = f.login()
+    assert _printed(f, EventType.ORDER_COMPLETED) == 0 and "packed" not in r.feedback.en
+    assert f.ctl.session.order_id == "SO-1003" and f.ctl.session.step == Step.LABEL and f.ctl.next_key() == "F9"
+    f.ctl.key("F9")
+    assert f.core.events.last(EventType.ORDER_COMPLETED).order_id == "SO-1003"
+    assert (_jobs(f, "label"), _jobs(f, "slip")) == (["done"], ["done"])  # the slip printed, the label not again
+    f.close()
