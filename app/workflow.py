@@ -631,12 +631,12 @@ class OrderSession:
                                 self._gift_flag[lid] = True
                             else:
                                 self._gift_flag.pop(lid, None)
-                        elif short is not None and not qty:  # a short pick taken back: the line's short as before
-                            self._mutate(self.counting_steps, lid, lambda lp, was=short: _set_short(lp, *was))
-                        elif qty:
-                            self.serials.pop(serial, None)
-                            self._mutate([st], lid, lambda lp, q=qty: setattr(lp, "scanned", max(0, lp.scanned - q)))
-                            if short is not None:  # one found after its short pick: the short as it was
+                        else:  # a counted scan, a short pick, or a unit found after its short pick (both)
+                            if qty:
+                                self.serials.pop(serial, None)
+                                self._mutate([st], lid, lambda lp, q=qty: setattr(lp, "scanned",
+                                                                                  max(0, lp.scanned - q)))
+                            if short is not None:  # the line's short as it was before
                                 self._mutate(self.counting_steps, lid, lambda lp, was=short: _set_short(lp, *was))
                         break
             elif t == EventType.STEP_STARTED:
@@ -722,12 +722,12 @@ class OrderSession:
             qty = int(v["qty_added"])
             was = None
             if (found := int((v.get("details") or {}).get("found_after_short") or 0)) > 0:
-                # found after its short pick: the short is that much smaller here and in the counting steps after
-                lp = self._progress[step].get(lid)
-                was = (lp.short_qty, lp.short_reason) if lp is not None else None
-                later = self.counting_steps[self.counting_steps.index(step):] if step in self.counting_steps else [step]
-                self._mutate(later, lid, lambda lp: _set_short(lp, max(0, lp.short_qty - found),
-                                                               lp.short_reason if lp.short_qty > found else None))
+                # found after its short pick (a counting step's scan): the short that much smaller here and after
+                lp = self._progress[step][lid]
+                was = (lp.short_qty, lp.short_reason)
+                self._mutate(self.counting_steps[self.counting_steps.index(step):], lid,
+                             lambda lp: _set_short(lp, max(0, lp.short_qty - found),
+                                                   lp.short_reason if lp.short_qty > found else None))
             self._mutate([step], lid, lambda lp: setattr(lp, "scanned", lp.scanned + qty))
             serial = v.get("serial")
             key = serial_key(step, str(v.get("code") or ""), serial) if serial else None
@@ -779,8 +779,9 @@ def since_released(events: list[Event]) -> list[Event]:
 class _Undoable(NamedTuple):
     """What F4 can take back: a counted scan (qty, serial; `short`: the line's short before it when it was found after
     its short pick), a short pick (qty 0; `short`: the line's (short_qty, short_reason) before it) or a gift/insert
-    confirmation (`gift`: ((step, gift_confirmed before), ...) of the steps it was confirmed for, and whether it was confirmed with no step counting before) or a gift/insert recorded
-    missing at Pack (`missing`: F2 there, keyed by mistake on a gift that is on the shelf)."""
+    confirmation (`gift`: ((step, gift_confirmed before), ...) of the steps it was confirmed for, and whether it was
+    confirmed with no step counting before) or a gift/insert recorded missing at Pack (`missing`: F2 there, keyed by
+    mistake on a gift that is on the shelf)."""
 
     seq: int
     step: Step

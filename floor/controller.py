@@ -116,10 +116,14 @@ def _paperwork_named(events, order_id: str) -> list[tuple[str, str | None]]:
     return named
 
 
-def _paperwork_jobs(events, spool, order_id: str) -> list[dict]:
-    """The order's print jobs its `paperwork` and `reprint` events name, oldest first, as the spool has them now (the
-    log and the spool table survive a restart; the controller's memory of them does not). Read once per F9."""
-    jobs = (spool.job(jid) for jid in dict.fromkeys(jid for jid, _kind in _paperwork_named(events, order_id)))
+def _paperwork_jobs(events, spool, order_id: str,
+                    named: list[tuple[str, str | None]] | None = None) -> list[dict]:
+    """The order's print jobs its `paperwork` and `reprint` events name (`named`, when read already), oldest first, as
+    the spool has them now (the log and the spool table survive a restart; the controller's memory of them does not).
+    Read once per F9."""
+    if named is None:
+        named = _paperwork_named(events, order_id)
+    jobs = (spool.job(jid) for jid in dict.fromkeys(jid for jid, _kind in named))
     return [j for j in jobs if j and j.get("kind") in ("label", "slip")]
 
 
@@ -644,14 +648,15 @@ class StationController:
         is out."""
         if self.spool is None:
             return True
-        jobs = _paperwork_jobs(self.core.events, self.spool, s.order_id)
+        named_jobs = _paperwork_named(self.core.events, s.order_id)  # read once for both
+        jobs = _paperwork_jobs(self.core.events, self.spool, s.order_id, named_jobs)
         if any(j["kind"] == "slip" and j.get("state") in SLIP_DONE for j in jobs):
             return True
         # A slip F9's paperwork named is not out when the spool never had it: the station stopped between queuing the
         # label and the slip (the paperwork event is written first). That read as "no slip" and the order was packed
         # at the login, its parcel closed without a slip (the chaos run: 6 orders in 500 kills). A slip pruned from the
         # spool after its days (`done`, DONE_JOBS_KEPT_DAYS) says so by its `slip_printed` event.
-        named = {jid for jid, kind in _paperwork_named(self.core.events, s.order_id) if kind == "slip"}
+        named = {jid for jid, kind in named_jobs if kind == "slip"}
         if not named and not any(j["kind"] == "slip" for j in jobs):
             return True  # no slip: a station whose slip printer is `none:`
         return any(ev.payload.get("job_id") in named
@@ -950,13 +955,12 @@ class StationController:
                 log.info("%d scans held while order %s opened dropped: its operator logged out", len(held), pl.id)
             return  # logged out meanwhile: nothing opens without its operator
         if isinstance(res, Exception):
-            self._refuse(Joined([Msg("The order could not be claimed: {error}", error=_said(res))]
-                                + self._not_counted(held), " "), Level.ERROR)
+            self._refuse(self._not_counted(Msg("The order could not be claimed: {error}", error=_said(res)), held),
+                         Level.ERROR)
             return
         if not res.ok:
             self.refresh_queue()
-            self._done(Outcome.REFUSED, Change.QUEUE,
-                       say(Level.ERROR, Joined([res.message] + self._not_counted(held), " ")))
+            self._done(Outcome.REFUSED, Change.QUEUE, say(Level.ERROR, self._not_counted(res.message, held)))
             return
         self._opened(pl, res, caps_lock)
         for raw in held:  # in the order they were made, each answered as it would have been with the order open
@@ -965,11 +969,12 @@ class StationController:
             self._work_scan(raw)
 
     @staticmethod
-    def _not_counted(held: list[RawScan]) -> list[Msg]:
+    def _not_counted(said: Msg, held: list[RawScan]) -> Msg | Joined:
+        """Why the order did not open, and how many scans held for it were not counted (when any were)."""
         if not held:
-            return []
+            return said
         log.info("%d scans held while an order opened not counted: the order did not open", len(held))
-        return [Msg("{count} scans made meanwhile were not counted.", count=len(held))]
+        return Joined([said, Msg("{count} scans made meanwhile were not counted.", count=len(held))], " ")
 
     def _hold(self, raw: RawScan) -> Result:
         """A scan made while the OMS answers the claim of the order just scanned: held, and counted once the order

@@ -172,8 +172,9 @@ def health_from_store(store, *, online: bool | None = None, h: dict | None = Non
     last = h.get("last_success_ms")
     if since_success_s is None and isinstance(last, int | float):
         since_success_s = max(0.0, (now_ms() - last) / 1000)
+    up = bool(h.get("online", False)) if online is None else online
     return SyncHealth(
-        online=bool(h.get("online", False)) if online is None else online,
+        online=up,
         last_success_ms=h.get("last_success_ms"), queue_depth=n,
         oldest_pending_age_s=None if oldest is None else max(0.0, (now_ms() - oldest) / 1000),
         consecutive_failures=int(h.get("consecutive_failures", 0)), last_error=h.get("last_error"),
@@ -181,9 +182,9 @@ def health_from_store(store, *, online: bool | None = None, h: dict | None = Non
         consecutive_successes=int(h.get("consecutive_successes", 0)), avg_duration_ms=h.get("avg_duration_ms"),
         last_run_ms=h.get("last_run_ms"), quarantined=tuple(quarantined_events(store, limit=5)) if rej else (),
         since_success_s=since_success_s, station_error=h.get("station_error"),
-        token_refused=bool(h.get("token_refused", False)) and not (h.get("online", False) if online is None else online),
+        token_refused=bool(h.get("token_refused", False)) and not up,
         sending_failed=bool(h.get("sending_failed", False)) and n > 0,
-        oms_busy=bool(h.get("oms_busy", False)) and not (h.get("online", False) if online is None else online))
+        oms_busy=bool(h.get("oms_busy", False)) and not up)
 
 
 class OutboxPace:

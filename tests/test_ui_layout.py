@@ -942,6 +942,15 @@ def test_an_urgent_orders_ship_by_is_drawn_whole_in_chinese(qtbot, station):  # 
         assert abs(drawn - whole) <= 0.1 * whole, (m.ship_by(m.items[row])[0], drawn, whole)
 
 
+def _outage_of_2_min(last_error: str) -> dict:
+    """A SyncHealth's fields two minutes into a failure of the OMS's exchanges (`last_error`), 3 events waiting."""
+    import time
+
+    return dict(online=False, last_success_ms=int(time.time() * 1000) - 125_000, queue_depth=3,
+                oldest_pending_age_s=100.0, consecutive_failures=4, last_error=last_error, clock_offset_ms=None,
+                rejected_count=0)
+
+
 def _status_bar_at_1024(qtbot, station, lang, monkeypatch):  # noqa: F811
     """A station in `lang` at 1024x768, a supervisor's name in its status bar, the disk never low."""
     import app.store
@@ -959,14 +968,11 @@ def test_a_refused_token_is_said_in_the_status_bar_not_as_a_network_outage(qtbot
                                                                             monkeypatch):
     """The OMS refusing the station's token read "OFFLINE for 2 min — working from cache", as a network outage that
     ends by itself: nobody on the floor knew a supervisor had to get the station a new token. Said, in red."""
-    import time
 
     from sync.service import SyncHealth
 
     win = _status_bar_at_1024(qtbot, station, lang, monkeypatch)
-    health = dict(online=False, last_success_ms=int(time.time() * 1000) - 125_000, queue_depth=3,
-                  oldest_pending_age_s=100.0, consecutive_failures=4, last_error="HTTP 401", clock_offset_ms=None,
-                  rejected_count=0)
+    health = _outage_of_2_min("HTTP 401")
     win.status.set_health(SyncHealth(**health, token_refused=True))
     qtbot.wait(20)
     on = win.status.labels["online"]
@@ -982,14 +988,11 @@ def test_a_refused_token_is_said_in_the_status_bar_not_as_a_network_outage(qtbot
 def test_an_oms_answering_429_is_said_busy_in_the_status_bar_not_offline(qtbot, station, lang, monkeypatch):  # noqa: F811
     """QA walkthrough J: an OMS throttling the station (429) read "OFFLINE for 2 min — working from cache", as a cut
     network. Said as a busy OMS (amber: the station works on and sends when it may), whole or in its short words."""
-    import time
 
     from sync.service import SyncHealth
 
     win = _status_bar_at_1024(qtbot, station, lang, monkeypatch)
-    health = dict(online=False, last_success_ms=int(time.time() * 1000) - 125_000, queue_depth=3,
-                  oldest_pending_age_s=100.0, consecutive_failures=4, last_error="HTTP 429", clock_offset_ms=None,
-                  rejected_count=0)
+    health = _outage_of_2_min("HTTP 429")
     win.status.set_health(SyncHealth(**health, oms_busy=True))
     qtbot.wait(20)
     on = win.status.labels["online"]
